@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer harness in BIN_DIR for SECONDS each, seeded from the shared vectors
+# (copied to a temporary corpus, never into the project). Fails if any harness finds a crash.
+set -euo pipefail
+bin=${1:?usage: run-fuzzers.sh BIN_DIR SECONDS}
+secs=${2:-20}
+vectors=${MAAT_VECTORS:-../shared/vectors}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+shopt -s nullglob
+fuzzers=("$bin"/fuzz_*)
+if [ ${#fuzzers[@]} -eq 0 ]; then
+  echo "run-fuzzers: no harness in $bin" >&2
+  exit 1
+fi
+passed=0
+failed=0
+for f in "${fuzzers[@]}"; do
+  name=$(basename "$f")
+  corpus="$work/$name"
+  mkdir -p "$corpus"
+  if [ -d "$vectors" ]; then
+    find "$vectors" -type f ! -name README.md -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null || true
+  else
+    echo "*** run-fuzzers: vectors not found at $vectors; fuzzing from an empty corpus ***"
+  fi
+  echo "== $name: ${secs}s"
+  if "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+       -artifact_prefix="$work/$name-" "$corpus" > "$work/$name.log" 2>&1; then
+    grep -E '^stat::number_of_executed_runs' "$work/$name.log" || true
+    passed=$((passed + 1))
+  else
+    tail -50 "$work/$name.log"
+    mkdir -p fuzz/artifacts && cp "$work/$name-"* fuzz/artifacts/ 2>/dev/null || true
+    echo "== $name: FAILED (artifacts in fuzz/artifacts/)"
+    failed=$((failed + 1))
+  fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

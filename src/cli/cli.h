@@ -1,0 +1,29 @@
+/* cli.h - sub-command entry points of the `maat` tool and the helpers they share. */
+#ifndef MAAT_CLI_H
+#define MAAT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maat/error.h"
+
+/* Exit codes shared by every sub-command (documented in `maat --help`). */
+enum {
+    MAAT_EXIT_OK = 0,
+    MAAT_EXIT_FAIL = 1,    /* the check ran and said no (verification failed, mismatch) */
+    MAAT_EXIT_USAGE = 2,   /* bad command line */
+    MAAT_EXIT_INPUT = 3,   /* input could not be read or parsed */
+    MAAT_EXIT_INTERNAL = 4 /* I/O error or bug */
+};
+
+int cmd_quote(int argc, char **argv); /* cmd_quote.c: `maat quote inspect` */
+int cmd_sim(int argc, char **argv);   /* cmd_sim.c:   `maat sim init|quote` */
+
+/* Reads a whole file (or "-" for stdin) into a NUL-terminated malloc'd buffer, refusing
+ * files larger than max bytes. */
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+                  struct maat_error *err);
+/* Writes a file atomically enough for a CLI (open, write, close; "-" = stdout). */
+int cli_write_file(const char *path, const void *data, size_t len, struct maat_error *err);
+
+#endif

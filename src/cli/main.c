@@ -1,0 +1,49 @@
+/* main.c - the `maat` command: dispatches to sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"quote", cmd_quote, "inspect SGX/TDX quotes (raw, hex, base64, OE envelope, EnclaveInfo JSON)"},
+    {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: maat COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`maat COMMAND --help` describes each command.\n\n"
+               "exit codes:\n"
+               "  0  success\n"
+               "  1  the check ran and failed (verification failed, mismatch)\n"
+               "  2  bad command line\n"
+               "  3  input could not be read or parsed\n"
+               "  4  I/O error or internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return MAAT_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("maat 0.1.0\n");
+        return MAAT_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "maat: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return MAAT_EXIT_USAGE;
+}

@@ -1,0 +1,414 @@
+/*
+ * bytes.c - bounded reader, growable writer, strict hex / base64 / base64url.
+ *
+ * Base64 is written here rather than taken from OpenSSL because OpenSSL's EVP decoder
+ * skips whitespace, tolerates missing padding in places and has no base64url variant;
+ * untrusted input must be rejected precisely, with the offending offset.
+ */
+#include "maat/bytes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void maat_reader_init(struct maat_reader *r, const void *buf, size_t len, const char *what,
+                      struct maat_error *err)
+{
+    r->buf = buf;
+    r->len = buf ? len : 0;
+    r->off = 0;
+    r->base = 0;
+    r->what = what ? what : "input";
+    r->err = err;
+}
+
+size_t maat_reader_left(const struct maat_reader *r) { return r->len - r->off; }
+
+size_t maat_reader_pos(const struct maat_reader *r) { return r->base + r->off; }
+
+static int short_read(struct maat_reader *r, const char *field, size_t n)
+{
+    return maat_error_set(r->err, MAAT_ERR_TRUNCATED,
+                          "%s truncated: %s needs %zu bytes but only %zu are left at offset %zu",
+                          r->what, field, n, maat_reader_left(r), maat_reader_pos(r));
+}
+
+int maat_read_fixed(struct maat_reader *r, const char *field, size_t n, const uint8_t **out)
+{
+    if (n > maat_reader_left(r)) return short_read(r, field, n);
+    *out = r->buf + r->off;
+    r->off += n;
+    return 0;
+}
+
+int maat_read_view(struct maat_reader *r, const char *field, size_t n, struct maat_view *out)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, n, &p));
+    out->ptr = p;
+    out->len = n;
+    return 0;
+}
+
+int maat_read_copy(struct maat_reader *r, const char *field, void *dst, size_t n)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, n, &p));
+    if (n) memcpy(dst, p, n);
+    return 0;
+}
+
+int maat_read_skip(struct maat_reader *r, const char *field, size_t n)
+{
+    const uint8_t *p;
+    return maat_read_fixed(r, field, n, &p);
+}
+
+int maat_read_u8(struct maat_reader *r, const char *field, uint8_t *out)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, 1, &p));
+    *out = p[0];
+    return 0;
+}
+
+int maat_read_u16le(struct maat_reader *r, const char *field, uint16_t *out)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, 2, &p));
+    *out = (uint16_t)(p[0] | (p[1] << 8));
+    return 0;
+}
+
+int maat_read_u32le(struct maat_reader *r, const char *field, uint32_t *out)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, 4, &p));
+    *out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return 0;
+}
+
+int maat_read_u64le(struct maat_reader *r, const char *field, uint64_t *out)
+{
+    const uint8_t *p;
+    MAAT_TRY(maat_read_fixed(r, field, 8, &p));
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    *out = v;
+    return 0;
+}
+
+int maat_read_sub(struct maat_reader *r, const char *field, size_t n, const char *what,
+                  struct maat_reader *sub)
+{
+    if (n > maat_reader_left(r))
+        return maat_error_set(r->err, MAAT_ERR_LENGTH,
+                              "%s truncated: %s length %zu exceeds the %zu bytes left at offset %zu",
+                              r->what, field, n, maat_reader_left(r), maat_reader_pos(r));
+    sub->buf = r->buf + r->off;
+    sub->len = n;
+    sub->off = 0;
+    sub->base = maat_reader_pos(r);
+    sub->what = what ? what : r->what;
+    sub->err = r->err;
+    r->off += n;
+    return 0;
+}
+
+int maat_reader_expect_end(const struct maat_reader *r)
+{
+    if (maat_reader_left(r) == 0) return 0;
+    return maat_error_set(r->err, MAAT_ERR_TRAILING,
+                          "%s: %zu unexpected bytes after the end of the structure at offset %zu",
+                          r->what, maat_reader_left(r), maat_reader_pos(r));
+}
+
+/* ---- writer ---- */
+
+void maat_buf_init(struct maat_buf *b) { memset(b, 0, sizeof *b); }
+
+void maat_buf_cleanup(struct maat_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+int maat_buf_reserve(struct maat_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1) return -1;
+    size_t need = b->len + extra + 1; /* room for a terminating NUL */
+    if (need <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    uint8_t *p = realloc(b->data, cap);
+    if (p == NULL) return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int maat_buf_put(struct maat_buf *b, const void *p, size_t n)
+{
+    if (maat_buf_reserve(b, n) != 0) return -1;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+int maat_buf_put_zero(struct maat_buf *b, size_t n)
+{
+    if (maat_buf_reserve(b, n) != 0) return -1;
+    memset(b->data + b->len, 0, n);
+    b->len += n;
+    return 0;
+}
+
+int maat_buf_put_u8(struct maat_buf *b, uint8_t v) { return maat_buf_put(b, &v, 1); }
+
+int maat_buf_put_u16le(struct maat_buf *b, uint16_t v)
+{
+    uint8_t p[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    return maat_buf_put(b, p, 2);
+}
+
+int maat_buf_put_u32le(struct maat_buf *b, uint32_t v)
+{
+    uint8_t p[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    return maat_buf_put(b, p, 4);
+}
+
+int maat_buf_put_u64le(struct maat_buf *b, uint64_t v)
+{
+    uint8_t p[8];
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    return maat_buf_put(b, p, 8);
+}
+
+int maat_buf_put_str(struct maat_buf *b, const char *s) { return maat_buf_put(b, s, strlen(s)); }
+
+void maat_buf_patch_u32le(struct maat_buf *b, size_t at, uint32_t v)
+{
+    if (at > b->len || b->len - at < 4) return;
+    for (int i = 0; i < 4; i++) b->data[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+char *maat_buf_take_str(struct maat_buf *b)
+{
+    if (maat_buf_reserve(b, 0) != 0) return NULL;
+    b->data[b->len] = '\0';
+    char *s = (char *)b->data;
+    memset(b, 0, sizeof *b);
+    return s;
+}
+
+/* ---- hex ---- */
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int hex_decode_into(const char *s, size_t slen, const char *field, uint8_t *dst,
+                           struct maat_error *err)
+{
+    for (size_t i = 0; i < slen; i += 2) {
+        int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            size_t at = hi < 0 ? i : i + 1;
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: invalid hex digit 0x%02x at offset %zu (expected 0-9, a-f, A-F)",
+                                  field, (unsigned char)s[at], at);
+        }
+        dst[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out,
+                    size_t *outlen, struct maat_error *err)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (slen % 2)
+        return maat_error_set(err, MAAT_ERR_ENCODING,
+                              "%s: hex text has an odd number of digits (%zu)", field, slen);
+    uint8_t *p = malloc(slen / 2 + 1);
+    if (p == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", field);
+    if (hex_decode_into(s, slen, field, p, err) != 0) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    *outlen = slen / 2;
+    return 0;
+}
+
+int maat_hex_decode_fixed(const char *s, size_t slen, const char *field, uint8_t *dst,
+                          size_t n, struct maat_error *err)
+{
+    if (slen != 2 * n)
+        return maat_error_set(err, MAAT_ERR_LENGTH,
+                              "%s: expected %zu hex digits (%zu bytes), got %zu", field, 2 * n, n,
+                              slen);
+    return hex_decode_into(s, slen, field, dst, err);
+}
+
+void maat_hex_encode(const uint8_t *p, size_t n, char *dst)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = digits[p[i] >> 4];
+        dst[2 * i + 1] = digits[p[i] & 15];
+    }
+    dst[2 * n] = '\0';
+}
+
+char *maat_hex_encode_alloc(const uint8_t *p, size_t n)
+{
+    if (n > (SIZE_MAX - 1) / 2) return NULL;
+    char *s = malloc(2 * n + 1);
+    if (s) maat_hex_encode(p, n, s);
+    return s;
+}
+
+/* ---- base64 / base64url ---- */
+
+static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int b64val(unsigned char c, bool url)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == (url ? '-' : '+')) return 62;
+    if (c == (url ? '_' : '/')) return 63;
+    return -1;
+}
+
+static int b64_decode(const char *s, size_t slen, const char *field, bool url, uint8_t **out,
+                      size_t *outlen, struct maat_error *err)
+{
+    const char *name = url ? "base64url" : "base64";
+    *out = NULL;
+    *outlen = 0;
+    /* Split off padding: at most two '=' at the very end. */
+    size_t data_len = slen;
+    while (data_len > 0 && s[data_len - 1] == '=' && slen - data_len < 2) data_len--;
+    size_t pad = slen - data_len;
+    for (size_t i = 0; i < data_len; i++) {
+        if (b64val((unsigned char)s[i], url) < 0) {
+            if (s[i] == '=')
+                return maat_error_set(err, MAAT_ERR_ENCODING,
+                                      "%s: %s padding '=' at offset %zu is not at the end", field,
+                                      name, i);
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: invalid %s character 0x%02x at offset %zu", field, name,
+                                  (unsigned char)s[i], i);
+        }
+    }
+    size_t rem = data_len % 4;
+    if (rem == 1)
+        return maat_error_set(err, MAAT_ERR_ENCODING,
+                              "%s: %s text of %zu characters cannot be complete (a final group "
+                              "of one character)",
+                              field, name, data_len);
+    if (pad) {
+        if ((rem == 2 && pad != 2) || (rem == 3 && pad != 1) || rem == 0)
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: wrong %s padding: %zu '=' after a final group of %zu "
+                                  "characters at offset %zu",
+                                  field, name, pad, rem ? rem : 4, data_len);
+    } else if (!url && rem != 0) {
+        return maat_error_set(err, MAAT_ERR_ENCODING,
+                              "%s: base64 padding missing at offset %zu (expected %zu '=')", field,
+                              slen, 4 - rem);
+    }
+    size_t n = data_len / 4 * 3 + (rem ? rem - 1 : 0);
+    uint8_t *p = malloc(n + 1);
+    if (p == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", field);
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < data_len; i++) {
+        acc = acc << 6 | (uint32_t)b64val((unsigned char)s[i], url);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            p[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (acc != 0) {
+        free(p);
+        return maat_error_set(err, MAAT_ERR_ENCODING,
+                              "%s: non-zero padding bits in the last %s character at offset %zu",
+                              field, name, data_len - 1);
+    }
+    *out = p;
+    *outlen = o;
+    return 0;
+}
+
+int maat_base64_decode(const char *s, size_t slen, const char *field, uint8_t **out,
+                       size_t *outlen, struct maat_error *err)
+{
+    return b64_decode(s, slen, field, false, out, outlen, err);
+}
+
+int maat_base64url_decode(const char *s, size_t slen, const char *field, uint8_t **out,
+                          size_t *outlen, struct maat_error *err)
+{
+    return b64_decode(s, slen, field, true, out, outlen, err);
+}
+
+static char *b64_encode(const uint8_t *p, size_t n, bool url)
+{
+    const char *alpha = url ? b64_url : b64_std;
+    if (n > SIZE_MAX / 4 - 4) return NULL;
+    char *s = malloc((n + 2) / 3 * 4 + 1);
+    if (s == NULL) return NULL;
+    size_t o = 0, i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        s[o++] = alpha[v >> 18];
+        s[o++] = alpha[(v >> 12) & 63];
+        s[o++] = alpha[(v >> 6) & 63];
+        s[o++] = alpha[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        s[o++] = alpha[v >> 18];
+        s[o++] = alpha[(v >> 12) & 63];
+        if (!url) { s[o++] = '='; s[o++] = '='; }
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+        s[o++] = alpha[v >> 18];
+        s[o++] = alpha[(v >> 12) & 63];
+        s[o++] = alpha[(v >> 6) & 63];
+        if (!url) s[o++] = '=';
+    }
+    s[o] = '\0';
+    return s;
+}
+
+char *maat_base64_encode(const uint8_t *p, size_t n) { return b64_encode(p, n, false); }
+
+char *maat_base64url_encode(const uint8_t *p, size_t n) { return b64_encode(p, n, true); }
+
+bool maat_memeq_ct(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++) d |= (uint8_t)(x[i] ^ y[i]);
+    return d == 0;
+}
+
+bool maat_is_zero(const uint8_t *p, size_t n)
+{
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++) d |= p[i];
+    return d == 0;
+}

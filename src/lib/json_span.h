@@ -1,0 +1,59 @@
+/*
+ * json_span.h - (internal) a bounded JSON syntax scanner that reports byte offsets.
+ *
+ * jansson parses JSON into values but forgets where they were in the text. Intel signs
+ * the exact bytes of the `tcbInfo` / `enclaveIdentity` value as sent, so maat needs the
+ * byte span of a top-level member; and an error message is more useful when it names
+ * the offset and the path ("tcbInfo.tcbLevels[2].tcb.pcesvn") of the offending value.
+ * This scanner validates RFC 8259 syntax (strings, escapes, numbers, literals, nesting up
+ * to MAAT_JSON_MAX_DEPTH) without building anything. It does not check UTF-8 or
+ * duplicate keys: jansson does, after the scanner has accepted the text.
+ */
+#ifndef MAAT_JSON_SPAN_H
+#define MAAT_JSON_SPAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "maat/error.h"
+
+/* Deepest nesting of objects/arrays accepted (Intel collateral needs 6). */
+#define MAAT_JSON_MAX_DEPTH 32
+/* Longest path string produced for messages (longer paths are cut with "..."). */
+#define MAAT_JSON_PATH_MAX 192
+
+/* A byte range [start, end) within the scanned text. */
+struct maat_json_span {
+    size_t start;
+    size_t end;
+};
+
+/*
+ * Checks that text[0, len) is exactly one JSON object, optionally surrounded by
+ * whitespace. When `key` is not NULL and the top-level object has a member with that
+ * (unescaped, case-sensitive) name, *found is set and *span receives the byte range of
+ * its value (no surrounding whitespace). A second top-level member with the same name
+ * is an error. Errors (MAAT_ERR_ENCODING for bad syntax, MAAT_ERR_TOO_LARGE for nesting
+ * deeper than MAAT_JSON_MAX_DEPTH) name `what`, the offset and the path.
+ */
+int maat__json_scan_object(const char *text, size_t len, const char *key, bool *found,
+                           struct maat_json_span *span, const char *what,
+                           struct maat_error *err);
+
+/*
+ * Best-effort path of the innermost value (or member key) that starts at or before
+ * `offset`, e.g. "tcbInfo.version". Used to name the field behind a jansson error,
+ * which gives only a position. Works on malformed text too (stops where it breaks).
+ * Writes "" for the top-level value.
+ */
+void maat__json_path_at(const char *text, size_t len, size_t offset, char *buf,
+                        size_t bufsz);
+
+/*
+ * Offset of the first value whose path equals `path` (same format as above; "" is the
+ * top-level value). Returns false when no such value exists or the text is malformed
+ * before it.
+ */
+bool maat__json_offset_of(const char *text, size_t len, const char *path, size_t *offset);
+
+#endif

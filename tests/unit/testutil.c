@@ -1,0 +1,55 @@
+/* testutil.c - shared helpers for cmocka unit tests. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tu_vectors_dir(void)
+{
+    const char *v = getenv("MAAT_VECTORS");
+    return (v && *v) ? v : "../shared/vectors";
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (got == 0) break;
+        n += got;
+    }
+    fclose(f);
+    buf[n] = 0;
+    if (len) *len = n;
+    return buf;
+}
+
+uint8_t *tu_read_vector(const char *rel, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", tu_vectors_dir(), rel);
+    uint8_t *p = tu_read_file(path, len);
+    if (p == NULL)
+        fprintf(stderr,
+                "\n*** SKIPPED: vector %s not found (set MAAT_VECTORS to the shared vectors "
+                "folder) ***\n\n",
+                path);
+    return p;
+}
+
+char *tu_tempdir(void)
+{
+    const char *t = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/maat-test-XXXXXX", (t && *t) ? t : "/tmp");
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
