@@ -294,6 +294,12 @@ static int b64_decode(const char *s, size_t slen, const char *field, bool url, u
     const char *name = url ? "base64url" : "base64";
     *out = NULL;
     *outlen = 0;
+    /* A character outside the alphabet is reported first, wherever it is. */
+    for (size_t i = 0; i < slen; i++)
+        if (s[i] != '=' && b64val((unsigned char)s[i], url) < 0)
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: invalid %s character 0x%02x at offset %zu", field, name,
+                                  (unsigned char)s[i], i);
     /* Split off padding: at most two '=' at the very end. */
     size_t data_len = slen;
     while (data_len > 0 && s[data_len - 1] == '=' && slen - data_len < 2) data_len--;
