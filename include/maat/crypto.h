@@ -1,0 +1,57 @@
+/*
+ * crypto.h - the few cryptographic primitives DCAP needs, over OpenSSL 3 EVP:
+ * SHA-256, P-256 keys from raw x||y, ECDSA verification of raw r||s signatures, and
+ * certificate / CRL loading from PEM or DER.
+ */
+#ifndef MAAT_CRYPTO_H
+#define MAAT_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "maat/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* SHA-256 of n bytes. */
+void maat_sha256(const void *p, size_t n, uint8_t out[32]);
+
+/* A P-256 public key from its raw 64-byte x||y form (as in quotes). NULL on failure
+ * (the point is not on the curve), with the error set. */
+EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
+                                    struct maat_error *err);
+
+/* Verifies an ECDSA-SHA256 signature given as raw r||s (32+32 bytes, big-endian).
+ * Returns 1 valid, 0 invalid, -1 on an internal error. */
+int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64]);
+
+/* Converts a DER ECDSA signature to raw r||s (for P-256). 0 on success. */
+int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);
+
+/* Loads every certificate of a PEM text (at least one) or, when the text does not look
+ * like PEM, one or more concatenated DER certificates. */
+STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
+                                   struct maat_error *err);
+
+/* Loads one CRL, PEM or DER. */
+X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maat_error *err);
+
+/* Subject (or issuer) common name into buf ("" when absent). */
+void maat_x509_cn(const X509_NAME *name, char *buf, size_t len);
+
+/* ASN1_TIME -> unix seconds (0 on success). */
+int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
+
+/* Lower-case hex of a certificate's serial number into buf. */
+void maat_x509_serial_hex(const X509 *x, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_CRYPTO_H */

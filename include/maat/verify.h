@@ -1,0 +1,182 @@
+/*
+ * verify.h - DCAP quote verification with Intel QVL semantics.
+ *
+ * Two stages, so that collateral is checked once and then reused:
+ *   1. maat_collateral_verify(): raw collateral for one FMSPC + PCK CA (TCB info, QE
+ *      identity, Root CA CRL, PCK CA CRL and their issuer chains) -> parsed and verified
+ *      (signatures over the exact bytes, TCB Signing chain to a trusted root, CRL
+ *      signatures) into an immutable struct maat_verified_collateral.
+ *   2. maat_quote_verify(): one quote + verified collateral + a time -> struct
+ *      maat_verdict (Intel's status, QVL result, advisories, TCB date, the failing step).
+ * Time is always an input. Trust anchors are matched by public key (Intel re-issued its
+ * root certificate with the same key). No I/O.
+ */
+#ifndef MAAT_VERIFY_H
+#define MAAT_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "maat/collateral.h"
+#include "maat/error.h"
+#include "maat/pck.h"
+#include "maat/quote.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- trust anchors ---- */
+
+struct maat_trust; /* a set of trusted root public keys (opaque) */
+
+/* A trust set holding Intel's SGX Root CA key only (built in). */
+struct maat_trust *maat_trust_new_intel(struct maat_error *err);
+/* An empty trust set (trusts nothing until roots are added). */
+struct maat_trust *maat_trust_new_empty(struct maat_error *err);
+/* Adds a root certificate (PEM or DER, one certificate); its public key becomes trusted.
+ * `label` is how verdicts name it ("Intel SGX Root CA", "maat simulated root", ...);
+ * `simulated` marks anchors that are test PKIs so verdicts (and tokens) can say so. */
+int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, const char *label,
+                        bool simulated, struct maat_error *err);
+void maat_trust_free(struct maat_trust *t);
+
+/* ---- collateral ---- */
+
+/* Raw collateral as a source delivers it. Views are borrowed for the duration of
+ * maat_collateral_verify() only. Chains are PEM text; CRLs are DER or PEM. The TCB info
+ * and QE identity come either as a whole PCS response ({"tcbInfo": ..., "signature": ...})
+ * in *_json, or as the signed body text plus a hex signature (bundle layout). */
+struct maat_collateral_input {
+    struct maat_view pck_crl_issuer_chain;
+    struct maat_view root_ca_crl;
+    struct maat_view pck_crl;
+    struct maat_view tcb_info_issuer_chain;
+    struct maat_view tcb_info_json;        /* PCS response, or empty */
+    struct maat_view tcb_info_body;        /* bundle: body text ... */
+    struct maat_view tcb_info_signature;   /* ... and hex r||s */
+    struct maat_view qe_identity_issuer_chain;
+    struct maat_view qe_identity_json;
+    struct maat_view qe_identity_body;
+    struct maat_view qe_identity_signature;
+    char sig_hex_storage[2][129];          /* backing for *_signature when built from a
+                                              parsed bundle */
+};
+
+/* Fills `in` with views into a parsed bundle (valid while the bundle lives). */
+void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
+                                       struct maat_collateral_input *in);
+
+/* Verified, immutable collateral (opaque; safe to share between threads). */
+struct maat_verified_collateral;
+
+/* The collateral item that limits freshness, for caches and messages. */
+struct maat_collateral_window {
+    time_t not_before;     /* latest issueDate / thisUpdate / notBefore of all items */
+    time_t not_after;      /* earliest nextUpdate / notAfter of all items */
+    const char *limiting;  /* name of the item that sets not_after ("QE identity", ...) */
+};
+
+/* Parses and verifies collateral at time `at`: TCB info and QE identity signatures over
+ * their exact bytes with the TCB Signing key, the TCB Signing chain and the PCK CA CRL
+ * issuer chain to a trusted root, the CRLs' signatures (Root CA CRL by the root, PCK CRL
+ * by the PCK CA). Expiry of items is NOT a failure here (a verdict reports it, naming the
+ * item); bad signatures, untrusted roots and malformed data are. */
+int maat_collateral_verify(const struct maat_collateral_input *in, const struct maat_trust *trust,
+                           time_t at, struct maat_verified_collateral **out,
+                           struct maat_error *err);
+void maat_verified_collateral_free(struct maat_verified_collateral *vc);
+const struct maat_tcb_info *maat_verified_collateral_tcb_info(const struct maat_verified_collateral *vc);
+const struct maat_enclave_identity *
+maat_verified_collateral_qe_identity(const struct maat_verified_collateral *vc);
+void maat_verified_collateral_window(const struct maat_verified_collateral *vc,
+                                     struct maat_collateral_window *w);
+/* Which PCK CA's CRL this collateral carries. */
+enum maat_pck_ca maat_verified_collateral_pck_ca(const struct maat_verified_collateral *vc);
+
+/* ---- verdict ---- */
+
+/* Intel QVL results (sgx_ql_qv_result_t names). */
+enum maat_qvl_result {
+    MAAT_QVL_OK = 0,
+    MAAT_QVL_CONFIG_NEEDED,
+    MAAT_QVL_OUT_OF_DATE,
+    MAAT_QVL_OUT_OF_DATE_CONFIG_NEEDED,
+    MAAT_QVL_INVALID_SIGNATURE,
+    MAAT_QVL_REVOKED,
+    MAAT_QVL_UNSPECIFIED,
+    MAAT_QVL_SW_HARDENING_NEEDED,
+    MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED,
+    MAAT_QVL_TCB_NOT_SUPPORTED,      /* no TCB level matches */
+    MAAT_QVL_COLLATERAL_EXPIRED,     /* an item is outside issueDate..nextUpdate */
+    MAAT_QVL__COUNT
+};
+
+/* The verification steps, in order. */
+enum maat_verify_step {
+    MAAT_STEP_STRUCTURE = 0,
+    MAAT_STEP_PCK_CHAIN,
+    MAAT_STEP_VALIDITY,
+    MAAT_STEP_CRL,
+    MAAT_STEP_QE_REPORT_SIGNATURE,
+    MAAT_STEP_AK_BINDING,
+    MAAT_STEP_QUOTE_SIGNATURE,
+    MAAT_STEP_QE_IDENTITY,
+    MAAT_STEP_TCB_INFO,
+    MAAT_STEP_COLLATERAL_TIME,
+    MAAT_STEP_STATUS,
+    MAAT_STEP__COUNT
+};
+
+enum maat_step_outcome { MAAT_STEP_NOT_RUN = 0, MAAT_STEP_PASSED, MAAT_STEP_FAILED };
+
+#define MAAT_VERDICT_MAX_ADVISORIES 64
+#define MAAT_VERDICT_ADVISORY_LEN 32
+
+struct maat_verdict {
+    bool ok;                          /* signatures, chain and collateral all good: the
+                                         status below is meaningful */
+    enum maat_tcb_status status;      /* combined platform + QE status (worst wins) */
+    enum maat_qvl_result qvl_result;
+    enum maat_tcb_status platform_status, qe_status;
+    size_t advisory_count;
+    char advisory_ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
+    time_t tcb_date;                  /* tcbDate of the matched platform TCB level (QvE's
+                                         tcb_level_date_tag) */
+    time_t qe_tcb_date;               /* tcbDate of the matched QE identity level */
+    uint32_t tcb_evaluation_data_number; /* the lower of TCB info's and QE identity's */
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    struct maat_pck_info pck;         /* from the PCK leaf */
+    bool collateral_present;          /* false: only the cryptographic steps could run */
+    bool trusted_root_simulated;      /* the chain ends in a simulated (test) root */
+    char root_label[64];
+    enum maat_step_outcome steps[MAAT_STEP__COUNT];
+    enum maat_verify_step failed_step; /* valid when !ok */
+    char reason[MAAT_ERROR_MSG_MAX];   /* why it failed, naming the item */
+};
+
+struct maat_verify_opts {
+    time_t at;                        /* verification time (required) */
+    /* For quotes whose certification data carries no chain (types 1-4): the PCK leaf
+     * and its issuer chain, PEM. */
+    struct maat_view pck_chain_pem;
+};
+
+/* Verifies a parsed quote. Returns 0 when verification ran to a verdict (inspect
+ * v->ok and v->status; a failed check is a verdict, not an error), -1 only when the
+ * verifier itself could not run (out of memory, bad arguments). `vc` may be NULL: the
+ * cryptographic steps still run and the verdict says that collateral is missing. */
+int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+                      const struct maat_trust *trust, const struct maat_verify_opts *opts,
+                      struct maat_verdict *v, struct maat_error *err);
+
+const char *maat_qvl_result_name(enum maat_qvl_result r); /* "SGX_QL_QV_RESULT_OK"... */
+const char *maat_verify_step_name(enum maat_verify_step s); /* "pck_chain", ... */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_VERIFY_H */

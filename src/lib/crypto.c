@@ -1,0 +1,196 @@
+/* crypto.c - SHA-256, P-256 raw keys, raw r||s ECDSA verification, X.509/CRL loading. */
+#include "maat/crypto.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+void maat_sha256(const void *p, size_t n, uint8_t out[32]) { SHA256(p, n, out); }
+
+EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
+                                    struct maat_error *err)
+{
+    uint8_t point[65];
+    point[0] = 0x04; /* uncompressed */
+    memcpy(point + 1, xy, 64);
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        key = NULL;
+        maat_error_set(err, MAAT_ERR_CRYPTO, "%s: not a valid P-256 public key (point not on the curve)",
+                       what);
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
+{
+    int rc = -1;
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
+    unsigned char *der = NULL;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (sig == NULL || r == NULL || s == NULL || md == NULL) goto out;
+    if (ECDSA_SIG_set0(sig, r, s) != 1) goto out;
+    r = s = NULL; /* owned by sig */
+    int der_len = i2d_ECDSA_SIG(sig, &der);
+    if (der_len <= 0) goto out;
+    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1) goto out;
+    rc = EVP_DigestVerify(md, der, (size_t)der_len, msg, len) == 1 ? 1 : 0;
+out:
+    ERR_clear_error();
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return rc;
+}
+
+int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64])
+{
+    const unsigned char *p = der;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)len);
+    if (sig == NULL) return -1;
+    const BIGNUM *r, *s;
+    ECDSA_SIG_get0(sig, &r, &s);
+    int ok = BN_bn2binpad(r, rs, 32) == 32 && BN_bn2binpad(s, rs + 32, 32) == 32;
+    ECDSA_SIG_free(sig);
+    return ok ? 0 : -1;
+}
+
+static bool looks_pem(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t') continue;
+        return p[i] == '-';
+    }
+    return false;
+}
+
+STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
+                                   struct maat_error *err)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+        return NULL;
+    }
+    if (n > INT32_MAX) goto bad;
+    if (looks_pem(p, n)) {
+        BIO *bio = BIO_new_mem_buf(p, (int)n);
+        X509 *x;
+        while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+            if (!sk_X509_push(sk, x)) {
+                X509_free(x);
+                break;
+            }
+        }
+        BIO_free(bio);
+    } else {
+        const unsigned char *q = p, *end = p + n;
+        while (q < end) {
+            X509 *x = d2i_X509(NULL, &q, end - q);
+            if (x == NULL) {
+                if (sk_X509_num(sk) > 0) {
+                    /* trailing bytes after DER certificates must be NUL padding */
+                    bool zero = true;
+                    for (const unsigned char *z = q; z < end; z++) zero &= *z == 0;
+                    if (zero) break;
+                }
+                sk_X509_pop_free(sk, X509_free);
+                ERR_clear_error();
+                maat_error_set(err, MAAT_ERR_ENCODING,
+                               "%s: certificate %d at byte %zu is not valid DER", what,
+                               sk_X509_num(sk) + 1, (size_t)(q - p));
+                return NULL;
+            }
+            sk_X509_push(sk, x);
+        }
+    }
+    ERR_clear_error();
+    if (sk_X509_num(sk) > 0) return sk;
+bad:
+    sk_X509_pop_free(sk, X509_free);
+    maat_error_set(err, MAAT_ERR_ENCODING, "%s: no certificate could be read (expected PEM or DER X.509)",
+                   what);
+    return NULL;
+}
+
+X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maat_error *err)
+{
+    X509_CRL *crl = NULL;
+    if (n > 0 && n <= INT32_MAX) {
+        if (looks_pem(p, n)) {
+            BIO *bio = BIO_new_mem_buf(p, (int)n);
+            crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+            BIO_free(bio);
+        } else {
+            const unsigned char *q = p;
+            crl = d2i_X509_CRL(NULL, &q, (long)n);
+            if (crl && q != p + n) {
+                X509_CRL_free(crl);
+                crl = NULL;
+                ERR_clear_error();
+                maat_error_set(err, MAAT_ERR_TRAILING, "%s: %zu bytes after the DER CRL", what,
+                               (size_t)(p + n - q));
+                return NULL;
+            }
+        }
+    }
+    ERR_clear_error();
+    if (crl == NULL)
+        maat_error_set(err, MAAT_ERR_ENCODING, "%s: not a valid X.509 CRL (PEM or DER)", what);
+    return crl;
+}
+
+void maat_x509_cn(const X509_NAME *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (name == NULL || len == 0) return;
+    int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (idx < 0) return;
+    const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+    size_t n = (size_t)ASN1_STRING_length(s);
+    if (n >= len) n = len - 1;
+    memcpy(buf, ASN1_STRING_get0_data(s), n);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] < 0x20 || buf[i] == 0x7f) buf[i] = '?'; /* never print control bytes */
+}
+
+int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
+{
+    struct tm tm;
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) return -1;
+    *out = timegm(&tm);
+    return 0;
+}
+
+void maat_x509_serial_hex(const X509 *x, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    if (hex) {
+        size_t i = 0;
+        for (; hex[i] && i + 1 < len; i++)
+            buf[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] + 32 : hex[i]);
+        buf[i] = '\0';
+    }
+    OPENSSL_free(hex);
+    BN_free(bn);
+}

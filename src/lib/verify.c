@@ -1,0 +1,510 @@
+/*
+ * verify.c - DCAP quote verification, one function per step, in Intel QVL's order.
+ *
+ * Steps that do not depend on an earlier failure still run, so a verdict lists every
+ * problem (an expired PCK certificate and expired collateral, say), while failed_step
+ * and qvl_result name the first. Sources for the rules: Intel's QVL
+ * (QuoteVerifier.cpp, EnclaveReportVerifier.cpp, TCB level selection) and
+ * ../shared/spec/dcap.md; see docs/verify.md.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "maat/crypto.h"
+#include "verify_internal.h"
+
+static const uint8_t intel_qe_vendor_id[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+                                               0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
+static const char *const step_names[MAAT_STEP__COUNT] = {
+    [MAAT_STEP_STRUCTURE] = "structure",
+    [MAAT_STEP_PCK_CHAIN] = "pck_chain",
+    [MAAT_STEP_VALIDITY] = "validity",
+    [MAAT_STEP_CRL] = "revocation",
+    [MAAT_STEP_QE_REPORT_SIGNATURE] = "qe_report_signature",
+    [MAAT_STEP_AK_BINDING] = "attestation_key_binding",
+    [MAAT_STEP_QUOTE_SIGNATURE] = "quote_signature",
+    [MAAT_STEP_QE_IDENTITY] = "qe_identity",
+    [MAAT_STEP_TCB_INFO] = "tcb_info",
+    [MAAT_STEP_COLLATERAL_TIME] = "collateral_time",
+    [MAAT_STEP_STATUS] = "status",
+};
+
+const char *maat_verify_step_name(enum maat_verify_step s)
+{
+    return (unsigned)s < MAAT_STEP__COUNT ? step_names[s] : "unknown";
+}
+
+static const char *const qvl_names[MAAT_QVL__COUNT] = {
+    [MAAT_QVL_OK] = "SGX_QL_QV_RESULT_OK",
+    [MAAT_QVL_CONFIG_NEEDED] = "SGX_QL_QV_RESULT_CONFIG_NEEDED",
+    [MAAT_QVL_OUT_OF_DATE] = "SGX_QL_QV_RESULT_OUT_OF_DATE",
+    [MAAT_QVL_OUT_OF_DATE_CONFIG_NEEDED] = "SGX_QL_QV_RESULT_OUT_OF_DATE_CONFIG_NEEDED",
+    [MAAT_QVL_INVALID_SIGNATURE] = "SGX_QL_QV_RESULT_INVALID_SIGNATURE",
+    [MAAT_QVL_REVOKED] = "SGX_QL_QV_RESULT_REVOKED",
+    [MAAT_QVL_UNSPECIFIED] = "SGX_QL_QV_RESULT_UNSPECIFIED",
+    [MAAT_QVL_SW_HARDENING_NEEDED] = "SGX_QL_QV_RESULT_SW_HARDENING_NEEDED",
+    [MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED] = "SGX_QL_QV_RESULT_CONFIG_AND_SW_HARDENING_NEEDED",
+    [MAAT_QVL_TCB_NOT_SUPPORTED] = "SGX_QL_TCB_NOT_SUPPORTED",
+    [MAAT_QVL_COLLATERAL_EXPIRED] = "SGX_QL_QV_RESULT_COLLATERAL_EXPIRED",
+};
+
+const char *maat_qvl_result_name(enum maat_qvl_result r)
+{
+    return (unsigned)r < MAAT_QVL__COUNT ? qvl_names[r] : "unknown";
+}
+
+/* Per-call state: what earlier steps established for later ones. */
+struct run {
+    const struct maat_quote *q;
+    const struct maat_verified_collateral *vc;
+    const struct maat_trust *trust;
+    const struct maat_verify_opts *opts;
+    struct maat_verdict *v;
+    STACK_OF(X509) *certs;  /* as carried by the quote (or supplied) */
+    STACK_OF(X509) *chain;  /* verified: leaf, CA(s), root */
+    X509 *leaf;
+    const struct maat_anchor *anchor;
+    EVP_PKEY *ak;
+    const struct maat_tcb_level *tcb_level;
+    const struct maat_enclave_tcb_level *qe_level;
+    bool failed;
+};
+
+static void fmt_time(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, 32, "%lld", (long long)t);
+}
+
+/* Records a failed step. The first failure sets failed_step and qvl_result; later ones
+ * are appended to the reason. Returns -1. */
+__attribute__((format(printf, 4, 5))) static int fail(struct run *r, enum maat_verify_step step,
+                                                      enum maat_qvl_result qvl, const char *fmt, ...)
+{
+    struct maat_verdict *v = r->v;
+    v->steps[step] = MAAT_STEP_FAILED;
+    char msg[MAAT_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!r->failed) {
+        r->failed = true;
+        v->failed_step = step;
+        v->qvl_result = qvl;
+        snprintf(v->reason, sizeof v->reason, "%s", msg);
+    } else {
+        /* Append "; msg", truncating at the end of the buffer. */
+        size_t n = strlen(v->reason), room = sizeof v->reason - 1 - n;
+        if (room > 2) {
+            memcpy(v->reason + n, "; ", 2);
+            size_t m = strnlen(msg, room - 2);
+            memcpy(v->reason + n + 2, msg, m);
+            v->reason[n + 2 + m] = '\0';
+        }
+    }
+    return -1;
+}
+
+static int pass(struct run *r, enum maat_verify_step step)
+{
+    r->v->steps[step] = MAAT_STEP_PASSED;
+    return 0;
+}
+
+/* 1. Structure: what the parser cannot judge alone. */
+static int step_structure(struct run *r)
+{
+    const struct maat_quote *q = r->q;
+    if (q->tee_type != MAAT_TEE_TYPE_SGX)
+        return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
+                    "TDX quotes are parsed but not verified yet (tee type 0x%08x)", q->tee_type);
+    if (memcmp(q->qe_vendor_id, intel_qe_vendor_id, 16) != 0) {
+        char hex[33];
+        maat_hex_encode(q->qe_vendor_id, 16, hex);
+        return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
+                    "QE vendor id %s is not Intel's (939a7233f79c4ca9940a0db3957f0607)", hex);
+    }
+    return pass(r, MAAT_STEP_STRUCTURE);
+}
+
+static int load_quote_certs(struct run *r, struct maat_error *err)
+{
+    const struct maat_cert_data *cd = &r->q->cert_data;
+    if (cd->type == MAAT_CERT_PCK_CHAIN) {
+        r->certs = maat_x509_load_all(cd->data.ptr, cd->data.len,
+                                      "certification data (PCK chain)", err);
+    } else if (r->opts->pck_chain_pem.len) {
+        r->certs = maat_x509_load_all(r->opts->pck_chain_pem.ptr, r->opts->pck_chain_pem.len,
+                                      "supplied PCK certificate chain", err);
+    } else {
+        maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                       "the quote carries certification data type %u (%s), not a PCK chain: "
+                       "supply the PCK certificate and its chain",
+                       cd->type, maat_cert_type_name(cd->type));
+    }
+    return r->certs ? 0 : -1;
+}
+
+/* The PCK leaf is the certificate that issued nothing else in the chain. */
+static X509 *find_leaf(STACK_OF(X509) *certs)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++) {
+        X509 *c = sk_X509_value(certs, i);
+        bool issues = false;
+        for (int k = 0; k < sk_X509_num(certs) && !issues; k++)
+            issues = k != i && X509_check_issued(c, sk_X509_value(certs, k)) == X509_V_OK;
+        if (!issues) return c;
+    }
+    return NULL;
+}
+
+/* 2. PCK chain to a trusted root; the leaf's SGX extension. */
+static int step_pck_chain(struct run *r)
+{
+    struct maat_error e = {0};
+    if (load_quote_certs(r, &e) != 0) return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "%s", e.msg);
+    r->leaf = find_leaf(r->certs);
+    if (r->leaf == NULL)
+        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "no PCK leaf certificate in the chain");
+    char cn[128];
+    maat_x509_cn(X509_get_subject_name(r->leaf), cn, sizeof cn);
+    if (strstr(cn, "SGX PCK Certificate") == NULL)
+        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
+                    "PCK leaf subject CN \"%s\" does not contain \"SGX PCK Certificate\"", cn);
+    if (maat__chain_verify(r->leaf, r->certs, r->trust, "PCK certificate chain", &r->anchor,
+                           &r->chain, &e) != 0)
+        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
+    const unsigned char *der = NULL;
+    unsigned char *buf = NULL;
+    int len = i2d_X509(r->leaf, &buf);
+    der = buf;
+    int rc = len > 0 ? maat_pck_cert_parse_der(der, (size_t)len, &r->v->pck, &e) : -1;
+    OPENSSL_free(buf);
+    if (rc != 0) return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK leaf: %s", e.msg);
+    memcpy(r->v->fmspc, r->v->pck.fmspc, 6);
+    memcpy(r->v->pce_id, r->v->pck.pce_id, 2);
+    r->v->trusted_root_simulated = r->anchor->simulated;
+    snprintf(r->v->root_label, sizeof r->v->root_label, "%s", r->anchor->label);
+    return pass(r, MAAT_STEP_PCK_CHAIN);
+}
+
+/* 3. Validity windows of the PCK chain's certificates at the verification time. */
+static int step_validity(struct run *r)
+{
+    int bad = 0;
+    for (int i = 0; i < sk_X509_num(r->chain); i++) {
+        X509 *c = sk_X509_value(r->chain, i);
+        time_t nb, na;
+        char cn[128], t1[32], t2[32];
+        maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb) != 0 ||
+            maat_asn1_time_to_unix(X509_get0_notAfter(c), &na) != 0)
+            return fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_UNSPECIFIED,
+                        "certificate \"%s\": unreadable validity dates", cn);
+        if (r->opts->at > na) {
+            fmt_time(na, t1);
+            fmt_time(r->opts->at, t2);
+            bad = fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_COLLATERAL_EXPIRED,
+                       "certificate \"%s\" expired at %s (notAfter; verification time %s)", cn,
+                       t1, t2);
+        } else if (r->opts->at < nb) {
+            fmt_time(nb, t1);
+            fmt_time(r->opts->at, t2);
+            bad = fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_COLLATERAL_EXPIRED,
+                       "certificate \"%s\" is not valid before %s (verification time %s)", cn,
+                       t1, t2);
+        }
+    }
+    return bad ? -1 : pass(r, MAAT_STEP_VALIDITY);
+}
+
+/* 4. Revocation: the PCK CA against the Root CA CRL, the leaf against the PCK CRL of
+ * the CA that issued it (Processor or Platform), each CRL's signature already checked
+ * when the collateral was verified. */
+static int step_crl(struct run *r)
+{
+    const struct maat_verified_collateral *vc = r->vc;
+    if (vc->anchor != r->anchor)
+        return fail(r, MAAT_STEP_CRL, MAAT_QVL_UNSPECIFIED,
+                    "the collateral is signed under trust anchor \"%s\" but the PCK chain ends in "
+                    "\"%s\"",
+                    vc->anchor->label, r->anchor->label);
+    X509 *ca = sk_X509_num(r->chain) > 1 ? sk_X509_value(r->chain, 1) : NULL;
+    char leaf_issuer[128], crl_issuer[128];
+    maat_x509_cn(X509_get_issuer_name(r->leaf), leaf_issuer, sizeof leaf_issuer);
+    maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), crl_issuer, sizeof crl_issuer);
+    if (ca == NULL || X509_NAME_cmp(X509_get_subject_name(ca),
+                                    X509_get_subject_name(vc->pck_crl_issuer)) != 0 ||
+        EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(vc->pck_crl_issuer)) != 1)
+        return fail(r, MAAT_STEP_CRL, MAAT_QVL_UNSPECIFIED,
+                    "the PCK CRL is issued by \"%s\" but the PCK certificate by \"%s\": wrong "
+                    "PCK CRL for this quote",
+                    crl_issuer, leaf_issuer);
+    X509_REVOKED *entry = NULL;
+    char serial[80];
+    if (X509_CRL_get0_by_cert(vc->pck_crl, &entry, r->leaf) == 1) {
+        maat_x509_serial_hex(r->leaf, serial, sizeof serial);
+        r->v->status = MAAT_TCB_REVOKED;
+        return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
+                    "PCK certificate (serial %s) is revoked by the PCK CRL of \"%s\"", serial,
+                    crl_issuer);
+    }
+    for (int i = 1; i + 1 < sk_X509_num(r->chain); i++) {
+        X509 *c = sk_X509_value(r->chain, i);
+        if (X509_CRL_get0_by_cert(vc->root_crl, &entry, c) == 1) {
+            char cn[128];
+            maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+            maat_x509_serial_hex(c, serial, sizeof serial);
+            r->v->status = MAAT_TCB_REVOKED;
+            return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
+                        "\"%s\" (serial %s) is revoked by the Root CA CRL", cn, serial);
+        }
+    }
+    return pass(r, MAAT_STEP_CRL);
+}
+
+/* 5. The QE report is signed by the PCK leaf key. */
+static int step_qe_report_signature(struct run *r)
+{
+    int ok = maat_ecdsa_verify_rs(X509_get0_pubkey(r->leaf), r->q->qe_report.raw,
+                                  MAAT_SGX_REPORT_BODY_SIZE, r->q->qe_report_signature);
+    if (ok != 1)
+        return fail(r, MAAT_STEP_QE_REPORT_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE,
+                    "QE report signature does not verify under the PCK certificate's key");
+    return pass(r, MAAT_STEP_QE_REPORT_SIGNATURE);
+}
+
+/* 6. QE report data = SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes. */
+static int step_ak_binding(struct run *r)
+{
+    const struct maat_quote *q = r->q;
+    uint8_t *buf = malloc(64 + q->qe_auth_data.len);
+    if (buf == NULL) return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_UNSPECIFIED, "out of memory");
+    memcpy(buf, q->attest_pub_key, 64);
+    if (q->qe_auth_data.len) memcpy(buf + 64, q->qe_auth_data.ptr, q->qe_auth_data.len);
+    uint8_t h[32];
+    maat_sha256(buf, 64 + q->qe_auth_data.len, h);
+    free(buf);
+    if (!maat_memeq_ct(h, q->qe_report.report_data, 32))
+        return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_INVALID_SIGNATURE,
+                    "QE report data[0:32] is not SHA-256(attestation key || QE auth data): the "
+                    "attestation key is not bound to the QE");
+    if (!maat_is_zero(q->qe_report.report_data + 32, 32))
+        return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_INVALID_SIGNATURE,
+                    "QE report data[32:64] is not all zero");
+    return pass(r, MAAT_STEP_AK_BINDING);
+}
+
+/* 7. The quote (header ‖ body) is signed by the attestation key. */
+static int step_quote_signature(struct run *r)
+{
+    struct maat_error e = {0};
+    r->ak = maat_p256_pubkey_from_raw(r->q->attest_pub_key, "attestation key", &e);
+    if (r->ak == NULL) return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
+    int ok = maat_ecdsa_verify_rs(r->ak, r->q->signed_data.ptr, r->q->signed_data.len,
+                                  r->q->signature);
+    if (ok != 1)
+        return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE,
+                    "quote signature does not verify under the attestation key");
+    return pass(r, MAAT_STEP_QUOTE_SIGNATURE);
+}
+
+/* 8. The QE against the QE identity from the collateral (never from constants). */
+static int step_qe_identity(struct run *r)
+{
+    const struct maat_enclave_identity *id = &r->vc->qe_identity;
+    const struct maat_sgx_report_body *qe = &r->q->qe_report;
+    if (id->id != MAAT_ENCLAVE_ID_QE)
+        return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                    "the enclave identity is for %s, an SGX quote needs the QE's",
+                    maat_enclave_id_name(id->id));
+    const uint8_t *misc = qe->raw + 16; /* raw little-endian bytes, compared byte-wise */
+    for (int i = 0; i < 4; i++)
+        if ((misc[i] & id->miscselect_mask[i]) != id->miscselect[i])
+            return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                        "QE identity mismatch: MISCSELECT 0x%08x under mask does not match",
+                        qe->misc_select);
+    for (int i = 0; i < 16; i++)
+        if ((qe->attributes[i] & id->attributes_mask[i]) != id->attributes[i])
+            return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                        "QE identity mismatch: ATTRIBUTES byte %d under mask does not match", i);
+    if (memcmp(qe->mr_signer, id->mrsigner, 32) != 0) {
+        char a[65], b[65];
+        maat_hex_encode(qe->mr_signer, 32, a);
+        maat_hex_encode(id->mrsigner, 32, b);
+        return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                    "QE identity mismatch: MRSIGNER %s, expected %s", a, b);
+    }
+    if (qe->isv_prod_id != id->isvprodid)
+        return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                    "QE identity mismatch: ISVPRODID %u, expected %u", qe->isv_prod_id,
+                    id->isvprodid);
+    r->qe_level = maat_enclave_identity_match(id, qe->isv_svn, NULL);
+    /* Intel: no level at or below the QE's ISVSVN means Revoked. */
+    r->v->qe_status = r->qe_level ? r->qe_level->status : MAAT_TCB_REVOKED;
+    if (r->qe_level && r->qe_level->has_tcb_date) r->v->qe_tcb_date = r->qe_level->tcb_date;
+    return pass(r, MAAT_STEP_QE_IDENTITY);
+}
+
+/* 9. The platform TCB from the PCK certificate against TCB info. */
+static int step_tcb_info(struct run *r)
+{
+    const struct maat_tcb_info *ti = &r->vc->tcb_info;
+    const struct maat_pck_info *pck = &r->v->pck;
+    char want[13], got[13];
+    if (ti->version >= 3 && ti->id != MAAT_TCB_ID_SGX)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "TCB info is for %s, the quote is SGX", maat_tcb_id_name(ti->id));
+    if (memcmp(ti->fmspc, pck->fmspc, 6) != 0) {
+        maat_hex_encode(ti->fmspc, 6, got);
+        maat_hex_encode(pck->fmspc, 6, want);
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s", want,
+                    got);
+    }
+    if (ti->has_pce_id && memcmp(ti->pce_id, pck->pce_id, 2) != 0)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "TCB info PCE-ID %02x%02x differs from the PCK certificate's %02x%02x",
+                    ti->pce_id[0], ti->pce_id[1], pck->pce_id[0], pck->pce_id[1]);
+    r->tcb_level = maat_tcb_info_match_sgx(ti, pck->tcb_components, pck->pcesvn, NULL);
+    if (r->tcb_level == NULL) {
+        char comps[64] = "";
+        size_t n = 0;
+        for (int i = 0; i < 16; i++)
+            n += (size_t)snprintf(comps + n, sizeof comps - n, i ? ",%u" : "%u",
+                                  pck->tcb_components[i]);
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_TCB_NOT_SUPPORTED,
+                    "TCB not supported: no TCB level matches the PCK certificate's TCB "
+                    "(components %s, PCESVN %u)",
+                    comps, pck->pcesvn);
+    }
+    r->v->platform_status = r->tcb_level->status;
+    if (r->tcb_level->has_tcb_date) r->v->tcb_date = r->tcb_level->tcb_date;
+    return pass(r, MAAT_STEP_TCB_INFO);
+}
+
+/* 10. Every collateral item inside its window at the verification time: nextUpdate is
+ * the last valid instant (Intel: expired when time > nextUpdate). */
+static int step_collateral_time(struct run *r)
+{
+    int bad = 0;
+    char t1[32], t2[32];
+    fmt_time(r->opts->at, t2);
+    for (size_t i = 0; i < r->vc->item_count; i++) {
+        const struct maat_dated_item *it = &r->vc->items[i];
+        if (r->opts->at > it->not_after) {
+            fmt_time(it->not_after, t1);
+            bad = fail(r, MAAT_STEP_COLLATERAL_TIME, MAAT_QVL_COLLATERAL_EXPIRED,
+                       "%s expired at %s (verification time %s)", it->name, t1, t2);
+        } else if (r->opts->at < it->not_before) {
+            fmt_time(it->not_before, t1);
+            bad = fail(r, MAAT_STEP_COLLATERAL_TIME, MAAT_QVL_COLLATERAL_EXPIRED,
+                       "%s is not yet valid: issued %s (verification time %s)", it->name, t1, t2);
+        }
+    }
+    return bad ? -1 : pass(r, MAAT_STEP_COLLATERAL_TIME);
+}
+
+static enum maat_qvl_result qvl_of(enum maat_tcb_status s)
+{
+    switch (s) {
+    case MAAT_TCB_UP_TO_DATE: return MAAT_QVL_OK;
+    case MAAT_TCB_SW_HARDENING_NEEDED: return MAAT_QVL_SW_HARDENING_NEEDED;
+    case MAAT_TCB_CONFIGURATION_NEEDED: return MAAT_QVL_CONFIG_NEEDED;
+    case MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED: return MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED;
+    case MAAT_TCB_OUT_OF_DATE: return MAAT_QVL_OUT_OF_DATE;
+    case MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED: return MAAT_QVL_OUT_OF_DATE_CONFIG_NEEDED;
+    case MAAT_TCB_REVOKED: return MAAT_QVL_REVOKED;
+    default: return MAAT_QVL_UNSPECIFIED;
+    }
+}
+
+/* Intel's convergeTcbStatus: an out-of-date QE degrades the platform status; a revoked QE
+ * makes it Revoked; otherwise the platform status stands. */
+static enum maat_tcb_status converge(enum maat_tcb_status platform, enum maat_tcb_status qe)
+{
+    if (qe == MAAT_TCB_REVOKED) return MAAT_TCB_REVOKED;
+    if (qe != MAAT_TCB_UP_TO_DATE) {
+        if (platform == MAAT_TCB_UP_TO_DATE || platform == MAAT_TCB_SW_HARDENING_NEEDED)
+            return MAAT_TCB_OUT_OF_DATE;
+        if (platform == MAAT_TCB_CONFIGURATION_NEEDED ||
+            platform == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
+            return MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+    }
+    return platform;
+}
+
+static void add_advisories(struct maat_verdict *v, char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < v->advisory_count && !dup; k++)
+            dup = strcmp(v->advisory_ids[k], ids[i]) == 0;
+        if (dup || v->advisory_count == MAAT_VERDICT_MAX_ADVISORIES) continue;
+        snprintf(v->advisory_ids[v->advisory_count++], MAAT_VERDICT_ADVISORY_LEN, "%s", ids[i]);
+    }
+}
+
+/* 11. Final status: platform and QE combined as Intel does; advisories of both levels. */
+static void step_status(struct run *r)
+{
+    struct maat_verdict *v = r->v;
+    v->status = converge(v->platform_status, v->qe_status);
+    add_advisories(v, r->tcb_level->advisory_ids, r->tcb_level->advisory_id_count);
+    if (r->qe_level) add_advisories(v, r->qe_level->advisory_ids, r->qe_level->advisory_id_count);
+    const struct maat_tcb_info *ti = &r->vc->tcb_info;
+    const struct maat_enclave_identity *id = &r->vc->qe_identity;
+    v->tcb_evaluation_data_number = ti->tcb_evaluation_data_number;
+    if (id->has_tcb_evaluation_data_number &&
+        id->tcb_evaluation_data_number < v->tcb_evaluation_data_number)
+        v->tcb_evaluation_data_number = id->tcb_evaluation_data_number;
+    if (!r->failed) v->qvl_result = qvl_of(v->status);
+    pass(r, MAAT_STEP_STATUS);
+}
+
+int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+                      const struct maat_trust *trust, const struct maat_verify_opts *opts,
+                      struct maat_verdict *v, struct maat_error *err)
+{
+    memset(v, 0, sizeof *v);
+    if (q == NULL || trust == NULL || opts == NULL)
+        return maat_error_set(err, MAAT_ERR_USAGE, "verify: quote, trust and options are required");
+    struct run r = {.q = q, .vc = vc, .trust = trust, .opts = opts, .v = v};
+    v->collateral_present = vc != NULL;
+    v->status = MAAT_TCB_STATUS__COUNT; /* none yet */
+
+    if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) {
+        step_validity(&r);
+        if (vc) step_crl(&r);
+        bool qe_ok = step_qe_report_signature(&r) == 0;
+        bool bound = step_ak_binding(&r) == 0;
+        bool signed_ok = step_quote_signature(&r) == 0;
+        if (vc == NULL) {
+            char f[13];
+            maat_hex_encode(v->fmspc, 6, f);
+            fail(&r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                 "no collateral: TCB info for FMSPC %s, QE identity and CRLs are not present, "
+                 "so the TCB status cannot be determined (signatures and chain: %s)",
+                 f, qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
+                        ? "valid" : "see the failed steps");
+        } else {
+            bool id_ok = step_qe_identity(&r) == 0;
+            bool tcb_ok = step_tcb_info(&r) == 0;
+            step_collateral_time(&r);
+            if (id_ok && tcb_ok) step_status(&r);
+        }
+    }
+    EVP_PKEY_free(r.ak);
+    sk_X509_pop_free(r.certs, X509_free);
+    sk_X509_pop_free(r.chain, X509_free);
+    ERR_clear_error();
+    v->ok = !r.failed;
+    return 0;
+}
