@@ -42,6 +42,8 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err);
 int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, const char *label,
                         bool simulated, struct maat_error *err);
 void maat_trust_free(struct maat_trust *t);
+/* True when the certificate (PEM or DER) carries Intel's production SGX Root CA key. */
+bool maat_trust_is_intel_root(const uint8_t *cert, size_t len);
 
 /* ---- collateral ---- */
 

@@ -10,6 +10,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"quote", cmd_quote, "inspect SGX/TDX quotes (raw, hex, base64, OE envelope, EnclaveInfo JSON)"},
+    {"verify", cmd_verify, "verify a DCAP quote against Intel collateral (offline, QVL rules)"},
     {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
 };
 

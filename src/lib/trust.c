@@ -73,3 +73,14 @@ const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_P
         if (EVP_PKEY_eq(t->anchors[i].key, key) == 1) return &t->anchors[i];
     return NULL;
 }
+
+bool maat_trust_is_intel_root(const uint8_t *cert, size_t len)
+{
+    struct maat_error e = {0};
+    struct maat_trust *intel = maat_trust_new_intel(&e);
+    STACK_OF(X509) *sk = maat_x509_load_all(cert, len, "root", &e);
+    bool yes = intel && sk && maat__trust_find_key(intel, X509_get0_pubkey(sk_X509_value(sk, 0)));
+    sk_X509_pop_free(sk, X509_free);
+    maat_trust_free(intel);
+    return yes;
+}

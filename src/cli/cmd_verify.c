@@ -1,0 +1,274 @@
+/*
+ * cmd_verify.c - `maat verify`: an offline DCAP quote verifier, like Intel's and
+ * dcap-qvl's tools. Prints the status, advisories, TCB date, the report body and each
+ * step passed or the one that failed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "maat/crypto.h"
+#include "maat/evidence.h"
+#include "maat/quote_json.h"
+#include "maat/verify.h"
+#include "cli.h"
+#include "collateral_load.h"
+
+#define MAX_ROOTS 8
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat verify QUOTE [--collateral BUNDLE|DIR | --pccs URL] [--trust-root PEM]...\n"
+            "                   [--pck-cert PEM] [--at TIME] [--json]\n"
+            "\n"
+            "Verifies a DCAP quote (any format `maat quote inspect` reads) against Intel\n"
+            "collateral, with Intel QVL semantics. Intel's SGX Root CA is always trusted;\n"
+            "--trust-root adds another root (a test PKI such as `maat sim init`'s root-ca.pem),\n"
+            "which the output then reports as a non-production root.\n"
+            "\n"
+            "  --collateral B|D  a collateral bundle (dcap-qvl JSON layout, as `maat sim init`\n"
+            "                    writes DIR/collateral.json) or a directory of Intel PCS files\n"
+            "  --pccs URL        fetch collateral from an Intel PCS / PCCS (API v4)\n"
+            "  --trust-root PEM  also trust this root certificate (repeatable)\n"
+            "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4)\n"
+            "  --at TIME         verification time: unix seconds or RFC 3339\n"
+            "                    (2025-07-19T10:01:17Z); default now\n"
+            "  --json            machine-readable output\n"
+            "\n"
+            "Without collateral, the cryptographic steps still run and the output says that\n"
+            "the TCB status cannot be determined.\n"
+            "\n"
+            "exit codes: 0 verified (any TCB status except Revoked; read `status`),\n"
+            "            1 verification failed or Revoked, 2 usage, 3 unreadable input,\n"
+            "            4 I/O or internal error\n");
+}
+
+static void fmt_time(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (t == 0 || gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "-");
+    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *status_string(const struct maat_verdict *v)
+{
+    if (v->status < MAAT_TCB_STATUS__COUNT) return maat_tcb_status_name(v->status);
+    return "Unknown";
+}
+
+static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quote *q)
+{
+    char hex[64], t[32];
+    json_t *o = json_object();
+    json_object_set_new(o, "verified", json_boolean(v->ok));
+    json_object_set_new(o, "status", json_string(status_string(v)));
+    json_object_set_new(o, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
+    json_t *adv = json_array();
+    for (size_t i = 0; i < v->advisory_count; i++) json_array_append_new(adv, json_string(v->advisory_ids[i]));
+    json_object_set_new(o, "advisory_ids", adv);
+    fmt_time(v->tcb_date, t);
+    json_object_set_new(o, "tcb_date", v->tcb_date ? json_string(t) : json_null());
+    fmt_time(v->qe_tcb_date, t);
+    json_object_set_new(o, "qe_tcb_date", v->qe_tcb_date ? json_string(t) : json_null());
+    json_object_set_new(o, "tcb_evaluation_data_number",
+                        v->tcb_evaluation_data_number ? json_integer(v->tcb_evaluation_data_number) : json_null());
+    json_object_set_new(o, "platform_tcb_status",
+                        v->steps[MAAT_STEP_TCB_INFO] == MAAT_STEP_PASSED
+                            ? json_string(maat_tcb_status_name(v->platform_status)) : json_null());
+    json_object_set_new(o, "qe_tcb_status",
+                        v->steps[MAAT_STEP_QE_IDENTITY] == MAAT_STEP_PASSED
+                            ? json_string(maat_tcb_status_name(v->qe_status)) : json_null());
+    bool have_pck = v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED;
+    maat_hex_encode(v->fmspc, 6, hex);
+    json_object_set_new(o, "fmspc", have_pck ? json_string(hex) : json_null());
+    maat_hex_encode(v->pce_id, 2, hex);
+    json_object_set_new(o, "pce_id", have_pck ? json_string(hex) : json_null());
+    json_object_set_new(o, "collateral_present", json_boolean(v->collateral_present));
+    json_object_set_new(o, "trusted_root", have_pck ? json_string(v->root_label) : json_null());
+    json_object_set_new(o, "trusted_root_is_production",
+                        have_pck ? json_boolean(!v->trusted_root_simulated) : json_null());
+    if (q->body_type == MAAT_BODY_SGX)
+        json_object_set_new(o, "report_body", maat_quote_json_report_body(&q->report_body));
+    json_t *steps = json_array();
+    for (int s = 0; s < MAAT_STEP__COUNT; s++) {
+        static const char *const outcome[] = {"not_run", "passed", "failed"};
+        json_t *st = json_object();
+        json_object_set_new(st, "name", json_string(maat_verify_step_name((enum maat_verify_step)s)));
+        json_object_set_new(st, "outcome", json_string(outcome[v->steps[s]]));
+        json_array_append_new(steps, st);
+    }
+    json_object_set_new(o, "steps", steps);
+    if (!v->ok) {
+        json_object_set_new(o, "failed_step", json_string(maat_verify_step_name(v->failed_step)));
+        json_object_set_new(o, "reason", json_string(v->reason));
+    }
+    return o;
+}
+
+static void print_text(const struct maat_verdict *v, const struct maat_quote *q, const char *file)
+{
+    char hex[130], t[32];
+    printf("quote:         %s (%s quote v%u)\n", file, maat_tee_type_name(q->tee_type), q->version);
+    if (v->ok) printf("verification:  OK\n");
+    else printf("verification:  FAILED at %s: %s\n", maat_verify_step_name(v->failed_step), v->reason);
+    printf("status:        %s (%s)\n", status_string(v), maat_qvl_result_name(v->qvl_result));
+    printf("advisories:    ");
+    for (size_t i = 0; i < v->advisory_count; i++) printf("%s%s", i ? ", " : "", v->advisory_ids[i]);
+    printf("%s\n", v->advisory_count ? "" : "none");
+    fmt_time(v->tcb_date, t);
+    printf("tcb date:      %s\n", t);
+    if (v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED) {
+        maat_hex_encode(v->fmspc, 6, hex);
+        printf("fmspc:         %s (PCE-ID %02x%02x)\n", hex, v->pce_id[0], v->pce_id[1]);
+        printf("trusted root:  %s%s\n", v->root_label,
+               v->trusted_root_simulated ? " (NOT Intel's production root)" : "");
+    }
+    printf("steps:\n");
+    for (int s = 0; s < MAAT_STEP__COUNT; s++) {
+        static const char *const mark[] = {"[ -- ]", "[ ok ]", "[FAIL]"};
+        printf("  %s %s\n", mark[v->steps[s]], maat_verify_step_name((enum maat_verify_step)s));
+    }
+    if (q->body_type == MAAT_BODY_SGX) {
+        const struct maat_sgx_report_body *rb = &q->report_body;
+        printf("report body:\n");
+        maat_hex_encode(rb->mr_enclave, 32, hex);
+        printf("  mr_enclave   %s\n", hex);
+        maat_hex_encode(rb->mr_signer, 32, hex);
+        printf("  mr_signer    %s\n", hex);
+        printf("  isv_prod_id  %u\n  isv_svn      %u\n", rb->isv_prod_id, rb->isv_svn);
+        printf("  attributes   flags 0x%016llx%s xfrm 0x%016llx\n",
+               (unsigned long long)rb->attributes_flags,
+               rb->attributes_flags & MAAT_SGX_FLAGS_DEBUG ? " (DEBUG)" : "",
+               (unsigned long long)rb->attributes_xfrm);
+        maat_hex_encode(rb->report_data, 64, hex);
+        printf("  report_data  %s\n", hex);
+    }
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"collateral", required_argument, NULL, 'c'}, {"pccs", required_argument, NULL, 'p'},
+        {"trust-root", required_argument, NULL, 'r'}, {"pck-cert", required_argument, NULL, 'k'},
+        {"at", required_argument, NULL, 't'},         {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+    };
+    const char *collateral = NULL, *pccs = NULL, *pck_cert = NULL, *roots[MAX_ROOTS];
+    size_t nroots = 0;
+    bool json = false;
+    time_t at = time(NULL);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': collateral = optarg; break;
+        case 'p': pccs = optarg; break;
+        case 'k': pck_cert = optarg; break;
+        case 'j': json = true; break;
+        case 'r':
+            if (nroots == MAX_ROOTS) {
+                fprintf(stderr, "maat verify: at most %d --trust-root\n", MAX_ROOTS);
+                return MAAT_EXIT_USAGE;
+            }
+            roots[nroots++] = optarg;
+            break;
+        case 't':
+            if (cli_parse_time(optarg, &at) != 0) {
+                fprintf(stderr, "maat verify: --at '%s': expected unix seconds or RFC 3339 "
+                                "(2025-07-19T10:01:17Z)\n", optarg);
+                return MAAT_EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || (collateral && pccs)) {
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
+    const char *file = argv[optind];
+    int rc = MAAT_EXIT_INTERNAL;
+    struct maat_error err = {0};
+    uint8_t *raw = NULL, *pck_pem = NULL;
+    size_t raw_len = 0, pck_len = 0;
+    struct maat_evidence ev = {0};
+    struct maat_quote q;
+    struct maat_trust *trust = NULL;
+    struct maat_verified_collateral *vc = NULL;
+    struct cli_collateral loaded = {0};
+
+    if (cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0 ||
+        maat_evidence_decode(raw, raw_len, &ev, &err) != 0 ||
+        maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
+        fprintf(stderr, "maat verify: %s: %s\n", file, err.msg);
+        rc = MAAT_EXIT_INPUT;
+        goto out;
+    }
+    trust = maat_trust_new_intel(&err);
+    if (trust == NULL) goto fail;
+    for (size_t i = 0; i < nroots; i++) {
+        uint8_t *pem;
+        size_t n;
+        if (cli_read_file(roots[i], 1 << 20, &pem, &n, &err) != 0) goto fail;
+        char label[160];
+        snprintf(label, sizeof label, "%s", roots[i]);
+        int r = maat_trust_add_root(trust, pem, n, label, !maat_trust_is_intel_root(pem, n), &err);
+        free(pem);
+        if (r != 0) {
+            fprintf(stderr, "maat verify: --trust-root %s: %s\n", roots[i], err.msg);
+            rc = MAAT_EXIT_INPUT;
+            goto out;
+        }
+    }
+    if (pck_cert && cli_read_file(pck_cert, 1 << 20, &pck_pem, &pck_len, &err) != 0) goto fail;
+
+    if (collateral || pccs) {
+        uint8_t fmspc[6] = {0};
+        enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
+        cli_quote_pck_hint(&q, pck_pem, pck_len, fmspc, &ca);
+        if (cli_collateral_load(collateral, pccs, fmspc, ca, &loaded, &err) != 0) {
+            fprintf(stderr, "maat verify: collateral: %s\n", err.msg);
+            rc = MAAT_EXIT_INPUT;
+            goto out;
+        }
+        if (maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0) {
+            fprintf(stderr, "maat verify: %s\n", err.msg);
+            rc = MAAT_EXIT_FAIL;
+            goto out;
+        }
+    }
+
+    struct maat_verify_opts opts = {.at = at};
+    opts.pck_chain_pem.ptr = pck_pem;
+    opts.pck_chain_pem.len = pck_len;
+    struct maat_verdict v;
+    if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) goto fail;
+    if (json) {
+        json_t *o = verdict_json(&v, &q);
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        print_text(&v, &q, file);
+    }
+    rc = v.ok && v.status != MAAT_TCB_REVOKED ? MAAT_EXIT_OK : MAAT_EXIT_FAIL;
+    goto out;
+fail:
+    fprintf(stderr, "maat verify: %s\n", err.msg);
+out:
+    maat_verified_collateral_free(vc);
+    cli_collateral_cleanup(&loaded);
+    maat_trust_free(trust);
+    maat_evidence_cleanup(&ev);
+    free(raw);
+    free(pck_pem);
+    return rc;
+}

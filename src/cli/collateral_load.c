@@ -1,0 +1,92 @@
+/* collateral_load.c - collateral for CLI commands from a bundle, a directory or a PCCS. */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "maat/crypto.h"
+#include "maat/pck.h"
+#include "cli.h"
+#include "collateral_load.h"
+
+void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size_t pck_len,
+                        uint8_t fmspc[6], enum maat_pck_ca *ca)
+{
+    struct maat_error e = {0};
+    const uint8_t *p = pck_pem;
+    size_t n = pck_len;
+    if (q->cert_data.type == MAAT_CERT_PCK_CHAIN) {
+        p = q->cert_data.data.ptr;
+        n = q->cert_data.data.len;
+    }
+    if (p == NULL || n == 0) return;
+    STACK_OF(X509) *sk = maat_x509_load_all(p, n, "PCK chain", &e);
+    for (int i = 0; sk && i < sk_X509_num(sk); i++) {
+        unsigned char *der = NULL;
+        int len = i2d_X509(sk_X509_value(sk, i), &der);
+        struct maat_pck_info info;
+        if (len > 0 && maat_pck_cert_parse_der(der, (size_t)len, &info, &e) == 0) {
+            memcpy(fmspc, info.fmspc, 6);
+            *ca = info.ca;
+            OPENSSL_free(der);
+            break;
+        }
+        maat_error_clear(&e);
+        OPENSSL_free(der);
+    }
+    sk_X509_pop_free(sk, X509_free);
+}
+
+int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6],
+                        enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err)
+{
+    (void)fmspc;
+    (void)ca;
+    memset(out, 0, sizeof *out);
+    if (url != NULL)
+        return maat_error_set(err, MAAT_ERR_UNSUPPORTED, "--pccs is not available in this build yet");
+    struct stat st;
+    if (stat(path, &st) != 0) return maat_error_set(err, MAAT_ERR_IO, "%s: not found", path);
+    if (S_ISDIR(st.st_mode))
+        return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                              "%s: collateral directories are not available in this build yet", path);
+    if (cli_read_file(path, MAAT_COLLATERAL_MAX_INPUT, &out->raw, &out->raw_len, err) != 0) return -1;
+    if (maat_collateral_bundle_parse(out->raw, out->raw_len, &out->bundle, err) != 0) {
+        maat_error_prefix(err, "%s", path);
+        return -1;
+    }
+    maat_collateral_input_from_bundle(&out->bundle, &out->input);
+    return 0;
+}
+
+void cli_collateral_cleanup(struct cli_collateral *c)
+{
+    maat_collateral_bundle_cleanup(&c->bundle);
+    free(c->raw);
+    if (c->source_free) c->source_free(c->source_data);
+    memset(c, 0, sizeof *c);
+}
+
+int cli_parse_time(const char *s, time_t *out)
+{
+    char *end;
+    if (*s >= '0' && *s <= '9') {
+        long long v = strtoll(s, &end, 10);
+        if (*end == '\0' && v >= 0) {
+            *out = (time_t)v;
+            return 0;
+        }
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == NULL) return -1;
+    if (*end == '.') /* fractional seconds are ignored */
+        while (*++end >= '0' && *end <= '9') {}
+    if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0) return -1;
+    *out = timegm(&tm);
+    return 0;
+}

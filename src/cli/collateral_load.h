@@ -1,0 +1,32 @@
+/* collateral_load.h - the CLI's way to get collateral: a bundle file, a PCS directory or a
+ * PCCS URL, into a struct maat_collateral_input it owns. */
+#ifndef MAAT_CLI_COLLATERAL_LOAD_H
+#define MAAT_CLI_COLLATERAL_LOAD_H
+
+#include "maat/collateral.h"
+#include "maat/quote.h"
+#include "maat/verify.h"
+
+struct cli_collateral {
+    struct maat_collateral_input input;
+    uint8_t *raw;                          /* bundle file bytes */
+    size_t raw_len;
+    struct maat_collateral_bundle bundle;
+    void *source_data;                     /* owned by a directory / PCCS source */
+    void (*source_free)(void *);
+};
+
+/* FMSPC and PCK CA of the quote's PCK leaf (or of the supplied PCK chain), for sources
+ * that serve collateral by FMSPC. Leaves the outputs unchanged when not found. */
+void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size_t pck_len,
+                        uint8_t fmspc[6], enum maat_pck_ca *ca);
+
+/* path: a bundle JSON file or a directory; url: a PCCS/PCS base URL (one of them). */
+int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6],
+                        enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err);
+void cli_collateral_cleanup(struct cli_collateral *c);
+
+/* Parses unix seconds or RFC 3339 UTC. */
+int cli_parse_time(const char *s, time_t *out);
+
+#endif
