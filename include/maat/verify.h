@@ -160,8 +160,18 @@ struct maat_verdict {
     char reason[MAAT_ERROR_MSG_MAX];   /* why it failed, naming the item */
 };
 
+/* A cache of verified PCK chains, keyed by SHA-256 of the chain bytes (and the trust set):
+ * a platform's chain is verified once; later quotes from it only need the QE report and
+ * quote signatures. Thread-safe; entries are immutable and reference-counted. */
+struct maat_pck_cache;
+
+struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *err);
+void maat_pck_cache_free(struct maat_pck_cache *c);
+void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *misses);
+
 struct maat_verify_opts {
     time_t at;                        /* verification time (required) */
+    struct maat_pck_cache *pck_cache; /* optional */
     /* For quotes whose certification data carries no chain (types 1-4): the PCK leaf
      * and its issuer chain, PEM. */
     struct maat_view pck_chain_pem;

@@ -65,9 +65,9 @@ struct run {
     const struct maat_trust *trust;
     const struct maat_verify_opts *opts;
     struct maat_verdict *v;
-    STACK_OF(X509) *certs;  /* as carried by the quote (or supplied) */
-    STACK_OF(X509) *chain;  /* verified: leaf, CA(s), root */
-    X509 *leaf;
+    struct maat__pck_entry *pe; /* the verified PCK chain (fresh or from the cache) */
+    X509 *leaf;                 /* pe->leaf */
+    STACK_OF(X509) *chain;      /* pe->chain: leaf, CA(s), root */
     const struct maat_anchor *anchor;
     EVP_PKEY *ak;
     const struct maat_tcb_level *tcb_level;
@@ -134,22 +134,22 @@ static int step_structure(struct run *r)
     return pass(r, MAAT_STEP_STRUCTURE);
 }
 
-static int load_quote_certs(struct run *r, struct maat_error *err)
+/* The bytes that carry the PCK chain: the quote's type-5 data, or the supplied PEM. */
+static int chain_bytes(struct run *r, struct maat_view *out)
 {
     const struct maat_cert_data *cd = &r->q->cert_data;
     if (cd->type == MAAT_CERT_PCK_CHAIN) {
-        r->certs = maat_x509_load_all(cd->data.ptr, cd->data.len,
-                                      "certification data (PCK chain)", err);
-    } else if (r->opts->pck_chain_pem.len) {
-        r->certs = maat_x509_load_all(r->opts->pck_chain_pem.ptr, r->opts->pck_chain_pem.len,
-                                      "supplied PCK certificate chain", err);
-    } else {
-        maat_error_set(err, MAAT_ERR_NOT_FOUND,
-                       "the quote carries certification data type %u (%s), not a PCK chain: "
-                       "supply the PCK certificate and its chain",
-                       cd->type, maat_cert_type_name(cd->type));
+        *out = cd->data;
+        return 0;
     }
-    return r->certs ? 0 : -1;
+    if (r->opts->pck_chain_pem.len) {
+        *out = r->opts->pck_chain_pem;
+        return 0;
+    }
+    return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
+                "the quote carries certification data type %u (%s), not a PCK chain: supply the "
+                "PCK certificate and its chain",
+                cd->type, maat_cert_type_name(cd->type));
 }
 
 /* The PCK leaf is the certificate that issued nothing else in the chain. */
@@ -165,31 +165,103 @@ static X509 *find_leaf(STACK_OF(X509) *certs)
     return NULL;
 }
 
-/* 2. PCK chain to a trusted root; the leaf's SGX extension. */
-static int step_pck_chain(struct run *r)
+/* Verifies a PCK chain from scratch into a new entry (the expensive path). */
+static struct maat__pck_entry *build_pck_entry(struct run *r, const struct maat_view *bytes)
 {
     struct maat_error e = {0};
-    if (load_quote_certs(r, &e) != 0) return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "%s", e.msg);
-    r->leaf = find_leaf(r->certs);
-    if (r->leaf == NULL)
-        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "no PCK leaf certificate in the chain");
-    char cn[128];
-    maat_x509_cn(X509_get_subject_name(r->leaf), cn, sizeof cn);
-    if (strstr(cn, "SGX PCK Certificate") == NULL)
-        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
-                    "PCK leaf subject CN \"%s\" does not contain \"SGX PCK Certificate\"", cn);
-    if (maat__chain_verify(r->leaf, r->certs, r->trust, "PCK certificate chain", &r->anchor,
-                           &r->chain, &e) != 0)
-        return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
-    const unsigned char *der = NULL;
-    unsigned char *buf = NULL;
-    int len = i2d_X509(r->leaf, &buf);
-    der = buf;
-    int rc = len > 0 ? maat_pck_cert_parse_der(der, (size_t)len, &r->v->pck, &e) : -1;
-    OPENSSL_free(buf);
-    if (rc != 0) return fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK leaf: %s", e.msg);
-    memcpy(r->v->fmspc, r->v->pck.fmspc, 6);
-    memcpy(r->v->pce_id, r->v->pck.pce_id, 2);
+    struct maat__pck_entry *pe = NULL;
+    STACK_OF(X509) *certs = maat_x509_load_all(bytes->ptr, bytes->len,
+                                               r->q->cert_data.type == MAAT_CERT_PCK_CHAIN
+                                                   ? "certification data (PCK chain)"
+                                                   : "supplied PCK certificate chain",
+                                               &e);
+    if (certs == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "%s", e.msg);
+        return NULL;
+    }
+    X509 *leaf = find_leaf(certs);
+    char cn[128] = "";
+    if (leaf) maat_x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
+    if (leaf == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "no PCK leaf certificate in the chain");
+        goto out;
+    }
+    if (strstr(cn, "SGX PCK Certificate") == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
+             "PCK leaf subject CN \"%s\" does not contain \"SGX PCK Certificate\"", cn);
+        goto out;
+    }
+    pe = maat__pck_entry_new();
+    if (pe == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "out of memory");
+        goto out;
+    }
+    pe->trust = r->trust;
+    if (maat__chain_verify(leaf, certs, r->trust, "PCK certificate chain", &pe->anchor,
+                           &pe->chain, &e) != 0) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
+        goto bad;
+    }
+    pe->leaf = sk_X509_value(pe->chain, 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509(pe->leaf, &der);
+    int rc = len > 0 ? maat_pck_cert_parse_der(der, (size_t)len, &pe->pck, &e) : -1;
+    OPENSSL_free(der);
+    if (rc != 0) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK leaf: %s", e.msg);
+        goto bad;
+    }
+    pe->n = (size_t)sk_X509_num(pe->chain);
+    if (pe->n > MAAT_PCK_CHAIN_CERTS) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK chain longer than %d certificates",
+             MAAT_PCK_CHAIN_CERTS);
+        goto bad;
+    }
+    for (size_t i = 0; i < pe->n; i++) {
+        X509 *c = sk_X509_value(pe->chain, (int)i);
+        maat_x509_cn(X509_get_subject_name(c), pe->cn[i], sizeof pe->cn[i]);
+        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &pe->not_before[i]) != 0 ||
+            maat_asn1_time_to_unix(X509_get0_notAfter(c), &pe->not_after[i]) != 0) {
+            fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
+                 "certificate \"%s\": unreadable validity dates", pe->cn[i]);
+            goto bad;
+        }
+    }
+    goto out;
+bad:
+    maat__pck_entry_release(pe);
+    pe = NULL;
+out:
+    sk_X509_pop_free(certs, X509_free);
+    return pe;
+}
+
+/* 2. PCK chain to a trusted root (anchor matched by key); the leaf's SGX extension.
+ * With a cache, a chain already verified under this trust set is not verified again. */
+static int step_pck_chain(struct run *r)
+{
+    struct maat_view bytes;
+    if (chain_bytes(r, &bytes) != 0) return -1;
+    uint8_t key[32];
+    struct maat_pck_cache *cache = r->opts->pck_cache;
+    if (cache) {
+        maat_sha256(bytes.ptr, bytes.len, key);
+        r->pe = maat__pck_cache_get(cache, key, r->trust);
+    }
+    if (r->pe == NULL) {
+        r->pe = build_pck_entry(r, &bytes);
+        if (r->pe == NULL) return -1;
+        if (cache) {
+            memcpy(r->pe->key, key, 32);
+            maat__pck_cache_put(cache, r->pe);
+        }
+    }
+    r->leaf = r->pe->leaf;
+    r->chain = r->pe->chain;
+    r->anchor = r->pe->anchor;
+    r->v->pck = r->pe->pck;
+    memcpy(r->v->fmspc, r->pe->pck.fmspc, 6);
+    memcpy(r->v->pce_id, r->pe->pck.pce_id, 2);
     r->v->trusted_root_simulated = r->anchor->simulated;
     snprintf(r->v->root_label, sizeof r->v->root_label, "%s", r->anchor->label);
     return pass(r, MAAT_STEP_PCK_CHAIN);
@@ -199,27 +271,21 @@ static int step_pck_chain(struct run *r)
 static int step_validity(struct run *r)
 {
     int bad = 0;
-    for (int i = 0; i < sk_X509_num(r->chain); i++) {
-        X509 *c = sk_X509_value(r->chain, i);
-        time_t nb, na;
-        char cn[128], t1[32], t2[32];
-        maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
-        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb) != 0 ||
-            maat_asn1_time_to_unix(X509_get0_notAfter(c), &na) != 0)
-            return fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_UNSPECIFIED,
-                        "certificate \"%s\": unreadable validity dates", cn);
-        if (r->opts->at > na) {
-            fmt_time(na, t1);
+    char t1[32], t2[32];
+    const struct maat__pck_entry *pe = r->pe;
+    for (size_t i = 0; i < pe->n; i++) {
+        if (r->opts->at > pe->not_after[i]) {
+            fmt_time(pe->not_after[i], t1);
             fmt_time(r->opts->at, t2);
             bad = fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_COLLATERAL_EXPIRED,
-                       "certificate \"%s\" expired at %s (notAfter; verification time %s)", cn,
-                       t1, t2);
-        } else if (r->opts->at < nb) {
-            fmt_time(nb, t1);
+                       "certificate \"%s\" expired at %s (notAfter; verification time %s)",
+                       pe->cn[i], t1, t2);
+        } else if (r->opts->at < pe->not_before[i]) {
+            fmt_time(pe->not_before[i], t1);
             fmt_time(r->opts->at, t2);
             bad = fail(r, MAAT_STEP_VALIDITY, MAAT_QVL_COLLATERAL_EXPIRED,
-                       "certificate \"%s\" is not valid before %s (verification time %s)", cn,
-                       t1, t2);
+                       "certificate \"%s\" is not valid before %s (verification time %s)",
+                       pe->cn[i], t1, t2);
         }
     }
     return bad ? -1 : pass(r, MAAT_STEP_VALIDITY);
@@ -502,8 +568,7 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
         }
     }
     EVP_PKEY_free(r.ak);
-    sk_X509_pop_free(r.certs, X509_free);
-    sk_X509_pop_free(r.chain, X509_free);
+    maat__pck_entry_release(r.pe);
     ERR_clear_error();
     v->ok = !r.failed;
     return 0;

@@ -57,4 +57,28 @@ struct maat_verified_collateral {
     struct maat_dated_item items[MAAT_VC_MAX_ITEMS];
 };
 
+/* A verified PCK chain with what the later steps need from it (immutable once built). */
+#define MAAT_PCK_CHAIN_CERTS 8
+struct maat__pck_entry {
+    int refs;                           /* atomic */
+    uint8_t key[32];
+    const struct maat_trust *trust;
+    STACK_OF(X509) *chain;              /* leaf first, root last */
+    X509 *leaf;                         /* = chain[0] */
+    const struct maat_anchor *anchor;
+    struct maat_pck_info pck;
+    size_t n;                           /* certificates in chain (<= MAAT_PCK_CHAIN_CERTS) */
+    time_t not_before[MAAT_PCK_CHAIN_CERTS];
+    time_t not_after[MAAT_PCK_CHAIN_CERTS];
+    char cn[MAAT_PCK_CHAIN_CERTS][64];
+};
+
+struct maat__pck_entry *maat__pck_entry_new(void);
+void maat__pck_entry_release(struct maat__pck_entry *e);
+/* A new reference to the cached entry for key/trust, or NULL. */
+struct maat__pck_entry *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
+                                            const struct maat_trust *trust);
+/* Stores the entry (the cache takes its own reference). */
+void maat__pck_cache_put(struct maat_pck_cache *c, struct maat__pck_entry *e);
+
 #endif

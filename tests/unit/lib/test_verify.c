@@ -182,6 +182,50 @@ static void test_dcap_qvl_collateral_tamper(void **state)
     fixture_free(&f);
 }
 
+/* The PCK chain cache: a hit skips only the chain verification, never a signature. */
+static void test_pck_cache(void **state)
+{
+    (void)state;
+    struct fixture f;
+    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    struct maat_error err = {0};
+    struct maat_verified_collateral *vc = NULL;
+    assert_int_equal(maat_collateral_verify(&f.in, f.trust, 1752919277, &vc, &err), 0);
+    struct maat_pck_cache *cache = maat_pck_cache_new(16, &err);
+    struct maat_verify_opts opts = {.at = 1752919277, .pck_cache = cache};
+    struct maat_verdict v1, v2;
+    assert_int_equal(maat_quote_verify(&f.q, vc, f.trust, &opts, &v1, &err), 0);
+    assert_int_equal(maat_quote_verify(&f.q, vc, f.trust, &opts, &v2, &err), 0);
+    assert_true(v1.ok && v2.ok);
+    assert_int_equal(v2.status, v1.status);
+    assert_memory_equal(&v2.pck, &v1.pck, sizeof v1.pck);
+    uint64_t hits, misses;
+    maat_pck_cache_stats(cache, &hits, &misses);
+    assert_int_equal(hits, 1);
+    assert_int_equal(misses, 1);
+    /* same chain, tampered QE report signature: still caught on a cache hit */
+    uint8_t *m = malloc(f.quote_len);
+    memcpy(m, f.quote_buf, f.quote_len);
+    m[436 + 512 + 3] ^= 0x40;
+    struct maat_quote q;
+    assert_int_equal(maat_quote_parse(m, f.quote_len, &q, &err), 0);
+    assert_int_equal(maat_quote_verify(&q, vc, f.trust, &opts, &v2, &err), 0);
+    assert_false(v2.ok);
+    assert_int_equal(v2.failed_step, MAAT_STEP_QE_REPORT_SIGNATURE);
+    maat_pck_cache_stats(cache, &hits, &misses);
+    assert_int_equal(hits, 2);
+    /* another trust set never reuses an entry verified under this one */
+    struct maat_trust *empty = maat_trust_new_empty(&err);
+    assert_int_equal(maat_quote_verify(&f.q, NULL, empty, &opts, &v2, &err), 0);
+    assert_false(v2.ok);
+    assert_int_equal(v2.failed_step, MAAT_STEP_PCK_CHAIN);
+    maat_trust_free(empty);
+    free(m);
+    maat_pck_cache_free(cache);
+    maat_verified_collateral_free(vc);
+    fixture_free(&f);
+}
+
 /* ---- Intel's QVL sample: test PKI, PCK certificate supplied separately ---- */
 
 struct intel_sample {
@@ -368,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dcap_qvl_sgx_status),   cmocka_unit_test(test_dcap_qvl_sgx_expiry),
         cmocka_unit_test(test_dcap_qvl_tamper),       cmocka_unit_test(test_dcap_qvl_collateral_tamper),
+        cmocka_unit_test(test_pck_cache),
         cmocka_unit_test(test_intel_sample),          cmocka_unit_test(test_intel_sample_wrong_crl),
         cmocka_unit_test(test_azure_samples),
     };
