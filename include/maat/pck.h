@@ -55,7 +55,8 @@ struct maat_pck_info {
 /* Parses the DER value (the extnValue contents) of the SGX extension. Strict DER; .1-.5
  * and .2.1-.2.18 exactly once, .6/.7/.7.x at most once; unknown sub-OIDs are rejected
  * (MAAT_ERR_UNSUPPORTED) except inside .7, where they are ignored. Errors name the
- * sub-OID and the offset within `der`. On failure *out is zeroed. */
+ * sub-OID and the offset within `der`. On failure *out is zeroed. All three parsers
+ * clear the calling thread's OpenSSL error queue. */
 int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
                        struct maat_error *err);
 

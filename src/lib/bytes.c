@@ -42,7 +42,7 @@ int maat_read_fixed(struct maat_reader *r, const char *field, size_t n, const ui
 
 int maat_read_view(struct maat_reader *r, const char *field, size_t n, struct maat_view *out)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, n, &p));
     out->ptr = p;
     out->len = n;
@@ -51,7 +51,7 @@ int maat_read_view(struct maat_reader *r, const char *field, size_t n, struct ma
 
 int maat_read_copy(struct maat_reader *r, const char *field, void *dst, size_t n)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, n, &p));
     if (n) memcpy(dst, p, n);
     return 0;
@@ -59,13 +59,13 @@ int maat_read_copy(struct maat_reader *r, const char *field, void *dst, size_t n
 
 int maat_read_skip(struct maat_reader *r, const char *field, size_t n)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     return maat_read_fixed(r, field, n, &p);
 }
 
 int maat_read_u8(struct maat_reader *r, const char *field, uint8_t *out)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, 1, &p));
     *out = p[0];
     return 0;
@@ -73,7 +73,7 @@ int maat_read_u8(struct maat_reader *r, const char *field, uint8_t *out)
 
 int maat_read_u16le(struct maat_reader *r, const char *field, uint16_t *out)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, 2, &p));
     *out = (uint16_t)(p[0] | (p[1] << 8));
     return 0;
@@ -81,7 +81,7 @@ int maat_read_u16le(struct maat_reader *r, const char *field, uint16_t *out)
 
 int maat_read_u32le(struct maat_reader *r, const char *field, uint32_t *out)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, 4, &p));
     *out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     return 0;
@@ -89,7 +89,7 @@ int maat_read_u32le(struct maat_reader *r, const char *field, uint32_t *out)
 
 int maat_read_u64le(struct maat_reader *r, const char *field, uint64_t *out)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     MAAT_TRY(maat_read_fixed(r, field, 8, &p));
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | p[i];

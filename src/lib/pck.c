@@ -33,6 +33,7 @@
 #include "maat/pck.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
@@ -201,9 +202,9 @@ static int decode_seq(const unsigned char *p, size_t len, size_t off, const char
     if (used != len) {
         sk_ASN1_TYPE_pop_free(sk, ASN1_TYPE_free);
         return maat_error_set(err, MAAT_ERR_TRAILING,
-                              EXT ": %zu unexpected bytes after the %s at offset %zu "
-                              "(the SEQUENCE ends at offset %zu)",
-                              len - used, what, off + used, off + used);
+                              EXT ": %zu unexpected bytes after the %s at offset %zu, "
+                              "expected the %s to end there",
+                              len - used, what, off + used, outer ? "input" : "entry");
     }
     /* DER, not BER: the canonical re-encoding must be the very same bytes. */
     unsigned char *enc = NULL;
@@ -212,7 +213,6 @@ static int decode_seq(const unsigned char *p, size_t len, size_t off, const char
     OPENSSL_free(enc);
     if (!same) {
         sk_ASN1_TYPE_pop_free(sk, ASN1_TYPE_free);
-        ERR_clear_error();
         return maat_error_set(err, MAAT_ERR_ENCODING,
                               EXT ": %s at offset %zu is BER but not DER (a non-minimal "
                               "length, indefinite length or constructed string)",
@@ -254,13 +254,11 @@ static int check_value(const struct level *lv, const struct field *f, const ASN1
     case V_ENUM: {
         int ok = f->kind == V_INT ? ASN1_INTEGER_get_int64(iv, v->value.integer)
                                   : ASN1_ENUMERATED_get_int64(iv, v->value.enumerated);
-        if (ok != 1) {
-            ERR_clear_error();
+        if (ok != 1)
             return maat_error_set(err, MAAT_ERR_VALUE,
                                   EXT ": %s%s (%s) value does not fit in 64 bits, expected "
                                   "0..%lld (value at offset %zu)",
                                   lv->label, f->oid, f->name, (long long)f->limit, voff);
-        }
         if (*iv < 0 || *iv > f->limit)
             return maat_error_set(err, MAAT_ERR_VALUE,
                                   EXT ": %s%s (%s) value %lld out of range 0..%lld "
@@ -442,9 +440,9 @@ int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out
     memset(out, 0, sizeof *out);
     struct maat_pck_info tmp;
     memset(&tmp, 0, sizeof tmp);
-    ERR_set_mark();
+    ERR_clear_error(); /* the queue is read to classify failures */
     int rc = parse_level(&top_level, der, len, 0, true, &tmp, err);
-    ERR_pop_to_mark();
+    ERR_clear_error();
     if (rc != 0) return -1;
     *out = tmp;
     return 0;
@@ -509,36 +507,57 @@ static int parse_x509(const X509 *x, struct maat_pck_info *out, struct maat_erro
     return 0;
 }
 
+/* d2i_X509 over exactly der[0..len). */
+static int decode_cert(const uint8_t *der, size_t len, X509 **out, struct maat_error *err)
+{
+    *out = NULL;
+    if (len > LONG_MAX)
+        return maat_error_set(err, MAAT_ERR_TOO_LARGE, "PCK certificate: %zu bytes is too large",
+                              len);
+    const unsigned char *p = der;
+    X509 *x = len ? d2i_X509(NULL, &p, (long)len) : NULL;
+    if (x == NULL) {
+        char why[128];
+        bool short_input = drain_openssl_errors(why, sizeof why);
+        return maat_error_set(err,
+                              short_input || len == 0 ? MAAT_ERR_TRUNCATED : MAAT_ERR_ENCODING,
+                              "PCK certificate: not a DER X.509 certificate (%zu bytes: %s)",
+                              len, len == 0 ? "empty" : why);
+    }
+    size_t used = (size_t)(p - der);
+    if (used != len) {
+        X509_free(x);
+        return maat_error_set(err, MAAT_ERR_TRAILING,
+                              "PCK certificate: %zu unexpected bytes after the certificate at "
+                              "offset %zu",
+                              len - used, used);
+    }
+    *out = x;
+    return 0;
+}
+
 int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info *out,
                             struct maat_error *err)
 {
     if (out == NULL || (der == NULL && len != 0))
         return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_cert_parse_der: NULL argument");
     memset(out, 0, sizeof *out);
-    if (len > LONG_MAX)
-        return maat_error_set(err, MAAT_ERR_TOO_LARGE, "PCK certificate: %zu bytes is too large",
-                              len);
-    ERR_set_mark();
-    const unsigned char *p = der;
-    X509 *x = len ? d2i_X509(NULL, &p, (long)len) : NULL;
-    int rc;
-    if (x == NULL) {
-        char why[128];
-        bool short_input = drain_openssl_errors(why, sizeof why);
-        rc = maat_error_set(err, short_input || len == 0 ? MAAT_ERR_TRUNCATED : MAAT_ERR_ENCODING,
-                            "PCK certificate: not a DER X.509 certificate (%zu bytes: %s)", len,
-                            len == 0 ? "empty" : why);
-    } else if ((size_t)(p - der) != len) {
-        rc = maat_error_set(err, MAAT_ERR_TRAILING,
-                            "PCK certificate: %zu unexpected bytes after the certificate at "
-                            "offset %zu",
-                            len - (size_t)(p - der), (size_t)(p - der));
-    } else {
-        rc = parse_x509(x, out, err);
-    }
+    ERR_clear_error(); /* the queue is read to classify failures */
+    X509 *x = NULL;
+    int rc = decode_cert(der, len, &x, err);
+    if (rc == 0) rc = parse_x509(x, out, err);
     X509_free(x);
-    ERR_pop_to_mark();
+    ERR_clear_error();
     return rc;
+}
+
+/* Only whitespace (and the NULs that end type-5 quote chains) may follow the block. */
+static size_t skip_blank(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
+                       s[i] == '\0'))
+        i++;
+    return i;
 }
 
 int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *out,
@@ -548,39 +567,51 @@ int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *o
         return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_cert_parse_pem: NULL argument");
     memset(out, 0, sizeof *out);
     if (len > INT_MAX)
-        return maat_error_set(err, MAAT_ERR_TOO_LARGE, "PCK certificate PEM: %zu bytes is too "
-                              "large", len);
-    ERR_set_mark();
-    int rc = -1;
+        return maat_error_set(err, MAAT_ERR_TOO_LARGE,
+                              "PCK certificate PEM: %zu bytes is too large", len);
+    ERR_clear_error(); /* the queue is read to classify failures */
+    int rc;
+    char *name = NULL, *header = NULL;
+    unsigned char *body = NULL;
+    long blen = 0;
+    X509 *x = NULL;
     BIO *bio = BIO_new_mem_buf(len ? pem : "", (int)len);
-    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
     if (bio == NULL) {
         rc = maat_error_set(err, MAAT_ERR_NOMEM, "PCK certificate PEM: BIO_new_mem_buf failed");
-    } else if (x == NULL) {
+    } else if (!PEM_read_bio(bio, &name, &header, &body, &blen)) {
         char why[128];
         drain_openssl_errors(why, sizeof why);
         rc = maat_error_set(err, MAAT_ERR_ENCODING,
                             "PCK certificate PEM: no readable \"-----BEGIN CERTIFICATE-----\" "
                             "block (%s)",
                             why);
+    } else if (strcmp(name, PEM_STRING_X509) != 0 && strcmp(name, PEM_STRING_X509_OLD) != 0) {
+        rc = maat_error_set(err, MAAT_ERR_ENCODING,
+                            "PCK certificate PEM: first block is \"%.64s\", expected "
+                            "\"CERTIFICATE\"",
+                            name);
+    } else if (header != NULL && header[0] != '\0') {
+        rc = maat_error_set(err, MAAT_ERR_ENCODING,
+                            "PCK certificate PEM: unexpected PEM headers (\"%.64s\")", header);
     } else {
-        /* One certificate: only whitespace may follow its END line. */
-        size_t rest = (size_t)BIO_pending(bio), at = len - rest;
-        size_t i = at;
-        while (i < len && (pem[i] == ' ' || pem[i] == '\t' || pem[i] == '\r' ||
-                           pem[i] == '\n' || pem[i] == '\0'))
-            i++;
-        if (i < len)
+        size_t at = len - (size_t)BIO_pending(bio), i = skip_blank(pem, at, len);
+        if (i < len) {
             rc = maat_error_set(err, MAAT_ERR_TRAILING,
                                 "PCK certificate PEM: unexpected text at offset %zu after the "
                                 "certificate (pass one certificate, not a chain)",
                                 i);
-        else
+        } else if ((rc = decode_cert(body, (size_t)blen, &x, err)) != 0) {
+            maat_error_prefix(err, "PCK certificate PEM: base64 body");
+        } else {
             rc = parse_x509(x, out, err);
+        }
     }
     X509_free(x);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(body);
     BIO_free(bio);
-    ERR_pop_to_mark();
+    ERR_clear_error();
     return rc;
 }
 
