@@ -1,0 +1,184 @@
+/*
+ * collateral.c - TCB status / id names and the collateral bundle (the JSON layout of
+ * Phala's dcap-qvl `QuoteCollateralV3`): PEM issuer chains, hex-DER CRLs, and the TCB
+ * info / QE identity bodies as strings whose exact bytes are signed, with hex
+ * signatures. The bundle owns copies of everything; the bodies are parsed with
+ * maat_tcb_info_parse_body / maat_enclave_identity_parse_body.
+ */
+#include "collateral_json.h"
+#include "maat/collateral.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CHAIN_CERTS 16
+
+static const char *const status_names[MAAT_TCB_STATUS__COUNT] = {
+    [MAAT_TCB_UP_TO_DATE] = "UpToDate",
+    [MAAT_TCB_SW_HARDENING_NEEDED] = "SWHardeningNeeded",
+    [MAAT_TCB_CONFIGURATION_NEEDED] = "ConfigurationNeeded",
+    [MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED] = "ConfigurationAndSWHardeningNeeded",
+    [MAAT_TCB_OUT_OF_DATE] = "OutOfDate",
+    [MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED] = "OutOfDateConfigurationNeeded",
+    [MAAT_TCB_REVOKED] = "Revoked",
+};
+
+const char *maat_tcb_status_name(enum maat_tcb_status s)
+{
+    if ((unsigned)s >= MAAT_TCB_STATUS__COUNT) return "unknown";
+    return status_names[s];
+}
+
+int maat_tcb_status_from_name(const char *s, size_t len, enum maat_tcb_status *out)
+{
+    if (s == NULL) return -1;
+    for (int i = 0; i < MAAT_TCB_STATUS__COUNT; i++) {
+        if (strlen(status_names[i]) == len && memcmp(status_names[i], s, len) == 0) {
+            if (out) *out = (enum maat_tcb_status)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *maat_tcb_id_name(enum maat_tcb_id id)
+{
+    switch (id) {
+    case MAAT_TCB_ID_SGX: return "SGX";
+    case MAAT_TCB_ID_TDX: return "TDX";
+    }
+    return "unknown";
+}
+
+const char *maat_enclave_id_name(enum maat_enclave_id id)
+{
+    switch (id) {
+    case MAAT_ENCLAVE_ID_QE: return "QE";
+    case MAAT_ENCLAVE_ID_QVE: return "QVE";
+    case MAAT_ENCLAVE_ID_TD_QE: return "TD_QE";
+    }
+    return "unknown";
+}
+
+/* ---- bundle ---- */
+
+static int dup_string(struct cj *c, json_t *root, const char *key, char **out, size_t *outlen)
+{
+    const char *s;
+    size_t len;
+    MAAT_TRY(cj_string(c, root, "", key, true, &s, &len));
+    if (len == 0) return cj_fail(c, MAAT_ERR_VALUE, key, "expected a non-empty string");
+    *out = malloc(len + 1);
+    if (*out == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+    memcpy(*out, s, len);
+    (*out)[len] = '\0';
+    if (outlen) *outlen = len;
+    return 0;
+}
+
+/* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads. */
+static int check_chain(struct cj *c, const char *key, const char *pem, size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+    int count = 0;
+    for (;;) {
+        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (x == NULL) break;
+        X509_free(x);
+        if (++count > MAX_CHAIN_CERTS) break;
+    }
+    unsigned long e = ERR_peek_last_error();
+    bool clean_end = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+    ERR_clear_error();
+    BIO_free(bio);
+    if (count == 0 || count > MAX_CHAIN_CERTS || (!clean_end && e != 0))
+        return cj_fail(c, MAAT_ERR_ENCODING, key,
+                       "expected a PEM chain of 1..%d certificates, read %d%s", MAX_CHAIN_CERTS,
+                       count > MAX_CHAIN_CERTS ? MAX_CHAIN_CERTS + 1 : count,
+                       (!clean_end && e != 0) ? " before an undecodable PEM block" : "");
+    return 0;
+}
+
+static int hex_der_crl(struct cj *c, json_t *root, const char *key, uint8_t **out, size_t *outlen)
+{
+    const char *s;
+    size_t len;
+    MAAT_TRY(cj_string(c, root, "", key, true, &s, &len));
+    if (len == 0) return cj_fail(c, MAAT_ERR_VALUE, key, "expected hex-encoded DER, got an empty string");
+    MAAT_TRY(maat_hex_decode(s, len, key, out, outlen, c->err));
+    const unsigned char *p = *out;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)*outlen);
+    bool whole = crl != NULL && p == *out + *outlen;
+    X509_CRL_free(crl);
+    ERR_clear_error();
+    if (!whole)
+        return cj_fail(c, MAAT_ERR_ENCODING, key,
+                       "expected the hex of exactly one DER X.509 CRL (%zu bytes decoded)", *outlen);
+    return 0;
+}
+
+int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_collateral_bundle *out,
+                                 struct maat_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct cj c = {.text = json, .len = len, .what = "collateral bundle", .strip = NULL, .err = err};
+    json_t *root;
+    MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
+    int rc = -1;
+    const char *sig;
+    size_t sig_len;
+    if (dup_string(&c, root, "pck_crl_issuer_chain", &out->pck_crl_issuer_chain, NULL) != 0 ||
+        check_chain(&c, "pck_crl_issuer_chain", out->pck_crl_issuer_chain,
+                    strlen(out->pck_crl_issuer_chain)) != 0)
+        goto done;
+    if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len) != 0) goto done;
+    if (hex_der_crl(&c, root, "pck_crl", &out->pck_crl, &out->pck_crl_len) != 0) goto done;
+    if (dup_string(&c, root, "tcb_info_issuer_chain", &out->tcb_info_issuer_chain, NULL) != 0 ||
+        check_chain(&c, "tcb_info_issuer_chain", out->tcb_info_issuer_chain,
+                    strlen(out->tcb_info_issuer_chain)) != 0)
+        goto done;
+    if (dup_string(&c, root, "qe_identity_issuer_chain", &out->qe_identity_issuer_chain, NULL) != 0 ||
+        check_chain(&c, "qe_identity_issuer_chain", out->qe_identity_issuer_chain,
+                    strlen(out->qe_identity_issuer_chain)) != 0)
+        goto done;
+    if (dup_string(&c, root, "tcb_info", &out->tcb_info_text, &out->tcb_info_text_len) != 0) goto done;
+    if (cj_string(&c, root, "", "tcb_info_signature", true, &sig, &sig_len) != 0) goto done;
+    if (maat_tcb_info_parse_body(out->tcb_info_text, out->tcb_info_text_len, sig, sig_len,
+                                 &out->tcb_info, err) != 0) {
+        maat_error_prefix(err, "collateral bundle: tcb_info / tcb_info_signature");
+        goto done;
+    }
+    if (dup_string(&c, root, "qe_identity", &out->qe_identity_text, &out->qe_identity_text_len) != 0)
+        goto done;
+    if (cj_string(&c, root, "", "qe_identity_signature", true, &sig, &sig_len) != 0) goto done;
+    if (maat_enclave_identity_parse_body(out->qe_identity_text, out->qe_identity_text_len, sig,
+                                         sig_len, &out->qe_identity, err) != 0) {
+        maat_error_prefix(err, "collateral bundle: qe_identity / qe_identity_signature");
+        goto done;
+    }
+    rc = 0;
+done:
+    json_decref(root);
+    if (rc != 0) maat_collateral_bundle_cleanup(out);
+    return rc;
+}
+
+void maat_collateral_bundle_cleanup(struct maat_collateral_bundle *b)
+{
+    if (b == NULL) return;
+    maat_tcb_info_cleanup(&b->tcb_info);
+    maat_enclave_identity_cleanup(&b->qe_identity);
+    free(b->pck_crl_issuer_chain);
+    free(b->root_ca_crl);
+    free(b->pck_crl);
+    free(b->tcb_info_issuer_chain);
+    free(b->tcb_info_text);
+    free(b->qe_identity_issuer_chain);
+    free(b->qe_identity_text);
+    memset(b, 0, sizeof *b);
+}
