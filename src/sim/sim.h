@@ -48,7 +48,7 @@ extern const uint8_t maat_sim_qe_vendor_id[16]; /* Intel's 939A7233F79C4CA9940A0
 #define MAAT_SIM_QE_ATTR_FLAGS 0x15u /* INIT | MODE64BIT | PROVISIONKEY */
 #define MAAT_SIM_QE_ATTR_XFRM 0x07u
 
-/* Number of levels in the QE identity and the number of TCB levels in TCB info. */
+/* Levels in the QE identity: UpToDate at qe_svn, OutOfDate at qe_svn-2, Revoked at qe_svn-4. */
 #define MAAT_SIM_QE_LEVELS_MAX 3
 
 struct maat_sim_init_opts {
@@ -141,11 +141,6 @@ int maat_sim_quote_opts_set_ehd(struct maat_sim_quote_opts *o, const uint8_t *da
 /* Generates a quote (appended to out). */
 int maat_sim_quote(const struct maat_sim *s, const struct maat_sim_quote_opts *o,
                    struct maat_buf *out, struct maat_error *err);
-
-/* Builds the sample's EnclaveInfo JSON (Type 2, MrEnclaveHex, ..., QuoteHex,
- * EnclaveHeldDataHex) for a quote; malloc'd NUL-terminated text. */
-char *maat_sim_enclave_info_json(const uint8_t *quote, size_t quote_len, const uint8_t *ehd,
-                                 size_t ehd_len, struct maat_error *err);
 
 /* Helpers for programs: times as unix seconds or "YYYY-MM-DDTHH:MM:SSZ". */
 int maat_sim_parse_time(const char *s, int64_t *out, struct maat_error *err);

@@ -37,7 +37,7 @@ struct maat_sim {
 /* --- sim_util.c: files, paths, errors --- */
 /* Joins dir and rel into a malloc'd path. */
 char *sim_path(const char *dir, const char *rel);
-int sim_mkdir(const char *path, struct maat_error *err);
+int sim_mkdir(const char *path, unsigned mode, struct maat_error *err);
 /* Writes dir/rel with the given mode (applied even when the file existed). */
 int sim_write(const char *dir, const char *rel, const void *data, size_t len, unsigned mode,
               struct maat_error *err);
