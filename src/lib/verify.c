@@ -240,7 +240,7 @@ out:
  * With a cache, a chain already verified under this trust set is not verified again. */
 static int step_pck_chain(struct run *r)
 {
-    struct maat_view bytes;
+    struct maat_view bytes = {NULL, 0};
     if (chain_bytes(r, &bytes) != 0) return -1;
     uint8_t key[32];
     struct maat_pck_cache *cache = r->opts->pck_cache;
