@@ -64,7 +64,7 @@ int maat_enclave_info_parse(const char *json, size_t len, struct maat_enclave_in
 
 /* Same, from an already-parsed JSON value (a jansson json_t *, passed as void * so this
  * header does not need jansson.h). */
-int maat_enclave_info_from_json(const void *json_object, struct maat_enclave_info *out,
+int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info *out,
                                 struct maat_error *err);
 
 /* Frees the decoded buffers and zeroes the struct. Safe on a zeroed struct. */

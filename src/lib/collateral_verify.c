@@ -69,8 +69,10 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
         goto out;
     }
     /* Time is judged in its own step; CRLs in theirs (with their own signatures checked).
-     * Strict mode makes OpenSSL refuse empty or mismatched key identifiers. */
-    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT);
+     * Strict mode makes OpenSSL refuse empty or mismatched key identifiers; the root's own
+     * self-signature is checked too, so every byte of the chain as sent is covered. */
+    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT |
+                                      X509_V_FLAG_CHECK_SS_SIGNATURE);
     if (X509_verify_cert(ctx) != 1) {
         int e = X509_STORE_CTX_get_error(ctx);
         int depth = X509_STORE_CTX_get_error_depth(ctx);

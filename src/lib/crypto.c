@@ -1,6 +1,8 @@
 /* crypto.c - SHA-256, P-256 raw keys, raw r||s ECDSA verification, X.509/CRL loading. */
 #include "maat/crypto.h"
+#include "maat/bytes.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -81,6 +83,105 @@ static bool looks_pem(const uint8_t *p, size_t n)
     return false;
 }
 
+static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
+static const char pem_end[] = "-----END CERTIFICATE-----";
+
+static const uint8_t *find_str(const uint8_t *p, size_t n, const char *s)
+{
+    size_t m = strlen(s);
+    for (size_t i = 0; m <= n && i <= n - m; i++)
+        if (p[i] == (uint8_t)s[0] && memcmp(p + i, s, m) == 0) return p + i;
+    return NULL;
+}
+
+/* One DER certificate, which must fill [p, p+n) exactly. */
+static X509 *der_cert(const uint8_t *p, size_t n)
+{
+    const unsigned char *q = p;
+    X509 *x = n <= INT32_MAX ? d2i_X509(NULL, &q, (long)n) : NULL;
+    if (x && q != p + n) {
+        X509_free(x);
+        x = NULL;
+    }
+    return x;
+}
+
+/* PEM, strictly: the base64 body is decoded with maat's strict decoder (line breaks
+ * allowed between groups, nothing else), so no two different texts give one certificate. */
+static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509) *sk,
+                    struct maat_error *err)
+{
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t *b = find_str(p + i, n - i, pem_begin);
+        if (b == NULL) {
+            for (; i < n; i++)
+                if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != 0)
+                    return maat_error_set(err, MAAT_ERR_ENCODING,
+                                          "%s: unexpected byte 0x%02x at offset %zu after the last "
+                                          "certificate",
+                                          what, p[i], i);
+            break;
+        }
+        size_t body = (size_t)(b - p) + sizeof pem_begin - 1;
+        const uint8_t *e = find_str(p + body, n - body, pem_end);
+        if (e == NULL)
+            return maat_error_set(err, MAAT_ERR_ENCODING, "%s: certificate %d at offset %zu has no END line",
+                                  what, sk_X509_num(sk) + 1, (size_t)(b - p));
+        size_t blen = (size_t)(e - p) - body;
+        char *b64 = malloc(blen + 1);
+        if (b64 == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+        size_t k = 0;
+        for (size_t j = body; j < body + blen; j++)
+            if (p[j] != '\n' && p[j] != '\r') b64[k++] = (char)p[j];
+        uint8_t *der = NULL;
+        size_t der_len = 0;
+        char field[96];
+        snprintf(field, sizeof field, "%s: certificate %d", what, sk_X509_num(sk) + 1);
+        int rc = maat_base64_decode(b64, k, field, &der, &der_len, err);
+        free(b64);
+        if (rc != 0) return -1;
+        X509 *x = der_cert(der, der_len);
+        free(der);
+        if (x == NULL) {
+            ERR_clear_error();
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: certificate %d at offset %zu is not a valid X.509 certificate",
+                                  what, sk_X509_num(sk) + 1, (size_t)(b - p));
+        }
+        if (!sk_X509_push(sk, x)) {
+            X509_free(x);
+            return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+        }
+        i = (size_t)(e - p) + sizeof pem_end - 1;
+    }
+    return 0;
+}
+
+/* Concatenated DER certificates, optionally followed by NUL padding. */
+static int load_der(const uint8_t *p, size_t n, const char *what, STACK_OF(X509) *sk,
+                    struct maat_error *err)
+{
+    const unsigned char *q = p, *end = p + n;
+    while (q < end) {
+        bool zero = true;
+        for (const unsigned char *z = q; z < end && zero; z++) zero = *z == 0;
+        if (zero && sk_X509_num(sk) > 0) break;
+        X509 *x = d2i_X509(NULL, &q, end - q);
+        if (x == NULL) {
+            ERR_clear_error();
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: certificate %d at byte %zu is not valid DER", what,
+                                  sk_X509_num(sk) + 1, (size_t)(q - p));
+        }
+        if (!sk_X509_push(sk, x)) {
+            X509_free(x);
+            return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+        }
+    }
+    return 0;
+}
+
 STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
                                    struct maat_error *err)
 {
@@ -89,44 +190,13 @@ STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
         maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
         return NULL;
     }
-    if (n > INT32_MAX) goto bad;
-    if (looks_pem(p, n)) {
-        BIO *bio = BIO_new_mem_buf(p, (int)n);
-        X509 *x;
-        while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-            if (!sk_X509_push(sk, x)) {
-                X509_free(x);
-                break;
-            }
-        }
-        BIO_free(bio);
-    } else {
-        const unsigned char *q = p, *end = p + n;
-        while (q < end) {
-            X509 *x = d2i_X509(NULL, &q, end - q);
-            if (x == NULL) {
-                if (sk_X509_num(sk) > 0) {
-                    /* trailing bytes after DER certificates must be NUL padding */
-                    bool zero = true;
-                    for (const unsigned char *z = q; z < end; z++) zero &= *z == 0;
-                    if (zero) break;
-                }
-                sk_X509_pop_free(sk, X509_free);
-                ERR_clear_error();
-                maat_error_set(err, MAAT_ERR_ENCODING,
-                               "%s: certificate %d at byte %zu is not valid DER", what,
-                               sk_X509_num(sk) + 1, (size_t)(q - p));
-                return NULL;
-            }
-            sk_X509_push(sk, x);
-        }
-    }
+    int rc = looks_pem(p, n) ? load_pem(p, n, what, sk, err) : load_der(p, n, what, sk, err);
     ERR_clear_error();
-    if (sk_X509_num(sk) > 0) return sk;
-bad:
+    if (rc == 0 && sk_X509_num(sk) > 0) return sk;
+    if (rc == 0)
+        maat_error_set(err, MAAT_ERR_ENCODING,
+                       "%s: no certificate could be read (expected PEM or DER X.509)", what);
     sk_X509_pop_free(sk, X509_free);
-    maat_error_set(err, MAAT_ERR_ENCODING, "%s: no certificate could be read (expected PEM or DER X.509)",
-                   what);
     return NULL;
 }
 

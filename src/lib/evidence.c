@@ -120,6 +120,14 @@ static int decode_text(const char *s, size_t n, enum maat_evidence_format f, con
     MAAT_ENSURE(n / 4 * 3 <= EVIDENCE_QUOTE_MAX + 3, err, MAAT_ERR_TOO_LARGE,
                 "%s: %zu characters is more than a %zu-byte quote can need", what, n,
                 EVIDENCE_QUOTE_MAX);
+    if (f == MAAT_EVIDENCE_HEX) {
+        /* Name a stray character before the codec's digit-count check can hide it. */
+        for (size_t i = 0; i < n; i++)
+            MAAT_ENSURE(is_hex((uint8_t)s[i]), err, MAAT_ERR_ENCODING,
+                        "%s: invalid hex digit 0x%02x at offset %zu (expected 0-9, a-f, A-F; "
+                        "blanks are allowed only at the ends)",
+                        what, (uint8_t)s[i], i);
+    }
     int rc;
     if (f == MAAT_EVIDENCE_HEX)
         rc = maat_hex_decode(s, n, what, &ev->quote, &ev->quote_len, err);
@@ -207,7 +215,7 @@ int maat_evidence_decode(const uint8_t *in, size_t len, struct maat_evidence *ev
     const char *s = (const char *)in + a;
     size_t n = b - a;
 
-    if (s[0] == '{') {
+    if (s[0] == '{' || s[0] == '[') {
         MAAT_TRY(decode_json(s, n, ev, err));
     } else {
         ev->format = classify_text(s, n);
