@@ -420,5 +420,6 @@ int cmd_sim(int argc, char **argv)
     }
     if (!strcmp(argv[1], "init")) return cmd_init(argc - 1, argv + 1);
     if (!strcmp(argv[1], "quote")) return cmd_quote_sim(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "pccs")) return cmd_sim_pccs(argc - 1, argv + 1);
     return usage_error("unknown sub-command '%s' (init, quote)", argv[1]);
 }

@@ -1,0 +1,84 @@
+/*
+ * cmd_sim_pccs.c - `maat sim pccs DIR --listen HOST:PORT`: serves a simulated platform's
+ * collateral over the PCCS v4/v3 API until SIGINT/SIGTERM (src/sim/sim_pccs.h).
+ * Reached from cmd_sim.c as `maat sim pccs ...` (argv[0] is "pccs").
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sim_pccs.h"
+
+static const char pccs_usage[] =
+    "usage: maat sim pccs DIR [--listen HOST:PORT] [--fault garbage|500|stall]\n"
+    "                         [--stall-ms N]\n"
+    "\n"
+    "Serves the collateral of a simulated platform (`maat sim init DIR`: DIR/pcs/) or of a\n"
+    "directory in Intel's QVL sample layout over the PCCS API, until SIGINT/SIGTERM:\n"
+    "  GET /sgx/certification/v4/tcb?fmspc=HEX, /qe/identity,\n"
+    "      /pckcrl?ca=processor|platform[&encoding=der], /rootcacrl   (v3 too)\n"
+    "with the issuer chains URL-encoded in TCB-Info-Issuer-Chain (v3:\n"
+    "SGX-TCB-Info-Issuer-Chain), SGX-Enclave-Identity-Issuer-Chain and\n"
+    "SGX-PCK-CRL-Issuer-Chain. Plain HTTP, for tests: bind it to loopback.\n"
+    "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8081; port 0 = any)\n"
+    "  --fault KIND         answer every request with a fault, for client tests:\n"
+    "                       garbage (200 + junk body), 500, stall (no answer)\n"
+    "  --stall-ms N         how long a stalled request hangs (default 10000)\n";
+
+int cmd_sim_pccs(int argc, char **argv)
+{
+    const char *dir = NULL, *listen = "127.0.0.1:8081";
+    struct maat_sim_pccs_opts o = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(pccs_usage, stdout);
+            return MAAT_EXIT_OK;
+        }
+        bool has_val = i + 1 < argc;
+        if (!strcmp(a, "--listen") && has_val) {
+            listen = argv[++i];
+        } else if (!strcmp(a, "--fault") && has_val) {
+            const char *f = argv[++i];
+            if (!strcmp(f, "garbage"))
+                o.fault = MAAT_SIM_PCCS_GARBAGE;
+            else if (!strcmp(f, "500"))
+                o.fault = MAAT_SIM_PCCS_HTTP_500;
+            else if (!strcmp(f, "stall"))
+                o.fault = MAAT_SIM_PCCS_STALL;
+            else {
+                fprintf(stderr, "maat sim pccs: unknown fault '%s' (garbage, 500, stall)\n", f);
+                return MAAT_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--stall-ms") && has_val) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (errno != 0 || *end != '\0' || v == 0 || v > 600000) {
+                fprintf(stderr, "maat sim pccs: --stall-ms wants 1..600000\n");
+                return MAAT_EXIT_USAGE;
+            }
+            o.stall_ms = (unsigned)v;
+        } else if (a[0] != '-' && dir == NULL) {
+            dir = a;
+        } else {
+            fprintf(stderr, "maat sim pccs: unexpected argument '%s'\n%s", a, pccs_usage);
+            return MAAT_EXIT_USAGE;
+        }
+    }
+    if (dir == NULL) {
+        fprintf(stderr, "maat sim pccs: needs a directory\n%s", pccs_usage);
+        return MAAT_EXIT_USAGE;
+    }
+    struct maat_error err = {0};
+    if (maat_sim_pccs_run(dir, listen, &o, &err) != 0) {
+        fprintf(stderr, "maat sim pccs: %s\n", err.msg);
+        return err.code == MAAT_ERR_USAGE ? MAAT_EXIT_USAGE
+               : err.code == MAAT_ERR_NOT_FOUND ? MAAT_EXIT_INPUT
+                                                : MAAT_EXIT_INTERNAL;
+    }
+    return MAAT_EXIT_OK;
+}

@@ -1,0 +1,226 @@
+/*
+ * collateral_source.h - where raw DCAP collateral comes from, and the cache in front.
+ *
+ * A source answers fetch(FMSPC, PCK CA, time) with the raw bytes of one collateral set
+ * (TCB info, QE identity, Root CA CRL, the PCK CA's CRL and the issuer chains), owned
+ * by a struct maat_collateral_raw whose maat_collateral_raw_input() view is exactly
+ * what maat_collateral_verify() (include/maat/verify.h) takes. Sources do light sanity
+ * checks so that errors name the file or URL at fault (JSON shape, FMSPC, which CA a CRL
+ * belongs to); the cryptographic verification is the verifier's.
+ *
+ * Sources:
+ *   bundle - a dcap-qvl layout JSON file (one per PCK CA),
+ *   dir    - a directory: Intel's QVL sample layout (tcbInfo.json, qeIdentity.json,
+ *            tcbSignChain.pem, pckSignChain.pem, rootCaCrl.der, intermediateCaCrl.der)
+ *            or the simulated platform's PCS layout (DIR/pcs/tcb-FMSPC.json, ...),
+ *   pccs   - Intel PCS or a PCCS over HTTPS (API v4 or v3), libcurl.
+ *
+ * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA) in
+ * memory, persists the raw bytes in a store (src/store/store.h), refreshes before the
+ * earliest nextUpdate, and serves last-good collateral - flagged - while the source is
+ * unreachable, until it expires.
+ */
+#ifndef MAAT_COLLATERAL_SOURCE_H
+#define MAAT_COLLATERAL_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "maat/bytes.h"
+#include "maat/error.h"
+#include "maat/pck.h"
+#include "maat/verify.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- raw collateral with owned buffers ---- */
+
+struct maat_collateral_raw {
+    struct maat_buf pck_crl_issuer_chain;    /* PEM */
+    struct maat_buf root_ca_crl;             /* DER (or PEM) */
+    struct maat_buf pck_crl;                 /* DER (or PEM) */
+    struct maat_buf tcb_info_issuer_chain;   /* PEM */
+    struct maat_buf tcb_info_json;           /* whole PCS response, or empty */
+    struct maat_buf tcb_info_body;           /* bundle: signed body text ... */
+    struct maat_buf tcb_info_signature;      /* ... and its hex r||s */
+    struct maat_buf qe_identity_issuer_chain;
+    struct maat_buf qe_identity_json;
+    struct maat_buf qe_identity_body;
+    struct maat_buf qe_identity_signature;
+    char origin[256];                        /* file or URL it came from */
+};
+
+/* Empties r (all buffers empty, origin ""). */
+void maat_collateral_raw_init(struct maat_collateral_raw *r);
+/* Frees r's buffers and zeroes it. */
+void maat_collateral_raw_cleanup(struct maat_collateral_raw *r);
+/* Views of r's buffers, valid while r is alive and unchanged. */
+void maat_collateral_raw_input(const struct maat_collateral_raw *r,
+                               struct maat_collateral_input *in);
+/* A self-describing binary encoding for persistence ("MAATCOL1", then each field as a
+ * u32le length and bytes), appended to out. */
+int maat_collateral_raw_serialize(const struct maat_collateral_raw *r, struct maat_buf *out,
+                                  struct maat_error *err);
+/* Parses what maat_collateral_raw_serialize wrote (strictly, through maat_reader). */
+int maat_collateral_raw_deserialize(const uint8_t *p, size_t len, struct maat_collateral_raw *r,
+                                    struct maat_error *err);
+
+/* ---- sources ---- */
+
+struct maat_collateral_source;
+
+struct maat_collateral_source_ops {
+    const char *kind; /* "bundle", "dir", "pccs" */
+    int (*fetch)(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                 time_t at, struct maat_collateral_raw *out, struct maat_error *err);
+    void (*free)(struct maat_collateral_source *s);
+};
+
+/* Every source's handle starts with this. */
+struct maat_collateral_source {
+    const struct maat_collateral_source_ops *ops;
+    char desc[300]; /* "dir /path", "pccs https://host/sgx/certification/v4" */
+};
+
+/* Fetches collateral for (fmspc, ca). `at` is the caller's clock (sources that keep
+ * several generations may use it; the current ones ignore it). On failure `out` is
+ * left empty and `err` names the file/URL and what was wrong; MAAT_ERR_NOT_FOUND means
+ * the source has no collateral for that FMSPC / CA. Safe to call from several threads
+ * at once for the sources below. */
+int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                                 enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                                 struct maat_error *err);
+/* Frees a source (NULL is fine). */
+void maat_collateral_source_free(struct maat_collateral_source *s);
+/* "kind location", for messages. */
+const char *maat_collateral_source_describe(const struct maat_collateral_source *s);
+
+/* dcap-qvl bundle files: one carrying the Processor CA's PCK CRL, one the Platform
+ * CA's (either path may be NULL). Files are read on every fetch (at most
+ * MAAT_COLLATERAL_MAX_INPUT bytes each). */
+int maat_collateral_bundle_source_new(const char *processor_path, const char *platform_path,
+                                      struct maat_collateral_source **out,
+                                      struct maat_error *err);
+
+/* A directory in Intel's sample layout or the sim's PCS layout (DIR or DIR/pcs), chosen
+ * by which files exist at fetch time. In the Intel layout the PCK CRL file
+ * (intermediateCaCrl.der/.pem) serves whichever CA its issuer names. */
+int maat_collateral_dir_source_new(const char *dir, struct maat_collateral_source **out,
+                                   struct maat_error *err);
+
+/* Intel PCS / PCCS client options. */
+struct maat_pccs_opts {
+    const char *base_url;        /* "https://api.trustedservices.intel.com" or a PCCS
+                                    "https://host:8081"; "/sgx/certification/vN" is added */
+    int api_version;             /* 4 (default) or 3 */
+    long connect_timeout_ms;     /* per attempt (default 5000) */
+    long timeout_ms;             /* whole request, per attempt (default 20000) */
+    unsigned max_attempts;       /* per request, >= 1 (default 3) */
+    long backoff_ms;             /* wait before the 2nd attempt, doubling (default 250) */
+    long backoff_max_ms;         /* cap (default 4000) */
+    size_t max_response;         /* body bytes (default MAAT_COLLATERAL_MAX_INPUT) */
+    const char *api_key;         /* Ocp-Apim-Subscription-Key for Intel PCS, or NULL */
+    const char *ca_file;         /* TLS trust for the server, NULL = system default */
+    bool insecure_tls;           /* skip TLS server verification (PCCS with a
+                                    self-signed certificate; test setups only) */
+    const char *root_ca_crl_url; /* where to get the Root CA CRL; NULL = the PCCS's
+                                    /rootcacrl, or Intel's published CRL for Intel PCS */
+};
+
+/* Defaults as documented above; base_url stays NULL. */
+void maat_pccs_opts_defaults(struct maat_pccs_opts *o);
+
+/* A PCS/PCCS source (copies the options' strings). */
+int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
+                                    struct maat_collateral_source **out, struct maat_error *err);
+
+/* Counters of a PCCS source since creation (for tests and metrics). */
+struct maat_pccs_stats {
+    unsigned long requests;  /* HTTP attempts made */
+    unsigned long retries;   /* attempts after the first, per request */
+    unsigned long failures;  /* fetches that ended in an error */
+};
+/* Zeroes *out for a source that is not a PCCS source. */
+void maat_collateral_pccs_stats(const struct maat_collateral_source *s,
+                                struct maat_pccs_stats *out);
+
+/* ---- the verified-collateral cache ---- */
+
+struct maat_collateral_cache;
+
+struct maat_collateral_cache_opts {
+    struct maat_collateral_source *source; /* borrowed; required */
+    struct maat_store *store;              /* borrowed; NULL = memory only */
+    const struct maat_trust *trust;        /* borrowed; required */
+    time_t refresh_margin;  /* refresh when now > not_after - margin (default 3600 s) */
+    time_t retry_interval;  /* after a failed refresh, serve last-good without asking the
+                               source again for this long (default 60 s) */
+};
+
+/* Zeroes o and sets the default margin and retry interval. */
+void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o);
+
+/* Creates an empty cache; nothing is fetched until the first lookup. */
+int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
+                              struct maat_collateral_cache **out, struct maat_error *err);
+/* Frees the cache and its verified collateral. Release every lookup first. */
+void maat_collateral_cache_free(struct maat_collateral_cache *c);
+
+/* Where a lookup's answer came from. */
+enum maat_collateral_origin {
+    MAAT_COLLATERAL_FROM_MEMORY = 0, /* verified earlier, still fresh */
+    MAAT_COLLATERAL_FROM_STORE,      /* loaded from the store and verified now */
+    MAAT_COLLATERAL_FROM_SOURCE,     /* fetched and verified now */
+};
+
+struct maat_collateral_lookup {
+    const struct maat_verified_collateral *vc; /* valid until _release */
+    struct maat_collateral_window window;
+    enum maat_collateral_origin origin;
+    bool stale;       /* the source could not be refreshed: this is last-good collateral,
+                         still within its validity but past the refresh point */
+    char stale_reason[MAAT_ERROR_MSG_MAX]; /* why the refresh failed (when stale) */
+    time_t fetched_at; /* caller time when these bytes were fetched from the source */
+    void *ref_;        /* internal */
+};
+
+/*
+ * Verified collateral for (fmspc, ca) at caller time `now`. Fresh entries come from
+ * memory with no I/O and no re-verification. When the entry is missing or past its
+ * refresh point, the source is asked (one fetch at a time per cache); the answer is
+ * verified once (maat_collateral_verify at `now`), checked to be for this FMSPC and CA
+ * and not older than what is held, persisted, and kept in memory. If the refresh fails
+ * and the held collateral has not expired (now <= not_after), it is returned with
+ * stale = true. With nothing usable: -1 and err says why (naming the source's error).
+ * Thread-safe. Release every successful lookup.
+ */
+int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                              enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
+                              struct maat_error *err);
+/* Drops the lookup's reference (the verified collateral may be freed if the cache has
+ * replaced it meanwhile) and zeroes *l. */
+void maat_collateral_lookup_release(struct maat_collateral_cache *c,
+                                    struct maat_collateral_lookup *l);
+
+/* Counters since creation. */
+struct maat_collateral_cache_stats {
+    unsigned long hits;          /* answered from memory */
+    unsigned long store_loads;   /* entries loaded from the store */
+    unsigned long fetches;       /* source fetches attempted */
+    unsigned long fetch_failures;
+    unsigned long stale_served;
+    unsigned long verifications; /* maat_collateral_verify calls */
+};
+/* A consistent snapshot of the counters. */
+void maat_collateral_cache_stats(struct maat_collateral_cache *c,
+                                 struct maat_collateral_cache_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_COLLATERAL_SOURCE_H */

@@ -1,0 +1,178 @@
+/*
+ * dir.c - collateral from a directory of PCS response bodies and issuer-chain files.
+ *
+ * Two layouts, recognised by the files present at fetch time:
+ *   sim (docs/sim.md; DIR/pcs/ or DIR itself): tcb-FMSPC.json + tcb-FMSPC.issuer-chain.pem,
+ *       qe-identity.json + .issuer-chain.pem, pckcrl-processor.der / pckcrl-platform.der
+ *       + .issuer-chain.pem, rootcacrl.der.
+ *   Intel QVL sample (QuoteVerification/QVL/Src/AttestationApp/sampleData): tcbInfo.json,
+ *       qeIdentity.json, tcbSignChain.pem (signs both), pckSignChain.pem,
+ *       rootCaCrl.der|.pem, intermediateCaCrl.der|.pem (the PCK CA CRL of whichever CA
+ *       its issuer names).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source_internal.h"
+
+struct dir_source {
+    struct maat_collateral_source base;
+    char *dir;
+};
+
+#define PATHLEN 4096
+
+static int read_into(const char *dir, const char *name, struct maat_buf *b,
+                     struct maat_error *err)
+{
+    char path[PATHLEN];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    MAAT_ENSURE(n > 0 && (size_t)n < sizeof path, err, MAAT_ERR_USAGE, "path too long: %s/%s",
+                dir, name);
+    return src_read_file(path, MAAT_COLLATERAL_MAX_INPUT, b, err);
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[PATHLEN];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < sizeof path && src_file_exists(path);
+}
+
+/* Checks a PCK CRL belongs to `ca`; MAAT_ERR_NOT_FOUND (naming the file) when not. */
+static int check_crl_ca(const struct maat_buf *crl, const char *dir, const char *name,
+                        enum maat_pck_ca ca, struct maat_error *err)
+{
+    char what[PATHLEN + 32];
+    snprintf(what, sizeof what, "%s/%s", dir, name);
+    enum maat_pck_ca got;
+    MAAT_TRY(src_crl_issuer_ca(crl->data, crl->len, what, &got, err));
+    MAAT_ENSURE(got == ca, err, MAAT_ERR_NOT_FOUND,
+                "%s: is the PCK CRL of the %s CA; no PCK CRL for the %s CA in this directory",
+                what, maat_pck_ca_name(got), maat_pck_ca_name(ca));
+    return 0;
+}
+
+static int check_json(const struct maat_buf *b, const char *dir, const char *name,
+                      const char *key, const uint8_t *fmspc, struct maat_error *err)
+{
+    char what[PATHLEN + 32];
+    snprintf(what, sizeof what, "%s/%s", dir, name);
+    MAAT_TRY(src_check_signed_json(b->data, b->len, key, what, err));
+    return fmspc == NULL ? 0 : src_check_tcb_fmspc(b->data, b->len, 1, fmspc, what, err);
+}
+
+static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                     struct maat_collateral_raw *out, struct maat_error *err)
+{
+    char hex[13], tcb[64], tcb_chain[64], crl[64], crl_chain[64];
+    src_fmspc_hex(fmspc, hex);
+    snprintf(tcb, sizeof tcb, "tcb-%s.json", hex);
+    snprintf(tcb_chain, sizeof tcb_chain, "tcb-%s.issuer-chain.pem", hex);
+    snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
+    snprintf(crl_chain, sizeof crl_chain, "pckcrl-%s.issuer-chain.pem", maat_pck_ca_name(ca));
+    MAAT_ENSURE(exists(d, tcb), err, MAAT_ERR_NOT_FOUND, "%s: no TCB info for FMSPC %s (%s)",
+                d, hex, tcb);
+    MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)",
+                d, maat_pck_ca_name(ca), crl);
+    MAAT_TRY(read_into(d, tcb, &out->tcb_info_json, err));
+    MAAT_TRY(read_into(d, tcb_chain, &out->tcb_info_issuer_chain, err));
+    MAAT_TRY(read_into(d, "qe-identity.json", &out->qe_identity_json, err));
+    MAAT_TRY(read_into(d, "qe-identity.issuer-chain.pem", &out->qe_identity_issuer_chain, err));
+    MAAT_TRY(read_into(d, crl, &out->pck_crl, err));
+    MAAT_TRY(read_into(d, crl_chain, &out->pck_crl_issuer_chain, err));
+    MAAT_TRY(read_into(d, "rootcacrl.der", &out->root_ca_crl, err));
+    MAAT_TRY(check_json(&out->tcb_info_json, d, tcb, "tcbInfo", fmspc, err));
+    MAAT_TRY(check_json(&out->qe_identity_json, d, "qe-identity.json", "enclaveIdentity", NULL,
+                        err));
+    return check_crl_ca(&out->pck_crl, d, crl, ca, err);
+}
+
+/* name.der, else name.pem */
+static int read_crl(const char *d, const char *stem, struct maat_buf *b, char *used, size_t cap,
+                    struct maat_error *err)
+{
+    snprintf(used, cap, "%s.der", stem);
+    if (!exists(d, used)) snprintf(used, cap, "%s.pem", stem);
+    return read_into(d, used, b, err);
+}
+
+static int fetch_intel(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                       struct maat_collateral_raw *out, struct maat_error *err)
+{
+    char root[64], pck[64];
+    MAAT_TRY(read_into(d, "tcbInfo.json", &out->tcb_info_json, err));
+    MAAT_TRY(read_into(d, "tcbSignChain.pem", &out->tcb_info_issuer_chain, err));
+    MAAT_TRY(read_into(d, "qeIdentity.json", &out->qe_identity_json, err));
+    MAAT_TRY(read_into(d, "tcbSignChain.pem", &out->qe_identity_issuer_chain, err));
+    MAAT_TRY(read_into(d, "pckSignChain.pem", &out->pck_crl_issuer_chain, err));
+    MAAT_TRY(read_crl(d, "rootCaCrl", &out->root_ca_crl, root, sizeof root, err));
+    MAAT_TRY(read_crl(d, "intermediateCaCrl", &out->pck_crl, pck, sizeof pck, err));
+    MAAT_TRY(check_json(&out->tcb_info_json, d, "tcbInfo.json", "tcbInfo", fmspc, err));
+    /* enclave identity v2 ("enclaveIdentity") or v1 ("qeIdentity") */
+    struct maat_error e2 = {0};
+    if (check_json(&out->qe_identity_json, d, "qeIdentity.json", "enclaveIdentity", NULL,
+                   &e2) != 0)
+        MAAT_TRY(check_json(&out->qe_identity_json, d, "qeIdentity.json", "qeIdentity", NULL,
+                            err));
+    return check_crl_ca(&out->pck_crl, d, pck, ca, err);
+}
+
+static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                     struct maat_error *err)
+{
+    (void)at;
+    const char *dir = ((struct dir_source *)(void *)s)->dir;
+    char pcs[PATHLEN];
+    snprintf(pcs, sizeof pcs, "%s/pcs", dir);
+    const char *d = NULL;
+    int rc;
+    if (exists(pcs, "qe-identity.json"))
+        d = pcs;
+    else if (exists(dir, "qe-identity.json"))
+        d = dir;
+    if (d != NULL)
+        rc = fetch_sim(d, fmspc, ca, out, err);
+    else if (exists(dir, "tcbInfo.json")) {
+        d = dir;
+        rc = fetch_intel(d, fmspc, ca, out, err);
+    } else
+        return maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                              "%s: no collateral here (expected pcs/qe-identity.json, "
+                              "qe-identity.json or tcbInfo.json)",
+                              dir);
+    if (rc == 0) snprintf(out->origin, sizeof out->origin, "%.250s", d);
+    return rc;
+}
+
+static void dir_free(struct maat_collateral_source *s)
+{
+    struct dir_source *d = (struct dir_source *)(void *)s;
+    free(d->dir);
+    free(d);
+}
+
+static const struct maat_collateral_source_ops dir_ops = {
+    .kind = "dir", .fetch = dir_fetch, .free = dir_free};
+
+int maat_collateral_dir_source_new(const char *dir, struct maat_collateral_source **out,
+                                   struct maat_error *err)
+{
+    MAAT_ENSURE(dir != NULL && *dir != '\0' && out != NULL, err, MAAT_ERR_USAGE,
+                "dir source: needs a directory");
+    MAAT_ENSURE(strlen(dir) < PATHLEN - 64, err, MAAT_ERR_USAGE, "dir source: path too long");
+    *out = NULL;
+    struct dir_source *d = calloc(1, sizeof *d);
+    MAAT_ENSURE(d != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    d->base.ops = &dir_ops;
+    d->dir = strdup(dir);
+    if (d->dir == NULL) {
+        free(d);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    }
+    snprintf(d->base.desc, sizeof d->base.desc, "dir %s", dir);
+    *out = &d->base;
+    return 0;
+}

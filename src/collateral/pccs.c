@@ -1,0 +1,424 @@
+/*
+ * pccs.c - collateral from Intel PCS or a PCCS (Provisioning Certificate Caching
+ * Service) over HTTP(S), API v4 (default) or v3, with libcurl.
+ *
+ *   GET {base}/sgx/certification/vN/tcb?fmspc=HEX     header TCB-Info-Issuer-Chain
+ *                                                     (v3: SGX-TCB-Info-Issuer-Chain)
+ *   GET {base}/sgx/certification/vN/qe/identity       SGX-Enclave-Identity-Issuer-Chain
+ *   GET {base}/sgx/certification/vN/pckcrl?ca=processor|platform&encoding=der
+ *                                                     SGX-PCK-CRL-Issuer-Chain
+ *   GET {base}/sgx/certification/vN/rootcacrl         (PCCS only; the body is hex of the
+ *       DER. Intel PCS has no such route: its Root CA CRL is published at
+ *       certificates.trustedservices.intel.com.)
+ * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
+ * TCB header name is accepted with either API version (servers differ).
+ *
+ * Every request has a connect timeout and a total timeout, a response size limit, and
+ * up to max_attempts attempts with exponential backoff for failures that may pass
+ * (connection errors, timeouts, HTTP 5xx and 429). Other statuses and malformed bodies
+ * fail at once. Errors name the URL and what was wrong. No redirects are followed;
+ * only http and https are allowed.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "source_internal.h"
+
+#define INTEL_PCS_HOST "api.trustedservices.intel.com"
+#define INTEL_ROOT_CRL_URL "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
+#define HEADER_MAX (64u * 1024u)
+
+struct pccs_source {
+    struct maat_collateral_source base;
+    struct maat_pccs_opts o; /* strings below are owned copies */
+    char *prefix;            /* {base}/sgx/certification/vN */
+    char *root_crl_url;      /* resolved; NULL = {prefix}/rootcacrl */
+    pthread_mutex_t mu;      /* guards stats */
+    struct maat_pccs_stats stats;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void maat_pccs_opts_defaults(struct maat_pccs_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->api_version = 4;
+    o->connect_timeout_ms = 5000;
+    o->timeout_ms = 20000;
+    o->max_attempts = 3;
+    o->backoff_ms = 250;
+    o->backoff_max_ms = 4000;
+    o->max_response = MAAT_COLLATERAL_MAX_INPUT;
+}
+
+/* ---- one HTTP exchange ---- */
+
+struct exchange {
+    struct maat_buf *body;
+    size_t limit;
+    bool too_large;
+    const char *const *want; /* header names wanted (case-insensitive) */
+    size_t nwant;
+    char *got[2];            /* raw (still URL-encoded) values, first occurrence */
+    bool header_too_large;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    struct exchange *x = ctx;
+    size_t len = size * n;
+    if (x->body->len + len > x->limit) {
+        x->too_large = true;
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    return maat_buf_put(x->body, p, len) == 0 ? len : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+    struct exchange *x = ctx;
+    size_t len = size * n;
+    if (len >= 5 && !memcmp(p, "HTTP/", 5)) { /* a new response (e.g. after 100) */
+        for (size_t i = 0; i < 2; i++) {
+            free(x->got[i]);
+            x->got[i] = NULL;
+        }
+        return len;
+    }
+    const char *colon = memchr(p, ':', len);
+    if (colon == NULL) return len;
+    size_t nlen = (size_t)(colon - p);
+    for (size_t i = 0; i < x->nwant && i < 2; i++) {
+        if (x->got[i] != NULL || strlen(x->want[i]) != nlen ||
+            strncasecmp(p, x->want[i], nlen) != 0)
+            continue;
+        const char *v = colon + 1, *end = p + len;
+        while (v < end && (*v == ' ' || *v == '\t')) v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+        if ((size_t)(end - v) > HEADER_MAX) {
+            x->header_too_large = true;
+            return len;
+        }
+        x->got[i] = strndup(v, (size_t)(end - v));
+        if (x->got[i] == NULL) return 0;
+    }
+    return len;
+}
+
+static void count(struct pccs_source *s, unsigned long *field)
+{
+    pthread_mutex_lock(&s->mu);
+    (*field)++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+enum outcome { OK, RETRY, FAIL };
+
+/* One attempt. Fills err on RETRY/FAIL. */
+static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
+                            struct exchange *x, struct maat_error *err)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    char keyhdr[300];
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->o.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->o.timeout_ms);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->o.max_response);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "maat/0.1");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    if (s->o.ca_file != NULL) curl_easy_setopt(h, CURLOPT_CAINFO, s->o.ca_file);
+    if (s->o.insecure_tls) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (s->o.api_key != NULL) {
+        snprintf(keyhdr, sizeof keyhdr, "Ocp-Apim-Subscription-Key: %.200s", s->o.api_key);
+        hdrs = curl_slist_append(hdrs, keyhdr);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    }
+    count(s, &s->stats.requests);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hdrs);
+    if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+        maat_error_set(err, MAAT_ERR_TOO_LARGE, "GET %s: response body exceeds %zu bytes", url,
+                       s->o.max_response);
+        return FAIL;
+    }
+    if (rc != CURLE_OK) {
+        maat_error_set(err, MAAT_ERR_IO, "GET %s: %s%s%s", url, curl_easy_strerror(rc),
+                       errbuf[0] ? ": " : "", errbuf);
+        return RETRY;
+    }
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 200) return OK;
+    maat_error_set(err, status == 404 ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO,
+                   "GET %s: HTTP status %ld (expected 200)%s", url, status,
+                   status == 404 ? ": the server has no such collateral" : "");
+    return (status >= 500 || status == 429) ? RETRY : FAIL;
+}
+
+/* GET with retries. Wanted header values are URL-decoded into hdr_out[i]. */
+static int http_get(struct pccs_source *s, const char *url, const char *const *want,
+                    size_t nwant, struct maat_buf *body, char **hdr_out,
+                    struct maat_error *err)
+{
+    pthread_once(&curl_once, curl_init);
+    MAAT_ENSURE(curl_init_rc == CURLE_OK, err, MAAT_ERR_INTERNAL, "libcurl did not initialise");
+    CURL *h = curl_easy_init();
+    MAAT_ENSURE(h != NULL, err, MAAT_ERR_NOMEM, "GET %s: cannot create a curl handle", url);
+    struct exchange x = {.body = body, .limit = s->o.max_response, .want = want,
+                         .nwant = nwant};
+    int rc = -1;
+    long wait = s->o.backoff_ms;
+    for (unsigned i = 1;; i++) {
+        struct maat_error e = {0};
+        body->len = 0;
+        enum outcome out = attempt(s, h, url, &x, &e);
+        if (out == OK) break;
+        if (out == FAIL || i >= s->o.max_attempts) {
+            if (out == RETRY && i > 1)
+                maat_error_set(err, e.code, "%s (gave up after %u attempts)", e.msg, i);
+            else
+                maat_error_set(err, e.code, "%s", e.msg);
+            goto done;
+        }
+        count(s, &s->stats.retries);
+        sleep_ms(wait);
+        wait = wait * 2 > s->o.backoff_max_ms ? s->o.backoff_max_ms : wait * 2;
+    }
+    for (size_t i = 0; i < nwant && i < 2; i++) {
+        if (x.header_too_large) {
+            maat_error_set(err, MAAT_ERR_TOO_LARGE, "GET %s: header %s exceeds %u bytes", url,
+                           want[i], HEADER_MAX);
+            goto done;
+        }
+        if (x.got[i] == NULL) continue;
+        int n = 0;
+        char *dec = curl_easy_unescape(h, x.got[i], 0, &n);
+        if (dec == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "GET %s: out of memory decoding %s", url,
+                           want[i]);
+            goto done;
+        }
+        hdr_out[i] = strndup(dec, (size_t)n);
+        curl_free(dec);
+        if (hdr_out[i] == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(x.got[0]);
+    free(x.got[1]);
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+/* GET url and put the issuer chain from header `name` (or `alt`) into chain. */
+static int get_with_chain(struct pccs_source *s, const char *url, const char *name,
+                          const char *alt, struct maat_buf *body, struct maat_buf *chain,
+                          struct maat_error *err)
+{
+    const char *want[2] = {name, alt != NULL ? alt : name};
+    char *got[2] = {NULL, NULL};
+    int rc = -1;
+    if (http_get(s, url, want, 2, body, got, err) != 0) goto done;
+    const char *v = got[0] != NULL ? got[0] : got[1];
+    if (v == NULL) {
+        maat_error_set(err, MAAT_ERR_NOT_FOUND, "GET %s: response lacks the %s header%s%s%s",
+                       url, name, alt != NULL ? " (or " : "", alt != NULL ? alt : "",
+                       alt != NULL ? ")" : "");
+        goto done;
+    }
+    if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
+        maat_error_set(err, MAAT_ERR_ENCODING,
+                       "GET %s: header %s does not hold a URL-encoded PEM certificate chain",
+                       url, got[0] != NULL ? name : alt);
+        goto done;
+    }
+    if (maat_buf_put_str(chain, v) != 0) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(got[0]);
+    free(got[1]);
+    return rc;
+}
+
+static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                      struct maat_error *err)
+{
+    (void)at;
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    char hex[13], url[1024], what[1100];
+    src_fmspc_hex(fmspc, hex);
+    const char *tcb_hdr = s->o.api_version == 3 ? "SGX-TCB-Info-Issuer-Chain"
+                                                : "TCB-Info-Issuer-Chain";
+    const char *tcb_alt = s->o.api_version == 3 ? "TCB-Info-Issuer-Chain"
+                                                : "SGX-TCB-Info-Issuer-Chain";
+
+    snprintf(url, sizeof url, "%s/tcb?fmspc=%s", s->prefix, hex);
+    snprintf(what, sizeof what, "GET %s", url);
+    if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
+                       &out->tcb_info_issuer_chain, err) != 0 ||
+        src_check_signed_json(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo", what,
+                              err) != 0 ||
+        src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what,
+                            err) != 0)
+        goto fail;
+
+    snprintf(url, sizeof url, "%s/qe/identity", s->prefix);
+    snprintf(what, sizeof what, "GET %s", url);
+    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", NULL,
+                       &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
+        src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
+                              "enclaveIdentity", what, err) != 0)
+        goto fail;
+
+    snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=der", s->prefix, maat_pck_ca_name(ca));
+    snprintf(what, sizeof what, "GET %s", url);
+    enum maat_pck_ca got;
+    if (get_with_chain(s, url, "SGX-PCK-CRL-Issuer-Chain", NULL, &out->pck_crl,
+                       &out->pck_crl_issuer_chain, err) != 0 ||
+        src_crl_normalise(&out->pck_crl, what, err) != 0 ||
+        src_crl_issuer_ca(out->pck_crl.data, out->pck_crl.len, what, &got, err) != 0)
+        goto fail;
+    if (got != ca) {
+        maat_error_set(err, MAAT_ERR_VALUE, "%s: the CRL is issued by the %s CA, not the %s CA",
+                       what, maat_pck_ca_name(got), maat_pck_ca_name(ca));
+        goto fail;
+    }
+
+    if (s->root_crl_url != NULL)
+        snprintf(url, sizeof url, "%s", s->root_crl_url);
+    else
+        snprintf(url, sizeof url, "%s/rootcacrl", s->prefix);
+    snprintf(what, sizeof what, "GET %s", url);
+    if (http_get(s, url, NULL, 0, &out->root_ca_crl, NULL, err) != 0 ||
+        src_crl_normalise(&out->root_ca_crl, what, err) != 0 ||
+        src_crl_issuer_ca(out->root_ca_crl.data, out->root_ca_crl.len, what, &got, err) != 0)
+        goto fail;
+
+    snprintf(out->origin, sizeof out->origin, "%.250s", s->prefix);
+    return 0;
+fail:
+    count(s, &s->stats.failures);
+    maat_error_prefix(err, "collateral for FMSPC %s (PCK %s CA) from %s", hex,
+                      maat_pck_ca_name(ca), s->base.desc);
+    return -1;
+}
+
+static void pccs_free(struct maat_collateral_source *src)
+{
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    free((char *)(uintptr_t)s->o.base_url);
+    free((char *)(uintptr_t)s->o.api_key);
+    free((char *)(uintptr_t)s->o.ca_file);
+    free((char *)(uintptr_t)s->o.root_ca_crl_url);
+    free(s->prefix);
+    free(s->root_crl_url);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static const struct maat_collateral_source_ops pccs_ops = {
+    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free};
+
+void maat_collateral_pccs_stats(const struct maat_collateral_source *src,
+                                struct maat_pccs_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (src == NULL || src->ops != &pccs_ops) return;
+    struct pccs_source *s = (struct pccs_source *)(uintptr_t)src;
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static char *dup_opt(const char *s, bool *bad)
+{
+    if (s == NULL) return NULL;
+    char *d = strdup(s);
+    if (d == NULL) *bad = true;
+    return d;
+}
+
+int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
+                                    struct maat_collateral_source **out, struct maat_error *err)
+{
+    MAAT_ENSURE(o != NULL && out != NULL && o->base_url != NULL, err, MAAT_ERR_USAGE,
+                "pccs source: needs a base URL");
+    *out = NULL;
+    const char *b = o->base_url;
+    MAAT_ENSURE(!strncmp(b, "https://", 8) || !strncmp(b, "http://", 7), err, MAAT_ERR_USAGE,
+                "pccs source: base URL '%.200s' must start with https:// or http://", b);
+    size_t blen = strlen(b);
+    MAAT_ENSURE(blen < 512, err, MAAT_ERR_USAGE, "pccs source: base URL too long");
+    while (blen > 0 && b[blen - 1] == '/') blen--;
+    MAAT_ENSURE(o->api_version == 3 || o->api_version == 4, err, MAAT_ERR_USAGE,
+                "pccs source: API version must be 3 or 4, not %d", o->api_version);
+    MAAT_ENSURE(o->max_attempts >= 1 && o->max_attempts <= 10, err, MAAT_ERR_USAGE,
+                "pccs source: max_attempts must be 1..10");
+    MAAT_ENSURE(o->connect_timeout_ms > 0 && o->timeout_ms > 0 && o->backoff_ms >= 0 &&
+                    o->backoff_max_ms >= o->backoff_ms && o->max_response > 0,
+                err, MAAT_ERR_USAGE, "pccs source: timeouts, backoff and size limit must be set");
+    struct pccs_source *s = calloc(1, sizeof *s);
+    MAAT_ENSURE(s != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    s->base.ops = &pccs_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    s->o = *o;
+    bool bad = false;
+    s->o.base_url = dup_opt(o->base_url, &bad);
+    s->o.api_key = dup_opt(o->api_key, &bad);
+    s->o.ca_file = dup_opt(o->ca_file, &bad);
+    s->o.root_ca_crl_url = dup_opt(o->root_ca_crl_url, &bad);
+    s->prefix = malloc(blen + 32);
+    if (s->prefix != NULL)
+        snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b,
+                 o->api_version);
+    if (o->root_ca_crl_url != NULL)
+        s->root_crl_url = dup_opt(o->root_ca_crl_url, &bad);
+    else if (strstr(b, "://" INTEL_PCS_HOST) != NULL)
+        s->root_crl_url = dup_opt(INTEL_ROOT_CRL_URL, &bad);
+    if (bad || s->prefix == NULL) {
+        pccs_free(&s->base);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    }
+    snprintf(s->base.desc, sizeof s->base.desc, "pccs %.280s", s->prefix);
+    *out = &s->base;
+    return 0;
+}

@@ -1,0 +1,187 @@
+/*
+ * source_util.c - helpers shared by the collateral sources: bounded file reads, which CA
+ * a CRL belongs to (OpenSSL), and light JSON shape checks (jansson) so that a source's
+ * error names the file or URL that holds garbage.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "source_internal.h"
+
+int src_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int src_read_file(const char *path, size_t max, struct maat_buf *buf, struct maat_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return maat_error_set(err, errno == ENOENT ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO,
+                              "%s: %s", path, strerror(errno));
+    size_t total = 0;
+    int rc = -1;
+    for (;;) {
+        if (maat_buf_reserve(buf, 4096) != 0) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", path);
+            goto done;
+        }
+        ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            maat_error_set(err, MAAT_ERR_IO, "%s: read: %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0) break;
+        buf->len += (size_t)n;
+        total += (size_t)n;
+        if (total > max) {
+            maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than the %zu bytes allowed",
+                           path, max);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    close(fd);
+    return rc;
+}
+
+void src_fmspc_hex(const uint8_t fmspc[6], char out[13])
+{
+    static const char hx[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < 6; i++) {
+        out[2 * i] = hx[fmspc[i] >> 4];
+        out[2 * i + 1] = hx[fmspc[i] & 15];
+    }
+    out[12] = '\0';
+}
+
+static bool is_hex_text(const uint8_t *p, size_t len)
+{
+    size_t digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (isxdigit(p[i]))
+            digits++;
+        else if (!isspace(p[i]))
+            return false;
+    }
+    return digits > 0 && digits % 2 == 0;
+}
+
+int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error *err)
+{
+    MAAT_ENSURE(crl->len > 0, err, MAAT_ERR_VALUE, "%s: empty CRL", what);
+    if (crl->data[0] == 0x30) return 0;                                    /* DER */
+    size_t i0 = 0;
+    while (i0 < crl->len && isspace(crl->data[i0])) i0++;
+    if (crl->len - i0 >= 10 && !memcmp(crl->data + i0, "-----BEGIN", 10)) return 0; /* PEM */
+    MAAT_ENSURE(is_hex_text(crl->data, crl->len), err, MAAT_ERR_ENCODING,
+                "%s: not a CRL (neither DER, PEM nor hex of DER; starts with byte 0x%02x)",
+                what, crl->data[0]);
+    /* hex of DER: strip whitespace, decode */
+    size_t j = 0;
+    for (size_t i = 0; i < crl->len; i++)
+        if (!isspace(crl->data[i])) crl->data[j++] = crl->data[i];
+    uint8_t *der = NULL;
+    size_t dlen = 0;
+    MAAT_TRY(maat_hex_decode((const char *)crl->data, j, what, &der, &dlen, err));
+    crl->len = 0;
+    int bad = maat_buf_put(crl, der, dlen);
+    free(der);
+    MAAT_ENSURE(!bad, err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+    return 0;
+}
+
+int src_crl_issuer_ca(const uint8_t *p, size_t len, const char *what, enum maat_pck_ca *out,
+                      struct maat_error *err)
+{
+    *out = MAAT_PCK_CA_UNKNOWN;
+    MAAT_ENSURE(len > 0 && len <= MAAT_COLLATERAL_MAX_INPUT, err, MAAT_ERR_VALUE,
+                "%s: CRL is empty or too large (%zu bytes)", what, len);
+    X509_CRL *crl = NULL;
+    if (p[0] == 0x30) {
+        const unsigned char *q = p;
+        crl = d2i_X509_CRL(NULL, &q, (long)len);
+    } else {
+        BIO *bio = BIO_new_mem_buf(p, (int)len);
+        if (bio != NULL) crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+    }
+    MAAT_ENSURE(crl != NULL, err, MAAT_ERR_ENCODING, "%s: does not decode as an X.509 CRL",
+                what);
+    char cn[128] = "";
+    X509_NAME_get_text_by_NID(X509_CRL_get_issuer(crl), NID_commonName, cn, sizeof cn);
+    X509_CRL_free(crl);
+    if (!strcmp(cn, "Intel SGX PCK Processor CA")) *out = MAAT_PCK_CA_PROCESSOR;
+    if (!strcmp(cn, "Intel SGX PCK Platform CA")) *out = MAAT_PCK_CA_PLATFORM;
+    return 0;
+}
+
+static json_t *load(const uint8_t *p, size_t len, const char *what, struct maat_error *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL) {
+        maat_error_set(err, MAAT_ERR_ENCODING, "%s: not JSON: %s at byte offset %d", what,
+                       je.text, je.position);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        maat_error_set(err, MAAT_ERR_VALUE, "%s: expected a JSON object", what);
+        return NULL;
+    }
+    return j;
+}
+
+int src_check_signed_json(const uint8_t *json, size_t len, const char *key, const char *what,
+                          struct maat_error *err)
+{
+    MAAT_ENSURE(len <= MAAT_COLLATERAL_MAX_INPUT, err, MAAT_ERR_TOO_LARGE,
+                "%s: %zu bytes, more than %u", what, len, MAAT_COLLATERAL_MAX_INPUT);
+    json_t *j = load(json, len, what, err);
+    if (j == NULL) return -1;
+    int ok = json_is_object(json_object_get(j, key)) &&
+             json_is_string(json_object_get(j, "signature"));
+    json_decref(j);
+    MAAT_ENSURE(ok, err, MAAT_ERR_VALUE,
+                "%s: expected {\"%s\": {...}, \"signature\": \"hex\"}", what, key);
+    return 0;
+}
+
+int src_check_tcb_fmspc(const uint8_t *json, size_t len, int wrapped, const uint8_t fmspc[6],
+                        const char *what, struct maat_error *err)
+{
+    json_t *j = load(json, len, what, err);
+    if (j == NULL) return -1;
+    json_t *body = wrapped ? json_object_get(j, "tcbInfo") : j;
+    json_t *f = json_is_object(body) ? json_object_get(body, "fmspc") : NULL;
+    char want[13], got[16] = "";
+    src_fmspc_hex(fmspc, want);
+    int rc = 0;
+    if (!json_is_string(f) || json_string_length(f) != 12) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %sfmspc is missing or not 12 hex digits",
+                            what, wrapped ? "tcbInfo." : "");
+    } else {
+        snprintf(got, sizeof got, "%s", json_string_value(f));
+        if (strcasecmp(got, want) != 0)
+            rc = maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                                "%s: holds TCB info for FMSPC %s, not %s", what, got, want);
+    }
+    json_decref(j);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * sim_pccs.h - a PCCS-compatible HTTP endpoint (libmicrohttpd) that serves a simulated
+ * platform's collateral over the Intel PCS / PCCS API v4 (and v3) routes:
+ *   GET /sgx/certification/v{3,4}/tcb?fmspc=HEX          + TCB-Info-Issuer-Chain
+ *                                                         (v3: SGX-TCB-Info-Issuer-Chain)
+ *   GET /sgx/certification/v{3,4}/qe/identity            + SGX-Enclave-Identity-Issuer-Chain
+ *   GET /sgx/certification/v{3,4}/pckcrl?ca=processor|platform[&encoding=der|pem]
+ *                                                         + SGX-PCK-CRL-Issuer-Chain
+ *   GET /sgx/certification/v{3,4}/rootcacrl              (hex of the DER, as PCCS does)
+ * Issuer chains are sent URL-encoded. Files are read from disk on every request, from
+ * DIR/pcs/ (the layout maat_sim_init writes, docs/sim.md), DIR itself in that layout, or
+ * Intel's QVL sample layout (tcbInfo.json, qeIdentity.json, tcbSignChain.pem, ...).
+ * For tests it can answer garbage, HTTP 500, or stall; it counts requests.
+ */
+#ifndef MAAT_SIM_PCCS_H
+#define MAAT_SIM_PCCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "maat/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum maat_sim_pccs_fault {
+    MAAT_SIM_PCCS_OK = 0,   /* serve the collateral */
+    MAAT_SIM_PCCS_GARBAGE,  /* HTTP 200 with the right headers and a garbage body */
+    MAAT_SIM_PCCS_HTTP_500, /* HTTP 500 to every request */
+    MAAT_SIM_PCCS_STALL,    /* accept, then answer nothing for stall_ms */
+};
+
+struct maat_sim_pccs_opts {
+    enum maat_sim_pccs_fault fault;
+    unsigned stall_ms;      /* how long a stalled request waits before answering 503
+                               (default 10000; bounded so everything stops by itself) */
+};
+
+struct maat_sim_pccs;
+
+/* Starts serving `dir` on `listen_hostport` ("127.0.0.1:8081"; port 0 = ephemeral,
+ * see maat_sim_pccs_port). `o` may be NULL. */
+int maat_sim_pccs_start(const char *dir, const char *listen_hostport,
+                        const struct maat_sim_pccs_opts *o, struct maat_sim_pccs **out,
+                        struct maat_error *err);
+/* The bound TCP port. */
+uint16_t maat_sim_pccs_port(const struct maat_sim_pccs *s);
+/* Changes the fault mode of later requests (thread-safe). */
+void maat_sim_pccs_set_fault(struct maat_sim_pccs *s, enum maat_sim_pccs_fault f);
+/* Requests received since start (every route, every answer). */
+unsigned long maat_sim_pccs_requests(const struct maat_sim_pccs *s);
+/* Stops the server (interrupting stalled requests) and frees it. NULL is fine. */
+void maat_sim_pccs_stop(struct maat_sim_pccs *s);
+
+/* Serves until SIGINT or SIGTERM; prints the base URL on stdout. 0 on a clean stop. */
+int maat_sim_pccs_run(const char *dir, const char *listen_hostport,
+                      const struct maat_sim_pccs_opts *o, struct maat_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_SIM_PCCS_H */

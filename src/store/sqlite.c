@@ -1,0 +1,391 @@
+/*
+ * sqlite.c - the embedded store backend: one SQLite file in WAL mode, one table of
+ * (namespace, key) -> (blob, version, updated_at).
+ *
+ * WAL lets readers in other handles and processes run while a writer commits; writes
+ * that read-then-write (versioned puts) run inside BEGIN IMMEDIATE so they are atomic
+ * across processes too. The file is created mode 0600: the service will keep signing
+ * keys here. Statements are prepared per call: the store is not on a per-quote path (the
+ * collateral cache keeps its working set in memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define SQLITE_SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 5000
+
+struct sqlite_store {
+    struct maat_store base; /* first: the generic handle */
+    sqlite3 *db;
+    pthread_mutex_t mu;
+    char *path;
+};
+
+static struct sqlite_store *impl(struct maat_store *s)
+{
+    return (struct sqlite_store *)(void *)s;
+}
+
+static int db_fail(struct sqlite_store *st, const char *doing, struct maat_error *err)
+{
+    int code = sqlite3_extended_errcode(st->db);
+    maat_err e = (code & 0xff) == SQLITE_NOMEM ? MAAT_ERR_NOMEM
+                 : (code & 0xff) == SQLITE_TOOBIG ? MAAT_ERR_TOO_LARGE
+                                                  : MAAT_ERR_IO;
+    return maat_error_set(err, e, "store %s: %s: %s (sqlite code %d)", st->path, doing,
+                          sqlite3_errmsg(st->db), code);
+}
+
+static int exec(struct sqlite_store *st, const char *sql, struct maat_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
+    maat_error_set(err, MAAT_ERR_IO, "store %s: '%.60s': %s", st->path, sql,
+                   msg != NULL ? msg : sqlite3_errmsg(st->db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+static int prepare(struct sqlite_store *st, const char *sql, sqlite3_stmt **stmt,
+                   struct maat_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) == SQLITE_OK) return 0;
+    return db_fail(st, "prepare", err);
+}
+
+static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+    return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- operations (called with st->mu held by the wrappers below) ---- */
+
+static int do_get(struct sqlite_store *st, const char *ns, const char *key, uint8_t **val,
+                  size_t *len, uint64_t *version, struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st, "SELECT value, version FROM maat_kv WHERE ns = ?1 AND key = ?2", &q,
+                     err));
+    int rc = -1;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, key)) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    int step = sqlite3_step(q);
+    if (step == SQLITE_DONE) {
+        maat_error_set(err, MAAT_ERR_NOT_FOUND, "store: no record %s/%s", ns, key);
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        db_fail(st, "read", err);
+        goto done;
+    }
+    const void *blob = sqlite3_column_blob(q, 0);
+    int n = sqlite3_column_bytes(q, 0);
+    if (n < 0) n = 0;
+    *val = malloc((size_t)n + 1);
+    if (*val == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "store: out of memory reading %s/%s", ns, key);
+        goto done;
+    }
+    if (n > 0) memcpy(*val, blob, (size_t)n);
+    (*val)[n] = 0;
+    *len = (size_t)n;
+    *version = (uint64_t)sqlite3_column_int64(q, 1);
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Current version of a record, 0 when absent. */
+static int current_version(struct sqlite_store *st, const char *ns, const char *key,
+                           uint64_t *out, struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st, "SELECT version FROM maat_kv WHERE ns = ?1 AND key = ?2", &q, err));
+    int rc = -1;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, key)) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(q, 0);
+    else if (step == SQLITE_DONE)
+        *out = 0;
+    else {
+        db_fail(st, "read version", err);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int do_put(struct sqlite_store *st, const char *ns, const char *key, const void *val,
+                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                  struct maat_error *err)
+{
+    MAAT_TRY(exec(st, "BEGIN IMMEDIATE", err));
+    sqlite3_stmt *q = NULL;
+    uint64_t cur = 0;
+    int rc = -1;
+    if (current_version(st, ns, key, &cur, err) != 0) goto done;
+    if (expected != UINT64_MAX && cur != expected) {
+        *conflict = true;
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "store: %s/%s is at version %llu, expected %llu (changed concurrently)",
+                       ns, key, (unsigned long long)cur, (unsigned long long)expected);
+        goto done;
+    }
+    if (prepare(st,
+                "INSERT OR REPLACE INTO maat_kv (ns, key, value, version, updated_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)",
+                &q, err) != 0)
+        goto done;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, key) ||
+        sqlite3_bind_blob64(q, 3, val, (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)(cur + 1)) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)time(NULL)) != SQLITE_OK) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        db_fail(st, "write", err);
+        goto done;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (exec(st, "COMMIT", err) != 0) goto done;
+    *new_version = cur + 1;
+    return 0;
+done:
+    sqlite3_finalize(q);
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int do_del(struct sqlite_store *st, const char *ns, const char *key, bool *existed,
+                  struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st, "DELETE FROM maat_kv WHERE ns = ?1 AND key = ?2", &q, err));
+    int rc = -1;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, key)) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        db_fail(st, "delete", err);
+        goto done;
+    }
+    *existed = sqlite3_changes(st->db) > 0;
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int do_list(struct sqlite_store *st, const char *ns, const char *prefix,
+                   maat_store_list_cb cb, void *ctx, struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    /* substr/length count characters on both sides, so this is a byte-exact prefix test
+     * for the UTF-8 text we store (and for any bytes: both are measured the same way). */
+    MAAT_TRY(prepare(st,
+                     "SELECT key, value, version FROM maat_kv WHERE ns = ?1 AND "
+                     "substr(key, 1, length(?2)) = ?2 ORDER BY key",
+                     &q, err));
+    int rc = -1;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, prefix)) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    for (;;) {
+        int step = sqlite3_step(q);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) {
+            db_fail(st, "list", err);
+            goto done;
+        }
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        const uint8_t *v = sqlite3_column_blob(q, 1);
+        int n = sqlite3_column_bytes(q, 1);
+        int r = cb(ctx, k != NULL ? k : "", v != NULL ? v : (const uint8_t *)"",
+                   n > 0 ? (size_t)n : 0, (uint64_t)sqlite3_column_int64(q, 2));
+        if (r != 0) {
+            rc = r;
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int do_info(struct sqlite_store *st, const char *what, char *buf, size_t cap,
+                   struct maat_error *err)
+{
+    const char *sql = NULL;
+    if (!strcmp(what, "path")) {
+        snprintf(buf, cap, "%s", st->path);
+        return 0;
+    }
+    if (!strcmp(what, "journal_mode")) sql = "PRAGMA journal_mode";
+    if (!strcmp(what, "schema")) sql = "SELECT value FROM maat_meta WHERE name = 'schema'";
+    MAAT_ENSURE(sql != NULL, err, MAAT_ERR_USAGE, "store: no info item '%s'", what);
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st, sql, &q, err));
+    int rc = -1;
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        db_fail(st, what, err);
+        goto done;
+    }
+    const char *v = (const char *)sqlite3_column_text(q, 0);
+    snprintf(buf, cap, "%s", v != NULL ? v : "");
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- ops table: each call holds the handle's mutex ---- */
+
+#define LOCKED(st, call)                                                                \
+    do {                                                                                \
+        pthread_mutex_lock(&(st)->mu);                                                  \
+        int rc_ = (call);                                                               \
+        pthread_mutex_unlock(&(st)->mu);                                                \
+        return rc_;                                                                     \
+    } while (0)
+
+static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
+                  size_t *len, uint64_t *version, struct maat_error *err)
+{
+    LOCKED(impl(s), do_get(impl(s), ns, key, val, len, version, err));
+}
+
+static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val,
+                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                  struct maat_error *err)
+{
+    LOCKED(impl(s), do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err));
+}
+
+static int op_del(struct maat_store *s, const char *ns, const char *key, bool *existed,
+                  struct maat_error *err)
+{
+    LOCKED(impl(s), do_del(impl(s), ns, key, existed, err));
+}
+
+static int op_list(struct maat_store *s, const char *ns, const char *prefix,
+                   maat_store_list_cb cb, void *ctx, struct maat_error *err)
+{
+    LOCKED(impl(s), do_list(impl(s), ns, prefix, cb, ctx, err));
+}
+
+static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap,
+                   struct maat_error *err)
+{
+    LOCKED(impl(s), do_info(impl(s), what, buf, cap, err));
+}
+
+static void op_close(struct maat_store *s)
+{
+    struct sqlite_store *st = impl(s);
+    if (st->db != NULL) sqlite3_close_v2(st->db);
+    pthread_mutex_destroy(&st->mu);
+    free(st->path);
+    free(st);
+}
+
+static const struct maat_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .get = op_get,
+    .put = op_put,
+    .del = op_del,
+    .list = op_list,
+    .info = op_info,
+    .close = op_close,
+};
+
+/* Creates the file with mode 0600 unless it exists (SQLite would use 0644). */
+static int precreate(const char *path, struct maat_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "store %s: cannot open: %s", path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+static int schema(struct sqlite_store *st, struct maat_error *err)
+{
+    char mode[16];
+    MAAT_TRY(exec(st, "PRAGMA journal_mode = WAL", err));
+    MAAT_TRY(do_info(st, "journal_mode", mode, sizeof mode, err));
+    MAAT_ENSURE(!strcmp(mode, "wal"), err, MAAT_ERR_IO,
+                "store %s: cannot switch to WAL mode (journal_mode is '%s')", st->path, mode);
+    MAAT_TRY(exec(st, "PRAGMA synchronous = NORMAL", err));
+    MAAT_TRY(exec(st,
+                  "BEGIN IMMEDIATE;"
+                  "CREATE TABLE IF NOT EXISTS maat_meta (name TEXT PRIMARY KEY, "
+                  "  value TEXT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS maat_kv (ns TEXT NOT NULL, key TEXT NOT NULL, "
+                  "  value BLOB NOT NULL, version INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+                  "  PRIMARY KEY (ns, key)) WITHOUT ROWID;"
+                  "INSERT OR IGNORE INTO maat_meta (name, value) VALUES ('schema', '1');"
+                  "COMMIT;",
+                  err));
+    char v[16];
+    MAAT_TRY(do_info(st, "schema", v, sizeof v, err));
+    MAAT_ENSURE(atoi(v) == SQLITE_SCHEMA_VERSION, err, MAAT_ERR_UNSUPPORTED,
+                "store %s: schema version %s, this maat understands %d", st->path, v,
+                SQLITE_SCHEMA_VERSION);
+    return 0;
+}
+
+int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maat_error *err)
+{
+    MAAT_ENSURE(path != NULL && *path != '\0' && out != NULL, err, MAAT_ERR_USAGE,
+                "store: sqlite needs a file path");
+    *out = NULL;
+    MAAT_TRY(precreate(path, err));
+    struct sqlite_store *st = calloc(1, sizeof *st);
+    MAAT_ENSURE(st != NULL, err, MAAT_ERR_NOMEM, "store: out of memory");
+    st->base.ops = &sqlite_ops;
+    st->path = strdup(path);
+    pthread_mutex_init(&st->mu, NULL);
+    if (st->path == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "store: out of memory");
+        goto fail;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        if (st->db == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "store %s: out of memory", path);
+            goto fail;
+        }
+        db_fail(st, "open", err);
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    if (schema(st, err) != 0) goto fail;
+    *out = &st->base;
+    return 0;
+fail:
+    op_close(&st->base);
+    return -1;
+}

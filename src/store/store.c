@@ -1,0 +1,124 @@
+/*
+ * store.c - the backend-independent half of store.h: picks a backend from the URI and
+ * checks arguments once, so every backend sees well-formed names and sizes.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "store.h"
+
+static int check_name(const char *what, const char *s, struct maat_error *err)
+{
+    MAAT_ENSURE(s != NULL, err, MAAT_ERR_USAGE, "store: %s is NULL", what);
+    size_t n = strnlen(s, MAAT_STORE_NAME_MAX + 1);
+    MAAT_ENSURE(n > 0, err, MAAT_ERR_USAGE, "store: %s is empty", what);
+    MAAT_ENSURE(n <= MAAT_STORE_NAME_MAX, err, MAAT_ERR_TOO_LARGE,
+                "store: %s is longer than %d bytes", what, MAAT_STORE_NAME_MAX);
+    return 0;
+}
+
+static int check_args(struct maat_store *s, const char *ns, const char *key,
+                      struct maat_error *err)
+{
+    MAAT_ENSURE(s != NULL, err, MAAT_ERR_USAGE, "store: no store handle");
+    MAAT_TRY(check_name("namespace", ns, err));
+    return key == NULL ? 0 : check_name("key", key, err);
+}
+
+int maat_store_open(const char *uri, struct maat_store **out, struct maat_error *err)
+{
+    MAAT_ENSURE(uri != NULL && *uri != '\0' && out != NULL, err, MAAT_ERR_USAGE,
+                "store: no store location given");
+    *out = NULL;
+    if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13))
+        return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                              "store: the PostgreSQL backend is not built yet (uri %.40s...)",
+                              uri);
+    if (!strncmp(uri, "sqlite:", 7)) uri += 7;
+    MAAT_ENSURE(*uri != '\0', err, MAAT_ERR_USAGE, "store: sqlite: needs a file path");
+    return maat_store_sqlite_open(uri, out, err);
+}
+
+void maat_store_close(struct maat_store *s)
+{
+    if (s != NULL) s->ops->close(s);
+}
+
+const char *maat_store_backend(const struct maat_store *s)
+{
+    return s != NULL ? s->ops->name : "none";
+}
+
+int maat_store_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
+                   size_t *len, uint64_t *version, struct maat_error *err)
+{
+    MAAT_TRY(check_args(s, ns, key, err));
+    MAAT_ENSURE(val != NULL && len != NULL, err, MAAT_ERR_USAGE, "store: get needs outputs");
+    *val = NULL;
+    *len = 0;
+    uint64_t v = 0;
+    MAAT_TRY(s->ops->get(s, ns, key, val, len, &v, err));
+    if (version != NULL) *version = v;
+    return 0;
+}
+
+static int put(struct maat_store *s, const char *ns, const char *key, const void *val,
+               size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+               struct maat_error *err)
+{
+    MAAT_TRY(check_args(s, ns, key, err));
+    MAAT_ENSURE(val != NULL || len == 0, err, MAAT_ERR_USAGE, "store: value is NULL");
+    MAAT_ENSURE(len <= MAAT_STORE_VALUE_MAX, err, MAAT_ERR_TOO_LARGE,
+                "store: value for %s/%s is %zu bytes, more than the %u allowed", ns, key, len,
+                MAAT_STORE_VALUE_MAX);
+    bool c = false;
+    uint64_t v = 0;
+    int rc = s->ops->put(s, ns, key, val == NULL ? "" : val, len, expected, &c, &v, err);
+    if (conflict != NULL) *conflict = c;
+    if (rc == 0 && new_version != NULL) *new_version = v;
+    return rc;
+}
+
+int maat_store_put(struct maat_store *s, const char *ns, const char *key, const void *val,
+                   size_t len, uint64_t *new_version, struct maat_error *err)
+{
+    return put(s, ns, key, val, len, UINT64_MAX, NULL, new_version, err);
+}
+
+int maat_store_put_if(struct maat_store *s, const char *ns, const char *key, const void *val,
+                      size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                      struct maat_error *err)
+{
+    MAAT_ENSURE(expected != UINT64_MAX, err, MAAT_ERR_USAGE, "store: bad expected version");
+    return put(s, ns, key, val, len, expected, conflict, new_version, err);
+}
+
+int maat_store_delete(struct maat_store *s, const char *ns, const char *key, bool *existed,
+                      struct maat_error *err)
+{
+    MAAT_TRY(check_args(s, ns, key, err));
+    bool e = false;
+    MAAT_TRY(s->ops->del(s, ns, key, &e, err));
+    if (existed != NULL) *existed = e;
+    return 0;
+}
+
+int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
+                    maat_store_list_cb cb, void *ctx, struct maat_error *err)
+{
+    MAAT_TRY(check_args(s, ns, NULL, err));
+    MAAT_ENSURE(cb != NULL, err, MAAT_ERR_USAGE, "store: list needs a callback");
+    if (prefix == NULL) prefix = "";
+    MAAT_ENSURE(strnlen(prefix, MAAT_STORE_NAME_MAX + 1) <= MAAT_STORE_NAME_MAX, err,
+                MAAT_ERR_TOO_LARGE, "store: key prefix too long");
+    return s->ops->list(s, ns, prefix, cb, ctx, err);
+}
+
+int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t cap,
+                    struct maat_error *err)
+{
+    MAAT_ENSURE(s != NULL && what != NULL && buf != NULL && cap > 0, err, MAAT_ERR_USAGE,
+                "store: info needs a handle, a name and a buffer");
+    buf[0] = '\0';
+    return s->ops->info(s, what, buf, cap, err);
+}

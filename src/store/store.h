@@ -1,0 +1,111 @@
+/*
+ * store.h - maat's persistent state behind one small interface: namespaced key/value
+ * records whose values are opaque blobs, each with a version number for compare-and-swap.
+ *
+ * Everything maat keeps across restarts goes through here: the collateral cache
+ * (namespace "collateral"), and later the service's signing keys, policies and policy
+ * signer certificates. Callers never see SQL or a backend type. Backends:
+ *   "sqlite:PATH" or a bare PATH  - one SQLite file, WAL mode (embedded default)
+ *   "postgres://..."              - reserved for a PostgreSQL backend (several maatd
+ *                                   replicas sharing one store); not built yet
+ *
+ * A handle is safe to use from several threads at once (calls are serialised per
+ * handle; open one handle per thread for parallel reads - WAL lets readers run while a
+ * writer commits). Namespaces and keys are non-empty NUL-terminated strings of at most
+ * MAAT_STORE_NAME_MAX bytes; values at most MAAT_STORE_VALUE_MAX bytes.
+ */
+#ifndef MAAT_STORE_H
+#define MAAT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maat/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MAAT_STORE_NAME_MAX 512
+#define MAAT_STORE_VALUE_MAX (16u << 20) /* 16 MiB */
+
+struct maat_store;
+
+/* Backend operations. A backend fills one of these; callers use the maat_store_*
+ * functions below, never the table. Return 0 or -1 with `err` set. */
+struct maat_store_ops {
+    const char *name; /* "sqlite", "postgres" */
+    int (*get)(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
+               size_t *len, uint64_t *version, struct maat_error *err);
+    /* expected: UINT64_MAX = unconditional; 0 = only if absent; else only if the
+     * current version equals it. *conflict is set when the condition failed. */
+    int (*put)(struct maat_store *s, const char *ns, const char *key, const void *val,
+               size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+               struct maat_error *err);
+    int (*del)(struct maat_store *s, const char *ns, const char *key, bool *existed,
+               struct maat_error *err);
+    int (*list)(struct maat_store *s, const char *ns, const char *prefix,
+                int (*cb)(void *ctx, const char *key, const uint8_t *val, size_t len,
+                          uint64_t version),
+                void *ctx, struct maat_error *err);
+    int (*info)(struct maat_store *s, const char *what, char *buf, size_t cap,
+                struct maat_error *err);
+    void (*close)(struct maat_store *s);
+};
+
+/* Every backend's handle starts with this. */
+struct maat_store {
+    const struct maat_store_ops *ops;
+};
+
+/* Opens (creating when absent) the store named by `uri` (see the top of this file). */
+int maat_store_open(const char *uri, struct maat_store **out, struct maat_error *err);
+
+/* Closes the handle (NULL is fine). */
+void maat_store_close(struct maat_store *s);
+
+/* "sqlite", ... */
+const char *maat_store_backend(const struct maat_store *s);
+
+/* Reads one record into a malloc'd buffer (NUL-terminated past `len` for convenience;
+ * free it). `version` may be NULL. Absent: MAAT_ERR_NOT_FOUND. */
+int maat_store_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
+                   size_t *len, uint64_t *version, struct maat_error *err);
+
+/* Inserts or replaces a record; its version becomes the previous one + 1 (1 when new).
+ * `new_version` may be NULL. */
+int maat_store_put(struct maat_store *s, const char *ns, const char *key, const void *val,
+                   size_t len, uint64_t *new_version, struct maat_error *err);
+
+/* Compare-and-swap: writes only when the record's current version is `expected`
+ * (0 = the record must not exist). On a mismatch returns -1 with MAAT_ERR_VALUE and
+ * *conflict = true (conflict may be NULL). */
+int maat_store_put_if(struct maat_store *s, const char *ns, const char *key, const void *val,
+                      size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                      struct maat_error *err);
+
+/* Deletes a record. `existed` (may be NULL) says whether there was one; deleting an
+ * absent record is not an error. */
+int maat_store_delete(struct maat_store *s, const char *ns, const char *key, bool *existed,
+                      struct maat_error *err);
+
+/* Calls cb for every record of `ns` whose key starts with `prefix` ("" or NULL = all),
+ * in key order. A non-zero return from cb stops the walk and is returned. The views
+ * passed to cb live until cb returns. Do not call back into the same handle from cb. */
+typedef int (*maat_store_list_cb)(void *ctx, const char *key, const uint8_t *val, size_t len,
+                                  uint64_t version);
+int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
+                    maat_store_list_cb cb, void *ctx, struct maat_error *err);
+
+/* Backend facts for diagnostics and tests: "journal_mode" ("wal"), "path", "schema". */
+int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t cap,
+                    struct maat_error *err);
+
+/* Backend constructors (used by maat_store_open). */
+int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maat_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_STORE_H */
