@@ -36,7 +36,8 @@ static void usage(FILE *f)
             "                    writes DIR/collateral.json) or a directory of Intel PCS files\n"
             "  --pccs URL        fetch collateral from an Intel PCS / PCCS (API v4)\n"
             "  --trust-root PEM  also trust this root certificate (repeatable)\n"
-            "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4)\n"
+            "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4);\n"
+            "                    repeatable (e.g. pckCert.pem then pckSignChain.pem)\n"
             "  --at TIME         verification time: unix seconds or RFC 3339\n"
             "                    (2025-07-19T10:01:17Z); default now\n"
             "  --json            machine-readable output\n"
@@ -159,8 +160,8 @@ int cmd_verify(int argc, char **argv)
         {"at", required_argument, NULL, 't'},         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
-    const char *collateral = NULL, *pccs = NULL, *pck_cert = NULL, *roots[MAX_ROOTS];
-    size_t nroots = 0;
+    const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
+    size_t nroots = 0, npck = 0;
     bool json = false;
     time_t at = time(NULL);
     int c;
@@ -169,7 +170,13 @@ int cmd_verify(int argc, char **argv)
         switch (c) {
         case 'c': collateral = optarg; break;
         case 'p': pccs = optarg; break;
-        case 'k': pck_cert = optarg; break;
+        case 'k':
+            if (npck == MAX_ROOTS) {
+                fprintf(stderr, "maat verify: at most %d --pck-cert\n", MAX_ROOTS);
+                return MAAT_EXIT_USAGE;
+            }
+            pck_certs[npck++] = optarg;
+            break;
         case 'j': json = true; break;
         case 'r':
             if (nroots == MAX_ROOTS) {
@@ -227,7 +234,23 @@ int cmd_verify(int argc, char **argv)
             goto out;
         }
     }
-    if (pck_cert && cli_read_file(pck_cert, 1 << 20, &pck_pem, &pck_len, &err) != 0) goto fail;
+    /* --pck-cert files are concatenated: the leaf and its chain, in one file or several */
+    for (size_t i = 0; i < npck; i++) {
+        uint8_t *pem;
+        size_t n;
+        if (cli_read_file(pck_certs[i], 1 << 20, &pem, &n, &err) != 0) goto fail;
+        uint8_t *grown = realloc(pck_pem, pck_len + n + 2);
+        if (grown == NULL) {
+            free(pem);
+            maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        pck_pem = grown;
+        memcpy(pck_pem + pck_len, pem, n);
+        pck_len += n;
+        pck_pem[pck_len++] = '\n';
+        free(pem);
+    }
 
     if (collateral || pccs) {
         uint8_t fmspc[6] = {0};

@@ -11,6 +11,7 @@
 #include "maat/pck.h"
 #include "cli.h"
 #include "collateral_load.h"
+#include "collateral_source.h"
 
 void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size_t pck_len,
                         uint8_t fmspc[6], enum maat_pck_ca *ca)
@@ -40,19 +41,44 @@ void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size
     sk_X509_pop_free(sk, X509_free);
 }
 
+/* A directory of PCS files or a PCCS: fetch raw collateral for the quote's FMSPC and CA. */
+static int load_from_source(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                            enum maat_pck_ca ca, struct cli_collateral *out,
+                            struct maat_error *err)
+{
+    struct maat_collateral_raw *raw = calloc(1, sizeof *raw);
+    if (raw == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    maat_collateral_raw_init(raw);
+    out->raw_source = raw;
+    if (ca == MAAT_PCK_CA_UNKNOWN) ca = MAAT_PCK_CA_PROCESSOR;
+    if (maat_collateral_source_fetch(src, fmspc, ca, time(NULL), raw, err) != 0) return -1;
+    maat_collateral_raw_input(raw, &out->input);
+    return 0;
+}
+
 int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6],
                         enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err)
 {
-    (void)fmspc;
-    (void)ca;
     memset(out, 0, sizeof *out);
-    if (url != NULL)
-        return maat_error_set(err, MAAT_ERR_UNSUPPORTED, "--pccs is not available in this build yet");
+    struct maat_collateral_source *src = NULL;
+    int rc;
+    if (url != NULL) {
+        struct maat_pccs_opts o;
+        maat_pccs_opts_defaults(&o);
+        o.base_url = url;
+        if (maat_collateral_pccs_source_new(&o, &src, err) != 0) return -1;
+        rc = load_from_source(src, fmspc, ca, out, err);
+        maat_collateral_source_free(src);
+        return rc;
+    }
     struct stat st;
     if (stat(path, &st) != 0) return maat_error_set(err, MAAT_ERR_IO, "%s: not found", path);
-    if (S_ISDIR(st.st_mode))
-        return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
-                              "%s: collateral directories are not available in this build yet", path);
+    if (S_ISDIR(st.st_mode)) {
+        if (maat_collateral_dir_source_new(path, &src, err) != 0) return -1;
+        rc = load_from_source(src, fmspc, ca, out, err);
+        maat_collateral_source_free(src);
+        return rc;
+    }
     if (cli_read_file(path, MAAT_COLLATERAL_MAX_INPUT, &out->raw, &out->raw_len, err) != 0) return -1;
     if (maat_collateral_bundle_parse(out->raw, out->raw_len, &out->bundle, err) != 0) {
         maat_error_prefix(err, "%s", path);
@@ -66,7 +92,10 @@ void cli_collateral_cleanup(struct cli_collateral *c)
 {
     maat_collateral_bundle_cleanup(&c->bundle);
     free(c->raw);
-    if (c->source_free) c->source_free(c->source_data);
+    if (c->raw_source) {
+        maat_collateral_raw_cleanup(c->raw_source);
+        free(c->raw_source);
+    }
     memset(c, 0, sizeof *c);
 }
 

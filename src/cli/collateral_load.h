@@ -12,8 +12,7 @@ struct cli_collateral {
     uint8_t *raw;                          /* bundle file bytes */
     size_t raw_len;
     struct maat_collateral_bundle bundle;
-    void *source_data;                     /* owned by a directory / PCCS source */
-    void (*source_free)(void *);
+    void *raw_source;                      /* struct maat_collateral_raw * (dir / PCCS) */
 };
 
 /* FMSPC and PCK CA of the quote's PCK leaf (or of the supplied PCK chain), for sources

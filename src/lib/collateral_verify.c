@@ -255,6 +255,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     qe_signer = load_issuer_chain(qe_chain, trust, "QE identity issuer chain", &a_qe, vc,
                                   "QE identity signing", err);
     if (qe_signer == NULL) goto fail;
+    if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     if (check_body_signature(tcb_signer, &vc->tcb_info.signed_body, vc->tcb_info.signature,
                              "TCB info", err) != 0 ||
         check_body_signature(qe_signer, &vc->qe_identity.signed_body, vc->qe_identity.signature,
