@@ -83,6 +83,24 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
                        depth, X509_verify_cert_error_string(e));
         goto out;
     }
+    /* Every certificate sent must be on the verified path: a spare or corrupted copy
+     * (say, of the root) is refused rather than silently ignored. */
+    STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+    for (int i = 0; i < sk_X509_num(certs); i++) {
+        X509 *c = sk_X509_value(certs, i);
+        bool on_path = false;
+        for (int k = 0; k < sk_X509_num(path) && !on_path; k++)
+            on_path = X509_cmp(c, sk_X509_value(path, k)) == 0;
+        if (!on_path) {
+            char cn[128] = "";
+            maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+            maat_error_set(err, MAAT_ERR_CRYPTO,
+                           "%s: certificate %d (\"%s\") is not on the path to the trusted root "
+                           "(altered, or not part of this chain)",
+                           what, i + 1, cn);
+            goto out;
+        }
+    }
     if (chain_out) *chain_out = X509_STORE_CTX_get1_chain(ctx);
     *anchor = a;
     rc = 0;

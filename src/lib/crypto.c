@@ -123,6 +123,12 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
                                           what, p[i], i);
             break;
         }
+        /* only whitespace may stand before or between certificates */
+        for (size_t j = i; j < (size_t)(b - p); j++)
+            if (p[j] != ' ' && p[j] != '\n' && p[j] != '\r' && p[j] != '\t')
+                return maat_error_set(err, MAAT_ERR_ENCODING,
+                                      "%s: unexpected byte 0x%02x at offset %zu before certificate %d",
+                                      what, p[j], j, sk_X509_num(sk) + 1);
         size_t body = (size_t)(b - p) + sizeof pem_begin - 1;
         const uint8_t *e = find_str(p + body, n - body, pem_end);
         if (e == NULL)

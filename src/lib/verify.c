@@ -72,6 +72,7 @@ struct run {
     EVP_PKEY *ak;
     const struct maat_tcb_level *tcb_level;
     const struct maat_enclave_tcb_level *qe_level;
+    bool pck_revoked;       /* a CRL lists the PCK leaf or its CA: Revoked, whatever the TCB */
     bool failed;
 };
 
@@ -317,7 +318,7 @@ static int step_crl(struct run *r)
     char serial[80];
     if (X509_CRL_get0_by_cert(vc->pck_crl, &entry, r->leaf) == 1) {
         maat_x509_serial_hex(r->leaf, serial, sizeof serial);
-        r->v->status = MAAT_TCB_REVOKED;
+        r->pck_revoked = true;
         return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
                     "PCK certificate (serial %s) is revoked by the PCK CRL of \"%s\"", serial,
                     crl_issuer);
@@ -328,7 +329,7 @@ static int step_crl(struct run *r)
             char cn[128];
             maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
             maat_x509_serial_hex(c, serial, sizeof serial);
-            r->v->status = MAAT_TCB_REVOKED;
+            r->pck_revoked = true;
             return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
                         "\"%s\" (serial %s) is revoked by the Root CA CRL", cn, serial);
         }
@@ -522,7 +523,7 @@ static void add_advisories(struct maat_verdict *v, char *const *ids, size_t n)
 static void step_status(struct run *r)
 {
     struct maat_verdict *v = r->v;
-    v->status = converge(v->platform_status, v->qe_status);
+    v->status = r->pck_revoked ? MAAT_TCB_REVOKED : converge(v->platform_status, v->qe_status);
     add_advisories(v, r->tcb_level->advisory_ids, r->tcb_level->advisory_id_count);
     if (r->qe_level) add_advisories(v, r->qe_level->advisory_ids, r->qe_level->advisory_id_count);
     const struct maat_tcb_info *ti = &r->vc->tcb_info;
@@ -567,6 +568,7 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
             if (id_ok && tcb_ok) step_status(&r);
         }
     }
+    if (r.pck_revoked) v->status = MAAT_TCB_REVOKED;
     EVP_PKEY_free(r.ak);
     maat__pck_entry_release(r.pe);
     ERR_clear_error();
