@@ -95,6 +95,21 @@ const struct maat_enclave_identity *
 maat_verified_collateral_qe_identity(const struct maat_verified_collateral *vc);
 void maat_verified_collateral_window(const struct maat_verified_collateral *vc,
                                      struct maat_collateral_window *w);
+/* SHA-256 digests of the collateral as received, for MAA's x-ms-sgx-collateral claim:
+ * TCB info / QE identity = their exact signed bodies; certs = the TCB info / QE identity
+ * issuer chain text; crl = Root CA CRL DER followed by PCK CRL DER (MAA's inputs for these
+ * are undocumented; maat documents its own in docs/claims.md). */
+struct maat_collateral_hashes {
+    uint8_t tcbinfohash[32];
+    uint8_t tcbinfocertshash[32];
+    uint8_t tcbinfocrlhash[32];
+    uint8_t qeidhash[32];
+    uint8_t qeidcertshash[32];
+    uint8_t qeidcrlhash[32];
+};
+void maat_verified_collateral_hashes(const struct maat_verified_collateral *vc,
+                                     struct maat_collateral_hashes *out);
+
 /* Which PCK CA's CRL this collateral carries. */
 enum maat_pck_ca maat_verified_collateral_pck_ca(const struct maat_verified_collateral *vc);
 

@@ -238,6 +238,33 @@ static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what,
     return 0;
 }
 
+static void record_hashes(const struct maat_collateral_input *in, struct maat_verified_collateral *vc)
+{
+    struct maat_collateral_hashes *h = &vc->hashes;
+    const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
+                                           ? &in->qe_identity_issuer_chain
+                                           : &in->tcb_info_issuer_chain;
+    maat_sha256(vc->tcb_info.signed_body.ptr, vc->tcb_info.signed_body.len, h->tcbinfohash);
+    maat_sha256(vc->qe_identity.signed_body.ptr, vc->qe_identity.signed_body.len, h->qeidhash);
+    maat_sha256(in->tcb_info_issuer_chain.ptr, in->tcb_info_issuer_chain.len, h->tcbinfocertshash);
+    maat_sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
+    size_t n = in->root_ca_crl.len + in->pck_crl.len;
+    uint8_t *crls = malloc(n ? n : 1);
+    if (crls) {
+        if (in->root_ca_crl.len) memcpy(crls, in->root_ca_crl.ptr, in->root_ca_crl.len);
+        if (in->pck_crl.len) memcpy(crls + in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len);
+        maat_sha256(crls, n, h->tcbinfocrlhash);
+        free(crls);
+    }
+    memcpy(h->qeidcrlhash, h->tcbinfocrlhash, 32);
+}
+
+void maat_verified_collateral_hashes(const struct maat_verified_collateral *vc,
+                                     struct maat_collateral_hashes *out)
+{
+    *out = vc->hashes;
+}
+
 void maat_verified_collateral_free(struct maat_verified_collateral *vc)
 {
     if (vc == NULL) return;
@@ -310,6 +337,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     add_item(vc, "TCB info", vc->tcb_info.issue_date, vc->tcb_info.next_update);
     add_item(vc, "QE identity", vc->qe_identity.issue_date, vc->qe_identity.next_update);
 
+    record_hashes(in, vc);
     X509_free(tcb_signer);
     X509_free(qe_signer);
     *out = vc;

@@ -55,6 +55,7 @@ struct maat_verified_collateral {
     const struct maat_anchor *anchor;
     size_t item_count;
     struct maat_dated_item items[MAAT_VC_MAX_ITEMS];
+    struct maat_collateral_hashes hashes;
 };
 
 /* A verified PCK chain with what the later steps need from it (immutable once built). */
