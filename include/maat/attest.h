@@ -1,0 +1,218 @@
+/*
+ * attest.h - the library side of MAA's POST /attest/SgxEnclave and /attest/OpenEnclave:
+ * request parsing, the runtime/init-time data bindings, and the MAA claim set (incoming
+ * claims for policies, the token payload). No I/O: maatd reads the body, calls these,
+ * evaluates the policy, then signs the payload with jose.h.
+ *
+ * Typical flow (maatd):
+ *   maat_attest_request_parse(body, len, route, &req, &aerr)      -> 400 aerr.code
+ *   maat_quote_parse(req.evidence, req.evidence_len, &q, &err)     -> 400 InvalidParameter
+ *   maat_attest_check_bindings(&req, &q, &aerr)                    -> 400 aerr.code
+ *   maat_quote_verify(...)  (verdict must be ok)                   -> 400 InvalidParameter
+ *   incoming = maat_claims_incoming(&in, &err)   (policy conditions see these)
+ *   issued   = maat_claims_default_issued(incoming, &err)  (until the policy engine exists)
+ *   in.issued = issued; payload = maat_claims_build(&in, &err)
+ *   maat_claims_finish(payload, iss, iat, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err)
+ *   maat_jws_sign(key, header, payload, true, &err)   (keys sorted, as MAA)
+ *
+ * Claim names, types and derivations: docs/claims.md (and maa.md section 2).
+ */
+#ifndef MAAT_ATTEST_H
+#define MAAT_ATTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "maat/error.h"
+#include "maat/quote.h"
+#include "maat/verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- MAA error codes ---- */
+
+/* The `error.code` values MAA answers with (maa.md section 1). */
+enum maat_maa_error {
+    MAAT_MAA_OK = 0,
+    MAAT_MAA_INVALID_PARAMETER,        /* 400 "InvalidParameter": bad input, bad quote */
+    MAAT_MAA_INVALID_QUOTE,            /* 400 "InvalidQuote" (newer service versions) */
+    MAAT_MAA_POLICY_EVALUATION_ERROR,  /* 400 "PolicyEvaluationError" */
+    MAAT_MAA_POLICY_PARSING_ERROR,     /* 400 "PolicyParsingError" */
+    MAAT_MAA_INVALID_OPERATION,        /* 400 "InvalidOperation" */
+    MAAT_MAA_UNAUTHORIZED,             /* 401 "Unauthorized" */
+    MAAT_MAA_INTERNAL_ERROR,           /* 500 "InternalError" (out of memory, bugs) */
+    MAAT_MAA__COUNT
+};
+
+/* MAA's spelling of the code ("InvalidParameter"). Never NULL. */
+const char *maat_maa_error_name(enum maat_maa_error code);
+/* The HTTP status MAA uses with the code (400, 401, 500; 200 for MAAT_MAA_OK). */
+int maat_maa_error_http_status(enum maat_maa_error code);
+
+/* An attestation-request failure: the MAA code to answer with, plus maat's message
+ * naming the field ("runtimeData.dataType: expected \"Binary\" or \"JSON\", got
+ * \"Text\""). Zero-initialise before use; the first failure wins. */
+struct maat_attest_error {
+    enum maat_maa_error code;
+    struct maat_error err;
+};
+
+/* ---- requests ---- */
+
+enum maat_attest_route {
+    MAAT_ROUTE_SGX_ENCLAVE = 0,  /* POST /attest/SgxEnclave: {"quote": b64url SGX quote} */
+    MAAT_ROUTE_OPEN_ENCLAVE,     /* POST /attest/OpenEnclave: {"report": b64url OE report
+                                    = 16-byte OE header + SGX quote} */
+};
+
+/* "SgxEnclave" / "OpenEnclave" (the path segment). */
+const char *maat_attest_route_name(enum maat_attest_route route);
+
+enum maat_data_type {
+    MAAT_DATA_BINARY = 0,        /* "Binary": x-ms-sgx-ehd (+ aas-ehd, maa-ehd) */
+    MAAT_DATA_JSON,              /* "JSON": x-ms-runtime / x-ms-inittime (parsed object) */
+};
+
+/* Bounds maat applies (MAA's own limits are not published). */
+#define MAAT_ATTEST_REQUEST_MAX (4u << 20)      /* whole JSON body, bytes */
+#define MAAT_ATTEST_DATA_MAX (256u << 10)       /* decoded runtimeData / initTimeData */
+#define MAAT_ATTEST_NONCE_MAX 4096u             /* nonce, bytes of UTF-8 */
+#define MAAT_ATTEST_POLICY_MAX (256u << 10)     /* draftPolicyForAttestation, bytes */
+/* Evidence (decoded quote / report) is bounded by MAAT_QUOTE_MAX_SIZE (quote.h). */
+
+/* runtimeData / initTimeData as sent. */
+struct maat_attest_data {
+    bool present;
+    enum maat_data_type type;
+    uint8_t *data;               /* decoded bytes exactly as sent (hash input); malloc'd;
+                                    non-NULL when present, even for zero bytes */
+    size_t len;
+    json_t *json;                /* MAAT_DATA_JSON: the parsed object (owned), else NULL */
+};
+
+/* A parsed attestation request (owns all its memory; release with _cleanup). */
+struct maat_attest_request {
+    enum maat_attest_route route;
+    uint8_t *evidence;           /* decoded `quote` (SgxEnclave) or `report` (OpenEnclave,
+                                    OE header included): the bytes as submitted */
+    size_t evidence_len;
+    struct maat_attest_data runtime;   /* "runtimeData" */
+    struct maat_attest_data inittime;  /* "initTimeData" */
+    char *nonce;                 /* "nonce" verbatim (NUL-terminated), NULL when absent */
+    size_t nonce_len;
+    char *draft_policy;          /* "draftPolicyForAttestation" text, NULL when absent */
+    size_t draft_policy_len;
+};
+
+/*
+ * Parses a request body for `route`. Strict:
+ *  - the body is one JSON object (UTF-8, no duplicate keys, at most MAAT_ATTEST_REQUEST_MAX
+ *    bytes);
+ *  - `quote` (SgxEnclave) / `report` (OpenEnclave) is required: a non-empty base64url
+ *    string (unpadded as MAA sends, padding accepted), at most MAAT_QUOTE_MAX_SIZE decoded;
+ *  - `runtimeData` / `initTimeData`: an object {"data": base64url string, "dataType":
+ *    "Binary" | "JSON"} (case-sensitive; dataType absent = Binary); for JSON the decoded
+ *    bytes must be one JSON object, where a single trailing NUL byte is tolerated (MAA
+ *    accepted it; the NUL stays in the hashed bytes); other members of the object are
+ *    ignored;
+ *  - `nonce`, `draftPolicyForAttestation`: strings;
+ *  - JSON null for an optional member = absent; unknown top-level members are ignored (as
+ *    MAA's deserialiser does; e.g. the 2018 preview's `enclaveHeldData`).
+ * Every rejection sets err->code (MAAT_MAA_INVALID_PARAMETER, or MAAT_MAA_INTERNAL_ERROR
+ * when out of memory) and a message naming the member. On failure *req is left empty
+ * (cleanup is still safe). Returns 0 or -1.
+ */
+int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
+                              struct maat_attest_request *req, struct maat_attest_error *err);
+
+/* Releases everything the request owns and zeroes it. Safe on a zeroed struct. */
+void maat_attest_request_cleanup(struct maat_attest_request *req);
+
+/*
+ * Checks that the parsed evidence fits the route and binds the request data:
+ *  - the quote carries an SGX report body (not TDX); the OpenEnclave route requires the
+ *    OE envelope, the SgxEnclave route a bare quote;
+ *  - runtimeData present: SHA-256(bytes as sent) == report_data[0:32] (MAA compares only
+ *    [0:32]; [32:64] are free);
+ *  - initTimeData present: SHA-256(bytes as sent) == config_id[0:32].
+ * Failures are MAAT_MAA_INVALID_PARAMETER with both hex values in the message.
+ */
+int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
+                               struct maat_attest_error *err);
+
+/* ---- claims ---- */
+
+#define MAAT_CLAIMS_TOKEN_LIFETIME 28800      /* seconds: MAA attestation tokens live 8 h */
+#define MAAT_DEFAULT_TCB_IDENTIFIER "azuredefault"
+
+/* Everything the claim set is computed from. Borrowed pointers, read only. */
+struct maat_claims_input {
+    enum maat_attest_route route;
+    const struct maat_attest_request *req;   /* runtime/init-time data, nonce; required */
+    const struct maat_quote *quote;          /* parsed evidence (SGX body); required */
+    const uint8_t *evidence;                 /* bytes as submitted for quotehash; NULL =
+                                                req->evidence */
+    size_t evidence_len;
+    const struct maat_verdict *verdict;      /* required, must be ok: maat's own claims */
+    const struct maat_collateral_hashes *collateral; /* required: x-ms-sgx-collateral */
+    const char *policy_hash;                 /* x-ms-policy-hash (maat_policy_hash()) */
+    const json_t *issued;                    /* claims issued by the policy's
+                                                issuancerules, an object (NULL = none):
+                                                put top-level and in x-ms-policy */
+    const char *tcb_identifier;              /* configurationrules' x-ms-sgx-tcbidentifier;
+                                                NULL = MAAT_DEFAULT_TCB_IDENTIFIER */
+    const json_t *policy_signer;             /* x-ms-policy-signer JWK when the active policy
+                                                was set signed; NULL = omitted */
+};
+
+/*
+ * The INCOMING claim set (what policy conditions match against), as a JSON object
+ * {claim type: [value, ...]} with JSON values (bool, integer, string, object). Names are
+ * MAA's: x-ms-ver, x-ms-attestation-type, x-ms-sgx-is-debuggable, -mrenclave, -mrsigner,
+ * -product-id, -svn, -report-data, -ehd (Binary runtime data), -collateral, KSS claims
+ * (when the enclave uses KSS), x-ms-runtime / x-ms-inittime (JSON data), and the
+ * preview-era names $is-debuggable, $sgx-mrsigner, $sgx-mrenclave, $product-id, $svn,
+ * $tee. All have issuer AttestationService. Only route/req/quote/evidence/collateral of
+ * `in` are used. Returns a new reference, NULL on failure.
+ */
+json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err);
+
+/*
+ * What MAA's default SGX/OpenEnclave policy (maat_policy_default_sgx()) issues from an
+ * incoming claim set: {"is-debuggable", "sgx-mrsigner", "sgx-mrenclave", "product-id",
+ * "svn", "tee"}, each the first value of x-ms-sgx-is-debuggable, -mrsigner, -mrenclave,
+ * -product-id, -svn, x-ms-attestation-type. Its configurationrules set the TCB identifier
+ * MAAT_DEFAULT_TCB_IDENTIFIER. Stand-in for the policy engine. New reference or NULL.
+ */
+json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *err);
+
+/*
+ * The attestation token payload without iss/iat/nbf/exp/jti: MAA's service claims
+ * (x-ms-ver, x-ms-attestation-type, x-ms-policy-hash, x-ms-sgx-*, legacy aas-ehd/maa-ehd/
+ * maa-attestationcollateral, x-ms-runtime/x-ms-inittime, nonce, x-ms-policy-signer), the
+ * issued claims top-level and under x-ms-policy (service claims win a name clash), and
+ * maat's own x-maat-* claims (docs/claims.md). Serialise with sorted keys, as MAA does.
+ * Returns a new reference, NULL on failure (MAAT_ERR_USAGE for a missing input or a
+ * verdict that is not ok).
+ */
+json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error *err);
+
+/*
+ * Adds the registered claims: iss, iat, nbf = iat, exp = iat + lifetime_seconds, and jti
+ * (64 lowercase hex characters; NULL = omit, as policy-management tokens do).
+ */
+int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
+                       const char *jti_hex, struct maat_error *err);
+
+/* A fresh jti: 32 random bytes (OpenSSL RAND_bytes) as 64 lowercase hex + NUL. */
+int maat_claims_new_jti(char out[65], struct maat_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAAT_ATTEST_H */

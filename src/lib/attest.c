@@ -1,0 +1,306 @@
+/*
+ * attest.c - MAA attestation requests (POST /attest/SgxEnclave, /attest/OpenEnclave):
+ * strict parsing of the JSON body, and the checks that bind runtimeData / initTimeData
+ * to the quote (report_data[0:32] / config_id[0:32]). Claims are in claims.c.
+ *
+ * Compatibility decisions (details in docs/claims.md):
+ *  - dataType is matched case-sensitively against "Binary" and "JSON", the only spellings
+ *    the REST spec's enum and every Azure SDK send; absent means Binary.
+ *  - JSON-typed data must be one JSON object. A single trailing NUL byte is tolerated:
+ *    the Azure SDK samples send C strings with their terminator and MAA accepted it; the
+ *    NUL stays in the hashed bytes.
+ *  - Unknown members are ignored and JSON null counts as absent, as MAA's (.NET)
+ *    deserialiser does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_span.h"
+#include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/crypto.h"
+
+static const struct {
+    const char *name;
+    int status;
+} maa_errors[MAAT_MAA__COUNT] = {
+    [MAAT_MAA_OK] = {"OK", 200},
+    [MAAT_MAA_INVALID_PARAMETER] = {"InvalidParameter", 400},
+    [MAAT_MAA_INVALID_QUOTE] = {"InvalidQuote", 400},
+    [MAAT_MAA_POLICY_EVALUATION_ERROR] = {"PolicyEvaluationError", 400},
+    [MAAT_MAA_POLICY_PARSING_ERROR] = {"PolicyParsingError", 400},
+    [MAAT_MAA_INVALID_OPERATION] = {"InvalidOperation", 400},
+    [MAAT_MAA_UNAUTHORIZED] = {"Unauthorized", 401},
+    [MAAT_MAA_INTERNAL_ERROR] = {"InternalError", 500},
+};
+
+const char *maat_maa_error_name(enum maat_maa_error code)
+{
+    if ((unsigned)code >= MAAT_MAA__COUNT) return "InternalError";
+    return maa_errors[code].name;
+}
+
+int maat_maa_error_http_status(enum maat_maa_error code)
+{
+    if ((unsigned)code >= MAAT_MAA__COUNT) return 500;
+    return maa_errors[code].status;
+}
+
+const char *maat_attest_route_name(enum maat_attest_route route)
+{
+    return route == MAAT_ROUTE_OPEN_ENCLAVE ? "OpenEnclave" : "SgxEnclave";
+}
+
+/* Records the MAA code for the failure already described in a->err (first one wins):
+ * allocation failures are the service's fault, everything else the request's. */
+static int fail(struct maat_attest_error *a)
+{
+    if (a->code == MAAT_MAA_OK)
+        a->code = a->err.code == MAAT_ERR_NOMEM || a->err.code == MAAT_ERR_INTERNAL
+                      ? MAAT_MAA_INTERNAL_ERROR
+                      : MAAT_MAA_INVALID_PARAMETER;
+    return -1;
+}
+
+#define ATT_FAIL(a, c, ...) (maat_error_set(&(a)->err, (c), __VA_ARGS__), fail(a))
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+/* Parses text[0,len) as exactly one JSON object: syntax and nesting depth first (so an
+ * error names the offset and path), then jansson (UTF-8, duplicate keys). */
+static int parse_object(const char *text, size_t len, const char *what, json_t **out,
+                        struct maat_attest_error *a)
+{
+    *out = NULL;
+    if (maat__json_scan_object(text, len, NULL, NULL, NULL, what, &a->err) != 0) return fail(a);
+    json_error_t je;
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (v == NULL) {
+        char path[MAAT_JSON_PATH_MAX];
+        size_t pos = je.position > 0 ? (size_t)je.position : 0;
+        maat__json_path_at(text, len, pos, path, sizeof path);
+        return ATT_FAIL(a, MAAT_ERR_ENCODING, "%s: invalid JSON at offset %zu%s%s: %s", what, pos,
+                        path[0] ? " in " : "", path, je.text);
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a JSON object", what);
+    }
+    *out = v;
+    return 0;
+}
+
+/* An optional member: NULL when absent or JSON null. */
+static json_t *member(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return v == NULL || json_is_null(v) ? NULL : v;
+}
+
+/* Decodes a base64url string member into a malloc'd buffer of at most `max` bytes. */
+static int decode_b64url(const json_t *v, const char *field, size_t max, uint8_t **out,
+                         size_t *outlen, struct maat_attest_error *a)
+{
+    if (!json_is_string(v))
+        return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a base64url string, got %s", field,
+                        json_type_name(v));
+    size_t slen = json_string_length(v);
+    /* Refuse before decoding: n base64 characters carry at least (n - 2) * 3 / 4 bytes. */
+    if (slen > 2 && (slen - 2) / 4 * 3 > max)
+        return ATT_FAIL(a, MAAT_ERR_TOO_LARGE,
+                        "%s: %zu base64url characters exceed the limit of %zu decoded bytes",
+                        field, slen, max);
+    if (maat_base64url_decode(json_string_value(v), slen, field, out, outlen, &a->err) != 0)
+        return fail(a);
+    if (*outlen > max) {
+        free(*out);
+        *out = NULL;
+        return ATT_FAIL(a, MAAT_ERR_TOO_LARGE, "%s: %zu decoded bytes exceed the limit of %zu",
+                        field, *outlen, max);
+    }
+    return 0;
+}
+
+/* A string member copied NUL-terminated; embedded NULs are refused by jansson already
+ * (JSON_ALLOW_NUL is not set), so strlen() of the copy is its length. */
+static int copy_string(const json_t *v, const char *field, size_t max, char **out,
+                       size_t *outlen, struct maat_attest_error *a)
+{
+    if (!json_is_string(v))
+        return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a string, got %s", field,
+                        json_type_name(v));
+    size_t n = json_string_length(v);
+    if (n > max)
+        return ATT_FAIL(a, MAAT_ERR_TOO_LARGE, "%s: %zu bytes exceed the limit of %zu", field, n,
+                        max);
+    char *p = malloc(n + 1);
+    if (p == NULL) return ATT_FAIL(a, MAAT_ERR_NOMEM, "%s: out of memory", field);
+    memcpy(p, json_string_value(v), n);
+    p[n] = '\0';
+    *out = p;
+    *outlen = n;
+    return 0;
+}
+
+/* runtimeData / initTimeData: {"data": b64url, "dataType": "Binary" | "JSON"}. */
+static int parse_data(json_t *v, const char *name, struct maat_attest_data *d,
+                      struct maat_attest_error *a)
+{
+    char field[64];
+    if (!json_is_object(v))
+        return ATT_FAIL(a, MAAT_ERR_VALUE,
+                        "%s: expected an object {\"data\": base64url, \"dataType\": \"Binary\" "
+                        "or \"JSON\"}, got %s",
+                        name, json_type_name(v));
+    json_t *type = member(v, "dataType");
+    d->type = MAAT_DATA_BINARY;
+    if (type != NULL) {
+        snprintf(field, sizeof field, "%s.dataType", name);
+        if (!json_is_string(type))
+            return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got %s",
+                            field, json_type_name(type));
+        const char *t = json_string_value(type);
+        size_t tlen = json_string_length(type);
+        if (tlen == 6 && memcmp(t, "Binary", 6) == 0)
+            d->type = MAAT_DATA_BINARY;
+        else if (tlen == 4 && memcmp(t, "JSON", 4) == 0)
+            d->type = MAAT_DATA_JSON;
+        else
+            return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got \"%.64s%s\"",
+                            field, t, tlen > 64 ? "..." : "");
+    }
+    json_t *data = member(v, "data");
+    snprintf(field, sizeof field, "%s.data", name);
+    if (data == NULL) return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing", field);
+    MAAT_TRY(decode_b64url(data, field, MAAT_ATTEST_DATA_MAX, &d->data, &d->len, a));
+    d->present = true;
+    if (d->type == MAAT_DATA_JSON) {
+        size_t n = d->len;
+        if (n > 0 && d->data[n - 1] == 0) n--; /* one C-string terminator, see above */
+        snprintf(field, sizeof field, "%s.data (dataType JSON)", name);
+        MAAT_TRY(parse_object((const char *)d->data, n, field, &d->json, a));
+    }
+    return 0;
+}
+
+void maat_attest_request_cleanup(struct maat_attest_request *req)
+{
+    if (req == NULL) return;
+    free(req->evidence);
+    free(req->runtime.data);
+    json_decref(req->runtime.json);
+    free(req->inittime.data);
+    json_decref(req->inittime.json);
+    free(req->nonce);
+    free(req->draft_policy);
+    memset(req, 0, sizeof *req);
+}
+
+static int parse_members(json_t *root, struct maat_attest_request *req,
+                         struct maat_attest_error *a)
+{
+    const char *ev_name = req->route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
+    json_t *ev = member(root, ev_name);
+    if (ev == NULL)
+        return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing (required for POST /attest/%s)",
+                        ev_name, maat_attest_route_name(req->route));
+    MAAT_TRY(decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len,
+                           a));
+    if (req->evidence_len == 0) return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: empty", ev_name);
+
+    json_t *v;
+    if ((v = member(root, "runtimeData")) != NULL)
+        MAAT_TRY(parse_data(v, "runtimeData", &req->runtime, a));
+    if ((v = member(root, "initTimeData")) != NULL)
+        MAAT_TRY(parse_data(v, "initTimeData", &req->inittime, a));
+    if ((v = member(root, "nonce")) != NULL)
+        MAAT_TRY(copy_string(v, "nonce", MAAT_ATTEST_NONCE_MAX, &req->nonce, &req->nonce_len, a));
+    if ((v = member(root, "draftPolicyForAttestation")) != NULL)
+        MAAT_TRY(copy_string(v, "draftPolicyForAttestation", MAAT_ATTEST_POLICY_MAX,
+                             &req->draft_policy, &req->draft_policy_len, a));
+    return 0;
+}
+
+int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
+                              struct maat_attest_request *req, struct maat_attest_error *a)
+{
+    memset(req, 0, sizeof *req);
+    if (route != MAAT_ROUTE_SGX_ENCLAVE && route != MAAT_ROUTE_OPEN_ENCLAVE)
+        return ATT_FAIL(a, MAAT_ERR_USAGE, "attestation request: unknown route %d", (int)route);
+    req->route = route;
+    if (body == NULL || len == 0)
+        return ATT_FAIL(a, MAAT_ERR_TRUNCATED, "attestation request: empty body");
+    if (len > MAAT_ATTEST_REQUEST_MAX)
+        return ATT_FAIL(a, MAAT_ERR_TOO_LARGE,
+                        "attestation request: %zu bytes exceed the limit of %u", len,
+                        MAAT_ATTEST_REQUEST_MAX);
+    json_t *root;
+    MAAT_TRY(parse_object(body, len, "attestation request", &root, a));
+    int rc = parse_members(root, req, a);
+    json_decref(root);
+    if (rc != 0) {
+        maat_attest_request_cleanup(req);
+        req->route = route;
+    }
+    return rc;
+}
+
+/* ---- bindings ---- */
+
+static int check_hash(const struct maat_attest_data *d, const char *name, const uint8_t *field,
+                      const char *field_name, struct maat_attest_error *a)
+{
+    uint8_t h[32];
+    maat_sha256(d->data, d->len, h);
+    if (maat_memeq_ct(h, field, 32)) return 0;
+    char want[65], got[65];
+    maat_hex_encode(h, 32, want);
+    maat_hex_encode(field, 32, got);
+    return ATT_FAIL(a, MAAT_ERR_VALUE,
+                    "%s does not match the quote: SHA-256 of the %zu data bytes is %s, but %s[0:32] "
+                    "is %s",
+                    name, d->len, want, field_name, got);
+}
+
+int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
+                               struct maat_attest_error *a)
+{
+    if (req == NULL || q == NULL)
+        return ATT_FAIL(a, MAAT_ERR_USAGE, "attestation bindings: missing request or quote");
+    const char *ev_name = req->route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
+    if (q->body_type != MAAT_BODY_SGX)
+        return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
+                        "%s: a TDX quote (TEE type 0x%08x) cannot be attested as %s; expected an "
+                        "SGX quote",
+                        ev_name, q->tee_type, maat_attest_route_name(req->route));
+    if (req->route == MAAT_ROUTE_OPEN_ENCLAVE && !q->oe_envelope)
+        return ATT_FAIL(a, MAAT_ERR_VALUE,
+                        "report: expected an OpenEnclave report (16-byte header version 1, type "
+                        "2, then the SGX quote); got a bare quote (send it to /attest/SgxEnclave "
+                        "as \"quote\")");
+    if (req->route == MAAT_ROUTE_SGX_ENCLAVE && q->oe_envelope)
+        return ATT_FAIL(a, MAAT_ERR_VALUE,
+                        "quote: expected a bare SGX quote; got an OpenEnclave report (send it to "
+                        "/attest/OpenEnclave as \"report\")");
+    if (req->runtime.present)
+        MAAT_TRY(check_hash(&req->runtime, "runtimeData", q->report_body.report_data,
+                            "report_data", a));
+    if (req->inittime.present)
+        MAAT_TRY(check_hash(&req->inittime, "initTimeData", q->report_body.config_id, "config_id",
+                            a));
+    return 0;
+}

@@ -1,0 +1,523 @@
+/* test_claims.c - MAA's default policy texts and policy hash (MAA's recorded hashes), and
+ * the claim set: incoming claims, the default policy's issuance, the token payload (KSS
+ * claims, nonce echo, runtime / init-time data, legacy names, x-ms-policy, maat's own
+ * x-maat-* claims) and the registered claims. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/crypto.h"
+#include "maat/policy_default.h"
+#include "maat/quote.h"
+#include "sim.h"
+#include "testutil.h"
+
+#define NOW 1700000000
+
+static struct {
+    char *dir;
+    struct maat_sim *sim;
+} E;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    E.dir = tu_tempdir();
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, NOW);
+    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
+    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maat_sim_free(E.sim);
+    free(E.dir);
+    return 0;
+}
+
+/* ---- policy texts and hash ---- */
+
+static void hash_of(const char *text, char out[MAAT_POLICY_HASH_LEN + 1])
+{
+    struct maat_error err = {0};
+    assert_int_equal(maat_policy_hash(text, strlen(text), out, &err), 0);
+}
+
+static void test_policy_hash_vectors(void **state)
+{
+    (void)state;
+    char h[MAAT_POLICY_HASH_LEN + 1];
+    hash_of(maat_policy_default_sgx_2022, h);
+    assert_string_equal(h, "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc");
+    hash_of(maat_policy_default_sgx(), h);
+    assert_string_equal(h, "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc");
+    hash_of(maat_policy_default_sgx_2021, h);
+    assert_string_equal(h, "bROrN897ZfWmWY2V0FLUlu3uwk5xatGnKYHn3zBbSlw");
+    hash_of("version=1.0; authorizationrules{=> permit();}; issuancerules{};", h);
+    assert_string_equal(h, "z0FRjKS0ssQTNur1V6BV8WIrh9M3fzgTo0EfHRvapWU");
+    /* The hash covers base64url(text) ("YQ"), not the text ("a": ypeBEsobvcr6wjGzmiPcTaeG7_gUfE5yuYB3ha_uSLs). */
+    hash_of("a", h);
+    assert_string_equal(h, "8NX4mu6PSkhiPRwDQxEypr9eDikZbovdJHvQcNTjFLA");
+    hash_of("", h);
+    assert_string_equal(h, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"); /* SHA-256("") */
+    assert_int_equal(strlen(maat_policy_default_sgx_2022), 592);
+    assert_null(strchr(maat_policy_default_sgx_2022, '\n'));
+}
+
+/* The draft policy of the recordings hashes to the recorded x-ms-policy-hash. */
+static void test_policy_hash_draft(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *p = tu_read_vector("maa-recordings/attest/sgx-aad-draft-permit.request.json", &n);
+    TU_REQUIRE_VECTOR(p);
+    json_t *j = json_loadb((const char *)p, n, 0, NULL);
+    assert_non_null(j);
+    json_t *pol = json_object_get(json_object_get(j, "body"), "draftPolicyForAttestation");
+    char h[MAAT_POLICY_HASH_LEN + 1];
+    struct maat_error err = {0};
+    assert_int_equal(maat_policy_hash(json_string_value(pol), json_string_length(pol), h, &err), 0);
+    assert_string_equal(h, "1wKUrF_E0X5CZUM9OMIF1PH3qn5iykWY_bWgBbiWJZ0");
+    json_decref(j);
+    free(p);
+}
+
+/* The default text is byte-identical to what MAA's GET /policies/SgxEnclave returned. */
+static void test_default_policy_matches_recorded_get(void **state)
+{
+    (void)state;
+    const char *files[] = {"maa-recordings/policy/get-sgx-shared.token.json",
+                           "maa-recordings/policy/get-oe-isolated.token.json"};
+    for (size_t f = 0; f < 2; f++) {
+        size_t n;
+        uint8_t *p = tu_read_vector(files[f], &n);
+        TU_REQUIRE_VECTOR(p);
+        json_t *j = json_loadb((const char *)p, n, 0, NULL);
+        assert_non_null(j);
+        const char *jws =
+            json_string_value(json_object_get(json_object_get(j, "payload"), "x-ms-policy"));
+        assert_non_null(jws);
+        const char *d1 = strchr(jws, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+        assert_non_null(d2);
+        struct maat_error err = {0};
+        uint8_t *body;
+        size_t blen;
+        assert_int_equal(maat_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), "jws", &body, &blen,
+                                               &err),
+                         0);
+        json_t *stored = json_loadb((const char *)body, blen, 0, NULL);
+        assert_non_null(stored);
+        json_t *ap = json_object_get(stored, "AttestationPolicy");
+        uint8_t *text;
+        size_t tlen;
+        assert_int_equal(maat_base64url_decode(json_string_value(ap), json_string_length(ap),
+                                               "AttestationPolicy", &text, &tlen, &err),
+                         0);
+        assert_int_equal(tlen, strlen(maat_policy_default_sgx()));
+        assert_memory_equal(text, maat_policy_default_sgx(), tlen);
+        free(text);
+        json_decref(stored);
+        free(body);
+        json_decref(j);
+        free(p);
+    }
+}
+
+/* ---- claims ---- */
+
+struct fixture {
+    struct maat_buf buf;
+    struct maat_quote q;
+    struct maat_attest_request req;
+    struct maat_verdict v;
+    struct maat_collateral_hashes h;
+    struct maat_claims_input in;
+};
+
+/* A sim quote with the given flags; KSS fields filled with recognisable bytes. */
+static void fixture_init(struct fixture *f, uint64_t flags, const char *body_json)
+{
+    struct maat_error err = {0};
+    memset(f, 0, sizeof *f);
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(E.sim, &o);
+    for (int i = 0; i < 16; i++) o.base_body[32 + i] = (uint8_t)(0xE0 + i);  /* isv_ext_prod_id */
+    for (int i = 0; i < 64; i++) o.base_body[192 + i] = (uint8_t)i;          /* config_id */
+    o.base_body[260] = 0x34;                                                 /* config_svn */
+    o.base_body[261] = 0x12;
+    for (int i = 0; i < 16; i++) o.base_body[304 + i] = (uint8_t)(0xF0 + i); /* isv_family_id */
+    o.attributes_flags = flags;
+    o.isv_prod_id = 0x1234;
+    o.isv_svn = 0xFFFF;
+    for (int i = 0; i < 64; i++) o.report_data[i] = (uint8_t)(0x80 + i);
+    maat_buf_init(&f->buf);
+    assert_int_equal(maat_sim_quote(E.sim, &o, &f->buf, &err), 0);
+    assert_int_equal(maat_quote_parse(f->buf.data, f->buf.len, &f->q, &err), 0);
+
+    const char *body = body_json;
+    char *gen = NULL;
+    if (body == NULL) {
+        char *b64 = maat_base64url_encode(f->buf.data, f->buf.len);
+        size_t n = strlen(b64) + 32;
+        gen = malloc(n);
+        snprintf(gen, n, "{\"quote\":\"%s\"}", b64);
+        free(b64);
+        body = gen;
+    }
+    struct maat_attest_error a = {0};
+    if (maat_attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &f->req, &a) != 0)
+        fail_msg("%s", a.err.msg);
+    free(gen);
+
+    f->v.ok = true;
+    f->v.status = MAAT_TCB_SW_HARDENING_NEEDED;
+    f->v.advisory_count = 2;
+    strcpy(f->v.advisory_ids[0], "INTEL-SA-00334");
+    strcpy(f->v.advisory_ids[1], "INTEL-SA-00615");
+    f->v.tcb_date = 1691539200; /* 2023-08-09T00:00:00Z */
+    f->v.trusted_root_simulated = false;
+    for (int i = 0; i < 32; i++) {
+        f->h.tcbinfohash[i] = 1;
+        f->h.tcbinfocertshash[i] = 2;
+        f->h.tcbinfocrlhash[i] = 3;
+        f->h.qeidhash[i] = 4;
+        f->h.qeidcertshash[i] = 2;
+        f->h.qeidcrlhash[i] = 3;
+    }
+    f->in.route = MAAT_ROUTE_SGX_ENCLAVE;
+    f->in.req = &f->req;
+    f->in.quote = &f->q;
+    f->in.evidence = f->buf.data;
+    f->in.evidence_len = f->buf.len;
+    f->in.verdict = &f->v;
+    f->in.collateral = &f->h;
+    f->in.policy_hash = "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc";
+}
+
+static void fixture_cleanup(struct fixture *f)
+{
+    maat_attest_request_cleanup(&f->req);
+    maat_buf_cleanup(&f->buf);
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void test_payload_basic(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x05, NULL); /* release, no KSS */
+    struct maat_error err = {0};
+    json_t *p = maat_claims_build(&f.in, &err);
+    if (p == NULL) fail_msg("%s", err.msg);
+    assert_string_equal(str(p, "x-ms-ver"), "1.0");
+    assert_string_equal(str(p, "x-ms-attestation-type"), "sgx");
+    assert_string_equal(str(p, "x-ms-policy-hash"), "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc");
+    assert_true(json_is_false(json_object_get(p, "x-ms-sgx-is-debuggable")));
+    char hex[129];
+    maat_hex_encode(f.q.report_body.mr_enclave, 32, hex);
+    assert_string_equal(str(p, "x-ms-sgx-mrenclave"), hex);
+    maat_hex_encode(f.q.report_body.mr_signer, 32, hex);
+    assert_string_equal(str(p, "x-ms-sgx-mrsigner"), hex);
+    assert_int_equal(json_integer_value(json_object_get(p, "x-ms-sgx-product-id")), 0x1234);
+    assert_int_equal(json_integer_value(json_object_get(p, "x-ms-sgx-svn")), 0xFFFF);
+    assert_string_equal(str(p, "x-ms-sgx-report-data"),
+                        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+    assert_string_equal(str(p, "x-ms-sgx-tcbidentifier"), "azuredefault");
+    /* Collateral: seven hashes, quotehash over the evidence. */
+    json_t *c = json_object_get(p, "x-ms-sgx-collateral");
+    assert_int_equal(json_object_size(c), 7);
+    assert_string_equal(str(c, "tcbinfohash"),
+                        "0101010101010101010101010101010101010101010101010101010101010101");
+    assert_string_equal(str(c, "qeidcrlhash"), str(c, "tcbinfocrlhash"));
+    assert_string_equal(str(c, "qeidcertshash"), str(c, "tcbinfocertshash"));
+    uint8_t qh[32];
+    maat_sha256(f.buf.data, f.buf.len, qh);
+    maat_hex_encode(qh, 32, hex);
+    assert_string_equal(str(c, "quotehash"), hex);
+    assert_true(json_equal(c, json_object_get(p, "maa-attestationcollateral")));
+    /* Absent: no runtime data, no nonce, no KSS, no issued claims, no signer. */
+    static const char *absent[] = {"x-ms-sgx-ehd", "aas-ehd", "maa-ehd", "x-ms-runtime",
+                                   "x-ms-inittime", "nonce", "x-ms-sgx-config-id",
+                                   "x-ms-sgx-config-svn", "x-ms-sgx-isv-extended-product-id",
+                                   "x-ms-sgx-isv-family-id", "x-ms-policy", "x-ms-policy-signer",
+                                   "x-maat-simulated-platform", "iss", "iat", "exp", "nbf", "jti"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        if (json_object_get(p, absent[i]) != NULL) fail_msg("unexpected claim %s", absent[i]);
+    /* maat's own claims. */
+    assert_string_equal(str(p, "x-maat-tcb-status"), "SWHardeningNeeded");
+    assert_string_equal(str(p, "x-maat-tcb-date"), "2023-08-09T00:00:00Z");
+    json_t *adv = json_object_get(p, "x-maat-advisory-ids");
+    assert_int_equal(json_array_size(adv), 2);
+    assert_string_equal(json_string_value(json_array_get(adv, 1)), "INTEL-SA-00615");
+    assert_int_equal(json_object_size(p), 15);
+    json_decref(p);
+
+    /* A simulated root is flagged; no TCB date, no advisories. */
+    f.v.trusted_root_simulated = true;
+    f.v.tcb_date = 0;
+    f.v.advisory_count = 0;
+    f.v.status = MAAT_TCB_UP_TO_DATE;
+    p = maat_claims_build(&f.in, &err);
+    assert_true(json_is_true(json_object_get(p, "x-maat-simulated-platform")));
+    assert_null(json_object_get(p, "x-maat-tcb-date"));
+    assert_int_equal(json_array_size(json_object_get(p, "x-maat-advisory-ids")), 0);
+    assert_string_equal(str(p, "x-maat-tcb-status"), "UpToDate");
+    json_decref(p);
+    fixture_cleanup(&f);
+}
+
+static void test_kss_claims(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x07 | MAAT_SGX_FLAGS_KSS, NULL);
+    struct maat_error err = {0};
+    json_t *p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_true(json_is_true(json_object_get(p, "x-ms-sgx-is-debuggable")));
+    assert_string_equal(str(p, "x-ms-sgx-config-id"),
+                        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f");
+    assert_int_equal(json_integer_value(json_object_get(p, "x-ms-sgx-config-svn")), 0x1234);
+    assert_string_equal(str(p, "x-ms-sgx-isv-extended-product-id"),
+                        "e0e1e2e3e4e5e6e7e8e9eaebecedeeef");
+    assert_string_equal(str(p, "x-ms-sgx-isv-family-id"), "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+    json_t *inc = maat_claims_incoming(&f.in, &err);
+    assert_non_null(inc);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-id"), 0)),
+                        str(p, "x-ms-sgx-config-id"));
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-svn"), 0)),
+                     0x1234);
+    json_decref(inc);
+    json_decref(p);
+    fixture_cleanup(&f);
+}
+
+static void test_request_data_claims(void **state)
+{
+    (void)state;
+    /* Binary runtime data, JSON init-time data, a nonce. */
+    const char *body = "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":"
+                       "\"Binary\"},\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\","
+                       "\"dataType\":\"JSON\"},\"nonce\":\"n\\u00e9 \\\"1\\\"\"}";
+    struct fixture f;
+    fixture_init(&f, 0x05, body);
+    struct maat_error err = {0};
+    json_t *p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_string_equal(str(p, "x-ms-sgx-ehd"), "AQIDAA");
+    assert_string_equal(str(p, "aas-ehd"), "AQIDAA");
+    assert_string_equal(str(p, "maa-ehd"), "AQIDAA");
+    assert_null(json_object_get(p, "x-ms-runtime"));
+    json_t *it = json_object_get(p, "x-ms-inittime");
+    assert_true(json_is_object(it));
+    /* Serialised with sorted keys, as MAA re-sorts them. */
+    char *s = json_dumps(it, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(s, "{\"a\":{\"z\":true},\"b\":1}");
+    free(s);
+    assert_string_equal(str(p, "nonce"), "n\xc3\xa9 \"1\"");
+    json_decref(p);
+    fixture_cleanup(&f);
+
+    /* JSON runtime data, Binary init-time data: x-ms-runtime only (init-time Binary data
+     * has no claim of its own). */
+    body = "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJrIjpbMV19AA\",\"dataType\":"
+           "\"JSON\"},\"initTimeData\":{\"data\":\"AQID\",\"dataType\":\"Binary\"}}";
+    fixture_init(&f, 0x05, body);
+    p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    s = json_dumps(json_object_get(p, "x-ms-runtime"), JSON_COMPACT);
+    assert_string_equal(s, "{\"k\":[1]}");
+    free(s);
+    static const char *absent[] = {"x-ms-sgx-ehd", "aas-ehd", "maa-ehd", "x-ms-inittime", "nonce"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        if (json_object_get(p, absent[i]) != NULL) fail_msg("unexpected claim %s", absent[i]);
+    /* quotehash defaults to the request's evidence when none is given. */
+    f.in.evidence = NULL;
+    json_decref(p);
+    p = maat_claims_build(&f.in, &err);
+    {
+        uint8_t h[32];
+        char hex[65];
+        maat_sha256("\x03\x00\x02\x00", 4, h);
+        maat_hex_encode(h, 32, hex);
+        assert_string_equal(str(json_object_get(p, "x-ms-sgx-collateral"), "quotehash"), hex);
+    }
+    json_decref(p);
+    fixture_cleanup(&f);
+}
+
+static void test_incoming_and_default_issued(void **state)
+{
+    (void)state;
+    const char *body = "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQID\"}}";
+    struct fixture f;
+    fixture_init(&f, 0x07, body);
+    struct maat_error err = {0};
+    json_t *inc = maat_claims_incoming(&f.in, &err);
+    assert_non_null(inc);
+    static const char *names[] = {
+        "x-ms-ver",          "x-ms-attestation-type", "x-ms-sgx-is-debuggable",
+        "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",    "x-ms-sgx-product-id",
+        "x-ms-sgx-svn",      "x-ms-sgx-report-data",  "x-ms-sgx-ehd",
+        "x-ms-sgx-collateral", "$is-debuggable",      "$sgx-mrsigner",
+        "$sgx-mrenclave",    "$product-id",           "$svn",
+        "$tee",
+    };
+    assert_int_equal(json_object_size(inc), sizeof names / sizeof names[0]);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        json_t *l = json_object_get(inc, names[i]);
+        if (!json_is_array(l) || json_array_size(l) != 1) fail_msg("incoming %s", names[i]);
+    }
+#define FIRST(k) json_array_get(json_object_get(inc, k), 0)
+    assert_true(json_equal(FIRST("$sgx-mrsigner"), FIRST("x-ms-sgx-mrsigner")));
+    assert_true(json_is_true(FIRST("$is-debuggable")));
+    assert_string_equal(json_string_value(FIRST("$tee")), "sgx");
+    assert_string_equal(json_string_value(FIRST("x-ms-sgx-ehd")), "AQID");
+    assert_int_equal(json_integer_value(FIRST("$svn")), 0xFFFF);
+
+    json_t *iss = maat_claims_default_issued(inc, &err);
+    assert_non_null(iss);
+    assert_int_equal(json_object_size(iss), 6);
+    assert_true(json_is_true(json_object_get(iss, "is-debuggable")));
+    assert_true(json_equal(json_object_get(iss, "sgx-mrsigner"), FIRST("x-ms-sgx-mrsigner")));
+    assert_true(json_equal(json_object_get(iss, "sgx-mrenclave"), FIRST("x-ms-sgx-mrenclave")));
+    assert_int_equal(json_integer_value(json_object_get(iss, "product-id")), 0x1234);
+    assert_int_equal(json_integer_value(json_object_get(iss, "svn")), 0xFFFF);
+    assert_string_equal(str(iss, "tee"), "sgx");
+#undef FIRST
+
+    /* Issued claims go top-level and under x-ms-policy. */
+    f.in.issued = iss;
+    json_t *p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_true(json_equal(json_object_get(p, "x-ms-policy"), iss));
+    assert_string_equal(str(p, "tee"), "sgx");
+    assert_int_equal(json_integer_value(json_object_get(p, "svn")), 0xFFFF);
+    json_decref(p);
+
+    /* A clash: the service claim wins top-level; x-ms-policy shows what was issued. */
+    json_t *evil = json_pack("{s:s, s:i, s:s}", "x-ms-ver", "9.9", "custom", 7, "nonce", "x");
+    f.in.issued = evil;
+    json_t *signer = json_pack("{s:s, s:[s]}", "kty", "RSA", "x5c", "MIIB");
+    f.in.policy_signer = signer;
+    f.in.tcb_identifier = "15";
+    p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_string_equal(str(p, "x-ms-ver"), "1.0");
+    assert_int_equal(json_integer_value(json_object_get(p, "custom")), 7);
+    assert_string_equal(str(p, "nonce"), "x"); /* no request nonce: the issued one stays */
+    assert_true(json_equal(json_object_get(p, "x-ms-policy"), evil));
+    assert_true(json_equal(json_object_get(p, "x-ms-policy-signer"), signer));
+    assert_string_equal(str(p, "x-ms-sgx-tcbidentifier"), "15");
+    json_decref(p);
+    json_decref(signer);
+    json_decref(evil);
+    json_decref(iss);
+
+    /* Not an object. */
+    json_t *arr = json_array();
+    assert_null(maat_claims_default_issued(arr, &err));
+    json_decref(arr);
+    json_decref(inc);
+    fixture_cleanup(&f);
+}
+
+static void test_build_rejects(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x05, NULL);
+    struct maat_error err = {0};
+    f.v.ok = false;
+    strcpy(f.v.reason, "quote signature invalid");
+    assert_null(maat_claims_build(&f.in, &err));
+    assert_int_equal(err.code, MAAT_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "quote signature invalid"));
+    f.v.ok = true;
+    maat_error_clear(&err);
+    f.in.collateral = NULL;
+    assert_null(maat_claims_build(&f.in, &err));
+    assert_null(maat_claims_incoming(&f.in, &err));
+    f.in.collateral = &f.h;
+    f.in.policy_hash = NULL;
+    maat_error_clear(&err);
+    assert_null(maat_claims_build(&f.in, &err));
+    assert_non_null(strstr(err.msg, "policy hash"));
+    f.in.policy_hash = "x";
+    f.in.verdict = NULL;
+    assert_null(maat_claims_build(&f.in, &err));
+    assert_null(maat_claims_build(NULL, &err));
+    assert_null(maat_claims_incoming(NULL, &err));
+    json_t *arr = json_array();
+    f.in.verdict = &f.v;
+    f.in.issued = arr;
+    assert_null(maat_claims_build(&f.in, &err));
+    json_decref(arr);
+    fixture_cleanup(&f);
+}
+
+static void test_finish_and_jti(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    char jti[65], jti2[65];
+    assert_int_equal(maat_claims_new_jti(jti, &err), 0);
+    assert_int_equal(maat_claims_new_jti(jti2, &err), 0);
+    assert_int_equal(strlen(jti), 64);
+    assert_int_equal(strspn(jti, "0123456789abcdef"), 64);
+    assert_string_not_equal(jti, jti2);
+
+    json_t *p = json_object();
+    assert_int_equal(maat_claims_finish(p, "https://maat.example", 1668716907,
+                                        MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err), 0);
+    assert_string_equal(str(p, "iss"), "https://maat.example");
+    assert_int_equal(json_integer_value(json_object_get(p, "iat")), 1668716907);
+    assert_int_equal(json_integer_value(json_object_get(p, "nbf")), 1668716907);
+    assert_int_equal(json_integer_value(json_object_get(p, "exp")), 1668745707); /* MAA's */
+    assert_string_equal(str(p, "jti"), jti);
+    json_decref(p);
+
+    /* Management tokens: +3600, no jti. */
+    p = json_object();
+    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, NULL, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(p, "exp")), 3700);
+    assert_null(json_object_get(p, "jti"));
+    /* Bad jti / arguments. */
+    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, "ABCDEF", &err), -1);
+    char upper[65];
+    memset(upper, 'A', 64);
+    upper[64] = 0;
+    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, upper, &err), -1);
+    assert_int_equal(maat_claims_finish(p, NULL, 100, 3600, NULL, &err), -1);
+    assert_int_equal(maat_claims_finish(NULL, "i", 100, 3600, NULL, &err), -1);
+    assert_int_equal(maat_claims_finish(p, "i", INT64_MAX, 3600, NULL, &err), -1);
+    json_decref(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_hash_vectors),
+        cmocka_unit_test(test_policy_hash_draft),
+        cmocka_unit_test(test_default_policy_matches_recorded_get),
+        cmocka_unit_test(test_payload_basic),
+        cmocka_unit_test(test_kss_claims),
+        cmocka_unit_test(test_request_data_claims),
+        cmocka_unit_test(test_incoming_and_default_issued),
+        cmocka_unit_test(test_build_rejects),
+        cmocka_unit_test(test_finish_and_jti),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
