@@ -1,0 +1,176 @@
+/*
+ * attest_route.c - POST /attest/SgxEnclave and /attest/OpenEnclave.
+ *
+ * parse the request (attest.h) -> parse the quote -> check the runtime/init-time data
+ * bindings (cheap, so before any signature) -> FMSPC and PCK CA from the PCK leaf ->
+ * verified collateral from the shared cache -> maat_quote_verify (shared trust set and
+ * PCK chain cache, time = now) -> claims (default policy until the policy milestone) ->
+ * token signed with the current key: iat = nbf = now, exp = now + 8 h, jti random.
+ *
+ * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
+ * why); a Revoked verdict is a failure too. Collateral that cannot be fetched because the
+ * source is unreachable is the service's problem: 503.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "collateral_source.h"
+#include "maat/attest.h"
+#include "maat/pck.h"
+#include "maat/policy_default.h"
+#include "maatd.h"
+
+/* FMSPC and PCK CA from the quote's PCK leaf (certification data type 5). */
+static int pck_hint(const struct maat_quote *q, uint8_t fmspc[6], enum maat_pck_ca *ca,
+                    struct maat_error *err)
+{
+    const struct maat_cert_data *cd = &q->cert_data;
+    MAAT_ENSURE(cd->type == MAAT_CERT_PCK_CHAIN && cd->chain_len > 0, err, MAAT_ERR_UNSUPPORTED,
+                "quote: certification data type %u (%s) carries no PCK certificate chain; maatd "
+                "needs type 5", cd->type, maat_cert_type_name(cd->type));
+    struct maat_pck_info info;
+    int rc = cd->chain_is_der
+                 ? maat_pck_cert_parse_der(cd->chain[0].ptr, cd->chain[0].len, &info, err)
+                 : maat_pck_cert_parse_pem((const char *)cd->chain[0].ptr, cd->chain[0].len, &info, err);
+    if (rc != 0) {
+        maat_error_prefix(err, "quote: PCK leaf certificate");
+        return -1;
+    }
+    memcpy(fmspc, info.fmspc, 6);
+    *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
+    return 0;
+}
+
+static void attest_error(struct maatd_request *rq, struct maatd_response *rs,
+                         const struct maat_attest_error *ae)
+{
+    enum maat_maa_error code = ae->code == MAAT_MAA_OK ? MAAT_MAA_INTERNAL_ERROR : ae->code;
+    maatd_error(rq, rs, (unsigned)maat_maa_error_http_status(code), maat_maa_error_name(code), "%s",
+                ae->err.msg);
+}
+
+void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                  bool open_enclave)
+{
+    enum maat_attest_route route = open_enclave ? MAAT_ROUTE_OPEN_ENCLAVE : MAAT_ROUTE_SGX_ENCLAVE;
+    struct maat_attest_request req = {0};
+    struct maat_attest_error ae = {0};
+    struct maat_error err = {0};
+    struct maat_collateral_lookup lk = {0};
+    bool have_lk = false;
+    json_t *incoming = NULL, *issued = NULL, *payload = NULL;
+    char *token = NULL;
+    time_t now = time(NULL);
+
+    if (maat_attest_request_parse((const char *)rq->body.data, rq->body.len, route, &req, &ae) != 0) {
+        attest_error(rq, rs, &ae);
+        goto out;
+    }
+    if (req.draft_policy != NULL) {
+        maatd_error(rq, rs, 501, "NotImplemented",
+                    "draftPolicyForAttestation: policy evaluation is not implemented in this "
+                    "maatd version; send the request without it (the default policy applies).");
+        goto out;
+    }
+    struct maat_quote q;
+    if (maat_quote_parse(req.evidence, req.evidence_len, &q, &err) != 0) {
+        maatd_error(rq, rs, 400, "InvalidParameter", "%s: %s", open_enclave ? "report" : "quote",
+                    err.msg);
+        goto out;
+    }
+    if (maat_attest_check_bindings(&req, &q, &ae) != 0) {
+        attest_error(rq, rs, &ae);
+        goto out;
+    }
+
+    uint8_t fmspc[6] = {0};
+    enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
+    const struct maat_verified_collateral *vc = NULL;
+    if (d->cache != NULL) {
+        if (pck_hint(&q, fmspc, &ca, &err) != 0) {
+            maatd_error(rq, rs, 400, "InvalidParameter", "%s", err.msg);
+            goto out;
+        }
+        if (maat_collateral_cache_get(d->cache, fmspc, ca, now, &lk, &err) != 0) {
+            char fm[13];
+            maat_hex_encode(fmspc, 6, fm);
+            rq->verdict = "failed";
+            maatd_metrics_verdict(&d->metrics, -1);
+            if (err.code == MAAT_ERR_IO)
+                maatd_error(rq, rs, 503, "ServiceUnavailable",
+                            "Collateral for FMSPC %s (%s CA) could not be fetched: %s", fm,
+                            maat_pck_ca_name(ca), err.msg);
+            else
+                maatd_error(rq, rs, 400, "InvalidParameter",
+                            "The quote was invalid due to an error in the quote collateral for "
+                            "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(ca), err.msg);
+            goto out;
+        }
+        have_lk = true;
+        vc = lk.vc;
+        maatd_metrics_collateral(&d->metrics, fmspc, (int)ca, lk.fetched_at, lk.window.not_after,
+                                 lk.stale);
+    }
+
+    struct maat_verify_opts vo = {.at = now, .pck_cache = d->pck_cache};
+    struct maat_verdict v;
+    if (maat_quote_verify(&q, vc, d->trust, &vo, &v, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "quote verification could not run: %s", err.msg);
+        goto out;
+    }
+    if (!v.ok || v.status == MAAT_TCB_REVOKED) {
+        rq->verdict = v.ok ? maat_tcb_status_name(v.status) : "failed";
+        maatd_metrics_verdict(&d->metrics, v.ok ? (int)v.status : -1);
+        if (v.ok)
+            maatd_error(rq, rs, 400, "InvalidParameter",
+                        "Quote verification failed: TCB status Revoked (%s).",
+                        maat_qvl_result_name(v.qvl_result));
+        else
+            maatd_error(rq, rs, 400, "InvalidParameter",
+                        "Quote verification failed at step %s: %s.",
+                        maat_verify_step_name(v.failed_step), v.reason);
+        goto out;
+    }
+    rq->verdict = maat_tcb_status_name(v.status);
+    maatd_metrics_verdict(&d->metrics, (int)v.status);
+
+    struct maat_collateral_hashes hashes;
+    maat_verified_collateral_hashes(vc, &hashes);
+    struct maat_claims_input in = {
+        .route = route,
+        .req = &req,
+        .quote = &q,
+        .verdict = &v,
+        .collateral = &hashes,
+        .policy_hash = d->policy_hash,
+    };
+    incoming = maat_claims_incoming(&in, &err);
+    issued = incoming ? maat_claims_default_issued(incoming, &err) : NULL;
+    in.issued = issued;
+    payload = issued ? maat_claims_build(&in, &err) : NULL;
+    char jti[65];
+    if (payload == NULL || maat_claims_new_jti(jti, &err) != 0 ||
+        maat_claims_finish(payload, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
+        goto out;
+    }
+    token = maatd_keys_sign(d, rq->issuer, payload, &err);
+    if (token == NULL) {
+        maatd_error(rq, rs, 500, "InternalError", "token signing: %s", err.msg);
+        goto out;
+    }
+    json_t *body = json_pack("{s:s}", "token", token);
+    maatd_json_response(rs, 200, body);
+    json_decref(body);
+    atomic_fetch_add_explicit(&d->metrics.tokens_issued, 1, memory_order_relaxed);
+out:
+    free(token);
+    json_decref(payload);
+    json_decref(issued);
+    json_decref(incoming);
+    if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
+    maat_attest_request_cleanup(&req);
+}

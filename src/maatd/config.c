@@ -1,0 +1,326 @@
+/*
+ * config.c - maatd's settings: one table of options serves the command line, the config
+ * file (`key = value` lines named like the long flags) and --help. Flags override the
+ * file; a repeatable option given on the command line replaces the file's list.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maatd.h"
+
+enum opt_kind { OPT_STR, OPT_LIST, OPT_LONG, OPT_BOOL, OPT_HELP, OPT_VERSION, OPT_CONFIG };
+
+struct opt {
+    const char *name;
+    enum opt_kind kind;
+    size_t off;           /* offset in struct maatd_config */
+    long min, max;        /* OPT_LONG bounds */
+    const char *arg;      /* argument name for --help */
+    const char *def;      /* default as shown by --help */
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct maatd_config, f)
+
+static const struct opt opts[] = {
+    {"listen", OPT_STR, OFF(listen), 0, 0, "HOST:PORT", "127.0.0.1:8080",
+     "address to listen on; port 0 picks a free port and prints the URL on stdout"},
+    {"store", OPT_STR, OFF(store), 0, 0, "FILE", "(required)",
+     "SQLite store (\"sqlite:PATH\" or PATH; created 0600, WAL): signing keys, collateral"},
+    {"sim", OPT_STR, OFF(sim), 0, 0, "DIR", "none",
+     "simulated platform (`maat sim init DIR`): trust DIR/root-ca.pem as a non-production\n"
+     "anchor and serve collateral from DIR"},
+    {"pccs", OPT_STR, OFF(pccs), 0, 0, "URL", "none", "collateral from an Intel PCS / PCCS (API v4)"},
+    {"pccs-api-key", OPT_STR, OFF(pccs_api_key), 0, 0, "KEY", "none",
+     "Ocp-Apim-Subscription-Key for Intel's PCS"},
+    {"pccs-insecure", OPT_BOOL, OFF(pccs_insecure), 0, 0, NULL, "off",
+     "do not verify the PCCS's TLS certificate (test setups only)"},
+    {"collateral", OPT_STR, OFF(collateral), 0, 0, "BUNDLE|DIR", "none",
+     "collateral from a dcap-qvl bundle file or a directory of PCS files"},
+    {"trust-root", OPT_LIST, OFF(trust_roots), 0, 0, "PEM", "Intel SGX Root CA only",
+     "also trust this root certificate (non-production anchor; repeatable)"},
+    {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)", "serve HTTPS with this certificate chain"},
+    {"tls-key", OPT_STR, OFF(tls_key), 0, 0, "PEM", "none", "private key of --tls-cert"},
+    {"issuer", OPT_STR, OFF(issuer), 0, 0, "URL", "http(s)://<Host header>",
+     "token `iss` and base of `jku`; default: the URL the request reached (Host header),\n"
+     "else the listen address"},
+    {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256", "token signing algorithm of new keys"},
+    {"rotate-key", OPT_BOOL, OFF(rotate_key), 0, 0, NULL, "off",
+     "generate a new current signing key at start-up (old keys stay in /certs for\n"
+     "--key-retention); SIGHUP rotates a running service"},
+    {"key-retention", OPT_LONG, OFF(key_retention), 0, 10L * 365 * 86400, "SECONDS", "28800",
+     "how long a retired key stays in /certs (at least the token lifetime)"},
+    {"threads", OPT_LONG, OFF(threads), 0, 256, "N", "number of CPUs", "worker threads (0 = number of CPUs)"},
+    {"max-connections", OPT_LONG, OFF(max_connections), 1, 100000, "N", "1024", "concurrent connections"},
+    {"timeout", OPT_LONG, OFF(timeout), 1, 3600, "SECONDS", "30", "drop a connection idle this long"},
+    {"max-body", OPT_LONG, OFF(max_body), 1024, 64L << 20, "BYTES", "1048576",
+     "largest request body (413 beyond)"},
+    {"conn-memory", OPT_LONG, OFF(conn_memory), 8192, 16L << 20, "BYTES", "65536",
+     "memory per connection for the request line and headers"},
+    {"shutdown-grace", OPT_LONG, OFF(shutdown_grace), 0, 600, "SECONDS", "10",
+     "on SIGTERM/SIGINT, wait this long for in-flight requests"},
+    {"log-format", OPT_STR, OFF(log_format), 0, 0, "text|json", "text", "request log lines on stderr"},
+    {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none", "read `key = value` settings (flags override)"},
+    {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "show this help"},
+    {"version", OPT_VERSION, 0, 0, 0, NULL, NULL, "show the version"},
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+void maatd_config_defaults(struct maatd_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->listen = strdup("127.0.0.1:8080");
+    c->alg = strdup("RS256");
+    c->log_format = strdup("text");
+    c->threads = 0;
+    c->max_connections = 1024;
+    c->timeout = 30;
+    c->max_body = 1L << 20;
+    c->conn_memory = 64L << 10;
+    c->key_retention = MAATD_TOKEN_LIFETIME;
+    c->shutdown_grace = 10;
+}
+
+void maatd_config_free(struct maatd_config *c)
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (opts[i].kind == OPT_STR || opts[i].kind == OPT_CONFIG) {
+            char **p = (char **)((char *)c + opts[i].off);
+            free(*p);
+            *p = NULL;
+        }
+    }
+    for (size_t i = 0; i < c->n_trust_roots; i++) free(c->trust_roots[i]);
+    c->n_trust_roots = 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: maatd --store FILE [--listen HOST:PORT] [--sim DIR]\n"
+               "             [--pccs URL | --collateral BUNDLE|DIR] [--trust-root PEM]...\n"
+               "             [--tls-cert PEM --tls-key PEM] [--issuer URL] [--alg ALG]\n"
+               "             [--config FILE] [options]\n\n"
+               "maatd serves Microsoft Azure Attestation's REST data plane for SGX:\n"
+               "POST /attest/SgxEnclave, /attest/OpenEnclave, GET /certs, /.well-known/openid-\n"
+               "configuration, plus /metrics, /healthz and /ready. See docs/maatd.md.\n\n"
+               "options (config file keys are the long names without \"--\"):\n");
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt *o = &opts[i];
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-30s ", left);
+        for (const char *p = o->help; *p; p++) {
+            fputc(*p, f);
+            if (*p == '\n') fprintf(f, "  %-30s ", "");
+        }
+        if (o->def) fprintf(f, " [default: %s]", o->def);
+        fputc('\n', f);
+    }
+    fprintf(f, "\nsignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP rotates the signing key.\n");
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (strlen(opts[i].name) == len && !strncmp(opts[i].name, name, len)) return &opts[i];
+    return NULL;
+}
+
+/* Applies one setting. `where` names its origin for messages. */
+static int apply(struct maatd_config *c, const struct opt *o, const char *val, const char *where)
+{
+    void *field = (char *)c + o->off;
+    switch (o->kind) {
+    case OPT_STR:
+    case OPT_CONFIG: {
+        char **p = field;
+        free(*p);
+        *p = strdup(val);
+        return *p ? 0 : -1;
+    }
+    case OPT_LIST:
+        if (c->n_trust_roots == MAATD_MAX_TRUST_ROOTS) {
+            fprintf(stderr, "maatd: %s: at most %d --%s\n", where, MAATD_MAX_TRUST_ROOTS, o->name);
+            return -1;
+        }
+        c->trust_roots[c->n_trust_roots] = strdup(val);
+        if (c->trust_roots[c->n_trust_roots] == NULL) return -1;
+        c->n_trust_roots++;
+        return 0;
+    case OPT_LONG: {
+        char *end;
+        errno = 0;
+        long v = strtol(val, &end, 10);
+        if (errno != 0 || end == val || *end != '\0' || v < o->min || v > o->max) {
+            fprintf(stderr, "maatd: %s: --%s '%s': expected an integer %ld..%ld\n", where, o->name,
+                    val, o->min, o->max);
+            return -1;
+        }
+        *(long *)field = v;
+        return 0;
+    }
+    case OPT_BOOL:
+        if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "1"))
+            *(bool *)field = true;
+        else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "0"))
+            *(bool *)field = false;
+        else {
+            fprintf(stderr, "maatd: %s: %s '%s': expected true or false\n", where, o->name, val);
+            return -1;
+        }
+        return 0;
+    default:
+        fprintf(stderr, "maatd: %s: '%s' cannot be set here\n", where, o->name);
+        return -1;
+    }
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int read_config_file(struct maatd_config *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "maatd: --config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        char where[600];
+        snprintf(where, sizeof where, "%s:%u", path, lineno);
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            fprintf(stderr, "maatd: %s: line too long\n", where);
+            rc = -1;
+            break;
+        }
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#' || *s == ';') continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            fprintf(stderr, "maatd: %s: expected `key = value`\n", where);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        size_t vl = strlen(val);
+        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') { /* optional quotes */
+            val[vl - 1] = '\0';
+            val++;
+        }
+        const struct opt *o = find_opt(key, strlen(key));
+        if (o == NULL || o->kind == OPT_HELP || o->kind == OPT_VERSION || o->kind == OPT_CONFIG) {
+            fprintf(stderr, "maatd: %s: unknown setting '%s' (see maatd --help)\n", where, key);
+            rc = -1;
+            break;
+        }
+        rc = apply(c, o, val, where);
+    }
+    fclose(f);
+    return rc;
+}
+
+int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
+{
+    /* first pass: --help, --version, --config */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 1;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("maatd %s\n", MAATD_VERSION);
+            return 1;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *cfg = NULL;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
+        if (cfg != NULL) {
+            if (apply(c, find_opt("config", 6), cfg, "command line") != 0) return -1;
+            if (read_config_file(c, cfg) != 0) return -1;
+        }
+    }
+    bool list_from_cli = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "maatd: unexpected argument '%s' (see maatd --help)\n", a);
+            return -1;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct opt *o = find_opt(name, nlen);
+        if (o == NULL) {
+            fprintf(stderr, "maatd: unknown option '%s' (see maatd --help)\n", a);
+            return -1;
+        }
+        const char *val;
+        if (o->kind == OPT_BOOL) {
+            val = eq ? eq + 1 : "true";
+        } else if (eq) {
+            val = eq + 1;
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+        } else {
+            fprintf(stderr, "maatd: --%s needs a value\n", o->name);
+            return -1;
+        }
+        if (o->kind == OPT_CONFIG) continue; /* handled above */
+        if (o->kind == OPT_LIST && !list_from_cli) {
+            for (size_t k = 0; k < c->n_trust_roots; k++) free(c->trust_roots[k]);
+            c->n_trust_roots = 0;
+            list_from_cli = true;
+        }
+        if (apply(c, o, val, "command line") != 0) return -1;
+    }
+    if (c->store == NULL) {
+        fprintf(stderr, "maatd: --store FILE is required (see maatd --help)\n");
+        return -1;
+    }
+    if (c->pccs && c->collateral) {
+        fprintf(stderr, "maatd: --pccs and --collateral exclude each other\n");
+        return -1;
+    }
+    if (c->sim && (c->pccs || c->collateral)) {
+        fprintf(stderr, "maatd: --sim serves collateral from DIR; do not combine it with "
+                        "--pccs or --collateral\n");
+        return -1;
+    }
+    if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
+        fprintf(stderr, "maatd: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    if (strcmp(c->alg, "RS256") && strcmp(c->alg, "ES256") && strcmp(c->alg, "PS256")) {
+        fprintf(stderr, "maatd: --alg '%s': expected RS256, ES256 or PS256\n", c->alg);
+        return -1;
+    }
+    if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json")) {
+        fprintf(stderr, "maatd: --log-format '%s': expected text or json\n", c->log_format);
+        return -1;
+    }
+    if (c->issuer != NULL) {
+        size_t n = strlen(c->issuer);
+        while (n > 0 && c->issuer[n - 1] == '/') c->issuer[--n] = '\0'; /* MAA: no trailing slash */
+        if (n == 0 || n >= MAATD_ISSUER_MAX - 16 ||
+            (strncmp(c->issuer, "https://", 8) && strncmp(c->issuer, "http://", 7))) {
+            fprintf(stderr, "maatd: --issuer: expected an http:// or https:// URL\n");
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * health.c - GET /healthz (liveness: the process answers) and GET /ready (readiness:
+ * start-up finished - store open, trust set and signing key loaded - and not shutting
+ * down; 503 otherwise, so a load balancer stops sending traffic during a drain).
+ */
+#include <jansson.h>
+
+#include "collateral_source.h"
+#include "maatd.h"
+
+void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                  bool readiness)
+{
+    if (!readiness) {
+        json_t *o = json_pack("{s:s, s:s}", "status", "ok", "version", MAATD_VERSION);
+        maatd_json_response(rs, 200, o);
+        json_decref(o);
+        return;
+    }
+    bool ready = atomic_load(&d->ready) && !atomic_load(&d->stopping) && d->keys != NULL &&
+                 d->trust != NULL && d->store != NULL;
+    if (!ready) {
+        maatd_error(rq, rs, 503, "ServiceUnavailable",
+                    atomic_load(&d->stopping) ? "maatd is shutting down." : "maatd is starting.");
+        return;
+    }
+    char kid[128];
+    maatd_keys_current_kid(d, kid, sizeof kid);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "status", "ready", "kid", kid, "collateral",
+                          d->source ? maat_collateral_source_describe(d->source) : "none",
+                          "signing_keys", (json_int_t)maatd_keys_count(d));
+    maatd_json_response(rs, 200, o);
+    json_decref(o);
+}

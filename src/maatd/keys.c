@@ -1,0 +1,464 @@
+/*
+ * keys.c - the token-signing key ring, persisted in the store (namespace "keys").
+ *
+ * Records:
+ *   keys/key/<created, 20 digits>-<8 hex>  "MAATKEY1" u64le created u64le retired(0 = not)
+ *                                          then maat_signing_key_serialize() bytes
+ *   keys/current                           the record name of the current key
+ * The first start generates a key; later starts load the same key (same kid). Rotation
+ * (--rotate-key, SIGHUP) makes a new current key and marks the old one retired; retired
+ * keys stay in /certs for --key-retention (default 8 h = the token lifetime) so tokens
+ * they signed still verify, then are deleted. Certificates are (re)issued at load time
+ * with CN = the configured issuer (or the listen URL); with --sim they carry a simulated
+ * enclave quote binding the key, as MAA's do (maa.md section 6).
+ *
+ * Requests take the read lock (sign, JWKS); rotation builds everything outside the lock
+ * and swaps under the write lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <openssl/rand.h>
+
+#include "maatd.h"
+#include "sim.h"
+#include "store.h"
+
+#define NS "keys"
+#define MAGIC "MAATKEY1"
+#define NAME_MAX_LEN 64
+
+struct key_entry {
+    struct maat_signing_key *k;
+    char name[NAME_MAX_LEN];
+    int64_t created, retired;
+};
+
+struct maatd_keys {
+    pthread_rwlock_t lock;
+    struct key_entry *v; /* v[0] = current; the rest newest first */
+    size_t n;
+    char *jwks;
+    size_t jwks_len;
+};
+
+/* ---- record encoding ---- */
+
+static int encode(const struct key_entry *e, uint8_t **out, size_t *len, struct maat_error *err)
+{
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    MAAT_TRY(maat_signing_key_serialize(e->k, &blob, &blen, err));
+    struct maat_buf b;
+    maat_buf_init(&b);
+    int rc = maat_buf_put(&b, MAGIC, 8) | maat_buf_put_u64le(&b, (uint64_t)e->created) |
+             maat_buf_put_u64le(&b, (uint64_t)e->retired) | maat_buf_put(&b, blob, blen);
+    OPENSSL_cleanse(blob, blen);
+    free(blob);
+    if (rc != 0) {
+        maat_buf_cleanup(&b);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    }
+    *out = b.data;
+    *len = b.len;
+    return 0;
+}
+
+static int decode(const uint8_t *p, size_t len, struct key_entry *e, struct maat_error *err)
+{
+    struct maat_reader r;
+    maat_reader_init(&r, p, len, "signing key record", err);
+    const uint8_t *magic;
+    uint64_t created, retired;
+    MAAT_TRY(maat_read_fixed(&r, "magic", 8, &magic));
+    MAAT_ENSURE(!memcmp(magic, MAGIC, 8), err, MAAT_ERR_VALUE,
+                "signing key record: magic is not " MAGIC);
+    MAAT_TRY(maat_read_u64le(&r, "created", &created));
+    MAAT_TRY(maat_read_u64le(&r, "retired", &retired));
+    struct maat_view rest;
+    MAAT_TRY(maat_read_view(&r, "key", maat_reader_left(&r), &rest));
+    e->k = maat_signing_key_deserialize(rest.ptr, rest.len, err);
+    if (e->k == NULL) return -1;
+    e->created = (int64_t)created;
+    e->retired = (int64_t)retired;
+    return 0;
+}
+
+static int persist(struct maat_store *s, const struct key_entry *e, struct maat_error *err)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    MAAT_TRY(encode(e, &rec, &len, err));
+    int rc = maat_store_put(s, NS, e->name, rec, len, NULL, err);
+    OPENSSL_cleanse(rec, len);
+    free(rec);
+    return rc;
+}
+
+/* ---- certificates ---- */
+
+/* The certificate for k: CN = issuer; with --sim, extension 1.3.6.1.4.1.311.105.1 holds
+ * an OE envelope + simulated quote whose report_data = SHA-256(SPKI PEM + NUL) || 0^32. */
+static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_error *err)
+{
+    if (d->sim == NULL) return maat_signing_key_issue_cert(k, d->cert_issuer, NULL, 0, err);
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(d->sim, &o);
+    maat_signing_key_spki_hash(k, o.report_data);
+    memset(o.report_data + 32, 0, 32);
+    struct maat_buf q;
+    maat_buf_init(&q);
+    /* OpenEnclave envelope: version 1, type 2 (remote), u64 size of the quote */
+    if (maat_buf_put_u32le(&q, 1) || maat_buf_put_u32le(&q, 2) || maat_buf_put_u64le(&q, 0)) {
+        maat_buf_cleanup(&q);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    }
+    if (maat_sim_quote(d->sim, &o, &q, err) != 0) {
+        maat_buf_cleanup(&q);
+        maat_error_prefix(err, "signer quote");
+        return -1;
+    }
+    uint64_t qlen = q.len - MAAT_OE_HEADER_SIZE;
+    for (int i = 0; i < 8; i++) q.data[8 + i] = (uint8_t)(qlen >> (8 * i));
+    int rc = maat_signing_key_issue_cert(k, d->cert_issuer, q.data, q.len, err);
+    maat_buf_cleanup(&q);
+    return rc;
+}
+
+static int new_entry(struct maatd *d, struct key_entry *e, struct maat_error *err)
+{
+    enum maat_jws_alg alg;
+    MAAT_ENSURE(maat_jws_alg_from_name(d->cfg.alg, &alg) == 0, err, MAAT_ERR_USAGE,
+                "--alg %s: unknown algorithm", d->cfg.alg);
+    memset(e, 0, sizeof *e);
+    e->k = maat_signing_key_generate(alg, err);
+    if (e->k == NULL) return -1;
+    if (issue_cert(d, e->k, err) != 0) {
+        maat_signing_key_free(e->k);
+        e->k = NULL;
+        return -1;
+    }
+    uint8_t rnd[4];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) memset(rnd, 0, sizeof rnd);
+    e->created = (int64_t)time(NULL);
+    snprintf(e->name, sizeof e->name, "key/%020lld-%02x%02x%02x%02x", (long long)e->created, rnd[0],
+             rnd[1], rnd[2], rnd[3]);
+    return 0;
+}
+
+/* ---- the ring ---- */
+
+static void ring_free(struct key_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) maat_signing_key_free(v[i].k);
+    free(v);
+}
+
+static char *build_jwks(const struct key_entry *v, size_t n, size_t *len, struct maat_error *err)
+{
+    json_t *keys = json_array();
+    for (size_t i = 0; i < n && keys; i++) {
+        json_t *jwk = maat_signing_key_jwk(v[i].k);
+        if (jwk == NULL || json_array_append_new(keys, jwk) != 0) {
+            json_decref(keys);
+            keys = NULL;
+        }
+    }
+    json_t *root = keys ? json_pack("{s:o}", "keys", keys) : NULL;
+    char *s = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(root);
+    if (s == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "JWKS: out of memory");
+        return NULL;
+    }
+    *len = strlen(s);
+    return s;
+}
+
+struct load_ctx {
+    struct key_entry *v;
+    size_t n, cap;
+    struct maat_error *err;
+    int bad;
+};
+
+static int load_cb(void *ctx, const char *key, const uint8_t *val, size_t len, uint64_t version)
+{
+    (void)version;
+    struct load_ctx *lc = ctx;
+    if (strlen(key) >= NAME_MAX_LEN) return 0;
+    if (lc->n == lc->cap) {
+        size_t cap = lc->cap ? lc->cap * 2 : 4;
+        struct key_entry *v = realloc(lc->v, cap * sizeof *v);
+        if (v == NULL) return maat_error_set(lc->err, MAAT_ERR_NOMEM, "out of memory");
+        lc->v = v;
+        lc->cap = cap;
+    }
+    struct key_entry *e = &lc->v[lc->n];
+    memset(e, 0, sizeof *e);
+    struct maat_error e2 = {0};
+    if (decode(val, len, e, &e2) != 0) { /* skip, but say so */
+        maatd_log("warn", "store: keys/%s: unreadable signing key record: %s", key, e2.msg);
+        lc->bad++;
+        return 0;
+    }
+    snprintf(e->name, sizeof e->name, "%s", key);
+    lc->n++;
+    return 0;
+}
+
+/* Loads every key record, oldest first. */
+static int load_all(struct maat_store *s, struct load_ctx *lc, struct maat_error *err)
+{
+    memset(lc, 0, sizeof *lc);
+    lc->err = err;
+    if (maat_store_list(s, NS, "key/", load_cb, lc, err) != 0) {
+        ring_free(lc->v, lc->n);
+        lc->v = NULL;
+        lc->n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+static char *get_current_name(struct maat_store *s, uint64_t *version, struct maat_error *err)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    struct maat_error e2 = {0};
+    if (maat_store_get(s, NS, "current", &val, &len, version, &e2) != 0) {
+        if (e2.code != MAAT_ERR_NOT_FOUND) *err = e2;
+        *version = 0;
+        return NULL;
+    }
+    return (char *)val; /* NUL-terminated by the store */
+}
+
+/*
+ * Makes the ring from the store: current key first, then retired keys newest first,
+ * dropping (and deleting) those retired before now - retention. When `rotate` or when
+ * there is no current key, a new one is generated and recorded first.
+ */
+static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, size_t *out_n,
+                      struct maat_error *err)
+{
+    struct maat_store *s = d->store;
+    time_t now = time(NULL);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        uint64_t cur_version = 0;
+        struct maat_error e2 = {0};
+        char *cur = get_current_name(s, &cur_version, &e2);
+        if (e2.code != MAAT_OK) {
+            *err = e2;
+            return -1;
+        }
+        struct load_ctx lc;
+        if (load_all(s, &lc, err) != 0) {
+            free(cur);
+            return -1;
+        }
+        ssize_t cur_i = -1;
+        for (size_t i = 0; cur && i < lc.n; i++)
+            if (!strcmp(lc.v[i].name, cur)) cur_i = (ssize_t)i;
+        if (cur != NULL && cur_i < 0)
+            maatd_log("warn", "store: current signing key %s is missing; generating a new one", cur);
+        free(cur);
+        if (rotate || cur_i < 0) {
+            struct key_entry fresh;
+            if (new_entry(d, &fresh, err) != 0 || persist(s, &fresh, err) != 0) {
+                maat_signing_key_free(fresh.k);
+                ring_free(lc.v, lc.n);
+                return -1;
+            }
+            bool conflict = false;
+            if (maat_store_put_if(s, NS, "current", fresh.name, strlen(fresh.name), cur_version,
+                                  &conflict, NULL, err) != 0) {
+                maat_signing_key_free(fresh.k);
+                bool deleted;
+                maat_store_delete(s, NS, fresh.name, &deleted, NULL);
+                ring_free(lc.v, lc.n);
+                if (!conflict) return -1;
+                maat_error_clear(err); /* another replica changed it: take theirs */
+                rotate = false;
+                continue;
+            }
+            if (cur_i >= 0) { /* retire the previous current key */
+                lc.v[cur_i].retired = (int64_t)now;
+                if (persist(s, &lc.v[cur_i], err) != 0)
+                    maatd_log("warn", "store: could not mark %s retired: %s", lc.v[cur_i].name, err->msg);
+                maat_error_clear(err);
+                maatd_log("info", "signing key rotated: new kid %s, previous kid %s stays in /certs "
+                                  "for %lds", maat_signing_key_kid(fresh.k),
+                          maat_signing_key_kid(lc.v[cur_i].k), d->cfg.key_retention);
+            } else {
+                maatd_log("info", "signing key generated: kid %s (%s)", maat_signing_key_kid(fresh.k),
+                          d->cfg.alg);
+            }
+            maat_signing_key_free(fresh.k);
+            ring_free(lc.v, lc.n);
+            rotate = false;
+            continue; /* reload: the fresh key is now the current one */
+        }
+        /* order: current, then the others newest first; drop expired retired keys */
+        struct key_entry *v = calloc(lc.n, sizeof *v);
+        if (v == NULL) {
+            ring_free(lc.v, lc.n);
+            return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        }
+        size_t n = 0;
+        v[n++] = lc.v[cur_i];
+        lc.v[cur_i].k = NULL;
+        for (size_t j = lc.n; j-- > 0;) {
+            if ((ssize_t)j == cur_i) continue;
+            struct key_entry *e = &lc.v[j];
+            int64_t retired = e->retired ? e->retired : (int64_t)now; /* orphan: retire now */
+            if (e->retired == 0) {
+                e->retired = retired;
+                persist(s, e, NULL);
+            }
+            if (retired + d->cfg.key_retention < (int64_t)now) {
+                maatd_log("info", "signing key %s dropped (retired %llds ago)",
+                          maat_signing_key_kid(e->k), (long long)(now - retired));
+                maat_store_delete(s, NS, e->name, NULL, NULL);
+                continue;
+            }
+            v[n++] = *e;
+            e->k = NULL;
+        }
+        ring_free(lc.v, lc.n);
+        for (size_t i = 0; i < n; i++)
+            if (issue_cert(d, v[i].k, err) != 0) {
+                ring_free(v, n);
+                return -1;
+            }
+        *out_v = v;
+        *out_n = n;
+        return 0;
+    }
+    return maat_error_set(err, MAAT_ERR_IO, "signing keys: the store kept changing under us");
+}
+
+static int install(struct maatd *d, struct maatd_keys *k, struct key_entry *v, size_t n,
+                   struct maat_error *err)
+{
+    size_t jl;
+    char *jwks = build_jwks(v, n, &jl, err);
+    if (jwks == NULL) {
+        ring_free(v, n);
+        return -1;
+    }
+    (void)d;
+    pthread_rwlock_wrlock(&k->lock);
+    struct key_entry *old = k->v;
+    size_t old_n = k->n;
+    char *old_jwks = k->jwks;
+    k->v = v;
+    k->n = n;
+    k->jwks = jwks;
+    k->jwks_len = jl;
+    pthread_rwlock_unlock(&k->lock);
+    ring_free(old, old_n);
+    free(old_jwks);
+    return 0;
+}
+
+int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struct maat_error *err)
+{
+    struct maatd_keys *k = calloc(1, sizeof *k);
+    MAAT_ENSURE(k != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    pthread_rwlock_init(&k->lock, NULL);
+    struct key_entry *v;
+    size_t n;
+    if (ring_build(d, rotate, &v, &n, err) != 0 || install(d, k, v, n, err) != 0) {
+        maatd_keys_free(k);
+        return -1;
+    }
+    maatd_log("info", "signing keys: current kid %s, %zu key(s) in /certs, certificate CN=%s%s",
+              maat_signing_key_kid(k->v[0].k), k->n, d->cert_issuer,
+              d->sim ? " (with a simulated enclave quote)" : "");
+    *out = k;
+    return 0;
+}
+
+void maatd_keys_free(struct maatd_keys *k)
+{
+    if (k == NULL) return;
+    ring_free(k->v, k->n);
+    free(k->jwks);
+    pthread_rwlock_destroy(&k->lock);
+    free(k);
+}
+
+int maatd_keys_rotate(struct maatd *d, struct maat_error *err)
+{
+    struct key_entry *v;
+    size_t n;
+    MAAT_TRY(ring_build(d, true, &v, &n, err));
+    return install(d, d->keys, v, n, err);
+}
+
+int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err)
+{
+    struct maatd_keys *k = d->keys;
+    bool expired = false;
+    pthread_rwlock_rdlock(&k->lock);
+    for (size_t i = 1; i < k->n; i++)
+        if (k->v[i].retired + d->cfg.key_retention < (int64_t)now) expired = true;
+    pthread_rwlock_unlock(&k->lock);
+    if (!expired) return 0;
+    struct key_entry *v;
+    size_t n;
+    MAAT_TRY(ring_build(d, false, &v, &n, err));
+    return install(d, k, v, n, err);
+}
+
+char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
+                      struct maat_error *err)
+{
+    struct maatd_keys *k = d->keys;
+    char jku[MAATD_ISSUER_MAX + 8];
+    snprintf(jku, sizeof jku, "%s/certs", issuer);
+    pthread_rwlock_rdlock(&k->lock);
+    const struct maat_signing_key *key = k->v[0].k;
+    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(key), "typ", "JWT");
+    char *tok = hdr ? maat_jws_sign(key, hdr, payload, true, err) : NULL;
+    pthread_rwlock_unlock(&k->lock);
+    if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
+    json_decref(hdr);
+    return tok;
+}
+
+char *maatd_keys_jwks(struct maatd *d, size_t *len)
+{
+    struct maatd_keys *k = d->keys;
+    pthread_rwlock_rdlock(&k->lock);
+    char *copy = malloc(k->jwks_len + 1);
+    if (copy) memcpy(copy, k->jwks, k->jwks_len + 1);
+    *len = k->jwks_len;
+    pthread_rwlock_unlock(&k->lock);
+    return copy;
+}
+
+void maatd_keys_current_kid(struct maatd *d, char *buf, size_t cap)
+{
+    struct maatd_keys *k = d->keys;
+    if (k == NULL) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    pthread_rwlock_rdlock(&k->lock);
+    snprintf(buf, cap, "%s", maat_signing_key_kid(k->v[0].k));
+    pthread_rwlock_unlock(&k->lock);
+}
+
+size_t maatd_keys_count(struct maatd *d)
+{
+    struct maatd_keys *k = d->keys;
+    if (k == NULL) return 0;
+    pthread_rwlock_rdlock(&k->lock);
+    size_t n = k->n;
+    pthread_rwlock_unlock(&k->lock);
+    return n;
+}

@@ -1,0 +1,107 @@
+/*
+ * log.c - one line per request on stderr: time, request id, method, route, path, status,
+ * latency, verdict status, MAA error code, bytes. logfmt ("text") or JSON lines.
+ * Never logs bodies, keys or tokens; the path is escaped and cut to 200 bytes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "maatd.h"
+
+static bool json_lines;
+
+void maatd_log_init(const char *format)
+{
+    json_lines = format != NULL && !strcmp(format, "json");
+}
+
+static void now_rfc3339(char buf[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* Copies s (untrusted) printable and quote-free into out. */
+static void sanitize(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; s != NULL && *s && o + 5 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x21 || ch > 0x7e || ch == '"' || ch == '\\')
+            o += (size_t)snprintf(out + o, cap - o, "%%%02X", ch);
+        else
+            out[o++] = (char)ch;
+    }
+    out[o] = '\0';
+}
+
+void maatd_log(const char *level, const char *fmt, ...)
+{
+    char t[32], msg[1024], clean[1100];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    now_rfc3339(t);
+    if (json_lines) {
+        size_t o = 0;
+        for (const char *p = msg; *p && o + 7 < sizeof clean; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\') { clean[o++] = '\\'; clean[o++] = (char)ch; }
+            else if (ch < 0x20 || ch > 0x7e) o += (size_t)snprintf(clean + o, sizeof clean - o, "\\u%04x", ch);
+            else clean[o++] = (char)ch;
+        }
+        clean[o] = '\0';
+        fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", t, level, clean);
+    } else {
+        fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", t, level, msg);
+    }
+}
+
+void maatd_log_request(const struct maatd_request *rq, const struct maatd_response *rs,
+                       uint64_t latency_us, size_t bytes_in)
+{
+    char t[32], path[220], method[24];
+    now_rfc3339(t);
+    sanitize(rq->path, path, sizeof path);
+    sanitize(rq->method ? rq->method : "-", method, sizeof method);
+    const char *verdict = rq->verdict ? rq->verdict : "-";
+    const char *code = rq->error_code ? rq->error_code : "-";
+    if (json_lines)
+        fprintf(stderr,
+                "{\"ts\":\"%s\",\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
+                "\"route\":\"%s\",\"path\":\"%s\",\"status\":%u,\"latency_ms\":%.3f,"
+                "\"verdict\":\"%s\",\"error\":\"%s\",\"bytes_in\":%zu,\"bytes_out\":%zu}\n",
+                t, rq->request_id, method, maatd_route_name(rq->route), path,
+                rs->status, (double)latency_us / 1000.0, verdict, code, bytes_in, rs->len);
+    else
+        fprintf(stderr,
+                "ts=%s level=info request_id=%s method=%s route=%s path=\"%s\" status=%u "
+                "latency_ms=%.3f verdict=%s error=%s bytes_in=%zu bytes_out=%zu\n",
+                t, rq->request_id, method, maatd_route_name(rq->route), path,
+                rs->status, (double)latency_us / 1000.0, verdict, code, bytes_in, rs->len);
+}
+
+void maatd_guid(char out[37])
+{
+    uint8_t b[16];
+    if (RAND_bytes(b, sizeof b) != 1) { /* never in practice; keep the id unique enough */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memset(b, 0, sizeof b);
+        memcpy(b, &ts, sizeof ts < sizeof b ? sizeof ts : sizeof b);
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}

@@ -1,0 +1,231 @@
+/*
+ * maatd.h - internal interfaces of maatd, the MAA-compatible attestation service.
+ *
+ * One file per concern: config.c (flags and config file), server.c (libmicrohttpd,
+ * limits, TLS, body accumulation), routes.c (routing table, api-version), errors.c (MAA
+ * error form), attest_route.c, keys.c (signing keys in the store), metadata.c (/certs,
+ * OpenID), health.c, log.c, metrics.c, main.c (start-up, signals, shutdown).
+ * Everything built at start-up (trust set, caches, key ring, JWKS text) is shared
+ * read-mostly by the request threads.
+ */
+#ifndef MAATD_H
+#define MAATD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "maat/bytes.h"
+#include "maat/error.h"
+#include "maat/jose.h"
+#include "maat/policy_default.h"
+#include "maat/verify.h"
+
+#define MAATD_VERSION "0.1.0"
+#define MAATD_MAX_TRUST_ROOTS 16
+#define MAATD_TOKEN_LIFETIME 28800 /* 8 h, as MAA's attestation tokens */
+#define MAATD_ISSUER_MAX 300
+
+/* ---- configuration (config.c) ---- */
+
+struct maatd_config {
+    char *listen;             /* HOST:PORT (port 0 = ephemeral, URL printed on stdout) */
+    char *store;              /* "sqlite:PATH" or PATH */
+    char *sim;                /* simulated platform directory */
+    char *pccs;               /* PCS / PCCS base URL */
+    char *collateral;         /* bundle file or directory */
+    char *trust_roots[MAATD_MAX_TRUST_ROOTS];
+    size_t n_trust_roots;
+    char *tls_cert, *tls_key; /* PEM files */
+    char *issuer;             /* fixed issuer, or NULL = derived per request */
+    char *alg;                /* RS256 | ES256 | PS256 */
+    bool rotate_key;          /* make a new current key at start-up */
+    bool pccs_insecure;       /* skip TLS verification of the PCCS (test setups) */
+    char *pccs_api_key;
+    long threads;             /* 0 = number of CPUs */
+    long max_connections;
+    long timeout;             /* seconds of inactivity before a connection is dropped */
+    long max_body;            /* bytes */
+    long conn_memory;         /* bytes of header/request memory per connection */
+    long key_retention;       /* seconds a retired key stays in /certs */
+    long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
+    char *log_format;         /* "text" (logfmt) | "json" */
+    char *config;             /* config file it was read from (for messages) */
+};
+
+/* Fills defaults. */
+void maatd_config_defaults(struct maatd_config *c);
+/* Parses argv (and the --config file, flags overriding it). Returns 0 ready to run,
+ * 1 when --help/--version was handled (exit 0), -1 on a usage error (message printed). */
+int maatd_config_parse(struct maatd_config *c, int argc, char **argv);
+void maatd_config_free(struct maatd_config *c);
+
+/* ---- metrics (metrics.c) ---- */
+
+enum maatd_route_id {
+    MAATD_R_ATTEST_SGX = 0,
+    MAATD_R_ATTEST_OE,
+    MAATD_R_ATTEST_OTHER,
+    MAATD_R_CERTS,
+    MAATD_R_OPENID,
+    MAATD_R_POLICIES,
+    MAATD_R_CERTIFICATES,
+    MAATD_R_METRICS,
+    MAATD_R_HEALTH,
+    MAATD_R_UNKNOWN,
+    MAATD_R__COUNT
+};
+const char *maatd_route_name(enum maatd_route_id r);
+
+#define MAATD_LAT_BUCKETS 13
+#define MAATD_STATUS_SLOTS 13
+#define MAATD_VERDICT_SLOTS 16
+#define MAATD_COLL_SLOTS 32
+
+struct maatd_collateral_seen {
+    uint8_t fmspc[6];
+    int ca;
+    time_t fetched_at, not_after;
+    bool stale;
+};
+
+struct maatd_metrics {
+    atomic_uint_fast64_t requests[MAATD_R__COUNT][MAATD_STATUS_SLOTS];
+    atomic_uint_fast64_t lat_bucket[MAATD_R__COUNT][MAATD_LAT_BUCKETS];
+    atomic_uint_fast64_t lat_count[MAATD_R__COUNT];
+    atomic_uint_fast64_t lat_sum_us[MAATD_R__COUNT];
+    atomic_uint_fast64_t verdicts[MAATD_VERDICT_SLOTS]; /* by maat_tcb_status, + failed */
+    atomic_uint_fast64_t tokens_issued;
+    atomic_uint_fast64_t dropped_too_large;
+    pthread_mutex_t coll_mu;
+    struct maatd_collateral_seen coll[MAATD_COLL_SLOTS];
+    size_t n_coll;
+    time_t started;
+};
+
+void maatd_metrics_init(struct maatd_metrics *m);
+void maatd_metrics_cleanup(struct maatd_metrics *m);
+void maatd_metrics_request(struct maatd_metrics *m, enum maatd_route_id r, unsigned status,
+                           uint64_t latency_us);
+/* `status` is a maat_tcb_status, or -1 for "verification failed". */
+void maatd_metrics_verdict(struct maatd_metrics *m, int status);
+void maatd_metrics_collateral(struct maatd_metrics *m, const uint8_t fmspc[6], int ca,
+                              time_t fetched_at, time_t not_after, bool stale);
+
+/* ---- keys (keys.c) ---- */
+
+struct maatd_keys;
+struct maatd;
+
+/* Loads the key ring from the store, generating the first key (or a new current one when
+ * rotate is set), issues certificates for `cert_issuer`, drops retired keys older than
+ * the retention. */
+int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out,
+                    struct maat_error *err);
+void maatd_keys_free(struct maatd_keys *k);
+/* Generates a new current key, retiring the old one (kept in /certs for the retention). */
+int maatd_keys_rotate(struct maatd *d, struct maat_error *err);
+/* Drops retired keys past the retention (from the store and /certs). */
+int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
+/* Signs a token with the current key: header {"alg","jku","kid","typ":"JWT"}, payload
+ * sorted. Returns malloc'd compact JWS. */
+char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
+                      struct maat_error *err);
+/* The current JWKS text (malloc'd copy). */
+char *maatd_keys_jwks(struct maatd *d, size_t *len);
+/* The current kid (copied into buf). */
+void maatd_keys_current_kid(struct maatd *d, char *buf, size_t cap);
+size_t maatd_keys_count(struct maatd *d);
+
+/* ---- the service ---- */
+
+struct maatd {
+    struct maatd_config cfg;
+    struct maat_store *store;
+    struct maat_trust *trust;
+    struct maat_collateral_source *source;
+    struct maat_collateral_cache *cache;
+    struct maat_pck_cache *pck_cache;
+    struct maatd_keys *keys;
+    struct maatd_metrics metrics;
+    struct MHD_Daemon *daemon;
+    bool tls;
+    char listen_url[MAATD_ISSUER_MAX]; /* http(s)://HOST:PORT as bound */
+    char cert_issuer[MAATD_ISSUER_MAX]; /* CN of the signing certificates */
+    uint8_t *tls_cert_pem, *tls_key_pem;
+    atomic_int inflight;
+    atomic_bool ready;
+    atomic_bool stopping;
+    struct maat_sim *sim;               /* --sim: for the signer quote in the certificate */
+    char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash of the default policy */
+};
+
+/* ---- requests and responses (server.c, routes.c) ---- */
+
+struct maatd_request {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    struct maat_buf body;
+    bool too_large;
+    bool early_reply;
+    char request_id[40];
+    struct timespec start;
+    enum maatd_route_id route;
+    const char *verdict;        /* for logs: TCB status or "failed" */
+    const char *error_code;     /* for logs: MAA error code */
+    char issuer[MAATD_ISSUER_MAX];
+};
+
+struct maatd_response {
+    unsigned status;
+    char *body;                 /* malloc'd */
+    size_t len;
+    const char *content_type;   /* default application/json; charset=utf-8 */
+    const char *allow;          /* Allow header (405) */
+};
+
+/* server.c */
+int maatd_server_start(struct maatd *d, struct maat_error *err);
+void maatd_server_stop(struct maatd *d);
+/* The issuer for this request: --issuer, else http(s):// + Host header (when it is a
+ * well-formed host[:port]), else the listen URL. */
+void maatd_request_issuer(const struct maatd *d, struct MHD_Connection *conn, char *out,
+                          size_t cap);
+
+/* routes.c */
+void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+
+/* errors.c: fills rs with MAA's error form. */
+void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned status,
+                 const char *code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sets a JSON body (serialised compact, order preserved; steals nothing). */
+void maatd_json_response(struct maatd_response *rs, unsigned status, const json_t *body);
+
+/* Route handlers. */
+void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                  bool open_enclave);
+void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+void maatd_metrics_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                  bool readiness);
+
+/* metrics.c: Prometheus text exposition (malloc'd). */
+char *maatd_metrics_render(struct maatd *d, size_t *len);
+
+/* log.c */
+void maatd_log_init(const char *format);
+void maatd_log_request(const struct maatd_request *rq, const struct maatd_response *rs,
+                       uint64_t latency_us, size_t bytes_in);
+void maatd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A fresh random GUID (8-4-4-4-12 lower-case hex). */
+void maatd_guid(char out[37]);
+
+#endif /* MAATD_H */

@@ -1,0 +1,221 @@
+/*
+ * main.c - maatd start-up, signals and shutdown.
+ *
+ * Start-up order: settings -> store -> trust set (Intel's root; --sim and --trust-root
+ * add non-production anchors) -> collateral source and verified-collateral cache (same
+ * store) -> PCK chain cache -> HTTP server (bound, not yet ready) -> signing keys
+ * (certificate CN = --issuer or the bound URL) -> ready; the bound URL is printed on
+ * stdout. SIGTERM/SIGINT: stop accepting, let in-flight requests finish (up to
+ * --shutdown-grace), close the store, exit 0. SIGHUP: rotate the signing key.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "collateral_source.h"
+#include "maatd.h"
+#include "sim.h"
+#include "store.h"
+
+static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    MAAT_ENSURE(f != NULL, err, MAAT_ERR_IO, "%s: %s", path, strerror(errno));
+    struct maat_buf b;
+    maat_buf_init(&b);
+    uint8_t chunk[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > max) {
+            rc = maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than %zu bytes", path, max);
+            break;
+        }
+        if (maat_buf_put(&b, chunk, n) != 0) {
+            rc = maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) rc = maat_error_set(err, MAAT_ERR_IO, "%s: read error", path);
+    fclose(f);
+    if (rc != 0) {
+        maat_buf_cleanup(&b);
+        return -1;
+    }
+    *len = b.len;
+    *out = (uint8_t *)maat_buf_take_str(&b);
+    MAAT_ENSURE(*out != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int add_root(struct maat_trust *t, const char *path, const char *label, bool force_sim,
+                    struct maat_error *err)
+{
+    uint8_t *pem;
+    size_t n;
+    MAAT_TRY(read_file(path, 1 << 20, &pem, &n, err));
+    bool intel = maat_trust_is_intel_root(pem, n);
+    int rc = maat_trust_add_root(t, pem, n, label, force_sim || !intel, err);
+    free(pem);
+    if (rc != 0) maat_error_prefix(err, "trust root %s", path);
+    else
+        maatd_log("info", "trust anchor added: %s%s", label,
+                  force_sim || !intel ? " (non-production)" : "");
+    return rc;
+}
+
+static int setup_trust(struct maatd *d, struct maat_error *err)
+{
+    d->trust = maat_trust_new_intel(err);
+    if (d->trust == NULL) return -1;
+    for (size_t i = 0; i < d->cfg.n_trust_roots; i++)
+        MAAT_TRY(add_root(d->trust, d->cfg.trust_roots[i], d->cfg.trust_roots[i], false, err));
+    if (d->cfg.sim != NULL) {
+        char path[4096], label[64];
+        snprintf(path, sizeof path, "%s/root-ca.pem", d->cfg.sim);
+        snprintf(label, sizeof label, "maat simulated root");
+        MAAT_TRY(add_root(d->trust, path, label, true, err));
+        if (maat_sim_load(d->cfg.sim, &d->sim, err) != 0) {
+            maat_error_prefix(err, "--sim %s", d->cfg.sim);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int setup_collateral(struct maatd *d, struct maat_error *err)
+{
+    const char *dir = d->cfg.sim;
+    if (d->cfg.pccs != NULL) {
+        struct maat_pccs_opts o;
+        maat_pccs_opts_defaults(&o);
+        o.base_url = d->cfg.pccs;
+        o.api_key = d->cfg.pccs_api_key;
+        o.insecure_tls = d->cfg.pccs_insecure;
+        MAAT_TRY(maat_collateral_pccs_source_new(&o, &d->source, err));
+    } else if (d->cfg.collateral != NULL) {
+        struct stat st;
+        MAAT_ENSURE(stat(d->cfg.collateral, &st) == 0, err, MAAT_ERR_IO, "--collateral %s: %s",
+                    d->cfg.collateral, strerror(errno));
+        if (S_ISDIR(st.st_mode)) dir = d->cfg.collateral;
+        else MAAT_TRY(maat_collateral_bundle_source_new(d->cfg.collateral, NULL, &d->source, err));
+    }
+    if (d->source == NULL && dir != NULL)
+        MAAT_TRY(maat_collateral_dir_source_new(dir, &d->source, err));
+    if (d->source == NULL) {
+        maatd_log("warn", "no collateral source (--sim, --collateral or --pccs): every quote will "
+                          "fail verification for lack of collateral");
+    } else {
+        struct maat_collateral_cache_opts co;
+        maat_collateral_cache_opts_defaults(&co);
+        co.source = d->source;
+        co.store = d->store;
+        co.trust = d->trust;
+        MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
+        maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
+    }
+    d->pck_cache = maat_pck_cache_new(4096, err);
+    return d->pck_cache ? 0 : -1;
+}
+
+static int setup_tls(struct maatd *d, struct maat_error *err)
+{
+    if (d->cfg.tls_cert == NULL) return 0;
+    size_t n;
+    MAAT_TRY(read_file(d->cfg.tls_cert, 1 << 20, &d->tls_cert_pem, &n, err));
+    MAAT_TRY(read_file(d->cfg.tls_key, 1 << 20, &d->tls_key_pem, &n, err));
+    d->tls = true;
+    return 0;
+}
+
+static void cleanup(struct maatd *d)
+{
+    maatd_keys_free(d->keys);
+    maat_collateral_cache_free(d->cache);
+    maat_collateral_source_free(d->source);
+    maat_pck_cache_free(d->pck_cache);
+    maat_trust_free(d->trust);
+    maat_sim_free(d->sim);
+    maat_store_close(d->store);
+    if (d->tls_key_pem) {
+        OPENSSL_cleanse(d->tls_key_pem, strlen((char *)d->tls_key_pem));
+        free(d->tls_key_pem);
+    }
+    free(d->tls_cert_pem);
+    maatd_metrics_cleanup(&d->metrics);
+    maatd_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+    static struct maatd d; /* zeroed; shared with the server threads */
+    struct maat_error err = {0};
+    maatd_config_defaults(&d.cfg);
+    int prc = maatd_config_parse(&d.cfg, argc, argv);
+    if (prc != 0) {
+        maatd_config_free(&d.cfg);
+        return prc > 0 ? 0 : 2;
+    }
+    maatd_log_init(d.cfg.log_format);
+    maatd_metrics_init(&d.metrics);
+    umask(077);
+
+    /* Signals: blocked in every thread (MHD's inherit the mask), taken by sigtimedwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (maat_store_open(d.cfg.store, &d.store, &err) != 0 || setup_trust(&d, &err) != 0 ||
+        setup_collateral(&d, &err) != 0 || setup_tls(&d, &err) != 0 ||
+        maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
+                         &err) != 0 ||
+        maatd_server_start(&d, &err) != 0) {
+        maatd_log("error", "start-up failed: %s", err.msg);
+        maatd_server_stop(&d);
+        cleanup(&d);
+        return 1;
+    }
+    snprintf(d.cert_issuer, sizeof d.cert_issuer, "%s", d.cfg.issuer ? d.cfg.issuer : d.listen_url);
+    if (maatd_keys_open(&d, d.cfg.rotate_key, &d.keys, &err) != 0) {
+        maatd_log("error", "signing keys: %s", err.msg);
+        maatd_server_stop(&d);
+        cleanup(&d);
+        return 1;
+    }
+    atomic_store(&d.ready, true);
+    printf("%s\n", d.listen_url);
+    fflush(stdout);
+    maatd_log("info", "ready: maatd %s, issuer %s", MAATD_VERSION,
+              d.cfg.issuer ? d.cfg.issuer : "(from the Host header)");
+
+    time_t last_prune = time(NULL);
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            maatd_log("info", "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig == SIGHUP) {
+            if (maatd_keys_rotate(&d, &err) != 0) maatd_log("error", "key rotation failed: %s", err.msg);
+            maat_error_clear(&err);
+        }
+        time_t now = time(NULL);
+        if (now - last_prune >= 60) {
+            last_prune = now;
+            if (maatd_keys_prune(&d, now, &err) != 0) maatd_log("warn", "key pruning: %s", err.msg);
+            maat_error_clear(&err);
+        }
+    }
+    maatd_server_stop(&d);
+    cleanup(&d);
+    maatd_log("info", "stopped");
+    return 0;
+}

@@ -1,0 +1,255 @@
+/*
+ * metrics.c - Prometheus text exposition for GET /metrics: requests by route and status,
+ * a latency histogram per route, verdict statuses, tokens issued, collateral cache
+ * counters, the PCK chain cache and the age / remaining validity of the collateral last
+ * served per (FMSPC, PCK CA). Counters are lock-free atomics on the hot path.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collateral_source.h"
+#include "maat/collateral.h"
+#include "maatd.h"
+
+static const char *const route_names[MAATD_R__COUNT] = {
+    "attest_sgx", "attest_openenclave", "attest_other", "certs", "openid_configuration",
+    "policies", "certificates", "metrics", "health", "unknown",
+};
+
+const char *maatd_route_name(enum maatd_route_id r)
+{
+    return (unsigned)r < MAATD_R__COUNT ? route_names[r] : "unknown";
+}
+
+/* Status codes with a slot of their own; the last slot is "other". */
+static const unsigned status_codes[MAATD_STATUS_SLOTS - 1] = {200, 400, 401, 404, 405, 408,
+                                                              413, 415, 431, 500, 501, 503};
+static const double lat_bounds[MAATD_LAT_BUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                         0.05,   0.1,   0.25,   0.5,   1,    2.5};
+
+void maatd_metrics_init(struct maatd_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    pthread_mutex_init(&m->coll_mu, NULL);
+    m->started = time(NULL);
+}
+
+void maatd_metrics_cleanup(struct maatd_metrics *m)
+{
+    pthread_mutex_destroy(&m->coll_mu);
+}
+
+void maatd_metrics_request(struct maatd_metrics *m, enum maatd_route_id r, unsigned status,
+                           uint64_t latency_us)
+{
+    if ((unsigned)r >= MAATD_R__COUNT) r = MAATD_R_UNKNOWN;
+    size_t s = MAATD_STATUS_SLOTS - 1;
+    for (size_t i = 0; i < MAATD_STATUS_SLOTS - 1; i++)
+        if (status_codes[i] == status) s = i;
+    atomic_fetch_add_explicit(&m->requests[r][s], 1, memory_order_relaxed);
+    double secs = (double)latency_us / 1e6;
+    size_t b = MAATD_LAT_BUCKETS - 1;
+    for (size_t i = 0; i < MAATD_LAT_BUCKETS - 1; i++)
+        if (secs <= lat_bounds[i]) {
+            b = i;
+            break;
+        }
+    atomic_fetch_add_explicit(&m->lat_bucket[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->lat_count[r], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->lat_sum_us[r], latency_us, memory_order_relaxed);
+}
+
+void maatd_metrics_verdict(struct maatd_metrics *m, int status)
+{
+    size_t slot = status < 0 || status >= MAATD_VERDICT_SLOTS - 1 ? MAATD_VERDICT_SLOTS - 1
+                                                                  : (size_t)status;
+    atomic_fetch_add_explicit(&m->verdicts[slot], 1, memory_order_relaxed);
+}
+
+void maatd_metrics_collateral(struct maatd_metrics *m, const uint8_t fmspc[6], int ca,
+                              time_t fetched_at, time_t not_after, bool stale)
+{
+    pthread_mutex_lock(&m->coll_mu);
+    size_t i = 0;
+    while (i < m->n_coll && !(m->coll[i].ca == ca && !memcmp(m->coll[i].fmspc, fmspc, 6))) i++;
+    if (i == m->n_coll) {
+        if (m->n_coll == MAATD_COLL_SLOTS) i = MAATD_COLL_SLOTS - 1; /* reuse the last slot */
+        else m->n_coll++;
+    }
+    memcpy(m->coll[i].fmspc, fmspc, 6);
+    m->coll[i].ca = ca;
+    m->coll[i].fetched_at = fetched_at;
+    m->coll[i].not_after = not_after;
+    m->coll[i].stale = stale;
+    pthread_mutex_unlock(&m->coll_mu);
+}
+
+/* A growable text buffer for the exposition. */
+struct out {
+    struct maat_buf b;
+    bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof line || maat_buf_put(&o->b, line, (size_t)n) != 0)
+        o->failed = true;
+}
+
+static uint64_t ld(atomic_uint_fast64_t *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+char *maatd_metrics_render(struct maatd *d, size_t *len)
+{
+    struct maatd_metrics *m = &d->metrics;
+    struct out o = {0};
+    maat_buf_init(&o.b);
+    time_t now = time(NULL);
+
+    put(&o, "# HELP maatd_build_info maatd version.\n# TYPE maatd_build_info gauge\n");
+    put(&o, "maatd_build_info{version=\"%s\"} 1\n", MAATD_VERSION);
+    put(&o, "# HELP maatd_start_time_seconds Unix time maatd started.\n"
+            "# TYPE maatd_start_time_seconds gauge\nmaatd_start_time_seconds %lld\n",
+        (long long)m->started);
+
+    put(&o, "# HELP maatd_requests_total HTTP requests by route and status code.\n"
+            "# TYPE maatd_requests_total counter\n");
+    for (size_t r = 0; r < MAATD_R__COUNT; r++)
+        for (size_t s = 0; s < MAATD_STATUS_SLOTS; s++) {
+            uint64_t v = ld(&m->requests[r][s]);
+            if (v == 0) continue;
+            if (s < MAATD_STATUS_SLOTS - 1)
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", route_names[r],
+                    status_codes[s], (unsigned long long)v);
+            else
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", route_names[r],
+                    (unsigned long long)v);
+        }
+
+    put(&o, "# HELP maatd_request_duration_seconds Request latency by route.\n"
+            "# TYPE maatd_request_duration_seconds histogram\n");
+    for (size_t r = 0; r < MAATD_R__COUNT; r++) {
+        uint64_t count = ld(&m->lat_count[r]);
+        if (count == 0) continue;
+        uint64_t cum = 0;
+        for (size_t b = 0; b < MAATD_LAT_BUCKETS - 1; b++) {
+            cum += ld(&m->lat_bucket[r][b]);
+            put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                route_names[r], lat_bounds[b], (unsigned long long)cum);
+        }
+        cum += ld(&m->lat_bucket[r][MAATD_LAT_BUCKETS - 1]);
+        put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+            route_names[r], (unsigned long long)cum);
+        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
+            (double)ld(&m->lat_sum_us[r]) / 1e6);
+        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+            (unsigned long long)count);
+    }
+
+    put(&o, "# HELP maatd_verdicts_total Quote verification outcomes: the TCB status of verified\n"
+            "# quotes, or \"failed\" when verification failed.\n# TYPE maatd_verdicts_total counter\n");
+    for (size_t s = 0; s < MAATD_VERDICT_SLOTS; s++) {
+        uint64_t v = ld(&m->verdicts[s]);
+        if (v == 0) continue;
+        const char *name = s == MAATD_VERDICT_SLOTS - 1 ? "failed"
+                                                        : maat_tcb_status_name((enum maat_tcb_status)s);
+        put(&o, "maatd_verdicts_total{status=\"%s\"} %llu\n", name, (unsigned long long)v);
+    }
+    put(&o, "# HELP maatd_tokens_issued_total Attestation tokens signed.\n"
+            "# TYPE maatd_tokens_issued_total counter\nmaatd_tokens_issued_total %llu\n",
+        (unsigned long long)ld(&m->tokens_issued));
+
+    if (d->cache != NULL) {
+        struct maat_collateral_cache_stats cs;
+        maat_collateral_cache_stats(d->cache, &cs);
+        put(&o, "# HELP maatd_collateral_cache_hits_total Collateral lookups answered from memory.\n"
+                "# TYPE maatd_collateral_cache_hits_total counter\nmaatd_collateral_cache_hits_total %lu\n",
+            cs.hits);
+        put(&o, "# HELP maatd_collateral_cache_misses_total Collateral lookups that had to load from\n"
+                "# the store or fetch from the source.\n"
+                "# TYPE maatd_collateral_cache_misses_total counter\nmaatd_collateral_cache_misses_total %lu\n",
+            cs.store_loads + cs.fetches);
+        put(&o, "# TYPE maatd_collateral_store_loads_total counter\nmaatd_collateral_store_loads_total %lu\n",
+            cs.store_loads);
+        put(&o, "# TYPE maatd_collateral_fetches_total counter\nmaatd_collateral_fetches_total %lu\n",
+            cs.fetches);
+        put(&o, "# TYPE maatd_collateral_fetch_failures_total counter\n"
+                "maatd_collateral_fetch_failures_total %lu\n", cs.fetch_failures);
+        put(&o, "# TYPE maatd_collateral_stale_served_total counter\n"
+                "maatd_collateral_stale_served_total %lu\n", cs.stale_served);
+        put(&o, "# TYPE maatd_collateral_verifications_total counter\n"
+                "maatd_collateral_verifications_total %lu\n", cs.verifications);
+    }
+    if (d->pck_cache != NULL) {
+        uint64_t h = 0, mi = 0;
+        maat_pck_cache_stats(d->pck_cache, &h, &mi);
+        put(&o, "# TYPE maatd_pck_cache_hits_total counter\nmaatd_pck_cache_hits_total %llu\n",
+            (unsigned long long)h);
+        put(&o, "# TYPE maatd_pck_cache_misses_total counter\nmaatd_pck_cache_misses_total %llu\n",
+            (unsigned long long)mi);
+    }
+
+    put(&o, "# HELP maatd_collateral_age_seconds Age of the collateral last served (since it was\n"
+            "# fetched from the source), per FMSPC and PCK CA.\n# TYPE maatd_collateral_age_seconds gauge\n");
+    pthread_mutex_lock(&m->coll_mu);
+    struct maatd_collateral_seen seen[MAATD_COLL_SLOTS];
+    size_t n = m->n_coll;
+    memcpy(seen, m->coll, n * sizeof seen[0]);
+    pthread_mutex_unlock(&m->coll_mu);
+    for (size_t i = 0; i < n; i++) {
+        char fm[13];
+        maat_hex_encode(seen[i].fmspc, 6, fm);
+        put(&o, "maatd_collateral_age_seconds{fmspc=\"%s\",ca=\"%s\"} %lld\n", fm,
+            maat_pck_ca_name((enum maat_pck_ca)seen[i].ca), (long long)(now - seen[i].fetched_at));
+    }
+    put(&o, "# HELP maatd_collateral_expiry_seconds Seconds until the collateral last served expires\n"
+            "# (earliest nextUpdate).\n# TYPE maatd_collateral_expiry_seconds gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        char fm[13];
+        maat_hex_encode(seen[i].fmspc, 6, fm);
+        put(&o, "maatd_collateral_expiry_seconds{fmspc=\"%s\",ca=\"%s\"} %lld\n", fm,
+            maat_pck_ca_name((enum maat_pck_ca)seen[i].ca), (long long)(seen[i].not_after - now));
+    }
+    put(&o, "# TYPE maatd_collateral_stale gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        char fm[13];
+        maat_hex_encode(seen[i].fmspc, 6, fm);
+        put(&o, "maatd_collateral_stale{fmspc=\"%s\",ca=\"%s\"} %d\n", fm,
+            maat_pck_ca_name((enum maat_pck_ca)seen[i].ca), seen[i].stale ? 1 : 0);
+    }
+    put(&o, "# TYPE maatd_inflight_requests gauge\nmaatd_inflight_requests %d\n",
+        atomic_load(&d->inflight));
+    if (d->keys != NULL)
+        put(&o, "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n", maatd_keys_count(d));
+
+    if (o.failed) {
+        maat_buf_cleanup(&o.b);
+        *len = 0;
+        return NULL;
+    }
+    *len = o.b.len;
+    return maat_buf_take_str(&o.b);
+}
+
+void maatd_metrics_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
+{
+    size_t len;
+    char *text = maatd_metrics_render(d, &len);
+    if (text == NULL) {
+        maatd_error(rq, rs, 500, "InternalError", "metrics: out of memory");
+        return;
+    }
+    rs->status = 200;
+    rs->body = text;
+    rs->len = len;
+    rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

@@ -1,0 +1,149 @@
+/*
+ * routes.c - the routing table (maa.md section 1) and the api-version check.
+ *
+ * Paths match exactly (MAA's are case-sensitive; the query string is not part of the
+ * path libmicrohttpd hands us). A known path with another method is 405 with Allow; an
+ * unknown path is 404; both in MAA's error form. Attestation, policy and certificate
+ * routes require `api-version` 2020-10-01 or 2022-08-01 (identical SGX shapes); /certs,
+ * OpenID metadata, /metrics and the health endpoints take none, as MAA's.
+ */
+#include <string.h>
+
+#include "maatd.h"
+
+enum handler {
+    H_ATTEST_SGX,
+    H_ATTEST_OE,
+    H_ATTEST_UNSUPPORTED,
+    H_CERTS,
+    H_OPENID,
+    H_POLICY,
+    H_CERTIFICATES,
+    H_METRICS,
+    H_HEALTHZ,
+    H_READY,
+};
+
+struct route {
+    const char *path;
+    const char *methods; /* space-separated, for matching and the Allow header */
+    enum handler h;
+    enum maatd_route_id id;
+    bool api_version;
+};
+
+static const struct route routes[] = {
+    {"/attest/SgxEnclave", "POST", H_ATTEST_SGX, MAATD_R_ATTEST_SGX, true},
+    {"/attest/OpenEnclave", "POST", H_ATTEST_OE, MAATD_R_ATTEST_OE, true},
+    {"/attest/Tpm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
+    {"/attest/SevSnpVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
+    {"/attest/TdxVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
+    {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
+    {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
+    {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, false},
+    {"/policies/SgxEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
+    {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
+    {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, true},
+    {"/policies/OpenEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, true},
+    {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
+    {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
+    {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
+    {"/metrics", "GET HEAD", H_METRICS, MAATD_R_METRICS, false},
+    {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, false},
+    {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, false},
+};
+
+static bool method_in(const char *method, const char *list)
+{
+    size_t n = strlen(method);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, method, n)) return true;
+        p += len;
+        while (*p == ' ') p++;
+    }
+    return false;
+}
+
+/* The api-version versions whose SGX shapes maatd serves. */
+static const char *const api_versions[] = {"2020-10-01", "2022-08-01"};
+
+static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs)
+{
+    const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "api-version");
+    if (v == NULL || *v == '\0') {
+        maatd_error(rq, rs, 400, "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all "
+                    "requests to %s; supported versions: 2020-10-01, 2022-08-01.",
+                    rq->path);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof api_versions / sizeof api_versions[0]; i++)
+        if (!strcmp(v, api_versions[i])) return true;
+    char shown[64];
+    size_t n = 0;
+    for (const char *p = v; *p && n + 1 < sizeof shown; p++)
+        shown[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    shown[n] = '\0';
+    maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
+                "The api-version '%s' is not supported; supported versions: 2020-10-01, "
+                "2022-08-01.", shown);
+    return false;
+}
+
+void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
+{
+    const struct route *r = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (!strcmp(rq->path, routes[i].path)) {
+            r = &routes[i];
+            break;
+        }
+    if (r == NULL) {
+        rq->route = MAATD_R_UNKNOWN;
+        maatd_error(rq, rs, 404, "NotFound", "No route for %s %s.", rq->method, rq->path);
+        return;
+    }
+    rq->route = r->id;
+    if (!method_in(rq->method, r->methods)) {
+        maatd_error(rq, rs, 405, "MethodNotAllowed", "%s does not accept %s (allowed: %s).",
+                    rq->path, rq->method, r->methods);
+        rs->allow = r->methods;
+        return;
+    }
+    if (r->api_version && !api_version_ok(rq, rs)) return;
+    if (r->id != MAATD_R_HEALTH && r->id != MAATD_R_METRICS && !atomic_load(&d->ready)) {
+        maatd_error(rq, rs, 503, "ServiceUnavailable", "maatd is %s.",
+                    atomic_load(&d->stopping) ? "shutting down" : "starting");
+        return;
+    }
+    maatd_request_issuer(d, rq->conn, rq->issuer, sizeof rq->issuer);
+    if (rq->too_large) {
+        maatd_error(rq, rs, 413, "RequestEntityTooLarge",
+                    "The request body exceeds the limit of %ld bytes.", d->cfg.max_body);
+        return;
+    }
+    switch (r->h) {
+    case H_ATTEST_SGX: maatd_attest(d, rq, rs, false); break;
+    case H_ATTEST_OE: maatd_attest(d, rq, rs, true); break;
+    case H_ATTEST_UNSUPPORTED:
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "Attestation type %s is not supported by maatd (SgxEnclave and "
+                    "OpenEnclave are).", rq->path + strlen("/attest/"));
+        break;
+    case H_CERTS: maatd_certs(d, rq, rs); break;
+    case H_OPENID: maatd_openid(d, rq, rs); break;
+    case H_POLICY:
+    case H_CERTIFICATES:
+        /* Policy management arrives with the policy milestone; until then every
+         * instance behaves as one with the default policy that cannot be changed. */
+        maatd_error(rq, rs, 501, "NotImplemented",
+                    "%s %s: policy and policy-signer management is not implemented in this "
+                    "maatd version; the default policy applies.", rq->method, rq->path);
+        break;
+    case H_METRICS: maatd_metrics_route(d, rq, rs); break;
+    case H_HEALTHZ: maatd_health(d, rq, rs, false); break;
+    case H_READY: maatd_health(d, rq, rs, true); break;
+    }
+}
