@@ -270,6 +270,7 @@ int cmd_quote(int argc, char **argv)
         usage(stdout);
         return MAAT_EXIT_OK;
     }
+    if (!strcmp(argv[1], "get")) return cmd_quote_get(argc - 1, argv + 1);
     if (strcmp(argv[1], "inspect") != 0) {
         fprintf(stderr, "maat quote: unknown sub-command '%s' (expected inspect)\n", argv[1]);
         usage(stderr);

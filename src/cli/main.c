@@ -12,6 +12,7 @@ static const struct {
     {"quote", cmd_quote, "inspect SGX/TDX quotes (raw, hex, base64, OE envelope, EnclaveInfo JSON)"},
     {"verify", cmd_verify, "verify a DCAP quote against Intel collateral (offline, QVL rules)"},
     {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
+    {"token", cmd_token, "verify an MAA-format attestation token (JWKS by kid, iss, exp, signer quote)"},
 };
 
 static void usage(FILE *f)

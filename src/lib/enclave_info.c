@@ -65,8 +65,8 @@ static int get_str(json_t *obj, const char *name, const char **s, size_t *len,
 static int get_hex_fixed(json_t *obj, const char *name, uint8_t *dst, size_t n,
                          struct maat_error *err)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     MAAT_TRY(get_str(obj, name, &s, &len, err));
     char field[64];
     snprintf(field, sizeof field, EI ": field %s", name);
@@ -76,8 +76,8 @@ static int get_hex_fixed(json_t *obj, const char *name, uint8_t *dst, size_t n,
 static int get_hex_alloc(json_t *obj, const char *name, size_t max, uint8_t **out,
                          size_t *outlen, struct maat_error *err)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     MAAT_TRY(get_str(obj, name, &s, &len, err));
     MAAT_ENSURE(len / 2 <= max, err, MAAT_ERR_TOO_LARGE,
                 EI ": field %s holds %zu hex digits, above the %zu-byte limit", name, len, max);
