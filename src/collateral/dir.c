@@ -45,7 +45,7 @@ static int check_crl_ca(const struct maat_buf *crl, const char *dir, const char 
                         enum maat_pck_ca ca, struct maat_error *err)
 {
     char what[PATHLEN + 32];
-    snprintf(what, sizeof what, "%s/%s", dir, name);
+    if (snprintf(what, sizeof what, "%s/%s", dir, name) < 0) what[0] = '\0'; /* label only */
     enum maat_pck_ca got;
     MAAT_TRY(src_crl_issuer_ca(crl->data, crl->len, what, &got, err));
     MAAT_ENSURE(got == ca, err, MAAT_ERR_NOT_FOUND,
@@ -58,7 +58,7 @@ static int check_json(const struct maat_buf *b, const char *dir, const char *nam
                       const char *key, const uint8_t *fmspc, struct maat_error *err)
 {
     char what[PATHLEN + 32];
-    snprintf(what, sizeof what, "%s/%s", dir, name);
+    if (snprintf(what, sizeof what, "%s/%s", dir, name) < 0) what[0] = '\0'; /* label only */
     MAAT_TRY(src_check_signed_json(b->data, b->len, key, what, err));
     return fmspc == NULL ? 0 : src_check_tcb_fmspc(b->data, b->len, 1, fmspc, what, err);
 }
