@@ -48,8 +48,9 @@ void maat_signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32
 
 /* Issues the self-signed certificate for `issuer` (CN). When `quote` is not NULL it is put,
  * as MAA does, in extension 1.3.6.1.4.1.311.105.1 (non-critical; an OCTET STRING holding
- * the OpenEnclave envelope + SGX quote, `quote` being that whole envelope). Replaces any
- * earlier certificate. */
+ * the OpenEnclave envelope + SGX quote, `quote` being that whole envelope; the extnValue
+ * OCTET STRING holds these bytes directly, as in MAA's recorded certificates). Replaces any
+ * earlier certificate; on failure the earlier one stays. Issuer: 1 to 64 characters. */
 int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
                                 const uint8_t *quote, size_t quote_len, struct maat_error *err);
 
@@ -70,11 +71,25 @@ struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t l
                                                       struct maat_error *err);
 void maat_signing_key_free(struct maat_signing_key *k);
 
+/* A signing key from an operator-supplied PEM private key (PKCS#8 or traditional, not
+ * encrypted): RSA (>= 2048 bits) for RS256/PS256, P-256 for ES256. No certificate yet. */
+struct maat_signing_key *maat_signing_key_from_pem(const uint8_t *pem, size_t len,
+                                                   enum maat_jws_alg alg, struct maat_error *err);
+
+/* The enclave quote carried by an MAA-style signing certificate: the extnValue contents of
+ * extension 1.3.6.1.4.1.311.105.1 (OE envelope + quote), or those of the inner OCTET STRING
+ * of the 2020 extension 1.2.840.113556.10.1.1 (quote without envelope). *p points into the certificate (borrowed;
+ * maat_quote_parse() detects the envelope). MAAT_ERR_NOT_FOUND when neither is present. */
+int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
+                                struct maat_error *err);
+
 /* ---- compact JWS ---- */
 
 /* Signs: header = {"alg", then the members of extra_header in their order}, payload =
  * `payload` serialised compact (keys in the order given, or sorted when sort_keys). Returns
- * malloc'd "b64url(header).b64url(payload).b64url(signature)". */
+ * malloc'd "b64url(header).b64url(payload).b64url(signature)". extra_header may be NULL and
+ * must not contain "alg"; payload must be an object, or NULL for an empty payload (MAA's
+ * signed policy-reset bodies). */
 char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
                     const json_t *payload, bool sort_keys, struct maat_error *err);
 
@@ -100,14 +115,36 @@ struct maat_jws {
 /* Parses a compact JWS strictly: exactly two dots, base64url parts (padding tolerated),
  * header a JSON object with a string "alg", payload a JSON object or empty, bounded size.
  * Errors name the part and offset ("JWS: payload: invalid base64url character 0x2a at
- * offset 17"). */
+ * offset 17"; offsets count from the start of the compact text).
+ * Also rejected: an unknown "alg" (names are case-sensitive), a "crit" header (maat
+ * understands no extension), duplicate JSON keys, a signature on alg "none" and an empty
+ * signature on a signed alg. Same as maat_jws_parse_ex(compact, len, 0, out, err).
+ * On failure *out is left empty (maat_jws_cleanup() is still safe to call). */
 int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err);
+
+/* maat_jws_parse() flags. */
+#define MAAT_JWS_ALLOW_RSA256 0x1u /* take "alg":"RSA256" (an Azure SDK beta's spelling, which
+                                    * MAA accepted on policy bodies) as RS256; alg_text keeps
+                                    * "RSA256". Without it, "RSA256" is an unknown alg. */
+
+/* maat_jws_parse() with flags (MAAT_JWS_ALLOW_*). */
+int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
+                      struct maat_error *err);
 void maat_jws_cleanup(struct maat_jws *j);
 
-/* Verifies the signature with `key` for the header's algorithm. alg "none" never verifies. */
+/* Verifies the signature with `key` for the header's algorithm. alg "none" never verifies.
+ * The key must fit the algorithm (RS256/PS256: RSA of at least 1024 bits - MAA's 2020 keys
+ * were RSA-1024; ES256: P-256); PS256 is RSA-PSS, SHA-256, MGF1-SHA-256, salt 32 bytes.
+ * 0 when the signature is valid; -1 otherwise, with the reason in err. */
 int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err);
 
-/* The certificates of header "x5c" (or of "jwk"."x5c"), first = signer; NULL if absent. */
+#define MAAT_X5C_MAX 10 /* certificates accepted in one "x5c" array */
+
+/* The certificates of header "x5c" (or of "jwk"."x5c"), first = signer; NULL if absent.
+ * Absent: NULL and err untouched (err->code stays MAAT_OK). Malformed (not an array, empty,
+ * more than MAAT_X5C_MAX, not padded standard base64, not exactly one DER certificate, or
+ * both "x5c" and "jwk"."x5c" present): NULL with err set. Free with
+ * sk_X509_pop_free(sk, X509_free). */
 STACK_OF(X509) *maat_jws_header_x5c(const struct maat_jws *j, struct maat_error *err);
 
 /* ---- JWK / JWKS ---- */
@@ -117,6 +154,22 @@ EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err);
 
 /* The key in a JWKS document ({"keys": [...]}) whose "kid" equals kid; NULL if none. */
 const json_t *maat_jwks_find(const json_t *jwks, const char *kid);
+
+/* The certificates of a JWK's "x5c" (e.g. MAA's policyCertificate / x-ms-policy-signer), with
+ * the rules and NULL-if-absent convention of maat_jws_header_x5c(). */
+STACK_OF(X509) *maat_jwk_x5c(const json_t *jwk, struct maat_error *err);
+
+/* ---- kid derivations ---- */
+
+#define MAAT_KID_MAX 48 /* room for either kid form and its NUL */
+
+/* SHA-256 of the PEM text of key's SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----",
+ * 64-character base64 lines, each ending "\n") followed by one NUL byte (MAA, maa.md 3). */
+int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err);
+/* MAA's kid for its enclave-backed key: padded standard base64 of maat_jwk_spki_hash(). */
+int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err);
+/* MAA's kid for its Microsoft-CA keys (the x5t form): unpadded base64url of SHA-1(cert DER). */
+int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err);
 
 #ifdef __cplusplus
 }
