@@ -17,7 +17,22 @@ done
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
+# The npm test peers (tests/compat/package.json, pinned by its package-lock.json): only
+# when node_modules is absent, so a second run costs nothing.
+npm_peers() {
+  local root compat
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  compat=$root/tests/compat
+  if [ -f "$compat/package-lock.json" ] && [ ! -d "$compat/node_modules" ] &&
+     command -v npm >/dev/null 2>&1; then
+    npm ci --prefix "$compat" --no-audit --no-fund ||
+      echo "maat: npm ci in tests/compat failed; the compat tests will be skipped" >&2
+  fi
+  return 0
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  npm_peers
   exit 0
 fi
 
@@ -33,3 +48,4 @@ else
   echo "maat: run as root: $line" >&2
   exit 1
 fi
+npm_peers

@@ -1,7 +1,16 @@
-/* crypto.c - SHA-256, P-256 raw keys, raw r||s ECDSA verification, X.509/CRL loading. */
+/*
+ * crypto.c - SHA-256, P-256 raw keys, raw r||s ECDSA verification, X.509/CRL loading.
+ *
+ * Per-quote paths avoid OpenSSL 3's per-call costs: the SHA-256 implementation is fetched
+ * once, and a P-256 key from raw x||y is made by duplicating a parameters-only P-256 key
+ * (EVP_PKEY_dup + EVP_PKEY_set1_encoded_public_key, about 4x cheaper than
+ * EVP_PKEY_fromdata, which builds the curve group anew each time). Both are created once
+ * per process (pthread_once), never modified, and only read afterwards.
+ */
 #include "maat/crypto.h"
 #include "maat/bytes.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +22,58 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
-void maat_sha256(const void *p, size_t n, uint8_t out[32]) { SHA256(p, n, out); }
+/* Process-wide, immutable after init: the fetched SHA-256 and a P-256 key holding the
+ * curve parameters only. Either may stay NULL (then the generic path is used). */
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static EVP_MD *g_sha256;
+static EVP_PKEY *g_p256_params;
+
+static void crypto_init_once(void)
+{
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &g_p256_params, EVP_PKEY_KEY_PARAMETERS, params) <= 0)
+        g_p256_params = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    ERR_clear_error();
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&g_once, crypto_init_once);
+    return g_sha256 ? g_sha256 : EVP_sha256();
+}
+
+void maat_sha256(const void *p, size_t n, uint8_t out[32])
+{
+    unsigned int len = 0;
+    if (EVP_Digest(p, n, out, &len, sha256_md(), NULL) != 1 || len != 32) {
+        ERR_clear_error();
+        SHA256(p, n, out);
+    }
+}
+
+/* The generic path: builds the key (and its curve group) from parameters. */
+static EVP_PKEY *p256_from_point_generic(uint8_t point[65])
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, 65),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+        key = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
 
 EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
                                     struct maat_error *err)
@@ -22,40 +82,49 @@ EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
     point[0] = 0x04; /* uncompressed */
     memcpy(point + 1, xy, 64);
     EVP_PKEY *key = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
-        OSSL_PARAM_construct_end(),
-    };
-    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        key = NULL;
+    pthread_once(&g_once, crypto_init_once);
+    if (g_p256_params) {
+        /* set1_encoded_public_key decodes the point and rejects one not on the curve. */
+        key = EVP_PKEY_dup(g_p256_params);
+        if (key && EVP_PKEY_set1_encoded_public_key(key, point, sizeof point) != 1) {
+            EVP_PKEY_free(key);
+            key = NULL;
+        }
+    } else {
+        key = p256_from_point_generic(point);
+    }
+    ERR_clear_error();
+    if (key == NULL)
         maat_error_set(err, MAAT_ERR_CRYPTO, "%s: not a valid P-256 public key (point not on the curve)",
                        what);
-    }
-    EVP_PKEY_CTX_free(ctx);
     return key;
 }
 
+/* ECDSA-SHA256 is ECDSA over the SHA-256 digest: hashing here with the fetched digest and
+ * verifying the digest with EVP_PKEY_verify skips EVP_DigestVerifyInit's per-call digest
+ * context set-up and implicit fetch. The DER signature goes to a stack buffer. */
 int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
 {
     int rc = -1;
+    uint8_t digest[32];
+    unsigned int dlen = 0;
     ECDSA_SIG *sig = ECDSA_SIG_new();
     BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
-    unsigned char *der = NULL;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (sig == NULL || r == NULL || s == NULL || md == NULL) goto out;
+    unsigned char der[80], *p = der; /* SEQUENCE of two <= 33-byte INTEGERs: <= 72 bytes */
+    EVP_PKEY_CTX *ctx = NULL;
+    if (sig == NULL || r == NULL || s == NULL) goto out;
     if (ECDSA_SIG_set0(sig, r, s) != 1) goto out;
     r = s = NULL; /* owned by sig */
-    int der_len = i2d_ECDSA_SIG(sig, &der);
-    if (der_len <= 0) goto out;
-    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1) goto out;
-    rc = EVP_DigestVerify(md, der, (size_t)der_len, msg, len) == 1 ? 1 : 0;
+    int der_len = i2d_ECDSA_SIG(sig, NULL);
+    if (der_len <= 0 || der_len > (int)sizeof der || i2d_ECDSA_SIG(sig, &p) != der_len) goto out;
+    if (EVP_Digest(msg, len, digest, &dlen, sha256_md(), NULL) != 1 || dlen != sizeof digest)
+        goto out;
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1) goto out;
+    rc = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, sizeof digest) == 1 ? 1 : 0;
 out:
     ERR_clear_error();
-    EVP_MD_CTX_free(md);
-    OPENSSL_free(der);
+    EVP_PKEY_CTX_free(ctx);
     BN_free(r);
     BN_free(s);
     ECDSA_SIG_free(sig);

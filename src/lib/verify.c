@@ -309,7 +309,9 @@ static int step_crl(struct run *r)
     maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), crl_issuer, sizeof crl_issuer);
     if (ca == NULL || X509_NAME_cmp(X509_get_subject_name(ca),
                                     X509_get_subject_name(vc->pck_crl_issuer)) != 0 ||
-        EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(vc->pck_crl_issuer)) != 1)
+        /* the same certificate (X509_cmp: cached digest, then DER) needs no key compare */
+        (X509_cmp(ca, vc->pck_crl_issuer) != 0 &&
+         EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(vc->pck_crl_issuer)) != 1))
         return fail(r, MAAT_STEP_CRL, MAAT_QVL_UNSPECIFIED,
                     "the PCK CRL is issued by \"%s\" but the PCK certificate by \"%s\": wrong "
                     "PCK CRL for this quote",
@@ -352,13 +354,16 @@ static int step_qe_report_signature(struct run *r)
 static int step_ak_binding(struct run *r)
 {
     const struct maat_quote *q = r->q;
-    uint8_t *buf = malloc(64 + q->qe_auth_data.len);
+    /* QE auth data is normally 32 bytes: hash from the stack, allocate only beyond that. */
+    uint8_t small[64 + 256];
+    size_t n = 64 + q->qe_auth_data.len;
+    uint8_t *buf = n <= sizeof small ? small : malloc(n);
     if (buf == NULL) return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_UNSPECIFIED, "out of memory");
     memcpy(buf, q->attest_pub_key, 64);
     if (q->qe_auth_data.len) memcpy(buf + 64, q->qe_auth_data.ptr, q->qe_auth_data.len);
     uint8_t h[32];
-    maat_sha256(buf, 64 + q->qe_auth_data.len, h);
-    free(buf);
+    maat_sha256(buf, n, h);
+    if (buf != small) free(buf);
     if (!maat_memeq_ct(h, q->qe_report.report_data, 32))
         return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_INVALID_SIGNATURE,
                     "QE report data[0:32] is not SHA-256(attestation key || QE auth data): the "
@@ -463,9 +468,10 @@ static int step_collateral_time(struct run *r)
 {
     int bad = 0;
     char t1[32], t2[32];
-    fmt_time(r->opts->at, t2);
     for (size_t i = 0; i < r->vc->item_count; i++) {
         const struct maat_dated_item *it = &r->vc->items[i];
+        if (r->opts->at > it->not_after || r->opts->at < it->not_before)
+            fmt_time(r->opts->at, t2); /* only for the message: not on the passing path */
         if (r->opts->at > it->not_after) {
             fmt_time(it->not_after, t1);
             bad = fail(r, MAAT_STEP_COLLATERAL_TIME, MAAT_QVL_COLLATERAL_EXPIRED,

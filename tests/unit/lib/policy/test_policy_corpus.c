@@ -224,7 +224,10 @@ static void free_eval(struct eval_case *ec)
 static void run_file(const char *dir, const char *fname)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, fname);
+    if (snprintf(path, sizeof path, "%s/%s", dir, fname) >= (int)sizeof path) {
+        fprintf(stderr, "  FAIL %s: path too long\n", fname);
+        return;
+    }
     const char *name = fname;
     size_t len;
     char *buf = (char *)tu_read_file(path, &len);
