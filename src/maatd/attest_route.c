@@ -4,8 +4,13 @@
  * parse the request (attest.h) -> parse the quote -> check the runtime/init-time data
  * bindings (cheap, so before any signature) -> FMSPC and PCK CA from the PCK leaf ->
  * verified collateral from the shared cache -> maat_quote_verify (shared trust set and
- * PCK chain cache, time = now) -> claims (default policy until the policy milestone) ->
- * token signed with the current key: iat = nbf = now, exp = now + 8 h, jti random.
+ * PCK chain cache, time = now) -> incoming claims -> the policy (the stored one for the
+ * route's type, parsed once; MAA's default when none is set; or the request's
+ * draftPolicyForAttestation, parsed per request and never stored) -> its issued claims,
+ * x-ms-sgx-tcbidentifier from configurationrules, x-ms-policy-hash of the text used,
+ * x-ms-policy-signer when the stored policy was set signed -> token signed with the
+ * current key (iat = nbf = now, exp = now + 8 h, jti random), or for a draft policy an
+ * UNSIGNED token (same header, alg "none", empty signature), as MAA.
  *
  * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
  * why); a Revoked verdict is a failure too. Collateral that cannot be fetched because the
@@ -20,6 +25,7 @@
 #include "collateral_source.h"
 #include "maat/attest.h"
 #include "maat/pck.h"
+#include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maatd.h"
 
@@ -52,6 +58,24 @@ static void attest_error(struct maatd_request *rq, struct maatd_response *rs,
                 ae->err.msg);
 }
 
+/* PolicyParsingError (draft policy text) / PolicyEvaluationError (deny, no permit, a rule
+ * failing) with MAA's wording; anything else is the service's fault. */
+static void policy_error(struct maatd_request *rq, struct maatd_response *rs,
+                         const struct maat_policy_error *perr)
+{
+    if (perr->kind == MAAT_POLICY_ERR_PARSING) {
+        char msg[1024];
+        maat_policy_error_format(perr, msg, sizeof msg);
+        maatd_error(rq, rs, 400, "PolicyParsingError", "%s (%s)", msg, perr->err.msg);
+    } else if (perr->kind == MAAT_POLICY_ERR_EVALUATION) {
+        char msg[1024];
+        maat_policy_error_format(perr, msg, sizeof msg);
+        maatd_error(rq, rs, 400, "PolicyEvaluationError", "%s", msg);
+    } else {
+        maatd_error(rq, rs, 500, "InternalError", "policy: %s", perr->err.msg);
+    }
+}
+
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                   bool open_enclave)
 {
@@ -63,17 +87,25 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     bool have_lk = false;
     json_t *incoming = NULL, *issued = NULL, *payload = NULL;
     char *token = NULL;
+    struct maatd_policy *pol = NULL;
+    struct maat_claim_list claims = {0};
+    struct maat_policy_result pres = {0};
     time_t now = time(NULL);
 
     if (maat_attest_request_parse((const char *)rq->body.data, rq->body.len, route, &req, &ae) != 0) {
         attest_error(rq, rs, &ae);
         goto out;
     }
+    /* The policy: a draft is parsed first (a syntax error needs no quote verification). */
     if (req.draft_policy != NULL) {
-        maatd_error(rq, rs, 501, "NotImplemented",
-                    "draftPolicyForAttestation: policy evaluation is not implemented in this "
-                    "maatd version; send the request without it (the default policy applies).");
-        goto out;
+        struct maat_policy_error perr = {0};
+        pol = maatd_policy_new(req.draft_policy, req.draft_policy_len, "", NULL, 0, &perr);
+        if (pol == NULL) {
+            policy_error(rq, rs, &perr);
+            goto out;
+        }
+    } else {
+        pol = maatd_policy_acquire(d, (unsigned)route);
     }
     struct maat_quote q;
     if (maat_quote_parse(req.evidence, req.evidence_len, &q, &err) != 0) {
@@ -145,11 +177,22 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .quote = &q,
         .verdict = &v,
         .collateral = &hashes,
-        .policy_hash = d->policy_hash,
+        .policy_hash = pol->hash,
+        .policy_signer = req.draft_policy ? NULL : pol->signer,
     };
     incoming = maat_claims_incoming(&in, &err);
-    issued = incoming ? maat_claims_default_issued(incoming, &err) : NULL;
+    if (incoming == NULL || maat_claim_list_from_json(incoming, NULL, &claims, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
+        goto out;
+    }
+    struct maat_policy_error perr = {0};
+    if (maat_policy_evaluate(pol->parsed, claims.claims, claims.count, NULL, &pres, &perr) != 0) {
+        policy_error(rq, rs, &perr);
+        goto out;
+    }
+    issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
     in.issued = issued;
+    in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     payload = issued ? maat_claims_build(&in, &err) : NULL;
     char jti[65];
     if (payload == NULL || maat_claims_new_jti(jti, &err) != 0 ||
@@ -157,7 +200,8 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
         goto out;
     }
-    token = maatd_keys_sign(d, rq->issuer, payload, &err);
+    token = req.draft_policy ? maatd_keys_unsigned(d, rq->issuer, payload, &err)
+                             : maatd_keys_sign(d, rq->issuer, payload, &err);
     if (token == NULL) {
         maatd_error(rq, rs, 500, "InternalError", "token signing: %s", err.msg);
         goto out;
@@ -172,5 +216,8 @@ out:
     json_decref(issued);
     json_decref(incoming);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
+    maat_policy_result_cleanup(&pres);
+    maat_claim_list_cleanup(&claims);
+    maatd_policy_release(pol);
     maat_attest_request_cleanup(&req);
 }

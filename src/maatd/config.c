@@ -62,6 +62,15 @@ static const struct opt opts[] = {
      "memory per connection for the request line and headers"},
     {"shutdown-grace", OPT_LONG, OFF(shutdown_grace), 0, 600, "SECONDS", "10",
      "on SIGTERM/SIGINT, wait this long for in-flight requests"},
+    {"mode", OPT_STR, OFF(mode), 0, 0, "shared|aad|isolated", "shared",
+     "policy management: shared = default policy only; aad = set/reset by the holder of\n"
+     "--admin-token-file; isolated = every change signed by a policy-signer certificate"},
+    {"admin-token-file", OPT_STR, OFF(admin_token_file), 0, 0, "FILE", "none",
+     "bearer token (file contents, trimmed) required for policy/signer changes; needed\n"
+     "with --mode aad, optional with isolated"},
+    {"policy-signer", OPT_LIST, OFF(policy_signers), 0, 0, "PEM", "none",
+     "isolated mode: initial policy-management certificate (repeatable; used when the\n"
+     "store holds no signers yet)"},
     {"log-format", OPT_STR, OFF(log_format), 0, 0, "text|json", "text", "request log lines on stderr"},
     {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none", "read `key = value` settings (flags override)"},
     {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "show this help"},
@@ -75,6 +84,7 @@ void maatd_config_defaults(struct maatd_config *c)
     c->listen = strdup("127.0.0.1:8080");
     c->alg = strdup("RS256");
     c->log_format = strdup("text");
+    c->mode = strdup("shared");
     c->threads = 0;
     c->max_connections = 1024;
     c->timeout = 30;
@@ -95,6 +105,21 @@ void maatd_config_free(struct maatd_config *c)
     }
     for (size_t i = 0; i < c->n_trust_roots; i++) free(c->trust_roots[i]);
     c->n_trust_roots = 0;
+    for (size_t i = 0; i < c->n_policy_signers; i++) free(c->policy_signers[i]);
+    c->n_policy_signers = 0;
+}
+
+/* The array, count and capacity behind a repeatable option. */
+static char **list_of(struct maatd_config *c, const struct opt *o, size_t **n, size_t *cap)
+{
+    if (o->off == OFF(policy_signers)) {
+        *n = &c->n_policy_signers;
+        *cap = MAATD_MAX_POLICY_SIGNERS;
+        return c->policy_signers;
+    }
+    *n = &c->n_trust_roots;
+    *cap = MAATD_MAX_TRUST_ROOTS;
+    return c->trust_roots;
 }
 
 static void usage(FILE *f)
@@ -102,10 +127,14 @@ static void usage(FILE *f)
     fprintf(f, "usage: maatd --store FILE [--listen HOST:PORT] [--sim DIR]\n"
                "             [--pccs URL | --collateral BUNDLE|DIR] [--trust-root PEM]...\n"
                "             [--tls-cert PEM --tls-key PEM] [--issuer URL] [--alg ALG]\n"
+               "             [--mode shared|aad|isolated] [--admin-token-file FILE]\n"
+               "             [--policy-signer PEM]...\n"
                "             [--config FILE] [options]\n\n"
                "maatd serves Microsoft Azure Attestation's REST data plane for SGX:\n"
                "POST /attest/SgxEnclave, /attest/OpenEnclave, GET /certs, /.well-known/openid-\n"
-               "configuration, plus /metrics, /healthz and /ready. See docs/maatd.md.\n\n"
+               "configuration, /policies/{SgxEnclave,OpenEnclave} (GET, PUT, :reset),\n"
+               "/certificates (GET, :add, :remove), plus /metrics, /healthz and /ready.\n"
+               "See docs/maatd.md.\n\n"
                "options (config file keys are the long names without \"--\"):\n");
     for (size_t i = 0; i < NOPTS; i++) {
         const struct opt *o = &opts[i];
@@ -141,15 +170,18 @@ static int apply(struct maatd_config *c, const struct opt *o, const char *val, c
         *p = strdup(val);
         return *p ? 0 : -1;
     }
-    case OPT_LIST:
-        if (c->n_trust_roots == MAATD_MAX_TRUST_ROOTS) {
-            fprintf(stderr, "maatd: %s: at most %d --%s\n", where, MAATD_MAX_TRUST_ROOTS, o->name);
+    case OPT_LIST: {
+        size_t *n, cap;
+        char **arr = list_of(c, o, &n, &cap);
+        if (*n == cap) {
+            fprintf(stderr, "maatd: %s: at most %zu --%s\n", where, cap, o->name);
             return -1;
         }
-        c->trust_roots[c->n_trust_roots] = strdup(val);
-        if (c->trust_roots[c->n_trust_roots] == NULL) return -1;
-        c->n_trust_roots++;
+        arr[*n] = strdup(val);
+        if (arr[*n] == NULL) return -1;
+        (*n)++;
         return 0;
+    }
     case OPT_LONG: {
         char *end;
         errno = 0;
@@ -255,7 +287,7 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
             if (read_config_file(c, cfg) != 0) return -1;
         }
     }
-    bool list_from_cli = false;
+    bool list_from_cli[NOPTS] = {false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) {
@@ -281,10 +313,12 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
             return -1;
         }
         if (o->kind == OPT_CONFIG) continue; /* handled above */
-        if (o->kind == OPT_LIST && !list_from_cli) {
-            for (size_t k = 0; k < c->n_trust_roots; k++) free(c->trust_roots[k]);
-            c->n_trust_roots = 0;
-            list_from_cli = true;
+        if (o->kind == OPT_LIST && !list_from_cli[o - opts]) {
+            size_t *n, cap;
+            char **arr = list_of(c, o, &n, &cap);
+            for (size_t k = 0; k < *n; k++) free(arr[k]);
+            *n = 0;
+            list_from_cli[o - opts] = true;
         }
         if (apply(c, o, val, "command line") != 0) return -1;
     }
@@ -311,6 +345,19 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
     }
     if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json")) {
         fprintf(stderr, "maatd: --log-format '%s': expected text or json\n", c->log_format);
+        return -1;
+    }
+    if (strcmp(c->mode, "shared") && strcmp(c->mode, "aad") && strcmp(c->mode, "isolated")) {
+        fprintf(stderr, "maatd: --mode '%s': expected shared, aad or isolated\n", c->mode);
+        return -1;
+    }
+    if (!strcmp(c->mode, "aad") && c->admin_token_file == NULL) {
+        fprintf(stderr, "maatd: --mode aad needs --admin-token-file FILE (the bearer token "
+                        "administrators send)\n");
+        return -1;
+    }
+    if (strcmp(c->mode, "isolated") && c->n_policy_signers > 0) {
+        fprintf(stderr, "maatd: --policy-signer is only meaningful with --mode isolated\n");
         return -1;
     }
     if (c->issuer != NULL) {

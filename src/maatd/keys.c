@@ -430,6 +430,22 @@ char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload
     return tok;
 }
 
+char *maatd_keys_unsigned(struct maatd *d, const char *issuer, const json_t *payload,
+                          struct maat_error *err)
+{
+    struct maatd_keys *k = d->keys;
+    char jku[MAATD_ISSUER_MAX + 8];
+    snprintf(jku, sizeof jku, "%s/certs", issuer);
+    pthread_rwlock_rdlock(&k->lock);
+    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(k->v[0].k),
+                            "typ", "JWT");
+    pthread_rwlock_unlock(&k->lock);
+    char *tok = hdr ? maat_jws_unsigned(hdr, payload, true, err) : NULL;
+    if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
+    json_decref(hdr);
+    return tok;
+}
+
 char *maatd_keys_jwks(struct maatd *d, size_t *len)
 {
     struct maatd_keys *k = d->keys;

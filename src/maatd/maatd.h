@@ -4,7 +4,9 @@
  * One file per concern: config.c (flags and config file), server.c (libmicrohttpd,
  * limits, TLS, body accumulation), routes.c (routing table, api-version), errors.c (MAA
  * error form), attest_route.c, keys.c (signing keys in the store), metadata.c (/certs,
- * OpenID), health.c, log.c, metrics.c, main.c (start-up, signals, shutdown).
+ * OpenID), policy_state.c (stored policies and policy signers), policy_routes.c
+ * (/policies, /certificates), health.c, log.c, metrics.c, main.c (start-up, signals,
+ * shutdown).
  * Everything built at start-up (trust set, caches, key ring, JWKS text) is shared
  * read-mostly by the request threads.
  */
@@ -23,6 +25,7 @@
 #include "maat/bytes.h"
 #include "maat/error.h"
 #include "maat/jose.h"
+#include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maat/verify.h"
 
@@ -30,6 +33,9 @@
 #define MAATD_MAX_TRUST_ROOTS 16
 #define MAATD_TOKEN_LIFETIME 28800 /* 8 h, as MAA's attestation tokens */
 #define MAATD_ISSUER_MAX 300
+#define MAATD_MGMT_TOKEN_LIFETIME 3600 /* 1 h, as MAA's policy/certificate tokens */
+#define MAATD_MAX_POLICY_SIGNERS 16    /* --policy-signer files at start-up */
+#define MAATD_MAX_SIGNERS 100          /* policy-management certificates of an instance */
 
 /* ---- configuration (config.c) ---- */
 
@@ -56,6 +62,10 @@ struct maatd_config {
     long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
     char *log_format;         /* "text" (logfmt) | "json" */
     char *config;             /* config file it was read from (for messages) */
+    char *mode;               /* "shared" | "aad" | "isolated" (policy management) */
+    char *admin_token_file;   /* bearer token for management writes (aad: required) */
+    char *policy_signers[MAATD_MAX_POLICY_SIGNERS]; /* isolated: initial signer PEMs */
+    size_t n_policy_signers;
 };
 
 /* Fills defaults. */
@@ -136,11 +146,80 @@ int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
  * sorted. Returns malloc'd compact JWS. */
 char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
                       struct maat_error *err);
+/* An unsigned token (MAA's draft-policy form): the same header with alg "none", empty
+ * signature. Returns malloc'd compact JWS. */
+char *maatd_keys_unsigned(struct maatd *d, const char *issuer, const json_t *payload,
+                          struct maat_error *err);
 /* The current JWKS text (malloc'd copy). */
 char *maatd_keys_jwks(struct maatd *d, size_t *len);
 /* The current kid (copied into buf). */
 void maatd_keys_current_kid(struct maatd *d, char *buf, size_t cap);
 size_t maatd_keys_count(struct maatd *d);
+
+/* ---- policies and policy signers (policy_state.c) ---- */
+
+enum maatd_mode { MAATD_MODE_SHARED = 0, MAATD_MODE_AAD, MAATD_MODE_ISOLATED };
+#define MAATD_POLICY_TYPES 2 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave */
+
+/* An active attestation policy: parsed once, immutable, shared by the request threads
+ * (reference counted: a request keeps the policy it started with even if it is replaced
+ * meanwhile). */
+struct maatd_policy {
+    atomic_int refs;
+    struct maat_policy *parsed;
+    char *text;                 /* policy text (NUL-terminated) */
+    size_t text_len;
+    char hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash */
+    char *jws;                  /* the JWS as stored: verbatim request, or the default as an
+                                   unsigned JWS */
+    json_t *signer;             /* {"kty":"RSA","x5c":[...]} when set via a signed JWS */
+    uint64_t version;           /* store record version; 0 = the built-in default */
+};
+
+struct maatd_policies;
+
+/* Loads stored policies (namespace "policies") and policy-management certificates
+ * (namespace "signers"; seeded from --policy-signer when empty) and parses the default
+ * policy. Isolated mode needs at least one signer. */
+int maatd_policies_open(struct maatd *d, struct maat_error *err);
+void maatd_policies_free(struct maatd *d);
+/* The active policy for type (0 SgxEnclave, 1 OpenEnclave), with a reference taken. */
+struct maatd_policy *maatd_policy_acquire(struct maatd *d, unsigned type);
+void maatd_policy_release(struct maatd_policy *p);
+/* Builds a policy object from a policy text (parsing it); perr set on a parse error. */
+struct maatd_policy *maatd_policy_new(const char *text, size_t len, const char *jws,
+                                      const json_t *signer, uint64_t version,
+                                      struct maat_policy_error *perr);
+/* Makes `p` (reference stolen; NULL = the default) the active policy of `type`. */
+void maatd_policy_install(struct maatd *d, unsigned type, struct maatd_policy *p);
+/* Re-reads the store and re-parses a policy whose record version changed (replicas sharing
+ * a store); signers are re-read too. */
+int maatd_policies_refresh(struct maatd *d, struct maat_error *err);
+/* Takes (lock = true) / releases the management write lock: held around a store write and
+ * the matching in-memory change (and by the refresh), so the two never interleave. */
+void maatd_policies_write_lock(struct maatd *d, bool lock);
+/* Extracts the policy text from a JWS payload {"AttestationPolicy": b64url(text) | text}
+ * (malloc'd, NUL-terminated). -1 with a message naming what is wrong. */
+int maatd_policy_text_from_payload(const json_t *payload, char **text, size_t *len,
+                                   struct maat_error *err);
+
+/* Policy-management certificates (isolated mode). */
+struct maatd_signer {
+    X509 *cert;
+    uint8_t *der;
+    size_t der_len;
+    char thumb[41];             /* upper-case hex SHA-1 of the DER */
+};
+/* Whether cert (by DER) is in the set. */
+bool maatd_signers_contains(struct maatd *d, const X509 *cert);
+/* Adds (idempotent) / removes a certificate, persisting the set. Remove refuses the last
+ * one (MAAT_ERR_VALUE). *changed says whether the set changed. */
+int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
+int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
+/* The set as JWKs {"alg":"RS256","kty":"RSA","use":"sig","x5c":[...]} (new array). */
+json_t *maatd_signers_jwks(struct maatd *d);
+/* Upper-case hex SHA-1 of a certificate's DER. */
+int maatd_cert_thumbprint(const X509 *cert, char out[41], struct maat_error *err);
 
 /* ---- the service ---- */
 
@@ -163,6 +242,10 @@ struct maatd {
     atomic_bool stopping;
     struct maat_sim *sim;               /* --sim: for the signer quote in the certificate */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash of the default policy */
+    enum maatd_mode mode;
+    uint8_t *admin_token;               /* --admin-token-file contents (trimmed) or NULL */
+    size_t admin_token_len;
+    struct maatd_policies *policies;
 };
 
 /* ---- requests and responses (server.c, routes.c) ---- */
@@ -210,6 +293,12 @@ void maatd_json_response(struct maatd_response *rs, unsigned status, const json_
 /* Route handlers. */
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                   bool open_enclave);
+/* policy_routes.c: GET/PUT /policies/{type}, POST :reset (type 0/1), GET /certificates,
+ * POST /certificates:add / :remove. */
+void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        unsigned type, bool reset);
+void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
+                              struct maatd_response *rs, int op /* 0 get, 1 add, 2 remove */);
 void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_metrics_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);

@@ -131,8 +131,42 @@ static int setup_tls(struct maatd *d, struct maat_error *err)
     return 0;
 }
 
+/* --mode and --admin-token-file (the token: file contents without surrounding whitespace). */
+static int setup_management(struct maatd *d, struct maat_error *err)
+{
+    d->mode = !strcmp(d->cfg.mode, "aad")        ? MAATD_MODE_AAD
+              : !strcmp(d->cfg.mode, "isolated") ? MAATD_MODE_ISOLATED
+                                                 : MAATD_MODE_SHARED;
+    if (d->cfg.admin_token_file != NULL) {
+        uint8_t *t;
+        size_t n;
+        MAAT_TRY(read_file(d->cfg.admin_token_file, 64 << 10, &t, &n, err));
+        size_t a = 0;
+        while (a < n && (t[a] == ' ' || t[a] == '\t' || t[a] == '\r' || t[a] == '\n')) a++;
+        while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\r' || t[n - 1] == '\n')) n--;
+        if (n == a) {
+            OPENSSL_cleanse(t, n);
+            free(t);
+            return maat_error_set(err, MAAT_ERR_VALUE, "--admin-token-file %s: empty",
+                                  d->cfg.admin_token_file);
+        }
+        memmove(t, t + a, n - a);
+        d->admin_token = t;
+        d->admin_token_len = n - a;
+    }
+    MAAT_TRY(maatd_policies_open(d, err));
+    maatd_log("info", "mode %s%s", d->cfg.mode,
+              d->admin_token ? ", management writes need the admin bearer token" : "");
+    return 0;
+}
+
 static void cleanup(struct maatd *d)
 {
+    maatd_policies_free(d);
+    if (d->admin_token) {
+        OPENSSL_cleanse(d->admin_token, d->admin_token_len);
+        free(d->admin_token);
+    }
     maatd_keys_free(d->keys);
     maat_collateral_cache_free(d->cache);
     maat_collateral_source_free(d->source);
@@ -176,6 +210,7 @@ int main(int argc, char **argv)
         setup_collateral(&d, &err) != 0 || setup_tls(&d, &err) != 0 ||
         maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
                          &err) != 0 ||
+        setup_management(&d, &err) != 0 ||
         maatd_server_start(&d, &err) != 0) {
         maatd_log("error", "start-up failed: %s", err.msg);
         maatd_server_stop(&d);
@@ -213,6 +248,8 @@ int main(int argc, char **argv)
             if (maatd_keys_prune(&d, now, &err) != 0) maatd_log("warn", "key pruning: %s", err.msg);
             maat_error_clear(&err);
         }
+        if (maatd_policies_refresh(&d, &err) != 0) maatd_log("warn", "policy refresh: %s", err.msg);
+        maat_error_clear(&err);
     }
     maatd_server_stop(&d);
     cleanup(&d);

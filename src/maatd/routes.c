@@ -134,13 +134,17 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         break;
     case H_CERTS: maatd_certs(d, rq, rs); break;
     case H_OPENID: maatd_openid(d, rq, rs); break;
-    case H_POLICY:
+    case H_POLICY: {
+        const char *t = rq->path + strlen("/policies/");
+        unsigned type = strncmp(t, "SgxEnclave", 10) == 0 ? 0u : 1u;
+        maatd_policy_route(d, rq, rs, type, strstr(t, ":reset") != NULL);
+        break;
+    }
     case H_CERTIFICATES:
-        /* Policy management arrives with the policy milestone; until then every
-         * instance behaves as one with the default policy that cannot be changed. */
-        maatd_error(rq, rs, 501, "NotImplemented",
-                    "%s %s: policy and policy-signer management is not implemented in this "
-                    "maatd version; the default policy applies.", rq->method, rq->path);
+        maatd_certificates_route(d, rq, rs,
+                                 !strcmp(rq->path, "/certificates:add")      ? 1
+                                 : !strcmp(rq->path, "/certificates:remove") ? 2
+                                                                              : 0);
         break;
     case H_METRICS: maatd_metrics_route(d, rq, rs); break;
     case H_HEALTHZ: maatd_health(d, rq, rs, false); break;

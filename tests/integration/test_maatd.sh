@@ -67,12 +67,16 @@ oe_wrap() { python3 -c "import struct,sys; q=open(sys.argv[1],'rb').read(); open
 
 "$MAATD" --help >"$T/help" 2>&1
 for opt in listen store sim pccs collateral trust-root tls-cert tls-key issuer config alg rotate-key \
-           threads max-connections timeout max-body conn-memory key-retention shutdown-grace log-format; do
+           threads max-connections timeout max-body conn-memory key-retention shutdown-grace log-format \
+           mode admin-token-file policy-signer; do
     grep -q -- "--$opt" "$T/help" || bad "--help lacks --$opt"
 done
 grep -q "default: RS256" "$T/help" && ok "--help lists every option with defaults" || bad "--help defaults"
 "$MAATD" --listen 127.0.0.1:0 >/dev/null 2>&1; [ $? -eq 2 ] && ok "no --store: exit 2" || bad "no --store"
 "$MAATD" --store "$T/x.db" --alg HS256 >/dev/null 2>&1; [ $? -eq 2 ] && ok "bad --alg: exit 2" || bad "bad --alg"
+"$MAATD" --store "$T/x.db" --mode open >/dev/null 2>&1; [ $? -eq 2 ] && ok "bad --mode: exit 2" || bad "bad --mode"
+"$MAATD" --store "$T/x.db" --mode aad >/dev/null 2>&1; [ $? -eq 2 ] && ok "--mode aad without --admin-token-file: exit 2" || bad "aad without token"
+"$MAATD" --store "$T/x.db" --listen 127.0.0.1:0 --mode isolated >/dev/null 2>&1; [ $? -eq 1 ] && ok "--mode isolated without any signer: exit 1" || bad "isolated without signer"
 
 # ---- platforms and evidence ----
 "$MAAT" sim init "$T/sim" >/dev/null || { echo "sim init failed"; exit 1; }
@@ -218,15 +222,27 @@ expect 400 InvalidParameter "$T/r_revoked.json" "$S" "revoked"
 expect 400 InvalidParameter "$T/r_fmspc.json" "$S" "00a067110000"
 expect 400 InvalidParameter "$T/r_oe.json" "$S"
 expect 400 InvalidParameter "$T/r_bin.json" "/attest/OpenEnclave?api-version=2022-08-01"
-expect 501 NotImplemented "$T/r_draft.json" "$S" "draftPolicyForAttestation"
+st=$(post "$A$S" "$T/r_draft.json" "$T/o_draft")
+[ "$st" = 200 ] && python3 - "$T/o_draft" <<'PY' && ok "draftPolicyForAttestation: 200, unsigned token (alg none) with the draft's hash" || bad "draft: $st $(head -c 300 "$T/o_draft")"
+import base64, json, sys
+t = json.load(open(sys.argv[1]))["token"]
+h, p, s = t.split(".")
+d = lambda x: json.loads(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
+assert d(h)["alg"] == "none" and s == "", (d(h), s)
+import hashlib
+txt = "version=1.0; authorizationrules{=> permit();};"
+want = base64.urlsafe_b64encode(hashlib.sha256(base64.urlsafe_b64encode(txt.encode()).rstrip(b"=")).digest()).rstrip(b"=").decode()
+assert d(p)["x-ms-policy-hash"] == want, (d(p)["x-ms-policy-hash"], want)
+PY
 expect 400 MissingApiVersionParameter "$T/r_bin.json" "/attest/SgxEnclave"
 expect 400 UnsupportedApiVersionValue "$T/r_bin.json" "/attest/SgxEnclave?api-version=2018-09-01-preview"
 expect 400 InvalidParameter "$T/r_bin.json" "/attest/Tpm?api-version=2022-08-01" "not supported"
 expect 404 NotFound "$T/r_bin.json" "/attest/sgxenclave?api-version=2022-08-01"
-expect 501 NotImplemented "$T/r_bin.json" "/policies/SgxEnclave:reset?api-version=2022-08-01"
-expect 501 NotImplemented "$T/r_bin.json" "/certificates:add?api-version=2022-08-01"
-st=$(get "$A/policies/SgxEnclave?api-version=2022-08-01" "$T/e"); [ "$st" = 501 ] && [ "$(errcode "$T/e")" = NotImplemented ] && ok "GET /policies: 501 NotImplemented" || bad "GET /policies $st"
-st=$(get "$A/certificates?api-version=2022-08-01" "$T/e"); [ "$st" = 501 ] && ok "GET /certificates: 501" || bad "GET /certificates $st"
+echo 'eyJhbGciOiJub25lIn0..' >"$T/reset.jws"
+expect 400 InvalidOperation "$T/reset.jws" "/policies/SgxEnclave:reset?api-version=2022-08-01" "disallowed"
+expect 400 InvalidOperation "$T/reset.jws" "/certificates:add?api-version=2022-08-01" "disallowed"
+st=$(get "$A/policies/SgxEnclave?api-version=2022-08-01" "$T/e"); [ "$st" = 200 ] && ok "GET /policies (shared): 200" || bad "GET /policies $st"
+st=$(get "$A/certificates?api-version=2022-08-01" "$T/e"); [ "$st" = 200 ] && ok "GET /certificates (shared): 200" || bad "GET /certificates $st"
 st=$(get "$A/no/such/route" "$T/e"); [ "$st" = 404 ] && [ "$(errcode "$T/e")" = NotFound ] && ok "unknown route: 404 NotFound" || bad "404: $st"
 st=$(curl -s -m 10 -o "$T/e" -D "$T/e.h" -w '%{http_code}' -X GET "$A$S")
 [ "$st" = 405 ] && [ "$(errcode "$T/e")" = MethodNotAllowed ] && grep -qi '^allow: POST' "$T/e.h" && ok "GET on attest: 405 with Allow" || bad "405: $st"

@@ -1,0 +1,432 @@
+/*
+ * policy_routes.c - MAA's policy and policy-signer management routes (maa.md sections 1
+ * and 5): GET/PUT /policies/{SgxEnclave,OpenEnclave}, POST /policies/{type}:reset,
+ * GET /certificates, POST /certificates:add and :remove.
+ *
+ * Who may change what depends on the instance mode (--mode):
+ *   shared   - the default policy only: every change is 400 InvalidOperation;
+ *   aad      - policies set/reset by the holder of the --admin-token-file bearer token
+ *              (401 Unauthorized otherwise), unsigned or signed JWS (a signed one must
+ *              verify against its own header certificate); certificate changes are 400
+ *              InvalidOperation ("The operation is disallowed"), as on MAA;
+ *   isolated - every change is a JWS signed by a key whose certificate is in the current
+ *              policy-signer set (plus the bearer token when --admin-token-file is given).
+ * Results are tokens signed by the service key, exp = iat + 1 h, no jti. Bodies, tokens
+ * and the admin token are never logged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "maat/attest.h"
+#include "maat/crypto.h"
+#include "maatd.h"
+#include "store.h"
+
+#define CODE_INVALID_OP "InvalidOperation"
+
+/* Signs a management result token and answers {"token": JWT}. Steals `payload`. */
+static void mgmt_token(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                       json_t *payload)
+{
+    struct maat_error err = {0};
+    char *token = NULL;
+    if (payload == NULL ||
+        maat_claims_finish(payload, rq->issuer, (int64_t)time(NULL), MAATD_MGMT_TOKEN_LIFETIME,
+                           NULL, &err) != 0 ||
+        (token = maatd_keys_sign(d, rq->issuer, payload, &err)) == NULL) {
+        maatd_error(rq, rs, 500, "InternalError", "management token: %s",
+                    err.msg[0] ? err.msg : "out of memory");
+    } else {
+        json_t *body = json_pack("{s:s}", "token", token);
+        maatd_json_response(rs, 200, body);
+        json_decref(body);
+    }
+    free(token);
+    json_decref(payload);
+}
+
+/* The bearer token check (constant time: both sides are hashed, the digests compared).
+ * True when no token is configured or the right one was sent. */
+static bool authorized(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
+{
+    if (d->admin_token == NULL) return true;
+    const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    bool ok = false;
+    if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+        const char *t = h + 7;
+        while (*t == ' ') t++;
+        uint8_t a[32], b[32];
+        maat_sha256(t, strlen(t), a);
+        maat_sha256(d->admin_token, d->admin_token_len, b);
+        ok = CRYPTO_memcmp(a, b, sizeof a) == 0;
+    }
+    if (!ok) {
+        char path[128];
+        snprintf(path, sizeof path, "%s", rq->path);
+        maatd_error(rq, rs, 401, "Unauthorized", "Access to %s requires a valid JWT bearer token",
+                    path);
+    }
+    return ok;
+}
+
+/* maa.signing.tool without -w writes {"AttestationPolicy":<unquoted base64url>}: invalid
+ * JSON. Recognise it to say so (maatd does not accept it: a signed payload that is not
+ * JSON is not MAA's format, and MAA rejects it as well). */
+static bool signing_tool_quirk(const char *jws, size_t len)
+{
+    const char *d1 = memchr(jws, '.', len);
+    if (d1 == NULL) return false;
+    const char *p = d1 + 1;
+    const char *d2 = memchr(p, '.', len - (size_t)(p - jws));
+    if (d2 == NULL) return false;
+    uint8_t *raw;
+    size_t n;
+    struct maat_error e = {0};
+    if (maat_base64url_decode(p, (size_t)(d2 - p), "payload", &raw, &n, &e) != 0) return false;
+    static const char pre[] = "{\"AttestationPolicy\":";
+    size_t i = sizeof pre - 1;
+    bool hit = n > i && !memcmp(raw, pre, i);
+    while (hit && i < n && (raw[i] == ' ' || raw[i] == '\t')) i++;
+    hit = hit && i < n && raw[i] != '"';
+    free(raw);
+    return hit;
+}
+
+/* The JWS of a management request: the raw compact text (policies; MAA's SDKs send it
+ * with Content-Type application/json or text/plain) or a JSON string literal holding it
+ * (certificates). Surrounding whitespace is dropped (a trailing newline from a file). */
+static char *body_jws(struct maatd_request *rq, size_t *len, struct maat_error *err)
+{
+    const char *b = (const char *)rq->body.data;
+    size_t n = rq->body.len;
+    while (n > 0 && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')) b++, n--;
+    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\r' || b[n - 1] == '\n')) n--;
+    if (b == NULL || n == 0) {
+        maat_error_set(err, MAAT_ERR_VALUE, "request body: expected a compact JWS, got nothing");
+        return NULL;
+    }
+    if (b[0] == '"') {
+        json_error_t je;
+        json_t *s = json_loadb(b, n, JSON_DECODE_ANY, &je);
+        if (!json_is_string(s)) {
+            json_decref(s);
+            maat_error_set(err, MAAT_ERR_VALUE,
+                           "request body: a JSON string literal holding a JWS was expected "
+                           "(%s at offset %d)", s ? "not a string" : je.text, s ? 0 : je.position);
+            return NULL;
+        }
+        b = json_string_value(s);
+        n = json_string_length(s);
+        char *out = malloc(n + 1);
+        if (out) memcpy(out, b, n), out[n] = '\0';
+        json_decref(s);
+        *len = n;
+        if (out == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        return out;
+    }
+    char *out = malloc(n + 1);
+    if (out == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(out, b, n);
+    out[n] = '\0';
+    *len = n;
+    return out;
+}
+
+/* x5c of a signer stack as a JSON array of padded standard base64 DER. */
+static json_t *x5c_json(STACK_OF(X509) *sk)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < sk_X509_num(sk); i++) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(sk_X509_value(sk, i), &der);
+        char *b = n > 0 ? maat_base64_encode(der, (size_t)n) : NULL;
+        OPENSSL_free(der);
+        if (b == NULL || json_array_append_new(a, json_string(b)) != 0) {
+            free(b);
+            json_decref(a);
+            return NULL;
+        }
+        free(b);
+    }
+    return a;
+}
+
+/* A management request after parsing and signature checks. */
+struct mgmt_req {
+    char *text;                /* the JWS as received (hash input, stored verbatim) */
+    size_t len;
+    struct maat_jws jws;
+    STACK_OF(X509) *signer;    /* x5c of a signed JWS (first = signing certificate) */
+};
+
+static void mgmt_req_cleanup(struct mgmt_req *m)
+{
+    free(m->text);
+    maat_jws_cleanup(&m->jws);
+    if (m->signer) sk_X509_pop_free(m->signer, X509_free);
+    memset(m, 0, sizeof *m);
+}
+
+/* Reads, parses and authenticates the request JWS per mode. 0, or -1 with rs filled. */
+static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                      struct mgmt_req *m)
+{
+    struct maat_error err = {0};
+    m->text = body_jws(rq, &m->len, &err);
+    if (m->text == NULL) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
+        return -1;
+    }
+    if (maat_jws_parse_ex(m->text, m->len, MAAT_JWS_ALLOW_RSA256, &m->jws, &err) != 0) {
+        if (signing_tool_quirk(m->text, m->len))
+            maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                        "The JWS payload is not JSON: it reads {\"AttestationPolicy\":<unquoted "
+                        "value>}, which is what maa.signing.tool writes without -w. maatd does not "
+                        "accept it (nor does MAA); sign again with -w, or put "
+                        "{\"AttestationPolicy\":\"<base64url of the policy text>\"} in the "
+                        "payload. (%s)", err.msg);
+        else
+            maatd_error(rq, rs, 400, CODE_INVALID_OP, "The request is not a valid JWS: %s",
+                        err.msg);
+        return -1;
+    }
+    if (m->jws.alg == MAAT_JWS_NONE) {
+        if (d->mode == MAATD_MODE_ISOLATED) {
+            maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                        "This isolated instance accepts only changes signed by one of its "
+                        "policy-management certificates; the JWS is unsigned (alg none).");
+            return -1;
+        }
+        return 0;
+    }
+    m->signer = maat_jws_header_x5c(&m->jws, &err);
+    if (m->signer == NULL) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "The signed JWS carries no usable signing certificate in its header "
+                    "(x5c or jwk.x5c): %s", err.msg[0] ? err.msg : "absent");
+        return -1;
+    }
+    X509 *leaf = sk_X509_value(m->signer, 0);
+    if (maat_jws_verify(&m->jws, X509_get0_pubkey(leaf), &err) != 0) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "The JWS signature does not verify with the key of its x5c certificate: %s",
+                    err.msg);
+        return -1;
+    }
+    if (d->mode == MAATD_MODE_ISOLATED && !maatd_signers_contains(d, leaf)) {
+        char th[41] = "?";
+        maatd_cert_thumbprint(leaf, th, &err);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "The JWS is signed by certificate %s, which is not one of this isolated "
+                    "instance's policy-management certificates (GET /certificates lists them).",
+                    th);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
+
+static void policy_get(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                       unsigned type)
+{
+    struct maatd_policy *p = maatd_policy_acquire(d, type);
+    mgmt_token(d, rq, rs, json_pack("{s:s}", "x-ms-policy", p->jws));
+    maatd_policy_release(p);
+}
+
+static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                       unsigned type)
+{
+    struct mgmt_req m = {0};
+    struct maat_error err = {0};
+    char *text = NULL;
+    size_t tlen = 0;
+    json_t *signer = NULL, *x5c = NULL;
+    if (mgmt_parse(d, rq, rs, &m) != 0) goto out;
+    if (maatd_policy_text_from_payload(m.jws.payload, &text, &tlen, &err) != 0) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
+        goto out;
+    }
+    if (m.signer != NULL) {
+        x5c = x5c_json(m.signer);
+        signer = x5c ? json_pack("{s:s, s:O}", "kty", "RSA", "x5c", x5c) : NULL;
+        if (signer == NULL) {
+            maatd_error(rq, rs, 500, "InternalError", "out of memory");
+            goto out;
+        }
+    }
+    struct maat_policy_error perr = {0};
+    struct maatd_policy *p = maatd_policy_new(text, tlen, m.text, signer, 0, &perr);
+    if (p == NULL) {
+        if (perr.kind == MAAT_POLICY_ERR_PARSING) {
+            char msg[1024];
+            maat_policy_error_format(&perr, msg, sizeof msg);
+            maatd_error(rq, rs, 400, "PolicyParsingError", "%s (%s)", msg, perr.err.msg);
+        } else {
+            maatd_error(rq, rs, 500, "InternalError", "policy: %s", perr.err.msg);
+        }
+        goto out;
+    }
+    uint64_t version = 0;
+    if (maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version, &err) != 0) {
+        maatd_policy_release(p);
+        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        goto out;
+    }
+    p->version = version;
+    maatd_policy_install(d, type, p);
+    maatd_log("info", "%s policy set (hash %s, %s)", type_name(type), p->hash,
+              m.signer ? "signed" : "unsigned");
+
+    uint8_t h[32];
+    maat_sha256(m.text, m.len, h);
+    char *th = maat_base64url_encode(h, sizeof h);
+    json_t *payload = th ? json_pack("{s:s, s:s}", "x-ms-policy-result", "Updated",
+                                     "x-ms-policy-token-hash", th)
+                         : NULL;
+    free(th);
+    if (payload != NULL && x5c != NULL)
+        json_object_set_new(payload, "x-ms-policy-signer",
+                            json_pack("{s:s, s:s, s:s, s:O}", "alg", "RS256", "kty", "RSA", "use",
+                                      "sig", "x5c", x5c));
+    mgmt_token(d, rq, rs, payload);
+out:
+    json_decref(x5c);
+    json_decref(signer);
+    free(text);
+    mgmt_req_cleanup(&m);
+}
+
+static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         unsigned type)
+{
+    struct mgmt_req m = {0};
+    struct maat_error err = {0};
+    if (mgmt_parse(d, rq, rs, &m) != 0) goto out;
+    /* MAA's reset bodies have an empty payload; anything in it is ignored. */
+    if (maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        goto out;
+    }
+    maatd_policy_install(d, type, NULL);
+    maatd_log("info", "%s policy reset to the default", type_name(type));
+    mgmt_token(d, rq, rs, json_pack("{s:s}", "x-ms-policy-result", "Removed"));
+out:
+    mgmt_req_cleanup(&m);
+}
+
+static bool changes_allowed(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
+{
+    if (d->mode != MAATD_MODE_SHARED) return true;
+    maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                "The operation is disallowed: this is a shared instance (maatd --mode shared), "
+                "which runs the default policy only.");
+    return false;
+}
+
+void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        unsigned type, bool reset)
+{
+    if (!reset && (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD"))) {
+        policy_get(d, rq, rs, type);
+        return;
+    }
+    if (!authorized(d, rq, rs) || !changes_allowed(d, rq, rs)) return;
+    /* One change at a time, from the signer check to the store write: a signer removed
+     * concurrently cannot slip a change in, and the refresh cannot undo it. */
+    maatd_policies_write_lock(d, true);
+    if (reset) policy_reset(d, rq, rs, type);
+    else policy_set(d, rq, rs, type);
+    maatd_policies_write_lock(d, false);
+}
+
+/* The certificate named by the payload's policyCertificate (or a preview-era name). */
+static X509 *payload_cert(const json_t *payload, struct maat_error *err)
+{
+    static const char *const names[] = {"policyCertificate", "maa-policyCertificate",
+                                        "aas-policyCertificate"};
+    const json_t *jwk = NULL;
+    for (size_t i = 0; jwk == NULL && json_is_object(payload) && i < 3; i++)
+        jwk = json_object_get(payload, names[i]);
+    if (!json_is_object(jwk)) {
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "JWS payload: the \"policyCertificate\" claim (a JWK with x5c) is %s",
+                       jwk ? "not an object" : "missing");
+        return NULL;
+    }
+    STACK_OF(X509) *sk = maat_jwk_x5c(jwk, err);
+    if (sk == NULL) {
+        if (err->code == MAAT_OK)
+            maat_error_set(err, MAAT_ERR_VALUE, "policyCertificate: the JWK has no x5c");
+        else
+            maat_error_prefix(err, "policyCertificate");
+        return NULL;
+    }
+    X509 *c = sk_X509_value(sk, 0);
+    X509_up_ref(c);
+    sk_X509_pop_free(sk, X509_free);
+    return c;
+}
+
+void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
+                              struct maatd_response *rs, int op)
+{
+    if (op == 0) {
+        json_t *keys = d->mode == MAATD_MODE_ISOLATED ? maatd_signers_jwks(d) : json_array();
+        mgmt_token(d, rq, rs,
+                   keys ? json_pack("{s:{s:o}}", "x-ms-policy-certificates", "keys", keys) : NULL);
+        return;
+    }
+    if (!authorized(d, rq, rs)) return;
+    if (d->mode != MAATD_MODE_ISOLATED) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "The operation is disallowed: policy-management certificates can only be "
+                    "changed on an isolated instance (maatd --mode isolated); this one is %s.",
+                    d->mode == MAATD_MODE_AAD ? "aad" : "shared");
+        return;
+    }
+    struct mgmt_req m = {0};
+    struct maat_error err = {0};
+    X509 *cert = NULL;
+    maatd_policies_write_lock(d, true); /* as for policies: check and change as one */
+    if (mgmt_parse(d, rq, rs, &m) != 0) goto out;
+    cert = payload_cert(m.jws.payload, &err);
+    if (cert == NULL) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
+        goto out;
+    }
+    char th[41];
+    bool changed = false;
+    if (maatd_cert_thumbprint(cert, th, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
+        goto out;
+    }
+    int rc = op == 1 ? maatd_signers_add(d, cert, &changed, &err)
+                     : maatd_signers_remove(d, cert, &changed, &err);
+    if (rc != 0) {
+        if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
+            maatd_error(rq, rs, 400, CODE_INVALID_OP, "The operation is disallowed: %s", err.msg);
+        else
+            maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        goto out;
+    }
+    if (changed)
+        maatd_log("info", "policy-management certificate %s %s", th, op == 1 ? "added" : "removed");
+    mgmt_token(d, rq, rs,
+               json_pack("{s:s, s:s}", "x-ms-certificate-thumbprint", th,
+                         "x-ms-policycertificates-result", op == 1 ? "IsPresent" : "IsAbsent"));
+out:
+    maatd_policies_write_lock(d, false);
+    X509_free(cert);
+    mgmt_req_cleanup(&m);
+}
