@@ -1,0 +1,201 @@
+/*
+ * cmd_cert.c - `maat cert list|add|remove`: MAA's policy-signer (management certificate)
+ * routes (maa.md 5) against Azure Attestation or maatd. add/remove POST the JWS
+ * {"policyCertificate": {...}} as a JSON string literal (application/json), as MAA's SDKs
+ * do, and print x-ms-certificate-thumbprint (checked against the certificate sent) and
+ * x-ms-policycertificates-result (IsPresent / IsAbsent).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "maat/jose.h"
+#include "cli.h"
+#include "jws_show.h"
+#include "keyfile.h"
+#include "mgmt.h"
+#include "sign.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat cert list --endpoint URL [common options]\n"
+            "       maat cert add|remove --endpoint URL (--jws FILE | --cert CERTFILE --key KEY\n"
+            "                            --signer-cert SIGNER) [--password-env NAME] [common]\n"
+            "\n"
+            "list    GET /certificates: the policy-signer certificates of an isolated instance\n"
+            "add     POST /certificates:add    } body: the JWS {\"policyCertificate\": ...} as a\n"
+            "remove  POST /certificates:remove } JSON string literal; signed by a current signer\n"
+            "\n"
+            "  --jws FILE           a body made by `maat sign cert` (or the seed signing tool)\n"
+            "  --cert CERTFILE      the certificate to add or remove; signed here with\n"
+            "  --key KEY --signer-cert SIGNER   a current signer's key and certificate\n"
+            MGMT_USAGE
+            "\n"
+            "exit codes: 0 done, 1 the service refused (printed as CODE: message) or a\n"
+            "            response check failed, 2 usage, 3 bad input, 4 network / I/O error\n");
+}
+
+/* The thumbprint of policyCertificate.x5c[0] in a JWS body, "" when absent. */
+static void body_thumbprint(const char *jws, char tp[41])
+{
+    tp[0] = '\0';
+    struct cli_jws cj;
+    struct maat_error e = {0};
+    if (cli_jws_parse(jws, strlen(jws), &cj, &e) != 0) return;
+    const json_t *x5c = json_object_get(json_object_get(cj.j.payload, "policyCertificate"), "x5c");
+    json_t *info = json_is_array(x5c) ? cli_x5c_info(x5c) : NULL;
+    const char *t = json_string_value(json_object_get(json_array_get(info, 0), "sha1_thumbprint"));
+    if (t) snprintf(tp, 41, "%s", t);
+    json_decref(info);
+    cli_jws_cleanup(&cj);
+}
+
+int cmd_cert(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
+        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    static const struct option lo[] = {
+        {"jws", required_argument, NULL, 'j'},         {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},         {"signer-cert", required_argument, NULL, 's'},
+        {"password-env", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+        MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
+    char prog[64];
+    snprintf(prog, sizeof prog, "maat cert %s", verb);
+    struct mgmt m = {.prog = prog};
+    const char *jws_file = NULL, *cert = NULL, *key = NULL, *signer = NULL, *pw = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", lo, NULL)) != -1) {
+        if (mgmt_option(&m, c, optarg)) continue;
+        switch (c) {
+        case 'j': jws_file = optarg; break;
+        case 'c': cert = optarg; break;
+        case 'k': key = optarg; break;
+        case 's': signer = optarg; break;
+        case 'P': pw = optarg; break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    bool list = !strcmp(verb, "list");
+    bool bad = optind != argc - 1 || m.endpoint == NULL;
+    if (list) bad |= jws_file || cert || key || signer;
+    else bad |= jws_file ? (cert || key || signer) : !(cert && key && signer);
+    if (bad) {
+        fprintf(stderr, "%s: conflicting or missing options (see --help)\n", prog);
+        return MAAT_EXIT_USAGE;
+    }
+    struct maat_error err = {0};
+    char *jws = NULL, *body = NULL, sent_tp[41] = "";
+    int rc = MAAT_EXIT_INPUT;
+    struct cli_jws resp;
+    memset(&resp, 0, sizeof resp);
+    STACK_OF(X509) *sk = NULL;
+    json_t *out = NULL;
+
+    if (list) {
+        if (mgmt_call(&m, "GET", "/certificates", NULL, NULL, 0, &resp, &rc) != 0) goto out;
+    } else {
+        if (jws_file) {
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            if (cli_read_file(jws_file, MAAT_JWS_MAX_SIZE + 4096, &buf, &len, &err) != 0) goto fail;
+            jws = cli_token_from_text((const char *)buf, len, jws_file, &err);
+            free(buf);
+            if (jws == NULL) goto fail;
+            struct cli_jws cj;
+            if (cli_jws_parse(jws, strlen(jws), &cj, &err) != 0) {
+                maat_error_prefix(&err, "%s", jws_file);
+                goto fail;
+            }
+            cli_jws_cleanup(&cj);
+            body_thumbprint(jws, sent_tp);
+        } else {
+            if ((sk = cli_load_certs(cert, &err)) == NULL) goto fail;
+            if (sk_X509_num(sk) != 1) {
+                maat_error_set(&err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one", cert,
+                               sk_X509_num(sk));
+                goto fail;
+            }
+            cli_cert_thumbprint(sk_X509_value(sk, 0), sent_tp);
+            if (cli_sign_cert_body(sk_X509_value(sk, 0), key, signer, pw, &jws, &err) != 0) goto fail;
+        }
+        json_t *s = json_string(jws);
+        body = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+        json_decref(s);
+        if (body == NULL) {
+            maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        const char *path = !strcmp(verb, "add") ? "/certificates:add" : "/certificates:remove";
+        if (mgmt_call(&m, "POST", path, "application/json", body, strlen(body), &resp, &rc) != 0) goto out;
+    }
+
+    const json_t *p = resp.j.payload;
+    out = json_pack("{s:s}", "operation", verb);
+    rc = MAAT_EXIT_OK;
+    if (list) {
+        const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"), "keys");
+        if (!json_is_array(keys)) {
+            fprintf(stderr, "%s: the response has no x-ms-policy-certificates {\"keys\": [...]}\n", prog);
+            rc = MAAT_EXIT_INPUT;
+            goto out;
+        }
+        json_t *arr = json_array();
+        if (!m.json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m.endpoint);
+        size_t i;
+        const json_t *k;
+        json_array_foreach(keys, i, k) {
+            const json_t *x5c = json_object_get(k, "x5c");
+            if (!json_is_array(x5c)) continue;
+            json_array_append_new(arr, cli_x5c_info(x5c));
+            if (!m.json) cli_show_x5c(stdout, "  ", x5c);
+        }
+        json_object_set_new(out, "certificates", arr);
+    } else {
+        const char *tp = json_string_value(json_object_get(p, "x-ms-certificate-thumbprint"));
+        const char *res = json_string_value(json_object_get(p, "x-ms-policycertificates-result"));
+        json_object_set_new(out, "x-ms-certificate-thumbprint", tp ? json_string(tp) : json_null());
+        json_object_set_new(out, "x-ms-policycertificates-result", res ? json_string(res) : json_null());
+        bool match = tp && sent_tp[0] && !strcmp(tp, sent_tp);
+        if (sent_tp[0]) json_object_set_new(out, "thumbprint_sent", json_string(sent_tp));
+        if (!m.json) {
+            printf("x-ms-certificate-thumbprint: %s%s\n", tp ? tp : "(missing)",
+                   !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
+            printf("x-ms-policycertificates-result: %s\n", res ? res : "(missing)");
+        }
+        const char *expect = !strcmp(verb, "add") ? "IsPresent" : "IsAbsent";
+        if (res == NULL || strcmp(res, expect) != 0) {
+            fprintf(stderr, "%s: expected x-ms-policycertificates-result \"%s\"\n", prog, expect);
+            rc = MAAT_EXIT_FAIL;
+        }
+        if (sent_tp[0] && !match) {
+            fprintf(stderr, "%s: the thumbprint returned differs from the certificate sent (%s)\n", prog,
+                    sent_tp);
+            rc = MAAT_EXIT_FAIL;
+        }
+    }
+    json_object_set_new(out, "response_token", json_string(m.verify_note));
+    if (m.json) mgmt_print_json(out);
+    else printf("%s\n", m.verify_note);
+    goto out;
+fail:
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+out:
+    json_decref(out);
+    cli_jws_cleanup(&resp);
+    sk_X509_pop_free(sk, X509_free);
+    free(jws);
+    free(body);
+    return rc;
+}

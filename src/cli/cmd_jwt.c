@@ -1,0 +1,230 @@
+/*
+ * cmd_jwt.c - `maat jwt decode`: shows any JWT/JWS readably (MAA tokens, policy and
+ * certificate bodies, alg none) and checks the signature when a key, certificate or JWKS
+ * is given. Without one, a token that carries its own x5c is checked against it, which
+ * shows integrity only (anyone can put a certificate in x5c), and the output says so.
+ * Payloads that are not JSON (the seed maa.signing.tool's unquoted AttestationPolicy) are
+ * shown as text with the reason.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "maat/jose.h"
+#include "cli.h"
+#include "jws_show.h"
+#include "keyfile.h"
+
+#define JWKS_MAX (1u << 20)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat jwt decode TOKEN [--key PEM | --cert PEM | --jwks FILE] [--json]\n"
+            "\n"
+            "Shows a JWT / compact JWS: header, payload, times, the certificates it carries\n"
+            "(x5c, x-ms-policy-signer, policyCertificate, x-ms-policy-certificates), the policy\n"
+            "text of a policy JWS with its x-ms-policy-hash, and the token hash MAA reports as\n"
+            "x-ms-policy-token-hash.\n"
+            "TOKEN is a file, - for stdin, or the token text; the text may also be an MAA\n"
+            "response {\"token\": ...} or a JSON string literal \"eyJ...\".\n"
+            "\n"
+            "  --key PEM    check the signature with this public key (or a private key's\n"
+            "               public half)\n"
+            "  --cert PEM   check the signature with this certificate's key\n"
+            "  --jwks FILE  check with the key of a JWKS ({\"keys\": [...]}, e.g. /certs) chosen\n"
+            "               by the header kid (or by x5c[0] when there is no kid)\n"
+            "  (none)       a token with an x5c header is checked against its own x5c[0]: this\n"
+            "               proves integrity, not who signed it; otherwise NOT checked\n"
+            "  --json       machine-readable output\n"
+            "\n"
+            "exit codes: 0 decoded (signature valid when checked), 1 signature invalid or\n"
+            "            payload not JSON, 2 usage, 3 unreadable or malformed token/key\n");
+}
+
+struct sig_result {
+    bool checked, valid, trusted;
+    char key[600], detail[MAAT_ERROR_MSG_MAX];
+};
+
+static EVP_PKEY *x5c0_key(const json_t *x5c, char *what, size_t n)
+{
+    const json_t *first = json_array_get(x5c, 0);
+    if (!json_is_string(first)) return NULL;
+    json_t *jwk = json_pack("{s:s,s:[O]}", "kty", "RSA", "x5c", first);
+    struct maat_error e = {0};
+    STACK_OF(X509) *sk = maat_jwk_x5c(jwk, &e);
+    json_decref(jwk);
+    if (sk == NULL) return NULL;
+    char subj[400];
+    cli_cert_subject(sk_X509_value(sk, 0), subj, sizeof subj);
+    snprintf(what, n, "the token's own x5c[0] (%s)", subj);
+    EVP_PKEY *k = X509_get_pubkey(sk_X509_value(sk, 0));
+    sk_X509_pop_free(sk, X509_free);
+    return k;
+}
+
+static EVP_PKEY *jwks_key(const char *path, const struct cli_jws *c, char *what, size_t n,
+                          struct maat_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, JWKS_MAX, &buf, &len, err) != 0) return NULL;
+    json_error_t je;
+    json_t *jwks = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+    free(buf);
+    const json_t *keys = json_object_get(jwks, "keys");
+    EVP_PKEY *k = NULL;
+    if (!json_is_array(keys)) {
+        maat_error_set(err, MAAT_ERR_ENCODING, "%s: not a JWKS ({\"keys\": [...]})", path);
+        goto out;
+    }
+    const char *kid = json_string_value(json_object_get(c->j.header, "kid"));
+    const json_t *jwk = NULL;
+    if (kid != NULL) {
+        jwk = maat_jwks_find(jwks, kid);
+        if (jwk == NULL) {
+            maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s: no key with kid \"%.100s\"", path, kid);
+            goto out;
+        }
+    } else {
+        const json_t *x0 = json_array_get(json_object_get(c->j.header, "x5c"), 0);
+        size_t i;
+        const json_t *e;
+        json_array_foreach(keys, i, e) {
+            if (x0 && json_equal(json_array_get(json_object_get(e, "x5c"), 0), x0)) jwk = e;
+        }
+        if (jwk == NULL && json_array_size(keys) == 1) jwk = json_array_get(keys, 0);
+        if (jwk == NULL) {
+            maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                           "%s: the token has no kid and none of the %zu keys matches its x5c", path,
+                           json_array_size(keys));
+            goto out;
+        }
+    }
+    k = maat_jwk_to_pkey(jwk, err);
+    snprintf(what, n, "JWKS %s, kid %.100s", path,
+             json_string_value(json_object_get(jwk, "kid")) ? json_string_value(json_object_get(jwk, "kid"))
+                                                            : "(none)");
+out:
+    json_decref(jwks);
+    return k;
+}
+
+int cmd_jwt(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "decode") != 0) {
+        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    static const struct option lo[] = {
+        {"key", required_argument, NULL, 'k'},  {"cert", required_argument, NULL, 'c'},
+        {"jwks", required_argument, NULL, 'j'}, {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    const char *key = NULL, *cert = NULL, *jwks = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'k': key = optarg; break;
+        case 'c': cert = optarg; break;
+        case 'j': jwks = optarg; break;
+        case 'J': json = true; break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc || (key != NULL) + (cert != NULL) + (jwks != NULL) > 1) {
+        fprintf(stderr, "maat jwt decode: one TOKEN, and at most one of --key, --cert, --jwks\n");
+        return MAAT_EXIT_USAGE;
+    }
+    struct maat_error err = {0};
+    struct cli_jws cj;
+    memset(&cj, 0, sizeof cj);
+    struct sig_result sr;
+    memset(&sr, 0, sizeof sr);
+    EVP_PKEY *pk = NULL;
+    char *tok = cli_token_load(argv[optind], &err);
+    int rc = MAAT_EXIT_INPUT;
+    if (tok == NULL || cli_jws_parse(tok, strlen(tok), &cj, &err) != 0) {
+        fprintf(stderr, "maat jwt decode: %s\n", err.msg);
+        goto out;
+    }
+    /* the signature */
+    if (key != NULL || cert != NULL) {
+        pk = cli_load_verify_key(key ? key : cert, sr.key, sizeof sr.key, &err);
+        sr.trusted = true;
+    } else if (jwks != NULL) {
+        pk = jwks_key(jwks, &cj, sr.key, sizeof sr.key, &err);
+        sr.trusted = true;
+    } else if (cj.j.alg != MAAT_JWS_NONE) {
+        const json_t *x5c = json_object_get(cj.j.header, "x5c");
+        if (x5c == NULL) x5c = json_object_get(json_object_get(cj.j.header, "jwk"), "x5c");
+        if (x5c != NULL) pk = x5c0_key(x5c, sr.key, sizeof sr.key);
+    }
+    if ((key || cert || jwks) && pk == NULL) {
+        fprintf(stderr, "maat jwt decode: %s\n", err.msg);
+        goto out;
+    }
+    if (pk != NULL) {
+        sr.checked = true;
+        struct maat_error ve = {0};
+        sr.valid = maat_jws_verify(&cj.j, pk, &ve) == 0;
+        if (!sr.valid) snprintf(sr.detail, sizeof sr.detail, "%s", ve.msg);
+    }
+    if (json) {
+        json_t *o = cli_jws_to_json(&cj);
+        json_t *s = json_pack("{s:b,s:b}", "checked", sr.checked, "valid", sr.valid);
+        if (sr.checked) {
+            json_object_set_new(s, "key", json_string(sr.key));
+            json_object_set_new(s, "trusted_key", json_boolean(sr.trusted));
+        }
+        if (sr.detail[0]) json_object_set_new(s, "error", json_string(sr.detail));
+        json_object_set_new(o, "signature", s);
+        char *t = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("%s\n", t ? t : "{}");
+        free(t);
+        json_decref(o);
+    } else {
+        cli_jws_print(stdout, &cj);
+        if (cj.j.alg == MAAT_JWS_NONE && !sr.checked)
+            printf("signature: none (alg \"none\": the token is unsigned)\n");
+        else if (!sr.checked)
+            printf("signature: NOT CHECKED (no --key, --cert or --jwks given, and no x5c header)\n");
+        else if (sr.valid && sr.trusted)
+            printf("signature: valid (%s, key: %s)\n", cj.j.alg_text, sr.key);
+        else if (sr.valid)
+            printf("signature: valid under %s. That shows the token is intact, NOT who signed it\n"
+                   "           (anyone can put a certificate in x5c): pass --cert, --key or --jwks\n",
+                   sr.key);
+        else
+            printf("signature: INVALID (%s, key: %s): %s\n", cj.j.alg_text, sr.key, sr.detail);
+    }
+    fflush(stdout);
+    if (cj.j.alg == MAAT_JWS_NONE && (key || cert || jwks)) {
+        fprintf(stderr, "maat jwt decode: a key was given but the token is unsigned (alg none)\n");
+        rc = MAAT_EXIT_FAIL;
+    } else if (sr.checked && !sr.valid) {
+        fprintf(stderr, "maat jwt decode: signature invalid: %s\n", sr.detail);
+        rc = MAAT_EXIT_FAIL;
+    } else if (!cj.payload_is_json && cj.j.payload_len > 0) {
+        fprintf(stderr, "maat jwt decode: %s\n", cj.payload_problem);
+        rc = MAAT_EXIT_FAIL;
+    } else {
+        rc = MAAT_EXIT_OK;
+    }
+out:
+    EVP_PKEY_free(pk);
+    cli_jws_cleanup(&cj);
+    free(tok);
+    return rc;
+}

@@ -1,0 +1,309 @@
+/*
+ * cmd_policy.c - `maat policy get|set|reset TYPE`: MAA's policy management (maa.md 5)
+ * against Azure Attestation or maatd. set PUTs the compact JWS as text/plain and checks
+ * that the service's x-ms-policy-token-hash equals b64url(SHA-256(the JWS sent)); reset
+ * POSTs /policies/TYPE:reset with the JWS of an empty payload (unsigned: exactly
+ * eyJhbGciOiJub25lIn0..); get decodes the stored policy JWS in x-ms-policy.
+ * A --jws file in the seed maa.signing.tool's non-JSON form is refused unless --no-check
+ * (MAA cannot read it; see docs/signing.md).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "maat/jose.h"
+#include "cli.h"
+#include "jws_show.h"
+#include "keyfile.h"
+#include "mgmt.h"
+#include "sign.h"
+
+#define POLICY_MAX (256u * 1024u)
+#define RESET_UNSIGNED "eyJhbGciOiJub25lIn0.."
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat policy get TYPE --endpoint URL [common options]\n"
+            "       maat policy set TYPE --endpoint URL (--jws FILE | --policy FILE --key KEY\n"
+            "                       --cert CERT | --unsigned-policy FILE) [--no-check] [common]\n"
+            "       maat policy reset TYPE --endpoint URL [--jws FILE | --key KEY --cert CERT]\n"
+            "                       [common options]\n"
+            "\n"
+            "TYPE: SgxEnclave, OpenEnclave, Tpm, SevSnpVm (case-insensitive).\n"
+            "get    GET /policies/TYPE: prints the stored policy text, its hash and signer\n"
+            "set    PUT /policies/TYPE (text/plain, the compact JWS); prints x-ms-policy-result,\n"
+            "       checks x-ms-policy-token-hash = b64url(SHA-256(JWS sent)), prints the signer\n"
+            "reset  POST /policies/TYPE:reset with an empty-payload JWS (unsigned by default:\n"
+            "       eyJhbGciOiJub25lIn0.., or signed with --key/--cert)\n"
+            "\n"
+            "  --jws FILE               send this JWS (e.g. from `maat sign policy`) as is\n"
+            "  --policy FILE            sign this policy text with --key/--cert first\n"
+            "  --unsigned-policy FILE   send this policy text unsigned (alg none)\n"
+            "  --key KEY --cert CERT    signer (PEM); --password-env NAME for encrypted keys\n"
+            "  --no-check               skip the local checks (policy parser; JWS payload must be\n"
+            "                           JSON - a seed maa.signing.tool file without -w is not)\n"
+            MGMT_USAGE
+            "\n"
+            "exit codes: 0 done, 1 the service refused (printed as CODE: message) or a\n"
+            "            response check failed, 2 usage, 3 bad input, 4 network / I/O error\n");
+}
+
+static const char *const types[] = {"SgxEnclave", "OpenEnclave", "Tpm", "SevSnpVm"};
+
+static const char *canonical_type(const char *t)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcasecmp(t, types[i])) return types[i];
+    return NULL;
+}
+
+/* Local checks of a policy JWS before it is sent. */
+static int check_policy_jws(const char *path, const char *jws, bool check, struct maat_error *err)
+{
+    struct cli_jws cj;
+    if (cli_jws_parse(jws, strlen(jws), &cj, err) != 0) {
+        maat_error_prefix(err, "%s", path);
+        return -1;
+    }
+    int rc = 0;
+    if (!check) goto out;
+    if (!cj.payload_is_json) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %s. MAA cannot read such a body; --no-check sends it anyway",
+                            path, cj.payload_problem);
+    } else if (cj.policy_form == CLI_POLICY_NONE) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: the payload has no \"AttestationPolicy\" string",
+                            path);
+    } else if (cj.policy_form == CLI_POLICY_RAW) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE,
+                            "%s: \"AttestationPolicy\" holds raw policy text (the preview-era format, "
+                            "seed maa.signing.tool -w); api-version 2020-10-01 expects base64url. "
+                            "--no-check sends it anyway", path);
+    } else {
+        rc = cli_check_policy(path, cj.policy_text, cj.policy_len, err);
+    }
+out:
+    cli_jws_cleanup(&cj);
+    return rc;
+}
+
+static char *read_jws_file(const char *path, struct maat_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, MAAT_JWS_MAX_SIZE + 4096, &buf, &len, err) != 0) return NULL;
+    char *t = cli_token_from_text((const char *)buf, len, path, err);
+    free(buf);
+    return t;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[1], "get") && strcmp(argv[1], "set") && strcmp(argv[1], "reset"))) {
+        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    const char *type = canonical_type(argv[2]);
+    static const struct option lo[] = {
+        {"jws", required_argument, NULL, 'j'},          {"policy", required_argument, NULL, 'p'},
+        {"unsigned-policy", required_argument, NULL, 'u'}, {"key", required_argument, NULL, 'k'},
+        {"cert", required_argument, NULL, 'c'},         {"password-env", required_argument, NULL, 'P'},
+        {"no-check", no_argument, NULL, 'n'},           {"help", no_argument, NULL, 'h'},
+        MGMT_LONGOPTS,                                  {NULL, 0, NULL, 0}};
+    char prog[64];
+    snprintf(prog, sizeof prog, "maat policy %s", verb);
+    struct mgmt m = {.prog = prog};
+    const char *jws_file = NULL, *policy = NULL, *unsig = NULL, *key = NULL, *cert = NULL, *pw = NULL;
+    bool check = true;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc - 2, argv + 2, "h", lo, NULL)) != -1) {
+        if (mgmt_option(&m, c, optarg)) continue;
+        switch (c) {
+        case 'j': jws_file = optarg; break;
+        case 'p': policy = optarg; break;
+        case 'u': unsig = optarg; break;
+        case 'k': key = optarg; break;
+        case 'c': cert = optarg; break;
+        case 'P': pw = optarg; break;
+        case 'n': check = false; break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    if (type == NULL) {
+        fprintf(stderr, "%s: unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)\n", prog, argv[2]);
+        return MAAT_EXIT_USAGE;
+    }
+    if (optind != argc - 2 || m.endpoint == NULL) {
+        fprintf(stderr, "%s: --endpoint URL is required (and no extra arguments)\n", prog);
+        return MAAT_EXIT_USAGE;
+    }
+    int sources = (jws_file != NULL) + (policy != NULL) + (unsig != NULL);
+    bool bad = false;
+    if (!strcmp(verb, "get")) bad = sources || key || cert;
+    else if (!strcmp(verb, "set")) bad = sources != 1 || ((key || cert) != (policy != NULL)) ||
+                                         (policy && !(key && cert));
+    else bad = policy || unsig || (jws_file && (key || cert)) || ((key != NULL) != (cert != NULL));
+    if (bad) {
+        fprintf(stderr, "%s: conflicting or missing options (see --help)\n", prog);
+        return MAAT_EXIT_USAGE;
+    }
+
+    struct maat_error err = {0};
+    char *jws = NULL;
+    uint8_t *text = NULL;
+    size_t tlen = 0;
+    int rc = MAAT_EXIT_INPUT;
+    struct cli_jws resp;
+    memset(&resp, 0, sizeof resp);
+    char path[64];
+
+    if (!strcmp(verb, "set")) {
+        if (jws_file) {
+            if ((jws = read_jws_file(jws_file, &err)) == NULL ||
+                check_policy_jws(jws_file, jws, check, &err) != 0)
+                goto fail;
+        } else {
+            const char *pf = policy ? policy : unsig;
+            if (cli_read_file(pf, POLICY_MAX, &text, &tlen, &err) != 0) goto fail;
+            if (check && cli_check_policy(pf, (const char *)text, tlen, &err) != 0) goto fail;
+            if (cli_sign_policy_text((const char *)text, tlen, key, cert, pw, unsig != NULL, &jws, &err) != 0)
+                goto fail;
+        }
+        snprintf(path, sizeof path, "/policies/%s", type);
+        if (mgmt_call(&m, "PUT", path, "text/plain", jws, strlen(jws), &resp, &rc) != 0) goto out;
+    } else if (!strcmp(verb, "reset")) {
+        if (jws_file) {
+            if ((jws = read_jws_file(jws_file, &err)) == NULL) goto fail;
+            struct cli_jws cj;
+            if (cli_jws_parse(jws, strlen(jws), &cj, &err) != 0) {
+                maat_error_prefix(&err, "%s", jws_file);
+                goto fail;
+            }
+            size_t pl = cj.j.payload_len;
+            cli_jws_cleanup(&cj);
+            if (check && pl != 0) {
+                maat_error_set(&err, MAAT_ERR_VALUE, "%s: a reset body has an empty payload, this one has %zu bytes "
+                               "(--no-check sends it anyway)", jws_file, pl);
+                goto fail;
+            }
+        } else if (key) {
+            struct maat_signing_key *k = NULL;
+            json_t *hdr = NULL;
+            STACK_OF(X509) *chain = NULL;
+            if (cli_load_signer(key, cert, pw, &k, &hdr, &chain, &err) == 0)
+                jws = maat_jws_sign(k, hdr, NULL, false, &err);
+            maat_signing_key_free(k);
+            json_decref(hdr);
+            sk_X509_pop_free(chain, X509_free);
+            if (jws == NULL) goto fail;
+        } else {
+            jws = strdup(RESET_UNSIGNED);
+        }
+        snprintf(path, sizeof path, "/policies/%s:reset", type);
+        if (jws == NULL || mgmt_call(&m, "POST", path, "text/plain", jws, strlen(jws), &resp, &rc) != 0)
+            goto out;
+    } else {
+        snprintf(path, sizeof path, "/policies/%s", type);
+        if (mgmt_call(&m, "GET", path, NULL, NULL, 0, &resp, &rc) != 0) goto out;
+    }
+
+    /* ---- the result ---- */
+    const json_t *p = resp.j.payload;
+    json_t *out = json_pack("{s:s,s:s}", "type", type, "operation", verb);
+    rc = MAAT_EXIT_OK;
+    if (!strcmp(verb, "get")) {
+        const char *stored = json_string_value(json_object_get(p, "x-ms-policy"));
+        struct cli_jws sj;
+        memset(&sj, 0, sizeof sj);
+        if (stored == NULL) {
+            fprintf(stderr, "%s: the response has no x-ms-policy claim\n", prog);
+            rc = MAAT_EXIT_INPUT;
+        } else if (cli_jws_parse(stored, strlen(stored), &sj, &err) != 0) {
+            fprintf(stderr, "%s: x-ms-policy: %s\n", prog, err.msg);
+            rc = MAAT_EXIT_INPUT;
+        } else {
+            json_object_set_new(out, "stored", cli_jws_to_json(&sj));
+            json_object_set_new(out, "x-ms-policy", json_string(stored));
+            if (!m.json) {
+                printf("%s policy at %s: %s JWS (alg %s)\n", type, m.endpoint,
+                       sj.j.alg == MAAT_JWS_NONE ? "unsigned" : "signed", sj.j.alg_text);
+                const json_t *x5c = json_object_get(sj.j.header, "x5c");
+                if (json_is_array(x5c)) {
+                    printf("signer (header x5c of the stored JWS):\n");
+                    cli_show_x5c(stdout, "  ", x5c);
+                }
+                if (sj.policy_text) {
+                    printf("policy hash (x-ms-policy-hash): %s\n-----\n%s%s-----\n", sj.policy_hash,
+                           sj.policy_text,
+                           sj.policy_len && sj.policy_text[sj.policy_len - 1] != '\n' ? "\n" : "");
+                } else {
+                    printf("no AttestationPolicy in the stored JWS\n");
+                }
+            }
+        }
+        cli_jws_cleanup(&sj);
+    } else {
+        const char *result = json_string_value(json_object_get(p, "x-ms-policy-result"));
+        json_object_set_new(out, "x-ms-policy-result", result ? json_string(result) : json_null());
+        if (!m.json) printf("x-ms-policy-result: %s\n", result ? result : "(missing)");
+        const char *expect = !strcmp(verb, "set") ? "Updated" : "Removed";
+        if (result == NULL || strcmp(result, expect) != 0) {
+            fprintf(stderr, "%s: expected x-ms-policy-result \"%s\"\n", prog, expect);
+            rc = MAAT_EXIT_FAIL;
+        }
+        const char *th = json_string_value(json_object_get(p, "x-ms-policy-token-hash"));
+        if (!strcmp(verb, "set")) {
+            struct cli_jws sent;
+            if (cli_jws_parse(jws, strlen(jws), &sent, &err) == 0 || sent.token_hash[0]) {
+                bool match = th != NULL && !strcmp(th, sent.token_hash);
+                json_object_set_new(out, "x-ms-policy-token-hash", th ? json_string(th) : json_null());
+                json_object_set_new(out, "token_hash_sent", json_string(sent.token_hash));
+                json_object_set_new(out, "token_hash_matches", json_boolean(match));
+                if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
+                if (!m.json) {
+                    printf("x-ms-policy-token-hash: %s (%s)\n", th ? th : "(missing)",
+                           match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
+                    if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
+                }
+                if (!match) {
+                    fprintf(stderr, "%s: x-ms-policy-token-hash %s differs from the hash of the JWS sent, %s\n",
+                            prog, th ? th : "(missing)", sent.token_hash);
+                    rc = MAAT_EXIT_FAIL;
+                }
+            }
+            cli_jws_cleanup(&sent);
+        }
+        const json_t *signer = json_object_get(json_object_get(p, "x-ms-policy-signer"), "x5c");
+        if (json_is_array(signer)) {
+            json_object_set_new(out, "x-ms-policy-signer", cli_x5c_info(signer));
+            if (!m.json) {
+                printf("x-ms-policy-signer:\n");
+                cli_show_x5c(stdout, "  ", signer);
+            }
+        } else if (!m.json && !strcmp(verb, "set")) {
+            printf("x-ms-policy-signer: none (unsigned policy)\n");
+        }
+    }
+    json_object_set_new(out, "response_token", json_string(m.verify_note));
+    if (m.json) mgmt_print_json(out);
+    else printf("%s\n", m.verify_note);
+    json_decref(out);
+    goto out;
+fail:
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    if (err.code == MAAT_ERR_IO) rc = MAAT_EXIT_INPUT;
+out:
+    cli_jws_cleanup(&resp);
+    free(jws);
+    free(text);
+    return rc;
+}

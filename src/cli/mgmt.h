@@ -1,0 +1,58 @@
+/* mgmt.h - the client side of MAA's management routes shared by `maat policy` and
+ * `maat cert`: endpoint, bearer token, api-version, the request, MAA's error form
+ * ("CODE: message"), and the response token (parsed, and its signature checked against
+ * the service's /certs). */
+#ifndef MAAT_CLI_MGMT_H
+#define MAAT_CLI_MGMT_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "jws_show.h"
+
+#define MGMT_DEFAULT_API_VERSION "2020-10-01"
+
+enum {
+    MO_ENDPOINT = 1000, MO_BEARER_FILE, MO_BEARER_ENV, MO_API, MO_CA, MO_JSON, MO_NO_VERIFY,
+};
+
+/* The long options every management command takes (append to a command's table). */
+#define MGMT_LONGOPTS                                                                     \
+    {"endpoint", required_argument, NULL, MO_ENDPOINT},                                   \
+    {"bearer-token-file", required_argument, NULL, MO_BEARER_FILE},                       \
+    {"bearer-token-env", required_argument, NULL, MO_BEARER_ENV},                         \
+    {"api-version", required_argument, NULL, MO_API},                                     \
+    {"ca-file", required_argument, NULL, MO_CA},                                          \
+    {"json", no_argument, NULL, MO_JSON},                                                 \
+    {"no-verify-token", no_argument, NULL, MO_NO_VERIFY}
+
+#define MGMT_USAGE                                                                        \
+    "  --endpoint URL           the attestation instance (MAA attest URI or maatd URL)\n"  \
+    "  --bearer-token-file F    file holding an AAD / maatd admin bearer token\n"          \
+    "  --bearer-token-env NAME  environment variable holding it (never printed)\n"         \
+    "  --api-version V          default " MGMT_DEFAULT_API_VERSION "\n"                    \
+    "  --ca-file PEM            trust these CAs for https (default: system store)\n"       \
+    "  --no-verify-token        do not check the response token against URL/certs\n"       \
+    "  --json                   machine-readable output\n"
+
+struct mgmt {
+    const char *prog;
+    const char *endpoint, *bearer_file, *bearer_env, *api_version, *ca_file;
+    bool json, no_verify;
+    char verify_note[600];       /* what was checked about the response token */
+};
+
+/* Takes a common option; returns 1 when c was one of them. */
+int mgmt_option(struct mgmt *m, int c, const char *arg);
+
+/* Sends METHOD endpoint+path?api-version=V with body (content_type) and returns the
+ * response token, parsed, in *tok. On failure returns -1 with *exit_code set and the
+ * message already printed to stderr (MAA errors as "CODE: message"). */
+int mgmt_call(struct mgmt *m, const char *method, const char *path, const char *content_type,
+              const char *body, size_t len, struct cli_jws *tok, int *exit_code);
+
+/* Prints a JSON value (indented) to stdout. */
+void mgmt_print_json(const json_t *v);
+
+#endif
