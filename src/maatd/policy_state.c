@@ -382,8 +382,8 @@ static int read_small_file(const char *path, uint8_t **out, size_t *len, struct 
 static int seed_signers(struct maatd *d, struct maat_error *err)
 {
     for (size_t i = 0; i < d->cfg.n_policy_signers; i++) {
-        uint8_t *pem;
-        size_t n;
+        uint8_t *pem = NULL;
+        size_t n = 0;
         MAAT_TRY(read_small_file(d->cfg.policy_signers[i], &pem, &n, err));
         STACK_OF(X509) *sk = maat_x509_load_all(pem, n, d->cfg.policy_signers[i], err);
         free(pem);
