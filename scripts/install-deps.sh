@@ -28,6 +28,12 @@ npm_peers() {
     npm ci --prefix "$compat" --no-audit --no-fund ||
       echo "maat: npm ci in tests/compat failed; the compat tests will be skipped" >&2
   fi
+  # The official Azure Attestation SDK (tests/compat/azure, its own package-lock.json).
+  if [ -f "$compat/azure/package-lock.json" ] && [ ! -d "$compat/azure/node_modules" ] &&
+     command -v npm >/dev/null 2>&1; then
+    npm ci --prefix "$compat/azure" --no-audit --no-fund ||
+      echo "maat: npm ci in tests/compat/azure failed; compat_test_azure_sdk will be skipped" >&2
+  fi
   return 0
 }
 

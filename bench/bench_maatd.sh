@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# bench_maatd.sh - end-to-end maatd throughput and latency on loopback: POST
+# /attest/SgxEnclave (simulated platform quote + Binary runtime data) with wrk over
+# keep-alive connections (bench/maatd_attest.lua), for RS256 and ES256 tokens, next to the
+# per-request cryptography floor measured in the same run:
+#   floor = warm quote verification (build/bin/bench_verify: maat_quote_parse +
+#           maat_quote_verify, collateral and PCK chain cached; also its "floor A", the bare
+#           2 ECDSA verifications) + one token signature (`openssl speed -seconds N rsa2048
+#           ecdsap256`: RSA-2048 PKCS#1 v1.5 sign / ECDSA P-256 sign, single thread).
+# The floor for maatd's --threads T cores is T / floor_us; the ratio wrk rps / that floor
+# is reported (target >= 0.70), and also maatd's CPU time per request (utime+stime from
+# /proc) against the one-core floor, which does not count the CPU that wrk itself takes on
+# the same machine. Peak RSS of maatd (VmHWM) under load is reported too.
+#
+# env: BUILD=build (tree with bin/maat, bin/maatd, bin/bench_verify)  DURATION=10 (s per
+#      configuration)  WARMUP=2  WRK_THREADS=2  CONNS=16  MAATD_THREADS=2  SPEED_SECONDS=3
+#      MAAT_VECTORS=../shared/vectors (for bench_verify)  ALGS="RS256 ES256"
+# Loopback only. Use an optimised tree (RelWithDebInfo/Release), not Debug or ASan.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-$root/build}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+WRK_THREADS=${WRK_THREADS:-2}
+CONNS=${CONNS:-16}
+MAATD_THREADS=${MAATD_THREADS:-2}
+SPEED_SECONDS=${SPEED_SECONDS:-3}
+ALGS=${ALGS:-RS256 ES256}
+VECTORS=${MAAT_VECTORS:-$root/../shared/vectors}
+MAAT=$BUILD/bin/maat MAATD=$BUILD/bin/maatd BV=$BUILD/bin/bench_verify
+
+die() { echo "bench_maatd: $*" >&2; exit 1; }
+[ -x "$MAAT" ] && [ -x "$MAATD" ] || die "$BUILD/bin/maat and maatd are not built (set BUILD)"
+command -v wrk >/dev/null || die "wrk is not installed (Debian package wrk; scripts/install-deps.sh)"
+command -v openssl >/dev/null || die "openssl is not installed"
+command -v curl >/dev/null || die "curl is not installed"
+if grep -q 'CMAKE_BUILD_TYPE:STRING=Debug\|MAAT_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+  echo "WARNING: $BUILD is a Debug or sanitizer tree: the numbers are not representative" >&2
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/bench-maatd.XXXXXX")
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+TCK=$(getconf CLK_TCK)
+NCPU=$(nproc)
+
+echo "bench_maatd: $(uname -m), $NCPU CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "  $(openssl version); $("$MAATD" --version 2>&1 | head -1); $(wrk --version 2>&1 | head -1 | cut -c1-40)"
+echo "  build: $BUILD ($(grep -m1 'CMAKE_BUILD_TYPE:STRING' "$BUILD/CMakeCache.txt" 2>/dev/null | cut -d= -f2))"
+
+# ---- evidence and request body ----
+"$MAAT" sim init "$T/sim" >/dev/null || die "maat sim init failed"
+printf 'bench runtime data: a public key would go here' >"$T/rt.bin"
+"$MAAT" sim quote "$T/sim" --ehd "$T/rt.bin" -o "$T/q.bin" || die "maat sim quote failed"
+b64url() { base64 -w0 "$1" | tr '+/' '-_' | tr -d '='; }
+printf '{"quote":"%s","runtimeData":{"data":"%s","dataType":"Binary"}}' "$(b64url "$T/q.bin")" \
+  "$(b64url "$T/rt.bin")" >"$T/body.json"
+echo "  request: POST /attest/SgxEnclave, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, v3 ECDSA P-256, PCK chain in the quote)"
+
+# ---- the cryptography floor, same run ----
+echo
+echo "== floor: warm verification (bench_verify) =="
+WARM_US= FLOORA_US=
+if [ -x "$BV" ] && [ -f "$VECTORS/dcap-qvl/sgx_quote" ]; then
+  "$BV" --vectors "$VECTORS" --runs 3 --seconds 2 --cold-seconds 0.5 >"$T/bv.out" 2>/dev/null ||
+    die "bench_verify failed"
+  sed -n '/^warm/,/ratio maat\/floor B/p' "$T/bv.out"
+  res=$(grep '^RESULT' "$T/bv.out")
+  WARM_US=$(sed 's/.*warm_us=\([0-9.]*\).*/\1/' <<<"$res")
+  FLOORA_US=$(awk -v r="$(sed 's/.*floor_a_ops_s=\([0-9.]*\).*/\1/' <<<"$res")" 'BEGIN { printf "%.2f", 1e6 / r }')
+else
+  echo "WARNING: $BV or $VECTORS/dcap-qvl/sgx_quote missing: no verification floor" >&2
+fi
+
+echo
+echo "== floor: token signature (openssl speed -seconds $SPEED_SECONDS rsa2048 ecdsap256, 1 thread) =="
+openssl speed -seconds "$SPEED_SECONDS" rsa2048 ecdsap256 >"$T/speed.out" 2>/dev/null || die "openssl speed failed"
+grep -E '^(rsa 2048|.*ecdsa \(nistp256\))' "$T/speed.out" | sed 's/^ */  /'
+# "rsa 2048 bits 0.000722s 0.000021s 1385.3 47337.6": sign/s = field 6
+RSA_SIGN_S=$(awk '/^rsa 2048 bits/ { print $6; exit }' "$T/speed.out")
+# " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  38596.5  12817.5": sign/s = field 7
+EC_SIGN_S=$(awk '/ecdsa \(nistp256\)/ { print $7; exit }' "$T/speed.out")
+[ -n "$RSA_SIGN_S" ] && [ -n "$EC_SIGN_S" ] || die "could not parse openssl speed output"
+
+# ---- maatd under wrk ----
+start_maatd() { # ALG
+  "$MAATD" --listen 127.0.0.1:0 --store "$T/$1.db" --sim "$T/sim" --alg "$1" --threads "$MAATD_THREADS" \
+    >"$T/$1.url" 2>"$T/$1.log" &
+  PID=$!
+  for _ in $(seq 300); do [ -s "$T/$1.url" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  URL=$(head -n1 "$T/$1.url")
+  [ -n "$URL" ] || { cat "$T/$1.log"; die "maatd did not start"; }
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ready")" = 200 ] && break; sleep 0.1
+  done
+}
+stop_maatd() {
+  kill -TERM "$PID"
+  for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$PID" 2>/dev/null && kill -KILL "$PID"
+  wait "$PID" 2>/dev/null
+  PID=
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# per worker thread: "TID:ticks ..." (libmicrohttpd names its pool threads MHD-worker)
+worker_ticks() {
+  local t
+  for t in /proc/"$PID"/task/*; do
+    [ "$(cat "$t/comm")" = MHD-worker ] && printf '%s:%s ' "${t##*/}" "$(awk '{ print $14 + $15 }' "$t/stat")"
+  done
+}
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+declare -A R
+for alg in $ALGS; do
+  echo
+  echo "== maatd --alg $alg --threads $MAATD_THREADS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s =="
+  start_maatd "$alg"
+  path="/attest/SgxEnclave?api-version=2022-08-01"
+  st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data-binary @"$T/body.json" "$URL$path")
+  hdr=$(sed 's/.*"token":"\([^.]*\)\..*/\1/' "$T/one.json" | tr '_-' '/+' | base64 -d 2>/dev/null)
+  [ "$st" = 200 ] && grep -q "\"alg\":\"$alg\"" <<<"$hdr" || die "maatd did not answer 200 with an $alg token: $st $hdr"
+  rss_idle=$(awk '/^VmRSS/ { print $2 }' "/proc/$PID/status")
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
+  c0=$(cpu_ticks) w0=$(worker_ticks)
+  echo "  \$ wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency -s bench/maatd_attest.lua '$URL$path' -- body.json"
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$here/maatd_attest.lua" "$URL$path" \
+    -- "$T/body.json" >"$T/wrk.$alg" 2>&1
+  c1=$(cpu_ticks) w1=$(worker_ticks)
+  # CPU seconds per worker thread during the run: shows how the connections were spread
+  split=$(awk -v a="$w0" -v b="$w1" -v k="$TCK" 'BEGIN {
+    n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], p, ":"); s[p[1]] = p[2] }
+    m = split(b, y, " "); out = ""
+    for (i = 1; i <= m; i++) { split(y[i], p, ":"); out = out sprintf("%s%.1f", out == "" ? "" : "/", (p[2] - s[p[1]]) / k) }
+    print out }')
+  hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
+  sed -n '/Thread Stats/,/Transfer/p' "$T/wrk.$alg" | sed 's/^/  /'
+  line=$(grep '^WRK ' "$T/wrk.$alg")
+  [ -n "$line" ] || die "wrk failed: $(cat "$T/wrk.$alg")"
+  echo "  $line"
+  echo "  maatd CPU seconds per worker thread during the run: $split"
+  stop_maatd
+  n=$(kv requests "$line")
+  R[$alg.rps]=$(kv rps "$line"); R[$alg.p50]=$(kv p50_ms "$line"); R[$alg.p99]=$(kv p99_ms "$line")
+  R[$alg.err]=$(( $(kv non2xx "$line") + $(kv connect_err "$line") + $(kv read_err "$line") + $(kv write_err "$line") + $(kv timeouts "$line") ))
+  R[$alg.cpu_us]=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
+  R[$alg.cpu_share]=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v d="$(kv seconds "$line")" 'BEGIN { printf "%.2f", t / k / d }')
+  R[$alg.hwm]=$hwm R[$alg.idle]=$rss_idle R[$alg.split]=$split
+done
+
+# ---- summary ----
+echo
+echo "== summary (maatd --threads $MAATD_THREADS on $NCPU CPU(s); wrk on the same CPUs) =="
+printf '%-6s %9s %9s %9s %7s %10s %10s %12s %8s %10s %12s %10s\n' alg rps p50_ms p99_ms errors \
+  sign_us floor_us floor_rps ratio cpu_us/req cpu_ratio peak_RSS
+for alg in $ALGS; do
+  if [ "$alg" = ES256 ]; then sign_s=$EC_SIGN_S; else sign_s=$RSA_SIGN_S; fi
+  sign_us=$(awk -v s="$sign_s" 'BEGIN { printf "%.1f", 1e6 / s }')
+  if [ -n "$WARM_US" ]; then
+    floor_us=$(awk -v a="$WARM_US" -v b="$sign_us" 'BEGIN { printf "%.1f", a + b }')
+    floor_rps=$(awk -v f="$floor_us" -v t="$MAATD_THREADS" -v c="$NCPU" 'BEGIN { if (t > c || t == 0) t = c; printf "%.0f", t * 1e6 / f }')
+    ratio=$(awk -v r="${R[$alg.rps]}" -v f="$floor_rps" 'BEGIN { printf "%.2f", r / f }')
+    cratio=$(awk -v f="$floor_us" -v c="${R[$alg.cpu_us]}" 'BEGIN { printf "%.2f", f / c }')
+  else
+    floor_us=- floor_rps=- ratio=- cratio=-
+  fi
+  printf '%-6s %9s %9s %9s %7s %10s %10s %12s %8s %10s %12s %8s MB\n' "$alg" "${R[$alg.rps]}" "${R[$alg.p50]}" \
+    "${R[$alg.p99]}" "${R[$alg.err]}" "$sign_us" "$floor_us" "$floor_rps" "$ratio" "${R[$alg.cpu_us]}" "$cratio" \
+    "$(awk -v k="${R[$alg.hwm]}" 'BEGIN { printf "%.1f", k / 1024 }')"
+  echo "RESULT alg=$alg rps=${R[$alg.rps]} p50_ms=${R[$alg.p50]} p99_ms=${R[$alg.p99]} errors=${R[$alg.err]}" \
+    "verify_warm_us=${WARM_US:-} verify_floor_a_us=${FLOORA_US:-} sign_us=$sign_us floor_us=$floor_us" \
+    "floor_rps=$floor_rps ratio=$ratio maatd_cpu_us_per_req=${R[$alg.cpu_us]} maatd_cpus_busy=${R[$alg.cpu_share]}" \
+    "cpu_ratio=$cratio vmhwm_kb=${R[$alg.hwm]} vmrss_idle_kb=${R[$alg.idle]} worker_cpu_s=${R[$alg.split]}"
+done
+echo "floor_us = warm verification ($WARM_US us, bench_verify) + one signature (openssl speed);"
+echo "floor_rps = min(--threads, CPUs) / floor_us; ratio = rps / floor_rps (target >= 0.70);"
+echo "cpu_ratio = floor_us / maatd CPU time per request (utime+stime from /proc/PID/stat)."
