@@ -22,6 +22,11 @@ int cmd_sim(int argc, char **argv);   /* cmd_sim.c:   `maat sim init|quote` */
 int cmd_sim_pccs(int argc, char **argv); /* cmd_sim_pccs.c: `maat sim pccs DIR` */
 int cmd_verify(int argc, char **argv); /* cmd_verify.c: `maat verify` */
 int cmd_token(int argc, char **argv); /* cmd_token.c: `maat token verify` */
+int cmd_attest(int argc, char **argv); /* cmd_attest.c: `maat attest` (the MAA sample's relying party) */
+int cmd_sign(int argc, char **argv);  /* cmd_sign.c: `maat sign create-cert|policy|cert` */
+int cmd_jwt(int argc, char **argv);   /* cmd_jwt.c: `maat jwt decode` */
+int cmd_policy(int argc, char **argv); /* cmd_policy.c: `maat policy get|set|reset` */
+int cmd_cert(int argc, char **argv);  /* cmd_cert.c: `maat cert list|add|remove` */
 
 /* Reads a whole file (or "-" for stdin) into a NUL-terminated malloc'd buffer, refusing
  * files larger than max bytes. */

@@ -13,6 +13,11 @@ static const struct {
     {"verify", cmd_verify, "verify a DCAP quote against Intel collateral (offline, QVL rules)"},
     {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
     {"token", cmd_token, "verify an MAA-format attestation token (JWKS by kid, iss, exp, signer quote)"},
+    {"attest", cmd_attest, "attest an EnclaveInfo file with MAA or maatd, validate the token, compare"},
+    {"sign", cmd_sign, "policy-signing tool: signing key + certificate, signed policy and certificate JWS"},
+    {"jwt", cmd_jwt, "decode any JWT/JWS readably; check its signature with a key, cert or JWKS"},
+    {"policy", cmd_policy, "get, set or reset the attestation policy of MAA or maatd"},
+    {"cert", cmd_cert, "list, add or remove policy-signer certificates of MAA or maatd"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,740 @@
+/*
+ * cmd_attest.c - `maat attest`: the relying party of Microsoft's MAA SGX sample
+ * (validatequotes) in C. Reads an EnclaveInfo JSON file, sends its quote and enclave-held
+ * data to an attestation service (MAA or maatd: POST /attest/SgxEnclave or /OpenEnclave,
+ * runtimeData Binary), validates the token it returns (key from the endpoint's /certs by
+ * kid, jku, iss, signing certificate CN, exp/nbf; token_check.c) and compares the token's
+ * claims with the file: IsDebuggable, MRENCLAVE, MRSIGNER, product id, SVN, EHD.
+ * With --offline no service is involved: the quote is verified locally with the DCAP
+ * verifier and the same comparisons are made against the parsed quote.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "maat/bytes.h"
+#include "maat/crypto.h"
+#include "maat/enclave_info.h"
+#include "maat/evidence.h"
+#include "maat/jose.h"
+#include "maat/quote.h"
+#include "maat/verify.h"
+#include "cli.h"
+#include "collateral_load.h"
+#include "http_client.h"
+#include "token_check.h"
+
+#define PROG "maat attest"
+#define API_VERSION "2020-10-01"
+#define RESPONSE_MAX ((size_t)MAAT_JWS_MAX_SIZE + 65536)
+#define OE_HEADER_SIZE 16
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat attest FILE --endpoint URL [--oe] [--issuer URL] [--at TIME]\n"
+            "                   [--token-out FILE] [--json]\n"
+            "       maat attest FILE --offline [--collateral BUNDLE|DIR] [--trust-root PEM]...\n"
+            "                   [--at TIME] [--json]\n"
+            "\n"
+            "The relying party of Microsoft's MAA SGX sample (validatequotes). FILE is an\n"
+            "EnclaveInfo JSON file (maat-enclave-app, `maat quote get --enclave-info`, or the\n"
+            "sample's genquotes output).\n"
+            "\n"
+            "  --endpoint URL   the attestation service (MAA or maatd): POST\n"
+            "                   URL/attest/SgxEnclave?api-version=" API_VERSION " with the quote\n"
+            "                   and runtimeData {EHD, Binary} (/attest/OpenEnclave for files\n"
+            "                   whose QuoteHex carries the OpenEnclave header); the token is\n"
+            "                   validated with the key GET URL/certs names by kid, jku =\n"
+            "                   URL/certs, iss = URL, signing certificate CN = URL, exp/nbf\n"
+            "                   (60 s skew), then compared with the file\n"
+            "  --oe             use /attest/OpenEnclave (a bare quote is sent with the OE header)\n"
+            "  --issuer URL     the expected token issuer (default: the endpoint)\n"
+            "  --token-out FILE save the token (JWT text)\n"
+            "  --offline        no service: verify the quote locally with the DCAP verifier and\n"
+            "                   compare the file with the parsed quote\n"
+            "  --collateral B|D collateral (bundle or PCS directory); without collateral for the\n"
+            "                   quote's FMSPC the TCB status is not determined and the output\n"
+            "                   says so\n"
+            "  --trust-root PEM another root for the quote (repeatable; Intel's is built in)\n"
+            "  --at TIME        validation time: unix seconds or RFC 3339; default now\n"
+            "  --json           machine-readable output\n"
+            "\n"
+            "Compared, as the sample does: IsDebuggable (Attributes bit 1 = SGX DEBUG for\n"
+            "Intel-SDK files, bit 0 = OpenEnclave DEBUG for OE files) with\n"
+            "x-ms-sgx-is-debuggable; MrEnclaveHex and MrSignerHex (lower case) with\n"
+            "x-ms-sgx-mrenclave / -mrsigner; the first 8 bytes of ProductIdHex (little-endian)\n"
+            "with x-ms-sgx-product-id; SecurityVersion with x-ms-sgx-svn; the EHD bytes with\n"
+            "x-ms-sgx-ehd (offline: SHA-256(EHD) with report_data[0:32]).\n"
+            "\n"
+            "exit codes: 0 the token (or quote) is valid and every check passes, 1 a check\n"
+            "            failed or the service refused the evidence (the reason is printed),\n"
+            "            2 usage, 3 FILE / collateral / trust root unreadable, 4 I/O (the\n"
+            "            service unreachable) or internal error\n");
+}
+
+struct opts {
+    const char *file, *endpoint, *issuer_arg, *collateral, *token_out;
+    const char *roots[TC_MAX_ROOTS];
+    size_t nroots;
+    time_t at;
+    bool oe, offline, json;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"endpoint", required_argument, NULL, 'e'},
+        {"oe", no_argument, NULL, 'o'},
+        {"issuer", required_argument, NULL, 'i'},
+        {"token-out", required_argument, NULL, 'T'},
+        {"offline", no_argument, NULL, 'f'},
+        {"collateral", required_argument, NULL, 'c'},
+        {"trust-root", required_argument, NULL, 'r'},
+        {"at", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e': o->endpoint = optarg; break;
+        case 'o': o->oe = true; break;
+        case 'i': o->issuer_arg = optarg; break;
+        case 'T': o->token_out = optarg; break;
+        case 'f': o->offline = true; break;
+        case 'c': o->collateral = optarg; break;
+        case 'j': o->json = true; break;
+        case 'r':
+            if (o->nroots == TC_MAX_ROOTS) {
+                fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
+                return MAAT_EXIT_USAGE;
+            }
+            o->roots[o->nroots++] = optarg;
+            break;
+        case 't':
+            if (cli_parse_time(optarg, &o->at) != 0) {
+                fprintf(stderr, PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                                "(2022-11-17T20:30:00Z)\n", optarg);
+                return MAAT_EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, PROG ": expected exactly one FILE (EnclaveInfo JSON)\n");
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
+    o->file = argv[optind];
+    if (o->offline) {
+        if (o->endpoint || o->oe || o->issuer_arg || o->token_out) {
+            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer "
+                            "and --token-out do not apply\n");
+            return MAAT_EXIT_USAGE;
+        }
+    } else {
+        if (o->endpoint == NULL) {
+            fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
+            return MAAT_EXIT_USAGE;
+        }
+        if (o->collateral || o->nroots) {
+            fprintf(stderr, PROG ": --collateral and --trust-root apply to --offline (the "
+                            "service verifies the quote)\n");
+            return MAAT_EXIT_USAGE;
+        }
+        if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
+            fprintf(stderr, PROG ": --endpoint '%s': expected an http:// or https:// URL\n",
+                    o->endpoint);
+            return MAAT_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* ---- the comparisons ---- */
+
+struct checks {
+    json_t *list;       /* [{name, claim, file, <source>, pass}] */
+    const char *source; /* "token" or "quote" */
+    int failed;
+    char first[MAAT_ERROR_MSG_MAX]; /* the first mismatch, for the reason */
+};
+
+/* Adds one comparison; file and got are JSON values (stolen), got NULL = absent. */
+static void add_check(struct checks *c, const char *name, const char *claim, json_t *file,
+                      json_t *got, bool pass)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "claim", json_string(claim));
+    json_object_set_new(o, "file", file ? file : json_null());
+    json_object_set_new(o, c->source, got ? got : json_null());
+    json_object_set_new(o, "pass", json_boolean(pass));
+    json_array_append_new(c->list, o);
+    if (!pass && c->failed++ == 0) {
+        char *fv = json_dumps(json_object_get(o, "file"), JSON_ENCODE_ANY | JSON_COMPACT);
+        char *gv = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        if (fv && strlen(fv) > 90) strcpy(fv + 86, "...\""); /* long EHD: the report has it */
+        if (gv && strlen(gv) > 90) strcpy(gv + 86, "...\"");
+        if (got)
+            snprintf(c->first, sizeof c->first, "%s mismatch: the file says %s, the %s says %s "
+                     "(%s)", name, fv ? fv : "?", c->source, gv ? gv : "?", claim);
+        else
+            snprintf(c->first, sizeof c->first, "%s mismatch: the file says %s, the %s has no "
+                     "%s claim", name, fv ? fv : "?", c->source, claim);
+        free(fv);
+        free(gv);
+    }
+}
+
+static bool file_is_debuggable(const struct maat_evidence *ev)
+{
+    /* OE-SDK files carry OpenEnclave's attribute bits, Intel-SDK files the SGX flags */
+    return ev->oe_envelope ? (ev->enclave_info.attributes & MAAT_OE_ATTR_DEBUG) != 0
+                           : (ev->enclave_info.attributes & MAAT_SGX_FLAGS_DEBUG) != 0;
+}
+
+static uint64_t file_product_id(const struct maat_enclave_info *ei)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | ei->product_id[i];
+    return v;
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char *h = maat_hex_encode_alloc(p, n);
+    json_t *j = h ? json_string(h) : NULL;
+    free(h);
+    return j;
+}
+
+static json_t *b64url_json(const uint8_t *p, size_t n)
+{
+    char *h = maat_base64url_encode(p, n);
+    json_t *j = h ? json_string(h) : NULL;
+    free(h);
+    return j;
+}
+
+/* A non-negative JSON integer claim as uint64 (false when absent or another type). */
+static bool claim_u64(const json_t *claims, const char *name, uint64_t *out)
+{
+    const json_t *v = json_object_get(claims, name);
+    if (!json_is_integer(v) || json_integer_value(v) < 0) return false;
+    *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+static void compare_with_token(const struct maat_evidence *ev, const json_t *claims,
+                               struct checks *c)
+{
+    const struct maat_enclave_info *ei = &ev->enclave_info;
+    json_t *v;
+
+    bool dbg = file_is_debuggable(ev);
+    v = json_object_get(claims, "x-ms-sgx-is-debuggable");
+    add_check(c, "IsDebuggable", "x-ms-sgx-is-debuggable", json_boolean(dbg),
+              v ? json_incref(v) : NULL,
+              json_is_boolean(v) && json_is_true(v) == dbg);
+
+    char hex[65];
+    maat_hex_encode(ei->mr_enclave, 32, hex); /* lower case, as the sample's ToLower() */
+    v = json_object_get(claims, "x-ms-sgx-mrenclave");
+    add_check(c, "MRENCLAVE", "x-ms-sgx-mrenclave", json_string(hex), v ? json_incref(v) : NULL,
+              json_is_string(v) && !strcmp(json_string_value(v), hex));
+
+    maat_hex_encode(ei->mr_signer, 32, hex);
+    v = json_object_get(claims, "x-ms-sgx-mrsigner");
+    bool same = false;
+    if (json_is_string(v) && strlen(json_string_value(v)) == 64) {
+        char low[65];
+        const char *s = json_string_value(v);
+        for (size_t i = 0; i < 65; i++)
+            low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+        same = !strcmp(low, hex);
+    }
+    add_check(c, "MRSIGNER", "x-ms-sgx-mrsigner", json_string(hex), v ? json_incref(v) : NULL,
+              same);
+
+    uint64_t got = 0, want = file_product_id(ei);
+    v = json_object_get(claims, "x-ms-sgx-product-id");
+    add_check(c, "ProductID", "x-ms-sgx-product-id", json_integer((json_int_t)want),
+              v ? json_incref(v) : NULL,
+              claim_u64(claims, "x-ms-sgx-product-id", &got) && got == want);
+
+    v = json_object_get(claims, "x-ms-sgx-svn");
+    add_check(c, "SecurityVersion", "x-ms-sgx-svn", json_integer(ei->security_version),
+              v ? json_incref(v) : NULL,
+              claim_u64(claims, "x-ms-sgx-svn", &got) && got == ei->security_version);
+
+    /* EHD: the file's bytes == base64url-decoded x-ms-sgx-ehd */
+    v = json_object_get(claims, "x-ms-sgx-ehd");
+    bool ehd_ok = false;
+    if (json_is_string(v)) {
+        uint8_t *d = NULL;
+        size_t n = 0;
+        struct maat_error e = {0};
+        const char *s = json_string_value(v);
+        if (maat_base64url_decode(s, strlen(s), "x-ms-sgx-ehd", &d, &n, &e) == 0)
+            ehd_ok = n == ei->ehd_len && (n == 0 || memcmp(d, ei->ehd, n) == 0);
+        free(d);
+    } else if (v == NULL && ei->ehd_len == 0) {
+        ehd_ok = true; /* no EHD sent, none attested */
+    }
+    add_check(c, "EnclaveHeldData", "x-ms-sgx-ehd", b64url_json(ei->ehd, ei->ehd_len),
+              v ? json_incref(v) : NULL, ehd_ok);
+}
+
+static void compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
+                               struct checks *c)
+{
+    const struct maat_enclave_info *ei = &ev->enclave_info;
+    const struct maat_sgx_report_body *rb = &q->report_body;
+    bool dbg = file_is_debuggable(ev), qdbg = (rb->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
+    add_check(c, "IsDebuggable", "attributes.flags & DEBUG", json_boolean(dbg),
+              json_boolean(qdbg), dbg == qdbg);
+    add_check(c, "MRENCLAVE", "mr_enclave", hex_json(ei->mr_enclave, 32),
+              hex_json(rb->mr_enclave, 32), !memcmp(ei->mr_enclave, rb->mr_enclave, 32));
+    add_check(c, "MRSIGNER", "mr_signer", hex_json(ei->mr_signer, 32),
+              hex_json(rb->mr_signer, 32), !memcmp(ei->mr_signer, rb->mr_signer, 32));
+    uint64_t pid = file_product_id(ei);
+    add_check(c, "ProductID", "isv_prod_id", json_integer((json_int_t)pid),
+              json_integer(rb->isv_prod_id), pid == rb->isv_prod_id);
+    add_check(c, "SecurityVersion", "isv_svn", json_integer(ei->security_version),
+              json_integer(rb->isv_svn), ei->security_version == rb->isv_svn);
+    uint8_t h[32];
+    maat_sha256(ei->ehd, ei->ehd_len, h);
+    add_check(c, "EnclaveHeldData", "SHA-256(EHD) = report_data[0:32]", hex_json(h, 32),
+              hex_json(rb->report_data, 32), !memcmp(h, rb->report_data, 32));
+}
+
+/* ---- output ---- */
+
+static void print_value(const json_t *v)
+{
+    if (v == NULL || json_is_null(v)) {
+        fputs("(absent)", stdout);
+        return;
+    }
+    if (json_is_string(v)) { /* long values (EHD) wrapped at 100 characters, as the sample */
+        const char *s = json_string_value(v);
+        size_t n = strlen(s);
+        for (size_t at = 0; at < n; at += 100)
+            printf("%s%.*s", at ? "\n                 " : "", (int)(n - at > 100 ? 100 : n - at),
+                   s + at);
+        return;
+    }
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    fputs(s ? s : "?", stdout);
+    free(s);
+}
+
+static void print_checks(const json_t *list, const char *source)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(list, i, c) {
+        char label[40];
+        snprintf(label, sizeof label, "%s match", json_string_value(json_object_get(c, "name")));
+        printf("%-35s: %s\n", label, json_is_true(json_object_get(c, "pass")) ? "pass" : "FAIL");
+        printf("    file       : ");
+        print_value(json_object_get(c, "file"));
+        printf("\n    %-11s: ", !strcmp(source, "token") ? "token" : "quote");
+        print_value(json_object_get(c, source));
+        printf("   (%s)\n", json_string_value(json_object_get(c, "claim")));
+    }
+}
+
+static void print_token_checks(const json_t *tv, const char *issuer)
+{
+    printf("JWT JKU location validation        : pass (%s/certs)\n", issuer);
+    printf("JWT signature validation           : pass (%s, kid %s, key from %s)\n",
+           json_string_value(json_object_get(tv, "alg")),
+           json_string_value(json_object_get(tv, "kid")),
+           json_string_value(json_object_get(tv, "jwks_source")));
+    printf("JWT issuer claim validation        : pass (%s)\n", issuer);
+    printf("JWT signing cert issuer validation : pass (%s, valid %s)\n",
+           json_string_value(json_object_get(tv, "signing_certificate_subject")),
+           json_string_value(json_object_get(tv, "signing_certificate_validity")));
+    printf("JWT expiry validation              : pass (checked at %s, skew %d s)\n",
+           json_string_value(json_object_get(tv, "checked_at")), TC_SKEW);
+}
+
+static void print_verification(const json_t *vj, const char *note)
+{
+    const json_t *root = json_object_get(vj, "trusted_root");
+    printf("quote signatures and PCK chain     : %s",
+           json_is_true(json_object_get(vj, "signatures_and_chain")) ? "pass" : "FAIL");
+    if (json_is_string(root)) printf(" (root: %s)", json_string_value(root));
+    putchar('\n');
+    const json_t *st = json_object_get(vj, "status");
+    if (json_is_string(st))
+        printf("TCB status                         : %s\n", json_string_value(st));
+    else if (note != NULL)
+        printf("TCB status                         : not determined: %s\n", note);
+    else if (json_object_get(vj, "reason"))
+        printf("TCB status                         : %s\n",
+               json_string_value(json_object_get(vj, "reason")));
+}
+
+/* ---- the command ---- */
+
+struct run {
+    struct opts o;
+    json_t *res;
+    char reason[MAAT_ERROR_MSG_MAX];
+};
+
+static int fail_with(struct run *r, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_with(struct run *r, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The MAA error document {"error":{"code","message"}} of a refused request, as text. */
+static void service_error(const uint8_t *body, size_t len, char *out, size_t outlen)
+{
+    json_t *d = json_loadb((const char *)body, len, 0, NULL);
+    const json_t *e = json_object_get(d, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    if (code != NULL || msg != NULL)
+        snprintf(out, outlen, "%s: %s", code ? code : "?", msg ? msg : "(no message)");
+    else
+        snprintf(out, outlen, "%.*s", (int)(len > 300 ? 300 : len), len ? (const char *)body : "");
+    for (char *c = out; *c; c++) /* the body is untrusted: no control characters on a terminal */
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = ' ';
+    json_decref(d);
+}
+
+/* Builds the request body: {"quote"|"report": b64url, "runtimeData": {...}}. */
+static char *request_body(const struct maat_evidence *ev, bool oe_route, struct maat_error *err)
+{
+    uint8_t *wrapped = NULL;
+    const uint8_t *q = ev->quote;
+    size_t qlen = ev->quote_len;
+    if (oe_route && !ev->oe_envelope) { /* --oe on a bare quote: add the OE report header */
+        struct maat_buf b;
+        maat_buf_init(&b);
+        if (maat_buf_put_u32le(&b, 1) || maat_buf_put_u32le(&b, 2) ||
+            maat_buf_put_u64le(&b, qlen) || maat_buf_put(&b, q, qlen)) {
+            maat_buf_cleanup(&b);
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        wrapped = b.data;
+        qlen = b.len;
+        q = wrapped;
+    }
+    json_t *req = json_object();
+    json_object_set_new(req, oe_route ? "report" : "quote", b64url_json(q, qlen));
+    if (ev->enclave_info.ehd_len > 0) {
+        json_t *rd = json_object();
+        json_object_set_new(rd, "data",
+                            b64url_json(ev->enclave_info.ehd, ev->enclave_info.ehd_len));
+        json_object_set_new(rd, "dataType", json_string("Binary"));
+        json_object_set_new(req, "runtimeData", rd);
+    }
+    char *s = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(req);
+    free(wrapped);
+    if (s == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    return s;
+}
+
+static int attest_online(struct run *r, const struct maat_evidence *ev)
+{
+    const struct opts *o = &r->o;
+    struct maat_error err = {0};
+    bool oe_route = o->oe || ev->oe_envelope;
+    int rc = MAAT_EXIT_INTERNAL;
+    char *endpoint = tc_strip_slashes(o->endpoint);
+    char *issuer = tc_strip_slashes(o->issuer_arg ? o->issuer_arg : o->endpoint);
+    char *body = NULL, *url = NULL, *source = NULL, *token = NULL;
+    struct cli_http_response hr = {0};
+    json_t *jwks = NULL, *doc = NULL;
+    struct maat_jws j;
+    memset(&j, 0, sizeof j);
+    struct tc_checked ck = {0};
+    if (endpoint == NULL || issuer == NULL) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    const char *route = oe_route ? "OpenEnclave" : "SgxEnclave";
+    size_t n = strlen(endpoint) + 64;
+    url = malloc(n);
+    if (url == NULL) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    snprintf(url, n, "%s/attest/%s?api-version=" API_VERSION, endpoint, route);
+    json_object_set_new(r->res, "endpoint", json_string(endpoint));
+    json_object_set_new(r->res, "request_url", json_string(url));
+    if (!o->json) {
+        printf("endpoint                           : %s\n", endpoint);
+        printf("request                            : POST %s (%s, runtimeData %zu bytes, "
+               "Binary)\n", url, oe_route ? "report = OE envelope + quote" : "quote",
+               ev->enclave_info.ehd_len);
+    }
+
+    body = request_body(ev, oe_route, &err);
+    if (body == NULL) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
+        goto out;
+    }
+    if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, NULL,
+                         RESPONSE_MAX, &hr, &err) != 0) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
+        goto out;
+    }
+    const uint8_t *resp = hr.body;
+    size_t resp_len = hr.len;
+    long status = hr.status;
+    json_object_set_new(r->res, "http_status", json_integer(status));
+    if (status != 200) {
+        char msg[600];
+        service_error(resp, resp_len, msg, sizeof msg);
+        rc = fail_with(r, status >= 400 && status < 500 ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL,
+                       "the service refused the evidence: HTTP %ld: %s", status, msg);
+        goto out;
+    }
+    json_error_t je;
+    doc = json_loadb((const char *)resp, resp_len, JSON_REJECT_DUPLICATES, &je);
+    const char *t = json_string_value(json_object_get(doc, "token"));
+    if (t == NULL || (token = strdup(t)) == NULL) {
+        rc = fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
+                       "the service's answer is not {\"token\": JWT}%s%s",
+                       doc ? "" : ": ", doc ? "" : je.text);
+        goto out;
+    }
+    json_object_set_new(r->res, "token", json_string(token));
+    if (o->token_out != NULL &&
+        cli_write_file(o->token_out, token, strlen(token), &err) != 0) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg);
+        goto out;
+    }
+
+    /* the token: parsed strictly, then validated against the endpoint's key set */
+    json_t *tv = json_object();
+    json_object_set_new(r->res, "token_validation", tv);
+    char at_text[32];
+    tc_fmt_time(o->at, at_text);
+    json_object_set_new(tv, "valid", json_false());
+    json_object_set_new(tv, "issuer", json_string(issuer));
+    json_object_set_new(tv, "checked_at", json_string(at_text));
+    json_object_set_new(tv, "clock_skew_seconds", json_integer(TC_SKEW));
+    if (maat_jws_parse(token, strlen(token), &j, &err) != 0) {
+        char *alg = tc_peek_alg(token);
+        if (alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") && strcmp(alg, "ES256") &&
+            strcmp(alg, "PS256"))
+            rc = fail_with(r, MAAT_EXIT_FAIL,
+                           "token INVALID: header alg \"%s\": expected RS256, ES256 or PS256", alg);
+        else
+            rc = fail_with(r, MAAT_EXIT_FAIL, "token INVALID: malformed: %s", err.msg);
+        free(alg);
+        json_object_set_new(tv, "reason", json_string(r->reason));
+        goto out;
+    }
+    int jrc = MAAT_EXIT_INTERNAL;
+    jwks = tc_load_jwks(NULL, endpoint, &source, &jrc, &err);
+    if (jwks == NULL) {
+        rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
+                       "the endpoint's key set: %s", err.msg);
+        goto out;
+    }
+    json_object_set_new(tv, "jwks_source", json_string(source));
+    struct maat_error why = {0};
+    if (tc_check_token(issuer, o->at, &j, jwks, tv, &ck, &why) != 0) {
+        rc = fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
+                              ? MAAT_EXIT_INTERNAL
+                              : MAAT_EXIT_FAIL,
+                       "token INVALID: %s", why.msg);
+        json_object_set_new(tv, "reason", json_string(why.msg));
+        goto out;
+    }
+    json_object_set_new(tv, "valid", json_true());
+    if (j.payload) json_object_set(r->res, "claims", j.payload);
+    if (!o->json) print_token_checks(tv, issuer);
+
+    struct checks c = {.list = json_array(), .source = "token"};
+    json_object_set_new(r->res, "checks", c.list);
+    compare_with_token(ev, j.payload, &c);
+    if (!o->json) print_checks(c.list, "token");
+    if (c.failed) {
+        rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
+                       c.failed > 1 ? " (and more, see the report)" : "");
+        goto out;
+    }
+    rc = MAAT_EXIT_OK;
+out:
+    if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
+    maat_jws_cleanup(&j);
+    json_decref(jwks);
+    json_decref(doc);
+    cli_http_response_cleanup(&hr);
+    free(body);
+    free(url);
+    free(source);
+    free(token);
+    free(endpoint);
+    free(issuer);
+    return rc;
+}
+
+static int attest_offline(struct run *r, const struct maat_evidence *ev)
+{
+    const struct opts *o = &r->o;
+    struct maat_error err = {0}, why = {0};
+    struct maat_quote q;
+    if (maat_quote_parse(ev->quote, ev->quote_len, &q, &err) != 0)
+        return fail_with(r, MAAT_EXIT_INPUT, "%s: QuoteHex: %s", o->file, err.msg);
+    if (q.body_type != MAAT_BODY_SGX)
+        return fail_with(r, MAAT_EXIT_INPUT, "%s: not an SGX enclave quote", o->file);
+    char at_text[32];
+    tc_fmt_time(o->at, at_text);
+    json_t *vj = json_object();
+    json_object_set_new(r->res, "quote_verification", vj);
+    json_object_set_new(vj, "checked_at", json_string(at_text));
+    json_object_set_new(vj, "collateral_source", o->collateral ? json_string(o->collateral)
+                                                               : json_null());
+    struct tc_quote_opts qo = {.roots = o->roots, .nroots = o->nroots,
+                               .collateral = o->collateral, .at = o->at, .what = "quote",
+                               .platform = "the quote's platform",
+                               .foreign_tcb_is_absent = true};
+    struct tc_quote_result *res = calloc(1, sizeof *res);
+    if (res == NULL) return fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
+    int xrc = MAAT_EXIT_FAIL;
+    int vr = tc_verify_quote(&q, &qo, vj, res, &xrc, &why);
+    char note[MAAT_ERROR_MSG_MAX] = "";
+    if (res->fmspc_hex[0] != '\0' && res->tcb_absent) {
+        char up[13], cup[13];
+        for (size_t i = 0; i < 13; i++) {
+            up[i] = (char)(res->fmspc_hex[i] >= 'a' ? res->fmspc_hex[i] - 32 : res->fmspc_hex[i]);
+            cup[i] = (char)(res->collateral_fmspc_hex[i] >= 'a' ? res->collateral_fmspc_hex[i] - 32
+                                                                : res->collateral_fmspc_hex[i]);
+        }
+        if (res->verdict.collateral_present)
+            snprintf(note, sizeof note,
+                     "TCB collateral for the quote's FMSPC %s is not present (the given "
+                     "collateral's TCB info is for FMSPC %s): the TCB status is not determined; "
+                     "the quote's signatures and PCK chain were checked",
+                     up, cup);
+        else
+            snprintf(note, sizeof note,
+                     "TCB collateral for the quote's FMSPC %s is not present (no --collateral): "
+                     "the TCB status is not determined; the quote's signatures and PCK chain "
+                     "were checked",
+                     up);
+        json_object_set_new(vj, "tcb_collateral_present", json_false());
+        json_object_set_new(vj, "note", json_string(note));
+    } else if (res->fmspc_hex[0] != '\0') {
+        json_object_set_new(vj, "tcb_collateral_present", json_true());
+    }
+    if (!o->json && res->fmspc_hex[0] != '\0') {
+        printf("quote                              : %s (SGX quote v%u%s), FMSPC %s, checked at "
+               "%s\n", o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
+               res->fmspc_hex, at_text);
+        print_verification(vj, note[0] ? note : NULL);
+    }
+    free(res);
+    if (vr != 0) {
+        return fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
+                                ? MAAT_EXIT_INTERNAL
+                                : xrc,
+                         "%s", why.msg);
+    }
+    struct checks c = {.list = json_array(), .source = "quote"};
+    json_object_set_new(r->res, "checks", c.list);
+    compare_with_quote(ev, &q, &c);
+    if (!o->json) print_checks(c.list, "quote");
+    if (c.failed)
+        return fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
+                         c.failed > 1 ? " (and more, see the report)" : "");
+    return MAAT_EXIT_OK;
+}
+
+int cmd_attest(int argc, char **argv)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o.at = time(NULL);
+    int p = parse_opts(argc, argv, &r.o);
+    if (p != 0) return p < 0 ? MAAT_EXIT_OK : p;
+
+    int rc;
+    struct maat_error err = {0};
+    struct maat_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    r.res = json_object();
+    if (r.res == NULL) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return MAAT_EXIT_INTERNAL;
+    }
+    json_object_set_new(r.res, "valid", json_false());
+    json_object_set_new(r.res, "file", json_string(r.o.file));
+    json_object_set_new(r.res, "mode", json_string(r.o.offline ? "offline" : "service"));
+    if (cli_read_file(r.o.file, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0) {
+        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s", err.msg);
+        goto out;
+    }
+    if (maat_evidence_decode(buf, len, &ev, &err) != 0) {
+        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg);
+        goto out;
+    }
+    if (!ev.has_enclave_info) {
+        rc = fail_with(&r, MAAT_EXIT_INPUT,
+                       "%s: not an EnclaveInfo JSON file (read as %s); maat attest needs the "
+                       "sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, ...)",
+                       r.o.file, maat_evidence_format_name(ev.format));
+        goto out;
+    }
+    const char *kind = ev.oe_envelope ? "OpenEnclave SDK layout: Attributes = OE bits, DEBUG = 1"
+                                      : "Intel SGX SDK layout: Attributes = SGX flags, DEBUG = 2";
+    json_object_set_new(r.res, "file_type", json_string(ev.oe_envelope ? "openenclave" : "intel-sdk"));
+    if (!r.o.json) printf("file                               : %s (EnclaveInfo, %s)\n", r.o.file, kind);
+    rc = r.o.offline ? attest_offline(&r, &ev) : attest_online(&r, &ev);
+out:
+    if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
+    if (rc == MAAT_EXIT_OK) {
+        json_object_set_new(r.res, "valid", json_true());
+        if (!r.o.json)
+            printf("result                             : PASS — %s\n",
+                   r.o.offline ? "the quote verifies and matches the file"
+                               : "the token is valid and matches the file");
+    } else {
+        json_object_set_new(r.res, "reason", json_string(r.reason));
+        if (!r.o.json)
+            printf("result                             : FAIL — %s\n", r.reason);
+        fprintf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "FAILED" : "error", r.reason);
+    }
+    if (r.o.json) {
+        char *s = json_dumps(r.res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s) printf("%s\n", s);
+        free(s);
+        if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
+    }
+    maat_evidence_cleanup(&ev);
+    free(buf);
+    json_decref(r.res);
+    return rc;
+}

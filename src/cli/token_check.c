@@ -1,0 +1,514 @@
+/*
+ * token_check.c - the validation of MAA-format attestation tokens shared by `maat token
+ * verify` and `maat attest`: reading the token and the issuer's key set, the header, key,
+ * signature, issuer, certificate and time checks, and the DCAP verification of an enclave
+ * quote (the token signer's, or a quote handed to `maat attest --offline`).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include "maat/crypto.h"
+#include "maat/jose.h"
+#include "maat/quote.h"
+#include "maat/quote_json.h"
+#include "maat/verify.h"
+#include "cli.h"
+#include "collateral_load.h"
+#include "http_get.h"
+#include "token_check.h"
+
+#define OID_MAA_QUOTE "1.3.6.1.4.1.311.105.1"
+#define OID_MAA_QUOTE_2020 "1.2.840.113556.10.1.1"
+
+/* ---- small helpers ---- */
+
+void tc_fmt_time(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "%lld", (long long)t);
+    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Length of "scheme://authority" in a URL (0 when it has no "://"). */
+static size_t authority_len(const char *u)
+{
+    const char *s = strstr(u, "://");
+    if (s == NULL) return 0;
+    return s + 3 - u + strcspn(s + 3, "/?#");
+}
+
+/* Issuer comparison as the MAA sample does it: scheme and host case-insensitive, the rest
+ * (port, path) exact. */
+bool tc_issuer_equal(const char *a, const char *b)
+{
+    size_t la = authority_len(a), lb = authority_len(b);
+    if (la != lb) return false;
+    if (la > 0 && strncasecmp(a, b, la) != 0) return false;
+    return strcmp(a + la, b + lb) == 0;
+}
+
+char *tc_strip_slashes(const char *s)
+{
+    char *c = strdup(s);
+    if (c == NULL) return NULL;
+    size_t n = strlen(c);
+    while (n > 0 && c[n - 1] == '/') c[--n] = '\0';
+    return c;
+}
+
+/* Reads TOKEN: a file (JWT text or {"token": ...}), "-" for stdin, or the JWT itself. */
+char *tc_load_token(const char *arg, struct maat_error *err)
+{
+    struct stat st;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (!strcmp(arg, "-") || stat(arg, &st) == 0) {
+        if (cli_read_file(arg, MAAT_JWS_MAX_SIZE + 4096, &buf, &len, err) != 0) return NULL;
+    } else if (strchr(arg, '.') != NULL && strchr(arg, '/') == NULL) {
+        buf = (uint8_t *)strdup(arg);
+        if (buf == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        len = strlen(arg);
+    } else {
+        maat_error_set(err, MAAT_ERR_IO, "TOKEN %s: no such file, and not a JWT", arg);
+        return NULL;
+    }
+    char *s = (char *)buf;
+    size_t b = 0;
+    while (b < len && strchr(" \t\r\n", s[b])) b++;
+    while (len > b && strchr(" \t\r\n", s[len - 1])) len--;
+    if (b < len && s[b] == '{') {
+        json_error_t je;
+        json_t *root = json_loadb(s + b, len - b, JSON_REJECT_DUPLICATES, &je);
+        const char *t = json_string_value(json_object_get(root, "token"));
+        char *out = t ? strdup(t) : NULL;
+        if (root == NULL)
+            maat_error_set(err, MAAT_ERR_ENCODING, "TOKEN %s: JSON: %s (line %d, column %d)", arg,
+                           je.text, je.line, je.column);
+        else if (t == NULL)
+            maat_error_set(err, MAAT_ERR_VALUE,
+                           "TOKEN %s: a JSON object without a string \"token\" member", arg);
+        else if (out == NULL)
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        json_decref(root);
+        free(buf);
+        return out;
+    }
+    memmove(s, s + b, len - b);
+    s[len - b] = '\0';
+    return s;
+}
+
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source, int *exit_code,
+                     struct maat_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char *src = NULL;
+    if (jwks_path != NULL) {
+        src = strdup(jwks_path);
+        if (cli_read_file(jwks_path, TC_JWKS_MAX, &buf, &len, err) != 0) {
+            *exit_code = MAAT_EXIT_INPUT;
+            free(src);
+            return NULL;
+        }
+    } else {
+        char *ep = tc_strip_slashes(endpoint);
+        size_t n = ep ? strlen(ep) + sizeof "/certs" : 0;
+        src = ep ? malloc(n) : NULL;
+        if (src != NULL) snprintf(src, n, "%s/certs", ep);
+        free(ep);
+        if (src == NULL || cli_http_get(src, TC_JWKS_MAX, &buf, &len, err) != 0) {
+            if (src == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            *exit_code = MAAT_EXIT_INTERNAL;
+            free(src);
+            return NULL;
+        }
+    }
+    json_error_t je;
+    json_t *jwks = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+    free(buf);
+    if (jwks == NULL || !json_is_array(json_object_get(jwks, "keys"))) {
+        if (jwks == NULL)
+            maat_error_set(err, MAAT_ERR_ENCODING, "JWKS %s: JSON: %s (line %d, column %d)", src,
+                           je.text, je.line, je.column);
+        else
+            maat_error_set(err, MAAT_ERR_VALUE,
+                           "JWKS %s: expected a JSON object with a \"keys\" array", src);
+        json_decref(jwks);
+        *exit_code = MAAT_EXIT_INPUT;
+        free(src);
+        return NULL;
+    }
+    *source = src;
+    return jwks;
+}
+
+/* When the strict parser refuses a token, the header's "alg" (if it can be read at all)
+ * tells a token with a refused algorithm (HS256, ...: invalid, exit 1) from unreadable
+ * input (exit 3). Returns a malloc'd copy of alg, or NULL. */
+char *tc_peek_alg(const char *token)
+{
+    const char *dot = strchr(token, '.');
+    if (dot == NULL) return NULL;
+    uint8_t *h = NULL;
+    size_t n = 0;
+    struct maat_error e = {0};
+    if (maat_base64url_decode(token, (size_t)(dot - token), "header", &h, &n, &e) != 0) return NULL;
+    json_t *hdr = json_loadb((const char *)h, n, 0, NULL);
+    free(h);
+    const char *alg = json_string_value(json_object_get(hdr, "alg"));
+    char *out = alg ? strdup(alg) : NULL;
+    json_decref(hdr);
+    return out;
+}
+
+/* ---- the signer's enclave quote ---- */
+
+/* The enclave quote in a signing certificate. MAA's current certificates put the OE
+ * envelope + quote directly in the extnValue of 1.3.6.1.4.1.311.105.1 (checked on the
+ * 2022 recordings); the 2020 form (1.2.840.113556.10.1.1) and maatd wrap the quote in one
+ * more DER OCTET STRING. Both are accepted: an inner OCTET STRING is unwrapped only when it
+ * fills the extnValue exactly (a bare quote or envelope never does: it starts 01/03/04 00). */
+static int cert_quote(const X509 *cert, const char **oid, const uint8_t **p, size_t *len,
+                      struct maat_error *err)
+{
+    static const char *const oids[] = {OID_MAA_QUOTE, OID_MAA_QUOTE_2020};
+    for (size_t i = 0; i < 2; i++) {
+        ASN1_OBJECT *obj = OBJ_txt2obj(oids[i], 1);
+        if (obj == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        int at = X509_get_ext_by_OBJ(cert, obj, -1);
+        int again = at >= 0 ? X509_get_ext_by_OBJ(cert, obj, at) : -1;
+        ASN1_OBJECT_free(obj);
+        if (at < 0) continue;
+        MAAT_ENSURE(again < 0, err, MAAT_ERR_VALUE, "extension %s appears twice", oids[i]);
+        const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(cert, at));
+        const unsigned char *d = ASN1_STRING_get0_data(v), *q = d;
+        long vlen = ASN1_STRING_length(v), clen = 0;
+        int tag = 0, cls = 0;
+        int r = ASN1_get_object(&q, &clen, &tag, &cls, vlen);
+        ERR_clear_error();
+        *oid = oids[i];
+        if (!(r & 0x80) && !(r & V_ASN1_CONSTRUCTED) && tag == V_ASN1_OCTET_STRING &&
+            cls == V_ASN1_UNIVERSAL && clen > 0 && (q - d) + clen == vlen) {
+            *p = q;
+            *len = (size_t)clen;
+        } else {
+            *p = d;
+            *len = (size_t)vlen;
+        }
+        MAAT_ENSURE(*len > 0, err, MAAT_ERR_TRUNCATED, "extension %s is empty", oids[i]);
+        return 0;
+    }
+    return maat_error_set(err, MAAT_ERR_NOT_FOUND, "neither extension %s nor %s is present",
+                          OID_MAA_QUOTE, OID_MAA_QUOTE_2020);
+}
+
+struct maat_trust *tc_load_trust(const char *const *roots, size_t nroots, int *exit_code,
+                                struct maat_error *err)
+{
+    struct maat_trust *t = maat_trust_new_intel(err);
+    for (size_t i = 0; t != NULL && i < nroots; i++) {
+        uint8_t *pem;
+        size_t n;
+        int r = cli_read_file(roots[i], 1 << 20, &pem, &n, err);
+        if (r == 0) {
+            r = maat_trust_add_root(t, pem, n, roots[i], !maat_trust_is_intel_root(pem, n), err);
+            free(pem);
+        }
+        if (r != 0) {
+            maat_error_prefix(err, "--trust-root %s", roots[i]);
+            *exit_code = MAAT_EXIT_INPUT;
+            maat_trust_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+json_t *tc_steps_json(const struct maat_verdict *v)
+{
+    static const char *const outcome[] = {"not_run", "passed", "failed"};
+    json_t *steps = json_array();
+    for (int s = 0; s < MAAT_STEP__COUNT; s++) {
+        json_t *st = json_object();
+        const char *name = maat_verify_step_name((enum maat_verify_step)s);
+        json_object_set_new(st, "name", json_string(name));
+        json_object_set_new(st, "outcome", json_string(outcome[v->steps[s]]));
+        json_array_append_new(steps, st);
+    }
+    return steps;
+}
+
+/* The cryptographic steps that must pass whether or not collateral is present. */
+static const enum maat_verify_step crypto_steps[] = {
+    MAAT_STEP_STRUCTURE,          MAAT_STEP_PCK_CHAIN,       MAAT_STEP_VALIDITY,
+    MAAT_STEP_QE_REPORT_SIGNATURE, MAAT_STEP_AK_BINDING,     MAAT_STEP_QUOTE_SIGNATURE,
+};
+
+int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, json_t *vj,
+                    struct tc_quote_result *res, int *exit_code, struct maat_error *why)
+{
+    struct maat_error e = {0};
+    memset(res, 0, sizeof *res);
+    struct maat_trust *trust = tc_load_trust(qo->roots, qo->nroots, exit_code, why);
+    if (trust == NULL) return -1;
+    struct cli_collateral loaded;
+    memset(&loaded, 0, sizeof loaded);
+    struct maat_verified_collateral *vc = NULL;
+    int rc = -1;
+    if (qo->collateral != NULL) {
+        uint8_t fmspc[6] = {0};
+        enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
+        cli_quote_pck_hint(q, NULL, 0, fmspc, &ca);
+        if (cli_collateral_load(qo->collateral, NULL, fmspc, ca, &loaded, &e) != 0) {
+            maat_error_set(why, e.code, "--collateral %s: %s", qo->collateral, e.msg);
+            *exit_code = MAAT_EXIT_INPUT;
+            goto done;
+        }
+        if (maat_collateral_verify(&loaded.input, trust, qo->at, &vc, &e) != 0) {
+            maat_error_set(why, MAAT_ERR_VALUE, "%s: collateral: %s", qo->what, e.msg);
+            goto done;
+        }
+    }
+    struct maat_verify_opts vo = {.at = qo->at};
+    struct maat_verdict *v = &res->verdict;
+    if (maat_quote_verify(q, vc, trust, &vo, v, &e) != 0) {
+        maat_error_set(why, MAAT_ERR_INTERNAL, "%s: %s", qo->what, e.msg);
+        goto done;
+    }
+    char *f = res->fmspc_hex;
+    maat_hex_encode(v->fmspc, 6, f);
+    bool crypto_ok = true;
+    for (size_t i = 0; i < sizeof crypto_steps / sizeof crypto_steps[0]; i++)
+        crypto_ok &= v->steps[crypto_steps[i]] == MAAT_STEP_PASSED;
+    res->crypto_ok = crypto_ok;
+    /* collateral given, but its TCB info is for another platform (FMSPC) */
+    const struct maat_tcb_info *ti = vc ? maat_verified_collateral_tcb_info(vc) : NULL;
+    res->tcb_absent = !v->collateral_present ||
+                      (qo->foreign_tcb_is_absent && ti != NULL && !v->ok &&
+                       v->failed_step == MAAT_STEP_TCB_INFO && memcmp(ti->fmspc, v->fmspc, 6) != 0);
+    if (ti != NULL) maat_hex_encode(ti->fmspc, 6, res->collateral_fmspc_hex);
+    json_object_set_new(vj, "signatures_and_chain", json_boolean(crypto_ok));
+    json_object_set_new(vj, "trusted_root",
+                        v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED
+                            ? json_string(v->root_label)
+                            : json_null());
+    json_object_set_new(vj, "fmspc", json_string(f));
+    json_object_set_new(vj, "collateral_present", json_boolean(v->collateral_present));
+    bool status_known = v->collateral_present && v->ok;
+    json_object_set_new(vj, "status", status_known && v->status < MAAT_TCB_STATUS__COUNT
+                                          ? json_string(maat_tcb_status_name(v->status))
+                                          : json_null());
+    json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
+    json_object_set_new(vj, "steps", tc_steps_json(v));
+    if (!v->ok) json_object_set_new(vj, "reason", json_string(v->reason));
+    if (!v->collateral_present)
+        json_object_set_new(vj, "note",
+                            json_sprintf("collateral for %s (FMSPC %s) is not present (give "
+                                         "--collateral)", qo->platform, f));
+
+    if (!crypto_ok) {
+        maat_error_set(why, MAAT_ERR_VALUE, "%s: verification failed at %s: %s", qo->what,
+                       maat_verify_step_name(v->failed_step), v->reason);
+    } else if (v->collateral_present && !res->tcb_absent &&
+               (!v->ok || v->status == MAAT_TCB_REVOKED)) {
+        if (v->ok)
+            maat_error_set(why, MAAT_ERR_VALUE, "%s: %s TCB is Revoked", qo->what, qo->platform);
+        else
+            maat_error_set(why, MAAT_ERR_VALUE, "%s: %s", qo->what, v->reason);
+    } else {
+        rc = 0;
+    }
+done:
+    maat_verified_collateral_free(vc);
+    cli_collateral_cleanup(&loaded);
+    maat_trust_free(trust);
+    return rc;
+}
+
+int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quote_opts *qo,
+                          json_t *o, int *exit_code, struct maat_error *why)
+{
+    const char *oid = NULL;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    struct maat_error e = {0};
+    if (cert_quote(cert, &oid, &p, &len, &e) != 0)
+        return maat_error_set(why, e.code == MAAT_ERR_NOMEM ? MAAT_ERR_NOMEM : MAAT_ERR_NOT_FOUND,
+                              "signer quote: the signing certificate carries no enclave quote: %s",
+                              e.msg);
+    json_object_set_new(o, "extension", json_string(oid));
+    json_object_set_new(o, "size", json_integer((json_int_t)len));
+    struct maat_quote q;
+    if (maat_quote_parse(p, len, &q, &e) != 0)
+        return maat_error_set(why, MAAT_ERR_VALUE, "signer quote: %s", e.msg);
+    json_object_set_new(o, "oe_envelope", json_boolean(q.oe_envelope));
+    json_object_set_new(o, "version", json_integer(q.version));
+    if (q.body_type != MAAT_BODY_SGX)
+        return maat_error_set(why, MAAT_ERR_UNSUPPORTED,
+                              "signer quote: not an SGX enclave quote (tee_type 0x%x)", q.tee_type);
+    json_object_set_new(o, "report_body", maat_quote_json_report_body(&q.report_body));
+
+    /* key binding: report_data[0:32] = SHA-256(PEM SPKI + NUL), which is also MAA's kid */
+    uint8_t h[32];
+    if (maat_jwk_spki_hash(X509_get0_pubkey(cert), h, &e) != 0)
+        return maat_error_set(why, e.code, "signer quote: %s", e.msg);
+    bool bound = memcmp(h, q.report_body.report_data, 32) == 0;
+    json_object_set_new(o, "key_binding", json_boolean(bound));
+    char kid[MAAT_KID_MAX];
+    if (maat_jwk_maa_kid(X509_get0_pubkey(cert), kid, &e) == 0)
+        json_object_set_new(o, "kid_is_key_hash", json_boolean(!strcmp(kid, token_kid)));
+
+    /* DCAP verification of the signer's quote */
+    json_t *vj = json_object();
+    struct tc_quote_result *res = malloc(sizeof *res);
+    if (vj == NULL || res == NULL) {
+        json_decref(vj);
+        free(res);
+        return maat_error_set(why, MAAT_ERR_NOMEM, "out of memory");
+    }
+    int r = tc_verify_quote(&q, qo, vj, res, exit_code, why);
+    /* the verification object appears once the verifier ran (as before the refactoring) */
+    if (r == 0 || res->fmspc_hex[0] != '\0') json_object_set_new(o, "verification", vj);
+    else json_decref(vj);
+    free(res);
+    if (r != 0) return -1;
+    if (!bound)
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "signer quote: report_data[0:32] is not SHA-256 of the signing key "
+                              "(PEM SubjectPublicKeyInfo + NUL): the quote does not bind this key");
+    return 0;
+}
+
+/* ---- the token checks ---- */
+
+static int check_time_claim(const json_t *claims, const char *name, bool required,
+                            json_int_t *out, struct maat_error *why)
+{
+    const json_t *v = json_object_get(claims, name);
+    if (v == NULL) {
+        if (required) return maat_error_set(why, MAAT_ERR_VALUE, "claim \"%s\" is missing", name);
+        return 1;
+    }
+    if (!json_is_integer(v) && !json_is_real(v))
+        return maat_error_set(why, MAAT_ERR_VALUE, "claim \"%s\" is not a number", name);
+    *out = json_is_integer(v) ? json_integer_value(v) : (json_int_t)json_real_value(v);
+    return 0;
+}
+
+int tc_check_token(const char *issuer, time_t at, const struct maat_jws *j, const json_t *jwks,
+                   json_t *res, struct tc_checked *ck, struct maat_error *why)
+{
+    struct maat_error e = {0};
+    if (j->alg == MAAT_JWS_NONE)
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "the token is unsigned (alg \"none\", as MAA's draft-policy tokens): "
+                              "it proves nothing and is refused");
+    if (j->alg != MAAT_JWS_RS256 && j->alg != MAAT_JWS_ES256 && j->alg != MAAT_JWS_PS256)
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "header alg \"%s\": expected RS256, ES256 or PS256",
+                              j->alg_text);
+    json_object_set_new(res, "alg", json_string(maat_jws_alg_name(j->alg)));
+    const char *typ = json_string_value(json_object_get(j->header, "typ"));
+    if (typ == NULL || strcmp(typ, "JWT") != 0)
+        return maat_error_set(why, MAAT_ERR_VALUE, "header typ is %s%s%s, expected \"JWT\"",
+                              typ ? "\"" : "", typ ? typ : "absent", typ ? "\"" : "");
+    const char *kid = json_string_value(json_object_get(j->header, "kid"));
+    if (kid == NULL || kid[0] == '\0')
+        return maat_error_set(why, MAAT_ERR_VALUE, "header kid is absent or not a string");
+    ck->kid = kid;
+    json_object_set_new(res, "kid", json_string(kid));
+    const char *jku = json_string_value(json_object_get(j->header, "jku"));
+    size_t n = strlen(issuer) + sizeof "/certs";
+    char *want = malloc(n);
+    if (want == NULL) return maat_error_set(why, MAAT_ERR_NOMEM, "out of memory");
+    snprintf(want, n, "%s/certs", issuer);
+    bool jku_ok = jku != NULL && tc_issuer_equal(jku, want);
+    if (!jku_ok) {
+        maat_error_set(why, MAAT_ERR_VALUE, "header jku is %s%s%s, expected \"%s\" (the issuer's "
+                       "key set)", jku ? "\"" : "", jku ? jku : "absent", jku ? "\"" : "", want);
+        free(want);
+        return -1;
+    }
+    free(want);
+
+    /* the key: from the issuer's JWKS by kid, never from the token */
+    const json_t *jwk = maat_jwks_find(jwks, kid);
+    if (jwk == NULL)
+        return maat_error_set(why, MAAT_ERR_NOT_FOUND,
+                              "no key with kid \"%s\" in the issuer's key set (%zu keys)", kid,
+                              json_array_size(json_object_get(jwks, "keys")));
+    ck->certs = maat_jwk_x5c(jwk, &e);
+    if (ck->certs == NULL)
+        return maat_error_set(why, MAAT_ERR_VALUE, "key \"%s\": %s", kid,
+                              e.code ? e.msg : "no x5c certificate");
+    ck->cert = sk_X509_value(ck->certs, 0);
+    EVP_PKEY *pk = X509_get0_pubkey(ck->cert);
+    if (pk == NULL)
+        return maat_error_set(why, MAAT_ERR_VALUE, "key \"%s\": unusable public key", kid);
+    if (maat_jws_verify(j, pk, &e) != 0)
+        return maat_error_set(why, MAAT_ERR_VALUE, "signature: %s", e.msg);
+    json_object_set_new(res, "signature", json_string("valid"));
+
+    /* claims */
+    if (!json_is_object(j->payload))
+        return maat_error_set(why, MAAT_ERR_VALUE, "the token has no claims (empty payload)");
+    const char *iss = json_string_value(json_object_get(j->payload, "iss"));
+    if (iss == NULL || !tc_issuer_equal(iss, issuer))
+        return maat_error_set(why, MAAT_ERR_VALUE, "claim iss is %s%s%s, expected \"%s\"",
+                              iss ? "\"" : "", iss ? iss : "absent", iss ? "\"" : "", issuer);
+
+    char cn[512];
+    maat_x509_cn(X509_get_subject_name(ck->cert), cn, sizeof cn);
+    json_object_set_new(res, "signing_certificate_subject", json_sprintf("CN=%s", cn));
+    if (!tc_issuer_equal(cn, issuer))
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "the signing certificate's subject is CN=%s, expected CN=%s", cn,
+                              issuer);
+    time_t nb = 0, na = 0;
+    if (maat_asn1_time_to_unix(X509_get0_notBefore(ck->cert), &nb) != 0 ||
+        maat_asn1_time_to_unix(X509_get0_notAfter(ck->cert), &na) != 0)
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "the signing certificate's validity is unreadable");
+    char t1[32], t2[32], t3[32];
+    tc_fmt_time(nb, t1);
+    tc_fmt_time(na, t2);
+    tc_fmt_time(at, t3);
+    json_object_set_new(res, "signing_certificate_validity", json_sprintf("%s..%s", t1, t2));
+    if (at + TC_SKEW < nb || at - TC_SKEW > na)
+        return maat_error_set(why, MAAT_ERR_VALUE,
+                              "the signing certificate is valid %s..%s, not at %s", t1, t2, t3);
+
+    json_int_t exp = 0, nbf = 0, iat = 0;
+    int r;
+    MAAT_TRY(check_time_claim(j->payload, "exp", true, &exp, why));
+    tc_fmt_time((time_t)exp, t1);
+    if ((json_int_t)at - TC_SKEW > exp)
+        return maat_error_set(why, MAAT_ERR_VALUE, "expired: exp %s is before %s (skew %d s)", t1,
+                              t3, TC_SKEW);
+    if ((r = check_time_claim(j->payload, "nbf", false, &nbf, why)) < 0) return -1;
+    tc_fmt_time((time_t)nbf, t1);
+    if (r == 0 && (json_int_t)at + TC_SKEW < nbf)
+        return maat_error_set(why, MAAT_ERR_VALUE, "not yet valid: nbf %s is after %s (skew %d s)",
+                              t1, t3, TC_SKEW);
+    if ((r = check_time_claim(j->payload, "iat", false, &iat, why)) < 0) return -1;
+    tc_fmt_time((time_t)iat, t1);
+    if (r == 0 && (json_int_t)at + TC_SKEW < iat)
+        return maat_error_set(why, MAAT_ERR_VALUE, "issued in the future: iat %s is after %s "
+                              "(skew %d s)", t1, t3, TC_SKEW);
+    return 0;
+}
