@@ -27,7 +27,7 @@ for f in "${fuzzers[@]}"; do
   echo "== $name: ${secs}s"
   if "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
        -artifact_prefix="$work/$name-" "$corpus" > "$work/$name.log" 2>&1; then
-    grep -E '^stat::number_of_executed_runs' "$work/$name.log" || true
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$work/$name.log" || true
     passed=$((passed + 1))
   else
     tail -50 "$work/$name.log"
