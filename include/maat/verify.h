@@ -183,6 +183,14 @@ struct maat_pck_cache;
 struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *err);
 void maat_pck_cache_free(struct maat_pck_cache *c);
 void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *misses);
+/* Looks up, without parsing anything, the chain that maat_quote_verify() verified and cached
+ * for these exact certification data bytes (a quote's type-5 data, cert_data.data) under
+ * `trust`. On a hit copies the verified leaf's PCK info (FMSPC, PCK CA, ...) to *out and
+ * returns true; false when the chain was never verified (or was evicted). Only verified
+ * chains are ever cached, so a hit never comes from a forged leaf. Does not change the
+ * hit/miss counters of maat_pck_cache_stats(). */
+bool maat_pck_cache_lookup_info(struct maat_pck_cache *c, const uint8_t *chain, size_t len,
+                                const struct maat_trust *trust, struct maat_pck_info *out);
 
 struct maat_verify_opts {
     time_t at;                        /* verification time (required) */

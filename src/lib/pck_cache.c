@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maat/crypto.h"
 #include "verify_internal.h"
 
 struct maat_pck_cache {
@@ -98,4 +99,21 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat__pck_entry *e)
     c->slots[i] = e;
     pthread_mutex_unlock(&c->lock);
     maat__pck_entry_release(old);
+}
+
+bool maat_pck_cache_lookup_info(struct maat_pck_cache *c, const uint8_t *chain, size_t len,
+                                const struct maat_trust *trust, struct maat_pck_info *out)
+{
+    if (c == NULL || chain == NULL || len == 0) return false;
+    uint8_t key[32];
+    maat_sha256(chain, len, key);
+    bool hit = false;
+    pthread_mutex_lock(&c->lock);
+    const struct maat__pck_entry *e = c->slots[slot_of(c, key)];
+    if (e && e->trust == trust && memcmp(e->key, key, 32) == 0) {
+        *out = e->pck; /* copied under the lock: the entry cannot go away meanwhile */
+        hit = true;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return hit;
 }

@@ -103,11 +103,19 @@ static int td_report_parse(struct maat_reader *r, size_t size, struct maat_td_re
     return 0;
 }
 
-/* Bounded search for `needle` in [hay, hay+n): memmem without relying on _GNU_SOURCE. */
+/* Bounded search for `needle` (nl >= 1) in [hay, hay+n): memmem without relying on
+ * _GNU_SOURCE. memchr skips to each candidate first byte (the PEM base64 body between two
+ * '-' runs is skipped in one call). */
 static const uint8_t *find_bytes(const uint8_t *hay, size_t n, const char *needle, size_t nl)
 {
-    for (size_t i = 0; nl <= n && i <= n - nl; i++)
-        if (hay[i] == (uint8_t)needle[0] && memcmp(hay + i, needle, nl) == 0) return hay + i;
+    if (nl == 0 || nl > n) return NULL;
+    const uint8_t *p = hay, *last = hay + (n - nl); /* last possible start */
+    while (p <= last) {
+        p = memchr(p, (unsigned char)needle[0], (size_t)(last - p) + 1);
+        if (p == NULL) return NULL;
+        if (memcmp(p, needle, nl) == 0) return p;
+        p++;
+    }
     return NULL;
 }
 

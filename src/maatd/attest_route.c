@@ -29,15 +29,25 @@
 #include "maat/policy_default.h"
 #include "maatd.h"
 
-/* FMSPC and PCK CA from the quote's PCK leaf (certification data type 5). */
-static int pck_hint(const struct maat_quote *q, uint8_t fmspc[6], enum maat_pck_ca *ca,
-                    struct maat_error *err)
+/* FMSPC and PCK CA from the quote's PCK leaf (certification data type 5). A chain that
+ * maat_quote_verify() has already verified (under this trust set) is in the PCK chain
+ * cache with its leaf parsed: its FMSPC and CA come from there, parsing nothing. Any
+ * other chain (first request from a platform, or a forged one) has its leaf parsed here
+ * as before, so the cache cannot be filled with FMSPCs from unverified leaves. */
+static int pck_hint(const struct maatd *d, const struct maat_quote *q, uint8_t fmspc[6],
+                    enum maat_pck_ca *ca, struct maat_error *err)
 {
     const struct maat_cert_data *cd = &q->cert_data;
     MAAT_ENSURE(cd->type == MAAT_CERT_PCK_CHAIN && cd->chain_len > 0, err, MAAT_ERR_UNSUPPORTED,
                 "quote: certification data type %u (%s) carries no PCK certificate chain; maatd "
                 "needs type 5", cd->type, maat_cert_type_name(cd->type));
     struct maat_pck_info info;
+    if (d->pck_cache != NULL &&
+        maat_pck_cache_lookup_info(d->pck_cache, cd->data.ptr, cd->data.len, d->trust, &info)) {
+        memcpy(fmspc, info.fmspc, 6);
+        *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
+        return 0;
+    }
     int rc = cd->chain_is_der
                  ? maat_pck_cert_parse_der(cd->chain[0].ptr, cd->chain[0].len, &info, err)
                  : maat_pck_cert_parse_pem((const char *)cd->chain[0].ptr, cd->chain[0].len, &info, err);
@@ -48,6 +58,36 @@ static int pck_hint(const struct maat_quote *q, uint8_t fmspc[6], enum maat_pck_
     memcpy(fmspc, info.fmspc, 6);
     *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
     return 0;
+}
+
+/* {"token":"<JWT>"}. A compact JWS is only base64url characters and dots, which JSON
+ * needs no escaping for, so the answer is assembled directly (json_dumps would escape the
+ * ~4 KB token character by character); anything else goes through jansson. */
+static void token_response(struct maatd_response *rs, const char *token)
+{
+    static const char pre[] = "{\"token\":\"", post[] = "\"}";
+    size_t n = strlen(token);
+    bool plain = true;
+    for (size_t i = 0; i < n && plain; i++) {
+        char c = token[i];
+        plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.';
+    }
+    char *body = plain ? malloc(sizeof pre - 1 + n + sizeof post) : NULL;
+    if (body == NULL) {
+        json_t *j = json_pack("{s:s}", "token", token);
+        maatd_json_response(rs, 200, j);
+        json_decref(j);
+        return;
+    }
+    memcpy(body, pre, sizeof pre - 1);
+    memcpy(body + sizeof pre - 1, token, n);
+    memcpy(body + sizeof pre - 1 + n, post, sizeof post); /* with the NUL */
+    free(rs->body);
+    rs->body = body;
+    rs->len = sizeof pre - 1 + n + sizeof post - 1;
+    rs->status = 200;
+    rs->content_type = NULL;
 }
 
 static void attest_error(struct maatd_request *rq, struct maatd_response *rs,
@@ -122,7 +162,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
     const struct maat_verified_collateral *vc = NULL;
     if (d->cache != NULL) {
-        if (pck_hint(&q, fmspc, &ca, &err) != 0) {
+        if (pck_hint(d, &q, fmspc, &ca, &err) != 0) {
             maatd_error(rq, rs, 400, "InvalidParameter", "%s", err.msg);
             goto out;
         }
@@ -206,9 +246,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         maatd_error(rq, rs, 500, "InternalError", "token signing: %s", err.msg);
         goto out;
     }
-    json_t *body = json_pack("{s:s}", "token", token);
-    maatd_json_response(rs, 200, body);
-    json_decref(body);
+    token_response(rs, token);
     atomic_fetch_add_explicit(&d->metrics.tokens_issued, 1, memory_order_relaxed);
 out:
     free(token);

@@ -1,8 +1,9 @@
 /*
  * server.c - libmicrohttpd set-up and the request life cycle.
  *
- * Threading: MHD's internal thread pool over epoll (one thread per CPU by default,
- * --threads). Attestation is CPU-bound (a few signature checks, one RSA signature), so
+ * Threading: MHD's internal thread pool over poll() (one thread per CPU by default,
+ * --threads; poll() rather than epoll so that new connections alternate between the
+ * workers, see maatd_server_start). Attestation is CPU-bound (a few signature checks, one RSA signature), so
  * one busy thread per core is the right amount; thread-per-connection would let idle
  * or slow clients cost a thread each. Keep-alive is MHD's default for HTTP/1.1.
  *
@@ -254,7 +255,16 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         threads = n > 0 && n < 256 ? (unsigned)n : 2;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+    /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75's pool worker that wakes first
+     * accepts up to 10 pending connections in a row, so a client opening its keep-alive
+     * connections together often lands them all on ONE worker (the others idle, half the
+     * throughput on 2 cores). With poll() each worker accepts one connection per loop
+     * iteration, so they alternate. Cost: a poll() over the worker's connections per
+     * iteration (O(n), a few us at --max-connections 1024). See docs/maatd.md. */
+    if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
+        flags |= MHD_USE_POLL;
+    else if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
     if (v6) flags |= MHD_USE_IPv6;
     if (d->tls) {
         MAAT_ENSURE(MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES, err, MAAT_ERR_UNSUPPORTED,
