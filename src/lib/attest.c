@@ -82,11 +82,22 @@ static const char *json_type_name(const json_t *v)
 
 /* Parses text[0,len) as exactly one JSON object: syntax and nesting depth first (so an
  * error names the offset and path), then jansson (UTF-8, duplicate keys). */
+static int load_object(const char *text, size_t len, const char *what, json_t **out,
+                       struct maat_attest_error *a);
+
 static int parse_object(const char *text, size_t len, const char *what, json_t **out,
                         struct maat_attest_error *a)
 {
     *out = NULL;
     if (maat__json_scan_object(text, len, NULL, NULL, NULL, what, &a->err) != 0) return fail(a);
+    return load_object(text, len, what, out, a);
+}
+
+/* The jansson half of parse_object, for text the scanner has accepted. */
+static int load_object(const char *text, size_t len, const char *what, json_t **out,
+                       struct maat_attest_error *a)
+{
+    *out = NULL;
     json_error_t je;
     json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (v == NULL) {
@@ -111,6 +122,9 @@ static json_t *member(json_t *obj, const char *key)
     return v == NULL || json_is_null(v) ? NULL : v;
 }
 
+static int decode_b64url_text(const char *s, size_t slen, const char *field, size_t max,
+                              uint8_t **out, size_t *outlen, struct maat_attest_error *a);
+
 /* Decodes a base64url string member into a malloc'd buffer of at most `max` bytes. */
 static int decode_b64url(const json_t *v, const char *field, size_t max, uint8_t **out,
                          size_t *outlen, struct maat_attest_error *a)
@@ -118,13 +132,20 @@ static int decode_b64url(const json_t *v, const char *field, size_t max, uint8_t
     if (!json_is_string(v))
         return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a base64url string, got %s", field,
                         json_type_name(v));
-    size_t slen = json_string_length(v);
+    return decode_b64url_text(json_string_value(v), json_string_length(v), field, max, out,
+                              outlen, a);
+}
+
+/* The same for the string's (unescaped) characters s[0, slen). */
+static int decode_b64url_text(const char *s, size_t slen, const char *field, size_t max,
+                              uint8_t **out, size_t *outlen, struct maat_attest_error *a)
+{
     /* Refuse before decoding: n base64 characters carry at least (n - 2) * 3 / 4 bytes. */
     if (slen > 2 && (slen - 2) / 4 * 3 > max)
         return ATT_FAIL(a, MAAT_ERR_TOO_LARGE,
                         "%s: %zu base64url characters exceed the limit of %zu decoded bytes",
                         field, slen, max);
-    if (maat_base64url_decode(json_string_value(v), slen, field, out, outlen, &a->err) != 0)
+    if (maat_base64url_decode(s, slen, field, out, outlen, &a->err) != 0)
         return fail(a);
     if (*outlen > max) {
         free(*out);
@@ -210,16 +231,23 @@ void maat_attest_request_cleanup(struct maat_attest_request *req)
     memset(req, 0, sizeof *req);
 }
 
-static int parse_members(json_t *root, struct maat_attest_request *req,
-                         struct maat_attest_error *a)
+/* ev_text: when not NULL, the evidence string's characters [0, ev_len) taken straight
+ * from the body (root then holds "" in their place), see maat_attest_request_parse. */
+static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
+                         struct maat_attest_request *req, struct maat_attest_error *a)
 {
     const char *ev_name = req->route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
-    json_t *ev = member(root, ev_name);
-    if (ev == NULL)
-        return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing (required for POST /attest/%s)",
-                        ev_name, maat_attest_route_name(req->route));
-    MAAT_TRY(decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len,
-                           a));
+    if (ev_text != NULL) {
+        MAAT_TRY(decode_b64url_text(ev_text, ev_len, ev_name, MAAT_QUOTE_MAX_SIZE,
+                                    &req->evidence, &req->evidence_len, a));
+    } else {
+        json_t *ev = member(root, ev_name);
+        if (ev == NULL)
+            return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing (required for POST /attest/%s)",
+                            ev_name, maat_attest_route_name(req->route));
+        MAAT_TRY(decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence,
+                               &req->evidence_len, a));
+    }
     if (req->evidence_len == 0) return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: empty", ev_name);
 
     json_t *v;
@@ -248,9 +276,49 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
         return ATT_FAIL(a, MAAT_ERR_TOO_LARGE,
                         "attestation request: %zu bytes exceed the limit of %u", len,
                         MAAT_ATTEST_REQUEST_MAX);
-    json_t *root;
-    MAAT_TRY(parse_object(body, len, "attestation request", &root, a));
-    int rc = parse_members(root, req, a);
+    /* Fast path for the one large value, the evidence string (~6 KB of base64url):
+     * jansson lexes strings byte by byte, and would copy it only for us to decode it.
+     * When the scanner finds exactly one top-level member of that name, spelled without
+     * escapes, whose value is a string of ASCII characters without escapes, jansson
+     * parses a copy of the body with that string emptied, and the evidence is decoded
+     * straight from the body. Such a string's characters are its bytes, and the copy is
+     * valid JSON (UTF-8, duplicates) exactly when the body is, so the outcome is the
+     * same as parsing the whole body; on any jansson error the whole body is parsed
+     * again so that the message and offset are the usual ones. */
+    const char *what = "attestation request";
+    const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
+    struct maat_json_span span;
+    bool found, ambiguous;
+    if (maat__json_scan_object_find(body, len, ev_name, &found, &span, &ambiguous, what,
+                                    &a->err) != 0)
+        return fail(a);
+    json_t *root = NULL;
+    const char *ev_text = NULL;
+    size_t ev_len = 0;
+    if (found && !ambiguous && span.end - span.start >= 2 && body[span.start] == '"') {
+        const unsigned char *p = (const unsigned char *)body + span.start + 1;
+        size_t n = span.end - span.start - 2;
+        unsigned char high = 0;
+        for (size_t i = 0; i < n; i++) high |= p[i];
+        char *copy = (high & 0x80) == 0 && memchr(p, '\\', n) == NULL ? malloc(len - n) : NULL;
+        if (copy != NULL) {
+            memcpy(copy, body, span.start + 1);
+            memcpy(copy + span.start + 1, body + span.end - 1, len - span.end + 1);
+            json_error_t je;
+            root = json_loadb(copy, len - n, JSON_REJECT_DUPLICATES, &je);
+            free(copy);
+            if (root != NULL && !json_is_object(root)) {
+                json_decref(root);
+                root = NULL;
+            }
+            if (root != NULL) {
+                ev_text = (const char *)p;
+                ev_len = n;
+            }
+        }
+    }
+    if (root == NULL) MAAT_TRY(load_object(body, len, what, &root, a));
+    int rc = parse_members(root, ev_text, ev_len, req, a);
     json_decref(root);
     if (rc != 0) {
         maat_attest_request_cleanup(req);

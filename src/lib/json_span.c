@@ -34,6 +34,9 @@ struct scan {
     size_t key_len;
     bool found;
     struct maat_json_span span;
+    /* lax search: an escaped or repeated top-level name sets `ambiguous` instead of failing */
+    bool lax;
+    bool ambiguous;
     /* MODE_PATH_AT */
     size_t probe;
     char *buf;
@@ -275,7 +278,17 @@ static int scan_object(struct scan *sc)
         if ((rc = probe_hook(sc, sc->depth, true)) != 0) return rc;
         sc->pos = save;
         bool wanted = false;
-        if (top && sc->key != NULL) {
+        if (top && sc->key != NULL && sc->lax) {
+            if (esc) {
+                sc->ambiguous = true;
+            } else {
+                wanted = f->key_len == sc->key_len && memcmp(f->key, sc->key, f->key_len) == 0;
+                if (wanted && sc->found) {
+                    sc->ambiguous = true;
+                    wanted = false;
+                }
+            }
+        } else if (top && sc->key != NULL) {
             if (esc) {
                 return maat_error_set(sc->mode == MODE_VALIDATE ? sc->err : NULL, MAAT_ERR_ENCODING,
                                       "%s: top-level member name at offset %zu uses escape "
@@ -397,6 +410,30 @@ int maat__json_scan_object(const char *text, size_t len, const char *key, bool *
     if (scan_document(&sc) != 0) return -1;
     if (found) *found = sc.found;
     if (span && sc.found) *span = sc.span;
+    return 0;
+}
+
+int maat__json_scan_object_find(const char *text, size_t len, const char *key, bool *found,
+                                struct maat_json_span *span, bool *ambiguous, const char *what,
+                                struct maat_error *err)
+{
+    struct scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.s = text;
+    sc.len = text ? len : 0;
+    sc.mode = MODE_VALIDATE;
+    sc.what = what ? what : "JSON";
+    sc.err = err;
+    sc.key = key;
+    sc.key_len = key ? strlen(key) : 0;
+    sc.lax = true;
+    *found = false;
+    *ambiguous = false;
+    span->start = span->end = 0;
+    if (scan_document(&sc) != 0) return -1;
+    *found = sc.found;
+    *ambiguous = sc.ambiguous;
+    if (sc.found) *span = sc.span;
     return 0;
 }
 

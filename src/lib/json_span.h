@@ -41,6 +41,17 @@ int maat__json_scan_object(const char *text, size_t len, const char *key, bool *
                            struct maat_error *err);
 
 /*
+ * Same validation and error messages as maat__json_scan_object with key == NULL, and
+ * also locates the top-level member `key` (not NULL) like it does, but never fails
+ * because of the search: when a top-level member name uses escape sequences, or `key`
+ * occurs more than once, *ambiguous is set (the span found, if any, must then not be
+ * trusted to be the member a full JSON parser would see).
+ */
+int maat__json_scan_object_find(const char *text, size_t len, const char *key, bool *found,
+                                struct maat_json_span *span, bool *ambiguous, const char *what,
+                                struct maat_error *err);
+
+/*
  * Best-effort path of the innermost value (or member key) that starts at or before
  * `offset`, e.g. "tcbInfo.version". Used to name the field behind a jansson error,
  * which gives only a position. Works on malformed text too (stops where it breaks).
