@@ -18,6 +18,7 @@
 static const char usage_text[] =
     "usage: maat sim init DIR [options]\n"
     "       maat sim quote DIR -o FILE [options]\n"
+    "       maat sim pccs DIR [--listen HOST:PORT]   (see maat sim pccs --help)\n"
     "\n"
     "A simulated SGX platform for tests. Its root CA (DIR/root-ca.pem) is trusted by\n"
     "nothing unless you configure it as a trust anchor. TIME is unix seconds or\n"

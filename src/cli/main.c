@@ -9,7 +9,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"quote", cmd_quote, "inspect SGX/TDX quotes (raw, hex, base64, OE envelope, EnclaveInfo JSON)"},
+    {"quote", cmd_quote, "inspect any SGX/TDX quote; get one from a provider (sim, gramine)"},
     {"verify", cmd_verify, "verify a DCAP quote against Intel collateral (offline, QVL rules)"},
     {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
     {"token", cmd_token, "verify an MAA-format attestation token (JWKS by kid, iss, exp, signer quote)"},
