@@ -76,6 +76,11 @@ int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *o
 /* "Standard", "Scalable", "ScalableWithIntegrity" (Intel's names), else "unknown". */
 const char *maat_sgx_type_name(enum maat_sgx_type t);
 
+/* The PCK CA named by a common name: "Intel SGX PCK Processor CA" or "Intel SGX PCK
+ * Platform CA", compared byte for byte; MAAT_PCK_CA_UNKNOWN otherwise. The one place maat
+ * tells the two CAs apart by name (PCK leaves, PCK CRLs, CRL issuer chains). */
+enum maat_pck_ca maat_pck_ca_from_cn(const char *cn, size_t len);
+
 /* "processor", "platform" (the PCS `ca=` parameter), else "unknown". */
 const char *maat_pck_ca_name(enum maat_pck_ca ca);
 

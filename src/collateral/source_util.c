@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "maat/crypto.h"
 #include "source_internal.h"
 
 int src_file_exists(const char *path)
@@ -112,22 +112,12 @@ int src_crl_issuer_ca(const uint8_t *p, size_t len, const char *what, enum maat_
     *out = MAAT_PCK_CA_UNKNOWN;
     MAAT_ENSURE(len > 0 && len <= MAAT_COLLATERAL_MAX_INPUT, err, MAAT_ERR_VALUE,
                 "%s: CRL is empty or too large (%zu bytes)", what, len);
-    X509_CRL *crl = NULL;
-    if (p[0] == 0x30) {
-        const unsigned char *q = p;
-        crl = d2i_X509_CRL(NULL, &q, (long)len);
-    } else {
-        BIO *bio = BIO_new_mem_buf(p, (int)len);
-        if (bio != NULL) crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
-        BIO_free(bio);
-    }
-    MAAT_ENSURE(crl != NULL, err, MAAT_ERR_ENCODING, "%s: does not decode as an X.509 CRL",
-                what);
-    char cn[128] = "";
-    X509_NAME_get_text_by_NID(X509_CRL_get_issuer(crl), NID_commonName, cn, sizeof cn);
+    X509_CRL *crl = maat_crl_load(p, len, what, err);
+    if (crl == NULL) return -1;
+    char cn[128];
+    maat_x509_cn(X509_CRL_get_issuer(crl), cn, sizeof cn);
     X509_CRL_free(crl);
-    if (!strcmp(cn, "Intel SGX PCK Processor CA")) *out = MAAT_PCK_CA_PROCESSOR;
-    if (!strcmp(cn, "Intel SGX PCK Platform CA")) *out = MAAT_PCK_CA_PLATFORM;
+    *out = maat_pck_ca_from_cn(cn, strlen(cn));
     return 0;
 }
 

@@ -320,9 +320,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     vc->anchor = a_tcb;
     char cn[128];
     maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), cn, sizeof cn);
-    vc->pck_ca = strstr(cn, "Platform")    ? MAAT_PCK_CA_PLATFORM
-                 : strstr(cn, "Processor") ? MAAT_PCK_CA_PROCESSOR
-                                           : MAAT_PCK_CA_UNKNOWN;
+    vc->pck_ca = maat_pck_ca_from_cn(cn, strlen(cn));
 
     vc->root_crl = maat_crl_load(in->root_ca_crl.ptr, in->root_ca_crl.len, "Root CA CRL", err);
     vc->pck_crl = vc->root_crl ? maat_crl_load(in->pck_crl.ptr, in->pck_crl.len, "PCK CRL", err)

@@ -448,6 +448,15 @@ int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out
     return 0;
 }
 
+enum maat_pck_ca maat_pck_ca_from_cn(const char *cn, size_t len)
+{
+    static const char processor[] = "Intel SGX PCK Processor CA";
+    static const char platform[] = "Intel SGX PCK Platform CA";
+    if (len == sizeof processor - 1 && memcmp(cn, processor, len) == 0) return MAAT_PCK_CA_PROCESSOR;
+    if (len == sizeof platform - 1 && memcmp(cn, platform, len) == 0) return MAAT_PCK_CA_PLATFORM;
+    return MAAT_PCK_CA_UNKNOWN;
+}
+
 /* The CA from the issuer CN (exactly one CN, compared byte for byte). */
 static enum maat_pck_ca issuer_ca(const X509 *x)
 {
@@ -458,11 +467,7 @@ static enum maat_pck_ca issuer_ca(const X509 *x)
     const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
     const unsigned char *s = ASN1_STRING_get0_data(cn);
     size_t n = (size_t)ASN1_STRING_length(cn);
-    static const char processor[] = "Intel SGX PCK Processor CA";
-    static const char platform[] = "Intel SGX PCK Platform CA";
-    if (n == sizeof processor - 1 && memcmp(s, processor, n) == 0) return MAAT_PCK_CA_PROCESSOR;
-    if (n == sizeof platform - 1 && memcmp(s, platform, n) == 0) return MAAT_PCK_CA_PLATFORM;
-    return MAAT_PCK_CA_UNKNOWN;
+    return maat_pck_ca_from_cn((const char *)s, n);
 }
 
 static int parse_x509(const X509 *x, struct maat_pck_info *out, struct maat_error *err)
