@@ -39,6 +39,10 @@ int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);
 STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
                                    struct maat_error *err);
 
+/* The leaf of an unordered chain: the first certificate that issued none of the others
+ * (works for leaf-first PEM chains and root-first DER chains alike). NULL when empty. */
+X509 *maat_x509_find_leaf(STACK_OF(X509) *certs);
+
 /* Loads one CRL, PEM or DER. */
 X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maat_error *err);
 

@@ -74,6 +74,12 @@ int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *o
                             struct maat_error *err);
 
 /* "Standard", "Scalable", "ScalableWithIntegrity" (Intel's names), else "unknown". */
+/* The PCK information of a whole chain (PEM, or concatenated DER as in some type-5
+ * certification data): its leaf — the certificate that issued none of the others — is
+ * parsed as by maat_pck_cert_parse_der. Nothing is verified here. */
+int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_info *out,
+                             struct maat_error *err);
+
 const char *maat_sgx_type_name(enum maat_sgx_type t);
 
 /* The PCK CA named by a common name: "Intel SGX PCK Processor CA" or "Intel SGX PCK

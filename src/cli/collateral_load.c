@@ -23,22 +23,10 @@ void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size
         p = q->cert_data.data.ptr;
         n = q->cert_data.data.len;
     }
-    if (p == NULL || n == 0) return;
-    STACK_OF(X509) *sk = maat_x509_load_all(p, n, "PCK chain", &e);
-    for (int i = 0; sk && i < sk_X509_num(sk); i++) {
-        unsigned char *der = NULL;
-        int len = i2d_X509(sk_X509_value(sk, i), &der);
-        struct maat_pck_info info;
-        if (len > 0 && maat_pck_cert_parse_der(der, (size_t)len, &info, &e) == 0) {
-            memcpy(fmspc, info.fmspc, 6);
-            *ca = info.ca;
-            OPENSSL_free(der);
-            break;
-        }
-        maat_error_clear(&e);
-        OPENSSL_free(der);
-    }
-    sk_X509_pop_free(sk, X509_free);
+    struct maat_pck_info info;
+    if (p == NULL || n == 0 || maat_pck_info_from_chain(p, n, &info, &e) != 0) return;
+    memcpy(fmspc, info.fmspc, 6);
+    *ca = info.ca;
 }
 
 /* A directory of PCS files or a PCCS: fetch raw collateral for the quote's FMSPC and CA. */

@@ -20,6 +20,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <openssl/sha.h>
 
 /* Process-wide, immutable after init: the fetched SHA-256 and a P-256 key holding the
@@ -272,6 +273,18 @@ STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
         maat_error_set(err, MAAT_ERR_ENCODING,
                        "%s: no certificate could be read (expected PEM or DER X.509)", what);
     sk_X509_pop_free(sk, X509_free);
+    return NULL;
+}
+
+X509 *maat_x509_find_leaf(STACK_OF(X509) *certs)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++) {
+        X509 *c = sk_X509_value(certs, i);
+        bool issues = false;
+        for (int k = 0; k < sk_X509_num(certs) && !issues; k++)
+            issues = k != i && X509_check_issued(c, sk_X509_value(certs, k)) == X509_V_OK;
+        if (!issues) return c;
+    }
     return NULL;
 }
 

@@ -31,6 +31,7 @@
  *    7 entries, ProcessorPckCertificate exactly 5).
  */
 #include "maat/pck.h"
+#include "maat/crypto.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -552,6 +553,20 @@ int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info
     int rc = decode_cert(der, len, &x, err);
     if (rc == 0) rc = parse_x509(x, out, err);
     X509_free(x);
+    ERR_clear_error();
+    return rc;
+}
+
+int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_info *out,
+                             struct maat_error *err)
+{
+    memset(out, 0, sizeof *out);
+    STACK_OF(X509) *sk = maat_x509_load_all(chain, len, "PCK certificate chain", err);
+    if (sk == NULL) return -1;
+    X509 *leaf = maat_x509_find_leaf(sk);
+    int rc = leaf ? parse_x509(leaf, out, err)
+                  : maat_error_set(err, MAAT_ERR_VALUE, "PCK certificate chain: no leaf certificate");
+    sk_X509_pop_free(sk, X509_free);
     ERR_clear_error();
     return rc;
 }

@@ -153,19 +153,6 @@ static int chain_bytes(struct run *r, struct maat_view *out)
                 cd->type, maat_cert_type_name(cd->type));
 }
 
-/* The PCK leaf is the certificate that issued nothing else in the chain. */
-static X509 *find_leaf(STACK_OF(X509) *certs)
-{
-    for (int i = 0; i < sk_X509_num(certs); i++) {
-        X509 *c = sk_X509_value(certs, i);
-        bool issues = false;
-        for (int k = 0; k < sk_X509_num(certs) && !issues; k++)
-            issues = k != i && X509_check_issued(c, sk_X509_value(certs, k)) == X509_V_OK;
-        if (!issues) return c;
-    }
-    return NULL;
-}
-
 /* Verifies a PCK chain from scratch into a new entry (the expensive path). */
 static struct maat__pck_entry *build_pck_entry(struct run *r, const struct maat_view *bytes)
 {
@@ -180,7 +167,7 @@ static struct maat__pck_entry *build_pck_entry(struct run *r, const struct maat_
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "%s", e.msg);
         return NULL;
     }
-    X509 *leaf = find_leaf(certs);
+    X509 *leaf = maat_x509_find_leaf(certs);
     char cn[128] = "";
     if (leaf) maat_x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
     if (leaf == NULL) {

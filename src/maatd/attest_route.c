@@ -32,8 +32,9 @@
 /* FMSPC and PCK CA from the quote's PCK leaf (certification data type 5). A chain that
  * maat_quote_verify() has already verified (under this trust set) is in the PCK chain
  * cache with its leaf parsed: its FMSPC and CA come from there, parsing nothing. Any
- * other chain (first request from a platform, or a forged one) has its leaf parsed here
- * as before, so the cache cannot be filled with FMSPCs from unverified leaves. */
+ * other chain (first request from a platform, or a forged one) has its leaf parsed here;
+ * only verified chains enter the PCK cache. The collateral lookup that follows a miss still
+ * uses that not-yet-verified FMSPC (bounded only by the source's retry interval). */
 static int pck_hint(const struct maatd *d, const struct maat_quote *q, uint8_t fmspc[6],
                     enum maat_pck_ca *ca, struct maat_error *err)
 {
@@ -48,10 +49,7 @@ static int pck_hint(const struct maatd *d, const struct maat_quote *q, uint8_t f
         *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
         return 0;
     }
-    int rc = cd->chain_is_der
-                 ? maat_pck_cert_parse_der(cd->chain[0].ptr, cd->chain[0].len, &info, err)
-                 : maat_pck_cert_parse_pem((const char *)cd->chain[0].ptr, cd->chain[0].len, &info, err);
-    if (rc != 0) {
+    if (maat_pck_info_from_chain(cd->data.ptr, cd->data.len, &info, err) != 0) {
         maat_error_prefix(err, "quote: PCK leaf certificate");
         return -1;
     }
