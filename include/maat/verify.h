@@ -183,14 +183,9 @@ struct maat_pck_cache;
 struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *err);
 void maat_pck_cache_free(struct maat_pck_cache *c);
 void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *misses);
-/* Looks up, without parsing anything, the chain that maat_quote_verify() verified and cached
- * for these exact certification data bytes (a quote's type-5 data, cert_data.data) under
- * `trust`. On a hit copies the verified leaf's PCK info (FMSPC, PCK CA, ...) to *out and
- * returns true; false when the chain was never verified (or was evicted). Only verified
- * chains are ever cached, so a hit never comes from a forged leaf. Does not change the
- * hit/miss counters of maat_pck_cache_stats(). */
-bool maat_pck_cache_lookup_info(struct maat_pck_cache *c, const uint8_t *chain, size_t len,
-                                const struct maat_trust *trust, struct maat_pck_info *out);
+/* A PCK chain verified to a trust anchor (opaque, immutable, reference-counted; safe to
+ * share between threads). */
+struct maat_pck_chain;
 
 struct maat_verify_opts {
     time_t at;                        /* verification time (required) */
@@ -198,6 +193,10 @@ struct maat_verify_opts {
     /* For quotes whose certification data carries no chain (types 1-4): the PCK leaf
      * and its issuer chain, PEM. */
     struct maat_view pck_chain_pem;
+    /* Optional: the chain maat_pck_chain_resolve() returned for this quote and trust set.
+     * Used only when it was built from the same certification data bytes under the same
+     * trust set (compared in full); otherwise ignored and the chain is resolved as usual. */
+    const struct maat_pck_chain *pck_chain;
 };
 
 /* Verifies a parsed quote. Returns 0 when verification ran to a verdict (inspect
@@ -207,6 +206,23 @@ struct maat_verify_opts {
 int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
                       const struct maat_trust *trust, const struct maat_verify_opts *opts,
                       struct maat_verdict *v, struct maat_error *err);
+
+/* Runs the first two steps of maat_quote_verify() alone: structure, and the PCK chain to a
+ * trusted root with the leaf's SGX extension (through opts->pck_cache when set: a chain
+ * verified before under this trust set is taken from it, a new one is verified and cached).
+ * For callers that must know the verified leaf's FMSPC and PCK CA before they fetch
+ * collateral, so that nothing but a chain to a trusted root chooses what is fetched.
+ * Returns 0 when the steps ran: on success v->ok is true and *out a new reference (pass it
+ * as opts->pck_chain to maat_quote_verify() for the same quote; release it with
+ * maat_pck_chain_release()); on a failed check v->ok is false, *out NULL, and
+ * v->failed_step / v->qvl_result / v->reason are what maat_quote_verify() would report.
+ * -1 only when it could not run (bad arguments). */
+int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
+                           const struct maat_verify_opts *opts, struct maat_pck_chain **out,
+                           struct maat_verdict *v, struct maat_error *err);
+/* The verified leaf's PCK info (FMSPC, PCK CA, TCB components, ...). */
+const struct maat_pck_info *maat_pck_chain_info(const struct maat_pck_chain *c);
+void maat_pck_chain_release(struct maat_pck_chain *c);
 
 const char *maat_qvl_result_name(enum maat_qvl_result r); /* "SGX_QL_QV_RESULT_OK"... */
 const char *maat_verify_step_name(enum maat_verify_step s); /* "pck_chain", ... */

@@ -15,21 +15,32 @@
 struct maat_pck_cache {
     pthread_mutex_t lock;
     size_t capacity;
-    struct maat__pck_entry **slots;
+    struct maat_pck_chain **slots;
     uint64_t hits, misses;
 };
 
-struct maat__pck_entry *maat__pck_entry_new(void)
+struct maat_pck_chain *maat__pck_entry_new(void)
 {
-    struct maat__pck_entry *e = calloc(1, sizeof *e);
+    struct maat_pck_chain *e = calloc(1, sizeof *e);
     if (e) e->refs = 1;
     return e;
 }
 
-void maat__pck_entry_release(struct maat__pck_entry *e)
+void maat_pck_chain_release(struct maat_pck_chain *e)
+{
+    maat__pck_entry_release(e);
+}
+
+const struct maat_pck_info *maat_pck_chain_info(const struct maat_pck_chain *e)
+{
+    return &e->pck;
+}
+
+void maat__pck_entry_release(struct maat_pck_chain *e)
 {
     if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     sk_X509_pop_free(e->chain, X509_free);
+    free(e->bytes);
     free(e);
 }
 
@@ -73,10 +84,10 @@ static size_t slot_of(const struct maat_pck_cache *c, const uint8_t key[32])
     return (size_t)(h % c->capacity);
 }
 
-struct maat__pck_entry *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
                                             const struct maat_trust *trust)
 {
-    struct maat__pck_entry *e;
+    struct maat_pck_chain *e;
     pthread_mutex_lock(&c->lock);
     e = c->slots[slot_of(c, key)];
     if (e && e->trust == trust && memcmp(e->key, key, 32) == 0) {
@@ -90,30 +101,13 @@ struct maat__pck_entry *maat__pck_cache_get(struct maat_pck_cache *c, const uint
     return e;
 }
 
-void maat__pck_cache_put(struct maat_pck_cache *c, struct maat__pck_entry *e)
+void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
 {
     __atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&c->lock);
     size_t i = slot_of(c, e->key);
-    struct maat__pck_entry *old = c->slots[i];
+    struct maat_pck_chain *old = c->slots[i];
     c->slots[i] = e;
     pthread_mutex_unlock(&c->lock);
     maat__pck_entry_release(old);
-}
-
-bool maat_pck_cache_lookup_info(struct maat_pck_cache *c, const uint8_t *chain, size_t len,
-                                const struct maat_trust *trust, struct maat_pck_info *out)
-{
-    if (c == NULL || chain == NULL || len == 0) return false;
-    uint8_t key[32];
-    maat_sha256(chain, len, key);
-    bool hit = false;
-    pthread_mutex_lock(&c->lock);
-    const struct maat__pck_entry *e = c->slots[slot_of(c, key)];
-    if (e && e->trust == trust && memcmp(e->key, key, 32) == 0) {
-        *out = e->pck; /* copied under the lock: the entry cannot go away meanwhile */
-        hit = true;
-    }
-    pthread_mutex_unlock(&c->lock);
-    return hit;
 }

@@ -65,7 +65,7 @@ struct run {
     const struct maat_trust *trust;
     const struct maat_verify_opts *opts;
     struct maat_verdict *v;
-    struct maat__pck_entry *pe; /* the verified PCK chain (fresh or from the cache) */
+    struct maat_pck_chain *pe; /* the verified PCK chain (fresh or from the cache) */
     X509 *leaf;                 /* pe->leaf */
     STACK_OF(X509) *chain;      /* pe->chain: leaf, CA(s), root */
     const struct maat_anchor *anchor;
@@ -154,10 +154,10 @@ static int chain_bytes(struct run *r, struct maat_view *out)
 }
 
 /* Verifies a PCK chain from scratch into a new entry (the expensive path). */
-static struct maat__pck_entry *build_pck_entry(struct run *r, const struct maat_view *bytes)
+static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_view *bytes)
 {
     struct maat_error e = {0};
-    struct maat__pck_entry *pe = NULL;
+    struct maat_pck_chain *pe = NULL;
     STACK_OF(X509) *certs = maat_x509_load_all(bytes->ptr, bytes->len,
                                                r->q->cert_data.type == MAAT_CERT_PCK_CHAIN
                                                    ? "certification data (PCK chain)"
@@ -185,6 +185,13 @@ static struct maat__pck_entry *build_pck_entry(struct run *r, const struct maat_
         goto out;
     }
     pe->trust = r->trust;
+    pe->bytes = malloc(bytes->len ? bytes->len : 1);
+    if (pe->bytes == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "out of memory");
+        goto bad;
+    }
+    memcpy(pe->bytes, bytes->ptr, bytes->len);
+    pe->len = bytes->len;
     if (maat__chain_verify(leaf, certs, r->trust, "PCK certificate chain", &pe->anchor,
                            &pe->chain, &e) != 0) {
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
@@ -224,15 +231,28 @@ out:
     return pe;
 }
 
+/* The chain the caller resolved for this quote (maat_pck_chain_resolve), when it was built
+ * from these very bytes under this trust set. */
+static struct maat_pck_chain *given_chain(const struct run *r, const struct maat_view *bytes)
+{
+    struct maat_pck_chain *pe = (struct maat_pck_chain *)r->opts->pck_chain;
+    if (pe == NULL || pe->trust != r->trust || pe->len != bytes->len ||
+        memcmp(pe->bytes, bytes->ptr, bytes->len) != 0)
+        return NULL;
+    __atomic_add_fetch(&pe->refs, 1, __ATOMIC_ACQ_REL);
+    return pe;
+}
+
 /* 2. PCK chain to a trusted root (anchor matched by key); the leaf's SGX extension.
  * With a cache, a chain already verified under this trust set is not verified again. */
 static int step_pck_chain(struct run *r)
 {
     struct maat_view bytes = {NULL, 0};
     if (chain_bytes(r, &bytes) != 0) return -1;
+    r->pe = given_chain(r, &bytes);
     uint8_t key[32];
     struct maat_pck_cache *cache = r->opts->pck_cache;
-    if (cache) {
+    if (r->pe == NULL && cache) {
         maat_sha256(bytes.ptr, bytes.len, key);
         r->pe = maat__pck_cache_get(cache, key, r->trust);
     }
@@ -260,7 +280,7 @@ static int step_validity(struct run *r)
 {
     int bad = 0;
     char t1[32], t2[32];
-    const struct maat__pck_entry *pe = r->pe;
+    const struct maat_pck_chain *pe = r->pe;
     for (size_t i = 0; i < pe->n; i++) {
         if (r->opts->at > pe->not_after[i]) {
             fmt_time(pe->not_after[i], t1);
@@ -527,6 +547,27 @@ static void step_status(struct run *r)
         v->tcb_evaluation_data_number = id->tcb_evaluation_data_number;
     if (!r->failed) v->qvl_result = qvl_of(v->status);
     pass(r, MAAT_STEP_STATUS);
+}
+
+int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
+                           const struct maat_verify_opts *opts, struct maat_pck_chain **out,
+                           struct maat_verdict *v, struct maat_error *err)
+{
+    memset(v, 0, sizeof *v);
+    if (out) *out = NULL;
+    if (q == NULL || trust == NULL || opts == NULL || out == NULL)
+        return maat_error_set(err, MAAT_ERR_USAGE,
+                              "PCK chain: quote, trust, options and result are required");
+    struct run r = {.q = q, .trust = trust, .opts = opts, .v = v};
+    v->status = MAAT_TCB_STATUS__COUNT; /* none: no TCB evaluation here */
+    if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) {
+        *out = r.pe;
+        r.pe = NULL;
+    }
+    maat__pck_entry_release(r.pe);
+    ERR_clear_error();
+    v->ok = !r.failed;
+    return 0;
 }
 
 int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,

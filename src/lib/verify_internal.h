@@ -58,11 +58,14 @@ struct maat_verified_collateral {
     struct maat_collateral_hashes hashes;
 };
 
-/* A verified PCK chain with what the later steps need from it (immutable once built). */
+/* A verified PCK chain with what the later steps need from it (immutable once built;
+ * public name in verify.h). */
 #define MAAT_PCK_CHAIN_CERTS 8
-struct maat__pck_entry {
+struct maat_pck_chain {
     int refs;                           /* atomic */
-    uint8_t key[32];
+    uint8_t key[32];                    /* SHA-256 of bytes (the cache key) */
+    uint8_t *bytes;                     /* the certification data it was built from */
+    size_t len;
     const struct maat_trust *trust;
     STACK_OF(X509) *chain;              /* leaf first, root last */
     X509 *leaf;                         /* = chain[0] */
@@ -74,12 +77,12 @@ struct maat__pck_entry {
     char cn[MAAT_PCK_CHAIN_CERTS][64];
 };
 
-struct maat__pck_entry *maat__pck_entry_new(void);
-void maat__pck_entry_release(struct maat__pck_entry *e);
+struct maat_pck_chain *maat__pck_entry_new(void);
+void maat__pck_entry_release(struct maat_pck_chain *e);
 /* A new reference to the cached entry for key/trust, or NULL. */
-struct maat__pck_entry *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
                                             const struct maat_trust *trust);
 /* Stores the entry (the cache takes its own reference). */
-void maat__pck_cache_put(struct maat_pck_cache *c, struct maat__pck_entry *e);
+void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e);
 
 #endif

@@ -2,9 +2,10 @@
  * attest_route.c - POST /attest/SgxEnclave and /attest/OpenEnclave.
  *
  * parse the request (attest.h) -> parse the quote -> check the runtime/init-time data
- * bindings (cheap, so before any signature) -> FMSPC and PCK CA from the PCK leaf ->
- * verified collateral from the shared cache -> maat_quote_verify (shared trust set and
- * PCK chain cache, time = now) -> incoming claims -> the policy (the stored one for the
+ * bindings (cheap, so before any signature) -> the PCK chain to a trusted root
+ * (maat_pck_chain_resolve: from the shared PCK chain cache, or verified and cached now) ->
+ * verified collateral for the verified leaf's FMSPC and PCK CA from the shared cache ->
+ * maat_quote_verify (the resolved chain, time = now) -> incoming claims -> the policy (the stored one for the
  * route's type, parsed once; MAA's default when none is set; or the request's
  * draftPolicyForAttestation, parsed per request and never stored) -> its issued claims,
  * x-ms-sgx-tcbidentifier from configurationrules, x-ms-policy-hash of the text used,
@@ -29,33 +30,29 @@
 #include "maat/policy_default.h"
 #include "maatd.h"
 
-/* FMSPC and PCK CA from the quote's PCK leaf (certification data type 5). A chain that
- * maat_quote_verify() has already verified (under this trust set) is in the PCK chain
- * cache with its leaf parsed: its FMSPC and CA come from there, parsing nothing. Any
- * other chain (first request from a platform, or a forged one) has its leaf parsed here;
- * only verified chains enter the PCK cache. The collateral lookup that follows a miss still
- * uses that not-yet-verified FMSPC (bounded only by the source's retry interval). */
-static int pck_hint(const struct maatd *d, const struct maat_quote *q, uint8_t fmspc[6],
-                    enum maat_pck_ca *ca, struct maat_error *err)
+/* maatd takes the PCK chain from the quote (certification data type 5). */
+static int need_chain(const struct maat_quote *q, struct maat_error *err)
 {
     const struct maat_cert_data *cd = &q->cert_data;
     MAAT_ENSURE(cd->type == MAAT_CERT_PCK_CHAIN && cd->chain_len > 0, err, MAAT_ERR_UNSUPPORTED,
                 "quote: certification data type %u (%s) carries no PCK certificate chain; maatd "
                 "needs type 5", cd->type, maat_cert_type_name(cd->type));
-    struct maat_pck_info info;
-    if (d->pck_cache != NULL &&
-        maat_pck_cache_lookup_info(d->pck_cache, cd->data.ptr, cd->data.len, d->trust, &info)) {
-        memcpy(fmspc, info.fmspc, 6);
-        *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
-        return 0;
-    }
-    if (maat_pck_info_from_chain(cd->data.ptr, cd->data.len, &info, err) != 0) {
-        maat_error_prefix(err, "quote: PCK leaf certificate");
-        return -1;
-    }
-    memcpy(fmspc, info.fmspc, 6);
-    *ca = info.ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : info.ca;
     return 0;
+}
+
+/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason. */
+static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                          const struct maat_verdict *v)
+{
+    rq->verdict = v->ok ? maat_tcb_status_name(v->status) : "failed";
+    maatd_metrics_verdict(&d->metrics, v->ok ? (int)v->status : -1);
+    if (v->ok)
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "Quote verification failed: TCB status Revoked (%s).",
+                    maat_qvl_result_name(v->qvl_result));
+    else
+        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.",
+                    maat_verify_step_name(v->failed_step), v->reason);
 }
 
 /* {"token":"<JWT>"}. A compact JWS is only base64url characters and dots, which JSON
@@ -128,6 +125,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maatd_policy *pol = NULL;
     struct maat_claim_list claims = {0};
     struct maat_policy_result pres = {0};
+    struct maat_pck_chain *chain = NULL;
     time_t now = time(NULL);
 
     if (maat_attest_request_parse((const char *)rq->body.data, rq->body.len, route, &req, &ae) != 0) {
@@ -156,17 +154,31 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         goto out;
     }
 
-    uint8_t fmspc[6] = {0};
-    enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
+    /* The PCK chain first: only a chain to a trusted root (verified now, or earlier and
+     * cached) names the FMSPC and PCK CA whose collateral is fetched. */
+    struct maat_verify_opts vo = {.at = now, .pck_cache = d->pck_cache};
+    struct maat_verdict v;
+    if (need_chain(&q, &err) != 0) {
+        maatd_error(rq, rs, 400, "InvalidParameter", "%s", err.msg);
+        goto out;
+    }
+    if (maat_pck_chain_resolve(&q, d->trust, &vo, &chain, &v, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "quote verification could not run: %s", err.msg);
+        goto out;
+    }
+    if (!v.ok) {
+        verdict_error(d, rq, rs, &v);
+        goto out;
+    }
+    vo.pck_chain = chain;
+
     const struct maat_verified_collateral *vc = NULL;
     if (d->cache != NULL) {
-        if (pck_hint(d, &q, fmspc, &ca, &err) != 0) {
-            maatd_error(rq, rs, 400, "InvalidParameter", "%s", err.msg);
-            goto out;
-        }
-        if (maat_collateral_cache_get(d->cache, fmspc, ca, now, &lk, &err) != 0) {
+        const struct maat_pck_info *pck = maat_pck_chain_info(chain);
+        enum maat_pck_ca ca = pck->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pck->ca;
+        if (maat_collateral_cache_get(d->cache, pck->fmspc, ca, now, &lk, &err) != 0) {
             char fm[13];
-            maat_hex_encode(fmspc, 6, fm);
+            maat_hex_encode(pck->fmspc, 6, fm);
             rq->verdict = "failed";
             maatd_metrics_verdict(&d->metrics, -1);
             if (err.code == MAAT_ERR_IO)
@@ -181,27 +193,16 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         }
         have_lk = true;
         vc = lk.vc;
-        maatd_metrics_collateral(&d->metrics, fmspc, (int)ca, lk.fetched_at, lk.window.not_after,
-                                 lk.stale);
+        maatd_metrics_collateral(&d->metrics, pck->fmspc, (int)ca, lk.fetched_at,
+                                 lk.window.not_after, lk.stale);
     }
 
-    struct maat_verify_opts vo = {.at = now, .pck_cache = d->pck_cache};
-    struct maat_verdict v;
     if (maat_quote_verify(&q, vc, d->trust, &vo, &v, &err) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "quote verification could not run: %s", err.msg);
         goto out;
     }
     if (!v.ok || v.status == MAAT_TCB_REVOKED) {
-        rq->verdict = v.ok ? maat_tcb_status_name(v.status) : "failed";
-        maatd_metrics_verdict(&d->metrics, v.ok ? (int)v.status : -1);
-        if (v.ok)
-            maatd_error(rq, rs, 400, "InvalidParameter",
-                        "Quote verification failed: TCB status Revoked (%s).",
-                        maat_qvl_result_name(v.qvl_result));
-        else
-            maatd_error(rq, rs, 400, "InvalidParameter",
-                        "Quote verification failed at step %s: %s.",
-                        maat_verify_step_name(v.failed_step), v.reason);
+        verdict_error(d, rq, rs, &v);
         goto out;
     }
     rq->verdict = maat_tcb_status_name(v.status);
@@ -252,6 +253,7 @@ out:
     json_decref(issued);
     json_decref(incoming);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
+    maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);
     maat_claim_list_cleanup(&claims);
     maatd_policy_release(pol);

@@ -90,6 +90,9 @@ MRE=11223344556677889900aabbccddeeff00112233445566778899aabbccddeeff
 "$MAAT" sim quote "$T/sim" --ehd "$T/rt.bin" --revoked-pck -o "$T/q_revoked.bin"
 "$MAAT" sim quote "$T/sim" --ehd "$T/rt.bin" --fmspc 00A067110000 -o "$T/q_fmspc.bin"
 "$MAAT" sim quote "$T/old" --ehd "$T/rt.bin" -o "$T/q_old.bin"
+# a platform nobody trusts, whose chain names an FMSPC of its choosing
+"$MAAT" sim init "$T/rogue" --fmspc 00B0C0D0E0F0 >/dev/null || { echo "sim init (rogue) failed"; exit 1; }
+"$MAAT" sim quote "$T/rogue" --ehd "$T/rt.bin" -o "$T/q_rogue.bin"
 oe_wrap "$T/q.bin" "$T/oe.bin"
 mkreq "$T/r_bin.json" "$T/q.bin" quote "$T/rt.bin" Binary '{"nonce":"n-123"}'
 mkreq "$T/r_json.json" "$T/qj.bin" quote "$T/rt.json" JSON
@@ -100,6 +103,7 @@ mkreq "$T/r_dtype.json" "$T/q.bin" quote "$T/rt.bin" Text
 mkreq "$T/r_revoked.json" "$T/q_revoked.bin" quote "$T/rt.bin" Binary
 mkreq "$T/r_fmspc.json" "$T/q_fmspc.bin" quote "$T/rt.bin" Binary
 mkreq "$T/r_old.json" "$T/q_old.bin" quote "$T/rt.bin" Binary
+mkreq "$T/r_rogue.json" "$T/q_rogue.bin" quote "$T/rt.bin" Binary
 mkreq "$T/r_draft.json" "$T/q.bin" quote "" "" 2>/dev/null
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['draftPolicyForAttestation']='version=1.0; authorizationrules{=> permit();};'; json.dump(d,open(sys.argv[2],'w'))" "$T/r_plain.json" "$T/r_draft.json"
 echo '{"quote":"abc*def"}' >"$T/r_b64.json"
@@ -297,6 +301,16 @@ grep -q '^maatd_verdicts_total{status="UpToDate"} [1-9]' "$T/m" && grep -q '^maa
 grep -q '^maatd_collateral_cache_hits_total [1-9]' "$T/m" && grep -q '^maatd_collateral_cache_misses_total [1-9]' "$T/m" \
     && ok "metrics: collateral cache hits/misses" || bad "cache metrics"
 grep -q '^maatd_collateral_age_seconds{fmspc="00906ed50000",ca="processor"}' "$T/m" && ok "metrics: collateral age" || bad "collateral age"
+# A chain to an untrusted root is refused at pck_chain BEFORE any collateral lookup: its
+# self-chosen FMSPC never reaches the collateral cache or source.
+cmiss() { get "$A/metrics" "$T/m2" >/dev/null; sed -n 's/^maatd_collateral_cache_misses_total //p; s/^maatd_collateral_cache_hits_total //p' "$T/m2" | paste -sd/; }
+c0=$(cmiss)
+expect 400 InvalidParameter "$T/r_rogue.json" "$S" "step pck_chain"
+expect 400 InvalidParameter "$T/r_rogue.json" "$S" "step pck_chain"
+c1=$(cmiss)
+[ -n "$c0" ] && [ "$c0" = "$c1" ] && ! grep -qi "00b0c0d0e0f0" "$T/e" \
+    && ok "forged chain: no collateral lookup for its FMSPC (cache hits/misses $c0 before and after)" \
+    || bad "forged chain reached the collateral cache: $c0 -> $c1 $(cat "$T/e")"
 grep -q "^ts=.* request_id=.* route=attest_sgx .*status=200 .*verdict=UpToDate" "$T/A.log" && ok "request log line with verdict" || bad "log line"
 tok=$(jget "$T/o_bin" 'd["token"]'); sig=${tok##*.}
 grep -qF -- "$sig" "$T/A.log" && bad "a token leaked into the log" || ok "no token in the log"

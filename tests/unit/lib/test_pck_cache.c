@@ -1,7 +1,8 @@
-/* test_pck_cache.c - maat_pck_cache_lookup_info(): the verified leaf's PCK info by chain
- * bytes, only for chains that maat_quote_verify() verified under the same trust set (maatd
- * takes the FMSPC and PCK CA for its collateral lookup from here instead of re-parsing the
- * leaf on every request). */
+/* test_pck_cache.c - maat_pck_chain_resolve(): the PCK chain verified to a trusted root
+ * before anything else (maatd takes the FMSPC and PCK CA for its collateral lookup from the
+ * verified leaf, so a forged chain cannot choose what is fetched), the PCK chain cache
+ * behind it, and maat_quote_verify() reusing the resolved chain only when it belongs to the
+ * quote and trust set at hand. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,17 +72,24 @@ static void make_quote(enum maat_pck_ca ca, struct maat_buf *b, struct maat_quot
     assert_int_equal(q->cert_data.type, MAAT_CERT_PCK_CHAIN);
 }
 
-static void verify(const struct maat_quote *q, struct maat_pck_cache *c, const struct maat_trust *t,
-                   struct maat_verdict *v)
+static void resolve_ok(const struct maat_quote *q, struct maat_pck_cache *c,
+                       const struct maat_trust *t, struct maat_pck_chain **pc)
 {
     struct maat_error err = {0};
     struct maat_verify_opts vo = {.at = AT, .pck_cache = c};
-    assert_int_equal(maat_quote_verify(q, NULL, t, &vo, v, &err), 0);
+    struct maat_verdict v;
+    assert_int_equal(maat_pck_chain_resolve(q, t, &vo, pc, &v, &err), 0);
+    if (!v.ok) fail_msg("resolve failed at %s: %s", maat_verify_step_name(v.failed_step), v.reason);
+    assert_non_null(*pc);
+    assert_int_equal(v.steps[MAAT_STEP_STRUCTURE], MAAT_STEP_PASSED);
+    assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
+    assert_int_equal(v.steps[MAAT_STEP_QUOTE_SIGNATURE], MAAT_STEP_NOT_RUN);
 }
 
-/* Absent before verification; after it, the same info as parsing the leaf; the counters of
- * maat_pck_cache_stats() are not touched by lookups. */
-static void test_hit_after_verify(void **state)
+/* First resolve verifies and caches (a miss), the second is a hit on the same chain; the
+ * verified leaf's info equals a fresh parse of the leaf; maat_quote_verify() given the
+ * chain neither looks it up nor verifies it again. */
+static void test_resolve_then_verify(void **state)
 {
     (void)state;
     struct maat_error err = {0};
@@ -92,49 +100,49 @@ static void test_hit_after_verify(void **state)
         struct maat_buf b;
         struct maat_quote q;
         make_quote(cas[k], &b, &q);
-        const struct maat_view *chain = &q.cert_data.data;
-        struct maat_pck_info info;
-        memset(&info, 0xAB, sizeof info);
-        assert_false(maat_pck_cache_lookup_info(c, chain->ptr, chain->len, E.trust, &info));
-        assert_int_equal(info.fmspc[0], 0xAB); /* untouched on a miss */
-
-        struct maat_verdict v;
-        verify(&q, c, E.trust, &v);
-        /* no collateral: the cryptographic steps ran, the PCK chain passed */
-        assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
-        uint64_t h0, m0, h1, m1;
+        uint64_t h0, m0, h1, m1, h2, m2, h3, m3;
         maat_pck_cache_stats(c, &h0, &m0);
-        assert_true(maat_pck_cache_lookup_info(c, chain->ptr, chain->len, E.trust, &info));
+        struct maat_pck_chain *pc1 = NULL, *pc2 = NULL;
+        resolve_ok(&q, c, E.trust, &pc1);
         maat_pck_cache_stats(c, &h1, &m1);
-        assert_true(h0 == h1 && m0 == m1);
+        assert_true(h1 == h0 && m1 == m0 + 1);
+        resolve_ok(&q, c, E.trust, &pc2);
+        maat_pck_cache_stats(c, &h2, &m2);
+        assert_true(h2 == h1 + 1 && m2 == m1);
+        assert_ptr_equal(pc1, pc2);
 
-        assert_memory_equal(info.fmspc, sim_fmspc, 6);
-        assert_memory_equal(info.fmspc, v.fmspc, 6);
-        assert_int_equal(info.ca, cas[k]);
+        const struct maat_pck_info *info = maat_pck_chain_info(pc1);
+        assert_memory_equal(info->fmspc, sim_fmspc, 6);
+        assert_int_equal(info->ca, cas[k]);
         struct maat_pck_info parsed;
         assert_int_equal(maat_pck_cert_parse_pem((const char *)q.cert_data.chain[0].ptr,
                                                  q.cert_data.chain[0].len, &parsed, &err),
                          0);
-        assert_memory_equal(info.fmspc, parsed.fmspc, 6);
-        assert_memory_equal(info.ppid, parsed.ppid, 16);
-        assert_int_equal(info.ca, parsed.ca);
-        assert_int_equal(info.pcesvn, parsed.pcesvn);
+        assert_memory_equal(info->fmspc, parsed.fmspc, 6);
+        assert_memory_equal(info->ppid, parsed.ppid, 16);
+        assert_int_equal(info->ca, parsed.ca);
+        assert_int_equal(info->pcesvn, parsed.pcesvn);
 
-        /* another trust set, or other bytes (one byte changed), is a miss */
-        assert_false(maat_pck_cache_lookup_info(c, chain->ptr, chain->len, E.intel_only, &info));
-        uint8_t *m = malloc(chain->len);
-        memcpy(m, chain->ptr, chain->len);
-        m[chain->len / 2] ^= 0x01;
-        assert_false(maat_pck_cache_lookup_info(c, m, chain->len, E.trust, &info));
-        assert_false(maat_pck_cache_lookup_info(c, chain->ptr, chain->len - 1, E.trust, &info));
-        free(m);
+        struct maat_verify_opts vo = {.at = AT, .pck_cache = c, .pck_chain = pc1};
+        struct maat_verdict v;
+        assert_int_equal(maat_quote_verify(&q, NULL, E.trust, &vo, &v, &err), 0);
+        maat_pck_cache_stats(c, &h3, &m3);
+        assert_true(h3 == h2 && m3 == m2); /* the given chain was used: no lookup */
+        assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
+        assert_int_equal(v.steps[MAAT_STEP_QUOTE_SIGNATURE], MAAT_STEP_PASSED);
+        assert_memory_equal(v.fmspc, sim_fmspc, 6);
+        assert_int_equal(v.pck.ca, cas[k]);
+        assert_true(v.trusted_root_simulated);
+        maat_pck_chain_release(pc1);
+        maat_pck_chain_release(pc2);
         maat_buf_cleanup(&b);
     }
     maat_pck_cache_free(c);
 }
 
-/* A chain that failed verification is never cached, so it never yields an FMSPC. */
-static void test_unverified_chain_absent(void **state)
+/* A chain to an untrusted root fails at pck_chain with maat_quote_verify()'s own words,
+ * yields no chain (so no FMSPC), and is not cached. */
+static void test_untrusted_chain_refused(void **state)
 {
     (void)state;
     struct maat_error err = {0};
@@ -142,28 +150,94 @@ static void test_unverified_chain_absent(void **state)
     struct maat_buf b;
     struct maat_quote q;
     make_quote(MAAT_PCK_CA_PROCESSOR, &b, &q);
-    struct maat_verdict v;
-    verify(&q, c, E.intel_only, &v); /* the sim root is not trusted here */
+    struct maat_verify_opts vo = {.at = AT, .pck_cache = c};
+    struct maat_verdict v, full;
+    struct maat_pck_chain *pc = (struct maat_pck_chain *)&err; /* must be reset */
+    assert_int_equal(maat_pck_chain_resolve(&q, E.intel_only, &vo, &pc, &v, &err), 0);
     assert_false(v.ok);
+    assert_null(pc);
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
-    struct maat_pck_info info;
-    assert_false(maat_pck_cache_lookup_info(c, q.cert_data.data.ptr, q.cert_data.data.len,
-                                            E.intel_only, &info));
-    assert_false(maat_pck_cache_lookup_info(c, q.cert_data.data.ptr, q.cert_data.data.len,
-                                            E.trust, &info));
-    /* no cache, no bytes: a miss, not a crash */
-    assert_false(maat_pck_cache_lookup_info(NULL, q.cert_data.data.ptr, q.cert_data.data.len,
-                                            E.trust, &info));
-    assert_false(maat_pck_cache_lookup_info(c, NULL, 0, E.trust, &info));
+    assert_int_equal(v.qvl_result, MAAT_QVL_INVALID_SIGNATURE);
+    assert_int_equal(maat_quote_verify(&q, NULL, E.intel_only, &vo, &full, &err), 0);
+    assert_int_equal(full.failed_step, MAAT_STEP_PCK_CHAIN);
+    assert_string_equal(v.reason, full.reason);
+    /* neither attempt cached it: a third one misses again */
+    uint64_t h0, m0, h1, m1;
+    maat_pck_cache_stats(c, &h0, &m0);
+    assert_int_equal(maat_pck_chain_resolve(&q, E.intel_only, &vo, &pc, &v, &err), 0);
+    maat_pck_cache_stats(c, &h1, &m1);
+    assert_false(v.ok);
+    assert_true(h1 == h0 && m1 == m0 + 1);
     maat_buf_cleanup(&b);
     maat_pck_cache_free(c);
+}
+
+/* The structure step runs first: a quote from another QE vendor yields no chain. */
+static void test_structure_first(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    struct maat_buf b;
+    struct maat_quote q;
+    make_quote(MAAT_PCK_CA_PROCESSOR, &b, &q);
+    b.data[12] ^= 0xff; /* the header's QE vendor id starts at offset 12 */
+    assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
+    struct maat_verify_opts vo = {.at = AT};
+    struct maat_verdict v;
+    struct maat_pck_chain *pc = NULL;
+    assert_int_equal(maat_pck_chain_resolve(&q, E.trust, &vo, &pc, &v, &err), 0);
+    assert_false(v.ok);
+    assert_null(pc);
+    assert_int_equal(v.failed_step, MAAT_STEP_STRUCTURE);
+    assert_non_null(strstr(v.reason, "QE vendor id"));
+    assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_NOT_RUN);
+    /* bad arguments are an error, not a verdict */
+    assert_int_equal(maat_pck_chain_resolve(&q, E.trust, &vo, NULL, &v, &err), -1);
+    assert_int_equal(maat_pck_chain_resolve(NULL, E.trust, &vo, &pc, &v, &err), -1);
+    maat_buf_cleanup(&b);
+}
+
+/* A resolved chain handed to maat_quote_verify() for another quote, or under another trust
+ * set, is ignored: the quote's own chain decides (so the sim chain resolved under a set that
+ * trusts the sim root cannot pass a verification under Intel's root alone). Works without a
+ * cache too. */
+static void test_given_chain_must_match(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    struct maat_buf ba, bb;
+    struct maat_quote qa, qb;
+    make_quote(MAAT_PCK_CA_PROCESSOR, &ba, &qa);
+    make_quote(MAAT_PCK_CA_PLATFORM, &bb, &qb);
+    struct maat_pck_chain *pa = NULL;
+    resolve_ok(&qa, NULL, E.trust, &pa);
+
+    struct maat_verify_opts vo = {.at = AT, .pck_chain = pa};
+    struct maat_verdict v;
+    assert_int_equal(maat_quote_verify(&qb, NULL, E.trust, &vo, &v, &err), 0);
+    assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
+    assert_int_equal(v.pck.ca, MAAT_PCK_CA_PLATFORM); /* qb's own leaf, not pa's */
+    assert_int_equal(v.steps[MAAT_STEP_QE_REPORT_SIGNATURE], MAAT_STEP_PASSED);
+
+    assert_int_equal(maat_quote_verify(&qa, NULL, E.intel_only, &vo, &v, &err), 0);
+    assert_false(v.ok);
+    assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
+
+    assert_int_equal(maat_quote_verify(&qa, NULL, E.trust, &vo, &v, &err), 0);
+    assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
+    assert_int_equal(v.pck.ca, MAAT_PCK_CA_PROCESSOR);
+    maat_pck_chain_release(pa);
+    maat_buf_cleanup(&ba);
+    maat_buf_cleanup(&bb);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hit_after_verify),
-        cmocka_unit_test(test_unverified_chain_absent),
+        cmocka_unit_test(test_resolve_then_verify),
+        cmocka_unit_test(test_untrusted_chain_refused),
+        cmocka_unit_test(test_structure_first),
+        cmocka_unit_test(test_given_chain_must_match),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
