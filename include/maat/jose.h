@@ -71,6 +71,13 @@ struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t l
                                                       struct maat_error *err);
 void maat_signing_key_free(struct maat_signing_key *k);
 
+/* Largest signature maat_signing_key_sign() writes (RSA up to 4096 bits, DER ECDSA). */
+#define MAAT_SIGNATURE_MAX 512
+/* Signs msg as JWS alg maat_signing_key_alg(k) does: RS256 / PS256 (salt 32, MGF1-SHA-256)
+ * over SHA-256(msg), ES256 as r||s (64 bytes). Thread-safe. */
+int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
+                          uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err);
+
 /* A signing key from an operator-supplied PEM private key (PKCS#8 or traditional, not
  * encrypted): RSA (>= 2048 bits) for RS256/PS256, P-256 for ES256. No certificate yet. */
 struct maat_signing_key *maat_signing_key_from_pem(const uint8_t *pem, size_t len,

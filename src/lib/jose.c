@@ -10,6 +10,7 @@
 #include "maat/jose.h"
 #include "maat/bytes.h"
 #include "maat/crypto.h"
+#include "jose_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,51 +56,11 @@ int maat_jws_alg_from_name(const char *name, enum maat_jws_alg *out)
 
 /* ---- low-level sign / verify ---- */
 
-static void set_pss(EVP_PKEY_CTX *pctx, int *ok)
+int maat__rsa_pss_setup(EVP_PKEY_CTX *pctx)
 {
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, PS256_SALT_LEN) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0)
-        *ok = 0;
-}
-
-/* Signs msg; ES256 output is converted from DER to the raw r||s JWS form. */
-static int sign_bytes(EVP_PKEY *pkey, enum maat_jws_alg alg, const void *msg, size_t len,
-                      uint8_t **sig, size_t *siglen, struct maat_error *err)
-{
-    *sig = NULL;
-    *siglen = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    int ok = md != NULL && EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, pkey) == 1;
-    if (ok && alg == MAAT_JWS_PS256) set_pss(pctx, &ok);
-    ok = ok && EVP_DigestSign(md, NULL, &n, msg, len) == 1;
-    ok = ok && (buf = malloc(n ? n : 1)) != NULL;
-    ok = ok && EVP_DigestSign(md, buf, &n, msg, len) == 1;
-    EVP_MD_CTX_free(md);
-    if (!ok) {
-        ERR_clear_error();
-        free(buf);
-        return maat_error_set(err, MAAT_ERR_CRYPTO, "JWS: %s signing failed in OpenSSL",
-                              maat_jws_alg_name(alg));
-    }
-    if (alg == MAAT_JWS_ES256) {
-        uint8_t *rs = malloc(64);
-        if (rs == NULL || maat_ecdsa_der_to_rs(buf, n, rs) != 0) {
-            free(rs);
-            free(buf);
-            return maat_error_set(err, MAAT_ERR_CRYPTO,
-                                  "JWS: ES256 signature could not be converted to r||s");
-        }
-        free(buf);
-        buf = rs;
-        n = 64;
-    }
-    *sig = buf;
-    *siglen = n;
-    return 0;
+    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, PS256_SALT_LEN) > 0 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
 }
 
 static bool is_p256(const EVP_PKEY *key)
@@ -156,7 +117,7 @@ static int verify_bytes(EVP_PKEY *key, enum maat_jws_alg alg, const void *msg, s
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
     int ok = md != NULL && EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, key) == 1;
-    if (ok && alg == MAAT_JWS_PS256) set_pss(pctx, &ok);
+    if (ok && alg == MAAT_JWS_PS256) ok = maat__rsa_pss_setup(pctx);
     ok = ok && EVP_DigestVerify(md, sig, siglen, msg, len) == 1;
     EVP_MD_CTX_free(md);
     ERR_clear_error();
@@ -365,15 +326,14 @@ char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header
         return NULL;
     }
     enum maat_jws_alg alg = maat_signing_key_alg(k);
-    EVP_PKEY *pkey = maat_signing_key_pkey(k);
     struct maat_buf b;
     maat_buf_init(&b);
-    uint8_t *sig = NULL;
+    uint8_t sig[MAAT_SIGNATURE_MAX];
     size_t siglen = 0;
     char *enc = NULL;
+    /* the key's algorithm was checked against the key when the maat_signing_key was made */
     if (signing_input(&b, maat_jws_alg_name(alg), extra_header, payload, sort_keys, err) != 0 ||
-        check_key_for_alg(pkey, alg, err) != 0 ||
-        sign_bytes(pkey, alg, b.data, b.len, &sig, &siglen, err) != 0)
+        maat_signing_key_sign(k, b.data, b.len, sig, &siglen, err) != 0)
         goto fail;
     enc = maat_base64url_encode(sig, siglen);
     if (enc == NULL || maat_buf_put_u8(&b, '.') != 0 || maat_buf_put_str(&b, enc) != 0) {
@@ -381,11 +341,9 @@ char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header
         goto fail;
     }
     free(enc);
-    free(sig);
     return maat_buf_take_str(&b);
 fail:
     free(enc);
-    free(sig);
     maat_buf_cleanup(&b);
     return NULL;
 }

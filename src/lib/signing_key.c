@@ -10,10 +10,17 @@
  * basicConstraints (empty SEQUENCE), subjectKeyIdentifier (SHA-1 of the subjectPublicKey
  * bits), authorityKeyIdentifier (keyIdentifier = SKI), then the quote extension (its
  * extnValue OCTET STRING holds the OE envelope + quote bytes directly).
+ *
+ * Signing (maat_signing_key_sign) reuses OpenSSL contexts: each key keeps a small pool of
+ * EVP_PKEY_CTX already initialised for signing (algorithm fetched, padding set), so a token
+ * signature costs one SHA-256 and the private-key operation, not a fetch and a context.
  */
 #include "maat/jose.h"
 #include "maat/bytes.h"
+#include "maat/crypto.h"
+#include "jose_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +45,22 @@
 static const uint8_t blob_magic[8] = {'M', 'A', 'A', 'T', 'S', 'K', 0, 1};
 #define BLOB_PART_MAX (1u << 20)
 
+#define SIGN_POOL_MAX 16 /* idle contexts kept per key (about one per signing thread) */
+
+/* Sign-initialised contexts for one key, shared by the threads that sign with it. */
+struct sign_pool {
+    pthread_mutex_t lock;
+    size_t n;
+    EVP_PKEY_CTX *idle[SIGN_POOL_MAX];
+};
+
 struct maat_signing_key {
     enum maat_jws_alg alg;
     EVP_PKEY *pkey;
     X509 *cert;
     uint8_t spki_hash[32];
     char kid[MAAT_KID_MAX];
+    struct sign_pool *pool; /* mutable behind a const key: signing is logically read-only */
 };
 
 static int key_fits_alg(const EVP_PKEY *pkey, enum maat_jws_alg alg, int min_rsa_bits,
@@ -81,6 +98,14 @@ static struct maat_signing_key *key_new(EVP_PKEY *pkey, enum maat_jws_alg alg, s
     }
     k->alg = alg;
     k->pkey = pkey;
+    k->pool = calloc(1, sizeof *k->pool);
+    if (k->pool == NULL || pthread_mutex_init(&k->pool->lock, NULL) != 0) {
+        free(k->pool);
+        k->pool = NULL;
+        maat_signing_key_free(k);
+        maat_error_set(err, MAAT_ERR_NOMEM, "signing key: out of memory");
+        return NULL;
+    }
     if (maat_jwk_spki_hash(pkey, k->spki_hash, err) != 0 || maat_jwk_maa_kid(pkey, k->kid, err) != 0) {
         maat_signing_key_free(k);
         return NULL;
@@ -119,9 +144,82 @@ enum maat_jws_alg maat_signing_key_alg(const struct maat_signing_key *k) { retur
 EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k) { return k->pkey; }
 X509 *maat_signing_key_cert(const struct maat_signing_key *k) { return k->cert; }
 
+/* ---- signing ---- */
+
+/* A context initialised for signing a SHA-256 digest with k's algorithm. */
+static EVP_PKEY_CTX *sign_ctx_new(const struct maat_signing_key *k)
+{
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    int ok = c != NULL && EVP_PKEY_sign_init(c) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) > 0;
+    if (ok && k->alg == MAAT_JWS_PS256) ok = maat__rsa_pss_setup(c);
+    if (!ok) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static EVP_PKEY_CTX *sign_ctx_get(const struct maat_signing_key *k)
+{
+    EVP_PKEY_CTX *c = NULL;
+    pthread_mutex_lock(&k->pool->lock);
+    if (k->pool->n > 0) c = k->pool->idle[--k->pool->n];
+    pthread_mutex_unlock(&k->pool->lock);
+    return c != NULL ? c : sign_ctx_new(k);
+}
+
+static void sign_ctx_put(const struct maat_signing_key *k, EVP_PKEY_CTX *c)
+{
+    pthread_mutex_lock(&k->pool->lock);
+    if (k->pool->n < SIGN_POOL_MAX) {
+        k->pool->idle[k->pool->n++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&k->pool->lock);
+    EVP_PKEY_CTX_free(c);
+}
+
+int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
+                          uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err)
+{
+    const char *an = maat_jws_alg_name(k->alg);
+    MAAT_ENSURE(k->alg != MAAT_JWS_NONE, err, MAAT_ERR_USAGE, "JWS: alg %s carries no signature", an);
+    uint8_t digest[32];
+    maat_sha256(msg, len, digest);
+    EVP_PKEY_CTX *c = sign_ctx_get(k);
+    uint8_t der[MAAT_SIGNATURE_MAX];
+    size_t n = sizeof der;
+    int ok = c != NULL && EVP_PKEY_sign(c, der, &n, digest, sizeof digest) == 1;
+    if (c != NULL) {
+        if (ok)
+            sign_ctx_put(k, c);
+        else
+            EVP_PKEY_CTX_free(c); /* not reused after a failure */
+    }
+    if (!ok) {
+        ERR_clear_error();
+        return maat_error_set(err, MAAT_ERR_CRYPTO, "JWS: %s signing failed in OpenSSL", an);
+    }
+    if (k->alg == MAAT_JWS_ES256) {
+        MAAT_ENSURE(maat_ecdsa_der_to_rs(der, n, sig) == 0, err, MAAT_ERR_CRYPTO,
+                    "JWS: ES256 signature could not be converted to r||s");
+        *siglen = 64;
+    } else {
+        memcpy(sig, der, n);
+        *siglen = n;
+    }
+    return 0;
+}
+
 void maat_signing_key_free(struct maat_signing_key *k)
 {
     if (k == NULL) return;
+    if (k->pool != NULL) {
+        for (size_t i = 0; i < k->pool->n; i++) EVP_PKEY_CTX_free(k->pool->idle[i]);
+        pthread_mutex_destroy(&k->pool->lock);
+        free(k->pool);
+    }
     EVP_PKEY_free(k->pkey);
     X509_free(k->cert);
     free(k);

@@ -1,7 +1,8 @@
 /* test_signing_key.c - the token-signing key: MAA's kid derivation checked against the real
  * recorded /certs (and the quote MAA embeds in its certificate), the certificate profile
- * compared field by field with MAA's own certificate, the /certs JWK shape, and
- * persistence. */
+ * compared field by field with MAA's own certificate, the /certs JWK shape, persistence,
+ * and signing from several threads through the key's pool of reused contexts. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -588,6 +590,89 @@ static void test_from_pem(void **state)
     maat_signing_key_free(k);
 }
 
+/* ---- signing with reused contexts, from several threads ---- */
+
+#define SIGNERS 4
+#define SIGNS_EACH 40
+
+struct signer_job {
+    const struct maat_signing_key *k;
+    int failures;
+    uint8_t first_sig[MAAT_SIGNATURE_MAX];
+    size_t first_len;
+};
+
+/* Verifies sig over msg under the key's public half with plain EVP, as a relying party
+ * would (ES256: r||s converted to DER). */
+static bool sig_ok(const struct maat_signing_key *k, const char *msg, const uint8_t *sig, size_t n)
+{
+    EVP_PKEY *pub = maat_signing_key_pkey(k);
+    if (maat_signing_key_alg(k) == MAAT_JWS_ES256)
+        return n == 64 && maat_ecdsa_verify_rs(pub, msg, strlen(msg), sig) == 1;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    bool ok = EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) == 1;
+    if (ok && maat_signing_key_alg(k) == MAAT_JWS_PS256)
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0;
+    ok = ok && EVP_DigestVerify(md, sig, n, (const uint8_t *)msg, strlen(msg)) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+static void *signer(void *arg)
+{
+    struct signer_job *j = arg;
+    for (int i = 0; i < SIGNS_EACH; i++) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "header.payload-%d", i);
+        uint8_t sig[MAAT_SIGNATURE_MAX];
+        size_t n = 0;
+        struct maat_error err = {0};
+        if (maat_signing_key_sign(j->k, msg, strlen(msg), sig, &n, &err) != 0 ||
+            !sig_ok(j->k, msg, sig, n))
+            j->failures++;
+        if (i == 0) {
+            memcpy(j->first_sig, sig, n);
+            j->first_len = n;
+        }
+    }
+    return NULL;
+}
+
+static void test_sign_threads(void **state)
+{
+    (void)state;
+    enum maat_jws_alg algs[3] = {MAAT_JWS_ES256, MAAT_JWS_RS256, MAAT_JWS_PS256};
+    for (int a = 0; a < 3; a++) {
+        struct maat_error err = {0};
+        struct maat_signing_key *k = maat_signing_key_generate(algs[a], &err);
+        assert_non_null(k);
+        struct signer_job jobs[SIGNERS];
+        pthread_t th[SIGNERS];
+        for (int i = 0; i < SIGNERS; i++) {
+            jobs[i] = (struct signer_job){.k = k};
+            assert_int_equal(pthread_create(&th[i], NULL, signer, &jobs[i]), 0);
+        }
+        for (int i = 0; i < SIGNERS; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(jobs[i].failures, 0);
+        }
+        assert_int_equal(jobs[0].first_len, algs[a] == MAAT_JWS_ES256 ? 64 : 256);
+        /* ES256 and PS256 are randomised: the same message never gives the same signature;
+         * RS256 is deterministic */
+        bool same = memcmp(jobs[0].first_sig, jobs[1].first_sig, jobs[0].first_len) == 0;
+        assert_true(algs[a] == MAAT_JWS_RS256 ? same : !same);
+        /* a signature does not verify for another message */
+        uint8_t sig[MAAT_SIGNATURE_MAX];
+        size_t n = 0;
+        assert_int_equal(maat_signing_key_sign(k, "m1", 2, sig, &n, &err), 0);
+        assert_true(sig_ok(k, "m1", sig, n));
+        assert_false(sig_ok(k, "m2", sig, n));
+        maat_signing_key_free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,7 +680,7 @@ int main(void)
         cmocka_unit_test(test_2020_cert),          cmocka_unit_test(test_cert_profile_vs_maa),
         cmocka_unit_test(test_cert_variants),      cmocka_unit_test(test_jwk_shape),
         cmocka_unit_test(test_serialize_roundtrip), cmocka_unit_test(test_serialize_mismatch),
-        cmocka_unit_test(test_from_pem),
+        cmocka_unit_test(test_from_pem),           cmocka_unit_test(test_sign_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
