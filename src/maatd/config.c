@@ -33,6 +33,11 @@ static const struct opt opts[] = {
     {"sim", OPT_STR, OFF(sim), 0, 0, "DIR", "none",
      "simulated platform (`maat sim init DIR`): trust DIR/root-ca.pem as a non-production\n"
      "anchor and serve collateral from DIR"},
+    {"signer-quote", OPT_STR, OFF(signer_quote), 0, 0, "none|sim|gramine|auto", "auto",
+     "where the enclave quote binding the signing key (certificate extension\n"
+     "1.3.6.1.4.1.311.105.1) comes from: gramine = Gramine's /dev/attestation\n"
+     "($MAAT_GRAMINE_ATTESTATION_DIR overrides it), sim = the --sim platform, none = no\n"
+     "quote; auto = gramine when available, else sim with --sim, else none"},
     {"pccs", OPT_STR, OFF(pccs), 0, 0, "URL", "none", "collateral from an Intel PCS / PCCS (API v4)"},
     {"pccs-api-key", OPT_STR, OFF(pccs_api_key), 0, 0, "KEY", "none",
      "Ocp-Apim-Subscription-Key for Intel's PCS"},
@@ -85,6 +90,7 @@ void maatd_config_defaults(struct maatd_config *c)
     c->alg = strdup("RS256");
     c->log_format = strdup("text");
     c->mode = strdup("shared");
+    c->signer_quote = strdup("auto");
     c->threads = 0;
     c->max_connections = 1024;
     c->timeout = 30;
@@ -128,7 +134,7 @@ static void usage(FILE *f)
                "             [--pccs URL | --collateral BUNDLE|DIR] [--trust-root PEM]...\n"
                "             [--tls-cert PEM --tls-key PEM] [--issuer URL] [--alg ALG]\n"
                "             [--mode shared|aad|isolated] [--admin-token-file FILE]\n"
-               "             [--policy-signer PEM]...\n"
+               "             [--policy-signer PEM]... [--signer-quote none|sim|gramine|auto]\n"
                "             [--config FILE] [options]\n\n"
                "maatd serves Microsoft Azure Attestation's REST data plane for SGX:\n"
                "POST /attest/SgxEnclave, /attest/OpenEnclave, GET /certs, /.well-known/openid-\n"
@@ -140,7 +146,8 @@ static void usage(FILE *f)
         const struct opt *o = &opts[i];
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        fprintf(f, "  %-30s ", left);
+        if (strlen(left) > 30) fprintf(f, "  %s\n  %-30s ", left, ""); /* own line */
+        else fprintf(f, "  %-30s ", left);
         for (const char *p = o->help; *p; p++) {
             fputc(*p, f);
             if (*p == '\n') fprintf(f, "  %-30s ", "");
@@ -333,6 +340,17 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
     if (c->sim && (c->pccs || c->collateral)) {
         fprintf(stderr, "maatd: --sim serves collateral from DIR; do not combine it with "
                         "--pccs or --collateral\n");
+        return -1;
+    }
+    if (strcmp(c->signer_quote, "auto") && strcmp(c->signer_quote, "gramine") &&
+        strcmp(c->signer_quote, "sim") && strcmp(c->signer_quote, "none")) {
+        fprintf(stderr, "maatd: --signer-quote '%s': expected none, sim, gramine or auto\n",
+                c->signer_quote);
+        return -1;
+    }
+    if (!strcmp(c->signer_quote, "sim") && c->sim == NULL) {
+        fprintf(stderr, "maatd: --signer-quote sim needs --sim DIR (the simulated platform that "
+                        "quotes the signing key)\n");
         return -1;
     }
     if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {

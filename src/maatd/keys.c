@@ -9,8 +9,9 @@
  * (--rotate-key, SIGHUP) makes a new current key and marks the old one retired; retired
  * keys stay in /certs for --key-retention (default 8 h = the token lifetime) so tokens
  * they signed still verify, then are deleted. Certificates are (re)issued at load time
- * with CN = the configured issuer (or the listen URL); with --sim they carry a simulated
- * enclave quote binding the key, as MAA's do (maa.md section 6).
+ * with CN = the configured issuer (or the listen URL); with a signer-quote provider
+ * (--signer-quote: Gramine's /dev/attestation or the --sim platform) they carry an enclave
+ * quote binding the key, as MAA's do (maa.md section 6).
  *
  * Requests take the read lock (sign, JWKS); rotation builds everything outside the lock
  * and swaps under the write lock.
@@ -22,8 +23,8 @@
 
 #include <openssl/rand.h>
 
+#include "maat/attester.h"
 #include "maatd.h"
-#include "sim.h"
 #include "store.h"
 
 #define NS "keys"
@@ -99,15 +100,16 @@ static int persist(struct maat_store *s, const struct key_entry *e, struct maat_
 
 /* ---- certificates ---- */
 
-/* The certificate for k: CN = issuer; with --sim, extension 1.3.6.1.4.1.311.105.1 holds
- * an OE envelope + simulated quote whose report_data = SHA-256(SPKI PEM + NUL) || 0^32. */
+/* The certificate for k: CN = issuer; with a signer-quote provider (d->signer), extension
+ * 1.3.6.1.4.1.311.105.1 holds an OE envelope + the provider's quote whose report_data =
+ * SHA-256(SPKI PEM + NUL) || 0^32 (the kid's hash: MAA's binding of the key). The provider
+ * checks that the quote it returns is over exactly these 64 bytes. */
 static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_error *err)
 {
-    if (d->sim == NULL) return maat_signing_key_issue_cert(k, d->cert_issuer, NULL, 0, err);
-    struct maat_sim_quote_opts o;
-    maat_sim_quote_opts_defaults(d->sim, &o);
-    maat_signing_key_spki_hash(k, o.report_data);
-    memset(o.report_data + 32, 0, 32);
+    if (d->signer == NULL) return maat_signing_key_issue_cert(k, d->cert_issuer, NULL, 0, err);
+    uint8_t report_data[64];
+    maat_signing_key_spki_hash(k, report_data);
+    memset(report_data + 32, 0, 32);
     struct maat_buf q;
     maat_buf_init(&q);
     /* OpenEnclave envelope: version 1, type 2 (remote), u64 size of the quote */
@@ -115,9 +117,10 @@ static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_e
         maat_buf_cleanup(&q);
         return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     }
-    if (maat_sim_quote(d->sim, &o, &q, err) != 0) {
+    if (maat_attester_quote(d->signer, report_data, &q, err) != 0) {
         maat_buf_cleanup(&q);
-        maat_error_prefix(err, "signer quote");
+        maat_error_prefix(err, "signer quote (%s provider)",
+                          maat_attester_kind_name(maat_attester_kind(d->signer)));
         return -1;
     }
     uint64_t qlen = q.len - MAAT_OE_HEADER_SIZE;
@@ -377,7 +380,10 @@ int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struc
     }
     maatd_log("info", "signing keys: current kid %s, %zu key(s) in /certs, certificate CN=%s%s",
               maat_signing_key_kid(k->v[0].k), k->n, d->cert_issuer,
-              d->sim ? " (with a simulated enclave quote)" : "");
+              d->signer == NULL ? ""
+              : maat_attester_kind(d->signer) == MAAT_ATTESTER_GRAMINE
+                  ? " (with the enclave's Gramine quote)"
+                  : " (with a simulated enclave quote)");
     *out = k;
     return 0;
 }

@@ -66,6 +66,7 @@ struct maatd_config {
     char *admin_token_file;   /* bearer token for management writes (aad: required) */
     char *policy_signers[MAATD_MAX_POLICY_SIGNERS]; /* isolated: initial signer PEMs */
     size_t n_policy_signers;
+    char *signer_quote;       /* "auto" | "gramine" | "sim" | "none": signer quote provider */
 };
 
 /* Fills defaults. */
@@ -241,6 +242,9 @@ struct maatd {
     atomic_bool ready;
     atomic_bool stopping;
     struct maat_sim *sim;               /* --sim: for the signer quote in the certificate */
+    struct maat_attester *signer;       /* quote provider of the signer quote (--signer-quote);
+                                           NULL = certificates without a quote. Used by the
+                                           main thread only (start-up, rotation, pruning). */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash of the default policy */
     enum maatd_mode mode;
     uint8_t *admin_token;               /* --admin-token-file contents (trimmed) or NULL */

@@ -2,11 +2,12 @@
  * main.c - maatd start-up, signals and shutdown.
  *
  * Start-up order: settings -> store -> trust set (Intel's root; --sim and --trust-root
- * add non-production anchors) -> collateral source and verified-collateral cache (same
- * store) -> PCK chain cache -> HTTP server (bound, not yet ready) -> signing keys
- * (certificate CN = --issuer or the bound URL) -> ready; the bound URL is printed on
- * stdout. SIGTERM/SIGINT: stop accepting, let in-flight requests finish (up to
- * --shutdown-grace), close the store, exit 0. SIGHUP: rotate the signing key.
+ * add non-production anchors) -> signer-quote provider (--signer-quote) -> collateral
+ * source and verified-collateral cache (same store) -> PCK chain cache -> HTTP server
+ * (bound, not yet ready) -> signing keys (certificate CN = --issuer or the bound URL, with
+ * the provider's quote) -> ready; the bound URL is printed on stdout. SIGTERM/SIGINT: stop
+ * accepting, let in-flight requests finish (up to --shutdown-grace), close the store, exit
+ * 0. SIGHUP: rotate the signing key (the new key is quoted by the same provider).
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,8 +17,8 @@
 #include <sys/stat.h>
 
 #include "collateral_source.h"
+#include "maat/attester.h"
 #include "maatd.h"
-#include "sim.h"
 #include "store.h"
 
 static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
@@ -78,11 +79,47 @@ static int setup_trust(struct maatd *d, struct maat_error *err)
         snprintf(path, sizeof path, "%s/root-ca.pem", d->cfg.sim);
         snprintf(label, sizeof label, "maat simulated root");
         MAAT_TRY(add_root(d->trust, path, label, true, err));
-        if (maat_sim_load(d->cfg.sim, &d->sim, err) != 0) {
-            maat_error_prefix(err, "--sim %s", d->cfg.sim);
-            return -1;
-        }
     }
+    return 0;
+}
+
+/* The directory the gramine provider looks at (resolved as src/attester does), for messages. */
+static const char *gramine_dir(void)
+{
+    const char *env = getenv(MAAT_ATTESTER_GRAMINE_DIR_ENV);
+    return env != NULL && env[0] != '\0' ? env : MAAT_ATTESTER_GRAMINE_DIR;
+}
+
+/*
+ * --signer-quote: the quote provider that binds the signing keys (keys.c, issue_cert).
+ * auto = gramine when its DCAP interface is there (maatd runs in a Gramine enclave), else
+ * the --sim platform, else none; an explicit gramine or sim that cannot be opened fails
+ * start-up. Opened once, so rotation quotes each new key with the same provider.
+ */
+static int setup_signer_quote(struct maatd *d, struct maat_error *err)
+{
+    const char *choice = d->cfg.signer_quote;
+    bool is_auto = !strcmp(choice, "auto");
+    bool gramine = !strcmp(choice, "gramine") || (is_auto && maat_attester_gramine_available(NULL));
+    char why[600] = "";
+    if (is_auto && !gramine)
+        snprintf(why, sizeof why, ": no Gramine DCAP attestation interface at %s%s", gramine_dir(),
+                 d->cfg.sim ? "" : ", no --sim");
+    if (!strcmp(choice, "none") || (is_auto && !gramine && d->cfg.sim == NULL)) {
+        maatd_log("info", "signer quote: none (--signer-quote %s%s): signing certificates carry no "
+                          "enclave quote", choice, why);
+        return 0;
+    }
+    /* sim: config.c made sure --sim is given */
+    struct maat_attester_config ac = {.kind = gramine ? MAAT_ATTESTER_GRAMINE : MAAT_ATTESTER_SIM,
+                                      .sim_dir = d->cfg.sim, .sim_no_create = true};
+    if (maat_attester_open(&ac, &d->signer, err) != 0) {
+        maat_error_prefix(err, "--signer-quote %s", choice);
+        return -1;
+    }
+    maatd_log("info", "signer quote: %s provider (%s) (--signer-quote %s%s)",
+              maat_attester_kind_name(maat_attester_kind(d->signer)),
+              maat_attester_location(d->signer), choice, why);
     return 0;
 }
 
@@ -172,7 +209,7 @@ static void cleanup(struct maatd *d)
     maat_collateral_source_free(d->source);
     maat_pck_cache_free(d->pck_cache);
     maat_trust_free(d->trust);
-    maat_sim_free(d->sim);
+    maat_attester_free(d->signer);
     maat_store_close(d->store);
     if (d->tls_key_pem) {
         OPENSSL_cleanse(d->tls_key_pem, strlen((char *)d->tls_key_pem));
@@ -207,7 +244,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (maat_store_open(d.cfg.store, &d.store, &err) != 0 || setup_trust(&d, &err) != 0 ||
-        setup_collateral(&d, &err) != 0 || setup_tls(&d, &err) != 0 ||
+        setup_signer_quote(&d, &err) != 0 || setup_collateral(&d, &err) != 0 ||
+        setup_tls(&d, &err) != 0 ||
         maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
                          &err) != 0 ||
         setup_management(&d, &err) != 0 ||
