@@ -264,9 +264,7 @@ static int dump_sorted(struct maat_buf *b, const json_t *j, size_t depth)
     }
 }
 
-/* json_dumps(j, flags | JSON_COMPACT) as malloc'd text, *len its length; with
- * JSON_SORT_KEYS written by dump_sorted when it can (the same bytes, faster). */
-static char *dump_compact(const json_t *j, size_t flags, size_t *len)
+char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len)
 {
     if (flags & JSON_SORT_KEYS) {
         struct maat_buf t;
@@ -293,7 +291,7 @@ static int put_json_part(struct maat_buf *b, const json_t *j, size_t flags, cons
     if (j == NULL) return 0;
     MAAT_ENSURE(json_is_object(j), err, MAAT_ERR_USAGE, "JWS: %s must be a JSON object", what);
     size_t tlen = 0;
-    char *text = dump_compact(j, flags, &tlen);
+    char *text = maat__json_dump_compact(j, flags, &tlen);
     MAAT_ENSURE(text != NULL, err, MAAT_ERR_NOMEM, "JWS: %s could not be serialised", what);
     char *enc = maat_base64url_encode((const uint8_t *)text, tlen);
     free(text);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jose_internal.h"
 #include "policy_internal.h"
 
 struct list_store {
@@ -31,9 +32,9 @@ static int json_value(struct pol_arena *a, json_t *j, struct maat_claim_value *v
         v->boolean = json_is_true(j);
         return 0;
     default: {
-        char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        size_t len = 0;
+        char *s = maat__json_dump_compact(j, JSON_SORT_KEYS | JSON_ENCODE_ANY, &len);
         if (s == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
-        size_t len = strlen(s);
         char *c = pol_arena_strndup(a, s, len);
         free(s);
         if (c == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
