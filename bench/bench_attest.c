@@ -166,6 +166,7 @@ static char *one_request(struct bench *b, bool timed)
     LAP(S_POLICY);
     issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
     in.issued = issued;
+    in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     payload = issued ? maat_claims_build(&in, &err) : NULL;
     char jti[65];

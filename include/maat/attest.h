@@ -168,6 +168,11 @@ struct maat_claims_input {
                                                 NULL = MAAT_DEFAULT_TCB_IDENTIFIER */
     const json_t *policy_signer;             /* x-ms-policy-signer JWK when the active policy
                                                 was set signed; NULL = omitted */
+    const json_t *incoming;                  /* optional, for maat_claims_build(): what
+                                                maat_claims_incoming() returned for this
+                                                input; its x-ms-sgx-collateral is reused
+                                                (shared, not recomputed: the evidence is
+                                                hashed once) */
 };
 
 /*

@@ -291,9 +291,11 @@ static int build_into(json_t *p, const struct maat_claims_input *in, struct maat
     if (it->present && it->type == MAAT_DATA_JSON)
         MAAT_TRY(put(p, "x-ms-inittime", json_deep_copy(it->json), err));
 
-    json_t *coll = collateral_claim(in, err);
+    /* The same object under both names (nothing modifies a payload's values). */
+    json_t *coll = json_array_get(json_object_get(in->incoming, "x-ms-sgx-collateral"), 0);
+    coll = json_is_object(coll) ? json_incref(coll) : collateral_claim(in, err);
     if (coll == NULL) return -1;
-    MAAT_TRY(put(p, "maa-attestationcollateral", json_deep_copy(coll), err));
+    MAAT_TRY(put(p, "maa-attestationcollateral", json_incref(coll), err));
     MAAT_TRY(put(p, "x-ms-sgx-collateral", coll, err));
 
     if (in->req->nonce != NULL)

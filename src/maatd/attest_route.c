@@ -231,6 +231,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     }
     issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
     in.issued = issued;
+    in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     payload = issued ? maat_claims_build(&in, &err) : NULL;
     char jti[65];

@@ -211,6 +211,39 @@ static const char *str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* Given the incoming set, the payload reuses its x-ms-sgx-collateral (the evidence is
+ * hashed once per request) and is otherwise the very same payload; an incoming set
+ * without it (or with something else under the name) is not trusted for it. */
+static void test_payload_reuses_incoming_collateral(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x05, NULL);
+    struct maat_error err = {0};
+    json_t *alone = maat_claims_build(&f.in, &err);
+    json_t *inc = maat_claims_incoming(&f.in, &err);
+    assert_non_null(alone);
+    assert_non_null(inc);
+    f.in.incoming = inc;
+    json_t *p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_true(json_equal(p, alone));
+    json_t *c = json_array_get(json_object_get(inc, "x-ms-sgx-collateral"), 0);
+    assert_ptr_equal(json_object_get(p, "x-ms-sgx-collateral"), c);
+    assert_ptr_equal(json_object_get(p, "maa-attestationcollateral"), c);
+    json_decref(p);
+    json_t *bad = json_pack("{s:[s]}", "x-ms-sgx-collateral", "not an object");
+    f.in.incoming = bad;
+    p = maat_claims_build(&f.in, &err);
+    assert_non_null(p);
+    assert_true(json_equal(p, alone));
+    json_decref(p);
+    json_decref(bad);
+    json_decref(inc);
+    json_decref(alone);
+    fixture_cleanup(&f);
+}
+
 static void test_payload_basic(void **state)
 {
     (void)state;
@@ -509,6 +542,7 @@ static void test_finish_and_jti(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_payload_reuses_incoming_collateral),
         cmocka_unit_test(test_policy_hash_vectors),
         cmocka_unit_test(test_policy_hash_draft),
         cmocka_unit_test(test_default_policy_matches_recorded_get),
