@@ -11,6 +11,7 @@
 #include "maat/bytes.h"
 #include "maat/crypto.h"
 #include "jose_internal.h"
+#include "json_span.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,7 @@ static json_t *build_header(const char *alg, const json_t *extra, struct maat_er
 
 /* ---- sorted compact serialisation (the token payload) ---- */
 
-#define DUMP_OTHER 1 /* dump_sorted: the tree holds something it leaves to jansson */
+#define DUMP_OTHER 1 /* dump_tree: the tree holds something it leaves to jansson */
 #define DUMP_MAX_DEPTH 32
 
 struct dump_key {
@@ -187,6 +188,14 @@ static int dump_string(struct maat_buf *b, const char *s, size_t n)
     if (maat_buf_reserve(b, n + 2) != 0 || maat_buf_put_u8(b, '"') != 0) return -1;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+        /* plain ASCII runs (hex, base64url) eight bytes at a time */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (maat__json_word_needs_look(w, true)) break;
+            i += 8;
+        }
+        if (i == n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) return DUMP_OTHER;
         if (c >= 0x20 && c != '"' && c != '\\') continue;
@@ -209,10 +218,12 @@ static int dump_string(struct maat_buf *b, const char *s, size_t n)
     return 0;
 }
 
-/* Appends exactly what json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) writes, for trees of
- * objects, arrays, ASCII strings, integers, true, false and null; returns DUMP_OTHER
- * (leaving b partly written) for anything else, -1 when out of memory. */
-static int dump_sorted(struct maat_buf *b, const json_t *j, size_t depth)
+/* Appends exactly what json_dumps(j, JSON_COMPACT | (sort ? JSON_SORT_KEYS :
+ * JSON_PRESERVE_ORDER)) writes, for trees of objects, arrays, ASCII strings, integers,
+ * true, false and null; returns DUMP_OTHER (leaving b partly written) for anything else,
+ * -1 when out of memory. Unsorted objects are written in jansson's iteration order, which
+ * in jansson 2.14 is insertion order, as JSON_PRESERVE_ORDER writes them. */
+static int dump_tree(struct maat_buf *b, const json_t *j, bool sort, size_t depth)
 {
     if (depth > DUMP_MAX_DEPTH) return DUMP_OTHER;
     int rc = 0;
@@ -230,7 +241,7 @@ static int dump_sorted(struct maat_buf *b, const json_t *j, size_t depth)
         if (maat_buf_put_u8(b, '[') != 0) return -1;
         for (size_t i = 0; i < json_array_size(j); i++) {
             if (i > 0 && maat_buf_put_u8(b, ',') != 0) return -1;
-            if ((rc = dump_sorted(b, json_array_get(j, i), depth + 1)) != 0) return rc;
+            if ((rc = dump_tree(b, json_array_get(j, i), sort, depth + 1)) != 0) return rc;
         }
         return maat_buf_put_u8(b, ']');
     }
@@ -248,13 +259,13 @@ static int dump_sorted(struct maat_buf *b, const json_t *j, size_t depth)
             keys[i].len = json_object_iter_key_len(it);
             keys[i].value = json_object_iter_value(it);
         }
-        qsort(keys, i, sizeof *keys, dump_key_cmp);
+        if (sort) qsort(keys, i, sizeof *keys, dump_key_cmp);
         rc = maat_buf_put_u8(b, '{');
         for (size_t m = 0; rc == 0 && m < i; m++) {
             if (m > 0 && (rc = maat_buf_put_u8(b, ',')) != 0) break;
             if ((rc = dump_string(b, keys[m].key, keys[m].len)) != 0) break;
             if ((rc = maat_buf_put_u8(b, ':')) != 0) break;
-            rc = dump_sorted(b, keys[m].value, depth + 1);
+            rc = dump_tree(b, keys[m].value, sort, depth + 1);
         }
         if (rc == 0) rc = maat_buf_put_u8(b, '}');
         if (keys != stack) free(keys);
@@ -266,10 +277,11 @@ static int dump_sorted(struct maat_buf *b, const json_t *j, size_t depth)
 
 char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len)
 {
-    if (flags & JSON_SORT_KEYS) {
+    if (flags & (JSON_SORT_KEYS | JSON_PRESERVE_ORDER)) {
         struct maat_buf t;
         maat_buf_init(&t);
-        if (maat_buf_reserve(&t, 4096) == 0 && dump_sorted(&t, j, 0) == 0) {
+        if (maat_buf_reserve(&t, 4096) == 0 &&
+            dump_tree(&t, j, (flags & JSON_SORT_KEYS) != 0, 0) == 0) {
             size_t n = t.len;
             char *text = maat_buf_take_str(&t);
             if (text != NULL) {

@@ -12,7 +12,8 @@
 int maat__rsa_pss_setup(EVP_PKEY_CTX *pctx);
 
 /* json_dumps(j, flags | JSON_COMPACT) as malloc'd text and its length in *len. With
- * JSON_SORT_KEYS the text is written by jose.c's own sorted writer when the tree holds only
+ * JSON_SORT_KEYS or JSON_PRESERVE_ORDER the text is written by jose.c's own writer when the
+ * tree holds only
  * objects, arrays, ASCII strings, integers, booleans and null: the same bytes as jansson
  * 2.14, several times faster (tests/unit/lib/test_jose_dump.c); anything else goes to
  * json_dumps. NULL when out of memory. */

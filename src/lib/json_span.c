@@ -159,17 +159,6 @@ static bool is_digit(const struct scan *sc)
 }
 
 /* A string starting at the opening quote; *has_escape tells whether it used '\'. */
-/* True when one of the 8 bytes in w is '"', '\\' or below 0x20: the bytes at which a
- * string scan must stop and look. Each test is the exact "some byte is zero / below n"
- * word trick, so a word without such a byte is never reported. */
-static bool word_needs_look(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-    uint64_t t = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
-    return (t & high) != 0;
-}
-
 static int scan_string(struct scan *sc, bool *has_escape)
 {
     *has_escape = false;
@@ -179,7 +168,7 @@ static int scan_string(struct scan *sc, bool *has_escape)
         while (sc->len - sc->pos >= 8) {
             uint64_t w;
             memcpy(&w, sc->s + sc->pos, 8);
-            if (word_needs_look(w)) break;
+            if (maat__json_word_needs_look(w, false)) break;
             sc->pos += 8;
         }
         if (sc->pos >= sc->len) return fail(sc, MAAT_ERR_ENCODING, "expected closing '\"'");

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "maat/error.h"
 
@@ -21,6 +22,19 @@
 #define MAAT_JSON_MAX_DEPTH 32
 /* Longest path string produced for messages (longer paths are cut with "..."). */
 #define MAAT_JSON_PATH_MAX 192
+
+/* True when one of the 8 bytes in w (any byte order) is '"', '\\' or below 0x20, or, with
+ * `ascii`, 0x80 or above: the bytes at which a JSON string scan or writer must stop and look.
+ * Each test is the exact "some byte is zero / below n" word trick, so a word without such
+ * a byte is never reported. */
+static inline bool maat__json_word_needs_look(uint64_t w, bool ascii)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t t = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
+    if (ascii) t |= w;
+    return (t & high) != 0;
+}
 
 /* A byte range [start, end) within the scanned text. */
 struct maat_json_span {

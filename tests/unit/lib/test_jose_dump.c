@@ -1,6 +1,7 @@
 /* test_jose_dump.c - the token payload text that maat_jws_sign / maat_jws_unsigned write
  * with sort_keys (src/lib/jose.c writes it without jansson when it can) must be byte for
- * byte json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT): checked on the claim sets of
+ * byte json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT), and without sort_keys (the
+ * header) json_dumps(.., JSON_PRESERVE_ORDER | JSON_COMPACT): checked on the claim sets of
  * the tokens recorded from MAA (maa-recordings/attest/ *.token.json) and on trees with
  * every escape, key-order corner and value kind. */
 #include <limits.h>
@@ -14,11 +15,12 @@
 #include "maat/jose.h"
 #include "testutil.h"
 
-/* The payload part of maat_jws_unsigned(NULL, j, true) equals jansson's sorted dump. */
-static void check_same(const json_t *j)
+/* The payload part of maat_jws_unsigned(NULL, j, sort) equals jansson's dump: sorted, or
+ * in insertion order (JSON_PRESERVE_ORDER, the header's form). */
+static void check_same_as(const json_t *j, bool sort)
 {
     struct maat_error err = {0};
-    char *tok = maat_jws_unsigned(NULL, j, true, &err);
+    char *tok = maat_jws_unsigned(NULL, j, sort, &err);
     if (tok == NULL) fail_msg("maat_jws_unsigned: %s", err.msg);
     char *d1 = strchr(tok, '.');
     assert_non_null(d1);
@@ -28,13 +30,20 @@ static void check_same(const json_t *j)
     size_t n = 0;
     if (maat_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), "payload", &got, &n, &err) != 0)
         fail_msg("decode: %s", err.msg);
-    char *want = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    char *want = json_dumps(j, (sort ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER) | JSON_COMPACT);
     assert_non_null(want);
     if (n != strlen(want) || memcmp(got, want, n) != 0)
-        fail_msg("payload differs:\n got %.*s\nwant %s", (int)n, (const char *)got, want);
+        fail_msg("payload (%s) differs:\n got %.*s\nwant %s", sort ? "sorted" : "in order", (int)n,
+                 (const char *)got, want);
     free(want);
     free(got);
     free(tok);
+}
+
+static void check_same(const json_t *j)
+{
+    check_same_as(j, true);
+    check_same_as(j, false);
 }
 
 static const char *const recorded[] = {
@@ -118,6 +127,24 @@ static void test_corners(void **state)
     }
     check_same(j);
     json_decref(j);
+    /* the writer skips plain runs eight bytes at a time: a byte that needs escaping (or
+     * UTF-8, left to jansson) at every position of strings up to 40 bytes long */
+    static const char specials[] = {'"', '\\', '\n', 0x1f, 0x7f, '/', (char)0xc3};
+    for (size_t len = 1; len <= 40; len++)
+        for (size_t at = 0; at < len; at++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char str[48];
+                memset(str, 'a' + (char)(len % 26), len);
+                str[at] = specials[k];
+                if (specials[k] == (char)0xc3) {
+                    if (at + 1 >= len) continue;
+                    str[at + 1] = (char)0xa9; /* U+00E9 */
+                }
+                json_t *o = json_object();
+                json_object_set_new(o, "k", json_stringn(str, len));
+                check_same(o);
+                json_decref(o);
+            }
     /* deeper than the writer goes itself */
     json_t *deep = json_object();
     json_t *cur = deep;
