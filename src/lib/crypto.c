@@ -5,10 +5,12 @@
  * once, and a P-256 key from raw x||y is made by duplicating a parameters-only P-256 key
  * (EVP_PKEY_dup + EVP_PKEY_set1_encoded_public_key, about 4x cheaper than
  * EVP_PKEY_fromdata, which builds the curve group anew each time). Both are created once
- * per process (pthread_once), never modified, and only read afterwards.
+ * per process (pthread_once), never modified, and only read afterwards. Contexts that are
+ * used again and again for the same key come from pools (ctx_pool.h).
  */
 #include "maat/crypto.h"
 #include "maat/bytes.h"
+#include "ctx_pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -101,34 +103,88 @@ EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
     return key;
 }
 
+/* ---- context pools (ctx_pool.h) ---- */
+
+int maat__ctx_pool_init(struct maat__ctx_pool *p)
+{
+    p->n = 0;
+    return pthread_mutex_init(&p->lock, NULL) == 0 ? 0 : -1;
+}
+
+void maat__ctx_pool_destroy(struct maat__ctx_pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) EVP_PKEY_CTX_free(p->idle[i]);
+    p->n = 0;
+    pthread_mutex_destroy(&p->lock);
+}
+
+EVP_PKEY_CTX *maat__ctx_pool_get(struct maat__ctx_pool *p)
+{
+    EVP_PKEY_CTX *c = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->n > 0) c = p->idle[--p->n];
+    pthread_mutex_unlock(&p->lock);
+    return c;
+}
+
+void maat__ctx_pool_put(struct maat__ctx_pool *p, EVP_PKEY_CTX *c)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->n < MAAT_CTX_POOL_MAX) {
+        p->idle[p->n++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    EVP_PKEY_CTX_free(c);
+}
+
+/* ---- ECDSA verification ---- */
+
+EVP_PKEY_CTX *maat__ecdsa_verify_ctx_new(EVP_PKEY *key)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1) {
+        EVP_PKEY_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    return ctx;
+}
+
 /* ECDSA-SHA256 is ECDSA over the SHA-256 digest: hashing here with the fetched digest and
  * verifying the digest with EVP_PKEY_verify skips EVP_DigestVerifyInit's per-call digest
  * context set-up and implicit fetch. The DER signature goes to a stack buffer. */
-int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
+int maat__ecdsa_verify_rs_ctx(EVP_PKEY_CTX *ctx, const void *msg, size_t len, const uint8_t rs[64])
 {
     int rc = -1;
     uint8_t digest[32];
     unsigned int dlen = 0;
     ECDSA_SIG *sig = ECDSA_SIG_new();
     BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
-    unsigned char der[80], *p = der; /* SEQUENCE of two <= 33-byte INTEGERs: <= 72 bytes */
-    EVP_PKEY_CTX *ctx = NULL;
+    /* SEQUENCE of two INTEGERs of at most 33 bytes each: at most 72 bytes */
+    unsigned char der[80], *p = der;
     if (sig == NULL || r == NULL || s == NULL) goto out;
     if (ECDSA_SIG_set0(sig, r, s) != 1) goto out;
     r = s = NULL; /* owned by sig */
-    int der_len = i2d_ECDSA_SIG(sig, NULL);
-    if (der_len <= 0 || der_len > (int)sizeof der || i2d_ECDSA_SIG(sig, &p) != der_len) goto out;
+    int der_len = i2d_ECDSA_SIG(sig, &p);
+    if (der_len <= 0 || der_len > (int)sizeof der) goto out;
     if (EVP_Digest(msg, len, digest, &dlen, sha256_md(), NULL) != 1 || dlen != sizeof digest)
         goto out;
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-    if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1) goto out;
-    rc = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, sizeof digest) == 1 ? 1 : 0;
+    int v = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, sizeof digest);
+    rc = v == 1 ? 1 : v == 0 ? 0 : -1;
 out:
     ERR_clear_error();
-    EVP_PKEY_CTX_free(ctx);
     BN_free(r);
     BN_free(s);
     ECDSA_SIG_free(sig);
+    return rc;
+}
+
+int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
+{
+    EVP_PKEY_CTX *ctx = maat__ecdsa_verify_ctx_new(key);
+    int rc = ctx != NULL ? maat__ecdsa_verify_rs_ctx(ctx, msg, len, rs) : -1;
+    EVP_PKEY_CTX_free(ctx);
     return rc;
 }
 

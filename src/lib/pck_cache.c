@@ -22,7 +22,12 @@ struct maat_pck_cache {
 struct maat_pck_chain *maat__pck_entry_new(void)
 {
     struct maat_pck_chain *e = calloc(1, sizeof *e);
-    if (e) e->refs = 1;
+    if (e == NULL) return NULL;
+    if (maat__ctx_pool_init(&e->leaf_verify) != 0) {
+        free(e);
+        return NULL;
+    }
+    e->refs = 1;
     return e;
 }
 
@@ -39,6 +44,7 @@ const struct maat_pck_info *maat_pck_chain_info(const struct maat_pck_chain *e)
 void maat__pck_entry_release(struct maat_pck_chain *e)
 {
     if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    maat__ctx_pool_destroy(&e->leaf_verify);
     sk_X509_pop_free(e->chain, X509_free);
     free(e->bytes);
     free(e);

@@ -18,9 +18,9 @@
 #include "maat/jose.h"
 #include "maat/bytes.h"
 #include "maat/crypto.h"
+#include "ctx_pool.h"
 #include "jose_internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,22 +45,14 @@
 static const uint8_t blob_magic[8] = {'M', 'A', 'A', 'T', 'S', 'K', 0, 1};
 #define BLOB_PART_MAX (1u << 20)
 
-#define SIGN_POOL_MAX 16 /* idle contexts kept per key (about one per signing thread) */
-
-/* Sign-initialised contexts for one key, shared by the threads that sign with it. */
-struct sign_pool {
-    pthread_mutex_t lock;
-    size_t n;
-    EVP_PKEY_CTX *idle[SIGN_POOL_MAX];
-};
-
 struct maat_signing_key {
     enum maat_jws_alg alg;
     EVP_PKEY *pkey;
     X509 *cert;
     uint8_t spki_hash[32];
     char kid[MAAT_KID_MAX];
-    struct sign_pool *pool; /* mutable behind a const key: signing is logically read-only */
+    struct maat__ctx_pool *pool; /* sign-initialised contexts; mutable behind a const key:
+                                    signing is logically read-only */
 };
 
 static int key_fits_alg(const EVP_PKEY *pkey, enum maat_jws_alg alg, int min_rsa_bits,
@@ -99,7 +91,7 @@ static struct maat_signing_key *key_new(EVP_PKEY *pkey, enum maat_jws_alg alg, s
     k->alg = alg;
     k->pkey = pkey;
     k->pool = calloc(1, sizeof *k->pool);
-    if (k->pool == NULL || pthread_mutex_init(&k->pool->lock, NULL) != 0) {
+    if (k->pool == NULL || maat__ctx_pool_init(k->pool) != 0) {
         free(k->pool);
         k->pool = NULL;
         maat_signing_key_free(k);
@@ -160,26 +152,6 @@ static EVP_PKEY_CTX *sign_ctx_new(const struct maat_signing_key *k)
     return c;
 }
 
-static EVP_PKEY_CTX *sign_ctx_get(const struct maat_signing_key *k)
-{
-    EVP_PKEY_CTX *c = NULL;
-    pthread_mutex_lock(&k->pool->lock);
-    if (k->pool->n > 0) c = k->pool->idle[--k->pool->n];
-    pthread_mutex_unlock(&k->pool->lock);
-    return c != NULL ? c : sign_ctx_new(k);
-}
-
-static void sign_ctx_put(const struct maat_signing_key *k, EVP_PKEY_CTX *c)
-{
-    pthread_mutex_lock(&k->pool->lock);
-    if (k->pool->n < SIGN_POOL_MAX) {
-        k->pool->idle[k->pool->n++] = c;
-        c = NULL;
-    }
-    pthread_mutex_unlock(&k->pool->lock);
-    EVP_PKEY_CTX_free(c);
-}
-
 int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
                           uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err)
 {
@@ -187,13 +159,14 @@ int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, siz
     MAAT_ENSURE(k->alg != MAAT_JWS_NONE, err, MAAT_ERR_USAGE, "JWS: alg %s carries no signature", an);
     uint8_t digest[32];
     maat_sha256(msg, len, digest);
-    EVP_PKEY_CTX *c = sign_ctx_get(k);
+    EVP_PKEY_CTX *c = maat__ctx_pool_get(k->pool);
+    if (c == NULL) c = sign_ctx_new(k);
     uint8_t der[MAAT_SIGNATURE_MAX];
     size_t n = sizeof der;
     int ok = c != NULL && EVP_PKEY_sign(c, der, &n, digest, sizeof digest) == 1;
     if (c != NULL) {
         if (ok)
-            sign_ctx_put(k, c);
+            maat__ctx_pool_put(k->pool, c);
         else
             EVP_PKEY_CTX_free(c); /* not reused after a failure */
     }
@@ -216,8 +189,7 @@ void maat_signing_key_free(struct maat_signing_key *k)
 {
     if (k == NULL) return;
     if (k->pool != NULL) {
-        for (size_t i = 0; i < k->pool->n; i++) EVP_PKEY_CTX_free(k->pool->idle[i]);
-        pthread_mutex_destroy(&k->pool->lock);
+        maat__ctx_pool_destroy(k->pool);
         free(k->pool);
     }
     EVP_PKEY_free(k->pkey);

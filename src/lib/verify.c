@@ -349,8 +349,18 @@ static int step_crl(struct run *r)
 /* 5. The QE report is signed by the PCK leaf key. */
 static int step_qe_report_signature(struct run *r)
 {
-    int ok = maat_ecdsa_verify_rs(X509_get0_pubkey(r->leaf), r->q->qe_report.raw,
-                                  MAAT_SGX_REPORT_BODY_SIZE, r->q->qe_report_signature);
+    /* the leaf key is the same for every quote of the platform: its verify contexts are
+     * kept with the chain */
+    EVP_PKEY_CTX *c = maat__ctx_pool_get(&r->pe->leaf_verify);
+    if (c == NULL) c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(r->leaf));
+    int ok = c != NULL ? maat__ecdsa_verify_rs_ctx(c, r->q->qe_report.raw,
+                                                   MAAT_SGX_REPORT_BODY_SIZE,
+                                                   r->q->qe_report_signature)
+                       : -1;
+    if (ok >= 0)
+        maat__ctx_pool_put(&r->pe->leaf_verify, c);
+    else
+        EVP_PKEY_CTX_free(c);
     if (ok != 1)
         return fail(r, MAAT_STEP_QE_REPORT_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE,
                     "QE report signature does not verify under the PCK certificate's key");

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "maat/verify.h"
+#include "ctx_pool.h"
 
 #define MAAT_TRUST_MAX 16
 
@@ -69,6 +70,7 @@ struct maat_pck_chain {
     const struct maat_trust *trust;
     STACK_OF(X509) *chain;              /* leaf first, root last */
     X509 *leaf;                         /* = chain[0] */
+    struct maat__ctx_pool leaf_verify;  /* verify contexts for the leaf key (QE reports) */
     const struct maat_anchor *anchor;
     struct maat_pck_info pck;
     size_t n;                           /* certificates in chain (<= MAAT_PCK_CHAIN_CERTS) */
