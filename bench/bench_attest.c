@@ -13,8 +13,8 @@
  *   verify    maat_quote_verify with the resolved chain and verified collateral
  *   claims    maat_claims_incoming + maat_claim_list_from_json
  *   policy    maat_policy_evaluate of the default policy (parsed once)
- *   payload   maat_claims_to_json + maat_claims_build + jti + maat_claims_finish
- *   sign      maat_jws_sign (header, sorted payload text, base64url, signature)
+ *   payload   maat_claims_to_json + jti + maat_claims_payload_text (the sorted text)
+ *   sign      maat_jws_sign_text (header, base64url, signature)
  *
  * The floor is the issue's "warm verification + token signature" made of bare OpenSSL
  * calls on pre-parsed keys: two P-256 ECDSA-SHA256 verifications over the quote's own
@@ -128,7 +128,7 @@ static char *one_request(struct bench *b, bool timed)
     struct maat_verdict v;
     struct maat_claim_list claims = {0};
     struct maat_policy_result pres = {0};
-    json_t *incoming = NULL, *issued = NULL, *payload = NULL;
+    json_t *incoming = NULL, *issued = NULL;
     char *token = NULL;
     double t = timed ? now_s() : 0;
 #define LAP(s) \
@@ -168,20 +168,22 @@ static char *one_request(struct bench *b, bool timed)
     in.issued = issued;
     in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
-    payload = issued ? maat_claims_build(&in, &err) : NULL;
     char jti[65];
-    if (payload == NULL || maat_claims_new_jti(jti, &err) != 0 ||
-        maat_claims_finish(payload, ISSUER, (int64_t)AT, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err) != 0)
+    struct maat_buf payload;
+    maat_buf_init(&payload);
+    if (issued == NULL || maat_claims_new_jti(jti, &err) != 0 ||
+        maat_claims_payload_text(&in, ISSUER, (int64_t)AT, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &payload,
+                                 &err) != 0)
         die("payload", err.msg);
     LAP(S_PAYLOAD);
     json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", ISSUER "/certs", "kid",
                             maat_signing_key_kid(b->key), "typ", "JWT");
-    token = maat_jws_sign(b->key, hdr, payload, true, &err);
+    token = maat_jws_sign_text(b->key, hdr, (const char *)payload.data, payload.len, &err);
     json_decref(hdr);
+    maat_buf_cleanup(&payload);
     if (token == NULL) die("sign", err.msg);
     LAP(S_SIGN);
 #undef LAP
-    json_decref(payload);
     json_decref(issued);
     json_decref(incoming);
     maat_pck_chain_release(chain);

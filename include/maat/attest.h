@@ -214,6 +214,16 @@ json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error 
 int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
                        const char *jti_hex, struct maat_error *err);
 
+/*
+ * The whole token payload as compact JSON text with sorted keys, appended to `out`: exactly
+ * the bytes of maat_claims_build() followed by maat_claims_finish(iss, iat, lifetime, jti)
+ * serialised with JSON_SORT_KEYS (as MAA does), written without building a JSON tree
+ * (maatd's hot path). Same checks and errors as those two; `out` is unchanged on failure.
+ */
+int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
+                             int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
+                             struct maat_error *err);
+
 /* A fresh jti: 32 random bytes (OpenSSL RAND_bytes) as 64 lowercase hex + NUL. */
 int maat_claims_new_jti(char out[65], struct maat_error *err);
 

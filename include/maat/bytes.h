@@ -112,6 +112,8 @@ int maat_base64url_decode(const char *s, size_t slen, const char *field, uint8_t
                           size_t *outlen, struct maat_error *err);
 char *maat_base64_encode(const uint8_t *p, size_t n);
 char *maat_base64url_encode(const uint8_t *p, size_t n);
+/* Appends the base64url encoding (no padding) of p[0, n) to b. 0, or -1 out of memory. */
+int maat_buf_put_base64url(struct maat_buf *b, const uint8_t *p, size_t n);
 
 /* Constant-time comparison. */
 bool maat_memeq_ct(const void *a, const void *b, size_t n);

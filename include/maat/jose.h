@@ -100,6 +100,14 @@ int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len
 char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
                     const json_t *payload, bool sort_keys, struct maat_error *err);
 
+/* maat_jws_sign() with the payload given as its JSON text, used as is (NULL: an empty
+ * payload). For payloads written without a JSON tree (maat_claims_payload_text). */
+char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_header,
+                         const char *payload, size_t len, struct maat_error *err);
+/* maat_jws_unsigned() with the payload given as its JSON text. */
+char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
+                             struct maat_error *err);
+
 /* "b64url({"alg":"none"}).b64url(payload)." (MAA's draft-policy tokens carry the full
  * header of signed tokens with alg none: pass it as extra_header, else NULL). */
 char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool sort_keys,

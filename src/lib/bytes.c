@@ -447,12 +447,11 @@ int maat_base64url_decode(const char *s, size_t slen, const char *field, uint8_t
     return b64_decode(s, slen, field, true, out, outlen, err);
 }
 
-static char *b64_encode(const uint8_t *p, size_t n, bool url)
+/* Writes the encoding of p[0, n) and a NUL to s (room for (n + 2) / 3 * 4 + 1 bytes);
+ * returns the length without the NUL. */
+static size_t b64_encode_into(char *s, const uint8_t *p, size_t n, bool url)
 {
     const char *alpha = url ? b64_url : b64_std;
-    if (n > SIZE_MAX / 4 - 4) return NULL;
-    char *s = malloc((n + 2) / 3 * 4 + 1);
-    if (s == NULL) return NULL;
     size_t o = 0, i = 0;
     for (; i + 3 <= n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
@@ -474,7 +473,22 @@ static char *b64_encode(const uint8_t *p, size_t n, bool url)
         if (!url) s[o++] = '=';
     }
     s[o] = '\0';
+    return o;
+}
+
+static char *b64_encode(const uint8_t *p, size_t n, bool url)
+{
+    if (n > SIZE_MAX / 4 - 4) return NULL;
+    char *s = malloc((n + 2) / 3 * 4 + 1);
+    if (s != NULL) b64_encode_into(s, p, n, url);
     return s;
+}
+
+int maat_buf_put_base64url(struct maat_buf *b, const uint8_t *p, size_t n)
+{
+    if (n > SIZE_MAX / 4 - 4 || maat_buf_reserve(b, (n + 2) / 3 * 4 + 1) != 0) return -1;
+    b->len += b64_encode_into((char *)b->data + b->len, p, n, true);
+    return 0;
 }
 
 char *maat_base64_encode(const uint8_t *p, size_t n) { return b64_encode(p, n, false); }

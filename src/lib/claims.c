@@ -17,6 +17,7 @@
 #include "maat/bytes.h"
 #include "maat/collateral.h"
 #include "maat/crypto.h"
+#include "jose_internal.h"
 
 /* ---- small JSON helpers: each returns 0 or -1 with err set ---- */
 
@@ -35,16 +36,6 @@ static int put_hex(json_t *obj, const char *key, const uint8_t *p, size_t n,
     if (n > 64) return maat_error_set(err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
     maat_hex_encode(p, n, buf);
     return put(obj, key, json_string(buf), err);
-}
-
-static int put_b64url(json_t *obj, const char *key, const uint8_t *p, size_t n,
-                      struct maat_error *err)
-{
-    char *s = maat_base64url_encode(p, n);
-    if (s == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: cannot encode %s", key);
-    int rc = put(obj, key, json_string(s), err);
-    free(s);
-    return rc;
 }
 
 /* Incoming claims are {type: [values]}: appends one value (stolen) to type's list. */
@@ -209,11 +200,112 @@ json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *er
 
 /* ---- the token payload ---- */
 
-static int add_maat_claims(json_t *p, const struct maat_verdict *v, struct maat_error *err)
+/*
+ * The payload is derived once (build_into) and written either into a jansson object
+ * (maat_claims_build) or straight as its sorted compact text (maat_claims_payload_text),
+ * through a sink. In text mode every claim becomes an entry (key, value text, order of
+ * addition); sorting the entries by jansson's key order and keeping the last entry of
+ * each key gives exactly the text of the object written with JSON_SORT_KEYS, where a later
+ * json_object_set replaces an earlier value of the same key.
+ */
+struct pl_entry {
+    const char *key;
+    size_t klen;
+    size_t off, len; /* value text in the sink's buffer */
+    size_t seq;
+};
+
+struct sink {
+    json_t *obj;               /* tree mode */
+    struct maat_buf vals;      /* text mode: value texts, back to back */
+    struct pl_entry *ents;
+    size_t n, cap;
+    struct maat_error *err;
+};
+
+static int sink_oom(struct sink *k, const char *key)
 {
-    MAAT_TRY(put(p, "x-maat-tcb-status", json_string(maat_tcb_status_name(v->status)), err));
+    return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add %s", key);
+}
+
+/* Text mode: records that the text appended to vals since `off` is key's value. */
+static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off)
+{
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        struct pl_entry *e = realloc(k->ents, cap * sizeof *e);
+        if (e == NULL) return sink_oom(k, key);
+        k->ents = e;
+        k->cap = cap;
+    }
+    k->ents[k->n] = (struct pl_entry){key, klen, off, k->vals.len - off, k->n};
+    k->n++;
+    return 0;
+}
+
+/* Any JSON value (stolen). */
+static int s_json(struct sink *k, const char *key, size_t klen, json_t *v)
+{
+    if (v == NULL) return sink_oom(k, key);
+    if (k->obj != NULL) {
+        if (json_object_setn_new(k->obj, key, klen, v) != 0) return sink_oom(k, key);
+        return 0;
+    }
+    size_t off = k->vals.len;
+    int rc = maat__json_append(&k->vals, v, true);
+    json_decref(v);
+    return rc == 0 ? sink_entry(k, key, klen, off) : sink_oom(k, key);
+}
+
+static int s_str(struct sink *k, const char *key, const char *str, size_t n)
+{
+    if (k->obj != NULL) return s_json(k, key, strlen(key), json_stringn(str, n));
+    size_t off = k->vals.len;
+    if (maat__json_append_string(&k->vals, str, n) != 0) return sink_oom(k, key);
+    return sink_entry(k, key, strlen(key), off);
+}
+
+static int s_int(struct sink *k, const char *key, int64_t v)
+{
+    if (k->obj != NULL) return s_json(k, key, strlen(key), json_integer((json_int_t)v));
+    char num[32];
+    int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)v);
+    size_t off = k->vals.len;
+    if (maat_buf_put(&k->vals, num, (size_t)n) != 0) return sink_oom(k, key);
+    return sink_entry(k, key, strlen(key), off);
+}
+
+static int s_bool(struct sink *k, const char *key, bool v)
+{
+    if (k->obj != NULL) return s_json(k, key, strlen(key), json_boolean(v));
+    size_t off = k->vals.len;
+    if (maat_buf_put_str(&k->vals, v ? "true" : "false") != 0) return sink_oom(k, key);
+    return sink_entry(k, key, strlen(key), off);
+}
+
+static int s_hex(struct sink *k, const char *key, const uint8_t *p, size_t n)
+{
+    char buf[129];
+    if (n > 64) return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
+    maat_hex_encode(p, n, buf);
+    return s_str(k, key, buf, 2 * n);
+}
+
+static int s_b64url(struct sink *k, const char *key, const uint8_t *p, size_t n)
+{
+    char *e = maat_base64url_encode(p, n);
+    if (e == NULL) return sink_oom(k, key);
+    int rc = s_str(k, key, e, strlen(e));
+    free(e);
+    return rc;
+}
+
+static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
+{
+    const char *st = maat_tcb_status_name(v->status);
+    MAAT_TRY(s_str(k, "x-maat-tcb-status", st, strlen(st)));
     json_t *adv = json_array();
-    if (adv == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+    if (adv == NULL) return sink_oom(k, "x-maat-advisory-ids");
     size_t n = v->advisory_count < MAAT_VERDICT_MAX_ADVISORIES ? v->advisory_count
                                                                : MAAT_VERDICT_MAX_ADVISORIES;
     for (size_t i = 0; i < n; i++) {
@@ -222,123 +314,123 @@ static int add_maat_claims(json_t *p, const struct maat_verdict *v, struct maat_
         id[MAAT_VERDICT_ADVISORY_LEN] = '\0';
         if (json_array_append_new(adv, json_string(id)) != 0) {
             json_decref(adv);
-            return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+            return sink_oom(k, "x-maat-advisory-ids");
         }
     }
-    MAAT_TRY(put(p, "x-maat-advisory-ids", adv, err));
+    MAAT_TRY(s_json(k, "x-maat-advisory-ids", strlen("x-maat-advisory-ids"), adv));
     if (v->tcb_date != 0) {
         struct tm tm;
         char buf[32];
         time_t t = v->tcb_date;
         if (gmtime_r(&t, &tm) == NULL ||
             strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-            return maat_error_set(err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
+            return maat_error_set(k->err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
                                   (long long)v->tcb_date);
-        MAAT_TRY(put(p, "x-maat-tcb-date", json_string(buf), err));
+        MAAT_TRY(s_str(k, "x-maat-tcb-date", buf, strlen(buf)));
     }
     /* Only when true: a token from a production chain carries no trace of test PKIs. */
-    if (v->trusted_root_simulated) MAAT_TRY(put(p, "x-maat-simulated-platform", json_true(), err));
+    if (v->trusted_root_simulated) MAAT_TRY(s_bool(k, "x-maat-simulated-platform", true));
     return 0;
 }
 
-static int build_into(json_t *p, const struct maat_claims_input *in, struct maat_error *err)
+static int build_into(struct sink *k, const struct maat_claims_input *in)
 {
     const struct maat_sgx_report_body *b = &in->quote->report_body;
     const struct maat_attest_data *rt = &in->req->runtime, *it = &in->req->inittime;
 
     /* Issued claims first, so the service claims below overwrite any name clash. */
     if (in->issued != NULL) {
-        const char *k;
+        const char *key;
+        size_t klen;
         json_t *v;
-        json_object_foreach((json_t *)in->issued, k, v) MAAT_TRY(put(p, k, json_deep_copy(v), err));
-        MAAT_TRY(put(p, "x-ms-policy", json_deep_copy(in->issued), err));
+        json_object_keylen_foreach((json_t *)in->issued, key, klen, v)
+            MAAT_TRY(s_json(k, key, klen, json_incref(v)));
+        MAAT_TRY(s_json(k, "x-ms-policy", strlen("x-ms-policy"), json_incref((json_t *)in->issued)));
     }
 
-    MAAT_TRY(put(p, "x-ms-ver", json_string("1.0"), err));
+    MAAT_TRY(s_str(k, "x-ms-ver", "1.0", 3));
     /* "sgx" on both routes: MAA reports the TEE, not the evidence format. */
-    MAAT_TRY(put(p, "x-ms-attestation-type", json_string("sgx"), err));
-    MAAT_TRY(put(p, "x-ms-policy-hash", json_string(in->policy_hash), err));
+    MAAT_TRY(s_str(k, "x-ms-attestation-type", "sgx", 3));
+    MAAT_TRY(s_str(k, "x-ms-policy-hash", in->policy_hash, strlen(in->policy_hash)));
     if (in->policy_signer != NULL)
-        MAAT_TRY(put(p, "x-ms-policy-signer", json_deep_copy(in->policy_signer), err));
+        MAAT_TRY(s_json(k, "x-ms-policy-signer", strlen("x-ms-policy-signer"),
+                        json_incref((json_t *)in->policy_signer)));
 
-    MAAT_TRY(put(p, "x-ms-sgx-is-debuggable",
-                 json_boolean((b->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0), err));
-    MAAT_TRY(put_hex(p, "x-ms-sgx-mrenclave", b->mr_enclave, 32, err));
-    MAAT_TRY(put_hex(p, "x-ms-sgx-mrsigner", b->mr_signer, 32, err));
-    MAAT_TRY(put(p, "x-ms-sgx-product-id", json_integer(b->isv_prod_id), err));
-    MAAT_TRY(put(p, "x-ms-sgx-svn", json_integer(b->isv_svn), err));
-    MAAT_TRY(put_hex(p, "x-ms-sgx-report-data", b->report_data, 64, err));
+    MAAT_TRY(s_bool(k, "x-ms-sgx-is-debuggable", (b->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0));
+    MAAT_TRY(s_hex(k, "x-ms-sgx-mrenclave", b->mr_enclave, 32));
+    MAAT_TRY(s_hex(k, "x-ms-sgx-mrsigner", b->mr_signer, 32));
+    MAAT_TRY(s_int(k, "x-ms-sgx-product-id", b->isv_prod_id));
+    MAAT_TRY(s_int(k, "x-ms-sgx-svn", b->isv_svn));
+    MAAT_TRY(s_hex(k, "x-ms-sgx-report-data", b->report_data, 64));
     if (uses_kss(b)) {
-        MAAT_TRY(put_hex(p, "x-ms-sgx-config-id", b->config_id, 64, err));
-        MAAT_TRY(put(p, "x-ms-sgx-config-svn", json_integer(b->config_svn), err));
-        MAAT_TRY(put_hex(p, "x-ms-sgx-isv-extended-product-id", b->isv_ext_prod_id, 16, err));
-        MAAT_TRY(put_hex(p, "x-ms-sgx-isv-family-id", b->isv_family_id, 16, err));
+        MAAT_TRY(s_hex(k, "x-ms-sgx-config-id", b->config_id, 64));
+        MAAT_TRY(s_int(k, "x-ms-sgx-config-svn", b->config_svn));
+        MAAT_TRY(s_hex(k, "x-ms-sgx-isv-extended-product-id", b->isv_ext_prod_id, 16));
+        MAAT_TRY(s_hex(k, "x-ms-sgx-isv-family-id", b->isv_family_id, 16));
     }
-    MAAT_TRY(put(p, "x-ms-sgx-tcbidentifier",
-                 json_string(in->tcb_identifier != NULL ? in->tcb_identifier
-                                                        : MAAT_DEFAULT_TCB_IDENTIFIER),
-                 err));
+    const char *tcbid = in->tcb_identifier != NULL ? in->tcb_identifier : MAAT_DEFAULT_TCB_IDENTIFIER;
+    MAAT_TRY(s_str(k, "x-ms-sgx-tcbidentifier", tcbid, strlen(tcbid)));
 
     /* Binary runtime data: the bytes as sent, under the current and both legacy names
      * (MAA emits all three regardless of policy). JSON data: the parsed object instead. */
     if (rt->present && rt->type == MAAT_DATA_BINARY) {
-        MAAT_TRY(put_b64url(p, "x-ms-sgx-ehd", rt->data, rt->len, err));
-        MAAT_TRY(put_b64url(p, "aas-ehd", rt->data, rt->len, err));
-        MAAT_TRY(put_b64url(p, "maa-ehd", rt->data, rt->len, err));
+        MAAT_TRY(s_b64url(k, "x-ms-sgx-ehd", rt->data, rt->len));
+        MAAT_TRY(s_b64url(k, "aas-ehd", rt->data, rt->len));
+        MAAT_TRY(s_b64url(k, "maa-ehd", rt->data, rt->len));
     }
+    /* Values are shared with the request (json_incref): nothing modifies a payload. */
     if (rt->present && rt->type == MAAT_DATA_JSON)
-        MAAT_TRY(put(p, "x-ms-runtime", json_deep_copy(rt->json), err));
+        MAAT_TRY(s_json(k, "x-ms-runtime", strlen("x-ms-runtime"), json_incref(rt->json)));
     if (it->present && it->type == MAAT_DATA_JSON)
-        MAAT_TRY(put(p, "x-ms-inittime", json_deep_copy(it->json), err));
+        MAAT_TRY(s_json(k, "x-ms-inittime", strlen("x-ms-inittime"), json_incref(it->json)));
 
-    /* The same object under both names (nothing modifies a payload's values). */
+    /* The same object under both names. */
     json_t *coll = json_array_get(json_object_get(in->incoming, "x-ms-sgx-collateral"), 0);
-    coll = json_is_object(coll) ? json_incref(coll) : collateral_claim(in, err);
+    coll = json_is_object(coll) ? json_incref(coll) : collateral_claim(in, k->err);
     if (coll == NULL) return -1;
-    MAAT_TRY(put(p, "maa-attestationcollateral", json_incref(coll), err));
-    MAAT_TRY(put(p, "x-ms-sgx-collateral", coll, err));
+    MAAT_TRY(s_json(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"),
+                    json_incref(coll)));
+    MAAT_TRY(s_json(k, "x-ms-sgx-collateral", strlen("x-ms-sgx-collateral"), coll));
 
-    if (in->req->nonce != NULL)
-        MAAT_TRY(put(p, "nonce", json_stringn(in->req->nonce, in->req->nonce_len), err));
+    if (in->req->nonce != NULL) MAAT_TRY(s_str(k, "nonce", in->req->nonce, in->req->nonce_len));
 
-    return add_maat_claims(p, in->verdict, err);
+    return add_maat_claims(k, in->verdict);
+}
+
+static int check_build_input(const struct maat_claims_input *in, struct maat_error *err)
+{
+    if (check_input(in, err) != 0) return -1;
+    if (in->verdict == NULL || !in->verdict->ok)
+        return maat_error_set(err, MAAT_ERR_USAGE,
+                              "claims: no token for a quote that did not verify%s%s",
+                              in->verdict != NULL ? ": " : "",
+                              in->verdict != NULL ? in->verdict->reason : "");
+    if (in->policy_hash == NULL)
+        return maat_error_set(err, MAAT_ERR_USAGE, "claims: policy hash is required");
+    if (in->issued != NULL && !json_is_object(in->issued))
+        return maat_error_set(err, MAAT_ERR_USAGE, "claims: issued claims must be an object");
+    return 0;
 }
 
 json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error *err)
 {
-    if (check_input(in, err) != 0) return NULL;
-    if (in->verdict == NULL || !in->verdict->ok) {
-        maat_error_set(err, MAAT_ERR_USAGE,
-                       "claims: no token for a quote that did not verify%s%s",
-                       in->verdict != NULL ? ": " : "",
-                       in->verdict != NULL ? in->verdict->reason : "");
-        return NULL;
-    }
-    if (in->policy_hash == NULL) {
-        maat_error_set(err, MAAT_ERR_USAGE, "claims: policy hash is required");
-        return NULL;
-    }
-    if (in->issued != NULL && !json_is_object(in->issued)) {
-        maat_error_set(err, MAAT_ERR_USAGE, "claims: issued claims must be an object");
-        return NULL;
-    }
-    json_t *p = json_object();
-    if (p == NULL) {
+    if (check_build_input(in, err) != 0) return NULL;
+    struct sink k = {.obj = json_object(), .err = err};
+    if (k.obj == NULL) {
         maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
         return NULL;
     }
-    if (build_into(p, in, err) != 0) {
-        json_decref(p);
+    if (build_into(&k, in) != 0) {
+        json_decref(k.obj);
         return NULL;
     }
-    return p;
+    return k.obj;
 }
 
-int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
-                       const char *jti_hex, struct maat_error *err)
+static int check_registered(const char *iss, int64_t iat, int64_t lifetime_seconds,
+                            const char *jti_hex, struct maat_error *err)
 {
-    MAAT_ENSURE(json_is_object(payload) && iss != NULL, err, MAAT_ERR_USAGE,
-                "claims: payload object and issuer are required");
+    MAAT_ENSURE(iss != NULL, err, MAAT_ERR_USAGE, "claims: issuer is required");
     MAAT_ENSURE(lifetime_seconds >= 0 && iat >= 0 && iat <= INT64_MAX - lifetime_seconds, err,
                 MAAT_ERR_USAGE, "claims: iat %lld + lifetime %lld out of range", (long long)iat,
                 (long long)lifetime_seconds);
@@ -348,12 +440,77 @@ int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t li
             ok = (jti_hex[i] >= '0' && jti_hex[i] <= '9') || (jti_hex[i] >= 'a' && jti_hex[i] <= 'f');
         MAAT_ENSURE(ok, err, MAAT_ERR_USAGE, "claims: jti must be 64 lowercase hex characters");
     }
-    MAAT_TRY(put(payload, "iss", json_string(iss), err));
-    MAAT_TRY(put(payload, "iat", json_integer((json_int_t)iat), err));
-    MAAT_TRY(put(payload, "nbf", json_integer((json_int_t)iat), err));
-    MAAT_TRY(put(payload, "exp", json_integer((json_int_t)(iat + lifetime_seconds)), err));
-    if (jti_hex != NULL) MAAT_TRY(put(payload, "jti", json_string(jti_hex), err));
     return 0;
+}
+
+static int add_registered(struct sink *k, const char *iss, int64_t iat, int64_t lifetime_seconds,
+                          const char *jti_hex)
+{
+    MAAT_TRY(s_str(k, "iss", iss, strlen(iss)));
+    MAAT_TRY(s_int(k, "iat", iat));
+    MAAT_TRY(s_int(k, "nbf", iat));
+    MAAT_TRY(s_int(k, "exp", iat + lifetime_seconds));
+    if (jti_hex != NULL) MAAT_TRY(s_str(k, "jti", jti_hex, 64));
+    return 0;
+}
+
+/* jansson 2.14's key order for JSON_SORT_KEYS (memcmp over the shorter, then length); the
+ * order of addition among equal keys. */
+static int entry_cmp(const void *x, const void *y)
+{
+    const struct pl_entry *a = x, *b = y;
+    int r = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+    if (r != 0) return r;
+    if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
+                             int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
+                             struct maat_error *err)
+{
+    MAAT_TRY(check_build_input(in, err));
+    MAAT_TRY(check_registered(iss, iat, lifetime_seconds, jti_hex, err));
+    struct sink k = {.err = err};
+    maat_buf_init(&k.vals);
+    int rc = maat_buf_reserve(&k.vals, 4096) != 0 ? sink_oom(&k, "payload") : 0;
+    if (rc == 0) rc = build_into(&k, in);
+    if (rc == 0) rc = add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
+    if (rc == 0) {
+        qsort(k.ents, k.n, sizeof *k.ents, entry_cmp);
+        size_t start = out->len;
+        bool first = true;
+        rc = maat_buf_reserve(out, k.vals.len + 40 * k.n + 2) != 0 ? -1 : maat_buf_put_u8(out, '{');
+        for (size_t i = 0; rc == 0 && i < k.n; i++) {
+            const struct pl_entry *e = &k.ents[i];
+            if (i + 1 < k.n && e->klen == k.ents[i + 1].klen &&
+                memcmp(e->key, k.ents[i + 1].key, e->klen) == 0)
+                continue; /* a later value of the same key replaces this one */
+            if (!first) rc = maat_buf_put_u8(out, ',');
+            first = false;
+            if (rc == 0) rc = maat__json_append_string(out, e->key, e->klen);
+            if (rc == 0) rc = maat_buf_put_u8(out, ':');
+            if (rc == 0) rc = maat_buf_put(out, k.vals.data + e->off, e->len);
+        }
+        if (rc == 0) rc = maat_buf_put_u8(out, '}');
+        if (rc != 0) {
+            out->len = start;
+            rc = maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory writing the payload");
+        }
+    }
+    free(k.ents);
+    maat_buf_cleanup(&k.vals);
+    return rc;
+}
+
+int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
+                       const char *jti_hex, struct maat_error *err)
+{
+    MAAT_ENSURE(json_is_object(payload), err, MAAT_ERR_USAGE,
+                "claims: payload object and issuer are required");
+    MAAT_TRY(check_registered(iss, iat, lifetime_seconds, jti_hex, err));
+    struct sink k = {.obj = payload, .err = err};
+    return add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
 }
 
 int maat_claims_new_jti(char out[65], struct maat_error *err)

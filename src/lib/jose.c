@@ -275,6 +275,33 @@ static int dump_tree(struct maat_buf *b, const json_t *j, bool sort, size_t dept
     }
 }
 
+int maat__json_append(struct maat_buf *b, const json_t *j, bool sort)
+{
+    size_t start = b->len;
+    int rc = dump_tree(b, j, sort, 0);
+    if (rc != DUMP_OTHER) return rc;
+    b->len = start; /* what jansson writes instead */
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY |
+                                   (sort ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER));
+    if (text == NULL) return -1;
+    rc = maat_buf_put_str(b, text);
+    free(text);
+    return rc;
+}
+
+int maat__json_append_string(struct maat_buf *b, const char *s, size_t n)
+{
+    size_t start = b->len;
+    int rc = dump_string(b, s, n);
+    if (rc != DUMP_OTHER) return rc;
+    b->len = start;
+    json_t *j = json_stringn(s, n); /* NULL for text that is not UTF-8 */
+    if (j == NULL) return -1;
+    rc = maat__json_append(b, j, true);
+    json_decref(j);
+    return rc;
+}
+
 char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len)
 {
     if (flags & (JSON_SORT_KEYS | JSON_PRESERVE_ORDER)) {
@@ -296,40 +323,40 @@ char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len)
     return text;
 }
 
-/* Appends b64url(json compact) to b. payload NULL appends nothing (empty part). */
-static int put_json_part(struct maat_buf *b, const json_t *j, size_t flags, const char *what,
-                         struct maat_error *err)
+/* b = b64url(header) "." b64url(payload text); no payload: an empty part. */
+static int signing_input(struct maat_buf *b, const char *alg, const json_t *extra,
+                         const char *payload, size_t plen, struct maat_error *err)
 {
-    if (j == NULL) return 0;
-    MAAT_ENSURE(json_is_object(j), err, MAAT_ERR_USAGE, "JWS: %s must be a JSON object", what);
-    size_t tlen = 0;
-    char *text = maat__json_dump_compact(j, flags, &tlen);
-    MAAT_ENSURE(text != NULL, err, MAAT_ERR_NOMEM, "JWS: %s could not be serialised", what);
-    char *enc = maat_base64url_encode((const uint8_t *)text, tlen);
-    free(text);
-    MAAT_ENSURE(enc != NULL, err, MAAT_ERR_NOMEM, "JWS: out of memory encoding the %s", what);
-    int rc = maat_buf_put_str(b, enc);
-    free(enc);
+    json_t *h = build_header(alg, extra, err);
+    if (h == NULL) return -1;
+    struct maat_buf t;
+    maat_buf_init(&t);
+    int rc = maat__json_append(&t, h, false);
+    json_decref(h);
+    rc = rc == 0 ? maat_buf_reserve(b, (t.len + plen) / 3 * 4 + 16) : rc;
+    rc = rc == 0 ? maat_buf_put_base64url(b, t.data, t.len) : rc;
+    maat_buf_cleanup(&t);
+    rc = rc == 0 ? maat_buf_put_u8(b, '.') : rc;
+    if (rc == 0 && payload != NULL) rc = maat_buf_put_base64url(b, (const uint8_t *)payload, plen);
     MAAT_ENSURE(rc == 0, err, MAAT_ERR_NOMEM, "JWS: out of memory");
     return 0;
 }
 
-/* b = b64url(header) "." b64url(payload) */
-static int signing_input(struct maat_buf *b, const char *alg, const json_t *extra,
-                         const json_t *payload, bool sort_keys, struct maat_error *err)
+/* The payload object's compact text (sorted keys or in order); NULL payload: none. */
+static int payload_text(const json_t *payload, bool sort_keys, char **text, size_t *len,
+                        struct maat_error *err)
 {
-    json_t *h = build_header(alg, extra, err);
-    if (h == NULL) return -1;
-    int rc = put_json_part(b, h, JSON_PRESERVE_ORDER, "header", err);
-    json_decref(h);
-    MAAT_TRY(rc);
-    MAAT_ENSURE(maat_buf_put_u8(b, '.') == 0, err, MAAT_ERR_NOMEM, "JWS: out of memory");
-    return put_json_part(b, payload, sort_keys ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER, "payload",
-                         err);
+    *text = NULL;
+    *len = 0;
+    if (payload == NULL) return 0;
+    MAAT_ENSURE(json_is_object(payload), err, MAAT_ERR_USAGE, "JWS: payload must be a JSON object");
+    *text = maat__json_dump_compact(payload, sort_keys ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER, len);
+    MAAT_ENSURE(*text != NULL, err, MAAT_ERR_NOMEM, "JWS: payload could not be serialised");
+    return 0;
 }
 
-char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
-                    const json_t *payload, bool sort_keys, struct maat_error *err)
+char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_header,
+                         const char *payload, size_t len, struct maat_error *err)
 {
     if (k == NULL) {
         maat_error_set(err, MAAT_ERR_USAGE, "JWS: no signing key");
@@ -340,30 +367,26 @@ char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header
     maat_buf_init(&b);
     uint8_t sig[MAAT_SIGNATURE_MAX];
     size_t siglen = 0;
-    char *enc = NULL;
     /* the key's algorithm was checked against the key when the maat_signing_key was made */
-    if (signing_input(&b, maat_jws_alg_name(alg), extra_header, payload, sort_keys, err) != 0 ||
-        maat_signing_key_sign(k, b.data, b.len, sig, &siglen, err) != 0)
-        goto fail;
-    enc = maat_base64url_encode(sig, siglen);
-    if (enc == NULL || maat_buf_put_u8(&b, '.') != 0 || maat_buf_put_str(&b, enc) != 0) {
-        maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
-        goto fail;
+    if (signing_input(&b, maat_jws_alg_name(alg), extra_header, payload, len, err) != 0 ||
+        maat_signing_key_sign(k, b.data, b.len, sig, &siglen, err) != 0) {
+        maat_buf_cleanup(&b);
+        return NULL;
     }
-    free(enc);
+    if (maat_buf_put_u8(&b, '.') != 0 || maat_buf_put_base64url(&b, sig, siglen) != 0) {
+        maat_buf_cleanup(&b);
+        maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
+        return NULL;
+    }
     return maat_buf_take_str(&b);
-fail:
-    free(enc);
-    maat_buf_cleanup(&b);
-    return NULL;
 }
 
-char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool sort_keys,
-                        struct maat_error *err)
+char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
+                             struct maat_error *err)
 {
     struct maat_buf b;
     maat_buf_init(&b);
-    if (signing_input(&b, "none", extra_header, payload, sort_keys, err) != 0) {
+    if (signing_input(&b, "none", extra_header, payload, len, err) != 0) {
         maat_buf_cleanup(&b);
         return NULL;
     }
@@ -373,6 +396,28 @@ char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool 
         return NULL;
     }
     return maat_buf_take_str(&b);
+}
+
+char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
+                    const json_t *payload, bool sort_keys, struct maat_error *err)
+{
+    char *text;
+    size_t len;
+    if (payload_text(payload, sort_keys, &text, &len, err) != 0) return NULL;
+    char *tok = maat_jws_sign_text(k, extra_header, text, len, err);
+    free(text);
+    return tok;
+}
+
+char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool sort_keys,
+                        struct maat_error *err)
+{
+    char *text;
+    size_t len;
+    if (payload_text(payload, sort_keys, &text, &len, err) != 0) return NULL;
+    char *tok = maat_jws_unsigned_text(extra_header, text, len, err);
+    free(text);
+    return tok;
 }
 
 /* ---- parsing ---- */

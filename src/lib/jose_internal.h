@@ -5,6 +5,9 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <stdbool.h>
+
+#include "maat/bytes.h"
 #include <openssl/evp.h>
 
 /* RFC 7518 PS256 on a signing or verification context: PSS padding, salt length 32 (the
@@ -18,5 +21,13 @@ int maat__rsa_pss_setup(EVP_PKEY_CTX *pctx);
  * 2.14, several times faster (tests/unit/lib/test_jose_dump.c); anything else goes to
  * json_dumps. NULL when out of memory. */
 char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len);
+
+/* Appends to b the compact text json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | (sort ?
+ * JSON_SORT_KEYS : JSON_PRESERVE_ORDER)) would write (the same writer, the same fallback).
+ * 0, or -1 out of memory. */
+int maat__json_append(struct maat_buf *b, const json_t *j, bool sort);
+/* Appends s[0, n) as a JSON string literal, as jansson writes it. -1 when out of memory or
+ * when s is not UTF-8 (jansson refuses such strings). */
+int maat__json_append_string(struct maat_buf *b, const char *s, size_t n);
 
 #endif

@@ -120,7 +120,8 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maat_error err = {0};
     struct maat_collateral_lookup lk = {0};
     bool have_lk = false;
-    json_t *incoming = NULL, *issued = NULL, *payload = NULL;
+    json_t *incoming = NULL, *issued = NULL;
+    struct maat_buf payload = {0};
     char *token = NULL;
     struct maatd_policy *pol = NULL;
     struct maat_claim_list claims = {0};
@@ -233,15 +234,16 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     in.issued = issued;
     in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
-    payload = issued ? maat_claims_build(&in, &err) : NULL;
     char jti[65];
-    if (payload == NULL || maat_claims_new_jti(jti, &err) != 0 ||
-        maat_claims_finish(payload, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti, &err) != 0) {
+    if (issued == NULL || maat_claims_new_jti(jti, &err) != 0 ||
+        maat_claims_payload_text(&in, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti,
+                                 &payload, &err) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
         goto out;
     }
-    token = req.draft_policy ? maatd_keys_unsigned(d, rq->issuer, payload, &err)
-                             : maatd_keys_sign(d, rq->issuer, payload, &err);
+    const char *ptext = (const char *)payload.data;
+    token = req.draft_policy ? maatd_keys_unsigned_text(d, rq->issuer, ptext, payload.len, &err)
+                             : maatd_keys_sign_text(d, rq->issuer, ptext, payload.len, &err);
     if (token == NULL) {
         maatd_error(rq, rs, 500, "InternalError", "token signing: %s", err.msg);
         goto out;
@@ -250,7 +252,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     atomic_fetch_add_explicit(&d->metrics.tokens_issued, 1, memory_order_relaxed);
 out:
     free(token);
-    json_decref(payload);
+    maat_buf_cleanup(&payload);
     json_decref(issued);
     json_decref(incoming);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);

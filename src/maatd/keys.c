@@ -420,35 +420,53 @@ int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err)
     return install(d, k, v, n, err);
 }
 
-char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
-                      struct maat_error *err)
+/* The header MAA's tokens carry after "alg": jku = issuer + /certs, kid, typ. */
+static json_t *token_header(const char *issuer, const struct maat_signing_key *key,
+                            struct maat_error *err)
 {
-    struct maatd_keys *k = d->keys;
     char jku[MAATD_ISSUER_MAX + 8];
     snprintf(jku, sizeof jku, "%s/certs", issuer);
+    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(key), "typ",
+                            "JWT");
+    if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
+    return hdr;
+}
+
+char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                           struct maat_error *err)
+{
+    struct maatd_keys *k = d->keys;
     pthread_rwlock_rdlock(&k->lock);
     const struct maat_signing_key *key = k->v[0].k;
-    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(key), "typ", "JWT");
-    char *tok = hdr ? maat_jws_sign(key, hdr, payload, true, err) : NULL;
+    json_t *hdr = token_header(issuer, key, err);
+    char *tok = hdr ? maat_jws_sign_text(key, hdr, payload, len, err) : NULL;
     pthread_rwlock_unlock(&k->lock);
-    if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
     json_decref(hdr);
     return tok;
 }
 
-char *maatd_keys_unsigned(struct maatd *d, const char *issuer, const json_t *payload,
-                          struct maat_error *err)
+char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload,
+                               size_t len, struct maat_error *err)
 {
     struct maatd_keys *k = d->keys;
-    char jku[MAATD_ISSUER_MAX + 8];
-    snprintf(jku, sizeof jku, "%s/certs", issuer);
     pthread_rwlock_rdlock(&k->lock);
-    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(k->v[0].k),
-                            "typ", "JWT");
+    json_t *hdr = token_header(issuer, k->v[0].k, err);
     pthread_rwlock_unlock(&k->lock);
-    char *tok = hdr ? maat_jws_unsigned(hdr, payload, true, err) : NULL;
-    if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
+    char *tok = hdr ? maat_jws_unsigned_text(hdr, payload, len, err) : NULL;
     json_decref(hdr);
+    return tok;
+}
+
+char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
+                      struct maat_error *err)
+{
+    char *text = json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT);
+    if (text == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "token payload could not be serialised");
+        return NULL;
+    }
+    char *tok = maatd_keys_sign_text(d, issuer, text, strlen(text), err);
+    free(text);
     return tok;
 }
 

@@ -143,14 +143,17 @@ void maatd_keys_free(struct maatd_keys *k);
 int maatd_keys_rotate(struct maatd *d, struct maat_error *err);
 /* Drops retired keys past the retention (from the store and /certs). */
 int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
-/* Signs a token with the current key: header {"alg","jku","kid","typ":"JWT"}, payload
- * sorted. Returns malloc'd compact JWS. */
+/* Signs a token with the current key: header {"alg","jku","kid","typ":"JWT"}, the payload
+ * text as given (maat_claims_payload_text). Returns malloc'd compact JWS. */
+char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                           struct maat_error *err);
+/* The same for a JSON payload, written with sorted keys. */
 char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
                       struct maat_error *err);
 /* An unsigned token (MAA's draft-policy form): the same header with alg "none", empty
  * signature. Returns malloc'd compact JWS. */
-char *maatd_keys_unsigned(struct maatd *d, const char *issuer, const json_t *payload,
-                          struct maat_error *err);
+char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload,
+                               size_t len, struct maat_error *err);
 /* The current JWKS text (malloc'd copy). */
 char *maatd_keys_jwks(struct maatd *d, size_t *len);
 /* The current kid (copied into buf). */

@@ -244,6 +244,91 @@ static void test_payload_reuses_incoming_collateral(void **state)
     fixture_cleanup(&f);
 }
 
+/* maat_claims_payload_text() writes exactly what jansson writes for maat_claims_build() +
+ * maat_claims_finish() with JSON_SORT_KEYS | JSON_COMPACT (jansson itself is the reference
+ * here), appending to what `out` holds; on failure `out` is left as it was. */
+static void check_text(const struct maat_claims_input *in, const char *jti)
+{
+    struct maat_error err = {0};
+    json_t *p = maat_claims_build(in, &err);
+    if (p == NULL) fail_msg("build: %s", err.msg);
+    assert_int_equal(maat_claims_finish(p, "https://maat.example/x", 1700000000, 28800, jti, &err), 0);
+    char *want = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_non_null(want);
+    struct maat_buf b;
+    maat_buf_init(&b);
+    assert_int_equal(maat_buf_put_str(&b, "prefix:"), 0);
+    if (maat_claims_payload_text(in, "https://maat.example/x", 1700000000, 28800, jti, &b, &err) != 0)
+        fail_msg("text: %s", err.msg);
+    assert_true(b.len >= 7 && memcmp(b.data, "prefix:", 7) == 0);
+    if (b.len - 7 != strlen(want) || memcmp(b.data + 7, want, b.len - 7) != 0)
+        fail_msg("payload text differs:\n got %.*s\nwant %s", (int)(b.len - 7), (const char *)b.data + 7, want);
+    maat_buf_cleanup(&b);
+    free(want);
+    json_decref(p);
+}
+
+static void test_payload_text(void **state)
+{
+    (void)state;
+    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    const char *bodies[] = {
+        NULL,
+        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
+        "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"},"
+        "\"nonce\":\"n\\u00e9 \\\"1\\\"\\n\"}",
+        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
+        "\"dataType\":\"JSON\"}}",
+    };
+    for (size_t bi = 0; bi < sizeof bodies / sizeof bodies[0]; bi++)
+        for (int kss = 0; kss < 2; kss++) {
+            struct fixture f;
+            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, bodies[bi]);
+            struct maat_error err = {0};
+            json_t *inc = maat_claims_incoming(&f.in, &err);
+            assert_non_null(inc);
+            check_text(&f.in, jti);
+            check_text(&f.in, NULL);
+            f.in.incoming = inc;
+            json_t *iss = maat_claims_default_issued(inc, &err);
+            f.in.issued = iss;
+            check_text(&f.in, jti);
+            /* issued claims that clash with service and registered claims, keys that sort
+             * at the edges, an embedded NUL, non-ASCII, nested values, a real */
+            json_t *evil = json_loads("{\"x-ms-ver\":\"9.9\",\"iss\":\"me\",\"exp\":1,\"jti\":\"j\","
+                                      "\"nonce\":\"x\",\"\":0,\"~\":[1,{\"b\":2,\"a\":null}],"
+                                      "\"caf\\u00e9\":\"\\u00e9t\\u00e9\",\"ab\":\"a\\u0000b\","
+                                      "\"r\":1.25,\"x-ms-policy\":\"no\"}",
+                                      JSON_ALLOW_NUL, NULL);
+            assert_non_null(evil);
+            json_object_setn_new(evil, "a\0b", 3, json_true()); /* a key with a NUL */
+            f.in.issued = evil;
+            json_t *signer = json_pack("{s:s, s:[s]}", "kty", "RSA", "x5c", "MIIB");
+            f.in.policy_signer = signer;
+            f.in.tcb_identifier = "15";
+            check_text(&f.in, jti);
+            f.v.trusted_root_simulated = true;
+            f.v.tcb_date = 0;
+            f.v.advisory_count = 0;
+            check_text(&f.in, jti);
+            /* failures leave the buffer as it was */
+            struct maat_buf b;
+            maat_buf_init(&b);
+            assert_int_equal(maat_buf_put_str(&b, "keep"), 0);
+            assert_int_equal(maat_claims_payload_text(&f.in, NULL, 1, 1, jti, &b, &err), -1);
+            assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, "short", &b, &err), -1);
+            f.v.ok = false;
+            assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, jti, &b, &err), -1);
+            assert_int_equal(b.len, 4);
+            maat_buf_cleanup(&b);
+            json_decref(signer);
+            json_decref(evil);
+            json_decref(iss);
+            json_decref(inc);
+            fixture_cleanup(&f);
+        }
+}
+
 static void test_payload_basic(void **state)
 {
     (void)state;
@@ -543,6 +628,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payload_reuses_incoming_collateral),
+        cmocka_unit_test(test_payload_text),
         cmocka_unit_test(test_policy_hash_vectors),
         cmocka_unit_test(test_policy_hash_draft),
         cmocka_unit_test(test_default_policy_matches_recorded_get),
