@@ -12,9 +12,13 @@
 # /proc) against the one-core floor, which does not count the CPU that wrk itself takes on
 # the same machine. Peak RSS of maatd (VmHWM) under load is reported too.
 #
-# env: BUILD=build (tree with bin/maat, bin/maatd, bin/bench_verify)  DURATION=10 (s per
-#      configuration)  WARMUP=2  WRK_THREADS=2  CONNS=16  MAATD_THREADS=2  SPEED_SECONDS=3
-#      MAAT_VECTORS=../shared/vectors (for bench_verify)  ALGS="RS256 ES256"
+# Two modes. PIN=1 (the default on >= 2 CPUs; see below): maatd alone on one core, wrk on
+# the others, the floor measured on maatd's core after every round. PIN=0: the shared mode
+# described next (maatd --threads 2 and wrk on the same CPUs); ALSO_SHARED=1 runs both.
+# env: BUILD=build (tree with bin/maat, bin/maatd, bin/bench_verify, bin/bench_attest)
+#      DURATION=10 (s per configuration or round)  ROUNDS=5 (PIN)  WARMUP=2  WRK_THREADS=2
+#      CONNS=16  MAATD_THREADS=2  SPEED_SECONDS=3  MAAT_VECTORS=../shared/vectors
+#      ALGS="RS256 ES256"
 # Loopback only. Use an optimised tree (RelWithDebInfo/Release), not Debug or ASan.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,32 +63,6 @@ printf '{"quote":"%s","runtimeData":{"data":"%s","dataType":"Binary"}}' "$(b64ur
   "$(b64url "$T/rt.bin")" >"$T/body.json"
 echo "  request: POST /attest/SgxEnclave, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, v3 ECDSA P-256, PCK chain in the quote)"
 
-# ---- the cryptography floor, same run ----
-echo
-echo "== floor: warm verification (bench_verify) =="
-WARM_US= FLOORA_US=
-if [ -x "$BV" ] && [ -f "$VECTORS/dcap-qvl/sgx_quote" ]; then
-  "$BV" --vectors "$VECTORS" --runs 3 --seconds 2 --cold-seconds 0.5 >"$T/bv.out" 2>/dev/null ||
-    die "bench_verify failed"
-  sed -n '/^warm/,/ratio maat\/floor B/p' "$T/bv.out"
-  res=$(grep '^RESULT' "$T/bv.out")
-  WARM_US=$(sed 's/.*warm_us=\([0-9.]*\).*/\1/' <<<"$res")
-  FLOORA_US=$(awk -v r="$(sed 's/.*floor_a_ops_s=\([0-9.]*\).*/\1/' <<<"$res")" 'BEGIN { printf "%.2f", 1e6 / r }')
-else
-  echo "WARNING: $BV or $VECTORS/dcap-qvl/sgx_quote missing: no verification floor" >&2
-fi
-
-echo
-echo "== floor: token signature (openssl speed -seconds $SPEED_SECONDS rsa2048 ecdsap256, 1 thread) =="
-openssl speed -seconds "$SPEED_SECONDS" rsa2048 ecdsap256 >"$T/speed.out" 2>/dev/null || die "openssl speed failed"
-grep -E '^(rsa 2048|.*ecdsa \(nistp256\))' "$T/speed.out" | sed 's/^ */  /'
-# "rsa 2048 bits 0.000722s 0.000021s 1385.3 47337.6": sign/s = field 6
-RSA_SIGN_S=$(awk '/^rsa 2048 bits/ { print $6; exit }' "$T/speed.out")
-# " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  38596.5  12817.5": sign/s = field 7
-EC_SIGN_S=$(awk '/ecdsa \(nistp256\)/ { print $7; exit }' "$T/speed.out")
-[ -n "$RSA_SIGN_S" ] && [ -n "$EC_SIGN_S" ] || die "could not parse openssl speed output"
-
-# ---- maatd under wrk ----
 start_maatd() { # ALG
   "$MAATD" --listen 127.0.0.1:0 --store "$T/$1.db" --sim "$T/sim" --alg "$1" --threads "$MAATD_THREADS" \
     >"$T/$1.url" 2>"$T/$1.log" &
@@ -113,6 +91,103 @@ worker_ticks() {
 }
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
+# ---- PIN=1 (default on >= 2 CPUs): maatd on a core of its own, the floor on that core ----
+# maatd --threads 1 pinned to the last CPU, wrk pinned to the others. ROUNDS rounds, each:
+# wrk for DURATION s (maatd's CPU time read around it), then bench_attest --floor-only on
+# maatd's core (the issue's floor: warm verification + one token signature, and the bare
+# one: 2 ECDSA verifications + the signature). Each round's ratio uses the floor measured
+# right after it, so slow drifts of a shared host hit both alike; medians are reported.
+#   ratio     = rps x floor_us / 1e6   (throughput against 1 core of floor)
+#   cpu_ratio = floor_us / maatd CPU us per request
+if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
+  BA=$BUILD/bin/bench_attest
+  [ -x "$BA" ] || die "$BA is not built"
+  command -v taskset >/dev/null || die "taskset is not installed (util-linux)"
+  ROUNDS=${ROUNDS:-5}
+  MCPU=$((NCPU - 1)) WCPUS=0-$((NCPU - 2))
+  med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+  echo "== PIN mode: maatd --threads 1 on CPU $MCPU, wrk -t1 -c$CONNS on CPU(s) $WCPUS, $ROUNDS rounds of ${DURATION}s =="
+  for alg in $ALGS; do
+    taskset -c "$MCPU" "$MAATD" --listen 127.0.0.1:0 --store "$T/p$alg.db" --sim "$T/sim" --alg "$alg" \
+      --threads 1 >"$T/p$alg.url" 2>"$T/p$alg.log" &
+    PID=$!
+    for _ in $(seq 300); do [ -s "$T/p$alg.url" ] && break; sleep 0.1; done
+    URL=$(head -n1 "$T/p$alg.url"); [ -n "$URL" ] || die "maatd did not start: $(cat "$T/p$alg.log")"
+    path="/attest/SgxEnclave?api-version=2022-08-01"
+    st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+      --data-binary @"$T/body.json" "$URL$path")
+    [ "$st" = 200 ] || die "maatd did not answer 200: $st $(head -c 300 "$T/one.json")"
+    taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
+    : >"$T/rounds.$alg"
+    for r in $(seq "$ROUNDS"); do
+      c0=$(cpu_ticks)
+      line=$(taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$here/maatd_attest.lua" \
+        "$URL$path" -- "$T/body.json" | grep '^WRK ')
+      c1=$(cpu_ticks)
+      [ -n "$line" ] || die "wrk failed"
+      fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
+      n=$(kv requests "$line") rps=$(kv rps "$line")
+      errs=$(( $(kv non2xx "$line") + $(kv connect_err "$line") + $(kv read_err "$line") + $(kv timeouts "$line") ))
+      cpu=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
+      fw=$(kv floor_warm_us "$fl") fb=$(kv floor_bare_us "$fl")
+      printf '%s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
+        "$(kv p99_ms "$line")" "$errs" \
+        "$(awk -v r="$rps" -v f="$fw" -v c="$cpu" -v b="$fb" 'BEGIN { printf "%.3f/%.3f/%.3f", r * f / 1e6, f / c, b / c }')" \
+        >>"$T/rounds.$alg"
+      echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
+    done
+    hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
+    # what HTTP alone costs maatd here: the same 6 KB body, cut by one byte, refused as bad
+    # JSON after it was read in full (keep-alive, loopback TCP, request parse start, log line)
+    head -c -1 "$T/body.json" >"$T/bad.json"
+    c0=$(cpu_ticks)
+    hline=$(taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$here/maatd_attest.lua" \
+      "$URL$path" -- "$T/bad.json" | grep '^WRK ')
+    c1=$(cpu_ticks)
+    http_us=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$(kv requests "$hline")" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
+    echo "  $alg HTTP only (bad-JSON body of the same size, 400): maatd_cpu_us/req=$http_us rps=$(kv rps "$hline")"
+    stop_maatd
+    col() { awk -v c="$1" '{ print $c }' "$T/rounds.$alg" | med; }
+    ratios() { awk -v i="$1" '{ split($8, x, "/"); print x[i] }' "$T/rounds.$alg" | med; }
+    echo "RESULT mode=pin alg=$alg rounds=$ROUNDS rps=$(col 1) maatd_cpu_us_per_req=$(col 2)" \
+      "floor_warm_us=$(col 3) floor_bare_us=$(col 4) p50_ms=$(col 5) p99_ms=$(col 6) errors=$(col 7)" \
+      "ratio=$(ratios 1) cpu_ratio=$(ratios 2) cpu_ratio_bare=$(ratios 3) http_only_cpu_us=$http_us" \
+      "cpu_ratio_without_http=$(awk -v f="$(col 3)" -v c="$(col 2)" -v h="$http_us" 'BEGIN { printf "%.3f", f / (c - h) }')" \
+      "vmhwm_kb=$hwm"
+  done
+  echo "ratio = rps x floor_warm_us (maatd has 1 core); cpu_ratio = floor_warm_us / maatd CPU per request;"
+  echo "cpu_ratio_bare = the bare floor (2 ECDSA verifications + signature) / maatd CPU; medians of $ROUNDS rounds;"
+  echo "cpu_ratio_without_http = floor_warm_us / (maatd CPU per request - the HTTP-only cost)."
+  [ "${ALSO_SHARED:-0}" = 1 ] || exit 0
+  echo
+fi
+
+# ---- the cryptography floor, same run ----
+echo
+echo "== floor: warm verification (bench_verify) =="
+WARM_US= FLOORA_US=
+if [ -x "$BV" ] && [ -f "$VECTORS/dcap-qvl/sgx_quote" ]; then
+  "$BV" --vectors "$VECTORS" --runs 3 --seconds 2 --cold-seconds 0.5 >"$T/bv.out" 2>/dev/null ||
+    die "bench_verify failed"
+  sed -n '/^warm/,/ratio maat\/floor B/p' "$T/bv.out"
+  res=$(grep '^RESULT' "$T/bv.out")
+  WARM_US=$(sed 's/.*warm_us=\([0-9.]*\).*/\1/' <<<"$res")
+  FLOORA_US=$(awk -v r="$(sed 's/.*floor_a_ops_s=\([0-9.]*\).*/\1/' <<<"$res")" 'BEGIN { printf "%.2f", 1e6 / r }')
+else
+  echo "WARNING: $BV or $VECTORS/dcap-qvl/sgx_quote missing: no verification floor" >&2
+fi
+
+echo
+echo "== floor: token signature (openssl speed -seconds $SPEED_SECONDS rsa2048 ecdsap256, 1 thread) =="
+openssl speed -seconds "$SPEED_SECONDS" rsa2048 ecdsap256 >"$T/speed.out" 2>/dev/null || die "openssl speed failed"
+grep -E '^(rsa 2048|.*ecdsa \(nistp256\))' "$T/speed.out" | sed 's/^ */  /'
+# "rsa 2048 bits 0.000722s 0.000021s 1385.3 47337.6": sign/s = field 6
+RSA_SIGN_S=$(awk '/^rsa 2048 bits/ { print $6; exit }' "$T/speed.out")
+# " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  38596.5  12817.5": sign/s = field 7
+EC_SIGN_S=$(awk '/ecdsa \(nistp256\)/ { print $7; exit }' "$T/speed.out")
+[ -n "$RSA_SIGN_S" ] && [ -n "$EC_SIGN_S" ] || die "could not parse openssl speed output"
+
+# ---- maatd under wrk ----
 declare -A R
 for alg in $ALGS; do
   echo

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -19,14 +20,35 @@ void maatd_log_init(const char *format)
     json_lines = format != NULL && !strcmp(format, "json");
 }
 
+/* The current UTC time as 2026-12-01T20:18:24.123Z. The text up to the seconds is kept per
+ * thread and remade only when the second changes (one line per request calls this). */
 static void now_rfc3339(char buf[32])
 {
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[24];
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        if (strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm) == 0) cached[0] = '\0';
+        cached_sec = ts.tv_sec;
+    }
+    snprintf(buf, 32, "%s.%03ldZ", cached, ts.tv_nsec / 1000000);
+}
+
+/* Writes one whole line to stderr with a single write(2), so that lines from several
+ * threads never interleave and stdio's unbuffered path is not taken per character. */
+static void write_line(const char *line, int n, size_t cap)
+{
+    if (n < 0) return;
+    size_t len = (size_t)n < cap ? (size_t)n : cap - 1;
+    while (len > 0) {
+        ssize_t w = write(STDERR_FILENO, line, len);
+        if (w <= 0) return;
+        line += w;
+        len -= (size_t)w;
+    }
 }
 
 /* Copies s (untrusted) printable and quote-free into out. */
@@ -75,19 +97,24 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
     sanitize(rq->method ? rq->method : "-", method, sizeof method);
     const char *verdict = rq->verdict ? rq->verdict : "-";
     const char *code = rq->error_code ? rq->error_code : "-";
+    /* latency in ms with three decimals, from integer microseconds */
+    unsigned long long ms = (unsigned long long)(latency_us / 1000), frac = latency_us % 1000;
+    char line[1024];
+    int n;
     if (json_lines)
-        fprintf(stderr,
-                "{\"ts\":\"%s\",\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
-                "\"route\":\"%s\",\"path\":\"%s\",\"status\":%u,\"latency_ms\":%.3f,"
-                "\"verdict\":\"%s\",\"error\":\"%s\",\"bytes_in\":%zu,\"bytes_out\":%zu}\n",
-                t, rq->request_id, method, maatd_route_name(rq->route), path,
-                rs->status, (double)latency_us / 1000.0, verdict, code, bytes_in, rs->len);
+        n = snprintf(line, sizeof line,
+                     "{\"ts\":\"%s\",\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
+                     "\"route\":\"%s\",\"path\":\"%s\",\"status\":%u,\"latency_ms\":%llu.%03llu,"
+                     "\"verdict\":\"%s\",\"error\":\"%s\",\"bytes_in\":%zu,\"bytes_out\":%zu}\n",
+                     t, rq->request_id, method, maatd_route_name(rq->route), path, rs->status, ms,
+                     (unsigned long long)frac, verdict, code, bytes_in, rs->len);
     else
-        fprintf(stderr,
-                "ts=%s level=info request_id=%s method=%s route=%s path=\"%s\" status=%u "
-                "latency_ms=%.3f verdict=%s error=%s bytes_in=%zu bytes_out=%zu\n",
-                t, rq->request_id, method, maatd_route_name(rq->route), path,
-                rs->status, (double)latency_us / 1000.0, verdict, code, bytes_in, rs->len);
+        n = snprintf(line, sizeof line,
+                     "ts=%s level=info request_id=%s method=%s route=%s path=\"%s\" status=%u "
+                     "latency_ms=%llu.%03llu verdict=%s error=%s bytes_in=%zu bytes_out=%zu\n",
+                     t, rq->request_id, method, maatd_route_name(rq->route), path, rs->status, ms,
+                     (unsigned long long)frac, verdict, code, bytes_in, rs->len);
+    write_line(line, n, sizeof line);
 }
 
 void maatd_guid(char out[37])
