@@ -101,6 +101,10 @@ static void test_errors_same_as_whole_body(void **state)
         "{\"quote\":\"QUJD\",\"runtimeData\":{\"data\":\"QQ\",\"data\":\"QQ\"}}",
         /* invalid UTF-8 inside the evidence string and after it */
         "{\"quote\":\"QUJ\xff\"}",
+        /* ... in the first, a middle and the last eight-byte word of a longer string */
+        "{\"quote\":\"QU\xffJDQUJDQUJDQUJDQUJD\"}",
+        "{\"quote\":\"QUJDQUJDQU\xffJDQUJDQUJD\"}",
+        "{\"quote\":\"QUJDQUJDQUJDQUJDQUJ\xff\"}",
         "{\"quote\":\"QUJD\",\"nonce\":\"\xc3\x28\"}",
     };
     for (size_t i = 0; i < sizeof dups / sizeof dups[0]; i++) {
