@@ -244,7 +244,6 @@ struct maatd {
     atomic_int inflight;
     atomic_bool ready;
     atomic_bool stopping;
-    struct maat_sim *sim;               /* --sim: for the signer quote in the certificate */
     struct maat_attester *signer;       /* quote provider of the signer quote (--signer-quote);
                                            NULL = certificates without a quote. Used by the
                                            main thread only (start-up, rotation, pruning). */
