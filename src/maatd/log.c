@@ -34,7 +34,7 @@ static void now_rfc3339(char buf[32])
         if (strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm) == 0) cached[0] = '\0';
         cached_sec = ts.tv_sec;
     }
-    snprintf(buf, 32, "%s.%03ldZ", cached, ts.tv_nsec / 1000000);
+    snprintf(buf, 32, "%.23s.%03dZ", cached, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 /* Writes one whole line to stderr with a single write(2), so that lines from several
