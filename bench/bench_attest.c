@@ -11,7 +11,7 @@
  *   quote     maat_quote_parse + maat_attest_check_bindings
  *   chain     maat_pck_chain_resolve (a cache hit: SHA-256 of the chain + lookup)
  *   verify    maat_quote_verify with the resolved chain and verified collateral
- *   claims    maat_claims_incoming + maat_claim_list_from_json
+ *   claims    maat_claims_quote_hash + maat_claims_incoming_list
  *   policy    maat_policy_evaluate of the default policy (parsed once)
  *   payload   maat_claims_to_json + jti + maat_claims_payload_text (the sorted text)
  *   sign      maat_jws_sign_text (header, base64url, signature)
@@ -135,7 +135,7 @@ static char *one_request(struct bench *b, bool timed)
     struct maat_verdict v;
     struct maat_claim_list claims = {0};
     struct maat_policy_result pres = {0};
-    json_t *incoming = NULL, *issued = NULL;
+    json_t *issued = NULL;
     char *token = NULL;
     double t = timed ? now_s() : 0;
 #define LAP(s) \
@@ -163,9 +163,10 @@ static char *one_request(struct bench *b, bool timed)
                                    .verdict = &v,
                                    .collateral = &hashes,
                                    .policy_hash = b->policy_hash};
-    incoming = maat_claims_incoming(&in, &err);
-    if (incoming == NULL || maat_claim_list_from_json(incoming, NULL, &claims, &err) != 0)
-        die("claims", err.msg);
+    uint8_t quote_hash[32];
+    maat_claims_quote_hash(&in, quote_hash);
+    in.quote_hash = quote_hash;
+    if (maat_claims_incoming_list(&in, &claims, &err) != 0) die("claims", err.msg);
     LAP(S_CLAIMS);
     struct maat_policy_error perr = {0};
     if (maat_policy_evaluate(b->policy, claims.claims, claims.count, NULL, &pres, &perr) != 0)
@@ -173,7 +174,6 @@ static char *one_request(struct bench *b, bool timed)
     LAP(S_POLICY);
     issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
     in.issued = issued;
-    in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     char jti[65];
     struct maat_buf payload;
@@ -192,7 +192,6 @@ static char *one_request(struct bench *b, bool timed)
     LAP(S_SIGN);
 #undef LAP
     json_decref(issued);
-    json_decref(incoming);
     maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);
     maat_claim_list_cleanup(&claims);

@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "maat/error.h"
+#include "maat/policy.h"
 #include "maat/quote.h"
 #include "maat/verify.h"
 
@@ -168,11 +169,10 @@ struct maat_claims_input {
                                                 NULL = MAAT_DEFAULT_TCB_IDENTIFIER */
     const json_t *policy_signer;             /* x-ms-policy-signer JWK when the active policy
                                                 was set signed; NULL = omitted */
-    const json_t *incoming;                  /* optional, for maat_claims_build(): what
-                                                maat_claims_incoming() returned for this
-                                                input; its x-ms-sgx-collateral is reused
-                                                (shared, not recomputed: the evidence is
-                                                hashed once) */
+    const uint8_t *quote_hash;               /* optional: SHA-256 of the evidence as
+                                                submitted (maat_claims_quote_hash), so that
+                                                the incoming set and the payload do not hash
+                                                it each; NULL = hashed where needed */
 };
 
 /*
@@ -186,6 +186,15 @@ struct maat_claims_input {
  * `in` are used. Returns a new reference, NULL on failure.
  */
 json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err);
+
+/* The incoming claim set as a claim list for maat_policy_evaluate(): the very claims, in
+ * the same order, that maat_claim_list_from_json(maat_claims_incoming(in), NULL, ...) gives,
+ * written without the JSON object (maatd's hot path). Free with maat_claim_list_cleanup. */
+int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
+                              struct maat_error *err);
+
+/* SHA-256 of the evidence as submitted (x-ms-sgx-collateral's quotehash), for quote_hash. */
+void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32]);
 
 /*
  * What MAA's default SGX/OpenEnclave policy (maat_policy_default_sgx()) issues from an

@@ -17,6 +17,7 @@
 #include "maat/bytes.h"
 #include "maat/collateral.h"
 #include "maat/crypto.h"
+#include "claim_list_internal.h"
 #include "jose_internal.h"
 
 /* ---- small JSON helpers: each returns 0 or -1 with err set ---- */
@@ -55,14 +56,6 @@ static int add_in(json_t *in, const char *type, json_t *v, struct maat_error *er
     return 0;
 }
 
-static json_t *hex_string(const uint8_t *p, size_t n)
-{
-    char buf[129];
-    if (n > 64) return NULL;
-    maat_hex_encode(p, n, buf);
-    return json_string(buf);
-}
-
 /* ---- shared derivations ---- */
 
 static int check_input(const struct maat_claims_input *in, struct maat_error *err)
@@ -83,7 +76,10 @@ static json_t *collateral_claim(const struct maat_claims_input *in, struct maat_
     const uint8_t *ev = in->evidence != NULL ? in->evidence : in->req->evidence;
     size_t ev_len = in->evidence != NULL ? in->evidence_len : in->req->evidence_len;
     uint8_t quotehash[32];
-    maat_sha256(ev, ev_len, quotehash);
+    if (in->quote_hash != NULL)
+        memcpy(quotehash, in->quote_hash, 32);
+    else
+        maat_sha256(ev, ev_len, quotehash);
     const struct maat_collateral_hashes *h = in->collateral;
     json_t *o = json_object();
     if (o == NULL) {
@@ -110,58 +106,133 @@ static bool uses_kss(const struct maat_sgx_report_body *b)
 
 /* ---- incoming ---- */
 
+void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32])
+{
+    const uint8_t *ev = in->evidence != NULL ? in->evidence : in->req->evidence;
+    size_t ev_len = in->evidence != NULL ? in->evidence_len : in->req->evidence_len;
+    maat_sha256(ev, ev_len, out);
+}
+
+/* The incoming set is derived once (incoming_into) and written either as the JSON object
+ * {type: [values]} or straight as a claim list for the policy engine, through a sink. */
+struct in_sink {
+    json_t *obj;                 /* JSON mode */
+    struct maat_claim_list *list; /* list mode */
+    struct maat_error *err;
+};
+
+/* A JSON value (stolen). */
+static int in_json(struct in_sink *k, const char *type, json_t *v)
+{
+    if (v == NULL) return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add %s", type);
+    if (k->obj != NULL) return add_in(k->obj, type, v, k->err);
+    int rc = maat__claim_list_push_json(k->list, type, v, k->err);
+    json_decref(v);
+    return rc;
+}
+
+static int in_str(struct in_sink *k, const char *type, const char *s, size_t n)
+{
+    if (k->obj != NULL) return in_json(k, type, json_stringn(s, n));
+    struct maat_claim_value v = {.kind = MAAT_CLAIM_STRING, .str = s, .len = n};
+    return maat__claim_list_push(k->list, type, &v, k->err);
+}
+
+static int in_int(struct in_sink *k, const char *type, int64_t i)
+{
+    if (k->obj != NULL) return in_json(k, type, json_integer((json_int_t)i));
+    struct maat_claim_value v = {.kind = MAAT_CLAIM_INTEGER, .integer = i};
+    return maat__claim_list_push(k->list, type, &v, k->err);
+}
+
+static int in_bool(struct in_sink *k, const char *type, bool b)
+{
+    if (k->obj != NULL) return in_json(k, type, json_boolean(b));
+    struct maat_claim_value v = {.kind = MAAT_CLAIM_BOOLEAN, .boolean = b};
+    return maat__claim_list_push(k->list, type, &v, k->err);
+}
+
+static int in_hex(struct in_sink *k, const char *type, const uint8_t *p, size_t n)
+{
+    char buf[129];
+    if (n > 64) return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s too long", type);
+    maat_hex_encode(p, n, buf);
+    return in_str(k, type, buf, 2 * n);
+}
+
+static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
+{
+    const struct maat_sgx_report_body *b = &in->quote->report_body;
+    bool dbg = (b->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
+    MAAT_TRY(in_str(k, "x-ms-ver", "1.0", 3));
+    MAAT_TRY(in_str(k, "x-ms-attestation-type", "sgx", 3));
+    MAAT_TRY(in_bool(k, "x-ms-sgx-is-debuggable", dbg));
+    MAAT_TRY(in_hex(k, "x-ms-sgx-mrenclave", b->mr_enclave, 32));
+    MAAT_TRY(in_hex(k, "x-ms-sgx-mrsigner", b->mr_signer, 32));
+    MAAT_TRY(in_int(k, "x-ms-sgx-product-id", b->isv_prod_id));
+    MAAT_TRY(in_int(k, "x-ms-sgx-svn", b->isv_svn));
+    MAAT_TRY(in_hex(k, "x-ms-sgx-report-data", b->report_data, 64));
+    if (uses_kss(b)) {
+        MAAT_TRY(in_hex(k, "x-ms-sgx-config-id", b->config_id, 64));
+        MAAT_TRY(in_int(k, "x-ms-sgx-config-svn", b->config_svn));
+        MAAT_TRY(in_hex(k, "x-ms-sgx-isv-extended-product-id", b->isv_ext_prod_id, 16));
+        MAAT_TRY(in_hex(k, "x-ms-sgx-isv-family-id", b->isv_family_id, 16));
+    }
+    const struct maat_attest_data *rt = &in->req->runtime, *it = &in->req->inittime;
+    if (rt->present && rt->type == MAAT_DATA_BINARY) {
+        char *s = maat_base64url_encode(rt->data, rt->len);
+        if (s == NULL) return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add x-ms-sgx-ehd");
+        int rc = in_str(k, "x-ms-sgx-ehd", s, strlen(s));
+        free(s);
+        MAAT_TRY(rc);
+    }
+    if (rt->present && rt->type == MAAT_DATA_JSON)
+        MAAT_TRY(in_json(k, "x-ms-runtime", json_deep_copy(rt->json)));
+    if (it->present && it->type == MAAT_DATA_JSON)
+        MAAT_TRY(in_json(k, "x-ms-inittime", json_deep_copy(it->json)));
+    json_t *coll = collateral_claim(in, k->err);
+    if (coll == NULL) return -1;
+    MAAT_TRY(in_json(k, "x-ms-sgx-collateral", coll));
+    /* Preview-era names, still accepted in policy conditions. */
+    MAAT_TRY(in_bool(k, "$is-debuggable", dbg));
+    MAAT_TRY(in_hex(k, "$sgx-mrsigner", b->mr_signer, 32));
+    MAAT_TRY(in_hex(k, "$sgx-mrenclave", b->mr_enclave, 32));
+    MAAT_TRY(in_int(k, "$product-id", b->isv_prod_id));
+    MAAT_TRY(in_int(k, "$svn", b->isv_svn));
+    MAAT_TRY(in_str(k, "$tee", "sgx", 3));
+    return 0;
+}
+
 json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err)
 {
     if (check_input(in, err) != 0) return NULL;
-    const struct maat_sgx_report_body *b = &in->quote->report_body;
-    bool dbg = (b->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
-    json_t *c = json_object();
-    if (c == NULL) {
+    struct in_sink k = {.obj = json_object(), .err = err};
+    if (k.obj == NULL) {
         maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
         return NULL;
     }
-    int rc = 0;
-    rc |= add_in(c, "x-ms-ver", json_string("1.0"), err);
-    rc |= add_in(c, "x-ms-attestation-type", json_string("sgx"), err);
-    rc |= add_in(c, "x-ms-sgx-is-debuggable", json_boolean(dbg), err);
-    rc |= add_in(c, "x-ms-sgx-mrenclave", hex_string(b->mr_enclave, 32), err);
-    rc |= add_in(c, "x-ms-sgx-mrsigner", hex_string(b->mr_signer, 32), err);
-    rc |= add_in(c, "x-ms-sgx-product-id", json_integer(b->isv_prod_id), err);
-    rc |= add_in(c, "x-ms-sgx-svn", json_integer(b->isv_svn), err);
-    rc |= add_in(c, "x-ms-sgx-report-data", hex_string(b->report_data, 64), err);
-    if (rc == 0 && uses_kss(b)) {
-        rc |= add_in(c, "x-ms-sgx-config-id", hex_string(b->config_id, 64), err);
-        rc |= add_in(c, "x-ms-sgx-config-svn", json_integer(b->config_svn), err);
-        rc |= add_in(c, "x-ms-sgx-isv-extended-product-id", hex_string(b->isv_ext_prod_id, 16),
-                     err);
-        rc |= add_in(c, "x-ms-sgx-isv-family-id", hex_string(b->isv_family_id, 16), err);
-    }
-    const struct maat_attest_data *rt = &in->req->runtime, *it = &in->req->inittime;
-    if (rc == 0 && rt->present && rt->type == MAAT_DATA_BINARY) {
-        char *s = maat_base64url_encode(rt->data, rt->len);
-        rc |= add_in(c, "x-ms-sgx-ehd", s != NULL ? json_string(s) : NULL, err);
-        free(s);
-    }
-    if (rc == 0 && rt->present && rt->type == MAAT_DATA_JSON)
-        rc |= add_in(c, "x-ms-runtime", json_deep_copy(rt->json), err);
-    if (rc == 0 && it->present && it->type == MAAT_DATA_JSON)
-        rc |= add_in(c, "x-ms-inittime", json_deep_copy(it->json), err);
-    if (rc == 0) {
-        json_t *coll = collateral_claim(in, err);
-        rc |= coll != NULL ? add_in(c, "x-ms-sgx-collateral", coll, err) : -1;
-    }
-    /* Preview-era names, still accepted in policy conditions. */
-    rc |= add_in(c, "$is-debuggable", json_boolean(dbg), err);
-    rc |= add_in(c, "$sgx-mrsigner", hex_string(b->mr_signer, 32), err);
-    rc |= add_in(c, "$sgx-mrenclave", hex_string(b->mr_enclave, 32), err);
-    rc |= add_in(c, "$product-id", json_integer(b->isv_prod_id), err);
-    rc |= add_in(c, "$svn", json_integer(b->isv_svn), err);
-    rc |= add_in(c, "$tee", json_string("sgx"), err);
-    if (rc != 0) {
-        json_decref(c);
+    if (incoming_into(&k, in) != 0) {
+        json_decref(k.obj);
         return NULL;
     }
-    return c;
+    return k.obj;
+}
+
+#define INCOMING_MAX 32 /* more than the incoming set ever holds (22 at most) */
+
+int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
+                              struct maat_error *err)
+{
+    if (out == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "claims: no output");
+    memset(out, 0, sizeof *out);
+    MAAT_TRY(check_input(in, err));
+    MAAT_TRY(maat__claim_list_begin(out, INCOMING_MAX, err));
+    struct in_sink k = {.list = out, .err = err};
+    if (incoming_into(&k, in) != 0) {
+        maat_claim_list_cleanup(out);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- MAA's default policy, issuance only ---- */
@@ -385,8 +456,7 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
         MAAT_TRY(s_json(k, "x-ms-inittime", strlen("x-ms-inittime"), json_incref(it->json)));
 
     /* The same object under both names. */
-    json_t *coll = json_array_get(json_object_get(in->incoming, "x-ms-sgx-collateral"), 0);
-    coll = json_is_object(coll) ? json_incref(coll) : collateral_claim(in, k->err);
+    json_t *coll = collateral_claim(in, k->err);
     if (coll == NULL) return -1;
     MAAT_TRY(s_json(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"),
                     json_incref(coll)));

@@ -112,7 +112,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maat_error err = {0};
     struct maat_collateral_lookup lk = {0};
     bool have_lk = false;
-    json_t *incoming = NULL, *issued = NULL;
+    json_t *issued = NULL;
     struct maat_buf payload = {0};
     char *token = NULL;
     struct maatd_policy *pol = NULL;
@@ -212,8 +212,10 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .policy_hash = pol->hash,
         .policy_signer = req.draft_policy ? NULL : pol->signer,
     };
-    incoming = maat_claims_incoming(&in, &err);
-    if (incoming == NULL || maat_claim_list_from_json(incoming, NULL, &claims, &err) != 0) {
+    uint8_t quote_hash[32]; /* hashed once: the incoming set and the payload both need it */
+    maat_claims_quote_hash(&in, quote_hash);
+    in.quote_hash = quote_hash;
+    if (maat_claims_incoming_list(&in, &claims, &err) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
         goto out;
     }
@@ -224,7 +226,6 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     }
     issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
     in.issued = issued;
-    in.incoming = incoming;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     char jti[65];
     if (issued == NULL || maat_claims_new_jti(jti, &err) != 0 ||
@@ -246,7 +247,6 @@ out:
     free(token);
     maat_buf_cleanup(&payload);
     json_decref(issued);
-    json_decref(incoming);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
     maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);

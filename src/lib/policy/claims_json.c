@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claim_list_internal.h"
 #include "jose_internal.h"
 #include "policy_internal.h"
 
 struct list_store {
     struct pol_arena arena;
+    size_t cap; /* claims room (maat__claim_list_begin) */
 };
 
 static int json_value(struct pol_arena *a, json_t *j, struct maat_claim_value *v,
@@ -90,6 +92,51 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
             out->count++;
         }
     }
+    return 0;
+}
+
+int maat__claim_list_begin(struct maat_claim_list *l, size_t cap, struct maat_error *err)
+{
+    memset(l, 0, sizeof *l);
+    struct list_store *st = calloc(1, sizeof *st);
+    if (st == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+    pol_arena_init(&st->arena, 0);
+    st->cap = cap;
+    l->priv_ = st;
+    l->claims = pol_arena_alloc(&st->arena, (cap ? cap : 1) * sizeof *l->claims);
+    if (l->claims == NULL) {
+        maat_claim_list_cleanup(l);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+    }
+    return 0;
+}
+
+int maat__claim_list_push_json(struct maat_claim_list *l, const char *type, json_t *v,
+                               struct maat_error *err)
+{
+    struct list_store *st = l->priv_;
+    if (json_is_null(v)) return 0; /* as maat_claim_list_from_json: no claim */
+    struct maat_claim_value cv;
+    if (st == NULL || json_value(&st->arena, v, &cv, err) != 0) return -1;
+    return maat__claim_list_push(l, type, &cv, err);
+}
+
+int maat__claim_list_push(struct maat_claim_list *l, const char *type,
+                          const struct maat_claim_value *v, struct maat_error *err)
+{
+    struct list_store *st = l->priv_;
+    if (st == NULL || l->count >= st->cap)
+        return maat_error_set(err, MAAT_ERR_TOO_LARGE, "claims: more than %zu incoming claims",
+                              st != NULL ? st->cap : 0);
+    struct maat_claim *c = &l->claims[l->count];
+    c->type = type;
+    c->issuer = MAAT_ISSUER_SERVICE;
+    c->value = *v;
+    if (v->kind == MAAT_CLAIM_STRING || v->kind == MAAT_CLAIM_JSON) {
+        c->value.str = pol_arena_strndup(&st->arena, v->str, v->len);
+        if (c->value.str == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+    }
+    l->count++;
     return 0;
 }
 

@@ -211,37 +211,100 @@ static const char *str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* Given the incoming set, the payload reuses its x-ms-sgx-collateral (the evidence is
- * hashed once per request) and is otherwise the very same payload; an incoming set
- * without it (or with something else under the name) is not trusted for it. */
-static void test_payload_reuses_incoming_collateral(void **state)
+/* quote_hash, when given, is what x-ms-sgx-collateral's quotehash says in the incoming set
+ * and the payload (so maatd hashes the evidence once); given as the real hash, nothing
+ * changes. */
+static void test_quote_hash(void **state)
 {
     (void)state;
     struct fixture f;
     fixture_init(&f, 0x05, NULL);
     struct maat_error err = {0};
     json_t *alone = maat_claims_build(&f.in, &err);
-    json_t *inc = maat_claims_incoming(&f.in, &err);
+    json_t *inc0 = maat_claims_incoming(&f.in, &err);
     assert_non_null(alone);
-    assert_non_null(inc);
-    f.in.incoming = inc;
-    json_t *p = maat_claims_build(&f.in, &err);
-    assert_non_null(p);
+    assert_non_null(inc0);
+    uint8_t h[32], want[32];
+    maat_claims_quote_hash(&f.in, h);
+    maat_sha256(f.buf.data, f.buf.len, want);
+    assert_memory_equal(h, want, 32);
+    f.in.quote_hash = h;
+    json_t *p = maat_claims_build(&f.in, &err), *inc = maat_claims_incoming(&f.in, &err);
     assert_true(json_equal(p, alone));
-    json_t *c = json_array_get(json_object_get(inc, "x-ms-sgx-collateral"), 0);
-    assert_ptr_equal(json_object_get(p, "x-ms-sgx-collateral"), c);
-    assert_ptr_equal(json_object_get(p, "maa-attestationcollateral"), c);
+    assert_true(json_equal(inc, inc0));
     json_decref(p);
-    json_t *bad = json_pack("{s:[s]}", "x-ms-sgx-collateral", "not an object");
-    f.in.incoming = bad;
-    p = maat_claims_build(&f.in, &err);
-    assert_non_null(p);
-    assert_true(json_equal(p, alone));
-    json_decref(p);
-    json_decref(bad);
     json_decref(inc);
+    uint8_t other[32];
+    memset(other, 0xab, sizeof other);
+    f.in.quote_hash = other;
+    p = maat_claims_build(&f.in, &err);
+    inc = maat_claims_incoming(&f.in, &err);
+    const char *ab = "abababababababababababababababababababababababababababababababab";
+    assert_string_equal(str(json_object_get(p, "x-ms-sgx-collateral"), "quotehash"), ab);
+    assert_string_equal(str(json_object_get(p, "maa-attestationcollateral"), "quotehash"), ab);
+    assert_string_equal(str(json_array_get(json_object_get(inc, "x-ms-sgx-collateral"), 0), "quotehash"), ab);
+    json_decref(p);
+    json_decref(inc);
+    json_decref(inc0);
     json_decref(alone);
     fixture_cleanup(&f);
+}
+
+/* maat_claims_incoming_list() gives the very claims, in the same order, that the JSON
+ * incoming set gives through maat_claim_list_from_json(). */
+static void same_list(const struct maat_claim_list *a, const struct maat_claim_list *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        const struct maat_claim *x = &a->claims[i], *y = &b->claims[i];
+        assert_string_equal(x->type, y->type);
+        assert_string_equal(x->issuer, y->issuer);
+        assert_int_equal(x->value.kind, y->value.kind);
+        assert_int_equal(x->value.boolean, y->value.boolean);
+        assert_int_equal(x->value.integer, y->value.integer);
+        assert_int_equal(x->value.len, y->value.len);
+        if (x->value.len) assert_memory_equal(x->value.str, y->value.str, x->value.len);
+    }
+}
+
+static void test_incoming_list(void **state)
+{
+    (void)state;
+    const char *bodies[] = {
+        NULL,
+        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
+        "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"}}",
+        /* JSON runtime data: an object with a real, non-ASCII and nested values */
+        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
+        "\"dataType\":\"JSON\"}}",
+    };
+    size_t seen_kinds = 0;
+    for (size_t bi = 0; bi < sizeof bodies / sizeof bodies[0]; bi++)
+        for (int kss = 0; kss < 2; kss++) {
+            struct fixture f;
+            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, bodies[bi]);
+            struct maat_error err = {0};
+            json_t *inc = maat_claims_incoming(&f.in, &err);
+            assert_non_null(inc);
+            struct maat_claim_list a, b;
+            assert_int_equal(maat_claim_list_from_json(inc, NULL, &a, &err), 0);
+            assert_int_equal(maat_claims_incoming_list(&f.in, &b, &err), 0);
+            same_list(&a, &b);
+            for (size_t i = 0; i < b.count; i++) seen_kinds |= 1u << b.claims[i].value.kind;
+            maat_claim_list_cleanup(&a);
+            maat_claim_list_cleanup(&b);
+            json_decref(inc);
+            fixture_cleanup(&f);
+        }
+    /* strings, integers, booleans and JSON text all occurred */
+    assert_true(seen_kinds & (1u << MAAT_CLAIM_STRING));
+    assert_true(seen_kinds & (1u << MAAT_CLAIM_INTEGER));
+    assert_true(seen_kinds & (1u << MAAT_CLAIM_BOOLEAN));
+    assert_true(seen_kinds & (1u << MAAT_CLAIM_JSON));
+    struct maat_claim_list l;
+    struct maat_error err = {0};
+    assert_int_equal(maat_claims_incoming_list(NULL, &l, &err), -1);
+    assert_int_equal(l.count, 0);
 }
 
 /* maat_claims_payload_text() writes exactly what jansson writes for maat_claims_build() +
@@ -289,7 +352,6 @@ static void test_payload_text(void **state)
             assert_non_null(inc);
             check_text(&f.in, jti);
             check_text(&f.in, NULL);
-            f.in.incoming = inc;
             json_t *iss = maat_claims_default_issued(inc, &err);
             f.in.issued = iss;
             check_text(&f.in, jti);
@@ -627,7 +689,8 @@ static void test_finish_and_jti(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_payload_reuses_incoming_collateral),
+        cmocka_unit_test(test_quote_hash),
+        cmocka_unit_test(test_incoming_list),
         cmocka_unit_test(test_payload_text),
         cmocka_unit_test(test_policy_hash_vectors),
         cmocka_unit_test(test_policy_hash_draft),
