@@ -4,6 +4,8 @@
  * Never logs bodies, keys or tokens; the path is escaped and cut to 200 bytes.
  */
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -117,18 +119,36 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
     write_line(line, n, sizeof line);
 }
 
+/* Request ids: GUIDs in the v4 form, unique rather than secret (they are echoed to the
+ * client and logged). Each thread draws 16 random bytes once and then counts in the last
+ * six bytes, so an id costs no RAND call and ids of different threads and runs differ. */
 void maatd_guid(char out[37])
 {
-    uint8_t b[16];
-    if (RAND_bytes(b, sizeof b) != 1) { /* never in practice; keep the id unique enough */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        memset(b, 0, sizeof b);
-        memcpy(b, &ts, sizeof ts < sizeof b ? sizeof ts : sizeof b);
+    static _Thread_local uint8_t base[16];
+    static _Thread_local uint64_t count;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        if (RAND_bytes(base, sizeof base) != 1) { /* never in practice: time and address */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uintptr_t a = (uintptr_t)&count;
+            memcpy(base, &ts, sizeof ts < 8 ? sizeof ts : 8);
+            memcpy(base + 8, &a, sizeof a < 8 ? sizeof a : 8);
+        }
+        seeded = true;
     }
+    uint8_t b[16];
+    memcpy(b, base, sizeof b);
+    uint64_t c = ++count;
+    for (int i = 0; i < 6; i++) b[15 - i] ^= (uint8_t)(c >> (8 * i));
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    static const char hx[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+        out[o++] = hx[b[i] >> 4];
+        out[o++] = hx[b[i] & 15];
+    }
+    out[o] = '\0';
 }

@@ -128,6 +128,11 @@ st=$(post "$A/attest/SgxEnclave?api-version=2022-08-01" "$T/r_bin.json" "$T/o_bi
 grep -qi '^content-type: application/json; charset=utf-8' "$T/o_bin.h" && ok "Content-Type as MAA" || bad "content-type"
 grep -qiE '^x-ms-request-id: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}' "$T/o_bin.h" \
     && ok "x-ms-request-id is a GUID" || bad "x-ms-request-id"
+rid() { sed -n 's/^x-ms-request-id: *\([0-9a-f-]*\).*/\1/ip' "$1" | tr -d '\r'; }
+for i in 1 2 3; do get "$A/healthz" "$T/rid$i" >/dev/null; done
+ids="$(rid "$T/o_bin.h") $(rid "$T/rid1.h") $(rid "$T/rid2.h") $(rid "$T/rid3.h")"
+[ "$(tr ' ' '\n' <<<"$ids" | grep -c .)" = 4 ] && [ "$(tr ' ' '\n' <<<"$ids" | sort -u | grep -c .)" = 4 ] \
+    && ok "x-ms-request-id differs per request" || bad "request ids not unique: $ids"
 grep -qi '^x-ms-maa-service-version: ' "$T/o_bin.h" && ok "x-ms-maa-service-version" || bad "service version"
 get "$A/certs" "$T/certs" >/dev/null
 get "$A/certs/" "$T/certs2" >/dev/null
