@@ -54,10 +54,11 @@
 #include "maat/quote.h"
 #include "maat/verify.h"
 #include "sim.h"
+#include "bench_util.h"
 
 #define NOW ((time_t)1700000000) /* the simulated platform's creation time */
 #define AT (NOW + 3600)
-#define MAX_RUNS 32
+#define MAX_RUNS BENCH_MAX_RUNS
 #define SLICES 20
 #define ISSUER "http://127.0.0.1:8080"
 
@@ -69,27 +70,6 @@ static void die(const char *what, const char *why)
 {
     fprintf(stderr, "bench_attest: %s: %s\n", what, why);
     exit(1);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 struct bench {
@@ -120,7 +100,7 @@ struct bench {
 
 static void lap(struct bench *b, enum stage s, double *t)
 {
-    double t1 = now_s();
+    double t1 = bench_now();
     b->stage_s[s] += t1 - *t;
     *t = t1;
 }
@@ -137,7 +117,7 @@ static char *one_request(struct bench *b, bool timed)
     struct maat_policy_result pres = {0};
     json_t *issued = NULL;
     char *token = NULL;
-    double t = timed ? now_s() : 0;
+    double t = timed ? bench_now() : 0;
 #define LAP(s) \
     if (timed) lap(b, s, &t)
 
@@ -430,7 +410,7 @@ int main(int argc, char **argv)
         double tp = 0, tf = 0, tw = 0;
         long np = 0;
         for (int s = 0; s < SLICES; s++) {
-            double t0 = now_s(), end = t0 + seconds / SLICES;
+            double t0 = bench_now(), end = t0 + seconds / SLICES;
             long k = 0;
             do {
                 if (floor_only)
@@ -438,13 +418,13 @@ int main(int argc, char **argv)
                 else
                     free(one_request(&b, true));
                 k++;
-            } while (now_s() < end);
-            double t1 = now_s();
+            } while (bench_now() < end);
+            double t1 = bench_now();
             for (long i = 0; i < k; i++) floor_op(&b);
-            double t2 = now_s();
+            double t2 = bench_now();
             if (!floor_only)
                 for (long i = 0; i < k; i++) warm_floor_op(&b);
-            double t3 = now_s();
+            double t3 = bench_now();
             tp += t1 - t0;
             tf += t2 - t1;
             tw += floor_only ? t1 - t0 : t3 - t2;
@@ -457,7 +437,7 @@ int main(int argc, char **argv)
         wratio[r] = warm_us[r] / pass_us[r];
         for (int s = 0; s < S__N; s++) stage_us[s][r] = b.stage_s[s] * 1e6 / (double)np;
     }
-    double mp = median(pass_us, runs), mf = median(floor_us, runs), mw = median(warm_us, runs);
+    double mp = bench_median(pass_us, runs), mf = bench_median(floor_us, runs), mw = bench_median(warm_us, runs);
     if (floor_only) {
         printf("  floor (warm verification + %s signature) %9.1f us\n", alg_name, mw);
         printf("  floor (2 ECDSA verifications + %s signature, bare) %9.1f us\n", alg_name, mf);
@@ -466,17 +446,17 @@ int main(int argc, char **argv)
     } else {
         printf("  %-8s %9s\n", "stage", "us/req");
         for (int s = 0; s < S__N; s++)
-            printf("  %-8s %9.1f\n", stage_names[s], median(stage_us[s], runs));
+            printf("  %-8s %9.1f\n", stage_names[s], bench_median(stage_us[s], runs));
         printf("  %-8s %9.1f  (stages timed inside; clock reads add ~%d x 25 ns)\n", "pass", mp, S__N);
         printf("  floor, bare %9.1f  (2 ECDSA P-256 verifications + 1 %s signature, bare OpenSSL)\n",
                mf, alg_name);
         printf("  floor, warm %9.1f  (maat's warm verification + the same signature: the issue's floor)\n",
                mw);
-        printf("  ratio bare floor / pass %.3f;  warm floor / pass %.3f\n", median(ratio, runs),
-               median(wratio, runs));
+        printf("  ratio bare floor / pass %.3f;  warm floor / pass %.3f\n", bench_median(ratio, runs),
+               bench_median(wratio, runs));
         printf("RESULT alg=%s pass_us=%.1f floor_bare_us=%.1f floor_warm_us=%.1f ratio_bare=%.3f "
-               "ratio_warm=%.3f", alg_name, mp, mf, mw, median(ratio, runs), median(wratio, runs));
-        for (int s = 0; s < S__N; s++) printf(" %s_us=%.1f", stage_names[s], median(stage_us[s], runs));
+               "ratio_warm=%.3f", alg_name, mp, mf, mw, bench_median(ratio, runs), bench_median(wratio, runs));
+        for (int s = 0; s < S__N; s++) printf(" %s_us=%.1f", stage_names[s], bench_median(stage_us[s], runs));
         printf(" sink=%lu\n", b.sink % 10);
     }
 

@@ -21,19 +21,7 @@
 
 #include "maat/policy.h"
 #include "maat/policy_default.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench_util.h"
 
 static void die(const char *what, const char *why)
 {
@@ -79,7 +67,7 @@ int main(int argc, char **argv)
     double ev[64], evj[64], pa[64];
     size_t issued = 0;
     for (long r = 0; r < runs; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (long i = 0; i < iterations; i++) {
             struct maat_policy_result res;
             if (maat_policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr) != 0)
@@ -87,7 +75,7 @@ int main(int argc, char **argv)
             issued = res.noutgoing;
             maat_policy_result_cleanup(&res);
         }
-        double t1 = now();
+        double t1 = bench_now();
         long jit = iterations / 10 + 1;
         for (long i = 0; i < jit; i++) {
             struct maat_claim_list l;
@@ -101,21 +89,21 @@ int main(int argc, char **argv)
             maat_policy_result_cleanup(&res);
             maat_claim_list_cleanup(&l);
         }
-        double t2 = now();
+        double t2 = bench_now();
         long pit = iterations / 10 + 1;
         for (long i = 0; i < pit; i++) {
             struct maat_policy *p;
             if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0) die("parse", perr.err.msg);
             maat_policy_free(p);
         }
-        double t3 = now();
+        double t3 = bench_now();
         ev[r] = (t1 - t0) / (double)iterations * 1e6;
         evj[r] = (t2 - t1) / (double)jit * 1e6;
         pa[r] = (t3 - t2) / (double)pit * 1e6;
     }
-    qsort(ev, (size_t)runs, sizeof ev[0], cmp_double);
-    qsort(evj, (size_t)runs, sizeof evj[0], cmp_double);
-    qsort(pa, (size_t)runs, sizeof pa[0], cmp_double);
+    qsort(ev, (size_t)runs, sizeof ev[0], bench_cmp_double);
+    qsort(evj, (size_t)runs, sizeof evj[0], bench_cmp_double);
+    qsort(pa, (size_t)runs, sizeof pa[0], bench_cmp_double);
     double e = ev[runs / 2], ej = evj[runs / 2], p = pa[runs / 2];
     printf("default SGX policy (2022), %zu incoming claims, %zu issued, %ld runs x %ld\n",
            in.count, issued, runs, iterations);

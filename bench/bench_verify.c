@@ -39,22 +39,16 @@
 #include "maat/crypto.h"
 #include "maat/quote.h"
 #include "maat/verify.h"
+#include "bench_util.h"
 
 #define AT ((time_t)1752919277)
-#define MAX_RUNS 32
+#define MAX_RUNS BENCH_MAX_RUNS
 #define SLICES 20
 
 static void die(const char *what, const char *why)
 {
     fprintf(stderr, "bench_verify: %s: %s\n", what, why);
     exit(1);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -76,20 +70,6 @@ static uint8_t *read_file(const char *path, size_t *len)
     fclose(f);
     *len = n;
     return buf;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static double vmin(const double *v, int n)
@@ -349,11 +329,11 @@ static void cold_quote_op(struct bench *b)
 static uint64_t run_for(struct bench *b, op_fn fn, double seconds, unsigned batch, double *elapsed)
 {
     uint64_t n = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     do {
         for (unsigned i = 0; i < batch; i++) fn(b);
         n += batch;
-        t = now();
+        t = bench_now();
     } while (t - t0 < seconds);
     *elapsed = t - t0;
     return n;
@@ -361,9 +341,9 @@ static uint64_t run_for(struct bench *b, op_fn fn, double seconds, unsigned batc
 
 static double run_n(struct bench *b, op_fn fn, uint64_t n)
 {
-    double t0 = now();
+    double t0 = bench_now();
     for (uint64_t i = 0; i < n; i++) fn(b);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* ---- setup ---- */
@@ -429,7 +409,7 @@ static void setup_floor(struct bench *b, const struct maat_quote *q)
 
 static void print_row(const char *name, const double *ops, int runs)
 {
-    double m = median(ops, runs);
+    double m = bench_median(ops, runs);
     printf("  %-52s %9.0f ops/s %9.1f us/op   (runs %.0f..%.0f)\n", name, m, 1e6 / m,
            vmin(ops, runs), vmax(ops, runs));
 }
@@ -552,9 +532,9 @@ int main(int argc, char **argv)
         "floor B: A + attestation key import (dup+set1)",
     };
     print_row(fb_names[b.import_method], fb, runs);
-    printf("  ratio maat/floor A: %.3f (runs %.3f..%.3f)   target >= 0.85\n", median(ra, runs),
+    printf("  ratio maat/floor A: %.3f (runs %.3f..%.3f)   target >= 0.85\n", bench_median(ra, runs),
            vmin(ra, runs), vmax(ra, runs));
-    printf("  ratio maat/floor B: %.3f (runs %.3f..%.3f)\n", median(rb, runs), vmin(rb, runs),
+    printf("  ratio maat/floor B: %.3f (runs %.3f..%.3f)\n", bench_median(rb, runs), vmin(rb, runs),
            vmax(rb, runs));
     printf("\nbuilding blocks:\n");
     print_row("1 ECDSA verify: SHA256 + EVP_PKEY_verify (ctx reused)", one, runs);
@@ -571,8 +551,8 @@ int main(int argc, char **argv)
 
     printf("\nRESULT warm_ops_s=%.0f warm_us=%.2f floor_a_ops_s=%.0f floor_b_ops_s=%.0f "
            "ratio_a=%.3f ratio_b=%.3f cold_ops_s=%.0f cold_us=%.1f\n",
-           median(warm, runs), 1e6 / median(warm, runs), median(fa, runs), median(fb, runs),
-           median(ra, runs), median(rb, runs), median(cold, runs), 1e6 / median(cold, runs));
+           bench_median(warm, runs), 1e6 / bench_median(warm, runs), bench_median(fa, runs), bench_median(fb, runs),
+           bench_median(ra, runs), bench_median(rb, runs), bench_median(cold, runs), 1e6 / bench_median(cold, runs));
     if (b.sink == 0) printf("(sink)\n");
 
     EVP_PKEY_CTX_free(b.pck_ctx);

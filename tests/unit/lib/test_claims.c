@@ -211,6 +211,18 @@ static const char *str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* Request bodies for the variant tests (the fixture supplies the quote when NULL): none;
+ * Binary runtime data, JSON init-time data and a nonce with escapes and non-ASCII; JSON
+ * runtime data with a real, non-ASCII and nested values. */
+static const char *const variant_bodies[] = {
+    NULL,
+    "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
+    "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"},"
+    "\"nonce\":\"n\\u00e9 \\\"1\\\"\\n\"}",
+    "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
+    "\"dataType\":\"JSON\"}}",
+};
+
 /* quote_hash, when given, is what x-ms-sgx-collateral's quotehash says in the incoming set
  * and the payload (so maatd hashes the evidence once); given as the real hash, nothing
  * changes. */
@@ -270,19 +282,11 @@ static void same_list(const struct maat_claim_list *a, const struct maat_claim_l
 static void test_incoming_list(void **state)
 {
     (void)state;
-    const char *bodies[] = {
-        NULL,
-        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
-        "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"}}",
-        /* JSON runtime data: an object with a real, non-ASCII and nested values */
-        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
-        "\"dataType\":\"JSON\"}}",
-    };
     size_t seen_kinds = 0;
-    for (size_t bi = 0; bi < sizeof bodies / sizeof bodies[0]; bi++)
+    for (size_t bi = 0; bi < sizeof variant_bodies / sizeof variant_bodies[0]; bi++)
         for (int kss = 0; kss < 2; kss++) {
             struct fixture f;
-            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, bodies[bi]);
+            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
             struct maat_error err = {0};
             json_t *inc = maat_claims_incoming(&f.in, &err);
             assert_non_null(inc);
@@ -335,18 +339,10 @@ static void test_payload_text(void **state)
 {
     (void)state;
     static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-    const char *bodies[] = {
-        NULL,
-        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
-        "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"},"
-        "\"nonce\":\"n\\u00e9 \\\"1\\\"\\n\"}",
-        "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
-        "\"dataType\":\"JSON\"}}",
-    };
-    for (size_t bi = 0; bi < sizeof bodies / sizeof bodies[0]; bi++)
+    for (size_t bi = 0; bi < sizeof variant_bodies / sizeof variant_bodies[0]; bi++)
         for (int kss = 0; kss < 2; kss++) {
             struct fixture f;
-            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, bodies[bi]);
+            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
             struct maat_error err = {0};
             json_t *inc = maat_claims_incoming(&f.in, &err);
             assert_non_null(inc);
