@@ -212,7 +212,8 @@ json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *er
  * issued claims top-level and under x-ms-policy (service claims win a name clash), and
  * maat's own x-maat-* claims (docs/claims.md). Serialise with sorted keys, as MAA does.
  * Returns a new reference, NULL on failure (MAAT_ERR_USAGE for a missing input or a
- * verdict that is not ok).
+ * verdict that is not ok). Nested values (the issued claims, x-ms-policy, the runtime and
+ * init-time JSON, the signer JWK) are shared with `in`, not copied: modify neither.
  */
 json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error *err);
 
