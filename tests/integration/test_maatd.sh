@@ -20,30 +20,10 @@ ok()  { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
-# start NAME ARGS...: runs maatd, waits (<= 20 s) for the URL it prints; sets URL_NAME, PID_NAME
-start() {
-    local name=$1; shift
-    "$MAATD" --listen 127.0.0.1:0 "$@" >"$T/$name.url" 2>"$T/$name.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    for _ in $(seq 200); do
-        [ -s "$T/$name.url" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    eval "PID_$name=$pid"
-    eval "URL_$name=$(head -n1 "$T/$name.url")"
-    if [ ! -s "$T/$name.url" ]; then echo "maatd $name did not start:"; cat "$T/$name.log"; return 1; fi
-}
-# stop NAME: SIGTERM, wait <= 10 s; sets STOP_RC and STOP_MS
-stop() {
-    local pid; eval "pid=\$PID_$1"
-    local t0; t0=$(date +%s%N)
-    kill -TERM "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; STOP_RC=137; else wait "$pid"; STOP_RC=$?; fi
-    STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
+# maatd_start / maatd_stop (tests/lib/maatd.sh), under the names used below
+. "$(dirname "$0")/../lib/maatd.sh"
+start() { maatd_start "$@"; }
+stop() { maatd_stop "$@"; }
 # post URL FILE OUT: prints the HTTP status, body to OUT, headers to OUT.h
 post() { curl -s -m 20 -o "$3" -D "$3.h" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
 get() { curl -s -m 20 -o "$2" -D "$2.h" -w '%{http_code}' "$1"; }

@@ -33,8 +33,6 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
     rm -rf "$T"
 }
-# forget PID: a process reaped here is no longer cleanup's to signal
-forget() { local keep=() p; for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
 trap cleanup EXIT
 fails=0
 ok()  { echo "ok   - $*"; }
@@ -47,29 +45,10 @@ unset MAAT_SIM_DIR
 NOG="$T/no-gramine-here"
 export MAAT_GRAMINE_ATTESTATION_DIR="$NOG"
 
-# start NAME GRAMINE_DIR ARGS...: runs maatd, waits (<= 20 s) for its URL; sets URL_NAME, PID_NAME
-start() {
-    local name=$1 gdir=$2; shift 2
-    MAAT_GRAMINE_ATTESTATION_DIR="$gdir" "$MAATD" --listen 127.0.0.1:0 "$@" >"$T/$name.url" 2>"$T/$name.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    for _ in $(seq 200); do
-        [ -s "$T/$name.url" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    eval "PID_$name=$pid"
-    eval "URL_$name=$(head -n1 "$T/$name.url")"
-    if [ ! -s "$T/$name.url" ]; then echo "maatd $name did not start:"; cat "$T/$name.log"; return 1; fi
-}
-# stop NAME: SIGTERM, wait <= 10 s; sets STOP_RC
-stop() {
-    local pid; eval "pid=\$PID_$1"
-    kill -TERM "$pid"
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid"; STOP_RC=137; else wait "$pid"; STOP_RC=$?; fi
-    forget "$pid"
-}
+. "$(dirname "$0")/../lib/maatd.sh"
+# start NAME GRAMINE_DIR ARGS...: maatd_start with that Gramine attestation directory
+start() { local name=$1 gdir=$2; shift 2; MAAT_GRAMINE_ATTESTATION_DIR="$gdir" maatd_start "$name" "$@"; }
+stop() { maatd_stop "$@"; }
 get() { curl -s -m 20 -o "$2" -w '%{http_code}' "$1"; }
 # attest URL OUT: POST /attest/SgxEnclave with a quote from PLAT; the token to OUT
 attest() {
@@ -182,7 +161,7 @@ PIDS+=($p)
 for _ in $(seq 200); do [ -s "$T/o" ] && break; kill -0 $p 2>/dev/null || break; sleep 0.1; done
 [ -s "$T/o" ] && grep -q "signer quote: none (--signer-quote none)" "$T/e" \
     && ok "the flag overrides the config file's signer-quote" || bad "flag over config: $(cat "$T/e")"
-kill -TERM $p 2>/dev/null; wait $p 2>/dev/null; forget $p
+kill -TERM $p 2>/dev/null; wait $p 2>/dev/null; maatd_forget $p
 [ "$(served)" = 0 ] && ok "the fake Gramine has not been asked yet" || bad "served $(served) quotes already"
 
 # ---- gramine: the quote comes from /dev/attestation ----
