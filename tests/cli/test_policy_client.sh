@@ -150,19 +150,9 @@ if [ ! -x "$MAATD" ]; then
 fi
 "$MAAT" sim init "$T/sim" >/dev/null || { echo "sim init failed"; exit 1; }
 printf 'admin-%s\n' "$SECRET" >"$T/admin"
-start() {  # start NAME ARGS: sets URL_NAME
-    local name=$1; shift
-    "$MAATD" --listen 127.0.0.1:0 --store "$T/$name.db" --sim "$T/sim" "$@" >"$T/$name.url" 2>"$T/$name.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    for _ in $(seq 200); do
-        [ -s "$T/$name.url" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    eval "URL_$name=$(head -n1 "$T/$name.url")"
-    [ -s "$T/$name.url" ] || { echo "maatd $name did not start:"; cat "$T/$name.log"; return 1; }
-}
+# start NAME ARGS: maatd_start (tests/lib/maatd.sh) with a store of its own and the sim
+. "$(dirname "$0")/../lib/maatd.sh"
+start() { local name=$1; shift; maatd_start "$name" --store "$T/$name.db" --sim "$T/sim" "$@"; }
 start aad --mode aad --admin-token-file "$T/admin" 2>/dev/null || start aad || exit 1
 A=$URL_aad
 code=$(curl -s -m 10 -o "$T/probe" -w '%{http_code}' "$A/policies/SgxEnclave?api-version=2020-10-01")

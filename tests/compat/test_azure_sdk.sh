@@ -30,27 +30,15 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; 
 trap cleanup EXIT
 fails=0
 
-# start NAME ARGS...: maatd on an ephemeral loopback port; waits (<= 30 s) for the URL it prints
-start() {
-  local name=$1; shift
-  "$bin/maatd" --listen 127.0.0.1:0 --threads 2 "$@" >"$T/$name.url" 2>"$T/$name.log" &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 300); do
-    [ -s "$T/$name.url" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ ! -s "$T/$name.url" ]; then echo "FAIL: maatd $name did not start:"; cat "$T/$name.log"; exit 1; fi
-  eval "PID_$name=$pid"
-  eval "URL_$name=$(head -n1 "$T/$name.url")"
-}
+# start NAME ARGS... / stop NAME: tests/lib/maatd.sh (two worker threads; a start
+# failure ends the test, and so does a maatd that needs SIGKILL)
+MAATD=$bin/maatd
+. "$(dirname "$0")/../lib/maatd.sh"
+start() { local name=$1; shift; maatd_start "$name" --threads 2 "$@" || { echo "FAIL: maatd $name did not start"; exit 1; }; }
 stop() {
-  local pid; eval "pid=\$PID_$1"
-  kill -TERM "$pid"
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; echo "FAIL: maatd $1 ignored SIGTERM"; fails=$((fails + 1)); }
-  wait "$pid" 2>/dev/null
+  maatd_stop "$1"
+  [ "$STOP_RC" = 137 ] && { echo "FAIL: maatd $1 ignored SIGTERM"; fails=$((fails + 1)); }
+  return 0
 }
 
 # ---- evidence: chosen identity values, so the claims can be compared with known numbers ----
