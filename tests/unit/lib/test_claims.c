@@ -223,6 +223,24 @@ static const char *const variant_bodies[] = {
     "\"dataType\":\"JSON\"}}",
 };
 
+/* Runs fn on a fresh fixture for every variant body, release and debug+KSS; fn gets the
+ * fixture's incoming JSON set too. */
+typedef void (*variant_fn)(struct fixture *f, json_t *incoming, void *arg);
+static void for_each_variant(variant_fn fn, void *arg)
+{
+    for (size_t bi = 0; bi < sizeof variant_bodies / sizeof variant_bodies[0]; bi++)
+        for (int kss = 0; kss < 2; kss++) {
+            struct fixture f;
+            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
+            struct maat_error err = {0};
+            json_t *inc = maat_claims_incoming(&f.in, &err);
+            assert_non_null(inc);
+            fn(&f, inc, arg);
+            json_decref(inc);
+            fixture_cleanup(&f);
+        }
+}
+
 /* quote_hash, when given, is what x-ms-sgx-collateral's quotehash says in the incoming set
  * and the payload (so maatd hashes the evidence once); given as the real hash, nothing
  * changes. */
@@ -279,27 +297,24 @@ static void same_list(const struct maat_claim_list *a, const struct maat_claim_l
     }
 }
 
+static void incoming_list_case(struct fixture *f, json_t *inc, void *arg)
+{
+    size_t *seen_kinds = arg;
+    struct maat_error err = {0};
+    struct maat_claim_list a, b;
+    assert_int_equal(maat_claim_list_from_json(inc, NULL, &a, &err), 0);
+    assert_int_equal(maat_claims_incoming_list(&f->in, &b, &err), 0);
+    same_list(&a, &b);
+    for (size_t i = 0; i < b.count; i++) *seen_kinds |= 1u << b.claims[i].value.kind;
+    maat_claim_list_cleanup(&a);
+    maat_claim_list_cleanup(&b);
+}
+
 static void test_incoming_list(void **state)
 {
     (void)state;
     size_t seen_kinds = 0;
-    for (size_t bi = 0; bi < sizeof variant_bodies / sizeof variant_bodies[0]; bi++)
-        for (int kss = 0; kss < 2; kss++) {
-            struct fixture f;
-            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
-            struct maat_error err = {0};
-            json_t *inc = maat_claims_incoming(&f.in, &err);
-            assert_non_null(inc);
-            struct maat_claim_list a, b;
-            assert_int_equal(maat_claim_list_from_json(inc, NULL, &a, &err), 0);
-            assert_int_equal(maat_claims_incoming_list(&f.in, &b, &err), 0);
-            same_list(&a, &b);
-            for (size_t i = 0; i < b.count; i++) seen_kinds |= 1u << b.claims[i].value.kind;
-            maat_claim_list_cleanup(&a);
-            maat_claim_list_cleanup(&b);
-            json_decref(inc);
-            fixture_cleanup(&f);
-        }
+    for_each_variant(incoming_list_case, &seen_kinds);
     /* strings, integers, booleans and JSON text all occurred */
     assert_true(seen_kinds & (1u << MAAT_CLAIM_STRING));
     assert_true(seen_kinds & (1u << MAAT_CLAIM_INTEGER));
@@ -335,56 +350,53 @@ static void check_text(const struct maat_claims_input *in, const char *jti)
     json_decref(p);
 }
 
+static void payload_text_case(struct fixture *f, json_t *inc, void *arg)
+{
+    (void)arg;
+    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct maat_error err = {0};
+    check_text(&f->in, jti);
+    check_text(&f->in, NULL);
+    json_t *iss = maat_claims_default_issued(inc, &err);
+    f->in.issued = iss;
+    check_text(&f->in, jti);
+    /* issued claims that clash with service and registered claims, keys that sort at the
+     * edges, an embedded NUL, non-ASCII, nested values, a real */
+    json_t *evil = json_loads("{\"x-ms-ver\":\"9.9\",\"iss\":\"me\",\"exp\":1,\"jti\":\"j\","
+                              "\"nonce\":\"x\",\"\":0,\"~\":[1,{\"b\":2,\"a\":null}],"
+                              "\"caf\\u00e9\":\"\\u00e9t\\u00e9\",\"ab\":\"a\\u0000b\","
+                              "\"r\":1.25,\"x-ms-policy\":\"no\"}",
+                              JSON_ALLOW_NUL, NULL);
+    assert_non_null(evil);
+    json_object_setn_new(evil, "a\0b", 3, json_true()); /* a key with a NUL */
+    f->in.issued = evil;
+    json_t *signer = json_pack("{s:s, s:[s]}", "kty", "RSA", "x5c", "MIIB");
+    f->in.policy_signer = signer;
+    f->in.tcb_identifier = "15";
+    check_text(&f->in, jti);
+    f->v.trusted_root_simulated = true;
+    f->v.tcb_date = 0;
+    f->v.advisory_count = 0;
+    check_text(&f->in, jti);
+    /* failures leave the buffer as it was */
+    struct maat_buf b;
+    maat_buf_init(&b);
+    assert_int_equal(maat_buf_put_str(&b, "keep"), 0);
+    assert_int_equal(maat_claims_payload_text(&f->in, NULL, 1, 1, jti, &b, &err), -1);
+    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, "short", &b, &err), -1);
+    f->v.ok = false;
+    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, jti, &b, &err), -1);
+    assert_int_equal(b.len, 4);
+    maat_buf_cleanup(&b);
+    json_decref(signer);
+    json_decref(evil);
+    json_decref(iss);
+}
+
 static void test_payload_text(void **state)
 {
     (void)state;
-    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-    for (size_t bi = 0; bi < sizeof variant_bodies / sizeof variant_bodies[0]; bi++)
-        for (int kss = 0; kss < 2; kss++) {
-            struct fixture f;
-            fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
-            struct maat_error err = {0};
-            json_t *inc = maat_claims_incoming(&f.in, &err);
-            assert_non_null(inc);
-            check_text(&f.in, jti);
-            check_text(&f.in, NULL);
-            json_t *iss = maat_claims_default_issued(inc, &err);
-            f.in.issued = iss;
-            check_text(&f.in, jti);
-            /* issued claims that clash with service and registered claims, keys that sort
-             * at the edges, an embedded NUL, non-ASCII, nested values, a real */
-            json_t *evil = json_loads("{\"x-ms-ver\":\"9.9\",\"iss\":\"me\",\"exp\":1,\"jti\":\"j\","
-                                      "\"nonce\":\"x\",\"\":0,\"~\":[1,{\"b\":2,\"a\":null}],"
-                                      "\"caf\\u00e9\":\"\\u00e9t\\u00e9\",\"ab\":\"a\\u0000b\","
-                                      "\"r\":1.25,\"x-ms-policy\":\"no\"}",
-                                      JSON_ALLOW_NUL, NULL);
-            assert_non_null(evil);
-            json_object_setn_new(evil, "a\0b", 3, json_true()); /* a key with a NUL */
-            f.in.issued = evil;
-            json_t *signer = json_pack("{s:s, s:[s]}", "kty", "RSA", "x5c", "MIIB");
-            f.in.policy_signer = signer;
-            f.in.tcb_identifier = "15";
-            check_text(&f.in, jti);
-            f.v.trusted_root_simulated = true;
-            f.v.tcb_date = 0;
-            f.v.advisory_count = 0;
-            check_text(&f.in, jti);
-            /* failures leave the buffer as it was */
-            struct maat_buf b;
-            maat_buf_init(&b);
-            assert_int_equal(maat_buf_put_str(&b, "keep"), 0);
-            assert_int_equal(maat_claims_payload_text(&f.in, NULL, 1, 1, jti, &b, &err), -1);
-            assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, "short", &b, &err), -1);
-            f.v.ok = false;
-            assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, jti, &b, &err), -1);
-            assert_int_equal(b.len, 4);
-            maat_buf_cleanup(&b);
-            json_decref(signer);
-            json_decref(evil);
-            json_decref(iss);
-            json_decref(inc);
-            fixture_cleanup(&f);
-        }
+    for_each_variant(payload_text_case, NULL);
 }
 
 static void test_payload_basic(void **state)
