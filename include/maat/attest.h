@@ -234,7 +234,8 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
                              int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
                              struct maat_error *err);
 
-/* A fresh jti: 32 random bytes (OpenSSL RAND_bytes) as 64 lowercase hex + NUL. */
+/* A fresh, unique jti as 64 lowercase hex + NUL: SHA-256 of a per-thread random seed
+ * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
 int maat_claims_new_jti(char out[65], struct maat_error *err);
 
 #ifdef __cplusplus

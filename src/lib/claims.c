@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -299,8 +300,8 @@ static int sink_oom(struct sink *k, const char *key)
     return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add %s", key);
 }
 
-/* Text mode: records that the text appended to vals since `off` is key's value. */
-static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off)
+/* Text mode: records that vals[off, off + len) is key's value. */
+static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off, size_t len)
 {
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 64;
@@ -309,7 +310,7 @@ static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off)
         k->ents = e;
         k->cap = cap;
     }
-    k->ents[k->n] = (struct pl_entry){key, klen, off, k->vals.len - off, k->n};
+    k->ents[k->n] = (struct pl_entry){key, klen, off, len, k->n};
     k->n++;
     return 0;
 }
@@ -325,7 +326,20 @@ static int s_json(struct sink *k, const char *key, size_t klen, json_t *v)
     size_t off = k->vals.len;
     int rc = maat__json_append(&k->vals, v, true);
     json_decref(v);
-    return rc == 0 ? sink_entry(k, key, klen, off) : sink_oom(k, key);
+    return rc == 0 ? sink_entry(k, key, klen, off, k->vals.len - off) : sink_oom(k, key);
+}
+
+/* One JSON value (stolen) under two keys; in text mode its text is written once. */
+static int s_json2(struct sink *k, const char *key1, const char *key2, json_t *v)
+{
+    if (v == NULL) return sink_oom(k, key1);
+    if (k->obj != NULL) {
+        MAAT_TRY(s_json(k, key1, strlen(key1), json_incref(v)));
+        return s_json(k, key2, strlen(key2), v);
+    }
+    MAAT_TRY(s_json(k, key1, strlen(key1), v));
+    size_t off = k->ents[k->n - 1].off, len = k->ents[k->n - 1].len; /* before a realloc */
+    return sink_entry(k, key2, strlen(key2), off, len);
 }
 
 static int s_str(struct sink *k, const char *key, const char *str, size_t n)
@@ -333,7 +347,7 @@ static int s_str(struct sink *k, const char *key, const char *str, size_t n)
     if (k->obj != NULL) return s_json(k, key, strlen(key), json_stringn(str, n));
     size_t off = k->vals.len;
     if (maat__json_append_string(&k->vals, str, n) != 0) return sink_oom(k, key);
-    return sink_entry(k, key, strlen(key), off);
+    return sink_entry(k, key, strlen(key), off, k->vals.len - off);
 }
 
 static int s_int(struct sink *k, const char *key, int64_t v)
@@ -343,7 +357,7 @@ static int s_int(struct sink *k, const char *key, int64_t v)
     int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)v);
     size_t off = k->vals.len;
     if (maat_buf_put(&k->vals, num, (size_t)n) != 0) return sink_oom(k, key);
-    return sink_entry(k, key, strlen(key), off);
+    return sink_entry(k, key, strlen(key), off, k->vals.len - off);
 }
 
 static int s_bool(struct sink *k, const char *key, bool v)
@@ -351,7 +365,7 @@ static int s_bool(struct sink *k, const char *key, bool v)
     if (k->obj != NULL) return s_json(k, key, strlen(key), json_boolean(v));
     size_t off = k->vals.len;
     if (maat_buf_put_str(&k->vals, v ? "true" : "false") != 0) return sink_oom(k, key);
-    return sink_entry(k, key, strlen(key), off);
+    return sink_entry(k, key, strlen(key), off, k->vals.len - off);
 }
 
 static int s_hex(struct sink *k, const char *key, const uint8_t *p, size_t n)
@@ -455,12 +469,10 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
     if (it->present && it->type == MAAT_DATA_JSON)
         MAAT_TRY(s_json(k, "x-ms-inittime", strlen("x-ms-inittime"), json_incref(it->json)));
 
-    /* The same object under both names. */
+    /* The same object under both names (its text written once). */
     json_t *coll = collateral_claim(in, k->err);
     if (coll == NULL) return -1;
-    MAAT_TRY(s_json(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"),
-                    json_incref(coll)));
-    MAAT_TRY(s_json(k, "x-ms-sgx-collateral", strlen("x-ms-sgx-collateral"), coll));
+    MAAT_TRY(s_json2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", coll));
 
     if (in->req->nonce != NULL) MAAT_TRY(s_str(k, "nonce", in->req->nonce, in->req->nonce_len));
 
@@ -585,9 +597,23 @@ int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t li
 
 int maat_claims_new_jti(char out[65], struct maat_error *err)
 {
-    uint8_t r[32];
-    if (RAND_bytes(r, sizeof r) != 1)
-        return maat_error_set(err, MAAT_ERR_CRYPTO, "jti: RAND_bytes failed");
-    maat_hex_encode(r, sizeof r, out);
+    /* RFC 7519 4.1.7 asks a jti to be unique, not secret: SHA-256 over a per-thread random
+     * seed, the process id (a forked child has its own ids) and a counter, so a token costs
+     * one hash instead of a RAND call. */
+    static _Thread_local uint8_t seed[32];
+    static _Thread_local bool seeded;
+    static _Thread_local uint64_t count;
+    if (!seeded) {
+        if (RAND_bytes(seed, sizeof seed) != 1)
+            return maat_error_set(err, MAAT_ERR_CRYPTO, "jti: RAND_bytes failed");
+        seeded = true;
+    }
+    uint8_t in[32 + 8 + 8], h[32];
+    uint64_t pid = (uint64_t)getpid(), c = ++count;
+    memcpy(in, seed, 32);
+    memcpy(in + 32, &pid, 8);
+    memcpy(in + 40, &c, 8);
+    maat_sha256(in, sizeof in, h);
+    maat_hex_encode(h, sizeof h, out);
     return 0;
 }

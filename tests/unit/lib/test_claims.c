@@ -2,6 +2,8 @@
  * the claim set: incoming claims, the default policy's issuance, the token payload (KSS
  * claims, nonce echo, runtime / init-time data, legacy names, x-ms-policy, maat's own
  * x-maat-* claims) and the registered claims. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,6 +658,35 @@ static void test_build_rejects(void **state)
     fixture_cleanup(&f);
 }
 
+/* jtis from several threads are all distinct. */
+#define JTI_THREADS 4
+#define JTI_EACH 2000
+static char jtis[JTI_THREADS * JTI_EACH][65];
+static void *jti_worker(void *arg)
+{
+    size_t t = (size_t)(uintptr_t)arg;
+    struct maat_error err = {0};
+    for (size_t i = 0; i < JTI_EACH; i++)
+        if (maat_claims_new_jti(jtis[t * JTI_EACH + i], &err) != 0) jtis[t * JTI_EACH + i][0] = 0;
+    return NULL;
+}
+static int cmp_jti(const void *a, const void *b) { return strcmp(a, b); }
+
+static void test_jti_unique(void **state)
+{
+    (void)state;
+    pthread_t th[JTI_THREADS];
+    for (size_t t = 0; t < JTI_THREADS; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, jti_worker, (void *)(uintptr_t)t), 0);
+    for (size_t t = 0; t < JTI_THREADS; t++) pthread_join(th[t], NULL);
+    qsort(jtis, JTI_THREADS * JTI_EACH, sizeof jtis[0], cmp_jti);
+    for (size_t i = 0; i < JTI_THREADS * JTI_EACH; i++) {
+        assert_int_equal(strlen(jtis[i]), 64);
+        assert_int_equal(strspn(jtis[i], "0123456789abcdef"), 64);
+        if (i > 0) assert_string_not_equal(jtis[i - 1], jtis[i]);
+    }
+}
+
 static void test_finish_and_jti(void **state)
 {
     (void)state;
@@ -709,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_incoming_and_default_issued),
         cmocka_unit_test(test_build_rejects),
         cmocka_unit_test(test_finish_and_jti),
+        cmocka_unit_test(test_jti_unique),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
