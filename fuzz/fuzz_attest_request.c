@@ -1,16 +1,58 @@
 /* fuzz_attest_request.c - libFuzzer harness for MAA attestation requests: the first byte
  * picks the route (SgxEnclave / OpenEnclave), the rest is the JSON body. Accepted requests
  * go on through the quote parser, the binding checks and both claim builders, so every
- * path from request bytes to a token payload runs under ASan/UBSan. */
+ * path from request bytes to a token payload runs under ASan/UBSan; the payload text
+ * writer and the incoming claim list are checked against the JSON routes byte for byte
+ * (the request's JSON runtime data doubles as issued claims with arbitrary keys). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/policy.h"
 #include "maat/quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* maat_claims_payload_text must write exactly jansson's text of build + finish. */
+static void same_text(const struct maat_claims_input *in)
+{
+    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct maat_error err = {0};
+    json_t *p = maat_claims_build(in, &err);
+    if (p == NULL) __builtin_trap();
+    if (maat_claims_finish(p, "https://fuzz.example", 1700000000, 28800, jti, &err) != 0)
+        __builtin_trap();
+    char *want = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+    struct maat_buf b;
+    maat_buf_init(&b);
+    int rc = maat_claims_payload_text(in, "https://fuzz.example", 1700000000, 28800, jti, &b, &err);
+    if (want == NULL || rc != 0 || b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
+        __builtin_trap();
+    maat_buf_cleanup(&b);
+    free(want);
+    json_decref(p);
+}
+
+/* maat_claims_incoming_list must give the claims the JSON incoming set gives. */
+static void same_incoming(const struct maat_claims_input *in, const json_t *inc)
+{
+    struct maat_error err = {0};
+    struct maat_claim_list a, b;
+    if (maat_claim_list_from_json(inc, NULL, &a, &err) != 0) __builtin_trap();
+    if (maat_claims_incoming_list(in, &b, &err) != 0 || a.count != b.count) __builtin_trap();
+    for (size_t i = 0; i < a.count; i++) {
+        const struct maat_claim_value *x = &a.claims[i].value, *y = &b.claims[i].value;
+        if (strcmp(a.claims[i].type, b.claims[i].type) != 0 || x->kind != y->kind ||
+            x->boolean != y->boolean || x->integer != y->integer || x->len != y->len ||
+            (x->len && memcmp(x->str, y->str, x->len) != 0))
+            __builtin_trap();
+    }
+    maat_claim_list_cleanup(&a);
+    maat_claim_list_cleanup(&b);
+}
 
 static void claims(const struct maat_attest_request *req, const struct maat_quote *q)
 {
@@ -39,6 +81,14 @@ static void claims(const struct maat_attest_request *req, const struct maat_quot
     if (s == NULL) __builtin_trap(); /* every claim must serialise */
     free(s);
     json_decref(p);
+    same_text(&in);
+    /* the request's own JSON runtime data as issued claims: arbitrary keys and values
+     * through the payload text writer */
+    if (req->runtime.present && req->runtime.type == MAAT_DATA_JSON) {
+        in.issued = req->runtime.json;
+        same_text(&in);
+    }
+    same_incoming(&in, inc);
     json_decref(issued);
     json_decref(inc);
 }

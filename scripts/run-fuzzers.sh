@@ -21,6 +21,22 @@ for f in "${fuzzers[@]}"; do
   mkdir -p "$corpus"
   if [ -d "$vectors" ]; then
     find "$vectors" -type f ! -name README.md -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null || true
+    # fuzz_attest_request reads a route byte before the body: the recorded MAA request
+    # bodies behind both route bytes, so that the fuzzer starts from requests that reach
+    # the quote parser and the claim builders
+    if [ "$name" = fuzz_attest_request ]; then
+      for r in "$vectors"/maa-recordings/attest/*.request.json; do
+        [ -f "$r" ] || continue
+        python3 - "$r" "$corpus/$(basename "$r")" <<'PY' 2>/dev/null || true
+import json, sys
+d = json.load(open(sys.argv[1]))
+body = d.get("body", d)
+text = (body if isinstance(body, str) else json.dumps(body)).encode()
+open(sys.argv[2] + ".sgx", "wb").write(b"\x00" + text)
+open(sys.argv[2] + ".oe", "wb").write(b"\x01" + text)
+PY
+      done
+    fi
   else
     echo "*** run-fuzzers: vectors not found at $vectors; fuzzing from an empty corpus ***"
   fi
