@@ -563,11 +563,11 @@ int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *
                            const struct maat_verify_opts *opts, struct maat_pck_chain **out,
                            struct maat_verdict *v, struct maat_error *err)
 {
-    memset(v, 0, sizeof *v);
     if (out) *out = NULL;
-    if (q == NULL || trust == NULL || opts == NULL || out == NULL)
+    if (q == NULL || trust == NULL || opts == NULL || out == NULL || v == NULL)
         return maat_error_set(err, MAAT_ERR_USAGE,
-                              "PCK chain: quote, trust, options and result are required");
+                              "PCK chain: quote, trust, options, result and verdict are required");
+    memset(v, 0, sizeof *v);
     struct run r = {.q = q, .trust = trust, .opts = opts, .v = v};
     v->status = MAAT_TCB_STATUS__COUNT; /* none: no TCB evaluation here */
     if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) {

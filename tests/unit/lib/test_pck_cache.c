@@ -194,6 +194,8 @@ static void test_structure_first(void **state)
     /* bad arguments are an error, not a verdict */
     assert_int_equal(maat_pck_chain_resolve(&q, E.trust, &vo, NULL, &v, &err), -1);
     assert_int_equal(maat_pck_chain_resolve(NULL, E.trust, &vo, &pc, &v, &err), -1);
+    assert_int_equal(maat_pck_chain_resolve(&q, E.trust, &vo, &pc, NULL, &err), -1);
+    assert_int_equal(err.code, MAAT_ERR_USAGE);
     maat_buf_cleanup(&b);
 }
 
