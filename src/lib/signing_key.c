@@ -65,6 +65,9 @@ static int key_fits_alg(const EVP_PKEY *pkey, enum maat_jws_alg alg, int min_rsa
         MAAT_ENSURE(EVP_PKEY_get_bits(pkey) >= min_rsa_bits, err, MAAT_ERR_VALUE,
                     "signing key: RSA key of %d bits, at least %d required", EVP_PKEY_get_bits(pkey),
                     min_rsa_bits);
+        MAAT_ENSURE(EVP_PKEY_get_size(pkey) <= MAAT_SIGNATURE_MAX, err, MAAT_ERR_VALUE,
+                    "signing key: RSA key of %d bits, at most %d supported", EVP_PKEY_get_bits(pkey),
+                    8 * MAAT_SIGNATURE_MAX);
         return 0;
     }
     if (alg == MAAT_JWS_ES256) {

@@ -583,6 +583,16 @@ static void test_from_pem(void **state)
     assert_non_null(strstr(err.msg, "1024 bits"));
     free(pem);
     EVP_PKEY_free(small);
+    /* larger than the signature buffer (MAAT_SIGNATURE_MAX bytes): refused when loaded, not
+     * at the first token */
+    EVP_PKEY *big = EVP_RSA_gen(8 * MAAT_SIGNATURE_MAX + 8);
+    assert_non_null(big);
+    pem = pem_of(big, NULL);
+    maat_error_clear(&err);
+    assert_null(maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
+    assert_non_null(strstr(err.msg, "at most 4096"));
+    free(pem);
+    EVP_PKEY_free(big);
     /* garbage */
     maat_error_clear(&err);
     assert_null(maat_signing_key_from_pem((const uint8_t *)"nope", 4, MAAT_JWS_ES256, &err));
