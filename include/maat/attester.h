@@ -55,6 +55,10 @@ const char *maat_attester_kind_name(enum maat_attester_kind k);
 /* Parses a provider name; -1 if unknown. */
 int maat_attester_kind_from_name(const char *name, enum maat_attester_kind *out);
 
+/* The directory the gramine provider uses: `dir` when given, else
+ * $MAAT_GRAMINE_ATTESTATION_DIR, else /dev/attestation (not copied). */
+const char *maat_attester_gramine_dir(const char *dir);
+
 /* True when `dir` (NULL: the default / environment) looks like Gramine's DCAP attestation
  * interface: dir/quote exists and dir/attestation_type reads "dcap". */
 bool maat_attester_gramine_available(const char *dir);

@@ -36,7 +36,7 @@ int maat_attester_kind_from_name(const char *name, enum maat_attester_kind *out)
 bool maat_attester_gramine_available(const char *dir)
 {
     struct maat_error e = {0};
-    return maat__attester_gramine_probe(maat__attester_gramine_dir(dir), &e) == 1;
+    return maat__attester_gramine_probe(maat_attester_gramine_dir(dir), &e) == 1;
 }
 
 static int open_gramine(struct maat_attester *a, const char *dir, struct maat_error *err)
@@ -74,7 +74,7 @@ static int open_sim(struct maat_attester *a, const char *dir, bool no_create,
 static int open_auto(struct maat_attester *a, const struct maat_attester_config *cfg,
                      struct maat_error *err)
 {
-    const char *gdir = maat__attester_gramine_dir(cfg->gramine_dir);
+    const char *gdir = maat_attester_gramine_dir(cfg->gramine_dir);
     struct maat_error probe = {0};
     int r = maat__attester_gramine_probe(gdir, &probe);
     if (r == 1) return open_gramine(a, gdir, err);
@@ -109,7 +109,7 @@ int maat_attester_open(const struct maat_attester_config *cfg, struct maat_attes
     switch (cfg->kind) {
     case MAAT_ATTESTER_SIM: rc = open_sim(a, cfg->sim_dir, cfg->sim_no_create, err); break;
     case MAAT_ATTESTER_GRAMINE:
-        rc = open_gramine(a, maat__attester_gramine_dir(cfg->gramine_dir), err);
+        rc = open_gramine(a, maat_attester_gramine_dir(cfg->gramine_dir), err);
         break;
     case MAAT_ATTESTER_AUTO: rc = open_auto(a, cfg, err); break;
     default: rc = maat_error_set(err, MAAT_ERR_USAGE, "unknown quote provider %d", (int)cfg->kind);

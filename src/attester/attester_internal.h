@@ -24,10 +24,7 @@ void maat__attester_sim_close(struct maat_attester *a);
 /* The default platform directory: $MAAT_SIM_DIR, else $HOME/.maat/sim (malloc'd). */
 char *maat__attester_sim_default_dir(struct maat_error *err);
 
-/* gramine.c */
-/* The attestation directory to use: dir, else $MAAT_GRAMINE_ATTESTATION_DIR, else
- * /dev/attestation (not copied). */
-const char *maat__attester_gramine_dir(const char *dir);
+/* gramine.c (its directory: maat_attester_gramine_dir, attester.h) */
 /* 1: dir/quote exists and attestation_type reads "dcap"; 0: dir/quote absent;
  * -1: present but unusable (err says why: wrong attestation type, unreadable). */
 int maat__attester_gramine_probe(const char *dir, struct maat_error *err);

@@ -18,7 +18,7 @@
 
 #include "attester_internal.h"
 
-const char *maat__attester_gramine_dir(const char *dir)
+const char *maat_attester_gramine_dir(const char *dir)
 {
     if (dir != NULL && dir[0] != '\0') return dir;
     const char *env = getenv(MAAT_ATTESTER_GRAMINE_DIR_ENV);

@@ -83,13 +83,6 @@ static int setup_trust(struct maatd *d, struct maat_error *err)
     return 0;
 }
 
-/* The directory the gramine provider looks at (resolved as src/attester does), for messages. */
-static const char *gramine_dir(void)
-{
-    const char *env = getenv(MAAT_ATTESTER_GRAMINE_DIR_ENV);
-    return env != NULL && env[0] != '\0' ? env : MAAT_ATTESTER_GRAMINE_DIR;
-}
-
 /*
  * --signer-quote: the quote provider that binds the signing keys (keys.c, issue_cert).
  * auto = gramine when its DCAP interface is there (maatd runs in a Gramine enclave), else
@@ -103,7 +96,8 @@ static int setup_signer_quote(struct maatd *d, struct maat_error *err)
     bool gramine = !strcmp(choice, "gramine") || (is_auto && maat_attester_gramine_available(NULL));
     char why[600] = "";
     if (is_auto && !gramine)
-        snprintf(why, sizeof why, ": no Gramine DCAP attestation interface at %s%s", gramine_dir(),
+        snprintf(why, sizeof why, ": no Gramine DCAP attestation interface at %s%s",
+                 maat_attester_gramine_dir(NULL),
                  d->cfg.sim ? "" : ", no --sim");
     if (!strcmp(choice, "none") || (is_auto && !gramine && d->cfg.sim == NULL)) {
         maatd_log("info", "signer quote: none (--signer-quote %s%s): signing certificates carry no "
