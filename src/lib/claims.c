@@ -31,12 +31,20 @@ static int put(json_t *obj, const char *key, json_t *v, struct maat_error *err)
     return 0;
 }
 
+/* Lowercase hex of at most 64 bytes into buf (the claims' hex values). */
+static int hex_text(const uint8_t *p, size_t n, char buf[129], const char *key,
+                    struct maat_error *err)
+{
+    if (n > 64) return maat_error_set(err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
+    maat_hex_encode(p, n, buf);
+    return 0;
+}
+
 static int put_hex(json_t *obj, const char *key, const uint8_t *p, size_t n,
                    struct maat_error *err)
 {
     char buf[129];
-    if (n > 64) return maat_error_set(err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
-    maat_hex_encode(p, n, buf);
+    MAAT_TRY(hex_text(p, n, buf, key, err));
     return put(obj, key, json_string(buf), err);
 }
 
@@ -74,13 +82,11 @@ static int check_input(const struct maat_claims_input *in, struct maat_error *er
  * exactly as submitted (for OpenEnclave including the 16-byte OE header). */
 static json_t *collateral_claim(const struct maat_claims_input *in, struct maat_error *err)
 {
-    const uint8_t *ev = in->evidence != NULL ? in->evidence : in->req->evidence;
-    size_t ev_len = in->evidence != NULL ? in->evidence_len : in->req->evidence_len;
     uint8_t quotehash[32];
     if (in->quote_hash != NULL)
         memcpy(quotehash, in->quote_hash, 32);
     else
-        maat_sha256(ev, ev_len, quotehash);
+        maat_claims_quote_hash(in, quotehash);
     const struct maat_collateral_hashes *h = in->collateral;
     json_t *o = json_object();
     if (o == NULL) {
@@ -156,8 +162,7 @@ static int in_bool(struct in_sink *k, const char *type, bool b)
 static int in_hex(struct in_sink *k, const char *type, const uint8_t *p, size_t n)
 {
     char buf[129];
-    if (n > 64) return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s too long", type);
-    maat_hex_encode(p, n, buf);
+    MAAT_TRY(hex_text(p, n, buf, type, k->err));
     return in_str(k, type, buf, 2 * n);
 }
 
@@ -371,8 +376,7 @@ static int s_bool(struct sink *k, const char *key, bool v)
 static int s_hex(struct sink *k, const char *key, const uint8_t *p, size_t n)
 {
     char buf[129];
-    if (n > 64) return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
-    maat_hex_encode(p, n, buf);
+    MAAT_TRY(hex_text(p, n, buf, key, k->err));
     return s_str(k, key, buf, 2 * n);
 }
 
