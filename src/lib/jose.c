@@ -302,25 +302,16 @@ int maat__json_append_string(struct maat_buf *b, const char *s, size_t n)
     return rc;
 }
 
-char *maat__json_dump_compact(const json_t *j, size_t flags, size_t *len)
+char *maat__json_dump(const json_t *j, bool sort, size_t *len)
 {
-    if (flags & (JSON_SORT_KEYS | JSON_PRESERVE_ORDER)) {
-        struct maat_buf t;
-        maat_buf_init(&t);
-        if (maat_buf_reserve(&t, 4096) == 0 &&
-            dump_tree(&t, j, (flags & JSON_SORT_KEYS) != 0, 0) == 0) {
-            size_t n = t.len;
-            char *text = maat_buf_take_str(&t);
-            if (text != NULL) {
-                *len = n;
-                return text;
-            }
-        }
+    struct maat_buf t;
+    maat_buf_init(&t);
+    if (maat__json_append(&t, j, sort) != 0) {
         maat_buf_cleanup(&t);
+        return NULL;
     }
-    char *text = json_dumps(j, flags | JSON_COMPACT);
-    if (text != NULL) *len = strlen(text);
-    return text;
+    *len = t.len;
+    return maat_buf_take_str(&t);
 }
 
 /* b = b64url(header) "." b64url(payload text); no payload: an empty part. */
@@ -350,7 +341,7 @@ static int payload_text(const json_t *payload, bool sort_keys, char **text, size
     *len = 0;
     if (payload == NULL) return 0;
     MAAT_ENSURE(json_is_object(payload), err, MAAT_ERR_USAGE, "JWS: payload must be a JSON object");
-    *text = maat__json_dump_compact(payload, sort_keys ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER, len);
+    *text = maat__json_dump(payload, sort_keys, len);
     MAAT_ENSURE(*text != NULL, err, MAAT_ERR_NOMEM, "JWS: payload could not be serialised");
     return 0;
 }

@@ -35,7 +35,7 @@ static int json_value(struct pol_arena *a, json_t *j, struct maat_claim_value *v
         return 0;
     default: {
         size_t len = 0;
-        char *s = maat__json_dump_compact(j, JSON_SORT_KEYS | JSON_ENCODE_ANY, &len);
+        char *s = maat__json_dump(j, true, &len);
         if (s == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
         char *c = pol_arena_strndup(a, s, len);
         free(s);
