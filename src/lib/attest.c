@@ -298,17 +298,18 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     if (found && !ambiguous && span.end - span.start >= 2 && body[span.start] == '"') {
         const unsigned char *p = (const unsigned char *)body + span.start + 1;
         size_t n = span.end - span.start - 2;
-        uint64_t high = 0; /* any byte >= 0x80, eight at a time */
+        /* ASCII without escapes? The scanner already refused '"' and control characters
+         * inside the string, so the word test that stops a JSON string writer finds
+         * exactly a backslash or a byte >= 0x80. */
+        bool plain = true;
         size_t i = 0;
-        for (; i + 8 <= n; i += 8) {
+        for (; plain && i + 8 <= n; i += 8) {
             uint64_t w;
             memcpy(&w, p + i, 8);
-            high |= w;
+            plain = !maat__json_word_needs_look(w, true);
         }
-        for (; i < n; i++) high |= p[i];
-        char *copy = (high & 0x8080808080808080ULL) == 0 && memchr(p, '\\', n) == NULL
-                         ? malloc(len - n)
-                         : NULL;
+        for (; plain && i < n; i++) plain = p[i] < 0x80 && p[i] != '\\';
+        char *copy = plain ? malloc(len - n) : NULL;
         if (copy != NULL) {
             memcpy(copy, body, span.start + 1);
             memcpy(copy + span.start + 1, body + span.end - 1, len - span.end + 1);

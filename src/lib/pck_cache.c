@@ -31,17 +31,12 @@ struct maat_pck_chain *maat__pck_entry_new(void)
     return e;
 }
 
-void maat_pck_chain_release(struct maat_pck_chain *e)
-{
-    maat__pck_entry_release(e);
-}
-
 const struct maat_pck_info *maat_pck_chain_info(const struct maat_pck_chain *e)
 {
     return &e->pck;
 }
 
-void maat__pck_entry_release(struct maat_pck_chain *e)
+void maat_pck_chain_release(struct maat_pck_chain *e)
 {
     if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     maat__ctx_pool_destroy(&e->leaf_verify);
@@ -68,7 +63,7 @@ struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *er
 void maat_pck_cache_free(struct maat_pck_cache *c)
 {
     if (c == NULL) return;
-    for (size_t i = 0; i < c->capacity; i++) maat__pck_entry_release(c->slots[i]);
+    for (size_t i = 0; i < c->capacity; i++) maat_pck_chain_release(c->slots[i]);
     pthread_mutex_destroy(&c->lock);
     free(c->slots);
     free(c);
@@ -115,5 +110,5 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
     struct maat_pck_chain *old = c->slots[i];
     c->slots[i] = e;
     pthread_mutex_unlock(&c->lock);
-    maat__pck_entry_release(old);
+    maat_pck_chain_release(old);
 }

@@ -224,7 +224,7 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
     }
     goto out;
 bad:
-    maat__pck_entry_release(pe);
+    maat_pck_chain_release(pe);
     pe = NULL;
 out:
     sk_X509_pop_free(certs, X509_free);
@@ -574,7 +574,7 @@ int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *
         *out = r.pe;
         r.pe = NULL;
     }
-    maat__pck_entry_release(r.pe);
+    maat_pck_chain_release(r.pe);
     ERR_clear_error();
     v->ok = !r.failed;
     return 0;
@@ -614,7 +614,7 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
     }
     if (r.pck_revoked) v->status = MAAT_TCB_REVOKED;
     EVP_PKEY_free(r.ak);
-    maat__pck_entry_release(r.pe);
+    maat_pck_chain_release(r.pe);
     ERR_clear_error();
     v->ok = !r.failed;
     return 0;

@@ -80,7 +80,6 @@ struct maat_pck_chain {
 };
 
 struct maat_pck_chain *maat__pck_entry_new(void);
-void maat__pck_entry_release(struct maat_pck_chain *e);
 /* A new reference to the cached entry for key/trust, or NULL. */
 struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
                                             const struct maat_trust *trust);
