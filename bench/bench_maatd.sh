@@ -63,16 +63,25 @@ printf '{"quote":"%s","runtimeData":{"data":"%s","dataType":"Binary"}}' "$(b64ur
   "$(b64url "$T/rt.bin")" >"$T/body.json"
 echo "  request: POST /attest/SgxEnclave, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, v3 ECDSA P-256, PCK chain in the quote)"
 
-start_maatd() { # ALG
-  "$MAATD" --listen 127.0.0.1:0 --store "$T/$1.db" --sim "$T/sim" --alg "$1" --threads "$MAATD_THREADS" \
-    >"$T/$1.url" 2>"$T/$1.log" &
+start_maatd() { # NAME ALG THREADS [WRAPPER...]: a fresh maatd (fresh store, so a fresh key
+  local name=$1 alg=$2 threads=$3; shift 3 # of that alg), run under WRAPPER; sets PID and URL
+  "$@" "$MAATD" --listen 127.0.0.1:0 --store "$T/$name.db" --sim "$T/sim" --alg "$alg" \
+    --threads "$threads" >"$T/$name.url" 2>"$T/$name.log" &
   PID=$!
-  for _ in $(seq 300); do [ -s "$T/$1.url" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-  URL=$(head -n1 "$T/$1.url")
-  [ -n "$URL" ] || { cat "$T/$1.log"; die "maatd did not start"; }
+  for _ in $(seq 300); do [ -s "$T/$name.url" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  URL=$(head -n1 "$T/$name.url")
+  [ -n "$URL" ] || { cat "$T/$name.log"; die "maatd did not start"; }
   for _ in $(seq 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ready")" = 200 ] && break; sleep 0.1
   done
+}
+path="/attest/SgxEnclave?api-version=2022-08-01"
+first_token() { # ALG: one request must answer 200 with a token of that alg
+  local st hdr
+  st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data-binary @"$T/body.json" "$URL$path")
+  hdr=$(sed 's/.*"token":"\([^.]*\)\..*/\1/' "$T/one.json" | tr '_-' '/+' | base64 -d 2>/dev/null)
+  [ "$st" = 200 ] && grep -q "\"alg\":\"$1\"" <<<"$hdr" || die "maatd did not answer 200 with an $1 token: $st $hdr"
 }
 stop_maatd() {
   kill -TERM "$PID"
@@ -108,15 +117,8 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
   echo "== PIN mode: maatd --threads 1 on CPU $MCPU, wrk -t1 -c$CONNS on CPU(s) $WCPUS, $ROUNDS rounds of ${DURATION}s =="
   for alg in $ALGS; do
-    taskset -c "$MCPU" "$MAATD" --listen 127.0.0.1:0 --store "$T/p$alg.db" --sim "$T/sim" --alg "$alg" \
-      --threads 1 >"$T/p$alg.url" 2>"$T/p$alg.log" &
-    PID=$!
-    for _ in $(seq 300); do [ -s "$T/p$alg.url" ] && break; sleep 0.1; done
-    URL=$(head -n1 "$T/p$alg.url"); [ -n "$URL" ] || die "maatd did not start: $(cat "$T/p$alg.log")"
-    path="/attest/SgxEnclave?api-version=2022-08-01"
-    st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-      --data-binary @"$T/body.json" "$URL$path")
-    [ "$st" = 200 ] || die "maatd did not answer 200: $st $(head -c 300 "$T/one.json")"
+    start_maatd "p$alg" "$alg" 1 taskset -c "$MCPU"
+    first_token "$alg"
     taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
     : >"$T/rounds.$alg"
     for r in $(seq "$ROUNDS"); do
@@ -192,12 +194,8 @@ declare -A R
 for alg in $ALGS; do
   echo
   echo "== maatd --alg $alg --threads $MAATD_THREADS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s =="
-  start_maatd "$alg"
-  path="/attest/SgxEnclave?api-version=2022-08-01"
-  st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data-binary @"$T/body.json" "$URL$path")
-  hdr=$(sed 's/.*"token":"\([^.]*\)\..*/\1/' "$T/one.json" | tr '_-' '/+' | base64 -d 2>/dev/null)
-  [ "$st" = 200 ] && grep -q "\"alg\":\"$alg\"" <<<"$hdr" || die "maatd did not answer 200 with an $alg token: $st $hdr"
+  start_maatd "$alg" "$alg" "$MAATD_THREADS"
+  first_token "$alg"
   rss_idle=$(awk '/^VmRSS/ { print $2 }' "/proc/$PID/status")
   wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
   c0=$(cpu_ticks) w0=$(worker_ticks)
