@@ -115,7 +115,6 @@ static char *one_request(struct bench *b, bool timed)
     struct maat_verdict v;
     struct maat_claim_list claims = {0};
     struct maat_policy_result pres = {0};
-    json_t *issued = NULL;
     char *token = NULL;
     double t = timed ? bench_now() : 0;
 #define LAP(s) \
@@ -152,13 +151,12 @@ static char *one_request(struct bench *b, bool timed)
     if (maat_policy_evaluate(b->policy, claims.claims, claims.count, NULL, &pres, &perr) != 0)
         die("policy", perr.err.msg);
     LAP(S_POLICY);
-    issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
-    in.issued = issued;
+    in.issued_result = &pres;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     char jti[65];
     struct maat_buf payload;
     maat_buf_init(&payload);
-    if (issued == NULL || maat_claims_new_jti(jti, &err) != 0 ||
+    if (maat_claims_new_jti(jti, &err) != 0 ||
         maat_claims_payload_text(&in, ISSUER, (int64_t)AT, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &payload,
                                  &err) != 0)
         die("payload", err.msg);
@@ -171,7 +169,6 @@ static char *one_request(struct bench *b, bool timed)
     if (token == NULL) die("sign", err.msg);
     LAP(S_SIGN);
 #undef LAP
-    json_decref(issued);
     maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);
     maat_claim_list_cleanup(&claims);

@@ -165,6 +165,12 @@ struct maat_claims_input {
     const json_t *issued;                    /* claims issued by the policy's
                                                 issuancerules, an object (NULL = none):
                                                 put top-level and in x-ms-policy */
+    const struct maat_policy_result *issued_result; /* instead of issued (give at most one):
+                                                the policy result whose outgoing claims
+                                                are issued, grouped by type exactly as
+                                                maat_claims_to_json() groups them; the
+                                                payload text is then written from the
+                                                claims without a JSON object */
     const char *tcb_identifier;              /* configurationrules' x-ms-sgx-tcbidentifier;
                                                 NULL = MAAT_DEFAULT_TCB_IDENTIFIER */
     const json_t *policy_signer;             /* x-ms-policy-signer JWK when the active policy

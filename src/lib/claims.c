@@ -40,14 +40,6 @@ static int hex_text(const uint8_t *p, size_t n, char buf[129], const char *key,
     return 0;
 }
 
-static int put_hex(json_t *obj, const char *key, const uint8_t *p, size_t n,
-                   struct maat_error *err)
-{
-    char buf[129];
-    MAAT_TRY(hex_text(p, n, buf, key, err));
-    return put(obj, key, json_string(buf), err);
-}
-
 /* Incoming claims are {type: [values]}: appends one value (stolen) to type's list. */
 static int add_in(json_t *in, const char *type, json_t *v, struct maat_error *err)
 {
@@ -79,8 +71,12 @@ static int check_input(const struct maat_claims_input *in, struct maat_error *er
 }
 
 /* x-ms-sgx-collateral: seven lowercase-hex SHA-256 values. quotehash covers the evidence
- * exactly as submitted (for OpenEnclave including the 16-byte OE header). */
-static json_t *collateral_claim(const struct maat_claims_input *in, struct maat_error *err)
+ * exactly as submitted (for OpenEnclave including the 16-byte OE header). The object is
+ * written as its compact text, keys in order (so sorted: the very bytes json_dumps gives
+ * for it with or without JSON_SORT_KEYS), which the claim list (JSON claims are compact
+ * sorted text) and the payload text take as they are; returns the length. */
+#define COLLATERAL_TEXT_CAP 600 /* 7 x ("key":"<64 hex>",) + {} = 573 */
+static size_t collateral_text(const struct maat_claims_input *in, char out[COLLATERAL_TEXT_CAP])
 {
     uint8_t quotehash[32];
     if (in->quote_hash != NULL)
@@ -88,21 +84,37 @@ static json_t *collateral_claim(const struct maat_claims_input *in, struct maat_
     else
         maat_claims_quote_hash(in, quotehash);
     const struct maat_collateral_hashes *h = in->collateral;
-    json_t *o = json_object();
-    if (o == NULL) {
-        maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
-        return NULL;
+    static const char *const keys[7] = {"qeidcertshash",    "qeidcrlhash",    "qeidhash",
+                                        "quotehash",        "tcbinfocertshash", "tcbinfocrlhash",
+                                        "tcbinfohash"};
+    const uint8_t *vals[7] = {h->qeidcertshash,    h->qeidcrlhash,    h->qeidhash,   quotehash,
+                              h->tcbinfocertshash, h->tcbinfocrlhash, h->tcbinfohash};
+    size_t o = 0;
+    out[o++] = '{';
+    for (size_t i = 0; i < 7; i++) {
+        size_t kl = strlen(keys[i]);
+        if (i > 0) out[o++] = ',';
+        out[o++] = '"';
+        memcpy(out + o, keys[i], kl);
+        o += kl;
+        memcpy(out + o, "\":\"", 3);
+        o += 3;
+        maat_hex_encode(vals[i], 32, out + o);
+        o += 64;
+        out[o++] = '"';
     }
-    if (put_hex(o, "qeidcertshash", h->qeidcertshash, 32, err) != 0 ||
-        put_hex(o, "qeidcrlhash", h->qeidcrlhash, 32, err) != 0 ||
-        put_hex(o, "qeidhash", h->qeidhash, 32, err) != 0 ||
-        put_hex(o, "quotehash", quotehash, 32, err) != 0 ||
-        put_hex(o, "tcbinfocertshash", h->tcbinfocertshash, 32, err) != 0 ||
-        put_hex(o, "tcbinfocrlhash", h->tcbinfocrlhash, 32, err) != 0 ||
-        put_hex(o, "tcbinfohash", h->tcbinfohash, 32, err) != 0) {
-        json_decref(o);
-        return NULL;
-    }
+    out[o++] = '}';
+    out[o] = '\0';
+    return o;
+}
+
+/* The same object as a JSON value (the tree modes), parsed from that text. */
+static json_t *collateral_claim(const struct maat_claims_input *in, struct maat_error *err)
+{
+    char text[COLLATERAL_TEXT_CAP];
+    size_t n = collateral_text(in, text);
+    json_t *o = json_loadb(text, n, 0, NULL);
+    if (o == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
     return o;
 }
 
@@ -196,9 +208,16 @@ static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
         MAAT_TRY(in_json(k, "x-ms-runtime", json_deep_copy(rt->json)));
     if (it->present && it->type == MAAT_DATA_JSON)
         MAAT_TRY(in_json(k, "x-ms-inittime", json_deep_copy(it->json)));
-    json_t *coll = collateral_claim(in, k->err);
-    if (coll == NULL) return -1;
-    MAAT_TRY(in_json(k, "x-ms-sgx-collateral", coll));
+    if (k->obj != NULL) {
+        json_t *coll = collateral_claim(in, k->err);
+        if (coll == NULL) return -1;
+        MAAT_TRY(in_json(k, "x-ms-sgx-collateral", coll));
+    } else {
+        char ctext[COLLATERAL_TEXT_CAP];
+        struct maat_claim_value cv = {.kind = MAAT_CLAIM_JSON, .str = ctext};
+        cv.len = collateral_text(in, ctext);
+        MAAT_TRY(maat__claim_list_push(k->list, "x-ms-sgx-collateral", &cv, k->err));
+    }
     /* Preview-era names, still accepted in policy conditions. */
     MAAT_TRY(in_bool(k, "$is-debuggable", dbg));
     MAAT_TRY(in_hex(k, "$sgx-mrsigner", b->mr_signer, 32));
@@ -297,6 +316,7 @@ struct sink {
     struct maat_buf vals;      /* text mode: value texts, back to back */
     struct pl_entry *ents;
     size_t n, cap;
+    json_t *hold;              /* text mode: an object whose keys entries borrow */
     struct maat_error *err;
 };
 
@@ -345,6 +365,15 @@ static int s_json2(struct sink *k, const char *key1, const char *key2, json_t *v
     MAAT_TRY(s_json(k, key1, strlen(key1), v));
     size_t off = k->ents[k->n - 1].off, len = k->ents[k->n - 1].len; /* before a realloc */
     return sink_entry(k, key2, strlen(key2), off, len);
+}
+
+/* Text mode: value text (valid compact JSON, as the tree mode would write it) under two keys. */
+static int s_raw2(struct sink *k, const char *key1, const char *key2, const char *text, size_t n)
+{
+    size_t off = k->vals.len;
+    if (maat_buf_put(&k->vals, text, n) != 0) return sink_oom(k, key1);
+    MAAT_TRY(sink_entry(k, key1, strlen(key1), off, n));
+    return sink_entry(k, key2, strlen(key2), off, n);
 }
 
 static int s_str(struct sink *k, const char *key, const char *str, size_t n)
@@ -422,20 +451,156 @@ static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
     return 0;
 }
 
+/* The issued claims, an object: each top-level and the whole as x-ms-policy. */
+static int issued_from_json(struct sink *k, const json_t *issued)
+{
+    const char *key;
+    size_t klen;
+    json_t *v;
+    json_object_keylen_foreach((json_t *)issued, key, klen, v)
+        MAAT_TRY(s_json(k, key, klen, json_incref(v)));
+    return s_json(k, "x-ms-policy", strlen("x-ms-policy"), json_incref((json_t *)issued));
+}
+
+/* Values whose text is written here exactly as jansson writes them: integers, booleans,
+ * ASCII strings (and type names), sets of those. Anything else (JSON claims, non-ASCII
+ * text, which jansson checks as UTF-8) takes the JSON-object path. */
+static bool ascii_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80) return false;
+    return true;
+}
+
+static bool simple_value(const struct maat_claim_value *v, bool in_set)
+{
+    switch (v->kind) {
+    case MAAT_CLAIM_INTEGER:
+    case MAAT_CLAIM_BOOLEAN: return true;
+    case MAAT_CLAIM_STRING: return v->str == NULL ? v->len == 0 : ascii_text(v->str, v->len);
+    case MAAT_CLAIM_SET:
+        if (in_set) return false;
+        for (size_t i = 0; i < v->count; i++)
+            if (!simple_value(&v->items[i], true)) return false;
+        return true;
+    case MAAT_CLAIM_JSON: return false;
+    }
+    return false;
+}
+
+static int put_value_text(struct maat_buf *b, const struct maat_claim_value *v)
+{
+    char num[32];
+    switch (v->kind) {
+    case MAAT_CLAIM_STRING: return maat__json_append_string(b, v->str != NULL ? v->str : "", v->len);
+    case MAAT_CLAIM_INTEGER: {
+        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)v->integer);
+        return maat_buf_put(b, num, (size_t)n);
+    }
+    case MAAT_CLAIM_BOOLEAN: return maat_buf_put_str(b, v->boolean ? "true" : "false");
+    case MAAT_CLAIM_SET:
+        MAAT_TRY(maat_buf_put_u8(b, '['));
+        for (size_t i = 0; i < v->count; i++) {
+            if (i > 0) MAAT_TRY(maat_buf_put_u8(b, ','));
+            MAAT_TRY(put_value_text(b, &v->items[i]));
+        }
+        return maat_buf_put_u8(b, ']');
+    case MAAT_CLAIM_JSON: break;
+    }
+    return -1;
+}
+
+struct issued_ref {
+    const char *type;
+    size_t tlen;
+    size_t i; /* position among the outgoing claims */
+};
+
+/* jansson's key order (as entry_cmp), then the claims' order. */
+static int issued_cmp(const void *x, const void *y)
+{
+    const struct issued_ref *a = x, *b = y;
+    int r = memcmp(a->type, b->type, a->tlen < b->tlen ? a->tlen : b->tlen);
+    if (r != 0) return r;
+    if (a->tlen != b->tlen) return a->tlen < b->tlen ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/*
+ * Text mode, the policy's outgoing claims straight from the result: grouped by type as
+ * maat_claims_to_json() groups them (one claim: its value; several: an array in claim
+ * order), each group top-level and all of them, in key order, as x-ms-policy. Falls back
+ * to the JSON object for anything simple_value() does not cover, and in tree mode.
+ */
+static int issued_from_result(struct sink *k, const struct maat_policy_result *r)
+{
+    const struct maat_claim *c = r->outgoing;
+    size_t n = r->noutgoing;
+    bool simple = k->obj == NULL;
+    for (size_t i = 0; simple && i < n; i++)
+        simple = c[i].type != NULL && ascii_text(c[i].type, strlen(c[i].type)) &&
+                 simple_value(&c[i].value, false);
+    if (!simple) {
+        json_t *obj = maat_claims_to_json(c, n, k->err);
+        if (obj == NULL) return -1;
+        int rc = issued_from_json(k, obj);
+        if (k->obj == NULL && k->hold == NULL)
+            k->hold = obj; /* the entries' keys are its keys: freed with the sink */
+        else
+            json_decref(obj);
+        return rc;
+    }
+    struct issued_ref stack_refs[64], *refs = stack_refs;
+    if (n > sizeof stack_refs / sizeof stack_refs[0]) {
+        refs = malloc(n * sizeof *refs);
+        if (refs == NULL) return sink_oom(k, "x-ms-policy");
+    }
+    for (size_t i = 0; i < n; i++) refs[i] = (struct issued_ref){c[i].type, strlen(c[i].type), i};
+    qsort(refs, n, sizeof *refs, issued_cmp);
+    /* Each group's value text, recorded as its entry; then x-ms-policy from those texts. */
+    size_t first_entry = k->n, groups = 0;
+    int rc = 0;
+    for (size_t g = 0; rc == 0 && g < n;) {
+        size_t e = g + 1;
+        while (e < n && refs[e].tlen == refs[g].tlen && !memcmp(refs[e].type, refs[g].type, refs[g].tlen))
+            e++;
+        size_t off = k->vals.len;
+        if (e - g > 1) rc = maat_buf_put_u8(&k->vals, '[');
+        for (size_t j = g; rc == 0 && j < e; j++) {
+            if (j > g) rc = maat_buf_put_u8(&k->vals, ',');
+            if (rc == 0) rc = put_value_text(&k->vals, &c[refs[j].i].value);
+        }
+        if (rc == 0 && e - g > 1) rc = maat_buf_put_u8(&k->vals, ']');
+        rc = rc == 0 ? sink_entry(k, refs[g].type, refs[g].tlen, off, k->vals.len - off)
+                     : sink_oom(k, refs[g].type);
+        groups++;
+        g = e;
+    }
+    if (refs != stack_refs) free(refs);
+    MAAT_TRY(rc);
+    size_t off = k->vals.len;
+    rc = maat_buf_put_u8(&k->vals, '{');
+    for (size_t i = 0; rc == 0 && i < groups; i++) {
+        const struct pl_entry *e = &k->ents[first_entry + i];
+        if (i > 0) rc = maat_buf_put_u8(&k->vals, ',');
+        if (rc == 0) rc = maat__json_append_string(&k->vals, e->key, e->klen);
+        if (rc == 0) rc = maat_buf_put_u8(&k->vals, ':');
+        if (rc == 0) rc = maat_buf_reserve(&k->vals, e->len); /* the source may move */
+        if (rc == 0) rc = maat_buf_put(&k->vals, k->vals.data + e->off, e->len);
+    }
+    if (rc == 0) rc = maat_buf_put_u8(&k->vals, '}');
+    if (rc != 0) return sink_oom(k, "x-ms-policy");
+    return sink_entry(k, "x-ms-policy", strlen("x-ms-policy"), off, k->vals.len - off);
+}
+
 static int build_into(struct sink *k, const struct maat_claims_input *in)
 {
     const struct maat_sgx_report_body *b = &in->quote->report_body;
     const struct maat_attest_data *rt = &in->req->runtime, *it = &in->req->inittime;
 
     /* Issued claims first, so the service claims below overwrite any name clash. */
-    if (in->issued != NULL) {
-        const char *key;
-        size_t klen;
-        json_t *v;
-        json_object_keylen_foreach((json_t *)in->issued, key, klen, v)
-            MAAT_TRY(s_json(k, key, klen, json_incref(v)));
-        MAAT_TRY(s_json(k, "x-ms-policy", strlen("x-ms-policy"), json_incref((json_t *)in->issued)));
-    }
+    if (in->issued != NULL) MAAT_TRY(issued_from_json(k, in->issued));
+    if (in->issued_result != NULL) MAAT_TRY(issued_from_result(k, in->issued_result));
 
     MAAT_TRY(s_str(k, "x-ms-ver", "1.0", 3));
     /* "sgx" on both routes: MAA reports the TEE, not the evidence format. */
@@ -474,9 +639,15 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
         MAAT_TRY(s_json(k, "x-ms-inittime", strlen("x-ms-inittime"), json_incref(it->json)));
 
     /* The same object under both names (its text written once). */
-    json_t *coll = collateral_claim(in, k->err);
-    if (coll == NULL) return -1;
-    MAAT_TRY(s_json2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", coll));
+    if (k->obj != NULL) {
+        json_t *coll = collateral_claim(in, k->err);
+        if (coll == NULL) return -1;
+        MAAT_TRY(s_json2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", coll));
+    } else {
+        char ctext[COLLATERAL_TEXT_CAP];
+        size_t cn = collateral_text(in, ctext);
+        MAAT_TRY(s_raw2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", ctext, cn));
+    }
 
     if (in->req->nonce != NULL) MAAT_TRY(s_str(k, "nonce", in->req->nonce, in->req->nonce_len));
 
@@ -495,6 +666,10 @@ static int check_build_input(const struct maat_claims_input *in, struct maat_err
         return maat_error_set(err, MAAT_ERR_USAGE, "claims: policy hash is required");
     if (in->issued != NULL && !json_is_object(in->issued))
         return maat_error_set(err, MAAT_ERR_USAGE, "claims: issued claims must be an object");
+    if (in->issued != NULL && in->issued_result != NULL)
+        return maat_error_set(err, MAAT_ERR_USAGE,
+                              "claims: give the issued claims as an object or as a policy "
+                              "result, not both");
     return 0;
 }
 
@@ -585,6 +760,7 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
         }
     }
     free(k.ents);
+    json_decref(k.hold);
     maat_buf_cleanup(&k.vals);
     return rc;
 }

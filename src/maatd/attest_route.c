@@ -112,7 +112,6 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maat_error err = {0};
     struct maat_collateral_lookup lk = {0};
     bool have_lk = false;
-    json_t *issued = NULL;
     struct maat_buf payload = {0};
     char *token = NULL;
     struct maatd_policy *pol = NULL;
@@ -224,11 +223,10 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         policy_error(rq, rs, &perr);
         goto out;
     }
-    issued = maat_claims_to_json(pres.outgoing, pres.noutgoing, &err);
-    in.issued = issued;
+    in.issued_result = &pres;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
     char jti[65];
-    if (issued == NULL || maat_claims_new_jti(jti, &err) != 0 ||
+    if (maat_claims_new_jti(jti, &err) != 0 ||
         maat_claims_payload_text(&in, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti,
                                  &payload, &err) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
@@ -246,7 +244,6 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
 out:
     free(token);
     maat_buf_cleanup(&payload);
-    json_decref(issued);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
     maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);

@@ -63,7 +63,7 @@ static const struct opt opts[] = {
     {"timeout", OPT_LONG, OFF(timeout), 1, 3600, "SECONDS", "30", "drop a connection idle this long"},
     {"max-body", OPT_LONG, OFF(max_body), 1024, 64L << 20, "BYTES", "1048576",
      "largest request body (413 beyond)"},
-    {"conn-memory", OPT_LONG, OFF(conn_memory), 8192, 16L << 20, "BYTES", "65536",
+    {"conn-memory", OPT_LONG, OFF(conn_memory), 8192, 16L << 20, "BYTES", "16384",
      "memory per connection for the request line and headers"},
     {"shutdown-grace", OPT_LONG, OFF(shutdown_grace), 0, 600, "SECONDS", "10",
      "on SIGTERM/SIGINT, wait this long for in-flight requests"},
@@ -95,7 +95,7 @@ void maatd_config_defaults(struct maatd_config *c)
     c->max_connections = 1024;
     c->timeout = 30;
     c->max_body = 1L << 20;
-    c->conn_memory = 64L << 10;
+    c->conn_memory = 16L << 10;
     c->key_retention = MAATD_TOKEN_LIFETIME;
     c->shutdown_grace = 10;
 }

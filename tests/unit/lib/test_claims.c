@@ -401,6 +401,109 @@ static void test_payload_text(void **state)
     for_each_variant(payload_text_case, NULL);
 }
 
+/* The issued claims given as a policy result (issued_result, maatd's path: text written
+ * from the claims) give the very payload that the object maat_claims_to_json() makes of
+ * the same claims gives (issued), in text and in tree mode. */
+static void check_issued_result(struct fixture *f, const struct maat_claim *c, size_t n)
+{
+    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct maat_error err = {0};
+    struct maat_policy_result r = {.outgoing = c, .noutgoing = n};
+    json_t *obj = maat_claims_to_json(c, n, &err);
+    if (obj == NULL) fail_msg("to_json: %s", err.msg);
+    f->in.issued = obj;
+    f->in.issued_result = NULL;
+    struct maat_buf want, got;
+    maat_buf_init(&want);
+    maat_buf_init(&got);
+    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &want, &err) != 0)
+        fail_msg("reference: %s", err.msg);
+    json_t *tree_want = maat_claims_build(&f->in, &err);
+    assert_non_null(tree_want);
+    f->in.issued = NULL;
+    f->in.issued_result = &r;
+    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &got, &err) != 0)
+        fail_msg("from result: %s", err.msg);
+    if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
+        fail_msg("payload from the result differs:\n got %.*s\nwant %.*s", (int)got.len,
+                 (const char *)got.data, (int)want.len, (const char *)want.data);
+    json_t *tree_got = maat_claims_build(&f->in, &err);
+    assert_non_null(tree_got);
+    assert_true(json_equal(tree_got, tree_want));
+    /* both at once is a usage error */
+    f->in.issued = obj;
+    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, jti, &got, &err), -1);
+    assert_int_equal(err.code, MAAT_ERR_USAGE);
+    f->in.issued = NULL;
+    f->in.issued_result = NULL;
+    json_decref(tree_got);
+    json_decref(tree_want);
+    json_decref(obj);
+    maat_buf_cleanup(&want);
+    maat_buf_cleanup(&got);
+}
+
+static void test_payload_issued_result(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x05, NULL);
+#define S(t, s) {.type = t, .value = {.kind = MAAT_CLAIM_STRING, .str = s, .len = sizeof s - 1}}
+#define I(t, i) {.type = t, .value = {.kind = MAAT_CLAIM_INTEGER, .integer = i}}
+#define B(t, b) {.type = t, .value = {.kind = MAAT_CLAIM_BOOLEAN, .boolean = b}}
+    /* MAA's default policy's output */
+    const struct maat_claim dflt[] = {B("is-debuggable", false), S("sgx-mrsigner", "ab01"),
+                                      S("sgx-mrenclave", "cd02"), I("product-id", 1),
+                                      I("svn", 2), S("tee", "sgx")};
+    check_issued_result(&f, dflt, sizeof dflt / sizeof dflt[0]);
+    check_issued_result(&f, NULL, 0); /* a policy that issues nothing: x-ms-policy {} */
+    /* repeated types become arrays in claim order; names clashing with service and
+     * registered claims; keys at the sort edges; escapes, controls, an embedded NUL */
+    const struct maat_claim_value set_items[] = {
+        {.kind = MAAT_CLAIM_INTEGER, .integer = -7},
+        {.kind = MAAT_CLAIM_STRING, .str = "q\"\\/\n\x01", .len = 6},
+        {.kind = MAAT_CLAIM_BOOLEAN, .boolean = true}};
+    const struct maat_claim mixed[] = {
+        S("b", "2"), I("a", INT64_MIN), S("b", "1"), B("a", true), I("x-ms-ver", 9),
+        S("iss", "me"), S("nonce", "n"), S("", "empty"), S("~", "tilde"), S("ab", "a\0b"),
+        I("exp", 1), S("x-ms-policy", "no"), S("b", ""), I("big", INT64_MAX),
+        {.type = "set", .value = {.kind = MAAT_CLAIM_SET, .items = set_items, .count = 3}},
+        {.type = "set", .value = {.kind = MAAT_CLAIM_SET, .items = NULL, .count = 0}},
+        {.type = "s\"k\x7f", .value = {.kind = MAAT_CLAIM_STRING, .str = NULL, .len = 0}}};
+    check_issued_result(&f, mixed, sizeof mixed / sizeof mixed[0]);
+    /* values the direct writer leaves to jansson: JSON claims, non-ASCII text or names */
+    const struct maat_claim other[] = {
+        S("a", "1"),
+        {.type = "j", .value = {.kind = MAAT_CLAIM_JSON, .str = "{\"z\":1,\"a\":[2.5]}", .len = 17}},
+        S("caf\xc3\xa9", "\xc3\xa9t\xc3\xa9")};
+    check_issued_result(&f, other, sizeof other / sizeof other[0]);
+    check_issued_result(&f, other + 2, 1);
+    /* more claims than the writer's stack room */
+    struct maat_claim many[150];
+    char names[150][8];
+    for (size_t i = 0; i < 150; i++) {
+        snprintf(names[i], sizeof names[i], "c%zu", (i * 37) % 100); /* repeats too */
+        many[i] = (struct maat_claim){.type = names[i], .value = {.kind = MAAT_CLAIM_INTEGER, .integer = (int64_t)i}};
+    }
+    check_issued_result(&f, many, 150);
+    /* a claim jansson cannot hold (invalid UTF-8) is refused as before */
+    const struct maat_claim bad[] = {S("x", "\xff")};
+    struct maat_policy_result r = {.outgoing = bad, .noutgoing = 1};
+    struct maat_buf b;
+    maat_buf_init(&b);
+    struct maat_error err = {0};
+    f.in.issued_result = &r;
+    assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err), -1);
+    assert_non_null(strstr(err.msg, "cannot be JSON"));
+    assert_int_equal(b.len, 0);
+    f.in.issued_result = NULL;
+    maat_buf_cleanup(&b);
+#undef S
+#undef I
+#undef B
+    fixture_cleanup(&f);
+}
+
 static void test_payload_basic(void **state)
 {
     (void)state;
@@ -731,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_quote_hash),
         cmocka_unit_test(test_incoming_list),
         cmocka_unit_test(test_payload_text),
+        cmocka_unit_test(test_payload_issued_result),
         cmocka_unit_test(test_policy_hash_vectors),
         cmocka_unit_test(test_policy_hash_draft),
         cmocka_unit_test(test_default_policy_matches_recorded_get),
