@@ -77,6 +77,8 @@ static const struct opt opts[] = {
      "isolated mode: initial policy-management certificate (repeatable; used when the\n"
      "store holds no signers yet)"},
     {"log-format", OPT_STR, OFF(log_format), 0, 0, "text|json", "text", "request log lines on stderr"},
+    {"log-flush-ms", OPT_LONG, OFF(log_flush_ms), 0, 10000, "MS", "100",
+     "write request log lines in batches, at most this long after the first (0 = each at once)"},
     {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none", "read `key = value` settings (flags override)"},
     {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "show this help"},
     {"version", OPT_VERSION, 0, 0, 0, NULL, NULL, "show the version"},
@@ -89,6 +91,7 @@ void maatd_config_defaults(struct maatd_config *c)
     c->listen = strdup("127.0.0.1:8080");
     c->alg = strdup("RS256");
     c->log_format = strdup("text");
+    c->log_flush_ms = 100;
     c->mode = strdup("shared");
     c->signer_quote = strdup("auto");
     c->threads = 0;

@@ -2,9 +2,20 @@
  * log.c - one line per request on stderr: time, request id, method, route, path, status,
  * latency, verdict status, MAA error code, bytes. logfmt ("text") or JSON lines.
  * Never logs bodies, keys or tokens; the path is escaped and cut to 200 bytes.
+ *
+ * Request lines are batched (--log-flush-ms, default 100): they collect in a 64 KB buffer
+ * that a writer thread empties with one write(2) at most that long after the first line
+ * went in (or at once when it fills), instead of a write per request (~6 us each here).
+ * Every other message (start-up, errors, rotation, shutdown) first writes out what is
+ * buffered and then itself, so the order of lines is always kept; maatd_log_stop() (at
+ * shutdown) writes the rest. A crash loses at most the last --log-flush-ms of request
+ * lines. --log-flush-ms 0 writes every line at once.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,18 +50,138 @@ static void now_rfc3339(char buf[32])
     snprintf(buf, 32, "%.23s.%03dZ", cached, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
-/* Writes one whole line to stderr with a single write(2), so that lines from several
- * threads never interleave and stdio's unbuffered path is not taken per character. */
-static void write_line(const char *line, int n, size_t cap)
+static void write_all(const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(STDERR_FILENO, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
+/* The batch of request lines. mu guards buf/len; wmu is held while a batch is written,
+ * taken after mu (never the other way round), so that a batch taken out of buf reaches
+ * stderr before anything appended after it. */
+#define LOG_BATCH_CAP (64u << 10)
+static struct {
+    pthread_mutex_t mu, wmu;
+    pthread_cond_t cv;
+    char *buf, *spare;
+    size_t len;
+    long flush_ms;
+    bool running, stop;
+    pthread_t thread;
+} lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER,
+        .cv = PTHREAD_COND_INITIALIZER};
+
+static void *batch_writer(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lb.mu);
+    while (!lb.stop) {
+        if (lb.len == 0) { /* nothing waiting: sleep until a line comes (or the stop) */
+            pthread_cond_wait(&lb.cv, &lb.mu);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += lb.flush_ms / 1000;
+        until.tv_nsec += (lb.flush_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!lb.stop && pthread_cond_timedwait(&lb.cv, &lb.mu, &until) != ETIMEDOUT) {}
+        if (lb.len == 0) continue;
+        char *out = lb.buf;
+        size_t n = lb.len;
+        lb.buf = lb.spare;
+        lb.spare = out;
+        lb.len = 0;
+        pthread_mutex_lock(&lb.wmu);
+        pthread_mutex_unlock(&lb.mu);
+        write_all(out, n);
+        pthread_mutex_unlock(&lb.wmu);
+        pthread_mutex_lock(&lb.mu);
+    }
+    pthread_mutex_unlock(&lb.mu);
+    return NULL;
+}
+
+/* With mu held: writes out what is buffered (after any batch being written). */
+static void batch_drain_locked(void)
+{
+    pthread_mutex_lock(&lb.wmu);
+    write_all(lb.buf, lb.len);
+    lb.len = 0;
+    pthread_mutex_unlock(&lb.wmu);
+}
+
+int maatd_log_start(long flush_ms)
+{
+    if (flush_ms <= 0 || lb.running) return 0;
+    lb.buf = malloc(LOG_BATCH_CAP);
+    lb.spare = malloc(LOG_BATCH_CAP);
+    lb.flush_ms = flush_ms;
+    lb.stop = false;
+    if (lb.buf == NULL || lb.spare == NULL || pthread_create(&lb.thread, NULL, batch_writer, NULL) != 0) {
+        free(lb.buf);
+        free(lb.spare);
+        lb.buf = lb.spare = NULL;
+        return -1;
+    }
+    lb.running = true;
+    return 0;
+}
+
+void maatd_log_stop(void)
+{
+    if (!lb.running) return;
+    pthread_mutex_lock(&lb.mu);
+    lb.stop = true;
+    pthread_cond_signal(&lb.cv);
+    pthread_mutex_unlock(&lb.mu);
+    pthread_join(lb.thread, NULL);
+    pthread_mutex_lock(&lb.mu);
+    batch_drain_locked();
+    lb.running = false;
+    free(lb.buf);
+    free(lb.spare);
+    lb.buf = lb.spare = NULL;
+    pthread_mutex_unlock(&lb.mu);
+}
+
+/* A request line: into the batch, or straight out when batching is off. Either way it
+ * is written whole by one write(2), never interleaved with another thread's line. */
+static void emit_request_line(const char *line, int n, size_t cap)
 {
     if (n < 0) return;
     size_t len = (size_t)n < cap ? (size_t)n : cap - 1;
-    while (len > 0) {
-        ssize_t w = write(STDERR_FILENO, line, len);
-        if (w <= 0) return;
-        line += w;
-        len -= (size_t)w;
+    pthread_mutex_lock(&lb.mu);
+    if (!lb.running) {
+        pthread_mutex_unlock(&lb.mu);
+        write_all(line, len);
+        return;
     }
+    if (lb.len + len > LOG_BATCH_CAP) batch_drain_locked(); /* full: out now, in order */
+    memcpy(lb.buf + lb.len, line, len);
+    bool first = lb.len == 0;
+    lb.len += len;
+    if (first) pthread_cond_signal(&lb.cv);
+    pthread_mutex_unlock(&lb.mu);
+}
+
+/* Any other message: the batch first, then the message, so lines stay in order. */
+static void emit_message(const char *line, int n, size_t cap)
+{
+    if (n < 0) return;
+    size_t len = (size_t)n < cap ? (size_t)n : cap - 1;
+    pthread_mutex_lock(&lb.mu);
+    if (lb.running) batch_drain_locked();
+    write_all(line, len);
+    pthread_mutex_unlock(&lb.mu);
 }
 
 /* Copies s (untrusted) printable and quote-free into out. */
@@ -69,7 +200,8 @@ static void sanitize(const char *s, char *out, size_t cap)
 
 void maatd_log(const char *level, const char *fmt, ...)
 {
-    char t[32], msg[1024], clean[1100];
+    char t[32], msg[1024], clean[1100], line[1300];
+    int n;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -84,10 +216,16 @@ void maatd_log(const char *level, const char *fmt, ...)
             else clean[o++] = (char)ch;
         }
         clean[o] = '\0';
-        fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", t, level, clean);
+        n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", t,
+                     level, clean);
     } else {
-        fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", t, level, msg);
+        n = snprintf(line, sizeof line, "ts=%s level=%s msg=\"%s\"\n", t, level, msg);
     }
+    if (n >= (int)sizeof line) { /* cut: still one whole line */
+        line[sizeof line - 2] = '\n';
+        n = (int)sizeof line - 1;
+    }
+    emit_message(line, n, sizeof line);
 }
 
 void maatd_log_request(const struct maatd_request *rq, const struct maatd_response *rs,
@@ -116,7 +254,7 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
                      "latency_ms=%llu.%03llu verdict=%s error=%s bytes_in=%zu bytes_out=%zu\n",
                      t, rq->request_id, method, maatd_route_name(rq->route), path, rs->status, ms,
                      (unsigned long long)frac, verdict, code, bytes_in, rs->len);
-    write_line(line, n, sizeof line);
+    emit_request_line(line, n, sizeof line);
 }
 
 /* Request ids: GUIDs in the v4 form, unique rather than secret (they are echoed to the

@@ -61,6 +61,7 @@ struct maatd_config {
     long key_retention;       /* seconds a retired key stays in /certs */
     long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
     char *log_format;         /* "text" (logfmt) | "json" */
+    long log_flush_ms;        /* request log lines batched this long at most (0 = none) */
     char *config;             /* config file it was read from (for messages) */
     char *mode;               /* "shared" | "aad" | "isolated" (policy management) */
     char *admin_token_file;   /* bearer token for management writes (aad: required) */
@@ -316,6 +317,10 @@ char *maatd_metrics_render(struct maatd *d, size_t *len);
 
 /* log.c */
 void maatd_log_init(const char *format);
+/* Request lines in batches written at most flush_ms after the first (0: one write per
+ * line); call with signals blocked (the writer thread inherits the mask). */
+int maatd_log_start(long flush_ms);
+void maatd_log_stop(void); /* writes out the rest and ends the writer thread */
 void maatd_log_request(const struct maatd_request *rq, const struct maatd_response *rs,
                        uint64_t latency_us, size_t bytes_in);
 void maatd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

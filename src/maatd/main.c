@@ -236,6 +236,8 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (maatd_log_start(d.cfg.log_flush_ms) != 0)
+        maatd_log("warn", "request log batching could not start: one write per line");
 
     if (maat_store_open(d.cfg.store, &d.store, &err) != 0 || setup_trust(&d, &err) != 0 ||
         setup_signer_quote(&d, &err) != 0 || setup_collateral(&d, &err) != 0 ||
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
         maatd_log("error", "start-up failed: %s", err.msg);
         maatd_server_stop(&d);
         cleanup(&d);
+        maatd_log_stop();
         return 1;
     }
     snprintf(d.cert_issuer, sizeof d.cert_issuer, "%s", d.cfg.issuer ? d.cfg.issuer : d.listen_url);
@@ -254,6 +257,7 @@ int main(int argc, char **argv)
         maatd_log("error", "signing keys: %s", err.msg);
         maatd_server_stop(&d);
         cleanup(&d);
+        maatd_log_stop();
         return 1;
     }
     atomic_store(&d.ready, true);
@@ -285,6 +289,7 @@ int main(int argc, char **argv)
     }
     maatd_server_stop(&d);
     cleanup(&d);
+    maatd_log_stop();
     maatd_log("info", "stopped");
     return 0;
 }
