@@ -104,6 +104,19 @@ char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header
  * payload). For payloads written without a JSON tree (maat_claims_payload_text). */
 char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_header,
                          const char *payload, size_t len, struct maat_error *err);
+/* The two halves of maat_jws_sign_text(), for callers that sign many tokens with the same
+ * header (maatd keeps the encoded header per issuer and key): maat_jws_header_b64 appends
+ * b64url of the compact header JSON {"alg" of k's algorithm ("none" when k is NULL), then
+ * extra_header's members} to out; maat_jws_sign_encoded appends
+ * "<header_b64>.<b64url(payload)>.<b64url(signature)>" to out, signing exactly the first two
+ * parts as appended. header_b64 must come from maat_jws_header_b64 for the same key. Both
+ * leave out as it was on failure. */
+struct maat_buf;
+int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
+                        struct maat_buf *out, struct maat_error *err);
+int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
+                          const char *payload, size_t len, struct maat_buf *out,
+                          struct maat_error *err);
 /* maat_jws_unsigned() with the payload given as its JSON text. */
 char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
                              struct maat_error *err);

@@ -315,8 +315,9 @@ char *maat__json_dump(const json_t *j, bool sort, size_t *len)
 }
 
 /* b = b64url(header) "." b64url(payload text); no payload: an empty part. */
-static int signing_input(struct maat_buf *b, const char *alg, const json_t *extra,
-                         const char *payload, size_t plen, struct maat_error *err)
+/* b64url(compact JSON of the header {"alg", extra...}) appended to b. */
+static int header_b64(struct maat_buf *b, const char *alg, const json_t *extra,
+                      struct maat_error *err)
 {
     json_t *h = build_header(alg, extra, err);
     if (h == NULL) return -1;
@@ -324,12 +325,64 @@ static int signing_input(struct maat_buf *b, const char *alg, const json_t *extr
     maat_buf_init(&t);
     int rc = maat__json_append(&t, h, false);
     json_decref(h);
-    rc = rc == 0 ? maat_buf_reserve(b, (t.len + plen) / 3 * 4 + 16) : rc;
     rc = rc == 0 ? maat_buf_put_base64url(b, t.data, t.len) : rc;
     maat_buf_cleanup(&t);
+    MAAT_ENSURE(rc == 0, err, MAAT_ERR_NOMEM, "JWS: out of memory");
+    return 0;
+}
+
+/* "<header_b64>.<b64url(payload)>" appended to b (the signing input). */
+static int signing_input_encoded(struct maat_buf *b, const char *hdr, size_t hlen,
+                                 const char *payload, size_t plen, struct maat_error *err)
+{
+    int rc = maat_buf_reserve(b, hlen + plen / 3 * 4 + 16);
+    rc = rc == 0 ? maat_buf_put(b, hdr, hlen) : rc;
     rc = rc == 0 ? maat_buf_put_u8(b, '.') : rc;
     if (rc == 0 && payload != NULL) rc = maat_buf_put_base64url(b, (const uint8_t *)payload, plen);
     MAAT_ENSURE(rc == 0, err, MAAT_ERR_NOMEM, "JWS: out of memory");
+    return 0;
+}
+
+static int signing_input(struct maat_buf *b, const char *alg, const json_t *extra,
+                         const char *payload, size_t plen, struct maat_error *err)
+{
+    struct maat_buf h;
+    maat_buf_init(&h);
+    int rc = header_b64(&h, alg, extra, err);
+    if (rc == 0) rc = signing_input_encoded(b, (const char *)h.data, h.len, payload, plen, err);
+    maat_buf_cleanup(&h);
+    return rc;
+}
+
+int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
+                        struct maat_buf *out, struct maat_error *err)
+{
+    const char *alg = k != NULL ? maat_jws_alg_name(maat_signing_key_alg(k)) : "none";
+    size_t start = out->len;
+    if (header_b64(out, alg, extra_header, err) != 0) {
+        out->len = start;
+        return -1;
+    }
+    return 0;
+}
+
+int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
+                          const char *payload, size_t len, struct maat_buf *out,
+                          struct maat_error *err)
+{
+    if (k == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "JWS: no signing key");
+    size_t start = out->len;
+    uint8_t sig[MAAT_SIGNATURE_MAX];
+    size_t siglen = 0;
+    if (signing_input_encoded(out, header_b64, hlen, payload, len, err) != 0 ||
+        maat_signing_key_sign(k, out->data + start, out->len - start, sig, &siglen, err) != 0) {
+        out->len = start;
+        return -1;
+    }
+    if (maat_buf_put_u8(out, '.') != 0 || maat_buf_put_base64url(out, sig, siglen) != 0) {
+        out->len = start;
+        return maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
+    }
     return 0;
 }
 
@@ -353,20 +406,15 @@ char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_h
         maat_error_set(err, MAAT_ERR_USAGE, "JWS: no signing key");
         return NULL;
     }
-    enum maat_jws_alg alg = maat_signing_key_alg(k);
-    struct maat_buf b;
-    maat_buf_init(&b);
-    uint8_t sig[MAAT_SIGNATURE_MAX];
-    size_t siglen = 0;
     /* the key's algorithm was checked against the key when the maat_signing_key was made */
-    if (signing_input(&b, maat_jws_alg_name(alg), extra_header, payload, len, err) != 0 ||
-        maat_signing_key_sign(k, b.data, b.len, sig, &siglen, err) != 0) {
+    struct maat_buf h, b;
+    maat_buf_init(&h);
+    maat_buf_init(&b);
+    int rc = maat_jws_header_b64(k, extra_header, &h, err);
+    if (rc == 0) rc = maat_jws_sign_encoded(k, (const char *)h.data, h.len, payload, len, &b, err);
+    maat_buf_cleanup(&h);
+    if (rc != 0) {
         maat_buf_cleanup(&b);
-        return NULL;
-    }
-    if (maat_buf_put_u8(&b, '.') != 0 || maat_buf_put_base64url(&b, sig, siglen) != 0) {
-        maat_buf_cleanup(&b);
-        maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
         return NULL;
     }
     return maat_buf_take_str(&b);

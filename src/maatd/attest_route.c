@@ -55,24 +55,24 @@ static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maat
                     maat_verify_step_name(v->failed_step), v->reason);
 }
 
-/* {"token":"<JWT>"}. A compact JWS from maat_jws_sign_text / maat_jws_unsigned_text is
- * base64url characters and dots only, which JSON needs no escaping for, so the answer is
- * assembled directly (json_dumps would escape the ~4 KB token character by character). */
-static void token_response(struct maatd_request *rq, struct maatd_response *rs, const char *token)
+/* {"token":"<JWT>"}. A compact JWS is base64url characters and dots only, which JSON
+ * needs no escaping for, so the answer is assembled directly: the signed token is
+ * written straight after the prefix (no copy), an unsigned one copied in. */
+static const char token_pre[] = "{\"token\":\"", token_post[] = "\"}";
+
+static void token_response(struct maatd_request *rq, struct maatd_response *rs, struct maat_buf *body)
 {
-    static const char pre[] = "{\"token\":\"", post[] = "\"}";
-    size_t n = strlen(token);
-    char *body = malloc(sizeof pre - 1 + n + sizeof post);
-    if (body == NULL) {
+    if (maat_buf_put(body, token_post, sizeof token_post - 1) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "out of memory");
         return;
     }
-    memcpy(body, pre, sizeof pre - 1);
-    memcpy(body + sizeof pre - 1, token, n);
-    memcpy(body + sizeof pre - 1 + n, post, sizeof post); /* with the NUL */
     free(rs->body);
-    rs->body = body;
-    rs->len = sizeof pre - 1 + n + sizeof post - 1;
+    rs->len = body->len;
+    rs->body = maat_buf_take_str(body);
+    if (rs->body == NULL) {
+        maatd_error(rq, rs, 500, "InternalError", "out of memory");
+        return;
+    }
     rs->status = 200;
     rs->content_type = NULL;
 }
@@ -112,7 +112,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maat_error err = {0};
     struct maat_collateral_lookup lk = {0};
     bool have_lk = false;
-    struct maat_buf payload = {0};
+    struct maat_buf payload = {0}, answer = {0};
     char *token = NULL;
     struct maatd_policy *pol = NULL;
     struct maat_claim_list claims = {0};
@@ -233,17 +233,25 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         goto out;
     }
     const char *ptext = (const char *)payload.data;
-    token = req.draft_policy ? maatd_keys_unsigned_text(d, rq->issuer, ptext, payload.len, &err)
-                             : maatd_keys_sign_text(d, rq->issuer, ptext, payload.len, &err);
-    if (token == NULL) {
+    int trc = 0;
+    if (maat_buf_reserve(&answer, 4096) != 0 || maat_buf_put_str(&answer, token_pre) != 0)
+        trc = maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
+    else if (!req.draft_policy)
+        trc = maatd_keys_sign_into(d, rq->issuer, ptext, payload.len, &answer, &err);
+    else if ((token = maatd_keys_unsigned_text(d, rq->issuer, ptext, payload.len, &err)) == NULL)
+        trc = -1;
+    else if (maat_buf_put_str(&answer, token) != 0)
+        trc = maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
+    if (trc != 0) {
         maatd_error(rq, rs, 500, "InternalError", "token signing: %s", err.msg);
         goto out;
     }
-    token_response(rq, rs, token);
+    token_response(rq, rs, &answer);
     atomic_fetch_add_explicit(&d->metrics.tokens_issued, 1, memory_order_relaxed);
 out:
     free(token);
     maat_buf_cleanup(&payload);
+    maat_buf_cleanup(&answer);
     if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
     maat_pck_chain_release(chain);
     maat_policy_result_cleanup(&pres);

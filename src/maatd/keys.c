@@ -432,17 +432,60 @@ static json_t *token_header(const char *issuer, const struct maat_signing_key *k
     return hdr;
 }
 
-char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
-                           struct maat_error *err)
+/* Per worker thread, the encoded header of the last (issuer, kid) signed for: a token's
+ * header depends on nothing else, and a service usually answers under one issuer. The kid
+ * names the key (and so its algorithm); a rotated key has another kid. */
+static _Thread_local struct {
+    char issuer[MAATD_ISSUER_MAX];
+    char kid[96];
+    char b64[1024];
+    size_t len;
+} hdr_cache;
+
+int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                         struct maat_buf *out, struct maat_error *err)
 {
     struct maatd_keys *k = d->keys;
     pthread_rwlock_rdlock(&k->lock);
     const struct maat_signing_key *key = k->v[0].k;
-    json_t *hdr = token_header(issuer, key, err);
-    char *tok = hdr ? maat_jws_sign_text(key, hdr, payload, len, err) : NULL;
+    const char *kid = maat_signing_key_kid(key);
+    int rc = 0;
+    if (hdr_cache.len == 0 || strcmp(hdr_cache.kid, kid) != 0 || strcmp(hdr_cache.issuer, issuer) != 0) {
+        hdr_cache.len = 0;
+        json_t *hdr = token_header(issuer, key, err);
+        struct maat_buf h;
+        maat_buf_init(&h);
+        rc = hdr != NULL ? maat_jws_header_b64(key, hdr, &h, err) : -1;
+        json_decref(hdr);
+        if (rc == 0 && h.len < sizeof hdr_cache.b64 && strlen(kid) < sizeof hdr_cache.kid &&
+            strlen(issuer) < sizeof hdr_cache.issuer) {
+            memcpy(hdr_cache.b64, h.data, h.len);
+            hdr_cache.len = h.len;
+            snprintf(hdr_cache.kid, sizeof hdr_cache.kid, "%s", kid);
+            snprintf(hdr_cache.issuer, sizeof hdr_cache.issuer, "%s", issuer);
+        } else if (rc == 0) { /* too long to keep: sign with it once */
+            rc = maat_jws_sign_encoded(key, (const char *)h.data, h.len, payload, len, out, err);
+            maat_buf_cleanup(&h);
+            pthread_rwlock_unlock(&k->lock);
+            return rc;
+        }
+        maat_buf_cleanup(&h);
+    }
+    if (rc == 0) rc = maat_jws_sign_encoded(key, hdr_cache.b64, hdr_cache.len, payload, len, out, err);
     pthread_rwlock_unlock(&k->lock);
-    json_decref(hdr);
-    return tok;
+    return rc;
+}
+
+char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                           struct maat_error *err)
+{
+    struct maat_buf b;
+    maat_buf_init(&b);
+    if (maatd_keys_sign_into(d, issuer, payload, len, &b, err) != 0) {
+        maat_buf_cleanup(&b);
+        return NULL;
+    }
+    return maat_buf_take_str(&b);
 }
 
 char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload,

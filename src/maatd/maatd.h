@@ -148,6 +148,9 @@ int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
  * text as given (maat_claims_payload_text). Returns malloc'd compact JWS. */
 char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
                            struct maat_error *err);
+/* The same token appended to out (out unchanged on failure). */
+int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                         struct maat_buf *out, struct maat_error *err);
 /* The same for a JSON payload, written with sorted keys. */
 char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload,
                       struct maat_error *err);

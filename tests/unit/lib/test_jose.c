@@ -471,6 +471,55 @@ static void roundtrip(enum maat_jws_alg alg)
     assert_rejected(t, pub);
     free(t);
 
+    /* the two halves (maatd's path): the encoded header once, then tokens appended to a
+     * buffer after what it holds; the same token as maat_jws_sign_text (byte for byte
+     * where the scheme is deterministic), and a failure leaves the buffer as it was */
+    static const char ptext[] = "{\"a\":1,\"b\":\"x\"}";
+    struct maat_buf hb, out;
+    maat_buf_init(&hb);
+    maat_buf_init(&out);
+    assert_int_equal(maat_jws_header_b64(k, hdr, &hb, &err), 0);
+    char *eh2 = b64u(expect_hdr);
+    assert_int_equal(hb.len, strlen(eh2));
+    assert_memory_equal(hb.data, eh2, hb.len);
+    free(eh2);
+    assert_int_equal(maat_buf_put_str(&out, "{\"token\":\""), 0);
+    if (maat_jws_sign_encoded(k, (const char *)hb.data, hb.len, ptext, strlen(ptext), &out, &err) != 0)
+        fail_msg("sign_encoded: %s", err.msg);
+    size_t pre = strlen("{\"token\":\"");
+    assert_memory_equal(out.data, "{\"token\":\"", pre);
+    char *whole = maat_jws_sign_text(k, hdr, ptext, strlen(ptext), &err);
+    assert_non_null(whole);
+    if (alg != MAAT_JWS_ES256 && alg != MAAT_JWS_PS256) { /* randomised schemes differ */
+        assert_int_equal(out.len - pre, strlen(whole));
+        assert_memory_equal(out.data + pre, whole, out.len - pre);
+    }
+    assert_int_equal(maat_jws_parse((const char *)out.data + pre, out.len - pre, &j, &err), 0);
+    assert_string_equal(j.payload_text, ptext);
+    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(k), &err), 0);
+    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(other), &err), -1);
+    maat_jws_cleanup(&j);
+    size_t keep = out.len;
+    assert_int_equal(maat_jws_sign_encoded(NULL, (const char *)hb.data, hb.len, ptext, 3, &out, &err), -1);
+    assert_int_equal(out.len, keep);
+    /* no key: the unsigned header ("alg":"none") */
+    struct maat_buf nb;
+    maat_buf_init(&nb);
+    assert_int_equal(maat_jws_header_b64(NULL, NULL, &nb, &err), 0);
+    char *none = b64u("{\"alg\":\"none\"}");
+    assert_int_equal(nb.len, strlen(none));
+    assert_memory_equal(nb.data, none, nb.len);
+    free(none);
+    json_t *bad = json_pack("{s:s}", "alg", "HS256");
+    keep = nb.len;
+    assert_int_equal(maat_jws_header_b64(k, bad, &nb, &err), -1);
+    assert_int_equal(nb.len, keep);
+    json_decref(bad);
+    maat_buf_cleanup(&nb);
+    free(whole);
+    maat_buf_cleanup(&hb);
+    maat_buf_cleanup(&out);
+
     free(tok);
     json_decref(hdr);
     json_decref(payload);
