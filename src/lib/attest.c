@@ -288,9 +288,9 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     const char *what = "attestation request";
     const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
     struct maat_json_span span;
-    bool found, ambiguous;
-    if (maat__json_scan_object_find(body, len, ev_name, &found, &span, &ambiguous, what,
-                                    &a->err) != 0)
+    bool found, ambiguous, plain;
+    if (maat__json_scan_object_find_plain(body, len, ev_name, &found, &span, &ambiguous, &plain,
+                                          what, &a->err) != 0)
         return fail(a);
     json_t *root = NULL;
     const char *ev_text = NULL;
@@ -298,17 +298,7 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     if (found && !ambiguous && span.end - span.start >= 2 && body[span.start] == '"') {
         const unsigned char *p = (const unsigned char *)body + span.start + 1;
         size_t n = span.end - span.start - 2;
-        /* ASCII without escapes? The scanner already refused '"' and control characters
-         * inside the string, so the word test that stops a JSON string writer finds
-         * exactly a backslash or a byte >= 0x80. */
-        bool plain = true;
-        size_t i = 0;
-        for (; plain && i + 8 <= n; i += 8) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            plain = !maat__json_word_needs_look(w, true);
-        }
-        for (; plain && i < n; i++) plain = p[i] < 0x80 && p[i] != '\\';
+        /* ASCII without escapes (the scanner saw it while validating the string) */
         char *copy = plain ? malloc(len - n) : NULL;
         if (copy != NULL) {
             memcpy(copy, body, span.start + 1);

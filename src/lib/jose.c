@@ -188,13 +188,8 @@ static int dump_string(struct maat_buf *b, const char *s, size_t n)
     if (maat_buf_reserve(b, n + 2) != 0 || maat_buf_put_u8(b, '"') != 0) return -1;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        /* plain ASCII runs (hex, base64url) eight bytes at a time */
-        while (n - i >= 8) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (maat__json_word_needs_look(w, true)) break;
-            i += 8;
-        }
+        /* plain ASCII runs (hex, base64url) at once */
+        i += maat__json_plain_run(s + i, n - i);
         if (i == n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) return DUMP_OTHER;

@@ -37,6 +37,9 @@ struct scan {
     /* lax search: an escaped or repeated top-level name sets `ambiguous` instead of failing */
     bool lax;
     bool ambiguous;
+    bool span_plain;  /* the member found is an ASCII string without escapes */
+    bool str_ascii;   /* the last string scanned had no byte >= 0x80 */
+    bool str_escape;  /* ... and used escape sequences */
     /* MODE_PATH_AT */
     size_t probe;
     char *buf;
@@ -162,15 +165,12 @@ static bool is_digit(const struct scan *sc)
 static int scan_string(struct scan *sc, bool *has_escape)
 {
     *has_escape = false;
+    sc->str_ascii = true;
+    sc->str_escape = false;
     sc->pos++; /* opening quote */
     for (;;) {
-        /* long runs of plain characters (base64 evidence) eight bytes at a time */
-        while (sc->len - sc->pos >= 8) {
-            uint64_t w;
-            memcpy(&w, sc->s + sc->pos, 8);
-            if (maat__json_word_needs_look(w, false)) break;
-            sc->pos += 8;
-        }
+        /* long runs of plain characters (base64 evidence) skipped at once */
+        sc->pos += maat__json_plain_run(sc->s + sc->pos, sc->len - sc->pos);
         if (sc->pos >= sc->len) return fail(sc, MAAT_ERR_ENCODING, "expected closing '\"'");
         unsigned char c = (unsigned char)sc->s[sc->pos];
         if (c == '"') {
@@ -178,11 +178,13 @@ static int scan_string(struct scan *sc, bool *has_escape)
             return 0;
         }
         if (c < 0x20) return fail(sc, MAAT_ERR_ENCODING, "expected no control character in a string");
-        if (c != '\\') {
+        if (c != '\\') { /* 0x80 and above: UTF-8 is jansson's to check */
+            sc->str_ascii = false;
             sc->pos++;
             continue;
         }
         *has_escape = true;
+        sc->str_escape = true;
         sc->pos++;
         if (sc->pos >= sc->len) return fail(sc, MAAT_ERR_ENCODING, "expected an escape character");
         c = (unsigned char)sc->s[sc->pos];
@@ -314,11 +316,14 @@ static int scan_object(struct scan *sc)
         sc->pos++;
         skip_ws(sc);
         size_t vstart = sc->pos;
+        bool vstring = at(sc, '"');
         if ((rc = scan_value(sc)) != 0) return rc;
         if (wanted) {
             sc->found = true;
             sc->span.start = vstart;
             sc->span.end = sc->pos;
+            /* a string value is the last string scan_value scanned */
+            sc->span_plain = vstring && !sc->str_escape && sc->str_ascii;
         }
         skip_ws(sc);
         if (at(sc, ',')) {
@@ -424,6 +429,15 @@ int maat__json_scan_object_find(const char *text, size_t len, const char *key, b
                                 struct maat_json_span *span, bool *ambiguous, const char *what,
                                 struct maat_error *err)
 {
+    return maat__json_scan_object_find_plain(text, len, key, found, span, ambiguous, NULL, what,
+                                             err);
+}
+
+int maat__json_scan_object_find_plain(const char *text, size_t len, const char *key, bool *found,
+                                      struct maat_json_span *span, bool *ambiguous, bool *plain,
+                                      const char *what, struct maat_error *err)
+{
+    if (plain != NULL) *plain = false;
     struct scan sc;
     memset(&sc, 0, sizeof sc);
     sc.s = text;
@@ -441,6 +455,7 @@ int maat__json_scan_object_find(const char *text, size_t len, const char *key, b
     *found = sc.found;
     *ambiguous = sc.ambiguous;
     if (sc.found) *span = sc.span;
+    if (plain != NULL) *plain = sc.found && sc.span_plain;
     return 0;
 }
 

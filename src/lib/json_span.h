@@ -15,6 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "maat/error.h"
 
@@ -34,6 +38,35 @@ static inline bool maat__json_word_needs_look(uint64_t w, bool ascii)
     uint64_t t = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
     if (ascii) t |= w;
     return (t & high) != 0;
+}
+
+/* The length of the longest prefix of s[0, n) without '"', '\\', control characters
+ * (below 0x20) or bytes 0x80 and above: how far a JSON string scan or an ASCII string
+ * writer can skip before it must look at a byte. Sixteen bytes at a time with SSE2 (one
+ * signed compare catches both below 0x20 and 0x80 and above), else eight by the word
+ * test above, the tail byte by byte; the answer is the same either way. */
+static inline size_t maat__json_plain_run(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                                 _mm_cmplt_epi8(v, sp));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0) return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (maat__json_word_needs_look(w, true)) break;
+    }
+    for (; i < n; i++)
+        if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '"' || p[i] == '\\') break;
+    return i;
 }
 
 /* A byte range [start, end) within the scanned text. */
@@ -64,6 +97,11 @@ int maat__json_scan_object(const char *text, size_t len, const char *key, bool *
 int maat__json_scan_object_find(const char *text, size_t len, const char *key, bool *found,
                                 struct maat_json_span *span, bool *ambiguous, const char *what,
                                 struct maat_error *err);
+/* The same, and *plain (if not NULL) tells whether the member found is a string of ASCII
+ * characters without escape sequences (its bytes between the quotes are its value). */
+int maat__json_scan_object_find_plain(const char *text, size_t len, const char *key, bool *found,
+                                      struct maat_json_span *span, bool *ambiguous, bool *plain,
+                                      const char *what, struct maat_error *err);
 
 /*
  * Best-effort path of the innermost value (or member key) that starts at or before

@@ -1,7 +1,8 @@
 /* test_json_span.c - the JSON syntax scanner's string scan, which skips runs of plain
- * characters eight bytes at a time: against a byte-by-byte reference on random strings
- * (every alignment, every length up to 70, the bytes that must stop a scan placed
- * anywhere), the same offsets in its errors, and the span of a long evidence string. */
+ * characters sixteen (SSE2) or eight bytes at a time (maat__json_plain_run): against a
+ * byte-by-byte reference on random strings (every alignment, every length up to 70, the
+ * bytes that must stop a scan placed anywhere), the same offsets in its errors, the
+ * "plain" answer of the member search, and the span of a long evidence string. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,14 @@ static void check_one(const unsigned char *s, size_t n, size_t lead)
         assert_true(found);
         assert_int_equal(span.start, start);
         assert_int_equal(span.end, start + n + 2);
+        /* the member search says "plain" exactly for ASCII (no escapes here) */
+        bool ambiguous = true, plain = false, ascii = true;
+        for (size_t i = 0; i < n; i++) ascii = ascii && s[i] < 0x80;
+        assert_int_equal(maat__json_scan_object_find_plain(text, len, "k", &found, &span, &ambiguous,
+                                                           &plain, "t", &err), 0);
+        assert_true(found);
+        assert_false(ambiguous);
+        assert_int_equal(plain, ascii);
         return;
     }
     assert_int_equal(rc, -1);
@@ -72,6 +81,59 @@ static void test_random_strings(void **state)
         if (n > 0 && next() % 2) s[next() % n] = alphabet[10 + next() % 8];
         if (memchr(s, '\\', n) != NULL) continue; /* escapes: the next test */
         check_one(s, n, lead);
+    }
+}
+
+/* maat__json_plain_run against the byte-by-byte definition, every length to 100 and
+ * every start alignment, stop bytes anywhere (or none). */
+static void test_plain_run(void **state)
+{
+    (void)state;
+    unsigned char buf[128];
+    for (int round = 0; round < 40000; round++) {
+        size_t n = next() % 101, off = next() % 16;
+        for (size_t i = 0; i < n; i++) buf[off + i] = alphabet[next() % 7];
+        if (n > 0 && next() % 3) buf[off + next() % n] = alphabet[7 + next() % 11];
+        size_t want = 0;
+        while (want < n) {
+            unsigned char c = buf[off + want];
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+            want++;
+        }
+        size_t got = maat__json_plain_run((const char *)buf + off, n);
+        if (got != want) fail_msg("n=%zu off=%zu: %zu, expected %zu", n, off, got, want);
+    }
+}
+
+/* "plain": only for a string value without escapes and without bytes >= 0x80. */
+static void test_find_plain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool found, plain;
+    } cases[] = {
+        {"{\"q\":\"AAAA-_09\"}", true, true},
+        {"{\"q\":\"\"}", true, true},
+        {"{\"q\":\"AA\\u0041\"}", true, false},
+        {"{\"q\":\"AA\\n\"}", true, false},
+        {"{\"q\":\"caf\xc3\xa9\"}", true, false},
+        {"{\"q\":12}", true, false},
+        {"{\"q\":{\"r\":\"x\"}}", true, false},
+        {"{\"a\":\"\\u00e9\",\"q\":\"ok\"}", true, true},      /* escapes elsewhere */
+        {"{\"q\":\"ok\",\"z\":\"\xc3\xa9\"}", true, true},     /* and non-ASCII after */
+        {"{\"r\":{\"q\":\"nested\"}}", false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool found = !cases[i].found, ambiguous = true, plain = !cases[i].plain;
+        struct maat_json_span span;
+        struct maat_error err = {0};
+        if (maat__json_scan_object_find_plain(cases[i].text, strlen(cases[i].text), "q", &found,
+                                              &span, &ambiguous, &plain, "t", &err) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (found != cases[i].found || plain != cases[i].plain || ambiguous)
+            fail_msg("case %zu (%s): found %d plain %d ambiguous %d", i, cases[i].text, found,
+                     plain, ambiguous);
     }
 }
 
@@ -129,6 +191,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_strings),
+        cmocka_unit_test(test_plain_run),
+        cmocka_unit_test(test_find_plain),
         cmocka_unit_test(test_escapes_after_runs),
         cmocka_unit_test(test_long_string),
     };
