@@ -1,4 +1,6 @@
 /* test_bytes.c - the bounded reader, the writer and the strict hex/base64/base64url codecs. */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +183,124 @@ static void test_base64(void **state)
     }
 }
 
+/* A plain bit-by-bit reference for the strict rules: every character in the alphabet
+ * except up to two '=' at the end, no final group of one character, padding that fits
+ * the final group (and is required for standard base64), zero leftover bits. */
+static int ref_val(unsigned char c, bool url)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == (url ? '-' : '+')) return 62;
+    if (c == (url ? '_' : '/')) return 63;
+    return -1;
+}
+
+static bool ref_decode(const char *s, size_t n, bool url, uint8_t *out, size_t *outn)
+{
+    size_t pad = 0;
+    while (pad < 2 && n > pad && s[n - 1 - pad] == '=') pad++;
+    size_t dl = n - pad, rem = dl % 4, o = 0;
+    for (size_t i = 0; i < dl; i++)
+        if (ref_val((unsigned char)s[i], url) < 0) return false;
+    if (rem == 1) return false;
+    if (pad != 0 && !((rem == 2 && pad == 2) || (rem == 3 && pad == 1))) return false;
+    if (pad == 0 && !url && rem != 0) return false;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < dl; i++) {
+        acc = acc << 6 | (uint32_t)ref_val((unsigned char)s[i], url);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (acc != 0) return false;
+    *outn = o;
+    return true;
+}
+
+static uint64_t rs = 0x2545f4914f6cdd1dULL;
+static unsigned rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (unsigned)(rs >> 32);
+}
+
+/* The table codecs (four-character groups, 12-bit pairs) against the reference: random
+ * bytes of every length to 300 encoded and decoded back, and random strings (mostly
+ * alphabet characters, with '=', the other alphabet's characters and invalid bytes) that
+ * must be accepted or refused exactly as the reference does, with the same bytes. */
+static void test_base64_random(void **state)
+{
+    (void)state;
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t p[300], ref[300];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = rnd() % 301;
+        for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rnd();
+        for (int url = 0; url < 2; url++) {
+            char *e = url ? maat_base64url_encode(p, n) : maat_base64_encode(p, n);
+            assert_non_null(e);
+            /* reference encoding, character by character */
+            size_t el = strlen(e), want = url ? (n * 4 + 2) / 3 : (n + 2) / 3 * 4;
+            assert_int_equal(el, want);
+            for (size_t i = 0; i < n * 8 / 6 + (n * 8 % 6 != 0); i++) {
+                size_t bit = i * 6;
+                uint32_t v = 0;
+                for (int b = 0; b < 6; b++) {
+                    size_t k = bit + (size_t)b;
+                    v = v << 1 | (k < n * 8 ? (uint32_t)(p[k / 8] >> (7 - k % 8)) & 1 : 0);
+                }
+                char c = std[v];
+                if (url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+                if (e[i] != c) fail_msg("n=%zu url=%d: char %zu is %c, expected %c", n, url, i, e[i], c);
+            }
+            struct maat_error err = {0};
+            uint8_t *d = NULL;
+            size_t dn = 0;
+            int rc = url ? maat_base64url_decode(e, el, "x", &d, &dn, &err)
+                         : maat_base64_decode(e, el, "x", &d, &dn, &err);
+            if (rc != 0) fail_msg("n=%zu url=%d: own encoding refused: %s", n, url, err.msg);
+            assert_int_equal(dn, n);
+            if (n) assert_memory_equal(d, p, n);
+            free(d);
+            free(e);
+        }
+    }
+    static const char mix[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                              "AQgw-_+/===\x00\n \"\x80\xff.";
+    char str[64];
+    for (int round = 0; round < 200000; round++) {
+        size_t n = rnd() % 41;
+        for (size_t i = 0; i < n; i++)
+            str[i] = rnd() % 8 ? mix[rnd() % 62] : mix[62 + rnd() % (sizeof mix - 63)];
+        if (n > 0 && rnd() % 4 == 0) str[n - 1] = '=';
+        if (n > 1 && rnd() % 8 == 0) str[n - 2] = '=';
+        for (int url = 0; url < 2; url++) {
+            size_t rn = 0;
+            bool ok = ref_decode(str, n, url, ref, &rn);
+            struct maat_error err = {0};
+            uint8_t *d = NULL;
+            size_t dn = 0;
+            int rc = url ? maat_base64url_decode(str, n, "x", &d, &dn, &err)
+                         : maat_base64_decode(str, n, "x", &d, &dn, &err);
+            if ((rc == 0) != ok)
+                fail_msg("'%.*s' url=%d: maat %s (%s), reference %s", (int)n, str, url,
+                         rc == 0 ? "accepts" : "refuses", err.msg, ok ? "accepts" : "refuses");
+            if (ok) {
+                assert_int_equal(dn, rn);
+                if (rn) assert_memory_equal(d, ref, rn);
+            }
+            free(d);
+        }
+    }
+}
+
 static void test_ct_and_zero(void **state)
 {
     (void)state;
@@ -196,7 +316,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_reads_and_stops), cmocka_unit_test(test_reader_huge_lengths),
         cmocka_unit_test(test_writer),  cmocka_unit_test(test_hex),
-        cmocka_unit_test(test_base64),  cmocka_unit_test(test_ct_and_zero),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_base64_random),  cmocka_unit_test(test_ct_and_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
