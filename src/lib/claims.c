@@ -422,20 +422,36 @@ static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
 {
     const char *st = maat_tcb_status_name(v->status);
     MAAT_TRY(s_str(k, "x-maat-tcb-status", st, strlen(st)));
-    json_t *adv = json_array();
-    if (adv == NULL) return sink_oom(k, "x-maat-advisory-ids");
     size_t n = v->advisory_count < MAAT_VERDICT_MAX_ADVISORIES ? v->advisory_count
                                                                : MAAT_VERDICT_MAX_ADVISORIES;
+    char ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN + 1];
+    bool ascii = true;
     for (size_t i = 0; i < n; i++) {
-        char id[MAAT_VERDICT_ADVISORY_LEN + 1];
-        memcpy(id, v->advisory_ids[i], MAAT_VERDICT_ADVISORY_LEN);
-        id[MAAT_VERDICT_ADVISORY_LEN] = '\0';
-        if (json_array_append_new(adv, json_string(id)) != 0) {
-            json_decref(adv);
-            return sink_oom(k, "x-maat-advisory-ids");
-        }
+        memcpy(ids[i], v->advisory_ids[i], MAAT_VERDICT_ADVISORY_LEN);
+        ids[i][MAAT_VERDICT_ADVISORY_LEN] = '\0';
+        for (const char *c = ids[i]; *c; c++) ascii = ascii && (unsigned char)*c < 0x80;
     }
-    MAAT_TRY(s_json(k, "x-maat-advisory-ids", strlen("x-maat-advisory-ids"), adv));
+    if (k->obj == NULL && ascii) { /* Intel's ids are ASCII: the array's text directly */
+        size_t off = k->vals.len;
+        int rc = maat_buf_put_u8(&k->vals, '[');
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            if (i > 0) rc = maat_buf_put_u8(&k->vals, ',');
+            if (rc == 0) rc = maat__json_append_string(&k->vals, ids[i], strlen(ids[i]));
+        }
+        if (rc == 0) rc = maat_buf_put_u8(&k->vals, ']');
+        if (rc != 0) return sink_oom(k, "x-maat-advisory-ids");
+        MAAT_TRY(sink_entry(k, "x-maat-advisory-ids", strlen("x-maat-advisory-ids"), off,
+                            k->vals.len - off));
+    } else {
+        json_t *adv = json_array();
+        if (adv == NULL) return sink_oom(k, "x-maat-advisory-ids");
+        for (size_t i = 0; i < n; i++)
+            if (json_array_append_new(adv, json_string(ids[i])) != 0) {
+                json_decref(adv);
+                return sink_oom(k, "x-maat-advisory-ids");
+            }
+        MAAT_TRY(s_json(k, "x-maat-advisory-ids", strlen("x-maat-advisory-ids"), adv));
+    }
     if (v->tcb_date != 0) {
         struct tm tm;
         char buf[32];
@@ -628,9 +644,21 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
     /* Binary runtime data: the bytes as sent, under the current and both legacy names
      * (MAA emits all three regardless of policy). JSON data: the parsed object instead. */
     if (rt->present && rt->type == MAAT_DATA_BINARY) {
-        MAAT_TRY(s_b64url(k, "x-ms-sgx-ehd", rt->data, rt->len));
-        MAAT_TRY(s_b64url(k, "aas-ehd", rt->data, rt->len));
-        MAAT_TRY(s_b64url(k, "maa-ehd", rt->data, rt->len));
+        if (k->obj != NULL) {
+            MAAT_TRY(s_b64url(k, "x-ms-sgx-ehd", rt->data, rt->len));
+            MAAT_TRY(s_b64url(k, "aas-ehd", rt->data, rt->len));
+            MAAT_TRY(s_b64url(k, "maa-ehd", rt->data, rt->len));
+        } else { /* the text once, under the three names */
+            size_t off = k->vals.len;
+            if (maat_buf_put_u8(&k->vals, '"') != 0 ||
+                maat_buf_put_base64url(&k->vals, rt->data, rt->len) != 0 ||
+                maat_buf_put_u8(&k->vals, '"') != 0)
+                return sink_oom(k, "x-ms-sgx-ehd");
+            size_t n = k->vals.len - off;
+            MAAT_TRY(sink_entry(k, "x-ms-sgx-ehd", strlen("x-ms-sgx-ehd"), off, n));
+            MAAT_TRY(sink_entry(k, "aas-ehd", strlen("aas-ehd"), off, n));
+            MAAT_TRY(sink_entry(k, "maa-ehd", strlen("maa-ehd"), off, n));
+        }
     }
     /* Values are shared with the request (json_incref): nothing modifies a payload. */
     if (rt->present && rt->type == MAAT_DATA_JSON)
