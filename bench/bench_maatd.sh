@@ -45,7 +45,12 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench-maatd.XXXXXX")
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+SPINNERS=()
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  for p in "${SPINNERS[@]}"; do kill "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
 trap cleanup EXIT
 TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
@@ -108,6 +113,12 @@ kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 # right after it, so slow drifts of a shared host hit both alike; medians are reported.
 #   ratio     = rps x floor_us / 1e6   (throughput against 1 core of floor)
 #   cpu_ratio = floor_us / maatd CPU us per request
+# Per round also: the softirq and steal time of maatd's CPU per request (/proc/stat): on
+# loopback the kernel delivers maatd's response into wrk's socket, and wakes wrk, in
+# softirq on maatd's CPU (work a remote client's machine would do); steal is time the
+# hypervisor took. IDLE_SPIN=1 (a diagnostic, not the default) keeps wrk's CPUs out of
+# the idle halt with a SCHED_IDLE busy loop (it yields to everything, wrk included), which
+# shows what waking a halted vCPU costs maatd's CPU on this host.
 if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   BA=$BUILD/bin/bench_attest
   [ -x "$BA" ] || die "$BA is not built"
@@ -116,27 +127,42 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   MCPU=$((NCPU - 1)) WCPUS=0-$((NCPU - 2))
   med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
   echo "== PIN mode: maatd --threads 1 on CPU $MCPU, wrk -t1 -c$CONNS on CPU(s) $WCPUS, $ROUNDS rounds of ${DURATION}s =="
+  if [ "${IDLE_SPIN:-0}" = 1 ]; then
+    command -v chrt >/dev/null || die "IDLE_SPIN=1 needs chrt (util-linux)"
+    for c in $(seq 0 $((NCPU - 2))); do
+      taskset -c "$c" chrt --idle 0 sh -c 'while :; do :; done' & SPINNERS+=($!)
+    done
+    echo "   IDLE_SPIN=1: SCHED_IDLE busy loops on CPU(s) $WCPUS (diagnostic: wrk's CPUs never halt)"
+  fi
+  # softirq and steal ticks of maatd's CPU (fields 8 and 9 of its /proc/stat line), and
+  # the softirq ticks of wrk's CPUs (there the kernel delivers the requests into maatd's
+  # socket: maatd's own receive work, which a NIC would bring to maatd's machine)
+  cpu_si() { awk -v c="cpu$MCPU" -v m="$MCPU" '$1 == c { a = $8; b = $9 }
+    $1 ~ /^cpu[0-9]+$/ && $1 != c { w += $8 } END { print a, b, w }' /proc/stat; }
   for alg in $ALGS; do
     start_maatd "p$alg" "$alg" 1 taskset -c "$MCPU"
     first_token "$alg"
     taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
     : >"$T/rounds.$alg"
     for r in $(seq "$ROUNDS"); do
-      c0=$(cpu_ticks)
+      c0=$(cpu_ticks) s0=$(cpu_si)
       line=$(taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$here/maatd_attest.lua" \
         "$URL$path" -- "$T/body.json" | grep '^WRK ')
-      c1=$(cpu_ticks)
+      c1=$(cpu_ticks) s1=$(cpu_si)
       [ -n "$line" ] || die "wrk failed"
       fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
       n=$(kv requests "$line") rps=$(kv rps "$line")
       errs=$(( $(kv non2xx "$line") + $(kv connect_err "$line") + $(kv read_err "$line") + $(kv timeouts "$line") ))
       cpu=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
       fw=$(kv floor_warm_us "$fl") fb=$(kv floor_bare_us "$fl")
-      printf '%s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
+      si=$(awk -v a="$s0" -v b="$s1" -v k="$TCK" -v n="$n" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        printf "%.1f %.1f %.1f", (y[1] - x[1]) / k * 1e6 / n, (y[2] - x[2]) / k * 1e6 / n, (y[3] - x[3]) / k * 1e6 / n }')
+      printf '%s %s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
         "$(kv p99_ms "$line")" "$errs" \
         "$(awk -v r="$rps" -v f="$fw" -v c="$cpu" -v b="$fb" 'BEGIN { printf "%.3f/%.3f/%.3f", r * f / 1e6, f / c, b / c }')" \
-        >>"$T/rounds.$alg"
-      echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
+        "$si" >>"$T/rounds.$alg"
+      read -r si_m st_m si_w <<<"$si"
+      echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu (its CPU: softirq $si_m, steal $st_m; wrk's: softirq $si_w us) floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
     done
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
     # what HTTP alone costs maatd here: the same 6 KB body, cut by one byte, refused as bad
@@ -155,11 +181,18 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       "floor_warm_us=$(col 3) floor_bare_us=$(col 4) p50_ms=$(col 5) p99_ms=$(col 6) errors=$(col 7)" \
       "ratio=$(ratios 1) cpu_ratio=$(ratios 2) cpu_ratio_bare=$(ratios 3) http_only_cpu_us=$http_us" \
       "cpu_ratio_without_http=$(awk -v f="$(col 3)" -v c="$(col 2)" -v h="$http_us" 'BEGIN { printf "%.3f", f / (c - h) }')" \
-      "vmhwm_kb=$hwm"
+      "softirq_us=$(col 9) steal_us=$(col 10) wrk_softirq_us=$(col 11)" \
+      "cpu_ratio_rx_swapped=$(awk '{ printf "%.4f\n", $3 / ($2 - $9 + $11) }' "$T/rounds.$alg" | med)" \
+      "idle_spin=${IDLE_SPIN:-0} vmhwm_kb=$hwm"
   done
+  for p in "${SPINNERS[@]}"; do kill "$p" 2>/dev/null; done
+  SPINNERS=()
   echo "ratio = rps x floor_warm_us (maatd has 1 core); cpu_ratio = floor_warm_us / maatd CPU per request;"
   echo "cpu_ratio_bare = the bare floor (2 ECDSA verifications + signature) / maatd CPU; medians of $ROUNDS rounds;"
   echo "cpu_ratio_without_http = floor_warm_us / (maatd CPU per request - the HTTP-only cost)."
+  echo "cpu_ratio_rx_swapped = floor_warm_us / (maatd CPU - softirq on its CPU + softirq on wrk's CPUs) per"
+  echo "request: the loopback delivery of the responses into wrk (and wrk's wake-up) swapped for that of"
+  echo "the requests into maatd, as on a network where each machine receives its own packets."
   [ "${ALSO_SHARED:-0}" = 1 ] || exit 0
   echo
 fi
