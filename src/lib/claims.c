@@ -384,13 +384,29 @@ static int s_str(struct sink *k, const char *key, const char *str, size_t n)
     return sink_entry(k, key, strlen(key), off, k->vals.len - off);
 }
 
+/* Decimal text of v, as jansson (and printf's %lld) writes it; returns the length. */
+static size_t int_text(int64_t v, char out[24])
+{
+    char rev[24];
+    size_t n = 0, o = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) out[o++] = '-';
+    while (n > 0) out[o++] = rev[--n];
+    out[o] = '\0';
+    return o;
+}
+
 static int s_int(struct sink *k, const char *key, int64_t v)
 {
     if (k->obj != NULL) return s_json(k, key, strlen(key), json_integer((json_int_t)v));
-    char num[32];
-    int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)v);
+    char num[24];
+    size_t n = int_text(v, num);
     size_t off = k->vals.len;
-    if (maat_buf_put(&k->vals, num, (size_t)n) != 0) return sink_oom(k, key);
+    if (maat_buf_put(&k->vals, num, n) != 0) return sink_oom(k, key);
     return sink_entry(k, key, strlen(key), off, k->vals.len - off);
 }
 
@@ -456,10 +472,28 @@ static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
         struct tm tm;
         char buf[32];
         time_t t = v->tcb_date;
-        if (gmtime_r(&t, &tm) == NULL ||
-            strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        if (gmtime_r(&t, &tm) == NULL)
             return maat_error_set(k->err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
                                   (long long)v->tcb_date);
+        if (tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900) {
+            /* what strftime("%Y-%m-%dT%H:%M:%SZ") writes for four-digit years */
+            const int f[6] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                              tm.tm_hour,        tm.tm_min,     tm.tm_sec};
+            char *o = buf;
+            for (int i = 0; i < 6; i++) {
+                if (i == 0) {
+                    *o++ = (char)('0' + f[0] / 1000);
+                    *o++ = (char)('0' + f[0] / 100 % 10);
+                }
+                *o++ = (char)('0' + f[i] / 10 % 10);
+                *o++ = (char)('0' + f[i] % 10);
+                *o++ = "--T::Z"[i];
+            }
+            *o = '\0';
+        } else if (strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+            return maat_error_set(k->err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
+                                  (long long)v->tcb_date);
+        }
         MAAT_TRY(s_str(k, "x-maat-tcb-date", buf, strlen(buf)));
     }
     /* Only when true: a token from a production chain carries no trace of test PKIs. */
@@ -506,13 +540,10 @@ static bool simple_value(const struct maat_claim_value *v, bool in_set)
 
 static int put_value_text(struct maat_buf *b, const struct maat_claim_value *v)
 {
-    char num[32];
+    char num[24];
     switch (v->kind) {
     case MAAT_CLAIM_STRING: return maat__json_append_string(b, v->str != NULL ? v->str : "", v->len);
-    case MAAT_CLAIM_INTEGER: {
-        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)v->integer);
-        return maat_buf_put(b, num, (size_t)n);
-    }
+    case MAAT_CLAIM_INTEGER: return maat_buf_put(b, num, int_text(v->integer, num));
     case MAAT_CLAIM_BOOLEAN: return maat_buf_put_str(b, v->boolean ? "true" : "false");
     case MAAT_CLAIM_SET:
         MAAT_TRY(maat_buf_put_u8(b, '['));
@@ -754,6 +785,21 @@ static int entry_cmp(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Insertion sort by entry_cmp (a total order: seq breaks ties): a payload has ~40 entries,
+ * mostly added in key order already, where this beats qsort's merge sort and its buffer. */
+static void sort_entries(struct pl_entry *e, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct pl_entry x = e[i];
+        size_t j = i;
+        while (j > 0 && entry_cmp(&e[j - 1], &x) > 0) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = x;
+    }
+}
+
 int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
                              int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
                              struct maat_error *err)
@@ -766,7 +812,7 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
     if (rc == 0) rc = build_into(&k, in);
     if (rc == 0) rc = add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
     if (rc == 0) {
-        qsort(k.ents, k.n, sizeof *k.ents, entry_cmp);
+        sort_entries(k.ents, k.n);
         size_t start = out->len;
         bool first = true;
         rc = maat_buf_reserve(out, k.vals.len + 40 * k.n + 2) != 0 ? -1 : maat_buf_put_u8(out, '{');

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "maat/attest.h"
 #include "maat/bytes.h"
@@ -443,6 +444,40 @@ static void check_issued_result(struct fixture *f, const struct maat_claim *c, s
     maat_buf_cleanup(&got);
 }
 
+/* x-maat-tcb-date is what strftime("%Y-%m-%dT%H:%M:%SZ") writes, across the range. */
+static void test_tcb_date_text(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, 0x05, NULL);
+    const time_t dates[] = {1691539200, 1, 59, 951782400 /* 2000-02-29 */, 946684799,
+                            4102444799 /* 2099-12-31T23:59:59 */, -30610224000 /* 1000-01-01 */,
+                            253402300799 /* 9999-12-31T23:59:59 */, -30610224001 /* 999 */,
+                            253402300800 /* 10000 */, -62167219200 /* year 0 */};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        struct tm tm;
+        char want[64];
+        assert_non_null(gmtime_r(&dates[i], &tm));
+        assert_true(strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+        f.v.tcb_date = dates[i];
+        struct maat_error err = {0};
+        struct maat_buf b;
+        maat_buf_init(&b);
+        if (maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err) != 0) fail_msg("%s", err.msg);
+        json_t *p = json_loadb((const char *)b.data, b.len, 0, NULL);
+        assert_non_null(p);
+        if (strcmp(str(p, "x-maat-tcb-date"), want) != 0)
+            fail_msg("%lld: %s, strftime says %s", (long long)dates[i], str(p, "x-maat-tcb-date"), want);
+        json_t *tree = maat_claims_build(&f.in, &err);
+        assert_non_null(tree);
+        assert_string_equal(str(tree, "x-maat-tcb-date"), want);
+        json_decref(tree);
+        json_decref(p);
+        maat_buf_cleanup(&b);
+    }
+    fixture_cleanup(&f);
+}
+
 static void test_payload_issued_result(void **state)
 {
     (void)state;
@@ -835,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_incoming_list),
         cmocka_unit_test(test_payload_text),
         cmocka_unit_test(test_payload_issued_result),
+        cmocka_unit_test(test_tcb_date_text),
         cmocka_unit_test(test_policy_hash_vectors),
         cmocka_unit_test(test_policy_hash_draft),
         cmocka_unit_test(test_default_policy_matches_recorded_get),
