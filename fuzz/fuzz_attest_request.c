@@ -3,7 +3,8 @@
  * go on through the quote parser, the binding checks and both claim builders, so every
  * path from request bytes to a token payload runs under ASan/UBSan; the payload text
  * writer and the incoming claim list are checked against the JSON routes byte for byte
- * (the request's JSON runtime data doubles as issued claims with arbitrary keys). */
+ * (the request's JSON runtime data doubles as issued claims with arbitrary keys), and so
+ * is the payload written from a policy result's claims (issued_result). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,6 +55,30 @@ static void same_incoming(const struct maat_claims_input *in, const json_t *inc)
     maat_claim_list_cleanup(&b);
 }
 
+/* Issued claims given as a policy result (maatd's path) must give the payload text that
+ * the object maat_claims_to_json() makes of the same claims gives. */
+static void same_issued(struct maat_claims_input in, const struct maat_claim *c, size_t n)
+{
+    static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct maat_error err = {0};
+    struct maat_policy_result r = {.outgoing = c, .noutgoing = n};
+    json_t *obj = maat_claims_to_json(c, n, &err);
+    struct maat_buf a, b;
+    maat_buf_init(&a);
+    maat_buf_init(&b);
+    in.issued = obj;
+    in.issued_result = NULL;
+    int ra = obj ? maat_claims_payload_text(&in, "https://f.example", 1, 2, jti, &a, &err) : -1;
+    in.issued = NULL;
+    in.issued_result = &r;
+    int rb = maat_claims_payload_text(&in, "https://f.example", 1, 2, jti, &b, &err);
+    if (ra != rb || (ra == 0 && (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)))
+        __builtin_trap();
+    maat_buf_cleanup(&a);
+    maat_buf_cleanup(&b);
+    json_decref(obj);
+}
+
 static void claims(const struct maat_attest_request *req, const struct maat_quote *q)
 {
     static const struct maat_collateral_hashes hashes; /* zeros: values do not matter */
@@ -89,6 +114,21 @@ static void claims(const struct maat_attest_request *req, const struct maat_quot
         same_text(&in);
     }
     same_incoming(&in, inc);
+    /* issued claims as a policy result: the default policy's output (from the incoming
+     * set), and the request's JSON runtime data read as claims (arbitrary types, values,
+     * repeated types, sets, JSON values) */
+    struct maat_claim_list dl;
+    json_t *dflt = maat_claims_default_issued(inc, &err);
+    if (dflt == NULL || maat_claim_list_from_json(dflt, NULL, &dl, &err) != 0) __builtin_trap();
+    same_issued(in, dl.claims, dl.count);
+    maat_claim_list_cleanup(&dl);
+    json_decref(dflt);
+    struct maat_claim_list rl;
+    if (req->runtime.present && req->runtime.type == MAAT_DATA_JSON &&
+        maat_claim_list_from_json(req->runtime.json, NULL, &rl, &err) == 0) {
+        same_issued(in, rl.claims, rl.count);
+        maat_claim_list_cleanup(&rl);
+    }
     json_decref(issued);
     json_decref(inc);
 }
