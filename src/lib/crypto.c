@@ -52,9 +52,37 @@ static const EVP_MD *sha256_md(void)
     return g_sha256 ? g_sha256 : EVP_sha256();
 }
 
+/* One digest context per thread, reused by every maat_sha256 call of that thread: a
+ * request hashes 6-8 times, and EVP_Digest sets up and frees a context (two allocations,
+ * the provider's context, reference counts) each time. Freed when the thread ends. */
+static pthread_once_t g_md_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_md_key;
+static int g_md_key_ok;
+
+static void md_ctx_free(void *c) { EVP_MD_CTX_free(c); }
+
+static void md_key_init(void) { g_md_key_ok = pthread_key_create(&g_md_key, md_ctx_free) == 0; }
+
+static EVP_MD_CTX *thread_md_ctx(void)
+{
+    pthread_once(&g_md_key_once, md_key_init);
+    if (!g_md_key_ok) return NULL;
+    EVP_MD_CTX *c = pthread_getspecific(g_md_key);
+    if (c == NULL && (c = EVP_MD_CTX_new()) != NULL && pthread_setspecific(g_md_key, c) != 0) {
+        EVP_MD_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
 void maat_sha256(const void *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;
+    EVP_MD_CTX *c = thread_md_ctx();
+    if (c != NULL && EVP_DigestInit_ex2(c, sha256_md(), NULL) == 1 &&
+        EVP_DigestUpdate(c, p, n) == 1 && EVP_DigestFinal_ex(c, out, &len) == 1 && len == 32)
+        return;
+    len = 0;
     if (EVP_Digest(p, n, out, &len, sha256_md(), NULL) != 1 || len != 32) {
         ERR_clear_error();
         SHA256(p, n, out);
