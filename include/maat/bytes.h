@@ -96,6 +96,9 @@ int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out
 /* Decodes exactly `n` bytes into dst (error if the text has another length). */
 int maat_hex_decode_fixed(const char *s, size_t slen, const char *field, uint8_t *dst,
                           size_t n, struct maat_error *err);
+/* Decimal text of v and a NUL into dst (room for 21 chars); returns the length. */
+size_t maat_u64_text(uint64_t v, char dst[21]);
+
 /* Lower-case hex of n bytes into dst, which must hold 2n+1 chars. */
 void maat_hex_encode(const uint8_t *p, size_t n, char *dst);
 /* malloc'd lower-case hex string (NULL on allocation failure). */

@@ -201,6 +201,19 @@ char *maat_buf_take_str(struct maat_buf *b)
     return s;
 }
 
+size_t maat_u64_text(uint64_t v, char dst[21])
+{
+    char rev[20];
+    size_t n = 0, o = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) dst[o++] = rev[--n];
+    dst[o] = '\0';
+    return o;
+}
+
 /* ---- hex ---- */
 
 static int hexval(unsigned char c)

@@ -387,17 +387,9 @@ static int s_str(struct sink *k, const char *key, const char *str, size_t n)
 /* Decimal text of v, as jansson (and printf's %lld) writes it; returns the length. */
 static size_t int_text(int64_t v, char out[24])
 {
-    char rev[24];
-    size_t n = 0, o = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        rev[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0) out[o++] = '-';
-    while (n > 0) out[o++] = rev[--n];
-    out[o] = '\0';
-    return o;
+    if (v >= 0) return maat_u64_text((uint64_t)v, out);
+    out[0] = '-';
+    return 1 + maat_u64_text(0 - (uint64_t)v, out + 1);
 }
 
 static int s_int(struct sink *k, const char *key, int64_t v)

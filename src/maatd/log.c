@@ -24,6 +24,7 @@
 
 #include <openssl/rand.h>
 
+#include "maat/bytes.h"
 #include "maatd.h"
 
 static bool json_lines;
@@ -77,15 +78,8 @@ static void put_s(struct line *l, const char *s) { put(l, s, strlen(s)); }
 
 static void put_u(struct line *l, unsigned long long v)
 {
-    char rev[24];
-    size_t k = 0;
-    do {
-        rev[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    char out[24];
-    for (size_t i = 0; i < k; i++) out[i] = rev[k - 1 - i];
-    put(l, out, k);
+    char out[21];
+    put(l, out, maat_u64_text((uint64_t)v, out));
 }
 
 static void put_kv(struct line *l, const char *key, const char *v)

@@ -1,6 +1,7 @@
 /* test_bytes.c - the bounded reader, the writer and the strict hex/base64/base64url codecs. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,25 @@ static void test_writer(void **state)
     free(s);
     assert_null(b.data);
     maat_buf_cleanup(&b);
+}
+
+/* maat_u64_text against printf, at the edges and on random values of every width. */
+static void test_u64_text(void **state)
+{
+    (void)state;
+    uint64_t vals[] = {0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u, UINT64_MAX - 1, UINT64_MAX};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t v = i < 10 ? vals[i] : x >> (i % 64);
+        char got[21], want[32];
+        size_t n = maat_u64_text(v, got);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+        assert_int_equal(n, strlen(want));
+        assert_string_equal(got, want);
+    }
 }
 
 static void test_hex(void **state)
@@ -317,7 +337,7 @@ int main(void)
         cmocka_unit_test(test_reader_reads_and_stops), cmocka_unit_test(test_reader_huge_lengths),
         cmocka_unit_test(test_writer),  cmocka_unit_test(test_hex),
         cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_base64_random),  cmocka_unit_test(test_ct_and_zero),
+        cmocka_unit_test(test_base64_random), cmocka_unit_test(test_u64_text),  cmocka_unit_test(test_ct_and_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
