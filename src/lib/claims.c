@@ -555,14 +555,20 @@ struct issued_ref {
     size_t i; /* position among the outgoing claims */
 };
 
-/* jansson's key order (as entry_cmp), then the claims' order. */
+/* jansson 2.14's key order for JSON_SORT_KEYS: memcmp over the shorter, then length. */
+static int key_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int r = memcmp(a, b, alen < blen ? alen : blen);
+    if (r != 0) return r;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* Key order, then the claims' order. */
 static int issued_cmp(const void *x, const void *y)
 {
     const struct issued_ref *a = x, *b = y;
-    int r = memcmp(a->type, b->type, a->tlen < b->tlen ? a->tlen : b->tlen);
-    if (r != 0) return r;
-    if (a->tlen != b->tlen) return a->tlen < b->tlen ? -1 : 1;
-    return a->i < b->i ? -1 : a->i > b->i;
+    int r = key_order(a->type, a->tlen, b->type, b->tlen);
+    return r != 0 ? r : (a->i < b->i ? -1 : a->i > b->i);
 }
 
 /*
@@ -766,15 +772,12 @@ static int add_registered(struct sink *k, const char *iss, int64_t iat, int64_t 
     return 0;
 }
 
-/* jansson 2.14's key order for JSON_SORT_KEYS (memcmp over the shorter, then length); the
- * order of addition among equal keys. */
+/* Key order (key_order), then the order of addition among equal keys. */
 static int entry_cmp(const void *x, const void *y)
 {
     const struct pl_entry *a = x, *b = y;
-    int r = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
-    if (r != 0) return r;
-    if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    int r = key_order(a->key, a->klen, b->key, b->klen);
+    return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
 /* Insertion sort by entry_cmp (a total order: seq breaks ties): a payload has ~40 entries,

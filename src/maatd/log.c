@@ -82,18 +82,6 @@ static void put_u(struct line *l, unsigned long long v)
     put(l, out, maat_u64_text((uint64_t)v, out));
 }
 
-static void put_kv(struct line *l, const char *key, const char *v)
-{
-    put_s(l, key);
-    put_s(l, v);
-}
-
-static void put_ku(struct line *l, const char *key, unsigned long long v)
-{
-    put_s(l, key);
-    put_u(l, v);
-}
-
 /* microseconds as milliseconds with three decimals */
 static void put_ms(struct line *l, uint64_t us)
 {
@@ -289,37 +277,40 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
     sanitize(rq->method ? rq->method : "-", method, sizeof method);
     const char *verdict = rq->verdict ? rq->verdict : "-";
     const char *code = rq->error_code ? rq->error_code : "-";
+    /* The fields in order: text values are free of quotes and backslashes (sanitised
+     * or maatd's own), so both formats write them as they are. */
+    enum kind { STR, QSTR, NUM, MS }; /* QSTR: quoted in logfmt too; MS: us as ms */
+    static const enum kind kinds[12] = {STR, STR, STR, STR, STR, QSTR, NUM, MS, STR, STR, NUM, NUM};
+    static const char *const names[12] = {"ts",      "level",  "request_id", "method",
+                                          "route",   "path",   "status",     "latency_ms",
+                                          "verdict", "error",  "bytes_in",   "bytes_out"};
+    const char *text[12] = {t, "info", rq->request_id, method, maatd_route_name(rq->route), path,
+                            NULL, NULL, verdict, code, NULL, NULL};
+    const unsigned long long num[12] = {[6] = rs->status, [7] = latency_us, [10] = bytes_in,
+                                        [11] = rs->len};
     char buf[1024];
     struct line l = {buf, 0, sizeof buf - 1}; /* room kept for the newline */
-    const char *route = maatd_route_name(rq->route);
-    if (json_lines) {
-        put_kv(&l, "{\"ts\":\"", t);
-        put_kv(&l, "\",\"level\":\"info\",\"request_id\":\"", rq->request_id);
-        put_kv(&l, "\",\"method\":\"", method);
-        put_kv(&l, "\",\"route\":\"", route);
-        put_kv(&l, "\",\"path\":\"", path);
-        put_ku(&l, "\",\"status\":", rs->status);
-        put_s(&l, ",\"latency_ms\":");
-        put_ms(&l, latency_us);
-        put_kv(&l, ",\"verdict\":\"", verdict);
-        put_kv(&l, "\",\"error\":\"", code);
-        put_ku(&l, "\",\"bytes_in\":", bytes_in);
-        put_ku(&l, ",\"bytes_out\":", rs->len);
-        put_s(&l, "}");
-    } else {
-        put_kv(&l, "ts=", t);
-        put_kv(&l, " level=info request_id=", rq->request_id);
-        put_kv(&l, " method=", method);
-        put_kv(&l, " route=", route);
-        put_kv(&l, " path=\"", path);
-        put_ku(&l, "\" status=", rs->status);
-        put_s(&l, " latency_ms=");
-        put_ms(&l, latency_us);
-        put_kv(&l, " verdict=", verdict);
-        put_kv(&l, " error=", code);
-        put_ku(&l, " bytes_in=", bytes_in);
-        put_ku(&l, " bytes_out=", rs->len);
+    for (int i = 0; i < 12; i++) {
+        bool quoted = json_lines ? kinds[i] == STR || kinds[i] == QSTR : kinds[i] == QSTR;
+        if (json_lines) {
+            put_s(&l, i == 0 ? "{\"" : ",\"");
+            put_s(&l, names[i]);
+            put_s(&l, "\":");
+        } else {
+            if (i > 0) put_s(&l, " ");
+            put_s(&l, names[i]);
+            put_s(&l, "=");
+        }
+        if (quoted) put_s(&l, "\"");
+        if (kinds[i] == NUM)
+            put_u(&l, num[i]);
+        else if (kinds[i] == MS)
+            put_ms(&l, num[i]);
+        else
+            put_s(&l, text[i]);
+        if (quoted) put_s(&l, "\"");
     }
+    if (json_lines) put_s(&l, "}");
     buf[l.n++] = '\n';
     emit_request_line(buf, (int)l.n, l.n + 1);
 }

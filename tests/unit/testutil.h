@@ -22,6 +22,15 @@ uint8_t *tu_read_file(const char *path, size_t *len);
 /* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); caller frees the string. */
 char *tu_tempdir(void);
 
+/* xorshift64: a fixed, reproducible pseudo-random sequence for randomised tests. */
+static inline uint64_t tu_xorshift(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 /* Skips the current test, loudly, when `p` is NULL (vectors missing). */
 #define TU_REQUIRE_VECTOR(p)                                                            \
     do {                                                                                \

@@ -98,10 +98,7 @@ static void test_u64_text(void **state)
     uint64_t vals[] = {0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u, UINT64_MAX - 1, UINT64_MAX};
     uint64_t x = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < 2000; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        uint64_t v = i < 10 ? vals[i] : x >> (i % 64);
+        uint64_t v = i < 10 ? vals[i] : tu_xorshift(&x) >> (i % 64);
         char got[21], want[32];
         size_t n = maat_u64_text(v, got);
         snprintf(want, sizeof want, "%llu", (unsigned long long)v);
@@ -243,13 +240,7 @@ static bool ref_decode(const char *s, size_t n, bool url, uint8_t *out, size_t *
 }
 
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
-static unsigned rnd(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return (unsigned)(rs >> 32);
-}
+static unsigned rnd(void) { return (unsigned)(tu_xorshift(&rs) >> 32); }
 
 /* The table codecs (four-character groups, 12-bit pairs) against the reference: random
  * bytes of every length to 300 encoded and decoded back, and random strings (mostly

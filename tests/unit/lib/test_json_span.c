@@ -15,13 +15,7 @@ static const unsigned char alphabet[] = {'A', 'z', '0', '-', '_', ' ', 0x7f, 0x8
                                          0xff, 0x21, 0x5b, 0x5d, '"',  '\\', 0x1f, 0x00, 0x0a};
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static unsigned next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng >> 32);
-}
+static unsigned next(void) { return (unsigned)(tu_xorshift(&rng) >> 32); }
 
 /* {"k":"<s>"} scanned for member k. Reference for s without a backslash: the string is
  * well formed and the value spans the whole of it when s holds no '"' and no byte below
