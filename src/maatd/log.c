@@ -113,8 +113,7 @@ static struct {
     long flush_ms;
     bool running, stop;
     pthread_t thread;
-} lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER,
-        .cv = PTHREAD_COND_INITIALIZER};
+} lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER};
 
 static void *batch_writer(void *arg)
 {
@@ -125,8 +124,8 @@ static void *batch_writer(void *arg)
             pthread_cond_wait(&lb.cv, &lb.mu);
             continue;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        struct timespec until; /* cv runs on CLOCK_MONOTONIC: a clock step cannot stall it */
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += lb.flush_ms / 1000;
         until.tv_nsec += (lb.flush_ms % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
@@ -162,6 +161,13 @@ static void batch_drain_locked(void)
 int maatd_log_start(long flush_ms)
 {
     if (flush_ms <= 0 || lb.running) return 0;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0) return -1;
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&lb.cv, &ca) == 0
+                 ? 0
+                 : -1;
+    pthread_condattr_destroy(&ca);
+    if (rc != 0) return -1;
     lb.buf = malloc(LOG_BATCH_CAP);
     lb.spare = malloc(LOG_BATCH_CAP);
     lb.flush_ms = flush_ms;
@@ -170,6 +176,7 @@ int maatd_log_start(long flush_ms)
         free(lb.buf);
         free(lb.spare);
         lb.buf = lb.spare = NULL;
+        pthread_cond_destroy(&lb.cv);
         return -1;
     }
     lb.running = true;
@@ -191,6 +198,7 @@ void maatd_log_stop(void)
     free(lb.spare);
     lb.buf = lb.spare = NULL;
     pthread_mutex_unlock(&lb.mu);
+    pthread_cond_destroy(&lb.cv);
 }
 
 /* A request line: into the batch, or straight out when batching is off. Either way it
