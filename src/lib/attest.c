@@ -289,7 +289,7 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
     struct maat_json_span span;
     bool found, ambiguous, plain;
-    if (maat__json_scan_object_find_plain(body, len, ev_name, &found, &span, &ambiguous, &plain,
+    if (maat__json_scan_object_find(body, len, ev_name, &found, &span, &ambiguous, &plain,
                                           what, &a->err) != 0)
         return fail(a);
     json_t *root = NULL;

@@ -40,6 +40,14 @@ static int hex_text(const uint8_t *p, size_t n, char buf[129], const char *key,
     return 0;
 }
 
+/* No byte 0x80 or above: text the payload writer copies as jansson would (no UTF-8 to check). */
+static bool ascii_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80) return false;
+    return true;
+}
+
 /* Incoming claims are {type: [values]}: appends one value (stolen) to type's list. */
 static int add_in(json_t *in, const char *type, json_t *v, struct maat_error *err)
 {
@@ -340,6 +348,14 @@ static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off, 
     return 0;
 }
 
+/* Text mode: the value text just recorded, under another key too (written once). */
+static int s_alias(struct sink *k, const char *key)
+{
+    if (k->n == 0) return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: no value for %s", key);
+    size_t off = k->ents[k->n - 1].off, len = k->ents[k->n - 1].len; /* before a realloc */
+    return sink_entry(k, key, strlen(key), off, len);
+}
+
 /* Any JSON value (stolen). */
 static int s_json(struct sink *k, const char *key, size_t klen, json_t *v)
 {
@@ -363,17 +379,7 @@ static int s_json2(struct sink *k, const char *key1, const char *key2, json_t *v
         return s_json(k, key2, strlen(key2), v);
     }
     MAAT_TRY(s_json(k, key1, strlen(key1), v));
-    size_t off = k->ents[k->n - 1].off, len = k->ents[k->n - 1].len; /* before a realloc */
-    return sink_entry(k, key2, strlen(key2), off, len);
-}
-
-/* Text mode: value text (valid compact JSON, as the tree mode would write it) under two keys. */
-static int s_raw2(struct sink *k, const char *key1, const char *key2, const char *text, size_t n)
-{
-    size_t off = k->vals.len;
-    if (maat_buf_put(&k->vals, text, n) != 0) return sink_oom(k, key1);
-    MAAT_TRY(sink_entry(k, key1, strlen(key1), off, n));
-    return sink_entry(k, key2, strlen(key2), off, n);
+    return s_alias(k, key2);
 }
 
 static int s_str(struct sink *k, const char *key, const char *str, size_t n)
@@ -437,7 +443,7 @@ static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
     for (size_t i = 0; i < n; i++) {
         memcpy(ids[i], v->advisory_ids[i], MAAT_VERDICT_ADVISORY_LEN);
         ids[i][MAAT_VERDICT_ADVISORY_LEN] = '\0';
-        for (const char *c = ids[i]; *c; c++) ascii = ascii && (unsigned char)*c < 0x80;
+        ascii = ascii && ascii_text(ids[i], strlen(ids[i]));
     }
     if (k->obj == NULL && ascii) { /* Intel's ids are ASCII: the array's text directly */
         size_t off = k->vals.len;
@@ -507,13 +513,6 @@ static int issued_from_json(struct sink *k, const json_t *issued)
 /* Values whose text is written here exactly as jansson writes them: integers, booleans,
  * ASCII strings (and type names), sets of those. Anything else (JSON claims, non-ASCII
  * text, which jansson checks as UTF-8) takes the JSON-object path. */
-static bool ascii_text(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)p[i] >= 0x80) return false;
-    return true;
-}
-
 static bool simple_value(const struct maat_claim_value *v, bool in_set)
 {
     switch (v->kind) {
@@ -683,10 +682,9 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
                 maat_buf_put_base64url(&k->vals, rt->data, rt->len) != 0 ||
                 maat_buf_put_u8(&k->vals, '"') != 0)
                 return sink_oom(k, "x-ms-sgx-ehd");
-            size_t n = k->vals.len - off;
-            MAAT_TRY(sink_entry(k, "x-ms-sgx-ehd", strlen("x-ms-sgx-ehd"), off, n));
-            MAAT_TRY(sink_entry(k, "aas-ehd", strlen("aas-ehd"), off, n));
-            MAAT_TRY(sink_entry(k, "maa-ehd", strlen("maa-ehd"), off, n));
+            MAAT_TRY(sink_entry(k, "x-ms-sgx-ehd", strlen("x-ms-sgx-ehd"), off, k->vals.len - off));
+            MAAT_TRY(s_alias(k, "aas-ehd"));
+            MAAT_TRY(s_alias(k, "maa-ehd"));
         }
     }
     /* Values are shared with the request (json_incref): nothing modifies a payload. */
@@ -702,8 +700,10 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
         MAAT_TRY(s_json2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", coll));
     } else {
         char ctext[COLLATERAL_TEXT_CAP];
-        size_t cn = collateral_text(in, ctext);
-        MAAT_TRY(s_raw2(k, "maa-attestationcollateral", "x-ms-sgx-collateral", ctext, cn));
+        size_t cn = collateral_text(in, ctext), off = k->vals.len;
+        if (maat_buf_put(&k->vals, ctext, cn) != 0) return sink_oom(k, "x-ms-sgx-collateral");
+        MAAT_TRY(sink_entry(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"), off, cn));
+        MAAT_TRY(s_alias(k, "x-ms-sgx-collateral"));
     }
 
     if (in->req->nonce != NULL) MAAT_TRY(s_str(k, "nonce", in->req->nonce, in->req->nonce_len));

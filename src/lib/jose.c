@@ -326,27 +326,15 @@ static int header_b64(struct maat_buf *b, const char *alg, const json_t *extra,
     return 0;
 }
 
-/* "<header_b64>.<b64url(payload)>" appended to b (the signing input). */
-static int signing_input_encoded(struct maat_buf *b, const char *hdr, size_t hlen,
-                                 const char *payload, size_t plen, struct maat_error *err)
+/* ".<b64url(payload)>" appended to b, after the encoded header (NULL payload: empty). */
+static int payload_part(struct maat_buf *b, const char *payload, size_t plen,
+                        struct maat_error *err)
 {
-    int rc = maat_buf_reserve(b, hlen + plen / 3 * 4 + 16);
-    rc = rc == 0 ? maat_buf_put(b, hdr, hlen) : rc;
+    int rc = maat_buf_reserve(b, plen / 3 * 4 + 8);
     rc = rc == 0 ? maat_buf_put_u8(b, '.') : rc;
     if (rc == 0 && payload != NULL) rc = maat_buf_put_base64url(b, (const uint8_t *)payload, plen);
     MAAT_ENSURE(rc == 0, err, MAAT_ERR_NOMEM, "JWS: out of memory");
     return 0;
-}
-
-static int signing_input(struct maat_buf *b, const char *alg, const json_t *extra,
-                         const char *payload, size_t plen, struct maat_error *err)
-{
-    struct maat_buf h;
-    maat_buf_init(&h);
-    int rc = header_b64(&h, alg, extra, err);
-    if (rc == 0) rc = signing_input_encoded(b, (const char *)h.data, h.len, payload, plen, err);
-    maat_buf_cleanup(&h);
-    return rc;
 }
 
 int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
@@ -369,7 +357,11 @@ int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b
     size_t start = out->len;
     uint8_t sig[MAAT_SIGNATURE_MAX];
     size_t siglen = 0;
-    if (signing_input_encoded(out, header_b64, hlen, payload, len, err) != 0 ||
+    if (maat_buf_put(out, header_b64, hlen) != 0) {
+        out->len = start;
+        return maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
+    }
+    if (payload_part(out, payload, len, err) != 0 ||
         maat_signing_key_sign(k, out->data + start, out->len - start, sig, &siglen, err) != 0) {
         out->len = start;
         return -1;
@@ -420,7 +412,7 @@ char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, si
 {
     struct maat_buf b;
     maat_buf_init(&b);
-    if (signing_input(&b, "none", extra_header, payload, len, err) != 0) {
+    if (header_b64(&b, "none", extra_header, err) != 0 || payload_part(&b, payload, len, err) != 0) {
         maat_buf_cleanup(&b);
         return NULL;
     }

@@ -426,16 +426,8 @@ int maat__json_scan_object(const char *text, size_t len, const char *key, bool *
 }
 
 int maat__json_scan_object_find(const char *text, size_t len, const char *key, bool *found,
-                                struct maat_json_span *span, bool *ambiguous, const char *what,
-                                struct maat_error *err)
-{
-    return maat__json_scan_object_find_plain(text, len, key, found, span, ambiguous, NULL, what,
-                                             err);
-}
-
-int maat__json_scan_object_find_plain(const char *text, size_t len, const char *key, bool *found,
-                                      struct maat_json_span *span, bool *ambiguous, bool *plain,
-                                      const char *what, struct maat_error *err)
+                                struct maat_json_span *span, bool *ambiguous, bool *plain,
+                                const char *what, struct maat_error *err)
 {
     if (plain != NULL) *plain = false;
     struct scan sc;

@@ -92,16 +92,13 @@ int maat__json_scan_object(const char *text, size_t len, const char *key, bool *
  * also locates the top-level member `key` (not NULL) like it does, but never fails
  * because of the search: when a top-level member name uses escape sequences, or `key`
  * occurs more than once, *ambiguous is set (the span found, if any, must then not be
- * trusted to be the member a full JSON parser would see).
+ * trusted to be the member a full JSON parser would see). *plain (if not NULL) tells
+ * whether the member found is a string of ASCII characters without escape sequences
+ * (then its bytes between the quotes are its value).
  */
 int maat__json_scan_object_find(const char *text, size_t len, const char *key, bool *found,
-                                struct maat_json_span *span, bool *ambiguous, const char *what,
-                                struct maat_error *err);
-/* The same, and *plain (if not NULL) tells whether the member found is a string of ASCII
- * characters without escape sequences (its bytes between the quotes are its value). */
-int maat__json_scan_object_find_plain(const char *text, size_t len, const char *key, bool *found,
-                                      struct maat_json_span *span, bool *ambiguous, bool *plain,
-                                      const char *what, struct maat_error *err);
+                                struct maat_json_span *span, bool *ambiguous, bool *plain,
+                                const char *what, struct maat_error *err);
 
 /*
  * Best-effort path of the innermost value (or member key) that starts at or before

@@ -449,30 +449,29 @@ int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payloa
     pthread_rwlock_rdlock(&k->lock);
     const struct maat_signing_key *key = k->v[0].k;
     const char *kid = maat_signing_key_kid(key);
+    const char *hb = hdr_cache.b64;
+    size_t hl = hdr_cache.len;
+    struct maat_buf h;
+    maat_buf_init(&h);
     int rc = 0;
-    if (hdr_cache.len == 0 || strcmp(hdr_cache.kid, kid) != 0 || strcmp(hdr_cache.issuer, issuer) != 0) {
+    if (hl == 0 || strcmp(hdr_cache.kid, kid) != 0 || strcmp(hdr_cache.issuer, issuer) != 0) {
         hdr_cache.len = 0;
         json_t *hdr = token_header(issuer, key, err);
-        struct maat_buf h;
-        maat_buf_init(&h);
         rc = hdr != NULL ? maat_jws_header_b64(key, hdr, &h, err) : -1;
         json_decref(hdr);
+        hb = (const char *)h.data;
+        hl = h.len;
         if (rc == 0 && h.len < sizeof hdr_cache.b64 && strlen(kid) < sizeof hdr_cache.kid &&
-            strlen(issuer) < sizeof hdr_cache.issuer) {
+            strlen(issuer) < sizeof hdr_cache.issuer) { /* else: used once, not kept */
             memcpy(hdr_cache.b64, h.data, h.len);
             hdr_cache.len = h.len;
             snprintf(hdr_cache.kid, sizeof hdr_cache.kid, "%s", kid);
             snprintf(hdr_cache.issuer, sizeof hdr_cache.issuer, "%s", issuer);
-        } else if (rc == 0) { /* too long to keep: sign with it once */
-            rc = maat_jws_sign_encoded(key, (const char *)h.data, h.len, payload, len, out, err);
-            maat_buf_cleanup(&h);
-            pthread_rwlock_unlock(&k->lock);
-            return rc;
         }
-        maat_buf_cleanup(&h);
     }
-    if (rc == 0) rc = maat_jws_sign_encoded(key, hdr_cache.b64, hdr_cache.len, payload, len, out, err);
+    if (rc == 0) rc = maat_jws_sign_encoded(key, hb, hl, payload, len, out, err);
     pthread_rwlock_unlock(&k->lock);
+    maat_buf_cleanup(&h);
     return rc;
 }
 

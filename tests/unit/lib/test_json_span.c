@@ -47,7 +47,7 @@ static void check_one(const unsigned char *s, size_t n, size_t lead)
         /* the member search says "plain" exactly for ASCII (no escapes here) */
         bool ambiguous = true, plain = false, ascii = true;
         for (size_t i = 0; i < n; i++) ascii = ascii && s[i] < 0x80;
-        assert_int_equal(maat__json_scan_object_find_plain(text, len, "k", &found, &span, &ambiguous,
+        assert_int_equal(maat__json_scan_object_find(text, len, "k", &found, &span, &ambiguous,
                                                            &plain, "t", &err), 0);
         assert_true(found);
         assert_false(ambiguous);
@@ -122,7 +122,7 @@ static void test_find_plain(void **state)
         bool found = !cases[i].found, ambiguous = true, plain = !cases[i].plain;
         struct maat_json_span span;
         struct maat_error err = {0};
-        if (maat__json_scan_object_find_plain(cases[i].text, strlen(cases[i].text), "q", &found,
+        if (maat__json_scan_object_find(cases[i].text, strlen(cases[i].text), "q", &found,
                                               &span, &ambiguous, &plain, "t", &err) != 0)
             fail_msg("case %zu: %s", i, err.msg);
         if (found != cases[i].found || plain != cases[i].plain || ambiguous)
