@@ -1,6 +1,7 @@
 /* testutil.c - shared helpers for cmocka unit tests. */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,16 @@ uint8_t *tu_read_vector(const char *rel, size_t *len)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", tu_vectors_dir(), rel);
     uint8_t *p = tu_read_file(path, len);
-    if (p == NULL)
+    if (p == NULL) {
+        /* CI sets MAAT_REQUIRE_VECTORS=1: a missing vector is a failure there, never a skip */
+        const char *req = getenv("MAAT_REQUIRE_VECTORS");
+        bool required = req != NULL && *req != '\0' && strcmp(req, "0") != 0;
         fprintf(stderr,
-                "\n*** SKIPPED: vector %s not found (set MAAT_VECTORS to the shared vectors "
+                "\n*** %s: vector %s not found (set MAAT_VECTORS to the shared vectors "
                 "folder) ***\n\n",
-                path);
+                required ? "FAILED (MAAT_REQUIRE_VECTORS=1)" : "SKIPPED", path);
+        if (required) exit(1);
+    }
     return p;
 }
 
