@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer harness in BIN_DIR for SECONDS each, seeded from the shared vectors
-# (copied to a temporary corpus, never into the project). Fails if any harness finds a crash.
+# (copied to a temporary corpus, never into the project), with the harness's dictionary
+# from fuzz/dict/. Fails if any harness finds a crash.
+# First every harness replays its kept findings, fuzz/regress/<harness>/ (each input once).
+# FUZZ_RUNS=N (make fuzz-long) runs each harness for N executions instead of SECONDS.
 set -euo pipefail
 bin=${1:?usage: run-fuzzers.sh BIN_DIR SECONDS}
 secs=${2:-20}
+runs=${FUZZ_RUNS:-}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# the dictionary each harness reads: JSON-shaped inputs, the policy language, binary formats
+dict_for() {
+  case "$1" in
+    fuzz_policy) echo "$root/fuzz/dict/policy.dict" ;;
+    fuzz_quote|fuzz_pck) echo "$root/fuzz/dict/binary.dict" ;;
+    *) echo "$root/fuzz/dict/json.dict" ;;
+  esac
+}
 vectors=${MAAT_VECTORS:-../shared/vectors}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,8 +54,23 @@ PY
   else
     echo "*** run-fuzzers: vectors not found at $vectors; fuzzing from an empty corpus ***"
   fi
-  echo "== $name: ${secs}s"
-  if "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+  regress=("$root/fuzz/regress/$name"/*)
+  if [ ${#regress[@]} -gt 0 ]; then
+    echo "== $name: replaying ${#regress[@]} kept finding(s) from fuzz/regress/$name"
+    if ! "$f" -rss_limit_mb=2048 -timeout=10 "${regress[@]}" > "$work/$name.regress.log" 2>&1; then
+      tail -50 "$work/$name.regress.log"
+      echo "== $name: FAILED on a kept finding"
+      failed=$((failed + 1))
+      continue
+    fi
+  fi
+  limit=(-max_total_time="$secs")
+  if [ -n "$runs" ]; then limit=(-runs="$runs"); echo "== $name: $runs executions"
+  else echo "== $name: ${secs}s"; fi
+  dict=$(dict_for "$name")
+  dictopt=()
+  [ -f "$dict" ] && dictopt=(-dict="$dict")
+  if "$f" "${limit[@]}" "${dictopt[@]}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
        -artifact_prefix="$work/$name-" "$corpus" > "$work/$name.log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$work/$name.log" || true
     passed=$((passed + 1))
