@@ -134,6 +134,10 @@ void maatd_metrics_collateral(struct maatd_metrics *m, const uint8_t fmspc[6], i
 struct maatd_keys;
 struct maatd;
 
+/* Refuses (MAAT_ERR_USAGE, naming both) a key retention shorter than the token lifetime:
+ * retired keys must stay in /certs as long as tokens they signed are valid. main() calls
+ * it before opening anything (exit 2); maatd_keys_open checks again. */
+int maatd_keys_check_retention(long key_retention, long token_lifetime, struct maat_error *err);
 /* Loads the key ring from the store, generating the first key (or a new current one when
  * rotate is set), issues certificates for `cert_issuer`, drops retired keys older than
  * the retention. */
