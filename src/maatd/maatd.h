@@ -58,6 +58,10 @@ struct maatd_config {
     long timeout;             /* seconds of inactivity before a connection is dropped */
     long max_body;            /* bytes */
     long conn_memory;         /* bytes of header/request memory per connection */
+    long policy_max_issued_claims; /* maat_policy_limits.max_issued_claims */
+    long policy_max_claim_value;   /* .max_claim_value, bytes */
+    long policy_max_issued_bytes;  /* .max_issued_bytes, bytes */
+    long max_token_size;           /* maat_claims_input.max_payload, bytes */
     long key_retention;       /* seconds a retired key stays in /certs */
     long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
     char *log_format;         /* "text" (logfmt) | "json" */
