@@ -150,6 +150,7 @@ int maat_attest_check_bindings(const struct maat_attest_request *req, const stru
 
 #define MAAT_CLAIMS_TOKEN_LIFETIME 28800      /* seconds: MAA attestation tokens live 8 h */
 #define MAAT_DEFAULT_TCB_IDENTIFIER "azuredefault"
+#define MAAT_CLAIMS_PAYLOAD_MAX (8u << 20)    /* default bound of a token payload, bytes */
 
 /* Everything the claim set is computed from. Borrowed pointers, read only. */
 struct maat_claims_input {
@@ -179,6 +180,10 @@ struct maat_claims_input {
                                                 submitted (maat_claims_quote_hash), so that
                                                 the incoming set and the payload do not hash
                                                 it each; NULL = hashed where needed */
+    size_t max_payload;                      /* bound of maat_claims_payload_text's text,
+                                                bytes, checked as each claim is added
+                                                (MAAT_ERR_TOO_LARGE naming it); 0 =
+                                                MAAT_CLAIMS_PAYLOAD_MAX */
 };
 
 /*

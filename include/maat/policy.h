@@ -87,6 +87,17 @@ struct maat_policy_limits {
     size_t max_set;               /* members of a Set value (default 1024) */
     uint64_t max_steps;           /* claim tests + function calls per evaluation
                                      (default 1,000,000) */
+    /* Output bounds: what one evaluation may issue (issue + issueproperty), checked
+     * before each claim is copied, so a self-multiplying rule set stops at the bound
+     * instead of growing the token (docs/policy.md "Limits"). */
+    size_t max_issued_claims;     /* claims issued and issued as properties
+                                     (default 256) */
+    size_t max_claim_value;       /* bytes of one issued value: a String's length, a
+                                     Set's members' total (default 256 KiB) */
+    size_t max_issued_bytes;      /* types + values of all issued claims together
+                                     (default 1 MiB) */
+    size_t max_memory;            /* bytes one evaluation may allocate for computed and
+                                     issued values (default 16 MiB) */
 };
 
 /* Fills `l` with the defaults above. Passing NULL limits to the functions below means

@@ -215,7 +215,7 @@ static int create_cert(int argc, char **argv)
     char *p = NULL;
     long n = 0;
     if (b && PEM_write_bio_X509(b, x)) n = BIO_get_mem_data(b, &p);
-    int wr = n > 0 ? cli_write_file(cert_out, p, (size_t)n, &err)
+    int wr = n > 0 ? cli_write_file_nofollow(cert_out, p, (size_t)n, 0644, force, &err)
                    : maat_error_set(&err, MAAT_ERR_CRYPTO, "PEM encoding failed");
     BIO_free(b);
     if (wr != 0 || cli_save_private_key(key_out, key, encrypt ? pw : NULL, force, &err) != 0) goto out;

@@ -156,6 +156,75 @@ done:
     return key;
 }
 
+/* Writes all of data to fd, retrying short writes. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int cli_write_file_nofollow(const char *path, const void *data, size_t len, mode_t mode,
+                            bool replace, struct maat_error *err)
+{
+    mode_t um = umask(077);
+    umask(um);
+    mode_t want = mode & ~um & 0777;
+    if (!replace) {
+        /* O_EXCL: an existing name, a symlink (even dangling) included, is EEXIST */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, want);
+        if (fd < 0)
+            return maat_error_set(err, MAAT_ERR_IO, "%s: %s%s", path, strerror(errno),
+                                  errno == EEXIST ? " (refusing to overwrite; --force to replace)"
+                                                  : "");
+        int bad = fchmod(fd, want) != 0 || write_all(fd, data, len) != 0;
+        bad |= close(fd) != 0;
+        if (bad) {
+            int e = errno;
+            unlink(path);
+            return maat_error_set(err, MAAT_ERR_IO, "%s: write failed: %s", path, strerror(e));
+        }
+        return 0;
+    }
+    /* Replace: a temporary file next to path, created by mkstemp (O_EXCL, 0600), filled,
+     * synced and renamed over path. rename() replaces a symlink itself, never its target,
+     * and readers see either the old file or the whole new one. */
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 16);
+    if (tmp == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    snprintf(tmp, pl + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int rc = maat_error_set(err, MAAT_ERR_IO, "%s: cannot create a temporary file: %s",
+                                tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int bad = fchmod(fd, want) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0;
+    int e = errno;
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    int rc = 0;
+    if (bad) {
+        unlink(tmp);
+        rc = maat_error_set(err, MAAT_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    free(tmp);
+    return rc;
+}
+
 int cli_save_private_key(const char *path, EVP_PKEY *key, const char *password, bool force,
                          struct maat_error *err)
 {
@@ -168,22 +237,10 @@ int cli_save_private_key(const char *path, EVP_PKEY *key, const char *password, 
     char *pem = NULL;
     long n = BIO_get_mem_data(mem, &pem);
     int rc = 0;
-    if (!ok || n <= 0) {
+    if (!ok || n <= 0)
         rc = maat_error_set(err, MAAT_ERR_CRYPTO, "%s: cannot encode the private key", path);
-        goto done;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
-    if (fd < 0) {
-        rc = maat_error_set(err, MAAT_ERR_IO, "%s: %s%s", path, strerror(errno),
-                            errno == EEXIST ? " (refusing to overwrite a key; --force to replace)"
-                                            : "");
-        goto done;
-    }
-    if (fchmod(fd, 0600) != 0 || write(fd, pem, (size_t)n) != (ssize_t)n) {
-        rc = maat_error_set(err, MAAT_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    }
-    if (close(fd) != 0 && rc == 0) rc = maat_error_set(err, MAAT_ERR_IO, "%s: close failed", path);
-done:
+    else
+        rc = cli_write_file_nofollow(path, pem, (size_t)n, 0600, force, err);
     BIO_free(mem); /* secure memory: wiped on free */
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -29,8 +30,16 @@ int cli_password_get(const char *env_name, const char *prompt, bool confirm, cha
  * not). An encrypted key's password comes from password_env (NULL = ask on the terminal). */
 EVP_PKEY *cli_load_private_key(const char *path, const char *password_env, struct maat_error *err);
 
+/* Writes data to path with mode (less the umask), never through a symlink. Without
+ * replace, path must not exist (O_EXCL; a symlink, even dangling, counts as existing).
+ * With replace, a 0600 temporary file beside path is written, synced and renamed over it:
+ * an existing symlink is replaced itself and its target left untouched. */
+int cli_write_file_nofollow(const char *path, const void *data, size_t len, mode_t mode,
+                            bool replace, struct maat_error *err);
+
 /* Writes key as PKCS#8 PEM to a new file with mode 0600, encrypted with AES-256-CBC
- * (PBKDF2) when password is not NULL. Refuses to overwrite an existing file unless force. */
+ * (PBKDF2) when password is not NULL. Refuses to overwrite an existing file unless force;
+ * with force it replaces the file (or a symlink) as cli_write_file_nofollow does. */
 int cli_save_private_key(const char *path, EVP_PKEY *key, const char *password, bool force,
                          struct maat_error *err);
 

@@ -326,6 +326,8 @@ struct sink {
     size_t n, cap;
     json_t *hold;              /* text mode: an object whose keys entries borrow */
     struct maat_error *err;
+    size_t size, max;          /* text mode: the payload's size so far, counting every
+                                  entry (an upper bound), and its bound (0 = none) */
 };
 
 static int sink_oom(struct sink *k, const char *key)
@@ -336,6 +338,14 @@ static int sink_oom(struct sink *k, const char *key)
 /* Text mode: records that vals[off, off + len) is key's value. */
 static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off, size_t len)
 {
+    /* "key":value, -- checked before the entry is kept, so the payload text never grows
+     * past the bound by more than the one value just written */
+    k->size += klen + len + 4;
+    if (k->max != 0 && k->size > k->max)
+        return maat_error_set(k->err, MAAT_ERR_TOO_LARGE,
+                              "claims: the token payload would exceed the limit of %zu bytes "
+                              "(max_payload) at claim '%.40s' (%zu bytes so far)",
+                              k->max, key, k->size);
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 64;
         struct pl_entry *e = realloc(k->ents, cap * sizeof *e);
@@ -801,7 +811,8 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
 {
     MAAT_TRY(check_build_input(in, err));
     MAAT_TRY(check_registered(iss, iat, lifetime_seconds, jti_hex, err));
-    struct sink k = {.err = err};
+    struct sink k = {.err = err,
+                     .max = in->max_payload != 0 ? in->max_payload : MAAT_CLAIMS_PAYLOAD_MAX};
     maat_buf_init(&k.vals);
     int rc = maat_buf_reserve(&k.vals, 4096) != 0 ? sink_oom(&k, "payload") : 0;
     if (rc == 0) rc = build_into(&k, in);
@@ -826,6 +837,11 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
         if (rc != 0) {
             out->len = start;
             rc = maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory writing the payload");
+        } else if (out->len - start > k.max) { /* keys escaped longer than counted */
+            rc = maat_error_set(err, MAAT_ERR_TOO_LARGE,
+                                "claims: the token payload of %zu bytes exceeds the limit of "
+                                "%zu bytes (max_payload)", out->len - start, k.max);
+            out->len = start;
         }
     }
     free(k.ents);

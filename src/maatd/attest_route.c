@@ -103,6 +103,15 @@ static void policy_error(struct maatd_request *rq, struct maatd_response *rs,
     }
 }
 
+/* The policy engine's limits with this instance's output bounds (--policy-max-*). */
+static void policy_limits(const struct maatd *d, struct maat_policy_limits *lim)
+{
+    maat_policy_limits_default(lim);
+    lim->max_issued_claims = (size_t)d->cfg.policy_max_issued_claims;
+    lim->max_claim_value = (size_t)d->cfg.policy_max_claim_value;
+    lim->max_issued_bytes = (size_t)d->cfg.policy_max_issued_bytes;
+}
+
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                   bool open_enclave)
 {
@@ -210,6 +219,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .collateral = &hashes,
         .policy_hash = pol->hash,
         .policy_signer = req.draft_policy ? NULL : pol->signer,
+        .max_payload = (size_t)d->cfg.max_token_size,
     };
     uint8_t quote_hash[32]; /* hashed once: the incoming set and the payload both need it */
     maat_claims_quote_hash(&in, quote_hash);
@@ -219,7 +229,9 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         goto out;
     }
     struct maat_policy_error perr = {0};
-    if (maat_policy_evaluate(pol->parsed, claims.claims, claims.count, NULL, &pres, &perr) != 0) {
+    struct maat_policy_limits lim;
+    policy_limits(d, &lim);
+    if (maat_policy_evaluate(pol->parsed, claims.claims, claims.count, &lim, &pres, &perr) != 0) {
         policy_error(rq, rs, &perr);
         goto out;
     }
@@ -229,7 +241,12 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     if (maat_claims_new_jti(jti, &err) != 0 ||
         maat_claims_payload_text(&in, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti,
                                  &payload, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
+        if (err.code == MAAT_ERR_TOO_LARGE) /* the token bound (--max-token-size) */
+            maatd_error(rq, rs, 400, "PolicyEvaluationError",
+                        "The attestation token would exceed the limit of %ld bytes "
+                        "(--max-token-size): %s", d->cfg.max_token_size, err.msg);
+        else
+            maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
         goto out;
     }
     const char *ptext = (const char *)payload.data;

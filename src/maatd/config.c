@@ -63,6 +63,15 @@ static const struct opt opts[] = {
     {"timeout", OPT_LONG, OFF(timeout), 1, 3600, "SECONDS", "30", "drop a connection idle this long"},
     {"max-body", OPT_LONG, OFF(max_body), 1024, 64L << 20, "BYTES", "1048576",
      "largest request body (413 beyond)"},
+    {"policy-max-issued-claims", OPT_LONG, OFF(policy_max_issued_claims), 1, 1L << 20, "N", "256",
+     "claims one policy evaluation may issue (issue + issueproperty); stored and draft\n"
+     "policies alike (400 PolicyEvaluationError beyond)"},
+    {"policy-max-claim-value", OPT_LONG, OFF(policy_max_claim_value), 1, 64L << 20, "BYTES", "262144",
+     "largest value of one issued claim"},
+    {"policy-max-issued-bytes", OPT_LONG, OFF(policy_max_issued_bytes), 1, 256L << 20, "BYTES",
+     "1048576", "all claims one evaluation issues together (types + values)"},
+    {"max-token-size", OPT_LONG, OFF(max_token_size), 4096, 1L << 30, "BYTES", "8388608",
+     "largest attestation token payload (400 PolicyEvaluationError beyond)"},
     {"conn-memory", OPT_LONG, OFF(conn_memory), 8192, 16L << 20, "BYTES", "16384",
      "memory per connection for the request line and headers"},
     {"shutdown-grace", OPT_LONG, OFF(shutdown_grace), 0, 600, "SECONDS", "10",
@@ -99,6 +108,10 @@ void maatd_config_defaults(struct maatd_config *c)
     c->timeout = 30;
     c->max_body = 1L << 20;
     c->conn_memory = 16L << 10;
+    c->policy_max_issued_claims = 256;      /* = maat_policy_limits_default's */
+    c->policy_max_claim_value = 256L << 10;
+    c->policy_max_issued_bytes = 1L << 20;
+    c->max_token_size = 8L << 20;          /* = MAAT_CLAIMS_PAYLOAD_MAX */
     c->key_retention = MAATD_TOKEN_LIFETIME;
     c->shutdown_grace = 10;
 }

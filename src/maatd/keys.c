@@ -367,8 +367,21 @@ static int install(struct maatd *d, struct maatd_keys *k, struct key_entry *v, s
     return 0;
 }
 
+int maatd_keys_check_retention(long key_retention, long token_lifetime, struct maat_error *err)
+{
+    /* A key retired at time R signed tokens until R, valid until R + lifetime; dropping it
+     * from /certs earlier makes those tokens fail with "no key with kid" while unexpired. */
+    MAAT_ENSURE(key_retention >= token_lifetime, err, MAAT_ERR_USAGE,
+                "--key-retention %ld is shorter than the token lifetime %ld s: tokens signed "
+                "by a retired key would stop verifying (no key with their kid in /certs) "
+                "while still valid; use --key-retention %ld or more",
+                key_retention, token_lifetime, token_lifetime);
+    return 0;
+}
+
 int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struct maat_error *err)
 {
+    MAAT_TRY(maatd_keys_check_retention(d->cfg.key_retention, MAATD_TOKEN_LIFETIME, err));
     struct maatd_keys *k = calloc(1, sizeof *k);
     MAAT_ENSURE(k != NULL, err, MAAT_ERR_NOMEM, "out of memory");
     pthread_rwlock_init(&k->lock, NULL);

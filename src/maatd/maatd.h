@@ -58,6 +58,10 @@ struct maatd_config {
     long timeout;             /* seconds of inactivity before a connection is dropped */
     long max_body;            /* bytes */
     long conn_memory;         /* bytes of header/request memory per connection */
+    long policy_max_issued_claims; /* maat_policy_limits.max_issued_claims */
+    long policy_max_claim_value;   /* .max_claim_value, bytes */
+    long policy_max_issued_bytes;  /* .max_issued_bytes, bytes */
+    long max_token_size;           /* maat_claims_input.max_payload, bytes */
     long key_retention;       /* seconds a retired key stays in /certs */
     long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
     char *log_format;         /* "text" (logfmt) | "json" */
@@ -134,6 +138,10 @@ void maatd_metrics_collateral(struct maatd_metrics *m, const uint8_t fmspc[6], i
 struct maatd_keys;
 struct maatd;
 
+/* Refuses (MAAT_ERR_USAGE, naming both) a key retention shorter than the token lifetime:
+ * retired keys must stay in /certs as long as tokens they signed are valid. main() calls
+ * it before opening anything (exit 2); maatd_keys_open checks again. */
+int maatd_keys_check_retention(long key_retention, long token_lifetime, struct maat_error *err);
 /* Loads the key ring from the store, generating the first key (or a new current one when
  * rotate is set), issues certificates for `cert_issuer`, drops retired keys older than
  * the retention. */

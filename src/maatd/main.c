@@ -224,6 +224,11 @@ int main(int argc, char **argv)
         maatd_config_free(&d.cfg);
         return prc > 0 ? 0 : 2;
     }
+    if (maatd_keys_check_retention(d.cfg.key_retention, MAATD_TOKEN_LIFETIME, &err) != 0) {
+        fprintf(stderr, "maatd: %s\n", err.msg);
+        maatd_config_free(&d.cfg);
+        return 2;
+    }
     maatd_log_init(d.cfg.log_format);
     maatd_metrics_init(&d.metrics);
     umask(077);

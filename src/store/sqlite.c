@@ -4,8 +4,9 @@
  *
  * WAL lets readers in other handles and processes run while a writer commits; writes
  * that read-then-write (versioned puts) run inside BEGIN IMMEDIATE so they are atomic
- * across processes too. The file is created mode 0600: the service will keep signing
- * keys here. Statements are prepared per call: the store is not on a per-quote path (the
+ * across processes too. The file is created mode 0600 (SQLite gives -wal/-shm/-journal
+ * the database's mode) and an existing one, or side file, that group or others may access
+ * is refused: the service keeps signing keys here. Statements are prepared per call: the store is not on a per-quote path (the
  * collateral cache keeps its working set in memory).
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,13 +324,59 @@ static const struct maat_store_ops sqlite_ops = {
     .close = op_close,
 };
 
-/* Creates the file with mode 0600 unless it exists (SQLite would use 0644). */
+/* A store file group or others may read or write is refused, not repaired: the service
+ * keeps its signing private keys here, so a world-readable copy may already have leaked
+ * and a silent chmod would hide that. The message names the file, its mode and the fix. */
+static int check_mode(const char *file, const struct stat *sb, struct maat_error *err)
+{
+    MAAT_ENSURE(S_ISREG(sb->st_mode), err, MAAT_ERR_VALUE,
+                "store %s: not a regular file (mode %06o)", file, (unsigned)sb->st_mode);
+    unsigned perm = (unsigned)(sb->st_mode & 07777);
+    MAAT_ENSURE((perm & 077) == 0, err, MAAT_ERR_VALUE,
+                "store %s: mode %04o lets group/other access it, expected 0600 (it holds "
+                "signing private keys); refusing to use it: check who read it, then run "
+                "'chmod 600 %s'",
+                file, perm, file);
+    return 0;
+}
+
+/* SQLite's side files (-wal, -shm, -journal) hold the same data as the database. SQLite
+ * creates them with the database's mode (so 0600 here); ones that already exist are used
+ * as they are, so each is checked like the database: before opening and after the first
+ * write created them. Absent is fine. */
+static int check_side_files(const char *path, struct maat_error *err)
+{
+    static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        char side[4200];
+        int n = snprintf(side, sizeof side, "%s%s", path, suffix[i]);
+        MAAT_ENSURE(n > 0 && (size_t)n < sizeof side, err, MAAT_ERR_USAGE,
+                    "store %s: path too long", path);
+        struct stat sb;
+        if (stat(side, &sb) != 0) {
+            MAAT_ENSURE(errno == ENOENT, err, MAAT_ERR_IO, "store %s: cannot stat: %s", side,
+                        strerror(errno));
+            continue;
+        }
+        MAAT_TRY(check_mode(side, &sb, err));
+    }
+    return 0;
+}
+
+/* Creates the file with mode 0600 unless it exists (SQLite would use 0644 less the
+ * umask); an existing file must already be private (check_mode). */
 static int precreate(const char *path, struct maat_error *err)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "store %s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    int rc = fstat(fd, &sb) == 0
+                 ? check_mode(path, &sb, err)
+                 : maat_error_set(err, MAAT_ERR_IO, "store %s: cannot stat: %s", path,
+                                  strerror(errno));
     close(fd);
-    return 0;
+    if (rc != 0) return rc;
+    return check_side_files(path, err);
 }
 
 static int schema(struct sqlite_store *st, struct maat_error *err)
@@ -383,6 +431,8 @@ int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maa
     }
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     if (schema(st, err) != 0) goto fail;
+    /* the schema write created -wal and -shm: confirm they came out private */
+    if (check_side_files(path, err) != 0) goto fail;
     *out = &st->base;
     return 0;
 fail:

@@ -11,7 +11,9 @@
  * visible claim passes all its property tests; a negated one (1.2) when none does. An
  * action that uses a tag fires once per combination of claims matched by the tagged
  * conditions it uses; other actions fire once. Every evaluation is bounded by
- * maat_policy_limits (claims, string sizes, steps). Decisions: docs/policy.md.
+ * maat_policy_limits (claims, string sizes, steps) and so is its output (issued claims,
+ * one value's size, all issued bytes, memory), checked before anything is copied.
+ * Decisions: docs/policy.md.
  *
  * Hot path: the default SGX policy evaluates with a handful of allocations (one arena
  * block and three claim arrays) and no JSON.
@@ -46,6 +48,7 @@ struct eval {
     struct maat_policy_error *perr;
     struct result_store *st;
     uint64_t steps;
+    size_t issued_bytes;             /* types + values issued so far (max_issued_bytes) */
     size_t visible;                  /* claims the current rule may match */
     bool permit, deny;
     const struct pol_rule *rule;
@@ -69,8 +72,13 @@ static int fail(struct eval *ev, const char *fmt, ...)
     return -1;
 }
 
+/* An arena allocation failed: over max_memory is the policy's doing (an evaluation
+ * error naming the bound), anything else is out of memory. */
 static int nomem(struct eval *ev)
 {
+    if (ev->st->arena.capped)
+        return fail(ev, "the evaluation's values exceed the limit of %zu bytes of memory "
+                        "(max_memory)", ev->lim->max_memory);
     pol_error_internal(ev->perr, MAAT_ERR_NOMEM, "policy evaluation: out of memory");
     return -1;
 }
@@ -354,6 +362,45 @@ static int push(struct eval *ev, struct claimvec *v, const struct maat_claim *c)
     return 0;
 }
 
+/* Bytes a value adds to the token: a String's length, a Set's members' lengths (20 for
+ * an Integer, 5 for a Boolean: their longest text). */
+static size_t value_bytes(const struct maat_claim_value *v)
+{
+    switch (v->kind) {
+    case MAAT_CLAIM_STRING:
+    case MAAT_CLAIM_JSON: return v->len;
+    case MAAT_CLAIM_INTEGER: return 20;
+    case MAAT_CLAIM_BOOLEAN: return 5;
+    case MAAT_CLAIM_SET: {
+        size_t n = 0;
+        for (size_t i = 0; i < v->count; i++) n += value_bytes(&v->items[i]) + 1;
+        return n;
+    }
+    default: return 0;
+    }
+}
+
+/* The output bounds, checked before an issued claim is copied or recorded: the number of
+ * issued claims, one value's size and all issued bytes together. */
+static int check_issue(struct eval *ev, const struct maat_claim *c)
+{
+    size_t issued = ev->st->out.n + ev->st->props.n;
+    if (issued >= ev->lim->max_issued_claims)
+        return fail(ev, "issuing claim '%.40s' would exceed the limit of %zu issued claims "
+                        "(max_issued_claims)", c->type, ev->lim->max_issued_claims);
+    size_t vb = value_bytes(&c->value), tb = strlen(c->type);
+    if (vb > ev->lim->max_claim_value)
+        return fail(ev, "claim '%.40s': a value of %zu bytes exceeds the limit of %zu bytes "
+                        "(max_claim_value)", c->type, vb, ev->lim->max_claim_value);
+    size_t add = vb + tb;
+    if (add > ev->lim->max_issued_bytes || ev->issued_bytes > ev->lim->max_issued_bytes - add)
+        return fail(ev, "issuing claim '%.40s' would bring the issued claims to %zu bytes, over "
+                        "the limit of %zu bytes (max_issued_bytes)", c->type,
+                    ev->issued_bytes + add, ev->lim->max_issued_bytes);
+    ev->issued_bytes += add;
+    return 0;
+}
+
 /* A NUL-terminated arena copy of a String/JSON value, so issued claims never point into
  * memory without a terminator. */
 static int own_string(struct eval *ev, struct maat_claim_value *v)
@@ -455,7 +502,10 @@ static int fire(struct eval *ev)
             MAAT_TRY(convert(ev, &vt, &c.value));
         }
     }
-    if (a->kind != ACT_ADD) MAAT_TRY(own_string(ev, &c.value));
+    if (a->kind != ACT_ADD) {
+        MAAT_TRY(check_issue(ev, &c));
+        MAAT_TRY(own_string(ev, &c.value));
+    }
     MAAT_TRY(push(ev, &ev->st->in, &c));
     if (a->kind == ACT_ISSUE) MAAT_TRY(push(ev, &ev->st->out, &c));
     if (a->kind == ACT_ISSUEPROPERTY) MAAT_TRY(push(ev, &ev->st->props, &c));
@@ -620,8 +670,8 @@ int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *i
         return -1;
     }
     res->priv_ = st;
-    /* Results hold computed strings; bound them like the claims themselves. */
-    pol_arena_init(&st->arena, 0);
+    /* Results hold computed and issued strings: bounded by max_memory (0 = unbounded). */
+    pol_arena_init(&st->arena, lim->max_memory);
 
     struct eval ev = {.pol = p, .lim = lim, .perr = perr, .st = st};
     if (n > lim->max_claims) {

@@ -20,6 +20,7 @@ struct pol_arena {
     struct pol_arena_block *head;
     size_t used_total;          /* bytes handed out, for the memory bound */
     size_t cap;                 /* 0 = unbounded */
+    bool capped;                /* an allocation was refused for the cap (not for malloc) */
 };
 
 void pol_arena_init(struct pol_arena *a, size_t cap);

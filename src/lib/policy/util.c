@@ -24,6 +24,7 @@ void pol_arena_init(struct pol_arena *a, size_t cap)
     a->head = NULL;
     a->used_total = 0;
     a->cap = cap;
+    a->capped = false;
 }
 
 void pol_arena_release(struct pol_arena *a)
@@ -43,7 +44,10 @@ void *pol_arena_alloc(struct pol_arena *a, size_t n)
     if (n > SIZE_MAX / 2) return NULL;
     size_t need = (n + 15u) & ~(size_t)15u;
     if (need == 0) need = 16;
-    if (a->cap != 0 && (a->used_total > a->cap || need > a->cap - a->used_total)) return NULL;
+    if (a->cap != 0 && (a->used_total > a->cap || need > a->cap - a->used_total)) {
+        a->capped = true;
+        return NULL;
+    }
     struct pol_arena_block *b = a->head;
     if (b == NULL || b->size - b->used < need) {
         size_t size = need > POL_ARENA_BLOCK ? need : POL_ARENA_BLOCK;
@@ -91,6 +95,10 @@ void maat_policy_limits_default(struct maat_policy_limits *l)
     l->max_claims = 4096;
     l->max_set = 1024;
     l->max_steps = 1000000;
+    l->max_issued_claims = 256;
+    l->max_claim_value = 256u << 10;
+    l->max_issued_bytes = 1u << 20;
+    l->max_memory = 16u << 20;
 }
 
 const char *maat_claim_kind_name(enum maat_claim_kind kind)
