@@ -211,7 +211,7 @@ static void describe_actor(struct maatd *d, struct maatd_request *rq, struct mgm
         char *data = NULL;
         long n = 0;
         if (b && X509_NAME_print_ex(b, X509_get_subject_name(sk_X509_value(m->signer, 0)), 0,
-                                    XN_FLAG_RFC2253) >= 0)
+                                    XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) >= 0)
             n = BIO_get_mem_data(b, &data);
         log_safe(data ? data : "", n > 0 ? (size_t)n : 0, subj, sizeof subj);
         BIO_free(b);
