@@ -344,6 +344,31 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
 
 static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
 
+/* Isolated mode, before the stored policy of `type` is replaced or reset: makes sure it has
+ * an applied-request record (a policy stored before the replay guard existed has none), so
+ * it cannot be replayed once replaced. 0, or -1 with err set. */
+static int record_replaced(struct maatd *d, unsigned type, struct maat_error *err)
+{
+    if (d->mode != MAATD_MODE_ISOLATED) return 0;
+    uint8_t *cur = NULL;
+    size_t clen = 0;
+    struct maat_error gerr = {0};
+    if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, NULL, &gerr) != 0) {
+        if (gerr.code == MAAT_ERR_NOT_FOUND) return 0;
+        *err = gerr;
+        return -1;
+    }
+    char key[MAATD_GUARD_KEY_MAX], what[80];
+    maatd_guard_key(MAATD_GUARD_POLICY, (const char *)cur, clen, key);
+    free(cur);
+    bool seen = false;
+    MAAT_TRY(maatd_guard_seen(d->store, key, &seen, err));
+    if (seen) return 0;
+    snprintf(what, sizeof what, "%s policy (recorded when replaced)", type_name(type));
+    if (maatd_guard_record(d->store, key, -1, (int64_t)time(NULL), what, "", err) == 0) return 0;
+    return err->code == MAAT_ERR_VALUE ? 0 : -1; /* recorded meanwhile by a replica: fine */
+}
+
 static void policy_get(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                        unsigned type)
 {
@@ -413,7 +438,8 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
         maatd_policy_release(p);
     } else {
         uint64_t version = 0;
-        if (maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version,
+        if (record_replaced(d, type, &err) != 0 ||
+            maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version,
                            &err) != 0) {
             maatd_policy_release(p);
             maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
@@ -464,7 +490,8 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
                                                                          : "");
         goto out;
     }
-    if (maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
+    if (record_replaced(d, type, &err) != 0 ||
+        maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
         maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
         goto out;
     }

@@ -337,8 +337,19 @@ for i in range(3):
                                                 "signer": "X", "what": "old"})))
 c.commit()
 c.close()
+# a policy stored before the guard existed (no record of its own): planted while maatd is down
+legacy = policy_jws(policy_text("legacy"), s1)
+c = sqlite3.connect(DB)
+c.execute("UPDATE maat_kv SET value = ?, version = version + 1 WHERE ns = 'policies' AND key = 'SgxEnclave'",
+          (legacy.encode(),))
+c.commit()
+c.close()
 pI, I = start("iso2", "--store", DB, "--sim", SIM, "--mode", "isolated", "--policy-signer", S1_PEM)
 refused(C, "after a restart: policy A replayed", result(I, "PUT", P, pa), "applied before")
+check(result(I, "PUT", P, policy_jws(policy_text("after-legacy"), s1, iat=now - 4))[0] == 200, C,
+      "a new policy replaces the legacy one (stored without a record)")
+refused(C, "the replaced legacy policy replayed (recorded when it was replaced)",
+        result(I, "PUT", P, legacy), "applied before")
 refused(C, "after a restart: the captured remove", cert_op(I, "remove", rm2), "added again since")
 
 C = "applied_hashes_shared_by_replicas"
