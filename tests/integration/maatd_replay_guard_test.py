@@ -17,6 +17,7 @@ One named case per defect (the name starts each output line):
   applied_hashes_survive_restart          the records are in the store
   applied_hashes_shared_by_replicas       a second maatd on the same store refuses too
   applied_hashes_bounded_stale_pruned     records with a stale iat are dropped
+  applied_hashes_bounded_full_refused     at the limit a change is refused, nothing forgotten
   log_signer_identity                     subject + thumbprint / bearer, never a token
   aad_reset_form_required                 aad mode: reset needs the empty payload too
 Times are relative to the clock maatd reads (now), never a fixed date.
@@ -380,6 +381,27 @@ check(any(f"policy-management certificate {thumb(s2[1])} removed {who1}" in l fo
 check(any("refused: replay of a request applied before" in l and who1 in l for l in log.splitlines()), C,
       "a refused replay is logged (warn) with the signer")
 check(pa not in log and pa.split(".")[2] not in log, C, "no JWS in the log")
+
+C = "applied_hashes_bounded_full_refused"
+c = sqlite3.connect(DB)
+have = c.execute("SELECT COUNT(*) FROM maat_kv WHERE ns = 'applied'").fetchone()[0]
+LIMIT = 65536
+c.executemany("INSERT INTO maat_kv (ns, key, value, version, updated_at) VALUES ('applied', ?, ?, 1, 0)",
+              ((f"policy/filler{i:06d}", '{"at":0,"iat":null,"signer":"","what":"filler"}')
+               for i in range(LIMIT - have)))
+c.commit()
+c.close()
+pI, I = start("iso3", "--store", DB, "--sim", SIM, "--mode", "isolated", "--policy-signer", S1_PEM)
+before = stored(I)
+t0 = time.time()
+got = result(I, "PUT", P, policy_jws(policy_text("one too many"), s1))
+ms = (time.time() - t0) * 1000
+refused(C, f"{LIMIT} records without iat: a new change is refused, no hash forgotten ({ms:.0f} ms)", got,
+        "applied-request hashes")
+check(stored(I) == before, C, "the policy is unchanged")
+refused(C, "a replay is still refused at the limit", result(I, "PUT", P, pa), "applied before")
+stop(pI, C)
+check(len(applied_records(DB)) == LIMIT, C, "the store still holds exactly the limit")
 
 # ---- aad mode ----
 tok_file = os.path.join(WORK, "admin.token")
