@@ -5,8 +5,8 @@
  * limits, TLS, body accumulation), routes.c (routing table, api-version), errors.c (MAA
  * error form), attest_route.c, keys.c (signing keys in the store), metadata.c (/certs,
  * OpenID), policy_state.c (stored policies and policy signers), policy_routes.c
- * (/policies, /certificates), health.c, log.c, metrics.c, main.c (start-up, signals,
- * shutdown).
+ * (/policies, /certificates), replay_guard.c (replayed management requests), health.c,
+ * log.c, metrics.c, main.c (start-up, signals, shutdown).
  * Everything built at start-up (trust set, caches, key ring, JWKS text) is shared
  * read-mostly by the request threads.
  */

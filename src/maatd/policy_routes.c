@@ -305,7 +305,7 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
     struct maat_error err = {0};
     int64_t now = (int64_t)time(NULL);
     if (maatd_guard_times(m->jws.payload, now, &m->iat, &err) != 0) {
-        maatd_log("warn", "%s refused (%s) %s", what, err.msg, m->who);
+        maatd_log("warn", "%s refused (%s); request %s", what, err.msg, m->who);
         maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
         return -1;
     }
@@ -326,7 +326,7 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
             "signer back. To add it again, sign a new request (maat sign cert adds a fresh iat)",
             "the certificate has been added again since: a captured remove cannot be "
             "replayed. To remove it again, sign a new request (maat sign cert adds a fresh iat)"};
-        maatd_log("warn", "%s refused: replay of a request applied before (%s) %s", what,
+        maatd_log("warn", "%s refused: replay of a request applied before (%s); request %s", what,
                   m->key, m->who);
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "This JWS (%s) was applied before and %s.", what, why[op]);
@@ -479,7 +479,7 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
     /* The reset form is a JWS with an empty payload (maa.md): anything else - such as the
      * stored policy JWS that the open GET returns - does not authorise a reset. */
     if (m.jws.payload_len != 0) {
-        maatd_log("warn", "%s policy reset refused: the JWS payload is not empty %s",
+        maatd_log("warn", "%s policy reset refused: the JWS payload is not empty; request %s",
                   type_name(type), m.who);
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "A policy reset must carry a JWS with an empty payload (the reset form); "
