@@ -344,6 +344,17 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
 
 static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
 
+/* A failed store step of a change: the applied-request limit is the client's 400, the rest
+ * 500. */
+static void store_error(struct maatd_request *rq, struct maatd_response *rs,
+                        const struct maat_error *err)
+{
+    if (err->code == MAAT_ERR_TOO_LARGE)
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err->msg);
+    else
+        maatd_error(rq, rs, 500, "InternalError", "store: %s", err->msg);
+}
+
 /* Isolated mode, before the stored policy of `type` is replaced or reset: makes sure it has
  * an applied-request record (a policy stored before the replay guard existed has none), so
  * it cannot be replayed once replaced. 0, or -1 with err set. */
@@ -442,7 +453,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
             maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version,
                            &err) != 0) {
             maatd_policy_release(p);
-            maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+            store_error(rq, rs, &err);
             goto out;
         }
         p->version = version;
@@ -492,7 +503,7 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
     }
     if (record_replaced(d, type, &err) != 0 ||
         maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        store_error(rq, rs, &err);
         goto out;
     }
     maatd_policy_install(d, type, NULL);
