@@ -4,13 +4,16 @@
  * certificate for an isolated MAA provider or maatd --mode isolated; policy wraps a policy
  * text in {"AttestationPolicy": b64url(text)} and signs it (RS256 with x5c, ES256 for
  * P-256, or alg none); cert wraps a certificate in {"policyCertificate": {"kty", "x5c"}}
- * for /certificates:add and :remove. See docs/signing.md.
+ * for /certificates:add and :remove. Signed payloads carry "iat" (the signing time), so
+ * signing the same body again makes a new JWS that maatd's replay guard accepts
+ * (--no-iat: MAA's SDK form without it). See docs/signing.md.
  */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -41,9 +44,9 @@ static void usage(FILE *f)
             "                             [--days N] [--alg rsa2048|p256] [--encrypt-key]\n"
             "                             [--password-env NAME] [--force]\n"
             "       maat sign policy POLICYFILE (--key KEY.pem --cert CERT.pem | --unsigned)\n"
-            "                        [-o OUT] [--no-check] [--password-env NAME]\n"
+            "                        [-o OUT] [--no-check] [--password-env NAME] [--no-iat]\n"
             "       maat sign cert CERTFILE --key KEY.pem --cert SIGNER.pem [-o OUT]\n"
-            "                      [--password-env NAME]\n"
+            "                      [--password-env NAME] [--no-iat]\n"
             "\n"
             "Creates policy-signing keys and the JWS bodies MAA (and maatd) take for policy and\n"
             "policy-signer management.\n"
@@ -65,6 +68,9 @@ static void usage(FILE *f)
             "  --cert CERT.pem  the signer's certificate (more certificates after it = chain,\n"
             "                   all go into x5c)\n"
             "  -o OUT           output file (default stdout)\n"
+            "  --no-iat         leave out the payload's \"iat\" (signing time), which signed\n"
+            "                   policy and cert bodies carry by default (maatd refuses a JWS\n"
+            "                   applied before; a fresh iat makes signing again a new JWS)\n"
             "\n"
             "exit codes: 0 done, 2 usage, 3 unreadable input or invalid policy, 4 I/O error\n");
 }
@@ -258,14 +264,29 @@ static int write_out(const char *out, const char *jws, struct maat_error *err)
     return cli_write_file(out, jws, strlen(jws), err);
 }
 
-int cli_sign_policy_text(const char *text, size_t len, const char *key, const char *cert,
-                         const char *pw_env, bool unsigned_, char **jws, struct maat_error *err)
+/* Adds "iat" = now to a payload that will be signed (iat true). 0, or -1 out of memory. */
+static int add_iat(json_t *payload, bool iat, struct maat_error *err)
+{
+    if (!iat) return 0;
+    if (json_object_set_new(payload, "iat", json_integer((json_int_t)time(NULL))) != 0)
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int sign_policy_text(const char *text, size_t len, const char *key, const char *cert,
+                            const char *pw_env, bool unsigned_, bool iat, char **jws,
+                            struct maat_error *err)
 {
     *jws = NULL;
     char *b = maat_base64url_encode((const uint8_t *)text, len);
     json_t *payload = b ? json_pack("{s:s}", "AttestationPolicy", b) : NULL;
     free(b);
     if (payload == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    /* an unsigned body stays MAA's exact form: anyone could write its iat */
+    if (!unsigned_ && add_iat(payload, iat, err) != 0) {
+        json_decref(payload);
+        return -1;
+    }
     if (unsigned_) {
         *jws = maat_jws_unsigned(NULL, payload, false, err);
     } else {
@@ -280,6 +301,12 @@ int cli_sign_policy_text(const char *text, size_t len, const char *key, const ch
     }
     json_decref(payload);
     return *jws ? 0 : -1;
+}
+
+int cli_sign_policy_text(const char *text, size_t len, const char *key, const char *cert,
+                         const char *pw_env, bool unsigned_, char **jws, struct maat_error *err)
+{
+    return sign_policy_text(text, len, key, cert, pw_env, unsigned_, true, jws, err);
 }
 
 int cli_check_policy(const char *path, const char *text, size_t len, struct maat_error *err)
@@ -303,9 +330,10 @@ static int sign_policy(int argc, char **argv)
         {"key", required_argument, NULL, 'k'},      {"cert", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'},   {"unsigned", no_argument, NULL, 'u'},
         {"no-check", no_argument, NULL, 'n'},       {"password-env", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"no-iat", no_argument, NULL, 'I'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     const char *key = NULL, *cert = NULL, *out = NULL, *pw_env = NULL;
-    bool unsig = false, check = true;
+    bool unsig = false, check = true, iat = true;
     int c;
     while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
         switch (c) {
@@ -315,6 +343,7 @@ static int sign_policy(int argc, char **argv)
         case 'u': unsig = true; break;
         case 'n': check = false; break;
         case 'p': pw_env = optarg; break;
+        case 'I': iat = false; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default: usage(stderr); return MAAT_EXIT_USAGE;
         }
@@ -332,7 +361,7 @@ static int sign_policy(int argc, char **argv)
     int rc = MAAT_EXIT_INPUT;
     if (cli_read_file(path, POLICY_MAX, &text, &len, &err) != 0) goto out;
     if (check && cli_check_policy(path, (const char *)text, len, &err) != 0) goto out;
-    if (cli_sign_policy_text((const char *)text, len, key, cert, pw_env, unsig, &jws, &err) != 0) {
+    if (sign_policy_text((const char *)text, len, key, cert, pw_env, unsig, iat, &jws, &err) != 0) {
         rc = err.code == MAAT_ERR_IO ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT;
         goto out;
     }
@@ -359,8 +388,8 @@ out:
     return rc;
 }
 
-int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const char *pw_env,
-                       char **jws, struct maat_error *err)
+static int sign_cert_body(X509 *cert, const char *key, const char *signer, const char *pw_env,
+                          bool iat, char **jws, struct maat_error *err)
 {
     *jws = NULL;
     char *b = cli_cert_b64(cert);
@@ -369,6 +398,10 @@ int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const ch
     json_t *payload = b ? json_pack("{s:{s:s,s:[s]}}", "policyCertificate", "kty", kty, "x5c", b) : NULL;
     free(b);
     if (payload == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    if (add_iat(payload, iat, err) != 0) {
+        json_decref(payload);
+        return -1;
+    }
     struct maat_signing_key *k = NULL;
     json_t *hdr = NULL;
     STACK_OF(X509) *chain = NULL;
@@ -381,13 +414,21 @@ int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const ch
     return *jws ? 0 : -1;
 }
 
+int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const char *pw_env,
+                       char **jws, struct maat_error *err)
+{
+    return sign_cert_body(cert, key, signer, pw_env, true, jws, err);
+}
+
 static int sign_cert(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"key", required_argument, NULL, 'k'},    {"cert", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'}, {"password-env", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"no-iat", no_argument, NULL, 'I'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     const char *key = NULL, *signer = NULL, *out = NULL, *pw_env = NULL;
+    bool iat = true;
     int c;
     while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
         switch (c) {
@@ -395,6 +436,7 @@ static int sign_cert(int argc, char **argv)
         case 'c': signer = optarg; break;
         case 'o': out = optarg; break;
         case 'p': pw_env = optarg; break;
+        case 'I': iat = false; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default: usage(stderr); return MAAT_EXIT_USAGE;
         }
@@ -413,7 +455,7 @@ static int sign_cert(int argc, char **argv)
                        sk_X509_num(sk));
         goto out;
     }
-    if (cli_sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, &jws, &err) != 0) goto out;
+    if (sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, iat, &jws, &err) != 0) goto out;
     if (write_out(out, jws, &err) != 0) {
         rc = MAAT_EXIT_INTERNAL;
         goto out;

@@ -15,11 +15,13 @@
 int cli_check_policy(const char *path, const char *text, size_t len, struct maat_error *err);
 
 /* {"AttestationPolicy": b64url(text)} as a compact JWS: signed by KEY with header
- * {"alg", "x5c": CERT file's certificates}, or alg none when unsigned_. */
+ * {"alg", "x5c": CERT file's certificates} and "iat" (now) in the payload, or alg none
+ * (no iat) when unsigned_. */
 int cli_sign_policy_text(const char *text, size_t len, const char *key, const char *cert,
                          const char *pw_env, bool unsigned_, char **jws, struct maat_error *err);
 
-/* {"policyCertificate": {"kty": "RSA"|"EC", "x5c": [cert]}} signed by KEY/SIGNER. */
+/* {"policyCertificate": {"kty": "RSA"|"EC", "x5c": [cert]}, "iat": now} signed by
+ * KEY/SIGNER. */
 int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const char *pw_env,
                        char **jws, struct maat_error *err);
 

@@ -5,8 +5,8 @@
  * limits, TLS, body accumulation), routes.c (routing table, api-version), errors.c (MAA
  * error form), attest_route.c, keys.c (signing keys in the store), metadata.c (/certs,
  * OpenID), policy_state.c (stored policies and policy signers), policy_routes.c
- * (/policies, /certificates), health.c, log.c, metrics.c, main.c (start-up, signals,
- * shutdown).
+ * (/policies, /certificates), replay_guard.c (replayed management requests), health.c,
+ * log.c, metrics.c, main.c (start-up, signals, shutdown).
  * Everything built at start-up (trust set, caches, key ring, JWKS text) is shared
  * read-mostly by the request threads.
  */
@@ -232,6 +232,11 @@ bool maatd_signers_contains(struct maatd *d, const X509 *cert);
  * one (MAAT_ERR_VALUE). *changed says whether the set changed. */
 int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
 int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
+/* Whether the store holds the signer with this thumbprint (the state replicas share). */
+int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present,
+                         struct maat_error *err);
+/* -1 (MAAT_ERR_VALUE, remove's message) when cert is the last signer, else 0. */
+int maatd_signers_removable(struct maatd *d, const X509 *cert, struct maat_error *err);
 /* The set as JWKs {"alg":"RS256","kty":"RSA","use":"sig","x5c":[...]} (new array). */
 json_t *maatd_signers_jwks(struct maatd *d);
 /* Upper-case hex SHA-1 of a certificate's DER. */

@@ -11,21 +11,30 @@
  *              InvalidOperation ("The operation is disallowed"), as on MAA;
  *   isolated - every change is a JWS signed by a key whose certificate is in the current
  *              policy-signer set (plus the bearer token when --admin-token-file is given).
- * Results are tokens signed by the service key, exp = iat + 1 h, no jti. Bodies, tokens
- * and the admin token are never logged.
+ * Isolated mode also refuses replayed requests (replay_guard.c): a JWS applied before that
+ * is not the current state, and stale or future time claims. A reset must carry the reset
+ * form (an empty payload) in every mode.
+ * Results are tokens signed by the service key, exp = iat + 1 h, no jti. Every change is
+ * logged with who authorised it (signer subject and thumbprint, bearer check, client
+ * address); bodies, tokens and the admin token never are.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <jansson.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "maat/attest.h"
 #include "maat/crypto.h"
 #include "maatd.h"
+#include "replay_guard.h"
 #include "store.h"
 
 #define CODE_INVALID_OP "InvalidOperation"
@@ -166,6 +175,10 @@ struct mgmt_req {
     size_t len;
     struct maat_jws jws;
     STACK_OF(X509) *signer;    /* x5c of a signed JWS (first = signing certificate) */
+    char thumb[41];            /* thumbprint of the signing certificate ("" unsigned) */
+    int64_t iat;               /* payload iat, -1 = none (isolated mode only) */
+    char key[MAATD_GUARD_KEY_MAX]; /* applied-request record key (isolated mode only) */
+    char who[512];             /* who authorised it, for the log */
 };
 
 static void mgmt_req_cleanup(struct mgmt_req *m)
@@ -174,6 +187,50 @@ static void mgmt_req_cleanup(struct mgmt_req *m)
     maat_jws_cleanup(&m->jws);
     if (m->signer) sk_X509_pop_free(m->signer, X509_free);
     memset(m, 0, sizeof *m);
+}
+
+/* Printable ASCII without quotes or backslashes (the log line quotes its message). */
+static void log_safe(const char *in, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && in[i] && o + 1 < cap; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[o++] = c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '\'' ? '?' : (char)c;
+    }
+    out[o] = '\0';
+}
+
+/* Who authorised the request, as far as maatd knows: the signing certificate's subject and
+ * thumbprint (signed JWS), whether a bearer token was checked (never the token), and the
+ * client address. Written into m->who for the change's log line. */
+static void describe_actor(struct maatd *d, struct maatd_request *rq, struct mgmt_req *m)
+{
+    char subj[200] = "", addr[64] = "?";
+    if (m->signer != NULL) {
+        BIO *b = BIO_new(BIO_s_mem());
+        char *data = NULL;
+        long n = 0;
+        if (b && X509_NAME_print_ex(b, X509_get_subject_name(sk_X509_value(m->signer, 0)), 0,
+                                    XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) >= 0)
+            n = BIO_get_mem_data(b, &data);
+        log_safe(data ? data : "", n > 0 ? (size_t)n : 0, subj, sizeof subj);
+        BIO_free(b);
+    }
+    const union MHD_ConnectionInfo *ci =
+        rq->conn ? MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    if (ci != NULL && ci->client_addr != NULL) {
+        socklen_t sl = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                               : sizeof(struct sockaddr_in);
+        if (getnameinfo(ci->client_addr, sl, addr, sizeof addr, NULL, 0, NI_NUMERICHOST) != 0)
+            snprintf(addr, sizeof addr, "?");
+    }
+    const char *bearer = d->admin_token ? "bearer: holder of the --admin-token-file token"
+                                        : "bearer: none checked (no --admin-token-file)";
+    if (m->signer != NULL)
+        snprintf(m->who, sizeof m->who, "by signer '%s' (thumbprint %s), %s, client %s", subj,
+                 m->thumb, bearer, addr);
+    else
+        snprintf(m->who, sizeof m->who, "by an unsigned JWS, %s, client %s", bearer, addr);
 }
 
 /* Reads, parses and authenticates the request JWS per mode. 0, or -1 with rs filled. */
@@ -199,7 +256,9 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
                         err.msg);
         return -1;
     }
+    m->iat = -1;
     if (m->jws.alg == MAAT_JWS_NONE) {
+        describe_actor(d, rq, m);
         if (d->mode == MAATD_MODE_ISOLATED) {
             maatd_error(rq, rs, 400, CODE_INVALID_OP,
                         "This isolated instance accepts only changes signed by one of its "
@@ -216,6 +275,8 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
         return -1;
     }
     X509 *leaf = sk_X509_value(m->signer, 0);
+    if (maatd_cert_thumbprint(leaf, m->thumb, &err) != 0) snprintf(m->thumb, sizeof m->thumb, "?");
+    describe_actor(d, rq, m);
     if (maat_jws_verify(&m->jws, X509_get0_pubkey(leaf), &err) != 0) {
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "The JWS signature does not verify with the key of its x5c certificate: %s",
@@ -223,18 +284,101 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
         return -1;
     }
     if (d->mode == MAATD_MODE_ISOLATED && !maatd_signers_contains(d, leaf)) {
-        char th[41] = "?";
-        maatd_cert_thumbprint(leaf, th, &err);
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "The JWS is signed by certificate %s, which is not one of this isolated "
                     "instance's policy-management certificates (GET /certificates lists them).",
-                    th);
+                    m->thumb);
         return -1;
     }
     return 0;
 }
 
+/* The replay guard (isolated mode, where the JWS is the authorisation): time claims, then
+ * the applied-request record. `current`: the request's effect is already the current state
+ * (then a JWS applied before is answered as a no-op). 1 = apply it (recorded), 0 = no-op,
+ * -1 = refused (rs filled). `what` names the request in messages and the record. */
+static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        struct mgmt_req *m, enum maatd_guard_op op, bool current,
+                        const char *what)
+{
+    if (d->mode != MAATD_MODE_ISOLATED) return 1;
+    struct maat_error err = {0};
+    int64_t now = (int64_t)time(NULL);
+    if (maatd_guard_times(m->jws.payload, now, &m->iat, &err) != 0) {
+        maatd_log("warn", "%s refused (%s); request %s", what, err.msg, m->who);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
+        return -1;
+    }
+    maatd_guard_key(op, m->text, m->len, m->key);
+    bool seen = false;
+    if (maatd_guard_seen(d->store, m->key, &seen, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
+        return -1;
+    }
+    if (seen && current) return 0;
+    if (seen) {
+        static const char *const why[] = {
+            "it is not the current policy of this attestation type: an earlier policy "
+            "(rollback) or one set for another attestation type cannot be replayed. To apply "
+            "this policy again, sign it again (maat sign policy adds a fresh iat, which makes a "
+            "new JWS)",
+            "the certificate has been removed since: a captured add cannot bring a removed "
+            "signer back. To add it again, sign a new request (maat sign cert adds a fresh iat)",
+            "the certificate has been added again since: a captured remove cannot be "
+            "replayed. To remove it again, sign a new request (maat sign cert adds a fresh iat)"};
+        maatd_log("warn", "%s refused: replay of a request applied before (%s); request %s", what,
+                  m->key, m->who);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "This JWS (%s) was applied before and %s.", what, why[op]);
+        return -1;
+    }
+    if (maatd_guard_record(d->store, m->key, m->iat, now, what, m->thumb, &err) != 0) {
+        if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
+            maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
+        else
+            maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
+        return -1;
+    }
+    return 1;
+}
+
 static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
+
+/* A failed store step of a change: the applied-request limit is the client's 400, the rest
+ * 500. */
+static void store_error(struct maatd_request *rq, struct maatd_response *rs,
+                        const struct maat_error *err)
+{
+    if (err->code == MAAT_ERR_TOO_LARGE)
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err->msg);
+    else
+        maatd_error(rq, rs, 500, "InternalError", "store: %s", err->msg);
+}
+
+/* Isolated mode, before the stored policy of `type` is replaced or reset: makes sure it has
+ * an applied-request record (a policy stored before the replay guard existed has none), so
+ * it cannot be replayed once replaced. 0, or -1 with err set. */
+static int record_replaced(struct maatd *d, unsigned type, struct maat_error *err)
+{
+    if (d->mode != MAATD_MODE_ISOLATED) return 0;
+    uint8_t *cur = NULL;
+    size_t clen = 0;
+    struct maat_error gerr = {0};
+    if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, NULL, &gerr) != 0) {
+        if (gerr.code == MAAT_ERR_NOT_FOUND) return 0;
+        *err = gerr;
+        return -1;
+    }
+    char key[MAATD_GUARD_KEY_MAX], what[80];
+    maatd_guard_key(MAATD_GUARD_POLICY, (const char *)cur, clen, key);
+    free(cur);
+    bool seen = false;
+    MAAT_TRY(maatd_guard_seen(d->store, key, &seen, err));
+    if (seen) return 0;
+    snprintf(what, sizeof what, "%s policy (recorded when replaced)", type_name(type));
+    if (maatd_guard_record(d->store, key, -1, (int64_t)time(NULL), what, "", err) == 0) return 0;
+    return err->code == MAAT_ERR_VALUE ? 0 : -1; /* recorded meanwhile by a replica: fine */
+}
 
 static void policy_get(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                        unsigned type)
@@ -277,16 +421,46 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
         }
         goto out;
     }
-    uint64_t version = 0;
-    if (maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version, &err) != 0) {
+    /* the current state, from the store (replicas may have changed it) */
+    bool current = false;
+    if (d->mode == MAATD_MODE_ISOLATED) {
+        uint8_t *cur = NULL;
+        size_t clen = 0;
+        struct maat_error gerr = {0};
+        if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, NULL, &gerr) != 0 &&
+            gerr.code != MAAT_ERR_NOT_FOUND) {
+            maatd_policy_release(p);
+            maatd_error(rq, rs, 500, "InternalError", "store: %s", gerr.msg);
+            goto out;
+        }
+        current = cur != NULL && clen == m.len && !memcmp(cur, m.text, clen);
+        free(cur);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "%s policy set", type_name(type));
+    int g = replay_guard(d, rq, rs, &m, MAATD_GUARD_POLICY, current, what);
+    if (g < 0) {
         maatd_policy_release(p);
-        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
         goto out;
     }
-    p->version = version;
-    maatd_policy_install(d, type, p);
-    maatd_log("info", "%s policy set (hash %s, %s)", type_name(type), p->hash,
-              m.signer ? "signed" : "unsigned");
+    if (g == 0) { /* the same JWS again while it is the current policy: nothing changes */
+        maatd_log("info", "%s policy set again, unchanged (hash %s, %s) %s", type_name(type),
+                  p->hash, m.signer ? "signed" : "unsigned", m.who);
+        maatd_policy_release(p);
+    } else {
+        uint64_t version = 0;
+        if (record_replaced(d, type, &err) != 0 ||
+            maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version,
+                           &err) != 0) {
+            maatd_policy_release(p);
+            store_error(rq, rs, &err);
+            goto out;
+        }
+        p->version = version;
+        maatd_policy_install(d, type, p);
+        maatd_log("info", "%s policy set (hash %s, %s) %s", type_name(type), p->hash,
+                  m.signer ? "signed" : "unsigned", m.who);
+    }
 
     uint8_t h[32];
     maat_sha256(m.text, m.len, h);
@@ -313,13 +487,27 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
     struct mgmt_req m = {0};
     struct maat_error err = {0};
     if (mgmt_parse(d, rq, rs, &m) != 0) goto out;
-    /* MAA's reset bodies have an empty payload; anything in it is ignored. */
-    if (maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+    /* The reset form is a JWS with an empty payload (maa.md): anything else - such as the
+     * stored policy JWS that the open GET returns - does not authorise a reset. */
+    if (m.jws.payload_len != 0) {
+        maatd_log("warn", "%s policy reset refused: the JWS payload is not empty; request %s",
+                  type_name(type), m.who);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "A policy reset must carry a JWS with an empty payload (the reset form); "
+                    "this one has a %zu-byte payload%s. Send a reset JWS signed by a current "
+                    "policy signer (maat policy reset --key K --cert C).",
+                    m.jws.payload_len,
+                    json_object_get(m.jws.payload, "AttestationPolicy") ? " holding a policy"
+                                                                         : "");
+        goto out;
+    }
+    if (record_replaced(d, type, &err) != 0 ||
+        maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
+        store_error(rq, rs, &err);
         goto out;
     }
     maatd_policy_install(d, type, NULL);
-    maatd_log("info", "%s policy reset to the default", type_name(type));
+    maatd_log("info", "%s policy reset to the default %s", type_name(type), m.who);
     mgmt_token(d, rq, rs, json_pack("{s:s}", "x-ms-policy-result", "Removed"));
 out:
     mgmt_req_cleanup(&m);
@@ -411,7 +599,25 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
         maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
         goto out;
     }
-    int rc = op == 1 ? maatd_signers_add(d, cert, &changed, &err)
+    /* the current state, from the store (replicas may have changed it) */
+    bool present = false;
+    if (maatd_signers_stored(d, th, &present, &err) != 0) {
+        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        goto out;
+    }
+    /* refused anyway: checked before the request is recorded as applied */
+    if (op == 2 && present && maatd_signers_removable(d, cert, &err) != 0) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "The operation is disallowed: %s", err.msg);
+        goto out;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "certificates:%s %s", op == 1 ? "add" : "remove", th);
+    int g = replay_guard(d, rq, rs, &m, op == 1 ? MAATD_GUARD_CERT_ADD : MAATD_GUARD_CERT_REMOVE,
+                         op == 1 ? present : !present, what);
+    if (g < 0) goto out;
+    int rc = 0;
+    if (g > 0)
+        rc = op == 1 ? maatd_signers_add(d, cert, &changed, &err)
                      : maatd_signers_remove(d, cert, &changed, &err);
     if (rc != 0) {
         if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
@@ -421,7 +627,8 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
         goto out;
     }
     if (changed)
-        maatd_log("info", "policy-management certificate %s %s", th, op == 1 ? "added" : "removed");
+        maatd_log("info", "policy-management certificate %s %s %s", th,
+                  op == 1 ? "added" : "removed", m.who);
     mgmt_token(d, rq, rs,
                json_pack("{s:s, s:s}", "x-ms-certificate-thumbprint", th,
                          "x-ms-policycertificates-result", op == 1 ? "IsPresent" : "IsAbsent"));

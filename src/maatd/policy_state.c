@@ -535,6 +535,46 @@ int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_er
     return rc;
 }
 
+int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present,
+                         struct maat_error *err)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    struct maat_error gerr = {0};
+    *present = false;
+    if (maat_store_get(d->store, NS_SIGNERS, thumb, &val, &len, NULL, &gerr) == 0) {
+        free(val);
+        *present = true;
+        return 0;
+    }
+    if (gerr.code == MAAT_ERR_NOT_FOUND) return 0;
+    *err = gerr;
+    return -1;
+}
+
+static int last_signer_error(const char *thumb, struct maat_error *err)
+{
+    return maat_error_set(err, MAAT_ERR_VALUE,
+                          "certificate %s is the last policy-management certificate of this "
+                          "isolated instance and cannot be removed (add another one first)",
+                          thumb);
+}
+
+int maatd_signers_removable(struct maatd *d, const X509 *cert, struct maat_error *err)
+{
+    struct maatd_policies *ps = d->policies;
+    unsigned char *der = NULL;
+    int n = i2d_X509(cert, &der);
+    MAAT_ENSURE(n > 0, err, MAAT_ERR_CRYPTO, "certificate: cannot encode as DER");
+    int rc = 0;
+    pthread_mutex_lock(&ps->mu);
+    ssize_t i = signer_index(ps, der, (size_t)n);
+    if (i >= 0 && ps->n_signers == 1) rc = last_signer_error(ps->signers[i].thumb, err);
+    pthread_mutex_unlock(&ps->mu);
+    OPENSSL_free(der);
+    return rc;
+}
+
 int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err)
 {
     struct maatd_policies *ps = d->policies;
@@ -546,10 +586,7 @@ int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat
     pthread_mutex_lock(&ps->mu);
     ssize_t i = signer_index(ps, der, (size_t)n);
     if (i >= 0 && ps->n_signers == 1)
-        rc = maat_error_set(err, MAAT_ERR_VALUE,
-                            "certificate %s is the last policy-management certificate of this "
-                            "isolated instance and cannot be removed (add another one first)",
-                            ps->signers[i].thumb);
+        rc = last_signer_error(ps->signers[i].thumb, err);
     else if (i >= 0) {
         rc = maat_store_delete(d->store, NS_SIGNERS, ps->signers[i].thumb, NULL, err);
         if (rc == 0) {

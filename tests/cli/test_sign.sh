@@ -79,7 +79,12 @@ check "header = {alg RS256, x5c [cert]} only" [ "$(jget "$T/p.json" 'sorted(d["h
 check "header alg RS256" [ "$(jget "$T/p.json" 'd["header"]["alg"]')" = RS256 ]
 der=$(openssl x509 -in "$T/rsa.pem" -outform DER | base64 -w0)
 check "x5c[0] = the certificate DER" [ "$(jget "$T/p.json" 'd["header"]["x5c"][0]')" = "$der" ]
-check "payload has only AttestationPolicy" [ "$(jget "$T/p.json" 'list(d["payload"])')" = "['AttestationPolicy']" ]
+check "payload has AttestationPolicy and iat" [ "$(jget "$T/p.json" 'list(d["payload"])')" = "['AttestationPolicy', 'iat']" ]
+check "iat is the signing time (integer, within 120 s of now)" \
+    [ "$(jget "$T/p.json" 'type(d["payload"]["iat"]).__name__+str(abs(d["payload"]["iat"]-'"$(date +%s)"')<=120)')" = intTrue ]
+"$MAAT" sign policy "$T/min.txt" --key "$T/rsa.key" --cert "$T/rsa.pem" --no-iat -o "$T/p0.jws" 2>/dev/null
+check "--no-iat: payload has only AttestationPolicy (MAA's SDK form)" \
+    [ "$("$MAAT" jwt decode "$T/p0.jws" --json | python3 -c 'import json,sys; print(list(json.load(sys.stdin)["payload"]))')" = "['AttestationPolicy']" ]
 back=$(jget "$T/p.json" '__import__("base64").urlsafe_b64decode(d["payload"]["AttestationPolicy"]+"==").decode()')
 check "AttestationPolicy decodes to the exact text" [ "$back" = "$MIN" ]
 check "decode prints policy hash $MIN_HASH" [ "$(jget "$T/p.json" 'd["policy"]["hash"]')" = "$MIN_HASH" ]
@@ -156,7 +161,11 @@ check "sign cert: exit 0" [ $? -eq 0 ]
 check "cert JWS verifies" [ "$(jget "$T/cert.json" 'd["signature"]["valid"]')" = True ]
 ecder=$(openssl x509 -in "$T/ec.pem" -outform DER | base64 -w0)
 check "payload {policyCertificate: {kty, x5c:[cert]}}" \
-    [ "$(jget "$T/cert.json" 'list(d["payload"])+sorted(d["payload"]["policyCertificate"])')" = "['policyCertificate', 'kty', 'x5c']" ]
+    [ "$(jget "$T/cert.json" 'list(d["payload"])+sorted(d["payload"]["policyCertificate"])')" = "['policyCertificate', 'iat', 'kty', 'x5c']" ]
+check "cert JWS: iat is the signing time" [ "$(jget "$T/cert.json" 'str(abs(d["payload"]["iat"]-'"$(date +%s)"')<=120)')" = True ]
+"$MAAT" sign cert "$T/ec.pem" --key "$T/rsa.key" --cert "$T/rsa.pem" --no-iat -o "$T/cert0.jws" 2>/dev/null
+check "sign cert --no-iat: payload has only policyCertificate" \
+    [ "$("$MAAT" jwt decode "$T/cert0.jws" --json | python3 -c 'import json,sys; print(list(json.load(sys.stdin)["payload"]))')" = "['policyCertificate']" ]
 check "policyCertificate.x5c[0] = the certificate" [ "$(jget "$T/cert.json" 'd["payload"]["policyCertificate"]["x5c"][0]')" = "$ecder" ]
 "$MAAT" sign cert "$T/rsa.pem" --key "$T/rsa.key" --cert "$T/rsa.pem" -o "$T/cert2.jws" 2>/dev/null
 check "RSA certificate: kty RSA" [ "$("$MAAT" jwt decode "$T/cert2.jws" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["payload"]["policyCertificate"]["kty"])')" = RSA ]
