@@ -42,7 +42,7 @@ static void usage(FILE *f)
             "usage: maat attest FILE --endpoint URL [--oe] [--issuer URL] [--at TIME]\n"
             "                   [--token-out FILE] [--json]\n"
             "       maat attest FILE --offline [--collateral BUNDLE|DIR] [--trust-root PEM]...\n"
-            "                   [--at TIME] [--json]\n"
+            "                   [--at TIME] [--signatures-only] [--json]\n"
             "\n"
             "The relying party of Microsoft's MAA SGX sample (validatequotes). FILE is an\n"
             "EnclaveInfo JSON file (maat-enclave-app, `maat quote get --enclave-info`, or the\n"
@@ -64,6 +64,9 @@ static void usage(FILE *f)
             "                   quote's FMSPC the TCB status is not determined and the output\n"
             "                   says so\n"
             "  --trust-root PEM another root for the quote (repeatable; Intel's is built in)\n"
+            "  --signatures-only  accept the reduced offline check: PASS (exit 0) when the\n"
+            "                   signatures, PCK chain and comparisons pass although the TCB\n"
+            "                   status or revocation could not be checked (the result says so)\n"
             "  --at TIME        validation time: unix seconds or RFC 3339; default now\n"
             "  --json           machine-readable output\n"
             "\n"
@@ -77,7 +80,9 @@ static void usage(FILE *f)
             "exit codes: 0 the token (or quote) is valid and every check passes, 1 a check\n"
             "            failed or the service refused the evidence (the reason is printed),\n"
             "            2 usage, 3 FILE / collateral / trust root unreadable, 4 I/O (the\n"
-            "            service unreachable) or internal error\n");
+            "            service unreachable) or internal error, 5 incomplete (--offline:\n"
+            "            what ran passed, but the TCB status or revocation could not be\n"
+            "            checked: no current collateral for the quote; see --signatures-only)\n");
 }
 
 struct opts {
@@ -85,7 +90,7 @@ struct opts {
     const char *roots[TC_MAX_ROOTS];
     size_t nroots;
     time_t at;
-    bool oe, offline, json;
+    bool oe, offline, json, signatures_only;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -100,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"trust-root", required_argument, NULL, 'r'},
         {"at", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
+        {"signatures-only", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -114,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'f': o->offline = true; break;
         case 'c': o->collateral = optarg; break;
         case 'j': o->json = true; break;
+        case 'S': o->signatures_only = true; break;
         case 'r':
             if (o->nroots == TC_MAX_ROOTS) {
                 fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
@@ -149,9 +156,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
             return MAAT_EXIT_USAGE;
         }
-        if (o->collateral || o->nroots) {
-            fprintf(stderr, PROG ": --collateral and --trust-root apply to --offline (the "
-                            "service verifies the quote)\n");
+        if (o->collateral || o->nroots || o->signatures_only) {
+            fprintf(stderr, PROG ": --collateral, --trust-root and --signatures-only apply to "
+                            "--offline (the service verifies the quote)\n");
             return MAAT_EXIT_USAGE;
         }
         if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
@@ -396,6 +403,7 @@ struct run {
     struct opts o;
     json_t *res;
     char reason[MAAT_ERROR_MSG_MAX];
+    char not_checked[MAAT_ERROR_MSG_MAX]; /* offline: what could not be checked ("" = all) */
 };
 
 static int fail_with(struct run *r, int rc, const char *fmt, ...)
@@ -599,6 +607,59 @@ out:
     return rc;
 }
 
+/* Adds one item to the offline "not checked" list (JSON array and text). */
+static void not_checked_add(struct run *r, json_t *list, const char *item)
+{
+    json_array_append_new(list, json_string(item));
+    size_t n = strlen(r->not_checked);
+    snprintf(r->not_checked + n, sizeof r->not_checked - n, "%s%s", n ? ", " : "", item);
+}
+
+/* What the offline verification could not check although it was accepted (fail closed: any
+ * verifier step that did not pass is named). Without TCB collateral for the quote's FMSPC the
+ * TCB status is not determined; without collateral revocation and QE identity do not run;
+ * with expired collateral the CRLs are not current, so revocation is not known. */
+static void offline_not_checked(struct run *r, const struct tc_quote_result *res)
+{
+    const struct maat_verdict *v = &res->verdict;
+    json_t *list = json_array();
+    json_object_set_new(r->res, "not_checked", list);
+    r->not_checked[0] = '\0';
+    const char *why = v->collateral_present ? "" : " (no collateral)";
+    char buf[160];
+    bool expired = v->steps[MAAT_STEP_COLLATERAL_TIME] == MAAT_STEP_FAILED;
+    if (res->tcb_absent || v->steps[MAAT_STEP_TCB_INFO] != MAAT_STEP_PASSED ||
+        v->steps[MAAT_STEP_STATUS] != MAAT_STEP_PASSED) {
+        if (!v->collateral_present)
+            snprintf(buf, sizeof buf, "TCB status (no collateral)");
+        else if (res->tcb_absent)
+            snprintf(buf, sizeof buf, "TCB status (no TCB info for the quote's FMSPC %s)",
+                     res->fmspc_hex);
+        else
+            snprintf(buf, sizeof buf, "TCB status");
+        not_checked_add(r, list, buf);
+    }
+    if (v->steps[MAAT_STEP_CRL] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "revocation%s", why);
+        not_checked_add(r, list, buf);
+    } else if (expired) {
+        not_checked_add(r, list, "revocation (the collateral is expired: its CRLs are not "
+                                 "current)");
+    }
+    if (v->steps[MAAT_STEP_QE_IDENTITY] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "QE identity%s", why);
+        not_checked_add(r, list, buf);
+    }
+    for (int st = 0; st < MAAT_STEP__COUNT; st++) { /* anything else that did not pass */
+        if (st == MAAT_STEP_TCB_INFO || st == MAAT_STEP_STATUS || st == MAAT_STEP_CRL ||
+            st == MAAT_STEP_QE_IDENTITY ||
+            (st == MAAT_STEP_COLLATERAL_TIME && (!v->collateral_present || expired)) ||
+            v->steps[st] == MAAT_STEP_PASSED)
+            continue;
+        not_checked_add(r, list, maat_verify_step_name((enum maat_verify_step)st));
+    }
+}
+
 static int attest_offline(struct run *r, const struct maat_evidence *ev)
 {
     const struct opts *o = &r->o;
@@ -654,6 +715,7 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
                res->fmspc_hex, at_text);
         print_verification(vj, note[0] ? note : NULL);
     }
+    if (vr == 0) offline_not_checked(r, res);
     free(res);
     if (vr != 0) {
         return fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
@@ -668,7 +730,36 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     if (c.failed)
         return fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
                          c.failed > 1 ? " (and more, see the report)" : "");
+    if (r->not_checked[0] != '\0' && !o->signatures_only)
+        return fail_with(r, MAAT_EXIT_INCOMPLETE, "not checked: %s", r->not_checked);
     return MAAT_EXIT_OK;
+}
+
+/* The short form of the "not checked" list for the --signatures-only result line: "TCB
+ * status" (the platform's or the QE's TCB: TCB info, QE identity), "revocation", then any
+ * other item by name, joined as "A, B and C". */
+static const char *signatures_only_gap(struct run *r)
+{
+    static char out[MAAT_ERROR_MSG_MAX];
+    const char *names[MAAT_STEP__COUNT + 4];
+    size_t n = 0, i;
+    bool tcb = false, crl = false;
+    const json_t *it;
+    json_array_foreach(json_object_get(r->res, "not_checked"), i, it) {
+        const char *s = json_string_value(it);
+        if (!strncmp(s, "TCB status", 10) || !strncmp(s, "QE identity", 11)) tcb = true;
+        else if (!strncmp(s, "revocation", 10)) crl = true;
+        else if (n < sizeof names / sizeof names[0] - 2) names[n++] = s;
+    }
+    if (crl) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "revocation"; n++; }
+    if (tcb) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "TCB status"; n++; }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        size_t l = strlen(out);
+        snprintf(out + l, sizeof out - l, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+                 names[i]);
+    }
+    return out;
 }
 
 int cmd_attest(int argc, char **argv)
@@ -715,13 +806,31 @@ int cmd_attest(int argc, char **argv)
     rc = r.o.offline ? attest_offline(&r, &ev) : attest_online(&r, &ev);
 out:
     if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-    if (rc == MAAT_EXIT_OK) {
+    if (r.o.offline)
+        json_object_set_new(r.res, "signatures_only", json_boolean(r.o.signatures_only));
+    if (rc == MAAT_EXIT_OK && r.not_checked[0] != '\0') { /* --signatures-only accepted it */
         json_object_set_new(r.res, "valid", json_true());
+        json_object_set_new(r.res, "result", json_string("pass-signatures-only"));
+        if (!r.o.json)
+            printf("result                             : PASS (signatures only: %s not checked)"
+                   " — the quote's signatures and PCK chain verify and it matches the file\n",
+                   signatures_only_gap(&r));
+    } else if (rc == MAAT_EXIT_OK) {
+        json_object_set_new(r.res, "valid", json_true());
+        json_object_set_new(r.res, "result", json_string("pass"));
         if (!r.o.json)
             printf("result                             : PASS — %s\n",
                    r.o.offline ? "the quote verifies and matches the file"
                                : "the token is valid and matches the file");
+    } else if (rc == MAAT_EXIT_INCOMPLETE) {
+        json_object_set_new(r.res, "result", json_string("incomplete"));
+        json_object_set_new(r.res, "reason", json_string(r.reason));
+        if (!r.o.json)
+            printf("result                             : INCOMPLETE (%s) — not a PASS; "
+                   "--signatures-only accepts the reduced check\n", r.reason);
+        fprintf(stderr, PROG ": INCOMPLETE: %s\n", r.reason);
     } else {
+        json_object_set_new(r.res, "result", json_string("fail"));
         json_object_set_new(r.res, "reason", json_string(r.reason));
         if (!r.o.json)
             printf("result                             : FAIL — %s\n", r.reason);
