@@ -29,6 +29,8 @@
 #include "cli.h"
 #include "collateral_load.h"
 #include "http_client.h"
+#include "json_out.h"
+#include "textout.h"
 #include "token_check.h"
 
 #define PROG "maat attest"
@@ -337,15 +339,23 @@ static void print_value(const json_t *v)
         return;
     }
     if (json_is_string(v)) { /* long values (EHD) wrapped at 100 characters, as the sample */
-        const char *s = json_string_value(v);
-        size_t n = strlen(s);
-        for (size_t at = 0; at < n; at += 100)
-            printf("%s%.*s", at ? "\n                 " : "", (int)(n - at > 100 ? 100 : n - at),
-                   s + at);
+        /* token claims are untrusted: escaped (textout.h), then wrapped, never inside a
+         * UTF-8 sequence */
+        char *s = cli_text_escaped(json_string_value(v), 0);
+        size_t n = s ? strlen(s) : 0;
+        for (size_t at = 0; at < n;) {
+            size_t take = n - at > 100 ? 100 : n - at;
+            while (at + take < n && take > 1 && ((unsigned char)s[at + take] & 0xc0) == 0x80)
+                take--;
+            printf("%s%.*s", at ? "\n                 " : "", (int)take, s + at);
+            at += take;
+        }
+        if (s == NULL) fputs("?", stdout);
+        free(s);
         return;
     }
     char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    fputs(s ? s : "?", stdout);
+    cli_text_put(stdout, s ? s : "?", 0);
     free(s);
 }
 
@@ -367,13 +377,14 @@ static void print_checks(const json_t *list, const char *source)
 
 static void print_token_checks(const json_t *tv, const char *issuer)
 {
-    printf("JWT JKU location validation        : pass (%s/certs)\n", issuer);
-    printf("JWT signature validation           : pass (%s, kid %s, key from %s)\n",
+    /* kid and the certificate subject are the service's: escaped */
+    cli_text_printf(stdout, "JWT JKU location validation        : pass (%s/certs)\n", issuer);
+    cli_text_printf(stdout, "JWT signature validation           : pass (%s, kid %s, key from %s)\n",
            json_string_value(json_object_get(tv, "alg")),
            json_string_value(json_object_get(tv, "kid")),
            json_string_value(json_object_get(tv, "jwks_source")));
-    printf("JWT issuer claim validation        : pass (%s)\n", issuer);
-    printf("JWT signing cert issuer validation : pass (%s, valid %s)\n",
+    cli_text_printf(stdout, "JWT issuer claim validation        : pass (%s)\n", issuer);
+    cli_text_printf(stdout, "JWT signing cert issuer validation : pass (%s, valid %s)\n",
            json_string_value(json_object_get(tv, "signing_certificate_subject")),
            json_string_value(json_object_get(tv, "signing_certificate_validity")));
     printf("JWT expiry validation              : pass (checked at %s, skew %d s)\n",
@@ -385,16 +396,16 @@ static void print_verification(const json_t *vj, const char *note)
     const json_t *root = json_object_get(vj, "trusted_root");
     printf("quote signatures and PCK chain     : %s",
            json_is_true(json_object_get(vj, "signatures_and_chain")) ? "pass" : "FAIL");
-    if (json_is_string(root)) printf(" (root: %s)", json_string_value(root));
+    if (json_is_string(root)) cli_text_printf(stdout, " (root: %s)", json_string_value(root));
     putchar('\n');
     const json_t *st = json_object_get(vj, "status");
     if (json_is_string(st))
         printf("TCB status                         : %s\n", json_string_value(st));
     else if (note != NULL)
-        printf("TCB status                         : not determined: %s\n", note);
+        cli_text_printf(stdout, "TCB status                         : not determined: %s\n", note);
     else if (json_object_get(vj, "reason"))
-        printf("TCB status                         : %s\n",
-               json_string_value(json_object_get(vj, "reason")));
+        cli_text_printf(stdout, "TCB status                         : %s\n",
+                        json_string_value(json_object_get(vj, "reason")));
 }
 
 /* ---- the command ---- */
@@ -497,9 +508,10 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(r->res, "endpoint", json_string(endpoint));
     json_object_set_new(r->res, "request_url", json_string(url));
     if (!o->json) {
-        printf("endpoint                           : %s\n", endpoint);
-        printf("request                            : POST %s (%s, runtimeData %zu bytes, "
-               "Binary)\n", url, oe_route ? "report = OE envelope + quote" : "quote",
+        cli_text_printf(stdout, "endpoint                           : %s\n", endpoint);
+        cli_text_printf(stdout,
+                        "request                            : POST %s (%s, runtimeData %zu "
+                        "bytes, Binary)\n", url, oe_route ? "report = OE envelope + quote" : "quote",
                ev->enclave_info.ehd_len);
     }
 
@@ -710,8 +722,9 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
         json_object_set_new(vj, "tcb_collateral_present", json_true());
     }
     if (!o->json && res->fmspc_hex[0] != '\0') {
-        printf("quote                              : %s (SGX quote v%u%s), FMSPC %s, checked at "
-               "%s\n", o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
+        cli_text_printf(stdout,
+                        "quote                              : %s (SGX quote v%u%s), FMSPC %s, "
+                        "checked at %s\n", o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
                res->fmspc_hex, at_text);
         print_verification(vj, note[0] ? note : NULL);
     }
@@ -768,7 +781,15 @@ int cmd_attest(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.o.at = time(NULL);
     int p = parse_opts(argc, argv, &r.o);
-    if (p != 0) return p < 0 ? MAAT_EXIT_OK : p;
+    if (p != 0) {
+        if (p > 0 && cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
+            json_t *e = cli_json_error_object("valid", p, "bad command line (see stderr and "
+                                                          "`maat attest --help`)");
+            cli_json_print(e);
+            json_decref(e);
+        }
+        return p < 0 ? MAAT_EXIT_OK : p;
+    }
 
     int rc;
     struct maat_error err = {0};
@@ -825,6 +846,7 @@ out:
     } else if (rc == MAAT_EXIT_INCOMPLETE) {
         json_object_set_new(r.res, "result", json_string("incomplete"));
         json_object_set_new(r.res, "reason", json_string(r.reason));
+        cli_json_set_error(r.res, "valid", rc, NULL, r.reason);
         if (!r.o.json)
             printf("result                             : INCOMPLETE (%s) — not a PASS; "
                    "--signatures-only accepts the reduced check\n", r.reason);
@@ -832,16 +854,14 @@ out:
     } else {
         json_object_set_new(r.res, "result", json_string("fail"));
         json_object_set_new(r.res, "reason", json_string(r.reason));
+        cli_json_set_error(r.res, "valid", rc, NULL, r.reason);
+        /* the reason may quote the service's answer or a claim: escaped */
         if (!r.o.json)
-            printf("result                             : FAIL — %s\n", r.reason);
-        fprintf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "FAILED" : "error", r.reason);
+            cli_text_printf(stdout, "result                             : FAIL — %s\n", r.reason);
+        cli_text_printf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "FAILED" : "error",
+                        r.reason);
     }
-    if (r.o.json) {
-        char *s = json_dumps(r.res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s) printf("%s\n", s);
-        free(s);
-        if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-    }
+    if (r.o.json && cli_json_print(r.res) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
     maat_evidence_cleanup(&ev);
     free(buf);
     json_decref(r.res);
