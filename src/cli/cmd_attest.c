@@ -42,7 +42,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: maat attest FILE --endpoint URL [--oe] [--issuer URL] [--at TIME]\n"
-            "                   [--token-out FILE] [--json]\n"
+            "                   [--token-out FILE] [--ca-file PEM] [--json]\n"
             "       maat attest FILE --offline [--collateral BUNDLE|DIR] [--trust-root PEM]...\n"
             "                   [--at TIME] [--signatures-only] [--json]\n"
             "\n"
@@ -60,6 +60,8 @@ static void usage(FILE *f)
             "  --oe             use /attest/OpenEnclave (a bare quote is sent with the OE header)\n"
             "  --issuer URL     the expected token issuer (default: the endpoint)\n"
             "  --token-out FILE save the token (JWT text)\n"
+            "  --ca-file PEM    trust only these CAs for an https endpoint (default:\n"
+            "                   $SSL_CERT_FILE, else $CURL_CA_BUNDLE, else the system store)\n"
             "  --offline        no service: verify the quote locally with the DCAP verifier and\n"
             "                   compare the file with the parsed quote\n"
             "  --collateral B|D collateral (bundle or PCS directory); without collateral for the\n"
@@ -88,7 +90,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *file, *endpoint, *issuer_arg, *collateral, *token_out;
+    const char *file, *endpoint, *issuer_arg, *collateral, *token_out, *ca_file;
     const char *roots[TC_MAX_ROOTS];
     size_t nroots;
     time_t at;
@@ -108,6 +110,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"at", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {"signatures-only", no_argument, NULL, 'S'},
+        {"ca-file", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -123,6 +126,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'c': o->collateral = optarg; break;
         case 'j': o->json = true; break;
         case 'S': o->signatures_only = true; break;
+        case 'C': o->ca_file = optarg; break;
         case 'r':
             if (o->nroots == TC_MAX_ROOTS) {
                 fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
@@ -148,9 +152,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     }
     o->file = argv[optind];
     if (o->offline) {
-        if (o->endpoint || o->oe || o->issuer_arg || o->token_out) {
-            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer "
-                            "and --token-out do not apply\n");
+        if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
+            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
+                            "--token-out and --ca-file do not apply\n");
             return MAAT_EXIT_USAGE;
         }
     } else {
@@ -520,7 +524,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
         goto out;
     }
-    if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, NULL,
+    if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, o->ca_file,
                          RESPONSE_MAX, &hr, &err) != 0) {
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
         goto out;
@@ -574,7 +578,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         goto out;
     }
     int jrc = MAAT_EXIT_INTERNAL;
-    jwks = tc_load_jwks(NULL, endpoint, &source, &jrc, &err);
+    jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jrc, &err);
     if (jwks == NULL) {
         rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
                        "the endpoint's key set: %s", err.msg);

@@ -41,7 +41,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: maat token verify TOKEN (--endpoint URL | --jwks FILE --issuer URL)\n"
             "                         [--at TIME] [--require-signer-quote] [--trust-root PEM]...\n"
-            "                         [--collateral BUNDLE|DIR] [--json]\n"
+            "                         [--collateral BUNDLE|DIR] [--ca-file PEM] [--json]\n"
             "\n"
             "Validates an MAA-format attestation token (Azure Attestation, maatd).\n"
             "TOKEN is a file (the JWT text, or an MAA response body {\"token\": ...}; - for\n"
@@ -52,6 +52,8 @@ static void usage(FILE *f)
             "  --jwks FILE      the issuer's /certs document ({\"keys\": [...]}), offline;\n"
             "                   requires --issuer\n"
             "  --issuer URL     the expected issuer (default: --endpoint)\n"
+            "  --ca-file PEM    trust only these CAs for an https --endpoint (default:\n"
+            "                   $SSL_CERT_FILE, else $CURL_CA_BUNDLE, else the system store)\n"
             "  --at TIME        validation time: unix seconds or RFC 3339; default now.\n"
             "                   exp, nbf and iat are checked with 60 s of clock skew\n"
             "  --require-signer-quote\n"
@@ -69,7 +71,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *token_arg, *endpoint, *jwks_path, *issuer_arg, *collateral;
+    const char *token_arg, *endpoint, *jwks_path, *issuer_arg, *collateral, *ca_file;
     const char *roots[MAX_ROOTS];
     size_t nroots;
     time_t at;
@@ -192,6 +194,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"trust-root", required_argument, NULL, 'r'},
         {"collateral", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
+        {"ca-file", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -205,6 +208,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'q': o->require_quote = true; break;
         case 'c': o->collateral = optarg; break;
         case 'j': o->json = true; break;
+        case 'C': o->ca_file = optarg; break;
         case 'r':
             if (o->nroots == MAX_ROOTS) {
                 fprintf(stderr, PROG ": at most %d --trust-root\n", MAX_ROOTS);
@@ -231,6 +235,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     o->token_arg = argv[optind];
     if ((o->endpoint == NULL) == (o->jwks_path == NULL)) {
         fprintf(stderr, PROG ": give either --endpoint URL or --jwks FILE\n");
+        return MAAT_EXIT_USAGE;
+    }
+    if (o->ca_file != NULL && o->endpoint == NULL) {
+        fprintf(stderr, PROG ": --ca-file applies to --endpoint (https)\n");
         return MAAT_EXIT_USAGE;
     }
     if (o->jwks_path != NULL && o->issuer_arg == NULL) {
@@ -307,7 +315,7 @@ static int token_verify(int argc, char **argv)
         free(alg);
         goto out;
     }
-    jwks = tc_load_jwks(o.jwks_path, o.endpoint, &source, &rc, &err);
+    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &rc, &err);
     if (jwks == NULL) {
         rc = fail(res, rc, NULL, err.msg);
         goto out;

@@ -112,8 +112,8 @@ char *tc_load_token(const char *arg, struct maat_error *err)
     return s;
 }
 
-json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source, int *exit_code,
-                     struct maat_error *err)
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
+                     char **source, int *exit_code, struct maat_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -131,7 +131,7 @@ json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source,
         src = ep ? malloc(n) : NULL;
         if (src != NULL) snprintf(src, n, "%s/certs", ep);
         free(ep);
-        if (src == NULL || cli_http_get(src, TC_JWKS_MAX, &buf, &len, err) != 0) {
+        if (src == NULL || cli_http_get(src, ca_file, TC_JWKS_MAX, &buf, &len, err) != 0) {
             if (src == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
             *exit_code = MAAT_EXIT_INTERNAL;
             free(src);
