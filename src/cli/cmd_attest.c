@@ -384,13 +384,13 @@ static void print_token_checks(const json_t *tv, const char *issuer)
     /* kid and the certificate subject are the service's: escaped */
     cli_text_printf(stdout, "JWT JKU location validation        : pass (%s/certs)\n", issuer);
     cli_text_printf(stdout, "JWT signature validation           : pass (%s, kid %s, key from %s)\n",
-           json_string_value(json_object_get(tv, "alg")),
-           json_string_value(json_object_get(tv, "kid")),
-           json_string_value(json_object_get(tv, "jwks_source")));
+                    json_string_value(json_object_get(tv, "alg")),
+                    json_string_value(json_object_get(tv, "kid")),
+                    json_string_value(json_object_get(tv, "jwks_source")));
     cli_text_printf(stdout, "JWT issuer claim validation        : pass (%s)\n", issuer);
     cli_text_printf(stdout, "JWT signing cert issuer validation : pass (%s, valid %s)\n",
-           json_string_value(json_object_get(tv, "signing_certificate_subject")),
-           json_string_value(json_object_get(tv, "signing_certificate_validity")));
+                    json_string_value(json_object_get(tv, "signing_certificate_subject")),
+                    json_string_value(json_object_get(tv, "signing_certificate_validity")));
     printf("JWT expiry validation              : pass (checked at %s, skew %d s)\n",
            json_string_value(json_object_get(tv, "checked_at")), TC_SKEW);
 }
@@ -515,8 +515,9 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         cli_text_printf(stdout, "endpoint                           : %s\n", endpoint);
         cli_text_printf(stdout,
                         "request                            : POST %s (%s, runtimeData %zu "
-                        "bytes, Binary)\n", url, oe_route ? "report = OE envelope + quote" : "quote",
-               ev->enclave_info.ehd_len);
+                        "bytes, Binary)\n",
+                        url, oe_route ? "report = OE envelope + quote" : "quote",
+                        ev->enclave_info.ehd_len);
     }
 
     body = request_body(ev, oe_route, &err);
@@ -728,8 +729,9 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     if (!o->json && res->fmspc_hex[0] != '\0') {
         cli_text_printf(stdout,
                         "quote                              : %s (SGX quote v%u%s), FMSPC %s, "
-                        "checked at %s\n", o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
-               res->fmspc_hex, at_text);
+                        "checked at %s\n",
+                        o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
+                        res->fmspc_hex, at_text);
         print_verification(vj, note[0] ? note : NULL);
     }
     if (vr == 0) offline_not_checked(r, res);

@@ -145,10 +145,10 @@ static void print_signer(const json_t *s)
     bool crypto = json_is_true(json_object_get(vj, "signatures_and_chain"));
     const json_t *root = json_object_get(vj, "trusted_root");
     cli_text_printf(stdout, "  signatures   %s%s%s\n",
-           crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature"
-                  : "FAILED",
-           json_is_string(root) ? "; root: " : "",
-           json_is_string(root) ? json_string_value(root) : "");
+                    crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature"
+                           : "FAILED",
+                    json_is_string(root) ? "; root: " : "",
+                    json_is_string(root) ? json_string_value(root) : "");
     const json_t *st = json_object_get(vj, "status");
     if (json_is_string(st))
         cli_text_printf(stdout, "  tcb status   %s\n", json_string_value(st));
@@ -167,12 +167,12 @@ static void print_text(const json_t *res, const json_t *claims)
     cli_text_printf(stdout, "issuer:        %s\n",
                     json_string_value(json_object_get(res, "issuer")));
     cli_text_printf(stdout, "signature:     %s, kid %s (key from %s)\n",
-           json_string_value(json_object_get(res, "alg")),
-           json_string_value(json_object_get(res, "kid")),
-           json_string_value(json_object_get(res, "jwks_source")));
+                    json_string_value(json_object_get(res, "alg")),
+                    json_string_value(json_object_get(res, "kid")),
+                    json_string_value(json_object_get(res, "jwks_source")));
     cli_text_printf(stdout, "signing cert:  %s, valid %s\n",
-           json_string_value(json_object_get(res, "signing_certificate_subject")),
-           json_string_value(json_object_get(res, "signing_certificate_validity")));
+                    json_string_value(json_object_get(res, "signing_certificate_subject")),
+                    json_string_value(json_object_get(res, "signing_certificate_validity")));
     printf("checked at:    %s (clock skew allowed: %d s)\n",
            json_string_value(json_object_get(res, "checked_at")), SKEW);
     const json_t *s = json_object_get(res, "signer_quote");

@@ -399,7 +399,7 @@ static void print_policy(FILE *f, const char *indent, const struct cli_jws *c)
 void cli_jws_print(FILE *f, const struct cli_jws *c)
 {
     cli_text_printf(f, "alg: %s%s\n", c->j.alg_text,
-            c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
+                    c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
     fprintf(f, "token hash (b64url SHA-256 of the compact JWS, MAA's x-ms-policy-token-hash): %s\n",
             c->token_hash);
     fprintf(f, "header:\n");
@@ -439,7 +439,7 @@ void cli_jws_print(FILE *f, const struct cli_jws *c)
             struct maat_error e = {0};
             if (cli_jws_parse(pol, strlen(pol), &inner, &e) == 0) {
                 cli_text_printf(f, "x-ms-policy (the stored policy JWS, alg %s, token hash %s):\n",
-                        inner.j.alg_text, inner.token_hash);
+                                inner.j.alg_text, inner.token_hash);
                 const json_t *ix = json_object_get(inner.j.header, "x5c");
                 if (json_is_array(ix)) cli_show_x5c(f, "  signer ", ix);
                 print_policy(f, "  ", &inner);
