@@ -166,6 +166,18 @@ void maat_jws_cleanup(struct maat_jws *j);
  * 0 when the signature is valid; -1 otherwise, with the reason in err. */
 int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err);
 
+/* ---- JWT time claims ---- */
+
+#define MAAT_JWT_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+/* The NumericDate claim `name` ("exp", "nbf", "iat") of a JWT payload, strictly: a JSON
+ * integer in 0..MAAT_JWT_TIME_MAX. A real number (1e300, 1.5, even 1.0) or a value out of
+ * that range is refused rather than converted (casting such a double to an integer is
+ * undefined and let "exp": 1e300 pass a time check). 0 with *out set; 1 when the claim is
+ * absent; -1 with err naming the claim and what was expected. */
+int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
+                        struct maat_error *err);
+
 #define MAAT_X5C_MAX 10 /* certificates accepted in one "x5c" array */
 
 /* The certificates of header "x5c" (or of "jwk"."x5c"), first = signer; NULL if absent.

@@ -13,7 +13,9 @@ enum {
     MAAT_EXIT_FAIL = 1,    /* the check ran and said no (verification failed, mismatch) */
     MAAT_EXIT_USAGE = 2,   /* bad command line */
     MAAT_EXIT_INPUT = 3,   /* input could not be read or parsed */
-    MAAT_EXIT_INTERNAL = 4 /* I/O error or bug */
+    MAAT_EXIT_INTERNAL = 4, /* I/O error or bug */
+    MAAT_EXIT_INCOMPLETE = 5 /* what ran passed, but not every check could run (maat attest
+                                --offline without current TCB collateral for the quote) */
 };
 
 int cmd_quote(int argc, char **argv); /* cmd_quote.c: `maat quote inspect` */

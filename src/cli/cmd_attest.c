@@ -29,6 +29,8 @@
 #include "cli.h"
 #include "collateral_load.h"
 #include "http_client.h"
+#include "json_out.h"
+#include "textout.h"
 #include "token_check.h"
 
 #define PROG "maat attest"
@@ -40,9 +42,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: maat attest FILE --endpoint URL [--oe] [--issuer URL] [--at TIME]\n"
-            "                   [--token-out FILE] [--json]\n"
+            "                   [--token-out FILE] [--ca-file PEM] [--json]\n"
             "       maat attest FILE --offline [--collateral BUNDLE|DIR] [--trust-root PEM]...\n"
-            "                   [--at TIME] [--json]\n"
+            "                   [--at TIME] [--signatures-only] [--json]\n"
             "\n"
             "The relying party of Microsoft's MAA SGX sample (validatequotes). FILE is an\n"
             "EnclaveInfo JSON file (maat-enclave-app, `maat quote get --enclave-info`, or the\n"
@@ -58,12 +60,17 @@ static void usage(FILE *f)
             "  --oe             use /attest/OpenEnclave (a bare quote is sent with the OE header)\n"
             "  --issuer URL     the expected token issuer (default: the endpoint)\n"
             "  --token-out FILE save the token (JWT text)\n"
+            "  --ca-file PEM    trust only these CAs for an https endpoint (default:\n"
+            "                   $SSL_CERT_FILE, else $CURL_CA_BUNDLE, else the system store)\n"
             "  --offline        no service: verify the quote locally with the DCAP verifier and\n"
             "                   compare the file with the parsed quote\n"
             "  --collateral B|D collateral (bundle or PCS directory); without collateral for the\n"
             "                   quote's FMSPC the TCB status is not determined and the output\n"
             "                   says so\n"
             "  --trust-root PEM another root for the quote (repeatable; Intel's is built in)\n"
+            "  --signatures-only  accept the reduced offline check: PASS (exit 0) when the\n"
+            "                   signatures, PCK chain and comparisons pass although the TCB\n"
+            "                   status or revocation could not be checked (the result says so)\n"
             "  --at TIME        validation time: unix seconds or RFC 3339; default now\n"
             "  --json           machine-readable output\n"
             "\n"
@@ -77,15 +84,17 @@ static void usage(FILE *f)
             "exit codes: 0 the token (or quote) is valid and every check passes, 1 a check\n"
             "            failed or the service refused the evidence (the reason is printed),\n"
             "            2 usage, 3 FILE / collateral / trust root unreadable, 4 I/O (the\n"
-            "            service unreachable) or internal error\n");
+            "            service unreachable) or internal error, 5 incomplete (--offline:\n"
+            "            what ran passed, but the TCB status or revocation could not be\n"
+            "            checked: no current collateral for the quote; see --signatures-only)\n");
 }
 
 struct opts {
-    const char *file, *endpoint, *issuer_arg, *collateral, *token_out;
+    const char *file, *endpoint, *issuer_arg, *collateral, *token_out, *ca_file;
     const char *roots[TC_MAX_ROOTS];
     size_t nroots;
     time_t at;
-    bool oe, offline, json;
+    bool oe, offline, json, signatures_only;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -100,6 +109,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"trust-root", required_argument, NULL, 'r'},
         {"at", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
+        {"signatures-only", no_argument, NULL, 'S'},
+        {"ca-file", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -114,6 +125,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'f': o->offline = true; break;
         case 'c': o->collateral = optarg; break;
         case 'j': o->json = true; break;
+        case 'S': o->signatures_only = true; break;
+        case 'C': o->ca_file = optarg; break;
         case 'r':
             if (o->nroots == TC_MAX_ROOTS) {
                 fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
@@ -139,9 +152,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     }
     o->file = argv[optind];
     if (o->offline) {
-        if (o->endpoint || o->oe || o->issuer_arg || o->token_out) {
-            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer "
-                            "and --token-out do not apply\n");
+        if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
+            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
+                            "--token-out and --ca-file do not apply\n");
             return MAAT_EXIT_USAGE;
         }
     } else {
@@ -149,9 +162,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
             return MAAT_EXIT_USAGE;
         }
-        if (o->collateral || o->nroots) {
-            fprintf(stderr, PROG ": --collateral and --trust-root apply to --offline (the "
-                            "service verifies the quote)\n");
+        if (o->collateral || o->nroots || o->signatures_only) {
+            fprintf(stderr, PROG ": --collateral, --trust-root and --signatures-only apply to "
+                            "--offline (the service verifies the quote)\n");
             return MAAT_EXIT_USAGE;
         }
         if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
@@ -330,15 +343,23 @@ static void print_value(const json_t *v)
         return;
     }
     if (json_is_string(v)) { /* long values (EHD) wrapped at 100 characters, as the sample */
-        const char *s = json_string_value(v);
-        size_t n = strlen(s);
-        for (size_t at = 0; at < n; at += 100)
-            printf("%s%.*s", at ? "\n                 " : "", (int)(n - at > 100 ? 100 : n - at),
-                   s + at);
+        /* token claims are untrusted: escaped (textout.h), then wrapped, never inside a
+         * UTF-8 sequence */
+        char *s = cli_text_escaped(json_string_value(v), 0);
+        size_t n = s ? strlen(s) : 0;
+        for (size_t at = 0; at < n;) {
+            size_t take = n - at > 100 ? 100 : n - at;
+            while (at + take < n && take > 1 && ((unsigned char)s[at + take] & 0xc0) == 0x80)
+                take--;
+            printf("%s%.*s", at ? "\n                 " : "", (int)take, s + at);
+            at += take;
+        }
+        if (s == NULL) fputs("?", stdout);
+        free(s);
         return;
     }
     char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    fputs(s ? s : "?", stdout);
+    cli_text_put(stdout, s ? s : "?", 0);
     free(s);
 }
 
@@ -360,15 +381,16 @@ static void print_checks(const json_t *list, const char *source)
 
 static void print_token_checks(const json_t *tv, const char *issuer)
 {
-    printf("JWT JKU location validation        : pass (%s/certs)\n", issuer);
-    printf("JWT signature validation           : pass (%s, kid %s, key from %s)\n",
-           json_string_value(json_object_get(tv, "alg")),
-           json_string_value(json_object_get(tv, "kid")),
-           json_string_value(json_object_get(tv, "jwks_source")));
-    printf("JWT issuer claim validation        : pass (%s)\n", issuer);
-    printf("JWT signing cert issuer validation : pass (%s, valid %s)\n",
-           json_string_value(json_object_get(tv, "signing_certificate_subject")),
-           json_string_value(json_object_get(tv, "signing_certificate_validity")));
+    /* kid and the certificate subject are the service's: escaped */
+    cli_text_printf(stdout, "JWT JKU location validation        : pass (%s/certs)\n", issuer);
+    cli_text_printf(stdout, "JWT signature validation           : pass (%s, kid %s, key from %s)\n",
+                    json_string_value(json_object_get(tv, "alg")),
+                    json_string_value(json_object_get(tv, "kid")),
+                    json_string_value(json_object_get(tv, "jwks_source")));
+    cli_text_printf(stdout, "JWT issuer claim validation        : pass (%s)\n", issuer);
+    cli_text_printf(stdout, "JWT signing cert issuer validation : pass (%s, valid %s)\n",
+                    json_string_value(json_object_get(tv, "signing_certificate_subject")),
+                    json_string_value(json_object_get(tv, "signing_certificate_validity")));
     printf("JWT expiry validation              : pass (checked at %s, skew %d s)\n",
            json_string_value(json_object_get(tv, "checked_at")), TC_SKEW);
 }
@@ -378,16 +400,16 @@ static void print_verification(const json_t *vj, const char *note)
     const json_t *root = json_object_get(vj, "trusted_root");
     printf("quote signatures and PCK chain     : %s",
            json_is_true(json_object_get(vj, "signatures_and_chain")) ? "pass" : "FAIL");
-    if (json_is_string(root)) printf(" (root: %s)", json_string_value(root));
+    if (json_is_string(root)) cli_text_printf(stdout, " (root: %s)", json_string_value(root));
     putchar('\n');
     const json_t *st = json_object_get(vj, "status");
     if (json_is_string(st))
         printf("TCB status                         : %s\n", json_string_value(st));
     else if (note != NULL)
-        printf("TCB status                         : not determined: %s\n", note);
+        cli_text_printf(stdout, "TCB status                         : not determined: %s\n", note);
     else if (json_object_get(vj, "reason"))
-        printf("TCB status                         : %s\n",
-               json_string_value(json_object_get(vj, "reason")));
+        cli_text_printf(stdout, "TCB status                         : %s\n",
+                        json_string_value(json_object_get(vj, "reason")));
 }
 
 /* ---- the command ---- */
@@ -396,6 +418,7 @@ struct run {
     struct opts o;
     json_t *res;
     char reason[MAAT_ERROR_MSG_MAX];
+    char not_checked[MAAT_ERROR_MSG_MAX]; /* offline: what could not be checked ("" = all) */
 };
 
 static int fail_with(struct run *r, int rc, const char *fmt, ...)
@@ -489,10 +512,12 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(r->res, "endpoint", json_string(endpoint));
     json_object_set_new(r->res, "request_url", json_string(url));
     if (!o->json) {
-        printf("endpoint                           : %s\n", endpoint);
-        printf("request                            : POST %s (%s, runtimeData %zu bytes, "
-               "Binary)\n", url, oe_route ? "report = OE envelope + quote" : "quote",
-               ev->enclave_info.ehd_len);
+        cli_text_printf(stdout, "endpoint                           : %s\n", endpoint);
+        cli_text_printf(stdout,
+                        "request                            : POST %s (%s, runtimeData %zu "
+                        "bytes, Binary)\n",
+                        url, oe_route ? "report = OE envelope + quote" : "quote",
+                        ev->enclave_info.ehd_len);
     }
 
     body = request_body(ev, oe_route, &err);
@@ -500,7 +525,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
         goto out;
     }
-    if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, NULL,
+    if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, o->ca_file,
                          RESPONSE_MAX, &hr, &err) != 0) {
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
         goto out;
@@ -554,7 +579,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         goto out;
     }
     int jrc = MAAT_EXIT_INTERNAL;
-    jwks = tc_load_jwks(NULL, endpoint, &source, &jrc, &err);
+    jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jrc, &err);
     if (jwks == NULL) {
         rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
                        "the endpoint's key set: %s", err.msg);
@@ -597,6 +622,59 @@ out:
     free(endpoint);
     free(issuer);
     return rc;
+}
+
+/* Adds one item to the offline "not checked" list (JSON array and text). */
+static void not_checked_add(struct run *r, json_t *list, const char *item)
+{
+    json_array_append_new(list, json_string(item));
+    size_t n = strlen(r->not_checked);
+    snprintf(r->not_checked + n, sizeof r->not_checked - n, "%s%s", n ? ", " : "", item);
+}
+
+/* What the offline verification could not check although it was accepted (fail closed: any
+ * verifier step that did not pass is named). Without TCB collateral for the quote's FMSPC the
+ * TCB status is not determined; without collateral revocation and QE identity do not run;
+ * with expired collateral the CRLs are not current, so revocation is not known. */
+static void offline_not_checked(struct run *r, const struct tc_quote_result *res)
+{
+    const struct maat_verdict *v = &res->verdict;
+    json_t *list = json_array();
+    json_object_set_new(r->res, "not_checked", list);
+    r->not_checked[0] = '\0';
+    const char *why = v->collateral_present ? "" : " (no collateral)";
+    char buf[160];
+    bool expired = v->steps[MAAT_STEP_COLLATERAL_TIME] == MAAT_STEP_FAILED;
+    if (res->tcb_absent || v->steps[MAAT_STEP_TCB_INFO] != MAAT_STEP_PASSED ||
+        v->steps[MAAT_STEP_STATUS] != MAAT_STEP_PASSED) {
+        if (!v->collateral_present)
+            snprintf(buf, sizeof buf, "TCB status (no collateral)");
+        else if (res->tcb_absent)
+            snprintf(buf, sizeof buf, "TCB status (no TCB info for the quote's FMSPC %s)",
+                     res->fmspc_hex);
+        else
+            snprintf(buf, sizeof buf, "TCB status");
+        not_checked_add(r, list, buf);
+    }
+    if (v->steps[MAAT_STEP_CRL] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "revocation%s", why);
+        not_checked_add(r, list, buf);
+    } else if (expired) {
+        not_checked_add(r, list, "revocation (the collateral is expired: its CRLs are not "
+                                 "current)");
+    }
+    if (v->steps[MAAT_STEP_QE_IDENTITY] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "QE identity%s", why);
+        not_checked_add(r, list, buf);
+    }
+    for (int st = 0; st < MAAT_STEP__COUNT; st++) { /* anything else that did not pass */
+        if (st == MAAT_STEP_TCB_INFO || st == MAAT_STEP_STATUS || st == MAAT_STEP_CRL ||
+            st == MAAT_STEP_QE_IDENTITY ||
+            (st == MAAT_STEP_COLLATERAL_TIME && (!v->collateral_present || expired)) ||
+            v->steps[st] == MAAT_STEP_PASSED)
+            continue;
+        not_checked_add(r, list, maat_verify_step_name((enum maat_verify_step)st));
+    }
 }
 
 static int attest_offline(struct run *r, const struct maat_evidence *ev)
@@ -649,11 +727,14 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
         json_object_set_new(vj, "tcb_collateral_present", json_true());
     }
     if (!o->json && res->fmspc_hex[0] != '\0') {
-        printf("quote                              : %s (SGX quote v%u%s), FMSPC %s, checked at "
-               "%s\n", o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
-               res->fmspc_hex, at_text);
+        cli_text_printf(stdout,
+                        "quote                              : %s (SGX quote v%u%s), FMSPC %s, "
+                        "checked at %s\n",
+                        o->file, q.version, q.oe_envelope ? ", OpenEnclave envelope" : "",
+                        res->fmspc_hex, at_text);
         print_verification(vj, note[0] ? note : NULL);
     }
+    if (vr == 0) offline_not_checked(r, res);
     free(res);
     if (vr != 0) {
         return fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
@@ -668,7 +749,36 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     if (c.failed)
         return fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
                          c.failed > 1 ? " (and more, see the report)" : "");
+    if (r->not_checked[0] != '\0' && !o->signatures_only)
+        return fail_with(r, MAAT_EXIT_INCOMPLETE, "not checked: %s", r->not_checked);
     return MAAT_EXIT_OK;
+}
+
+/* The short form of the "not checked" list for the --signatures-only result line: "TCB
+ * status" (the platform's or the QE's TCB: TCB info, QE identity), "revocation", then any
+ * other item by name, joined as "A, B and C". */
+static const char *signatures_only_gap(struct run *r)
+{
+    static char out[MAAT_ERROR_MSG_MAX];
+    const char *names[MAAT_STEP__COUNT + 4];
+    size_t n = 0, i;
+    bool tcb = false, crl = false;
+    const json_t *it;
+    json_array_foreach(json_object_get(r->res, "not_checked"), i, it) {
+        const char *s = json_string_value(it);
+        if (!strncmp(s, "TCB status", 10) || !strncmp(s, "QE identity", 11)) tcb = true;
+        else if (!strncmp(s, "revocation", 10)) crl = true;
+        else if (n < sizeof names / sizeof names[0] - 2) names[n++] = s;
+    }
+    if (crl) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "revocation"; n++; }
+    if (tcb) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "TCB status"; n++; }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        size_t l = strlen(out);
+        snprintf(out + l, sizeof out - l, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+                 names[i]);
+    }
+    return out;
 }
 
 int cmd_attest(int argc, char **argv)
@@ -677,7 +787,15 @@ int cmd_attest(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.o.at = time(NULL);
     int p = parse_opts(argc, argv, &r.o);
-    if (p != 0) return p < 0 ? MAAT_EXIT_OK : p;
+    if (p != 0) {
+        if (p > 0 && cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
+            json_t *e = cli_json_error_object("valid", p, "bad command line (see stderr and "
+                                                          "`maat attest --help`)");
+            cli_json_print(e);
+            json_decref(e);
+        }
+        return p < 0 ? MAAT_EXIT_OK : p;
+    }
 
     int rc;
     struct maat_error err = {0};
@@ -715,24 +833,41 @@ int cmd_attest(int argc, char **argv)
     rc = r.o.offline ? attest_offline(&r, &ev) : attest_online(&r, &ev);
 out:
     if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-    if (rc == MAAT_EXIT_OK) {
+    if (r.o.offline)
+        json_object_set_new(r.res, "signatures_only", json_boolean(r.o.signatures_only));
+    if (rc == MAAT_EXIT_OK && r.not_checked[0] != '\0') { /* --signatures-only accepted it */
         json_object_set_new(r.res, "valid", json_true());
+        json_object_set_new(r.res, "result", json_string("pass-signatures-only"));
+        if (!r.o.json)
+            printf("result                             : PASS (signatures only: %s not checked)"
+                   " — the quote's signatures and PCK chain verify and it matches the file\n",
+                   signatures_only_gap(&r));
+    } else if (rc == MAAT_EXIT_OK) {
+        json_object_set_new(r.res, "valid", json_true());
+        json_object_set_new(r.res, "result", json_string("pass"));
         if (!r.o.json)
             printf("result                             : PASS — %s\n",
                    r.o.offline ? "the quote verifies and matches the file"
                                : "the token is valid and matches the file");
-    } else {
+    } else if (rc == MAAT_EXIT_INCOMPLETE) {
+        json_object_set_new(r.res, "result", json_string("incomplete"));
         json_object_set_new(r.res, "reason", json_string(r.reason));
+        cli_json_set_error(r.res, "valid", rc, NULL, r.reason);
         if (!r.o.json)
-            printf("result                             : FAIL — %s\n", r.reason);
-        fprintf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "FAILED" : "error", r.reason);
+            printf("result                             : INCOMPLETE (%s) — not a PASS; "
+                   "--signatures-only accepts the reduced check\n", r.reason);
+        fprintf(stderr, PROG ": INCOMPLETE: %s\n", r.reason);
+    } else {
+        json_object_set_new(r.res, "result", json_string("fail"));
+        json_object_set_new(r.res, "reason", json_string(r.reason));
+        cli_json_set_error(r.res, "valid", rc, NULL, r.reason);
+        /* the reason may quote the service's answer or a claim: escaped */
+        if (!r.o.json)
+            cli_text_printf(stdout, "result                             : FAIL — %s\n", r.reason);
+        cli_text_printf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "FAILED" : "error",
+                        r.reason);
     }
-    if (r.o.json) {
-        char *s = json_dumps(r.res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s) printf("%s\n", s);
-        free(s);
-        if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-    }
+    if (r.o.json && cli_json_print(r.res) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
     maat_evidence_cleanup(&ev);
     free(buf);
     json_decref(r.res);

@@ -18,7 +18,9 @@
 #include "maat/jose.h"
 #include "cli.h"
 #include "jws_show.h"
+#include "json_out.h"
 #include "keyfile.h"
+#include "textout.h"
 
 #define JWKS_MAX (1u << 20)
 
@@ -140,11 +142,26 @@ int cmd_jwt(int argc, char **argv)
         case 'j': jwks = optarg; break;
         case 'J': json = true; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        default:
+            usage(stderr);
+            if (cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
+                json_t *e = cli_json_error_object("valid", MAAT_EXIT_USAGE,
+                                                  "bad command line (see stderr and "
+                                                  "`maat jwt decode --help`)");
+                cli_json_print(e);
+                json_decref(e);
+            }
+            return MAAT_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc || (key != NULL) + (cert != NULL) + (jwks != NULL) > 1) {
         fprintf(stderr, "maat jwt decode: one TOKEN, and at most one of --key, --cert, --jwks\n");
+        if (json) {
+            json_t *e = cli_json_error_object("valid", MAAT_EXIT_USAGE,
+                                              "one TOKEN, and at most one of --key, --cert, --jwks");
+            cli_json_print(e);
+            json_decref(e);
+        }
         return MAAT_EXIT_USAGE;
     }
     struct maat_error err = {0};
@@ -156,7 +173,13 @@ int cmd_jwt(int argc, char **argv)
     char *tok = cli_token_load(argv[optind], &err);
     int rc = MAAT_EXIT_INPUT;
     if (tok == NULL || cli_jws_parse(tok, strlen(tok), &cj, &err) != 0) {
-        fprintf(stderr, "maat jwt decode: %s\n", err.msg);
+        cli_text_printf(stderr, "maat jwt decode: %s\n", err.msg);
+        if (tok == NULL && err.code == MAAT_ERR_NOMEM) rc = MAAT_EXIT_INTERNAL;
+        if (json) { /* nothing decoded: the error object alone */
+            json_t *e = cli_json_error_object("valid", rc, err.msg);
+            cli_json_print(e);
+            json_decref(e);
+        }
         goto out;
     }
     /* the signature */
@@ -172,7 +195,13 @@ int cmd_jwt(int argc, char **argv)
         if (x5c != NULL) pk = x5c0_key(x5c, sr.key, sizeof sr.key);
     }
     if ((key || cert || jwks) && pk == NULL) {
-        fprintf(stderr, "maat jwt decode: %s\n", err.msg);
+        cli_text_printf(stderr, "maat jwt decode: %s\n", err.msg);
+        if (json) { /* the token decoded, the key did not: both said */
+            json_t *o = cli_jws_to_json(&cj);
+            cli_json_set_error(o, "valid", rc, NULL, err.msg);
+            cli_json_print(o);
+            json_decref(o);
+        }
         goto out;
     }
     if (pk != NULL) {
@@ -180,6 +209,20 @@ int cmd_jwt(int argc, char **argv)
         struct maat_error ve = {0};
         sr.valid = maat_jws_verify(&cj.j, pk, &ve) == 0;
         if (!sr.valid) snprintf(sr.detail, sizeof sr.detail, "%s", ve.msg);
+    }
+    /* the verdict first, then the output: under --json it carries the same verdict */
+    char msg[sizeof cj.payload_problem + 64] = "";
+    if (cj.j.alg == MAAT_JWS_NONE && (key || cert || jwks)) {
+        snprintf(msg, sizeof msg, "a key was given but the token is unsigned (alg none)");
+        rc = MAAT_EXIT_FAIL;
+    } else if (sr.checked && !sr.valid) {
+        snprintf(msg, sizeof msg, "signature invalid: %s", sr.detail);
+        rc = MAAT_EXIT_FAIL;
+    } else if (!cj.payload_is_json && cj.j.payload_len > 0) {
+        snprintf(msg, sizeof msg, "%s", cj.payload_problem);
+        rc = MAAT_EXIT_FAIL;
+    } else {
+        rc = MAAT_EXIT_OK;
     }
     if (json) {
         json_t *o = cli_jws_to_json(&cj);
@@ -190,9 +233,10 @@ int cmd_jwt(int argc, char **argv)
         }
         if (sr.detail[0]) json_object_set_new(s, "error", json_string(sr.detail));
         json_object_set_new(o, "signature", s);
-        char *t = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%s\n", t ? t : "{}");
-        free(t);
+        /* "valid": decoded, payload JSON, and the signature valid when it was checked */
+        json_object_set_new(o, "valid", json_boolean(rc == MAAT_EXIT_OK));
+        if (rc != MAAT_EXIT_OK) cli_json_set_error(o, "valid", rc, NULL, msg);
+        if (cli_json_print(o) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
         json_decref(o);
     } else {
         cli_jws_print(stdout, &cj);
@@ -201,27 +245,18 @@ int cmd_jwt(int argc, char **argv)
         else if (!sr.checked)
             printf("signature: NOT CHECKED (no --key, --cert or --jwks given, and no x5c header)\n");
         else if (sr.valid && sr.trusted)
-            printf("signature: valid (%s, key: %s)\n", cj.j.alg_text, sr.key);
-        else if (sr.valid)
-            printf("signature: valid under %s. That shows the token is intact, NOT who signed it\n"
-                   "           (anyone can put a certificate in x5c): pass --cert, --key or --jwks\n",
-                   sr.key);
-        else
-            printf("signature: INVALID (%s, key: %s): %s\n", cj.j.alg_text, sr.key, sr.detail);
+            cli_text_printf(stdout, "signature: valid (%s, key: %s)\n", cj.j.alg_text, sr.key);
+        else if (sr.valid) {
+            cli_text_printf(stdout, "signature: valid under %s. That shows the token is intact, "
+                            "NOT who signed it\n", sr.key);
+            printf("           (anyone can put a certificate in x5c): pass --cert, --key or "
+                   "--jwks\n");
+        } else
+            cli_text_printf(stdout, "signature: INVALID (%s, key: %s): %s\n", cj.j.alg_text, sr.key,
+                            sr.detail);
+        if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
     }
-    fflush(stdout);
-    if (cj.j.alg == MAAT_JWS_NONE && (key || cert || jwks)) {
-        fprintf(stderr, "maat jwt decode: a key was given but the token is unsigned (alg none)\n");
-        rc = MAAT_EXIT_FAIL;
-    } else if (sr.checked && !sr.valid) {
-        fprintf(stderr, "maat jwt decode: signature invalid: %s\n", sr.detail);
-        rc = MAAT_EXIT_FAIL;
-    } else if (!cj.payload_is_json && cj.j.payload_len > 0) {
-        fprintf(stderr, "maat jwt decode: %s\n", cj.payload_problem);
-        rc = MAAT_EXIT_FAIL;
-    } else {
-        rc = MAAT_EXIT_OK;
-    }
+    if (msg[0]) cli_text_printf(stderr, "maat jwt decode: %s\n", msg);
 out:
     EVP_PKEY_free(pk);
     cli_jws_cleanup(&cj);

@@ -28,6 +28,8 @@
 #include "maat/verify.h"
 #include "cli.h"
 #include "collateral_load.h"
+#include "json_out.h"
+#include "textout.h"
 #include "token_check.h"
 
 #define PROG "maat token verify"
@@ -39,7 +41,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: maat token verify TOKEN (--endpoint URL | --jwks FILE --issuer URL)\n"
             "                         [--at TIME] [--require-signer-quote] [--trust-root PEM]...\n"
-            "                         [--collateral BUNDLE|DIR] [--json]\n"
+            "                         [--collateral BUNDLE|DIR] [--ca-file PEM] [--json]\n"
             "\n"
             "Validates an MAA-format attestation token (Azure Attestation, maatd).\n"
             "TOKEN is a file (the JWT text, or an MAA response body {\"token\": ...}; - for\n"
@@ -50,6 +52,8 @@ static void usage(FILE *f)
             "  --jwks FILE      the issuer's /certs document ({\"keys\": [...]}), offline;\n"
             "                   requires --issuer\n"
             "  --issuer URL     the expected issuer (default: --endpoint)\n"
+            "  --ca-file PEM    trust only these CAs for an https --endpoint (default:\n"
+            "                   $SSL_CERT_FILE, else $CURL_CA_BUNDLE, else the system store)\n"
             "  --at TIME        validation time: unix seconds or RFC 3339; default now.\n"
             "                   exp, nbf and iat are checked with 60 s of clock skew\n"
             "  --require-signer-quote\n"
@@ -67,7 +71,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *token_arg, *endpoint, *jwks_path, *issuer_arg, *collateral;
+    const char *token_arg, *endpoint, *jwks_path, *issuer_arg, *collateral, *ca_file;
     const char *roots[MAX_ROOTS];
     size_t nroots;
     time_t at;
@@ -76,14 +80,16 @@ struct opts {
 
 /* ---- output ---- */
 
+/* Claims are the service's (and, through the nonce or runtime data, the attester's):
+ * printed escaped (textout.h). */
 static void print_value(const json_t *v)
 {
     if (json_is_string(v)) {
-        fputs(json_string_value(v), stdout);
+        cli_text_putn(stdout, json_string_value(v), json_string_length(v), 0);
         return;
     }
     char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    fputs(s ? s : "?", stdout);
+    cli_text_put(stdout, s ? s : "?", 0);
     free(s);
 }
 
@@ -93,11 +99,13 @@ static void print_claims(const json_t *claims)
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)(uintptr_t)claims, k, v) {
-        int l = (int)strlen(k);
+        int l = (int)cli_text_escape(NULL, 0, k, strlen(k), 0);
         if (l > width) width = l;
     }
     json_object_foreach((json_t *)(uintptr_t)claims, k, v) {
-        printf("  %-*s  ", width, k);
+        char *ek = cli_text_escaped(k, 0);
+        printf("  %-*s  ", width, ek ? ek : "?");
+        free(ek);
         print_value(v);
         if ((!strcmp(k, "exp") || !strcmp(k, "nbf") || !strcmp(k, "iat")) && json_is_integer(v)) {
             char t[32];
@@ -136,32 +144,35 @@ static void print_signer(const json_t *s)
     if (vj == NULL) return;
     bool crypto = json_is_true(json_object_get(vj, "signatures_and_chain"));
     const json_t *root = json_object_get(vj, "trusted_root");
-    printf("  signatures   %s%s%s\n",
-           crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature"
-                  : "FAILED",
-           json_is_string(root) ? "; root: " : "",
-           json_is_string(root) ? json_string_value(root) : "");
+    cli_text_printf(stdout, "  signatures   %s%s%s\n",
+                    crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature"
+                           : "FAILED",
+                    json_is_string(root) ? "; root: " : "",
+                    json_is_string(root) ? json_string_value(root) : "");
     const json_t *st = json_object_get(vj, "status");
     if (json_is_string(st))
-        printf("  tcb status   %s\n", json_string_value(st));
+        cli_text_printf(stdout, "  tcb status   %s\n", json_string_value(st));
     else if (json_object_get(vj, "note"))
-        printf("  tcb status   not determined: %s\n",
-               json_string_value(json_object_get(vj, "note")));
+        cli_text_printf(stdout, "  tcb status   not determined: %s\n",
+                        json_string_value(json_object_get(vj, "note")));
     else if (json_object_get(vj, "reason"))
-        printf("  tcb status   %s\n", json_string_value(json_object_get(vj, "reason")));
+        cli_text_printf(stdout, "  tcb status   %s\n",
+                        json_string_value(json_object_get(vj, "reason")));
 }
 
 static void print_text(const json_t *res, const json_t *claims)
 {
     printf("token:         valid\n");
-    printf("issuer:        %s\n", json_string_value(json_object_get(res, "issuer")));
-    printf("signature:     %s, kid %s (key from %s)\n",
-           json_string_value(json_object_get(res, "alg")),
-           json_string_value(json_object_get(res, "kid")),
-           json_string_value(json_object_get(res, "jwks_source")));
-    printf("signing cert:  %s, valid %s\n",
-           json_string_value(json_object_get(res, "signing_certificate_subject")),
-           json_string_value(json_object_get(res, "signing_certificate_validity")));
+    /* kid, the certificate subject: the token's and the service's, escaped */
+    cli_text_printf(stdout, "issuer:        %s\n",
+                    json_string_value(json_object_get(res, "issuer")));
+    cli_text_printf(stdout, "signature:     %s, kid %s (key from %s)\n",
+                    json_string_value(json_object_get(res, "alg")),
+                    json_string_value(json_object_get(res, "kid")),
+                    json_string_value(json_object_get(res, "jwks_source")));
+    cli_text_printf(stdout, "signing cert:  %s, valid %s\n",
+                    json_string_value(json_object_get(res, "signing_certificate_subject")),
+                    json_string_value(json_object_get(res, "signing_certificate_validity")));
     printf("checked at:    %s (clock skew allowed: %d s)\n",
            json_string_value(json_object_get(res, "checked_at")), SKEW);
     const json_t *s = json_object_get(res, "signer_quote");
@@ -183,6 +194,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"trust-root", required_argument, NULL, 'r'},
         {"collateral", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
+        {"ca-file", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -196,6 +208,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'q': o->require_quote = true; break;
         case 'c': o->collateral = optarg; break;
         case 'j': o->json = true; break;
+        case 'C': o->ca_file = optarg; break;
         case 'r':
             if (o->nroots == MAX_ROOTS) {
                 fprintf(stderr, PROG ": at most %d --trust-root\n", MAX_ROOTS);
@@ -224,6 +237,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         fprintf(stderr, PROG ": give either --endpoint URL or --jwks FILE\n");
         return MAAT_EXIT_USAGE;
     }
+    if (o->ca_file != NULL && o->endpoint == NULL) {
+        fprintf(stderr, PROG ": --ca-file applies to --endpoint (https)\n");
+        return MAAT_EXIT_USAGE;
+    }
     if (o->jwks_path != NULL && o->issuer_arg == NULL) {
         fprintf(stderr, PROG ": --jwks needs --issuer URL (the expected token issuer)\n");
         return MAAT_EXIT_USAGE;
@@ -235,13 +252,30 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* A failure: the message to stderr (escaped: it may quote the token) and, for --json, into
+ * res as {"valid": false, "error": {code, message}} (json_out.h). Returns rc. */
+static int fail(json_t *res, int rc, const char *label, const char *msg)
+{
+    cli_text_printf(stderr, PROG ": %s%s%s\n", label ? label : "", label ? ": " : "", msg);
+    cli_json_set_error(res, "valid", rc, NULL, msg);
+    return rc;
+}
+
 static int token_verify(int argc, char **argv)
 {
     struct opts o;
     memset(&o, 0, sizeof o);
     o.at = time(NULL);
     int p = parse_opts(argc, argv, &o);
-    if (p != 0) return p < 0 ? MAAT_EXIT_OK : p;
+    if (p != 0) {
+        if (p > 0 && cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
+            json_t *e = cli_json_error_object("valid", p, "bad command line (see stderr and "
+                                                          "`maat token verify --help`)");
+            cli_json_print(e);
+            json_decref(e);
+        }
+        return p < 0 ? MAAT_EXIT_OK : p;
+    }
 
     int rc = MAAT_EXIT_INTERNAL;
     struct maat_error err = {0}, why = {0};
@@ -251,37 +285,42 @@ static int token_verify(int argc, char **argv)
     json_t *jwks = NULL, *res = json_object();
     char *issuer = tc_strip_slashes(o.issuer_arg ? o.issuer_arg : o.endpoint);
     char *source = NULL, at_text[32];
-    char *token = tc_load_token(o.token_arg, &err);
+    char *token = NULL;
+    bool printed = false;
+    json_object_set_new(res, "valid", json_false());
+    token = tc_load_token(o.token_arg, &err);
     if (token == NULL) {
-        fprintf(stderr, PROG ": %s\n", err.msg);
-        rc = err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT;
+        rc = fail(res, err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT, NULL,
+                  err.msg);
         goto out;
     }
     if (issuer == NULL || res == NULL) {
-        fprintf(stderr, PROG ": out of memory\n");
+        rc = fail(res, MAAT_EXIT_INTERNAL, NULL, "out of memory");
         goto out;
     }
+    json_object_set_new(res, "issuer", json_string(issuer));
     if (maat_jws_parse(token, strlen(token), &j, &err) != 0) {
         char *alg = tc_peek_alg(token);
         bool refused = alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") &&
                        strcmp(alg, "ES256") && strcmp(alg, "PS256");
-        if (refused)
-            fprintf(stderr, PROG ": INVALID: header alg \"%s\": expected RS256, ES256 or PS256\n",
-                    alg);
-        else
-            fprintf(stderr, PROG ": TOKEN: %s\n", err.msg);
+        if (refused) {
+            char msg[MAAT_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "header alg \"%.200s\": expected RS256, ES256 or PS256", alg);
+            rc = fail(res, MAAT_EXIT_FAIL, "INVALID", msg);
+            json_object_set_new(res, "reason", json_string(msg));
+        } else {
+            rc = fail(res, MAAT_EXIT_INPUT, "TOKEN", err.msg);
+            json_object_set_new(res, "reason", json_string(err.msg));
+        }
         free(alg);
-        rc = refused ? MAAT_EXIT_FAIL : MAAT_EXIT_INPUT;
         goto out;
     }
-    jwks = tc_load_jwks(o.jwks_path, o.endpoint, &source, &rc, &err);
+    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &rc, &err);
     if (jwks == NULL) {
-        fprintf(stderr, PROG ": %s\n", err.msg);
+        rc = fail(res, rc, NULL, err.msg);
         goto out;
     }
     tc_fmt_time(o.at, at_text);
-    json_object_set_new(res, "valid", json_false());
-    json_object_set_new(res, "issuer", json_string(issuer));
     json_object_set_new(res, "jwks_source", json_string(source));
     json_object_set_new(res, "checked_at", json_string(at_text));
     json_object_set_new(res, "clock_skew_seconds", json_integer(SKEW));
@@ -299,7 +338,7 @@ static int token_verify(int argc, char **argv)
     if (r != 0) {
         if (why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL) rc = MAAT_EXIT_INTERNAL;
         json_object_set_new(res, "reason", json_string(why.msg));
-        fprintf(stderr, PROG ": %s: %s\n", rc == MAAT_EXIT_FAIL ? "INVALID" : "error", why.msg);
+        fail(res, rc, rc == MAAT_EXIT_FAIL ? "INVALID" : "error", why.msg);
     } else {
         rc = MAAT_EXIT_OK;
         json_object_set_new(res, "valid", json_true());
@@ -308,15 +347,15 @@ static int token_verify(int argc, char **argv)
         json_object_set(res, "header", j.header);
         if (j.payload) json_object_set(res, "claims", j.payload);
         if (o.json) {
-            char *s = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            if (s) printf("%s\n", s);
-            free(s);
+            printed = true;
+            if (cli_json_print(res) != 0) rc = MAAT_EXIT_INTERNAL;
         } else {
             print_text(res, j.payload);
+            if (fflush(stdout) != 0) rc = MAAT_EXIT_INTERNAL;
         }
-        if (fflush(stdout) != 0) rc = MAAT_EXIT_INTERNAL;
     }
 out:
+    if (o.json && !printed) cli_json_print(res); /* failures before the checks ran */
     if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
     maat_jws_cleanup(&j);
     json_decref(jwks);

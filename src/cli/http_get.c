@@ -4,12 +4,13 @@
 #include "http_client.h"
 #include "http_get.h"
 
-int cli_http_get(const char *url, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
+int cli_http_get(const char *url, const char *ca_file, size_t max, uint8_t **out, size_t *len,
+                 struct maat_error *err)
 {
     struct cli_http_response r = {0};
     *out = NULL;
     *len = 0;
-    if (cli_http_request("GET", url, NULL, NULL, 0, NULL, NULL, max, &r, err) != 0) return -1;
+    if (cli_http_request("GET", url, NULL, NULL, 0, NULL, ca_file, max, &r, err) != 0) return -1;
     if (r.status != 200) {
         long status = r.status;
         cli_http_response_cleanup(&r);

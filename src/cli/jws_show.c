@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "jws_show.h"
 #include "keyfile.h"
+#include "textout.h"
 
 #define POLICY_KEY_PREFIX "{\"AttestationPolicy\":"
 
@@ -318,14 +319,18 @@ void cli_show_x5c(FILE *f, const char *indent, const json_t *x5c)
     json_t *c;
     json_array_foreach(info, i, c) {
         if (json_object_get(c, "error")) {
-            fprintf(f, "%s[%zu] %s\n", indent, i, json_string_value(json_object_get(c, "error")));
+            cli_text_printf(f, "%s[%zu] %s\n", indent, i,
+                            json_string_value(json_object_get(c, "error")));
             continue;
         }
-        fprintf(f, "%s[%zu] subject %s\n%s    issuer  %s\n%s    valid   %s .. %s\n%s    key     %s-%d, "
+        /* the subject and issuer are the token's: escaped, one line each */
+        cli_text_printf(f, "%s[%zu] subject %s\n", indent, i,
+                        json_string_value(json_object_get(c, "subject")));
+        cli_text_printf(f, "%s    issuer  %s\n", indent,
+                        json_string_value(json_object_get(c, "issuer")));
+        fprintf(f, "%s    valid   %s .. %s\n%s    key     %s-%d, "
                    "SHA-1 thumbprint %s\n",
-                indent, i, json_string_value(json_object_get(c, "subject")), indent,
-                json_string_value(json_object_get(c, "issuer")), indent,
-                json_string_value(json_object_get(c, "not_before")),
+                indent, json_string_value(json_object_get(c, "not_before")),
                 json_string_value(json_object_get(c, "not_after")), indent,
                 json_string_value(json_object_get(c, "key")),
                 (int)json_integer_value(json_object_get(c, "key_bits")),
@@ -359,7 +364,9 @@ static const char *form_id(enum cli_policy_form f)
 static void print_json(FILE *f, const json_t *v)
 {
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    fprintf(f, "%s\n", s ? s : "(unprintable)");
+    /* jansson escapes C0 controls inside strings; C1 controls and bidi overrides it keeps */
+    cli_text_put(f, s ? s : "(unprintable)", CLI_TEXT_KEEP_LINES);
+    fputc('\n', f);
     free(s);
 }
 
@@ -381,16 +388,18 @@ static void print_policy(FILE *f, const char *indent, const struct cli_jws *c)
     if (c->policy_form == CLI_POLICY_NONE) return;
     fprintf(f, "%sAttestationPolicy: %s, %zu bytes of policy text:\n", indent,
             form_name(c->policy_form), c->policy_len);
-    fprintf(f, "%s-----\n%s%s%s-----\n", indent, c->policy_text ? c->policy_text : "",
-            c->policy_len && c->policy_text[c->policy_len - 1] != '\n' ? "\n" : "", indent);
+    fprintf(f, "%s-----\n", indent);
+    if (c->policy_text) cli_text_putn(f, c->policy_text, c->policy_len, CLI_TEXT_KEEP_LINES);
+    bool nl = c->policy_len && c->policy_text[c->policy_len - 1] != '\n';
+    fprintf(f, "%s%s-----\n", nl ? "\n" : "", indent);
     if (c->policy_hash[0])
         fprintf(f, "%spolicy hash (x-ms-policy-hash of this text): %s\n", indent, c->policy_hash);
 }
 
 void cli_jws_print(FILE *f, const struct cli_jws *c)
 {
-    fprintf(f, "alg: %s%s\n", c->j.alg_text,
-            c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
+    cli_text_printf(f, "alg: %s%s\n", c->j.alg_text,
+                    c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
     fprintf(f, "token hash (b64url SHA-256 of the compact JWS, MAA's x-ms-policy-token-hash): %s\n",
             c->token_hash);
     fprintf(f, "header:\n");
@@ -429,21 +438,23 @@ void cli_jws_print(FILE *f, const struct cli_jws *c)
             struct cli_jws inner;
             struct maat_error e = {0};
             if (cli_jws_parse(pol, strlen(pol), &inner, &e) == 0) {
-                fprintf(f, "x-ms-policy (the stored policy JWS, alg %s, token hash %s):\n",
-                        inner.j.alg_text, inner.token_hash);
+                cli_text_printf(f, "x-ms-policy (the stored policy JWS, alg %s, token hash %s):\n",
+                                inner.j.alg_text, inner.token_hash);
                 const json_t *ix = json_object_get(inner.j.header, "x5c");
                 if (json_is_array(ix)) cli_show_x5c(f, "  signer ", ix);
                 print_policy(f, "  ", &inner);
                 cli_jws_cleanup(&inner);
             } else {
-                fprintf(f, "x-ms-policy: not a JWS: %s\n", e.msg);
+                cli_text_printf(f, "x-ms-policy: not a JWS: %s\n", e.msg);
             }
         }
     } else if (c->j.payload_len == 0) {
         fprintf(f, "payload: empty (MAA's policy reset body)\n");
     } else {
-        fprintf(f, "payload (raw text, %zu bytes):\n%s\n", c->j.payload_len, c->j.payload_text);
-        fprintf(f, "PAYLOAD NOT VALID JSON: %s\n", c->payload_problem);
+        fprintf(f, "payload (raw text, %zu bytes):\n", c->j.payload_len);
+        cli_text_putn(f, c->j.payload_text, c->j.payload_len, CLI_TEXT_KEEP_LINES);
+        fputc('\n', f);
+        cli_text_printf(f, "PAYLOAD NOT VALID JSON: %s\n", c->payload_problem);
     }
     print_policy(f, "", c);
 }

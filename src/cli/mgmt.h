@@ -32,7 +32,8 @@ enum {
     "  --bearer-token-file F    file holding an AAD / maatd admin bearer token\n"          \
     "  --bearer-token-env NAME  environment variable holding it (never printed)\n"         \
     "  --api-version V          default " MGMT_DEFAULT_API_VERSION "\n"                    \
-    "  --ca-file PEM            trust these CAs for https (default: system store)\n"       \
+    "  --ca-file PEM            trust only these CAs for https (default: $SSL_CERT_FILE,\n" \
+    "                           else $CURL_CA_BUNDLE, else the system store)\n"        \
     "  --no-verify-token        do not check the response token against URL/certs\n"       \
     "  --json                   machine-readable output\n"
 

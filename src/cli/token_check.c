@@ -112,8 +112,8 @@ char *tc_load_token(const char *arg, struct maat_error *err)
     return s;
 }
 
-json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source, int *exit_code,
-                     struct maat_error *err)
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
+                     char **source, int *exit_code, struct maat_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -131,7 +131,7 @@ json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source,
         src = ep ? malloc(n) : NULL;
         if (src != NULL) snprintf(src, n, "%s/certs", ep);
         free(ep);
-        if (src == NULL || cli_http_get(src, TC_JWKS_MAX, &buf, &len, err) != 0) {
+        if (src == NULL || cli_http_get(src, ca_file, TC_JWKS_MAX, &buf, &len, err) != 0) {
             if (src == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
             *exit_code = MAAT_EXIT_INTERNAL;
             free(src);
@@ -396,17 +396,19 @@ int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quo
 
 /* ---- the token checks ---- */
 
+/* A NumericDate claim, strictly (maat_jwt_time_claim: an integer in range, never a real
+ * number cast to an integer). 0 = present, 1 = absent and optional, -1 = refused. */
 static int check_time_claim(const json_t *claims, const char *name, bool required,
                             json_int_t *out, struct maat_error *why)
 {
-    const json_t *v = json_object_get(claims, name);
-    if (v == NULL) {
+    int64_t t = 0;
+    int r = maat_jwt_time_claim(claims, name, &t, why);
+    if (r < 0) return -1;
+    if (r == 1) {
         if (required) return maat_error_set(why, MAAT_ERR_VALUE, "claim \"%s\" is missing", name);
         return 1;
     }
-    if (!json_is_integer(v) && !json_is_real(v))
-        return maat_error_set(why, MAAT_ERR_VALUE, "claim \"%s\" is not a number", name);
-    *out = json_is_integer(v) ? json_integer_value(v) : (json_int_t)json_real_value(v);
+    *out = (json_int_t)t;
     return 0;
 }
 

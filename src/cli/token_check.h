@@ -33,11 +33,12 @@ char *tc_strip_slashes(const char *s);
  * the JWT text itself. Returns the malloc'd JWT text, or NULL with err set. */
 char *tc_load_token(const char *arg, struct maat_error *err);
 
-/* The issuer's key set: the file jwks_path, or GET <endpoint>/certs (one of them). On
+/* The issuer's key set: the file jwks_path, or GET <endpoint>/certs (one of them; https
+ * trust: cli_http_ca_file(ca_file), http_client.h). On
  * success *source is a malloc'd description (the path or URL). On failure *exit_code is
  * MAAT_EXIT_INPUT (unreadable / malformed) or MAAT_EXIT_INTERNAL (fetch failed). */
-json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, char **source, int *exit_code,
-                     struct maat_error *err);
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
+                     char **source, int *exit_code, struct maat_error *err);
 
 /* The header's "alg" of a token the strict parser refused (malloc'd), or NULL. */
 char *tc_peek_alg(const char *token);

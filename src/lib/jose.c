@@ -13,6 +13,7 @@
 #include "jose_internal.h"
 #include "json_span.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -448,10 +449,14 @@ char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool 
 
 /* ---- parsing ---- */
 
+/* The compact serialization's alphabet: base64url without padding (RFC 7515 section 2). A
+ * '=' is refused: with padding tolerated "x.y.sig" and "x.y.sig==" were two texts of one
+ * valid token (a malleable token hash); non-zero unused low bits are refused by the decoder
+ * (maat_base64url_decode) for the same reason. */
 static bool b64url_char(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '=';
+           c == '_';
 }
 
 static const char *const part_names[3] = {"header", "payload", "signature"};
@@ -610,6 +615,30 @@ int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *
                 "JWS: alg \"none\": the token is unsigned and cannot verify");
     return verify_bytes(key, j->alg, j->signing_input, j->signing_input_len, j->signature,
                         j->signature_len, err);
+}
+
+/* ---- JWT time claims ---- */
+
+int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
+                        struct maat_error *err)
+{
+    MAAT_ENSURE(name != NULL && out != NULL, err, MAAT_ERR_USAGE, "JWT: no claim name");
+    const json_t *v = json_is_object(claims) ? json_object_get(claims, name) : NULL;
+    if (v == NULL) return 1;
+    if (json_is_real(v))
+        return maat_error_set(err, MAAT_ERR_VALUE,
+                              "claim \"%s\" is the real number %.15g: expected an integer "
+                              "NumericDate (seconds, 0..%" PRId64 ")",
+                              name, json_real_value(v), MAAT_JWT_TIME_MAX);
+    MAAT_ENSURE(json_is_integer(v), err, MAAT_ERR_VALUE,
+                "claim \"%s\" is not a number: expected an integer NumericDate", name);
+    json_int_t t = json_integer_value(v);
+    MAAT_ENSURE(t >= 0 && t <= MAAT_JWT_TIME_MAX, err, MAAT_ERR_VALUE,
+                "claim \"%s\" is %" JSON_INTEGER_FORMAT ": out of range (expected 0..%" PRId64
+                ", up to 9999-12-31T23:59:59Z)",
+                name, t, MAAT_JWT_TIME_MAX);
+    *out = (int64_t)t;
+    return 0;
 }
 
 /* ---- x5c ---- */

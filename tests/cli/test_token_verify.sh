@@ -165,6 +165,46 @@ expect_fail "re-signed token against MAA's JWKS" "no key with kid" "$T/resigned.
 expect_fail "--require-signer-quote, certificate without a quote" "carries no enclave quote" \
     "$T/resigned.jwt" --jwks "$T/throwaway-jwks.json" --issuer $SHARED --at $IAT --require-signer-quote
 
+# ---- time claims must be integer NumericDates (token_exp_real_refused) ----
+# the recorded claims with one time claim replaced by a JSON real, re-signed (throwaway key)
+resign_claims() { # PYTHON-STATEMENT-ON-TEXT OUT
+    local h p2
+    h=$(printf '{"alg":"RS256","jku":"%s/certs","kid":"throwaway","typ":"JWT"}' $SHARED | b64url)
+    p2=$(python3 -c "
+import base64, re, sys
+p = sys.argv[1]; t = base64.urlsafe_b64decode(p + '=' * (-len(p) % 4)).decode()
+$1
+sys.stdout.write(base64.urlsafe_b64encode(t.encode()).decode().rstrip('='))" "$P")
+    printf '%s.%s.%s' "$h" "$p2" "$(printf '%s.%s' "$h" "$p2" | openssl dgst -sha256 -sign "$T/k.pem" | b64url)" >"$2"
+}
+resign_claims "t = re.sub(r'\"nbf\":\d+', '\"nbf\":1e300', t); assert '1e300' in t" "$T/nbf-real.jwt"
+expect_fail "token_exp_real_refused: nbf 1e300 (was cast to an integer and passed)" 'claim "nbf" is the real number' \
+    "$T/nbf-real.jwt" --jwks "$T/throwaway-jwks.json" --issuer $SHARED --at $IAT
+resign_claims "t = re.sub(r'\"exp\":\d+', '\"exp\":1e300', t); assert '1e300' in t" "$T/exp-real.jwt"
+expect_fail "token_exp_real_refused: exp 1e300" 'claim "exp" is the real number' \
+    "$T/exp-real.jwt" --jwks "$T/throwaway-jwks.json" --issuer $SHARED --at $IAT
+resign_claims "t = re.sub(r'\"exp\":(\d+)', lambda m: '\"exp\":' + m.group(1) + '.5', t)" "$T/exp-frac.jwt"
+expect_fail "token_exp_real_refused: exp with a fraction" 'claim "exp" is the real number' \
+    "$T/exp-frac.jwt" --jwks "$T/throwaway-jwks.json" --issuer $SHARED --at $IAT
+resign_claims "t = re.sub(r'\"iat\":\d+', '\"iat\":-5', t)" "$T/iat-neg.jwt"
+expect_fail "token_exp_real_refused: iat negative" 'claim "iat" is -5: out of range' \
+    "$T/iat-neg.jwt" --jwks "$T/throwaway-jwks.json" --issuer $SHARED --at $IAT
+# jws_noncanonical_b64url_refused / padded: one token, one text
+python3 - "$TOK" "$T/nc.jwt" "$T/pad.jwt" <<'PYEOF'
+import sys
+A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+h, p, s = open(sys.argv[1]).read().strip().split(".")
+assert len(s) % 4 == 2
+open(sys.argv[2], "w").write(".".join([h, p, s[:-1] + A[A.index(s[-1]) ^ 1]]))
+open(sys.argv[3], "w").write(".".join([h, p, s + "=="]))
+PYEOF
+"$MAAT" token verify "$T/nc.jwt" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT >/dev/null 2>"$T/e"; rc=$?
+[ $rc -eq 3 ] && grep -q "non-zero padding bits" "$T/e" && ok "jws_noncanonical_b64url_refused: signature with unused bits set: exit 3" \
+    || bad "jws_noncanonical_b64url_refused: exit $rc $(cat "$T/e")"
+"$MAAT" token verify "$T/pad.jwt" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT >/dev/null 2>"$T/e"; rc=$?
+[ $rc -eq 3 ] && grep -q "invalid base64url character 0x3d" "$T/e" && ok "jws_padded_part_refused: signature with '==' appended: exit 3" \
+    || bad "jws_padded_part_refused: exit $rc $(cat "$T/e")"
+
 # ---- MAA's own enclave quote in its signing certificate ----
 "$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote --json >"$T/sq.json"; rc=$?
 [ $rc -eq 0 ] && ok "--require-signer-quote: exit 0" || bad "--require-signer-quote: exit $rc"
