@@ -16,6 +16,7 @@
 
 #include "maat/jose.h"
 #include "cli.h"
+#include "fail_json.h"
 #include "jws_show.h"
 #include "keyfile.h"
 #include "mgmt.h"
@@ -61,6 +62,8 @@ int cmd_cert(int argc, char **argv)
     if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
         bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
         usage(help ? stdout : stderr);
+        if (!help && cli_argv_has_json(argc, argv))
+            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
         return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
     const char *verb = argv[1];
@@ -71,7 +74,7 @@ int cmd_cert(int argc, char **argv)
         MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
     char prog[64];
     snprintf(prog, sizeof prog, "maat cert %s", verb);
-    struct mgmt m = {.prog = prog};
+    struct mgmt m = {.prog = prog, .json = cli_argv_has_json(argc, argv)};
     const char *jws_file = NULL, *cert = NULL, *key = NULL, *signer = NULL, *pw = NULL;
     int c;
     optind = 1;
@@ -84,7 +87,11 @@ int cmd_cert(int argc, char **argv)
         case 's': signer = optarg; break;
         case 'P': pw = optarg; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        default:
+            usage(stderr);
+            mgmt_record(&m, NULL, "usage", "bad command line (see --help)");
+            mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+            return MAAT_EXIT_USAGE;
         }
     }
     bool list = !strcmp(verb, "list");
@@ -92,12 +99,14 @@ int cmd_cert(int argc, char **argv)
     if (list) bad |= jws_file || cert || key || signer;
     else bad |= jws_file ? (cert || key || signer) : !(cert && key && signer);
     if (bad) {
-        fprintf(stderr, "%s: conflicting or missing options (see --help)\n", prog);
+        mgmt_fail(&m, NULL, "usage", "conflicting or missing options (see --help)");
+        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
     struct maat_error err = {0};
     char *jws = NULL, *body = NULL, sent_tp[41] = "";
     int rc = MAAT_EXIT_INPUT;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
     struct cli_jws resp;
     memset(&resp, 0, sizeof resp);
     STACK_OF(X509) *sk = NULL;
@@ -147,7 +156,7 @@ int cmd_cert(int argc, char **argv)
     if (list) {
         const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"), "keys");
         if (!json_is_array(keys)) {
-            fprintf(stderr, "%s: the response has no x-ms-policy-certificates {\"keys\": [...]}\n", prog);
+            mgmt_fail(&m, "response", "bad_response", "the response has no x-ms-policy-certificates {\"keys\": [...]}");
             rc = MAAT_EXIT_INPUT;
             goto out;
         }
@@ -176,22 +185,27 @@ int cmd_cert(int argc, char **argv)
         }
         const char *expect = !strcmp(verb, "add") ? "IsPresent" : "IsAbsent";
         if (res == NULL || strcmp(res, expect) != 0) {
-            fprintf(stderr, "%s: expected x-ms-policycertificates-result \"%s\"\n", prog, expect);
+            mgmt_fail(&m, "response_check", "unexpected_result",
+                      "expected x-ms-policycertificates-result \"%s\", got %s%s%s", expect,
+                      res ? "\"" : "", res ? res : "none", res ? "\"" : "");
             rc = MAAT_EXIT_FAIL;
         }
         if (sent_tp[0] && !match) {
-            fprintf(stderr, "%s: the thumbprint returned differs from the certificate sent (%s)\n", prog,
-                    sent_tp);
+            mgmt_fail(&m, "response_check", "thumbprint_mismatch",
+                      "the thumbprint returned differs from the certificate sent (%s)", sent_tp);
             rc = MAAT_EXIT_FAIL;
         }
     }
     json_object_set_new(out, "response_token", json_string(m.verify_note));
+    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(&m, out, rc);
     if (m.json) mgmt_print_json(out);
     else printf("%s\n", m.verify_note);
+    printed = true;
     goto out;
 fail:
-    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    mgmt_fail(&m, "input", maat_err_name(err.code), "%s", err.msg);
 out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(&m, rc);
     json_decref(out);
     cli_jws_cleanup(&resp);
     sk_X509_pop_free(sk, X509_free);
