@@ -250,6 +250,7 @@ int cmd_verify(int argc, char **argv)
     struct maat_quote q;
     struct maat_trust *trust = NULL;
     struct maat_verified_collateral *vc = NULL;
+    struct maat_pck_chain *chain = NULL;
     struct cli_collateral loaded = {0};
     struct maat_verdict v;
 
@@ -314,10 +315,17 @@ int cmd_verify(int argc, char **argv)
     opts.pck_chain_pem.ptr = pck_pem;
     opts.pck_chain_pem.len = pck_len;
     if (collateral || pccs) {
-        uint8_t fmspc[6] = {0};
-        enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
-        cli_quote_pck_hint(&q, pck_pem, pck_len, fmspc, &ca);
-        if (cli_collateral_load(collateral, pccs, fmspc, ca, &loaded, &err) != 0) {
+        /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
+         * and PCK CA) what collateral is looked up or fetched. A chain that fails is the
+         * verdict, and nothing is fetched. */
+        if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) goto fail;
+        if (!v.ok) {
+            print_verdict(json, &v, &q, file);
+            rc = MAAT_EXIT_FAIL;
+            goto out;
+        }
+        const struct maat_pck_info *pi = maat_pck_chain_info(chain);
+        if (cli_collateral_load(collateral, pccs, pi->fmspc, pi->ca, &loaded, &err) != 0) {
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             report(json, NULL, "collateral_unavailable", msg);
             rc = MAAT_EXIT_INPUT;
@@ -329,6 +337,7 @@ int cmd_verify(int argc, char **argv)
             rc = MAAT_EXIT_FAIL;
             goto out;
         }
+        opts.pck_chain = chain;
     }
 
     if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) goto fail;
@@ -338,6 +347,7 @@ int cmd_verify(int argc, char **argv)
 fail:
     report(json, NULL, maat_err_name(err.code), err.msg);
 out:
+    maat_pck_chain_release(chain);
     maat_verified_collateral_free(vc);
     cli_collateral_cleanup(&loaded);
     maat_trust_free(trust);
