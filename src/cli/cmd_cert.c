@@ -57,6 +57,89 @@ static void body_thumbprint(const char *jws, char tp[41])
     cli_jws_cleanup(&cj);
 }
 
+/* What a signer certificate's key is and which JWS algorithms it signs, from the
+ * certificate itself (cli_x5c_info's "key" and "key_bits"), never from the service's JWK
+ * labels: "EC P-256" / ES256, "RSA-2048" / RS256 PS256, "RSA-PSS-2048" / PS256. */
+static void key_label(const json_t *info, char *label, size_t n, const char **algs, const char **kty)
+{
+    const char *key = json_string_value(json_object_get(info, "key"));
+    int bits = (int)json_integer_value(json_object_get(info, "key_bits"));
+    *algs = "";
+    *kty = "";
+    if (key == NULL) key = "?";
+    if (!strcmp(key, "EC")) {
+        *kty = "EC";
+        if (bits == 256) *algs = "ES256";
+        else if (bits == 384) *algs = "ES384";
+        else if (bits == 521) *algs = "ES512";
+        if (bits == 256 || bits == 384 || bits == 521) snprintf(label, n, "EC P-%d", bits);
+        else snprintf(label, n, "EC-%d", bits);
+    } else if (!strcmp(key, "RSA")) {
+        *kty = "RSA";
+        *algs = "RS256 PS256";
+        snprintf(label, n, "RSA-%d", bits);
+    } else if (!strcmp(key, "RSA-PSS")) {
+        *kty = "RSA"; /* JWK has no RSA-PSS kty */
+        *algs = "PS256";
+        snprintf(label, n, "RSA-PSS-%d", bits);
+    } else {
+        snprintf(label, n, "%s-%d", key, bits);
+    }
+}
+
+/* One signer of `cert list`: numbered by its place in the service's list (each signer's own
+ * x5c chain restarts at 0, so cli_show_x5c's numbers are not the signer's). */
+static json_t *show_signer(size_t index, const json_t *jwk, bool text)
+{
+    const json_t *x5c = json_object_get(jwk, "x5c");
+    json_t *info = cli_x5c_info(x5c);
+    const json_t *leaf = json_array_get(info, 0);
+    const char *jkty = json_string_value(json_object_get(jwk, "kty"));
+    const char *jalg = json_string_value(json_object_get(jwk, "alg"));
+    char label[48] = "?";
+    const char *algs = "", *kty = "";
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    if (leaf == NULL || json_object_get(leaf, "error")) {
+        json_object_set_new(o, "error", json_string("x5c[0] is not a base64 DER certificate"));
+        if (text) printf("  [%zu] x5c[0] is not a base64 DER certificate\n", index);
+        json_decref(info);
+        return o;
+    }
+    key_label(leaf, label, sizeof label, &algs, &kty);
+    /* the service's JWK labels agree with the certificate's key? (absent labels: no claim) */
+    bool kty_ok = jkty == NULL || !strcmp(jkty, kty);
+    bool alg_ok = jalg == NULL;
+    if (jalg != NULL && algs[0]) {
+        char list[32];
+        snprintf(list, sizeof list, " %s ", algs);
+        char want[24];
+        snprintf(want, sizeof want, " %s ", jalg);
+        alg_ok = strstr(list, want) != NULL;
+    }
+    json_object_set_new(o, "key", json_string(label));
+    json_object_set_new(o, "algorithms", json_string(algs));
+    json_object_set_new(o, "jwk_kty", jkty ? json_string(jkty) : json_null());
+    json_object_set_new(o, "jwk_alg", jalg ? json_string(jalg) : json_null());
+    json_object_set_new(o, "jwk_labels_match", json_boolean(kty_ok && alg_ok));
+    json_object_set_new(o, "subject", json_incref(json_object_get(leaf, "subject")));
+    json_object_set_new(o, "sha1_thumbprint", json_incref(json_object_get(leaf, "sha1_thumbprint")));
+    if (text) {
+        printf("  [%zu] %s", index, label);
+        if (algs[0]) printf(", signs %s", algs);
+        if (!(kty_ok && alg_ok)) {
+            printf(" (the service labels it");
+            if (jkty) printf(" kty %s", jkty);
+            if (jalg) printf(" alg %s", jalg);
+            printf(": does not match the certificate's key)");
+        }
+        printf("\n");
+        cli_show_x5c(stdout, "      ", x5c);
+    }
+    json_decref(info);
+    return o;
+}
+
 int cmd_cert(int argc, char **argv)
 {
     if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
@@ -160,17 +243,22 @@ int cmd_cert(int argc, char **argv)
             rc = MAAT_EXIT_INPUT;
             goto out;
         }
-        json_t *arr = json_array();
+        json_t *arr = json_array(), *signers = json_array();
         if (!m.json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m.endpoint);
         size_t i;
         const json_t *k;
         json_array_foreach(keys, i, k) {
             const json_t *x5c = json_object_get(k, "x5c");
-            if (!json_is_array(x5c)) continue;
+            if (!json_is_array(x5c)) {
+                if (!m.json) printf("  [%zu] no x5c\n", i);
+                json_array_append_new(signers, json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
+                continue;
+            }
             json_array_append_new(arr, cli_x5c_info(x5c));
-            if (!m.json) cli_show_x5c(stdout, "  ", x5c);
+            json_array_append_new(signers, show_signer(i, k, !m.json));
         }
         json_object_set_new(out, "certificates", arr);
+        json_object_set_new(out, "signers", signers);
     } else {
         const char *tp = json_string_value(json_object_get(p, "x-ms-certificate-thumbprint"));
         const char *res = json_string_value(json_object_get(p, "x-ms-policycertificates-result"));
