@@ -184,10 +184,10 @@ static void report(bool json, const char *step, const char *code, const char *ms
     if (json) cli_json_fail_print("verified", step, code, msg);
 }
 
-static int usage_error(bool json, const char *msg)
+static int usage_error(bool json, const char *msg, bool show_usage)
 {
     if (msg) fprintf(stderr, "maat verify: %s\n", msg);
-    usage(stderr);
+    if (show_usage) usage(stderr);
     if (json) cli_json_fail_print("verified", NULL, "usage", msg ? msg : "bad command line (see maat verify --help)");
     return MAAT_EXIT_USAGE;
 }
@@ -225,23 +225,23 @@ int cmd_verify(int argc, char **argv)
         case 'c': collateral = optarg; break;
         case 'p': pccs = optarg; break;
         case 'k':
-            if (npck == MAX_ROOTS) return usage_error(json, "at most 8 --pck-cert");
+            if (npck == MAX_ROOTS) return usage_error(json, "at most 8 --pck-cert", false);
             pck_certs[npck++] = optarg;
             break;
         case 'j': json = true; break;
         case 'r':
-            if (nroots == MAX_ROOTS) return usage_error(json, "at most 8 --trust-root");
+            if (nroots == MAX_ROOTS) return usage_error(json, "at most 8 --trust-root", false);
             roots[nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time_err("--at", optarg, &at, &err) != 0) return usage_error(json, err.msg);
+            if (cli_parse_time_err("--at", optarg, &at, &err) != 0) return usage_error(json, err.msg, false);
             break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: return usage_error(json, NULL);
+        default: return usage_error(json, NULL, true);
         }
     }
-    if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE");
-    if (collateral && pccs) return usage_error(json, "--collateral and --pccs exclude each other");
+    if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE", true);
+    if (collateral && pccs) return usage_error(json, "--collateral and --pccs exclude each other", true);
     const char *file = argv[optind];
     int rc = MAAT_EXIT_INTERNAL;
     uint8_t *raw = NULL, *pck_pem = NULL;

@@ -156,7 +156,7 @@ int maat_time_parse(const char *field, const char *s, int64_t *out, struct maat_
     } else {
         return refuse(err, field, s, i, "'Z', 'z', '+hh:mm', '-hh:mm' or '.' and a fraction");
     }
-    if (s[i] != '\0') return refuse(err, field, s, i, "the end of the text after the offset");
+    if (s[i] != '\0') return refuse(err, field, s, i, "the end of the text");
 
     int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     t -= sign * (oh * 3600 + om * 60);
