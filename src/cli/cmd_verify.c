@@ -179,13 +179,18 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
 }
 
 /* A failure before a verdict: the message to stderr, and with --json the failure object
- * (verified false) on stdout. */
+ * (verified false) on stdout, with "reason" as a verdict has it. */
 static void report(bool json, const char *step, const char *code, const char *msg)
 {
     fprintf(stderr, "maat verify: ");
     cli_fputs_safe(msg, stderr);
     fputc('\n', stderr);
-    if (json) cli_json_fail_print("verified", step, code, msg);
+    if (json) {
+        json_t *o = cli_json_fail("verified", step, code, msg);
+        json_object_set_new(o, "reason", cli_json_text(msg));
+        cli_json_print(o);
+        json_decref(o);
+    }
 }
 
 static int usage_error(bool json, const char *msg, bool show_usage)
