@@ -267,9 +267,13 @@ int cmd_cert(int argc, char **argv)
         bool match = tp && sent_tp[0] && !strcmp(tp, sent_tp);
         if (sent_tp[0]) json_object_set_new(out, "thumbprint_sent", json_string(sent_tp));
         if (!m.json) {
-            printf("x-ms-certificate-thumbprint: %s%s\n", tp ? tp : "(missing)",
-                   !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
-            printf("x-ms-policycertificates-result: %s\n", res ? res : "(missing)");
+            /* the service's strings: control bytes escaped (no terminal codes) */
+            fputs("x-ms-certificate-thumbprint: ", stdout);
+            cli_fputs_safe(tp ? tp : "(missing)", stdout);
+            printf("%s\n", !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
+            fputs("x-ms-policycertificates-result: ", stdout);
+            cli_fputs_safe(res ? res : "(missing)", stdout);
+            fputc('\n', stdout);
         }
         const char *expect = !strcmp(verb, "add") ? "IsPresent" : "IsAbsent";
         if (res == NULL || strcmp(res, expect) != 0) {

@@ -254,8 +254,10 @@ int cmd_policy(int argc, char **argv)
                     cli_show_x5c(stdout, "  ", x5c);
                 }
                 if (sj.policy_text) {
-                    printf("policy hash (x-ms-policy-hash): %s\n-----\n%s%s-----\n", sj.policy_hash,
-                           sj.policy_text,
+                    /* the service's text: control bytes escaped (no terminal codes) */
+                    printf("policy hash (x-ms-policy-hash): %s\n-----\n", sj.policy_hash);
+                    cli_fputs_safe(sj.policy_text, stdout);
+                    printf("%s-----\n",
                            sj.policy_len && sj.policy_text[sj.policy_len - 1] != '\n' ? "\n" : "");
                 } else {
                     printf("no AttestationPolicy in the stored JWS\n");
@@ -266,7 +268,11 @@ int cmd_policy(int argc, char **argv)
     } else {
         const char *result = json_string_value(json_object_get(p, "x-ms-policy-result"));
         json_object_set_new(out, "x-ms-policy-result", result ? json_string(result) : json_null());
-        if (!m.json) printf("x-ms-policy-result: %s\n", result ? result : "(missing)");
+        if (!m.json) {
+            fputs("x-ms-policy-result: ", stdout);
+            cli_fputs_safe(result ? result : "(missing)", stdout);
+            fputc('\n', stdout);
+        }
         const char *expect = !strcmp(verb, "set") ? "Updated" : "Removed";
         if (result == NULL || strcmp(result, expect) != 0) {
             mgmt_fail(&m, "response_check", "unexpected_result", "expected x-ms-policy-result \"%s\", got %s%s%s",
@@ -283,8 +289,9 @@ int cmd_policy(int argc, char **argv)
                 json_object_set_new(out, "token_hash_matches", json_boolean(match));
                 if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
                 if (!m.json) {
-                    printf("x-ms-policy-token-hash: %s (%s)\n", th ? th : "(missing)",
-                           match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
+                    fputs("x-ms-policy-token-hash: ", stdout);
+                    cli_fputs_safe(th ? th : "(missing)", stdout);
+                    printf(" (%s)\n", match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
                     if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
                 }
                 if (!match) {

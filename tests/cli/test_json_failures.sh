@@ -116,7 +116,7 @@ class H(BaseHTTPRequestHandler):
         elif p == "/policies/SevSnpVm":
             self.reply(200, {"token": token({"x-ms-policy-result": "Updated"})})
         elif p == "/policies/SevSnpVm:reset":
-            self.reply(200, {"token": token({"x-ms-policy-result": "Nope"})})
+            self.reply(200, {"token": token({"x-ms-policy-result": "No\x1b[31mpe"})})
         elif p == "/certificates" and self.command == "GET":
             self.reply(200, {"token": token({"no-certificates": 1})})
         elif p == "/certificates:add":
@@ -179,6 +179,9 @@ python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['error']['message'];
 "$MAAT" policy set SgxEnclave --endpoint "$S" --unsigned-policy "$T/min.txt" >"$T/out" 2>"$T/err"
 ! grep -q $'\x1b' "$T/out" "$T/err" && grep -qF 'needs a bearer \x1b[31mtoken' "$T/err" \
     && ok "a service message's ESC bytes are escaped, never written" || bad "ESC in output: $(od -c "$T/err" | head)"
+"$MAAT" policy reset SevSnpVm --endpoint "$S" --no-verify-token >"$T/out" 2>"$T/err"
+! grep -q $'\x1b' "$T/out" "$T/err" && grep -qF 'x-ms-policy-result: No\x1b[31mpe' "$T/out" \
+    && ok "a service result's ESC bytes are escaped on stdout" || bad "ESC on stdout: $(od -c "$T/out" | head)"
 if [ -f "$Q" ]; then
     "$MAAT" verify "$Q" --collateral "$C" --at 1752919277 >"$T/vt.out" 2>&1
     "$MAAT" verify "$Q" --collateral "$C" --at 2025-07-19T10:01:19Z >>"$T/vt.out" 2>&1
