@@ -214,11 +214,15 @@ static void fail(bool as_json, const char *step, const char *code, const char *f
     if (as_json) cli_json_fail_print("ok", step, code, msg);
 }
 
-static int usage_fail(bool as_json, const char *msg, const char *arg1, const char *arg2)
+static int usage_fail(bool as_json, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_fail(bool as_json, const char *fmt, ...)
 {
     if (as_json) {
         char m[512];
-        snprintf(m, sizeof m, msg, arg1, arg2);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m, sizeof m, fmt, ap);
+        va_end(ap);
         cli_json_fail_print("ok", NULL, "usage", m);
     }
     return MAAT_EXIT_USAGE;
@@ -324,11 +328,11 @@ int cmd_quote(int argc, char **argv)
                 break;
             }
             fprintf(stderr, PROG ": expected exactly one FILE after --\n");
-            return usage_fail(as_json, "expected exactly one FILE after --", NULL, NULL);
+            return usage_fail(as_json, "expected exactly one FILE after --");
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);
-            return usage_fail(as_json, "unknown option '%s'", a, NULL);
+            return usage_fail(as_json, "unknown option '%s'", a);
         } else if (path == NULL) {
             path = a;
         } else {
@@ -339,7 +343,7 @@ int cmd_quote(int argc, char **argv)
     if (path == NULL) {
         fprintf(stderr, PROG ": missing FILE (use - for stdin)\n");
         usage(stderr);
-        return usage_fail(as_json, "missing FILE (use - for stdin)", NULL, NULL);
+        return usage_fail(as_json, "missing FILE (use - for stdin)");
     }
     return inspect(path, as_json);
 }
