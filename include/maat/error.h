@@ -56,6 +56,14 @@ int maat_error_set(struct maat_error *err, maat_err code, const char *fmt, ...)
 void maat_error_prefix(struct maat_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Copies s[0..len) to out (cap bytes, always NUL-terminated when cap > 0) as valid UTF-8:
+ * well-formed UTF-8 sequences (RFC 3629: no overlong forms, surrogates or code points above
+ * U+10FFFF) are kept, every other byte becomes the four characters \xNN (lower-case hex).
+ * Stops before a character or escape that would not fit. Returns the bytes written.
+ * maat_error_set() and maat_error_prefix() pass their messages through it, so an error
+ * message is always valid UTF-8 (JSON encoders such as jansson refuse anything else). */
+size_t maat_utf8_escape(const char *s, size_t len, char *out, size_t cap);
+
 /* Guard macros: keep the happy path flat (after s2n's POSIX_ENSURE / POSIX_GUARD). */
 #define MAAT_TRY(call)                                                                  \
     do {                                                                                \

@@ -16,6 +16,7 @@
 
 #include "maat/jose.h"
 #include "cli.h"
+#include "fail_json.h"
 #include "jws_show.h"
 #include "keyfile.h"
 #include "mgmt.h"
@@ -56,11 +57,96 @@ static void body_thumbprint(const char *jws, char tp[41])
     cli_jws_cleanup(&cj);
 }
 
+/* What a signer certificate's key is and which JWS algorithms it signs, from the
+ * certificate itself (cli_x5c_info's "key" and "key_bits"), never from the service's JWK
+ * labels: "EC P-256" / ES256, "RSA-2048" / RS256 PS256, "RSA-PSS-2048" / PS256. */
+static void key_label(const json_t *info, char *label, size_t n, const char **algs, const char **kty)
+{
+    const char *key = json_string_value(json_object_get(info, "key"));
+    int bits = (int)json_integer_value(json_object_get(info, "key_bits"));
+    *algs = "";
+    *kty = "";
+    if (key == NULL) key = "?";
+    if (!strcmp(key, "EC")) {
+        *kty = "EC";
+        if (bits == 256) *algs = "ES256";
+        else if (bits == 384) *algs = "ES384";
+        else if (bits == 521) *algs = "ES512";
+        if (bits == 256 || bits == 384 || bits == 521) snprintf(label, n, "EC P-%d", bits);
+        else snprintf(label, n, "EC-%d", bits);
+    } else if (!strcmp(key, "RSA")) {
+        *kty = "RSA";
+        *algs = "RS256 PS256";
+        snprintf(label, n, "RSA-%d", bits);
+    } else if (!strcmp(key, "RSA-PSS")) {
+        *kty = "RSA"; /* JWK has no RSA-PSS kty */
+        *algs = "PS256";
+        snprintf(label, n, "RSA-PSS-%d", bits);
+    } else {
+        snprintf(label, n, "%s-%d", key, bits);
+    }
+}
+
+/* One signer of `cert list`: numbered by its place in the service's list (each signer's own
+ * x5c chain restarts at 0, so cli_show_x5c's numbers are not the signer's). */
+static json_t *show_signer(size_t index, const json_t *jwk, bool text)
+{
+    const json_t *x5c = json_object_get(jwk, "x5c");
+    json_t *info = cli_x5c_info(x5c);
+    const json_t *leaf = json_array_get(info, 0);
+    const char *jkty = json_string_value(json_object_get(jwk, "kty"));
+    const char *jalg = json_string_value(json_object_get(jwk, "alg"));
+    char label[48] = "?";
+    const char *algs = "", *kty = "";
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    if (leaf == NULL || json_object_get(leaf, "error")) {
+        json_object_set_new(o, "error", json_string("x5c[0] is not a base64 DER certificate"));
+        if (text) printf("  [%zu] x5c[0] is not a base64 DER certificate\n", index);
+        json_decref(info);
+        return o;
+    }
+    key_label(leaf, label, sizeof label, &algs, &kty);
+    /* the service's JWK labels agree with the certificate's key? (absent labels: no claim) */
+    bool kty_ok = jkty == NULL || !strcmp(jkty, kty);
+    bool alg_ok = jalg == NULL;
+    if (jalg != NULL && algs[0]) {
+        char list[32];
+        snprintf(list, sizeof list, " %s ", algs);
+        char want[24];
+        snprintf(want, sizeof want, " %s ", jalg);
+        alg_ok = strstr(list, want) != NULL;
+    }
+    json_object_set_new(o, "key", json_string(label));
+    json_object_set_new(o, "algorithms", json_string(algs));
+    json_object_set_new(o, "jwk_kty", jkty ? json_string(jkty) : json_null());
+    json_object_set_new(o, "jwk_alg", jalg ? json_string(jalg) : json_null());
+    json_object_set_new(o, "jwk_labels_match", json_boolean(kty_ok && alg_ok));
+    json_object_set_new(o, "subject", json_incref(json_object_get(leaf, "subject")));
+    json_object_set_new(o, "sha1_thumbprint", json_incref(json_object_get(leaf, "sha1_thumbprint")));
+    if (text) {
+        printf("  [%zu] %s", index, label);
+        if (algs[0]) printf(", signs %s", algs);
+        if (!(kty_ok && alg_ok)) {
+            printf(" (the service labels it");
+            if (jkty) printf(" kty %s", jkty);
+            if (jalg) printf(" alg %s", jalg);
+            printf(": does not match the certificate's key)");
+        }
+        printf("\n");
+        cli_show_x5c(stdout, "      ", x5c);
+    }
+    json_decref(info);
+    return o;
+}
+
 int cmd_cert(int argc, char **argv)
 {
     if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
         bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
         usage(help ? stdout : stderr);
+        if (!help && cli_argv_has_json(argc, argv))
+            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
         return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
     const char *verb = argv[1];
@@ -71,7 +157,7 @@ int cmd_cert(int argc, char **argv)
         MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
     char prog[64];
     snprintf(prog, sizeof prog, "maat cert %s", verb);
-    struct mgmt m = {.prog = prog};
+    struct mgmt m = {.prog = prog, .json = cli_argv_has_json(argc, argv)};
     const char *jws_file = NULL, *cert = NULL, *key = NULL, *signer = NULL, *pw = NULL;
     int c;
     optind = 1;
@@ -84,7 +170,11 @@ int cmd_cert(int argc, char **argv)
         case 's': signer = optarg; break;
         case 'P': pw = optarg; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        default:
+            usage(stderr);
+            mgmt_record(&m, NULL, "usage", "bad command line (see --help)");
+            mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+            return MAAT_EXIT_USAGE;
         }
     }
     bool list = !strcmp(verb, "list");
@@ -92,12 +182,14 @@ int cmd_cert(int argc, char **argv)
     if (list) bad |= jws_file || cert || key || signer;
     else bad |= jws_file ? (cert || key || signer) : !(cert && key && signer);
     if (bad) {
-        fprintf(stderr, "%s: conflicting or missing options (see --help)\n", prog);
+        mgmt_fail(&m, NULL, "usage", "conflicting or missing options (see --help)");
+        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
     struct maat_error err = {0};
     char *jws = NULL, *body = NULL, sent_tp[41] = "";
     int rc = MAAT_EXIT_INPUT;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
     struct cli_jws resp;
     memset(&resp, 0, sizeof resp);
     STACK_OF(X509) *sk = NULL;
@@ -147,21 +239,26 @@ int cmd_cert(int argc, char **argv)
     if (list) {
         const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"), "keys");
         if (!json_is_array(keys)) {
-            fprintf(stderr, "%s: the response has no x-ms-policy-certificates {\"keys\": [...]}\n", prog);
+            mgmt_fail(&m, "response", "bad_response", "the response has no x-ms-policy-certificates {\"keys\": [...]}");
             rc = MAAT_EXIT_INPUT;
             goto out;
         }
-        json_t *arr = json_array();
+        json_t *arr = json_array(), *signers = json_array();
         if (!m.json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m.endpoint);
         size_t i;
         const json_t *k;
         json_array_foreach(keys, i, k) {
             const json_t *x5c = json_object_get(k, "x5c");
-            if (!json_is_array(x5c)) continue;
+            if (!json_is_array(x5c)) {
+                if (!m.json) printf("  [%zu] no x5c\n", i);
+                json_array_append_new(signers, json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
+                continue;
+            }
             json_array_append_new(arr, cli_x5c_info(x5c));
-            if (!m.json) cli_show_x5c(stdout, "  ", x5c);
+            json_array_append_new(signers, show_signer(i, k, !m.json));
         }
         json_object_set_new(out, "certificates", arr);
+        json_object_set_new(out, "signers", signers);
     } else {
         const char *tp = json_string_value(json_object_get(p, "x-ms-certificate-thumbprint"));
         const char *res = json_string_value(json_object_get(p, "x-ms-policycertificates-result"));
@@ -170,28 +267,37 @@ int cmd_cert(int argc, char **argv)
         bool match = tp && sent_tp[0] && !strcmp(tp, sent_tp);
         if (sent_tp[0]) json_object_set_new(out, "thumbprint_sent", json_string(sent_tp));
         if (!m.json) {
-            printf("x-ms-certificate-thumbprint: %s%s\n", tp ? tp : "(missing)",
-                   !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
-            printf("x-ms-policycertificates-result: %s\n", res ? res : "(missing)");
+            /* the service's strings: control bytes escaped (no terminal codes) */
+            fputs("x-ms-certificate-thumbprint: ", stdout);
+            cli_fputs_safe(tp ? tp : "(missing)", stdout);
+            printf("%s\n", !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
+            fputs("x-ms-policycertificates-result: ", stdout);
+            cli_fputs_safe(res ? res : "(missing)", stdout);
+            fputc('\n', stdout);
         }
         const char *expect = !strcmp(verb, "add") ? "IsPresent" : "IsAbsent";
         if (res == NULL || strcmp(res, expect) != 0) {
-            fprintf(stderr, "%s: expected x-ms-policycertificates-result \"%s\"\n", prog, expect);
+            mgmt_fail(&m, "response_check", "unexpected_result",
+                      "expected x-ms-policycertificates-result \"%s\", got %s%s%s", expect,
+                      res ? "\"" : "", res ? res : "none", res ? "\"" : "");
             rc = MAAT_EXIT_FAIL;
         }
         if (sent_tp[0] && !match) {
-            fprintf(stderr, "%s: the thumbprint returned differs from the certificate sent (%s)\n", prog,
-                    sent_tp);
+            mgmt_fail(&m, "response_check", "thumbprint_mismatch",
+                      "the thumbprint returned differs from the certificate sent (%s)", sent_tp);
             rc = MAAT_EXIT_FAIL;
         }
     }
     json_object_set_new(out, "response_token", json_string(m.verify_note));
+    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(&m, out, rc);
     if (m.json) mgmt_print_json(out);
     else printf("%s\n", m.verify_note);
+    printed = true;
     goto out;
 fail:
-    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    mgmt_fail(&m, "input", maat_err_name(err.code), "%s", err.msg);
 out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(&m, rc);
     json_decref(out);
     cli_jws_cleanup(&resp);
     sk_X509_pop_free(sk, X509_free);

@@ -18,6 +18,7 @@
 
 #include "maat/jose.h"
 #include "cli.h"
+#include "fail_json.h"
 #include "jws_show.h"
 #include "keyfile.h"
 #include "mgmt.h"
@@ -107,6 +108,8 @@ int cmd_policy(int argc, char **argv)
     if (argc < 3 || (strcmp(argv[1], "get") && strcmp(argv[1], "set") && strcmp(argv[1], "reset"))) {
         bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
         usage(help ? stdout : stderr);
+        if (!help && cli_argv_has_json(argc, argv))
+            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
         return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
     const char *verb = argv[1];
@@ -119,7 +122,7 @@ int cmd_policy(int argc, char **argv)
         MGMT_LONGOPTS,                                  {NULL, 0, NULL, 0}};
     char prog[64];
     snprintf(prog, sizeof prog, "maat policy %s", verb);
-    struct mgmt m = {.prog = prog};
+    struct mgmt m = {.prog = prog, .json = cli_argv_has_json(argc, argv)};
     const char *jws_file = NULL, *policy = NULL, *unsig = NULL, *key = NULL, *cert = NULL, *pw = NULL;
     bool check = true;
     int c;
@@ -135,15 +138,21 @@ int cmd_policy(int argc, char **argv)
         case 'P': pw = optarg; break;
         case 'n': check = false; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        default:
+            usage(stderr);
+            mgmt_record(&m, NULL, "usage", "bad command line (see --help)");
+            mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+            return MAAT_EXIT_USAGE;
         }
     }
     if (type == NULL) {
-        fprintf(stderr, "%s: unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)\n", prog, argv[2]);
+        mgmt_fail(&m, NULL, "usage", "unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)", argv[2]);
+        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
     if (optind != argc - 2 || m.endpoint == NULL) {
-        fprintf(stderr, "%s: --endpoint URL is required (and no extra arguments)\n", prog);
+        mgmt_fail(&m, NULL, "usage", "--endpoint URL is required (and no extra arguments)");
+        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
     int sources = (jws_file != NULL) + (policy != NULL) + (unsig != NULL);
@@ -153,7 +162,8 @@ int cmd_policy(int argc, char **argv)
                                          (policy && !(key && cert));
     else bad = policy || unsig || (jws_file && (key || cert)) || ((key != NULL) != (cert != NULL));
     if (bad) {
-        fprintf(stderr, "%s: conflicting or missing options (see --help)\n", prog);
+        mgmt_fail(&m, NULL, "usage", "conflicting or missing options (see --help)");
+        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
 
@@ -162,6 +172,7 @@ int cmd_policy(int argc, char **argv)
     uint8_t *text = NULL;
     size_t tlen = 0;
     int rc = MAAT_EXIT_INPUT;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
     struct cli_jws resp;
     memset(&resp, 0, sizeof resp);
     char path[64];
@@ -207,6 +218,7 @@ int cmd_policy(int argc, char **argv)
             if (jws == NULL) goto fail;
         } else {
             jws = strdup(RESET_UNSIGNED);
+            if (jws == NULL) mgmt_fail(&m, NULL, "out_of_memory", "out of memory");
         }
         snprintf(path, sizeof path, "/policies/%s:reset", type);
         if (jws == NULL || mgmt_call(&m, "POST", path, "text/plain", jws, strlen(jws), &resp, &rc) != 0)
@@ -225,10 +237,10 @@ int cmd_policy(int argc, char **argv)
         struct cli_jws sj;
         memset(&sj, 0, sizeof sj);
         if (stored == NULL) {
-            fprintf(stderr, "%s: the response has no x-ms-policy claim\n", prog);
+            mgmt_fail(&m, "response", "bad_response", "the response has no x-ms-policy claim");
             rc = MAAT_EXIT_INPUT;
         } else if (cli_jws_parse(stored, strlen(stored), &sj, &err) != 0) {
-            fprintf(stderr, "%s: x-ms-policy: %s\n", prog, err.msg);
+            mgmt_fail(&m, "response", "bad_response", "x-ms-policy: %s", err.msg);
             rc = MAAT_EXIT_INPUT;
         } else {
             json_object_set_new(out, "stored", cli_jws_to_json(&sj));
@@ -242,8 +254,10 @@ int cmd_policy(int argc, char **argv)
                     cli_show_x5c(stdout, "  ", x5c);
                 }
                 if (sj.policy_text) {
-                    printf("policy hash (x-ms-policy-hash): %s\n-----\n%s%s-----\n", sj.policy_hash,
-                           sj.policy_text,
+                    /* the service's text: control bytes escaped (no terminal codes) */
+                    printf("policy hash (x-ms-policy-hash): %s\n-----\n", sj.policy_hash);
+                    cli_fputs_safe(sj.policy_text, stdout);
+                    printf("%s-----\n",
                            sj.policy_len && sj.policy_text[sj.policy_len - 1] != '\n' ? "\n" : "");
                 } else {
                     printf("no AttestationPolicy in the stored JWS\n");
@@ -254,10 +268,15 @@ int cmd_policy(int argc, char **argv)
     } else {
         const char *result = json_string_value(json_object_get(p, "x-ms-policy-result"));
         json_object_set_new(out, "x-ms-policy-result", result ? json_string(result) : json_null());
-        if (!m.json) printf("x-ms-policy-result: %s\n", result ? result : "(missing)");
+        if (!m.json) {
+            fputs("x-ms-policy-result: ", stdout);
+            cli_fputs_safe(result ? result : "(missing)", stdout);
+            fputc('\n', stdout);
+        }
         const char *expect = !strcmp(verb, "set") ? "Updated" : "Removed";
         if (result == NULL || strcmp(result, expect) != 0) {
-            fprintf(stderr, "%s: expected x-ms-policy-result \"%s\"\n", prog, expect);
+            mgmt_fail(&m, "response_check", "unexpected_result", "expected x-ms-policy-result \"%s\", got %s%s%s",
+                      expect, result ? "\"" : "", result ? result : "none", result ? "\"" : "");
             rc = MAAT_EXIT_FAIL;
         }
         const char *th = json_string_value(json_object_get(p, "x-ms-policy-token-hash"));
@@ -270,13 +289,15 @@ int cmd_policy(int argc, char **argv)
                 json_object_set_new(out, "token_hash_matches", json_boolean(match));
                 if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
                 if (!m.json) {
-                    printf("x-ms-policy-token-hash: %s (%s)\n", th ? th : "(missing)",
-                           match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
+                    fputs("x-ms-policy-token-hash: ", stdout);
+                    cli_fputs_safe(th ? th : "(missing)", stdout);
+                    printf(" (%s)\n", match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
                     if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
                 }
                 if (!match) {
-                    fprintf(stderr, "%s: x-ms-policy-token-hash %s differs from the hash of the JWS sent, %s\n",
-                            prog, th ? th : "(missing)", sent.token_hash);
+                    mgmt_fail(&m, "response_check", "token_hash_mismatch",
+                              "x-ms-policy-token-hash %s differs from the hash of the JWS sent, %s",
+                              th ? th : "(missing)", sent.token_hash);
                     rc = MAAT_EXIT_FAIL;
                 }
             }
@@ -294,14 +315,17 @@ int cmd_policy(int argc, char **argv)
         }
     }
     json_object_set_new(out, "response_token", json_string(m.verify_note));
+    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(&m, out, rc);
     if (m.json) mgmt_print_json(out);
     else printf("%s\n", m.verify_note);
     json_decref(out);
+    printed = true;
     goto out;
 fail:
-    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    mgmt_fail(&m, "input", maat_err_name(err.code), "%s", err.msg);
     if (err.code == MAAT_ERR_IO) rc = MAAT_EXIT_INPUT;
 out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(&m, rc);
     cli_jws_cleanup(&resp);
     free(jws);
     free(text);

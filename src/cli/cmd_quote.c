@@ -7,12 +7,14 @@
  */
 #include <jansson.h>
 #include <openssl/sha.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "fail_json.h"
 #include "maat/enclave_info.h"
 #include "maat/evidence.h"
 #include "maat/quote.h"
@@ -195,6 +197,37 @@ static int add_enclave_info(json_t *root, const struct maat_evidence *ev,
     return json_object_set_new(root, "enclave_info", ei);
 }
 
+/* A failure: the message to stderr; with --json also {"ok": false, "failed_step", "error"}
+ * on stdout (steps: read, decode, parse). */
+static void fail(bool as_json, const char *step, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail(bool as_json, const char *step, const char *code, const char *fmt, ...)
+{
+    char msg[2 * MAAT_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fputs(PROG ": ", stderr);
+    cli_fputs_safe(msg, stderr);
+    fputc('\n', stderr);
+    if (as_json) cli_json_fail_print("ok", step, code, msg);
+}
+
+static int usage_fail(bool as_json, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_fail(bool as_json, const char *fmt, ...)
+{
+    if (as_json) {
+        char m[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m, sizeof m, fmt, ap);
+        va_end(ap);
+        cli_json_fail_print("ok", NULL, "usage", m);
+    }
+    return MAAT_EXIT_USAGE;
+}
+
 static int inspect(const char *path, bool as_json)
 {
     struct maat_error err;
@@ -202,7 +235,7 @@ static int inspect(const char *path, bool as_json)
     uint8_t *buf = NULL;
     size_t len = 0;
     if (cli_read_file(path, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0) {
-        fprintf(stderr, PROG ": %s\n", err.msg);
+        fail(as_json, "read", maat_err_name(err.code), "%s", err.msg);
         return MAAT_EXIT_INPUT;
     }
     int rc = MAAT_EXIT_INPUT;
@@ -210,20 +243,21 @@ static int inspect(const char *path, bool as_json)
     struct maat_quote q;
     json_t *root = NULL, *qj = NULL;
     if (maat_evidence_decode(buf, len, &ev, &err) != 0) {
-        fprintf(stderr, PROG ": %s: %s\n", path, err.msg);
+        fail(as_json, "decode", maat_err_name(err.code), "%s: %s", path, err.msg);
         goto done;
     }
     if (maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
-        fprintf(stderr, PROG ": %s (read as %s%s): %s\n", path,
-                maat_evidence_format_name(ev.format),
-                ev.format == MAAT_EVIDENCE_ENCLAVE_INFO ? ", field QuoteHex" : "", err.msg);
+        fail(as_json, "parse", maat_err_name(err.code), "%s (read as %s%s): %s", path,
+             maat_evidence_format_name(ev.format),
+             ev.format == MAAT_EVIDENCE_ENCLAVE_INFO ? ", field QuoteHex" : "", err.msg);
         goto done;
     }
     rc = MAAT_EXIT_INTERNAL;
     root = json_object();
     qj = maat_quote_to_json(&q, ev.quote, &err);
     if (root == NULL || qj == NULL) {
-        fprintf(stderr, PROG ": %s\n", err.code ? err.msg : "out of memory");
+        fail(as_json, NULL, err.code ? maat_err_name(err.code) : "out_of_memory", "%s",
+             err.code ? err.msg : "out of memory");
         goto done;
     }
     json_object_set_new(root, "format", json_string(maat_evidence_format_name(ev.format)));
@@ -232,7 +266,7 @@ static int inspect(const char *path, bool as_json)
     json_object_set_new(root, "size", json_integer((json_int_t)ev.quote_len));
     json_object_update(root, qj);
     if (ev.has_enclave_info && add_enclave_info(root, &ev, &q) != 0) {
-        fprintf(stderr, PROG ": out of memory\n");
+        fail(as_json, NULL, "out_of_memory", "out of memory");
         goto done;
     }
     /* Keep "warnings" last. */
@@ -246,7 +280,10 @@ static int inspect(const char *path, bool as_json)
                                             json_string_value(e));
     }
     if (as_json) {
-        if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) goto done;
+        if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+            fail(false, NULL, "io", "cannot write the output");
+            goto done;
+        }
         fputc('\n', stdout);
     } else {
         render(root, NULL, 0, stdout);
@@ -277,7 +314,7 @@ int cmd_quote(int argc, char **argv)
         return MAAT_EXIT_USAGE;
     }
     const char *path = NULL;
-    bool as_json = false;
+    bool as_json = cli_argv_has_json(argc - 1, argv + 1);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -291,22 +328,22 @@ int cmd_quote(int argc, char **argv)
                 break;
             }
             fprintf(stderr, PROG ": expected exactly one FILE after --\n");
-            return MAAT_EXIT_USAGE;
+            return usage_fail(as_json, "expected exactly one FILE after --");
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);
-            return MAAT_EXIT_USAGE;
+            return usage_fail(as_json, "unknown option '%s'", a);
         } else if (path == NULL) {
             path = a;
         } else {
             fprintf(stderr, PROG ": more than one FILE ('%s' and '%s')\n", path, a);
-            return MAAT_EXIT_USAGE;
+            return usage_fail(as_json, "more than one FILE ('%s' and '%s')", path, a);
         }
     }
     if (path == NULL) {
         fprintf(stderr, PROG ": missing FILE (use - for stdin)\n");
         usage(stderr);
-        return MAAT_EXIT_USAGE;
+        return usage_fail(as_json, "missing FILE (use - for stdin)");
     }
     return inspect(path, as_json);
 }

@@ -18,6 +18,7 @@
 #include "maat/verify.h"
 #include "cli.h"
 #include "collateral_load.h"
+#include "fail_json.h"
 
 #define MAX_ROOTS 8
 
@@ -38,12 +39,16 @@ static void usage(FILE *f)
             "  --trust-root PEM  also trust this root certificate (repeatable)\n"
             "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4);\n"
             "                    repeatable (e.g. pckCert.pem then pckSignChain.pem)\n"
-            "  --at TIME         verification time: unix seconds or RFC 3339\n"
-            "                    (2025-07-19T10:01:17Z); default now\n"
-            "  --json            machine-readable output\n"
+            "  --at TIME         verification time: unix seconds or RFC 3339 with Z or an\n"
+            "                    offset (2025-07-19T10:01:17Z, 2025-07-19 12:01:17.5+02:00);\n"
+            "                    default now\n"
+            "  --json            machine-readable output, failures included ({\"verified\":\n"
+            "                    false, \"failed_step\", \"error\": {\"code\", \"message\"}})\n"
             "\n"
             "Without collateral, the cryptographic steps still run and the output says that\n"
-            "the TCB status cannot be determined.\n"
+            "the TCB status cannot be determined. With collateral, the PCK chain is verified\n"
+            "first: only a leaf verified to a trusted root chooses what is read or fetched.\n"
+            "Colour only on a terminal (and not with NO_COLOR set).\n"
             "\n"
             "exit codes: 0 verified (any TCB status except Revoked; read `status`),\n"
             "            1 verification failed or Revoked, 2 usage, 3 unreadable input,\n"
@@ -107,17 +112,35 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
     json_object_set_new(o, "steps", steps);
     if (!v->ok) {
         json_object_set_new(o, "failed_step", json_string(maat_verify_step_name(v->failed_step)));
-        json_object_set_new(o, "reason", json_string(v->reason));
+        json_object_set_new(o, "reason", cli_json_text(v->reason));
+        json_object_set_new(o, "error", cli_json_error("verification_failed", v->reason));
+    } else if (v->status == MAAT_TCB_REVOKED) {
+        /* exit 1: a failure like any other for programs reading `verified` */
+        json_object_set_new(o, "verified", json_false());
+        json_object_set_new(o, "failed_step", json_string(maat_verify_step_name(MAAT_STEP_STATUS)));
+        json_object_set_new(o, "error", cli_json_error("revoked", "TCB status Revoked"));
     }
     return o;
 }
 
+/* ANSI colour codes, used only when cli_use_colour(stdout). */
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define PLAIN "\033[0m"
+
 static void print_text(const struct maat_verdict *v, const struct maat_quote *q, const char *file)
 {
     char hex[130], t[32];
+    bool colour = cli_use_colour(stdout);
     printf("quote:         %s (%s quote v%u)\n", file, maat_tee_type_name(q->tee_type), q->version);
-    if (v->ok) printf("verification:  OK\n");
-    else printf("verification:  FAILED at %s: %s\n", maat_verify_step_name(v->failed_step), v->reason);
+    if (v->ok) {
+        printf("verification:  %sOK%s\n", colour ? GREEN : "", colour ? PLAIN : "");
+    } else {
+        printf("verification:  %sFAILED%s at %s: ", colour ? RED : "", colour ? PLAIN : "",
+               maat_verify_step_name(v->failed_step));
+        cli_fputs_safe(v->reason, stdout);
+        printf("\n");
+    }
     printf("status:        %s (%s)\n", status_string(v), maat_qvl_result_name(v->qvl_result));
     printf("advisories:    ");
     for (size_t i = 0; i < v->advisory_count; i++) printf("%s%s", i ? ", " : "", v->advisory_ids[i]);
@@ -133,7 +156,10 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
     printf("steps:\n");
     for (int s = 0; s < MAAT_STEP__COUNT; s++) {
         static const char *const mark[] = {"[ -- ]", "[ ok ]", "[FAIL]"};
-        printf("  %s %s\n", mark[v->steps[s]], maat_verify_step_name((enum maat_verify_step)s));
+        static const char *const hue[] = {"", GREEN, RED};
+        printf("  %s%s%s %s\n", colour ? hue[v->steps[s]] : "", mark[v->steps[s]],
+               colour && v->steps[s] != MAAT_STEP_NOT_RUN ? PLAIN : "",
+               maat_verify_step_name((enum maat_verify_step)s));
     }
     if (q->body_type == MAAT_BODY_SGX) {
         const struct maat_sgx_report_body *rb = &q->report_body;
@@ -152,6 +178,41 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
     }
 }
 
+/* A failure before a verdict: the message to stderr, and with --json the failure object
+ * (verified false) on stdout, with "reason" as a verdict has it. */
+static void report(bool json, const char *step, const char *code, const char *msg)
+{
+    fprintf(stderr, "maat verify: ");
+    cli_fputs_safe(msg, stderr);
+    fputc('\n', stderr);
+    if (json) {
+        json_t *o = cli_json_fail("verified", step, code, msg);
+        json_object_set_new(o, "reason", cli_json_text(msg));
+        cli_json_print(o);
+        json_decref(o);
+    }
+}
+
+static int usage_error(bool json, const char *msg, bool show_usage)
+{
+    if (msg) fprintf(stderr, "maat verify: %s\n", msg);
+    if (show_usage) usage(stderr);
+    if (json) cli_json_fail_print("verified", NULL, "usage", msg ? msg : "bad command line (see maat verify --help)");
+    return MAAT_EXIT_USAGE;
+}
+
+static void print_verdict(bool json, const struct maat_verdict *v, const struct maat_quote *q,
+                          const char *file)
+{
+    if (json) {
+        json_t *o = verdict_json(v, q);
+        cli_json_print(o);
+        json_decref(o);
+    } else {
+        print_text(v, q, file);
+    }
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -162,8 +223,10 @@ int cmd_verify(int argc, char **argv)
     };
     const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
     size_t nroots = 0, npck = 0;
-    bool json = false;
+    bool json = cli_argv_has_json(argc, argv);
     time_t at = time(NULL);
+    struct maat_error err = {0};
+    char msg[MAAT_ERROR_MSG_MAX + 64];
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -171,50 +234,44 @@ int cmd_verify(int argc, char **argv)
         case 'c': collateral = optarg; break;
         case 'p': pccs = optarg; break;
         case 'k':
-            if (npck == MAX_ROOTS) {
-                fprintf(stderr, "maat verify: at most %d --pck-cert\n", MAX_ROOTS);
-                return MAAT_EXIT_USAGE;
-            }
+            if (npck == MAX_ROOTS) return usage_error(json, "at most 8 --pck-cert", false);
             pck_certs[npck++] = optarg;
             break;
         case 'j': json = true; break;
         case 'r':
-            if (nroots == MAX_ROOTS) {
-                fprintf(stderr, "maat verify: at most %d --trust-root\n", MAX_ROOTS);
-                return MAAT_EXIT_USAGE;
-            }
+            if (nroots == MAX_ROOTS) return usage_error(json, "at most 8 --trust-root", false);
             roots[nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time(optarg, &at) != 0) {
-                fprintf(stderr, "maat verify: --at '%s': expected unix seconds or RFC 3339 "
-                                "(2025-07-19T10:01:17Z)\n", optarg);
-                return MAAT_EXIT_USAGE;
-            }
+            if (cli_parse_time_err("--at", optarg, &at, &err) != 0) return usage_error(json, err.msg, false);
             break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        default: return usage_error(json, NULL, true);
         }
     }
-    if (optind != argc - 1 || (collateral && pccs)) {
-        usage(stderr);
-        return MAAT_EXIT_USAGE;
-    }
+    if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE", true);
+    if (collateral && pccs) return usage_error(json, "--collateral and --pccs exclude each other", true);
     const char *file = argv[optind];
     int rc = MAAT_EXIT_INTERNAL;
-    struct maat_error err = {0};
     uint8_t *raw = NULL, *pck_pem = NULL;
     size_t raw_len = 0, pck_len = 0;
     struct maat_evidence ev = {0};
     struct maat_quote q;
     struct maat_trust *trust = NULL;
     struct maat_verified_collateral *vc = NULL;
+    struct maat_pck_chain *chain = NULL;
     struct cli_collateral loaded = {0};
+    struct maat_verdict v;
 
-    if (cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0 ||
-        maat_evidence_decode(raw, raw_len, &ev, &err) != 0 ||
+    if (cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0) {
+        report(json, NULL, maat_err_name(err.code), err.msg);
+        rc = MAAT_EXIT_INPUT;
+        goto out;
+    }
+    if (maat_evidence_decode(raw, raw_len, &ev, &err) != 0 ||
         maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
-        fprintf(stderr, "maat verify: %s: %s\n", file, err.msg);
+        snprintf(msg, sizeof msg, "%s: %s", file, err.msg);
+        report(json, maat_verify_step_name(MAAT_STEP_STRUCTURE), maat_err_name(err.code), msg);
         rc = MAAT_EXIT_INPUT;
         goto out;
     }
@@ -223,13 +280,19 @@ int cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < nroots; i++) {
         uint8_t *pem;
         size_t n;
-        if (cli_read_file(roots[i], 1 << 20, &pem, &n, &err) != 0) goto fail;
+        if (cli_read_file(roots[i], 1 << 20, &pem, &n, &err) != 0) {
+            snprintf(msg, sizeof msg, "--trust-root: %s", err.msg);
+            report(json, NULL, maat_err_name(err.code), msg);
+            rc = MAAT_EXIT_INPUT;
+            goto out;
+        }
         char label[160];
         snprintf(label, sizeof label, "%s", roots[i]);
         int r = maat_trust_add_root(trust, pem, n, label, !maat_trust_is_intel_root(pem, n), &err);
         free(pem);
         if (r != 0) {
-            fprintf(stderr, "maat verify: --trust-root %s: %s\n", roots[i], err.msg);
+            snprintf(msg, sizeof msg, "--trust-root %s: %s", roots[i], err.msg);
+            report(json, NULL, maat_err_name(err.code), msg);
             rc = MAAT_EXIT_INPUT;
             goto out;
         }
@@ -238,7 +301,12 @@ int cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < npck; i++) {
         uint8_t *pem;
         size_t n;
-        if (cli_read_file(pck_certs[i], 1 << 20, &pem, &n, &err) != 0) goto fail;
+        if (cli_read_file(pck_certs[i], 1 << 20, &pem, &n, &err) != 0) {
+            snprintf(msg, sizeof msg, "--pck-cert: %s", err.msg);
+            report(json, NULL, maat_err_name(err.code), msg);
+            rc = MAAT_EXIT_INPUT;
+            goto out;
+        }
         uint8_t *grown = realloc(pck_pem, pck_len + n + 2);
         if (grown == NULL) {
             free(pem);
@@ -252,41 +320,43 @@ int cmd_verify(int argc, char **argv)
         free(pem);
     }
 
+    struct maat_verify_opts opts = {.at = at};
+    opts.pck_chain_pem.ptr = pck_pem;
+    opts.pck_chain_pem.len = pck_len;
     if (collateral || pccs) {
-        uint8_t fmspc[6] = {0};
-        enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
-        cli_quote_pck_hint(&q, pck_pem, pck_len, fmspc, &ca);
-        if (cli_collateral_load(collateral, pccs, fmspc, ca, &loaded, &err) != 0) {
-            fprintf(stderr, "maat verify: collateral: %s\n", err.msg);
+        /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
+         * and PCK CA) what collateral is looked up or fetched. A chain that fails is the
+         * verdict, and nothing is fetched. */
+        if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) goto fail;
+        if (!v.ok) {
+            print_verdict(json, &v, &q, file);
+            rc = MAAT_EXIT_FAIL;
+            goto out;
+        }
+        const struct maat_pck_info *pi = maat_pck_chain_info(chain);
+        if (cli_collateral_load(collateral, pccs, pi->fmspc, pi->ca, &loaded, &err) != 0) {
+            snprintf(msg, sizeof msg, "collateral: %s", err.msg);
+            report(json, NULL, "collateral_unavailable", msg);
             rc = MAAT_EXIT_INPUT;
             goto out;
         }
         if (maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0) {
-            fprintf(stderr, "maat verify: %s\n", err.msg);
+            snprintf(msg, sizeof msg, "collateral: %s", err.msg);
+            report(json, NULL, "collateral_invalid", msg);
             rc = MAAT_EXIT_FAIL;
             goto out;
         }
+        opts.pck_chain = chain;
     }
 
-    struct maat_verify_opts opts = {.at = at};
-    opts.pck_chain_pem.ptr = pck_pem;
-    opts.pck_chain_pem.len = pck_len;
-    struct maat_verdict v;
     if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) goto fail;
-    if (json) {
-        json_t *o = verdict_json(&v, &q);
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-        json_decref(o);
-    } else {
-        print_text(&v, &q, file);
-    }
+    print_verdict(json, &v, &q, file);
     rc = v.ok && v.status != MAAT_TCB_REVOKED ? MAAT_EXIT_OK : MAAT_EXIT_FAIL;
     goto out;
 fail:
-    fprintf(stderr, "maat verify: %s\n", err.msg);
+    report(json, NULL, maat_err_name(err.code), err.msg);
 out:
+    maat_pck_chain_release(chain);
     maat_verified_collateral_free(vc);
     cli_collateral_cleanup(&loaded);
     maat_trust_free(trust);

@@ -1,5 +1,4 @@
 /* collateral_load.c - collateral for CLI commands from a bundle, a directory or a PCCS. */
-#define _XOPEN_SOURCE 700 /* strptime */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 
 #include "maat/crypto.h"
 #include "maat/pck.h"
+#include "maat/time_parse.h"
 #include "cli.h"
 #include "collateral_load.h"
 #include "collateral_source.h"
@@ -87,23 +87,16 @@ void cli_collateral_cleanup(struct cli_collateral *c)
     memset(c, 0, sizeof *c);
 }
 
+int cli_parse_time_err(const char *field, const char *s, time_t *out, struct maat_error *err)
+{
+    int64_t t;
+    if (maat_time_parse(field, s, &t, err) != 0) return -1;
+    *out = (time_t)t;
+    return 0;
+}
+
 int cli_parse_time(const char *s, time_t *out)
 {
-    char *end;
-    if (*s >= '0' && *s <= '9') {
-        long long v = strtoll(s, &end, 10);
-        if (*end == '\0' && v >= 0) {
-            *out = (time_t)v;
-            return 0;
-        }
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (end == NULL) return -1;
-    if (*end == '.') /* fractional seconds are ignored */
-        while (*++end >= '0' && *end <= '9') {}
-    if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0) return -1;
-    *out = timegm(&tm);
-    return 0;
+    struct maat_error err = {0};
+    return cli_parse_time_err("--at", s, out, &err);
 }

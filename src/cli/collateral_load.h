@@ -25,7 +25,9 @@ int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6
                         enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err);
 void cli_collateral_cleanup(struct cli_collateral *c);
 
-/* Parses unix seconds or RFC 3339 UTC. */
+/* Parses unix seconds or any RFC 3339 date-time (maat_time_parse(), maat/time_parse.h). */
 int cli_parse_time(const char *s, time_t *out);
+/* The same with the reason for a refusal (field, offset, expectation) in *err. */
+int cli_parse_time_err(const char *field, const char *s, time_t *out, struct maat_error *err);
 
 #endif

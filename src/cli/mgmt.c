@@ -1,6 +1,7 @@
 /* mgmt.c - the client side of MAA's policy and certificate routes (maa.md 1, 5): bearer
  * token loading, the request, MAA's error form, and the response token with its signature
  * checked against the instance's /certs (by kid). Used by cmd_policy.c and cmd_cert.c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "maat/jose.h"
 #include "cli.h"
+#include "fail_json.h"
 #include "http_client.h"
 #include "mgmt.h"
 
@@ -30,6 +32,64 @@ int mgmt_option(struct mgmt *m, int c, const char *arg)
     }
 }
 
+static void vrecord(struct mgmt *m, const char *step, const char *code, const char *fmt, va_list ap)
+{
+    if (m->failed) return;
+    m->failed = true;
+    snprintf(m->fail_step, sizeof m->fail_step, "%s", step ? step : "");
+    snprintf(m->fail_code, sizeof m->fail_code, "%s", code);
+    vsnprintf(m->fail_msg, sizeof m->fail_msg, fmt, ap);
+}
+
+void mgmt_record(struct mgmt *m, const char *step, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vrecord(m, step, code, fmt, ap);
+    va_end(ap);
+}
+
+void mgmt_fail(struct mgmt *m, const char *step, const char *code, const char *fmt, ...)
+{
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: ", m->prog);
+    cli_fputs_safe(msg, stderr);
+    fputc('\n', stderr);
+    mgmt_record(m, step, code, "%s", msg);
+}
+
+static const char *generic_code(int exit_code)
+{
+    switch (exit_code) {
+    case MAAT_EXIT_FAIL: return "failed";
+    case MAAT_EXIT_USAGE: return "usage";
+    case MAAT_EXIT_INPUT: return "bad_input";
+    default: return "internal";
+    }
+}
+
+void mgmt_print_failure(const struct mgmt *m, int exit_code)
+{
+    if (!m->json) return;
+    if (m->failed)
+        cli_json_fail_print("ok", m->fail_step[0] ? m->fail_step : NULL, m->fail_code, m->fail_msg);
+    else
+        cli_json_fail_print("ok", NULL, generic_code(exit_code), "failed (see stderr)");
+}
+
+void mgmt_mark_failed(const struct mgmt *m, json_t *result, int exit_code)
+{
+    if (m->failed)
+        cli_json_mark_failed(result, "ok", m->fail_step[0] ? m->fail_step : NULL, m->fail_code,
+                             m->fail_msg);
+    else
+        cli_json_mark_failed(result, "ok", NULL, generic_code(exit_code), "failed (see stderr)");
+}
+
 void mgmt_print_json(const json_t *v)
 {
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
@@ -38,7 +98,7 @@ void mgmt_print_json(const json_t *v)
 }
 
 /* The bearer token, trimmed, without a leading "Bearer ". NULL with *ok true if none. */
-static char *load_bearer(const struct mgmt *m, bool *ok)
+static char *load_bearer(struct mgmt *m, bool *ok)
 {
     *ok = true;
     char *t = NULL;
@@ -47,7 +107,7 @@ static char *load_bearer(const struct mgmt *m, bool *ok)
         uint8_t *buf = NULL;
         size_t len = 0;
         if (cli_read_file(m->bearer_file, BEARER_MAX, &buf, &len, &err) != 0) {
-            fprintf(stderr, "%s: --bearer-token-file: %s\n", m->prog, err.msg);
+            mgmt_fail(m, NULL, "bad_bearer_token", "--bearer-token-file: %s", err.msg);
             *ok = false;
             return NULL;
         }
@@ -55,7 +115,7 @@ static char *load_bearer(const struct mgmt *m, bool *ok)
     } else if (m->bearer_env != NULL) {
         const char *v = getenv(m->bearer_env);
         if (v == NULL || v[0] == '\0') {
-            fprintf(stderr, "%s: --bearer-token-env %s: not set or empty\n", m->prog, m->bearer_env);
+            mgmt_fail(m, NULL, "bad_bearer_token", "--bearer-token-env %s: not set or empty", m->bearer_env);
             *ok = false;
             return NULL;
         }
@@ -74,7 +134,7 @@ static char *load_bearer(const struct mgmt *m, bool *ok)
     memmove(t, t + b, n - b + 1);
     for (const char *p = t; *p; p++) {
         if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
-            fprintf(stderr, "%s: the bearer token holds a space or control character\n", m->prog);
+            mgmt_fail(m, NULL, "bad_bearer_token", "the bearer token holds a space or control character");
             OPENSSL_cleanse(t, n);
             free(t);
             *ok = false;
@@ -82,7 +142,7 @@ static char *load_bearer(const struct mgmt *m, bool *ok)
         }
     }
     if (t[0] == '\0') {
-        fprintf(stderr, "%s: the bearer token is empty\n", m->prog);
+        mgmt_fail(m, NULL, "bad_bearer_token", "the bearer token is empty");
         free(t);
         *ok = false;
         return NULL;
@@ -100,7 +160,7 @@ static char *base_url(const char *endpoint)
 }
 
 /* MAA's error body {"error": {"code", "message"}} as "CODE: message". */
-static void print_error(const struct mgmt *m, const char *method, const char *url,
+static void print_error(struct mgmt *m, const char *method, const char *url,
                         const struct cli_http_response *r)
 {
     json_t *j = json_loadb((const char *)r->body, r->len, 0, NULL);
@@ -108,16 +168,26 @@ static void print_error(const struct mgmt *m, const char *method, const char *ur
     const char *code = json_string_value(json_object_get(e, "code"));
     const char *msg = json_string_value(json_object_get(e, "message"));
     if (code != NULL) {
-        fprintf(stderr, "%s: %s\n", code, msg ? msg : "(no message)");
+        mgmt_record(m, "request", "service_error", "%s: %s (HTTP %ld from %s %s)", code,
+                    msg ? msg : "(no message)", r->status, method, url);
+        cli_fputs_safe(code, stderr);
+        fputs(": ", stderr);
+        cli_fputs_safe(msg ? msg : "(no message)", stderr);
+        fputc('\n', stderr);
         const json_t *in = json_object_get(e, "innererror");
         const char *icode = json_string_value(json_object_get(in, "code"));
         const char *imsg = json_string_value(json_object_get(in, "message"));
-        if (icode && (strcmp(icode, code) || (imsg && msg && strcmp(imsg, msg))))
-            fprintf(stderr, "  inner %s: %s\n", icode, imsg ? imsg : "");
+        if (icode && (strcmp(icode, code) || (imsg && msg && strcmp(imsg, msg)))) {
+            fputs("  inner ", stderr);
+            cli_fputs_safe(icode, stderr);
+            fputs(": ", stderr);
+            cli_fputs_safe(imsg ? imsg : "", stderr);
+            fputc('\n', stderr);
+        }
         fprintf(stderr, "%s: HTTP %ld from %s %s\n", m->prog, r->status, method, url);
     } else {
-        fprintf(stderr, "%s: HTTP %ld from %s %s (not an MAA error body): %.300s\n", m->prog,
-                r->status, method, url, r->len ? (const char *)r->body : "(empty body)");
+        mgmt_fail(m, "request", "service_error", "HTTP %ld from %s %s (not an MAA error body): %.300s",
+                  r->status, method, url, r->len ? (const char *)r->body : "(empty body)");
     }
     json_decref(j);
 }
@@ -130,8 +200,8 @@ static int verify_response(struct mgmt *m, const char *base, const struct cli_jw
         return 0;
     }
     if (tok->j.alg == MAAT_JWS_NONE) {
-        fprintf(stderr, "%s: the response token is unsigned (alg none); --no-verify-token to accept\n",
-                m->prog);
+        mgmt_fail(m, "response_token", "response_token_unverified",
+                  "the response token is unsigned (alg none); --no-verify-token to accept");
         return -1;
     }
     const char *kid = json_string_value(json_object_get(tok->j.header, "kid"));
@@ -163,8 +233,8 @@ static int verify_response(struct mgmt *m, const char *base, const struct cli_jw
         snprintf(m->verify_note, sizeof m->verify_note,
                  "response token: signature valid (%s, kid %.60s from %.300s)", tok->j.alg_text, kid, url);
     else
-        fprintf(stderr, "%s: response token not verified: %s (--no-verify-token to skip)\n", m->prog,
-                err.msg);
+        mgmt_fail(m, "response_token", "response_token_unverified",
+                  "response token not verified: %s (--no-verify-token to skip)", err.msg);
     EVP_PKEY_free(k);
     json_decref(jwks);
     cli_http_response_cleanup(&r);
@@ -191,11 +261,14 @@ int mgmt_call(struct mgmt *m, const char *method, const char *path, const char *
     struct maat_error err = {0};
     char *token = NULL;
     int rc = -1;
-    if (url == NULL) goto out;
+    if (url == NULL) {
+        mgmt_fail(m, NULL, "out_of_memory", "out of memory");
+        goto out;
+    }
     snprintf(url, n, "%s%s?api-version=%s", base, path, v);
     if (cli_http_request(method, url, content_type, body, len, bearer, m->ca_file, RESPONSE_MAX, &r,
                          &err) != 0) {
-        fprintf(stderr, "%s: %s\n", m->prog, err.msg);
+        mgmt_fail(m, "request", "request_failed", "%s", err.msg);
         goto out;
     }
     if (r.status != 200) {
@@ -206,11 +279,11 @@ int mgmt_call(struct mgmt *m, const char *method, const char *path, const char *
     *exit_code = MAAT_EXIT_INPUT;
     token = cli_token_from_text((const char *)r.body, r.len, "response", &err);
     if (token == NULL || cli_jws_parse(token, strlen(token), tok, &err) != 0) {
-        fprintf(stderr, "%s: %s %s: unexpected response: %s\n", m->prog, method, url, err.msg);
+        mgmt_fail(m, "response", "bad_response", "%s %s: unexpected response: %s", method, url, err.msg);
         goto out;
     }
     if (!tok->payload_is_json) {
-        fprintf(stderr, "%s: %s %s: the response token has no JSON payload\n", m->prog, method, url);
+        mgmt_fail(m, "response", "bad_response", "%s %s: the response token has no JSON payload", method, url);
         goto out;
     }
     if (verify_response(m, base, tok) != 0) {

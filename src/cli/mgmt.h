@@ -42,7 +42,25 @@ struct mgmt {
     const char *endpoint, *bearer_file, *bearer_env, *api_version, *ca_file;
     bool json, no_verify;
     char verify_note[600];       /* what was checked about the response token */
+    /* The first failure, for --json ({"ok": false, "failed_step", "error"}). */
+    bool failed;
+    char fail_step[32], fail_code[48], fail_msg[1200];
 };
+
+/* Records the first failure (step may be NULL); later ones do not overwrite it. */
+void mgmt_record(struct mgmt *m, const char *step, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prints the message to stderr as "prog: message" and records it. */
+void mgmt_fail(struct mgmt *m, const char *step, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* With --json: prints {"ok": false, "failed_step", "error"} from the recorded failure (a
+ * generic one named after the exit code when none was recorded). */
+void mgmt_print_failure(const struct mgmt *m, int exit_code);
+
+/* With --json and a failed outcome: adds ok false, failed_step and error to the result. */
+void mgmt_mark_failed(const struct mgmt *m, json_t *result, int exit_code);
 
 /* Takes a common option; returns 1 when c was one of them. */
 int mgmt_option(struct mgmt *m, int c, const char *arg);

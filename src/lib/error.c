@@ -1,4 +1,5 @@
-/* error.c - error code names and the first-failure-wins error record. */
+/* error.c - error code names and the first-failure-wins error record (messages kept valid
+ * UTF-8: a byte that is not is written as \xNN, never dropped with the rest). */
 #include "maat/error.h"
 
 #include <stdarg.h>
@@ -35,14 +36,67 @@ void maat_error_clear(struct maat_error *err)
     err->msg[0] = '\0';
 }
 
+/* Length of the well-formed UTF-8 sequence at s (n bytes available), 0 if there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t k;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) k = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        k = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f; /* no UTF-16 surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        k = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f; /* nothing above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < k || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < k; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+    return k;
+}
+
+size_t maat_utf8_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (out == NULL || cap == 0) return 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; s != NULL && i < len;) {
+        size_t k = utf8_seq(p + i, len - i);
+        if (k > 0) {
+            if (o + k >= cap) break;
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            if (o + 4 >= cap) break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[p[i] >> 4];
+            out[o++] = hex[p[i] & 15];
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
 int maat_error_set(struct maat_error *err, maat_err code, const char *fmt, ...)
 {
     if (err == NULL || err->code != MAAT_OK) return -1;
     err->code = code;
+    char raw[MAAT_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    maat_utf8_escape(raw, strnlen(raw, sizeof raw), err->msg, sizeof err->msg);
     return -1;
 }
 
@@ -54,18 +108,13 @@ void maat_error_prefix(struct maat_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char old[MAAT_ERROR_MSG_MAX];
-    memcpy(old, err->msg, sizeof old);
-    /* Build "prefix: old" by hand: truncation is intended when the result is too long. */
-    size_t pl = strnlen(prefix, sizeof err->msg - 1);
-    memcpy(err->msg, prefix, pl);
-    size_t at = pl;
-    if (at + 2 < sizeof err->msg) {
-        err->msg[at++] = ':';
-        err->msg[at++] = ' ';
-    }
-    size_t ol = strnlen(old, sizeof old);
-    if (ol > sizeof err->msg - 1 - at) ol = sizeof err->msg - 1 - at;
-    memcpy(err->msg + at, old, ol);
-    err->msg[at + ol] = '\0';
+    /* "prefix: old", escaped as a whole (old is valid UTF-8 already and stays as it is);
+     * truncation at a character boundary is intended when the result is too long. */
+    char joined[2 * MAAT_ERROR_MSG_MAX + 2];
+    size_t pl = strnlen(prefix, sizeof prefix), ol = strnlen(err->msg, sizeof err->msg);
+    memcpy(joined, prefix, pl);
+    joined[pl] = ':';
+    joined[pl + 1] = ' ';
+    memcpy(joined + pl + 2, err->msg, ol);
+    maat_utf8_escape(joined, pl + 2 + ol, err->msg, sizeof err->msg);
 }
