@@ -269,6 +269,32 @@ static void test_tdx_tamper_matrix(void **state)
             fail_msg("%s (offset %zu): ok=%d failed_step=%s reason=%s", cases[i].what, cases[i].at,
                      v.ok, maat_verify_step_name(v.failed_step), v.reason);
     }
+    /* the v5 quote's TDX 1.5 fields: TEE_TCB_SVN_2 and MRSERVICETD are signed too */
+    {
+        struct fixture g;
+        if (load(&g, "dcap-qvl/tdx_quote_outdated", "dcap-qvl/tdx_quote_outdated_collateral.json") == 0) {
+            struct maat_verified_collateral *vc5 = NULL;
+            assert_int_equal(maat_collateral_verify(&g.in, g.trust, 1774003274, &vc5, &err), 0);
+            const size_t offs[] = {54 + 584, 54 + 600 + 47, 54 + 520};
+            uint8_t *c5 = malloc(g.quote_len);
+            assert_non_null(c5);
+            for (size_t i = 0; i < 3; i++) {
+                memcpy(c5, g.quote_buf, g.quote_len);
+                c5[offs[i]] ^= 0x01;
+                struct maat_quote q;
+                assert_int_equal(maat_quote_parse(c5, g.quote_len, &q, &err), 0);
+                struct maat_verify_opts o5 = {.at = 1774003274};
+                struct maat_verdict v;
+                assert_int_equal(maat_tdx_quote_verify(&q, vc5, g.trust, &o5, NULL, &v, NULL, &err), 0);
+                if (v.ok || v.failed_step != MAAT_STEP_QUOTE_SIGNATURE)
+                    fail_msg("v5 offset %zu: failed_step=%s reason=%s", offs[i],
+                             maat_verify_step_name(v.failed_step), v.reason);
+            }
+            free(c5);
+            maat_verified_collateral_free(vc5);
+        }
+        fixture_free(&g);
+    }
     /* the untouched quote passes */
     struct maat_verify_opts opts = {.at = TDX_AT};
     struct maat_verdict v;
@@ -414,6 +440,44 @@ static void test_tdx_relaunch_advised_end_to_end(void **state)
     fixture_free(&f);
 }
 
+/* Intel's generated TDX sample (test PKI; README: expected status unknown, a strict
+ * verifier rejects). Under its own root the quote's signatures and the DER chain inside
+ * type 6 verify; its TCB info (SVNs such as 65473) is refused by the parser, so the quote
+ * can never reach a TCB status. */
+static void test_tdx_intel_sample_signatures_ok_collateral_refused(void **state)
+{
+    (void)state;
+    size_t ql, rl, tl;
+    uint8_t *qb = tu_read_vector("intel-qvl-sample/tdx/quote.dat", &ql);
+    uint8_t *root = tu_read_vector("intel-qvl-sample/tdx/trustedRootCaCert.pem", &rl);
+    uint8_t *tcb = tu_read_vector("intel-qvl-sample/tdx/tcbInfo.json", &tl);
+    if (!qb || !root || !tcb) { free(qb); free(root); free(tcb); skip(); }
+    struct maat_error err = {0};
+    struct maat_quote q;
+    assert_int_equal(maat_quote_parse(qb, ql, &q, &err), 0);
+    struct maat_trust *trust = maat_trust_new_empty(&err);
+    assert_int_equal(maat_trust_add_root(trust, root, rl, "Intel QVL sample TDX root", true, &err), 0);
+    struct maat_verify_opts opts = {.at = 1700000000};
+    struct maat_verdict v;
+    struct maat_tdx_verdict tv;
+    assert_int_equal(maat_tdx_quote_verify(&q, NULL, trust, &opts, NULL, &v, &tv, &err), 0);
+    assert_false(v.ok);
+    assert_int_equal(v.steps[MAAT_STEP_PCK_CHAIN], MAAT_STEP_PASSED);
+    assert_int_equal(v.steps[MAAT_STEP_QE_REPORT_SIGNATURE], MAAT_STEP_PASSED);
+    assert_int_equal(v.steps[MAAT_STEP_AK_BINDING], MAAT_STEP_PASSED);
+    assert_int_equal(v.steps[MAAT_STEP_QUOTE_SIGNATURE], MAAT_STEP_PASSED);
+    assert_int_equal(v.failed_step, MAAT_STEP_TCB_INFO);
+    assert_true(v.trusted_root_simulated);
+    struct maat_tcb_info ti;
+    maat_error_clear(&err);
+    assert_int_equal(maat_tcb_info_parse(tcb, tl, &ti, &err), -1);
+    assert_non_null(strstr(err.msg, "sgxtcbcomponents[1].svn"));
+    maat_trust_free(trust);
+    free(qb);
+    free(root);
+    free(tcb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_tdx_bug09_wrong_tee_collateral_refused),
         cmocka_unit_test(test_tdx_body_type4_ex_parsed),
         cmocka_unit_test(test_tdx_relaunch_advised_end_to_end),
+        cmocka_unit_test(test_tdx_intel_sample_signatures_ok_collateral_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
