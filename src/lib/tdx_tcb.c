@@ -99,7 +99,7 @@ int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_r
         char a[97], b[97];
         maat_hex_encode(td->mr_signer_seam, 48, a);
         maat_hex_encode(mrsigner, 48, b);
-        snprintf(reason, reason_len, "TDX module mismatch: MRSIGNERSEAM %s, %s expects %s", a,
+        snprintf(reason, reason_len, "TDX module mismatch: MRSIGNERSEAM (TD report offset 64) %s, %s expects %s", a,
                  name, b);
         return -1;
     }
@@ -111,7 +111,8 @@ int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_r
             maat_hex_encode(td->seam_attributes, 8, a);
             maat_hex_encode(attributes, 8, b);
             snprintf(reason, reason_len,
-                     "TDX module mismatch: SEAMATTRIBUTES %s (byte %d) must be zero and equal "
+                     "TDX module mismatch: SEAMATTRIBUTES (TD report offset 112) %s (byte %d) must be "
+                     "zero and equal "
                      "%s attributes %s",
                      a, i, name, b);
             return -1;
@@ -274,15 +275,15 @@ int maat_tdx_appraise(const struct maat_td_report *td, const struct maat_tdx_opt
         n++;                                                                              \
     } while (0)
     if ((a & MAAT_TD_ATTR_DEBUG) && !opts->allow_debug_td)
-        ADD("TD attributes 0x%016llx: DEBUG (bit 0) is set: a debug TD is refused (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: DEBUG (bit 0) is set: a debug TD is refused (opt in: "
             "allow_debug_td)",
             (unsigned long long)a);
     if ((a & MAAT_TD_ATTR_RESERVED) && !opts->allow_reserved_td_attributes)
-        ADD("TD attributes 0x%016llx: reserved bits 0x%016llx are set (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: reserved bits 0x%016llx are set (opt in: "
             "allow_reserved_td_attributes)",
             (unsigned long long)a, (unsigned long long)(a & MAAT_TD_ATTR_RESERVED));
     if (!(a & MAAT_TD_ATTR_SEPT_VE_DISABLE) && !opts->allow_sept_ve_enabled)
-        ADD("TD attributes 0x%016llx: SEPT_VE_DISABLE (bit 28) is not set (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: SEPT_VE_DISABLE (bit 28) is not set (opt in: "
             "allow_sept_ve_enabled)",
             (unsigned long long)a);
     if (td->mr_servicetd && !maat_is_zero(td->mr_servicetd, 48) && !opts->allow_service_td)
