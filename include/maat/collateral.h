@@ -45,6 +45,9 @@ enum maat_tcb_status {
     MAAT_TCB_OUT_OF_DATE,
     MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
     MAAT_TCB_REVOKED,
+    /* Verdict-only statuses (TDX relaunch, QVL26); never accepted in collateral. */
+    MAAT_TCB_TD_RELAUNCH_ADVISED,
+    MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
     MAAT_TCB_STATUS__COUNT
 };
 
@@ -126,7 +129,11 @@ struct maat_tcb_info {
     struct maat_tdx_module tdx_module;
     struct maat_tdx_module_identity *tdx_module_identities;
     size_t tdx_module_identity_count;
-    struct maat_tcb_level *levels;       /* in document order (Intel: best first) */
+    struct maat_tcb_level *levels;       /* SGX: document order (Intel: best first); TDX:
+                                            sorted as Intel's QVL sorts them (SGX SVNs,
+                                            pcesvn, TDX SVNs; higher first), duplicates
+                                            refused; module identity levels: isvsvn
+                                            descending, duplicates refused */
     size_t level_count;                  /* >= 1 */
     struct maat_view signed_body;        /* exact bytes the signature covers */
     uint8_t signature[MAAT_COLLATERAL_SIG_SIZE]; /* r||s, big-endian, 32 bytes each */

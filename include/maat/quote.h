@@ -24,6 +24,7 @@ extern "C" {
 #define MAAT_SGX_REPORT_BODY_SIZE 384
 #define MAAT_TD10_REPORT_SIZE 584
 #define MAAT_TD15_REPORT_SIZE 648
+#define MAAT_TD15_EX_REPORT_SIZE 885 /* v5 body type 4, "TD Report 1.5 Ex" (QVL26) */
 #define MAAT_OE_HEADER_SIZE 16
 #define MAAT_QUOTE_MAX_SIZE (1u << 20) /* 1 MiB: far above any real quote */
 #define MAAT_PCK_CHAIN_MAX 8           /* certificates kept from a type-5 chain */
@@ -89,6 +90,18 @@ struct maat_td_report {
     const uint8_t *report_data;    /* 520, 64 */
     const uint8_t *tee_tcb_svn2;   /* 584, 16 (TDX 1.5 only, else NULL) */
     const uint8_t *mr_servicetd;   /* 600, 48 (TDX 1.5 only, else NULL) */
+    /* body type 4 ("TD Report 1.5 Ex", 885 bytes) only, else NULL; Intel's QVL parses
+     * them and checks none of them */
+    const uint8_t *vm_id;          /* 648,  1 */
+    const uint8_t *td_id;          /* 649, 32 */
+    const uint8_t *dev_info;       /* 681, 48 */
+    const uint8_t *init_servtd_hash;       /* 729, 48 */
+    const uint8_t *init_servtd_attributes; /* 777,  8 */
+    const uint8_t *init_cpu_svn;           /* 785, 16 */
+    const uint8_t *init_tee_tcb_svn;       /* 801, 16 */
+    const uint8_t *init_tee_fmspc;         /* 817, 12 */
+    const uint8_t *cur_servtd_hash;        /* 829, 48 */
+    const uint8_t *cur_servtd_attributes;  /* 877,  8 */
 };
 
 /* Certification data type 1 (PPID in clear; also the tail layout of types 2 and 3). */
@@ -120,6 +133,7 @@ enum maat_body_type {
     MAAT_BODY_SGX = 1,  /* sgx_report_body_t, 384 B */
     MAAT_BODY_TD10 = 2, /* TDX 1.0 TD report, 584 B */
     MAAT_BODY_TD15 = 3, /* TDX 1.5 TD report, 648 B */
+    MAAT_BODY_TD15_EX = 4, /* TDX 1.5 "Ex" TD report, 885 B (QVL26) */
 };
 
 struct maat_quote {

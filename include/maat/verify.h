@@ -128,6 +128,8 @@ enum maat_qvl_result {
     MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED,
     MAAT_QVL_TCB_NOT_SUPPORTED,      /* no TCB level matches */
     MAAT_QVL_COLLATERAL_EXPIRED,     /* an item is outside issueDate..nextUpdate */
+    MAAT_QVL_TD_RELAUNCH_ADVISED,    /* TDX (QVL26): relaunch the TD to pick up the update */
+    MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED,
     MAAT_QVL__COUNT
 };
 

@@ -25,6 +25,8 @@ static const char *const status_names[MAAT_TCB_STATUS__COUNT] = {
     [MAAT_TCB_OUT_OF_DATE] = "OutOfDate",
     [MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED] = "OutOfDateConfigurationNeeded",
     [MAAT_TCB_REVOKED] = "Revoked",
+    [MAAT_TCB_TD_RELAUNCH_ADVISED] = "TDRelaunchAdvised",
+    [MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED] = "TDRelaunchAdvisedConfigurationNeeded",
 };
 
 const char *maat_tcb_status_name(enum maat_tcb_status s)

@@ -25,8 +25,9 @@ struct cj {
     struct maat_error *err;
 };
 
-/* Bitmask of enum maat_tcb_status values allowed in a status field. */
-#define CJ_STATUS_ALL ((1u << MAAT_TCB_STATUS__COUNT) - 1u)
+/* Bitmask of enum maat_tcb_status values allowed in a status field: every status a
+ * collateral level can carry (the relaunch statuses after Revoked are verdict-only). */
+#define CJ_STATUS_ALL ((1u << (MAAT_TCB_REVOKED + 1)) - 1u)
 #define CJ_STATUS_BIT(s) (1u << (s))
 
 /* Records an error about the value at `path` (offset looked up in the text). */

@@ -78,8 +78,9 @@ int maat_sgx_report_body_parse(struct maat_reader *r, const char *field,
 static int td_report_parse(struct maat_reader *r, size_t size, struct maat_td_report *out)
 {
     const uint8_t *b;
-    MAAT_TRY(maat_read_fixed(r, size == MAAT_TD15_REPORT_SIZE ? "TD report (TDX 1.5)"
-                                                              : "TD report (TDX 1.0)",
+    MAAT_TRY(maat_read_fixed(r, size == MAAT_TD15_EX_REPORT_SIZE ? "TD report (TDX 1.5 Ex)"
+                                : size == MAAT_TD15_REPORT_SIZE  ? "TD report (TDX 1.5)"
+                                                                 : "TD report (TDX 1.0)",
                              size, &b));
     /* Offsets per sgx_report2_body_t (TDX 1.0) and sgx_report2_body_v1_5_t. */
     out->raw = b;
@@ -96,9 +97,21 @@ static int td_report_parse(struct maat_reader *r, size_t size, struct maat_td_re
     out->mr_owner_config = b + 280;
     for (int i = 0; i < 4; i++) out->rtmr[i] = b + 328 + 48 * i;
     out->report_data = b + 520;
-    if (size == MAAT_TD15_REPORT_SIZE) {
+    if (size >= MAAT_TD15_REPORT_SIZE) {
         out->tee_tcb_svn2 = b + 584;
         out->mr_servicetd = b + 600;
+    }
+    if (size == MAAT_TD15_EX_REPORT_SIZE) {
+        out->vm_id = b + 648;
+        out->td_id = b + 649;
+        out->dev_info = b + 681;
+        out->init_servtd_hash = b + 729;
+        out->init_servtd_attributes = b + 777;
+        out->init_cpu_svn = b + 785;
+        out->init_tee_tcb_svn = b + 801;
+        out->init_tee_fmspc = b + 817;
+        out->cur_servtd_hash = b + 829;
+        out->cur_servtd_attributes = b + 877;
     }
     return 0;
 }
@@ -355,14 +368,16 @@ static int body_parse(struct maat_reader *r, struct maat_quote *q)
         size_t at = maat_reader_pos(r);
         MAAT_TRY(maat_read_u16le(r, "body type", &type));
         MAAT_TRY(maat_read_u32le(r, "body size", &q->body_size));
-        MAAT_ENSURE(type >= MAAT_BODY_SGX && type <= MAAT_BODY_TD15, r->err, MAAT_ERR_UNSUPPORTED,
-                    "%s: body type %u at offset %zu is not supported (expected 1 SGX, 2 TDX 1.0 "
-                    "or 3 TDX 1.5)",
+        MAAT_ENSURE(type >= MAAT_BODY_SGX && type <= MAAT_BODY_TD15_EX, r->err,
+                    MAAT_ERR_UNSUPPORTED,
+                    "%s: body type %u at offset %zu is not supported (expected 1 SGX, 2 TDX 1.0, "
+                    "3 TDX 1.5 or 4 TDX 1.5 Ex)",
                     r->what, type, at);
         q->body_type = (enum maat_body_type)type;
         size = type == MAAT_BODY_SGX    ? MAAT_SGX_REPORT_BODY_SIZE
                : type == MAAT_BODY_TD10 ? MAAT_TD10_REPORT_SIZE
-                                        : MAAT_TD15_REPORT_SIZE;
+               : type == MAAT_BODY_TD15 ? MAAT_TD15_REPORT_SIZE
+                                        : MAAT_TD15_EX_REPORT_SIZE;
         MAAT_ENSURE(q->body_size == size, r->err, MAAT_ERR_LENGTH,
                     "%s: body size %u at offset %zu does not match body type %u (expected %zu)",
                     r->what, q->body_size, at + 2, type, size);

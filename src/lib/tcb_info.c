@@ -152,6 +152,65 @@ static int module_identities(struct cj *c, json_t *body, const char *root,
     return 0;
 }
 
+/* QVL's TCB level order (TcbLevel::operator>): SGX component SVNs as a byte vector, then
+ * pcesvn, then (TDX) the TDX component SVNs; higher first. */
+static int level_cmp_desc(const void *pa, const void *pb)
+{
+    const struct maat_tcb_level *a = pa, *b = pb;
+    for (int i = 0; i < MAAT_TCB_COMPONENTS; i++)
+        if (a->sgx_components[i].svn != b->sgx_components[i].svn)
+            return a->sgx_components[i].svn > b->sgx_components[i].svn ? -1 : 1;
+    if (a->pcesvn != b->pcesvn) return a->pcesvn > b->pcesvn ? -1 : 1;
+    for (int i = 0; i < MAAT_TCB_COMPONENTS; i++)
+        if (a->tdx_components[i].svn != b->tdx_components[i].svn)
+            return a->tdx_components[i].svn > b->tdx_components[i].svn ? -1 : 1;
+    return 0;
+}
+
+/* TDX TCB info: levels sorted as QVL sorts them (matching takes the first in that order,
+ * whatever the document order) and equal sort keys rejected ("Detected duplicated TCB
+ * levels"). Module identity levels: isvsvn descending, duplicates rejected. SGX TCB info
+ * keeps document order (unchanged behaviour). */
+static int tdx_sort_levels(struct cj *c, struct maat_tcb_info *ti, const char *root)
+{
+    char p[MAAT_JSON_PATH_MAX];
+    for (size_t i = 0; i < ti->level_count; i++)
+        for (size_t k = i + 1; k < ti->level_count; k++)
+            if (level_cmp_desc(&ti->levels[i], &ti->levels[k]) == 0) {
+                char a[MAAT_JSON_PATH_MAX];
+                cj_child(a, root, "tcbLevels");
+                cj_index(p, a, k);
+                return cj_fail(c, MAAT_ERR_VALUE, p,
+                               "duplicated TCB level: same SGX components, pcesvn and TDX "
+                               "components as tcbLevels[%zu]",
+                               i);
+            }
+    qsort(ti->levels, ti->level_count, sizeof *ti->levels, level_cmp_desc);
+    for (size_t m = 0; m < ti->tdx_module_identity_count; m++) {
+        struct maat_tdx_module_identity *mi = &ti->tdx_module_identities[m];
+        for (size_t i = 0; i < mi->level_count; i++)
+            for (size_t k = i + 1; k < mi->level_count; k++)
+                if (mi->levels[i].isvsvn == mi->levels[k].isvsvn) {
+                    char q[MAAT_JSON_PATH_MAX], q2[MAAT_JSON_PATH_MAX];
+                    cj_child(q, root, "tdxModuleIdentities");
+                    cj_index(q2, q, m);
+                    cj_child(q, q2, "tcbLevels");
+                    cj_index(q2, q, k);
+                    return cj_fail(c, MAAT_ERR_VALUE, q2,
+                                   "duplicated module TCB level: isvsvn %u as tcbLevels[%zu]",
+                                   mi->levels[k].isvsvn, i);
+                }
+        /* insertion sort, isvsvn descending (at most 256 distinct levels) */
+        for (size_t i = 1; i < mi->level_count; i++) {
+            struct maat_enclave_tcb_level t = mi->levels[i];
+            size_t k = i;
+            for (; k > 0 && mi->levels[k - 1].isvsvn < t.isvsvn; k--) mi->levels[k] = mi->levels[k - 1];
+            mi->levels[k] = t;
+        }
+    }
+    return 0;
+}
+
 /* The tcbInfo object (at JSON path `root`). */
 static int parse_body_object(struct cj *c, json_t *body, const char *root, struct maat_tcb_info *ti)
 {
@@ -215,6 +274,7 @@ static int parse_body_object(struct cj *c, json_t *body, const char *root, struc
         cj_index(p, ap, i);
         MAAT_TRY(level(c, ti, json_array_get(arr, i), p, &ti->levels[i]));
     }
+    if (ti->id == MAAT_TCB_ID_TDX) return tdx_sort_levels(c, ti, root);
     return 0;
 }
 

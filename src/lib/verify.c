@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
+#include "maat/tdx.h"
 #include "verify_internal.h"
 
 static const uint8_t intel_qe_vendor_id[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
@@ -51,6 +52,8 @@ static const char *const qvl_names[MAAT_QVL__COUNT] = {
     [MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED] = "SGX_QL_QV_RESULT_CONFIG_AND_SW_HARDENING_NEEDED",
     [MAAT_QVL_TCB_NOT_SUPPORTED] = "SGX_QL_TCB_NOT_SUPPORTED",
     [MAAT_QVL_COLLATERAL_EXPIRED] = "SGX_QL_QV_RESULT_COLLATERAL_EXPIRED",
+    [MAAT_QVL_TD_RELAUNCH_ADVISED] = "SGX_QL_QV_RESULT_TD_RELAUNCH_ADVISED",
+    [MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED] = "SGX_QL_QV_RESULT_TD_RELAUNCH_ADVISED_CONFIG_NEEDED",
 };
 
 const char *maat_qvl_result_name(enum maat_qvl_result r)
@@ -74,6 +77,12 @@ struct run {
     const struct maat_enclave_tcb_level *qe_level;
     bool pck_revoked;       /* a CRL lists the PCK leaf or its CA: Revoked, whatever the TCB */
     bool failed;
+    /* TD quotes only (tdx != NULL): maat's appraisal opt-ins, the TDX verdict part, and
+     * the TCB evaluations of TEE_TCB_SVN (launch) and TEE_TCB_SVN_2 (current). */
+    const struct maat_tdx_opts *tdx;
+    struct maat_tdx_verdict *tv;
+    struct maat_tdx_tcb_eval launch, current;
+    bool has_current;
 };
 
 static void fmt_time(time_t t, char buf[32])
@@ -123,9 +132,16 @@ static int pass(struct run *r, enum maat_verify_step step)
 static int step_structure(struct run *r)
 {
     const struct maat_quote *q = r->q;
-    if (q->tee_type != MAAT_TEE_TYPE_SGX)
+    if (r->tdx == NULL && q->tee_type != MAAT_TEE_TYPE_SGX)
         return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
-                    "TDX quotes are parsed but not verified yet (tee type 0x%08x)", q->tee_type);
+                    "tee type 0x%08x is not SGX: verify it as a TD quote", q->tee_type);
+    if (r->tdx != NULL && (q->tee_type != MAAT_TEE_TYPE_TDX || q->td_report.raw == NULL))
+        return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
+                    "tee type 0x%08x is not TDX: not a TD quote", q->tee_type);
+    if (r->tdx != NULL && q->outer_cert_type != MAAT_CERT_QE_REPORT)
+        return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
+                    "a TD quote must carry certification data type 6, not %u",
+                    q->outer_cert_type);
     if (memcmp(q->qe_vendor_id, intel_qe_vendor_id, 16) != 0) {
         char hex[33];
         maat_hex_encode(q->qe_vendor_id, 16, hex);
@@ -410,7 +426,13 @@ static int step_qe_identity(struct run *r)
 {
     const struct maat_enclave_identity *id = &r->vc->qe_identity;
     const struct maat_sgx_report_body *qe = &r->q->qe_report;
-    if (id->id != MAAT_ENCLAVE_ID_QE)
+    if (r->tdx != NULL) {
+        /* Intel: a TD quote needs the TD_QE identity, version 2 */
+        if (id->id != MAAT_ENCLAVE_ID_TD_QE || id->version != 2)
+            return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
+                        "the enclave identity is %s version %u, a TD quote needs TD_QE version 2",
+                        maat_enclave_id_name(id->id), id->version);
+    } else if (id->id != MAAT_ENCLAVE_ID_QE)
         return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
                     "the enclave identity is for %s, an SGX quote needs the QE's",
                     maat_enclave_id_name(id->id));
@@ -435,6 +457,7 @@ static int step_qe_identity(struct run *r)
         return fail(r, MAAT_STEP_QE_IDENTITY, MAAT_QVL_UNSPECIFIED,
                     "QE identity mismatch: ISVPRODID %u, expected %u", qe->isv_prod_id,
                     id->isvprodid);
+    if (r->tdx != NULL) return pass(r, MAAT_STEP_QE_IDENTITY); /* level: TDX evaluation */
     r->qe_level = maat_enclave_identity_match(id, qe->isv_svn, NULL);
     /* Intel: no level at or below the QE's ISVSVN means Revoked. */
     r->v->qe_status = r->qe_level ? r->qe_level->status : MAAT_TCB_REVOKED;
@@ -512,6 +535,9 @@ static enum maat_qvl_result qvl_of(enum maat_tcb_status s)
     case MAAT_TCB_OUT_OF_DATE: return MAAT_QVL_OUT_OF_DATE;
     case MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED: return MAAT_QVL_OUT_OF_DATE_CONFIG_NEEDED;
     case MAAT_TCB_REVOKED: return MAAT_QVL_REVOKED;
+    case MAAT_TCB_TD_RELAUNCH_ADVISED: return MAAT_QVL_TD_RELAUNCH_ADVISED;
+    case MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED:
+        return MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED;
     default: return MAAT_QVL_UNSPECIFIED;
     }
 }
@@ -559,6 +585,183 @@ static void step_status(struct run *r)
     pass(r, MAAT_STEP_STATUS);
 }
 
+/* ---- TD quotes ---- */
+
+/* TDX 9a (QVL steps 2-4): TCB info v3 id TDX (v2 or SGX refused), FMSPC and PCE-ID, then
+ * the TDX module identity (MRSIGNERSEAM, SEAMATTRIBUTES, TDX_nn). */
+static int step_tdx_tcb_info(struct run *r)
+{
+    const struct maat_tcb_info *ti = &r->vc->tcb_info;
+    const struct maat_pck_info *pck = &r->v->pck;
+    char want[13], got[13];
+    if (ti->version < 3 || ti->id != MAAT_TCB_ID_TDX)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "TCB info is %s version %u, a TD quote needs TDX TCB info version 3",
+                    maat_tcb_id_name(ti->id), ti->version);
+    if (memcmp(ti->fmspc, pck->fmspc, 6) != 0) {
+        maat_hex_encode(ti->fmspc, 6, got);
+        maat_hex_encode(pck->fmspc, 6, want);
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s", want,
+                    got);
+    }
+    if (!ti->has_pce_id || memcmp(ti->pce_id, pck->pce_id, 2) != 0)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "TCB info PCE-ID %02x%02x differs from the PCK certificate's %02x%02x",
+                    ti->pce_id[0], ti->pce_id[1], pck->pce_id[0], pck->pce_id[1]);
+    char why[MAAT_ERROR_MSG_MAX];
+    if (maat_tdx_module_check(ti, &r->q->td_report, r->q->version, r->tv->module_identity, why,
+                              sizeof why) != 0) {
+        r->tv->module_step = MAAT_STEP_FAILED;
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED, "%s", why);
+    }
+    r->tv->module_step = MAAT_STEP_PASSED;
+    return pass(r, MAAT_STEP_TCB_INFO);
+}
+
+/* TDX 9b: Intel's TCB evaluation of TEE_TCB_SVN (launch) and, for TD report 1.5,
+ * TEE_TCB_SVN_2 (current). Failures are TCB not supported, at step tcb_info. */
+static int step_tdx_evaluate(struct run *r)
+{
+    const struct maat_td_report *td = &r->q->td_report;
+    const struct maat_pck_info *pck = &r->v->pck;
+    maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components, pck->pcesvn,
+                          r->q->qe_report.isv_svn, td->tee_tcb_svn, &r->launch);
+    if (!r->launch.supported)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_TCB_NOT_SUPPORTED, "%s", r->launch.reason);
+    if (td->tee_tcb_svn2 != NULL) {
+        maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components,
+                              pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn2, &r->current);
+        if (!r->current.supported)
+            return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_TCB_NOT_SUPPORTED,
+                        "TEE_TCB_SVN_2 (current): %s", r->current.reason);
+        r->has_current = true;
+    }
+    return 0;
+}
+
+static void add_advisories_all(struct maat_verdict *v, char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n && v->advisory_count < MAAT_VERDICT_MAX_ADVISORIES; i++)
+        snprintf(v->advisory_ids[v->advisory_count++], MAAT_VERDICT_ADVISORY_LEN, "%s", ids[i]);
+}
+
+/* TDX 11: the converged launch status, then the relaunch rule; advisories platform ‖ QE ‖
+ * module as Intel concatenates them; Revoked is a failure. */
+static void step_tdx_status(struct run *r)
+{
+    struct maat_verdict *v = r->v;
+    struct maat_tdx_verdict *tv = r->tv;
+    const struct maat_tdx_tcb_eval *e = &r->launch;
+    tv->tcb_evaluated = true;
+    tv->platform_status = v->platform_status = e->platform_status;
+    tv->qe_status = v->qe_status = e->qe_status;
+    tv->module_status = e->module_status;
+    tv->has_module_status = e->has_module_status;
+    v->tcb_date = e->tcb_date;
+    if (e->qe_level->has_tcb_date) v->qe_tcb_date = e->qe_level->tcb_date;
+    enum maat_tcb_status st = e->status;
+    tv->launch.evaluated = true;
+    tv->launch.status = e->status;
+    tv->launch.tcb_date = e->tcb_date;
+    if (r->has_current) {
+        tv->current.evaluated = true;
+        tv->current.status = r->current.status;
+        tv->current.tcb_date = r->current.tcb_date;
+        st = maat_tdx_relaunch_status(e->status, r->current.status);
+    }
+    v->status = r->pck_revoked ? MAAT_TCB_REVOKED : st;
+    add_advisories_all(v, e->platform_level->advisory_ids, e->platform_level->advisory_id_count);
+    add_advisories_all(v, e->qe_level->advisory_ids, e->qe_level->advisory_id_count);
+    if (e->module_level)
+        add_advisories_all(v, e->module_level->advisory_ids, e->module_level->advisory_id_count);
+    const struct maat_tcb_info *ti = &r->vc->tcb_info;
+    const struct maat_enclave_identity *id = &r->vc->qe_identity;
+    v->tcb_evaluation_data_number = ti->tcb_evaluation_data_number;
+    if (id->has_tcb_evaluation_data_number &&
+        id->tcb_evaluation_data_number < v->tcb_evaluation_data_number)
+        v->tcb_evaluation_data_number = id->tcb_evaluation_data_number;
+    if (!r->failed) v->qvl_result = qvl_of(v->status);
+    if (v->status == MAAT_TCB_REVOKED && !r->pck_revoked) {
+        fail(r, MAAT_STEP_STATUS, MAAT_QVL_REVOKED,
+             "TCB status Revoked (platform %s, module %s, QE %s): a revoked TCB is a failure",
+             maat_tcb_status_name(e->platform_status),
+             e->has_module_status ? maat_tcb_status_name(e->module_status) : "-",
+             maat_tcb_status_name(e->qe_status));
+        return;
+    }
+    pass(r, MAAT_STEP_STATUS);
+}
+
+/* TDX 12: maat's appraisal defaults (Intel leaves TD attributes and MRSERVICETD to
+ * policy). A refusal fails step `status` and keeps Intel's result in qvl_result. */
+static void step_tdx_appraise(struct run *r)
+{
+    char why[MAAT_ERROR_MSG_MAX];
+    if (maat_tdx_appraise(&r->q->td_report, r->tdx, why, sizeof why) == 0) {
+        r->tv->appraisal_step = MAAT_STEP_PASSED;
+        return;
+    }
+    r->tv->appraisal_step = MAAT_STEP_FAILED;
+    snprintf(r->tv->appraisal_reason, sizeof r->tv->appraisal_reason, "%s", why);
+    enum maat_qvl_result q = r->v->status < MAAT_TCB_STATUS__COUNT ? qvl_of(r->v->status)
+                                                                   : MAAT_QVL_UNSPECIFIED;
+    fail(r, MAAT_STEP_STATUS, q, "%s", why);
+}
+
+/* The TDX pipeline in Intel QVL's order: PCK chain and CRLs, TCB info (id, FMSPC, PCE-ID,
+ * module identity), QE report signature and data, TD_QE identity, quote signature, TCB
+ * evaluation; then collateral dates, status and maat's TD appraisal. */
+static void run_tdx(struct run *r)
+{
+    const struct maat_verified_collateral *vc = r->vc;
+    struct maat_verdict *v = r->v;
+    step_validity(r);
+    bool tcb_ok = false, id_ok = false;
+    if (vc) {
+        step_crl(r);
+        tcb_ok = step_tdx_tcb_info(r) == 0;
+    }
+    bool qe_ok = step_qe_report_signature(r) == 0;
+    bool bound = step_ak_binding(r) == 0;
+    if (vc) id_ok = step_qe_identity(r) == 0;
+    bool signed_ok = step_quote_signature(r) == 0;
+    if (vc == NULL) {
+        char f[13];
+        maat_hex_encode(v->fmspc, 6, f);
+        fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+             "no collateral: TDX TCB info for FMSPC %s, TD_QE identity and CRLs are not present, "
+             "so the TCB status cannot be determined (signatures and chain: %s)",
+             f, qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
+                    ? "valid" : "see the failed steps");
+    } else {
+        bool eval_ok = tcb_ok && id_ok && step_tdx_evaluate(r) == 0;
+        step_collateral_time(r);
+        if (eval_ok) step_tdx_status(r);
+    }
+    step_tdx_appraise(r);
+}
+
+int maat__quote_verify_run(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+                           const struct maat_trust *trust, const struct maat_verify_opts *opts,
+                           const struct maat_tdx_opts *tdx, struct maat_verdict *v,
+                           struct maat_tdx_verdict *tv, struct maat_error *err)
+{
+    memset(v, 0, sizeof *v);
+    if (q == NULL || trust == NULL || opts == NULL || tdx == NULL || tv == NULL)
+        return maat_error_set(err, MAAT_ERR_USAGE, "verify: quote, trust and options are required");
+    struct run r = {.q = q, .vc = vc, .trust = trust, .opts = opts, .v = v, .tdx = tdx, .tv = tv};
+    v->collateral_present = vc != NULL;
+    v->status = MAAT_TCB_STATUS__COUNT; /* none yet */
+    if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) run_tdx(&r);
+    if (r.pck_revoked) v->status = MAAT_TCB_REVOKED;
+    EVP_PKEY_free(r.ak);
+    maat_pck_chain_release(r.pe);
+    ERR_clear_error();
+    v->ok = !r.failed;
+    return 0;
+}
+
 int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
                            const struct maat_verify_opts *opts, struct maat_pck_chain **out,
                            struct maat_verdict *v, struct maat_error *err)
@@ -568,7 +771,9 @@ int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *
         return maat_error_set(err, MAAT_ERR_USAGE,
                               "PCK chain: quote, trust, options, result and verdict are required");
     memset(v, 0, sizeof *v);
-    struct run r = {.q = q, .trust = trust, .opts = opts, .v = v};
+    static const struct maat_tdx_opts tdx_defaults = {0};
+    struct run r = {.q = q, .trust = trust, .opts = opts, .v = v,
+                    .tdx = q->tee_type == MAAT_TEE_TYPE_TDX ? &tdx_defaults : NULL};
     v->status = MAAT_TCB_STATUS__COUNT; /* none: no TCB evaluation here */
     if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) {
         *out = r.pe;
@@ -584,6 +789,13 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
                       const struct maat_trust *trust, const struct maat_verify_opts *opts,
                       struct maat_verdict *v, struct maat_error *err)
 {
+    if (q != NULL && q->tee_type == MAAT_TEE_TYPE_TDX) {
+        /* TD quotes: the TDX pipeline with maat's appraisal defaults */
+        static const struct maat_tdx_opts tdx_defaults = {0};
+        struct maat_tdx_verdict tv;
+        memset(&tv, 0, sizeof tv);
+        return maat__quote_verify_run(q, vc, trust, opts, &tdx_defaults, v, &tv, err);
+    }
     memset(v, 0, sizeof *v);
     if (q == NULL || trust == NULL || opts == NULL)
         return maat_error_set(err, MAAT_ERR_USAGE, "verify: quote, trust and options are required");

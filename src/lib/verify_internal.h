@@ -86,4 +86,13 @@ struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8
 /* Stores the entry (the cache takes its own reference). */
 void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e);
 
+/* The TD quote pipeline of verify.c (tdx and tv required); maat_tdx_quote_verify() and
+ * maat_quote_verify() call it for TD quotes. */
+struct maat_tdx_opts;
+struct maat_tdx_verdict;
+int maat__quote_verify_run(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+                           const struct maat_trust *trust, const struct maat_verify_opts *opts,
+                           const struct maat_tdx_opts *tdx, struct maat_verdict *v,
+                           struct maat_tdx_verdict *tv, struct maat_error *err);
+
 #endif
