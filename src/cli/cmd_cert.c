@@ -16,7 +16,8 @@
 
 #include "maat/jose.h"
 #include "cli.h"
-#include "fail_json.h"
+#include "json_out.h"
+#include "textout.h"
 #include "jws_show.h"
 #include "keyfile.h"
 #include "mgmt.h"
@@ -145,7 +146,7 @@ int cmd_cert(int argc, char **argv)
     if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
         bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
         usage(help ? stdout : stderr);
-        if (!help && cli_argv_has_json(argc, argv))
+        if (!help && cli_wants_json(argc, argv))
             cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
         return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
@@ -157,7 +158,7 @@ int cmd_cert(int argc, char **argv)
         MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
     char prog[64];
     snprintf(prog, sizeof prog, "maat cert %s", verb);
-    struct mgmt m = {.prog = prog, .json = cli_argv_has_json(argc, argv)};
+    struct mgmt m = {.prog = prog, .json = cli_wants_json(argc, argv)};
     const char *jws_file = NULL, *cert = NULL, *key = NULL, *signer = NULL, *pw = NULL;
     int c;
     optind = 1;

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "fail_json.h"
+#include "json_out.h"
+#include "textout.h"
 #include "maat/enclave_info.h"
 #include "maat/evidence.h"
 #include "maat/quote.h"
@@ -314,7 +315,7 @@ int cmd_quote(int argc, char **argv)
         return MAAT_EXIT_USAGE;
     }
     const char *path = NULL;
-    bool as_json = cli_argv_has_json(argc - 1, argv + 1);
+    bool as_json = cli_wants_json(argc - 1, argv + 1);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

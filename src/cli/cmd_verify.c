@@ -18,7 +18,8 @@
 #include "maat/verify.h"
 #include "cli.h"
 #include "collateral_load.h"
-#include "fail_json.h"
+#include "json_out.h"
+#include "textout.h"
 
 #define MAX_ROOTS 8
 
@@ -223,7 +224,7 @@ int cmd_verify(int argc, char **argv)
     };
     const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
     size_t nroots = 0, npck = 0;
-    bool json = cli_argv_has_json(argc, argv);
+    bool json = cli_wants_json(argc, argv);
     time_t at = time(NULL);
     struct maat_error err = {0};
     char msg[MAAT_ERROR_MSG_MAX + 64];

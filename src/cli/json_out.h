@@ -1,9 +1,9 @@
 /* json_out.h - the one JSON shape of a command's outcome under --json, failures included, so
  * that a script can always parse stdout: the command's own object with its verdict field
- * (`valid` or `verified`) false and
+ * (`valid`, `verified` or `ok`) false, where a step failed "failed_step": "<step>"|null, and
  *     "error": {"code": "<code>", "message": "<the message also written to stderr>"}
- * where code names the class of the exit status (cli_error_code()). Success objects carry no
- * "error". Used by `maat attest`, `maat token verify`, `maat jwt decode`; docs/cli.md. */
+ * where code names the class of the exit status (cli_error_code()) or the failure. Success
+ * objects carry no "error". Every command with --json uses it; docs/cli.md. */
 #ifndef MAAT_CLI_JSON_OUT_H
 #define MAAT_CLI_JSON_OUT_H
 
@@ -27,6 +27,25 @@ json_t *cli_json_error_object(const char *verdict_field, int exit_code, const ch
 /* Writes res to stdout (two-space indent, key order kept, final newline) and flushes.
  * 0, or -1 when stdout could not be written. */
 int cli_json_print(const json_t *res);
+
+/* A JSON string of s that is never NULL for bad text: bytes that are not UTF-8 become \xNN. */
+json_t *cli_json_text(const char *s);
+
+/* The error object {"code", "message"}. */
+json_t *cli_json_error(const char *code, const char *message);
+
+/* {ok_key: false, "failed_step": failed_step|null, "error": {...}}. */
+json_t *cli_json_fail(const char *ok_key, const char *failed_step, const char *code,
+                      const char *message);
+
+/* Adds ok_key false, failed_step and error to an existing result object (a result whose
+ * response checks failed keeps its fields). */
+void cli_json_mark_failed(json_t *o, const char *ok_key, const char *failed_step, const char *code,
+                          const char *message);
+
+/* cli_json_print(cli_json_fail(...)). */
+void cli_json_fail_print(const char *ok_key, const char *failed_step, const char *code,
+                         const char *message);
 
 /* True when argv (after argv[0], before a "--") holds "--json": lets a command answer a bad
  * command line in JSON too. */

@@ -11,7 +11,8 @@
 
 #include "maat/jose.h"
 #include "cli.h"
-#include "fail_json.h"
+#include "json_out.h"
+#include "textout.h"
 #include "http_client.h"
 #include "mgmt.h"
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "textout.h"
 
@@ -127,4 +128,21 @@ char *cli_text_escaped(const char *s, unsigned flags)
     char *out = malloc(need + 1);
     if (out != NULL) cli_text_escape(out, need + 1, s ? s : "", n, flags);
     return out;
+}
+
+void cli_fputs_safe(const char *s, FILE *f)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) fprintf(f, "\\x%02x", *p);
+        else fputc(*p, f);
+    }
+}
+
+bool cli_use_colour(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (nc != NULL && nc[0] != '\0') return false;
+    const char *term = getenv("TERM");
+    if (term != NULL && !strcmp(term, "dumb")) return false;
+    return isatty(fileno(f)) == 1;
 }

@@ -10,6 +10,7 @@
 #ifndef MAAT_CLI_TEXTOUT_H
 #define MAAT_CLI_TEXTOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -31,5 +32,13 @@ void cli_text_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf
 
 /* malloc'd escaped copy of s (NULL when out of memory). */
 char *cli_text_escaped(const char *s, unsigned flags);
+
+/* Writes s to f with control bytes (ESC and all below 0x20 but tab and newline, and 0x7f)
+ * written as \xNN: server messages and certificate names cannot drive the terminal. */
+void cli_fputs_safe(const char *s, FILE *f);
+
+/* Colour (ANSI SGR) only when f is a terminal, NO_COLOR is unset or empty
+ * (https://no-color.org) and TERM is not "dumb". */
+bool cli_use_colour(FILE *f);
 
 #endif
