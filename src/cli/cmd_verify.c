@@ -258,7 +258,7 @@ int cmd_verify(int argc, char **argv)
         cli_quote_pck_hint(&q, pck_pem, pck_len, fmspc, &ca);
         if (cli_collateral_load(collateral, pccs, fmspc, ca, &loaded, &err) != 0) {
             fprintf(stderr, "maat verify: collateral: %s\n", err.msg);
-            rc = MAAT_EXIT_INPUT;
+            rc = cli_collateral_exit(pccs, &err);
             goto out;
         }
         if (maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0) {
