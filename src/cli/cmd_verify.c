@@ -338,7 +338,7 @@ int cmd_verify(int argc, char **argv)
         if (cli_collateral_load(collateral, pccs, pi->fmspc, pi->ca, &loaded, &err) != 0) {
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             report(json, NULL, "collateral_unavailable", msg);
-            rc = MAAT_EXIT_INPUT;
+            rc = cli_collateral_exit(pccs, &err);
             goto out;
         }
         if (maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0) {

@@ -87,6 +87,13 @@ void cli_collateral_cleanup(struct cli_collateral *c)
     memset(c, 0, sizeof *c);
 }
 
+int cli_collateral_exit(const char *url, const struct maat_error *err)
+{
+    if (err->code == MAAT_ERR_NOMEM || err->code == MAAT_ERR_INTERNAL) return MAAT_EXIT_INTERNAL;
+    if (url != NULL && err->code == MAAT_ERR_IO) return MAAT_EXIT_INTERNAL;
+    return MAAT_EXIT_INPUT;
+}
+
 int cli_parse_time_err(const char *field, const char *s, time_t *out, struct maat_error *err)
 {
     int64_t t;

@@ -25,6 +25,11 @@ int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6
                         enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err);
 void cli_collateral_cleanup(struct cli_collateral *c);
 
+/* The exit code for a failed cli_collateral_load: MAAT_EXIT_INTERNAL (4) when a PCCS
+ * (`url`) could not be reached or answered with a server error (MAAT_ERR_IO), and for
+ * internal errors; MAAT_EXIT_INPUT (3) when the collateral could not be read or parsed. */
+int cli_collateral_exit(const char *url, const struct maat_error *err);
+
 /* Parses unix seconds or any RFC 3339 date-time (maat_time_parse(), maat/time_parse.h). */
 int cli_parse_time(const char *s, time_t *out);
 /* The same with the reason for a refusal (field, offset, expectation) in *err. */

@@ -3,12 +3,17 @@
  * a source to refresh from (collateral_source.h describes the contract).
  *
  * Locking: `mu` guards the entry table, reference counts and counters and is never held
- * across I/O or verification. `fetch_mu` serialises store loads and source fetches, so
- * a burst of lookups for a missing FMSPC causes one fetch, not one per thread; lookups
- * that find fresh collateral never touch it. A held set of verified collateral is
- * reference counted, so a refresh can replace it while requests still use the old one.
+ * across I/O or verification. Each entry is single flight: while its store load or its
+ * source fetch is in flight (`busy`), other lookups for it wait on `cv` - at most
+ * wait_ms after the work started (CLOCK_MONOTONIC) - or take the held last-good set at
+ * once; lookups for other entries are not affected at all. A source fetch runs on a
+ * thread of its own, so it outlives a lookup that gave up waiting and a stalled source
+ * holds no caller longer than wait_ms; the thread is joined by the next fetch of the
+ * same entry or by cache_free. A held set of verified collateral is reference counted,
+ * so a refresh can replace it while requests still use the old one.
  *
- * Time is always the caller's (`now`), so behaviour is testable and reproducible.
+ * Time for validity, refresh and retry decisions is always the caller's (`now`), so
+ * behaviour is testable and reproducible; only the wait deadline is the monotonic clock.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +24,7 @@
 
 #define STORE_NS "collateral"
 #define RECORD_MAGIC "MAATCC01"
+#define MAX_INFLIGHT 16 /* source fetches running at once (each on its own thread) */
 
 struct held {
     unsigned refs; /* the entry's own reference + one per outstanding lookup */
@@ -33,6 +39,10 @@ struct entry {
     enum maat_pck_ca ca;
     struct held *cur;
     bool store_tried;
+    enum { IDLE, LOADING, FETCHING } busy; /* store load / source fetch in flight ... */
+    struct timespec busy_since;            /* ... since (CLOCK_MONOTONIC) */
+    bool has_thread;       /* th: the last fetch thread, not yet joined */
+    pthread_t th;
     bool attempted;        /* a source fetch was attempted ... */
     time_t last_attempt;   /* ... at this caller time ... */
     bool last_failed;      /* ... and failed with: */
@@ -42,9 +52,10 @@ struct entry {
 struct maat_collateral_cache {
     struct maat_collateral_cache_opts o;
     pthread_mutex_t mu;
-    pthread_mutex_t fetch_mu;
+    pthread_cond_t cv; /* an entry stopped being busy (CLOCK_MONOTONIC) */
     struct entry *e;
     size_t n, cap;
+    unsigned inflight; /* fetch threads running */
     struct maat_collateral_cache_stats stats;
 };
 
@@ -53,6 +64,7 @@ void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o)
     memset(o, 0, sizeof *o);
     o->refresh_margin = 3600;
     o->retry_interval = 60;
+    o->wait_ms = 2000;
 }
 
 int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
@@ -60,14 +72,26 @@ int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
 {
     MAAT_ENSURE(o != NULL && out != NULL && o->source != NULL && o->trust != NULL, err,
                 MAAT_ERR_USAGE, "collateral cache: needs a source and a trust set");
-    MAAT_ENSURE(o->refresh_margin >= 0 && o->retry_interval >= 0, err, MAAT_ERR_USAGE,
-                "collateral cache: margin and retry interval must not be negative");
+    MAAT_ENSURE(o->refresh_margin >= 0 && o->retry_interval >= 0 && o->wait_ms >= 0, err,
+                MAAT_ERR_USAGE,
+                "collateral cache: margin, retry interval and wait must not be negative");
     *out = NULL;
     struct maat_collateral_cache *c = calloc(1, sizeof *c);
     MAAT_ENSURE(c != NULL, err, MAAT_ERR_NOMEM, "out of memory");
     c->o = *o;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0) {
+        free(c);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    }
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int crc = pthread_cond_init(&c->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (crc != 0) {
+        free(c);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "collateral cache: cannot create a condition");
+    }
     pthread_mutex_init(&c->mu, NULL);
-    pthread_mutex_init(&c->fetch_mu, NULL);
     *out = c;
     return 0;
 }
@@ -82,10 +106,20 @@ static void held_unref(struct held *h) /* with mu held */
 void maat_collateral_cache_free(struct maat_collateral_cache *c)
 {
     if (c == NULL) return;
+    /* Fetches still running finish first (bounded by the source's own timeouts); they
+     * need mu, so join without holding it. No lookup may run any more. */
+    for (size_t i = 0; i < c->n; i++) {
+        pthread_mutex_lock(&c->mu);
+        bool join = c->e[i].has_thread;
+        pthread_t th = c->e[i].th;
+        c->e[i].has_thread = false;
+        pthread_mutex_unlock(&c->mu);
+        if (join) pthread_join(th, NULL);
+    }
     for (size_t i = 0; i < c->n; i++) held_unref(c->e[i].cur);
     free(c->e);
+    pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
-    pthread_mutex_destroy(&c->fetch_mu);
     free(c);
 }
 
@@ -279,6 +313,100 @@ static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6],
     return rc;
 }
 
+/* A source fetch on its own thread: refresh, report a failure once, publish, wake the
+ * waiters. */
+struct fetch_job {
+    struct maat_collateral_cache *c;
+    uint8_t fmspc[6];
+    enum maat_pck_ca ca;
+    time_t now;
+    time_t held_issue;
+};
+
+static void *fetch_main(void *arg)
+{
+    struct fetch_job *j = arg;
+    struct maat_collateral_cache *c = j->c;
+    struct held *h = NULL;
+    struct maat_error fe = {0};
+    int fr = refresh(c, j->fmspc, j->ca, j->now, j->held_issue, &h, &fe);
+    if (fr != 0 && c->o.fetch_failed != NULL)
+        c->o.fetch_failed(c->o.fetch_failed_arg, j->fmspc, j->ca, c->o.source->ops->kind, &fe);
+    pthread_mutex_lock(&c->mu);
+    struct entry *e = entry_for(c, j->fmspc, j->ca); /* exists: entries are never removed */
+    e->attempted = true;
+    e->last_attempt = j->now;
+    e->last_failed = fr != 0;
+    e->last_err = fe;
+    if (fr == 0) {
+        held_unref(e->cur);
+        e->cur = h;
+    } else {
+        c->stats.fetch_failures++;
+    }
+    e->busy = IDLE;
+    c->inflight--;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    free(j);
+    return NULL;
+}
+
+/* Starts a fetch for e on a new thread. mu held. */
+static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t now,
+                       struct maat_error *err)
+{
+    char hex[13];
+    src_fmspc_hex(e->fmspc, hex);
+    MAAT_ENSURE(c->inflight < MAX_INFLIGHT, err, MAAT_ERR_IO,
+                "collateral for FMSPC %s (PCK %s CA): %u collateral fetches are already in "
+                "flight; retry later", hex, maat_pck_ca_name(e->ca), c->inflight);
+    struct fetch_job *j = calloc(1, sizeof *j);
+    MAAT_ENSURE(j != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    j->c = c;
+    memcpy(j->fmspc, e->fmspc, 6);
+    j->ca = e->ca;
+    j->now = now;
+    j->held_issue = e->cur != NULL ? e->cur->issue_date : 0;
+    if (e->has_thread) { /* the previous fetch of this entry has published: it is ending */
+        pthread_join(e->th, NULL);
+        e->has_thread = false;
+    }
+    pthread_t th;
+    int prc = pthread_create(&th, NULL, fetch_main, j);
+    if (prc != 0) {
+        free(j);
+        return maat_error_set(err, MAAT_ERR_IO,
+                              "collateral for FMSPC %s (PCK %s CA): cannot start a fetch thread: "
+                              "%s", hex, maat_pck_ca_name(e->ca), strerror(prc));
+    }
+    e->th = th;
+    e->has_thread = true;
+    e->busy = FETCHING;
+    clock_gettime(CLOCK_MONOTONIC, &e->busy_since);
+    c->inflight++;
+    return 0;
+}
+
+static struct timespec add_ms(struct timespec t, long ms)
+{
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static bool reached(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
                               enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
                               struct maat_error *err)
@@ -290,103 +418,100 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
     memset(out, 0, sizeof *out);
     char hex[13];
     src_fmspc_hex(fmspc, hex);
-
-    /* Fast path: fresh collateral in memory. No I/O, no verification. */
-    pthread_mutex_lock(&c->mu);
-    struct entry *e = entry_for(c, fmspc, ca);
-    if (e == NULL) {
-        pthread_mutex_unlock(&c->mu);
-        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-    }
-    if (fresh(c, e->cur, now)) {
-        answer(c, e, MAAT_COLLATERAL_FROM_MEMORY, out);
-        pthread_mutex_unlock(&c->mu);
-        return 0;
-    }
-    pthread_mutex_unlock(&c->mu);
-
-    /* Slow path, one at a time. Entries are only appended, and `e` may move when the
-     * table grows: look it up again under mu whenever it is used. */
-    pthread_mutex_lock(&c->fetch_mu);
     int rc = -1;
     enum maat_collateral_origin origin = MAAT_COLLATERAL_FROM_MEMORY;
+    bool started = false;  /* this lookup started the source fetch */
+    bool saw_fetch = false; /* ... or waited for one: do not start another */
+
+    /* Entries are only appended, and `e` may move when the table grows (or while mu is
+     * released): look it up again on every turn. */
     pthread_mutex_lock(&c->mu);
-    e = entry_for(c, fmspc, ca);
-    bool try_store = e != NULL && e->cur == NULL && !e->store_tried;
-    if (e != NULL) e->store_tried = true;
-    pthread_mutex_unlock(&c->mu);
-    if (e == NULL) {
-        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (try_store) {
-        struct held *h = load_from_store(c, fmspc, ca, now);
-        if (h != NULL) {
+    for (;;) {
+        struct entry *e = entry_for(c, fmspc, ca);
+        if (e == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* Fresh collateral in memory (held, loaded from the store, or just fetched). */
+        if (fresh(c, e->cur, now)) {
+            answer(c, e, started ? MAAT_COLLATERAL_FROM_SOURCE : origin, out);
+            rc = 0;
+            break;
+        }
+        if (e->busy != IDLE) {
+            bool usable = e->cur != NULL && now <= e->cur->w.not_after;
+            struct timespec deadline = add_ms(e->busy_since, c->o.wait_ms);
+            if (e->busy == FETCHING) saw_fetch = true;
+            /* last-good while someone else refreshes it; the lookup that asked for the
+             * refresh waits for it (bounded) and then takes last-good too */
+            if (usable && (!started || reached(&deadline))) {
+                answer(c, e, origin, out);
+                rc = 0;
+                break;
+            }
+            if (reached(&deadline)) {
+                c->stats.wait_timeouts++;
+                maat_error_set(err, MAAT_ERR_IO,
+                               "collateral for FMSPC %s (PCK %s CA) is still being fetched from "
+                               "the %s source (waited up to %ld ms after the fetch started); "
+                               "retry later",
+                               hex, maat_pck_ca_name(ca), c->o.source->ops->kind, c->o.wait_ms);
+                break;
+            }
+            /* ETIMEDOUT or a wake-up: the next turn decides */
+            (void)pthread_cond_timedwait(&c->cv, &c->mu, &deadline);
+            continue;
+        }
+        if (c->o.store != NULL && !e->store_tried && e->cur == NULL) {
+            e->store_tried = true;
+            e->busy = LOADING;
+            clock_gettime(CLOCK_MONOTONIC, &e->busy_since);
+            pthread_mutex_unlock(&c->mu);
+            struct held *h = load_from_store(c, fmspc, ca, now);
             pthread_mutex_lock(&c->mu);
             e = entry_for(c, fmspc, ca);
-            e->cur = h;
-            c->stats.store_loads++;
-            origin = MAAT_COLLATERAL_FROM_STORE;
-            pthread_mutex_unlock(&c->mu);
+            e->busy = IDLE;
+            if (h != NULL) {
+                e->cur = h;
+                c->stats.store_loads++;
+                origin = MAAT_COLLATERAL_FROM_STORE;
+            }
+            pthread_cond_broadcast(&c->cv);
+            continue;
         }
-    }
-
-    pthread_mutex_lock(&c->mu);
-    e = entry_for(c, fmspc, ca);
-    if (fresh(c, e->cur, now)) { /* loaded from the store, or refreshed by another thread */
-        answer(c, e, origin, out);
-        pthread_mutex_unlock(&c->mu);
-        rc = 0;
-        goto out;
-    }
-    bool recently = e->attempted && now >= e->last_attempt &&
-                    now - e->last_attempt < c->o.retry_interval;
-    time_t held_issue = e->cur != NULL ? e->cur->issue_date : 0;
-    pthread_mutex_unlock(&c->mu);
-
-    struct maat_error fe = {0};
-    if (!recently) {
-        struct held *h = NULL;
-        int fr = refresh(c, fmspc, ca, now, held_issue, &h, &fe);
-        pthread_mutex_lock(&c->mu);
-        e = entry_for(c, fmspc, ca);
-        e->attempted = true;
-        e->last_attempt = now;
-        e->last_failed = fr != 0;
-        e->last_err = fe;
-        if (fr == 0) {
-            held_unref(e->cur);
-            e->cur = h;
-            origin = MAAT_COLLATERAL_FROM_SOURCE;
+        /* Missing or past the refresh point: ask the source, unless it failed recently
+         * (the negative cache) or this lookup already saw a fetch end. */
+        bool recently = e->attempted && now >= e->last_attempt &&
+                        now - e->last_attempt < c->o.retry_interval;
+        if (!recently && !saw_fetch) {
+            if (start_fetch(c, e, now, err) != 0) break;
+            started = saw_fetch = true;
+            continue;
+        }
+        if (e->cur != NULL && (!e->last_failed || now <= e->cur->w.not_after)) {
+            /* last-good, not yet expired (stale when the last refresh failed); or what
+             * the source last gave, even if already expired (the verdict reports expiry) */
+            answer(c, e, started && !e->last_failed ? MAAT_COLLATERAL_FROM_SOURCE : origin,
+                   out);
+            rc = 0;
+        } else if (e->cur != NULL) {
+            maat_error_set(err, MAAT_ERR_IO,
+                           "collateral for FMSPC %s (PCK %s CA) expired at %lld (%s) and could "
+                           "not be refreshed: %s",
+                           hex, maat_pck_ca_name(ca), (long long)e->cur->w.not_after,
+                           e->cur->w.limiting != NULL ? e->cur->w.limiting : "?",
+                           e->last_err.msg);
         } else {
-            c->stats.fetch_failures++;
+            if (!saw_fetch) c->stats.negative_hits++;
+            maat_error_set(err, e->last_err.code != MAAT_OK ? e->last_err.code : MAAT_ERR_IO,
+                           "no collateral for FMSPC %s (PCK %s CA)%s: %s", hex,
+                           maat_pck_ca_name(ca),
+                           !saw_fetch ? " (last attempt failed recently)" : "",
+                           e->last_err.msg);
         }
-        pthread_mutex_unlock(&c->mu);
-    }
-
-    pthread_mutex_lock(&c->mu);
-    e = entry_for(c, fmspc, ca);
-    if (e->cur != NULL && (!e->last_failed || now <= e->cur->w.not_after)) {
-        /* fresh from the source; or last-good, not yet expired (stale when the last
-         * refresh failed); or what the source last gave, even if already expired (the
-         * verdict reports expiry) */
-        answer(c, e, origin, out);
-        rc = 0;
-    } else if (e->cur != NULL) {
-        maat_error_set(err, MAAT_ERR_IO,
-                       "collateral for FMSPC %s (PCK %s CA) expired at %lld (%s) and could not "
-                       "be refreshed: %s",
-                       hex, maat_pck_ca_name(ca), (long long)e->cur->w.not_after,
-                       e->cur->w.limiting != NULL ? e->cur->w.limiting : "?", e->last_err.msg);
-    } else {
-        maat_error_set(err, e->last_err.code != MAAT_OK ? e->last_err.code : MAAT_ERR_IO,
-                       "no collateral for FMSPC %s (PCK %s CA)%s: %s", hex,
-                       maat_pck_ca_name(ca), recently ? " (last attempt failed recently)" : "",
-                       e->last_err.msg);
+        break;
     }
     pthread_mutex_unlock(&c->mu);
-out:
-    pthread_mutex_unlock(&c->fetch_mu);
     return rc;
 }
 

@@ -18,7 +18,9 @@
  * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA) in
  * memory, persists the raw bytes in a store (src/store/store.h), refreshes before the
  * earliest nextUpdate, and serves last-good collateral - flagged - while the source is
- * unreachable, until it expires.
+ * unreachable, until it expires. Source fetches run on a thread of their own, one per
+ * (FMSPC, PCK CA) at a time; a lookup waits for one at most wait_ms (counted from the
+ * fetch's start), so a stalled source can never hold a caller longer than that.
  */
 #ifndef MAAT_COLLATERAL_SOURCE_H
 #define MAAT_COLLATERAL_SOURCE_H
@@ -118,8 +120,10 @@ struct maat_pccs_opts {
     const char *base_url;        /* "https://api.trustedservices.intel.com" or a PCCS
                                     "https://host:8081"; "/sgx/certification/vN" is added */
     int api_version;             /* 4 (default) or 3 */
-    long connect_timeout_ms;     /* per attempt (default 5000) */
-    long timeout_ms;             /* whole request, per attempt (default 20000) */
+    long connect_timeout_ms;     /* per attempt (default 3000) */
+    long timeout_ms;             /* whole request, per attempt (default 10000) */
+    long read_timeout_ms;        /* give up an attempt when no byte arrived for this long
+                                    (rounded up to whole seconds; default 3000; 0 = off) */
     unsigned max_attempts;       /* per request, >= 1 (default 3) */
     long backoff_ms;             /* wait before the 2nd attempt, doubling (default 250) */
     long backoff_max_ms;         /* cap (default 4000) */
@@ -159,7 +163,16 @@ struct maat_collateral_cache_opts {
     const struct maat_trust *trust;        /* borrowed; required */
     time_t refresh_margin;  /* refresh when now > not_after - margin (default 3600 s) */
     time_t retry_interval;  /* after a failed refresh, serve last-good without asking the
-                               source again for this long (default 60 s) */
+                               source again for this long (default 60 s); with nothing
+                               held, lookups fail at once for this long (negative cache) */
+    long wait_ms;           /* how long lookups wait for a fetch in flight, counted from
+                               the fetch's start (default 2000; 0 = do not wait) */
+    /* Called once per failed source fetch (from the fetch's thread, no lock held), however
+     * many lookups were waiting for it; NULL = none. `err` is the source's full message
+     * (it names URLs: see maat_collateral_scrub_urls before logging or showing it). */
+    void (*fetch_failed)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                         const char *source_kind, const struct maat_error *err);
+    void *fetch_failed_arg;
 };
 
 /* Zeroes o and sets the default margin and retry interval. */
@@ -192,11 +205,16 @@ struct maat_collateral_lookup {
 /*
  * Verified collateral for (fmspc, ca) at caller time `now`. Fresh entries come from
  * memory with no I/O and no re-verification. When the entry is missing or past its
- * refresh point, the source is asked (one fetch at a time per cache); the answer is
- * verified once (maat_collateral_verify at `now`), checked to be for this FMSPC and CA
- * and not older than what is held, persisted, and kept in memory. If the refresh fails
- * and the held collateral has not expired (now <= not_after), it is returned with
- * stale = true. With nothing usable: -1 and err says why (naming the source's error).
+ * refresh point, the source is asked on a fetch thread (single flight: one fetch per
+ * (fmspc, ca) at a time, at most one per retry_interval); the answer is verified once
+ * (maat_collateral_verify at `now`), checked to be for this FMSPC and CA and not older
+ * than what is held, persisted, and kept in memory. The lookup that started the fetch,
+ * and lookups with nothing usable held, wait for it at most wait_ms after it started;
+ * others are answered with the held last-good collateral at once. If the refresh fails
+ * (or is still running at the deadline) and the held collateral has not expired
+ * (now <= not_after), it is returned (stale = true when the refresh failed). With
+ * nothing usable: -1 and err says why - MAAT_ERR_IO when the source could not be reached
+ * or is still being asked (the caller may retry later), the source's code otherwise.
  * Thread-safe. Release every successful lookup.
  */
 int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
@@ -207,6 +225,12 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
 void maat_collateral_lookup_release(struct maat_collateral_cache *c,
                                     struct maat_collateral_lookup *l);
 
+/* Copies msg to out (cap bytes, always terminated) with every http:// or https:// URL
+ * rewritten: keep_url = true drops its user:password@ part and its ?query (for logs);
+ * keep_url = false replaces the whole URL with "<source URL>" (for HTTP error bodies,
+ * which must not reveal where collateral comes from). */
+void maat_collateral_scrub_urls(const char *msg, bool keep_url, char *out, size_t cap);
+
 /* Counters since creation. */
 struct maat_collateral_cache_stats {
     unsigned long hits;          /* answered from memory */
@@ -215,6 +239,8 @@ struct maat_collateral_cache_stats {
     unsigned long fetch_failures;
     unsigned long stale_served;
     unsigned long verifications; /* maat_collateral_verify calls */
+    unsigned long wait_timeouts; /* lookups that gave up waiting for a fetch in flight */
+    unsigned long negative_hits; /* lookups failed at once after a recent failed fetch */
 };
 /* A consistent snapshot of the counters. */
 void maat_collateral_cache_stats(struct maat_collateral_cache *c,

@@ -13,7 +13,8 @@
  * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
  * TCB header name is accepted with either API version (servers differ).
  *
- * Every request has a connect timeout and a total timeout, a response size limit, and
+ * Every request has a connect timeout, a read timeout (no byte for that long) and a total
+ * timeout, a response size limit, and
  * up to max_attempts attempts with exponential backoff for failures that may pass
  * (connection errors, timeouts, HTTP 5xx and 429). Other statuses and malformed bodies
  * fail at once. Errors name the URL and what was wrong. No redirects are followed;
@@ -55,8 +56,9 @@ void maat_pccs_opts_defaults(struct maat_pccs_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->api_version = 4;
-    o->connect_timeout_ms = 5000;
-    o->timeout_ms = 20000;
+    o->connect_timeout_ms = 3000;
+    o->timeout_ms = 10000;
+    o->read_timeout_ms = 3000;
     o->max_attempts = 3;
     o->backoff_ms = 250;
     o->backoff_max_ms = 4000;
@@ -148,6 +150,10 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->o.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->o.timeout_ms);
+    if (s->o.read_timeout_ms > 0) { /* a server that accepts and then goes quiet */
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (s->o.read_timeout_ms + 999) / 1000);
+    }
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->o.max_response);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "maat/0.1");
@@ -291,6 +297,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
     const char *tcb_alt = s->o.api_version == 3 ? "TCB-Info-Issuer-Chain"
                                                 : "SGX-TCB-Info-Issuer-Chain";
 
+    const char *part = "TCB info"; /* which item failed, for the error */
     snprintf(url, sizeof url, "%s/tcb?fmspc=%s", s->prefix, hex);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
@@ -301,6 +308,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
                             err) != 0)
         goto fail;
 
+    part = "QE identity";
     snprintf(url, sizeof url, "%s/qe/identity", s->prefix);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", NULL,
@@ -309,6 +317,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
                               "enclaveIdentity", what, err) != 0)
         goto fail;
 
+    part = "PCK CRL";
     snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=der", s->prefix, maat_pck_ca_name(ca));
     snprintf(what, sizeof what, "GET %s", url);
     enum maat_pck_ca got;
@@ -323,6 +332,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         goto fail;
     }
 
+    part = "Root CA CRL";
     if (s->root_crl_url != NULL)
         snprintf(url, sizeof url, "%s", s->root_crl_url);
     else
@@ -337,6 +347,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
     return 0;
 fail:
     count(s, &s->stats.failures);
+    maat_error_prefix(err, "%s", part);
     maat_error_prefix(err, "collateral for FMSPC %s (PCK %s CA) from %s", hex,
                       maat_pck_ca_name(ca), s->base.desc);
     return -1;
@@ -393,7 +404,8 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
                 "pccs source: API version must be 3 or 4, not %d", o->api_version);
     MAAT_ENSURE(o->max_attempts >= 1 && o->max_attempts <= 10, err, MAAT_ERR_USAGE,
                 "pccs source: max_attempts must be 1..10");
-    MAAT_ENSURE(o->connect_timeout_ms > 0 && o->timeout_ms > 0 && o->backoff_ms >= 0 &&
+    MAAT_ENSURE(o->connect_timeout_ms > 0 && o->timeout_ms > 0 && o->read_timeout_ms >= 0 &&
+                    o->backoff_ms >= 0 &&
                     o->backoff_max_ms >= o->backoff_ms && o->max_response > 0,
                 err, MAAT_ERR_USAGE, "pccs source: timeouts, backoff and size limit must be set");
     struct pccs_source *s = calloc(1, sizeof *s);
@@ -418,7 +430,9 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
         pccs_free(&s->base);
         return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     }
-    snprintf(s->base.desc, sizeof s->base.desc, "pccs %.280s", s->prefix);
+    char shown[300]; /* no user:password@ in messages and logs */
+    maat_collateral_scrub_urls(s->prefix, true, shown, sizeof shown);
+    snprintf(s->base.desc, sizeof s->base.desc, "pccs %.280s", shown);
     *out = &s->base;
     return 0;
 }

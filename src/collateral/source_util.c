@@ -1,7 +1,8 @@
 /*
  * source_util.c - helpers shared by the collateral sources: bounded file reads, which CA
  * a CRL belongs to (OpenSSL), and light JSON shape checks (jansson) so that a source's
- * error names the file or URL that holds garbage.
+ * error names the file or URL that holds garbage; and URL scrubbing of such messages for
+ * logs and HTTP error bodies.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -174,4 +175,53 @@ int src_check_tcb_fmspc(const uint8_t *json, size_t len, int wrapped, const uint
     }
     json_decref(j);
     return rc;
+}
+
+/* Where a URL starting at p ends: at whitespace, a quote, or ": " / a trailing ':' (the
+ * messages write "GET URL: why"). */
+static size_t url_len(const char *p)
+{
+    size_t n = 0;
+    while (p[n] != '\0' && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'' &&
+           p[n] != ')' && p[n] != ',')
+        n++;
+    while (n > 0 && (p[n - 1] == ':' || p[n - 1] == '.')) n--;
+    return n;
+}
+
+void maat_collateral_scrub_urls(const char *msg, bool keep_url, char *out, size_t cap)
+{
+    if (cap == 0) return;
+    size_t o = 0;
+#define PUT(ch)                                                                         \
+    do {                                                                                \
+        if (o + 1 < cap) out[o++] = (ch);                                               \
+    } while (0)
+    for (const char *p = msg != NULL ? msg : ""; *p != '\0';) {
+        size_t scheme = !strncasecmp(p, "https://", 8) ? 8 : !strncasecmp(p, "http://", 7) ? 7 : 0;
+        if (scheme == 0) {
+            PUT(*p);
+            p++;
+            continue;
+        }
+        size_t n = url_len(p);
+        if (!keep_url) {
+            for (const char *r = "<source URL>"; *r; r++) PUT(*r);
+            p += n;
+            continue;
+        }
+        /* scheme, then the authority without user:password@, then the path without ?query */
+        for (size_t i = 0; i < scheme; i++) PUT(p[i]);
+        size_t auth_end = scheme;
+        while (auth_end < n && p[auth_end] != '/' && p[auth_end] != '?' && p[auth_end] != '#')
+            auth_end++;
+        size_t host = scheme;
+        for (size_t i = scheme; i < auth_end; i++)
+            if (p[i] == '@') host = i + 1;
+        for (size_t i = host; i < auth_end; i++) PUT(p[i]);
+        for (size_t i = auth_end; i < n && p[i] != '?' && p[i] != '#'; i++) PUT(p[i]);
+        p += n;
+    }
+#undef PUT
+    out[o] = '\0';
 }

@@ -178,18 +178,19 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         const struct maat_pck_info *pck = maat_pck_chain_info(chain);
         enum maat_pck_ca ca = pck->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pck->ca;
         if (maat_collateral_cache_get(d->cache, pck->fmspc, ca, now, &lk, &err) != 0) {
-            char fm[13];
+            char fm[13], why[MAAT_ERROR_MSG_MAX]; /* no source URL in the body */
             maat_hex_encode(pck->fmspc, 6, fm);
+            maat_collateral_scrub_urls(err.msg, false, why, sizeof why);
             rq->verdict = "failed";
             maatd_metrics_verdict(&d->metrics, -1);
             if (err.code == MAAT_ERR_IO)
                 maatd_error(rq, rs, 503, "ServiceUnavailable",
                             "Collateral for FMSPC %s (%s CA) could not be fetched: %s", fm,
-                            maat_pck_ca_name(ca), err.msg);
+                            maat_pck_ca_name(ca), why);
             else
                 maatd_error(rq, rs, 400, "InvalidParameter",
                             "The quote was invalid due to an error in the quote collateral for "
-                            "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(ca), err.msg);
+                            "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(ca), why);
             goto out;
         }
         have_lk = true;

@@ -43,8 +43,22 @@ static const struct opt opts[] = {
      "Ocp-Apim-Subscription-Key for Intel's PCS"},
     {"pccs-insecure", OPT_BOOL, OFF(pccs_insecure), 0, 0, NULL, "off",
      "do not verify the PCCS's TLS certificate (test setups only)"},
+    {"pccs-connect-timeout-ms", OPT_LONG, OFF(pccs_connect_timeout_ms), 1, 60000, "MS", "3000",
+     "PCCS: give up connecting after this long (per attempt)"},
+    {"pccs-read-timeout-ms", OPT_LONG, OFF(pccs_read_timeout_ms), 0, 60000, "MS", "3000",
+     "PCCS: give up an attempt when no byte arrived for this long (whole seconds; 0 = off)"},
+    {"pccs-timeout-ms", OPT_LONG, OFF(pccs_timeout_ms), 1, 600000, "MS", "10000",
+     "PCCS: give up a request after this long (per attempt)"},
+    {"pccs-attempts", OPT_LONG, OFF(pccs_attempts), 1, 10, "N", "3",
+     "PCCS: attempts per request (connection errors, timeouts, 5xx, 429 are retried)"},
     {"collateral", OPT_STR, OFF(collateral), 0, 0, "BUNDLE|DIR", "none",
      "collateral from a dcap-qvl bundle file or a directory of PCS files"},
+    {"collateral-wait-ms", OPT_LONG, OFF(collateral_wait_ms), 0, 60000, "MS", "2000",
+     "an attestation waits for a collateral fetch in flight at most this long after the\n"
+     "fetch started, then gets 503 (or last-good collateral when it has some)"},
+    {"collateral-retry-s", OPT_LONG, OFF(collateral_retry_s), 0, 86400, "SECONDS", "60",
+     "after a failed collateral fetch, do not ask the source again for this long\n"
+     "(attestations needing that collateral get 503 at once, or last-good)"},
     {"trust-root", OPT_LIST, OFF(trust_roots), 0, 0, "PEM", "Intel SGX Root CA only",
      "also trust this root certificate (non-production anchor; repeatable)"},
     {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)", "serve HTTPS with this certificate chain"},
@@ -114,6 +128,12 @@ void maatd_config_defaults(struct maatd_config *c)
     c->max_token_size = 8L << 20;          /* = MAAT_CLAIMS_PAYLOAD_MAX */
     c->key_retention = MAATD_TOKEN_LIFETIME;
     c->shutdown_grace = 10;
+    c->pccs_connect_timeout_ms = 3000;
+    c->pccs_read_timeout_ms = 3000;
+    c->pccs_timeout_ms = 10000;
+    c->pccs_attempts = 3;
+    c->collateral_wait_ms = 2000;
+    c->collateral_retry_s = 60;
 }
 
 void maatd_config_free(struct maatd_config *c)

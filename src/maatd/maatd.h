@@ -53,6 +53,12 @@ struct maatd_config {
     bool rotate_key;          /* make a new current key at start-up */
     bool pccs_insecure;       /* skip TLS verification of the PCCS (test setups) */
     char *pccs_api_key;
+    long pccs_connect_timeout_ms; /* PCCS client: per attempt */
+    long pccs_read_timeout_ms;    /* no byte for this long ends an attempt (0 = off) */
+    long pccs_timeout_ms;         /* whole request, per attempt */
+    long pccs_attempts;
+    long collateral_wait_ms;      /* how long a request waits for a fetch in flight */
+    long collateral_retry_s;      /* negative cache after a failed fetch */
     long threads;             /* 0 = number of CPUs */
     long max_connections;
     long timeout;             /* seconds of inactivity before a connection is dropped */

@@ -117,6 +117,19 @@ static int setup_signer_quote(struct maatd *d, struct maat_error *err)
     return 0;
 }
 
+/* One log line per failed collateral fetch (however many requests waited for it): the
+ * item and the cause, URLs without credentials or query. */
+static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                             const char *kind, const struct maat_error *err)
+{
+    (void)arg;
+    char fm[13], why[MAAT_ERROR_MSG_MAX];
+    maat_hex_encode(fmspc, 6, fm);
+    maat_collateral_scrub_urls(err->msg, true, why, sizeof why);
+    maatd_log("warn", "collateral fetch failed: fmspc=%s ca=%s source=%s error=%s: %s", fm,
+              maat_pck_ca_name(ca), kind, maat_err_name(err->code), why);
+}
+
 static int setup_collateral(struct maatd *d, struct maat_error *err)
 {
     const char *dir = d->cfg.sim;
@@ -126,6 +139,10 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         o.base_url = d->cfg.pccs;
         o.api_key = d->cfg.pccs_api_key;
         o.insecure_tls = d->cfg.pccs_insecure;
+        o.connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;
+        o.read_timeout_ms = d->cfg.pccs_read_timeout_ms;
+        o.timeout_ms = d->cfg.pccs_timeout_ms;
+        o.max_attempts = (unsigned)d->cfg.pccs_attempts;
         MAAT_TRY(maat_collateral_pccs_source_new(&o, &d->source, err));
     } else if (d->cfg.collateral != NULL) {
         struct stat st;
@@ -145,6 +162,9 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.source = d->source;
         co.store = d->store;
         co.trust = d->trust;
+        co.wait_ms = d->cfg.collateral_wait_ms;
+        co.retry_interval = (time_t)d->cfg.collateral_retry_s;
+        co.fetch_failed = log_fetch_failed;
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
     }
