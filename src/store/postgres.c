@@ -113,7 +113,7 @@ static void quiet_notices(void *arg, const char *message)
 static int connect_db(struct pg_store *st, struct maat_error *err)
 {
     if (st->conn != NULL) PQfinish(st->conn);
-    const char *kw[4], *val[4];
+    const char *kw[5], *val[5];
     int n = 0;
     if (getenv("PGCONNECT_TIMEOUT") == NULL) {
         kw[n] = "connect_timeout";
@@ -121,6 +121,8 @@ static int connect_db(struct pg_store *st, struct maat_error *err)
     }
     kw[n] = "client_encoding";
     val[n++] = "UTF8";
+    kw[n] = "fallback_application_name";
+    val[n++] = "maat";
     kw[n] = "dbname"; /* expanded: the URI's own settings override the defaults above */
     val[n++] = st->uri;
     kw[n] = NULL;
@@ -356,24 +358,24 @@ static int do_list(struct pg_store *st, const char *ns, const char *prefix,
         if (attempt == 0 && conn_broken(st)) continue;
         return pg_fail(st, NULL, "list", err);
     }
-    PQsetSingleRowMode(st->conn);
+    (void)PQsetSingleRowMode(st->conn); /* if refused, all rows come in one result */
     int rc = 0;
     bool failed = false;
     char key[MAAT_STORE_NAME_MAX + 1];
     PGresult *r;
     while ((r = PQgetResult(st->conn)) != NULL) {
         ExecStatusType s = PQresultStatus(r);
-        if (rc == 0 && !failed && s == PGRES_SINGLE_TUPLE) {
-            if (get_name(st, r, 0, 0, key, err) != 0) {
-                failed = true;
-            } else {
-                int n = PQgetlength(r, 0, 1);
-                rc = cb(ctx, key, (const uint8_t *)PQgetvalue(r, 0, 1), (size_t)n,
-                        get_u64(r, 0, 2));
-            }
-        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !failed) {
-            pg_fail(st, r, "list", err);
+        if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK) {
+            if (!failed && rc == 0) pg_fail(st, r, "list", err);
             failed = true;
+        }
+        for (int i = 0; !failed && rc == 0 && i < PQntuples(r); i++) {
+            if (get_name(st, r, i, 0, key, err) != 0) {
+                failed = true;
+                break;
+            }
+            rc = cb(ctx, key, (const uint8_t *)PQgetvalue(r, i, 1),
+                    (size_t)PQgetlength(r, i, 1), get_u64(r, i, 2));
         }
         PQclear(r); /* after a stop or a failure: drain the rest */
     }
@@ -427,6 +429,14 @@ static int do_info(struct pg_store *st, const char *what, char *buf, size_t cap,
             const char *v = PQparameterStatus(st->conn, "server_version");
             snprintf(buf, cap, "%s", v != NULL ? v : "");
         }
+        return 0;
+    }
+    if (!strcmp(what, "statement_timeout")) {
+        PGresult *r = run(st, "SELECT current_setting('statement_timeout')", 0, NULL, NULL, NULL,
+                          PGRES_TUPLES_OK, true, "statement_timeout", err);
+        if (r == NULL) return -1;
+        snprintf(buf, cap, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
+        PQclear(r);
         return 0;
     }
     return maat_error_set(err, MAAT_ERR_USAGE, "store: no info item '%s'", what);

@@ -165,9 +165,10 @@ char *maat_store_redacted_uri(const char *uri, char *buf, size_t cap)
     }
     append(buf, cap, &at, uri, scheme);
     const char *p = uri + scheme;
-    /* authority: up to the first '/' or '?'; user-info up to its LAST '@' (an unescaped
-     * '@' in a password must not leave part of it visible) */
-    size_t auth = strcspn(p, "/?#");
+    /* user-info: up to the LAST '@' before the first '/' (libpq also reads a '?' there as
+     * part of the user-info; an unescaped '@' in a password must not leave part of it
+     * visible; masking too much is harmless) */
+    size_t auth = strcspn(p, "/");
     const char *atsign = NULL;
     for (size_t i = 0; i < auth; i++)
         if (p[i] == '@') atsign = p + i;

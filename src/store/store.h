@@ -110,7 +110,7 @@ int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
 
 /* Backend facts for diagnostics and tests: "schema" (the schema version, both backends),
  * "path" (SQLite: the file; PostgreSQL: the redacted URI), "journal_mode" ("wal"; SQLite),
- * "host" and "server_version" (PostgreSQL). */
+ * "host", "server_version" and "statement_timeout" (PostgreSQL). */
 int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t cap,
                     struct maat_error *err);
 

@@ -413,6 +413,7 @@ static void test_redacted_uri(void **state)
     assert_string_equal(maat_store_redacted_uri("postgresql://u@h/d?password=s3cret&sslmode=require&sslpassword=x", b, sizeof b),
                         "postgresql://u@h/d?password=***&sslmode=require&sslpassword=***");
     assert_string_equal(maat_store_redacted_uri("postgresql://", b, sizeof b), "postgresql://");
+    assert_string_equal(maat_store_redacted_uri("postgresql://u:p?w@h", b, sizeof b), "postgresql://u:***@h");
     assert_string_equal(maat_store_redacted_uri("sqlite:/var/lib/maat.db", b, sizeof b), "sqlite:/var/lib/maat.db");
     char tiny[12];
     assert_string_equal(maat_store_redacted_uri("postgresql://u:secret@h", tiny, sizeof tiny), "postgresql:");
@@ -512,6 +513,50 @@ static void test_pg_wrong_password_fails_fast(void **state)
     assert_null(strstr(err.msg, "Wrong-Pw-4711"));
 }
 
+/* Bounded statements: 10 s unless the URI (or PGOPTIONS, or the role) sets one. */
+static void test_pg_statement_timeout(void **state)
+{
+    (void)state;
+    if (!need_pg()) return;
+    struct maat_store *s = open_store();
+    struct maat_error err = {0};
+    char buf[64];
+    assert_int_equal(maat_store_info(s, "statement_timeout", buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, "10s");
+    maat_store_close(s);
+    char u[4400];
+    snprintf(u, sizeof u, "%s&options=-c%%20statement_timeout%%3D3s", pg_uri);
+    assert_int_equal(maat_store_open(u, &s, &err), 0);
+    assert_int_equal(maat_store_info(s, "statement_timeout", buf, sizeof buf, &err), 0);
+    assert_string_equal(buf, "3s");
+    maat_store_close(s);
+}
+
+/* The server drops the connection (restart, failover, idle kill): reads recover on the
+ * next call; a write in flight is reported failed, the next one reconnects. */
+static void test_pg_reconnect_after_connection_loss(void **state)
+{
+    (void)state;
+    if (!need_pg()) return;
+    struct maat_store *s = open_store();
+    struct maat_error err = {0};
+    assert_int_equal(maat_store_put(s, "n", "k", "v1", 2, NULL, &err), 0);
+    const char *kill_others = "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE "
+                              "application_name = 'maat' AND pid <> pg_backend_pid()";
+    pg_exec(kill_others);
+    check_record(s, "n", "k", "v1", 1); /* a read: retried once on a new connection */
+    pg_exec(kill_others);
+    struct maat_error e2 = {0};
+    assert_int_equal(maat_store_put(s, "n", "k", "v2", 2, NULL, &e2), -1);
+    assert_int_equal(e2.code, MAAT_ERR_IO);
+    assert_non_null(strstr(e2.msg, "may or may not have been applied"));
+    uint64_t ver = 0;
+    assert_int_equal(maat_store_put(s, "n", "k", "v3", 2, &ver, &err), 0);
+    assert_int_equal(ver, 2); /* the write that lost its connection did not happen here */
+    check_record(s, "n", "k", "v3", 2);
+    maat_store_close(s);
+}
+
 #define OPENERS 8
 
 struct opener {
@@ -578,6 +623,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_wrong_password_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_concurrent_first_open_one_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_statement_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_reconnect_after_connection_loss, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
