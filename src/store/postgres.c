@@ -132,13 +132,14 @@ static int connect_db(struct pg_store *st, struct maat_error *err)
         return maat_error_set(err, MAAT_ERR_NOMEM, "store %s: out of memory connecting",
                               st->shown);
     if (PQstatus(st->conn) != CONNECTION_OK) {
-        char msg[400];
+        char msg[320];
         clean_msg(st, PQerrorMessage(st->conn), msg, sizeof msg);
         const char *h = PQhost(st->conn), *p = PQport(st->conn);
+        /* host and cause first: a long URI must not push them out of the message */
         maat_error_set(err, MAAT_ERR_IO,
-                       "store %s: cannot connect to the database at host %s port %s: %s",
-                       st->shown, h != NULL && *h ? h : "(default)", p != NULL && *p ? p : "(default)",
-                       msg[0] ? msg : "unknown error");
+                       "store: cannot connect to the database at host %s port %s: %s (store %s)",
+                       h != NULL && *h ? h : "(default)", p != NULL && *p ? p : "(default)",
+                       msg[0] ? msg : "unknown error", st->shown);
         PQfinish(st->conn);
         st->conn = NULL;
         return -1;

@@ -443,6 +443,19 @@ static void test_unreachable_database_fails_fast(void **state)
     assert_non_null(strstr(err.msg, "Connection refused"));
     assert_null(strstr(err.msg, "hunter2"));
     assert_non_null(strstr(err.msg, "postgresql://maat:***@127.0.0.1:1/maat"));
+    /* a long URI (certificate paths, options) must not push host and cause out of the
+     * bounded message */
+    char longuri[1200];
+    char pad[700];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    snprintf(longuri, sizeof longuri,
+             "postgresql://maat:hunter2-secret@127.0.0.1:1/maat?connect_timeout=3&application_name=%s", pad);
+    maat_error_clear(&err);
+    assert_int_equal(maat_store_open(longuri, &p, &err), -1);
+    assert_non_null(strstr(err.msg, "host 127.0.0.1 port 1"));
+    assert_non_null(strstr(err.msg, "Connection refused"));
+    assert_null(strstr(err.msg, "hunter2"));
 }
 
 /* ---- PostgreSQL only ---- */
