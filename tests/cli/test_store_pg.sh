@@ -125,6 +125,17 @@ check "copy into a non-empty store: exit 1, nothing written" \
 "$MAAT" store copy "sqlite:$T/a.db" "$T/a.db" >"$T/copy4.out" 2>&1
 check "copy onto itself: usage error" [ $? -eq 2 ]
 
+# ---- the other spellings: postgres://, libpq's PG* environment, sslmode ----
+"$MAAT" store check "postgres://maat:$PW@127.0.0.1:$PG_PORT/copy1" >"$T/scheme.out" 2>&1
+check "postgres:// works like postgresql://" diff <(grep "^  " "$T/check-pg.out") <(grep "^  " "$T/scheme.out")
+PGDATABASE=copy1 "$MAAT" store check "postgresql://" >"$T/env.out" 2>&1
+check "postgresql:// with host, port, user, password, database from PG* variables" \
+    diff <(grep "^  " "$T/check-pg.out") <(grep "^  " "$T/env.out")
+"$MAAT" store check "$BASE/copy1?sslmode=require" >"$T/ssl.out" 2>&1
+rc=$?
+check "sslmode=require against a server without TLS: refused, not downgraded" \
+    eval '[ $rc -eq 4 ] && grep -q "server does not support SSL" "$T/ssl.out"'
+
 # ---- replicas opening an empty database at the same instant: one schema ----
 for round in 1 2 3; do
     mkdb race$round
