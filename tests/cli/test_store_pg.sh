@@ -199,6 +199,8 @@ if [ -x "$MAATD" ]; then
             [ "$(q svc "SELECT count(*) > 0 FROM maat_kv WHERE ns = 'keys' AND key = 'current'")" = t ]
         maatd_stop A
         check "maatd: log never shows the password" eval '! grep -q "$PW" "$T/A.log"'
+        check "maatd: logs its store with the password masked" \
+            grep -q "store: postgres postgresql://maat:\*\*\*@127.0.0.1:$PG_PORT/svc" "$T/A.log"
     else
         bad "maatd starts on a postgresql:// store"
     fi
