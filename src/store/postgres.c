@@ -613,20 +613,69 @@ static char *find_password(const char *uri)
     return pw;
 }
 
+/* The password as written in the URI (between the user-info's ':' and its '@'), into buf
+ * ("" when none): libpq's parse errors quote tokens that may be (part of) it. */
+static void raw_password(const char *uri, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    const char *p = strstr(uri, "://");
+    if (p == NULL) return;
+    p += 3;
+    const char *at = memchr(p, '@', strcspn(p, "/"));
+    const char *colon = at != NULL ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (colon != NULL) snprintf(buf, cap, "%.*s", (int)(at - colon - 1), colon + 1);
+}
+
+/* Masks each "quoted" token of msg (a buffer of cap bytes) that overlaps the raw
+ * password; where "***" would not fit, the message ends before the token. */
+static void mask_quoted(char *msg, size_t cap, const char *pw)
+{
+    if (*pw == '\0') return;
+    for (char *q = strchr(msg, '"'); q != NULL;) {
+        char *e = strchr(q + 1, '"');
+        if (e == NULL) break;
+        size_t n = (size_t)(e - q - 1);
+        char tok[300];
+        snprintf(tok, sizeof tok, "%.*s", (int)n, q + 1);
+        if (n > 0 && (strstr(pw, tok) != NULL || strstr(tok, pw) != NULL)) {
+            if (strlen(msg) + 3 - n >= cap) {
+                *q = '\0';
+                return;
+            }
+            memmove(q + 4, e, strlen(e) + 1);
+            memcpy(q + 1, "***", 3);
+            e = q + 4;
+        }
+        q = strchr(e + 1, '"');
+    }
+}
+
 int maat_store_postgres_open(const char *uri, struct maat_store **out, struct maat_error *err)
 {
     MAAT_ENSURE(uri != NULL && out != NULL, err, MAAT_ERR_USAGE, "store: postgres needs a URI");
     *out = NULL;
     char shown[1024];
     maat_store_redacted_uri(uri, shown, sizeof shown);
+    /* libpq ends the user-info at the first '@': an unescaped '@' in a password would make
+     * the rest of it the host name, shown in every message */
+    const char *auth = strstr(uri, "://");
+    auth = auth != NULL ? auth + 3 : uri;
+    const char *at1 = memchr(auth, '@', strcspn(auth, "/"));
+    MAAT_ENSURE(at1 == NULL || memchr(at1 + 1, '@', strcspn(at1 + 1, "/")) == NULL, err,
+                MAAT_ERR_USAGE,
+                "store %s: the URI's user-info holds more than one '@': percent-encode '@' in "
+                "the user name or password as %%40",
+                shown);
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(uri, &perr);
     if (opts == NULL) {
-        char msg[300] = "";
+        char msg[300] = "", pw[256];
         if (perr != NULL) {
             struct pg_store tmp = {.password = NULL};
             clean_msg(&tmp, perr, msg, sizeof msg);
             PQfreemem(perr);
+            raw_password(uri, pw, sizeof pw);
+            mask_quoted(msg, sizeof msg, pw);
         }
         return maat_error_set(err, MAAT_ERR_USAGE, "store %s: not a valid PostgreSQL URI: %s",
                               shown, msg[0] ? msg : "out of memory");

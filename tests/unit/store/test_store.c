@@ -264,6 +264,18 @@ static void test_bad_arguments(void **state)
     assert_non_null(strstr(err.msg, "not a valid PostgreSQL URI"));
     assert_null(p);
     maat_error_clear(&err);
+    /* libpq quotes the token it could not parse: never the password */
+    assert_int_equal(maat_store_open("postgresql://u:p%zzS3cret@h/d", &p, &err), -1);
+    assert_int_equal(err.code, MAAT_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "invalid percent-encoded token"));
+    assert_null(strstr(err.msg, "S3cret"));
+    maat_error_clear(&err);
+    /* an unescaped '@' would turn the password's tail into the host name libpq reports */
+    assert_int_equal(maat_store_open("postgresql://u:p@ss:S3cret@127.0.0.1:1/d", &p, &err), -1);
+    assert_int_equal(err.code, MAAT_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "%40"));
+    assert_null(strstr(err.msg, "S3cret"));
+    maat_error_clear(&err);
     assert_int_equal(maat_store_open("sqlite:/nonexistent-dir-maat/x.db", &p, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_IO);
     assert_non_null(strstr(err.msg, "/nonexistent-dir-maat/x.db"));
