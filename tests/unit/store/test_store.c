@@ -582,6 +582,48 @@ static void test_pg_reconnect_after_connection_loss(void **state)
     maat_store_close(s);
 }
 
+/* The database refuses connections for a while: the failed reconnect is reported (host
+ * and cause), the next call inside the backoff fails at once without a connection
+ * attempt, and once the database is back the handle recovers by itself. */
+static void test_pg_reconnect_backoff(void **state)
+{
+    (void)state;
+    if (!need_pg()) return;
+    char u[512];
+    snprintf(u, sizeof u, "postgresql://maat:%s@127.0.0.1:%s/maat_backoff?connect_timeout=5",
+             getenv("MAAT_TEST_PG_PASSWORD"), getenv("MAAT_TEST_PG_PORT"));
+    pg_exec("DROP DATABASE IF EXISTS maat_backoff");
+    pg_exec("CREATE DATABASE maat_backoff");
+    struct maat_store *s = NULL;
+    struct maat_error err = {0};
+    assert_int_equal(maat_store_open(u, &s, &err), 0);
+    assert_int_equal(maat_store_put(s, "n", "k", "v", 1, NULL, &err), 0);
+    pg_exec("ALTER DATABASE maat_backoff ALLOW_CONNECTIONS false");
+    pg_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = 'maat_backoff'");
+    uint8_t *v = NULL;
+    size_t len = 0;
+    struct maat_error e1 = {0}, e2 = {0};
+    int r1 = maat_store_get(s, "n", "k", &v, &len, NULL, &e1);
+    double t0 = now_s();
+    int r2 = maat_store_get(s, "n", "k", &v, &len, NULL, &e2);
+    double dt = now_s() - t0;
+    pg_exec("ALTER DATABASE maat_backoff ALLOW_CONNECTIONS true");
+    assert_int_equal(r1, -1);
+    assert_int_equal(e1.code, MAAT_ERR_IO);
+    assert_non_null(strstr(e1.msg, "host 127.0.0.1"));
+    assert_non_null(strstr(e1.msg, "not currently accepting connections"));
+    assert_int_equal(r2, -1);
+    assert_non_null(strstr(e2.msg, "next reconnect attempt in"));
+    assert_true(dt < 0.05); /* no connection attempt inside the backoff */
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(maat_store_get(s, "n", "k", &v, &len, NULL, &err), 0);
+    assert_int_equal(len, 1);
+    free(v);
+    maat_store_close(s);
+    pg_exec("DROP DATABASE maat_backoff");
+}
+
 #define OPENERS 8
 
 struct opener {
@@ -650,6 +692,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_concurrent_first_open_one_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_statement_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_reconnect_after_connection_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_reconnect_backoff, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
