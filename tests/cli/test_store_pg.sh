@@ -204,6 +204,28 @@ if [ -x "$MAATD" ]; then
     else
         bad "maatd starts on a postgresql:// store"
     fi
+    # two replicas started at the same instant on an empty database
+    mkdb two
+    "$MAATD" --listen 127.0.0.1:0 --store "$BASE/two" --sim "$T/sim" >"$T/r1.url" 2>"$T/r1.log" &
+    r1=$!
+    "$MAATD" --listen 127.0.0.1:0 --store "$BASE/two" --sim "$T/sim" >"$T/r2.url" 2>"$T/r2.log" &
+    r2=$!
+    PIDS+=("$r1" "$r2")
+    for _ in $(seq 200); do [ -s "$T/r1.url" ] && [ -s "$T/r2.url" ] && break; sleep 0.1; done
+    check "two replicas at once on an empty database: both ready" eval '[ -s "$T/r1.url" ] && [ -s "$T/r2.url" ]'
+    check "two replicas: one schema row, one current signing key" \
+        [ "$(q two "SELECT (SELECT count(*) FROM maat_meta) || '/' || (SELECT count(*) FROM maat_kv WHERE ns = 'keys' AND key = 'current')")" = 1/1 ]
+    if command -v curl >/dev/null && [ -s "$T/r1.url" ] && [ -s "$T/r2.url" ]; then
+        curl -s "$(head -n1 "$T/r1.url")/certs" >"$T/r1.certs"
+        curl -s "$(head -n1 "$T/r2.url")/certs" >"$T/r2.certs"
+        check "two replicas: the same signing key at /certs" python3 -c '
+import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:3])
+ka=[k["kid"] for k in a["keys"]]; kb=[k["kid"] for k in b["keys"]]
+assert ka and ka[0]==kb[0], (ka,kb)' "$T/r1.certs" "$T/r2.certs"
+    fi
+    kill "$r1" "$r2" 2>/dev/null; wait "$r1" "$r2" 2>/dev/null
+    maatd_forget "$r1"; maatd_forget "$r2"
+
     t0=$(now_ms)
     "$MAATD" --listen 127.0.0.1:0 --store "postgresql://maat:Bad-Pw-77@127.0.0.1:$PG_PORT/svc?connect_timeout=5" \
         --sim "$T/sim" >"$T/bad.url" 2>"$T/bad.log"
