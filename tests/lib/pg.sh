@@ -91,6 +91,15 @@ pg_start() {
         tail -n 20 "$PG_DIR/server.log" >&2 2>/dev/null
         pg_unavailable "pg_ctl start failed (server log above)"; return
     fi
+    # a watchdog: if this shell dies without pg_stop (ctest's timeout kills it), the
+    # server (a daemon, outside the process tree) is stopped and its directory removed
+    local owner=$$ dir=$PG_DIR
+    ( trap '' INT TERM HUP
+      while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
+      [ -f "$dir/data/postmaster.pid" ] &&
+          "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 10 stop
+      rm -rf "$dir" ) </dev/null >/dev/null 2>&1 &
+    disown
     export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=maat PGPASSWORD=$PG_PASSWORD PGDATABASE=postgres
     export MAAT_TEST_PG_URI="postgresql://maat:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres?connect_timeout=5"
     export MAAT_TEST_PG_DIR=$PG_DIR MAAT_TEST_PG_PORT=$PG_PORT MAAT_TEST_PG_PASSWORD=$PG_PASSWORD
