@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
       libsqlite3-dev libpq-dev libcmocka-dev curl wrk openssl python3
-      python3-cryptography)
+      python3-cryptography postgresql postgresql-common)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -18,6 +18,7 @@ static const struct {
     {"jwt", cmd_jwt, "decode any JWT/JWS readably; check its signature with a key, cert or JWKS"},
     {"policy", cmd_policy, "get, set or reset the attestation policy of MAA or maatd"},
     {"cert", cmd_cert, "list, add or remove policy-signer certificates of MAA or maatd"},
+    {"store", cmd_store, "check a store (SQLite or PostgreSQL); copy every record between stores"},
 };
 
 static void usage(FILE *f)

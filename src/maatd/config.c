@@ -28,8 +28,9 @@ struct opt {
 static const struct opt opts[] = {
     {"listen", OPT_STR, OFF(listen), 0, 0, "HOST:PORT", "127.0.0.1:8080",
      "address to listen on; port 0 picks a free port and prints the URL on stdout"},
-    {"store", OPT_STR, OFF(store), 0, 0, "FILE", "(required)",
-     "SQLite store (\"sqlite:PATH\" or PATH; created 0600, WAL): signing keys, collateral"},
+    {"store", OPT_STR, OFF(store), 0, 0, "URI", "(required)",
+     "store: \"sqlite:PATH\" or PATH (created 0600, WAL), or postgresql://... shared by\n"
+     "replicas (docs/deploy.md): signing keys, policies, signers, collateral"},
     {"sim", OPT_STR, OFF(sim), 0, 0, "DIR", "none",
      "simulated platform (`maat sim init DIR`): trust DIR/root-ca.pem as a non-production\n"
      "anchor and serve collateral from DIR"},

@@ -290,6 +290,9 @@ int main(int argc, char **argv)
     fflush(stdout);
     maatd_log("info", "ready: maatd %s, issuer %s", MAATD_VERSION,
               d.cfg.issuer ? d.cfg.issuer : "(from the Host header)");
+    char store_shown[1024]; /* the store URI, password masked (docs/deploy.md) */
+    maatd_log("info", "store: %s %s", maat_store_backend(d.store),
+              maat_store_redacted_uri(d.cfg.store, store_shown, sizeof store_shown));
 
     time_t last_prune = time(NULL);
     for (;;) {

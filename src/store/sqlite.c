@@ -264,6 +264,58 @@ done:
     return rc;
 }
 
+static int do_namespaces(struct sqlite_store *st, maat_store_ns_cb cb, void *ctx,
+                         struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st, "SELECT ns, count(*) FROM maat_kv GROUP BY ns ORDER BY ns", &q, err));
+    int rc = -1;
+    for (;;) {
+        int step = sqlite3_step(q);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) {
+            db_fail(st, "list namespaces", err);
+            goto done;
+        }
+        const char *ns = (const char *)sqlite3_column_text(q, 0);
+        int r = cb(ctx, ns != NULL ? ns : "", (uint64_t)sqlite3_column_int64(q, 1));
+        if (r != 0) {
+            rc = r;
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int do_restore(struct sqlite_store *st, const char *ns, const char *key, const void *val,
+                      size_t len, uint64_t version, struct maat_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    MAAT_TRY(prepare(st,
+                     "INSERT OR REPLACE INTO maat_kv (ns, key, value, version, updated_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+                     &q, err));
+    int rc = -1;
+    if (bind_text(q, 1, ns) || bind_text(q, 2, key) ||
+        sqlite3_bind_blob64(q, 3, val, (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)version) != SQLITE_OK ||
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)time(NULL)) != SQLITE_OK) {
+        db_fail(st, "bind", err);
+        goto done;
+    }
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        db_fail(st, "write", err);
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* ---- ops table: each call holds the handle's mutex ---- */
 
 #define LOCKED(st, call)                                                                \
@@ -305,6 +357,18 @@ static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap
     LOCKED(impl(s), do_info(impl(s), what, buf, cap, err));
 }
 
+static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
+                         struct maat_error *err)
+{
+    LOCKED(impl(s), do_namespaces(impl(s), cb, ctx, err));
+}
+
+static int op_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
+                      size_t len, uint64_t version, struct maat_error *err)
+{
+    LOCKED(impl(s), do_restore(impl(s), ns, key, val, len, version, err));
+}
+
 static void op_close(struct maat_store *s)
 {
     struct sqlite_store *st = impl(s);
@@ -322,6 +386,8 @@ static const struct maat_store_ops sqlite_ops = {
     .list = op_list,
     .info = op_info,
     .close = op_close,
+    .namespaces = op_namespaces,
+    .restore = op_restore,
 };
 
 /* A store file group or others may read or write is refused, not repaired: the service

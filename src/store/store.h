@@ -6,8 +6,11 @@
  * (namespace "collateral"), and later the service's signing keys, policies and policy
  * signer certificates. Callers never see SQL or a backend type. Backends:
  *   "sqlite:PATH" or a bare PATH  - one SQLite file, WAL mode (embedded default)
- *   "postgres://..."              - reserved for a PostgreSQL backend (several maatd
- *                                   replicas sharing one store); not built yet
+ *   "postgresql://..." or "postgres://..."
+ *                                 - a PostgreSQL database on libpq (several maatd replicas
+ *                                   sharing one store): libpq's URI syntax, its query
+ *                                   parameters (sslmode, connect_timeout, ...) and its PG*
+ *                                   environment variables (postgres.c, docs/deploy.md)
  *
  * A handle is safe to use from several threads at once (calls are serialised per
  * handle; open one handle per thread for parallel reads - WAL lets readers run while a
@@ -52,6 +55,13 @@ struct maat_store_ops {
     int (*info)(struct maat_store *s, const char *what, char *buf, size_t cap,
                 struct maat_error *err);
     void (*close)(struct maat_store *s);
+    /* Each namespace with its record count, in namespace order (byte order). */
+    int (*namespaces)(struct maat_store *s,
+                      int (*cb)(void *ctx, const char *ns, uint64_t count), void *ctx,
+                      struct maat_error *err);
+    /* Writes a record with exactly this version, unconditionally (copy/restore). */
+    int (*restore)(struct maat_store *s, const char *ns, const char *key, const void *val,
+                   size_t len, uint64_t version, struct maat_error *err);
 };
 
 /* Every backend's handle starts with this. */
@@ -98,12 +108,32 @@ typedef int (*maat_store_list_cb)(void *ctx, const char *key, const uint8_t *val
 int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
                     maat_store_list_cb cb, void *ctx, struct maat_error *err);
 
-/* Backend facts for diagnostics and tests: "journal_mode" ("wal"), "path", "schema". */
+/* Backend facts for diagnostics and tests: "schema" (the schema version, both backends),
+ * "path" (SQLite: the file; PostgreSQL: the redacted URI), "journal_mode" ("wal"; SQLite),
+ * "host", "server_version" and "statement_timeout" (PostgreSQL). */
 int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t cap,
                     struct maat_error *err);
 
+/* Calls cb for every namespace that holds records, with its record count, in namespace
+ * (byte) order; a non-zero return from cb stops the walk and is returned. */
+typedef int (*maat_store_ns_cb)(void *ctx, const char *ns, uint64_t count);
+int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
+                          struct maat_error *err);
+
+/* Writes a record with exactly `version` (>= 1), replacing any record of that name: for
+ * `maat store copy`, which moves records between stores without renumbering them. Not for
+ * ordinary writes (use put / put_if). */
+int maat_store_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
+                       size_t len, uint64_t version, struct maat_error *err);
+
+/* Copies `uri` into buf (always NUL-terminated) with any password replaced by "***":
+ * the user-info password of a postgres URI and a password=... query parameter. What
+ * maat logs and prints instead of a store URI. Returns buf. */
+char *maat_store_redacted_uri(const char *uri, char *buf, size_t cap);
+
 /* Backend constructors (used by maat_store_open). */
 int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maat_error *err);
+int maat_store_postgres_open(const char *uri, struct maat_store **out, struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,310 @@
+/*
+ * cmd_store.c - `maat store copy SRC DST` and `maat store check URI`: move every record
+ * (signing keys, policies, policy signers, cached collateral) between stores of any
+ * backend (SQLite <-> PostgreSQL), and show what a store holds.
+ *
+ * Each namespace gets a digest: SHA-256 over its records in key order, each as
+ * u32 key length, key, u64 version, u64 value length, value (big-endian lengths). copy
+ * writes records with their versions unchanged (maat_store_restore), then compares the
+ * digests of SRC and DST and fails unless every namespace matches; check prints them, so
+ * two stores can be compared by eye or by script.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "maat/bytes.h"
+#include "cli.h"
+#include "store.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: maat store check URI [--json]\n"
+            "       maat store copy SRC DST\n"
+            "\n"
+            "check   print what the store holds: backend, schema version, namespaces with\n"
+            "        record counts and a SHA-256 digest of each namespace's records\n"
+            "copy    copy every record of SRC into DST (which must hold no records), keeping\n"
+            "        versions, then check that both stores' digests match\n"
+            "\n"
+            "URI: sqlite:PATH or PATH (an existing file for check and for SRC), or\n"
+            "     postgresql://USER:PASSWORD@HOST:PORT/DB?sslmode=... (also postgres://; libpq's\n"
+            "     PG* environment variables apply). Passwords are printed as ***.\n"
+            "     Stop maatd (every replica) before copying: writes during a copy may be lost.\n"
+            "\n"
+            "exit codes: 0 done, 1 DST is not empty or the copy does not match SRC, 2 usage,\n"
+            "            4 a store could not be opened, read or written\n");
+}
+
+struct ns_info {
+    char *name;
+    uint64_t count;   /* as the backend counts */
+    uint64_t listed;  /* as listing found */
+    uint8_t digest[32];
+};
+
+struct ns_list {
+    struct ns_info *v;
+    size_t n, cap;
+};
+
+static void ns_list_free(struct ns_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->v[i].name);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int ns_add(void *ctx, const char *ns, uint64_t count)
+{
+    struct ns_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct ns_info *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+    l->v[l->n].name = strdup(ns);
+    if (l->v[l->n].name == NULL) return -1;
+    l->v[l->n++].count = count;
+    return 0;
+}
+
+static void put_be(EVP_MD_CTX *md, uint64_t v, int bytes)
+{
+    uint8_t b[8];
+    for (int i = 0; i < bytes; i++) b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    EVP_DigestUpdate(md, b, (size_t)bytes);
+}
+
+struct walk {
+    EVP_MD_CTX *md;
+    struct ns_info *ns;
+    struct maat_store *dst; /* copy: write each record here */
+    struct maat_error *err;
+};
+
+static int walk_cb(void *ctx, const char *key, const uint8_t *val, size_t len, uint64_t version)
+{
+    struct walk *w = ctx;
+    size_t kl = strlen(key);
+    put_be(w->md, kl, 4);
+    EVP_DigestUpdate(w->md, key, kl);
+    put_be(w->md, version, 8);
+    put_be(w->md, len, 8);
+    EVP_DigestUpdate(w->md, val, len);
+    w->ns->listed++;
+    if (w->dst != NULL &&
+        maat_store_restore(w->dst, w->ns->name, key, val, len, version, w->err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Namespaces of s with counts and digests; with dst, copies every record on the way. */
+static int scan(struct maat_store *s, struct maat_store *dst, struct ns_list *l,
+                struct maat_error *err)
+{
+    memset(l, 0, sizeof *l);
+    if (maat_store_namespaces(s, ns_add, l, err) != 0) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory listing namespaces");
+        return -1;
+    }
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    MAAT_ENSURE(md != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < l->n && rc == 0; i++) {
+        struct walk w = {md, &l->v[i], dst, err};
+        if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+            rc = maat_error_set(err, MAAT_ERR_CRYPTO, "SHA-256 unavailable");
+            break;
+        }
+        if (maat_store_list(s, l->v[i].name, "", walk_cb, &w, err) != 0) {
+            maat_error_set(err, MAAT_ERR_IO, "listing namespace %s failed", l->v[i].name);
+            rc = -1;
+            break;
+        }
+        EVP_DigestFinal_ex(md, l->v[i].digest, NULL);
+        if (l->v[i].listed != l->v[i].count)
+            rc = maat_error_set(err, MAAT_ERR_IO,
+                                "namespace %s: %llu records counted but %llu listed (the store "
+                                "changed while it was read?)",
+                                l->v[i].name, (unsigned long long)l->v[i].count,
+                                (unsigned long long)l->v[i].listed);
+    }
+    EVP_MD_CTX_free(md);
+    return rc;
+}
+
+static uint64_t total(const struct ns_list *l)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < l->n; i++) t += l->v[i].count;
+    return t;
+}
+
+/* Opens a store; `must_exist` refuses a SQLite path that is not there (no empty file is
+ * created by a typo in check or copy's SRC). */
+static int open_uri(const char *uri, bool must_exist, struct maat_store **s, struct maat_error *err)
+{
+    if (must_exist && strncmp(uri, "postgres://", 11) && strncmp(uri, "postgresql://", 13)) {
+        const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
+        struct stat st;
+        MAAT_ENSURE(stat(path, &st) == 0, err, MAAT_ERR_NOT_FOUND, "no store at %s", path);
+    }
+    return maat_store_open(uri, s, err);
+}
+
+static int check(const char *uri, bool json)
+{
+    struct maat_error err = {0};
+    struct maat_store *s = NULL;
+    char shown[1024], schema[32] = "";
+    maat_store_redacted_uri(uri, shown, sizeof shown);
+    struct ns_list l = {0};
+    if (open_uri(uri, true, &s, &err) != 0 ||
+        maat_store_info(s, "schema", schema, sizeof schema, &err) != 0 || scan(s, NULL, &l, &err) != 0) {
+        fprintf(stderr, "maat store check: %s\n", err.msg);
+        ns_list_free(&l);
+        maat_store_close(s);
+        return MAAT_EXIT_INTERNAL;
+    }
+    char hex[65];
+    if (json) {
+        json_t *o = json_object(), *a = json_array();
+        json_object_set_new(o, "store", json_string(shown));
+        json_object_set_new(o, "backend", json_string(maat_store_backend(s)));
+        json_object_set_new(o, "schema", json_integer(atoi(schema)));
+        json_object_set_new(o, "records", json_integer((json_int_t)total(&l)));
+        for (size_t i = 0; i < l.n; i++) {
+            maat_hex_encode(l.v[i].digest, 32, hex);
+            json_array_append_new(a, json_pack("{s:s, s:I, s:s}", "name", l.v[i].name, "records",
+                                               (json_int_t)l.v[i].count, "sha256", hex));
+        }
+        json_object_set_new(o, "namespaces", a);
+        char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (txt != NULL) printf("%s\n", txt);
+        free(txt);
+        json_decref(o);
+    } else {
+        printf("store       %s\n", shown);
+        printf("backend     %s\n", maat_store_backend(s));
+        printf("schema      %s\n", schema);
+        printf("records     %llu in %zu namespace%s\n", (unsigned long long)total(&l), l.n,
+               l.n == 1 ? "" : "s");
+        for (size_t i = 0; i < l.n; i++) {
+            maat_hex_encode(l.v[i].digest, 32, hex);
+            printf("  %-20s %8llu  sha256:%s\n", l.v[i].name, (unsigned long long)l.v[i].count,
+                   hex);
+        }
+    }
+    ns_list_free(&l);
+    maat_store_close(s);
+    return MAAT_EXIT_OK;
+}
+
+static int copy(const char *src_uri, const char *dst_uri)
+{
+    struct maat_error err = {0};
+    struct maat_store *src = NULL, *dst = NULL;
+    struct ns_list a = {0}, b = {0}, d = {0};
+    char ss[1024], ds[1024];
+    maat_store_redacted_uri(src_uri, ss, sizeof ss);
+    maat_store_redacted_uri(dst_uri, ds, sizeof ds);
+    int rc = MAAT_EXIT_INTERNAL;
+    const char *sp = !strncmp(src_uri, "sqlite:", 7) ? src_uri + 7 : src_uri;
+    const char *dp = !strncmp(dst_uri, "sqlite:", 7) ? dst_uri + 7 : dst_uri;
+    if (!strcmp(sp, dp)) {
+        fprintf(stderr, "maat store copy: SRC and DST are the same store (%s)\n", ss);
+        return MAAT_EXIT_USAGE;
+    }
+    if (open_uri(src_uri, true, &src, &err) != 0 || open_uri(dst_uri, false, &dst, &err) != 0 ||
+        maat_store_namespaces(dst, ns_add, &d, &err) != 0) {
+        fprintf(stderr, "maat store copy: %s\n", err.msg[0] ? err.msg : "out of memory");
+        goto out;
+    }
+    if (d.n > 0) {
+        fprintf(stderr,
+                "maat store copy: DST %s already holds %llu records (namespace %s, ...); copy "
+                "only into an empty store, nothing was written\n",
+                ds, (unsigned long long)total(&d), d.v[0].name);
+        rc = MAAT_EXIT_FAIL;
+        goto out;
+    }
+    if (scan(src, dst, &a, &err) != 0) {
+        fprintf(stderr, "maat store copy: %s\nmaat store copy: DST %s is incomplete; empty it "
+                        "before copying again\n", err.msg, ds);
+        goto out;
+    }
+    if (scan(dst, NULL, &b, &err) != 0) {
+        fprintf(stderr, "maat store copy: reading DST back: %s\n", err.msg);
+        goto out;
+    }
+    bool same = a.n == b.n;
+    for (size_t i = 0; same && i < a.n; i++)
+        same = !strcmp(a.v[i].name, b.v[i].name) && a.v[i].count == b.v[i].count &&
+               !memcmp(a.v[i].digest, b.v[i].digest, 32);
+    if (!same) {
+        fprintf(stderr, "maat store copy: DST %s does not match SRC %s after the copy (did "
+                        "something write to either meanwhile?)\n", ds, ss);
+        rc = MAAT_EXIT_FAIL;
+        goto out;
+    }
+    printf("copied %llu records in %zu namespace%s from %s to %s; digests match\n",
+           (unsigned long long)total(&a), a.n, a.n == 1 ? "" : "s", ss, ds);
+    for (size_t i = 0; i < a.n; i++)
+        printf("  %-20s %8llu\n", a.v[i].name, (unsigned long long)a.v[i].count);
+    rc = MAAT_EXIT_OK;
+out:
+    ns_list_free(&a);
+    ns_list_free(&b);
+    ns_list_free(&d);
+    maat_store_close(src);
+    maat_store_close(dst);
+    return rc;
+}
+
+int cmd_store(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "copy"))) {
+        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    bool is_copy = !strcmp(argv[1], "copy");
+    static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    bool json = false;
+    int c;
+    optind = 1;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'J': json = true; break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
+    }
+    if (is_copy) {
+        if (optind + 2 != argc || json) {
+            fprintf(stderr, "maat store copy: needs SRC and DST (and no other options)\n");
+            return MAAT_EXIT_USAGE;
+        }
+        return copy(argv[optind], argv[optind + 1]);
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "maat store check: needs one URI\n");
+        return MAAT_EXIT_USAGE;
+    }
+    return check(argv[optind], json);
+}
