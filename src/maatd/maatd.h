@@ -267,6 +267,7 @@ struct maatd {
     struct MHD_Daemon *health_daemon;   /* --health-listen reserve, or NULL */
     char health_url[MAATD_ISSUER_MAX];
     struct maatd_guard *guard;          /* header deadline */
+    bool listen_usage_error;            /* start-up failed on a bad --listen (exit 2) */
     atomic_size_t body_bytes;           /* request body memory held (buffer capacity) */
     atomic_size_t resp_bytes;           /* response bodies queued, not yet completed */
     atomic_uint_fast64_t refused_body_cap, refused_resp_cap;

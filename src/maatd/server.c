@@ -518,11 +518,14 @@ static int resolve_listen(const char *flag, const char *listen, struct sockaddr_
 /* Binds and listens on `listen` ourselves (so a failure names the address and the port,
  * and the bound port is known). Returns the socket; *port_out = the bound port. */
 static int open_listener(const char *flag, const char *addr, char *host, size_t host_cap,
-                         unsigned *port_out, struct maat_error *err)
+                         unsigned *port_out, bool *usage_error, struct maat_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
-    MAAT_TRY(resolve_listen(flag, addr, &ss, &sslen, host, host_cap, err));
+    if (resolve_listen(flag, addr, &ss, &sslen, host, host_cap, err) != 0) {
+        *usage_error = true; /* a bad address, not a failure to bind it */
+        return -1;
+    }
     unsigned want = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                     : ((struct sockaddr_in *)&ss)->sin_port);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -580,13 +583,15 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
 {
     char host[256];
     unsigned port = 0;
-    int fd = open_listener("--listen", d->cfg.listen, host, sizeof host, &port, err);
+    int fd = open_listener("--listen", d->cfg.listen, host, sizeof host, &port,
+                           &d->listen_usage_error, err);
     if (fd < 0) return -1;
     int hfd = -1;
     char hhost[256];
     unsigned hport = 0;
     if (d->cfg.health_listen != NULL) {
-        hfd = open_listener("--health-listen", d->cfg.health_listen, hhost, sizeof hhost, &hport, err);
+        hfd = open_listener("--health-listen", d->cfg.health_listen, hhost, sizeof hhost, &hport,
+                            &d->listen_usage_error, err);
         if (hfd < 0) {
             close(fd);
             return -1;
