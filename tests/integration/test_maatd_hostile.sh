@@ -26,42 +26,42 @@ PY="$(dirname "$0")/maatd_hostile.py"
 client() { python3 "$PY" "$@" || fails=$((fails + $?)); }
 
 # ---- item 15: start-up errors ----
-"$MAATD" --store "$T/x.db" --listen 0.0.0.0:99999 >/dev/null 2>"$T/e1"
+timeout 10 "$MAATD" --store "$T/x.db" --listen 0.0.0.0:99999 >/dev/null 2>"$T/e1"
 rc=$?
 [ $rc = 2 ] && grep -q "99999" "$T/e1" && grep -q -- "--listen" "$T/e1" \
     && ok "listen_port_out_of_range: --listen 0.0.0.0:99999 refused, exit 2: $(cat "$T/e1")" \
     || bad "listen_port_out_of_range: rc $rc: $(cat "$T/e1")"
-"$MAATD" --store "$T/x.db" --listen "127.0.0.1:80x" >/dev/null 2>"$T/e2"
+timeout 10 "$MAATD" --store "$T/x.db" --listen "127.0.0.1:80x" >/dev/null 2>"$T/e2"
 [ $? = 2 ] && ok "bad --listen port text: exit 2" || bad "bad --listen: $(cat "$T/e2")"
-"$MAATD" --store "$T/x.db" --listen "no.such.host.invalid:8080" >/dev/null 2>"$T/e3"
+timeout 10 "$MAATD" --store "$T/x.db" --listen "no.such.host.invalid:8080" >/dev/null 2>"$T/e3"
 [ $? = 2 ] && grep -q -- "--listen" "$T/e3" && ok "unresolvable --listen host: exit 2" || bad "unresolvable host: $(cat "$T/e3")"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); open(sys.argv[2],"w").write("1"); time.sleep(60)' "$port" "$T/held" &
 HOLDER=$!
 PIDS+=($HOLDER)
 for _ in $(seq 100); do [ -s "$T/held" ] && break; sleep 0.1; done
-timeout 20 "$MAATD" --store "$T/x.db" --listen "127.0.0.1:$port" >/dev/null 2>"$T/e4"
+timeout 10 "$MAATD" --store "$T/x.db" --listen "127.0.0.1:$port" >/dev/null 2>"$T/e4"
 rc=$?
 [ $rc = 1 ] && grep -q "port $port" "$T/e4" && ! grep -q "port 0" "$T/e4" \
     && ok "port_in_use_says_port_0: the message names port $port" || bad "port_in_use_says_port_0: rc $rc: $(cat "$T/e4")"
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; maatd_forget "$HOLDER"
 printf '# maatd\nlisten = 127.0.0.1:0\n\nmode = open\n' >"$T/c1.conf"
-"$MAATD" --store "$T/x.db" --config "$T/c1.conf" >/dev/null 2>"$T/e5"
+timeout 10 "$MAATD" --store "$T/x.db" --config "$T/c1.conf" >/dev/null 2>"$T/e5"
 [ $? = 2 ] && grep -q "c1.conf:4: --mode 'open'" "$T/e5" \
     && ok "config_error_names_option: $(cat "$T/e5")" || bad "config_error_names_option: $(cat "$T/e5")"
 printf 'listen = 127.0.0.1:99999\n' >"$T/c2.conf"
-"$MAATD" --store "$T/x.db" --config "$T/c2.conf" >/dev/null 2>"$T/e6"
+timeout 10 "$MAATD" --store "$T/x.db" --config "$T/c2.conf" >/dev/null 2>"$T/e6"
 [ $? = 2 ] && grep -q "c2.conf:1: --listen '127.0.0.1:99999'" "$T/e6" \
     && ok "config_error_names_option: bad port in the file: $(cat "$T/e6")" || bad "config port: $(cat "$T/e6")"
 printf 'pccs-insecure = maybe\n' >"$T/c3.conf"
-"$MAATD" --store "$T/x.db" --config "$T/c3.conf" >/dev/null 2>"$T/e7"
+timeout 10 "$MAATD" --store "$T/x.db" --config "$T/c3.conf" >/dev/null 2>"$T/e7"
 [ $? = 2 ] && grep -q "c3.conf:1: --pccs-insecure 'maybe'" "$T/e7" \
     && ok "config_error_names_option: boolean" || bad "config bool: $(cat "$T/e7")"
 printf 'threads 4\n' >"$T/c4.conf"
-"$MAATD" --store "$T/x.db" --config "$T/c4.conf" >/dev/null 2>"$T/e8"
+timeout 10 "$MAATD" --store "$T/x.db" --config "$T/c4.conf" >/dev/null 2>"$T/e8"
 [ $? = 2 ] && grep -q "c4.conf:1: --threads" "$T/e8" \
     && ok "config_error_names_option: a line without '='" || bad "config no '=': $(cat "$T/e8")"
-"$MAATD" --store "$T/x.db" --max-body 65536 --max-body-total 4096 >/dev/null 2>"$T/e9"
+timeout 10 "$MAATD" --store "$T/x.db" --max-body 65536 --max-body-total 4096 >/dev/null 2>"$T/e9"
 [ $? = 2 ] && grep -q -- "--max-body-total" "$T/e9" && ok "--max-body-total below --max-body refused" || bad "max-body-total: $(cat "$T/e9")"
 
 # ---- item 7: slowloris, idle connections, per-client limit, reserve listener ----
