@@ -296,7 +296,7 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
     char t[32], path[220], method[24], client[64], reason[260];
     now_rfc3339(t);
     sanitize(rq->client[0] ? rq->client : "-", client, sizeof client);
-    bool failed = rs->status >= 400 || rs->status == 0;
+    bool failed = rs->status >= 400 || rs->status == 0 || rq->error_code != NULL;
     sanitize_text(failed && rq->reason[0] ? rq->reason : "-", reason, sizeof reason);
     sanitize(rq->path, path, sizeof path);
     sanitize(rq->method ? rq->method : "-", method, sizeof method);

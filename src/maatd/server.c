@@ -458,6 +458,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                  : cs->rq.too_large ? "body above --max-body, connection cut"
                  : "connection closed before the request was complete");
     }
+    else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && cs->rq.error_code == NULL) {
+        /* answered, but the client did not take the whole answer */
+        cs->rq.error_code = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "response-timeout"
+                                                                          : "response-aborted";
+        snprintf(cs->rq.reason, sizeof cs->rq.reason, "%s",
+                 toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                     ? "the client did not read the response within --timeout"
+                     : "the connection ended before the response was sent");
+    }
     maatd_metrics_request(&d->metrics, cs->rq.route, cs->summary.status, us);
     maatd_log_request(&cs->rq, &cs->summary, us, cs->rq.body.len + cs->discarded);
     body_release(d, cs);
