@@ -108,7 +108,7 @@ def maa_code(body):
 
 
 # ---- item 7: slowloris, idle connections, per-client limit, reserve listener ----
-def case_slowloris(url, reserve_url, deadline):
+def case_slowloris(url, reserve_url, deadline, limit="32"):
     port, rport = port_of(url), port_of(reserve_url)
     deadline = float(deadline)
     slow, refused = [], 0
@@ -161,7 +161,7 @@ def case_slowloris(url, reserve_url, deadline):
             pass
     time.sleep(0.5)
     alive = sum(1 for s in held if not is_closed(s))
-    limit = int(sys.argv[5]) if len(sys.argv) > 5 else 32
+    limit = int(limit)
     ok(alive <= limit, "slowloris_per_client_limit: %d of 80 connections from one client stay open "
        "(limit %d)" % (alive, limit))
     st, _ = http_get(port, "/healthz", "127.0.0.5")
@@ -221,7 +221,7 @@ def case_bodies(url, max_body_total):
 
 
 # ---- item 6: responses not read by their clients ----
-def case_unread(url, max_response_total):
+def case_unread(url, max_response_total, timeout="6"):
     port = port_of(url)
     cap = int(max_response_total)
     b64u = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -252,6 +252,15 @@ def case_unread(url, max_response_total):
     s.close()
     ok(st == 503 and maa_code(body) == "ServiceUnavailable",
        "unread_responses_memory: 503 in MAA's error form (%s %s)" % (st, body[:120]))
+    timeout = float(timeout)
+    t = time.time()
+    while time.time() - t < timeout + 4:
+        held = metric(port, "maatd_response_bytes")
+        if held == 0:
+            break
+        time.sleep(0.25)
+    ok(held == 0, "unread_responses_memory: released after --timeout %gs although the clients stay "
+       "connected (%s after %.1fs)" % (timeout, held, time.time() - t))
     for s in readers:
         s.close()
     for _ in range(30):
@@ -317,5 +326,5 @@ CASES = {"slowloris": case_slowloris, "bodies": case_bodies, "unread": case_unre
          "edges": case_edges, "openid": case_openid}
 
 if __name__ == "__main__":
-    CASES[sys.argv[1]](*sys.argv[2:5] if sys.argv[1] == "slowloris" else sys.argv[2:])
+    CASES[sys.argv[1]](*sys.argv[2:])
     sys.exit(min(fails, 100))

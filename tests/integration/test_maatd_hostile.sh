@@ -94,9 +94,12 @@ maatd_stop B
 # ---- item 6: unread responses ----
 printf 'hostile-admin\n' >"$T/admin.tok"
 maatd_start R --store "$T/r.db" --mode aad --admin-token-file "$T/admin.tok" \
-    --max-response-total 1000000 --log-flush-ms 0 || exit 1
-client unread "$URL_R" 1000000
+    --max-response-total 1000000 --timeout 6 --log-flush-ms 0 || exit 1
+client unread "$URL_R" 1000000 6
 maatd_stop R
+grep 'route=policies' "$T/R.log" | grep -q 'status=200 .*error=response-timeout .*reason="the client did not read' \
+    && ok "unread_responses_memory: the log says which answers were not read" || bad "no response-timeout log line"
+
 
 # ---- item 15: no server paths in error bodies or /ready ----
 "$MAAT" sim init "$T/sim" >/dev/null || { echo "sim init failed"; exit 1; }
