@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,19 @@ static const struct opt opts[] = {
      "largest attestation token payload (400 PolicyEvaluationError beyond)"},
     {"conn-memory", OPT_LONG, OFF(conn_memory), 8192, 16L << 20, "BYTES", "16384",
      "memory per connection for the request line and headers"},
+    {"header-timeout", OPT_LONG, OFF(header_timeout), 1, 3600, "SECONDS", "10",
+     "close a connection whose request line and headers are not complete this long after\n"
+     "it opened (or after its previous response), however slowly it keeps sending"},
+    {"max-connections-per-client", OPT_LONG, OFF(max_conn_per_client), 1, 100000, "N", "64",
+     "concurrent connections from one client address (more are refused at accept)"},
+    {"max-body-total", OPT_LONG, OFF(max_body_total), 1024, 1L << 40, "BYTES", "67108864",
+     "request body memory held at once over all connections (503 beyond; >= --max-body)"},
+    {"max-response-total", OPT_LONG, OFF(max_response_total), 65536, 1L << 40, "BYTES", "67108864",
+     "response bytes queued for clients that have not read them yet, over all\n"
+     "connections (503 beyond)"},
+    {"health-listen", OPT_STR, OFF(health_listen), 0, 0, "HOST:PORT", "none",
+     "reserve listener serving only /healthz, /ready and /metrics (own thread and limits),\n"
+     "reachable however busy the main listener is"},
     {"shutdown-grace", OPT_LONG, OFF(shutdown_grace), 0, 600, "SECONDS", "10",
      "on SIGTERM/SIGINT, wait this long for in-flight requests"},
     {"mode", OPT_STR, OFF(mode), 0, 0, "shared|aad|isolated", "shared",
@@ -108,6 +122,8 @@ static const struct opt opts[] = {
     {"version", OPT_VERSION, 0, 0, 0, NULL, NULL, "show the version"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
+_Static_assert(NOPTS <= sizeof ((struct maatd_config *)0)->origin / sizeof(char *),
+               "struct maatd_config.origin too small");
 
 void maatd_config_defaults(struct maatd_config *c)
 {
@@ -135,6 +151,10 @@ void maatd_config_defaults(struct maatd_config *c)
     c->pccs_attempts = 3;
     c->collateral_wait_ms = 2000;
     c->collateral_retry_s = 60;
+    c->header_timeout = 10;
+    c->max_conn_per_client = 64;
+    c->max_body_total = 64L << 20;
+    c->max_response_total = 64L << 20;
 }
 
 void maatd_config_free(struct maatd_config *c)
@@ -145,6 +165,10 @@ void maatd_config_free(struct maatd_config *c)
             free(*p);
             *p = NULL;
         }
+    }
+    for (size_t i = 0; i < NOPTS; i++) {
+        free(c->origin[i]);
+        c->origin[i] = NULL;
     }
     for (size_t i = 0; i < c->n_trust_roots; i++) free(c->trust_roots[i]);
     c->n_trust_roots = 0;
@@ -202,10 +226,58 @@ static const struct opt *find_opt(const char *name, size_t len)
     return NULL;
 }
 
+/* A usage error about option `name` (after parsing): prefixed with the config file line it
+ * came from, when it came from the file. Returns -1. */
+static int complain(const struct maatd_config *c, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int complain(const struct maatd_config *c, const char *name, const char *fmt, ...)
+{
+    const struct opt *o = find_opt(name, strlen(name));
+    const char *origin = o ? c->origin[o - opts] : NULL;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (origin) fprintf(stderr, "maatd: %s: %s\n", origin, msg);
+    else fprintf(stderr, "maatd: %s\n", msg);
+    return -1;
+}
+
+/* HOST:PORT ([v6]:PORT) with a decimal port 0..65535; msg says what is wrong. */
+static bool listen_ok(const char *v, char *msg, size_t cap)
+{
+    const char *colon = strrchr(v, ':');
+    if (colon == NULL || colon == v || colon[1] == '\0') {
+        snprintf(msg, cap, "expected HOST:PORT");
+        return false;
+    }
+    if (v[0] == '[' && colon[-1] != ']') {
+        snprintf(msg, cap, "expected [IPv6]:PORT");
+        return false;
+    }
+    unsigned long port = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || port > 65535) {
+            snprintf(msg, cap, "port '%s': expected a number 0..65535", colon + 1);
+            return false;
+        }
+        port = port * 10 + (unsigned long)(*p - '0');
+    }
+    if (port > 65535) {
+        snprintf(msg, cap, "port %lu out of range (0..65535)", port);
+        return false;
+    }
+    return true;
+}
+
 /* Applies one setting. `where` names its origin for messages. */
 static int apply(struct maatd_config *c, const struct opt *o, const char *val, const char *where)
 {
     void *field = (char *)c + o->off;
+    size_t idx = (size_t)(o - opts);
+    free(c->origin[idx]);
+    c->origin[idx] = strcmp(where, "command line") ? strdup(where) : NULL;
     switch (o->kind) {
     case OPT_STR:
     case OPT_CONFIG: {
@@ -244,7 +316,7 @@ static int apply(struct maatd_config *c, const struct opt *o, const char *val, c
         else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "0"))
             *(bool *)field = false;
         else {
-            fprintf(stderr, "maatd: %s: %s '%s': expected true or false\n", where, o->name, val);
+            fprintf(stderr, "maatd: %s: --%s '%s': expected true or false\n", where, o->name, val);
             return -1;
         }
         return 0;
@@ -278,7 +350,10 @@ static int read_config_file(struct maatd_config *c, const char *path)
         char where[600];
         snprintf(where, sizeof where, "%s:%u", path, lineno);
         if (strchr(line, '\n') == NULL && !feof(f)) {
-            fprintf(stderr, "maatd: %s: line too long\n", where);
+            char *eq = strchr(line, '=');
+            if (eq != NULL) *eq = '\0';
+            fprintf(stderr, "maatd: %s: line too long (at most %zu bytes)%s%s\n", where,
+                    sizeof line - 2, eq ? " setting " : "", eq ? trim(line) : "");
             rc = -1;
             break;
         }
@@ -286,7 +361,12 @@ static int read_config_file(struct maatd_config *c, const char *path)
         if (*s == '\0' || *s == '#' || *s == ';') continue;
         char *eq = strchr(s, '=');
         if (eq == NULL) {
-            fprintf(stderr, "maatd: %s: expected `key = value`\n", where);
+            size_t kl = strcspn(s, " \t");
+            const struct opt *o = find_opt(s, kl);
+            if (o != NULL)
+                fprintf(stderr, "maatd: %s: --%s: expected `%s = VALUE`\n", where, o->name, o->name);
+            else
+                fprintf(stderr, "maatd: %s: expected `key = value`\n", where);
             rc = -1;
             break;
         }
@@ -367,61 +447,58 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
         if (apply(c, o, val, "command line") != 0) return -1;
     }
     if (c->store == NULL) {
-        fprintf(stderr, "maatd: --store FILE is required (see maatd --help)\n");
-        return -1;
+        return complain(c, "store", "--store FILE is required (see maatd --help)");
     }
     if (c->pccs && c->collateral) {
-        fprintf(stderr, "maatd: --pccs and --collateral exclude each other\n");
-        return -1;
+        return complain(c, c->origin[find_opt("pccs", 4) - opts] ? "pccs" : "collateral",
+                        "--pccs and --collateral exclude each other");
     }
     if (c->sim && (c->pccs || c->collateral)) {
-        fprintf(stderr, "maatd: --sim serves collateral from DIR; do not combine it with "
-                        "--pccs or --collateral\n");
-        return -1;
+        return complain(c, "sim", "--sim serves collateral from DIR; do not combine it with "
+                                  "--pccs or --collateral");
     }
+    char why[160];
+    if (!listen_ok(c->listen, why, sizeof why))
+        return complain(c, "listen", "--listen '%s': %s", c->listen, why);
+    if (c->health_listen != NULL && !listen_ok(c->health_listen, why, sizeof why))
+        return complain(c, "health-listen", "--health-listen '%s': %s", c->health_listen, why);
+    if (c->max_body_total < c->max_body)
+        return complain(c, "max-body-total", "--max-body-total %ld: below --max-body %ld (no body "
+                        "could ever be buffered)", c->max_body_total, c->max_body);
     if (strcmp(c->signer_quote, "auto") && strcmp(c->signer_quote, "gramine") &&
         strcmp(c->signer_quote, "sim") && strcmp(c->signer_quote, "none")) {
-        fprintf(stderr, "maatd: --signer-quote '%s': expected none, sim, gramine or auto\n",
+        return complain(c, "signer-quote", "--signer-quote '%s': expected none, sim, gramine or auto",
                 c->signer_quote);
-        return -1;
     }
     if (!strcmp(c->signer_quote, "sim") && c->sim == NULL) {
-        fprintf(stderr, "maatd: --signer-quote sim needs --sim DIR (the simulated platform that "
-                        "quotes the signing key)\n");
-        return -1;
+        return complain(c, "signer-quote", "--signer-quote sim needs --sim DIR (the simulated platform that "
+                        "quotes the signing key)");
     }
     if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
-        fprintf(stderr, "maatd: --tls-cert and --tls-key go together\n");
-        return -1;
+        return complain(c, "tls-cert", "--tls-cert and --tls-key go together");
     }
     if (strcmp(c->alg, "RS256") && strcmp(c->alg, "ES256") && strcmp(c->alg, "PS256")) {
-        fprintf(stderr, "maatd: --alg '%s': expected RS256, ES256 or PS256\n", c->alg);
-        return -1;
+        return complain(c, "alg", "--alg '%s': expected RS256, ES256 or PS256", c->alg);
     }
     if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json")) {
-        fprintf(stderr, "maatd: --log-format '%s': expected text or json\n", c->log_format);
-        return -1;
+        return complain(c, "log-format", "--log-format '%s': expected text or json", c->log_format);
     }
     if (strcmp(c->mode, "shared") && strcmp(c->mode, "aad") && strcmp(c->mode, "isolated")) {
-        fprintf(stderr, "maatd: --mode '%s': expected shared, aad or isolated\n", c->mode);
-        return -1;
+        return complain(c, "mode", "--mode '%s': expected shared, aad or isolated", c->mode);
     }
     if (!strcmp(c->mode, "aad") && c->admin_token_file == NULL) {
-        fprintf(stderr, "maatd: --mode aad needs --admin-token-file FILE (the bearer token "
-                        "administrators send)\n");
-        return -1;
+        return complain(c, "mode", "--mode aad needs --admin-token-file FILE (the bearer token "
+                        "administrators send)");
     }
     if (strcmp(c->mode, "isolated") && c->n_policy_signers > 0) {
-        fprintf(stderr, "maatd: --policy-signer is only meaningful with --mode isolated\n");
-        return -1;
+        return complain(c, "policy-signer", "--policy-signer is only meaningful with --mode isolated");
     }
     if (c->issuer != NULL) {
         size_t n = strlen(c->issuer);
         while (n > 0 && c->issuer[n - 1] == '/') c->issuer[--n] = '\0'; /* MAA: no trailing slash */
         if (n == 0 || n >= MAATD_ISSUER_MAX - 16 ||
             (strncmp(c->issuer, "https://", 8) && strncmp(c->issuer, "http://", 7))) {
-            fprintf(stderr, "maatd: --issuer: expected an http:// or https:// URL\n");
-            return -1;
+            return complain(c, "issuer", "--issuer: expected an http:// or https:// URL");
         }
     }
     return 0;

@@ -5,6 +5,11 @@
  *   {"error":{"code":C,"message":M,"innererror":{"code":C,"message":M}}}
  * (recorded from the live service); clients key on `code`. maatd's messages say which
  * check failed and why, in plain words, instead of MAA's native traces.
+ *
+ * The body never discloses server internals: URLs (scheme://...) and absolute file paths
+ * in a message (they come from the collateral source, the store or the PCCS client) are
+ * replaced by "<url>" / "<path>"; maatd's own route paths and the request's path stay.
+ * The unredacted message goes to the request log (rq->reason), for the operator.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +29,72 @@ void maatd_json_response(struct maatd_response *rs, unsigned status, const json_
     rs->content_type = NULL;
 }
 
+static bool path_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '/' || c == '.' || c == '_' || c == '-' || c == '~' || c == '+' || c == '%' ||
+           c == ':' || c == '@' || c == '=' || c == '?' || c == '&' || c == '#' || c == ',';
+}
+
+/* Route paths that may appear in messages as they are. */
+static bool public_path(const char *p, size_t n, const char *request_path)
+{
+    static const char *const prefixes[] = {"/attest/", "/policies/", "/certs", "/certificates",
+                                           "/.well-known/", "/healthz", "/ready", "/metrics",
+                                           "/revoke"};
+    if (request_path != NULL && strlen(request_path) == n && !strncmp(p, request_path, n))
+        return true;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (!strncmp(p, prefixes[i], strlen(prefixes[i]))) return true;
+    return false;
+}
+
+/* Copies msg into out with URLs and absolute file paths replaced (see the top). */
+void maatd_redact(const char *msg, const char *request_path, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < cap;) {
+        bool boundary = p == msg || !path_char(p[-1]) || p[-1] == ':' || p[-1] == '=';
+        const char *scheme_end = NULL;
+        if (boundary && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+            const char *q = p;
+            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+                   *q == '+' || *q == '.' || *q == '-')
+                q++;
+            if (q[0] == ':' && q[1] == '/' && q[2] == '/') scheme_end = q + 3;
+        }
+        const char *tok_end = NULL, *repl = NULL;
+        if (scheme_end != NULL) {
+            tok_end = scheme_end;
+            while (*tok_end && path_char(*tok_end)) tok_end++;
+            repl = "<url>";
+        } else if (boundary && *p == '/' && (p[1] != ' ' && p[1] != '\0')) {
+            tok_end = p;
+            while (*tok_end && path_char(*tok_end)) tok_end++;
+            while (tok_end > p + 1 && (tok_end[-1] == '.' || tok_end[-1] == ',' || tok_end[-1] == ':'))
+                tok_end--; /* sentence punctuation */
+            size_t n = (size_t)(tok_end - p);
+            if (public_path(p, n, request_path)) {
+                size_t k = n < cap - 1 - o ? n : cap - 1 - o;
+                memcpy(out + o, p, k);
+                o += k;
+                p = tok_end;
+                continue;
+            }
+            repl = "<path>";
+        }
+        if (repl != NULL) {
+            size_t k = strlen(repl) < cap - 1 - o ? strlen(repl) : cap - 1 - o;
+            memcpy(out + o, repl, k);
+            o += k;
+            p = tok_end;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
 void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned status,
                  const char *code, const char *fmt, ...)
 {
@@ -32,8 +103,15 @@ void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned s
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", msg);
-    json_t *err = json_pack("{s:s, s:s, s:o}", "code", code, "message", msg, "innererror", inner);
+    if (rq != NULL) { /* cut to the log's room */
+        size_t n = strnlen(msg, sizeof rq->reason - 1);
+        memcpy(rq->reason, msg, n);
+        rq->reason[n] = '\0';
+    }
+    char shown[sizeof msg];
+    maatd_redact(msg, rq ? rq->path : NULL, shown, sizeof shown);
+    json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", shown);
+    json_t *err = json_pack("{s:s, s:s, s:o}", "code", code, "message", shown, "innererror", inner);
     json_t *root = json_pack("{s:o}", "error", err);
     if (root == NULL) { /* message not UTF-8 (it may quote input): say so without it */
         json_decref(root);

@@ -2,7 +2,11 @@
  * health.c - GET /healthz (liveness: the process answers) and GET /ready (readiness:
  * start-up finished - store open, trust set and signing key loaded - and not shutting
  * down; 503 otherwise, so a load balancer stops sending traffic during a drain).
+ * Neither discloses a file path or an internal URL.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "collateral_source.h"
@@ -24,10 +28,14 @@ void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_respon
                     atomic_load(&d->stopping) ? "maatd is shutting down." : "maatd is starting.");
         return;
     }
-    char kid[128];
+    char kid[128], kind[16];
     maatd_keys_current_kid(d, kid, sizeof kid);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "status", "ready", "kid", kid, "collateral",
-                          d->source ? maat_collateral_source_describe(d->source) : "none",
+    /* the source's kind only ("pccs", "dir", "bundle"): its location (a file path or an
+     * internal URL) is for the operator's log, not for anyone who can reach /ready */
+    const char *desc = d->source ? maat_collateral_source_describe(d->source) : "none";
+    size_t kl = strcspn(desc, " ");
+    snprintf(kind, sizeof kind, "%.*s", (int)(kl < sizeof kind ? kl : sizeof kind - 1), desc);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "status", "ready", "kid", kid, "collateral", kind,
                           "signing_keys", (json_int_t)maatd_keys_count(d));
     maatd_json_response(rs, 200, o);
     json_decref(o);

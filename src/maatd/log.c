@@ -1,6 +1,8 @@
 /*
  * log.c - one line per request on stderr: time, request id, method, route, path, status,
- * latency, verdict status, MAA error code, bytes. logfmt ("text") or JSON lines.
+ * latency, verdict status, MAA error code, bytes, client address and, for a 4xx/5xx or a
+ * request that got no answer, the reason (the unredacted error message, cut to 255
+ * bytes). logfmt ("text") or JSON lines.
  * Never logs bodies, keys or tokens; the path is escaped and cut to 200 bytes.
  *
  * Request lines are batched (--log-flush-ms, default 100): they collect in a 64 KB buffer
@@ -246,6 +248,18 @@ static void sanitize(const char *s, char *out, size_t cap)
     out[o] = '\0';
 }
 
+/* Copies a message printable into out: spaces kept, quotes, backslashes and control or
+ * non-ASCII bytes become '?'. */
+static void sanitize_text(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; s != NULL && *s && o + 1 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        out[o++] = (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') ? '?' : (char)ch;
+    }
+    out[o] = '\0';
+}
+
 void maatd_log(const char *level, const char *fmt, ...)
 {
     char t[32], msg[1024], clean[1100], line[1300];
@@ -279,8 +293,11 @@ void maatd_log(const char *level, const char *fmt, ...)
 void maatd_log_request(const struct maatd_request *rq, const struct maatd_response *rs,
                        uint64_t latency_us, size_t bytes_in)
 {
-    char t[32], path[220], method[24];
+    char t[32], path[220], method[24], client[64], reason[260];
     now_rfc3339(t);
+    sanitize(rq->client[0] ? rq->client : "-", client, sizeof client);
+    bool failed = rs->status >= 400 || rs->status == 0 || rq->error_code != NULL;
+    sanitize_text(failed && rq->reason[0] ? rq->reason : "-", reason, sizeof reason);
     sanitize(rq->path, path, sizeof path);
     sanitize(rq->method ? rq->method : "-", method, sizeof method);
     const char *verdict = rq->verdict ? rq->verdict : "-";
@@ -288,17 +305,20 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
     /* The fields in order: text values are free of quotes and backslashes (sanitised
      * or maatd's own), so both formats write them as they are. */
     enum kind { STR, QSTR, NUM, MS }; /* QSTR: quoted in logfmt too; MS: us as ms */
-    static const enum kind kinds[12] = {STR, STR, STR, STR, STR, QSTR, NUM, MS, STR, STR, NUM, NUM};
-    static const char *const names[12] = {"ts",      "level",  "request_id", "method",
+    enum { NF = 14 };
+    static const enum kind kinds[NF] = {STR, STR, STR, STR, STR, QSTR, NUM, MS, STR, STR, NUM, NUM,
+                                        STR, QSTR};
+    static const char *const names[NF] = {"ts",      "level",  "request_id", "method",
                                           "route",   "path",   "status",     "latency_ms",
-                                          "verdict", "error",  "bytes_in",   "bytes_out"};
-    const char *text[12] = {t, "info", rq->request_id, method, maatd_route_name(rq->route), path,
-                            NULL, NULL, verdict, code, NULL, NULL};
-    const unsigned long long num[12] = {[6] = rs->status, [7] = latency_us, [10] = bytes_in,
+                                          "verdict", "error",  "bytes_in",   "bytes_out",
+                                          "client",  "reason"};
+    const char *text[NF] = {t, "info", rq->request_id, method, maatd_route_name(rq->route), path,
+                            NULL, NULL, verdict, code, NULL, NULL, client, reason};
+    const unsigned long long num[NF] = {[6] = rs->status, [7] = latency_us, [10] = bytes_in,
                                         [11] = rs->len};
     char buf[1024];
     struct line l = {buf, 0, sizeof buf - 1}; /* room kept for the newline */
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < NF; i++) {
         bool quoted = json_lines ? kinds[i] == STR || kinds[i] == QSTR : kinds[i] == QSTR;
         if (json_lines) {
             put_s(&l, i == 0 ? "{\"" : ",\"");

@@ -78,6 +78,13 @@ struct maatd_config {
     char *policy_signers[MAATD_MAX_POLICY_SIGNERS]; /* isolated: initial signer PEMs */
     size_t n_policy_signers;
     char *signer_quote;       /* "auto" | "gramine" | "sim" | "none": signer quote provider */
+    /* HTTP edge limits (server.c, conn_guard.c; docs/maatd.md "Limits") */
+    long header_timeout;      /* seconds for the request line + headers (deadline) */
+    long max_conn_per_client; /* concurrent connections per client address */
+    long max_body_total;      /* bytes of request bodies buffered at once, all connections */
+    long max_response_total;  /* bytes of responses queued and not yet sent, all connections */
+    char *health_listen;      /* HOST:PORT of the reserve listener (/healthz, /ready, /metrics) */
+    char *origin[48];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
 };
 
 /* Fills defaults. */
@@ -275,6 +282,14 @@ struct maatd {
     uint8_t *admin_token;               /* --admin-token-file contents (trimmed) or NULL */
     size_t admin_token_len;
     struct maatd_policies *policies;
+    /* HTTP edge (server.c, conn_guard.c) */
+    struct MHD_Daemon *health_daemon;   /* --health-listen reserve, or NULL */
+    char health_url[MAATD_ISSUER_MAX];
+    struct maatd_guard *guard;          /* header deadline */
+    bool listen_usage_error;            /* start-up failed on a bad --listen (exit 2) */
+    atomic_size_t body_bytes;           /* request body memory held (buffer capacity) */
+    atomic_size_t resp_bytes;           /* response bodies queued, not yet completed */
+    atomic_uint_fast64_t refused_body_cap, refused_resp_cap;
 };
 
 /* ---- requests and responses (server.c, routes.c) ---- */
@@ -292,6 +307,8 @@ struct maatd_request {
     const char *verdict;        /* for logs: TCB status or "failed" */
     const char *error_code;     /* for logs: MAA error code */
     char issuer[MAATD_ISSUER_MAX];
+    char client[64];            /* client address (numeric) for the log */
+    char reason[256];           /* for logs: why a 4xx/5xx (the unredacted message) */
 };
 
 struct maatd_response {
@@ -310,12 +327,29 @@ void maatd_server_stop(struct maatd *d);
 void maatd_request_issuer(const struct maatd *d, struct MHD_Connection *conn, char *out,
                           size_t cap);
 
+/* conn_guard.c: the header deadline (--header-timeout). */
+struct maatd_guard;
+struct maatd_guard *maatd_guard_start(long deadline_s);
+void maatd_guard_stop(struct maatd_guard *g);
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls = the guard). */
+void maatd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code);
+/* Headers complete (true), or the request finished and the next one's deadline starts. */
+void maatd_guard_request(struct maatd_guard *g, struct MHD_Connection *c, bool in_request);
+bool maatd_guard_killed(struct maatd_guard *g, struct MHD_Connection *c);
+uint64_t maatd_guard_closed_total(const struct maatd_guard *g);
+
 /* routes.c */
 void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+/* Whether path is one of the reserve routes (/healthz, /ready, /metrics). */
+bool maatd_route_is_reserve(const char *path);
 
 /* errors.c: fills rs with MAA's error form. */
 void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned status,
                  const char *code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Copies msg into out (cap bytes) with URLs and absolute file paths other than maatd's
+ * routes and request_path replaced by "<url>" / "<path>" (error bodies). */
+void maatd_redact(const char *msg, const char *request_path, char *out, size_t cap);
 /* Sets a JSON body (serialised compact, order preserved; steals nothing). */
 void maatd_json_response(struct maatd_response *rs, unsigned status, const json_t *body);
 
@@ -330,6 +364,8 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
                               struct maatd_response *rs, int op /* 0 get, 1 add, 2 remove */);
 void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+/* POST /revoke: RFC 7009 answer "unsupported_token_type" (tokens expire, none is revoked). */
+void maatd_revoke(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_metrics_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                   bool readiness);

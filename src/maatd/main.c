@@ -275,7 +275,7 @@ int main(int argc, char **argv)
         maatd_server_stop(&d);
         cleanup(&d);
         maatd_log_stop();
-        return 1;
+        return d.listen_usage_error ? 2 : 1; /* a bad --listen is a usage error */
     }
     snprintf(d.cert_issuer, sizeof d.cert_issuer, "%s", d.cfg.issuer ? d.cfg.issuer : d.listen_url);
     if (maatd_keys_open(&d, d.cfg.rotate_key, &d.keys, &err) != 0) {

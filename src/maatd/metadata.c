@@ -5,8 +5,12 @@
  * /certs is the JWKS text keys.c rebuilt at the last key change, served as is:
  * {"keys":[{"x5c":[...],"kid":...,"kty":"RSA"},...]}, current key first (MAA signs with
  * its first key). The OpenID document uses MAA's snake_case names in MAA's order
- * (maa.md section 3) with URLs derived from the request's issuer.
+ * (maa.md section 3) with URLs derived from the request's issuer. Every URL it names is a
+ * route maatd serves: jwks_uri (/certs) and revocation_endpoint (POST /revoke, which
+ * answers RFC 7009's unsupported_token_type: maatd's tokens are not revocable, they
+ * expire; MAA's metadata names the same endpoint, so SDKs reading it keep working).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,4 +55,15 @@ void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     json_object_set_new(o, "claims_supported", claims);
     maatd_json_response(rs, 200, o);
     json_decref(o);
+}
+
+void maatd_revoke(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
+{
+    (void)d;
+    json_t *o = json_pack("{s:s, s:s}", "error", "unsupported_token_type", "error_description",
+                          "maatd does not revoke attestation tokens; they expire at their exp.");
+    maatd_json_response(rs, 400, o);
+    json_decref(o);
+    rq->error_code = "unsupported_token_type";
+    snprintf(rq->reason, sizeof rq->reason, "token revocation is not supported");
 }

@@ -228,6 +228,20 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
     }
     put(&o, "# TYPE maatd_inflight_requests gauge\nmaatd_inflight_requests %d\n",
         atomic_load(&d->inflight));
+    put(&o, "# HELP maatd_body_bytes Request body memory held (all connections; --max-body-total).\n"
+            "# TYPE maatd_body_bytes gauge\nmaatd_body_bytes %zu\n", atomic_load(&d->body_bytes));
+    put(&o, "# HELP maatd_response_bytes Response bytes queued and not yet sent "
+            "(--max-response-total).\n# TYPE maatd_response_bytes gauge\nmaatd_response_bytes %zu\n",
+        atomic_load(&d->resp_bytes));
+    put(&o, "# HELP maatd_refused_total Requests refused with 503 by a memory cap.\n"
+            "# TYPE maatd_refused_total counter\n"
+            "maatd_refused_total{cap=\"max-body-total\"} %llu\n"
+            "maatd_refused_total{cap=\"max-response-total\"} %llu\n",
+        (unsigned long long)atomic_load(&d->refused_body_cap),
+        (unsigned long long)atomic_load(&d->refused_resp_cap));
+    put(&o, "# HELP maatd_header_timeouts_total Connections closed by --header-timeout.\n"
+            "# TYPE maatd_header_timeouts_total counter\nmaatd_header_timeouts_total %llu\n",
+        (unsigned long long)maatd_guard_closed_total(d->guard));
     if (d->keys != NULL)
         put(&o, "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n", maatd_keys_count(d));
 

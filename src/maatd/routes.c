@@ -5,7 +5,9 @@
  * path libmicrohttpd hands us). A known path with another method is 405 with Allow; an
  * unknown path is 404; both in MAA's error form. Attestation, policy and certificate
  * routes require `api-version` 2020-10-01 or 2022-08-01 (identical SGX shapes); /certs,
- * OpenID metadata, /metrics and the health endpoints take none, as MAA's.
+ * OpenID metadata, /metrics and the health endpoints take none, as MAA's. POST /revoke
+ * (the OpenID metadata's revocation_endpoint) exists so the metadata names only served
+ * routes; it revokes nothing (metadata.c).
  */
 #include <string.h>
 
@@ -22,6 +24,7 @@ enum handler {
     H_METRICS,
     H_HEALTHZ,
     H_READY,
+    H_REVOKE,
 };
 
 struct route {
@@ -41,6 +44,7 @@ static const struct route routes[] = {
     {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
     {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
     {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, false},
+    {"/revoke", "POST", H_REVOKE, MAATD_R_OPENID, false},
     {"/policies/SgxEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
     {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
     {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, true},
@@ -52,6 +56,11 @@ static const struct route routes[] = {
     {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, false},
     {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, false},
 };
+
+bool maatd_route_is_reserve(const char *path)
+{
+    return !strcmp(path, "/healthz") || !strcmp(path, "/ready") || !strcmp(path, "/metrics");
+}
 
 static bool method_in(const char *method, const char *list)
 {
@@ -149,5 +158,6 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
     case H_METRICS: maatd_metrics_route(d, rq, rs); break;
     case H_HEALTHZ: maatd_health(d, rq, rs, false); break;
     case H_READY: maatd_health(d, rq, rs, true); break;
+    case H_REVOKE: maatd_revoke(d, rq, rs); break;
     }
 }

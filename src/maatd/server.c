@@ -13,14 +13,29 @@
  * (--max-connections), inactivity timeout (--timeout) so a client that stalls after its
  * headers is dropped without holding a worker (MHD multiplexes connections per thread).
  *
+ * The hostile-client edge (docs/maatd.md "Limits"): connections per client address
+ * (--max-connections-per-client, libmicrohttpd's per-IP limit), a deadline for the request
+ * line and headers (--header-timeout, conn_guard.c), body memory that follows the bytes
+ * received (never reserved from Content-Length) under a global cap (--max-body-total),
+ * response bytes queued for clients that do not read under a global cap
+ * (--max-response-total) and a per-connection send buffer (MAATD_SNDBUF), and a reserve
+ * listener (--health-listen) with its own thread serving only /healthz, /ready and
+ * /metrics. Requests are refused with a 4xx in MAA's error form when the URI carries an
+ * encoded NUL, has more than MAATD_MAX_QUERY_PARAMS parameters, Host is missing (HTTP/1.1)
+ * or repeated, or Transfer-Encoding is anything but a single `chunked`.
+ *
  * Every response carries MAA's headers: Content-Type, x-ms-request-id (a fresh GUID),
  * x-ms-maa-service-version.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,12 +50,29 @@ static uint64_t elapsed_us(const struct timespec *start)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
+#define MAATD_MAX_QUERY_PARAMS 32   /* more query parameters: 400 (MAA's routes take 1) */
+#define MAATD_SMALL_RESPONSE 4096   /* responses this small are never refused by the cap */
+#define MAATD_SNDBUF 65536          /* per-connection kernel send buffer (SO_SNDBUF) */
+
+/* Which listener a request came through. */
+struct listener {
+    struct maatd *d;
+    bool reserve;                   /* --health-listen: only the reserve routes */
+};
+static struct listener main_listener, reserve_listener;
+
 /* What the completion callback needs after the response is gone. */
 struct conn_state {
     struct maatd_request rq;
     struct maatd_response summary; /* status and len only (body already handed to MHD) */
     bool answered;
+    bool headers_done;             /* the access handler saw the headers */
+    bool body_over_cap;            /* --max-body-total reached: body discarded, 503 */
     size_t discarded;
+    size_t body_charged;           /* bytes of d->body_bytes this request holds */
+    size_t resp_charged;           /* bytes of d->resp_bytes this request holds */
+    size_t nul_at;                 /* 1 + offset of an encoded NUL in the raw URI, or 0 */
+    size_t n_params;               /* query parameters in the raw URI */
 };
 
 static bool host_ok(const char *h)
@@ -70,17 +102,36 @@ void maatd_request_issuer(const struct maatd *d, struct MHD_Connection *conn, ch
 }
 
 static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
-                                     struct maatd_response *rs)
+                                     struct maatd_response *rs, bool close_after)
 {
-    (void)d;
     if (rs->body == NULL && rs->status == 0) {
         rs->status = 500;
+    }
+    /* --max-response-total: the body stays in memory until the client has read it */
+    if (rs->body != NULL && rs->len > MAATD_SMALL_RESPONSE) {
+        size_t before = atomic_fetch_add(&d->resp_bytes, rs->len);
+        if (before + rs->len > (size_t)d->cfg.max_response_total) {
+            atomic_fetch_sub(&d->resp_bytes, rs->len);
+            atomic_fetch_add(&d->refused_resp_cap, 1);
+            size_t len = rs->len;
+            free(rs->body);
+            memset(rs, 0, sizeof *rs);
+            maatd_error(&cs->rq, rs, 503, "ServiceUnavailable",
+                        "maatd holds too many response bytes that clients have not read yet "
+                        "(this one: %zu bytes; limit %ld in all); retry later.",
+                        len, d->cfg.max_response_total);
+            close_after = true;
+        } else {
+            cs->resp_charged = rs->len;
+        }
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (void *)"",
                                                                 rs->body ? MHD_RESPMEM_MUST_FREE
                                                                          : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
         free(rs->body);
+        if (cs->resp_charged) atomic_fetch_sub(&d->resp_bytes, cs->resp_charged);
+        cs->resp_charged = 0;
         return MHD_NO;
     }
     rs->body = NULL; /* MHD owns it now */
@@ -88,6 +139,8 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
                             rs->content_type ? rs->content_type : "application/json; charset=utf-8");
     MHD_add_response_header(resp, "x-ms-request-id", cs->rq.request_id);
     MHD_add_response_header(resp, "x-ms-maa-service-version", MAATD_VERSION);
+    if (close_after) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (rs->status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (rs->allow) {
         char allow[64];
         snprintf(allow, sizeof allow, "%s", rs->allow);
@@ -112,38 +165,228 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
     return r;
 }
 
+/* The numeric client address of a connection ("-" when unknown). */
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "-");
+    if (ci == NULL || ci->client_addr == NULL) return;
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    char host[INET6_ADDRSTRLEN + 1], serv[8];
+    if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+        snprintf(out, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
+}
+
+static struct conn_state *conn_state_new(struct maatd *d, struct MHD_Connection *conn)
+{
+    struct conn_state *cs = calloc(1, sizeof *cs);
+    if (cs == NULL) return NULL;
+    atomic_fetch_add(&d->inflight, 1);
+    clock_gettime(CLOCK_MONOTONIC, &cs->rq.start);
+    cs->rq.conn = conn;
+    cs->rq.method = "-";
+    cs->rq.path = "-";
+    cs->rq.route = MAATD_R_UNKNOWN;
+    maatd_guid(cs->rq.request_id);
+    maat_buf_init(&cs->rq.body);
+    client_address(conn, cs->rq.client, sizeof cs->rq.client);
+    return cs;
+}
+
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: the raw request URI, before libmicrohttpd unescapes it and
+ * splits the query (its return value becomes the request's context). An encoded NUL is
+ * noted (after unescaping, the path would end there: "/certs%00x" would route as
+ * "/certs"). Too many query parameters are noted and the query is emptied in place
+ * (libmicrohttpd 0.9.75 parses it after this callback, into the connection's memory pool;
+ * ~300 parameters exhaust the pool and the connection is dropped without an answer).
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct listener *l = cls;
+    struct conn_state *cs = conn_state_new(l->d, conn);
+    if (cs == NULL) return NULL;
+    const char *q = NULL;
+    for (const char *p = uri; *p; p++) {
+        if (*p == '%' && p[1] == '0' && p[2] == '0' && cs->nul_at == 0) cs->nul_at = (size_t)(p - uri) + 1;
+        if (*p == '?' && q == NULL) q = p;
+        if (q != NULL && (*p == '&' || *p == ';')) cs->n_params++;
+    }
+    if (q != NULL && q[1] != '\0') cs->n_params++;
+    if (cs->n_params > MAATD_MAX_QUERY_PARAMS) ((char *)q)[1] = '\0';
+    return cs;
+}
+
+struct header_count {
+    const char *name;
+    unsigned n;
+    const char *first;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    struct header_count *h = cls;
+    if (key != NULL && !strcasecmp(key, h->name)) {
+        if (h->n++ == 0) h->first = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/*
+ * Checks of the request head that libmicrohttpd 0.9.75 lets through. Returns false with
+ * rs filled (4xx in MAA's form) when the request must be refused before its body.
+ */
+static bool request_head_ok(struct conn_state *cs, const char *version, struct maatd_response *rs)
+{
+    struct maatd_request *rq = &cs->rq;
+    if (cs->nul_at != 0) {
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "The request URI contains an encoded NUL (%%00) at offset %zu; expected none.",
+                    cs->nul_at - 1);
+        return false;
+    }
+    if (cs->n_params > MAATD_MAX_QUERY_PARAMS) {
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "The request URI has %zu query parameters; expected at most %d.",
+                    cs->n_params, MAATD_MAX_QUERY_PARAMS);
+        return false;
+    }
+    struct header_count host = {"Host", 0, NULL};
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &host);
+    bool http11 = version != NULL && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
+    if (host.n > 1 || (host.n == 0 && http11)) {
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "Header Host: %u present; expected exactly one (RFC 9112 section 3.2).", host.n);
+        return false;
+    }
+    struct header_count te = {"Transfer-Encoding", 0, NULL};
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &te);
+    if (te.n == 0) return true;
+    struct header_count cl = {"Content-Length", 0, NULL};
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &cl);
+    if (te.n > 1 || cl.n > 0) {
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "Header Transfer-Encoding: %s; expected a single Transfer-Encoding header "
+                    "and no Content-Length with it.", te.n > 1 ? "repeated" : "with Content-Length");
+        return false;
+    }
+    /* the codings, comma-separated: only a single final `chunked` is understood */
+    unsigned chunked = 0, other = 0;
+    bool chunked_last = false;
+    char coding[32];
+    for (const char *p = te.first; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (*p == '\0') break;
+        size_t n = 0;
+        while (*p && *p != ',') {
+            if (*p != ' ' && *p != '\t' && n + 1 < sizeof coding) coding[n++] = *p;
+            p++;
+        }
+        coding[n] = '\0';
+        chunked_last = !strcasecmp(coding, "chunked");
+        if (chunked_last) chunked++;
+        else other++;
+    }
+    if (!chunked_last || chunked != 1) { /* RFC 9112 6.3: the length cannot be determined */
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "Header Transfer-Encoding '%.64s': expected `chunked` as the last and only "
+                    "once applied coding.", te.first);
+        return false;
+    }
+    if (other > 0) { /* RFC 9110 15.6.2: a transfer coding the server does not implement */
+        maatd_error(rq, rs, 501, "NotImplemented",
+                    "Header Transfer-Encoding '%.64s': only `chunked` is implemented.", te.first);
+        return false;
+    }
+    return true;
+}
+
+/* Grows the body buffer for n more bytes within --max-body-total (memory follows the bytes
+ * received). Returns 1 when the cap refuses, -1 out of memory. */
+static int body_put(struct maatd *d, struct conn_state *cs, const char *data, size_t n)
+{
+    struct maat_buf *b = &cs->rq.body;
+    size_t need = b->len + n + 1; /* maat_buf keeps room for a NUL */
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need) cap *= 2;
+        size_t grow = cap - b->cap;
+        size_t before = atomic_fetch_add(&d->body_bytes, grow);
+        if (before + grow > (size_t)d->cfg.max_body_total) {
+            atomic_fetch_sub(&d->body_bytes, grow);
+            return 1;
+        }
+        if (maat_buf_reserve(b, n) != 0) { /* the same doubling as computed above */
+            atomic_fetch_sub(&d->body_bytes, grow);
+            return -1;
+        }
+        cs->body_charged += grow;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    return 0;
+}
+
+static void body_release(struct maatd *d, struct conn_state *cs)
+{
+    maat_buf_cleanup(&cs->rq.body);
+    maat_buf_init(&cs->rq.body);
+    if (cs->body_charged) atomic_fetch_sub(&d->body_bytes, cs->body_charged);
+    cs->body_charged = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
-    struct maatd *d = cls;
+    struct listener *l = cls;
+    struct maatd *d = l->d;
     struct conn_state *cs = *con_cls;
-    if (cs == NULL) { /* headers received: set up, maybe refuse early */
-        cs = calloc(1, sizeof *cs);
+    if (cs == NULL) { /* the URI callback could not allocate */
+        cs = conn_state_new(d, conn);
         if (cs == NULL) return MHD_NO;
         *con_cls = cs;
-        atomic_fetch_add(&d->inflight, 1);
-        clock_gettime(CLOCK_MONOTONIC, &cs->rq.start);
-        cs->rq.conn = conn;
+    }
+    if (!cs->headers_done) { /* headers received: set up, maybe refuse early */
+        cs->headers_done = true;
         cs->rq.method = method;
         cs->rq.path = url;
-        cs->rq.route = MAATD_R_UNKNOWN;
-        maatd_guid(cs->rq.request_id);
-        maat_buf_init(&cs->rq.body);
+        maatd_guard_request(d->guard, conn, true);
+        struct maatd_response rs = {0};
+        if (!request_head_ok(cs, version, &rs)) {
+            cs->rq.early_reply = true;
+            return send_response(d, cs, &rs, true);
+        }
+        if (l->reserve && !maatd_route_is_reserve(url)) {
+            cs->rq.early_reply = true;
+            maatd_error(&cs->rq, &rs, 404, "NotFound",
+                        "No route for %s %s on the reserve listener (it serves /healthz, /ready "
+                        "and /metrics).", method, url);
+            return send_response(d, cs, &rs, true);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
             if (n > (unsigned long long)d->cfg.max_body) {
-                struct maatd_response rs = {0};
                 cs->rq.too_large = true;
                 cs->rq.early_reply = true;
                 maatd_route(d, &cs->rq, &rs); /* 404/405/400 first, else 413 */
-                return send_response(d, cs, &rs);
+                return send_response(d, cs, &rs, true);
             }
-            if (n > 0 && maat_buf_reserve(&cs->rq.body, (size_t)n + 1) != 0) return MHD_NO;
+            if (n > 0 && atomic_load(&d->body_bytes) + n > (size_t)d->cfg.max_body_total) {
+                cs->rq.early_reply = true;
+                atomic_fetch_add(&d->refused_body_cap, 1);
+                maatd_error(&cs->rq, &rs, 503, "ServiceUnavailable",
+                            "Request bodies in progress hold %zu bytes; this one (%llu bytes) "
+                            "would pass the limit of %ld; retry later.",
+                            atomic_load(&d->body_bytes), n, d->cfg.max_body_total);
+                return send_response(d, cs, &rs, true);
+            }
         }
         return MHD_YES;
     }
@@ -154,10 +397,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (!cs->rq.too_large && cs->rq.body.len + n <= (size_t)d->cfg.max_body) {
-            if (maat_buf_put(&cs->rq.body, upload_data, n) != 0) return MHD_NO;
-        } else {
-            cs->rq.too_large = true;
+        int rc = 1;
+        if (!cs->rq.too_large && !cs->body_over_cap && cs->rq.body.len + n <= (size_t)d->cfg.max_body)
+            rc = body_put(d, cs, upload_data, n);
+        if (rc < 0) return MHD_NO;
+        if (rc > 0) {
+            if (!cs->rq.too_large && !cs->body_over_cap) {
+                if (cs->rq.body.len + n > (size_t)d->cfg.max_body) {
+                    cs->rq.too_large = true;
+                } else {
+                    cs->body_over_cap = true;
+                    atomic_fetch_add(&d->refused_body_cap, 1);
+                }
+                cs->discarded += cs->rq.body.len;
+                body_release(d, cs); /* nothing of it is needed any more */
+            }
             cs->discarded += n;
             if (cs->discarded > 4 * (size_t)d->cfg.max_body) return MHD_NO; /* cut it off */
         }
@@ -168,30 +422,54 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (atomic_load(&d->stopping)) {
         cs->rq.route = MAATD_R_UNKNOWN;
         maatd_error(&cs->rq, &rs, 503, "ServiceUnavailable", "maatd is shutting down.");
+    } else if (cs->body_over_cap) {
+        maatd_error(&cs->rq, &rs, 503, "ServiceUnavailable",
+                    "Request bodies in progress hold more than the limit of %ld bytes; retry later.",
+                    d->cfg.max_body_total);
     } else {
         maatd_route(d, &cs->rq, &rs);
     }
-    return send_response(d, cs, &rs);
+    body_release(d, cs);
+    return send_response(d, cs, &rs, cs->body_over_cap);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
-    struct maatd *d = cls;
+    struct listener *l = cls;
+    struct maatd *d = l->d;
     struct conn_state *cs = *con_cls;
+    maatd_guard_request(d->guard, conn, false); /* the next request's deadline starts */
     if (cs == NULL) return;
     *con_cls = NULL;
     uint64_t us = elapsed_us(&cs->rq.start);
     if (!cs->answered) { /* timed out, client gone, or cut off: count it as such */
+        bool killed = maatd_guard_killed(d->guard, conn);
         cs->summary.status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 400;
-        cs->rq.error_code = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+        cs->rq.error_code = killed                                         ? "header-timeout"
+                            : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                             : cs->rq.too_large                            ? "body-too-large"
                                                                           : "connection-closed";
+        if (killed) cs->summary.status = 408;
+        snprintf(cs->rq.reason, sizeof cs->rq.reason, "%s",
+                 killed ? "request line and headers not complete within --header-timeout"
+                 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "idle longer than --timeout"
+                 : cs->rq.too_large ? "body above --max-body, connection cut"
+                 : "connection closed before the request was complete");
+    }
+    else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && cs->rq.error_code == NULL) {
+        /* answered, but the client did not take the whole answer */
+        cs->rq.error_code = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "response-timeout"
+                                                                          : "response-aborted";
+        snprintf(cs->rq.reason, sizeof cs->rq.reason, "%s",
+                 toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                     ? "the client did not read the response within --timeout"
+                     : "the connection ended before the response was sent");
     }
     maatd_metrics_request(&d->metrics, cs->rq.route, cs->summary.status, us);
     maatd_log_request(&cs->rq, &cs->summary, us, cs->rq.body.len + cs->discarded);
-    maat_buf_cleanup(&cs->rq.body);
+    body_release(d, cs);
+    if (cs->resp_charged) atomic_fetch_sub(&d->resp_bytes, cs->resp_charged);
     free(cs);
     atomic_fetch_sub(&d->inflight, 1);
 }
@@ -206,20 +484,26 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     maatd_log("warn", "libmicrohttpd: %s", msg);
 }
 
-/* Splits HOST:PORT ([v6]:PORT allowed) and resolves it numerically-or-by-name. */
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-                          bool *v6, char *host_out, size_t host_cap, struct maat_error *err)
+/* Splits HOST:PORT ([v6]:PORT allowed) and resolves it numerically-or-by-name. `flag`
+ * names the option in messages. */
+static int resolve_listen(const char *flag, const char *listen, struct sockaddr_storage *ss,
+                          socklen_t *sslen, char *host_out, size_t host_cap, struct maat_error *err)
 {
     const char *colon = strrchr(listen, ':');
     MAAT_ENSURE(colon != NULL && colon[1] != '\0', err, MAAT_ERR_USAGE,
-                "--listen '%s': expected HOST:PORT", listen);
+                "%s '%s': expected HOST:PORT", flag, listen);
     size_t hl = (size_t)(colon - listen);
     char host[256], port[16];
     MAAT_ENSURE(hl > 0 && hl < sizeof host && strlen(colon + 1) < sizeof port, err, MAAT_ERR_USAGE,
-                "--listen '%s': expected HOST:PORT", listen);
+                "%s '%s': expected HOST:PORT", flag, listen);
     memcpy(host, listen, hl);
     host[hl] = '\0';
     snprintf(port, sizeof port, "%s", colon + 1);
+    char *end;
+    errno = 0;
+    unsigned long pn = strtoul(port, &end, 10);
+    MAAT_ENSURE(port[0] >= '0' && port[0] <= '9' && *end == '\0' && errno == 0 && pn <= 65535, err,
+                MAAT_ERR_USAGE, "%s '%s': port '%s' out of range (0..65535)", flag, listen, port);
     snprintf(host_out, host_cap, "%s", host);
     char *h = host;
     if (h[0] == '[' && hl > 2 && h[hl - 1] == ']') {
@@ -231,29 +515,49 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *ss, sockl
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
     int rc = getaddrinfo(h, port, &hints, &res);
-    MAAT_ENSURE(rc == 0 && res != NULL, err, MAAT_ERR_USAGE, "--listen '%s': %s", listen,
+    MAAT_ENSURE(rc == 0 && res != NULL, err, MAAT_ERR_USAGE, "%s '%s': %s", flag, listen,
                 gai_strerror(rc));
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *sslen = res->ai_addrlen;
-    *v6 = res->ai_family == AF_INET6;
     freeaddrinfo(res);
     return 0;
 }
 
-int maatd_server_start(struct maatd *d, struct maat_error *err)
+/* Binds and listens on `listen` ourselves (so a failure names the address and the port,
+ * and the bound port is known). Returns the socket; *port_out = the bound port. */
+static int open_listener(const char *flag, const char *addr, char *host, size_t host_cap,
+                         unsigned *port_out, bool *usage_error, struct maat_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
-    bool v6 = false;
-    char host[256];
-    MAAT_TRY(resolve_listen(d->cfg.listen, &ss, &sslen, &v6, host, sizeof host, err));
-    (void)sslen;
-
-    unsigned threads = (unsigned)d->cfg.threads;
-    if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 && n < 256 ? (unsigned)n : 2;
+    if (resolve_listen(flag, addr, &ss, &sslen, host, host_cap, err) != 0) {
+        *usage_error = true; /* a bad address, not a failure to bind it */
+        return -1;
     }
+    unsigned want = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                    : ((struct sockaddr_in *)&ss)->sin_port);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "%s %s: socket: %s", flag, addr, strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 512) != 0) {
+        int e = errno;
+        close(fd);
+        return maat_error_set(err, MAAT_ERR_IO, "%s %s: cannot listen on port %u: %s", flag,
+                              addr, want, strerror(e));
+    }
+    struct sockaddr_storage bound;
+    socklen_t bl = sizeof bound;
+    *port_out = want;
+    if (getsockname(fd, (struct sockaddr *)&bound, &bl) == 0)
+        *port_out = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                      : ((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+}
+
+static unsigned poll_flags(void)
+{
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75's pool worker that wakes first
      * accepts up to 10 pending connections in a row, so a client opening its keep-alive
@@ -265,10 +569,62 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         flags |= MHD_USE_POLL;
     else if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
-    if (v6) flags |= MHD_USE_IPv6;
+    return flags;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: the header deadline's tracking plus a bounded kernel send
+ * buffer, so a client that does not read holds at most MAATD_SNDBUF (doubled by Linux)
+ * of socket memory beyond its queued response. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct maatd *d = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int sz = MAATD_SNDBUF;
+        if (ci != NULL) setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    }
+    maatd_guard_notify(d->guard, c, socket_context, code);
+}
+
+int maatd_server_start(struct maatd *d, struct maat_error *err)
+{
+    char host[256];
+    unsigned port = 0;
+    int fd = open_listener("--listen", d->cfg.listen, host, sizeof host, &port,
+                           &d->listen_usage_error, err);
+    if (fd < 0) return -1;
+    int hfd = -1;
+    char hhost[256];
+    unsigned hport = 0;
+    if (d->cfg.health_listen != NULL) {
+        hfd = open_listener("--health-listen", d->cfg.health_listen, hhost, sizeof hhost, &hport,
+                            &d->listen_usage_error, err);
+        if (hfd < 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    d->guard = maatd_guard_start(d->cfg.header_timeout);
+    if (d->guard == NULL) {
+        close(fd);
+        if (hfd >= 0) close(hfd);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "could not start the header-deadline watchdog");
+    }
+
+    unsigned threads = (unsigned)d->cfg.threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 && n < 256 ? (unsigned)n : 2;
+    }
+    unsigned flags = poll_flags();
     if (d->tls) {
-        MAAT_ENSURE(MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES, err, MAAT_ERR_UNSUPPORTED,
-                    "this libmicrohttpd was built without TLS support");
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            close(fd);
+            if (hfd >= 0) close(hfd);
+            return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                                  "this libmicrohttpd was built without TLS support");
+        }
         flags |= MHD_USE_TLS;
     }
     struct MHD_OptionItem tls_opts[] = {
@@ -277,32 +633,74 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
         {MHD_OPTION_END, 0, NULL},
     };
+    main_listener = (struct listener){d, false};
+    reserve_listener = (struct listener){d, true};
     d->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, d,
+        flags, 0, NULL, NULL, on_request, &main_listener,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)d->cfg.max_conn_per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)d->cfg.conn_memory,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 512u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, &main_listener,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &main_listener,
         MHD_OPTION_ARRAY, d->tls ? tls_opts : &tls_opts[3],
         MHD_OPTION_END);
-    MAAT_ENSURE(d->daemon != NULL, err, MAAT_ERR_IO,
-                "could not start the HTTP server on %s (address in use, or bad TLS key/certificate?)",
-                d->cfg.listen);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = info ? info->port : 0;
+    if (d->daemon == NULL) {
+        close(fd);
+        if (hfd >= 0) close(hfd);
+        return maat_error_set(err, MAAT_ERR_IO,
+                              "could not start the HTTP server on %s (bad TLS key/certificate?)",
+                              d->cfg.listen);
+    }
     snprintf(d->listen_url, sizeof d->listen_url, "%s://%s:%u", d->tls ? "https" : "http", host, port);
-    maatd_log("info", "listening on %s (%u threads, timeout %lds, max body %ld bytes, max %ld connections)",
-              d->listen_url, threads, d->cfg.timeout, d->cfg.max_body, d->cfg.max_connections);
+    if (hfd >= 0) {
+        /* The reserve: one thread of its own, few connections, short timeouts. */
+        d->health_daemon = MHD_start_daemon(
+            poll_flags(), 0, NULL, NULL, on_request, &reserve_listener,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+            MHD_OPTION_LISTEN_SOCKET, hfd,
+            MHD_OPTION_CONNECTION_LIMIT, 64u,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
+            MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+            MHD_OPTION_URI_LOG_CALLBACK, on_uri, &reserve_listener,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, &reserve_listener,
+            MHD_OPTION_END);
+        if (d->health_daemon == NULL) {
+            close(hfd);
+            return maat_error_set(err, MAAT_ERR_IO, "could not start the reserve listener on %s",
+                                  d->cfg.health_listen);
+        }
+        snprintf(d->health_url, sizeof d->health_url, "http://%s:%u", hhost, hport);
+        maatd_log("info", "reserve listener (/healthz, /ready, /metrics) on %s", d->health_url);
+    }
+    maatd_log("info", "listening on %s (%u threads, timeout %lds, header timeout %lds, max body %ld "
+              "bytes, max %ld connections, %ld per client)",
+              d->listen_url, threads, d->cfg.timeout, d->cfg.header_timeout, d->cfg.max_body,
+              d->cfg.max_connections, d->cfg.max_conn_per_client);
     return 0;
+}
+
+static void stop_daemon(struct MHD_Daemon **dp)
+{
+    if (*dp == NULL) return;
+    MHD_stop_daemon(*dp);
+    *dp = NULL;
 }
 
 void maatd_server_stop(struct maatd *d)
 {
-    if (d->daemon == NULL) return;
+    if (d->daemon == NULL) {
+        stop_daemon(&d->health_daemon);
+        maatd_guard_stop(d->guard);
+        d->guard = NULL;
+        return;
+    }
     atomic_store(&d->stopping, true);
     atomic_store(&d->ready, false);
     int fd = MHD_quiesce_daemon(d->daemon); /* stop accepting */
@@ -317,6 +715,8 @@ void maatd_server_stop(struct maatd *d)
     int left = atomic_load(&d->inflight);
     if (left > 0) maatd_log("warn", "shutdown: %d request(s) still in flight after %lds; closing them",
                             left, d->cfg.shutdown_grace);
-    MHD_stop_daemon(d->daemon);
-    d->daemon = NULL;
+    stop_daemon(&d->daemon);
+    stop_daemon(&d->health_daemon);
+    maatd_guard_stop(d->guard);
+    d->guard = NULL;
 }
