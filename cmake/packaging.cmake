@@ -11,32 +11,39 @@ configure_file(${CMAKE_SOURCE_DIR}/packaging/version.h.in
 # libmaat.so: the objects of the static `maat` target (compiled position-independent), linked
 # with a version script so that only the public `maat_*` API is exported; `maat__*` internals,
 # the other non-static helpers (cj_*, pol_*) and everything else stay local.
-set_property(TARGET maat PROPERTY POSITION_INDEPENDENT_CODE ON)
-add_library(maat_shared SHARED $<TARGET_OBJECTS:maat>)
-set_target_properties(maat_shared PROPERTIES
-  OUTPUT_NAME maat
-  VERSION ${PROJECT_VERSION}
-  SOVERSION ${MAAT_SOVERSION}
-  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
-  LINK_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
-target_include_directories(maat_shared PUBLIC
-  $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/include>
-  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-target_link_libraries(maat_shared PUBLIC PkgConfig::OPENSSL PkgConfig::JANSSON)
-target_link_options(maat_shared PRIVATE
-  -Wl,--version-script=${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
-if(NOT MAAT_SANITIZE AND NOT MAAT_FUZZ)
-  # Every symbol the library uses must come from a library it names (sanitizer runtimes
-  # are resolved by the executable, hence not there).
-  target_link_options(maat_shared PRIVATE -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now)
+# Not in libFuzzer builds (MAAT_FUZZ), which link only the harnesses.
+if(NOT MAAT_FUZZ)
+  set_property(TARGET maat PROPERTY POSITION_INDEPENDENT_CODE ON)
+  add_library(maat_shared SHARED $<TARGET_OBJECTS:maat>)
+  set_target_properties(maat_shared PROPERTIES
+    OUTPUT_NAME maat
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${MAAT_SOVERSION}
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
+    LINK_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+  target_include_directories(maat_shared PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(maat_shared PUBLIC PkgConfig::OPENSSL PkgConfig::JANSSON)
+  target_link_options(maat_shared PRIVATE
+    -Wl,--version-script=${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+  if(NOT MAAT_SANITIZE AND NOT MAAT_FUZZ)
+    # Every symbol the library uses must come from a library it names (sanitizer runtimes
+    # are resolved by the executable, hence not there).
+    target_link_options(maat_shared PRIVATE -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now)
+  endif()
 endif()
 
 # sd_notify for maatd (src/maatd/sdnotify.c): libsystemd when present, else a no-op.
 pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
 if(SYSTEMD_FOUND)
   message(STATUS "maatd: sd_notify from libsystemd ${SYSTEMD_VERSION}")
+  set(MAATD_SERVICE_TYPE notify)
 else()
-  message(STATUS "maatd: libsystemd not found: sd_notify is a no-op (Type=notify will time out)")
+  # Type=notify would wait for a READY=1 that never comes: the unit gets Type=exec.
+  message(WARNING "maatd: libsystemd not found: sd_notify is a no-op and maatd.service "
+                  "uses Type=exec (install libsystemd-dev for Type=notify)")
+  set(MAATD_SERVICE_TYPE exec)
 endif()
 function(maat_use_sdnotify tgt)
   if(SYSTEMD_FOUND)
@@ -96,6 +103,7 @@ if(NOT MAAT_FUZZ)
   # package: /etc/maat, /usr/bin/maatd; PREFIX/etc/maat, PREFIX/bin/maatd otherwise).
   install(CODE "set(MAAT_SOURCE_DIR \"${CMAKE_SOURCE_DIR}\")
                 set(MAAT_BINARY_DIR \"${CMAKE_BINARY_DIR}\")
+                set(MAATD_SERVICE_TYPE \"${MAATD_SERVICE_TYPE}\")
                 set(MAAT_INSTALL_BINDIR \"${CMAKE_INSTALL_BINDIR}\")")
   install(SCRIPT ${CMAKE_SOURCE_DIR}/cmake/install-service.cmake)
 
