@@ -57,6 +57,14 @@ have_h=$(cd "$R/include" && find maat -type f | LC_ALL=C sort)
     && ok "libmaat.so -> libmaat.so.$MAJOR -> libmaat.so.$VERSION" || bad "library symlinks"
 [ "$(stat -c %a "$R/etc/maat/maatd.conf")" = 644 ] && ok "maatd.conf mode 644 (no secrets in it)" || bad "maatd.conf mode"
 
+# ---- DESTDIR staging with prefix /usr (how distributions package): /etc, not /usr/etc ----
+if DESTDIR="$T/stage" cmake --install "$BUILD" --prefix /usr >"$T/stage.log" 2>&1 && [ -f "$T/stage/etc/maat/maatd.conf" ] \
+   && [ ! -e "$T/stage/usr/etc" ] \
+   && grep -qx 'ExecStart=/usr/bin/maatd --config /etc/maat/maatd.conf' "$T/stage/usr/lib/systemd/system/maatd.service"; then
+    ok "DESTDIR + prefix /usr: /etc/maat/maatd.conf, unit runs /usr/bin/maatd"
+else bad "DESTDIR install: $(tail -3 "$T/stage.log"; find "$T/stage" -name maatd.conf)"; fi
+rm -rf "$T/stage"
+
 # ---- exported symbols: maat_* only ----
 LIB="$R/lib/libmaat.so.$VERSION"
 soname=$(readelf -d "$LIB" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
