@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
       libsqlite3-dev libpq-dev libcmocka-dev curl wrk openssl python3
       python3-cryptography)
+
 pkgs+=(libsystemd-dev systemd man-db dpkg-dev) # packaging: sd_notify, systemd-analyze, man -l, dpkg-shlibdeps
 
 missing=()
