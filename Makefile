@@ -59,5 +59,12 @@ test: deps
 	$(MAKE) test-asan
 	$(MAKE) fuzz
 
+# The Debian package (CPack DEB) from the build tree: $(BUILD)/maat_VERSION_ARCH.deb
+# (docs/install.md). DEB_DIR=DIR puts it elsewhere.
+DEB_DIR ?= $(abspath $(BUILD))
+.PHONY: deb
+deb: build
+	cd $(BUILD) && cpack -G DEB -B $(DEB_DIR)
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

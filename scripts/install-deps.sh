@@ -9,6 +9,8 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libsqlite3-dev libpq-dev libcmocka-dev curl wrk openssl python3
       python3-cryptography postgresql postgresql-common)
 
+pkgs+=(libsystemd-dev systemd man-db dpkg-dev) # packaging: sd_notify, systemd-analyze, man -l, dpkg-shlibdeps
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,144 @@
+# packaging.cmake - libmaat as an installed shared library, `cmake --install` rules (programs,
+# headers, maat.pc, man pages, bash completion, the systemd unit, /etc/maat/maatd.conf) and
+# the Debian package (CPack DEB). Included at the end of CMakeLists.txt.
+include(GNUInstallDirs)
+
+# The version lives in one place: project(VERSION) in CMakeLists.txt.
+set(MAAT_SOVERSION ${PROJECT_VERSION_MAJOR})
+configure_file(${CMAKE_SOURCE_DIR}/packaging/version.h.in
+               ${CMAKE_BINARY_DIR}/include/maat/version.h @ONLY)
+# So that the programs can print MAAT_VERSION_STRING too (they still spell "0.1.0").
+target_include_directories(maat PUBLIC ${CMAKE_BINARY_DIR}/include)
+
+# libmaat.so: the objects of the static `maat` target (compiled position-independent), linked
+# with a version script so that only the public `maat_*` API is exported; `maat__*` internals,
+# the other non-static helpers (cj_*, pol_*) and everything else stay local.
+# Not in libFuzzer builds (MAAT_FUZZ), which link only the harnesses.
+if(NOT MAAT_FUZZ)
+  set_property(TARGET maat PROPERTY POSITION_INDEPENDENT_CODE ON)
+  add_library(maat_shared SHARED $<TARGET_OBJECTS:maat>)
+  set_target_properties(maat_shared PROPERTIES
+    OUTPUT_NAME maat
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${MAAT_SOVERSION}
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
+    LINK_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+  target_include_directories(maat_shared PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(maat_shared PUBLIC PkgConfig::OPENSSL PkgConfig::JANSSON)
+  target_link_options(maat_shared PRIVATE
+    -Wl,--version-script=${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+  if(NOT MAAT_SANITIZE AND NOT MAAT_FUZZ)
+    # Every symbol the library uses must come from a library it names (sanitizer runtimes
+    # are resolved by the executable, hence not there).
+    target_link_options(maat_shared PRIVATE -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now)
+  endif()
+endif()
+
+# sd_notify for maatd (src/maatd/sdnotify.c): libsystemd when present, else a no-op.
+pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
+if(SYSTEMD_FOUND)
+  message(STATUS "maatd: sd_notify from libsystemd ${SYSTEMD_VERSION}")
+  set(MAATD_SERVICE_TYPE notify)
+else()
+  # Type=notify would wait for a READY=1 that never comes: the unit gets Type=exec.
+  message(WARNING "maatd: libsystemd not found: sd_notify is a no-op and maatd.service "
+                  "uses Type=exec (install libsystemd-dev for Type=notify)")
+  set(MAATD_SERVICE_TYPE exec)
+endif()
+function(maat_use_sdnotify tgt)
+  if(SYSTEMD_FOUND)
+    target_link_libraries(${tgt} PRIVATE PkgConfig::SYSTEMD)
+    set_property(SOURCE ${CMAKE_SOURCE_DIR}/src/maatd/sdnotify.c TARGET_DIRECTORY ${tgt}
+                 APPEND PROPERTY COMPILE_DEFINITIONS MAATD_HAVE_LIBSYSTEMD=1)
+  endif()
+endfunction()
+if(TARGET maatd AND EXISTS ${CMAKE_SOURCE_DIR}/src/maatd/sdnotify.c)
+  maat_use_sdnotify(maatd)
+endif()
+if(TARGET test_sdnotify)
+  target_sources(test_sdnotify PRIVATE src/maatd/sdnotify.c)
+  target_include_directories(test_sdnotify PRIVATE src/maatd)
+  maat_use_sdnotify(test_sdnotify)
+endif()
+
+# maat.pc for `pkg-config --cflags --libs maat`.
+file(RELATIVE_PATH MAAT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+configure_file(${CMAKE_SOURCE_DIR}/maat.pc.in ${CMAKE_BINARY_DIR}/maat.pc @ONLY)
+
+if(NOT MAAT_FUZZ)
+  # Man pages and bash completion, generated from the programs' own --help text (one
+  # source: they cannot drift from it).
+  set(MAAT_GEN_DIR ${CMAKE_BINARY_DIR}/packaging)
+  add_custom_command(
+    OUTPUT ${MAAT_GEN_DIR}/maat.1 ${MAAT_GEN_DIR}/maatd.8 ${MAAT_GEN_DIR}/maat.bash-completion
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${MAAT_GEN_DIR}
+    COMMAND python3 ${CMAKE_SOURCE_DIR}/packaging/gen-help-docs.py
+            --maat $<TARGET_FILE:maat_cli> --maatd $<TARGET_FILE:maatd>
+            --version ${PROJECT_VERSION} --outdir ${MAAT_GEN_DIR}
+    DEPENDS maat_cli maatd ${CMAKE_SOURCE_DIR}/packaging/gen-help-docs.py
+    COMMENT "Generating maat(1), maatd(8) and bash completion from --help"
+    VERBATIM)
+  add_custom_target(maat_help_docs ALL DEPENDS ${MAAT_GEN_DIR}/maat.1 ${MAAT_GEN_DIR}/maatd.8
+                    ${MAAT_GEN_DIR}/maat.bash-completion)
+
+  install(TARGETS maat_cli maatd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS maat_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # attester.h is not installed: its functions are in maat_attester (src/attester/, with the
+  # simulator), which only the programs link, not in libmaat.
+  install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/maat DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          FILES_MATCHING PATTERN "*.h" PATTERN "attester.h" EXCLUDE)
+  install(FILES ${CMAKE_BINARY_DIR}/include/maat/version.h
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/maat)
+  install(FILES ${CMAKE_BINARY_DIR}/maat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  install(FILES ${MAAT_GEN_DIR}/maat.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  install(FILES ${MAAT_GEN_DIR}/maatd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+  install(FILES ${MAAT_GEN_DIR}/maat.bash-completion
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME maat)
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/maat.sysusers
+          DESTINATION lib/sysusers.d RENAME maat.conf)
+  install(FILES ${CMAKE_SOURCE_DIR}/examples/relying-party/relying_party.c
+                ${CMAKE_SOURCE_DIR}/examples/relying-party/README.md
+          DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/relying-party)
+  # The unit and the config file depend on the prefix at install time (/usr for the
+  # package: /etc/maat, /usr/bin/maatd; PREFIX/etc/maat, PREFIX/bin/maatd otherwise).
+  install(CODE "set(MAAT_SOURCE_DIR \"${CMAKE_SOURCE_DIR}\")
+                set(MAAT_BINARY_DIR \"${CMAKE_BINARY_DIR}\")
+                set(MAATD_SERVICE_TYPE \"${MAATD_SERVICE_TYPE}\")
+                set(MAAT_INSTALL_BINDIR \"${CMAKE_INSTALL_BINDIR}\")")
+  install(SCRIPT ${CMAKE_SOURCE_DIR}/cmake/install-service.cmake)
+
+  # The Debian package: `make deb` (or `cpack -G DEB` in the build tree).
+  set(CPACK_GENERATOR DEB)
+  set(CPACK_PACKAGE_NAME maat)
+  set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+  set(CPACK_PACKAGE_CONTACT "maat maintainers <maat@localhost>")
+  set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+      "Intel SGX remote attestation toolkit and MAA-compatible service")
+  set(CPACK_PACKAGE_DESCRIPTION
+      "maat verifies Intel SGX DCAP quotes and issues Microsoft Azure Attestation compatible tokens. This package holds the maat command, the maatd service (systemd unit), libmaat and its headers.")
+  set(CPACK_SET_DESTDIR ON)
+  set(CPACK_INSTALL_PREFIX /usr)
+  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+  set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+  set(CPACK_DEBIAN_PACKAGE_SECTION net)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR}/lib)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd")
+  set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+      ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
+      ${CMAKE_SOURCE_DIR}/packaging/debian/conffiles)
+  set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+  set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON) # shlibs file for libmaat.so.0
+  set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=") # same SONAME: compatible
+  set(CPACK_STRIP_FILES ON)
+  include(CPack)
+endif()
+
+# The packaging tests install from the same build tree: one at a time.
+foreach(t packaging_test_install packaging_test_deb)
+  if(TEST ${t})
+    set_tests_properties(${t} PROPERTIES RESOURCE_LOCK maat_build_install TIMEOUT 180)
+  endif()
+endforeach()
