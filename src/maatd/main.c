@@ -19,6 +19,7 @@
 #include "collateral_source.h"
 #include "maat/attester.h"
 #include "maatd.h"
+#include "sdnotify.h"
 #include "store.h"
 
 static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
@@ -288,6 +289,7 @@ int main(int argc, char **argv)
     atomic_store(&d.ready, true);
     printf("%s\n", d.listen_url);
     fflush(stdout);
+    maatd_notify_ready(); /* systemd Type=notify: READY=1 once the URL is printed */
     maatd_log("info", "ready: maatd %s, issuer %s", MAATD_VERSION,
               d.cfg.issuer ? d.cfg.issuer : "(from the Host header)");
     char store_shown[1024]; /* the store URI, password masked (docs/deploy.md) */
@@ -300,6 +302,7 @@ int main(int argc, char **argv)
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             maatd_log("info", "%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            maatd_notify_stopping();
             break;
         }
         if (sig == SIGHUP) {
