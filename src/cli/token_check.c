@@ -269,12 +269,24 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     struct cli_collateral loaded;
     memset(&loaded, 0, sizeof loaded);
     struct maat_verified_collateral *vc = NULL;
+    struct maat_pck_chain *chain = NULL;
+    struct maat_verify_opts vo = {.at = qo->at};
+    struct maat_verdict *v = &res->verdict;
     int rc = -1;
+    bool chain_refused = false;
     if (qo->collateral != NULL) {
-        uint8_t fmspc[6] = {0};
-        enum maat_pck_ca ca = MAAT_PCK_CA_UNKNOWN;
-        cli_quote_pck_hint(q, NULL, 0, fmspc, &ca);
-        if (cli_collateral_load(qo->collateral, NULL, fmspc, ca, &loaded, &e) != 0) {
+        /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
+         * and PCK CA) what collateral is looked up. A chain that fails is the verdict, and
+         * the collateral is not touched (issue 12: never trust an unverified leaf's FMSPC). */
+        if (maat_pck_chain_resolve(q, trust, &vo, &chain, v, &e) != 0) {
+            maat_error_set(why, MAAT_ERR_INTERNAL, "%s: %s", qo->what, e.msg);
+            goto done;
+        }
+        chain_refused = !v->ok;
+    }
+    if (qo->collateral != NULL && !chain_refused) {
+        const struct maat_pck_info *pi = maat_pck_chain_info(chain);
+        if (cli_collateral_load(qo->collateral, NULL, pi->fmspc, pi->ca, &loaded, &e) != 0) {
             maat_error_set(why, e.code, "--collateral %s: %s", qo->collateral, e.msg);
             *exit_code = MAAT_EXIT_INPUT;
             goto done;
@@ -283,10 +295,9 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
             maat_error_set(why, MAAT_ERR_VALUE, "%s: collateral: %s", qo->what, e.msg);
             goto done;
         }
+        vo.pck_chain = chain;
     }
-    struct maat_verify_opts vo = {.at = qo->at};
-    struct maat_verdict *v = &res->verdict;
-    if (maat_quote_verify(q, vc, trust, &vo, v, &e) != 0) {
+    if (!chain_refused && maat_quote_verify(q, vc, trust, &vo, v, &e) != 0) {
         maat_error_set(why, MAAT_ERR_INTERNAL, "%s: %s", qo->what, e.msg);
         goto done;
     }
@@ -316,7 +327,11 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_object_set_new(vj, "steps", tc_steps_json(v));
     if (!v->ok) json_object_set_new(vj, "reason", json_string(v->reason));
-    if (!v->collateral_present)
+    if (chain_refused)
+        json_object_set_new(vj, "note",
+                            json_sprintf("the PCK chain did not verify: the collateral (%s) "
+                                         "was not looked up", qo->collateral));
+    else if (!v->collateral_present)
         json_object_set_new(vj, "note",
                             json_sprintf("collateral for %s (FMSPC %s) is not present (give "
                                          "--collateral)", qo->platform, f));
@@ -334,6 +349,7 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
         rc = 0;
     }
 done:
+    maat_pck_chain_release(chain);
     maat_verified_collateral_free(vc);
     cli_collateral_cleanup(&loaded);
     maat_trust_free(trust);
