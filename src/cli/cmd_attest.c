@@ -624,57 +624,13 @@ out:
     return rc;
 }
 
-/* Adds one item to the offline "not checked" list (JSON array and text). */
-static void not_checked_add(struct run *r, json_t *list, const char *item)
-{
-    json_array_append_new(list, json_string(item));
-    size_t n = strlen(r->not_checked);
-    snprintf(r->not_checked + n, sizeof r->not_checked - n, "%s%s", n ? ", " : "", item);
-}
-
-/* What the offline verification could not check although it was accepted (fail closed: any
- * verifier step that did not pass is named). Without TCB collateral for the quote's FMSPC the
- * TCB status is not determined; without collateral revocation and QE identity do not run;
- * with expired collateral the CRLs are not current, so revocation is not known. */
+/* What the offline verification could not check although it was accepted (fail closed;
+ * tc_not_checked). */
 static void offline_not_checked(struct run *r, const struct tc_quote_result *res)
 {
-    const struct maat_verdict *v = &res->verdict;
     json_t *list = json_array();
     json_object_set_new(r->res, "not_checked", list);
-    r->not_checked[0] = '\0';
-    const char *why = v->collateral_present ? "" : " (no collateral)";
-    char buf[160];
-    bool expired = v->steps[MAAT_STEP_COLLATERAL_TIME] == MAAT_STEP_FAILED;
-    if (res->tcb_absent || v->steps[MAAT_STEP_TCB_INFO] != MAAT_STEP_PASSED ||
-        v->steps[MAAT_STEP_STATUS] != MAAT_STEP_PASSED) {
-        if (!v->collateral_present)
-            snprintf(buf, sizeof buf, "TCB status (no collateral)");
-        else if (res->tcb_absent)
-            snprintf(buf, sizeof buf, "TCB status (no TCB info for the quote's FMSPC %s)",
-                     res->fmspc_hex);
-        else
-            snprintf(buf, sizeof buf, "TCB status");
-        not_checked_add(r, list, buf);
-    }
-    if (v->steps[MAAT_STEP_CRL] != MAAT_STEP_PASSED) {
-        snprintf(buf, sizeof buf, "revocation%s", why);
-        not_checked_add(r, list, buf);
-    } else if (expired) {
-        not_checked_add(r, list, "revocation (the collateral is expired: its CRLs are not "
-                                 "current)");
-    }
-    if (v->steps[MAAT_STEP_QE_IDENTITY] != MAAT_STEP_PASSED) {
-        snprintf(buf, sizeof buf, "QE identity%s", why);
-        not_checked_add(r, list, buf);
-    }
-    for (int st = 0; st < MAAT_STEP__COUNT; st++) { /* anything else that did not pass */
-        if (st == MAAT_STEP_TCB_INFO || st == MAAT_STEP_STATUS || st == MAAT_STEP_CRL ||
-            st == MAAT_STEP_QE_IDENTITY ||
-            (st == MAAT_STEP_COLLATERAL_TIME && (!v->collateral_present || expired)) ||
-            v->steps[st] == MAAT_STEP_PASSED)
-            continue;
-        not_checked_add(r, list, maat_verify_step_name((enum maat_verify_step)st));
-    }
+    tc_not_checked(res, list, r->not_checked, sizeof r->not_checked);
 }
 
 static int attest_offline(struct run *r, const struct maat_evidence *ev)

@@ -41,7 +41,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: maat token verify TOKEN (--endpoint URL | --jwks FILE --issuer URL)\n"
             "                         [--at TIME] [--require-signer-quote] [--trust-root PEM]...\n"
-            "                         [--collateral BUNDLE|DIR] [--ca-file PEM] [--json]\n"
+            "                         [--collateral BUNDLE|DIR] [--signatures-only]\n"
+            "                         [--ca-file PEM] [--json]\n"
             "\n"
             "Validates an MAA-format attestation token (Azure Attestation, maatd).\n"
             "TOKEN is a file (the JWT text, or an MAA response body {\"token\": ...}; - for\n"
@@ -63,11 +64,18 @@ static void usage(FILE *f)
             "  --trust-root PEM another root for that quote (repeatable; Intel's is built in)\n"
             "  --collateral B|D collateral for the signer's platform (bundle or PCS directory);\n"
             "                   without it the TCB status of the signer is not determined\n"
+            "                   and the result is INCOMPLETE (exit 5)\n"
+            "  --signatures-only accept the reduced signer check: PASS (exit 0) when the\n"
+            "                   signer quote's signatures, PCK chain and key binding pass\n"
+            "                   although its TCB status or revocation could not be checked\n"
+            "                   (the result line says what was not checked)\n"
             "  --json           machine-readable output\n"
             "\n"
             "exit codes: 0 valid, 1 invalid (the reason is printed), 2 usage,\n"
             "            3 unreadable token / JWKS / trust root, 4 I/O (fetching /certs) or\n"
-            "            internal error\n");
+            "            internal error, 5 incomplete (--require-signer-quote: what ran\n"
+            "            passed, but the signer's TCB status or revocation could not be\n"
+            "            checked; see --signatures-only)\n");
 }
 
 struct opts {
@@ -75,7 +83,7 @@ struct opts {
     const char *roots[MAX_ROOTS];
     size_t nroots;
     time_t at;
-    bool require_quote, json;
+    bool require_quote, json, signatures_only;
 };
 
 /* ---- output ---- */
@@ -160,9 +168,13 @@ static void print_signer(const json_t *s)
                         json_string_value(json_object_get(vj, "reason")));
 }
 
-static void print_text(const json_t *res, const json_t *claims)
+static void print_text(const json_t *res, const json_t *claims, const char *result)
 {
-    printf("token:         valid\n");
+    const char *outcome = json_string_value(json_object_get(res, "result"));
+    if (outcome != NULL && !strcmp(outcome, "incomplete"))
+        printf("token:         signature and claims valid; NOT every check ran (see result)\n");
+    else
+        printf("token:         valid\n");
     /* kid, the certificate subject: the token's and the service's, escaped */
     cli_text_printf(stdout, "issuer:        %s\n",
                     json_string_value(json_object_get(res, "issuer")));
@@ -177,6 +189,7 @@ static void print_text(const json_t *res, const json_t *claims)
            json_string_value(json_object_get(res, "checked_at")), SKEW);
     const json_t *s = json_object_get(res, "signer_quote");
     if (s) print_signer(s);
+    if (result) cli_text_printf(stdout, "result:        %s\n", result);
     printf("claims:\n");
     print_claims(claims);
 }
@@ -193,6 +206,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"require-signer-quote", no_argument, NULL, 'q'},
         {"trust-root", required_argument, NULL, 'r'},
         {"collateral", required_argument, NULL, 'c'},
+        {"signatures-only", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"ca-file", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
@@ -207,6 +221,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'i': o->issuer_arg = optarg; break;
         case 'q': o->require_quote = true; break;
         case 'c': o->collateral = optarg; break;
+        case 'S': o->signatures_only = true; break;
         case 'j': o->json = true; break;
         case 'C': o->ca_file = optarg; break;
         case 'r':
@@ -245,8 +260,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         fprintf(stderr, PROG ": --jwks needs --issuer URL (the expected token issuer)\n");
         return MAAT_EXIT_USAGE;
     }
-    if (!o->require_quote && (o->nroots > 0 || o->collateral != NULL)) {
-        fprintf(stderr, PROG ": --trust-root and --collateral apply to --require-signer-quote\n");
+    if (!o->require_quote && (o->nroots > 0 || o->collateral != NULL || o->signatures_only)) {
+        fprintf(stderr, PROG ": --trust-root, --collateral and --signatures-only apply to "
+                        "--require-signer-quote\n");
         return MAAT_EXIT_USAGE;
     }
     return 0;
@@ -326,6 +342,8 @@ static int token_verify(int argc, char **argv)
     json_object_set_new(res, "clock_skew_seconds", json_integer(SKEW));
 
     rc = MAAT_EXIT_FAIL;
+    char not_checked[MAAT_ERROR_MSG_MAX] = "", result[2 * MAAT_ERROR_MSG_MAX + 256];
+    const char *result_line = NULL;
     int r = tc_check_token(issuer, o.at, &j, jwks, res, &ck, &why);
     if (r == 0 && o.require_quote) {
         json_t *sq = json_object();
@@ -333,24 +351,47 @@ static int token_verify(int argc, char **argv)
         struct tc_quote_opts qo = {.roots = o.roots, .nroots = o.nroots,
                                    .collateral = o.collateral, .at = o.at,
                                    .what = "signer quote", .platform = "the signer's platform"};
-        r = tc_check_signer_quote(ck.cert, ck.kid, &qo, sq, &rc, &why);
+        r = tc_check_signer_quote(ck.cert, ck.kid, &qo, sq, not_checked, sizeof not_checked, &rc,
+                                  &why);
+        json_object_set_new(res, "signatures_only", json_boolean(o.signatures_only));
     }
     if (r != 0) {
         if (why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL) rc = MAAT_EXIT_INTERNAL;
+        json_object_set_new(res, "result", json_string("fail"));
         json_object_set_new(res, "reason", json_string(why.msg));
         fail(res, rc, rc == MAAT_EXIT_FAIL ? "INVALID" : "error", why.msg);
+    } else if (not_checked[0] != '\0' && !o.signatures_only) {
+        /* fail closed: PASS only when every check ran (issue 12 item 3) */
+        rc = MAAT_EXIT_INCOMPLETE;
+        char msg[MAAT_ERROR_MSG_MAX + 64];
+        snprintf(msg, sizeof msg, "signer quote: not checked: %s", not_checked);
+        json_object_set_new(res, "result", json_string("incomplete"));
+        json_object_set_new(res, "reason", json_string(msg));
+        fail(res, rc, "INCOMPLETE", msg);
+        snprintf(result, sizeof result, "INCOMPLETE (%s) — not a PASS; --signatures-only "
+                 "accepts the reduced check", msg);
+        result_line = result;
+    } else if (not_checked[0] != '\0') {
+        rc = MAAT_EXIT_OK;
+        json_object_set_new(res, "valid", json_true());
+        json_object_set_new(res, "result", json_string("pass-signatures-only"));
+        snprintf(result, sizeof result, "PASS (signatures only: signer quote %s not checked)",
+                 not_checked);
+        result_line = result;
     } else {
         rc = MAAT_EXIT_OK;
         json_object_set_new(res, "valid", json_true());
+        json_object_set_new(res, "result", json_string("pass"));
+        if (o.require_quote) result_line = "PASS (every check ran, the signer quote included)";
     }
-    if (r == 0 || o.json) {
+    if (r == 0 || o.json) { /* valid, or incomplete: the report says what ran */
         json_object_set(res, "header", j.header);
         if (j.payload) json_object_set(res, "claims", j.payload);
         if (o.json) {
             printed = true;
             if (cli_json_print(res) != 0) rc = MAAT_EXIT_INTERNAL;
         } else {
-            print_text(res, j.payload);
+            print_text(res, j.payload, result_line);
             if (fflush(stdout) != 0) rc = MAAT_EXIT_INTERNAL;
         }
     }

@@ -356,8 +356,58 @@ done:
     return rc;
 }
 
+/* Adds one item to the "not checked" list (JSON array and text). */
+static void not_checked_add(json_t *list, char *text, size_t n, const char *item)
+{
+    json_array_append_new(list, json_string(item));
+    size_t l = strlen(text);
+    snprintf(text + l, n > l ? n - l : 0, "%s%s", l ? ", " : "", item);
+}
+
+size_t tc_not_checked(const struct tc_quote_result *res, json_t *list, char *text, size_t n)
+{
+    const struct maat_verdict *v = &res->verdict;
+    size_t before = json_array_size(list);
+    text[0] = '\0';
+    const char *why = v->collateral_present ? "" : " (no collateral)";
+    char buf[160];
+    bool expired = v->steps[MAAT_STEP_COLLATERAL_TIME] == MAAT_STEP_FAILED;
+    if (res->tcb_absent || v->steps[MAAT_STEP_TCB_INFO] != MAAT_STEP_PASSED ||
+        v->steps[MAAT_STEP_STATUS] != MAAT_STEP_PASSED) {
+        if (!v->collateral_present)
+            snprintf(buf, sizeof buf, "TCB status (no collateral)");
+        else if (res->tcb_absent)
+            snprintf(buf, sizeof buf, "TCB status (no TCB info for the quote's FMSPC %s)",
+                     res->fmspc_hex);
+        else
+            snprintf(buf, sizeof buf, "TCB status");
+        not_checked_add(list, text, n, buf);
+    }
+    if (v->steps[MAAT_STEP_CRL] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "revocation%s", why);
+        not_checked_add(list, text, n, buf);
+    } else if (expired) {
+        not_checked_add(list, text, n, "revocation (the collateral is expired: its CRLs are not "
+                                       "current)");
+    }
+    if (v->steps[MAAT_STEP_QE_IDENTITY] != MAAT_STEP_PASSED) {
+        snprintf(buf, sizeof buf, "QE identity%s", why);
+        not_checked_add(list, text, n, buf);
+    }
+    for (int st = 0; st < MAAT_STEP__COUNT; st++) { /* anything else that did not pass */
+        if (st == MAAT_STEP_TCB_INFO || st == MAAT_STEP_STATUS || st == MAAT_STEP_CRL ||
+            st == MAAT_STEP_QE_IDENTITY ||
+            (st == MAAT_STEP_COLLATERAL_TIME && (!v->collateral_present || expired)) ||
+            v->steps[st] == MAAT_STEP_PASSED)
+            continue;
+        not_checked_add(list, text, n, maat_verify_step_name((enum maat_verify_step)st));
+    }
+    return json_array_size(list) - before;
+}
+
 int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quote_opts *qo,
-                          json_t *o, int *exit_code, struct maat_error *why)
+                          json_t *o, char *not_checked, size_t nc_len, int *exit_code,
+                          struct maat_error *why)
 {
     const char *oid = NULL;
     const uint8_t *p = NULL;
@@ -401,6 +451,11 @@ int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quo
     /* the verification object appears once the verifier ran (as before the refactoring) */
     if (r == 0 || res->fmspc_hex[0] != '\0') json_object_set_new(o, "verification", vj);
     else json_decref(vj);
+    if (r == 0) { /* fail closed: what the accepted verification could not check */
+        json_t *list = json_array();
+        json_object_set_new(o, "not_checked", list);
+        tc_not_checked(res, list, not_checked, nc_len);
+    }
     free(res);
     if (r != 0) return -1;
     if (!bound)

@@ -100,12 +100,22 @@ struct tc_quote_result {
 int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, json_t *vj,
                     struct tc_quote_result *res, int *exit_code, struct maat_error *why);
 
+/* What an accepted verification (tc_verify_quote returned 0) could not check: one item per
+ * gap, appended to list (JSON strings) and written to text ("A, B, C"; "" = every check ran
+ * and passed). Fail closed: without TCB collateral for the quote's FMSPC the TCB status is
+ * not determined; without collateral revocation and QE identity do not run; with expired
+ * collateral the CRLs are not current; any other verifier step that did not pass is named.
+ * Returns the number of items added. */
+size_t tc_not_checked(const struct tc_quote_result *res, json_t *list, char *text, size_t n);
+
 /* Extracts the SGX quote from a signing certificate (MAA's extension 1.3.6.1.4.1.311.105.1
  * or the 2020 form 1.2.840.113556.10.1.1), verifies it with tc_verify_quote and checks
  * that report_data[0:32] = SHA-256(PEM SPKI of the certificate's key + NUL). Fills o
  * (extension, size, oe_envelope, version, report_body, key_binding, kid_is_key_hash,
- * verification). 0: acceptable; -1 with why. */
+ * verification, not_checked) and, on success, not_checked (tc_not_checked: "" when every
+ * check ran). 0: acceptable; -1 with why. */
 int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quote_opts *qo,
-                          json_t *o, int *exit_code, struct maat_error *why);
+                          json_t *o, char *not_checked, size_t nc_len, int *exit_code,
+                          struct maat_error *why);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_token_signer_fail_closed.sh - issue 12 leftover on `maat token verify
+# test_token_signer_fail_closed.sh - issue 12 leftovers on `maat token verify
 # --require-signer-quote`, on a token built here (offline): a throwaway RSA key, a simulated
 # platform's quote binding it (report_data = SHA-256(PEM SPKI + NUL)) in the signing
 # certificate (extension 1.3.6.1.4.1.311.105.1), a JWKS and a signed token.
@@ -7,6 +7,10 @@
 #    root not given) but its leaf carries a real FMSPC (00906ED50000): refused at the
 #    pck_chain step (exit 1) before any collateral lookup; a --collateral that cannot be read
 #    (empty directory, missing path) is never touched (was: exit 3, "--collateral ...").
+#  - token_signer_incomplete_exit5: the signer quote verifies but its TCB status could not be
+#    determined (no --collateral): exit 5 INCOMPLETE with a result line naming what was not
+#    checked (was: exit 0); --signatures-only accepts it explicitly (exit 0,
+#    pass-signatures-only); with the platform's collateral every check runs (exit 0, pass).
 set -u
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
@@ -74,9 +78,33 @@ for c in "$T/empty" "$T/missing"; do
     [ "$(jget "$T/c.json" '[s["outcome"] for s in d["signer_quote"]["verification"]["steps"] if s["name"] in ("pck_chain","tcb_info","qe_identity","revocation")]')" \
         = "['failed', 'not_run', 'not_run', 'not_run']" ] && ok "token_signer_chain_first: no collateral step ran" \
         || bad "steps: $(head -c 600 "$T/c.json")"
-    [ "$(jget "$T/c.json" 'd["valid"], d["error"]["code"]')" = "False check_failed" ] \
-        && ok "token_signer_chain_first: json valid false, check_failed" || bad "json: $(head -c 600 "$T/c.json")"
+    [ "$(jget "$T/c.json" 'd["valid"], d["result"], d["error"]["code"]')" = "False fail check_failed" ] \
+        && ok "token_signer_chain_first: json valid false, result fail" || bad "json: $(head -c 600 "$T/c.json")"
 done
+
+# ---- token_signer_incomplete_exit5 ----
+R=("${V[@]}" --trust-root "$T/p/root-ca.pem")
+"$MAAT" token verify "${R[@]}" >"$T/o" 2>"$T/e"; rc=$?
+[ $rc -eq 5 ] && ok "token_signer_incomplete_exit5: no collateral: exit 5" || bad "token_signer_incomplete_exit5: exit $rc $(cat "$T/e")"
+grep -q "^result: *INCOMPLETE (signer quote: not checked: TCB status (no collateral), revocation (no collateral), QE identity (no collateral))" "$T/o" \
+    && ok "token_signer_incomplete_exit5: the result line names what was not checked" || bad "text: $(cat "$T/o")"
+grep -q "INCOMPLETE" "$T/e" && ok "token_signer_incomplete_exit5: stderr says INCOMPLETE" || bad "stderr: $(cat "$T/e")"
+"$MAAT" token verify "${R[@]}" --json >"$T/i.json" 2>/dev/null; rc=$?
+[ $rc -eq 5 ] && [ "$(jget "$T/i.json" 'd["valid"], d["result"], d["signatures_only"], d["error"]["code"]')" = "False incomplete False incomplete" ] \
+    && ok "token_signer_incomplete_exit5: json valid false, result incomplete, error incomplete" || bad "json: exit $rc $(head -c 600 "$T/i.json")"
+[ "$(jget "$T/i.json" 'len(d["signer_quote"]["not_checked"]), d["signer_quote"]["key_binding"], d["signer_quote"]["verification"]["signatures_and_chain"]')" = "3 True True" ] \
+    && ok "token_signer_incomplete_exit5: not_checked listed; key binding and signatures passed" || bad "json: $(cat "$T/i.json")"
+"$MAAT" token verify "${R[@]}" --signatures-only --json >"$T/s.json" 2>"$T/e"; rc=$?
+[ $rc -eq 0 ] && [ "$(jget "$T/s.json" 'd["valid"], d["result"], d["signatures_only"]')" = "True pass-signatures-only True" ] \
+    && ok "--signatures-only: exit 0, pass-signatures-only" || bad "--signatures-only: exit $rc $(cat "$T/e")"
+"$MAAT" token verify "${R[@]}" --signatures-only >"$T/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "^result: *PASS (signatures only: signer quote TCB status (no collateral)" "$T/o" \
+    && ok "--signatures-only: the result line says what was not checked" || bad "signatures-only text: $(cat "$T/o")"
+"$MAAT" token verify "${R[@]}" --collateral "$T/p" --json >"$T/f.json" 2>"$T/e"; rc=$?
+[ $rc -eq 0 ] && [ "$(jget "$T/f.json" 'd["valid"], d["result"], d["signer_quote"]["not_checked"], d["signer_quote"]["verification"]["status"]')" = "True pass [] UpToDate" ] \
+    && ok "with the platform's collateral: every check ran, exit 0, UpToDate" || bad "full: exit $rc $(cat "$T/e") $(cat "$T/f.json")"
+"$MAAT" token verify "$T/tok.jwt" --jwks "$T/jwks.json" --issuer $ISS --at $AT --signatures-only >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "--signatures-only without --require-signer-quote: exit 2" || bad "usage: exit $rc"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all checks passed"

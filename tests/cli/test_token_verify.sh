@@ -206,8 +206,11 @@ PYEOF
     || bad "jws_padded_part_refused: exit $rc $(cat "$T/e")"
 
 # ---- MAA's own enclave quote in its signing certificate ----
-"$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote --json >"$T/sq.json"; rc=$?
-[ $rc -eq 0 ] && ok "--require-signer-quote: exit 0" || bad "--require-signer-quote: exit $rc"
+# no collateral for MAA's platform: fail closed, exit 5 (incomplete); --signatures-only accepts it
+"$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote >/dev/null 2>&1; rc=$?
+[ $rc -eq 5 ] && ok "--require-signer-quote without collateral: exit 5 (incomplete)" || bad "--require-signer-quote: exit $rc"
+"$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote --signatures-only --json >"$T/sq.json"; rc=$?
+[ $rc -eq 0 ] && ok "--require-signer-quote --signatures-only: exit 0" || bad "--require-signer-quote --signatures-only: exit $rc"
 [ "$(jget "$T/sq.json" 'd["signer_quote"]["extension"]')" = 1.3.6.1.4.1.311.105.1 ] && ok "signer quote from extension 1.3.6.1.4.1.311.105.1" || bad "extension"
 [ "$(jget "$T/sq.json" 'd["signer_quote"]["oe_envelope"]')" = True ] && ok "OE envelope" || bad "oe_envelope"
 [ "$(jget "$T/sq.json" 'd["signer_quote"]["report_body"]["mr_enclave"][:8]')" = a89f001d ] && ok "MAA mr_enclave a89f001d..." || bad "mr_enclave"
@@ -220,7 +223,7 @@ PYEOF
     "structure,pck_chain,validity,qe_report_signature,attestation_key_binding,quote_signature" ] && ok "exactly the crypto steps passed" \
     || bad "steps: $(jget "$T/sq.json" 'd["signer_quote"]["verification"]["steps"]')"
 [ "$(jget "$T/sq.json" 'd["signer_quote"]["verification"]["collateral_present"]')" = False ] && ok "collateral_present false" || bad "collateral_present"
-"$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote >"$T/sq.txt"
+"$MAAT" token verify "$TOK" --jwks "$T/certs-shared.json" --issuer $SHARED --at $IAT --require-signer-quote --signatures-only >"$T/sq.txt"
 grep -q "collateral for the signer's platform (FMSPC 00906ed50000) is not present" "$T/sq.txt" \
     && ok "text says collateral for MAA's platform is not present" || bad "text: $(cat "$T/sq.txt" | head -20)"
 # MAA's quote in a throwaway certificate: extracted (both the 2022 form, envelope directly in
