@@ -494,6 +494,8 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     char *body = NULL, *url = NULL, *source = NULL, *token = NULL;
     struct cli_http_response hr = {0};
     json_t *jwks = NULL, *doc = NULL;
+    uint8_t *jwks_raw = NULL;
+    size_t jwks_len = 0;
     struct maat_jws j;
     memset(&j, 0, sizeof j);
     struct tc_checked ck = {0};
@@ -579,7 +581,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         goto out;
     }
     int jrc = MAAT_EXIT_INTERNAL;
-    jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jrc, &err);
+    jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jwks_raw, &jwks_len, &jrc, &err);
     if (jwks == NULL) {
         rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
                        "the endpoint's key set: %s", err.msg);
@@ -587,7 +589,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     }
     json_object_set_new(tv, "jwks_source", json_string(source));
     struct maat_error why = {0};
-    if (tc_check_token(issuer, o->at, &j, jwks, tv, &ck, &why) != 0) {
+    if (tc_check_token(issuer, o->at, token, jwks_raw, jwks_len, tv, &ck, &why) != 0) {
         rc = fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
                               ? MAAT_EXIT_INTERNAL
                               : MAAT_EXIT_FAIL,
@@ -613,6 +615,7 @@ out:
     if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
     maat_jws_cleanup(&j);
     json_decref(jwks);
+    free(jwks_raw);
     json_decref(doc);
     cli_http_response_cleanup(&hr);
     free(body);

@@ -11,7 +11,8 @@
  * --require-signer-quote: the SGX quote in the signing certificate (MAA's extension
  * 1.3.6.1.4.1.311.105.1, or the 2020 form 1.2.840.113556.10.1.1) is verified with the DCAP
  * verifier and its report_data[0:32] must be SHA-256(PEM SPKI of the certificate's key + NUL).
- * The checks themselves live in token_check.c (shared with `maat attest`).
+ * The token checks are libmaat's maat_token_validate() (maat/token.h); the signer quote and
+ * the output live in token_check.c (shared with `maat attest`).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -302,6 +303,8 @@ static int token_verify(int argc, char **argv)
     char *issuer = tc_strip_slashes(o.issuer_arg ? o.issuer_arg : o.endpoint);
     char *source = NULL, at_text[32];
     char *token = NULL;
+    uint8_t *jwks_raw = NULL;
+    size_t jwks_len = 0;
     bool printed = false;
     json_object_set_new(res, "valid", json_false());
     token = tc_load_token(o.token_arg, &err);
@@ -331,7 +334,8 @@ static int token_verify(int argc, char **argv)
         free(alg);
         goto out;
     }
-    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &rc, &err);
+    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &jwks_raw, &jwks_len, &rc,
+                        &err);
     if (jwks == NULL) {
         rc = fail(res, rc, NULL, err.msg);
         goto out;
@@ -344,7 +348,7 @@ static int token_verify(int argc, char **argv)
     rc = MAAT_EXIT_FAIL;
     char not_checked[MAAT_ERROR_MSG_MAX] = "", result[2 * MAAT_ERROR_MSG_MAX + 256];
     const char *result_line = NULL;
-    int r = tc_check_token(issuer, o.at, &j, jwks, res, &ck, &why);
+    int r = tc_check_token(issuer, o.at, token, jwks_raw, jwks_len, res, &ck, &why);
     if (r == 0 && o.require_quote) {
         json_t *sq = json_object();
         json_object_set_new(res, "signer_quote", sq);
@@ -400,6 +404,7 @@ out:
     if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
     maat_jws_cleanup(&j);
     json_decref(jwks);
+    free(jwks_raw);
     json_decref(res);
     free(token);
     free(issuer);

@@ -1,8 +1,9 @@
 /*
- * token_check.c - the validation of MAA-format attestation tokens shared by `maat token
- * verify` and `maat attest`: reading the token and the issuer's key set, the header, key,
- * signature, issuer, certificate and time checks, and the DCAP verification of an enclave
- * quote (the token signer's, or a quote handed to `maat attest --offline`).
+ * token_check.c - the CLI side of token validation shared by `maat token verify` and `maat
+ * attest`: reading the token and the issuer's key set, the token checks through libmaat's
+ * maat_token_validate() (maat/token.h) into the JSON report, and the DCAP verification of an
+ * enclave quote (the token signer's, or a quote handed to `maat attest --offline`) with its
+ * fail-closed "not checked" list.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "maat/jose.h"
 #include "maat/quote.h"
 #include "maat/quote_json.h"
+#include "maat/token.h"
 #include "maat/verify.h"
 #include "cli.h"
 #include "collateral_load.h"
@@ -40,22 +42,9 @@ void tc_fmt_time(time_t t, char buf[32])
     else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Length of "scheme://authority" in a URL (0 when it has no "://"). */
-static size_t authority_len(const char *u)
-{
-    const char *s = strstr(u, "://");
-    if (s == NULL) return 0;
-    return s + 3 - u + strcspn(s + 3, "/?#");
-}
-
-/* Issuer comparison as the MAA sample does it: scheme and host case-insensitive, the rest
- * (port, path) exact. */
 bool tc_issuer_equal(const char *a, const char *b)
 {
-    size_t la = authority_len(a), lb = authority_len(b);
-    if (la != lb) return false;
-    if (la > 0 && strncasecmp(a, b, la) != 0) return false;
-    return strcmp(a + la, b + lb) == 0;
+    return maat_token_issuer_equal(a, b);
 }
 
 char *tc_strip_slashes(const char *s)
@@ -113,7 +102,8 @@ char *tc_load_token(const char *arg, struct maat_error *err)
 }
 
 json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
-                     char **source, int *exit_code, struct maat_error *err)
+                     char **source, uint8_t **raw, size_t *raw_len, int *exit_code,
+                     struct maat_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -140,8 +130,8 @@ json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca
     }
     json_error_t je;
     json_t *jwks = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-    free(buf);
     if (jwks == NULL || !json_is_array(json_object_get(jwks, "keys"))) {
+        free(buf);
         if (jwks == NULL)
             maat_error_set(err, MAAT_ERR_ENCODING, "JWKS %s: JSON: %s (line %d, column %d)", src,
                            je.text, je.line, je.column);
@@ -154,6 +144,8 @@ json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca
         return NULL;
     }
     *source = src;
+    *raw = buf;
+    *raw_len = len;
     return jwks;
 }
 
@@ -465,123 +457,57 @@ int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quo
     return 0;
 }
 
-/* ---- the token checks ---- */
+/* ---- the token checks (libmaat: maat_token_validate) ---- */
 
-/* A NumericDate claim, strictly (maat_jwt_time_claim: an integer in range, never a real
- * number cast to an integer). 0 = present, 1 = absent and optional, -1 = refused. */
-static int check_time_claim(const json_t *claims, const char *name, bool required,
-                            json_int_t *out, struct maat_error *why)
+int tc_check_token(const char *issuer, time_t at, const char *token, const uint8_t *jwks,
+                   size_t jwks_len, json_t *res, struct tc_checked *ck, struct maat_error *why)
 {
-    int64_t t = 0;
-    int r = maat_jwt_time_claim(claims, name, &t, why);
-    if (r < 0) return -1;
-    if (r == 1) {
-        if (required) return maat_error_set(why, MAAT_ERR_VALUE, "claim \"%s\" is missing", name);
-        return 1;
-    }
-    *out = (json_int_t)t;
-    return 0;
-}
-
-int tc_check_token(const char *issuer, time_t at, const struct maat_jws *j, const json_t *jwks,
-                   json_t *res, struct tc_checked *ck, struct maat_error *why)
-{
+    struct maat_token_expect x = {.issuer = issuer, .at = at, .skew_seconds = TC_SKEW,
+                                  .jwks = jwks, .jwks_len = jwks_len};
+    struct maat_token_result *r = calloc(1, sizeof *r);
     struct maat_error e = {0};
-    if (j->alg == MAAT_JWS_NONE)
-        return maat_error_set(why, MAAT_ERR_VALUE,
-                              "the token is unsigned (alg \"none\", as MAA's draft-policy tokens): "
-                              "it proves nothing and is refused");
-    if (j->alg != MAAT_JWS_RS256 && j->alg != MAAT_JWS_ES256 && j->alg != MAAT_JWS_PS256)
-        return maat_error_set(why, MAAT_ERR_VALUE,
-                              "header alg \"%s\": expected RS256, ES256 or PS256",
-                              j->alg_text);
-    json_object_set_new(res, "alg", json_string(maat_jws_alg_name(j->alg)));
-    const char *typ = json_string_value(json_object_get(j->header, "typ"));
-    if (typ == NULL || strcmp(typ, "JWT") != 0)
-        return maat_error_set(why, MAAT_ERR_VALUE, "header typ is %s%s%s, expected \"JWT\"",
-                              typ ? "\"" : "", typ ? typ : "absent", typ ? "\"" : "");
-    const char *kid = json_string_value(json_object_get(j->header, "kid"));
-    if (kid == NULL || kid[0] == '\0')
-        return maat_error_set(why, MAAT_ERR_VALUE, "header kid is absent or not a string");
-    ck->kid = kid;
-    json_object_set_new(res, "kid", json_string(kid));
-    const char *jku = json_string_value(json_object_get(j->header, "jku"));
-    size_t n = strlen(issuer) + sizeof "/certs";
-    char *want = malloc(n);
-    if (want == NULL) return maat_error_set(why, MAAT_ERR_NOMEM, "out of memory");
-    snprintf(want, n, "%s/certs", issuer);
-    bool jku_ok = jku != NULL && tc_issuer_equal(jku, want);
-    if (!jku_ok) {
-        maat_error_set(why, MAAT_ERR_VALUE, "header jku is %s%s%s, expected \"%s\" (the issuer's "
-                       "key set)", jku ? "\"" : "", jku ? jku : "absent", jku ? "\"" : "", want);
-        free(want);
-        return -1;
+    if (r == NULL) return maat_error_set(why, MAAT_ERR_NOMEM, "out of memory");
+    if (maat_token_validate(token, strlen(token), &x, r, &e) != 0) {
+        free(r);
+        return maat_error_set(why, e.code, "%s", e.msg);
     }
-    free(want);
-
-    /* the key: from the issuer's JWKS by kid, never from the token */
-    const json_t *jwk = maat_jwks_find(jwks, kid);
-    if (jwk == NULL)
-        return maat_error_set(why, MAAT_ERR_NOT_FOUND,
-                              "no key with kid \"%s\" in the issuer's key set (%zu keys)", kid,
-                              json_array_size(json_object_get(jwks, "keys")));
-    ck->certs = maat_jwk_x5c(jwk, &e);
-    if (ck->certs == NULL)
-        return maat_error_set(why, MAAT_ERR_VALUE, "key \"%s\": %s", kid,
-                              e.code ? e.msg : "no x5c certificate");
-    ck->cert = sk_X509_value(ck->certs, 0);
-    EVP_PKEY *pk = X509_get0_pubkey(ck->cert);
-    if (pk == NULL)
-        return maat_error_set(why, MAAT_ERR_VALUE, "key \"%s\": unusable public key", kid);
-    if (maat_jws_verify(j, pk, &e) != 0)
-        return maat_error_set(why, MAAT_ERR_VALUE, "signature: %s", e.msg);
-    json_object_set_new(res, "signature", json_string("valid"));
-
-    /* claims */
-    if (!json_is_object(j->payload))
-        return maat_error_set(why, MAAT_ERR_VALUE, "the token has no claims (empty payload)");
-    const char *iss = json_string_value(json_object_get(j->payload, "iss"));
-    if (iss == NULL || !tc_issuer_equal(iss, issuer))
-        return maat_error_set(why, MAAT_ERR_VALUE, "claim iss is %s%s%s, expected \"%s\"",
-                              iss ? "\"" : "", iss ? iss : "absent", iss ? "\"" : "", issuer);
-
-    char cn[512];
-    maat_x509_cn(X509_get_subject_name(ck->cert), cn, sizeof cn);
-    json_object_set_new(res, "signing_certificate_subject", json_sprintf("CN=%s", cn));
-    if (!tc_issuer_equal(cn, issuer))
-        return maat_error_set(why, MAAT_ERR_VALUE,
-                              "the signing certificate's subject is CN=%s, expected CN=%s", cn,
-                              issuer);
-    time_t nb = 0, na = 0;
-    if (maat_asn1_time_to_unix(X509_get0_notBefore(ck->cert), &nb) != 0 ||
-        maat_asn1_time_to_unix(X509_get0_notAfter(ck->cert), &na) != 0)
-        return maat_error_set(why, MAAT_ERR_VALUE,
-                              "the signing certificate's validity is unreadable");
-    char t1[32], t2[32], t3[32];
-    tc_fmt_time(nb, t1);
-    tc_fmt_time(na, t2);
-    tc_fmt_time(at, t3);
-    json_object_set_new(res, "signing_certificate_validity", json_sprintf("%s..%s", t1, t2));
-    if (at + TC_SKEW < nb || at - TC_SKEW > na)
-        return maat_error_set(why, MAAT_ERR_VALUE,
-                              "the signing certificate is valid %s..%s, not at %s", t1, t2, t3);
-
-    json_int_t exp = 0, nbf = 0, iat = 0;
-    int r;
-    MAAT_TRY(check_time_claim(j->payload, "exp", true, &exp, why));
-    tc_fmt_time((time_t)exp, t1);
-    if ((json_int_t)at - TC_SKEW > exp)
-        return maat_error_set(why, MAAT_ERR_VALUE, "expired: exp %s is before %s (skew %d s)", t1,
-                              t3, TC_SKEW);
-    if ((r = check_time_claim(j->payload, "nbf", false, &nbf, why)) < 0) return -1;
-    tc_fmt_time((time_t)nbf, t1);
-    if (r == 0 && (json_int_t)at + TC_SKEW < nbf)
-        return maat_error_set(why, MAAT_ERR_VALUE, "not yet valid: nbf %s is after %s (skew %d s)",
-                              t1, t3, TC_SKEW);
-    if ((r = check_time_claim(j->payload, "iat", false, &iat, why)) < 0) return -1;
-    tc_fmt_time((time_t)iat, t1);
-    if (r == 0 && (json_int_t)at + TC_SKEW < iat)
-        return maat_error_set(why, MAAT_ERR_VALUE, "issued in the future: iat %s is after %s "
-                              "(skew %d s)", t1, t3, TC_SKEW);
-    return 0;
+    /* the result's fields, as far as the checks that produce them passed */
+    const enum maat_token_outcome *c = r->checks;
+    if (c[MAAT_TOKEN_CHECK_ALG] == MAAT_TOKEN_PASSED)
+        json_object_set_new(res, "alg", json_string(r->alg));
+    if (c[MAAT_TOKEN_CHECK_KID] == MAAT_TOKEN_PASSED) {
+        memcpy(ck->kid, r->kid, sizeof ck->kid);
+        json_object_set_new(res, "kid", json_string(r->kid));
+    }
+    if (c[MAAT_TOKEN_CHECK_SIGNATURE] == MAAT_TOKEN_PASSED)
+        json_object_set_new(res, "signature", json_string("valid"));
+    if (c[MAAT_TOKEN_CHECK_ISSUER] == MAAT_TOKEN_PASSED)
+        json_object_set_new(res, "signing_certificate_subject",
+                            json_sprintf("CN=%s", r->cert_subject_cn));
+    if (c[MAAT_TOKEN_CHECK_CERT_SUBJECT] == MAAT_TOKEN_PASSED &&
+        (r->cert_not_before != 0 || r->cert_not_after != 0)) {
+        char t1[32], t2[32];
+        tc_fmt_time(r->cert_not_before, t1);
+        tc_fmt_time(r->cert_not_after, t2);
+        json_object_set_new(res, "signing_certificate_validity", json_sprintf("%s..%s", t1, t2));
+    }
+    if (r->signing_cert_der != NULL) {
+        const unsigned char *p = r->signing_cert_der;
+        X509 *cert = d2i_X509(NULL, &p, (long)r->signing_cert_der_len);
+        ck->certs = sk_X509_new_null();
+        if (cert == NULL || ck->certs == NULL || !sk_X509_push(ck->certs, cert)) {
+            X509_free(cert);
+            maat_token_result_cleanup(r);
+            free(r);
+            return maat_error_set(why, MAAT_ERR_NOMEM, "out of memory");
+        }
+        ck->cert = cert;
+    }
+    int rc = 0;
+    if (!r->valid)
+        rc = maat_error_set(why, r->failed_code == MAAT_ERR_NOMEM ? MAAT_ERR_VALUE : r->failed_code,
+                            "%s", r->reason);
+    maat_token_result_cleanup(r);
+    free(r);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include "maat/error.h"
 #include "maat/jose.h"
 #include "maat/quote.h"
+#include "maat/token.h"
 #include "maat/verify.h"
 
 #define TC_SKEW 60              /* seconds of clock skew allowed on exp / nbf / iat */
@@ -35,10 +36,12 @@ char *tc_load_token(const char *arg, struct maat_error *err);
 
 /* The issuer's key set: the file jwks_path, or GET <endpoint>/certs (one of them; https
  * trust: cli_http_ca_file(ca_file), http_client.h). On
- * success *source is a malloc'd description (the path or URL). On failure *exit_code is
+ * success *source is a malloc'd description (the path or URL) and *raw / *raw_len the
+ * document's bytes (malloc'd, for maat_token_validate). On failure *exit_code is
  * MAAT_EXIT_INPUT (unreadable / malformed) or MAAT_EXIT_INTERNAL (fetch failed). */
 json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
-                     char **source, int *exit_code, struct maat_error *err);
+                     char **source, uint8_t **raw, size_t *raw_len, int *exit_code,
+                     struct maat_error *err);
 
 /* The header's "alg" of a token the strict parser refused (malloc'd), or NULL. */
 char *tc_peek_alg(const char *token);
@@ -52,23 +55,23 @@ struct maat_trust *tc_load_trust(const char *const *roots, size_t nroots, int *e
 json_t *tc_steps_json(const struct maat_verdict *v);
 
 /* What tc_check_token found: the signing certificate (borrowed from certs, which the caller
- * frees with sk_X509_pop_free(certs, X509_free)) and the header kid (borrowed from the
- * token). */
+ * frees with sk_X509_pop_free(certs, X509_free)) and the header kid. */
 struct tc_checked {
     X509 *cert;
     STACK_OF(X509) *certs;
-    const char *kid;
+    char kid[MAAT_TOKEN_KID_MAX];
 };
 
-/* Validates a parsed token against the issuer's key set at time `at`: alg (RS256, ES256,
- * PS256; none refused), typ JWT, kid, jku = issuer + "/certs", the key chosen by kid in
- * jwks (never from the token) with an x5c certificate, the signature, iss = issuer, the
- * certificate's subject CN = issuer and its validity, exp (required) / nbf / iat with
- * TC_SKEW. Adds alg, kid, signature, signing_certificate_subject/_validity to res.
- * 0: valid; -1: invalid, why names the first failed check (MAAT_ERR_NOMEM / _INTERNAL for
- * errors that are not the token's fault). */
-int tc_check_token(const char *issuer, time_t at, const struct maat_jws *j, const json_t *jwks,
-                   json_t *res, struct tc_checked *ck, struct maat_error *why);
+/* Validates the token text against the issuer's key set (the JWKS document's bytes) at time
+ * `at` with maat_token_validate() (libmaat, maat/token.h: alg RS256/ES256/PS256, none
+ * refused; typ JWT, kid, jku = issuer + "/certs", the key chosen by kid in the JWKS - never
+ * from the token - with an x5c certificate, the signature, iss = issuer, the certificate's
+ * subject CN = issuer and its validity, exp (required) / nbf / iat with TC_SKEW) and adds
+ * alg, kid, signature, signing_certificate_subject/_validity to res as far as those checks
+ * passed. 0: valid; -1: invalid, why names the first failed check (MAAT_ERR_NOMEM /
+ * _INTERNAL / _USAGE for errors that are not the token's fault). */
+int tc_check_token(const char *issuer, time_t at, const char *token, const uint8_t *jwks,
+                   size_t jwks_len, json_t *res, struct tc_checked *ck, struct maat_error *why);
 
 /* How to verify an enclave quote with the DCAP verifier. */
 struct tc_quote_opts {
