@@ -8,7 +8,9 @@
  * TCB component, the PCESVN and the QE ISVSVN whose value is below the target's (have/need),
  * names components by the TCB info's `type` / `category` (v3) when present, gives the
  * target's tcbDate and status, the advisories that updating would close and short strings
- * naming what to update. SGX quotes only (TD quotes: MAAT_ERR_UNSUPPORTED). No I/O.
+ * naming what to update. TD quotes: also the tdxtcbcomponents against TEE_TCB_SVN (from
+ * index 2 when TEE_TCB_SVN[1] > 0), the TDX module identity's isvsvn against TEE_TCB_SVN[0]
+ * and the TD_QE identity. No I/O.
  */
 #ifndef MAAT_TCB_FIX_H
 #define MAAT_TCB_FIX_H
@@ -27,7 +29,8 @@
 extern "C" {
 #endif
 
-#define MAAT_TCB_FIX_MAX_COMPONENTS 18 /* 16 SGX components + PCESVN + QE ISVSVN */
+#define MAAT_TCB_FIX_MAX_COMPONENTS 35 /* 16 SGX + 16 TDX components, PCESVN, QE ISVSVN,
+                                          TDX module ISVSVN */
 #define MAAT_TCB_FIX_NAME_LEN 64
 #define MAAT_TCB_FIX_MAX_UPDATES 6
 #define MAAT_TCB_FIX_UPDATE_LEN 64
@@ -35,12 +38,15 @@ extern "C" {
 /* index of the two components that are not TCB info components */
 #define MAAT_TCB_FIX_INDEX_PCESVN (-1)
 #define MAAT_TCB_FIX_INDEX_QE_ISVSVN (-2)
+#define MAAT_TCB_FIX_INDEX_TDX_MODULE (-3) /* TEE_TCB_SVN[0] against the module identity */
 
 struct maat_tcb_fix_component {
     char name[MAAT_TCB_FIX_NAME_LEN];     /* "SGX Late Microcode Update", "PCESVN", ... */
     char category[MAAT_TCB_FIX_NAME_LEN]; /* TCB info `category` ("BIOS", "OS/VMM"), or "" */
-    int index;                            /* 0..15 (sgxtcbcomponents), or one of the
+    int index;                            /* 0..15 in `array`, or one of the
                                              MAAT_TCB_FIX_INDEX_* above */
+    const char *array;                    /* "sgxtcbcomponents" (PCK certificate SVNs),
+                                             "tdxtcbcomponents" (TEE_TCB_SVN), or NULL */
     uint16_t have, need;                  /* have < need always */
 };
 
@@ -60,7 +66,7 @@ struct maat_tcb_fix {
 
 /* Fills `fix` for verdict `v` of SGX quote `q` verified with `vc`. Returns 0 (fix->needed
  * false when v->status is UpToDate); -1 with `err` when it cannot be computed: the verdict
- * did not verify (!v->ok), no collateral, a TD quote (not yet supported), or the
+ * did not verify (!v->ok, except a revoked PCK certificate), no collateral, or the
  * collateral does not match the verdict (no level matches). A caller that gets -1 for a
  * verdict below UpToDate must say that the fix is unknown, never print nothing. */
 int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,

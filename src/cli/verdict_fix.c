@@ -28,6 +28,7 @@ json_t *cli_fix_json(const struct maat_tcb_fix *fix)
         json_t *cj = json_object();
         json_object_set_new(cj, "name", cli_json_text(c->name));
         json_object_set_new(cj, "index", c->index >= 0 ? json_integer(c->index) : json_null());
+        if (c->array) json_object_set_new(cj, "array", json_string(c->array));
         json_object_set_new(cj, "have", json_integer(c->have));
         json_object_set_new(cj, "need", json_integer(c->need));
         if (c->category[0]) json_object_set_new(cj, "category", cli_json_text(c->category));
@@ -54,7 +55,7 @@ void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
         const struct maat_tcb_fix_component *c = &fix->components[i];
         fprintf(f, "%s", i ? "               " : "  raise:       ");
         cli_fputs_safe(c->name, f);
-        if (c->index >= 0) fprintf(f, " [%d]", c->index);
+        if (c->index >= 0) fprintf(f, " [%s%d]", c->array && c->array[0] == 't' ? "TDX " : "", c->index);
         fprintf(f, ": %u -> %u\n", c->have, c->need);
     }
     fprintf(f, "  closes:      ");

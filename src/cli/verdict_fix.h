@@ -13,7 +13,8 @@
 #include "maat/verify.h"
 
 /* The `fix` object: target_tcb_date, target_status, components [{name, index, have, need,
- * category?}], advisory_ids_closed, update. `index` is null for PCESVN and QE ISVSVN. */
+ * category?, array?}], advisory_ids_closed, update. `index` is null for PCESVN, QE ISVSVN
+ * and the TDX module. */
 json_t *cli_fix_json(const struct maat_tcb_fix *fix);
 /* The fix as text lines ("fix:", "  raise:", "  closes:", "  update:"). */
 void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix);

@@ -5,6 +5,8 @@
  */
 #include "maat/tcb_fix.h"
 
+#include "maat/tdx.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -49,15 +51,27 @@ static void add_update(struct maat_tcb_fix *fix, const char *what)
 }
 
 static void add_component(struct maat_tcb_fix *fix, const char *name, const char *category,
-                          int index, uint16_t have, uint16_t need)
+                          const char *array, int index, uint16_t have, uint16_t need)
 {
     if (fix->component_count == MAAT_TCB_FIX_MAX_COMPONENTS) return;
     struct maat_tcb_fix_component *c = &fix->components[fix->component_count++];
     snprintf(c->name, sizeof c->name, "%s", name);
     snprintf(c->category, sizeof c->category, "%s", category ? category : "");
+    c->array = array;
     c->index = index;
     c->have = have;
     c->need = need;
+}
+
+/* What updates a TCB component, from Intel's type and category. */
+static const char *component_update(const struct maat_tcb_component *c)
+{
+    const char *t = c->type ? c->type : "";
+    if (strstr(t, "TDX Module")) return "TDX module";
+    if (strstr(t, "SEAMLDR")) return "SEAMLDR ACM (BIOS)";
+    if (strstr(t, "SINIT")) return "TXT SINIT ACM";
+    if (c->category && strcmp(c->category, "OS/VMM") == 0) return "OS/VMM microcode";
+    return "BIOS/microcode";
 }
 
 static bool listed(char *const *ids, size_t n, const char *id)
@@ -67,13 +81,15 @@ static bool listed(char *const *ids, size_t n, const char *id)
     return false;
 }
 
-/* Advisories of `from` that neither target level lists, without duplicates. */
+/* Advisories of `from` that no target level lists, without duplicates. */
 static void add_closed(struct maat_tcb_fix *fix, char *const *from, size_t n,
-                       const struct maat_tcb_level *tl, const struct maat_enclave_tcb_level *ql)
+                       const struct maat_tcb_level *tl, const struct maat_enclave_tcb_level *ql,
+                       const struct maat_enclave_tcb_level *ml)
 {
     for (size_t i = 0; i < n; i++) {
         if (listed(tl->advisory_ids, tl->advisory_id_count, from[i])) continue;
         if (ql && listed(ql->advisory_ids, ql->advisory_id_count, from[i])) continue;
+        if (ml && listed(ml->advisory_ids, ml->advisory_id_count, from[i])) continue;
         bool dup = false;
         for (size_t k = 0; k < fix->advisory_count && !dup; k++)
             dup = strcmp(fix->advisory_ids_closed[k], from[i]) == 0;
@@ -86,11 +102,36 @@ static void add_closed(struct maat_tcb_fix *fix, char *const *from, size_t n,
 /* Component name: Intel's `type` ("SGX Late Microcode Update"), else its `category` with
  * the position ("BIOS component 4"), else the position alone ("SGX TCB component 7"),
  * positions counted from 1 as Intel's sgxtcbcompNNsvn names do. */
-static void component_name(const struct maat_tcb_component *c, int i, char *out, size_t len)
+static void component_name(const struct maat_tcb_component *c, const char *set, int i, char *out,
+                           size_t len)
 {
     if (c->type && c->type[0]) snprintf(out, len, "%s", c->type);
     else if (c->category && c->category[0]) snprintf(out, len, "%s component %d", c->category, i + 1);
-    else snprintf(out, len, "SGX TCB component %d", i + 1);
+    else snprintf(out, len, "%s TCB component %d", set, i + 1);
+}
+
+/* Components of `tl` above `have[from..15]`. Returns true when any was added. */
+static bool add_components(struct maat_tcb_fix *fix, const struct maat_tcb_component *tl,
+                           const uint8_t *have, int from, const char *set, const char *array)
+{
+    bool any = false;
+    for (int i = from; i < MAAT_TCB_COMPONENTS; i++) {
+        if (have[i] >= tl[i].svn) continue;
+        char name[MAAT_TCB_FIX_NAME_LEN];
+        component_name(&tl[i], set, i, name, sizeof name);
+        add_component(fix, name, tl[i].category, array, i, have[i], tl[i].svn);
+        add_update(fix, component_update(&tl[i]));
+        any = true;
+    }
+    return any;
+}
+
+static size_t best_enclave_level(const struct maat_enclave_tcb_level *lv, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (lv[i].status < lv[best].status) best = i;
+    return best;
 }
 
 int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
@@ -111,51 +152,79 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
     if (v->status == MAAT_TCB_UP_TO_DATE) return 0;
     if (vc == NULL)
         return maat_error_set(err, MAAT_ERR_NOT_FOUND, "tcb fix: no verified collateral");
-    if (q->body_type != MAAT_BODY_SGX)
-        return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
-                              "tcb fix: TD quotes are not supported yet (SGX only)");
     const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(vc);
     const struct maat_enclave_identity *id = maat_verified_collateral_qe_identity(vc);
     if (ti == NULL || id == NULL || ti->level_count == 0 || id->level_count == 0)
         return maat_error_set(err, MAAT_ERR_NOT_FOUND, "tcb fix: collateral has no TCB levels");
     const struct maat_pck_info *pck = &v->pck;
-    const struct maat_tcb_level *cur = maat_tcb_info_match_sgx(ti, pck->tcb_components, pck->pcesvn, NULL);
+    uint16_t qe_svn = q->qe_report.isv_svn;
+    bool tdx = q->body_type != MAAT_BODY_SGX;
+    /* TEE_TCB_SVN at launch; after a relaunch advice, the current one (TD report 1.5): the
+     * TD only needs relaunching to pick it up. */
+    bool relaunch = v->status == MAAT_TCB_TD_RELAUNCH_ADVISED ||
+                    v->status == MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+    const uint8_t *tee = !tdx ? NULL
+                         : relaunch && q->td_report.tee_tcb_svn2 ? q->td_report.tee_tcb_svn2
+                                                                 : q->td_report.tee_tcb_svn;
+    if (tdx && (tee == NULL || ti->id != MAAT_TCB_ID_TDX))
+        return maat_error_set(err, MAAT_ERR_VALUE,
+                              "tcb fix: a TD quote needs its TD report and a TDX TCB info");
+
+    /* The matched (current) levels, for the advisories the update closes. */
+    const struct maat_tcb_level *cur;
+    const struct maat_enclave_tcb_level *qcur, *mcur = NULL;
+    const struct maat_tdx_module_identity *mid = NULL;
+    if (tdx) {
+        struct maat_tdx_tcb_eval e;
+        if (maat_tdx_evaluate_tcb(ti, id, pck->tcb_components, pck->pcesvn, qe_svn, tee, &e) != 0 ||
+            !e.supported)
+            return maat_error_set(err, MAAT_ERR_VALUE, "tcb fix: tcbInfo.tcbLevels: %s",
+                                  e.supported ? "bad arguments" : e.reason);
+        cur = e.platform_level;
+        qcur = e.qe_level;
+        mcur = e.module_level;
+        mid = e.module_identity;
+    } else {
+        cur = maat_tcb_info_match_sgx(ti, pck->tcb_components, pck->pcesvn, NULL);
+        qcur = maat_enclave_identity_match(id, qe_svn, NULL);
+    }
     if (cur == NULL)
         return maat_error_set(err, MAAT_ERR_VALUE,
                               "tcb fix: tcbInfo.tcbLevels: no level matches the PCK certificate");
-    uint16_t qe_svn = q->qe_report.isv_svn;
-    const struct maat_enclave_tcb_level *qcur = maat_enclave_identity_match(id, qe_svn, NULL);
 
     const struct maat_tcb_level *tl = &ti->levels[best_tcb_level(ti)];
     const struct maat_enclave_tcb_level *ql = &id->levels[best_qe_level(id)];
+    const struct maat_enclave_tcb_level *ml =
+        mid ? &mid->levels[best_enclave_level(mid->levels, mid->level_count)] : NULL;
     fix->needed = true;
-    fix->target_status = converge(tl->status, ql->status);
+    fix->target_status = tdx ? maat_tdx_converge(tl->status, ml != NULL,
+                                                 ml ? ml->status : MAAT_TCB_UP_TO_DATE, true,
+                                                 ql->status)
+                             : converge(tl->status, ql->status);
     fix->target_tcb_date = tl->has_tcb_date ? tl->tcb_date : 0;
 
-    bool platform = false;
-    for (int i = 0; i < MAAT_TCB_COMPONENTS; i++) {
-        const struct maat_tcb_component *c = &tl->sgx_components[i];
-        if (pck->tcb_components[i] >= c->svn) continue;
-        char name[MAAT_TCB_FIX_NAME_LEN];
-        component_name(c, i, name, sizeof name);
-        add_component(fix, name, c->category, i, pck->tcb_components[i], c->svn);
-        add_update(fix, c->category && strcmp(c->category, "OS/VMM") == 0
-                            ? "OS/VMM microcode or ACM (SINIT)"
-                            : "BIOS/microcode");
-        platform = true;
-    }
+    bool platform = add_components(fix, tl->sgx_components, pck->tcb_components, 0, "SGX",
+                                   "sgxtcbcomponents");
     if (pck->pcesvn < tl->pcesvn) {
-        add_component(fix, "PCESVN", NULL, MAAT_TCB_FIX_INDEX_PCESVN, pck->pcesvn, tl->pcesvn);
+        add_component(fix, "PCESVN", NULL, NULL, MAAT_TCB_FIX_INDEX_PCESVN, pck->pcesvn, tl->pcesvn);
         add_update(fix, "PSW/PCE");
         platform = true;
     }
     if (platform) add_update(fix, "platform TCB recovery (new PCK certificate)");
+    if (tdx && tl->has_tdx_components)
+        add_components(fix, tl->tdx_components, tee, tee[1] > 0 ? 2 : 0, "TDX", "tdxtcbcomponents");
+    if (ml && tee[0] < ml->isvsvn) {
+        char name[MAAT_TCB_FIX_NAME_LEN];
+        snprintf(name, sizeof name, "TDX module %s", mid->id ? mid->id : "");
+        add_component(fix, name, NULL, NULL, MAAT_TCB_FIX_INDEX_TDX_MODULE, tee[0], ml->isvsvn);
+        add_update(fix, "TDX module");
+    }
     if (qe_svn < ql->isvsvn) {
-        add_component(fix, "QE ISVSVN", NULL, MAAT_TCB_FIX_INDEX_QE_ISVSVN, qe_svn, ql->isvsvn);
+        add_component(fix, "QE ISVSVN", NULL, NULL, MAAT_TCB_FIX_INDEX_QE_ISVSVN, qe_svn, ql->isvsvn);
         add_update(fix, "PSW/QE");
     }
     /* What no SVN update changes: the target's own configuration / hardening needs, a
-     * revoked PCK certificate. */
+     * relaunch, a revoked PCK certificate. */
     if (fix->target_status == MAAT_TCB_CONFIGURATION_NEEDED ||
         fix->target_status == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED ||
         (fix->component_count == 0 && (v->status == MAAT_TCB_CONFIGURATION_NEEDED ||
@@ -165,10 +234,11 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
     if (fix->target_status == MAAT_TCB_SW_HARDENING_NEEDED ||
         fix->target_status == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
         add_update(fix, "enclave software hardening (see advisories)");
-    if (revoked_only)
-        add_update(fix, "new PCK certificate (this one is revoked)");
+    if (relaunch) add_update(fix, "relaunch the TD");
+    if (revoked_only) add_update(fix, "new PCK certificate (this one is revoked)");
 
-    add_closed(fix, cur->advisory_ids, cur->advisory_id_count, tl, ql);
-    if (qcur) add_closed(fix, qcur->advisory_ids, qcur->advisory_id_count, tl, ql);
+    add_closed(fix, cur->advisory_ids, cur->advisory_id_count, tl, ql, ml);
+    if (qcur) add_closed(fix, qcur->advisory_ids, qcur->advisory_id_count, tl, ql, ml);
+    if (mcur) add_closed(fix, mcur->advisory_ids, mcur->advisory_id_count, tl, ql, ml);
     return 0;
 }

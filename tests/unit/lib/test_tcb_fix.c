@@ -1,7 +1,7 @@
 /* test_tcb_fix.c - issue 14, "verdicts that name the fix": maat_tcb_fix_compute() checked
- * field by field on simulated quotes for every status the sim produces, and on the 8 real
+ * field by field on simulated quotes for every status the sim produces, on the 8 real
  * Azure sample quotes with Intel's collateral for FMSPC 00906ED50000 (set A, at the time
- * its README gives: all OutOfDate). */
+ * its README gives: all OutOfDate), and on a real TD quote. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +329,67 @@ static void test_tcb_fix_azure_samples(void **state)
     free(bundle_buf);
 }
 
+/* TD quotes: dcap-qvl's tdx_quote (UpToDate at its README time: no fix), then the same
+ * verdict as if the platform's PCESVN were 10 and TEE_TCB_SVN[0] (TDX module minor SVN) 3, not 6:
+ * the fix names PCESVN 10 -> 11 and the module identity TDX_01's isvsvn 3 -> 4. */
+static void test_tcb_fix_tdx_module_and_pcesvn(void **state)
+{
+    (void)state;
+    size_t qlen, clen;
+    uint8_t *qb = tu_read_vector("dcap-qvl/tdx_quote", &qlen);
+    TU_REQUIRE_VECTOR(qb);
+    uint8_t *cb = tu_read_vector("dcap-qvl/tdx_quote_collateral.json", &clen);
+    assert_non_null(cb);
+    struct maat_error err = {0};
+    struct maat_collateral_bundle b;
+    if (maat_collateral_bundle_parse(cb, clen, &b, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_collateral_input in;
+    maat_collateral_input_from_bundle(&b, &in);
+    struct maat_trust *trust = maat_trust_new_intel(&err);
+    struct maat_verified_collateral *vc = NULL;
+    const time_t t = 1752919234;
+    if (maat_collateral_verify(&in, trust, t, &vc, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_quote q;
+    if (maat_quote_parse(qb, qlen, &q, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_verify_opts vo = {.at = t};
+    struct maat_verdict v;
+    assert_int_equal(maat_quote_verify(&q, vc, trust, &vo, &v, &err), 0);
+    if (!v.ok) fail_msg("%s", v.reason);
+    assert_int_equal(v.status, MAAT_TCB_UP_TO_DATE);
+    struct maat_tcb_fix fix;
+    assert_int_equal(maat_tcb_fix_compute(&v, &q, vc, &fix, &err), 0);
+    assert_false(fix.needed);
+
+    assert_int_equal(v.pck.pcesvn, 11);
+    assert_int_equal(q.td_report.tee_tcb_svn[1], 1); /* module TDX_01 */
+    assert_int_equal(q.td_report.tee_tcb_svn[0], 6);
+    uint8_t tee[16];
+    memcpy(tee, q.td_report.tee_tcb_svn, 16);
+    tee[0] = 3;
+    q.td_report.tee_tcb_svn = tee;
+    v.pck.pcesvn = 10;
+    v.status = MAAT_TCB_OUT_OF_DATE;
+    if (maat_tcb_fix_compute(&v, &q, vc, &fix, &err) != 0) fail_msg("%s", err.msg);
+    assert_true(fix.needed);
+    assert_int_equal(fix.target_status, MAAT_TCB_UP_TO_DATE);
+    assert_int_equal(fix.target_tcb_date, 1710288000); /* 2024-03-13 */
+    assert_int_equal(fix.component_count, 2);
+    assert_string_equal(fix.components[0].name, "PCESVN");
+    assert_int_equal(fix.components[0].have, 10);
+    assert_int_equal(fix.components[0].need, 11);
+    assert_string_equal(fix.components[1].name, "TDX module TDX_01");
+    assert_int_equal(fix.components[1].index, MAAT_TCB_FIX_INDEX_TDX_MODULE);
+    assert_int_equal(fix.components[1].have, 3);
+    assert_int_equal(fix.components[1].need, 4);
+    assert_updates(&fix, (const char *const[]){"PSW/PCE", "platform TCB recovery (new PCK certificate)",
+                                               "TDX module", NULL});
+    maat_verified_collateral_free(vc);
+    maat_trust_free(trust);
+    maat_collateral_bundle_cleanup(&b);
+    free(cb);
+    free(qb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_tcb_fix_revoked_pck),
         cmocka_unit_test(test_tcb_fix_refuses_unverified),
         cmocka_unit_test(test_tcb_fix_azure_samples),
+        cmocka_unit_test(test_tcb_fix_tdx_module_and_pcesvn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
