@@ -160,8 +160,11 @@ struct maat_verdict {
     enum maat_tcb_status status;      /* combined platform + QE status (worst wins) */
     enum maat_qvl_result qvl_result;
     enum maat_tcb_status platform_status, qe_status;
-    size_t advisory_count;
+    size_t advisory_count;            /* SGX: the matched TCB info level's advisories only,
+                                         as Intel reports them (TDX: platform, QE, module) */
     char advisory_ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
+    size_t qe_advisory_count;         /* the matched QE identity level's advisories */
+    char qe_advisory_ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
     time_t tcb_date;                  /* tcbDate of the matched platform TCB level (QvE's
                                          tcb_level_date_tag) */
     time_t qe_tcb_date;               /* tcbDate of the matched QE identity level */

@@ -20,6 +20,7 @@
 #include "collateral_load.h"
 #include "json_out.h"
 #include "textout.h"
+#include "verdict_fix.h"
 
 #define MAX_ROOTS 8
 
@@ -79,6 +80,7 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
     json_t *adv = json_array();
     for (size_t i = 0; i < v->advisory_count; i++) json_array_append_new(adv, json_string(v->advisory_ids[i]));
     json_object_set_new(o, "advisory_ids", adv);
+    cli_qe_advisories_json(o, v);
     fmt_time(v->tcb_date, t);
     json_object_set_new(o, "tcb_date", v->tcb_date ? json_string(t) : json_null());
     fmt_time(v->qe_tcb_date, t);
@@ -146,6 +148,7 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
     printf("advisories:    ");
     for (size_t i = 0; i < v->advisory_count; i++) printf("%s%s", i ? ", " : "", v->advisory_ids[i]);
     printf("%s\n", v->advisory_count ? "" : "none");
+    cli_qe_advisories_print(stdout, v);
     fmt_time(v->tcb_date, t);
     printf("tcb date:      %s\n", t);
     if (v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED) {
@@ -203,14 +206,16 @@ static int usage_error(bool json, const char *msg, bool show_usage)
 }
 
 static void print_verdict(bool json, const struct maat_verdict *v, const struct maat_quote *q,
-                          const char *file)
+                          const char *file, const struct maat_verified_collateral *vc)
 {
     if (json) {
         json_t *o = verdict_json(v, q);
+        cli_fix_attach(o, v, q, vc);
         cli_json_print(o);
         json_decref(o);
     } else {
         print_text(v, q, file);
+        cli_fix_print_for(stdout, v, q, vc);
     }
 }
 
@@ -330,7 +335,7 @@ int cmd_verify(int argc, char **argv)
          * verdict, and nothing is fetched. */
         if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) goto fail;
         if (!v.ok) {
-            print_verdict(json, &v, &q, file);
+            print_verdict(json, &v, &q, file, vc);
             rc = MAAT_EXIT_FAIL;
             goto out;
         }
@@ -351,7 +356,7 @@ int cmd_verify(int argc, char **argv)
     }
 
     if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) goto fail;
-    print_verdict(json, &v, &q, file);
+    print_verdict(json, &v, &q, file, vc);
     rc = v.ok && v.status != MAAT_TCB_REVOKED ? MAAT_EXIT_OK : MAAT_EXIT_FAIL;
     goto out;
 fail:

@@ -557,24 +557,28 @@ static enum maat_tcb_status converge(enum maat_tcb_status platform, enum maat_tc
     return platform;
 }
 
-static void add_advisories(struct maat_verdict *v, char *const *ids, size_t n)
+static void add_advisories(char (*out)[MAAT_VERDICT_ADVISORY_LEN], size_t *count,
+                           char *const *ids, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         bool dup = false;
-        for (size_t k = 0; k < v->advisory_count && !dup; k++)
-            dup = strcmp(v->advisory_ids[k], ids[i]) == 0;
-        if (dup || v->advisory_count == MAAT_VERDICT_MAX_ADVISORIES) continue;
-        snprintf(v->advisory_ids[v->advisory_count++], MAAT_VERDICT_ADVISORY_LEN, "%s", ids[i]);
+        for (size_t k = 0; k < *count && !dup; k++) dup = strcmp(out[k], ids[i]) == 0;
+        if (dup || *count == MAAT_VERDICT_MAX_ADVISORIES) continue;
+        snprintf(out[(*count)++], MAAT_VERDICT_ADVISORY_LEN, "%s", ids[i]);
     }
 }
 
-/* 11. Final status: platform and QE combined as Intel does; advisories of both levels. */
+/* 11. Final status: platform and QE combined as Intel does. Advisories as Intel reports
+ * them: the matched TCB info level's; the QE level's apart (qe_advisory_ids). */
 static void step_status(struct run *r)
 {
     struct maat_verdict *v = r->v;
     v->status = r->pck_revoked ? MAAT_TCB_REVOKED : converge(v->platform_status, v->qe_status);
-    add_advisories(v, r->tcb_level->advisory_ids, r->tcb_level->advisory_id_count);
-    if (r->qe_level) add_advisories(v, r->qe_level->advisory_ids, r->qe_level->advisory_id_count);
+    add_advisories(v->advisory_ids, &v->advisory_count, r->tcb_level->advisory_ids,
+                   r->tcb_level->advisory_id_count);
+    if (r->qe_level)
+        add_advisories(v->qe_advisory_ids, &v->qe_advisory_count, r->qe_level->advisory_ids,
+                       r->qe_level->advisory_id_count);
     const struct maat_tcb_info *ti = &r->vc->tcb_info;
     const struct maat_enclave_identity *id = &r->vc->qe_identity;
     v->tcb_evaluation_data_number = ti->tcb_evaluation_data_number;

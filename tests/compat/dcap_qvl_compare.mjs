@@ -57,7 +57,9 @@ function runMaat(c) {
     if (r.json) {
         r.accepted = r.json.verified === true && r.json.status !== 'Revoked';
         r.status = r.json.status;
-        r.advisories = r.json.advisory_ids || [];
+        /* maat reports the TCB level's advisories as Intel does (advisory_ids) and the QE
+         * identity's apart (qe_advisory_ids); the peer merges both into one list. */
+        r.advisories = [...new Set([...(r.json.advisory_ids || []), ...(r.json.qe_advisory_ids || [])])];
         r.reason = r.json.verified
             ? (r.json.status === 'Revoked' ? 'status Revoked' : '')
             : `${r.json.failed_step}: ${r.json.reason}`;

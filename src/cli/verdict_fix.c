@@ -1,0 +1,115 @@
+/*
+ * verdict_fix.c - text and JSON for the fix a verdict names (see verdict_fix.h).
+ */
+#include "verdict_fix.h"
+
+#include <time.h>
+
+#include "json_out.h"
+#include "textout.h"
+
+static void fmt_date(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (t == 0 || gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "-");
+    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *cli_fix_json(const struct maat_tcb_fix *fix)
+{
+    char t[32];
+    json_t *o = json_object();
+    fmt_date(fix->target_tcb_date, t);
+    json_object_set_new(o, "target_tcb_date", fix->target_tcb_date ? json_string(t) : json_null());
+    json_object_set_new(o, "target_status", json_string(maat_tcb_status_name(fix->target_status)));
+    json_t *comps = json_array();
+    for (size_t i = 0; i < fix->component_count; i++) {
+        const struct maat_tcb_fix_component *c = &fix->components[i];
+        json_t *cj = json_object();
+        json_object_set_new(cj, "name", cli_json_text(c->name));
+        json_object_set_new(cj, "index", c->index >= 0 ? json_integer(c->index) : json_null());
+        if (c->array) json_object_set_new(cj, "array", json_string(c->array));
+        json_object_set_new(cj, "have", json_integer(c->have));
+        json_object_set_new(cj, "need", json_integer(c->need));
+        if (c->category[0]) json_object_set_new(cj, "category", cli_json_text(c->category));
+        json_array_append_new(comps, cj);
+    }
+    json_object_set_new(o, "components", comps);
+    json_t *adv = json_array();
+    for (size_t i = 0; i < fix->advisory_count; i++)
+        json_array_append_new(adv, cli_json_text(fix->advisory_ids_closed[i]));
+    json_object_set_new(o, "advisory_ids_closed", adv);
+    json_t *up = json_array();
+    for (size_t i = 0; i < fix->update_count; i++) json_array_append_new(up, json_string(fix->update[i]));
+    json_object_set_new(o, "update", up);
+    return o;
+}
+
+void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
+{
+    char t[32];
+    fmt_date(fix->target_tcb_date, t);
+    fprintf(f, "fix:           reach %s (TCB level of %s)\n",
+            maat_tcb_status_name(fix->target_status), t);
+    for (size_t i = 0; i < fix->component_count; i++) {
+        const struct maat_tcb_fix_component *c = &fix->components[i];
+        fprintf(f, "%s", i ? "               " : "  raise:       ");
+        cli_fputs_safe(c->name, f);
+        if (c->index >= 0) fprintf(f, " [%s%d]", c->array && c->array[0] == 't' ? "TDX " : "", c->index);
+        fprintf(f, ": %u -> %u\n", c->have, c->need);
+    }
+    fprintf(f, "  closes:      ");
+    for (size_t i = 0; i < fix->advisory_count; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        cli_fputs_safe(fix->advisory_ids_closed[i], f);
+    }
+    fprintf(f, "%s\n", fix->advisory_count ? "" : "none");
+    fprintf(f, "  update:      ");
+    for (size_t i = 0; i < fix->update_count; i++) fprintf(f, "%s%s", i ? "; " : "", fix->update[i]);
+    fprintf(f, "%s\n", fix->update_count ? "" : "nothing maat can name");
+}
+
+void cli_fix_attach(json_t *o, const struct maat_verdict *v, const struct maat_quote *q,
+                    const struct maat_verified_collateral *vc)
+{
+    if ((!v->ok && v->status != MAAT_TCB_REVOKED) || v->status == MAAT_TCB_UP_TO_DATE) return;
+    struct maat_tcb_fix fix;
+    struct maat_error err = {0};
+    if (maat_tcb_fix_compute(v, q, vc, &fix, &err) != 0)
+        json_object_set_new(o, "fix_error", cli_json_text(err.msg));
+    else if (fix.needed)
+        json_object_set_new(o, "fix", cli_fix_json(&fix));
+}
+
+void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_quote *q,
+                       const struct maat_verified_collateral *vc)
+{
+    if ((!v->ok && v->status != MAAT_TCB_REVOKED) || v->status == MAAT_TCB_UP_TO_DATE) return;
+    struct maat_tcb_fix fix;
+    struct maat_error err = {0};
+    if (maat_tcb_fix_compute(v, q, vc, &fix, &err) != 0) {
+        fprintf(f, "fix:           unknown: ");
+        cli_fputs_safe(err.msg, f);
+        fprintf(f, "\n");
+    } else if (fix.needed) {
+        cli_fix_print(f, &fix);
+    }
+}
+
+void cli_qe_advisories_json(json_t *o, const struct maat_verdict *v)
+{
+    json_t *adv = json_array();
+    for (size_t i = 0; i < v->qe_advisory_count; i++)
+        json_array_append_new(adv, cli_json_text(v->qe_advisory_ids[i]));
+    json_object_set_new(o, "qe_advisory_ids", adv);
+}
+
+void cli_qe_advisories_print(FILE *f, const struct maat_verdict *v)
+{
+    fprintf(f, "qe advisories: ");
+    for (size_t i = 0; i < v->qe_advisory_count; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        cli_fputs_safe(v->qe_advisory_ids[i], f);
+    }
+    fprintf(f, "%s\n", v->qe_advisory_count ? "" : "none");
+}
