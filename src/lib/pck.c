@@ -32,6 +32,7 @@
  */
 #include "maat/pck.h"
 #include "maat/crypto.h"
+#include "verify_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -231,6 +232,51 @@ static size_t der_size(const ASN1_TYPE *t)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* Appends "." (unless first) and the decimal of v at out[*at]; false when it does not fit. */
+static bool put_arc(char *out, size_t outlen, size_t *at, uint64_t v, bool first)
+{
+    char d[24];
+    size_t k = 0;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (*at + k + 2 > outlen) return false;
+    if (!first) out[(*at)++] = '.';
+    while (k) out[(*at)++] = d[--k];
+    out[*at] = '\0';
+    return true;
+}
+
+/* Dotted text of an OID, as OBJ_obj2txt(.., 1) writes it; decoded here from the content
+ * bytes because OBJ_obj2txt formats through BIO_snprintf (a tenth of a leaf's checks).
+ * Arcs beyond 64 bits or malformed content go to OBJ_obj2txt. */
+static void oid_text(const ASN1_OBJECT *obj, char *out, size_t outlen)
+{
+    const unsigned char *p = OBJ_get0_data(obj);
+    size_t n = OBJ_length(obj), at = 0;
+    uint64_t arc = 0;
+    bool first = true, ok = p != NULL && n > 0 && (p[n - 1] & 0x80) == 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (arc == 0 && p[i] == 0x80) ok = false; /* non-minimal arc */
+        if (arc >> 57) ok = false;                 /* would overflow */
+        arc = (arc << 7) | (p[i] & 0x7f);
+        if (!ok || (p[i] & 0x80)) continue;
+        if (first) {
+            unsigned top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+            ok = put_arc(out, outlen, &at, top, true) &&
+                 put_arc(out, outlen, &at, arc - 40u * top, false);
+            first = false;
+        } else {
+            ok = put_arc(out, outlen, &at, arc, false);
+        }
+        arc = 0;
+    }
+    if (ok) return;
+    int olen = OBJ_obj2txt(out, (int)outlen, obj, 1);
+    if (olen <= 0 || (size_t)olen >= outlen) snprintf(out, outlen, "(too long)");
+}
+
 /* Checks a value against its field: tag, length, range, DER booleans. */
 static int check_value(const struct level *lv, const struct field *f, const ASN1_TYPE *v,
                        size_t voff, int64_t *iv, struct maat_error *err)
@@ -331,8 +377,7 @@ static int parse_level(const struct level *lv, const unsigned char *p, size_t le
         } else {
             size_t voff = eoff + (esize - der_size(name) - der_size(val)) + der_size(name);
             char oid[128];
-            int olen = OBJ_obj2txt(oid, (int)sizeof oid, name->value.object, 1);
-            if (olen <= 0 || (size_t)olen >= sizeof oid) snprintf(oid, sizeof oid, "(too long)");
+            oid_text(name->value.object, oid, sizeof oid);
             size_t k = 0;
             while (k < lv->nfields && strcmp(lv->fields[k].oid, oid) != 0) k++;
             if (k == lv->nfields) {
@@ -553,6 +598,17 @@ int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info
     int rc = decode_cert(der, len, &x, err);
     if (rc == 0) rc = parse_x509(x, out, err);
     X509_free(x);
+    ERR_clear_error();
+    return rc;
+}
+
+/* The SGX extension of an already decoded certificate (verify.c, pck_cache.c): no DER
+ * round trip. */
+int maat__pck_info_from_x509(const X509 *x, struct maat_pck_info *out, struct maat_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ERR_clear_error();
+    int rc = parse_x509(x, out, err);
     ERR_clear_error();
     return rc;
 }
