@@ -18,7 +18,12 @@
  * cold measurements run for --cold-seconds;
  * medians of --runs runs are printed, and a final RESULT line for scripts.
  *
+ *   fleet    (--fleet N,N,...: instead of the above) N distinct simulated platforms, each
+ *            with its own PCK leaf, drawn in random order through one maat_pck_cache of
+ *            --fleet-cache entries: hit rate, time per verification and RSS.
+ *
  * usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs N]
+ *        bench_verify --fleet 10,1000,100000 [--fleet-cache C] [--fleet-draws D]
  *        (DIR defaults to $MAAT_VECTORS, else ../shared/vectors)
  */
 #include <getopt.h>
@@ -40,6 +45,7 @@
 #include "maat/quote.h"
 #include "maat/verify.h"
 #include "bench_util.h"
+#include "sim.h"
 
 #define AT ((time_t)1752919277)
 #define MAX_RUNS BENCH_MAX_RUNS
@@ -587,6 +593,177 @@ static void free_sigobjs(struct bench *b)
     }
 }
 
+/* ---- fleet: N distinct platforms in random order ---- */
+
+#define FLEET_NOW 1700000000
+#define FLEET_AT (FLEET_NOW + 3600)
+
+static long rss_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0) v = atol(line + n);
+    if (f) fclose(f);
+    return v;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* One fleet size: `draws` platforms drawn uniformly from n (with repetition); the first
+ * half warms the cache up, the second half is timed. Every distinct platform drawn has
+ * its own quote and PCK leaf (new serial and signature), made before timing. */
+static void fleet_one(const char *dir, long n, long draws, size_t capacity)
+{
+    struct maat_error err = {0};
+    struct maat_sim *sim = NULL;
+    if (maat_sim_load(dir, &sim, &err) != 0) die("sim", err.msg);
+    struct maat_trust *trust = maat_trust_new_intel(&err);
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/root-ca.pem", dir);
+    uint8_t *root = read_file(path, &len);
+    if (trust == NULL || maat_trust_add_root(trust, root, len, "sim", true, &err) != 0)
+        die("trust", err.msg);
+    free(root);
+    snprintf(path, sizeof path, "%s/collateral.json", dir);
+    uint8_t *coll = read_file(path, &len);
+    struct maat_collateral_bundle bundle;
+    struct maat_collateral_input in;
+    struct maat_verified_collateral *vc = NULL;
+    if (maat_collateral_bundle_parse(coll, len, &bundle, &err) != 0) die("collateral", err.msg);
+    maat_collateral_input_from_bundle(&bundle, &in);
+    if (maat_collateral_verify(&in, trust, FLEET_AT, &vc, &err) != 0) die("collateral", err.msg);
+
+    long *order = malloc((size_t)draws * sizeof *order);
+    struct maat_buf *quotes = calloc((size_t)n, sizeof *quotes);
+    if (order == NULL || quotes == NULL) die("fleet", "out of memory");
+    uint64_t rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    long distinct = 0;
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(sim, &o);
+    double tg = bench_now();
+    for (long i = 0; i < draws; i++) {
+        order[i] = (long)(xorshift(&rng) % (uint64_t)n);
+        struct maat_buf *b = &quotes[order[i]];
+        if (b->len == 0) {
+            maat_buf_init(b);
+            if (maat_sim_quote(sim, &o, b, &err) != 0) die("sim quote", err.msg);
+            distinct++;
+        }
+    }
+    tg = bench_now() - tg;
+    /* A yardstick measured interleaved with the timed loop (this host's speed moves with
+     * the load from other processes): one P-256 ECDSA verification, the QE report of the
+     * first quote under its PCK leaf key, context made once. */
+    struct maat_quote q0;
+    if (maat_quote_parse(quotes[order[0]].data, quotes[order[0]].len, &q0, &err) != 0)
+        die("quote", err.msg);
+    STACK_OF(X509) *chain = maat_x509_load_all(q0.cert_data.data.ptr, q0.cert_data.data.len,
+                                               "PCK chain", &err);
+    if (chain == NULL) die("PCK chain", err.msg);
+    struct sigobj yard = {0};
+    {
+        ECDSA_SIG *es = ECDSA_SIG_new();
+        BIGNUM *r = BN_bin2bn(q0.qe_report_signature, 32, NULL);
+        BIGNUM *ss = BN_bin2bn(q0.qe_report_signature + 32, 32, NULL);
+        uint8_t *dp = yard.der;
+        if (es == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(es, r, ss) != 1) die("sig", "DER");
+        yard.der_len = (size_t)i2d_ECDSA_SIG(es, &dp);
+        ECDSA_SIG_free(es);
+        yard.key = X509_get_pubkey(maat_x509_find_leaf(chain));
+        yard.ctx = EVP_PKEY_CTX_new_from_pkey(NULL, yard.key, NULL);
+        if (yard.ctx == NULL || EVP_PKEY_verify_init(yard.ctx) != 1) die("yardstick", "ctx");
+        yard.msg = (uint8_t *)q0.qe_report.raw;
+        yard.len = MAAT_SGX_REPORT_BODY_SIZE;
+    }
+    struct bench yb = {0};
+    struct maat_pck_cache *cache = maat_pck_cache_new(capacity, &err);
+    if (cache == NULL) die("cache", err.msg);
+    long rss0 = rss_kb("VmRSS:");
+    uint64_t h0 = 0, m0 = 0, h1, m1;
+    double t0 = 0, ty = 0, tv = 0;
+    long half = draws / 2, ny = 0;
+    for (long i = 0; i < draws; i++) {
+        if (i == half) {
+            maat_pck_cache_stats(cache, &h0, &m0);
+            t0 = bench_now();
+        }
+        if (i > half && i % 64 == 0) {
+            double a = bench_now();
+            for (int k = 0; k < 16; k++) sigobj_verify(&yb, &yard);
+            ny += 16;
+            ty += bench_now() - a;
+        }
+        const struct maat_buf *b = &quotes[order[i]];
+        struct maat_quote q;
+        struct maat_verdict v;
+        struct maat_verify_opts opts = {.at = FLEET_AT, .pck_cache = cache};
+        if (maat_quote_parse(b->data, b->len, &q, &err) != 0) die("quote", err.msg);
+        if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) die("verify", err.msg);
+        if (!v.ok) die("verify", v.reason);
+    }
+    tv = bench_now() - t0 - ty;
+    maat_pck_cache_stats(cache, &h1, &m1);
+    long rss1 = rss_kb("VmRSS:");
+    double hit = (double)(h1 - h0) / (double)((h1 - h0) + (m1 - m0));
+    double us = tv / (double)(draws - half) * 1e6, ecdsa = ty / (double)(ny ? ny : 1) * 1e6;
+    printf("  N=%-7ld draws %6ld (%6ld distinct, made in %.1f s)  hit rate %.3f  %7.1f us/verify"
+           " = %.2f ECDSA verifies  RSS %ld -> %ld kB\n",
+           n, draws, distinct, tg, hit, us, us / ecdsa, rss0, rss1);
+    printf("FLEET n=%ld cache=%zu draws=%ld distinct=%ld hit_rate=%.4f us_per_verify=%.1f "
+           "us_per_ecdsa=%.1f verify_in_ecdsa=%.2f rss_before_kb=%ld rss_after_kb=%ld\n",
+           n, capacity, draws, distinct, hit, us, ecdsa, us / ecdsa, rss0, rss1);
+    fflush(stdout);
+    EVP_PKEY_CTX_free(yard.ctx);
+    EVP_PKEY_free(yard.key);
+    sk_X509_pop_free(chain, X509_free);
+    maat_pck_cache_free(cache);
+    for (long i = 0; i < n; i++) maat_buf_cleanup(&quotes[i]);
+    free(quotes);
+    free(order);
+    maat_verified_collateral_free(vc);
+    maat_collateral_bundle_cleanup(&bundle);
+    free(coll);
+    maat_trust_free(trust);
+    maat_sim_free(sim);
+}
+
+static int fleet(const char *list, size_t capacity, long draws_max)
+{
+    char dir[] = "/tmp/bench_fleet.XXXXXX";
+    struct maat_error err = {0};
+    if (mkdtemp(dir) == NULL) die("fleet", "mkdtemp");
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, FLEET_NOW);
+    if (maat_sim_init(dir, &o, &err) != 0) die("sim init", err.msg);
+    printf("bench_verify --fleet: simulated platforms (one PCK leaf each) in random order, one\n"
+           "  maat_pck_cache of %zu entries, one thread; first half of the draws warms up,\n"
+           "  the second half is timed; RSS excludes nothing (quotes are made before)\n",
+           capacity);
+    for (const char *p = list; p && *p;) {
+        long n = atol(p);
+        if (n < 1) die("fleet", "bad N");
+        long draws = n * 4 < 2000 ? 2000 : n * 4;
+        if (draws > draws_max) draws = draws_max;
+        fleet_one(dir, n, draws, capacity);
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench_verify: could not remove %s\n", dir);
+    return 0;
+}
+
 static void print_row(const char *name, const double *ops, int runs)
 {
     double m = bench_median(ops, runs);
@@ -599,11 +776,16 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"vectors", required_argument, NULL, 'v'}, {"seconds", required_argument, NULL, 's'},
         {"cold-seconds", required_argument, NULL, 'c'}, {"runs", required_argument, NULL, 'r'},
+        {"fleet", required_argument, NULL, 'f'}, {"fleet-cache", required_argument, NULL, 'C'},
+        {"fleet-draws", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *vectors = getenv("MAAT_VECTORS");
     double seconds = 2.5, cold_seconds = 1.5;
     int runs = 5, c;
+    const char *fleet_list = NULL;
+    size_t fleet_cache = 1024;
+    long fleet_draws = 20000;
     if (vectors == NULL) vectors = "../shared/vectors";
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -611,11 +793,15 @@ int main(int argc, char **argv)
         case 's': seconds = atof(optarg); break;
         case 'c': cold_seconds = atof(optarg); break;
         case 'r': runs = atoi(optarg); break;
+        case 'f': fleet_list = optarg; break;
+        case 'C': fleet_cache = (size_t)atol(optarg); break;
+        case 'D': fleet_draws = atol(optarg); break;
         default:
             printf("usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs N]\n");
             return c == 'h' ? 0 : 2;
         }
     }
+    if (fleet_list) return fleet(fleet_list, fleet_cache, fleet_draws < 2 ? 2 : fleet_draws);
     if (runs < 1 || runs > MAX_RUNS || !(seconds > 0) || !(cold_seconds > 0)) {
         fprintf(stderr, "bench_verify: --runs 1..%d, --seconds > 0\n", MAX_RUNS);
         return 2;
