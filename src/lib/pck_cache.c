@@ -171,6 +171,8 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
  *    only key usage and basic constraints; basic constraints not a CA and no path length;
  *    key usage without keyCertSign (strict checks for an end-entity certificate);
  *  - the key is a P-256 point on the curve (named curve, not explicit parameters);
+ *  - its subject is not the issuer of any certificate of the tail (so it is the leaf the
+ *    full path would pick);
  *  - the SGX extension parses (maat__pck_info_from_x509), validity dates are readable.
  * Validity at the verification time and revocation are later steps, as for any entry. */
 
@@ -282,6 +284,12 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len,
         X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(is->ca)) != 0 ||
         check_extensions(x, is) != 0)
         return -1;
+    /* the full path takes as leaf the certificate that issued none of the others: the
+     * first one must not be named as the issuer of a certificate of the tail */
+    for (size_t i = 0; i < is->n; i++)
+        if (X509_NAME_cmp(X509_get_subject_name(x),
+                          X509_get_issuer_name(sk_X509_value(is->certs, (int)i))) == 0)
+            return -1;
     /* the signature by the (cached, verified) PCK CA, over the exact TBS bytes */
     size_t tbs_off, tbs_len;
     uint8_t digest[32];
