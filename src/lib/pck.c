@@ -476,13 +476,139 @@ static int store_config(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v,
     return 0;
 }
 
+/* --- the common case without OpenSSL's decoder ------------------------------------
+ *
+ * The table-driven parser above decodes every entry with d2i_ASN1_SEQUENCE_ANY and checks
+ * DER by re-encoding it: about a fifth of a first-seen leaf's checks. fast_level() reads
+ * the same structure directly, accepting only what the parser above accepts (strict DER:
+ * definite minimal lengths, primitive strings, minimal non-negative integers, BOOLEAN
+ * 0x00/0xFF; every sub-OID known, none twice, required ones present) and filling the same
+ * fields. On anything else it returns false and the parser above decides and names the
+ * error, so messages and verdicts are the same (test_pck_first_seen_ext.c compares the
+ * two on mutated extensions). */
+
+struct der_rd {
+    const uint8_t *p;
+    size_t n;
+};
+
+/* The next TLV: tag and contents. False unless strict DER with a one-byte tag. */
+static bool rd_tlv(struct der_rd *r, uint8_t *tag, struct der_rd *c)
+{
+    if (r->n < 2 || (r->p[0] & 0x1f) == 0x1f) return false;
+    size_t l = r->p[1], h = 2;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 2 || r->n < 2 + k || r->p[2] == 0) return false;
+        l = k == 1 ? r->p[2] : ((size_t)r->p[2] << 8 | r->p[3]);
+        if (l < 128) return false;
+        h += k;
+    }
+    if (l > r->n - h) return false;
+    *tag = r->p[0];
+    c->p = r->p + h;
+    c->n = l;
+    r->p += h + l;
+    r->n -= h + l;
+    return true;
+}
+
+/* DER contents of OID_BASE (1.2.840.113741.1.13.1); every sub-arc used here is < 128. */
+static const uint8_t oid_base_der[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+
+/* The field index of an OID's contents at this level (fields are OID_BASE.k, or
+ * OID_BASE.2.k / OID_BASE.7.k), or -1. */
+static int fast_field(const struct level *lv, const struct der_rd *oid)
+{
+    size_t extra = lv == &top_level ? 1 : 2;
+    if (oid->n != sizeof oid_base_der + extra || memcmp(oid->p, oid_base_der, 9) != 0)
+        return -1;
+    if (extra == 2 && oid->p[9] != (lv == &tcb_level ? 2 : 7)) return -1;
+    unsigned k = oid->p[sizeof oid_base_der + extra - 1];
+    return k >= 1 && k <= lv->nfields ? (int)k - 1 : -1;
+}
+
+static bool fast_level(const struct level *lv, const uint8_t *p, size_t len,
+                       struct maat_pck_info *o)
+{
+    struct der_rd all = {p, len}, seq, entry, oid, val;
+    uint8_t tag, vtag;
+    bool seen[TCB__N] = {false};
+    if (!rd_tlv(&all, &tag, &seq) || tag != 0x30 || all.n != 0) return false;
+    while (seq.n > 0) {
+        const uint8_t *vstart;
+        if (!rd_tlv(&seq, &tag, &entry) || tag != 0x30) return false;
+        if (!rd_tlv(&entry, &tag, &oid) || tag != 0x06) return false;
+        vstart = entry.p;
+        if (!rd_tlv(&entry, &vtag, &val) || entry.n != 0) return false;
+        int k = fast_field(lv, &oid);
+        if (k < 0 || seen[k]) return false;
+        seen[k] = true;
+        const struct field *f = &lv->fields[k];
+        int64_t iv = 0;
+        switch (f->kind) {
+        case V_OCTETS:
+            if (vtag != V_ASN1_OCTET_STRING || val.n != (size_t)f->limit) return false;
+            break;
+        case V_INT:
+        case V_ENUM:
+            if (vtag != (f->kind == V_INT ? V_ASN1_INTEGER : V_ASN1_ENUMERATED) || val.n == 0 ||
+                val.n > 3 || (val.p[0] & 0x80) || (val.n > 1 && val.p[0] == 0 && !(val.p[1] & 0x80)))
+                return false;
+            for (size_t i = 0; i < val.n; i++) iv = (iv << 8) | val.p[i];
+            if (iv > f->limit) return false;
+            break;
+        case V_BOOL:
+            if (vtag != V_ASN1_BOOLEAN || val.n != 1 || (val.p[0] != 0 && val.p[0] != 0xff))
+                return false;
+            iv = val.p[0] != 0;
+            break;
+        case V_SEQ:
+            if (vtag != 0x30) return false;
+            break;
+        }
+        if (lv == &top_level) {
+            switch (k) {
+            case T_PPID: memcpy(o->ppid, val.p, 16); break;
+            case T_PCEID: memcpy(o->pce_id, val.p, 2); break;
+            case T_FMSPC: memcpy(o->fmspc, val.p, 6); break;
+            case T_SGXTYPE: o->sgx_type = (enum maat_sgx_type)iv; break;
+            case T_PIID:
+                memcpy(o->platform_instance_id, val.p, 16);
+                o->has_platform_instance_id = true;
+                break;
+            case T_TCB:
+            case T_CONFIG:
+                if (k == T_CONFIG) o->has_configuration = true;
+                if (!fast_level(k == T_TCB ? &tcb_level : &config_level, vstart,
+                                (size_t)(val.p + val.n - vstart), o))
+                    return false;
+                break;
+            }
+        } else if (lv == &tcb_level) {
+            if (k < 16)
+                o->tcb_components[k] = (uint8_t)iv;
+            else if (k == TCB_PCESVN)
+                o->pcesvn = (uint16_t)iv;
+            else
+                memcpy(o->cpusvn, val.p, 16);
+        } else {
+            bool b = iv != 0;
+            if (k == C_DYNAMIC) o->dynamic_platform = b, o->has_dynamic_platform = true;
+            else if (k == C_CACHED) o->cached_keys = b, o->has_cached_keys = true;
+            else o->smt_enabled = b, o->has_smt_enabled = true;
+        }
+    }
+    for (size_t k = 0; k < lv->nfields; k++)
+        if (lv->fields[k].required && !seen[k]) return false;
+    return true;
+}
+
 /* --- public API ------------------------------------------------------------------ */
 
-int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
-                       struct maat_error *err)
+int maat__pck_ext_parse_generic(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                                struct maat_error *err)
 {
-    if (out == NULL || (der == NULL && len != 0))
-        return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_ext_parse: NULL argument");
     memset(out, 0, sizeof *out);
     struct maat_pck_info tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -492,6 +618,20 @@ int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out
     if (rc != 0) return -1;
     *out = tmp;
     return 0;
+}
+
+int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                       struct maat_error *err)
+{
+    if (out == NULL || (der == NULL && len != 0))
+        return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_ext_parse: NULL argument");
+    struct maat_pck_info tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (len > 0 && fast_level(&top_level, der, len, &tmp)) {
+        *out = tmp;
+        return 0;
+    }
+    return maat__pck_ext_parse_generic(der, len, out, err);
 }
 
 enum maat_pck_ca maat_pck_ca_from_cn(const char *cn, size_t len)

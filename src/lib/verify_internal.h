@@ -141,6 +141,10 @@ X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
  * prime256v1, uncompressed point on the curve), or NULL. */
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
 
+/* pck.c: maat_pck_ext_parse through the table-driven OpenSSL decoder only (it otherwise
+ * reads the common case directly); for the differential test. */
+int maat__pck_ext_parse_generic(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                                struct maat_error *err);
 /* pck.c: the SGX extension of a decoded certificate (as maat_pck_cert_parse_der). */
 int maat__pck_info_from_x509(const X509 *x, struct maat_pck_info *out, struct maat_error *err);
 
