@@ -18,7 +18,12 @@
  * cold measurements run for --cold-seconds;
  * medians of --runs runs are printed, and a final RESULT line for scripts.
  *
+ *   fleet    (--fleet N,N,...: instead of the above) N distinct simulated platforms, each
+ *            with its own PCK leaf, drawn in random order through one maat_pck_cache of
+ *            --fleet-cache entries: hit rate, time per verification and RSS.
+ *
  * usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs N]
+ *        bench_verify --fleet 10,1000,100000 [--fleet-cache C] [--fleet-draws D]
  *        (DIR defaults to $MAAT_VECTORS, else ../shared/vectors)
  */
 #include <getopt.h>
@@ -40,6 +45,7 @@
 #include "maat/quote.h"
 #include "maat/verify.h"
 #include "bench_util.h"
+#include "sim.h"
 
 #define AT ((time_t)1752919277)
 #define MAX_RUNS BENCH_MAX_RUNS
@@ -107,6 +113,18 @@ struct bench {
     EVP_PKEY *p256_params;     /* parameters-only P-256 key, for the dup import */
     int import_method;         /* the fastest import, for floor B: 0 fromdata, 1 d2i_PUBKEY,
                                   2 dup + set1_encoded_public_key */
+    /* real signed objects for the first-seen and cold floors: [0] is the PCK leaf (signed
+     * by the PCK CA); [1..] the other distinct signatures of the cold path */
+    struct sigobj {
+        const char *name;
+        EVP_PKEY *key;
+        EVP_PKEY_CTX *ctx;
+        uint8_t *msg;
+        size_t len;
+        uint8_t der[80];
+        size_t der_len;
+    } sigs[12];
+    int nsigs;
     unsigned long sink;
 };
 
@@ -250,6 +268,29 @@ static void floor_b_op(struct bench *b)
     b->sink += (unsigned long)(a + c);
 }
 
+static void sigobj_verify(struct bench *b, const struct sigobj *o)
+{
+    if (ecdsa_prehashed(o->ctx, o->msg, o->len, o->der, o->der_len) != 1)
+        die("floor", o->name);
+    b->sink++;
+}
+
+/* First-seen floor: floor B plus the PCK leaf's signature by the (cached, verified) PCK CA:
+ * 3 P-256 verifications + the attestation key import. */
+static void floor_fs_op(struct bench *b)
+{
+    floor_b_op(b);
+    sigobj_verify(b, &b->sigs[0]);
+}
+
+/* Cold floor: every distinct signature the cold path must check, once each (see
+ * setup_sigobjs): the first-seen floor plus the other collateral and chain signatures. */
+static void floor_cold_op(struct bench *b)
+{
+    floor_b_op(b);
+    for (int i = 0; i < b->nsigs; i++) sigobj_verify(b, &b->sigs[i]);
+}
+
 /* For reference: one ECDSA verification the usual EVP way (DigestVerifyInit per
  * signature, digest fetched once), as libraries typically call it. */
 static void digestverify_op(struct bench *b)
@@ -271,7 +312,7 @@ static void one_ecdsa_op(struct bench *b)
     b->sink++;
 }
 
-static struct maat_verified_collateral *collateral_from_scratch(struct bench *b)
+static struct maat_verified_collateral *collateral_with(struct bench *b, struct maat_trust *trust)
 {
     struct maat_collateral_bundle bundle;
     struct maat_collateral_input in;
@@ -279,35 +320,44 @@ static struct maat_verified_collateral *collateral_from_scratch(struct bench *b)
     struct maat_error err = {0};
     if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0) die("collateral", err.msg);
     maat_collateral_input_from_bundle(&bundle, &in);
-    if (maat_collateral_verify(&in, b->trust, AT, &vc, &err) != 0) die("collateral", err.msg);
+    if (maat_collateral_verify(&in, trust, AT, &vc, &err) != 0) die("collateral", err.msg);
     maat_collateral_bundle_cleanup(&bundle);
     return vc;
 }
 
+static struct maat_verified_collateral *collateral_from_scratch(struct bench *b)
+{
+    return collateral_with(b, b->trust);
+}
+
 static void verify_with(struct bench *b, const struct maat_verified_collateral *vc,
-                        struct maat_pck_cache *cache)
+                        const struct maat_trust *trust, struct maat_pck_cache *cache)
 {
     struct maat_quote q;
     struct maat_verdict v;
     struct maat_error err = {0};
     struct maat_verify_opts opts = {.at = AT, .pck_cache = cache};
     if (maat_quote_parse(b->quote, b->quote_len, &q, &err) != 0) die("quote", err.msg);
-    if (maat_quote_verify(&q, vc, b->trust, &opts, &v, &err) != 0) die("verify", err.msg);
+    if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) die("verify", err.msg);
     if (!v.ok || v.status != MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
         die("verify", v.ok ? "unexpected status" : v.reason);
     b->sink += v.advisory_count;
 }
 
-/* Cold: collateral parsed and verified, an empty PCK cache, then the quote. */
+/* Cold: nothing cached. A new trust set (so no verified issuer either: see
+ * trust.c), collateral parsed and verified, an empty PCK cache, then the quote. */
 static void cold_op(struct bench *b)
 {
     struct maat_error err = {0};
-    struct maat_verified_collateral *vc = collateral_from_scratch(b);
+    struct maat_trust *trust = maat_trust_new_intel(&err);
+    if (trust == NULL) die("trust", err.msg);
+    struct maat_verified_collateral *vc = collateral_with(b, trust);
     struct maat_pck_cache *cache = maat_pck_cache_new(16, &err);
     if (cache == NULL) die("cache", err.msg);
-    verify_with(b, vc, cache);
+    verify_with(b, vc, trust, cache);
     maat_pck_cache_free(cache);
     maat_verified_collateral_free(vc);
+    maat_trust_free(trust);
 }
 
 static void cold_collateral_op(struct bench *b)
@@ -316,12 +366,15 @@ static void cold_collateral_op(struct bench *b)
     b->sink++;
 }
 
-static void cold_quote_op(struct bench *b)
+/* First-seen platform: collateral verified once, the PCK CA and root seen (and verified)
+ * before under this trust set, but this PCK chain is in no cache: a new, empty PCK cache
+ * per quote. */
+static void first_seen_op(struct bench *b)
 {
     struct maat_error err = {0};
     struct maat_pck_cache *cache = maat_pck_cache_new(16, &err);
     if (cache == NULL) die("cache", err.msg);
-    verify_with(b, b->vc, cache);
+    verify_with(b, b->vc, b->trust, cache);
     maat_pck_cache_free(cache);
 }
 
@@ -407,6 +460,310 @@ static void setup_floor(struct bench *b, const struct maat_quote *q)
     b->qe_rs = q->qe_report_signature;
 }
 
+/* ---- the signed objects of the first-seen and cold floors ---- */
+
+static void sig_add(struct bench *b, const char *name, EVP_PKEY *key, uint8_t *msg, size_t len,
+                    const uint8_t *der, size_t der_len)
+{
+    if (b->nsigs >= (int)(sizeof b->sigs / sizeof b->sigs[0]) || der_len > 80 || key == NULL)
+        die("floor", name);
+    struct sigobj *o = &b->sigs[b->nsigs++];
+    o->name = name;
+    o->key = key;
+    o->msg = msg;
+    o->len = len;
+    memcpy(o->der, der, der_len);
+    o->der_len = der_len;
+    o->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (o->ctx == NULL || EVP_PKEY_verify_init(o->ctx) != 1) die("floor", name);
+    if (ecdsa_prehashed(o->ctx, msg, len, der, der_len) != 1) die("floor: does not verify", name);
+}
+
+static void sig_add_cert(struct bench *b, const char *name, X509 *x, X509 *issuer)
+{
+    unsigned char *tbs = NULL;
+    int n = i2d_re_X509_tbs(x, &tbs);
+    const ASN1_BIT_STRING *sig;
+    const X509_ALGOR *alg;
+    X509_get0_signature(&sig, &alg, x);
+    if (n <= 0) die("floor", name);
+    sig_add(b, name, X509_get_pubkey(issuer), tbs, (size_t)n, sig->data, (size_t)sig->length);
+}
+
+static void sig_add_crl(struct bench *b, const char *name, const struct maat_view *v, X509 *issuer)
+{
+    struct maat_error err = {0};
+    X509_CRL *crl = maat_crl_load(v->ptr, v->len, name, &err);
+    if (crl == NULL) die(name, err.msg);
+    unsigned char *tbs = NULL;
+    int n = i2d_re_X509_CRL_tbs(crl, &tbs);
+    const ASN1_BIT_STRING *sig;
+    const X509_ALGOR *alg;
+    X509_CRL_get0_signature(crl, &sig, &alg);
+    if (n <= 0) die("floor", name);
+    sig_add(b, name, X509_get_pubkey(issuer), tbs, (size_t)n, sig->data, (size_t)sig->length);
+    X509_CRL_free(crl);
+}
+
+static void sig_add_rs(struct bench *b, const char *name, const struct maat_view *body,
+                       const uint8_t rs[64], X509 *signer)
+{
+    ECDSA_SIG *s = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(rs, 32, NULL), *ss = BN_bin2bn(rs + 32, 32, NULL);
+    uint8_t der[80], *p = der;
+    if (s == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(s, r, ss) != 1) die("sig", "DER");
+    int len = i2d_ECDSA_SIG(s, &p);
+    ECDSA_SIG_free(s);
+    uint8_t *msg = OPENSSL_malloc(body->len ? body->len : 1);
+    if (len <= 0 || msg == NULL) die("sig", name);
+    memcpy(msg, body->ptr, body->len);
+    sig_add(b, name, X509_get_pubkey(signer), msg, body->len, der, (size_t)len);
+}
+
+static X509 *cert_by_cn(STACK_OF(X509) *sk, const char *part)
+{
+    for (int i = 0; i < sk_X509_num(sk); i++) {
+        char cn[128];
+        maat_x509_cn(X509_get_subject_name(sk_X509_value(sk, i)), cn, sizeof cn);
+        if (strstr(cn, part)) return sk_X509_value(sk, i);
+    }
+    die("floor: no certificate with CN containing", part);
+    return NULL;
+}
+
+/* The distinct signatures of the cold path besides the QE report and the quote (in floor
+ * B): the PCK leaf by the PCK CA (first: the first-seen floor uses only it), the PCK CA,
+ * the root's self-signature, the TCB Signing certificate, TCB info, QE identity, Root CA
+ * CRL, PCK CRL: 8 + 2 = 10. The QE identity chain is the TCB info chain and the root
+ * appears in three chains: each distinct signature is counted once, as a path that
+ * verified every distinct object once would check it. */
+static void setup_sigobjs(struct bench *b, const struct maat_quote *q)
+{
+    struct maat_error err = {0};
+    STACK_OF(X509) *pck = maat_x509_load_all(q->cert_data.data.ptr, q->cert_data.data.len,
+                                             "PCK chain", &err);
+    if (pck == NULL) die("PCK chain", err.msg);
+    X509 *leaf = cert_by_cn(pck, "SGX PCK Certificate"), *ca = cert_by_cn(pck, "PCK");
+    if (ca == leaf) ca = sk_X509_value(pck, 1);
+    X509 *root = cert_by_cn(pck, "Root CA");
+    sig_add_cert(b, "PCK leaf", leaf, ca);
+    sig_add_cert(b, "PCK CA", ca, root);
+    sig_add_cert(b, "root (self-signed)", root, root);
+
+    struct maat_collateral_bundle bundle;
+    struct maat_collateral_input in;
+    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0) die("collateral", err.msg);
+    maat_collateral_input_from_bundle(&bundle, &in);
+    STACK_OF(X509) *tcb = maat_x509_load_all(in.tcb_info_issuer_chain.ptr,
+                                             in.tcb_info_issuer_chain.len, "TCB chain", &err);
+    if (tcb == NULL) die("TCB chain", err.msg);
+    X509 *signer = sk_X509_value(tcb, 0);
+    sig_add_cert(b, "TCB Signing", signer, root);
+    struct maat_tcb_info ti;
+    struct maat_enclave_identity qe;
+    int rc = in.tcb_info_json.len
+                 ? maat_tcb_info_parse(in.tcb_info_json.ptr, in.tcb_info_json.len, &ti, &err)
+                 : maat_tcb_info_parse_body(in.tcb_info_body.ptr, in.tcb_info_body.len,
+                                            (const char *)in.tcb_info_signature.ptr,
+                                            in.tcb_info_signature.len, &ti, &err);
+    if (rc != 0) die("TCB info", err.msg);
+    sig_add_rs(b, "TCB info", &ti.signed_body, ti.signature, signer);
+    rc = in.qe_identity_json.len
+             ? maat_enclave_identity_parse(in.qe_identity_json.ptr, in.qe_identity_json.len, &qe, &err)
+             : maat_enclave_identity_parse_body(in.qe_identity_body.ptr, in.qe_identity_body.len,
+                                                (const char *)in.qe_identity_signature.ptr,
+                                                in.qe_identity_signature.len, &qe, &err);
+    if (rc != 0) die("QE identity", err.msg);
+    sig_add_rs(b, "QE identity", &qe.signed_body, qe.signature, signer);
+    sig_add_crl(b, "Root CA CRL", &in.root_ca_crl, root);
+    sig_add_crl(b, "PCK CRL", &in.pck_crl, ca);
+    maat_tcb_info_cleanup(&ti);
+    maat_enclave_identity_cleanup(&qe);
+    maat_collateral_bundle_cleanup(&bundle);
+    sk_X509_pop_free(tcb, X509_free);
+    sk_X509_pop_free(pck, X509_free);
+}
+
+static void free_sigobjs(struct bench *b)
+{
+    for (int i = 0; i < b->nsigs; i++) {
+        EVP_PKEY_CTX_free(b->sigs[i].ctx);
+        EVP_PKEY_free(b->sigs[i].key);
+        OPENSSL_free(b->sigs[i].msg);
+    }
+}
+
+/* ---- fleet: N distinct platforms in random order ---- */
+
+#define FLEET_NOW 1700000000
+#define FLEET_AT (FLEET_NOW + 3600)
+
+static long rss_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0) v = atol(line + n);
+    if (f) fclose(f);
+    return v;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* One fleet size: `draws` platforms drawn uniformly from n (with repetition); the first
+ * half warms the cache up, the second half is timed. Every distinct platform drawn has
+ * its own quote and PCK leaf (new serial and signature), made before timing. */
+static void fleet_one(const char *dir, long n, long draws, size_t capacity)
+{
+    struct maat_error err = {0};
+    struct maat_sim *sim = NULL;
+    if (maat_sim_load(dir, &sim, &err) != 0) die("sim", err.msg);
+    struct maat_trust *trust = maat_trust_new_intel(&err);
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/root-ca.pem", dir);
+    uint8_t *root = read_file(path, &len);
+    if (trust == NULL || maat_trust_add_root(trust, root, len, "sim", true, &err) != 0)
+        die("trust", err.msg);
+    free(root);
+    snprintf(path, sizeof path, "%s/collateral.json", dir);
+    uint8_t *coll = read_file(path, &len);
+    struct maat_collateral_bundle bundle;
+    struct maat_collateral_input in;
+    struct maat_verified_collateral *vc = NULL;
+    if (maat_collateral_bundle_parse(coll, len, &bundle, &err) != 0) die("collateral", err.msg);
+    maat_collateral_input_from_bundle(&bundle, &in);
+    if (maat_collateral_verify(&in, trust, FLEET_AT, &vc, &err) != 0) die("collateral", err.msg);
+
+    long *order = malloc((size_t)draws * sizeof *order);
+    struct maat_buf *quotes = calloc((size_t)n, sizeof *quotes);
+    if (order == NULL || quotes == NULL) die("fleet", "out of memory");
+    uint64_t rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    long distinct = 0;
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(sim, &o);
+    double tg = bench_now();
+    for (long i = 0; i < draws; i++) {
+        order[i] = (long)(xorshift(&rng) % (uint64_t)n);
+        struct maat_buf *b = &quotes[order[i]];
+        if (b->len == 0) {
+            maat_buf_init(b);
+            if (maat_sim_quote(sim, &o, b, &err) != 0) die("sim quote", err.msg);
+            distinct++;
+        }
+    }
+    tg = bench_now() - tg;
+    /* A yardstick measured interleaved with the timed loop (this host's speed moves with
+     * the load from other processes): one P-256 ECDSA verification, the QE report of the
+     * first quote under its PCK leaf key, context made once. */
+    struct maat_quote q0;
+    if (maat_quote_parse(quotes[order[0]].data, quotes[order[0]].len, &q0, &err) != 0)
+        die("quote", err.msg);
+    STACK_OF(X509) *chain = maat_x509_load_all(q0.cert_data.data.ptr, q0.cert_data.data.len,
+                                               "PCK chain", &err);
+    if (chain == NULL) die("PCK chain", err.msg);
+    struct sigobj yard = {0};
+    {
+        ECDSA_SIG *es = ECDSA_SIG_new();
+        BIGNUM *r = BN_bin2bn(q0.qe_report_signature, 32, NULL);
+        BIGNUM *ss = BN_bin2bn(q0.qe_report_signature + 32, 32, NULL);
+        uint8_t *dp = yard.der;
+        if (es == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(es, r, ss) != 1) die("sig", "DER");
+        yard.der_len = (size_t)i2d_ECDSA_SIG(es, &dp);
+        ECDSA_SIG_free(es);
+        yard.key = X509_get_pubkey(maat_x509_find_leaf(chain));
+        yard.ctx = EVP_PKEY_CTX_new_from_pkey(NULL, yard.key, NULL);
+        if (yard.ctx == NULL || EVP_PKEY_verify_init(yard.ctx) != 1) die("yardstick", "ctx");
+        yard.msg = (uint8_t *)q0.qe_report.raw;
+        yard.len = MAAT_SGX_REPORT_BODY_SIZE;
+    }
+    struct bench yb = {0};
+    struct maat_pck_cache *cache = maat_pck_cache_new(capacity, &err);
+    if (cache == NULL) die("cache", err.msg);
+    long rss0 = rss_kb("VmRSS:");
+    uint64_t h0 = 0, m0 = 0, h1, m1;
+    double t0 = 0, ty = 0, tv = 0;
+    long half = draws / 2, ny = 0;
+    for (long i = 0; i < draws; i++) {
+        if (i == half) {
+            maat_pck_cache_stats(cache, &h0, &m0);
+            t0 = bench_now();
+        }
+        if (i > half && i % 64 == 0) {
+            double a = bench_now();
+            for (int k = 0; k < 16; k++) sigobj_verify(&yb, &yard);
+            ny += 16;
+            ty += bench_now() - a;
+        }
+        const struct maat_buf *b = &quotes[order[i]];
+        struct maat_quote q;
+        struct maat_verdict v;
+        struct maat_verify_opts opts = {.at = FLEET_AT, .pck_cache = cache};
+        if (maat_quote_parse(b->data, b->len, &q, &err) != 0) die("quote", err.msg);
+        if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) die("verify", err.msg);
+        if (!v.ok) die("verify", v.reason);
+    }
+    tv = bench_now() - t0 - ty;
+    maat_pck_cache_stats(cache, &h1, &m1);
+    long rss1 = rss_kb("VmRSS:");
+    double hit = (double)(h1 - h0) / (double)((h1 - h0) + (m1 - m0));
+    double us = tv / (double)(draws - half) * 1e6, ecdsa = ty / (double)(ny ? ny : 1) * 1e6;
+    printf("  N=%-7ld draws %6ld (%6ld distinct, made in %.1f s)  hit rate %.3f  %7.1f us/verify"
+           " = %.2f ECDSA verifies  RSS %ld -> %ld kB\n",
+           n, draws, distinct, tg, hit, us, us / ecdsa, rss0, rss1);
+    printf("FLEET n=%ld cache=%zu draws=%ld distinct=%ld hit_rate=%.4f us_per_verify=%.1f "
+           "us_per_ecdsa=%.1f verify_in_ecdsa=%.2f rss_before_kb=%ld rss_after_kb=%ld\n",
+           n, capacity, draws, distinct, hit, us, ecdsa, us / ecdsa, rss0, rss1);
+    fflush(stdout);
+    EVP_PKEY_CTX_free(yard.ctx);
+    EVP_PKEY_free(yard.key);
+    sk_X509_pop_free(chain, X509_free);
+    maat_pck_cache_free(cache);
+    for (long i = 0; i < n; i++) maat_buf_cleanup(&quotes[i]);
+    free(quotes);
+    free(order);
+    maat_verified_collateral_free(vc);
+    maat_collateral_bundle_cleanup(&bundle);
+    free(coll);
+    maat_trust_free(trust);
+    maat_sim_free(sim);
+}
+
+static int fleet(const char *list, size_t capacity, long draws_max)
+{
+    char dir[] = "/tmp/bench_fleet.XXXXXX";
+    struct maat_error err = {0};
+    if (mkdtemp(dir) == NULL) die("fleet", "mkdtemp");
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, FLEET_NOW);
+    if (maat_sim_init(dir, &o, &err) != 0) die("sim init", err.msg);
+    printf("bench_verify --fleet: simulated platforms (one PCK leaf each) in random order, one\n"
+           "  maat_pck_cache of %zu entries, one thread; first half of the draws warms up,\n"
+           "  the second half is timed; RSS excludes nothing (quotes are made before)\n",
+           capacity);
+    for (const char *p = list; p && *p;) {
+        long n = atol(p);
+        if (n < 1) die("fleet", "bad N");
+        long draws = n * 4 < 2000 ? 2000 : n * 4;
+        if (draws > draws_max) draws = draws_max;
+        fleet_one(dir, n, draws, capacity);
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench_verify: could not remove %s\n", dir);
+    return 0;
+}
+
 static void print_row(const char *name, const double *ops, int runs)
 {
     double m = bench_median(ops, runs);
@@ -419,11 +776,16 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"vectors", required_argument, NULL, 'v'}, {"seconds", required_argument, NULL, 's'},
         {"cold-seconds", required_argument, NULL, 'c'}, {"runs", required_argument, NULL, 'r'},
+        {"fleet", required_argument, NULL, 'f'}, {"fleet-cache", required_argument, NULL, 'C'},
+        {"fleet-draws", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *vectors = getenv("MAAT_VECTORS");
     double seconds = 2.5, cold_seconds = 1.5;
     int runs = 5, c;
+    const char *fleet_list = NULL;
+    size_t fleet_cache = 1024;
+    long fleet_draws = 20000;
     if (vectors == NULL) vectors = "../shared/vectors";
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -431,11 +793,15 @@ int main(int argc, char **argv)
         case 's': seconds = atof(optarg); break;
         case 'c': cold_seconds = atof(optarg); break;
         case 'r': runs = atoi(optarg); break;
+        case 'f': fleet_list = optarg; break;
+        case 'C': fleet_cache = (size_t)atol(optarg); break;
+        case 'D': fleet_draws = atol(optarg); break;
         default:
             printf("usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs N]\n");
             return c == 'h' ? 0 : 2;
         }
     }
+    if (fleet_list) return fleet(fleet_list, fleet_cache, fleet_draws < 2 ? 2 : fleet_draws);
     if (runs < 1 || runs > MAX_RUNS || !(seconds > 0) || !(cold_seconds > 0)) {
         fprintf(stderr, "bench_verify: --runs 1..%d, --seconds > 0\n", MAX_RUNS);
         return 2;
@@ -460,6 +826,7 @@ int main(int argc, char **argv)
     struct maat_quote q;
     if (maat_quote_parse(b.quote, b.quote_len, &q, &err) != 0) die("quote", err.msg);
     setup_floor(&b, &q);
+    setup_sigobjs(&b, &q);
 
     /* The fastest attestation key import decides floor B. */
     static const op_fn imports[3] = {import_fromdata_op, import_spki_op, import_dup_op};
@@ -487,7 +854,8 @@ int main(int argc, char **argv)
     double warm[MAX_RUNS], fa[MAX_RUNS], fb[MAX_RUNS], ra[MAX_RUNS], rb[MAX_RUNS];
     double one[MAX_RUNS], dv[MAX_RUNS], imp_fd[MAX_RUNS], imp_spki[MAX_RUNS];
     double imp_maat[MAX_RUNS], ecdsa_maat[MAX_RUNS], imp_dup[MAX_RUNS];
-    double cold[MAX_RUNS], cold_c[MAX_RUNS], cold_q[MAX_RUNS];
+    double cold[MAX_RUNS], cold_c[MAX_RUNS], fs[MAX_RUNS], ffs[MAX_RUNS], rfs[MAX_RUNS];
+    double fcold[MAX_RUNS], rcold[MAX_RUNS];
     for (int r = 0; r < runs; r++) {
         /* maat and the floors alternate in short slices, so that load from other
          * processes hits all three alike */
@@ -513,14 +881,35 @@ int main(int argc, char **argv)
         imp_maat[r] = (double)k / run_n(&b, import_maat_op, k);
         imp_dup[r] = (double)k / run_n(&b, import_dup_op, k);
         ecdsa_maat[r] = (double)k / run_n(&b, maat_ecdsa_op, k);
-        n = run_for(&b, cold_op, cold_seconds, 1, &t);
-        cold[r] = (double)n / t;
+        /* first-seen and cold, each interleaved with its own floor like warm */
+        n = 0;
+        tm = ta = 0;
+        for (int sl = 0; sl < SLICES; sl++) {
+            uint64_t kk = run_for(&b, first_seen_op, cold_seconds / SLICES, 4, &t);
+            n += kk;
+            tm += t;
+            ta += run_n(&b, floor_fs_op, kk);
+        }
+        fs[r] = (double)n / tm;
+        ffs[r] = (double)n / ta;
+        rfs[r] = fs[r] / ffs[r];
+        n = 0;
+        tm = ta = 0;
+        for (int sl = 0; sl < SLICES / 4; sl++) {
+            uint64_t kk = run_for(&b, cold_op, cold_seconds / (SLICES / 4), 1, &t);
+            n += kk;
+            tm += t;
+            ta += run_n(&b, floor_cold_op, kk);
+        }
+        cold[r] = (double)n / tm;
+        fcold[r] = (double)n / ta;
+        rcold[r] = cold[r] / fcold[r];
         n = run_for(&b, cold_collateral_op, cold_seconds / 2, 1, &t);
         cold_c[r] = (double)n / t;
-        n = run_for(&b, cold_quote_op, cold_seconds / 2, 1, &t);
-        cold_q[r] = (double)n / t;
-        fprintf(stderr, "  run %d/%d: warm %.0f/s, floor A %.0f/s, floor B %.0f/s, cold %.0f/s\n",
-                r + 1, runs, warm[r], fa[r], fb[r], cold[r]);
+        fprintf(stderr,
+                "  run %d/%d: warm %.0f/s, floor A %.0f/s, floor B %.0f/s, first-seen %.0f/s "
+                "(ratio %.3f), cold %.0f/s (ratio %.3f)\n",
+                r + 1, runs, warm[r], fa[r], fb[r], fs[r], rfs[r], cold[r], rcold[r]);
     }
 
     printf("\nwarm (collateral verified once, PCK chain cached):\n");
@@ -544,17 +933,33 @@ int main(int argc, char **argv)
     print_row("P-256 key import: EVP_PKEY_fromdata", imp_fd, runs);
     print_row("P-256 key import: d2i_PUBKEY of an SPKI template", imp_spki, runs);
     print_row("P-256 key import: EVP_PKEY_dup(params) + set1_encoded", imp_dup, runs);
-    printf("\ncold (nothing cached):\n");
+    printf("\nfirst-seen platform (collateral verified, PCK CA seen before, this PCK chain in no cache):\n");
+    print_row("quote parse + verify, empty PCK cache", fs, runs);
+    print_row("floor: 3 ECDSA P-256 verifies + attestation key import", ffs, runs);
+    printf("  ratio first-seen/floor: %.3f (runs %.3f..%.3f)   target >= 0.70\n",
+           bench_median(rfs, runs), vmin(rfs, runs), vmax(rfs, runs));
+    printf("\ncold (nothing cached: new trust set, bundle, collateral, PCK chain, quote):\n");
     print_row("bundle parse + collateral verify + empty cache + quote", cold, runs);
+    char cold_floor_name[96];
+    snprintf(cold_floor_name, sizeof cold_floor_name,
+             "floor: %d ECDSA P-256 verifies + attestation key import", b.nsigs + 2);
+    print_row(cold_floor_name, fcold, runs);
+    printf("  ratio cold/floor: %.3f (runs %.3f..%.3f)\n", bench_median(rcold, runs),
+           vmin(rcold, runs), vmax(rcold, runs));
     print_row("  of which: bundle parse + maat_collateral_verify", cold_c, runs);
-    print_row("  of which: quote parse + verify, empty PCK cache", cold_q, runs);
 
     printf("\nRESULT warm_ops_s=%.0f warm_us=%.2f floor_a_ops_s=%.0f floor_b_ops_s=%.0f "
-           "ratio_a=%.3f ratio_b=%.3f cold_ops_s=%.0f cold_us=%.1f\n",
+           "ratio_a=%.3f ratio_b=%.3f first_seen_ratio=%.3f cold_ratio=%.3f first_seen_us=%.1f "
+           "first_seen_floor_us=%.1f cold_ops_s=%.0f cold_us=%.1f cold_floor_us=%.1f "
+           "cold_sigs=%d\n",
            bench_median(warm, runs), 1e6 / bench_median(warm, runs), bench_median(fa, runs), bench_median(fb, runs),
-           bench_median(ra, runs), bench_median(rb, runs), bench_median(cold, runs), 1e6 / bench_median(cold, runs));
+           bench_median(ra, runs), bench_median(rb, runs), bench_median(rfs, runs),
+           bench_median(rcold, runs), 1e6 / bench_median(fs, runs), 1e6 / bench_median(ffs, runs),
+           bench_median(cold, runs), 1e6 / bench_median(cold, runs),
+           1e6 / bench_median(fcold, runs), b.nsigs + 2);
     if (b.sink == 0) printf("(sink)\n");
 
+    free_sigobjs(&b);
     EVP_PKEY_CTX_free(b.pck_ctx);
     EVP_PKEY_CTX_free(b.ak_ctx);
     EVP_PKEY_free(b.pck_key);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # run-bench-verify.sh - builds bench_verify (if needed) and runs it pinned to one core,
+# (warm, first-seen and cold rows, each with its floor and ratio in the RESULT line),
 # then verifies the same quote with the same collateral and time through the npm peer
 # @phala/dcap-qvl in node (warm loop after JIT warm-up) and prints maat/dcap-qvl ratios.
 #
@@ -36,6 +37,8 @@ result=$(grep '^RESULT ' "$log")
 val() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$result"; }
 warm=$(val warm_ops_s)
 cold=$(val cold_ops_s)
+echo "ratios to floors: warm $(val ratio_a) (>= 0.88), first-seen $(val first_seen_ratio) (>= 0.70)," \
+     "cold $(val cold_ratio) ($(val cold_sigs) signatures)"
 
 echo
 qvl=$root/tests/compat/node_modules/@phala/dcap-qvl

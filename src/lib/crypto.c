@@ -11,6 +11,7 @@
 #include "maat/crypto.h"
 #include "maat/bytes.h"
 #include "ctx_pool.h"
+#include "verify_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/x509v3.h>
 #include <openssl/sha.h>
 
@@ -318,6 +320,38 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
     return 0;
 }
 
+int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body_len,
+                          size_t *leaf_end)
+{
+    if (!looks_pem(p, n)) return -1;
+    const uint8_t *b = find_str(p, n, pem_begin);
+    if (b == NULL) return -1;
+    for (const uint8_t *q = p; q < b; q++)
+        if (*q != ' ' && *q != '\n' && *q != '\r' && *q != '\t') return -1;
+    size_t start = (size_t)(b - p) + sizeof pem_begin - 1;
+    const uint8_t *e = find_str(p + start, n - start, pem_end);
+    if (e == NULL) return -1;
+    *body = start;
+    *body_len = (size_t)(e - p) - start;
+    *leaf_end = (size_t)(e - p) + sizeof pem_end - 1;
+    return 0;
+}
+
+int maat__pem_block_der(const uint8_t *body, size_t len, uint8_t **der, size_t *der_len)
+{
+    /* the same decoding as load_pem: line breaks dropped, then strict base64 */
+    char small[4096] = {0};
+    char *b64 = len < sizeof small ? small : malloc(len + 1);
+    if (b64 == NULL) return -1;
+    size_t k = 0;
+    for (size_t j = 0; j < len; j++)
+        if (body[j] != '\n' && body[j] != '\r') b64[k++] = (char)body[j];
+    struct maat_error e = {0};
+    int rc = maat_base64_decode(b64, k, "PEM body", der, der_len, &e);
+    if (b64 != small) free(b64);
+    return rc == 0 ? 0 : -1;
+}
+
 /* Concatenated DER certificates, optionally followed by NUL padding. */
 static int load_der(const uint8_t *p, size_t n, const char *what, STACK_OF(X509) *sk,
                     struct maat_error *err)
@@ -397,6 +431,63 @@ X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maa
     if (crl == NULL)
         maat_error_set(err, MAAT_ERR_ENCODING, "%s: not a valid X.509 CRL (PEM or DER)", what);
     return crl;
+}
+
+/* ---- keyless certificate decoding (first-seen PCK leaves) ---- */
+
+/* A library context with only the "null" provider: a certificate decoded in it keeps its
+ * SubjectPublicKeyInfo as bytes (OpenSSL leaves the key undecoded when no decoder can
+ * take it, and d2i still succeeds), which skips OpenSSL 3.0's per-call decoder lookup.
+ * Nothing that needs a provider may be done with such a certificate: callers read its
+ * fields and verify its signature themselves (pck_cache.c). */
+static pthread_once_t g_keyless_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *g_keyless_ctx;
+
+static void keyless_init(void)
+{
+    OSSL_LIB_CTX *c = OSSL_LIB_CTX_new();
+    if (c != NULL && OSSL_PROVIDER_load(c, "null") == NULL) {
+        OSSL_LIB_CTX_free(c);
+        c = NULL;
+    }
+    g_keyless_ctx = c;
+    ERR_clear_error();
+}
+
+X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len)
+{
+    pthread_once(&g_keyless_once, keyless_init);
+    if (g_keyless_ctx == NULL || len == 0 || len > INT32_MAX) return NULL;
+    X509 *x = X509_new_ex(g_keyless_ctx, NULL);
+    const unsigned char *p = der;
+    if (x == NULL) return NULL;
+    /* d2i_X509 into an existing object: on failure OpenSSL has freed it */
+    if (d2i_X509(&x, &p, (long)len) == NULL) {
+        ERR_clear_error();
+        return NULL;
+    }
+    ERR_clear_error(); /* the undecodable key and the unfetchable digests leave errors */
+    if (p != der + len) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+EVP_PKEY *maat__x509_p256_key(const X509 *x)
+{
+    X509_PUBKEY *pub = X509_get_X509_PUBKEY(x);
+    ASN1_OBJECT *alg = NULL;
+    const unsigned char *pk = NULL;
+    int pklen = 0, ptype = 0;
+    const void *pval = NULL;
+    X509_ALGOR *a = NULL;
+    if (pub == NULL || X509_PUBKEY_get0_param(&alg, &pk, &pklen, &a, pub) != 1) return NULL;
+    X509_ALGOR_get0(NULL, &ptype, &pval, a);
+    if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT ||
+        OBJ_obj2nid(pval) != NID_X9_62_prime256v1 || pklen != 65 || pk[0] != 0x04)
+        return NULL;
+    return maat_p256_pubkey_from_raw(pk + 1, "PCK certificate key", NULL);
 }
 
 void maat_x509_cn(const X509_NAME *name, char *buf, size_t len)

@@ -32,6 +32,7 @@
  */
 #include "maat/pck.h"
 #include "maat/crypto.h"
+#include "verify_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -231,6 +232,51 @@ static size_t der_size(const ASN1_TYPE *t)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* Appends "." (unless first) and the decimal of v at out[*at]; false when it does not fit. */
+static bool put_arc(char *out, size_t outlen, size_t *at, uint64_t v, bool first)
+{
+    char d[24];
+    size_t k = 0;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (*at + k + 2 > outlen) return false;
+    if (!first) out[(*at)++] = '.';
+    while (k) out[(*at)++] = d[--k];
+    out[*at] = '\0';
+    return true;
+}
+
+/* Dotted text of an OID, as OBJ_obj2txt(.., 1) writes it; decoded here from the content
+ * bytes because OBJ_obj2txt formats through BIO_snprintf (a tenth of a leaf's checks).
+ * Arcs beyond 64 bits or malformed content go to OBJ_obj2txt. */
+static void oid_text(const ASN1_OBJECT *obj, char *out, size_t outlen)
+{
+    const unsigned char *p = OBJ_get0_data(obj);
+    size_t n = OBJ_length(obj), at = 0;
+    uint64_t arc = 0;
+    bool first = true, ok = p != NULL && n > 0 && (p[n - 1] & 0x80) == 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (arc == 0 && p[i] == 0x80) ok = false; /* non-minimal arc */
+        if (arc >> 57) ok = false;                 /* would overflow */
+        arc = (arc << 7) | (p[i] & 0x7f);
+        if (!ok || (p[i] & 0x80)) continue;
+        if (first) {
+            unsigned top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+            ok = put_arc(out, outlen, &at, top, true) &&
+                 put_arc(out, outlen, &at, arc - 40u * top, false);
+            first = false;
+        } else {
+            ok = put_arc(out, outlen, &at, arc, false);
+        }
+        arc = 0;
+    }
+    if (ok) return;
+    int olen = OBJ_obj2txt(out, (int)outlen, obj, 1);
+    if (olen <= 0 || (size_t)olen >= outlen) snprintf(out, outlen, "(too long)");
+}
+
 /* Checks a value against its field: tag, length, range, DER booleans. */
 static int check_value(const struct level *lv, const struct field *f, const ASN1_TYPE *v,
                        size_t voff, int64_t *iv, struct maat_error *err)
@@ -331,8 +377,7 @@ static int parse_level(const struct level *lv, const unsigned char *p, size_t le
         } else {
             size_t voff = eoff + (esize - der_size(name) - der_size(val)) + der_size(name);
             char oid[128];
-            int olen = OBJ_obj2txt(oid, (int)sizeof oid, name->value.object, 1);
-            if (olen <= 0 || (size_t)olen >= sizeof oid) snprintf(oid, sizeof oid, "(too long)");
+            oid_text(name->value.object, oid, sizeof oid);
             size_t k = 0;
             while (k < lv->nfields && strcmp(lv->fields[k].oid, oid) != 0) k++;
             if (k == lv->nfields) {
@@ -431,13 +476,139 @@ static int store_config(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v,
     return 0;
 }
 
+/* --- the common case without OpenSSL's decoder ------------------------------------
+ *
+ * The table-driven parser above decodes every entry with d2i_ASN1_SEQUENCE_ANY and checks
+ * DER by re-encoding it: about a fifth of a first-seen leaf's checks. fast_level() reads
+ * the same structure directly, accepting only what the parser above accepts (strict DER:
+ * definite minimal lengths, primitive strings, minimal non-negative integers, BOOLEAN
+ * 0x00/0xFF; every sub-OID known, none twice, required ones present) and filling the same
+ * fields. On anything else it returns false and the parser above decides and names the
+ * error, so messages and verdicts are the same (test_pck_first_seen_ext.c compares the
+ * two on mutated extensions). */
+
+struct der_rd {
+    const uint8_t *p;
+    size_t n;
+};
+
+/* The next TLV: tag and contents. False unless strict DER with a one-byte tag. */
+static bool rd_tlv(struct der_rd *r, uint8_t *tag, struct der_rd *c)
+{
+    if (r->n < 2 || (r->p[0] & 0x1f) == 0x1f) return false;
+    size_t l = r->p[1], h = 2;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 2 || r->n < 2 + k || r->p[2] == 0) return false;
+        l = k == 1 ? r->p[2] : ((size_t)r->p[2] << 8 | r->p[3]);
+        if (l < 128) return false;
+        h += k;
+    }
+    if (l > r->n - h) return false;
+    *tag = r->p[0];
+    c->p = r->p + h;
+    c->n = l;
+    r->p += h + l;
+    r->n -= h + l;
+    return true;
+}
+
+/* DER contents of OID_BASE (1.2.840.113741.1.13.1); every sub-arc used here is < 128. */
+static const uint8_t oid_base_der[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+
+/* The field index of an OID's contents at this level (fields are OID_BASE.k, or
+ * OID_BASE.2.k / OID_BASE.7.k), or -1. */
+static int fast_field(const struct level *lv, const struct der_rd *oid)
+{
+    size_t extra = lv == &top_level ? 1 : 2;
+    if (oid->n != sizeof oid_base_der + extra || memcmp(oid->p, oid_base_der, 9) != 0)
+        return -1;
+    if (extra == 2 && oid->p[9] != (lv == &tcb_level ? 2 : 7)) return -1;
+    unsigned k = oid->p[sizeof oid_base_der + extra - 1];
+    return k >= 1 && k <= lv->nfields ? (int)k - 1 : -1;
+}
+
+static bool fast_level(const struct level *lv, const uint8_t *p, size_t len,
+                       struct maat_pck_info *o)
+{
+    struct der_rd all = {p, len}, seq, entry, oid, val;
+    uint8_t tag, vtag;
+    bool seen[TCB__N] = {false};
+    if (!rd_tlv(&all, &tag, &seq) || tag != 0x30 || all.n != 0) return false;
+    while (seq.n > 0) {
+        const uint8_t *vstart;
+        if (!rd_tlv(&seq, &tag, &entry) || tag != 0x30) return false;
+        if (!rd_tlv(&entry, &tag, &oid) || tag != 0x06) return false;
+        vstart = entry.p;
+        if (!rd_tlv(&entry, &vtag, &val) || entry.n != 0) return false;
+        int k = fast_field(lv, &oid);
+        if (k < 0 || seen[k]) return false;
+        seen[k] = true;
+        const struct field *f = &lv->fields[k];
+        int64_t iv = 0;
+        switch (f->kind) {
+        case V_OCTETS:
+            if (vtag != V_ASN1_OCTET_STRING || val.n != (size_t)f->limit) return false;
+            break;
+        case V_INT:
+        case V_ENUM:
+            if (vtag != (f->kind == V_INT ? V_ASN1_INTEGER : V_ASN1_ENUMERATED) || val.n == 0 ||
+                val.n > 3 || (val.p[0] & 0x80) || (val.n > 1 && val.p[0] == 0 && !(val.p[1] & 0x80)))
+                return false;
+            for (size_t i = 0; i < val.n; i++) iv = (iv << 8) | val.p[i];
+            if (iv > f->limit) return false;
+            break;
+        case V_BOOL:
+            if (vtag != V_ASN1_BOOLEAN || val.n != 1 || (val.p[0] != 0 && val.p[0] != 0xff))
+                return false;
+            iv = val.p[0] != 0;
+            break;
+        case V_SEQ:
+            if (vtag != 0x30) return false;
+            break;
+        }
+        if (lv == &top_level) {
+            switch (k) {
+            case T_PPID: memcpy(o->ppid, val.p, 16); break;
+            case T_PCEID: memcpy(o->pce_id, val.p, 2); break;
+            case T_FMSPC: memcpy(o->fmspc, val.p, 6); break;
+            case T_SGXTYPE: o->sgx_type = (enum maat_sgx_type)iv; break;
+            case T_PIID:
+                memcpy(o->platform_instance_id, val.p, 16);
+                o->has_platform_instance_id = true;
+                break;
+            case T_TCB:
+            case T_CONFIG:
+                if (k == T_CONFIG) o->has_configuration = true;
+                if (!fast_level(k == T_TCB ? &tcb_level : &config_level, vstart,
+                                (size_t)(val.p + val.n - vstart), o))
+                    return false;
+                break;
+            }
+        } else if (lv == &tcb_level) {
+            if (k < 16)
+                o->tcb_components[k] = (uint8_t)iv;
+            else if (k == TCB_PCESVN)
+                o->pcesvn = (uint16_t)iv;
+            else
+                memcpy(o->cpusvn, val.p, 16);
+        } else {
+            bool b = iv != 0;
+            if (k == C_DYNAMIC) o->dynamic_platform = b, o->has_dynamic_platform = true;
+            else if (k == C_CACHED) o->cached_keys = b, o->has_cached_keys = true;
+            else o->smt_enabled = b, o->has_smt_enabled = true;
+        }
+    }
+    for (size_t k = 0; k < lv->nfields; k++)
+        if (lv->fields[k].required && !seen[k]) return false;
+    return true;
+}
+
 /* --- public API ------------------------------------------------------------------ */
 
-int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
-                       struct maat_error *err)
+int maat__pck_ext_parse_generic(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                                struct maat_error *err)
 {
-    if (out == NULL || (der == NULL && len != 0))
-        return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_ext_parse: NULL argument");
     memset(out, 0, sizeof *out);
     struct maat_pck_info tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -447,6 +618,20 @@ int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out
     if (rc != 0) return -1;
     *out = tmp;
     return 0;
+}
+
+int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                       struct maat_error *err)
+{
+    if (out == NULL || (der == NULL && len != 0))
+        return maat_error_set(err, MAAT_ERR_USAGE, "maat_pck_ext_parse: NULL argument");
+    struct maat_pck_info tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (len > 0 && fast_level(&top_level, der, len, &tmp)) {
+        *out = tmp;
+        return 0;
+    }
+    return maat__pck_ext_parse_generic(der, len, out, err);
 }
 
 enum maat_pck_ca maat_pck_ca_from_cn(const char *cn, size_t len)
@@ -553,6 +738,17 @@ int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info
     int rc = decode_cert(der, len, &x, err);
     if (rc == 0) rc = parse_x509(x, out, err);
     X509_free(x);
+    ERR_clear_error();
+    return rc;
+}
+
+/* The SGX extension of an already decoded certificate (verify.c, pck_cache.c): no DER
+ * round trip. */
+int maat__pck_info_from_x509(const X509 *x, struct maat_pck_info *out, struct maat_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ERR_clear_error();
+    int rc = parse_x509(x, out, err);
     ERR_clear_error();
     return rc;
 }

@@ -1,21 +1,34 @@
 /*
  * pck_cache.c - verified PCK chains, kept so that each platform's chain is checked once.
  *
- * A small open-addressing table under a mutex; entries are immutable and reference
- * counted, so a reader keeps using an entry that another thread evicts meanwhile.
- * The lock is held only to find or replace a slot (no crypto under the lock).
+ * A fixed table under a mutex, 4-way set associative with LRU order inside each set
+ * (chosen from the fleet curve in bench/README.md: at N = capacity distinct platforms a
+ * direct-mapped table loses about a third of its hits to collisions, 4 ways almost none).
+ * Memory is bounded by the capacity whatever the number of platforms. Entries are
+ * immutable and reference counted, so a reader keeps using an entry that another thread
+ * evicts meanwhile. The lock is held only to find or replace an entry (no crypto under it).
+ *
+ * Also here: the first-seen path (maat__pck_first_seen), which builds an entry for a chain
+ * whose PCK CA and root were verified before under the same trust set (trust.c keeps them
+ * by the exact bytes that follow the leaf), checking only the leaf.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
 #include "maat/crypto.h"
 #include "verify_internal.h"
 
+#define WAYS 4
+
 struct maat_pck_cache {
     pthread_mutex_t lock;
-    size_t capacity;
-    struct maat_pck_chain **slots;
+    size_t capacity;                 /* sets * WAYS */
+    size_t sets;
+    struct maat_pck_chain **slots;   /* set s: slots[s*WAYS ..], most recently used first */
     uint64_t hits, misses;
 };
 
@@ -40,6 +53,7 @@ void maat_pck_chain_release(struct maat_pck_chain *e)
 {
     if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     maat__ctx_pool_destroy(&e->leaf_verify);
+    EVP_PKEY_free(e->leaf_key);
     sk_X509_pop_free(e->chain, X509_free);
     free(e->bytes);
     free(e);
@@ -49,6 +63,8 @@ struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *er
 {
     struct maat_pck_cache *c = calloc(1, sizeof *c);
     if (capacity == 0) capacity = 1024;
+    if (capacity > ((size_t)1 << 24)) capacity = (size_t)1 << 24;
+    capacity = (capacity + WAYS - 1) / WAYS * WAYS;
     if (c) c->slots = calloc(capacity, sizeof *c->slots);
     if (c == NULL || c->slots == NULL || pthread_mutex_init(&c->lock, NULL) != 0) {
         if (c) free(c->slots);
@@ -57,6 +73,7 @@ struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *er
         return NULL;
     }
     c->capacity = capacity;
+    c->sets = capacity / WAYS;
     return c;
 }
 
@@ -77,25 +94,44 @@ void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *mi
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Direct-mapped: the key is a SHA-256, so its first bytes are uniformly spread. */
-static size_t slot_of(const struct maat_pck_cache *c, const uint8_t key[32])
+/* The key is a SHA-256, so its first bytes are uniformly spread. */
+static struct maat_pck_chain **set_of(const struct maat_pck_cache *c, const uint8_t key[32])
 {
     uint64_t h;
     memcpy(&h, key, sizeof h);
-    return (size_t)(h % c->capacity);
+    return &c->slots[(size_t)(h % c->sets) * WAYS];
+}
+
+static bool same(const struct maat_pck_chain *e, const uint8_t key[32],
+                 const struct maat_trust *trust)
+{
+    return e && e->trust == trust && memcmp(e->key, key, 32) == 0;
+}
+
+/* Moves set[i] to the front (most recently used). */
+static void to_front(struct maat_pck_chain **set, size_t i)
+{
+    struct maat_pck_chain *e = set[i];
+    memmove(set + 1, set, i * sizeof *set);
+    set[0] = e;
 }
 
 struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
                                             const struct maat_trust *trust)
 {
-    struct maat_pck_chain *e;
+    struct maat_pck_chain *e = NULL;
     pthread_mutex_lock(&c->lock);
-    e = c->slots[slot_of(c, key)];
-    if (e && e->trust == trust && memcmp(e->key, key, 32) == 0) {
+    struct maat_pck_chain **set = set_of(c, key);
+    for (size_t i = 0; i < WAYS && e == NULL; i++) {
+        if (same(set[i], key, trust)) {
+            e = set[i];
+            to_front(set, i);
+        }
+    }
+    if (e) {
         __atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
         c->hits++;
     } else {
-        e = NULL;
         c->misses++;
     }
     pthread_mutex_unlock(&c->lock);
@@ -106,9 +142,222 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
 {
     __atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&c->lock);
-    size_t i = slot_of(c, e->key);
-    struct maat_pck_chain *old = c->slots[i];
-    c->slots[i] = e;
+    struct maat_pck_chain **set = set_of(c, e->key);
+    size_t i = 0;
+    while (i < WAYS - 1 && !same(set[i], e->key, e->trust)) i++;
+    /* i: the same chain (built by another thread meanwhile), else the least recently used */
+    struct maat_pck_chain *old = set[i];
+    set[i] = e;
+    to_front(set, i);
     pthread_mutex_unlock(&c->lock);
     maat_pck_chain_release(old);
+}
+
+/* --- first-seen platforms ------------------------------------------------------------
+ *
+ * What the full path (maat__chain_verify: X509_verify_cert with X509_V_FLAG_X509_STRICT)
+ * establishes for a leaf, checked here directly for the shape Intel issues, on a leaf
+ * decoded without OpenSSL's key decoder (crypto.c). Anything outside that shape returns
+ * NULL and the chain goes through the full path, so a leaf is never accepted here that
+ * the full path would refuse:
+ *  - X.509 v3; signature algorithm ecdsa-with-SHA256, the same inside and outside the
+ *    TBS (RFC 5280 4.1.1.2); the signature verifies under the PCK CA's key over the exact
+ *    TBS bytes (OpenSSL's ECDSA verification refuses non-DER signatures);
+ *  - issuer name = the PCK CA's subject, non-empty subject whose CN contains "SGX PCK
+ *    Certificate"; authority key identifier present, not critical, a key id only, equal
+ *    to the CA's subject key identifier (X509_check_issued);
+ *  - extensions: only authority/subject key identifier, key usage, basic constraints, CRL
+ *    distribution points and the SGX extension, each at most once and decodable; critical
+ *    only key usage and basic constraints; basic constraints not a CA and no path length;
+ *    key usage without keyCertSign (strict checks for an end-entity certificate);
+ *  - the key is a P-256 point on the curve (named curve, not explicit parameters);
+ *  - its subject is not the issuer of any certificate of the tail (so it is the leaf the
+ *    full path would pick);
+ *  - the SGX extension parses (maat__pck_info_from_x509), validity dates are readable.
+ * Validity at the verification time and revocation are later steps, as for any entry. */
+
+static bool only_keyid(const AUTHORITY_KEYID *akid)
+{
+    return akid->keyid != NULL && akid->issuer == NULL && akid->serial == NULL;
+}
+
+static int check_extensions(X509 *x, const struct maat__issuer *is)
+{
+    ASN1_OBJECT *sgx = OBJ_txt2obj(MAAT_OID_SGX_EXTENSION, 1);
+    int seen_akid = 0, seen_skid = 0, seen_ku = 0, seen_bc = 0, seen_cdp = 0, seen_sgx = 0;
+    int n = X509_get_ext_count(x), rc = sgx != NULL && n > 0 ? 0 : -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        X509_EXTENSION *ext = X509_get_ext(x, i);
+        ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
+        int nid = OBJ_obj2nid(obj), crit = X509_EXTENSION_get_critical(ext);
+        void *v = NULL;
+        switch (nid) {
+        case NID_authority_key_identifier:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !crit && !seen_akid++ && only_keyid(v) &&
+                         ASN1_OCTET_STRING_cmp(((AUTHORITY_KEYID *)v)->keyid, is->ca_skid) == 0
+                     ? 0 : -1;
+            AUTHORITY_KEYID_free(v);
+            break;
+        case NID_subject_key_identifier:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !crit && !seen_skid++ ? 0 : -1;
+            ASN1_OCTET_STRING_free(v);
+            break;
+        case NID_key_usage:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !seen_ku++ && !ASN1_BIT_STRING_get_bit(v, 5) /* keyCertSign */ ? 0 : -1;
+            ASN1_BIT_STRING_free(v);
+            break;
+        case NID_basic_constraints:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !seen_bc++ && !((BASIC_CONSTRAINTS *)v)->ca &&
+                         ((BASIC_CONSTRAINTS *)v)->pathlen == NULL
+                     ? 0 : -1;
+            BASIC_CONSTRAINTS_free(v);
+            break;
+        case NID_crl_distribution_points:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !crit && !seen_cdp++ ? 0 : -1;
+            CRL_DIST_POINTS_free(v);
+            break;
+        default:
+            rc = OBJ_cmp(obj, sgx) == 0 && !crit && !seen_sgx++ ? 0 : -1;
+            break;
+        }
+    }
+    ASN1_OBJECT_free(sgx);
+    ERR_clear_error();
+    return rc == 0 && seen_akid && seen_sgx ? 0 : -1;
+}
+
+/* One DER header at p[0..n): tag, and the offset and length of the contents. */
+static int der_header(const uint8_t *p, size_t n, uint8_t *tag, size_t *hdr, size_t *clen)
+{
+    if (n < 2) return -1;
+    *tag = p[0];
+    size_t l = p[1], h = 2;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k) return -1;
+        l = 0;
+        for (size_t i = 0; i < k; i++) l = (l << 8) | p[2 + i];
+        h += k;
+    }
+    if (l > n - h) return -1;
+    *hdr = h;
+    *clen = l;
+    return 0;
+}
+
+/* The exact bytes of the TBSCertificate inside a certificate's DER (what the signature
+ * covers, as received). */
+static int tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
+{
+    uint8_t tag;
+    size_t h, c, h2, c2;
+    if (der_header(der, len, &tag, &h, &c) != 0 || tag != 0x30) return -1;
+    if (der_header(der + h, c, &tag, &h2, &c2) != 0 || tag != 0x30) return -1;
+    *off = h;
+    *tlen = h2 + c2;
+    return 0;
+}
+
+static int check_leaf(X509 *x, const uint8_t *der, size_t der_len,
+                      const struct maat__issuer *is, EVP_PKEY **key)
+{
+    *key = NULL;
+    char cn[128];
+    maat_x509_cn(X509_get_subject_name(x), cn, sizeof cn);
+    const X509_ALGOR *outer;
+    const ASN1_BIT_STRING *sig;
+    int ptype = 0;
+    X509_get0_signature(&sig, &outer, x);
+    X509_ALGOR_get0(NULL, &ptype, NULL, outer);
+    if (X509_get_version(x) != X509_VERSION_3 ||
+        X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
+        X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL ||
+        sig->length <= 0 || (sig->flags & 0x07) != 0 /* unused bits */ ||
+        X509_NAME_entry_count(X509_get_issuer_name(x)) == 0 ||
+        X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
+        strstr(cn, "SGX PCK Certificate") == NULL ||
+        X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(is->ca)) != 0 ||
+        check_extensions(x, is) != 0)
+        return -1;
+    /* the full path takes as leaf the certificate that issued none of the others: the
+     * first one must not be named as the issuer of a certificate of the tail */
+    for (size_t i = 0; i < is->n; i++)
+        if (X509_NAME_cmp(X509_get_subject_name(x),
+                          X509_get_issuer_name(sk_X509_value(is->certs, (int)i))) == 0)
+            return -1;
+    /* the signature by the (cached, verified) PCK CA, over the exact TBS bytes */
+    size_t tbs_off, tbs_len;
+    uint8_t digest[32];
+    if (tbs_span(der, der_len, &tbs_off, &tbs_len) != 0) return -1;
+    maat_sha256(der + tbs_off, tbs_len, digest);
+    struct maat__ctx_pool *pool = (struct maat__ctx_pool *)&is->ca_verify;
+    EVP_PKEY_CTX *c = maat__ctx_pool_get(pool);
+    if (c == NULL) c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(is->ca));
+    int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
+    ERR_clear_error();
+    if (ok >= 0)
+        maat__ctx_pool_put(pool, c);
+    else
+        EVP_PKEY_CTX_free(c);
+    if (ok != 1) return -1;
+    *key = maat__x509_p256_key(x);
+    return *key ? 0 : -1;
+}
+
+struct maat_pck_chain *maat__pck_first_seen(const struct maat_trust *t, const uint8_t *bytes,
+                                            size_t len)
+{
+    size_t body, body_len, leaf_end;
+    if (maat__pem_split_first(bytes, len, &body, &body_len, &leaf_end) != 0) return NULL;
+    const struct maat__issuer *is = maat__trust_issuer_find(t, bytes + leaf_end, len - leaf_end);
+    if (is == NULL) return NULL;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    if (maat__pem_block_der(bytes + body, body_len, &der, &der_len) != 0) return NULL;
+    X509 *x = maat__x509_decode_keyless(der, der_len);
+    EVP_PKEY *key = NULL;
+    struct maat_pck_chain *pe = NULL;
+    struct maat_error e = {0};
+    int ok = x != NULL && check_leaf(x, der, der_len, is, &key) == 0;
+    free(der);
+    if (!ok) goto fail;
+    pe = maat__pck_entry_new();
+    if (pe == NULL || (pe->bytes = malloc(len ? len : 1)) == NULL ||
+        (pe->chain = sk_X509_new_reserve(NULL, (int)is->n + 1)) == NULL)
+        goto fail;
+    memcpy(pe->bytes, bytes, len);
+    pe->len = len;
+    pe->trust = t;
+    pe->anchor = is->anchor;
+    pe->leaf_key = key;
+    key = NULL;
+    sk_X509_push(pe->chain, x); /* reserved: cannot fail */
+    pe->leaf = x;
+    x = NULL;
+    for (size_t i = 0; i < is->n; i++) {
+        X509 *c = sk_X509_value(is->certs, (int)i);
+        X509_up_ref(c);
+        sk_X509_push(pe->chain, c);
+        pe->not_before[i + 1] = is->not_before[i];
+        pe->not_after[i + 1] = is->not_after[i];
+        memcpy(pe->cn[i + 1], is->cn[i], sizeof pe->cn[i + 1]);
+    }
+    pe->n = is->n + 1;
+    maat_x509_cn(X509_get_subject_name(pe->leaf), pe->cn[0], sizeof pe->cn[0]);
+    if (maat__pck_info_from_x509(pe->leaf, &pe->pck, &e) != 0 ||
+        maat_asn1_time_to_unix(X509_get0_notBefore(pe->leaf), &pe->not_before[0]) != 0 ||
+        maat_asn1_time_to_unix(X509_get0_notAfter(pe->leaf), &pe->not_after[0]) != 0)
+        goto fail;
+    return pe;
+fail:
+    ERR_clear_error();
+    EVP_PKEY_free(key);
+    X509_free(x);
+    maat_pck_chain_release(pe);
+    return NULL;
 }

@@ -214,11 +214,12 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
         goto bad;
     }
     pe->leaf = sk_X509_value(pe->chain, 0);
-    unsigned char *der = NULL;
-    int len = i2d_X509(pe->leaf, &der);
-    int rc = len > 0 ? maat_pck_cert_parse_der(der, (size_t)len, &pe->pck, &e) : -1;
-    OPENSSL_free(der);
-    if (rc != 0) {
+    pe->leaf_key = X509_get_pubkey(pe->leaf);
+    if (pe->leaf_key == NULL) {
+        fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK leaf: unreadable public key");
+        goto bad;
+    }
+    if (maat__pck_info_from_x509(pe->leaf, &pe->pck, &e) != 0) {
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "PCK leaf: %s", e.msg);
         goto bad;
     }
@@ -273,8 +274,14 @@ static int step_pck_chain(struct run *r)
         r->pe = maat__pck_cache_get(cache, key, r->trust);
     }
     if (r->pe == NULL) {
-        r->pe = build_pck_entry(r, &bytes);
-        if (r->pe == NULL) return -1;
+        /* a platform seen for the first time: when its PCK CA chain was verified before,
+         * only the leaf is checked; otherwise (or when any check fails) the full path */
+        r->pe = maat__pck_first_seen(r->trust, bytes.ptr, bytes.len);
+        if (r->pe == NULL) {
+            r->pe = build_pck_entry(r, &bytes);
+            if (r->pe == NULL) return -1;
+            maat__trust_issuer_learn(r->trust, r->pe);
+        }
         if (cache) {
             memcpy(r->pe->key, key, 32);
             maat__pck_cache_put(cache, r->pe);
@@ -368,7 +375,7 @@ static int step_qe_report_signature(struct run *r)
     /* the leaf key is the same for every quote of the platform: its verify contexts are
      * kept with the chain */
     EVP_PKEY_CTX *c = maat__ctx_pool_get(&r->pe->leaf_verify);
-    if (c == NULL) c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(r->leaf));
+    if (c == NULL) c = maat__ecdsa_verify_ctx_new(r->pe->leaf_key);
     int ok = c != NULL ? maat__ecdsa_verify_rs_ctx(c, r->q->qe_report.raw,
                                                    MAAT_SGX_REPORT_BODY_SIZE,
                                                    r->q->qe_report_signature)

@@ -18,9 +18,12 @@ struct maat_anchor {
     char label[64];
 };
 
+struct maat__issuers; /* trust.c: PCK CA chains verified under this trust set */
+
 struct maat_trust {
     size_t count;
     struct maat_anchor anchors[MAAT_TRUST_MAX];
+    struct maat__issuers *issuers;
 };
 
 /* The anchor whose key equals `key`, or NULL. */
@@ -70,6 +73,7 @@ struct maat_pck_chain {
     const struct maat_trust *trust;
     STACK_OF(X509) *chain;              /* leaf first, root last */
     X509 *leaf;                         /* = chain[0] */
+    EVP_PKEY *leaf_key;                 /* the leaf's public key (owned) */
     struct maat__ctx_pool leaf_verify;  /* verify contexts for the leaf key (QE reports) */
     const struct maat_anchor *anchor;
     struct maat_pck_info pck;
@@ -94,5 +98,63 @@ int maat__quote_verify_run(const struct maat_quote *q, const struct maat_verifie
                            const struct maat_trust *trust, const struct maat_verify_opts *opts,
                            const struct maat_tdx_opts *tdx, struct maat_verdict *v,
                            struct maat_tdx_verdict *tv, struct maat_error *err);
+
+/* --- first-seen platforms (pck_cache.c, trust.c) ---
+ * A PCK chain as sent in quotes is PEM "leaf, PCK CA, root": across a fleet only the leaf
+ * differs. Once a chain has been verified in full, the text after its leaf (the "issuer
+ * tail") and its verified certificates are kept with the trust set; a later chain whose
+ * tail is byte-for-byte the same needs only its leaf checked (maat__pck_first_seen). */
+#define MAAT_TRUST_ISSUERS 8
+#define MAAT_ISSUER_TAIL_MAX 16384
+
+struct maat__issuer {
+    uint8_t *tail;                      /* the exact bytes after the leaf's END line */
+    size_t tail_len;
+    STACK_OF(X509) *certs;              /* verified chain minus the leaf: PCK CA ... root */
+    X509 *ca;                           /* = certs[0], the leaf's issuer */
+    ASN1_OCTET_STRING *ca_skid;         /* its subject key identifier */
+    struct maat__ctx_pool ca_verify;    /* verify contexts for the PCK CA key */
+    const struct maat_anchor *anchor;
+    size_t n;                           /* certificates in certs */
+    time_t not_before[MAAT_PCK_CHAIN_CERTS];
+    time_t not_after[MAAT_PCK_CHAIN_CERTS];
+    char cn[MAAT_PCK_CHAIN_CERTS][64];
+};
+
+/* Splits PEM certification data into its first certificate block and the rest: *leaf_end
+ * is the offset just after the first END line. -1 when the text is not that shape. */
+int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body_len,
+                          size_t *leaf_end);
+/* The DER of one PEM body (base64 with line breaks; strict decoder). 0 on success, the
+ * caller frees *der. */
+int maat__pem_block_der(const uint8_t *body, size_t len, uint8_t **der, size_t *der_len);
+/* The verified issuer tail equal to tail[0..len), or NULL (entries live as long as t). */
+const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
+                                                   const uint8_t *tail, size_t len);
+/* Records the issuer tail of a fully verified entry (bytes leaf-first PEM, leaf = first
+ * block). Does nothing when the shape does not fit or the table is full. */
+void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe);
+/* (hits, learned) counters, for tests and benchmarks. */
+void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t *count);
+/* A new entry for a chain whose issuer tail is known: the leaf alone is decoded and
+ * checked (see pck_cache.c). NULL when the fast path does not apply or any check fails:
+ * the caller then verifies the chain in full, which names the failure. */
+struct maat_pck_chain *maat__pck_first_seen(const struct maat_trust *t, const uint8_t *bytes,
+                                            size_t len);
+
+/* crypto.c: a certificate decoded without its public key (OpenSSL 3.0 decodes keys through
+ * OSSL_DECODER, several ECDSA verifications' worth per certificate); NULL unless the DER
+ * is exactly one certificate. */
+X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
+/* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
+ * prime256v1, uncompressed point on the curve), or NULL. */
+EVP_PKEY *maat__x509_p256_key(const X509 *x);
+
+/* pck.c: maat_pck_ext_parse through the table-driven OpenSSL decoder only (it otherwise
+ * reads the common case directly); for the differential test. */
+int maat__pck_ext_parse_generic(const uint8_t *der, size_t len, struct maat_pck_info *out,
+                                struct maat_error *err);
+/* pck.c: the SGX extension of a decoded certificate (as maat_pck_cert_parse_der). */
+int maat__pck_info_from_x509(const X509 *x, struct maat_pck_info *out, struct maat_error *err);
 
 #endif
