@@ -66,7 +66,7 @@ static void mgmt_token(struct maatd *d, struct maatd_request *rq, struct maatd_r
 static bool authorized(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
 {
     if (d->admin_token == NULL) return true;
-    const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    const char *h = maatd_request_header(rq, "Authorization");
     bool ok = false;
     if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
         const char *t = h + 7;
