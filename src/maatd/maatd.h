@@ -351,6 +351,10 @@ const char *maatd_uri_scan(struct maatd_request *rq, const char *uri);
  * Transfer-Encoding). False with rs filled (4xx in MAA's form) when it must be refused. */
 bool maatd_request_head_ok(struct maatd_request *rq, const char *version,
                            struct maatd_response *rs);
+/* maatd_request_head_ok, then (reserve: the --health-listen listener) 404 for any path
+ * but the reserve routes. False with rs filled when refused before the body. */
+bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool reserve,
+                            struct maatd_response *rs);
 
 
 /* conn_guard.c: the header deadline (--header-timeout). */

@@ -178,3 +178,16 @@ bool maatd_request_head_ok(struct maatd_request *rq, const char *version, struct
     }
     return true;
 }
+
+bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool reserve,
+                            struct maatd_response *rs)
+{
+    if (!maatd_request_head_ok(rq, version, rs)) return false;
+    if (reserve && !maatd_route_is_reserve(rq->path)) {
+        maatd_error(rq, rs, 404, "NotFound",
+                    "No route for %s %s on the reserve listener (it serves /healthz, /ready "
+                    "and /metrics).", rq->method, rq->path);
+        return false;
+    }
+    return true;
+}

@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "handle.h"
 #include "maatd.h"
 
 static uint64_t elapsed_us(const struct timespec *start)
@@ -108,28 +109,10 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
         return MHD_NO;
     }
     rs->body = NULL; /* MHD owns it now */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            rs->content_type ? rs->content_type : "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "x-ms-request-id", cs->rq.request_id);
-    MHD_add_response_header(resp, "x-ms-maa-service-version", MAATD_VERSION);
-    if (close_after) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (rs->status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    if (rs->allow) {
-        char allow[64];
-        snprintf(allow, sizeof allow, "%s", rs->allow);
-        char list[80];
-        size_t o = 0;
-        for (const char *p = allow; *p && o + 3 < sizeof list; p++) {
-            if (*p == ' ') {
-                list[o++] = ',';
-                list[o++] = ' ';
-            } else {
-                list[o++] = *p;
-            }
-        }
-        list[o] = '\0';
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, list);
-    }
+    struct maatd_header hs[MAATD_RESPONSE_HEADERS_MAX];
+    char allow[80];
+    size_t nh = maatd_response_headers(&cs->rq, rs, close_after, hs, allow, sizeof allow);
+    for (size_t i = 0; i < nh; i++) MHD_add_response_header(resp, hs[i].name, hs[i].value);
     enum MHD_Result r = MHD_queue_response(cs->rq.conn, rs->status, resp);
     MHD_destroy_response(resp);
     cs->answered = true;
@@ -263,15 +246,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         maatd_guard_request(d->guard, conn, true);
         struct maatd_response rs = {0};
         if (!collect_headers(cs)) return MHD_NO;
-        if (!maatd_request_head_ok(&cs->rq, version, &rs)) {
+        if (!maatd_request_precheck(&cs->rq, version, l->reserve, &rs)) {
             cs->rq.early_reply = true;
-            return send_response(d, cs, &rs, true);
-        }
-        if (l->reserve && !maatd_route_is_reserve(url)) {
-            cs->rq.early_reply = true;
-            maatd_error(&cs->rq, &rs, 404, "NotFound",
-                        "No route for %s %s on the reserve listener (it serves /healthz, /ready "
-                        "and /metrics).", method, url);
             return send_response(d, cs, &rs, true);
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
