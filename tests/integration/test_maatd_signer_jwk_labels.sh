@@ -4,7 +4,8 @@
 # with an RSA, an EC P-256 and an RSA-PSS signer must label them from the certificate's key
 # in GET /certificates (RSA: kty RSA alg RS256; EC: kty EC crv P-256 alg ES256; RSA-PSS:
 # kty RSA alg PS256), and a policy set signed by the EC signer must answer with an
-# x-ms-policy-signer of kty EC, crv P-256, alg ES256 (and the RSA signer's with RS256).
+# x-ms-policy-signer of kty EC, crv P-256, alg ES256 (and the RSA signer's with RS256);
+# the attestation token then names the EC signer (kty EC, crv P-256), also after a restart.
 set -u
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
@@ -64,7 +65,7 @@ $got
 want
 $want"
 
-# a policy set signed by the EC signer (ES256), then by the RSA one (RS256)
+# a policy set signed by the RSA signer (RS256), then by the EC one (ES256)
 printf 'version=1.0;authorizationrules{=> permit();};issuancerules{};' >"$T/pol.txt"
 signer_of() {
     python3 - "$1" <<'PY'
@@ -75,7 +76,7 @@ s = json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))["x-ms-poli
 print("%s|%s|%s|%s" % (s.get("kty"), s.get("crv"), s.get("alg"), s.get("use")))
 PY
 }
-for c in e:EC\|P-256\|ES256\|sig a:RSA\|None\|RS256\|sig; do
+for c in a:RSA\|None\|RS256\|sig e:EC\|P-256\|ES256\|sig; do
     k=${c%%:*} want=${c#*:}
     "$MAAT" sign policy "$T/pol.txt" --key "$T/$k.key" --cert "$T/$k.pem" -o "$T/pol-$k.jws" >/dev/null 2>&1 || bad "sign policy $k"
     st=$(curl -s -m 20 -o "$T/set-$k.json" -w '%{http_code}' -X PUT -H 'Content-Type: text/plain' \
@@ -84,6 +85,29 @@ for c in e:EC\|P-256\|ES256\|sig a:RSA\|None\|RS256\|sig; do
     got=$(signer_of "$T/set-$k.json")
     [ "$got" = "$want" ] && ok "policy set by $k.pem: x-ms-policy-signer $got" || bad "policy set by $k: signer $got, want $want"
 done
+
+# the attestation token's x-ms-policy-signer (the policy's stored signer): set via PUT, and
+# after a restart (read back from the store)
+"$MAAT" sim quote "$T/sim" -o "$T/q.bin" >/dev/null || exit 1
+python3 -c "import base64,json,sys; print(json.dumps({'quote': base64.urlsafe_b64encode(open(sys.argv[1],'rb').read()).decode().rstrip('=')}))" "$T/q.bin" >"$T/att.json"
+attest_signer() {
+    st=$(curl -s -m 30 -o "$T/att-$1.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+         --data-binary "@$T/att.json" "$2/attest/SgxEnclave$API")
+    [ "$st" = 200 ] || { echo "status $st $(head -c 300 "$T/att-$1.json")"; return; }
+    python3 - "$T/att-$1.json" <<'PY'
+import base64, json, sys
+tok = json.load(open(sys.argv[1]))["token"]
+seg = tok.split(".")[1]
+s = json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))).get("x-ms-policy-signer", {})
+print("%s|%s" % (s.get("kty"), s.get("crv")))
+PY
+}
+got=$(attest_signer live "$I")
+[ "$got" = "EC|P-256" ] && ok "attestation token: x-ms-policy-signer kty EC, crv P-256" || bad "attest signer: $got"
+maatd_stop iso
+maatd_start iso2 --store "$T/iso.db" --sim "$T/sim" --mode isolated --policy-signer "$T/a.pem" || exit 1
+got=$(attest_signer restarted "$URL_iso2")
+[ "$got" = "EC|P-256" ] && ok "after a restart (policy from the store): kty EC, crv P-256" || bad "attest signer after restart: $got"
 
 [ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))
