@@ -15,6 +15,7 @@ dict_for() {
   case "$1" in
     fuzz_policy) echo "$root/fuzz/dict/policy.dict" ;;
     fuzz_quote|fuzz_pck) echo "$root/fuzz/dict/binary.dict" ;;
+    fuzz_maatd_request) echo "$root/fuzz/dict/maatd_request.dict" ;;
     *) echo "$root/fuzz/dict/json.dict" ;;
   esac
 }
@@ -35,6 +36,26 @@ for f in "${fuzzers[@]}"; do
   mkdir -p "$corpus"
   if [ -d "$vectors" ]; then
     find "$vectors" -type f ! -name README.md -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null || true
+    # fuzz_maatd_request reads a method byte and a route byte, then the URL tail, header
+    # lines and the body (fuzz/fuzz_maatd_request.c): a GET of every route, and the
+    # recorded attestation bodies as POSTs to both attestation routes
+    if [ "$name" = fuzz_maatd_request ]; then
+      for r in $(seq 0 16); do
+        printf "\\x00\\x$(printf %02x "$r")?api-version=2022-08-01\\n\\n" > "$corpus/get-$r"
+      done
+      for r in "$vectors"/maa-recordings/attest/*.request.json; do
+        [ -f "$r" ] || continue
+        python3 - "$r" "$corpus/$(basename "$r")" <<'PY' 2>/dev/null || true
+import json, sys
+d = json.load(open(sys.argv[1]))
+body = d.get("body", d)
+text = (body if isinstance(body, str) else json.dumps(body)).encode()
+head = b"?api-version=2022-08-01\nContent-Type: application/json\n\n"
+open(sys.argv[2] + ".sgx", "wb").write(b"\x01\x00" + head + text)
+open(sys.argv[2] + ".oe", "wb").write(b"\x01\x01" + head + text)
+PY
+      done
+    fi
     # fuzz_attest_request reads a route byte before the body: the recorded MAA request
     # bodies behind both route bytes, so that the fuzzer starts from requests that reach
     # the quote parser and the claim builders

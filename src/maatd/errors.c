@@ -10,6 +10,8 @@
  * in a message (they come from the collateral source, the store or the PCCS client) are
  * replaced by "<url>" / "<path>"; maatd's own route paths and the request's path stay.
  * The unredacted message goes to the request log (rq->reason), for the operator.
+ * A message that quotes input may hold bytes that are not UTF-8: each such byte is shown
+ * as \xNN (maat_utf8_escape) and the rest of the message is kept.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,17 +110,15 @@ void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned s
         memcpy(rq->reason, msg, n);
         rq->reason[n] = '\0';
     }
-    char shown[sizeof msg];
-    maatd_redact(msg, rq ? rq->path : NULL, shown, sizeof shown);
+    char redacted[sizeof msg];
+    maatd_redact(msg, rq ? rq->path : NULL, redacted, sizeof redacted);
+    /* the message may quote input (a path, a policy): bytes that are not UTF-8 become
+     * \xNN, the rest of the message stays (JSON carries only UTF-8) */
+    char shown[4 * sizeof msg];
+    maat_utf8_escape(redacted, strlen(redacted), shown, sizeof shown);
     json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", shown);
     json_t *err = json_pack("{s:s, s:s, s:o}", "code", code, "message", shown, "innererror", inner);
     json_t *root = json_pack("{s:o}", "error", err);
-    if (root == NULL) { /* message not UTF-8 (it may quote input): say so without it */
-        json_decref(root);
-        root = json_pack("{s:{s:s, s:s, s:{s:s, s:s}}}", "error", "code", code, "message",
-                         "(message not representable)", "innererror", "code", code, "message",
-                         "(message not representable)");
-    }
     maatd_json_response(rs, status, root);
     rs->status = status;
     json_decref(root);

@@ -294,8 +294,18 @@ struct maatd {
 
 /* ---- requests and responses (server.c, routes.c) ---- */
 
+/* One request header, as received (name compared case-insensitively). */
+struct maatd_header {
+    const char *name, *value;
+};
+
 struct maatd_request {
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn; /* NULL outside libmicrohttpd (maatd_handle) */
+    const struct maatd_header *headers; /* the request's headers (request.c looks them up) */
+    size_t n_headers;
+    const char *query;          /* raw query string after '?' (percent-encoded), or NULL */
+    size_t nul_at;              /* 1 + offset of an encoded NUL in the raw URI, or 0 */
+    size_t n_params;            /* query parameters in the raw URI */
     const char *method;
     const char *path;
     struct maat_buf body;
@@ -322,10 +332,30 @@ struct maatd_response {
 /* server.c */
 int maatd_server_start(struct maatd *d, struct maat_error *err);
 void maatd_server_stop(struct maatd *d);
+/* request.c: a request's parts without libmicrohttpd. */
+#define MAATD_MAX_QUERY_PARAMS 32 /* more query parameters: 400 (MAA's routes take 1) */
 /* The issuer for this request: --issuer, else http(s):// + Host header (when it is a
  * well-formed host[:port]), else the listen URL. */
-void maatd_request_issuer(const struct maatd *d, struct MHD_Connection *conn, char *out,
+void maatd_request_issuer(const struct maatd *d, const struct maatd_request *rq, char *out,
                           size_t cap);
+/* The first header `name` (case-insensitive), or NULL. */
+const char *maatd_request_header(const struct maatd_request *rq, const char *name);
+/* The first query parameter `name` (case-insensitive, as libmicrohttpd), percent- and
+ * '+'-decoded into buf (cap bytes); NULL when absent or without '='. */
+const char *maatd_request_query(const struct maatd_request *rq, const char *name, char *buf,
+                                size_t cap);
+/* Notes an encoded NUL and counts the query parameters of a raw URI (rq->nul_at,
+ * rq->n_params); returns the query (after '?') or NULL. */
+const char *maatd_uri_scan(struct maatd_request *rq, const char *uri);
+/* Checks of the request head before routing (encoded NUL, query parameter count, Host,
+ * Transfer-Encoding). False with rs filled (4xx in MAA's form) when it must be refused. */
+bool maatd_request_head_ok(struct maatd_request *rq, const char *version,
+                           struct maatd_response *rs);
+/* maatd_request_head_ok, then (reserve: the --health-listen listener) 404 for any path
+ * but the reserve routes. False with rs filled when refused before the body. */
+bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool reserve,
+                            struct maatd_response *rs);
+
 
 /* conn_guard.c: the header deadline (--header-timeout). */
 struct maatd_guard;

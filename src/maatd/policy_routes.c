@@ -35,6 +35,7 @@
 #include "maat/crypto.h"
 #include "maatd.h"
 #include "replay_guard.h"
+#include "signer_jwk.h"
 #include "store.h"
 
 #define CODE_INVALID_OP "InvalidOperation"
@@ -65,7 +66,7 @@ static void mgmt_token(struct maatd *d, struct maatd_request *rq, struct maatd_r
 static bool authorized(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
 {
     if (d->admin_token == NULL) return true;
-    const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+    const char *h = maatd_request_header(rq, "Authorization");
     bool ok = false;
     if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
         const char *t = h + 7;
@@ -403,7 +404,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
     }
     if (m.signer != NULL) {
         x5c = x5c_json(m.signer);
-        signer = x5c ? json_pack("{s:s, s:O}", "kty", "RSA", "x5c", x5c) : NULL;
+        signer = maatd_signer_jwk(sk_X509_value(m.signer, 0), x5c, false);
         if (signer == NULL) {
             maatd_error(rq, rs, 500, "InternalError", "out of memory");
             goto out;
@@ -471,8 +472,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
     free(th);
     if (payload != NULL && x5c != NULL)
         json_object_set_new(payload, "x-ms-policy-signer",
-                            json_pack("{s:s, s:s, s:s, s:O}", "alg", "RS256", "kty", "RSA", "use",
-                                      "sig", "x5c", x5c));
+                            maatd_signer_jwk(sk_X509_value(m.signer, 0), x5c, true));
     mgmt_token(d, rq, rs, payload);
 out:
     json_decref(x5c);

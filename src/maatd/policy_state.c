@@ -24,6 +24,7 @@
 
 #include "maat/crypto.h"
 #include "maatd.h"
+#include "signer_jwk.h"
 #include "store.h"
 
 #define NS_POLICIES "policies"
@@ -215,7 +216,8 @@ static struct maatd_policy *policy_from_jws(const char *jws, size_t len, uint64_
                 free(b);
                 OPENSSL_free(der);
             }
-            signer = json_pack("{s:s, s:o}", "kty", "RSA", "x5c", x5c);
+            signer = maatd_signer_jwk(sk_X509_value(sk, 0), x5c, false);
+            json_decref(x5c);
             sk_X509_pop_free(sk, X509_free);
         }
     }
@@ -611,9 +613,9 @@ json_t *maatd_signers_jwks(struct maatd *d)
     pthread_mutex_lock(&ps->mu);
     for (size_t i = 0; i < ps->n_signers; i++) {
         char *b = maat_base64_encode(ps->signers[i].der, ps->signers[i].der_len);
-        json_t *k = b ? json_pack("{s:s, s:s, s:s, s:[s]}", "alg", "RS256", "kty", "RSA", "use",
-                                  "sig", "x5c", b)
-                      : NULL;
+        json_t *x5c = b ? json_pack("[s]", b) : NULL;
+        json_t *k = maatd_signer_jwk(ps->signers[i].cert, x5c, true);
+        json_decref(x5c);
         free(b);
         if (k == NULL || json_array_append_new(keys, k) != 0) {
             json_decref(keys);

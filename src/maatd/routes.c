@@ -80,7 +80,8 @@ static const char *const api_versions[] = {"2020-10-01", "2022-08-01"};
 
 static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs)
 {
-    const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "api-version");
+    char vbuf[256];
+    const char *v = maatd_request_query(rq, "api-version", vbuf, sizeof vbuf);
     if (v == NULL || *v == '\0') {
         maatd_error(rq, rs, 400, "MissingApiVersionParameter",
                     "The api-version query parameter (?api-version=) is required for all "
@@ -127,7 +128,7 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
                     atomic_load(&d->stopping) ? "shutting down" : "starting");
         return;
     }
-    maatd_request_issuer(d, rq->conn, rq->issuer, sizeof rq->issuer);
+    maatd_request_issuer(d, rq, rq->issuer, sizeof rq->issuer);
     if (rq->too_large) {
         maatd_error(rq, rs, 413, "RequestEntityTooLarge",
                     "The request body exceeds the limit of %ld bytes.", d->cfg.max_body);

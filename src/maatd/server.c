@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "handle.h"
 #include "maatd.h"
 
 static uint64_t elapsed_us(const struct timespec *start)
@@ -50,7 +51,6 @@ static uint64_t elapsed_us(const struct timespec *start)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
-#define MAATD_MAX_QUERY_PARAMS 32   /* more query parameters: 400 (MAA's routes take 1) */
 #define MAATD_SMALL_RESPONSE 4096   /* responses this small are never refused by the cap */
 #define MAATD_SNDBUF 65536          /* per-connection kernel send buffer (SO_SNDBUF) */
 
@@ -71,35 +71,9 @@ struct conn_state {
     size_t discarded;
     size_t body_charged;           /* bytes of d->body_bytes this request holds */
     size_t resp_charged;           /* bytes of d->resp_bytes this request holds */
-    size_t nul_at;                 /* 1 + offset of an encoded NUL in the raw URI, or 0 */
-    size_t n_params;               /* query parameters in the raw URI */
+    char *query;                   /* copy of the raw query string (rq.query) */
+    struct maatd_header *headers;  /* rq.headers: pointers into the connection's memory */
 };
-
-static bool host_ok(const char *h)
-{
-    size_t n = strlen(h);
-    if (n == 0 || n > 255) return false;
-    for (const char *p = h; *p; p++) {
-        char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-            return false;
-    }
-    return true;
-}
-
-void maatd_request_issuer(const struct maatd *d, struct MHD_Connection *conn, char *out, size_t cap)
-{
-    if (d->cfg.issuer != NULL) {
-        snprintf(out, cap, "%s", d->cfg.issuer);
-        return;
-    }
-    const char *host = conn ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) : NULL;
-    if (host != NULL && host_ok(host))
-        snprintf(out, cap, "%s://%s", d->tls ? "https" : "http", host);
-    else
-        snprintf(out, cap, "%s", d->listen_url);
-}
 
 static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
                                      struct maatd_response *rs, bool close_after)
@@ -135,28 +109,10 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
         return MHD_NO;
     }
     rs->body = NULL; /* MHD owns it now */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            rs->content_type ? rs->content_type : "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "x-ms-request-id", cs->rq.request_id);
-    MHD_add_response_header(resp, "x-ms-maa-service-version", MAATD_VERSION);
-    if (close_after) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (rs->status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    if (rs->allow) {
-        char allow[64];
-        snprintf(allow, sizeof allow, "%s", rs->allow);
-        char list[80];
-        size_t o = 0;
-        for (const char *p = allow; *p && o + 3 < sizeof list; p++) {
-            if (*p == ' ') {
-                list[o++] = ',';
-                list[o++] = ' ';
-            } else {
-                list[o++] = *p;
-            }
-        }
-        list[o] = '\0';
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, list);
-    }
+    struct maatd_header hs[MAATD_RESPONSE_HEADERS_MAX];
+    char allow[80];
+    size_t nh = maatd_response_headers(&cs->rq, rs, close_after, hs, allow, sizeof allow);
+    for (size_t i = 0; i < nh; i++) MHD_add_response_header(resp, hs[i].name, hs[i].value);
     enum MHD_Result r = MHD_queue_response(cs->rq.conn, rs->status, resp);
     MHD_destroy_response(resp);
     cs->answered = true;
@@ -207,100 +163,33 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct listener *l = cls;
     struct conn_state *cs = conn_state_new(l->d, conn);
     if (cs == NULL) return NULL;
-    const char *q = NULL;
-    for (const char *p = uri; *p; p++) {
-        if (*p == '%' && p[1] == '0' && p[2] == '0' && cs->nul_at == 0) cs->nul_at = (size_t)(p - uri) + 1;
-        if (*p == '?' && q == NULL) q = p;
-        if (q != NULL && (*p == '&' || *p == ';')) cs->n_params++;
+    const char *q = maatd_uri_scan(&cs->rq, uri);
+    if (q != NULL && cs->rq.n_params <= MAATD_MAX_QUERY_PARAMS) {
+        cs->query = strdup(q); /* NULL (out of memory): no query, api-version missing */
+        cs->rq.query = cs->query;
     }
-    if (q != NULL && q[1] != '\0') cs->n_params++;
-    if (cs->n_params > MAATD_MAX_QUERY_PARAMS) ((char *)q)[1] = '\0';
+    if (cs->rq.n_params > MAATD_MAX_QUERY_PARAMS) ((char *)q)[0] = '\0';
     return cs;
 }
 
-struct header_count {
-    const char *name;
-    unsigned n;
-    const char *first;
-};
-
-static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value)
+/* The request's headers into cs->headers (rq.headers); false when out of memory. */
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
     (void)kind;
-    struct header_count *h = cls;
-    if (key != NULL && !strcasecmp(key, h->name)) {
-        if (h->n++ == 0) h->first = value ? value : "";
-    }
+    struct conn_state *cs = cls;
+    cs->headers[cs->rq.n_headers++] = (struct maatd_header){key, value ? value : ""};
     return MHD_YES;
 }
 
-/*
- * Checks of the request head that libmicrohttpd 0.9.75 lets through. Returns false with
- * rs filled (4xx in MAA's form) when the request must be refused before its body.
- */
-static bool request_head_ok(struct conn_state *cs, const char *version, struct maatd_response *rs)
+static bool collect_headers(struct conn_state *cs)
 {
-    struct maatd_request *rq = &cs->rq;
-    if (cs->nul_at != 0) {
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "The request URI contains an encoded NUL (%%00) at offset %zu; expected none.",
-                    cs->nul_at - 1);
-        return false;
-    }
-    if (cs->n_params > MAATD_MAX_QUERY_PARAMS) {
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "The request URI has %zu query parameters; expected at most %d.",
-                    cs->n_params, MAATD_MAX_QUERY_PARAMS);
-        return false;
-    }
-    struct header_count host = {"Host", 0, NULL};
-    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &host);
-    bool http11 = version != NULL && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
-    if (host.n > 1 || (host.n == 0 && http11)) {
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Header Host: %u present; expected exactly one (RFC 9112 section 3.2).", host.n);
-        return false;
-    }
-    struct header_count te = {"Transfer-Encoding", 0, NULL};
-    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &te);
-    if (te.n == 0) return true;
-    struct header_count cl = {"Content-Length", 0, NULL};
-    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_header, &cl);
-    if (te.n > 1 || cl.n > 0) {
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Header Transfer-Encoding: %s; expected a single Transfer-Encoding header "
-                    "and no Content-Length with it.", te.n > 1 ? "repeated" : "with Content-Length");
-        return false;
-    }
-    /* the codings, comma-separated: only a single final `chunked` is understood */
-    unsigned chunked = 0, other = 0;
-    bool chunked_last = false;
-    char coding[32];
-    for (const char *p = te.first; *p;) {
-        while (*p == ' ' || *p == '\t' || *p == ',') p++;
-        if (*p == '\0') break;
-        size_t n = 0;
-        while (*p && *p != ',') {
-            if (*p != ' ' && *p != '\t' && n + 1 < sizeof coding) coding[n++] = *p;
-            p++;
-        }
-        coding[n] = '\0';
-        chunked_last = !strcasecmp(coding, "chunked");
-        if (chunked_last) chunked++;
-        else other++;
-    }
-    if (!chunked_last || chunked != 1) { /* RFC 9112 6.3: the length cannot be determined */
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Header Transfer-Encoding '%.64s': expected `chunked` as the last and only "
-                    "once applied coding.", te.first);
-        return false;
-    }
-    if (other > 0) { /* RFC 9110 15.6.2: a transfer coding the server does not implement */
-        maatd_error(rq, rs, 501, "NotImplemented",
-                    "Header Transfer-Encoding '%.64s': only `chunked` is implemented.", te.first);
-        return false;
-    }
+    int n = MHD_get_connection_values(cs->rq.conn, MHD_HEADER_KIND, NULL, NULL);
+    if (n <= 0) return true;
+    cs->headers = calloc((size_t)n, sizeof *cs->headers);
+    if (cs->headers == NULL) return false;
+    MHD_get_connection_values(cs->rq.conn, MHD_HEADER_KIND, collect_header, cs);
+    cs->rq.headers = cs->headers;
     return true;
 }
 
@@ -356,15 +245,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->rq.path = url;
         maatd_guard_request(d->guard, conn, true);
         struct maatd_response rs = {0};
-        if (!request_head_ok(cs, version, &rs)) {
+        if (!collect_headers(cs)) return MHD_NO;
+        if (!maatd_request_precheck(&cs->rq, version, l->reserve, &rs)) {
             cs->rq.early_reply = true;
-            return send_response(d, cs, &rs, true);
-        }
-        if (l->reserve && !maatd_route_is_reserve(url)) {
-            cs->rq.early_reply = true;
-            maatd_error(&cs->rq, &rs, 404, "NotFound",
-                        "No route for %s %s on the reserve listener (it serves /healthz, /ready "
-                        "and /metrics).", method, url);
             return send_response(d, cs, &rs, true);
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -470,6 +353,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     maatd_log_request(&cs->rq, &cs->summary, us, cs->rq.body.len + cs->discarded);
     body_release(d, cs);
     if (cs->resp_charged) atomic_fetch_sub(&d->resp_bytes, cs->resp_charged);
+    free(cs->query);
+    free(cs->headers);
     free(cs);
     atomic_fetch_sub(&d->inflight, 1);
 }
