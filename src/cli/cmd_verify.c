@@ -126,6 +126,20 @@ static json_t *tcb_summary_json(const struct maat_tdx_tcb_summary *s)
     return o;
 }
 
+/* The opt-in flags that would lift maat's TD appraisal refusals of this TD report
+ * (computed from the fields, whatever the library's message says); n of them. */
+static size_t appraisal_flags(const struct maat_tdx_verdict *tv, const char *flags[4])
+{
+    static const uint8_t zero48[48];
+    size_t n = 0;
+    if (tv->td_debug) flags[n++] = "--allow-debug-td";
+    if (tv->td_attributes & MAAT_TD_ATTR_RESERVED) flags[n++] = "--allow-reserved-td-attributes";
+    if (!tv->td_sept_ve_disable) flags[n++] = "--allow-sept-ve";
+    if (tv->td.has_td15 && memcmp(tv->td.mr_servicetd, zero48, 48) != 0)
+        flags[n++] = "--allow-service-td";
+    return n;
+}
+
 /* What a TD quote's verdict adds: module identity, the three statuses, appraisal. */
 static json_t *tdx_json(const struct maat_tdx_verdict *tv)
 {
@@ -151,6 +165,12 @@ static json_t *tdx_json(const struct maat_tdx_verdict *tv)
     json_object_set_new(o, "appraisal", json_string(step_outcome[tv->appraisal_step]));
     json_object_set_new(o, "appraisal_reason",
                         tv->appraisal_reason[0] ? cli_json_text(tv->appraisal_reason) : json_null());
+    /* the flags a refusal needs (empty when the appraisal passed) */
+    json_t *need = json_array();
+    const char *flags[4];
+    size_t n = tv->appraisal_step == MAAT_STEP_FAILED ? appraisal_flags(tv, flags) : 0;
+    for (size_t i = 0; i < n; i++) json_array_append_new(need, json_string(flags[i]));
+    json_object_set_new(o, "appraisal_opt_ins", need);
     return o;
 }
 
@@ -247,6 +267,13 @@ static void print_tdx(const struct maat_tdx_verdict *tv)
            tv->appraisal_reason[0] ? ": " : "");
     cli_fputs_safe(tv->appraisal_reason, stdout);
     printf("\n");
+    const char *flags[4];
+    size_t nf = tv->appraisal_step == MAAT_STEP_FAILED ? appraisal_flags(tv, flags) : 0;
+    if (nf > 0) {
+        printf("  opt-in           ");
+        for (size_t i = 0; i < nf; i++) printf("%s%s", i ? " " : "", flags[i]);
+        printf("\n");
+    }
     printf("td report (%s):\n", f->has_td15 ? "1.5" : "1.0");
     print_hex_line("tee_tcb_svn", f->tee_tcb_svn, 16);
     print_hex_line("mr_seam", f->mr_seam, 48);

@@ -126,6 +126,17 @@ case_ "MRSERVICETD --allow-service-td" 0 UpToDate - --tee tdx --td-version 1.5 -
     -- --allow-service-td
 case_ "PKS, KL, PERFMON allowed by default" 0 UpToDate - --tee tdx --td-attributes 000000d000000080
 
+# the verdict names the opt-in flags a refusal needs (all of them, from the TD report)
+"$MAAT" sim quote "$D" --tee tdx --debug --td-attributes 0100002000000000 -o "$T/o.q" 2>/dev/null
+"$MAAT" verify "$T/o.q" --collateral "$TDXC" --trust-root "$D/root-ca.pem" --at "$AT" --json \
+    >"$T/v.json" 2>/dev/null
+got=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["tdx"]["appraisal_opt_ins"]))' "$T/v.json")
+[ "$got" = "--allow-debug-td --allow-reserved-td-attributes --allow-sept-ve" ] \
+    && ok "appraisal_opt_ins lists the needed flags" || bad "appraisal_opt_ins: '$got'"
+"$MAAT" verify "$T/o.q" --collateral "$TDXC" --trust-root "$D/root-ca.pem" --at "$AT" \
+    --allow-debug-td --allow-reserved-td-attributes --allow-sept-ve >/dev/null 2>&1 \
+    && ok "those flags together accept it" || bad "the listed flags do not accept it"
+
 # --- the verdict reports TD fields, module identity and the three statuses ---
 MRTD="$(printf 'cd%.0s' $(seq 48))"
 "$MAAT" sim quote "$D" --tee tdx --td-version 1.5 --mrtd "$MRTD" --rtmr2 "$MRS" \
