@@ -25,7 +25,8 @@ static const char usage_text[] =
     "YYYY-MM-DDTHH:MM:SSZ.\n"
     "\n"
     "sim init DIR: creates keys (DIR/keys, mode 0600), certificates, TCB info v3/v2, QE\n"
-    "identity, CRLs, DIR/collateral.json and the PCS responses in DIR/pcs/.\n"
+    "identity, CRLs, DIR/collateral.json and the PCS responses in DIR/pcs/; for TDX, TDX\n"
+    "TCB info v3 and the TD_QE identity (DIR/collateral-tdx.json, DIR/pcs/tdx-tcb-*.json).\n"
     "  --fmspc HEX          FMSPC, 6 bytes (default 00906ED50000)\n"
     "  --pce-id HEX         PCE-ID, 2 bytes (default 0000)\n"
     "  --cpusvn HEX         TCB components of the UpToDate level, 16 bytes\n"
@@ -63,7 +64,30 @@ static const char usage_text[] =
     "  --sgx-type N         PCK SGX type (default 0 processor, 1 platform)\n"
     "  --pck-not-before TIME  --pck-not-after TIME  PCK validity (default: the platform's)\n"
     "  --enclave-info       write the MAA sample's EnclaveInfo JSON instead of raw bytes\n"
-    "  -o FILE              output file ('-' = stdout)\n";
+    "  --qe-prod-id N       QE report isvprodid (default 1; with --tee tdx 2, the TD QE's)\n"
+    "  -o FILE              output file ('-' = stdout)\n"
+    "\n"
+    "TD quotes (--tee tdx; collateral: DIR/collateral-tdx.json, docs/sim.md \"TDX\"):\n"
+    "  --tee sgx|tdx        (default sgx)\n"
+    "  --td-version 1.0|1.5 TD report version (default 1.0; 1.5 implies --quote-version 5)\n"
+    "  --quote-version 4|5  (default 4)\n"
+    "  --mrtd HEX  --rtmr0..--rtmr3 HEX  --mrconfigid HEX  --mrowner HEX\n"
+    "  --mrownerconfig HEX  --mrseam HEX  --mrsignerseam HEX  --mrservicetd HEX  (48 bytes)\n"
+    "  --td-attributes HEX  --xfam HEX  --seam-attributes HEX  8 bytes as the TD report\n"
+    "                       holds them (little-endian, as `maat quote inspect` prints);\n"
+    "                       default TD attributes 0000001000000000 (SEPT_VE_DISABLE)\n"
+    "  --debug              set TDATTRIBUTES.DEBUG (bit 0)\n"
+    "  --tee-tcb-svn HEX  --tee-tcb-svn2 HEX  16 bytes (default 04010A00..)\n"
+    "  --module-version N   TEE_TCB_SVN[1]: module identity TDX_%02X (default 1; 0 = the\n"
+    "                       base tdxModule, no module identity; the sim knows 1 and 3)\n"
+    "  --module-svn N       TEE_TCB_SVN[0], the module's minor SVN\n"
+    "  --module-tcb STATUS  module SVN whose TDX_01 level has STATUS: UpToDate (4),\n"
+    "                       OutOfDate (2), Revoked (1)\n"
+    "  --tdx-tcb STATUS     TEE_TCB_SVN[2] whose first matching TDX level has STATUS (the\n"
+    "                       --tcb names), or TDRelaunchAdvised (launch OutOfDate, current\n"
+    "                       UpToDate) / TDRelaunchAdvisedConfigurationNeeded (launch\n"
+    "                       OutOfDate, current ConfigurationNeeded): need --td-version 1.5\n"
+    "  --qe-prod-id N       e.g. 1 for a QE report the TD_QE identity does not match\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -226,8 +250,91 @@ done:
 
 struct quote_args {
     const char *out, *ehd_path, *body_path, *report_data, *tcb, *cpusvn, *pcesvn;
-    bool enclave_info;
+    const char *tee, *tdx_tcb;
+    bool enclave_info, version_set;
 };
+
+/* TDX options: measurement-sized HEX fields of the TD report. */
+static uint8_t *td_field(struct maat_sim_quote_opts *o, const char *a, size_t *n)
+{
+    static const char *const rtmr[4] = {"--rtmr0", "--rtmr1", "--rtmr2", "--rtmr3"};
+    *n = 48;
+    if (!strcmp(a, "--mrtd")) return o->mr_td;
+    if (!strcmp(a, "--mrconfigid")) return o->mr_config_id;
+    if (!strcmp(a, "--mrowner")) return o->mr_owner;
+    if (!strcmp(a, "--mrownerconfig")) return o->mr_owner_config;
+    if (!strcmp(a, "--mrseam")) return o->mr_seam;
+    if (!strcmp(a, "--mrsignerseam")) return o->mr_signer_seam;
+    if (!strcmp(a, "--mrservicetd")) return o->mr_servicetd;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(a, rtmr[i])) return o->rtmr[i];
+    *n = 16;
+    if (!strcmp(a, "--tee-tcb-svn")) return o->tee_tcb_svn;
+    if (!strcmp(a, "--tee-tcb-svn2")) return o->tee_tcb_svn2;
+    *n = 8;
+    if (!strcmp(a, "--seam-attributes")) return o->seam_attributes;
+    return NULL;
+}
+
+/* --td-attributes / --xfam: 8 bytes as the TD report holds them (little-endian), the
+ * form `maat quote inspect` prints. */
+static int parse_le64(const char *v, uint64_t *out, const char *what)
+{
+    uint8_t b[8];
+    if (parse_hex(v, b, 8, what)) return -1;
+    *out = 0;
+    for (int i = 7; i >= 0; i--) *out = *out << 8 | b[i];
+    return 0;
+}
+
+static int module_tcb_svn(const char *v)
+{
+    if (!strcmp(v, "UpToDate")) return MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE;
+    if (!strcmp(v, "OutOfDate")) return MAAT_SIM_TDX_MODULE_SVN_OUT_OF_DATE;
+    if (!strcmp(v, "Revoked")) return MAAT_SIM_TDX_MODULE_SVN_REVOKED;
+    return -1;
+}
+
+static int tdx_tcb_from_name(const char *v)
+{
+    if (!strcmp(v, "TDRelaunchAdvised")) return MAAT_SIM_TDX_RELAUNCH_ADVISED;
+    if (!strcmp(v, "TDRelaunchAdvisedConfigurationNeeded"))
+        return MAAT_SIM_TDX_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+    return maat_sim_tcb_from_name(v);
+}
+
+/* The TDX-only options; 1 = not one of them. */
+static int tdx_option(const char *a, const char *v, struct maat_sim_quote_opts *o)
+{
+    size_t n;
+    unsigned long u;
+    uint8_t *field = td_field(o, a, &n);
+    if (field == NULL && strcmp(a, "--td-attributes") && strcmp(a, "--xfam") &&
+        strcmp(a, "--td-version") && strcmp(a, "--module-version") && strcmp(a, "--module-svn") &&
+        strcmp(a, "--module-tcb") && strcmp(a, "--tdx-tcb"))
+        return 1;
+    if (!o->tdx) return usage_error("%s is a TDX option (add --tee tdx)", a), -1;
+    if (field != NULL) return parse_hex(v, field, n, a);
+    if (!strcmp(a, "--td-attributes")) return parse_le64(v, &o->td_attributes, a);
+    if (!strcmp(a, "--xfam")) return parse_le64(v, &o->xfam, a);
+    if (!strcmp(a, "--td-version")) {
+        if (!strcmp(v, "1.0")) o->td_version = 10;
+        else if (!strcmp(v, "1.5")) o->td_version = 15;
+        else return usage_error("--td-version %s: 1.0 or 1.5", v), -1;
+        return 0;
+    }
+    if (!strcmp(a, "--module-tcb")) {
+        int svn = module_tcb_svn(v);
+        if (svn < 0) return usage_error("--module-tcb %s: UpToDate, OutOfDate or Revoked", v), -1;
+        o->tee_tcb_svn[0] = o->tee_tcb_svn2[0] = (uint8_t)svn;
+        return 0;
+    }
+    if (!strcmp(a, "--tdx-tcb")) return 0; /* handled in the first pass */
+    if (parse_uint(v, 255, &u)) return usage_error("%s needs an integer 0..255", a), -1;
+    if (!strcmp(a, "--module-version")) o->tee_tcb_svn[1] = o->tee_tcb_svn2[1] = (uint8_t)u;
+    else o->tee_tcb_svn[0] = o->tee_tcb_svn2[0] = (uint8_t)u;
+    return 0;
+}
 
 /* Options applied after the base body and TCB defaults. */
 static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opts *o,
@@ -237,10 +344,12 @@ static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opt
     unsigned long n;
     if (!strcmp(a, "--debug")) {
         o->attributes_flags |= MAAT_SGX_FLAGS_DEBUG;
+        if (o->tdx) o->td_attributes |= 1; /* TDATTRIBUTES.DEBUG */
         return 0;
     }
     if (!strcmp(a, "--no-debug")) {
         o->attributes_flags &= ~(uint64_t)MAAT_SGX_FLAGS_DEBUG;
+        if (o->tdx) o->td_attributes &= ~(uint64_t)1;
         return 0;
     }
     if (!strcmp(a, "--revoked-pck")) {
@@ -252,11 +361,13 @@ static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opt
         return 0;
     }
     if ((v = value(argc, argv, i)) == NULL) return -1;
+    int t = tdx_option(a, v, o);
+    if (t <= 0) return t;
     if (!strcmp(a, "-o")) qa->out = v;
     else if (!strcmp(a, "--ehd")) qa->ehd_path = v;
     else if (!strcmp(a, "--report-data")) qa->report_data = v;
     else if (!strcmp(a, "--report-body-from") || !strcmp(a, "--tcb") || !strcmp(a, "--cpusvn") ||
-             !strcmp(a, "--pcesvn"))
+             !strcmp(a, "--pcesvn") || !strcmp(a, "--tee"))
         return 0; /* handled in the first pass */
     else if (!strcmp(a, "--mrenclave")) return parse_hex(v, o->mr_enclave, 32, a);
     else if (!strcmp(a, "--mrsigner")) return parse_hex(v, o->mr_signer, 32, a);
@@ -267,9 +378,14 @@ static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opt
         if (!strcmp(a, "--prod-id")) o->isv_prod_id = (uint16_t)n;
         else if (!strcmp(a, "--svn")) o->isv_svn = (uint16_t)n;
         else o->qe_svn = (uint16_t)n;
+    } else if (!strcmp(a, "--qe-prod-id")) {
+        if (parse_uint(v, 65535, &n)) return usage_error("%s needs an integer 0..65535", a), -1;
+        o->qe_isv_prod_id = (uint16_t)n;
     } else if (!strcmp(a, "--quote-version")) {
-        if (strcmp(v, "3") && strcmp(v, "4")) return usage_error("--quote-version %s: 3 or 4", v), -1;
+        if (strcmp(v, "3") && strcmp(v, "4") && strcmp(v, "5"))
+            return usage_error("--quote-version %s: 3, 4 or 5 (5: TDX)", v), -1;
         o->version = v[0] - '0';
+        qa->version_set = true;
     } else if (!strcmp(a, "--sgx-type")) {
         if (parse_uint(v, 2, &n)) return usage_error("--sgx-type %s: 0, 1 or 2", v), -1;
         o->sgx_type = (int)n;
@@ -301,6 +417,8 @@ static int quote_first_pass(int argc, char **argv, struct quote_args *qa)
                             : !strcmp(argv[i], "--tcb")            ? &qa->tcb
                             : !strcmp(argv[i], "--cpusvn")         ? &qa->cpusvn
                             : !strcmp(argv[i], "--pcesvn")         ? &qa->pcesvn
+                            : !strcmp(argv[i], "--tee")            ? &qa->tee
+                            : !strcmp(argv[i], "--tdx-tcb")        ? &qa->tdx_tcb
                                                                    : NULL;
         if (slot != NULL) {
             if ((*slot = value(argc, argv, &i)) == NULL) return -1;
@@ -316,6 +434,20 @@ static int quote_first_pass(int argc, char **argv, struct quote_args *qa)
 static int apply_defaults(const struct maat_sim *s, struct maat_sim_quote_opts *o,
                           const struct quote_args *qa, struct maat_error *err)
 {
+    if (qa->tee != NULL && strcmp(qa->tee, "sgx") && strcmp(qa->tee, "tdx"))
+        return usage_error("--tee %s: sgx or tdx", qa->tee);
+    if (qa->tee != NULL && !strcmp(qa->tee, "tdx")) {
+        if (qa->body_path != NULL)
+            return usage_error("%s", "--report-body-from copies an SGX report body: not with --tee tdx");
+        maat_sim_quote_opts_set_tdx(o);
+        if (qa->tdx_tcb != NULL) {
+            int t = tdx_tcb_from_name(qa->tdx_tcb);
+            if (t < 0) return usage_error("--tdx-tcb %s: not a TDX TCB status (see --help)", qa->tdx_tcb);
+            maat_sim_quote_opts_set_tdx_tcb(o, t);
+        }
+    } else if (qa->tdx_tcb != NULL) {
+        return usage_error("%s", "--tdx-tcb is a TDX option (add --tee tdx)");
+    }
     if (qa->body_path != NULL) {
         uint8_t body[384];
         if (body_from(qa->body_path, body, err) != 0) return fail(err, exit_for(err));
@@ -407,6 +539,10 @@ static int cmd_quote_sim(int argc, char **argv)
     if (rc == 0 && qa.ehd_path != NULL && qa.report_data != NULL)
         rc = usage_error("%s", "--ehd and --report-data exclude each other");
     if (rc == 0 && qa.out == NULL) rc = usage_error("%s", "quote needs -o FILE");
+    /* a TD report 1.5 travels in a v5 quote: --td-version 1.5 implies it unless given */
+    if (rc == 0 && o.tdx && o.td_version == 15 && !qa.version_set) o.version = 5;
+    if (rc == 0 && o.tdx && qa.enclave_info)
+        rc = usage_error("%s", "--enclave-info is the SGX sample's format: not with --tee tdx");
     if (rc == 0) rc = write_quote(&qa, &o, s, &err);
     maat_sim_free(s);
     return rc;

@@ -20,6 +20,8 @@ static const char pccs_usage[] =
     "directory in Intel's QVL sample layout over the PCCS API, until SIGINT/SIGTERM:\n"
     "  GET /sgx/certification/v4/tcb?fmspc=HEX, /qe/identity,\n"
     "      /pckcrl?ca=processor|platform[&encoding=der], /rootcacrl   (v3 too)\n"
+    "  GET /tdx/certification/v4/tcb?fmspc=HEX, /qe/identity   (TDX TCB info, TD_QE\n"
+    "      identity: sim layout only)\n"
     "with the issuer chains URL-encoded in TCB-Info-Issuer-Chain (v3:\n"
     "SGX-TCB-Info-Issuer-Chain), SGX-Enclave-Identity-Issuer-Chain and\n"
     "SGX-PCK-CRL-Issuer-Chain. Plain HTTP, for tests: bind it to loopback.\n"

@@ -15,6 +15,7 @@
 #include "maat/crypto.h"
 #include "maat/evidence.h"
 #include "maat/quote_json.h"
+#include "maat/tdx.h"
 #include "maat/verify.h"
 #include "cli.h"
 #include "collateral_load.h"
@@ -29,6 +30,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: maat verify QUOTE [--collateral BUNDLE|DIR | --pccs URL] [--trust-root PEM]...\n"
             "                   [--pck-cert PEM] [--at TIME] [--json]\n"
+            "                   [--allow-debug-td] [--allow-reserved-td-attributes]\n"
+            "                   [--allow-sept-ve] [--allow-service-td]\n"
             "\n"
             "Verifies a DCAP quote (any format `maat quote inspect` reads) against Intel\n"
             "collateral, with Intel QVL semantics. Intel's SGX Root CA is always trusted;\n"
@@ -46,6 +49,16 @@ static void usage(FILE *f)
             "                    default now\n"
             "  --json            machine-readable output, failures included ({\"verified\":\n"
             "                    false, \"failed_step\", \"error\": {\"code\", \"message\"}})\n"
+            "\n"
+            "TD quotes (TDX) are verified with Intel QVL's TDX rules (TDX TCB info v3 and TD_QE\n"
+            "identity: a TDX collateral bundle such as `maat sim init`'s DIR/collateral-tdx.json),\n"
+            "then maat's appraisal defaults, each with an opt-in (docs/verify.md, \"TDX\"):\n"
+            "  --allow-debug-td                accept a DEBUG TD (TDATTRIBUTES bit 0)\n"
+            "  --allow-reserved-td-attributes  accept reserved TDATTRIBUTES bits\n"
+            "  --allow-sept-ve                 accept a TD without SEPT_VE_DISABLE (bit 28)\n"
+            "  --allow-service-td              accept a non-zero MRSERVICETD (TD report 1.5)\n"
+            "The verdict adds the TD report fields, the module identity used and the TCB status\n"
+            "of platform, module and QE separately.\n"
             "\n"
             "Without collateral, the cryptographic steps still run and the output says that\n"
             "the TCB status cannot be determined. With collateral, the PCK chain is verified\n"
@@ -70,7 +83,100 @@ static const char *status_string(const struct maat_verdict *v)
     return "Unknown";
 }
 
-static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quote *q)
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+    char hex[129];
+    maat_hex_encode(p, n, hex);
+    return json_string(hex);
+}
+
+/* The TD report fields, named as `maat quote inspect --json` names them. */
+static json_t *td_fields_json(const struct maat_td_report_fields *f)
+{
+    static const char *const rtmr[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
+    json_t *o = json_object();
+    json_object_set_new(o, "tee_tcb_svn", hexj(f->tee_tcb_svn, 16));
+    json_object_set_new(o, "mr_seam", hexj(f->mr_seam, 48));
+    json_object_set_new(o, "mr_signer_seam", hexj(f->mr_signer_seam, 48));
+    json_object_set_new(o, "seam_attributes", hexj(f->seam_attributes, 8));
+    json_object_set_new(o, "td_attributes", hexj(f->td_attributes, 8));
+    json_object_set_new(o, "xfam", hexj(f->xfam, 8));
+    json_object_set_new(o, "mr_td", hexj(f->mr_td, 48));
+    json_object_set_new(o, "mr_config_id", hexj(f->mr_config_id, 48));
+    json_object_set_new(o, "mr_owner", hexj(f->mr_owner, 48));
+    json_object_set_new(o, "mr_owner_config", hexj(f->mr_owner_config, 48));
+    for (int i = 0; i < 4; i++) json_object_set_new(o, rtmr[i], hexj(f->rtmr[i], 48));
+    json_object_set_new(o, "report_data", hexj(f->report_data, 64));
+    if (f->has_td15) {
+        json_object_set_new(o, "tee_tcb_svn2", hexj(f->tee_tcb_svn2, 16));
+        json_object_set_new(o, "mr_servicetd", hexj(f->mr_servicetd, 48));
+    }
+    return o;
+}
+
+static const char *const step_outcome[] = {"not_run", "passed", "failed"};
+
+static json_t *tcb_summary_json(const struct maat_tdx_tcb_summary *s)
+{
+    char t[32];
+    if (!s->evaluated) return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(maat_tcb_status_name(s->status)));
+    fmt_time(s->tcb_date, t);
+    json_object_set_new(o, "tcb_date", s->tcb_date ? json_string(t) : json_null());
+    return o;
+}
+
+/* The opt-in flags that would lift maat's TD appraisal refusals of this TD report
+ * (computed from the fields, whatever the library's message says); n of them. */
+static size_t appraisal_flags(const struct maat_tdx_verdict *tv, const char *flags[4])
+{
+    static const uint8_t zero48[48];
+    size_t n = 0;
+    if (tv->td_debug) flags[n++] = "--allow-debug-td";
+    if (tv->td_attributes & MAAT_TD_ATTR_RESERVED) flags[n++] = "--allow-reserved-td-attributes";
+    if (!tv->td_sept_ve_disable) flags[n++] = "--allow-sept-ve";
+    if (tv->td.has_td15 && memcmp(tv->td.mr_servicetd, zero48, 48) != 0)
+        flags[n++] = "--allow-service-td";
+    return n;
+}
+
+/* What a TD quote's verdict adds: module identity, the three statuses, appraisal. */
+static json_t *tdx_json(const struct maat_tdx_verdict *tv)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "td_report_version",
+                        json_string(tv->td.has_td15 ? "1.5" : "1.0"));
+    json_object_set_new(o, "td_attributes_debug", json_boolean(tv->td_debug));
+    json_object_set_new(o, "td_attributes_sept_ve_disable", json_boolean(tv->td_sept_ve_disable));
+    json_object_set_new(o, "module_identity",
+                        tv->module_identity[0] ? json_string(tv->module_identity) : json_null());
+    json_object_set_new(o, "module_check", json_string(step_outcome[tv->module_step]));
+    json_object_set_new(o, "platform_tcb_status",
+                        tv->tcb_evaluated ? json_string(maat_tcb_status_name(tv->platform_status))
+                                          : json_null());
+    json_object_set_new(o, "module_tcb_status",
+                        tv->tcb_evaluated && tv->has_module_status
+                            ? json_string(maat_tcb_status_name(tv->module_status)) : json_null());
+    json_object_set_new(o, "qe_tcb_status",
+                        tv->tcb_evaluated ? json_string(maat_tcb_status_name(tv->qe_status))
+                                          : json_null());
+    json_object_set_new(o, "launch", tcb_summary_json(&tv->launch));
+    json_object_set_new(o, "current", tcb_summary_json(&tv->current));
+    json_object_set_new(o, "appraisal", json_string(step_outcome[tv->appraisal_step]));
+    json_object_set_new(o, "appraisal_reason",
+                        tv->appraisal_reason[0] ? cli_json_text(tv->appraisal_reason) : json_null());
+    /* the flags a refusal needs (empty when the appraisal passed) */
+    json_t *need = json_array();
+    const char *flags[4];
+    size_t n = tv->appraisal_step == MAAT_STEP_FAILED ? appraisal_flags(tv, flags) : 0;
+    for (size_t i = 0; i < n; i++) json_array_append_new(need, json_string(flags[i]));
+    json_object_set_new(o, "appraisal_opt_ins", need);
+    return o;
+}
+
+static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quote *q,
+                            const struct maat_tdx_verdict *tv)
 {
     char hex[64], t[32];
     json_t *o = json_object();
@@ -104,6 +210,10 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
                         have_pck ? json_boolean(!v->trusted_root_simulated) : json_null());
     if (q->body_type == MAAT_BODY_SGX)
         json_object_set_new(o, "report_body", maat_quote_json_report_body(&q->report_body));
+    if (tv != NULL) {
+        json_object_set_new(o, "td_report", td_fields_json(&tv->td));
+        json_object_set_new(o, "tdx", tdx_json(tv));
+    }
     json_t *steps = json_array();
     for (int s = 0; s < MAAT_STEP__COUNT; s++) {
         static const char *const outcome[] = {"not_run", "passed", "failed"};
@@ -131,7 +241,66 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
 #define RED "\033[31m"
 #define PLAIN "\033[0m"
 
-static void print_text(const struct maat_verdict *v, const struct maat_quote *q, const char *file)
+static void print_hex_line(const char *name, const uint8_t *p, size_t n)
+{
+    char hex[129];
+    maat_hex_encode(p, n, hex);
+    printf("  %-16s %s\n", name, hex);
+}
+
+static void print_tdx(const struct maat_tdx_verdict *tv)
+{
+    const struct maat_td_report_fields *f = &tv->td;
+    printf("tdx:\n");
+    printf("  module identity  %s (check %s)\n", tv->module_identity[0] ? tv->module_identity : "-",
+           step_outcome[tv->module_step]);
+    if (tv->tcb_evaluated) {
+        printf("  platform tcb     %s\n", maat_tcb_status_name(tv->platform_status));
+        printf("  module tcb       %s\n",
+               tv->has_module_status ? maat_tcb_status_name(tv->module_status) : "- (version 0)");
+        printf("  qe tcb           %s\n", maat_tcb_status_name(tv->qe_status));
+        printf("  launch           %s\n", maat_tcb_status_name(tv->launch.status));
+        if (tv->current.evaluated)
+            printf("  current          %s\n", maat_tcb_status_name(tv->current.status));
+    } else {
+        printf("  platform tcb     -\n  module tcb       -\n  qe tcb           -\n");
+    }
+    printf("  appraisal        %s%s", step_outcome[tv->appraisal_step],
+           tv->appraisal_reason[0] ? ": " : "");
+    cli_fputs_safe(tv->appraisal_reason, stdout);
+    printf("\n");
+    const char *flags[4];
+    size_t nf = tv->appraisal_step == MAAT_STEP_FAILED ? appraisal_flags(tv, flags) : 0;
+    if (nf > 0) {
+        printf("  opt-in           ");
+        for (size_t i = 0; i < nf; i++) printf("%s%s", i ? " " : "", flags[i]);
+        printf("\n");
+    }
+    printf("td report (%s):\n", f->has_td15 ? "1.5" : "1.0");
+    print_hex_line("tee_tcb_svn", f->tee_tcb_svn, 16);
+    print_hex_line("mr_seam", f->mr_seam, 48);
+    print_hex_line("mr_signer_seam", f->mr_signer_seam, 48);
+    print_hex_line("seam_attributes", f->seam_attributes, 8);
+    printf("  %-16s ", "td_attributes");
+    for (int i = 0; i < 8; i++) printf("%02x", f->td_attributes[i]);
+    printf("%s%s\n", tv->td_debug ? " (DEBUG)" : "",
+           tv->td_sept_ve_disable ? " (SEPT_VE_DISABLE)" : "");
+    print_hex_line("xfam", f->xfam, 8);
+    print_hex_line("mr_td", f->mr_td, 48);
+    print_hex_line("mr_config_id", f->mr_config_id, 48);
+    print_hex_line("mr_owner", f->mr_owner, 48);
+    print_hex_line("mr_owner_config", f->mr_owner_config, 48);
+    static const char *const rtmr[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
+    for (int i = 0; i < 4; i++) print_hex_line(rtmr[i], f->rtmr[i], 48);
+    print_hex_line("report_data", f->report_data, 64);
+    if (f->has_td15) {
+        print_hex_line("tee_tcb_svn2", f->tee_tcb_svn2, 16);
+        print_hex_line("mr_servicetd", f->mr_servicetd, 48);
+    }
+}
+
+static void print_text(const struct maat_verdict *v, const struct maat_quote *q, const char *file,
+                       const struct maat_tdx_verdict *tv)
 {
     char hex[130], t[32];
     bool colour = cli_use_colour(stdout);
@@ -180,6 +349,7 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
         maat_hex_encode(rb->report_data, 64, hex);
         printf("  report_data  %s\n", hex);
     }
+    if (tv != NULL) print_tdx(tv);
 }
 
 /* A failure before a verdict: the message to stderr, and with --json the failure object
@@ -206,15 +376,16 @@ static int usage_error(bool json, const char *msg, bool show_usage)
 }
 
 static void print_verdict(bool json, const struct maat_verdict *v, const struct maat_quote *q,
-                          const char *file, const struct maat_verified_collateral *vc)
+                          const char *file, const struct maat_verified_collateral *vc,
+                          const struct maat_tdx_verdict *tv)
 {
     if (json) {
-        json_t *o = verdict_json(v, q);
+        json_t *o = verdict_json(v, q, tv);
         cli_fix_attach(o, v, q, vc);
         cli_json_print(o);
         json_decref(o);
     } else {
-        print_text(v, q, file);
+        print_text(v, q, file, tv);
         cli_fix_print_for(stdout, v, q, vc);
     }
 }
@@ -225,7 +396,12 @@ int cmd_verify(int argc, char **argv)
         {"collateral", required_argument, NULL, 'c'}, {"pccs", required_argument, NULL, 'p'},
         {"trust-root", required_argument, NULL, 'r'}, {"pck-cert", required_argument, NULL, 'k'},
         {"at", required_argument, NULL, 't'},         {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {"allow-debug-td", no_argument, NULL, 'D'},
+        {"allow-reserved-td-attributes", no_argument, NULL, 'R'},
+        {"allow-sept-ve", no_argument, NULL, 'S'},
+        {"allow-service-td", no_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
     const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
     size_t nroots = 0, npck = 0;
@@ -233,6 +409,8 @@ int cmd_verify(int argc, char **argv)
     time_t at = time(NULL);
     struct maat_error err = {0};
     char msg[MAAT_ERROR_MSG_MAX + 64];
+    struct maat_tdx_opts tdx_opts = {0};
+    static struct maat_tdx_verdict tv; /* large; one per process */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -251,6 +429,10 @@ int cmd_verify(int argc, char **argv)
         case 't':
             if (cli_parse_time_err("--at", optarg, &at, &err) != 0) return usage_error(json, err.msg, false);
             break;
+        case 'D': tdx_opts.allow_debug_td = true; break;
+        case 'R': tdx_opts.allow_reserved_td_attributes = true; break;
+        case 'S': tdx_opts.allow_sept_ve_enabled = true; break;
+        case 'T': tdx_opts.allow_service_td = true; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default: return usage_error(json, NULL, true);
         }
@@ -335,7 +517,7 @@ int cmd_verify(int argc, char **argv)
          * verdict, and nothing is fetched. */
         if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) goto fail;
         if (!v.ok) {
-            print_verdict(json, &v, &q, file, vc);
+            print_verdict(json, &v, &q, file, vc, NULL);
             rc = MAAT_EXIT_FAIL;
             goto out;
         }
@@ -355,8 +537,13 @@ int cmd_verify(int argc, char **argv)
         opts.pck_chain = chain;
     }
 
-    if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) goto fail;
-    print_verdict(json, &v, &q, file, vc);
+    bool is_td = q.tee_type == MAAT_TEE_TYPE_TDX;
+    if (is_td) {
+        if (maat_tdx_quote_verify(&q, vc, trust, &opts, &tdx_opts, &v, &tv, &err) != 0) goto fail;
+    } else if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) {
+        goto fail;
+    }
+    print_verdict(json, &v, &q, file, vc, is_td ? &tv : NULL);
     rc = v.ok && v.status != MAAT_TCB_REVOKED ? MAAT_EXIT_OK : MAAT_EXIT_FAIL;
     goto out;
 fail:

@@ -48,6 +48,17 @@ extern const uint8_t maat_sim_qe_vendor_id[16]; /* Intel's 939A7233F79C4CA9940A0
 #define MAAT_SIM_QE_ATTR_FLAGS 0x15u /* INIT | MODE64BIT | PROVISIONKEY */
 #define MAAT_SIM_QE_ATTR_XFRM 0x07u
 
+#define MAAT_SIM_TD_QE_ISV_PROD_ID 2 /* the TD_QE identity's isvprodid (Intel's value) */
+
+/* TDX (docs/sim.md, "TDX"): tdxtcbcomponents of TDX TCB level k are (2, 0, BASE - k, 0..);
+ * module identities TDX_01 (isvsvn 4 UpToDate, 2 OutOfDate, 1 Revoked) and TDX_03 (4
+ * UpToDate), both with MRSIGNERSEAM zero and SEAMATTRIBUTES zero. */
+#define MAAT_SIM_TDX_TCB_BASE 10
+#define MAAT_SIM_TDX_MODULE_MIN_SVN 2
+#define MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE 4
+#define MAAT_SIM_TDX_MODULE_SVN_OUT_OF_DATE 2
+#define MAAT_SIM_TDX_MODULE_SVN_REVOKED 1
+
 /* Levels in the QE identity: UpToDate at qe_svn, OutOfDate at qe_svn-2, Revoked at qe_svn-4. */
 #define MAAT_SIM_QE_LEVELS_MAX 3
 
@@ -120,6 +131,24 @@ struct maat_sim_quote_opts {
     bool revoked;                /* issue the leaf under the serial the PCK CRL revokes */
     int64_t pck_not_before;      /* default: the platform's certificate window */
     int64_t pck_not_after;
+    uint16_t qe_isv_prod_id;     /* QE report isvprodid (default 1; TDX: 2, the TD QE's) */
+    /* TDX (tdx = true, set by maat_sim_quote_opts_set_tdx): a TD quote, v4 (TD report
+     * 1.0) or v5 (body type 2 = TD report 1.0, 3 = TD report 1.5); report_data above */
+    bool tdx;
+    int td_version;              /* 10 (TD report 1.0) or 15 (1.5) */
+    uint8_t tee_tcb_svn[16];
+    uint8_t mr_seam[48];
+    uint8_t mr_signer_seam[48];
+    uint8_t seam_attributes[8];
+    uint64_t td_attributes;
+    uint64_t xfam;
+    uint8_t mr_td[48];
+    uint8_t mr_config_id[48];
+    uint8_t mr_owner[48];
+    uint8_t mr_owner_config[48];
+    uint8_t rtmr[4][48];
+    uint8_t tee_tcb_svn2[16];    /* TD report 1.5 */
+    uint8_t mr_servicetd[48];    /* TD report 1.5 */
 };
 
 /* Defaults: v3, release enclave (flags 0x05, xfrm 0x07), the documented default
@@ -133,6 +162,20 @@ void maat_sim_quote_opts_set_body(struct maat_sim_quote_opts *o, const uint8_t b
 /* Sets TCB components / PCESVN so that the first matching TCB level has status t. */
 void maat_sim_quote_opts_set_tcb(const struct maat_sim *s, struct maat_sim_quote_opts *o,
                                  enum maat_sim_tcb t);
+
+/* Switches to a TD quote with maat's documented TD defaults: v4, TD report 1.0, TDX
+ * module TDX_01 at its UpToDate SVN (TEE_TCB_SVN 04 01 0A 00..), TDX TCB UpToDate,
+ * TDATTRIBUTES = SEPT_VE_DISABLE only, XFAM 0x602E7, QE isvprodid 2 (TD_QE). */
+void maat_sim_quote_opts_set_tdx(struct maat_sim_quote_opts *o);
+
+/* TD relaunch pseudo-statuses for maat_sim_quote_opts_set_tdx_tcb (after the real ones). */
+#define MAAT_SIM_TDX_RELAUNCH_ADVISED MAAT_SIM_TCB__COUNT
+#define MAAT_SIM_TDX_RELAUNCH_ADVISED_CONFIGURATION_NEEDED (MAAT_SIM_TCB__COUNT + 1)
+
+/* Sets TEE_TCB_SVN[2] (and TEE_TCB_SVN_2) so that the first matching TDX TCB level has
+ * status t; the relaunch pseudo-statuses set launch OutOfDate and current UpToDate or
+ * ConfigurationNeeded (they need TD report 1.5). */
+void maat_sim_quote_opts_set_tdx_tcb(struct maat_sim_quote_opts *o, int t);
 
 /* report_data := SHA-256(data) ‖ 32 zero bytes (MAA's enclave-held-data binding). */
 int maat_sim_quote_opts_set_ehd(struct maat_sim_quote_opts *o, const uint8_t *data, size_t len,

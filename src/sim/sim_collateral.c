@@ -4,7 +4,9 @@
  * Signing key over the exact bytes written; the Root CA CRL and the PCK Processor /
  * Platform CA CRLs (DER); the Intel PCS response bodies with their issuer chains under
  * DIR/pcs/; and the dcap-qvl style bundles DIR/collateral.json (Processor CA CRL) and
- * DIR/collateral-platform.json (Platform CA CRL).
+ * DIR/collateral-platform.json (Platform CA CRL). For TDX: TDX TCB info v3 (tdxModule,
+ * tdxModuleIdentities TDX_01 and TDX_03, tdxtcbcomponents), the TD_QE identity, and the
+ * bundles DIR/collateral-tdx.json / collateral-tdx-platform.json.
  *
  * TCB levels: one per status, highest first. Level k (k = enum maat_sim_tcb) has the
  * UpToDate components with component 1 lowered by k, so a PCK carrying level k's
@@ -143,7 +145,8 @@ static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral
 
 /* The exact text of the `enclaveIdentity` value (QE identity v2). Levels: UpToDate at
  * the current QE SVN, OutOfDate at SVN-2, Revoked at SVN-4 (those that are >= 0). */
-static char *qe_identity_text(const struct maat_sim *s, const struct sim_collateral_opts *o)
+static char *qe_identity_text(const struct maat_sim *s, const struct sim_collateral_opts *o,
+                              bool td)
 {
     static const struct {
         int delta;
@@ -159,14 +162,14 @@ static char *qe_identity_text(const struct maat_sim *s, const struct sim_collate
     int ok = 1;
     char mrsigner[65];
     sim_hex_upper(maat_sim_qe_mr_signer, 32, mrsigner);
-    jput(&b, &ok, "{\"id\":\"QE\",\"version\":2,");
+    jput(&b, &ok, "{\"id\":\"%s\",\"version\":2,", td ? "TD_QE" : "QE");
     put_dates(&b, &ok, o);
     jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number);
     jput(&b, &ok, "\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",");
     jput(&b, &ok, "\"attributes\":\"11000000000000000000000000000000\",");
     jput(&b, &ok, "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",");
     jput(&b, &ok, "\"mrsigner\":\"%s\",\"isvprodid\":%d,\"tcbLevels\":[", mrsigner,
-         MAAT_SIM_QE_ISV_PROD_ID);
+         td ? MAAT_SIM_TD_QE_ISV_PROD_ID : MAAT_SIM_QE_ISV_PROD_ID);
     for (int i = 0; i < MAAT_SIM_QE_LEVELS_MAX; i++) {
         if (levels[i].delta > s->qe_svn) break;
         char date[21];
@@ -175,6 +178,96 @@ static char *qe_identity_text(const struct maat_sim *s, const struct sim_collate
              i ? "," : "", s->qe_svn - levels[i].delta, date, tcb_names[levels[i].status]);
         if (levels[i].advisories) jput(&b, &ok, ",\"advisoryIDs\":[%s]", levels[i].advisories);
         jput(&b, &ok, "}");
+    }
+    jput(&b, &ok, "]}");
+    char *text = ok ? maat_buf_take_str(&b) : NULL;
+    maat_buf_cleanup(&b);
+    return text;
+}
+
+/* tdxtcbcomponents of TDX level k: byte 0 (module minor SVN) 2, byte 1 (module version)
+ * 0, byte 2 (TDX late microcode) MAAT_SIM_TDX_TCB_BASE - k: a TEE_TCB_SVN carrying level
+ * k's byte 2 fails every earlier level on it and meets level k. */
+static void tdx_level(int k, uint8_t comps[16])
+{
+    memset(comps, 0, 16);
+    comps[0] = MAAT_SIM_TDX_MODULE_MIN_SVN;
+    comps[2] = (uint8_t)(MAAT_SIM_TDX_TCB_BASE - k);
+}
+
+static const char *const tdx_comp_desc[3] = {
+    ",\"category\":\"OS/VMM\",\"type\":\"TDX Module\"",
+    ",\"category\":\"OS/VMM\",\"type\":\"TDX Module\"",
+    ",\"category\":\"OS/VMM\",\"type\":\"TDX Late Microcode Update\"",
+};
+
+/* One tdxModuleIdentities entry: mrsigner zero, attributes zero, mask all ones, levels
+ * (isvsvn, status) highest first. */
+static void put_module_identity(struct maat_buf *b, int *ok, const struct sim_collateral_opts *o,
+                                const char *id, const int *svns, const enum maat_sim_tcb *st,
+                                int n)
+{
+    char zero[97];
+    memset(zero, '0', 96);
+    zero[96] = '\0';
+    jput(b, ok, "{\"id\":\"%s\",\"mrsigner\":\"%s\",", id, zero);
+    jput(b, ok, "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\",");
+    jput(b, ok, "\"tcbLevels\":[");
+    for (int i = 0; i < n; i++) {
+        char date[21];
+        tcb_date(o, (int)st[i], date);
+        jput(b, ok, "%s{\"tcb\":{\"isvsvn\":%d},\"tcbDate\":\"%s\",\"tcbStatus\":\"%s\"",
+             i ? "," : "", svns[i], date, tcb_names[st[i]]);
+        if (st[i] != MAAT_SIM_TCB_UP_TO_DATE) jput(b, ok, ",\"advisoryIDs\":[\"INTEL-SA-01036\"]");
+        jput(b, ok, "}");
+    }
+    jput(b, ok, "]}");
+}
+
+/* The exact text of the TDX `tcbInfo` value (version 3, id TDX). Levels as the SGX TCB
+ * info's (SGX components lowered by k) with tdxtcbcomponents from tdx_level(k). */
+static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collateral_opts *o)
+{
+    static const int tdx01_svns[] = {MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE,
+                                     MAAT_SIM_TDX_MODULE_SVN_OUT_OF_DATE,
+                                     MAAT_SIM_TDX_MODULE_SVN_REVOKED};
+    static const enum maat_sim_tcb tdx01_st[] = {MAAT_SIM_TCB_UP_TO_DATE, MAAT_SIM_TCB_OUT_OF_DATE,
+                                                 MAAT_SIM_TCB_REVOKED};
+    static const int tdx03_svns[] = {MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE};
+    static const enum maat_sim_tcb tdx03_st[] = {MAAT_SIM_TCB_UP_TO_DATE};
+    struct maat_buf b;
+    maat_buf_init(&b);
+    int ok = 1;
+    char fmspc[13], pce[5], zero[97];
+    memset(zero, '0', 96);
+    zero[96] = '\0';
+    sim_hex_upper(s->fmspc, 6, fmspc);
+    sim_hex_upper(s->pce_id, 2, pce);
+    jput(&b, &ok, "{\"id\":\"TDX\",\"version\":3,");
+    put_dates(&b, &ok, o);
+    jput(&b, &ok, "\"fmspc\":\"%s\",\"pceId\":\"%s\",\"tcbType\":0,", fmspc, pce);
+    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number);
+    jput(&b, &ok, "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+                  "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[", zero);
+    put_module_identity(&b, &ok, o, "TDX_03", tdx03_svns, tdx03_st, 1);
+    jput(&b, &ok, ",");
+    put_module_identity(&b, &ok, o, "TDX_01", tdx01_svns, tdx01_st, 3);
+    jput(&b, &ok, "],\"tcbLevels\":[");
+    for (int k = 0; k < MAAT_SIM_TCB__COUNT; k++) {
+        uint8_t comps[16], tdx[16];
+        uint16_t pcesvn;
+        sim_tcb_level(s->cpusvn, s->pcesvn, (enum maat_sim_tcb)k, comps, &pcesvn);
+        tdx_level(k, tdx);
+        jput(&b, &ok, "%s{\"tcb\":{\"sgxtcbcomponents\":[", k ? "," : "");
+        for (int i = 0; i < 16; i++)
+            jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", comps[i],
+                 comp_desc[i] ? comp_desc[i] : "");
+        jput(&b, &ok, "],\"pcesvn\":%u,\"tdxtcbcomponents\":[", pcesvn);
+        for (int i = 0; i < 16; i++)
+            jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", tdx[i],
+                 i < 3 ? tdx_comp_desc[i] : "");
+        jput(&b, &ok, "]},");
+        put_level_tail(&b, &ok, o, k);
     }
     jput(&b, &ok, "]}");
     char *text = ok ? maat_buf_take_str(&b) : NULL;
@@ -315,7 +408,7 @@ static int write_bundle(const char *dir, const char *rel, const struct crls *c,
 int sim_write_collateral(const char *dir, const struct maat_sim *s,
                          const struct sim_collateral_opts *o, struct maat_error *err)
 {
-    struct signed_json tcb3 = {0}, tcb2 = {0}, qe = {0};
+    struct signed_json tcb3 = {0}, tcb2 = {0}, qe = {0}, tdx = {0}, tdqe = {0};
     struct crls c;
     maat_buf_init(&c.root);
     maat_buf_init(&c.processor);
@@ -329,7 +422,10 @@ int sim_write_collateral(const char *dir, const struct maat_sim *s,
     int rc = -1;
     if (sign_json(s, tcb_info_text(s, o, 3), &tcb3, err) != 0 ||
         sign_json(s, tcb_info_text(s, o, 2), &tcb2, err) != 0 ||
-        sign_json(s, qe_identity_text(s, o), &qe, err) != 0 || make_crls(s, o, &c, err) != 0)
+        sign_json(s, qe_identity_text(s, o, false), &qe, err) != 0 ||
+        sign_json(s, tdx_tcb_info_text(s, o), &tdx, err) != 0 ||
+        sign_json(s, qe_identity_text(s, o, true), &tdqe, err) != 0 ||
+        make_crls(s, o, &c, err) != 0)
         goto done;
     snprintf(stem, sizeof stem, "tcb-%s", fmspc);
     if (write_signed(dir, stem, "tcbInfo", &tcb3, &c.tcb_chain, err) != 0) goto done;
@@ -342,11 +438,21 @@ int sim_write_collateral(const char *dir, const struct maat_sim *s,
         write_bundle(dir, "collateral-platform.json", &c, &c.platform, &c.platform_chain, &tcb3,
                      &qe, err) != 0)
         goto done;
+    snprintf(stem, sizeof stem, "tdx-tcb-%s", fmspc);
+    if (write_signed(dir, stem, "tcbInfo", &tdx, &c.tcb_chain, err) != 0 ||
+        write_signed(dir, "td-qe-identity", "enclaveIdentity", &tdqe, &c.tcb_chain, err) != 0 ||
+        write_bundle(dir, "collateral-tdx.json", &c, &c.processor, &c.processor_chain, &tdx,
+                     &tdqe, err) != 0 ||
+        write_bundle(dir, "collateral-tdx-platform.json", &c, &c.platform, &c.platform_chain,
+                     &tdx, &tdqe, err) != 0)
+        goto done;
     rc = 0;
 done:
     free(tcb3.body);
     free(tcb2.body);
     free(qe.body);
+    free(tdx.body);
+    free(tdqe.body);
     maat_buf_cleanup(&c.root);
     maat_buf_cleanup(&c.processor);
     maat_buf_cleanup(&c.platform);

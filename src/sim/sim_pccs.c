@@ -156,7 +156,13 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
                       struct item *it)
 {
     int version;
-    if (!strncmp(url, "/sgx/certification/v4/", 22))
+    bool tdx = false;
+    if (!strncmp(url, "/tdx/certification/v4/", 22)) {
+        /* TDX: TDX TCB info and TD_QE identity (what `maat sim init` writes) */
+        if (s->layout == LAYOUT_INTEL) return MHD_HTTP_NOT_FOUND;
+        version = 4;
+        tdx = true;
+    } else if (!strncmp(url, "/sgx/certification/v4/", 22))
         version = 4;
     else if (!strncmp(url, "/sgx/certification/v3/", 22))
         version = 3;
@@ -170,17 +176,23 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
         if (!fmspc_ok(f)) return MHD_HTTP_BAD_REQUEST;
         char up[13];
         for (size_t i = 0; i < 13; i++) up[i] = (char)toupper((unsigned char)f[i]);
-        snprintf(it->body, sizeof it->body, intel ? "tcbInfo.json" : "tcb-%s.json", up);
+        snprintf(it->body, sizeof it->body,
+                 intel ? "tcbInfo.json" : tdx ? "tdx-tcb-%s.json" : "tcb-%s.json", up);
         snprintf(it->chain, sizeof it->chain,
-                 intel ? "tcbSignChain.pem" : "tcb-%s.issuer-chain.pem", up);
+                 intel ? "tcbSignChain.pem"
+                 : tdx ? "tdx-tcb-%s.issuer-chain.pem" : "tcb-%s.issuer-chain.pem", up);
         it->header = version == 3 ? "SGX-TCB-Info-Issuer-Chain" : "TCB-Info-Issuer-Chain";
         it->type = "application/json";
     } else if (!strcmp(r, "qe/identity")) {
-        snprintf(it->body, sizeof it->body, intel ? "qeIdentity.json" : "qe-identity.json");
+        snprintf(it->body, sizeof it->body,
+                 intel ? "qeIdentity.json" : tdx ? "td-qe-identity.json" : "qe-identity.json");
         snprintf(it->chain, sizeof it->chain,
-                 intel ? "tcbSignChain.pem" : "qe-identity.issuer-chain.pem");
+                 intel ? "tcbSignChain.pem"
+                 : tdx ? "td-qe-identity.issuer-chain.pem" : "qe-identity.issuer-chain.pem");
         it->header = "SGX-Enclave-Identity-Issuer-Chain";
         it->type = "application/json";
+    } else if (tdx) {
+        return MHD_HTTP_NOT_FOUND; /* CRLs: the /sgx/ routes, as Intel's PCS */
     } else if (!strcmp(r, "pckcrl")) {
         const char *ca = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ca");
         const char *enc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "encoding");

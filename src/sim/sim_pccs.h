@@ -7,6 +7,8 @@
  *   GET /sgx/certification/v{3,4}/pckcrl?ca=processor|platform[&encoding=der|pem]
  *                                                         + SGX-PCK-CRL-Issuer-Chain
  *   GET /sgx/certification/v{3,4}/rootcacrl              (hex of the DER, as PCCS does)
+ *   GET /tdx/certification/v4/tcb?fmspc=HEX              TDX TCB info (+ TCB-Info-Issuer-Chain)
+ *   GET /tdx/certification/v4/qe/identity                TD_QE identity (sim layout only)
  * Issuer chains are sent URL-encoded. Files are read from disk on every request, from
  * DIR/pcs/ (the layout maat_sim_init writes, docs/sim.md), DIR itself in that layout, or
  * Intel's QVL sample layout (tcbInfo.json, qeIdentity.json, tcbSignChain.pem, ...).

@@ -5,7 +5,9 @@
  * signed by the PCK key, and signs header ‖ report body with the AK. Layout is Intel's
  * (sgx_quote_3.h / sgx_quote_4.h), as produced on Azure: v3 with certification data
  * type 5, v4 with type 6 wrapping QE report, auth data and the type-5 chain. The PEM
- * chain is leaf, PCK CA, root, then a NUL, as Intel's QE writes it.
+ * chain is leaf, PCK CA, root, then a NUL, as Intel's QE writes it. TD quotes: v4 with a
+ * TD report 1.0, or v5 (header ‖ body type ‖ body size ‖ TD report 1.0 or 1.5), tee_type
+ * 0x81, the same type-6 signature data (docs/sim.md, "TDX").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,26 @@ static void le64(uint8_t *p, uint64_t v)
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* TD report offsets (sgx_report2_body_t, 1.5 additions). */
+enum {
+    TD_TEE_TCB_SVN = 0,
+    TD_MR_SEAM = 16,
+    TD_MR_SIGNER_SEAM = 64,
+    TD_SEAM_ATTRIBUTES = 112,
+    TD_TD_ATTRIBUTES = 120,
+    TD_XFAM = 128,
+    TD_MR_TD = 136,
+    TD_MR_CONFIG_ID = 184,
+    TD_MR_OWNER = 232,
+    TD_MR_OWNER_CONFIG = 280,
+    TD_RTMR = 328,
+    TD_REPORT_DATA = 520,
+    TD_SIZE_10 = 584,
+    TD_TEE_TCB_SVN2 = 584,
+    TD_MR_SERVICETD = 600,
+    TD_SIZE_15 = 648,
+};
+
 static uint64_t get_le(const uint8_t *p, int n)
 {
     uint64_t v = 0;
@@ -88,6 +110,52 @@ void maat_sim_quote_opts_defaults(const struct maat_sim *s, struct maat_sim_quot
     o->sgx_type = -1;
     o->pck_not_before = s->not_before;
     o->pck_not_after = s->not_after;
+    o->qe_isv_prod_id = MAAT_SIM_QE_ISV_PROD_ID;
+}
+
+/* Fills a 48-byte measurement with a recognisable pattern: tag, then 0x00.. counting. */
+static void pattern48(uint8_t m[48], uint8_t tag)
+{
+    for (int i = 0; i < 48; i++) m[i] = (uint8_t)(tag + i);
+}
+
+void maat_sim_quote_opts_set_tdx(struct maat_sim_quote_opts *o)
+{
+    o->tdx = true;
+    o->version = 4;
+    o->td_version = 10;
+    o->qe_isv_prod_id = MAAT_SIM_TD_QE_ISV_PROD_ID;
+    memset(o->tee_tcb_svn, 0, 16);
+    o->tee_tcb_svn[0] = MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE;
+    o->tee_tcb_svn[1] = 1;
+    o->tee_tcb_svn[2] = MAAT_SIM_TDX_TCB_BASE;
+    memcpy(o->tee_tcb_svn2, o->tee_tcb_svn, 16);
+    pattern48(o->mr_seam, 0x50);
+    memset(o->mr_signer_seam, 0, 48);
+    memset(o->seam_attributes, 0, 8);
+    o->td_attributes = 0x10000000ull; /* SEPT_VE_DISABLE, as QEMU's default */
+    o->xfam = 0x602e7ull;
+    pattern48(o->mr_td, 0xa0);
+    memset(o->mr_config_id, 0, 48);
+    memset(o->mr_owner, 0, 48);
+    memset(o->mr_owner_config, 0, 48);
+    for (int i = 0; i < 4; i++) pattern48(o->rtmr[i], (uint8_t)(0x10 * (i + 1)));
+    memset(o->mr_servicetd, 0, 48);
+}
+
+void maat_sim_quote_opts_set_tdx_tcb(struct maat_sim_quote_opts *o, int t)
+{
+    int launch = t, current = t;
+    if (t == MAAT_SIM_TDX_RELAUNCH_ADVISED) {
+        launch = MAAT_SIM_TCB_OUT_OF_DATE;
+        current = MAAT_SIM_TCB_UP_TO_DATE;
+    } else if (t == MAAT_SIM_TDX_RELAUNCH_ADVISED_CONFIGURATION_NEEDED) {
+        launch = MAAT_SIM_TCB_OUT_OF_DATE;
+        current = MAAT_SIM_TCB_CONFIGURATION_NEEDED;
+    }
+    o->tee_tcb_svn[2] = (uint8_t)(MAAT_SIM_TDX_TCB_BASE - launch);
+    memcpy(o->tee_tcb_svn2, o->tee_tcb_svn, 16);
+    o->tee_tcb_svn2[2] = (uint8_t)(MAAT_SIM_TDX_TCB_BASE - current);
 }
 
 void maat_sim_quote_opts_set_body(struct maat_sim_quote_opts *o, const uint8_t body[384])
@@ -190,7 +258,7 @@ static int qe_report(const struct maat_sim_quote_opts *o, const uint8_t ak[64],
     le64(b + RB_ATTRIBUTES + 8, MAAT_SIM_QE_ATTR_XFRM);
     memcpy(b + RB_MR_ENCLAVE, maat_sim_qe_mr_enclave, 32);
     memcpy(b + RB_MR_SIGNER, maat_sim_qe_mr_signer, 32);
-    le16(b + RB_ISV_PROD_ID, MAAT_SIM_QE_ISV_PROD_ID);
+    le16(b + RB_ISV_PROD_ID, o->qe_isv_prod_id);
     le16(b + RB_ISV_SVN, o->qe_svn);
     uint8_t bound[64 + sizeof o->qe_auth_data];
     memcpy(bound, ak, 64);
@@ -204,7 +272,7 @@ static void header(const struct maat_sim *s, const struct maat_sim_quote_opts *o
     memset(h, 0, MAAT_QUOTE_HEADER_SIZE);
     le16(h, (uint16_t)o->version);
     le16(h + 2, MAAT_ATT_KEY_ECDSA_P256);
-    le32(h + 4, MAAT_TEE_TYPE_SGX);
+    le32(h + 4, o->tdx ? MAAT_TEE_TYPE_TDX : MAAT_TEE_TYPE_SGX);
     le16(h + 8, o->qe_svn);
     le16(h + 10, o->pcesvn);
     memcpy(h + 12, maat_sim_qe_vendor_id, 16);
@@ -232,10 +300,41 @@ static int qe_part(const struct maat_sim *s, const struct maat_sim_quote_opts *o
     return rc;
 }
 
+/* The TD report (584 or 648 bytes); returns its size. */
+static size_t td_body(const struct maat_sim_quote_opts *o, uint8_t b[TD_SIZE_15])
+{
+    memset(b, 0, TD_SIZE_15);
+    memcpy(b + TD_TEE_TCB_SVN, o->tee_tcb_svn, 16);
+    memcpy(b + TD_MR_SEAM, o->mr_seam, 48);
+    memcpy(b + TD_MR_SIGNER_SEAM, o->mr_signer_seam, 48);
+    memcpy(b + TD_SEAM_ATTRIBUTES, o->seam_attributes, 8);
+    le64(b + TD_TD_ATTRIBUTES, o->td_attributes);
+    le64(b + TD_XFAM, o->xfam);
+    memcpy(b + TD_MR_TD, o->mr_td, 48);
+    memcpy(b + TD_MR_CONFIG_ID, o->mr_config_id, 48);
+    memcpy(b + TD_MR_OWNER, o->mr_owner, 48);
+    memcpy(b + TD_MR_OWNER_CONFIG, o->mr_owner_config, 48);
+    for (int i = 0; i < 4; i++) memcpy(b + TD_RTMR + 48 * i, o->rtmr[i], 48);
+    memcpy(b + TD_REPORT_DATA, o->report_data, 64);
+    if (o->td_version != 15) return TD_SIZE_10;
+    memcpy(b + TD_TEE_TCB_SVN2, o->tee_tcb_svn2, 16);
+    memcpy(b + TD_MR_SERVICETD, o->mr_servicetd, 48);
+    return TD_SIZE_15;
+}
+
 static int check_opts(const struct maat_sim_quote_opts *o, struct maat_error *err)
 {
-    MAAT_ENSURE(o->version == 3 || o->version == 4, err, MAAT_ERR_USAGE,
-                "quote version %d: the simulator makes SGX quotes v3 or v4", o->version);
+    if (o->tdx) {
+        MAAT_ENSURE(o->version == 4 || o->version == 5, err, MAAT_ERR_USAGE,
+                    "quote version %d: the simulator makes TD quotes v4 or v5", o->version);
+        MAAT_ENSURE(o->td_version == 10 || o->td_version == 15, err, MAAT_ERR_USAGE,
+                    "TD report version must be 1.0 or 1.5");
+        MAAT_ENSURE(o->td_version == 10 || o->version == 5, err, MAAT_ERR_USAGE,
+                    "a TD report 1.5 needs quote version 5 (v4 carries TD report 1.0 only)");
+    } else {
+        MAAT_ENSURE(o->version == 3 || o->version == 4, err, MAAT_ERR_USAGE,
+                    "quote version %d: the simulator makes SGX quotes v3 or v4", o->version);
+    }
     MAAT_ENSURE(o->qe_auth_data_len <= sizeof o->qe_auth_data, err, MAAT_ERR_USAGE,
                 "QE auth data of %u bytes: at most %zu", o->qe_auth_data_len,
                 sizeof o->qe_auth_data);
@@ -248,23 +347,36 @@ int maat_sim_quote(const struct maat_sim *s, const struct maat_sim_quote_opts *o
                    struct maat_buf *out, struct maat_error *err)
 {
     MAAT_TRY(check_opts(o, err));
-    uint8_t signed_part[MAAT_QUOTE_HEADER_SIZE + RB_SIZE], ak[64], sig[64];
+    uint8_t signed_part[MAAT_QUOTE_HEADER_SIZE + 6 + TD_SIZE_15], ak[64], sig[64];
+    size_t signed_len;
     header(s, o, signed_part);
-    isv_body(o, signed_part + MAAT_QUOTE_HEADER_SIZE);
+    if (!o->tdx) {
+        isv_body(o, signed_part + MAAT_QUOTE_HEADER_SIZE);
+        signed_len = MAAT_QUOTE_HEADER_SIZE + RB_SIZE;
+    } else if (o->version == 4) {
+        signed_len = MAAT_QUOTE_HEADER_SIZE + td_body(o, signed_part + MAAT_QUOTE_HEADER_SIZE);
+    } else {
+        uint8_t *d = signed_part + MAAT_QUOTE_HEADER_SIZE;
+        size_t n = td_body(o, d + 6);
+        le16(d, o->td_version == 15 ? 3 : 2); /* body type: TD report 1.0 = 2, 1.5 = 3 */
+        le32(d + 2, (uint32_t)n);
+        signed_len = MAAT_QUOTE_HEADER_SIZE + 6 + n;
+    }
     EVP_PKEY *ak_key = sim_keygen(err);
     if (ak_key == NULL) return -1;
     struct maat_buf tail;
     maat_buf_init(&tail);
     int rc = -1;
     if (sim_pubkey_raw(ak_key, ak, err) ||
-        sim_sign_raw(ak_key, signed_part, sizeof signed_part, sig, err) ||
+        sim_sign_raw(ak_key, signed_part, signed_len, sig, err) ||
         qe_part(s, o, ak, &tail, err))
         goto done;
-    size_t sig_len = 128 + (o->version == 4 ? 6 : 0) + tail.len;
-    int bad = maat_buf_put(out, signed_part, sizeof signed_part) ||
+    bool type6 = o->version >= 4;
+    size_t sig_len = 128 + (type6 ? 6 : 0) + tail.len;
+    int bad = maat_buf_put(out, signed_part, signed_len) ||
               maat_buf_put_u32le(out, (uint32_t)sig_len) || maat_buf_put(out, sig, 64) ||
               maat_buf_put(out, ak, 64);
-    if (o->version == 4)
+    if (type6)
         bad = bad || maat_buf_put_u16le(out, MAAT_CERT_QE_REPORT) ||
               maat_buf_put_u32le(out, (uint32_t)tail.len);
     bad = bad || maat_buf_put(out, tail.data, tail.len);

@@ -15,7 +15,8 @@
  *          QE TCB levels, revocation, FMSPC mismatch, an untrusted root, plus the known
  *          differences (Intel's QE/platform status convergence, ISV debug enclaves,
  *          SGX v4 quotes).
- *   tdx    the TDX vectors, for information only (maat does not verify TDX yet).
+ *   tdx    the TDX vectors, for information only here; the TDX comparison with
+ *          assertions is dcap_qvl_tdx_compare.mjs (ctest compat_test_dcap_qvl_tdx).
  * See docs/compat.md for each difference and why maat's answer is Intel's.
  *
  * usage: node dcap_qvl_compare.mjs WORKDIR   (env MAAT_BIN: directory holding `maat`,
@@ -336,7 +337,7 @@ for (const r of rows) {
         const title = { real: 'real SGX vector (dcap-qvl/sgx_quote)',
                         laxer: 'CRL cases: the peer is laxer than Intel (maat must reject)',
                         sim: `simulated platform (maat sim, root trusted by both; verify at ${SIM_AT})`,
-                        tdx: 'TDX vectors: information only (maat does not verify TDX yet)' }[group];
+                        tdx: 'TDX vectors: information only (asserted in dcap_qvl_tdx_compare.mjs)' }[group];
         console.log(`## ${title}`);
     }
     console.log(`${fit(`${r.c.name} [${r.c.at}]`, W1)} ${fit(cell(r.m), W2)} ${fit(cell(r.p), W3)} ${r.verdict}`);

@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+/*
+ * dcap_qvl_tdx_compare.mjs - `maat verify --json` side by side with the npm peer
+ * @phala/dcap-qvl on TD quotes: the real TDX vectors (dcap-qvl tdx_quote and
+ * tdx_quote_outdated at their README times) and the simulated platform's TD quotes
+ * (`maat sim quote --tee tdx`, root trusted by both). Where the peer differs from
+ * Intel's QVL rules (shared/spec/tdx.md §12, docs/compat.md "TDX"), maat must give
+ * Intel's answer and the row says so: the peer does not check the TDX module identity
+ * (MRSIGNERSEAM, SEAMATTRIBUTES, unknown TDX_nn, module TCB status) and has no TD
+ * relaunch statuses.
+ *
+ * usage: MAAT_BIN=DIR MAAT_VECTORS=DIR node dcap_qvl_tdx_compare.mjs WORKDIR
+ * Exit 0 all expectations met, 1 otherwise.
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const qvl = require('@phala/dcap-qvl');
+const peerVersion = require('@phala/dcap-qvl/package.json').version;
+
+const work = process.argv[2];
+const maatBin = path.join(process.env.MAAT_BIN || '', 'maat');
+const vectors = process.env.MAAT_VECTORS;
+if (!work || !process.env.MAAT_BIN || !vectors) {
+    console.error('usage: MAAT_BIN=DIR MAAT_VECTORS=DIR node dcap_qvl_tdx_compare.mjs WORKDIR');
+    process.exit(2);
+}
+fs.mkdirSync(work, { recursive: true });
+const V = (f) => path.join(vectors, 'dcap-qvl', f);
+const W = (f) => path.join(work, f);
+
+function runMaat(c) {
+    const args = ['verify', c.quote, '--collateral', c.collateral, '--at', String(c.at), '--json'];
+    if (c.trustRoot) args.push('--trust-root', c.trustRoot);
+    const p = spawnSync(maatBin, args, { encoding: 'utf8' });
+    const r = { json: null };
+    try {
+        r.json = JSON.parse(p.stdout);
+    } catch {
+        r.json = null;
+    }
+    if (r.json) {
+        r.accepted = r.json.verified === true && r.json.status !== 'Revoked';
+        r.status = r.json.status;
+        r.advisories = r.json.advisory_ids || [];
+        r.reason = r.json.verified ? '' : `${r.json.failed_step}: ${r.json.reason}`;
+    } else {
+        r.accepted = false;
+        r.reason = (p.stderr || '').trim().replace(/^maat verify: /, '') || `exit ${p.status}, no output`;
+    }
+    return r;
+}
+
+function runPeer(c) {
+    const quote = new Uint8Array(fs.readFileSync(c.quote));
+    const collateral = JSON.parse(fs.readFileSync(c.collateral, 'utf8'));
+    try {
+        let res;
+        if (c.trustRoot) {
+            const der = new crypto.X509Certificate(fs.readFileSync(c.trustRoot)).raw;
+            res = qvl.QuoteVerifier.newWithRootCa(Buffer.from(der)).verify(quote, collateral, c.at);
+        } else {
+            res = qvl.verify(quote, collateral, c.at);
+        }
+        return { accepted: true, status: res.status, advisories: [...(res.advisory_ids || [])] };
+    } catch (e) {
+        let msg = e && e.message ? e.message : String(e);
+        for (let x = e && e.cause; x; x = x.cause) msg += `: ${x.message || x}`;
+        return { accepted: false, reason: msg };
+    }
+}
+
+const setEq = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/* Returns [verdict, problems[]]. */
+function judge(e, m, p) {
+    const bad = [];
+    const maatRe = () => { if (e.maat && !e.maat.test(m.reason)) bad.push(`maat reason "${m.reason}" does not match ${e.maat}`); };
+    switch (e.kind) {
+    case 'agree-accept':
+        if (!m.accepted) bad.push(`maat rejected: ${m.reason}`);
+        if (!p.accepted) bad.push(`peer rejected: ${p.reason}`);
+        if (m.accepted && p.accepted) {
+            if (m.status !== p.status) bad.push(`status differs: maat ${m.status}, peer ${p.status}`);
+            if (!setEq(m.advisories, p.advisories)) bad.push(`advisories differ: maat [${m.advisories}], peer [${p.advisories}]`);
+        }
+        if (e.status && m.status !== e.status) bad.push(`maat status ${m.status}, expected ${e.status}`);
+        return [bad.length ? 'MISMATCH' : 'AGREE', bad];
+    case 'agree-reject':
+        if (m.accepted) bad.push(`maat accepted (${m.status})`);
+        else maatRe();
+        if (p.accepted) bad.push(`peer accepted (${p.status})`);
+        else if (e.peer && !e.peer.test(p.reason)) bad.push(`peer reason "${p.reason}" does not match ${e.peer}`);
+        return [bad.length ? 'MISMATCH' : 'AGREE (reject)', bad];
+    case 'intel-stricter':
+        if (m.accepted) bad.push(`maat accepted (${m.status}); Intel's QVL rejects`);
+        else maatRe();
+        if (bad.length) return ['FAIL', bad];
+        return [p.accepted ? 'MAAT=INTEL, peer laxer' : 'AGREE (peer now rejects too)', bad];
+    case 'intel-status':
+        if (!m.accepted) bad.push(`maat rejected: ${m.reason}`);
+        else if (m.status !== e.status) bad.push(`maat status ${m.status}, Intel's is ${e.status}`);
+        if (bad.length) return ['FAIL', bad];
+        return [p.accepted && p.status === m.status ? 'AGREE (peer now follows Intel)' : 'MAAT=INTEL, peer differs', bad];
+    default:
+        return ['FAIL', [`unknown expectation ${e.kind}`]];
+    }
+}
+
+const cases = [];
+/* Real vectors (README times). */
+cases.push({ group: 'real', name: 'tdx_quote (v4) @ README time', quote: V('tdx_quote'),
+             collateral: V('tdx_quote_collateral.json'), at: 1752919234,
+             expect: { kind: 'agree-accept', status: 'UpToDate' } });
+cases.push({ group: 'real', name: 'tdx_quote @ PCK CRL nextUpdate+1', quote: V('tdx_quote'),
+             collateral: V('tdx_quote_collateral.json'), at: 1752919236,
+             expect: { kind: 'intel-stricter', maat: /^collateral_time: .*PCK CRL expired/ } });
+cases.push({ group: 'real', name: 'tdx_quote_outdated (v5) @ README time', quote: V('tdx_quote_outdated'),
+             collateral: V('tdx_quote_outdated_collateral.json'), at: 1774003274,
+             expect: { kind: 'agree-reject', maat: /^tcb_info: TCB not supported/, peer: /No matching TCB level/ } });
+
+/* The simulated platform's TD quotes. */
+const SIM_T0 = 1752919277, SIM_AT = SIM_T0 + 3600;
+const simDir = W('sim');
+let simNote = '';
+function sim(args) {
+    const p = spawnSync(maatBin, ['sim', ...args], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`maat sim ${args.join(' ')}: exit ${p.status}: ${(p.stderr || '').trim()}`);
+}
+try {
+    fs.rmSync(simDir, { recursive: true, force: true });
+    sim(['init', simDir, '--at', String(SIM_T0)]);
+    const root = path.join(simDir, 'root-ca.pem');
+    const tdxColl = path.join(simDir, 'collateral-tdx.json');
+    const sgxColl = path.join(simDir, 'collateral.json');
+    const sq = (name, args, expect, extra = {}) => {
+        const file = W(`tdx_${cases.length}.quote`);
+        sim(['quote', simDir, '-o', file, ...args]);
+        cases.push({ group: 'sim', name, quote: file, collateral: tdxColl, at: SIM_AT, trustRoot: root, expect, ...extra });
+    };
+    const td = (name, args, expect, extra) => sq(name, ['--tee', 'tdx', ...args], expect, extra);
+    for (const st of ['UpToDate', 'SWHardeningNeeded', 'ConfigurationNeeded', 'ConfigurationAndSWHardeningNeeded',
+                      'OutOfDate', 'OutOfDateConfigurationNeeded'])
+        td(`--tdx-tcb ${st}`, ['--tdx-tcb', st], { kind: 'agree-accept', status: st });
+    td('--tdx-tcb Revoked', ['--tdx-tcb', 'Revoked'], { kind: 'agree-reject', maat: /^status: TCB status Revoked/, peer: /Revoked/ });
+    td('PCK --tcb OutOfDate', ['--tcb', 'OutOfDate'], { kind: 'agree-accept', status: 'OutOfDate' });
+    td('TD report 1.5 (v5)', ['--td-version', '1.5'], { kind: 'agree-accept', status: 'UpToDate' });
+    td('module version 0 (tdxModule)', ['--module-version', '0'], { kind: 'agree-accept', status: 'UpToDate' });
+    td('module TDX_03', ['--module-version', '3'], { kind: 'agree-accept', status: 'UpToDate' });
+    td('module SVN below every level', ['--module-svn', '0'],
+       { kind: 'agree-reject', maat: /^tcb_info: TCB not supported/, peer: /No matching TCB level/ });
+    td('TD QE identity mismatch (QE isvprodid 1)', ['--qe-prod-id', '1'],
+       { kind: 'agree-reject', maat: /^qe_identity:/, peer: /ISVPRODID mismatch/ });
+    td('TD quote, SGX collateral', [], { kind: 'agree-reject', maat: /^tcb_info: TCB info is SGX/, peer: /QE Identity/ },
+       { collateral: sgxColl });
+    sq('SGX quote, TDX collateral', [], { kind: 'agree-reject', peer: /QE Identity/ });
+    /* maat's appraisal defaults = the peer's validate_td10 / validate_td15 */
+    td('DEBUG TD', ['--debug'], { kind: 'agree-reject', maat: /^status: .*DEBUG/, peer: /Debug/ });
+    td('reserved TD attribute bit 29', ['--td-attributes', '0000003000000000'],
+       { kind: 'agree-reject', maat: /^status: .*reserved/, peer: /Reserved bits/ });
+    td('SEPT_VE_DISABLE clear', ['--td-attributes', '0000000000000000'],
+       { kind: 'agree-reject', maat: /^status: .*SEPT_VE_DISABLE/, peer: /SEPT_VE_DISABLE/ });
+    td('MRSERVICETD non-zero', ['--td-version', '1.5', '--mrservicetd', 'ab'.repeat(48)],
+       { kind: 'agree-reject', maat: /^status: .*MRSERVICETD/, peer: /service td/i });
+    /* where the peer differs from Intel's QVL: maat gives Intel's answer */
+    td('module TCB OutOfDate (TDX_01 svn 2)', ['--module-tcb', 'OutOfDate'], { kind: 'intel-status', status: 'OutOfDate' });
+    /* both reject, for different reasons: Intel (maat) says module Revoked; the peer
+     * compares TEE_TCB_SVN[0] with tdxtcbcomponents[0] and finds no level */
+    td('module TCB Revoked (TDX_01 svn 1)', ['--module-tcb', 'Revoked'],
+       { kind: 'agree-reject', maat: /^status: TCB status Revoked \(platform UpToDate, module Revoked/, peer: /No matching TCB level/ });
+    td('unknown module version TDX_07', ['--module-version', '7'], { kind: 'intel-stricter', maat: /^tcb_info: .*TDX_07/ });
+    td('MRSIGNERSEAM wrong', ['--mrsignerseam', '11'.repeat(48)], { kind: 'intel-stricter', maat: /^tcb_info: .*MRSIGNERSEAM/ });
+    td('SEAMATTRIBUTES non-zero', ['--seam-attributes', '0100000000000000'], { kind: 'intel-stricter', maat: /^tcb_info: .*SEAMATTRIBUTES/ });
+    td('TDRelaunchAdvised (TD 1.5)', ['--td-version', '1.5', '--tdx-tcb', 'TDRelaunchAdvised'],
+       { kind: 'intel-status', status: 'TDRelaunchAdvised' });
+    td('TDRelaunchAdvisedConfigurationNeeded', ['--td-version', '1.5', '--tdx-tcb', 'TDRelaunchAdvisedConfigurationNeeded'],
+       { kind: 'intel-status', status: 'TDRelaunchAdvisedConfigurationNeeded' });
+} catch (e) {
+    simNote = `SIM CASES FAILED: ${e.message}`;
+}
+
+const rows = [];
+let failures = 0;
+for (const c of cases) {
+    const m = runMaat(c);
+    const p = runPeer(c);
+    const [verdict, problems] = judge(c.expect, m, p);
+    if (problems.length) failures++;
+    rows.push({ c, m, p, verdict, problems });
+}
+const cell = (r) => (r.accepted ? `OK ${r.status} [${(r.advisories || []).map((s) => s.replace(/^INTEL-/, '')).join(',') || '-'}]`
+                                : `REJECT ${r.reason}`);
+const fit = (s, w) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
+console.log(`TDX: maat ${maatBin} vs @phala/dcap-qvl ${peerVersion} (node ${process.version})`);
+let group = '';
+for (const r of rows) {
+    if (r.c.group !== group) {
+        group = r.c.group;
+        console.log(`## ${group === 'real' ? 'real TDX vectors (dcap-qvl)' : `simulated TD quotes (verify at ${SIM_AT})`}`);
+    }
+    console.log(`${fit(r.c.name, 44)} ${fit(cell(r.m), 54)} ${fit(cell(r.p), 50)} ${r.verdict}`);
+}
+if (simNote) console.log(`*** ${simNote}`);
+console.log('\nfull reasons:');
+for (const r of rows) {
+    if (r.m.accepted && r.p.accepted && !r.problems.length) continue;
+    console.log(`- ${r.c.name}\n    maat: ${cell(r.m)}\n    peer: ${cell(r.p)}`);
+    for (const pr of r.problems) console.log(`    PROBLEM: ${pr}`);
+}
+console.log(`\n${rows.length} TDX comparisons, ${failures} failed${simNote ? `; ${simNote}` : ''}`);
+process.exit(failures || simNote ? 1 : 0);
