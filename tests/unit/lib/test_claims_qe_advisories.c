@@ -1,0 +1,156 @@
+/*
+ * test_claims_qe_advisories.c - maat's token claims keep the advisories as Intel reports them:
+ * x-maat-advisory-ids holds the matched TCB info level's ids only, and the QE identity
+ * level's go to x-maat-qe-advisory-ids (before the verdict split them, the QE's were merged
+ * into the first claim; after it, without this claim they were lost). Both writers (the
+ * JSON tree and the payload text) must agree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/policy.h"
+#include "maat/quote.h"
+#include "sim.h"
+#include "testutil.h"
+
+#define NOW 1700000000
+
+static struct {
+    char *dir;
+    struct maat_sim *sim;
+    struct maat_buf quote;
+    struct maat_quote q;
+    struct maat_attest_request req;
+    struct maat_verdict v;
+    struct maat_collateral_hashes h;
+} E;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    E.dir = tu_tempdir();
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, NOW);
+    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
+    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
+    struct maat_sim_quote_opts qo;
+    maat_sim_quote_opts_defaults(E.sim, &qo);
+    maat_buf_init(&E.quote);
+    if (maat_sim_quote(E.sim, &qo, &E.quote, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    if (maat_quote_parse(E.quote.data, E.quote.len, &E.q, &err) != 0) fail_msg("parse: %s", err.msg);
+    char *b64 = maat_base64url_encode(E.quote.data, E.quote.len);
+    size_t n = strlen(b64) + 32;
+    char *body = malloc(n);
+    snprintf(body, n, "{\"quote\":\"%s\"}", b64);
+    free(b64);
+    struct maat_attest_error a = {0};
+    if (maat_attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &E.req, &a) != 0)
+        fail_msg("%s", a.err.msg);
+    free(body);
+    E.v.ok = true;
+    E.v.status = MAAT_TCB_UP_TO_DATE;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maat_attest_request_cleanup(&E.req);
+    maat_buf_cleanup(&E.quote);
+    maat_sim_free(E.sim);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", E.dir);
+    if (system(cmd) != 0) { /* best effort */ }
+    free(E.dir);
+    return 0;
+}
+
+static void input(struct maat_claims_input *in, const struct maat_policy_result *res)
+{
+    memset(in, 0, sizeof *in);
+    in->route = MAAT_ROUTE_SGX_ENCLAVE;
+    in->req = &E.req;
+    in->quote = &E.q;
+    in->verdict = &E.v;
+    in->collateral = &E.h;
+    in->policy_hash = "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc";
+    in->issued_result = res;
+}
+
+
+static json_t *payload(void)
+{
+    struct maat_claims_input in;
+    input(&in, NULL);
+    char jti[65];
+    memset(jti, 'a', 64);
+    jti[64] = 0;
+    struct maat_buf out;
+    maat_buf_init(&out);
+    struct maat_error err = {0};
+    assert_int_equal(maat_claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), 0);
+    json_error_t je;
+    json_t *text = json_loadb((const char *)out.data, out.len, JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(text);
+    maat_buf_cleanup(&out);
+    json_t *tree = maat_claims_build(&in, &err);
+    assert_non_null(tree);
+    assert_int_equal(maat_claims_finish(tree, "https://i", NOW, 28800, jti, &err), 0);
+    assert_true(json_equal(text, tree)); /* the two writers agree */
+    json_decref(tree);
+    return text;
+}
+
+static void assert_ids(json_t *o, const char *claim, const char *const *want, size_t n)
+{
+    json_t *a = json_object_get(o, claim);
+    assert_non_null(a);
+    assert_true(json_is_array(a));
+    assert_int_equal(json_array_size(a), n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(json_string_value(json_array_get(a, i)), want[i]);
+}
+
+static void test_qe_advisories_not_merged_nor_lost(void **state)
+{
+    (void)state;
+    memset(E.v.advisory_ids, 0, sizeof E.v.advisory_ids);
+    memset(E.v.qe_advisory_ids, 0, sizeof E.v.qe_advisory_ids);
+    E.v.status = MAAT_TCB_OUT_OF_DATE;
+    snprintf(E.v.advisory_ids[0], sizeof E.v.advisory_ids[0], "INTEL-SA-00289");
+    snprintf(E.v.advisory_ids[1], sizeof E.v.advisory_ids[1], "INTEL-SA-00615");
+    E.v.advisory_count = 2;
+    snprintf(E.v.qe_advisory_ids[0], sizeof E.v.qe_advisory_ids[0], "INTEL-SA-00477");
+    E.v.qe_advisory_count = 1;
+    json_t *o = payload();
+    static const char *const tcb[] = {"INTEL-SA-00289", "INTEL-SA-00615"};
+    static const char *const qe[] = {"INTEL-SA-00477"};
+    assert_ids(o, "x-maat-advisory-ids", tcb, 2);
+    assert_ids(o, "x-maat-qe-advisory-ids", qe, 1);
+    json_decref(o);
+}
+
+static void test_no_advisories_empty_arrays(void **state)
+{
+    (void)state;
+    E.v.status = MAAT_TCB_UP_TO_DATE;
+    E.v.advisory_count = 0;
+    E.v.qe_advisory_count = 0;
+    json_t *o = payload();
+    assert_ids(o, "x-maat-advisory-ids", NULL, 0);
+    assert_ids(o, "x-maat-qe-advisory-ids", NULL, 0);
+    json_decref(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qe_advisories_not_merged_nor_lost),
+        cmocka_unit_test(test_no_advisories_empty_arrays),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
