@@ -1,0 +1,28 @@
+/*
+ * store_sync.h - keeps a replica's in-memory state (signing keys, policies, policy signers)
+ * in step with the shared store, and remembers whether the store answers (for /ready and for
+ * the 503 of management writes). Called from main.c's one-second loop; request threads only
+ * read the status.
+ */
+#ifndef MAATD_STORE_SYNC_H
+#define MAATD_STORE_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct maatd;
+struct maat_error;
+
+/* One sync pass: keys (reload when keys/current changed), policies and signers (changed
+ * records only). A failed pass marks the store down with its reason; a good one marks it up. */
+void maatd_store_sync(struct maatd *d);
+
+/* Records the outcome of a store call made elsewhere (a failed management write marks the
+ * store down at once; err NULL = it answered). */
+void maatd_store_status_note(const struct maat_error *err);
+
+/* True when the store answered the last call; else false with the reason (no password: store
+ * messages show the URI redacted) copied into why. */
+bool maatd_store_status(char *why, size_t cap);
+
+#endif
