@@ -39,9 +39,9 @@ void maatd_store_status_note(const struct maat_error *err)
     pthread_mutex_lock(&mu);
     bool was = down;
     /* only I/O failures say the store is unreachable; a conflict or a bad record does not */
-    if (!store_failure(err)) {
+    if (err == NULL) {
         down = false;
-    } else {
+    } else if (err->code == MAAT_ERR_IO) {
         down = true;
         snprintf(reason, sizeof reason, "%s", err->msg);
     }

@@ -17,8 +17,8 @@ struct maat_error;
  * records only). A failed pass marks the store down with its reason; a good one marks it up. */
 void maatd_store_sync(struct maatd *d);
 
-/* Records the outcome of a store call made elsewhere (a failed management write marks the
- * store down at once; err NULL = it answered). */
+/* Records the outcome of a store call: err NULL = it answered (up); an I/O failure marks
+ * the store down with err's message as the reason; other failures change nothing. */
 void maatd_store_status_note(const struct maat_error *err);
 
 /* True when the store answered the last call; else false with the reason (no password: store
