@@ -295,6 +295,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1); /* store_sync.c's change feed: "the store changed" */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (maatd_log_start(d.cfg.log_flush_ms) != 0)
@@ -331,7 +332,9 @@ int main(int argc, char **argv)
     maatd_log("info", "store: %s %s", maat_store_backend(d.store),
               maat_store_redacted_uri(d.cfg.store, store_shown, sizeof store_shown));
 
-    time_t last_prune = time(NULL);
+    if (maatd_store_watch_start(&d, pthread_self()) != 0)
+        maatd_log("warn", "store change feed: thread could not start (polling every second)");
+    time_t last_prune = time(NULL), last_sync = time(NULL);
     for (;;) {
         struct timespec tick = {1, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -347,8 +350,14 @@ int main(int argc, char **argv)
             if (maatd_keys_prune(&d, now, &err) != 0) maatd_log("warn", "key pruning: %s", err.msg);
             maat_error_clear(&err);
         }
-        maatd_store_sync(&d); /* keys, policies, signers changed by any replica */
+        /* keys, policies, signers changed by any replica: at once when the change feed
+         * says so, else every second (every 30 s while the feed is connected) */
+        if (sig == SIGUSR1 || now - last_sync >= (maatd_store_watch_live() ? 30 : 1)) {
+            last_sync = now;
+            maatd_store_sync(&d);
+        }
     }
+    maatd_store_watch_stop();
     maatd_server_stop(&d);
     cleanup(&d);
     maatd_log_stop();

@@ -6,10 +6,14 @@
  * feeds /ready and makes management writes answer 503 while the store is down.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "maatd.h"
+#include "store.h"
 #include "store_sync.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -87,4 +91,98 @@ void maatd_store_sync(struct maatd *d)
     }
     if (rc == 0 && !warned) last_warn[0] = '\0';
     maatd_store_status_note(rc != 0 ? &err : NULL);
+}
+
+/* ---- the change-feed thread ---- */
+
+static struct {
+    pthread_t thread, main;
+    bool started;
+    atomic_bool stop, live;
+    const char *uri;
+} feed;
+
+static void wake_main(void)
+{
+    pthread_kill(feed.main, SIGUSR1);
+}
+
+static void on_change(void *ctx, const char *what)
+{
+    bool *relevant = ctx;
+    if (!strncmp(what, "keys/", 5) || !strncmp(what, "policies/", 9) ||
+        !strncmp(what, "signers/", 8))
+        *relevant = true;
+}
+
+static void nap_ms(long ms)
+{
+    for (long t = 0; t < ms && !atomic_load(&feed.stop); t += 100) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *feed_main(void *arg)
+{
+    (void)arg;
+    struct maat_store_watch *w = NULL;
+    char last[MAAT_ERROR_MSG_MAX] = "";
+    while (!atomic_load(&feed.stop)) {
+        struct maat_error err = {0};
+        if (w == NULL) {
+            if (maat_store_watch_open(feed.uri, &w, &err) != 0) {
+                if (strcmp(last, err.msg) != 0) {
+                    maatd_log("warn", "store change feed: %s (polling every second meanwhile)",
+                              err.msg);
+                    snprintf(last, sizeof last, "%s", err.msg);
+                }
+                nap_ms(1000);
+                continue;
+            }
+            last[0] = '\0';
+            atomic_store(&feed.live, true);
+            maatd_log("info", "store change feed: listening (PostgreSQL LISTEN maat_changes)");
+            wake_main(); /* re-read everything: notifications may have been missed */
+        }
+        bool relevant = false;
+        int n = maat_store_watch_wait(w, 500, on_change, &relevant, &err);
+        if (n < 0) {
+            atomic_store(&feed.live, false);
+            maat_store_watch_close(w);
+            w = NULL;
+            maatd_log("warn", "store change feed lost: %s", err.msg);
+            wake_main(); /* the sync then finds out whether the store itself is down */
+            nap_ms(500);
+            continue;
+        }
+        if (relevant) wake_main();
+    }
+    atomic_store(&feed.live, false);
+    maat_store_watch_close(w);
+    return NULL;
+}
+
+int maatd_store_watch_start(struct maatd *d, pthread_t main_thread)
+{
+    if (strcmp(maat_store_backend(d->store), "postgres") != 0) return 0;
+    feed.main = main_thread;
+    feed.uri = d->cfg.store;
+    atomic_store(&feed.stop, false);
+    if (pthread_create(&feed.thread, NULL, feed_main, NULL) != 0) return -1;
+    feed.started = true;
+    return 0;
+}
+
+void maatd_store_watch_stop(void)
+{
+    if (!feed.started) return;
+    atomic_store(&feed.stop, true);
+    pthread_join(feed.thread, NULL);
+    feed.started = false;
+}
+
+bool maatd_store_watch_live(void)
+{
+    return atomic_load(&feed.live);
 }

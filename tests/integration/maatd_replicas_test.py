@@ -263,6 +263,12 @@ check(psql("SELECT (SELECT count(*) FROM maat_meta) || '/' || "
 ka, ja = certs(A)
 kb, jb = certs(B)
 check(ka is not None and ka == kb and len(ka) == 1, "both replicas serve the same /certs", (ka, kb))
+v, _ = wait_for(lambda: all("store change feed: listening (PostgreSQL LISTEN maat_changes)" in
+                            open(os.path.join(WORK, n + ".log"), errors="replace").read()
+                            for n in ("A", "B")), 5)
+check(v, "both replicas listen for store changes (PostgreSQL LISTEN/NOTIFY)")
+check(psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'maat_kv_notify'") == "1",
+      "one change-feed trigger on maat_kv")
 
 # ======== policies: acknowledged by A, in force on A before the 200, on B within 2 s ========
 text1 = permit("one")
