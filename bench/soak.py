@@ -10,14 +10,16 @@ Threads: valid attesters (keep-alive, every answer must be 200 with a token); ho
 bodies (garbage, malformed JSON, bad base64, oversized: every answer must be a 4xx, never
 a 5xx or a hang); slow clients (headers a byte every 2 s); unread answers (requests whose
 answers are never read); policy changes (PUT and reset, admin token); key rotation
-(SIGHUP); a sampler (every 10 s: VmRSS, open fds, /healthz latency).
+(`maat key rotate --store`, every 60 s) followed by a reload (SIGHUP, which must not rotate);
+a sampler (every 10 s: VmRSS, open fds, /healthz latency).
 
 Pass: no error for valid requests, /healthz answered within 2 s at every sample, and after
 warm-up RSS and fds stay within +-10 % of their warm-up median. Prints a RESULT line.
 """
-import base64, http.client, json, os, random, signal, socket, statistics, sys, threading, time
+import base64, http.client, json, os, random, signal, socket, statistics, subprocess, sys, threading, time
 
 url, pid, body_file, token_file, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+MAAT_BIN, STORE = sys.argv[6], sys.argv[7]  # `maat key rotate --store STORE`
 host, port = url.split("//", 1)[1].rsplit(":", 1)
 port = int(port)
 BODY = open(body_file, "rb").read()
@@ -176,9 +178,14 @@ def policies():
 def rotate():
     while not stop.wait(60):
         try:
-            os.kill(pid, signal.SIGHUP)
+            r = subprocess.run([MAAT_BIN, "key", "rotate", "--store", STORE], capture_output=True,
+                               text=True, timeout=30)
+            if r.returncode != 0:
+                note(f"rotation: maat key rotate exit {r.returncode}: {r.stderr.strip()[:200]}")
+                continue
             bump("rotations")
-        except OSError as e:
+            os.kill(pid, signal.SIGHUP)  # a reload alongside: must never rotate or disturb
+        except (OSError, subprocess.SubprocessError) as e:
             note(f"rotation: {e}")
 
 

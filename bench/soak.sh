@@ -30,7 +30,7 @@ URL=$(head -n1 "$T/url")
 [ -n "$URL" ] || { echo "soak: maatd did not start"; cat "$T/maatd.log"; exit 1; }
 echo "soak: maatd $URL (pid $MPID) for ${SECS}s"
 rc=0
-python3 "$root/bench/soak.py" "$URL" "$MPID" "$T/body.json" "$T/admin.token" "$SECS" || rc=$?
+python3 "$root/bench/soak.py" "$URL" "$MPID" "$T/body.json" "$T/admin.token" "$SECS" "$BIN/maat" "$T/maatd.db" || rc=$?
 kill -0 "$MPID" 2>/dev/null || { echo "soak: maatd died"; tail -20 "$T/maatd.log"; rc=1; }
 echo "soak: maatd log $(wc -l <"$T/maatd.log") lines; last lines:"
 tail -3 "$T/maatd.log"

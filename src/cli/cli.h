@@ -30,6 +30,7 @@ int cmd_jwt(int argc, char **argv);   /* cmd_jwt.c: `maat jwt decode` */
 int cmd_policy(int argc, char **argv); /* cmd_policy.c: `maat policy get|set|reset` */
 int cmd_cert(int argc, char **argv);  /* cmd_cert.c: `maat cert list|add|remove` */
 int cmd_store(int argc, char **argv); /* cmd_store.c: `maat store check|copy` */
+int cmd_key(int argc, char **argv);   /* cmd_key.c: `maat key rotate --store URI` */
 
 /* Reads a whole file (or "-" for stdin) into a NUL-terminated malloc'd buffer, refusing
  * files larger than max bytes. */

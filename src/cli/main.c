@@ -19,6 +19,7 @@ static const struct {
     {"policy", cmd_policy, "get, set or reset the attestation policy of MAA or maatd"},
     {"cert", cmd_cert, "list, add or remove policy-signer certificates of MAA or maatd"},
     {"store", cmd_store, "check a store (SQLite or PostgreSQL); copy every record between stores"},
+    {"key", cmd_key, "rotate maatd's token-signing key in its store (every replica follows)"},
 };
 
 static void usage(FILE *f)

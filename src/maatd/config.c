@@ -71,7 +71,7 @@ static const struct opt opts[] = {
     {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256", "token signing algorithm of new keys"},
     {"rotate-key", OPT_BOOL, OFF(rotate_key), 0, 0, NULL, "off",
      "generate a new current signing key at start-up (old keys stay in /certs for\n"
-     "--key-retention); SIGHUP rotates a running service"},
+     "--key-retention); at run time: `maat key rotate --store URI`"},
     {"key-retention", OPT_LONG, OFF(key_retention), 0, 10L * 365 * 86400, "SECONDS", "28800",
      "how long a retired key stays in /certs (at least the token lifetime)"},
     {"threads", OPT_LONG, OFF(threads), 0, 256, "N", "number of CPUs", "worker threads (0 = number of CPUs)"},
@@ -216,7 +216,7 @@ static void usage(FILE *f)
         if (o->def) fprintf(f, " [default: %s]", o->def);
         fputc('\n', f);
     }
-    fprintf(f, "\nsignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP rotates the signing key.\n");
+    fprintf(f, "\nsignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads (TLS files re-read; never rotates keys: `maat key rotate`).\n");
 }
 
 static const struct opt *find_opt(const char *name, size_t len)

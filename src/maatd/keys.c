@@ -5,8 +5,11 @@
  *   keys/key/<created, 20 digits>-<8 hex>  "MAATKEY1" u64le created u64le retired(0 = not)
  *                                          then maat_signing_key_serialize() bytes
  *   keys/current                           the record name of the current key
+ * (encoding and rotation: src/store/keyring.c, shared with `maat key rotate`).
  * The first start generates a key; later starts load the same key (same kid). Rotation
- * (--rotate-key, SIGHUP) makes a new current key and marks the old one retired; retired
+ * (--rotate-key at start-up, or `maat key rotate --store` against the store at run time)
+ * makes a new current key and marks the old one retired; every replica notices the change of
+ * keys/current (maatd_keys_sync, each second) and reloads its ring; retired
  * keys stay in /certs for --key-retention (default 8 h = the token lifetime) so tokens
  * they signed still verify, then are deleted. Certificates are (re)issued at load time
  * with CN = the configured issuer (or the listen URL); with a signer-quote provider
@@ -25,11 +28,11 @@
 
 #include "maat/attester.h"
 #include "maatd.h"
+#include "keyring.h"
 #include "store.h"
 
 #define NS "keys"
-#define MAGIC "MAATKEY1"
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN MAAT_KEYRING_NAME_MAX
 
 struct key_entry {
     struct maat_signing_key *k;
@@ -43,48 +46,20 @@ struct maatd_keys {
     size_t n;
     char *jwks;
     size_t jwks_len;
+    char current[NAME_MAX_LEN]; /* keys/current as loaded, and its record version */
+    uint64_t current_version;
 };
 
 /* ---- record encoding ---- */
 
 static int encode(const struct key_entry *e, uint8_t **out, size_t *len, struct maat_error *err)
 {
-    uint8_t *blob = NULL;
-    size_t blen = 0;
-    MAAT_TRY(maat_signing_key_serialize(e->k, &blob, &blen, err));
-    struct maat_buf b;
-    maat_buf_init(&b);
-    int rc = maat_buf_put(&b, MAGIC, 8) | maat_buf_put_u64le(&b, (uint64_t)e->created) |
-             maat_buf_put_u64le(&b, (uint64_t)e->retired) | maat_buf_put(&b, blob, blen);
-    OPENSSL_cleanse(blob, blen);
-    free(blob);
-    if (rc != 0) {
-        maat_buf_cleanup(&b);
-        return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-    }
-    *out = b.data;
-    *len = b.len;
-    return 0;
+    return maat_keyring_encode(e->k, e->created, e->retired, out, len, err);
 }
 
 static int decode(const uint8_t *p, size_t len, struct key_entry *e, struct maat_error *err)
 {
-    struct maat_reader r;
-    maat_reader_init(&r, p, len, "signing key record", err);
-    const uint8_t *magic;
-    uint64_t created, retired;
-    MAAT_TRY(maat_read_fixed(&r, "magic", 8, &magic));
-    MAAT_ENSURE(!memcmp(magic, MAGIC, 8), err, MAAT_ERR_VALUE,
-                "signing key record: magic is not " MAGIC);
-    MAAT_TRY(maat_read_u64le(&r, "created", &created));
-    MAAT_TRY(maat_read_u64le(&r, "retired", &retired));
-    struct maat_view rest;
-    MAAT_TRY(maat_read_view(&r, "key", maat_reader_left(&r), &rest));
-    e->k = maat_signing_key_deserialize(rest.ptr, rest.len, err);
-    if (e->k == NULL) return -1;
-    e->created = (int64_t)created;
-    e->retired = (int64_t)retired;
-    return 0;
+    return maat_keyring_decode(p, len, &e->k, &e->created, &e->retired, err);
 }
 
 static int persist(struct maat_store *s, const struct key_entry *e, struct maat_error *err)
@@ -128,27 +103,6 @@ static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_e
     int rc = maat_signing_key_issue_cert(k, d->cert_issuer, q.data, q.len, err);
     maat_buf_cleanup(&q);
     return rc;
-}
-
-static int new_entry(struct maatd *d, struct key_entry *e, struct maat_error *err)
-{
-    enum maat_jws_alg alg;
-    MAAT_ENSURE(maat_jws_alg_from_name(d->cfg.alg, &alg) == 0, err, MAAT_ERR_USAGE,
-                "--alg %s: unknown algorithm", d->cfg.alg);
-    memset(e, 0, sizeof *e);
-    e->k = maat_signing_key_generate(alg, err);
-    if (e->k == NULL) return -1;
-    if (issue_cert(d, e->k, err) != 0) {
-        maat_signing_key_free(e->k);
-        e->k = NULL;
-        return -1;
-    }
-    uint8_t rnd[4];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) memset(rnd, 0, sizeof rnd);
-    e->created = (int64_t)time(NULL);
-    snprintf(e->name, sizeof e->name, "key/%020lld-%02x%02x%02x%02x", (long long)e->created, rnd[0],
-             rnd[1], rnd[2], rnd[3]);
-    return 0;
 }
 
 /* ---- the ring ---- */
@@ -226,33 +180,20 @@ static int load_all(struct maat_store *s, struct load_ctx *lc, struct maat_error
     return 0;
 }
 
-static char *get_current_name(struct maat_store *s, uint64_t *version, struct maat_error *err)
-{
-    uint8_t *val = NULL;
-    size_t len = 0;
-    struct maat_error e2 = {0};
-    if (maat_store_get(s, NS, "current", &val, &len, version, &e2) != 0) {
-        if (e2.code != MAAT_ERR_NOT_FOUND) *err = e2;
-        *version = 0;
-        return NULL;
-    }
-    return (char *)val; /* NUL-terminated by the store */
-}
-
 /*
  * Makes the ring from the store: current key first, then retired keys newest first,
  * dropping (and deleting) those retired before now - retention. When `rotate` or when
  * there is no current key, a new one is generated and recorded first.
  */
 static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, size_t *out_n,
-                      struct maat_error *err)
+                      uint64_t *out_version, struct maat_error *err)
 {
     struct maat_store *s = d->store;
     time_t now = time(NULL);
     for (int attempt = 0; attempt < 3; attempt++) {
         uint64_t cur_version = 0;
         struct maat_error e2 = {0};
-        char *cur = get_current_name(s, &cur_version, &e2);
+        char *cur = maat_keyring_current(s, &cur_version, &e2);
         if (e2.code != MAAT_OK) {
             *err = e2;
             return -1;
@@ -269,38 +210,24 @@ static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, si
             maatd_log("warn", "store: current signing key %s is missing; generating a new one", cur);
         free(cur);
         if (rotate || cur_i < 0) {
-            struct key_entry fresh;
-            if (new_entry(d, &fresh, err) != 0 || persist(s, &fresh, err) != 0) {
-                maat_signing_key_free(fresh.k);
-                ring_free(lc.v, lc.n);
-                return -1;
-            }
+            enum maat_jws_alg alg;
+            MAAT_ENSURE(maat_jws_alg_from_name(d->cfg.alg, &alg) == 0, err, MAAT_ERR_USAGE,
+                        "--alg %s: unknown algorithm", d->cfg.alg);
+            char kid[128], prev[128];
             bool conflict = false;
-            if (maat_store_put_if(s, NS, "current", fresh.name, strlen(fresh.name), cur_version,
-                                  &conflict, NULL, err) != 0) {
-                maat_signing_key_free(fresh.k);
-                bool deleted;
-                maat_store_delete(s, NS, fresh.name, &deleted, NULL);
-                ring_free(lc.v, lc.n);
+            ring_free(lc.v, lc.n);
+            if (maat_keyring_rotate(s, alg, false, cur_version, (int64_t)now, &conflict, kid,
+                                    sizeof kid, prev, sizeof prev, err) != 0) {
                 if (!conflict) return -1;
                 maat_error_clear(err); /* another replica changed it: take theirs */
                 rotate = false;
                 continue;
             }
-            if (cur_i >= 0) { /* retire the previous current key */
-                lc.v[cur_i].retired = (int64_t)now;
-                if (persist(s, &lc.v[cur_i], err) != 0)
-                    maatd_log("warn", "store: could not mark %s retired: %s", lc.v[cur_i].name, err->msg);
-                maat_error_clear(err);
+            if (prev[0] != '\0')
                 maatd_log("info", "signing key rotated: new kid %s, previous kid %s stays in /certs "
-                                  "for %lds", maat_signing_key_kid(fresh.k),
-                          maat_signing_key_kid(lc.v[cur_i].k), d->cfg.key_retention);
-            } else {
-                maatd_log("info", "signing key generated: kid %s (%s)", maat_signing_key_kid(fresh.k),
-                          d->cfg.alg);
-            }
-            maat_signing_key_free(fresh.k);
-            ring_free(lc.v, lc.n);
+                                  "for %lds", kid, prev, d->cfg.key_retention);
+            else
+                maatd_log("info", "signing key generated: kid %s (%s)", kid, d->cfg.alg);
             rotate = false;
             continue; /* reload: the fresh key is now the current one */
         }
@@ -338,13 +265,14 @@ static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, si
             }
         *out_v = v;
         *out_n = n;
+        *out_version = cur_version;
         return 0;
     }
     return maat_error_set(err, MAAT_ERR_IO, "signing keys: the store kept changing under us");
 }
 
 static int install(struct maatd *d, struct maatd_keys *k, struct key_entry *v, size_t n,
-                   struct maat_error *err)
+                   uint64_t version, struct maat_error *err)
 {
     size_t jl;
     char *jwks = build_jwks(v, n, &jl, err);
@@ -361,6 +289,8 @@ static int install(struct maatd *d, struct maatd_keys *k, struct key_entry *v, s
     k->n = n;
     k->jwks = jwks;
     k->jwks_len = jl;
+    snprintf(k->current, sizeof k->current, "%s", v[0].name);
+    k->current_version = version;
     pthread_rwlock_unlock(&k->lock);
     ring_free(old, old_n);
     free(old_jwks);
@@ -387,7 +317,8 @@ int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struc
     pthread_rwlock_init(&k->lock, NULL);
     struct key_entry *v;
     size_t n;
-    if (ring_build(d, rotate, &v, &n, err) != 0 || install(d, k, v, n, err) != 0) {
+    uint64_t ver;
+    if (ring_build(d, rotate, &v, &n, &ver, err) != 0 || install(d, k, v, n, ver, err) != 0) {
         maatd_keys_free(k);
         return -1;
     }
@@ -414,8 +345,9 @@ int maatd_keys_rotate(struct maatd *d, struct maat_error *err)
 {
     struct key_entry *v;
     size_t n;
-    MAAT_TRY(ring_build(d, true, &v, &n, err));
-    return install(d, d->keys, v, n, err);
+    uint64_t ver;
+    MAAT_TRY(ring_build(d, true, &v, &n, &ver, err));
+    return install(d, d->keys, v, n, ver, err);
 }
 
 int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err)
@@ -429,8 +361,41 @@ int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err)
     if (!expired) return 0;
     struct key_entry *v;
     size_t n;
-    MAAT_TRY(ring_build(d, false, &v, &n, err));
-    return install(d, k, v, n, err);
+    uint64_t ver;
+    MAAT_TRY(ring_build(d, false, &v, &n, &ver, err));
+    return install(d, k, v, n, ver, err);
+}
+
+int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_error *err)
+{
+    struct maatd_keys *k = d->keys;
+    *changed = false;
+    if (k == NULL) return 0;
+    uint64_t version = 0;
+    struct maat_error e2 = {0};
+    char *cur = maat_keyring_current(d->store, &version, &e2);
+    if (e2.code != MAAT_OK) {
+        *err = e2;
+        return -1;
+    }
+    pthread_rwlock_rdlock(&k->lock);
+    bool same = cur != NULL && version == k->current_version && !strcmp(cur, k->current);
+    char was[128];
+    snprintf(was, sizeof was, "%s", maat_signing_key_kid(k->v[0].k));
+    pthread_rwlock_unlock(&k->lock);
+    free(cur);
+    if (same && !force) return 0;
+    struct key_entry *v;
+    size_t n;
+    uint64_t ver;
+    MAAT_TRY(ring_build(d, false, &v, &n, &ver, err));
+    const char *now_kid = maat_signing_key_kid(v[0].k);
+    *changed = strcmp(was, now_kid) != 0;
+    if (*changed)
+        maatd_log("info", "signing keys: the store's current key changed (another replica or "
+                          "`maat key rotate`): current kid %s, previous kid %s, %zu key(s) in /certs",
+                  now_kid, was, n);
+    return install(d, k, v, n, ver, err);
 }
 
 /* The header MAA's tokens carry after "alg": jku = issuer + /certs, kid, typ. */

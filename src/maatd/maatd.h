@@ -165,6 +165,9 @@ void maatd_keys_free(struct maatd_keys *k);
 int maatd_keys_rotate(struct maatd *d, struct maat_error *err);
 /* Drops retired keys past the retention (from the store and /certs). */
 int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
+/* Reloads the ring when the store's keys/current changed (a rotation by another replica or
+ * by `maat key rotate`), or always with `force`; *changed = the current kid changed. */
+int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_error *err);
 /* Signs a token with the current key: header {"alg","jku","kid","typ":"JWT"}, the payload
  * text as given (maat_claims_payload_text). Returns malloc'd compact JWS. */
 char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,

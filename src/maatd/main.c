@@ -7,7 +7,12 @@
  * (bound, not yet ready) -> signing keys (certificate CN = --issuer or the bound URL, with
  * the provider's quote) -> ready; the bound URL is printed on stdout. SIGTERM/SIGINT: stop
  * accepting, let in-flight requests finish (up to --shutdown-grace), close the store, exit
- * 0. SIGHUP: rotate the signing key (the new key is quoted by the same provider).
+ * 0. SIGHUP: reload - logs go to stderr (nothing to reopen; journald or the supervisor owns
+ * the file), the TLS certificate and key are re-read and checked (libmicrohttpd 0.9.75 cannot
+ * swap them in a running daemon: a restart serves them; logged), systemd is told RELOADING
+ * then READY. A reload never rotates the signing key: that is `maat key rotate --store URI`
+ * (or --rotate-key at start-up); every replica picks a rotation up from the store within a
+ * second (store_sync.c), as it does policy and signer changes.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +26,7 @@
 #include "maatd.h"
 #include "sdnotify.h"
 #include "store.h"
+#include "store_sync.h"
 
 static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
 {
@@ -235,6 +241,35 @@ static void cleanup(struct maatd *d)
     maatd_config_free(&d->cfg);
 }
 
+/* SIGHUP (systemctl reload): see the top of this file. Never touches the signing keys. */
+static void reload(struct maatd *d)
+{
+    maatd_notify_reloading();
+    maatd_log("info", "SIGHUP: reload (logs on stderr: nothing to reopen; signing keys unchanged: "
+                      "rotate with `maat key rotate --store URI`)");
+    if (d->cfg.tls_cert != NULL) {
+        struct maat_error err = {0};
+        uint8_t *cert = NULL, *key = NULL;
+        size_t n;
+        if (read_file(d->cfg.tls_cert, 1 << 20, &cert, &n, &err) != 0 ||
+            read_file(d->cfg.tls_key, 1 << 20, &key, &n, &err) != 0)
+            maatd_log("error", "reload: TLS certificate or key unreadable, still serving the old "
+                               "ones: %s", err.msg);
+        else if (strcmp((char *)cert, (char *)d->tls_cert_pem) != 0 ||
+                 strcmp((char *)key, (char *)d->tls_key_pem) != 0)
+            maatd_log("warn", "reload: --tls-cert/--tls-key changed on disk, but libmicrohttpd "
+                              "cannot swap them in a running server: restart maatd to serve them");
+        else
+            maatd_log("info", "reload: TLS certificate and key unchanged");
+        if (key != NULL) {
+            OPENSSL_cleanse(key, strlen((char *)key));
+            free(key);
+        }
+        free(cert);
+    }
+    maatd_notify_ready();
+}
+
 int main(int argc, char **argv)
 {
     static struct maatd d; /* zeroed; shared with the server threads */
@@ -260,6 +295,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1); /* store_sync.c's change feed: "the store changed" */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (maatd_log_start(d.cfg.log_flush_ms) != 0)
@@ -296,7 +332,9 @@ int main(int argc, char **argv)
     maatd_log("info", "store: %s %s", maat_store_backend(d.store),
               maat_store_redacted_uri(d.cfg.store, store_shown, sizeof store_shown));
 
-    time_t last_prune = time(NULL);
+    if (maatd_store_watch_start(&d, pthread_self()) != 0)
+        maatd_log("warn", "store change feed: thread could not start (polling every second)");
+    time_t last_prune = time(NULL), last_sync = time(NULL);
     for (;;) {
         struct timespec tick = {1, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -305,19 +343,21 @@ int main(int argc, char **argv)
             maatd_notify_stopping();
             break;
         }
-        if (sig == SIGHUP) {
-            if (maatd_keys_rotate(&d, &err) != 0) maatd_log("error", "key rotation failed: %s", err.msg);
-            maat_error_clear(&err);
-        }
+        if (sig == SIGHUP) reload(&d);
         time_t now = time(NULL);
         if (now - last_prune >= 60) {
             last_prune = now;
             if (maatd_keys_prune(&d, now, &err) != 0) maatd_log("warn", "key pruning: %s", err.msg);
             maat_error_clear(&err);
         }
-        if (maatd_policies_refresh(&d, &err) != 0) maatd_log("warn", "policy refresh: %s", err.msg);
-        maat_error_clear(&err);
+        /* keys, policies, signers changed by any replica: at once when the change feed
+         * says so, else every second (every 30 s while the feed is connected) */
+        if (sig == SIGUSR1 || now - last_sync >= (maatd_store_watch_live() ? 30 : 1)) {
+            last_sync = now;
+            maatd_store_sync(&d);
+        }
     }
+    maatd_store_watch_stop();
     maatd_server_stop(&d);
     cleanup(&d);
     maatd_log_stop();

@@ -37,6 +37,7 @@
 #include "replay_guard.h"
 #include "signer_jwk.h"
 #include "store.h"
+#include "store_sync.h"
 
 #define CODE_INVALID_OP "InvalidOperation"
 
@@ -298,6 +299,9 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
  * the applied-request record. `current`: the request's effect is already the current state
  * (then a JWS applied before is answered as a no-op). 1 = apply it (recorded), 0 = no-op,
  * -1 = refused (rs filled). `what` names the request in messages and the record. */
+static void store_error(struct maatd_request *rq, struct maatd_response *rs,
+                        const struct maat_error *err);
+
 static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                         struct mgmt_req *m, enum maatd_guard_op op, bool current,
                         const char *what)
@@ -313,7 +317,7 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
     maatd_guard_key(op, m->text, m->len, m->key);
     bool seen = false;
     if (maatd_guard_seen(d->store, m->key, &seen, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
+        store_error(rq, rs, &err);
         return -1;
     }
     if (seen && current) return 0;
@@ -337,7 +341,7 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
         if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
             maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
         else
-            maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
+            store_error(rq, rs, &err);
         return -1;
     }
     return 1;
@@ -345,15 +349,23 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
 
 static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
 
-/* A failed store step of a change: the applied-request limit is the client's 400, the rest
- * 500. */
+/* A failed store step of a change: the applied-request limit is the client's 400; the store
+ * unreachable (an I/O failure: database down, connection lost) is 503 ServiceUnavailable in
+ * MAA's error form, and marks the store down for /ready (nothing was applied in memory); the
+ * rest 500. */
 static void store_error(struct maatd_request *rq, struct maatd_response *rs,
                         const struct maat_error *err)
 {
-    if (err->code == MAAT_ERR_TOO_LARGE)
+    if (err->code == MAAT_ERR_TOO_LARGE) {
         maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err->msg);
-    else
+    } else if (err->code == MAAT_ERR_IO) {
+        maatd_store_status_note(err);
+        maatd_error(rq, rs, 503, "ServiceUnavailable",
+                    "The policy store is unavailable; nothing was changed, retry later (%s)",
+                    err->msg);
+    } else {
         maatd_error(rq, rs, 500, "InternalError", "store: %s", err->msg);
+    }
 }
 
 /* Isolated mode, before the stored policy of `type` is replaced or reset: makes sure it has
@@ -431,7 +443,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
         if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, NULL, &gerr) != 0 &&
             gerr.code != MAAT_ERR_NOT_FOUND) {
             maatd_policy_release(p);
-            maatd_error(rq, rs, 500, "InternalError", "store: %s", gerr.msg);
+            store_error(rq, rs, &gerr);
             goto out;
         }
         current = cur != NULL && clen == m.len && !memcmp(cur, m.text, clen);
@@ -602,7 +614,7 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
     /* the current state, from the store (replicas may have changed it) */
     bool present = false;
     if (maatd_signers_stored(d, th, &present, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+        store_error(rq, rs, &err);
         goto out;
     }
     /* refused anyway: checked before the request is recorded as applied */
@@ -623,7 +635,7 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
         if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
             maatd_error(rq, rs, 400, CODE_INVALID_OP, "The operation is disallowed: %s", err.msg);
         else
-            maatd_error(rq, rs, 500, "InternalError", "store: %s", err.msg);
+            store_error(rq, rs, &err);
         goto out;
     }
     if (changed)

@@ -6,7 +6,8 @@
  * as MAA does). No record = MAA's default policy. Each policy is parsed once, when it is
  * loaded or set, into an immutable reference-counted struct maatd_policy that request
  * threads borrow; a change installs a new object (requests in flight keep the old one).
- * maatd_policies_refresh() re-reads the store (called by main.c's tick) and re-parses
+ * maatd_policies_refresh() re-reads the store (called by store_sync.c on a change
+ * notification or its timer) and re-parses
  * only records whose version changed, so replicas sharing a store converge.
  *
  * Signers: namespace "signers", key = upper-case hex SHA-1 thumbprint of the certificate,

@@ -1,7 +1,7 @@
 /*
  * sdnotify.h - maatd's state notifications to systemd (Type=notify in maatd.service):
  * READY once the service answers, STOPPING when a shutdown begins, RELOADING when a
- * reload (SIGHUP: key rotation) begins (send READY again when it is done).
+ * reload (SIGHUP: TLS files re-read; never a key rotation) begins (send READY again when it is done).
  * Built on libsystemd's sd_notify when CMake found libsystemd; otherwise every call is a
  * no-op returning 0 (and maatd_notify_backend() says "none").
  */

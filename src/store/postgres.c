@@ -17,11 +17,16 @@
  *   WHERE version = $n, each RETURNING the new version): atomic across replicas without
  *   an explicit transaction.
  * - Keys and namespaces are text COLLATE "C": key order is byte order, as in SQLite.
+ * - Change feed (maat_store_watch_*): a trigger on maat_kv (maat_kv_notify, created under the
+ *   schema lock when absent; not part of the versioned layout, so older binaries keep working)
+ *   runs pg_notify('maat_changes', ns || '/' || key) for every row written or deleted, by any
+ *   writer; a watch is its own connection doing LISTEN maat_changes.
  * - A broken connection is re-established on the next call, at most one attempt per call
  *   and not before a backoff (100 ms doubling to 5 s) since the last failed attempt. Reads
  *   are retried once on a fresh connection; writes are not (whether a write that lost its
  *   connection committed is unknown, so it is reported as failed).
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,6 +468,31 @@ static int exec_simple(struct pg_store *st, const char *sql, const char *doing,
     return rc;
 }
 
+/* The change-feed trigger (see the top of this file), made once per database. */
+static int notify_trigger(struct pg_store *st, struct maat_error *err)
+{
+    PGresult *r = PQexec(st->conn, "SELECT 1 FROM pg_trigger WHERE tgname = 'maat_kv_notify' "
+                                   "AND tgrelid = 'maat_kv'::regclass");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        pg_fail(st, r, "reading the change-feed trigger", err);
+        PQclear(r);
+        return -1;
+    }
+    bool present = PQntuples(r) == 1;
+    PQclear(r);
+    if (present) return 0;
+    return exec_simple(st,
+                       "CREATE OR REPLACE FUNCTION maat_kv_notify() RETURNS trigger "
+                       "LANGUAGE plpgsql AS $$ BEGIN "
+                       "IF TG_OP = 'DELETE' THEN "
+                       "PERFORM pg_notify('maat_changes', OLD.ns || '/' || OLD.key); "
+                       "ELSE PERFORM pg_notify('maat_changes', NEW.ns || '/' || NEW.key); END IF; "
+                       "RETURN NULL; END $$;"
+                       "CREATE TRIGGER maat_kv_notify AFTER INSERT OR UPDATE OR DELETE ON maat_kv "
+                       "FOR EACH ROW EXECUTE FUNCTION maat_kv_notify();",
+                       "creating the change-feed trigger", err);
+}
+
 static int schema_locked(struct pg_store *st, struct maat_error *err)
 {
     MAAT_TRY(exec_simple(st, "SELECT pg_advisory_xact_lock(" PG_LOCK_ID ")", "schema lock", err));
@@ -502,12 +532,15 @@ static int schema_locked(struct pg_store *st, struct maat_error *err)
                     "to use it",
                     st->shown, v, PG_SCHEMA_VERSION);
     }
-    if (v == PG_SCHEMA_VERSION) return 0;
-    for (; v < PG_SCHEMA_VERSION; v++) MAAT_TRY(exec_simple(st, migrations[v], "migrating", err));
-    return exec_simple(st,
-                       "INSERT INTO maat_meta (name, value) VALUES ('schema', '" STR(PG_SCHEMA_VERSION) "') "
-                       "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-                       "writing the schema version", err);
+    if (v != PG_SCHEMA_VERSION) {
+        for (; v < PG_SCHEMA_VERSION; v++)
+            MAAT_TRY(exec_simple(st, migrations[v], "migrating", err));
+        MAAT_TRY(exec_simple(st,
+                             "INSERT INTO maat_meta (name, value) VALUES ('schema', '" STR(PG_SCHEMA_VERSION) "') "
+                             "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                             "writing the schema version", err));
+    }
+    return notify_trigger(st, err);
 }
 
 static int schema(struct pg_store *st, struct maat_error *err)
@@ -699,4 +732,67 @@ int maat_store_postgres_open(const char *uri, struct maat_store **out, struct ma
 fail:
     op_close(&st->base);
     return -1;
+}
+
+/* ---- change feed: a pg_store of its own, whose connection only LISTENs ---- */
+
+struct maat_store_watch {
+    struct pg_store *st;
+};
+
+int maat_store_postgres_watch_open(const char *uri, struct maat_store_watch **out,
+                                   struct maat_error *err)
+{
+    *out = NULL;
+    struct maat_store *s = NULL;
+    MAAT_TRY(maat_store_postgres_open(uri, &s, err)); /* validates, connects, has the trigger */
+    struct pg_store *st = impl(s);
+    if (exec_simple(st, "LISTEN maat_changes", "LISTEN", err) != 0) {
+        op_close(s);
+        return -1;
+    }
+    struct maat_store_watch *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        op_close(s);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "store: out of memory");
+    }
+    w->st = st;
+    *out = w;
+    return 0;
+}
+
+int maat_store_watch_wait(struct maat_store_watch *w, int timeout_ms, maat_store_watch_cb cb,
+                          void *ctx, struct maat_error *err)
+{
+    struct pg_store *st = w->st;
+    MAAT_ENSURE(!conn_broken(st), err, MAAT_ERR_IO, "store %s: change feed: connection lost",
+                st->shown);
+    int n = 0;
+    PGnotify *nt;
+    if (PQconsumeInput(st->conn) == 1)
+        while ((nt = PQnotifies(st->conn)) != NULL) { /* already buffered */
+            cb(ctx, nt->extra);
+            PQfreemem(nt);
+            n++;
+        }
+    if (n > 0) return n;
+    struct pollfd pfd = {.fd = PQsocket(st->conn), .events = POLLIN};
+    MAAT_ENSURE(pfd.fd >= 0, err, MAAT_ERR_IO, "store %s: change feed: no socket", st->shown);
+    int pr = poll(&pfd, 1, timeout_ms);
+    if (pr <= 0) return 0; /* timeout (or EINTR: the caller waits again) */
+    if (PQconsumeInput(st->conn) != 1 || conn_broken(st))
+        return pg_fail(st, NULL, "change feed", err);
+    while ((nt = PQnotifies(st->conn)) != NULL) {
+        cb(ctx, nt->extra);
+        PQfreemem(nt);
+        n++;
+    }
+    return n;
+}
+
+void maat_store_watch_close(struct maat_store_watch *w)
+{
+    if (w == NULL) return;
+    op_close(&w->st->base);
+    free(w);
 }

@@ -203,3 +203,13 @@ char *maat_store_redacted_uri(const char *uri, char *buf, size_t cap)
     }
     return buf;
 }
+
+int maat_store_watch_open(const char *uri, struct maat_store_watch **out, struct maat_error *err)
+{
+    MAAT_ENSURE(uri != NULL && out != NULL, err, MAAT_ERR_USAGE, "store watch: no URI");
+    *out = NULL;
+    if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13))
+        return maat_store_postgres_watch_open(uri, out, err);
+    return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                          "store: change notifications need PostgreSQL (SQLite: poll)");
+}

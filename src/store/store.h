@@ -131,9 +131,30 @@ int maat_store_restore(struct maat_store *s, const char *ns, const char *key, co
  * maat logs and prints instead of a store URI. Returns buf. */
 char *maat_store_redacted_uri(const char *uri, char *buf, size_t cap);
 
+/*
+ * Change feed: tells a process that records changed, whoever wrote them (another replica,
+ * `maat key rotate`, `maat store copy`). PostgreSQL: a dedicated connection LISTENing on the
+ * channel "maat_changes"; a trigger on maat_kv (created with the schema) sends "ns/key" with
+ * pg_notify in the writing transaction, so a notification is delivered only once the change
+ * is committed, and never for a rolled-back one. Notifications can be lost when the watch
+ * connection breaks: callers re-read everything after a reconnect and also poll now and then.
+ * SQLite: MAAT_ERR_UNSUPPORTED (callers poll).
+ */
+struct maat_store_watch;
+int maat_store_watch_open(const char *uri, struct maat_store_watch **out, struct maat_error *err);
+/* Waits up to timeout_ms, then calls cb(ctx, "ns/key") for each notification received.
+ * Returns how many there were (0 on a timeout), or -1 with err set when the connection is
+ * lost (close the watch and open a new one). */
+typedef void (*maat_store_watch_cb)(void *ctx, const char *what);
+int maat_store_watch_wait(struct maat_store_watch *w, int timeout_ms, maat_store_watch_cb cb,
+                          void *ctx, struct maat_error *err);
+void maat_store_watch_close(struct maat_store_watch *w);
+
 /* Backend constructors (used by maat_store_open). */
 int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maat_error *err);
 int maat_store_postgres_open(const char *uri, struct maat_store **out, struct maat_error *err);
+int maat_store_postgres_watch_open(const char *uri, struct maat_store_watch **out,
+                                   struct maat_error *err);
 
 #ifdef __cplusplus
 }

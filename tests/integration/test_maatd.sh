@@ -343,10 +343,17 @@ get "$URL_A2/certs" "$T/certs_a2" >/dev/null
 [ "$(jget "$T/certs_a2" 'd["keys"][0]["kid"]')" = "$KID_A" ] && ok "restart: same kid" || bad "restart kid"
 post "$URL_A2$S" "$T/r_bin.json" "$T/o_a2" >/dev/null
 check "--issuer fixes iss, jku and the certificate CN" check_token "$T/o_a2" "$T/certs_a2" "$T/q.bin" "$T/rt.bin" Binary https://maat.test
+# a reload (SIGHUP, systemctl reload, logrotate) never rotates the signing key
 kill -HUP "$PID_A2"
+sleep 1.5
+get "$URL_A2/certs" "$T/certs_hup" >/dev/null
+[ "$(jget "$T/certs_hup" 'len(d["keys"])')" = 1 ] && [ "$(jget "$T/certs_hup" 'd["keys"][0]["kid"]')" = "$KID_A" ] \
+    && grep -q "SIGHUP: reload" "$T/A2.log" && ok "SIGHUP is a reload: signing key unchanged" || bad "SIGHUP rotated or did not reload"
+"$MAAT" key rotate --store "$T/a.db" >"$T/rotate.out" 2>&1 && grep -q "^rotated: new kid .*previous kid $KID_A" "$T/rotate.out" \
+    && ok "maat key rotate --store: new current key in the store" || bad "maat key rotate: $(cat "$T/rotate.out")"
 for _ in $(seq 50); do get "$URL_A2/certs" "$T/certs_rot" >/dev/null; [ "$(jget "$T/certs_rot" 'len(d["keys"])')" = 2 ] && break; sleep 0.1; done
 [ "$(jget "$T/certs_rot" 'len(d["keys"])')" = 2 ] && [ "$(jget "$T/certs_rot" 'd["keys"][1]["kid"]')" = "$KID_A" ] \
-    && [ "$(jget "$T/certs_rot" 'd["keys"][0]["kid"]')" != "$KID_A" ] && ok "SIGHUP rotation: new current key, old one still in /certs" || bad "rotation"
+    && [ "$(jget "$T/certs_rot" 'd["keys"][0]["kid"]')" != "$KID_A" ] && ok "maat key rotate: running maatd serves the new current key, old one still in /certs" || bad "rotation"
 check "old token still verifies against the rotated /certs" check_token "$T/o_a2" "$T/certs_rot" "$T/q.bin" "$T/rt.bin" Binary https://maat.test
 post "$URL_A2$S" "$T/r_bin.json" "$T/o_rot" >/dev/null
 check "new token signed by the new key" check_token "$T/o_rot" "$T/certs_rot" "$T/q.bin" "$T/rt.bin" Binary https://maat.test

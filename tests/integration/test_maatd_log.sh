@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_maatd_log.sh - maatd's request log batching (--log-flush-ms, docs/maatd.md "Logs"):
 # request lines wait in the batch (none written yet during a long flush interval), every
-# other message (here: SIGHUP rotation) writes the batch out before itself, so the order
+# other message (here: the SIGHUP reload line) writes the batch out before itself, so the order
 # of lines is kept, the interval writes a batch out by itself, shutdown writes the rest
 # (one line per request, none lost), and --log-flush-ms 0 writes each line at once.
 set -u
@@ -29,12 +29,12 @@ sleep 0.3
 [ "$(reqlines L)" = 0 ] && ok "5 request lines wait in the batch (10 s interval)" \
     || bad "request lines written before the interval: $(reqlines L)"
 kill -HUP "$PID_L"
-wait_for L "signing key rotated" || bad "no rotation line"
-rot=$(grep -n "signing key rotated" "$T/L.log" | head -n1 | cut -d: -f1)
+wait_for L "SIGHUP: reload" || bad "no reload line"
+rot=$(grep -n "SIGHUP: reload" "$T/L.log" | head -n1 | cut -d: -f1)
 last=$(grep -n ' route=certs ' "$T/L.log" | tail -n1 | cut -d: -f1)
 [ "$(reqlines L)" = 5 ] && [ -n "$last" ] && [ "$last" -lt "$rot" ] \
-    && ok "the rotation message wrote the batch out first: 5 request lines, then the message" \
-    || bad "order: request lines $(reqlines L), last at line ${last:-none}, rotation at ${rot:-none}"
+    && ok "the reload message wrote the batch out first: 5 request lines, then the message" \
+    || bad "order: request lines $(reqlines L), last at line ${last:-none}, reload at ${rot:-none}"
 for i in 1 2 3; do curl -s -o /dev/null "$URL_L/certs"; done
 maatd_stop L
 [ "$STOP_RC" = 0 ] && [ "$(reqlines L)" = 8 ] \

@@ -11,7 +11,7 @@
 # maatd's --sim platform (PLAT). FIFOs make each write/read pair one exchange: no polling.
 #
 # Checks: gramine (cert extension bound to the key, token passes `maat token verify
-# --require-signer-quote` with GPLAT's root and fails with PLAT's; SIGHUP rotation quotes
+# --require-signer-quote` with GPLAT's root and fails with PLAT's; `maat key rotate` (rotation) quotes
 # the new key through the fake), auto picking gramine, auto and sim with --sim (the sim
 # platform's quote, as before), none and auto without either (no extension, byte-identical
 # certificates, --require-signer-quote fails), and the start-up errors. Every wait is
@@ -196,9 +196,10 @@ attest "$URL_g" "$T/tok_g" && ok "POST /attest/SgxEnclave: token" || bad "attest
 "$MAAT" token verify "$T/tok_g" --endpoint "$URL_g" >/dev/null 2>"$T/e" \
     && ok "... the same token without --require-signer-quote: valid" || bad "plain token verify: $(cat "$T/e")"
 
-# SIGHUP: the new key is quoted through the same provider (and the old one re-issued)
+# `maat key rotate` on the store: the running maatd quotes the new key through the same
+# provider (and re-issues the old one)
 n0=$(served)
-kill -HUP "$PID_g"
+"$MAAT" key rotate --store "$T/g.db" >/dev/null 2>"$T/e" || bad "maat key rotate: $(cat "$T/e")"
 for _ in $(seq 100); do
     get "$URL_g/certs" "$T/certs_r" >/dev/null
     [ "$(jget "$T/certs_r" 'd["keys"][0]["kid"]' 2>/dev/null)" != "$KID_G" ] && break
@@ -208,7 +209,7 @@ certs_check "$T/certs_r" >"$T/cc" 2>&1
 KID_R=$(awk 'NR==1{print $1}' "$T/cc")
 [ "$KID_R" != "$KID_G" ] && [ "$(awk 'NR==2{print $1}' "$T/cc")" = "$KID_G" ] \
     && [ "$(awk '{print $2, $3}' "$T/cc" | sort -u)" = "bound $GMRE" ] \
-    && ok "SIGHUP: new current key, old key kept; both certificates carry the fake Gramine's quote, bound" \
+    && ok "maat key rotate: new current key, old key kept; both certificates carry the fake Gramine's quote, bound" \
     || bad "rotation: $(cat "$T/cc")"
 [ "$(served)" -gt "$n0" ] && grep -qx "$(rd_of "$KID_R")" "$T/served" \
     && ok "rotation asked the gramine provider to quote the new key ($((  $(served) - n0 )) exchange(s))" \
@@ -221,13 +222,13 @@ attest "$URL_g" "$T/tok_r" || bad "attest after rotation"
 # a provider answering with a quote over other report data: the rotation is refused
 touch "$G.foreign"
 n0=$(served)
-kill -HUP "$PID_g"
+"$MAAT" key rotate --store "$T/g.db" >/dev/null 2>"$T/e" || bad "maat key rotate: $(cat "$T/e")"
 for _ in $(seq 100); do grep -q "key rotation failed" "$T/g.log" && break; sleep 0.1; done
-rm -f "$G.foreign"
 get "$URL_g/certs" "$T/certs_f" >/dev/null
-grep -q "key rotation failed: signer quote (gramine provider): gramine provider returned a quote whose report_data differs" "$T/g.log" \
+rm -f "$G.foreign"
+grep -q "key rotation failed (still serving the previous keys): signer quote (gramine provider): gramine provider returned a quote whose report_data differs" "$T/g.log" \
     && [ "$(served)" -gt "$n0" ] && cmp -s "$T/certs_r" "$T/certs_f" \
-    && ok "SIGHUP with a quote over other report data: rotation refused (logged), /certs unchanged" \
+    && ok "rotation with a quote over other report data: refused (logged), /certs unchanged" \
     || bad "foreign quote rotation: $(grep -i 'rotation' "$T/g.log" | tail -n1)"
 stop g
 [ "$STOP_RC" = 0 ] && ok "SIGTERM: exit 0" || bad "stop g: $STOP_RC"
