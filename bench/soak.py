@@ -190,12 +190,18 @@ def rotate():
             note(f"rotation: {e}")
 
 
+anon_kb = []  # RssAnon (heap, stacks) beside VmRSS, which also counts mapped files
+
+
 def proc_sample():
-    rss = 0
+    rss = anon = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
+            elif line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
+    anon_kb.append(anon)
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
 
 
@@ -220,7 +226,7 @@ def sampler(t0):
         except Exception:
             hms = -1
         samples.append((time.monotonic() - t0, rss, fds, hms))
-        print(f"t={samples[-1][0]:6.0f}s rss={rss}kB fds={fds} healthz={hms:.1f}ms "
+        print(f"t={samples[-1][0]:6.0f}s rss={rss}kB anon={anon_kb[-1]}kB fds={fds} healthz={hms:.1f}ms "
               f"valid={stats['valid_ok']}/{stats['valid_err']} hostile={stats['hostile']} "
               f"slow={stats['slow_conns']} unread={stats['unread']} policy={stats['policy_ok']} "
               f"rot={stats['rotations']}", flush=True)
