@@ -433,8 +433,10 @@ static enum claim lease_claim(struct maat_collateral_cache *c, const char *lkey,
     if (maat_store_get(c->o.store, STORE_NS, lkey, &rec, &len, &cur, &e) == 0) {
         lease_decode(rec, len, until, holder, cap);
         free(rec);
-        if (now < *until) return CLAIM_HELD;
-        takeover = *until != 0; /* expired, never released: its holder died or hung */
+        /* our own lease (its release failed, e.g. the store was down): take it again */
+        if (now < *until && strcmp(holder, c->holder) != 0) return CLAIM_HELD;
+        /* expired, never released: its holder died or hung */
+        takeover = *until != 0 && strcmp(holder, c->holder) != 0;
     } else if (e.code == MAAT_ERR_NOT_FOUND) {
         cur = 0;
     } else {

@@ -32,6 +32,7 @@ static const uint8_t FMSPC_SIM[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
 static char *simdir;
 static char *tmpdir;
 static unsigned store_seq;
+static time_t retry_s = 60; /* the caches' retry_interval */
 
 /* ---- a store wrapper: counts calls, fails while `down` ---- */
 
@@ -126,6 +127,7 @@ struct counting {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool closed; /* fetches hang until opened (at most 10 s) */
+    bool fail;   /* fetches fail (an I/O error) */
     unsigned fetches;
 };
 
@@ -141,7 +143,12 @@ static int counting_fetch(struct maat_collateral_source *s, const uint8_t fmspc[
     limit.tv_sec += 10;
     while (g->closed && pthread_cond_timedwait(&g->cv, &g->mu, &limit) == 0) {
     }
+    bool fail = g->fail;
     pthread_mutex_unlock(&g->mu);
+    if (fail) {
+        maat_collateral_raw_init(out);
+        return maat_error_set(err, MAAT_ERR_IO, "PCCS: connection refused");
+    }
     /* the source works a little, as a PCCS does: the other replica's lookups overlap */
     struct timespec ts = {0, 30 * 1000000L};
     nanosleep(&ts, NULL);
@@ -216,6 +223,7 @@ static void replica_open(struct replica *r, const char *uri, long wait_ms, bool 
     co.trust = r->trust;
     co.wait_ms = wait_ms;
     co.lease_secs = LEASE;
+    co.retry_interval = retry_s;
     assert_int_equal(maat_collateral_cache_new(&co, &r->c, &err), 0);
 }
 
@@ -422,6 +430,49 @@ static void test_shared_collateral_store_down_serves_memory(void **state)
     replica_close(&b);
 }
 
+/* A lease this cache could not release (store down at that moment) does not make the
+ * same cache wait for itself on its next attempt. */
+static void test_shared_collateral_own_unreleased_lease_retaken(void **state)
+{
+    (void)state;
+    char uri[1200];
+    new_store_uri(uri, sizeof uri);
+    retry_s = 5;
+    struct replica a;
+    replica_open(&a, uri, 1500, true);
+    retry_s = 60;
+    a.src->fail = true;
+    struct maat_collateral_lookup l;
+    struct maat_error err = {0};
+    /* the fetch hangs while the store goes down; then it fails and cannot release */
+    struct racer x = {.r = &a, .now = T1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, race, &x), 0);
+    for (int i = 0; i < 200 && fetches(a.src) == 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(fetches(a.src), 1);
+    atomic_store(&a.store->down, true);
+    set_closed(a.src, false);
+    pthread_join(th, NULL);
+    assert_int_equal(x.rc, -1);
+    atomic_store(&a.store->down, false);
+    /* after retry_interval, well inside its own lease (T1 + LEASE): it fetches again */
+    pthread_mutex_lock(&a.src->mu);
+    a.src->fail = false;
+    pthread_mutex_unlock(&a.src->mu);
+    if (get(&a, MAAT_PCK_CA_PROCESSOR, T1 + 6, &l, &err) != 0) fail_msg("retry: %s", err.msg);
+    assert_int_equal(l.origin, MAAT_COLLATERAL_FROM_SOURCE);
+    maat_collateral_lookup_release(a.c, &l);
+    assert_int_equal(fetches(a.src), 2);
+    struct maat_collateral_cache_stats st;
+    stats(&a, &st);
+    assert_int_equal(st.lease_waits, 0);
+    assert_int_equal(st.lease_takeovers, 0);
+    replica_close(&a);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -457,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_shared_collateral_one_fetch_across_replicas),
         cmocka_unit_test(test_shared_collateral_dead_holder_takeover),
         cmocka_unit_test(test_shared_collateral_store_down_serves_memory),
+        cmocka_unit_test(test_shared_collateral_own_unreleased_lease_retaken),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
