@@ -69,7 +69,9 @@ attest() { # attest URL OUT: OUT (body), OUT.m (status)
     curl -s -m 20 -o "$2" -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
         --data-binary "@$T/req.json" "$1/attest/SgxEnclave?api-version=2022-08-01" >"$2.m"
 }
-COMMON=(--pccs "$PCCS" --trust-root "$T/sim/root-ca.pem" --signer-quote none --threads 4)
+# a generous wait: a loaded (or sanitizer) build must not turn a slow first fetch into 503
+COMMON=(--pccs "$PCCS" --trust-root "$T/sim/root-ca.pem" --signer-quote none --threads 4
+        --collateral-wait-ms 10000)
 
 # ---- one collateral fetch, measured: one maatd on SQLite, one attestation ----
 maatd_start S --store "$T/s.db" "${COMMON[@]}" || exit 1

@@ -275,8 +275,8 @@ static void test_shared_collateral_one_fetch_across_replicas(void **state)
     char uri[1200];
     new_store_uri(uri, sizeof uri);
     struct replica a, b;
-    replica_open(&a, uri, 3000, false);
-    replica_open(&b, uri, 3000, false);
+    replica_open(&a, uri, 10000, false); /* waits end when the record appears */
+    replica_open(&b, uri, 10000, false);
     struct racer x[2 * RACERS];
     pthread_t th[2 * RACERS];
     for (int i = 0; i < 2 * RACERS; i++) {
@@ -337,7 +337,7 @@ static void test_shared_collateral_dead_holder_takeover(void **state)
     new_store_uri(uri, sizeof uri);
     struct replica a, b;
     replica_open(&a, uri, 200, true); /* a's source hangs */
-    replica_open(&b, uri, 1500, false); /* room for a fetch + verification under ASan */
+    replica_open(&b, uri, 3000, false); /* room for a fetch + verification under ASan */
     struct maat_collateral_lookup l;
     struct maat_error err = {0};
     assert_int_equal(get(&a, MAAT_PCK_CA_PROCESSOR, T1, &l, &err), -1);
