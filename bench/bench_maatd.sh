@@ -19,6 +19,12 @@
 #      DURATION=10 (s per configuration or round)  ROUNDS=5 (PIN)  WARMUP=2  WRK_THREADS=2
 #      CONNS=16  MAATD_THREADS=2  SPEED_SECONDS=3  MAAT_VECTORS=../shared/vectors
 #      ALGS="RS256 ES256"
+#      STORE= (SQLite only, the default) | pg (also a throwaway PostgreSQL cluster started by
+#             tests/lib/pg.sh) | postgresql://USER:PW@HOST:PORT/DB (also that server: a
+#             fresh database maat_bench_<n> is created per maatd through psql, dropped
+#             after). PIN mode then runs every alg on SQLite AND on PostgreSQL, round for
+#             round, and prints `RESULT compare`: the PostgreSQL ratio against the SQLite
+#             one of the same run (the attest hot path must not touch the database).
 # Loopback only. Use an optimised tree (RelWithDebInfo/Release), not Debug or ASan.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,6 +55,8 @@ SPINNERS=()
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null
   for p in "${SPINNERS[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "${PG_BASE:-}" ] && { wait "$PID" 2>/dev/null; drop_pg_dbs; }
+  declare -F pg_stop >/dev/null && pg_stop
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -68,9 +76,41 @@ printf '{"quote":"%s","runtimeData":{"data":"%s","dataType":"Binary"}}' "$(b64ur
   "$(b64url "$T/rt.bin")" >"$T/body.json"
 echo "  request: POST /attest/SgxEnclave, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, v3 ECDSA P-256, PCK chain in the quote)"
 
+# ---- STORE: PostgreSQL next to SQLite ----
+STORE=${STORE:-}
+STORE_KINDS=sqlite PG_BASE= PG_DBS=() PSQL=psql
+case "$STORE" in
+  "") ;;
+  pg)
+    . "$root/tests/lib/pg.sh"
+    pg_start || die "STORE=pg: PostgreSQL could not be started (see above)"
+    PG_BASE="postgresql://maat:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres" PSQL=$PG_BIN/psql
+    STORE_KINDS="sqlite postgres" ;;
+  postgresql://* | postgres://*)
+    command -v psql >/dev/null || die "STORE=$STORE needs psql (package postgresql-client)"
+    PG_BASE=$STORE STORE_KINDS="sqlite postgres" ;;
+  *) die "STORE must be empty, pg or a postgresql:// URI" ;;
+esac
+pg_uri_db() { # URI DB: URI with its database replaced
+  python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"
+}
+store_arg() { # NAME KIND: sets STORE_URI, the --store value for a fresh maatd
+  if [ "$2" = sqlite ]; then STORE_URI="$T/$1.db"; return; fi
+  local db="maat_bench_${#PG_DBS[@]}_$$"
+  "$PSQL" -X -q "$PG_BASE" -c "CREATE DATABASE $db" >/dev/null || die "cannot create database $db"
+  PG_DBS+=("$db")
+  STORE_URI=$(pg_uri_db "$PG_BASE" "$db")
+}
+maat_redact() { sed 's#://\([^:/@]*\):[^@]*@#://\1:***@#' <<<"$1"; }
+drop_pg_dbs() {
+  local db
+  for db in "${PG_DBS[@]}"; do "$PSQL" -X -q "$PG_BASE" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
+  PG_DBS=()
+}
+
 start_maatd() { # NAME ALG THREADS [WRAPPER...]: a fresh maatd (fresh store, so a fresh key
   local name=$1 alg=$2 threads=$3; shift 3 # of that alg), run under WRAPPER; sets PID and URL
-  "$@" "$MAATD" --listen 127.0.0.1:0 --store "$T/$name.db" --sim "$T/sim" --alg "$alg" \
+  "$@" "$MAATD" --listen 127.0.0.1:0 --store "${STORE_URI:-$T/$name.db}" --sim "$T/sim" --alg "$alg" \
     --threads "$threads" >"$T/$name.url" 2>"$T/$name.log" &
   PID=$!
   for _ in $(seq 300); do [ -s "$T/$name.url" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
@@ -140,10 +180,14 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   cpu_si() { awk -v c="cpu$MCPU" -v m="$MCPU" '$1 == c { a = $8; b = $9 }
     $1 ~ /^cpu[0-9]+$/ && $1 != c { w += $8 } END { print a, b, w }' /proc/stat; }
   for alg in $ALGS; do
+   for st in $STORE_KINDS; do
+    store_arg "p$alg$st" "$st"
+    echo "  -- $alg on $st: --store $(maat_redact "$STORE_URI")"
     start_maatd "p$alg" "$alg" 1 taskset -c "$MCPU"
+    STORE_URI=
     first_token "$alg"
     taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
-    : >"$T/rounds.$alg"
+    : >"$T/rounds.$alg.$st"
     for r in $(seq "$ROUNDS"); do
       c0=$(cpu_ticks) s0=$(cpu_si)
       line=$(taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$here/maatd_attest.lua" \
@@ -160,7 +204,7 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       printf '%s %s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
         "$(kv p99_ms "$line")" "$errs" \
         "$(awk -v r="$rps" -v f="$fw" -v c="$cpu" -v b="$fb" 'BEGIN { printf "%.3f/%.3f/%.3f", r * f / 1e6, f / c, b / c }')" \
-        "$si" >>"$T/rounds.$alg"
+        "$si" >>"$T/rounds.$alg.$st"
       read -r si_m st_m si_w <<<"$si"
       echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu (its CPU: softirq $si_m, steal $st_m; wrk's: softirq $si_w us) floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
     done
@@ -175,15 +219,26 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
     http_us=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$(kv requests "$hline")" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
     echo "  $alg HTTP only (bad-JSON body of the same size, 400): maatd_cpu_us/req=$http_us rps=$(kv rps "$hline")"
     stop_maatd
-    col() { awk -v c="$1" '{ print $c }' "$T/rounds.$alg" | med; }
-    ratios() { awk -v i="$1" '{ split($8, x, "/"); print x[i] }' "$T/rounds.$alg" | med; }
+    col() { awk -v c="$1" '{ print $c }' "$T/rounds.$alg.$st" | med; }
+    ratios() { awk -v i="$1" '{ split($8, x, "/"); print x[i] }' "$T/rounds.$alg.$st" | med; }
     echo "RESULT mode=pin alg=$alg rounds=$ROUNDS rps=$(col 1) maatd_cpu_us_per_req=$(col 2)" \
       "floor_warm_us=$(col 3) floor_bare_us=$(col 4) p50_ms=$(col 5) p99_ms=$(col 6) errors=$(col 7)" \
       "ratio=$(ratios 1) cpu_ratio=$(ratios 2) cpu_ratio_bare=$(ratios 3) http_only_cpu_us=$http_us" \
       "cpu_ratio_without_http=$(awk -v f="$(col 3)" -v c="$(col 2)" -v h="$http_us" 'BEGIN { printf "%.3f", f / (c - h) }')" \
       "softirq_us=$(col 9) steal_us=$(col 10) wrk_softirq_us=$(col 11)" \
-      "cpu_ratio_rx_swapped=$(awk '{ printf "%.4f\n", $3 / ($2 - $9 + $11) }' "$T/rounds.$alg" | med)" \
-      "idle_spin=${IDLE_SPIN:-0} vmhwm_kb=$hwm"
+      "cpu_ratio_rx_swapped=$(awk '{ printf "%.4f\n", $3 / ($2 - $9 + $11) }' "$T/rounds.$alg.$st" | med)" \
+      "idle_spin=${IDLE_SPIN:-0} vmhwm_kb=$hwm store=$st"
+    echo "$(ratios 1) $(ratios 2)" >"$T/ratio.$alg.$st"
+   done
+   if [ -f "$T/ratio.$alg.postgres" ]; then
+     read -r rs cs <"$T/ratio.$alg.sqlite"
+     read -r rp cp <"$T/ratio.$alg.postgres"
+     echo "RESULT compare alg=$alg ratio_sqlite=$rs ratio_postgres=$rp" \
+       "ratio_delta_pct=$(awk -v a="$rs" -v b="$rp" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')" \
+       "cpu_ratio_sqlite=$cs cpu_ratio_postgres=$cp" \
+       "cpu_ratio_delta_pct=$(awk -v a="$cs" -v b="$cp" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')" \
+       "within_5pct=$(awk -v a="$rs" -v b="$rp" 'BEGIN { d = (b - a) / a; print (d >= -0.05) ? "yes" : "no" }')"
+   fi
   done
   for p in "${SPINNERS[@]}"; do kill "$p" 2>/dev/null; done
   SPINNERS=()

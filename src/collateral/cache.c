@@ -14,17 +14,31 @@
  *
  * Time for validity, refresh and retry decisions is always the caller's (`now`), so
  * behaviour is testable and reproducible; only the wait deadline is the monotonic clock.
+ *
+ * Shared by replicas (one store, several caches): a fetch thread first looks for a
+ * fresher record in the store (another replica refreshed it), then claims the refresh
+ * with a lease record `collateral-fetch/<FMSPC>/<CA>` in the same namespace, written by
+ * compare-and-swap (put_if) - so one fetch per item per refresh across replicas, on
+ * SQLite and PostgreSQL alike. A cache that finds a live lease of another holder polls
+ * the collateral record for at most wait_ms (its lookups serve last-good meanwhile) and
+ * does not fetch; an expired lease (holder died or hung) is taken over by CAS. When the
+ * claim cannot run (store down) the cache fetches on its own: the collateral is verified
+ * either way, only the PCCS load grows. Fresh lookups never touch the store.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "source_internal.h"
 
 #define STORE_NS "collateral"
 #define RECORD_MAGIC "MAATCC01"
 #define MAX_INFLIGHT 16 /* source fetches running at once (each on its own thread) */
+#define LEASE_MAGIC "MAATLS01"
+#define LEASE_PREFIX "collateral-fetch/"
+#define POLL_MS 25      /* how often a cache waiting on another's lease reads the store */
 
 struct held {
     unsigned refs; /* the entry's own reference + one per outstanding lookup */
@@ -57,6 +71,7 @@ struct maat_collateral_cache {
     size_t n, cap;
     unsigned inflight; /* fetch threads running */
     struct maat_collateral_cache_stats stats;
+    char holder[96];   /* who this cache is, in its lease records (diagnostics only) */
 };
 
 void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o)
@@ -65,6 +80,7 @@ void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o)
     o->refresh_margin = 3600;
     o->retry_interval = 60;
     o->wait_ms = 2000;
+    o->lease_secs = 120;
 }
 
 int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
@@ -72,13 +88,19 @@ int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
 {
     MAAT_ENSURE(o != NULL && out != NULL && o->source != NULL && o->trust != NULL, err,
                 MAAT_ERR_USAGE, "collateral cache: needs a source and a trust set");
-    MAAT_ENSURE(o->refresh_margin >= 0 && o->retry_interval >= 0 && o->wait_ms >= 0, err,
-                MAAT_ERR_USAGE,
-                "collateral cache: margin, retry interval and wait must not be negative");
+    MAAT_ENSURE(o->refresh_margin >= 0 && o->retry_interval >= 0 && o->wait_ms >= 0 &&
+                    o->lease_secs >= 0,
+                err, MAAT_ERR_USAGE,
+                "collateral cache: margin, retry interval, wait and lease must not be negative");
     *out = NULL;
     struct maat_collateral_cache *c = calloc(1, sizeof *c);
     MAAT_ENSURE(c != NULL, err, MAAT_ERR_NOMEM, "out of memory");
     c->o = *o;
+    char host[64] = "?";
+    (void)gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf(c->holder, sizeof c->holder, "%s pid %ld cache %p", host, (long)getpid(),
+             (void *)c);
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) {
         free(c);
@@ -233,9 +255,11 @@ static void store_key(const uint8_t fmspc[6], enum maat_pck_ca ca, char key[32])
 }
 
 /* Loads and verifies the persisted collateral; NULL (no error) when there is none or it
- * is unusable (a bad record is ignored: the source will replace it). */
+ * is unusable (a bad record is ignored: the source will replace it). With `seen` set,
+ * a record whose version is *seen is skipped (not verified again) and *seen becomes the
+ * version read. */
 static struct held *load_from_store(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                                    enum maat_pck_ca ca, time_t now)
+                                    enum maat_pck_ca ca, time_t now, uint64_t *seen)
 {
     if (c->o.store == NULL) return NULL;
     char key[32];
@@ -244,7 +268,15 @@ static struct held *load_from_store(struct maat_collateral_cache *c, const uint8
     size_t len = 0;
     struct maat_error e = {0};
     struct held *h = NULL;
-    if (maat_store_get(c->o.store, STORE_NS, key, &rec, &len, NULL, &e) != 0) return NULL;
+    uint64_t ver = 0;
+    if (maat_store_get(c->o.store, STORE_NS, key, &rec, &len, &ver, &e) != 0) return NULL;
+    if (seen != NULL) {
+        if (ver == *seen) {
+            free(rec);
+            return NULL;
+        }
+        *seen = ver;
+    }
     struct maat_reader r;
     maat_reader_init(&r, rec, len, "collateral cache record", &e);
     const uint8_t *magic;
@@ -283,10 +315,32 @@ done:
     return rc;
 }
 
-/* Fetches, verifies and persists. On success *out is a new held with one reference. */
+/* The lease record's key for (fmspc, ca). */
+static void lease_key(const uint8_t fmspc[6], enum maat_pck_ca ca, char key[64])
+{
+    char hex[13];
+    src_fmspc_hex(fmspc, hex);
+    snprintf(key, 64, LEASE_PREFIX "%s/%s", hex, maat_pck_ca_name(ca));
+}
+
+/* Whether the lease record still has version `ver` (this cache still holds it). */
+static bool lease_still_ours(struct maat_collateral_cache *c, const char *lkey, uint64_t ver)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    uint64_t cur = 0;
+    struct maat_error e = {0};
+    if (maat_store_get(c->o.store, STORE_NS, lkey, &rec, &len, &cur, &e) != 0) return false;
+    free(rec);
+    return cur == ver;
+}
+
+/* Fetches, verifies and persists. On success *out is a new held with one reference.
+ * With lkey set the record is persisted only while the lease (version lver) is still
+ * this cache's: a holder that outlived its lease does not overwrite the taker's record. */
 static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                   enum maat_pck_ca ca, time_t now, time_t held_issue, struct held **out,
-                   struct maat_error *err)
+                   enum maat_pck_ca ca, time_t now, time_t held_issue, const char *lkey,
+                   uint64_t lver, struct held **out, struct maat_error *err)
 {
     struct maat_collateral_raw raw;
     pthread_mutex_lock(&c->mu);
@@ -306,7 +360,8 @@ static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6],
     if (rc == 0) {
         struct maat_error se = {0};
         /* not fatal: the verified set is served from memory; the next refresh retries */
-        (void)save_to_store(c, fmspc, ca, &raw, now, &se);
+        if (lkey == NULL || lease_still_ours(c, lkey, lver))
+            (void)save_to_store(c, fmspc, ca, &raw, now, &se);
         *out = h;
     }
     maat_collateral_raw_cleanup(&raw);
@@ -323,26 +378,223 @@ struct fetch_job {
     time_t held_issue;
 };
 
+static void bump(struct maat_collateral_cache *c, unsigned long *counter)
+{
+    pthread_mutex_lock(&c->mu);
+    (*counter)++;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* A lease record: magic, u64le expiry (caller time; 0 = released), then the holder's
+ * name (diagnostics). A record that does not parse counts as released. */
+static int lease_encode(struct maat_buf *b, time_t until, const char *holder)
+{
+    return maat_buf_put(b, LEASE_MAGIC, 8) || maat_buf_put_u64le(b, (uint64_t)until) ||
+           maat_buf_put(b, holder, strlen(holder));
+}
+
+static void lease_decode(const uint8_t *rec, size_t len, time_t *until, char *holder,
+                         size_t cap)
+{
+    struct maat_error e = {0};
+    struct maat_reader r;
+    maat_reader_init(&r, rec, len, "collateral fetch lease", &e);
+    const uint8_t *magic;
+    uint64_t u;
+    struct maat_view name;
+    *until = 0;
+    snprintf(holder, cap, "?");
+    if (maat_read_fixed(&r, "magic", 8, &magic) != 0 || memcmp(magic, LEASE_MAGIC, 8) != 0 ||
+        maat_read_u64le(&r, "until", &u) != 0 ||
+        maat_read_view(&r, "holder", maat_reader_left(&r), &name) != 0 || u > INT64_MAX)
+        return;
+    *until = (time_t)u;
+    snprintf(holder, cap, "%.*s", (int)(name.len < 95 ? name.len : 95), (const char *)name.ptr);
+    for (char *p = holder; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) *p = '?';
+}
+
+enum claim { CLAIM_WON, CLAIM_HELD, CLAIM_DOWN };
+
+/* Claims the refresh of lkey at caller time `now`: the lease is absent, released or
+ * expired and this cache's compare-and-swap won. CLAIM_HELD: another holder has it
+ * (named in holder/until); CLAIM_DOWN: the store could not be asked (err says why). */
+static enum claim lease_claim(struct maat_collateral_cache *c, const char *lkey, time_t now,
+                              uint64_t *ver, char *holder, size_t cap, time_t *until,
+                              struct maat_error *err)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    uint64_t cur = 0;
+    bool takeover = false;
+    struct maat_error e = {0};
+    snprintf(holder, cap, "another replica");
+    *until = 0;
+    if (maat_store_get(c->o.store, STORE_NS, lkey, &rec, &len, &cur, &e) == 0) {
+        lease_decode(rec, len, until, holder, cap);
+        free(rec);
+        /* our own lease (its release failed, e.g. the store was down): take it again */
+        if (now < *until && strcmp(holder, c->holder) != 0) return CLAIM_HELD;
+        /* expired, never released: its holder died or hung */
+        takeover = *until != 0 && strcmp(holder, c->holder) != 0;
+    } else if (e.code == MAAT_ERR_NOT_FOUND) {
+        cur = 0;
+    } else {
+        *err = e;
+        return CLAIM_DOWN;
+    }
+    struct maat_buf b;
+    maat_buf_init(&b);
+    if (lease_encode(&b, now + c->o.lease_secs, c->holder) != 0) {
+        maat_buf_cleanup(&b);
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        return CLAIM_DOWN;
+    }
+    bool conflict = false;
+    maat_error_clear(&e);
+    int rc = maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, cur, &conflict, ver,
+                               &e);
+    maat_buf_cleanup(&b);
+    if (rc != 0 && conflict) { /* another cache claimed it between our read and write */
+        snprintf(holder, cap, "another replica");
+        *until = now + c->o.lease_secs;
+        return CLAIM_HELD;
+    }
+    if (rc != 0) {
+        *err = e;
+        return CLAIM_DOWN;
+    }
+    if (takeover) bump(c, &c->stats.lease_takeovers);
+    return CLAIM_WON;
+}
+
+/* Releases this cache's lease (version ver): marks it released by compare-and-swap, so
+ * a lease taken over meanwhile is left alone. Errors are ignored: it expires anyway. */
+static void lease_release(struct maat_collateral_cache *c, const char *lkey, uint64_t ver)
+{
+    struct maat_buf b;
+    maat_buf_init(&b);
+    struct maat_error e = {0};
+    bool conflict = false;
+    if (lease_encode(&b, 0, c->holder) == 0)
+        (void)maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, ver, &conflict, NULL,
+                                &e);
+    maat_buf_cleanup(&b);
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+/* Collateral in the store that is fresh at `now` and not older than what is held. */
+static struct held *shared_fresh(struct maat_collateral_cache *c, const struct fetch_job *j,
+                                 uint64_t *seen)
+{
+    struct held *h = load_from_store(c, j->fmspc, j->ca, j->now, seen);
+    if (h != NULL && (!fresh(c, h, j->now) || h->issue_date < j->held_issue)) {
+        pthread_mutex_lock(&c->mu);
+        held_unref(h);
+        pthread_mutex_unlock(&c->mu);
+        h = NULL;
+    }
+    return h;
+}
+
+/* The refresh of a fetch thread, shared through the store when there is one: *out from
+ * the store (another cache refreshed it), or from the source under this cache's lease,
+ * or from the source without a lease when the store cannot be asked. *deferred: another
+ * holder's lease is live and its record did not appear within wait_ms; not a failure of
+ * the source (err says who holds it). */
+static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_job *j,
+                          struct held **out, bool *deferred, struct maat_error *err)
+{
+    *deferred = false;
+    if (c->o.store == NULL || c->o.lease_secs == 0)
+        return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
+    char lkey[64];
+    lease_key(j->fmspc, j->ca, lkey);
+    uint64_t seen = 0;
+    if ((*out = shared_fresh(c, j, &seen)) != NULL) {
+        bump(c, &c->stats.shared_loads);
+        return 0;
+    }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long waited = ms_between(&t0, &t);
+        time_t now = j->now + waited / 1000; /* the lease clock moves while we poll */
+        uint64_t ver = 0;
+        char holder[96];
+        time_t until = 0;
+        struct maat_error ce = {0};
+        switch (lease_claim(c, lkey, now, &ver, holder, sizeof holder, &until, &ce)) {
+        case CLAIM_WON: {
+            /* it may have been stored between our last read and the claim */
+            struct held *h = shared_fresh(c, j, &seen);
+            int rc = 0;
+            if (h != NULL) {
+                *out = h;
+                bump(c, &c->stats.shared_loads);
+            } else {
+                rc = refresh(c, j->fmspc, j->ca, j->now, j->held_issue, lkey, ver, out, err);
+            }
+            lease_release(c, lkey, ver);
+            return rc;
+        }
+        case CLAIM_DOWN:
+            bump(c, &c->stats.lease_store_errors);
+            return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
+        case CLAIM_HELD:
+            break;
+        }
+        /* give up a poll before the lookups' deadline, so they see why */
+        if (waited >= c->o.wait_ms - POLL_MS) {
+            char hex[13];
+            src_fmspc_hex(j->fmspc, hex);
+            bump(c, &c->stats.lease_waits);
+            *deferred = true;
+            return maat_error_set(err, MAAT_ERR_IO,
+                                  "collateral for FMSPC %s (PCK %s CA) is being fetched by %s "
+                                  "(its claim runs until %lld); retry later",
+                                  hex, maat_pck_ca_name(j->ca), holder, (long long)until);
+        }
+        struct timespec ts = {0, POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        if ((*out = shared_fresh(c, j, &seen)) != NULL) {
+            bump(c, &c->stats.shared_loads);
+            return 0;
+        }
+    }
+}
+
 static void *fetch_main(void *arg)
 {
     struct fetch_job *j = arg;
     struct maat_collateral_cache *c = j->c;
     struct held *h = NULL;
     struct maat_error fe = {0};
-    int fr = refresh(c, j->fmspc, j->ca, j->now, j->held_issue, &h, &fe);
-    if (fr != 0 && c->o.fetch_failed != NULL)
+    bool deferred = false;
+    int fr = shared_refresh(c, j, &h, &deferred, &fe);
+    if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
         c->o.fetch_failed(c->o.fetch_failed_arg, j->fmspc, j->ca, c->o.source->ops->kind, &fe);
     pthread_mutex_lock(&c->mu);
     struct entry *e = entry_for(c, j->fmspc, j->ca); /* exists: entries are never removed */
-    e->attempted = true;
-    e->last_attempt = j->now;
-    e->last_failed = fr != 0;
     e->last_err = fe;
-    if (fr == 0) {
-        held_unref(e->cur);
-        e->cur = h;
+    if (deferred) {
+        /* another replica is fetching: not a failure of the source, no negative cache
+         * and no stale mark; the next lookup looks again */
     } else {
-        c->stats.fetch_failures++;
+        e->attempted = true;
+        e->last_attempt = j->now;
+        e->last_failed = fr != 0;
+        if (fr == 0) {
+            held_unref(e->cur);
+            e->cur = h;
+        } else {
+            c->stats.fetch_failures++;
+        }
     }
     e->busy = IDLE;
     c->inflight--;
@@ -467,7 +719,7 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
             e->busy = LOADING;
             clock_gettime(CLOCK_MONOTONIC, &e->busy_since);
             pthread_mutex_unlock(&c->mu);
-            struct held *h = load_from_store(c, fmspc, ca, now);
+            struct held *h = load_from_store(c, fmspc, ca, now, NULL);
             pthread_mutex_lock(&c->mu);
             e = entry_for(c, fmspc, ca);
             e->busy = IDLE;

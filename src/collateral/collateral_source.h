@@ -173,9 +173,16 @@ struct maat_collateral_cache_opts {
     void (*fetch_failed)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
                          const char *source_kind, const struct maat_error *err);
     void *fetch_failed_arg;
+    /* With a store shared by several replicas: a refresh is first claimed through the
+     * store (a `collateral-fetch/<FMSPC>/<CA>` lease record taken by compare-and-swap,
+     * valid for lease_secs of caller time); only the holder asks the source, the others
+     * read the record it stores. A lease not released by then (holder died or hung) is
+     * taken over. Default 120 s (longer than a PCCS fetch with its retries); 0 = no
+     * claim, every cache fetches on its own. See docs/collateral.md. */
+    time_t lease_secs;
 };
 
-/* Zeroes o and sets the default margin and retry interval. */
+/* Zeroes o and sets the default margin, retry interval, wait and lease. */
 void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o);
 
 /* Creates an empty cache; nothing is fetched until the first lookup. */
@@ -241,6 +248,12 @@ struct maat_collateral_cache_stats {
     unsigned long verifications; /* maat_collateral_verify calls */
     unsigned long wait_timeouts; /* lookups that gave up waiting for a fetch in flight */
     unsigned long negative_hits; /* lookups failed at once after a recent failed fetch */
+    unsigned long shared_loads;  /* refreshes taken from the store, written by another cache */
+    unsigned long lease_waits;   /* refreshes that found another cache's lease and did not
+                                    fetch (the record did not appear within wait_ms) */
+    unsigned long lease_takeovers; /* expired leases of another holder taken over */
+    unsigned long lease_store_errors; /* claims that could not run (store down): fetched
+                                         without a claim */
 };
 /* A consistent snapshot of the counters. */
 void maat_collateral_cache_stats(struct maat_collateral_cache *c,

@@ -1,7 +1,9 @@
 /*
  * sim_pccs.c - the simulated platform's PCCS endpoint (see sim_pccs.h): a small
  * libmicrohttpd server, one thread per connection (so a stalled request does not hold up
- * others), files read per request so tests can change them underneath.
+ * others), files read per request so tests can change them underneath. GET
+ * /maat-sim/requests answers {"requests": N}, the collateral requests served so far
+ * (itself not counted), for tests that count fetches across replicas.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -260,6 +262,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)con_cls;
     struct maat_sim_pccs *s = cls;
     if (*upload_size != 0) return MHD_NO; /* no request bodies here */
+    if (!strcmp(url, "/maat-sim/requests")) { /* the counter, for tests; not counted */
+        char n[64];
+        snprintf(n, sizeof n, "{\"requests\": %lu}\n", atomic_load(&s->requests));
+        return send_text(c, MHD_HTTP_OK, n);
+    }
     atomic_fetch_add(&s->requests, 1);
     if (strcmp(method, "GET") != 0) return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
     int fault = atomic_load(&s->fault);
@@ -442,8 +449,9 @@ int maat_sim_pccs_run(const char *dir, const char *listen_hostport,
     int sig = 0;
     while (sigwait(&set, &sig) != 0) {
     }
+    unsigned long served = maat_sim_pccs_requests(s);
     maat_sim_pccs_stop(s);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    fprintf(stderr, "maat sim pccs: stopped (signal %d)\n", sig);
+    fprintf(stderr, "maat sim pccs: stopped (signal %d) after %lu requests\n", sig, served);
     return 0;
 }
