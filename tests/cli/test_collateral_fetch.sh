@@ -115,6 +115,15 @@ rc=$?; n1=$(grep -c 'sim pccs: request' "$T/main.log")
 [ $rc -eq 1 ] && [ ! -e "$T/y.json" ] && ok "unverifiable collateral: exit 1, nothing written" \
     || bad "unverifiable collateral: rc $rc $(cat "$T/err")"
 
+# missing collateral: the message says how to get it, with the quote's FMSPC filled in
+"$MAAT" verify "$T/q.bin" $ROOT $AT >"$T/v" 2>&1
+grep -q 'get it with: maat collateral fetch --fmspc 00906ed50000 -o' "$T/v" \
+    && ok "missing collateral hint: no collateral" || bad "no hint: $(grep verification "$T/v")"
+"$MAAT" sim init "$T/f2" --fmspc 00A06D080000 --now 2024-03-01T00:00:00Z >/dev/null
+"$MAAT" verify "$T/q.bin" --collateral "$T/f2/pcs" $ROOT $AT >"$T/v" 2>&1
+grep -q 'no TCB info for FMSPC 00906ED50000.*get it with: maat collateral fetch --fmspc 00906ED50000 -o' "$T/v" \
+    && ok "missing collateral hint: PCS dir without the FMSPC" || bad "no hint (dir): $(cat "$T/v")"
+
 # usage
 "$MAAT" collateral fetch --fmspc 00906ED50000 $ROOT 2>/dev/null; [ $? -eq 2 ] && ok "no -o: exit 2" || bad "no -o"
 "$MAAT" collateral fetch --fmspc 0090 -o "$T/z" 2>/dev/null; [ $? -eq 2 ] && ok "short fmspc: exit 2" || bad "short fmspc"
