@@ -672,14 +672,16 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
             snprintf(note, sizeof note,
                      "TCB collateral for the quote's FMSPC %s is not present (the given "
                      "collateral's TCB info is for FMSPC %s): the TCB status is not determined; "
-                     "the quote's signatures and PCK chain were checked",
-                     up, cup);
+                     "the quote's signatures and PCK chain were checked; get it with: "
+                     "maat collateral fetch --fmspc %s -o collateral.json",
+                     up, cup, up);
         else
             snprintf(note, sizeof note,
                      "TCB collateral for the quote's FMSPC %s is not present (no --collateral): "
                      "the TCB status is not determined; the quote's signatures and PCK chain "
-                     "were checked",
-                     up);
+                     "were checked; get it with: maat collateral fetch --fmspc %s "
+                     "-o collateral.json",
+                     up, up);
         json_object_set_new(vj, "tcb_collateral_present", json_false());
         json_object_set_new(vj, "note", json_string(note));
     } else if (res->fmspc_hex[0] != '\0') {

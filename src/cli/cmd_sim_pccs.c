@@ -14,7 +14,8 @@
 
 static const char pccs_usage[] =
     "usage: maat sim pccs DIR [--listen HOST:PORT] [--fault garbage|500|stall]\n"
-    "                         [--stall-ms N]\n"
+    "                         [--stall-ms N] [--eval-nums STANDARD:EARLY]\n"
+    "                         [--rate-limit N] [--retry-after S] [--log-requests]\n"
     "\n"
     "Serves the collateral of a simulated platform (`maat sim init DIR`: DIR/pcs/) or of a\n"
     "directory in Intel's QVL sample layout over the PCCS API, until SIGINT/SIGTERM:\n"
@@ -28,7 +29,13 @@ static const char pccs_usage[] =
     "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8081; port 0 = any)\n"
     "  --fault KIND         answer every request with a fault, for client tests:\n"
     "                       garbage (200 + junk body), 500, stall (no answer)\n"
-    "  --stall-ms N         how long a stalled request hangs (default 10000)\n";
+    "  --stall-ms N         how long a stalled request hangs (default 10000)\n"
+    "  --eval-nums M:N      TCB evaluation data numbers published (standard M <= early N):\n"
+    "                       tcbEvaluationDataNumber=K on tcb and qe/identity is 410 Gone\n"
+    "                       below M, 404 Not Found above N; in range the files are served\n"
+    "  --rate-limit N       answer the first N requests 429 Too Many Requests\n"
+    "  --retry-after S      ... with Retry-After: S (seconds)\n"
+    "  --log-requests       one line per request on stderr\n";
 
 int cmd_sim_pccs(int argc, char **argv)
 {
@@ -64,6 +71,30 @@ int cmd_sim_pccs(int argc, char **argv)
                 return MAAT_EXIT_USAGE;
             }
             o.stall_ms = (unsigned)v;
+        } else if (!strcmp(a, "--eval-nums") && has_val) {
+            unsigned m = 0, n = 0;
+            char tail;
+            if (sscanf(argv[++i], "%u:%u%c", &m, &n, &tail) != 2 || m == 0 || n < m) {
+                fprintf(stderr, "maat sim pccs: --eval-nums wants STANDARD:EARLY, "
+                                "0 < STANDARD <= EARLY\n");
+                return MAAT_EXIT_USAGE;
+            }
+            o.eval_standard = m;
+            o.eval_early = n;
+        } else if ((!strcmp(a, "--rate-limit") || !strcmp(a, "--retry-after")) && has_val) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (errno != 0 || *end != '\0' || end == argv[i] || v > 3600) {
+                fprintf(stderr, "maat sim pccs: %s wants 0..3600\n", a);
+                return MAAT_EXIT_USAGE;
+            }
+            if (!strcmp(a, "--rate-limit"))
+                o.rate_limit = (unsigned)v;
+            else
+                o.retry_after_s = (unsigned)v;
+        } else if (!strcmp(a, "--log-requests")) {
+            o.log_requests = true;
         } else if (a[0] != '-' && dir == NULL) {
             dir = a;
         } else {

@@ -10,6 +10,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"quote", cmd_quote, "inspect any SGX/TDX quote; get one from a provider (sim, gramine)"},
+    {"collateral", cmd_collateral, "fetch and verify collateral from Intel PCS, Azure THIM or a PCCS"},
     {"verify", cmd_verify, "verify a DCAP quote against Intel collateral (offline, QVL rules)"},
     {"sim", cmd_sim, "simulated SGX platform: test PKI, collateral, quotes"},
     {"token", cmd_token, "verify an MAA-format attestation token (JWKS by kid, iss, exp, signer quote)"},

@@ -134,9 +134,14 @@ struct maat_pccs_opts {
                                     self-signed certificate; test setups only) */
     const char *root_ca_crl_url; /* where to get the Root CA CRL; NULL = the PCCS's
                                     /rootcacrl, or Intel's published CRL for Intel PCS */
+    const char *update;          /* "early" or "standard" (sent as update=) or NULL */
+    long tcb_eval_num;           /* > 0: sent as tcbEvaluationDataNumber= (excludes update) */
+    long retry_after_max_s;      /* longest Retry-After honoured on 429 (default 60) */
 };
 
-/* Defaults as documented above; base_url stays NULL. */
+/* Defaults as documented above; base_url stays NULL. base_url may be pasted in any of
+ * its usual forms: "https://host", "https://host/", ".../sgx/certification/v4[/]" (the
+ * version suffix is dropped and replaced by api_version's). */
 void maat_pccs_opts_defaults(struct maat_pccs_opts *o);
 
 /* A PCS/PCCS source (copies the options' strings). */
@@ -152,6 +157,16 @@ struct maat_pccs_stats {
 /* Zeroes *out for a source that is not a PCCS source. */
 void maat_collateral_pccs_stats(const struct maat_collateral_source *s,
                                 struct maat_pccs_stats *out);
+
+/* ---- writing fetched collateral (fetch_write.c, for maat collateral fetch) ---- */
+
+/* Appends r (with whole PCS responses in *_json, DER CRLs) as a dcap-qvl bundle JSON. */
+int maat_collateral_raw_write_bundle(const struct maat_collateral_raw *r, struct maat_buf *out,
+                                     struct maat_error *err);
+/* Writes r into dir (created if missing) in the sim's PCS layout for (fmspc, ca). */
+int maat_collateral_raw_write_dir(const struct maat_collateral_raw *r, const char *dir,
+                                  const uint8_t fmspc[6], enum maat_pck_ca ca,
+                                  struct maat_error *err);
 
 /* ---- the verified-collateral cache ---- */
 

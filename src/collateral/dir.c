@@ -72,8 +72,10 @@ static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
     snprintf(tcb_chain, sizeof tcb_chain, "tcb-%s.issuer-chain.pem", hex);
     snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
     snprintf(crl_chain, sizeof crl_chain, "pckcrl-%s.issuer-chain.pem", maat_pck_ca_name(ca));
-    MAAT_ENSURE(exists(d, tcb), err, MAAT_ERR_NOT_FOUND, "%s: no TCB info for FMSPC %s (%s)",
-                d, hex, tcb);
+    MAAT_ENSURE(exists(d, tcb), err, MAAT_ERR_NOT_FOUND,
+                "%s: no TCB info for FMSPC %s (%s); get it with: maat collateral fetch "
+                "--fmspc %s%s -o %s",
+                d, hex, tcb, hex, ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "", d);
     MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)",
                 d, maat_pck_ca_name(ca), crl);
     MAAT_TRY(read_into(d, tcb, &out->tcb_info_json, err));

@@ -18,7 +18,10 @@
  * up to max_attempts attempts with exponential backoff for failures that may pass
  * (connection errors, timeouts, HTTP 5xx and 429). Other statuses and malformed bodies
  * fail at once. Errors name the URL and what was wrong. No redirects are followed;
- * only http and https are allowed.
+ * only http and https are allowed. A 429 waits what its Retry-After header says (whole
+ * seconds, capped by retry_after_max_s) instead of the backoff. With update= or
+ * tcbEvaluationDataNumber= set (tcb and qe/identity), 404 and 410 say what they mean:
+ * a number newer than the server knows, or one older than it still serves.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +66,7 @@ void maat_pccs_opts_defaults(struct maat_pccs_opts *o)
     o->backoff_ms = 250;
     o->backoff_max_ms = 4000;
     o->max_response = MAAT_COLLATERAL_MAX_INPUT;
+    o->retry_after_max_s = 60;
 }
 
 /* ---- one HTTP exchange ---- */
@@ -75,6 +79,7 @@ struct exchange {
     size_t nwant;
     char *got[2];            /* raw (still URL-encoded) values, first occurrence */
     bool header_too_large;
+    long retry_after;        /* seconds from a Retry-After header, -1 = none */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
@@ -97,11 +102,24 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
             free(x->got[i]);
             x->got[i] = NULL;
         }
+        x->retry_after = -1;
         return len;
     }
     const char *colon = memchr(p, ':', len);
     if (colon == NULL) return len;
     size_t nlen = (size_t)(colon - p);
+    if (nlen == 11 && !strncasecmp(p, "Retry-After", 11)) { /* delta-seconds only */
+        long v = 0;
+        const char *q = colon + 1, *end = p + len;
+        while (q < end && (*q == ' ' || *q == '\t')) q++;
+        bool digits = false;
+        while (q < end && *q >= '0' && *q <= '9' && v < 1000000) {
+            v = v * 10 + (*q++ - '0');
+            digits = true;
+        }
+        x->retry_after = digits ? v : -1; /* an HTTP-date falls back to the backoff */
+        return len;
+    }
     for (size_t i = 0; i < x->nwant && i < 2; i++) {
         if (x->got[i] != NULL || strlen(x->want[i]) != nlen ||
             strncasecmp(p, x->want[i], nlen) != 0)
@@ -171,6 +189,7 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
         hdrs = curl_slist_append(hdrs, keyhdr);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     }
+    x->retry_after = -1;
     count(s, &s->stats.requests);
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(hdrs);
@@ -187,9 +206,24 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) return OK;
-    maat_error_set(err, status == 404 ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO,
-                   "GET %s: HTTP status %ld (expected 200)%s", url, status,
-                   status == 404 ? ": the server has no such collateral" : "");
+    bool pinned = s->o.tcb_eval_num > 0 && strstr(url, "tcbEvaluationDataNumber=") != NULL;
+    char why[300] = "";
+    if (status == 404 && pinned)
+        snprintf(why, sizeof why, ": TCB evaluation data number %ld is newer than any the "
+                 "server publishes (404 Not Found); list them at "
+                 "{base}/tcbevaluationdatanumbers", s->o.tcb_eval_num);
+    else if (status == 410 && pinned)
+        snprintf(why, sizeof why, ": TCB evaluation data number %ld is older than the oldest "
+                 "the server still serves (410 Gone); use a newer one or --update standard",
+                 s->o.tcb_eval_num);
+    else if (status == 404)
+        snprintf(why, sizeof why, ": the server has no such collateral");
+    else if (status == 410)
+        snprintf(why, sizeof why, ": the server no longer serves this collateral (410 Gone)");
+    else if (status == 429)
+        snprintf(why, sizeof why, ": rate limited (429 Too Many Requests)");
+    maat_error_set(err, status == 404 || status == 410 ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO,
+                   "GET %s: HTTP status %ld (expected 200)%s", url, status, why);
     return (status >= 500 || status == 429) ? RETRY : FAIL;
 }
 
@@ -203,7 +237,7 @@ static int http_get(struct pccs_source *s, const char *url, const char *const *w
     CURL *h = curl_easy_init();
     MAAT_ENSURE(h != NULL, err, MAAT_ERR_NOMEM, "GET %s: cannot create a curl handle", url);
     struct exchange x = {.body = body, .limit = s->o.max_response, .want = want,
-                         .nwant = nwant};
+                         .nwant = nwant, .retry_after = -1};
     int rc = -1;
     long wait = s->o.backoff_ms;
     for (unsigned i = 1;; i++) {
@@ -219,7 +253,12 @@ static int http_get(struct pccs_source *s, const char *url, const char *const *w
             goto done;
         }
         count(s, &s->stats.retries);
-        sleep_ms(wait);
+        if (x.retry_after >= 0) { /* the server said how long: honour it, within reason */
+            long cap = s->o.retry_after_max_s;
+            sleep_ms((x.retry_after > cap ? cap : x.retry_after) * 1000L);
+        } else {
+            sleep_ms(wait);
+        }
         wait = wait * 2 > s->o.backoff_max_ms ? s->o.backoff_max_ms : wait * 2;
     }
     for (size_t i = 0; i < nwant && i < 2; i++) {
@@ -298,7 +337,12 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
                                                 : "SGX-TCB-Info-Issuer-Chain";
 
     const char *part = "TCB info"; /* which item failed, for the error */
-    snprintf(url, sizeof url, "%s/tcb?fmspc=%s", s->prefix, hex);
+    char q[64] = ""; /* the baseline asked for, on tcb and qe/identity */
+    if (s->o.tcb_eval_num > 0)
+        snprintf(q, sizeof q, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
+    else if (s->o.update != NULL)
+        snprintf(q, sizeof q, "update=%s", s->o.update);
+    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", s->prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
                        &out->tcb_info_issuer_chain, err) != 0 ||
@@ -309,7 +353,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         goto fail;
 
     part = "QE identity";
-    snprintf(url, sizeof url, "%s/qe/identity", s->prefix);
+    snprintf(url, sizeof url, "%s/qe/identity%s%s", s->prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", NULL,
                        &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
@@ -400,6 +444,25 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     size_t blen = strlen(b);
     MAAT_ENSURE(blen < 512, err, MAAT_ERR_USAGE, "pccs source: base URL too long");
     while (blen > 0 && b[blen - 1] == '/') blen--;
+    /* a pasted ".../sgx/certification/vN" (or /tdx/...): keep only the base */
+    static const char *const tails[] = {"/sgx/certification/v4", "/sgx/certification/v3",
+                                        "/tdx/certification/v4", "/sgx/certification",
+                                        "/tdx/certification"};
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        size_t tl = strlen(tails[i]);
+        if (blen > tl && !strncmp(b + blen - tl, tails[i], tl)) {
+            blen -= tl;
+            break;
+        }
+    }
+    while (blen > 0 && b[blen - 1] == '/') blen--;
+    MAAT_ENSURE(o->tcb_eval_num >= 0 && (o->tcb_eval_num == 0 || o->update == NULL), err,
+                MAAT_ERR_USAGE, "pccs source: update and tcbEvaluationDataNumber exclude each other");
+    MAAT_ENSURE(o->update == NULL || !strcmp(o->update, "early") ||
+                    !strcmp(o->update, "standard"),
+                err, MAAT_ERR_USAGE, "pccs source: update must be early or standard");
+    MAAT_ENSURE(o->retry_after_max_s >= 0, err, MAAT_ERR_USAGE,
+                "pccs source: retry_after_max_s must be >= 0");
     MAAT_ENSURE(o->api_version == 3 || o->api_version == 4, err, MAAT_ERR_USAGE,
                 "pccs source: API version must be 3 or 4, not %d", o->api_version);
     MAAT_ENSURE(o->max_attempts >= 1 && o->max_attempts <= 10, err, MAAT_ERR_USAGE,
@@ -418,6 +481,9 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     s->o.api_key = dup_opt(o->api_key, &bad);
     s->o.ca_file = dup_opt(o->ca_file, &bad);
     s->o.root_ca_crl_url = dup_opt(o->root_ca_crl_url, &bad);
+    s->o.update = o->update != NULL && !strcmp(o->update, "early") ? "early"
+                  : o->update != NULL                              ? "standard"
+                                                                   : NULL;
     s->prefix = malloc(blen + 32);
     if (s->prefix != NULL)
         snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b,

@@ -485,8 +485,9 @@ static int step_tcb_info(struct run *r)
         maat_hex_encode(ti->fmspc, 6, got);
         maat_hex_encode(pck->fmspc, 6, want);
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
-                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s", want,
-                    got);
+                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s; "
+                    "get it with: maat collateral fetch --fmspc %s%s -o collateral.json",
+                    want, got, want, pck->ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "");
     }
     if (ti->has_pce_id && memcmp(ti->pce_id, pck->pce_id, 2) != 0)
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
@@ -825,9 +826,11 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
             maat_hex_encode(v->fmspc, 6, f);
             fail(&r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
                  "no collateral: TCB info for FMSPC %s, QE identity and CRLs are not present, "
-                 "so the TCB status cannot be determined (signatures and chain: %s)",
+                 "so the TCB status cannot be determined (signatures and chain: %s); "
+                 "get it with: maat collateral fetch --fmspc %s%s -o collateral.json",
                  f, qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
-                        ? "valid" : "see the failed steps");
+                        ? "valid" : "see the failed steps",
+                 f, v->pck.ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "");
         } else {
             bool id_ok = step_qe_identity(&r) == 0;
             bool tcb_ok = step_tcb_info(&r) == 0;

@@ -39,6 +39,7 @@ struct maat_sim_pccs {
     atomic_bool stopping;
     unsigned stall_ms;
     uint16_t port;
+    struct maat_sim_pccs_opts o;
 };
 
 /* ---- files ---- */
@@ -253,6 +254,18 @@ static enum MHD_Result stall(struct maat_sim_pccs *s, struct MHD_Connection *c)
     return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "stalled\n");
 }
 
+static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
+                              const char *url, unsigned long nth);
+
+static enum MHD_Result log_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    int *first = cls;
+    fprintf(stderr, "%c%s=%s", *first ? '?' : '&', key, value ? value : "");
+    *first = 0;
+    return MHD_YES;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -267,8 +280,61 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         snprintf(n, sizeof n, "{\"requests\": %lu}\n", atomic_load(&s->requests));
         return send_text(c, MHD_HTTP_OK, n);
     }
-    atomic_fetch_add(&s->requests, 1);
+    unsigned long nth = atomic_fetch_add(&s->requests, 1) + 1;
     if (strcmp(method, "GET") != 0) return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+    if (s->o.log_requests) {
+        int first = 1;
+        flockfile(stderr);
+        fprintf(stderr, "sim pccs: request %lu: GET %s", nth, url);
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, log_arg, &first);
+        fputc('\n', stderr);
+        funlockfile(stderr);
+    }
+    return answer(s, c, url, nth);
+}
+
+/* Pinned numbers: what Intel PCS v4 answers for update= / tcbEvaluationDataNumber=. */
+static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection *c,
+                           const char *url)
+{
+    const char *r = strrchr(url, '/');
+    bool pinnable = r != NULL && (!strcmp(r, "/tcb") || !strcmp(r, "/identity"));
+    if (!pinnable) return 0;
+    const char *up = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "update");
+    const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                "tcbEvaluationDataNumber");
+    if (up != NULL && n != NULL) return MHD_HTTP_BAD_REQUEST;
+    if (up != NULL && strcmp(up, "early") && strcmp(up, "standard")) return MHD_HTTP_BAD_REQUEST;
+    if (n == NULL) return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long k = strtoul(n, &end, 10);
+    if (errno || end == n || *end) return MHD_HTTP_BAD_REQUEST;
+    if (s->o.eval_standard != 0 && k < s->o.eval_standard) return MHD_HTTP_GONE;
+    if (s->o.eval_early != 0 && k > s->o.eval_early) return MHD_HTTP_NOT_FOUND;
+    return 0;
+}
+
+static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
+                              const char *url, unsigned long nth)
+{
+    if (nth <= s->o.rate_limit) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            18, (void *)"too many requests\n", MHD_RESPMEM_PERSISTENT);
+        if (r == NULL) return MHD_NO;
+        char ra[24];
+        snprintf(ra, sizeof ra, "%u", s->o.retry_after_s);
+        if (s->o.retry_after_s > 0) MHD_add_response_header(r, "Retry-After", ra);
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    unsigned pin = eval_check(s, c, url);
+    if (pin == MHD_HTTP_BAD_REQUEST) return send_text(c, pin, "bad parameters\n");
+    if (pin == MHD_HTTP_GONE)
+        return send_text(c, pin, "TCB evaluation data number older than the standard one\n");
+    if (pin == MHD_HTTP_NOT_FOUND)
+        return send_text(c, pin, "TCB evaluation data number newer than the early one\n");
     int fault = atomic_load(&s->fault);
     if (fault == MAAT_SIM_PCCS_STALL) return stall(s, c);
     if (fault == MAAT_SIM_PCCS_HTTP_500)
@@ -381,6 +447,7 @@ int maat_sim_pccs_start(const char *dir, const char *listen_hostport,
     atomic_init(&s->fault, o != NULL ? (int)o->fault : MAAT_SIM_PCCS_OK);
     atomic_init(&s->requests, 0);
     atomic_init(&s->stopping, false);
+    if (o != NULL) s->o = *o;
     s->stall_ms = o != NULL && o->stall_ms != 0 ? o->stall_ms : STALL_DEFAULT_MS;
     if (s->stall_ms > STALL_MAX_MS) s->stall_ms = STALL_MAX_MS;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;

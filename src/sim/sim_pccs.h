@@ -37,6 +37,16 @@ struct maat_sim_pccs_opts {
     enum maat_sim_pccs_fault fault;
     unsigned stall_ms;      /* how long a stalled request waits before answering 503
                                (default 10000; bounded so everything stops by itself) */
+    /* TCB evaluation data numbers published (Intel PCS v4 semantics, tcb and qe/identity):
+     * update=standard is eval_standard, update=early eval_early; a requested
+     * tcbEvaluationDataNumber below eval_standard is 410 Gone, above eval_early 404 Not
+     * Found. 0 = not set (every number is served). The body is always the files in DIR:
+     * a pinned number in range is served with what the files hold. */
+    unsigned eval_standard, eval_early;
+    unsigned rate_limit;    /* answer the first N requests 429 Too Many Requests */
+    unsigned retry_after_s; /* with a Retry-After: S header (0 = no header) */
+    bool log_requests;      /* one "sim pccs: GET URL?QUERY -> STATUS" line per request on
+                               stderr (for tests that must see no request was made) */
 };
 
 struct maat_sim_pccs;
