@@ -112,6 +112,10 @@ out:
     return rc;
 }
 
+/* Issuer chains decoded and verified by this thread (tests check that a chain text shared
+ * by the TCB info and the QE identity is verified once per collateral). */
+_Thread_local unsigned long maat__issuer_chain_loads;
+
 static void add_item(struct maat_verified_collateral *vc, const char *name, time_t nb, time_t na)
 {
     if (vc->item_count >= MAAT_VC_MAX_ITEMS) return;
@@ -157,6 +161,7 @@ static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_tr
     }
     STACK_OF(X509) *sk = maat_x509_load_all(pem->ptr, pem->len, what, err);
     if (sk == NULL) return NULL;
+    maat__issuer_chain_loads++;
     X509 *signer = sk_X509_value(sk, 0);
     if (maat__chain_verify(signer, sk, t, what, anchor, NULL, err) != 0) {
         sk_X509_pop_free(sk, X509_free);
@@ -297,10 +302,20 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
                                            ? &in->qe_identity_issuer_chain
                                            : &in->tcb_info_issuer_chain;
-    qe_signer = load_issuer_chain(qe_chain, trust, "QE identity issuer chain", &a_qe, vc,
-                                  "QE identity signing", err);
-    if (qe_signer == NULL) goto fail;
-    if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
+    if (qe_chain->len == in->tcb_info_issuer_chain.len &&
+        memcmp(qe_chain->ptr, in->tcb_info_issuer_chain.ptr, qe_chain->len) == 0) {
+        /* The same chain text (Intel sends the TCB Signing chain for both, or the QE
+         * identity's is absent): decoding and verifying it again would reach the same
+         * verdict on the same bytes, so its signer and anchor are taken as they are. */
+        X509_up_ref(tcb_signer);
+        qe_signer = tcb_signer;
+        a_qe = a_tcb;
+    } else {
+        qe_signer = load_issuer_chain(qe_chain, trust, "QE identity issuer chain", &a_qe, vc,
+                                      "QE identity signing", err);
+        if (qe_signer == NULL) goto fail;
+        if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
+    }
     if (check_body_signature(tcb_signer, &vc->tcb_info.signed_body, vc->tcb_info.signature,
                              "TCB info", err) != 0 ||
         check_body_signature(qe_signer, &vc->qe_identity.signed_body, vc->qe_identity.signature,

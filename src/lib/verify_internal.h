@@ -29,6 +29,8 @@ struct maat_trust {
 /* The anchor whose key equals `key`, or NULL. */
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key);
 
+extern _Thread_local unsigned long maat__issuer_chain_loads; /* collateral_verify.c */
+
 /* Verifies that `leaf` chains through `certs` (any order; may include a root) to a trust
  * anchor, ignoring time (time is a separate step, so the failing item can be named).
  * On success *anchor is the anchor used and, when chain_out is not NULL, the verified
