@@ -69,9 +69,11 @@ enum maat_attest_route {
     MAAT_ROUTE_SGX_ENCLAVE = 0,  /* POST /attest/SgxEnclave: {"quote": b64url SGX quote} */
     MAAT_ROUTE_OPEN_ENCLAVE,     /* POST /attest/OpenEnclave: {"report": b64url OE report
                                     = 16-byte OE header + SGX quote} */
+    MAAT_ROUTE_TDX_VM,           /* POST /attest/TdxVm (api-version 2025-06-01): {"quote":
+                                    b64url TD quote}; no draftPolicyForAttestation */
 };
 
-/* "SgxEnclave" / "OpenEnclave" (the path segment). */
+/* "SgxEnclave" / "OpenEnclave" / "TdxVm" (the path segment). */
 const char *maat_attest_route_name(enum maat_attest_route route);
 
 enum maat_data_type {
@@ -123,7 +125,9 @@ struct maat_attest_request {
  *    ignored;
  *  - `nonce`, `draftPolicyForAttestation`: strings;
  *  - JSON null for an optional member = absent; unknown top-level members are ignored (as
- *    MAA's deserialiser does; e.g. the 2018 preview's `enclaveHeldData`).
+ *    MAA's deserialiser does; e.g. the 2018 preview's `enclaveHeldData`);
+ *  - TdxVm: `draftPolicyForAttestation` is refused (2025-06-01's AttestTdxVmRequest has
+ *    none; ignoring it would apply the stored policy to a caller expecting its draft).
  * Every rejection sets err->code (MAAT_MAA_INVALID_PARAMETER, or MAAT_MAA_INTERNAL_ERROR
  * when out of memory) and a message naming the member. On failure *req is left empty
  * (cleanup is still safe). Returns 0 or -1.
@@ -141,6 +145,9 @@ void maat_attest_request_cleanup(struct maat_attest_request *req);
  *  - runtimeData present: SHA-256(bytes as sent) == report_data[0:32] (MAA compares only
  *    [0:32]; [32:64] are free);
  *  - initTimeData present: SHA-256(bytes as sent) == config_id[0:32].
+ * TdxVm: the quote carries a TD report (not SGX, no OE envelope); runtimeData binds to the
+ * TD report's report_data[0:32]; initTimeData is refused (MAA does not publish which TD
+ * field binds it: a binding that cannot be checked fails closed).
  * Failures are MAAT_MAA_INVALID_PARAMETER with both hex values in the message.
  */
 int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,

@@ -49,7 +49,9 @@ int maat_maa_error_http_status(enum maat_maa_error code)
 
 const char *maat_attest_route_name(enum maat_attest_route route)
 {
-    return route == MAAT_ROUTE_OPEN_ENCLAVE ? "OpenEnclave" : "SgxEnclave";
+    return route == MAAT_ROUTE_OPEN_ENCLAVE ? "OpenEnclave"
+           : route == MAAT_ROUTE_TDX_VM    ? "TdxVm"
+                                           : "SgxEnclave";
 }
 
 /* Records the MAA code for the failure already described in a->err (first one wins):
@@ -257,7 +259,11 @@ static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
         MAAT_TRY(parse_data(v, "initTimeData", &req->inittime, a));
     if ((v = member(root, "nonce")) != NULL)
         MAAT_TRY(copy_string(v, "nonce", MAAT_ATTEST_NONCE_MAX, &req->nonce, &req->nonce_len, a));
-    if ((v = member(root, "draftPolicyForAttestation")) != NULL)
+    if ((v = member(root, "draftPolicyForAttestation")) != NULL && req->route == MAAT_ROUTE_TDX_VM)
+        return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
+                        "draftPolicyForAttestation: not accepted by POST /attest/TdxVm "
+                        "(api-version 2025-06-01 defines none for TdxVm)");
+    if (v != NULL)
         MAAT_TRY(copy_string(v, "draftPolicyForAttestation", MAAT_ATTEST_POLICY_MAX,
                              &req->draft_policy, &req->draft_policy_len, a));
     return 0;
@@ -267,7 +273,8 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
                               struct maat_attest_request *req, struct maat_attest_error *a)
 {
     memset(req, 0, sizeof *req);
-    if (route != MAAT_ROUTE_SGX_ENCLAVE && route != MAAT_ROUTE_OPEN_ENCLAVE)
+    if (route != MAAT_ROUTE_SGX_ENCLAVE && route != MAAT_ROUTE_OPEN_ENCLAVE &&
+        route != MAAT_ROUTE_TDX_VM)
         return ATT_FAIL(a, MAAT_ERR_USAGE, "attestation request: unknown route %d", (int)route);
     req->route = route;
     if (body == NULL || len == 0)
@@ -349,6 +356,21 @@ int maat_attest_check_bindings(const struct maat_attest_request *req, const stru
     if (req == NULL || q == NULL)
         return ATT_FAIL(a, MAAT_ERR_USAGE, "attestation bindings: missing request or quote");
     const char *ev_name = req->route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
+    if (req->route == MAAT_ROUTE_TDX_VM) {
+        if (q->body_type == MAAT_BODY_SGX || q->oe_envelope || q->td_report.report_data == NULL)
+            return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
+                            "quote: an SGX quote (TEE type 0x%08x) cannot be attested as TdxVm; "
+                            "expected a TD quote (TEE type 0x00000081)",
+                            q->tee_type);
+        if (req->inittime.present)
+            return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
+                            "initTimeData: not accepted for TdxVm (the TD field that would bind "
+                            "it is not published by MAA; maat refuses what it cannot check)");
+        if (req->runtime.present)
+            MAAT_TRY(check_hash(&req->runtime, "runtimeData", q->td_report.report_data,
+                                "report_data", a));
+        return 0;
+    }
     if (q->body_type != MAAT_BODY_SGX)
         return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
                         "%s: a TDX quote (TEE type 0x%08x) cannot be attested as %s; expected an "

@@ -3,7 +3,10 @@
  *
  * MAA answers every failure as
  *   {"error":{"code":C,"message":M,"innererror":{"code":C,"message":M}}}
- * (recorded from the live service); clients key on `code`. maatd's messages say which
+ * (recorded from the live service); clients key on `code`. A request with
+ * ?api-version=2025-06-01 gets that version's ErrorResponse instead (maa-2025.md section 1):
+ *   {"error":{"code":C,"message":M}} and the response header x-ms-error-code: C
+ * (its innererror has no message, so maatd sends none). maatd's messages say which
  * check failed and why, in plain words, instead of MAA's native traces.
  *
  * The body never discloses server internals: URLs (scheme://...) and absolute file paths
@@ -116,8 +119,14 @@ void maatd_error(struct maatd_request *rq, struct maatd_response *rs, unsigned s
      * \xNN, the rest of the message stays (JSON carries only UTF-8) */
     char shown[4 * sizeof msg];
     maat_utf8_escape(redacted, strlen(redacted), shown, sizeof shown);
-    json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", shown);
-    json_t *err = json_pack("{s:s, s:s, s:o}", "code", code, "message", shown, "innererror", inner);
+    json_t *err;
+    if (rq != NULL && rq->api_2025) {
+        err = json_pack("{s:s, s:s}", "code", code, "message", shown);
+        snprintf(rs->ms_error_code, sizeof rs->ms_error_code, "%s", code);
+    } else {
+        json_t *inner = json_pack("{s:s, s:s}", "code", code, "message", shown);
+        err = json_pack("{s:s, s:s, s:o}", "code", code, "message", shown, "innererror", inner);
+    }
     json_t *root = json_pack("{s:o}", "error", err);
     maatd_json_response(rs, status, root);
     rs->status = status;

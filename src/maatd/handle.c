@@ -35,6 +35,8 @@ size_t maatd_response_headers(const struct maatd_request *rq, const struct maatd
         allow[o] = '\0';
         out[n++] = (struct maatd_header){"Allow", allow};
     }
+    if (rs->ms_error_code[0] != '\0')
+        out[n++] = (struct maatd_header){"x-ms-error-code", rs->ms_error_code};
     return n;
 }
 
@@ -110,6 +112,9 @@ void maatd_handle(struct maatd *d, const struct maatd_http_request *in,
                                             sizeof out->allow);
     memcpy(out->request_id, rq.request_id, sizeof out->request_id); /* rq is gone after */
     out->headers[1].value = out->request_id;
+    memcpy(out->ms_error_code, rs.ms_error_code, sizeof out->ms_error_code);
+    for (size_t i = 0; i < out->n_headers; i++)
+        if (!strcmp(out->headers[i].name, "x-ms-error-code")) out->headers[i].value = out->ms_error_code;
     maat_buf_cleanup(&rq.body);
     free(path);
 }

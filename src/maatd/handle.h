@@ -22,7 +22,7 @@ struct maatd_http_request {
     bool reserve;                       /* came through the --health-listen listener */
 };
 
-#define MAATD_RESPONSE_HEADERS_MAX 6
+#define MAATD_RESPONSE_HEADERS_MAX 7
 
 struct maatd_http_response {
     unsigned status;
@@ -33,10 +33,12 @@ struct maatd_http_response {
     bool close;                         /* the connection is closed after it */
     char allow[80];                     /* storage of the Allow header's value */
     char request_id[40];                /* storage of x-ms-request-id */
+    char ms_error_code[64];             /* storage of x-ms-error-code */
 };
 
 /* The response headers every answer carries (Content-Type, x-ms-request-id,
- * x-ms-maa-service-version; Connection: close, Retry-After on 503, Allow on 405) into out;
+ * x-ms-maa-service-version; Connection: close, Retry-After on 503, Allow on 405,
+ * x-ms-error-code on api-version 2025-06-01 errors) into out;
  * allow (cap bytes) holds the Allow value. Returns how many. server.c sends these. */
 size_t maatd_response_headers(const struct maatd_request *rq, const struct maatd_response *rs,
                               bool close_after, struct maatd_header out[MAATD_RESPONSE_HEADERS_MAX],

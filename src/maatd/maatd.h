@@ -319,6 +319,7 @@ struct maatd_request {
     enum maatd_route_id route;
     const char *verdict;        /* for logs: TCB status or "failed" */
     const char *error_code;     /* for logs: MAA error code */
+    bool api_2025;              /* ?api-version=2025-06-01: 2025 error shape (errors.c) */
     char issuer[MAATD_ISSUER_MAX];
     char client[64];            /* client address (numeric) for the log */
     char reason[256];           /* for logs: why a 4xx/5xx (the unredacted message) */
@@ -330,6 +331,7 @@ struct maatd_response {
     size_t len;
     const char *content_type;   /* default application/json; charset=utf-8 */
     const char *allow;          /* Allow header (405) */
+    char ms_error_code[64];     /* x-ms-error-code (api-version 2025-06-01 errors) or "" */
 };
 
 /* server.c */

@@ -4,8 +4,11 @@
  * Paths match exactly (MAA's are case-sensitive; the query string is not part of the
  * path libmicrohttpd hands us). A known path with another method is 405 with Allow; an
  * unknown path is 404; both in MAA's error form. Attestation, policy and certificate
- * routes require `api-version` 2020-10-01 or 2022-08-01 (identical SGX shapes); /certs,
- * OpenID metadata, /metrics and the health endpoints take none, as MAA's. POST /revoke
+ * routes require `api-version` 2020-10-01, 2022-08-01 (identical SGX shapes) or 2025-06-01
+ * (same bodies; errors in the 2025 ErrorResponse shape with x-ms-error-code, errors.c).
+ * /certs and the OpenID metadata take none before 2025-06-01 and list it from 2025-06-01:
+ * maatd answers them without one, and checks one when given (an unknown version is 400).
+ * /metrics and the health endpoints take none. POST /revoke
  * (the OpenID metadata's revocation_endpoint) exists so the metadata names only served
  * routes; it revokes nothing (metadata.c).
  */
@@ -32,29 +35,29 @@ struct route {
     const char *methods; /* space-separated, for matching and the Allow header */
     enum handler h;
     enum maatd_route_id id;
-    bool api_version;
+    int api_version; /* 0: none, 1: required, 2: optional, checked when present */
 };
 
 static const struct route routes[] = {
-    {"/attest/SgxEnclave", "POST", H_ATTEST_SGX, MAATD_R_ATTEST_SGX, true},
-    {"/attest/OpenEnclave", "POST", H_ATTEST_OE, MAATD_R_ATTEST_OE, true},
-    {"/attest/Tpm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
-    {"/attest/SevSnpVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
-    {"/attest/TdxVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, true},
-    {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
-    {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, false},
-    {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, false},
-    {"/revoke", "POST", H_REVOKE, MAATD_R_OPENID, false},
-    {"/policies/SgxEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
-    {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, true},
-    {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, true},
-    {"/policies/OpenEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, true},
-    {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
-    {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
-    {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, true},
-    {"/metrics", "GET HEAD", H_METRICS, MAATD_R_METRICS, false},
-    {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, false},
-    {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, false},
+    {"/attest/SgxEnclave", "POST", H_ATTEST_SGX, MAATD_R_ATTEST_SGX, 1},
+    {"/attest/OpenEnclave", "POST", H_ATTEST_OE, MAATD_R_ATTEST_OE, 1},
+    {"/attest/Tpm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
+    {"/attest/SevSnpVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
+    {"/attest/TdxVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
+    {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
+    {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
+    {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, 2},
+    {"/revoke", "POST", H_REVOKE, MAATD_R_OPENID, 0},
+    {"/policies/SgxEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/policies/OpenEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
+    {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
+    {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
+    {"/metrics", "GET HEAD", H_METRICS, MAATD_R_METRICS, 0},
+    {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, 0},
+    {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, 0},
 };
 
 bool maatd_route_is_reserve(const char *path)
@@ -76,16 +79,17 @@ static bool method_in(const char *method, const char *list)
 }
 
 /* The api-version versions whose SGX shapes maatd serves. */
-static const char *const api_versions[] = {"2020-10-01", "2022-08-01"};
+static const char *const api_versions[] = {"2020-10-01", "2022-08-01", "2025-06-01"};
 
-static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs)
+static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs, bool required)
 {
     char vbuf[256];
     const char *v = maatd_request_query(rq, "api-version", vbuf, sizeof vbuf);
+    if (!required && v == NULL) return true;
     if (v == NULL || *v == '\0') {
         maatd_error(rq, rs, 400, "MissingApiVersionParameter",
                     "The api-version query parameter (?api-version=) is required for all "
-                    "requests to %s; supported versions: 2020-10-01, 2022-08-01.",
+                    "requests to %s; supported versions: 2020-10-01, 2022-08-01, 2025-06-01.",
                     rq->path);
         return false;
     }
@@ -98,12 +102,15 @@ static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs)
     shown[n] = '\0';
     maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
                 "The api-version '%s' is not supported; supported versions: 2020-10-01, "
-                "2022-08-01.", shown);
+                "2022-08-01, 2025-06-01.", shown);
     return false;
 }
 
 void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)
 {
+    char vbuf[32];
+    const char *v = maatd_request_query(rq, "api-version", vbuf, sizeof vbuf);
+    rq->api_2025 = v != NULL && !strcmp(v, "2025-06-01");
     const struct route *r = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(rq->path, routes[i].path)) {
@@ -122,7 +129,7 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         rs->allow = r->methods;
         return;
     }
-    if (r->api_version && !api_version_ok(rq, rs)) return;
+    if (r->api_version != 0 && !api_version_ok(rq, rs, r->api_version == 1)) return;
     if (r->id != MAATD_R_HEALTH && r->id != MAATD_R_METRICS && !atomic_load(&d->ready)) {
         maatd_error(rq, rs, 503, "ServiceUnavailable", "maatd is %s.",
                     atomic_load(&d->stopping) ? "shutting down" : "starting");

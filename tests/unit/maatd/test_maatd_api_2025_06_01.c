@@ -1,0 +1,181 @@
+/* test_maatd_api_2025_06_01.c - issue 15: maatd refused api-version=2025-06-01 (MAA's
+ * current data plane) with UnsupportedApiVersionValue. Now every route takes it; its errors
+ * have the 2025 ErrorResponse shape {"error":{"code","message"}} plus the x-ms-error-code
+ * header (maa-2025.md section 1), /certs and the OpenID document accept the api-version
+ * 2025 lists for them, and the older versions keep their shape (innererror, no header).
+ * Driven socketless through maatd_handle() on an in-memory maatd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "handle.h"
+#include "maat/policy_default.h"
+#include "store.h"
+#include "testutil.h"
+
+static struct maatd d;
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    dir = tu_tempdir();
+    char store[512];
+    snprintf(store, sizeof store, "%s/t.db", dir);
+    maatd_config_defaults(&d.cfg);
+    d.cfg.max_body = 1024;
+    maatd_log_init("text");
+    maatd_metrics_init(&d.metrics);
+    if (maat_store_open(store, &d.store, &err) != 0) return -1;
+    d.trust = maat_trust_new_intel(&err);
+    d.pck_cache = maat_pck_cache_new(16, &err);
+    if (d.trust == NULL || d.pck_cache == NULL) return -1;
+    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
+                         &err) != 0)
+        return -1;
+    static uint8_t token[] = "secret";
+    d.admin_token = token;
+    d.admin_token_len = 6;
+    if (maatd_policies_open(&d, &err) != 0) return -1;
+    snprintf(d.listen_url, sizeof d.listen_url, "http://127.0.0.1:1");
+    snprintf(d.cert_issuer, sizeof d.cert_issuer, "http://127.0.0.1:1");
+    if (maatd_keys_open(&d, false, &d.keys, &err) != 0) return -1;
+    atomic_store(&d.ready, true);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maatd_policies_free(&d);
+    maatd_keys_free(d.keys);
+    maat_pck_cache_free(d.pck_cache);
+    maat_trust_free(d.trust);
+    maat_store_close(d.store);
+    maatd_metrics_cleanup(&d.metrics);
+    d.admin_token = NULL;
+    maatd_config_free(&d.cfg);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) return -1;
+    free(dir);
+    return 0;
+}
+
+static const struct maatd_header host = {"Host", "maa.example"};
+
+static unsigned run(const char *method, const char *url, const char *body,
+                    struct maatd_http_response *rs)
+{
+    struct maatd_http_request rq = {method, url, "HTTP/1.1", &host, 1, (const uint8_t *)body,
+                                    body ? strlen(body) : 0, false};
+    maatd_handle(&d, &rq, rs);
+    assert_non_null(rs->body);
+    return rs->status;
+}
+
+static const char *header(const struct maatd_http_response *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_headers; i++)
+        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
+    return NULL;
+}
+
+/* An error answer of api-version 2025-06-01: exactly {"error":{"code":C,"message":M}},
+ * x-ms-error-code: C. */
+static void expect_2025_error(const char *method, const char *url, const char *body,
+                              unsigned status, const char *code)
+{
+    struct maatd_http_response rs;
+    unsigned st = run(method, url, body, &rs);
+    if (st != status) fail_msg("%s %s: %u %.*s", method, url, st, (int)rs.len, rs.body);
+    json_t *j = json_loadb(rs.body, rs.len, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_object_size(j), 1);
+    json_t *e = json_object_get(j, "error");
+    assert_true(json_is_object(e));
+    assert_int_equal(json_object_size(e), 2);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+    assert_true(json_string_length(json_object_get(e, "message")) > 0);
+    assert_null(json_object_get(e, "innererror"));
+    const char *h = header(&rs, "x-ms-error-code");
+    if (h == NULL) fail_msg("%s %s: no x-ms-error-code", method, url);
+    assert_string_equal(h, code);
+    json_decref(j);
+    free(rs.body);
+}
+
+static void test_api_version_2025_06_01_accepted(void **state)
+{
+    (void)state;
+    struct maatd_http_response rs;
+    assert_int_equal(run("GET", "/policies/SgxEnclave?api-version=2025-06-01", NULL, &rs), 200);
+    assert_non_null(strstr(rs.body, "\"token\""));
+    assert_null(header(&rs, "x-ms-error-code"));
+    free(rs.body);
+    assert_int_equal(run("GET", "/certificates?api-version=2025-06-01", NULL, &rs), 200);
+    free(rs.body);
+    /* listed (required) on /certs and OpenID metadata in 2025-06-01; optional before */
+    assert_int_equal(run("GET", "/certs?api-version=2025-06-01", NULL, &rs), 200);
+    assert_non_null(strstr(rs.body, "\"keys\""));
+    free(rs.body);
+    assert_int_equal(run("GET", "/certs", NULL, &rs), 200);
+    free(rs.body);
+    assert_int_equal(run("GET", "/.well-known/openid-configuration?api-version=2025-06-01", NULL, &rs),
+                     200);
+    assert_non_null(strstr(rs.body, "jwks_uri"));
+    free(rs.body);
+    assert_int_equal(run("GET", "/.well-known/openid-configuration", NULL, &rs), 200);
+    free(rs.body);
+}
+
+static void test_api_version_2025_06_01_error_shape(void **state)
+{
+    (void)state;
+    expect_2025_error("POST", "/attest/SgxEnclave?api-version=2025-06-01", "{", 400,
+                      "InvalidParameter");
+    expect_2025_error("POST", "/attest/OpenEnclave?api-version=2025-06-01", "{}", 400,
+                      "InvalidParameter");
+    expect_2025_error("PUT", "/policies/SgxEnclave?api-version=2025-06-01", "eyJhbGciOiJub25lIn0.e30.",
+                      401, "Unauthorized");
+    expect_2025_error("DELETE", "/policies/SgxEnclave?api-version=2025-06-01", NULL, 405,
+                      "MethodNotAllowed");
+    /* an unknown version on /certs is refused (fail closed), in the old shape */
+    struct maatd_http_response rs;
+    assert_int_equal(run("GET", "/certs?api-version=2099-01-01", NULL, &rs), 400);
+    assert_non_null(strstr(rs.body, "UnsupportedApiVersionValue"));
+    assert_null(header(&rs, "x-ms-error-code"));
+    free(rs.body);
+}
+
+static void test_older_api_versions_keep_their_error_shape(void **state)
+{
+    (void)state;
+    const char *urls[] = {"/attest/SgxEnclave?api-version=2022-08-01",
+                          "/attest/SgxEnclave?api-version=2020-10-01"};
+    for (size_t i = 0; i < 2; i++) {
+        struct maatd_http_response rs;
+        assert_int_equal(run("POST", urls[i], "{", &rs), 400);
+        json_t *j = json_loadb(rs.body, rs.len, 0, NULL);
+        assert_non_null(j);
+        json_t *inner = json_object_get(json_object_get(j, "error"), "innererror");
+        assert_string_equal(json_string_value(json_object_get(inner, "code")), "InvalidParameter");
+        assert_non_null(json_object_get(inner, "message"));
+        assert_null(header(&rs, "x-ms-error-code"));
+        json_decref(j);
+        free(rs.body);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_version_2025_06_01_accepted),
+        cmocka_unit_test(test_api_version_2025_06_01_error_shape),
+        cmocka_unit_test(test_older_api_versions_keep_their_error_shape),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
