@@ -232,7 +232,9 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
     put(&o, "# HELP maatd_header_timeouts_total Connections closed by --header-timeout.\n"
             "# TYPE maatd_header_timeouts_total counter\nmaatd_header_timeouts_total %llu\n",
         (unsigned long long)maatd_guard_closed_total(d->guard));
-    if (d->keys != NULL)
+    /* d->keys is set by main after the server started; d->ready (atomic, stored after it)
+     * orders the read (a data race ThreadSanitizer found on /metrics during start-up) */
+    if (atomic_load(&d->ready) && d->keys != NULL)
         put(&o, "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n", maatd_keys_count(d));
 
     if (o.failed) {
