@@ -20,6 +20,8 @@
 #ifndef MAAT_ATTEST_H
 #define MAAT_ATTEST_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,7 +134,7 @@ struct maat_attest_request {
  * when out of memory) and a message naming the member. On failure *req is left empty
  * (cleanup is still safe). Returns 0 or -1.
  */
-int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
+MAAT_MUST_CHECK int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
                               struct maat_attest_request *req, struct maat_attest_error *err);
 
 /* Releases everything the request owns and zeroes it. Safe on a zeroed struct. */
@@ -150,7 +152,7 @@ void maat_attest_request_cleanup(struct maat_attest_request *req);
  * field binds it: a binding that cannot be checked fails closed).
  * Failures are MAAT_MAA_INVALID_PARAMETER with both hex values in the message.
  */
-int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
+MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
                                struct maat_attest_error *err);
 
 /* ---- claims ---- */
@@ -208,7 +210,7 @@ json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_err
 /* The incoming claim set as a claim list for maat_policy_evaluate(): the very claims, in
  * the same order, that maat_claim_list_from_json(maat_claims_incoming(in), NULL, ...) gives,
  * written without the JSON object (maatd's hot path). Free with maat_claim_list_cleanup. */
-int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
+MAAT_MUST_CHECK int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
                               struct maat_error *err);
 
 /* SHA-256 of the evidence as submitted (x-ms-sgx-collateral's quotehash), for quote_hash. */
@@ -239,7 +241,7 @@ json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error 
  * Adds the registered claims: iss, iat, nbf = iat, exp = iat + lifetime_seconds, and jti
  * (64 lowercase hex characters; NULL = omit, as policy-management tokens do).
  */
-int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
+MAAT_MUST_CHECK int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
                        const char *jti_hex, struct maat_error *err);
 
 /*
@@ -248,13 +250,13 @@ int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t li
  * serialised with JSON_SORT_KEYS (as MAA does), written without building a JSON tree
  * (maatd's hot path). Same checks and errors as those two; `out` is unchanged on failure.
  */
-int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
+MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
                              int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
                              struct maat_error *err);
 
 /* A fresh, unique jti as 64 lowercase hex + NUL: SHA-256 of a per-thread random seed
  * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
-int maat_claims_new_jti(char out[65], struct maat_error *err);
+MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,8 @@
 #ifndef MAAT_ATTESTER_H
 #define MAAT_ATTESTER_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +55,7 @@ struct maat_attester;
 /* "auto", "sim", "gramine". */
 const char *maat_attester_kind_name(enum maat_attester_kind k);
 /* Parses a provider name; -1 if unknown. */
-int maat_attester_kind_from_name(const char *name, enum maat_attester_kind *out);
+MAAT_MUST_CHECK int maat_attester_kind_from_name(const char *name, enum maat_attester_kind *out);
 
 /* The directory the gramine provider uses: `dir` when given, else
  * $MAAT_GRAMINE_ATTESTATION_DIR, else /dev/attestation (not copied). */
@@ -66,7 +68,7 @@ bool maat_attester_gramine_available(const char *dir);
 /* Opens the provider the config asks for (auto: see above). A NULL config means auto
  * with defaults. Fails with MAAT_ERR_NOT_FOUND and a message naming what was looked for
  * when no provider is available. */
-int maat_attester_open(const struct maat_attester_config *cfg, struct maat_attester **out,
+MAAT_MUST_CHECK int maat_attester_open(const struct maat_attester_config *cfg, struct maat_attester **out,
                        struct maat_error *err);
 void maat_attester_free(struct maat_attester *a);
 
@@ -78,14 +80,14 @@ const char *maat_attester_location(const struct maat_attester *a);
 /* Obtains a quote whose report_data equals `report_data`, appended to `out`. The quote is
  * parsed (structure only) and its report_data compared with the request before it is
  * returned, so a garbled or foreign quote is an error, not a result. */
-int maat_attester_quote(struct maat_attester *a, const uint8_t report_data[64],
+MAAT_MUST_CHECK int maat_attester_quote(struct maat_attester *a, const uint8_t report_data[64],
                         struct maat_buf *out, struct maat_error *err);
 
 /* MAA's binding of enclave-held data: report_data = SHA-256(ehd) || 32 zero bytes. */
 void maat_attester_ehd_report_data(const uint8_t *ehd, size_t len, uint8_t report_data[64]);
 
 /* maat_attester_quote() with report_data = SHA-256(ehd) || 32 zero bytes. */
-int maat_attester_quote_ehd(struct maat_attester *a, const uint8_t *ehd, size_t len,
+MAAT_MUST_CHECK int maat_attester_quote_ehd(struct maat_attester *a, const uint8_t *ehd, size_t len,
                             struct maat_buf *out, struct maat_error *err);
 
 #ifdef __cplusplus

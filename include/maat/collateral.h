@@ -20,6 +20,8 @@
 #ifndef MAAT_COLLATERAL_H
 #define MAAT_COLLATERAL_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,7 +56,7 @@ enum maat_tcb_status {
 /* The JSON name of a status ("UpToDate"); "unknown" for a value outside the enum. */
 const char *maat_tcb_status_name(enum maat_tcb_status s);
 /* Parses a status name (exact, case-sensitive). 0 on success, -1 if not a status. */
-int maat_tcb_status_from_name(const char *s, size_t len, enum maat_tcb_status *out);
+MAAT_MUST_CHECK int maat_tcb_status_from_name(const char *s, size_t len, enum maat_tcb_status *out);
 
 /* TCB info `id` (v3). Versions 1 and 2 have no id and are SGX. */
 enum maat_tcb_id { MAAT_TCB_ID_SGX = 0, MAAT_TCB_ID_TDX = 1 };
@@ -169,14 +171,14 @@ struct maat_enclave_identity {
  * Parses a PCS TCB info response: {"tcbInfo": {...}, "signature": "<128 hex>"}.
  * signed_body views the `tcbInfo` value inside `json`.
  */
-int maat_tcb_info_parse(const void *json, size_t len, struct maat_tcb_info *out,
+MAAT_MUST_CHECK int maat_tcb_info_parse(const void *json, size_t len, struct maat_tcb_info *out,
                         struct maat_error *err);
 
 /*
  * Parses a bare tcbInfo body (the object text that was signed, as carried by a
  * collateral bundle) with a separate hex signature. signed_body views all of `body`.
  */
-int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex,
+MAAT_MUST_CHECK int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex,
                              size_t sig_hex_len, struct maat_tcb_info *out,
                              struct maat_error *err);
 
@@ -187,12 +189,12 @@ void maat_tcb_info_cleanup(struct maat_tcb_info *ti);
  * Parses {"enclaveIdentity": {...}, "signature"} (v2) or {"qeIdentity": {...},
  * "signature"} (v1). signed_body views the identity value inside `json`.
  */
-int maat_enclave_identity_parse(const void *json, size_t len, struct maat_enclave_identity *out,
+MAAT_MUST_CHECK int maat_enclave_identity_parse(const void *json, size_t len, struct maat_enclave_identity *out,
                                 struct maat_error *err);
 
 /* Parses a bare identity body (v1 or v2, chosen by its `version`) with a separate hex
  * signature. signed_body views all of `body`. */
-int maat_enclave_identity_parse_body(const void *body, size_t len, const char *sig_hex,
+MAAT_MUST_CHECK int maat_enclave_identity_parse_body(const void *body, size_t len, const char *sig_hex,
                                      size_t sig_hex_len, struct maat_enclave_identity *out,
                                      struct maat_error *err);
 
@@ -241,7 +243,7 @@ struct maat_collateral_bundle {
  * The CRLs must decode as X.509 CRLs and each chain must hold at least one PEM
  * certificate (not verified here); the bodies are parsed with *_parse_body.
  */
-int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_collateral_bundle *out,
+MAAT_MUST_CHECK int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_collateral_bundle *out,
                                  struct maat_error *err);
 
 /* Releases everything the bundle owns and zeroes it. */

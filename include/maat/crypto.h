@@ -6,6 +6,8 @@
 #ifndef MAAT_CRYPTO_H
 #define MAAT_CRYPTO_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,10 +31,10 @@ EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
 
 /* Verifies an ECDSA-SHA256 signature given as raw r||s (32+32 bytes, big-endian).
  * Returns 1 valid, 0 invalid, -1 on an internal error. */
-int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64]);
+MAAT_MUST_CHECK int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64]);
 
 /* Converts a DER ECDSA signature to raw r||s (for P-256). 0 on success. */
-int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);
+MAAT_MUST_CHECK int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);
 
 /* Loads every certificate of a PEM text (at least one) or, when the text does not look
  * like PEM, one or more concatenated DER certificates. */
@@ -50,7 +52,7 @@ X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maa
 void maat_x509_cn(const X509_NAME *name, char *buf, size_t len);
 
 /* ASN1_TIME -> unix seconds (0 on success). */
-int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
+MAAT_MUST_CHECK int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
 
 /* Lower-case hex of a certificate's serial number into buf. */
 void maat_x509_serial_hex(const X509 *x, char *buf, size_t len);

@@ -22,6 +22,8 @@
 #ifndef MAAT_ENCLAVE_INFO_H
 #define MAAT_ENCLAVE_INFO_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,12 +61,12 @@ struct maat_enclave_info {
  * expected, hex of the stated lengths. Errors read like
  * "EnclaveInfo JSON: field QuoteHex: invalid hex digit 0x47 at offset 12 (...)".
  * On success the caller owns `out` and releases it with maat_enclave_info_cleanup(). */
-int maat_enclave_info_parse(const char *json, size_t len, struct maat_enclave_info *out,
+MAAT_MUST_CHECK int maat_enclave_info_parse(const char *json, size_t len, struct maat_enclave_info *out,
                             struct maat_error *err);
 
 /* Same, from an already-parsed JSON value (a jansson json_t *, passed as void * so this
  * header does not need jansson.h). */
-int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info *out,
+MAAT_MUST_CHECK int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info *out,
                                 struct maat_error *err);
 
 /* Frees the decoded buffers and zeroes the struct. Safe on a zeroed struct. */
@@ -77,13 +79,13 @@ void maat_enclave_info_cleanup(struct maat_enclave_info *ei);
  * OE bits (DEBUG if attributes.flags has DEBUG, REMOTE if the report type is 2); without,
  * attributes.flags itself. QuoteHex is the quote exactly as given. TDX quotes are refused
  * (MAAT_ERR_UNSUPPORTED: they have no MRENCLAVE). *out is malloc'd NUL-terminated text. */
-int maat_enclave_info_to_json(const uint8_t *quote, size_t quote_len, const uint8_t *ehd,
+MAAT_MUST_CHECK int maat_enclave_info_to_json(const uint8_t *quote, size_t quote_len, const uint8_t *ehd,
                               size_t ehd_len, char **out, struct maat_error *err);
 
 /* Checks that the EnclaveInfo's own fields agree with its parsed quote (MrEnclave,
  * MrSigner, ProductId, SecurityVersion, Attributes read as SGX flags or OE bits as above).
  * Fails with MAAT_ERR_VALUE naming the first field that disagrees. */
-int maat_enclave_info_check(const struct maat_enclave_info *ei, const struct maat_quote *q,
+MAAT_MUST_CHECK int maat_enclave_info_check(const struct maat_enclave_info *ei, const struct maat_quote *q,
                             struct maat_error *err);
 
 #ifdef __cplusplus

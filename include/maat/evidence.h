@@ -18,6 +18,8 @@
 #ifndef MAAT_EVIDENCE_H
 #define MAAT_EVIDENCE_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +58,7 @@ struct maat_evidence {
  * and why it failed, e.g. "hex text: invalid hex digit 0x47 at offset 12 (...)".
  * Inputs above MAAT_EVIDENCE_MAX_SIZE or decoding to more than MAAT_QUOTE_MAX_SIZE (plus
  * the OE header) fail with MAAT_ERR_TOO_LARGE; empty input with MAAT_ERR_TRUNCATED. */
-int maat_evidence_decode(const uint8_t *in, size_t len, struct maat_evidence *ev,
+MAAT_MUST_CHECK int maat_evidence_decode(const uint8_t *in, size_t len, struct maat_evidence *ev,
                          struct maat_error *err);
 
 /* Releases what maat_evidence_decode() allocated and zeroes ev. */

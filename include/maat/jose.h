@@ -10,6 +10,8 @@
 #ifndef MAAT_JOSE_H
 #define MAAT_JOSE_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +33,7 @@ enum maat_jws_alg { MAAT_JWS_NONE = 0, MAAT_JWS_RS256, MAAT_JWS_ES256, MAAT_JWS_
 /* "RS256", ... ("none" for MAAT_JWS_NONE). */
 const char *maat_jws_alg_name(enum maat_jws_alg a);
 /* Parses an algorithm name; -1 if unknown. */
-int maat_jws_alg_from_name(const char *name, enum maat_jws_alg *out);
+MAAT_MUST_CHECK int maat_jws_alg_from_name(const char *name, enum maat_jws_alg *out);
 
 /* ---- the service's signing key ---- */
 
@@ -51,7 +53,7 @@ void maat_signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32
  * the OpenEnclave envelope + SGX quote, `quote` being that whole envelope; the extnValue
  * OCTET STRING holds these bytes directly, as in MAA's recorded certificates). Replaces any
  * earlier certificate; on failure the earlier one stays. Issuer: 1 to 64 characters. */
-int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
+MAAT_MUST_CHECK int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
                                 const uint8_t *quote, size_t quote_len, struct maat_error *err);
 
 /* kid = standard base64 (padded) of maat_signing_key_spki_hash(), as MAA derives it. */
@@ -65,7 +67,7 @@ json_t *maat_signing_key_jwk(const struct maat_signing_key *k);
 
 /* Persistence: PKCS#8 PEM private key + DER certificate, as one opaque blob (for the store;
  * the store file is the secret's home, mode 0600). */
-int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
+MAAT_MUST_CHECK int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
                                struct maat_error *err);
 struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t len,
                                                       struct maat_error *err);
@@ -75,7 +77,7 @@ void maat_signing_key_free(struct maat_signing_key *k);
 #define MAAT_SIGNATURE_MAX 512
 /* Signs msg as JWS alg maat_signing_key_alg(k) does: RS256 / PS256 (salt 32, MGF1-SHA-256)
  * over SHA-256(msg), ES256 as r||s (64 bytes). Thread-safe. */
-int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
+MAAT_MUST_CHECK int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
                           uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err);
 
 /* A signing key from an operator-supplied PEM private key (PKCS#8 or traditional, not
@@ -87,7 +89,7 @@ struct maat_signing_key *maat_signing_key_from_pem(const uint8_t *pem, size_t le
  * extension 1.3.6.1.4.1.311.105.1 (OE envelope + quote), or those of the inner OCTET STRING
  * of the 2020 extension 1.2.840.113556.10.1.1 (quote without envelope). *p points into the certificate (borrowed;
  * maat_quote_parse() detects the envelope). MAAT_ERR_NOT_FOUND when neither is present. */
-int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
+MAAT_MUST_CHECK int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
                                 struct maat_error *err);
 
 /* ---- compact JWS ---- */
@@ -112,9 +114,9 @@ char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_h
  * parts as appended. header_b64 must come from maat_jws_header_b64 for the same key. Both
  * leave out as it was on failure. */
 struct maat_buf;
-int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
+MAAT_MUST_CHECK int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
                         struct maat_buf *out, struct maat_error *err);
-int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
+MAAT_MUST_CHECK int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
                           const char *payload, size_t len, struct maat_buf *out,
                           struct maat_error *err);
 /* maat_jws_unsigned() with the payload given as its JSON text. */
@@ -148,7 +150,7 @@ struct maat_jws {
  * understands no extension), duplicate JSON keys, a signature on alg "none" and an empty
  * signature on a signed alg. Same as maat_jws_parse_ex(compact, len, 0, out, err).
  * On failure *out is left empty (maat_jws_cleanup() is still safe to call). */
-int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err);
 
 /* maat_jws_parse() flags. */
 #define MAAT_JWS_ALLOW_RSA256 0x1u /* take "alg":"RSA256" (an Azure SDK beta's spelling, which
@@ -156,7 +158,7 @@ int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct
                                     * "RSA256". Without it, "RSA256" is an unknown alg. */
 
 /* maat_jws_parse() with flags (MAAT_JWS_ALLOW_*). */
-int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
+MAAT_MUST_CHECK int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
                       struct maat_error *err);
 void maat_jws_cleanup(struct maat_jws *j);
 
@@ -164,7 +166,7 @@ void maat_jws_cleanup(struct maat_jws *j);
  * The key must fit the algorithm (RS256/PS256: RSA of at least 1024 bits - MAA's 2020 keys
  * were RSA-1024; ES256: P-256); PS256 is RSA-PSS, SHA-256, MGF1-SHA-256, salt 32 bytes.
  * 0 when the signature is valid; -1 otherwise, with the reason in err. */
-int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err);
+MAAT_MUST_CHECK int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err);
 
 /* ---- JWT time claims ---- */
 
@@ -175,7 +177,7 @@ int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *
  * that range is refused rather than converted (casting such a double to an integer is
  * undefined and let "exp": 1e300 pass a time check). 0 with *out set; 1 when the claim is
  * absent; -1 with err naming the claim and what was expected. */
-int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
+MAAT_MUST_CHECK int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
                         struct maat_error *err);
 
 #define MAAT_X5C_MAX 10 /* certificates accepted in one "x5c" array */
@@ -205,11 +207,11 @@ STACK_OF(X509) *maat_jwk_x5c(const json_t *jwk, struct maat_error *err);
 
 /* SHA-256 of the PEM text of key's SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----",
  * 64-character base64 lines, each ending "\n") followed by one NUL byte (MAA, maa.md 3). */
-int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err);
+MAAT_MUST_CHECK int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err);
 /* MAA's kid for its enclave-backed key: padded standard base64 of maat_jwk_spki_hash(). */
-int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err);
+MAAT_MUST_CHECK int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err);
 /* MAA's kid for its Microsoft-CA keys (the x5t form): unpadded base64url of SHA-1(cert DER). */
-int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err);
+MAAT_MUST_CHECK int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err);
 
 #ifdef __cplusplus
 }

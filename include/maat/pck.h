@@ -10,6 +10,8 @@
 #ifndef MAAT_PCK_H
 #define MAAT_PCK_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,12 +59,12 @@ struct maat_pck_info {
  * (MAAT_ERR_UNSUPPORTED) except inside .7, where they are ignored. Errors name the
  * sub-OID and the offset within `der`. On failure *out is zeroed. All three parsers
  * clear the calling thread's OpenSSL error queue. */
-int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
+MAAT_MUST_CHECK int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
                        struct maat_error *err);
 
 /* Finds the SGX extension in a DER certificate and parses it; also sets out->ca from the
  * issuer common name. */
-int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info *out,
+MAAT_MUST_CHECK int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info *out,
                             struct maat_error *err);
 
 /* Same for one PEM certificate (text before BEGIN is skipped; anything but whitespace or
@@ -70,14 +72,14 @@ int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info
  * Both reject a Platform-CA-issued leaf without .6/.7 and a Processor-CA-issued leaf
  * with either; an unrecognised issuer CN gives ca = MAAT_PCK_CA_UNKNOWN, not an error.
  * No SGX extension: MAAT_ERR_NOT_FOUND. */
-int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *out,
+MAAT_MUST_CHECK int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *out,
                             struct maat_error *err);
 
 /* "Standard", "Scalable", "ScalableWithIntegrity" (Intel's names), else "unknown". */
 /* The PCK information of a whole chain (PEM, or concatenated DER as in some type-5
  * certification data): its leaf — the certificate that issued none of the others — is
  * parsed as by maat_pck_cert_parse_der. Nothing is verified here. */
-int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_info *out,
+MAAT_MUST_CHECK int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_info *out,
                              struct maat_error *err);
 
 const char *maat_sgx_type_name(enum maat_sgx_type t);

@@ -18,6 +18,8 @@
 #ifndef MAAT_POLICY_H
 #define MAAT_POLICY_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,7 +160,7 @@ enum maat_policy_section {
  * new policy in *out, or -1 with perr filled (kind PARSING, line and column of the
  * offending token). `lim` NULL = defaults.
  */
-int maat_policy_parse(const char *text, size_t len, const struct maat_policy_limits *lim,
+MAAT_MUST_CHECK int maat_policy_parse(const char *text, size_t len, const struct maat_policy_limits *lim,
                       struct maat_policy **out, struct maat_policy_error *perr);
 
 /* Releases a parsed policy. NULL is fine. */
@@ -206,7 +208,7 @@ struct maat_policy_result {
  * in the authorizationrules section, authorization failed."), for ERROR it names the rule
  * (line:column) and what went wrong. `lim` NULL = defaults.
  */
-int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming,
+MAAT_MUST_CHECK int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming,
                          size_t n, const struct maat_policy_limits *lim,
                          struct maat_policy_result *res, struct maat_policy_error *perr);
 
@@ -234,7 +236,7 @@ struct maat_claim_list {
  * skipped. The claims borrow strings from `obj`, which must outlive the list. Returns 0
  * or -1 (MAAT_ERR_VALUE / MAAT_ERR_TOO_LARGE / MAAT_ERR_NOMEM).
  */
-int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat_claim_list *out,
+MAAT_MUST_CHECK int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat_claim_list *out,
                               struct maat_error *err);
 
 /* Releases a claim list and zeroes it. Safe on a zeroed list. */

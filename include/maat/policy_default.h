@@ -7,6 +7,8 @@
 #ifndef MAAT_POLICY_DEFAULT_H
 #define MAAT_POLICY_DEFAULT_H
 
+#include "maat/must_check.h"
+
 #include <stddef.h>
 
 #include "maat/error.h"
@@ -31,7 +33,7 @@ const char *maat_policy_default_sgx(void);
 
 /* MAA's x-ms-policy-hash of a policy text: base64url(SHA-256(ASCII(base64url(text)))),
  * unpadded, written NUL-terminated to out. The text is hashed as given (UTF-8 bytes). */
-int maat_policy_hash(const char *text, size_t len, char out[MAAT_POLICY_HASH_LEN + 1],
+MAAT_MUST_CHECK int maat_policy_hash(const char *text, size_t len, char out[MAAT_POLICY_HASH_LEN + 1],
                      struct maat_error *err);
 
 #ifdef __cplusplus

@@ -9,6 +9,8 @@
 #ifndef MAAT_QUOTE_H
 #define MAAT_QUOTE_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -177,11 +179,11 @@ struct maat_quote {
  * when the first 8 bytes are version 1, type 2). Structure only; every rejection names
  * the field and offset. Bytes after the signature data are not part of the quote: they
  * are reported in q->trailing, never parsed. */
-int maat_quote_parse(const uint8_t *buf, size_t len, struct maat_quote *q,
+MAAT_MUST_CHECK int maat_quote_parse(const uint8_t *buf, size_t len, struct maat_quote *q,
                      struct maat_error *err);
 
 /* Parses a 384-byte SGX report body (also used for the QE report). */
-int maat_sgx_report_body_parse(struct maat_reader *r, const char *field,
+MAAT_MUST_CHECK int maat_sgx_report_body_parse(struct maat_reader *r, const char *field,
                                struct maat_sgx_report_body *out);
 
 /* Human-readable name of a certification data type ("PCK certificate chain"). */

@@ -15,6 +15,8 @@
 #ifndef MAAT_TCB_FIX_H
 #define MAAT_TCB_FIX_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +71,7 @@ struct maat_tcb_fix {
  * did not verify (!v->ok, except a revoked PCK certificate), no collateral, or the
  * collateral does not match the verdict (no level matches). A caller that gets -1 for a
  * verdict below UpToDate must say that the fix is unknown, never print nothing. */
-int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
+MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
                          const struct maat_verified_collateral *vc, struct maat_tcb_fix *fix,
                          struct maat_error *err);
 

@@ -16,6 +16,8 @@
 #ifndef MAAT_TDX_H
 #define MAAT_TDX_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,7 +72,7 @@ struct maat_tdx_tcb_eval {
  * their convergence. `ti` must be a v3 TCB info with id TDX. Returns 0 (see out->supported)
  * or -1 on bad arguments.
  */
-int maat_tdx_evaluate_tcb(const struct maat_tcb_info *ti, const struct maat_enclave_identity *qe_id,
+MAAT_MUST_CHECK int maat_tdx_evaluate_tcb(const struct maat_tcb_info *ti, const struct maat_enclave_identity *qe_id,
                           const uint8_t pck_comps[MAAT_TCB_COMPONENTS], uint16_t pck_pcesvn,
                           uint16_t qe_isvsvn, const uint8_t tee_tcb_svn[16],
                           struct maat_tdx_tcb_eval *out);
@@ -91,7 +93,7 @@ const struct maat_tdx_module_identity *maat_tdx_module_identity_find(const struc
  * TEE_TCB_SVN[1] > 0. SEAMATTRIBUTES must be all zero and equal `attributes` (Intel never
  * applies attributesMask). 0 when it matches; -1 with `reason` (STATUS_TDX_MODULE_MISMATCH).
  * `used` (may be NULL) receives "TDX_nn" or "tdxModule". */
-int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_report *td,
+MAAT_MUST_CHECK int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_report *td,
                           uint16_t quote_version, char used[16], char *reason, size_t reason_len);
 
 /* QVL26 convergeTcbStatuses: an OutOfDate module or QE turns UpToDate/SWHardeningNeeded
@@ -111,7 +113,7 @@ enum maat_tcb_status maat_tdx_relaunch_status(enum maat_tcb_status launch,
 
 /* maat's TD appraisal defaults over a TD report. 0 when accepted; -1 with a reason
  * naming the field, the bit and the opt-in. */
-int maat_tdx_appraise(const struct maat_td_report *td, const struct maat_tdx_opts *opts,
+MAAT_MUST_CHECK int maat_tdx_appraise(const struct maat_td_report *td, const struct maat_tdx_opts *opts,
                       char *reason, size_t reason_len);
 
 /* TD report fields copied out of the quote (names as `maat quote inspect` prints them). */
@@ -164,7 +166,7 @@ struct maat_tdx_verdict {
  * refusals fail at step `status` with Intel's qvl_result kept), `tv` (may be NULL) the TDX
  * details. `tdx` NULL = maat's defaults. An SGX quote is refused at step `structure`.
  */
-int maat_tdx_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+MAAT_MUST_CHECK int maat_tdx_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
                           const struct maat_trust *trust, const struct maat_verify_opts *opts,
                           const struct maat_tdx_opts *tdx, struct maat_verdict *v,
                           struct maat_tdx_verdict *tv, struct maat_error *err);

@@ -5,6 +5,8 @@
 #ifndef MAAT_TIME_PARSE_H
 #define MAAT_TIME_PARSE_H
 
+#include "maat/must_check.h"
+
 #include <stdint.h>
 
 #include "maat/error.h"
@@ -25,7 +27,7 @@ extern "C" {
  * The result must lie in 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. On a refusal the
  * message names `field` (e.g. "--at"), the offset of the offending character and what was
  * expected there. Returns 0 or -1. Pure: no I/O, no locale, no global state. */
-int maat_time_parse(const char *field, const char *s, int64_t *out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_time_parse(const char *field, const char *s, int64_t *out, struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #ifndef MAAT_TOKEN_H
 #define MAAT_TOKEN_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,7 +89,7 @@ struct maat_token_result {
  * out of memory: MAAT_ERR_NOMEM), with err set. A JWKS that is not a JSON object with a
  * "keys" array, or a pinned certificate that does not parse, fails the KEY check (fail
  * closed). Thread-safe: no global state; r must not be shared during the call. */
-int maat_token_validate(const char *token, size_t len, const struct maat_token_expect *x,
+MAAT_MUST_CHECK int maat_token_validate(const char *token, size_t len, const struct maat_token_expect *x,
                         struct maat_token_result *r, struct maat_error *err);
 
 /* Releases what r owns (signing_cert_der) and zeroes it. Safe on a zeroed struct. */

@@ -14,6 +14,8 @@
 #ifndef MAAT_VERIFY_H
 #define MAAT_VERIFY_H
 
+#include "maat/must_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +41,7 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err);
 /* Adds a root certificate (PEM or DER, one certificate); its public key becomes trusted.
  * `label` is how verdicts name it ("Intel SGX Root CA", "maat simulated root", ...);
  * `simulated` marks anchors that are test PKIs so verdicts (and tokens) can say so. */
-int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, const char *label,
+MAAT_MUST_CHECK int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, const char *label,
                         bool simulated, struct maat_error *err);
 void maat_trust_free(struct maat_trust *t);
 /* True when the certificate (PEM or DER) carries Intel's production SGX Root CA key. */
@@ -86,7 +88,7 @@ struct maat_collateral_window {
  * issuer chain to a trusted root, the CRLs' signatures (Root CA CRL by the root, PCK CRL
  * by the PCK CA). Expiry of items is NOT a failure here (a verdict reports it, naming the
  * item); bad signatures, untrusted roots and malformed data are. */
-int maat_collateral_verify(const struct maat_collateral_input *in, const struct maat_trust *trust,
+MAAT_MUST_CHECK int maat_collateral_verify(const struct maat_collateral_input *in, const struct maat_trust *trust,
                            time_t at, struct maat_verified_collateral **out,
                            struct maat_error *err);
 void maat_verified_collateral_free(struct maat_verified_collateral *vc);
@@ -208,7 +210,7 @@ struct maat_verify_opts {
  * v->ok and v->status; a failed check is a verdict, not an error), -1 only when the
  * verifier itself could not run (out of memory, bad arguments). `vc` may be NULL: the
  * cryptographic steps still run and the verdict says that collateral is missing. */
-int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
+MAAT_MUST_CHECK int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
                       const struct maat_trust *trust, const struct maat_verify_opts *opts,
                       struct maat_verdict *v, struct maat_error *err);
 
@@ -222,7 +224,7 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
  * maat_pck_chain_release()); on a failed check v->ok is false, *out NULL, and
  * v->failed_step / v->qvl_result / v->reason are what maat_quote_verify() would report.
  * -1 only when it could not run (bad arguments). */
-int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
+MAAT_MUST_CHECK int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
                            const struct maat_verify_opts *opts, struct maat_pck_chain **out,
                            struct maat_verdict *v, struct maat_error *err);
 /* The verified leaf's PCK info (FMSPC, PCK CA, TCB components, ...). */

@@ -370,7 +370,8 @@ static int sign_policy(int argc, char **argv)
         goto out;
     }
     char ph[MAAT_POLICY_HASH_LEN + 1] = "";
-    maat_policy_hash((const char *)text, len, ph, NULL);
+    if (maat_policy_hash((const char *)text, len, ph, NULL) != 0)
+        snprintf(ph, sizeof ph, "(could not be computed)");
     struct cli_jws cj;
     if (cli_jws_parse(jws, strlen(jws), &cj, &err) == 0) {
         fprintf(stderr, "signed policy: alg %s, %zu bytes of policy text%s\n", cj.j.alg_text, len,

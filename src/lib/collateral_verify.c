@@ -125,15 +125,21 @@ static void add_item(struct maat_verified_collateral *vc, const char *name, time
     it->not_after = na;
 }
 
-static void add_cert_item(struct maat_verified_collateral *vc, const char *role, X509 *x)
+/* Records the certificate's validity window; fails (closed) when notBefore or notAfter
+ * cannot be read: a zero in the window would widen it or misdate it. */
+static int add_cert_item(struct maat_verified_collateral *vc, const char *role, X509 *x,
+                         struct maat_error *err)
 {
     char cn[64] = "", name[96];
     time_t nb = 0, na = 0;
     maat_x509_cn(X509_get_subject_name(x), cn, sizeof cn);
-    maat_asn1_time_to_unix(X509_get0_notBefore(x), &nb);
-    maat_asn1_time_to_unix(X509_get0_notAfter(x), &na);
     snprintf(name, sizeof name, "%s certificate \"%s\"", role, cn);
+    MAAT_ENSURE(maat_asn1_time_to_unix(X509_get0_notBefore(x), &nb) == 0 &&
+                    maat_asn1_time_to_unix(X509_get0_notAfter(x), &na) == 0,
+                err, MAAT_ERR_VALUE, "%s: notBefore/notAfter unreadable (expected a UTCTime or "
+                "GeneralizedTime within time_t)", name);
     add_item(vc, name, nb, na);
+    return 0;
 }
 
 static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X509_CRL *crl,
@@ -163,11 +169,11 @@ static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_tr
     if (sk == NULL) return NULL;
     maat__issuer_chain_loads++;
     X509 *signer = sk_X509_value(sk, 0);
-    if (maat__chain_verify(signer, sk, t, what, anchor, NULL, err) != 0) {
+    if (maat__chain_verify(signer, sk, t, what, anchor, NULL, err) != 0 ||
+        add_cert_item(vc, role, signer, err) != 0) {
         sk_X509_pop_free(sk, X509_free);
         return NULL;
     }
-    add_cert_item(vc, role, signer);
     X509_up_ref(signer);
     sk_X509_pop_free(sk, X509_free);
     return signer;

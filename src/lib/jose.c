@@ -6,6 +6,8 @@
  * caller's members after it in insertion order, which reproduces MAA's token headers byte
  * for byte ({"alg":"RS256","jku":...,"kid":...,"typ":"JWT"}); payloads compact with sorted
  * keys reproduce MAA's payloads (checked against 46 recorded tokens in test_jose.c).
+ * Leaves it uses (no calls back into jose.c or signing_key.c): jws_alg.c (algorithm names,
+ * PS256 parameters), json_write.c (the compact JSON writer), jwk_kid.c (kid derivations).
  */
 #include "maat/jose.h"
 #include "maat/bytes.h"
@@ -26,44 +28,10 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#define PS256_SALT_LEN 32   /* RFC 7518 3.5: salt length = hash length */
 #define RSA_MIN_BITS 1024   /* MAA's 2020 signing keys were RSA-1024 */
 #define RSA_MAX_BYTES 1024  /* 8192-bit modulus: bound on JWK "n" */
 
-/* ---- algorithm names ---- */
-
-const char *maat_jws_alg_name(enum maat_jws_alg a)
-{
-    switch (a) {
-    case MAAT_JWS_NONE: return "none";
-    case MAAT_JWS_RS256: return "RS256";
-    case MAAT_JWS_ES256: return "ES256";
-    case MAAT_JWS_PS256: return "PS256";
-    }
-    return "unknown";
-}
-
-int maat_jws_alg_from_name(const char *name, enum maat_jws_alg *out)
-{
-    static const enum maat_jws_alg all[] = {MAAT_JWS_NONE, MAAT_JWS_RS256, MAAT_JWS_ES256,
-                                            MAAT_JWS_PS256};
-    if (name == NULL) return -1;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, maat_jws_alg_name(all[i])) == 0) {
-            if (out) *out = all[i];
-            return 0;
-        }
-    return -1;
-}
-
 /* ---- low-level sign / verify ---- */
-
-int maat__rsa_pss_setup(EVP_PKEY_CTX *pctx)
-{
-    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, PS256_SALT_LEN) > 0 &&
-           EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
-}
 
 static bool is_p256(const EVP_PKEY *key)
 {
@@ -160,154 +128,6 @@ static json_t *build_header(const char *alg, const json_t *extra, struct maat_er
         }
     }
     return h;
-}
-
-/* ---- sorted compact serialisation (the token payload) ---- */
-
-#define DUMP_OTHER 1 /* dump_tree: the tree holds something it leaves to jansson */
-#define DUMP_MAX_DEPTH 32
-
-struct dump_key {
-    const char *key;
-    size_t len;
-    json_t *value;
-};
-
-/* jansson 2.14's key order for JSON_SORT_KEYS: memcmp over the shorter, then length. */
-static int dump_key_cmp(const void *x, const void *y)
-{
-    const struct dump_key *a = x, *b = y;
-    int r = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
-    if (r != 0) return r;
-    return a->len < b->len ? -1 : a->len > b->len;
-}
-
-/* A string as jansson writes it without JSON_ENSURE_ASCII / JSON_ESCAPE_SLASH. Only
- * ASCII is handled here (jansson checks UTF-8 while writing; leave that to it). */
-static int dump_string(struct maat_buf *b, const char *s, size_t n)
-{
-    if (maat_buf_reserve(b, n + 2) != 0 || maat_buf_put_u8(b, '"') != 0) return -1;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* plain ASCII runs (hex, base64url) at once */
-        i += maat__json_plain_run(s + i, n - i);
-        if (i == n) break;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) return DUMP_OTHER;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        if (maat_buf_put(b, s + run, i - run) != 0) return -1;
-        run = i + 1;
-        char seq[8];
-        switch (c) {
-        case '"': memcpy(seq, "\\\"", 3); break;
-        case '\\': memcpy(seq, "\\\\", 3); break;
-        case '\b': memcpy(seq, "\\b", 3); break;
-        case '\f': memcpy(seq, "\\f", 3); break;
-        case '\n': memcpy(seq, "\\n", 3); break;
-        case '\r': memcpy(seq, "\\r", 3); break;
-        case '\t': memcpy(seq, "\\t", 3); break;
-        default: snprintf(seq, sizeof seq, "\\u%04X", (unsigned)c); break;
-        }
-        if (maat_buf_put_str(b, seq) != 0) return -1;
-    }
-    if (maat_buf_put(b, s + run, n - run) != 0 || maat_buf_put_u8(b, '"') != 0) return -1;
-    return 0;
-}
-
-/* Appends exactly what json_dumps(j, JSON_COMPACT | (sort ? JSON_SORT_KEYS :
- * JSON_PRESERVE_ORDER)) writes, for trees of objects, arrays, ASCII strings, integers,
- * true, false and null; returns DUMP_OTHER (leaving b partly written) for anything else,
- * -1 when out of memory. Unsorted objects are written in jansson's iteration order, which
- * in jansson 2.14 is insertion order, as JSON_PRESERVE_ORDER writes them. */
-static int dump_tree(struct maat_buf *b, const json_t *j, bool sort, size_t depth)
-{
-    if (depth > DUMP_MAX_DEPTH) return DUMP_OTHER;
-    int rc = 0;
-    switch (json_typeof(j)) {
-    case JSON_NULL: return maat_buf_put(b, "null", 4);
-    case JSON_TRUE: return maat_buf_put(b, "true", 4);
-    case JSON_FALSE: return maat_buf_put(b, "false", 5);
-    case JSON_INTEGER: {
-        char num[32];
-        int k = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-        return maat_buf_put(b, num, (size_t)k);
-    }
-    case JSON_STRING: return dump_string(b, json_string_value(j), json_string_length(j));
-    case JSON_ARRAY: {
-        if (maat_buf_put_u8(b, '[') != 0) return -1;
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            if (i > 0 && maat_buf_put_u8(b, ',') != 0) return -1;
-            if ((rc = dump_tree(b, json_array_get(j, i), sort, depth + 1)) != 0) return rc;
-        }
-        return maat_buf_put_u8(b, ']');
-    }
-    case JSON_OBJECT: {
-        size_t n = json_object_size(j);
-        struct dump_key stack[64], *keys = stack;
-        if (n > sizeof stack / sizeof stack[0]) {
-            keys = malloc(n * sizeof *keys);
-            if (keys == NULL) return -1;
-        }
-        size_t i = 0;
-        for (void *it = json_object_iter((json_t *)j); it != NULL && i < n;
-             it = json_object_iter_next((json_t *)j, it), i++) {
-            keys[i].key = json_object_iter_key(it);
-            keys[i].len = json_object_iter_key_len(it);
-            keys[i].value = json_object_iter_value(it);
-        }
-        if (sort) qsort(keys, i, sizeof *keys, dump_key_cmp);
-        rc = maat_buf_put_u8(b, '{');
-        for (size_t m = 0; rc == 0 && m < i; m++) {
-            if (m > 0 && (rc = maat_buf_put_u8(b, ',')) != 0) break;
-            if ((rc = dump_string(b, keys[m].key, keys[m].len)) != 0) break;
-            if ((rc = maat_buf_put_u8(b, ':')) != 0) break;
-            rc = dump_tree(b, keys[m].value, sort, depth + 1);
-        }
-        if (rc == 0) rc = maat_buf_put_u8(b, '}');
-        if (keys != stack) free(keys);
-        return rc;
-    }
-    default: return DUMP_OTHER;
-    }
-}
-
-int maat__json_append(struct maat_buf *b, const json_t *j, bool sort)
-{
-    size_t start = b->len;
-    int rc = dump_tree(b, j, sort, 0);
-    if (rc != DUMP_OTHER) return rc;
-    b->len = start; /* what jansson writes instead */
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY |
-                                   (sort ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER));
-    if (text == NULL) return -1;
-    rc = maat_buf_put_str(b, text);
-    free(text);
-    return rc;
-}
-
-int maat__json_append_string(struct maat_buf *b, const char *s, size_t n)
-{
-    size_t start = b->len;
-    int rc = dump_string(b, s, n);
-    if (rc != DUMP_OTHER) return rc;
-    b->len = start;
-    json_t *j = json_stringn(s, n); /* NULL for text that is not UTF-8 */
-    if (j == NULL) return -1;
-    rc = maat__json_append(b, j, true);
-    json_decref(j);
-    return rc;
-}
-
-char *maat__json_dump(const json_t *j, bool sort, size_t *len)
-{
-    struct maat_buf t;
-    maat_buf_init(&t);
-    if (maat__json_append(&t, j, sort) != 0) {
-        maat_buf_cleanup(&t);
-        return NULL;
-    }
-    *len = t.len;
-    return maat_buf_take_str(&t);
 }
 
 /* b = b64url(header) "." b64url(payload text); no payload: an empty part. */
@@ -894,60 +714,4 @@ const json_t *maat_jwks_find(const json_t *jwks, const char *kid)
             return k;
     }
     return NULL;
-}
-
-/* ---- kid derivations ---- */
-
-int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err)
-{
-    MAAT_ENSURE(key != NULL, err, MAAT_ERR_USAGE, "kid: no key");
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *pem = NULL;
-    long n = 0;
-    if (bio == NULL || PEM_write_bio_PUBKEY(bio, key) != 1 || (n = BIO_get_mem_data(bio, &pem)) <= 0) {
-        BIO_free(bio);
-        ERR_clear_error();
-        return maat_error_set(err, MAAT_ERR_CRYPTO, "kid: public key could not be written as PEM");
-    }
-    /* MAA hashes the PEM text including its C string terminator. */
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    static const uint8_t nul = 0;
-    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(md, pem, (size_t)n) == 1 && EVP_DigestUpdate(md, &nul, 1) == 1 &&
-             EVP_DigestFinal_ex(md, out, NULL) == 1;
-    EVP_MD_CTX_free(md);
-    BIO_free(bio);
-    MAAT_ENSURE(ok, err, MAAT_ERR_CRYPTO, "kid: SHA-256 failed");
-    return 0;
-}
-
-static int put_kid(const uint8_t *p, size_t n, bool url, char out[MAAT_KID_MAX], struct maat_error *err)
-{
-    char *s = url ? maat_base64url_encode(p, n) : maat_base64_encode(p, n);
-    MAAT_ENSURE(s != NULL, err, MAAT_ERR_NOMEM, "kid: out of memory");
-    size_t len = strlen(s);
-    if (len >= MAAT_KID_MAX) {
-        free(s);
-        return maat_error_set(err, MAAT_ERR_INTERNAL, "kid: %zu characters do not fit", len);
-    }
-    memcpy(out, s, len + 1);
-    free(s);
-    return 0;
-}
-
-int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err)
-{
-    uint8_t h[32];
-    MAAT_TRY(maat_jwk_spki_hash(key, h, err));
-    return put_kid(h, sizeof h, false, out, err);
-}
-
-int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err)
-{
-    MAAT_ENSURE(cert != NULL, err, MAAT_ERR_USAGE, "kid: no certificate");
-    uint8_t h[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    MAAT_ENSURE(X509_digest(cert, EVP_sha1(), h, &n) == 1 && n == 20, err, MAAT_ERR_CRYPTO,
-                "kid: SHA-1 of the certificate failed");
-    return put_kid(h, n, true, out, err);
 }

@@ -637,13 +637,20 @@ static int step_tdx_evaluate(struct run *r)
 {
     const struct maat_td_report *td = &r->q->td_report;
     const struct maat_pck_info *pck = &r->v->pck;
-    maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components, pck->pcesvn,
-                          r->q->qe_report.isv_svn, td->tee_tcb_svn, &r->launch);
+    if (maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components,
+                              pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn,
+                              &r->launch) != 0)
+        return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                    "TEE_TCB_SVN: TCB evaluation could not run (missing TCB info, QE identity "
+                    "or PCK TCB components)");
     if (!r->launch.supported)
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_TCB_NOT_SUPPORTED, "%s", r->launch.reason);
     if (td->tee_tcb_svn2 != NULL) {
-        maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components,
-                              pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn2, &r->current);
+        if (maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components,
+                                  pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn2,
+                                  &r->current) != 0)
+            return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
+                        "TEE_TCB_SVN_2 (current): TCB evaluation could not run");
         if (!r->current.supported)
             return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_TCB_NOT_SUPPORTED,
                         "TEE_TCB_SVN_2 (current): %s", r->current.reason);

@@ -13,16 +13,6 @@
 #include "maat/collateral.h"
 #include "maatd.h"
 
-static const char *const route_names[MAATD_R__COUNT] = {
-    "attest_sgx", "attest_openenclave", "attest_other", "certs", "openid_configuration",
-    "policies", "certificates", "metrics", "health", "unknown",
-};
-
-const char *maatd_route_name(enum maatd_route_id r)
-{
-    return (unsigned)r < MAATD_R__COUNT ? route_names[r] : "unknown";
-}
-
 /* Status codes with a slot of their own; the last slot is "other". */
 static const unsigned status_codes[MAATD_STATUS_SLOTS - 1] = {200, 400, 401, 404, 405, 408,
                                                               413, 415, 431, 500, 501, 503};
@@ -128,10 +118,10 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
             uint64_t v = ld(&m->requests[r][s]);
             if (v == 0) continue;
             if (s < MAATD_STATUS_SLOTS - 1)
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", route_names[r],
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", maatd_route_name(r),
                     status_codes[s], (unsigned long long)v);
             else
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", route_names[r],
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", maatd_route_name(r),
                     (unsigned long long)v);
         }
 
@@ -144,14 +134,14 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
         for (size_t b = 0; b < MAATD_LAT_BUCKETS - 1; b++) {
             cum += ld(&m->lat_bucket[r][b]);
             put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                route_names[r], lat_bounds[b], (unsigned long long)cum);
+                maatd_route_name(r), lat_bounds[b], (unsigned long long)cum);
         }
         cum += ld(&m->lat_bucket[r][MAATD_LAT_BUCKETS - 1]);
         put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-            route_names[r], (unsigned long long)cum);
-        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
+            maatd_route_name(r), (unsigned long long)cum);
+        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", maatd_route_name(r),
             (double)ld(&m->lat_sum_us[r]) / 1e6);
-        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", maatd_route_name(r),
             (unsigned long long)count);
     }
 
@@ -242,7 +232,9 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
     put(&o, "# HELP maatd_header_timeouts_total Connections closed by --header-timeout.\n"
             "# TYPE maatd_header_timeouts_total counter\nmaatd_header_timeouts_total %llu\n",
         (unsigned long long)maatd_guard_closed_total(d->guard));
-    if (d->keys != NULL)
+    /* d->keys is set by main after the server started; d->ready (atomic, stored after it)
+     * orders the read (a data race ThreadSanitizer found on /metrics during start-up) */
+    if (atomic_load(&d->ready) && d->keys != NULL)
         put(&o, "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n", maatd_keys_count(d));
 
     if (o.failed) {

@@ -82,8 +82,11 @@ def http_get(port, path, src="127.0.0.1", timeout=2):
 
 
 def metric(port, name, src="127.0.0.1"):
-    st, body = http_get(port, "/metrics", src)
-    for line in (body or b"").decode(errors="replace").splitlines():
+    # 10 s: a sanitizer tree (make test-tsan) answers slowly; no answer is None, not a crash
+    st, body = http_get(port, "/metrics", src, timeout=10)
+    if st != 200 or not isinstance(body, bytes):
+        return None
+    for line in body.decode(errors="replace").splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
     return None

@@ -10,6 +10,15 @@
 
 #include "policy_internal.h"
 
+/* Skips n bytes the caller has already seen through peek() (the BOM, a token): n is within
+ * the text, so the skip cannot fail; should a caller ever be wrong, the cursor goes to the
+ * end of the text rather than staying put (which would make the lexer loop). */
+static void skip_seen(struct pol_lexer *lx, const char *what, size_t n)
+{
+    size_t left = maat_reader_left(&lx->r);
+    if (maat_read_skip(&lx->r, what, n <= left ? n : left) != 0) lx->r.off = lx->r.len;
+}
+
 void pol_lexer_init(struct pol_lexer *lx, const char *text, size_t len, struct pol_arena *arena,
                     size_t max_string)
 {
@@ -23,7 +32,7 @@ void pol_lexer_init(struct pol_lexer *lx, const char *text, size_t len, struct p
     lx->max_string = max_string;
     if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
         (unsigned char)text[2] == 0xBF)
-        (void)maat_read_skip(&lx->r, "byte order mark", 3);
+        skip_seen(lx, "byte order mark", 3);
 }
 
 /* The byte i positions ahead, or -1 past the end. */
@@ -45,7 +54,7 @@ static void adv(struct pol_lexer *lx, size_t n)
             lx->col++;   /* continuation bytes do not start a column */
         }
     }
-    (void)maat_read_skip(&lx->r, "token", n);
+    skip_seen(lx, "token", n);
 }
 
 /* Length of the valid UTF-8 sequence starting i bytes ahead, 0 if invalid (overlong
