@@ -118,10 +118,10 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
             uint64_t v = ld(&m->requests[r][s]);
             if (v == 0) continue;
             if (s < MAATD_STATUS_SLOTS - 1)
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", maatd_route_name(r),
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
                     status_codes[s], (unsigned long long)v);
             else
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", maatd_route_name(r),
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
                     (unsigned long long)v);
         }
 
@@ -134,14 +134,14 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
         for (size_t b = 0; b < MAATD_LAT_BUCKETS - 1; b++) {
             cum += ld(&m->lat_bucket[r][b]);
             put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                maatd_route_name(r), lat_bounds[b], (unsigned long long)cum);
+                maatd_route_name((enum maatd_route_id)r), lat_bounds[b], (unsigned long long)cum);
         }
         cum += ld(&m->lat_bucket[r][MAATD_LAT_BUCKETS - 1]);
         put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-            maatd_route_name(r), (unsigned long long)cum);
-        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", maatd_route_name(r),
+            maatd_route_name((enum maatd_route_id)r), (unsigned long long)cum);
+        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", maatd_route_name((enum maatd_route_id)r),
             (double)ld(&m->lat_sum_us[r]) / 1e6);
-        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", maatd_route_name(r),
+        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
             (unsigned long long)count);
     }
 
