@@ -49,7 +49,6 @@
 struct pg_store {
     struct maat_store base; /* first: the generic handle */
     PGconn *conn;
-    pthread_mutex_t mu;
     char *uri;      /* as given: only ever passed to libpq */
     char *shown;    /* redacted, for messages */
     char *password; /* from the URI (or PGPASSWORD), scrubbed from messages; may be NULL */
@@ -236,7 +235,7 @@ static int get_name(struct pg_store *st, const PGresult *r, int row, int col,
     return 0;
 }
 
-/* ---- operations (called with st->mu held) ---- */
+/* ---- operations (store.c holds the handle's mutex around each call) ---- */
 
 static int do_get(struct pg_store *st, const char *ns, const char *key, uint8_t **val,
                   size_t *len, uint64_t *version, struct maat_error *err)
@@ -553,64 +552,56 @@ static int schema(struct pg_store *st, struct maat_error *err)
     return 0;
 }
 
-/* ---- ops table: each call holds the handle's mutex ---- */
-
-#define LOCKED(st, call)                                                                \
-    do {                                                                                \
-        pthread_mutex_lock(&(st)->mu);                                                  \
-        int rc_ = (call);                                                               \
-        pthread_mutex_unlock(&(st)->mu);                                                \
-        return rc_;                                                                     \
-    } while (0)
+/* ---- ops table (store.c holds the handle's mutex around each call) ---- */
 
 static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
                   size_t *len, uint64_t *version, struct maat_error *err)
 {
-    LOCKED(impl(s), do_get(impl(s), ns, key, val, len, version, err));
+    return do_get(impl(s), ns, key, val, len, version, err);
 }
 
 static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val,
                   size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
                   struct maat_error *err)
 {
-    LOCKED(impl(s), do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err));
+    return do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err);
 }
 
 static int op_del(struct maat_store *s, const char *ns, const char *key, bool *existed,
                   struct maat_error *err)
 {
-    LOCKED(impl(s), do_del(impl(s), ns, key, existed, err));
+    return do_del(impl(s), ns, key, existed, err);
 }
 
 static int op_list(struct maat_store *s, const char *ns, const char *prefix,
                    maat_store_list_cb cb, void *ctx, struct maat_error *err)
 {
-    LOCKED(impl(s), do_list(impl(s), ns, prefix, cb, ctx, err));
+    return do_list(impl(s), ns, prefix, cb, ctx, err);
 }
 
 static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap,
                    struct maat_error *err)
 {
-    LOCKED(impl(s), do_info(impl(s), what, buf, cap, err));
+    return do_info(impl(s), what, buf, cap, err);
 }
 
 static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
                          struct maat_error *err)
 {
-    LOCKED(impl(s), do_namespaces(impl(s), cb, ctx, err));
+    return do_namespaces(impl(s), cb, ctx, err);
 }
 
 static int op_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
                       size_t len, uint64_t version, struct maat_error *err)
 {
-    LOCKED(impl(s), do_restore(impl(s), ns, key, val, len, version, err));
+    return do_restore(impl(s), ns, key, val, len, version, err);
 }
 
 static void op_close(struct maat_store *s)
 {
     struct pg_store *st = impl(s);
     if (st->conn != NULL) PQfinish(st->conn);
-    pthread_mutex_destroy(&st->mu);
+    maat_store_handle_cleanup(&st->base);
     free(st->uri);
     free(st->shown);
     if (st->password != NULL) {
@@ -716,8 +707,7 @@ int maat_store_postgres_open(const char *uri, struct maat_store **out, struct ma
     PQconninfoFree(opts);
     struct pg_store *st = calloc(1, sizeof *st);
     MAAT_ENSURE(st != NULL, err, MAAT_ERR_NOMEM, "store: out of memory");
-    st->base.ops = &pg_ops;
-    pthread_mutex_init(&st->mu, NULL);
+    maat_store_handle_init(&st->base, &pg_ops);
     st->uri = strdup(uri);
     st->shown = strdup(shown);
     st->password = find_password(uri);

@@ -29,7 +29,6 @@
 struct sqlite_store {
     struct maat_store base; /* first: the generic handle */
     sqlite3 *db;
-    pthread_mutex_t mu;
     char *path;
 };
 
@@ -70,7 +69,7 @@ static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
     return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
 
-/* ---- operations (called with st->mu held by the wrappers below) ---- */
+/* ---- operations (store.c holds the handle's mutex around each call) ---- */
 
 static int do_get(struct sqlite_store *st, const char *ns, const char *key, uint8_t **val,
                   size_t *len, uint64_t *version, struct maat_error *err)
@@ -316,64 +315,56 @@ done:
     return rc;
 }
 
-/* ---- ops table: each call holds the handle's mutex ---- */
-
-#define LOCKED(st, call)                                                                \
-    do {                                                                                \
-        pthread_mutex_lock(&(st)->mu);                                                  \
-        int rc_ = (call);                                                               \
-        pthread_mutex_unlock(&(st)->mu);                                                \
-        return rc_;                                                                     \
-    } while (0)
+/* ---- ops table (store.c holds the handle's mutex around each call) ---- */
 
 static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
                   size_t *len, uint64_t *version, struct maat_error *err)
 {
-    LOCKED(impl(s), do_get(impl(s), ns, key, val, len, version, err));
+    return do_get(impl(s), ns, key, val, len, version, err);
 }
 
 static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val,
                   size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
                   struct maat_error *err)
 {
-    LOCKED(impl(s), do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err));
+    return do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err);
 }
 
 static int op_del(struct maat_store *s, const char *ns, const char *key, bool *existed,
                   struct maat_error *err)
 {
-    LOCKED(impl(s), do_del(impl(s), ns, key, existed, err));
+    return do_del(impl(s), ns, key, existed, err);
 }
 
 static int op_list(struct maat_store *s, const char *ns, const char *prefix,
                    maat_store_list_cb cb, void *ctx, struct maat_error *err)
 {
-    LOCKED(impl(s), do_list(impl(s), ns, prefix, cb, ctx, err));
+    return do_list(impl(s), ns, prefix, cb, ctx, err);
 }
 
 static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap,
                    struct maat_error *err)
 {
-    LOCKED(impl(s), do_info(impl(s), what, buf, cap, err));
+    return do_info(impl(s), what, buf, cap, err);
 }
 
 static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
                          struct maat_error *err)
 {
-    LOCKED(impl(s), do_namespaces(impl(s), cb, ctx, err));
+    return do_namespaces(impl(s), cb, ctx, err);
 }
 
 static int op_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
                       size_t len, uint64_t version, struct maat_error *err)
 {
-    LOCKED(impl(s), do_restore(impl(s), ns, key, val, len, version, err));
+    return do_restore(impl(s), ns, key, val, len, version, err);
 }
 
 static void op_close(struct maat_store *s)
 {
     struct sqlite_store *st = impl(s);
     if (st->db != NULL) sqlite3_close_v2(st->db);
-    pthread_mutex_destroy(&st->mu);
+    maat_store_handle_cleanup(&st->base);
     free(st->path);
     free(st);
 }
@@ -479,9 +470,8 @@ int maat_store_sqlite_open(const char *path, struct maat_store **out, struct maa
     MAAT_TRY(precreate(path, err));
     struct sqlite_store *st = calloc(1, sizeof *st);
     MAAT_ENSURE(st != NULL, err, MAAT_ERR_NOMEM, "store: out of memory");
-    st->base.ops = &sqlite_ops;
+    maat_store_handle_init(&st->base, &sqlite_ops);
     st->path = strdup(path);
-    pthread_mutex_init(&st->mu, NULL);
     if (st->path == NULL) {
         maat_error_set(err, MAAT_ERR_NOMEM, "store: out of memory");
         goto fail;

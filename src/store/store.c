@@ -39,6 +39,16 @@ int maat_store_open(const char *uri, struct maat_store **out, struct maat_error 
     return maat_store_sqlite_open(uri, out, err);
 }
 
+static void lock(struct maat_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+}
+
+static void unlock(struct maat_store *s)
+{
+    pthread_mutex_unlock(&s->mu);
+}
+
 void maat_store_close(struct maat_store *s)
 {
     if (s != NULL) s->ops->close(s);
@@ -57,7 +67,10 @@ int maat_store_get(struct maat_store *s, const char *ns, const char *key, uint8_
     *val = NULL;
     *len = 0;
     uint64_t v = 0;
-    MAAT_TRY(s->ops->get(s, ns, key, val, len, &v, err));
+    lock(s);
+    int rc = s->ops->get(s, ns, key, val, len, &v, err);
+    unlock(s);
+    MAAT_TRY(rc);
     if (version != NULL) *version = v;
     return 0;
 }
@@ -73,7 +86,9 @@ static int put(struct maat_store *s, const char *ns, const char *key, const void
                 MAAT_STORE_VALUE_MAX);
     bool c = false;
     uint64_t v = 0;
+    lock(s);
     int rc = s->ops->put(s, ns, key, val == NULL ? "" : val, len, expected, &c, &v, err);
+    unlock(s);
     if (conflict != NULL) *conflict = c;
     if (rc == 0 && new_version != NULL) *new_version = v;
     return rc;
@@ -98,7 +113,10 @@ int maat_store_delete(struct maat_store *s, const char *ns, const char *key, boo
 {
     MAAT_TRY(check_args(s, ns, key, err));
     bool e = false;
-    MAAT_TRY(s->ops->del(s, ns, key, &e, err));
+    lock(s);
+    int rc = s->ops->del(s, ns, key, &e, err);
+    unlock(s);
+    MAAT_TRY(rc);
     if (existed != NULL) *existed = e;
     return 0;
 }
@@ -111,7 +129,10 @@ int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
     if (prefix == NULL) prefix = "";
     MAAT_ENSURE(strnlen(prefix, MAAT_STORE_NAME_MAX + 1) <= MAAT_STORE_NAME_MAX, err,
                 MAAT_ERR_TOO_LARGE, "store: key prefix too long");
-    return s->ops->list(s, ns, prefix, cb, ctx, err);
+    lock(s);
+    int rc = s->ops->list(s, ns, prefix, cb, ctx, err);
+    unlock(s);
+    return rc;
 }
 
 int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t cap,
@@ -120,7 +141,10 @@ int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t ca
     MAAT_ENSURE(s != NULL && what != NULL && buf != NULL && cap > 0, err, MAAT_ERR_USAGE,
                 "store: info needs a handle, a name and a buffer");
     buf[0] = '\0';
-    return s->ops->info(s, what, buf, cap, err);
+    lock(s);
+    int rc = s->ops->info(s, what, buf, cap, err);
+    unlock(s);
+    return rc;
 }
 
 int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
@@ -128,7 +152,10 @@ int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
 {
     MAAT_ENSURE(s != NULL && cb != NULL, err, MAAT_ERR_USAGE,
                 "store: namespaces needs a handle and a callback");
-    return s->ops->namespaces(s, cb, ctx, err);
+    lock(s);
+    int rc = s->ops->namespaces(s, cb, ctx, err);
+    unlock(s);
+    return rc;
 }
 
 int maat_store_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
@@ -142,7 +169,10 @@ int maat_store_restore(struct maat_store *s, const char *ns, const char *key, co
     MAAT_ENSURE(version >= 1 && version <= (uint64_t)INT64_MAX, err, MAAT_ERR_VALUE,
                 "store: %s/%s: version %llu out of range (1..2^63-1)", ns, key,
                 (unsigned long long)version);
-    return s->ops->restore(s, ns, key, val == NULL ? "" : val, len, version, err);
+    lock(s);
+    int rc = s->ops->restore(s, ns, key, val == NULL ? "" : val, len, version, err);
+    unlock(s);
+    return rc;
 }
 
 int maat_store_watch_open(const char *uri, struct maat_store_watch **out, struct maat_error *err)

@@ -20,6 +20,7 @@
 #ifndef MAAT_STORE_H
 #define MAAT_STORE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,10 +65,17 @@ struct maat_store_ops {
                    size_t len, uint64_t version, struct maat_error *err);
 };
 
-/* Every backend's handle starts with this. */
+/* Every backend's handle starts with this. The maat_store_* functions hold `mu` around
+ * each backend call (one connection, one statement at a time), so backends need no lock. */
 struct maat_store {
     const struct maat_store_ops *ops;
+    pthread_mutex_t mu;
 };
+
+/* For backends: set up the generic handle (ops, mutex) when opening, and release it from
+ * the backend's close. */
+void maat_store_handle_init(struct maat_store *s, const struct maat_store_ops *ops);
+void maat_store_handle_cleanup(struct maat_store *s);
 
 /* Opens (creating when absent) the store named by `uri` (see the top of this file). */
 int maat_store_open(const char *uri, struct maat_store **out, struct maat_error *err);

@@ -77,6 +77,7 @@ static int w_del(struct maat_store *s, const char *ns, const char *key, bool *ex
 static void w_close(struct maat_store *s)
 {
     maat_store_close(W(s)->inner);
+    maat_store_handle_cleanup(s);
     free(s);
 }
 
@@ -115,7 +116,7 @@ static struct wrap *wrap_open(const char *uri)
     assert_non_null(w);
     struct maat_error err = {0};
     if (maat_store_open(uri, &w->inner, &err) != 0) fail_msg("store open: %s", err.msg);
-    w->base.ops = &wrap_ops;
+    maat_store_handle_init(&w->base, &wrap_ops);
     return w;
 }
 
