@@ -1,0 +1,83 @@
+/* claims_fixture.h - the fixture of the claim-payload tests (test_claims_payload_bound.c,
+ * test_claims_qe_advisories.c): a sim platform, one parsed quote, its SgxEnclave request
+ * and an UpToDate verdict (group setup/teardown), and input() filling a claims input. */
+#ifndef MAAT_TEST_CLAIMS_FIXTURE_H
+#define MAAT_TEST_CLAIMS_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/policy.h"
+#include "maat/quote.h"
+#include "sim.h"
+#include "testutil.h"
+
+#define NOW 1700000000
+
+static struct {
+    char *dir;
+    struct maat_sim *sim;
+    struct maat_buf quote;
+    struct maat_quote q;
+    struct maat_attest_request req;
+    struct maat_verdict v;
+    struct maat_collateral_hashes h;
+} E;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    E.dir = tu_tempdir();
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, NOW);
+    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
+    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
+    struct maat_sim_quote_opts qo;
+    maat_sim_quote_opts_defaults(E.sim, &qo);
+    maat_buf_init(&E.quote);
+    if (maat_sim_quote(E.sim, &qo, &E.quote, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    if (maat_quote_parse(E.quote.data, E.quote.len, &E.q, &err) != 0) fail_msg("parse: %s", err.msg);
+    char *b64 = maat_base64url_encode(E.quote.data, E.quote.len);
+    size_t n = strlen(b64) + 32;
+    char *body = malloc(n);
+    snprintf(body, n, "{\"quote\":\"%s\"}", b64);
+    free(b64);
+    struct maat_attest_error a = {0};
+    if (maat_attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &E.req, &a) != 0)
+        fail_msg("%s", a.err.msg);
+    free(body);
+    E.v.ok = true;
+    E.v.status = MAAT_TCB_UP_TO_DATE;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maat_attest_request_cleanup(&E.req);
+    maat_buf_cleanup(&E.quote);
+    maat_sim_free(E.sim);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", E.dir);
+    if (system(cmd) != 0) { /* best effort */ }
+    free(E.dir);
+    return 0;
+}
+
+static void input(struct maat_claims_input *in, const struct maat_policy_result *res)
+{
+    memset(in, 0, sizeof *in);
+    in->route = MAAT_ROUTE_SGX_ENCLAVE;
+    in->req = &E.req;
+    in->quote = &E.q;
+    in->verdict = &E.v;
+    in->collateral = &E.h;
+    in->policy_hash = "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc";
+    in->issued_result = res;
+}
+
+#endif
