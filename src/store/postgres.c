@@ -15,7 +15,9 @@
  *   is refused.
  * - Compare-and-swap is one statement (INSERT ... ON CONFLICT DO NOTHING / UPDATE ...
  *   WHERE version = $n, each RETURNING the new version): atomic across replicas without
- *   an explicit transaction.
+ *   an explicit transaction. A batch (maat_store_batch) is one transaction: its CHECKs
+ *   lock their rows (SELECT ... FOR UPDATE, in key order), its writes are the same
+ *   statements; never reconnected or retried part-way.
  * - Keys and namespaces are text COLLATE "C": key order is byte order, as in SQLite.
  * - Change feed (maat_store_watch_*): a trigger on maat_kv (maat_kv_notify, created under the
  *   schema lock when absent; not part of the versioned layout, so older binaries keep working)
@@ -54,6 +56,7 @@ struct pg_store {
     char *password; /* from the URI (or PGPASSWORD), scrubbed from messages; may be NULL */
     long backoff_ms;
     struct timespec last_fail; /* of the last failed (re)connect */
+    bool in_tx;                /* inside a batch: never reconnect or retry */
 };
 
 static struct pg_store *impl(struct maat_store *s)
@@ -197,8 +200,14 @@ static PGresult *run(struct pg_store *st, const char *sql, int n, const char *co
                      const int *lens, const int *binary, ExecStatusType want, bool retry,
                      const char *doing, struct maat_error *err)
 {
+    if (st->in_tx) retry = false; /* a fresh connection would not be in the transaction */
     for (int attempt = 0;; attempt++) {
-        if (ensure_conn(st, err) != 0) return NULL;
+        if (st->in_tx && conn_broken(st)) {
+            maat_error_set(err, MAAT_ERR_IO, "store %s: %s: connection lost in a transaction",
+                           st->shown, doing);
+            return NULL;
+        }
+        if (!st->in_tx && ensure_conn(st, err) != 0) return NULL;
         PGresult *r = PQexecParams(st->conn, sql, n, NULL, vals, lens, binary, 1);
         if (PQresultStatus(r) == want) return r;
         if (retry && attempt == 0 && conn_broken(st)) {
@@ -265,9 +274,10 @@ done:
     return rc;
 }
 
-static int do_put(struct pg_store *st, const char *ns, const char *key, const void *val,
-                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                  struct maat_error *err)
+/* The statement of a versioned put: 1 = written (*new_version set), 0 = its condition
+ * failed, -1 = error. */
+static int put_stmt(struct pg_store *st, const char *ns, const char *key, const void *val,
+                    size_t len, uint64_t expected, uint64_t *new_version, struct maat_error *err)
 {
     MAAT_ENSURE(len <= (size_t)INT32_MAX, err, MAAT_ERR_TOO_LARGE, "store: value too large");
     char now[24], exp[24];
@@ -296,23 +306,40 @@ static int do_put(struct pg_store *st, const char *ns, const char *key, const vo
     }
     PGresult *r = run(st, sql, n, p, lens, bin, PGRES_TUPLES_OK, false, "write", err);
     if (r == NULL) return -1;
-    if (PQntuples(r) == 1) {
-        *new_version = get_u64(r, 0, 0);
-        PQclear(r);
-        return 0;
-    }
+    int written = PQntuples(r) == 1;
+    if (written) *new_version = get_u64(r, 0, 0);
     PQclear(r);
-    /* the condition failed; the current version only makes the message say why */
+    return written;
+}
+
+/* A failed condition: the current version only makes the message say why. */
+static int version_conflict(struct pg_store *st, const char *ns, const char *key,
+                            uint64_t expected, bool *conflict, struct maat_error *err)
+{
     *conflict = true;
     uint64_t cur = 0;
     const char *q[2] = {ns, key};
-    r = run(st, "SELECT version FROM maat_kv WHERE ns = $1 AND key = $2", 2, q, NULL, NULL,
-            PGRES_TUPLES_OK, true, "read version", NULL);
+    PGresult *r = run(st, "SELECT version FROM maat_kv WHERE ns = $1 AND key = $2", 2, q, NULL,
+                      NULL, PGRES_TUPLES_OK, true, "read version", NULL);
     if (r != NULL && PQntuples(r) == 1) cur = get_u64(r, 0, 0);
     PQclear(r);
+    if (expected == UINT64_MAX)
+        return maat_error_set(err, MAAT_ERR_VALUE,
+                              "store: %s/%s is absent, expected it present (changed "
+                              "concurrently)", ns, key);
     return maat_error_set(err, MAAT_ERR_VALUE,
                           "store: %s/%s is at version %llu, expected %llu (changed concurrently)",
                           ns, key, (unsigned long long)cur, (unsigned long long)expected);
+}
+
+static int do_put(struct pg_store *st, const char *ns, const char *key, const void *val,
+                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                  struct maat_error *err)
+{
+    int w = put_stmt(st, ns, key, val, len, expected, new_version, err);
+    if (w < 0) return -1;
+    if (w == 1) return 0;
+    return version_conflict(st, ns, key, expected, conflict, err);
 }
 
 static int do_restore(struct pg_store *st, const char *ns, const char *key, const void *val,
@@ -404,6 +431,84 @@ static int do_namespaces(struct pg_store *st, maat_store_ns_cb cb, void *ctx,
     }
     PQclear(r);
     return rc;
+}
+
+/* ---- batches: one transaction (store.h, maat_store_batch) ---- */
+
+static int batch_one(struct pg_store *st, struct maat_store_op *o, bool *conflict,
+                     struct maat_error *err)
+{
+    char exp[24];
+    snprintf(exp, sizeof exp, "%llu", (unsigned long long)o->expected);
+    const char *p[3] = {o->ns, o->key, exp};
+    if (o->kind == MAAT_STORE_OP_PUT) {
+        int w = put_stmt(st, o->ns, o->key, o->val == NULL ? "" : o->val, o->len, o->expected,
+                         &o->version, err);
+        if (w < 0) return -1;
+        return w == 1 ? 0 : version_conflict(st, o->ns, o->key, o->expected, conflict, err);
+    }
+    if (o->kind == MAAT_STORE_OP_CHECK || o->expected == 0) {
+        /* FOR UPDATE: the row stays locked until the transaction ends; a writer that got
+         * there first is waited for, and then its outcome is what is checked */
+        PGresult *r = run(st,
+                          "SELECT version FROM maat_kv WHERE ns = $1 AND key = $2 FOR UPDATE",
+                          2, p, NULL, NULL, PGRES_TUPLES_OK, false, "check", err);
+        if (r == NULL) return -1;
+        uint64_t cur = PQntuples(r) == 1 ? get_u64(r, 0, 0) : 0;
+        PQclear(r);
+        o->version = cur;
+        bool held = o->expected == UINT64_MAX ? cur != 0 : cur == o->expected;
+        return held ? 0 : version_conflict(st, o->ns, o->key, o->expected, conflict, err);
+    }
+    PGresult *r;
+    if (o->expected == UINT64_MAX)
+        r = run(st, "DELETE FROM maat_kv WHERE ns = $1 AND key = $2", 2, p, NULL, NULL,
+                PGRES_COMMAND_OK, false, "delete", err);
+    else
+        r = run(st, "DELETE FROM maat_kv WHERE ns = $1 AND key = $2 AND version = $3", 3, p,
+                NULL, NULL, PGRES_COMMAND_OK, false, "delete", err);
+    if (r == NULL) return -1;
+    bool gone = strcmp(PQcmdTuples(r), "0") != 0;
+    PQclear(r);
+    if (o->expected != UINT64_MAX && !gone)
+        return version_conflict(st, o->ns, o->key, o->expected, conflict, err);
+    return 0;
+}
+
+/* READ COMMITTED: each conditional statement re-evaluates its condition on the row a
+ * concurrent writer committed (after waiting for its lock), and CHECK rows are locked. A
+ * connection lost part-way rolls the transaction back on the server; lost at COMMIT, the
+ * outcome is unknown and reported so. */
+static int do_batch(struct pg_store *st, struct maat_store_op *const *ops, size_t n,
+                    size_t *failed, bool *conflict, struct maat_error *err)
+{
+    *failed = n;
+    MAAT_TRY(ensure_conn(st, err));
+    PGresult *r = PQexec(st->conn, "BEGIN");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) pg_fail(st, r, "begin", err);
+    PQclear(r);
+    if (!ok) return -1;
+    st->in_tx = true;
+    for (size_t i = 0; i < n; i++)
+        if (batch_one(st, ops[i], conflict, err) != 0) {
+            *failed = i;
+            goto rollback;
+        }
+    r = PQexec(st->conn, "COMMIT");
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) {
+        pg_fail(st, r, "commit", err);
+        if (conn_broken(st))
+            maat_error_prefix(err, "connection lost: the write may or may not have been applied");
+    }
+    PQclear(r);
+    st->in_tx = false;
+    return ok ? 0 : -1;
+rollback:
+    if (!conn_broken(st)) PQclear(PQexec(st->conn, "ROLLBACK"));
+    st->in_tx = false;
+    return -1;
 }
 
 static int read_schema(struct pg_store *st, char *buf, size_t cap, struct maat_error *err)
@@ -597,6 +702,12 @@ static int op_restore(struct maat_store *s, const char *ns, const char *key, con
     return do_restore(impl(s), ns, key, val, len, version, err);
 }
 
+static int op_batch(struct maat_store *s, struct maat_store_op *const *ops, size_t n,
+                    size_t *failed, bool *conflict, struct maat_error *err)
+{
+    return do_batch(impl(s), ops, n, failed, conflict, err);
+}
+
 static void op_close(struct maat_store *s)
 {
     struct pg_store *st = impl(s);
@@ -621,6 +732,7 @@ static const struct maat_store_ops pg_ops = {
     .close = op_close,
     .namespaces = op_namespaces,
     .restore = op_restore,
+    .batch = op_batch,
 };
 
 /* The password libpq will use when it comes from the URI or PGPASSWORD (to scrub). */

@@ -135,27 +135,31 @@ done:
     return rc;
 }
 
-static int do_put(struct sqlite_store *st, const char *ns, const char *key, const void *val,
-                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                  struct maat_error *err)
+static int version_conflict(const char *ns, const char *key, uint64_t cur, uint64_t expected,
+                            bool *conflict, struct maat_error *err)
 {
-    MAAT_TRY(exec(st, "BEGIN IMMEDIATE", err));
+    *conflict = true;
+    return maat_error_set(err, MAAT_ERR_VALUE,
+                          "store: %s/%s is at version %llu, expected %llu (changed concurrently)",
+                          ns, key, (unsigned long long)cur, (unsigned long long)expected);
+}
+
+/* The write of a versioned put, inside the caller's transaction. */
+static int put_locked(struct sqlite_store *st, const char *ns, const char *key, const void *val,
+                      size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                      struct maat_error *err)
+{
     sqlite3_stmt *q = NULL;
     uint64_t cur = 0;
     int rc = -1;
-    if (current_version(st, ns, key, &cur, err) != 0) goto done;
-    if (expected != UINT64_MAX && cur != expected) {
-        *conflict = true;
-        maat_error_set(err, MAAT_ERR_VALUE,
-                       "store: %s/%s is at version %llu, expected %llu (changed concurrently)",
-                       ns, key, (unsigned long long)cur, (unsigned long long)expected);
-        goto done;
-    }
+    if (current_version(st, ns, key, &cur, err) != 0) return -1;
+    if (expected != UINT64_MAX && cur != expected)
+        return version_conflict(ns, key, cur, expected, conflict, err);
     if (prepare(st,
                 "INSERT OR REPLACE INTO maat_kv (ns, key, value, version, updated_at) "
                 "VALUES (?1, ?2, ?3, ?4, ?5)",
                 &q, err) != 0)
-        goto done;
+        return -1;
     if (bind_text(q, 1, ns) || bind_text(q, 2, key) ||
         sqlite3_bind_blob64(q, 3, val, (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_int64(q, 4, (sqlite3_int64)(cur + 1)) != SQLITE_OK ||
@@ -167,15 +171,26 @@ static int do_put(struct sqlite_store *st, const char *ns, const char *key, cons
         db_fail(st, "write", err);
         goto done;
     }
-    sqlite3_finalize(q);
-    q = NULL;
-    if (exec(st, "COMMIT", err) != 0) goto done;
     *new_version = cur + 1;
-    return 0;
+    rc = 0;
 done:
     sqlite3_finalize(q);
-    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+static int do_put(struct sqlite_store *st, const char *ns, const char *key, const void *val,
+                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
+                  struct maat_error *err)
+{
+    MAAT_TRY(exec(st, "BEGIN IMMEDIATE", err));
+    uint64_t v = 0;
+    if (put_locked(st, ns, key, val, len, expected, conflict, &v, err) != 0 ||
+        exec(st, "COMMIT", err) != 0) {
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    *new_version = v;
+    return 0;
 }
 
 static int do_del(struct sqlite_store *st, const char *ns, const char *key, bool *existed,
@@ -315,6 +330,52 @@ done:
     return rc;
 }
 
+/* One op of a batch, inside its transaction. */
+static int batch_one(struct sqlite_store *st, struct maat_store_op *o, bool *conflict,
+                     struct maat_error *err)
+{
+    if (o->kind == MAAT_STORE_OP_PUT)
+        return put_locked(st, o->ns, o->key, o->val == NULL ? "" : o->val, o->len, o->expected,
+                          conflict, &o->version, err);
+    uint64_t cur = 0;
+    MAAT_TRY(current_version(st, o->ns, o->key, &cur, err));
+    if (o->kind == MAAT_STORE_OP_CHECK) {
+        o->version = cur;
+        if (o->expected == UINT64_MAX && cur == 0) {
+            *conflict = true;
+            return maat_error_set(err, MAAT_ERR_VALUE,
+                                  "store: %s/%s is absent, expected it present (changed "
+                                  "concurrently)", o->ns, o->key);
+        }
+        if (o->expected != UINT64_MAX && cur != o->expected)
+            return version_conflict(o->ns, o->key, cur, o->expected, conflict, err);
+        return 0;
+    }
+    if (o->expected != UINT64_MAX && cur != o->expected)
+        return version_conflict(o->ns, o->key, cur, o->expected, conflict, err);
+    if (cur == 0) return 0;
+    bool existed = false;
+    return do_del(st, o->ns, o->key, &existed, err);
+}
+
+/* BEGIN IMMEDIATE takes the database's write lock: no other writer, in this process or
+ * another, commits between the checks and the writes. */
+static int do_batch(struct sqlite_store *st, struct maat_store_op *const *ops, size_t n,
+                    size_t *failed, bool *conflict, struct maat_error *err)
+{
+    *failed = n;
+    MAAT_TRY(exec(st, "BEGIN IMMEDIATE", err));
+    for (size_t i = 0; i < n; i++)
+        if (batch_one(st, ops[i], conflict, err) != 0) {
+            *failed = i;
+            goto fail;
+        }
+    if (exec(st, "COMMIT", err) == 0) return 0;
+fail:
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 /* ---- ops table (store.c holds the handle's mutex around each call) ---- */
 
 static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
@@ -360,6 +421,12 @@ static int op_restore(struct maat_store *s, const char *ns, const char *key, con
     return do_restore(impl(s), ns, key, val, len, version, err);
 }
 
+static int op_batch(struct maat_store *s, struct maat_store_op *const *ops, size_t n,
+                    size_t *failed, bool *conflict, struct maat_error *err)
+{
+    return do_batch(impl(s), ops, n, failed, conflict, err);
+}
+
 static void op_close(struct maat_store *s)
 {
     struct sqlite_store *st = impl(s);
@@ -379,6 +446,7 @@ static const struct maat_store_ops sqlite_ops = {
     .close = op_close,
     .namespaces = op_namespaces,
     .restore = op_restore,
+    .batch = op_batch,
 };
 
 /* A store file group or others may read or write is refused, not repaired: the service

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -183,4 +184,63 @@ int maat_store_watch_open(const char *uri, struct maat_store_watch **out, struct
         return maat_store_postgres_watch_open(uri, out, err);
     return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
                           "store: change notifications need PostgreSQL (SQLite: poll)");
+}
+
+/* ---- batches ---- */
+
+static int check_order(const void *a, const void *b)
+{
+    const struct maat_store_op *x = *(struct maat_store_op *const *)a;
+    const struct maat_store_op *y = *(struct maat_store_op *const *)b;
+    int c = strcmp(x->ns, y->ns);
+    return c != 0 ? c : strcmp(x->key, y->key);
+}
+
+int maat_store_batch(struct maat_store *s, struct maat_store_op *ops, size_t n, size_t *failed,
+                     bool *conflict, struct maat_error *err)
+{
+    if (failed != NULL) *failed = n;
+    if (conflict != NULL) *conflict = false;
+    MAAT_ENSURE(s != NULL && (ops != NULL || n == 0), err, MAAT_ERR_USAGE,
+                "store: batch needs a handle and ops");
+    MAAT_ENSURE(n <= MAAT_STORE_BATCH_MAX, err, MAAT_ERR_TOO_LARGE,
+                "store: batch of %zu ops, more than the %d allowed", n, MAAT_STORE_BATCH_MAX);
+    if (n == 0) return 0;
+    struct maat_store_op *order[MAAT_STORE_BATCH_MAX];
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct maat_store_op *o = &ops[i];
+        o->version = 0;
+        if (check_args(s, o->ns, o->key, err) != 0) {
+            if (failed != NULL) *failed = i;
+            return -1;
+        }
+        if (o->kind == MAAT_STORE_OP_CHECK) {
+            order[nc++] = o;
+            continue;
+        }
+        bool ok = o->kind == MAAT_STORE_OP_DELETE ||
+                  (o->kind == MAAT_STORE_OP_PUT && (o->val != NULL || o->len == 0) &&
+                   o->len <= MAAT_STORE_VALUE_MAX);
+        if (!ok || (o->expected != UINT64_MAX && o->expected > (uint64_t)INT64_MAX)) {
+            if (failed != NULL) *failed = i;
+            return maat_error_set(err, o->len > MAAT_STORE_VALUE_MAX ? MAAT_ERR_TOO_LARGE
+                                                                     : MAAT_ERR_USAGE,
+                                  "store: batch op %zu (%s/%s): bad kind, value or expected "
+                                  "version", i, o->ns, o->key);
+        }
+    }
+    qsort(order, nc, sizeof *order, check_order);
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].kind != MAAT_STORE_OP_CHECK) order[nc++] = &ops[i];
+    size_t at = n;
+    bool c = false;
+    lock(s);
+    int rc = s->ops->batch(s, order, n, &at, &c, err);
+    unlock(s);
+    if (rc != 0) {
+        if (failed != NULL) *failed = at < n ? (size_t)(order[at] - ops) : n;
+        if (conflict != NULL) *conflict = c;
+    }
+    return rc;
 }

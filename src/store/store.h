@@ -35,6 +35,7 @@ extern "C" {
 #define MAAT_STORE_VALUE_MAX (16u << 20) /* 16 MiB */
 
 struct maat_store;
+struct maat_store_op;
 
 /* Backend operations. A backend fills one of these; callers use the maat_store_*
  * functions below, never the table. Return 0 or -1 with `err` set. */
@@ -63,6 +64,10 @@ struct maat_store_ops {
     /* Writes a record with exactly this version, unconditionally (copy/restore). */
     int (*restore)(struct maat_store *s, const char *ns, const char *key, const void *val,
                    size_t len, uint64_t version, struct maat_error *err);
+    /* All of ops, in this order (store.c puts the CHECKs first, sorted), in one
+     * transaction, or none (maat_store_batch); *failed = position in ops. */
+    int (*batch)(struct maat_store *s, struct maat_store_op *const *ops, size_t n,
+                 size_t *failed, bool *conflict, struct maat_error *err);
 };
 
 /* Every backend's handle starts with this. The maat_store_* functions hold `mu` around
@@ -133,6 +138,42 @@ int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
  * ordinary writes (use put / put_if). */
 int maat_store_restore(struct maat_store *s, const char *ns, const char *key, const void *val,
                        size_t len, uint64_t version, struct maat_error *err);
+
+/*
+ * Multi-record atomic operation: "write these records if these versions still hold".
+ * Every op of a batch is applied in one database transaction, or none is: a failed
+ * condition, an error or a crash part-way leaves the store as it was. Conditions are
+ * evaluated inside the transaction, against what the other writers have committed:
+ *   PUT     expected UINT64_MAX = unconditional; 0 = only if absent; N = only at version N.
+ *           op->version receives the new version.
+ *   DELETE  expected UINT64_MAX = unconditional (absent is fine); 0 = only if absent (a
+ *           no-op check); N = only at version N.
+ *   CHECK   writes nothing: expected UINT64_MAX = the record must exist (any version);
+ *           0 = it must be absent; N = it must be at version N. op->version receives the
+ *           version found (0 = absent). The checked record stays locked until the batch
+ *           ends (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the batch holds the write
+ *           lock), so a concurrent batch that changes it is ordered before or after this
+ *           one, never between the check and the writes.
+ * The CHECK ops run first, in (ns, key) byte order (a fixed lock order: two batches
+ * checking the same records cannot deadlock), then the PUT/DELETE ops in array order.
+ * On a failed condition: -1 with MAAT_ERR_VALUE, *conflict = true and *failed = the index
+ * of the op whose condition failed. On another failure: -1, *conflict = false, *failed =
+ * the op's index (or n when it was BEGIN/COMMIT). `failed` and `conflict` may be NULL.
+ * At most MAAT_STORE_BATCH_MAX ops.
+ */
+enum maat_store_op_kind { MAAT_STORE_OP_PUT, MAAT_STORE_OP_DELETE, MAAT_STORE_OP_CHECK };
+struct maat_store_op {
+    enum maat_store_op_kind kind;
+    const char *ns;
+    const char *key;
+    const void *val; /* PUT */
+    size_t len;      /* PUT */
+    uint64_t expected;
+    uint64_t version; /* out */
+};
+#define MAAT_STORE_BATCH_MAX 64
+int maat_store_batch(struct maat_store *s, struct maat_store_op *ops, size_t n, size_t *failed,
+                     bool *conflict, struct maat_error *err);
 
 /* Copies `uri` into buf (always NUL-terminated) with any password replaced by "***":
  * the user-info password of a postgres URI and a password=... query parameter. What

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "testutil.h"
@@ -671,6 +672,187 @@ static void test_pg_concurrent_first_open_one_schema(void **state)
     }
 }
 
+
+/* ---- batches (maat_store_batch): several records in one transaction ---- */
+
+static void test_batch_commits_all_ops(void **state)
+{
+    (void)state;
+    struct maat_store *s = open_store();
+    struct maat_error err = {0};
+    uint64_t v = 0;
+    assert_int_equal(maat_store_put(s, "signers", "S", "der", 3, &v, &err), 0);
+    assert_int_equal(maat_store_put(s, "old", "x", "1", 1, &v, &err), 0);
+    struct maat_store_op ops[] = {
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1,
+         .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "P", .len = 1,
+         .expected = UINT64_MAX},
+        {.kind = MAAT_STORE_OP_DELETE, .ns = "old", .key = "x", .expected = 1},
+        {.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "S", .expected = UINT64_MAX},
+    };
+    size_t failed = 99;
+    bool conflict = true;
+    if (maat_store_batch(s, ops, 4, &failed, &conflict, &err) != 0) fail_msg("%s", err.msg);
+    assert_false(conflict);
+    assert_int_equal(ops[0].version, 1);
+    assert_int_equal(ops[1].version, 1);
+    assert_int_equal(ops[3].version, 1);
+    check_record(s, "applied", "k", "g", 1);
+    check_record(s, "policies", "p", "P", 1);
+    uint8_t *val = NULL;
+    size_t len = 0;
+    struct maat_error e2 = {0};
+    assert_int_equal(maat_store_get(s, "old", "x", &val, &len, NULL, &e2), -1);
+    assert_int_equal(e2.code, MAAT_ERR_NOT_FOUND);
+    /* an empty batch is a no-op; too many ops are refused */
+    assert_int_equal(maat_store_batch(s, ops, 0, NULL, NULL, &err), 0);
+    struct maat_store_op many[MAAT_STORE_BATCH_MAX + 1];
+    memset(many, 0, sizeof many);
+    struct maat_error e3 = {0};
+    assert_int_equal(maat_store_batch(s, many, MAAT_STORE_BATCH_MAX + 1, NULL, NULL, &e3), -1);
+    assert_int_equal(e3.code, MAAT_ERR_TOO_LARGE);
+    maat_store_close(s);
+}
+
+/* Defect: a change and its replay-guard record were two statements, so a failure (or a
+ * crash) between them could leave one without the other. In a batch, the second op
+ * failing rolls the first back. */
+static void test_batch_failed_second_write_rolls_back_first(void **state)
+{
+    (void)state;
+    struct maat_store *s = open_store();
+    struct maat_error err = {0};
+    uint64_t v = 0;
+    assert_int_equal(maat_store_put(s, "policies", "p", "v1", 2, &v, &err), 0);
+    /* the guard record first, then the change conditioned on a version that does not hold */
+    struct maat_store_op ops[] = {
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1,
+         .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "v2", .len = 2,
+         .expected = 7},
+    };
+    size_t failed = 99;
+    bool conflict = false;
+    struct maat_error e1 = {0};
+    assert_int_equal(maat_store_batch(s, ops, 2, &failed, &conflict, &e1), -1);
+    assert_true(conflict);
+    assert_int_equal(failed, 1);
+    assert_int_equal(e1.code, MAAT_ERR_VALUE);
+    assert_non_null(strstr(e1.msg, "policies/p"));
+    uint8_t *val = NULL;
+    size_t len = 0;
+    struct maat_error e2 = {0};
+    assert_int_equal(maat_store_get(s, "applied", "k", &val, &len, NULL, &e2), -1);
+    assert_int_equal(e2.code, MAAT_ERR_NOT_FOUND);
+    check_record(s, "policies", "p", "v1", 1);
+    /* a delete whose version does not hold rolls back the put before it, too */
+    struct maat_store_op ops2[] = {
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k2", .val = "g", .len = 1,
+         .expected = 0},
+        {.kind = MAAT_STORE_OP_DELETE, .ns = "policies", .key = "p", .expected = 5},
+    };
+    struct maat_error e3 = {0};
+    assert_int_equal(maat_store_batch(s, ops2, 2, &failed, &conflict, &e3), -1);
+    assert_true(conflict);
+    assert_int_equal(failed, 1);
+    struct maat_error e4 = {0};
+    assert_int_equal(maat_store_get(s, "applied", "k2", &val, &len, NULL, &e4), -1);
+    assert_int_equal(e4.code, MAAT_ERR_NOT_FOUND);
+    check_record(s, "policies", "p", "v1", 1);
+    /* a failed CHECK (listed last, run first) names its own index and writes nothing */
+    struct maat_store_op ops3[] = {
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k3", .val = "g", .len = 1,
+         .expected = 0},
+        {.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "gone", .expected = UINT64_MAX},
+    };
+    struct maat_error e5 = {0};
+    assert_int_equal(maat_store_batch(s, ops3, 2, &failed, &conflict, &e5), -1);
+    assert_true(conflict);
+    assert_int_equal(failed, 1);
+    assert_non_null(strstr(e5.msg, "signers/gone"));
+    struct maat_error e6 = {0};
+    assert_int_equal(maat_store_get(s, "applied", "k3", &val, &len, NULL, &e6), -1);
+    assert_int_equal(e6.code, MAAT_ERR_NOT_FOUND);
+    /* the handle is usable after a rolled-back batch */
+    assert_int_equal(maat_store_put(s, "n", "after", "x", 1, &v, &err), 0);
+    maat_store_close(s);
+}
+
+struct batch_run {
+    struct maat_store_op ops[2];
+    int rc;
+    size_t failed;
+    bool conflict;
+    struct maat_error err;
+};
+
+static void *batch_thread(void *arg)
+{
+    struct batch_run *b = arg;
+    struct maat_store *s = open_store(); /* its own handle: its own connection */
+    b->rc = maat_store_batch(s, b->ops, 2, &b->failed, &b->conflict, &b->err);
+    maat_store_close(s);
+    return NULL;
+}
+
+/* Defect: a policy change authorised by signer S was checked against the signer set before
+ * its write, so a removal of S committed in between (by another replica) did not stop it.
+ * The batch's CHECK locks S: a removal that is in progress is waited for, and then the
+ * batch sees S gone and writes nothing. Another session holds the removal uncommitted
+ * while the batch starts. */
+static void test_batch_check_ordered_after_concurrent_signer_removal(void **state)
+{
+    (void)state;
+    struct maat_store *s = open_store();
+    struct maat_error err = {0};
+    uint64_t v = 0;
+    assert_int_equal(maat_store_put(s, "signers", "S", "der", 3, &v, &err), 0);
+    PGconn *pc = NULL;
+    sqlite3 *db = NULL;
+    const char *del = "DELETE FROM maat_kv WHERE ns = 'signers' AND key = 'S'";
+    if (pg_uri != NULL) {
+        pc = PQconnectdb(pg_uri);
+        assert_int_equal(PQstatus(pc), CONNECTION_OK);
+        PQclear(PQexec(pc, "BEGIN"));
+        PGresult *r = PQexec(pc, del);
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+    } else {
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, del, NULL, NULL, NULL), SQLITE_OK);
+    }
+    struct batch_run b = {
+        .ops = {{.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "S",
+                 .expected = UINT64_MAX},
+                {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "P", .len = 1,
+                 .expected = UINT64_MAX}},
+        .rc = 99};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, batch_thread, &b), 0);
+    struct timespec ts = {0, 400 * 1000000L}; /* the batch is waiting for the lock now */
+    nanosleep(&ts, NULL);
+    if (pc != NULL) {
+        PQclear(PQexec(pc, "COMMIT"));
+        PQfinish(pc);
+    } else {
+        assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    pthread_join(t, NULL);
+    if (b.rc == 0) fail_msg("the batch applied its change although S was removed before it");
+    assert_int_equal(b.rc, -1);
+    assert_true(b.conflict);
+    assert_int_equal(b.failed, 0);
+    uint8_t *val = NULL;
+    size_t len = 0;
+    struct maat_error e2 = {0};
+    assert_int_equal(maat_store_get(s, "policies", "p", &val, &len, NULL, &e2), -1);
+    assert_int_equal(e2.code, MAAT_ERR_NOT_FOUND);
+    maat_store_close(s);
+}
+
 int main(void)
 {
     pg_uri = getenv("MAAT_TEST_PG_URI");
@@ -684,6 +866,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_namespaces_and_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_commits_all_ops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_failed_second_write_rolls_back_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_check_ordered_after_concurrent_signer_removal,
+                                        setup, teardown),
         cmocka_unit_test(test_redacted_uri),
         cmocka_unit_test(test_unreachable_database_fails_fast),
         cmocka_unit_test_setup_teardown(test_pg_schema_version_row, setup, teardown),
