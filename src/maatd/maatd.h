@@ -251,6 +251,9 @@ int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat
 /* Whether the store holds the signer with this thumbprint (the state replicas share). */
 int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present,
                          struct maat_error *err);
+/* Re-reads the set from the store into memory (after a change written by a store batch;
+ * the caller holds the write lock). */
+int maatd_signers_reload(struct maatd *d, struct maat_error *err);
 /* -1 (MAAT_ERR_VALUE, remove's message) when cert is the last signer, else 0. */
 int maatd_signers_removable(struct maatd *d, const X509 *cert, struct maat_error *err);
 /* The set as JWKs {"alg":"RS256","kty":"RSA","use":"sig","x5c":[...]} (new array). */

@@ -296,13 +296,14 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
 }
 
 /* The replay guard (isolated mode, where the JWS is the authorisation): time claims, then
- * the applied-request record. `current`: the request's effect is already the current state
- * (then a JWS applied before is answered as a no-op). 1 = apply it (recorded), 0 = no-op,
- * -1 = refused (rs filled). `what` names the request in messages and the record. */
+ * whether the request was applied before. `current`: the request's effect is already the
+ * current state (then a JWS applied before is answered as a no-op). 1 = apply it (the
+ * caller writes the applied-request record, guard_op, in the same store batch as the
+ * change), 0 = no-op, -1 = refused (rs filled). `what` names the request in messages. */
 static void store_error(struct maatd_request *rq, struct maatd_response *rs,
                         const struct maat_error *err);
 
-static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+static int replay_check(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                         struct mgmt_req *m, enum maatd_guard_op op, bool current,
                         const char *what)
 {
@@ -337,11 +338,91 @@ static int replay_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
                     "This JWS (%s) was applied before and %s.", what, why[op]);
         return -1;
     }
-    if (maatd_guard_record(d->store, m->key, m->iat, now, what, m->thumb, &err) != 0) {
+    return 1;
+}
+
+/* ---- one change = one store batch (docs/deploy.md, "Concurrent changes") ----
+ * In isolated mode a change carries, in the same transaction as its write: a CHECK that
+ * its authorising signer is still in the stored set (locked until the commit, so a removal
+ * on another replica is ordered before - and then the change fails - or after it), and its
+ * applied-request record (PUT if absent). The write itself is conditioned on the version
+ * the request was decided against; when another change got there first, the request is
+ * decided again on the new state (a few times at most). */
+#define CHANGE_ATTEMPTS 5
+
+struct change {
+    struct maat_store_op ops[6];
+    size_t n;
+    size_t i_auth, i_guard; /* positions, or SIZE_MAX when absent */
+    char *guard_text;
+};
+
+static void change_init(struct change *c)
+{
+    memset(c, 0, sizeof *c);
+    c->i_auth = c->i_guard = SIZE_MAX;
+}
+
+static void change_cleanup(struct change *c)
+{
+    free(c->guard_text);
+    change_init(c);
+}
+
+static size_t change_add(struct change *c, enum maat_store_op_kind kind, const char *ns,
+                         const char *key, const void *val, size_t len, uint64_t expected)
+{
+    c->ops[c->n] = (struct maat_store_op){.kind = kind, .ns = ns, .key = key, .val = val,
+                                          .len = len, .expected = expected};
+    return c->n++;
+}
+
+/* Isolated mode: the authorising signer's CHECK and the applied-request record. 0, or -1
+ * with rs filled. */
+static int change_guard(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        struct mgmt_req *m, const char *what, struct change *c)
+{
+    if (d->mode != MAATD_MODE_ISOLATED) return 0;
+    struct maat_error err = {0};
+    c->i_auth = change_add(c, MAAT_STORE_OP_CHECK, "signers", m->thumb, NULL, 0, UINT64_MAX);
+    if (maatd_guard_prepare(d->store, m->iat, (int64_t)time(NULL), what, m->thumb,
+                            &c->guard_text, &err) != 0) {
         if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
             maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
         else
             store_error(rq, rs, &err);
+        return -1;
+    }
+    c->i_guard = change_add(c, MAAT_STORE_OP_PUT, MAATD_GUARD_NS, m->key, c->guard_text,
+                            strlen(c->guard_text), 0);
+    return 0;
+}
+
+/* Runs the batch. 0 = committed; 1 = a condition of the change itself failed (decide
+ * again); -1 = refused or failed, rs filled. */
+static int change_commit(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         struct mgmt_req *m, const char *what, struct change *c)
+{
+    struct maat_error err = {0};
+    size_t failed = 0;
+    bool conflict = false;
+    if (maat_store_batch(d->store, c->ops, c->n, &failed, &conflict, &err) == 0) return 0;
+    if (!conflict) {
+        store_error(rq, rs, &err);
+        return -1;
+    }
+    if (failed == c->i_auth) {
+        maatd_log("warn", "%s refused: its signer %s was removed concurrently; request %s", what,
+                  m->thumb, m->who);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                    "The JWS is signed by certificate %s, which is no longer one of this "
+                    "isolated instance's policy-management certificates (it was removed by a "
+                    "change that committed first; GET /certificates lists them).",
+                    m->thumb);
+        return -1;
+    }
+    if (failed == c->i_guard) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", MAATD_GUARD_CONCURRENT);
         return -1;
     }
     return 1;
@@ -434,46 +515,63 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
         }
         goto out;
     }
-    /* the current state, from the store (replicas may have changed it) */
-    bool current = false;
-    if (d->mode == MAATD_MODE_ISOLATED) {
-        uint8_t *cur = NULL;
-        size_t clen = 0;
-        struct maat_error gerr = {0};
-        if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, NULL, &gerr) != 0 &&
-            gerr.code != MAAT_ERR_NOT_FOUND) {
-            maatd_policy_release(p);
-            store_error(rq, rs, &gerr);
-            goto out;
-        }
-        current = cur != NULL && clen == m.len && !memcmp(cur, m.text, clen);
-        free(cur);
-    }
     char what[64];
     snprintf(what, sizeof what, "%s policy set", type_name(type));
-    int g = replay_guard(d, rq, rs, &m, MAATD_GUARD_POLICY, current, what);
-    if (g < 0) {
+    struct change c;
+    change_init(&c);
+    int done = -1;
+    for (int attempt = 0; done != 0 && attempt < CHANGE_ATTEMPTS; attempt++) {
+        change_cleanup(&c);
+        /* the current state, from the store (replicas may have changed it) */
+        uint8_t *cur = NULL;
+        size_t clen = 0;
+        uint64_t cver = 0;
+        struct maat_error gerr = {0};
+        if (maat_store_get(d->store, "policies", type_name(type), &cur, &clen, &cver, &gerr) != 0) {
+            if (gerr.code != MAAT_ERR_NOT_FOUND) {
+                store_error(rq, rs, &gerr);
+                break;
+            }
+            cver = 0;
+        }
+        bool current = cur != NULL && clen == m.len && !memcmp(cur, m.text, clen);
+        free(cur);
+        int g = replay_check(d, rq, rs, &m, MAATD_GUARD_POLICY, current, what);
+        if (g < 0) break;
+        if (g == 0) { /* the same JWS again while it is the current policy: nothing changes */
+            maatd_log("info", "%s policy set again, unchanged (hash %s, %s) %s", type_name(type),
+                      p->hash, m.signer ? "signed" : "unsigned", m.who);
+            done = 0;
+            break;
+        }
+        if (record_replaced(d, type, &err) != 0) {
+            store_error(rq, rs, &err);
+            break;
+        }
+        if (change_guard(d, rq, rs, &m, what, &c) != 0) break;
+        size_t i_pol = change_add(&c, MAAT_STORE_OP_PUT, "policies", type_name(type), m.text,
+                                  m.len, cver);
+        done = change_commit(d, rq, rs, &m, what, &c);
+        if (done < 0) break;
+        if (done == 0) {
+            p->version = c.ops[i_pol].version;
+            maatd_log("info", "%s policy set (hash %s, %s) %s", type_name(type), p->hash,
+                      m.signer ? "signed" : "unsigned", m.who);
+            maatd_policy_install(d, type, p);
+            p = NULL;
+        }
+    }
+    change_cleanup(&c);
+    if (done != 0) {
+        if (done > 0) /* changed concurrently every time */
+            maatd_error(rq, rs, 409, "Conflict",
+                        "The %s policy was changed concurrently by other requests %d times; "
+                        "nothing was changed by this one, retry it",
+                        type_name(type), CHANGE_ATTEMPTS);
         maatd_policy_release(p);
         goto out;
     }
-    if (g == 0) { /* the same JWS again while it is the current policy: nothing changes */
-        maatd_log("info", "%s policy set again, unchanged (hash %s, %s) %s", type_name(type),
-                  p->hash, m.signer ? "signed" : "unsigned", m.who);
-        maatd_policy_release(p);
-    } else {
-        uint64_t version = 0;
-        if (record_replaced(d, type, &err) != 0 ||
-            maat_store_put(d->store, "policies", type_name(type), m.text, m.len, &version,
-                           &err) != 0) {
-            maatd_policy_release(p);
-            store_error(rq, rs, &err);
-            goto out;
-        }
-        p->version = version;
-        maatd_policy_install(d, type, p);
-        maatd_log("info", "%s policy set (hash %s, %s) %s", type_name(type), p->hash,
-                  m.signer ? "signed" : "unsigned", m.who);
-    }
+    maatd_policy_release(p);
 
     uint8_t h[32];
     maat_sha256(m.text, m.len, h);
@@ -513,11 +611,23 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
                                                                          : "");
         goto out;
     }
-    if (record_replaced(d, type, &err) != 0 ||
-        maat_store_delete(d->store, "policies", type_name(type), NULL, &err) != 0) {
+    if (record_replaced(d, type, &err) != 0) {
         store_error(rq, rs, &err);
         goto out;
     }
+    /* in one batch with the check that its signer is still in the stored set */
+    char what[64];
+    snprintf(what, sizeof what, "%s policy reset", type_name(type));
+    struct change c;
+    change_init(&c);
+    if (d->mode == MAATD_MODE_ISOLATED)
+        c.i_auth = change_add(&c, MAAT_STORE_OP_CHECK, "signers", m.thumb, NULL, 0, UINT64_MAX);
+    change_add(&c, MAAT_STORE_OP_DELETE, "policies", type_name(type), NULL, 0, UINT64_MAX);
+    int rc = change_commit(d, rq, rs, &m, what, &c);
+    change_cleanup(&c);
+    if (rc > 0) /* an unconditional delete: only the signer check can conflict */
+        maatd_error(rq, rs, 500, "InternalError", "policy reset: unexpected store conflict");
+    if (rc != 0) goto out;
     maatd_policy_install(d, type, NULL);
     maatd_log("info", "%s policy reset to the default %s", type_name(type), m.who);
     mgmt_token(d, rq, rs, json_pack("{s:s}", "x-ms-policy-result", "Removed"));
@@ -578,6 +688,37 @@ static X509 *payload_cert(const json_t *payload, struct maat_error *err)
     return c;
 }
 
+/* The stored signers: how many, and one other than `thumb` (the first in key order) into
+ * other ("" = none). */
+struct other_signer {
+    const char *thumb;
+    char *out;
+    size_t n;
+};
+
+static int other_cb(void *ctx, const char *key, const uint8_t *val, size_t len,
+                    uint64_t version)
+{
+    (void)val;
+    (void)len;
+    (void)version;
+    struct other_signer *o = ctx;
+    o->n++;
+    if (o->out[0] == '\0' && strcmp(key, o->thumb) != 0 && strlen(key) <= 40)
+        snprintf(o->out, 41, "%s", key);
+    return 0;
+}
+
+static int stored_signers(struct maatd *d, const char *thumb, char other[41], size_t *n,
+                          struct maat_error *err)
+{
+    struct other_signer o = {.thumb = thumb, .out = other};
+    other[0] = '\0';
+    MAAT_TRY(maat_store_list(d->store, "signers", "", other_cb, &o, err));
+    *n = o.n;
+    return 0;
+}
+
 void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
                               struct maatd_response *rs, int op)
 {
@@ -611,33 +752,96 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
         maatd_error(rq, rs, 500, "InternalError", "%s", err.msg);
         goto out;
     }
-    /* the current state, from the store (replicas may have changed it) */
-    bool present = false;
-    if (maatd_signers_stored(d, th, &present, &err) != 0) {
-        store_error(rq, rs, &err);
-        goto out;
-    }
-    /* refused anyway: checked before the request is recorded as applied */
-    if (op == 2 && present && maatd_signers_removable(d, cert, &err) != 0) {
-        maatd_error(rq, rs, 400, CODE_INVALID_OP, "The operation is disallowed: %s", err.msg);
-        goto out;
-    }
     char what[96];
     snprintf(what, sizeof what, "certificates:%s %s", op == 1 ? "add" : "remove", th);
-    int g = replay_guard(d, rq, rs, &m, op == 1 ? MAATD_GUARD_CERT_ADD : MAATD_GUARD_CERT_REMOVE,
-                         op == 1 ? present : !present, what);
-    if (g < 0) goto out;
-    int rc = 0;
-    if (g > 0)
-        rc = op == 1 ? maatd_signers_add(d, cert, &changed, &err)
-                     : maatd_signers_remove(d, cert, &changed, &err);
-    if (rc != 0) {
-        if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
-            maatd_error(rq, rs, 400, CODE_INVALID_OP, "The operation is disallowed: %s", err.msg);
-        else
-            store_error(rq, rs, &err);
+    unsigned char *der = NULL;
+    int der_len = i2d_X509(cert, &der);
+    if (der_len <= 0) {
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "policyCertificate: cannot encode as DER");
         goto out;
     }
+    struct change c;
+    change_init(&c);
+    int done = -1;
+    for (int attempt = 0; done != 0 && attempt < CHANGE_ATTEMPTS; attempt++) {
+        change_cleanup(&c);
+        /* the current state, from the store (replicas may have changed it) */
+        uint8_t *val = NULL;
+        size_t vlen = 0;
+        uint64_t ver = 0;
+        struct maat_error gerr = {0};
+        if (maat_store_get(d->store, "signers", th, &val, &vlen, &ver, &gerr) != 0) {
+            if (gerr.code != MAAT_ERR_NOT_FOUND) {
+                store_error(rq, rs, &gerr);
+                break;
+            }
+            ver = 0;
+        }
+        free(val);
+        bool present = ver != 0;
+        /* a removal keeps another signer: one that stays, locked by the batch */
+        char other[41] = "";
+        size_t nstored = 0;
+        if (stored_signers(d, th, other, &nstored, &err) != 0) {
+            store_error(rq, rs, &err);
+            break;
+        }
+        if (op == 1 && !present && nstored >= MAATD_MAX_SIGNERS) {
+            maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                        "The operation is disallowed: the instance already has %d "
+                        "policy-management certificates", MAATD_MAX_SIGNERS);
+            break;
+        }
+        /* refused anyway: checked before the request is recorded as applied */
+        if (op == 2 && present && other[0] == '\0') {
+            maatd_error(rq, rs, 400, CODE_INVALID_OP,
+                        "The operation is disallowed: certificate %s is the last "
+                        "policy-management certificate of this isolated instance and cannot be "
+                        "removed (add another one first)", th);
+            break;
+        }
+        int g = replay_check(d, rq, rs, &m,
+                             op == 1 ? MAATD_GUARD_CERT_ADD : MAATD_GUARD_CERT_REMOVE,
+                             op == 1 ? present : !present, what);
+        if (g < 0) break;
+        if (g == 0) {
+            done = 0;
+            break;
+        }
+        if (change_guard(d, rq, rs, &m, what, &c) != 0) break;
+        if (op == 1 && !present)
+            change_add(&c, MAAT_STORE_OP_PUT, "signers", th, der, (size_t)der_len, 0);
+        else if (op == 1)
+            change_add(&c, MAAT_STORE_OP_CHECK, "signers", th, NULL, 0, ver);
+        else if (present) {
+            change_add(&c, MAAT_STORE_OP_CHECK, "signers", th, NULL, 0, ver);
+            change_add(&c, MAAT_STORE_OP_CHECK, "signers", other, NULL, 0, UINT64_MAX);
+            change_add(&c, MAAT_STORE_OP_DELETE, "signers", th, NULL, 0, ver);
+        } else
+            change_add(&c, MAAT_STORE_OP_CHECK, "signers", th, NULL, 0, 0);
+        done = change_commit(d, rq, rs, &m, what, &c);
+        if (done < 0) break;
+        if (done == 0) {
+            changed = op == 1 ? !present : present;
+            /* in force here before the answer: the set as the store now holds it */
+            if (changed && maatd_signers_reload(d, &err) != 0) {
+                maatd_store_status_note(&err);
+                maatd_error(rq, rs, 503, "ServiceUnavailable",
+                            "The change was committed to the store, but this replica could not "
+                            "re-read the signer set (%s); retry the same request: it is then "
+                            "answered from the committed state", err.msg);
+                done = -1;
+            }
+        }
+    }
+    change_cleanup(&c);
+    OPENSSL_free(der);
+    if (done > 0)
+        maatd_error(rq, rs, 409, "Conflict",
+                    "The policy-management certificates were changed concurrently by other "
+                    "requests %d times; nothing was changed by this one, retry it",
+                    CHANGE_ATTEMPTS);
+    if (done != 0) goto out;
     if (changed)
         maatd_log("info", "policy-management certificate %s %s %s", th,
                   op == 1 ? "added" : "removed", m.who);

@@ -351,6 +351,11 @@ static int load_signers(struct maatd *d, struct maat_error *err)
     return 0;
 }
 
+int maatd_signers_reload(struct maatd *d, struct maat_error *err)
+{
+    return load_signers(d, err);
+}
+
 static int read_small_file(const char *path, uint8_t **out, size_t *len, struct maat_error *err)
 {
     FILE *f = fopen(path, "rb");

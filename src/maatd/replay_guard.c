@@ -125,9 +125,10 @@ static int prune_cb(void *ctx, const char *key, const uint8_t *val, size_t len, 
     return 0;
 }
 
-int maatd_guard_record(struct maat_store *s, const char *key, int64_t iat, int64_t now,
-                       const char *what, const char *signer, struct maat_error *err)
+int maatd_guard_prepare(struct maat_store *s, int64_t iat, int64_t now, const char *what,
+                        const char *signer, char **out, struct maat_error *err)
 {
+    *out = NULL;
     struct prune p = {.cutoff = now - MAATD_GUARD_IAT_MAX_AGE};
     p.stale = calloc(PRUNE_BATCH, sizeof *p.stale);
     MAAT_ENSURE(p.stale != NULL, err, MAAT_ERR_NOMEM, "out of memory");
@@ -157,15 +158,22 @@ int maatd_guard_record(struct maat_store *s, const char *key, int64_t iat, int64
     char *text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(rec);
     MAAT_ENSURE(text != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    *out = text;
+    return 0;
+}
+
+int maatd_guard_record(struct maat_store *s, const char *key, int64_t iat, int64_t now,
+                       const char *what, const char *signer, struct maat_error *err)
+{
+    char *text = NULL;
+    MAAT_TRY(maatd_guard_prepare(s, iat, now, what, signer, &text, err));
     bool conflict = false;
     struct maat_error perr = {0};
-    rc = maat_store_put_if(s, MAATD_GUARD_NS, key, text, strlen(text), 0, &conflict, NULL, &perr);
+    int rc = maat_store_put_if(s, MAATD_GUARD_NS, key, text, strlen(text), 0, &conflict, NULL, &perr);
     free(text);
     if (rc == 0) return 0;
     if (conflict)
-        return maat_error_set(err, MAAT_ERR_VALUE,
-                              "this JWS was applied concurrently by another request (or another "
-                              "replica sharing the store); it is applied once only");
+        return maat_error_set(err, MAAT_ERR_VALUE, "%s", MAATD_GUARD_CONCURRENT);
     *err = perr;
     maat_error_prefix(err, "applied-request store");
     return -1;

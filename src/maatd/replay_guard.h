@@ -22,6 +22,9 @@ struct maat_store;
 #define MAATD_GUARD_IAT_MAX_AGE (24 * 3600) /* a JWS whose iat is older is stale */
 #define MAATD_GUARD_SKEW 300                /* clock skew allowed on iat / nbf / exp */
 #define MAATD_GUARD_KEY_MAX 64
+#define MAATD_GUARD_CONCURRENT                                                                  \
+    "this JWS was applied concurrently by another request (or another replica sharing the "   \
+    "store); it is applied once only"
 
 /* What a request asks for: its record key starts with the operation, so the same JWS
  * text used for :add and for :remove (MAA's bodies are the same) has two records. Policy
@@ -51,5 +54,12 @@ int maatd_guard_seen(struct maat_store *s, const char *key, bool *seen, struct m
  * forgetting a hash. `what` and `signer` describe the request in the record (no JWS). */
 int maatd_guard_record(struct maat_store *s, const char *key, int64_t iat, int64_t now,
                        const char *what, const char *signer, struct maat_error *err);
+
+/* The first half of maatd_guard_record, for a caller that writes the record itself in one
+ * store batch with the change it guards (policy_routes.c): prunes, enforces the limit and
+ * returns the record's value (malloc'd JSON text) in *text. Write it with expected version
+ * 0 (absent); a conflict on it means "applied concurrently". */
+int maatd_guard_prepare(struct maat_store *s, int64_t iat, int64_t now, const char *what,
+                        const char *signer, char **text, struct maat_error *err);
 
 #endif /* MAATD_REPLAY_GUARD_H */
