@@ -351,8 +351,10 @@ int main(int argc, char **argv)
             maat_error_clear(&err);
         }
         /* keys, policies, signers changed by any replica: at once when the change feed
-         * says so, else every second (every 30 s while the feed is connected) */
-        if (sig == SIGUSR1 || now - last_sync >= (maatd_store_watch_live() ? 30 : 1)) {
+         * says so, else every second (every maatd_store_poll_seconds(), 30 s by default,
+         * while the feed is connected: a safety net for lost notifications) */
+        if (sig == SIGUSR1 ||
+            now - last_sync >= (maatd_store_watch_live() ? maatd_store_poll_seconds() : 1)) {
             last_sync = now;
             maatd_store_sync(&d);
         }

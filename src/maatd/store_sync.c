@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -185,4 +186,26 @@ void maatd_store_watch_stop(void)
 bool maatd_store_watch_live(void)
 {
     return atomic_load(&feed.live);
+}
+
+int maatd_store_poll_seconds(void)
+{
+    static atomic_int secs; /* 0 = not read yet */
+    int v = atomic_load(&secs);
+    if (v > 0) return v;
+    v = MAATD_STORE_POLL_DEFAULT;
+    const char *e = getenv("MAATD_STORE_POLL_SECONDS");
+    if (e != NULL && *e != '\0') {
+        char *end = NULL;
+        long n = strtol(e, &end, 10);
+        if (end != e && *end == '\0' && n >= 1 && n <= 3600) {
+            v = (int)n;
+            maatd_log("info", "store: safety-net poll every %d s (MAATD_STORE_POLL_SECONDS)", v);
+        } else {
+            maatd_log("warn", "MAATD_STORE_POLL_SECONDS='%.20s' ignored: expected an integer "
+                              "1..3600; polling every %d s", e, v);
+        }
+    }
+    atomic_store(&secs, v);
+    return v;
 }

@@ -29,9 +29,15 @@ void maatd_store_status_note(const struct maat_error *err);
 int maatd_store_watch_start(struct maatd *d, pthread_t main_thread);
 /* Stops and joins the thread (within about half a second); fine when none was started. */
 void maatd_store_watch_stop(void);
-/* True while the change feed is connected: main.c then re-syncs every 30 s as a safety net
- * instead of every second. */
+/* True while the change feed is connected: main.c then re-syncs every
+ * maatd_store_poll_seconds() as a safety net instead of every second. */
 bool maatd_store_watch_live(void);
+
+/* The safety-net poll interval while the change feed is connected: 30 s, or the
+ * environment variable MAATD_STORE_POLL_SECONDS (an integer 1..3600; for tests and for
+ * operators who want a tighter net). Read once; an invalid value is logged and ignored. */
+#define MAATD_STORE_POLL_DEFAULT 30
+int maatd_store_poll_seconds(void);
 
 /* True when the store answered the last call; else false with the reason (no password: store
  * messages show the URI redacted) copied into why. */
