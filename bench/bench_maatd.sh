@@ -24,7 +24,12 @@
 #             fresh database maat_bench_<n> is created per maatd through psql, dropped
 #             after). PIN mode then runs every alg on SQLite AND on PostgreSQL, round for
 #             round, and prints `RESULT compare`: the PostgreSQL ratio against the SQLite
-#             one of the same run (the attest hot path must not touch the database).
+#             one of the same run (the attest hot path must not touch the database),
+#             and a hard check: the PostgreSQL server's count of maatd's statements during
+#             the wrk load (tests/lib/pg_roundtrips.sh: pg_stat_activity, pg_stat_database),
+#             `RESULT dbcheck ... verdict=ok` when it is zero per attestation; the script
+#             exits 1 otherwise. maatd runs with MAATD_STORE_POLL_SECONDS=3600 there, so the
+#             background safety-net re-sync (not the hot path) stays out of the window.
 # Loopback only. Use an optimised tree (RelWithDebInfo/Release), not Debug or ASan.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -91,6 +96,11 @@ case "$STORE" in
     PG_BASE=$STORE STORE_KINDS="sqlite postgres" ;;
   *) die "STORE must be empty, pg or a postgresql:// URI" ;;
 esac
+DBCHECK_FAIL=0
+if [ -n "$PG_BASE" ]; then
+  . "$root/tests/lib/pg_roundtrips.sh"
+  RT_PSQL=("$PSQL" "$PG_BASE")
+fi
 pg_uri_db() { # URI DB: URI with its database replaced
   python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"
 }
@@ -183,10 +193,17 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
    for st in $STORE_KINDS; do
     store_arg "p$alg$st" "$st"
     echo "  -- $alg on $st: --store $(maat_redact "$STORE_URI")"
-    start_maatd "p$alg" "$alg" 1 taskset -c "$MCPU"
+    DB=${STORE_URI##*/} DB=${DB%%\?*}
+    MAATD_STORE_POLL_SECONDS=3600 start_maatd "p$alg" "$alg" 1 taskset -c "$MCPU"
     STORE_URI=
     first_token "$alg"
     taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$here/maatd_attest.lua" "$URL$path" -- "$T/body.json" >/dev/null
+    if [ "$st" = postgres ]; then # the database's counters, once idle (see pg_roundtrips.sh)
+      sleep "$RT_SETTLE"
+      x0=$(rt_xacts "$DB")
+      rt_activity "$DB" "$T/act0"
+      nreq=0
+    fi
     : >"$T/rounds.$alg.$st"
     for r in $(seq "$ROUNDS"); do
       c0=$(cpu_ticks) s0=$(cpu_si)
@@ -196,6 +213,7 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       [ -n "$line" ] || die "wrk failed"
       fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
       n=$(kv requests "$line") rps=$(kv rps "$line")
+      [ "$st" = postgres ] && nreq=$((nreq + n))
       errs=$(( $(kv non2xx "$line") + $(kv connect_err "$line") + $(kv read_err "$line") + $(kv timeouts "$line") ))
       cpu=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
       fw=$(kv floor_warm_us "$fl") fb=$(kv floor_bare_us "$fl")
@@ -208,6 +226,7 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       read -r si_m st_m si_w <<<"$si"
       echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu (its CPU: softirq $si_m, steal $st_m; wrk's: softirq $si_w us) floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
     done
+    [ "$st" = postgres ] && rt_activity "$DB" "$T/act1"
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
     # what HTTP alone costs maatd here: the same 6 KB body, cut by one byte, refused as bad
     # JSON after it was read in full (keep-alive, loopback TCP, request parse start, log line)
@@ -219,6 +238,15 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
     http_us=$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$(kv requests "$hline")" 'BEGIN { printf "%.1f", t / k * 1e6 / n }')
     echo "  $alg HTTP only (bad-JSON body of the same size, 400): maatd_cpu_us/req=$http_us rps=$(kv rps "$hline")"
     stop_maatd
+    if [ "$st" = postgres ]; then # the hard check: no round trip on the hot path
+      rt_wait_gone "$DB" || echo "  WARNING: maatd's database sessions did not end" >&2
+      dx=$(( $(rt_xacts "$DB") - x0 )) busy=$(rt_busy "$T/act0" "$T/act1")
+      verdict=ok
+      [ "$dx" = 0 ] && [ "$busy" = 0 ] || { verdict=FAIL DBCHECK_FAIL=1; }
+      echo "RESULT dbcheck alg=$alg attests=$nreq db_xacts=$dx busy_backends=$busy" \
+        "db_xacts_per_attest=$(awk -v d="$dx" -v n="$nreq" 'BEGIN { printf "%.6f", n ? d / n : 0 }')" \
+        "verdict=$verdict"
+    fi
     col() { awk -v c="$1" '{ print $c }' "$T/rounds.$alg.$st" | med; }
     ratios() { awk -v i="$1" '{ split($8, x, "/"); print x[i] }' "$T/rounds.$alg.$st" | med; }
     echo "RESULT mode=pin alg=$alg rounds=$ROUNDS rps=$(col 1) maatd_cpu_us_per_req=$(col 2)" \
@@ -248,6 +276,11 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   echo "cpu_ratio_rx_swapped = floor_warm_us / (maatd CPU - softirq on its CPU + softirq on wrk's CPUs) per"
   echo "request: the loopback delivery of the responses into wrk (and wrk's wake-up) swapped for that of"
   echo "the requests into maatd, as on a network where each machine receives its own packets."
+  if [ -n "$PG_BASE" ]; then
+    echo "dbcheck = maatd's statements on its PostgreSQL database during the wrk rounds and the"
+    echo "bad-JSON run, counted by the server (transactions, and backends that ran a statement)."
+    [ "$DBCHECK_FAIL" = 0 ] || { echo "bench_maatd: FAIL: the attest hot path touched the database" >&2; exit 1; }
+  fi
   [ "${ALSO_SHARED:-0}" = 1 ] || exit 0
   echo
 fi
