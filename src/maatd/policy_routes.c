@@ -12,7 +12,10 @@
  *   isolated - every change is a JWS signed by a key whose certificate is in the current
  *              policy-signer set (plus the bearer token when --admin-token-file is given).
  * Isolated mode also refuses replayed requests (replay_guard.c): a JWS applied before that
- * is not the current state, and stale or future time claims. A reset must carry the reset
+ * is not the current state, and stale or future time claims. Each change is one store batch
+ * (store.h maat_store_batch): the locked check that its signer is still in the stored set,
+ * its applied-request record and its write, conditioned on the version it was decided
+ * against, commit together (docs/deploy.md "Concurrent changes"). A reset must carry the reset
  * form (an empty payload) in every mode.
  * Results are tokens signed by the service key, exp = iat + 1 h, no jti. Every change is
  * logged with who authorised it (signer subject and thumbprint, bearer check, client
