@@ -14,7 +14,8 @@ write itself: a replica whose memory is stale). Checks:
   3. serialisation, racing: signer removal on A against a policy signed by that signer on B,
      several rounds: the removal always succeeds, and the policy is acknowledged only if it
      committed before the removal (then it is the stored policy with its guard record);
-     refused, it left nothing behind.
+     refused, it left nothing behind;
+  4. two replicas removing the last two signers at once: one succeeds, one signer is left.
 """
 import atexit
 import base64
@@ -283,6 +284,20 @@ for r in range(ROUNDS):
     st, _ = put_policy(B, late)
     check(st == 400, f"round {r}: after the removal a policy by that signer is refused (B)", st)
 print("# race outcomes: " + ", ".join(outcomes))
+
+# ======== 4. two replicas removing the last two signers at once: one of them stays ========
+sy = make_signer("last-two signer")
+st, j = cert_change(A, "add", sy[1], s1)
+v, _ = wait_for(lambda: len(signers_of(B) or []) == 2 and len(signers_of(A) or []) == 2, 5)
+check(st == 200 and v, "two signers left (s1 and another), known to both replicas", (st, j))
+with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+    f1 = ex.submit(cert_change, A, "remove", s1[1], sy)   # s1 removed by the other
+    f2 = ex.submit(cert_change, B, "remove", sy[1], s1)   # the other removed by s1
+    (st1, j1), (st2, j2) = f1.result(), f2.result()
+left = psql("SELECT count(*) FROM maat_kv WHERE ns = 'signers'")
+check(sorted((st1, st2)) == [200, 400] and left == "1",
+      "concurrent removals of the last two signers on A and B: one 200, one 400, one signer left",
+      (st1, st2, left, j1 if st1 != 200 else j2))
 
 for n in ("A", "B", "C"):
     check(os.environ.get("PGPASSWORD", "\x00") not in
