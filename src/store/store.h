@@ -153,7 +153,8 @@ int maat_store_restore(struct maat_store *s, const char *ns, const char *key, co
  *           version found (0 = absent). The checked record stays locked until the batch
  *           ends (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the batch holds the write
  *           lock), so a concurrent batch that changes it is ordered before or after this
- *           one, never between the check and the writes.
+ *           one, never between the check and the writes. PostgreSQL cannot lock a row
+ *           that does not exist: there a check for absence holds at its moment only.
  * The CHECK ops run first, in (ns, key) byte order (a fixed lock order: two batches
  * checking the same records cannot deadlock), then the PUT/DELETE ops in array order.
  * On a failed condition: -1 with MAAT_ERR_VALUE, *conflict = true and *failed = the index
