@@ -193,13 +193,15 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
         const char *u = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "uri");
         if (strstr(u, "IntelSGXRootCA") != NULL)
             snprintf(it->body, sizeof it->body, intel ? "rootCaCrl.der" : "rootcacrl.der");
-        else if (strstr(u, "ca=processor") != NULL)
-            snprintf(it->body, sizeof it->body,
-                     intel ? "intermediateCaCrl.der" : "pckcrl-processor.der");
-        else if (strstr(u, "ca=platform") != NULL && !intel)
-            snprintf(it->body, sizeof it->body, "pckcrl-platform.der");
-        else
+        else if (strstr(u, "ca=processor") != NULL || (strstr(u, "ca=platform") != NULL && !intel)) {
+            const char *ca = strstr(u, "ca=processor") != NULL ? "processor" : "platform";
+            snprintf(it->body, sizeof it->body, intel ? "intermediateCaCrl.der" : "pckcrl-%s.der", ca);
+            snprintf(it->chain, sizeof it->chain,
+                     intel ? "pckSignChain.pem" : "pckcrl-%s.issuer-chain.pem", ca);
+            it->header = "SGX-PCK-CRL-Issuer-Chain";
+        } else {
             return MHD_HTTP_NOT_FOUND;
+        }
         it->type = "application/pkix-crl";
         return exists(s->dir, it->body) ? 0 : MHD_HTTP_NOT_FOUND;
     }
