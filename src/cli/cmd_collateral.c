@@ -56,7 +56,8 @@ static void usage(FILE *f)
           "  --tcb-eval-num  a given TCB evaluation data number (tcbEvaluationDataNumber=,\n"
           "                  THIM: customParameter); the answer must carry that number\n"
           "  --ca            PCK CA for --fmspc (default processor)\n"
-          "  --tee           sgx (default) or tdx (TDX TCB info and TD_QE identity)\n"
+          "  --tee           sgx or tdx (TDX TCB info and TD_QE identity); default: the\n"
+          "                  QUOTE's TEE, else sgx\n"
           "eval-nums fetches and verifies /tcbevaluationdatanumbers and prints the list.\n",
           f);
 }
@@ -77,7 +78,7 @@ static int parse_fmspc(const char *s, uint8_t out[6])
 
 /* FMSPC and CA from QUOTE's PCK chain, verified to `trust` first. 0, or an exit code. */
 static int from_quote(const char *file, const struct maat_trust *trust, time_t at,
-                      uint8_t fmspc[6], enum maat_pck_ca *ca)
+                      uint8_t fmspc[6], enum maat_pck_ca *ca, bool *is_td)
 {
     struct maat_error err = {0};
     uint8_t *raw = NULL;
@@ -93,6 +94,7 @@ static int from_quote(const char *file, const struct maat_trust *trust, time_t a
         fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
         goto out;
     }
+    *is_td = q.body_type != MAAT_BODY_SGX;
     struct maat_verify_opts opts = {.at = at};
     if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) {
         fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
@@ -135,7 +137,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
     const char *fmspc_hex = NULL, *ca_name = NULL, *tee = "sgx", *source = "intel",
                *update = NULL, *out_path = NULL, *api_key = NULL, *roots[MAX_ROOTS],
                *azure_url = NULL, *azure_region = NULL;
-    bool json = false, source_given = false;
+    bool json = false, source_given = false, tee_given = false;
     long eval_num = 0;
     size_t nroots = 0;
     time_t at = time(NULL);
@@ -146,7 +148,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
         switch (c) {
         case 'f': fmspc_hex = optarg; break;
         case 'c': ca_name = optarg; break;
-        case 'T': tee = optarg; break;
+        case 'T': tee = optarg; tee_given = true; break;
         case 's': source = optarg; source_given = true; break;
         case 'A': azure_url = optarg; break;
         case 'R': azure_region = optarg; break;
@@ -262,7 +264,20 @@ static int run_fetch(int argc, char **argv, bool list_only)
             goto out;
         }
     }
-    if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca)) != 0) goto out;
+    bool is_td = false;
+    if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca, &is_td)) != 0) goto out;
+    if (quote != NULL && !tee_given && is_td != tdx) {
+        if (thim && is_td && azure_url == NULL && azure_region == NULL) {
+            rc = fail(MAAT_EXIT_USAGE, "%s is a TD quote: --source azure needs --azure-region "
+                      "REGION or --azure-url URL for TDX%s", quote, "");
+            goto out;
+        }
+        tdx = is_td; /* the quote's TEE, when --tee is not given */
+    } else if (quote != NULL && is_td != tdx) { /* fail closed: never the other TEE's */
+        rc = fail(MAAT_EXIT_USAGE, "%s is %s quote, not what --tee asks for", quote,
+                  is_td ? "a TD" : "an SGX enclave");
+        goto out;
+    }
 
     struct maat_pccs_opts o;
     maat_pccs_opts_defaults(&o);

@@ -12,6 +12,13 @@
  *       certificates.trustedservices.intel.com.)
  * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
  * TCB header name is accepted with either API version (servers differ).
+ * TDX (opts.tdx): tcb and qe/identity under {base}/tdx/certification/v4 (TD_QE identity),
+ * CRLs as for SGX. Azure THIM (opts.scheme): clientid= and api-version= on every request,
+ * a pin as customParameter=B64("tcbEvaluationDataNumber=N"), SGX CRLs by
+ * pckcrl?uri=<Intel's CRL URL>, TDX CRLs at {base}/tdx/.../pckcrl?ca= and /rootcacrl.
+ * Answers are checked to be for the TEE asked for and, when pinned, to carry the pinned
+ * number. /tcbevaluationdatanumbers: maat_collateral_fetch_eval_nums (verified by
+ * eval_nums.c).
  *
  * Every request has a connect timeout, a read timeout (no byte for that long) and a total
  * timeout, a response size limit, and

@@ -382,8 +382,9 @@ static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection 
     }
     if (up != NULL && n != NULL) return MHD_HTTP_BAD_REQUEST;
     if (up != NULL && strcmp(up, "early") && strcmp(up, "standard")) return MHD_HTTP_BAD_REQUEST;
-    if (n == NULL) { /* standard (also the default) or early */
-        *serve = up != NULL && !strcmp(up, "early") ? s->o.eval_early : s->o.eval_standard;
+    if (n == NULL) { /* standard (also the default) or early; Intel's layout has one set */
+        if (s->layout != LAYOUT_INTEL)
+            *serve = up != NULL && !strcmp(up, "early") ? s->o.eval_early : s->o.eval_standard;
         return 0;
     }
     char *end = NULL;

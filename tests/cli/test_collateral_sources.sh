@@ -108,6 +108,21 @@ grep -q "GET /tdx/certification/v4/tcb?fmspc=00906ED50000&tcbEvaluationDataNumbe
     && [ -f "$T/tdx-dir/tcb-00906ED50000.json" ] && grep -q '"id":"TDX"' "$T/tdx-dir/tcb-00906ED50000.json" \
     && ok "fetch --tee tdx -> dir" || bad "tdx dir: $(cat "$T/err")"
 
+# a TD QUOTE: the TEE comes from the quote; --tee sgx with it is refused
+"$MAAT" collateral fetch "$T/td.bin" --source "$BASE" $ROOT $AT -o "$T/tdq.json" 2>"$T/err" \
+    && grep -q 'TDX FMSPC' "$T/err" && grep -q 'TD_QE' "$T/tdq.json" \
+    && ok "fetch TD QUOTE: TDX collateral without --tee" || bad "fetch TD quote: $(cat "$T/err")"
+"$MAAT" collateral fetch "$T/td.bin" --tee sgx --source "$BASE" $ROOT $AT -o "$T/x.json" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/x.json" ] && ok "TD QUOTE with --tee sgx: exit 2" || bad "TD quote --tee sgx: rc $rc"
+"$MAAT" collateral fetch "$T/q.bin" --tee tdx --source "$BASE" $ROOT $AT -o "$T/x.json" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && ok "SGX QUOTE with --tee tdx: exit 2" || bad "sgx quote --tee tdx: rc $rc"
+for form in "$BASE" "$BASE/" "$BASE/tdx/certification/v4" "$BASE/tdx/certification" "$BASE/sgx/certification/v4/"; do
+    "$MAAT" collateral fetch $FM --tee tdx --source "$form" $ROOT $AT -o "$T/f.json" 2>"$T/err" \
+        && grep -q 'TD_QE' "$T/f.json" && ok "TDX URL form $form" || bad "TDX URL form $form: $(cat "$T/err")"
+done
+"$MAAT" collateral fetch $FM --tee tdx --source "$BASE" --tcb-eval-num 19 $ROOT $AT -o "$T/x.json" 2>"$T/err"; rc=$?
+[ $rc -eq 3 ] && grep -q 'newer than any' "$T/err" && ok "TDX pin 19: 404 explained" || bad "tdx 404: rc $rc"
+
 # --- Azure THIM URL scheme (--azure-url points it at the sim) ---
 : >"$T/sim.log.cut"; n0=$(wc -l <"$T/sim.log")
 "$MAAT" collateral fetch $FM --azure-url "$BASE" --tcb-eval-num 17 $ROOT $AT -o "$T/az.json" 2>"$T/err" \
@@ -132,6 +147,17 @@ grep -q "GET /sgx/certification/v4/tcb?fmspc=00906ED50000&customParameter=.*&cli
 [ $rc -eq 2 ] && grep -q 'azure-region' "$T/err" && ok "THIM TDX without region: exit 2" || bad "THIM tdx no region: rc $rc"
 "$MAAT" collateral fetch $FM --source "$BASE" --azure-region eastus $ROOT $AT -o "$T/x.json" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && ok "--azure-region with a URL source: exit 2" || bad "azure-region + URL: rc $rc"
+
+for form in "$BASE/" "$BASE/sgx/certification/v4/" "$BASE/sgx/certification"; do
+    "$MAAT" collateral fetch $FM --source azure --azure-url "$form" $ROOT $AT -o "$T/f.json" 2>"$T/err" \
+        && ok "THIM URL form $form" || bad "THIM URL form $form: $(cat "$T/err")"
+done
+
+# --- 429 + Retry-After on the TDX and THIM paths ---
+start_pccs limited "$T/plat" --rate-limit 1 --retry-after 1
+"$MAAT" collateral fetch $FM --tee tdx --azure-url "$BASE" $ROOT $AT -o "$T/r.json" 2>"$T/err" \
+    && [ "$(grep -c 'GET /tdx/certification/v4/tcb?fmspc=00906ED50000&clientid=' "$T/limited.log")" -eq 2 ] \
+    && ok "429 on THIM TDX: retried after Retry-After, fetched" || bad "429 THIM tdx: $(cat "$T/err") $(cat "$T/limited.log")"
 
 # --- a server that ignores the pin is refused ---
 cp -r "$T/plat" "$T/liar"
