@@ -27,6 +27,7 @@
 #include "maat/quote.h"
 #include "maat/verify.h"
 #include "cli.h"
+#include "collateral_source.h"
 #include "collateral_load.h"
 #include "http_client.h"
 #include "json_out.h"
@@ -660,8 +661,10 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     json_t *vj = json_object();
     json_object_set_new(r->res, "quote_verification", vj);
     json_object_set_new(vj, "checked_at", json_string(at_text));
+    char shown[512]; /* a --pccs URL without user:password@ or query */
+    maat_collateral_scrub_urls(o->pccs, true, shown, sizeof shown);
     json_object_set_new(vj, "collateral_source", o->collateral ? json_string(o->collateral)
-                                                 : o->pccs ? json_string(o->pccs)
+                                                 : o->pccs ? json_string(shown)
                                                            : json_null());
     struct tc_quote_opts qo = {.roots = o->roots, .nroots = o->nroots,
                                .collateral = o->collateral, .pccs = o->pccs, .at = o->at,

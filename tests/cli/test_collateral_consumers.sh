@@ -98,6 +98,11 @@ if [ -x "$APP" ]; then
     if [ $rc -eq 0 ] && [ "$(jget "$T/r.json" 'd["quote_verification"]["status"], d["quote_verification"]["tcb_collateral_present"], d["quote_verification"]["collateral_source"]')" = "UpToDate True $PCCS" ]; then
         ok "attest --offline --pccs: collateral fetched, UpToDate"
     else bad "attest --offline --pccs (exit $rc): $(cat "$T/e") $(head -c 400 "$T/r.json")"; fi
+    CRED=${PCCS/http:\/\//http://user:s3cret@}
+    "$MAAT" attest "$T/sim.json" --offline --pccs "$CRED/sgx/certification/v4/" $ROOT --json >"$T/r2.json" 2>"$T/e"; rc=$?
+    [ $rc -eq 0 ] && ! grep -q 's3cret' "$T/r2.json" \
+        && [ "$(jget "$T/r2.json" 'd["quote_verification"]["collateral_source"]')" = "$PCCS/sgx/certification/v4/" ] \
+        && ok "attest --offline --pccs: the URL's password is not echoed" || bad "pccs credentials: rc $rc $(grep -o '"collateral_source[^,]*' "$T/r2.json")"
     CLOSED=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
     "$MAAT" attest "$T/sim.json" --offline --pccs "http://127.0.0.1:$CLOSED" $ROOT >"$T/o" 2>&1; rc=$?
     [ $rc -eq 4 ] && grep -q "127.0.0.1:$CLOSED" "$T/o" && ok "attest --offline --pccs unreachable: exit 4" \
