@@ -27,6 +27,7 @@
 #include "maat/quote.h"
 #include "maat/verify.h"
 #include "cli.h"
+#include "collateral_source.h"
 #include "collateral_load.h"
 #include "http_client.h"
 #include "json_out.h"
@@ -43,7 +44,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: maat attest FILE --endpoint URL [--oe] [--issuer URL] [--at TIME]\n"
             "                   [--token-out FILE] [--ca-file PEM] [--json]\n"
-            "       maat attest FILE --offline [--collateral BUNDLE|DIR] [--trust-root PEM]...\n"
+            "       maat attest FILE --offline [--collateral BUNDLE|DIR | --pccs URL]\n"
+            "                   [--trust-root PEM]...\n"
             "                   [--at TIME] [--signatures-only] [--json]\n"
             "\n"
             "The relying party of Microsoft's MAA SGX sample (validatequotes). FILE is an\n"
@@ -67,6 +69,9 @@ static void usage(FILE *f)
             "  --collateral B|D collateral (bundle or PCS directory); without collateral for the\n"
             "                   quote's FMSPC the TCB status is not determined and the output\n"
             "                   says so\n"
+            "  --pccs URL       fetch the quote's collateral from a PCS/PCCS URL, intel (Intel\n"
+            "                   PCS v4) or azure (THIM); --offline means no attestation\n"
+            "                   service, not no collateral\n"
             "  --trust-root PEM another root for the quote (repeatable; Intel's is built in)\n"
             "  --signatures-only  accept the reduced offline check: PASS (exit 0) when the\n"
             "                   signatures, PCK chain and comparisons pass although the TCB\n"
@@ -90,7 +95,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *file, *endpoint, *issuer_arg, *collateral, *token_out, *ca_file;
+    const char *file, *endpoint, *issuer_arg, *collateral, *pccs, *token_out, *ca_file;
     const char *roots[TC_MAX_ROOTS];
     size_t nroots;
     time_t at;
@@ -106,6 +111,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"token-out", required_argument, NULL, 'T'},
         {"offline", no_argument, NULL, 'f'},
         {"collateral", required_argument, NULL, 'c'},
+        {"pccs", required_argument, NULL, 'P'},
         {"trust-root", required_argument, NULL, 'r'},
         {"at", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
@@ -124,6 +130,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'T': o->token_out = optarg; break;
         case 'f': o->offline = true; break;
         case 'c': o->collateral = optarg; break;
+        case 'P': o->pccs = optarg; break;
         case 'j': o->json = true; break;
         case 'S': o->signatures_only = true; break;
         case 'C': o->ca_file = optarg; break;
@@ -151,6 +158,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         return MAAT_EXIT_USAGE;
     }
     o->file = argv[optind];
+    if (o->collateral != NULL && o->pccs != NULL) {
+        fprintf(stderr, PROG ": --collateral and --pccs exclude each other\n");
+        return MAAT_EXIT_USAGE;
+    }
     if (o->offline) {
         if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
             fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
@@ -162,8 +173,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
             return MAAT_EXIT_USAGE;
         }
-        if (o->collateral || o->nroots || o->signatures_only) {
-            fprintf(stderr, PROG ": --collateral, --trust-root and --signatures-only apply to "
+        if (o->collateral || o->pccs || o->nroots || o->signatures_only) {
+            fprintf(stderr, PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
                             "--offline (the service verifies the quote)\n");
             return MAAT_EXIT_USAGE;
         }
@@ -650,10 +661,14 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     json_t *vj = json_object();
     json_object_set_new(r->res, "quote_verification", vj);
     json_object_set_new(vj, "checked_at", json_string(at_text));
+    char shown[512]; /* a --pccs URL without user:password@ or query */
+    maat_collateral_scrub_urls(o->pccs, true, shown, sizeof shown);
     json_object_set_new(vj, "collateral_source", o->collateral ? json_string(o->collateral)
-                                                               : json_null());
+                                                 : o->pccs ? json_string(shown)
+                                                           : json_null());
     struct tc_quote_opts qo = {.roots = o->roots, .nroots = o->nroots,
-                               .collateral = o->collateral, .at = o->at, .what = "quote",
+                               .collateral = o->collateral, .pccs = o->pccs, .at = o->at,
+                               .what = "quote",
                                .platform = "the quote's platform",
                                .foreign_tcb_is_absent = true};
     struct tc_quote_result *res = calloc(1, sizeof *res);

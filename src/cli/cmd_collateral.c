@@ -33,8 +33,12 @@ static void usage(FILE *f)
 {
     fputs("usage: maat collateral fetch QUOTE|--fmspc HEX [--ca processor|platform]\n"
           "           [--tee sgx|tdx] [--source intel|azure|URL]\n"
+          "           [--azure-url URL | --azure-region REGION]\n"
           "           [--update early|standard | --tcb-eval-num N] [--trust-root PEM]...\n"
           "           [--at TIME] [--api-key KEY] -o BUNDLE|DIR\n"
+          "       maat collateral eval-nums [--tee sgx|tdx] [--source intel|azure|URL]\n"
+          "           [--azure-url URL | --azure-region REGION] [--trust-root PEM]...\n"
+          "           [--at TIME] [--api-key KEY] [--json]\n"
           "\n"
           "Fetches TCB info, QE identity, the Root CA and PCK CA CRLs and the issuer chains\n"
           "for one FMSPC and PCK CA, verifies them to the trust roots (Intel's SGX Root CA,\n"
@@ -42,13 +46,19 @@ static void usage(FILE *f)
           "(-o FILE) or a PCS directory (-o DIR/, or an existing directory), either of which\n"
           "`maat verify --collateral` reads.\n"
           "  QUOTE           take FMSPC and PCK CA from the quote's PCK chain, verified first\n"
-          "  --source        intel (" INTEL_PCS_BASE ", default), azure\n"
-          "                  (" AZURE_THIM_BASE "), or a PCS/PCCS URL in any form:\n"
+          "  --source        intel (" INTEL_PCS_BASE ", default), azure (THIM:\n"
+          "                  SGX " AZURE_THIM_BASE ", TDX needs --azure-region\n"
+          "                  or --azure-url), or a PCS/PCCS URL in any form:\n"
           "                  https://host[:port][/sgx/certification/v4/]\n"
-          "  --update        early or standard baseline (Intel PCS v4 update=)\n"
-          "  --tcb-eval-num  a given TCB evaluation data number (tcbEvaluationDataNumber=)\n"
+          "  --azure-url     speak THIM's URL scheme to this base (implies --source azure)\n"
+          "  --azure-region  THIM's regional base https://REGION.thim.azure.net (TDX)\n"
+          "  --update        early or standard baseline (Intel PCS v4 update=; not THIM)\n"
+          "  --tcb-eval-num  a given TCB evaluation data number (tcbEvaluationDataNumber=,\n"
+          "                  THIM: customParameter); the answer must carry that number\n"
           "  --ca            PCK CA for --fmspc (default processor)\n"
-          "  --tee           sgx (default); tdx is not supported yet\n",
+          "  --tee           sgx or tdx (TDX TCB info and TD_QE identity); default: the\n"
+          "                  QUOTE's TEE, else sgx\n"
+          "eval-nums fetches and verifies /tcbevaluationdatanumbers and prints the list.\n",
           f);
 }
 
@@ -68,7 +78,7 @@ static int parse_fmspc(const char *s, uint8_t out[6])
 
 /* FMSPC and CA from QUOTE's PCK chain, verified to `trust` first. 0, or an exit code. */
 static int from_quote(const char *file, const struct maat_trust *trust, time_t at,
-                      uint8_t fmspc[6], enum maat_pck_ca *ca)
+                      uint8_t fmspc[6], enum maat_pck_ca *ca, bool *is_td)
 {
     struct maat_error err = {0};
     uint8_t *raw = NULL;
@@ -84,6 +94,7 @@ static int from_quote(const char *file, const struct maat_trust *trust, time_t a
         fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
         goto out;
     }
+    *is_td = q.body_type != MAAT_BODY_SGX;
     struct maat_verify_opts opts = {.at = at};
     if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) {
         fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
@@ -109,7 +120,9 @@ out:
     return rc;
 }
 
-static int run_fetch(int argc, char **argv)
+static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json);
+
+static int run_fetch(int argc, char **argv, bool list_only)
 {
     static const struct option longopts[] = {
         {"fmspc", required_argument, NULL, 'f'},      {"ca", required_argument, NULL, 'c'},
@@ -117,10 +130,14 @@ static int run_fetch(int argc, char **argv)
         {"update", required_argument, NULL, 'u'},     {"tcb-eval-num", required_argument, NULL, 'n'},
         {"trust-root", required_argument, NULL, 'r'}, {"at", required_argument, NULL, 't'},
         {"api-key", required_argument, NULL, 'k'},    {"output", required_argument, NULL, 'o'},
+        {"azure-url", required_argument, NULL, 'A'},  {"azure-region", required_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     const char *fmspc_hex = NULL, *ca_name = NULL, *tee = "sgx", *source = "intel",
-               *update = NULL, *out_path = NULL, *api_key = NULL, *roots[MAX_ROOTS];
+               *update = NULL, *out_path = NULL, *api_key = NULL, *roots[MAX_ROOTS],
+               *azure_url = NULL, *azure_region = NULL;
+    bool json = false, source_given = false, tee_given = false;
     long eval_num = 0;
     size_t nroots = 0;
     time_t at = time(NULL);
@@ -131,8 +148,11 @@ static int run_fetch(int argc, char **argv)
         switch (c) {
         case 'f': fmspc_hex = optarg; break;
         case 'c': ca_name = optarg; break;
-        case 'T': tee = optarg; break;
-        case 's': source = optarg; break;
+        case 'T': tee = optarg; tee_given = true; break;
+        case 's': source = optarg; source_given = true; break;
+        case 'A': azure_url = optarg; break;
+        case 'R': azure_region = optarg; break;
+        case 'j': json = true; break;
         case 'u': update = optarg; break;
         case 'n': {
             char *end = NULL;
@@ -159,18 +179,46 @@ static int run_fetch(int argc, char **argv)
     }
     const char *quote = optind < argc ? argv[optind] : NULL;
     if (optind + 1 < argc) return fail(MAAT_EXIT_USAGE, "unexpected argument '%s'%s", argv[optind + 1], "");
-    if ((quote == NULL) == (fmspc_hex == NULL))
-        return fail(MAAT_EXIT_USAGE, "give exactly one of QUOTE and --fmspc HEX%s%s", "", "");
-    if (out_path == NULL) return fail(MAAT_EXIT_USAGE, "-o BUNDLE|DIR is required%s%s", "", "");
+    if (list_only) {
+        if (quote != NULL || fmspc_hex != NULL || out_path != NULL || ca_name != NULL ||
+            update != NULL || eval_num > 0)
+            return fail(MAAT_EXIT_USAGE, "eval-nums takes no QUOTE, --fmspc, --ca, --update, "
+                        "--tcb-eval-num or -o%s%s", "", "");
+    } else {
+        if ((quote == NULL) == (fmspc_hex == NULL))
+            return fail(MAAT_EXIT_USAGE, "give exactly one of QUOTE and --fmspc HEX%s%s", "", "");
+        if (out_path == NULL) return fail(MAAT_EXIT_USAGE, "-o BUNDLE|DIR is required%s%s", "", "");
+        if (json) return fail(MAAT_EXIT_USAGE, "--json goes with eval-nums%s%s", "", "");
+    }
     if (update != NULL && eval_num > 0)
         return fail(MAAT_EXIT_USAGE, "--update and --tcb-eval-num exclude each other%s%s", "", "");
     if (update != NULL && strcmp(update, "early") && strcmp(update, "standard"))
         return fail(MAAT_EXIT_USAGE, "--update wants early or standard, not '%s'%s", update, "");
     if (strcmp(tee, "sgx") && strcmp(tee, "tdx"))
         return fail(MAAT_EXIT_USAGE, "--tee wants sgx or tdx, not '%s'%s", tee, "");
-    if (!strcmp(tee, "tdx")) /* fail closed rather than write SGX collateral for a TD */
-        return fail(MAAT_EXIT_USAGE, "--tee tdx is not supported yet; fetch SGX collateral%s%s",
-                    "", "");
+    bool tdx = !strcmp(tee, "tdx");
+    if (azure_url != NULL && azure_region != NULL)
+        return fail(MAAT_EXIT_USAGE, "--azure-url and --azure-region exclude each other%s%s", "", "");
+    if ((azure_url != NULL || azure_region != NULL) && source_given && strcmp(source, "azure"))
+        return fail(MAAT_EXIT_USAGE, "--azure-url/--azure-region go with --source azure, not '%s'%s",
+                    source, "");
+    if (azure_url != NULL || azure_region != NULL) source = "azure";
+    bool thim = !strcmp(source, "azure");
+    char region_base[128];
+    if (azure_region != NULL) {
+        if (strlen(azure_region) == 0 || strlen(azure_region) > 40 ||
+            strspn(azure_region, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(azure_region))
+            return fail(MAAT_EXIT_USAGE, "--azure-region wants a region name like eastus, not '%s'%s",
+                        azure_region, "");
+        snprintf(region_base, sizeof region_base, "https://%s.thim.azure.net", azure_region);
+    }
+    if (thim && tdx && azure_url == NULL && azure_region == NULL) /* no global TDX base */
+        return fail(MAAT_EXIT_USAGE, "--source azure --tee tdx needs --azure-region REGION (the "
+                    "VM's region: https://REGION.thim.azure.net) or --azure-url URL%s%s", "", "");
+    if (thim && update != NULL)
+        return fail(MAAT_EXIT_USAGE, "--update %s: Azure THIM is not known to honour update= "
+                    "(unconfirmed); pin --tcb-eval-num N, or omit it for THIM's default%s",
+                    update, "");
     enum maat_pck_ca ca = MAAT_PCK_CA_PROCESSOR;
     if (ca_name != NULL) {
         if (!strcmp(ca_name, "processor")) ca = MAAT_PCK_CA_PROCESSOR;
@@ -183,9 +231,11 @@ static int run_fetch(int argc, char **argv)
     uint8_t fmspc[6];
     if (fmspc_hex != NULL && parse_fmspc(fmspc_hex, fmspc) != 0)
         return fail(MAAT_EXIT_USAGE, "--fmspc wants 12 hex digits, not '%s'%s", fmspc_hex, "");
-    const char *base = !strcmp(source, "intel")   ? INTEL_PCS_BASE
-                       : !strcmp(source, "azure") ? AZURE_THIM_BASE
-                                                  : source;
+    const char *base = !strcmp(source, "intel") ? INTEL_PCS_BASE
+                       : azure_url != NULL      ? azure_url
+                       : azure_region != NULL   ? region_base
+                       : thim                   ? AZURE_THIM_BASE
+                                                : source;
 
     int rc = MAAT_EXIT_INTERNAL;
     struct maat_trust *trust = maat_trust_new_intel(&err);
@@ -214,7 +264,20 @@ static int run_fetch(int argc, char **argv)
             goto out;
         }
     }
-    if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca)) != 0) goto out;
+    bool is_td = false;
+    if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca, &is_td)) != 0) goto out;
+    if (quote != NULL && !tee_given && is_td != tdx) {
+        if (thim && is_td && azure_url == NULL && azure_region == NULL) {
+            rc = fail(MAAT_EXIT_USAGE, "%s is a TD quote: --source azure needs --azure-region "
+                      "REGION or --azure-url URL for TDX%s", quote, "");
+            goto out;
+        }
+        tdx = is_td; /* the quote's TEE, when --tee is not given */
+    } else if (quote != NULL && is_td != tdx) { /* fail closed: never the other TEE's */
+        rc = fail(MAAT_EXIT_USAGE, "%s is %s quote, not what --tee asks for", quote,
+                  is_td ? "a TD" : "an SGX enclave");
+        goto out;
+    }
 
     struct maat_pccs_opts o;
     maat_pccs_opts_defaults(&o);
@@ -222,8 +285,23 @@ static int run_fetch(int argc, char **argv)
     o.update = update;
     o.tcb_eval_num = eval_num;
     o.api_key = api_key;
+    o.tdx = tdx;
+    o.scheme = thim ? MAAT_PCCS_SCHEME_THIM : MAAT_PCCS_SCHEME_PCS;
     if (maat_collateral_pccs_source_new(&o, &src, &err) != 0) {
         rc = fail(MAAT_EXIT_USAGE, "--source: %s%s", err.msg, "");
+        goto out;
+    }
+    if (list_only) {
+        struct maat_tcb_eval_nums l;
+        if (maat_collateral_fetch_eval_nums(src, trust, at, &l, NULL, NULL, &err) != 0) {
+            fprintf(stderr, "maat collateral eval-nums: %s\n", err.msg);
+            rc = err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
+                 : err.code == MAAT_ERR_CRYPTO                         ? MAAT_EXIT_FAIL
+                                                                       : MAAT_EXIT_INPUT;
+            goto out;
+        }
+        rc = print_eval_nums(&l, json);
+        maat_tcb_eval_nums_cleanup(&l);
         goto out;
     }
     if (maat_collateral_source_fetch(src, fmspc, ca, at, &raw, &err) != 0) {
@@ -256,8 +334,12 @@ static int run_fetch(int argc, char **argv)
     }
     char hex[13];
     maat_hex_encode(fmspc, 6, hex);
-    fprintf(stderr, "maat collateral fetch: FMSPC %s, PCK %s CA, from %s: verified, written to %s\n",
-            hex, maat_pck_ca_name(ca), maat_collateral_source_describe(src), out_path);
+    const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(vc);
+    fprintf(stderr, "maat collateral fetch: %s FMSPC %s, PCK %s CA, TCB evaluation data number "
+            "%u, from %s: verified, written to %s\n",
+            tdx ? "TDX" : "SGX", hex, maat_pck_ca_name(ca),
+            ti != NULL ? ti->tcb_evaluation_data_number : 0u,
+            maat_collateral_source_describe(src), out_path);
     rc = MAAT_EXIT_OK;
 out:
     maat_verified_collateral_free(vc);
@@ -268,9 +350,44 @@ out:
     return rc;
 }
 
+static void fmt_date(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 21, "?");
+}
+
+/* The verified list on stdout: text, or JSON {"id","issue_date","next_update","newest",
+ * "numbers":[{"tcb_evaluation_data_number","tcb_recovery_event_date","tcb_date"}]}. */
+static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json)
+{
+    char a[21], b[21];
+    fmt_date(l->issue_date, a);
+    fmt_date(l->next_update, b);
+    if (json)
+        printf("{\"id\": \"%s\", \"issue_date\": \"%s\", \"next_update\": \"%s\", "
+               "\"newest\": %u, \"numbers\": [", l->id, a, b, l->newest);
+    else
+        printf("%s TCB evaluation data numbers (verified; issued %s, next update %s), newest %u:\n",
+               l->id, a, b, l->newest);
+    for (size_t i = 0; i < l->n; i++) {
+        fmt_date(l->items[i].tcb_recovery_event_date, a);
+        fmt_date(l->items[i].tcb_date, b);
+        if (json)
+            printf("%s{\"tcb_evaluation_data_number\": %u, \"tcb_recovery_event_date\": \"%s\", "
+                   "\"tcb_date\": \"%s\"}", i ? ", " : "", l->items[i].number, a, b);
+        else
+            printf("  %u  tcbRecoveryEventDate %s  tcbDate %s\n", l->items[i].number, a, b);
+    }
+    if (json) printf("]}\n");
+    return fflush(stdout) == 0 ? MAAT_EXIT_OK : MAAT_EXIT_INTERNAL;
+}
+
 int cmd_collateral(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "fetch")) return run_fetch(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "fetch")) return run_fetch(argc - 1, argv + 1, false);
+    if (argc >= 2 && !strcmp(argv[1], "eval-nums")) return run_fetch(argc - 1, argv + 1, true);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return MAAT_EXIT_OK;

@@ -522,7 +522,8 @@ int cmd_verify(int argc, char **argv)
             goto out;
         }
         const struct maat_pck_info *pi = maat_pck_chain_info(chain);
-        if (cli_collateral_load(collateral, pccs, pi->fmspc, pi->ca, &loaded, &err) != 0) {
+        if (cli_collateral_load_tee(collateral, pccs, q.body_type != MAAT_BODY_SGX, pi->fmspc,
+                                    pi->ca, &loaded, &err) != 0) {
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             report(json, NULL, "collateral_unavailable", msg);
             rc = cli_collateral_exit(pccs, &err);

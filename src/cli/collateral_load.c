@@ -47,6 +47,13 @@ static int load_from_source(struct maat_collateral_source *src, const uint8_t fm
 int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6],
                         enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err)
 {
+    return cli_collateral_load_tee(path, url, false, fmspc, ca, out, err);
+}
+
+int cli_collateral_load_tee(const char *path, const char *url, bool tdx, const uint8_t fmspc[6],
+                            enum maat_pck_ca ca, struct cli_collateral *out,
+                            struct maat_error *err)
+{
     memset(out, 0, sizeof *out);
     struct maat_collateral_source *src = NULL;
     int rc;
@@ -54,6 +61,15 @@ int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6
         struct maat_pccs_opts o;
         maat_pccs_opts_defaults(&o);
         o.base_url = url;
+        o.tdx = tdx;
+        if (!strcmp(url, "intel")) {
+            o.base_url = "https://api.trustedservices.intel.com";
+        } else if (!strcmp(url, "azure")) {
+            MAAT_ENSURE(!tdx, err, MAAT_ERR_USAGE,
+                        "--pccs azure: THIM has no global TDX base; give the regional URL");
+            o.base_url = "https://global.acccache.azure.net";
+            o.scheme = MAAT_PCCS_SCHEME_THIM;
+        }
         if (maat_collateral_pccs_source_new(&o, &src, err) != 0) return -1;
         rc = load_from_source(src, fmspc, ca, out, err);
         maat_collateral_source_free(src);

@@ -20,9 +20,15 @@ struct cli_collateral {
 void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size_t pck_len,
                         uint8_t fmspc[6], enum maat_pck_ca *ca);
 
-/* path: a bundle JSON file or a directory; url: a PCCS/PCS base URL (one of them). */
+/* path: a bundle JSON file or a directory; url: a PCCS/PCS base URL (one of them), or
+ * "intel" (Intel PCS v4) or "azure" (Azure THIM's SGX cache, its URL scheme). */
 int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6],
                         enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err);
+/* The same for a TEE: with tdx, a PCCS is asked for TDX TCB info and the TD_QE identity
+ * (/tdx/certification/v4/); "azure" has no global TDX base and is refused for TDX. */
+int cli_collateral_load_tee(const char *path, const char *url, bool tdx, const uint8_t fmspc[6],
+                            enum maat_pck_ca ca, struct cli_collateral *out,
+                            struct maat_error *err);
 void cli_collateral_cleanup(struct cli_collateral *c);
 
 /* The exit code for a failed cli_collateral_load: MAAT_EXIT_INTERNAL (4) when a PCCS

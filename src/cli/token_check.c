@@ -266,7 +266,8 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     struct maat_verdict *v = &res->verdict;
     int rc = -1;
     bool chain_refused = false;
-    if (qo->collateral != NULL) {
+    const char *coll_arg = qo->collateral != NULL ? qo->collateral : qo->pccs;
+    if (coll_arg != NULL) {
         /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
          * and PCK CA) what collateral is looked up. A chain that fails is the verdict, and
          * the collateral is not touched (issue 12: never trust an unverified leaf's FMSPC). */
@@ -276,11 +277,13 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
         }
         chain_refused = !v->ok;
     }
-    if (qo->collateral != NULL && !chain_refused) {
+    if (coll_arg != NULL && !chain_refused) {
         const struct maat_pck_info *pi = maat_pck_chain_info(chain);
-        if (cli_collateral_load(qo->collateral, NULL, pi->fmspc, pi->ca, &loaded, &e) != 0) {
-            maat_error_set(why, e.code, "--collateral %s: %s", qo->collateral, e.msg);
-            *exit_code = MAAT_EXIT_INPUT;
+        if (cli_collateral_load(qo->collateral, qo->collateral != NULL ? NULL : qo->pccs,
+                                pi->fmspc, pi->ca, &loaded, &e) != 0) {
+            maat_error_set(why, e.code, "--%s %s: %s", qo->collateral != NULL ? "collateral" : "pccs",
+                           coll_arg, e.msg);
+            *exit_code = cli_collateral_exit(qo->collateral != NULL ? NULL : qo->pccs, &e);
             goto done;
         }
         if (maat_collateral_verify(&loaded.input, trust, qo->at, &vc, &e) != 0) {
@@ -322,7 +325,7 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     if (chain_refused)
         json_object_set_new(vj, "note",
                             json_sprintf("the PCK chain did not verify: the collateral (%s) "
-                                         "was not looked up", qo->collateral));
+                                         "was not looked up", coll_arg));
     else if (!v->collateral_present)
         json_object_set_new(vj, "note",
                             json_sprintf("collateral for %s (FMSPC %s) is not present (give "

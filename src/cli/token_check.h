@@ -78,6 +78,7 @@ struct tc_quote_opts {
     const char *const *roots;   /* extra trust roots (files) besides Intel's */
     size_t nroots;
     const char *collateral;     /* bundle file or PCS directory, or NULL */
+    const char *pccs;           /* or a PCS/PCCS URL ("intel", "azure") to fetch it from */
     time_t at;
     const char *what;           /* prefix of messages: "signer quote", "quote" */
     const char *platform;       /* "the signer's platform", "the quote's platform" */

@@ -115,6 +115,14 @@ int maat_collateral_bundle_source_new(const char *processor_path, const char *pl
 int maat_collateral_dir_source_new(const char *dir, struct maat_collateral_source **out,
                                    struct maat_error *err);
 
+/* Which URL scheme a PCCS source speaks. */
+enum maat_pccs_scheme {
+    MAAT_PCCS_SCHEME_PCS = 0, /* Intel PCS v4 / PCCS: update=, tcbEvaluationDataNumber= */
+    MAAT_PCCS_SCHEME_THIM,    /* Azure THIM (maa-2025.md section 7): clientid=, api-version=,
+                                 customParameter=B64(tcbEvaluationDataNumber=N), SGX CRLs
+                                 by pckcrl?uri=<Intel CRL URL>, TDX CRLs under /tdx/ */
+};
+
 /* Intel PCS / PCCS client options. */
 struct maat_pccs_opts {
     const char *base_url;        /* "https://api.trustedservices.intel.com" or a PCCS
@@ -137,6 +145,10 @@ struct maat_pccs_opts {
     const char *update;          /* "early" or "standard" (sent as update=) or NULL */
     long tcb_eval_num;           /* > 0: sent as tcbEvaluationDataNumber= (excludes update) */
     long retry_after_max_s;      /* longest Retry-After honoured on 429 (default 60) */
+    bool tdx;                    /* TDX TCB info and TD_QE identity (/tdx/certification/v4/);
+                                    CRLs as for SGX (PCS v4 has no TDX CRL route) */
+    enum maat_pccs_scheme scheme;
+    const char *client_id;       /* THIM clientid= (default "production_client") */
 };
 
 /* Defaults as documented above; base_url stays NULL. base_url may be pasted in any of
@@ -147,6 +159,46 @@ void maat_pccs_opts_defaults(struct maat_pccs_opts *o);
 /* A PCS/PCCS source (copies the options' strings). */
 int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
                                     struct maat_collateral_source **out, struct maat_error *err);
+
+/* ---- TCB evaluation data numbers (/tcbevaluationdatanumbers) ---- */
+
+struct maat_tcb_eval_num {
+    uint32_t number;                /* tcbEvaluationDataNumber */
+    int64_t tcb_recovery_event_date; /* Unix seconds */
+    int64_t tcb_date;
+};
+
+/* A verified list, in the order the server sent it (Intel: newest first). */
+struct maat_tcb_eval_nums {
+    char id[8];           /* "SGX" or "TDX" */
+    uint32_t version;
+    int64_t issue_date, next_update;
+    uint32_t newest;      /* the highest number listed */
+    size_t n;
+    struct maat_tcb_eval_num *items; /* owned */
+};
+
+/* Parses and verifies a /tcbevaluationdatanumbers response (eval_nums.c, no I/O):
+ * {"tcbEvaluationDataNumbers": {...}, "signature": "128 hex"} (bounded, duplicate keys
+ * refused). The issuer chain (PEM) must chain to `trust` (certificates valid at `at`, the
+ * signer named "... TCB Signing"), and the signature (P-256, r||s) must verify over the exact
+ * bytes of the tcbEvaluationDataNumbers value, as for tcbInfo: the coverage is unconfirmed
+ * in maa-2025.md section 6, so this is the fail-closed reading. `want_id` ("SGX"/"TDX" or
+ * NULL) must match the list's id; a list past its nextUpdate at `at` is refused. */
+int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *chain_pem,
+                              size_t chain_len, const struct maat_trust *trust, time_t at,
+                              const char *want_id, struct maat_tcb_eval_nums *out,
+                              struct maat_error *err);
+/* Frees out's items and zeroes it (safe on a zeroed struct). */
+void maat_tcb_eval_nums_cleanup(struct maat_tcb_eval_nums *l);
+
+/* GETs {base}/{sgx|tdx}/certification/v4/tcbevaluationdatanumbers from a PCCS source (the
+ * TEE is the source's `tdx` option) and verifies it (maat_tcb_eval_nums_verify). The raw
+ * body and chain are appended to json_out / chain_out when not NULL. */
+int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
+                                    const struct maat_trust *trust, time_t at,
+                                    struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
+                                    struct maat_buf *chain_out, struct maat_error *err);
 
 /* Counters of a PCCS source since creation (for tests and metrics). */
 struct maat_pccs_stats {

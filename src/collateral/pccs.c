@@ -12,6 +12,13 @@
  *       certificates.trustedservices.intel.com.)
  * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
  * TCB header name is accepted with either API version (servers differ).
+ * TDX (opts.tdx): tcb and qe/identity under {base}/tdx/certification/v4 (TD_QE identity),
+ * CRLs as for SGX. Azure THIM (opts.scheme): clientid= and api-version= on every request,
+ * a pin as customParameter=B64("tcbEvaluationDataNumber=N"), SGX CRLs by
+ * pckcrl?uri=<Intel's CRL URL>, TDX CRLs at {base}/tdx/.../pckcrl?ca= and /rootcacrl.
+ * Answers are checked to be for the TEE asked for and, when pinned, to carry the pinned
+ * number. /tcbevaluationdatanumbers: maat_collateral_fetch_eval_nums (verified by
+ * eval_nums.c).
  *
  * Every request has a connect timeout, a read timeout (no byte for that long) and a total
  * timeout, a response size limit, and
@@ -36,12 +43,16 @@
 
 #define INTEL_PCS_HOST "api.trustedservices.intel.com"
 #define INTEL_ROOT_CRL_URL "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
+#define INTEL_PCK_CRL_URL "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=%s&encoding=der"
+#define THIM_API_COLLATERAL "2018-10-01-preview"
+#define THIM_API_CRL "2020-02-12-preview"
 #define HEADER_MAX (64u * 1024u)
 
 struct pccs_source {
     struct maat_collateral_source base;
     struct maat_pccs_opts o; /* strings below are owned copies */
-    char *prefix;            /* {base}/sgx/certification/vN */
+    char *prefix;            /* {base}/sgx/certification/vN: CRLs */
+    char *tee_prefix;        /* {base}/{sgx|tdx}/certification/vN: tcb, qe/identity */
     char *root_crl_url;      /* resolved; NULL = {prefix}/rootcacrl */
     pthread_mutex_t mu;      /* guards stats */
     struct maat_pccs_stats stats;
@@ -206,7 +217,8 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) return OK;
-    bool pinned = s->o.tcb_eval_num > 0 && strstr(url, "tcbEvaluationDataNumber=") != NULL;
+    bool pinned = s->o.tcb_eval_num > 0 && (strstr(url, "tcbEvaluationDataNumber=") != NULL ||
+                                            strstr(url, "customParameter=") != NULL);
     char why[300] = "";
     if (status == 404 && pinned)
         snprintf(why, sizeof why, ": TCB evaluation data number %ld is newer than any the "
@@ -337,32 +349,80 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
                                                 : "SGX-TCB-Info-Issuer-Chain";
 
     const char *part = "TCB info"; /* which item failed, for the error */
-    char q[64] = ""; /* the baseline asked for, on tcb and qe/identity */
-    if (s->o.tcb_eval_num > 0)
+    char q[256] = ""; /* the baseline asked for (and THIM's client parameters) */
+    bool thim = s->o.scheme == MAAT_PCCS_SCHEME_THIM;
+    if (thim) {
+        char cp[64] = "";
+        if (s->o.tcb_eval_num > 0) { /* customParameter=B64("tcbEvaluationDataNumber=N") */
+            char plain[48];
+            snprintf(plain, sizeof plain, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
+            char *b64 = maat_base64_encode((const uint8_t *)plain, strlen(plain));
+            if (b64 == NULL) {
+                maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            size_t j = 0;
+            for (const char *c = b64; *c && j + 4 < sizeof cp; c++) {
+                if (*c == '=' || *c == '+' || *c == '/') { /* percent-encode */
+                    snprintf(cp + j, sizeof cp - j, "%%%02X", (unsigned char)*c);
+                    j += 3;
+                } else {
+                    cp[j++] = *c;
+                }
+            }
+            cp[j] = '\0';
+            free(b64);
+        }
+        snprintf(q, sizeof q, "%s%s%sclientid=%s&api-version=" THIM_API_COLLATERAL,
+                 cp[0] ? "customParameter=" : "", cp, cp[0] ? "&" : "", s->o.client_id);
+    } else if (s->o.tcb_eval_num > 0) {
         snprintf(q, sizeof q, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
-    else if (s->o.update != NULL)
+    } else if (s->o.update != NULL) {
         snprintf(q, sizeof q, "update=%s", s->o.update);
-    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", s->prefix, hex, q[0] ? "&" : "", q);
+    }
+    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", s->tee_prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
                        &out->tcb_info_issuer_chain, err) != 0 ||
         src_check_signed_json(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo", what,
                               err) != 0 ||
         src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what,
-                            err) != 0)
+                            err) != 0 ||
+        src_check_signed_kind(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo",
+                              s->o.tdx ? "TDX" : "SGX", s->o.tcb_eval_num, what, err) != 0)
         goto fail;
 
     part = "QE identity";
-    snprintf(url, sizeof url, "%s/qe/identity%s%s", s->prefix, q[0] ? "?" : "", q);
+    snprintf(url, sizeof url, "%s/qe/identity%s%s", s->tee_prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
-    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", NULL,
-                       &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
+    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain",
+                       "SGX-QE-Identity-Issuer-Chain", &out->qe_identity_json,
+                       &out->qe_identity_issuer_chain, err) != 0 ||
         src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
-                              "enclaveIdentity", what, err) != 0)
+                              "enclaveIdentity", what, err) != 0 ||
+        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
+                              "enclaveIdentity", s->o.tdx ? "TD_QE" : "QE", s->o.tcb_eval_num,
+                              what, err) != 0)
         goto fail;
 
     part = "PCK CRL";
-    snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=der", s->prefix, maat_pck_ca_name(ca));
+    if (thim && s->o.tdx) { /* THIM's TDX base: pckcrl?ca= */
+        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&clientid=%s", s->tee_prefix,
+                 maat_pck_ca_name(ca), s->o.client_id);
+    } else if (thim) { /* THIM SGX: the CRL at Intel's distribution point, by uri= */
+        char intel_url[160];
+        snprintf(intel_url, sizeof intel_url, INTEL_PCK_CRL_URL, maat_pck_ca_name(ca));
+        char *enc = curl_easy_escape(NULL, intel_url, 0);
+        if (enc == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        snprintf(url, sizeof url, "%s/pckcrl?uri=%s&clientid=%s&api-version=" THIM_API_CRL,
+                 s->prefix, enc, s->o.client_id);
+        curl_free(enc);
+    } else {
+        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=der", s->prefix, maat_pck_ca_name(ca));
+    }
     snprintf(what, sizeof what, "GET %s", url);
     enum maat_pck_ca got;
     if (get_with_chain(s, url, "SGX-PCK-CRL-Issuer-Chain", NULL, &out->pck_crl,
@@ -377,17 +437,29 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
     }
 
     part = "Root CA CRL";
-    if (s->root_crl_url != NULL)
+    if (thim && s->o.tdx) {
+        snprintf(url, sizeof url, "%s/rootcacrl?clientid=%s", s->tee_prefix, s->o.client_id);
+    } else if (thim) {
+        char *enc = curl_easy_escape(NULL, INTEL_ROOT_CRL_URL, 0);
+        if (enc == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        snprintf(url, sizeof url, "%s/pckcrl?uri=%s&clientid=%s&api-version=" THIM_API_CRL,
+                 s->prefix, enc, s->o.client_id);
+        curl_free(enc);
+    } else if (s->root_crl_url != NULL) {
         snprintf(url, sizeof url, "%s", s->root_crl_url);
-    else
+    } else {
         snprintf(url, sizeof url, "%s/rootcacrl", s->prefix);
+    }
     snprintf(what, sizeof what, "GET %s", url);
     if (http_get(s, url, NULL, 0, &out->root_ca_crl, NULL, err) != 0 ||
         src_crl_normalise(&out->root_ca_crl, what, err) != 0 ||
         src_crl_issuer_ca(out->root_ca_crl.data, out->root_ca_crl.len, what, &got, err) != 0)
         goto fail;
 
-    snprintf(out->origin, sizeof out->origin, "%.250s", s->prefix);
+    snprintf(out->origin, sizeof out->origin, "%.250s", s->tee_prefix);
     return 0;
 fail:
     count(s, &s->stats.failures);
@@ -405,7 +477,9 @@ static void pccs_free(struct maat_collateral_source *src)
     free((char *)(uintptr_t)s->o.ca_file);
     free((char *)(uintptr_t)s->o.root_ca_crl_url);
     free(s->prefix);
+    free(s->tee_prefix);
     free(s->root_crl_url);
+    free((char *)(uintptr_t)s->o.client_id);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -461,6 +535,24 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     MAAT_ENSURE(o->update == NULL || !strcmp(o->update, "early") ||
                     !strcmp(o->update, "standard"),
                 err, MAAT_ERR_USAGE, "pccs source: update must be early or standard");
+    MAAT_ENSURE(o->scheme == MAAT_PCCS_SCHEME_PCS || o->scheme == MAAT_PCCS_SCHEME_THIM, err,
+                MAAT_ERR_USAGE, "pccs source: unknown URL scheme %d", (int)o->scheme);
+    /* THIM pins by number (customParameter); update= is not known to be honoured there
+     * (maa-2025.md section 8), and silently getting THIM's own lagging default instead of
+     * what was asked for is the failure to avoid */
+    MAAT_ENSURE(o->scheme != MAAT_PCCS_SCHEME_THIM || o->update == NULL, err, MAAT_ERR_USAGE,
+                "pccs source: Azure THIM takes no update=%s (unconfirmed there); pin a TCB "
+                "evaluation data number instead, or omit it for THIM's default baseline",
+                o->update);
+    MAAT_ENSURE(o->scheme != MAAT_PCCS_SCHEME_THIM || o->api_version == 4, err, MAAT_ERR_USAGE,
+                "pccs source: Azure THIM is spoken with API version 4 only");
+    MAAT_ENSURE(!o->tdx || o->api_version == 4, err, MAAT_ERR_USAGE,
+                "pccs source: TDX collateral needs API version 4");
+    MAAT_ENSURE(o->client_id == NULL ||
+                    (strlen(o->client_id) > 0 && strlen(o->client_id) < 64 &&
+                     strspn(o->client_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789-_.") == strlen(o->client_id)),
+                err, MAAT_ERR_USAGE, "pccs source: client id must be 1..63 of [A-Za-z0-9-_.]");
     MAAT_ENSURE(o->retry_after_max_s >= 0, err, MAAT_ERR_USAGE,
                 "pccs source: retry_after_max_s must be >= 0");
     MAAT_ENSURE(o->api_version == 3 || o->api_version == 4, err, MAAT_ERR_USAGE,
@@ -481,6 +573,7 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     s->o.api_key = dup_opt(o->api_key, &bad);
     s->o.ca_file = dup_opt(o->ca_file, &bad);
     s->o.root_ca_crl_url = dup_opt(o->root_ca_crl_url, &bad);
+    s->o.client_id = dup_opt(o->client_id != NULL ? o->client_id : "production_client", &bad);
     s->o.update = o->update != NULL && !strcmp(o->update, "early") ? "early"
                   : o->update != NULL                              ? "standard"
                                                                    : NULL;
@@ -488,17 +581,63 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     if (s->prefix != NULL)
         snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b,
                  o->api_version);
+    s->tee_prefix = malloc(blen + 32);
+    if (s->tee_prefix != NULL)
+        snprintf(s->tee_prefix, blen + 32, "%.*s/%s/certification/v%d", (int)blen, b,
+                 o->tdx ? "tdx" : "sgx", o->api_version);
     if (o->root_ca_crl_url != NULL)
         s->root_crl_url = dup_opt(o->root_ca_crl_url, &bad);
     else if (strstr(b, "://" INTEL_PCS_HOST) != NULL)
         s->root_crl_url = dup_opt(INTEL_ROOT_CRL_URL, &bad);
-    if (bad || s->prefix == NULL) {
+    if (bad || s->prefix == NULL || s->tee_prefix == NULL) {
         pccs_free(&s->base);
         return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     }
     char shown[300]; /* no user:password@ in messages and logs */
-    maat_collateral_scrub_urls(s->prefix, true, shown, sizeof shown);
-    snprintf(s->base.desc, sizeof s->base.desc, "pccs %.280s", shown);
+    maat_collateral_scrub_urls(s->tee_prefix, true, shown, sizeof shown);
+    snprintf(s->base.desc, sizeof s->base.desc, "%s %.280s",
+             o->scheme == MAAT_PCCS_SCHEME_THIM ? "thim" : "pccs", shown);
     *out = &s->base;
     return 0;
+}
+
+int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
+                                    const struct maat_trust *trust, time_t at,
+                                    struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
+                                    struct maat_buf *chain_out, struct maat_error *err)
+{
+    MAAT_ENSURE(src != NULL && src->ops == &pccs_ops && out != NULL, err, MAAT_ERR_USAGE,
+                "tcb evaluation data numbers: needs a PCCS source");
+    memset(out, 0, sizeof *out);
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    char url[1024];
+    if (s->o.scheme == MAAT_PCCS_SCHEME_THIM) /* the route there is unconfirmed */
+        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers?clientid=%s", s->tee_prefix,
+                 s->o.client_id);
+    else
+        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers", s->tee_prefix);
+    struct maat_buf body, chain;
+    maat_buf_init(&body);
+    maat_buf_init(&chain);
+    int rc = -1;
+    if (get_with_chain(s, url, "TCB-Evaluation-Data-Numbers-Issuer-Chain",
+                       "SGX-TCB-Evaluation-Data-Numbers-Issuer-Chain", &body, &chain, err) != 0)
+        goto done;
+    if (maat_tcb_eval_nums_verify(body.data, body.len, chain.data, chain.len, trust, at,
+                                  s->o.tdx ? "TDX" : "SGX", out, err) != 0) {
+        maat_error_prefix(err, "GET %s", url);
+        goto done;
+    }
+    if ((json_out != NULL && maat_buf_put(json_out, body.data, body.len) != 0) ||
+        (chain_out != NULL && maat_buf_put(chain_out, chain.data, chain.len) != 0)) {
+        maat_tcb_eval_nums_cleanup(out);
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc != 0) count(s, &s->stats.failures);
+    maat_buf_cleanup(&body);
+    maat_buf_cleanup(&chain);
+    return rc;
 }

@@ -20,7 +20,8 @@ int src_crl_issuer_ca(const uint8_t *p, size_t len, const char *what, enum maat_
                       struct maat_error *err);
 
 /* Normalises a CRL body to DER in place when it is hex text (PCCS /rootcacrl answers hex
- * of the DER); DER and PEM are left alone. -1 when it is none of these. */
+ * of the DER) or PEM (a pckcrl asked without encoding=der); DER is left alone. -1 when
+ * it is none of these. */
 int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error *err);
 
 /* Checks that TCB info (a PCS response {"tcbInfo": {...}} when `wrapped`, else the bare
@@ -32,6 +33,12 @@ int src_check_tcb_fmspc(const uint8_t *json, size_t len, int wrapped, const uint
  * member "signature" (garbage detection that names the URL/file). */
 int src_check_signed_json(const uint8_t *json, size_t len, const char *key, const char *what,
                           struct maat_error *err);
+
+/* Checks what a PCS response {"KEY": {...}} holds: KEY.id equals `id` (a v2 SGX tcbInfo,
+ * which has no id, passes for "SGX"), and, when pinned > 0, KEY.tcbEvaluationDataNumber
+ * equals it (a server that ignored the pin is refused, not trusted). */
+int src_check_signed_kind(const uint8_t *json, size_t len, const char *key, const char *id,
+                          long pinned, const char *what, struct maat_error *err);
 
 /* Upper-case hex of an FMSPC into a 13-byte buffer. */
 void src_fmspc_hex(const uint8_t fmspc[6], char out[13]);

@@ -89,7 +89,19 @@ int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error 
     if (crl->data[0] == 0x30) return 0;                                    /* DER */
     size_t i0 = 0;
     while (i0 < crl->len && isspace(crl->data[i0])) i0++;
-    if (crl->len - i0 >= 10 && !memcmp(crl->data + i0, "-----BEGIN", 10)) return 0; /* PEM */
+    if (crl->len - i0 >= 10 && !memcmp(crl->data + i0, "-----BEGIN", 10)) { /* PEM -> DER */
+        X509_CRL *x = maat_crl_load(crl->data, crl->len, what, err);
+        if (x == NULL) return -1;
+        unsigned char *der = NULL;
+        int dl = i2d_X509_CRL(x, &der);
+        X509_CRL_free(x);
+        MAAT_ENSURE(dl > 0, err, MAAT_ERR_ENCODING, "%s: the PEM CRL does not re-encode", what);
+        crl->len = 0;
+        int bad = maat_buf_put(crl, der, (size_t)dl);
+        OPENSSL_free(der);
+        MAAT_ENSURE(!bad, err, MAAT_ERR_NOMEM, "%s: out of memory", what);
+        return 0;
+    }
     MAAT_ENSURE(is_hex_text(crl->data, crl->len), err, MAAT_ERR_ENCODING,
                 "%s: not a CRL (neither DER, PEM nor hex of DER; starts with byte 0x%02x)",
                 what, crl->data[0]);
@@ -173,6 +185,34 @@ int src_check_tcb_fmspc(const uint8_t *json, size_t len, int wrapped, const uint
             rc = maat_error_set(err, MAAT_ERR_NOT_FOUND,
                                 "%s: holds TCB info for FMSPC %s, not %s", what, got, want);
     }
+    json_decref(j);
+    return rc;
+}
+
+int src_check_signed_kind(const uint8_t *json, size_t len, const char *key, const char *id,
+                          long pinned, const char *what, struct maat_error *err)
+{
+    json_t *j = load(json, len, what, err);
+    if (j == NULL) return -1;
+    json_t *body = json_object_get(j, key);
+    json_t *jid = json_is_object(body) ? json_object_get(body, "id") : NULL;
+    json_t *jn = json_is_object(body) ? json_object_get(body, "tcbEvaluationDataNumber") : NULL;
+    int rc = 0;
+    if (jid == NULL && !strcmp(key, "tcbInfo") && !strcmp(id, "SGX")) {
+        /* TCB info v1/v2: SGX only, no id */
+    } else if (!json_is_string(jid) || strcmp(json_string_value(jid), id) != 0) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %s.id is %s%s%s, expected \"%s\"", what,
+                            key, json_is_string(jid) ? "\"" : "",
+                            json_is_string(jid) ? json_string_value(jid) : "missing",
+                            json_is_string(jid) ? "\"" : "", id);
+    }
+    if (rc == 0 && pinned > 0 &&
+        (!json_is_integer(jn) || json_integer_value(jn) != (json_int_t)pinned))
+        rc = maat_error_set(err, MAAT_ERR_VALUE,
+                            "%s: %s.tcbEvaluationDataNumber is %lld, not the %ld asked for "
+                            "(the server ignored the pin)",
+                            what, key, json_is_integer(jn) ? (long long)json_integer_value(jn) : -1LL,
+                            pinned);
     json_decref(j);
     return rc;
 }

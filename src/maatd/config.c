@@ -41,6 +41,12 @@ static const struct opt opts[] = {
      "($MAAT_GRAMINE_ATTESTATION_DIR overrides it), sim = the --sim platform, none = no\n"
      "quote; auto = gramine when available, else sim with --sim, else none"},
     {"pccs", OPT_STR, OFF(pccs), 0, 0, "URL", "none", "collateral from an Intel PCS / PCCS (API v4)"},
+    {"collateral-source", OPT_STR, OFF(collateral_source), 0, 0, "intel|azure|URL", "none",
+     "collateral from Intel PCS v4 (intel; --pccs-api-key), Azure THIM's SGX cache (azure:\n"
+     "https://global.acccache.azure.net, its URL scheme) or a PCS/PCCS URL (as --pccs);\n"
+     "the --pccs-* client settings apply"},
+    {"collateral-azure-url", OPT_STR, OFF(collateral_azure_url), 0, 0, "URL",
+     "https://global.acccache.azure.net", "THIM base for --collateral-source azure"},
     {"pccs-api-key", OPT_STR, OFF(pccs_api_key), 0, 0, "KEY", "none",
      "Ocp-Apim-Subscription-Key for Intel's PCS"},
     {"pccs-insecure", OPT_BOOL, OFF(pccs_insecure), 0, 0, NULL, "off",
@@ -449,6 +455,20 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
     if (c->store == NULL) {
         return complain(c, "store", "--store FILE is required (see maatd --help)");
     }
+    if (c->collateral_source != NULL) {
+        const char *v = c->collateral_source;
+        if (strcmp(v, "intel") && strcmp(v, "azure") && strncmp(v, "https://", 8) &&
+            strncmp(v, "http://", 7))
+            return complain(c, "collateral-source", "--collateral-source '%s': expected intel, "
+                            "azure or an http(s):// URL", v);
+        if (c->pccs || c->collateral || c->sim)
+            return complain(c, "collateral-source", "--collateral-source excludes --pccs, "
+                            "--collateral and --sim (one collateral source)");
+    }
+    if (c->collateral_azure_url != NULL &&
+        (c->collateral_source == NULL || strcmp(c->collateral_source, "azure")))
+        return complain(c, "collateral-azure-url",
+                        "--collateral-azure-url goes with --collateral-source azure");
     if (c->pccs && c->collateral) {
         return complain(c, c->origin[find_opt("pccs", 4) - opts] ? "pccs" : "collateral",
                         "--pccs and --collateral exclude each other");

@@ -44,6 +44,8 @@ struct maatd_config {
     char *store;              /* "sqlite:PATH" or PATH */
     char *sim;                /* simulated platform directory */
     char *pccs;               /* PCS / PCCS base URL */
+    char *collateral_source;  /* "intel", "azure" or a PCS/PCCS URL (--collateral-source) */
+    char *collateral_azure_url; /* THIM base for --collateral-source azure (default global) */
     char *collateral;         /* bundle file or directory */
     char *trust_roots[MAATD_MAX_TRUST_ROOTS];
     size_t n_trust_roots;

@@ -140,10 +140,20 @@ static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca
 static int setup_collateral(struct maatd *d, struct maat_error *err)
 {
     const char *dir = d->cfg.sim;
-    if (d->cfg.pccs != NULL) {
+    const char *cs = d->cfg.collateral_source; /* intel | azure | URL, or --pccs URL */
+    if (d->cfg.pccs != NULL || cs != NULL) {
         struct maat_pccs_opts o;
         maat_pccs_opts_defaults(&o);
         o.base_url = d->cfg.pccs;
+        if (cs != NULL && !strcmp(cs, "intel")) {
+            o.base_url = "https://api.trustedservices.intel.com";
+        } else if (cs != NULL && !strcmp(cs, "azure")) {
+            o.base_url = d->cfg.collateral_azure_url != NULL ? d->cfg.collateral_azure_url
+                                                             : "https://global.acccache.azure.net";
+            o.scheme = MAAT_PCCS_SCHEME_THIM;
+        } else if (cs != NULL) {
+            o.base_url = cs;
+        }
         o.api_key = d->cfg.pccs_api_key;
         o.insecure_tls = d->cfg.pccs_insecure;
         o.connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;

@@ -6,7 +6,10 @@
  * DIR/pcs/; and the dcap-qvl style bundles DIR/collateral.json (Processor CA CRL) and
  * DIR/collateral-platform.json (Platform CA CRL). For TDX: TDX TCB info v3 (tdxModule,
  * tdxModuleIdentities TDX_01 and TDX_03, tdxtcbcomponents), the TD_QE identity, and the
- * bundles DIR/collateral-tdx.json / collateral-tdx-platform.json.
+ * bundles DIR/collateral-tdx.json / collateral-tdx-platform.json. Evaluation numbers:
+ * DIR/pcs/eval-N/ for the platform's number and up to two older and two newer ones (each
+ * level needs `shift` more on component 1 and the TDX late microcode SVN; tcbDates move by
+ * 30 days per number), and the signed lists pcs/tcbevaluationdatanumbers-{sgx,tdx}.json.
  *
  * TCB levels: one per status, highest first. Level k (k = enum maat_sim_tcb) has the
  * UpToDate components with component 1 lowered by k, so a PCK carrying level k's
@@ -88,18 +91,32 @@ static void put_dates(struct maat_buf *b, int *ok, const struct sim_collateral_o
     jput(b, ok, "\"issueDate\":\"%s\",\"nextUpdate\":\"%s\",", issue, next);
 }
 
-/* tcbDate of level k: midnight of the issue date, 90 days earlier per level. */
-static void tcb_date(const struct sim_collateral_opts *o, int k, char out[21])
+/* The evaluation-number variant being written: 0 = the platform's own number; -2..+2 =
+ * that many numbers older/newer (pcs/eval-N/): every TCB level's component 1 (and TDX
+ * late microcode SVN) needs `shift` more, every tcbDate moves by shift * 30 days. */
+#define EVAL_SHIFT_MIN (-2)
+#define EVAL_SHIFT_MAX 2
+#define EVAL_SHIFT_DAYS 30
+
+/* tcbDate of level k: midnight of the issue date, 90 days earlier per level, moved by
+ * shift * EVAL_SHIFT_DAYS. */
+static void tcb_date_shift(const struct sim_collateral_opts *o, int k, int shift, char out[21])
 {
     int64_t day = o->issue_date - (o->issue_date % SIM_DAY + SIM_DAY) % SIM_DAY;
-    maat_sim_format_time(day - (int64_t)k * 90 * SIM_DAY, out);
+    maat_sim_format_time(day - (int64_t)k * 90 * SIM_DAY + (int64_t)shift * EVAL_SHIFT_DAYS * SIM_DAY,
+                         out);
+}
+
+static void tcb_date(const struct sim_collateral_opts *o, int k, char out[21])
+{
+    tcb_date_shift(o, k, 0, out);
 }
 
 static void put_level_tail(struct maat_buf *b, int *ok, const struct sim_collateral_opts *o,
-                           int k)
+                           int k, int shift)
 {
     char date[21];
-    tcb_date(o, k, date);
+    tcb_date_shift(o, k, shift, date);
     jput(b, ok, "\"tcbDate\":\"%s\",\"tcbStatus\":\"%s\"", date, tcb_names[k]);
     if (tcb_advisories[k] != NULL) jput(b, ok, ",\"advisoryIDs\":[%s]", tcb_advisories[k]);
     jput(b, ok, "}");
@@ -107,7 +124,7 @@ static void put_level_tail(struct maat_buf *b, int *ok, const struct sim_collate
 
 /* The exact text of the `tcbInfo` value, version 3 or 2. */
 static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral_opts *o,
-                           int version)
+                           int version, int shift)
 {
     struct maat_buf b;
     maat_buf_init(&b);
@@ -120,11 +137,13 @@ static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral
     jput(&b, &ok, "\"version\":%d,", version);
     put_dates(&b, &ok, o);
     jput(&b, &ok, "\"fmspc\":\"%s\",\"pceId\":\"%s\",\"tcbType\":0,", fmspc, pce);
-    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,\"tcbLevels\":[", o->tcb_evaluation_data_number);
+    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,\"tcbLevels\":[",
+         o->tcb_evaluation_data_number + (uint32_t)shift);
     for (int k = 0; k < MAAT_SIM_TCB__COUNT; k++) {
         uint8_t comps[16];
         uint16_t pcesvn;
         sim_tcb_level(s->cpusvn, s->pcesvn, (enum maat_sim_tcb)k, comps, &pcesvn);
+        comps[0] = (uint8_t)(comps[0] + shift);
         jput(&b, &ok, "%s{\"tcb\":{", k ? "," : "");
         if (version == 3) jput(&b, &ok, "\"sgxtcbcomponents\":[");
         for (int i = 0; i < 16; i++) {
@@ -135,7 +154,7 @@ static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral
                 jput(&b, &ok, "\"sgxtcbcomp%02dsvn\":%u,", i + 1, comps[i]);
         }
         jput(&b, &ok, "%s\"pcesvn\":%u},", version == 3 ? "]," : "", pcesvn);
-        put_level_tail(&b, &ok, o, k);
+        put_level_tail(&b, &ok, o, k, shift);
     }
     jput(&b, &ok, "]}");
     char *text = ok ? maat_buf_take_str(&b) : NULL;
@@ -146,7 +165,7 @@ static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral
 /* The exact text of the `enclaveIdentity` value (QE identity v2). Levels: UpToDate at
  * the current QE SVN, OutOfDate at SVN-2, Revoked at SVN-4 (those that are >= 0). */
 static char *qe_identity_text(const struct maat_sim *s, const struct sim_collateral_opts *o,
-                              bool td)
+                              bool td, int shift)
 {
     static const struct {
         int delta;
@@ -164,7 +183,7 @@ static char *qe_identity_text(const struct maat_sim *s, const struct sim_collate
     sim_hex_upper(maat_sim_qe_mr_signer, 32, mrsigner);
     jput(&b, &ok, "{\"id\":\"%s\",\"version\":2,", td ? "TD_QE" : "QE");
     put_dates(&b, &ok, o);
-    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number);
+    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number + (uint32_t)shift);
     jput(&b, &ok, "\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",");
     jput(&b, &ok, "\"attributes\":\"11000000000000000000000000000000\",");
     jput(&b, &ok, "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",");
@@ -173,7 +192,7 @@ static char *qe_identity_text(const struct maat_sim *s, const struct sim_collate
     for (int i = 0; i < MAAT_SIM_QE_LEVELS_MAX; i++) {
         if (levels[i].delta > s->qe_svn) break;
         char date[21];
-        tcb_date(o, i * 2, date);
+        tcb_date_shift(o, i * 2, shift, date);
         jput(&b, &ok, "%s{\"tcb\":{\"isvsvn\":%d},\"tcbDate\":\"%s\",\"tcbStatus\":\"%s\"",
              i ? "," : "", s->qe_svn - levels[i].delta, date, tcb_names[levels[i].status]);
         if (levels[i].advisories) jput(&b, &ok, ",\"advisoryIDs\":[%s]", levels[i].advisories);
@@ -188,11 +207,11 @@ static char *qe_identity_text(const struct maat_sim *s, const struct sim_collate
 /* tdxtcbcomponents of TDX level k: byte 0 (module minor SVN) 2, byte 1 (module version)
  * 0, byte 2 (TDX late microcode) MAAT_SIM_TDX_TCB_BASE - k: a TEE_TCB_SVN carrying level
  * k's byte 2 fails every earlier level on it and meets level k. */
-static void tdx_level(int k, uint8_t comps[16])
+static void tdx_level(int k, int shift, uint8_t comps[16])
 {
     memset(comps, 0, 16);
     comps[0] = MAAT_SIM_TDX_MODULE_MIN_SVN;
-    comps[2] = (uint8_t)(MAAT_SIM_TDX_TCB_BASE - k);
+    comps[2] = (uint8_t)(MAAT_SIM_TDX_TCB_BASE - k + shift);
 }
 
 static const char *const tdx_comp_desc[3] = {
@@ -226,7 +245,8 @@ static void put_module_identity(struct maat_buf *b, int *ok, const struct sim_co
 
 /* The exact text of the TDX `tcbInfo` value (version 3, id TDX). Levels as the SGX TCB
  * info's (SGX components lowered by k) with tdxtcbcomponents from tdx_level(k). */
-static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collateral_opts *o)
+static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collateral_opts *o,
+                               int shift)
 {
     static const int tdx01_svns[] = {MAAT_SIM_TDX_MODULE_SVN_UP_TO_DATE,
                                      MAAT_SIM_TDX_MODULE_SVN_OUT_OF_DATE,
@@ -246,7 +266,7 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
     jput(&b, &ok, "{\"id\":\"TDX\",\"version\":3,");
     put_dates(&b, &ok, o);
     jput(&b, &ok, "\"fmspc\":\"%s\",\"pceId\":\"%s\",\"tcbType\":0,", fmspc, pce);
-    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number);
+    jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number + (uint32_t)shift);
     jput(&b, &ok, "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
                   "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[", zero);
     put_module_identity(&b, &ok, o, "TDX_03", tdx03_svns, tdx03_st, 1);
@@ -257,7 +277,8 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
         uint8_t comps[16], tdx[16];
         uint16_t pcesvn;
         sim_tcb_level(s->cpusvn, s->pcesvn, (enum maat_sim_tcb)k, comps, &pcesvn);
-        tdx_level(k, tdx);
+        comps[0] = (uint8_t)(comps[0] + shift);
+        tdx_level(k, shift, tdx);
         jput(&b, &ok, "%s{\"tcb\":{\"sgxtcbcomponents\":[", k ? "," : "");
         for (int i = 0; i < 16; i++)
             jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", comps[i],
@@ -267,7 +288,7 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
             jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", tdx[i],
                  i < 3 ? tdx_comp_desc[i] : "");
         jput(&b, &ok, "]},");
-        put_level_tail(&b, &ok, o, k);
+        put_level_tail(&b, &ok, o, k, shift);
     }
     jput(&b, &ok, "]}");
     char *text = ok ? maat_buf_take_str(&b) : NULL;
@@ -405,6 +426,109 @@ static int write_bundle(const char *dir, const char *rel, const struct crls *c,
     return rc;
 }
 
+/* Whether the variant `shift` fits the platform's SVNs (no level's SVN below 0 or above
+ * 255) and numbers (>= 1). */
+static bool shift_fits(const struct maat_sim *s, const struct sim_collateral_opts *o, int shift)
+{
+    int lo = (int)s->cpusvn[0] - (MAAT_SIM_TCB__COUNT - 1) + shift, hi = (int)s->cpusvn[0] + shift;
+    int tlo = MAAT_SIM_TDX_TCB_BASE - (MAAT_SIM_TCB__COUNT - 1) + shift;
+    return lo >= 0 && hi <= 255 && tlo >= 0 && (int64_t)o->tcb_evaluation_data_number + shift >= 1;
+}
+
+/* One variant's signed TCB infos and identities under pcs/eval-N/. */
+static int write_eval_variant(const char *dir, const struct maat_sim *s,
+                              const struct sim_collateral_opts *o, int shift,
+                              const struct maat_buf *chain, struct maat_error *err)
+{
+    struct signed_json tcb = {0}, qe = {0}, tdx = {0}, tdqe = {0};
+    char fmspc[13], sub[48], stem[96];
+    sim_hex_upper(s->fmspc, 6, fmspc);
+    unsigned n = o->tcb_evaluation_data_number + (unsigned)shift;
+    snprintf(sub, sizeof sub, "pcs/eval-%u", n);
+    char *path = sim_path(dir, sub);
+    int rc = -1;
+    if (path == NULL) {
+        maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (sim_mkdir(path, 0755, err) != 0 ||
+        sign_json(s, tcb_info_text(s, o, 3, shift), &tcb, err) != 0 ||
+        sign_json(s, qe_identity_text(s, o, false, shift), &qe, err) != 0 ||
+        sign_json(s, tdx_tcb_info_text(s, o, shift), &tdx, err) != 0 ||
+        sign_json(s, qe_identity_text(s, o, true, shift), &tdqe, err) != 0)
+        goto done;
+    snprintf(stem, sizeof stem, "eval-%u/tcb-%s", n, fmspc);
+    if (write_signed(dir, stem, "tcbInfo", &tcb, chain, err) != 0) goto done;
+    snprintf(stem, sizeof stem, "eval-%u/qe-identity", n);
+    if (write_signed(dir, stem, "enclaveIdentity", &qe, chain, err) != 0) goto done;
+    snprintf(stem, sizeof stem, "eval-%u/tdx-tcb-%s", n, fmspc);
+    if (write_signed(dir, stem, "tcbInfo", &tdx, chain, err) != 0) goto done;
+    snprintf(stem, sizeof stem, "eval-%u/td-qe-identity", n);
+    if (write_signed(dir, stem, "enclaveIdentity", &tdqe, chain, err) != 0) goto done;
+    rc = 0;
+done:
+    free(path);
+    free(tcb.body);
+    free(qe.body);
+    free(tdx.body);
+    free(tdqe.body);
+    return rc;
+}
+
+/* The signed list of evaluation numbers (Intel's /tcbevaluationdatanumbers shape), newest
+ * first: tcbDate = the variant's newest level date, tcbRecoveryEventDate one day earlier. */
+static char *eval_list_text(const struct maat_sim *s, const struct sim_collateral_opts *o,
+                            const char *id)
+{
+    struct maat_buf b;
+    maat_buf_init(&b);
+    int ok = 1;
+    bool first = true;
+    jput(&b, &ok, "{\"id\":\"%s\",\"version\":1,", id);
+    put_dates(&b, &ok, o);
+    jput(&b, &ok, "\"tcbEvalNumbers\":[");
+    for (int shift = EVAL_SHIFT_MAX; shift >= EVAL_SHIFT_MIN; shift--) {
+        if (!shift_fits(s, o, shift)) continue;
+        char date[21], rec[21];
+        tcb_date_shift(o, 0, shift, date);
+        struct sim_collateral_opts prev = *o;
+        prev.issue_date -= SIM_DAY;
+        tcb_date_shift(&prev, 0, shift, rec);
+        jput(&b, &ok, "%s{\"tcbEvaluationDataNumber\":%u,\"tcbRecoveryEventDate\":\"%s\","
+             "\"tcbDate\":\"%s\"}", first ? "" : ",",
+             o->tcb_evaluation_data_number + (unsigned)shift, rec, date);
+        first = false;
+    }
+    jput(&b, &ok, "]}");
+    char *text = ok ? maat_buf_take_str(&b) : NULL;
+    maat_buf_cleanup(&b);
+    return text;
+}
+
+/* pcs/eval-N/ for the platform's number and its neighbours, and the two signed lists
+ * pcs/tcbevaluationdatanumbers-{sgx,tdx}.json (+ .issuer-chain.pem): what `maat sim pccs`
+ * serves for update=, tcbEvaluationDataNumber= and /tcbevaluationdatanumbers. */
+static int write_eval_variants(const char *dir, const struct maat_sim *s,
+                               const struct sim_collateral_opts *o, const struct maat_buf *chain,
+                               struct maat_error *err)
+{
+    for (int shift = EVAL_SHIFT_MIN; shift <= EVAL_SHIFT_MAX; shift++)
+        if (shift_fits(s, o, shift))
+            MAAT_TRY(write_eval_variant(dir, s, o, shift, chain, err));
+    struct signed_json sgx = {0}, tdx = {0};
+    int rc = -1;
+    if (sign_json(s, eval_list_text(s, o, "SGX"), &sgx, err) == 0 &&
+        sign_json(s, eval_list_text(s, o, "TDX"), &tdx, err) == 0 &&
+        write_signed(dir, "tcbevaluationdatanumbers-sgx", "tcbEvaluationDataNumbers", &sgx, chain,
+                     err) == 0 &&
+        write_signed(dir, "tcbevaluationdatanumbers-tdx", "tcbEvaluationDataNumbers", &tdx, chain,
+                     err) == 0)
+        rc = 0;
+    free(sgx.body);
+    free(tdx.body);
+    return rc;
+}
+
 int sim_write_collateral(const char *dir, const struct maat_sim *s,
                          const struct sim_collateral_opts *o, struct maat_error *err)
 {
@@ -420,11 +544,11 @@ int sim_write_collateral(const char *dir, const struct maat_sim *s,
     char fmspc[13], stem[64];
     sim_hex_upper(s->fmspc, 6, fmspc);
     int rc = -1;
-    if (sign_json(s, tcb_info_text(s, o, 3), &tcb3, err) != 0 ||
-        sign_json(s, tcb_info_text(s, o, 2), &tcb2, err) != 0 ||
-        sign_json(s, qe_identity_text(s, o, false), &qe, err) != 0 ||
-        sign_json(s, tdx_tcb_info_text(s, o), &tdx, err) != 0 ||
-        sign_json(s, qe_identity_text(s, o, true), &tdqe, err) != 0 ||
+    if (sign_json(s, tcb_info_text(s, o, 3, 0), &tcb3, err) != 0 ||
+        sign_json(s, tcb_info_text(s, o, 2, 0), &tcb2, err) != 0 ||
+        sign_json(s, qe_identity_text(s, o, false, 0), &qe, err) != 0 ||
+        sign_json(s, tdx_tcb_info_text(s, o, 0), &tdx, err) != 0 ||
+        sign_json(s, qe_identity_text(s, o, true, 0), &tdqe, err) != 0 ||
         make_crls(s, o, &c, err) != 0)
         goto done;
     snprintf(stem, sizeof stem, "tcb-%s", fmspc);
@@ -444,7 +568,8 @@ int sim_write_collateral(const char *dir, const struct maat_sim *s,
         write_bundle(dir, "collateral-tdx.json", &c, &c.processor, &c.processor_chain, &tdx,
                      &tdqe, err) != 0 ||
         write_bundle(dir, "collateral-tdx-platform.json", &c, &c.platform, &c.platform_chain,
-                     &tdx, &tdqe, err) != 0)
+                     &tdx, &tdqe, err) != 0 ||
+        write_eval_variants(dir, s, o, &c.tcb_chain, err) != 0)
         goto done;
     rc = 0;
 done:

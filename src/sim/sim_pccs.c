@@ -139,7 +139,7 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 
 /* What a route maps to on disk. */
 struct item {
-    char body[96], chain[96]; /* file names; chain "" = no issuer chain header */
+    char body[128], chain[128]; /* file names; chain "" = no issuer chain header */
     const char *header;        /* issuer chain header name */
     const char *type;
     bool hex_body;             /* rootcacrl: hex of the DER */
@@ -156,7 +156,7 @@ static bool fmspc_ok(const char *f)
 
 /* Maps a request to files. 0 = found, 404/400 = the status to answer. */
 static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, const char *url,
-                      struct item *it)
+                      unsigned serve, struct item *it)
 {
     int version;
     bool tdx = false;
@@ -174,24 +174,62 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
     const char *r = url + 22;
     memset(it, 0, sizeof *it);
     bool intel = s->layout == LAYOUT_INTEL;
+    /* THIM-style requests carry clientid= (Azure-DCAP-Client) */
+    bool thim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "clientid") != NULL;
+    char ev[24] = ""; /* "eval-N/": the variant of a pinned or update= number */
+    if (serve != 0) snprintf(ev, sizeof ev, "eval-%u/", serve);
+    if (!strcmp(r, "tcbevaluationdatanumbers") && version == 4) {
+        if (intel) return MHD_HTTP_NOT_FOUND;
+        snprintf(it->body, sizeof it->body, "tcbevaluationdatanumbers-%s.json", tdx ? "tdx" : "sgx");
+        snprintf(it->chain, sizeof it->chain, "tcbevaluationdatanumbers-%s.issuer-chain.pem",
+                 tdx ? "tdx" : "sgx");
+        it->header = "TCB-Evaluation-Data-Numbers-Issuer-Chain";
+        it->type = "application/json";
+        return exists(s->dir, it->body) ? 0 : MHD_HTTP_NOT_FOUND;
+    }
+    if (!strcmp(r, "pckcrl") && !tdx &&
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "uri") != NULL) {
+        /* THIM: pckcrl?uri=<Intel's CRL distribution point>, the CRL as Intel publishes it */
+        const char *u = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "uri");
+        if (strstr(u, "IntelSGXRootCA") != NULL)
+            snprintf(it->body, sizeof it->body, intel ? "rootCaCrl.der" : "rootcacrl.der");
+        else if (strstr(u, "ca=processor") != NULL || (strstr(u, "ca=platform") != NULL && !intel)) {
+            const char *ca = strstr(u, "ca=processor") != NULL ? "processor" : "platform";
+            snprintf(it->body, sizeof it->body, intel ? "intermediateCaCrl.der" : "pckcrl-%s.der", ca);
+            snprintf(it->chain, sizeof it->chain,
+                     intel ? "pckSignChain.pem" : "pckcrl-%s.issuer-chain.pem", ca);
+            it->header = "SGX-PCK-CRL-Issuer-Chain";
+        } else {
+            return MHD_HTTP_NOT_FOUND;
+        }
+        it->type = "application/pkix-crl";
+        return exists(s->dir, it->body) ? 0 : MHD_HTTP_NOT_FOUND;
+    }
+    if (tdx && thim && (!strcmp(r, "pckcrl") || !strcmp(r, "rootcacrl"))) {
+        /* THIM's TDX base also serves the CRLs (Intel PCS v4 has no TDX CRL route) */
+        if (intel) return MHD_HTTP_NOT_FOUND;
+        tdx = false;
+    }
     if (!strcmp(r, "tcb")) {
         const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fmspc");
         if (!fmspc_ok(f)) return MHD_HTTP_BAD_REQUEST;
         char up[13];
         for (size_t i = 0; i < 13; i++) up[i] = (char)toupper((unsigned char)f[i]);
         snprintf(it->body, sizeof it->body,
-                 intel ? "tcbInfo.json" : tdx ? "tdx-tcb-%s.json" : "tcb-%s.json", up);
+                 intel ? "%stcbInfo.json" : tdx ? "%stdx-tcb-%s.json" : "%stcb-%s.json", ev, up);
         snprintf(it->chain, sizeof it->chain,
                  intel ? "tcbSignChain.pem"
-                 : tdx ? "tdx-tcb-%s.issuer-chain.pem" : "tcb-%s.issuer-chain.pem", up);
+                 : tdx ? "%stdx-tcb-%s.issuer-chain.pem" : "%stcb-%s.issuer-chain.pem", ev, up);
         it->header = version == 3 ? "SGX-TCB-Info-Issuer-Chain" : "TCB-Info-Issuer-Chain";
         it->type = "application/json";
     } else if (!strcmp(r, "qe/identity")) {
         snprintf(it->body, sizeof it->body,
-                 intel ? "qeIdentity.json" : tdx ? "td-qe-identity.json" : "qe-identity.json");
+                 intel ? "%sqeIdentity.json" : tdx ? "%std-qe-identity.json" : "%sqe-identity.json",
+                 ev);
         snprintf(it->chain, sizeof it->chain,
                  intel ? "tcbSignChain.pem"
-                 : tdx ? "td-qe-identity.issuer-chain.pem" : "qe-identity.issuer-chain.pem");
+                 : tdx ? "%std-qe-identity.issuer-chain.pem" : "%sqe-identity.issuer-chain.pem",
+                 ev);
         it->header = "SGX-Enclave-Identity-Issuer-Chain";
         it->type = "application/json";
     } else if (tdx) {
@@ -293,25 +331,70 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return answer(s, c, url, nth);
 }
 
-/* Pinned numbers: what Intel PCS v4 answers for update= / tcbEvaluationDataNumber=. */
-static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection *c,
-                           const char *url)
+/* tcbEvaluationDataNumber=N inside THIM's customParameter (base64 of "k=v;k=v"): the
+ * number's text into out. 0 = none, 1 = found, -1 = malformed. */
+static int custom_param_number(const char *cp, char out[16])
 {
+    uint8_t *dec = NULL;
+    size_t n = 0;
+    struct maat_error e = {0};
+    if (maat_base64_decode(cp, strlen(cp), "customParameter", &dec, &n, &e) != 0) return -1;
+    int rc = 0;
+    static const char key[] = "tcbEvaluationDataNumber=";
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && dec[j] != ';') j++;
+        if (j - i > sizeof key - 1 && !memcmp(dec + i, key, sizeof key - 1)) {
+            size_t vl = j - i - (sizeof key - 1);
+            if (vl == 0 || vl >= 16) {
+                rc = -1;
+                break;
+            }
+            memcpy(out, dec + i + sizeof key - 1, vl);
+            out[vl] = '\0';
+            rc = 1;
+        }
+        i = j + 1;
+    }
+    free(dec);
+    return rc;
+}
+
+/* Which evaluation number a tcb / qe/identity request gets, as Intel PCS v4 answers
+ * update= / tcbEvaluationDataNumber= (or THIM's customParameter): *serve = the number
+ * whose pcs/eval-N/ files answer (0 = the files in DIR). 0, or the status to answer. */
+static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection *c,
+                           const char *url, unsigned *serve)
+{
+    *serve = 0;
     const char *r = strrchr(url, '/');
     bool pinnable = r != NULL && (!strcmp(r, "/tcb") || !strcmp(r, "/identity"));
     if (!pinnable) return 0;
     const char *up = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "update");
     const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                 "tcbEvaluationDataNumber");
+    const char *cp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "customParameter");
+    char cpn[16];
+    if (cp != NULL) {
+        int k = custom_param_number(cp, cpn);
+        if (k < 0 || (k > 0 && n != NULL)) return MHD_HTTP_BAD_REQUEST;
+        if (k > 0) n = cpn;
+    }
     if (up != NULL && n != NULL) return MHD_HTTP_BAD_REQUEST;
     if (up != NULL && strcmp(up, "early") && strcmp(up, "standard")) return MHD_HTTP_BAD_REQUEST;
-    if (n == NULL) return 0;
+    if (n == NULL) { /* standard (also the default) or early; Intel's layout has one set */
+        if (s->layout != LAYOUT_INTEL)
+            *serve = up != NULL && !strcmp(up, "early") ? s->o.eval_early : s->o.eval_standard;
+        return 0;
+    }
     char *end = NULL;
     errno = 0;
     unsigned long k = strtoul(n, &end, 10);
-    if (errno || end == n || *end) return MHD_HTTP_BAD_REQUEST;
+    if (errno || end == n || *end || !isdigit((unsigned char)n[0]) || k == 0 || k > 1000000)
+        return MHD_HTTP_BAD_REQUEST;
     if (s->o.eval_standard != 0 && k < s->o.eval_standard) return MHD_HTTP_GONE;
     if (s->o.eval_early != 0 && k > s->o.eval_early) return MHD_HTTP_NOT_FOUND;
+    *serve = (unsigned)k;
     return 0;
 }
 
@@ -329,7 +412,8 @@ static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
         MHD_destroy_response(r);
         return ret;
     }
-    unsigned pin = eval_check(s, c, url);
+    unsigned serve = 0;
+    unsigned pin = eval_check(s, c, url, &serve);
     if (pin == MHD_HTTP_BAD_REQUEST) return send_text(c, pin, "bad parameters\n");
     if (pin == MHD_HTTP_GONE)
         return send_text(c, pin, "TCB evaluation data number older than the standard one\n");
@@ -340,7 +424,7 @@ static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
     if (fault == MAAT_SIM_PCCS_HTTP_500)
         return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "simulated internal error\n");
     struct item it;
-    unsigned st = route(s, c, url, &it);
+    unsigned st = route(s, c, url, serve, &it);
     if (st == MHD_HTTP_BAD_REQUEST) return send_text(c, st, "bad parameters\n");
     if (st != 0) return send_text(c, MHD_HTTP_NOT_FOUND, "no such collateral\n");
     size_t len = 0, clen = 0;

@@ -9,6 +9,15 @@
  *   GET /sgx/certification/v{3,4}/rootcacrl              (hex of the DER, as PCCS does)
  *   GET /tdx/certification/v4/tcb?fmspc=HEX              TDX TCB info (+ TCB-Info-Issuer-Chain)
  *   GET /tdx/certification/v4/qe/identity                TD_QE identity (sim layout only)
+ *   GET /{sgx,tdx}/certification/v4/tcbevaluationdatanumbers  the signed list (sim layout)
+ *                                                + TCB-Evaluation-Data-Numbers-Issuer-Chain
+ * Evaluation numbers (sim layout): tcb and qe/identity answer from DIR/pcs/eval-N/ (written
+ * by `maat sim init` for the platform's number and its neighbours, with different TCB
+ * levels and dates) for tcbEvaluationDataNumber=N, for update=standard|early (N = the
+ * eval_standard / eval_early knob; unset = the files in DIR) and for THIM's
+ * customParameter=B64("tcbEvaluationDataNumber=N[;...]"). Azure THIM-style routes
+ * (requests with clientid=): /sgx/.../pckcrl?uri=<Intel CRL URL> (DER as Intel publishes
+ * it) and /tdx/certification/v4/pckcrl?ca=..., /tdx/.../rootcacrl.
  * Issuer chains are sent URL-encoded. Files are read from disk on every request, from
  * DIR/pcs/ (the layout maat_sim_init writes, docs/sim.md), DIR itself in that layout, or
  * Intel's QVL sample layout (tcbInfo.json, qeIdentity.json, tcbSignChain.pem, ...).
@@ -40,8 +49,10 @@ struct maat_sim_pccs_opts {
     /* TCB evaluation data numbers published (Intel PCS v4 semantics, tcb and qe/identity):
      * update=standard is eval_standard, update=early eval_early; a requested
      * tcbEvaluationDataNumber below eval_standard is 410 Gone, above eval_early 404 Not
-     * Found. 0 = not set (every number is served). The body is always the files in DIR:
-     * a pinned number in range is served with what the files hold. */
+     * Found. 0 = not set (every number DIR/pcs/eval-N/ holds is served). A number in
+     * range is answered from DIR/pcs/eval-N/ (404 when there is none); with the knobs
+     * set, update=standard (or no parameter) answers eval_standard, update=early
+     * eval_early. */
     unsigned eval_standard, eval_early;
     unsigned rate_limit;    /* answer the first N requests 429 Too Many Requests */
     unsigned retry_after_s; /* with a Retry-After: S header (0 = no header) */
