@@ -10,6 +10,8 @@
  *   GET {base}/sgx/certification/vN/rootcacrl         (PCCS only; the body is hex of the
  *       DER. Intel PCS has no such route: its Root CA CRL is published at
  *       certificates.trustedservices.intel.com.)
+ * TDX collateral (v4 only): GET {base}/tdx/certification/v4/tcb?fmspc=HEX (TDX TCB info
+ * v3) and {base}/tdx/certification/v4/qe/identity (TD_QE), same headers; the CRLs as above.
  * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
  * TCB header name is accepted with either API version (servers differ).
  *
@@ -42,6 +44,7 @@ struct pccs_source {
     struct maat_collateral_source base;
     struct maat_pccs_opts o; /* strings below are owned copies */
     char *prefix;            /* {base}/sgx/certification/vN */
+    char *tdx_prefix;        /* {base}/tdx/certification/v4 (TDX TCB info, TD_QE identity) */
     char *root_crl_url;      /* resolved; NULL = {prefix}/rootcacrl */
     pthread_mutex_t mu;      /* guards stats */
     struct maat_pccs_stats stats;
@@ -323,12 +326,14 @@ done:
     return rc;
 }
 
-static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                      struct maat_error *err)
+/* tdx: TCB info and QE identity from {base}/tdx/certification/v4 (TDX TCB info v3, the
+ * TD_QE identity); the PCK CRL and Root CA CRL are the SGX routes' (PCS has no TDX ones). */
+static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                          enum maat_pck_ca ca, bool tdx, struct maat_collateral_raw *out,
+                          struct maat_error *err)
 {
-    (void)at;
     struct pccs_source *s = (struct pccs_source *)(void *)src;
+    const char *id_prefix = tdx ? s->tdx_prefix : s->prefix;
     char hex[13], url[1024], what[1100];
     src_fmspc_hex(fmspc, hex);
     const char *tcb_hdr = s->o.api_version == 3 ? "SGX-TCB-Info-Issuer-Chain"
@@ -342,7 +347,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         snprintf(q, sizeof q, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
     else if (s->o.update != NULL)
         snprintf(q, sizeof q, "update=%s", s->o.update);
-    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", s->prefix, hex, q[0] ? "&" : "", q);
+    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", id_prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
                        &out->tcb_info_issuer_chain, err) != 0 ||
@@ -353,7 +358,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         goto fail;
 
     part = "QE identity";
-    snprintf(url, sizeof url, "%s/qe/identity%s%s", s->prefix, q[0] ? "?" : "", q);
+    snprintf(url, sizeof url, "%s/qe/identity%s%s", id_prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", NULL,
                        &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
@@ -397,6 +402,25 @@ fail:
     return -1;
 }
 
+static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                      struct maat_error *err)
+{
+    (void)at;
+    return pccs_fetch_tee(src, fmspc, ca, false, out, err);
+}
+
+static int pccs_fetch_tdx(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                          enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                          struct maat_error *err)
+{
+    (void)at;
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    MAAT_ENSURE(s->o.api_version == 4, err, MAAT_ERR_UNSUPPORTED,
+                "%s: TDX collateral needs PCS API v4 (/tdx/certification/v4)", s->base.desc);
+    return pccs_fetch_tee(src, fmspc, ca, true, out, err);
+}
+
 static void pccs_free(struct maat_collateral_source *src)
 {
     struct pccs_source *s = (struct pccs_source *)(void *)src;
@@ -405,13 +429,14 @@ static void pccs_free(struct maat_collateral_source *src)
     free((char *)(uintptr_t)s->o.ca_file);
     free((char *)(uintptr_t)s->o.root_ca_crl_url);
     free(s->prefix);
+    free(s->tdx_prefix);
     free(s->root_crl_url);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
 static const struct maat_collateral_source_ops pccs_ops = {
-    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free};
+    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free, .fetch_tdx = pccs_fetch_tdx};
 
 void maat_collateral_pccs_stats(const struct maat_collateral_source *src,
                                 struct maat_pccs_stats *out)
@@ -488,11 +513,14 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     if (s->prefix != NULL)
         snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b,
                  o->api_version);
+    s->tdx_prefix = malloc(blen + 32);
+    if (s->tdx_prefix != NULL)
+        snprintf(s->tdx_prefix, blen + 32, "%.*s/tdx/certification/v4", (int)blen, b);
     if (o->root_ca_crl_url != NULL)
         s->root_crl_url = dup_opt(o->root_ca_crl_url, &bad);
     else if (strstr(b, "://" INTEL_PCS_HOST) != NULL)
         s->root_crl_url = dup_opt(INTEL_ROOT_CRL_URL, &bad);
-    if (bad || s->prefix == NULL) {
+    if (bad || s->prefix == NULL || s->tdx_prefix == NULL) {
         pccs_free(&s->base);
         return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     }
