@@ -69,6 +69,14 @@ static const struct opt opts[] = {
      "token `iss` and base of `jku`; default: the URL the request reached (Host header),\n"
      "else the listen address"},
     {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256", "token signing algorithm of new keys"},
+    {"allow-debug-td", OPT_BOOL, OFF(allow_debug_td), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a DEBUG TD (TDATTRIBUTES bit 0); refused by default"},
+    {"allow-reserved-td-attributes", OPT_BOOL, OFF(allow_reserved_td_attributes), 0, 0, NULL,
+     "off", "POST /attest/TdxVm: accept reserved TDATTRIBUTES bits"},
+    {"allow-sept-ve", OPT_BOOL, OFF(allow_sept_ve), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a TD without SEPT_VE_DISABLE (bit 28)"},
+    {"allow-service-td", OPT_BOOL, OFF(allow_service_td), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a non-zero MRSERVICETD (TD report 1.5)"},
     {"rotate-key", OPT_BOOL, OFF(rotate_key), 0, 0, NULL, "off",
      "generate a new current signing key at start-up (old keys stay in /certs for\n"
      "--key-retention); at run time: `maat key rotate --store URI`"},

@@ -24,6 +24,7 @@
 
 #include "maat/bytes.h"
 #include "maat/error.h"
+#include "maat/attest.h"
 #include "maat/jose.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
@@ -52,6 +53,10 @@ struct maatd_config {
     char *alg;                /* RS256 | ES256 | PS256 */
     bool rotate_key;          /* make a new current key at start-up */
     bool pccs_insecure;       /* skip TLS verification of the PCCS (test setups) */
+    bool allow_debug_td;      /* TdxVm appraisal opt-ins (struct maat_tdx_opts) */
+    bool allow_reserved_td_attributes;
+    bool allow_sept_ve;
+    bool allow_service_td;
     char *pccs_api_key;
     long pccs_connect_timeout_ms; /* PCCS client: per attempt */
     long pccs_read_timeout_ms;    /* no byte for this long ends an attempt (0 = off) */
@@ -191,7 +196,8 @@ size_t maatd_keys_count(struct maatd *d);
 /* ---- policies and policy signers (policy_state.c) ---- */
 
 enum maatd_mode { MAATD_MODE_SHARED = 0, MAATD_MODE_AAD, MAATD_MODE_ISOLATED };
-#define MAATD_POLICY_TYPES 2 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave */
+#define MAATD_POLICY_TYPES 3 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave,
+                                TdxVm */
 
 /* An active attestation policy: parsed once, immutable, shared by the request threads
  * (reference counted: a request keeps the policy it started with even if it is replaced
@@ -215,7 +221,7 @@ struct maatd_policies;
  * policy. Isolated mode needs at least one signer. */
 int maatd_policies_open(struct maatd *d, struct maat_error *err);
 void maatd_policies_free(struct maatd *d);
-/* The active policy for type (0 SgxEnclave, 1 OpenEnclave), with a reference taken. */
+/* The active policy for type (0 SgxEnclave, 1 OpenEnclave, 2 TdxVm), with a reference taken. */
 struct maatd_policy *maatd_policy_acquire(struct maatd *d, unsigned type);
 void maatd_policy_release(struct maatd_policy *p);
 /* Builds a policy object from a policy text (parsing it); perr set on a parse error. */
@@ -265,7 +271,8 @@ struct maatd {
     struct maat_store *store;
     struct maat_trust *trust;
     struct maat_collateral_source *source;
-    struct maat_collateral_cache *cache;
+    struct maat_collateral_cache *cache;     /* SGX collateral */
+    struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
     struct maatd_keys *keys;
     struct maatd_metrics metrics;
@@ -390,8 +397,8 @@ void maatd_json_response(struct maatd_response *rs, unsigned status, const json_
 
 /* Route handlers. */
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                  bool open_enclave);
-/* policy_routes.c: GET/PUT /policies/{type}, POST :reset (type 0/1), GET /certificates,
+                  enum maat_attest_route route);
+/* policy_routes.c: GET/PUT /policies/{type}, POST :reset (type 0/1/2), GET /certificates,
  * POST /certificates:add / :remove. */
 void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                         unsigned type, bool reset);

@@ -173,6 +173,8 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.retry_interval = (time_t)d->cfg.collateral_retry_s;
         co.fetch_failed = log_fetch_failed;
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
+        co.tee = MAAT_COLLATERAL_TDX; /* TD quotes: TDX TCB info and TD_QE, same source */
+        MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
     }
     d->pck_cache = maat_pck_cache_new(4096, err);
@@ -227,6 +229,7 @@ static void cleanup(struct maatd *d)
     }
     maatd_keys_free(d->keys);
     maat_collateral_cache_free(d->cache);
+    maat_collateral_cache_free(d->cache_tdx);
     maat_collateral_source_free(d->source);
     maat_pck_cache_free(d->pck_cache);
     maat_trust_free(d->trust);
