@@ -109,8 +109,10 @@ int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t
                                  struct maat_error *err);
 /* The same for the collateral of `tee`: SGX is maat_collateral_source_fetch(); TDX asks
  * the source's fetch_tdx (dir: the sim layout's tdx-tcb-FMSPC.json and td-qe-identity.json;
- * pccs: /tdx/certification/v4/tcb and /qe/identity), MAAT_ERR_UNSUPPORTED when it has none
- * (bundle files, Intel's sample layout). */
+ * pccs: /tdx/certification/v4/tcb and /qe/identity; bundle: a file whose TCB info id is
+ * TDX), MAAT_ERR_UNSUPPORTED when the source has no fetch_tdx; a bundle or directory
+ * without TDX collateral answers MAAT_ERR_NOT_FOUND. A bundle file with TDX collateral is
+ * likewise NOT_FOUND for SGX. */
 int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
                                      enum maat_collateral_tee tee, const uint8_t fmspc[6],
                                      enum maat_pck_ca ca, time_t at,

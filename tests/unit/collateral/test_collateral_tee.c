@@ -1,6 +1,6 @@
 /* test_collateral_tee.c - the TEE selector of the collateral sources and the cache: the
  * sim directory serves TDX TCB info and the TD_QE identity for TDX and SGX ones for SGX;
- * a bundle source has no TDX collateral (refused, not SGX collateral instead); a TDX cache
+ * a bundle file serves only its own TEE (an SGX bundle is never TDX collateral); a TDX cache
  * verifies TDX collateral and stores it under tdx/<FMSPC>/<CA> beside the SGX record; a
  * source answering the other TEE's collateral is refused by either cache. */
 #include <stdio.h>
@@ -90,20 +90,37 @@ static void test_dir_source_fetches_tdx_collateral_for_tdx(void **state)
     maat_collateral_source_free(s);
 }
 
-static void test_bundle_source_has_no_tdx_collateral(void **state)
+static void test_bundle_source_serves_only_its_tee(void **state)
 {
     (void)state;
-    char p[4200];
+    char p[4200], pt[4200];
     snprintf(p, sizeof p, "%s/collateral.json", dir);
-    struct maat_collateral_source *s = NULL;
+    snprintf(pt, sizeof pt, "%s/collateral-tdx.json", dir);
+    struct maat_collateral_source *s = NULL, *st = NULL;
     struct maat_error err = {0};
     assert_int_equal(maat_collateral_bundle_source_new(p, NULL, &s, &err), 0);
+    assert_int_equal(maat_collateral_bundle_source_new(pt, NULL, &st, &err), 0);
     struct maat_collateral_raw raw;
+    /* the SGX bundle: SGX only */
     assert_int_equal(maat_collateral_source_fetch_tee(s, MAAT_COLLATERAL_TDX, fmspc,
                                                       MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), -1);
-    assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
-    assert_int_equal(raw.tcb_info_json.len, 0);
+    assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "holds SGX collateral"));
+    assert_int_equal(raw.tcb_info_body.len, 0);
+    assert_int_equal(maat_collateral_source_fetch_tee(s, MAAT_COLLATERAL_SGX, fmspc,
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), 0);
+    maat_collateral_raw_cleanup(&raw);
+    /* the TDX bundle: TDX only */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(maat_collateral_source_fetch_tee(st, MAAT_COLLATERAL_SGX, fmspc,
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), -1);
+    assert_non_null(strstr(err.msg, "holds TDX collateral"));
+    assert_int_equal(maat_collateral_source_fetch_tee(st, MAAT_COLLATERAL_TDX, fmspc,
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), 0);
+    assert_true(has(&raw.qe_identity_body, "\"id\":\"TD_QE\""));
+    maat_collateral_raw_cleanup(&raw);
     maat_collateral_source_free(s);
+    maat_collateral_source_free(st);
 }
 
 static struct maat_collateral_cache *cache(struct maat_collateral_source *s, struct maat_store *st,
@@ -209,7 +226,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dir_source_fetches_tdx_collateral_for_tdx),
-        cmocka_unit_test(test_bundle_source_has_no_tdx_collateral),
+        cmocka_unit_test(test_bundle_source_serves_only_its_tee),
         cmocka_unit_test(test_tdx_cache_verifies_and_stores_tdx_records),
         cmocka_unit_test(test_cache_refuses_the_other_tees_collateral),
     };
