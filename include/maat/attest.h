@@ -292,7 +292,10 @@ typedef int (*maat_attest_collateral_fn)(void *arg, enum maat_attest_tee tee,
 struct maat_attest_ctx {
     const struct maat_trust *trust;       /* required */
     struct maat_pck_cache *pck_cache;     /* optional: verified PCK chains */
-    time_t at;                            /* verification time and the token's iat */
+    time_t at;                            /* verification time (and the token's iat unless
+                                             iat is set) */
+    int64_t iat;                          /* the token's iat = nbf (exp = iat + lifetime);
+                                             0 = at */
     maat_attest_collateral_fn collateral; /* NULL = none (the verdict then fails for lack
                                              of collateral) */
     void *collateral_arg;

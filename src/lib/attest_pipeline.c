@@ -65,7 +65,8 @@ static int tdx_payload(const struct maat_attest_ctx *ctx, struct maat_attest_res
         json_object_set(o, "x-ms-policy-signer", (json_t *)ctx->policy_signer) != 0)
         goto nomem;
     int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
-    if (maat_claims_finish(o, ctx->issuer, (int64_t)ctx->at, life, jti, &r->err) != 0) goto out;
+    int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
+    if (maat_claims_finish(o, ctx->issuer, iat, life, jti, &r->err) != 0) goto out;
     char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) goto nomem;
     size_t n = strlen(text), max = ctx->max_payload ? ctx->max_payload : MAAT_CLAIMS_PAYLOAD_MAX;
@@ -222,8 +223,8 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         in.issued_result = &p->pres;
         in.tcb_identifier = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
         int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
-        prc = maat_claims_payload_text(&in, ctx->issuer, (int64_t)ctx->at, life, j, &r->payload,
-                                       &r->err);
+        int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
+        prc = maat_claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);
     }
     if (prc != 0)
         return failed(r, r->err.code == MAAT_ERR_TOO_LARGE ? MAAT_ATTEST_TOO_LARGE

@@ -155,8 +155,9 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     struct maat_buf answer = {0};
     char *token = NULL;
     time_t now = time(NULL);
+    time_t at = d->verify_at != 0 ? d->verify_at : now; /* --test-verification-time */
     struct maatd_policy *pol = maatd_policy_acquire(d, (unsigned)route);
-    struct coll_arg ca = {.d = d, .now = now};
+    struct coll_arg ca = {.d = d, .now = at};
     struct maat_policy_limits lim;
     policy_limits(d, &lim);
     const struct maat_tdx_opts tdx = {
@@ -168,7 +169,8 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     const struct maat_attest_ctx ctx = {
         .trust = d->trust,
         .pck_cache = d->pck_cache,
-        .at = now,
+        .at = at,
+        .iat = (int64_t)now,
         .collateral = collateral,
         .collateral_arg = &ca,
         .tdx = &tdx,

@@ -61,6 +61,10 @@ static const struct opt opts[] = {
     {"collateral-retry-s", OPT_LONG, OFF(collateral_retry_s), 0, 86400, "SECONDS", "60",
      "after a failed collateral fetch, do not ask the source again for this long\n"
      "(attestations needing that collateral get 503 at once, or last-good)"},
+    {"test-verification-time", OPT_STR, OFF(test_verification_time), 0, 0, "TIME", "now",
+     "TESTS ONLY: verify quotes and collateral at this time (unix seconds or RFC 3339)\n"
+     "instead of now, so that recorded quotes and collateral can be attested; tokens keep\n"
+     "iat = now. Accepts expired collateral: never in production (logged as a warning)"},
     {"trust-root", OPT_LIST, OFF(trust_roots), 0, 0, "PEM", "Intel SGX Root CA only",
      "also trust this root certificate (non-production anchor; repeatable)"},
     {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)", "serve HTTPS with this certificate chain"},

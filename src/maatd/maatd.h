@@ -46,6 +46,7 @@ struct maatd_config {
     char *sim;                /* simulated platform directory */
     char *pccs;               /* PCS / PCCS base URL */
     char *collateral;         /* bundle file or directory */
+    char *test_verification_time; /* tests: verify at this time instead of now */
     char *trust_roots[MAATD_MAX_TRUST_ROOTS];
     size_t n_trust_roots;
     char *tls_cert, *tls_key; /* PEM files */
@@ -89,7 +90,7 @@ struct maatd_config {
     long max_body_total;      /* bytes of request bodies buffered at once, all connections */
     long max_response_total;  /* bytes of responses queued and not yet sent, all connections */
     char *health_listen;      /* HOST:PORT of the reserve listener (/healthz, /ready, /metrics) */
-    char *origin[48];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
+    char *origin[64];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
 };
 
 /* Fills defaults. */
@@ -274,6 +275,7 @@ struct maatd {
     struct maat_collateral_cache *cache;     /* SGX collateral */
     struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
+    time_t verify_at;                        /* --test-verification-time; 0 = now */
     struct maatd_keys *keys;
     struct maatd_metrics metrics;
     struct MHD_Daemon *daemon;

@@ -2,7 +2,7 @@
 """maatd_tdxvm_test.py - POST /attest/TdxVm and /policies/TdxVm end to end on loopback
 (driven by test_maatd_tdxvm.sh).
 
-usage: maatd_tdxvm_test.py BIN_DIR WORK_DIR
+usage: maatd_tdxvm_test.py BIN_DIR WORK_DIR [VECTORS_DIR]
 
 Simulated TD quotes (`maat sim quote --tee tdx`) through real maatd processes:
 * the token's claims field by field against maa-2025.md section 3 (names, JSON types,
@@ -17,7 +17,10 @@ Simulated TD quotes (`maat sim quote --tee tdx`) through real maatd processes:
   /attest/SgxEnclave refused; raw 2025-06-01 failures on SgxEnclave, OpenEnclave and TdxVm
   carry MAA's ErrorResponse body and the x-ms-error-code header;
 * GET/PUT/POST :reset /policies/TdxVm in aad mode (custom policy with TDX claim types used
-  by attestation, reset to maat's default) and isolated mode (signed only, replay refused).
+  by attestation, reset to maat's default) and isolated mode (signed only, replay refused);
+* with the vectors: the real TD quote dcap-qvl/tdx_quote and its collateral bundle through
+  maatd at the README's time (--test-verification-time 1752919234): UpToDate as Intel says,
+  and refused one second after the PCK CRL's nextUpdate.
 Every wait is bounded. Exit status 1 when a check fails.
 """
 import atexit
@@ -39,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 BIN, WORK = sys.argv[1:3]
+VEC = sys.argv[3] if len(sys.argv) > 3 else ""
 API = "?api-version=2025-06-01"
 fails = 0
 procs = []
@@ -74,12 +78,13 @@ def policy_hash(text):
     return b64u(hashlib.sha256(b64u(text.encode()).encode()).digest())
 
 
-def start(name, *args):
+def start(name, *args, sim=True):
     url_file = os.path.join(WORK, name + ".url")
     log = open(os.path.join(WORK, name + ".log"), "ab")
     out = open(url_file, "wb")
     p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0",
-                          "--store", os.path.join(WORK, name + ".db"), "--sim", SIM, *args],
+                          "--store", os.path.join(WORK, name + ".db"),
+                          *(["--sim", SIM] if sim else []), *args],
                          stdout=out, stderr=log)
     procs.append(p)
     for _ in range(200):
@@ -395,6 +400,26 @@ st, p, j = mgmt(I, "PUT", P, first)
 check(st == 400 and err(j)[0] == "InvalidOperation" and "applied before" in err(j)[1],
       "isolated: replaying the first TdxVm policy JWS is refused (replay guard)", (st, j))
 stop(pI, "iso")
+
+# ---- a real TD quote (dcap-qvl/tdx_quote, v4, FMSPC B0C06F000000) at its README's time ----
+RQ = os.path.join(VEC, "dcap-qvl", "tdx_quote")
+RC = os.path.join(VEC, "dcap-qvl", "tdx_quote_collateral.json")
+if VEC and os.path.exists(RQ) and os.path.exists(RC):
+    real = open(RQ, "rb").read()
+    pR, R = start("real", "--collateral", RC, "--test-verification-time", "1752919234", sim=False)
+    st, j, h, raw = attest(R, real)
+    q = json.loads(raw) if raw else {}
+    check(st == 200 and q.get("attester_tcb_status") == "UpToDate" and q.get("dbgstat") == "disabled"
+          and q.get("x-maat-tdx-module-tcb-status") == "UpToDate" and q.get("x-maat-advisory-ids") == []
+          and q.get("tdx_mrtd", "").startswith("91eb2b44d141d4ec") and q.get("iat", 0) > 1752919234 + 86400,
+          "real TD quote (dcap-qvl tdx_quote) at 1752919234: UpToDate, no advisories; iat is now", (st, j))
+    stop(pR, "real")
+    pR, R = start("real-late", "--collateral", RC, "--test-verification-time", "1752919236", sim=False)
+    expect_error("real TD quote one second after the PCK CRL's nextUpdate", attest(R, real), 400,
+                 "InvalidParameter", "PCK CRL expired")
+    stop(pR, "real-late")
+else:
+    print("SKIPPED: the real TD quote part (vectors not found; set MAAT_VECTORS)")
 
 print(f"{'FAILED' if fails else 'PASSED'}: {fails} failure(s)")
 sys.exit(1 if fails else 0)
