@@ -847,7 +847,7 @@ int cmd_attest(int argc, char **argv)
     }
     if (!ev.has_enclave_info) {
         rc = fail_with(&r, MAAT_EXIT_INPUT,
-                       "%s: not an EnclaveInfo JSON file nor a TD quote (read as %s); maat "
+                       "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
                        "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
                        "...) or a TD quote",
                        r.o.file, maat_evidence_format_name(ev.format));

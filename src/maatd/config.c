@@ -209,9 +209,10 @@ static void usage(FILE *f)
                "             [--mode shared|aad|isolated] [--admin-token-file FILE]\n"
                "             [--policy-signer PEM]... [--signer-quote none|sim|gramine|auto]\n"
                "             [--config FILE] [options]\n\n"
-               "maatd serves Microsoft Azure Attestation's REST data plane for SGX:\n"
-               "POST /attest/SgxEnclave, /attest/OpenEnclave, GET /certs, /.well-known/openid-\n"
-               "configuration, /policies/{SgxEnclave,OpenEnclave} (GET, PUT, :reset),\n"
+               "maatd serves Microsoft Azure Attestation's REST data plane for SGX and TDX:\n"
+               "POST /attest/SgxEnclave, /attest/OpenEnclave, /attest/TdxVm (api-version\n"
+               "2025-06-01), GET /certs, /.well-known/openid-configuration,\n"
+               "/policies/{SgxEnclave,OpenEnclave,TdxVm} (GET, PUT, :reset),\n"
                "/certificates (GET, :add, :remove), plus /metrics, /healthz and /ready.\n"
                "See docs/maatd.md.\n\n"
                "options (config file keys are the long names without \"--\"):\n");
