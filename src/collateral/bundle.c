@@ -51,11 +51,12 @@ static int check_tee(const struct maat_buf *tcb, const char *path, bool tdx, str
     json_t *t = json_loadb((const char *)tcb->data, tcb->len, 0, &je);
     const char *id = json_string_value(json_object_get(t, "id"));
     bool is_tdx = id != NULL && !strcmp(id, "TDX");
-    json_decref(t);
-    MAAT_ENSURE(is_tdx == tdx, err, MAAT_ERR_NOT_FOUND,
-                "bundle %s: holds %s collateral (tcb_info id %s), not %s", path,
-                is_tdx ? "TDX" : "SGX", id != NULL ? id : "absent", tdx ? "TDX" : "SGX");
-    return 0;
+    if (is_tdx != tdx)
+        maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                       "bundle %s: holds %s collateral (tcb_info id %.16s), not %s", path,
+                       is_tdx ? "TDX" : "SGX", id != NULL ? id : "absent", tdx ? "TDX" : "SGX");
+    json_decref(t); /* id points into it */
+    return is_tdx == tdx ? 0 : -1;
 }
 
 static int bundle_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6],
