@@ -412,7 +412,9 @@ if VEC and os.path.exists(RQ) and os.path.exists(RC):
     check(st == 200 and q.get("attester_tcb_status") == "UpToDate" and q.get("dbgstat") == "disabled"
           and q.get("x-maat-tdx-module-tcb-status") == "UpToDate" and q.get("x-maat-advisory-ids") == []
           and q.get("tdx_mrtd", "").startswith("91eb2b44d141d4ec") and q.get("iat", 0) > 1752919234 + 86400,
-          "real TD quote (dcap-qvl tdx_quote) at 1752919234: UpToDate, no advisories; iat is now", (st, j))
+          "real TD quote (dcap-qvl tdx_quote) at 1752919234: UpToDate, no advisories; iat is now; "
+          "its platform-CA bundle is served by --collateral (was refused: 'no bundle configured "
+          "for the PCK platform CA')", (st, j))
     stop(pR, "real")
     pR, R = start("real-late", "--collateral", RC, "--test-verification-time", "1752919236", sim=False)
     expect_error("real TD quote one second after the PCK CRL's nextUpdate", attest(R, real), 400,
