@@ -1,20 +1,18 @@
 /*
- * bench_attest.c - maatd's per-request work for POST /attest/SgxEnclave, in process and
- * without HTTP, stage by stage, next to the cryptography floor measured in the same run.
+ * bench_attest.c - maatd's per-request work for POST /attest/SgxEnclave and /attest/TdxVm,
+ * in process and without HTTP, next to the cryptography floor measured in the same run.
  *
- * The request is what bench/bench_maatd.sh sends: a simulated-platform v3 quote (PCK chain
- * in the quote) with Binary runtime data bound into report_data, under MAA's default SGX
- * policy. One pass is what src/maatd/attest_route.c does with a warm collateral cache and
- * PCK chain cache:
+ * The SgxEnclave request is what bench/bench_maatd.sh sends: a simulated-platform v3 quote
+ * (PCK chain in the quote) with Binary runtime data bound into report_data, under MAA's
+ * default SGX policy. The TdxVm request is a simulated v4 TD quote (TD report 1.0) with
+ * runtime data bound the same way, under maat's default TdxVm policy. One pass is what
+ * src/maatd/attest_route.c does with a warm collateral cache and PCK chain cache:
  *
- *   parse     maat_attest_request_parse (JSON body, base64url evidence and runtime data)
- *   quote     maat_quote_parse + maat_attest_check_bindings
- *   chain     maat_pck_chain_resolve (a cache hit: SHA-256 of the chain + lookup)
- *   verify    maat_quote_verify with the resolved chain and verified collateral
- *   claims    maat_claims_quote_hash + maat_claims_incoming_list
- *   policy    maat_policy_evaluate of the default policy (parsed once)
- *   payload   jti + maat_claims_payload_text (the sorted text, issued claims from the
- *             policy result)
+ *   pipeline  maat_attest_run: the JSON body, the quote and the bindings, the PCK chain
+ *             (a cache hit), verification (SGX, or TDX with maat's appraisal defaults)
+ *             against collateral verified once (the callback hands it out, as maatd's
+ *             cache does when warm), the incoming claims, the policy (parsed once), the
+ *             payload text with jti
  *   sign      maat_jws_sign_encoded into the {"token":...} answer (the header encoded once,
  *             as maatd keeps it per thread, issuer and key): base64url, signature
  *
@@ -26,11 +24,15 @@
  * load from elsewhere hits them alike; medians of --runs runs.
  *
  * A second floor, the issue's own definition ("warm verification + token signature"):
- * maat_quote_parse + maat_quote_verify of the same quote with everything cached (as
- * bench_verify's warm row) plus the same bare signature. --floor-only measures just the
- * two floors (bench_maatd.sh runs it between load rounds, on maatd's core).
+ * maat_quote_parse + maat_quote_verify (maat_tdx_quote_verify for TdxVm) of the same quote
+ * with everything cached (as bench_verify's warm row) plus the same bare signature.
+ * --floor-only measures just the two floors of one route (bench_maatd.sh runs it between
+ * load rounds, on maatd's core).
  *
- * usage: bench_attest [--alg RS256|ES256|PS256] [--seconds S] [--runs N] [--floor-only]
+ * usage: bench_attest [--alg RS256|ES256|PS256] [--route all|SgxEnclave|TdxVm] [--seconds S]
+ *                     [--runs N] [--floor-only]
+ * (--route default: all, one RESULT line per route, route= in each; with --floor-only
+ * the default is SgxEnclave, one RESULT line)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -54,6 +56,7 @@
 #include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maat/quote.h"
+#include "maat/tdx.h"
 #include "maat/verify.h"
 #include "sim.h"
 #include "bench_util.h"
@@ -64,9 +67,8 @@
 #define SLICES 20
 #define ISSUER "http://127.0.0.1:8080"
 
-enum stage { S_PARSE, S_QUOTE, S_CHAIN, S_VERIFY, S_CLAIMS, S_POLICY, S_PAYLOAD, S_SIGN, S__N };
-static const char *const stage_names[S__N] = {"parse", "quote", "chain", "verify",
-                                              "claims", "policy", "payload", "sign"};
+enum stage { S_PIPELINE, S_SIGN, S__N };
+static const char *const stage_names[S__N] = {"pipeline", "sign"};
 
 static void die(const char *what, const char *why)
 {
@@ -75,6 +77,7 @@ static void die(const char *what, const char *why)
 }
 
 struct bench {
+    enum maat_attest_route route;
     char *body;
     size_t body_len;
     struct maat_trust *trust;
@@ -108,62 +111,44 @@ static void lap(struct bench *b, enum stage s, double *t)
     *t = t1;
 }
 
+/* The collateral callback: the route's collateral, verified once (a warm cache). */
+static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, const struct maat_verified_collateral **vc,
+                      struct maat_error *err)
+{
+    (void)tee;
+    (void)fmspc;
+    (void)ca;
+    (void)err;
+    *vc = ((struct bench *)arg)->vc;
+    return 0;
+}
+
 static char *one_request(struct bench *b, bool timed)
 {
-    struct maat_attest_request req = {0};
-    struct maat_attest_error ae = {0};
     struct maat_error err = {0};
-    struct maat_quote q;
-    struct maat_pck_chain *chain = NULL;
-    struct maat_verdict v;
-    struct maat_claim_list claims = {0};
-    struct maat_policy_result pres = {0};
     char *token = NULL;
     double t = timed ? bench_now() : 0;
 #define LAP(s) \
     if (timed) lap(b, s, &t)
 
-    if (maat_attest_request_parse(b->body, b->body_len, MAAT_ROUTE_SGX_ENCLAVE, &req, &ae) != 0)
-        die("request", ae.err.msg);
-    LAP(S_PARSE);
-    if (maat_quote_parse(req.evidence, req.evidence_len, &q, &err) != 0) die("quote", err.msg);
-    if (maat_attest_check_bindings(&req, &q, &ae) != 0) die("bindings", ae.err.msg);
-    LAP(S_QUOTE);
-    struct maat_verify_opts vo = {.at = AT, .pck_cache = b->cache};
-    if (maat_pck_chain_resolve(&q, b->trust, &vo, &chain, &v, &err) != 0 || !v.ok)
-        die("chain", v.reason);
-    vo.pck_chain = chain;
-    LAP(S_CHAIN);
-    if (maat_quote_verify(&q, b->vc, b->trust, &vo, &v, &err) != 0 || !v.ok)
-        die("verify", v.reason);
-    LAP(S_VERIFY);
-    struct maat_collateral_hashes hashes;
-    maat_verified_collateral_hashes(b->vc, &hashes);
-    struct maat_claims_input in = {.route = MAAT_ROUTE_SGX_ENCLAVE,
-                                   .req = &req,
-                                   .quote = &q,
-                                   .verdict = &v,
-                                   .collateral = &hashes,
-                                   .policy_hash = b->policy_hash};
-    uint8_t quote_hash[32];
-    maat_claims_quote_hash(&in, quote_hash);
-    in.quote_hash = quote_hash;
-    if (maat_claims_incoming_list(&in, &claims, &err) != 0) die("claims", err.msg);
-    LAP(S_CLAIMS);
-    struct maat_policy_error perr = {0};
-    if (maat_policy_evaluate(b->policy, claims.claims, claims.count, NULL, &pres, &perr) != 0)
-        die("policy", perr.err.msg);
-    LAP(S_POLICY);
-    in.issued_result = &pres;
-    in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
-    char jti[65];
-    struct maat_buf payload;
-    maat_buf_init(&payload);
-    if (maat_claims_new_jti(jti, &err) != 0 ||
-        maat_claims_payload_text(&in, ISSUER, (int64_t)AT, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &payload,
-                                 &err) != 0)
-        die("payload", err.msg);
-    LAP(S_PAYLOAD);
+    const struct maat_attest_ctx ctx = {
+        .trust = b->trust,
+        .pck_cache = b->cache,
+        .at = AT,
+        .collateral = collateral,
+        .collateral_arg = b,
+        .policy = b->policy,
+        .policy_hash = b->policy_hash,
+        .issuer = ISSUER,
+    };
+    static struct maat_attest_result r; /* large; one thread */
+    if (maat_attest_run(&ctx, b->body, b->body_len, b->route, &r) != 0)
+        die("attest", r.outcome == MAAT_ATTEST_VERIFY_FAILED ? r.verdict.reason
+                      : r.outcome == MAAT_ATTEST_BAD_REQUEST ? r.aerr.err.msg
+                      : r.outcome == MAAT_ATTEST_POLICY_FAILED ? r.perr.err.msg
+                                                               : r.err.msg);
+    LAP(S_PIPELINE);
     if (b->hdr.len == 0) { /* maatd keeps the encoded header per thread, issuer and key */
         json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", ISSUER "/certs", "kid",
                                 maat_signing_key_kid(b->key), "typ", "JWT");
@@ -174,18 +159,14 @@ static char *one_request(struct bench *b, bool timed)
     maat_buf_init(&answer);
     if (maat_buf_reserve(&answer, 4096) != 0 || maat_buf_put_str(&answer, "{\"token\":\"") != 0 ||
         maat_jws_sign_encoded(b->key, (const char *)b->hdr.data, b->hdr.len,
-                              (const char *)payload.data, payload.len, &answer, &err) != 0 ||
+                              (const char *)r.payload.data, r.payload.len, &answer, &err) != 0 ||
         maat_buf_put_str(&answer, "\"}") != 0)
         die("sign", err.msg);
-    maat_buf_cleanup(&payload);
     token = maat_buf_take_str(&answer);
     if (token == NULL) die("sign", "out of memory");
     LAP(S_SIGN);
 #undef LAP
-    maat_pck_chain_release(chain);
-    maat_policy_result_cleanup(&pres);
-    maat_claim_list_cleanup(&claims);
-    maat_attest_request_cleanup(&req);
+    maat_attest_result_cleanup(&r);
     return token;
 }
 
@@ -223,7 +204,10 @@ static void warm_floor_op(struct bench *b)
     struct maat_error err = {0};
     struct maat_verify_opts vo = {.at = AT, .pck_cache = b->cache};
     if (maat_quote_parse(b->quote, b->quote_len, &q, &err) != 0 ||
-        maat_quote_verify(&q, b->vc, b->trust, &vo, &v, &err) != 0 || !v.ok)
+        (b->route == MAAT_ROUTE_TDX_VM
+             ? maat_tdx_quote_verify(&q, b->vc, b->trust, &vo, NULL, &v, NULL, &err)
+             : maat_quote_verify(&q, b->vc, b->trust, &vo, &v, &err)) != 0 ||
+        !v.ok)
         die("warm floor", v.reason);
     uint8_t h[32], sig[512];
     size_t n = sizeof sig;
@@ -304,8 +288,10 @@ static char *b64url(const uint8_t *p, size_t n)
     return s;
 }
 
-static void setup(struct bench *b, enum maat_jws_alg alg, char *dir)
+static void setup(struct bench *b, enum maat_jws_alg alg, char *dir, enum maat_attest_route route)
 {
+    const bool tdx = route == MAAT_ROUTE_TDX_VM;
+    b->route = route;
     struct maat_error err = {0};
     struct maat_sim_init_opts io;
     maat_sim_init_opts_defaults(&io, NOW);
@@ -319,7 +305,7 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir)
         maat_trust_add_root(b->trust, root, n, "maat simulated root", true, &err) != 0)
         die("trust", err.msg);
     free(root);
-    uint8_t *cb = read_in(dir, "collateral.json", &n);
+    uint8_t *cb = read_in(dir, tdx ? "collateral-tdx.json" : "collateral.json", &n);
     struct maat_collateral_bundle bundle;
     struct maat_collateral_input cin;
     if (maat_collateral_bundle_parse(cb, n, &bundle, &err) != 0) die("collateral", err.msg);
@@ -331,6 +317,7 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir)
     static const char rt[] = "bench runtime data: a public key would go here";
     struct maat_sim_quote_opts qo;
     maat_sim_quote_opts_defaults(sim, &qo);
+    if (tdx) maat_sim_quote_opts_set_tdx(&qo);
     if (maat_sim_quote_opts_set_ehd(&qo, (const uint8_t *)rt, sizeof rt - 1, &err) != 0)
         die("ehd", err.msg);
     struct maat_buf qb;
@@ -346,7 +333,7 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir)
     free(rs);
 
     b->cache = maat_pck_cache_new(64, &err);
-    const char *ptext = maat_policy_default_sgx();
+    const char *ptext = tdx ? maat_policy_default_tdx() : maat_policy_default_sgx();
     struct maat_policy_error perr = {0};
     if (maat_policy_parse(ptext, strlen(ptext), NULL, &b->policy, &perr) != 0)
         die("policy", perr.err.msg);
@@ -365,7 +352,8 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir)
     const char *tok = answer + strlen("{\"token\":\""), *dot = strrchr(tok, '.');
     b->token_input_len = (size_t)(dot - tok);
     b->token_input = (uint8_t *)strndup(tok, b->token_input_len);
-    printf("  request body %zu B; token %zu B (signing input %zu B)\n", b->body_len,
+    printf("  %s: request body %zu B; token %zu B (signing input %zu B)\n",
+           maat_attest_route_name(route), b->body_len,
            strlen(tok) - 2, b->token_input_len);
     free(answer);
 }
@@ -377,39 +365,16 @@ static void rm_tree(const char *dir)
     if (system(cmd) != 0) fprintf(stderr, "bench_attest: could not remove %s\n", dir);
 }
 
-int main(int argc, char **argv)
+/* One route: set-up, the slices, the report (one RESULT line). */
+static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_attest_route route,
+                        int runs, double seconds, bool floor_only)
 {
-    const char *alg_name = "ES256";
-    double seconds = 2.0;
-    int runs = 5;
-    bool floor_only = false;
-    static const struct option opts[] = {{"alg", required_argument, NULL, 'a'},
-                                         {"floor-only", no_argument, NULL, 'f'},
-                                         {"seconds", required_argument, NULL, 's'},
-                                         {"runs", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
-    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-        if (c == 'a') alg_name = optarg;
-        else if (c == 's') seconds = atof(optarg);
-        else if (c == 'r') runs = atoi(optarg);
-        else if (c == 'f') floor_only = true;
-        else {
-            fprintf(stderr, "usage: bench_attest [--alg RS256|ES256|PS256] [--seconds S] [--runs N] "
-                            "[--floor-only]\n");
-            return 2;
-        }
-    }
-    if (runs < 1 || runs > MAX_RUNS || seconds <= 0) die("usage", "--runs 1..32, --seconds > 0");
-    enum maat_jws_alg alg;
-    if (maat_jws_alg_from_name(alg_name, &alg) != 0 || alg == MAAT_JWS_NONE)
-        die("--alg", "RS256, ES256 or PS256");
-
     char dir[] = "/tmp/bench-attest.XXXXXX";
     if (mkdtemp(dir) == NULL) die("mkdtemp", "failed");
-    struct bench b;
+    static struct bench b;
     memset(&b, 0, sizeof b);
-    printf("bench_attest: %s tokens, %d runs x %.1f s, one thread\n", alg_name, runs, seconds);
-    setup(&b, alg, dir);
+    setup(&b, alg, dir, route);
+    const char *rname = maat_attest_route_name(route);
 
     /* Each slice: the pass for a while (or, with --floor-only, the warm floor), then both
      * floors for exactly as many requests. */
@@ -451,21 +416,22 @@ int main(int argc, char **argv)
     if (floor_only) {
         printf("  floor (warm verification + %s signature) %9.1f us\n", alg_name, mw);
         printf("  floor (2 ECDSA verifications + %s signature, bare) %9.1f us\n", alg_name, mf);
-        printf("RESULT alg=%s floor_warm_us=%.1f floor_bare_us=%.1f sink=%lu\n", alg_name, mw, mf,
-               b.sink % 10);
+        printf("RESULT alg=%s route=%s floor_warm_us=%.1f floor_bare_us=%.1f sink=%lu\n", alg_name,
+               rname, mw, mf, b.sink % 10);
     } else {
-        printf("  %-8s %9s\n", "stage", "us/req");
+        printf("  %-8s %9s   (%s)\n", "stage", "us/req", rname);
         for (int s = 0; s < S__N; s++)
             printf("  %-8s %9.1f\n", stage_names[s], bench_median(stage_us[s], runs));
-        printf("  %-8s %9.1f  (stages timed inside; clock reads add ~%d x 25 ns)\n", "pass", mp, S__N);
+        printf("  %-8s %9.1f  (stages timed inside)\n", "pass", mp);
         printf("  floor, bare %9.1f  (2 ECDSA P-256 verifications + 1 %s signature, bare OpenSSL)\n",
                mf, alg_name);
         printf("  floor, warm %9.1f  (maat's warm verification + the same signature: the issue's floor)\n",
                mw);
         printf("  ratio bare floor / pass %.3f;  warm floor / pass %.3f\n", bench_median(ratio, runs),
                bench_median(wratio, runs));
-        printf("RESULT alg=%s pass_us=%.1f floor_bare_us=%.1f floor_warm_us=%.1f ratio_bare=%.3f "
-               "ratio_warm=%.3f", alg_name, mp, mf, mw, bench_median(ratio, runs), bench_median(wratio, runs));
+        printf("RESULT alg=%s route=%s pass_us=%.1f floor_bare_us=%.1f floor_warm_us=%.1f ratio_bare=%.3f "
+               "ratio_warm=%.3f", alg_name, rname, mp, mf, mw, bench_median(ratio, runs),
+               bench_median(wratio, runs));
         for (int s = 0; s < S__N; s++) printf(" %s_us=%.1f", stage_names[s], bench_median(stage_us[s], runs));
         printf(" sink=%lu\n", b.sink % 10);
     }
@@ -484,5 +450,45 @@ int main(int argc, char **argv)
     maat_verified_collateral_free(b.vc);
     maat_trust_free(b.trust);
     rm_tree(dir);
+}
+
+int main(int argc, char **argv)
+{
+    const char *alg_name = "ES256", *route_name = NULL;
+    double seconds = 2.0;
+    int runs = 5;
+    bool floor_only = false;
+    static const struct option opts[] = {{"alg", required_argument, NULL, 'a'},
+                                         {"floor-only", no_argument, NULL, 'f'},
+                                         {"route", required_argument, NULL, 'R'},
+                                         {"seconds", required_argument, NULL, 's'},
+                                         {"runs", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        if (c == 'a') alg_name = optarg;
+        else if (c == 's') seconds = atof(optarg);
+        else if (c == 'r') runs = atoi(optarg);
+        else if (c == 'f') floor_only = true;
+        else if (c == 'R') route_name = optarg;
+        else {
+            fprintf(stderr, "usage: bench_attest [--alg RS256|ES256|PS256] "
+                            "[--route all|SgxEnclave|TdxVm] [--seconds S] [--runs N] "
+                            "[--floor-only]\n");
+            return 2;
+        }
+    }
+    if (runs < 1 || runs > MAX_RUNS || seconds <= 0) die("usage", "--runs 1..32, --seconds > 0");
+    enum maat_jws_alg alg;
+    if (maat_jws_alg_from_name(alg_name, &alg) != 0 || alg == MAAT_JWS_NONE)
+        die("--alg", "RS256, ES256 or PS256");
+    if (route_name == NULL) route_name = floor_only ? "SgxEnclave" : "all";
+    bool all = !strcmp(route_name, "all");
+    if (!all && strcmp(route_name, "SgxEnclave") && strcmp(route_name, "TdxVm"))
+        die("--route", "all, SgxEnclave or TdxVm");
+    printf("bench_attest: %s tokens, %d runs x %.1f s, one thread\n", alg_name, runs, seconds);
+    if (all || !strcmp(route_name, "SgxEnclave"))
+        bench_route(alg, alg_name, MAAT_ROUTE_SGX_ENCLAVE, runs, seconds, floor_only);
+    if (all || !strcmp(route_name, "TdxVm"))
+        bench_route(alg, alg_name, MAAT_ROUTE_TDX_VM, runs, seconds, floor_only);
     return 0;
 }

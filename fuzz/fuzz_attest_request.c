@@ -1,7 +1,10 @@
 /* fuzz_attest_request.c - libFuzzer harness for MAA attestation requests: the first byte
- * picks the route (SgxEnclave / OpenEnclave), the rest is the JSON body. Accepted requests
- * go on through the quote parser, the binding checks and both claim builders, so every
- * path from request bytes to a token payload runs under ASan/UBSan; the payload text
+ * picks the route (SgxEnclave / OpenEnclave / TdxVm), the rest is the JSON body, run
+ * through maat_attest_run (the pipeline maatd uses: parse, draft policy, quote, bindings,
+ * PCK chain, verification without collateral; Intel's root only, so chains of the fuzzer's
+ * making fail there) with outcome invariants checked. Requests whose SGX quote parsed go
+ * on through both claim builders, so every path from request bytes to a token payload
+ * runs under ASan/UBSan; the payload text
  * writer and the incoming claim list are checked against the JSON routes byte for byte
  * (the request's JSON runtime data doubles as issued claims with arbitrary keys), and so
  * is the payload written from a policy result's claims (issued_result). */
@@ -13,7 +16,9 @@
 #include "maat/attest.h"
 #include "maat/bytes.h"
 #include "maat/policy.h"
+#include "maat/policy_default.h"
 #include "maat/quote.h"
+#include "maat/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -133,36 +138,74 @@ static void claims(const struct maat_attest_request *req, const struct maat_quot
     json_decref(inc);
 }
 
+/* What the pipeline needs, made once: Intel's root, the default policies. */
+static struct maat_trust *trust;
+static struct maat_policy *policies[2];
+static char hashes[2][MAAT_POLICY_HASH_LEN + 1];
+
+static void init_once(void)
+{
+    if (trust != NULL) return;
+    struct maat_error err = {0};
+    struct maat_policy_error perr = {0};
+    trust = maat_trust_new_intel(&err);
+    const char *t[2] = {maat_policy_default_sgx(), maat_policy_default_tdx()};
+    for (int i = 0; i < 2; i++)
+        if (maat_policy_parse(t[i], strlen(t[i]), NULL, &policies[i], &perr) != 0 ||
+            maat_policy_hash(t[i], strlen(t[i]), hashes[i], &err) != 0)
+            __builtin_trap();
+    if (trust == NULL) __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    enum maat_attest_route route = (data[0] & 1) ? MAAT_ROUTE_OPEN_ENCLAVE : MAAT_ROUTE_SGX_ENCLAVE;
+    init_once();
+    enum maat_attest_route route = data[0] % 3 == 2   ? MAAT_ROUTE_TDX_VM
+                                   : data[0] % 3 == 1 ? MAAT_ROUTE_OPEN_ENCLAVE
+                                                      : MAAT_ROUTE_SGX_ENCLAVE;
     /* A copy of exactly size-1 bytes, so ASan catches any read past the body. */
     size_t n = size - 1;
     char *body = malloc(n ? n : 1);
     if (body == NULL) return 0;
     memcpy(body, data + 1, n);
-    struct maat_attest_request req;
-    struct maat_attest_error a = {0};
-    if (maat_attest_request_parse(body, n, route, &req, &a) == 0) {
-        if (req.evidence == NULL || req.evidence_len == 0) __builtin_trap();
-        if (req.runtime.present && req.runtime.type == MAAT_DATA_JSON &&
-            !json_is_object(req.runtime.json))
+    const bool tdx = route == MAAT_ROUTE_TDX_VM;
+    const struct maat_attest_ctx ctx = {
+        .trust = trust,
+        .at = 1700000000,
+        .policy = policies[tdx],
+        .policy_hash = hashes[tdx],
+        .issuer = "https://fuzz.example",
+        .jti = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    };
+    static struct maat_attest_result r;
+    int rc = maat_attest_run(&ctx, body, n, route, &r);
+    /* the outcome and its detail agree */
+    if ((rc == 0) != (r.outcome == MAAT_ATTEST_OK)) __builtin_trap();
+    if (r.outcome == MAAT_ATTEST_BAD_REQUEST &&
+        (r.aerr.code == MAAT_MAA_OK || r.aerr.err.msg[0] == '\0'))
+        __builtin_trap();
+    if (r.outcome == MAAT_ATTEST_POLICY_FAILED && r.perr.err.msg[0] == '\0' &&
+        r.perr.kind != MAAT_POLICY_ERR_EVALUATION)
+        __builtin_trap();
+    if (r.outcome == MAAT_ATTEST_VERIFY_FAILED && (!r.verdict_reached || r.verdict.reason[0] == '\0'))
+        __builtin_trap();
+    if (rc == 0 && r.payload.len == 0) __builtin_trap();
+    if (r.outcome != MAAT_ATTEST_BAD_REQUEST || r.quote_parsed) {
+        /* the body parsed: what the pipeline kept is consistent */
+        if (r.req.evidence == NULL || r.req.evidence_len == 0) __builtin_trap();
+        if (r.req.runtime.present && r.req.runtime.type == MAAT_DATA_JSON &&
+            !json_is_object(r.req.runtime.json))
             __builtin_trap();
-        struct maat_quote q;
-        struct maat_error err = {0};
-        if (maat_quote_parse(req.evidence, req.evidence_len, &q, &err) == 0) {
-            struct maat_attest_error b = {0};
-            int rc = maat_attest_check_bindings(&req, &q, &b);
-            if (rc != 0 && (b.code == MAAT_MAA_OK || b.err.msg[0] == '\0')) __builtin_trap();
-            if (q.body_type == MAAT_BODY_SGX) claims(&req, &q);
-        }
-    } else {
-        /* every rejection must carry an MAA code and say why */
-        if (a.code == MAAT_MAA_OK || a.err.msg[0] == '\0') __builtin_trap();
-        if (req.evidence != NULL || req.nonce != NULL || req.runtime.data != NULL) __builtin_trap();
+    } else if (r.req.evidence != NULL) {
+        /* the body parsed and the quote did not: the message says so */
+        if (strncmp(r.aerr.err.msg, "quote: ", 7) && strncmp(r.aerr.err.msg, "report: ", 8))
+            __builtin_trap();
+    } else if (r.req.nonce != NULL || r.req.runtime.data != NULL) {
+        __builtin_trap(); /* a rejected body leaves nothing behind */
     }
-    maat_attest_request_cleanup(&req);
+    if (r.quote_parsed && r.quote.body_type == MAAT_BODY_SGX && !tdx) claims(&r.req, &r.quote);
+    maat_attest_result_cleanup(&r);
     free(body);
     return 0;
 }

@@ -1,18 +1,19 @@
 /*
- * attest.h - the library side of MAA's POST /attest/SgxEnclave and /attest/OpenEnclave:
- * request parsing, the runtime/init-time data bindings, and the MAA claim set (incoming
- * claims for policies, the token payload). No I/O: maatd reads the body, calls these,
- * evaluates the policy, then signs the payload with jose.h.
+ * attest.h - the library side of MAA's POST /attest/SgxEnclave, /attest/OpenEnclave and
+ * /attest/TdxVm: request parsing, the runtime/init-time data bindings, the MAA claim set
+ * (incoming claims for policies, the token payload) and the whole pipeline. No I/O: maatd
+ * reads the body, calls maat_attest_run, then signs the payload with jose.h.
  *
- * Typical flow (maatd):
+ * The whole request in one call: maat_attest_run() (bottom of this header) - parse,
+ * quote, bindings, PCK chain, collateral from the caller, verification (SGX or TDX),
+ * incoming claims, policy, payload text; maatd, bench_attest and the request fuzzer all
+ * use it. The steps below are its parts, public for tools and tests:
  *   maat_attest_request_parse(body, len, route, &req, &aerr)      -> 400 aerr.code
  *   maat_quote_parse(req.evidence, req.evidence_len, &q, &err)     -> 400 InvalidParameter
  *   maat_attest_check_bindings(&req, &q, &aerr)                    -> 400 aerr.code
- *   maat_quote_verify(...)  (verdict must be ok)                   -> 400 InvalidParameter
- *   incoming = maat_claims_incoming(&in, &err)   (policy conditions see these)
- *   issued   = maat_claims_default_issued(incoming, &err)  (until the policy engine exists)
- *   in.issued = issued; payload = maat_claims_build(&in, &err)
- *   maat_claims_finish(payload, iss, iat, MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err)
+ *   maat_quote_verify(...) / maat_tdx_quote_verify(...) (verdict ok) -> 400 InvalidParameter
+ *   maat_claims_incoming_list(&in, ...) (SGX) / maat_tdx_claims_build (TdxVm)
+ *   maat_policy_evaluate(...); maat_claims_payload_text(...)
  *   maat_jws_sign(key, header, payload, true, &err)   (keys sorted, as MAA)
  *
  * Claim names, types and derivations: docs/claims.md (and maa.md section 2).
@@ -29,8 +30,11 @@
 #include <jansson.h>
 
 #include "maat/error.h"
+#include "maat/pck.h"
 #include "maat/policy.h"
+#include "maat/policy_default.h"
 #include "maat/quote.h"
+#include "maat/tdx.h"
 #include "maat/verify.h"
 
 #ifdef __cplusplus
@@ -257,6 +261,98 @@ MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in,
 /* A fresh, unique jti as 64 lowercase hex + NUL: SHA-256 of a per-thread random seed
  * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
 MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
+
+/* ---- the whole request, one call (attest_pipeline.c) ---- */
+
+/*
+ * maat_attest_run() is the attestation request pipeline every caller shares (maatd's
+ * /attest routes, bench_attest, fuzz_attest_request):
+ *   parse the body -> the draft policy (if any) -> parse the quote -> bindings -> the PCK
+ *   chain to a trusted root -> collateral for the verified leaf's FMSPC and CA (from the
+ *   caller, through ctx->collateral) -> verify (SGX: maat_quote_verify; TdxVm:
+ *   maat_tdx_quote_verify with ctx->tdx) -> incoming claims -> the policy -> the token
+ *   payload text (registered claims included; the caller signs it).
+ * No I/O here: collateral comes from the callback, time from ctx->at.
+ */
+
+/* Which collateral a quote needs: SGX (TCB info id SGX, QE identity) or TDX (TCB info v3
+ * id TDX, TD_QE identity). */
+enum maat_attest_tee { MAAT_ATTEST_TEE_SGX = 0, MAAT_ATTEST_TEE_TDX = 1 };
+
+/* Supplies verified collateral for (tee, fmspc, ca), called once per request after the PCK
+ * chain verified. 0 with *vc set (borrowed: it must stay valid until maat_attest_run()
+ * returns; the caller keeps whatever reference it took and drops it afterwards) or -1 with
+ * err: MAAT_ERR_IO means "not available now" (source unreachable or still fetching: the
+ * caller may retry later), any other code means the collateral is bad. */
+typedef int (*maat_attest_collateral_fn)(void *arg, enum maat_attest_tee tee,
+                                         const uint8_t fmspc[6], enum maat_pck_ca ca,
+                                         const struct maat_verified_collateral **vc,
+                                         struct maat_error *err);
+
+struct maat_attest_ctx {
+    const struct maat_trust *trust;       /* required */
+    struct maat_pck_cache *pck_cache;     /* optional: verified PCK chains */
+    time_t at;                            /* verification time (and the token's iat unless
+                                             iat is set) */
+    int64_t iat;                          /* the token's iat = nbf (exp = iat + lifetime);
+                                             0 = at */
+    maat_attest_collateral_fn collateral; /* NULL = none (the verdict then fails for lack
+                                             of collateral) */
+    void *collateral_arg;
+    const struct maat_tdx_opts *tdx;      /* TdxVm appraisal opt-ins; NULL = defaults */
+    const struct maat_policy *policy;     /* the stored (or default) policy of the route;
+                                             required (a draft in the request replaces it) */
+    const char *policy_hash;              /* its x-ms-policy-hash; required */
+    const json_t *policy_signer;          /* x-ms-policy-signer when set signed, or NULL */
+    const struct maat_policy_limits *limits; /* NULL = maat_policy_limits_default() */
+    size_t max_payload;                   /* 0 = MAAT_CLAIMS_PAYLOAD_MAX */
+    const char *issuer;                   /* iss; required */
+    int64_t lifetime;                     /* exp - iat; 0 = MAAT_CLAIMS_TOKEN_LIFETIME */
+    const char *jti;                      /* 64 hex; NULL = a fresh one */
+};
+
+enum maat_attest_outcome {
+    MAAT_ATTEST_OK = 0,                  /* payload ready to sign */
+    MAAT_ATTEST_BAD_REQUEST,             /* body, quote parse or bindings: aerr */
+    MAAT_ATTEST_POLICY_FAILED,           /* draft policy parsing or evaluation: perr */
+    MAAT_ATTEST_VERIFY_FAILED,           /* verdict not ok, or Revoked: verdict */
+    MAAT_ATTEST_COLLATERAL_UNAVAILABLE,  /* callback: MAAT_ERR_IO (not ready / unreachable):
+                                            err; distinct so that a caller can wait for the
+                                            fetch and run the request again */
+    MAAT_ATTEST_COLLATERAL_INVALID,      /* callback: any other failure: err */
+    MAAT_ATTEST_TOO_LARGE,               /* the payload exceeds max_payload: err */
+    MAAT_ATTEST_INTERNAL,                /* a step could not run (memory, arguments): err */
+};
+
+struct maat_attest_result {
+    enum maat_attest_outcome outcome;
+    struct maat_attest_request req;      /* the parsed request */
+    bool quote_parsed;
+    struct maat_quote quote;             /* points into req.evidence */
+    bool verdict_reached;                /* verdict is meaningful (also on a failure) */
+    struct maat_verdict verdict;
+    struct maat_tdx_verdict tdx;         /* TdxVm: the TD details */
+    bool have_pck;                       /* fmspc / ca of the verified leaf are set */
+    uint8_t fmspc[6];
+    enum maat_pck_ca ca;
+    bool draft;                          /* a draftPolicyForAttestation was used: the token
+                                            is to be issued UNSIGNED (MAA) */
+    char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* hash of the policy applied */
+    struct maat_attest_error aerr;
+    struct maat_policy_error perr;
+    struct maat_error err;
+    struct maat_buf payload;             /* MAAT_ATTEST_OK: the payload JSON text */
+    void *priv_;                         /* owned state; maat_attest_result_cleanup */
+};
+
+/* Runs the pipeline on one request body. Always fills *res (release it with
+ * maat_attest_result_cleanup, also on failure). Returns 0 when outcome is MAAT_ATTEST_OK,
+ * else -1 with the outcome saying which detail (aerr, perr, verdict, err) applies. */
+MAAT_MUST_CHECK int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
+                                    enum maat_attest_route route, struct maat_attest_result *res);
+
+/* Releases what the result owns and zeroes it. Safe on a zeroed result. */
+void maat_attest_result_cleanup(struct maat_attest_result *res);
 
 #ifdef __cplusplus
 }

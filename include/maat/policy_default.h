@@ -31,6 +31,12 @@ extern const char maat_policy_default_sgx_2021[];
 /* The current default policy text (= maat_policy_default_sgx_2022). */
 const char *maat_policy_default_sgx(void);
 
+/* maat's default TdxVm policy: "version= 1.0;authorizationrules{=> permit();};
+ * issuancerules{};" (MAA's text is unpublished; docs/policy.md "TdxVm"). maat's TD
+ * appraisal (include/maat/tdx.h) runs before it. */
+extern const char maat_policy_default_tdx_text[];
+const char *maat_policy_default_tdx(void);
+
 /* MAA's x-ms-policy-hash of a policy text: base64url(SHA-256(ASCII(base64url(text)))),
  * unpadded, written NUL-terminated to out. The text is hashed as given (UTF-8 bytes). */
 MAAT_MUST_CHECK int maat_policy_hash(const char *text, size_t len, char out[MAAT_POLICY_HASH_LEN + 1],

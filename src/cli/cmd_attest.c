@@ -36,6 +36,7 @@
 
 #define PROG "maat attest"
 #define API_VERSION "2020-10-01"
+#define API_VERSION_TDX "2025-06-01" /* POST /attest/TdxVm exists from this version on */
 #define RESPONSE_MAX ((size_t)MAAT_JWS_MAX_SIZE + 65536)
 #define OE_HEADER_SIZE 16
 
@@ -50,7 +51,10 @@ static void usage(FILE *f)
             "\n"
             "The relying party of Microsoft's MAA SGX sample (validatequotes). FILE is an\n"
             "EnclaveInfo JSON file (maat-enclave-app, `maat quote get --enclave-info`, or the\n"
-            "sample's genquotes output).\n"
+            "sample's genquotes output), or a TD quote (any form `maat quote inspect` reads):\n"
+            "then POST URL/attest/TdxVm?api-version=" API_VERSION_TDX " with the quote, and the\n"
+            "valid token's tdx_mrtd, tdx_rtmr0..3, tdx_mrconfigid, tdx_report_data and\n"
+            "x-ms-attestation-type are compared with the TD report (no --offline, no --oe).\n"
             "\n"
             "  --endpoint URL   the attestation service (MAA or maatd): POST\n"
             "                   URL/attest/SgxEnclave?api-version=" API_VERSION " with the quote\n"
@@ -322,6 +326,39 @@ static void compare_with_token(const struct maat_evidence *ev, const json_t *cla
               v ? json_incref(v) : NULL, ehd_ok);
 }
 
+/* A TD quote file against its TdxVm token: the measurements and report data the token
+ * carries as lower-case hex (maa-2025.md section 3), and the attestation type. */
+static void compare_td_with_token(const struct maat_quote *q, const json_t *claims,
+                                  struct checks *c)
+{
+    const struct maat_td_report *td = &q->td_report;
+    static const char *const rtmr[4] = {"tdx_rtmr0", "tdx_rtmr1", "tdx_rtmr2", "tdx_rtmr3"};
+    const struct {
+        const char *name, *claim;
+        const uint8_t *p;
+        size_t n;
+    } f[] = {
+        {"MRTD", "tdx_mrtd", td->mr_td, 48},
+        {"RTMR0", rtmr[0], td->rtmr[0], 48},
+        {"RTMR1", rtmr[1], td->rtmr[1], 48},
+        {"RTMR2", rtmr[2], td->rtmr[2], 48},
+        {"RTMR3", rtmr[3], td->rtmr[3], 48},
+        {"MRCONFIGID", "tdx_mrconfigid", td->mr_config_id, 48},
+        {"ReportData", "tdx_report_data", td->report_data, 64},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        char hex[129];
+        maat_hex_encode(f[i].p, f[i].n, hex);
+        const json_t *v = json_object_get(claims, f[i].claim);
+        add_check(c, f[i].name, f[i].claim, json_string(hex), v ? json_incref((json_t *)v) : NULL,
+                  json_is_string(v) && !strcmp(json_string_value(v), hex));
+    }
+    const json_t *v = json_object_get(claims, "x-ms-attestation-type");
+    add_check(c, "AttestationType", "x-ms-attestation-type", json_string("tdxvm"),
+              v ? json_incref((json_t *)v) : NULL,
+              json_is_string(v) && !strcmp(json_string_value(v), "tdxvm"));
+}
+
 static void compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
                                struct checks *c)
 {
@@ -427,6 +464,7 @@ static void print_verification(const json_t *vj, const char *note)
 
 struct run {
     struct opts o;
+    const struct maat_quote *td; /* FILE is a TD quote: the TdxVm flow (parsed from ev) */
     json_t *res;
     char reason[MAAT_ERROR_MSG_MAX];
     char not_checked[MAAT_ERROR_MSG_MAX]; /* offline: what could not be checked ("" = all) */
@@ -480,7 +518,7 @@ static char *request_body(const struct maat_evidence *ev, bool oe_route, struct 
     }
     json_t *req = json_object();
     json_object_set_new(req, oe_route ? "report" : "quote", b64url_json(q, qlen));
-    if (ev->enclave_info.ehd_len > 0) {
+    if (ev->has_enclave_info && ev->enclave_info.ehd_len > 0) {
         json_t *rd = json_object();
         json_object_set_new(rd, "data",
                             b64url_json(ev->enclave_info.ehd, ev->enclave_info.ehd_len));
@@ -514,23 +552,29 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    const char *route = oe_route ? "OpenEnclave" : "SgxEnclave";
+    /* a TD quote: POST /attest/TdxVm, which exists from api-version 2025-06-01 on */
+    const char *route = r->td ? "TdxVm" : oe_route ? "OpenEnclave" : "SgxEnclave";
     size_t n = strlen(endpoint) + 64;
     url = malloc(n);
     if (url == NULL) {
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
         goto out;
     }
-    snprintf(url, n, "%s/attest/%s?api-version=" API_VERSION, endpoint, route);
+    snprintf(url, n, "%s/attest/%s?api-version=%s", endpoint, route,
+             r->td ? API_VERSION_TDX : API_VERSION);
     json_object_set_new(r->res, "endpoint", json_string(endpoint));
     json_object_set_new(r->res, "request_url", json_string(url));
     if (!o->json) {
         cli_text_printf(stdout, "endpoint                           : %s\n", endpoint);
-        cli_text_printf(stdout,
-                        "request                            : POST %s (%s, runtimeData %zu "
-                        "bytes, Binary)\n",
-                        url, oe_route ? "report = OE envelope + quote" : "quote",
-                        ev->enclave_info.ehd_len);
+        if (r->td)
+            cli_text_printf(stdout, "request                            : POST %s (TD quote, "
+                            "no runtimeData)\n", url);
+        else
+            cli_text_printf(stdout,
+                            "request                            : POST %s (%s, runtimeData %zu "
+                            "bytes, Binary)\n",
+                            url, oe_route ? "report = OE envelope + quote" : "quote",
+                            ev->enclave_info.ehd_len);
     }
 
     body = request_body(ev, oe_route, &err);
@@ -614,7 +658,8 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
 
     struct checks c = {.list = json_array(), .source = "token"};
     json_object_set_new(r->res, "checks", c.list);
-    compare_with_token(ev, j.payload, &c);
+    if (r->td) compare_td_with_token(r->td, j.payload, &c);
+    else compare_with_token(ev, j.payload, &c);
     if (!o->json) print_checks(c.list, "token");
     if (c.failed) {
         rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
@@ -795,10 +840,31 @@ int cmd_attest(int argc, char **argv)
         rc = fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg);
         goto out;
     }
+    struct maat_quote tdq;
+    if (!ev.has_enclave_info && !ev.oe_envelope &&
+        maat_quote_parse(ev.quote, ev.quote_len, &tdq, &err) == 0 &&
+        tdq.tee_type == MAAT_TEE_TYPE_TDX) {
+        /* a TD quote file: attested as TdxVm, the token compared with the TD report */
+        json_object_set_new(r.res, "file_type", json_string("td-quote"));
+        if (r.o.offline || r.o.oe) {
+            rc = fail_with(&r, MAAT_EXIT_USAGE,
+                           "%s: a TD quote: %s is for SGX evidence (verify a TD quote offline "
+                           "with `maat verify`)",
+                           r.o.file, r.o.offline ? "--offline" : "--oe");
+            goto out;
+        }
+        if (!r.o.json)
+            printf("file                               : %s (TD quote v%u, %s)\n", r.o.file,
+                   tdq.version, maat_evidence_format_name(ev.format));
+        r.td = &tdq;
+        rc = attest_online(&r, &ev);
+        goto out;
+    }
     if (!ev.has_enclave_info) {
         rc = fail_with(&r, MAAT_EXIT_INPUT,
-                       "%s: not an EnclaveInfo JSON file (read as %s); maat attest needs the "
-                       "sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, ...)",
+                       "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
+                       "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
+                       "...) or a TD quote",
                        r.o.file, maat_evidence_format_name(ev.format));
         goto out;
     }

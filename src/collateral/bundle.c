@@ -3,6 +3,8 @@
  * PEM text, CRLs as hex DER, the TCB info and QE identity as the exact signed body
  * text with separate hex signatures. One file per PCK CA; the PCK CRL's issuer must be
  * the CA the file is configured for, and the TCB info must name the requested FMSPC.
+ * A file holds one TEE's collateral: a TCB info with id TDX (and the TD_QE identity) is
+ * served only for TDX, any other only for SGX (NOT_FOUND naming the file otherwise).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +44,25 @@ static int take(json_t *o, const char *key, bool hex, struct maat_buf *b, const 
     return 0;
 }
 
-static int bundle_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                        enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                        struct maat_error *err)
+/* A bundle holds one TEE's collateral: its TCB info id says which (absent = SGX). */
+static int check_tee(const struct maat_buf *tcb, const char *path, bool tdx, struct maat_error *err)
 {
-    (void)at;
+    json_error_t je;
+    json_t *t = json_loadb((const char *)tcb->data, tcb->len, 0, &je);
+    const char *id = json_string_value(json_object_get(t, "id"));
+    bool is_tdx = id != NULL && !strcmp(id, "TDX");
+    if (is_tdx != tdx)
+        maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                       "bundle %s: holds %s collateral (tcb_info id %.16s), not %s", path,
+                       is_tdx ? "TDX" : "SGX", id != NULL ? id : "absent", tdx ? "TDX" : "SGX");
+    json_decref(t); /* id points into it */
+    return is_tdx == tdx ? 0 : -1;
+}
+
+static int bundle_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                            enum maat_pck_ca ca, bool tdx, struct maat_collateral_raw *out,
+                            struct maat_error *err)
+{
     struct bundle_source *b = (struct bundle_source *)(void *)s;
     const char *path = b->path[ca];
     MAAT_ENSURE(path != NULL, err, MAAT_ERR_NOT_FOUND,
@@ -86,7 +102,8 @@ static int bundle_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6]
     }
     snprintf(what, sizeof what, "bundle %s: tcb_info", path);
     if (src_check_tcb_fmspc(out->tcb_info_body.data, out->tcb_info_body.len, 0, fmspc, what,
-                            err) != 0)
+                            err) != 0 ||
+        check_tee(&out->tcb_info_body, path, tdx, err) != 0)
         goto done;
     snprintf(out->origin, sizeof out->origin, "%.250s", path);
     rc = 0;
@@ -94,6 +111,22 @@ done:
     json_decref(o);
     maat_buf_cleanup(&file);
     return rc;
+}
+
+static int bundle_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                        enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                        struct maat_error *err)
+{
+    (void)at;
+    return bundle_fetch_tee(s, fmspc, ca, false, out, err);
+}
+
+static int bundle_fetch_tdx(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                            enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                            struct maat_error *err)
+{
+    (void)at;
+    return bundle_fetch_tee(s, fmspc, ca, true, out, err);
 }
 
 static void bundle_free(struct maat_collateral_source *s)
@@ -104,7 +137,7 @@ static void bundle_free(struct maat_collateral_source *s)
 }
 
 static const struct maat_collateral_source_ops bundle_ops = {
-    .kind = "bundle", .fetch = bundle_fetch, .free = bundle_free};
+    .kind = "bundle", .fetch = bundle_fetch, .free = bundle_free, .fetch_tdx = bundle_fetch_tdx};
 
 int maat_collateral_bundle_source_new(const char *processor_path, const char *platform_path,
                                       struct maat_collateral_source **out,

@@ -223,6 +223,14 @@ static int verify_raw(struct maat_collateral_cache *c, const struct maat_collate
                        raw->origin, ti != NULL ? got : "?", want);
         goto fail;
     }
+    /* the TEE selector: TDX TCB info only in a TDX cache, SGX TCB info only in an SGX one */
+    enum maat_tcb_id want_id = c->o.tee == MAAT_COLLATERAL_TDX ? MAAT_TCB_ID_TDX : MAAT_TCB_ID_SGX;
+    if (ti->id != want_id) {
+        maat_error_set(err, MAAT_ERR_VALUE, "collateral from %s is %s TCB info; the %s cache needs %s",
+                       raw->origin, maat_tcb_id_name(ti->id),
+                       maat_collateral_tee_name(c->o.tee), maat_tcb_id_name(want_id));
+        goto fail;
+    }
     if (maat_verified_collateral_pck_ca(vc) != ca) {
         maat_error_set(err, MAAT_ERR_VALUE,
                        "collateral from %s carries the PCK CRL of the %s CA, not the %s CA",
@@ -247,11 +255,14 @@ fail:
     return rc;
 }
 
-static void store_key(const uint8_t fmspc[6], enum maat_pck_ca ca, char key[32])
+/* "<FMSPC>/<CA>"; a TDX cache's records are "tdx/<FMSPC>/<CA>". */
+static void store_key(const struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, char key[32])
 {
     char hex[13];
     src_fmspc_hex(fmspc, hex);
-    snprintf(key, 32, "%s/%s", hex, maat_pck_ca_name(ca));
+    snprintf(key, 32, "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "", hex,
+             maat_pck_ca_name(ca));
 }
 
 /* Loads and verifies the persisted collateral; NULL (no error) when there is none or it
@@ -263,7 +274,7 @@ static struct held *load_from_store(struct maat_collateral_cache *c, const uint8
 {
     if (c->o.store == NULL) return NULL;
     char key[32];
-    store_key(fmspc, ca, key);
+    store_key(c, fmspc, ca, key);
     uint8_t *rec = NULL;
     size_t len = 0;
     struct maat_error e = {0};
@@ -300,7 +311,7 @@ static int save_to_store(struct maat_collateral_cache *c, const uint8_t fmspc[6]
 {
     if (c->o.store == NULL) return 0;
     char key[32];
-    store_key(fmspc, ca, key);
+    store_key(c, fmspc, ca, key);
     struct maat_buf b;
     maat_buf_init(&b);
     int rc = -1;
@@ -316,11 +327,13 @@ done:
 }
 
 /* The lease record's key for (fmspc, ca). */
-static void lease_key(const uint8_t fmspc[6], enum maat_pck_ca ca, char key[64])
+static void lease_key(const struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, char key[64])
 {
     char hex[13];
     src_fmspc_hex(fmspc, hex);
-    snprintf(key, 64, LEASE_PREFIX "%s/%s", hex, maat_pck_ca_name(ca));
+    snprintf(key, 64, LEASE_PREFIX "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "",
+             hex, maat_pck_ca_name(ca));
 }
 
 /* Whether the lease record still has version `ver` (this cache still holds it). */
@@ -346,7 +359,7 @@ static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6],
     pthread_mutex_lock(&c->mu);
     c->stats.fetches++;
     pthread_mutex_unlock(&c->mu);
-    if (maat_collateral_source_fetch(c->o.source, fmspc, ca, now, &raw, err) != 0) return -1;
+    if (maat_collateral_source_fetch_tee(c->o.source, c->o.tee, fmspc, ca, now, &raw, err) != 0) return -1;
     struct held *h = NULL;
     int rc = verify_raw(c, &raw, fmspc, ca, now, now, &h, err);
     if (rc == 0 && h->issue_date < held_issue) {
@@ -513,7 +526,7 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
     if (c->o.store == NULL || c->o.lease_secs == 0)
         return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
     char lkey[64];
-    lease_key(j->fmspc, j->ca, lkey);
+    lease_key(c, j->fmspc, j->ca, lkey);
     uint64_t seen = 0;
     if ((*out = shared_fresh(c, j, &seen)) != NULL) {
         bump(c, &c->stats.shared_loads);

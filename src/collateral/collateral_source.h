@@ -76,11 +76,21 @@ int maat_collateral_raw_deserialize(const uint8_t *p, size_t len, struct maat_co
 
 struct maat_collateral_source;
 
+/* Which collateral: SGX (TCB info id SGX + QE identity) or TDX (TDX TCB info v3 + TD_QE
+ * identity; the CRLs are the same). */
+enum maat_collateral_tee { MAAT_COLLATERAL_SGX = 0, MAAT_COLLATERAL_TDX = 1 };
+/* "sgx" / "tdx". */
+const char *maat_collateral_tee_name(enum maat_collateral_tee tee);
+
 struct maat_collateral_source_ops {
     const char *kind; /* "bundle", "dir", "pccs" */
     int (*fetch)(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
                  time_t at, struct maat_collateral_raw *out, struct maat_error *err);
     void (*free)(struct maat_collateral_source *s);
+    /* TDX collateral for (fmspc, ca); NULL = this source has none (MAAT_ERR_UNSUPPORTED). */
+    int (*fetch_tdx)(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                     struct maat_error *err);
 };
 
 /* Every source's handle starts with this. */
@@ -97,6 +107,16 @@ struct maat_collateral_source {
 int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
                                  enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
                                  struct maat_error *err);
+/* The same for the collateral of `tee`: SGX is maat_collateral_source_fetch(); TDX asks
+ * the source's fetch_tdx (dir: the sim layout's tdx-tcb-FMSPC.json and td-qe-identity.json;
+ * pccs: /tdx/certification/v4/tcb and /qe/identity; bundle: a file whose TCB info id is
+ * TDX), MAAT_ERR_UNSUPPORTED when the source has no fetch_tdx; a bundle or directory
+ * without TDX collateral answers MAAT_ERR_NOT_FOUND. A bundle file with TDX collateral is
+ * likewise NOT_FOUND for SGX. */
+int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
+                                     enum maat_collateral_tee tee, const uint8_t fmspc[6],
+                                     enum maat_pck_ca ca, time_t at,
+                                     struct maat_collateral_raw *out, struct maat_error *err);
 /* Frees a source (NULL is fine). */
 void maat_collateral_source_free(struct maat_collateral_source *s);
 /* "kind location", for messages. */
@@ -247,6 +267,11 @@ struct maat_collateral_cache_opts {
      * taken over. Default 120 s (longer than a PCCS fetch with its retries); 0 = no
      * claim, every cache fetches on its own. See docs/collateral.md. */
     time_t lease_secs;
+    /* Which collateral this cache holds (default SGX). A TDX cache fetches with
+     * maat_collateral_source_fetch_tee(TDX), accepts only TCB info with id TDX (an SGX cache
+     * only id SGX), and keys its store and lease records "tdx/<FMSPC>/<CA>" so that both
+     * caches can share one store. */
+    enum maat_collateral_tee tee;
 };
 
 /* Zeroes o and sets the default margin, retry interval, wait and lease. */

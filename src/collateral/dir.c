@@ -4,7 +4,8 @@
  * Two layouts, recognised by the files present at fetch time:
  *   sim (docs/sim.md; DIR/pcs/ or DIR itself): tcb-FMSPC.json + tcb-FMSPC.issuer-chain.pem,
  *       qe-identity.json + .issuer-chain.pem, pckcrl-processor.der / pckcrl-platform.der
- *       + .issuer-chain.pem, rootcacrl.der.
+ *       + .issuer-chain.pem, rootcacrl.der; for TDX tdx-tcb-FMSPC.json and
+ *       td-qe-identity.json (+ .issuer-chain.pem) instead of the TCB info and QE identity.
  *   Intel QVL sample (QuoteVerification/QVL/Src/AttestationApp/sampleData): tcbInfo.json,
  *       qeIdentity.json, tcbSignChain.pem (signs both), pckSignChain.pem,
  *       rootCaCrl.der|.pem, intermediateCaCrl.der|.pem (the PCK CA CRL of whichever CA
@@ -63,15 +64,20 @@ static int check_json(const struct maat_buf *b, const char *dir, const char *nam
     return fmspc == NULL ? 0 : src_check_tcb_fmspc(b->data, b->len, 1, fmspc, what, err);
 }
 
-static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
+/* tdx: the TDX TCB info (tdx-tcb-FMSPC.json) and TD_QE identity (td-qe-identity.json). */
+static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca, bool tdx,
                      struct maat_collateral_raw *out, struct maat_error *err)
 {
     char hex[13], tcb[64], tcb_chain[64], crl[64], crl_chain[64];
+    const char *qe = tdx ? "td-qe-identity.json" : "qe-identity.json";
+    const char *qe_chain = tdx ? "td-qe-identity.issuer-chain.pem" : "qe-identity.issuer-chain.pem";
     src_fmspc_hex(fmspc, hex);
-    snprintf(tcb, sizeof tcb, "tcb-%s.json", hex);
-    snprintf(tcb_chain, sizeof tcb_chain, "tcb-%s.issuer-chain.pem", hex);
+    snprintf(tcb, sizeof tcb, "%stcb-%s.json", tdx ? "tdx-" : "", hex);
+    snprintf(tcb_chain, sizeof tcb_chain, "%stcb-%s.issuer-chain.pem", tdx ? "tdx-" : "", hex);
     snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
     snprintf(crl_chain, sizeof crl_chain, "pckcrl-%s.issuer-chain.pem", maat_pck_ca_name(ca));
+    MAAT_ENSURE(!tdx || exists(d, tcb), err, MAAT_ERR_NOT_FOUND,
+                "%s: no TDX TCB info for FMSPC %s (%s)", d, hex, tcb);
     MAAT_ENSURE(exists(d, tcb), err, MAAT_ERR_NOT_FOUND,
                 "%s: no TCB info for FMSPC %s (%s); get it with: maat collateral fetch "
                 "--fmspc %s%s -o %s",
@@ -80,14 +86,13 @@ static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
                 d, maat_pck_ca_name(ca), crl);
     MAAT_TRY(read_into(d, tcb, &out->tcb_info_json, err));
     MAAT_TRY(read_into(d, tcb_chain, &out->tcb_info_issuer_chain, err));
-    MAAT_TRY(read_into(d, "qe-identity.json", &out->qe_identity_json, err));
-    MAAT_TRY(read_into(d, "qe-identity.issuer-chain.pem", &out->qe_identity_issuer_chain, err));
+    MAAT_TRY(read_into(d, qe, &out->qe_identity_json, err));
+    MAAT_TRY(read_into(d, qe_chain, &out->qe_identity_issuer_chain, err));
     MAAT_TRY(read_into(d, crl, &out->pck_crl, err));
     MAAT_TRY(read_into(d, crl_chain, &out->pck_crl_issuer_chain, err));
     MAAT_TRY(read_into(d, "rootcacrl.der", &out->root_ca_crl, err));
     MAAT_TRY(check_json(&out->tcb_info_json, d, tcb, "tcbInfo", fmspc, err));
-    MAAT_TRY(check_json(&out->qe_identity_json, d, "qe-identity.json", "enclaveIdentity", NULL,
-                        err));
+    MAAT_TRY(check_json(&out->qe_identity_json, d, qe, "enclaveIdentity", NULL, err));
     return check_crl_ca(&out->pck_crl, d, crl, ca, err);
 }
 
@@ -121,11 +126,10 @@ static int fetch_intel(const char *d, const uint8_t fmspc[6], enum maat_pck_ca c
     return check_crl_ca(&out->pck_crl, d, pck, ca, err);
 }
 
-static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                     struct maat_error *err)
+static int dir_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                         enum maat_pck_ca ca, bool tdx, struct maat_collateral_raw *out,
+                         struct maat_error *err)
 {
-    (void)at;
     const char *dir = ((struct dir_source *)(void *)s)->dir;
     char pcs[PATHLEN];
     snprintf(pcs, sizeof pcs, "%s/pcs", dir);
@@ -136,7 +140,11 @@ static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
     else if (exists(dir, "qe-identity.json"))
         d = dir;
     if (d != NULL)
-        rc = fetch_sim(d, fmspc, ca, out, err);
+        rc = fetch_sim(d, fmspc, ca, tdx, out, err);
+    else if (tdx)
+        return maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                              "%s: no TDX collateral here (the sim layout's "
+                              "pcs/td-qe-identity.json and pcs/tdx-tcb-FMSPC.json)", dir);
     else if (exists(dir, "tcbInfo.json")) {
         d = dir;
         rc = fetch_intel(d, fmspc, ca, out, err);
@@ -149,6 +157,22 @@ static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
     return rc;
 }
 
+static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                     struct maat_error *err)
+{
+    (void)at;
+    return dir_fetch_tee(s, fmspc, ca, false, out, err);
+}
+
+static int dir_fetch_tdx(struct maat_collateral_source *s, const uint8_t fmspc[6],
+                         enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                         struct maat_error *err)
+{
+    (void)at;
+    return dir_fetch_tee(s, fmspc, ca, true, out, err);
+}
+
 static void dir_free(struct maat_collateral_source *s)
 {
     struct dir_source *d = (struct dir_source *)(void *)s;
@@ -157,7 +181,7 @@ static void dir_free(struct maat_collateral_source *s)
 }
 
 static const struct maat_collateral_source_ops dir_ops = {
-    .kind = "dir", .fetch = dir_fetch, .free = dir_free};
+    .kind = "dir", .fetch = dir_fetch, .free = dir_free, .fetch_tdx = dir_fetch_tdx};
 
 int maat_collateral_dir_source_new(const char *dir, struct maat_collateral_source **out,
                                    struct maat_error *err)

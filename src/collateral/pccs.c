@@ -10,6 +10,8 @@
  *   GET {base}/sgx/certification/vN/rootcacrl         (PCCS only; the body is hex of the
  *       DER. Intel PCS has no such route: its Root CA CRL is published at
  *       certificates.trustedservices.intel.com.)
+ * TDX collateral (v4 only): GET {base}/tdx/certification/v4/tcb?fmspc=HEX (TDX TCB info
+ * v3) and {base}/tdx/certification/v4/qe/identity (TD_QE), same headers; the CRLs as above.
  * Issuer chains arrive URL-encoded (RFC 3986 percent-encoding) in the headers. Either
  * TCB header name is accepted with either API version (servers differ).
  * TDX (opts.tdx): tcb and qe/identity under {base}/tdx/certification/v4 (TD_QE identity),
@@ -53,6 +55,7 @@ struct pccs_source {
     struct maat_pccs_opts o; /* strings below are owned copies */
     char *prefix;            /* {base}/sgx/certification/vN: CRLs */
     char *tee_prefix;        /* {base}/{sgx|tdx}/certification/vN: tcb, qe/identity */
+    char *tdx_prefix;        /* {base}/tdx/certification/v4 (a TD quote's TCB info, TD_QE) */
     char *root_crl_url;      /* resolved; NULL = {prefix}/rootcacrl */
     pthread_mutex_t mu;      /* guards stats */
     struct maat_pccs_stats stats;
@@ -335,12 +338,15 @@ done:
     return rc;
 }
 
-static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                      struct maat_error *err)
+/* tdx: TCB info and QE identity from {base}/tdx/certification/v4 (TDX TCB info v3, the
+ * TD_QE identity); the PCK CRL and Root CA CRL are the SGX routes' (PCS has no TDX ones). */
+static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                          enum maat_pck_ca ca, bool tdx, struct maat_collateral_raw *out,
+                          struct maat_error *err)
 {
-    (void)at;
     struct pccs_source *s = (struct pccs_source *)(void *)src;
+    bool want_tdx = tdx || s->o.tdx; /* asked by the caller, or a TDX-only source */
+    const char *id_prefix = want_tdx ? s->tdx_prefix : s->prefix;
     char hex[13], url[1024], what[1100];
     src_fmspc_hex(fmspc, hex);
     const char *tcb_hdr = s->o.api_version == 3 ? "SGX-TCB-Info-Issuer-Chain"
@@ -380,7 +386,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
     } else if (s->o.update != NULL) {
         snprintf(q, sizeof q, "update=%s", s->o.update);
     }
-    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", s->tee_prefix, hex, q[0] ? "&" : "", q);
+    snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", id_prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
                        &out->tcb_info_issuer_chain, err) != 0 ||
@@ -389,11 +395,11 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what,
                             err) != 0 ||
         src_check_signed_kind(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo",
-                              s->o.tdx ? "TDX" : "SGX", s->o.tcb_eval_num, what, err) != 0)
+                              want_tdx ? "TDX" : "SGX", s->o.tcb_eval_num, what, err) != 0)
         goto fail;
 
     part = "QE identity";
-    snprintf(url, sizeof url, "%s/qe/identity%s%s", s->tee_prefix, q[0] ? "?" : "", q);
+    snprintf(url, sizeof url, "%s/qe/identity%s%s", id_prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
     if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain",
                        "SGX-QE-Identity-Issuer-Chain", &out->qe_identity_json,
@@ -401,13 +407,13 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
                               "enclaveIdentity", what, err) != 0 ||
         src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
-                              "enclaveIdentity", s->o.tdx ? "TD_QE" : "QE", s->o.tcb_eval_num,
+                              "enclaveIdentity", want_tdx ? "TD_QE" : "QE", s->o.tcb_eval_num,
                               what, err) != 0)
         goto fail;
 
     part = "PCK CRL";
-    if (thim && s->o.tdx) { /* THIM's TDX base: pckcrl?ca= */
-        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&clientid=%s", s->tee_prefix,
+    if (thim && want_tdx) { /* THIM's TDX base: pckcrl?ca= */
+        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&clientid=%s", id_prefix,
                  maat_pck_ca_name(ca), s->o.client_id);
     } else if (thim) { /* THIM SGX: the CRL at Intel's distribution point, by uri= */
         char intel_url[160];
@@ -437,8 +443,8 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
     }
 
     part = "Root CA CRL";
-    if (thim && s->o.tdx) {
-        snprintf(url, sizeof url, "%s/rootcacrl?clientid=%s", s->tee_prefix, s->o.client_id);
+    if (thim && want_tdx) {
+        snprintf(url, sizeof url, "%s/rootcacrl?clientid=%s", id_prefix, s->o.client_id);
     } else if (thim) {
         char *enc = curl_easy_escape(NULL, INTEL_ROOT_CRL_URL, 0);
         if (enc == NULL) {
@@ -459,7 +465,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
         src_crl_issuer_ca(out->root_ca_crl.data, out->root_ca_crl.len, what, &got, err) != 0)
         goto fail;
 
-    snprintf(out->origin, sizeof out->origin, "%.250s", s->tee_prefix);
+    snprintf(out->origin, sizeof out->origin, "%.250s", id_prefix);
     return 0;
 fail:
     count(s, &s->stats.failures);
@@ -467,6 +473,25 @@ fail:
     maat_error_prefix(err, "collateral for FMSPC %s (PCK %s CA) from %s", hex,
                       maat_pck_ca_name(ca), s->base.desc);
     return -1;
+}
+
+static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                      struct maat_error *err)
+{
+    (void)at;
+    return pccs_fetch_tee(src, fmspc, ca, false, out, err);
+}
+
+static int pccs_fetch_tdx(struct maat_collateral_source *src, const uint8_t fmspc[6],
+                          enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
+                          struct maat_error *err)
+{
+    (void)at;
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    MAAT_ENSURE(s->o.api_version == 4, err, MAAT_ERR_UNSUPPORTED,
+                "%s: TDX collateral needs PCS API v4 (/tdx/certification/v4)", s->base.desc);
+    return pccs_fetch_tee(src, fmspc, ca, true, out, err);
 }
 
 static void pccs_free(struct maat_collateral_source *src)
@@ -478,6 +503,7 @@ static void pccs_free(struct maat_collateral_source *src)
     free((char *)(uintptr_t)s->o.root_ca_crl_url);
     free(s->prefix);
     free(s->tee_prefix);
+    free(s->tdx_prefix);
     free(s->root_crl_url);
     free((char *)(uintptr_t)s->o.client_id);
     pthread_mutex_destroy(&s->mu);
@@ -485,7 +511,7 @@ static void pccs_free(struct maat_collateral_source *src)
 }
 
 static const struct maat_collateral_source_ops pccs_ops = {
-    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free};
+    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free, .fetch_tdx = pccs_fetch_tdx};
 
 void maat_collateral_pccs_stats(const struct maat_collateral_source *src,
                                 struct maat_pccs_stats *out)
@@ -585,11 +611,14 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     if (s->tee_prefix != NULL)
         snprintf(s->tee_prefix, blen + 32, "%.*s/%s/certification/v%d", (int)blen, b,
                  o->tdx ? "tdx" : "sgx", o->api_version);
+    s->tdx_prefix = malloc(blen + 32);
+    if (s->tdx_prefix != NULL)
+        snprintf(s->tdx_prefix, blen + 32, "%.*s/tdx/certification/v4", (int)blen, b);
     if (o->root_ca_crl_url != NULL)
         s->root_crl_url = dup_opt(o->root_ca_crl_url, &bad);
     else if (strstr(b, "://" INTEL_PCS_HOST) != NULL)
         s->root_crl_url = dup_opt(INTEL_ROOT_CRL_URL, &bad);
-    if (bad || s->prefix == NULL || s->tee_prefix == NULL) {
+    if (bad || s->prefix == NULL || s->tee_prefix == NULL || s->tdx_prefix == NULL) {
         pccs_free(&s->base);
         return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     }

@@ -135,6 +135,33 @@ int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t
     return -1;
 }
 
+const char *maat_collateral_tee_name(enum maat_collateral_tee tee)
+{
+    return tee == MAAT_COLLATERAL_TDX ? "tdx" : "sgx";
+}
+
+int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
+                                     enum maat_collateral_tee tee, const uint8_t fmspc[6],
+                                     enum maat_pck_ca ca, time_t at,
+                                     struct maat_collateral_raw *out, struct maat_error *err)
+{
+    if (tee == MAAT_COLLATERAL_SGX) return maat_collateral_source_fetch(s, fmspc, ca, at, out, err);
+    MAAT_ENSURE(tee == MAAT_COLLATERAL_TDX, err, MAAT_ERR_USAGE,
+                "collateral source: unknown TEE %d", (int)tee);
+    MAAT_ENSURE(s != NULL && fmspc != NULL && out != NULL, err, MAAT_ERR_USAGE,
+                "collateral source: fetch needs a source, an FMSPC and an output");
+    MAAT_ENSURE(ca == MAAT_PCK_CA_PROCESSOR || ca == MAAT_PCK_CA_PLATFORM, err, MAAT_ERR_USAGE,
+                "collateral source: PCK CA must be processor or platform");
+    maat_collateral_raw_init(out);
+    MAAT_ENSURE(s->ops->fetch_tdx != NULL, err, MAAT_ERR_UNSUPPORTED,
+                "%s: has no TDX collateral (TDX TCB info and TD_QE identity come from a sim "
+                "platform directory or a PCS/PCCS)", s->desc);
+    if (s->ops->fetch_tdx(s, fmspc, ca, at, out, err) == 0) return 0;
+    maat_collateral_raw_cleanup(out);
+    maat_collateral_raw_init(out);
+    return -1;
+}
+
 void maat_collateral_source_free(struct maat_collateral_source *s)
 {
     if (s != NULL) s->ops->free(s);

@@ -1,6 +1,7 @@
 /*
  * policy_default.c - MAA's default SGX/OpenEnclave policy texts, byte-exact as MAA
- * returns them from GET /policies/{type} (maa.md section 4), and MAA's policy hash.
+ * returns them from GET /policies/{type} (maa.md section 4), maat's default TdxVm policy
+ * (MAA's is unpublished), and MAA's policy hash.
  * The texts are checked against MAA's recorded hashes in tests/unit/lib/test_claims.c.
  */
 #include <stdlib.h>
@@ -30,6 +31,20 @@ const char maat_policy_default_sgx_2021[] =
     "version= 1.0;"
     "authorizationrules{=> permit();};"
     "issuancerules{" MAAT__DEFAULT_ISSUANCE "};";
+
+/* maat's own: MAA does not publish its default TdxVm policy (maa-2025.md section 3). The
+ * TD is appraised before any policy runs (tdx.h: DEBUG, reserved attribute bits,
+ * SEPT_VE_DISABLE, MRSERVICETD refused unless maatd was started with an opt-in), so the
+ * default permits what verified and issues nothing beyond the TdxVm claim set. */
+const char maat_policy_default_tdx_text[] =
+    "version= 1.0;"
+    "authorizationrules{=> permit();};"
+    "issuancerules{};";
+
+const char *maat_policy_default_tdx(void)
+{
+    return maat_policy_default_tdx_text;
+}
 
 const char *maat_policy_default_sgx(void)
 {

@@ -1,21 +1,20 @@
 /*
- * attest_route.c - POST /attest/SgxEnclave and /attest/OpenEnclave.
+ * attest_route.c - POST /attest/SgxEnclave, /attest/OpenEnclave and /attest/TdxVm.
  *
- * parse the request (attest.h) -> parse the quote -> check the runtime/init-time data
- * bindings (cheap, so before any signature) -> the PCK chain to a trusted root
- * (maat_pck_chain_resolve: from the shared PCK chain cache, or verified and cached now) ->
- * verified collateral for the verified leaf's FMSPC and PCK CA from the shared cache ->
- * maat_quote_verify (the resolved chain, time = now) -> incoming claims -> the policy (the stored one for the
- * route's type, parsed once; MAA's default when none is set; or the request's
- * draftPolicyForAttestation, parsed per request and never stored) -> its issued claims,
- * x-ms-sgx-tcbidentifier from configurationrules, x-ms-policy-hash of the text used,
- * x-ms-policy-signer when the stored policy was set signed -> token signed with the
- * current key (iat = nbf = now, exp = now + 8 h, jti random), or for a draft policy an
- * UNSIGNED token (same header, alg "none", empty signature), as MAA.
+ * The request itself runs through libmaat's pipeline (maat_attest_run, attest.h: parse ->
+ * quote -> bindings -> PCK chain -> collateral -> verify -> claims -> policy -> payload);
+ * this file supplies what only maatd has: the active policy of the route (the stored one,
+ * parsed once, or the default; a request's draftPolicyForAttestation is parsed by the
+ * pipeline and never stored), verified collateral from the shared caches (SGX or TDX, per
+ * the quote's TEE), the TD appraisal opt-ins (--allow-debug-td ...), time = now, and the
+ * signature: the token is signed with the current key (iat = nbf = now, exp = now + 8 h,
+ * jti random), or for a draft policy issued UNSIGNED (same header, alg "none", empty
+ * signature), as MAA.
  *
  * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
- * why); a Revoked verdict is a failure too. Collateral that cannot be fetched because the
- * source is unreachable is the service's problem: 503.
+ * why); a Revoked verdict is a failure too. Collateral that is not available now (source
+ * unreachable or still being fetched: MAAT_ATTEST_COLLATERAL_UNAVAILABLE) is the
+ * service's problem: 503. TdxVm exists from api-version 2025-06-01 only (routes.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +28,6 @@
 #include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maatd.h"
-
-/* maatd takes the PCK chain from the quote (certification data type 5). */
-static int need_chain(const struct maat_quote *q, struct maat_error *err)
-{
-    const struct maat_cert_data *cd = &q->cert_data;
-    MAAT_ENSURE(cd->type == MAAT_CERT_PCK_CHAIN && cd->chain_len > 0, err, MAAT_ERR_UNSUPPORTED,
-                "quote: certification data type %u (%s) carries no PCK certificate chain; maatd "
-                "needs type 5", cd->type, maat_cert_type_name(cd->type));
-    return 0;
-}
 
 /* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason. */
 static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
@@ -112,151 +101,124 @@ static void policy_limits(const struct maatd *d, struct maat_policy_limits *lim)
     lim->max_issued_bytes = (size_t)d->cfg.policy_max_issued_bytes;
 }
 
-void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                  bool open_enclave)
+/* The collateral callback: the cache of the quote's TEE; the lookup is held until the
+ * request is answered. */
+struct coll_arg {
+    struct maatd *d;
+    time_t now;
+    struct maat_collateral_cache *cache;
+    struct maat_collateral_lookup lk;
+    bool have;
+};
+
+static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, const struct maat_verified_collateral **vc,
+                      struct maat_error *err)
 {
-    enum maat_attest_route route = open_enclave ? MAAT_ROUTE_OPEN_ENCLAVE : MAAT_ROUTE_SGX_ENCLAVE;
-    struct maat_attest_request req = {0};
-    struct maat_attest_error ae = {0};
+    struct coll_arg *a = arg;
+    struct maat_collateral_cache *c = tee == MAAT_ATTEST_TEE_TDX ? a->d->cache_tdx : a->d->cache;
+    *vc = NULL;
+    if (c == NULL) return 0; /* no source: the verdict fails for lack of collateral */
+    if (maat_collateral_cache_get(c, fmspc, ca, a->now, &a->lk, err) != 0) return -1;
+    a->cache = c;
+    a->have = true;
+    *vc = a->lk.vc;
+    maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
+                             a->lk.window.not_after, a->lk.stale);
+    return 0;
+}
+
+/* Collateral that could not be had: 503 when not available now, 400 when bad. */
+static void collateral_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                             const struct maat_attest_result *r, bool tdx)
+{
+    char fm[13], why[MAAT_ERROR_MSG_MAX]; /* no source URL in the body */
+    maat_hex_encode(r->fmspc, 6, fm);
+    maat_collateral_scrub_urls(r->err.msg, false, why, sizeof why);
+    rq->verdict = "failed";
+    maatd_metrics_verdict(&d->metrics, -1);
+    const char *kind = tdx ? "TDX collateral" : "Collateral";
+    if (r->outcome == MAAT_ATTEST_COLLATERAL_UNAVAILABLE)
+        maatd_error(rq, rs, 503, "ServiceUnavailable",
+                    "%s for FMSPC %s (%s CA) could not be fetched: %s", kind, fm,
+                    maat_pck_ca_name(r->ca), why);
+    else
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "The quote was invalid due to an error in the quote collateral for "
+                    "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(r->ca), why);
+}
+
+void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                  enum maat_attest_route route)
+{
     struct maat_error err = {0};
-    struct maat_collateral_lookup lk = {0};
-    bool have_lk = false;
-    struct maat_buf payload = {0}, answer = {0};
+    struct maat_buf answer = {0};
     char *token = NULL;
-    struct maatd_policy *pol = NULL;
-    struct maat_claim_list claims = {0};
-    struct maat_policy_result pres = {0};
-    struct maat_pck_chain *chain = NULL;
     time_t now = time(NULL);
-
-    if (maat_attest_request_parse((const char *)rq->body.data, rq->body.len, route, &req, &ae) != 0) {
-        attest_error(rq, rs, &ae);
-        goto out;
-    }
-    /* The policy: a draft is parsed first (a syntax error needs no quote verification). */
-    if (req.draft_policy != NULL) {
-        struct maat_policy_error perr = {0};
-        pol = maatd_policy_new(req.draft_policy, req.draft_policy_len, "", NULL, 0, &perr);
-        if (pol == NULL) {
-            policy_error(rq, rs, &perr);
-            goto out;
-        }
-    } else {
-        pol = maatd_policy_acquire(d, (unsigned)route);
-    }
-    struct maat_quote q;
-    if (maat_quote_parse(req.evidence, req.evidence_len, &q, &err) != 0) {
-        maatd_error(rq, rs, 400, "InvalidParameter", "%s: %s", open_enclave ? "report" : "quote",
-                    err.msg);
-        goto out;
-    }
-    if (maat_attest_check_bindings(&req, &q, &ae) != 0) {
-        attest_error(rq, rs, &ae);
-        goto out;
-    }
-
-    /* The PCK chain first: only a chain to a trusted root (verified now, or earlier and
-     * cached) names the FMSPC and PCK CA whose collateral is fetched. */
-    struct maat_verify_opts vo = {.at = now, .pck_cache = d->pck_cache};
-    struct maat_verdict v;
-    if (need_chain(&q, &err) != 0) {
-        maatd_error(rq, rs, 400, "InvalidParameter", "%s", err.msg);
-        goto out;
-    }
-    if (maat_pck_chain_resolve(&q, d->trust, &vo, &chain, &v, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "quote verification could not run: %s", err.msg);
-        goto out;
-    }
-    if (!v.ok) {
-        verdict_error(d, rq, rs, &v);
-        goto out;
-    }
-    vo.pck_chain = chain;
-
-    const struct maat_verified_collateral *vc = NULL;
-    if (d->cache != NULL) {
-        const struct maat_pck_info *pck = maat_pck_chain_info(chain);
-        enum maat_pck_ca ca = pck->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pck->ca;
-        if (maat_collateral_cache_get(d->cache, pck->fmspc, ca, now, &lk, &err) != 0) {
-            char fm[13], why[MAAT_ERROR_MSG_MAX]; /* no source URL in the body */
-            maat_hex_encode(pck->fmspc, 6, fm);
-            maat_collateral_scrub_urls(err.msg, false, why, sizeof why);
-            rq->verdict = "failed";
-            maatd_metrics_verdict(&d->metrics, -1);
-            if (err.code == MAAT_ERR_IO)
-                maatd_error(rq, rs, 503, "ServiceUnavailable",
-                            "Collateral for FMSPC %s (%s CA) could not be fetched: %s", fm,
-                            maat_pck_ca_name(ca), why);
-            else
-                maatd_error(rq, rs, 400, "InvalidParameter",
-                            "The quote was invalid due to an error in the quote collateral for "
-                            "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(ca), why);
-            goto out;
-        }
-        have_lk = true;
-        vc = lk.vc;
-        maatd_metrics_collateral(&d->metrics, pck->fmspc, (int)ca, lk.fetched_at,
-                                 lk.window.not_after, lk.stale);
-    }
-
-    if (maat_quote_verify(&q, vc, d->trust, &vo, &v, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "quote verification could not run: %s", err.msg);
-        goto out;
-    }
-    if (!v.ok || v.status == MAAT_TCB_REVOKED) {
-        verdict_error(d, rq, rs, &v);
-        goto out;
-    }
-    rq->verdict = maat_tcb_status_name(v.status);
-    maatd_metrics_verdict(&d->metrics, (int)v.status);
-
-    struct maat_collateral_hashes hashes;
-    maat_verified_collateral_hashes(vc, &hashes);
-    struct maat_claims_input in = {
-        .route = route,
-        .req = &req,
-        .quote = &q,
-        .verdict = &v,
-        .collateral = &hashes,
-        .policy_hash = pol->hash,
-        .policy_signer = req.draft_policy ? NULL : pol->signer,
-        .max_payload = (size_t)d->cfg.max_token_size,
-    };
-    uint8_t quote_hash[32]; /* hashed once: the incoming set and the payload both need it */
-    maat_claims_quote_hash(&in, quote_hash);
-    in.quote_hash = quote_hash;
-    if (maat_claims_incoming_list(&in, &claims, &err) != 0) {
-        maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
-        goto out;
-    }
-    struct maat_policy_error perr = {0};
+    time_t at = d->verify_at != 0 ? d->verify_at : now; /* --test-verification-time */
+    struct maatd_policy *pol = maatd_policy_acquire(d, (unsigned)route);
+    struct coll_arg ca = {.d = d, .now = at};
     struct maat_policy_limits lim;
     policy_limits(d, &lim);
-    if (maat_policy_evaluate(pol->parsed, claims.claims, claims.count, &lim, &pres, &perr) != 0) {
-        policy_error(rq, rs, &perr);
-        goto out;
+    const struct maat_tdx_opts tdx = {
+        .allow_debug_td = d->cfg.allow_debug_td,
+        .allow_reserved_td_attributes = d->cfg.allow_reserved_td_attributes,
+        .allow_sept_ve_enabled = d->cfg.allow_sept_ve,
+        .allow_service_td = d->cfg.allow_service_td,
+    };
+    const struct maat_attest_ctx ctx = {
+        .trust = d->trust,
+        .pck_cache = d->pck_cache,
+        .at = at,
+        .iat = (int64_t)now,
+        .collateral = collateral,
+        .collateral_arg = &ca,
+        .tdx = &tdx,
+        .policy = pol->parsed,
+        .policy_hash = pol->hash,
+        .policy_signer = pol->signer,
+        .limits = &lim,
+        .max_payload = (size_t)d->cfg.max_token_size,
+        .issuer = rq->issuer,
+        .lifetime = MAATD_TOKEN_LIFETIME,
+    };
+    struct maat_attest_result *r = malloc(sizeof *r); /* large (quote, TD verdict) */
+    if (r == NULL) {
+        maatd_error(rq, rs, 500, "InternalError", "out of memory");
+        maatd_policy_release(pol);
+        return;
     }
-    in.issued_result = &pres;
-    in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
-    char jti[65];
-    if (maat_claims_new_jti(jti, &err) != 0 ||
-        maat_claims_payload_text(&in, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti,
-                                 &payload, &err) != 0) {
-        if (err.code == MAAT_ERR_TOO_LARGE) /* the token bound (--max-token-size) */
+    int rc = maat_attest_run(&ctx, (const char *)rq->body.data, rq->body.len, route, r);
+    if (rc != 0) {
+        switch (r->outcome) {
+        case MAAT_ATTEST_BAD_REQUEST: attest_error(rq, rs, &r->aerr); break;
+        case MAAT_ATTEST_POLICY_FAILED: policy_error(rq, rs, &r->perr); break;
+        case MAAT_ATTEST_VERIFY_FAILED: verdict_error(d, rq, rs, &r->verdict); break;
+        case MAAT_ATTEST_COLLATERAL_UNAVAILABLE:
+        case MAAT_ATTEST_COLLATERAL_INVALID:
+            collateral_error(d, rq, rs, r, route == MAAT_ROUTE_TDX_VM);
+            break;
+        case MAAT_ATTEST_TOO_LARGE: /* the token bound (--max-token-size) */
             maatd_error(rq, rs, 400, "PolicyEvaluationError",
                         "The attestation token would exceed the limit of %ld bytes "
-                        "(--max-token-size): %s", d->cfg.max_token_size, err.msg);
-        else
-            maatd_error(rq, rs, 500, "InternalError", "claims: %s", err.msg);
+                        "(--max-token-size): %s", d->cfg.max_token_size, r->err.msg);
+            break;
+        default:
+            maatd_error(rq, rs, 500, "InternalError", "attestation could not run: %s",
+                        r->aerr.code == MAAT_MAA_INTERNAL_ERROR ? r->aerr.err.msg : r->err.msg);
+            break;
+        }
         goto out;
     }
-    const char *ptext = (const char *)payload.data;
+    rq->verdict = maat_tcb_status_name(r->verdict.status);
+    maatd_metrics_verdict(&d->metrics, (int)r->verdict.status);
+    const char *ptext = (const char *)r->payload.data;
     int trc = 0;
     if (maat_buf_reserve(&answer, 4096) != 0 || maat_buf_put_str(&answer, token_pre) != 0)
         trc = maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
-    else if (!req.draft_policy)
-        trc = maatd_keys_sign_into(d, rq->issuer, ptext, payload.len, &answer, &err);
-    else if ((token = maatd_keys_unsigned_text(d, rq->issuer, ptext, payload.len, &err)) == NULL)
+    else if (!r->draft)
+        trc = maatd_keys_sign_into(d, rq->issuer, ptext, r->payload.len, &answer, &err);
+    else if ((token = maatd_keys_unsigned_text(d, rq->issuer, ptext, r->payload.len, &err)) == NULL)
         trc = -1;
     else if (maat_buf_put_str(&answer, token) != 0)
         trc = maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
@@ -268,12 +230,9 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     atomic_fetch_add_explicit(&d->metrics.tokens_issued, 1, memory_order_relaxed);
 out:
     free(token);
-    maat_buf_cleanup(&payload);
     maat_buf_cleanup(&answer);
-    if (have_lk) maat_collateral_lookup_release(d->cache, &lk);
-    maat_pck_chain_release(chain);
-    maat_policy_result_cleanup(&pres);
-    maat_claim_list_cleanup(&claims);
+    maat_attest_result_cleanup(r);
+    free(r);
+    if (ca.have) maat_collateral_lookup_release(ca.cache, &ca.lk);
     maatd_policy_release(pol);
-    maat_attest_request_cleanup(&req);
 }

@@ -67,6 +67,10 @@ static const struct opt opts[] = {
     {"collateral-retry-s", OPT_LONG, OFF(collateral_retry_s), 0, 86400, "SECONDS", "60",
      "after a failed collateral fetch, do not ask the source again for this long\n"
      "(attestations needing that collateral get 503 at once, or last-good)"},
+    {"test-verification-time", OPT_STR, OFF(test_verification_time), 0, 0, "TIME", "now",
+     "TESTS ONLY: verify quotes and collateral at this time (unix seconds or RFC 3339)\n"
+     "instead of now, so that recorded quotes and collateral can be attested; tokens keep\n"
+     "iat = now. Accepts expired collateral: never in production (logged as a warning)"},
     {"trust-root", OPT_LIST, OFF(trust_roots), 0, 0, "PEM", "Intel SGX Root CA only",
      "also trust this root certificate (non-production anchor; repeatable)"},
     {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)", "serve HTTPS with this certificate chain"},
@@ -75,6 +79,14 @@ static const struct opt opts[] = {
      "token `iss` and base of `jku`; default: the URL the request reached (Host header),\n"
      "else the listen address"},
     {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256", "token signing algorithm of new keys"},
+    {"allow-debug-td", OPT_BOOL, OFF(allow_debug_td), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a DEBUG TD (TDATTRIBUTES bit 0); refused by default"},
+    {"allow-reserved-td-attributes", OPT_BOOL, OFF(allow_reserved_td_attributes), 0, 0, NULL,
+     "off", "POST /attest/TdxVm: accept reserved TDATTRIBUTES bits"},
+    {"allow-sept-ve", OPT_BOOL, OFF(allow_sept_ve), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a TD without SEPT_VE_DISABLE (bit 28)"},
+    {"allow-service-td", OPT_BOOL, OFF(allow_service_td), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept a non-zero MRSERVICETD (TD report 1.5)"},
     {"rotate-key", OPT_BOOL, OFF(rotate_key), 0, 0, NULL, "off",
      "generate a new current signing key at start-up (old keys stay in /certs for\n"
      "--key-retention); at run time: `maat key rotate --store URI`"},
@@ -203,9 +215,10 @@ static void usage(FILE *f)
                "             [--mode shared|aad|isolated] [--admin-token-file FILE]\n"
                "             [--policy-signer PEM]... [--signer-quote none|sim|gramine|auto]\n"
                "             [--config FILE] [options]\n\n"
-               "maatd serves Microsoft Azure Attestation's REST data plane for SGX:\n"
-               "POST /attest/SgxEnclave, /attest/OpenEnclave, GET /certs, /.well-known/openid-\n"
-               "configuration, /policies/{SgxEnclave,OpenEnclave} (GET, PUT, :reset),\n"
+               "maatd serves Microsoft Azure Attestation's REST data plane for SGX and TDX:\n"
+               "POST /attest/SgxEnclave, /attest/OpenEnclave, /attest/TdxVm (api-version\n"
+               "2025-06-01), GET /certs, /.well-known/openid-configuration,\n"
+               "/policies/{SgxEnclave,OpenEnclave,TdxVm} (GET, PUT, :reset),\n"
                "/certificates (GET, :add, :remove), plus /metrics, /healthz and /ready.\n"
                "See docs/maatd.md.\n\n"
                "options (config file keys are the long names without \"--\"):\n");

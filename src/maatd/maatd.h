@@ -24,6 +24,7 @@
 
 #include "maat/bytes.h"
 #include "maat/error.h"
+#include "maat/attest.h"
 #include "maat/jose.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
@@ -47,6 +48,7 @@ struct maatd_config {
     char *collateral_source;  /* "intel", "azure" or a PCS/PCCS URL (--collateral-source) */
     char *collateral_azure_url; /* THIM base for --collateral-source azure (default global) */
     char *collateral;         /* bundle file or directory */
+    char *test_verification_time; /* tests: verify at this time instead of now */
     char *trust_roots[MAATD_MAX_TRUST_ROOTS];
     size_t n_trust_roots;
     char *tls_cert, *tls_key; /* PEM files */
@@ -54,6 +56,10 @@ struct maatd_config {
     char *alg;                /* RS256 | ES256 | PS256 */
     bool rotate_key;          /* make a new current key at start-up */
     bool pccs_insecure;       /* skip TLS verification of the PCCS (test setups) */
+    bool allow_debug_td;      /* TdxVm appraisal opt-ins (struct maat_tdx_opts) */
+    bool allow_reserved_td_attributes;
+    bool allow_sept_ve;
+    bool allow_service_td;
     char *pccs_api_key;
     long pccs_connect_timeout_ms; /* PCCS client: per attempt */
     long pccs_read_timeout_ms;    /* no byte for this long ends an attempt (0 = off) */
@@ -86,7 +92,7 @@ struct maatd_config {
     long max_body_total;      /* bytes of request bodies buffered at once, all connections */
     long max_response_total;  /* bytes of responses queued and not yet sent, all connections */
     char *health_listen;      /* HOST:PORT of the reserve listener (/healthz, /ready, /metrics) */
-    char *origin[48];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
+    char *origin[64];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
 };
 
 /* Fills defaults. */
@@ -193,7 +199,8 @@ size_t maatd_keys_count(struct maatd *d);
 /* ---- policies and policy signers (policy_state.c) ---- */
 
 enum maatd_mode { MAATD_MODE_SHARED = 0, MAATD_MODE_AAD, MAATD_MODE_ISOLATED };
-#define MAATD_POLICY_TYPES 2 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave */
+#define MAATD_POLICY_TYPES 3 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave,
+                                TdxVm */
 
 /* An active attestation policy: parsed once, immutable, shared by the request threads
  * (reference counted: a request keeps the policy it started with even if it is replaced
@@ -217,7 +224,7 @@ struct maatd_policies;
  * policy. Isolated mode needs at least one signer. */
 int maatd_policies_open(struct maatd *d, struct maat_error *err);
 void maatd_policies_free(struct maatd *d);
-/* The active policy for type (0 SgxEnclave, 1 OpenEnclave), with a reference taken. */
+/* The active policy for type (0 SgxEnclave, 1 OpenEnclave, 2 TdxVm), with a reference taken. */
 struct maatd_policy *maatd_policy_acquire(struct maatd *d, unsigned type);
 void maatd_policy_release(struct maatd_policy *p);
 /* Builds a policy object from a policy text (parsing it); perr set on a parse error. */
@@ -270,8 +277,10 @@ struct maatd {
     struct maat_store *store;
     struct maat_trust *trust;
     struct maat_collateral_source *source;
-    struct maat_collateral_cache *cache;
+    struct maat_collateral_cache *cache;     /* SGX collateral */
+    struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
+    time_t verify_at;                        /* --test-verification-time; 0 = now */
     struct maatd_keys *keys;
     struct maatd_metrics metrics;
     struct MHD_Daemon *daemon;
@@ -395,8 +404,8 @@ void maatd_json_response(struct maatd_response *rs, unsigned status, const json_
 
 /* Route handlers. */
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                  bool open_enclave);
-/* policy_routes.c: GET/PUT /policies/{type}, POST :reset (type 0/1), GET /certificates,
+                  enum maat_attest_route route);
+/* policy_routes.c: GET/PUT /policies/{type}, POST :reset (type 0/1/2), GET /certificates,
  * POST /certificates:add / :remove. */
 void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                         unsigned type, bool reset);

@@ -23,6 +23,7 @@
 
 #include "collateral_source.h"
 #include "maat/attester.h"
+#include "maat/time_parse.h"
 #include "maatd.h"
 #include "sdnotify.h"
 #include "store.h"
@@ -139,6 +140,16 @@ static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca
 
 static int setup_collateral(struct maatd *d, struct maat_error *err)
 {
+    if (d->cfg.test_verification_time != NULL) {
+        int64_t at;
+        MAAT_TRY(maat_time_parse("--test-verification-time", d->cfg.test_verification_time, &at,
+                                 err));
+        MAAT_ENSURE(at > 0, err, MAAT_ERR_USAGE, "--test-verification-time: must be after 1970");
+        d->verify_at = (time_t)at;
+        maatd_log("warn", "--test-verification-time: quotes and collateral are verified at %lld, "
+                          "not now; expired collateral is accepted (tests only, never in "
+                          "production)", (long long)at);
+    }
     const char *dir = d->cfg.sim;
     const char *cs = d->cfg.collateral_source; /* intel | azure | URL, or --pccs URL */
     if (d->cfg.pccs != NULL || cs != NULL) {
@@ -166,7 +177,10 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         MAAT_ENSURE(stat(d->cfg.collateral, &st) == 0, err, MAAT_ERR_IO, "--collateral %s: %s",
                     d->cfg.collateral, strerror(errno));
         if (S_ISDIR(st.st_mode)) dir = d->cfg.collateral;
-        else MAAT_TRY(maat_collateral_bundle_source_new(d->cfg.collateral, NULL, &d->source, err));
+        else /* one bundle holds one PCK CA's CRL: offered for both CAs, it serves the one it
+              * holds and names the mismatch for the other */
+            MAAT_TRY(maat_collateral_bundle_source_new(d->cfg.collateral, d->cfg.collateral,
+                                                       &d->source, err));
     }
     if (d->source == NULL && dir != NULL)
         MAAT_TRY(maat_collateral_dir_source_new(dir, &d->source, err));
@@ -183,6 +197,8 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.retry_interval = (time_t)d->cfg.collateral_retry_s;
         co.fetch_failed = log_fetch_failed;
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
+        co.tee = MAAT_COLLATERAL_TDX; /* TD quotes: TDX TCB info and TD_QE, same source */
+        MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
     }
     d->pck_cache = maat_pck_cache_new(4096, err);
@@ -237,6 +253,7 @@ static void cleanup(struct maatd *d)
     }
     maatd_keys_free(d->keys);
     maat_collateral_cache_free(d->cache);
+    maat_collateral_cache_free(d->cache_tdx);
     maat_collateral_source_free(d->source);
     maat_pck_cache_free(d->pck_cache);
     maat_trust_free(d->trust);

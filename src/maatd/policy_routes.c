@@ -1,6 +1,6 @@
 /*
  * policy_routes.c - MAA's policy and policy-signer management routes (maa.md sections 1
- * and 5): GET/PUT /policies/{SgxEnclave,OpenEnclave}, POST /policies/{type}:reset,
+ * and 5): GET/PUT /policies/{SgxEnclave,OpenEnclave,TdxVm}, POST /policies/{type}:reset,
  * GET /certificates, POST /certificates:add and :remove.
  *
  * Who may change what depends on the instance mode (--mode):
@@ -431,7 +431,10 @@ static int change_commit(struct maatd *d, struct maatd_request *rq, struct maatd
     return 1;
 }
 
-static const char *type_name(unsigned type) { return type == 0 ? "SgxEnclave" : "OpenEnclave"; }
+static const char *type_name(unsigned type)
+{
+    return maat_attest_route_name((enum maat_attest_route)type);
+}
 
 /* A failed store step of a change: the applied-request limit is the client's 400; the store
  * unreachable (an I/O failure: database down, connection lost) is 503 ServiceUnavailable in

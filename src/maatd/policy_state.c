@@ -2,7 +2,7 @@
  * policy_state.c - maatd's attestation policies and policy-management certificates.
  *
  * Policies: the store's namespace "policies" holds, per attestation type ("SgxEnclave",
- * "OpenEnclave"), the JWS exactly as the administrator sent it (GET returns it verbatim,
+ * "OpenEnclave", "TdxVm"), the JWS exactly as the administrator sent it (GET returns it verbatim,
  * as MAA does). No record = MAA's default policy. Each policy is parsed once, when it is
  * loaded or set, into an immutable reference-counted struct maatd_policy that request
  * threads borrow; a change installs a new object (requests in flight keep the old one).
@@ -31,14 +31,15 @@
 #define NS_POLICIES "policies"
 #define NS_SIGNERS "signers"
 
-static const char *const type_key[MAATD_POLICY_TYPES] = {"SgxEnclave", "OpenEnclave"};
+static const char *const type_key[MAATD_POLICY_TYPES] = {"SgxEnclave", "OpenEnclave", "TdxVm"};
 
 struct maatd_policies {
     pthread_mutex_t mu;                     /* guards active[] and signers */
     pthread_mutex_t wmu;                    /* serialises store writes with the refresh
                                                (read store + swap) so neither undoes the
                                                other */
-    struct maatd_policy *def;               /* the default policy (one reference held) */
+    struct maatd_policy *def;               /* the SGX/OE default policy (one reference held) */
+    struct maatd_policy *def_tdx;           /* the TdxVm default (maat's own, documented) */
     struct maatd_policy *active[MAATD_POLICY_TYPES];
     struct maatd_signer *signers;
     size_t n_signers;
@@ -109,7 +110,7 @@ void maatd_policy_install(struct maatd *d, unsigned type, struct maatd_policy *p
         return;
     }
     if (p == NULL) {
-        p = ps->def;
+        p = type == MAAT_ROUTE_TDX_VM ? ps->def_tdx : ps->def;
         atomic_fetch_add(&p->refs, 1);
     }
     pthread_mutex_lock(&ps->mu);
@@ -410,16 +411,9 @@ static int seed_signers(struct maatd *d, struct maat_error *err)
     return 0;
 }
 
-int maatd_policies_open(struct maatd *d, struct maat_error *err)
+/* A built-in default policy as an object whose JWS is the unsigned {"AttestationPolicy"}. */
+static int default_policy(const char *def, struct maatd_policy **out, struct maat_error *err)
 {
-    struct maatd_policies *ps = calloc(1, sizeof *ps);
-    MAAT_ENSURE(ps != NULL, err, MAAT_ERR_NOMEM, "out of memory");
-    pthread_mutex_init(&ps->mu, NULL);
-    pthread_mutex_init(&ps->wmu, NULL);
-    d->policies = ps;
-
-    /* the default policy, as MAA's GET shows it: an unsigned JWS */
-    const char *def = maat_policy_default_sgx();
     size_t dlen = strlen(def);
     char *b = maat_base64url_encode((const uint8_t *)def, dlen);
     json_t *payload = b ? json_pack("{s:s}", "AttestationPolicy", b) : NULL;
@@ -428,16 +422,31 @@ int maatd_policies_open(struct maatd *d, struct maat_error *err)
     json_decref(payload);
     MAAT_ENSURE(jws != NULL, err, MAAT_ERR_NOMEM, "default policy JWS: out of memory");
     struct maat_policy_error perr = {0};
-    ps->def = maatd_policy_new(def, dlen, jws, NULL, 0, &perr);
+    *out = maatd_policy_new(def, dlen, jws, NULL, 0, &perr);
     free(jws);
-    if (ps->def == NULL) {
+    if (*out == NULL) {
         *err = perr.err;
         maat_error_prefix(err, "default policy");
         return -1;
     }
+    return 0;
+}
+
+int maatd_policies_open(struct maatd *d, struct maat_error *err)
+{
+    struct maatd_policies *ps = calloc(1, sizeof *ps);
+    MAAT_ENSURE(ps != NULL, err, MAAT_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&ps->mu, NULL);
+    pthread_mutex_init(&ps->wmu, NULL);
+    d->policies = ps;
+
+    /* the default policies, as MAA's GET shows them: unsigned JWSs */
+    MAAT_TRY(default_policy(maat_policy_default_sgx(), &ps->def, err));
+    MAAT_TRY(default_policy(maat_policy_default_tdx(), &ps->def_tdx, err));
     for (unsigned t = 0; t < MAATD_POLICY_TYPES; t++) {
-        ps->active[t] = ps->def;
-        atomic_fetch_add(&ps->def->refs, 1);
+        struct maatd_policy *def = t == MAAT_ROUTE_TDX_VM ? ps->def_tdx : ps->def;
+        ps->active[t] = def;
+        atomic_fetch_add(&def->refs, 1);
     }
 
     MAAT_TRY(load_signers(d, err));
@@ -477,6 +486,7 @@ void maatd_policies_free(struct maatd *d)
     if (ps == NULL) return;
     for (unsigned t = 0; t < MAATD_POLICY_TYPES; t++) maatd_policy_release(ps->active[t]);
     maatd_policy_release(ps->def);
+    maatd_policy_release(ps->def_tdx);
     signers_free(ps->signers, ps->n_signers);
     pthread_mutex_destroy(&ps->mu);
     pthread_mutex_destroy(&ps->wmu);

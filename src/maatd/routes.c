@@ -6,6 +6,8 @@
  * unknown path is 404; both in MAA's error form. Attestation, policy and certificate
  * routes require `api-version` 2020-10-01, 2022-08-01 (identical SGX shapes) or 2025-06-01
  * (same bodies; errors in the 2025 ErrorResponse shape with x-ms-error-code, errors.c).
+ * TdxVm (POST /attest/TdxVm, /policies/TdxVm) exists from 2025-06-01 only: an older
+ * version is refused with 400 UnsupportedApiVersionValue (docs/maatd.md).
  * /certs and the OpenID metadata take none before 2025-06-01 and list it from 2025-06-01:
  * maatd answers them without one, and checks one when given (an unknown version is 400).
  * /metrics and the health endpoints take none. POST /revoke
@@ -19,6 +21,7 @@
 enum handler {
     H_ATTEST_SGX,
     H_ATTEST_OE,
+    H_ATTEST_TDX,
     H_ATTEST_UNSUPPORTED,
     H_CERTS,
     H_OPENID,
@@ -43,7 +46,7 @@ static const struct route routes[] = {
     {"/attest/OpenEnclave", "POST", H_ATTEST_OE, MAATD_R_ATTEST_OE, 1},
     {"/attest/Tpm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
     {"/attest/SevSnpVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
-    {"/attest/TdxVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
+    {"/attest/TdxVm", "POST", H_ATTEST_TDX, MAATD_R_ATTEST_OTHER, 1},
     {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
     {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
     {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, 2},
@@ -52,6 +55,8 @@ static const struct route routes[] = {
     {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
     {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
     {"/policies/OpenEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/policies/TdxVm", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
+    {"/policies/TdxVm:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
     {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
     {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
     {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
@@ -130,6 +135,13 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         return;
     }
     if (r->api_version != 0 && !api_version_ok(rq, rs, r->api_version == 1)) return;
+    if (!rq->api_2025 && (!strcmp(r->path, "/attest/TdxVm") || !strncmp(r->path, "/policies/TdxVm", 15))) {
+        /* TdxVm exists from 2025-06-01 on (maa-2025.md section 1): fail closed before */
+        maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
+                    "%s exists from api-version 2025-06-01 on (TdxVm is not an attestation "
+                    "type of 2020-10-01 or 2022-08-01).", rq->path);
+        return;
+    }
     if (r->id != MAATD_R_HEALTH && r->id != MAATD_R_METRICS && !atomic_load(&d->ready)) {
         maatd_error(rq, rs, 503, "ServiceUnavailable", "maatd is %s.",
                     atomic_load(&d->stopping) ? "shutting down" : "starting");
@@ -142,18 +154,21 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         return;
     }
     switch (r->h) {
-    case H_ATTEST_SGX: maatd_attest(d, rq, rs, false); break;
-    case H_ATTEST_OE: maatd_attest(d, rq, rs, true); break;
+    case H_ATTEST_SGX: maatd_attest(d, rq, rs, MAAT_ROUTE_SGX_ENCLAVE); break;
+    case H_ATTEST_OE: maatd_attest(d, rq, rs, MAAT_ROUTE_OPEN_ENCLAVE); break;
+    case H_ATTEST_TDX: maatd_attest(d, rq, rs, MAAT_ROUTE_TDX_VM); break;
     case H_ATTEST_UNSUPPORTED:
         maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Attestation type %s is not supported by maatd (SgxEnclave and "
-                    "OpenEnclave are).", rq->path + strlen("/attest/"));
+                    "Attestation type %s is not supported by maatd (SgxEnclave, "
+                    "OpenEnclave and TdxVm are).", rq->path + strlen("/attest/"));
         break;
     case H_CERTS: maatd_certs(d, rq, rs); break;
     case H_OPENID: maatd_openid(d, rq, rs); break;
     case H_POLICY: {
         const char *t = rq->path + strlen("/policies/");
-        unsigned type = strncmp(t, "SgxEnclave", 10) == 0 ? 0u : 1u;
+        unsigned type = strncmp(t, "SgxEnclave", 10) == 0    ? (unsigned)MAAT_ROUTE_SGX_ENCLAVE
+                        : strncmp(t, "OpenEnclave", 11) == 0 ? (unsigned)MAAT_ROUTE_OPEN_ENCLAVE
+                                                             : (unsigned)MAAT_ROUTE_TDX_VM;
         maatd_policy_route(d, rq, rs, type, strstr(t, ":reset") != NULL);
         break;
     }

@@ -1,0 +1,251 @@
+/*
+ * attest_pipeline.c - one attestation request from body to token payload (attest.h,
+ * maat_attest_run): the steps maatd's /attest routes, bench_attest and the request fuzzer
+ * share, for SgxEnclave, OpenEnclave and TdxVm.
+ *
+ * Order (cheap checks before signatures; nothing but a chain to a trusted root chooses
+ * which collateral is asked for): request body -> draft policy (a syntax error needs no
+ * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
+ * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
+ * a failure) -> incoming claims -> policy -> payload text.
+ *
+ * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
+ * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
+ * and x-ms-policy-signer, then iss/iat/nbf/exp/jti; keys sorted, compact (docs/claims.md).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "maat/attest.h"
+#include "maat/claims_tdx.h"
+
+struct priv {
+    struct maat_policy *draft;     /* parsed draftPolicyForAttestation */
+    struct maat_pck_chain *chain;
+    struct maat_claim_list claims; /* incoming */
+    struct maat_policy_result pres;
+    json_t *tdx_claims;            /* TdxVm: the claim set (incoming claims borrow it) */
+};
+
+static int failed(struct maat_attest_result *r, enum maat_attest_outcome o)
+{
+    r->outcome = o;
+    return -1;
+}
+
+static int internal(struct maat_attest_result *r)
+{
+    return failed(r, MAAT_ATTEST_INTERNAL);
+}
+
+/* Quote parse errors and the certification-data requirement are request errors. */
+static int bad_quote(struct maat_attest_result *r, const char *what)
+{
+    r->aerr.code = MAAT_MAA_INVALID_PARAMETER;
+    r->aerr.err = r->err;
+    maat_error_prefix(&r->aerr.err, "%s", what);
+    return failed(r, MAAT_ATTEST_BAD_REQUEST);
+}
+
+/* The TdxVm payload: claim set + policy claims + registered claims, sorted, compact. */
+static int tdx_payload(const struct maat_attest_ctx *ctx, struct maat_attest_result *r,
+                       struct priv *p, const struct maat_policy_result *pres, const char *jti)
+{
+    json_t *o = json_deep_copy(p->tdx_claims);
+    json_t *issued = o ? maat_claims_to_json(pres->outgoing, pres->noutgoing, &r->err) : NULL;
+    int rc = -1;
+    if (o == NULL || issued == NULL) goto out;
+    const char *k;
+    json_t *v;
+    json_object_foreach(issued, k, v) /* service claims win a name clash */
+        if (json_object_get(o, k) == NULL && json_object_set(o, k, v) != 0) goto nomem;
+    if (json_object_size(issued) > 0 && json_object_set(o, "x-ms-policy", issued) != 0) goto nomem;
+    if (json_object_set_new(o, "x-ms-policy-hash", json_string(r->policy_hash)) != 0) goto nomem;
+    if (!r->draft && ctx->policy_signer != NULL &&
+        json_object_set(o, "x-ms-policy-signer", (json_t *)ctx->policy_signer) != 0)
+        goto nomem;
+    int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
+    int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
+    if (maat_claims_finish(o, ctx->issuer, iat, life, jti, &r->err) != 0) goto out;
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL) goto nomem;
+    size_t n = strlen(text), max = ctx->max_payload ? ctx->max_payload : MAAT_CLAIMS_PAYLOAD_MAX;
+    if (n > max) {
+        free(text);
+        maat_error_set(&r->err, MAAT_ERR_TOO_LARGE,
+                       "token payload: %zu bytes exceed the limit of %zu", n, max);
+        goto out;
+    }
+    rc = maat_buf_put(&r->payload, text, n);
+    free(text);
+    if (rc != 0) goto nomem;
+    rc = 0;
+    goto out;
+nomem:
+    rc = maat_error_set(&r->err, MAAT_ERR_NOMEM, "TdxVm payload: out of memory");
+out:
+    json_decref(issued);
+    json_decref(o);
+    return rc;
+}
+
+int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
+                    enum maat_attest_route route, struct maat_attest_result *r)
+{
+    memset(r, 0, sizeof *r);
+    maat_buf_init(&r->payload);
+    struct priv *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        maat_error_set(&r->err, MAAT_ERR_NOMEM, "out of memory");
+        return internal(r);
+    }
+    r->priv_ = p;
+    if (ctx == NULL || ctx->trust == NULL || ctx->policy == NULL || ctx->policy_hash == NULL ||
+        ctx->issuer == NULL) {
+        maat_error_set(&r->err, MAAT_ERR_USAGE,
+                       "attestation: trust set, policy, policy hash and issuer are required");
+        return internal(r);
+    }
+    const bool tdx = route == MAAT_ROUTE_TDX_VM;
+    const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
+
+    if (maat_attest_request_parse(body, len, route, &r->req, &r->aerr) != 0)
+        return failed(r, r->aerr.code == MAAT_MAA_INTERNAL_ERROR ? MAAT_ATTEST_INTERNAL
+                                                                 : MAAT_ATTEST_BAD_REQUEST);
+    /* The policy: a draft is parsed first (a syntax error needs no quote verification). */
+    const struct maat_policy *pol = ctx->policy;
+    memcpy(r->policy_hash, ctx->policy_hash, sizeof r->policy_hash - 1);
+    if (r->req.draft_policy != NULL) {
+        r->draft = true;
+        if (maat_policy_parse(r->req.draft_policy, r->req.draft_policy_len, NULL, &p->draft,
+                              &r->perr) != 0)
+            return failed(r, MAAT_ATTEST_POLICY_FAILED);
+        if (maat_policy_hash(r->req.draft_policy, r->req.draft_policy_len, r->policy_hash,
+                             &r->err) != 0)
+            return internal(r);
+        pol = p->draft;
+    }
+
+    if (maat_quote_parse(r->req.evidence, r->req.evidence_len, &r->quote, &r->err) != 0)
+        return bad_quote(r, ev_name);
+    r->quote_parsed = true;
+    if (maat_attest_check_bindings(&r->req, &r->quote, &r->aerr) != 0)
+        return failed(r, r->aerr.code == MAAT_MAA_INTERNAL_ERROR ? MAAT_ATTEST_INTERNAL
+                                                                 : MAAT_ATTEST_BAD_REQUEST);
+    const struct maat_cert_data *cd = &r->quote.cert_data;
+    if (cd->type != MAAT_CERT_PCK_CHAIN || cd->chain_len == 0) {
+        maat_error_set(&r->err, MAAT_ERR_UNSUPPORTED,
+                       "certification data type %u (%s) carries no PCK certificate chain; "
+                       "type 5 is needed",
+                       cd->type, maat_cert_type_name(cd->type));
+        return bad_quote(r, ev_name);
+    }
+
+    /* The PCK chain first: only a chain to a trusted root names the collateral to get. */
+    struct maat_verify_opts vo = {.at = ctx->at, .pck_cache = ctx->pck_cache};
+    if (maat_pck_chain_resolve(&r->quote, ctx->trust, &vo, &p->chain, &r->verdict, &r->err) != 0)
+        return internal(r);
+    r->verdict_reached = true;
+    if (!r->verdict.ok) return failed(r, MAAT_ATTEST_VERIFY_FAILED);
+    vo.pck_chain = p->chain;
+    const struct maat_pck_info *pck = maat_pck_chain_info(p->chain);
+    memcpy(r->fmspc, pck->fmspc, 6);
+    r->ca = pck->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pck->ca;
+    r->have_pck = true;
+
+    const struct maat_verified_collateral *vc = NULL;
+    if (ctx->collateral != NULL) {
+        enum maat_attest_tee tee = tdx ? MAAT_ATTEST_TEE_TDX : MAAT_ATTEST_TEE_SGX;
+        if (ctx->collateral(ctx->collateral_arg, tee, r->fmspc, r->ca, &vc, &r->err) != 0)
+            return failed(r, r->err.code == MAAT_ERR_IO ? MAAT_ATTEST_COLLATERAL_UNAVAILABLE
+                                                        : MAAT_ATTEST_COLLATERAL_INVALID);
+    }
+
+    int vrc = tdx ? maat_tdx_quote_verify(&r->quote, vc, ctx->trust, &vo, ctx->tdx, &r->verdict,
+                                          &r->tdx, &r->err)
+                  : maat_quote_verify(&r->quote, vc, ctx->trust, &vo, &r->verdict, &r->err);
+    if (vrc != 0) return internal(r);
+    if (!r->verdict.ok || r->verdict.status == MAAT_TCB_REVOKED)
+        return failed(r, MAAT_ATTEST_VERIFY_FAILED);
+
+    /* incoming claims */
+    struct maat_collateral_hashes hashes;
+    struct maat_claims_input in = {0};
+    uint8_t quote_hash[32];
+    if (tdx) {
+        struct maat_tdx_claims_input ti = {
+            .verdict = &r->verdict,
+            .tdx = &r->tdx,
+            .runtime_json = r->req.runtime.json,
+            .inittime_json = r->req.inittime.json,
+            .nonce = r->req.nonce,
+        };
+        if ((p->tdx_claims = maat_tdx_claims_build(&ti, &r->err)) == NULL ||
+            maat_claim_list_from_json(p->tdx_claims, NULL, &p->claims, &r->err) != 0)
+            return internal(r);
+    } else {
+        maat_verified_collateral_hashes(vc, &hashes);
+        in = (struct maat_claims_input){
+            .route = route,
+            .req = &r->req,
+            .quote = &r->quote,
+            .verdict = &r->verdict,
+            .collateral = &hashes,
+            .policy_hash = r->policy_hash,
+            .policy_signer = r->draft ? NULL : ctx->policy_signer,
+            .max_payload = ctx->max_payload,
+        };
+        maat_claims_quote_hash(&in, quote_hash); /* once: incoming set and payload need it */
+        in.quote_hash = quote_hash;
+        if (maat_claims_incoming_list(&in, &p->claims, &r->err) != 0) return internal(r);
+    }
+
+    /* the policy */
+    struct maat_policy_limits lim;
+    if (ctx->limits != NULL) lim = *ctx->limits;
+    else maat_policy_limits_default(&lim);
+    if (maat_policy_evaluate(pol, p->claims.claims, p->claims.count, &lim, &p->pres, &r->perr) !=
+        0)
+        return failed(r, r->perr.kind == MAAT_POLICY_ERR_INTERNAL ? MAAT_ATTEST_INTERNAL
+                                                                  : MAAT_ATTEST_POLICY_FAILED);
+
+    /* the payload */
+    char jti[65];
+    const char *j = ctx->jti;
+    if (j == NULL) {
+        if (maat_claims_new_jti(jti, &r->err) != 0) return internal(r);
+        j = jti;
+    }
+    int prc;
+    if (tdx) {
+        prc = tdx_payload(ctx, r, p, &p->pres, j);
+    } else {
+        in.issued_result = &p->pres;
+        in.tcb_identifier = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+        int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
+        int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
+        prc = maat_claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);
+    }
+    if (prc != 0)
+        return failed(r, r->err.code == MAAT_ERR_TOO_LARGE ? MAAT_ATTEST_TOO_LARGE
+                                                           : MAAT_ATTEST_INTERNAL);
+    r->outcome = MAAT_ATTEST_OK;
+    return 0;
+}
+
+void maat_attest_result_cleanup(struct maat_attest_result *r)
+{
+    if (r == NULL) return;
+    struct priv *p = r->priv_;
+    if (p != NULL) {
+        maat_policy_result_cleanup(&p->pres);
+        maat_claim_list_cleanup(&p->claims);
+        json_decref(p->tdx_claims);
+        maat_pck_chain_release(p->chain);
+        maat_policy_free(p->draft);
+        free(p);
+    }
+    maat_buf_cleanup(&r->payload);
+    maat_attest_request_cleanup(&r->req);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,344 @@
+/* test_attest_pipeline.c - maat_attest_run(), the one attestation pipeline: TdxVm tokens
+ * from sim TD quotes (claims, default TdxVm policy, time as input), the TD appraisal
+ * defaults and their opt-ins, the collateral callback (the TEE it is asked for, "not
+ * available now" kept distinct from "bad"), wrong-TEE collateral refused, SGX and draft
+ * policies through the same function. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "maat/attest.h"
+#include "maat/bytes.h"
+#include "maat/collateral.h"
+#include "maat/policy_default.h"
+#include "maat/verify.h"
+#include "sim.h"
+#include "testutil.h"
+
+#define NOW 1740787200 /* 2025-03-01T00:00:00Z */
+#define AT (NOW + 3600)
+
+static char *dir;
+static struct maat_sim *sim;
+static struct maat_trust *trust;
+static struct maat_verified_collateral *vc_sgx, *vc_tdx;
+static struct maat_policy *pol_sgx, *pol_tdx;
+static char hash_sgx[MAAT_POLICY_HASH_LEN + 1], hash_tdx[MAAT_POLICY_HASH_LEN + 1];
+
+/* the collateral callback's behaviour and what it saw */
+static struct {
+    int calls;
+    enum maat_attest_tee tee;
+    maat_err fail;          /* 0 = answer, else fail with this code */
+    bool swap;              /* answer the other TEE's collateral */
+} cb;
+
+static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
+                      enum maat_pck_ca ca, const struct maat_verified_collateral **vc,
+                      struct maat_error *err)
+{
+    (void)arg;
+    (void)fmspc;
+    (void)ca;
+    cb.calls++;
+    cb.tee = tee;
+    if (cb.fail != 0) return maat_error_set(err, cb.fail, "test source says no");
+    bool tdx = tee == MAAT_ATTEST_TEE_TDX;
+    if (cb.swap) tdx = !tdx;
+    *vc = tdx ? vc_tdx : vc_sgx;
+    return 0;
+}
+
+static int load_vc(const char *name, struct maat_verified_collateral **out)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    size_t len;
+    uint8_t *buf = tu_read_file(p, &len);
+    struct maat_collateral_bundle b;
+    struct maat_collateral_input in;
+    struct maat_error err = {0};
+    int rc = buf == NULL || maat_collateral_bundle_parse(buf, len, &b, &err) != 0;
+    if (!rc) {
+        maat_collateral_input_from_bundle(&b, &in);
+        rc = maat_collateral_verify(&in, trust, AT, out, &err) != 0;
+        maat_collateral_bundle_cleanup(&b);
+    }
+    free(buf);
+    if (rc) fprintf(stderr, "%s: %s\n", name, err.msg);
+    return rc ? -1 : 0;
+}
+
+static int load_policy(const char *text, struct maat_policy **p, char *hash)
+{
+    struct maat_policy_error perr = {0};
+    if (maat_policy_parse(text, strlen(text), NULL, p, &perr) != 0) return -1;
+    return maat_policy_hash(text, strlen(text), hash, &perr.err);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_tempdir();
+    if (dir == NULL) return -1;
+    struct maat_sim_init_opts o;
+    maat_sim_init_opts_defaults(&o, NOW);
+    struct maat_error err = {0};
+    if (maat_sim_init(dir, &o, &err) != 0 || maat_sim_load(dir, &sim, &err) != 0) {
+        fprintf(stderr, "sim: %s\n", err.msg);
+        return -1;
+    }
+    char p[4200];
+    snprintf(p, sizeof p, "%s/root-ca.pem", dir);
+    size_t rlen;
+    uint8_t *root = tu_read_file(p, &rlen);
+    trust = maat_trust_new_intel(&err);
+    int rc = root == NULL || trust == NULL ||
+             maat_trust_add_root(trust, root, rlen, "sim", true, &err) != 0;
+    free(root);
+    if (rc) return -1;
+    if (load_vc("collateral.json", &vc_sgx) != 0 || load_vc("collateral-tdx.json", &vc_tdx) != 0)
+        return -1;
+    if (load_policy(maat_policy_default_sgx(), &pol_sgx, hash_sgx) != 0 ||
+        load_policy(maat_policy_default_tdx(), &pol_tdx, hash_tdx) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maat_policy_free(pol_sgx);
+    maat_policy_free(pol_tdx);
+    maat_verified_collateral_free(vc_sgx);
+    maat_verified_collateral_free(vc_tdx);
+    maat_trust_free(trust);
+    maat_sim_free(sim);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    int rc = system(cmd);
+    free(dir);
+    return rc == 0 ? 0 : -1;
+}
+
+static const uint8_t runtime[] = "runtime data of the TD";
+
+/* A quote (TD when tdx) with SHA-256(runtime) in report_data; `debug` sets the DEBUG bit. */
+static char *quote_b64(bool tdx, bool debug)
+{
+    struct maat_sim_quote_opts o;
+    struct maat_error err = {0};
+    maat_sim_quote_opts_defaults(sim, &o);
+    if (tdx) maat_sim_quote_opts_set_tdx(&o);
+    if (debug) o.td_attributes |= 1;
+    memset(o.mr_td, 0xcd, 48);
+    if (maat_sim_quote_opts_set_ehd(&o, runtime, sizeof runtime - 1, &err) != 0)
+        fail_msg("ehd: %s", err.msg);
+    struct maat_buf b;
+    maat_buf_init(&b);
+    if (maat_sim_quote(sim, &o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    char *s = maat_base64url_encode(b.data, b.len);
+    maat_buf_cleanup(&b);
+    assert_non_null(s);
+    return s;
+}
+
+/* {"quote": ..., "runtimeData": {...}, "nonce": "n"[, extra]} */
+static char *body_for(const char *q, const char *extra)
+{
+    char *rd = maat_base64url_encode(runtime, sizeof runtime - 1);
+    size_t n = strlen(q) + strlen(rd) + (extra ? strlen(extra) : 0) + 128;
+    char *b = malloc(n);
+    snprintf(b, n, "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
+             "\"nonce\":\"n\"%s}", q, rd, extra ? extra : "");
+    free(rd);
+    return b;
+}
+
+static struct maat_attest_ctx ctx_for(bool tdx, const struct maat_tdx_opts *to)
+{
+    return (struct maat_attest_ctx){
+        .trust = trust,
+        .at = AT,
+        .collateral = collateral,
+        .tdx = to,
+        .policy = tdx ? pol_tdx : pol_sgx,
+        .policy_hash = tdx ? hash_tdx : hash_sgx,
+        .issuer = "https://maat.test",
+        .jti = "0000000000000000000000000000000000000000000000000000000000000001",
+    };
+}
+
+static json_t *payload_json(const struct maat_attest_result *r)
+{
+    json_error_t je;
+    json_t *p = json_loadb((const char *)r->payload.data, r->payload.len, 0, &je);
+    if (p == NULL) fail_msg("payload: %s", je.text);
+    return p;
+}
+
+static int attest(bool tdx, const struct maat_tdx_opts *to, bool debug, const char *extra,
+                  struct maat_attest_result *r)
+{
+    char *q = quote_b64(tdx, debug);
+    char *body = body_for(q, extra);
+    struct maat_attest_ctx ctx = ctx_for(tdx, to);
+    cb.calls = 0;
+    int rc = maat_attest_run(&ctx, body, strlen(body),
+                             tdx ? MAAT_ROUTE_TDX_VM : MAAT_ROUTE_SGX_ENCLAVE, r);
+    free(body);
+    free(q);
+    return rc;
+}
+
+static void test_attest_run_tdxvm_token_claims(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_attest_result r;
+    int rc = attest(true, NULL, false, NULL, &r);
+    if (rc != 0) fail_msg("outcome %d: %s / %s / %s", r.outcome, r.aerr.err.msg, r.err.msg,
+                          r.verdict.reason);
+    assert_int_equal(cb.calls, 1);
+    assert_int_equal(cb.tee, MAAT_ATTEST_TEE_TDX);
+    assert_false(r.draft);
+    json_t *p = payload_json(&r);
+    assert_string_equal(json_string_value(json_object_get(p, "eat_profile")),
+                        "https://aka.ms/maa-eat-profile-tdxvm");
+    assert_string_equal(json_string_value(json_object_get(p, "x-ms-attestation-type")), "tdxvm");
+    assert_string_equal(json_string_value(json_object_get(p, "attester_tcb_status")), "UpToDate");
+    assert_string_equal(json_string_value(json_object_get(p, "dbgstat")), "disabled");
+    char mrtd[97];
+    memset(mrtd, 'c', 96);
+    for (int i = 1; i < 96; i += 2) mrtd[i] = 'd';
+    mrtd[96] = '\0';
+    assert_string_equal(json_string_value(json_object_get(p, "tdx_mrtd")), mrtd);
+    assert_string_equal(json_string_value(json_object_get(p, "x-ms-policy-hash")), hash_tdx);
+    assert_string_equal(json_string_value(json_object_get(p, "nonce")), "n");
+    assert_int_equal(json_integer_value(json_object_get(p, "iat")), AT);
+    assert_int_equal(json_integer_value(json_object_get(p, "exp")), AT + 28800);
+    assert_string_equal(json_string_value(json_object_get(p, "iss")), "https://maat.test");
+    assert_null(json_object_get(p, "x-ms-sgx-mrenclave"));
+    assert_null(json_object_get(p, "x-ms-policy")); /* the default issues nothing */
+    json_decref(p);
+    maat_attest_result_cleanup(&r);
+}
+
+static void test_attest_run_debug_td_refused_unless_allowed(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_attest_result r;
+    assert_int_equal(attest(true, NULL, true, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
+    assert_true(r.verdict_reached);
+    assert_false(r.verdict.ok);
+    assert_non_null(strstr(r.verdict.reason, "DEBUG"));
+    maat_attest_result_cleanup(&r);
+
+    struct maat_tdx_opts allow = {.allow_debug_td = true};
+    if (attest(true, &allow, true, NULL, &r) != 0) fail_msg("allowed debug TD: %s", r.verdict.reason);
+    json_t *p = payload_json(&r);
+    assert_string_equal(json_string_value(json_object_get(p, "dbgstat")), "enabled");
+    assert_true(json_is_true(json_object_get(p, "tdx_td_attributes_debug")));
+    json_decref(p);
+    maat_attest_result_cleanup(&r);
+}
+
+static void test_attest_run_collateral_not_ready_is_distinct(void **state)
+{
+    (void)state;
+    struct maat_attest_result r;
+    memset(&cb, 0, sizeof cb);
+    cb.fail = MAAT_ERR_IO;
+    assert_int_equal(attest(true, NULL, false, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_UNAVAILABLE);
+    assert_true(r.have_pck);
+    assert_int_equal(r.ca, MAAT_PCK_CA_PROCESSOR);
+    maat_attest_result_cleanup(&r);
+    cb.fail = MAAT_ERR_VALUE;
+    assert_int_equal(attest(false, NULL, false, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_INVALID);
+    assert_int_equal(cb.tee, MAAT_ATTEST_TEE_SGX);
+    maat_attest_result_cleanup(&r);
+    cb.fail = 0;
+}
+
+static void test_attest_run_wrong_tee_collateral_refused(void **state)
+{
+    (void)state;
+    struct maat_attest_result r;
+    memset(&cb, 0, sizeof cb);
+    cb.swap = true; /* SGX collateral for the TD quote, TDX collateral for the SGX one */
+    assert_int_equal(attest(true, NULL, false, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
+    maat_attest_result_cleanup(&r);
+    assert_int_equal(attest(false, NULL, false, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
+    maat_attest_result_cleanup(&r);
+    cb.swap = false;
+}
+
+static void test_attest_run_sgx_and_draft_policy(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_attest_result r;
+    if (attest(false, NULL, false, NULL, &r) != 0) fail_msg("SGX: %s", r.verdict.reason);
+    assert_int_equal(cb.tee, MAAT_ATTEST_TEE_SGX);
+    json_t *p = payload_json(&r);
+    assert_non_null(json_object_get(p, "x-ms-sgx-mrenclave"));
+    assert_string_equal(json_string_value(json_object_get(p, "x-ms-policy-hash")), hash_sgx);
+    json_decref(p);
+    maat_attest_result_cleanup(&r);
+
+    const char *draft = ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> "
+                        "permit();};issuancerules{=> issue(type=\\\"d\\\", value=1);};\"";
+    if (attest(false, NULL, false, draft, &r) != 0) fail_msg("draft: %s", r.perr.err.msg);
+    assert_true(r.draft);
+    assert_string_not_equal(r.policy_hash, hash_sgx);
+    p = payload_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(p, "d")), 1);
+    json_decref(p);
+    maat_attest_result_cleanup(&r);
+
+    const char *deny = ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> deny();};\"";
+    assert_int_equal(attest(false, NULL, false, deny, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_POLICY_FAILED);
+    maat_attest_result_cleanup(&r);
+    /* TdxVm has no draft policy (2025-06-01) */
+    assert_int_equal(attest(true, NULL, false, deny, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_BAD_REQUEST);
+    assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
+    maat_attest_result_cleanup(&r);
+}
+
+static void test_attest_run_bad_body_and_missing_ctx(void **state)
+{
+    (void)state;
+    struct maat_attest_result r;
+    struct maat_attest_ctx ctx = ctx_for(true, NULL);
+    assert_int_equal(maat_attest_run(&ctx, "{\"quote\":1}", 11, MAAT_ROUTE_TDX_VM, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_BAD_REQUEST);
+    assert_non_null(strstr(r.aerr.err.msg, "quote"));
+    maat_attest_result_cleanup(&r);
+    ctx.policy = NULL;
+    assert_int_equal(maat_attest_run(&ctx, "{}", 2, MAAT_ROUTE_TDX_VM, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_INTERNAL);
+    maat_attest_result_cleanup(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_attest_run_tdxvm_token_claims),
+        cmocka_unit_test(test_attest_run_debug_td_refused_unless_allowed),
+        cmocka_unit_test(test_attest_run_collateral_not_ready_is_distinct),
+        cmocka_unit_test(test_attest_run_wrong_tee_collateral_refused),
+        cmocka_unit_test(test_attest_run_sgx_and_draft_policy),
+        cmocka_unit_test(test_attest_run_bad_body_and_missing_ctx),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
