@@ -156,10 +156,10 @@ static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X
 
 /* Loads an issuer chain (PEM), verifies it to a trust anchor, records each certificate's
  * validity window, and returns its first certificate (the signer; a new reference). */
-static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
-                               const char *what, const struct maat_anchor **anchor,
-                               struct maat_verified_collateral *vc, const char *role,
-                               struct maat_error *err)
+static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat_trust *t,
+                                  const char *what, const struct maat_anchor **anchor,
+                                  struct maat_verified_collateral *vc, const char *role,
+                                  bool learn_tail, struct maat_error *err)
 {
     if (pem->len == 0) {
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s is missing", what);
@@ -169,14 +169,29 @@ static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_tr
     if (sk == NULL) return NULL;
     maat__issuer_chain_loads++;
     X509 *signer = sk_X509_value(sk, 0);
-    if (maat__chain_verify(signer, sk, t, what, anchor, NULL, err) != 0 ||
+    STACK_OF(X509) *path = NULL;
+    if (maat__chain_verify(signer, sk, t, what, anchor, learn_tail ? &path : NULL, err) != 0 ||
         add_cert_item(vc, role, signer, err) != 0) {
+        sk_X509_pop_free(path, X509_free);
         sk_X509_pop_free(sk, X509_free);
         return NULL;
     }
+    /* The PCK CRL issuer chain is the PCK CA chain of the platforms this collateral is
+     * for: the trust set remembers it as verified, so that their quotes' chains (the same
+     * CA and root after the leaf) need only the leaf checked (trust.c, pck_cache.c). */
+    if (learn_tail) maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, sk, path, *anchor);
+    sk_X509_pop_free(path, X509_free);
     X509_up_ref(signer);
     sk_X509_pop_free(sk, X509_free);
     return signer;
+}
+
+static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
+                               const char *what, const struct maat_anchor **anchor,
+                               struct maat_verified_collateral *vc, const char *role,
+                               struct maat_error *err)
+{
+    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, err);
 }
 
 static char *dup_view(const struct maat_view *v)
@@ -328,8 +343,9 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
                              "QE identity", err) != 0)
         goto fail;
 
-    vc->pck_crl_issuer = load_issuer_chain(&in->pck_crl_issuer_chain, trust,
-                                           "PCK CRL issuer chain", &a_pck, vc, "PCK CA", err);
+    vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
+                                              "PCK CRL issuer chain", &a_pck, vc, "PCK CA",
+                                              true, err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,

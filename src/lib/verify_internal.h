@@ -136,6 +136,15 @@ const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
 /* Records the issuer tail of a fully verified entry (bytes leaf-first PEM, leaf = first
  * block). Does nothing when the shape does not fit or the table is full. */
 void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe);
+/* Records as an issuer tail a PCK CA chain verified to anchor on its own (the collateral's
+ * PCK CRL issuer chain): pem its text, sent the certificates decoded from it, chain the
+ * verified path (CA first). Only when sent is exactly chain and the CA fits (trust.c). */
+void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem,
+                                       size_t len, STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+                                       const struct maat_anchor *anchor);
+/* Tests: from now on t learns issuer tails only from PCK chains verified in full (the
+ * reference of the differential tests, which must take the full path). */
+void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t);
 /* (hits, learned) counters, for tests and benchmarks. */
 void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t *count);
 /* A new entry for a chain whose issuer tail is known: the leaf alone is decoded and
