@@ -439,7 +439,8 @@ X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maa
  * SubjectPublicKeyInfo as bytes (OpenSSL leaves the key undecoded when no decoder can
  * take it, and d2i still succeeds), which skips OpenSSL 3.0's per-call decoder lookup.
  * Nothing that needs a provider may be done with such a certificate: callers read its
- * fields and verify its signature themselves (pck_cache.c). */
+ * fields and verify its signature themselves (pck_cache.c), or only check that it decodes
+ * (collateral.c's bundle check: the chain is decoded in full when it is verified). */
 static pthread_once_t g_keyless_once = PTHREAD_ONCE_INIT;
 static OSSL_LIB_CTX *g_keyless_ctx;
 
@@ -472,6 +473,12 @@ X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len)
         return NULL;
     }
     return x;
+}
+
+X509 *maat__x509_new_keyless(void)
+{
+    pthread_once(&g_keyless_once, keyless_init);
+    return g_keyless_ctx ? X509_new_ex(g_keyless_ctx, NULL) : NULL;
 }
 
 EVP_PKEY *maat__x509_p256_key(const X509 *x)

@@ -157,6 +157,9 @@ struct maat_pck_chain *maat__pck_first_seen(const struct maat_trust *t, const ui
  * OSSL_DECODER, several ECDSA verifications' worth per certificate); NULL unless the DER
  * is exactly one certificate. */
 X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
+/* An empty certificate of the keyless library context, to decode into (d2i_X509(&x, ...),
+ * PEM_read_bio_X509(bio, &x, ...)); NULL when out of memory. */
+X509 *maat__x509_new_keyless(void);
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
