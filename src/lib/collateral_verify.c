@@ -71,8 +71,14 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
     /* Time is judged in its own step; CRLs in theirs (with their own signatures checked).
      * Strict mode makes OpenSSL refuse empty or mismatched key identifiers; the root's own
      * self-signature is checked too, so every byte of the chain as sent is covered. */
-    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT |
-                                      X509_V_FLAG_CHECK_SS_SIGNATURE);
+    unsigned long flags = X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT;
+    /* The root is the anchor's own certificate (its bytes were the anchor's, see
+     * maat__x509_load_all_anchored) whose self-signature this trust set has verified:
+     * checking it again in every chain would reach the same result on the same bytes. Any
+     * other top certificate has its self-signature checked here. */
+    bool ss_done = root == a->cert && maat__trust_anchor_self_signed(t, a) == 1;
+    if (!ss_done) flags |= X509_V_FLAG_CHECK_SS_SIGNATURE;
+    X509_STORE_CTX_set_flags(ctx, flags);
     if (X509_verify_cert(ctx) != 1) {
         int e = X509_STORE_CTX_get_error(ctx);
         int depth = X509_STORE_CTX_get_error_depth(ctx);
@@ -165,7 +171,7 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s is missing", what);
         return NULL;
     }
-    STACK_OF(X509) *sk = maat_x509_load_all(pem->ptr, pem->len, what, err);
+    STACK_OF(X509) *sk = maat__x509_load_all_anchored(pem->ptr, pem->len, what, t, err);
     if (sk == NULL) return NULL;
     maat__issuer_chain_loads++;
     X509 *signer = sk_X509_value(sk, 0);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
@@ -34,6 +35,7 @@ struct maat__issuers {
     size_t count;                         /* published entries (atomic) */
     uint64_t hits;                        /* atomic */
     bool no_ca_chains;                    /* tests: learn from verified PCK chains only */
+    int anchor_ss_ok[MAAT_TRUST_MAX];     /* atomic: 1 = the anchor's self-signature verified */
     struct maat__issuer e[MAAT_TRUST_ISSUERS];
 };
 
@@ -310,6 +312,17 @@ void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t
     if (!same) return;
     struct fill_ca f = {chain, pem, len, anchor};
     issuer_publish(is, pem, len, fill_from_ca_chain, &f);
+}
+
+int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)
+{
+    if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
+    int *ok = &t->issuers->anchor_ss_ok[a - t->anchors];
+    if (__atomic_load_n(ok, __ATOMIC_ACQUIRE) == 1) return 1;
+    int v = X509_verify(a->cert, a->key) == 1;
+    ERR_clear_error();
+    if (v) __atomic_store_n(ok, 1, __ATOMIC_RELEASE);
+    return v;
 }
 
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key)

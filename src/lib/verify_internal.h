@@ -160,6 +160,13 @@ X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
 /* An empty certificate of the keyless library context, to decode into (d2i_X509(&x, ...),
  * PEM_read_bio_X509(bio, &x, ...)); NULL when out of memory. */
 X509 *maat__x509_new_keyless(void);
+/* maat_x509_load_all, except that a PEM block whose DER is byte for byte a trust anchor's
+ * certificate gives that anchor's X509 (a new reference) instead of a new decoding. */
+STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const char *what,
+                                             const struct maat_trust *t, struct maat_error *err);
+/* 1 when the anchor's self-signature verifies (checked once per trust set, the success
+ * remembered), else 0. */
+int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a);
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
