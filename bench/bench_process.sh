@@ -4,15 +4,18 @@
 # only loads OpenSSL).
 #
 #   BUILD=build bench/bench_process.sh     env: MAAT_VECTORS, ROUNDS (10), PER_ROUND (10),
-#                                          CPU (0), COLD_SECONDS (1.5),
+#                                          CPU (0), COLD_ITERATIONS (100),
 #                                          MAAT_ALT (another maat binary, e.g. an older
 #                                          build, timed in the same rounds for an A/B)
 # Per round, PER_ROUND runs of `maat verify` (real dcap-qvl quote + collateral bundle, at
 # 1752919277, output discarded) and as many of build/bin/ossl_start, interleaved, each
 # timed from posix_spawn to wait4 (wall) with its CPU time (user + system) from wait4.
-# The in-process cold time is bench_verify's cold row (new trust set, bundle parsed,
-# collateral verified, empty PCK cache, quote), measured before and after the rounds on
-# the same CPU; their mean is used. Medians over rounds; RESULT line for scripts.
+# The in-process cold time is build/bin/bench_cold (bench_verify's cold row: new trust
+# set, bundle parsed, collateral verified, empty PCK cache, quote), wall and CPU time per
+# verification, measured before and after the rounds on the same CPU; their mean is used.
+# Two ratios: wall (maat wall / (cold wall + ossl_start wall)) and CPU (the same with user
+# + system time): on a loaded host the CPU ratio is the one to read. Medians over rounds;
+# RESULT line for scripts.
 # The host is shared: compare only ratios from one run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,16 +24,16 @@ vectors=${MAAT_VECTORS:-$root/../shared/vectors}
 rounds=${ROUNDS:-10}
 per=${PER_ROUND:-10}
 cpu=${CPU:-0}
-cold_secs=${COLD_SECONDS:-1.5}
+cold_iter=${COLD_ITERATIONS:-100}
 
-cmake --build "$build" -j2 --target maat_cli ossl_start bench_verify 2>&1 |
+cmake --build "$build" -j2 --target maat_cli ossl_start bench_cold 2>&1 |
   grep -Ev '^(\[|-- GLOB mismatch|gmake)' || true
 pin=()
 if command -v taskset >/dev/null 2>&1; then pin=(taskset -c "$cpu"); fi
 
 cold_us() {
-  "${pin[@]}" "$build/bin/bench_verify" --vectors "$vectors" --runs 1 --seconds 0.2 \
-    --cold-seconds "$cold_secs" 2>/dev/null | sed -n 's/^RESULT .* cold_us=\([0-9.]*\).*/\1/p'
+  "${pin[@]}" "$build/bin/bench_cold" --vectors "$vectors" --iterations "$cold_iter" |
+    sed -n 's/^RESULT cold_wall_us=\([0-9.]*\) cold_cpu_us=\([0-9.]*\)/\1 \2/p'
 }
 c1=$(cold_us)
 "${pin[@]}" python3 - "$build/bin/maat" "$build/bin/ossl_start" "$vectors/dcap-qvl" "$rounds" "$per" "${MAAT_ALT:-}" \
@@ -72,16 +75,17 @@ out=$(cat "${TMPDIR:-/tmp}/bench_process.$$"); rm -f "${TMPDIR:-/tmp}/bench_proc
 awk -v c1="$c1" -v c2="$c2" -v r="$rounds" -v p="$per" '
   { wall[$1] = $2; cpu[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
   END {
-    cold = (c1 + c2) / 2;
-    printf "in-process cold (bench_verify): %.1f us (before %.1f, after %.1f)\n", cold, c1, c2;
+    split(c1, a, " "); split(c2, b, " ");
+    cold = (a[1] + b[1]) / 2; ccpu = (a[2] + b[2]) / 2;
+    printf "in-process cold (bench_cold): wall %.1f us (before %.1f, after %.1f), cpu %.1f us\n", cold, a[1], b[1], ccpu;
     printf "ossl_start process:  wall %8.1f us (rounds %.1f..%.1f)  cpu %8.1f us\n", wall["ossl"], lo["ossl"], hi["ossl"], cpu["ossl"];
     printf "maat verify process: wall %8.1f us (rounds %.1f..%.1f)  cpu %8.1f us\n", wall["maat"], lo["maat"], hi["maat"], cpu["maat"];
     ratio = wall["maat"] / (cold + wall["ossl"]);
-    printf "ratio maat verify / (cold + ossl_start): %.3f (wall; target <= 1.3; %d rounds x %d)\n", ratio, r, p;
-    printf "  cpu (user+sys) of the processes: maat verify - ossl_start = %.1f us\n", cpu["maat"] - cpu["ossl"];
+    cratio = cpu["maat"] / (ccpu + cpu["ossl"]);
+    printf "ratio maat verify / (cold + ossl_start): wall %.3f, cpu %.3f (target <= 1.3; %d rounds x %d)\n", ratio, cratio, r, p;
     if ("alt" in wall)
-      printf "MAAT_ALT process:    wall %8.1f us (rounds %.1f..%.1f)  cpu %8.1f us; ratio %.3f\n",
-             wall["alt"], lo["alt"], hi["alt"], cpu["alt"], wall["alt"] / (cold + wall["ossl"]);
-    printf "RESULT maat_verify_us=%.1f ossl_start_us=%.1f cold_us=%.1f process_ratio=%.3f maat_cpu_us=%.1f ossl_cpu_us=%.1f\n",
-           wall["maat"], wall["ossl"], cold, ratio, cpu["maat"], cpu["ossl"];
+      printf "MAAT_ALT process:    wall %8.1f us (rounds %.1f..%.1f)  cpu %8.1f us; ratio wall %.3f, cpu %.3f\n",
+             wall["alt"], lo["alt"], hi["alt"], cpu["alt"], wall["alt"] / (cold + wall["ossl"]), cpu["alt"] / (ccpu + cpu["ossl"]);
+    printf "RESULT maat_verify_us=%.1f ossl_start_us=%.1f cold_us=%.1f process_ratio=%.3f maat_cpu_us=%.1f ossl_cpu_us=%.1f cold_cpu_us=%.1f process_cpu_ratio=%.3f\n",
+           wall["maat"], wall["ossl"], cold, ratio, cpu["maat"], cpu["ossl"], ccpu, cratio;
   }' <<<"$out"
