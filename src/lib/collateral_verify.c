@@ -171,6 +171,18 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s is missing", what);
         return NULL;
     }
+    /* The PCK CA chain may already be a verified issuer tail of this trust set (a quote's
+     * chain verified first, as `maat verify` resolves the chain before it reads the
+     * collateral): the same certificates, verified to the same anchor, in the same order
+     * (tails compare the text but for the whitespace around it, trust.c). */
+    const struct maat__issuer *is =
+        learn_tail ? maat__trust_issuer_find(t, pem->ptr, pem->len) : NULL;
+    if (is != NULL) {
+        if (add_cert_item(vc, role, is->ca, err) != 0) return NULL;
+        *anchor = is->anchor;
+        X509_up_ref(is->ca);
+        return is->ca;
+    }
     STACK_OF(X509) *sk = maat__x509_load_all_anchored(pem->ptr, pem->len, what, t, err);
     if (sk == NULL) return NULL;
     maat__issuer_chain_loads++;

@@ -221,6 +221,63 @@ static void test_cold_spare_cert_in_collateral_chain_not_learned(void **state)
     free(c);
 }
 
+/* Defect: `maat verify` resolves the quote's PCK chain before it reads the collateral, so
+ * the chain was verified in full and then the collateral's PCK CRL issuer chain (the same
+ * PCK CA and root) was decoded and verified again. It is now taken from the verified
+ * issuer tail; the verified collateral (its dated items) is the same as from scratch. */
+static void test_chain_first_collateral_reverified_pck_ca_chain(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    struct maat_trust *t = maat_trust_new_intel(&err);
+    assert_non_null(t);
+    struct maat_quote q;
+    assert_int_equal(maat_quote_parse(g_quote, g_quote_len, &q, &err), 0);
+    struct maat_verify_opts vo = {.at = AT};
+    struct maat_pck_chain *chain = NULL;
+    struct maat_verdict v;
+    assert_int_equal(maat_pck_chain_resolve(&q, t, &vo, &chain, &v, &err), 0);
+    assert_non_null(chain);
+    uint64_t hits;
+    size_t count;
+    maat__trust_issuer_stats(t, &hits, &count);
+    assert_int_equal(count, 1); /* learned from the quote's chain */
+    assert_int_equal(hits, 0);
+
+    struct maat_collateral_bundle b;
+    assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
+    struct maat_collateral_input in;
+    maat_collateral_input_from_bundle(&b, &in);
+    struct maat_verified_collateral *vc = NULL;
+    assert_int_equal(maat_collateral_verify(&in, t, AT, &vc, &err), 0);
+    maat__trust_issuer_stats(t, &hits, &count);
+    assert_int_equal(hits, 1); /* the PCK CRL issuer chain was that tail */
+    assert_int_equal(count, 1);
+
+    struct env ref;
+    env_open(&ref, false, g_coll, g_coll_len);
+    struct maat_collateral_window w, wr;
+    maat_verified_collateral_window(vc, &w);
+    maat_verified_collateral_window(ref.vc, &wr);
+    assert_int_equal(w.not_before, wr.not_before);
+    assert_int_equal(w.not_after, wr.not_after);
+    assert_string_equal(w.limiting, wr.limiting);
+    assert_int_equal(maat_verified_collateral_pck_ca(vc), maat_verified_collateral_pck_ca(ref.vc));
+
+    struct maat_verdict vr;
+    vo.pck_chain = chain;
+    assert_int_equal(maat_quote_verify(&q, vc, t, &vo, &v, &err), 0);
+    verify_in(&ref, g_quote, g_quote_len, &vr);
+    assert_true(v.ok);
+    assert_int_equal(v.status, vr.status);
+    assert_memory_equal(v.steps, vr.steps, sizeof vr.steps);
+    env_close(&ref);
+    maat_verified_collateral_free(vc);
+    maat_collateral_bundle_cleanup(&b);
+    maat_pck_chain_release(chain);
+    maat_trust_free(t);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -245,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_cold_altered_ca_text_takes_full_path),
         cmocka_unit_test(test_cold_altered_leaf_refused_like_full_path),
         cmocka_unit_test(test_cold_spare_cert_in_collateral_chain_not_learned),
+        cmocka_unit_test(test_chain_first_collateral_reverified_pck_ca_chain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
