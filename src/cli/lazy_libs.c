@@ -101,6 +101,7 @@ LAZY_FN(lib_curl, CURLcode, curl_easy_perform, (CURL * c), (c))
 LAZY_FN(lib_curl, const char *, curl_easy_strerror, (CURLcode e), (e))
 LAZY_FN(lib_curl, char *, curl_easy_unescape, (CURL * c, const char *s, int n, int *out),
         (c, s, n, out))
+LAZY_FN(lib_curl, char *, curl_easy_escape, (CURL * c, const char *s, int n), (c, s, n))
 LAZY_VOID(lib_curl, curl_free, (void *p), (p))
 LAZY_FN(lib_curl, struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s),
         (l, s))
