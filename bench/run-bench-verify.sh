@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # run-bench-verify.sh - builds bench_verify (if needed) and runs it pinned to one core,
 # (warm, first-seen and cold rows, each with its floor and ratio in the RESULT line),
-# then verifies the same quote with the same collateral and time through the npm peer
-# @phala/dcap-qvl in node (warm loop after JIT warm-up) and prints maat/dcap-qvl ratios.
+# then verifies the same quote with the same collateral and time through the npm peers
+# @phala/dcap-qvl and @phala/dcap-qvl-web in node (bench/peer_dcap_qvl.mjs, loop after JIT
+# warm-up) and prints maat/peer ratios from the same run.
 #
 #   bench/run-bench-verify.sh            env: BUILD (default build), MAAT_VECTORS,
 #                                        RUNS (5), BENCH_SECONDS (2.5), CPU (0)
-# The peer comes from tests/compat/node_modules (npm ci --prefix tests/compat); without
-# node or the module that part is skipped with a message.
+# The peers come from tests/compat/node_modules (npm ci --prefix tests/compat); without
+# node or a module that part is skipped with a message.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,45 +42,27 @@ echo "ratios to floors: warm $(val ratio_a) (>= 0.88), first-seen $(val first_se
      "cold $(val cold_ratio) ($(val cold_sigs) signatures)"
 
 echo
-qvl=$root/tests/compat/node_modules/@phala/dcap-qvl
-if ! command -v node >/dev/null 2>&1 || [ ! -f "$qvl/package.json" ]; then
-  echo "*** @phala/dcap-qvl comparison SKIPPED: needs node and 'npm ci --prefix tests/compat' ***"
+# The npm peers, each in node on the same quote, collateral object and time
+# (bench/peer_dcap_qvl.mjs): @phala/dcap-qvl (JS) and @phala/dcap-qvl-web (its Rust core
+# compiled to WASM). Neither keeps anything between calls, so maat's cold row is the fair
+# comparison; the warm one is printed too.
+mods=$root/tests/compat/node_modules/@phala
+if ! command -v node >/dev/null 2>&1; then
+  echo "*** peer comparison SKIPPED: needs node and 'npm ci --prefix tests/compat' ***"
   exit 0
 fi
-peer=$(QVL=$qvl VECTORS=$vectors RUNS=$runs SECS=$secs "${pin[@]}" node - <<'EOF'
-// The peer's warm loop: verify() on the same quote, collateral object and time.
-const fs = require('fs');
-const qvl = require(process.env.QVL);
-const version = require(process.env.QVL + '/package.json').version;
-const dir = process.env.VECTORS + '/dcap-qvl/';
-const quote = new Uint8Array(fs.readFileSync(dir + 'sgx_quote'));
-const collateral = JSON.parse(fs.readFileSync(dir + 'sgx_quote_collateral.json', 'utf8'));
-const at = 1752919277, runs = +process.env.RUNS, secs = +process.env.SECS;
-const once = () => {
-  const r = qvl.verify(quote, collateral, at);
-  if (r.status !== 'ConfigurationAndSWHardeningNeeded') throw new Error('unexpected status ' + r.status);
-};
-const loop = (s) => {
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  let t;
-  do { for (let i = 0; i < 8; i++) once(); n += 8; t = Number(process.hrtime.bigint() - t0) / 1e9; } while (t < s);
-  return n / t;
-};
-loop(1.0); // JIT warm-up
-const rates = [];
-for (let r = 0; r < runs; r++) rates.push(loop(secs));
-const sorted = [...rates].sort((a, b) => a - b);
-const m = runs % 2 ? sorted[(runs - 1) / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
-console.log(`@phala/dcap-qvl ${version} (node ${process.version}) verify(), ${runs} runs x ${secs} s:`);
-console.log(`  ${m.toFixed(0)} ops/s ${(1e6 / m).toFixed(1)} us/op (runs ${sorted[0].toFixed(0)}..${sorted[runs - 1].toFixed(0)})`);
-console.log(`PEER ops_s=${m.toFixed(1)}`);
-EOF
-)
-echo "$peer" | grep -v '^PEER '
-pops=$(sed -n 's/^PEER ops_s=//p' <<<"$peer")
-echo "  (the peer keeps nothing between calls: each verify() re-checks collateral and chains)"
-awk -v w="$warm" -v c="$cold" -v p="$pops" 'BEGIN {
-  printf "ratio maat warm / dcap-qvl: %.1f x  (maat %.0f/s, dcap-qvl %.0f/s)\n", w / p, w, p;
-  printf "ratio maat cold / dcap-qvl: %.1f x  (maat %.0f/s: collateral and chain verified per quote too)\n", c / p, c;
-}'
+for kind in js web; do
+  dir=$mods/dcap-qvl; [ "$kind" = web ] && dir=$mods/dcap-qvl-web
+  if [ ! -f "$dir/package.json" ]; then
+    echo "*** $(basename "$dir") comparison SKIPPED: run 'npm ci --prefix tests/compat' ***"
+    continue
+  fi
+  peer=$(PEER=$kind QVL=$dir VECTORS=$vectors RUNS=$runs SECS=$secs "${pin[@]}" node "$root/bench/peer_dcap_qvl.mjs")
+  echo "$peer" | grep -v '^PEER '
+  pops=$(sed -n 's/^PEER ops_s=//p' <<<"$peer")
+  awk -v w="$warm" -v c="$cold" -v p="$pops" -v n="$(basename "$dir")" 'BEGIN {
+    printf "  ratio maat warm / %s: %.1f x  (maat %.0f/s, %s %.0f/s)\n", n, w / p, w, n, p;
+    printf "  ratio maat cold / %s: %.1f x  (maat %.0f/s: collateral and chain verified per quote too; target >= 8 x)\n", n, c / p, c;
+    printf "PEER_RESULT peer=%s ops_s=%.1f cold_over_peer=%.2f warm_over_peer=%.1f\n", n, p, c / p, w / p;
+  }'
+done

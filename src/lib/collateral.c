@@ -7,6 +7,7 @@
  */
 #include "collateral_json.h"
 #include "maat/collateral.h"
+#include "verify_internal.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -82,16 +83,26 @@ static int dup_string(struct cj *c, json_t *root, const char *key, char **out, s
     return 0;
 }
 
-/* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads. */
+/* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads.
+ * Decoded keyless (crypto.c): OpenSSL 3.0's public-key decoder costs about one ECDSA
+ * verification per certificate, and a key that does not decode does not fail d2i anyway;
+ * maat_collateral_verify decodes the chains in full to verify them (issue 16). */
 static int check_chain(struct cj *c, const char *key, const char *pem, size_t len)
 {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
     int count = 0;
     for (;;) {
-        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        if (x == NULL) break;
+        X509 *x = maat__x509_new_keyless();
+        if (x == NULL) {
+            BIO_free(bio);
+            return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+        }
+        /* reads into x; on a decoding failure OpenSSL frees x and sets it to NULL */
+        X509 *r = PEM_read_bio_X509(bio, &x, NULL, NULL);
         X509_free(x);
+        if (r == NULL) break;
+        ERR_clear_error(); /* the undecoded key leaves errors behind a good certificate */
         if (++count > MAX_CHAIN_CERTS) break;
     }
     unsigned long e = ERR_peek_last_error();
@@ -144,9 +155,11 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
         check_chain(&c, "tcb_info_issuer_chain", out->tcb_info_issuer_chain,
                     strlen(out->tcb_info_issuer_chain)) != 0)
         goto done;
+    /* Intel sends the TCB Signing chain for both: the same text needs no second check */
     if (dup_string(&c, root, "qe_identity_issuer_chain", &out->qe_identity_issuer_chain, NULL) != 0 ||
-        check_chain(&c, "qe_identity_issuer_chain", out->qe_identity_issuer_chain,
-                    strlen(out->qe_identity_issuer_chain)) != 0)
+        (strcmp(out->qe_identity_issuer_chain, out->tcb_info_issuer_chain) != 0 &&
+         check_chain(&c, "qe_identity_issuer_chain", out->qe_identity_issuer_chain,
+                     strlen(out->qe_identity_issuer_chain)) != 0))
         goto done;
     if (dup_string(&c, root, "tcb_info", &out->tcb_info_text, &out->tcb_info_text_len) != 0) goto done;
     if (cj_string(&c, root, "", "tcb_info_signature", true, &sig, &sig_len) != 0) goto done;

@@ -71,8 +71,14 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
     /* Time is judged in its own step; CRLs in theirs (with their own signatures checked).
      * Strict mode makes OpenSSL refuse empty or mismatched key identifiers; the root's own
      * self-signature is checked too, so every byte of the chain as sent is covered. */
-    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT |
-                                      X509_V_FLAG_CHECK_SS_SIGNATURE);
+    unsigned long flags = X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT;
+    /* The root is the anchor's own certificate (its bytes were the anchor's, see
+     * maat__x509_load_all_anchored) whose self-signature this trust set has verified:
+     * checking it again in every chain would reach the same result on the same bytes. Any
+     * other top certificate has its self-signature checked here. */
+    bool ss_done = root == a->cert && maat__trust_anchor_self_signed(t, a) == 1;
+    if (!ss_done) flags |= X509_V_FLAG_CHECK_SS_SIGNATURE;
+    X509_STORE_CTX_set_flags(ctx, flags);
     if (X509_verify_cert(ctx) != 1) {
         int e = X509_STORE_CTX_get_error(ctx);
         int depth = X509_STORE_CTX_get_error_depth(ctx);
@@ -156,27 +162,54 @@ static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X
 
 /* Loads an issuer chain (PEM), verifies it to a trust anchor, records each certificate's
  * validity window, and returns its first certificate (the signer; a new reference). */
-static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
-                               const char *what, const struct maat_anchor **anchor,
-                               struct maat_verified_collateral *vc, const char *role,
-                               struct maat_error *err)
+static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat_trust *t,
+                                  const char *what, const struct maat_anchor **anchor,
+                                  struct maat_verified_collateral *vc, const char *role,
+                                  bool learn_tail, struct maat_error *err)
 {
     if (pem->len == 0) {
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s is missing", what);
         return NULL;
     }
-    STACK_OF(X509) *sk = maat_x509_load_all(pem->ptr, pem->len, what, err);
+    /* The PCK CA chain may already be a verified issuer tail of this trust set (a quote's
+     * chain verified first, as `maat verify` resolves the chain before it reads the
+     * collateral): the same certificates, verified to the same anchor, in the same order
+     * (tails compare the text but for the whitespace around it, trust.c). */
+    const struct maat__issuer *is =
+        learn_tail ? maat__trust_issuer_find(t, pem->ptr, pem->len) : NULL;
+    if (is != NULL) {
+        if (add_cert_item(vc, role, is->ca, err) != 0) return NULL;
+        *anchor = is->anchor;
+        X509_up_ref(is->ca);
+        return is->ca;
+    }
+    STACK_OF(X509) *sk = maat__x509_load_all_anchored(pem->ptr, pem->len, what, t, err);
     if (sk == NULL) return NULL;
     maat__issuer_chain_loads++;
     X509 *signer = sk_X509_value(sk, 0);
-    if (maat__chain_verify(signer, sk, t, what, anchor, NULL, err) != 0 ||
+    STACK_OF(X509) *path = NULL;
+    if (maat__chain_verify(signer, sk, t, what, anchor, learn_tail ? &path : NULL, err) != 0 ||
         add_cert_item(vc, role, signer, err) != 0) {
+        sk_X509_pop_free(path, X509_free);
         sk_X509_pop_free(sk, X509_free);
         return NULL;
     }
+    /* The PCK CRL issuer chain is the PCK CA chain of the platforms this collateral is
+     * for: the trust set remembers it as verified, so that their quotes' chains (the same
+     * CA and root after the leaf) need only the leaf checked (trust.c, pck_cache.c). */
+    if (learn_tail) maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, sk, path, *anchor);
+    sk_X509_pop_free(path, X509_free);
     X509_up_ref(signer);
     sk_X509_pop_free(sk, X509_free);
     return signer;
+}
+
+static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
+                               const char *what, const struct maat_anchor **anchor,
+                               struct maat_verified_collateral *vc, const char *role,
+                               struct maat_error *err)
+{
+    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, err);
 }
 
 static char *dup_view(const struct maat_view *v)
@@ -328,8 +361,9 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
                              "QE identity", err) != 0)
         goto fail;
 
-    vc->pck_crl_issuer = load_issuer_chain(&in->pck_crl_issuer_chain, trust,
-                                           "PCK CRL issuer chain", &a_pck, vc, "PCK CA", err);
+    vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
+                                              "PCK CRL issuer chain", &a_pck, vc, "PCK CA",
+                                              true, err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,

@@ -264,8 +264,21 @@ static X509 *der_cert(const uint8_t *p, size_t n)
 
 /* PEM, strictly: the base64 body is decoded with maat's strict decoder (line breaks
  * allowed between groups, nothing else), so no two different texts give one certificate. */
+/* The certificate of `t` whose encoding is der, or NULL (see maat__x509_load_all_anchored). */
+static X509 *known_anchor(const struct maat_trust *t, const uint8_t *der, size_t len)
+{
+    for (size_t i = 0; t && i < t->count; i++) {
+        unsigned char *enc = NULL;
+        int elen = i2d_X509(t->anchors[i].cert, &enc); /* its cached encoding, copied */
+        bool same = elen > 0 && (size_t)elen == len && memcmp(enc, der, len) == 0;
+        OPENSSL_free(enc);
+        if (same) return t->anchors[i].cert;
+    }
+    return NULL;
+}
+
 static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509) *sk,
-                    struct maat_error *err)
+                    const struct maat_trust *anchors, struct maat_error *err)
 {
     size_t i = 0;
     while (i < n) {
@@ -303,7 +316,11 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
         int rc = maat_base64_decode(b64, k, field, &der, &der_len, err);
         free(b64);
         if (rc != 0) return -1;
-        X509 *x = der_cert(der, der_len);
+        X509 *x = known_anchor(anchors, der, der_len);
+        if (x != NULL)
+            X509_up_ref(x);
+        else
+            x = der_cert(der, der_len);
         free(der);
         if (x == NULL) {
             ERR_clear_error();
@@ -376,15 +393,16 @@ static int load_der(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
     return 0;
 }
 
-STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
-                                   struct maat_error *err)
+static STACK_OF(X509) *load_all(const uint8_t *p, size_t n, const char *what,
+                                const struct maat_trust *anchors, struct maat_error *err)
 {
     STACK_OF(X509) *sk = sk_X509_new_null();
     if (sk == NULL) {
         maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
         return NULL;
     }
-    int rc = looks_pem(p, n) ? load_pem(p, n, what, sk, err) : load_der(p, n, what, sk, err);
+    int rc = looks_pem(p, n) ? load_pem(p, n, what, sk, anchors, err)
+                             : load_der(p, n, what, sk, err);
     ERR_clear_error();
     if (rc == 0 && sk_X509_num(sk) > 0) return sk;
     if (rc == 0)
@@ -392,6 +410,18 @@ STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
                        "%s: no certificate could be read (expected PEM or DER X.509)", what);
     sk_X509_pop_free(sk, X509_free);
     return NULL;
+}
+
+STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
+                                   struct maat_error *err)
+{
+    return load_all(p, n, what, NULL, err);
+}
+
+STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const char *what,
+                                             const struct maat_trust *t, struct maat_error *err)
+{
+    return load_all(p, n, what, t, err);
 }
 
 X509 *maat_x509_find_leaf(STACK_OF(X509) *certs)
@@ -439,7 +469,8 @@ X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maa
  * SubjectPublicKeyInfo as bytes (OpenSSL leaves the key undecoded when no decoder can
  * take it, and d2i still succeeds), which skips OpenSSL 3.0's per-call decoder lookup.
  * Nothing that needs a provider may be done with such a certificate: callers read its
- * fields and verify its signature themselves (pck_cache.c). */
+ * fields and verify its signature themselves (pck_cache.c), or only check that it decodes
+ * (collateral.c's bundle check: the chain is decoded in full when it is verified). */
 static pthread_once_t g_keyless_once = PTHREAD_ONCE_INIT;
 static OSSL_LIB_CTX *g_keyless_ctx;
 
@@ -472,6 +503,12 @@ X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len)
         return NULL;
     }
     return x;
+}
+
+X509 *maat__x509_new_keyless(void)
+{
+    pthread_once(&g_keyless_once, keyless_init);
+    return g_keyless_ctx ? X509_new_ex(g_keyless_ctx, NULL) : NULL;
 }
 
 EVP_PKEY *maat__x509_p256_key(const X509 *x)

@@ -10,11 +10,19 @@
  * per root); entries are immutable once published and live as long as the trust set.
  * When it is full, further tails are simply not remembered (their chains are verified in
  * full each time).
+ *
+ * Tails are compared without the whitespace around them (and the NUL padding after them)
+ * that the chain loader (crypto.c, load_pem) accepts there and ignores: a quote's PCK chain
+ * has a line break before its second block and a NUL after its last, the collateral's PCK
+ * CRL issuer chain (the same PCK CA and root, verified by maat_collateral_verify) has
+ * neither. That is how a cold verification learns the tail from its collateral
+ * (maat__trust_issuer_learn_ca_chain) and checks only the quote's leaf.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
@@ -26,6 +34,8 @@ struct maat__issuers {
     pthread_mutex_t lock;                 /* serialises learning; readers need none */
     size_t count;                         /* published entries (atomic) */
     uint64_t hits;                        /* atomic */
+    bool no_ca_chains;                    /* tests: learn from verified PCK chains only */
+    int anchor_ss_ok[MAAT_TRUST_MAX];     /* atomic: 1 = the anchor's self-signature verified */
     struct maat__issuer e[MAAT_TRUST_ISSUERS];
 };
 
@@ -103,11 +113,33 @@ void maat_trust_free(struct maat_trust *t)
     free(t);
 }
 
+static bool pem_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/* PEM text (a DER chain is never a tail: quotes carry PEM) */
+static bool looks_pem_text(const uint8_t *p, size_t n)
+{
+    while (n > 0 && pem_space(p[0])) p++, n--;
+    return n > 0 && p[0] == '-';
+}
+
+/* The tail without what load_pem skips around certificates: whitespace before the first
+ * block, whitespace and NUL bytes after the last. */
+static void tail_trim(const uint8_t **tail, size_t *len)
+{
+    const uint8_t *p = *tail;
+    size_t n = *len;
+    while (n > 0 && pem_space(p[0])) p++, n--;
+    while (n > 0 && (pem_space(p[n - 1]) || p[n - 1] == 0)) n--;
+    *tail = p;
+    *len = n;
+}
+
 const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
                                                    const uint8_t *tail, size_t len)
 {
     struct maat__issuers *is = t ? t->issuers : NULL;
     if (is == NULL) return NULL;
+    tail_trim(&tail, &len);
     size_t n = __atomic_load_n(&is->count, __ATOMIC_ACQUIRE);
     for (size_t i = 0; i < n; i++) {
         const struct maat__issuer *e = &is->e[i];
@@ -126,38 +158,92 @@ void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t
     *count = is ? __atomic_load_n(&is->count, __ATOMIC_ACQUIRE) : 0;
 }
 
-/* Fills e from a fully verified entry; 0 when the tail can be used for first-seen leaves:
- * its first certificate issued the leaf, has a subject key identifier, no name
- * constraints (which the leaf would have to be checked against) and is a CA. */
-static int issuer_fill(struct maat__issuer *e, const struct maat_pck_chain *pe, size_t leaf_end)
+/* The part of an entry common to both ways of learning it: the verified certificates
+ * below the leaf (ca = certs[0] ... root), their dates and names, and the trimmed tail.
+ * 0 when the tail can be used for first-seen leaves: the CA has a subject key identifier,
+ * no name constraints (which the leaf would have to be checked against), is a CA and may
+ * sign certificates (key usage). */
+static int issuer_fill_certs(struct maat__issuer *e, STACK_OF(X509) *certs, int first,
+                             const time_t *nb, const time_t *na, const uint8_t *tail,
+                             size_t tail_len, const struct maat_anchor *anchor)
 {
-    if (pe->n < 2 || pe->n > MAAT_PCK_CHAIN_CERTS || leaf_end >= pe->len ||
-        pe->len - leaf_end > MAAT_ISSUER_TAIL_MAX)
+    tail_trim(&tail, &tail_len);
+    int n = sk_X509_num(certs) - first;
+    if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1 || tail_len == 0 ||
+        tail_len > MAAT_ISSUER_TAIL_MAX)
         return -1;
-    X509 *ca = sk_X509_value(pe->chain, 1);
+    X509 *ca = sk_X509_value(certs, first);
     const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(ca);
     if (skid == NULL || X509_check_ca(ca) != 1 ||
         X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0 ||
-        X509_check_issued(ca, pe->leaf) != X509_V_OK)
+        ((X509_get_extension_flags(ca) & EXFLAG_KUSAGE) != 0 &&
+         (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0))
         return -1;
-    e->tail_len = pe->len - leaf_end;
+    e->tail_len = tail_len;
     e->tail = malloc(e->tail_len);
     e->certs = sk_X509_new_null();
     e->ca_skid = ASN1_OCTET_STRING_dup(skid);
     if (e->tail == NULL || e->certs == NULL || e->ca_skid == NULL) return -1;
-    memcpy(e->tail, pe->bytes + leaf_end, e->tail_len);
-    for (size_t i = 1; i < pe->n; i++) {
-        X509 *c = sk_X509_value(pe->chain, (int)i);
+    memcpy(e->tail, tail, e->tail_len);
+    for (int i = 0; i < n; i++) {
+        X509 *c = sk_X509_value(certs, first + i);
         if (!sk_X509_push(e->certs, c)) return -1;
         X509_up_ref(c);
-        e->not_before[i - 1] = pe->not_before[i];
-        e->not_after[i - 1] = pe->not_after[i];
-        memcpy(e->cn[i - 1], pe->cn[i], sizeof e->cn[i - 1]);
+        e->not_before[i] = nb[i];
+        e->not_after[i] = na[i];
+        maat_x509_cn(X509_get_subject_name(c), e->cn[i], sizeof e->cn[i]);
     }
-    e->n = pe->n - 1;
+    e->n = (size_t)n;
     e->ca = ca;
-    e->anchor = pe->anchor;
+    e->anchor = anchor;
     return 0;
+}
+
+/* Fills e from a fully verified entry (its first certificate issued the leaf). */
+static int issuer_fill(struct maat__issuer *e, const struct maat_pck_chain *pe, size_t leaf_end)
+{
+    if (pe->n < 2 || pe->n > MAAT_PCK_CHAIN_CERTS || leaf_end >= pe->len ||
+        X509_check_issued(sk_X509_value(pe->chain, 1), pe->leaf) != X509_V_OK)
+        return -1;
+    return issuer_fill_certs(e, pe->chain, 1, pe->not_before + 1, pe->not_after + 1,
+                             pe->bytes + leaf_end, pe->len - leaf_end, pe->anchor);
+}
+
+/* Publishes a new entry built by fill, unless the (trimmed) tail is known or the table is
+ * full; serialised by the lock, readers see complete entries only. */
+static void issuer_publish(struct maat__issuers *is, const uint8_t *tail, size_t tail_len,
+                           int (*fill)(struct maat__issuer *, const void *), const void *arg)
+{
+    tail_trim(&tail, &tail_len);
+    pthread_mutex_lock(&is->lock);
+    size_t n = is->count;
+    bool known = false;
+    for (size_t i = 0; i < n && !known; i++)
+        known = is->e[i].tail_len == tail_len && memcmp(is->e[i].tail, tail, tail_len) == 0;
+    if (!known && n < MAAT_TRUST_ISSUERS) {
+        struct maat__issuer *e = &is->e[n];
+        memset(e, 0, sizeof *e);
+        if (maat__ctx_pool_init(&e->ca_verify) == 0) {
+            if (fill(e, arg) == 0) {
+                __atomic_store_n(&is->count, n + 1, __ATOMIC_RELEASE);
+            } else {
+                issuer_clear(e);
+                memset(e, 0, sizeof *e);
+            }
+        }
+    }
+    pthread_mutex_unlock(&is->lock);
+}
+
+struct fill_pe {
+    const struct maat_pck_chain *pe;
+    size_t leaf_end;
+};
+
+static int fill_from_pe(struct maat__issuer *e, const void *arg)
+{
+    const struct fill_pe *f = arg;
+    return issuer_fill(e, f->pe, f->leaf_end);
 }
 
 void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe)
@@ -178,25 +264,65 @@ void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_
     free(der);
     OPENSSL_free(leaf_der);
     if (!first_is_leaf) return;
-    pthread_mutex_lock(&is->lock);
-    size_t n = is->count;
-    bool known = false;
-    for (size_t i = 0; i < n && !known; i++)
-        known = is->e[i].tail_len == pe->len - leaf_end &&
-                memcmp(is->e[i].tail, pe->bytes + leaf_end, is->e[i].tail_len) == 0;
-    if (!known && n < MAAT_TRUST_ISSUERS) {
-        struct maat__issuer *e = &is->e[n];
-        memset(e, 0, sizeof *e);
-        if (maat__ctx_pool_init(&e->ca_verify) == 0) {
-            if (issuer_fill(e, pe, leaf_end) == 0) {
-                __atomic_store_n(&is->count, n + 1, __ATOMIC_RELEASE);
-            } else {
-                issuer_clear(e);
-                memset(e, 0, sizeof *e);
-            }
-        }
+    struct fill_pe f = {pe, leaf_end};
+    issuer_publish(is, pe->bytes + leaf_end, pe->len - leaf_end, fill_from_pe, &f);
+}
+
+struct fill_ca {
+    STACK_OF(X509) *chain;
+    const uint8_t *pem;
+    size_t len;
+    const struct maat_anchor *anchor;
+};
+
+static int fill_from_ca_chain(struct maat__issuer *e, const void *arg)
+{
+    const struct fill_ca *f = arg;
+    time_t nb[MAAT_PCK_CHAIN_CERTS], na[MAAT_PCK_CHAIN_CERTS];
+    int n = sk_X509_num(f->chain);
+    if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1) return -1;
+    for (int i = 0; i < n; i++) {
+        X509 *c = sk_X509_value(f->chain, i);
+        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb[i]) != 0 ||
+            maat_asn1_time_to_unix(X509_get0_notAfter(c), &na[i]) != 0)
+            return -1;
     }
-    pthread_mutex_unlock(&is->lock);
+    return issuer_fill_certs(e, f->chain, 0, nb, na, f->pem, f->len, f->anchor);
+}
+
+void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t)
+{
+    if (t && t->issuers) __atomic_store_n(&t->issuers->no_ca_chains, true, __ATOMIC_RELEASE);
+}
+
+void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem,
+                                       size_t len, STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+                                       const struct maat_anchor *anchor)
+{
+    struct maat__issuers *is = t ? t->issuers : NULL;
+    if (is == NULL || __atomic_load_n(&is->no_ca_chains, __ATOMIC_ACQUIRE) || sent == NULL ||
+        chain == NULL || anchor == NULL || len == 0 || !looks_pem_text(pem, len) ||
+        __atomic_load_n(&is->count, __ATOMIC_ACQUIRE) >= MAAT_TRUST_ISSUERS)
+        return;
+    /* the certificates sent (decoded from pem) must be exactly the verified path, CA first,
+     * each once: the tail a leaf-first chain would carry after its leaf */
+    bool same = sk_X509_num(sent) == sk_X509_num(chain);
+    for (int i = 0; same && i < sk_X509_num(chain); i++)
+        same = X509_cmp(sk_X509_value(sent, i), sk_X509_value(chain, i)) == 0;
+    if (!same) return;
+    struct fill_ca f = {chain, pem, len, anchor};
+    issuer_publish(is, pem, len, fill_from_ca_chain, &f);
+}
+
+int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)
+{
+    if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
+    int *ok = &t->issuers->anchor_ss_ok[a - t->anchors];
+    if (__atomic_load_n(ok, __ATOMIC_ACQUIRE) == 1) return 1;
+    int v = X509_verify(a->cert, a->key) == 1;
+    ERR_clear_error();
+    if (v) __atomic_store_n(ok, 1, __ATOMIC_RELEASE);
+    return v;
 }
 
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key)

@@ -136,6 +136,15 @@ const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
 /* Records the issuer tail of a fully verified entry (bytes leaf-first PEM, leaf = first
  * block). Does nothing when the shape does not fit or the table is full. */
 void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe);
+/* Records as an issuer tail a PCK CA chain verified to anchor on its own (the collateral's
+ * PCK CRL issuer chain): pem its text, sent the certificates decoded from it, chain the
+ * verified path (CA first). Only when sent is exactly chain and the CA fits (trust.c). */
+void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem,
+                                       size_t len, STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+                                       const struct maat_anchor *anchor);
+/* Tests: from now on t learns issuer tails only from PCK chains verified in full (the
+ * reference of the differential tests, which must take the full path). */
+void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t);
 /* (hits, learned) counters, for tests and benchmarks. */
 void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t *count);
 /* A new entry for a chain whose issuer tail is known: the leaf alone is decoded and
@@ -148,6 +157,16 @@ struct maat_pck_chain *maat__pck_first_seen(const struct maat_trust *t, const ui
  * OSSL_DECODER, several ECDSA verifications' worth per certificate); NULL unless the DER
  * is exactly one certificate. */
 X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
+/* An empty certificate of the keyless library context, to decode into (d2i_X509(&x, ...),
+ * PEM_read_bio_X509(bio, &x, ...)); NULL when out of memory. */
+X509 *maat__x509_new_keyless(void);
+/* maat_x509_load_all, except that a PEM block whose DER is byte for byte a trust anchor's
+ * certificate gives that anchor's X509 (a new reference) instead of a new decoding. */
+STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const char *what,
+                                             const struct maat_trust *t, struct maat_error *err);
+/* 1 when the anchor's self-signature verifies (checked once per trust set, the success
+ * remembered), else 0. */
+int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a);
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
