@@ -3,14 +3,9 @@
 # (passed here as MAAT_PROJECT_VERSION): `maat --version`, `maatd --version`, maatd's
 # /health, x-ms-maa-service-version, build_info metric, the man pages and maat.pc all say it.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
-MAATD="${MAAT_BIN:-}/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat maatd
 V="${MAAT_PROJECT_VERSION:-}"
-SRC="${MAAT_SOURCE:-$(dirname "$0")/../..}"
-fails=0
-ok()   { echo "ok   - $*"; }
-bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }
 if [ -z "$V" ]; then
     V=$(sed -n 's/^project(maat VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 fi
@@ -31,9 +26,7 @@ lit=$(grep -rnE '"[0-9]+\.[0-9]+\.[0-9]+"' "$SRC/src" --include=*.c --include=*.
 
 # the running service says it too (/healthz, x-ms-maa-service-version, maatd_build_info)
 if command -v curl >/dev/null; then
-    T=$(mktemp -d "${TMPDIR:-/tmp}/maat-version-XXXXXX")
-    PIDS=()
-    trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+    tmpdir cli-version
     . "$SRC/tests/lib/maatd.sh"
     "$MAAT" sim init "$T/sim" --now 2024-03-01T00:00:00Z >/dev/null || bad "sim init"
     if maatd_start A --sim "$T/sim" --store "$T/a.db"; then
@@ -48,5 +41,4 @@ if command -v curl >/dev/null; then
         bad "maatd did not start"
     fi
 fi
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish
