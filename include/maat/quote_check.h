@@ -27,31 +27,30 @@ extern "C" {
  * maat_quote_check()/maat_token_validate() call returns), or -1 with err set (the check
  * could not run: the caller's message is passed on unchanged). */
 typedef int (*maat_collateral_fn)(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca ca,
-                                  const struct maat_collateral_input **out,
-                                  struct maat_error *err);
+                                  const struct maat_collateral_input **out, struct maat_error *err);
 
 struct maat_quote_check_opts {
-    const struct maat_trust *trust;  /* required */
-    time_t at;                       /* verification time (required) */
-    maat_collateral_fn collateral;   /* NULL: no collateral (only the cryptographic steps) */
+    const struct maat_trust *trust; /* required */
+    time_t at;                      /* verification time (required) */
+    maat_collateral_fn collateral;  /* NULL: no collateral (only the cryptographic steps) */
     void *collateral_ctx;
     /* Collateral whose TCB info is for another FMSPC counts as absent (the cryptographic
      * steps decide) instead of failing the verification. */
     bool foreign_tcb_is_absent;
 };
 
-#define MAAT_NOT_CHECKED_MAX 16  /* items in maat_quote_check.not_checked */
+#define MAAT_NOT_CHECKED_MAX 16 /* items in maat_quote_check.not_checked */
 #define MAAT_NOT_CHECKED_LEN 160
 
 struct maat_quote_check {
-    bool ran;                      /* the verifier ran: verdict, fmspc_hex are meaningful */
-    bool accepted;                 /* the cryptographic steps passed and, when TCB
+    bool ran;           /* the verifier ran: verdict, fmspc_hex are meaningful */
+    bool accepted;      /* the cryptographic steps passed and, when TCB
                                       collateral for the FMSPC is present, the verdict is ok
                                       and not Revoked */
-    bool crypto_ok;                /* structure, PCK chain, validity, QE report signature,
+    bool crypto_ok;     /* structure, PCK chain, validity, QE report signature,
                                       AK binding, quote signature all passed */
-    bool chain_refused;            /* the PCK chain failed: no collateral was asked for */
-    bool tcb_absent;               /* no TCB collateral for the quote's FMSPC */
+    bool chain_refused; /* the PCK chain failed: no collateral was asked for */
+    bool tcb_absent;    /* no TCB collateral for the quote's FMSPC */
     struct maat_verdict verdict;
     char fmspc_hex[13];            /* the quote's FMSPC, lower-case hex ("" if !ran) */
     char collateral_fmspc_hex[13]; /* the collateral's TCB info FMSPC ("" without) */

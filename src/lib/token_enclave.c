@@ -123,7 +123,8 @@ int maat__token_check_signer(X509 *cert, const struct maat_token_expect *x,
     r->checks[MAAT_TOKEN_CHECK_SIGNER_QUOTE] = MAAT_TOKEN_PASSED;
 
     /* the DCAP check of the signer's quote */
-    struct maat_quote_check_opts qo = {.trust = x->trust, .at = x->at,
+    struct maat_quote_check_opts qo = {.trust = x->trust,
+                                       .at = x->at,
                                        .collateral = x->collateral,
                                        .collateral_ctx = x->collateral_ctx};
     if (maat_quote_check(&q, &qo, &s->check, err) != 0) return -1;
@@ -187,8 +188,8 @@ static int add_match(struct maat_token_result *r, int *failed, char *first, size
             snprintf(first, first_len, "%s mismatch: the file says %s, the token says %s (%s)",
                      name, fv, gv, claim);
         } else {
-            snprintf(first, first_len, "%s mismatch: the file says %s, the token has no %s "
-                     "claim", name, fv, claim);
+            snprintf(first, first_len, "%s mismatch: the file says %s, the token has no %s claim",
+                     name, fv, claim);
         }
     }
     return 0;
@@ -230,8 +231,7 @@ int maat__token_check_enclave_claims(const json_t *claims, const struct maat_tok
     maat_hex_encode(ei->mr_enclave, 32, hex); /* lower case, as the sample's ToLower() */
     v = json_object_get(claims, "x-ms-sgx-mrenclave");
     oom |= add_match(r, &failed, first, sizeof first, "MRENCLAVE", "x-ms-sgx-mrenclave",
-                     json_string(hex), v,
-                     json_is_string(v) && !strcmp(json_string_value(v), hex));
+                     json_string(hex), v, json_is_string(v) && !strcmp(json_string_value(v), hex));
 
     maat_hex_encode(ei->mr_signer, 32, hex);
     v = json_object_get(claims, "x-ms-sgx-mrsigner");

@@ -40,8 +40,7 @@ static bool boot_time(unsigned long long *out)
     FILE *f = fopen("/proc/stat", "r");
     if (f == NULL) return false;
     bool ok = false;
-    while (!ok && fgets(line, sizeof line, f) != NULL)
-        ok = sscanf(line, "btime %llu", out) == 1;
+    while (!ok && fgets(line, sizeof line, f) != NULL) ok = sscanf(line, "btime %llu", out) == 1;
     fclose(f);
     return ok;
 }

@@ -8,11 +8,11 @@
 
 struct maatd_proc_metrics {
     bool has_cpu, has_rss, has_fds, has_max_fds, has_start;
-    double cpu_seconds;           /* user + system CPU time */
-    uint64_t resident_bytes;      /* resident set size */
+    double cpu_seconds;      /* user + system CPU time */
+    uint64_t resident_bytes; /* resident set size */
     uint64_t open_fds;
-    uint64_t max_fds;             /* RLIMIT_NOFILE soft limit */
-    double start_time_seconds;    /* Unix time the process started */
+    uint64_t max_fds;          /* RLIMIT_NOFILE soft limit */
+    double start_time_seconds; /* Unix time the process started */
 };
 
 /* Fills what can be read; a value that cannot be read is left out (has_* false), never

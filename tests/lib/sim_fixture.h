@@ -15,12 +15,12 @@
 #include "sim.h"
 
 struct sim_fixture {
-    char *dir;                               /* the sim directory (a fresh temporary one) */
+    char *dir; /* the sim directory (a fresh temporary one) */
     struct maat_sim *sim;
-    struct maat_trust *trust;                /* Intel + the sim root */
+    struct maat_trust *trust; /* Intel + the sim root */
     uint8_t *bundle_buf[2];
     struct maat_collateral_bundle bundle[2];
-    struct maat_collateral_input in[2];      /* [0] Processor CA, [1] Platform CA */
+    struct maat_collateral_input in[2]; /* [0] Processor CA, [1] Platform CA */
 };
 
 /* Creates the sim at `now` (opts NULL: maat_sim_init_opts_defaults(now)); fails the

@@ -16,7 +16,7 @@
 #include "testutil.h"
 
 #define ISS "https://signer.test"
-#define NOW 1700000000 /* the sim platform's creation time */
+#define NOW 1700000000  /* the sim platform's creation time */
 #define AT (NOW + 3600) /* inside every collateral window */
 
 static struct sim_fixture F;
@@ -54,8 +54,8 @@ static char *token(const struct maat_signing_key *k, json_t *extra)
     struct maat_error err = {0};
     json_t *h = json_pack("{s:s, s:s, s:s}", "jku", ISS "/certs", "kid", maat_signing_key_kid(k),
                           "typ", "JWT");
-    json_t *c = json_pack("{s:s, s:I, s:I, s:I}", "iss", ISS, "exp", (json_int_t)AT + 600,
-                          "nbf", (json_int_t)AT - 60, "iat", (json_int_t)AT - 60);
+    json_t *c = json_pack("{s:s, s:I, s:I, s:I}", "iss", ISS, "exp", (json_int_t)AT + 600, "nbf",
+                          (json_int_t)AT - 60, "iat", (json_int_t)AT - 60);
     if (extra) json_object_update(c, extra);
     json_decref(extra);
     char *t = maat_jws_sign(k, h, c, true, &err);
@@ -79,9 +79,13 @@ static int collateral(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca ca,
 
 static struct maat_token_expect base_expect(const char *jwks)
 {
-    struct maat_token_expect x = {.issuer = ISS, .at = AT, .skew_seconds = 60,
-                                  .jwks = (const uint8_t *)jwks, .jwks_len = strlen(jwks),
-                                  .require_signer_quote = true, .trust = F.trust,
+    struct maat_token_expect x = {.issuer = ISS,
+                                  .at = AT,
+                                  .skew_seconds = 60,
+                                  .jwks = (const uint8_t *)jwks,
+                                  .jwks_len = strlen(jwks),
+                                  .require_signer_quote = true,
+                                  .trust = F.trust,
                                   .collateral = collateral};
     return x;
 }
@@ -94,8 +98,9 @@ static void expect(const char *t, const struct maat_token_expect *x, int check, 
     struct maat_error err = {0};
     if (maat_token_validate(t, strlen(t), x, r, &err) != 0) fail_msg("could not run: %s", err.msg);
     if (check < 0) {
-        if (!r->valid) fail_msg("expected valid, failed at %s: %s",
-                                maat_token_check_name(r->failed_check), r->reason);
+        if (!r->valid)
+            fail_msg("expected valid, failed at %s: %s", maat_token_check_name(r->failed_check),
+                     r->reason);
         return;
     }
     if (r->valid || (int)r->failed_check != check || strstr(r->reason, want) == NULL)
@@ -306,12 +311,11 @@ static void enclave_info(struct maat_enclave_info *ei, uint8_t *ehd, size_t ehd_
 
 static json_t *matching_claims(void)
 {
-    return json_pack("{s:b, s:s, s:s, s:i, s:i, s:s}", "x-ms-sgx-is-debuggable", 1,
-                     "x-ms-sgx-mrenclave",
-                     "abababababababababababababababababababababababababababababababab",
-                     "x-ms-sgx-mrsigner",
-                     "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD",
-                     "x-ms-sgx-product-id", 3, "x-ms-sgx-svn", 7, "x-ms-sgx-ehd", "AQID");
+    return json_pack(
+        "{s:b, s:s, s:s, s:i, s:i, s:s}", "x-ms-sgx-is-debuggable", 1, "x-ms-sgx-mrenclave",
+        "abababababababababababababababababababababababababababababababab", "x-ms-sgx-mrsigner",
+        "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD", "x-ms-sgx-product-id",
+        3, "x-ms-sgx-svn", 7, "x-ms-sgx-ehd", "AQID");
 }
 
 static void claims_case(const char *member, json_t *value, const char *want)
@@ -339,8 +343,9 @@ static void claims_case(const char *member, json_t *value, const char *want)
         failed += !r.enclave_claims[i].pass;
     }
     assert_int_equal(failed, want ? 1 : 0);
-    if (!want) assert_string_equal(r.enclave_claims[1].token_json,
-                                   "\"abababababababababababababababababababababababababababababababab\"");
+    if (!want)
+        assert_string_equal(r.enclave_claims[1].token_json,
+                            "\"abababababababababababababababababababababababababababababababab\"");
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
