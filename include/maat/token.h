@@ -102,7 +102,10 @@ struct maat_token_expect {
 /* What the signer's quote check found (r->signer; as far as its checks ran). */
 struct maat_token_signer {
     char extension[32];                  /* the OID the quote came from */
-    size_t size;                         /* bytes of the quote (with any OE envelope) */
+    uint8_t *quote;                      /* the quote's bytes (with any OE envelope),
+                                            owned by the result: report_body points into
+                                            them */
+    size_t size;
     bool oe_envelope;
     uint16_t version;
     struct maat_sgx_report_body report_body;

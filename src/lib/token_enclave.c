@@ -98,9 +98,14 @@ int maat__token_check_signer(X509 *cert, const struct maat_token_expect *x,
                           e.msg);
     }
     snprintf(s->extension, sizeof s->extension, "%s", oid);
+    /* a copy the result owns: the parsed quote (report_body) points into it, and the
+     * certificate is freed when the validation returns */
+    s->quote = malloc(len);
+    if (s->quote == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+    memcpy(s->quote, p, len);
     s->size = len;
     struct maat_quote q;
-    if (maat_quote_parse(p, len, &q, &e) != 0)
+    if (maat_quote_parse(s->quote, len, &q, &e) != 0)
         return fail_check(r, MAAT_TOKEN_CHECK_SIGNER_QUOTE, MAAT_ERR_VALUE, "signer quote: %s",
                           e.msg);
     s->oe_envelope = q.oe_envelope;
@@ -284,6 +289,7 @@ int maat__token_check_enclave_claims(const json_t *claims, const struct maat_tok
 
 void maat__token_enclave_cleanup(struct maat_token_result *r)
 {
+    if (r->signer != NULL) free(r->signer->quote);
     free(r->signer);
     r->signer = NULL;
     for (size_t i = 0; i < r->enclave_claims_count && i < MAAT_TOKEN_ENCLAVE_CLAIMS; i++) {

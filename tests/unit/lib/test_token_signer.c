@@ -294,6 +294,30 @@ static void test_token_signer_collateral_error_could_not_run(void **state)
     maat_signing_key_free(k);
 }
 
+/* r.signer->report_body points into the quote; the signing certificate it came from is
+ * freed before maat_token_validate returns, so the result must own the quote's bytes
+ * (found by ASan in maat token verify --json: a heap-use-after-free). */
+static void test_token_signer_report_body_outlives_certificate(void **state)
+{
+    (void)state;
+    char *jwks;
+    struct maat_signing_key *k = signer(NULL, true, true, &jwks);
+    char *t = token(k, NULL);
+    struct maat_token_expect x = base_expect(jwks);
+    struct maat_token_result r;
+    expect(t, &x, -1, NULL, &r);
+    uint8_t binding[32];
+    maat_signing_key_spki_hash(k, binding);
+    assert_non_null(r.signer->quote);
+    assert_memory_equal(r.signer->report_body.report_data, binding, 32);
+    assert_true(r.signer->report_body.raw >= r.signer->quote &&
+                r.signer->report_body.raw < r.signer->quote + r.signer->size);
+    maat_token_result_cleanup(&r);
+    free(t);
+    free(jwks);
+    maat_signing_key_free(k);
+}
+
 /* ---- the claims against an EnclaveInfo ---- */
 
 static void enclave_info(struct maat_enclave_info *ei, uint8_t *ehd, size_t ehd_len)
@@ -382,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_token_signer_untrusted_root_fails_verification),
         cmocka_unit_test(test_token_signer_incomplete_without_collateral),
         cmocka_unit_test(test_token_signer_collateral_error_could_not_run),
+        cmocka_unit_test(test_token_signer_report_body_outlives_certificate),
         cmocka_unit_test(test_token_enclave_claims_match),
         cmocka_unit_test(test_token_enclave_claims_each_mismatch_named),
     };
