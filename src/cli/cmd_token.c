@@ -375,7 +375,7 @@ static int token_verify(int argc, char **argv)
             maat_quote_check_not_checked_text(&tr->signer->check, not_checked,
                                               sizeof not_checked);
     }
-    if (r != 0 && coll.failed) rc = MAAT_EXIT_INPUT; /* --collateral unreadable */
+    if (r != 0 && coll.failed) rc = coll.exit_code; /* --collateral unreadable */
     if (r != 0 && tr->incomplete) {
         /* fail closed: PASS only when every check ran (issue 12 item 3) */
         rc = MAAT_EXIT_INCOMPLETE;

@@ -208,18 +208,27 @@ static int collateral_cb(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca ca,
     struct maat_error e = {0};
     cli_collateral_cleanup(&c->loaded);
     memset(&c->loaded, 0, sizeof c->loaded);
-    if (cli_collateral_load(c->path, NULL, fmspc, ca, &c->loaded, &e) != 0) {
+    if (cli_collateral_load(c->path, c->path != NULL ? NULL : c->url, fmspc, ca, &c->loaded,
+                            &e) != 0) {
         c->failed = true;
-        return maat_error_set(err, e.code, "--collateral %s: %s", c->path, e.msg);
+        c->exit_code = cli_collateral_exit(c->path != NULL ? NULL : c->url, &e);
+        return maat_error_set(err, e.code, "--%s %s: %s", c->path != NULL ? "collateral" : "pccs",
+                              c->path != NULL ? c->path : c->url, e.msg);
     }
     *out = &c->loaded.input;
     return 0;
 }
 
-void tc_collateral_init(struct tc_collateral *c, const char *path)
+void tc_collateral_init_url(struct tc_collateral *c, const char *path, const char *url)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
+    c->url = path != NULL ? NULL : url;
+}
+
+void tc_collateral_init(struct tc_collateral *c, const char *path)
+{
+    tc_collateral_init_url(c, path, NULL);
 }
 
 void tc_collateral_cleanup(struct tc_collateral *c)
@@ -230,8 +239,9 @@ void tc_collateral_cleanup(struct tc_collateral *c)
 
 void tc_collateral_opts(struct tc_collateral *c, maat_collateral_fn *fn, void **ctx)
 {
-    *fn = c->path != NULL ? collateral_cb : NULL;
-    *ctx = c->path != NULL ? c : NULL;
+    bool any = c->path != NULL || c->url != NULL;
+    *fn = any ? collateral_cb : NULL;
+    *ctx = any ? c : NULL;
 }
 
 void tc_quote_check_json(const struct maat_quote_check *res, const char *collateral,
@@ -270,22 +280,24 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     struct maat_trust *trust = tc_load_trust(qo->roots, qo->nroots, exit_code, why);
     if (trust == NULL) return -1;
     struct tc_collateral cc;
-    tc_collateral_init(&cc, qo->collateral);
+    tc_collateral_init_url(&cc, qo->collateral, qo->pccs);
     struct maat_quote_check_opts o = {.trust = trust, .at = qo->at,
                                       .foreign_tcb_is_absent = qo->foreign_tcb_is_absent};
     tc_collateral_opts(&cc, &o.collateral, &o.collateral_ctx);
     int rc = -1;
     if (maat_quote_check(q, &o, res, &e) != 0) {
-        if (cc.failed) { /* --collateral unreadable */
+        if (cc.failed) { /* --collateral unreadable, --pccs failed */
             maat_error_set(why, e.code, "%s", e.msg);
-            *exit_code = MAAT_EXIT_INPUT;
+            *exit_code = cc.exit_code;
         } else {
             maat_error_set(why, e.code == MAAT_ERR_NOMEM ? MAAT_ERR_NOMEM : MAAT_ERR_INTERNAL,
                            "%s: %s", qo->what, e.msg);
         }
     } else {
         const struct maat_verdict *v = &res->verdict;
-        if (res->ran) tc_quote_check_json(res, qo->collateral, qo->platform, vj);
+        if (res->ran)
+            tc_quote_check_json(res, qo->collateral != NULL ? qo->collateral : qo->pccs,
+                                qo->platform, vj);
         if (res->accepted)
             rc = 0;
         else if (res->crypto_ok && v->ok && v->status == MAAT_TCB_REVOKED)

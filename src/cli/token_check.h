@@ -70,13 +70,18 @@ int tc_check_token(const struct maat_token_expect *x, const char *token, json_t 
 /* r is invalid and the failed check comes before c (in enum maat_token_check order). */
 bool tc_token_failed_before(const struct maat_token_result *r, enum maat_token_check c);
 
-/* --collateral FILE|DIR as a maat_collateral_fn (loaded once the PCK chain verified). */
+/* --collateral FILE|DIR or --pccs URL as a maat_collateral_fn (loaded once the PCK chain
+ * verified). */
 struct tc_collateral {
-    const char *path;          /* NULL: no collateral */
+    const char *path;          /* a bundle file or PCS directory, or */
+    const char *url;           /* a PCS/PCCS URL (--pccs); both NULL: no collateral */
     struct cli_collateral loaded;
-    bool failed;               /* the file could not be loaded (exit MAAT_EXIT_INPUT) */
+    bool failed;               /* could not be loaded: exit_code says how to exit */
+    int exit_code;             /* cli_collateral_exit(): MAAT_EXIT_INPUT or _INTERNAL */
 };
 void tc_collateral_init(struct tc_collateral *c, const char *path);
+/* The same with a --pccs URL instead of a path (one of them, or neither). */
+void tc_collateral_init_url(struct tc_collateral *c, const char *path, const char *url);
 void tc_collateral_cleanup(struct tc_collateral *c);
 /* The callback and its context for maat_quote_check_opts / maat_token_expect (NULL, NULL
  * without a path). */
@@ -87,6 +92,7 @@ struct tc_quote_opts {
     const char *const *roots;   /* extra trust roots (files) besides Intel's */
     size_t nroots;
     const char *collateral;     /* bundle file or PCS directory, or NULL */
+    const char *pccs;           /* or a PCS/PCCS URL ("intel", "azure") to fetch it from */
     time_t at;
     const char *what;           /* prefix of messages: "signer quote", "quote" */
     const char *platform;       /* "the signer's platform", "the quote's platform" */
@@ -100,9 +106,10 @@ struct tc_quote_opts {
 void tc_quote_check_json(const struct maat_quote_check *res, const char *collateral,
                          const char *platform, json_t *vj);
 
-/* Verifies q with maat_quote_check() (trust roots and collateral read from files) and fills
- * vj (tc_quote_check_json) once the verifier ran. 0: acceptable; -1: not, or could not run
- * (why says why; *exit_code = MAAT_EXIT_INPUT for unreadable roots or collateral). */
+/* Verifies q with maat_quote_check() (trust roots read from files; collateral from
+ * qo->collateral or qo->pccs) and fills vj (tc_quote_check_json) once the verifier ran.
+ * 0: acceptable; -1: not, or could not run (why says why; *exit_code = MAAT_EXIT_INPUT for
+ * unreadable roots or collateral, cli_collateral_exit() for a PCCS that failed). */
 int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, json_t *vj,
                     struct maat_quote_check *res, int *exit_code, struct maat_error *why);
 
