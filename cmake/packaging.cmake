@@ -7,7 +7,7 @@ include(GNUInstallDirs)
 set(MAAT_SOVERSION ${PROJECT_VERSION_MAJOR})
 configure_file(${CMAKE_SOURCE_DIR}/packaging/version.h.in
                ${CMAKE_BINARY_DIR}/include/maat/version.h @ONLY)
-# So that the programs can print MAAT_VERSION_STRING too (they still spell "0.1.0").
+# The programs (maat, maatd) and libmaat's maat_version() print MAAT_VERSION_STRING.
 target_include_directories(maat PUBLIC ${CMAKE_BINARY_DIR}/include)
 
 # libmaat.so: the objects of the static `maat` target (compiled position-independent), linked

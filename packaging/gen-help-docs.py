@@ -22,6 +22,16 @@ def run_help(argv):
     return p.stdout
 
 
+def check_version(argv, version):
+    """`argv --version` must print "<name> <version>": the man pages carry the version CMake
+    passes (project(VERSION)), and the programs must say the same."""
+    p = subprocess.run(argv + ["--version"], capture_output=True, text=True, timeout=30)
+    words = p.stdout.split()
+    if p.returncode != 0 or len(words) != 2 or words[1] != version:
+        raise RuntimeError("%s --version: exit %d, printed %r, expected version %s"
+                           % (" ".join(argv), p.returncode, p.stdout.strip(), version))
+
+
 def roff_text(s):
     """Escapes text for a roff no-fill block."""
     out = []
@@ -207,6 +217,8 @@ def main():
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
     try:
+        check_version([a.maat], a.version)
+        check_version([a.maatd], a.version)
         maat_page, cmds, completion = gen_maat(a.maat, a.version)
         maatd_page = gen_maatd(a.maatd, a.version)
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:

@@ -10,6 +10,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       python3-cryptography postgresql postgresql-common)
 
 pkgs+=(libsystemd-dev systemd man-db dpkg-dev) # packaging: sd_notify, systemd-analyze, man -l, dpkg-shlibdeps
+pkgs+=(prometheus) # promtool: tests/integration/test_metrics_promtool.sh checks /metrics
 
 missing=()
 for p in "${pkgs[@]}"; do

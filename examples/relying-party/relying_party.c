@@ -1,33 +1,43 @@
 /*
  * relying_party.c - a relying party's token check with the installed libmaat: validates an
- * MAA-format attestation token (Azure Attestation or maatd) against the issuer's signing
- * keys, then prints a few claims. Built with pkg-config:
+ * MAA-format attestation token (Azure Attestation or maatd) with maat_token_validate()
+ * (maat/token.h), optionally with the signer's own quote and against an EnclaveInfo file,
+ * and prints what it found. Built with pkg-config:
  *
  *   cc -o relying-party relying_party.c $(pkg-config --cflags --libs maat)
- *   ./relying-party TOKEN_FILE JWKS_FILE ISSUER [UNIX_TIME]
+ *   ./relying-party [OPTIONS] TOKEN_FILE JWKS_FILE ISSUER UNIX_TIME
  *
  * JWKS_FILE is the issuer's GET /certs document, fetched by you over TLS from the issuer
- * you trust (this program does no network I/O). Checked: compact JWS syntax, a signed alg
- * (never "none"), the key named by the header's kid in the JWKS, the signature, "iss" equal
- * to ISSUER, "jku" equal to ISSUER/certs, and nbf <= time <= exp (60 s of clock skew).
- * Exit status: 0 valid, 1 invalid (the reason on stderr), 2 usage or unreadable input.
+ * you trust (this program does no network I/O). UNIX_TIME is the validation time (pass
+ * `date +%s`; never implicit). Checked: every check of maat_token_validate() - strict JWS,
+ * alg allow-list (never "none"), typ, kid, jku = ISSUER/certs, the JWKS key with that kid
+ * (never a key the token carries), the signature, iss, the certificate's CN and validity,
+ * exp/nbf/iat with 60 s of skew - and, when asked:
+ *   --signer-quote         the signing certificate's enclave quote (Intel's root; add
+ *                          --trust-root PEM for a simulated platform), bound to the key,
+ *                          verified with the --collateral BUNDLE.json when given; without
+ *                          collateral the TCB status is not checked: INCOMPLETE (exit 1)
+ *                          unless --signatures-only accepts the reduced check
+ *   --enclave-info FILE    the claims match this EnclaveInfo JSON (the MAA samples' file)
+ * Exit status: 0 valid, 1 invalid or incomplete (the reason on stderr), 2 usage or
+ * unreadable input.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-#include <openssl/evp.h>
-
+#include <maat/collateral.h>
+#include <maat/enclave_info.h>
 #include <maat/error.h>
-#include <maat/jose.h>
+#include <maat/quote_check.h>
+#include <maat/token.h>
+#include <maat/verify.h>
 #include <maat/version.h>
 
-#define SKEW 60
-
-static char *read_text(const char *path, size_t max)
+static char *read_all(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -42,84 +52,139 @@ static char *read_text(const char *path, size_t max)
         free(buf);
         return NULL;
     }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
     buf[n] = '\0';
+    *len = n;
     return buf;
 }
 
-static int invalid(const char *why, const char *detail)
+/* The collateral callback: one bundle file for whatever FMSPC the verified leaf names
+ * (maat_collateral_verify then refuses a bundle for another platform). */
+static int bundle_collateral(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                             const struct maat_collateral_input **out, struct maat_error *err)
 {
-    fprintf(stderr, "relying-party: token INVALID: %s%s%s\n", why, detail ? ": " : "",
-            detail ? detail : "");
-    return 1;
+    (void)fmspc;
+    (void)ca;
+    (void)err;
+    *out = ctx;
+    return 0;
 }
 
-static int check(const struct maat_jws *jws, const json_t *jwks, const char *issuer, long long now)
+static void usage(void)
 {
-    struct maat_error err = {0};
-    if (jws->alg == MAAT_JWS_NONE) return invalid("header alg", "\"none\" is never accepted");
-    const char *kid = json_string_value(json_object_get(jws->header, "kid"));
-    if (kid == NULL) return invalid("header kid", "absent");
-    const json_t *jwk = maat_jwks_find(jwks, kid);
-    if (jwk == NULL) return invalid("no key in the JWKS with kid", kid);
-    EVP_PKEY *key = maat_jwk_to_pkey(jwk, &err);
-    if (key == NULL) return invalid("JWKS key", err.msg);
-    int rc = maat_jws_verify(jws, key, &err);
-    EVP_PKEY_free(key);
-    if (rc != 0) return invalid("signature", err.msg);
-
-    const char *iss = json_string_value(json_object_get(jws->payload, "iss"));
-    if (iss == NULL || strcmp(iss, issuer) != 0) return invalid("iss is not the issuer", iss);
-    char want_jku[1024];
-    snprintf(want_jku, sizeof want_jku, "%s/certs", issuer);
-    const char *jku = json_string_value(json_object_get(jws->header, "jku"));
-    if (jku == NULL || strcmp(jku, want_jku) != 0) return invalid("jku is not ISSUER/certs", jku);
-    json_t *exp = json_object_get(jws->payload, "exp"), *nbf = json_object_get(jws->payload, "nbf");
-    if (!json_is_integer(exp) || !json_is_integer(nbf)) return invalid("exp/nbf", "absent");
-    if (now > json_integer_value(exp) + SKEW) return invalid("expired", NULL);
-    if (now + SKEW < json_integer_value(nbf)) return invalid("not yet valid", NULL);
-    return 0;
+    fprintf(stderr, "usage: relying-party [--signer-quote [--trust-root PEM] [--collateral "
+                    "BUNDLE] [--signatures-only]] [--enclave-info FILE] TOKEN_FILE JWKS_FILE "
+                    "ISSUER UNIX_TIME\n(libmaat %s)\n", maat_version());
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: relying-party TOKEN_FILE JWKS_FILE ISSUER [UNIX_TIME]\n"
-                        "(libmaat %s)\n", MAAT_VERSION_STRING);
-        return 2;
-    }
-    long long now = argc == 5 ? strtoll(argv[4], NULL, 10) : (long long)time(NULL);
-    char *token = read_text(argv[1], MAAT_JWS_MAX_SIZE);
-    if (token == NULL) return 2;
-    json_error_t jerr;
-    json_t *jwks = json_load_file(argv[2], JSON_REJECT_DUPLICATES, &jerr);
-    if (jwks == NULL) {
-        fprintf(stderr, "relying-party: %s: line %d: %s\n", argv[2], jerr.line, jerr.text);
-        free(token);
-        return 2;
-    }
-    struct maat_jws jws;
-    struct maat_error err = {0};
-    int rc;
-    if (maat_jws_parse(token, strlen(token), &jws, &err) != 0) {
-        rc = invalid("not a compact JWS", err.msg);
-    } else {
-        rc = check(&jws, jwks, argv[3], now);
-        if (rc == 0) {
-            printf("token valid: iss %s\n", argv[3]);
-            const char *names[] = {"x-ms-attestation-type", "x-ms-sgx-mrenclave",
-                                   "x-ms-sgx-mrsigner", "x-ms-sgx-is-debuggable"};
-            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-                json_t *v = json_object_get(jws.payload, names[i]);
-                if (v == NULL) continue;
-                char *s = json_dumps(v, JSON_ENCODE_ANY);
-                printf("%s: %s\n", names[i], s ? s : "?");
-                free(s);
-            }
+    const char *root = NULL, *coll = NULL, *ei_path = NULL;
+    bool signer = false, sig_only = false;
+    int i = 1;
+    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--signer-quote")) signer = true;
+        else if (!strcmp(argv[i], "--signatures-only")) sig_only = true;
+        else if (!strcmp(argv[i], "--trust-root") && i + 1 < argc) root = argv[++i];
+        else if (!strcmp(argv[i], "--collateral") && i + 1 < argc) coll = argv[++i];
+        else if (!strcmp(argv[i], "--enclave-info") && i + 1 < argc) ei_path = argv[++i];
+        else {
+            usage();
+            return 2;
         }
     }
-    maat_jws_cleanup(&jws);
-    json_decref(jwks);
+    if (argc - i != 4) {
+        usage();
+        return 2;
+    }
+    char *end = NULL;
+    long long at = strtoll(argv[i + 3], &end, 10);
+    if (end == argv[i + 3] || *end != '\0') {
+        usage();
+        return 2;
+    }
+    int rc = 2;
+    size_t tlen = 0, jlen = 0, n = 0;
+    char *token = read_all(argv[i], 1u << 20, &tlen);
+    char *jwks = read_all(argv[i + 1], MAAT_TOKEN_JWKS_MAX, &jlen);
+    char *ei_text = NULL, *root_pem = NULL, *coll_text = NULL;
+    struct maat_error err = {0};
+    struct maat_trust *trust = NULL;
+    struct maat_enclave_info ei;
+    struct maat_collateral_bundle bundle;
+    struct maat_collateral_input in;
+    memset(&ei, 0, sizeof ei);
+    memset(&bundle, 0, sizeof bundle);
+    struct maat_token_result r;
+    memset(&r, 0, sizeof r);
+    if (token == NULL || jwks == NULL) goto out;
+    while (tlen > 0 && strchr(" \t\r\n", token[tlen - 1])) token[--tlen] = '\0';
+
+    struct maat_token_expect x = {.issuer = argv[i + 2], .at = (time_t)at,
+                                  .skew_seconds = MAAT_TOKEN_SKEW_DEFAULT,
+                                  .jwks = (const uint8_t *)jwks, .jwks_len = jlen};
+    if (signer) {
+        trust = maat_trust_new_intel(&err);
+        if (trust == NULL) goto fail;
+        if (root != NULL) {
+            if ((root_pem = read_all(root, 1u << 20, &n)) == NULL) goto out;
+            if (maat_trust_add_root(trust, (const uint8_t *)root_pem, n, root, true, &err) != 0) goto fail;
+        }
+        if (coll != NULL) {
+            if ((coll_text = read_all(coll, 64u << 20, &n)) == NULL) goto out;
+            if (maat_collateral_bundle_parse(coll_text, n, &bundle, &err) != 0) goto fail;
+            maat_collateral_input_from_bundle(&bundle, &in);
+            x.collateral = bundle_collateral;
+            x.collateral_ctx = &in;
+        }
+        x.require_signer_quote = true;
+        x.trust = trust;
+        x.signer_signatures_only = sig_only;
+    }
+    if (ei_path != NULL) {
+        if ((ei_text = read_all(ei_path, MAAT_ENCLAVE_INFO_MAX_SIZE, &n)) == NULL) goto out;
+        if (maat_enclave_info_parse(ei_text, n, &ei, &err) != 0) goto fail;
+        x.enclave_info = &ei;
+        x.enclave_info_oe = ei.quote_len >= 2 && ei.quote[0] == 1 && ei.quote[1] == 0;
+    }
+
+    if (maat_token_validate(token, tlen, &x, &r, &err) != 0) goto fail;
+    for (int c = 0; c < MAAT_TOKEN_CHECK__COUNT; c++)
+        if (r.checks[c] != MAAT_TOKEN_NOT_RUN)
+            printf("%-22s %s\n", maat_token_check_name((enum maat_token_check)c),
+                   r.checks[c] == MAAT_TOKEN_PASSED ? "passed" : "FAILED");
+    if (r.signer != NULL) {
+        char nc[1024];
+        maat_quote_check_not_checked_text(&r.signer->check, nc, sizeof nc);
+        printf("signer quote: extension %s, FMSPC %s, not checked: %s\n", r.signer->extension,
+               r.signer->check.fmspc_hex[0] ? r.signer->check.fmspc_hex : "-",
+               nc[0] ? nc : "nothing");
+    }
+    for (size_t k = 0; k < r.enclave_claims_count; k++) /* claim values are untrusted text */
+        printf("%-16s %s (%s)\n", r.enclave_claims[k].name,
+               r.enclave_claims[k].pass ? "match" : "MISMATCH", r.enclave_claims[k].claim);
+    if (r.valid) {
+        printf("token valid: iss %s, kid %s, signed by CN=%s\n", x.issuer, r.kid,
+               r.cert_subject_cn);
+        rc = 0;
+    } else {
+        fprintf(stderr, "relying-party: token %s: %s: %s\n",
+                r.incomplete ? "INCOMPLETE" : "INVALID", maat_token_check_name(r.failed_check),
+                r.reason);
+        rc = 1;
+    }
+    goto out;
+fail:
+    fprintf(stderr, "relying-party: %s\n", err.msg);
+    rc = 2;
+out:
+    maat_token_result_cleanup(&r);
+    maat_enclave_info_cleanup(&ei);
+    maat_collateral_bundle_cleanup(&bundle);
+    maat_trust_free(trust);
+    free(coll_text);
+    free(root_pem);
+    free(ei_text);
+    free(jwks);
     free(token);
     return rc;
 }

@@ -1,7 +1,9 @@
 /* token.h - the relying party's check of an MAA-format attestation token (Azure Attestation,
  * maatd): maat_token_validate(). Pure computation over bytes the caller already has (the
- * token, the issuer's JWKS as fetched from <issuer>/certs, or a pinned certificate); no
- * network or disk I/O. This header exposes no jansson or OpenSSL types. */
+ * token, the issuer's JWKS as fetched from <issuer>/certs, or a pinned certificate; for the
+ * signer's own quote a trust set and collateral through a callback; an EnclaveInfo to
+ * compare the claims with); no network or disk I/O. This header exposes no jansson or
+ * OpenSSL types. */
 #ifndef MAAT_TOKEN_H
 #define MAAT_TOKEN_H
 
@@ -12,7 +14,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "maat/enclave_info.h"
 #include "maat/error.h"
+#include "maat/quote.h"
+#include "maat/quote_check.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +50,20 @@ enum maat_token_check {
     MAAT_TOKEN_CHECK_CERT_SUBJECT, /* the signing certificate's subject CN = issuer */
     MAAT_TOKEN_CHECK_CERT_VALIDITY, /* the certificate is valid at `at` (with skew) */
     MAAT_TOKEN_CHECK_LIFETIME,     /* exp (required), nbf, iat: integer NumericDates, with skew */
+    /* Only when asked for (x->require_signer_quote; NOT_RUN otherwise): */
+    MAAT_TOKEN_CHECK_SIGNER_QUOTE,        /* the signing certificate carries an SGX quote
+                                             (extension 1.3.6.1.4.1.311.105.1, or the 2020
+                                             form 1.2.840.113556.10.1.1) that parses */
+    MAAT_TOKEN_CHECK_SIGNER_VERIFICATION, /* that quote is acceptable (maat_quote_check) */
+    MAAT_TOKEN_CHECK_SIGNER_KEY_BINDING,  /* its report_data[0:32] = SHA-256(PEM SPKI of the
+                                             certificate's key + NUL): it binds this key */
+    MAAT_TOKEN_CHECK_SIGNER_COMPLETE,     /* every check of that quote ran (fail closed: the
+                                             signer->check.not_checked list is empty), unless
+                                             x->signer_signatures_only */
+    /* Only when asked for (x->enclave_info): */
+    MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS,      /* the claims match the EnclaveInfo (as the MAA
+                                             sample: debuggable, MRENCLAVE, MRSIGNER, product
+                                             id, SVN, enclave-held data) */
     MAAT_TOKEN_CHECK__COUNT
 };
 
@@ -62,13 +81,56 @@ struct maat_token_expect {
     size_t jwks_len;
     const uint8_t *pinned_cert;  /* or: the signing certificate, PEM or DER */
     size_t pinned_cert_len;
+
+    /* Optional: the signer's own quote (maatd's and MAA's signing certificates carry the
+     * quote of the enclave holding the key). Needs trust; collateral may be NULL (then the
+     * TCB status, revocation and QE identity are not checked and SIGNER_COMPLETE fails
+     * unless signer_signatures_only). */
+    bool require_signer_quote;
+    const struct maat_trust *trust;      /* roots the signer's PCK chain must end in */
+    maat_collateral_fn collateral;       /* asked once, for the verified leaf's FMSPC */
+    void *collateral_ctx;
+    bool signer_signatures_only;         /* accept what could not be checked (reduced check:
+                                            r->signer->check.not_checked says what) */
+
+    /* Optional: the EnclaveInfo (maat/enclave_info.h) the claims must match. */
+    const struct maat_enclave_info *enclave_info;
+    bool enclave_info_oe;                /* its Attributes are OpenEnclave bits (OE-SDK file,
+                                            quote with an OE envelope), else SGX flags */
+};
+
+/* What the signer's quote check found (r->signer; as far as its checks ran). */
+struct maat_token_signer {
+    char extension[32];                  /* the OID the quote came from */
+    uint8_t *quote;                      /* the quote's bytes (with any OE envelope),
+                                            owned by the result: report_body points into
+                                            them */
+    size_t size;
+    bool oe_envelope;
+    uint16_t version;
+    struct maat_sgx_report_body report_body;
+    bool key_binding;                    /* report_data[0:32] = SHA-256(PEM SPKI + NUL) */
+    bool kid_is_key_hash;                /* the header kid is MAA's kid of that key */
+    struct maat_quote_check check;       /* the DCAP check (check.ran: the verifier ran) */
+};
+
+#define MAAT_TOKEN_ENCLAVE_CLAIMS 6
+
+/* One comparison of the claims with the EnclaveInfo. */
+struct maat_token_claim_match {
+    const char *name;      /* "IsDebuggable", "MRENCLAVE", "MRSIGNER", "ProductID",
+                              "SecurityVersion", "EnclaveHeldData" (static) */
+    const char *claim;     /* "x-ms-sgx-is-debuggable", ... (static) */
+    char *file_json;       /* the EnclaveInfo's value, JSON text (owned) */
+    char *token_json;      /* the token's claim, JSON text (owned; NULL = absent) */
+    bool pass;
 };
 
 /* What maat_token_validate() found. Fields are filled as the checks that produce them pass
  * (see checks[]); the caller owns the struct and releases it with
  * maat_token_result_cleanup(). */
 struct maat_token_result {
-    bool valid;                                      /* every check ran and passed */
+    bool valid;                                      /* every check asked for ran and passed */
     enum maat_token_outcome checks[MAAT_TOKEN_CHECK__COUNT];
     enum maat_token_check failed_check;              /* meaningful when !valid */
     maat_err failed_code;                            /* MAAT_ERR_VALUE, _NOT_FOUND, ... */
@@ -81,22 +143,30 @@ struct maat_token_result {
     bool has_nbf, has_iat;
     uint8_t *signing_cert_der;                       /* owned: the signing certificate */
     size_t signing_cert_der_len;
+    bool incomplete;      /* !valid only because SIGNER_COMPLETE failed: what ran passed */
+    struct maat_token_signer *signer;                /* owned; NULL unless requested and
+                                                        SIGNER_QUOTE ran */
+    size_t enclave_claims_count;                     /* MAAT_TOKEN_ENCLAVE_CLAIMS once run */
+    struct maat_token_claim_match enclave_claims[MAAT_TOKEN_ENCLAVE_CLAIMS];
 };
 
 /* Validates the compact JWS token[0..len) against x. Returns 0 when the validation ran to a
  * result (inspect r->valid; a failed check is a result, not an error: r->failed_check and
  * r->reason say which and why), -1 only when it could not run (bad arguments: MAAT_ERR_USAGE;
- * out of memory: MAAT_ERR_NOMEM), with err set. A JWKS that is not a JSON object with a
+ * out of memory: MAAT_ERR_NOMEM; require_signer_quote without trust: MAAT_ERR_USAGE; the
+ * signer quote's verifier could not run or x->collateral failed: its error), with err set. A JWKS that is not a JSON object with a
  * "keys" array, or a pinned certificate that does not parse, fails the KEY check (fail
  * closed). Thread-safe: no global state; r must not be shared during the call. */
 MAAT_MUST_CHECK int maat_token_validate(const char *token, size_t len, const struct maat_token_expect *x,
                         struct maat_token_result *r, struct maat_error *err);
 
-/* Releases what r owns (signing_cert_der) and zeroes it. Safe on a zeroed struct. */
+/* Releases what r owns (signing_cert_der, signer, the enclave_claims' texts) and zeroes it.
+ * Safe on a zeroed struct. */
 void maat_token_result_cleanup(struct maat_token_result *r);
 
 /* "format", "alg", "typ", "kid", "jku", "key", "signature", "issuer",
- * "certificate_subject", "certificate_validity", "lifetime". */
+ * "certificate_subject", "certificate_validity", "lifetime", "signer_quote",
+ * "signer_verification", "signer_key_binding", "signer_complete", "enclave_claims". */
 const char *maat_token_check_name(enum maat_token_check c);
 
 /* Issuer comparison as the MAA sample does it: scheme and host case-insensitive, the rest

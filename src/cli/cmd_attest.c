@@ -257,73 +257,16 @@ static json_t *b64url_json(const uint8_t *p, size_t n)
     return j;
 }
 
-/* A non-negative JSON integer claim as uint64 (false when absent or another type). */
-static bool claim_u64(const json_t *claims, const char *name, uint64_t *out)
+/* The claims' comparison libmaat made (maat_token_validate with an EnclaveInfo) as the
+ * report's checks list. */
+static void claim_checks(const struct maat_token_result *tr, struct checks *c)
 {
-    const json_t *v = json_object_get(claims, name);
-    if (!json_is_integer(v) || json_integer_value(v) < 0) return false;
-    *out = (uint64_t)json_integer_value(v);
-    return true;
-}
-
-static void compare_with_token(const struct maat_evidence *ev, const json_t *claims,
-                               struct checks *c)
-{
-    const struct maat_enclave_info *ei = &ev->enclave_info;
-    json_t *v;
-
-    bool dbg = file_is_debuggable(ev);
-    v = json_object_get(claims, "x-ms-sgx-is-debuggable");
-    add_check(c, "IsDebuggable", "x-ms-sgx-is-debuggable", json_boolean(dbg),
-              v ? json_incref(v) : NULL,
-              json_is_boolean(v) && json_is_true(v) == dbg);
-
-    char hex[65];
-    maat_hex_encode(ei->mr_enclave, 32, hex); /* lower case, as the sample's ToLower() */
-    v = json_object_get(claims, "x-ms-sgx-mrenclave");
-    add_check(c, "MRENCLAVE", "x-ms-sgx-mrenclave", json_string(hex), v ? json_incref(v) : NULL,
-              json_is_string(v) && !strcmp(json_string_value(v), hex));
-
-    maat_hex_encode(ei->mr_signer, 32, hex);
-    v = json_object_get(claims, "x-ms-sgx-mrsigner");
-    bool same = false;
-    if (json_is_string(v) && strlen(json_string_value(v)) == 64) {
-        char low[65];
-        const char *s = json_string_value(v);
-        for (size_t i = 0; i < 65; i++)
-            low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-        same = !strcmp(low, hex);
+    for (size_t i = 0; i < tr->enclave_claims_count; i++) {
+        const struct maat_token_claim_match *m = &tr->enclave_claims[i];
+        json_t *f = json_loads(m->file_json, JSON_DECODE_ANY, NULL);
+        json_t *g = m->token_json ? json_loads(m->token_json, JSON_DECODE_ANY, NULL) : NULL;
+        add_check(c, m->name, m->claim, f, g, m->pass);
     }
-    add_check(c, "MRSIGNER", "x-ms-sgx-mrsigner", json_string(hex), v ? json_incref(v) : NULL,
-              same);
-
-    uint64_t got = 0, want = file_product_id(ei);
-    v = json_object_get(claims, "x-ms-sgx-product-id");
-    add_check(c, "ProductID", "x-ms-sgx-product-id", json_integer((json_int_t)want),
-              v ? json_incref(v) : NULL,
-              claim_u64(claims, "x-ms-sgx-product-id", &got) && got == want);
-
-    v = json_object_get(claims, "x-ms-sgx-svn");
-    add_check(c, "SecurityVersion", "x-ms-sgx-svn", json_integer(ei->security_version),
-              v ? json_incref(v) : NULL,
-              claim_u64(claims, "x-ms-sgx-svn", &got) && got == ei->security_version);
-
-    /* EHD: the file's bytes == base64url-decoded x-ms-sgx-ehd */
-    v = json_object_get(claims, "x-ms-sgx-ehd");
-    bool ehd_ok = false;
-    if (json_is_string(v)) {
-        uint8_t *d = NULL;
-        size_t n = 0;
-        struct maat_error e = {0};
-        const char *s = json_string_value(v);
-        if (maat_base64url_decode(s, strlen(s), "x-ms-sgx-ehd", &d, &n, &e) == 0)
-            ehd_ok = n == ei->ehd_len && (n == 0 || memcmp(d, ei->ehd, n) == 0);
-        free(d);
-    } else if (v == NULL && ei->ehd_len == 0) {
-        ehd_ok = true; /* no EHD sent, none attested */
-    }
-    add_check(c, "EnclaveHeldData", "x-ms-sgx-ehd", b64url_json(ei->ehd, ei->ehd_len),
-              v ? json_incref(v) : NULL, ehd_ok);
 }
 
 /* A TD quote file against its TdxVm token: the measurements and report data the token
@@ -547,7 +490,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     size_t jwks_len = 0;
     struct maat_jws j;
     memset(&j, 0, sizeof j);
-    struct tc_checked ck = {0};
+    struct maat_token_result *tr = NULL;
     if (endpoint == NULL || issuer == NULL) {
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
         goto out;
@@ -644,7 +587,18 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     }
     json_object_set_new(tv, "jwks_source", json_string(source));
     struct maat_error why = {0};
-    if (tc_check_token(issuer, o->at, token, jwks_raw, jwks_len, tv, &ck, &why) != 0) {
+    /* the token's checks and the claims against the file's EnclaveInfo: libmaat */
+    struct maat_token_expect x = {.issuer = issuer, .at = o->at, .skew_seconds = TC_SKEW,
+                                  .jwks = jwks_raw, .jwks_len = jwks_len,
+                                  .enclave_info = r->td ? NULL : &ev->enclave_info,
+                                  .enclave_info_oe = ev->oe_envelope};
+    tr = calloc(1, sizeof *tr);
+    if (tr == NULL) {
+        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (tc_check_token(&x, token, tv, tr, &why) != 0 &&
+        tc_token_failed_before(tr, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS)) {
         rc = fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
                               ? MAAT_EXIT_INTERNAL
                               : MAAT_EXIT_FAIL,
@@ -659,16 +613,21 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     struct checks c = {.list = json_array(), .source = "token"};
     json_object_set_new(r->res, "checks", c.list);
     if (r->td) compare_td_with_token(r->td, j.payload, &c);
-    else compare_with_token(ev, j.payload, &c);
+    else claim_checks(tr, &c);
     if (!o->json) print_checks(c.list, "token");
-    if (c.failed) {
+    if (r->td && c.failed) { /* a TD quote: compared here (libmaat compares EnclaveInfo) */
         rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
                        c.failed > 1 ? " (and more, see the report)" : "");
         goto out;
     }
+    if (tr->failed_check == MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS && !tr->valid) {
+        rc = fail_with(r, MAAT_EXIT_FAIL, "%s", tr->reason);
+        goto out;
+    }
     rc = MAAT_EXIT_OK;
 out:
-    if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
+    maat_token_result_cleanup(tr);
+    free(tr);
     maat_jws_cleanup(&j);
     json_decref(jwks);
     free(jwks_raw);
@@ -685,7 +644,7 @@ out:
 
 /* What the offline verification could not check although it was accepted (fail closed;
  * tc_not_checked). */
-static void offline_not_checked(struct run *r, const struct tc_quote_result *res)
+static void offline_not_checked(struct run *r, const struct maat_quote_check *res)
 {
     json_t *list = json_array();
     json_object_set_new(r->res, "not_checked", list);
@@ -716,7 +675,7 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
                                .what = "quote",
                                .platform = "the quote's platform",
                                .foreign_tcb_is_absent = true};
-    struct tc_quote_result *res = calloc(1, sizeof *res);
+    struct maat_quote_check *res = calloc(1, sizeof *res);
     if (res == NULL) return fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
     int xrc = MAAT_EXIT_FAIL;
     int vr = tc_verify_quote(&q, &qo, vj, res, &xrc, &why);

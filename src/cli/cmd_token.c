@@ -298,7 +298,10 @@ static int token_verify(int argc, char **argv)
     struct maat_error err = {0}, why = {0};
     struct maat_jws j;
     memset(&j, 0, sizeof j);
-    struct tc_checked ck = {0};
+    struct maat_token_result *tr = calloc(1, sizeof *tr);
+    struct maat_trust *trust = NULL;
+    struct tc_collateral coll;
+    tc_collateral_init(&coll, NULL);
     json_t *jwks = NULL, *res = json_object();
     char *issuer = tc_strip_slashes(o.issuer_arg ? o.issuer_arg : o.endpoint);
     char *source = NULL, at_text[32];
@@ -313,7 +316,7 @@ static int token_verify(int argc, char **argv)
                   err.msg);
         goto out;
     }
-    if (issuer == NULL || res == NULL) {
+    if (issuer == NULL || res == NULL || tr == NULL) {
         rc = fail(res, MAAT_EXIT_INTERNAL, NULL, "out of memory");
         goto out;
     }
@@ -348,33 +351,46 @@ static int token_verify(int argc, char **argv)
     rc = MAAT_EXIT_FAIL;
     char not_checked[MAAT_ERROR_MSG_MAX] = "", result[2 * MAAT_ERROR_MSG_MAX + 256];
     const char *result_line = NULL;
-    int r = tc_check_token(issuer, o.at, token, jwks_raw, jwks_len, res, &ck, &why);
-    if (r == 0 && o.require_quote) {
+    /* every check, the signer's own quote included, in libmaat (maat_token_validate) */
+    struct maat_token_expect x = {.issuer = issuer, .at = o.at, .skew_seconds = TC_SKEW,
+                                  .jwks = jwks_raw, .jwks_len = jwks_len,
+                                  .require_signer_quote = o.require_quote,
+                                  .signer_signatures_only = o.signatures_only};
+    tc_collateral_init(&coll, o.collateral);
+    tc_collateral_opts(&coll, &x.collateral, &x.collateral_ctx);
+    int r = 0;
+    if (o.require_quote) {
+        trust = tc_load_trust(o.roots, o.nroots, &rc, &why);
+        r = trust == NULL ? -1 : 0;
+        x.trust = trust;
+    }
+    if (r == 0) r = tc_check_token(&x, token, res, tr, &why);
+    if (o.require_quote && !tc_token_failed_before(tr, MAAT_TOKEN_CHECK_SIGNER_QUOTE) &&
+        (r == 0 || tr->failed_check >= MAAT_TOKEN_CHECK_SIGNER_QUOTE)) {
         json_t *sq = json_object();
         json_object_set_new(res, "signer_quote", sq);
-        struct tc_quote_opts qo = {.roots = o.roots, .nroots = o.nroots,
-                                   .collateral = o.collateral, .at = o.at,
-                                   .what = "signer quote", .platform = "the signer's platform"};
-        r = tc_check_signer_quote(ck.cert, ck.kid, &qo, sq, not_checked, sizeof not_checked, &rc,
-                                  &why);
+        tc_signer_json(tr, sq, o.collateral);
         json_object_set_new(res, "signatures_only", json_boolean(o.signatures_only));
+        if (tr->signer != NULL)
+            maat_quote_check_not_checked_text(&tr->signer->check, not_checked,
+                                              sizeof not_checked);
     }
-    if (r != 0) {
+    if (r != 0 && coll.failed) rc = coll.exit_code; /* --collateral unreadable */
+    if (r != 0 && tr->incomplete) {
+        /* fail closed: PASS only when every check ran (issue 12 item 3) */
+        rc = MAAT_EXIT_INCOMPLETE;
+        json_object_set_new(res, "result", json_string("incomplete"));
+        json_object_set_new(res, "reason", json_string(tr->reason));
+        fail(res, rc, "INCOMPLETE", tr->reason);
+        snprintf(result, sizeof result, "INCOMPLETE (%s) — not a PASS; --signatures-only "
+                 "accepts the reduced check", tr->reason);
+        result_line = result;
+        r = 0; /* the report says what ran */
+    } else if (r != 0) {
         if (why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL) rc = MAAT_EXIT_INTERNAL;
         json_object_set_new(res, "result", json_string("fail"));
         json_object_set_new(res, "reason", json_string(why.msg));
         fail(res, rc, rc == MAAT_EXIT_FAIL ? "INVALID" : "error", why.msg);
-    } else if (not_checked[0] != '\0' && !o.signatures_only) {
-        /* fail closed: PASS only when every check ran (issue 12 item 3) */
-        rc = MAAT_EXIT_INCOMPLETE;
-        char msg[MAAT_ERROR_MSG_MAX + 64];
-        snprintf(msg, sizeof msg, "signer quote: not checked: %s", not_checked);
-        json_object_set_new(res, "result", json_string("incomplete"));
-        json_object_set_new(res, "reason", json_string(msg));
-        fail(res, rc, "INCOMPLETE", msg);
-        snprintf(result, sizeof result, "INCOMPLETE (%s) — not a PASS; --signatures-only "
-                 "accepts the reduced check", msg);
-        result_line = result;
     } else if (not_checked[0] != '\0') {
         rc = MAAT_EXIT_OK;
         json_object_set_new(res, "valid", json_true());
@@ -401,7 +417,10 @@ static int token_verify(int argc, char **argv)
     }
 out:
     if (o.json && !printed) cli_json_print(res); /* failures before the checks ran */
-    if (ck.certs) sk_X509_pop_free(ck.certs, X509_free);
+    maat_token_result_cleanup(tr);
+    free(tr);
+    tc_collateral_cleanup(&coll);
+    maat_trust_free(trust);
     maat_jws_cleanup(&j);
     json_decref(jwks);
     free(jwks_raw);

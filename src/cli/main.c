@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "maat/version.h"
 
 static const struct {
     const char *name;
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
         return MAAT_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("maat 0.1.0\n");
+        printf("maat %s\n", MAAT_VERSION_STRING);
         return MAAT_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -8,13 +8,14 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/x509.h>
 
 #include "maat/error.h"
 #include "maat/jose.h"
 #include "maat/quote.h"
+#include "maat/quote_check.h"
 #include "maat/token.h"
 #include "maat/verify.h"
+#include "collateral_load.h"
 
 #define TC_SKEW 60              /* seconds of clock skew allowed on exp / nbf / iat */
 #define TC_MAX_ROOTS 8          /* --trust-root options accepted */
@@ -54,24 +55,37 @@ struct maat_trust *tc_load_trust(const char *const *roots, size_t nroots, int *e
 /* The verdict's steps as [{"name", "outcome"}]. */
 json_t *tc_steps_json(const struct maat_verdict *v);
 
-/* What tc_check_token found: the signing certificate (borrowed from certs, which the caller
- * frees with sk_X509_pop_free(certs, X509_free)) and the header kid. */
-struct tc_checked {
-    X509 *cert;
-    STACK_OF(X509) *certs;
-    char kid[MAAT_TOKEN_KID_MAX];
-};
+/* Runs maat_token_validate() (libmaat, maat/token.h: alg RS256/ES256/PS256, none refused;
+ * typ JWT, kid, jku = issuer + "/certs", the key chosen by kid in the JWKS - never from the
+ * token - with an x5c certificate, the signature, iss = issuer, the certificate's subject
+ * CN = issuer and its validity, exp (required) / nbf / iat; and what x asks for besides:
+ * the signer's own quote, the claims against an EnclaveInfo) into r (the caller's, released
+ * with maat_token_result_cleanup) and adds alg, kid, signature,
+ * signing_certificate_subject/_validity to res as far as those checks passed. 0: valid;
+ * -1: not (why = r->reason), or could not run (why: MAAT_ERR_NOMEM / _INTERNAL / _USAGE or
+ * the collateral callback's error). */
+int tc_check_token(const struct maat_token_expect *x, const char *token, json_t *res,
+                   struct maat_token_result *r, struct maat_error *why);
 
-/* Validates the token text against the issuer's key set (the JWKS document's bytes) at time
- * `at` with maat_token_validate() (libmaat, maat/token.h: alg RS256/ES256/PS256, none
- * refused; typ JWT, kid, jku = issuer + "/certs", the key chosen by kid in the JWKS - never
- * from the token - with an x5c certificate, the signature, iss = issuer, the certificate's
- * subject CN = issuer and its validity, exp (required) / nbf / iat with TC_SKEW) and adds
- * alg, kid, signature, signing_certificate_subject/_validity to res as far as those checks
- * passed. 0: valid; -1: invalid, why names the first failed check (MAAT_ERR_NOMEM /
- * _INTERNAL / _USAGE for errors that are not the token's fault). */
-int tc_check_token(const char *issuer, time_t at, const char *token, const uint8_t *jwks,
-                   size_t jwks_len, json_t *res, struct tc_checked *ck, struct maat_error *why);
+/* r is invalid and the failed check comes before c (in enum maat_token_check order). */
+bool tc_token_failed_before(const struct maat_token_result *r, enum maat_token_check c);
+
+/* --collateral FILE|DIR or --pccs URL as a maat_collateral_fn (loaded once the PCK chain
+ * verified). */
+struct tc_collateral {
+    const char *path;          /* a bundle file or PCS directory, or */
+    const char *url;           /* a PCS/PCCS URL (--pccs); both NULL: no collateral */
+    struct cli_collateral loaded;
+    bool failed;               /* could not be loaded: exit_code says how to exit */
+    int exit_code;             /* cli_collateral_exit(): MAAT_EXIT_INPUT or _INTERNAL */
+};
+void tc_collateral_init(struct tc_collateral *c, const char *path);
+/* The same with a --pccs URL instead of a path (one of them, or neither). */
+void tc_collateral_init_url(struct tc_collateral *c, const char *path, const char *url);
+void tc_collateral_cleanup(struct tc_collateral *c);
+/* The callback and its context for maat_quote_check_opts / maat_token_expect (NULL, NULL
+ * without a path). */
+void tc_collateral_opts(struct tc_collateral *c, maat_collateral_fn *fn, void **ctx);
 
 /* How to verify an enclave quote with the DCAP verifier. */
 struct tc_quote_opts {
@@ -87,39 +101,26 @@ struct tc_quote_opts {
     bool foreign_tcb_is_absent;
 };
 
-struct tc_quote_result {
-    struct maat_verdict verdict;
-    bool crypto_ok;                /* structure, PCK chain, validity, QE report, AK binding,
-                                      quote signature all passed */
-    bool tcb_absent;               /* no TCB collateral for the quote's FMSPC */
-    char fmspc_hex[13];            /* the quote's FMSPC, lower-case hex ("" before verifying) */
-    char collateral_fmspc_hex[13]; /* the collateral's TCB info FMSPC ("" without) */
-};
+/* The verification object of a quote check that ran: signatures_and_chain, trusted_root,
+ * fmspc, collateral_present, status, qvl_result, steps, reason, note. */
+void tc_quote_check_json(const struct maat_quote_check *res, const char *collateral,
+                         const char *platform, json_t *vj);
 
-/* Verifies q (trust, collateral, verdict) and fills vj with signatures_and_chain,
- * trusted_root, fmspc, collateral_present, status, qvl_result, steps, reason, note.
- * 0: acceptable (the cryptographic steps passed and, when TCB collateral for the FMSPC is
- * present, the verdict is ok and not Revoked); -1: not, or could not run (why says why;
- * *exit_code = MAAT_EXIT_INPUT for unreadable roots or collateral). */
+/* Verifies q with maat_quote_check() (trust roots read from files; collateral from
+ * qo->collateral or qo->pccs) and fills vj (tc_quote_check_json) once the verifier ran.
+ * 0: acceptable; -1: not, or could not run (why says why; *exit_code = MAAT_EXIT_INPUT for
+ * unreadable roots or collateral, cli_collateral_exit() for a PCCS that failed). */
 int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, json_t *vj,
-                    struct tc_quote_result *res, int *exit_code, struct maat_error *why);
+                    struct maat_quote_check *res, int *exit_code, struct maat_error *why);
 
-/* What an accepted verification (tc_verify_quote returned 0) could not check: one item per
- * gap, appended to list (JSON strings) and written to text ("A, B, C"; "" = every check ran
- * and passed). Fail closed: without TCB collateral for the quote's FMSPC the TCB status is
- * not determined; without collateral revocation and QE identity do not run; with expired
- * collateral the CRLs are not current; any other verifier step that did not pass is named.
- * Returns the number of items added. */
-size_t tc_not_checked(const struct tc_quote_result *res, json_t *list, char *text, size_t n);
+/* What an accepted check could not check (res->not_checked), appended to list (JSON
+ * strings) and written to text ("A, B, C"; "" = every check ran and passed). Returns the
+ * number of items. */
+size_t tc_not_checked(const struct maat_quote_check *res, json_t *list, char *text, size_t n);
 
-/* Extracts the SGX quote from a signing certificate (MAA's extension 1.3.6.1.4.1.311.105.1
- * or the 2020 form 1.2.840.113556.10.1.1), verifies it with tc_verify_quote and checks
- * that report_data[0:32] = SHA-256(PEM SPKI of the certificate's key + NUL). Fills o
- * (extension, size, oe_envelope, version, report_body, key_binding, kid_is_key_hash,
- * verification, not_checked) and, on success, not_checked (tc_not_checked: "" when every
- * check ran). 0: acceptable; -1 with why. */
-int tc_check_signer_quote(X509 *cert, const char *token_kid, const struct tc_quote_opts *qo,
-                          json_t *o, char *not_checked, size_t nc_len, int *exit_code,
-                          struct maat_error *why);
+/* The signer_quote report object from r->signer: extension, size, oe_envelope, version,
+ * report_body, key_binding, kid_is_key_hash, verification, not_checked (as far as the
+ * checks ran). */
+void tc_signer_json(const struct maat_token_result *r, json_t *o, const char *collateral);
 
 #endif

@@ -2,7 +2,8 @@
  * token.c - maat_token_validate(): the relying party's checks of an MAA-format attestation
  * token (header alg / typ / kid / jku, the issuer's key chosen by kid - never a key from the
  * token - the signature, iss, the signing certificate's subject and validity, exp / nbf / iat
- * with clock skew), over bytes the caller passes in. Moved here from the CLI
+ * with clock skew), over bytes the caller passes in; the optional signer-quote and
+ * EnclaveInfo checks are in token_enclave.c. Moved here from the CLI
  * (src/cli/token_check.c), which now prints from struct maat_token_result.
  */
 #include <stdarg.h>
@@ -21,10 +22,12 @@
 #include "maat/crypto.h"
 #include "maat/jose.h"
 #include "maat/token.h"
+#include "token_internal.h"
 
 static const char *const check_names[MAAT_TOKEN_CHECK__COUNT] = {
     "format", "alg", "typ", "kid", "jku", "key", "signature", "issuer",
-    "certificate_subject", "certificate_validity", "lifetime",
+    "certificate_subject", "certificate_validity", "lifetime", "signer_quote",
+    "signer_verification", "signer_key_binding", "signer_complete", "enclave_claims",
 };
 
 const char *maat_token_check_name(enum maat_token_check c)
@@ -52,6 +55,7 @@ bool maat_token_issuer_equal(const char *a, const char *b)
 void maat_token_result_cleanup(struct maat_token_result *r)
 {
     if (r == NULL) return;
+    maat__token_enclave_cleanup(r);
     free(r->signing_cert_der);
     memset(r, 0, sizeof *r);
 }
@@ -331,6 +335,11 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
     unsigned algs = x->algs ? x->algs : MAAT_TOKEN_ALG_DEFAULT;
     MAAT_ENSURE(!(algs & ~(unsigned)MAAT_TOKEN_ALG_DEFAULT), err, MAAT_ERR_USAGE,
                 "token: algs 0x%x: unknown algorithm bits", algs);
+    MAAT_ENSURE(!x->require_signer_quote || x->trust != NULL, err, MAAT_ERR_USAGE,
+                "token: require_signer_quote needs a trust set");
+    MAAT_ENSURE(x->enclave_info == NULL || x->enclave_info->ehd_len == 0 ||
+                    x->enclave_info->ehd != NULL,
+                err, MAAT_ERR_USAGE, "token: enclave_info: ehd_len without ehd");
 
     struct maat_error e = {0};
     struct maat_jws j;
@@ -381,6 +390,9 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
             r->checks[MAAT_TOKEN_CHECK_SIGNATURE] = MAAT_TOKEN_PASSED;
             c = check_claims(&j, x, cert, r);
         }
+        if (c == 0 && x->require_signer_quote) c = maat__token_check_signer(cert, x, r, err);
+        if (c == 0 && x->enclave_info != NULL)
+            c = maat__token_check_enclave_claims(j.payload, x, r, err);
     }
     if (c < 0) rc = -1;
     else r->valid = c == 0;

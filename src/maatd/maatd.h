@@ -29,8 +29,9 @@
 #include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maat/verify.h"
+#include "maat/version.h"
 
-#define MAATD_VERSION "0.1.0"
+#define MAATD_VERSION MAAT_VERSION_STRING /* project(VERSION) in CMakeLists.txt */
 #define MAATD_MAX_TRUST_ROOTS 16
 #define MAATD_TOKEN_LIFETIME 28800 /* 8 h, as MAA's attestation tokens */
 #define MAATD_ISSUER_MAX 300

@@ -6,16 +6,11 @@
 # and `maat attest` must take the same forms (the one parser, maat_time_parse). Refusals
 # exit 2 naming the offset.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 V="${MAAT_VECTORS:-../shared/vectors}"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -d "$V/dcap-qvl" ]; then echo "*** SKIPPED: vectors not found at $V (set MAAT_VECTORS) ***"; exit 77; fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-at-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-at
 Q=$V/dcap-qvl/sgx_quote C=$V/dcap-qvl/sgx_quote_collateral.json
 
 # the last second the collateral is valid, written every way

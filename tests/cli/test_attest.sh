@@ -10,23 +10,18 @@
 # A simulated platform (made now) gives the positive case with TCB collateral present.
 # No network. Fixed validation time for the real vectors (not today's date).
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 APP="${MAAT_BIN:-}/maat-enclave-app"
 VEC="${MAAT_VECTORS:-../shared/vectors}"
 V="$VEC/azure-samples"
 BUNDLE="$VEC/dcap-qvl/sgx_quote_collateral.json"
 AT=1752919277 # the dcap-qvl bundle's README time (2025-07-19); PCK leaves valid until 2028/2030
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -d "$V/intel-sdk" ] || [ ! -f "$BUNDLE" ]; then
     echo "*** SKIPPED: vectors not found at $VEC (set MAAT_VECTORS) ***"; exit 77
 fi
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-attest-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-attest
 
 # ---- the eight real files ----
 n=0

@@ -6,24 +6,19 @@
 # Real sample files (vectors/azure-samples, FMSPC 00906ED50000) at a fixed time, and a sim
 # platform made at a fixed time. No network.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 APP="${MAAT_BIN:-}/maat-enclave-app"
 VEC="${MAAT_VECTORS:-../shared/vectors}"
 D="$VEC/azure-samples/intel-sdk/enclave.info.debug.json"
 BUNDLE="$VEC/dcap-qvl/sgx_quote_collateral.json"
 AT=1752919277          # the dcap-qvl bundle's README time: the bundle is current
 LATER=1790000000       # 2026-09-21: every item of the bundle has expired
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -f "$D" ] || [ ! -f "$BUNDLE" ]; then
     echo "*** SKIPPED: vectors not found at $VEC (set MAAT_VECTORS) ***"; exit 77
 fi
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-attest-fc-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-attest-fc
 
 # attest_offline_no_collateral_not_pass
 "$MAAT" attest "$D" --offline --at $AT >"$T/out" 2>"$T/err"; rc=$?

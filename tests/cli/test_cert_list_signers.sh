@@ -6,19 +6,11 @@
 # certificate: EC P-256 signs ES256, RSA-2048 signs RS256 PS256, RSA-PSS-2048 signs PS256;
 # JWK labels of the service that disagree are pointed out. Loopback only; waits bounded.
 set -u
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat maatd
 for tool in python3 openssl; do command -v $tool >/dev/null || { echo "SKIPPED: $tool needed"; exit 77; }; done
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-certlist-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/maatd.sh"
+tmpdir cli-certlist
+. "$SRC/tests/lib/maatd.sh"
 
 "$MAAT" sign create-cert --key-out "$T/a.key" --cert-out "$T/a.pem" --subject "CN=Signer RSA" >/dev/null || exit 1
 "$MAAT" sign create-cert --key-out "$T/e.key" --cert-out "$T/e.pem" --subject "CN=Signer EC" --alg p256 >/dev/null || exit 1

@@ -6,17 +6,12 @@
 # without it. Also `maat quote get` (sim, EHD / report data, EnclaveInfo) and the gramine
 # provider against a fake /dev/attestation directory.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 APP="${MAAT_BIN:-}/maat-enclave-app"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ] || [ ! -x "$APP" ]; then echo "SKIPPED: maat / maat-enclave-app not built (set MAAT_BIN)"; exit 77; fi
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-enclave-app-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-enclave-app
 # Nothing from the caller's environment may choose a provider.
 unset MAAT_SIM_DIR MAAT_GRAMINE_ATTESTATION_DIR
 export MAAT_GRAMINE_ATTESTATION_DIR="$T/no-gramine-here"

@@ -6,18 +6,13 @@
 # on stdout. Inputs made here (garbage tokens, missing files, a tampered real MAA token with
 # its recorded /certs, fixed --at). No network.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 VEC="${MAAT_VECTORS:-../shared/vectors}"
 V="$VEC/maa-recordings"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -d "$V/attest" ]; then echo "*** SKIPPED: vectors not found at $V (set MAAT_VECTORS) ***"; exit 77; fi
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-jsonfail-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-jsonfail
 
 SHARED=https://sharedwus.wus.attest.azure.net
 IAT=1668716907

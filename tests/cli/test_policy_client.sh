@@ -8,19 +8,11 @@
 #     management not built in yet), part 2 is SKIPPED (exit 77) loudly.
 # No network beyond 127.0.0.1; every wait is bounded.
 set -u
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat
 for tool in python3 curl openssl; do command -v $tool >/dev/null || { echo "SKIPPED: $tool needed"; exit 77; }; done
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-policy-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+tmpdir cli-policy
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 MIN='version=1.0; authorizationrules{=> permit();}; issuancerules{};'
 MIN_HASH=z0FRjKS0ssQTNur1V6BV8WIrh9M3fzgTo0EfHRvapWU
 DEFAULT_HASH=ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc

@@ -6,19 +6,14 @@
 # bodies of maa-recordings (policy/ and certificates/) under their own x5c, a JWS in the seed
 # maa.signing.tool's non-JSON form, and malformed tokens (part and offset named).
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 V="${MAAT_VECTORS:-../shared/vectors}"
 R="$V/maa-recordings"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -d "$R/policy" ]; then echo "*** SKIPPED: vectors not found at $R (set MAAT_VECTORS) ***"; exit 77; fi
 for tool in python3 openssl; do command -v $tool >/dev/null || { echo "SKIPPED: $tool needed"; exit 77; }; done
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-sign-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+tmpdir cli-sign
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 b64url() { python3 -c "import base64,sys; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip('='), end='')"; }
 MIN='version=1.0; authorizationrules{=> permit();}; issuancerules{};'
 MIN_HASH=z0FRjKS0ssQTNur1V6BV8WIrh9M3fzgTo0EfHRvapWU   # maa.md 4, recorded

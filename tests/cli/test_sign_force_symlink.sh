@@ -5,13 +5,9 @@
 # rename) and leaves the target untouched; without --force a symlink (even dangling) is
 # an existing file and is refused. Keys come out 0600 either way.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-symlink-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat
+tmpdir cli-symlink
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 # a victim file the links point at (as if /etc/something of the caller)

@@ -1,14 +1,10 @@
 #!/usr/bin/env bash
 # test_sim.sh - `maat sim init` / `maat sim quote`: exit codes, files, formats, knobs.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat
 VEC="${MAAT_VECTORS:-$(dirname "$0")/../../../shared/vectors}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-sim-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()   { echo "ok   - $*"; }
-bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }
+tmpdir cli-sim
 # expect CODE DESCRIPTION -- COMMAND...
 expect() {
     local want=$1 what=$2; shift 3

@@ -12,16 +12,11 @@
 #    checked (was: exit 0); --signatures-only accepts it explicitly (exit 0,
 #    pass-signatures-only); with the platform's collateral every check runs (exit 0, pass).
 set -u
-MAAT="${MAAT_BIN:-}/maat"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIPPED: openssl needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-tokfc-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-tokfc
 b64url() { python3 -c "import base64,sys; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip('='), end='')"; }
 
 ISS=https://maat-signer.test

@@ -8,21 +8,16 @@
 # the key binding, and says that collateral for MAA's platform is not present. Also
 # --endpoint against a loopback HTTP server. No network beyond 127.0.0.1; bounded waits.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 V="${MAAT_VECTORS:-../shared/vectors}/maa-recordings"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 if [ ! -d "$V/attest" ]; then echo "*** SKIPPED: vectors not found at $V (set MAAT_VECTORS) ***"; exit 77; fi
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIPPED: openssl needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-token-XXXXXX")
+tmpdir cli-token
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-# jget FILE EXPR: a python expression over the JSON document `d`
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+trap cleanup EXIT # replaces common.sh's: this test tracks one PID
 b64url() { python3 -c "import base64,sys; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip('='), end='')"; }
 
 # The recorded /certs bodies, written to files (the vectors stay where they are).

@@ -7,18 +7,15 @@
 # Tokens signed here with a throwaway key and certificate (fixed validity, fixed --at); the
 # attest case uses a loopback fake endpoint (python3 http.server). No network.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
 APP="${MAAT_BIN:-}/maat-enclave-app"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+need maat
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIPPED: openssl needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-untrusted-XXXXXX")
+tmpdir cli-untrusted
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+trap cleanup EXIT # replaces common.sh's: this test tracks one PID
 AT=1750000000
 # clean FILE: no control byte but \n and \t; no raw C1 (U+0080..U+009F) or bidi override
 clean() {

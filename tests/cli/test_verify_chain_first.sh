@@ -6,17 +6,10 @@
 # recording fake PCCS sees no request, a closed port is never dialled (exit 1, not a
 # connection error), a collateral directory is never read. Loopback only; waits bounded.
 set -u
-MAAT="${MAAT_BIN:-}/maat"
-if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
+. "${MAAT_SOURCE:-$(dirname "$0")/../..}/tests/lib/common.sh"
+need maat
 command -v python3 >/dev/null || { echo "SKIPPED: python3 needed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-chainfirst-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tmpdir cli-chainfirst
 
 "$MAAT" sim init "$T/p" --now 2024-03-01T00:00:00Z >/dev/null || { echo "sim init failed"; exit 1; }
 "$MAAT" sim quote "$T/p" -o "$T/q.bin" >/dev/null || { echo "sim quote failed"; exit 1; }

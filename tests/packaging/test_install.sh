@@ -3,7 +3,8 @@
 # list; libmaat.so exports only the public maat_* API (nm -D) under SONAME libmaat.so.<major>;
 # the version comes from project(VERSION) everywhere; maat.pc works with pkg-config; every
 # installed header compiles on its own; examples/relying-party builds with pkg-config against
-# the tree and validates a recorded MAA token (and rejects an expired one); the man pages
+# the tree and validates a recorded MAA token with maat_token_validate (and rejects an expired
+# one; the signer quote fails closed without collateral; claims against an EnclaveInfo); the man pages
 # render without warnings and hold the --help text; the bash completion offers every
 # command; `systemd-analyze verify` accepts the unit. Bounded: no network, < 30 s.
 set -u
@@ -133,12 +134,43 @@ if [ -d "$V/attest" ]; then
     jget "$V/metadata/certs-shared.response.json" 'json.dumps(d["body"])' >"$T/certs.json"
     ISS=https://sharedwus.wus.attest.azure.net IAT=1668716907 EXP=1668745707
     "$T/relying-party" "$T/token.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
-    [ $rc -eq 0 ] && grep -q '^x-ms-sgx-mrenclave: "292a1f4b' "$T/rp.out" && ok "example: recorded MAA token valid at its iat" \
+    [ $rc -eq 0 ] && grep -q '^token valid: iss https://sharedwus' "$T/rp.out" && grep -q '^lifetime *passed' "$T/rp.out" \
+        && ok "example: recorded MAA token valid at its iat" \
         || bad "example on the recorded token: exit $rc: $(cat "$T/rp.out")"
     "$T/relying-party" "$T/token.jwt" "$T/certs.json" $ISS $((EXP + 61)) >"$T/rp.out" 2>&1; rc=$?
     [ $rc -eq 1 ] && grep -q expired "$T/rp.out" && ok "example: expired token refused" || bad "expired: exit $rc $(cat "$T/rp.out")"
     "$T/relying-party" "$T/token.jwt" "$T/certs.json" https://sharedeus.eus.attest.azure.net $IAT >"$T/rp.out" 2>&1; rc=$?
     [ $rc -eq 1 ] && grep -q 'iss' "$T/rp.out" && ok "example: wrong issuer refused" || bad "wrong issuer: exit $rc"
+    # maat_token_validate's optional checks through the installed library: the signer's own
+    # quote (MAA's certificate carries it; without collateral: INCOMPLETE unless the reduced
+    # check is accepted) and the claims against an EnclaveInfo file made from the request
+    "$T/relying-party" --signer-quote "$T/token.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
+    [ $rc -eq 1 ] && grep -q 'INCOMPLETE: signer_complete: signer quote: not checked: TCB status (no collateral)' "$T/rp.out" \
+        && grep -q '^signer_key_binding *passed' "$T/rp.out" && ok "example: signer quote without collateral is INCOMPLETE (fail closed)" \
+        || bad "signer quote: exit $rc $(cat "$T/rp.out")"
+    "$T/relying-party" --signer-quote --signatures-only "$T/token.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
+    [ $rc -eq 0 ] && grep -q '^signer_verification *passed' "$T/rp.out" && ok "example: signer quote, signatures only" \
+        || bad "signer quote --signatures-only: exit $rc $(cat "$T/rp.out")"
+    python3 - "$V/attest/sgx-shared-plain.request.json" "$T/token.jwt" "$T/ei.json" "$T/ei-bad.json" <<'PY'
+import base64, json, sys
+def b64(s): return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+quote = b64(json.load(open(sys.argv[1]))["body"]["quote"])
+c = json.loads(b64(open(sys.argv[2]).read().strip().split(".")[1]))
+ei = {"Type": 2, "MrEnclaveHex": c["x-ms-sgx-mrenclave"].upper(),
+      "MrSignerHex": c["x-ms-sgx-mrsigner"].upper(),
+      "ProductIdHex": c["x-ms-sgx-product-id"].to_bytes(16, "little").hex().upper(),
+      "SecurityVersion": c["x-ms-sgx-svn"], "Attributes": 7 if c["x-ms-sgx-is-debuggable"] else 5,
+      "QuoteHex": quote.hex().upper(), "EnclaveHeldDataHex": ""}
+json.dump(ei, open(sys.argv[3], "w"), indent=2)
+ei["MrEnclaveHex"] = "00" * 32
+json.dump(ei, open(sys.argv[4], "w"), indent=2)
+PY
+    "$T/relying-party" --enclave-info "$T/ei.json" "$T/token.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
+    [ $rc -eq 0 ] && [ "$(grep -c ' match (x-ms-sgx' "$T/rp.out")" = 6 ] && ok "example: claims match the EnclaveInfo" \
+        || bad "enclave info: exit $rc $(cat "$T/rp.out")"
+    "$T/relying-party" --enclave-info "$T/ei-bad.json" "$T/token.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
+    [ $rc -eq 1 ] && grep -q 'enclave_claims: MRENCLAVE mismatch' "$T/rp.out" && ok "example: an EnclaveInfo mismatch is named" \
+        || bad "enclave info mismatch: exit $rc $(cat "$T/rp.out")"
     sed 's/.$/A/' "$T/token.jwt" >"$T/bad.jwt"; [ "$(cat "$T/bad.jwt")" != "$(cat "$T/token.jwt")" ] || sed -i 's/.$/B/' "$T/bad.jwt"
     "$T/relying-party" "$T/bad.jwt" "$T/certs.json" $ISS $IAT >"$T/rp.out" 2>&1; rc=$?
     [ $rc -eq 1 ] && grep -q signature "$T/rp.out" && ok "example: altered signature refused" || bad "altered signature: exit $rc $(cat "$T/rp.out")"

@@ -10,6 +10,7 @@
 #include "maat/crypto.h"
 #include "maat/quote.h"
 #include "sim.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 #define NOW 1700000000
@@ -17,28 +18,19 @@
 /* A small valid base64url "quote" for parse-only tests (parsing does not look inside). */
 #define Q "AwACAA"
 
-static struct {
-    char *dir;
-    struct maat_sim *sim;
-} E;
+static struct sim_fixture E; /* tests/lib/sim_fixture.h */
 
 static int setup(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    E.dir = tu_tempdir();
-    struct maat_sim_init_opts o;
-    maat_sim_init_opts_defaults(&o, NOW);
-    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
-    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
+    sim_fixture_setup(&E, NOW, NULL);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    maat_sim_free(E.sim);
-    free(E.dir);
+    sim_fixture_teardown(&E);
     return 0;
 }
 

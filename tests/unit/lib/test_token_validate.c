@@ -111,8 +111,10 @@ static void expect(char *t, const struct maat_token_expect *x, int check, const 
     if (check < 0) {
         if (!r.valid) fail_msg("expected valid, failed at %s: %s",
                                maat_token_check_name(r.failed_check), r.reason);
-        for (int c = 0; c < MAAT_TOKEN_CHECK__COUNT; c++)
+        for (int c = 0; c <= MAAT_TOKEN_CHECK_LIFETIME; c++) /* the rest: not asked for */
             assert_int_equal(r.checks[c], MAAT_TOKEN_PASSED);
+        for (int c = MAAT_TOKEN_CHECK_LIFETIME + 1; c < MAAT_TOKEN_CHECK__COUNT; c++)
+            assert_int_equal(r.checks[c], MAAT_TOKEN_NOT_RUN);
     } else {
         if (r.valid || (int)r.failed_check != check || strstr(r.reason, want) == NULL)
             fail_msg("expected a failure at %s (\"%s\"); got valid %d at %s: %s",

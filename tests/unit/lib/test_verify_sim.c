@@ -12,72 +12,42 @@
 #include "maat/crypto.h"
 #include "maat/verify.h"
 #include "sim.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 #include "verify_internal.h"
 
 #define NOW 1700000000         /* 2023-11-14T22:13:20Z: the platform's creation time */
 #define AT (NOW + 3600)        /* verification time, inside every window */
 
+/* The sim platform, trust set and collateral bundles (tests/lib/sim_fixture.h; in[0]
+ * Processor CA CRL, in[1] Platform CA CRL), and that collateral verified at AT. */
 struct env {
-    char *dir;
-    struct maat_sim *sim;
-    struct maat_trust *trust;
-    uint8_t *bundle_buf[2];
-    struct maat_collateral_bundle bundle[2]; /* [0] Processor CA CRL, [1] Platform CA CRL */
-    struct maat_collateral_input in[2];
+    struct sim_fixture f;
     struct maat_verified_collateral *vc[2];
 };
 
 static struct env E;
-
-static uint8_t *read_in(const char *dir, const char *name, size_t *len)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    uint8_t *p = tu_read_file(path, len);
-    if (p == NULL) fail_msg("cannot read %s", path);
-    return p;
-}
 
 static int setup(void **state)
 {
     (void)state;
     struct maat_error err = {0};
     memset(&E, 0, sizeof E);
-    E.dir = tu_tempdir();
     struct maat_sim_init_opts o;
     maat_sim_init_opts_defaults(&o, NOW);
     o.cpusvn[15] = 5; /* a non-zero 16th component, so all 16 must be compared */
-    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
-    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
-    E.trust = maat_trust_new_intel(&err);
-    size_t n;
-    uint8_t *root = read_in(E.dir, "root-ca.pem", &n);
-    assert_int_equal(maat_trust_add_root(E.trust, root, n, "maat simulated root", true, &err), 0);
-    free(root);
-    const char *names[2] = {"collateral.json", "collateral-platform.json"};
-    for (int i = 0; i < 2; i++) {
-        E.bundle_buf[i] = read_in(E.dir, names[i], &n);
-        if (maat_collateral_bundle_parse(E.bundle_buf[i], n, &E.bundle[i], &err) != 0)
-            fail_msg("%s: %s", names[i], err.msg);
-        maat_collateral_input_from_bundle(&E.bundle[i], &E.in[i]);
-        if (maat_collateral_verify(&E.in[i], E.trust, AT, &E.vc[i], &err) != 0)
-            fail_msg("%s: %s", names[i], err.msg);
-    }
+    sim_fixture_setup(&E.f, NOW, &o);
+    for (int i = 0; i < 2; i++)
+        if (maat_collateral_verify(&E.f.in[i], E.f.trust, AT, &E.vc[i], &err) != 0)
+            fail_msg("collateral %d: %s", i, err.msg);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < 2; i++) {
-        maat_verified_collateral_free(E.vc[i]);
-        maat_collateral_bundle_cleanup(&E.bundle[i]);
-        free(E.bundle_buf[i]);
-    }
-    maat_trust_free(E.trust);
-    maat_sim_free(E.sim);
-    free(E.dir);
+    for (int i = 0; i < 2; i++) maat_verified_collateral_free(E.vc[i]);
+    sim_fixture_teardown(&E.f);
     return 0;
 }
 
@@ -87,11 +57,11 @@ static void run(const struct maat_sim_quote_opts *o, int c, time_t at, struct ma
     struct maat_error err = {0};
     struct maat_buf b;
     maat_buf_init(&b);
-    if (maat_sim_quote(E.sim, o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    if (maat_sim_quote(E.f.sim, o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
     struct maat_verify_opts vo = {.at = at};
-    assert_int_equal(maat_quote_verify(&q, E.vc[c], E.trust, &vo, v, &err), 0);
+    assert_int_equal(maat_quote_verify(&q, E.vc[c], E.f.trust, &vo, v, &err), 0);
     maat_buf_cleanup(&b);
 }
 
@@ -108,9 +78,9 @@ static void test_every_tcb_status(void **state)
     for (int version = 3; version <= 4; version++)
         for (int t = 0; t < MAAT_SIM_TCB__COUNT; t++) {
             struct maat_sim_quote_opts o;
-            maat_sim_quote_opts_defaults(E.sim, &o);
+            maat_sim_quote_opts_defaults(E.f.sim, &o);
             o.version = version;
-            maat_sim_quote_opts_set_tcb(E.sim, &o, (enum maat_sim_tcb)t);
+            maat_sim_quote_opts_set_tcb(E.f.sim, &o, (enum maat_sim_tcb)t);
             struct maat_verdict v;
             run(&o, 0, AT, &v);
             if (!v.ok) fail_msg("v%d %s: %s", version, maat_sim_tcb_name((enum maat_sim_tcb)t), v.reason);
@@ -127,7 +97,7 @@ static void test_platform_ca(void **state)
 {
     (void)state;
     struct maat_sim_quote_opts o;
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.pck_ca = MAAT_PCK_CA_PLATFORM;
     struct maat_verdict v;
     run(&o, 1, AT, &v);
@@ -139,7 +109,7 @@ static void test_platform_ca(void **state)
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_CRL);
     assert_non_null(strstr(v.reason, "wrong PCK CRL"));
-    maat_sim_quote_opts_defaults(E.sim, &o); /* and the other way round */
+    maat_sim_quote_opts_defaults(E.f.sim, &o); /* and the other way round */
     run(&o, 1, AT, &v);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_CRL);
@@ -150,7 +120,7 @@ static void test_revoked_pck(void **state)
     (void)state;
     for (int c = 0; c < 2; c++) {
         struct maat_sim_quote_opts o;
-        maat_sim_quote_opts_defaults(E.sim, &o);
+        maat_sim_quote_opts_defaults(E.f.sim, &o);
         o.pck_ca = c ? MAAT_PCK_CA_PLATFORM : MAAT_PCK_CA_PROCESSOR;
         o.revoked = true;
         struct maat_verdict v;
@@ -168,7 +138,7 @@ static void test_wrong_fmspc_and_no_level(void **state)
     (void)state;
     struct maat_sim_quote_opts o;
     struct maat_verdict v;
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.fmspc[5] ^= 1;
     run(&o, 0, AT, &v);
     assert_false(v.ok);
@@ -177,14 +147,14 @@ static void test_wrong_fmspc_and_no_level(void **state)
 
     /* Bug class: TCB components compared in part. Only the 16th component is below every
      * level: a verifier that compares fewer than 16 would find a level. */
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.cpusvn[15] = 4;
     run(&o, 0, AT, &v);
     assert_false(v.ok);
     assert_int_equal(v.qvl_result, MAAT_QVL_TCB_NOT_SUPPORTED);
     assert_non_null(strstr(v.reason, "TCB not supported"));
     /* ... and PCESVN counts too */
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.pcesvn = (uint16_t)(o.pcesvn - 1);
     run(&o, 0, AT, &v);
     assert_false(v.ok);
@@ -198,18 +168,18 @@ static void test_qe_svn(void **state)
     struct maat_sim_quote_opts o;
     struct maat_verdict v;
     /* QE out of date: UpToDate platform becomes OutOfDate (Intel's convergence) */
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.qe_svn = 6;
     run(&o, 0, AT, &v);
     assert_true(v.ok);
     assert_int_equal(v.qe_status, MAAT_TCB_OUT_OF_DATE);
     assert_int_equal(v.status, MAAT_TCB_OUT_OF_DATE);
     /* ConfigurationNeeded platform + out-of-date QE -> OutOfDateConfigurationNeeded */
-    maat_sim_quote_opts_set_tcb(E.sim, &o, MAAT_SIM_TCB_CONFIGURATION_NEEDED);
+    maat_sim_quote_opts_set_tcb(E.f.sim, &o, MAAT_SIM_TCB_CONFIGURATION_NEEDED);
     run(&o, 0, AT, &v);
     assert_int_equal(v.status, MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
     /* QE below every level: Revoked */
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     o.qe_svn = 3;
     run(&o, 0, AT, &v);
     assert_int_equal(v.qe_status, MAAT_TCB_REVOKED);
@@ -221,7 +191,7 @@ static void test_collateral_times(void **state)
     (void)state;
     struct maat_sim_quote_opts o;
     struct maat_verdict v;
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     /* issueDate is the last instant before which it is not valid; nextUpdate the last valid */
     run(&o, 0, NOW, &v);
     assert_true(v.ok);
@@ -251,10 +221,10 @@ static void test_wrong_root(void **state)
     struct maat_error err = {0};
     struct maat_trust *intel_only = maat_trust_new_intel(&err);
     struct maat_sim_quote_opts o;
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     struct maat_buf b;
     maat_buf_init(&b);
-    assert_int_equal(maat_sim_quote(E.sim, &o, &b, &err), 0);
+    assert_int_equal(maat_sim_quote(E.f.sim, &o, &b, &err), 0);
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
     struct maat_verify_opts vo = {.at = AT};
@@ -264,7 +234,7 @@ static void test_wrong_root(void **state)
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
     assert_non_null(strstr(v.reason, "does not end in a trusted root"));
     struct maat_verified_collateral *vc = NULL;
-    assert_int_not_equal(maat_collateral_verify(&E.in[0], intel_only, AT, &vc, &err), 0);
+    assert_int_not_equal(maat_collateral_verify(&E.f.in[0], intel_only, AT, &vc, &err), 0);
     maat_trust_free(intel_only);
     maat_buf_cleanup(&b);
 }
@@ -276,16 +246,16 @@ static void test_qe_vendor_id(void **state)
     (void)state;
     struct maat_error err = {0};
     struct maat_sim_quote_opts o;
-    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_defaults(E.f.sim, &o);
     struct maat_buf b;
     maat_buf_init(&b);
-    assert_int_equal(maat_sim_quote(E.sim, &o, &b, &err), 0);
+    assert_int_equal(maat_sim_quote(E.f.sim, &o, &b, &err), 0);
     b.data[12] ^= 0xff;
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
     struct maat_verify_opts vo = {.at = AT};
     struct maat_verdict v;
-    assert_int_equal(maat_quote_verify(&q, E.vc[0], E.trust, &vo, &v, &err), 0);
+    assert_int_equal(maat_quote_verify(&q, E.vc[0], E.f.trust, &vo, &v, &err), 0);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_STRUCTURE);
     assert_non_null(strstr(v.reason, "QE vendor id"));
@@ -296,7 +266,7 @@ static void test_qe_vendor_id(void **state)
 static void sign_body(const char *body, char out[129])
 {
     size_t n;
-    uint8_t *pem = read_in(E.dir, "keys/tcb-signing.key", &n);
+    uint8_t *pem = sim_fixture_read(&E.f, "keys/tcb-signing.key", &n);
     BIO *bio = BIO_new_mem_buf(pem, (int)n);
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     assert_non_null(key);
@@ -321,31 +291,31 @@ static void test_qe_identity_from_collateral(void **state)
     const char *fields[] = {"\"mrsigner\":\"", "\"isvprodid\":", "\"attributes\":\""};
     const char *expect[] = {"MRSIGNER", "ISVPRODID", "ATTRIBUTES"};
     for (int f = 0; f < 3; f++) {
-        char *body = strdup(E.bundle[0].qe_identity_text);
+        char *body = strdup(E.f.bundle[0].qe_identity_text);
         char *p = strstr(body, fields[f]);
         assert_non_null(p);
         p += strlen(fields[f]);
         *p = *p == '1' ? '2' : '1';
         char sig[129];
         sign_body(body, sig);
-        struct maat_collateral_input in = E.in[0];
+        struct maat_collateral_input in = E.f.in[0];
         in.qe_identity_body.ptr = (const uint8_t *)body;
         in.qe_identity_body.len = strlen(body);
         in.qe_identity_signature.ptr = (const uint8_t *)sig;
         in.qe_identity_signature.len = 128;
         struct maat_error err = {0};
         struct maat_verified_collateral *vc = NULL;
-        if (maat_collateral_verify(&in, E.trust, AT, &vc, &err) != 0) fail_msg("%s", err.msg);
+        if (maat_collateral_verify(&in, E.f.trust, AT, &vc, &err) != 0) fail_msg("%s", err.msg);
         struct maat_sim_quote_opts o;
-        maat_sim_quote_opts_defaults(E.sim, &o);
+        maat_sim_quote_opts_defaults(E.f.sim, &o);
         struct maat_buf b;
         maat_buf_init(&b);
-        assert_int_equal(maat_sim_quote(E.sim, &o, &b, &err), 0);
+        assert_int_equal(maat_sim_quote(E.f.sim, &o, &b, &err), 0);
         struct maat_quote q;
         assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
         struct maat_verify_opts vo = {.at = AT};
         struct maat_verdict v;
-        assert_int_equal(maat_quote_verify(&q, vc, E.trust, &vo, &v, &err), 0);
+        assert_int_equal(maat_quote_verify(&q, vc, E.f.trust, &vo, &v, &err), 0);
         assert_false(v.ok);
         assert_int_equal(v.failed_step, MAAT_STEP_QE_IDENTITY);
         if (strstr(v.reason, expect[f]) == NULL) fail_msg("%s: %s", expect[f], v.reason);
@@ -363,11 +333,11 @@ static void test_flip_every_quote_byte(void **state)
     struct maat_pck_cache *cache = maat_pck_cache_new(64, &err);
     for (int version = 3; version <= 4; version++) {
         struct maat_sim_quote_opts o;
-        maat_sim_quote_opts_defaults(E.sim, &o);
+        maat_sim_quote_opts_defaults(E.f.sim, &o);
         o.version = version;
         struct maat_buf b;
         maat_buf_init(&b);
-        assert_int_equal(maat_sim_quote(E.sim, &o, &b, &err), 0);
+        assert_int_equal(maat_sim_quote(E.f.sim, &o, &b, &err), 0);
         struct maat_quote q0;
         assert_int_equal(maat_quote_parse(b.data, b.len, &q0, &err), 0);
         size_t sig = q0.signature_data_offset;     /* start of signature data */
@@ -387,7 +357,7 @@ static void test_flip_every_quote_byte(void **state)
             }
             struct maat_verify_opts vo = {.at = AT, .pck_cache = cache};
             struct maat_verdict v;
-            assert_int_equal(maat_quote_verify(&q, E.vc[0], E.trust, &vo, &v, &err), 0);
+            assert_int_equal(maat_quote_verify(&q, E.vc[0], E.f.trust, &vo, &v, &err), 0);
             if (v.ok) fail_msg("v%d: flipping byte %zu was accepted", version, i);
             counts[v.failed_step]++;
             enum maat_verify_step want = MAAT_STEP__COUNT;
@@ -418,7 +388,7 @@ static void test_flip_every_collateral_byte(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_collateral_input base = E.in[0];
+    struct maat_collateral_input base = E.f.in[0];
     struct maat_view *views[] = {&base.tcb_info_body, &base.qe_identity_body, &base.root_ca_crl,
                                  &base.pck_crl, &base.tcb_info_issuer_chain,
                                  &base.pck_crl_issuer_chain};
@@ -432,14 +402,14 @@ static void test_flip_every_collateral_byte(void **state)
             m[i] ^= 0x01;
             struct maat_collateral_input in = base;
             /* re-point the signature views at this copy's storage */
-            in.tcb_info_signature.ptr = (const uint8_t *)E.in[0].sig_hex_storage[0];
-            in.qe_identity_signature.ptr = (const uint8_t *)E.in[0].sig_hex_storage[1];
+            in.tcb_info_signature.ptr = (const uint8_t *)E.f.in[0].sig_hex_storage[0];
+            in.qe_identity_signature.ptr = (const uint8_t *)E.f.in[0].sig_hex_storage[1];
             struct maat_view *v = (struct maat_view *)((char *)&in + ((char *)views[k] - (char *)&base));
             v->ptr = m;
             if (k == 4) in.qe_identity_issuer_chain = *v;
             struct maat_verified_collateral *vc = NULL;
             maat_error_clear(&err);
-            if (maat_collateral_verify(&in, E.trust, AT, &vc, &err) == 0)
+            if (maat_collateral_verify(&in, E.f.trust, AT, &vc, &err) == 0)
                 fail_msg("%s: flipping byte %zu of %zu was accepted", names[k], i, orig.len);
         }
         free(m);
