@@ -177,7 +177,9 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     if (d->cache != NULL) {
         const struct maat_pck_info *pck = maat_pck_chain_info(chain);
         enum maat_pck_ca ca = pck->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pck->ca;
-        if (maat_collateral_cache_get(d->cache, pck->fmspc, ca, now, &lk, &err) != 0) {
+        int crc = maatd_collateral_get(d, rq, pck->fmspc, ca, now, &lk, &err);
+        if (crc > 0) goto out; /* suspended until the fetch ends (collateral_wait.c) */
+        if (crc != 0) {
             char fm[13], why[MAAT_ERROR_MSG_MAX]; /* no source URL in the body */
             maat_hex_encode(pck->fmspc, 6, fm);
             maat_collateral_scrub_urls(err.msg, false, why, sizeof why);
