@@ -98,6 +98,7 @@ void maat_collateral_cache_set_on_idle(struct maat_collateral_cache *c,
     pthread_mutex_lock(&c->mu);
     c->on_idle = on_idle;
     c->on_idle_arg = arg;
+    if (on_idle != NULL) on_idle(arg, c->gen); /* where the generation stands now */
     pthread_mutex_unlock(&c->mu);
 }
 

@@ -262,9 +262,9 @@ int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint
                                      struct maat_collateral_wait *w,
                                      struct maat_collateral_lookup *out, struct maat_error *err);
 /* Sets the idle callback (NULL = none): called with the cache's lock held, so it must
- * not call into the cache, whenever an entry stops being busy (a fetch or store load
- * ended) with the new generation. Once this returns, the previous callback is not
- * running and will not be called again. */
+ * not call into the cache, at once with the current generation, then whenever an entry
+ * stops being busy (a fetch or store load ended) with the new generation. Once this
+ * returns, the previous callback is not running and will not be called again. */
 void maat_collateral_cache_set_on_idle(struct maat_collateral_cache *c,
                                        void (*on_idle)(void *arg, uint64_t gen), void *arg);
 

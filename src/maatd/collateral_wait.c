@@ -66,7 +66,7 @@ static void *waits_main(void *arg)
         bool more = false;
         for (size_t i = 0; i < ws->n; i++) {
             struct waiter *x = &ws->w[i];
-            if (ws->stop || x->gen != ws->gen || !ts_before(&now, &x->deadline)) {
+            if (ws->stop || x->gen < ws->gen || !ts_before(&now, &x->deadline)) {
                 if (nd < sizeof due / sizeof due[0]) {
                     due[nd++] = x->conn;
                     continue;

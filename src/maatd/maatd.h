@@ -377,7 +377,7 @@ struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache);
  * maatd_waits_add fails from then on. Free after the daemon stopped. */
 void maatd_waits_stop(struct maatd_waits *ws);
 void maatd_waits_free(struct maatd_waits *ws);
-/* Lists a suspended connection: resumed when the cache's idle generation differs from
+/* Lists a suspended connection: resumed when the cache's idle generation is newer than
  * gen, or at deadline (CLOCK_MONOTONIC). False (not listed) when stopping or out of memory. */
 bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
                      const struct timespec *deadline, uint64_t gen);

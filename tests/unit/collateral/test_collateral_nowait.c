@@ -243,6 +243,7 @@ static void test_collateral_wait_holds_no_thread_served_on_idle(void **state)
     struct fixture *f = setup(false);
     struct idle_rec r = {.mu = PTHREAD_MUTEX_INITIALIZER};
     maat_collateral_cache_set_on_idle(f->c, on_idle, &r);
+    assert_int_equal(idle_calls(&r, NULL), 1); /* at once: where the generation stands */
     struct maat_error err = {0};
     struct maat_collateral_lookup lk;
     struct maat_collateral_wait w = {0}, w2 = {0};
