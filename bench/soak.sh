@@ -3,6 +3,8 @@
 # under bench/soak.py's mixed valid and hostile traffic for SOAK_SECONDS (default 1800),
 # on loopback only. Exit 0 when soak.py's checks hold (see its header).
 #   SOAK_SECONDS=1800 BUILD=build bench/soak.sh
+# soak.py also reads SOAK_WARMUP (default 300 s), SOAK_ROTATE_SECONDS (default 600) and
+# SOAK_SLOW_RATE (default 6 new slow connections a second); see bench/README.md "Soak".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BUILD:-$root/build}/bin

@@ -12,6 +12,11 @@
  * same entry or by cache_free. A held set of verified collateral is reference counted,
  * so a refresh can replace it while requests still use the old one.
  *
+ * A lookup that must not block (maat_collateral_cache_get_nowait: maatd suspends the
+ * request instead of holding a worker thread) returns where the blocking one would wait
+ * on `cv`; the idle callback (on_idle, called under mu with a generation that grows each
+ * time an entry stops being busy) tells its owner when to call again.
+ *
  * Time for validity, refresh and retry decisions is always the caller's (`now`), so
  * behaviour is testable and reproducible; only the wait deadline is the monotonic clock.
  *
@@ -72,7 +77,30 @@ struct maat_collateral_cache {
     unsigned inflight; /* fetch threads running */
     struct maat_collateral_cache_stats stats;
     char holder[96];   /* who this cache is, in its lease records (diagnostics only) */
+    uint64_t gen;      /* idle generation: +1 each time an entry stops being busy */
+    void (*on_idle)(void *arg, uint64_t gen);
+    void *on_idle_arg;
 };
+
+/* An entry stopped being busy: wake blocking lookups, tell the non-blocking ones' owner.
+ * mu held. */
+static void idle_broadcast(struct maat_collateral_cache *c)
+{
+    c->gen++;
+    pthread_cond_broadcast(&c->cv);
+    if (c->on_idle != NULL) c->on_idle(c->on_idle_arg, c->gen);
+}
+
+void maat_collateral_cache_set_on_idle(struct maat_collateral_cache *c,
+                                       void (*on_idle)(void *arg, uint64_t gen), void *arg)
+{
+    if (c == NULL) return;
+    pthread_mutex_lock(&c->mu);
+    c->on_idle = on_idle;
+    c->on_idle_arg = arg;
+    if (on_idle != NULL) on_idle(arg, c->gen); /* where the generation stands now */
+    pthread_mutex_unlock(&c->mu);
+}
 
 void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o)
 {
@@ -611,7 +639,7 @@ static void *fetch_main(void *arg)
     }
     e->busy = IDLE;
     c->inflight--;
-    pthread_cond_broadcast(&c->cv);
+    idle_broadcast(c);
     pthread_mutex_unlock(&c->mu);
     free(j);
     return NULL;
@@ -672,9 +700,10 @@ static bool reached(const struct timespec *deadline)
            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                              enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
-                              struct maat_error *err)
+/* The lookup; w == NULL waits on cv, otherwise returns 1 where it would wait. */
+static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                     enum maat_pck_ca ca, time_t now, struct maat_collateral_wait *w,
+                     struct maat_collateral_lookup *out, struct maat_error *err)
 {
     MAAT_ENSURE(c != NULL && fmspc != NULL && out != NULL, err, MAAT_ERR_USAGE,
                 "collateral cache: get needs a cache, an FMSPC and an output");
@@ -685,8 +714,8 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
     src_fmspc_hex(fmspc, hex);
     int rc = -1;
     enum maat_collateral_origin origin = MAAT_COLLATERAL_FROM_MEMORY;
-    bool started = false;  /* this lookup started the source fetch */
-    bool saw_fetch = false; /* ... or waited for one: do not start another */
+    bool started = w != NULL && w->started;    /* this lookup started the source fetch */
+    bool saw_fetch = w != NULL && w->saw_fetch; /* ... or waited for one: do not start another */
 
     /* Entries are only appended, and `e` may move when the table grows (or while mu is
      * released): look it up again on every turn. */
@@ -723,6 +752,14 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
                                hex, maat_pck_ca_name(ca), c->o.source->ops->kind, c->o.wait_ms);
                 break;
             }
+            if (w != NULL) { /* the caller waits, not this thread */
+                w->started = started;
+                w->saw_fetch = saw_fetch;
+                w->gen = c->gen;
+                w->deadline = deadline;
+                rc = 1;
+                break;
+            }
             /* ETIMEDOUT or a wake-up: the next turn decides */
             (void)pthread_cond_timedwait(&c->cv, &c->mu, &deadline);
             continue;
@@ -741,7 +778,7 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
                 c->stats.store_loads++;
                 origin = MAAT_COLLATERAL_FROM_STORE;
             }
-            pthread_cond_broadcast(&c->cv);
+            idle_broadcast(c);
             continue;
         }
         /* Missing or past the refresh point: ask the source, unless it failed recently
@@ -778,6 +815,22 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
     }
     pthread_mutex_unlock(&c->mu);
     return rc;
+}
+
+int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                              enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
+                              struct maat_error *err)
+{
+    return cache_get(c, fmspc, ca, now, NULL, out, err);
+}
+
+int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                                     enum maat_pck_ca ca, time_t now,
+                                     struct maat_collateral_wait *w,
+                                     struct maat_collateral_lookup *out, struct maat_error *err)
+{
+    MAAT_ENSURE(w != NULL, err, MAAT_ERR_USAGE, "collateral cache: get_nowait needs a wait state");
+    return cache_get(c, fmspc, ca, now, w, out, err);
 }
 
 void maat_collateral_lookup_release(struct maat_collateral_cache *c,

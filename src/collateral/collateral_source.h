@@ -319,6 +319,32 @@ struct maat_collateral_lookup {
 int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
                               enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
                               struct maat_error *err);
+
+/* A lookup that must not hold its thread while a fetch is in flight (maatd's workers:
+ * the request is suspended instead). Zero it before the first call; keep it for the
+ * next calls of the same request. */
+struct maat_collateral_wait {
+    bool started;              /* in/out: an earlier call of this request started the fetch */
+    bool saw_fetch;            /* in/out: ... or saw one in flight */
+    uint64_t gen;              /* out (when 1): the cache's idle generation seen */
+    struct timespec deadline;  /* out (when 1): CLOCK_MONOTONIC end of the wait */
+};
+/* maat_collateral_cache_get, except where that would wait for an entry busy with a fetch
+ * or a store load: returns 1 with w->deadline and w->gen set and nothing held. Call again
+ * with the same w once the idle callback reports a generation other than w->gen, or at
+ * w->deadline; the answer is then exactly what the waiting lookup would have given
+ * (the collateral, last-good, or MAAT_ERR_IO "still being fetched" past the deadline). */
+int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                                     enum maat_pck_ca ca, time_t now,
+                                     struct maat_collateral_wait *w,
+                                     struct maat_collateral_lookup *out, struct maat_error *err);
+/* Sets the idle callback (NULL = none): called with the cache's lock held, so it must
+ * not call into the cache, at once with the current generation, then whenever an entry
+ * stops being busy (a fetch or store load ended) with the new generation. Once this
+ * returns, the previous callback is not running and will not be called again. */
+void maat_collateral_cache_set_on_idle(struct maat_collateral_cache *c,
+                                       void (*on_idle)(void *arg, uint64_t gen), void *arg);
+
 /* Drops the lookup's reference (the verified collateral may be freed if the cache has
  * replaced it meanwhile) and zeroes *l. */
 void maat_collateral_lookup_release(struct maat_collateral_cache *c,

@@ -105,6 +105,8 @@ static void policy_limits(const struct maatd *d, struct maat_policy_limits *lim)
  * request is answered. */
 struct coll_arg {
     struct maatd *d;
+    struct maatd_request *rq;
+    bool suspended; /* the request waits for a fetch (collateral_wait.c): no answer now */
     time_t now;
     struct maat_collateral_cache *cache;
     struct maat_collateral_lookup lk;
@@ -119,7 +121,12 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     struct maat_collateral_cache *c = tee == MAAT_ATTEST_TEE_TDX ? a->d->cache_tdx : a->d->cache;
     *vc = NULL;
     if (c == NULL) return 0; /* no source: the verdict fails for lack of collateral */
-    if (maat_collateral_cache_get(c, fmspc, ca, a->now, &a->lk, err) != 0) return -1;
+    int rc = maatd_collateral_get(a->d, a->rq, c, fmspc, ca, a->now, &a->lk, err);
+    if (rc > 0) { /* suspended until the fetch ends; routed again when resumed */
+        a->suspended = true;
+        return maat_error_set(err, MAAT_ERR_IO, "waiting for a collateral fetch");
+    }
+    if (rc != 0) return -1;
     a->cache = c;
     a->have = true;
     *vc = a->lk.vc;
@@ -157,7 +164,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     time_t now = time(NULL);
     time_t at = d->verify_at != 0 ? d->verify_at : now; /* --test-verification-time */
     struct maatd_policy *pol = maatd_policy_acquire(d, (unsigned)route);
-    struct coll_arg ca = {.d = d, .now = at};
+    struct coll_arg ca = {.d = d, .rq = rq, .now = at};
     struct maat_policy_limits lim;
     policy_limits(d, &lim);
     const struct maat_tdx_opts tdx = {
@@ -189,6 +196,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         return;
     }
     int rc = maat_attest_run(&ctx, (const char *)rq->body.data, rq->body.len, route, r);
+    if (ca.suspended) goto out; /* answered when resumed (collateral_wait.c) */
     if (rc != 0) {
         switch (r->outcome) {
         case MAAT_ATTEST_BAD_REQUEST: attest_error(rq, rs, &r->aerr); break;

@@ -5,7 +5,8 @@
  * limits, TLS, body accumulation), routes.c (routing table, api-version), errors.c (MAA
  * error form), attest_route.c, keys.c (signing keys in the store), metadata.c (/certs,
  * OpenID), policy_state.c (stored policies and policy signers), policy_routes.c
- * (/policies, /certificates), replay_guard.c (replayed management requests), health.c,
+ * (/policies, /certificates), replay_guard.c (replayed management requests),
+ * collateral_wait.c (requests suspended while collateral is fetched), health.c,
  * log.c, metrics.c, main.c (start-up, signals, shutdown).
  * Everything built at start-up (trust set, caches, key ring, JWKS text) is shared
  * read-mostly by the request threads.
@@ -308,6 +309,7 @@ struct maatd {
     atomic_size_t body_bytes;           /* request body memory held (buffer capacity) */
     atomic_size_t resp_bytes;           /* response bodies queued, not yet completed */
     atomic_uint_fast64_t refused_body_cap, refused_resp_cap;
+    struct maatd_waits *waits;          /* requests suspended for collateral, or NULL */
 };
 
 /* ---- requests and responses (server.c, routes.c) ---- */
@@ -338,6 +340,9 @@ struct maatd_request {
     char issuer[MAATD_ISSUER_MAX];
     char client[64];            /* client address (numeric) for the log */
     char reason[256];           /* for logs: why a 4xx/5xx (the unredacted message) */
+    struct maat_collateral_wait *cwait; /* non-NULL: a collateral wait may suspend the
+                                           request (server.c) instead of blocking */
+    bool suspend;               /* set by the route: no answer yet, suspend and re-run */
 };
 
 struct maatd_response {
@@ -376,6 +381,29 @@ bool maatd_request_head_ok(struct maatd_request *rq, const char *version,
 bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool reserve,
                             struct maatd_response *rs);
 
+/* collateral_wait.c: requests waiting for a collateral fetch, suspended (no thread held). */
+struct maatd_waits;
+struct maat_collateral_wait;
+struct maat_collateral_lookup;
+/* Starts the thread that resumes them; registers as the cache's idle callback. NULL when
+ * out of resources. */
+struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache);
+/* Resumes every waiting request (they are re-run and see `stopping`), joins the thread;
+ * maatd_waits_add fails from then on. Free after the daemon stopped. */
+void maatd_waits_stop(struct maatd_waits *ws);
+void maatd_waits_free(struct maatd_waits *ws);
+/* Lists a suspended connection: resumed when the cache's idle generation is newer than
+ * gen, or at deadline (CLOCK_MONOTONIC). False (not listed) when stopping or out of memory. */
+bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
+                     const struct timespec *deadline, uint64_t gen);
+/* maat_collateral_cache_get for a request: with rq->cwait set, returns 1 and sets
+ * rq->suspend instead of waiting for a fetch in flight (nothing held); the route then
+ * returns without an answer and is run again when resumed. Only d->cache (SGX) lookups
+ * are suspended (the wait thread follows that cache's fetches); others wait. */
+int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
+                         struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                         enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
+                         struct maat_error *err);
 
 /* conn_guard.c: the header deadline (--header-timeout). */
 struct maatd_guard;

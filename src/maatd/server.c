@@ -12,6 +12,8 @@
  * at 4x), header/request memory per connection (--conn-memory), total connections
  * (--max-connections), inactivity timeout (--timeout) so a client that stalls after its
  * headers is dropped without holding a worker (MHD multiplexes connections per thread).
+ * An attestation waiting for a collateral fetch is suspended (MHD_ALLOW_SUSPEND_RESUME)
+ * and resumed by collateral_wait.c, so no worker sleeps on a fetch (issue 12 item 9).
  *
  * The hostile-client edge (docs/maatd.md "Limits"): connections per client address
  * (--max-connections-per-client, libmicrohttpd's per-IP limit), a deadline for the request
@@ -39,6 +41,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "collateral_source.h"
 #include "handle.h"
 #include "maatd.h"
 
@@ -72,6 +75,8 @@ struct conn_state {
     size_t body_charged;           /* bytes of d->body_bytes this request holds */
     size_t resp_charged;           /* bytes of d->resp_bytes this request holds */
     char *query;                   /* copy of the raw query string (rq.query) */
+    struct maat_collateral_wait cwait; /* rq.cwait: the collateral lookup across suspensions */
+    bool no_suspend;               /* could not be listed for resumption: wait in the cache */
     struct maatd_header *headers;  /* rq.headers: pointers into the connection's memory */
 };
 
@@ -310,7 +315,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                     "Request bodies in progress hold more than the limit of %ld bytes; retry later.",
                     d->cfg.max_body_total);
     } else {
+        /* a collateral wait suspends the request (collateral_wait.c), main listener only */
+        cs->rq.cwait = !l->reserve && d->waits != NULL && !cs->no_suspend ? &cs->cwait : NULL;
         maatd_route(d, &cs->rq, &rs);
+        if (cs->rq.suspend) { /* no answer yet: no thread is held while it waits */
+            cs->rq.suspend = false;
+            free(rs.body);
+            MHD_suspend_connection(conn);
+            if (!maatd_waits_add(d->waits, conn, &cs->cwait.deadline, cs->cwait.gen)) {
+                cs->no_suspend = true; /* run again at once, waiting in the cache */
+                MHD_resume_connection(conn);
+            }
+            return MHD_YES; /* resumed: libmicrohttpd calls this again, the route re-runs */
+        }
     }
     body_release(d, cs);
     return send_response(d, cs, &rs, cs->body_over_cap);
@@ -496,13 +513,18 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         if (hfd >= 0) close(hfd);
         return maat_error_set(err, MAAT_ERR_NOMEM, "could not start the header-deadline watchdog");
     }
+    if (d->cache != NULL && (d->waits = maatd_waits_start(d->cache)) == NULL) {
+        close(fd);
+        if (hfd >= 0) close(hfd);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "could not start the collateral-wait thread");
+    }
 
     unsigned threads = (unsigned)d->cfg.threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 && n < 256 ? (unsigned)n : 2;
     }
-    unsigned flags = poll_flags();
+    unsigned flags = poll_flags() | MHD_ALLOW_SUSPEND_RESUME; /* collateral waits */
     if (d->tls) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
             close(fd);
@@ -578,12 +600,20 @@ static void stop_daemon(struct MHD_Daemon **dp)
     *dp = NULL;
 }
 
+static void waits_end(struct maatd *d)
+{
+    maatd_waits_stop(d->waits);
+    maatd_waits_free(d->waits);
+    d->waits = NULL;
+}
+
 void maatd_server_stop(struct maatd *d)
 {
     if (d->daemon == NULL) {
         stop_daemon(&d->health_daemon);
         maatd_guard_stop(d->guard);
         d->guard = NULL;
+        waits_end(d);
         return;
     }
     atomic_store(&d->stopping, true);
@@ -600,8 +630,11 @@ void maatd_server_stop(struct maatd *d)
     int left = atomic_load(&d->inflight);
     if (left > 0) maatd_log("warn", "shutdown: %d request(s) still in flight after %lds; closing them",
                             left, d->cfg.shutdown_grace);
+    maatd_waits_stop(d->waits); /* suspended requests resume (503: shutting down) */
     stop_daemon(&d->daemon);
     stop_daemon(&d->health_daemon);
     maatd_guard_stop(d->guard);
     d->guard = NULL;
+    maatd_waits_free(d->waits);
+    d->waits = NULL;
 }

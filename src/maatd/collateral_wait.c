@@ -1,0 +1,181 @@
+/*
+ * collateral_wait.c - requests waiting for a collateral fetch without holding a worker
+ * thread (issue 12 item 9).
+ *
+ * An attestation whose collateral is being fetched (single flight, src/collateral/cache.c)
+ * would wait up to --collateral-wait-ms. Under libmicrohttpd the request is suspended
+ * instead (MHD_suspend_connection, from its access handler in server.c) and listed here
+ * with its deadline; one thread of this module resumes it (MHD_resume_connection) when
+ * the cache reports that an entry stopped being busy (its idle callback) or when the
+ * deadline is reached. libmicrohttpd then calls the access handler again, which routes
+ * the request again from the start: the lookup continues with the same wait state and
+ * answers as a waiting lookup would (the collateral, last-good, or MAA's 503 past the
+ * deadline). Requests outside libmicrohttpd (maatd_handle, the fuzz harness) wait in
+ * the cache as before.
+ *
+ * Lost wake-ups are excluded by the cache's idle generation: a request whose lookup saw
+ * generation g is resumed at once when the latest reported generation is newer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collateral_source.h"
+#include "maatd.h"
+
+struct waiter {
+    struct MHD_Connection *conn;
+    struct timespec deadline;
+    uint64_t gen;
+};
+
+struct maatd_waits {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* CLOCK_MONOTONIC */
+    struct waiter *w;
+    size_t n, cap;
+    uint64_t gen;             /* latest idle generation reported by the cache */
+    bool stop;
+    pthread_t th;
+    struct maat_collateral_cache *cache;
+};
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void on_idle(void *arg, uint64_t gen) /* the cache's lock is held: only note it */
+{
+    struct maatd_waits *ws = arg;
+    pthread_mutex_lock(&ws->mu);
+    if (gen > ws->gen) ws->gen = gen;
+    pthread_cond_signal(&ws->cv);
+    pthread_mutex_unlock(&ws->mu);
+}
+
+static void *waits_main(void *arg)
+{
+    struct maatd_waits *ws = arg;
+    pthread_mutex_lock(&ws->mu);
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        /* due: the entry it waits for stopped being busy, its deadline, or shutdown */
+        struct MHD_Connection *due[64];
+        size_t nd = 0, keep = 0;
+        bool more = false;
+        for (size_t i = 0; i < ws->n; i++) {
+            struct waiter *x = &ws->w[i];
+            if (ws->stop || x->gen < ws->gen || !ts_before(&now, &x->deadline)) {
+                if (nd < sizeof due / sizeof due[0]) {
+                    due[nd++] = x->conn;
+                    continue;
+                }
+                more = true;
+            }
+            ws->w[keep++] = *x;
+        }
+        ws->n = keep;
+        if (nd > 0 || more) {
+            pthread_mutex_unlock(&ws->mu);
+            for (size_t i = 0; i < nd; i++) MHD_resume_connection(due[i]);
+            pthread_mutex_lock(&ws->mu);
+            continue;
+        }
+        if (ws->stop) break;
+        if (ws->n == 0) {
+            pthread_cond_wait(&ws->cv, &ws->mu);
+            continue;
+        }
+        struct timespec next = ws->w[0].deadline;
+        for (size_t i = 1; i < ws->n; i++)
+            if (ts_before(&ws->w[i].deadline, &next)) next = ws->w[i].deadline;
+        (void)pthread_cond_timedwait(&ws->cv, &ws->mu, &next);
+    }
+    pthread_mutex_unlock(&ws->mu);
+    return NULL;
+}
+
+struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache)
+{
+    struct maatd_waits *ws = calloc(1, sizeof *ws);
+    if (ws == NULL) return NULL;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0) {
+        free(ws);
+        return NULL;
+    }
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int crc = pthread_cond_init(&ws->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (crc != 0) {
+        free(ws);
+        return NULL;
+    }
+    pthread_mutex_init(&ws->mu, NULL);
+    if (pthread_create(&ws->th, NULL, waits_main, ws) != 0) {
+        pthread_cond_destroy(&ws->cv);
+        pthread_mutex_destroy(&ws->mu);
+        free(ws);
+        return NULL;
+    }
+    ws->cache = cache;
+    if (cache != NULL) maat_collateral_cache_set_on_idle(cache, on_idle, ws);
+    return ws;
+}
+
+void maatd_waits_stop(struct maatd_waits *ws)
+{
+    if (ws == NULL) return;
+    if (ws->cache != NULL) maat_collateral_cache_set_on_idle(ws->cache, NULL, NULL);
+    pthread_mutex_lock(&ws->mu);
+    ws->stop = true; /* every waiting request is resumed (and answered 503: stopping) */
+    pthread_cond_signal(&ws->cv);
+    pthread_mutex_unlock(&ws->mu);
+    pthread_join(ws->th, NULL);
+}
+
+void maatd_waits_free(struct maatd_waits *ws)
+{
+    if (ws == NULL) return;
+    pthread_cond_destroy(&ws->cv);
+    pthread_mutex_destroy(&ws->mu);
+    free(ws->w);
+    free(ws);
+}
+
+bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
+                     const struct timespec *deadline, uint64_t gen)
+{
+    pthread_mutex_lock(&ws->mu);
+    if (ws->stop) {
+        pthread_mutex_unlock(&ws->mu);
+        return false;
+    }
+    if (ws->n == ws->cap) {
+        size_t cap = ws->cap ? ws->cap * 2 : 16;
+        struct waiter *w = realloc(ws->w, cap * sizeof *w);
+        if (w == NULL) {
+            pthread_mutex_unlock(&ws->mu);
+            return false;
+        }
+        ws->w = w;
+        ws->cap = cap;
+    }
+    ws->w[ws->n++] = (struct waiter){conn, *deadline, gen};
+    pthread_cond_signal(&ws->cv); /* a newer generation or an earlier deadline: look again */
+    pthread_mutex_unlock(&ws->mu);
+    return true;
+}
+
+int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
+                         struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                         enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
+                         struct maat_error *err)
+{
+    if (rq->cwait == NULL || cache != d->cache) /* no suspension here: the cache waits */
+        return maat_collateral_cache_get(cache, fmspc, ca, now, out, err);
+    int rc = maat_collateral_cache_get_nowait(cache, fmspc, ca, now, rq->cwait, out, err);
+    if (rc > 0) rq->suspend = true;
+    return rc;
+}
