@@ -57,7 +57,7 @@ done
 
 # Read timeout 2 s, one attempt: the stalled fetch fails ~2 s after it starts.
 maatd_start S --store "$T/s.db" --pccs "$PCCS" --trust-root "$T/sim/root-ca.pem" --threads 2 \
-    --collateral-wait-ms $WAIT_MS --collateral-retry-s 60 --pccs-read-timeout-ms 2000 \
+    --collateral-wait-ms $WAIT_MS --collateral-retry-s 600 --pccs-read-timeout-ms 2000 \
     --pccs-timeout-ms 8000 --pccs-attempts 1 --signer-quote none || exit 1
 URL=$URL_S
 

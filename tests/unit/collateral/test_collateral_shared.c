@@ -315,7 +315,7 @@ static void test_shared_collateral_one_fetch_across_replicas(void **state)
     assert_int_equal(atomic_load(&b.store->calls), cb);
     /* a third replica started later loads it from the store, not from its source */
     struct replica c3;
-    replica_open(&c3, uri, 3000, false);
+    replica_open(&c3, uri, 10000, false);
     struct maat_collateral_lookup l;
     struct maat_error err = {0};
     assert_int_equal(get(&c3, MAAT_PCK_CA_PROCESSOR, T1 + 60, &l, &err), 0);
@@ -362,25 +362,33 @@ static void test_shared_collateral_dead_holder_takeover(void **state)
     /* at once again (no negative cache): still waits, still no fetch */
     assert_int_equal(get(&b, MAAT_PCK_CA_PROCESSOR, T1 + 11, &l, &err), -1);
     assert_int_equal(fetches(b.src), 0);
-    /* the lease expired: b takes it over and fetches once */
-    if (get(&b, MAAT_PCK_CA_PROCESSOR, T1 + LEASE + 1, &l, &err) != 0)
+    /* the lease expired: a replica takes it over and fetches once. A replica of its own
+     * with a long wait: b's short one is what the lease phase above needs (b must give up
+     * before a's gate opens, at most 10 s), but a fetch + verification on a loaded host
+     * (ASan, ctest -j) can take longer than 3 s. */
+    struct replica t;
+    replica_open(&t, uri, 20000, false);
+    if (get(&t, MAAT_PCK_CA_PROCESSOR, T1 + LEASE + 1, &l, &err) != 0)
         fail_msg("takeover lookup: %s", err.msg);
     assert_int_equal(l.origin, MAAT_COLLATERAL_FROM_SOURCE);
     assert_int_equal(l.fetched_at, T1 + LEASE + 1);
-    maat_collateral_lookup_release(b.c, &l);
-    assert_int_equal(fetches(b.src), 1);
-    stats(&b, &sb);
-    assert_int_equal(sb.lease_takeovers, 1);
+    maat_collateral_lookup_release(t.c, &l);
+    assert_int_equal(fetches(t.src), 1);
+    assert_int_equal(fetches(b.src), 0);
+    struct maat_collateral_cache_stats st;
+    stats(&t, &st);
+    assert_int_equal(st.lease_takeovers, 1);
     /* a's hung fetch now completes (a "comes back"); it no longer holds the lease */
     replica_close(&a);
     struct replica c3;
-    replica_open(&c3, uri, 1500, false);
+    replica_open(&c3, uri, 10000, false);
     assert_int_equal(get(&c3, MAAT_PCK_CA_PROCESSOR, T1 + LEASE + 2, &l, &err), 0);
     assert_int_equal(l.origin, MAAT_COLLATERAL_FROM_STORE);
-    assert_int_equal(l.fetched_at, T1 + LEASE + 1); /* b's record, not a's (T1) */
+    assert_int_equal(l.fetched_at, T1 + LEASE + 1); /* t's record, not a's (T1) */
     maat_collateral_lookup_release(c3.c, &l);
     assert_int_equal(fetches(c3.src), 0);
     replica_close(&c3);
+    replica_close(&t);
     replica_close(&b);
 }
 
