@@ -85,10 +85,11 @@ if(NOT MAAT_FUZZ)
 
   install(TARGETS maat_cli maatd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   install(TARGETS maat_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  # attester.h is not installed: its functions are in maat_attester (src/attester/, with the
-  # simulator), which only the programs link, not in libmaat.
+  # include/maat is the installed API: no jansson or OpenSSL type in it. The headers of
+  # src/include/maat (attester, request pipeline, policy, JOSE, crypto helpers) are maat's
+  # own programs' and are not installed.
   install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/maat DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-          FILES_MATCHING PATTERN "*.h" PATTERN "attester.h" EXCLUDE)
+          FILES_MATCHING PATTERN "*.h")
   install(FILES ${CMAKE_BINARY_DIR}/include/maat/version.h
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/maat)
   install(FILES ${CMAKE_BINARY_DIR}/maat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

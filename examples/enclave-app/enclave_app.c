@@ -7,7 +7,7 @@
  *   2. takes the public key's PEM text as the enclave-held data (EHD), NUL-padded to 512
  *      bytes as the OE sample's buffer is (--no-pad: the PEM text alone);
  *   3. obtains a quote with report_data = SHA-256(EHD) || 32 zero bytes, MAA's binding of
- *      runtime data, through the attester API (include/maat/attester.h);
+ *      runtime data, through the attester API (src/include/maat/attester.h);
  *   4. writes the sample's EnclaveInfo JSON (Intel-SDK layout: the bare quote, Attributes =
  *      SGX attributes.flags), which `maat quote inspect`, `maat verify` and MAA accept.
  * The private key stays in memory unless --key-out asks for it (a demonstration aid: a

@@ -64,7 +64,7 @@ struct maat_enclave_info {
 MAAT_MUST_CHECK int maat_enclave_info_parse(const char *json, size_t len, struct maat_enclave_info *out,
                             struct maat_error *err);
 
-/* Same, from an already-parsed JSON value (a jansson json_t *, passed as void * so this
+/* Same, from an already-parsed JSON value (a jansson JSON value, passed as void * so this
  * header does not need jansson.h). */
 MAAT_MUST_CHECK int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info *out,
                                 struct maat_error *err);

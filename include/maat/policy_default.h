@@ -1,7 +1,7 @@
 /*
  * policy_default.h - MAA's default SGX/OpenEnclave attestation policy texts (byte-exact)
  * and MAA's policy hash (x-ms-policy-hash). The policy language itself lives in
- * include/maat/policy.h (later milestone); this header only holds the constants every
+ * src/include/maat/policy.h (later milestone); this header only holds the constants every
  * token needs.
  */
 #ifndef MAAT_POLICY_DEFAULT_H

@@ -1,4 +1,4 @@
-/* attester_internal.h - the provider table behind include/maat/attester.h (sim, gramine). */
+/* attester_internal.h - the provider table behind src/include/maat/attester.h (sim, gramine). */
 #ifndef MAAT_ATTESTER_INTERNAL_H
 #define MAAT_ATTESTER_INTERNAL_H
 

@@ -1,7 +1,7 @@
 /*
  * claims_tdx.c - MAA's TdxVm claim set (maa-2025.md section 3) from maat's TD verdict.
  * Pure JSON building; names, JSON types and encodings as MAA's TDX EAT profile and its
- * sample token (hex lower-case, raw bytes in quote order). See include/maat/claims_tdx.h.
+ * sample token (hex lower-case, raw bytes in quote order). See src/include/maat/claims_tdx.h.
  */
 #include <string.h>
 

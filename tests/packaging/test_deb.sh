@@ -47,7 +47,7 @@ sh -n "$T/ctl/postinst" && grep -q 'systemd-sysusers maat.conf' "$T/ctl/postinst
 # ---- contents ----
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' >"$T/list"
 for f in /usr/bin/maat /usr/bin/maatd /usr/lib/libmaat.so.$VERSION /usr/lib/libmaat.so.$MAJOR \
-         /usr/lib/pkgconfig/maat.pc /usr/include/maat/jose.h /usr/include/maat/version.h \
+         /usr/lib/pkgconfig/maat.pc /usr/include/maat/token.h /usr/include/maat/version.h \
          /usr/share/man/man1/maat.1 /usr/share/man/man8/maatd.8 /usr/lib/systemd/system/maatd.service \
          /usr/lib/sysusers.d/maat.conf /usr/share/bash-completion/completions/maat /etc/maat/maatd.conf; do
     grep -qxF "$f" "$T/list" || bad "package lacks $f"

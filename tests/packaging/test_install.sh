@@ -31,8 +31,8 @@ MAJOR=${VERSION%%.*}
 if cmake --install "$BUILD" --prefix "$R" >"$T/install.log" 2>&1; then ok "cmake --install --prefix"
 else bad "cmake --install: $(tail -5 "$T/install.log")"; exit 1; fi
 
-# ---- the file list (headers: every include/maat/*.h but attester.h, whose functions live
-# in the programs' maat_attester library, not in libmaat; plus the generated version.h) ----
+# ---- the file list (headers: every include/maat/*.h, the installed API, plus the generated
+# version.h; src/include/maat is internal) ----
 expected="bin/maat
 bin/maatd
 etc/maat/maatd.conf
@@ -50,9 +50,9 @@ share/man/man8/maatd.8"
 actual=$(cd "$R" && find . \( -type f -o -type l \) ! -path './include/*' | sed 's|^\./||' | LC_ALL=C sort)
 if [ "$actual" = "$(echo "$expected" | LC_ALL=C sort)" ]; then ok "installed file list"
 else bad "installed file list differs:"; diff <(echo "$expected" | LC_ALL=C sort) <(echo "$actual"); fi
-want_h=$( (cd "$SRC/include" && ls maat/*.h | grep -vx maat/attester.h; echo maat/version.h) | LC_ALL=C sort)
+want_h=$( (cd "$SRC/include" && ls maat/*.h; echo maat/version.h) | LC_ALL=C sort)
 have_h=$(cd "$R/include" && find maat -type f | LC_ALL=C sort)
-[ "$want_h" = "$have_h" ] && ok "headers: include/maat/*.h but attester.h, and maat/version.h" \
+[ "$want_h" = "$have_h" ] && ok "headers: include/maat/*.h and maat/version.h" \
     || bad "installed headers: $(diff <(echo "$want_h") <(echo "$have_h") | tr '\n' ' ')"
 [ "$(readlink "$R/lib/libmaat.so")" = "libmaat.so.$MAJOR" ] && [ "$(readlink "$R/lib/libmaat.so.$MAJOR")" = "libmaat.so.$VERSION" ] \
     && ok "libmaat.so -> libmaat.so.$MAJOR -> libmaat.so.$VERSION" || bad "library symlinks"
@@ -104,6 +104,13 @@ export PKG_CONFIG_PATH="$R/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs maat) && ok "pkg-config --cflags --libs maat: $flags" || bad "pkg-config failed"
 inc=$(pkg-config --variable=includedir maat)
 [ "$(cd "$inc" && pwd -P)" = "$(cd "$R/include" && pwd -P)" ] && ok "includedir is in the install tree" || bad "includedir $inc"
+
+# ---- the installed API exposes no jansson or OpenSSL type (issue 17): no such include and
+# no such type name in any installed header ----
+if grep -nE '#[[:space:]]*include[[:space:]]*[<"](jansson\.h|openssl/)|\b(json_t|EVP_[A-Z_]+|X509[A-Z_]*|BIGNUM|EC_KEY)\b' \
+        "$R"/include/maat/*.h >"$T/leak.txt"; then
+    bad "installed headers expose jansson/OpenSSL: $(head -3 "$T/leak.txt" | tr '\n' ' ')"
+else ok "installed headers expose no jansson or OpenSSL type"; fi
 
 # ---- every installed header compiles on its own (no internal header needed) ----
 hfail=0

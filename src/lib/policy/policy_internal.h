@@ -1,7 +1,7 @@
 /*
  * policy_internal.h - shared internals of the policy language: the arena every policy
  * and result allocates from, the lexer's tokens, the syntax tree the parser builds and
- * the evaluator walks, and error helpers. See include/maat/policy.h and docs/policy.md.
+ * the evaluator walks, and error helpers. See src/include/maat/policy.h and docs/policy.md.
  */
 #ifndef MAAT_POLICY_INTERNAL_H
 #define MAAT_POLICY_INTERNAL_H
