@@ -590,8 +590,12 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
         case CLAIM_HELD:
             break;
         }
-        /* give up a poll before the lookups' deadline, so they see why */
-        if (waited >= c->o.wait_ms - POLL_MS) {
+        /* give up before the lookups' deadline, so they see why: a tenth of the wait (at
+         * least a poll, at most 500 ms), so a loaded host's scheduling delay does not let
+         * the lookup's own deadline answer first with a message that names no holder */
+        long margin = c->o.wait_ms / 10;
+        margin = margin < POLL_MS ? POLL_MS : margin > 500 ? 500 : margin;
+        if (waited >= c->o.wait_ms - margin) {
             char hex[13];
             src_fmspc_hex(j->fmspc, hex);
             bump(c, &c->stats.lease_waits);
