@@ -68,7 +68,8 @@ struct maat_tcb_fix {
 
 /* Fills `fix` for verdict `v` of SGX quote `q` verified with `vc`. Returns 0 (fix->needed
  * false when v->status is UpToDate); -1 with `err` when it cannot be computed: the verdict
- * did not verify (!v->ok, except a revoked PCK certificate), no collateral, or the
+ * did not verify (!v->ok, except a revoked PCK certificate or a TCB
+ * policy refusal at step status alone), no collateral, or the
  * collateral does not match the verdict (no level matches). A caller that gets -1 for a
  * verdict below UpToDate must say that the fix is unknown, never print nothing. */
 MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,

@@ -146,7 +146,13 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
     bool revoked_only = !v->ok && v->status == MAAT_TCB_REVOKED && v->failed_step == MAAT_STEP_CRL;
     for (int s = 0; s < MAAT_STEP__COUNT && revoked_only; s++)
         if (s != MAAT_STEP_CRL && v->steps[s] == MAAT_STEP_FAILED) revoked_only = false;
-    if (!v->ok && !revoked_only)
+    /* ... or a TCB policy refusal (verify.h, TCB policy options): Intel's status was
+     * determined and only step `status` failed, so the fix says how to meet the policy */
+    bool policy_only = !v->ok && v->tcb_policy.failed && v->status < MAAT_TCB_STATUS__COUNT &&
+                       v->failed_step == MAAT_STEP_STATUS;
+    for (int s = 0; s < MAAT_STEP__COUNT && policy_only; s++)
+        if (s != MAAT_STEP_STATUS && v->steps[s] == MAAT_STEP_FAILED) policy_only = false;
+    if (!v->ok && !revoked_only && !policy_only)
         return maat_error_set(err, MAAT_ERR_VALUE,
                               "tcb fix: the quote did not verify, no TCB status to fix");
     if (v->status == MAAT_TCB_UP_TO_DATE) return 0;

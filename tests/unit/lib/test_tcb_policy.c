@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "maat/collateral.h"
+#include "maat/tcb_fix.h"
 #include "maat/verify.h"
 #include "sim.h"
 #include "testutil.h"
@@ -322,6 +323,39 @@ static void test_tcb_policy_allow_list_covers_qe_advisories(void **state)
     maat_buf_cleanup(&b);
 }
 
+/* A TCB policy refusal keeps a meaningful status: the fix is still computed (how to meet
+ * the minimum), while a verdict that failed another step still gets none. */
+static void test_tcb_policy_refusal_still_names_fix(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_set_tcb(E.sim, &o, MAAT_SIM_TCB_OUT_OF_DATE);
+    struct maat_buf b;
+    maat_buf_init(&b);
+    if (maat_sim_quote(E.sim, &o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    struct maat_quote q;
+    assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
+    struct maat_verify_opts vo = {.at = AT, .has_min_tcb_status = true,
+                                  .min_tcb_status = MAAT_TCB_UP_TO_DATE};
+    struct maat_verdict v;
+    assert_int_equal(maat_quote_verify(&q, E.vc, E.trust, &vo, &v, &err), 0);
+    assert_false(v.ok);
+    struct maat_tcb_fix fix;
+    if (maat_tcb_fix_compute(&v, &q, E.vc, &fix, &err) != 0) fail_msg("%s", err.msg);
+    assert_true(fix.needed);
+    assert_int_equal(fix.target_status, MAAT_TCB_UP_TO_DATE);
+    assert_int_equal(fix.component_count, 1);
+    assert_string_equal(fix.components[0].name, "Early Microcode Update");
+    /* another failed step as well (collateral expired): no fix */
+    vo.at = NOW + 40 * DAY;
+    assert_int_equal(maat_quote_verify(&q, E.vc, E.trust, &vo, &v, &err), 0);
+    assert_false(v.ok);
+    assert_int_equal(maat_tcb_fix_compute(&v, &q, E.vc, &fix, &err), -1);
+    maat_buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_tcb_policy_status_rank_order),
         cmocka_unit_test(test_tcb_policy_advisory_allow_list),
         cmocka_unit_test(test_tcb_policy_allow_list_covers_qe_advisories),
+        cmocka_unit_test(test_tcb_policy_refusal_still_names_fix),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
