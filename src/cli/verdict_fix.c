@@ -17,32 +17,8 @@ static void fmt_date(time_t t, char buf[32])
 
 json_t *cli_fix_json(const struct maat_tcb_fix *fix)
 {
-    char t[32];
-    json_t *o = json_object();
-    fmt_date(fix->target_tcb_date, t);
-    json_object_set_new(o, "target_tcb_date", fix->target_tcb_date ? json_string(t) : json_null());
-    json_object_set_new(o, "target_status", json_string(maat_tcb_status_name(fix->target_status)));
-    json_t *comps = json_array();
-    for (size_t i = 0; i < fix->component_count; i++) {
-        const struct maat_tcb_fix_component *c = &fix->components[i];
-        json_t *cj = json_object();
-        json_object_set_new(cj, "name", cli_json_text(c->name));
-        json_object_set_new(cj, "index", c->index >= 0 ? json_integer(c->index) : json_null());
-        if (c->array) json_object_set_new(cj, "array", json_string(c->array));
-        json_object_set_new(cj, "have", json_integer(c->have));
-        json_object_set_new(cj, "need", json_integer(c->need));
-        if (c->category[0]) json_object_set_new(cj, "category", cli_json_text(c->category));
-        json_array_append_new(comps, cj);
-    }
-    json_object_set_new(o, "components", comps);
-    json_t *adv = json_array();
-    for (size_t i = 0; i < fix->advisory_count; i++)
-        json_array_append_new(adv, cli_json_text(fix->advisory_ids_closed[i]));
-    json_object_set_new(o, "advisory_ids_closed", adv);
-    json_t *up = json_array();
-    for (size_t i = 0; i < fix->update_count; i++) json_array_append_new(up, json_string(fix->update[i]));
-    json_object_set_new(o, "update", up);
-    return o;
+    json_t *o = maat_tcb_fix_json(fix); /* the same object tokens carry as x-maat-tcb-fix */
+    return o != NULL ? o : json_null();
 }
 
 void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
