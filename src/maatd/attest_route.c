@@ -28,6 +28,7 @@
 #include "maat/pck.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
+#include "maat/tcb_fix.h"
 #include "maatd.h"
 
 /* maatd takes the PCK chain from the quote (certification data type 5). */
@@ -40,19 +41,68 @@ static int need_chain(const struct maat_quote *q, struct maat_error *err)
     return 0;
 }
 
-/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason. */
+/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason; when
+ * the TCB is what failed (Revoked, or a TCB check at step status), the fix it names
+ * (issue 14: components need/have, what to update), or that it is unknown. */
 static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                          const struct maat_verdict *v)
+                          const struct maat_verdict *v, const struct maat_quote *q,
+                          const struct maat_verified_collateral *vc)
 {
     rq->verdict = v->ok ? maat_tcb_status_name(v->status) : "failed";
     maatd_metrics_verdict(&d->metrics, v->ok ? (int)v->status : -1);
+    char fixmsg[1024] = "";
+    bool tcb_failure = v->status < MAAT_TCB_STATUS__COUNT && v->status != MAAT_TCB_UP_TO_DATE &&
+                       (v->ok || v->status == MAAT_TCB_REVOKED || v->failed_step == MAAT_STEP_STATUS);
+    if (tcb_failure && q != NULL) {
+        struct maat_tcb_fix fix;
+        struct maat_error ferr = {0};
+        char text[900];
+        if (maat_tcb_fix_compute(v, q, vc, &fix, &ferr) == 0 && fix.needed) {
+            maat_tcb_fix_text(&fix, text, sizeof text);
+            snprintf(fixmsg, sizeof fixmsg, " Fix: %s.", text);
+        } else if (ferr.msg[0]) {
+            snprintf(fixmsg, sizeof fixmsg, " Fix unknown: %s.", ferr.msg);
+        }
+    }
     if (v->ok)
         maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Quote verification failed: TCB status Revoked (%s).",
-                    maat_qvl_result_name(v->qvl_result));
+                    "Quote verification failed: TCB status Revoked (%s).%s",
+                    maat_qvl_result_name(v->qvl_result), fixmsg);
     else
-        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.",
-                    maat_verify_step_name(v->failed_step), v->reason);
+        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.%s",
+                    maat_verify_step_name(v->failed_step), v->reason, fixmsg);
+}
+
+/* configurationrules' x-ms-sgx-tcbidentifier (maa-2025.md section 5): "azuredefault" (or
+ * none) takes what the collateral source serves; a decimal evaluation number N requires
+ * that the collateral the verdict used carries N in both TCB info and QE identity. maatd's
+ * cache holds one collateral set per FMSPC and PCK CA, so a pinned number it does not hold
+ * fails closed (docs/verify.md). Returns 0, or -1 after answering the error. */
+static int check_tcb_identifier(struct maatd_request *rq, struct maatd_response *rs,
+                                const char *id, const struct maat_verdict *v)
+{
+    if (id == NULL || strcmp(id, MAAT_DEFAULT_TCB_IDENTIFIER) == 0) return 0;
+    char *end = NULL;
+    unsigned long n = (*id >= '1' && *id <= '9') ? strtoul(id, &end, 10) : 0;
+    if (n == 0 || end == NULL || *end != '\0' || n > 0x7fffffffUL) {
+        maatd_error(rq, rs, 400, "PolicyEvaluationError",
+                    "The policy's configurationrules select the TCB baseline \"%.64s\" "
+                    "(x-ms-sgx-tcbidentifier): not \"azuredefault\" nor a TCB evaluation data "
+                    "number (see GET /tcbbaselines/SgxEnclave).", id);
+        return -1;
+    }
+    const struct maat_tcb_policy_verdict *p = &v->tcb_policy;
+    if (p->tcb_info_eval_num == n && p->qe_identity_eval_num == n) return 0;
+    char fm[13];
+    maat_hex_encode(v->fmspc, 6, fm);
+    rq->verdict = "failed";
+    maatd_error(rq, rs, 400, "InvalidParameter",
+                "The policy selects TCB baseline %lu (x-ms-sgx-tcbidentifier) but the collateral "
+                "maatd holds for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
+                "identity); maatd keeps one evaluation number per FMSPC: serve number %lu from its "
+                "collateral source, or select \"azuredefault\".",
+                n, fm, p->tcb_info_eval_num, p->qe_identity_eval_num, n);
+    return -1;
 }
 
 /* {"token":"<JWT>"}. A compact JWS is base64url characters and dots only, which JSON
@@ -168,7 +218,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         goto out;
     }
     if (!v.ok) {
-        verdict_error(d, rq, rs, &v);
+        verdict_error(d, rq, rs, &v, NULL, NULL);
         goto out;
     }
     vo.pck_chain = chain;
@@ -204,9 +254,12 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         goto out;
     }
     if (!v.ok || v.status == MAAT_TCB_REVOKED) {
-        verdict_error(d, rq, rs, &v);
+        verdict_error(d, rq, rs, &v, &q, vc);
         goto out;
     }
+    struct maat_tcb_fix fix; /* x-maat-tcb-fix below UpToDate (issue 14) */
+    bool have_fix = v.status != MAAT_TCB_UP_TO_DATE && vc != NULL &&
+                    maat_tcb_fix_compute(&v, &q, vc, &fix, &err) == 0 && fix.needed;
     rq->verdict = maat_tcb_status_name(v.status);
     maatd_metrics_verdict(&d->metrics, (int)v.status);
 
@@ -221,6 +274,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .policy_hash = pol->hash,
         .policy_signer = req.draft_policy ? NULL : pol->signer,
         .max_payload = (size_t)d->cfg.max_token_size,
+        .tcb_fix = have_fix ? &fix : NULL,
     };
     uint8_t quote_hash[32]; /* hashed once: the incoming set and the payload both need it */
     maat_claims_quote_hash(&in, quote_hash);
@@ -238,6 +292,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     }
     in.issued_result = &pres;
     in.tcb_identifier = maat_policy_result_property(&pres, "x-ms-sgx-tcbidentifier");
+    if (check_tcb_identifier(rq, rs, in.tcb_identifier, &v) != 0) goto out;
     char jti[65];
     if (maat_claims_new_jti(jti, &err) != 0 ||
         maat_claims_payload_text(&in, rq->issuer, (int64_t)now, MAATD_TOKEN_LIFETIME, jti,
