@@ -49,7 +49,8 @@ static long selected_number(const struct maatd_policy *pol, const char **raw,
     struct maat_policy_error perr = {0};
     /* configurationrules run first and need no incoming claim; authorization may refuse an
      * empty set, which does not matter here */
-    if (maat_policy_evaluate(pol->parsed, NULL, 0, NULL, res, &perr) != 0) { /* see above */ }
+    int rc = maat_policy_evaluate(pol->parsed, NULL, 0, NULL, res, &perr);
+    (void)rc;
     const char *id = maat_policy_result_property(res, "x-ms-sgx-tcbidentifier");
     *raw = id;
     if (id == NULL || strcmp(id, MAAT_DEFAULT_TCB_IDENTIFIER) == 0) return 0;
@@ -78,11 +79,8 @@ void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_
         goto out;
     }
     json_t *list = json_array();
-    bool listed = sel == 0;
-    if (!listed) {
-        listed = false;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) listed |= known[i].num == sel;
-    }
+    bool listed = sel == 0; /* azuredefault: nothing to add */
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) listed |= known[i].num == sel;
     if (!listed) json_array_append_new(list, baseline((int)sel, NULL, NULL, NULL, true));
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         json_array_append_new(list, baseline(known[i].num, known[i].date, known[i].linux_psw,
