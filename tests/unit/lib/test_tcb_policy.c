@@ -8,6 +8,7 @@
 
 #include "maat/collateral.h"
 #include "maat/tcb_fix.h"
+#include "maat/tdx.h"
 #include "maat/verify.h"
 #include "sim.h"
 #include "testutil.h"
@@ -356,6 +357,44 @@ static void test_tcb_policy_refusal_still_names_fix(void **state)
     maat_buf_cleanup(&b);
 }
 
+/* TD quotes take the TDX pipeline: the same checks run there (sim TDX collateral, 17). */
+static void test_tcb_policy_td_quote_pin(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    char path[4096];
+    size_t n;
+    snprintf(path, sizeof path, "%s/collateral-tdx.json", E.dir);
+    uint8_t *buf = tu_read_file(path, &n);
+    assert_non_null(buf);
+    struct maat_collateral_bundle b;
+    if (maat_collateral_bundle_parse(buf, n, &b, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_collateral_input in;
+    maat_collateral_input_from_bundle(&b, &in);
+    struct maat_verified_collateral *vc = NULL;
+    if (maat_collateral_verify(&in, E.trust, AT, &vc, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_sim_quote_opts o;
+    maat_sim_quote_opts_defaults(E.sim, &o);
+    maat_sim_quote_opts_set_tdx(&o);
+    struct maat_buf qb;
+    maat_buf_init(&qb);
+    if (maat_sim_quote(E.sim, &o, &qb, &err) != 0) fail_msg("sim quote: %s", err.msg);
+    struct maat_quote q;
+    assert_int_equal(maat_quote_parse(qb.data, qb.len, &q, &err), 0);
+    struct maat_verify_opts vo = {.at = AT, .tcb_eval_num = 17};
+    struct maat_verdict v;
+    assert_int_equal(maat_quote_verify(&q, vc, E.trust, &vo, &v, &err), 0);
+    if (!v.ok) fail_msg("%s", v.reason);
+    assert_int_equal(v.tcb_policy.tcb_info_eval_num, 17);
+    vo.tcb_eval_num = 16;
+    assert_int_equal(maat_quote_verify(&q, vc, E.trust, &vo, &v, &err), 0);
+    assert_policy_failure(&v, "TCB info tcbEvaluationDataNumber is 17, the pinned number (--tcb-eval-num) is 16");
+    maat_buf_cleanup(&qb);
+    maat_verified_collateral_free(vc);
+    maat_collateral_bundle_cleanup(&b);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_tcb_policy_advisory_allow_list),
         cmocka_unit_test(test_tcb_policy_allow_list_covers_qe_advisories),
         cmocka_unit_test(test_tcb_policy_refusal_still_names_fix),
+        cmocka_unit_test(test_tcb_policy_td_quote_pin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
