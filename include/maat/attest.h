@@ -165,6 +165,8 @@ MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request 
 #define MAAT_DEFAULT_TCB_IDENTIFIER "azuredefault"
 #define MAAT_CLAIMS_PAYLOAD_MAX (8u << 20)    /* default bound of a token payload, bytes */
 
+struct maat_tcb_fix; /* maat/tcb_fix.h */
+
 /* Everything the claim set is computed from. Borrowed pointers, read only. */
 struct maat_claims_input {
     enum maat_attest_route route;
@@ -193,6 +195,9 @@ struct maat_claims_input {
                                                 submitted (maat_claims_quote_hash), so that
                                                 the incoming set and the payload do not hash
                                                 it each; NULL = hashed where needed */
+    const struct maat_tcb_fix *tcb_fix;      /* optional: the verdict's fix
+                                                (maat_tcb_fix_compute), issued as
+                                                x-maat-tcb-fix when fix->needed */
     size_t max_payload;                      /* bound of maat_claims_payload_text's text,
                                                 bytes, checked as each claim is added
                                                 (MAAT_ERR_TOO_LARGE naming it); 0 =

@@ -29,6 +29,7 @@
 #include "collateral_load.h"
 #include "http_get.h"
 #include "token_check.h"
+#include "verdict_fix.h"
 
 #define OID_MAA_QUOTE "1.3.6.1.4.1.311.105.1"
 #define OID_MAA_QUOTE_2020 "1.2.840.113556.10.1.1"
@@ -321,6 +322,7 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
                                           : json_null());
     json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_object_set_new(vj, "steps", tc_steps_json(v));
+    cli_fix_attach(vj, v, q, vc); /* `fix` below UpToDate (issue 14), or `fix_error` */
     if (!v->ok) json_object_set_new(vj, "reason", json_string(v->reason));
     if (chain_refused)
         json_object_set_new(vj, "note",

@@ -27,21 +27,39 @@
 #include "maat/pck.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
+#include "maat/tcb_fix.h"
 #include "maatd.h"
 
-/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason. */
+/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason; when
+ * the TCB is what failed (Revoked, or a TCB check at step status), the fix it names
+ * (issue 14: components need/have, what to update), or that it is unknown. */
 static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                          const struct maat_verdict *v)
+                          const struct maat_verdict *v, const struct maat_quote *q,
+                          const struct maat_verified_collateral *vc)
 {
     rq->verdict = v->ok ? maat_tcb_status_name(v->status) : "failed";
     maatd_metrics_verdict(&d->metrics, v->ok ? (int)v->status : -1);
+    char fixmsg[1024] = "";
+    bool tcb_failure = v->status < MAAT_TCB_STATUS__COUNT && v->status != MAAT_TCB_UP_TO_DATE &&
+                       (v->ok || v->status == MAAT_TCB_REVOKED || v->failed_step == MAAT_STEP_STATUS);
+    if (tcb_failure && q != NULL) {
+        struct maat_tcb_fix fix;
+        struct maat_error ferr = {0};
+        char text[900];
+        if (maat_tcb_fix_compute(v, q, vc, &fix, &ferr) == 0 && fix.needed) {
+            maat_tcb_fix_text(&fix, text, sizeof text);
+            snprintf(fixmsg, sizeof fixmsg, " Fix: %s.", text);
+        } else if (ferr.msg[0]) {
+            snprintf(fixmsg, sizeof fixmsg, " Fix unknown: %s.", ferr.msg);
+        }
+    }
     if (v->ok)
         maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Quote verification failed: TCB status Revoked (%s).",
-                    maat_qvl_result_name(v->qvl_result));
+                    "Quote verification failed: TCB status Revoked (%s).%s",
+                    maat_qvl_result_name(v->qvl_result), fixmsg);
     else
-        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.",
-                    maat_verify_step_name(v->failed_step), v->reason);
+        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.%s",
+                    maat_verify_step_name(v->failed_step), v->reason, fixmsg);
 }
 
 /* {"token":"<JWT>"}. A compact JWS is base64url characters and dots only, which JSON
@@ -193,7 +211,10 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         switch (r->outcome) {
         case MAAT_ATTEST_BAD_REQUEST: attest_error(rq, rs, &r->aerr); break;
         case MAAT_ATTEST_POLICY_FAILED: policy_error(rq, rs, &r->perr); break;
-        case MAAT_ATTEST_VERIFY_FAILED: verdict_error(d, rq, rs, &r->verdict); break;
+        case MAAT_ATTEST_VERIFY_FAILED: /* the fix from the quote and the collateral used */
+            verdict_error(d, rq, rs, &r->verdict, r->quote_parsed ? &r->quote : NULL,
+                          ca.have ? ca.lk.vc : NULL);
+            break;
         case MAAT_ATTEST_COLLATERAL_UNAVAILABLE:
         case MAAT_ATTEST_COLLATERAL_INVALID:
             collateral_error(d, rq, rs, r, route == MAAT_ROUTE_TDX_VM);
