@@ -34,6 +34,7 @@
 #include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maat/quote.h"
+#include "maat/tcb_fix.h"
 #include "maat/tdx.h"
 #include "maat/verify.h"
 
@@ -165,8 +166,6 @@ MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request 
 #define MAAT_DEFAULT_TCB_IDENTIFIER "azuredefault"
 #define MAAT_CLAIMS_PAYLOAD_MAX (8u << 20)    /* default bound of a token payload, bytes */
 
-struct maat_tcb_fix; /* maat/tcb_fix.h */
-
 /* Everything the claim set is computed from. Borrowed pointers, read only. */
 struct maat_claims_input {
     enum maat_attest_route route;
@@ -275,8 +274,9 @@ MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
  *   parse the body -> the draft policy (if any) -> parse the quote -> bindings -> the PCK
  *   chain to a trusted root -> collateral for the verified leaf's FMSPC and CA (from the
  *   caller, through ctx->collateral) -> verify (SGX: maat_quote_verify; TdxVm:
- *   maat_tdx_quote_verify with ctx->tdx) -> incoming claims -> the policy -> the token
- *   payload text (registered claims included; the caller signs it).
+ *   maat_tdx_quote_verify with ctx->tdx) -> the fix below UpToDate (maat_tcb_fix_compute)
+ *   -> incoming claims -> the policy -> the token payload text (registered claims
+ *   included, x-maat-tcb-fix when a fix is needed; the caller signs it).
  * No I/O here: collateral comes from the callback, time from ctx->at.
  */
 
@@ -343,6 +343,10 @@ struct maat_attest_result {
     bool draft;                          /* a draftPolicyForAttestation was used: the token
                                             is to be issued UNSIGNED (MAA) */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* hash of the policy applied */
+    bool have_tcb_fix;                   /* the verdict is ok below UpToDate and the fix was
+                                            computed from the quote and its collateral:
+                                            tcb_fix (needed), issued as x-maat-tcb-fix */
+    struct maat_tcb_fix tcb_fix;
     struct maat_attest_error aerr;
     struct maat_policy_error perr;
     struct maat_error err;

@@ -7,11 +7,12 @@
  * which collateral is asked for): request body -> draft policy (a syntax error needs no
  * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
  * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
- * a failure) -> incoming claims -> policy -> payload text.
+ * a failure) -> the fix below UpToDate -> incoming claims -> policy -> payload text.
  *
  * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
  * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
  * and x-ms-policy-signer, then iss/iat/nbf/exp/jti; keys sorted, compact (docs/claims.md).
+ * Both routes carry x-maat-tcb-fix below UpToDate (maat_tcb_fix_compute handles TD quotes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,14 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     if (vrc != 0) return internal(r);
     if (!r->verdict.ok || r->verdict.status == MAAT_TCB_REVOKED)
         return failed(r, MAAT_ATTEST_VERIFY_FAILED);
+    /* Below UpToDate: what to update (x-maat-tcb-fix). A fix that cannot be computed (the
+     * collateral matches no level) is left out of the token; the status claims stay. */
+    if (r->verdict.status != MAAT_TCB_UP_TO_DATE && vc != NULL) {
+        struct maat_error ferr = {0};
+        r->have_tcb_fix = maat_tcb_fix_compute(&r->verdict, &r->quote, vc, &r->tcb_fix, &ferr) ==
+                              0 && r->tcb_fix.needed;
+    }
+    const struct maat_tcb_fix *fix = r->have_tcb_fix ? &r->tcb_fix : NULL;
 
     /* incoming claims */
     struct maat_collateral_hashes hashes;
@@ -179,6 +188,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .runtime_json = r->req.runtime.json,
             .inittime_json = r->req.inittime.json,
             .nonce = r->req.nonce,
+            .tcb_fix = fix,
         };
         if ((p->tdx_claims = maat_tdx_claims_build(&ti, &r->err)) == NULL ||
             maat_claim_list_from_json(p->tdx_claims, NULL, &p->claims, &r->err) != 0)
@@ -194,6 +204,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .policy_hash = r->policy_hash,
             .policy_signer = r->draft ? NULL : ctx->policy_signer,
             .max_payload = ctx->max_payload,
+            .tcb_fix = fix,
         };
         maat_claims_quote_hash(&in, quote_hash); /* once: incoming set and payload need it */
         in.quote_hash = quote_hash;

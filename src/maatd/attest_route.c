@@ -12,7 +12,8 @@
  * signature), as MAA.
  *
  * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
- * why); a Revoked verdict is a failure too. Collateral that is not available now (source
+ * why; a TCB failure also names the fix, from the pipeline's quote and the collateral the
+ * callback returned); a Revoked verdict is a failure too. Collateral that is not available now (source
  * unreachable or still being fetched: MAAT_ATTEST_COLLATERAL_UNAVAILABLE) is the
  * service's problem: 503. TdxVm exists from api-version 2025-06-01 only (routes.c).
  */
@@ -27,7 +28,7 @@
 #include "maat/pck.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
-#include "maat/tcb_fix.h"
+#include "maat/tcb_fix.h" /* verdict_error names the fix */
 #include "maatd.h"
 
 /* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason; when
