@@ -7,7 +7,8 @@
  * which collateral is asked for): request body -> draft policy (a syntax error needs no
  * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
  * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
- * a failure) -> the fix below UpToDate -> incoming claims -> policy -> payload text.
+ * a failure) -> the fix below UpToDate -> incoming claims -> policy -> the TCB baseline the
+ * policy selects (x-ms-sgx-tcbidentifier, both routes) -> payload text.
  *
  * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
  * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
@@ -219,6 +220,10 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         0)
         return failed(r, r->perr.kind == MAAT_POLICY_ERR_INTERNAL ? MAAT_ATTEST_INTERNAL
                                                                   : MAAT_ATTEST_POLICY_FAILED);
+    /* the TCB baseline the configurationrules select: the collateral used must be it */
+    const char *tcb_id = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+    if (maat_attest_check_tcb_identifier(tcb_id, &r->verdict, &r->tcb_baseline, &r->aerr) != 0)
+        return failed(r, MAAT_ATTEST_TCB_BASELINE);
 
     /* the payload */
     char jti[65];
@@ -232,7 +237,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         prc = tdx_payload(ctx, r, p, &p->pres, j);
     } else {
         in.issued_result = &p->pres;
-        in.tcb_identifier = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+        in.tcb_identifier = tcb_id;
         int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
         int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
         prc = maat_claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);

@@ -13,7 +13,8 @@
  *
  * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
  * why; a TCB failure also names the fix, from the pipeline's quote and the collateral the
- * callback returned); a Revoked verdict is a failure too. Collateral that is not available now (source
+ * callback returned); a Revoked verdict is a failure too. A policy selecting a TCB baseline
+ * (x-ms-sgx-tcbidentifier) the held collateral is not fails closed (tcb_baseline_error). Collateral that is not available now (source
  * unreachable or still being fetched: MAAT_ATTEST_COLLATERAL_UNAVAILABLE) is the
  * service's problem: 503. TdxVm exists from api-version 2025-06-01 only (routes.c).
  */
@@ -147,6 +148,31 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     return 0;
 }
 
+/* The policy's x-ms-sgx-tcbidentifier (checked by the pipeline, maat_attest_check_tcb_identifier):
+ * a value that is no baseline answers the library's PolicyEvaluationError; a number the held
+ * collateral does not carry fails closed with 400 InvalidParameter saying what to do, since
+ * maatd's cache keeps one collateral set (one evaluation number) per FMSPC and PCK CA. */
+static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq,
+                               struct maatd_response *rs, const struct maat_attest_result *r)
+{
+    if (r->aerr.code != MAAT_MAA_INVALID_PARAMETER || r->tcb_baseline == 0) {
+        attest_error(rq, rs, &r->aerr);
+        return;
+    }
+    const struct maat_tcb_policy_verdict *p = &r->verdict.tcb_policy;
+    char fm[13];
+    maat_hex_encode(r->verdict.fmspc, 6, fm);
+    rq->verdict = "failed";
+    maatd_metrics_verdict(&d->metrics, -1);
+    maatd_error(rq, rs, 400, "InvalidParameter",
+                "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier) but the collateral "
+                "maatd holds for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
+                "identity); maatd keeps one evaluation number per FMSPC: serve number %u from its "
+                "collateral source, or select \"azuredefault\".",
+                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num,
+                r->tcb_baseline);
+}
+
 /* Collateral that could not be had: 503 when not available now, 400 when bad. */
 static void collateral_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                              const struct maat_attest_result *r, bool tdx)
@@ -220,6 +246,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         case MAAT_ATTEST_COLLATERAL_INVALID:
             collateral_error(d, rq, rs, r, route == MAAT_ROUTE_TDX_VM);
             break;
+        case MAAT_ATTEST_TCB_BASELINE: tcb_baseline_error(d, rq, rs, r); break;
         case MAAT_ATTEST_TOO_LARGE: /* the token bound (--max-token-size) */
             maatd_error(rq, rs, 400, "PolicyEvaluationError",
                         "The attestation token would exceed the limit of %ld bytes "

@@ -53,10 +53,8 @@ static long selected_number(const struct maatd_policy *pol, const char **raw,
     (void)rc;
     const char *id = maat_policy_result_property(res, "x-ms-sgx-tcbidentifier");
     *raw = id;
-    if (id == NULL || strcmp(id, MAAT_DEFAULT_TCB_IDENTIFIER) == 0) return 0;
-    char *end = NULL;
-    unsigned long n = (*id >= '1' && *id <= '9') ? strtoul(id, &end, 10) : 0;
-    if (n == 0 || end == NULL || *end != '\0' || n > 0x7fffffffUL) return -1;
+    uint32_t n; /* the rule the attestation pipeline applies */
+    if (maat_tcb_identifier_parse(id, &n) != 0) return -1;
     return (long)n;
 }
 

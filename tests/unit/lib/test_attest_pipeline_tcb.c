@@ -207,6 +207,9 @@ static int attest(bool tdx, int tcb, const struct maat_policy *pol, const char *
     return rc;
 }
 
+#define POL_ID(v) "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", " \
+                  "value=\"" v "\");}; authorizationrules{=> permit();};"
+
 static void must_run(int rc, const struct maat_attest_result *r)
 {
     if (rc != 0)
@@ -276,12 +279,96 @@ static void test_attest_run_tdxvm_out_of_date_token_carries_tcb_fix(void **state
     maat_attest_result_cleanup(&r);
 }
 
+/* Defect: the pipeline dropped D2's x-ms-sgx-tcbidentifier check; a pinned baseline the
+ * collateral does not carry (sim: 17) was issued a token. */
+static void test_attest_run_tcbidentifier_not_held_fails_closed(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_attest_result r;
+    assert_int_equal(attest(false, -1, NULL, POL_ID("18"), &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
+    assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
+    assert_int_equal(r.tcb_baseline, 18);
+    assert_int_equal(r.payload.len, 0);
+    assert_non_null(strstr(r.aerr.err.msg, "selects TCB baseline 18 (x-ms-sgx-tcbidentifier)"));
+    assert_non_null(strstr(r.aerr.err.msg, "tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)"));
+    maat_attest_result_cleanup(&r);
+
+    /* the held number: issued, and named in the token */
+    must_run(attest(false, -1, NULL, POL_ID("17"), &r), &r);
+    assert_int_equal(r.tcb_baseline, 17);
+    json_t *p = payload_json(&r);
+    assert_string_equal(json_string_value(json_object_get(p, "x-ms-sgx-tcbidentifier")), "17");
+    json_decref(p);
+    maat_attest_result_cleanup(&r);
+
+    must_run(attest(false, -1, NULL, POL_ID("azuredefault"), &r), &r);
+    assert_int_equal(r.tcb_baseline, 0);
+    maat_attest_result_cleanup(&r);
+}
+
+static void test_attest_run_tcbidentifier_not_a_baseline_is_policy_error(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_attest_result r;
+    assert_int_equal(attest(false, -1, NULL, POL_ID("latest"), &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
+    assert_int_equal(r.aerr.code, MAAT_MAA_POLICY_EVALUATION_ERROR);
+    assert_int_equal(r.tcb_baseline, 0);
+    assert_non_null(strstr(r.aerr.err.msg, "\"latest\""));
+    maat_attest_result_cleanup(&r);
+}
+
+/* TdxVm: a stored policy pinning a number the TDX collateral lacks fails closed as well. */
+static void test_attest_run_tdxvm_tcbidentifier_not_held_fails_closed(void **state)
+{
+    (void)state;
+    memset(&cb, 0, sizeof cb);
+    struct maat_policy *pol = NULL;
+    char h[MAAT_POLICY_HASH_LEN + 1];
+    assert_int_equal(load_policy(POL_ID("18"), &pol, h), 0);
+    struct maat_attest_result r;
+    assert_int_equal(attest(true, -1, pol, NULL, &r), -1);
+    assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
+    assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
+    assert_int_equal(r.tcb_baseline, 18);
+    maat_attest_result_cleanup(&r);
+    maat_policy_free(pol);
+}
+
+static void test_tcb_identifier_parse_rule(void **state)
+{
+    (void)state;
+    uint32_t n = 99;
+    assert_int_equal(maat_tcb_identifier_parse(NULL, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(maat_tcb_identifier_parse("azuredefault", &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(maat_tcb_identifier_parse("17", &n), 0);
+    assert_int_equal(n, 17);
+    assert_int_equal(maat_tcb_identifier_parse("2147483647", &n), 0);
+    assert_int_equal(n, 2147483647u);
+    static const char *const bad[] = {"", "0", "017", "-1", "+1", " 1", "1 ", "1x",
+                                      "2147483648", "99999999999999999999", "AzureDefault"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        n = 5;
+        if (maat_tcb_identifier_parse(bad[i], &n) != -1) fail_msg("accepted \"%s\"", bad[i]);
+        assert_int_equal(n, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attest_run_sgx_out_of_date_token_carries_tcb_fix),
         cmocka_unit_test(test_attest_run_up_to_date_token_has_no_tcb_fix),
         cmocka_unit_test(test_attest_run_tdxvm_out_of_date_token_carries_tcb_fix),
+        cmocka_unit_test(test_attest_run_tcbidentifier_not_held_fails_closed),
+        cmocka_unit_test(test_attest_run_tcbidentifier_not_a_baseline_is_policy_error),
+        cmocka_unit_test(test_attest_run_tdxvm_tcbidentifier_not_held_fails_closed),
+        cmocka_unit_test(test_tcb_identifier_parse_rule),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
