@@ -145,7 +145,8 @@ static char *one_request(struct bench *b, bool timed)
     static struct maat_attest_result r; /* large; one thread */
     if (maat_attest_run(&ctx, b->body, b->body_len, b->route, &r) != 0)
         die("attest", r.outcome == MAAT_ATTEST_VERIFY_FAILED ? r.verdict.reason
-                      : r.outcome == MAAT_ATTEST_BAD_REQUEST ? r.aerr.err.msg
+                      : r.outcome == MAAT_ATTEST_BAD_REQUEST ||
+                                r.outcome == MAAT_ATTEST_TCB_BASELINE ? r.aerr.err.msg
                       : r.outcome == MAAT_ATTEST_POLICY_FAILED ? r.perr.err.msg
                                                                : r.err.msg);
     LAP(S_PIPELINE);

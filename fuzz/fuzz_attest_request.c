@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = maat_attest_run(&ctx, body, n, route, &r);
     /* the outcome and its detail agree */
     if ((rc == 0) != (r.outcome == MAAT_ATTEST_OK)) __builtin_trap();
-    if (r.outcome == MAAT_ATTEST_BAD_REQUEST &&
+    if ((r.outcome == MAAT_ATTEST_BAD_REQUEST || r.outcome == MAAT_ATTEST_TCB_BASELINE) &&
         (r.aerr.code == MAAT_MAA_OK || r.aerr.err.msg[0] == '\0'))
         __builtin_trap();
     if (r.outcome == MAAT_ATTEST_POLICY_FAILED && r.perr.err.msg[0] == '\0' &&

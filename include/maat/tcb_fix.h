@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "maat/collateral.h"
 #include "maat/error.h"
 #include "maat/quote.h"
@@ -68,12 +70,23 @@ struct maat_tcb_fix {
 
 /* Fills `fix` for verdict `v` of SGX quote `q` verified with `vc`. Returns 0 (fix->needed
  * false when v->status is UpToDate); -1 with `err` when it cannot be computed: the verdict
- * did not verify (!v->ok, except a revoked PCK certificate), no collateral, or the
+ * did not verify (!v->ok, except a revoked PCK certificate or a TCB
+ * policy refusal at step status alone), no collateral, or the
  * collateral does not match the verdict (no level matches). A caller that gets -1 for a
  * verdict below UpToDate must say that the fix is unknown, never print nothing. */
 MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
                          const struct maat_verified_collateral *vc, struct maat_tcb_fix *fix,
                          struct maat_error *err);
+
+/* The fix as the JSON object `maat verify --json` prints as `fix` and tokens carry as
+ * `x-maat-tcb-fix`: {target_tcb_date (RFC 3339 Z or null), target_status, components
+ * [{name, index (null for PCESVN / QE ISVSVN / TDX module), have, need, category?,
+ * array?}], advisory_ids_closed, update}. New reference, NULL when out of memory. */
+json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix);
+
+/* One line for error messages: "raise NAME from HAVE to NEED, ...; update: U; ...; closes
+ * IDS; target STATUS (TCB level of DATE)". Always NUL-terminated (truncated to cap). */
+void maat_tcb_fix_text(const struct maat_tcb_fix *fix, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -156,6 +156,35 @@ enum maat_step_outcome { MAAT_STEP_NOT_RUN = 0, MAAT_STEP_PASSED, MAAT_STEP_FAIL
 #define MAAT_VERDICT_MAX_ADVISORIES 64
 #define MAAT_VERDICT_ADVISORY_LEN 32
 
+/* Which TCB evaluation data number a collateral source serves when none is pinned
+ * (Intel PCS v4 `update=`): recorded in the verdict, not enforced by the verifier. */
+enum maat_tcb_update { MAAT_TCB_UPDATE_UNSET = 0, MAAT_TCB_UPDATE_STANDARD, MAAT_TCB_UPDATE_EARLY };
+
+/* What the TCB policy options of struct maat_verify_opts found (issue 14; the rules are in
+ * docs/verify.md, "TCB policy"). Filled whenever collateral was present; a check that was
+ * asked for and failed fails the verdict at step `status`, naming the values. */
+struct maat_tcb_policy_verdict {
+    uint32_t tcb_info_eval_num;       /* tcbEvaluationDataNumber of the TCB info (0: absent) */
+    uint32_t qe_identity_eval_num;    /* ... of the QE identity (0: absent) */
+    uint32_t eval_num_pinned;         /* opts->tcb_eval_num (0: not pinned) */
+    uint32_t eval_num_newest;         /* opts->tcb_eval_num_newest (0: unknown) */
+    enum maat_tcb_update update;      /* opts->tcb_update, recorded */
+    bool grace;                       /* the grace period was configured */
+    uint32_t grace_days;
+    time_t grace_until;               /* newest's tcbRecoveryEventDate + grace_days (0: n/a) */
+    bool in_grace;                    /* accepted: an older number inside the grace window */
+    uint32_t max_collateral_age_days; /* 0: no maximum */
+    int64_t collateral_age;           /* seconds since the oldest issueDate/thisUpdate of TCB
+                                         info, QE identity, Root CA CRL, PCK CRL (at - it) */
+    char collateral_oldest[32];       /* which item that is ("TCB info", "PCK CRL", ...) */
+    bool has_min_status;
+    enum maat_tcb_status min_status;  /* opts->min_tcb_status when has_min_status */
+    bool advisory_allow_list;         /* opts gave an allow-list */
+    size_t advisories_not_allowed_count; /* advisories (TCB level and QE) not in the list */
+    char advisories_not_allowed[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
+    bool failed;                      /* one of the checks asked for failed */
+};
+
 struct maat_verdict {
     bool ok;                          /* signatures, chain and collateral all good: the
                                          status below is meaningful */
@@ -177,6 +206,7 @@ struct maat_verdict {
     bool collateral_present;          /* false: only the cryptographic steps could run */
     bool trusted_root_simulated;      /* the chain ends in a simulated (test) root */
     char root_label[64];
+    struct maat_tcb_policy_verdict tcb_policy; /* the TCB policy options' findings */
     enum maat_step_outcome steps[MAAT_STEP__COUNT];
     enum maat_verify_step failed_step; /* valid when !ok */
     char reason[MAAT_ERROR_MSG_MAX];   /* why it failed, naming the item */
@@ -204,7 +234,39 @@ struct maat_verify_opts {
      * Used only when it was built from the same certification data bytes under the same
      * trust set (compared in full); otherwise ignored and the chain is resolved as usual. */
     const struct maat_pck_chain *pck_chain;
+
+    /* TCB policy (issue 14; docs/verify.md "TCB policy"). All off when zero. Each check
+     * that fails fails the verdict at step `status` (Intel's status stays in qvl_result). */
+    uint32_t tcb_eval_num;            /* pin: TCB info and QE identity must both carry this
+                                         tcbEvaluationDataNumber (0: no pin) */
+    uint32_t tcb_eval_num_newest;     /* the newest number the caller knows
+                                         (/tcbevaluationdatanumbers; 0: unknown) */
+    time_t tcb_newest_recovery_date;  /* that number's tcbRecoveryEventDate (grace period) */
+    enum maat_tcb_update tcb_update;  /* early|standard, recorded only */
+    bool tcb_grace;                   /* require the newest number, except that the previous
+                                         one (newest - 1) is accepted until
+                                         tcb_newest_recovery_date + tcb_grace_days days
+                                         (inclusive); needs both values above */
+    uint32_t tcb_grace_days;
+    uint32_t max_collateral_age_days; /* issueDate/thisUpdate of TCB info, QE identity and
+                                         both CRLs at most this many days before `at` (0: off) */
+    bool has_min_tcb_status;          /* a status worse than min_tcb_status fails
+                                         (maat_tcb_status_rank order) */
+    enum maat_tcb_status min_tcb_status;
+    bool advisory_allow_list;         /* when true, any advisory (TCB level or QE) not in
+                                         allowed_advisories fails (an empty list allows none) */
+    const char *const *allowed_advisories;
+    size_t allowed_advisory_count;
 };
+
+/* The total order maat uses for min_tcb_status, best first (docs/verify.md):
+ * UpToDate 0, TDRelaunchAdvised 1, SWHardeningNeeded 2, ConfigurationNeeded 3,
+ * TDRelaunchAdvisedConfigurationNeeded 4, ConfigurationAndSWHardeningNeeded 5,
+ * OutOfDate 6, OutOfDateConfigurationNeeded 7, Revoked 8; anything else 9. */
+int maat_tcb_status_rank(enum maat_tcb_status s);
+/* "early" / "standard" / NULL for unset; parse returns -1 on anything else. */
+const char *maat_tcb_update_name(enum maat_tcb_update u);
+MAAT_MUST_CHECK int maat_tcb_update_parse(const char *s, enum maat_tcb_update *out);
 
 /* Verifies a parsed quote. Returns 0 when verification ran to a verdict (inspect
  * v->ok and v->status; a failed check is a verdict, not an error), -1 only when the

@@ -386,6 +386,39 @@ static void print_token_checks(const json_t *tv, const char *issuer)
            json_string_value(json_object_get(tv, "checked_at")), TC_SKEW);
 }
 
+/* The fix (issue 14) as one text line, from a `fix` object: the offline verdict's or a
+ * token's x-maat-tcb-fix claim (untrusted: every string escaped). */
+static void print_fix(const json_t *fix)
+{
+    if (!json_is_object(fix)) return;
+    printf("TCB fix                            : ");
+    const json_t *comps = json_object_get(fix, "components"), *c;
+    size_t i;
+    json_array_foreach(comps, i, c) {
+        const json_t *name = json_object_get(c, "name");
+        cli_text_printf(stdout, "%s%s %lld -> %lld", i ? ", " : "raise ",
+                        json_is_string(name) ? json_string_value(name) : "?",
+                        (long long)json_integer_value(json_object_get(c, "have")),
+                        (long long)json_integer_value(json_object_get(c, "need")));
+    }
+    if (json_array_size(comps) == 0) printf("no SVN to raise");
+    const json_t *up = json_object_get(fix, "update"), *u;
+    printf("; update: ");
+    json_array_foreach(up, i, u)
+        cli_text_printf(stdout, "%s%s", i ? ", " : "", json_is_string(u) ? json_string_value(u) : "?");
+    if (json_array_size(up) == 0) printf("nothing maat can name");
+    const json_t *adv = json_object_get(fix, "advisory_ids_closed"), *a;
+    if (json_array_size(adv) > 0) {
+        printf("; closes ");
+        json_array_foreach(adv, i, a)
+            cli_text_printf(stdout, "%s%s", i ? ", " : "", json_is_string(a) ? json_string_value(a) : "?");
+    }
+    const json_t *ts = json_object_get(fix, "target_status"), *td = json_object_get(fix, "target_tcb_date");
+    cli_text_printf(stdout, "; target %s (TCB level of %s)\n",
+                    json_is_string(ts) ? json_string_value(ts) : "?",
+                    json_is_string(td) ? json_string_value(td) : "-");
+}
+
 static void print_verification(const json_t *vj, const char *note)
 {
     const json_t *root = json_object_get(vj, "trusted_root");
@@ -401,6 +434,10 @@ static void print_verification(const json_t *vj, const char *note)
     else if (json_object_get(vj, "reason"))
         cli_text_printf(stdout, "TCB status                         : %s\n",
                         json_string_value(json_object_get(vj, "reason")));
+    print_fix(json_object_get(vj, "fix"));
+    if (json_is_string(json_object_get(vj, "fix_error")))
+        cli_text_printf(stdout, "TCB fix                            : unknown: %s\n",
+                        json_string_value(json_object_get(vj, "fix_error")));
 }
 
 /* ---- the command ---- */
@@ -609,6 +646,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(tv, "valid", json_true());
     if (j.payload) json_object_set(r->res, "claims", j.payload);
     if (!o->json) print_token_checks(tv, issuer);
+    if (!o->json && j.payload) print_fix(json_object_get(j.payload, "x-maat-tcb-fix"));
 
     struct checks c = {.list = json_array(), .source = "token"};
     json_object_set_new(r->res, "checks", c.list);

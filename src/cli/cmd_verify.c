@@ -32,6 +32,10 @@ static void usage(FILE *f)
             "                   [--pck-cert PEM] [--at TIME] [--json]\n"
             "                   [--allow-debug-td] [--allow-reserved-td-attributes]\n"
             "                   [--allow-sept-ve] [--allow-service-td]\n"
+            "                   [--tcb-eval-num N] [--update early|standard]\n"
+            "                   [--tcb-eval-num-newest N [--tcb-recovery-date TIME]\n"
+            "                    [--tcb-grace-days N]] [--max-collateral-age DAYS]\n"
+            "                   [--min-tcb-status STATUS] [--allow-advisory ID]...\n"
             "\n"
             "Verifies a DCAP quote (any format `maat quote inspect` reads) against Intel\n"
             "collateral, with Intel QVL semantics. Intel's SGX Root CA is always trusted;\n"
@@ -49,6 +53,22 @@ static void usage(FILE *f)
             "                    default now\n"
             "  --json            machine-readable output, failures included ({\"verified\":\n"
             "                    false, \"failed_step\", \"error\": {\"code\", \"message\"}})\n"
+            "\n"
+            "TCB policy (docs/verify.md, \"TCB policy\"; each fails the verdict at step status):\n"
+            "  --tcb-eval-num N        the TCB info and QE identity must carry\n"
+            "                          tcbEvaluationDataNumber N\n"
+            "  --update early|standard which number the source serves (recorded)\n"
+            "  --tcb-eval-num-newest N the newest number known (/tcbevaluationdatanumbers)\n"
+            "  --tcb-recovery-date T   that number's tcbRecoveryEventDate\n"
+            "  --tcb-grace-days N      require the newest number, but accept the previous one\n"
+            "                          (newest - 1) until recovery date + N days\n"
+            "  --max-collateral-age D  TCB info, QE identity and CRLs issued at most D days\n"
+            "                          before the verification time\n"
+            "  --min-tcb-status S      fail a status worse than S (UpToDate <\n"
+            "                          SWHardeningNeeded < ConfigurationNeeded <\n"
+            "                          ConfigurationAndSWHardeningNeeded < OutOfDate <\n"
+            "                          OutOfDateConfigurationNeeded < Revoked)\n"
+            "  --allow-advisory ID     allow-list (repeatable): any other advisory fails\n"
             "\n"
             "TD quotes (TDX) are verified with Intel QVL's TDX rules (TDX TCB info v3 and TD_QE\n"
             "identity: a TDX collateral bundle such as `maat sim init`'s DIR/collateral-tdx.json),\n"
@@ -75,6 +95,17 @@ static void fmt_time(time_t t, char buf[32])
     struct tm tm;
     if (t == 0 || gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "-");
     else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A decimal uint32 >= min, nothing else. */
+static int parse_u32(const char *s, uint32_t min, uint32_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9') return -1;
+    char *end;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (*end != '\0' || n > UINT32_MAX || n < min) return -1;
+    *out = (uint32_t)n;
+    return 0;
 }
 
 static const char *status_string(const struct maat_verdict *v)
@@ -381,11 +412,13 @@ static void print_verdict(bool json, const struct maat_verdict *v, const struct 
 {
     if (json) {
         json_t *o = verdict_json(v, q, tv);
+        cli_tcb_policy_json(o, v);
         cli_fix_attach(o, v, q, vc);
         cli_json_print(o);
         json_decref(o);
     } else {
         print_text(v, q, file, tv);
+        cli_tcb_policy_print(stdout, v);
         cli_fix_print_for(stdout, v, q, vc);
     }
 }
@@ -401,6 +434,14 @@ int cmd_verify(int argc, char **argv)
         {"allow-reserved-td-attributes", no_argument, NULL, 'R'},
         {"allow-sept-ve", no_argument, NULL, 'S'},
         {"allow-service-td", no_argument, NULL, 'T'},
+        {"tcb-eval-num", required_argument, NULL, 'N'},
+        {"update", required_argument, NULL, 'U'},
+        {"tcb-eval-num-newest", required_argument, NULL, 'W'},
+        {"tcb-recovery-date", required_argument, NULL, 'E'},
+        {"tcb-grace-days", required_argument, NULL, 'G'},
+        {"max-collateral-age", required_argument, NULL, 'A'},
+        {"min-tcb-status", required_argument, NULL, 'M'},
+        {"allow-advisory", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
@@ -411,6 +452,9 @@ int cmd_verify(int argc, char **argv)
     char msg[MAAT_ERROR_MSG_MAX + 64];
     struct maat_tdx_opts tdx_opts = {0};
     static struct maat_tdx_verdict tv; /* large; one per process */
+    struct maat_verify_opts opts = {0};
+    const char *allow[MAAT_VERDICT_MAX_ADVISORIES];
+    bool have_grace = false, have_recovery = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -433,12 +477,63 @@ int cmd_verify(int argc, char **argv)
         case 'R': tdx_opts.allow_reserved_td_attributes = true; break;
         case 'S': tdx_opts.allow_sept_ve_enabled = true; break;
         case 'T': tdx_opts.allow_service_td = true; break;
+        case 'N':
+        case 'W':
+        case 'G':
+        case 'A': {
+            uint32_t n;
+            const char *name = c == 'N' ? "--tcb-eval-num" : c == 'W' ? "--tcb-eval-num-newest"
+                             : c == 'G' ? "--tcb-grace-days" : "--max-collateral-age";
+            if (parse_u32(optarg, c == 'G' ? 0 : 1, &n) != 0) {
+                snprintf(msg, sizeof msg, "%s: \"%s\" is not a%s number", name, optarg,
+                         c == 'G' ? " non-negative" : " positive");
+                return usage_error(json, msg, false);
+            }
+            if (c == 'N') opts.tcb_eval_num = n;
+            else if (c == 'W') opts.tcb_eval_num_newest = n;
+            else if (c == 'G') opts.tcb_grace_days = n, have_grace = true;
+            else opts.max_collateral_age_days = n;
+            break;
+        }
+        case 'U':
+            if (maat_tcb_update_parse(optarg, &opts.tcb_update) != 0)
+                return usage_error(json, "--update: expected early or standard", false);
+            break;
+        case 'E': {
+            time_t t;
+            if (cli_parse_time_err("--tcb-recovery-date", optarg, &t, &err) != 0)
+                return usage_error(json, err.msg, false);
+            opts.tcb_newest_recovery_date = t;
+            have_recovery = true;
+            break;
+        }
+        case 'M':
+            if (maat_tcb_status_from_name(optarg, strlen(optarg), &opts.min_tcb_status) != 0) {
+                snprintf(msg, sizeof msg, "--min-tcb-status: \"%s\" is not a TCB status (UpToDate, "
+                         "SWHardeningNeeded, ConfigurationNeeded, ...)", optarg);
+                return usage_error(json, msg, false);
+            }
+            opts.has_min_tcb_status = true;
+            break;
+        case 'L':
+            if (opts.allowed_advisory_count == MAAT_VERDICT_MAX_ADVISORIES)
+                return usage_error(json, "at most 64 --allow-advisory", false);
+            allow[opts.allowed_advisory_count++] = optarg;
+            opts.advisory_allow_list = true;
+            opts.allowed_advisories = allow;
+            break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default: return usage_error(json, NULL, true);
         }
     }
     if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE", true);
     if (collateral && pccs) return usage_error(json, "--collateral and --pccs exclude each other", true);
+    if (have_grace && (opts.tcb_eval_num_newest == 0 || !have_recovery))
+        return usage_error(json, "--tcb-grace-days needs --tcb-eval-num-newest and --tcb-recovery-date",
+                           false);
+    if (have_recovery && !have_grace)
+        return usage_error(json, "--tcb-recovery-date is used only with --tcb-grace-days", false);
+    opts.tcb_grace = have_grace;
     const char *file = argv[optind];
     int rc = MAAT_EXIT_INTERNAL;
     uint8_t *raw = NULL, *pck_pem = NULL;
@@ -508,7 +603,7 @@ int cmd_verify(int argc, char **argv)
         free(pem);
     }
 
-    struct maat_verify_opts opts = {.at = at};
+    opts.at = at;
     opts.pck_chain_pem.ptr = pck_pem;
     opts.pck_chain_pem.len = pck_len;
     if (collateral || pccs) {

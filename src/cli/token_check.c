@@ -26,6 +26,7 @@
 #include "collateral_load.h"
 #include "http_get.h"
 #include "token_check.h"
+#include "verdict_fix.h"
 
 /* ---- small helpers ---- */
 
@@ -261,6 +262,7 @@ void tc_quote_check_json(const struct maat_quote_check *res, const char *collate
                                           : json_null());
     json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_object_set_new(vj, "steps", tc_steps_json(v));
+    cli_fix_attach(vj, v, q, vc); /* `fix` below UpToDate (issue 14), or `fix_error` */
     if (!v->ok) json_object_set_new(vj, "reason", json_string(v->reason));
     if (res->chain_refused)
         json_object_set_new(vj, "note",

@@ -31,4 +31,12 @@ void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_
 void cli_qe_advisories_json(json_t *o, const struct maat_verdict *v);
 void cli_qe_advisories_print(FILE *f, const struct maat_verdict *v);
 
+/* The TCB policy findings (libmaat's v->tcb_policy, issue 14) added to a verdict object:
+ * `tcb_eval_num` (the number used: the lower of TCB info's and QE identity's),
+ * `tcb_eval_num_newest`, and the object `tcb_policy` (docs/verify.md, "TCB policy").
+ * Nothing when no collateral was present. */
+void cli_tcb_policy_json(json_t *o, const struct maat_verdict *v);
+/* The same as text lines ("tcb eval num:", "tcb policy:"). */
+void cli_tcb_policy_print(FILE *f, const struct maat_verdict *v);
+
 #endif

@@ -7,11 +7,13 @@
  * which collateral is asked for): request body -> draft policy (a syntax error needs no
  * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
  * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
- * a failure) -> incoming claims -> policy -> payload text.
+ * a failure) -> the fix below UpToDate -> incoming claims -> policy -> the TCB baseline the
+ * policy selects (x-ms-sgx-tcbidentifier, both routes) -> payload text.
  *
  * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
  * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
  * and x-ms-policy-signer, then iss/iat/nbf/exp/jti; keys sorted, compact (docs/claims.md).
+ * Both routes carry x-maat-tcb-fix below UpToDate (maat_tcb_fix_compute handles TD quotes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,14 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     if (vrc != 0) return internal(r);
     if (!r->verdict.ok || r->verdict.status == MAAT_TCB_REVOKED)
         return failed(r, MAAT_ATTEST_VERIFY_FAILED);
+    /* Below UpToDate: what to update (x-maat-tcb-fix). A fix that cannot be computed (the
+     * collateral matches no level) is left out of the token; the status claims stay. */
+    if (r->verdict.status != MAAT_TCB_UP_TO_DATE && vc != NULL) {
+        struct maat_error ferr = {0};
+        r->have_tcb_fix = maat_tcb_fix_compute(&r->verdict, &r->quote, vc, &r->tcb_fix, &ferr) ==
+                              0 && r->tcb_fix.needed;
+    }
+    const struct maat_tcb_fix *fix = r->have_tcb_fix ? &r->tcb_fix : NULL;
 
     /* incoming claims */
     struct maat_collateral_hashes hashes;
@@ -179,6 +189,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .runtime_json = r->req.runtime.json,
             .inittime_json = r->req.inittime.json,
             .nonce = r->req.nonce,
+            .tcb_fix = fix,
         };
         if ((p->tdx_claims = maat_tdx_claims_build(&ti, &r->err)) == NULL ||
             maat_claim_list_from_json(p->tdx_claims, NULL, &p->claims, &r->err) != 0)
@@ -194,6 +205,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .policy_hash = r->policy_hash,
             .policy_signer = r->draft ? NULL : ctx->policy_signer,
             .max_payload = ctx->max_payload,
+            .tcb_fix = fix,
         };
         maat_claims_quote_hash(&in, quote_hash); /* once: incoming set and payload need it */
         in.quote_hash = quote_hash;
@@ -208,6 +220,10 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         0)
         return failed(r, r->perr.kind == MAAT_POLICY_ERR_INTERNAL ? MAAT_ATTEST_INTERNAL
                                                                   : MAAT_ATTEST_POLICY_FAILED);
+    /* the TCB baseline the configurationrules select: the collateral used must be it */
+    const char *tcb_id = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+    if (maat_attest_check_tcb_identifier(tcb_id, &r->verdict, &r->tcb_baseline, &r->aerr) != 0)
+        return failed(r, MAAT_ATTEST_TCB_BASELINE);
 
     /* the payload */
     char jti[65];
@@ -221,7 +237,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         prc = tdx_payload(ctx, r, p, &p->pres, j);
     } else {
         in.issued_result = &p->pres;
-        in.tcb_identifier = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+        in.tcb_identifier = tcb_id;
         int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
         int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
         prc = maat_claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);

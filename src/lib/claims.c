@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "maat/attest.h"
+#include "maat/tcb_fix.h"
 #include "maat/bytes.h"
 #include "maat/collateral.h"
 #include "maat/crypto.h"
@@ -475,8 +476,42 @@ static int s_advisories(struct sink *k, const char *key, const char (*src)[MAAT_
     return s_json(k, key, strlen(key), adv);
 }
 
-static int add_maat_claims(struct sink *k, const struct maat_verdict *v)
+/* The TCB policy findings (issue 14; docs/claims.md): the evaluation number used, and
+ * each option that was configured (a token exists only when every check passed). */
+static int add_tcb_policy_claims(struct sink *k, const struct maat_verdict *v)
 {
+    const struct maat_tcb_policy_verdict *p = &v->tcb_policy;
+    if (!v->collateral_present) return 0;
+    if (v->tcb_evaluation_data_number != 0)
+        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num", v->tcb_evaluation_data_number));
+    if (p->eval_num_newest != 0) MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-newest", p->eval_num_newest));
+    if (p->eval_num_pinned != 0) MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-pinned", p->eval_num_pinned));
+    const char *up = maat_tcb_update_name(p->update);
+    if (up != NULL) MAAT_TRY(s_str(k, "x-maat-tcb-update", up, strlen(up)));
+    if (p->grace) {
+        MAAT_TRY(s_bool(k, "x-maat-tcb-in-grace", p->in_grace));
+        MAAT_TRY(s_int(k, "x-maat-tcb-grace-until", (int64_t)p->grace_until));
+    }
+    if (p->max_collateral_age_days != 0) {
+        MAAT_TRY(s_int(k, "x-maat-collateral-age", p->collateral_age));
+        MAAT_TRY(s_int(k, "x-maat-max-collateral-age-days", p->max_collateral_age_days));
+    }
+    if (p->has_min_status) {
+        const char *ms = maat_tcb_status_name(p->min_status);
+        MAAT_TRY(s_str(k, "x-maat-min-tcb-status", ms, strlen(ms)));
+    }
+    if (p->advisory_allow_list) MAAT_TRY(s_bool(k, "x-maat-advisory-allow-list", true));
+    return 0;
+}
+
+static int add_maat_claims(struct sink *k, const struct maat_verdict *v, const struct maat_tcb_fix *fix)
+{
+    MAAT_TRY(add_tcb_policy_claims(k, v));
+    if (fix != NULL && fix->needed) {
+        json_t *fj = maat_tcb_fix_json(fix);
+        if (fj == NULL) return sink_oom(k, "x-maat-tcb-fix");
+        MAAT_TRY(s_json(k, "x-maat-tcb-fix", strlen("x-maat-tcb-fix"), fj));
+    }
     const char *st = maat_tcb_status_name(v->status);
     MAAT_TRY(s_str(k, "x-maat-tcb-status", st, strlen(st)));
     /* as Intel reports them: the matched TCB level's advisories; the QE identity level's
@@ -725,7 +760,7 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
 
     if (in->req->nonce != NULL) MAAT_TRY(s_str(k, "nonce", in->req->nonce, in->req->nonce_len));
 
-    return add_maat_claims(k, in->verdict);
+    return add_maat_claims(k, in->verdict, in->tcb_fix);
 }
 
 static int check_build_input(const struct maat_claims_input *in, struct maat_error *err)

@@ -7,6 +7,7 @@
 
 #include "maat/bytes.h"
 #include "maat/claims_tdx.h"
+#include "maat/tcb_fix.h"
 
 static int put(json_t *o, const char *k, json_t *v, struct maat_error *err)
 {
@@ -88,6 +89,8 @@ static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_
     MAAT_TRY(put_advisories(o, "x-maat-advisory-ids", v->advisory_ids, v->advisory_count, err));
     MAAT_TRY(put_advisories(o, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count,
                             err));
+    if (in->tcb_fix != NULL && in->tcb_fix->needed)
+        MAAT_TRY(put(o, "x-maat-tcb-fix", maat_tcb_fix_json(in->tcb_fix), err));
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "maat/tdx.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -146,7 +147,13 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
     bool revoked_only = !v->ok && v->status == MAAT_TCB_REVOKED && v->failed_step == MAAT_STEP_CRL;
     for (int s = 0; s < MAAT_STEP__COUNT && revoked_only; s++)
         if (s != MAAT_STEP_CRL && v->steps[s] == MAAT_STEP_FAILED) revoked_only = false;
-    if (!v->ok && !revoked_only)
+    /* ... or a TCB policy refusal (verify.h, TCB policy options): Intel's status was
+     * determined and only step `status` failed, so the fix says how to meet the policy */
+    bool policy_only = !v->ok && v->tcb_policy.failed && v->status < MAAT_TCB_STATUS__COUNT &&
+                       v->failed_step == MAAT_STEP_STATUS;
+    for (int s = 0; s < MAAT_STEP__COUNT && policy_only; s++)
+        if (s != MAAT_STEP_STATUS && v->steps[s] == MAAT_STEP_FAILED) policy_only = false;
+    if (!v->ok && !revoked_only && !policy_only)
         return maat_error_set(err, MAAT_ERR_VALUE,
                               "tcb fix: the quote did not verify, no TCB status to fix");
     if (v->status == MAAT_TCB_UP_TO_DATE) return 0;
@@ -241,4 +248,101 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
     if (qcur) add_closed(fix, qcur->advisory_ids, qcur->advisory_id_count, tl, ql, ml);
     if (mcur) add_closed(fix, mcur->advisory_ids, mcur->advisory_id_count, tl, ql, ml);
     return 0;
+}
+
+static void fix_date(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (t == 0 || gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, 32, "-");
+}
+
+/* Names come from the signed TCB info (valid UTF-8 once parsed); "" stays "". */
+static json_t *text_json(const char *s)
+{
+    json_t *j = json_string(s);
+    return j != NULL ? j : json_string("?");
+}
+
+json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix)
+{
+    char t[32];
+    json_t *o = json_object(), *comps = json_array(), *adv = json_array(), *up = json_array();
+    if (o == NULL || comps == NULL || adv == NULL || up == NULL) goto oom;
+    fix_date(fix->target_tcb_date, t);
+    if (json_object_set_new(o, "target_tcb_date", fix->target_tcb_date ? json_string(t) : json_null()) ||
+        json_object_set_new(o, "target_status", json_string(maat_tcb_status_name(fix->target_status))))
+        goto oom;
+    for (size_t i = 0; i < fix->component_count; i++) {
+        const struct maat_tcb_fix_component *c = &fix->components[i];
+        json_t *cj = json_object();
+        if (cj == NULL || json_array_append_new(comps, cj) != 0) goto oom;
+        if (json_object_set_new(cj, "name", text_json(c->name)) ||
+            json_object_set_new(cj, "index", c->index >= 0 ? json_integer(c->index) : json_null()) ||
+            (c->array && json_object_set_new(cj, "array", json_string(c->array))) ||
+            json_object_set_new(cj, "have", json_integer(c->have)) ||
+            json_object_set_new(cj, "need", json_integer(c->need)) ||
+            (c->category[0] && json_object_set_new(cj, "category", text_json(c->category))))
+            goto oom;
+    }
+    for (size_t i = 0; i < fix->advisory_count; i++)
+        if (json_array_append_new(adv, text_json(fix->advisory_ids_closed[i])) != 0) goto oom;
+    for (size_t i = 0; i < fix->update_count; i++)
+        if (json_array_append_new(up, json_string(fix->update[i])) != 0) goto oom;
+    if (json_object_set_new(o, "components", comps) != 0) {
+        comps = NULL;
+        goto oom;
+    }
+    comps = NULL;
+    if (json_object_set_new(o, "advisory_ids_closed", adv) != 0) {
+        adv = NULL;
+        goto oom;
+    }
+    adv = NULL;
+    if (json_object_set_new(o, "update", up) != 0) {
+        up = NULL;
+        goto oom;
+    }
+    return o;
+oom:
+    json_decref(comps);
+    json_decref(adv);
+    json_decref(up);
+    json_decref(o);
+    return NULL;
+}
+
+/* Appends formatted text at *n, never past cap - 1. */
+__attribute__((format(printf, 4, 5))) static void put(char *out, size_t cap, size_t *n,
+                                                      const char *fmt, ...)
+{
+    if (*n + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (k > 0) *n = *n + (size_t)k < cap - 1 ? *n + (size_t)k : cap - 1;
+}
+
+void maat_tcb_fix_text(const struct maat_tcb_fix *fix, char *out, size_t cap)
+{
+    if (cap == 0) return;
+    out[0] = '\0';
+    size_t n = 0;
+    char t[32];
+    for (size_t i = 0; i < fix->component_count; i++) {
+        const struct maat_tcb_fix_component *c = &fix->components[i];
+        put(out, cap, &n, "%s%s from %u to %u", i ? ", " : "raise ", c->name, c->have, c->need);
+    }
+    if (fix->component_count == 0) put(out, cap, &n, "no SVN to raise");
+    put(out, cap, &n, "; update: ");
+    for (size_t i = 0; i < fix->update_count; i++) put(out, cap, &n, "%s%s", i ? ", " : "", fix->update[i]);
+    if (fix->update_count == 0) put(out, cap, &n, "nothing maat can name");
+    if (fix->advisory_count) {
+        put(out, cap, &n, "; closes ");
+        for (size_t i = 0; i < fix->advisory_count; i++)
+            put(out, cap, &n, "%s%s", i ? ", " : "", fix->advisory_ids_closed[i]);
+    }
+    fix_date(fix->target_tcb_date, t);
+    put(out, cap, &n, "; target %s (TCB level of %s)", maat_tcb_status_name(fix->target_status), t);
 }

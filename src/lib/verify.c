@@ -16,6 +16,7 @@
 
 #include "maat/crypto.h"
 #include "maat/tdx.h"
+#include "tcb_policy_internal.h"
 #include "verify_internal.h"
 
 static const uint8_t intel_qe_vendor_id[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
@@ -597,6 +598,17 @@ static void step_status(struct run *r)
     pass(r, MAAT_STEP_STATUS);
 }
 
+/* 11b. maat's TCB policy options (tcb_policy.c): a refusal fails step `status` and keeps
+ * Intel's result in qvl_result. */
+static void step_tcb_policy(struct run *r)
+{
+    char why[MAAT_ERROR_MSG_MAX];
+    if (maat__tcb_policy_apply(r->opts, r->vc, r->v, why, sizeof why) == 0) return;
+    enum maat_qvl_result q = r->v->status < MAAT_TCB_STATUS__COUNT ? qvl_of(r->v->status)
+                                                                   : MAAT_QVL_UNSPECIFIED;
+    fail(r, MAAT_STEP_STATUS, q, "%s", why);
+}
+
 /* ---- TD quotes ---- */
 
 /* TDX 9a (QVL steps 2-4): TCB info v3 id TDX (v2 or SGX refused), FMSPC and PCE-ID, then
@@ -757,6 +769,7 @@ static void run_tdx(struct run *r)
         bool eval_ok = tcb_ok && id_ok && step_tdx_evaluate(r) == 0;
         step_collateral_time(r);
         if (eval_ok) step_tdx_status(r);
+        step_tcb_policy(r);
     }
     step_tdx_appraise(r);
 }
@@ -843,6 +856,7 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
             bool tcb_ok = step_tcb_info(&r) == 0;
             step_collateral_time(&r);
             if (id_ok && tcb_ok) step_status(&r);
+            step_tcb_policy(&r);
         }
     }
     if (r.pck_revoked) v->status = MAAT_TCB_REVOKED;

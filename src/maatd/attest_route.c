@@ -12,7 +12,9 @@
  * signature), as MAA.
  *
  * Failures answer MAA's 400 InvalidParameter with maat's reason (which check failed and
- * why); a Revoked verdict is a failure too. Collateral that is not available now (source
+ * why; a TCB failure also names the fix, from the pipeline's quote and the collateral the
+ * callback returned); a Revoked verdict is a failure too. A policy selecting a TCB baseline
+ * (x-ms-sgx-tcbidentifier) the held collateral is not fails closed (tcb_baseline_error). Collateral that is not available now (source
  * unreachable or still being fetched: MAAT_ATTEST_COLLATERAL_UNAVAILABLE) is the
  * service's problem: 503. TdxVm exists from api-version 2025-06-01 only (routes.c).
  */
@@ -27,21 +29,39 @@
 #include "maat/pck.h"
 #include "maat/policy.h"
 #include "maat/policy_default.h"
+#include "maat/tcb_fix.h" /* verdict_error names the fix */
 #include "maatd.h"
 
-/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason. */
+/* A failed verdict (or a Revoked one) in MAA's error form, with the step and reason; when
+ * the TCB is what failed (Revoked, or a TCB check at step status), the fix it names
+ * (issue 14: components need/have, what to update), or that it is unknown. */
 static void verdict_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                          const struct maat_verdict *v)
+                          const struct maat_verdict *v, const struct maat_quote *q,
+                          const struct maat_verified_collateral *vc)
 {
     rq->verdict = v->ok ? maat_tcb_status_name(v->status) : "failed";
     maatd_metrics_verdict(&d->metrics, v->ok ? (int)v->status : -1);
+    char fixmsg[1024] = "";
+    bool tcb_failure = v->status < MAAT_TCB_STATUS__COUNT && v->status != MAAT_TCB_UP_TO_DATE &&
+                       (v->ok || v->status == MAAT_TCB_REVOKED || v->failed_step == MAAT_STEP_STATUS);
+    if (tcb_failure && q != NULL) {
+        struct maat_tcb_fix fix;
+        struct maat_error ferr = {0};
+        char text[900];
+        if (maat_tcb_fix_compute(v, q, vc, &fix, &ferr) == 0 && fix.needed) {
+            maat_tcb_fix_text(&fix, text, sizeof text);
+            snprintf(fixmsg, sizeof fixmsg, " Fix: %s.", text);
+        } else if (ferr.msg[0]) {
+            snprintf(fixmsg, sizeof fixmsg, " Fix unknown: %s.", ferr.msg);
+        }
+    }
     if (v->ok)
         maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Quote verification failed: TCB status Revoked (%s).",
-                    maat_qvl_result_name(v->qvl_result));
+                    "Quote verification failed: TCB status Revoked (%s).%s",
+                    maat_qvl_result_name(v->qvl_result), fixmsg);
     else
-        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.",
-                    maat_verify_step_name(v->failed_step), v->reason);
+        maatd_error(rq, rs, 400, "InvalidParameter", "Quote verification failed at step %s: %s.%s",
+                    maat_verify_step_name(v->failed_step), v->reason, fixmsg);
 }
 
 /* {"token":"<JWT>"}. A compact JWS is base64url characters and dots only, which JSON
@@ -135,6 +155,31 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     return 0;
 }
 
+/* The policy's x-ms-sgx-tcbidentifier (checked by the pipeline, maat_attest_check_tcb_identifier):
+ * a value that is no baseline answers the library's PolicyEvaluationError; a number the held
+ * collateral does not carry fails closed with 400 InvalidParameter saying what to do, since
+ * maatd's cache keeps one collateral set (one evaluation number) per FMSPC and PCK CA. */
+static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq,
+                               struct maatd_response *rs, const struct maat_attest_result *r)
+{
+    if (r->aerr.code != MAAT_MAA_INVALID_PARAMETER || r->tcb_baseline == 0) {
+        attest_error(rq, rs, &r->aerr);
+        return;
+    }
+    const struct maat_tcb_policy_verdict *p = &r->verdict.tcb_policy;
+    char fm[13];
+    maat_hex_encode(r->verdict.fmspc, 6, fm);
+    rq->verdict = "failed";
+    maatd_metrics_verdict(&d->metrics, -1);
+    maatd_error(rq, rs, 400, "InvalidParameter",
+                "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier) but the collateral "
+                "maatd holds for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
+                "identity); maatd keeps one evaluation number per FMSPC: serve number %u from its "
+                "collateral source, or select \"azuredefault\".",
+                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num,
+                r->tcb_baseline);
+}
+
 /* Collateral that could not be had: 503 when not available now, 400 when bad. */
 static void collateral_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                              const struct maat_attest_result *r, bool tdx)
@@ -201,11 +246,15 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         switch (r->outcome) {
         case MAAT_ATTEST_BAD_REQUEST: attest_error(rq, rs, &r->aerr); break;
         case MAAT_ATTEST_POLICY_FAILED: policy_error(rq, rs, &r->perr); break;
-        case MAAT_ATTEST_VERIFY_FAILED: verdict_error(d, rq, rs, &r->verdict); break;
+        case MAAT_ATTEST_VERIFY_FAILED: /* the fix from the quote and the collateral used */
+            verdict_error(d, rq, rs, &r->verdict, r->quote_parsed ? &r->quote : NULL,
+                          ca.have ? ca.lk.vc : NULL);
+            break;
         case MAAT_ATTEST_COLLATERAL_UNAVAILABLE:
         case MAAT_ATTEST_COLLATERAL_INVALID:
             collateral_error(d, rq, rs, r, route == MAAT_ROUTE_TDX_VM);
             break;
+        case MAAT_ATTEST_TCB_BASELINE: tcb_baseline_error(d, rq, rs, r); break;
         case MAAT_ATTEST_TOO_LARGE: /* the token bound (--max-token-size) */
             maatd_error(rq, rs, 400, "PolicyEvaluationError",
                         "The attestation token would exceed the limit of %ld bytes "

@@ -46,7 +46,7 @@ static bool public_path(const char *p, size_t n, const char *request_path)
 {
     static const char *const prefixes[] = {"/attest/", "/policies/", "/certs", "/certificates",
                                            "/.well-known/", "/healthz", "/ready", "/metrics",
-                                           "/revoke"};
+                                           "/revoke", "/tcbbaselines/"};
     if (request_path != NULL && strlen(request_path) == n && !strncmp(p, request_path, n))
         return true;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)

@@ -441,6 +441,8 @@ void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_
 void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
                               struct maatd_response *rs, int op /* 0 get, 1 add, 2 remove */);
 void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
+/* GET /tcbbaselines/SgxEnclave (api-version 2025-06-01; tcbbaselines.c). */
+void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 /* POST /revoke: RFC 7009 answer "unsupported_token_type" (tokens expire, none is revoked). */
 void maatd_revoke(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);

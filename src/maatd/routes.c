@@ -31,6 +31,7 @@ enum handler {
     H_HEALTHZ,
     H_READY,
     H_REVOKE,
+    H_TCB_BASELINES,
 };
 
 struct route {
@@ -60,6 +61,7 @@ static const struct route routes[] = {
     {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
     {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
     {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
+    {"/tcbbaselines/SgxEnclave", "GET HEAD", H_TCB_BASELINES, MAATD_R_POLICIES, 1},
     {"/metrics", "GET HEAD", H_METRICS, MAATD_R_METRICS, 0},
     {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, 0},
     {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, 0},
@@ -182,5 +184,6 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
     case H_HEALTHZ: maatd_health(d, rq, rs, false); break;
     case H_READY: maatd_health(d, rq, rs, true); break;
     case H_REVOKE: maatd_revoke(d, rq, rs); break;
+    case H_TCB_BASELINES: maatd_tcbbaselines(d, rq, rs); break;
     }
 }

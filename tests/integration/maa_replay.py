@@ -47,7 +47,11 @@ except ImportError:  # signature checks are then reported as not done
 TIME_CLAIMS = {"iat", "nbf", "exp"}
 DEPENDENT = TIME_CLAIMS | {"jti", "iss", "x-ms-sgx-collateral", "maa-attestationcollateral"}
 # maat's own claims (docs/claims.md "maat's own claims"), the deliberate additions
-MAAT_OWN = {"x-maat-tcb-status", "x-maat-advisory-ids", "x-maat-qe-advisory-ids", "x-maat-tcb-date", "x-maat-simulated-platform"}
+MAAT_OWN = {"x-maat-tcb-status", "x-maat-advisory-ids", "x-maat-qe-advisory-ids", "x-maat-tcb-date", "x-maat-simulated-platform",
+            # issue 14: the TCB evaluation number, the fix, the TCB policy options' findings
+            "x-maat-tcb-eval-num", "x-maat-tcb-fix", "x-maat-tcb-eval-num-newest", "x-maat-tcb-eval-num-pinned",
+            "x-maat-tcb-update", "x-maat-tcb-in-grace", "x-maat-tcb-grace-until", "x-maat-collateral-age",
+            "x-maat-max-collateral-age-days", "x-maat-min-tcb-status", "x-maat-advisory-allow-list"}
 TOKEN_LIFETIME = 28800
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

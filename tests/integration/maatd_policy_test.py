@@ -253,7 +253,9 @@ PERMIT_MRE = ('version=1.0;authorizationrules{[type=="x-ms-sgx-mrenclave", value
 DENY = 'version=1.0;authorizationrules{[type=="x-ms-sgx-is-debuggable", value==true] => deny();' \
        '=> permit();};'
 NO_PERMIT = 'version=1.0;authorizationrules{[type=="x-ms-sgx-is-debuggable", value==false] => permit();};'
-CFG_TCB = ('version=1.1;configurationrules{=> issueproperty(type="x-ms-sgx-tcbidentifier", value="13");};'
+# "17": the sim collateral's tcbEvaluationDataNumber, the number maatd holds (issue 14: a
+# number maatd does not hold fails closed; test_maatd_tcb_baseline.sh)
+CFG_TCB = ('version=1.1;configurationrules{=> issueproperty(type="x-ms-sgx-tcbidentifier", value="17");};'
            'authorizationrules{=> permit();};issuancerules{};')
 
 s1 = make_signer("maat test signer 1", os.path.join(WORK, "s1.pem"))
@@ -384,7 +386,7 @@ expect_error("restart: rogue (given on the command line) is not a signer",
              result(I, "PUT", P, policy_jws(PERMIT_MRE, rogue)), 400, "InvalidOperation")
 st, p, _ = result(I, "PUT", P, policy_jws(CFG_TCB, s1))
 st, t, j = attest(I)
-check(st == 200 and t[1]["x-ms-sgx-tcbidentifier"] == "13" and t[1]["x-ms-policy-hash"] == policy_hash(CFG_TCB),
+check(st == 200 and t[1]["x-ms-sgx-tcbidentifier"] == "17" and t[1]["x-ms-policy-hash"] == policy_hash(CFG_TCB),
       "configurationrules set x-ms-sgx-tcbidentifier", (st, t and t[1], j))
 st, p, _ = result(I, "POST", "/policies/SgxEnclave:reset" + API, jws(None, s1))
 check(st == 200 and p["x-ms-policy-result"] == "Removed" and "x-ms-policy-token-hash" not in p,

@@ -34,6 +34,7 @@
 #include "maat/policy.h"
 #include "maat/policy_default.h"
 #include "maat/quote.h"
+#include "maat/tcb_fix.h"
 #include "maat/tdx.h"
 #include "maat/verify.h"
 
@@ -193,6 +194,9 @@ struct maat_claims_input {
                                                 submitted (maat_claims_quote_hash), so that
                                                 the incoming set and the payload do not hash
                                                 it each; NULL = hashed where needed */
+    const struct maat_tcb_fix *tcb_fix;      /* optional: the verdict's fix
+                                                (maat_tcb_fix_compute), issued as
+                                                x-maat-tcb-fix when fix->needed */
     size_t max_payload;                      /* bound of maat_claims_payload_text's text,
                                                 bytes, checked as each claim is added
                                                 (MAAT_ERR_TOO_LARGE naming it); 0 =
@@ -262,6 +266,29 @@ MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in,
  * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
 MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
 
+/* ---- the TCB baseline a policy selects (tcb_identifier.c) ---- */
+
+/*
+ * configurationrules' x-ms-sgx-tcbidentifier (maa-2025.md section 5). NULL or
+ * MAAT_DEFAULT_TCB_IDENTIFIER ("azuredefault": whatever the collateral source serves) gives
+ * *num = 0; a decimal TCB evaluation data number 1 .. 2^31-1 (no sign, no leading zero)
+ * gives it. Returns 0, or -1 (*num = 0) for any other value.
+ */
+MAAT_MUST_CHECK int maat_tcb_identifier_parse(const char *id, uint32_t *num);
+
+/*
+ * Checks the baseline the policy selected (`id`, the property above) against verdict `v`:
+ * a number N requires that the collateral the verdict was reached with carries N in both
+ * the TCB info and the QE identity (v->tcb_policy's eval numbers). A verifier holding one
+ * collateral set per FMSPC cannot serve another number: it fails closed (docs/verify.md).
+ * Returns 0 (*selected = N, 0 for azuredefault); -1 with err: MAAT_MAA_POLICY_EVALUATION_ERROR
+ * for a value that is neither, MAAT_MAA_INVALID_PARAMETER (naming the FMSPC and both
+ * numbers) when the collateral has another number. `selected` may be NULL.
+ */
+MAAT_MUST_CHECK int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
+                                                     uint32_t *selected,
+                                                     struct maat_attest_error *err);
+
 /* ---- the whole request, one call (attest_pipeline.c) ---- */
 
 /*
@@ -270,8 +297,10 @@ MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
  *   parse the body -> the draft policy (if any) -> parse the quote -> bindings -> the PCK
  *   chain to a trusted root -> collateral for the verified leaf's FMSPC and CA (from the
  *   caller, through ctx->collateral) -> verify (SGX: maat_quote_verify; TdxVm:
- *   maat_tdx_quote_verify with ctx->tdx) -> incoming claims -> the policy -> the token
- *   payload text (registered claims included; the caller signs it).
+ *   maat_tdx_quote_verify with ctx->tdx) -> the fix below UpToDate (maat_tcb_fix_compute)
+ *   -> incoming claims -> the policy -> the TCB baseline it selects
+ *   (maat_attest_check_tcb_identifier) -> the token payload text (registered claims
+ *   included, x-maat-tcb-fix when a fix is needed; the caller signs it).
  * No I/O here: collateral comes from the callback, time from ctx->at.
  */
 
@@ -321,6 +350,10 @@ enum maat_attest_outcome {
                                             fetch and run the request again */
     MAAT_ATTEST_COLLATERAL_INVALID,      /* callback: any other failure: err */
     MAAT_ATTEST_TOO_LARGE,               /* the payload exceeds max_payload: err */
+    MAAT_ATTEST_TCB_BASELINE,            /* the policy's x-ms-sgx-tcbidentifier is not a
+                                            baseline, or not the collateral's: aerr (code
+                                            and message of maat_attest_check_tcb_identifier),
+                                            tcb_baseline, verdict */
     MAAT_ATTEST_INTERNAL,                /* a step could not run (memory, arguments): err */
 };
 
@@ -338,6 +371,12 @@ struct maat_attest_result {
     bool draft;                          /* a draftPolicyForAttestation was used: the token
                                             is to be issued UNSIGNED (MAA) */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* hash of the policy applied */
+    bool have_tcb_fix;                   /* the verdict is ok below UpToDate and the fix was
+                                            computed from the quote and its collateral:
+                                            tcb_fix (needed), issued as x-maat-tcb-fix */
+    struct maat_tcb_fix tcb_fix;
+    uint32_t tcb_baseline;               /* the evaluation number the policy selects
+                                            (x-ms-sgx-tcbidentifier); 0 = azuredefault */
     struct maat_attest_error aerr;
     struct maat_policy_error perr;
     struct maat_error err;

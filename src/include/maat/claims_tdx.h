@@ -20,12 +20,17 @@ extern "C" {
 
 #define MAAT_TDX_EAT_PROFILE "https://aka.ms/maa-eat-profile-tdxvm"
 
+struct maat_tcb_fix; /* maat/tcb_fix.h */
+
 struct maat_tdx_claims_input {
     const struct maat_verdict *verdict;    /* required, ok: attester_tcb_status, advisories */
     const struct maat_tdx_verdict *tdx;    /* required: TD report fields, TCB detail */
     const json_t *runtime_json;            /* runtimeData of dataType JSON: x-ms-runtime */
     const json_t *inittime_json;           /* initTimeData of dataType JSON: x-ms-inittime */
     const char *nonce;                     /* request nonce, NULL = none */
+    const struct maat_tcb_fix *tcb_fix;    /* optional: the verdict's fix
+                                              (maat_tcb_fix_compute), issued as
+                                              x-maat-tcb-fix when fix->needed */
 };
 
 /*
@@ -36,7 +41,8 @@ struct maat_tdx_claims_input {
  * x-ms-attestation-type "tdxvm", x-ms-ver "1.0", x-ms-runtime / x-ms-inittime / nonce when
  * given, and maat's TCB detail: x-maat-tcb-status, x-maat-tdx-platform-tcb-status,
  * x-maat-tdx-module-tcb-status, x-maat-tdx-qe-tcb-status, x-maat-advisory-ids,
- * x-maat-qe-advisory-ids. New reference, or NULL with err set.
+ * x-maat-qe-advisory-ids, and x-maat-tcb-fix (maat_tcb_fix_json) when in->tcb_fix is
+ * given and needed. New reference, or NULL with err set.
  */
 json_t *maat_tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err);
 

@@ -64,7 +64,7 @@ static void test_tdx_claims_names_types_encodings(void **state)
     (void)state;
     fill(MAAT_TD_ATTR_SEPT_VE_DISABLE);
     json_t *rt = json_pack("{s:s}", "test-claim-name", "test-claim-value");
-    struct maat_tdx_claims_input in = {&v, &tv, rt, NULL, "n0nce"};
+    struct maat_tdx_claims_input in = {&v, &tv, rt, NULL, "n0nce", NULL};
     struct maat_error err = {0};
     json_t *c = maat_tdx_claims_build(&in, &err);
     assert_non_null(c);
@@ -125,7 +125,7 @@ static void test_tdx_claims_attribute_bits_decoded(void **state)
     tv.td.tee_tcb_svn[1] = 1; /* module major 1: seamsvn = 1 * 256 + 3 */
     v.status = MAAT_TCB_OUT_OF_DATE;
     tv.qe_status = MAAT_TCB_OUT_OF_DATE;
-    struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL};
+    struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL, NULL};
     struct maat_error err = {0};
     json_t *c = maat_tdx_claims_build(&in, &err);
     assert_non_null(c);
@@ -149,11 +149,11 @@ static void test_tdx_claims_refuse_failed_verdict(void **state)
     (void)state;
     fill(0);
     v.ok = false;
-    struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL};
+    struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL, NULL};
     struct maat_error err = {0};
     assert_null(maat_tdx_claims_build(&in, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
-    struct maat_tdx_claims_input none = {&v, NULL, NULL, NULL, NULL};
+    struct maat_tdx_claims_input none = {&v, NULL, NULL, NULL, NULL, NULL};
     assert_null(maat_tdx_claims_build(&none, &err));
 }
 

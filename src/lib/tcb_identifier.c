@@ -1,0 +1,51 @@
+/*
+ * tcb_identifier.c - configurationrules' x-ms-sgx-tcbidentifier (maa-2025.md section 5):
+ * which TCB baseline a policy selects, and whether the verdict's collateral is that baseline
+ * (attest.h: maat_tcb_identifier_parse, maat_attest_check_tcb_identifier). maat_attest_run
+ * applies the check after the policy; maatd's GET /tcbbaselines parses with the same rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "maat/attest.h"
+#include "maat/bytes.h"
+
+int maat_tcb_identifier_parse(const char *id, uint32_t *num)
+{
+    *num = 0;
+    if (id == NULL || strcmp(id, MAAT_DEFAULT_TCB_IDENTIFIER) == 0) return 0;
+    /* a decimal number without sign, leading zero or space, 1 .. 2^31-1 */
+    if (*id < '1' || *id > '9') return -1;
+    char *end = NULL;
+    unsigned long n = strtoul(id, &end, 10);
+    if (end == NULL || *end != '\0' || n > 0x7fffffffUL) return -1;
+    *num = (uint32_t)n;
+    return 0;
+}
+
+int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
+                                     uint32_t *selected, struct maat_attest_error *err)
+{
+    uint32_t n;
+    if (maat_tcb_identifier_parse(id, &n) != 0) {
+        if (selected != NULL) *selected = 0;
+        err->code = MAAT_MAA_POLICY_EVALUATION_ERROR;
+        maat_error_set(&err->err, MAAT_ERR_VALUE,
+                       "The policy's configurationrules select the TCB baseline \"%.64s\" "
+                       "(x-ms-sgx-tcbidentifier): not \"azuredefault\" nor a TCB evaluation "
+                       "data number (see GET /tcbbaselines/SgxEnclave).", id);
+        return -1;
+    }
+    if (selected != NULL) *selected = n;
+    if (n == 0) return 0; /* azuredefault: what the collateral source serves */
+    const struct maat_tcb_policy_verdict *p = &v->tcb_policy;
+    if (p->tcb_info_eval_num == n && p->qe_identity_eval_num == n) return 0;
+    char fm[13];
+    maat_hex_encode(v->fmspc, 6, fm);
+    err->code = MAAT_MAA_INVALID_PARAMETER;
+    maat_error_set(&err->err, MAAT_ERR_VALUE,
+                   "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier) but the "
+                   "collateral for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u "
+                   "(QE identity).", n, fm, p->tcb_info_eval_num, p->qe_identity_eval_num);
+    return -1;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# test_maatd_tcb_baseline.sh - issue 14 in maatd: configurationrules'
+# x-ms-sgx-tcbidentifier selects the TCB evaluation number (the sim's collateral holds 17:
+# "17" and "azuredefault" attest, "18" fails closed naming both numbers, a non-number is a
+# PolicyEvaluationError); GET /tcbbaselines/SgxEnclave?api-version=2025-06-01 answers MAA's
+# TcbBaselineResult with isSelectedTcb following the stored policy; tokens carry
+# x-maat-tcb-eval-num and x-maat-tcb-fix below UpToDate; a TCB failure's error names the fix.
+set -u
+BIN="${MAAT_BIN:-}"
+MAAT="$BIN/maat" MAATD="$BIN/maatd"
+if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
+command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-tcb-baseline-XXXXXX")
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
+trap cleanup EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib/maatd.sh"
+post() { curl -s -m 20 -o "$3" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
+get() { curl -s -m 20 -o "$2" -w '%{http_code}' "$1"; }
+jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# payload of the token in a {"token": ...} answer
+claims() { python3 -c "
+import base64,json,sys
+t=json.load(open(sys.argv[1]))['token'].split('.')[1]
+json.dump(json.loads(base64.urlsafe_b64decode(t+'='*(-len(t)%4))),open(sys.argv[2],'w'))" "$1" "$2"; }
+# mkreq OUT QUOTE [draft policy]
+mkreq() { python3 - "$@" <<'PY'
+import base64, json, sys
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+req = {"quote": b64(open(sys.argv[2], "rb").read())}
+if len(sys.argv) > 3: req["draftPolicyForAttestation"] = sys.argv[3]
+json.dump(req, open(sys.argv[1], "w"))
+PY
+}
+pol() { echo "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"$1\");}; authorizationrules{=> permit();};"; }
+
+"$MAAT" sim init "$T/sim" >/dev/null || { echo "sim init failed"; exit 1; }
+"$MAAT" sim quote "$T/sim" --tcb OutOfDate -o "$T/o.bin" >/dev/null || exit 1
+"$MAAT" sim quote "$T/sim" --revoked-pck -o "$T/r.bin" >/dev/null || exit 1
+printf 'tcb-admin-token\n' >"$T/admin.token"; chmod 600 "$T/admin.token"
+maatd_start A --store "$T/a.db" --sim "$T/sim" --mode aad --admin-token-file "$T/admin.token" || exit 1
+S="$URL_A/attest/SgxEnclave?api-version=2022-08-01"
+
+# token claims: eval number and the fix
+mkreq "$T/o.json" "$T/o.bin"
+st=$(post "$S" "$T/o.json" "$T/o.out")
+if [ "$st" = 200 ]; then
+    claims "$T/o.out" "$T/o.claims"
+    [ "$(jget "$T/o.claims" 'd["x-maat-tcb-eval-num"]')" = 17 ] && ok "token: x-maat-tcb-eval-num 17" || bad "x-maat-tcb-eval-num"
+    [ "$(jget "$T/o.claims" '"%s %s %s/%s" % (d["x-maat-tcb-fix"]["target_status"], d["x-maat-tcb-fix"]["components"][0]["name"], d["x-maat-tcb-fix"]["components"][0]["have"], d["x-maat-tcb-fix"]["components"][0]["need"])')" = "UpToDate Early Microcode Update 16/20" ] \
+        && ok "token: x-maat-tcb-fix" || bad "x-maat-tcb-fix: $(jget "$T/o.claims" 'd.get("x-maat-tcb-fix")')"
+else
+    bad "OutOfDate attest: $st $(head -c 300 "$T/o.out")"
+fi
+
+# selection by draft policy
+mkreq "$T/p17.json" "$T/o.bin" "$(pol 17)"
+st=$(post "$S" "$T/p17.json" "$T/p17.out")
+[ "$st" = 200 ] && claims "$T/p17.out" "$T/p17.claims" && [ "$(jget "$T/p17.claims" 'd["x-ms-sgx-tcbidentifier"]')" = 17 ] \
+    && ok "tcbidentifier 17 (held): 200" || bad "tcbidentifier 17: $st $(head -c 300 "$T/p17.out")"
+mkreq "$T/p18.json" "$T/o.bin" "$(pol 18)"
+st=$(post "$S" "$T/p18.json" "$T/p18.out")
+[ "$st" = 400 ] && [ "$(jget "$T/p18.out" 'd["error"]["code"]')" = InvalidParameter ] \
+    && jget "$T/p18.out" 'd["error"]["message"]' | grep -q "selects TCB baseline 18 (x-ms-sgx-tcbidentifier) but the collateral maatd holds for FMSPC 00906ed50000 has tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)" \
+    && ok "tcbidentifier 18 (not held): fails closed naming both" || bad "tcbidentifier 18: $st $(head -c 400 "$T/p18.out")"
+mkreq "$T/px.json" "$T/o.bin" "$(pol latest)"
+st=$(post "$S" "$T/px.json" "$T/px.out")
+[ "$st" = 400 ] && [ "$(jget "$T/px.out" 'd["error"]["code"]')" = PolicyEvaluationError ] \
+    && ok "tcbidentifier \"latest\": PolicyEvaluationError" || bad "tcbidentifier latest: $st $(head -c 300 "$T/px.out")"
+mkreq "$T/pd.json" "$T/o.bin" "$(pol azuredefault)"
+st=$(post "$S" "$T/pd.json" "$T/pd.out")
+[ "$st" = 200 ] && ok "azuredefault: 200" || bad "azuredefault: $st"
+
+# a TCB failure names the fix
+mkreq "$T/r.json" "$T/r.bin"
+st=$(post "$S" "$T/r.json" "$T/r.out")
+[ "$st" = 400 ] && jget "$T/r.out" 'd["error"]["message"]' | grep -q "Fix: no SVN to raise; update: new PCK certificate (this one is revoked)" \
+    && ok "revoked: error names the fix" || bad "revoked: $st $(head -c 400 "$T/r.out")"
+
+# GET /tcbbaselines/SgxEnclave
+B="$URL_A/tcbbaselines/SgxEnclave"
+st=$(get "$B?api-version=2025-06-01" "$T/b0.json")
+[ "$st" = 200 ] && [ "$(jget "$T/b0.json" '";".join("%s/%s/%s" % (b["tcbIdentifier"], b["tcbEvaluationDataNumber"], b["isSelectedTcb"]) for b in d["tcbBaselines"])')" = "13/13/False;12/12/False;11/11/False;10/10/False" ] \
+    && ok "baselines, default policy: none selected" || bad "baselines default: $st $(cat "$T/b0.json")"
+[ "$(jget "$T/b0.json" 'json.dumps(d["tcbBaselines"][3], sort_keys=True)')" = '{"isSelectedTcb": false, "minimumPswLinuxVersion": "2.9", "minimumPswWindowsVersion": "2.7.101.2", "tcbEvaluationDataNumber": 10, "tcbIdentifier": "10", "tcbReleaseDate": "2020-11-11T00:00:00"}' ] \
+    && ok "baseline 10 in MAA's shape" || bad "baseline 10: $(jget "$T/b0.json" 'd["tcbBaselines"][3]')"
+pol 11 >"$T/p11.txt"
+"$MAAT" policy set SgxEnclave --endpoint "$URL_A" --unsigned-policy "$T/p11.txt" --bearer-token-file "$T/admin.token" >"$T/set11.out" 2>&1 || bad "policy set 11: $(cat "$T/set11.out")"
+get "$B?api-version=2025-06-01" "$T/b11.json" >/dev/null
+[ "$(jget "$T/b11.json" '",".join(b["tcbIdentifier"] for b in d["tcbBaselines"] if b["isSelectedTcb"])')" = 11 ] \
+    && ok "policy selects 11: isSelectedTcb on 11 only" || bad "baselines 11: $(cat "$T/b11.json")"
+pol 17 >"$T/p17.txt"
+"$MAAT" policy set SgxEnclave --endpoint "$URL_A" --unsigned-policy "$T/p17.txt" --bearer-token-file "$T/admin.token" >"$T/set17.out" 2>&1 || bad "policy set 17: $(cat "$T/set17.out")"
+get "$B?api-version=2025-06-01" "$T/b17.json" >/dev/null
+[ "$(jget "$T/b17.json" 'json.dumps(d["tcbBaselines"][0], sort_keys=True)')" = '{"isSelectedTcb": true, "minimumPswLinuxVersion": null, "minimumPswWindowsVersion": null, "tcbEvaluationDataNumber": 17, "tcbIdentifier": "17", "tcbReleaseDate": null}' ] \
+    && ok "policy selects 17: listed first, selected, dates unknown" || bad "baselines 17: $(cat "$T/b17.json")"
+# the stored policy's 17 is what maatd holds: attestation still works
+st=$(post "$S" "$T/o.json" "$T/o2.out")
+[ "$st" = 200 ] && ok "stored policy 17: attest 200" || bad "stored 17 attest: $st $(head -c 300 "$T/o2.out")"
+st=$(get "$B?api-version=2022-08-01" "$T/bv.json")
+[ "$st" = 400 ] && [ "$(jget "$T/bv.json" 'd["error"]["code"]')" = UnsupportedApiVersionValue ] && ok "2022-08-01: 400" || bad "old api-version: $st"
+st=$(get "$B" "$T/bn.json")
+[ "$st" = 400 ] && [ "$(jget "$T/bn.json" 'd["error"]["code"]')" = MissingApiVersionParameter ] && ok "no api-version: 400" || bad "no api-version: $st"
+
+[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
+exit $((fails > 0))
