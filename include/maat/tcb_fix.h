@@ -22,8 +22,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "maat/collateral.h"
 #include "maat/error.h"
 #include "maat/quote.h"
@@ -78,11 +76,7 @@ MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const str
                          const struct maat_verified_collateral *vc, struct maat_tcb_fix *fix,
                          struct maat_error *err);
 
-/* The fix as the JSON object `maat verify --json` prints as `fix` and tokens carry as
- * `x-maat-tcb-fix`: {target_tcb_date (RFC 3339 Z or null), target_status, components
- * [{name, index (null for PCESVN / QE ISVSVN / TDX module), have, need, category?,
- * array?}], advisory_ids_closed, update}. New reference, NULL when out of memory. */
-json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix);
+/* The JSON form (maat_tcb_fix_json) is in the internal src/include/maat/tcb_fix_json.h. */
 
 /* One line for error messages: "raise NAME from HAVE to NEED, ...; update: U; ...; closes
  * IDS; target STATUS (TCB level of DATE)". Always NUL-terminated (truncated to cap). */

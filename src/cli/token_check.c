@@ -262,7 +262,7 @@ void tc_quote_check_json(const struct maat_quote_check *res, const char *collate
                                           : json_null());
     json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_object_set_new(vj, "steps", tc_steps_json(v));
-    cli_fix_attach(vj, v, q, vc); /* `fix` below UpToDate (issue 14), or `fix_error` */
+    cli_fix_attach_check(vj, res); /* `fix` below UpToDate (issue 14), or `fix_error` */
     if (!v->ok) json_object_set_new(vj, "reason", json_string(v->reason));
     if (res->chain_refused)
         json_object_set_new(vj, "note",

@@ -2,6 +2,7 @@
  * verdict_fix.c - text and JSON for the fix a verdict names (see verdict_fix.h).
  */
 #include "verdict_fix.h"
+#include "maat/tcb_fix_json.h"
 
 #include <time.h>
 
@@ -57,6 +58,13 @@ void cli_fix_attach(json_t *o, const struct maat_verdict *v, const struct maat_q
         json_object_set_new(o, "fix_error", cli_json_text(err.msg));
     else if (fix.needed)
         json_object_set_new(o, "fix", cli_fix_json(&fix));
+}
+
+void cli_fix_attach_check(json_t *o, const struct maat_quote_check *c)
+{
+    if (!c->fix_computed) return;
+    if (c->fix_error[0] != '\0') json_object_set_new(o, "fix_error", cli_json_text(c->fix_error));
+    else if (c->fix.needed) json_object_set_new(o, "fix", cli_fix_json(&c->fix));
 }
 
 void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_quote *q,

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "maat/quote_check.h"
 #include "maat/tcb_fix.h"
 #include "maat/verify.h"
 
@@ -23,6 +24,8 @@ void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix);
  * verified); when it cannot be computed, `fix_error` says why (never silently absent). */
 void cli_fix_attach(json_t *o, const struct maat_verdict *v, const struct maat_quote *q,
                     const struct maat_verified_collateral *vc);
+/* The same from what maat_quote_check computed (its fix or fix_error). */
+void cli_fix_attach_check(json_t *o, const struct maat_quote_check *c);
 /* The same for text output. */
 void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_quote *q,
                        const struct maat_verified_collateral *vc);

@@ -16,6 +16,7 @@
 
 #include "maat/attest.h"
 #include "maat/tcb_fix.h"
+#include "maat/tcb_fix_json.h"
 #include "maat/bytes.h"
 #include "maat/collateral.h"
 #include "maat/crypto.h"

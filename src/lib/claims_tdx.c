@@ -7,6 +7,7 @@
 
 #include "maat/bytes.h"
 #include "maat/claims_tdx.h"
+#include "maat/tcb_fix_json.h"
 #include "maat/tcb_fix.h"
 
 static int put(json_t *o, const char *k, json_t *v, struct maat_error *err)

@@ -150,6 +150,15 @@ int maat_quote_check(const struct maat_quote *q, const struct maat_quote_check_o
         set_reason(out, "the platform's TCB is Revoked");
     else out->accepted = true;
     if (out->accepted) not_checked(out);
+    if (vc != NULL && (v->ok || v->status == MAAT_TCB_REVOKED || v->tcb_policy.failed) &&
+        v->status != MAAT_TCB_UP_TO_DATE) {
+        struct maat_error fe = {0};
+        out->fix_computed = true;
+        if (maat_tcb_fix_compute(v, q, vc, &out->fix, &fe) != 0) {
+            memset(&out->fix, 0, sizeof out->fix);
+            snprintf(out->fix_error, sizeof out->fix_error, "%s", fe.msg);
+        }
+    }
     rc = 0;
 done:
     maat_pck_chain_release(chain);

@@ -4,6 +4,7 @@
  * Pure computation over a verdict and its verified collateral (see tcb_fix.h).
  */
 #include "maat/tcb_fix.h"
+#include "maat/tcb_fix_json.h"
 
 #include "maat/tdx.h"
 
