@@ -2,8 +2,11 @@
 #ifndef MAAT_CLI_H
 #define MAAT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "maat/error.h"
 
@@ -39,5 +42,57 @@ int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
                   struct maat_error *err);
 /* Writes a file atomically enough for a CLI (open, write, close; "-" = stdout). */
 int cli_write_file(const char *path, const void *data, size_t len, struct maat_error *err);
+
+/* Guard macros for the `maat` tool, the CLI form of the library's MAAT_TRY / MAAT_ENSURE: a
+ * verb function returns an exit code (above), keeps it in `int rc` and releases what it holds
+ * at a label `out:` (so a failure still frees, as the library's `goto out` functions do).
+ *   CLI_TRY(call, code)           a 0 / -1 call failed: end the verb with exit code `code`
+ *                                 (the callee, or the code at `out:`, says why);
+ *   CLI_ENSURE(cond, code, ...)   `cond` does not hold: print "maat ...: message\n" (printf
+ *                                 arguments, no newline) to stderr and end with `code`;
+ *   CLI_FAIL(code)                end the verb with `code` (the message went out already). */
+#define CLI_FAIL(code)                                                                  \
+    do {                                                                                \
+        rc = (code);                                                                    \
+        goto out;                                                                       \
+    } while (0)
+
+#define CLI_TRY(call, code)                                                             \
+    do {                                                                                \
+        if ((call) != 0) CLI_FAIL(code);                                                \
+    } while (0)
+
+#define CLI_ENSURE(cond, code, ...)                                                     \
+    do {                                                                                \
+        if (!(cond)) {                                                                  \
+            fprintf(stderr, __VA_ARGS__);                                               \
+            fputc('\n', stderr);                                                        \
+            CLI_FAIL(code);                                                             \
+        }                                                                               \
+    } while (0)
+
+/* One verb of a sub-command (`maat cert add`): its name, the function that runs it (argv[0]
+ * is the verb, options follow; returns an exit code) and the command's usage printer. Each
+ * cmd_*.c dispatches through a table of these. */
+struct cli_verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *f);
+};
+
+/* The verb named `name` in table[0..n), NULL when there is none (or name is NULL). */
+static inline const struct cli_verb *cli_verb_find(const struct cli_verb *table, size_t n,
+                                                   const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(table[i].name, name) == 0) return &table[i];
+    return NULL;
+}
+
+/* true when arg is --help or -h */
+static inline bool cli_is_help(const char *arg)
+{
+    return arg != NULL && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0);
+}
 
 #endif

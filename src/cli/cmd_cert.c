@@ -141,168 +141,244 @@ static json_t *show_signer(size_t index, const json_t *jwk, bool text)
     return o;
 }
 
-int cmd_cert(int argc, char **argv)
+/* The options of `maat cert VERB` (argv[0] is the verb). */
+struct cert_args {
+    char prog[64];
+    struct mgmt m;
+    const char *jws_file, *cert, *key, *signer, *pw;
+};
+
+/* Parses the options; returns -1 to go on, else the exit code to end the verb with. */
+static int cert_options(int argc, char **argv, struct cert_args *a)
 {
-    if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
-        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-        usage(help ? stdout : stderr);
-        if (!help && cli_wants_json(argc, argv))
-            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
-        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
-    }
-    const char *verb = argv[1];
     static const struct option lo[] = {
         {"jws", required_argument, NULL, 'j'},         {"cert", required_argument, NULL, 'c'},
         {"key", required_argument, NULL, 'k'},         {"signer-cert", required_argument, NULL, 's'},
         {"password-env", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
         MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
-    char prog[64];
-    snprintf(prog, sizeof prog, "maat cert %s", verb);
-    struct mgmt m = {.prog = prog, .json = cli_wants_json(argc, argv)};
-    const char *jws_file = NULL, *cert = NULL, *key = NULL, *signer = NULL, *pw = NULL;
+    memset(a, 0, sizeof *a);
+    snprintf(a->prog, sizeof a->prog, "maat cert %s", argv[0]);
+    a->m.prog = a->prog;
+    a->m.json = cli_wants_json(argc, argv); /* argv[0], the verb, is not an option */
     int c;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", lo, NULL)) != -1) {
-        if (mgmt_option(&m, c, optarg)) continue;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (mgmt_option(&a->m, c, optarg)) continue;
         switch (c) {
-        case 'j': jws_file = optarg; break;
-        case 'c': cert = optarg; break;
-        case 'k': key = optarg; break;
-        case 's': signer = optarg; break;
-        case 'P': pw = optarg; break;
+        case 'j': a->jws_file = optarg; break;
+        case 'c': a->cert = optarg; break;
+        case 'k': a->key = optarg; break;
+        case 's': a->signer = optarg; break;
+        case 'P': a->pw = optarg; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default:
             usage(stderr);
-            mgmt_record(&m, NULL, "usage", "bad command line (see --help)");
-            mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+            mgmt_record(&a->m, NULL, "usage", "bad command line (see --help)");
+            mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
             return MAAT_EXIT_USAGE;
         }
     }
-    bool list = !strcmp(verb, "list");
-    bool bad = optind != argc - 1 || m.endpoint == NULL;
-    if (list) bad |= jws_file || cert || key || signer;
-    else bad |= jws_file ? (cert || key || signer) : !(cert && key && signer);
-    if (bad) {
-        mgmt_fail(&m, NULL, "usage", "conflicting or missing options (see --help)");
-        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
-        return MAAT_EXIT_USAGE;
+    return -1;
+}
+
+/* Conflicting or missing options: reported, and the exit code returned. */
+static int cert_usage_fail(struct cert_args *a)
+{
+    mgmt_fail(&a->m, NULL, "usage", "conflicting or missing options (see --help)");
+    mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
+    return MAAT_EXIT_USAGE;
+}
+
+/* A failure to read or make the request body: reported, MAAT_EXIT_INPUT returned. */
+static int cert_input_fail(struct mgmt *m, const struct maat_error *err)
+{
+    mgmt_fail(m, "input", maat_err_name(err->code), "%s", err->msg);
+    return MAAT_EXIT_INPUT;
+}
+
+/* The JWS to POST for add/remove: --jws FILE as given, or --cert signed here with --key and
+ * --signer-cert. *sent_tp: the SHA-1 thumbprint of the certificate in it ("" if none). */
+static int cert_body_jws(const struct cert_args *a, char **jws, char sent_tp[41],
+                         struct maat_error *err)
+{
+    *jws = NULL;
+    if (a->jws_file) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        MAAT_TRY(cli_read_file(a->jws_file, MAAT_JWS_MAX_SIZE + 4096, &buf, &len, err));
+        *jws = cli_token_from_text((const char *)buf, len, a->jws_file, err);
+        free(buf);
+        if (*jws == NULL) return -1;
+        struct cli_jws cj;
+        if (cli_jws_parse(*jws, strlen(*jws), &cj, err) != 0) {
+            maat_error_prefix(err, "%s", a->jws_file);
+            return -1;
+        }
+        cli_jws_cleanup(&cj);
+        body_thumbprint(*jws, sent_tp);
+        return 0;
     }
-    struct maat_error err = {0};
-    char *jws = NULL, *body = NULL, sent_tp[41] = "";
-    int rc = MAAT_EXIT_INPUT;
-    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
+    STACK_OF(X509) *sk = cli_load_certs(a->cert, err);
+    if (sk == NULL) return -1;
+    int rc = -1;
+    if (sk_X509_num(sk) != 1) {
+        maat_error_set(err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one", a->cert,
+                       sk_X509_num(sk));
+        goto out;
+    }
+    cli_cert_thumbprint(sk_X509_value(sk, 0), sent_tp);
+    rc = cli_sign_cert_body(sk_X509_value(sk, 0), a->key, a->signer, a->pw, jws, err);
+out:
+    sk_X509_pop_free(sk, X509_free);
+    return rc;
+}
+
+/* The result object out goes to stdout (with --json: with ok false when rc says failed). */
+static void cert_print_result(struct mgmt *m, json_t *out, int rc)
+{
+    json_object_set_new(out, "response_token", json_string(m->verify_note));
+    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(m, out, rc);
+    if (m->json) mgmt_print_json(out);
+    else printf("%s\n", m->verify_note);
+}
+
+/* `maat cert list`: GET /certificates, each signer's key and certificate chain. */
+static int cert_list(int argc, char **argv)
+{
+    struct cert_args a;
+    int rc = cert_options(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct mgmt *m = &a.m;
+    if (optind != argc || m->endpoint == NULL || a.jws_file || a.cert || a.key || a.signer)
+        return cert_usage_fail(&a);
     struct cli_jws resp;
     memset(&resp, 0, sizeof resp);
-    STACK_OF(X509) *sk = NULL;
     json_t *out = NULL;
+    bool printed = false; /* the result object went out */
 
-    if (list) {
-        if (mgmt_call(&m, "GET", "/certificates", NULL, NULL, 0, &resp, &rc) != 0) goto out;
-    } else {
-        if (jws_file) {
-            uint8_t *buf = NULL;
-            size_t len = 0;
-            if (cli_read_file(jws_file, MAAT_JWS_MAX_SIZE + 4096, &buf, &len, &err) != 0) goto fail;
-            jws = cli_token_from_text((const char *)buf, len, jws_file, &err);
-            free(buf);
-            if (jws == NULL) goto fail;
-            struct cli_jws cj;
-            if (cli_jws_parse(jws, strlen(jws), &cj, &err) != 0) {
-                maat_error_prefix(&err, "%s", jws_file);
-                goto fail;
-            }
-            cli_jws_cleanup(&cj);
-            body_thumbprint(jws, sent_tp);
-        } else {
-            if ((sk = cli_load_certs(cert, &err)) == NULL) goto fail;
-            if (sk_X509_num(sk) != 1) {
-                maat_error_set(&err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one", cert,
-                               sk_X509_num(sk));
-                goto fail;
-            }
-            cli_cert_thumbprint(sk_X509_value(sk, 0), sent_tp);
-            if (cli_sign_cert_body(sk_X509_value(sk, 0), key, signer, pw, &jws, &err) != 0) goto fail;
-        }
-        json_t *s = json_string(jws);
-        body = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-        json_decref(s);
-        if (body == NULL) {
-            maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-        const char *path = !strcmp(verb, "add") ? "/certificates:add" : "/certificates:remove";
-        if (mgmt_call(&m, "POST", path, "application/json", body, strlen(body), &resp, &rc) != 0) goto out;
+    rc = MAAT_EXIT_INPUT;
+    CLI_TRY(mgmt_call(m, "GET", "/certificates", NULL, NULL, 0, &resp, &rc), rc);
+    out = json_pack("{s:s}", "operation", argv[0]);
+    const json_t *keys =
+        json_object_get(json_object_get(resp.j.payload, "x-ms-policy-certificates"), "keys");
+    if (!json_is_array(keys)) {
+        mgmt_fail(m, "response", "bad_response", "the response has no x-ms-policy-certificates {\"keys\": [...]}");
+        CLI_FAIL(MAAT_EXIT_INPUT);
     }
-
-    const json_t *p = resp.j.payload;
-    out = json_pack("{s:s}", "operation", verb);
+    json_t *arr = json_array(), *signers = json_array();
+    if (!m->json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m->endpoint);
+    size_t i;
+    const json_t *k;
+    json_array_foreach(keys, i, k) {
+        const json_t *x5c = json_object_get(k, "x5c");
+        if (!json_is_array(x5c)) {
+            if (!m->json) printf("  [%zu] no x5c\n", i);
+            json_array_append_new(signers, json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
+            continue;
+        }
+        json_array_append_new(arr, cli_x5c_info(x5c));
+        json_array_append_new(signers, show_signer(i, k, !m->json));
+    }
+    json_object_set_new(out, "certificates", arr);
+    json_object_set_new(out, "signers", signers);
     rc = MAAT_EXIT_OK;
-    if (list) {
-        const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"), "keys");
-        if (!json_is_array(keys)) {
-            mgmt_fail(&m, "response", "bad_response", "the response has no x-ms-policy-certificates {\"keys\": [...]}");
-            rc = MAAT_EXIT_INPUT;
-            goto out;
-        }
-        json_t *arr = json_array(), *signers = json_array();
-        if (!m.json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m.endpoint);
-        size_t i;
-        const json_t *k;
-        json_array_foreach(keys, i, k) {
-            const json_t *x5c = json_object_get(k, "x5c");
-            if (!json_is_array(x5c)) {
-                if (!m.json) printf("  [%zu] no x5c\n", i);
-                json_array_append_new(signers, json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
-                continue;
-            }
-            json_array_append_new(arr, cli_x5c_info(x5c));
-            json_array_append_new(signers, show_signer(i, k, !m.json));
-        }
-        json_object_set_new(out, "certificates", arr);
-        json_object_set_new(out, "signers", signers);
-    } else {
-        const char *tp = json_string_value(json_object_get(p, "x-ms-certificate-thumbprint"));
-        const char *res = json_string_value(json_object_get(p, "x-ms-policycertificates-result"));
-        json_object_set_new(out, "x-ms-certificate-thumbprint", tp ? json_string(tp) : json_null());
-        json_object_set_new(out, "x-ms-policycertificates-result", res ? json_string(res) : json_null());
-        bool match = tp && sent_tp[0] && !strcmp(tp, sent_tp);
-        if (sent_tp[0]) json_object_set_new(out, "thumbprint_sent", json_string(sent_tp));
-        if (!m.json) {
-            /* the service's strings: control bytes escaped (no terminal codes) */
-            fputs("x-ms-certificate-thumbprint: ", stdout);
-            cli_fputs_safe(tp ? tp : "(missing)", stdout);
-            printf("%s\n", !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
-            fputs("x-ms-policycertificates-result: ", stdout);
-            cli_fputs_safe(res ? res : "(missing)", stdout);
-            fputc('\n', stdout);
-        }
-        const char *expect = !strcmp(verb, "add") ? "IsPresent" : "IsAbsent";
-        if (res == NULL || strcmp(res, expect) != 0) {
-            mgmt_fail(&m, "response_check", "unexpected_result",
-                      "expected x-ms-policycertificates-result \"%s\", got %s%s%s", expect,
-                      res ? "\"" : "", res ? res : "none", res ? "\"" : "");
-            rc = MAAT_EXIT_FAIL;
-        }
-        if (sent_tp[0] && !match) {
-            mgmt_fail(&m, "response_check", "thumbprint_mismatch",
-                      "the thumbprint returned differs from the certificate sent (%s)", sent_tp);
-            rc = MAAT_EXIT_FAIL;
-        }
-    }
-    json_object_set_new(out, "response_token", json_string(m.verify_note));
-    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(&m, out, rc);
-    if (m.json) mgmt_print_json(out);
-    else printf("%s\n", m.verify_note);
+    cert_print_result(m, out, rc);
     printed = true;
-    goto out;
-fail:
-    mgmt_fail(&m, "input", maat_err_name(err.code), "%s", err.msg);
 out:
-    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(&m, rc);
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(m, rc);
     json_decref(out);
     cli_jws_cleanup(&resp);
-    sk_X509_pop_free(sk, X509_free);
+    return rc;
+}
+
+/* `maat cert add|remove`: POST the JWS as a JSON string literal, then check the thumbprint
+ * returned against the certificate sent and the result against IsPresent / IsAbsent. */
+static int cert_change(int argc, char **argv)
+{
+    struct cert_args a;
+    int rc = cert_options(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct mgmt *m = &a.m;
+    bool add = !strcmp(argv[0], "add");
+    if (optind != argc || m->endpoint == NULL ||
+        (a.jws_file ? (a.cert || a.key || a.signer) : !(a.cert && a.key && a.signer)))
+        return cert_usage_fail(&a);
+    struct maat_error err = {0};
+    char *jws = NULL, *body = NULL, sent_tp[41] = "";
+    struct cli_jws resp;
+    memset(&resp, 0, sizeof resp);
+    json_t *out = NULL;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
+
+    CLI_TRY(cert_body_jws(&a, &jws, sent_tp, &err), cert_input_fail(m, &err));
+    json_t *s = json_string(jws);
+    body = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    json_decref(s);
+    if (body == NULL) {
+        maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
+        CLI_FAIL(cert_input_fail(m, &err));
+    }
+    rc = MAAT_EXIT_INPUT;
+    CLI_TRY(mgmt_call(m, "POST", add ? "/certificates:add" : "/certificates:remove",
+                      "application/json", body, strlen(body), &resp, &rc), rc);
+
+    const json_t *p = resp.j.payload;
+    out = json_pack("{s:s}", "operation", argv[0]);
+    rc = MAAT_EXIT_OK;
+    const char *tp = json_string_value(json_object_get(p, "x-ms-certificate-thumbprint"));
+    const char *res = json_string_value(json_object_get(p, "x-ms-policycertificates-result"));
+    json_object_set_new(out, "x-ms-certificate-thumbprint", tp ? json_string(tp) : json_null());
+    json_object_set_new(out, "x-ms-policycertificates-result", res ? json_string(res) : json_null());
+    bool match = tp && sent_tp[0] && !strcmp(tp, sent_tp);
+    if (sent_tp[0]) json_object_set_new(out, "thumbprint_sent", json_string(sent_tp));
+    if (!m->json) {
+        /* the service's strings: control bytes escaped (no terminal codes) */
+        fputs("x-ms-certificate-thumbprint: ", stdout);
+        cli_fputs_safe(tp ? tp : "(missing)", stdout);
+        printf("%s\n", !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
+        fputs("x-ms-policycertificates-result: ", stdout);
+        cli_fputs_safe(res ? res : "(missing)", stdout);
+        fputc('\n', stdout);
+    }
+    const char *expect = add ? "IsPresent" : "IsAbsent";
+    if (res == NULL || strcmp(res, expect) != 0) {
+        mgmt_fail(m, "response_check", "unexpected_result",
+                  "expected x-ms-policycertificates-result \"%s\", got %s%s%s", expect,
+                  res ? "\"" : "", res ? res : "none", res ? "\"" : "");
+        rc = MAAT_EXIT_FAIL;
+    }
+    if (sent_tp[0] && !match) {
+        mgmt_fail(m, "response_check", "thumbprint_mismatch",
+                  "the thumbprint returned differs from the certificate sent (%s)", sent_tp);
+        rc = MAAT_EXIT_FAIL;
+    }
+    cert_print_result(m, out, rc);
+    printed = true;
+out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(m, rc);
+    json_decref(out);
+    cli_jws_cleanup(&resp);
     free(jws);
     free(body);
     return rc;
+}
+
+static const struct cli_verb verbs[] = {
+    {"list", cert_list, usage},
+    {"add", cert_change, usage},
+    {"remove", cert_change, usage},
+};
+
+int cmd_cert(int argc, char **argv)
+{
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 2 ? argv[1] : NULL);
+    if (v == NULL) {
+        bool help = argc >= 2 && cli_is_help(argv[1]);
+        usage(help ? stdout : stderr);
+        if (!help && cli_wants_json(argc, argv))
+            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    return v->run(argc - 1, argv + 1);
 }

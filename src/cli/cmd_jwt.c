@@ -118,13 +118,82 @@ out:
     return k;
 }
 
-int cmd_jwt(int argc, char **argv)
+/* Prints {"valid": false, error...} alone (nothing decoded) under --json. */
+static void jwt_json_error(bool json, int rc, const char *msg)
 {
-    if (argc < 2 || strcmp(argv[1], "decode") != 0) {
-        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-        usage(help ? stdout : stderr);
-        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    if (!json) return;
+    json_t *e = cli_json_error_object("valid", rc, msg);
+    cli_json_print(e);
+    json_decref(e);
+}
+
+/* The key to check the signature with: --key/--cert or --jwks (trusted), else the token's
+ * own x5c (intact, not trusted), else none. NULL with err set when a given key failed. */
+static EVP_PKEY *jwt_signature_key(const char *key, const char *cert, const char *jwks,
+                                   const struct cli_jws *cj, struct sig_result *sr,
+                                   struct maat_error *err)
+{
+    if (key != NULL || cert != NULL) {
+        sr->trusted = true;
+        return cli_load_verify_key(key ? key : cert, sr->key, sizeof sr->key, err);
     }
+    if (jwks != NULL) {
+        sr->trusted = true;
+        return jwks_key(jwks, cj, sr->key, sizeof sr->key, err);
+    }
+    if (cj->j.alg == MAAT_JWS_NONE) return NULL;
+    const json_t *x5c = json_object_get(cj->j.header, "x5c");
+    if (x5c == NULL) x5c = json_object_get(json_object_get(cj->j.header, "jwk"), "x5c");
+    return x5c != NULL ? x5c0_key(x5c, sr->key, sizeof sr->key) : NULL;
+}
+
+/* The decoded token and verdict as JSON; returns rc, or MAAT_EXIT_INTERNAL when printing
+ * failed on success. */
+static int jwt_print_json(const struct cli_jws *cj, const struct sig_result *sr, int rc,
+                          const char *msg)
+{
+    json_t *o = cli_jws_to_json(cj);
+    json_t *s = json_pack("{s:b,s:b}", "checked", sr->checked, "valid", sr->valid);
+    if (sr->checked) {
+        json_object_set_new(s, "key", json_string(sr->key));
+        json_object_set_new(s, "trusted_key", json_boolean(sr->trusted));
+    }
+    if (sr->detail[0]) json_object_set_new(s, "error", json_string(sr->detail));
+    json_object_set_new(o, "signature", s);
+    /* "valid": decoded, payload JSON, and the signature valid when it was checked */
+    json_object_set_new(o, "valid", json_boolean(rc == MAAT_EXIT_OK));
+    if (rc != MAAT_EXIT_OK) cli_json_set_error(o, "valid", rc, NULL, msg);
+    if (cli_json_print(o) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
+    json_decref(o);
+    return rc;
+}
+
+/* The decoded token and the signature line as text; returns rc, or MAAT_EXIT_INTERNAL when
+ * stdout could not be written on success. */
+static int jwt_print_text(const struct cli_jws *cj, const struct sig_result *sr, int rc)
+{
+    cli_jws_print(stdout, cj);
+    if (cj->j.alg == MAAT_JWS_NONE && !sr->checked)
+        printf("signature: none (alg \"none\": the token is unsigned)\n");
+    else if (!sr->checked)
+        printf("signature: NOT CHECKED (no --key, --cert or --jwks given, and no x5c header)\n");
+    else if (sr->valid && sr->trusted)
+        cli_text_printf(stdout, "signature: valid (%s, key: %s)\n", cj->j.alg_text, sr->key);
+    else if (sr->valid) {
+        cli_text_printf(stdout, "signature: valid under %s. That shows the token is intact, "
+                        "NOT who signed it\n", sr->key);
+        printf("           (anyone can put a certificate in x5c): pass --cert, --key or "
+               "--jwks\n");
+    } else
+        cli_text_printf(stdout, "signature: INVALID (%s, key: %s): %s\n", cj->j.alg_text, sr->key,
+                        sr->detail);
+    if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
+    return rc;
+}
+
+/* `maat jwt decode TOKEN [--key|--cert|--jwks] [--json]` (argv[0] is "decode"). */
+static int jwt_decode(int argc, char **argv)
+{
     static const struct option lo[] = {
         {"key", required_argument, NULL, 'k'},  {"cert", required_argument, NULL, 'c'},
         {"jwks", required_argument, NULL, 'j'}, {"json", no_argument, NULL, 'J'},
@@ -133,8 +202,6 @@ int cmd_jwt(int argc, char **argv)
     bool json = false;
     int c;
     optind = 1;
-    argc--;
-    argv++;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'k': key = optarg; break;
@@ -144,24 +211,15 @@ int cmd_jwt(int argc, char **argv)
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default:
             usage(stderr);
-            if (cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
-                json_t *e = cli_json_error_object("valid", MAAT_EXIT_USAGE,
-                                                  "bad command line (see stderr and "
-                                                  "`maat jwt decode --help`)");
-                cli_json_print(e);
-                json_decref(e);
-            }
+            /* bad command line: JSON all the same */
+            jwt_json_error(cli_wants_json(argc, argv), MAAT_EXIT_USAGE,
+                           "bad command line (see stderr and `maat jwt decode --help`)");
             return MAAT_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc || (key != NULL) + (cert != NULL) + (jwks != NULL) > 1) {
         fprintf(stderr, "maat jwt decode: one TOKEN, and at most one of --key, --cert, --jwks\n");
-        if (json) {
-            json_t *e = cli_json_error_object("valid", MAAT_EXIT_USAGE,
-                                              "one TOKEN, and at most one of --key, --cert, --jwks");
-            cli_json_print(e);
-            json_decref(e);
-        }
+        jwt_json_error(json, MAAT_EXIT_USAGE, "one TOKEN, and at most one of --key, --cert, --jwks");
         return MAAT_EXIT_USAGE;
     }
     struct maat_error err = {0};
@@ -175,25 +233,10 @@ int cmd_jwt(int argc, char **argv)
     if (tok == NULL || cli_jws_parse(tok, strlen(tok), &cj, &err) != 0) {
         cli_text_printf(stderr, "maat jwt decode: %s\n", err.msg);
         if (tok == NULL && err.code == MAAT_ERR_NOMEM) rc = MAAT_EXIT_INTERNAL;
-        if (json) { /* nothing decoded: the error object alone */
-            json_t *e = cli_json_error_object("valid", rc, err.msg);
-            cli_json_print(e);
-            json_decref(e);
-        }
-        goto out;
+        jwt_json_error(json, rc, err.msg); /* nothing decoded: the error object alone */
+        CLI_FAIL(rc);
     }
-    /* the signature */
-    if (key != NULL || cert != NULL) {
-        pk = cli_load_verify_key(key ? key : cert, sr.key, sizeof sr.key, &err);
-        sr.trusted = true;
-    } else if (jwks != NULL) {
-        pk = jwks_key(jwks, &cj, sr.key, sizeof sr.key, &err);
-        sr.trusted = true;
-    } else if (cj.j.alg != MAAT_JWS_NONE) {
-        const json_t *x5c = json_object_get(cj.j.header, "x5c");
-        if (x5c == NULL) x5c = json_object_get(json_object_get(cj.j.header, "jwk"), "x5c");
-        if (x5c != NULL) pk = x5c0_key(x5c, sr.key, sizeof sr.key);
-    }
+    pk = jwt_signature_key(key, cert, jwks, &cj, &sr, &err);
     if ((key || cert || jwks) && pk == NULL) {
         cli_text_printf(stderr, "maat jwt decode: %s\n", err.msg);
         if (json) { /* the token decoded, the key did not: both said */
@@ -202,7 +245,7 @@ int cmd_jwt(int argc, char **argv)
             cli_json_print(o);
             json_decref(o);
         }
-        goto out;
+        CLI_FAIL(rc);
     }
     if (pk != NULL) {
         sr.checked = true;
@@ -224,42 +267,27 @@ int cmd_jwt(int argc, char **argv)
     } else {
         rc = MAAT_EXIT_OK;
     }
-    if (json) {
-        json_t *o = cli_jws_to_json(&cj);
-        json_t *s = json_pack("{s:b,s:b}", "checked", sr.checked, "valid", sr.valid);
-        if (sr.checked) {
-            json_object_set_new(s, "key", json_string(sr.key));
-            json_object_set_new(s, "trusted_key", json_boolean(sr.trusted));
-        }
-        if (sr.detail[0]) json_object_set_new(s, "error", json_string(sr.detail));
-        json_object_set_new(o, "signature", s);
-        /* "valid": decoded, payload JSON, and the signature valid when it was checked */
-        json_object_set_new(o, "valid", json_boolean(rc == MAAT_EXIT_OK));
-        if (rc != MAAT_EXIT_OK) cli_json_set_error(o, "valid", rc, NULL, msg);
-        if (cli_json_print(o) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-        json_decref(o);
-    } else {
-        cli_jws_print(stdout, &cj);
-        if (cj.j.alg == MAAT_JWS_NONE && !sr.checked)
-            printf("signature: none (alg \"none\": the token is unsigned)\n");
-        else if (!sr.checked)
-            printf("signature: NOT CHECKED (no --key, --cert or --jwks given, and no x5c header)\n");
-        else if (sr.valid && sr.trusted)
-            cli_text_printf(stdout, "signature: valid (%s, key: %s)\n", cj.j.alg_text, sr.key);
-        else if (sr.valid) {
-            cli_text_printf(stdout, "signature: valid under %s. That shows the token is intact, "
-                            "NOT who signed it\n", sr.key);
-            printf("           (anyone can put a certificate in x5c): pass --cert, --key or "
-                   "--jwks\n");
-        } else
-            cli_text_printf(stdout, "signature: INVALID (%s, key: %s): %s\n", cj.j.alg_text, sr.key,
-                            sr.detail);
-        if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
-    }
+    rc = json ? jwt_print_json(&cj, &sr, rc, msg) : jwt_print_text(&cj, &sr, rc);
     if (msg[0]) cli_text_printf(stderr, "maat jwt decode: %s\n", msg);
 out:
     EVP_PKEY_free(pk);
     cli_jws_cleanup(&cj);
     free(tok);
     return rc;
+}
+
+static const struct cli_verb verbs[] = {
+    {"decode", jwt_decode, usage},
+};
+
+int cmd_jwt(int argc, char **argv)
+{
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 2 ? argv[1] : NULL);
+    if (v == NULL) {
+        bool help = argc >= 2 && cli_is_help(argv[1]);
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    return v->run(argc - 1, argv + 1);
 }

@@ -33,22 +33,18 @@ static void usage(FILE *f)
             "            4 the store could not be opened, read or written\n");
 }
 
-int cmd_key(int argc, char **argv)
+/* `maat key rotate`: argv[0] is "rotate". */
+static int key_rotate(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "rotate")) {
-        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-        usage(help ? stdout : stderr);
-        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
-    }
     static const struct option lo[] = {{"store", required_argument, NULL, 's'},
                                        {"alg", required_argument, NULL, 'a'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     const char *uri = NULL, *alg_name = NULL;
-    int c;
+    struct maat_error err = {0};
+    struct maat_store *s = NULL;
+    int rc = MAAT_EXIT_OK, c;
     optind = 1;
-    argc--;
-    argv++;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 's': uri = optarg; break;
@@ -57,42 +53,45 @@ int cmd_key(int argc, char **argv)
         default: usage(stderr); return MAAT_EXIT_USAGE;
         }
     }
-    if (uri == NULL || optind != argc) {
-        fprintf(stderr, "maat key rotate: needs --store URI (and no other arguments)\n");
-        return MAAT_EXIT_USAGE;
-    }
+    CLI_ENSURE(uri != NULL && optind == argc, MAAT_EXIT_USAGE,
+               "maat key rotate: needs --store URI (and no other arguments)");
     enum maat_jws_alg alg = MAAT_JWS_RS256;
-    if (alg_name != NULL && maat_jws_alg_from_name(alg_name, &alg) != 0) {
-        fprintf(stderr, "maat key rotate: --alg %s: expected RS256, ES256 or PS256\n", alg_name);
-        return MAAT_EXIT_USAGE;
-    }
+    CLI_ENSURE(alg_name == NULL || maat_jws_alg_from_name(alg_name, &alg) == 0, MAAT_EXIT_USAGE,
+               "maat key rotate: --alg %s: expected RS256, ES256 or PS256", alg_name);
     char shown[1024];
     maat_store_redacted_uri(uri, shown, sizeof shown);
     /* no empty SQLite file from a typo: the store must be maatd's existing one */
     if (strncmp(uri, "postgres://", 11) && strncmp(uri, "postgresql://", 13)) {
         const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
         struct stat st;
-        if (stat(path, &st) != 0) {
-            fprintf(stderr, "maat key rotate: no store at %s\n", path);
-            return MAAT_EXIT_INTERNAL;
-        }
+        CLI_ENSURE(stat(path, &st) == 0, MAAT_EXIT_INTERNAL, "maat key rotate: no store at %s", path);
     }
-    struct maat_error err = {0};
-    struct maat_store *s = NULL;
-    if (maat_store_open(uri, &s, &err) != 0) {
-        fprintf(stderr, "maat key rotate: %s\n", err.msg);
-        return MAAT_EXIT_INTERNAL;
-    }
+    CLI_ENSURE(maat_store_open(uri, &s, &err) == 0, MAAT_EXIT_INTERNAL, "maat key rotate: %s", err.msg);
     char kid[128], prev[128];
     bool conflict = false;
-    int rc = maat_keyring_rotate(s, alg, alg_name == NULL, UINT64_MAX, (int64_t)time(NULL),
-                                 &conflict, kid, sizeof kid, prev, sizeof prev, &err);
-    maat_store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "maat key rotate: %s: %s\n", shown, err.msg);
-        return conflict ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL;
-    }
+    CLI_ENSURE(maat_keyring_rotate(s, alg, alg_name == NULL, UINT64_MAX, (int64_t)time(NULL),
+                                   &conflict, kid, sizeof kid, prev, sizeof prev, &err) == 0,
+               conflict ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL, "maat key rotate: %s: %s", shown,
+               err.msg);
     printf("rotated: new kid %s%s%s (store %s)\n", kid, prev[0] ? ", previous kid " : "", prev,
            shown);
-    return MAAT_EXIT_OK;
+out:
+    maat_store_close(s);
+    return rc;
+}
+
+static const struct cli_verb verbs[] = {
+    {"rotate", key_rotate, usage},
+};
+
+int cmd_key(int argc, char **argv)
+{
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 2 ? argv[1] : NULL);
+    if (v == NULL) {
+        bool help = argc >= 2 && cli_is_help(argv[1]);
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    return v->run(argc - 1, argv + 1);
 }

@@ -104,231 +104,361 @@ static char *read_jws_file(const char *path, struct maat_error *err)
     return t;
 }
 
-int cmd_policy(int argc, char **argv)
+/* The arguments of `maat policy VERB TYPE [options]` (argv[0] is the verb, argv[1] TYPE). */
+struct policy_args {
+    char prog[64];
+    struct mgmt m;
+    const char *type; /* canonical TYPE */
+    const char *jws_file, *policy, *unsig, *key, *cert, *pw;
+    bool check;
+    int sources; /* how many of --jws, --policy, --unsigned-policy */
+};
+
+/* Parses and checks the common arguments; returns -1 to go on, else the exit code to end the
+ * verb with (a usage failure, already reported). */
+static int policy_options(int argc, char **argv, struct policy_args *a)
 {
-    if (argc < 3 || (strcmp(argv[1], "get") && strcmp(argv[1], "set") && strcmp(argv[1], "reset"))) {
-        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-        usage(help ? stdout : stderr);
-        if (!help && cli_wants_json(argc, argv))
-            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
-        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
-    }
-    const char *verb = argv[1];
-    const char *type = canonical_type(argv[2]);
     static const struct option lo[] = {
         {"jws", required_argument, NULL, 'j'},          {"policy", required_argument, NULL, 'p'},
         {"unsigned-policy", required_argument, NULL, 'u'}, {"key", required_argument, NULL, 'k'},
         {"cert", required_argument, NULL, 'c'},         {"password-env", required_argument, NULL, 'P'},
         {"no-check", no_argument, NULL, 'n'},           {"help", no_argument, NULL, 'h'},
         MGMT_LONGOPTS,                                  {NULL, 0, NULL, 0}};
-    char prog[64];
-    snprintf(prog, sizeof prog, "maat policy %s", verb);
-    struct mgmt m = {.prog = prog, .json = cli_wants_json(argc, argv)};
-    const char *jws_file = NULL, *policy = NULL, *unsig = NULL, *key = NULL, *cert = NULL, *pw = NULL;
-    bool check = true;
+    memset(a, 0, sizeof *a);
+    snprintf(a->prog, sizeof a->prog, "maat policy %s", argv[0]);
+    a->m.prog = a->prog;
+    a->m.json = cli_wants_json(argc, argv); /* argv[0], the verb, is not an option */
+    a->type = canonical_type(argv[1]);
+    a->check = true;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc - 2, argv + 2, "h", lo, NULL)) != -1) {
-        if (mgmt_option(&m, c, optarg)) continue;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", lo, NULL)) != -1) {
+        if (mgmt_option(&a->m, c, optarg)) continue;
         switch (c) {
-        case 'j': jws_file = optarg; break;
-        case 'p': policy = optarg; break;
-        case 'u': unsig = optarg; break;
-        case 'k': key = optarg; break;
-        case 'c': cert = optarg; break;
-        case 'P': pw = optarg; break;
-        case 'n': check = false; break;
+        case 'j': a->jws_file = optarg; break;
+        case 'p': a->policy = optarg; break;
+        case 'u': a->unsig = optarg; break;
+        case 'k': a->key = optarg; break;
+        case 'c': a->cert = optarg; break;
+        case 'P': a->pw = optarg; break;
+        case 'n': a->check = false; break;
         case 'h': usage(stdout); return MAAT_EXIT_OK;
         default:
             usage(stderr);
-            mgmt_record(&m, NULL, "usage", "bad command line (see --help)");
-            mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+            mgmt_record(&a->m, NULL, "usage", "bad command line (see --help)");
+            mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
             return MAAT_EXIT_USAGE;
         }
     }
-    if (type == NULL) {
-        mgmt_fail(&m, NULL, "usage", "unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)", argv[2]);
-        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+    if (a->type == NULL) {
+        mgmt_fail(&a->m, NULL, "usage", "unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)", argv[1]);
+        mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
-    if (optind != argc - 2 || m.endpoint == NULL) {
-        mgmt_fail(&m, NULL, "usage", "--endpoint URL is required (and no extra arguments)");
-        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
+    if (optind != argc - 1 || a->m.endpoint == NULL) {
+        mgmt_fail(&a->m, NULL, "usage", "--endpoint URL is required (and no extra arguments)");
+        mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
-    int sources = (jws_file != NULL) + (policy != NULL) + (unsig != NULL);
-    bool bad = false;
-    if (!strcmp(verb, "get")) bad = sources || key || cert;
-    else if (!strcmp(verb, "set")) bad = sources != 1 || ((key || cert) != (policy != NULL)) ||
-                                         (policy && !(key && cert));
-    else bad = policy || unsig || (jws_file && (key || cert)) || ((key != NULL) != (cert != NULL));
-    if (bad) {
-        mgmt_fail(&m, NULL, "usage", "conflicting or missing options (see --help)");
-        mgmt_print_failure(&m, MAAT_EXIT_USAGE);
-        return MAAT_EXIT_USAGE;
-    }
+    a->sources = (a->jws_file != NULL) + (a->policy != NULL) + (a->unsig != NULL);
+    return -1;
+}
 
+/* Conflicting or missing options: reported, and the exit code returned. */
+static int policy_usage_fail(struct policy_args *a)
+{
+    mgmt_fail(&a->m, NULL, "usage", "conflicting or missing options (see --help)");
+    mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
+    return MAAT_EXIT_USAGE;
+}
+
+/* A failure to read or make the request body: reported, MAAT_EXIT_INPUT returned. */
+static int policy_input_fail(struct mgmt *m, const struct maat_error *err)
+{
+    mgmt_fail(m, "input", maat_err_name(err->code), "%s", err->msg);
+    return MAAT_EXIT_INPUT;
+}
+
+/* The result object out goes to stdout (with --json: with ok false when rc says failed). */
+static void policy_print_result(struct mgmt *m, json_t *out, int rc)
+{
+    json_object_set_new(out, "response_token", json_string(m->verify_note));
+    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(m, out, rc);
+    if (m->json) mgmt_print_json(out);
+    else printf("%s\n", m->verify_note);
+}
+
+/* x-ms-policy-result of a set or reset: printed, and checked against `expect`. Returns the
+ * exit code so far. */
+static int policy_check_result(struct mgmt *m, const json_t *p, json_t *out, const char *expect)
+{
+    const char *result = json_string_value(json_object_get(p, "x-ms-policy-result"));
+    json_object_set_new(out, "x-ms-policy-result", result ? json_string(result) : json_null());
+    if (!m->json) {
+        fputs("x-ms-policy-result: ", stdout);
+        cli_fputs_safe(result ? result : "(missing)", stdout);
+        fputc('\n', stdout);
+    }
+    if (result == NULL || strcmp(result, expect) != 0) {
+        mgmt_fail(m, "response_check", "unexpected_result", "expected x-ms-policy-result \"%s\", got %s%s%s",
+                  expect, result ? "\"" : "", result ? result : "none", result ? "\"" : "");
+        return MAAT_EXIT_FAIL;
+    }
+    return MAAT_EXIT_OK;
+}
+
+/* x-ms-policy-signer of a set or reset, shown ("none" printed for an unsigned set). */
+static void policy_show_signer(struct mgmt *m, const json_t *p, json_t *out, bool is_set)
+{
+    const json_t *signer = json_object_get(json_object_get(p, "x-ms-policy-signer"), "x5c");
+    if (json_is_array(signer)) {
+        json_object_set_new(out, "x-ms-policy-signer", cli_x5c_info(signer));
+        if (!m->json) {
+            printf("x-ms-policy-signer:\n");
+            cli_show_x5c(stdout, "  ", signer);
+        }
+    } else if (!m->json && is_set) {
+        printf("x-ms-policy-signer: none (unsigned policy)\n");
+    }
+}
+
+/* `maat policy get TYPE`: the stored policy JWS, its signer and its text. */
+static int policy_get(int argc, char **argv)
+{
+    struct policy_args a;
+    int rc = policy_options(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct mgmt *m = &a.m;
+    if (a.sources || a.key || a.cert) return policy_usage_fail(&a);
     struct maat_error err = {0};
+    struct cli_jws resp, sj;
+    memset(&resp, 0, sizeof resp);
+    memset(&sj, 0, sizeof sj);
+    json_t *out = NULL;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
+    char path[64];
+
+    rc = MAAT_EXIT_INPUT;
+    snprintf(path, sizeof path, "/policies/%s", a.type);
+    CLI_TRY(mgmt_call(m, "GET", path, NULL, NULL, 0, &resp, &rc), rc);
+    out = json_pack("{s:s,s:s}", "type", a.type, "operation", argv[0]);
+    rc = MAAT_EXIT_OK;
+    const char *stored = json_string_value(json_object_get(resp.j.payload, "x-ms-policy"));
+    if (stored == NULL) {
+        mgmt_fail(m, "response", "bad_response", "the response has no x-ms-policy claim");
+        rc = MAAT_EXIT_INPUT;
+    } else if (cli_jws_parse(stored, strlen(stored), &sj, &err) != 0) {
+        mgmt_fail(m, "response", "bad_response", "x-ms-policy: %s", err.msg);
+        rc = MAAT_EXIT_INPUT;
+    } else {
+        json_object_set_new(out, "stored", cli_jws_to_json(&sj));
+        json_object_set_new(out, "x-ms-policy", json_string(stored));
+        if (!m->json) {
+            printf("%s policy at %s: %s JWS (alg %s)\n", a.type, m->endpoint,
+                   sj.j.alg == MAAT_JWS_NONE ? "unsigned" : "signed", sj.j.alg_text);
+            const json_t *x5c = json_object_get(sj.j.header, "x5c");
+            if (json_is_array(x5c)) {
+                printf("signer (header x5c of the stored JWS):\n");
+                cli_show_x5c(stdout, "  ", x5c);
+            }
+            if (sj.policy_text) {
+                /* the service's text: control bytes escaped (no terminal codes) */
+                printf("policy hash (x-ms-policy-hash): %s\n-----\n", sj.policy_hash);
+                cli_fputs_safe(sj.policy_text, stdout);
+                printf("%s-----\n",
+                       sj.policy_len && sj.policy_text[sj.policy_len - 1] != '\n' ? "\n" : "");
+            } else {
+                printf("no AttestationPolicy in the stored JWS\n");
+            }
+        }
+    }
+    policy_print_result(m, out, rc);
+    printed = true;
+out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(m, rc);
+    json_decref(out);
+    cli_jws_cleanup(&sj);
+    cli_jws_cleanup(&resp);
+    return rc;
+}
+
+/* The JWS a set sends: --jws FILE (checked unless --no-check), or the policy text of
+ * --policy (signed with --key/--cert) or --unsigned-policy. */
+static char *policy_set_body(const struct policy_args *a, struct maat_error *err)
+{
     char *jws = NULL;
     uint8_t *text = NULL;
     size_t tlen = 0;
-    int rc = MAAT_EXIT_INPUT;
-    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
-    struct cli_jws resp;
+    if (a->jws_file) {
+        if ((jws = read_jws_file(a->jws_file, err)) == NULL) return NULL;
+        if (check_policy_jws(a->jws_file, jws, a->check, err) != 0) goto fail;
+        return jws;
+    }
+    const char *pf = a->policy ? a->policy : a->unsig;
+    if (cli_read_file(pf, POLICY_MAX, &text, &tlen, err) != 0) goto fail;
+    if (a->check && cli_check_policy(pf, (const char *)text, tlen, err) != 0) goto fail;
+    if (cli_sign_policy_text((const char *)text, tlen, a->key, a->cert, a->pw, a->unsig != NULL,
+                             &jws, err) != 0)
+        goto fail;
+    free(text);
+    return jws;
+fail:
+    free(text);
+    free(jws);
+    return NULL;
+}
+
+/* `maat policy set TYPE`: PUT the policy JWS, then check x-ms-policy-result "Updated" and
+ * x-ms-policy-token-hash against the hash of the JWS sent. */
+static int policy_set(int argc, char **argv)
+{
+    struct policy_args a;
+    int rc = policy_options(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct mgmt *m = &a.m;
+    if (a.sources != 1 || ((a.key || a.cert) != (a.policy != NULL)) || (a.policy && !(a.key && a.cert)))
+        return policy_usage_fail(&a);
+    struct maat_error err = {0};
+    struct cli_jws resp, sent;
     memset(&resp, 0, sizeof resp);
+    memset(&sent, 0, sizeof sent);
+    json_t *out = NULL;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
     char path[64];
 
-    if (!strcmp(verb, "set")) {
-        if (jws_file) {
-            if ((jws = read_jws_file(jws_file, &err)) == NULL ||
-                check_policy_jws(jws_file, jws, check, &err) != 0)
-                goto fail;
-        } else {
-            const char *pf = policy ? policy : unsig;
-            if (cli_read_file(pf, POLICY_MAX, &text, &tlen, &err) != 0) goto fail;
-            if (check && cli_check_policy(pf, (const char *)text, tlen, &err) != 0) goto fail;
-            if (cli_sign_policy_text((const char *)text, tlen, key, cert, pw, unsig != NULL, &jws, &err) != 0)
-                goto fail;
-        }
-        snprintf(path, sizeof path, "/policies/%s", type);
-        if (mgmt_call(&m, "PUT", path, "text/plain", jws, strlen(jws), &resp, &rc) != 0) goto out;
-    } else if (!strcmp(verb, "reset")) {
-        if (jws_file) {
-            if ((jws = read_jws_file(jws_file, &err)) == NULL) goto fail;
-            struct cli_jws cj;
-            if (cli_jws_parse(jws, strlen(jws), &cj, &err) != 0) {
-                maat_error_prefix(&err, "%s", jws_file);
-                goto fail;
-            }
-            size_t pl = cj.j.payload_len;
-            cli_jws_cleanup(&cj);
-            if (check && pl != 0) {
-                maat_error_set(&err, MAAT_ERR_VALUE, "%s: a reset body has an empty payload, this one has %zu bytes "
-                               "(--no-check sends it anyway)", jws_file, pl);
-                goto fail;
-            }
-        } else if (key) {
-            struct maat_signing_key *k = NULL;
-            json_t *hdr = NULL;
-            STACK_OF(X509) *chain = NULL;
-            if (cli_load_signer(key, cert, pw, &k, &hdr, &chain, &err) == 0)
-                jws = maat_jws_sign(k, hdr, NULL, false, &err);
-            maat_signing_key_free(k);
-            json_decref(hdr);
-            sk_X509_pop_free(chain, X509_free);
-            if (jws == NULL) goto fail;
-        } else {
-            jws = strdup(RESET_UNSIGNED);
-            if (jws == NULL) mgmt_fail(&m, NULL, "out_of_memory", "out of memory");
-        }
-        snprintf(path, sizeof path, "/policies/%s:reset", type);
-        if (jws == NULL || mgmt_call(&m, "POST", path, "text/plain", jws, strlen(jws), &resp, &rc) != 0)
-            goto out;
-    } else {
-        snprintf(path, sizeof path, "/policies/%s", type);
-        if (mgmt_call(&m, "GET", path, NULL, NULL, 0, &resp, &rc) != 0) goto out;
-    }
+    char *jws = policy_set_body(&a, &err);
+    if (jws == NULL) CLI_FAIL(policy_input_fail(m, &err));
+    rc = MAAT_EXIT_INPUT;
+    snprintf(path, sizeof path, "/policies/%s", a.type);
+    CLI_TRY(mgmt_call(m, "PUT", path, "text/plain", jws, strlen(jws), &resp, &rc), rc);
 
-    /* ---- the result ---- */
     const json_t *p = resp.j.payload;
-    json_t *out = json_pack("{s:s,s:s}", "type", type, "operation", verb);
-    rc = MAAT_EXIT_OK;
-    if (!strcmp(verb, "get")) {
-        const char *stored = json_string_value(json_object_get(p, "x-ms-policy"));
-        struct cli_jws sj;
-        memset(&sj, 0, sizeof sj);
-        if (stored == NULL) {
-            mgmt_fail(&m, "response", "bad_response", "the response has no x-ms-policy claim");
-            rc = MAAT_EXIT_INPUT;
-        } else if (cli_jws_parse(stored, strlen(stored), &sj, &err) != 0) {
-            mgmt_fail(&m, "response", "bad_response", "x-ms-policy: %s", err.msg);
-            rc = MAAT_EXIT_INPUT;
-        } else {
-            json_object_set_new(out, "stored", cli_jws_to_json(&sj));
-            json_object_set_new(out, "x-ms-policy", json_string(stored));
-            if (!m.json) {
-                printf("%s policy at %s: %s JWS (alg %s)\n", type, m.endpoint,
-                       sj.j.alg == MAAT_JWS_NONE ? "unsigned" : "signed", sj.j.alg_text);
-                const json_t *x5c = json_object_get(sj.j.header, "x5c");
-                if (json_is_array(x5c)) {
-                    printf("signer (header x5c of the stored JWS):\n");
-                    cli_show_x5c(stdout, "  ", x5c);
-                }
-                if (sj.policy_text) {
-                    /* the service's text: control bytes escaped (no terminal codes) */
-                    printf("policy hash (x-ms-policy-hash): %s\n-----\n", sj.policy_hash);
-                    cli_fputs_safe(sj.policy_text, stdout);
-                    printf("%s-----\n",
-                           sj.policy_len && sj.policy_text[sj.policy_len - 1] != '\n' ? "\n" : "");
-                } else {
-                    printf("no AttestationPolicy in the stored JWS\n");
-                }
-            }
+    out = json_pack("{s:s,s:s}", "type", a.type, "operation", argv[0]);
+    rc = policy_check_result(m, p, out, "Updated");
+    const char *th = json_string_value(json_object_get(p, "x-ms-policy-token-hash"));
+    if (cli_jws_parse(jws, strlen(jws), &sent, &err) == 0 || sent.token_hash[0]) {
+        bool match = th != NULL && !strcmp(th, sent.token_hash);
+        json_object_set_new(out, "x-ms-policy-token-hash", th ? json_string(th) : json_null());
+        json_object_set_new(out, "token_hash_sent", json_string(sent.token_hash));
+        json_object_set_new(out, "token_hash_matches", json_boolean(match));
+        if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
+        if (!m->json) {
+            fputs("x-ms-policy-token-hash: ", stdout);
+            cli_fputs_safe(th ? th : "(missing)", stdout);
+            printf(" (%s)\n", match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
+            if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
         }
-        cli_jws_cleanup(&sj);
-    } else {
-        const char *result = json_string_value(json_object_get(p, "x-ms-policy-result"));
-        json_object_set_new(out, "x-ms-policy-result", result ? json_string(result) : json_null());
-        if (!m.json) {
-            fputs("x-ms-policy-result: ", stdout);
-            cli_fputs_safe(result ? result : "(missing)", stdout);
-            fputc('\n', stdout);
-        }
-        const char *expect = !strcmp(verb, "set") ? "Updated" : "Removed";
-        if (result == NULL || strcmp(result, expect) != 0) {
-            mgmt_fail(&m, "response_check", "unexpected_result", "expected x-ms-policy-result \"%s\", got %s%s%s",
-                      expect, result ? "\"" : "", result ? result : "none", result ? "\"" : "");
+        if (!match) {
+            mgmt_fail(m, "response_check", "token_hash_mismatch",
+                      "x-ms-policy-token-hash %s differs from the hash of the JWS sent, %s",
+                      th ? th : "(missing)", sent.token_hash);
             rc = MAAT_EXIT_FAIL;
         }
-        const char *th = json_string_value(json_object_get(p, "x-ms-policy-token-hash"));
-        if (!strcmp(verb, "set")) {
-            struct cli_jws sent;
-            if (cli_jws_parse(jws, strlen(jws), &sent, &err) == 0 || sent.token_hash[0]) {
-                bool match = th != NULL && !strcmp(th, sent.token_hash);
-                json_object_set_new(out, "x-ms-policy-token-hash", th ? json_string(th) : json_null());
-                json_object_set_new(out, "token_hash_sent", json_string(sent.token_hash));
-                json_object_set_new(out, "token_hash_matches", json_boolean(match));
-                if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
-                if (!m.json) {
-                    fputs("x-ms-policy-token-hash: ", stdout);
-                    cli_fputs_safe(th ? th : "(missing)", stdout);
-                    printf(" (%s)\n", match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
-                    if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
-                }
-                if (!match) {
-                    mgmt_fail(&m, "response_check", "token_hash_mismatch",
-                              "x-ms-policy-token-hash %s differs from the hash of the JWS sent, %s",
-                              th ? th : "(missing)", sent.token_hash);
-                    rc = MAAT_EXIT_FAIL;
-                }
-            }
-            cli_jws_cleanup(&sent);
-        }
-        const json_t *signer = json_object_get(json_object_get(p, "x-ms-policy-signer"), "x5c");
-        if (json_is_array(signer)) {
-            json_object_set_new(out, "x-ms-policy-signer", cli_x5c_info(signer));
-            if (!m.json) {
-                printf("x-ms-policy-signer:\n");
-                cli_show_x5c(stdout, "  ", signer);
-            }
-        } else if (!m.json && !strcmp(verb, "set")) {
-            printf("x-ms-policy-signer: none (unsigned policy)\n");
-        }
     }
-    json_object_set_new(out, "response_token", json_string(m.verify_note));
-    if (rc != MAAT_EXIT_OK) mgmt_mark_failed(&m, out, rc);
-    if (m.json) mgmt_print_json(out);
-    else printf("%s\n", m.verify_note);
-    json_decref(out);
+    policy_show_signer(m, p, out, true);
+    policy_print_result(m, out, rc);
     printed = true;
-    goto out;
-fail:
-    mgmt_fail(&m, "input", maat_err_name(err.code), "%s", err.msg);
-    if (err.code == MAAT_ERR_IO) rc = MAAT_EXIT_INPUT;
 out:
-    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(&m, rc);
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(m, rc);
+    json_decref(out);
+    cli_jws_cleanup(&sent);
     cli_jws_cleanup(&resp);
     free(jws);
-    free(text);
     return rc;
+}
+
+/* The JWS a reset sends: --jws FILE (its payload must be empty unless --no-check), one
+ * signed here with --key/--cert over an empty payload, or the unsigned reset body. */
+static char *policy_reset_body(const struct policy_args *a, struct maat_error *err)
+{
+    char *jws = NULL;
+    if (a->jws_file) {
+        if ((jws = read_jws_file(a->jws_file, err)) == NULL) return NULL;
+        struct cli_jws cj;
+        if (cli_jws_parse(jws, strlen(jws), &cj, err) != 0) {
+            maat_error_prefix(err, "%s", a->jws_file);
+            free(jws);
+            return NULL;
+        }
+        size_t pl = cj.j.payload_len;
+        cli_jws_cleanup(&cj);
+        if (a->check && pl != 0) {
+            maat_error_set(err, MAAT_ERR_VALUE, "%s: a reset body has an empty payload, this one has %zu bytes "
+                           "(--no-check sends it anyway)", a->jws_file, pl);
+            free(jws);
+            return NULL;
+        }
+        return jws;
+    }
+    /* a->key: signed here (the unsigned body is handled by the caller) */
+    struct maat_signing_key *k = NULL;
+    json_t *hdr = NULL;
+    STACK_OF(X509) *chain = NULL;
+    if (cli_load_signer(a->key, a->cert, a->pw, &k, &hdr, &chain, err) == 0)
+        jws = maat_jws_sign(k, hdr, NULL, false, err);
+    maat_signing_key_free(k);
+    json_decref(hdr);
+    sk_X509_pop_free(chain, X509_free);
+    return jws;
+}
+
+/* `maat policy reset TYPE`: POST the reset JWS, then check x-ms-policy-result "Removed". */
+static int policy_reset(int argc, char **argv)
+{
+    struct policy_args a;
+    int rc = policy_options(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct mgmt *m = &a.m;
+    if (a.policy || a.unsig || (a.jws_file && (a.key || a.cert)) || ((a.key != NULL) != (a.cert != NULL)))
+        return policy_usage_fail(&a);
+    struct maat_error err = {0};
+    struct cli_jws resp;
+    memset(&resp, 0, sizeof resp);
+    json_t *out = NULL;
+    bool printed = false; /* the result object went out (with --json: with ok false on failure) */
+    char path[64];
+    char *jws = NULL;
+
+    rc = MAAT_EXIT_INPUT;
+    if (a.jws_file || a.key) {
+        if ((jws = policy_reset_body(&a, &err)) == NULL) CLI_FAIL(policy_input_fail(m, &err));
+    } else if ((jws = strdup(RESET_UNSIGNED)) == NULL) {
+        mgmt_fail(m, NULL, "out_of_memory", "out of memory");
+        CLI_FAIL(MAAT_EXIT_INPUT);
+    }
+    snprintf(path, sizeof path, "/policies/%s:reset", a.type);
+    CLI_TRY(mgmt_call(m, "POST", path, "text/plain", jws, strlen(jws), &resp, &rc), rc);
+
+    const json_t *p = resp.j.payload;
+    out = json_pack("{s:s,s:s}", "type", a.type, "operation", argv[0]);
+    rc = policy_check_result(m, p, out, "Removed");
+    policy_show_signer(m, p, out, false);
+    policy_print_result(m, out, rc);
+    printed = true;
+out:
+    if (rc != MAAT_EXIT_OK && !printed) mgmt_print_failure(m, rc);
+    json_decref(out);
+    cli_jws_cleanup(&resp);
+    free(jws);
+    return rc;
+}
+
+static const struct cli_verb verbs[] = {
+    {"get", policy_get, usage},
+    {"set", policy_set, usage},
+    {"reset", policy_reset, usage},
+};
+
+int cmd_policy(int argc, char **argv)
+{
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 3 ? argv[1] : NULL);
+    if (v == NULL) { /* a verb and a TYPE are required */
+        bool help = argc >= 2 && cli_is_help(argv[1]);
+        usage(help ? stdout : stderr);
+        if (!help && cli_wants_json(argc, argv))
+            cli_json_fail_print("ok", NULL, "usage", "expected a verb (see --help)");
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
+    }
+    return v->run(argc - 1, argv + 1);
 }

@@ -229,6 +229,7 @@ static int usage_fail(bool as_json, const char *fmt, ...)
     return MAAT_EXIT_USAGE;
 }
 
+/* Reads, decodes, parses and prints the quote in path (`maat quote inspect`). */
 static int inspect(const char *path, bool as_json)
 {
     struct maat_error err;
@@ -239,27 +240,26 @@ static int inspect(const char *path, bool as_json)
         fail(as_json, "read", maat_err_name(err.code), "%s", err.msg);
         return MAAT_EXIT_INPUT;
     }
-    int rc = MAAT_EXIT_INPUT;
+    int rc = MAAT_EXIT_OK;
     struct maat_evidence ev;
     struct maat_quote q;
     json_t *root = NULL, *qj = NULL;
     if (maat_evidence_decode(buf, len, &ev, &err) != 0) {
         fail(as_json, "decode", maat_err_name(err.code), "%s: %s", path, err.msg);
-        goto done;
+        CLI_FAIL(MAAT_EXIT_INPUT);
     }
     if (maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
         fail(as_json, "parse", maat_err_name(err.code), "%s (read as %s%s): %s", path,
              maat_evidence_format_name(ev.format),
              ev.format == MAAT_EVIDENCE_ENCLAVE_INFO ? ", field QuoteHex" : "", err.msg);
-        goto done;
+        CLI_FAIL(MAAT_EXIT_INPUT);
     }
-    rc = MAAT_EXIT_INTERNAL;
     root = json_object();
     qj = maat_quote_to_json(&q, ev.quote, &err);
     if (root == NULL || qj == NULL) {
         fail(as_json, NULL, err.code ? maat_err_name(err.code) : "out_of_memory", "%s",
              err.code ? err.msg : "out of memory");
-        goto done;
+        CLI_FAIL(MAAT_EXIT_INTERNAL);
     }
     json_object_set_new(root, "format", json_string(maat_evidence_format_name(ev.format)));
     if (ev.request_field)
@@ -268,7 +268,7 @@ static int inspect(const char *path, bool as_json)
     json_object_update(root, qj);
     if (ev.has_enclave_info && add_enclave_info(root, &ev, &q) != 0) {
         fail(as_json, NULL, "out_of_memory", "out of memory");
-        goto done;
+        CLI_FAIL(MAAT_EXIT_INTERNAL);
     }
     /* Keep "warnings" last. */
     json_t *w = json_incref(json_object_get(root, "warnings"));
@@ -283,14 +283,14 @@ static int inspect(const char *path, bool as_json)
     if (as_json) {
         if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
             fail(false, NULL, "io", "cannot write the output");
-            goto done;
+            CLI_FAIL(MAAT_EXIT_INTERNAL);
         }
         fputc('\n', stdout);
     } else {
         render(root, NULL, 0, stdout);
     }
     rc = fflush(stdout) == 0 ? MAAT_EXIT_OK : MAAT_EXIT_INTERNAL;
-done:
+out:
     json_decref(qj);
     json_decref(root);
     maat_evidence_cleanup(&ev);
@@ -298,25 +298,12 @@ done:
     return rc;
 }
 
-int cmd_quote(int argc, char **argv)
+/* `maat quote inspect FILE [--json]` (argv[0] is "inspect"). */
+static int quote_inspect(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return MAAT_EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return MAAT_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "get")) return cmd_quote_get(argc - 1, argv + 1);
-    if (strcmp(argv[1], "inspect") != 0) {
-        fprintf(stderr, "maat quote: unknown sub-command '%s' (expected inspect)\n", argv[1]);
-        usage(stderr);
-        return MAAT_EXIT_USAGE;
-    }
     const char *path = NULL;
-    bool as_json = cli_wants_json(argc - 1, argv + 1);
-    for (int i = 2; i < argc; i++) {
+    bool as_json = cli_wants_json(argc, argv);
+    for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
@@ -347,4 +334,28 @@ int cmd_quote(int argc, char **argv)
         return usage_fail(as_json, "missing FILE (use - for stdin)");
     }
     return inspect(path, as_json);
+}
+
+static const struct cli_verb verbs[] = {
+    {"inspect", quote_inspect, usage},
+    {"get", cmd_quote_get, usage}, /* cmd_quote_get.c */
+};
+
+int cmd_quote(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
+    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return MAAT_EXIT_OK;
+    }
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0], argv[1]);
+    if (v == NULL) {
+        fprintf(stderr, "maat quote: unknown sub-command '%s' (expected inspect)\n", argv[1]);
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
+    return v->run(argc - 1, argv + 1);
 }

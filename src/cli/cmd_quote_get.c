@@ -158,26 +158,20 @@ int cmd_quote_get(int argc, char **argv)
     struct maat_buf q;
     maat_buf_init(&q);
     char *json = NULL;
-    if (maat_attester_open(&ga.cfg, &att, &err) != 0 ||
-        maat_attester_quote(att, rd, &q, &err) != 0) {
-        fprintf(stderr, PROG ": %s\n", err.msg);
-        rc = exit_for(&err);
-        goto done;
-    }
+    CLI_ENSURE(maat_attester_open(&ga.cfg, &att, &err) == 0 &&
+                   maat_attester_quote(att, rd, &q, &err) == 0,
+               exit_for(&err), PROG ": %s", err.msg);
     fprintf(stderr, PROG ": %zu-byte quote from the %s provider (%s)\n", q.len,
             maat_attester_kind_name(maat_attester_kind(att)), maat_attester_location(att));
-    if (ga.enclave_info) {
-        if (maat_enclave_info_to_json(q.data, q.len, ehd, ehd_len, &json, &err) != 0 ||
-            cli_write_file(ga.out, json, strlen(json), &err) != 0)
-            goto fail;
-    } else if (cli_write_file(ga.out, q.data, q.len, &err) != 0) {
-        goto fail;
-    }
+    if (ga.enclave_info)
+        CLI_ENSURE(maat_enclave_info_to_json(q.data, q.len, ehd, ehd_len, &json, &err) == 0 &&
+                       cli_write_file(ga.out, json, strlen(json), &err) == 0,
+                   MAAT_EXIT_INTERNAL, PROG ": %s", err.msg);
+    else
+        CLI_ENSURE(cli_write_file(ga.out, q.data, q.len, &err) == 0, MAAT_EXIT_INTERNAL,
+                   PROG ": %s", err.msg);
     rc = MAAT_EXIT_OK;
-    goto done;
-fail:
-    fprintf(stderr, PROG ": %s\n", err.msg);
-done:
+out:
     free(json);
     free(ehd);
     maat_buf_cleanup(&q);

@@ -149,7 +149,8 @@ fail_quiet:
     return NULL;
 }
 
-static int create_cert(int argc, char **argv)
+/* `maat sign create-cert`: a new policy-signing key and its self-signed certificate. */
+static int sign_create_cert(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"key-out", required_argument, NULL, 'k'}, {"cert-out", required_argument, NULL, 'c'},
@@ -205,18 +206,12 @@ static int create_cert(int argc, char **argv)
     int rc = MAAT_EXIT_INTERNAL;
     X509 *x = NULL;
     EVP_PKEY *key = !strcmp(alg, "p256") ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
-    if (key == NULL) {
-        maat_error_set(&err, MAAT_ERR_CRYPTO, "key generation failed");
-        goto out;
-    }
-    if (encrypt && cli_password_get(pw_env, "Password for the new key: ", true, pw, sizeof pw, &err) != 0) {
-        rc = MAAT_EXIT_USAGE;
-        goto out;
-    }
-    if ((x = make_cert(key, subject, days, &err)) == NULL) {
-        rc = err.code == MAAT_ERR_USAGE ? MAAT_EXIT_USAGE : MAAT_EXIT_INTERNAL;
-        goto out;
-    }
+    if (key == NULL) CLI_TRY(maat_error_set(&err, MAAT_ERR_CRYPTO, "key generation failed"), MAAT_EXIT_INTERNAL);
+    if (encrypt)
+        CLI_TRY(cli_password_get(pw_env, "Password for the new key: ", true, pw, sizeof pw, &err),
+                MAAT_EXIT_USAGE);
+    x = make_cert(key, subject, days, &err);
+    CLI_TRY(x == NULL ? -1 : 0, err.code == MAAT_ERR_USAGE ? MAAT_EXIT_USAGE : MAAT_EXIT_INTERNAL);
     BIO *b = BIO_new(BIO_s_mem());
     char *p = NULL;
     long n = 0;
@@ -224,7 +219,8 @@ static int create_cert(int argc, char **argv)
     int wr = n > 0 ? cli_write_file_nofollow(cert_out, p, (size_t)n, 0644, force, &err)
                    : maat_error_set(&err, MAAT_ERR_CRYPTO, "PEM encoding failed");
     BIO_free(b);
-    if (wr != 0 || cli_save_private_key(key_out, key, encrypt ? pw : NULL, force, &err) != 0) goto out;
+    CLI_TRY(wr, MAAT_EXIT_INTERNAL);
+    CLI_TRY(cli_save_private_key(key_out, key, encrypt ? pw : NULL, force, &err), MAAT_EXIT_INTERNAL);
     char subj[512], tp[41] = "";
     cli_cert_subject(x, subj, sizeof subj);
     cli_cert_thumbprint(x, tp);
@@ -324,6 +320,7 @@ int cli_check_policy(const char *path, const char *text, size_t len, struct maat
                           perr.err.msg);
 }
 
+/* `maat sign policy POLICYFILE`: the policy text as a (signed or unsigned) policy JWS. */
 static int sign_policy(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -359,16 +356,11 @@ static int sign_policy(int argc, char **argv)
     size_t len = 0;
     char *jws = NULL;
     int rc = MAAT_EXIT_INPUT;
-    if (cli_read_file(path, POLICY_MAX, &text, &len, &err) != 0) goto out;
-    if (check && cli_check_policy(path, (const char *)text, len, &err) != 0) goto out;
-    if (sign_policy_text((const char *)text, len, key, cert, pw_env, unsig, iat, &jws, &err) != 0) {
-        rc = err.code == MAAT_ERR_IO ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT;
-        goto out;
-    }
-    if (write_out(out, jws, &err) != 0) {
-        rc = MAAT_EXIT_INTERNAL;
-        goto out;
-    }
+    CLI_TRY(cli_read_file(path, POLICY_MAX, &text, &len, &err), MAAT_EXIT_INPUT);
+    if (check) CLI_TRY(cli_check_policy(path, (const char *)text, len, &err), MAAT_EXIT_INPUT);
+    CLI_TRY(sign_policy_text((const char *)text, len, key, cert, pw_env, unsig, iat, &jws, &err),
+            err.code == MAAT_ERR_IO ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT);
+    CLI_TRY(write_out(out, jws, &err), MAAT_EXIT_INTERNAL);
     char ph[MAAT_POLICY_HASH_LEN + 1] = "";
     if (maat_policy_hash((const char *)text, len, ph, NULL) != 0)
         snprintf(ph, sizeof ph, "(could not be computed)");
@@ -421,6 +413,8 @@ int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const ch
     return sign_cert_body(cert, key, signer, pw_env, true, jws, err);
 }
 
+/* `maat sign cert CERTFILE`: the {"policyCertificate": ...} JWS that adds or removes a
+ * policy signer, signed by a current one. */
 static int sign_cert(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -450,17 +444,13 @@ static int sign_cert(int argc, char **argv)
     char *jws = NULL;
     int rc = MAAT_EXIT_INPUT;
     STACK_OF(X509) *sk = cli_load_certs(argv[optind], &err);
-    if (sk == NULL) goto out;
-    if (sk_X509_num(sk) != 1) {
-        maat_error_set(&err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one", argv[optind],
-                       sk_X509_num(sk));
-        goto out;
-    }
-    if (sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, iat, &jws, &err) != 0) goto out;
-    if (write_out(out, jws, &err) != 0) {
-        rc = MAAT_EXIT_INTERNAL;
-        goto out;
-    }
+    CLI_TRY(sk == NULL ? -1 : 0, MAAT_EXIT_INPUT);
+    if (sk_X509_num(sk) != 1)
+        CLI_TRY(maat_error_set(&err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one",
+                               argv[optind], sk_X509_num(sk)),
+                MAAT_EXIT_INPUT);
+    CLI_TRY(sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, iat, &jws, &err), MAAT_EXIT_INPUT);
+    CLI_TRY(write_out(out, jws, &err), MAAT_EXIT_INTERNAL);
     char subj[512], tp[41] = "";
     cli_cert_subject(sk_X509_value(sk, 0), subj, sizeof subj);
     cli_cert_thumbprint(sk_X509_value(sk, 0), tp);
@@ -474,17 +464,24 @@ out:
     return rc;
 }
 
+static const struct cli_verb verbs[] = {
+    {"create-cert", sign_create_cert, usage},
+    {"policy", sign_policy, usage},
+    {"cert", sign_cert, usage},
+};
+
 int cmd_sign(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (argc < 2 || cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? MAAT_EXIT_USAGE : MAAT_EXIT_OK;
     }
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0], argv[1]);
+    if (v == NULL) {
+        fprintf(stderr, "maat sign: unknown sub-command '%s'\n", argv[1]);
+        usage(stderr);
+        return MAAT_EXIT_USAGE;
+    }
     optind = 1;
-    if (!strcmp(argv[1], "create-cert")) return create_cert(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "policy")) return sign_policy(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "cert")) return sign_cert(argc - 1, argv + 1);
-    fprintf(stderr, "maat sign: unknown sub-command '%s'\n", argv[1]);
-    usage(stderr);
-    return MAAT_EXIT_USAGE;
+    return v->run(argc - 1, argv + 1);
 }

@@ -159,7 +159,8 @@ static int get_time(const char *s, int64_t *out)
     return 0;
 }
 
-static int cmd_init(int argc, char **argv)
+/* `maat sim init DIR [options]`: a new simulated platform in DIR. */
+static int sim_init(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-') return usage_error("%s", "init needs a directory");
     const char *dir = argv[1];
@@ -216,8 +217,7 @@ static int cmd_init(int argc, char **argv)
     if (!next_set) o.next_update = o.issue_date + 30 * 86400;
     struct maat_error err;
     maat_error_clear(&err);
-    if (maat_sim_init(dir, &o, &err) != 0) return fail(&err, exit_for(&err));
-    return MAAT_EXIT_OK;
+    return maat_sim_init(dir, &o, &err) == 0 ? MAAT_EXIT_OK : fail(&err, exit_for(&err));
 }
 
 /* Reads a quote in any form `maat quote inspect` reads and copies its SGX report body. */
@@ -479,49 +479,33 @@ static int write_quote(const struct quote_args *qa, struct maat_sim_quote_opts *
     char *json = NULL;
     int rc = MAAT_EXIT_INTERNAL;
     if (qa->ehd_path != NULL) {
-        if (cli_read_file(qa->ehd_path, MAAT_ENCLAVE_INFO_EHD_MAX, &ehd, &ehd_len, err) != 0 ||
-            maat_sim_quote_opts_set_ehd(o, ehd, ehd_len, err) != 0) {
-            rc = fail(err, MAAT_EXIT_INPUT);
-            goto done;
-        }
+        CLI_TRY(cli_read_file(qa->ehd_path, MAAT_ENCLAVE_INFO_EHD_MAX, &ehd, &ehd_len, err) != 0 ||
+                    maat_sim_quote_opts_set_ehd(o, ehd, ehd_len, err) != 0,
+                fail(err, MAAT_EXIT_INPUT));
     } else if (qa->report_data != NULL) {
         size_t len = strlen(qa->report_data) / 2;
-        if (len > 64) {
-            rc = usage_error("--report-data: at most 64 bytes (%s)", qa->report_data);
-            goto done;
-        }
+        if (len > 64) CLI_FAIL(usage_error("--report-data: at most 64 bytes (%s)", qa->report_data));
         memset(o->report_data, 0, 64);
-        if (parse_hex(qa->report_data, o->report_data, len, "--report-data")) {
-            rc = MAAT_EXIT_USAGE;
-            goto done;
-        }
+        CLI_TRY(parse_hex(qa->report_data, o->report_data, len, "--report-data"), MAAT_EXIT_USAGE);
     }
-    if (maat_sim_quote(s, o, &q, err) != 0) {
-        rc = fail(err, exit_for(err));
-        goto done;
-    }
+    CLI_TRY(maat_sim_quote(s, o, &q, err), fail(err, exit_for(err)));
     if (qa->enclave_info) {
-        if (maat_enclave_info_to_json(q.data, q.len, ehd, ehd_len, &json, err) != 0) {
-            rc = fail(err, MAAT_EXIT_INTERNAL);
-            goto done;
-        }
-        if (cli_write_file(qa->out, json, strlen(json), err) != 0) {
-            rc = fail(err, MAAT_EXIT_INTERNAL);
-            goto done;
-        }
-    } else if (cli_write_file(qa->out, q.data, q.len, err) != 0) {
-        rc = fail(err, MAAT_EXIT_INTERNAL);
-        goto done;
+        CLI_TRY(maat_enclave_info_to_json(q.data, q.len, ehd, ehd_len, &json, err),
+                fail(err, MAAT_EXIT_INTERNAL));
+        CLI_TRY(cli_write_file(qa->out, json, strlen(json), err), fail(err, MAAT_EXIT_INTERNAL));
+    } else {
+        CLI_TRY(cli_write_file(qa->out, q.data, q.len, err), fail(err, MAAT_EXIT_INTERNAL));
     }
     rc = MAAT_EXIT_OK;
-done:
+out:
     free(json);
     free(ehd);
     maat_buf_cleanup(&q);
     return rc;
 }
 
-static int cmd_quote_sim(int argc, char **argv)
+/* `maat sim quote DIR -o FILE [options]`: a quote from the simulated platform in DIR. */
+static int sim_quote(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-') return usage_error("%s", "quote needs a directory");
     struct quote_args qa;
@@ -548,15 +532,24 @@ static int cmd_quote_sim(int argc, char **argv)
     return rc;
 }
 
+static void usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
+
+static const struct cli_verb verbs[] = {
+    {"init", sim_init, usage},
+    {"quote", sim_quote, usage},
+    {"pccs", cmd_sim_pccs, usage}, /* cmd_sim_pccs.c */
+};
+
 int cmd_sim(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
-        fputs(usage_text, argc < 2 ? stderr : stdout);
+    if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? MAAT_EXIT_USAGE : MAAT_EXIT_OK;
     }
-    if (!strcmp(argv[1], "init")) return cmd_init(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "quote")) return cmd_quote_sim(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "pccs")) return cmd_sim_pccs(argc - 1, argv + 1);
-    return usage_error("unknown sub-command '%s' (init, quote)", argv[1]);
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0], argv[1]);
+    if (v == NULL) return usage_error("unknown sub-command '%s' (init, quote)", argv[1]);
+    return v->run(argc - 1, argv + 1);
 }

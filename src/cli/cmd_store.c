@@ -163,101 +163,125 @@ static int open_uri(const char *uri, bool must_exist, struct maat_store **s, str
     return maat_store_open(uri, s, err);
 }
 
-static int check(const char *uri, bool json)
+/* The options of `maat store VERB` (argv[0] is the verb); returns -1 to go on, else the exit
+ * code to end the verb with. */
+static int store_options(int argc, char **argv, bool *json)
 {
-    struct maat_error err = {0};
-    struct maat_store *s = NULL;
-    char shown[1024], schema[32] = "";
-    maat_store_redacted_uri(uri, shown, sizeof shown);
-    struct ns_list l = {0};
-    if (open_uri(uri, true, &s, &err) != 0 ||
-        maat_store_info(s, "schema", schema, sizeof schema, &err) != 0 || scan(s, NULL, &l, &err) != 0) {
-        fprintf(stderr, "maat store check: %s\n", err.msg);
-        ns_list_free(&l);
-        maat_store_close(s);
-        return MAAT_EXIT_INTERNAL;
+    static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int c;
+    *json = false;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'J': *json = true; break;
+        case 'h': usage(stdout); return MAAT_EXIT_OK;
+        default: usage(stderr); return MAAT_EXIT_USAGE;
+        }
     }
+    return -1;
+}
+
+/* The report of `store check`, as JSON or text. */
+static void store_print_check(struct maat_store *s, const char *shown, const char *schema,
+                              const struct ns_list *l, bool json)
+{
     char hex[65];
     if (json) {
         json_t *o = json_object(), *a = json_array();
         json_object_set_new(o, "store", json_string(shown));
         json_object_set_new(o, "backend", json_string(maat_store_backend(s)));
         json_object_set_new(o, "schema", json_integer(atoi(schema)));
-        json_object_set_new(o, "records", json_integer((json_int_t)total(&l)));
-        for (size_t i = 0; i < l.n; i++) {
-            maat_hex_encode(l.v[i].digest, 32, hex);
-            json_array_append_new(a, json_pack("{s:s, s:I, s:s}", "name", l.v[i].name, "records",
-                                               (json_int_t)l.v[i].count, "sha256", hex));
+        json_object_set_new(o, "records", json_integer((json_int_t)total(l)));
+        for (size_t i = 0; i < l->n; i++) {
+            maat_hex_encode(l->v[i].digest, 32, hex);
+            json_array_append_new(a, json_pack("{s:s, s:I, s:s}", "name", l->v[i].name, "records",
+                                               (json_int_t)l->v[i].count, "sha256", hex));
         }
         json_object_set_new(o, "namespaces", a);
         char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (txt != NULL) printf("%s\n", txt);
         free(txt);
         json_decref(o);
-    } else {
-        printf("store       %s\n", shown);
-        printf("backend     %s\n", maat_store_backend(s));
-        printf("schema      %s\n", schema);
-        printf("records     %llu in %zu namespace%s\n", (unsigned long long)total(&l), l.n,
-               l.n == 1 ? "" : "s");
-        for (size_t i = 0; i < l.n; i++) {
-            maat_hex_encode(l.v[i].digest, 32, hex);
-            printf("  %-20s %8llu  sha256:%s\n", l.v[i].name, (unsigned long long)l.v[i].count,
-                   hex);
-        }
+        return;
     }
-    ns_list_free(&l);
-    maat_store_close(s);
-    return MAAT_EXIT_OK;
+    printf("store       %s\n", shown);
+    printf("backend     %s\n", maat_store_backend(s));
+    printf("schema      %s\n", schema);
+    printf("records     %llu in %zu namespace%s\n", (unsigned long long)total(l), l->n,
+           l->n == 1 ? "" : "s");
+    for (size_t i = 0; i < l->n; i++) {
+        maat_hex_encode(l->v[i].digest, 32, hex);
+        printf("  %-20s %8llu  sha256:%s\n", l->v[i].name, (unsigned long long)l->v[i].count,
+               hex);
+    }
 }
 
-static int copy(const char *src_uri, const char *dst_uri)
+/* `maat store check URI [--json]`: backend, schema, records and a digest per namespace. */
+static int store_check(int argc, char **argv)
+{
+    struct maat_error err = {0};
+    struct maat_store *s = NULL;
+    struct ns_list l = {0};
+    char shown[1024], schema[32] = "";
+    bool json;
+    int rc = store_options(argc, argv, &json);
+    if (rc >= 0) return rc;
+    CLI_ENSURE(optind + 1 == argc, MAAT_EXIT_USAGE, "maat store check: needs one URI");
+    const char *uri = argv[optind];
+    maat_store_redacted_uri(uri, shown, sizeof shown);
+    CLI_ENSURE(open_uri(uri, true, &s, &err) == 0 &&
+                   maat_store_info(s, "schema", schema, sizeof schema, &err) == 0 &&
+                   scan(s, NULL, &l, &err) == 0,
+               MAAT_EXIT_INTERNAL, "maat store check: %s", err.msg);
+    store_print_check(s, shown, schema, &l, json);
+    rc = MAAT_EXIT_OK;
+out:
+    ns_list_free(&l);
+    maat_store_close(s);
+    return rc;
+}
+
+/* `maat store copy SRC DST`: every record of SRC into an empty DST, then both digests
+ * compared. */
+static int store_copy(int argc, char **argv)
 {
     struct maat_error err = {0};
     struct maat_store *src = NULL, *dst = NULL;
     struct ns_list a = {0}, b = {0}, d = {0};
     char ss[1024], ds[1024];
+    bool json;
+    int rc = store_options(argc, argv, &json);
+    if (rc >= 0) return rc;
+    CLI_ENSURE(optind + 2 == argc && !json, MAAT_EXIT_USAGE,
+               "maat store copy: needs SRC and DST (and no other options)");
+    const char *src_uri = argv[optind], *dst_uri = argv[optind + 1];
     maat_store_redacted_uri(src_uri, ss, sizeof ss);
     maat_store_redacted_uri(dst_uri, ds, sizeof ds);
-    int rc = MAAT_EXIT_INTERNAL;
     const char *sp = !strncmp(src_uri, "sqlite:", 7) ? src_uri + 7 : src_uri;
     const char *dp = !strncmp(dst_uri, "sqlite:", 7) ? dst_uri + 7 : dst_uri;
-    if (!strcmp(sp, dp)) {
-        fprintf(stderr, "maat store copy: SRC and DST are the same store (%s)\n", ss);
-        return MAAT_EXIT_USAGE;
-    }
-    if (open_uri(src_uri, true, &src, &err) != 0 || open_uri(dst_uri, false, &dst, &err) != 0 ||
-        maat_store_namespaces(dst, ns_add, &d, &err) != 0) {
-        fprintf(stderr, "maat store copy: %s\n", err.msg[0] ? err.msg : "out of memory");
-        goto out;
-    }
-    if (d.n > 0) {
-        fprintf(stderr,
-                "maat store copy: DST %s already holds %llu records (namespace %s, ...); copy "
-                "only into an empty store, nothing was written\n",
-                ds, (unsigned long long)total(&d), d.v[0].name);
-        rc = MAAT_EXIT_FAIL;
-        goto out;
-    }
-    if (scan(src, dst, &a, &err) != 0) {
-        fprintf(stderr, "maat store copy: %s\nmaat store copy: DST %s is incomplete; empty it "
-                        "before copying again\n", err.msg, ds);
-        goto out;
-    }
-    if (scan(dst, NULL, &b, &err) != 0) {
-        fprintf(stderr, "maat store copy: reading DST back: %s\n", err.msg);
-        goto out;
-    }
+    CLI_ENSURE(strcmp(sp, dp) != 0, MAAT_EXIT_USAGE,
+               "maat store copy: SRC and DST are the same store (%s)", ss);
+    CLI_ENSURE(open_uri(src_uri, true, &src, &err) == 0 && open_uri(dst_uri, false, &dst, &err) == 0 &&
+                   maat_store_namespaces(dst, ns_add, &d, &err) == 0,
+               MAAT_EXIT_INTERNAL, "maat store copy: %s", err.msg[0] ? err.msg : "out of memory");
+    CLI_ENSURE(d.n == 0, MAAT_EXIT_FAIL,
+               "maat store copy: DST %s already holds %llu records (namespace %s, ...); copy "
+               "only into an empty store, nothing was written",
+               ds, (unsigned long long)total(&d), d.n ? d.v[0].name : "");
+    CLI_ENSURE(scan(src, dst, &a, &err) == 0, MAAT_EXIT_INTERNAL,
+               "maat store copy: %s\nmaat store copy: DST %s is incomplete; empty it "
+               "before copying again", err.msg, ds);
+    CLI_ENSURE(scan(dst, NULL, &b, &err) == 0, MAAT_EXIT_INTERNAL,
+               "maat store copy: reading DST back: %s", err.msg);
     bool same = a.n == b.n;
     for (size_t i = 0; same && i < a.n; i++)
         same = !strcmp(a.v[i].name, b.v[i].name) && a.v[i].count == b.v[i].count &&
                !memcmp(a.v[i].digest, b.v[i].digest, 32);
-    if (!same) {
-        fprintf(stderr, "maat store copy: DST %s does not match SRC %s after the copy (did "
-                        "something write to either meanwhile?)\n", ds, ss);
-        rc = MAAT_EXIT_FAIL;
-        goto out;
-    }
+    CLI_ENSURE(same, MAAT_EXIT_FAIL,
+               "maat store copy: DST %s does not match SRC %s after the copy (did "
+               "something write to either meanwhile?)", ds, ss);
     printf("copied %llu records in %zu namespace%s from %s to %s; digests match\n",
            (unsigned long long)total(&a), a.n, a.n == 1 ? "" : "s", ss, ds);
     for (size_t i = 0; i < a.n; i++)
@@ -272,39 +296,19 @@ out:
     return rc;
 }
 
+static const struct cli_verb verbs[] = {
+    {"check", store_check, usage},
+    {"copy", store_copy, usage},
+};
+
 int cmd_store(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "copy"))) {
-        bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 2 ? argv[1] : NULL);
+    if (v == NULL) {
+        bool help = argc >= 2 && cli_is_help(argv[1]);
         usage(help ? stdout : stderr);
         return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
-    bool is_copy = !strcmp(argv[1], "copy");
-    static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-    bool json = false;
-    int c;
-    optind = 1;
-    argc--;
-    argv++;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'J': json = true; break;
-        case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
-        }
-    }
-    if (is_copy) {
-        if (optind + 2 != argc || json) {
-            fprintf(stderr, "maat store copy: needs SRC and DST (and no other options)\n");
-            return MAAT_EXIT_USAGE;
-        }
-        return copy(argv[optind], argv[optind + 1]);
-    }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "maat store check: needs one URI\n");
-        return MAAT_EXIT_USAGE;
-    }
-    return check(argv[optind], json);
+    return v->run(argc - 1, argv + 1);
 }
