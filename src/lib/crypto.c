@@ -184,29 +184,46 @@ EVP_PKEY_CTX *maat__ecdsa_verify_ctx_new(EVP_PKEY *key)
 /* ECDSA-SHA256 is ECDSA over the SHA-256 digest: hashing here with the fetched digest and
  * verifying the digest with EVP_PKEY_verify skips EVP_DigestVerifyInit's per-call digest
  * context set-up and implicit fetch. The DER signature goes to a stack buffer. */
+/* One DER INTEGER of a 32-byte big-endian unsigned value, minimal (leading zeros dropped,
+ * a 0x00 prefix when the high bit is set; zero is 02 01 00): at most 35 bytes. */
+static size_t der_uint32b(const uint8_t v[32], uint8_t *out)
+{
+    size_t i = 0;
+    while (i < 31 && v[i] == 0) i++;
+    size_t n = 32 - i, pad = (v[i] & 0x80) ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(n + pad);
+    if (pad) out[2] = 0x00;
+    memcpy(out + 2 + pad, v + i, n);
+    return 2 + pad + n;
+}
+
+/* r||s as the DER ECDSA-Sig-Value EVP_PKEY_verify takes, encoded here (what i2d_ECDSA_SIG
+ * gives, without its BIGNUM and ECDSA_SIG allocations per verification): at most 72 bytes. */
+static size_t rs_to_der(const uint8_t rs[64], uint8_t der[72])
+{
+    uint8_t body[70];
+    size_t n = der_uint32b(rs, body);
+    n += der_uint32b(rs + 32, body + n);
+    der[0] = 0x30;
+    der[1] = (uint8_t)n; /* <= 70: short form */
+    memcpy(der + 2, body, n);
+    return 2 + n;
+}
+
 int maat__ecdsa_verify_rs_ctx(EVP_PKEY_CTX *ctx, const void *msg, size_t len, const uint8_t rs[64])
 {
     int rc = -1;
     uint8_t digest[32];
     unsigned int dlen = 0;
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
-    /* SEQUENCE of two INTEGERs of at most 33 bytes each: at most 72 bytes */
-    unsigned char der[80], *p = der;
-    if (sig == NULL || r == NULL || s == NULL) goto out;
-    if (ECDSA_SIG_set0(sig, r, s) != 1) goto out;
-    r = s = NULL; /* owned by sig */
-    int der_len = i2d_ECDSA_SIG(sig, &p);
-    if (der_len <= 0 || der_len > (int)sizeof der) goto out;
+    uint8_t der[72];
+    size_t der_len = rs_to_der(rs, der);
     if (EVP_Digest(msg, len, digest, &dlen, sha256_md(), NULL) != 1 || dlen != sizeof digest)
         goto out;
-    int v = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, sizeof digest);
+    int v = EVP_PKEY_verify(ctx, der, der_len, digest, sizeof digest);
     rc = v == 1 ? 1 : v == 0 ? 0 : -1;
 out:
     ERR_clear_error();
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
     return rc;
 }
 

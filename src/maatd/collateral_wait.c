@@ -13,8 +13,17 @@
  * deadline). Requests outside libmicrohttpd (maatd_handle, the fuzz harness) wait in
  * the cache as before.
  *
- * Lost wake-ups are excluded by the cache's idle generation: a request whose lookup saw
- * generation g is resumed at once when the latest reported generation is newer.
+ * The thread follows both caches (issue 15 item I.2): the SGX one (d->cache, SgxEnclave
+ * and OpenEnclave) and the TDX one (d->cache_tdx, TdxVm). Their idle generations are
+ * independent counters, so waiters are keyed to this module's own generation, which grows
+ * whenever either cache reports a newer idle generation of its own; a waiter is resumed
+ * when it grew past the value it was listed with (a wake-up from the other cache only
+ * re-runs a lookup that then suspends again).
+ *
+ * Lost wake-ups are excluded: maatd_collateral_get translates the cache's generation g
+ * seen by the lookup. If that cache already reported a newer one, the waiter gets a
+ * generation that is due at once; otherwise the current combined one, which any later
+ * report (of either cache) passes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +37,23 @@ struct waiter {
     uint64_t gen;
 };
 
+struct maatd_waits;
+struct followed { /* one cache the thread follows, and the latest generation it reported */
+    struct maatd_waits *ws;
+    struct maat_collateral_cache *cache;
+    uint64_t gen;
+    bool reported;
+};
+
 struct maatd_waits {
     pthread_mutex_t mu;
     pthread_cond_t cv;        /* CLOCK_MONOTONIC */
     struct waiter *w;
     size_t n, cap;
-    uint64_t gen;             /* latest idle generation reported by the cache */
+    uint64_t gen;             /* own generation (>= 1): grows with each report of a cache */
     bool stop;
     pthread_t th;
-    struct maat_collateral_cache *cache;
+    struct followed src[2];   /* SGX, TDX (NULL cache: not followed) */
 };
 
 static bool ts_before(const struct timespec *a, const struct timespec *b)
@@ -46,10 +63,15 @@ static bool ts_before(const struct timespec *a, const struct timespec *b)
 
 static void on_idle(void *arg, uint64_t gen) /* the cache's lock is held: only note it */
 {
-    struct maatd_waits *ws = arg;
+    struct followed *f = arg;
+    struct maatd_waits *ws = f->ws;
     pthread_mutex_lock(&ws->mu);
-    if (gen > ws->gen) ws->gen = gen;
-    pthread_cond_signal(&ws->cv);
+    if (!f->reported || gen > f->gen) {
+        f->gen = gen;
+        f->reported = true;
+        ws->gen++;
+        pthread_cond_signal(&ws->cv);
+    }
     pthread_mutex_unlock(&ws->mu);
 }
 
@@ -96,7 +118,8 @@ static void *waits_main(void *arg)
     return NULL;
 }
 
-struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache)
+struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache,
+                                      struct maat_collateral_cache *cache_tdx)
 {
     struct maatd_waits *ws = calloc(1, sizeof *ws);
     if (ws == NULL) return NULL;
@@ -119,15 +142,20 @@ struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache)
         free(ws);
         return NULL;
     }
-    ws->cache = cache;
-    if (cache != NULL) maat_collateral_cache_set_on_idle(cache, on_idle, ws);
+    ws->gen = 1;
+    ws->src[0] = (struct followed){ws, cache, 0, false};
+    ws->src[1] = (struct followed){ws, cache_tdx, 0, false};
+    for (size_t i = 0; i < 2; i++)
+        if (ws->src[i].cache != NULL)
+            maat_collateral_cache_set_on_idle(ws->src[i].cache, on_idle, &ws->src[i]);
     return ws;
 }
 
 void maatd_waits_stop(struct maatd_waits *ws)
 {
     if (ws == NULL) return;
-    if (ws->cache != NULL) maat_collateral_cache_set_on_idle(ws->cache, NULL, NULL);
+    for (size_t i = 0; i < 2; i++)
+        if (ws->src[i].cache != NULL) maat_collateral_cache_set_on_idle(ws->src[i].cache, NULL, NULL);
     pthread_mutex_lock(&ws->mu);
     ws->stop = true; /* every waiting request is resumed (and answered 503: stopping) */
     pthread_cond_signal(&ws->cv);
@@ -173,9 +201,21 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
                          struct maat_error *err)
 {
-    if (rq->cwait == NULL || cache != d->cache) /* no suspension here: the cache waits */
+    struct maatd_waits *ws = d->waits;
+    struct followed *f = NULL;
+    if (ws != NULL && cache != NULL)
+        for (size_t i = 0; i < 2; i++)
+            if (ws->src[i].cache == cache) f = &ws->src[i];
+    if (rq->cwait == NULL || f == NULL) /* no suspension here: the cache waits */
         return maat_collateral_cache_get(cache, fmspc, ca, now, out, err);
     int rc = maat_collateral_cache_get_nowait(cache, fmspc, ca, now, rq->cwait, out, err);
-    if (rc > 0) rq->suspend = true;
+    if (rc > 0) {
+        /* the cache's generation -> this module's (see the top of the file) */
+        pthread_mutex_lock(&ws->mu);
+        bool idle_since = f->reported && f->gen > rq->cwait->gen;
+        rq->cwait->gen = idle_since ? ws->gen - 1 : ws->gen;
+        pthread_mutex_unlock(&ws->mu);
+        rq->suspend = true;
+    }
     return rc;
 }

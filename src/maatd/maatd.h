@@ -385,21 +385,23 @@ bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool 
 struct maatd_waits;
 struct maat_collateral_wait;
 struct maat_collateral_lookup;
-/* Starts the thread that resumes them; registers as the cache's idle callback. NULL when
- * out of resources. */
-struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache);
+/* Starts the thread that resumes them; registers as the idle callback of both caches
+ * (SGX and TDX; either may be NULL). NULL when out of resources. */
+struct maatd_waits *maatd_waits_start(struct maat_collateral_cache *cache,
+                                      struct maat_collateral_cache *cache_tdx);
 /* Resumes every waiting request (they are re-run and see `stopping`), joins the thread;
  * maatd_waits_add fails from then on. Free after the daemon stopped. */
 void maatd_waits_stop(struct maatd_waits *ws);
 void maatd_waits_free(struct maatd_waits *ws);
-/* Lists a suspended connection: resumed when the cache's idle generation is newer than
- * gen, or at deadline (CLOCK_MONOTONIC). False (not listed) when stopping or out of memory. */
+/* Lists a suspended connection: resumed when the wait module's generation (given by
+ * maatd_collateral_get in rq->cwait->gen) is newer than gen, or at deadline
+ * (CLOCK_MONOTONIC). False (not listed) when stopping or out of memory. */
 bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
                      const struct timespec *deadline, uint64_t gen);
 /* maat_collateral_cache_get for a request: with rq->cwait set, returns 1 and sets
  * rq->suspend instead of waiting for a fetch in flight (nothing held); the route then
- * returns without an answer and is run again when resumed. Only d->cache (SGX) lookups
- * are suspended (the wait thread follows that cache's fetches); others wait. */
+ * returns without an answer and is run again when resumed. Lookups in d->cache (SGX) and
+ * d->cache_tdx (TDX) are suspended (the wait thread follows both); others wait. */
 int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
                          enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,

@@ -513,7 +513,7 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         if (hfd >= 0) close(hfd);
         return maat_error_set(err, MAAT_ERR_NOMEM, "could not start the header-deadline watchdog");
     }
-    if (d->cache != NULL && (d->waits = maatd_waits_start(d->cache)) == NULL) {
+    if (d->cache != NULL && (d->waits = maatd_waits_start(d->cache, d->cache_tdx)) == NULL) {
         close(fd);
         if (hfd >= 0) close(hfd);
         return maat_error_set(err, MAAT_ERR_NOMEM, "could not start the collateral-wait thread");
