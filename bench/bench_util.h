@@ -1,4 +1,8 @@
-/* bench_util.h - what the benchmarks share: a monotonic clock and medians of runs. */
+/* bench_util.h - what the benchmarks share: a monotonic clock and medians of runs.
+ * BENCH_CLOCK=cpu in the environment makes bench_now() the process's CPU time instead
+ * (CLOCK_PROCESS_CPUTIME_ID; the benches are single-threaded): per-operation costs that
+ * time-slicing with other processes on a shared host does not inflate, comparable with a
+ * server's CPU time per request (bench_fleet.sh). */
 #ifndef MAAT_BENCH_UTIL_H
 #define MAAT_BENCH_UTIL_H
 
@@ -10,8 +14,13 @@
 
 static inline double bench_now(void)
 {
+    static int clock = -1;
+    if (clock < 0) {
+        const char *c = getenv("BENCH_CLOCK");
+        clock = c != NULL && strcmp(c, "cpu") == 0;
+    }
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

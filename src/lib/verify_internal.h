@@ -87,6 +87,9 @@ struct maat_pck_chain {
 
 struct maat_pck_chain *maat__pck_entry_new(void);
 /* A new reference to the cached entry for key/trust, or NULL. */
+/* Ways per set of the PCK cache (pck_cache.c; bench/README.md, "The fleet curve"). */
+#define MAAT__PCK_CACHE_WAYS 16
+
 struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
                                             const struct maat_trust *trust);
 /* Stores the entry (the cache takes its own reference). */

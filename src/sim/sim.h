@@ -185,6 +185,14 @@ int maat_sim_quote_opts_set_ehd(struct maat_sim_quote_opts *o, const uint8_t *da
 int maat_sim_quote(const struct maat_sim *s, const struct maat_sim_quote_opts *o,
                    struct maat_buf *out, struct maat_error *err);
 
+/* A quote from platform `platform` of the fleet under this directory's PKI (sim_fleet.c):
+ * its own PCK key, PPID, platform instance id and QE id, derived from the directory's PPID
+ * and `platform`, and a new PCK leaf signed by the directory's PCK CA; everything else
+ * (FMSPC, TCB, QE, collateral) is the directory's. */
+int maat_sim_fleet_quote(const struct maat_sim *s, uint64_t platform,
+                         const struct maat_sim_quote_opts *o, struct maat_buf *out,
+                         struct maat_error *err);
+
 /* Helpers for programs: times as unix seconds or "YYYY-MM-DDTHH:MM:SSZ". */
 int maat_sim_parse_time(const char *s, int64_t *out, struct maat_error *err);
 /* Formats as Intel does in collateral ("2025-06-19T10:56:11Z"); buf >= 21 bytes. */

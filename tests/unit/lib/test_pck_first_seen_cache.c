@@ -1,7 +1,7 @@
 /* test_pck_first_seen_cache.c - the PCK cache's eviction policy (issue 16: chosen from the
  * fleet curve). Defect: the cache was direct-mapped, so two platforms whose keys fell in
- * the same slot evicted each other even with the table nearly empty. Now 4-way set
- * associative with LRU inside a set. */
+ * the same slot evicted each other even with the table nearly empty. Now set associative
+ * (MAAT__PCK_CACHE_WAYS ways) with LRU inside a set. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,32 +34,33 @@ static void test_pck_cache_colliding_keys_do_not_evict_each_other(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_pck_cache *c = maat_pck_cache_new(64, &err);
+    enum { W = MAAT__PCK_CACHE_WAYS, CAP = 4 * W };
+    struct maat_pck_cache *c = maat_pck_cache_new(CAP, &err);
     assert_non_null(c);
-    /* four keys equal modulo 64: one slot of a direct-mapped table of 64 */
-    struct maat_pck_chain *e[5];
-    for (int i = 0; i < 4; i++) {
-        e[i] = entry((uint64_t)i * 64, (uint8_t)i);
+    /* W keys equal modulo CAP: one slot of a direct-mapped table of CAP, one set here */
+    struct maat_pck_chain *e[W + 1];
+    for (int i = 0; i < W; i++) {
+        e[i] = entry((uint64_t)i * CAP, (uint8_t)i);
         maat__pck_cache_put(c, e[i]);
     }
-    for (int i = 0; i < 4; i++) assert_true(hit(c, e[i]));
-    /* LRU inside the set: touch 1, 2, 3; a fifth colliding key evicts 0 */
-    for (int i = 1; i < 4; i++) assert_true(hit(c, e[i]));
-    e[4] = entry(4 * 64, 4);
-    maat__pck_cache_put(c, e[4]);
+    for (int i = 0; i < W; i++) assert_true(hit(c, e[i]));
+    /* LRU inside the set: touch 1 .. W-1; one more colliding key evicts 0 */
+    for (int i = 1; i < W; i++) assert_true(hit(c, e[i]));
+    e[W] = entry((uint64_t)W * CAP, W);
+    maat__pck_cache_put(c, e[W]);
     assert_false(hit(c, e[0]));
-    for (int i = 1; i < 5; i++) assert_true(hit(c, e[i]));
+    for (int i = 1; i < W + 1; i++) assert_true(hit(c, e[i]));
     uint64_t hits, misses;
     maat_pck_cache_stats(c, &hits, &misses);
-    assert_int_equal(hits, 11);
+    assert_int_equal(hits, 3 * W - 1);
     assert_int_equal(misses, 1);
     /* the same key put again replaces its own entry, not another */
-    struct maat_pck_chain *again = entry(4 * 64, 4);
+    struct maat_pck_chain *again = entry((uint64_t)W * CAP, W);
     maat__pck_cache_put(c, again);
     assert_true(hit(c, again));
-    for (int i = 1; i < 4; i++) assert_true(hit(c, e[i]));
+    for (int i = 1; i < W; i++) assert_true(hit(c, e[i]));
     maat_pck_cache_free(c);
-    for (int i = 0; i < 5; i++) maat_pck_chain_release(e[i]);
+    for (int i = 0; i < W + 1; i++) maat_pck_chain_release(e[i]);
     maat_pck_chain_release(again);
 }
 
