@@ -67,11 +67,6 @@ static const struct route routes[] = {
     {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, 0},
 };
 
-bool maatd_route_is_reserve(const char *path)
-{
-    return !strcmp(path, "/healthz") || !strcmp(path, "/ready") || !strcmp(path, "/metrics");
-}
-
 static bool method_in(const char *method, const char *list)
 {
     size_t n = strlen(method);
