@@ -421,7 +421,9 @@ uint64_t maatd_guard_closed_total(const struct maatd_guard *g);
 
 /* routes.c */
 void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
-/* Whether path is one of the reserve routes (/healthz, /ready, /metrics). */
+
+/* route_reserve.c (leaf): whether path is one of the reserve routes (/healthz, /ready,
+ * /metrics). */
 bool maatd_route_is_reserve(const char *path);
 
 /* errors.c: fills rs with MAA's error form. */

@@ -18,59 +18,153 @@
 
 #include "maatd.h"
 
-enum handler {
-    H_ATTEST_SGX,
-    H_ATTEST_OE,
-    H_ATTEST_TDX,
-    H_ATTEST_UNSUPPORTED,
-    H_CERTS,
-    H_OPENID,
-    H_POLICY,
-    H_CERTIFICATES,
-    H_METRICS,
-    H_HEALTHZ,
-    H_READY,
-    H_REVOKE,
-    H_TCB_BASELINES,
+/*
+ * The route table: one entry per path, naming the methods it accepts, the function that
+ * handles it, its route id (metrics, access log), its api-version rule, whether it exists
+ * from 2025-06-01 on only, and the argument its handler takes (attestation or policy type,
+ * :reset, the certificates operation). maatd_route() is a loop over it.
+ */
+struct route;
+typedef void route_handler(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                           const struct route *r);
+
+enum api_rule {
+    API_NONE = 0,     /* takes no api-version */
+    API_REQUIRED = 1, /* api-version required */
+    API_OPTIONAL = 2, /* checked when present */
 };
 
 struct route {
-    const char *path;
     const char *methods; /* space-separated, for matching and the Allow header */
-    enum handler h;
+    const char *path;    /* exact, case-sensitive */
+    route_handler *handler;
     enum maatd_route_id id;
-    int api_version; /* 0: none, 1: required, 2: optional, checked when present */
+    enum api_rule api_version;
+    bool since_2025; /* TdxVm: 400 UnsupportedApiVersionValue before 2025-06-01 */
+    unsigned type;   /* enum maat_attest_route, for the attestation and policy handlers */
+    int op;          /* policies: 1 :reset; certificates: 0 get, 1 :add, 2 :remove */
 };
+
+static void route_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         const struct route *r)
+{
+    maatd_attest(d, rq, rs, (enum maat_attest_route)r->type);
+}
+
+static void route_attest_unsupported(struct maatd *d, struct maatd_request *rq,
+                                     struct maatd_response *rs, const struct route *r)
+{
+    (void)d;
+    maatd_error(rq, rs, 400, "InvalidParameter",
+                "Attestation type %s is not supported by maatd (SgxEnclave, "
+                "OpenEnclave and TdxVm are).", r->path + strlen("/attest/"));
+}
+
+static void route_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        const struct route *r)
+{
+    (void)r;
+    maatd_certs(d, rq, rs);
+}
+
+static void route_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         const struct route *r)
+{
+    (void)r;
+    maatd_openid(d, rq, rs);
+}
+
+static void route_revoke(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         const struct route *r)
+{
+    (void)r;
+    maatd_revoke(d, rq, rs);
+}
+
+static void route_policy(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                         const struct route *r)
+{
+    maatd_policy_route(d, rq, rs, r->type, r->op == 1);
+}
+
+static void route_certificates(struct maatd *d, struct maatd_request *rq,
+                               struct maatd_response *rs, const struct route *r)
+{
+    maatd_certificates_route(d, rq, rs, r->op);
+}
+
+static void route_tcbbaselines(struct maatd *d, struct maatd_request *rq,
+                               struct maatd_response *rs, const struct route *r)
+{
+    (void)r;
+    maatd_tcbbaselines(d, rq, rs);
+}
+
+static void route_metrics(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                          const struct route *r)
+{
+    (void)r;
+    maatd_metrics_route(d, rq, rs);
+}
+
+static void route_healthz(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                          const struct route *r)
+{
+    (void)r;
+    maatd_health(d, rq, rs, false);
+}
+
+static void route_ready(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                        const struct route *r)
+{
+    (void)r;
+    maatd_health(d, rq, rs, true);
+}
+
+#define SGX MAAT_ROUTE_SGX_ENCLAVE
+#define OE MAAT_ROUTE_OPEN_ENCLAVE
+#define TDX MAAT_ROUTE_TDX_VM
 
 static const struct route routes[] = {
-    {"/attest/SgxEnclave", "POST", H_ATTEST_SGX, MAATD_R_ATTEST_SGX, 1},
-    {"/attest/OpenEnclave", "POST", H_ATTEST_OE, MAATD_R_ATTEST_OE, 1},
-    {"/attest/Tpm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
-    {"/attest/SevSnpVm", "POST", H_ATTEST_UNSUPPORTED, MAATD_R_ATTEST_OTHER, 1},
-    {"/attest/TdxVm", "POST", H_ATTEST_TDX, MAATD_R_ATTEST_OTHER, 1},
-    {"/certs", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
-    {"/certs/", "GET HEAD", H_CERTS, MAATD_R_CERTS, 2},
-    {"/.well-known/openid-configuration", "GET HEAD", H_OPENID, MAATD_R_OPENID, 2},
-    {"/revoke", "POST", H_REVOKE, MAATD_R_OPENID, 0},
-    {"/policies/SgxEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/policies/OpenEnclave", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/policies/SgxEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/policies/OpenEnclave:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/policies/TdxVm", "GET HEAD PUT", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/policies/TdxVm:reset", "POST", H_POLICY, MAATD_R_POLICIES, 1},
-    {"/certificates", "GET HEAD", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
-    {"/certificates:add", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
-    {"/certificates:remove", "POST", H_CERTIFICATES, MAATD_R_CERTIFICATES, 1},
-    {"/tcbbaselines/SgxEnclave", "GET HEAD", H_TCB_BASELINES, MAATD_R_POLICIES, 1},
-    {"/metrics", "GET HEAD", H_METRICS, MAATD_R_METRICS, 0},
-    {"/healthz", "GET HEAD", H_HEALTHZ, MAATD_R_HEALTH, 0},
-    {"/ready", "GET HEAD", H_READY, MAATD_R_HEALTH, 0},
+    /* methods, path, handler, id, api-version, since 2025-06-01, type, op */
+    {"POST", "/attest/SgxEnclave", route_attest, MAATD_R_ATTEST_SGX, API_REQUIRED, false, SGX, 0},
+    {"POST", "/attest/OpenEnclave", route_attest, MAATD_R_ATTEST_OE, API_REQUIRED, false, OE, 0},
+    {"POST", "/attest/Tpm", route_attest_unsupported,
+     MAATD_R_ATTEST_OTHER, API_REQUIRED, false, 0, 0},
+    {"POST", "/attest/SevSnpVm", route_attest_unsupported,
+     MAATD_R_ATTEST_OTHER, API_REQUIRED, false, 0, 0},
+    {"POST", "/attest/TdxVm", route_attest, MAATD_R_ATTEST_OTHER, API_REQUIRED, true, TDX, 0},
+    {"GET HEAD", "/certs", route_certs, MAATD_R_CERTS, API_OPTIONAL, false, 0, 0},
+    {"GET HEAD", "/certs/", route_certs, MAATD_R_CERTS, API_OPTIONAL, false, 0, 0},
+    {"GET HEAD", "/.well-known/openid-configuration", route_openid,
+     MAATD_R_OPENID, API_OPTIONAL, false, 0, 0},
+    {"POST", "/revoke", route_revoke, MAATD_R_OPENID, API_NONE, false, 0, 0},
+    {"GET HEAD PUT", "/policies/SgxEnclave", route_policy,
+     MAATD_R_POLICIES, API_REQUIRED, false, SGX, 0},
+    {"GET HEAD PUT", "/policies/OpenEnclave", route_policy,
+     MAATD_R_POLICIES, API_REQUIRED, false, OE, 0},
+    {"POST", "/policies/SgxEnclave:reset", route_policy,
+     MAATD_R_POLICIES, API_REQUIRED, false, SGX, 1},
+    {"POST", "/policies/OpenEnclave:reset", route_policy,
+     MAATD_R_POLICIES, API_REQUIRED, false, OE, 1},
+    {"GET HEAD PUT", "/policies/TdxVm", route_policy, MAATD_R_POLICIES, API_REQUIRED, true, TDX, 0},
+    {"POST", "/policies/TdxVm:reset", route_policy, MAATD_R_POLICIES, API_REQUIRED, true, TDX, 1},
+    {"GET HEAD", "/certificates", route_certificates,
+     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 0},
+    {"POST", "/certificates:add", route_certificates,
+     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 1},
+    {"POST", "/certificates:remove", route_certificates,
+     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 2},
+    {"GET HEAD", "/tcbbaselines/SgxEnclave", route_tcbbaselines,
+     MAATD_R_POLICIES, API_REQUIRED, false, 0, 0},
+    {"GET HEAD", "/metrics", route_metrics, MAATD_R_METRICS, API_NONE, false, 0, 0},
+    {"GET HEAD", "/healthz", route_healthz, MAATD_R_HEALTH, API_NONE, false, 0, 0},
+    {"GET HEAD", "/ready", route_ready, MAATD_R_HEALTH, API_NONE, false, 0, 0},
 };
 
-bool maatd_route_is_reserve(const char *path)
-{
-    return !strcmp(path, "/healthz") || !strcmp(path, "/ready") || !strcmp(path, "/metrics");
-}
+#undef SGX
+#undef OE
+#undef TDX
 
 static bool method_in(const char *method, const char *list)
 {
@@ -136,8 +230,9 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         rs->allow = r->methods;
         return;
     }
-    if (r->api_version != 0 && !api_version_ok(rq, rs, r->api_version == 1)) return;
-    if (!rq->api_2025 && (!strcmp(r->path, "/attest/TdxVm") || !strncmp(r->path, "/policies/TdxVm", 15))) {
+    if (r->api_version != API_NONE && !api_version_ok(rq, rs, r->api_version == API_REQUIRED))
+        return;
+    if (!rq->api_2025 && r->since_2025) {
         /* TdxVm exists from 2025-06-01 on (maa-2025.md section 1): fail closed before */
         maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
                     "%s exists from api-version 2025-06-01 on (TdxVm is not an attestation "
@@ -155,35 +250,5 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
                     "The request body exceeds the limit of %ld bytes.", d->cfg.max_body);
         return;
     }
-    switch (r->h) {
-    case H_ATTEST_SGX: maatd_attest(d, rq, rs, MAAT_ROUTE_SGX_ENCLAVE); break;
-    case H_ATTEST_OE: maatd_attest(d, rq, rs, MAAT_ROUTE_OPEN_ENCLAVE); break;
-    case H_ATTEST_TDX: maatd_attest(d, rq, rs, MAAT_ROUTE_TDX_VM); break;
-    case H_ATTEST_UNSUPPORTED:
-        maatd_error(rq, rs, 400, "InvalidParameter",
-                    "Attestation type %s is not supported by maatd (SgxEnclave, "
-                    "OpenEnclave and TdxVm are).", rq->path + strlen("/attest/"));
-        break;
-    case H_CERTS: maatd_certs(d, rq, rs); break;
-    case H_OPENID: maatd_openid(d, rq, rs); break;
-    case H_POLICY: {
-        const char *t = rq->path + strlen("/policies/");
-        unsigned type = strncmp(t, "SgxEnclave", 10) == 0    ? (unsigned)MAAT_ROUTE_SGX_ENCLAVE
-                        : strncmp(t, "OpenEnclave", 11) == 0 ? (unsigned)MAAT_ROUTE_OPEN_ENCLAVE
-                                                             : (unsigned)MAAT_ROUTE_TDX_VM;
-        maatd_policy_route(d, rq, rs, type, strstr(t, ":reset") != NULL);
-        break;
-    }
-    case H_CERTIFICATES:
-        maatd_certificates_route(d, rq, rs,
-                                 !strcmp(rq->path, "/certificates:add")      ? 1
-                                 : !strcmp(rq->path, "/certificates:remove") ? 2
-                                                                              : 0);
-        break;
-    case H_METRICS: maatd_metrics_route(d, rq, rs); break;
-    case H_HEALTHZ: maatd_health(d, rq, rs, false); break;
-    case H_READY: maatd_health(d, rq, rs, true); break;
-    case H_REVOKE: maatd_revoke(d, rq, rs); break;
-    case H_TCB_BASELINES: maatd_tcbbaselines(d, rq, rs); break;
-    }
+    r->handler(d, rq, rs, r);
 }

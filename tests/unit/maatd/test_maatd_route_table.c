@@ -1,0 +1,212 @@
+/* test_maatd_route_table.c - issue 17: maatd's route table (src/maatd/routes.c) names each
+ * path's handler function; maatd_route() is a loop over it instead of a switch. Every entry
+ * still reaches its own handler with its own argument (attestation / policy type, :reset,
+ * the certificates operation), answers 405 with its Allow list, and the TdxVm paths keep
+ * their 2025-06-01 gate; the reserve listener serves exactly /healthz, /ready, /metrics
+ * (route_reserve.c). Fixture as in test_maatd_handle_socketless.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "maat/policy_default.h"
+#include "store.h"
+#include "testutil.h"
+
+static struct maatd d;
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    dir = tu_tempdir();
+    char store[512];
+    snprintf(store, sizeof store, "%s/t.db", dir);
+    maatd_config_defaults(&d.cfg);
+    d.cfg.max_body = 1024;
+    maatd_log_init("text");
+    maatd_metrics_init(&d.metrics);
+    if (maat_store_open(store, &d.store, &err) != 0) return -1;
+    d.trust = maat_trust_new_intel(&err);
+    d.pck_cache = maat_pck_cache_new(16, &err);
+    if (d.trust == NULL || d.pck_cache == NULL) return -1;
+    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
+                         &err) != 0)
+        return -1;
+    static uint8_t token[] = "secret";
+    d.admin_token = token;
+    d.admin_token_len = 6;
+    if (maatd_policies_open(&d, &err) != 0) return -1;
+    snprintf(d.listen_url, sizeof d.listen_url, "http://127.0.0.1:1");
+    snprintf(d.cert_issuer, sizeof d.cert_issuer, "http://127.0.0.1:1");
+    if (maatd_keys_open(&d, false, &d.keys, &err) != 0) return -1;
+    atomic_store(&d.ready, true);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    maatd_policies_free(&d);
+    maatd_keys_free(d.keys);
+    maat_pck_cache_free(d.pck_cache);
+    maat_trust_free(d.trust);
+    maat_store_close(d.store);
+    maatd_metrics_cleanup(&d.metrics);
+    d.admin_token = NULL;
+    maatd_config_free(&d.cfg);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) return -1;
+    free(dir);
+    return 0;
+}
+
+static const struct maatd_header host = {"Host", "maa.example"};
+
+/* One request; returns the status, *body (malloc'd) for the caller. */
+static unsigned run(const char *method, const char *url, const char *version,
+                    const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
+                    struct maatd_http_response *rs)
+{
+    struct maatd_http_request rq = {method, url, version, hs, nh, (const uint8_t *)body,
+                                    body ? strlen(body) : 0, reserve};
+    maatd_handle(&d, &rq, rs);
+    assert_non_null(rs->body);
+    return rs->status;
+}
+
+static const char *header(const struct maatd_http_response *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_headers; i++)
+        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
+    return NULL;
+}
+
+static void expect(const char *method, const char *url, const char *version,
+                   const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
+                   unsigned status, const char *in_body)
+{
+    struct maatd_http_response rs;
+    unsigned st = run(method, url, version, hs, nh, body, reserve, &rs);
+    if (st != status || strstr(rs.body, in_body) == NULL)
+        fail_msg("%s %s: %u %.*s (expected %u with \"%s\")", method, url, st, (int)rs.len, rs.body,
+                 status, in_body);
+    assert_non_null(header(&rs, "x-ms-request-id"));
+    assert_string_equal(header(&rs, "x-ms-maa-service-version"), MAATD_VERSION);
+    free(rs.body);
+}
+
+
+/* path -> its handler: a string only that handler answers with */
+static void test_each_path_reaches_its_handler(void **state)
+{
+    (void)state;
+    const char *v22 = "?api-version=2022-08-01", *v25 = "?api-version=2025-06-01";
+    char u[256];
+    expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
+    expect("GET", "/certs/", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
+    expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, false, 200,
+           "jwks_uri");
+    expect("POST", "/revoke", "HTTP/1.1", &host, 1, "token=x", false, 400,
+           "unsupported_token_type");
+    snprintf(u, sizeof u, "/attest/Tpm%s", v22);
+    expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
+           "Attestation type Tpm is not supported");
+    snprintf(u, sizeof u, "/attest/SevSnpVm%s", v22);
+    expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
+           "Attestation type SevSnpVm is not supported");
+    snprintf(u, sizeof u, "/attest/OpenEnclave%s", v22);
+    expect("POST", u, "HTTP/1.1", &host, 1, "{", false, 400, "InvalidParameter");
+    snprintf(u, sizeof u, "/policies/SgxEnclave%s", v22);
+    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    snprintf(u, sizeof u, "/policies/OpenEnclave%s", v22);
+    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    snprintf(u, sizeof u, "/policies/TdxVm%s", v25);
+    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    snprintf(u, sizeof u, "/policies/SgxEnclave:reset%s", v22);
+    expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
+    snprintf(u, sizeof u, "/certificates%s", v22);
+    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    snprintf(u, sizeof u, "/certificates:add%s", v22);
+    expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
+    expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, false, 200, "# TYPE");
+    expect("GET", "/healthz", "HTTP/1.1", &host, 1, NULL, false, 200, "");
+    expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, false, 200, "");
+}
+
+/* a known path with another method: 405 with that entry's methods */
+static void test_405_allow_per_entry(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *method, *path, *allow;
+    } cases[] = {
+        {"GET", "/attest/SgxEnclave", "POST"},
+        {"GET", "/attest/TdxVm", "POST"},
+        {"PUT", "/certs", "GET, HEAD"},
+        {"GET", "/revoke", "POST"},
+        {"DELETE", "/policies/TdxVm", "GET, HEAD, PUT"},
+        {"GET", "/policies/OpenEnclave:reset", "POST"},
+        {"GET", "/certificates:remove", "POST"},
+        {"POST", "/tcbbaselines/SgxEnclave", "GET, HEAD"},
+        {"POST", "/metrics", "GET, HEAD"},
+        {"PUT", "/ready", "GET, HEAD"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct maatd_http_response rs;
+        char u[256];
+        snprintf(u, sizeof u, "%s?api-version=2025-06-01", cases[i].path);
+        unsigned st = run(cases[i].method, u, "HTTP/1.1", &host, 1, NULL, false, &rs);
+        if (st != 405 || header(&rs, "Allow") == NULL ||
+            strcmp(header(&rs, "Allow"), cases[i].allow) != 0)
+            fail_msg("%s %s: %u Allow %s (expected 405 Allow %s)", cases[i].method, cases[i].path,
+                     st, header(&rs, "Allow") ? header(&rs, "Allow") : "(none)", cases[i].allow);
+        free(rs.body);
+    }
+}
+
+/* the TdxVm entries exist from api-version 2025-06-01 on; the SGX ones do not have the gate */
+static void test_tdxvm_gate_from_table(void **state)
+{
+    (void)state;
+    expect("POST", "/attest/TdxVm?api-version=2022-08-01", "HTTP/1.1", &host, 1, "{}", false, 400,
+           "exists from api-version 2025-06-01 on");
+    expect("GET", "/policies/TdxVm?api-version=2020-10-01", "HTTP/1.1", &host, 1, NULL, false, 400,
+           "exists from api-version 2025-06-01 on");
+    expect("POST", "/policies/TdxVm:reset?api-version=2022-08-01", "HTTP/1.1", &host, 1, "", false,
+           400, "exists from api-version 2025-06-01 on");
+    expect("POST", "/attest/TdxVm", "HTTP/1.1", &host, 1, "{}", false, 400,
+           "MissingApiVersionParameter");
+    expect("POST", "/policies/TdxVm:reset?api-version=2025-06-01", "HTTP/1.1", &host, 1, "", false,
+           401, "Unauthorized");
+}
+
+/* the reserve listener (route_reserve.c) serves exactly the three reserve paths */
+static void test_reserve_paths(void **state)
+{
+    (void)state;
+    assert_true(maatd_route_is_reserve("/healthz"));
+    assert_true(maatd_route_is_reserve("/ready"));
+    assert_true(maatd_route_is_reserve("/metrics"));
+    assert_false(maatd_route_is_reserve("/certs"));
+    assert_false(maatd_route_is_reserve("/healthz/"));
+    assert_false(maatd_route_is_reserve("/metric"));
+    assert_false(maatd_route_is_reserve(""));
+    expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, true, 200, "# TYPE");
+    expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, true, 200, "");
+    expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, true, 404,
+           "on the reserve listener");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_path_reaches_its_handler),
+        cmocka_unit_test(test_405_allow_per_entry),
+        cmocka_unit_test(test_tdxvm_gate_from_table),
+        cmocka_unit_test(test_reserve_paths),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
