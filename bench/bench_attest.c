@@ -95,7 +95,7 @@ struct bench {
     size_t qe_sig_der_len, quote_sig_der_len;
     uint8_t *quote;
     size_t quote_len;
-    EVP_MD *sha256; /* fetched once, as maat's own code does */
+    EVP_MD *sha256;         /* fetched once, as maat's own code does */
     size_t token_input_len; /* header.payload length of a real token */
     uint8_t *token_input;
     double stage_s[S__N];
@@ -145,15 +145,16 @@ static char *one_request(struct bench *b, bool timed)
     static struct maat_attest_result r; /* large; one thread */
     if (maat_attest_run(&ctx, b->body, b->body_len, b->route, &r) != 0)
         die("attest", r.outcome == MAAT_ATTEST_VERIFY_FAILED ? r.verdict.reason
-                      : r.outcome == MAAT_ATTEST_BAD_REQUEST ||
-                                r.outcome == MAAT_ATTEST_TCB_BASELINE ? r.aerr.err.msg
+                      : r.outcome == MAAT_ATTEST_BAD_REQUEST || r.outcome == MAAT_ATTEST_TCB_BASELINE
+                          ? r.aerr.err.msg
                       : r.outcome == MAAT_ATTEST_POLICY_FAILED ? r.perr.err.msg
                                                                : r.err.msg);
     LAP(S_PIPELINE);
     if (b->hdr.len == 0) { /* maatd keeps the encoded header per thread, issuer and key */
         json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", ISSUER "/certs", "kid",
                                 maat_signing_key_kid(b->key), "typ", "JWT");
-        if (hdr == NULL || maat_jws_header_b64(b->key, hdr, &b->hdr, &err) != 0) die("header", err.msg);
+        if (hdr == NULL || maat_jws_header_b64(b->key, hdr, &b->hdr, &err) != 0)
+            die("header", err.msg);
         json_decref(hdr);
     }
     struct maat_buf answer; /* {"token":"<JWT>"}, the token signed into it */
@@ -327,9 +328,9 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir, enum maat_a
     char *qs = b64url(qb.data, qb.len), *rs = b64url((const uint8_t *)rt, sizeof rt - 1);
     size_t cap = strlen(qs) + strlen(rs) + 128;
     b->body = malloc(cap);
-    b->body_len = (size_t)snprintf(b->body, cap,
-                                   "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"}}",
-                                   qs, rs);
+    b->body_len = (size_t)snprintf(
+        b->body, cap,
+        "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"}}", qs, rs);
     free(qs);
     free(rs);
 
@@ -354,8 +355,7 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir, enum maat_a
     b->token_input_len = (size_t)(dot - tok);
     b->token_input = (uint8_t *)strndup(tok, b->token_input_len);
     printf("  %s: request body %zu B; token %zu B (signing input %zu B)\n",
-           maat_attest_route_name(route), b->body_len,
-           strlen(tok) - 2, b->token_input_len);
+           maat_attest_route_name(route), b->body_len, strlen(tok) - 2, b->token_input_len);
     free(answer);
 }
 
@@ -379,7 +379,8 @@ static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_a
 
     /* Each slice: the pass for a while (or, with --floor-only, the warm floor), then both
      * floors for exactly as many requests. */
-    double pass_us[MAX_RUNS], floor_us[MAX_RUNS], warm_us[MAX_RUNS], ratio[MAX_RUNS], wratio[MAX_RUNS];
+    double pass_us[MAX_RUNS], floor_us[MAX_RUNS], warm_us[MAX_RUNS], ratio[MAX_RUNS],
+        wratio[MAX_RUNS];
     double stage_us[S__N][MAX_RUNS];
     for (int r = 0; r < runs; r++) {
         memset(b.stage_s, 0, sizeof b.stage_s);
@@ -413,7 +414,8 @@ static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_a
         wratio[r] = warm_us[r] / pass_us[r];
         for (int s = 0; s < S__N; s++) stage_us[s][r] = b.stage_s[s] * 1e6 / (double)np;
     }
-    double mp = bench_median(pass_us, runs), mf = bench_median(floor_us, runs), mw = bench_median(warm_us, runs);
+    double mp = bench_median(pass_us, runs), mf = bench_median(floor_us, runs),
+           mw = bench_median(warm_us, runs);
     if (floor_only) {
         printf("  floor (warm verification + %s signature) %9.1f us\n", alg_name, mw);
         printf("  floor (2 ECDSA verifications + %s signature, bare) %9.1f us\n", alg_name, mf);
@@ -424,16 +426,20 @@ static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_a
         for (int s = 0; s < S__N; s++)
             printf("  %-8s %9.1f\n", stage_names[s], bench_median(stage_us[s], runs));
         printf("  %-8s %9.1f  (stages timed inside)\n", "pass", mp);
-        printf("  floor, bare %9.1f  (2 ECDSA P-256 verifications + 1 %s signature, bare OpenSSL)\n",
-               mf, alg_name);
-        printf("  floor, warm %9.1f  (maat's warm verification + the same signature: the issue's floor)\n",
+        printf(
+            "  floor, bare %9.1f  (2 ECDSA P-256 verifications + 1 %s signature, bare OpenSSL)\n",
+            mf, alg_name);
+        printf("  floor, warm %9.1f  (maat's warm verification + the same signature: the issue's "
+               "floor)\n",
                mw);
-        printf("  ratio bare floor / pass %.3f;  warm floor / pass %.3f\n", bench_median(ratio, runs),
-               bench_median(wratio, runs));
-        printf("RESULT alg=%s route=%s pass_us=%.1f floor_bare_us=%.1f floor_warm_us=%.1f ratio_bare=%.3f "
-               "ratio_warm=%.3f", alg_name, rname, mp, mf, mw, bench_median(ratio, runs),
-               bench_median(wratio, runs));
-        for (int s = 0; s < S__N; s++) printf(" %s_us=%.1f", stage_names[s], bench_median(stage_us[s], runs));
+        printf("  ratio bare floor / pass %.3f;  warm floor / pass %.3f\n",
+               bench_median(ratio, runs), bench_median(wratio, runs));
+        printf("RESULT alg=%s route=%s pass_us=%.1f floor_bare_us=%.1f floor_warm_us=%.1f "
+               "ratio_bare=%.3f "
+               "ratio_warm=%.3f",
+               alg_name, rname, mp, mf, mw, bench_median(ratio, runs), bench_median(wratio, runs));
+        for (int s = 0; s < S__N; s++)
+            printf(" %s_us=%.1f", stage_names[s], bench_median(stage_us[s], runs));
         printf(" sink=%lu\n", b.sink % 10);
     }
 
@@ -459,18 +465,21 @@ int main(int argc, char **argv)
     double seconds = 2.0;
     int runs = 5;
     bool floor_only = false;
-    static const struct option opts[] = {{"alg", required_argument, NULL, 'a'},
-                                         {"floor-only", no_argument, NULL, 'f'},
-                                         {"route", required_argument, NULL, 'R'},
-                                         {"seconds", required_argument, NULL, 's'},
-                                         {"runs", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"alg", required_argument, NULL, 'a'},   {"floor-only", no_argument, NULL, 'f'},
+        {"route", required_argument, NULL, 'R'}, {"seconds", required_argument, NULL, 's'},
+        {"runs", required_argument, NULL, 'r'},  {NULL, 0, NULL, 0}};
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-        if (c == 'a') alg_name = optarg;
-        else if (c == 's') seconds = atof(optarg);
-        else if (c == 'r') runs = atoi(optarg);
-        else if (c == 'f') floor_only = true;
-        else if (c == 'R') route_name = optarg;
+        if (c == 'a')
+            alg_name = optarg;
+        else if (c == 's')
+            seconds = atof(optarg);
+        else if (c == 'r')
+            runs = atoi(optarg);
+        else if (c == 'f')
+            floor_only = true;
+        else if (c == 'R')
+            route_name = optarg;
         else {
             fprintf(stderr, "usage: bench_attest [--alg RS256|ES256|PS256] "
                             "[--route all|SgxEnclave|TdxVm] [--seconds S] [--runs N] "

@@ -85,9 +85,12 @@ int main(int argc, char **argv)
                                          {"iterations", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-        if (c == 'v') dir = optarg;
-        else if (c == 'n') n = atol(optarg);
-        else return 2;
+        if (c == 'v')
+            dir = optarg;
+        else if (c == 'n')
+            n = atol(optarg);
+        else
+            return 2;
     }
     if (n < 1) return 2;
     char path[4096];
@@ -96,13 +99,14 @@ int main(int argc, char **argv)
     uint8_t *quote = slurp(path, &qlen);
     snprintf(path, sizeof path, "%s/dcap-qvl/sgx_quote_collateral.json", dir);
     uint8_t *coll = slurp(path, &clen);
-    if (quote == NULL || coll == NULL) die("vectors", "cannot read dcap-qvl/sgx_quote[_collateral.json]");
+    if (quote == NULL || coll == NULL)
+        die("vectors", "cannot read dcap-qvl/sgx_quote[_collateral.json]");
     cold_once(quote, qlen, coll, clen); /* one-time OpenSSL set-up */
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     for (long i = 0; i < n; i++) cold_once(quote, qlen, coll, clen);
     double w = now(CLOCK_MONOTONIC) - w0, c = now(CLOCK_PROCESS_CPUTIME_ID) - c0, dn = (double)n;
-    printf("cold verification: %ld iterations, %.1f us wall, %.1f us cpu each\n", n,
-           w / dn * 1e6, c / dn * 1e6);
+    printf("cold verification: %ld iterations, %.1f us wall, %.1f us cpu each\n", n, w / dn * 1e6,
+           c / dn * 1e6);
     printf("RESULT cold_wall_us=%.1f cold_cpu_us=%.1f\n", w / dn * 1e6, c / dn * 1e6);
     free(quote);
     free(coll);

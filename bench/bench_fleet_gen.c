@@ -54,12 +54,15 @@ int main(int argc, char **argv)
     long n = 0, draws = 0;
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     int all = 0, write = 1;
-    static const struct option opts[] = {
-        {"sim", required_argument, NULL, 's'},      {"platforms", required_argument, NULL, 'n'},
-        {"requests", required_argument, NULL, 'r'}, {"ehd", required_argument, NULL, 'e'},
-        {"out", required_argument, NULL, 'o'},      {"seed", required_argument, NULL, 'S'},
-        {"all", no_argument, NULL, 'a'},            {"no-write", no_argument, NULL, 'W'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"sim", required_argument, NULL, 's'},
+                                         {"platforms", required_argument, NULL, 'n'},
+                                         {"requests", required_argument, NULL, 'r'},
+                                         {"ehd", required_argument, NULL, 'e'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {"no-write", no_argument, NULL, 'W'},
+                                         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -115,8 +118,9 @@ int main(int argc, char **argv)
         char *q64 = maat_base64url_encode(q.data, q.len);
         if (q64 == NULL) die("fleet", "out of memory");
         if (fb) {
-            int w = fprintf(fb, "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"}}\n",
-                            q64, rt64);
+            int w = fprintf(
+                fb, "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"}}\n",
+                q64, rt64);
             if (w < 0) die(out, "write failed");
             bytes += w;
         }

@@ -37,7 +37,8 @@ static const char incoming_json[] =
     "\"x-ms-sgx-product-id\":[1],\"x-ms-sgx-svn\":[1],"
     "\"x-ms-sgx-report-data\":[\"28542e44fe7e73f6610f6b31ae7576925f09ccdbb4c5646583ecc1561337a8ff"
     "0000000000000000000000000000000000000000000000000000000000000000\"],"
-    "\"x-ms-sgx-collateral\":[{\"qeidcertshash\":\"a64d649198507d8b57e33f63ab266838f43f327bd4aacc78510b6976ed046e10\","
+    "\"x-ms-sgx-collateral\":[{\"qeidcertshash\":"
+    "\"a64d649198507d8b57e33f63ab266838f43f327bd4aacc78510b6976ed046e10\","
     "\"quotehash\":\"4f9aa62ee2ca513a31f8a427b16723b3b918c927b8d02e9e215da2bdbc98d8b1\"}],"
     "\"$is-debuggable\":[true],"
     "\"$sgx-mrsigner\":[\"4aea5f9a0ed04b11f889aadfe6a1d376213a29a95a85ce7337ae6f7fece6610c\"],"
@@ -48,9 +49,12 @@ int main(int argc, char **argv)
 {
     long iterations = 200000, runs = 5;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--iterations") == 0) iterations = atol(argv[i + 1]);
-        else if (strcmp(argv[i], "--runs") == 0) runs = atol(argv[i + 1]);
-        else die("usage", "bench_policy [--iterations N] [--runs N]");
+        if (strcmp(argv[i], "--iterations") == 0)
+            iterations = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--runs") == 0)
+            runs = atol(argv[i + 1]);
+        else
+            die("usage", "bench_policy [--iterations N] [--runs N]");
     }
     if (iterations < 1 || runs < 1 || runs > 64) die("usage", "bad numbers");
 
@@ -93,7 +97,8 @@ int main(int argc, char **argv)
         long pit = iterations / 10 + 1;
         for (long i = 0; i < pit; i++) {
             struct maat_policy *p;
-            if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0) die("parse", perr.err.msg);
+            if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
+                die("parse", perr.err.msg);
             maat_policy_free(p);
         }
         double t3 = bench_now();
@@ -105,8 +110,8 @@ int main(int argc, char **argv)
     qsort(evj, (size_t)runs, sizeof evj[0], bench_cmp_double);
     qsort(pa, (size_t)runs, sizeof pa[0], bench_cmp_double);
     double e = ev[runs / 2], ej = evj[runs / 2], p = pa[runs / 2];
-    printf("default SGX policy (2022), %zu incoming claims, %zu issued, %ld runs x %ld\n",
-           in.count, issued, runs, iterations);
+    printf("default SGX policy (2022), %zu incoming claims, %zu issued, %ld runs x %ld\n", in.count,
+           issued, runs, iterations);
     printf("  eval       %8.3f us  (%.2f%% of a 150 us quote verification)\n", e, e / 150 * 100);
     printf("  eval+json  %8.3f us  (%.2f%%)\n", ej, ej / 150 * 100);
     printf("  parse      %8.3f us\n", p);

@@ -160,7 +160,8 @@ static void tdx_warm_op(struct bench *b)
     if (maat_quote_parse(b->quote, b->quote_len, &q, &err) != 0) die("TD quote", err.msg);
     if (maat_tdx_quote_verify(&q, b->vc, b->trust, &opts, NULL, &v, NULL, &err) != 0)
         die("TD verify", err.msg);
-    if (!v.ok || v.status != MAAT_TCB_UP_TO_DATE) die("TD verify", v.ok ? "unexpected status" : v.reason);
+    if (!v.ok || v.status != MAAT_TCB_UP_TO_DATE)
+        die("TD verify", v.ok ? "unexpected status" : v.reason);
     b->sink += v.advisory_count + 1;
 }
 
@@ -291,8 +292,7 @@ static void floor_b_op(struct bench *b)
 
 static void sigobj_verify(struct bench *b, const struct sigobj *o)
 {
-    if (ecdsa_prehashed(o->ctx, o->msg, o->len, o->der, o->der_len) != 1)
-        die("floor", o->name);
+    if (ecdsa_prehashed(o->ctx, o->msg, o->len, o->der, o->der_len) != 1) die("floor", o->name);
     b->sink++;
 }
 
@@ -340,7 +340,8 @@ static struct maat_verified_collateral *collateral_at(struct bench *b, struct ma
     struct maat_collateral_input in;
     struct maat_verified_collateral *vc = NULL;
     struct maat_error err = {0};
-    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0) die("collateral", err.msg);
+    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0)
+        die("collateral", err.msg);
     maat_collateral_input_from_bundle(&bundle, &in);
     if (maat_collateral_verify(&in, trust, at, &vc, &err) != 0) die("collateral", err.msg);
     maat_collateral_bundle_cleanup(&bundle);
@@ -353,7 +354,8 @@ static struct maat_verified_collateral *collateral_with(struct bench *b, struct 
     struct maat_collateral_input in;
     struct maat_verified_collateral *vc = NULL;
     struct maat_error err = {0};
-    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0) die("collateral", err.msg);
+    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0)
+        die("collateral", err.msg);
     maat_collateral_input_from_bundle(&bundle, &in);
     if (maat_collateral_verify(&in, trust, AT, &vc, &err) != 0) die("collateral", err.msg);
     maat_collateral_bundle_cleanup(&bundle);
@@ -445,7 +447,8 @@ static void setup_floor(struct bench *b, const struct maat_quote *q)
     for (int i = 0; i < sk_X509_num(certs) && b->pck_key == NULL; i++) {
         char cn[128];
         maat_x509_cn(X509_get_subject_name(sk_X509_value(certs, i)), cn, sizeof cn);
-        if (strstr(cn, "SGX PCK Certificate")) b->pck_key = X509_get_pubkey(sk_X509_value(certs, i));
+        if (strstr(cn, "SGX PCK Certificate"))
+            b->pck_key = X509_get_pubkey(sk_X509_value(certs, i));
     }
     sk_X509_pop_free(certs, X509_free);
     if (b->pck_key == NULL) die("PCK chain", "no PCK leaf");
@@ -459,14 +462,19 @@ static void setup_floor(struct bench *b, const struct maat_quote *q)
     memcpy(b->spki_template, der, sizeof b->spki_template);
     OPENSSL_free(der);
 
-    struct { const uint8_t *rs; uint8_t *out; size_t *len; } sigs[2] = {
+    struct {
+        const uint8_t *rs;
+        uint8_t *out;
+        size_t *len;
+    } sigs[2] = {
         {q->qe_report_signature, b->qe_sig_der, &b->qe_sig_der_len},
         {q->signature, b->quote_sig_der, &b->quote_sig_der_len},
     };
     for (int i = 0; i < 2; i++) {
         ECDSA_SIG *s = ECDSA_SIG_new();
         BIGNUM *r = BN_bin2bn(sigs[i].rs, 32, NULL), *ss = BN_bin2bn(sigs[i].rs + 32, 32, NULL);
-        if (s == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(s, r, ss) != 1) die("sig", "DER");
+        if (s == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(s, r, ss) != 1)
+            die("sig", "DER");
         unsigned char *p = sigs[i].out;
         int len = i2d_ECDSA_SIG(s, &p);
         if (len <= 0 || len > 80) die("sig", "DER");
@@ -587,7 +595,8 @@ static void setup_sigobjs(struct bench *b, const struct maat_quote *q)
 
     struct maat_collateral_bundle bundle;
     struct maat_collateral_input in;
-    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0) die("collateral", err.msg);
+    if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0)
+        die("collateral", err.msg);
     maat_collateral_input_from_bundle(&bundle, &in);
     STACK_OF(X509) *tcb = maat_x509_load_all(in.tcb_info_issuer_chain.ptr,
                                              in.tcb_info_issuer_chain.len, "TCB chain", &err);
@@ -711,7 +720,8 @@ static void fleet_one(const char *dir, long n, long draws, size_t capacity)
         BIGNUM *r = BN_bin2bn(q0.qe_report_signature, 32, NULL);
         BIGNUM *ss = BN_bin2bn(q0.qe_report_signature + 32, 32, NULL);
         uint8_t *dp = yard.der;
-        if (es == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(es, r, ss) != 1) die("sig", "DER");
+        if (es == NULL || r == NULL || ss == NULL || ECDSA_SIG_set0(es, r, ss) != 1)
+            die("sig", "DER");
         yard.der_len = (size_t)i2d_ECDSA_SIG(es, &dp);
         ECDSA_SIG_free(es);
         yard.key = X509_get_pubkey(maat_x509_find_leaf(chain));
@@ -809,11 +819,15 @@ static void print_row(const char *name, const double *ops, int runs)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"vectors", required_argument, NULL, 'v'}, {"seconds", required_argument, NULL, 's'},
-        {"cold-seconds", required_argument, NULL, 'c'}, {"runs", required_argument, NULL, 'r'},
-        {"fleet", required_argument, NULL, 'f'}, {"fleet-cache", required_argument, NULL, 'C'},
+        {"vectors", required_argument, NULL, 'v'},
+        {"seconds", required_argument, NULL, 's'},
+        {"cold-seconds", required_argument, NULL, 'c'},
+        {"runs", required_argument, NULL, 'r'},
+        {"fleet", required_argument, NULL, 'f'},
+        {"fleet-cache", required_argument, NULL, 'C'},
         {"fleet-draws", required_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *vectors = getenv("MAAT_VECTORS");
     double seconds = 2.5, cold_seconds = 1.5;
@@ -832,7 +846,8 @@ int main(int argc, char **argv)
         case 'C': fleet_cache = (size_t)atol(optarg); break;
         case 'D': fleet_draws = atol(optarg); break;
         default:
-            printf("usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs N]\n");
+            printf("usage: bench_verify [--vectors DIR] [--seconds S] [--cold-seconds S] [--runs "
+                   "N]\n");
             return c == 'h' ? 0 : 2;
         }
     }
@@ -987,8 +1002,8 @@ int main(int argc, char **argv)
         "floor B: A + attestation key import (dup+set1)",
     };
     print_row(fb_names[b.import_method], fb, runs);
-    printf("  ratio maat/floor A: %.3f (runs %.3f..%.3f)   target >= 0.85\n", bench_median(ra, runs),
-           vmin(ra, runs), vmax(ra, runs));
+    printf("  ratio maat/floor A: %.3f (runs %.3f..%.3f)   target >= 0.85\n",
+           bench_median(ra, runs), vmin(ra, runs), vmax(ra, runs));
     printf("  ratio maat/floor B: %.3f (runs %.3f..%.3f)\n", bench_median(rb, runs), vmin(rb, runs),
            vmax(rb, runs));
     printf("\nbuilding blocks:\n");
@@ -999,7 +1014,8 @@ int main(int argc, char **argv)
     print_row("P-256 key import: EVP_PKEY_fromdata", imp_fd, runs);
     print_row("P-256 key import: d2i_PUBKEY of an SPKI template", imp_spki, runs);
     print_row("P-256 key import: EVP_PKEY_dup(params) + set1_encoded", imp_dup, runs);
-    printf("\nfirst-seen platform (collateral verified, PCK CA seen before, this PCK chain in no cache):\n");
+    printf("\nfirst-seen platform (collateral verified, PCK CA seen before, this PCK chain in no "
+           "cache):\n");
     print_row("quote parse + verify, empty PCK cache", fs, runs);
     print_row("floor: 3 ECDSA P-256 verifies + attestation key import", ffs, runs);
     printf("  ratio first-seen/floor: %.3f (runs %.3f..%.3f)   target >= 0.70\n",
@@ -1014,7 +1030,8 @@ int main(int argc, char **argv)
            vmin(rcold, runs), vmax(rcold, runs));
     print_row("  of which: bundle parse + maat_collateral_verify", cold_c, runs);
 
-    printf("\nTDX, warm (dcap-qvl/tdx_quote v4 at %lld, collateral verified once, PCK chain cached):\n",
+    printf("\nTDX, warm (dcap-qvl/tdx_quote v4 at %lld, collateral verified once, PCK chain "
+           "cached):\n",
            (long long)TDX_AT);
     print_row("maat_quote_parse + maat_tdx_quote_verify", tdx, runs);
     print_row("floor A: 2 ECDSA P-256 verifies, keys pre-parsed", tdx_fa, runs);
@@ -1025,10 +1042,10 @@ int main(int argc, char **argv)
            "ratio_a=%.3f ratio_b=%.3f first_seen_ratio=%.3f cold_ratio=%.3f first_seen_us=%.1f "
            "first_seen_floor_us=%.1f cold_ops_s=%.0f cold_us=%.1f cold_floor_us=%.1f "
            "cold_sigs=%d tdx_warm_us=%.2f tdx_floor_us=%.2f tdx_ratio=%.3f\n",
-           bench_median(warm, runs), 1e6 / bench_median(warm, runs), bench_median(fa, runs), bench_median(fb, runs),
-           bench_median(ra, runs), bench_median(rb, runs), bench_median(rfs, runs),
-           bench_median(rcold, runs), 1e6 / bench_median(fs, runs), 1e6 / bench_median(ffs, runs),
-           bench_median(cold, runs), 1e6 / bench_median(cold, runs),
+           bench_median(warm, runs), 1e6 / bench_median(warm, runs), bench_median(fa, runs),
+           bench_median(fb, runs), bench_median(ra, runs), bench_median(rb, runs),
+           bench_median(rfs, runs), bench_median(rcold, runs), 1e6 / bench_median(fs, runs),
+           1e6 / bench_median(ffs, runs), bench_median(cold, runs), 1e6 / bench_median(cold, runs),
            1e6 / bench_median(fcold, runs), b.nsigs + 2, 1e6 / bench_median(tdx, runs),
            1e6 / bench_median(tdx_fa, runs), bench_median(tdx_r, runs));
     if (b.sink + tdb.sink == 0) printf("(sink)\n");

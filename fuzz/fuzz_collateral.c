@@ -14,9 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char sig_hex[] =
-    "62d181c4ba863213b825d1c0b66b92a3dbdb27b8ff7c7250cb2b2ab87a8f90d5"
-    "e5a1416914369d8f82c56cd3d875caa54ae4b917caf4af7a93dec52067cbfd7b";
+static const char sig_hex[] = "62d181c4ba863213b825d1c0b66b92a3dbdb27b8ff7c7250cb2b2ab87a8f90d5"
+                              "e5a1416914369d8f82c56cd3d875caa54ae4b917caf4af7a93dec52067cbfd7b";
 
 static void check_view(struct maat_view v, const uint8_t *data, size_t size)
 {
@@ -53,8 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct maat_tcb_info ti;
     maat_error_clear(&err);
-    if (maat_tcb_info_parse(buf, size, &ti, &err) == 0) exercise_tcb(&ti, buf, size);
-    else if (err.code == MAAT_OK) abort();
+    if (maat_tcb_info_parse(buf, size, &ti, &err) == 0)
+        exercise_tcb(&ti, buf, size);
+    else if (err.code == MAAT_OK)
+        abort();
     maat_tcb_info_cleanup(&ti);
 
     maat_error_clear(&err);
@@ -64,8 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct maat_enclave_identity ei;
     maat_error_clear(&err);
-    if (maat_enclave_identity_parse(buf, size, &ei, &err) == 0) exercise_ei(&ei, buf, size);
-    else if (err.code == MAAT_OK) abort();
+    if (maat_enclave_identity_parse(buf, size, &ei, &err) == 0)
+        exercise_ei(&ei, buf, size);
+    else if (err.code == MAAT_OK)
+        abort();
     maat_enclave_identity_cleanup(&ei);
 
     maat_error_clear(&err);

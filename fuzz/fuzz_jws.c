@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void must_explain(const struct maat_error *err)
 {
-    if (err->code == MAAT_OK || err->msg[0] == '\0') __builtin_trap(); /* every rejection says why */
+    if (err->code == MAAT_OK || err->msg[0] == '\0')
+        __builtin_trap(); /* every rejection says why */
 }
 
 static void try_key(const struct maat_jws *j, const json_t *jwk)
@@ -45,13 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i <= j.payload_len; i++) sink ^= (uint8_t)j.payload_text[i];
     for (size_t i = 0; i <= j.signing_input_len; i++) sink ^= (uint8_t)j.signing_input[i];
     (void)sink;
-    if (j.alg_text == NULL || j.header == NULL || (j.payload_len > 0) != (j.payload != NULL)) __builtin_trap();
+    if (j.alg_text == NULL || j.header == NULL || (j.payload_len > 0) != (j.payload != NULL))
+        __builtin_trap();
 
     maat_error_clear(&err);
     STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &err);
     if (sk != NULL) {
         maat_error_clear(&err);
-        if (maat_jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err) != 0) must_explain(&err);
+        if (maat_jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err) != 0)
+            must_explain(&err);
         sk_X509_pop_free(sk, X509_free);
     } else if (err.code != MAAT_OK && err.msg[0] == '\0') {
         __builtin_trap();
@@ -69,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const json_t *keys = j.payload ? json_object_get(j.payload, "keys") : NULL;
     size_t i;
     const json_t *k;
-    json_array_foreach(keys, i, k) {
+    json_array_foreach (keys, i, k) {
         if (i >= 4) break;
         try_key(&j, k);
     }

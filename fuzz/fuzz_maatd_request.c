@@ -66,12 +66,26 @@ static void setup(void)
     atomic_store(&d.ready, true);
 }
 
-static const char *const methods[] = {"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "get"};
+static const char *const methods[] = {"GET",    "POST",    "PUT",   "HEAD",
+                                      "DELETE", "OPTIONS", "PATCH", "get"};
 static const char *const paths[] = {
-    "/attest/SgxEnclave", "/attest/OpenEnclave", "/attest/Tpm", "/certs", "/certs/",
-    "/.well-known/openid-configuration", "/revoke", "/policies/SgxEnclave",
-    "/policies/OpenEnclave", "/policies/SgxEnclave:reset", "/certificates",
-    "/certificates:add", "/certificates:remove", "/metrics", "/healthz", "/ready", "",
+    "/attest/SgxEnclave",
+    "/attest/OpenEnclave",
+    "/attest/Tpm",
+    "/certs",
+    "/certs/",
+    "/.well-known/openid-configuration",
+    "/revoke",
+    "/policies/SgxEnclave",
+    "/policies/OpenEnclave",
+    "/policies/SgxEnclave:reset",
+    "/certificates",
+    "/certificates:add",
+    "/certificates:remove",
+    "/metrics",
+    "/healthz",
+    "/ready",
+    "",
 };
 
 /* Next line of t[*at..n) (without "\r\n" / "\n"), NUL-terminated in place. */

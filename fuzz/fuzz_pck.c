@@ -18,8 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int rc, const struct maat_pck_info *info, const struct maat_error *err,
-                  bool cert)
+static void check(int rc, const struct maat_pck_info *info, const struct maat_error *err, bool cert)
 {
     if (rc == 0) {
         if (err->code != MAAT_OK || err->msg[0] != '\0') abort();

@@ -31,7 +31,9 @@ static const struct maat_claim claims[] = {
     {.type = "json", .value = {.kind = MAAT_CLAIM_STRING, .str = "[0,\"abc\",true,null]", .len = 19}},
     {.type = "set", .value = {.kind = MAAT_CLAIM_SET, .items = set_items, .count = 3}},
     {.type = "a", .issuer = MAAT_ISSUER_CUSTOM, .value = {.kind = MAAT_CLAIM_INTEGER, .integer = -7}},
-    {.type = "a", .issuer = MAAT_ISSUER_POLICY, .value = {.kind = MAAT_CLAIM_STRING, .str = "a", .len = 1}},
+    {.type = "a",
+     .issuer = MAAT_ISSUER_POLICY,
+     .value = {.kind = MAAT_CLAIM_STRING, .str = "a", .len = 1}},
     {.type = "a", .value = {.kind = MAAT_CLAIM_STRING, .str = "", .len = 0}},
 };
 
@@ -39,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct maat_policy_limits lim;
     maat_policy_limits_default(&lim);
-    lim.max_steps = 20000;   /* keep each input fast; the bound itself is what is tested */
+    lim.max_steps = 20000; /* keep each input fast; the bound itself is what is tested */
     lim.max_claims = 512;
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};

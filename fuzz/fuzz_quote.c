@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < q.quote.len; i++) sink ^= q.quote.ptr[i];
         for (size_t i = 0; i < q.trailing.len; i++) sink ^= q.trailing.ptr[i];
         for (size_t c = 0; c < q.cert_data.chain_len; c++)
-            for (size_t i = 0; i < q.cert_data.chain[c].len; i++) sink ^= q.cert_data.chain[c].ptr[i];
+            for (size_t i = 0; i < q.cert_data.chain[c].len; i++)
+                sink ^= q.cert_data.chain[c].ptr[i];
         for (size_t i = 0; i < q.qe_auth_data.len; i++) sink ^= q.qe_auth_data.ptr[i];
         (void)sink;
     } else if (err.code == MAAT_OK || err.msg[0] == '\0') {

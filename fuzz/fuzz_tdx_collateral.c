@@ -17,9 +17,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char sig_hex[] =
-    "62d181c4ba863213b825d1c0b66b92a3dbdb27b8ff7c7250cb2b2ab87a8f90d5"
-    "e5a1416914369d8f82c56cd3d875caa54ae4b917caf4af7a93dec52067cbfd7b";
+static const char sig_hex[] = "62d181c4ba863213b825d1c0b66b92a3dbdb27b8ff7c7250cb2b2ab87a8f90d5"
+                              "e5a1416914369d8f82c56cd3d875caa54ae4b917caf4af7a93dec52067cbfd7b";
 
 static const char fixed_qe[] =
     "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2025-01-01T00:00:00Z\","
@@ -32,11 +31,13 @@ static const char fixed_qe[] =
     "\"tcbStatus\":\"UpToDate\"},{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"2023-01-01T00:00:00Z\","
     "\"tcbStatus\":\"OutOfDate\"}]}";
 
-#define C16(a, b, c)                                                                       \
-    "[{\"svn\":" #a "},{\"svn\":" #b "},{\"svn\":" #c "},{\"svn\":0},{\"svn\":0},{\"svn\":0},"  \
-    "{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},"       \
+#define C16(a, b, c)                                                                           \
+    "[{\"svn\":" #a "},{\"svn\":" #b "},{\"svn\":" #c "},{\"svn\":0},{\"svn\":0},{\"svn\":0}," \
+    "{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},"     \
     "{\"svn\":0},{\"svn\":0},{\"svn\":0}]"
-#define Z96 "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+#define Z96                                                                                        \
+    "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+    "0000"
 
 static const char fixed_tcb[] =
     "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
@@ -47,11 +48,16 @@ static const char fixed_tcb[] =
     "\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["
     "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},"
     "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}],"
-    "\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":" C16(2, 2, 2) ",\"pcesvn\":11,"
-    "\"tdxtcbcomponents\":" C16(5, 0, 2) "},\"tcbDate\":\"2024-03-13T00:00:00Z\","
-    "\"tcbStatus\":\"UpToDate\"},{\"tcb\":{\"sgxtcbcomponents\":" C16(2, 2, 2) ",\"pcesvn\":5,"
-    "\"tdxtcbcomponents\":" C16(5, 0, 2) "},\"tcbDate\":\"2018-01-04T00:00:00Z\","
-    "\"tcbStatus\":\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00106\"]}]}";
+    "\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":" C16(
+        2, 2, 2) ",\"pcesvn\":11,"
+                 "\"tdxtcbcomponents\":" C16(
+                     5, 0, 2) "},\"tcbDate\":\"2024-03-13T00:00:00Z\","
+                              "\"tcbStatus\":\"UpToDate\"},{\"tcb\":{\"sgxtcbcomponents\":" C16(
+                                  2, 2, 2) ",\"pcesvn\":5,"
+                                           "\"tdxtcbcomponents\":" C16(
+                                               5, 0, 2) "},\"tcbDate\":\"2018-01-04T00:00:00Z\","
+                                                        "\"tcbStatus\":\"OutOfDate\","
+                                                        "\"advisoryIDs\":[\"INTEL-SA-00106\"]}]}";
 
 static int level_cmp(const struct maat_tcb_level *a, const struct maat_tcb_level *b)
 {
@@ -104,9 +110,13 @@ static void evaluate(const struct maat_tcb_info *ti, const struct maat_enclave_i
     /* the module check over a TD report made from the same bytes */
     memcpy(report, svn, 16);
     for (size_t i = 0; i < 56 && 35 + i < size; i++) report[64 + i] = data[35 + i];
-    struct maat_td_report td = {.raw = report, .size = 648, .tee_tcb_svn = report,
-                                .mr_signer_seam = report + 64, .seam_attributes = report + 112,
-                                .td_attributes = report + 120, .mr_servicetd = report + 600};
+    struct maat_td_report td = {.raw = report,
+                                .size = 648,
+                                .tee_tcb_svn = report,
+                                .mr_signer_seam = report + 64,
+                                .seam_attributes = report + 112,
+                                .td_attributes = report + 120,
+                                .mr_servicetd = report + 600};
     char used[16], why[512];
     if (maat_tdx_module_check(ti, &td, 4, used, why, sizeof why) != 0 && why[0] == '\0') abort();
     if (maat_tdx_appraise(&td, NULL, why, sizeof why) != 0 && why[0] == '\0') abort();
@@ -123,7 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (maat_tcb_info_parse_body(fixed_tcb, strlen(fixed_tcb), sig_hex, 128, &tcb0, &err) != 0)
             abort();
         maat_error_clear(&err);
-        if (maat_enclave_identity_parse_body(fixed_qe, strlen(fixed_qe), sig_hex, 128, &qe0, &err) != 0)
+        if (maat_enclave_identity_parse_body(fixed_qe, strlen(fixed_qe), sig_hex, 128, &qe0, &err) !=
+            0)
             abort();
         ready = 1;
     }

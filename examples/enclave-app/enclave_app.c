@@ -33,26 +33,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: " PROG " [--provider auto|sim|gramine] [--sim DIR] [--key rsa|p256]\n"
-            "                        [--no-pad] [-o FILE] [--key-out FILE] [--ehd-out FILE]\n"
-            "\n"
-            "Generates a key pair, binds its public key (PEM) into an SGX quote as MAA\n"
-            "enclave-held data (report_data = SHA-256(EHD) || 32 zero bytes) and writes the\n"
-            "MAA sample's EnclaveInfo JSON.\n"
-            "\n"
-            "  --provider P   quote provider: gramine (inside Gramine-SGX), sim (simulated\n"
-            "                 platform) or auto (default: gramine if /dev/attestation offers\n"
-            "                 DCAP quotes, else sim if a platform directory is named)\n"
-            "  --sim DIR      simulated platform directory (default $MAAT_SIM_DIR, else\n"
-            "                 ~/.maat/sim; created on first use)\n"
-            "  --key K        rsa (RSA-2048, as the OE sample; default) or p256\n"
-            "  --no-pad       EHD = the PEM text only (default: NUL-padded to 512 bytes)\n"
-            "  -o FILE        EnclaveInfo JSON output (default: standard output)\n"
-            "  --key-out F    also write the private key (PKCS#8 PEM, mode 0600)\n"
-            "  --ehd-out F    also write the enclave-held data bytes\n"
-            "\n"
-            "exit codes: 0 written, 1 no quote provider / quote failed, 2 usage, 4 I/O\n");
+    fprintf(f, "usage: " PROG " [--provider auto|sim|gramine] [--sim DIR] [--key rsa|p256]\n"
+               "                        [--no-pad] [-o FILE] [--key-out FILE] [--ehd-out FILE]\n"
+               "\n"
+               "Generates a key pair, binds its public key (PEM) into an SGX quote as MAA\n"
+               "enclave-held data (report_data = SHA-256(EHD) || 32 zero bytes) and writes the\n"
+               "MAA sample's EnclaveInfo JSON.\n"
+               "\n"
+               "  --provider P   quote provider: gramine (inside Gramine-SGX), sim (simulated\n"
+               "                 platform) or auto (default: gramine if /dev/attestation offers\n"
+               "                 DCAP quotes, else sim if a platform directory is named)\n"
+               "  --sim DIR      simulated platform directory (default $MAAT_SIM_DIR, else\n"
+               "                 ~/.maat/sim; created on first use)\n"
+               "  --key K        rsa (RSA-2048, as the OE sample; default) or p256\n"
+               "  --no-pad       EHD = the PEM text only (default: NUL-padded to 512 bytes)\n"
+               "  -o FILE        EnclaveInfo JSON output (default: standard output)\n"
+               "  --key-out F    also write the private key (PKCS#8 PEM, mode 0600)\n"
+               "  --ehd-out F    also write the enclave-held data bytes\n"
+               "\n"
+               "exit codes: 0 written, 1 no quote provider / quote failed, 2 usage, 4 I/O\n");
 }
 
 static int write_file(const char *path, const void *p, size_t n, bool secret)

@@ -71,9 +71,11 @@ static int bundle_collateral(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: relying-party [--signer-quote [--trust-root PEM] [--collateral "
-                    "BUNDLE] [--signatures-only]] [--enclave-info FILE] TOKEN_FILE JWKS_FILE "
-                    "ISSUER UNIX_TIME\n(libmaat %s)\n", maat_version());
+    fprintf(stderr,
+            "usage: relying-party [--signer-quote [--trust-root PEM] [--collateral "
+            "BUNDLE] [--signatures-only]] [--enclave-info FILE] TOKEN_FILE JWKS_FILE "
+            "ISSUER UNIX_TIME\n(libmaat %s)\n",
+            maat_version());
 }
 
 int main(int argc, char **argv)
@@ -82,11 +84,16 @@ int main(int argc, char **argv)
     bool signer = false, sig_only = false;
     int i = 1;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
-        if (!strcmp(argv[i], "--signer-quote")) signer = true;
-        else if (!strcmp(argv[i], "--signatures-only")) sig_only = true;
-        else if (!strcmp(argv[i], "--trust-root") && i + 1 < argc) root = argv[++i];
-        else if (!strcmp(argv[i], "--collateral") && i + 1 < argc) coll = argv[++i];
-        else if (!strcmp(argv[i], "--enclave-info") && i + 1 < argc) ei_path = argv[++i];
+        if (!strcmp(argv[i], "--signer-quote"))
+            signer = true;
+        else if (!strcmp(argv[i], "--signatures-only"))
+            sig_only = true;
+        else if (!strcmp(argv[i], "--trust-root") && i + 1 < argc)
+            root = argv[++i];
+        else if (!strcmp(argv[i], "--collateral") && i + 1 < argc)
+            coll = argv[++i];
+        else if (!strcmp(argv[i], "--enclave-info") && i + 1 < argc)
+            ei_path = argv[++i];
         else {
             usage();
             return 2;
@@ -119,15 +126,18 @@ int main(int argc, char **argv)
     if (token == NULL || jwks == NULL) goto out;
     while (tlen > 0 && strchr(" \t\r\n", token[tlen - 1])) token[--tlen] = '\0';
 
-    struct maat_token_expect x = {.issuer = argv[i + 2], .at = (time_t)at,
+    struct maat_token_expect x = {.issuer = argv[i + 2],
+                                  .at = (time_t)at,
                                   .skew_seconds = MAAT_TOKEN_SKEW_DEFAULT,
-                                  .jwks = (const uint8_t *)jwks, .jwks_len = jlen};
+                                  .jwks = (const uint8_t *)jwks,
+                                  .jwks_len = jlen};
     if (signer) {
         trust = maat_trust_new_intel(&err);
         if (trust == NULL) goto fail;
         if (root != NULL) {
             if ((root_pem = read_all(root, 1u << 20, &n)) == NULL) goto out;
-            if (maat_trust_add_root(trust, (const uint8_t *)root_pem, n, root, true, &err) != 0) goto fail;
+            if (maat_trust_add_root(trust, (const uint8_t *)root_pem, n, root, true, &err) != 0)
+                goto fail;
         }
         if (coll != NULL) {
             if ((coll_text = read_all(coll, 64u << 20, &n)) == NULL) goto out;
@@ -163,13 +173,11 @@ int main(int argc, char **argv)
         printf("%-16s %s (%s)\n", r.enclave_claims[k].name,
                r.enclave_claims[k].pass ? "match" : "MISMATCH", r.enclave_claims[k].claim);
     if (r.valid) {
-        printf("token valid: iss %s, kid %s, signed by CN=%s\n", x.issuer, r.kid,
-               r.cert_subject_cn);
+        printf("token valid: iss %s, kid %s, signed by CN=%s\n", x.issuer, r.kid, r.cert_subject_cn);
         rc = 0;
     } else {
-        fprintf(stderr, "relying-party: token %s: %s: %s\n",
-                r.incomplete ? "INCOMPLETE" : "INVALID", maat_token_check_name(r.failed_check),
-                r.reason);
+        fprintf(stderr, "relying-party: token %s: %s: %s\n", r.incomplete ? "INCOMPLETE" : "INVALID",
+                maat_token_check_name(r.failed_check), r.reason);
         rc = 1;
     }
     goto out;

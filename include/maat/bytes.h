@@ -36,7 +36,7 @@ struct maat_reader {
     size_t len;
     size_t off;
     size_t base;
-    const char *what;          /* structure name used in error messages, e.g. "quote" */
+    const char *what; /* structure name used in error messages, e.g. "quote" */
     struct maat_error *err;
 };
 
@@ -55,17 +55,19 @@ MAAT_MUST_CHECK int maat_read_u32le(struct maat_reader *r, const char *field, ui
 MAAT_MUST_CHECK int maat_read_u64le(struct maat_reader *r, const char *field, uint64_t *out);
 
 /* A view of the next n bytes (no copy). */
-MAAT_MUST_CHECK int maat_read_view(struct maat_reader *r, const char *field, size_t n, struct maat_view *out);
+MAAT_MUST_CHECK int maat_read_view(struct maat_reader *r, const char *field, size_t n,
+                                   struct maat_view *out);
 /* A pointer to the next n bytes (for fixed-size fields whose size the type states). */
-MAAT_MUST_CHECK int maat_read_fixed(struct maat_reader *r, const char *field, size_t n, const uint8_t **out);
+MAAT_MUST_CHECK int maat_read_fixed(struct maat_reader *r, const char *field, size_t n,
+                                    const uint8_t **out);
 /* Copies the next n bytes into dst. */
 MAAT_MUST_CHECK int maat_read_copy(struct maat_reader *r, const char *field, void *dst, size_t n);
 /* Skips n bytes. */
 MAAT_MUST_CHECK int maat_read_skip(struct maat_reader *r, const char *field, size_t n);
 /* A nested reader over the next n bytes (a length-prefixed region). The error for a
  * short region says "FIELD length N exceeds the M bytes left at offset O". */
-MAAT_MUST_CHECK int maat_read_sub(struct maat_reader *r, const char *field, size_t n, const char *what,
-                  struct maat_reader *sub);
+MAAT_MUST_CHECK int maat_read_sub(struct maat_reader *r, const char *field, size_t n,
+                                  const char *what, struct maat_reader *sub);
 /* Fails with MAAT_ERR_TRAILING unless every byte was read. */
 MAAT_MUST_CHECK int maat_reader_expect_end(const struct maat_reader *r);
 
@@ -94,10 +96,10 @@ char *maat_buf_take_str(struct maat_buf *b);
 /* Hex. Decoding accepts upper and lower case, requires an even number of digits and
  * nothing else; `field` names the input in errors. *out is malloc'd (free it). */
 MAAT_MUST_CHECK int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out,
-                    size_t *outlen, struct maat_error *err);
+                                    size_t *outlen, struct maat_error *err);
 /* Decodes exactly `n` bytes into dst (error if the text has another length). */
-MAAT_MUST_CHECK int maat_hex_decode_fixed(const char *s, size_t slen, const char *field, uint8_t *dst,
-                          size_t n, struct maat_error *err);
+MAAT_MUST_CHECK int maat_hex_decode_fixed(const char *s, size_t slen, const char *field,
+                                          uint8_t *dst, size_t n, struct maat_error *err);
 /* Decimal text of v and a NUL into dst (room for 21 chars); returns the length. */
 size_t maat_u64_text(uint64_t v, char dst[21]);
 
@@ -112,9 +114,9 @@ char *maat_hex_encode_alloc(const uint8_t *p, size_t n);
  * accepts input with or without '=' padding (MAA sends it without, some clients with);
  * encoding emits none. *out is malloc'd. */
 MAAT_MUST_CHECK int maat_base64_decode(const char *s, size_t slen, const char *field, uint8_t **out,
-                       size_t *outlen, struct maat_error *err);
-MAAT_MUST_CHECK int maat_base64url_decode(const char *s, size_t slen, const char *field, uint8_t **out,
-                          size_t *outlen, struct maat_error *err);
+                                       size_t *outlen, struct maat_error *err);
+MAAT_MUST_CHECK int maat_base64url_decode(const char *s, size_t slen, const char *field,
+                                          uint8_t **out, size_t *outlen, struct maat_error *err);
 char *maat_base64_encode(const uint8_t *p, size_t n);
 char *maat_base64url_encode(const uint8_t *p, size_t n);
 /* Appends the base64url encoding (no padding) of p[0, n) to b. 0, or -1 out of memory. */

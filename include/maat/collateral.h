@@ -36,7 +36,7 @@ extern "C" {
 
 #define MAAT_COLLATERAL_MAX_INPUT (1u << 20) /* 1 MiB: real collateral is < 64 KiB */
 #define MAAT_TCB_COMPONENTS 16
-#define MAAT_COLLATERAL_SIG_SIZE 64          /* ECDSA P-256 r||s */
+#define MAAT_COLLATERAL_SIG_SIZE 64 /* ECDSA P-256 r||s */
 
 /* TCB level status, as Intel names it in JSON ("UpToDate", ...). */
 enum maat_tcb_status {
@@ -79,9 +79,9 @@ struct maat_tcb_component {
 struct maat_tcb_level {
     struct maat_tcb_component sgx_components[MAAT_TCB_COMPONENTS];
     uint16_t pcesvn;
-    bool has_tdx_components;     /* v3 `tdxtcbcomponents` (required when id is TDX) */
+    bool has_tdx_components; /* v3 `tdxtcbcomponents` (required when id is TDX) */
     struct maat_tcb_component tdx_components[MAAT_TCB_COMPONENTS];
-    bool has_tcb_date;           /* v1 levels have none */
+    bool has_tcb_date; /* v1 levels have none */
     time_t tcb_date;
     enum maat_tcb_status status; /* v1 `status`, v2/v3 `tcbStatus` */
     char **advisory_ids;         /* `advisoryIDs` (optional; count 0 when absent) */
@@ -91,7 +91,7 @@ struct maat_tcb_level {
 /* One level of an enclave identity or a TDX module identity. */
 struct maat_enclave_tcb_level {
     uint16_t isvsvn;
-    bool has_tcb_date;           /* false only for the levels synthesized for v1 */
+    bool has_tcb_date; /* false only for the levels synthesized for v1 */
     time_t tcb_date;
     enum maat_tcb_status status;
     char **advisory_ids;
@@ -107,7 +107,7 @@ struct maat_tdx_module {
 
 /* One entry of tcbInfo.tdxModuleIdentities (v3, TDX; optional). isvsvn is 0..255. */
 struct maat_tdx_module_identity {
-    char *id;                    /* e.g. "TDX_01" */
+    char *id; /* e.g. "TDX_01" */
     uint8_t mrsigner[48];
     uint8_t attributes[8];
     uint8_t attributes_mask[8];
@@ -118,26 +118,26 @@ struct maat_tdx_module_identity {
 /* A parsed TCB info (versions 1, 2, 3). */
 struct maat_tcb_info {
     uint32_t version;
-    enum maat_tcb_id id;                 /* SGX unless v3 says TDX */
+    enum maat_tcb_id id; /* SGX unless v3 says TDX */
     time_t issue_date;
     time_t next_update;
     uint8_t fmspc[6];
-    bool has_pce_id;                     /* required in v3; v1/v2 files may omit it */
+    bool has_pce_id; /* required in v3; v1/v2 files may omit it */
     uint8_t pce_id[2];
     uint32_t tcb_type;                   /* always 0 (v1: absent, reported as 0) */
     bool has_tcb_evaluation_data_number; /* v2 and v3 */
     uint32_t tcb_evaluation_data_number;
-    bool has_tdx_module;                 /* v3 TDX: required */
+    bool has_tdx_module; /* v3 TDX: required */
     struct maat_tdx_module tdx_module;
     struct maat_tdx_module_identity *tdx_module_identities;
     size_t tdx_module_identity_count;
-    struct maat_tcb_level *levels;       /* SGX: document order (Intel: best first); TDX:
+    struct maat_tcb_level *levels;               /* SGX: document order (Intel: best first); TDX:
                                             sorted as Intel's QVL sorts them (SGX SVNs,
                                             pcesvn, TDX SVNs; higher first), duplicates
                                             refused; module identity levels: isvsvn
                                             descending, duplicates refused */
-    size_t level_count;                  /* >= 1 */
-    struct maat_view signed_body;        /* exact bytes the signature covers */
+    size_t level_count;                          /* >= 1 */
+    struct maat_view signed_body;                /* exact bytes the signature covers */
     uint8_t signature[MAAT_COLLATERAL_SIG_SIZE]; /* r||s, big-endian, 32 bytes each */
 };
 
@@ -162,7 +162,7 @@ struct maat_enclave_identity {
      * (QVL's EnclaveIdentityV1::getTcbStatus), so matching works the same way. */
     uint16_t v1_isvsvn;
     struct maat_enclave_tcb_level *levels;
-    size_t level_count;                  /* >= 1 */
+    size_t level_count; /* >= 1 */
     struct maat_view signed_body;
     uint8_t signature[MAAT_COLLATERAL_SIG_SIZE];
 };
@@ -172,15 +172,15 @@ struct maat_enclave_identity {
  * signed_body views the `tcbInfo` value inside `json`.
  */
 MAAT_MUST_CHECK int maat_tcb_info_parse(const void *json, size_t len, struct maat_tcb_info *out,
-                        struct maat_error *err);
+                                        struct maat_error *err);
 
 /*
  * Parses a bare tcbInfo body (the object text that was signed, as carried by a
  * collateral bundle) with a separate hex signature. signed_body views all of `body`.
  */
 MAAT_MUST_CHECK int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex,
-                             size_t sig_hex_len, struct maat_tcb_info *out,
-                             struct maat_error *err);
+                                             size_t sig_hex_len, struct maat_tcb_info *out,
+                                             struct maat_error *err);
 
 /* Releases what maat_tcb_info_parse* allocated and zeroes the struct. */
 void maat_tcb_info_cleanup(struct maat_tcb_info *ti);
@@ -189,14 +189,16 @@ void maat_tcb_info_cleanup(struct maat_tcb_info *ti);
  * Parses {"enclaveIdentity": {...}, "signature"} (v2) or {"qeIdentity": {...},
  * "signature"} (v1). signed_body views the identity value inside `json`.
  */
-MAAT_MUST_CHECK int maat_enclave_identity_parse(const void *json, size_t len, struct maat_enclave_identity *out,
-                                struct maat_error *err);
+MAAT_MUST_CHECK int maat_enclave_identity_parse(const void *json, size_t len,
+                                                struct maat_enclave_identity *out,
+                                                struct maat_error *err);
 
 /* Parses a bare identity body (v1 or v2, chosen by its `version`) with a separate hex
  * signature. signed_body views all of `body`. */
-MAAT_MUST_CHECK int maat_enclave_identity_parse_body(const void *body, size_t len, const char *sig_hex,
-                                     size_t sig_hex_len, struct maat_enclave_identity *out,
-                                     struct maat_error *err);
+MAAT_MUST_CHECK int maat_enclave_identity_parse_body(const void *body, size_t len,
+                                                     const char *sig_hex, size_t sig_hex_len,
+                                                     struct maat_enclave_identity *out,
+                                                     struct maat_error *err);
 
 /* Releases what maat_enclave_identity_parse* allocated and zeroes the struct. */
 void maat_enclave_identity_cleanup(struct maat_enclave_identity *ei);
@@ -216,23 +218,22 @@ const struct maat_tcb_level *maat_tcb_info_match_sgx(const struct maat_tcb_info 
  * (QE report) isvsvn; NULL when none matches.
  */
 const struct maat_enclave_tcb_level *
-maat_enclave_identity_match(const struct maat_enclave_identity *ei, uint16_t isvsvn,
-                            size_t *index);
+maat_enclave_identity_match(const struct maat_enclave_identity *ei, uint16_t isvsvn, size_t *index);
 
 /* The collateral bundle layout used by Phala's dcap-qvl (see docs/collateral.md). */
 struct maat_collateral_bundle {
-    char *pck_crl_issuer_chain;      /* PEM text, NUL-terminated */
-    uint8_t *root_ca_crl;            /* DER */
+    char *pck_crl_issuer_chain; /* PEM text, NUL-terminated */
+    uint8_t *root_ca_crl;       /* DER */
     size_t root_ca_crl_len;
-    uint8_t *pck_crl;                /* DER */
+    uint8_t *pck_crl; /* DER */
     size_t pck_crl_len;
-    char *tcb_info_issuer_chain;     /* PEM text */
-    char *tcb_info_text;             /* the signed tcbInfo body, NUL-terminated */
+    char *tcb_info_issuer_chain; /* PEM text */
+    char *tcb_info_text;         /* the signed tcbInfo body, NUL-terminated */
     size_t tcb_info_text_len;
-    char *qe_identity_issuer_chain;  /* PEM text */
-    char *qe_identity_text;          /* the signed enclaveIdentity body */
+    char *qe_identity_issuer_chain; /* PEM text */
+    char *qe_identity_text;         /* the signed enclaveIdentity body */
     size_t qe_identity_text_len;
-    struct maat_tcb_info tcb_info;           /* signed_body views tcb_info_text */
+    struct maat_tcb_info tcb_info;            /* signed_body views tcb_info_text */
     struct maat_enclave_identity qe_identity; /* signed_body views qe_identity_text */
 };
 
@@ -243,8 +244,9 @@ struct maat_collateral_bundle {
  * The CRLs must decode as X.509 CRLs and each chain must hold at least one PEM
  * certificate (not verified here); the bodies are parsed with *_parse_body.
  */
-MAAT_MUST_CHECK int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_collateral_bundle *out,
-                                 struct maat_error *err);
+MAAT_MUST_CHECK int maat_collateral_bundle_parse(const void *json, size_t len,
+                                                 struct maat_collateral_bundle *out,
+                                                 struct maat_error *err);
 
 /* Releases everything the bundle owns and zeroes it. */
 void maat_collateral_bundle_cleanup(struct maat_collateral_bundle *b);

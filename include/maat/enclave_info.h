@@ -44,15 +44,15 @@ extern "C" {
 #define MAAT_OE_ATTR_REMOTE 0x2u
 
 struct maat_enclave_info {
-    uint32_t type;                 /* "Type" */
-    uint8_t mr_enclave[32];        /* "MrEnclaveHex" */
-    uint8_t mr_signer[32];         /* "MrSignerHex" */
-    uint8_t product_id[16];        /* "ProductIdHex" */
-    uint32_t security_version;     /* "SecurityVersion" */
-    uint64_t attributes;           /* "Attributes" */
-    uint8_t *quote;                /* "QuoteHex", decoded (malloc'd) */
+    uint32_t type;             /* "Type" */
+    uint8_t mr_enclave[32];    /* "MrEnclaveHex" */
+    uint8_t mr_signer[32];     /* "MrSignerHex" */
+    uint8_t product_id[16];    /* "ProductIdHex" */
+    uint32_t security_version; /* "SecurityVersion" */
+    uint64_t attributes;       /* "Attributes" */
+    uint8_t *quote;            /* "QuoteHex", decoded (malloc'd) */
     size_t quote_len;
-    uint8_t *ehd;                  /* "EnclaveHeldDataHex", decoded (malloc'd; may be empty) */
+    uint8_t *ehd; /* "EnclaveHeldDataHex", decoded (malloc'd; may be empty) */
     size_t ehd_len;
 };
 
@@ -61,13 +61,13 @@ struct maat_enclave_info {
  * expected, hex of the stated lengths. Errors read like
  * "EnclaveInfo JSON: field QuoteHex: invalid hex digit 0x47 at offset 12 (...)".
  * On success the caller owns `out` and releases it with maat_enclave_info_cleanup(). */
-MAAT_MUST_CHECK int maat_enclave_info_parse(const char *json, size_t len, struct maat_enclave_info *out,
-                            struct maat_error *err);
+MAAT_MUST_CHECK int maat_enclave_info_parse(const char *json, size_t len,
+                                            struct maat_enclave_info *out, struct maat_error *err);
 
 /* Same, from an already-parsed JSON value (a jansson JSON value, passed as void * so this
  * header does not need jansson.h). */
 MAAT_MUST_CHECK int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info *out,
-                                struct maat_error *err);
+                                                struct maat_error *err);
 
 /* Frees the decoded buffers and zeroes the struct. Safe on a zeroed struct. */
 void maat_enclave_info_cleanup(struct maat_enclave_info *ei);
@@ -79,14 +79,15 @@ void maat_enclave_info_cleanup(struct maat_enclave_info *ei);
  * OE bits (DEBUG if attributes.flags has DEBUG, REMOTE if the report type is 2); without,
  * attributes.flags itself. QuoteHex is the quote exactly as given. TDX quotes are refused
  * (MAAT_ERR_UNSUPPORTED: they have no MRENCLAVE). *out is malloc'd NUL-terminated text. */
-MAAT_MUST_CHECK int maat_enclave_info_to_json(const uint8_t *quote, size_t quote_len, const uint8_t *ehd,
-                              size_t ehd_len, char **out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_enclave_info_to_json(const uint8_t *quote, size_t quote_len,
+                                              const uint8_t *ehd, size_t ehd_len, char **out,
+                                              struct maat_error *err);
 
 /* Checks that the EnclaveInfo's own fields agree with its parsed quote (MrEnclave,
  * MrSigner, ProductId, SecurityVersion, Attributes read as SGX flags or OE bits as above).
  * Fails with MAAT_ERR_VALUE naming the first field that disagrees. */
-MAAT_MUST_CHECK int maat_enclave_info_check(const struct maat_enclave_info *ei, const struct maat_quote *q,
-                            struct maat_error *err);
+MAAT_MUST_CHECK int maat_enclave_info_check(const struct maat_enclave_info *ei,
+                                            const struct maat_quote *q, struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,19 +16,19 @@ extern "C" {
 
 typedef enum maat_err {
     MAAT_OK = 0,
-    MAAT_ERR_TRUNCATED,       /* input ends before a field it must contain */
-    MAAT_ERR_LENGTH,          /* a length field disagrees with the data around it */
-    MAAT_ERR_VALUE,           /* a field holds a value that is not allowed */
-    MAAT_ERR_UNSUPPORTED,     /* well-formed, but a version/type maat does not handle */
-    MAAT_ERR_ENCODING,        /* bad hex / base64 / PEM / DER / JSON text */
-    MAAT_ERR_TOO_LARGE,       /* input exceeds a configured bound */
-    MAAT_ERR_TRAILING,        /* unexpected bytes after the end of a structure */
-    MAAT_ERR_NOMEM,           /* allocation failed */
-    MAAT_ERR_CRYPTO,          /* a cryptographic operation failed */
-    MAAT_ERR_IO,              /* file or network I/O failed (programs, not libmaat) */
-    MAAT_ERR_USAGE,           /* the caller passed invalid arguments */
-    MAAT_ERR_NOT_FOUND,       /* a required item (extension, key, field) is absent */
-    MAAT_ERR_INTERNAL,        /* a bug in maat */
+    MAAT_ERR_TRUNCATED,   /* input ends before a field it must contain */
+    MAAT_ERR_LENGTH,      /* a length field disagrees with the data around it */
+    MAAT_ERR_VALUE,       /* a field holds a value that is not allowed */
+    MAAT_ERR_UNSUPPORTED, /* well-formed, but a version/type maat does not handle */
+    MAAT_ERR_ENCODING,    /* bad hex / base64 / PEM / DER / JSON text */
+    MAAT_ERR_TOO_LARGE,   /* input exceeds a configured bound */
+    MAAT_ERR_TRAILING,    /* unexpected bytes after the end of a structure */
+    MAAT_ERR_NOMEM,       /* allocation failed */
+    MAAT_ERR_CRYPTO,      /* a cryptographic operation failed */
+    MAAT_ERR_IO,          /* file or network I/O failed (programs, not libmaat) */
+    MAAT_ERR_USAGE,       /* the caller passed invalid arguments */
+    MAAT_ERR_NOT_FOUND,   /* a required item (extension, key, field) is absent */
+    MAAT_ERR_INTERNAL,    /* a bug in maat */
     MAAT_ERR__COUNT
 } maat_err;
 
@@ -65,14 +65,14 @@ void maat_error_prefix(struct maat_error *err, const char *fmt, ...)
 size_t maat_utf8_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* Guard macros: keep the happy path flat (after s2n's POSIX_ENSURE / POSIX_GUARD). */
-#define MAAT_TRY(call)                                                                  \
-    do {                                                                                \
-        if ((call) != 0) return -1;                                                     \
+#define MAAT_TRY(call)              \
+    do {                            \
+        if ((call) != 0) return -1; \
     } while (0)
 
-#define MAAT_ENSURE(cond, err, code, ...)                                               \
-    do {                                                                                \
-        if (!(cond)) return maat_error_set((err), (code), __VA_ARGS__);                 \
+#define MAAT_ENSURE(cond, err, code, ...)                               \
+    do {                                                                \
+        if (!(cond)) return maat_error_set((err), (code), __VA_ARGS__); \
     } while (0)
 
 #ifdef __cplusplus

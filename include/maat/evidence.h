@@ -39,18 +39,18 @@ enum maat_evidence_format {
     MAAT_EVIDENCE_HEX,
     MAAT_EVIDENCE_BASE64,
     MAAT_EVIDENCE_BASE64URL,
-    MAAT_EVIDENCE_ENCLAVE_INFO,   /* MAA sample EnclaveInfo JSON */
-    MAAT_EVIDENCE_MAA_REQUEST,    /* MAA /attest request body JSON */
+    MAAT_EVIDENCE_ENCLAVE_INFO, /* MAA sample EnclaveInfo JSON */
+    MAAT_EVIDENCE_MAA_REQUEST,  /* MAA /attest request body JSON */
 };
 
 struct maat_evidence {
     enum maat_evidence_format format;
-    uint8_t *quote;               /* decoded quote bytes (malloc'd), OE header included */
+    uint8_t *quote; /* decoded quote bytes (malloc'd), OE header included */
     size_t quote_len;
-    bool oe_envelope;             /* quote starts with an OpenEnclave report header */
-    bool has_enclave_info;        /* format == MAAT_EVIDENCE_ENCLAVE_INFO */
+    bool oe_envelope;      /* quote starts with an OpenEnclave report header */
+    bool has_enclave_info; /* format == MAAT_EVIDENCE_ENCLAVE_INFO */
     struct maat_enclave_info enclave_info;
-    const char *request_field;    /* MAA request: "quote" or "report", else NULL */
+    const char *request_field; /* MAA request: "quote" or "report", else NULL */
 };
 
 /* Detects the form of `in` and decodes it into ev (which the caller releases with
@@ -59,7 +59,7 @@ struct maat_evidence {
  * Inputs above MAAT_EVIDENCE_MAX_SIZE or decoding to more than MAAT_QUOTE_MAX_SIZE (plus
  * the OE header) fail with MAAT_ERR_TOO_LARGE; empty input with MAAT_ERR_TRUNCATED. */
 MAAT_MUST_CHECK int maat_evidence_decode(const uint8_t *in, size_t len, struct maat_evidence *ev,
-                         struct maat_error *err);
+                                         struct maat_error *err);
 
 /* Releases what maat_evidence_decode() allocated and zeroes ev. */
 void maat_evidence_cleanup(struct maat_evidence *ev);

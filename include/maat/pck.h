@@ -39,7 +39,7 @@ enum maat_pck_ca {
 
 struct maat_pck_info {
     uint8_t ppid[16];
-    uint8_t tcb_components[16];  /* sgxtcbcomp01svn .. sgxtcbcomp16svn */
+    uint8_t tcb_components[16]; /* sgxtcbcomp01svn .. sgxtcbcomp16svn */
     uint16_t pcesvn;
     uint8_t cpusvn[16];
     uint8_t pce_id[2];
@@ -51,7 +51,7 @@ struct maat_pck_info {
     bool has_configuration;
     bool dynamic_platform, cached_keys, smt_enabled; /* valid when present */
     bool has_dynamic_platform, has_cached_keys, has_smt_enabled;
-    enum maat_pck_ca ca;         /* set by the certificate-level parsers */
+    enum maat_pck_ca ca; /* set by the certificate-level parsers */
 };
 
 /* Parses the DER value (the extnValue contents) of the SGX extension. Strict DER; .1-.5
@@ -60,12 +60,12 @@ struct maat_pck_info {
  * sub-OID and the offset within `der`. On failure *out is zeroed. All three parsers
  * clear the calling thread's OpenSSL error queue. */
 MAAT_MUST_CHECK int maat_pck_ext_parse(const uint8_t *der, size_t len, struct maat_pck_info *out,
-                       struct maat_error *err);
+                                       struct maat_error *err);
 
 /* Finds the SGX extension in a DER certificate and parses it; also sets out->ca from the
  * issuer common name. */
-MAAT_MUST_CHECK int maat_pck_cert_parse_der(const uint8_t *der, size_t len, struct maat_pck_info *out,
-                            struct maat_error *err);
+MAAT_MUST_CHECK int maat_pck_cert_parse_der(const uint8_t *der, size_t len,
+                                            struct maat_pck_info *out, struct maat_error *err);
 
 /* Same for one PEM certificate (text before BEGIN is skipped; anything but whitespace or
  * NULs after its END line is MAAT_ERR_TRAILING: pass one certificate, not a chain).
@@ -73,14 +73,14 @@ MAAT_MUST_CHECK int maat_pck_cert_parse_der(const uint8_t *der, size_t len, stru
  * with either; an unrecognised issuer CN gives ca = MAAT_PCK_CA_UNKNOWN, not an error.
  * No SGX extension: MAAT_ERR_NOT_FOUND. */
 MAAT_MUST_CHECK int maat_pck_cert_parse_pem(const char *pem, size_t len, struct maat_pck_info *out,
-                            struct maat_error *err);
+                                            struct maat_error *err);
 
 /* "Standard", "Scalable", "ScalableWithIntegrity" (Intel's names), else "unknown". */
 /* The PCK information of a whole chain (PEM, or concatenated DER as in some type-5
  * certification data): its leaf — the certificate that issued none of the others — is
  * parsed as by maat_pck_cert_parse_der. Nothing is verified here. */
-MAAT_MUST_CHECK int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_info *out,
-                             struct maat_error *err);
+MAAT_MUST_CHECK int maat_pck_info_from_chain(const uint8_t *chain, size_t len,
+                                             struct maat_pck_info *out, struct maat_error *err);
 
 const char *maat_sgx_type_name(enum maat_sgx_type t);
 

@@ -39,8 +39,8 @@ const char *maat_policy_default_tdx(void);
 
 /* MAA's x-ms-policy-hash of a policy text: base64url(SHA-256(ASCII(base64url(text)))),
  * unpadded, written NUL-terminated to out. The text is hashed as given (UTF-8 bytes). */
-MAAT_MUST_CHECK int maat_policy_hash(const char *text, size_t len, char out[MAAT_POLICY_HASH_LEN + 1],
-                     struct maat_error *err);
+MAAT_MUST_CHECK int maat_policy_hash(const char *text, size_t len,
+                                     char out[MAAT_POLICY_HASH_LEN + 1], struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -63,9 +63,9 @@ struct maat_quote_check {
     char reason[MAAT_ERROR_MSG_MAX]; /* why not accepted ("" when accepted) */
     /* What to update (issue 14): computed when the verifier ran with TCB collateral and
      * the verdict is below UpToDate (ok, Revoked, or refused by a TCB policy check). */
-    bool fix_computed;                   /* fix or fix_error below is meaningful */
-    struct maat_tcb_fix fix;             /* fix.needed false: nothing to name */
-    char fix_error[MAAT_ERROR_MSG_MAX];  /* why it could not be computed ("" when it was) */
+    bool fix_computed;                  /* fix or fix_error below is meaningful */
+    struct maat_tcb_fix fix;            /* fix.needed false: nothing to name */
+    char fix_error[MAAT_ERROR_MSG_MAX]; /* why it could not be computed ("" when it was) */
 };
 
 /* Verifies q and decides whether it is acceptable. Returns 0 when the check ran to a

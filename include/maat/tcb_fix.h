@@ -31,7 +31,8 @@
 extern "C" {
 #endif
 
-#define MAAT_TCB_FIX_MAX_COMPONENTS 35 /* 16 SGX + 16 TDX components, PCESVN, QE ISVSVN,
+#define MAAT_TCB_FIX_MAX_COMPONENTS \
+    35 /* 16 SGX + 16 TDX components, PCESVN, QE ISVSVN,
                                           TDX module ISVSVN */
 #define MAAT_TCB_FIX_NAME_LEN 64
 #define MAAT_TCB_FIX_MAX_UPDATES 6
@@ -53,13 +54,13 @@ struct maat_tcb_fix_component {
 };
 
 struct maat_tcb_fix {
-    bool needed;                          /* false when the verdict is UpToDate: nothing
+    bool needed;                        /* false when the verdict is UpToDate: nothing
                                              else is filled */
-    enum maat_tcb_status target_status;   /* platform target converged with the QE target */
-    time_t target_tcb_date;               /* the platform target level's tcbDate (0: none) */
+    enum maat_tcb_status target_status; /* platform target converged with the QE target */
+    time_t target_tcb_date;             /* the platform target level's tcbDate (0: none) */
     size_t component_count;
     struct maat_tcb_fix_component components[MAAT_TCB_FIX_MAX_COMPONENTS];
-    size_t advisory_count;                /* advisories of the matched platform and QE levels
+    size_t advisory_count; /* advisories of the matched platform and QE levels
                                              that the target levels do not list */
     char advisory_ids_closed[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
     size_t update_count;
@@ -73,8 +74,8 @@ struct maat_tcb_fix {
  * collateral does not match the verdict (no level matches). A caller that gets -1 for a
  * verdict below UpToDate must say that the fix is unknown, never print nothing. */
 MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
-                         const struct maat_verified_collateral *vc, struct maat_tcb_fix *fix,
-                         struct maat_error *err);
+                                         const struct maat_verified_collateral *vc,
+                                         struct maat_tcb_fix *fix, struct maat_error *err);
 
 /* The JSON form (maat_tcb_fix_json) is in the internal src/include/maat/tcb_fix_json.h. */
 

@@ -42,26 +42,26 @@ extern "C" {
 
 /* maat's appraisal opt-ins. All false (the zeroed struct) = maat's defaults. */
 struct maat_tdx_opts {
-    bool allow_debug_td;              /* accept TDATTRIBUTES.DEBUG (bit 0) */
-    bool allow_reserved_td_attributes;/* accept bits of MAAT_TD_ATTR_RESERVED */
-    bool allow_sept_ve_enabled;       /* accept a TD without SEPT_VE_DISABLE (bit 28) */
-    bool allow_service_td;            /* accept a non-zero MRSERVICETD (TD report 1.5) */
+    bool allow_debug_td;               /* accept TDATTRIBUTES.DEBUG (bit 0) */
+    bool allow_reserved_td_attributes; /* accept bits of MAAT_TD_ATTR_RESERVED */
+    bool allow_sept_ve_enabled;        /* accept a TD without SEPT_VE_DISABLE (bit 28) */
+    bool allow_service_td;             /* accept a non-zero MRSERVICETD (TD report 1.5) */
 };
 
 /* Result of one TDX TCB evaluation (QVL26 tdxEvaluateTCB) for one TEE_TCB_SVN. */
 struct maat_tdx_tcb_eval {
-    bool supported;                   /* false: Intel's STATUS_TCB_NOT_SUPPORTED (or an
+    bool supported;              /* false: Intel's STATUS_TCB_NOT_SUPPORTED (or an
                                          unrecognized module status); see reason */
-    enum maat_tcb_status status;      /* converged platform + module + QE */
+    enum maat_tcb_status status; /* converged platform + module + QE */
     enum maat_tcb_status platform_status, module_status, qe_status;
-    bool has_module_status;           /* TEE_TCB_SVN[1] > 0: a module identity was used */
+    bool has_module_status; /* TEE_TCB_SVN[1] > 0: a module identity was used */
     const struct maat_tcb_level *platform_level;
-    size_t platform_index;            /* in the (QVL-sorted) tcbLevels */
+    size_t platform_index; /* in the (QVL-sorted) tcbLevels */
     const struct maat_tdx_module_identity *module_identity;
     const struct maat_enclave_tcb_level *module_level;
     const struct maat_enclave_tcb_level *qe_level;
-    time_t tcb_date;                  /* min of the matched levels' tcbDates */
-    char reason[160];                 /* when !supported: what did not match */
+    time_t tcb_date;  /* min of the matched levels' tcbDates */
+    char reason[160]; /* when !supported: what did not match */
 };
 
 /*
@@ -72,10 +72,12 @@ struct maat_tdx_tcb_eval {
  * their convergence. `ti` must be a v3 TCB info with id TDX. Returns 0 (see out->supported)
  * or -1 on bad arguments.
  */
-MAAT_MUST_CHECK int maat_tdx_evaluate_tcb(const struct maat_tcb_info *ti, const struct maat_enclave_identity *qe_id,
-                          const uint8_t pck_comps[MAAT_TCB_COMPONENTS], uint16_t pck_pcesvn,
-                          uint16_t qe_isvsvn, const uint8_t tee_tcb_svn[16],
-                          struct maat_tdx_tcb_eval *out);
+MAAT_MUST_CHECK int maat_tdx_evaluate_tcb(const struct maat_tcb_info *ti,
+                                          const struct maat_enclave_identity *qe_id,
+                                          const uint8_t pck_comps[MAAT_TCB_COMPONENTS],
+                                          uint16_t pck_pcesvn, uint16_t qe_isvsvn,
+                                          const uint8_t tee_tcb_svn[16],
+                                          struct maat_tdx_tcb_eval *out);
 
 /* The platform level alone (see above); NULL when none matches. */
 const struct maat_tcb_level *maat_tdx_match_platform(const struct maat_tcb_info *ti,
@@ -93,8 +95,9 @@ const struct maat_tdx_module_identity *maat_tdx_module_identity_find(const struc
  * TEE_TCB_SVN[1] > 0. SEAMATTRIBUTES must be all zero and equal `attributes` (Intel never
  * applies attributesMask). 0 when it matches; -1 with `reason` (STATUS_TDX_MODULE_MISMATCH).
  * `used` (may be NULL) receives "TDX_nn" or "tdxModule". */
-MAAT_MUST_CHECK int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_report *td,
-                          uint16_t quote_version, char used[16], char *reason, size_t reason_len);
+MAAT_MUST_CHECK int maat_tdx_module_check(const struct maat_tcb_info *ti,
+                                          const struct maat_td_report *td, uint16_t quote_version,
+                                          char used[16], char *reason, size_t reason_len);
 
 /* QVL26 convergeTcbStatuses: an OutOfDate module or QE turns UpToDate/SWHardeningNeeded
  * into OutOfDate and ConfigurationNeeded/ConfigurationAndSWHardeningNeeded into
@@ -113,8 +116,9 @@ enum maat_tcb_status maat_tdx_relaunch_status(enum maat_tcb_status launch,
 
 /* maat's TD appraisal defaults over a TD report. 0 when accepted; -1 with a reason
  * naming the field, the bit and the opt-in. */
-MAAT_MUST_CHECK int maat_tdx_appraise(const struct maat_td_report *td, const struct maat_tdx_opts *opts,
-                      char *reason, size_t reason_len);
+MAAT_MUST_CHECK int maat_tdx_appraise(const struct maat_td_report *td,
+                                      const struct maat_tdx_opts *opts, char *reason,
+                                      size_t reason_len);
 
 /* TD report fields copied out of the quote (names as `maat quote inspect` prints them). */
 struct maat_td_report_fields {
@@ -130,7 +134,7 @@ struct maat_td_report_fields {
     uint8_t mr_owner_config[48];
     uint8_t rtmr[4][48];
     uint8_t report_data[64];
-    bool has_td15;                    /* TD report 1.5 (body types 3 and 4) */
+    bool has_td15; /* TD report 1.5 (body types 3 and 4) */
     uint8_t tee_tcb_svn2[16];
     uint8_t mr_servicetd[48];
 };
@@ -146,16 +150,16 @@ struct maat_tdx_tcb_summary {
 struct maat_tdx_verdict {
     enum maat_body_type body_type;
     struct maat_td_report_fields td;
-    uint64_t td_attributes;           /* TDATTRIBUTES as an integer */
-    bool td_debug;                    /* bit 0 */
-    bool td_sept_ve_disable;          /* bit 28 */
-    char module_identity[16];         /* "TDX_01", "tdxModule" (version 0), "" if not run */
-    bool tcb_evaluated;               /* the statuses below are meaningful */
+    uint64_t td_attributes;   /* TDATTRIBUTES as an integer */
+    bool td_debug;            /* bit 0 */
+    bool td_sept_ve_disable;  /* bit 28 */
+    char module_identity[16]; /* "TDX_01", "tdxModule" (version 0), "" if not run */
+    bool tcb_evaluated;       /* the statuses below are meaningful */
     enum maat_tcb_status platform_status, module_status, qe_status;
     bool has_module_status;
     struct maat_tdx_tcb_summary launch, current; /* current: TD report 1.5 only */
-    enum maat_step_outcome module_step;    /* MRSIGNERSEAM / SEAMATTRIBUTES / TDX_nn */
-    enum maat_step_outcome appraisal_step; /* maat's TD appraisal defaults */
+    enum maat_step_outcome module_step;          /* MRSIGNERSEAM / SEAMATTRIBUTES / TDX_nn */
+    enum maat_step_outcome appraisal_step;       /* maat's TD appraisal defaults */
     char appraisal_reason[MAAT_ERROR_MSG_MAX];
 };
 
@@ -166,10 +170,12 @@ struct maat_tdx_verdict {
  * refusals fail at step `status` with Intel's qvl_result kept), `tv` (may be NULL) the TDX
  * details. `tdx` NULL = maat's defaults. An SGX quote is refused at step `structure`.
  */
-MAAT_MUST_CHECK int maat_tdx_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
-                          const struct maat_trust *trust, const struct maat_verify_opts *opts,
-                          const struct maat_tdx_opts *tdx, struct maat_verdict *v,
-                          struct maat_tdx_verdict *tv, struct maat_error *err);
+MAAT_MUST_CHECK int maat_tdx_quote_verify(const struct maat_quote *q,
+                                          const struct maat_verified_collateral *vc,
+                                          const struct maat_trust *trust,
+                                          const struct maat_verify_opts *opts,
+                                          const struct maat_tdx_opts *tdx, struct maat_verdict *v,
+                                          struct maat_tdx_verdict *tv, struct maat_error *err);
 
 #ifdef __cplusplus
 }

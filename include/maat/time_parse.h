@@ -27,7 +27,8 @@ extern "C" {
  * The result must lie in 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. On a refusal the
  * message names `field` (e.g. "--at"), the offset of the offending character and what was
  * expected there. Returns 0 or -1. Pure: no I/O, no locale, no global state. */
-MAAT_MUST_CHECK int maat_time_parse(const char *field, const char *s, int64_t *out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_time_parse(const char *field, const char *s, int64_t *out,
+                                    struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -38,18 +38,18 @@ enum {
 
 /* The checks, in the order they run; the first failure ends the validation. */
 enum maat_token_check {
-    MAAT_TOKEN_CHECK_FORMAT = 0,   /* a strict compact JWS (maat_jws_parse) */
-    MAAT_TOKEN_CHECK_ALG,          /* header alg in the allow-list; never "none" */
-    MAAT_TOKEN_CHECK_TYP,          /* header typ "JWT" */
-    MAAT_TOKEN_CHECK_KID,          /* header kid: a non-empty string */
-    MAAT_TOKEN_CHECK_JKU,          /* header jku = issuer + "/certs" */
-    MAAT_TOKEN_CHECK_KEY,          /* the JWKS key with that kid and its x5c certificate, or
+    MAAT_TOKEN_CHECK_FORMAT = 0, /* a strict compact JWS (maat_jws_parse) */
+    MAAT_TOKEN_CHECK_ALG,        /* header alg in the allow-list; never "none" */
+    MAAT_TOKEN_CHECK_TYP,        /* header typ "JWT" */
+    MAAT_TOKEN_CHECK_KID,        /* header kid: a non-empty string */
+    MAAT_TOKEN_CHECK_JKU,        /* header jku = issuer + "/certs" */
+    MAAT_TOKEN_CHECK_KEY,        /* the JWKS key with that kid and its x5c certificate, or
                                       the pinned certificate; never a key from the token */
     MAAT_TOKEN_CHECK_SIGNATURE,
-    MAAT_TOKEN_CHECK_ISSUER,       /* claim iss = issuer */
-    MAAT_TOKEN_CHECK_CERT_SUBJECT, /* the signing certificate's subject CN = issuer */
+    MAAT_TOKEN_CHECK_ISSUER,        /* claim iss = issuer */
+    MAAT_TOKEN_CHECK_CERT_SUBJECT,  /* the signing certificate's subject CN = issuer */
     MAAT_TOKEN_CHECK_CERT_VALIDITY, /* the certificate is valid at `at` (with skew) */
-    MAAT_TOKEN_CHECK_LIFETIME,     /* exp (required), nbf, iat: integer NumericDates, with skew */
+    MAAT_TOKEN_CHECK_LIFETIME,      /* exp (required), nbf, iat: integer NumericDates, with skew */
     /* Only when asked for (x->require_signer_quote; NOT_RUN otherwise): */
     MAAT_TOKEN_CHECK_SIGNER_QUOTE,        /* the signing certificate carries an SGX quote
                                              (extension 1.3.6.1.4.1.311.105.1, or the 2020
@@ -61,7 +61,7 @@ enum maat_token_check {
                                              signer->check.not_checked list is empty), unless
                                              x->signer_signatures_only */
     /* Only when asked for (x->enclave_info): */
-    MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS,      /* the claims match the EnclaveInfo (as the MAA
+    MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS, /* the claims match the EnclaveInfo (as the MAA
                                              sample: debuggable, MRENCLAVE, MRSIGNER, product
                                              id, SVN, enclave-held data) */
     MAAT_TOKEN_CHECK__COUNT
@@ -71,15 +71,15 @@ enum maat_token_outcome { MAAT_TOKEN_NOT_RUN = 0, MAAT_TOKEN_PASSED, MAAT_TOKEN_
 
 /* What the token must satisfy. Exactly one of jwks / pinned_cert. */
 struct maat_token_expect {
-    const char *issuer;          /* required; compared as the MAA sample does: scheme and
+    const char *issuer;  /* required; compared as the MAA sample does: scheme and
                                     host case-insensitive, the rest exact */
-    time_t at;                   /* validation time (required: never "now" implicitly) */
-    int skew_seconds;            /* 0..MAAT_TOKEN_SKEW_MAX, on exp/nbf/iat and the
+    time_t at;           /* validation time (required: never "now" implicitly) */
+    int skew_seconds;    /* 0..MAAT_TOKEN_SKEW_MAX, on exp/nbf/iat and the
                                     certificate's validity */
-    unsigned algs;               /* MAAT_TOKEN_ALG_* bits; 0 = MAAT_TOKEN_ALG_DEFAULT */
-    const uint8_t *jwks;         /* the issuer's /certs document {"keys": [...]} */
+    unsigned algs;       /* MAAT_TOKEN_ALG_* bits; 0 = MAAT_TOKEN_ALG_DEFAULT */
+    const uint8_t *jwks; /* the issuer's /certs document {"keys": [...]} */
     size_t jwks_len;
-    const uint8_t *pinned_cert;  /* or: the signing certificate, PEM or DER */
+    const uint8_t *pinned_cert; /* or: the signing certificate, PEM or DER */
     size_t pinned_cert_len;
 
     /* Optional: the signer's own quote (maatd's and MAA's signing certificates carry the
@@ -87,42 +87,42 @@ struct maat_token_expect {
      * TCB status, revocation and QE identity are not checked and SIGNER_COMPLETE fails
      * unless signer_signatures_only). */
     bool require_signer_quote;
-    const struct maat_trust *trust;      /* roots the signer's PCK chain must end in */
-    maat_collateral_fn collateral;       /* asked once, for the verified leaf's FMSPC */
+    const struct maat_trust *trust; /* roots the signer's PCK chain must end in */
+    maat_collateral_fn collateral;  /* asked once, for the verified leaf's FMSPC */
     void *collateral_ctx;
-    bool signer_signatures_only;         /* accept what could not be checked (reduced check:
+    bool signer_signatures_only; /* accept what could not be checked (reduced check:
                                             r->signer->check.not_checked says what) */
 
     /* Optional: the EnclaveInfo (maat/enclave_info.h) the claims must match. */
     const struct maat_enclave_info *enclave_info;
-    bool enclave_info_oe;                /* its Attributes are OpenEnclave bits (OE-SDK file,
+    bool enclave_info_oe; /* its Attributes are OpenEnclave bits (OE-SDK file,
                                             quote with an OE envelope), else SGX flags */
 };
 
 /* What the signer's quote check found (r->signer; as far as its checks ran). */
 struct maat_token_signer {
-    char extension[32];                  /* the OID the quote came from */
-    uint8_t *quote;                      /* the quote's bytes (with any OE envelope),
+    char extension[32]; /* the OID the quote came from */
+    uint8_t *quote;     /* the quote's bytes (with any OE envelope),
                                             owned by the result: report_body points into
                                             them */
     size_t size;
     bool oe_envelope;
     uint16_t version;
     struct maat_sgx_report_body report_body;
-    bool key_binding;                    /* report_data[0:32] = SHA-256(PEM SPKI + NUL) */
-    bool kid_is_key_hash;                /* the header kid is MAA's kid of that key */
-    struct maat_quote_check check;       /* the DCAP check (check.ran: the verifier ran) */
+    bool key_binding;              /* report_data[0:32] = SHA-256(PEM SPKI + NUL) */
+    bool kid_is_key_hash;          /* the header kid is MAA's kid of that key */
+    struct maat_quote_check check; /* the DCAP check (check.ran: the verifier ran) */
 };
 
 #define MAAT_TOKEN_ENCLAVE_CLAIMS 6
 
 /* One comparison of the claims with the EnclaveInfo. */
 struct maat_token_claim_match {
-    const char *name;      /* "IsDebuggable", "MRENCLAVE", "MRSIGNER", "ProductID",
+    const char *name;  /* "IsDebuggable", "MRENCLAVE", "MRSIGNER", "ProductID",
                               "SecurityVersion", "EnclaveHeldData" (static) */
-    const char *claim;     /* "x-ms-sgx-is-debuggable", ... (static) */
-    char *file_json;       /* the EnclaveInfo's value, JSON text (owned) */
-    char *token_json;      /* the token's claim, JSON text (owned; NULL = absent) */
+    const char *claim; /* "x-ms-sgx-is-debuggable", ... (static) */
+    char *file_json;   /* the EnclaveInfo's value, JSON text (owned) */
+    char *token_json;  /* the token's claim, JSON text (owned; NULL = absent) */
     bool pass;
 };
 
@@ -130,23 +130,23 @@ struct maat_token_claim_match {
  * (see checks[]); the caller owns the struct and releases it with
  * maat_token_result_cleanup(). */
 struct maat_token_result {
-    bool valid;                                      /* every check asked for ran and passed */
+    bool valid; /* every check asked for ran and passed */
     enum maat_token_outcome checks[MAAT_TOKEN_CHECK__COUNT];
-    enum maat_token_check failed_check;              /* meaningful when !valid */
-    maat_err failed_code;                            /* MAAT_ERR_VALUE, _NOT_FOUND, ... */
-    char reason[MAAT_ERROR_MSG_MAX];                 /* why, naming the item ("" if valid) */
-    char alg[8];                                     /* "RS256", "ES256", "PS256" */
-    char kid[MAAT_TOKEN_KID_MAX];                    /* header kid (untrusted text) */
-    char cert_subject_cn[512];                       /* the signing certificate's CN */
+    enum maat_token_check failed_check; /* meaningful when !valid */
+    maat_err failed_code;               /* MAAT_ERR_VALUE, _NOT_FOUND, ... */
+    char reason[MAAT_ERROR_MSG_MAX];    /* why, naming the item ("" if valid) */
+    char alg[8];                        /* "RS256", "ES256", "PS256" */
+    char kid[MAAT_TOKEN_KID_MAX];       /* header kid (untrusted text) */
+    char cert_subject_cn[512];          /* the signing certificate's CN */
     time_t cert_not_before, cert_not_after;
-    int64_t exp, nbf, iat;                           /* the time claims (LIFETIME passed) */
+    int64_t exp, nbf, iat; /* the time claims (LIFETIME passed) */
     bool has_nbf, has_iat;
-    uint8_t *signing_cert_der;                       /* owned: the signing certificate */
+    uint8_t *signing_cert_der; /* owned: the signing certificate */
     size_t signing_cert_der_len;
-    bool incomplete;      /* !valid only because SIGNER_COMPLETE failed: what ran passed */
-    struct maat_token_signer *signer;                /* owned; NULL unless requested and
+    bool incomplete; /* !valid only because SIGNER_COMPLETE failed: what ran passed */
+    struct maat_token_signer *signer; /* owned; NULL unless requested and
                                                         SIGNER_QUOTE ran */
-    size_t enclave_claims_count;                     /* MAAT_TOKEN_ENCLAVE_CLAIMS once run */
+    size_t enclave_claims_count;      /* MAAT_TOKEN_ENCLAVE_CLAIMS once run */
     struct maat_token_claim_match enclave_claims[MAAT_TOKEN_ENCLAVE_CLAIMS];
 };
 
@@ -157,8 +157,9 @@ struct maat_token_result {
  * signer quote's verifier could not run or x->collateral failed: its error), with err set. A JWKS that is not a JSON object with a
  * "keys" array, or a pinned certificate that does not parse, fails the KEY check (fail
  * closed). Thread-safe: no global state; r must not be shared during the call. */
-MAAT_MUST_CHECK int maat_token_validate(const char *token, size_t len, const struct maat_token_expect *x,
-                        struct maat_token_result *r, struct maat_error *err);
+MAAT_MUST_CHECK int maat_token_validate(const char *token, size_t len,
+                                        const struct maat_token_expect *x,
+                                        struct maat_token_result *r, struct maat_error *err);
 
 /* Releases what r owns (signing_cert_der, signer, the enclave_claims' texts) and zeroes it.
  * Safe on a zeroed struct. */

@@ -41,8 +41,8 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err);
 /* Adds a root certificate (PEM or DER, one certificate); its public key becomes trusted.
  * `label` is how verdicts name it ("Intel SGX Root CA", "maat simulated root", ...);
  * `simulated` marks anchors that are test PKIs so verdicts (and tokens) can say so. */
-MAAT_MUST_CHECK int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, const char *label,
-                        bool simulated, struct maat_error *err);
+MAAT_MUST_CHECK int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len,
+                                        const char *label, bool simulated, struct maat_error *err);
 void maat_trust_free(struct maat_trust *t);
 /* True when the certificate (PEM or DER) carries Intel's production SGX Root CA key. */
 bool maat_trust_is_intel_root(const uint8_t *cert, size_t len);
@@ -58,14 +58,14 @@ struct maat_collateral_input {
     struct maat_view root_ca_crl;
     struct maat_view pck_crl;
     struct maat_view tcb_info_issuer_chain;
-    struct maat_view tcb_info_json;        /* PCS response, or empty */
-    struct maat_view tcb_info_body;        /* bundle: body text ... */
-    struct maat_view tcb_info_signature;   /* ... and hex r||s */
+    struct maat_view tcb_info_json;      /* PCS response, or empty */
+    struct maat_view tcb_info_body;      /* bundle: body text ... */
+    struct maat_view tcb_info_signature; /* ... and hex r||s */
     struct maat_view qe_identity_issuer_chain;
     struct maat_view qe_identity_json;
     struct maat_view qe_identity_body;
     struct maat_view qe_identity_signature;
-    char sig_hex_storage[2][129];          /* backing for *_signature when built from a
+    char sig_hex_storage[2][129]; /* backing for *_signature when built from a
                                               parsed bundle */
 };
 
@@ -78,9 +78,9 @@ struct maat_verified_collateral;
 
 /* The collateral item that limits freshness, for caches and messages. */
 struct maat_collateral_window {
-    time_t not_before;     /* latest issueDate / thisUpdate / notBefore of all items */
-    time_t not_after;      /* earliest nextUpdate / notAfter of all items */
-    const char *limiting;  /* name of the item that sets not_after ("QE identity", ...) */
+    time_t not_before;    /* latest issueDate / thisUpdate / notBefore of all items */
+    time_t not_after;     /* earliest nextUpdate / notAfter of all items */
+    const char *limiting; /* name of the item that sets not_after ("QE identity", ...) */
 };
 
 /* Parses and verifies collateral at time `at`: TCB info and QE identity signatures over
@@ -88,11 +88,13 @@ struct maat_collateral_window {
  * issuer chain to a trusted root, the CRLs' signatures (Root CA CRL by the root, PCK CRL
  * by the PCK CA). Expiry of items is NOT a failure here (a verdict reports it, naming the
  * item); bad signatures, untrusted roots and malformed data are. */
-MAAT_MUST_CHECK int maat_collateral_verify(const struct maat_collateral_input *in, const struct maat_trust *trust,
-                           time_t at, struct maat_verified_collateral **out,
-                           struct maat_error *err);
+MAAT_MUST_CHECK int maat_collateral_verify(const struct maat_collateral_input *in,
+                                           const struct maat_trust *trust, time_t at,
+                                           struct maat_verified_collateral **out,
+                                           struct maat_error *err);
 void maat_verified_collateral_free(struct maat_verified_collateral *vc);
-const struct maat_tcb_info *maat_verified_collateral_tcb_info(const struct maat_verified_collateral *vc);
+const struct maat_tcb_info *
+maat_verified_collateral_tcb_info(const struct maat_verified_collateral *vc);
 const struct maat_enclave_identity *
 maat_verified_collateral_qe_identity(const struct maat_verified_collateral *vc);
 void maat_verified_collateral_window(const struct maat_verified_collateral *vc,
@@ -128,9 +130,9 @@ enum maat_qvl_result {
     MAAT_QVL_UNSPECIFIED,
     MAAT_QVL_SW_HARDENING_NEEDED,
     MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED,
-    MAAT_QVL_TCB_NOT_SUPPORTED,      /* no TCB level matches */
-    MAAT_QVL_COLLATERAL_EXPIRED,     /* an item is outside issueDate..nextUpdate */
-    MAAT_QVL_TD_RELAUNCH_ADVISED,    /* TDX (QVL26): relaunch the TD to pick up the update */
+    MAAT_QVL_TCB_NOT_SUPPORTED,   /* no TCB level matches */
+    MAAT_QVL_COLLATERAL_EXPIRED,  /* an item is outside issueDate..nextUpdate */
+    MAAT_QVL_TD_RELAUNCH_ADVISED, /* TDX (QVL26): relaunch the TD to pick up the update */
     MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED,
     MAAT_QVL__COUNT
 };
@@ -164,12 +166,12 @@ enum maat_tcb_update { MAAT_TCB_UPDATE_UNSET = 0, MAAT_TCB_UPDATE_STANDARD, MAAT
  * docs/verify.md, "TCB policy"). Filled whenever collateral was present; a check that was
  * asked for and failed fails the verdict at step `status`, naming the values. */
 struct maat_tcb_policy_verdict {
-    uint32_t tcb_info_eval_num;       /* tcbEvaluationDataNumber of the TCB info (0: absent) */
-    uint32_t qe_identity_eval_num;    /* ... of the QE identity (0: absent) */
-    uint32_t eval_num_pinned;         /* opts->tcb_eval_num (0: not pinned) */
-    uint32_t eval_num_newest;         /* opts->tcb_eval_num_newest (0: unknown) */
-    enum maat_tcb_update update;      /* opts->tcb_update, recorded */
-    bool grace;                       /* the grace period was configured */
+    uint32_t tcb_info_eval_num;    /* tcbEvaluationDataNumber of the TCB info (0: absent) */
+    uint32_t qe_identity_eval_num; /* ... of the QE identity (0: absent) */
+    uint32_t eval_num_pinned;      /* opts->tcb_eval_num (0: not pinned) */
+    uint32_t eval_num_newest;      /* opts->tcb_eval_num_newest (0: unknown) */
+    enum maat_tcb_update update;   /* opts->tcb_update, recorded */
+    bool grace;                    /* the grace period was configured */
     uint32_t grace_days;
     time_t grace_until;               /* newest's tcbRecoveryEventDate + grace_days (0: n/a) */
     bool in_grace;                    /* accepted: an older number inside the grace window */
@@ -178,33 +180,33 @@ struct maat_tcb_policy_verdict {
                                          info, QE identity, Root CA CRL, PCK CRL (at - it) */
     char collateral_oldest[32];       /* which item that is ("TCB info", "PCK CRL", ...) */
     bool has_min_status;
-    enum maat_tcb_status min_status;  /* opts->min_tcb_status when has_min_status */
-    bool advisory_allow_list;         /* opts gave an allow-list */
+    enum maat_tcb_status min_status;     /* opts->min_tcb_status when has_min_status */
+    bool advisory_allow_list;            /* opts gave an allow-list */
     size_t advisories_not_allowed_count; /* advisories (TCB level and QE) not in the list */
     char advisories_not_allowed[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
-    bool failed;                      /* one of the checks asked for failed */
+    bool failed; /* one of the checks asked for failed */
 };
 
 struct maat_verdict {
-    bool ok;                          /* signatures, chain and collateral all good: the
+    bool ok;                     /* signatures, chain and collateral all good: the
                                          status below is meaningful */
-    enum maat_tcb_status status;      /* combined platform + QE status (worst wins) */
+    enum maat_tcb_status status; /* combined platform + QE status (worst wins) */
     enum maat_qvl_result qvl_result;
     enum maat_tcb_status platform_status, qe_status;
-    size_t advisory_count;            /* SGX: the matched TCB info level's advisories only,
+    size_t advisory_count; /* SGX: the matched TCB info level's advisories only,
                                          as Intel reports them (TDX: platform, QE, module) */
     char advisory_ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
-    size_t qe_advisory_count;         /* the matched QE identity level's advisories */
+    size_t qe_advisory_count; /* the matched QE identity level's advisories */
     char qe_advisory_ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN];
-    time_t tcb_date;                  /* tcbDate of the matched platform TCB level (QvE's
+    time_t tcb_date;                     /* tcbDate of the matched platform TCB level (QvE's
                                          tcb_level_date_tag) */
-    time_t qe_tcb_date;               /* tcbDate of the matched QE identity level */
+    time_t qe_tcb_date;                  /* tcbDate of the matched QE identity level */
     uint32_t tcb_evaluation_data_number; /* the lower of TCB info's and QE identity's */
     uint8_t fmspc[6];
     uint8_t pce_id[2];
-    struct maat_pck_info pck;         /* from the PCK leaf */
-    bool collateral_present;          /* false: only the cryptographic steps could run */
-    bool trusted_root_simulated;      /* the chain ends in a simulated (test) root */
+    struct maat_pck_info pck;    /* from the PCK leaf */
+    bool collateral_present;     /* false: only the cryptographic steps could run */
+    bool trusted_root_simulated; /* the chain ends in a simulated (test) root */
     char root_label[64];
     struct maat_tcb_policy_verdict tcb_policy; /* the TCB policy options' findings */
     enum maat_step_outcome steps[MAAT_STEP__COUNT];
@@ -237,13 +239,13 @@ struct maat_verify_opts {
 
     /* TCB policy (issue 14; docs/verify.md "TCB policy"). All off when zero. Each check
      * that fails fails the verdict at step `status` (Intel's status stays in qvl_result). */
-    uint32_t tcb_eval_num;            /* pin: TCB info and QE identity must both carry this
+    uint32_t tcb_eval_num;           /* pin: TCB info and QE identity must both carry this
                                          tcbEvaluationDataNumber (0: no pin) */
-    uint32_t tcb_eval_num_newest;     /* the newest number the caller knows
+    uint32_t tcb_eval_num_newest;    /* the newest number the caller knows
                                          (/tcbevaluationdatanumbers; 0: unknown) */
-    time_t tcb_newest_recovery_date;  /* that number's tcbRecoveryEventDate (grace period) */
-    enum maat_tcb_update tcb_update;  /* early|standard, recorded only */
-    bool tcb_grace;                   /* require the newest number, except that the previous
+    time_t tcb_newest_recovery_date; /* that number's tcbRecoveryEventDate (grace period) */
+    enum maat_tcb_update tcb_update; /* early|standard, recorded only */
+    bool tcb_grace;                  /* require the newest number, except that the previous
                                          one (newest - 1) is accepted until
                                          tcb_newest_recovery_date + tcb_grace_days days
                                          (inclusive); needs both values above */
@@ -253,7 +255,7 @@ struct maat_verify_opts {
     bool has_min_tcb_status;          /* a status worse than min_tcb_status fails
                                          (maat_tcb_status_rank order) */
     enum maat_tcb_status min_tcb_status;
-    bool advisory_allow_list;         /* when true, any advisory (TCB level or QE) not in
+    bool advisory_allow_list; /* when true, any advisory (TCB level or QE) not in
                                          allowed_advisories fails (an empty list allows none) */
     const char *const *allowed_advisories;
     size_t allowed_advisory_count;
@@ -272,9 +274,11 @@ MAAT_MUST_CHECK int maat_tcb_update_parse(const char *s, enum maat_tcb_update *o
  * v->ok and v->status; a failed check is a verdict, not an error), -1 only when the
  * verifier itself could not run (out of memory, bad arguments). `vc` may be NULL: the
  * cryptographic steps still run and the verdict says that collateral is missing. */
-MAAT_MUST_CHECK int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_collateral *vc,
-                      const struct maat_trust *trust, const struct maat_verify_opts *opts,
-                      struct maat_verdict *v, struct maat_error *err);
+MAAT_MUST_CHECK int maat_quote_verify(const struct maat_quote *q,
+                                      const struct maat_verified_collateral *vc,
+                                      const struct maat_trust *trust,
+                                      const struct maat_verify_opts *opts, struct maat_verdict *v,
+                                      struct maat_error *err);
 
 /* Runs the first two steps of maat_quote_verify() alone: structure, and the PCK chain to a
  * trusted root with the leaf's SGX extension (through opts->pck_cache when set: a chain
@@ -287,13 +291,14 @@ MAAT_MUST_CHECK int maat_quote_verify(const struct maat_quote *q, const struct m
  * v->failed_step / v->qvl_result / v->reason are what maat_quote_verify() would report.
  * -1 only when it could not run (bad arguments). */
 MAAT_MUST_CHECK int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *trust,
-                           const struct maat_verify_opts *opts, struct maat_pck_chain **out,
-                           struct maat_verdict *v, struct maat_error *err);
+                                           const struct maat_verify_opts *opts,
+                                           struct maat_pck_chain **out, struct maat_verdict *v,
+                                           struct maat_error *err);
 /* The verified leaf's PCK info (FMSPC, PCK CA, TCB components, ...). */
 const struct maat_pck_info *maat_pck_chain_info(const struct maat_pck_chain *c);
 void maat_pck_chain_release(struct maat_pck_chain *c);
 
-const char *maat_qvl_result_name(enum maat_qvl_result r); /* "SGX_QL_QV_RESULT_OK"... */
+const char *maat_qvl_result_name(enum maat_qvl_result r);   /* "SGX_QL_QV_RESULT_OK"... */
 const char *maat_verify_step_name(enum maat_verify_step s); /* "pck_chain", ... */
 
 #ifdef __cplusplus

@@ -55,8 +55,7 @@ static int open_gramine(struct maat_attester *a, const char *dir, struct maat_er
     return 0;
 }
 
-static int open_sim(struct maat_attester *a, const char *dir, bool no_create,
-                    struct maat_error *err)
+static int open_sim(struct maat_attester *a, const char *dir, bool no_create, struct maat_error *err)
 {
     char *owned = NULL;
     if (dir == NULL) {
@@ -166,9 +165,8 @@ int maat_attester_quote(struct maat_attester *a, const uint8_t report_data[64],
     MAAT_ENSURE(a != NULL && report_data != NULL && out != NULL, err, MAAT_ERR_USAGE,
                 "attester: provider, report data and output are required");
     size_t start = out->len;
-    int rc = a->kind == MAAT_ATTESTER_SIM
-                 ? maat__attester_sim_quote(a, report_data, out, err)
-                 : maat__attester_gramine_quote(a, report_data, out, err);
+    int rc = a->kind == MAAT_ATTESTER_SIM ? maat__attester_sim_quote(a, report_data, out, err)
+                                          : maat__attester_gramine_quote(a, report_data, out, err);
     if (rc == 0) rc = check_quote(a, out->data + start, out->len - start, report_data, err);
     if (rc != 0) out->len = start;
     return rc;

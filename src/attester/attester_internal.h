@@ -10,8 +10,8 @@ struct maat_sim;
 
 struct maat_attester {
     enum maat_attester_kind kind;
-    char *location;          /* sim platform dir or Gramine attestation dir (malloc'd) */
-    struct maat_sim *sim;    /* sim only */
+    char *location;       /* sim platform dir or Gramine attestation dir (malloc'd) */
+    struct maat_sim *sim; /* sim only */
 };
 
 /* sim.c: resolves nothing (dir is final); creates the platform when absent unless

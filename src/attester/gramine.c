@@ -80,8 +80,10 @@ int maat__attester_gramine_probe(const char *dir, struct maat_error *err)
         goto done;
     }
     if (read_all(type, 64, &t, err) != 0) {
-        maat_error_prefix(err, "gramine provider: %s exists but the attestation type cannot be "
-                               "read", quote);
+        maat_error_prefix(err,
+                          "gramine provider: %s exists but the attestation type cannot be "
+                          "read",
+                          quote);
         goto done;
     }
     /* Gramine writes the bare word; tolerate a trailing newline or NUL from fakes. */
@@ -108,8 +110,7 @@ done:
     return rc;
 }
 
-static int write_report_data(const char *path, const uint8_t report_data[64],
-                             struct maat_error *err)
+static int write_report_data(const char *path, const uint8_t report_data[64], struct maat_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return maat_error_set(err, MAAT_ERR_IO, "%s: %s", path, strerror(errno));

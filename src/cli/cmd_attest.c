@@ -147,8 +147,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 't':
             if (cli_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr, PROG ": --at '%s': expected unix seconds or RFC 3339 "
-                                "(2022-11-17T20:30:00Z)\n", optarg);
+                fprintf(stderr,
+                        PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                             "(2022-11-17T20:30:00Z)\n",
+                        optarg);
                 return MAAT_EXIT_USAGE;
             }
             break;
@@ -169,7 +171,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     if (o->offline) {
         if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
             fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
-                            "--token-out and --ca-file do not apply\n");
+                                 "--token-out and --ca-file do not apply\n");
             return MAAT_EXIT_USAGE;
         }
     } else {
@@ -178,8 +180,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             return MAAT_EXIT_USAGE;
         }
         if (o->collateral || o->pccs || o->nroots || o->signatures_only) {
-            fprintf(stderr, PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
-                            "--offline (the service verifies the quote)\n");
+            fprintf(stderr,
+                    PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
+                         "--offline (the service verifies the quote)\n");
             return MAAT_EXIT_USAGE;
         }
         if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
@@ -217,11 +220,15 @@ static void add_check(struct checks *c, const char *name, const char *claim, jso
         if (fv && strlen(fv) > 90) strcpy(fv + 86, "...\""); /* long EHD: the report has it */
         if (gv && strlen(gv) > 90) strcpy(gv + 86, "...\"");
         if (got)
-            snprintf(c->first, sizeof c->first, "%s mismatch: the file says %s, the %s says %s "
-                     "(%s)", name, fv ? fv : "?", c->source, gv ? gv : "?", claim);
+            snprintf(c->first, sizeof c->first,
+                     "%s mismatch: the file says %s, the %s says %s "
+                     "(%s)",
+                     name, fv ? fv : "?", c->source, gv ? gv : "?", claim);
         else
-            snprintf(c->first, sizeof c->first, "%s mismatch: the file says %s, the %s has no "
-                     "%s claim", name, fv ? fv : "?", c->source, claim);
+            snprintf(c->first, sizeof c->first,
+                     "%s mismatch: the file says %s, the %s has no "
+                     "%s claim",
+                     name, fv ? fv : "?", c->source, claim);
         free(fv);
         free(gv);
     }
@@ -271,8 +278,7 @@ static void claim_checks(const struct maat_token_result *tr, struct checks *c)
 
 /* A TD quote file against its TdxVm token: the measurements and report data the token
  * carries as lower-case hex (maa-2025.md section 3), and the attestation type. */
-static void compare_td_with_token(const struct maat_quote *q, const json_t *claims,
-                                  struct checks *c)
+static void compare_td_with_token(const struct maat_quote *q, const json_t *claims, struct checks *c)
 {
     const struct maat_td_report *td = &q->td_report;
     static const char *const rtmr[4] = {"tdx_rtmr0", "tdx_rtmr1", "tdx_rtmr2", "tdx_rtmr3"};
@@ -308,12 +314,12 @@ static void compare_with_quote(const struct maat_evidence *ev, const struct maat
     const struct maat_enclave_info *ei = &ev->enclave_info;
     const struct maat_sgx_report_body *rb = &q->report_body;
     bool dbg = file_is_debuggable(ev), qdbg = (rb->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
-    add_check(c, "IsDebuggable", "attributes.flags & DEBUG", json_boolean(dbg),
-              json_boolean(qdbg), dbg == qdbg);
+    add_check(c, "IsDebuggable", "attributes.flags & DEBUG", json_boolean(dbg), json_boolean(qdbg),
+              dbg == qdbg);
     add_check(c, "MRENCLAVE", "mr_enclave", hex_json(ei->mr_enclave, 32),
               hex_json(rb->mr_enclave, 32), !memcmp(ei->mr_enclave, rb->mr_enclave, 32));
-    add_check(c, "MRSIGNER", "mr_signer", hex_json(ei->mr_signer, 32),
-              hex_json(rb->mr_signer, 32), !memcmp(ei->mr_signer, rb->mr_signer, 32));
+    add_check(c, "MRSIGNER", "mr_signer", hex_json(ei->mr_signer, 32), hex_json(rb->mr_signer, 32),
+              !memcmp(ei->mr_signer, rb->mr_signer, 32));
     uint64_t pid = file_product_id(ei);
     add_check(c, "ProductID", "isv_prod_id", json_integer((json_int_t)pid),
               json_integer(rb->isv_prod_id), pid == rb->isv_prod_id);
@@ -358,7 +364,7 @@ static void print_checks(const json_t *list, const char *source)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(list, i, c) {
+    json_array_foreach (list, i, c) {
         char label[40];
         snprintf(label, sizeof label, "%s match", json_string_value(json_object_get(c, "name")));
         printf("%-35s: %s\n", label, json_is_true(json_object_get(c, "pass")) ? "pass" : "FAIL");
@@ -394,7 +400,7 @@ static void print_fix(const json_t *fix)
     printf("TCB fix                            : ");
     const json_t *comps = json_object_get(fix, "components"), *c;
     size_t i;
-    json_array_foreach(comps, i, c) {
+    json_array_foreach (comps, i, c) {
         const json_t *name = json_object_get(c, "name");
         cli_text_printf(stdout, "%s%s %lld -> %lld", i ? ", " : "raise ",
                         json_is_string(name) ? json_string_value(name) : "?",
@@ -404,16 +410,19 @@ static void print_fix(const json_t *fix)
     if (json_array_size(comps) == 0) printf("no SVN to raise");
     const json_t *up = json_object_get(fix, "update"), *u;
     printf("; update: ");
-    json_array_foreach(up, i, u)
-        cli_text_printf(stdout, "%s%s", i ? ", " : "", json_is_string(u) ? json_string_value(u) : "?");
+    json_array_foreach (up, i, u)
+        cli_text_printf(stdout, "%s%s", i ? ", " : "",
+                        json_is_string(u) ? json_string_value(u) : "?");
     if (json_array_size(up) == 0) printf("nothing maat can name");
     const json_t *adv = json_object_get(fix, "advisory_ids_closed"), *a;
     if (json_array_size(adv) > 0) {
         printf("; closes ");
-        json_array_foreach(adv, i, a)
-            cli_text_printf(stdout, "%s%s", i ? ", " : "", json_is_string(a) ? json_string_value(a) : "?");
+        json_array_foreach (adv, i, a)
+            cli_text_printf(stdout, "%s%s", i ? ", " : "",
+                            json_is_string(a) ? json_string_value(a) : "?");
     }
-    const json_t *ts = json_object_get(fix, "target_status"), *td = json_object_get(fix, "target_tcb_date");
+    const json_t *ts = json_object_get(fix, "target_status"),
+                 *td = json_object_get(fix, "target_tcb_date");
     cli_text_printf(stdout, "; target %s (TCB level of %s)\n",
                     json_is_string(ts) ? json_string_value(ts) : "?",
                     json_is_string(td) ? json_string_value(td) : "-");
@@ -500,8 +509,7 @@ static char *request_body(const struct maat_evidence *ev, bool oe_route, struct 
     json_object_set_new(req, oe_route ? "report" : "quote", b64url_json(q, qlen));
     if (ev->has_enclave_info && ev->enclave_info.ehd_len > 0) {
         json_t *rd = json_object();
-        json_object_set_new(rd, "data",
-                            b64url_json(ev->enclave_info.ehd, ev->enclave_info.ehd_len));
+        json_object_set_new(rd, "data", b64url_json(ev->enclave_info.ehd, ev->enclave_info.ehd_len));
         json_object_set_new(rd, "dataType", json_string("Binary"));
         json_object_set_new(req, "runtimeData", rd);
     }
@@ -547,8 +555,10 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     if (!o->json) {
         cli_text_printf(stdout, "endpoint                           : %s\n", endpoint);
         if (r->td)
-            cli_text_printf(stdout, "request                            : POST %s (TD quote, "
-                            "no runtimeData)\n", url);
+            cli_text_printf(stdout,
+                            "request                            : POST %s (TD quote, "
+                            "no runtimeData)\n",
+                            url);
         else
             cli_text_printf(stdout,
                             "request                            : POST %s (%s, runtimeData %zu "
@@ -583,13 +593,12 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     const char *t = json_string_value(json_object_get(doc, "token"));
     if (t == NULL || (token = strdup(t)) == NULL) {
         rc = fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
-                       "the service's answer is not {\"token\": JWT}%s%s",
-                       doc ? "" : ": ", doc ? "" : je.text);
+                       "the service's answer is not {\"token\": JWT}%s%s", doc ? "" : ": ",
+                       doc ? "" : je.text);
         goto out;
     }
     json_object_set_new(r->res, "token", json_string(token));
-    if (o->token_out != NULL &&
-        cli_write_file(o->token_out, token, strlen(token), &err) != 0) {
+    if (o->token_out != NULL && cli_write_file(o->token_out, token, strlen(token), &err) != 0) {
         rc = fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg);
         goto out;
     }
@@ -625,8 +634,11 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(tv, "jwks_source", json_string(source));
     struct maat_error why = {0};
     /* the token's checks and the claims against the file's EnclaveInfo: libmaat */
-    struct maat_token_expect x = {.issuer = issuer, .at = o->at, .skew_seconds = TC_SKEW,
-                                  .jwks = jwks_raw, .jwks_len = jwks_len,
+    struct maat_token_expect x = {.issuer = issuer,
+                                  .at = o->at,
+                                  .skew_seconds = TC_SKEW,
+                                  .jwks = jwks_raw,
+                                  .jwks_len = jwks_len,
                                   .enclave_info = r->td ? NULL : &ev->enclave_info,
                                   .enclave_info_oe = ev->oe_envelope};
     tr = calloc(1, sizeof *tr);
@@ -636,9 +648,9 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     }
     if (tc_check_token(&x, token, tv, tr, &why) != 0 &&
         tc_token_failed_before(tr, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS)) {
-        rc = fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
-                              ? MAAT_EXIT_INTERNAL
-                              : MAAT_EXIT_FAIL,
+        rc = fail_with(r,
+                       why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL ? MAAT_EXIT_INTERNAL
+                                                                                   : MAAT_EXIT_FAIL,
                        "token INVALID: %s", why.msg);
         json_object_set_new(tv, "reason", json_string(why.msg));
         goto out;
@@ -650,8 +662,10 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
 
     struct checks c = {.list = json_array(), .source = "token"};
     json_object_set_new(r->res, "checks", c.list);
-    if (r->td) compare_td_with_token(r->td, j.payload, &c);
-    else claim_checks(tr, &c);
+    if (r->td)
+        compare_td_with_token(r->td, j.payload, &c);
+    else
+        claim_checks(tr, &c);
     if (!o->json) print_checks(c.list, "token");
     if (r->td && c.failed) { /* a TD quote: compared here (libmaat compares EnclaveInfo) */
         rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
@@ -705,11 +719,15 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(vj, "checked_at", json_string(at_text));
     char shown[512]; /* a --pccs URL without user:password@ or query */
     maat_collateral_scrub_urls(o->pccs, true, shown, sizeof shown);
-    json_object_set_new(vj, "collateral_source", o->collateral ? json_string(o->collateral)
-                                                 : o->pccs ? json_string(shown)
-                                                           : json_null());
-    struct tc_quote_opts qo = {.roots = o->roots, .nroots = o->nroots,
-                               .collateral = o->collateral, .pccs = o->pccs, .at = o->at,
+    json_object_set_new(vj, "collateral_source",
+                        o->collateral ? json_string(o->collateral)
+                        : o->pccs     ? json_string(shown)
+                                      : json_null());
+    struct tc_quote_opts qo = {.roots = o->roots,
+                               .nroots = o->nroots,
+                               .collateral = o->collateral,
+                               .pccs = o->pccs,
+                               .at = o->at,
                                .what = "quote",
                                .platform = "the quote's platform",
                                .foreign_tcb_is_absent = true};
@@ -755,10 +773,9 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     if (vr == 0) offline_not_checked(r, res);
     free(res);
     if (vr != 0) {
-        return fail_with(r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
-                                ? MAAT_EXIT_INTERNAL
-                                : xrc,
-                         "%s", why.msg);
+        return fail_with(
+            r, why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL ? MAAT_EXIT_INTERNAL : xrc,
+            "%s", why.msg);
     }
     struct checks c = {.list = json_array(), .source = "quote"};
     json_object_set_new(r->res, "checks", c.list);
@@ -782,18 +799,32 @@ static const char *signatures_only_gap(struct run *r)
     size_t n = 0, i;
     bool tcb = false, crl = false;
     const json_t *it;
-    json_array_foreach(json_object_get(r->res, "not_checked"), i, it) {
+    json_array_foreach (json_object_get(r->res, "not_checked"), i, it) {
         const char *s = json_string_value(it);
-        if (!strncmp(s, "TCB status", 10) || !strncmp(s, "QE identity", 11)) tcb = true;
-        else if (!strncmp(s, "revocation", 10)) crl = true;
-        else if (n < sizeof names / sizeof names[0] - 2) names[n++] = s;
+        if (!strncmp(s, "TCB status", 10) || !strncmp(s, "QE identity", 11))
+            tcb = true;
+        else if (!strncmp(s, "revocation", 10))
+            crl = true;
+        else if (n < sizeof names / sizeof names[0] - 2)
+            names[n++] = s;
     }
-    if (crl) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "revocation"; n++; }
-    if (tcb) { memmove(names + 1, names, n * sizeof names[0]); names[0] = "TCB status"; n++; }
+    if (crl) {
+        memmove(names + 1, names, n * sizeof names[0]);
+        names[0] = "revocation";
+        n++;
+    }
+    if (tcb) {
+        memmove(names + 1, names, n * sizeof names[0]);
+        names[0] = "TCB status";
+        n++;
+    }
     out[0] = '\0';
     for (i = 0; i < n; i++) {
         size_t l = strlen(out);
-        snprintf(out + l, sizeof out - l, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+        snprintf(out + l, sizeof out - l, "%s%s",
+                 i == 0       ? ""
+                 : i + 1 == n ? " and "
+                              : ", ",
                  names[i]);
     }
     return out;
@@ -807,8 +838,9 @@ int cmd_attest(int argc, char **argv)
     int p = parse_opts(argc, argv, &r.o);
     if (p != 0) {
         if (p > 0 && cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
-            json_t *e = cli_json_error_object("valid", p, "bad command line (see stderr and "
-                                                          "`maat attest --help`)");
+            json_t *e = cli_json_error_object("valid", p,
+                                              "bad command line (see stderr and "
+                                              "`maat attest --help`)");
             cli_json_print(e);
             json_decref(e);
         }
@@ -867,8 +899,10 @@ int cmd_attest(int argc, char **argv)
     }
     const char *kind = ev.oe_envelope ? "OpenEnclave SDK layout: Attributes = OE bits, DEBUG = 1"
                                       : "Intel SGX SDK layout: Attributes = SGX flags, DEBUG = 2";
-    json_object_set_new(r.res, "file_type", json_string(ev.oe_envelope ? "openenclave" : "intel-sdk"));
-    if (!r.o.json) printf("file                               : %s (EnclaveInfo, %s)\n", r.o.file, kind);
+    json_object_set_new(r.res, "file_type",
+                        json_string(ev.oe_envelope ? "openenclave" : "intel-sdk"));
+    if (!r.o.json)
+        printf("file                               : %s (EnclaveInfo, %s)\n", r.o.file, kind);
     rc = r.o.offline ? attest_offline(&r, &ev) : attest_online(&r, &ev);
 out:
     if (fflush(stdout) != 0 && rc == MAAT_EXIT_OK) rc = MAAT_EXIT_INTERNAL;
@@ -894,7 +928,8 @@ out:
         cli_json_set_error(r.res, "valid", rc, NULL, r.reason);
         if (!r.o.json)
             printf("result                             : INCOMPLETE (%s) — not a PASS; "
-                   "--signatures-only accepts the reduced check\n", r.reason);
+                   "--signatures-only accepts the reduced check\n",
+                   r.reason);
         fprintf(stderr, PROG ": INCOMPLETE: %s\n", r.reason);
     } else {
         json_object_set_new(r.res, "result", json_string("fail"));

@@ -36,8 +36,7 @@ static void usage(FILE *f)
             "\n"
             "  --jws FILE           a body made by `maat sign cert` (or the seed signing tool)\n"
             "  --cert CERTFILE      the certificate to add or remove; signed here with\n"
-            "  --key KEY --signer-cert SIGNER   a current signer's key and certificate\n"
-            MGMT_USAGE
+            "  --key KEY --signer-cert SIGNER   a current signer's key and certificate\n" MGMT_USAGE
             "\n"
             "exit codes: 0 done, 1 the service refused (printed as CODE: message) or a\n"
             "            response check failed, 2 usage, 3 bad input, 4 network / I/O error\n");
@@ -70,11 +69,16 @@ static void key_label(const json_t *info, char *label, size_t n, const char **al
     if (key == NULL) key = "?";
     if (!strcmp(key, "EC")) {
         *kty = "EC";
-        if (bits == 256) *algs = "ES256";
-        else if (bits == 384) *algs = "ES384";
-        else if (bits == 521) *algs = "ES512";
-        if (bits == 256 || bits == 384 || bits == 521) snprintf(label, n, "EC P-%d", bits);
-        else snprintf(label, n, "EC-%d", bits);
+        if (bits == 256)
+            *algs = "ES256";
+        else if (bits == 384)
+            *algs = "ES384";
+        else if (bits == 521)
+            *algs = "ES512";
+        if (bits == 256 || bits == 384 || bits == 521)
+            snprintf(label, n, "EC P-%d", bits);
+        else
+            snprintf(label, n, "EC-%d", bits);
     } else if (!strcmp(key, "RSA")) {
         *kty = "RSA";
         *algs = "RS256 PS256";
@@ -151,11 +155,14 @@ struct cert_args {
 /* Parses the options; returns -1 to go on, else the exit code to end the verb with. */
 static int cert_options(int argc, char **argv, struct cert_args *a)
 {
-    static const struct option lo[] = {
-        {"jws", required_argument, NULL, 'j'},         {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},         {"signer-cert", required_argument, NULL, 's'},
-        {"password-env", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-        MGMT_LONGOPTS,                                 {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"jws", required_argument, NULL, 'j'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"key", required_argument, NULL, 'k'},
+                                       {"signer-cert", required_argument, NULL, 's'},
+                                       {"password-env", required_argument, NULL, 'P'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       MGMT_LONGOPTS,
+                                       {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     snprintf(a->prog, sizeof a->prog, "maat cert %s", argv[0]);
     a->m.prog = a->prog;
@@ -238,8 +245,10 @@ static void cert_print_result(struct mgmt *m, json_t *out, int rc)
 {
     json_object_set_new(out, "response_token", json_string(m->verify_note));
     if (rc != MAAT_EXIT_OK) mgmt_mark_failed(m, out, rc);
-    if (m->json) mgmt_print_json(out);
-    else printf("%s\n", m->verify_note);
+    if (m->json)
+        mgmt_print_json(out);
+    else
+        printf("%s\n", m->verify_note);
 }
 
 /* `maat cert list`: GET /certificates, each signer's key and certificate chain. */
@@ -259,21 +268,24 @@ static int cert_list(int argc, char **argv)
     rc = MAAT_EXIT_INPUT;
     CLI_TRY(mgmt_call(m, "GET", "/certificates", NULL, NULL, 0, &resp, &rc), rc);
     out = json_pack("{s:s}", "operation", argv[0]);
-    const json_t *keys =
-        json_object_get(json_object_get(resp.j.payload, "x-ms-policy-certificates"), "keys");
+    const json_t *keys = json_object_get(
+        json_object_get(resp.j.payload, "x-ms-policy-certificates"), "keys");
     if (!json_is_array(keys)) {
-        mgmt_fail(m, "response", "bad_response", "the response has no x-ms-policy-certificates {\"keys\": [...]}");
+        mgmt_fail(m, "response", "bad_response",
+                  "the response has no x-ms-policy-certificates {\"keys\": [...]}");
         CLI_FAIL(MAAT_EXIT_INPUT);
     }
     json_t *arr = json_array(), *signers = json_array();
-    if (!m->json) printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m->endpoint);
+    if (!m->json)
+        printf("%zu policy signer certificate(s) at %s\n", json_array_size(keys), m->endpoint);
     size_t i;
     const json_t *k;
-    json_array_foreach(keys, i, k) {
+    json_array_foreach (keys, i, k) {
         const json_t *x5c = json_object_get(k, "x5c");
         if (!json_is_array(x5c)) {
             if (!m->json) printf("  [%zu] no x5c\n", i);
-            json_array_append_new(signers, json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
+            json_array_append_new(signers,
+                                  json_pack("{s:I,s:s}", "index", (json_int_t)i, "error", "no x5c"));
             continue;
         }
         json_array_append_new(arr, cli_x5c_info(x5c));
@@ -320,7 +332,8 @@ static int cert_change(int argc, char **argv)
     }
     rc = MAAT_EXIT_INPUT;
     CLI_TRY(mgmt_call(m, "POST", add ? "/certificates:add" : "/certificates:remove",
-                      "application/json", body, strlen(body), &resp, &rc), rc);
+                      "application/json", body, strlen(body), &resp, &rc),
+            rc);
 
     const json_t *p = resp.j.payload;
     out = json_pack("{s:s}", "operation", argv[0]);
@@ -335,7 +348,9 @@ static int cert_change(int argc, char **argv)
         /* the service's strings: control bytes escaped (no terminal codes) */
         fputs("x-ms-certificate-thumbprint: ", stdout);
         cli_fputs_safe(tp ? tp : "(missing)", stdout);
-        printf("%s\n", !sent_tp[0] ? "" : match ? " (= SHA-1 of the certificate sent)" : " (MISMATCH)");
+        printf("%s\n", !sent_tp[0] ? ""
+                       : match     ? " (= SHA-1 of the certificate sent)"
+                                   : " (MISMATCH)");
         fputs("x-ms-policycertificates-result: ", stdout);
         cli_fputs_safe(res ? res : "(missing)", stdout);
         fputc('\n', stdout);

@@ -77,8 +77,8 @@ static int parse_fmspc(const char *s, uint8_t out[6])
 }
 
 /* FMSPC and CA from QUOTE's PCK chain, verified to `trust` first. 0, or an exit code. */
-static int from_quote(const char *file, const struct maat_trust *trust, time_t at,
-                      uint8_t fmspc[6], enum maat_pck_ca *ca, bool *is_td)
+static int from_quote(const char *file, const struct maat_trust *trust, time_t at, uint8_t fmspc[6],
+                      enum maat_pck_ca *ca, bool *is_td)
 {
     struct maat_error err = {0};
     uint8_t *raw = NULL;
@@ -125,18 +125,25 @@ static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json);
 static int run_fetch(int argc, char **argv, bool list_only)
 {
     static const struct option longopts[] = {
-        {"fmspc", required_argument, NULL, 'f'},      {"ca", required_argument, NULL, 'c'},
-        {"tee", required_argument, NULL, 'T'},        {"source", required_argument, NULL, 's'},
-        {"update", required_argument, NULL, 'u'},     {"tcb-eval-num", required_argument, NULL, 'n'},
-        {"trust-root", required_argument, NULL, 'r'}, {"at", required_argument, NULL, 't'},
-        {"api-key", required_argument, NULL, 'k'},    {"output", required_argument, NULL, 'o'},
-        {"azure-url", required_argument, NULL, 'A'},  {"azure-region", required_argument, NULL, 'R'},
+        {"fmspc", required_argument, NULL, 'f'},
+        {"ca", required_argument, NULL, 'c'},
+        {"tee", required_argument, NULL, 'T'},
+        {"source", required_argument, NULL, 's'},
+        {"update", required_argument, NULL, 'u'},
+        {"tcb-eval-num", required_argument, NULL, 'n'},
+        {"trust-root", required_argument, NULL, 'r'},
+        {"at", required_argument, NULL, 't'},
+        {"api-key", required_argument, NULL, 'k'},
+        {"output", required_argument, NULL, 'o'},
+        {"azure-url", required_argument, NULL, 'A'},
+        {"azure-region", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *fmspc_hex = NULL, *ca_name = NULL, *tee = "sgx", *source = "intel",
-               *update = NULL, *out_path = NULL, *api_key = NULL, *roots[MAX_ROOTS],
-               *azure_url = NULL, *azure_region = NULL;
+    const char *fmspc_hex = NULL, *ca_name = NULL, *tee = "sgx", *source = "intel", *update = NULL,
+               *out_path = NULL, *api_key = NULL, *roots[MAX_ROOTS], *azure_url = NULL,
+               *azure_region = NULL;
     bool json = false, source_given = false, tee_given = false;
     long eval_num = 0;
     size_t nroots = 0;
@@ -148,8 +155,14 @@ static int run_fetch(int argc, char **argv, bool list_only)
         switch (c) {
         case 'f': fmspc_hex = optarg; break;
         case 'c': ca_name = optarg; break;
-        case 'T': tee = optarg; tee_given = true; break;
-        case 's': source = optarg; source_given = true; break;
+        case 'T':
+            tee = optarg;
+            tee_given = true;
+            break;
+        case 's':
+            source = optarg;
+            source_given = true;
+            break;
         case 'A': azure_url = optarg; break;
         case 'R': azure_region = optarg; break;
         case 'j': json = true; break;
@@ -164,7 +177,8 @@ static int run_fetch(int argc, char **argv, bool list_only)
             break;
         }
         case 'r':
-            if (nroots == MAX_ROOTS) return fail(MAAT_EXIT_USAGE, "at most 8 --trust-root%s%s", "", "");
+            if (nroots == MAX_ROOTS)
+                return fail(MAAT_EXIT_USAGE, "at most 8 --trust-root%s%s", "", "");
             roots[nroots++] = optarg;
             break;
         case 't':
@@ -178,12 +192,15 @@ static int run_fetch(int argc, char **argv, bool list_only)
         }
     }
     const char *quote = optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc) return fail(MAAT_EXIT_USAGE, "unexpected argument '%s'%s", argv[optind + 1], "");
+    if (optind + 1 < argc)
+        return fail(MAAT_EXIT_USAGE, "unexpected argument '%s'%s", argv[optind + 1], "");
     if (list_only) {
         if (quote != NULL || fmspc_hex != NULL || out_path != NULL || ca_name != NULL ||
             update != NULL || eval_num > 0)
-            return fail(MAAT_EXIT_USAGE, "eval-nums takes no QUOTE, --fmspc, --ca, --update, "
-                        "--tcb-eval-num or -o%s%s", "", "");
+            return fail(MAAT_EXIT_USAGE,
+                        "eval-nums takes no QUOTE, --fmspc, --ca, --update, "
+                        "--tcb-eval-num or -o%s%s",
+                        "", "");
     } else {
         if ((quote == NULL) == (fmspc_hex == NULL))
             return fail(MAAT_EXIT_USAGE, "give exactly one of QUOTE and --fmspc HEX%s%s", "", "");
@@ -200,8 +217,8 @@ static int run_fetch(int argc, char **argv, bool list_only)
     if (azure_url != NULL && azure_region != NULL)
         return fail(MAAT_EXIT_USAGE, "--azure-url and --azure-region exclude each other%s%s", "", "");
     if ((azure_url != NULL || azure_region != NULL) && source_given && strcmp(source, "azure"))
-        return fail(MAAT_EXIT_USAGE, "--azure-url/--azure-region go with --source azure, not '%s'%s",
-                    source, "");
+        return fail(MAAT_EXIT_USAGE,
+                    "--azure-url/--azure-region go with --source azure, not '%s'%s", source, "");
     if (azure_url != NULL || azure_region != NULL) source = "azure";
     bool thim = !strcmp(source, "azure");
     char region_base[128];
@@ -213,20 +230,26 @@ static int run_fetch(int argc, char **argv, bool list_only)
         snprintf(region_base, sizeof region_base, "https://%s.thim.azure.net", azure_region);
     }
     if (thim && tdx && azure_url == NULL && azure_region == NULL) /* no global TDX base */
-        return fail(MAAT_EXIT_USAGE, "--source azure --tee tdx needs --azure-region REGION (the "
-                    "VM's region: https://REGION.thim.azure.net) or --azure-url URL%s%s", "", "");
+        return fail(MAAT_EXIT_USAGE,
+                    "--source azure --tee tdx needs --azure-region REGION (the "
+                    "VM's region: https://REGION.thim.azure.net) or --azure-url URL%s%s",
+                    "", "");
     if (thim && update != NULL)
-        return fail(MAAT_EXIT_USAGE, "--update %s: Azure THIM is not known to honour update= "
+        return fail(MAAT_EXIT_USAGE,
+                    "--update %s: Azure THIM is not known to honour update= "
                     "(unconfirmed); pin --tcb-eval-num N, or omit it for THIM's default%s",
                     update, "");
     enum maat_pck_ca ca = MAAT_PCK_CA_PROCESSOR;
     if (ca_name != NULL) {
-        if (!strcmp(ca_name, "processor")) ca = MAAT_PCK_CA_PROCESSOR;
-        else if (!strcmp(ca_name, "platform")) ca = MAAT_PCK_CA_PLATFORM;
-        else return fail(MAAT_EXIT_USAGE, "--ca wants processor or platform, not '%s'%s", ca_name, "");
+        if (!strcmp(ca_name, "processor"))
+            ca = MAAT_PCK_CA_PROCESSOR;
+        else if (!strcmp(ca_name, "platform"))
+            ca = MAAT_PCK_CA_PLATFORM;
+        else
+            return fail(MAAT_EXIT_USAGE, "--ca wants processor or platform, not '%s'%s", ca_name, "");
         if (quote != NULL)
-            return fail(MAAT_EXIT_USAGE, "--ca goes with --fmspc (a QUOTE's PCK chain names its CA)%s%s",
-                        "", "");
+            return fail(MAAT_EXIT_USAGE,
+                        "--ca goes with --fmspc (a QUOTE's PCK chain names its CA)%s%s", "", "");
     }
     uint8_t fmspc[6];
     if (fmspc_hex != NULL && parse_fmspc(fmspc_hex, fmspc) != 0)
@@ -256,8 +279,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
             rc = fail(MAAT_EXIT_INPUT, "--trust-root: %s%s", err.msg, "");
             goto out;
         }
-        int r = maat_trust_add_root(trust, pem, n, roots[i], !maat_trust_is_intel_root(pem, n),
-                                    &err);
+        int r = maat_trust_add_root(trust, pem, n, roots[i], !maat_trust_is_intel_root(pem, n), &err);
         free(pem);
         if (r != 0) {
             rc = fail(MAAT_EXIT_INPUT, "--trust-root %s: %s", roots[i], err.msg);
@@ -268,11 +290,13 @@ static int run_fetch(int argc, char **argv, bool list_only)
     if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca, &is_td)) != 0) goto out;
     if (quote != NULL && !tee_given && is_td != tdx) {
         if (thim && is_td && azure_url == NULL && azure_region == NULL) {
-            rc = fail(MAAT_EXIT_USAGE, "%s is a TD quote: --source azure needs --azure-region "
-                      "REGION or --azure-url URL for TDX%s", quote, "");
+            rc = fail(MAAT_EXIT_USAGE,
+                      "%s is a TD quote: --source azure needs --azure-region "
+                      "REGION or --azure-url URL for TDX%s",
+                      quote, "");
             goto out;
         }
-        tdx = is_td; /* the quote's TEE, when --tee is not given */
+        tdx = is_td;                            /* the quote's TEE, when --tee is not given */
     } else if (quote != NULL && is_td != tdx) { /* fail closed: never the other TEE's */
         rc = fail(MAAT_EXIT_USAGE, "%s is %s quote, not what --tee asks for", quote,
                   is_td ? "a TD" : "an SGX enclave");
@@ -307,7 +331,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
     if (maat_collateral_source_fetch(src, fmspc, ca, at, &raw, &err) != 0) {
         fprintf(stderr, "maat collateral fetch: %s\n", err.msg);
         rc = err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
-                                                                  : MAAT_EXIT_INPUT;
+                                                                   : MAAT_EXIT_INPUT;
         goto out;
     }
     struct maat_collateral_input in;
@@ -335,11 +359,12 @@ static int run_fetch(int argc, char **argv, bool list_only)
     char hex[13];
     maat_hex_encode(fmspc, 6, hex);
     const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(vc);
-    fprintf(stderr, "maat collateral fetch: %s FMSPC %s, PCK %s CA, TCB evaluation data number "
+    fprintf(stderr,
+            "maat collateral fetch: %s FMSPC %s, PCK %s CA, TCB evaluation data number "
             "%u, from %s: verified, written to %s\n",
             tdx ? "TDX" : "SGX", hex, maat_pck_ca_name(ca),
-            ti != NULL ? ti->tcb_evaluation_data_number : 0u,
-            maat_collateral_source_describe(src), out_path);
+            ti != NULL ? ti->tcb_evaluation_data_number : 0u, maat_collateral_source_describe(src),
+            out_path);
     rc = MAAT_EXIT_OK;
 out:
     maat_verified_collateral_free(vc);
@@ -367,7 +392,8 @@ static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json)
     fmt_date(l->next_update, b);
     if (json)
         printf("{\"id\": \"%s\", \"issue_date\": \"%s\", \"next_update\": \"%s\", "
-               "\"newest\": %u, \"numbers\": [", l->id, a, b, l->newest);
+               "\"newest\": %u, \"numbers\": [",
+               l->id, a, b, l->newest);
     else
         printf("%s TCB evaluation data numbers (verified; issued %s, next update %s), newest %u:\n",
                l->id, a, b, l->newest);
@@ -376,7 +402,8 @@ static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json)
         fmt_date(l->items[i].tcb_date, b);
         if (json)
             printf("%s{\"tcb_evaluation_data_number\": %u, \"tcb_recovery_event_date\": \"%s\", "
-                   "\"tcb_date\": \"%s\"}", i ? ", " : "", l->items[i].number, a, b);
+                   "\"tcb_date\": \"%s\"}",
+                   i ? ", " : "", l->items[i].number, a, b);
         else
             printf("  %u  tcbRecoveryEventDate %s  tcbDate %s\n", l->items[i].number, a, b);
     }

@@ -98,21 +98,22 @@ static EVP_PKEY *jwks_key(const char *path, const struct cli_jws *c, char *what,
         const json_t *x0 = json_array_get(json_object_get(c->j.header, "x5c"), 0);
         size_t i;
         const json_t *e;
-        json_array_foreach(keys, i, e) {
+        json_array_foreach (keys, i, e) {
             if (x0 && json_equal(json_array_get(json_object_get(e, "x5c"), 0), x0)) jwk = e;
         }
         if (jwk == NULL && json_array_size(keys) == 1) jwk = json_array_get(keys, 0);
         if (jwk == NULL) {
             maat_error_set(err, MAAT_ERR_NOT_FOUND,
-                           "%s: the token has no kid and none of the %zu keys matches its x5c", path,
-                           json_array_size(keys));
+                           "%s: the token has no kid and none of the %zu keys matches its x5c",
+                           path, json_array_size(keys));
             goto out;
         }
     }
     k = maat_jwk_to_pkey(jwk, err);
     snprintf(what, n, "JWKS %s, kid %.100s", path,
-             json_string_value(json_object_get(jwk, "kid")) ? json_string_value(json_object_get(jwk, "kid"))
-                                                            : "(none)");
+             json_string_value(json_object_get(jwk, "kid"))
+                 ? json_string_value(json_object_get(jwk, "kid"))
+                 : "(none)");
 out:
     json_decref(jwks);
     return k;
@@ -180,8 +181,10 @@ static int jwt_print_text(const struct cli_jws *cj, const struct sig_result *sr,
     else if (sr->valid && sr->trusted)
         cli_text_printf(stdout, "signature: valid (%s, key: %s)\n", cj->j.alg_text, sr->key);
     else if (sr->valid) {
-        cli_text_printf(stdout, "signature: valid under %s. That shows the token is intact, "
-                        "NOT who signed it\n", sr->key);
+        cli_text_printf(stdout,
+                        "signature: valid under %s. That shows the token is intact, "
+                        "NOT who signed it\n",
+                        sr->key);
         printf("           (anyone can put a certificate in x5c): pass --cert, --key or "
                "--jwks\n");
     } else

@@ -66,7 +66,8 @@ static int key_rotate(int argc, char **argv)
         struct stat st;
         CLI_ENSURE(stat(path, &st) == 0, MAAT_EXIT_INTERNAL, "maat key rotate: no store at %s", path);
     }
-    CLI_ENSURE(maat_store_open(uri, &s, &err) == 0, MAAT_EXIT_INTERNAL, "maat key rotate: %s", err.msg);
+    CLI_ENSURE(maat_store_open(uri, &s, &err) == 0, MAAT_EXIT_INTERNAL, "maat key rotate: %s",
+               err.msg);
     char kid[128], prev[128];
     bool conflict = false;
     CLI_ENSURE(maat_keyring_rotate(s, alg, alg_name == NULL, UINT64_MAX, (int64_t)time(NULL),

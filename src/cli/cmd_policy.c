@@ -49,9 +49,8 @@ static void usage(FILE *f)
             "  --unsigned-policy FILE   send this policy text unsigned (alg none)\n"
             "  --key KEY --cert CERT    signer (PEM); --password-env NAME for encrypted keys\n"
             "  --no-check               skip the local checks (policy parser; JWS payload must be\n"
-            "                           JSON - a seed maa.signing.tool file without -w is not)\n"
-            MGMT_USAGE
-            "\n"
+            "                           JSON - a seed maa.signing.tool file without -w is "
+            "not)\n" MGMT_USAGE "\n"
             "exit codes: 0 done, 1 the service refused (printed as CODE: message) or a\n"
             "            response check failed, 2 usage, 3 bad input, 4 network / I/O error\n");
 }
@@ -76,16 +75,19 @@ static int check_policy_jws(const char *path, const char *jws, bool check, struc
     int rc = 0;
     if (!check) goto out;
     if (!cj.payload_is_json) {
-        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %s. MAA cannot read such a body; --no-check sends it anyway",
-                            path, cj.payload_problem);
-    } else if (cj.policy_form == CLI_POLICY_NONE) {
-        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: the payload has no \"AttestationPolicy\" string",
-                            path);
-    } else if (cj.policy_form == CLI_POLICY_RAW) {
         rc = maat_error_set(err, MAAT_ERR_VALUE,
-                            "%s: \"AttestationPolicy\" holds raw policy text (the preview-era format, "
-                            "seed maa.signing.tool -w); api-version 2020-10-01 expects base64url. "
-                            "--no-check sends it anyway", path);
+                            "%s: %s. MAA cannot read such a body; --no-check sends it anyway", path,
+                            cj.payload_problem);
+    } else if (cj.policy_form == CLI_POLICY_NONE) {
+        rc = maat_error_set(err, MAAT_ERR_VALUE,
+                            "%s: the payload has no \"AttestationPolicy\" string", path);
+    } else if (cj.policy_form == CLI_POLICY_RAW) {
+        rc = maat_error_set(
+            err, MAAT_ERR_VALUE,
+            "%s: \"AttestationPolicy\" holds raw policy text (the preview-era format, "
+            "seed maa.signing.tool -w); api-version 2020-10-01 expects base64url. "
+            "--no-check sends it anyway",
+            path);
     } else {
         rc = cli_check_policy(path, cj.policy_text, cj.policy_len, err);
     }
@@ -118,12 +120,16 @@ struct policy_args {
  * verb with (a usage failure, already reported). */
 static int policy_options(int argc, char **argv, struct policy_args *a)
 {
-    static const struct option lo[] = {
-        {"jws", required_argument, NULL, 'j'},          {"policy", required_argument, NULL, 'p'},
-        {"unsigned-policy", required_argument, NULL, 'u'}, {"key", required_argument, NULL, 'k'},
-        {"cert", required_argument, NULL, 'c'},         {"password-env", required_argument, NULL, 'P'},
-        {"no-check", no_argument, NULL, 'n'},           {"help", no_argument, NULL, 'h'},
-        MGMT_LONGOPTS,                                  {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"jws", required_argument, NULL, 'j'},
+                                       {"policy", required_argument, NULL, 'p'},
+                                       {"unsigned-policy", required_argument, NULL, 'u'},
+                                       {"key", required_argument, NULL, 'k'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"password-env", required_argument, NULL, 'P'},
+                                       {"no-check", no_argument, NULL, 'n'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       MGMT_LONGOPTS,
+                                       {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     snprintf(a->prog, sizeof a->prog, "maat policy %s", argv[0]);
     a->m.prog = a->prog;
@@ -151,7 +157,8 @@ static int policy_options(int argc, char **argv, struct policy_args *a)
         }
     }
     if (a->type == NULL) {
-        mgmt_fail(&a->m, NULL, "usage", "unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)", argv[1]);
+        mgmt_fail(&a->m, NULL, "usage",
+                  "unknown TYPE '%s' (SgxEnclave, OpenEnclave, Tpm, SevSnpVm)", argv[1]);
         mgmt_print_failure(&a->m, MAAT_EXIT_USAGE);
         return MAAT_EXIT_USAGE;
     }
@@ -184,8 +191,10 @@ static void policy_print_result(struct mgmt *m, json_t *out, int rc)
 {
     json_object_set_new(out, "response_token", json_string(m->verify_note));
     if (rc != MAAT_EXIT_OK) mgmt_mark_failed(m, out, rc);
-    if (m->json) mgmt_print_json(out);
-    else printf("%s\n", m->verify_note);
+    if (m->json)
+        mgmt_print_json(out);
+    else
+        printf("%s\n", m->verify_note);
 }
 
 /* x-ms-policy-result of a set or reset: printed, and checked against `expect`. Returns the
@@ -200,8 +209,9 @@ static int policy_check_result(struct mgmt *m, const json_t *p, json_t *out, con
         fputc('\n', stdout);
     }
     if (result == NULL || strcmp(result, expect) != 0) {
-        mgmt_fail(m, "response_check", "unexpected_result", "expected x-ms-policy-result \"%s\", got %s%s%s",
-                  expect, result ? "\"" : "", result ? result : "none", result ? "\"" : "");
+        mgmt_fail(m, "response_check", "unexpected_result",
+                  "expected x-ms-policy-result \"%s\", got %s%s%s", expect, result ? "\"" : "",
+                  result ? result : "none", result ? "\"" : "");
         return MAAT_EXIT_FAIL;
     }
     return MAAT_EXIT_OK;
@@ -316,7 +326,8 @@ static int policy_set(int argc, char **argv)
     int rc = policy_options(argc, argv, &a);
     if (rc >= 0) return rc;
     struct mgmt *m = &a.m;
-    if (a.sources != 1 || ((a.key || a.cert) != (a.policy != NULL)) || (a.policy && !(a.key && a.cert)))
+    if (a.sources != 1 || ((a.key || a.cert) != (a.policy != NULL)) ||
+        (a.policy && !(a.key && a.cert)))
         return policy_usage_fail(&a);
     struct maat_error err = {0};
     struct cli_jws resp, sent;
@@ -341,12 +352,14 @@ static int policy_set(int argc, char **argv)
         json_object_set_new(out, "x-ms-policy-token-hash", th ? json_string(th) : json_null());
         json_object_set_new(out, "token_hash_sent", json_string(sent.token_hash));
         json_object_set_new(out, "token_hash_matches", json_boolean(match));
-        if (sent.policy_hash[0]) json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
+        if (sent.policy_hash[0])
+            json_object_set_new(out, "policy_hash", json_string(sent.policy_hash));
         if (!m->json) {
             fputs("x-ms-policy-token-hash: ", stdout);
             cli_fputs_safe(th ? th : "(missing)", stdout);
             printf(" (%s)\n", match ? "= b64url(SHA-256(JWS sent))" : "MISMATCH");
-            if (sent.policy_hash[0]) printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
+            if (sent.policy_hash[0])
+                printf("policy hash (x-ms-policy-hash): %s\n", sent.policy_hash);
         }
         if (!match) {
             mgmt_fail(m, "response_check", "token_hash_mismatch",
@@ -383,8 +396,10 @@ static char *policy_reset_body(const struct policy_args *a, struct maat_error *e
         size_t pl = cj.j.payload_len;
         cli_jws_cleanup(&cj);
         if (a->check && pl != 0) {
-            maat_error_set(err, MAAT_ERR_VALUE, "%s: a reset body has an empty payload, this one has %zu bytes "
-                           "(--no-check sends it anyway)", a->jws_file, pl);
+            maat_error_set(err, MAAT_ERR_VALUE,
+                           "%s: a reset body has an empty payload, this one has %zu bytes "
+                           "(--no-check sends it anyway)",
+                           a->jws_file, pl);
             free(jws);
             return NULL;
         }
@@ -409,7 +424,8 @@ static int policy_reset(int argc, char **argv)
     int rc = policy_options(argc, argv, &a);
     if (rc >= 0) return rc;
     struct mgmt *m = &a.m;
-    if (a.policy || a.unsig || (a.jws_file && (a.key || a.cert)) || ((a.key != NULL) != (a.cert != NULL)))
+    if (a.policy || a.unsig || (a.jws_file && (a.key || a.cert)) ||
+        ((a.key != NULL) != (a.cert != NULL)))
         return policy_usage_fail(&a);
     struct maat_error err = {0};
     struct cli_jws resp;

@@ -25,25 +25,24 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: maat quote inspect FILE [--json]\n"
-            "\n"
-            "Decodes and parses an SGX/TDX quote (v3, v4, v5) and prints every field.\n"
-            "FILE may be - for stdin. Recognised forms (detected from the content):\n"
-            "  binary quote, optionally with a 16-byte OpenEnclave report header\n"
-            "  hex text, base64 or base64url text (blank lines / spaces only at the ends)\n"
-            "  EnclaveInfo JSON of the MAA samples (fields QuoteHex, EnclaveHeldDataHex, ...)\n"
-            "  an MAA attest request body ({\"quote\": ...} or {\"report\": ...})\n"
-            "\n"
-            "Nothing is verified: no signature, certificate, collateral or time check.\n"
-            "\n"
-            "options:\n"
-            "  --json     print the fields as JSON (schema in docs/cli.md)\n"
-            "  --help     this text\n"
-            "\n"
-            "exit codes: 0 parsed, 2 bad command line, 3 input unreadable or not a quote,\n"
-            "            4 internal error. Warnings (e.g. non-zero bytes after the quote) go\n"
-            "            to stderr and, with --json, into \"warnings\".\n");
+    fprintf(f, "usage: maat quote inspect FILE [--json]\n"
+               "\n"
+               "Decodes and parses an SGX/TDX quote (v3, v4, v5) and prints every field.\n"
+               "FILE may be - for stdin. Recognised forms (detected from the content):\n"
+               "  binary quote, optionally with a 16-byte OpenEnclave report header\n"
+               "  hex text, base64 or base64url text (blank lines / spaces only at the ends)\n"
+               "  EnclaveInfo JSON of the MAA samples (fields QuoteHex, EnclaveHeldDataHex, ...)\n"
+               "  an MAA attest request body ({\"quote\": ...} or {\"report\": ...})\n"
+               "\n"
+               "Nothing is verified: no signature, certificate, collateral or time check.\n"
+               "\n"
+               "options:\n"
+               "  --json     print the fields as JSON (schema in docs/cli.md)\n"
+               "  --help     this text\n"
+               "\n"
+               "exit codes: 0 parsed, 2 bad command line, 3 input unreadable or not a quote,\n"
+               "            4 internal error. Warnings (e.g. non-zero bytes after the quote) go\n"
+               "            to stderr and, with --json, into \"warnings\".\n");
 }
 
 /* ---- text rendering of the JSON object ---- */
@@ -82,8 +81,7 @@ static void annotate(const char *parent, const char *key, const json_t *v, FILE 
         fprintf(out, " (0x%llx: %s)", (unsigned long long)i,
                 flag_names((uint64_t)i, buf, sizeof buf));
     else if (!strcmp(key, "tee_type"))
-        fprintf(out, " (0x%02llx, %s)", (unsigned long long)i,
-                maat_tee_type_name((uint32_t)i));
+        fprintf(out, " (0x%02llx, %s)", (unsigned long long)i, maat_tee_type_name((uint32_t)i));
     else if (!strcmp(key, "att_key_type") && i == MAAT_ATT_KEY_ECDSA_P256)
         fprintf(out, " (ECDSA-256-with-P-256)");
     else if (!strcmp(key, "misc_select"))
@@ -109,7 +107,8 @@ static bool all_numbers(const json_t *arr)
 {
     size_t i;
     const json_t *e;
-    json_array_foreach(arr, i, e) if (!json_is_number(e)) return false;
+    json_array_foreach (arr, i, e)
+        if (!json_is_number(e)) return false;
     return true;
 }
 
@@ -126,7 +125,7 @@ static void render_entry(const char *key, const json_t *v, const char *parent, i
     if (json_is_array(v)) {
         size_t i;
         const json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
             fputs(i ? ", " : "", out);
             render_scalar(e, out);
         }
@@ -143,18 +142,18 @@ static void render(const json_t *v, const char *parent, int indent, FILE *out)
         int width = 0;
         const char *key;
         const json_t *e;
-        json_object_foreach((json_t *)(uintptr_t)v, key, e) {
+        json_object_foreach ((json_t *)(uintptr_t)v, key, e) {
             int l = (int)strlen(key);
             if (l > width) width = l;
         }
-        json_object_foreach((json_t *)(uintptr_t)v, key, e)
+        json_object_foreach ((json_t *)(uintptr_t)v, key, e)
             render_entry(key, e, parent, indent, width, out);
     } else if (json_is_array(v)) {
         size_t i;
         const json_t *e;
         char key[24];
         int width = snprintf(key, sizeof key, "[%zu]", json_array_size(v));
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
             snprintf(key, sizeof key, "[%zu]", i);
             render_entry(key, e, parent, indent, width, out);
         }
@@ -174,8 +173,7 @@ static void add_warning(json_t *root, const char *msg)
 }
 
 /* The EnclaveInfo object, plus whether its fields and EHD agree with the quote. */
-static int add_enclave_info(json_t *root, const struct maat_evidence *ev,
-                            const struct maat_quote *q)
+static int add_enclave_info(json_t *root, const struct maat_evidence *ev, const struct maat_quote *q)
 {
     json_t *ei = maat_quote_json_enclave_info(&ev->enclave_info);
     if (ei == NULL) return -1;
@@ -262,8 +260,7 @@ static int inspect(const char *path, bool as_json)
         CLI_FAIL(MAAT_EXIT_INTERNAL);
     }
     json_object_set_new(root, "format", json_string(maat_evidence_format_name(ev.format)));
-    if (ev.request_field)
-        json_object_set_new(root, "request_field", json_string(ev.request_field));
+    if (ev.request_field) json_object_set_new(root, "request_field", json_string(ev.request_field));
     json_object_set_new(root, "size", json_integer((json_int_t)ev.quote_len));
     json_object_update(root, qj);
     if (ev.has_enclave_info && add_enclave_info(root, &ev, &q) != 0) {
@@ -277,8 +274,8 @@ static int inspect(const char *path, bool as_json)
         json_object_set_new(root, "warnings", w);
         size_t i;
         json_t *e;
-        json_array_foreach(w, i, e) fprintf(stderr, PROG ": warning: %s: %s\n", path,
-                                            json_string_value(e));
+        json_array_foreach (w, i, e)
+            fprintf(stderr, PROG ": warning: %s: %s\n", path, json_string_value(e));
     }
     if (as_json) {
         if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
@@ -337,8 +334,7 @@ static int quote_inspect(int argc, char **argv)
 }
 
 static const struct cli_verb verbs[] = {
-    {"inspect", quote_inspect, usage},
-    {"get", cmd_quote_get, usage}, /* cmd_quote_get.c */
+    {"inspect", quote_inspect, usage}, {"get", cmd_quote_get, usage}, /* cmd_quote_get.c */
 };
 
 int cmd_quote(int argc, char **argv)

@@ -39,40 +39,42 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: maat sign create-cert --key-out KEY.pem --cert-out CERT.pem [--subject DN]\n"
-            "                             [--days N] [--alg rsa2048|p256] [--encrypt-key]\n"
-            "                             [--password-env NAME] [--force]\n"
-            "       maat sign policy POLICYFILE (--key KEY.pem --cert CERT.pem | --unsigned)\n"
-            "                        [-o OUT] [--no-check] [--password-env NAME] [--no-iat]\n"
-            "       maat sign cert CERTFILE --key KEY.pem --cert SIGNER.pem [-o OUT]\n"
-            "                      [--password-env NAME] [--no-iat]\n"
-            "\n"
-            "Creates policy-signing keys and the JWS bodies MAA (and maatd) take for policy and\n"
-            "policy-signer management.\n"
-            "\n"
-            "create-cert  a private key (RSA-2048 or P-256; PKCS#8 PEM, mode 0600) and a\n"
-            "             self-signed certificate (CA:TRUE, keyCertSign, SHA-256).\n"
-            "  --subject DN     \"CN=name, O=org\" or \"/CN=name/O=org\" (default CN=maat policy signer)\n"
-            "  --days N         validity (default 365)\n"
-            "  --encrypt-key    encrypt the key (AES-256-CBC, PBKDF2); the password comes from\n"
-            "                   --password-env NAME or is asked twice on the terminal\n"
-            "  --force          replace existing output files\n"
-            "policy       {\"AttestationPolicy\": b64url(policy text)}, signed: header\n"
-            "             {\"alg\":\"RS256\",\"x5c\":[cert...]} (ES256 for P-256 keys); --unsigned:\n"
-            "             {\"alg\":\"none\"}. The text is checked with the policy parser first\n"
-            "             (errors as FILE:LINE:COLUMN); --no-check skips that.\n"
-            "cert         {\"policyCertificate\": {\"kty\":\"RSA\",\"x5c\":[CERTFILE]}} signed by\n"
-            "             --key/--cert: the body of `maat cert add` and `maat cert remove`.\n"
-            "  --key KEY.pem    PEM private key (encrypted keys: --password-env NAME or a prompt)\n"
-            "  --cert CERT.pem  the signer's certificate (more certificates after it = chain,\n"
-            "                   all go into x5c)\n"
-            "  -o OUT           output file (default stdout)\n"
-            "  --no-iat         leave out the payload's \"iat\" (signing time), which signed\n"
-            "                   policy and cert bodies carry by default (maatd refuses a JWS\n"
-            "                   applied before; a fresh iat makes signing again a new JWS)\n"
-            "\n"
-            "exit codes: 0 done, 2 usage, 3 unreadable input or invalid policy, 4 I/O error\n");
+    fprintf(
+        f,
+        "usage: maat sign create-cert --key-out KEY.pem --cert-out CERT.pem [--subject DN]\n"
+        "                             [--days N] [--alg rsa2048|p256] [--encrypt-key]\n"
+        "                             [--password-env NAME] [--force]\n"
+        "       maat sign policy POLICYFILE (--key KEY.pem --cert CERT.pem | --unsigned)\n"
+        "                        [-o OUT] [--no-check] [--password-env NAME] [--no-iat]\n"
+        "       maat sign cert CERTFILE --key KEY.pem --cert SIGNER.pem [-o OUT]\n"
+        "                      [--password-env NAME] [--no-iat]\n"
+        "\n"
+        "Creates policy-signing keys and the JWS bodies MAA (and maatd) take for policy and\n"
+        "policy-signer management.\n"
+        "\n"
+        "create-cert  a private key (RSA-2048 or P-256; PKCS#8 PEM, mode 0600) and a\n"
+        "             self-signed certificate (CA:TRUE, keyCertSign, SHA-256).\n"
+        "  --subject DN     \"CN=name, O=org\" or \"/CN=name/O=org\" (default CN=maat policy "
+        "signer)\n"
+        "  --days N         validity (default 365)\n"
+        "  --encrypt-key    encrypt the key (AES-256-CBC, PBKDF2); the password comes from\n"
+        "                   --password-env NAME or is asked twice on the terminal\n"
+        "  --force          replace existing output files\n"
+        "policy       {\"AttestationPolicy\": b64url(policy text)}, signed: header\n"
+        "             {\"alg\":\"RS256\",\"x5c\":[cert...]} (ES256 for P-256 keys); --unsigned:\n"
+        "             {\"alg\":\"none\"}. The text is checked with the policy parser first\n"
+        "             (errors as FILE:LINE:COLUMN); --no-check skips that.\n"
+        "cert         {\"policyCertificate\": {\"kty\":\"RSA\",\"x5c\":[CERTFILE]}} signed by\n"
+        "             --key/--cert: the body of `maat cert add` and `maat cert remove`.\n"
+        "  --key KEY.pem    PEM private key (encrypted keys: --password-env NAME or a prompt)\n"
+        "  --cert CERT.pem  the signer's certificate (more certificates after it = chain,\n"
+        "                   all go into x5c)\n"
+        "  -o OUT           output file (default stdout)\n"
+        "  --no-iat         leave out the payload's \"iat\" (signing time), which signed\n"
+        "                   policy and cert bodies carry by default (maatd refuses a JWS\n"
+        "                   applied before; a fresh iat makes signing again a new JWS)\n"
+        "\n"
+        "exit codes: 0 done, 2 usage, 3 unreadable input or invalid policy, 4 I/O error\n");
 }
 
 /* ---- create-cert ---- */
@@ -152,12 +154,16 @@ fail_quiet:
 /* `maat sign create-cert`: a new policy-signing key and its self-signed certificate. */
 static int sign_create_cert(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"key-out", required_argument, NULL, 'k'}, {"cert-out", required_argument, NULL, 'c'},
-        {"subject", required_argument, NULL, 's'}, {"days", required_argument, NULL, 'd'},
-        {"alg", required_argument, NULL, 'a'},     {"encrypt-key", no_argument, NULL, 'e'},
-        {"password-env", required_argument, NULL, 'p'}, {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"key-out", required_argument, NULL, 'k'},
+                                       {"cert-out", required_argument, NULL, 'c'},
+                                       {"subject", required_argument, NULL, 's'},
+                                       {"days", required_argument, NULL, 'd'},
+                                       {"alg", required_argument, NULL, 'a'},
+                                       {"encrypt-key", no_argument, NULL, 'e'},
+                                       {"password-env", required_argument, NULL, 'p'},
+                                       {"force", no_argument, NULL, 'f'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     const char *key_out = NULL, *cert_out = NULL, *subject = "CN=maat policy signer";
     const char *alg = "rsa2048", *pw_env = NULL;
     long days = 365;
@@ -206,7 +212,8 @@ static int sign_create_cert(int argc, char **argv)
     int rc = MAAT_EXIT_INTERNAL;
     X509 *x = NULL;
     EVP_PKEY *key = !strcmp(alg, "p256") ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
-    if (key == NULL) CLI_TRY(maat_error_set(&err, MAAT_ERR_CRYPTO, "key generation failed"), MAAT_EXIT_INTERNAL);
+    if (key == NULL)
+        CLI_TRY(maat_error_set(&err, MAAT_ERR_CRYPTO, "key generation failed"), MAAT_EXIT_INTERNAL);
     if (encrypt)
         CLI_TRY(cli_password_get(pw_env, "Password for the new key: ", true, pw, sizeof pw, &err),
                 MAAT_EXIT_USAGE);
@@ -323,12 +330,15 @@ int cli_check_policy(const char *path, const char *text, size_t len, struct maat
 /* `maat sign policy POLICYFILE`: the policy text as a (signed or unsigned) policy JWS. */
 static int sign_policy(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"key", required_argument, NULL, 'k'},      {"cert", required_argument, NULL, 'c'},
-        {"output", required_argument, NULL, 'o'},   {"unsigned", no_argument, NULL, 'u'},
-        {"no-check", no_argument, NULL, 'n'},       {"password-env", required_argument, NULL, 'p'},
-        {"no-iat", no_argument, NULL, 'I'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"key", required_argument, NULL, 'k'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"unsigned", no_argument, NULL, 'u'},
+                                       {"no-check", no_argument, NULL, 'n'},
+                                       {"password-env", required_argument, NULL, 'p'},
+                                       {"no-iat", no_argument, NULL, 'I'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     const char *key = NULL, *cert = NULL, *out = NULL, *pw_env = NULL;
     bool unsig = false, check = true, iat = true;
     int c;
@@ -347,7 +357,8 @@ static int sign_policy(int argc, char **argv)
     }
     if (optind + 1 != argc || (!unsig && (key == NULL || cert == NULL)) ||
         (unsig && (key != NULL || cert != NULL))) {
-        fprintf(stderr, "maat sign policy: POLICYFILE and either --key and --cert, or --unsigned\n");
+        fprintf(stderr,
+                "maat sign policy: POLICYFILE and either --key and --cert, or --unsigned\n");
         return MAAT_EXIT_USAGE;
     }
     const char *path = argv[optind];
@@ -388,7 +399,8 @@ static int sign_cert_body(X509 *cert, const char *key, const char *signer, const
     char *b = cli_cert_b64(cert);
     EVP_PKEY *pk = X509_get0_pubkey(cert);
     const char *kty = pk && EVP_PKEY_is_a(pk, "EC") ? "EC" : "RSA";
-    json_t *payload = b ? json_pack("{s:{s:s,s:[s]}}", "policyCertificate", "kty", kty, "x5c", b) : NULL;
+    json_t *payload = b ? json_pack("{s:{s:s,s:[s]}}", "policyCertificate", "kty", kty, "x5c", b)
+                        : NULL;
     free(b);
     if (payload == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     if (add_iat(payload, iat, err) != 0) {
@@ -417,11 +429,13 @@ int cli_sign_cert_body(X509 *cert, const char *key, const char *signer, const ch
  * policy signer, signed by a current one. */
 static int sign_cert(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"key", required_argument, NULL, 'k'},    {"cert", required_argument, NULL, 'c'},
-        {"output", required_argument, NULL, 'o'}, {"password-env", required_argument, NULL, 'p'},
-        {"no-iat", no_argument, NULL, 'I'},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"key", required_argument, NULL, 'k'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"password-env", required_argument, NULL, 'p'},
+                                       {"no-iat", no_argument, NULL, 'I'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     const char *key = NULL, *signer = NULL, *out = NULL, *pw_env = NULL;
     bool iat = true;
     int c;
@@ -449,7 +463,8 @@ static int sign_cert(int argc, char **argv)
         CLI_TRY(maat_error_set(&err, MAAT_ERR_VALUE, "%s: %d certificates; give exactly one",
                                argv[optind], sk_X509_num(sk)),
                 MAAT_EXIT_INPUT);
-    CLI_TRY(sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, iat, &jws, &err), MAAT_EXIT_INPUT);
+    CLI_TRY(sign_cert_body(sk_X509_value(sk, 0), key, signer, pw_env, iat, &jws, &err),
+            MAAT_EXIT_INPUT);
     CLI_TRY(write_out(out, jws, &err), MAAT_EXIT_INTERNAL);
     char subj[512], tp[41] = "";
     cli_cert_subject(sk_X509_value(sk, 0), subj, sizeof subj);

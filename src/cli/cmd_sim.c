@@ -190,8 +190,10 @@ static int sim_init(int argc, char **argv)
         } else if (!strcmp(a, "--pcesvn") || !strcmp(a, "--qe-svn")) {
             if ((v = value(argc, argv, &i)) == NULL || parse_uint(v, 65535, &n))
                 return usage_error("%s needs an integer 0..65535", a);
-            if (!strcmp(a, "--pcesvn")) o.pcesvn = (uint16_t)n;
-            else o.qe_svn = (uint16_t)n;
+            if (!strcmp(a, "--pcesvn"))
+                o.pcesvn = (uint16_t)n;
+            else
+                o.qe_svn = (uint16_t)n;
         } else if (!strcmp(a, "--tcb-eval-num")) {
             if ((v = value(argc, argv, &i)) == NULL || parse_uint(v, UINT32_MAX, &n))
                 return usage_error("%s needs a non-negative integer", a);
@@ -207,9 +209,12 @@ static int sim_init(int argc, char **argv)
             next_set = true;
         } else if (!strcmp(a, "--revoke-ca")) {
             if ((v = value(argc, argv, &i)) == NULL) return MAAT_EXIT_USAGE;
-            if (!strcmp(v, "processor")) o.revoke_processor_ca = true;
-            else if (!strcmp(v, "platform")) o.revoke_platform_ca = true;
-            else return usage_error("--revoke-ca: '%s' is not processor or platform", v);
+            if (!strcmp(v, "processor"))
+                o.revoke_processor_ca = true;
+            else if (!strcmp(v, "platform"))
+                o.revoke_platform_ca = true;
+            else
+                return usage_error("--revoke-ca: '%s' is not processor or platform", v);
         } else {
             return usage_error("init: unknown option '%s'", a);
         }
@@ -318,9 +323,12 @@ static int tdx_option(const char *a, const char *v, struct maat_sim_quote_opts *
     if (!strcmp(a, "--td-attributes")) return parse_le64(v, &o->td_attributes, a);
     if (!strcmp(a, "--xfam")) return parse_le64(v, &o->xfam, a);
     if (!strcmp(a, "--td-version")) {
-        if (!strcmp(v, "1.0")) o->td_version = 10;
-        else if (!strcmp(v, "1.5")) o->td_version = 15;
-        else return usage_error("--td-version %s: 1.0 or 1.5", v), -1;
+        if (!strcmp(v, "1.0"))
+            o->td_version = 10;
+        else if (!strcmp(v, "1.5"))
+            o->td_version = 15;
+        else
+            return usage_error("--td-version %s: 1.0 or 1.5", v), -1;
         return 0;
     }
     if (!strcmp(a, "--module-tcb")) {
@@ -331,8 +339,10 @@ static int tdx_option(const char *a, const char *v, struct maat_sim_quote_opts *
     }
     if (!strcmp(a, "--tdx-tcb")) return 0; /* handled in the first pass */
     if (parse_uint(v, 255, &u)) return usage_error("%s needs an integer 0..255", a), -1;
-    if (!strcmp(a, "--module-version")) o->tee_tcb_svn[1] = o->tee_tcb_svn2[1] = (uint8_t)u;
-    else o->tee_tcb_svn[0] = o->tee_tcb_svn2[0] = (uint8_t)u;
+    if (!strcmp(a, "--module-version"))
+        o->tee_tcb_svn[1] = o->tee_tcb_svn2[1] = (uint8_t)u;
+    else
+        o->tee_tcb_svn[0] = o->tee_tcb_svn2[0] = (uint8_t)u;
     return 0;
 }
 
@@ -363,21 +373,31 @@ static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opt
     if ((v = value(argc, argv, i)) == NULL) return -1;
     int t = tdx_option(a, v, o);
     if (t <= 0) return t;
-    if (!strcmp(a, "-o")) qa->out = v;
-    else if (!strcmp(a, "--ehd")) qa->ehd_path = v;
-    else if (!strcmp(a, "--report-data")) qa->report_data = v;
+    if (!strcmp(a, "-o"))
+        qa->out = v;
+    else if (!strcmp(a, "--ehd"))
+        qa->ehd_path = v;
+    else if (!strcmp(a, "--report-data"))
+        qa->report_data = v;
     else if (!strcmp(a, "--report-body-from") || !strcmp(a, "--tcb") || !strcmp(a, "--cpusvn") ||
              !strcmp(a, "--pcesvn") || !strcmp(a, "--tee"))
         return 0; /* handled in the first pass */
-    else if (!strcmp(a, "--mrenclave")) return parse_hex(v, o->mr_enclave, 32, a);
-    else if (!strcmp(a, "--mrsigner")) return parse_hex(v, o->mr_signer, 32, a);
-    else if (!strcmp(a, "--fmspc")) return parse_hex(v, o->fmspc, 6, a);
-    else if (!strcmp(a, "--pce-id")) return parse_hex(v, o->pce_id, 2, a);
+    else if (!strcmp(a, "--mrenclave"))
+        return parse_hex(v, o->mr_enclave, 32, a);
+    else if (!strcmp(a, "--mrsigner"))
+        return parse_hex(v, o->mr_signer, 32, a);
+    else if (!strcmp(a, "--fmspc"))
+        return parse_hex(v, o->fmspc, 6, a);
+    else if (!strcmp(a, "--pce-id"))
+        return parse_hex(v, o->pce_id, 2, a);
     else if (!strcmp(a, "--prod-id") || !strcmp(a, "--svn") || !strcmp(a, "--qe-svn")) {
         if (parse_uint(v, 65535, &n)) return usage_error("%s needs an integer 0..65535", a), -1;
-        if (!strcmp(a, "--prod-id")) o->isv_prod_id = (uint16_t)n;
-        else if (!strcmp(a, "--svn")) o->isv_svn = (uint16_t)n;
-        else o->qe_svn = (uint16_t)n;
+        if (!strcmp(a, "--prod-id"))
+            o->isv_prod_id = (uint16_t)n;
+        else if (!strcmp(a, "--svn"))
+            o->isv_svn = (uint16_t)n;
+        else
+            o->qe_svn = (uint16_t)n;
     } else if (!strcmp(a, "--qe-prod-id")) {
         if (parse_uint(v, 65535, &n)) return usage_error("%s needs an integer 0..65535", a), -1;
         o->qe_isv_prod_id = (uint16_t)n;
@@ -390,9 +410,12 @@ static int quote_option(int argc, char **argv, int *i, struct maat_sim_quote_opt
         if (parse_uint(v, 2, &n)) return usage_error("--sgx-type %s: 0, 1 or 2", v), -1;
         o->sgx_type = (int)n;
     } else if (!strcmp(a, "--pck-ca")) {
-        if (!strcmp(v, "processor")) o->pck_ca = MAAT_PCK_CA_PROCESSOR;
-        else if (!strcmp(v, "platform")) o->pck_ca = MAAT_PCK_CA_PLATFORM;
-        else return usage_error("--pck-ca %s: processor or platform", v), -1;
+        if (!strcmp(v, "processor"))
+            o->pck_ca = MAAT_PCK_CA_PROCESSOR;
+        else if (!strcmp(v, "platform"))
+            o->pck_ca = MAAT_PCK_CA_PLATFORM;
+        else
+            return usage_error("--pck-ca %s: processor or platform", v), -1;
     } else if (!strcmp(a, "--qe-auth-data")) {
         size_t len = strlen(v) / 2;
         if (len > sizeof o->qe_auth_data)
@@ -438,11 +461,13 @@ static int apply_defaults(const struct maat_sim *s, struct maat_sim_quote_opts *
         return usage_error("--tee %s: sgx or tdx", qa->tee);
     if (qa->tee != NULL && !strcmp(qa->tee, "tdx")) {
         if (qa->body_path != NULL)
-            return usage_error("%s", "--report-body-from copies an SGX report body: not with --tee tdx");
+            return usage_error("%s",
+                               "--report-body-from copies an SGX report body: not with --tee tdx");
         maat_sim_quote_opts_set_tdx(o);
         if (qa->tdx_tcb != NULL) {
             int t = tdx_tcb_from_name(qa->tdx_tcb);
-            if (t < 0) return usage_error("--tdx-tcb %s: not a TDX TCB status (see --help)", qa->tdx_tcb);
+            if (t < 0)
+                return usage_error("--tdx-tcb %s: not a TDX TCB status (see --help)", qa->tdx_tcb);
             maat_sim_quote_opts_set_tdx_tcb(o, t);
         }
     } else if (qa->tdx_tcb != NULL) {
@@ -484,7 +509,8 @@ static int write_quote(const struct quote_args *qa, struct maat_sim_quote_opts *
                 fail(err, MAAT_EXIT_INPUT));
     } else if (qa->report_data != NULL) {
         size_t len = strlen(qa->report_data) / 2;
-        if (len > 64) CLI_FAIL(usage_error("--report-data: at most 64 bytes (%s)", qa->report_data));
+        if (len > 64)
+            CLI_FAIL(usage_error("--report-data: at most 64 bytes (%s)", qa->report_data));
         memset(o->report_data, 0, 64);
         CLI_TRY(parse_hex(qa->report_data, o->report_data, len, "--report-data"), MAAT_EXIT_USAGE);
     }

@@ -114,7 +114,7 @@ int cmd_sim_pccs(int argc, char **argv)
     struct maat_error err = {0};
     if (maat_sim_pccs_run(dir, listen, &o, &err) != 0) {
         fprintf(stderr, "maat sim pccs: %s\n", err.msg);
-        return err.code == MAAT_ERR_USAGE ? MAAT_EXIT_USAGE
+        return err.code == MAAT_ERR_USAGE       ? MAAT_EXIT_USAGE
                : err.code == MAAT_ERR_NOT_FOUND ? MAAT_EXIT_INPUT
                                                 : MAAT_EXIT_INTERNAL;
     }

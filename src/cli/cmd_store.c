@@ -45,8 +45,8 @@ static void usage(FILE *f)
 
 struct ns_info {
     char *name;
-    uint64_t count;   /* as the backend counts */
-    uint64_t listed;  /* as listing found */
+    uint64_t count;  /* as the backend counts */
+    uint64_t listed; /* as listing found */
     uint8_t digest[32];
 };
 
@@ -103,8 +103,7 @@ static int walk_cb(void *ctx, const char *key, const uint8_t *val, size_t len, u
     put_be(w->md, len, 8);
     EVP_DigestUpdate(w->md, val, len);
     w->ns->listed++;
-    if (w->dst != NULL &&
-        maat_store_restore(w->dst, w->ns->name, key, val, len, version, w->err) != 0)
+    if (w->dst != NULL && maat_store_restore(w->dst, w->ns->name, key, val, len, version, w->err) != 0)
         return -1;
     return 0;
 }
@@ -213,8 +212,7 @@ static void store_print_check(struct maat_store *s, const char *shown, const cha
            l->n == 1 ? "" : "s");
     for (size_t i = 0; i < l->n; i++) {
         maat_hex_encode(l->v[i].digest, 32, hex);
-        printf("  %-20s %8llu  sha256:%s\n", l->v[i].name, (unsigned long long)l->v[i].count,
-               hex);
+        printf("  %-20s %8llu  sha256:%s\n", l->v[i].name, (unsigned long long)l->v[i].count, hex);
     }
 }
 
@@ -272,7 +270,8 @@ static int store_copy(int argc, char **argv)
                ds, (unsigned long long)total(&d), d.n ? d.v[0].name : "");
     CLI_ENSURE(scan(src, dst, &a, &err) == 0, MAAT_EXIT_INTERNAL,
                "maat store copy: %s\nmaat store copy: DST %s is incomplete; empty it "
-               "before copying again", err.msg, ds);
+               "before copying again",
+               err.msg, ds);
     CLI_ENSURE(scan(dst, NULL, &b, &err) == 0, MAAT_EXIT_INTERNAL,
                "maat store copy: reading DST back: %s", err.msg);
     bool same = a.n == b.n;
@@ -281,7 +280,8 @@ static int store_copy(int argc, char **argv)
                !memcmp(a.v[i].digest, b.v[i].digest, 32);
     CLI_ENSURE(same, MAAT_EXIT_FAIL,
                "maat store copy: DST %s does not match SRC %s after the copy (did "
-               "something write to either meanwhile?)", ds, ss);
+               "something write to either meanwhile?)",
+               ds, ss);
     printf("copied %llu records in %zu namespace%s from %s to %s; digests match\n",
            (unsigned long long)total(&a), a.n, a.n == 1 ? "" : "s", ss, ds);
     for (size_t i = 0; i < a.n; i++)

@@ -107,11 +107,11 @@ static void print_claims(const json_t *claims)
     int width = 0;
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)(uintptr_t)claims, k, v) {
+    json_object_foreach ((json_t *)(uintptr_t)claims, k, v) {
         int l = (int)cli_text_escape(NULL, 0, k, strlen(k), 0);
         if (l > width) width = l;
     }
-    json_object_foreach((json_t *)(uintptr_t)claims, k, v) {
+    json_object_foreach ((json_t *)(uintptr_t)claims, k, v) {
         char *ek = cli_text_escaped(k, 0);
         printf("  %-*s  ", width, ek ? ek : "?");
         free(ek);
@@ -153,11 +153,10 @@ static void print_signer(const json_t *s)
     if (vj == NULL) return;
     bool crypto = json_is_true(json_object_get(vj, "signatures_and_chain"));
     const json_t *root = json_object_get(vj, "trusted_root");
-    cli_text_printf(stdout, "  signatures   %s%s%s\n",
-                    crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature"
-                           : "FAILED",
-                    json_is_string(root) ? "; root: " : "",
-                    json_is_string(root) ? json_string_value(root) : "");
+    cli_text_printf(
+        stdout, "  signatures   %s%s%s\n",
+        crypto ? "OK: PCK chain, QE report, attestation key binding, quote signature" : "FAILED",
+        json_is_string(root) ? "; root: " : "", json_is_string(root) ? json_string_value(root) : "");
     const json_t *st = json_object_get(vj, "status");
     if (json_is_string(st))
         cli_text_printf(stdout, "  tcb status   %s\n", json_string_value(st));
@@ -177,8 +176,7 @@ static void print_text(const json_t *res, const json_t *claims, const char *resu
     else
         printf("token:         valid\n");
     /* kid, the certificate subject: the token's and the service's, escaped */
-    cli_text_printf(stdout, "issuer:        %s\n",
-                    json_string_value(json_object_get(res, "issuer")));
+    cli_text_printf(stdout, "issuer:        %s\n", json_string_value(json_object_get(res, "issuer")));
     cli_text_printf(stdout, "signature:     %s, kid %s (key from %s)\n",
                     json_string_value(json_object_get(res, "alg")),
                     json_string_value(json_object_get(res, "kid")),
@@ -234,8 +232,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 't':
             if (cli_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr, PROG ": --at '%s': expected unix seconds or RFC 3339 "
-                                "(2022-11-17T20:30:00Z)\n", optarg);
+                fprintf(stderr,
+                        PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                             "(2022-11-17T20:30:00Z)\n",
+                        optarg);
                 return MAAT_EXIT_USAGE;
             }
             break;
@@ -263,7 +263,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     }
     if (!o->require_quote && (o->nroots > 0 || o->collateral != NULL || o->signatures_only)) {
         fprintf(stderr, PROG ": --trust-root, --collateral and --signatures-only apply to "
-                        "--require-signer-quote\n");
+                             "--require-signer-quote\n");
         return MAAT_EXIT_USAGE;
     }
     return 0;
@@ -286,8 +286,9 @@ static int token_verify(int argc, char **argv)
     int p = parse_opts(argc, argv, &o);
     if (p != 0) {
         if (p > 0 && cli_wants_json(argc, argv)) { /* bad command line: JSON all the same */
-            json_t *e = cli_json_error_object("valid", p, "bad command line (see stderr and "
-                                                          "`maat token verify --help`)");
+            json_t *e = cli_json_error_object("valid", p,
+                                              "bad command line (see stderr and "
+                                              "`maat token verify --help`)");
             cli_json_print(e);
             json_decref(e);
         }
@@ -337,8 +338,7 @@ static int token_verify(int argc, char **argv)
         free(alg);
         goto out;
     }
-    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &jwks_raw, &jwks_len, &rc,
-                        &err);
+    jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &jwks_raw, &jwks_len, &rc, &err);
     if (jwks == NULL) {
         rc = fail(res, rc, NULL, err.msg);
         goto out;
@@ -352,8 +352,11 @@ static int token_verify(int argc, char **argv)
     char not_checked[MAAT_ERROR_MSG_MAX] = "", result[2 * MAAT_ERROR_MSG_MAX + 256];
     const char *result_line = NULL;
     /* every check, the signer's own quote included, in libmaat (maat_token_validate) */
-    struct maat_token_expect x = {.issuer = issuer, .at = o.at, .skew_seconds = TC_SKEW,
-                                  .jwks = jwks_raw, .jwks_len = jwks_len,
+    struct maat_token_expect x = {.issuer = issuer,
+                                  .at = o.at,
+                                  .skew_seconds = TC_SKEW,
+                                  .jwks = jwks_raw,
+                                  .jwks_len = jwks_len,
                                   .require_signer_quote = o.require_quote,
                                   .signer_signatures_only = o.signatures_only};
     tc_collateral_init(&coll, o.collateral);
@@ -372,8 +375,7 @@ static int token_verify(int argc, char **argv)
         tc_signer_json(tr, sq, o.collateral);
         json_object_set_new(res, "signatures_only", json_boolean(o.signatures_only));
         if (tr->signer != NULL)
-            maat_quote_check_not_checked_text(&tr->signer->check, not_checked,
-                                              sizeof not_checked);
+            maat_quote_check_not_checked_text(&tr->signer->check, not_checked, sizeof not_checked);
     }
     if (r != 0 && coll.failed) rc = coll.exit_code; /* --collateral unreadable */
     if (r != 0 && tr->incomplete) {
@@ -382,8 +384,10 @@ static int token_verify(int argc, char **argv)
         json_object_set_new(res, "result", json_string("incomplete"));
         json_object_set_new(res, "reason", json_string(tr->reason));
         fail(res, rc, "INCOMPLETE", tr->reason);
-        snprintf(result, sizeof result, "INCOMPLETE (%s) — not a PASS; --signatures-only "
-                 "accepts the reduced check", tr->reason);
+        snprintf(result, sizeof result,
+                 "INCOMPLETE (%s) — not a PASS; --signatures-only "
+                 "accepts the reduced check",
+                 tr->reason);
         result_line = result;
         r = 0; /* the report says what ran */
     } else if (r != 0) {
@@ -433,8 +437,7 @@ out:
 
 int cmd_token(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? MAAT_EXIT_USAGE : MAAT_EXIT_OK;
     }

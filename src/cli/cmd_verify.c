@@ -27,74 +27,76 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: maat verify QUOTE [--collateral BUNDLE|DIR | --pccs URL] [--trust-root PEM]...\n"
-            "                   [--pck-cert PEM] [--at TIME] [--json]\n"
-            "                   [--allow-debug-td] [--allow-reserved-td-attributes]\n"
-            "                   [--allow-sept-ve] [--allow-service-td]\n"
-            "                   [--tcb-eval-num N] [--update early|standard]\n"
-            "                   [--tcb-eval-num-newest N [--tcb-recovery-date TIME]\n"
-            "                    [--tcb-grace-days N]] [--max-collateral-age DAYS]\n"
-            "                   [--min-tcb-status STATUS] [--allow-advisory ID]...\n"
-            "\n"
-            "Verifies a DCAP quote (any format `maat quote inspect` reads) against Intel\n"
-            "collateral, with Intel QVL semantics. Intel's SGX Root CA is always trusted;\n"
-            "--trust-root adds another root (a test PKI such as `maat sim init`'s root-ca.pem),\n"
-            "which the output then reports as a non-production root.\n"
-            "\n"
-            "  --collateral B|D  a collateral bundle (dcap-qvl JSON layout, as `maat sim init`\n"
-            "                    writes DIR/collateral.json) or a directory of Intel PCS files\n"
-            "  --pccs URL        fetch collateral from an Intel PCS / PCCS (API v4)\n"
-            "  --trust-root PEM  also trust this root certificate (repeatable)\n"
-            "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4);\n"
-            "                    repeatable (e.g. pckCert.pem then pckSignChain.pem)\n"
-            "  --at TIME         verification time: unix seconds or RFC 3339 with Z or an\n"
-            "                    offset (2025-07-19T10:01:17Z, 2025-07-19 12:01:17.5+02:00);\n"
-            "                    default now\n"
-            "  --json            machine-readable output, failures included ({\"verified\":\n"
-            "                    false, \"failed_step\", \"error\": {\"code\", \"message\"}})\n"
-            "\n"
-            "TCB policy (docs/verify.md, \"TCB policy\"; each fails the verdict at step status):\n"
-            "  --tcb-eval-num N        the TCB info and QE identity must carry\n"
-            "                          tcbEvaluationDataNumber N\n"
-            "  --update early|standard which number the source serves (recorded)\n"
-            "  --tcb-eval-num-newest N the newest number known (/tcbevaluationdatanumbers)\n"
-            "  --tcb-recovery-date T   that number's tcbRecoveryEventDate\n"
-            "  --tcb-grace-days N      require the newest number, but accept the previous one\n"
-            "                          (newest - 1) until recovery date + N days\n"
-            "  --max-collateral-age D  TCB info, QE identity and CRLs issued at most D days\n"
-            "                          before the verification time\n"
-            "  --min-tcb-status S      fail a status worse than S (UpToDate <\n"
-            "                          SWHardeningNeeded < ConfigurationNeeded <\n"
-            "                          ConfigurationAndSWHardeningNeeded < OutOfDate <\n"
-            "                          OutOfDateConfigurationNeeded < Revoked)\n"
-            "  --allow-advisory ID     allow-list (repeatable): any other advisory fails\n"
-            "\n"
-            "TD quotes (TDX) are verified with Intel QVL's TDX rules (TDX TCB info v3 and TD_QE\n"
-            "identity: a TDX collateral bundle such as `maat sim init`'s DIR/collateral-tdx.json),\n"
-            "then maat's appraisal defaults, each with an opt-in (docs/verify.md, \"TDX\"):\n"
-            "  --allow-debug-td                accept a DEBUG TD (TDATTRIBUTES bit 0)\n"
-            "  --allow-reserved-td-attributes  accept reserved TDATTRIBUTES bits\n"
-            "  --allow-sept-ve                 accept a TD without SEPT_VE_DISABLE (bit 28)\n"
-            "  --allow-service-td              accept a non-zero MRSERVICETD (TD report 1.5)\n"
-            "The verdict adds the TD report fields, the module identity used and the TCB status\n"
-            "of platform, module and QE separately.\n"
-            "\n"
-            "Without collateral, the cryptographic steps still run and the output says that\n"
-            "the TCB status cannot be determined. With collateral, the PCK chain is verified\n"
-            "first: only a leaf verified to a trusted root chooses what is read or fetched.\n"
-            "Colour only on a terminal (and not with NO_COLOR set).\n"
-            "\n"
-            "exit codes: 0 verified (any TCB status except Revoked; read `status`),\n"
-            "            1 verification failed or Revoked, 2 usage, 3 unreadable input,\n"
-            "            4 I/O or internal error\n");
+    fprintf(
+        f, "usage: maat verify QUOTE [--collateral BUNDLE|DIR | --pccs URL] [--trust-root PEM]...\n"
+           "                   [--pck-cert PEM] [--at TIME] [--json]\n"
+           "                   [--allow-debug-td] [--allow-reserved-td-attributes]\n"
+           "                   [--allow-sept-ve] [--allow-service-td]\n"
+           "                   [--tcb-eval-num N] [--update early|standard]\n"
+           "                   [--tcb-eval-num-newest N [--tcb-recovery-date TIME]\n"
+           "                    [--tcb-grace-days N]] [--max-collateral-age DAYS]\n"
+           "                   [--min-tcb-status STATUS] [--allow-advisory ID]...\n"
+           "\n"
+           "Verifies a DCAP quote (any format `maat quote inspect` reads) against Intel\n"
+           "collateral, with Intel QVL semantics. Intel's SGX Root CA is always trusted;\n"
+           "--trust-root adds another root (a test PKI such as `maat sim init`'s root-ca.pem),\n"
+           "which the output then reports as a non-production root.\n"
+           "\n"
+           "  --collateral B|D  a collateral bundle (dcap-qvl JSON layout, as `maat sim init`\n"
+           "                    writes DIR/collateral.json) or a directory of Intel PCS files\n"
+           "  --pccs URL        fetch collateral from an Intel PCS / PCCS (API v4)\n"
+           "  --trust-root PEM  also trust this root certificate (repeatable)\n"
+           "  --pck-cert PEM    the PCK leaf and its chain, for quotes without one (types 1-4);\n"
+           "                    repeatable (e.g. pckCert.pem then pckSignChain.pem)\n"
+           "  --at TIME         verification time: unix seconds or RFC 3339 with Z or an\n"
+           "                    offset (2025-07-19T10:01:17Z, 2025-07-19 12:01:17.5+02:00);\n"
+           "                    default now\n"
+           "  --json            machine-readable output, failures included ({\"verified\":\n"
+           "                    false, \"failed_step\", \"error\": {\"code\", \"message\"}})\n"
+           "\n"
+           "TCB policy (docs/verify.md, \"TCB policy\"; each fails the verdict at step status):\n"
+           "  --tcb-eval-num N        the TCB info and QE identity must carry\n"
+           "                          tcbEvaluationDataNumber N\n"
+           "  --update early|standard which number the source serves (recorded)\n"
+           "  --tcb-eval-num-newest N the newest number known (/tcbevaluationdatanumbers)\n"
+           "  --tcb-recovery-date T   that number's tcbRecoveryEventDate\n"
+           "  --tcb-grace-days N      require the newest number, but accept the previous one\n"
+           "                          (newest - 1) until recovery date + N days\n"
+           "  --max-collateral-age D  TCB info, QE identity and CRLs issued at most D days\n"
+           "                          before the verification time\n"
+           "  --min-tcb-status S      fail a status worse than S (UpToDate <\n"
+           "                          SWHardeningNeeded < ConfigurationNeeded <\n"
+           "                          ConfigurationAndSWHardeningNeeded < OutOfDate <\n"
+           "                          OutOfDateConfigurationNeeded < Revoked)\n"
+           "  --allow-advisory ID     allow-list (repeatable): any other advisory fails\n"
+           "\n"
+           "TD quotes (TDX) are verified with Intel QVL's TDX rules (TDX TCB info v3 and TD_QE\n"
+           "identity: a TDX collateral bundle such as `maat sim init`'s DIR/collateral-tdx.json),\n"
+           "then maat's appraisal defaults, each with an opt-in (docs/verify.md, \"TDX\"):\n"
+           "  --allow-debug-td                accept a DEBUG TD (TDATTRIBUTES bit 0)\n"
+           "  --allow-reserved-td-attributes  accept reserved TDATTRIBUTES bits\n"
+           "  --allow-sept-ve                 accept a TD without SEPT_VE_DISABLE (bit 28)\n"
+           "  --allow-service-td              accept a non-zero MRSERVICETD (TD report 1.5)\n"
+           "The verdict adds the TD report fields, the module identity used and the TCB status\n"
+           "of platform, module and QE separately.\n"
+           "\n"
+           "Without collateral, the cryptographic steps still run and the output says that\n"
+           "the TCB status cannot be determined. With collateral, the PCK chain is verified\n"
+           "first: only a leaf verified to a trusted root chooses what is read or fetched.\n"
+           "Colour only on a terminal (and not with NO_COLOR set).\n"
+           "\n"
+           "exit codes: 0 verified (any TCB status except Revoked; read `status`),\n"
+           "            1 verification failed or Revoked, 2 usage, 3 unreadable input,\n"
+           "            4 I/O or internal error\n");
 }
 
 static void fmt_time(time_t t, char buf[32])
 {
     struct tm tm;
-    if (t == 0 || gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "-");
-    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+        snprintf(buf, 32, "-");
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* A decimal uint32 >= min, nothing else. */
@@ -176,8 +178,7 @@ static size_t appraisal_flags(const struct maat_tdx_verdict *tv, const char *fla
 static json_t *tdx_json(const struct maat_tdx_verdict *tv)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "td_report_version",
-                        json_string(tv->td.has_td15 ? "1.5" : "1.0"));
+    json_object_set_new(o, "td_report_version", json_string(tv->td.has_td15 ? "1.5" : "1.0"));
     json_object_set_new(o, "td_attributes_debug", json_boolean(tv->td_debug));
     json_object_set_new(o, "td_attributes_sept_ve_disable", json_boolean(tv->td_sept_ve_disable));
     json_object_set_new(o, "module_identity",
@@ -188,7 +189,8 @@ static json_t *tdx_json(const struct maat_tdx_verdict *tv)
                                           : json_null());
     json_object_set_new(o, "module_tcb_status",
                         tv->tcb_evaluated && tv->has_module_status
-                            ? json_string(maat_tcb_status_name(tv->module_status)) : json_null());
+                            ? json_string(maat_tcb_status_name(tv->module_status))
+                            : json_null());
     json_object_set_new(o, "qe_tcb_status",
                         tv->tcb_evaluated ? json_string(maat_tcb_status_name(tv->qe_status))
                                           : json_null());
@@ -215,7 +217,8 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
     json_object_set_new(o, "status", json_string(status_string(v)));
     json_object_set_new(o, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_t *adv = json_array();
-    for (size_t i = 0; i < v->advisory_count; i++) json_array_append_new(adv, json_string(v->advisory_ids[i]));
+    for (size_t i = 0; i < v->advisory_count; i++)
+        json_array_append_new(adv, json_string(v->advisory_ids[i]));
     json_object_set_new(o, "advisory_ids", adv);
     cli_qe_advisories_json(o, v);
     fmt_time(v->tcb_date, t);
@@ -223,13 +226,16 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
     fmt_time(v->qe_tcb_date, t);
     json_object_set_new(o, "qe_tcb_date", v->qe_tcb_date ? json_string(t) : json_null());
     json_object_set_new(o, "tcb_evaluation_data_number",
-                        v->tcb_evaluation_data_number ? json_integer(v->tcb_evaluation_data_number) : json_null());
+                        v->tcb_evaluation_data_number ? json_integer(v->tcb_evaluation_data_number)
+                                                      : json_null());
     json_object_set_new(o, "platform_tcb_status",
                         v->steps[MAAT_STEP_TCB_INFO] == MAAT_STEP_PASSED
-                            ? json_string(maat_tcb_status_name(v->platform_status)) : json_null());
+                            ? json_string(maat_tcb_status_name(v->platform_status))
+                            : json_null());
     json_object_set_new(o, "qe_tcb_status",
                         v->steps[MAAT_STEP_QE_IDENTITY] == MAAT_STEP_PASSED
-                            ? json_string(maat_tcb_status_name(v->qe_status)) : json_null());
+                            ? json_string(maat_tcb_status_name(v->qe_status))
+                            : json_null());
     bool have_pck = v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED;
     maat_hex_encode(v->fmspc, 6, hex);
     json_object_set_new(o, "fmspc", have_pck ? json_string(hex) : json_null());
@@ -346,7 +352,8 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
     }
     printf("status:        %s (%s)\n", status_string(v), maat_qvl_result_name(v->qvl_result));
     printf("advisories:    ");
-    for (size_t i = 0; i < v->advisory_count; i++) printf("%s%s", i ? ", " : "", v->advisory_ids[i]);
+    for (size_t i = 0; i < v->advisory_count; i++)
+        printf("%s%s", i ? ", " : "", v->advisory_ids[i]);
     printf("%s\n", v->advisory_count ? "" : "none");
     cli_qe_advisories_print(stdout, v);
     fmt_time(v->tcb_date, t);
@@ -402,7 +409,9 @@ static int usage_error(bool json, const char *msg, bool show_usage)
 {
     if (msg) fprintf(stderr, "maat verify: %s\n", msg);
     if (show_usage) usage(stderr);
-    if (json) cli_json_fail_print("verified", NULL, "usage", msg ? msg : "bad command line (see maat verify --help)");
+    if (json)
+        cli_json_fail_print("verified", NULL, "usage",
+                            msg ? msg : "bad command line (see maat verify --help)");
     return MAAT_EXIT_USAGE;
 }
 
@@ -426,9 +435,12 @@ static void print_verdict(bool json, const struct maat_verdict *v, const struct 
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"collateral", required_argument, NULL, 'c'}, {"pccs", required_argument, NULL, 'p'},
-        {"trust-root", required_argument, NULL, 'r'}, {"pck-cert", required_argument, NULL, 'k'},
-        {"at", required_argument, NULL, 't'},         {"json", no_argument, NULL, 'j'},
+        {"collateral", required_argument, NULL, 'c'},
+        {"pccs", required_argument, NULL, 'p'},
+        {"trust-root", required_argument, NULL, 'r'},
+        {"pck-cert", required_argument, NULL, 'k'},
+        {"at", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"allow-debug-td", no_argument, NULL, 'D'},
         {"allow-reserved-td-attributes", no_argument, NULL, 'R'},
@@ -471,7 +483,8 @@ int cmd_verify(int argc, char **argv)
             roots[nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time_err("--at", optarg, &at, &err) != 0) return usage_error(json, err.msg, false);
+            if (cli_parse_time_err("--at", optarg, &at, &err) != 0)
+                return usage_error(json, err.msg, false);
             break;
         case 'D': tdx_opts.allow_debug_td = true; break;
         case 'R': tdx_opts.allow_reserved_td_attributes = true; break;
@@ -482,17 +495,23 @@ int cmd_verify(int argc, char **argv)
         case 'G':
         case 'A': {
             uint32_t n;
-            const char *name = c == 'N' ? "--tcb-eval-num" : c == 'W' ? "--tcb-eval-num-newest"
-                             : c == 'G' ? "--tcb-grace-days" : "--max-collateral-age";
+            const char *name = c == 'N'   ? "--tcb-eval-num"
+                               : c == 'W' ? "--tcb-eval-num-newest"
+                               : c == 'G' ? "--tcb-grace-days"
+                                          : "--max-collateral-age";
             if (parse_u32(optarg, c == 'G' ? 0 : 1, &n) != 0) {
                 snprintf(msg, sizeof msg, "%s: \"%s\" is not a%s number", name, optarg,
                          c == 'G' ? " non-negative" : " positive");
                 return usage_error(json, msg, false);
             }
-            if (c == 'N') opts.tcb_eval_num = n;
-            else if (c == 'W') opts.tcb_eval_num_newest = n;
-            else if (c == 'G') opts.tcb_grace_days = n, have_grace = true;
-            else opts.max_collateral_age_days = n;
+            if (c == 'N')
+                opts.tcb_eval_num = n;
+            else if (c == 'W')
+                opts.tcb_eval_num_newest = n;
+            else if (c == 'G')
+                opts.tcb_grace_days = n, have_grace = true;
+            else
+                opts.max_collateral_age_days = n;
             break;
         }
         case 'U':
@@ -509,8 +528,10 @@ int cmd_verify(int argc, char **argv)
         }
         case 'M':
             if (maat_tcb_status_from_name(optarg, strlen(optarg), &opts.min_tcb_status) != 0) {
-                snprintf(msg, sizeof msg, "--min-tcb-status: \"%s\" is not a TCB status (UpToDate, "
-                         "SWHardeningNeeded, ConfigurationNeeded, ...)", optarg);
+                snprintf(msg, sizeof msg,
+                         "--min-tcb-status: \"%s\" is not a TCB status (UpToDate, "
+                         "SWHardeningNeeded, ConfigurationNeeded, ...)",
+                         optarg);
                 return usage_error(json, msg, false);
             }
             opts.has_min_tcb_status = true;
@@ -527,10 +548,11 @@ int cmd_verify(int argc, char **argv)
         }
     }
     if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE", true);
-    if (collateral && pccs) return usage_error(json, "--collateral and --pccs exclude each other", true);
+    if (collateral && pccs)
+        return usage_error(json, "--collateral and --pccs exclude each other", true);
     if (have_grace && (opts.tcb_eval_num_newest == 0 || !have_recovery))
-        return usage_error(json, "--tcb-grace-days needs --tcb-eval-num-newest and --tcb-recovery-date",
-                           false);
+        return usage_error(
+            json, "--tcb-grace-days needs --tcb-eval-num-newest and --tcb-recovery-date", false);
     if (have_recovery && !have_grace)
         return usage_error(json, "--tcb-recovery-date is used only with --tcb-grace-days", false);
     opts.tcb_grace = have_grace;

@@ -31,8 +31,7 @@ void cli_quote_pck_hint(const struct maat_quote *q, const uint8_t *pck_pem, size
 
 /* A directory of PCS files or a PCCS: fetch raw collateral for the quote's FMSPC and CA. */
 static int load_from_source(struct maat_collateral_source *src, const uint8_t fmspc[6],
-                            enum maat_pck_ca ca, struct cli_collateral *out,
-                            struct maat_error *err)
+                            enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err)
 {
     struct maat_collateral_raw *raw = calloc(1, sizeof *raw);
     if (raw == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
@@ -51,8 +50,7 @@ int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6
 }
 
 int cli_collateral_load_tee(const char *path, const char *url, bool tdx, const uint8_t fmspc[6],
-                            enum maat_pck_ca ca, struct cli_collateral *out,
-                            struct maat_error *err)
+                            enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
     struct maat_collateral_source *src = NULL;
@@ -83,7 +81,8 @@ int cli_collateral_load_tee(const char *path, const char *url, bool tdx, const u
         maat_collateral_source_free(src);
         return rc;
     }
-    if (cli_read_file(path, MAAT_COLLATERAL_MAX_INPUT, &out->raw, &out->raw_len, err) != 0) return -1;
+    if (cli_read_file(path, MAAT_COLLATERAL_MAX_INPUT, &out->raw, &out->raw_len, err) != 0)
+        return -1;
     if (maat_collateral_bundle_parse(out->raw, out->raw_len, &out->bundle, err) != 0) {
         maat_error_prefix(err, "%s", path);
         return -1;

@@ -9,10 +9,10 @@
 
 struct cli_collateral {
     struct maat_collateral_input input;
-    uint8_t *raw;                          /* bundle file bytes */
+    uint8_t *raw; /* bundle file bytes */
     size_t raw_len;
     struct maat_collateral_bundle bundle;
-    void *raw_source;                      /* struct maat_collateral_raw * (dir / PCCS) */
+    void *raw_source; /* struct maat_collateral_raw * (dir / PCCS) */
 };
 
 /* FMSPC and PCK CA of the quote's PCK leaf (or of the supplied PCK chain), for sources
@@ -27,8 +27,7 @@ int cli_collateral_load(const char *path, const char *url, const uint8_t fmspc[6
 /* The same for a TEE: with tdx, a PCCS is asked for TDX TCB info and the TD_QE identity
  * (/tdx/certification/v4/); "azure" has no global TDX base and is refused for TDX. */
 int cli_collateral_load_tee(const char *path, const char *url, bool tdx, const uint8_t fmspc[6],
-                            enum maat_pck_ca ca, struct cli_collateral *out,
-                            struct maat_error *err);
+                            enum maat_pck_ca ca, struct cli_collateral *out, struct maat_error *err);
 void cli_collateral_cleanup(struct cli_collateral *c);
 
 /* The exit code for a failed cli_collateral_load: MAAT_EXIT_INTERNAL (4) when a PCCS

@@ -6,8 +6,7 @@
 
 #include "cli.h"
 
-int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
-                  struct maat_error *err)
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, struct maat_error *err)
 {
     *out = NULL;
     *len = 0;
@@ -60,8 +59,10 @@ int cli_write_file(const char *path, const void *data, size_t len, struct maat_e
     if (f == NULL) return maat_error_set(err, MAAT_ERR_IO, "%s: %s", path, strerror(errno));
     size_t w = fwrite(data, 1, len, f);
     int bad = (w != len);
-    if (f == stdout) bad |= fflush(f) != 0;
-    else bad |= fclose(f) != 0;
+    if (f == stdout)
+        bad |= fflush(f) != 0;
+    else
+        bad |= fclose(f) != 0;
     if (bad) return maat_error_set(err, MAAT_ERR_IO, "%s: write failed", path);
     return 0;
 }

@@ -123,7 +123,8 @@ int cli_http_request(const char *method, const char *url, const char *content_ty
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     int ret = -1;
     if (b.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-        maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s %s: response larger than %zu bytes", method, url, max);
+        maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s %s: response larger than %zu bytes", method,
+                       url, max);
     else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
         maat_error_set(err, MAAT_ERR_IO,
                        "%s %s: the server's TLS certificate is not trusted (CA bundle: %s%s%s): "

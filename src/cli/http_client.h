@@ -17,7 +17,7 @@
 
 struct cli_http_response {
     long status;
-    uint8_t *body;        /* NUL-terminated, malloc'd (may be empty) */
+    uint8_t *body; /* NUL-terminated, malloc'd (may be empty) */
     size_t len;
 };
 

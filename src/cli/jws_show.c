@@ -146,7 +146,8 @@ int cli_jws_parse(const char *compact, size_t len, struct cli_jws *out, struct m
      * everything else, then keep the payload's raw bytes and the real signing input. */
     const char *d1 = len <= MAAT_JWS_MAX_SIZE ? memchr(compact, '.', len) : NULL;
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - compact)) : NULL;
-    if (d1 == NULL || d2 == NULL || d2 == d1 + 1 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - compact)))
+    if (d1 == NULL || d2 == NULL || d2 == d1 + 1 ||
+        memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - compact)))
         goto fail;
     size_t hl = (size_t)(d1 - compact), sl = len - (size_t)(d2 + 1 - compact);
     size_t pl = (size_t)(d2 - d1 - 1);
@@ -213,12 +214,11 @@ char *cli_token_from_text(const char *text, size_t len, const char *what, struct
         json_t *root = json_loadb(text + b, len - b, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
         const json_t *t = json_is_object(root) ? json_object_get(root, "token") : root;
         if (root == NULL)
-            maat_error_set(err, MAAT_ERR_ENCODING, "%s: JSON: %s (line %d, column %d)", what, je.text,
-                           je.line, je.column);
+            maat_error_set(err, MAAT_ERR_ENCODING, "%s: JSON: %s (line %d, column %d)", what,
+                           je.text, je.line, je.column);
         else if (!json_is_string(t))
-            maat_error_set(err, MAAT_ERR_VALUE,
-                           "%s: JSON %s without a string \"token\" member", what,
-                           json_is_object(root) ? "object" : "value");
+            maat_error_set(err, MAAT_ERR_VALUE, "%s: JSON %s without a string \"token\" member",
+                           what, json_is_object(root) ? "object" : "value");
         else if ((out = strdup(json_string_value(t))) == NULL)
             maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
         json_decref(root);
@@ -258,8 +258,10 @@ static void asn1_iso(const ASN1_TIME *t, char buf[32])
 {
     time_t u;
     struct tm tm;
-    if (maat_asn1_time_to_unix(t, &u) != 0 || gmtime_r(&u, &tm) == NULL) snprintf(buf, 32, "?");
-    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (maat_asn1_time_to_unix(t, &u) != 0 || gmtime_r(&u, &tm) == NULL)
+        snprintf(buf, 32, "?");
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static X509 *x5c_cert(const json_t *s)
@@ -281,7 +283,7 @@ json_t *cli_x5c_info(const json_t *x5c)
     json_t *arr = json_array();
     size_t i;
     const json_t *s;
-    json_array_foreach(x5c, i, s) {
+    json_array_foreach (x5c, i, s) {
         X509 *x = x5c_cert(s);
         if (x == NULL) {
             json_array_append_new(arr, json_pack("{s:s}", "error", "not a base64 DER certificate"));
@@ -302,11 +304,11 @@ json_t *cli_x5c_info(const json_t *x5c)
         asn1_iso(X509_get0_notAfter(x), na);
         cli_cert_thumbprint(x, tp);
         EVP_PKEY *k = X509_get0_pubkey(x);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "subject", subj,
-                                             "issuer", iss, "not_before", nb, "not_after", na,
-                                             "sha1_thumbprint", tp, "key",
-                                             k ? EVP_PKEY_get0_type_name(k) : "?", "key_bits",
-                                             k ? EVP_PKEY_get_bits(k) : 0));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "subject", subj, "issuer",
+                                        iss, "not_before", nb, "not_after", na, "sha1_thumbprint",
+                                        tp, "key", k ? EVP_PKEY_get0_type_name(k) : "?", "key_bits",
+                                        k ? EVP_PKEY_get_bits(k) : 0));
         X509_free(x);
     }
     return arr;
@@ -317,7 +319,7 @@ void cli_show_x5c(FILE *f, const char *indent, const json_t *x5c)
     json_t *info = cli_x5c_info(x5c);
     size_t i;
     json_t *c;
-    json_array_foreach(info, i, c) {
+    json_array_foreach (info, i, c) {
         if (json_object_get(c, "error")) {
             cli_text_printf(f, "%s[%zu] %s\n", indent, i,
                             json_string_value(json_object_get(c, "error")));
@@ -328,8 +330,9 @@ void cli_show_x5c(FILE *f, const char *indent, const json_t *x5c)
                         json_string_value(json_object_get(c, "subject")));
         cli_text_printf(f, "%s    issuer  %s\n", indent,
                         json_string_value(json_object_get(c, "issuer")));
-        fprintf(f, "%s    valid   %s .. %s\n%s    key     %s-%d, "
-                   "SHA-1 thumbprint %s\n",
+        fprintf(f,
+                "%s    valid   %s .. %s\n%s    key     %s-%d, "
+                "SHA-1 thumbprint %s\n",
                 indent, json_string_value(json_object_get(c, "not_before")),
                 json_string_value(json_object_get(c, "not_after")), indent,
                 json_string_value(json_object_get(c, "key")),
@@ -398,8 +401,7 @@ static void print_policy(FILE *f, const char *indent, const struct cli_jws *c)
 
 void cli_jws_print(FILE *f, const struct cli_jws *c)
 {
-    cli_text_printf(f, "alg: %s%s\n", c->j.alg_text,
-                    c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
+    cli_text_printf(f, "alg: %s%s\n", c->j.alg_text, c->j.alg == MAAT_JWS_NONE ? " (unsigned)" : "");
     fprintf(f, "token hash (b64url SHA-256 of the compact JWS, MAA's x-ms-policy-token-hash): %s\n",
             c->token_hash);
     fprintf(f, "header:\n");
@@ -424,13 +426,15 @@ void cli_jws_print(FILE *f, const struct cli_jws *c)
                 cli_show_x5c(f, "  ", x);
             }
         }
-        const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"), "keys");
+        const json_t *keys = json_object_get(json_object_get(p, "x-ms-policy-certificates"),
+                                             "keys");
         if (json_is_array(keys)) {
             fprintf(f, "x-ms-policy-certificates: %zu certificate(s)\n", json_array_size(keys));
             size_t i;
             const json_t *k;
-            json_array_foreach(keys, i, k) {
-                if (json_is_array(json_object_get(k, "x5c"))) cli_show_x5c(f, "  ", json_object_get(k, "x5c"));
+            json_array_foreach (keys, i, k) {
+                if (json_is_array(json_object_get(k, "x5c")))
+                    cli_show_x5c(f, "  ", json_object_get(k, "x5c"));
             }
         }
         const char *pol = json_string_value(json_object_get(p, "x-ms-policy"));
@@ -470,7 +474,8 @@ json_t *cli_jws_to_json(const struct cli_jws *c)
     } else {
         json_object_set_new(o, "payload", json_null());
         json_object_set_new(o, "payload_text", json_stringn(c->j.payload_text, c->j.payload_len));
-        if (c->j.payload_len > 0) json_object_set_new(o, "payload_error", json_string(c->payload_problem));
+        if (c->j.payload_len > 0)
+            json_object_set_new(o, "payload_error", json_string(c->payload_problem));
     }
     const json_t *x5c = json_object_get(c->j.header, "x5c");
     if (x5c == NULL) x5c = json_object_get(json_object_get(c->j.header, "jwk"), "x5c");

@@ -23,14 +23,14 @@ enum cli_policy_form {
 };
 
 struct cli_jws {
-    struct maat_jws j;        /* j.payload NULL when the payload is empty or not JSON */
-    bool payload_is_json;     /* false: j.payload_text holds the raw decoded bytes */
-    char payload_problem[1024];     /* why the payload is not JSON */
+    struct maat_jws j;          /* j.payload NULL when the payload is empty or not JSON */
+    bool payload_is_json;       /* false: j.payload_text holds the raw decoded bytes */
+    char payload_problem[1024]; /* why the payload is not JSON */
     enum cli_policy_form policy_form;
-    char *policy_text;        /* decoded policy (NUL-terminated), when policy_form != NONE */
+    char *policy_text; /* decoded policy (NUL-terminated), when policy_form != NONE */
     size_t policy_len;
-    char policy_hash[48];     /* maat_policy_hash() of policy_text */
-    char token_hash[48];      /* b64url(SHA-256(compact text)): MAA's x-ms-policy-token-hash */
+    char policy_hash[48]; /* maat_policy_hash() of policy_text */
+    char token_hash[48];  /* b64url(SHA-256(compact text)): MAA's x-ms-policy-token-hash */
 };
 
 /* Parses a compact JWS (MAAT_JWS_ALLOW_RSA256). When the only fault is a payload that is

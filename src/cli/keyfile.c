@@ -42,7 +42,8 @@ static int tty_read(const char *prompt, char *buf, size_t n, struct maat_error *
         quiet.c_lflag |= ICANON;
         tcsetattr(fd, TCSAFLUSH, &quiet);
     }
-    if (write(fd, prompt, strlen(prompt)) < 0) { /* the prompt is best effort */ }
+    if (write(fd, prompt, strlen(prompt)) < 0) { /* the prompt is best effort */
+    }
     size_t len = 0;
     int rc = 0;
     for (;;) {
@@ -59,7 +60,8 @@ static int tty_read(const char *prompt, char *buf, size_t n, struct maat_error *
     if (len > 0 && buf[len - 1] == '\r') len--;
     buf[len] = '\0';
     if (have_tty) tcsetattr(fd, TCSAFLUSH, &old);
-    if (write(fd, "\n", 1) < 0) { /* cosmetic */ }
+    if (write(fd, "\n", 1) < 0) { /* cosmetic */
+    }
     close(fd);
     if (rc != 0) OPENSSL_cleanse(buf, n);
     return rc;
@@ -75,8 +77,8 @@ int cli_password_get(const char *env_name, const char *prompt, bool confirm, cha
                                   "--password-env %s: the environment variable is not set or empty",
                                   env_name);
         if (strlen(v) >= n)
-            return maat_error_set(err, MAAT_ERR_TOO_LARGE, "--password-env %s: longer than %zu bytes",
-                                  env_name, n - 1);
+            return maat_error_set(err, MAAT_ERR_TOO_LARGE,
+                                  "--password-env %s: longer than %zu bytes", env_name, n - 1);
         snprintf(buf, n, "%s", v);
         return 0;
     }
@@ -201,8 +203,8 @@ int cli_write_file_nofollow(const char *path, const void *data, size_t len, mode
     snprintf(tmp, pl + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        int rc = maat_error_set(err, MAAT_ERR_IO, "%s: cannot create a temporary file: %s",
-                                tmp, strerror(errno));
+        int rc = maat_error_set(err, MAAT_ERR_IO, "%s: cannot create a temporary file: %s", tmp,
+                                strerror(errno));
         free(tmp);
         return rc;
     }
@@ -230,10 +232,9 @@ int cli_save_private_key(const char *path, EVP_PKEY *key, const char *password, 
 {
     BIO *mem = BIO_new(BIO_s_secmem());
     if (mem == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-    int ok = password != NULL
-                 ? PEM_write_bio_PKCS8PrivateKey(mem, key, EVP_aes_256_cbc(), password,
-                                                 (int)strlen(password), NULL, NULL)
-                 : PEM_write_bio_PKCS8PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL);
+    int ok = password != NULL ? PEM_write_bio_PKCS8PrivateKey(mem, key, EVP_aes_256_cbc(), password,
+                                                              (int)strlen(password), NULL, NULL)
+                              : PEM_write_bio_PKCS8PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL);
     char *pem = NULL;
     long n = BIO_get_mem_data(mem, &pem);
     int rc = 0;
@@ -255,8 +256,7 @@ STACK_OF(X509) *cli_load_certs(const char *path, struct maat_error *err)
     return sk;
 }
 
-EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len,
-                              struct maat_error *err)
+EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len, struct maat_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -328,8 +328,8 @@ struct maat_signing_key *cli_signing_key(EVP_PKEY *key, struct maat_error *err)
     }
     char *pem = NULL;
     long n = BIO_get_mem_data(mem, &pem);
-    struct maat_signing_key *k =
-        maat_signing_key_from_pem((const uint8_t *)pem, (size_t)(n > 0 ? n : 0), alg, err);
+    struct maat_signing_key *k = maat_signing_key_from_pem((const uint8_t *)pem,
+                                                           (size_t)(n > 0 ? n : 0), alg, err);
     BIO_free(mem);
     return k;
 }
@@ -380,8 +380,9 @@ int cli_load_signer(const char *key_path, const char *cert_path, const char *pas
     if (pk == NULL) goto fail;
     if (X509_check_private_key(sk_X509_value(*chain, 0), pk) != 1) {
         ERR_clear_error();
-        maat_error_set(err, MAAT_ERR_VALUE, "%s does not belong to the key in %s (public keys differ)",
-                       cert_path, key_path);
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "%s does not belong to the key in %s (public keys differ)", cert_path,
+                       key_path);
         EVP_PKEY_free(pk);
         goto fail;
     }

@@ -18,7 +18,8 @@
 #define CLI_PASSWORD_MAX 1024
 
 /* X509_NAME_print_ex flags: "CN=name, O=org" in certificate order, UTF-8 kept. */
-#define CLI_DN_FLAGS ((ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN)
+#define CLI_DN_FLAGS \
+    ((ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN)
 
 /* Gets a password: from the environment variable env_name when not NULL (an unset or
  * empty variable is an error), else by prompting on /dev/tty with echo off (twice when
@@ -48,8 +49,7 @@ STACK_OF(X509) *cli_load_certs(const char *path, struct maat_error *err);
 
 /* A verification key from a file: a PEM public key, a certificate (PEM or DER; its key),
  * or an unencrypted private key (its public half). *what describes what was found. */
-EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len,
-                              struct maat_error *err);
+EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len, struct maat_error *err);
 
 /* The JWS algorithm for a key: RSA -> RS256, P-256 -> ES256; -1 otherwise. */
 int cli_key_alg(EVP_PKEY *key, enum maat_jws_alg *alg, struct maat_error *err);

@@ -67,27 +67,27 @@ static void *lazy_sym(struct lazy_lib *lib, const char *name)
 
 /* One resolved pointer per function, looked up once (a benign race: every thread stores
  * the same address). */
-#define LAZY_FN(lib, ret, name, params, args)                                              \
-    ret(name) params                                                                       \
-    {                                                                                      \
-        static ret(*fn) params;                                                            \
-        ret(*f) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);                           \
-        if (f == NULL) {                                                                   \
-            *(void **)&f = lazy_sym(&lib, #name);                                          \
-            __atomic_store_n(&fn, f, __ATOMIC_RELEASE);                                    \
-        }                                                                                  \
-        return f args;                                                                     \
+#define LAZY_FN(lib, ret, name, params, args)                    \
+    ret(name) params                                             \
+    {                                                            \
+        static ret(*fn) params;                                  \
+        ret(*f) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE); \
+        if (f == NULL) {                                         \
+            *(void **)&f = lazy_sym(&lib, #name);                \
+            __atomic_store_n(&fn, f, __ATOMIC_RELEASE);          \
+        }                                                        \
+        return f args;                                           \
     }
-#define LAZY_VOID(lib, name, params, args)                                                 \
-    void(name) params                                                                      \
-    {                                                                                      \
-        static void(*fn) params;                                                           \
-        void(*f) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);                          \
-        if (f == NULL) {                                                                   \
-            *(void **)&f = lazy_sym(&lib, #name);                                          \
-            __atomic_store_n(&fn, f, __ATOMIC_RELEASE);                                    \
-        }                                                                                  \
-        f args;                                                                            \
+#define LAZY_VOID(lib, name, params, args)                        \
+    void(name) params                                             \
+    {                                                             \
+        static void(*fn) params;                                  \
+        void(*f) params = __atomic_load_n(&fn, __ATOMIC_ACQUIRE); \
+        if (f == NULL) {                                          \
+            *(void **)&f = lazy_sym(&lib, #name);                 \
+            __atomic_store_n(&fn, f, __ATOMIC_RELEASE);           \
+        }                                                         \
+        f args;                                                   \
     }
 
 /* ---- libcurl ---- */
@@ -214,15 +214,14 @@ LAZY_FN(lib_mhd, int, MHD_get_connection_values,
 LAZY_VOID(lib_mhd, MHD_stop_daemon, (struct MHD_Daemon * d), (d))
 
 /* MHD_start_daemon's options are passed on through MHD_start_daemon_va. */
-struct MHD_Daemon *(MHD_start_daemon)(unsigned int flags, uint16_t port,
-                                      MHD_AcceptPolicyCallback apc, void *apc_cls,
-                                      MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+struct MHD_Daemon *(MHD_start_daemon)(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
+                                      void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
     static struct MHD_Daemon *(*fn)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
                                     MHD_AccessHandlerCallback, void *, va_list);
     struct MHD_Daemon *(*f)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
-                            MHD_AccessHandlerCallback, void *, va_list) =
-        __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+                            MHD_AccessHandlerCallback, void *,
+                            va_list) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
     if (f == NULL) {
         *(void **)&f = lazy_sym(&lib_mhd, "MHD_start_daemon_va");
         __atomic_store_n(&fn, f, __ATOMIC_RELEASE);
@@ -237,11 +236,11 @@ struct MHD_Daemon *(MHD_start_daemon)(unsigned int flags, uint16_t port,
 /* The CLI asks only for information types that take no further argument (the listening
  * port, sim_pccs.c), so none is passed on. */
 const union MHD_DaemonInfo *(MHD_get_daemon_info)(struct MHD_Daemon *d,
-                                                   enum MHD_DaemonInfoType type, ...)
+                                                  enum MHD_DaemonInfoType type, ...)
 {
     static const union MHD_DaemonInfo *(*fn)(struct MHD_Daemon *, enum MHD_DaemonInfoType, ...);
-    const union MHD_DaemonInfo *(*f)(struct MHD_Daemon *, enum MHD_DaemonInfoType, ...) =
-        __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+    const union MHD_DaemonInfo *(*f)(struct MHD_Daemon *, enum MHD_DaemonInfoType,
+                                     ...) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
     if (f == NULL) {
         *(void **)&f = lazy_sym(&lib_mhd, "MHD_get_daemon_info");
         __atomic_store_n(&fn, f, __ATOMIC_RELEASE);

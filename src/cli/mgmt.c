@@ -116,7 +116,8 @@ static char *load_bearer(struct mgmt *m, bool *ok)
     } else if (m->bearer_env != NULL) {
         const char *v = getenv(m->bearer_env);
         if (v == NULL || v[0] == '\0') {
-            mgmt_fail(m, NULL, "bad_bearer_token", "--bearer-token-env %s: not set or empty", m->bearer_env);
+            mgmt_fail(m, NULL, "bad_bearer_token", "--bearer-token-env %s: not set or empty",
+                      m->bearer_env);
             *ok = false;
             return NULL;
         }
@@ -135,7 +136,8 @@ static char *load_bearer(struct mgmt *m, bool *ok)
     memmove(t, t + b, n - b + 1);
     for (const char *p = t; *p; p++) {
         if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
-            mgmt_fail(m, NULL, "bad_bearer_token", "the bearer token holds a space or control character");
+            mgmt_fail(m, NULL, "bad_bearer_token",
+                      "the bearer token holds a space or control character");
             OPENSSL_cleanse(t, n);
             free(t);
             *ok = false;
@@ -187,8 +189,9 @@ static void print_error(struct mgmt *m, const char *method, const char *url,
         }
         fprintf(stderr, "%s: HTTP %ld from %s %s\n", m->prog, r->status, method, url);
     } else {
-        mgmt_fail(m, "request", "service_error", "HTTP %ld from %s %s (not an MAA error body): %.300s",
-                  r->status, method, url, r->len ? (const char *)r->body : "(empty body)");
+        mgmt_fail(m, "request", "service_error",
+                  "HTTP %ld from %s %s (not an MAA error body): %.300s", r->status, method, url,
+                  r->len ? (const char *)r->body : "(empty body)");
     }
     json_decref(j);
 }
@@ -197,7 +200,8 @@ static void print_error(struct mgmt *m, const char *method, const char *url,
 static int verify_response(struct mgmt *m, const char *base, const struct cli_jws *tok)
 {
     if (m->no_verify) {
-        snprintf(m->verify_note, sizeof m->verify_note, "response token NOT checked (--no-verify-token)");
+        snprintf(m->verify_note, sizeof m->verify_note,
+                 "response token NOT checked (--no-verify-token)");
         return 0;
     }
     if (tok->j.alg == MAAT_JWS_NONE) {
@@ -232,7 +236,8 @@ static int verify_response(struct mgmt *m, const char *base, const struct cli_jw
     }
     if (rc == 0)
         snprintf(m->verify_note, sizeof m->verify_note,
-                 "response token: signature valid (%s, kid %.60s from %.300s)", tok->j.alg_text, kid, url);
+                 "response token: signature valid (%s, kid %.60s from %.300s)", tok->j.alg_text,
+                 kid, url);
     else
         mgmt_fail(m, "response_token", "response_token_unverified",
                   "response token not verified: %s (--no-verify-token to skip)", err.msg);
@@ -280,11 +285,13 @@ int mgmt_call(struct mgmt *m, const char *method, const char *path, const char *
     *exit_code = MAAT_EXIT_INPUT;
     token = cli_token_from_text((const char *)r.body, r.len, "response", &err);
     if (token == NULL || cli_jws_parse(token, strlen(token), tok, &err) != 0) {
-        mgmt_fail(m, "response", "bad_response", "%s %s: unexpected response: %s", method, url, err.msg);
+        mgmt_fail(m, "response", "bad_response", "%s %s: unexpected response: %s", method, url,
+                  err.msg);
         goto out;
     }
     if (!tok->payload_is_json) {
-        mgmt_fail(m, "response", "bad_response", "%s %s: the response token has no JSON payload", method, url);
+        mgmt_fail(m, "response", "bad_response", "%s %s: the response token has no JSON payload",
+                  method, url);
         goto out;
     }
     if (verify_response(m, base, tok) != 0) {

@@ -14,34 +14,41 @@
 #define MGMT_DEFAULT_API_VERSION "2020-10-01"
 
 enum {
-    MO_ENDPOINT = 1000, MO_BEARER_FILE, MO_BEARER_ENV, MO_API, MO_CA, MO_JSON, MO_NO_VERIFY,
+    MO_ENDPOINT = 1000,
+    MO_BEARER_FILE,
+    MO_BEARER_ENV,
+    MO_API,
+    MO_CA,
+    MO_JSON,
+    MO_NO_VERIFY,
 };
 
 /* The long options every management command takes (append to a command's table). */
-#define MGMT_LONGOPTS                                                                     \
-    {"endpoint", required_argument, NULL, MO_ENDPOINT},                                   \
-    {"bearer-token-file", required_argument, NULL, MO_BEARER_FILE},                       \
-    {"bearer-token-env", required_argument, NULL, MO_BEARER_ENV},                         \
-    {"api-version", required_argument, NULL, MO_API},                                     \
-    {"ca-file", required_argument, NULL, MO_CA},                                          \
-    {"json", no_argument, NULL, MO_JSON},                                                 \
-    {"no-verify-token", no_argument, NULL, MO_NO_VERIFY}
+#define MGMT_LONGOPTS                                                                      \
+    {"endpoint", required_argument, NULL, MO_ENDPOINT},                                    \
+        {"bearer-token-file", required_argument, NULL, MO_BEARER_FILE},                    \
+        {"bearer-token-env", required_argument, NULL, MO_BEARER_ENV},                      \
+        {"api-version", required_argument, NULL, MO_API},                                  \
+        {"ca-file", required_argument, NULL, MO_CA}, {"json", no_argument, NULL, MO_JSON}, \
+    {                                                                                      \
+        "no-verify-token", no_argument, NULL, MO_NO_VERIFY                                 \
+    }
 
-#define MGMT_USAGE                                                                        \
-    "  --endpoint URL           the attestation instance (MAA attest URI or maatd URL)\n"  \
-    "  --bearer-token-file F    file holding an AAD / maatd admin bearer token\n"          \
-    "  --bearer-token-env NAME  environment variable holding it (never printed)\n"         \
-    "  --api-version V          default " MGMT_DEFAULT_API_VERSION "\n"                    \
+#define MGMT_USAGE                                                                          \
+    "  --endpoint URL           the attestation instance (MAA attest URI or maatd URL)\n"   \
+    "  --bearer-token-file F    file holding an AAD / maatd admin bearer token\n"           \
+    "  --bearer-token-env NAME  environment variable holding it (never printed)\n"          \
+    "  --api-version V          default " MGMT_DEFAULT_API_VERSION "\n"                     \
     "  --ca-file PEM            trust only these CAs for https (default: $SSL_CERT_FILE,\n" \
-    "                           else $CURL_CA_BUNDLE, else the system store)\n"        \
-    "  --no-verify-token        do not check the response token against URL/certs\n"       \
+    "                           else $CURL_CA_BUNDLE, else the system store)\n"             \
+    "  --no-verify-token        do not check the response token against URL/certs\n"        \
     "  --json                   machine-readable output\n"
 
 struct mgmt {
     const char *prog;
     const char *endpoint, *bearer_file, *bearer_env, *api_version, *ca_file;
     bool json, no_verify;
-    char verify_note[600];       /* what was checked about the response token */
+    char verify_note[600]; /* what was checked about the response token */
     /* The first failure, for --json ({"ok": false, "failed_step", "error"}). */
     bool failed;
     char fail_step[32], fail_code[48], fail_msg[1200];

@@ -16,11 +16,24 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
     unsigned char c = s[0];
     size_t len;
     uint32_t v, min;
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; v = c & 0x1f; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; v = c & 0x0f; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; v = c & 0x07; min = 0x10000; }
-    else return 0;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        v = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        v = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else
+        return 0;
     if (n < len) return 0;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80) return 0;
@@ -133,8 +146,10 @@ char *cli_text_escaped(const char *s, unsigned flags)
 void cli_fputs_safe(const char *s, FILE *f)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) fprintf(f, "\\x%02x", *p);
-        else fputc(*p, f);
+        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+            fprintf(f, "\\x%02x", *p);
+        else
+            fputc(*p, f);
     }
 }
 

@@ -33,8 +33,10 @@
 void tc_fmt_time(time_t t, char buf[32])
 {
     struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "%lld", (long long)t);
-    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gmtime_r(&t, &tm) == NULL)
+        snprintf(buf, 32, "%lld", (long long)t);
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 bool tc_issuer_equal(const char *a, const char *b)
@@ -96,9 +98,8 @@ char *tc_load_token(const char *arg, struct maat_error *err)
     return s;
 }
 
-json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
-                     char **source, uint8_t **raw, size_t *raw_len, int *exit_code,
-                     struct maat_error *err)
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file, char **source,
+                     uint8_t **raw, size_t *raw_len, int *exit_code, struct maat_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -209,8 +210,8 @@ static int collateral_cb(void *ctx, const uint8_t fmspc[6], enum maat_pck_ca ca,
     struct maat_error e = {0};
     cli_collateral_cleanup(&c->loaded);
     memset(&c->loaded, 0, sizeof c->loaded);
-    if (cli_collateral_load(c->path, c->path != NULL ? NULL : c->url, fmspc, ca, &c->loaded,
-                            &e) != 0) {
+    if (cli_collateral_load(c->path, c->path != NULL ? NULL : c->url, fmspc, ca, &c->loaded, &e) !=
+        0) {
         c->failed = true;
         c->exit_code = cli_collateral_exit(c->path != NULL ? NULL : c->url, &e);
         return maat_error_set(err, e.code, "--%s %s: %s", c->path != NULL ? "collateral" : "pccs",
@@ -251,15 +252,15 @@ void tc_quote_check_json(const struct maat_quote_check *res, const char *collate
     const struct maat_verdict *v = &res->verdict;
     json_object_set_new(vj, "signatures_and_chain", json_boolean(res->crypto_ok));
     json_object_set_new(vj, "trusted_root",
-                        v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED
-                            ? json_string(v->root_label)
-                            : json_null());
+                        v->steps[MAAT_STEP_PCK_CHAIN] == MAAT_STEP_PASSED ? json_string(v->root_label)
+                                                                          : json_null());
     json_object_set_new(vj, "fmspc", json_string(res->fmspc_hex));
     json_object_set_new(vj, "collateral_present", json_boolean(v->collateral_present));
     bool status_known = v->collateral_present && v->ok;
-    json_object_set_new(vj, "status", status_known && v->status < MAAT_TCB_STATUS__COUNT
-                                          ? json_string(maat_tcb_status_name(v->status))
-                                          : json_null());
+    json_object_set_new(vj, "status",
+                        status_known && v->status < MAAT_TCB_STATUS__COUNT
+                            ? json_string(maat_tcb_status_name(v->status))
+                            : json_null());
     json_object_set_new(vj, "qvl_result", json_string(maat_qvl_result_name(v->qvl_result)));
     json_object_set_new(vj, "steps", tc_steps_json(v));
     cli_fix_attach_check(vj, res); /* `fix` below UpToDate (issue 14), or `fix_error` */
@@ -267,11 +268,13 @@ void tc_quote_check_json(const struct maat_quote_check *res, const char *collate
     if (res->chain_refused)
         json_object_set_new(vj, "note",
                             json_sprintf("the PCK chain did not verify: the collateral (%s) "
-                                         "was not looked up", collateral));
+                                         "was not looked up",
+                                         collateral));
     else if (!v->collateral_present)
         json_object_set_new(vj, "note",
                             json_sprintf("collateral for %s (FMSPC %s) is not present (give "
-                                         "--collateral)", platform, res->fmspc_hex));
+                                         "--collateral)",
+                                         platform, res->fmspc_hex));
 }
 
 int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, json_t *vj,
@@ -283,7 +286,8 @@ int tc_verify_quote(const struct maat_quote *q, const struct tc_quote_opts *qo, 
     if (trust == NULL) return -1;
     struct tc_collateral cc;
     tc_collateral_init_url(&cc, qo->collateral, qo->pccs);
-    struct maat_quote_check_opts o = {.trust = trust, .at = qo->at,
+    struct maat_quote_check_opts o = {.trust = trust,
+                                      .at = qo->at,
                                       .foreign_tcb_is_absent = qo->foreign_tcb_is_absent};
     tc_collateral_opts(&cc, &o.collateral, &o.collateral_ctx);
     int rc = -1;
@@ -373,8 +377,7 @@ int tc_check_token(const struct maat_token_expect *x, const char *token, json_t 
         json_object_set_new(res, "signing_certificate_validity", json_sprintf("%s..%s", t1, t2));
     }
     if (!r->valid)
-        return maat_error_set(why, r->failed_code == MAAT_ERR_NOMEM ? MAAT_ERR_VALUE
-                                                                    : r->failed_code,
+        return maat_error_set(why, r->failed_code == MAAT_ERR_NOMEM ? MAAT_ERR_VALUE : r->failed_code,
                               "%s", r->reason);
     return 0;
 }

@@ -17,9 +17,9 @@
 #include "maat/verify.h"
 #include "collateral_load.h"
 
-#define TC_SKEW 60              /* seconds of clock skew allowed on exp / nbf / iat */
-#define TC_MAX_ROOTS 8          /* --trust-root options accepted */
-#define TC_JWKS_MAX (1u << 20)  /* a /certs document larger than this is refused */
+#define TC_SKEW 60             /* seconds of clock skew allowed on exp / nbf / iat */
+#define TC_MAX_ROOTS 8         /* --trust-root options accepted */
+#define TC_JWKS_MAX (1u << 20) /* a /certs document larger than this is refused */
 
 /* Formats t as RFC 3339 UTC ("2022-11-17T20:30:00Z"). */
 void tc_fmt_time(time_t t, char buf[32]);
@@ -40,9 +40,8 @@ char *tc_load_token(const char *arg, struct maat_error *err);
  * success *source is a malloc'd description (the path or URL) and *raw / *raw_len the
  * document's bytes (malloc'd, for maat_token_validate). On failure *exit_code is
  * MAAT_EXIT_INPUT (unreadable / malformed) or MAAT_EXIT_INTERNAL (fetch failed). */
-json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file,
-                     char **source, uint8_t **raw, size_t *raw_len, int *exit_code,
-                     struct maat_error *err);
+json_t *tc_load_jwks(const char *jwks_path, const char *endpoint, const char *ca_file, char **source,
+                     uint8_t **raw, size_t *raw_len, int *exit_code, struct maat_error *err);
 
 /* The header's "alg" of a token the strict parser refused (malloc'd), or NULL. */
 char *tc_peek_alg(const char *token);
@@ -73,11 +72,11 @@ bool tc_token_failed_before(const struct maat_token_result *r, enum maat_token_c
 /* --collateral FILE|DIR or --pccs URL as a maat_collateral_fn (loaded once the PCK chain
  * verified). */
 struct tc_collateral {
-    const char *path;          /* a bundle file or PCS directory, or */
-    const char *url;           /* a PCS/PCCS URL (--pccs); both NULL: no collateral */
+    const char *path; /* a bundle file or PCS directory, or */
+    const char *url;  /* a PCS/PCCS URL (--pccs); both NULL: no collateral */
     struct cli_collateral loaded;
-    bool failed;               /* could not be loaded: exit_code says how to exit */
-    int exit_code;             /* cli_collateral_exit(): MAAT_EXIT_INPUT or _INTERNAL */
+    bool failed;   /* could not be loaded: exit_code says how to exit */
+    int exit_code; /* cli_collateral_exit(): MAAT_EXIT_INPUT or _INTERNAL */
 };
 void tc_collateral_init(struct tc_collateral *c, const char *path);
 /* The same with a --pccs URL instead of a path (one of them, or neither). */
@@ -89,13 +88,13 @@ void tc_collateral_opts(struct tc_collateral *c, maat_collateral_fn *fn, void **
 
 /* How to verify an enclave quote with the DCAP verifier. */
 struct tc_quote_opts {
-    const char *const *roots;   /* extra trust roots (files) besides Intel's */
+    const char *const *roots; /* extra trust roots (files) besides Intel's */
     size_t nroots;
-    const char *collateral;     /* bundle file or PCS directory, or NULL */
-    const char *pccs;           /* or a PCS/PCCS URL ("intel", "azure") to fetch it from */
+    const char *collateral; /* bundle file or PCS directory, or NULL */
+    const char *pccs;       /* or a PCS/PCCS URL ("intel", "azure") to fetch it from */
     time_t at;
-    const char *what;           /* prefix of messages: "signer quote", "quote" */
-    const char *platform;       /* "the signer's platform", "the quote's platform" */
+    const char *what;     /* prefix of messages: "signer quote", "quote" */
+    const char *platform; /* "the signer's platform", "the quote's platform" */
     /* Collateral whose TCB info is for another FMSPC counts as absent (the cryptographic
      * steps decide) instead of failing the verification. */
     bool foreign_tcb_is_absent;

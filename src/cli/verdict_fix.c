@@ -12,8 +12,10 @@
 static void fmt_date(time_t t, char buf[32])
 {
     struct tm tm;
-    if (t == 0 || gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "-");
-    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+        snprintf(buf, 32, "-");
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 json_t *cli_fix_json(const struct maat_tcb_fix *fix)
@@ -32,7 +34,8 @@ void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
         const struct maat_tcb_fix_component *c = &fix->components[i];
         fprintf(f, "%s", i ? "               " : "  raise:       ");
         cli_fputs_safe(c->name, f);
-        if (c->index >= 0) fprintf(f, " [%s%d]", c->array && c->array[0] == 't' ? "TDX " : "", c->index);
+        if (c->index >= 0)
+            fprintf(f, " [%s%d]", c->array && c->array[0] == 't' ? "TDX " : "", c->index);
         fprintf(f, ": %u -> %u\n", c->have, c->need);
     }
     fprintf(f, "  closes:      ");
@@ -42,7 +45,8 @@ void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
     }
     fprintf(f, "%s\n", fix->advisory_count ? "" : "none");
     fprintf(f, "  update:      ");
-    for (size_t i = 0; i < fix->update_count; i++) fprintf(f, "%s%s", i ? "; " : "", fix->update[i]);
+    for (size_t i = 0; i < fix->update_count; i++)
+        fprintf(f, "%s%s", i ? "; " : "", fix->update[i]);
     fprintf(f, "%s\n", fix->update_count ? "" : "nothing maat can name");
 }
 
@@ -63,8 +67,10 @@ void cli_fix_attach(json_t *o, const struct maat_verdict *v, const struct maat_q
 void cli_fix_attach_check(json_t *o, const struct maat_quote_check *c)
 {
     if (!c->fix_computed) return;
-    if (c->fix_error[0] != '\0') json_object_set_new(o, "fix_error", cli_json_text(c->fix_error));
-    else if (c->fix.needed) json_object_set_new(o, "fix", cli_fix_json(&c->fix));
+    if (c->fix_error[0] != '\0')
+        json_object_set_new(o, "fix_error", cli_json_text(c->fix_error));
+    else if (c->fix.needed)
+        json_object_set_new(o, "fix", cli_fix_json(&c->fix));
 }
 
 void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_quote *q,
@@ -123,7 +129,8 @@ void cli_tcb_policy_json(json_t *o, const struct maat_verdict *v)
     json_object_set_new(t, "tcb_info_eval_num",
                         p->tcb_info_eval_num ? json_integer(p->tcb_info_eval_num) : json_null());
     json_object_set_new(t, "qe_identity_eval_num",
-                        p->qe_identity_eval_num ? json_integer(p->qe_identity_eval_num) : json_null());
+                        p->qe_identity_eval_num ? json_integer(p->qe_identity_eval_num)
+                                                : json_null());
     json_object_set_new(t, "tcb_eval_num_pinned",
                         p->eval_num_pinned ? json_integer(p->eval_num_pinned) : json_null());
     const char *up = maat_tcb_update_name(p->update);

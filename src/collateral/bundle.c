@@ -66,8 +66,7 @@ static int bundle_fetch_tee(struct maat_collateral_source *s, const uint8_t fmsp
     struct bundle_source *b = (struct bundle_source *)(void *)s;
     const char *path = b->path[ca];
     MAAT_ENSURE(path != NULL, err, MAAT_ERR_NOT_FOUND,
-                "bundle source: no bundle configured for the PCK %s CA",
-                maat_pck_ca_name(ca));
+                "bundle source: no bundle configured for the PCK %s CA", maat_pck_ca_name(ca));
     struct maat_buf file;
     maat_buf_init(&file);
     json_t *o = NULL;
@@ -96,13 +95,13 @@ static int bundle_fetch_tee(struct maat_collateral_source *s, const uint8_t fmsp
     if (src_crl_issuer_ca(out->pck_crl.data, out->pck_crl.len, what, &got, err) != 0) goto done;
     if (got != ca) {
         maat_error_set(err, MAAT_ERR_VALUE,
-                       "bundle %s: pck_crl is issued by the %s CA, configured for the %s CA",
-                       path, maat_pck_ca_name(got), maat_pck_ca_name(ca));
+                       "bundle %s: pck_crl is issued by the %s CA, configured for the %s CA", path,
+                       maat_pck_ca_name(got), maat_pck_ca_name(ca));
         goto done;
     }
     snprintf(what, sizeof what, "bundle %s: tcb_info", path);
-    if (src_check_tcb_fmspc(out->tcb_info_body.data, out->tcb_info_body.len, 0, fmspc, what,
-                            err) != 0 ||
+    if (src_check_tcb_fmspc(out->tcb_info_body.data, out->tcb_info_body.len, 0, fmspc, what, err) !=
+            0 ||
         check_tee(&out->tcb_info_body, path, tdx, err) != 0)
         goto done;
     snprintf(out->origin, sizeof out->origin, "%.250s", path);
@@ -113,9 +112,8 @@ done:
     return rc;
 }
 
-static int bundle_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                        enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                        struct maat_error *err)
+static int bundle_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                        time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     (void)at;
     return bundle_fetch_tee(s, fmspc, ca, false, out, err);
@@ -140,8 +138,7 @@ static const struct maat_collateral_source_ops bundle_ops = {
     .kind = "bundle", .fetch = bundle_fetch, .free = bundle_free, .fetch_tdx = bundle_fetch_tdx};
 
 int maat_collateral_bundle_source_new(const char *processor_path, const char *platform_path,
-                                      struct maat_collateral_source **out,
-                                      struct maat_error *err)
+                                      struct maat_collateral_source **out, struct maat_error *err)
 {
     MAAT_ENSURE(out != NULL && (processor_path != NULL || platform_path != NULL), err,
                 MAAT_ERR_USAGE, "bundle source: give at least one bundle file");

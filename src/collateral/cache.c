@@ -43,7 +43,7 @@
 #define MAX_INFLIGHT 16 /* source fetches running at once (each on its own thread) */
 #define LEASE_MAGIC "MAATLS01"
 #define LEASE_PREFIX "collateral-fetch/"
-#define POLL_MS 25      /* how often a cache waiting on another's lease reads the store */
+#define POLL_MS 25 /* how often a cache waiting on another's lease reads the store */
 
 struct held {
     unsigned refs; /* the entry's own reference + one per outstanding lookup */
@@ -60,11 +60,11 @@ struct entry {
     bool store_tried;
     enum { IDLE, LOADING, FETCHING } busy; /* store load / source fetch in flight ... */
     struct timespec busy_since;            /* ... since (CLOCK_MONOTONIC) */
-    bool has_thread;       /* th: the last fetch thread, not yet joined */
+    bool has_thread;                       /* th: the last fetch thread, not yet joined */
     pthread_t th;
-    bool attempted;        /* a source fetch was attempted ... */
-    time_t last_attempt;   /* ... at this caller time ... */
-    bool last_failed;      /* ... and failed with: */
+    bool attempted;      /* a source fetch was attempted ... */
+    time_t last_attempt; /* ... at this caller time ... */
+    bool last_failed;    /* ... and failed with: */
     struct maat_error last_err;
 };
 
@@ -76,8 +76,8 @@ struct maat_collateral_cache {
     size_t n, cap;
     unsigned inflight; /* fetch threads running */
     struct maat_collateral_cache_stats stats;
-    char holder[96];   /* who this cache is, in its lease records (diagnostics only) */
-    uint64_t gen;      /* idle generation: +1 each time an entry stops being busy */
+    char holder[96]; /* who this cache is, in its lease records (diagnostics only) */
+    uint64_t gen;    /* idle generation: +1 each time an entry stops being busy */
     void (*on_idle)(void *arg, uint64_t gen);
     void *on_idle_arg;
 };
@@ -127,8 +127,7 @@ int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
     char host[64] = "?";
     (void)gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
-    snprintf(c->holder, sizeof c->holder, "%s pid %ld cache %p", host, (long)getpid(),
-             (void *)c);
+    snprintf(c->holder, sizeof c->holder, "%s pid %ld cache %p", host, (long)getpid(), (void *)c);
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) {
         free(c);
@@ -228,8 +227,8 @@ static void answer(struct maat_collateral_cache *c, struct entry *e,
 
 /* Verifies raw collateral at `now` and checks it is for (fmspc, ca). */
 static int verify_raw(struct maat_collateral_cache *c, const struct maat_collateral_raw *raw,
-                      const uint8_t fmspc[6], enum maat_pck_ca ca, time_t now,
-                      time_t fetched_at, struct held **out, struct maat_error *err)
+                      const uint8_t fmspc[6], enum maat_pck_ca ca, time_t now, time_t fetched_at,
+                      struct held **out, struct maat_error *err)
 {
     struct maat_collateral_input in;
     maat_collateral_raw_input(raw, &in);
@@ -254,9 +253,10 @@ static int verify_raw(struct maat_collateral_cache *c, const struct maat_collate
     /* the TEE selector: TDX TCB info only in a TDX cache, SGX TCB info only in an SGX one */
     enum maat_tcb_id want_id = c->o.tee == MAAT_COLLATERAL_TDX ? MAAT_TCB_ID_TDX : MAAT_TCB_ID_SGX;
     if (ti->id != want_id) {
-        maat_error_set(err, MAAT_ERR_VALUE, "collateral from %s is %s TCB info; the %s cache needs %s",
-                       raw->origin, maat_tcb_id_name(ti->id),
-                       maat_collateral_tee_name(c->o.tee), maat_tcb_id_name(want_id));
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "collateral from %s is %s TCB info; the %s cache needs %s", raw->origin,
+                       maat_tcb_id_name(ti->id), maat_collateral_tee_name(c->o.tee),
+                       maat_tcb_id_name(want_id));
         goto fail;
     }
     if (maat_verified_collateral_pck_ca(vc) != ca) {
@@ -360,8 +360,8 @@ static void lease_key(const struct maat_collateral_cache *c, const uint8_t fmspc
 {
     char hex[13];
     src_fmspc_hex(fmspc, hex);
-    snprintf(key, 64, LEASE_PREFIX "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "",
-             hex, maat_pck_ca_name(ca));
+    snprintf(key, 64, LEASE_PREFIX "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "", hex,
+             maat_pck_ca_name(ca));
 }
 
 /* Whether the lease record still has version `ver` (this cache still holds it). */
@@ -379,15 +379,16 @@ static bool lease_still_ours(struct maat_collateral_cache *c, const char *lkey, 
 /* Fetches, verifies and persists. On success *out is a new held with one reference.
  * With lkey set the record is persisted only while the lease (version lver) is still
  * this cache's: a holder that outlived its lease does not overwrite the taker's record. */
-static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                   enum maat_pck_ca ca, time_t now, time_t held_issue, const char *lkey,
-                   uint64_t lver, struct held **out, struct maat_error *err)
+static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                   time_t now, time_t held_issue, const char *lkey, uint64_t lver,
+                   struct held **out, struct maat_error *err)
 {
     struct maat_collateral_raw raw;
     pthread_mutex_lock(&c->mu);
     c->stats.fetches++;
     pthread_mutex_unlock(&c->mu);
-    if (maat_collateral_source_fetch_tee(c->o.source, c->o.tee, fmspc, ca, now, &raw, err) != 0) return -1;
+    if (maat_collateral_source_fetch_tee(c->o.source, c->o.tee, fmspc, ca, now, &raw, err) != 0)
+        return -1;
     struct held *h = NULL;
     int rc = verify_raw(c, &raw, fmspc, ca, now, now, &h, err);
     if (rc == 0 && h->issue_date < held_issue) {
@@ -434,8 +435,7 @@ static int lease_encode(struct maat_buf *b, time_t until, const char *holder)
            maat_buf_put(b, holder, strlen(holder));
 }
 
-static void lease_decode(const uint8_t *rec, size_t len, time_t *until, char *holder,
-                         size_t cap)
+static void lease_decode(const uint8_t *rec, size_t len, time_t *until, char *holder, size_t cap)
 {
     struct maat_error e = {0};
     struct maat_reader r;
@@ -493,8 +493,7 @@ static enum claim lease_claim(struct maat_collateral_cache *c, const char *lkey,
     }
     bool conflict = false;
     maat_error_clear(&e);
-    int rc = maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, cur, &conflict, ver,
-                               &e);
+    int rc = maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, cur, &conflict, ver, &e);
     maat_buf_cleanup(&b);
     if (rc != 0 && conflict) { /* another cache claimed it between our read and write */
         snprintf(holder, cap, "another replica");
@@ -518,8 +517,7 @@ static void lease_release(struct maat_collateral_cache *c, const char *lkey, uin
     struct maat_error e = {0};
     bool conflict = false;
     if (lease_encode(&b, 0, c->holder) == 0)
-        (void)maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, ver, &conflict, NULL,
-                                &e);
+        (void)maat_store_put_if(c->o.store, STORE_NS, lkey, b.data, b.len, ver, &conflict, NULL, &e);
     maat_buf_cleanup(&b);
 }
 
@@ -587,8 +585,7 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
         case CLAIM_DOWN:
             bump(c, &c->stats.lease_store_errors);
             return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
-        case CLAIM_HELD:
-            break;
+        case CLAIM_HELD: break;
         }
         /* give up before the lookups' deadline, so they see why: a tenth of the wait (at
          * least a poll, at most 500 ms), so a loaded host's scheduling delay does not let
@@ -657,7 +654,8 @@ static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t 
     src_fmspc_hex(e->fmspc, hex);
     MAAT_ENSURE(c->inflight < MAX_INFLIGHT, err, MAAT_ERR_IO,
                 "collateral for FMSPC %s (PCK %s CA): %u collateral fetches are already in "
-                "flight; retry later", hex, maat_pck_ca_name(e->ca), c->inflight);
+                "flight; retry later",
+                hex, maat_pck_ca_name(e->ca), c->inflight);
     struct fetch_job *j = calloc(1, sizeof *j);
     MAAT_ENSURE(j != NULL, err, MAAT_ERR_NOMEM, "out of memory");
     j->c = c;
@@ -675,7 +673,8 @@ static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t 
         free(j);
         return maat_error_set(err, MAAT_ERR_IO,
                               "collateral for FMSPC %s (PCK %s CA): cannot start a fetch thread: "
-                              "%s", hex, maat_pck_ca_name(e->ca), strerror(prc));
+                              "%s",
+                              hex, maat_pck_ca_name(e->ca), strerror(prc));
     }
     e->th = th;
     e->has_thread = true;
@@ -705,9 +704,9 @@ static bool reached(const struct timespec *deadline)
 }
 
 /* The lookup; w == NULL waits on cv, otherwise returns 1 where it would wait. */
-static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                     enum maat_pck_ca ca, time_t now, struct maat_collateral_wait *w,
-                     struct maat_collateral_lookup *out, struct maat_error *err)
+static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                     time_t now, struct maat_collateral_wait *w, struct maat_collateral_lookup *out,
+                     struct maat_error *err)
 {
     MAAT_ENSURE(c != NULL && fmspc != NULL && out != NULL, err, MAAT_ERR_USAGE,
                 "collateral cache: get needs a cache, an FMSPC and an output");
@@ -718,7 +717,7 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
     src_fmspc_hex(fmspc, hex);
     int rc = -1;
     enum maat_collateral_origin origin = MAAT_COLLATERAL_FROM_MEMORY;
-    bool started = w != NULL && w->started;    /* this lookup started the source fetch */
+    bool started = w != NULL && w->started;     /* this lookup started the source fetch */
     bool saw_fetch = w != NULL && w->saw_fetch; /* ... or waited for one: do not start another */
 
     /* Entries are only appended, and `e` may move when the table grows (or while mu is
@@ -797,23 +796,19 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6],
         if (e->cur != NULL && (!e->last_failed || now <= e->cur->w.not_after)) {
             /* last-good, not yet expired (stale when the last refresh failed); or what
              * the source last gave, even if already expired (the verdict reports expiry) */
-            answer(c, e, started && !e->last_failed ? MAAT_COLLATERAL_FROM_SOURCE : origin,
-                   out);
+            answer(c, e, started && !e->last_failed ? MAAT_COLLATERAL_FROM_SOURCE : origin, out);
             rc = 0;
         } else if (e->cur != NULL) {
             maat_error_set(err, MAAT_ERR_IO,
                            "collateral for FMSPC %s (PCK %s CA) expired at %lld (%s) and could "
                            "not be refreshed: %s",
                            hex, maat_pck_ca_name(ca), (long long)e->cur->w.not_after,
-                           e->cur->w.limiting != NULL ? e->cur->w.limiting : "?",
-                           e->last_err.msg);
+                           e->cur->w.limiting != NULL ? e->cur->w.limiting : "?", e->last_err.msg);
         } else {
             if (!saw_fetch) c->stats.negative_hits++;
             maat_error_set(err, e->last_err.code != MAAT_OK ? e->last_err.code : MAAT_ERR_IO,
-                           "no collateral for FMSPC %s (PCK %s CA)%s: %s", hex,
-                           maat_pck_ca_name(ca),
-                           !saw_fetch ? " (last attempt failed recently)" : "",
-                           e->last_err.msg);
+                           "no collateral for FMSPC %s (PCK %s CA)%s: %s", hex, maat_pck_ca_name(ca),
+                           !saw_fetch ? " (last attempt failed recently)" : "", e->last_err.msg);
         }
         break;
     }
@@ -829,16 +824,14 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
 }
 
 int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                                     enum maat_pck_ca ca, time_t now,
-                                     struct maat_collateral_wait *w,
+                                     enum maat_pck_ca ca, time_t now, struct maat_collateral_wait *w,
                                      struct maat_collateral_lookup *out, struct maat_error *err)
 {
     MAAT_ENSURE(w != NULL, err, MAAT_ERR_USAGE, "collateral cache: get_nowait needs a wait state");
     return cache_get(c, fmspc, ca, now, w, out, err);
 }
 
-void maat_collateral_lookup_release(struct maat_collateral_cache *c,
-                                    struct maat_collateral_lookup *l)
+void maat_collateral_lookup_release(struct maat_collateral_cache *c, struct maat_collateral_lookup *l)
 {
     if (c == NULL || l == NULL || l->ref_ == NULL) return;
     pthread_mutex_lock(&c->mu);

@@ -43,18 +43,18 @@ extern "C" {
 /* ---- raw collateral with owned buffers ---- */
 
 struct maat_collateral_raw {
-    struct maat_buf pck_crl_issuer_chain;    /* PEM */
-    struct maat_buf root_ca_crl;             /* DER (or PEM) */
-    struct maat_buf pck_crl;                 /* DER (or PEM) */
-    struct maat_buf tcb_info_issuer_chain;   /* PEM */
-    struct maat_buf tcb_info_json;           /* whole PCS response, or empty */
-    struct maat_buf tcb_info_body;           /* bundle: signed body text ... */
-    struct maat_buf tcb_info_signature;      /* ... and its hex r||s */
+    struct maat_buf pck_crl_issuer_chain;  /* PEM */
+    struct maat_buf root_ca_crl;           /* DER (or PEM) */
+    struct maat_buf pck_crl;               /* DER (or PEM) */
+    struct maat_buf tcb_info_issuer_chain; /* PEM */
+    struct maat_buf tcb_info_json;         /* whole PCS response, or empty */
+    struct maat_buf tcb_info_body;         /* bundle: signed body text ... */
+    struct maat_buf tcb_info_signature;    /* ... and its hex r||s */
     struct maat_buf qe_identity_issuer_chain;
     struct maat_buf qe_identity_json;
     struct maat_buf qe_identity_body;
     struct maat_buf qe_identity_signature;
-    char origin[256];                        /* file or URL it came from */
+    char origin[256]; /* file or URL it came from */
 };
 
 /* Empties r (all buffers empty, origin ""). */
@@ -62,8 +62,7 @@ void maat_collateral_raw_init(struct maat_collateral_raw *r);
 /* Frees r's buffers and zeroes it. */
 void maat_collateral_raw_cleanup(struct maat_collateral_raw *r);
 /* Views of r's buffers, valid while r is alive and unchanged. */
-void maat_collateral_raw_input(const struct maat_collateral_raw *r,
-                               struct maat_collateral_input *in);
+void maat_collateral_raw_input(const struct maat_collateral_raw *r, struct maat_collateral_input *in);
 /* A self-describing binary encoding for persistence ("MAATCOL1", then each field as a
  * u32le length and bytes), appended to out. */
 int maat_collateral_raw_serialize(const struct maat_collateral_raw *r, struct maat_buf *out,
@@ -88,9 +87,8 @@ struct maat_collateral_source_ops {
                  time_t at, struct maat_collateral_raw *out, struct maat_error *err);
     void (*free)(struct maat_collateral_source *s);
     /* TDX collateral for (fmspc, ca); NULL = this source has none (MAAT_ERR_UNSUPPORTED). */
-    int (*fetch_tdx)(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                     struct maat_error *err);
+    int (*fetch_tdx)(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                     time_t at, struct maat_collateral_raw *out, struct maat_error *err);
 };
 
 /* Every source's handle starts with this. */
@@ -113,9 +111,8 @@ int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t
  * TDX), MAAT_ERR_UNSUPPORTED when the source has no fetch_tdx; a bundle or directory
  * without TDX collateral answers MAAT_ERR_NOT_FOUND. A bundle file with TDX collateral is
  * likewise NOT_FOUND for SGX. */
-int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
-                                     enum maat_collateral_tee tee, const uint8_t fmspc[6],
-                                     enum maat_pck_ca ca, time_t at,
+int maat_collateral_source_fetch_tee(struct maat_collateral_source *s, enum maat_collateral_tee tee,
+                                     const uint8_t fmspc[6], enum maat_pck_ca ca, time_t at,
                                      struct maat_collateral_raw *out, struct maat_error *err);
 /* Frees a source (NULL is fine). */
 void maat_collateral_source_free(struct maat_collateral_source *s);
@@ -126,8 +123,7 @@ const char *maat_collateral_source_describe(const struct maat_collateral_source 
  * CA's (either path may be NULL). Files are read on every fetch (at most
  * MAAT_COLLATERAL_MAX_INPUT bytes each). */
 int maat_collateral_bundle_source_new(const char *processor_path, const char *platform_path,
-                                      struct maat_collateral_source **out,
-                                      struct maat_error *err);
+                                      struct maat_collateral_source **out, struct maat_error *err);
 
 /* A directory in Intel's sample layout or the sim's PCS layout (DIR or DIR/pcs), chosen
  * by which files exist at fetch time. In the Intel layout the PCK CRL file
@@ -168,7 +164,7 @@ struct maat_pccs_opts {
     bool tdx;                    /* TDX TCB info and TD_QE identity (/tdx/certification/v4/);
                                     CRLs as for SGX (PCS v4 has no TDX CRL route) */
     enum maat_pccs_scheme scheme;
-    const char *client_id;       /* THIM clientid= (default "production_client") */
+    const char *client_id; /* THIM clientid= (default "production_client") */
 };
 
 /* Defaults as documented above; base_url stays NULL. base_url may be pasted in any of
@@ -183,17 +179,17 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
 /* ---- TCB evaluation data numbers (/tcbevaluationdatanumbers) ---- */
 
 struct maat_tcb_eval_num {
-    uint32_t number;                /* tcbEvaluationDataNumber */
+    uint32_t number;                 /* tcbEvaluationDataNumber */
     int64_t tcb_recovery_event_date; /* Unix seconds */
     int64_t tcb_date;
 };
 
 /* A verified list, in the order the server sent it (Intel: newest first). */
 struct maat_tcb_eval_nums {
-    char id[8];           /* "SGX" or "TDX" */
+    char id[8]; /* "SGX" or "TDX" */
     uint32_t version;
     int64_t issue_date, next_update;
-    uint32_t newest;      /* the highest number listed */
+    uint32_t newest; /* the highest number listed */
     size_t n;
     struct maat_tcb_eval_num *items; /* owned */
 };
@@ -222,13 +218,12 @@ int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
 
 /* Counters of a PCCS source since creation (for tests and metrics). */
 struct maat_pccs_stats {
-    unsigned long requests;  /* HTTP attempts made */
-    unsigned long retries;   /* attempts after the first, per request */
-    unsigned long failures;  /* fetches that ended in an error */
+    unsigned long requests; /* HTTP attempts made */
+    unsigned long retries;  /* attempts after the first, per request */
+    unsigned long failures; /* fetches that ended in an error */
 };
 /* Zeroes *out for a source that is not a PCCS source. */
-void maat_collateral_pccs_stats(const struct maat_collateral_source *s,
-                                struct maat_pccs_stats *out);
+void maat_collateral_pccs_stats(const struct maat_collateral_source *s, struct maat_pccs_stats *out);
 
 /* ---- writing fetched collateral (fetch_write.c, for maat collateral fetch) ---- */
 
@@ -248,11 +243,11 @@ struct maat_collateral_cache_opts {
     struct maat_collateral_source *source; /* borrowed; required */
     struct maat_store *store;              /* borrowed; NULL = memory only */
     const struct maat_trust *trust;        /* borrowed; required */
-    time_t refresh_margin;  /* refresh when now > not_after - margin (default 3600 s) */
-    time_t retry_interval;  /* after a failed refresh, serve last-good without asking the
+    time_t refresh_margin; /* refresh when now > not_after - margin (default 3600 s) */
+    time_t retry_interval; /* after a failed refresh, serve last-good without asking the
                                source again for this long (default 60 s); with nothing
                                held, lookups fail at once for this long (negative cache) */
-    long wait_ms;           /* how long lookups wait for a fetch in flight, counted from
+    long wait_ms;          /* how long lookups wait for a fetch in flight, counted from
                                the fetch's start (default 2000; 0 = do not wait) */
     /* Called once per failed source fetch (from the fetch's thread, no lock held), however
      * many lookups were waiting for it; NULL = none. `err` is the source's full message
@@ -294,7 +289,7 @@ struct maat_collateral_lookup {
     const struct maat_verified_collateral *vc; /* valid until _release */
     struct maat_collateral_window window;
     enum maat_collateral_origin origin;
-    bool stale;       /* the source could not be refreshed: this is last-good collateral,
+    bool stale; /* the source could not be refreshed: this is last-good collateral,
                          still within its validity but past the refresh point */
     char stale_reason[MAAT_ERROR_MSG_MAX]; /* why the refresh failed (when stale) */
     time_t fetched_at; /* caller time when these bytes were fetched from the source */
@@ -324,10 +319,10 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
  * the request is suspended instead). Zero it before the first call; keep it for the
  * next calls of the same request. */
 struct maat_collateral_wait {
-    bool started;              /* in/out: an earlier call of this request started the fetch */
-    bool saw_fetch;            /* in/out: ... or saw one in flight */
-    uint64_t gen;              /* out (when 1): the cache's idle generation seen */
-    struct timespec deadline;  /* out (when 1): CLOCK_MONOTONIC end of the wait */
+    bool started;             /* in/out: an earlier call of this request started the fetch */
+    bool saw_fetch;           /* in/out: ... or saw one in flight */
+    uint64_t gen;             /* out (when 1): the cache's idle generation seen */
+    struct timespec deadline; /* out (when 1): CLOCK_MONOTONIC end of the wait */
 };
 /* maat_collateral_cache_get, except where that would wait for an entry busy with a fetch
  * or a store load: returns 1 with w->deadline and w->gen set and nothing held. Call again
@@ -335,8 +330,7 @@ struct maat_collateral_wait {
  * w->deadline; the answer is then exactly what the waiting lookup would have given
  * (the collateral, last-good, or MAAT_ERR_IO "still being fetched" past the deadline). */
 int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                                     enum maat_pck_ca ca, time_t now,
-                                     struct maat_collateral_wait *w,
+                                     enum maat_pck_ca ca, time_t now, struct maat_collateral_wait *w,
                                      struct maat_collateral_lookup *out, struct maat_error *err);
 /* Sets the idle callback (NULL = none): called with the cache's lock held, so it must
  * not call into the cache, at once with the current generation, then whenever an entry
@@ -358,18 +352,18 @@ void maat_collateral_scrub_urls(const char *msg, bool keep_url, char *out, size_
 
 /* Counters since creation. */
 struct maat_collateral_cache_stats {
-    unsigned long hits;          /* answered from memory */
-    unsigned long store_loads;   /* entries loaded from the store */
-    unsigned long fetches;       /* source fetches attempted */
+    unsigned long hits;        /* answered from memory */
+    unsigned long store_loads; /* entries loaded from the store */
+    unsigned long fetches;     /* source fetches attempted */
     unsigned long fetch_failures;
     unsigned long stale_served;
-    unsigned long verifications; /* maat_collateral_verify calls */
-    unsigned long wait_timeouts; /* lookups that gave up waiting for a fetch in flight */
-    unsigned long negative_hits; /* lookups failed at once after a recent failed fetch */
-    unsigned long shared_loads;  /* refreshes taken from the store, written by another cache */
-    unsigned long lease_waits;   /* refreshes that found another cache's lease and did not
+    unsigned long verifications;      /* maat_collateral_verify calls */
+    unsigned long wait_timeouts;      /* lookups that gave up waiting for a fetch in flight */
+    unsigned long negative_hits;      /* lookups failed at once after a recent failed fetch */
+    unsigned long shared_loads;       /* refreshes taken from the store, written by another cache */
+    unsigned long lease_waits;        /* refreshes that found another cache's lease and did not
                                     fetch (the record did not appear within wait_ms) */
-    unsigned long lease_takeovers; /* expired leases of another holder taken over */
+    unsigned long lease_takeovers;    /* expired leases of another holder taken over */
     unsigned long lease_store_errors; /* claims that could not run (store down): fetched
                                          without a claim */
 };

@@ -24,13 +24,12 @@ struct dir_source {
 
 #define PATHLEN 4096
 
-static int read_into(const char *dir, const char *name, struct maat_buf *b,
-                     struct maat_error *err)
+static int read_into(const char *dir, const char *name, struct maat_buf *b, struct maat_error *err)
 {
     char path[PATHLEN];
     int n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    MAAT_ENSURE(n > 0 && (size_t)n < sizeof path, err, MAAT_ERR_USAGE, "path too long: %s/%s",
-                dir, name);
+    MAAT_ENSURE(n > 0 && (size_t)n < sizeof path, err, MAAT_ERR_USAGE, "path too long: %s/%s", dir,
+                name);
     return src_read_file(path, MAAT_COLLATERAL_MAX_INPUT, b, err);
 }
 
@@ -50,13 +49,13 @@ static int check_crl_ca(const struct maat_buf *crl, const char *dir, const char 
     enum maat_pck_ca got;
     MAAT_TRY(src_crl_issuer_ca(crl->data, crl->len, what, &got, err));
     MAAT_ENSURE(got == ca, err, MAAT_ERR_NOT_FOUND,
-                "%s: is the PCK CRL of the %s CA; no PCK CRL for the %s CA in this directory",
-                what, maat_pck_ca_name(got), maat_pck_ca_name(ca));
+                "%s: is the PCK CRL of the %s CA; no PCK CRL for the %s CA in this directory", what,
+                maat_pck_ca_name(got), maat_pck_ca_name(ca));
     return 0;
 }
 
-static int check_json(const struct maat_buf *b, const char *dir, const char *name,
-                      const char *key, const uint8_t *fmspc, struct maat_error *err)
+static int check_json(const struct maat_buf *b, const char *dir, const char *name, const char *key,
+                      const uint8_t *fmspc, struct maat_error *err)
 {
     char what[PATHLEN + 32];
     if (snprintf(what, sizeof what, "%s/%s", dir, name) < 0) what[0] = '\0'; /* label only */
@@ -82,8 +81,8 @@ static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca,
                 "%s: no TCB info for FMSPC %s (%s); get it with: maat collateral fetch "
                 "--fmspc %s%s -o %s",
                 d, hex, tcb, hex, ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "", d);
-    MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)",
-                d, maat_pck_ca_name(ca), crl);
+    MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)", d,
+                maat_pck_ca_name(ca), crl);
     MAAT_TRY(read_into(d, tcb, &out->tcb_info_json, err));
     MAAT_TRY(read_into(d, tcb_chain, &out->tcb_info_issuer_chain, err));
     MAAT_TRY(read_into(d, qe, &out->qe_identity_json, err));
@@ -119,10 +118,8 @@ static int fetch_intel(const char *d, const uint8_t fmspc[6], enum maat_pck_ca c
     MAAT_TRY(check_json(&out->tcb_info_json, d, "tcbInfo.json", "tcbInfo", fmspc, err));
     /* enclave identity v2 ("enclaveIdentity") or v1 ("qeIdentity") */
     struct maat_error e2 = {0};
-    if (check_json(&out->qe_identity_json, d, "qeIdentity.json", "enclaveIdentity", NULL,
-                   &e2) != 0)
-        MAAT_TRY(check_json(&out->qe_identity_json, d, "qeIdentity.json", "qeIdentity", NULL,
-                            err));
+    if (check_json(&out->qe_identity_json, d, "qeIdentity.json", "enclaveIdentity", NULL, &e2) != 0)
+        MAAT_TRY(check_json(&out->qe_identity_json, d, "qeIdentity.json", "qeIdentity", NULL, err));
     return check_crl_ca(&out->pck_crl, d, pck, ca, err);
 }
 
@@ -144,7 +141,8 @@ static int dir_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6
     else if (tdx)
         return maat_error_set(err, MAAT_ERR_NOT_FOUND,
                               "%s: no TDX collateral here (the sim layout's "
-                              "pcs/td-qe-identity.json and pcs/tdx-tcb-FMSPC.json)", dir);
+                              "pcs/td-qe-identity.json and pcs/tdx-tcb-FMSPC.json)",
+                              dir);
     else if (exists(dir, "tcbInfo.json")) {
         d = dir;
         rc = fetch_intel(d, fmspc, ca, out, err);
@@ -157,9 +155,8 @@ static int dir_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6
     return rc;
 }
 
-static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                     enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                     struct maat_error *err)
+static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                     time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     (void)at;
     return dir_fetch_tee(s, fmspc, ca, false, out, err);

@@ -26,8 +26,7 @@ void maat_tcb_eval_nums_cleanup(struct maat_tcb_eval_nums *l)
     memset(l, 0, sizeof *l);
 }
 
-static int get_date(json_t *o, const char *key, const char *path, int64_t *out,
-                    struct maat_error *err)
+static int get_date(json_t *o, const char *key, const char *path, int64_t *out, struct maat_error *err)
 {
     json_t *v = json_object_get(o, key);
     char field[96];
@@ -37,22 +36,20 @@ static int get_date(json_t *o, const char *key, const char *path, int64_t *out,
     return maat_time_parse(field, json_string_value(v), out, err);
 }
 
-static int get_u32(json_t *o, const char *key, const char *path, uint32_t *out,
-                   struct maat_error *err)
+static int get_u32(json_t *o, const char *key, const char *path, uint32_t *out, struct maat_error *err)
 {
     json_t *v = json_object_get(o, key);
     MAAT_ENSURE(json_is_integer(v) && json_integer_value(v) >= 0 &&
                     json_integer_value(v) <= (json_int_t)UINT32_MAX,
                 err, MAAT_ERR_VALUE,
-                "tcb evaluation data numbers: %s.%s: expected an integer 0..4294967295", path,
-                key);
+                "tcb evaluation data numbers: %s.%s: expected an integer 0..4294967295", path, key);
     *out = (uint32_t)json_integer_value(v);
     return 0;
 }
 
 /* The signer's chain verified to `trust`, every certificate valid at `at`. */
-static X509 *verify_chain(const uint8_t *pem, size_t len, const struct maat_trust *trust,
-                          time_t at, struct maat_error *err)
+static X509 *verify_chain(const uint8_t *pem, size_t len, const struct maat_trust *trust, time_t at,
+                          struct maat_error *err)
 {
     const char *what = "tcb evaluation data numbers issuer chain";
     STACK_OF(X509) *sk = maat_x509_load_all(pem, len, what, err);
@@ -74,8 +71,7 @@ static X509 *verify_chain(const uint8_t *pem, size_t len, const struct maat_trus
         if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb) != 0 ||
             maat_asn1_time_to_unix(X509_get0_notAfter(c), &na) != 0 || at < nb || at > na) {
             maat_error_set(err, MAAT_ERR_VALUE,
-                           "%s: certificate \"%s\" is not valid at the verification time", what,
-                           cn);
+                           "%s: certificate \"%s\" is not valid at the verification time", what, cn);
             goto done;
         }
     }
@@ -124,12 +120,12 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
     bool found = false, ambiguous = false;
     struct maat_json_span span;
     if (maat__json_scan_object_find((const char *)json, len, "tcbEvaluationDataNumbers", &found,
-                                    &span, &ambiguous, NULL, "tcb evaluation data numbers",
-                                    err) != 0)
+                                    &span, &ambiguous, NULL, "tcb evaluation data numbers", err) != 0)
         goto done;
     if (!found || ambiguous) {
-        maat_error_set(err, MAAT_ERR_VALUE, "tcb evaluation data numbers: member "
-                                            "tcbEvaluationDataNumbers not found unambiguously");
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "tcb evaluation data numbers: member "
+                       "tcbEvaluationDataNumbers not found unambiguously");
         goto done;
     }
     uint8_t rs[64];
@@ -150,7 +146,8 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
         (want_id != NULL && strcmp(json_string_value(id), want_id) != 0)) {
         maat_error_set(err, MAAT_ERR_VALUE,
                        "tcb evaluation data numbers: tcbEvaluationDataNumbers.id: expected "
-                       "\"%s\"", want_id != NULL ? want_id : "SGX or TDX");
+                       "\"%s\"",
+                       want_id != NULL ? want_id : "SGX or TDX");
         goto done;
     }
     snprintf(out->id, sizeof out->id, "%s", json_string_value(id));
@@ -159,8 +156,10 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
         get_date(body, "nextUpdate", "tcbEvaluationDataNumbers", &out->next_update, err) != 0)
         goto done;
     if (out->version != 1) {
-        maat_error_set(err, MAAT_ERR_VALUE, "tcb evaluation data numbers: "
-                       "tcbEvaluationDataNumbers.version: expected 1, got %u", out->version);
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "tcb evaluation data numbers: "
+                       "tcbEvaluationDataNumbers.version: expected 1, got %u",
+                       out->version);
         goto done;
     }
     if ((int64_t)at > out->next_update) {
@@ -172,7 +171,8 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
     json_t *arr = json_object_get(body, "tcbEvalNumbers");
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0 || n > EVAL_NUMS_MAX) {
-        maat_error_set(err, MAAT_ERR_VALUE, "tcb evaluation data numbers: "
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "tcb evaluation data numbers: "
                        "tcbEvaluationDataNumbers.tcbEvalNumbers: expected an array of 1..%d",
                        EVAL_NUMS_MAX);
         goto done;
@@ -188,8 +188,10 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
         snprintf(path, sizeof path, "tcbEvaluationDataNumbers.tcbEvalNumbers[%zu]", i);
         struct maat_tcb_eval_num *it = &out->items[i];
         if (!json_is_object(e)) {
-            maat_error_set(err, MAAT_ERR_VALUE, "tcb evaluation data numbers: %s: expected an "
-                                                "object", path);
+            maat_error_set(err, MAAT_ERR_VALUE,
+                           "tcb evaluation data numbers: %s: expected an "
+                           "object",
+                           path);
             goto done;
         }
         if (get_u32(e, "tcbEvaluationDataNumber", path, &it->number, err) != 0 ||
@@ -198,8 +200,10 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
             goto done;
         for (size_t k = 0; k < i; k++)
             if (out->items[k].number == it->number) {
-                maat_error_set(err, MAAT_ERR_VALUE, "tcb evaluation data numbers: %s: number "
-                               "%u listed twice", path, it->number);
+                maat_error_set(err, MAAT_ERR_VALUE,
+                               "tcb evaluation data numbers: %s: number "
+                               "%u listed twice",
+                               path, it->number);
                 goto done;
             }
         if (it->number > out->newest) out->newest = it->number;

@@ -37,8 +37,8 @@ static json_t *jhex_der(const struct maat_buf *b, const char *name, struct maat_
 }
 
 /* The signed body (exact bytes of member `key`) and the hex "signature" of a PCS response. */
-static int split_signed(const struct maat_buf *b, const char *key, json_t **body,
-                        json_t **sig, struct maat_error *err)
+static int split_signed(const struct maat_buf *b, const char *key, json_t **body, json_t **sig,
+                        struct maat_error *err)
 {
     bool found = false, ambiguous = false;
     struct maat_json_span span;
@@ -79,8 +79,7 @@ int maat_collateral_raw_write_bundle(const struct maat_collateral_raw *r, struct
     bad |= json_object_set_new(o, "tcb_info_issuer_chain", jtext(&r->tcb_info_issuer_chain));
     bad |= json_object_set_new(o, "tcb_info", tb);
     bad |= json_object_set_new(o, "tcb_info_signature", ts);
-    bad |= json_object_set_new(o, "qe_identity_issuer_chain",
-                               jtext(&r->qe_identity_issuer_chain));
+    bad |= json_object_set_new(o, "qe_identity_issuer_chain", jtext(&r->qe_identity_issuer_chain));
     bad |= json_object_set_new(o, "qe_identity", qb);
     bad |= json_object_set_new(o, "qe_identity_signature", qs);
     rc = pc = tb = ts = qb = qs = NULL; /* owned by o now */
@@ -112,8 +111,8 @@ static int write_one(const char *dir, const char *name, const struct maat_buf *b
 {
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    MAAT_ENSURE(n > 0 && (size_t)n < sizeof path, err, MAAT_ERR_USAGE, "path too long: %s/%s",
-                dir, name);
+    MAAT_ENSURE(n > 0 && (size_t)n < sizeof path, err, MAAT_ERR_USAGE, "path too long: %s/%s", dir,
+                name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "%s: %s", path, strerror(errno));
     size_t off = 0;
@@ -132,8 +131,7 @@ static int write_one(const char *dir, const char *name, const struct maat_buf *b
 }
 
 int maat_collateral_raw_write_dir(const struct maat_collateral_raw *r, const char *dir,
-                                  const uint8_t fmspc[6], enum maat_pck_ca ca,
-                                  struct maat_error *err)
+                                  const uint8_t fmspc[6], enum maat_pck_ca ca, struct maat_error *err)
 {
     MAAT_ENSURE(mkdir(dir, 0755) == 0 || errno == EEXIST, err, MAAT_ERR_IO, "%s: %s", dir,
                 strerror(errno));

@@ -45,7 +45,8 @@
 
 #define INTEL_PCS_HOST "api.trustedservices.intel.com"
 #define INTEL_ROOT_CRL_URL "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
-#define INTEL_PCK_CRL_URL "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=%s&encoding=der"
+#define INTEL_PCK_CRL_URL \
+    "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=%s&encoding=der"
 #define THIM_API_COLLATERAL "2018-10-01-preview"
 #define THIM_API_CRL "2020-02-12-preview"
 #define HEADER_MAX (64u * 1024u)
@@ -91,9 +92,9 @@ struct exchange {
     bool too_large;
     const char *const *want; /* header names wanted (case-insensitive) */
     size_t nwant;
-    char *got[2];            /* raw (still URL-encoded) values, first occurrence */
+    char *got[2]; /* raw (still URL-encoded) values, first occurrence */
     bool header_too_large;
-    long retry_after;        /* seconds from a Retry-After header, -1 = none */
+    long retry_after; /* seconds from a Retry-After header, -1 = none */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
@@ -135,8 +136,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
         return len;
     }
     for (size_t i = 0; i < x->nwant && i < 2; i++) {
-        if (x->got[i] != NULL || strlen(x->want[i]) != nlen ||
-            strncasecmp(p, x->want[i], nlen) != 0)
+        if (x->got[i] != NULL || strlen(x->want[i]) != nlen || strncasecmp(p, x->want[i], nlen) != 0)
             continue;
         const char *v = colon + 1, *end = p + len;
         while (v < end && (*v == ' ' || *v == '\t')) v++;
@@ -168,8 +168,8 @@ static void sleep_ms(long ms)
 enum outcome { OK, RETRY, FAIL };
 
 /* One attempt. Fills err on RETRY/FAIL. */
-static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
-                            struct exchange *x, struct maat_error *err)
+static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url, struct exchange *x,
+                            struct maat_error *err)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
@@ -224,11 +224,14 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
                                             strstr(url, "customParameter=") != NULL);
     char why[300] = "";
     if (status == 404 && pinned)
-        snprintf(why, sizeof why, ": TCB evaluation data number %ld is newer than any the "
+        snprintf(why, sizeof why,
+                 ": TCB evaluation data number %ld is newer than any the "
                  "server publishes (404 Not Found); list them at "
-                 "{base}/tcbevaluationdatanumbers", s->o.tcb_eval_num);
+                 "{base}/tcbevaluationdatanumbers",
+                 s->o.tcb_eval_num);
     else if (status == 410 && pinned)
-        snprintf(why, sizeof why, ": TCB evaluation data number %ld is older than the oldest "
+        snprintf(why, sizeof why,
+                 ": TCB evaluation data number %ld is older than the oldest "
                  "the server still serves (410 Gone); use a newer one or --update standard",
                  s->o.tcb_eval_num);
     else if (status == 404)
@@ -243,16 +246,18 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url,
 }
 
 /* GET with retries. Wanted header values are URL-decoded into hdr_out[i]. */
-static int http_get(struct pccs_source *s, const char *url, const char *const *want,
-                    size_t nwant, struct maat_buf *body, char **hdr_out,
-                    struct maat_error *err)
+static int http_get(struct pccs_source *s, const char *url, const char *const *want, size_t nwant,
+                    struct maat_buf *body, char **hdr_out, struct maat_error *err)
 {
     pthread_once(&curl_once, curl_init);
     MAAT_ENSURE(curl_init_rc == CURLE_OK, err, MAAT_ERR_INTERNAL, "libcurl did not initialise");
     CURL *h = curl_easy_init();
     MAAT_ENSURE(h != NULL, err, MAAT_ERR_NOMEM, "GET %s: cannot create a curl handle", url);
-    struct exchange x = {.body = body, .limit = s->o.max_response, .want = want,
-                         .nwant = nwant, .retry_after = -1};
+    struct exchange x = {.body = body,
+                         .limit = s->o.max_response,
+                         .want = want,
+                         .nwant = nwant,
+                         .retry_after = -1};
     int rc = -1;
     long wait = s->o.backoff_ms;
     for (unsigned i = 1;; i++) {
@@ -286,8 +291,7 @@ static int http_get(struct pccs_source *s, const char *url, const char *const *w
         int n = 0;
         char *dec = curl_easy_unescape(h, x.got[i], 0, &n);
         if (dec == NULL) {
-            maat_error_set(err, MAAT_ERR_NOMEM, "GET %s: out of memory decoding %s", url,
-                           want[i]);
+            maat_error_set(err, MAAT_ERR_NOMEM, "GET %s: out of memory decoding %s", url, want[i]);
             goto done;
         }
         hdr_out[i] = strndup(dec, (size_t)n);
@@ -306,9 +310,8 @@ done:
 }
 
 /* GET url and put the issuer chain from header `name` (or `alt`) into chain. */
-static int get_with_chain(struct pccs_source *s, const char *url, const char *name,
-                          const char *alt, struct maat_buf *body, struct maat_buf *chain,
-                          struct maat_error *err)
+static int get_with_chain(struct pccs_source *s, const char *url, const char *name, const char *alt,
+                          struct maat_buf *body, struct maat_buf *chain, struct maat_error *err)
 {
     const char *want[2] = {name, alt != NULL ? alt : name};
     char *got[2] = {NULL, NULL};
@@ -316,15 +319,15 @@ static int get_with_chain(struct pccs_source *s, const char *url, const char *na
     if (http_get(s, url, want, 2, body, got, err) != 0) goto done;
     const char *v = got[0] != NULL ? got[0] : got[1];
     if (v == NULL) {
-        maat_error_set(err, MAAT_ERR_NOT_FOUND, "GET %s: response lacks the %s header%s%s%s",
-                       url, name, alt != NULL ? " (or " : "", alt != NULL ? alt : "",
+        maat_error_set(err, MAAT_ERR_NOT_FOUND, "GET %s: response lacks the %s header%s%s%s", url,
+                       name, alt != NULL ? " (or " : "", alt != NULL ? alt : "",
                        alt != NULL ? ")" : "");
         goto done;
     }
     if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
         maat_error_set(err, MAAT_ERR_ENCODING,
-                       "GET %s: header %s does not hold a URL-encoded PEM certificate chain",
-                       url, got[0] != NULL ? name : alt);
+                       "GET %s: header %s does not hold a URL-encoded PEM certificate chain", url,
+                       got[0] != NULL ? name : alt);
         goto done;
     }
     if (maat_buf_put_str(chain, v) != 0) {
@@ -355,7 +358,7 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
                                                 : "SGX-TCB-Info-Issuer-Chain";
 
     const char *part = "TCB info"; /* which item failed, for the error */
-    char q[256] = ""; /* the baseline asked for (and THIM's client parameters) */
+    char q[256] = "";              /* the baseline asked for (and THIM's client parameters) */
     bool thim = s->o.scheme == MAAT_PCCS_SCHEME_THIM;
     if (thim) {
         char cp[64] = "";
@@ -388,12 +391,12 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
     }
     snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", id_prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
-    if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json,
-                       &out->tcb_info_issuer_chain, err) != 0 ||
+    if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json, &out->tcb_info_issuer_chain,
+                       err) != 0 ||
         src_check_signed_json(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo", what,
                               err) != 0 ||
-        src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what,
-                            err) != 0 ||
+        src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what, err) !=
+            0 ||
         src_check_signed_kind(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo",
                               want_tdx ? "TDX" : "SGX", s->o.tcb_eval_num, what, err) != 0)
         goto fail;
@@ -401,20 +404,18 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
     part = "QE identity";
     snprintf(url, sizeof url, "%s/qe/identity%s%s", id_prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
-    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain",
-                       "SGX-QE-Identity-Issuer-Chain", &out->qe_identity_json,
-                       &out->qe_identity_issuer_chain, err) != 0 ||
+    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", "SGX-QE-Identity-Issuer-Chain",
+                       &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
         src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
                               "enclaveIdentity", what, err) != 0 ||
-        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
-                              "enclaveIdentity", want_tdx ? "TD_QE" : "QE", s->o.tcb_eval_num,
-                              what, err) != 0)
+        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len, "enclaveIdentity",
+                              want_tdx ? "TD_QE" : "QE", s->o.tcb_eval_num, what, err) != 0)
         goto fail;
 
     part = "PCK CRL";
     if (thim && want_tdx) { /* THIM's TDX base: pckcrl?ca= */
-        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&clientid=%s", id_prefix,
-                 maat_pck_ca_name(ca), s->o.client_id);
+        snprintf(url, sizeof url, "%s/pckcrl?ca=%s&clientid=%s", id_prefix, maat_pck_ca_name(ca),
+                 s->o.client_id);
     } else if (thim) { /* THIM SGX: the CRL at Intel's distribution point, by uri= */
         char intel_url[160];
         snprintf(intel_url, sizeof intel_url, INTEL_PCK_CRL_URL, maat_pck_ca_name(ca));
@@ -470,14 +471,13 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
 fail:
     count(s, &s->stats.failures);
     maat_error_prefix(err, "%s", part);
-    maat_error_prefix(err, "collateral for FMSPC %s (PCK %s CA) from %s", hex,
-                      maat_pck_ca_name(ca), s->base.desc);
+    maat_error_prefix(err, "collateral for FMSPC %s (PCK %s CA) from %s", hex, maat_pck_ca_name(ca),
+                      s->base.desc);
     return -1;
 }
 
-static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                      struct maat_error *err)
+static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                      time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     (void)at;
     return pccs_fetch_tee(src, fmspc, ca, false, out, err);
@@ -513,8 +513,7 @@ static void pccs_free(struct maat_collateral_source *src)
 static const struct maat_collateral_source_ops pccs_ops = {
     .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free, .fetch_tdx = pccs_fetch_tdx};
 
-void maat_collateral_pccs_stats(const struct maat_collateral_source *src,
-                                struct maat_pccs_stats *out)
+void maat_collateral_pccs_stats(const struct maat_collateral_source *src, struct maat_pccs_stats *out)
 {
     memset(out, 0, sizeof *out);
     if (src == NULL || src->ops != &pccs_ops) return;
@@ -558,8 +557,7 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     while (blen > 0 && b[blen - 1] == '/') blen--;
     MAAT_ENSURE(o->tcb_eval_num >= 0 && (o->tcb_eval_num == 0 || o->update == NULL), err,
                 MAAT_ERR_USAGE, "pccs source: update and tcbEvaluationDataNumber exclude each other");
-    MAAT_ENSURE(o->update == NULL || !strcmp(o->update, "early") ||
-                    !strcmp(o->update, "standard"),
+    MAAT_ENSURE(o->update == NULL || !strcmp(o->update, "early") || !strcmp(o->update, "standard"),
                 err, MAAT_ERR_USAGE, "pccs source: update must be early or standard");
     MAAT_ENSURE(o->scheme == MAAT_PCCS_SCHEME_PCS || o->scheme == MAAT_PCCS_SCHEME_THIM, err,
                 MAAT_ERR_USAGE, "pccs source: unknown URL scheme %d", (int)o->scheme);
@@ -586,8 +584,7 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     MAAT_ENSURE(o->max_attempts >= 1 && o->max_attempts <= 10, err, MAAT_ERR_USAGE,
                 "pccs source: max_attempts must be 1..10");
     MAAT_ENSURE(o->connect_timeout_ms > 0 && o->timeout_ms > 0 && o->read_timeout_ms >= 0 &&
-                    o->backoff_ms >= 0 &&
-                    o->backoff_max_ms >= o->backoff_ms && o->max_response > 0,
+                    o->backoff_ms >= 0 && o->backoff_max_ms >= o->backoff_ms && o->max_response > 0,
                 err, MAAT_ERR_USAGE, "pccs source: timeouts, backoff and size limit must be set");
     struct pccs_source *s = calloc(1, sizeof *s);
     MAAT_ENSURE(s != NULL, err, MAAT_ERR_NOMEM, "out of memory");
@@ -605,8 +602,7 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
                                                                    : NULL;
     s->prefix = malloc(blen + 32);
     if (s->prefix != NULL)
-        snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b,
-                 o->api_version);
+        snprintf(s->prefix, blen + 32, "%.*s/sgx/certification/v%d", (int)blen, b, o->api_version);
     s->tee_prefix = malloc(blen + 32);
     if (s->tee_prefix != NULL)
         snprintf(s->tee_prefix, blen + 32, "%.*s/%s/certification/v%d", (int)blen, b,

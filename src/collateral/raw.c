@@ -12,19 +12,33 @@
 static struct maat_buf *field(struct maat_collateral_raw *r, size_t i)
 {
     struct maat_buf *f[RAW_FIELDS] = {
-        &r->pck_crl_issuer_chain, &r->root_ca_crl,           &r->pck_crl,
-        &r->tcb_info_issuer_chain, &r->tcb_info_json,        &r->tcb_info_body,
-        &r->tcb_info_signature,   &r->qe_identity_issuer_chain, &r->qe_identity_json,
-        &r->qe_identity_body,     &r->qe_identity_signature,
+        &r->pck_crl_issuer_chain,
+        &r->root_ca_crl,
+        &r->pck_crl,
+        &r->tcb_info_issuer_chain,
+        &r->tcb_info_json,
+        &r->tcb_info_body,
+        &r->tcb_info_signature,
+        &r->qe_identity_issuer_chain,
+        &r->qe_identity_json,
+        &r->qe_identity_body,
+        &r->qe_identity_signature,
     };
     return f[i];
 }
 
 static const char *const field_names[RAW_FIELDS] = {
-    "pck_crl_issuer_chain", "root_ca_crl",       "pck_crl",
-    "tcb_info_issuer_chain", "tcb_info_json",    "tcb_info_body",
-    "tcb_info_signature",   "qe_identity_issuer_chain", "qe_identity_json",
-    "qe_identity_body",     "qe_identity_signature",
+    "pck_crl_issuer_chain",
+    "root_ca_crl",
+    "pck_crl",
+    "tcb_info_issuer_chain",
+    "tcb_info_json",
+    "tcb_info_body",
+    "tcb_info_signature",
+    "qe_identity_issuer_chain",
+    "qe_identity_json",
+    "qe_identity_body",
+    "qe_identity_signature",
 };
 
 void maat_collateral_raw_init(struct maat_collateral_raw *r)
@@ -46,8 +60,7 @@ static struct maat_view view(const struct maat_buf *b)
     return v;
 }
 
-void maat_collateral_raw_input(const struct maat_collateral_raw *r,
-                               struct maat_collateral_input *in)
+void maat_collateral_raw_input(const struct maat_collateral_raw *r, struct maat_collateral_input *in)
 {
     memset(in, 0, sizeof *in);
     in->pck_crl_issuer_chain = view(&r->pck_crl_issuer_chain);
@@ -98,8 +111,8 @@ int maat_collateral_raw_deserialize(const uint8_t *p, size_t len, struct maat_co
     }
     if (maat_read_u32le(&rd, "origin length", &n) != 0) goto fail;
     if (n >= sizeof r->origin) {
-        maat_error_set(err, MAAT_ERR_LENGTH, "stored collateral: origin length %u exceeds %zu",
-                       n, sizeof r->origin - 1);
+        maat_error_set(err, MAAT_ERR_LENGTH, "stored collateral: origin length %u exceeds %zu", n,
+                       sizeof r->origin - 1);
         goto fail;
     }
     if (maat_read_copy(&rd, "origin", r->origin, n) != 0) goto fail;
@@ -140,9 +153,8 @@ const char *maat_collateral_tee_name(enum maat_collateral_tee tee)
     return tee == MAAT_COLLATERAL_TDX ? "tdx" : "sgx";
 }
 
-int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
-                                     enum maat_collateral_tee tee, const uint8_t fmspc[6],
-                                     enum maat_pck_ca ca, time_t at,
+int maat_collateral_source_fetch_tee(struct maat_collateral_source *s, enum maat_collateral_tee tee,
+                                     const uint8_t fmspc[6], enum maat_pck_ca ca, time_t at,
                                      struct maat_collateral_raw *out, struct maat_error *err)
 {
     if (tee == MAAT_COLLATERAL_SGX) return maat_collateral_source_fetch(s, fmspc, ca, at, out, err);
@@ -155,7 +167,8 @@ int maat_collateral_source_fetch_tee(struct maat_collateral_source *s,
     maat_collateral_raw_init(out);
     MAAT_ENSURE(s->ops->fetch_tdx != NULL, err, MAAT_ERR_UNSUPPORTED,
                 "%s: has no TDX collateral (TDX TCB info and TD_QE identity come from a sim "
-                "platform directory or a PCS/PCCS)", s->desc);
+                "platform directory or a PCS/PCCS)",
+                s->desc);
     if (s->ops->fetch_tdx(s, fmspc, ca, at, out, err) == 0) return 0;
     maat_collateral_raw_cleanup(out);
     maat_collateral_raw_init(out);

@@ -31,8 +31,8 @@ int src_read_file(const char *path, size_t max, struct maat_buf *buf, struct maa
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return maat_error_set(err, errno == ENOENT ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO,
-                              "%s: %s", path, strerror(errno));
+        return maat_error_set(err, errno == ENOENT ? MAAT_ERR_NOT_FOUND : MAAT_ERR_IO, "%s: %s",
+                              path, strerror(errno));
     size_t total = 0;
     int rc = -1;
     for (;;) {
@@ -50,8 +50,8 @@ int src_read_file(const char *path, size_t max, struct maat_buf *buf, struct maa
         buf->len += (size_t)n;
         total += (size_t)n;
         if (total > max) {
-            maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than the %zu bytes allowed",
-                           path, max);
+            maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than the %zu bytes allowed", path,
+                           max);
             goto done;
         }
     }
@@ -86,7 +86,7 @@ static bool is_hex_text(const uint8_t *p, size_t len)
 int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error *err)
 {
     MAAT_ENSURE(crl->len > 0, err, MAAT_ERR_VALUE, "%s: empty CRL", what);
-    if (crl->data[0] == 0x30) return 0;                                    /* DER */
+    if (crl->data[0] == 0x30) return 0; /* DER */
     size_t i0 = 0;
     while (i0 < crl->len && isspace(crl->data[i0])) i0++;
     if (crl->len - i0 >= 10 && !memcmp(crl->data + i0, "-----BEGIN", 10)) { /* PEM -> DER */
@@ -103,8 +103,8 @@ int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error 
         return 0;
     }
     MAAT_ENSURE(is_hex_text(crl->data, crl->len), err, MAAT_ERR_ENCODING,
-                "%s: not a CRL (neither DER, PEM nor hex of DER; starts with byte 0x%02x)",
-                what, crl->data[0]);
+                "%s: not a CRL (neither DER, PEM nor hex of DER; starts with byte 0x%02x)", what,
+                crl->data[0]);
     /* hex of DER: strip whitespace, decode */
     size_t j = 0;
     for (size_t i = 0; i < crl->len; i++)
@@ -139,8 +139,8 @@ static json_t *load(const uint8_t *p, size_t len, const char *what, struct maat_
     json_error_t je;
     json_t *j = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
-        maat_error_set(err, MAAT_ERR_ENCODING, "%s: not JSON: %s at byte offset %d", what,
-                       je.text, je.position);
+        maat_error_set(err, MAAT_ERR_ENCODING, "%s: not JSON: %s at byte offset %d", what, je.text,
+                       je.position);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -161,8 +161,8 @@ int src_check_signed_json(const uint8_t *json, size_t len, const char *key, cons
     int ok = json_is_object(json_object_get(j, key)) &&
              json_is_string(json_object_get(j, "signature"));
     json_decref(j);
-    MAAT_ENSURE(ok, err, MAAT_ERR_VALUE,
-                "%s: expected {\"%s\": {...}, \"signature\": \"hex\"}", what, key);
+    MAAT_ENSURE(ok, err, MAAT_ERR_VALUE, "%s: expected {\"%s\": {...}, \"signature\": \"hex\"}",
+                what, key);
     return 0;
 }
 
@@ -182,8 +182,8 @@ int src_check_tcb_fmspc(const uint8_t *json, size_t len, int wrapped, const uint
     } else {
         snprintf(got, sizeof got, "%s", json_string_value(f));
         if (strcasecmp(got, want) != 0)
-            rc = maat_error_set(err, MAAT_ERR_NOT_FOUND,
-                                "%s: holds TCB info for FMSPC %s, not %s", what, got, want);
+            rc = maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s: holds TCB info for FMSPC %s, not %s",
+                                what, got, want);
     }
     json_decref(j);
     return rc;
@@ -201,8 +201,8 @@ int src_check_signed_kind(const uint8_t *json, size_t len, const char *key, cons
     if (jid == NULL && !strcmp(key, "tcbInfo") && !strcmp(id, "SGX")) {
         /* TCB info v1/v2: SGX only, no id */
     } else if (!json_is_string(jid) || strcmp(json_string_value(jid), id) != 0) {
-        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %s.id is %s%s%s, expected \"%s\"", what,
-                            key, json_is_string(jid) ? "\"" : "",
+        rc = maat_error_set(err, MAAT_ERR_VALUE, "%s: %s.id is %s%s%s, expected \"%s\"", what, key,
+                            json_is_string(jid) ? "\"" : "",
                             json_is_string(jid) ? json_string_value(jid) : "missing",
                             json_is_string(jid) ? "\"" : "", id);
     }
@@ -211,8 +211,8 @@ int src_check_signed_kind(const uint8_t *json, size_t len, const char *key, cons
         rc = maat_error_set(err, MAAT_ERR_VALUE,
                             "%s: %s.tcbEvaluationDataNumber is %lld, not the %ld asked for "
                             "(the server ignored the pin)",
-                            what, key, json_is_integer(jn) ? (long long)json_integer_value(jn) : -1LL,
-                            pinned);
+                            what, key,
+                            json_is_integer(jn) ? (long long)json_integer_value(jn) : -1LL, pinned);
     json_decref(j);
     return rc;
 }
@@ -233,9 +233,9 @@ void maat_collateral_scrub_urls(const char *msg, bool keep_url, char *out, size_
 {
     if (cap == 0) return;
     size_t o = 0;
-#define PUT(ch)                                                                         \
-    do {                                                                                \
-        if (o + 1 < cap) out[o++] = (ch);                                               \
+#define PUT(ch)                           \
+    do {                                  \
+        if (o + 1 < cap) out[o++] = (ch); \
     } while (0)
     for (const char *p = msg != NULL ? msg : ""; *p != '\0';) {
         size_t scheme = !strncasecmp(p, "https://", 8) ? 8 : !strncasecmp(p, "http://", 7) ? 7 : 0;

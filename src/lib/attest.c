@@ -50,8 +50,8 @@ int maat_maa_error_http_status(enum maat_maa_error code)
 const char *maat_attest_route_name(enum maat_attest_route route)
 {
     return route == MAAT_ROUTE_OPEN_ENCLAVE ? "OpenEnclave"
-           : route == MAAT_ROUTE_TDX_VM    ? "TdxVm"
-                                           : "SgxEnclave";
+           : route == MAAT_ROUTE_TDX_VM     ? "TdxVm"
+                                            : "SgxEnclave";
 }
 
 /* Records the MAA code for the failure already described in a->err (first one wins):
@@ -134,8 +134,8 @@ static int decode_b64url(const json_t *v, const char *field, size_t max, uint8_t
     if (!json_is_string(v))
         return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a base64url string, got %s", field,
                         json_type_name(v));
-    return decode_b64url_text(json_string_value(v), json_string_length(v), field, max, out,
-                              outlen, a);
+    return decode_b64url_text(json_string_value(v), json_string_length(v), field, max, out, outlen,
+                              a);
 }
 
 /* The same for the string's (unescaped) characters s[0, slen). */
@@ -145,10 +145,9 @@ static int decode_b64url_text(const char *s, size_t slen, const char *field, siz
     /* Refuse before decoding: n base64 characters carry at least (n - 2) * 3 / 4 bytes. */
     if (slen > 2 && (slen - 2) / 4 * 3 > max)
         return ATT_FAIL(a, MAAT_ERR_TOO_LARGE,
-                        "%s: %zu base64url characters exceed the limit of %zu decoded bytes",
-                        field, slen, max);
-    if (maat_base64url_decode(s, slen, field, out, outlen, &a->err) != 0)
-        return fail(a);
+                        "%s: %zu base64url characters exceed the limit of %zu decoded bytes", field,
+                        slen, max);
+    if (maat_base64url_decode(s, slen, field, out, outlen, &a->err) != 0) return fail(a);
     if (*outlen > max) {
         free(*out);
         *out = NULL;
@@ -160,12 +159,11 @@ static int decode_b64url_text(const char *s, size_t slen, const char *field, siz
 
 /* A string member copied NUL-terminated; embedded NULs are refused by jansson already
  * (JSON_ALLOW_NUL is not set), so strlen() of the copy is its length. */
-static int copy_string(const json_t *v, const char *field, size_t max, char **out,
-                       size_t *outlen, struct maat_attest_error *a)
+static int copy_string(const json_t *v, const char *field, size_t max, char **out, size_t *outlen,
+                       struct maat_attest_error *a)
 {
     if (!json_is_string(v))
-        return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a string, got %s", field,
-                        json_type_name(v));
+        return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a string, got %s", field, json_type_name(v));
     size_t n = json_string_length(v);
     if (n > max)
         return ATT_FAIL(a, MAAT_ERR_TOO_LARGE, "%s: %zu bytes exceed the limit of %zu", field, n,
@@ -194,8 +192,8 @@ static int parse_data(json_t *v, const char *name, struct maat_attest_data *d,
     if (type != NULL) {
         snprintf(field, sizeof field, "%s.dataType", name);
         if (!json_is_string(type))
-            return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got %s",
-                            field, json_type_name(type));
+            return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got %s", field,
+                            json_type_name(type));
         const char *t = json_string_value(type);
         size_t tlen = json_string_length(type);
         if (tlen == 6 && memcmp(t, "Binary", 6) == 0)
@@ -240,15 +238,15 @@ static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
 {
     const char *ev_name = req->route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
     if (ev_text != NULL) {
-        MAAT_TRY(decode_b64url_text(ev_text, ev_len, ev_name, MAAT_QUOTE_MAX_SIZE,
-                                    &req->evidence, &req->evidence_len, a));
+        MAAT_TRY(decode_b64url_text(ev_text, ev_len, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence,
+                                    &req->evidence_len, a));
     } else {
         json_t *ev = member(root, ev_name);
         if (ev == NULL)
             return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing (required for POST /attest/%s)",
                             ev_name, maat_attest_route_name(req->route));
-        MAAT_TRY(decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence,
-                               &req->evidence_len, a));
+        MAAT_TRY(
+            decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len, a));
     }
     if (req->evidence_len == 0) return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: empty", ev_name);
 
@@ -296,8 +294,8 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
     struct maat_json_span span;
     bool found, ambiguous, plain;
-    if (maat__json_scan_object_find(body, len, ev_name, &found, &span, &ambiguous, &plain,
-                                          what, &a->err) != 0)
+    if (maat__json_scan_object_find(body, len, ev_name, &found, &span, &ambiguous, &plain, what,
+                                    &a->err) != 0)
         return fail(a);
     json_t *root = NULL;
     const char *ev_text = NULL;
@@ -344,10 +342,11 @@ static int check_hash(const struct maat_attest_data *d, const char *name, const 
     char want[65], got[65];
     maat_hex_encode(h, 32, want);
     maat_hex_encode(field, 32, got);
-    return ATT_FAIL(a, MAAT_ERR_VALUE,
-                    "%s does not match the quote: SHA-256 of the %zu data bytes is %s, but %s[0:32] "
-                    "is %s",
-                    name, d->len, want, field_name, got);
+    return ATT_FAIL(
+        a, MAAT_ERR_VALUE,
+        "%s does not match the quote: SHA-256 of the %zu data bytes is %s, but %s[0:32] "
+        "is %s",
+        name, d->len, want, field_name, got);
 }
 
 int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
@@ -386,10 +385,9 @@ int maat_attest_check_bindings(const struct maat_attest_request *req, const stru
                         "quote: expected a bare SGX quote; got an OpenEnclave report (send it to "
                         "/attest/OpenEnclave as \"report\")");
     if (req->runtime.present)
-        MAAT_TRY(check_hash(&req->runtime, "runtimeData", q->report_body.report_data,
-                            "report_data", a));
+        MAAT_TRY(
+            check_hash(&req->runtime, "runtimeData", q->report_body.report_data, "report_data", a));
     if (req->inittime.present)
-        MAAT_TRY(check_hash(&req->inittime, "initTimeData", q->report_body.config_id, "config_id",
-                            a));
+        MAAT_TRY(check_hash(&req->inittime, "initTimeData", q->report_body.config_id, "config_id", a));
     return 0;
 }

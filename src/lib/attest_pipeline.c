@@ -22,11 +22,11 @@
 #include "maat/claims_tdx.h"
 
 struct priv {
-    struct maat_policy *draft;     /* parsed draftPolicyForAttestation */
+    struct maat_policy *draft; /* parsed draftPolicyForAttestation */
     struct maat_pck_chain *chain;
     struct maat_claim_list claims; /* incoming */
     struct maat_policy_result pres;
-    json_t *tdx_claims;            /* TdxVm: the claim set (incoming claims borrow it) */
+    json_t *tdx_claims; /* TdxVm: the claim set (incoming claims borrow it) */
 };
 
 static int failed(struct maat_attest_result *r, enum maat_attest_outcome o)
@@ -59,7 +59,7 @@ static int tdx_payload(const struct maat_attest_ctx *ctx, struct maat_attest_res
     if (o == NULL || issued == NULL) goto out;
     const char *k;
     json_t *v;
-    json_object_foreach(issued, k, v) /* service claims win a name clash */
+    json_object_foreach (issued, k, v) /* service claims win a name clash */
         if (json_object_get(o, k) == NULL && json_object_set(o, k, v) != 0) goto nomem;
     if (json_object_size(issued) > 0 && json_object_set(o, "x-ms-policy", issued) != 0) goto nomem;
     if (json_object_set_new(o, "x-ms-policy-hash", json_string(r->policy_hash)) != 0) goto nomem;
@@ -173,8 +173,8 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
      * collateral matches no level) is left out of the token; the status claims stay. */
     if (r->verdict.status != MAAT_TCB_UP_TO_DATE && vc != NULL) {
         struct maat_error ferr = {0};
-        r->have_tcb_fix = maat_tcb_fix_compute(&r->verdict, &r->quote, vc, &r->tcb_fix, &ferr) ==
-                              0 && r->tcb_fix.needed;
+        r->have_tcb_fix = maat_tcb_fix_compute(&r->verdict, &r->quote, vc, &r->tcb_fix, &ferr) == 0 &&
+                          r->tcb_fix.needed;
     }
     const struct maat_tcb_fix *fix = r->have_tcb_fix ? &r->tcb_fix : NULL;
 
@@ -214,10 +214,11 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
 
     /* the policy */
     struct maat_policy_limits lim;
-    if (ctx->limits != NULL) lim = *ctx->limits;
-    else maat_policy_limits_default(&lim);
-    if (maat_policy_evaluate(pol, p->claims.claims, p->claims.count, &lim, &p->pres, &r->perr) !=
-        0)
+    if (ctx->limits != NULL)
+        lim = *ctx->limits;
+    else
+        maat_policy_limits_default(&lim);
+    if (maat_policy_evaluate(pol, p->claims.claims, p->claims.count, &lim, &p->pres, &r->perr) != 0)
         return failed(r, r->perr.kind == MAAT_POLICY_ERR_INTERNAL ? MAAT_ATTEST_INTERNAL
                                                                   : MAAT_ATTEST_POLICY_FAILED);
     /* the TCB baseline the configurationrules select: the collateral used must be it */

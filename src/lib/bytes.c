@@ -22,9 +22,15 @@ void maat_reader_init(struct maat_reader *r, const void *buf, size_t len, const 
     r->err = err;
 }
 
-size_t maat_reader_left(const struct maat_reader *r) { return r->len - r->off; }
+size_t maat_reader_left(const struct maat_reader *r)
+{
+    return r->len - r->off;
+}
 
-size_t maat_reader_pos(const struct maat_reader *r) { return r->base + r->off; }
+size_t maat_reader_pos(const struct maat_reader *r)
+{
+    return r->base + r->off;
+}
 
 static int short_read(struct maat_reader *r, const char *field, size_t n)
 {
@@ -102,9 +108,10 @@ int maat_read_sub(struct maat_reader *r, const char *field, size_t n, const char
                   struct maat_reader *sub)
 {
     if (n > maat_reader_left(r))
-        return maat_error_set(r->err, MAAT_ERR_LENGTH,
-                              "%s truncated: %s length %zu exceeds the %zu bytes left at offset %zu",
-                              r->what, field, n, maat_reader_left(r), maat_reader_pos(r));
+        return maat_error_set(
+            r->err, MAAT_ERR_LENGTH,
+            "%s truncated: %s length %zu exceeds the %zu bytes left at offset %zu", r->what, field,
+            n, maat_reader_left(r), maat_reader_pos(r));
     sub->buf = r->buf + r->off;
     sub->len = n;
     sub->off = 0;
@@ -125,7 +132,10 @@ int maat_reader_expect_end(const struct maat_reader *r)
 
 /* ---- writer ---- */
 
-void maat_buf_init(struct maat_buf *b) { memset(b, 0, sizeof *b); }
+void maat_buf_init(struct maat_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 void maat_buf_cleanup(struct maat_buf *b)
 {
@@ -163,7 +173,10 @@ int maat_buf_put_zero(struct maat_buf *b, size_t n)
     return 0;
 }
 
-int maat_buf_put_u8(struct maat_buf *b, uint8_t v) { return maat_buf_put(b, &v, 1); }
+int maat_buf_put_u8(struct maat_buf *b, uint8_t v)
+{
+    return maat_buf_put(b, &v, 1);
+}
 
 int maat_buf_put_u16le(struct maat_buf *b, uint16_t v)
 {
@@ -184,7 +197,10 @@ int maat_buf_put_u64le(struct maat_buf *b, uint64_t v)
     return maat_buf_put(b, p, 8);
 }
 
-int maat_buf_put_str(struct maat_buf *b, const char *s) { return maat_buf_put(b, s, strlen(s)); }
+int maat_buf_put_str(struct maat_buf *b, const char *s)
+{
+    return maat_buf_put(b, s, strlen(s));
+}
 
 void maat_buf_patch_u32le(struct maat_buf *b, size_t at, uint32_t v)
 {
@@ -231,17 +247,18 @@ static int hex_decode_into(const char *s, size_t slen, const char *field, uint8_
         int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
         if (hi < 0 || lo < 0) {
             size_t at = hi < 0 ? i : i + 1;
-            return maat_error_set(err, MAAT_ERR_ENCODING,
-                                  "%s: invalid hex digit 0x%02x at offset %zu (expected 0-9, a-f, A-F)",
-                                  field, (unsigned char)s[at], at);
+            return maat_error_set(
+                err, MAAT_ERR_ENCODING,
+                "%s: invalid hex digit 0x%02x at offset %zu (expected 0-9, a-f, A-F)", field,
+                (unsigned char)s[at], at);
         }
         dst[i / 2] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
 }
 
-int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out,
-                    size_t *outlen, struct maat_error *err)
+int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out, size_t *outlen,
+                    struct maat_error *err)
 {
     *out = NULL;
     *outlen = 0;
@@ -259,8 +276,8 @@ int maat_hex_decode(const char *s, size_t slen, const char *field, uint8_t **out
     return 0;
 }
 
-int maat_hex_decode_fixed(const char *s, size_t slen, const char *field, uint8_t *dst,
-                          size_t n, struct maat_error *err)
+int maat_hex_decode_fixed(const char *s, size_t slen, const char *field, uint8_t *dst, size_t n,
+                          struct maat_error *err)
 {
     if (slen != 2 * n)
         return maat_error_set(err, MAAT_ERR_LENGTH,
@@ -406,7 +423,8 @@ static int b64_decode(const char *s, size_t slen, const char *field, bool url, u
         size_t dl = slen;
         while (dl > 0 && s[dl - 1] == '=' && slen - dl < 2) dl--;
         size_t pd = slen - dl, rm = dl % 4;
-        bool shape = rm != 1 && (pd == 0 ? url || rm == 0 : (rm == 2 && pd == 2) || (rm == 3 && pd == 1));
+        bool shape = rm != 1 &&
+                     (pd == 0 ? url || rm == 0 : (rm == 2 && pd == 2) || (rm == 3 && pd == 1));
         uint8_t *p = shape ? malloc(dl / 4 * 3 + 3) : NULL;
         if (p != NULL) {
             unsigned bad;
@@ -471,8 +489,8 @@ static int b64_decode(const char *s, size_t slen, const char *field, bool url, u
     return 0;
 }
 
-int maat_base64_decode(const char *s, size_t slen, const char *field, uint8_t **out,
-                       size_t *outlen, struct maat_error *err)
+int maat_base64_decode(const char *s, size_t slen, const char *field, uint8_t **out, size_t *outlen,
+                       struct maat_error *err)
 {
     return b64_decode(s, slen, field, false, out, outlen, err);
 }
@@ -514,7 +532,10 @@ static size_t b64_encode_into(char *s, const uint8_t *p, size_t n, bool url)
         uint32_t v = (uint32_t)p[i] << 16;
         s[o++] = alpha[v >> 18];
         s[o++] = alpha[(v >> 12) & 63];
-        if (!url) { s[o++] = '='; s[o++] = '='; }
+        if (!url) {
+            s[o++] = '=';
+            s[o++] = '=';
+        }
     } else if (n - i == 2) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
         s[o++] = alpha[v >> 18];
@@ -541,9 +562,15 @@ int maat_buf_put_base64url(struct maat_buf *b, const uint8_t *p, size_t n)
     return 0;
 }
 
-char *maat_base64_encode(const uint8_t *p, size_t n) { return b64_encode(p, n, false); }
+char *maat_base64_encode(const uint8_t *p, size_t n)
+{
+    return b64_encode(p, n, false);
+}
 
-char *maat_base64url_encode(const uint8_t *p, size_t n) { return b64_encode(p, n, true); }
+char *maat_base64url_encode(const uint8_t *p, size_t n)
+{
+    return b64_encode(p, n, true);
+}
 
 bool maat_memeq_ct(const void *a, const void *b, size_t n)
 {

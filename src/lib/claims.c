@@ -34,8 +34,7 @@ static int put(json_t *obj, const char *key, json_t *v, struct maat_error *err)
 }
 
 /* Lowercase hex of at most 64 bytes into buf (the claims' hex values). */
-static int hex_text(const uint8_t *p, size_t n, char buf[129], const char *key,
-                    struct maat_error *err)
+static int hex_text(const uint8_t *p, size_t n, char buf[129], const char *key, struct maat_error *err)
 {
     if (n > 64) return maat_error_set(err, MAAT_ERR_INTERNAL, "claims: %s too long", key);
     maat_hex_encode(p, n, buf);
@@ -94,8 +93,8 @@ static size_t collateral_text(const struct maat_claims_input *in, char out[COLLA
     else
         maat_claims_quote_hash(in, quotehash);
     const struct maat_collateral_hashes *h = in->collateral;
-    static const char *const keys[7] = {"qeidcertshash",    "qeidcrlhash",    "qeidhash",
-                                        "quotehash",        "tcbinfocertshash", "tcbinfocrlhash",
+    static const char *const keys[7] = {"qeidcertshash", "qeidcrlhash",      "qeidhash",
+                                        "quotehash",     "tcbinfocertshash", "tcbinfocrlhash",
                                         "tcbinfohash"};
     const uint8_t *vals[7] = {h->qeidcertshash,    h->qeidcrlhash,    h->qeidhash,   quotehash,
                               h->tcbinfocertshash, h->tcbinfocrlhash, h->tcbinfohash};
@@ -145,7 +144,7 @@ void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32])
 /* The incoming set is derived once (incoming_into) and written either as the JSON object
  * {type: [values]} or straight as a claim list for the policy engine, through a sink. */
 struct in_sink {
-    json_t *obj;                 /* JSON mode */
+    json_t *obj;                  /* JSON mode */
     struct maat_claim_list *list; /* list mode */
     struct maat_error *err;
 };
@@ -209,7 +208,8 @@ static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
     const struct maat_attest_data *rt = &in->req->runtime, *it = &in->req->inittime;
     if (rt->present && rt->type == MAAT_DATA_BINARY) {
         char *s = maat_base64url_encode(rt->data, rt->len);
-        if (s == NULL) return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add x-ms-sgx-ehd");
+        if (s == NULL)
+            return maat_error_set(k->err, MAAT_ERR_NOMEM, "claims: cannot add x-ms-sgx-ehd");
         int rc = in_str(k, "x-ms-sgx-ehd", s, strlen(s));
         free(s);
         MAAT_TRY(rc);
@@ -278,9 +278,12 @@ json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *er
     static const struct {
         const char *from, *to;
     } rules[] = {
-        {"x-ms-sgx-is-debuggable", "is-debuggable"}, {"x-ms-sgx-mrsigner", "sgx-mrsigner"},
-        {"x-ms-sgx-mrenclave", "sgx-mrenclave"},     {"x-ms-sgx-product-id", "product-id"},
-        {"x-ms-sgx-svn", "svn"},                     {"x-ms-attestation-type", "tee"},
+        {"x-ms-sgx-is-debuggable", "is-debuggable"},
+        {"x-ms-sgx-mrsigner", "sgx-mrsigner"},
+        {"x-ms-sgx-mrenclave", "sgx-mrenclave"},
+        {"x-ms-sgx-product-id", "product-id"},
+        {"x-ms-sgx-svn", "svn"},
+        {"x-ms-attestation-type", "tee"},
     };
     if (!json_is_object(incoming)) {
         maat_error_set(err, MAAT_ERR_USAGE, "default policy: incoming claims are not an object");
@@ -322,13 +325,13 @@ struct pl_entry {
 };
 
 struct sink {
-    json_t *obj;               /* tree mode */
-    struct maat_buf vals;      /* text mode: value texts, back to back */
+    json_t *obj;          /* tree mode */
+    struct maat_buf vals; /* text mode: value texts, back to back */
     struct pl_entry *ents;
     size_t n, cap;
-    json_t *hold;              /* text mode: an object whose keys entries borrow */
+    json_t *hold; /* text mode: an object whose keys entries borrow */
     struct maat_error *err;
-    size_t size, max;          /* text mode: the payload's size so far, counting every
+    size_t size, max; /* text mode: the payload's size so far, counting every
                                   entry (an upper bound), and its bound (0 = none) */
 };
 
@@ -445,8 +448,8 @@ static int s_b64url(struct sink *k, const char *key, const uint8_t *p, size_t n)
 }
 
 /* An array claim of advisory ids (Intel's are ASCII: written as text, jansson otherwise). */
-static int s_advisories(struct sink *k, const char *key, const char (*src)[MAAT_VERDICT_ADVISORY_LEN],
-                        size_t count)
+static int s_advisories(struct sink *k, const char *key,
+                        const char (*src)[MAAT_VERDICT_ADVISORY_LEN], size_t count)
 {
     size_t n = count < MAAT_VERDICT_MAX_ADVISORIES ? count : MAAT_VERDICT_MAX_ADVISORIES;
     char ids[MAAT_VERDICT_MAX_ADVISORIES][MAAT_VERDICT_ADVISORY_LEN + 1];
@@ -485,8 +488,10 @@ static int add_tcb_policy_claims(struct sink *k, const struct maat_verdict *v)
     if (!v->collateral_present) return 0;
     if (v->tcb_evaluation_data_number != 0)
         MAAT_TRY(s_int(k, "x-maat-tcb-eval-num", v->tcb_evaluation_data_number));
-    if (p->eval_num_newest != 0) MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-newest", p->eval_num_newest));
-    if (p->eval_num_pinned != 0) MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-pinned", p->eval_num_pinned));
+    if (p->eval_num_newest != 0)
+        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-newest", p->eval_num_newest));
+    if (p->eval_num_pinned != 0)
+        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-pinned", p->eval_num_pinned));
     const char *up = maat_tcb_update_name(p->update);
     if (up != NULL) MAAT_TRY(s_str(k, "x-maat-tcb-update", up, strlen(up)));
     if (p->grace) {
@@ -505,7 +510,8 @@ static int add_tcb_policy_claims(struct sink *k, const struct maat_verdict *v)
     return 0;
 }
 
-static int add_maat_claims(struct sink *k, const struct maat_verdict *v, const struct maat_tcb_fix *fix)
+static int add_maat_claims(struct sink *k, const struct maat_verdict *v,
+                           const struct maat_tcb_fix *fix)
 {
     MAAT_TRY(add_tcb_policy_claims(k, v));
     if (fix != NULL && fix->needed) {
@@ -586,7 +592,8 @@ static int put_value_text(struct maat_buf *b, const struct maat_claim_value *v)
 {
     char num[24];
     switch (v->kind) {
-    case MAAT_CLAIM_STRING: return maat__json_append_string(b, v->str != NULL ? v->str : "", v->len);
+    case MAAT_CLAIM_STRING:
+        return maat__json_append_string(b, v->str != NULL ? v->str : "", v->len);
     case MAAT_CLAIM_INTEGER: return maat_buf_put(b, num, int_text(v->integer, num));
     case MAAT_CLAIM_BOOLEAN: return maat_buf_put_str(b, v->boolean ? "true" : "false");
     case MAAT_CLAIM_SET:
@@ -659,7 +666,8 @@ static int issued_from_result(struct sink *k, const struct maat_policy_result *r
     int rc = 0;
     for (size_t g = 0; rc == 0 && g < n;) {
         size_t e = g + 1;
-        while (e < n && refs[e].tlen == refs[g].tlen && !memcmp(refs[e].type, refs[g].type, refs[g].tlen))
+        while (e < n && refs[e].tlen == refs[g].tlen &&
+               !memcmp(refs[e].type, refs[g].type, refs[g].tlen))
             e++;
         size_t off = k->vals.len;
         if (e - g > 1) rc = maat_buf_put_u8(&k->vals, '[');
@@ -755,7 +763,8 @@ static int build_into(struct sink *k, const struct maat_claims_input *in)
         char ctext[COLLATERAL_TEXT_CAP];
         size_t cn = collateral_text(in, ctext), off = k->vals.len;
         if (maat_buf_put(&k->vals, ctext, cn) != 0) return sink_oom(k, "x-ms-sgx-collateral");
-        MAAT_TRY(sink_entry(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"), off, cn));
+        MAAT_TRY(sink_entry(k, "maa-attestationcollateral", strlen("maa-attestationcollateral"),
+                            off, cn));
         MAAT_TRY(s_alias(k, "x-ms-sgx-collateral"));
     }
 
@@ -768,10 +777,9 @@ static int check_build_input(const struct maat_claims_input *in, struct maat_err
 {
     if (check_input(in, err) != 0) return -1;
     if (in->verdict == NULL || !in->verdict->ok)
-        return maat_error_set(err, MAAT_ERR_USAGE,
-                              "claims: no token for a quote that did not verify%s%s",
-                              in->verdict != NULL ? ": " : "",
-                              in->verdict != NULL ? in->verdict->reason : "");
+        return maat_error_set(
+            err, MAAT_ERR_USAGE, "claims: no token for a quote that did not verify%s%s",
+            in->verdict != NULL ? ": " : "", in->verdict != NULL ? in->verdict->reason : "");
     if (in->policy_hash == NULL)
         return maat_error_set(err, MAAT_ERR_USAGE, "claims: policy hash is required");
     if (in->issued != NULL && !json_is_object(in->issued))
@@ -883,7 +891,8 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
         } else if (out->len - start > k.max) { /* keys escaped longer than counted */
             rc = maat_error_set(err, MAAT_ERR_TOO_LARGE,
                                 "claims: the token payload of %zu bytes exceeds the limit of "
-                                "%zu bytes (max_payload)", out->len - start, k.max);
+                                "%zu bytes (max_payload)",
+                                out->len - start, k.max);
             out->len = start;
         }
     }

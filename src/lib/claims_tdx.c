@@ -45,8 +45,8 @@ static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_
     MAAT_TRY(put(o, "eat_profile", json_string(MAAT_TDX_EAT_PROFILE), err));
     MAAT_TRY(put(o, "dbgstat", json_string((a & MAAT_TD_ATTR_DEBUG) ? "enabled" : "disabled"), err));
     MAAT_TRY(put(o, "intuse", json_string("generic"), err));
-    MAAT_TRY(put(o, "attester_tcb_status", json_string(maat_tcb_status_name(in->verdict->status)),
-                 err));
+    MAAT_TRY(
+        put(o, "attester_tcb_status", json_string(maat_tcb_status_name(in->verdict->status)), err));
     MAAT_TRY(put_hex(o, "tdx_mrsignerseam", td->mr_signer_seam, 48, err));
     MAAT_TRY(put_hex(o, "tdx_mrseam", td->mr_seam, 48, err));
     MAAT_TRY(put_hex(o, "tdx_mrtd", td->mr_td, 48, err));
@@ -88,8 +88,8 @@ static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_
                      err));
     }
     MAAT_TRY(put_advisories(o, "x-maat-advisory-ids", v->advisory_ids, v->advisory_count, err));
-    MAAT_TRY(put_advisories(o, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count,
-                            err));
+    MAAT_TRY(
+        put_advisories(o, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count, err));
     if (in->tcb_fix != NULL && in->tcb_fix->needed)
         MAAT_TRY(put(o, "x-maat-tcb-fix", maat_tcb_fix_json(in->tcb_fix), err));
     return 0;

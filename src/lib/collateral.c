@@ -73,7 +73,8 @@ static int hex_der_crl(struct cj *c, json_t *root, const char *key, uint8_t **ou
     const char *s;
     size_t len;
     MAAT_TRY(cj_string(c, root, "", key, true, &s, &len));
-    if (len == 0) return cj_fail(c, MAAT_ERR_VALUE, key, "expected hex-encoded DER, got an empty string");
+    if (len == 0)
+        return cj_fail(c, MAAT_ERR_VALUE, key, "expected hex-encoded DER, got an empty string");
     MAAT_TRY(maat_hex_decode(s, len, key, out, outlen, c->err));
     const unsigned char *p = *out;
     X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)*outlen);
@@ -100,7 +101,8 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
         check_chain(&c, "pck_crl_issuer_chain", out->pck_crl_issuer_chain,
                     strlen(out->pck_crl_issuer_chain)) != 0)
         goto done;
-    if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len) != 0) goto done;
+    if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len) != 0)
+        goto done;
     if (hex_der_crl(&c, root, "pck_crl", &out->pck_crl, &out->pck_crl_len) != 0) goto done;
     if (dup_string(&c, root, "tcb_info_issuer_chain", &out->tcb_info_issuer_chain, NULL) != 0 ||
         check_chain(&c, "tcb_info_issuer_chain", out->tcb_info_issuer_chain,
@@ -112,7 +114,8 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
          check_chain(&c, "qe_identity_issuer_chain", out->qe_identity_issuer_chain,
                      strlen(out->qe_identity_issuer_chain)) != 0))
         goto done;
-    if (dup_string(&c, root, "tcb_info", &out->tcb_info_text, &out->tcb_info_text_len) != 0) goto done;
+    if (dup_string(&c, root, "tcb_info", &out->tcb_info_text, &out->tcb_info_text_len) != 0)
+        goto done;
     if (cj_string(&c, root, "", "tcb_info_signature", true, &sig, &sig_len) != 0) goto done;
     if (maat_tcb_info_parse_body(out->tcb_info_text, out->tcb_info_text_len, sig, sig_len,
                                  &out->tcb_info, err) != 0) {

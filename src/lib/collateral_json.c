@@ -36,8 +36,7 @@ int cj_fail(struct cj *c, maat_err code, const char *path, const char *fmt, ...)
     if (maat__json_offset_of(c->text, c->len, text_path(c, path), &off))
         return maat_error_set(c->err, code, "%s: %s (offset %zu): %s", c->what,
                               path[0] ? path : "top level", off, msg);
-    return maat_error_set(c->err, code, "%s: %s: %s", c->what, path[0] ? path : "top level",
-                          msg);
+    return maat_error_set(c->err, code, "%s: %s: %s", c->what, path[0] ? path : "top level", msg);
 }
 
 void cj_child(char *dst, const char *parent, const char *key)
@@ -75,8 +74,8 @@ int cj_load(struct cj *c, const char *root_key, bool *found, struct maat_json_sp
         return maat_error_set(c->err, MAAT_ERR_TRUNCATED, "%s: empty input", c->what);
     if (c->len > MAAT_COLLATERAL_MAX_INPUT)
         return maat_error_set(c->err, MAAT_ERR_TOO_LARGE,
-                              "%s: input is %zu bytes, more than the %u allowed", c->what,
-                              c->len, MAAT_COLLATERAL_MAX_INPUT);
+                              "%s: input is %zu bytes, more than the %u allowed", c->what, c->len,
+                              MAAT_COLLATERAL_MAX_INPUT);
     MAAT_TRY(maat__json_scan_object(c->text, c->len, root_key, found, span, c->what, c->err));
     json_error_t jerr;
     json_t *v = json_loadb(c->text, c->len, JSON_REJECT_DUPLICATES, &jerr);
@@ -85,17 +84,18 @@ int cj_load(struct cj *c, const char *root_key, bool *found, struct maat_json_sp
         char path[MAAT_JSON_PATH_MAX];
         maat__json_path_at(c->text, c->len, pos, path, sizeof path);
         char shown[MAAT_JSON_PATH_MAX + 16];
-        if (c->strip && path[0]) snprintf(shown, sizeof shown, "%s.%s", c->strip, path);
-        else if (c->strip) snprintf(shown, sizeof shown, "%s", c->strip);
-        else snprintf(shown, sizeof shown, "%s", path[0] ? path : "top level");
-        return maat_error_set(c->err, MAAT_ERR_ENCODING,
-                              "%s: invalid JSON at offset %zu (in %s): %s", c->what, pos, shown,
-                              jerr.text);
+        if (c->strip && path[0])
+            snprintf(shown, sizeof shown, "%s.%s", c->strip, path);
+        else if (c->strip)
+            snprintf(shown, sizeof shown, "%s", c->strip);
+        else
+            snprintf(shown, sizeof shown, "%s", path[0] ? path : "top level");
+        return maat_error_set(c->err, MAAT_ERR_ENCODING, "%s: invalid JSON at offset %zu (in %s): %s",
+                              c->what, pos, shown, jerr.text);
     }
     if (!json_is_object(v)) { /* the scanner already demands an object */
         json_decref(v);
-        return maat_error_set(c->err, MAAT_ERR_INTERNAL, "%s: top level is not an object",
-                              c->what);
+        return maat_error_set(c->err, MAAT_ERR_INTERNAL, "%s: top level is not an object", c->what);
     }
     *root = v;
     return 0;
@@ -145,10 +145,10 @@ int cj_array(struct cj *c, json_t *obj, const char *path, const char *key, bool 
     size_t n = json_array_size(*out);
     if (n < min || n > max) {
         if (min == max)
-            return cj_fail(c, MAAT_ERR_VALUE, p, "expected an array of exactly %zu elements, got %zu",
-                           min, n);
-        return cj_fail(c, MAAT_ERR_VALUE, p, "expected an array of %zu..%zu elements, got %zu",
-                       min, max, n);
+            return cj_fail(c, MAAT_ERR_VALUE, p,
+                           "expected an array of exactly %zu elements, got %zu", min, n);
+        return cj_fail(c, MAAT_ERR_VALUE, p, "expected an array of %zu..%zu elements, got %zu", min,
+                       max, n);
     }
     return 0;
 }
@@ -206,8 +206,8 @@ static bool all_hex(const char *s, size_t n)
     return true;
 }
 
-int cj_hex(struct cj *c, json_t *obj, const char *path, const char *key, uint8_t *dst,
-           size_t n, bool required, bool *present)
+int cj_hex(struct cj *c, json_t *obj, const char *path, const char *key, uint8_t *dst, size_t n,
+           bool required, bool *present)
 {
     const char *s;
     size_t len;
@@ -245,8 +245,8 @@ int cj_parse_date(const char *s, size_t len, time_t *out)
 {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, se;
-    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != 'Z')
+    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != 'Z')
         return -1;
     if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
         digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
@@ -347,8 +347,8 @@ int cj_advisory_ids(struct cj *c, json_t *obj, const char *path, char ***ids, si
             cj_free_strings(v, i);
             return cj_fail(c, MAAT_ERR_VALUE, q,
                            "expected a non-empty string of at most %d characters, got %s",
-                           MAX_STRING_FIELD, json_is_string(e) ? "a string of another length"
-                                                               : type_name(e));
+                           MAX_STRING_FIELD,
+                           json_is_string(e) ? "a string of another length" : type_name(e));
         }
         v[i] = strdup(json_string_value(e));
         if (v[i] == NULL) {
@@ -364,7 +364,8 @@ int cj_advisory_ids(struct cj *c, json_t *obj, const char *path, char ***ids, si
 void cj_free_enclave_levels(struct maat_enclave_tcb_level *levels, size_t n)
 {
     if (levels == NULL) return;
-    for (size_t i = 0; i < n; i++) cj_free_strings(levels[i].advisory_ids, levels[i].advisory_id_count);
+    for (size_t i = 0; i < n; i++)
+        cj_free_strings(levels[i].advisory_ids, levels[i].advisory_id_count);
     free(levels);
 }
 

@@ -20,8 +20,8 @@
 struct cj {
     const char *text;
     size_t len;
-    const char *what;   /* structure name for messages, e.g. "tcb info" */
-    const char *strip;  /* path prefix absent from `text` (body variants), or NULL */
+    const char *what;  /* structure name for messages, e.g. "tcb info" */
+    const char *strip; /* path prefix absent from `text` (body variants), or NULL */
     struct maat_error *err;
 };
 
@@ -61,8 +61,8 @@ int cj_uint(struct cj *c, json_t *obj, const char *path, const char *key, uint64
 int cj_string(struct cj *c, json_t *obj, const char *path, const char *key, bool required,
               const char **s, size_t *len);
 /* A string of exactly 2n hex digits, decoded into dst. */
-int cj_hex(struct cj *c, json_t *obj, const char *path, const char *key, uint8_t *dst,
-           size_t n, bool required, bool *present);
+int cj_hex(struct cj *c, json_t *obj, const char *path, const char *key, uint8_t *dst, size_t n,
+           bool required, bool *present);
 /* An RFC 3339 UTC date "YYYY-MM-DDTHH:MM:SSZ" that exists on the calendar. */
 int cj_date(struct cj *c, json_t *obj, const char *path, const char *key, time_t *out);
 /* A status name from the allowed set. */

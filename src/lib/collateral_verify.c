@@ -142,8 +142,10 @@ static int add_cert_item(struct maat_verified_collateral *vc, const char *role, 
     snprintf(name, sizeof name, "%s certificate \"%s\"", role, cn);
     MAAT_ENSURE(maat_asn1_time_to_unix(X509_get0_notBefore(x), &nb) == 0 &&
                     maat_asn1_time_to_unix(X509_get0_notAfter(x), &na) == 0,
-                err, MAAT_ERR_VALUE, "%s: notBefore/notAfter unreadable (expected a UTCTime or "
-                "GeneralizedTime within time_t)", name);
+                err, MAAT_ERR_VALUE,
+                "%s: notBefore/notAfter unreadable (expected a UTCTime or "
+                "GeneralizedTime within time_t)",
+                name);
     add_item(vc, name, nb, na);
     return 0;
 }
@@ -175,8 +177,8 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
      * chain verified first, as `maat verify` resolves the chain before it reads the
      * collateral): the same certificates, verified to the same anchor, in the same order
      * (tails compare the text but for the whitespace around it, trust.c). */
-    const struct maat__issuer *is =
-        learn_tail ? maat__trust_issuer_find(t, pem->ptr, pem->len) : NULL;
+    const struct maat__issuer *is = learn_tail ? maat__trust_issuer_find(t, pem->ptr, pem->len)
+                                               : NULL;
     if (is != NULL) {
         if (add_cert_item(vc, role, is->ca, err) != 0) return NULL;
         *anchor = is->anchor;
@@ -242,13 +244,13 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
                              struct maat_verified_collateral *vc, struct maat_error *err)
 {
     if (in->qe_identity_json.len) {
-        MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_json)) != NULL, err,
-                    MAAT_ERR_NOMEM, "QE identity: out of memory");
-        return maat_enclave_identity_parse(vc->qe_text, in->qe_identity_json.len,
-                                           &vc->qe_identity, err);
+        MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_json)) != NULL, err, MAAT_ERR_NOMEM,
+                    "QE identity: out of memory");
+        return maat_enclave_identity_parse(vc->qe_text, in->qe_identity_json.len, &vc->qe_identity,
+                                           err);
     }
-    MAAT_ENSURE(in->qe_identity_body.len && in->qe_identity_signature.len, err,
-                MAAT_ERR_NOT_FOUND, "QE identity is missing from the collateral");
+    MAAT_ENSURE(in->qe_identity_body.len && in->qe_identity_signature.len, err, MAAT_ERR_NOT_FOUND,
+                "QE identity is missing from the collateral");
     MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_body)) != NULL, err, MAAT_ERR_NOMEM,
                 "QE identity: out of memory");
     return maat_enclave_identity_parse_body(vc->qe_text, in->qe_identity_body.len,
@@ -267,8 +269,7 @@ static int check_body_signature(X509 *signer, const struct maat_view *body, cons
     return 0;
 }
 
-static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what,
-                               struct maat_error *err)
+static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what, struct maat_error *err)
 {
     char want[128] = "", got[128] = "";
     maat_x509_cn(X509_get_subject_name(issuer), want, sizeof want);
@@ -277,8 +278,8 @@ static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what,
                 MAAT_ERR_VALUE, "%s: issued by \"%s\", expected \"%s\"", what, got, want);
     int ok = X509_CRL_verify(crl, X509_get0_pubkey(issuer));
     ERR_clear_error();
-    MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO, "%s: signature does not verify under \"%s\"",
-                what, want);
+    MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO, "%s: signature does not verify under \"%s\"", what,
+                want);
     return 0;
 }
 
@@ -323,8 +324,7 @@ void maat_verified_collateral_free(struct maat_verified_collateral *vc)
 }
 
 int maat_collateral_verify(const struct maat_collateral_input *in, const struct maat_trust *trust,
-                           time_t at, struct maat_verified_collateral **out,
-                           struct maat_error *err)
+                           time_t at, struct maat_verified_collateral **out, struct maat_error *err)
 {
     (void)at; /* dates are judged per verdict, see the file comment */
     *out = NULL;
@@ -361,9 +361,8 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
                              "QE identity", err) != 0)
         goto fail;
 
-    vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
-                                              "PCK CRL issuer chain", &a_pck, vc, "PCK CA",
-                                              true, err);
+    vc->pck_crl_issuer = load_issuer_chain_ex(
+        &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true, err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
@@ -443,12 +442,16 @@ void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
                                        struct maat_collateral_input *in)
 {
     memset(in, 0, sizeof *in);
-    in->pck_crl_issuer_chain = view_of(b->pck_crl_issuer_chain, b->pck_crl_issuer_chain ? strlen(b->pck_crl_issuer_chain) : 0);
+    in->pck_crl_issuer_chain = view_of(
+        b->pck_crl_issuer_chain, b->pck_crl_issuer_chain ? strlen(b->pck_crl_issuer_chain) : 0);
     in->root_ca_crl = view_of(b->root_ca_crl, b->root_ca_crl_len);
     in->pck_crl = view_of(b->pck_crl, b->pck_crl_len);
-    in->tcb_info_issuer_chain = view_of(b->tcb_info_issuer_chain, b->tcb_info_issuer_chain ? strlen(b->tcb_info_issuer_chain) : 0);
+    in->tcb_info_issuer_chain = view_of(
+        b->tcb_info_issuer_chain, b->tcb_info_issuer_chain ? strlen(b->tcb_info_issuer_chain) : 0);
     in->tcb_info_body = view_of(b->tcb_info_text, b->tcb_info_text_len);
-    in->qe_identity_issuer_chain = view_of(b->qe_identity_issuer_chain, b->qe_identity_issuer_chain ? strlen(b->qe_identity_issuer_chain) : 0);
+    in->qe_identity_issuer_chain = view_of(
+        b->qe_identity_issuer_chain,
+        b->qe_identity_issuer_chain ? strlen(b->qe_identity_issuer_chain) : 0);
     in->qe_identity_body = view_of(b->qe_identity_text, b->qe_identity_text_len);
     maat_hex_encode(b->tcb_info.signature, 64, in->sig_hex_storage[0]);
     maat_hex_encode(b->qe_identity.signature, 64, in->sig_hex_storage[1]);

@@ -61,9 +61,15 @@ static pthread_once_t g_md_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_md_key;
 static int g_md_key_ok;
 
-static void md_ctx_free(void *c) { EVP_MD_CTX_free(c); }
+static void md_ctx_free(void *c)
+{
+    EVP_MD_CTX_free(c);
+}
 
-static void md_key_init(void) { g_md_key_ok = pthread_key_create(&g_md_key, md_ctx_free) == 0; }
+static void md_key_init(void)
+{
+    g_md_key_ok = pthread_key_create(&g_md_key, md_ctx_free) == 0;
+}
 
 static EVP_MD_CTX *thread_md_ctx(void)
 {
@@ -108,8 +114,7 @@ static EVP_PKEY *p256_from_point_generic(uint8_t point[65])
     return key;
 }
 
-EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
-                                    struct maat_error *err)
+EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what, struct maat_error *err)
 {
     uint8_t point[65];
     point[0] = 0x04; /* uncompressed */
@@ -128,8 +133,8 @@ EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
     }
     ERR_clear_error();
     if (key == NULL)
-        maat_error_set(err, MAAT_ERR_CRYPTO, "%s: not a valid P-256 public key (point not on the curve)",
-                       what);
+        maat_error_set(err, MAAT_ERR_CRYPTO,
+                       "%s: not a valid P-256 public key (point not on the curve)", what);
     return key;
 }
 
@@ -312,14 +317,16 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
         /* only whitespace may stand before or between certificates */
         for (size_t j = i; j < (size_t)(b - p); j++)
             if (p[j] != ' ' && p[j] != '\n' && p[j] != '\r' && p[j] != '\t')
-                return maat_error_set(err, MAAT_ERR_ENCODING,
-                                      "%s: unexpected byte 0x%02x at offset %zu before certificate %d",
-                                      what, p[j], j, sk_X509_num(sk) + 1);
+                return maat_error_set(
+                    err, MAAT_ERR_ENCODING,
+                    "%s: unexpected byte 0x%02x at offset %zu before certificate %d", what, p[j], j,
+                    sk_X509_num(sk) + 1);
         size_t body = (size_t)(b - p) + sizeof pem_begin - 1;
         const uint8_t *e = find_str(p + body, n - body, pem_end);
         if (e == NULL)
-            return maat_error_set(err, MAAT_ERR_ENCODING, "%s: certificate %d at offset %zu has no END line",
-                                  what, sk_X509_num(sk) + 1, (size_t)(b - p));
+            return maat_error_set(err, MAAT_ERR_ENCODING,
+                                  "%s: certificate %d at offset %zu has no END line", what,
+                                  sk_X509_num(sk) + 1, (size_t)(b - p));
         size_t blen = (size_t)(e - p) - body;
         char *b64 = malloc(blen + 1);
         if (b64 == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
@@ -341,9 +348,10 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
         free(der);
         if (x == NULL) {
             ERR_clear_error();
-            return maat_error_set(err, MAAT_ERR_ENCODING,
-                                  "%s: certificate %d at offset %zu is not a valid X.509 certificate",
-                                  what, sk_X509_num(sk) + 1, (size_t)(b - p));
+            return maat_error_set(
+                err, MAAT_ERR_ENCODING,
+                "%s: certificate %d at offset %zu is not a valid X.509 certificate", what,
+                sk_X509_num(sk) + 1, (size_t)(b - p));
         }
         if (!sk_X509_push(sk, x)) {
             X509_free(x);
@@ -354,8 +362,7 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
     return 0;
 }
 
-int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body_len,
-                          size_t *leaf_end)
+int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body_len, size_t *leaf_end)
 {
     if (!looks_pem(p, n)) return -1;
     const uint8_t *b = find_str(p, n, pem_begin);
@@ -418,8 +425,7 @@ static STACK_OF(X509) *load_all(const uint8_t *p, size_t n, const char *what,
         maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
         return NULL;
     }
-    int rc = looks_pem(p, n) ? load_pem(p, n, what, sk, anchors, err)
-                             : load_der(p, n, what, sk, err);
+    int rc = looks_pem(p, n) ? load_pem(p, n, what, sk, anchors, err) : load_der(p, n, what, sk, err);
     ERR_clear_error();
     if (rc == 0 && sk_X509_num(sk) > 0) return sk;
     if (rc == 0)

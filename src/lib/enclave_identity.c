@@ -41,7 +41,8 @@ static int parse_v1(struct cj *c, json_t *body, const char *root, struct maat_en
     MAAT_TRY(cj_uint(c, body, root, "isvsvn", 65535, true, NULL, &u));
     ei->v1_isvsvn = (uint16_t)u;
     ei->levels = calloc(2, sizeof *ei->levels);
-    if (ei->levels == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+    if (ei->levels == NULL)
+        return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
     ei->level_count = 2;
     ei->levels[0].isvsvn = ei->v1_isvsvn;
     ei->levels[0].status = MAAT_TCB_UP_TO_DATE;
@@ -64,7 +65,8 @@ static int parse_v2(struct cj *c, json_t *body, const char *root, struct maat_en
     } else {
         char p[MAAT_JSON_PATH_MAX];
         cj_child(p, root, "id");
-        return cj_fail(c, MAAT_ERR_VALUE, p, "expected \"QE\", \"QVE\" or \"TD_QE\", got \"%.32s\"", s);
+        return cj_fail(c, MAAT_ERR_VALUE, p, "expected \"QE\", \"QVE\" or \"TD_QE\", got \"%.32s\"",
+                       s);
     }
     MAAT_TRY(common_fields(c, body, root, ei));
     return cj_enclave_levels(c, body, root, 65535, &ei->levels, &ei->level_count);
@@ -105,7 +107,8 @@ int maat_enclave_identity_parse(const void *json, size_t len, struct maat_enclav
     json_t *root, *body;
     MAAT_TRY(cj_load(&c, "enclaveIdentity", &found2, &span2, &root));
     int rc = -1;
-    if (json_object_get(root, "enclaveIdentity") == NULL && json_object_get(root, "qeIdentity") != NULL) {
+    if (json_object_get(root, "enclaveIdentity") == NULL &&
+        json_object_get(root, "qeIdentity") != NULL) {
         if (maat__json_scan_object(c.text, c.len, "qeIdentity", &found1, &span1, c.what, err) != 0)
             goto done;
         if (cj_object(&c, root, "", "qeIdentity", true, &body) != 0) goto done;
@@ -148,7 +151,10 @@ int maat_enclave_identity_parse_body(const void *body, size_t len, const char *s
                                      struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct cj c = {.text = body, .len = len, .what = "enclave identity", .strip = "enclaveIdentity",
+    struct cj c = {.text = body,
+                   .len = len,
+                   .what = "enclave identity",
+                   .strip = "enclaveIdentity",
                    .err = err};
     json_t *root;
     if (sig_hex == NULL)

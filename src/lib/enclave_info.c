@@ -16,7 +16,7 @@
 #define EI "EnclaveInfo JSON"
 
 static const char *const ei_fields[] = {
-    "Type",       "MrEnclaveHex", "MrSignerHex", "ProductIdHex", "SecurityVersion",
+    "Type",       "MrEnclaveHex", "MrSignerHex",        "ProductIdHex", "SecurityVersion",
     "Attributes", "QuoteHex",     "EnclaveHeldDataHex",
 };
 
@@ -35,8 +35,7 @@ static int get_field(json_t *obj, const char *name, json_t **out, struct maat_er
     return 0;
 }
 
-static int get_uint(json_t *obj, const char *name, uint64_t max, uint64_t *out,
-                    struct maat_error *err)
+static int get_uint(json_t *obj, const char *name, uint64_t max, uint64_t *out, struct maat_error *err)
 {
     json_t *v;
     MAAT_TRY(get_field(obj, name, &v, err));
@@ -50,8 +49,7 @@ static int get_uint(json_t *obj, const char *name, uint64_t max, uint64_t *out,
     return 0;
 }
 
-static int get_str(json_t *obj, const char *name, const char **s, size_t *len,
-                   struct maat_error *err)
+static int get_str(json_t *obj, const char *name, const char **s, size_t *len, struct maat_error *err)
 {
     json_t *v;
     MAAT_TRY(get_field(obj, name, &v, err));
@@ -62,8 +60,7 @@ static int get_str(json_t *obj, const char *name, const char **s, size_t *len,
     return 0;
 }
 
-static int get_hex_fixed(json_t *obj, const char *name, uint8_t *dst, size_t n,
-                         struct maat_error *err)
+static int get_hex_fixed(json_t *obj, const char *name, uint8_t *dst, size_t n, struct maat_error *err)
 {
     const char *s = NULL;
     size_t len = 0;
@@ -73,8 +70,8 @@ static int get_hex_fixed(json_t *obj, const char *name, uint8_t *dst, size_t n,
     return maat_hex_decode_fixed(s, len, field, dst, n, err);
 }
 
-static int get_hex_alloc(json_t *obj, const char *name, size_t max, uint8_t **out,
-                         size_t *outlen, struct maat_error *err)
+static int get_hex_alloc(json_t *obj, const char *name, size_t max, uint8_t **out, size_t *outlen,
+                         struct maat_error *err)
 {
     const char *s = NULL;
     size_t len = 0;
@@ -91,17 +88,16 @@ int maat_enclave_info_from_json(const void *json_root, struct maat_enclave_info 
 {
     json_t *obj = (json_t *)(uintptr_t)json_root;
     memset(out, 0, sizeof *out);
-    MAAT_ENSURE(json_is_object(obj), err, MAAT_ERR_VALUE,
-                EI ": top level is not an object");
+    MAAT_ENSURE(json_is_object(obj), err, MAAT_ERR_VALUE, EI ": top level is not an object");
     const char *key;
     json_t *val;
-    json_object_foreach(obj, key, val) {
+    json_object_foreach (obj, key, val) {
         bool known = false;
         for (size_t i = 0; i < sizeof ei_fields / sizeof ei_fields[0]; i++)
             known |= strcmp(key, ei_fields[i]) == 0;
         MAAT_ENSURE(known, err, MAAT_ERR_VALUE,
                     EI ": unknown field \"%.64s\" (expected Type, MrEnclaveHex, MrSignerHex, "
-                    "ProductIdHex, SecurityVersion, Attributes, QuoteHex, EnclaveHeldDataHex)",
+                       "ProductIdHex, SecurityVersion, Attributes, QuoteHex, EnclaveHeldDataHex)",
                     key);
     }
     uint64_t type, svn, attrs;
@@ -157,7 +153,7 @@ static int need_sgx_body(const struct maat_quote *q, struct maat_error *err)
 {
     MAAT_ENSURE(q->body_type == MAAT_BODY_SGX, err, MAAT_ERR_UNSUPPORTED,
                 EI ": the quote has a %s TD report, not an SGX enclave report (EnclaveInfo "
-                "describes SGX enclaves only)",
+                   "describes SGX enclaves only)",
                 q->body_type == MAAT_BODY_TD15 ? "TDX 1.5" : "TDX 1.0");
     return 0;
 }
@@ -246,14 +242,13 @@ int maat_enclave_info_check(const struct maat_enclave_info *ei, const struct maa
     MAAT_ENSURE(memcmp(ei->mr_signer, rb->mr_signer, 32) == 0, err, MAAT_ERR_VALUE,
                 EI ": MrSignerHex differs from the quote's mr_signer");
     uint16_t prod = (uint16_t)(ei->product_id[0] | ei->product_id[1] << 8);
-    MAAT_ENSURE(prod == rb->isv_prod_id && maat_is_zero(ei->product_id + 2, 14), err,
-                MAAT_ERR_VALUE,
+    MAAT_ENSURE(prod == rb->isv_prod_id && maat_is_zero(ei->product_id + 2, 14), err, MAAT_ERR_VALUE,
                 EI ": ProductIdHex (%u) differs from the quote's isv_prod_id %u "
-                "(expected it little-endian in the first 2 of 16 bytes)",
+                   "(expected it little-endian in the first 2 of 16 bytes)",
                 prod, rb->isv_prod_id);
     MAAT_ENSURE(ei->security_version == rb->isv_svn, err, MAAT_ERR_VALUE,
-                EI ": SecurityVersion %u differs from the quote's isv_svn %u",
-                ei->security_version, rb->isv_svn);
+                EI ": SecurityVersion %u differs from the quote's isv_svn %u", ei->security_version,
+                rb->isv_svn);
     uint64_t want = q->oe_envelope ? oe_attributes(q) : rb->attributes_flags;
     MAAT_ENSURE(ei->attributes == want, err, MAAT_ERR_VALUE,
                 EI ": Attributes %llu differs from the %s %llu derived from the quote",

@@ -43,7 +43,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     if (c < 0x80) return 1;
     size_t k;
     unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) k = 2;
+    if (c >= 0xc2 && c <= 0xdf)
+        k = 2;
     else if (c >= 0xe0 && c <= 0xef) {
         k = 3;
         if (c == 0xe0) lo = 0xa0;

@@ -46,7 +46,10 @@ void maat_evidence_cleanup(struct maat_evidence *ev)
     memset(ev, 0, sizeof *ev);
 }
 
-static bool is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 static bool is_hex(uint8_t c)
 {
@@ -93,8 +96,7 @@ static enum maat_evidence_format classify_text(const char *s, size_t n)
     return MAAT_EVIDENCE_BASE64URL;
 }
 
-static int take_copy(struct maat_evidence *ev, const uint8_t *p, size_t n,
-                     struct maat_error *err)
+static int take_copy(struct maat_evidence *ev, const uint8_t *p, size_t n, struct maat_error *err)
 {
     ev->quote = malloc(n ? n : 1);
     if (ev->quote == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "evidence: out of memory");
@@ -153,8 +155,8 @@ static int decode_maa_request(json_t *root, struct maat_evidence *ev, struct maa
     ev->format = MAAT_EVIDENCE_MAA_REQUEST;
     char what[64];
     snprintf(what, sizeof what, "MAA attest request JSON: field %s", ev->request_field);
-    return decode_text(json_string_value(v), json_string_length(v), MAAT_EVIDENCE_BASE64URL,
-                       what, ev, err);
+    return decode_text(json_string_value(v), json_string_length(v), MAAT_EVIDENCE_BASE64URL, what,
+                       ev, err);
 }
 
 static int decode_json(const char *s, size_t n, struct maat_evidence *ev, struct maat_error *err)

@@ -28,8 +28,8 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#define RSA_MIN_BITS 1024   /* MAA's 2020 signing keys were RSA-1024 */
-#define RSA_MAX_BYTES 1024  /* 8192-bit modulus: bound on JWK "n" */
+#define RSA_MIN_BITS 1024  /* MAA's 2020 signing keys were RSA-1024 */
+#define RSA_MAX_BYTES 1024 /* 8192-bit modulus: bound on JWK "n" */
 
 /* ---- low-level sign / verify ---- */
 
@@ -49,7 +49,8 @@ static int check_key_for_alg(const EVP_PKEY *key, enum maat_jws_alg alg, struct 
     switch (alg) {
     case MAAT_JWS_RS256:
     case MAAT_JWS_PS256: {
-        bool rsa = EVP_PKEY_is_a(key, "RSA") || (alg == MAAT_JWS_PS256 && EVP_PKEY_is_a(key, "RSA-PSS"));
+        bool rsa = EVP_PKEY_is_a(key, "RSA") ||
+                   (alg == MAAT_JWS_PS256 && EVP_PKEY_is_a(key, "RSA-PSS"));
         MAAT_ENSURE(rsa, err, MAAT_ERR_VALUE, "JWS: alg %s needs an RSA key, got a %s key", an,
                     EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown");
         int bits = EVP_PKEY_get_bits(key);
@@ -59,11 +60,11 @@ static int check_key_for_alg(const EVP_PKEY *key, enum maat_jws_alg alg, struct 
         return 0;
     }
     case MAAT_JWS_ES256:
-        MAAT_ENSURE(is_p256(key), err, MAAT_ERR_VALUE, "JWS: alg ES256 needs a P-256 key, got a %s key",
+        MAAT_ENSURE(is_p256(key), err, MAAT_ERR_VALUE,
+                    "JWS: alg ES256 needs a P-256 key, got a %s key",
                     EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown");
         return 0;
-    case MAAT_JWS_NONE:
-        break;
+    case MAAT_JWS_NONE: break;
     }
     return maat_error_set(err, MAAT_ERR_VALUE, "JWS: alg %s carries no signature", an);
 }
@@ -77,7 +78,8 @@ static int verify_bytes(EVP_PKEY *key, enum maat_jws_alg alg, const void *msg, s
         MAAT_ENSURE(siglen == 64, err, MAAT_ERR_LENGTH,
                     "JWS: ES256 signature is %zu bytes, expected 64 (r||s)", siglen);
         int v = maat_ecdsa_verify_rs(key, msg, len, sig);
-        MAAT_ENSURE(v == 1, err, MAAT_ERR_CRYPTO, "JWS: ES256 signature does not verify under the key");
+        MAAT_ENSURE(v == 1, err, MAAT_ERR_CRYPTO,
+                    "JWS: ES256 signature does not verify under the key");
         return 0;
     }
     size_t want = (size_t)EVP_PKEY_get_size(key);
@@ -113,7 +115,7 @@ static json_t *build_header(const char *alg, const json_t *extra, struct maat_er
     if (extra != NULL) {
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)extra, key, v) {
+        json_object_foreach ((json_t *)extra, key, v) {
             if (strcmp(key, "alg") == 0) {
                 json_decref(h);
                 maat_error_set(err, MAAT_ERR_USAGE,
@@ -132,8 +134,7 @@ static json_t *build_header(const char *alg, const json_t *extra, struct maat_er
 
 /* b = b64url(header) "." b64url(payload text); no payload: an empty part. */
 /* b64url(compact JSON of the header {"alg", extra...}) appended to b. */
-static int header_b64(struct maat_buf *b, const char *alg, const json_t *extra,
-                      struct maat_error *err)
+static int header_b64(struct maat_buf *b, const char *alg, const json_t *extra, struct maat_error *err)
 {
     json_t *h = build_header(alg, extra, err);
     if (h == NULL) return -1;
@@ -148,8 +149,7 @@ static int header_b64(struct maat_buf *b, const char *alg, const json_t *extra,
 }
 
 /* ".<b64url(payload)>" appended to b, after the encoded header (NULL payload: empty). */
-static int payload_part(struct maat_buf *b, const char *payload, size_t plen,
-                        struct maat_error *err)
+static int payload_part(struct maat_buf *b, const char *payload, size_t plen, struct maat_error *err)
 {
     int rc = maat_buf_reserve(b, plen / 3 * 4 + 8);
     rc = rc == 0 ? maat_buf_put_u8(b, '.') : rc;
@@ -296,8 +296,9 @@ static json_t *parse_object(const uint8_t *p, size_t n, const char *what, struct
     json_error_t jerr;
     json_t *j = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
-        maat_error_set(err, MAAT_ERR_ENCODING, "JWS: %s: invalid JSON at byte %d of the decoded %s: %s",
-                       what, jerr.position, what, jerr.text);
+        maat_error_set(err, MAAT_ERR_ENCODING,
+                       "JWS: %s: invalid JSON at byte %d of the decoded %s: %s", what,
+                       jerr.position, what, jerr.text);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -324,7 +325,8 @@ static int parse_alg(struct maat_jws *out, unsigned flags, struct maat_error *er
     return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
                           "JWS: header: unsupported \"alg\" \"%s\" (expected none, RS256, ES256 or "
                           "PS256%s)",
-                          shown, strcmp(out->alg_text, "RSA256") == 0 ? "; RSA256 only when allowed" : "");
+                          shown,
+                          strcmp(out->alg_text, "RSA256") == 0 ? "; RSA256 only when allowed" : "");
 }
 
 static int parse_parts(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
@@ -340,7 +342,8 @@ static int parse_parts(const char *compact, size_t len, unsigned flags, struct m
         unsigned char c = (unsigned char)compact[i];
         if (c == '.') {
             MAAT_ENSURE(ndots < 2, err, MAAT_ERR_VALUE,
-                        "JWS: a third '.' at offset %zu (compact JWS is header.payload.signature)", i);
+                        "JWS: a third '.' at offset %zu (compact JWS is header.payload.signature)",
+                        i);
             dot[ndots++] = i;
         } else if (!b64url_char(c)) {
             return maat_error_set(err, MAAT_ERR_ENCODING,
@@ -439,8 +442,7 @@ int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *
 
 /* ---- JWT time claims ---- */
 
-int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
-                        struct maat_error *err)
+int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out, struct maat_error *err)
 {
     MAAT_ENSURE(name != NULL && out != NULL, err, MAAT_ERR_USAGE, "JWT: no claim name");
     const json_t *v = json_is_object(claims) ? json_object_get(claims, name) : NULL;
@@ -490,7 +492,8 @@ static STACK_OF(X509) *x5c_to_stack(const json_t *arr, const char *what, struct 
         }
         uint8_t *der = NULL;
         size_t dlen = 0;
-        if (maat_base64_decode(json_string_value(s), json_string_length(s), field, &der, &dlen, err) != 0)
+        if (maat_base64_decode(json_string_value(s), json_string_length(s), field, &der, &dlen,
+                               err) != 0)
             goto fail;
         const unsigned char *q = der;
         X509 *x = dlen > 0 && dlen <= INT32_MAX ? d2i_X509(NULL, &q, (long)dlen) : NULL;
@@ -500,8 +503,8 @@ static STACK_OF(X509) *x5c_to_stack(const json_t *arr, const char *what, struct 
             X509_free(x);
             ERR_clear_error();
             if (x == NULL)
-                maat_error_set(err, MAAT_ERR_ENCODING, "%s: not a DER X.509 certificate (%zu bytes)",
-                               field, dlen);
+                maat_error_set(err, MAAT_ERR_ENCODING,
+                               "%s: not a DER X.509 certificate (%zu bytes)", field, dlen);
             else
                 maat_error_set(err, MAAT_ERR_TRAILING,
                                "%s: %zu bytes after the DER certificate (offset %zu)", field,
@@ -667,7 +670,8 @@ EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err)
     if (!rsa && !ec) {
         char shown[24];
         snprintf(shown, sizeof shown, "%s", json_string_value(kty));
-        maat_error_set(err, MAAT_ERR_UNSUPPORTED, "JWK: \"kty\" \"%s\" unsupported (RSA or EC)", shown);
+        maat_error_set(err, MAAT_ERR_UNSUPPORTED, "JWK: \"kty\" \"%s\" unsupported (RSA or EC)",
+                       shown);
         return NULL;
     }
     bool has_params = rsa ? json_object_get(jwk, "n") || json_object_get(jwk, "e")
@@ -682,7 +686,8 @@ EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err)
     STACK_OF(X509) *sk = maat_jwk_x5c(jwk, err);
     EVP_PKEY *key = sk ? X509_get_pubkey(sk_X509_value(sk, 0)) : NULL;
     sk_X509_pop_free(sk, X509_free);
-    if (sk != NULL && key == NULL) maat_error_set(err, MAAT_ERR_CRYPTO, "JWK x5c[0]: unusable public key");
+    if (sk != NULL && key == NULL)
+        maat_error_set(err, MAAT_ERR_CRYPTO, "JWK x5c[0]: unusable public key");
     if (key != NULL && (rsa ? !EVP_PKEY_is_a(key, "RSA") : !is_p256(key))) {
         maat_error_set(err, MAAT_ERR_VALUE, "JWK: x5c[0] holds a %s key but \"kty\" is \"%s\"",
                        EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown",
@@ -707,7 +712,7 @@ const json_t *maat_jwks_find(const json_t *jwks, const char *kid)
     if (!json_is_array(keys)) return NULL;
     size_t i;
     const json_t *k;
-    json_array_foreach(keys, i, k) {
+    json_array_foreach (keys, i, k) {
         const json_t *id = json_object_get(k, "kid");
         if (json_is_string(id) && strcmp(json_string_value(id), kid) == 0 &&
             strlen(kid) == json_string_length(id))

@@ -17,7 +17,7 @@ struct frame {
     size_t key_len;
     const char *prev; /* the member before it, for "after member X" in messages */
     size_t prev_len;
-    size_t index;    /* element index, arrays only */
+    size_t index; /* element index, arrays only */
 };
 
 struct scan {
@@ -37,9 +37,9 @@ struct scan {
     /* lax search: an escaped or repeated top-level name sets `ambiguous` instead of failing */
     bool lax;
     bool ambiguous;
-    bool span_plain;  /* the member found is an ASCII string without escapes */
-    bool str_ascii;   /* the last string scanned had no byte >= 0x80 */
-    bool str_escape;  /* ... and used escape sequences */
+    bool span_plain; /* the member found is an ASCII string without escapes */
+    bool str_ascii;  /* the last string scanned had no byte >= 0x80 */
+    bool str_escape; /* ... and used escape sequences */
     /* MODE_PATH_AT */
     size_t probe;
     char *buf;
@@ -106,13 +106,16 @@ static int fail(struct scan *sc, maat_err code, const char *expected)
     }
     const char *where = path[0] ? path : "top level";
     if (sc->pos >= sc->len)
-        return maat_error_set(sc->err, code, "%s: invalid JSON: text ends at offset %zu (in %s%s): %s",
-                              sc->what, sc->pos, where, after, expected);
+        return maat_error_set(sc->err, code,
+                              "%s: invalid JSON: text ends at offset %zu (in %s%s): %s", sc->what,
+                              sc->pos, where, after, expected);
     unsigned char c = (unsigned char)sc->s[sc->pos];
     bool printable = c >= 0x20 && c < 0x7f;
     char got[16];
-    if (printable) snprintf(got, sizeof got, "'%c'", (char)c);
-    else snprintf(got, sizeof got, "byte 0x%02x", c);
+    if (printable)
+        snprintf(got, sizeof got, "'%c'", (char)c);
+    else
+        snprintf(got, sizeof got, "byte 0x%02x", c);
     return maat_error_set(sc->err, code, "%s: invalid JSON at offset %zu (in %s%s): %s, got %s",
                           sc->what, sc->pos, where, after, expected, got);
 }
@@ -177,7 +180,8 @@ static int scan_string(struct scan *sc, bool *has_escape)
             sc->pos++;
             return 0;
         }
-        if (c < 0x20) return fail(sc, MAAT_ERR_ENCODING, "expected no control character in a string");
+        if (c < 0x20)
+            return fail(sc, MAAT_ERR_ENCODING, "expected no control character in a string");
         if (c != '\\') { /* 0x80 and above: UTF-8 is jansson's to check */
             sc->str_ascii = false;
             sc->pos++;
@@ -198,7 +202,8 @@ static int scan_string(struct scan *sc, bool *has_escape)
         } else if (strchr("\"\\/bfnrt", (int)c) != NULL && c != '\0') {
             sc->pos++;
         } else {
-            return fail(sc, MAAT_ERR_ENCODING, "expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
+            return fail(sc, MAAT_ERR_ENCODING,
+                        "expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
         }
     }
 }
@@ -239,7 +244,8 @@ static int scan_literal(struct scan *sc, const char *word)
 {
     size_t n = strlen(word);
     if (sc->len - sc->pos < n || memcmp(sc->s + sc->pos, word, n) != 0)
-        return fail(sc, MAAT_ERR_ENCODING, "expected a value (object, array, string, number, true, false, null)");
+        return fail(sc, MAAT_ERR_ENCODING,
+                    "expected a value (object, array, string, number, true, false, null)");
     sc->pos += n;
     return 0;
 }
@@ -249,7 +255,8 @@ static int scan_value(struct scan *sc);
 static int push(struct scan *sc, bool is_array)
 {
     if (sc->depth >= MAAT_JSON_MAX_DEPTH)
-        return fail(sc, MAAT_ERR_TOO_LARGE, "expected nesting of at most " STR(MAAT_JSON_MAX_DEPTH) " levels");
+        return fail(sc, MAAT_ERR_TOO_LARGE,
+                    "expected nesting of at most " STR(MAAT_JSON_MAX_DEPTH) " levels");
     struct frame *f = &sc->fr[sc->depth++];
     memset(f, 0, sizeof *f);
     f->is_array = is_array;
@@ -276,7 +283,8 @@ static int scan_object(struct scan *sc)
             f->key = NULL;
         }
         skip_ws(sc);
-        if (!at(sc, '"')) return fail(sc, MAAT_ERR_ENCODING, "expected '\"' starting a member name");
+        if (!at(sc, '"'))
+            return fail(sc, MAAT_ERR_ENCODING, "expected '\"' starting a member name");
         size_t key_start = sc->pos;
         bool esc;
         if ((rc = scan_string(sc, &esc)) != 0) return rc;
@@ -374,7 +382,8 @@ static int scan_value(struct scan *sc)
     int rc;
     if ((rc = probe_hook(sc, sc->depth, false)) != 0) return rc;
     if (sc->pos >= sc->len)
-        return fail(sc, MAAT_ERR_ENCODING, "expected a value (object, array, string, number, true, false, null)");
+        return fail(sc, MAAT_ERR_ENCODING,
+                    "expected a value (object, array, string, number, true, false, null)");
     char c = sc->s[sc->pos];
     bool esc;
     switch (c) {
@@ -395,7 +404,8 @@ static int scan_value(struct scan *sc)
 static int scan_document(struct scan *sc)
 {
     skip_ws(sc);
-    if (!at(sc, '{')) return fail(sc, MAAT_ERR_ENCODING, "expected '{' starting the top-level object");
+    if (!at(sc, '{'))
+        return fail(sc, MAAT_ERR_ENCODING, "expected '{' starting the top-level object");
     int rc = scan_value(sc);
     if (rc != 0) return rc;
     skip_ws(sc);
@@ -405,8 +415,7 @@ static int scan_document(struct scan *sc)
 }
 
 int maat__json_scan_object(const char *text, size_t len, const char *key, bool *found,
-                           struct maat_json_span *span, const char *what,
-                           struct maat_error *err)
+                           struct maat_json_span *span, const char *what, struct maat_error *err)
 {
     struct scan sc;
     memset(&sc, 0, sizeof sc);

@@ -84,8 +84,7 @@ struct maat_json_span {
  * deeper than MAAT_JSON_MAX_DEPTH) name `what`, the offset and the path.
  */
 int maat__json_scan_object(const char *text, size_t len, const char *key, bool *found,
-                           struct maat_json_span *span, const char *what,
-                           struct maat_error *err);
+                           struct maat_json_span *span, const char *what, struct maat_error *err);
 
 /*
  * Same validation and error messages as maat__json_scan_object with key == NULL, and
@@ -106,8 +105,7 @@ int maat__json_scan_object_find(const char *text, size_t len, const char *key, b
  * which gives only a position. Works on malformed text too (stops where it breaks).
  * Writes "" for the top-level value.
  */
-void maat__json_path_at(const char *text, size_t len, size_t offset, char *buf,
-                        size_t bufsz);
+void maat__json_path_at(const char *text, size_t len, size_t offset, char *buf, size_t bufsz);
 
 /*
  * Offset of the first value whose path equals `path` (same format as above; "" is the

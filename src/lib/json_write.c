@@ -157,4 +157,3 @@ char *maat__json_dump(const json_t *j, bool sort, size_t *len)
     *len = t.len;
     return maat_buf_take_str(&t);
 }
-

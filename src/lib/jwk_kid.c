@@ -37,7 +37,8 @@ int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *
     return 0;
 }
 
-static int put_kid(const uint8_t *p, size_t n, bool url, char out[MAAT_KID_MAX], struct maat_error *err)
+static int put_kid(const uint8_t *p, size_t n, bool url, char out[MAAT_KID_MAX],
+                   struct maat_error *err)
 {
     char *s = url ? maat_base64url_encode(p, n) : maat_base64_encode(p, n);
     MAAT_ENSURE(s != NULL, err, MAAT_ERR_NOMEM, "kid: out of memory");

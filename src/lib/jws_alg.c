@@ -41,4 +41,3 @@ int maat__rsa_pss_setup(EVP_PKEY_CTX *pctx)
            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, PS256_SALT_LEN) > 0 &&
            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
 }
-

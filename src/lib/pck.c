@@ -64,8 +64,8 @@ typedef int (*store_fn)(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v,
                         size_t voff, struct maat_error *err);
 
 struct level {
-    const char *seq_name;   /* the SEQUENCE, for messages: "TCB sequence 1.2...2" */
-    const char *label;      /* prefix of a field name in messages: "TCB component " */
+    const char *seq_name; /* the SEQUENCE, for messages: "TCB sequence 1.2...2" */
+    const char *label;    /* prefix of a field name in messages: "TCB component " */
     const struct field *fields;
     size_t nfields;
     bool ignore_unknown;
@@ -85,11 +85,28 @@ static const struct field top_fields[T__N] = {
     [T_CONFIG] = {OID_BASE ".7", "Configuration", V_SEQ, 0, false},
 };
 
-#define COMP(n) {OID_BASE ".2." #n, "SGX TCB comp" #n " SVN", V_INT, 255, true}
+#define COMP(n)                                                       \
+    {                                                                 \
+        OID_BASE ".2." #n, "SGX TCB comp" #n " SVN", V_INT, 255, true \
+    }
 enum { TCB_PCESVN = 16, TCB_CPUSVN = 17, TCB__N = 18 };
 static const struct field tcb_fields[TCB__N] = {
-    COMP(1),  COMP(2),  COMP(3),  COMP(4),  COMP(5),  COMP(6),  COMP(7),  COMP(8),
-    COMP(9),  COMP(10), COMP(11), COMP(12), COMP(13), COMP(14), COMP(15), COMP(16),
+    COMP(1),
+    COMP(2),
+    COMP(3),
+    COMP(4),
+    COMP(5),
+    COMP(6),
+    COMP(7),
+    COMP(8),
+    COMP(9),
+    COMP(10),
+    COMP(11),
+    COMP(12),
+    COMP(13),
+    COMP(14),
+    COMP(15),
+    COMP(16),
     [TCB_PCESVN] = {OID_BASE ".2.17", "PCESVN", V_INT, 65535, true},
     [TCB_CPUSVN] = {OID_BASE ".2.18", "CPUSVN", V_OCTETS, 16, true},
 };
@@ -109,12 +126,15 @@ static int store_tcb(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v, in
 static int store_config(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v, int64_t iv,
                         size_t voff, struct maat_error *err);
 
-static const struct level top_level = {"extension SEQUENCE", "", top_fields, T__N, false,
-                                       store_top};
-static const struct level tcb_level = {"TCB sequence " OID_BASE ".2", "TCB component ",
-                                       tcb_fields, TCB__N, false, store_tcb};
+static const struct level top_level = {
+    "extension SEQUENCE", "", top_fields, T__N, false, store_top};
+static const struct level tcb_level = {
+    "TCB sequence " OID_BASE ".2", "TCB component ", tcb_fields, TCB__N, false, store_tcb};
 static const struct level config_level = {"Configuration sequence " OID_BASE ".7",
-                                          "Configuration ", config_fields, C__N, true,
+                                          "Configuration ",
+                                          config_fields,
+                                          C__N,
+                                          true,
                                           store_config};
 
 /* --- DER helpers ---------------------------------------------------------------- */
@@ -158,8 +178,7 @@ static bool drain_openssl_errors(char *why, size_t whylen)
     unsigned long e;
     while ((e = ERR_get_error()) != 0) {
         if (ERR_GET_LIB(e) == ERR_LIB_ASN1 &&
-            (ERR_GET_REASON(e) == ASN1_R_TOO_LONG ||
-             ERR_GET_REASON(e) == ASN1_R_HEADER_TOO_LONG ||
+            (ERR_GET_REASON(e) == ASN1_R_TOO_LONG || ERR_GET_REASON(e) == ASN1_R_HEADER_TOO_LONG ||
              ERR_GET_REASON(e) == ASN1_R_NOT_ENOUGH_DATA))
             short_input = true;
         if (why[0] == '\0') {
@@ -174,17 +193,16 @@ static bool drain_openssl_errors(char *why, size_t whylen)
 /* Decodes `p[0..len)` as exactly one DER SEQUENCE OF ANY. `off` is the offset of p[0]
  * in the extension; `outer` says whether p is the whole extension (a short read is
  * then truncation rather than a bad inner length). */
-static int decode_seq(const unsigned char *p, size_t len, size_t off, const char *what,
-                      bool outer, STACK_OF(ASN1_TYPE) **out, struct maat_error *err)
+static int decode_seq(const unsigned char *p, size_t len, size_t off, const char *what, bool outer,
+                      STACK_OF(ASN1_TYPE) **out, struct maat_error *err)
 {
     *out = NULL;
     if (len == 0)
         return maat_error_set(err, outer ? MAAT_ERR_TRUNCATED : MAAT_ERR_LENGTH,
-                              EXT ": %s at offset %zu is empty, expected a DER SEQUENCE", what,
-                              off);
+                              EXT ": %s at offset %zu is empty, expected a DER SEQUENCE", what, off);
     if (len > LONG_MAX)
-        return maat_error_set(err, MAAT_ERR_TOO_LARGE, EXT ": %s of %zu bytes is too large",
-                              what, len);
+        return maat_error_set(err, MAAT_ERR_TOO_LARGE, EXT ": %s of %zu bytes is too large", what,
+                              len);
     const unsigned char *q = p;
     STACK_OF(ASN1_TYPE) *sk = d2i_ASN1_SEQUENCE_ANY(NULL, &q, (long)len);
     if (sk == NULL) {
@@ -193,11 +211,11 @@ static int decode_seq(const unsigned char *p, size_t len, size_t off, const char
         if (short_input)
             return maat_error_set(err, outer ? MAAT_ERR_TRUNCATED : MAAT_ERR_LENGTH,
                                   EXT ": %s at offset %zu: %s (%zu bytes, a length runs past "
-                                  "the end)",
+                                      "the end)",
                                   what, off, outer ? "truncated" : "bad length", len);
         return maat_error_set(err, MAAT_ERR_ENCODING,
                               EXT ": %s at offset %zu is not a DER SEQUENCE of "
-                              "SEQUENCE { OBJECT IDENTIFIER, value } (%s)",
+                                  "SEQUENCE { OBJECT IDENTIFIER, value } (%s)",
                               what, off, why);
     }
     size_t used = (size_t)(q - p);
@@ -205,7 +223,7 @@ static int decode_seq(const unsigned char *p, size_t len, size_t off, const char
         sk_ASN1_TYPE_pop_free(sk, ASN1_TYPE_free);
         return maat_error_set(err, MAAT_ERR_TRAILING,
                               EXT ": %zu unexpected bytes after the %s at offset %zu, "
-                              "expected the %s to end there",
+                                  "expected the %s to end there",
                               len - used, what, off + used, outer ? "input" : "entry");
     }
     /* DER, not BER: the canonical re-encoding must be the very same bytes. */
@@ -217,7 +235,7 @@ static int decode_seq(const unsigned char *p, size_t len, size_t off, const char
         sk_ASN1_TYPE_pop_free(sk, ASN1_TYPE_free);
         return maat_error_set(err, MAAT_ERR_ENCODING,
                               EXT ": %s at offset %zu is BER but not DER (a non-minimal "
-                              "length, indefinite length or constructed string)",
+                                  "length, indefinite length or constructed string)",
                               what, off);
     }
     *out = sk;
@@ -259,7 +277,7 @@ static void oid_text(const ASN1_OBJECT *obj, char *out, size_t outlen)
     bool first = true, ok = p != NULL && n > 0 && (p[n - 1] & 0x80) == 0;
     for (size_t i = 0; ok && i < n; i++) {
         if (arc == 0 && p[i] == 0x80) ok = false; /* non-minimal arc */
-        if (arc >> 57) ok = false;                 /* would overflow */
+        if (arc >> 57) ok = false;                /* would overflow */
         arc = (arc << 7) | (p[i] & 0x7f);
         if (!ok || (p[i] & 0x80)) continue;
         if (first) {
@@ -284,16 +302,15 @@ static int check_value(const struct level *lv, const struct field *f, const ASN1
     *iv = 0;
     if (v->type != kind_tag(f->kind))
         return maat_error_set(err, MAAT_ERR_VALUE,
-                              EXT ": %s%s (%s) is %s, expected %s (value at offset %zu)",
-                              lv->label, f->oid, f->name, tag_name(v->type),
-                              kind_name(f->kind), voff);
+                              EXT ": %s%s (%s) is %s, expected %s (value at offset %zu)", lv->label,
+                              f->oid, f->name, tag_name(v->type), kind_name(f->kind), voff);
     switch (f->kind) {
     case V_OCTETS: {
         int n = ASN1_STRING_length(v->value.octet_string);
         if (n != f->limit)
             return maat_error_set(err, MAAT_ERR_LENGTH,
                                   EXT ": %s%s (%s) OCTET STRING has %d bytes, expected %lld "
-                                  "(value at offset %zu)",
+                                      "(value at offset %zu)",
                                   lv->label, f->oid, f->name, n, (long long)f->limit, voff);
         return 0;
     }
@@ -304,14 +321,14 @@ static int check_value(const struct level *lv, const struct field *f, const ASN1
         if (ok != 1)
             return maat_error_set(err, MAAT_ERR_VALUE,
                                   EXT ": %s%s (%s) value does not fit in 64 bits, expected "
-                                  "0..%lld (value at offset %zu)",
+                                      "0..%lld (value at offset %zu)",
                                   lv->label, f->oid, f->name, (long long)f->limit, voff);
         if (*iv < 0 || *iv > f->limit)
             return maat_error_set(err, MAAT_ERR_VALUE,
                                   EXT ": %s%s (%s) value %lld out of range 0..%lld "
-                                  "(value at offset %zu)",
-                                  lv->label, f->oid, f->name, (long long)*iv,
-                                  (long long)f->limit, voff);
+                                      "(value at offset %zu)",
+                                  lv->label, f->oid, f->name, (long long)*iv, (long long)f->limit,
+                                  voff);
         return 0;
     }
     case V_BOOL:
@@ -319,13 +336,12 @@ static int check_value(const struct level *lv, const struct field *f, const ASN1
         if (v->value.boolean != 0 && v->value.boolean != 0xff)
             return maat_error_set(err, MAAT_ERR_ENCODING,
                                   EXT ": %s%s (%s) BOOLEAN byte 0x%02x is not DER, expected "
-                                  "0x00 or 0xff (value at offset %zu)",
-                                  lv->label, f->oid, f->name,
-                                  (unsigned)v->value.boolean & 0xffu, voff);
+                                      "0x00 or 0xff (value at offset %zu)",
+                                  lv->label, f->oid, f->name, (unsigned)v->value.boolean & 0xffu,
+                                  voff);
         *iv = v->value.boolean != 0;
         return 0;
-    case V_SEQ:
-        return 0;
+    case V_SEQ: return 0;
     }
     return maat_error_set(err, MAAT_ERR_INTERNAL, EXT ": bad field table");
 }
@@ -352,27 +368,27 @@ static int parse_level(const struct level *lv, const unsigned char *p, size_t le
         if (entry->type != V_ASN1_SEQUENCE) {
             rc = maat_error_set(err, MAAT_ERR_VALUE,
                                 EXT ": %s entry %d at offset %zu is %s, expected SEQUENCE "
-                                "{ OBJECT IDENTIFIER, value }",
+                                    "{ OBJECT IDENTIFIER, value }",
                                 lv->seq_name, i, eoff, tag_name(entry->type));
             break;
         }
         STACK_OF(ASN1_TYPE) *tuple = NULL;
         char what[96];
         snprintf(what, sizeof what, "%s entry %d", lv->seq_name, i);
-        rc = decode_seq(entry->value.sequence->data, (size_t)entry->value.sequence->length,
-                        eoff, what, false, &tuple, err);
+        rc = decode_seq(entry->value.sequence->data, (size_t)entry->value.sequence->length, eoff,
+                        what, false, &tuple, err);
         if (rc != 0) break;
         const ASN1_TYPE *name = sk_ASN1_TYPE_num(tuple) > 0 ? sk_ASN1_TYPE_value(tuple, 0) : NULL;
         const ASN1_TYPE *val = sk_ASN1_TYPE_num(tuple) > 1 ? sk_ASN1_TYPE_value(tuple, 1) : NULL;
         if (sk_ASN1_TYPE_num(tuple) != 2) {
             rc = maat_error_set(err, MAAT_ERR_VALUE,
                                 EXT ": %s entry %d at offset %zu has %d elements, expected 2 "
-                                "(OBJECT IDENTIFIER, value)",
+                                    "(OBJECT IDENTIFIER, value)",
                                 lv->seq_name, i, eoff, sk_ASN1_TYPE_num(tuple));
         } else if (name->type != V_ASN1_OBJECT) {
             rc = maat_error_set(err, MAAT_ERR_VALUE,
                                 EXT ": %s entry %d at offset %zu starts with %s, expected "
-                                "OBJECT IDENTIFIER",
+                                    "OBJECT IDENTIFIER",
                                 lv->seq_name, i, eoff, tag_name(name->type));
         } else {
             size_t voff = eoff + (esize - der_size(name) - der_size(val)) + der_size(name);
@@ -384,15 +400,15 @@ static int parse_level(const struct level *lv, const unsigned char *p, size_t le
                 if (!lv->ignore_unknown)
                     rc = maat_error_set(err, MAAT_ERR_UNSUPPORTED,
                                         EXT ": %s entry %d at offset %zu has unknown sub-OID "
-                                        "%s, expected one of %s .. %s",
+                                            "%s, expected one of %s .. %s",
                                         lv->seq_name, i, eoff, oid, lv->fields[0].oid,
                                         lv->fields[lv->nfields - 1].oid);
             } else if (seen[k] != 0) {
                 rc = maat_error_set(err, MAAT_ERR_VALUE,
                                     EXT ": %s%s (%s) appears twice (entries %d and %d of the "
-                                    "%s), expected once (entry at offset %zu)",
-                                    lv->label, lv->fields[k].oid, lv->fields[k].name,
-                                    seen[k] - 1, i, lv->seq_name, eoff);
+                                        "%s), expected once (entry at offset %zu)",
+                                    lv->label, lv->fields[k].oid, lv->fields[k].name, seen[k] - 1,
+                                    i, lv->seq_name, eoff);
             } else {
                 int64_t iv = 0;
                 seen[k] = i + 1;
@@ -410,9 +426,9 @@ static int parse_level(const struct level *lv, const unsigned char *p, size_t le
         if (lv->fields[k].required && seen[k] == 0)
             return maat_error_set(err, MAAT_ERR_NOT_FOUND,
                                   EXT ": %s%s (%s) missing from the %s at offset %zu, "
-                                  "required exactly once",
-                                  lv->label, lv->fields[k].oid, lv->fields[k].name,
-                                  lv->seq_name, off);
+                                      "required exactly once",
+                                  lv->label, lv->fields[k].oid, lv->fields[k].name, lv->seq_name,
+                                  off);
     }
     return 0;
 }
@@ -437,8 +453,8 @@ static int store_top(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v, in
         o->has_platform_instance_id = true;
         return 0;
     case T_TCB:
-        return parse_level(&tcb_level, v->value.sequence->data,
-                           (size_t)v->value.sequence->length, voff, false, o, err);
+        return parse_level(&tcb_level, v->value.sequence->data, (size_t)v->value.sequence->length,
+                           voff, false, o, err);
     case T_CONFIG:
         o->has_configuration = true;
         return parse_level(&config_level, v->value.sequence->data,
@@ -469,9 +485,18 @@ static int store_config(struct maat_pck_info *o, size_t idx, const ASN1_TYPE *v,
     (void)err;
     bool b = iv != 0;
     switch (idx) {
-    case C_DYNAMIC: o->dynamic_platform = b; o->has_dynamic_platform = true; break;
-    case C_CACHED: o->cached_keys = b; o->has_cached_keys = true; break;
-    default: o->smt_enabled = b; o->has_smt_enabled = true; break;
+    case C_DYNAMIC:
+        o->dynamic_platform = b;
+        o->has_dynamic_platform = true;
+        break;
+    case C_CACHED:
+        o->cached_keys = b;
+        o->has_cached_keys = true;
+        break;
+    default:
+        o->smt_enabled = b;
+        o->has_smt_enabled = true;
+        break;
     }
     return 0;
 }
@@ -521,15 +546,13 @@ static const uint8_t oid_base_der[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01
 static int fast_field(const struct level *lv, const struct der_rd *oid)
 {
     size_t extra = lv == &top_level ? 1 : 2;
-    if (oid->n != sizeof oid_base_der + extra || memcmp(oid->p, oid_base_der, 9) != 0)
-        return -1;
+    if (oid->n != sizeof oid_base_der + extra || memcmp(oid->p, oid_base_der, 9) != 0) return -1;
     if (extra == 2 && oid->p[9] != (lv == &tcb_level ? 2 : 7)) return -1;
     unsigned k = oid->p[sizeof oid_base_der + extra - 1];
     return k >= 1 && k <= lv->nfields ? (int)k - 1 : -1;
 }
 
-static bool fast_level(const struct level *lv, const uint8_t *p, size_t len,
-                       struct maat_pck_info *o)
+static bool fast_level(const struct level *lv, const uint8_t *p, size_t len, struct maat_pck_info *o)
 {
     struct der_rd all = {p, len}, seq, entry, oid, val;
     uint8_t tag, vtag;
@@ -594,9 +617,12 @@ static bool fast_level(const struct level *lv, const uint8_t *p, size_t len,
                 memcpy(o->cpusvn, val.p, 16);
         } else {
             bool b = iv != 0;
-            if (k == C_DYNAMIC) o->dynamic_platform = b, o->has_dynamic_platform = true;
-            else if (k == C_CACHED) o->cached_keys = b, o->has_cached_keys = true;
-            else o->smt_enabled = b, o->has_smt_enabled = true;
+            if (k == C_DYNAMIC)
+                o->dynamic_platform = b, o->has_dynamic_platform = true;
+            else if (k == C_CACHED)
+                o->cached_keys = b, o->has_cached_keys = true;
+            else
+                o->smt_enabled = b, o->has_smt_enabled = true;
         }
     }
     for (size_t k = 0; k < lv->nfields; k++)
@@ -638,7 +664,8 @@ enum maat_pck_ca maat_pck_ca_from_cn(const char *cn, size_t len)
 {
     static const char processor[] = "Intel SGX PCK Processor CA";
     static const char platform[] = "Intel SGX PCK Platform CA";
-    if (len == sizeof processor - 1 && memcmp(cn, processor, len) == 0) return MAAT_PCK_CA_PROCESSOR;
+    if (len == sizeof processor - 1 && memcmp(cn, processor, len) == 0)
+        return MAAT_PCK_CA_PROCESSOR;
     if (len == sizeof platform - 1 && memcmp(cn, platform, len) == 0) return MAAT_PCK_CA_PLATFORM;
     return MAAT_PCK_CA_UNKNOWN;
 }
@@ -674,26 +701,25 @@ static int parse_x509(const X509 *x, struct maat_pck_info *out, struct maat_erro
                               at, again);
     const ASN1_OCTET_STRING *val = X509_EXTENSION_get_data(X509_get_ext(x, at));
     struct maat_pck_info tmp;
-    if (maat_pck_ext_parse(ASN1_STRING_get0_data(val), (size_t)ASN1_STRING_length(val), &tmp,
-                           err) != 0)
+    if (maat_pck_ext_parse(ASN1_STRING_get0_data(val), (size_t)ASN1_STRING_length(val), &tmp, err) !=
+        0)
         return -1;
     tmp.ca = issuer_ca(x);
     bool platform_fields = tmp.has_platform_instance_id || tmp.has_configuration;
     if (tmp.ca == MAAT_PCK_CA_PLATFORM && !tmp.has_platform_instance_id)
         return maat_error_set(err, MAAT_ERR_NOT_FOUND,
                               EXT ": " OID_BASE ".6 (PlatformInstanceID) missing, required in "
-                              "a certificate issued by the Intel SGX PCK Platform CA");
+                                  "a certificate issued by the Intel SGX PCK Platform CA");
     if (tmp.ca == MAAT_PCK_CA_PLATFORM && !tmp.has_configuration)
         return maat_error_set(err, MAAT_ERR_NOT_FOUND,
                               EXT ": " OID_BASE ".7 (Configuration) missing, required in a "
-                              "certificate issued by the Intel SGX PCK Platform CA");
+                                  "certificate issued by the Intel SGX PCK Platform CA");
     if (tmp.ca == MAAT_PCK_CA_PROCESSOR && platform_fields)
         return maat_error_set(err, MAAT_ERR_VALUE,
                               EXT ": %s present in a certificate issued by the Intel SGX PCK "
-                              "Processor CA, expected only in Platform CA certificates",
-                              tmp.has_platform_instance_id
-                                  ? OID_BASE ".6 (PlatformInstanceID)"
-                                  : OID_BASE ".7 (Configuration)");
+                                  "Processor CA, expected only in Platform CA certificates",
+                              tmp.has_platform_instance_id ? OID_BASE ".6 (PlatformInstanceID)"
+                                                           : OID_BASE ".7 (Configuration)");
     *out = tmp;
     return 0;
 }
@@ -710,10 +736,9 @@ static int decode_cert(const uint8_t *der, size_t len, X509 **out, struct maat_e
     if (x == NULL) {
         char why[128];
         bool short_input = drain_openssl_errors(why, sizeof why);
-        return maat_error_set(err,
-                              short_input || len == 0 ? MAAT_ERR_TRUNCATED : MAAT_ERR_ENCODING,
-                              "PCK certificate: not a DER X.509 certificate (%zu bytes: %s)",
-                              len, len == 0 ? "empty" : why);
+        return maat_error_set(err, short_input || len == 0 ? MAAT_ERR_TRUNCATED : MAAT_ERR_ENCODING,
+                              "PCK certificate: not a DER X.509 certificate (%zu bytes: %s)", len,
+                              len == 0 ? "empty" : why);
     }
     size_t used = (size_t)(p - der);
     if (used != len) {
@@ -770,8 +795,7 @@ int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_i
 /* Only whitespace (and the NULs that end type-5 quote chains) may follow the block. */
 static size_t skip_blank(const char *s, size_t i, size_t len)
 {
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
-                       s[i] == '\0'))
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == '\0'))
         i++;
     return i;
 }

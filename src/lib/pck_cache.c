@@ -29,9 +29,9 @@
 
 struct maat_pck_cache {
     pthread_mutex_t lock;
-    size_t capacity;                 /* sets * WAYS */
+    size_t capacity; /* sets * WAYS */
     size_t sets;
-    struct maat_pck_chain **slots;   /* set s: slots[s*WAYS ..], most recently used first */
+    struct maat_pck_chain **slots; /* set s: slots[s*WAYS ..], most recently used first */
     uint64_t hits, misses;
 };
 
@@ -105,8 +105,7 @@ static struct maat_pck_chain **set_of(const struct maat_pck_cache *c, const uint
     return &c->slots[(size_t)(h % c->sets) * WAYS];
 }
 
-static bool same(const struct maat_pck_chain *e, const uint8_t key[32],
-                 const struct maat_trust *trust)
+static bool same(const struct maat_pck_chain *e, const uint8_t key[32], const struct maat_trust *trust)
 {
     return e && e->trust == trust && memcmp(e->key, key, 32) == 0;
 }
@@ -120,7 +119,7 @@ static void to_front(struct maat_pck_chain **set, size_t i)
 }
 
 struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
-                                            const struct maat_trust *trust)
+                                           const struct maat_trust *trust)
 {
     struct maat_pck_chain *e = NULL;
     pthread_mutex_lock(&c->lock);
@@ -199,7 +198,8 @@ static int check_extensions(X509 *x, const struct maat__issuer *is)
             v = X509V3_EXT_d2i(ext);
             rc = v && !crit && !seen_akid++ && only_keyid(v) &&
                          ASN1_OCTET_STRING_cmp(((AUTHORITY_KEYID *)v)->keyid, is->ca_skid) == 0
-                     ? 0 : -1;
+                     ? 0
+                     : -1;
             AUTHORITY_KEYID_free(v);
             break;
         case NID_subject_key_identifier:
@@ -216,7 +216,8 @@ static int check_extensions(X509 *x, const struct maat__issuer *is)
             v = X509V3_EXT_d2i(ext);
             rc = v && !seen_bc++ && !((BASIC_CONSTRAINTS *)v)->ca &&
                          ((BASIC_CONSTRAINTS *)v)->pathlen == NULL
-                     ? 0 : -1;
+                     ? 0
+                     : -1;
             BASIC_CONSTRAINTS_free(v);
             break;
         case NID_crl_distribution_points:
@@ -224,9 +225,7 @@ static int check_extensions(X509 *x, const struct maat__issuer *is)
             rc = v && !crit && !seen_cdp++ ? 0 : -1;
             CRL_DIST_POINTS_free(v);
             break;
-        default:
-            rc = OBJ_cmp(obj, sgx) == 0 && !crit && !seen_sgx++ ? 0 : -1;
-            break;
+        default: rc = OBJ_cmp(obj, sgx) == 0 && !crit && !seen_sgx++ ? 0 : -1; break;
         }
     }
     ASN1_OBJECT_free(sgx);
@@ -266,8 +265,8 @@ static int tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
     return 0;
 }
 
-static int check_leaf(X509 *x, const uint8_t *der, size_t der_len,
-                      const struct maat__issuer *is, EVP_PKEY **key)
+static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct maat__issuer *is,
+                      EVP_PKEY **key)
 {
     *key = NULL;
     char cn[128];
@@ -277,10 +276,9 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len,
     int ptype = 0;
     X509_get0_signature(&sig, &outer, x);
     X509_ALGOR_get0(NULL, &ptype, NULL, outer);
-    if (X509_get_version(x) != X509_VERSION_3 ||
-        X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
-        X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL ||
-        sig->length <= 0 || (sig->flags & 0x07) != 0 /* unused bits */ ||
+    if (X509_get_version(x) != X509_VERSION_3 || X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 ||
+        ptype != V_ASN1_UNDEF || X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 ||
+        sig == NULL || sig->length <= 0 || (sig->flags & 0x07) != 0 /* unused bits */ ||
         X509_NAME_entry_count(X509_get_issuer_name(x)) == 0 ||
         X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
         strstr(cn, "SGX PCK Certificate") == NULL ||

@@ -13,7 +13,7 @@
 
 /* The six issuance rules of both defaults: no newlines, a space on each side of "=>"
  * and after ",". */
-#define MAAT__DEFAULT_ISSUANCE                                                          \
+#define MAAT__DEFAULT_ISSUANCE                                                              \
     "c:[type==\"x-ms-sgx-is-debuggable\"] => issue(type=\"is-debuggable\", value=c.value);" \
     "c:[type==\"x-ms-sgx-mrsigner\"] => issue(type=\"sgx-mrsigner\", value=c.value);"       \
     "c:[type==\"x-ms-sgx-mrenclave\"] => issue(type=\"sgx-mrenclave\", value=c.value);"     \
@@ -23,23 +23,22 @@
 
 const char maat_policy_default_sgx_2022[] =
     "version= 1.1;"
-    "configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"azuredefault\");};"
+    "configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", "
+    "value=\"azuredefault\");};"
     "authorizationrules{=> permit();};"
     "issuancerules{" MAAT__DEFAULT_ISSUANCE "};";
 
-const char maat_policy_default_sgx_2021[] =
-    "version= 1.0;"
-    "authorizationrules{=> permit();};"
-    "issuancerules{" MAAT__DEFAULT_ISSUANCE "};";
+const char maat_policy_default_sgx_2021[] = "version= 1.0;"
+                                            "authorizationrules{=> permit();};"
+                                            "issuancerules{" MAAT__DEFAULT_ISSUANCE "};";
 
 /* maat's own: MAA does not publish its default TdxVm policy (maa-2025.md section 3). The
  * TD is appraised before any policy runs (tdx.h: DEBUG, reserved attribute bits,
  * SEPT_VE_DISABLE, MRSERVICETD refused unless maatd was started with an opt-in), so the
  * default permits what verified and issues nothing beyond the TdxVm claim set. */
-const char maat_policy_default_tdx_text[] =
-    "version= 1.0;"
-    "authorizationrules{=> permit();};"
-    "issuancerules{};";
+const char maat_policy_default_tdx_text[] = "version= 1.0;"
+                                            "authorizationrules{=> permit();};"
+                                            "issuancerules{};";
 
 const char *maat_policy_default_tdx(void)
 {

@@ -48,7 +48,10 @@ static uint64_t le64(const uint8_t *p)
     return v;
 }
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 int maat_sgx_report_body_parse(struct maat_reader *r, const char *field,
                                struct maat_sgx_report_body *out)
@@ -78,9 +81,10 @@ int maat_sgx_report_body_parse(struct maat_reader *r, const char *field,
 static int td_report_parse(struct maat_reader *r, size_t size, struct maat_td_report *out)
 {
     const uint8_t *b;
-    MAAT_TRY(maat_read_fixed(r, size == MAAT_TD15_EX_REPORT_SIZE ? "TD report (TDX 1.5 Ex)"
-                                : size == MAAT_TD15_REPORT_SIZE  ? "TD report (TDX 1.5)"
-                                                                 : "TD report (TDX 1.0)",
+    MAAT_TRY(maat_read_fixed(r,
+                             size == MAAT_TD15_EX_REPORT_SIZE ? "TD report (TDX 1.5 Ex)"
+                             : size == MAAT_TD15_REPORT_SIZE  ? "TD report (TDX 1.5)"
+                                                              : "TD report (TDX 1.0)",
                              size, &b));
     /* Offsets per sgx_report2_body_t (TDX 1.0) and sgx_report2_body_v1_5_t. */
     out->raw = b;
@@ -132,7 +136,10 @@ static const uint8_t *find_bytes(const uint8_t *hay, size_t n, const char *needl
     return NULL;
 }
 
-static bool is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 /* Type 5 as Intel's QE writes it: PEM blocks (leaf, PCK CA, root), optionally separated
  * by whitespace and followed by NUL padding. */
@@ -211,8 +218,8 @@ static int split_der_chain(struct maat_reader *outer, struct maat_cert_data *cd)
         }
         MAAT_TRY(maat_read_skip(&r, "DER certificate", body));
         MAAT_ENSURE(cd->chain_len < MAAT_PCK_CHAIN_MAX, r.err, MAAT_ERR_VALUE,
-                    "%s: certification data (PCK chain, DER): more than %d certificates",
-                    r.what, MAAT_PCK_CHAIN_MAX);
+                    "%s: certification data (PCK chain, DER): more than %d certificates", r.what,
+                    MAAT_PCK_CHAIN_MAX);
         cd->chain[cd->chain_len].ptr = r.buf + start;
         cd->chain[cd->chain_len].len = r.off - start;
         cd->chain_len++;
@@ -235,8 +242,7 @@ static int ppid_parse(struct maat_reader *r, uint16_t type, struct maat_cert_dat
     MAAT_ENSURE(cd->data.len == full || cd->data.len == full - 2, r->err, MAAT_ERR_LENGTH,
                 "%s: certification data type %u (%s): size %zu at offset %zu (expected %zu, or "
                 "%zu without PCE-ID)",
-                r->what, type, maat_cert_type_name(type), cd->data.len, cd->offset, full,
-                full - 2);
+                r->what, type, maat_cert_type_name(type), cd->data.len, cd->offset, full, full - 2);
     MAAT_TRY(maat_read_view(&s, "PPID", ppid_len, &cd->ppid.ppid));
     MAAT_TRY(maat_read_fixed(&s, "CPUSVN", 16, &cd->ppid.cpu_svn));
     MAAT_TRY(maat_read_u16le(&s, "PCESVN", &cd->ppid.pce_svn));
@@ -273,19 +279,19 @@ static int cert_data_parse(struct maat_reader *r, bool nested, struct maat_cert_
     case MAAT_CERT_PCK_CHAIN: {
         size_t i = 0;
         while (i < s.len && (is_space(s.buf[i]))) i++;
-        if (i < s.len && s.buf[i] == '-') MAAT_TRY(split_pem_chain(r, cd));
-        else MAAT_TRY(split_der_chain(r, cd));
+        if (i < s.len && s.buf[i] == '-')
+            MAAT_TRY(split_pem_chain(r, cd));
+        else
+            MAAT_TRY(split_der_chain(r, cd));
         MAAT_ENSURE(cd->chain_len > 0, r->err, MAAT_ERR_VALUE,
-                    "%s: certification data type 5 at offset %zu holds no certificate",
-                    r->what, cd->offset);
+                    "%s: certification data type 5 at offset %zu holds no certificate", r->what,
+                    cd->offset);
         return 0;
     }
     case MAAT_CERT_PPID_CLEARTEXT:
     case MAAT_CERT_PPID_RSA2048:
-    case MAAT_CERT_PPID_RSA3072:
-        return ppid_parse(r, type, cd);
-    default:
-        return 0; /* types 4 and 7: kept as an opaque view */
+    case MAAT_CERT_PPID_RSA3072: return ppid_parse(r, type, cd);
+    default: return 0; /* types 4 and 7: kept as an opaque view */
     }
 }
 
@@ -368,8 +374,7 @@ static int body_parse(struct maat_reader *r, struct maat_quote *q)
         size_t at = maat_reader_pos(r);
         MAAT_TRY(maat_read_u16le(r, "body type", &type));
         MAAT_TRY(maat_read_u32le(r, "body size", &q->body_size));
-        MAAT_ENSURE(type >= MAAT_BODY_SGX && type <= MAAT_BODY_TD15_EX, r->err,
-                    MAAT_ERR_UNSUPPORTED,
+        MAAT_ENSURE(type >= MAAT_BODY_SGX && type <= MAAT_BODY_TD15_EX, r->err, MAAT_ERR_UNSUPPORTED,
                     "%s: body type %u at offset %zu is not supported (expected 1 SGX, 2 TDX 1.0, "
                     "3 TDX 1.5 or 4 TDX 1.5 Ex)",
                     r->what, type, at);
@@ -399,8 +404,7 @@ static int body_parse(struct maat_reader *r, struct maat_quote *q)
     return td_report_parse(r, size, &q->td_report);
 }
 
-int maat_quote_parse(const uint8_t *buf, size_t len, struct maat_quote *q,
-                     struct maat_error *err)
+int maat_quote_parse(const uint8_t *buf, size_t len, struct maat_quote *q, struct maat_error *err)
 {
     memset(q, 0, sizeof *q);
     struct maat_reader in;

@@ -45,11 +45,13 @@ static void not_checked(struct maat_quote_check *c)
     bool expired = v->steps[MAAT_STEP_COLLATERAL_TIME] == MAAT_STEP_FAILED;
     if (c->tcb_absent || v->steps[MAAT_STEP_TCB_INFO] != MAAT_STEP_PASSED ||
         v->steps[MAAT_STEP_STATUS] != MAAT_STEP_PASSED) {
-        if (!v->collateral_present) snprintf(buf, sizeof buf, "TCB status (no collateral)");
+        if (!v->collateral_present)
+            snprintf(buf, sizeof buf, "TCB status (no collateral)");
         else if (c->tcb_absent)
             snprintf(buf, sizeof buf, "TCB status (no TCB info for the quote's FMSPC %s)",
                      c->fmspc_hex);
-        else snprintf(buf, sizeof buf, "TCB status");
+        else
+            snprintf(buf, sizeof buf, "TCB status");
         not_checked_add(c, buf);
     }
     if (v->steps[MAAT_STEP_CRL] != MAAT_STEP_PASSED) {
@@ -145,10 +147,12 @@ int maat_quote_check(const struct maat_quote *q, const struct maat_quote_check_o
     if (!crypto_ok)
         set_reason(out, "verification failed at %s: %s", maat_verify_step_name(v->failed_step),
                    v->reason);
-    else if (v->collateral_present && !out->tcb_absent && !v->ok) set_reason(out, "%s", v->reason);
+    else if (v->collateral_present && !out->tcb_absent && !v->ok)
+        set_reason(out, "%s", v->reason);
     else if (v->collateral_present && !out->tcb_absent && v->status == MAAT_TCB_REVOKED)
         set_reason(out, "the platform's TCB is Revoked");
-    else out->accepted = true;
+    else
+        out->accepted = true;
     if (out->accepted) not_checked(out);
     if (vc != NULL && (v->ok || v->status == MAAT_TCB_REVOKED || v->tcb_policy.failed) &&
         v->status != MAAT_TCB_UP_TO_DATE) {

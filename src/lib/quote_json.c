@@ -253,8 +253,10 @@ static int chain_json(const struct maat_cert_data *cd, json_t *o, json_t *top, j
             c = cert_json(certs[i]);
         } else {
             c = json_pack("{s:s}", "error", "not a decodable X.509 certificate");
-            warn(warnings, "certification data: certificate %zu of the PCK chain could not be "
-                           "decoded as X.509", i + 1);
+            warn(warnings,
+                 "certification data: certificate %zu of the PCK chain could not be "
+                 "decoded as X.509",
+                 i + 1);
         }
         if (c == NULL || json_array_append_new(arr, c) != 0) bad = 1;
     }
@@ -268,9 +270,8 @@ static int chain_json(const struct maat_cert_data *cd, json_t *o, json_t *top, j
         struct maat_error e;
         maat_error_clear(&e);
         const struct maat_view *v = &cd->chain[leaf];
-        int rc = cd->chain_is_der
-                     ? maat_pck_cert_parse_der(v->ptr, v->len, &pck, &e)
-                     : maat_pck_cert_parse_pem((const char *)v->ptr, v->len, &pck, &e);
+        int rc = cd->chain_is_der ? maat_pck_cert_parse_der(v->ptr, v->len, &pck, &e)
+                                  : maat_pck_cert_parse_pem((const char *)v->ptr, v->len, &pck, &e);
         if (rc == 0) {
             put(top, "pck", pck_json(&pck), &bad);
         } else {
@@ -307,9 +308,7 @@ static json_t *cert_data_json(const struct maat_cert_data *cd, json_t *top, json
             put(o, "pce_id", jhex(id, 2), &bad);
         }
         break;
-    default:
-        put(o, "data", jhex(cd->data.ptr, cd->data.len), &bad);
-        break;
+    default: put(o, "data", jhex(cd->data.ptr, cd->data.len), &bad); break;
     }
     if (bad) {
         json_decref(o);
@@ -397,8 +396,7 @@ json_t *maat_quote_to_json(const struct maat_quote *q, const uint8_t *input_star
     if (q->oe_envelope)
         put(o, "oe_header",
             json_pack("{s:I,s:I,s:I}", "version", (json_int_t)q->oe_version, "report_type",
-                      (json_int_t)q->oe_report_type, "report_size",
-                      (json_int_t)q->oe_report_size),
+                      (json_int_t)q->oe_report_type, "report_size", (json_int_t)q->oe_report_size),
             &bad);
     if (q->trailing.len > 0) {
         size_t off = (size_t)(q->trailing.ptr - input_start);

@@ -33,11 +33,11 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
-#define OID_MAA_QUOTE "1.3.6.1.4.1.311.105.1"     /* OE envelope + SGX quote (2021+) */
+#define OID_MAA_QUOTE "1.3.6.1.4.1.311.105.1"      /* OE envelope + SGX quote (2021+) */
 #define OID_MAA_QUOTE_2020 "1.2.840.113556.10.1.1" /* raw quote (2020 certificates) */
 #define NOT_BEFORE "20190501000000Z"
 #define NOT_AFTER "20501231235959Z"
-#define CN_MAX 64            /* X.520 ub-common-name */
+#define CN_MAX 64 /* X.520 ub-common-name */
 #define QUOTE_EXT_MAX (1u << 20)
 
 /* Serialized form: magic, alg byte, u32le PEM length, PKCS#8 PEM private key,
@@ -63,11 +63,11 @@ static int key_fits_alg(const EVP_PKEY *pkey, enum maat_jws_alg alg, int min_rsa
         MAAT_ENSURE(EVP_PKEY_is_a(pkey, "RSA"), err, MAAT_ERR_VALUE,
                     "signing key: alg %s needs an RSA key", an);
         MAAT_ENSURE(EVP_PKEY_get_bits(pkey) >= min_rsa_bits, err, MAAT_ERR_VALUE,
-                    "signing key: RSA key of %d bits, at least %d required", EVP_PKEY_get_bits(pkey),
-                    min_rsa_bits);
+                    "signing key: RSA key of %d bits, at least %d required",
+                    EVP_PKEY_get_bits(pkey), min_rsa_bits);
         MAAT_ENSURE(EVP_PKEY_get_size(pkey) <= MAAT_SIGNATURE_MAX, err, MAAT_ERR_VALUE,
-                    "signing key: RSA key of %d bits, at most %d supported", EVP_PKEY_get_bits(pkey),
-                    8 * MAAT_SIGNATURE_MAX);
+                    "signing key: RSA key of %d bits, at most %d supported",
+                    EVP_PKEY_get_bits(pkey), 8 * MAAT_SIGNATURE_MAX);
         return 0;
     }
     if (alg == MAAT_JWS_ES256) {
@@ -134,10 +134,22 @@ void maat_signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32
     memcpy(out, k->spki_hash, 32);
 }
 
-const char *maat_signing_key_kid(const struct maat_signing_key *k) { return k->kid; }
-enum maat_jws_alg maat_signing_key_alg(const struct maat_signing_key *k) { return k->alg; }
-EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k) { return k->pkey; }
-X509 *maat_signing_key_cert(const struct maat_signing_key *k) { return k->cert; }
+const char *maat_signing_key_kid(const struct maat_signing_key *k)
+{
+    return k->kid;
+}
+enum maat_jws_alg maat_signing_key_alg(const struct maat_signing_key *k)
+{
+    return k->alg;
+}
+EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k)
+{
+    return k->pkey;
+}
+X509 *maat_signing_key_cert(const struct maat_signing_key *k)
+{
+    return k->cert;
+}
 
 /* ---- signing ---- */
 
@@ -238,7 +250,8 @@ static int add_quote_ext(X509 *x, const uint8_t *quote, size_t len)
     ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
     X509_EXTENSION *ext = NULL;
     int ok = obj != NULL && v != NULL && ASN1_OCTET_STRING_set(v, quote, (int)len) == 1 &&
-             (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, v)) != NULL && X509_add_ext(x, ext, -1) == 1;
+             (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, v)) != NULL &&
+             X509_add_ext(x, ext, -1) == 1;
     X509_EXTENSION_free(ext);
     ASN1_OCTET_STRING_free(v);
     ASN1_OBJECT_free(obj);
@@ -299,8 +312,8 @@ int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
     X509 *x = build_cert(k, issuer, quote, quote_len, &step);
     if (x == NULL) {
         ERR_clear_error();
-        return maat_error_set(err, MAAT_ERR_CRYPTO, "signing cert: OpenSSL failed at %s (issuer \"%s\")",
-                              step, issuer);
+        return maat_error_set(err, MAAT_ERR_CRYPTO,
+                              "signing cert: OpenSSL failed at %s (issuer \"%s\")", step, issuer);
     }
     X509_free(k->cert);
     k->cert = x;
@@ -318,7 +331,8 @@ static int unwrap_octet_string(const uint8_t **p, size_t *len, struct maat_error
     MAAT_ENSURE(!(rc & 0x80) && !(rc & V_ASN1_CONSTRUCTED) && tag == V_ASN1_OCTET_STRING &&
                     cls == V_ASN1_UNIVERSAL,
                 err, MAAT_ERR_ENCODING,
-                "signing cert: extension %s: contents are not a DER OCTET STRING", OID_MAA_QUOTE_2020);
+                "signing cert: extension %s: contents are not a DER OCTET STRING",
+                OID_MAA_QUOTE_2020);
     size_t hdr = (size_t)(q - *p);
     MAAT_ENSURE(clen > 0 && hdr + (size_t)clen == *len, err, MAAT_ERR_LENGTH,
                 "signing cert: extension %s: OCTET STRING of %ld bytes at offset %zu does not fill "
@@ -333,7 +347,8 @@ int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len
                                 struct maat_error *err)
 {
     static const char *const oids[] = {OID_MAA_QUOTE, OID_MAA_QUOTE_2020};
-    MAAT_ENSURE(cert != NULL && p != NULL && len != NULL, err, MAAT_ERR_USAGE, "signing cert: no certificate");
+    MAAT_ENSURE(cert != NULL && p != NULL && len != NULL, err, MAAT_ERR_USAGE,
+                "signing cert: no certificate");
     for (size_t i = 0; i < sizeof oids / sizeof oids[0]; i++) {
         ASN1_OBJECT *obj = OBJ_txt2obj(oids[i], 1);
         MAAT_ENSURE(obj != NULL, err, MAAT_ERR_NOMEM, "signing cert: out of memory");
@@ -341,19 +356,20 @@ int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len
         int again = idx >= 0 ? X509_get_ext_by_OBJ(cert, obj, idx) : -1;
         ASN1_OBJECT_free(obj);
         if (idx < 0) continue;
-        MAAT_ENSURE(again < 0, err, MAAT_ERR_VALUE, "signing cert: extension %s appears twice", oids[i]);
+        MAAT_ENSURE(again < 0, err, MAAT_ERR_VALUE, "signing cert: extension %s appears twice",
+                    oids[i]);
         const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
         const uint8_t *q = ASN1_STRING_get0_data(v);
         size_t n = (size_t)ASN1_STRING_length(v);
-        MAAT_ENSURE(q != NULL && n > 0, err, MAAT_ERR_LENGTH, "signing cert: extension %s is empty", oids[i]);
+        MAAT_ENSURE(q != NULL && n > 0, err, MAAT_ERR_LENGTH, "signing cert: extension %s is empty",
+                    oids[i]);
         if (i == 1) MAAT_TRY(unwrap_octet_string(&q, &n, err));
         *p = q;
         *len = n;
         return 0;
     }
-    return maat_error_set(err, MAAT_ERR_NOT_FOUND,
-                          "signing cert: no quote extension (%s or %s)", OID_MAA_QUOTE,
-                          OID_MAA_QUOTE_2020);
+    return maat_error_set(err, MAAT_ERR_NOT_FOUND, "signing cert: no quote extension (%s or %s)",
+                          OID_MAA_QUOTE, OID_MAA_QUOTE_2020);
 }
 
 /* ---- JWK ---- */
@@ -405,7 +421,8 @@ static EVP_PKEY *read_private_pem(const uint8_t *pem, size_t len, struct maat_er
 int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
                                struct maat_error *err)
 {
-    MAAT_ENSURE(k != NULL && out != NULL && len != NULL, err, MAAT_ERR_USAGE, "signing key: nothing to serialize");
+    MAAT_ENSURE(k != NULL && out != NULL && len != NULL, err, MAAT_ERR_USAGE,
+                "signing key: nothing to serialize");
     *out = NULL;
     *len = 0;
     BIO *bio = BIO_new(BIO_s_secmem());
@@ -423,8 +440,9 @@ int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, 
         maat_error_set(err, MAAT_ERR_CRYPTO, "signing key: could not encode the key or certificate");
         goto out;
     }
-    if (maat_buf_put(&b, blob_magic, sizeof blob_magic) != 0 || maat_buf_put_u8(&b, (uint8_t)k->alg) != 0 ||
-        maat_buf_put_u32le(&b, (uint32_t)pem_len) != 0 || maat_buf_put(&b, pem, (size_t)pem_len) != 0 ||
+    if (maat_buf_put(&b, blob_magic, sizeof blob_magic) != 0 ||
+        maat_buf_put_u8(&b, (uint8_t)k->alg) != 0 || maat_buf_put_u32le(&b, (uint32_t)pem_len) != 0 ||
+        maat_buf_put(&b, pem, (size_t)pem_len) != 0 ||
         maat_buf_put_u32le(&b, (uint32_t)der_len) != 0 ||
         (der_len > 0 && maat_buf_put(&b, der, (size_t)der_len) != 0)) {
         maat_error_set(err, MAAT_ERR_NOMEM, "signing key: out of memory");
@@ -453,18 +471,21 @@ struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t l
     struct maat_view pem, der = {NULL, 0};
     if (maat_read_fixed(&r, "magic", sizeof blob_magic, &magic) != 0) return NULL;
     if (memcmp(magic, blob_magic, sizeof blob_magic) != 0) {
-        maat_error_set(err, MAAT_ERR_VALUE, "signing key blob: bad magic at offset 0 (expected MAATSK v1)");
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "signing key blob: bad magic at offset 0 (expected MAATSK v1)");
         return NULL;
     }
     if (maat_read_u8(&r, "alg", &alg) != 0) return NULL;
     if (alg != MAAT_JWS_RS256 && alg != MAAT_JWS_ES256 && alg != MAAT_JWS_PS256) {
-        maat_error_set(err, MAAT_ERR_VALUE, "signing key blob: alg byte %u at offset 8 is not a signing alg",
-                       alg);
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "signing key blob: alg byte %u at offset 8 is not a signing alg", alg);
         return NULL;
     }
-    if (maat_read_u32le(&r, "pem_len", &pem_len) != 0 || maat_read_view(&r, "pem", pem_len, &pem) != 0 ||
+    if (maat_read_u32le(&r, "pem_len", &pem_len) != 0 ||
+        maat_read_view(&r, "pem", pem_len, &pem) != 0 ||
         maat_read_u32le(&r, "der_len", &der_len) != 0 ||
-        (der_len > 0 && maat_read_view(&r, "der", der_len, &der) != 0) || maat_reader_expect_end(&r) != 0)
+        (der_len > 0 && maat_read_view(&r, "der", der_len, &der) != 0) ||
+        maat_reader_expect_end(&r) != 0)
         return NULL;
     enum maat_jws_alg a = (enum maat_jws_alg)alg;
     EVP_PKEY *pkey = read_private_pem(pem.ptr, pem.len, err);
@@ -479,14 +500,16 @@ struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t l
     k->cert = d2i_X509(NULL, &q, (long)der.len);
     if (k->cert == NULL || q != der.ptr + der.len) {
         ERR_clear_error();
-        maat_error_set(err, MAAT_ERR_ENCODING, "signing key blob: certificate at offset %zu is not one DER certificate",
+        maat_error_set(err, MAAT_ERR_ENCODING,
+                       "signing key blob: certificate at offset %zu is not one DER certificate",
                        (size_t)(der.ptr - p));
         maat_signing_key_free(k);
         return NULL;
     }
     if (X509_check_private_key(k->cert, k->pkey) != 1) {
         ERR_clear_error();
-        maat_error_set(err, MAAT_ERR_VALUE, "signing key blob: the certificate does not match the private key");
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "signing key blob: the certificate does not match the private key");
         maat_signing_key_free(k);
         return NULL;
     }

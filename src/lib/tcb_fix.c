@@ -107,9 +107,12 @@ static void add_closed(struct maat_tcb_fix *fix, char *const *from, size_t n,
 static void component_name(const struct maat_tcb_component *c, const char *set, int i, char *out,
                            size_t len)
 {
-    if (c->type && c->type[0]) snprintf(out, len, "%s", c->type);
-    else if (c->category && c->category[0]) snprintf(out, len, "%s component %d", c->category, i + 1);
-    else snprintf(out, len, "%s TCB component %d", set, i + 1);
+    if (c->type && c->type[0])
+        snprintf(out, len, "%s", c->type);
+    else if (c->category && c->category[0])
+        snprintf(out, len, "%s component %d", c->category, i + 1);
+    else
+        snprintf(out, len, "%s TCB component %d", set, i + 1);
 }
 
 /* Components of `tl` above `have[from..15]`. Returns true when any was added. */
@@ -171,7 +174,7 @@ int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *
      * TD only needs relaunching to pick it up. */
     bool relaunch = v->status == MAAT_TCB_TD_RELAUNCH_ADVISED ||
                     v->status == MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
-    const uint8_t *tee = !tdx ? NULL
+    const uint8_t *tee = !tdx                                    ? NULL
                          : relaunch && q->td_report.tee_tcb_svn2 ? q->td_report.tee_tcb_svn2
                                                                  : q->td_report.tee_tcb_svn;
     if (tdx && (tee == NULL || ti->id != MAAT_TCB_ID_TDX))
@@ -271,7 +274,8 @@ json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix)
     json_t *o = json_object(), *comps = json_array(), *adv = json_array(), *up = json_array();
     if (o == NULL || comps == NULL || adv == NULL || up == NULL) goto oom;
     fix_date(fix->target_tcb_date, t);
-    if (json_object_set_new(o, "target_tcb_date", fix->target_tcb_date ? json_string(t) : json_null()) ||
+    if (json_object_set_new(o, "target_tcb_date",
+                            fix->target_tcb_date ? json_string(t) : json_null()) ||
         json_object_set_new(o, "target_status", json_string(maat_tcb_status_name(fix->target_status))))
         goto oom;
     for (size_t i = 0; i < fix->component_count; i++) {
@@ -337,7 +341,8 @@ void maat_tcb_fix_text(const struct maat_tcb_fix *fix, char *out, size_t cap)
     }
     if (fix->component_count == 0) put(out, cap, &n, "no SVN to raise");
     put(out, cap, &n, "; update: ");
-    for (size_t i = 0; i < fix->update_count; i++) put(out, cap, &n, "%s%s", i ? ", " : "", fix->update[i]);
+    for (size_t i = 0; i < fix->update_count; i++)
+        put(out, cap, &n, "%s%s", i ? ", " : "", fix->update[i]);
     if (fix->update_count == 0) put(out, cap, &n, "nothing maat can name");
     if (fix->advisory_count) {
         put(out, cap, &n, "; closes ");

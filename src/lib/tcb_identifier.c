@@ -33,7 +33,8 @@ int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *
         maat_error_set(&err->err, MAAT_ERR_VALUE,
                        "The policy's configurationrules select the TCB baseline \"%.64s\" "
                        "(x-ms-sgx-tcbidentifier): not \"azuredefault\" nor a TCB evaluation "
-                       "data number (see GET /tcbbaselines/SgxEnclave).", id);
+                       "data number (see GET /tcbbaselines/SgxEnclave).",
+                       id);
         return -1;
     }
     if (selected != NULL) *selected = n;
@@ -46,6 +47,7 @@ int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *
     maat_error_set(&err->err, MAAT_ERR_VALUE,
                    "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier) but the "
                    "collateral for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u "
-                   "(QE identity).", n, fm, p->tcb_info_eval_num, p->qe_identity_eval_num);
+                   "(QE identity).",
+                   n, fm, p->tcb_info_eval_num, p->qe_identity_eval_num);
     return -1;
 }

@@ -20,12 +20,11 @@
 #define MAX_MODULE_IDENTITIES 256
 
 /* QVL v1 TcbInfo knows only these four statuses. */
-#define V1_STATUSES                                                                       \
-    (CJ_STATUS_BIT(MAAT_TCB_UP_TO_DATE) | CJ_STATUS_BIT(MAAT_TCB_OUT_OF_DATE) |         \
+#define V1_STATUSES                                                             \
+    (CJ_STATUS_BIT(MAAT_TCB_UP_TO_DATE) | CJ_STATUS_BIT(MAAT_TCB_OUT_OF_DATE) | \
      CJ_STATUS_BIT(MAAT_TCB_CONFIGURATION_NEEDED) | CJ_STATUS_BIT(MAAT_TCB_REVOKED))
 
-static int copy_opt_string(struct cj *c, json_t *obj, const char *path, const char *key,
-                           char **out)
+static int copy_opt_string(struct cj *c, json_t *obj, const char *path, const char *key, char **out)
 {
     const char *s;
     size_t len;
@@ -38,9 +37,8 @@ static int copy_opt_string(struct cj *c, json_t *obj, const char *path, const ch
 }
 
 /* v3: an array of exactly 16 {svn, category?, type?}. */
-static int component_array(struct cj *c, json_t *tcb, const char *tp, const char *key,
-                           bool required, bool *present,
-                           struct maat_tcb_component comps[MAAT_TCB_COMPONENTS])
+static int component_array(struct cj *c, json_t *tcb, const char *tp, const char *key, bool required,
+                           bool *present, struct maat_tcb_component comps[MAAT_TCB_COMPONENTS])
 {
     json_t *arr;
     if (present) *present = false;
@@ -114,12 +112,10 @@ static int tdx_module(struct cj *c, json_t *obj, const char *p, uint8_t mrsigner
     return cj_hex(c, obj, p, "attributesMask", mask, 8, true, NULL);
 }
 
-static int module_identities(struct cj *c, json_t *body, const char *root,
-                             struct maat_tcb_info *ti)
+static int module_identities(struct cj *c, json_t *body, const char *root, struct maat_tcb_info *ti)
 {
     json_t *arr;
-    MAAT_TRY(cj_array(c, body, root, "tdxModuleIdentities", false, 1, MAX_MODULE_IDENTITIES,
-                      &arr));
+    MAAT_TRY(cj_array(c, body, root, "tdxModuleIdentities", false, 1, MAX_MODULE_IDENTITIES, &arr));
     if (arr == NULL) return 0;
     char ap[MAAT_JSON_PATH_MAX];
     cj_child(ap, root, "tdxModuleIdentities");
@@ -140,11 +136,14 @@ static int module_identities(struct cj *c, json_t *body, const char *root,
         if (len == 0 || len > 64) {
             char q[MAAT_JSON_PATH_MAX];
             cj_child(q, p, "id");
-            return cj_fail(c, MAAT_ERR_VALUE, q, "expected a module id such as \"TDX_01\" (1..64 "
-                           "characters), got %zu characters", len);
+            return cj_fail(c, MAAT_ERR_VALUE, q,
+                           "expected a module id such as \"TDX_01\" (1..64 "
+                           "characters), got %zu characters",
+                           len);
         }
         m->id = strdup(s);
-        if (m->id == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+        if (m->id == NULL)
+            return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
         MAAT_TRY(tdx_module(c, e, p, m->mrsigner, m->attributes, m->attributes_mask));
         /* The TDX module's SVN is one byte of TEE_TCB_SVN. */
         MAAT_TRY(cj_enclave_levels(c, e, p, 255, &m->levels, &m->level_count));
@@ -204,7 +203,8 @@ static int tdx_sort_levels(struct cj *c, struct maat_tcb_info *ti, const char *r
         for (size_t i = 1; i < mi->level_count; i++) {
             struct maat_enclave_tcb_level t = mi->levels[i];
             size_t k = i;
-            for (; k > 0 && mi->levels[k - 1].isvsvn < t.isvsvn; k--) mi->levels[k] = mi->levels[k - 1];
+            for (; k > 0 && mi->levels[k - 1].isvsvn < t.isvsvn; k--)
+                mi->levels[k] = mi->levels[k - 1];
             mi->levels[k] = t;
         }
     }
@@ -221,8 +221,8 @@ static int parse_body_object(struct cj *c, json_t *body, const char *root, struc
     char p[MAAT_JSON_PATH_MAX];
     cj_child(p, root, "version");
     if (ti->version < 1 || ti->version > 3)
-        return cj_fail(c, MAAT_ERR_UNSUPPORTED, p, "unsupported TCB info version %u (expected 1, 2 or 3)",
-                       ti->version);
+        return cj_fail(c, MAAT_ERR_UNSUPPORTED, p,
+                       "unsupported TCB info version %u (expected 1, 2 or 3)", ti->version);
     ti->id = MAAT_TCB_ID_SGX;
     if (ti->version >= 3) {
         const char *s;
@@ -268,7 +268,8 @@ static int parse_body_object(struct cj *c, json_t *body, const char *root, struc
     cj_child(ap, root, "tcbLevels");
     size_t n = json_array_size(arr);
     ti->levels = calloc(n, sizeof *ti->levels);
-    if (ti->levels == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+    if (ti->levels == NULL)
+        return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
     ti->level_count = n;
     for (size_t i = 0; i < n; i++) {
         cj_index(p, ap, i);
@@ -304,15 +305,13 @@ done:
     return rc;
 }
 
-int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex,
-                             size_t sig_hex_len, struct maat_tcb_info *out,
-                             struct maat_error *err)
+int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex, size_t sig_hex_len,
+                             struct maat_tcb_info *out, struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
     struct cj c = {.text = body, .len = len, .what = "tcb info", .strip = "tcbInfo", .err = err};
     json_t *root;
-    if (sig_hex == NULL)
-        return maat_error_set(err, MAAT_ERR_USAGE, "tcb info: no signature given");
+    if (sig_hex == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "tcb info: no signature given");
     MAAT_TRY(cj_signature_hex(&c, sig_hex, sig_hex_len, "signature", out->signature));
     MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
     int rc = parse_body_object(&c, root, "tcbInfo", out);

@@ -41,9 +41,12 @@ const char *maat_tcb_update_name(enum maat_tcb_update u)
 
 int maat_tcb_update_parse(const char *s, enum maat_tcb_update *out)
 {
-    if (s != NULL && strcmp(s, "standard") == 0) *out = MAAT_TCB_UPDATE_STANDARD;
-    else if (s != NULL && strcmp(s, "early") == 0) *out = MAAT_TCB_UPDATE_EARLY;
-    else return -1;
+    if (s != NULL && strcmp(s, "standard") == 0)
+        *out = MAAT_TCB_UPDATE_STANDARD;
+    else if (s != NULL && strcmp(s, "early") == 0)
+        *out = MAAT_TCB_UPDATE_EARLY;
+    else
+        return -1;
     return 0;
 }
 
@@ -95,7 +98,8 @@ static void oldest_issue(const struct maat_verified_collateral *vc, time_t *when
 static bool allowed(const struct maat_verify_opts *o, const char *id)
 {
     for (size_t i = 0; i < o->allowed_advisory_count; i++)
-        if (o->allowed_advisories[i] != NULL && strcmp(o->allowed_advisories[i], id) == 0) return true;
+        if (o->allowed_advisories[i] != NULL && strcmp(o->allowed_advisories[i], id) == 0)
+            return true;
     return false;
 }
 
@@ -110,8 +114,9 @@ static void not_allowed(struct maat_tcb_policy_verdict *p, const char *id)
 
 #define DAY 86400
 
-int maat__tcb_policy_apply(const struct maat_verify_opts *o, const struct maat_verified_collateral *vc,
-                           struct maat_verdict *v, char *why, size_t cap)
+int maat__tcb_policy_apply(const struct maat_verify_opts *o,
+                           const struct maat_verified_collateral *vc, struct maat_verdict *v,
+                           char *why, size_t cap)
 {
     struct maat_tcb_policy_verdict *p = &v->tcb_policy;
     char t1[32], t2[32];
@@ -125,12 +130,12 @@ int maat__tcb_policy_apply(const struct maat_verify_opts *o, const struct maat_v
     p->update = o->tcb_update;
     /* the number used: the lower of the two, as QvE reports it (0 when one lacks it) */
     uint32_t used = p->tcb_info_eval_num < p->qe_identity_eval_num ? p->tcb_info_eval_num
-                                                                    : p->qe_identity_eval_num;
+                                                                   : p->qe_identity_eval_num;
 
     if (o->tcb_eval_num != 0) {
         if (p->tcb_info_eval_num != o->tcb_eval_num)
-            add(why, cap,
-                "TCB info tcbEvaluationDataNumber is %s%u, the pinned number (--tcb-eval-num) is %u",
+            add(why,
+                cap, "TCB info tcbEvaluationDataNumber is %s%u, the pinned number (--tcb-eval-num) is %u",
                 p->tcb_info_eval_num ? "" : "absent: ", p->tcb_info_eval_num, o->tcb_eval_num);
         if (p->qe_identity_eval_num != o->tcb_eval_num)
             add(why, cap,
@@ -207,8 +212,9 @@ int maat__tcb_policy_apply(const struct maat_verify_opts *o, const struct maat_v
         for (size_t i = 0; i < v->qe_advisory_count; i++)
             if (!allowed(o, v->qe_advisory_ids[i])) not_allowed(p, v->qe_advisory_ids[i]);
         if (!status_known) {
-            add(why, cap, "advisory allow-list: no TCB level was matched, so the advisories are "
-                          "unknown");
+            add(why, cap,
+                "advisory allow-list: no TCB level was matched, so the advisories are "
+                "unknown");
         } else if (p->advisories_not_allowed_count > 0) {
             char list[512] = "";
             size_t n = 0;

@@ -10,7 +10,8 @@
 /* Fills v->tcb_policy from the options and the collateral; returns 0 when every check
  * asked for passed, -1 with all failures in `why` ("; "-separated). Min status and the
  * allow-list need v->status (after the status step). */
-int maat__tcb_policy_apply(const struct maat_verify_opts *o, const struct maat_verified_collateral *vc,
-                           struct maat_verdict *v, char *why, size_t cap);
+int maat__tcb_policy_apply(const struct maat_verify_opts *o,
+                           const struct maat_verified_collateral *vc, struct maat_verdict *v,
+                           char *why, size_t cap);
 
 #endif

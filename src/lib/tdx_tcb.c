@@ -32,7 +32,8 @@ const struct maat_tcb_level *maat_tdx_match_platform(const struct maat_tcb_info 
         const struct maat_tcb_level *lv = &ti->levels[i];
         if (!lv->has_tdx_components) continue;
         bool ok = lv->pcesvn <= pck_pcesvn;
-        for (int k = 0; ok && k < MAAT_TCB_COMPONENTS; k++) ok = lv->sgx_components[k].svn <= pck_comps[k];
+        for (int k = 0; ok && k < MAAT_TCB_COMPONENTS; k++)
+            ok = lv->sgx_components[k].svn <= pck_comps[k];
         for (int k = start; ok && k < MAAT_TCB_COMPONENTS; k++)
             ok = lv->tdx_components[k].svn <= tee_tcb_svn[k];
         if (ok) {
@@ -99,7 +100,8 @@ int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_r
         char a[97], b[97];
         maat_hex_encode(td->mr_signer_seam, 48, a);
         maat_hex_encode(mrsigner, 48, b);
-        snprintf(reason, reason_len, "TDX module mismatch: MRSIGNERSEAM (TD report offset 64) %s, %s expects %s", a,
+        snprintf(reason, reason_len,
+                 "TDX module mismatch: MRSIGNERSEAM (TD report offset 64) %s, %s expects %s", a,
                  name, b);
         return -1;
     }
@@ -110,11 +112,12 @@ int maat_tdx_module_check(const struct maat_tcb_info *ti, const struct maat_td_r
             char a[17], b[17];
             maat_hex_encode(td->seam_attributes, 8, a);
             maat_hex_encode(attributes, 8, b);
-            snprintf(reason, reason_len,
-                     "TDX module mismatch: SEAMATTRIBUTES (TD report offset 112) %s (byte %d) must be "
-                     "zero and equal "
-                     "%s attributes %s",
-                     a, i, name, b);
+            snprintf(
+                reason, reason_len,
+                "TDX module mismatch: SEAMATTRIBUTES (TD report offset 112) %s (byte %d) must be "
+                "zero and equal "
+                "%s attributes %s",
+                a, i, name, b);
             return -1;
         }
     }
@@ -126,7 +129,8 @@ enum maat_tcb_status maat_tdx_converge(enum maat_tcb_status platform, bool has_m
                                        enum maat_tcb_status qe)
 {
     enum maat_tcb_status s = platform;
-    bool ood = (has_module && module == MAAT_TCB_OUT_OF_DATE) || (has_qe && qe == MAAT_TCB_OUT_OF_DATE);
+    bool ood = (has_module && module == MAAT_TCB_OUT_OF_DATE) ||
+               (has_qe && qe == MAAT_TCB_OUT_OF_DATE);
     bool revoked = (has_module && module == MAAT_TCB_REVOKED) || (has_qe && qe == MAAT_TCB_REVOKED);
     if (ood) {
         if (s == MAAT_TCB_UP_TO_DATE || s == MAAT_TCB_SW_HARDENING_NEEDED)
@@ -141,15 +145,16 @@ enum maat_tcb_status maat_tdx_converge(enum maat_tcb_status platform, bool has_m
 
 static bool config_needed(enum maat_tcb_status s)
 {
-    return s == MAAT_TCB_CONFIGURATION_NEEDED || s == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED ||
+    return s == MAAT_TCB_CONFIGURATION_NEEDED ||
+           s == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED ||
            s == MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
 }
 
 enum maat_tcb_status maat_tdx_relaunch_status(enum maat_tcb_status launch,
                                               enum maat_tcb_status current)
 {
-    bool launch_ood =
-        launch == MAAT_TCB_OUT_OF_DATE || launch == MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+    bool launch_ood = launch == MAAT_TCB_OUT_OF_DATE ||
+                      launch == MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
     bool current_ok = current == MAAT_TCB_UP_TO_DATE || current == MAAT_TCB_SW_HARDENING_NEEDED ||
                       current == MAAT_TCB_CONFIGURATION_NEEDED ||
                       current == MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED;
@@ -262,28 +267,31 @@ int maat_tdx_appraise(const struct maat_td_report *td, const struct maat_tdx_opt
     int n = 0;
     size_t used = 0;
     reason[0] = '\0';
-#define ADD(...)                                                                          \
-    do {                                                                                  \
-        if (used < reason_len) {                                                          \
-            int k = snprintf(reason + used, reason_len - used, "%s", n ? "; " : "");      \
-            if (k > 0) used += (size_t)k;                                                 \
-            if (used < reason_len) {                                                      \
-                k = snprintf(reason + used, reason_len - used, __VA_ARGS__);              \
-                if (k > 0) used += (size_t)k;                                             \
-            }                                                                             \
-        }                                                                                 \
-        n++;                                                                              \
+#define ADD(...)                                                                     \
+    do {                                                                             \
+        if (used < reason_len) {                                                     \
+            int k = snprintf(reason + used, reason_len - used, "%s", n ? "; " : ""); \
+            if (k > 0) used += (size_t)k;                                            \
+            if (used < reason_len) {                                                 \
+                k = snprintf(reason + used, reason_len - used, __VA_ARGS__);         \
+                if (k > 0) used += (size_t)k;                                        \
+            }                                                                        \
+        }                                                                            \
+        n++;                                                                         \
     } while (0)
     if ((a & MAAT_TD_ATTR_DEBUG) && !opts->allow_debug_td)
-        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: DEBUG (bit 0) is set: a debug TD is refused (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: DEBUG (bit 0) is set: a debug TD is "
+            "refused (opt in: "
             "allow_debug_td)",
             (unsigned long long)a);
     if ((a & MAAT_TD_ATTR_RESERVED) && !opts->allow_reserved_td_attributes)
-        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: reserved bits 0x%016llx are set (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: reserved bits 0x%016llx are set (opt "
+            "in: "
             "allow_reserved_td_attributes)",
             (unsigned long long)a, (unsigned long long)(a & MAAT_TD_ATTR_RESERVED));
     if (!(a & MAAT_TD_ATTR_SEPT_VE_DISABLE) && !opts->allow_sept_ve_enabled)
-        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: SEPT_VE_DISABLE (bit 28) is not set (opt in: "
+        ADD("TDATTRIBUTES (TD report offset 120) 0x%016llx: SEPT_VE_DISABLE (bit 28) is not set "
+            "(opt in: "
             "allow_sept_ve_enabled)",
             (unsigned long long)a);
     if (td->mr_servicetd && !maat_is_zero(td->mr_servicetd, 48) && !opts->allow_service_td)

@@ -42,7 +42,8 @@ int maat_tdx_quote_verify(const struct maat_quote *q, const struct maat_verified
         const struct maat_td_report *td = &q->td_report;
         tv->body_type = q->body_type;
         copy_fields(td, &tv->td);
-        for (int i = 7; i >= 0; i--) tv->td_attributes = tv->td_attributes << 8 | td->td_attributes[i];
+        for (int i = 7; i >= 0; i--)
+            tv->td_attributes = tv->td_attributes << 8 | td->td_attributes[i];
         tv->td_debug = (tv->td_attributes & MAAT_TD_ATTR_DEBUG) != 0;
         tv->td_sept_ve_disable = (tv->td_attributes & MAAT_TD_ATTR_SEPT_VE_DISABLE) != 0;
     }

@@ -104,8 +104,8 @@ int maat_time_parse(const char *field, const char *s, int64_t *out, struct maat_
     if (len == 0)
         return maat_error_set(err, MAAT_ERR_VALUE, "%s: offset 0: empty (expected " FORMS ")", field);
     if (len > MAX_INPUT)
-        return maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: longer than %d characters (expected " FORMS ")",
-                              field, MAX_INPUT);
+        return maat_error_set(err, MAAT_ERR_TOO_LARGE,
+                              "%s: longer than %d characters (expected " FORMS ")", field, MAX_INPUT);
     size_t ndig = 0;
     while (s[ndig] >= '0' && s[ndig] <= '9') ndig++;
     if (ndig != 4 || s[4] != '-') {

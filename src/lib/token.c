@@ -25,9 +25,22 @@
 #include "token_internal.h"
 
 static const char *const check_names[MAAT_TOKEN_CHECK__COUNT] = {
-    "format", "alg", "typ", "kid", "jku", "key", "signature", "issuer",
-    "certificate_subject", "certificate_validity", "lifetime", "signer_quote",
-    "signer_verification", "signer_key_binding", "signer_complete", "enclave_claims",
+    "format",
+    "alg",
+    "typ",
+    "kid",
+    "jku",
+    "key",
+    "signature",
+    "issuer",
+    "certificate_subject",
+    "certificate_validity",
+    "lifetime",
+    "signer_quote",
+    "signer_verification",
+    "signer_key_binding",
+    "signer_complete",
+    "enclave_claims",
 };
 
 const char *maat_token_check_name(enum maat_token_check c)
@@ -63,8 +76,10 @@ void maat_token_result_cleanup(struct maat_token_result *r)
 static void fmt_time(time_t t, char buf[32])
 {
     struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL) snprintf(buf, 32, "%lld", (long long)t);
-    else strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gmtime_r(&t, &tm) == NULL)
+        snprintf(buf, 32, "%lld", (long long)t);
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Records check c as failed with the reason; returns 1 (a result, not an error). */
@@ -131,8 +146,8 @@ static bool alg_known(const char *a)
 }
 
 /* The header checks: alg, typ, kid, jku. 0 passed, 1 refused, -1 error. */
-static int check_header(const struct maat_jws *j, const struct maat_token_expect *x,
-                        unsigned algs, struct maat_token_result *r, struct maat_error *err)
+static int check_header(const struct maat_jws *j, const struct maat_token_expect *x, unsigned algs,
+                        struct maat_token_result *r, struct maat_error *err)
 {
     char allowed[64];
     allowed_text(algs, allowed, sizeof allowed);
@@ -158,14 +173,14 @@ static int check_header(const struct maat_jws *j, const struct maat_token_expect
 
     const char *kid = json_string_value(json_object_get(j->header, "kid"));
     if (kid == NULL || kid[0] == '\0')
-        return refuse(r, MAAT_TOKEN_CHECK_KID, MAAT_ERR_VALUE, "header kid is absent or not a string");
+        return refuse(r, MAAT_TOKEN_CHECK_KID, MAAT_ERR_VALUE,
+                      "header kid is absent or not a string");
     size_t kl = strlen(kid);
     if (kl >= sizeof r->kid || kl != json_string_length(json_object_get(j->header, "kid")))
         return refuse(r, MAAT_TOKEN_CHECK_KID, MAAT_ERR_VALUE,
                       "header kid is %zu bytes%s: expected at most %d, without NUL",
                       json_string_length(json_object_get(j->header, "kid")),
-                      kl != json_string_length(json_object_get(j->header, "kid")) ? " with a NUL"
-                                                                                  : "",
+                      kl != json_string_length(json_object_get(j->header, "kid")) ? " with a NUL" : "",
                       MAAT_TOKEN_KID_MAX - 1);
     memcpy(r->kid, kid, kl + 1);
     r->checks[MAAT_TOKEN_CHECK_KID] = MAAT_TOKEN_PASSED;
@@ -329,9 +344,8 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
                 MAAT_ERR_USAGE, "token: the token, the expectations and the issuer are required");
     MAAT_ENSURE((x->jwks != NULL) != (x->pinned_cert != NULL), err, MAAT_ERR_USAGE,
                 "token: exactly one of jwks and pinned_cert is required");
-    MAAT_ENSURE(x->skew_seconds >= 0 && x->skew_seconds <= MAAT_TOKEN_SKEW_MAX, err,
-                MAAT_ERR_USAGE, "token: skew_seconds %d: expected 0..%d", x->skew_seconds,
-                MAAT_TOKEN_SKEW_MAX);
+    MAAT_ENSURE(x->skew_seconds >= 0 && x->skew_seconds <= MAAT_TOKEN_SKEW_MAX, err, MAAT_ERR_USAGE,
+                "token: skew_seconds %d: expected 0..%d", x->skew_seconds, MAAT_TOKEN_SKEW_MAX);
     unsigned algs = x->algs ? x->algs : MAAT_TOKEN_ALG_DEFAULT;
     MAAT_ENSURE(!(algs & ~(unsigned)MAAT_TOKEN_ALG_DEFAULT), err, MAAT_ERR_USAGE,
                 "token: algs 0x%x: unknown algorithm bits", algs);
@@ -371,8 +385,8 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
         EVP_PKEY *pk = X509_get0_pubkey(cert);
         ERR_clear_error();
         if (pk == NULL) {
-            c = refuse(r, MAAT_TOKEN_CHECK_KEY, MAAT_ERR_VALUE, "key \"%.200s\": unusable public key",
-                       r->kid);
+            c = refuse(r, MAAT_TOKEN_CHECK_KEY, MAAT_ERR_VALUE,
+                       "key \"%.200s\": unusable public key", r->kid);
         } else {
             r->checks[MAAT_TOKEN_CHECK_KEY] = MAAT_TOKEN_PASSED;
             int n = i2d_X509(cert, &r->signing_cert_der);
@@ -394,8 +408,10 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
         if (c == 0 && x->enclave_info != NULL)
             c = maat__token_check_enclave_claims(j.payload, x, r, err);
     }
-    if (c < 0) rc = -1;
-    else r->valid = c == 0;
+    if (c < 0)
+        rc = -1;
+    else
+        r->valid = c == 0;
 out:
     if (rc != 0) maat_token_result_cleanup(r);
     X509_free(cert);

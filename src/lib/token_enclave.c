@@ -173,8 +173,7 @@ static char *dump(json_t *v) /* steals v; NULL stays NULL */
 /* Records one comparison; file is stolen, got borrowed (NULL = the claim is absent).
  * -1 when out of memory. */
 static int add_match(struct maat_token_result *r, int *failed, char *first, size_t first_len,
-                     const char *name, const char *claim, json_t *file, const json_t *got,
-                     bool pass)
+                     const char *name, const char *claim, json_t *file, const json_t *got, bool pass)
 {
     struct maat_token_claim_match *m = &r->enclave_claims[r->enclave_claims_count++];
     m->name = name;

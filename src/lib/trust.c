@@ -31,11 +31,11 @@
 #include "verify_internal.h"
 
 struct maat__issuers {
-    pthread_mutex_t lock;                 /* serialises learning; readers need none */
-    size_t count;                         /* published entries (atomic) */
-    uint64_t hits;                        /* atomic */
-    bool no_ca_chains;                    /* tests: learn from verified PCK chains only */
-    int anchor_ss_ok[MAAT_TRUST_MAX];     /* atomic: 1 = the anchor's self-signature verified */
+    pthread_mutex_t lock;             /* serialises learning; readers need none */
+    size_t count;                     /* published entries (atomic) */
+    uint64_t hits;                    /* atomic */
+    bool no_ca_chains;                /* tests: learn from verified PCK chains only */
+    int anchor_ss_ok[MAAT_TRUST_MAX]; /* atomic: 1 = the anchor's self-signature verified */
     struct maat__issuer e[MAAT_TRUST_ISSUERS];
 };
 
@@ -113,7 +113,10 @@ void maat_trust_free(struct maat_trust *t)
     free(t);
 }
 
-static bool pem_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+static bool pem_space(uint8_t c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 /* PEM text (a DER chain is never a tail: quotes carry PEM) */
 static bool looks_pem_text(const uint8_t *p, size_t n)
@@ -134,8 +137,8 @@ static void tail_trim(const uint8_t **tail, size_t *len)
     *len = n;
 }
 
-const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
-                                                   const uint8_t *tail, size_t len)
+const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t, const uint8_t *tail,
+                                                   size_t len)
 {
     struct maat__issuers *is = t ? t->issuers : NULL;
     if (is == NULL) return NULL;
@@ -169,8 +172,7 @@ static int issuer_fill_certs(struct maat__issuer *e, STACK_OF(X509) *certs, int 
 {
     tail_trim(&tail, &tail_len);
     int n = sk_X509_num(certs) - first;
-    if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1 || tail_len == 0 ||
-        tail_len > MAAT_ISSUER_TAIL_MAX)
+    if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1 || tail_len == 0 || tail_len > MAAT_ISSUER_TAIL_MAX)
         return -1;
     X509 *ca = sk_X509_value(certs, first);
     const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(ca);
@@ -295,8 +297,8 @@ void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t)
     if (t && t->issuers) __atomic_store_n(&t->issuers->no_ca_chains, true, __ATOMIC_RELEASE);
 }
 
-void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem,
-                                       size_t len, STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
+                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain,
                                        const struct maat_anchor *anchor)
 {
     struct maat__issuers *is = t ? t->issuers : NULL;

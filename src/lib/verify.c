@@ -54,7 +54,8 @@ static const char *const qvl_names[MAAT_QVL__COUNT] = {
     [MAAT_QVL_TCB_NOT_SUPPORTED] = "SGX_QL_TCB_NOT_SUPPORTED",
     [MAAT_QVL_COLLATERAL_EXPIRED] = "SGX_QL_QV_RESULT_COLLATERAL_EXPIRED",
     [MAAT_QVL_TD_RELAUNCH_ADVISED] = "SGX_QL_QV_RESULT_TD_RELAUNCH_ADVISED",
-    [MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED] = "SGX_QL_QV_RESULT_TD_RELAUNCH_ADVISED_CONFIG_NEEDED",
+    [MAAT_QVL_TD_RELAUNCH_ADVISED_CONFIG_NEEDED] =
+        "SGX_QL_QV_RESULT_TD_RELAUNCH_ADVISED_CONFIG_NEEDED",
 };
 
 const char *maat_qvl_result_name(enum maat_qvl_result r)
@@ -70,13 +71,13 @@ struct run {
     const struct maat_verify_opts *opts;
     struct maat_verdict *v;
     struct maat_pck_chain *pe; /* the verified PCK chain (fresh or from the cache) */
-    X509 *leaf;                 /* pe->leaf */
-    STACK_OF(X509) *chain;      /* pe->chain: leaf, CA(s), root */
+    X509 *leaf;                /* pe->leaf */
+    STACK_OF(X509) *chain;     /* pe->chain: leaf, CA(s), root */
     const struct maat_anchor *anchor;
     EVP_PKEY *ak;
     const struct maat_tcb_level *tcb_level;
     const struct maat_enclave_tcb_level *qe_level;
-    bool pck_revoked;       /* a CRL lists the PCK leaf or its CA: Revoked, whatever the TCB */
+    bool pck_revoked; /* a CRL lists the PCK leaf or its CA: Revoked, whatever the TCB */
     bool failed;
     /* TD quotes only (tdx != NULL): maat's appraisal opt-ins, the TDX verdict part, and
      * the TCB evaluations of TEE_TCB_SVN (launch) and TEE_TCB_SVN_2 (current). */
@@ -141,8 +142,7 @@ static int step_structure(struct run *r)
                     "tee type 0x%08x is not TDX: not a TD quote", q->tee_type);
     if (r->tdx != NULL && q->outer_cert_type != MAAT_CERT_QE_REPORT)
         return fail(r, MAAT_STEP_STRUCTURE, MAAT_QVL_UNSPECIFIED,
-                    "a TD quote must carry certification data type 6, not %u",
-                    q->outer_cert_type);
+                    "a TD quote must carry certification data type 6, not %u", q->outer_cert_type);
     if (memcmp(q->qe_vendor_id, intel_qe_vendor_id, 16) != 0) {
         char hex[33];
         maat_hex_encode(q->qe_vendor_id, 16, hex);
@@ -209,8 +209,8 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
     }
     memcpy(pe->bytes, bytes->ptr, bytes->len);
     pe->len = bytes->len;
-    if (maat__chain_verify(leaf, certs, r->trust, "PCK certificate chain", &pe->anchor,
-                           &pe->chain, &e) != 0) {
+    if (maat__chain_verify(leaf, certs, r->trust, "PCK certificate chain", &pe->anchor, &pe->chain,
+                           &e) != 0) {
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
         goto bad;
     }
@@ -338,8 +338,8 @@ static int step_crl(struct run *r)
     char leaf_issuer[128], crl_issuer[128];
     maat_x509_cn(X509_get_issuer_name(r->leaf), leaf_issuer, sizeof leaf_issuer);
     maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), crl_issuer, sizeof crl_issuer);
-    if (ca == NULL || X509_NAME_cmp(X509_get_subject_name(ca),
-                                    X509_get_subject_name(vc->pck_crl_issuer)) != 0 ||
+    if (ca == NULL ||
+        X509_NAME_cmp(X509_get_subject_name(ca), X509_get_subject_name(vc->pck_crl_issuer)) != 0 ||
         /* the same certificate (X509_cmp: cached digest, then DER) needs no key compare */
         (X509_cmp(ca, vc->pck_crl_issuer) != 0 &&
          EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(vc->pck_crl_issuer)) != 1))
@@ -377,8 +377,7 @@ static int step_qe_report_signature(struct run *r)
      * kept with the chain */
     EVP_PKEY_CTX *c = maat__ctx_pool_get(&r->pe->leaf_verify);
     if (c == NULL) c = maat__ecdsa_verify_ctx_new(r->pe->leaf_key);
-    int ok = c != NULL ? maat__ecdsa_verify_rs_ctx(c, r->q->qe_report.raw,
-                                                   MAAT_SGX_REPORT_BODY_SIZE,
+    int ok = c != NULL ? maat__ecdsa_verify_rs_ctx(c, r->q->qe_report.raw, MAAT_SGX_REPORT_BODY_SIZE,
                                                    r->q->qe_report_signature)
                        : -1;
     if (ok >= 0)
@@ -420,7 +419,8 @@ static int step_quote_signature(struct run *r)
 {
     struct maat_error e = {0};
     r->ak = maat_p256_pubkey_from_raw(r->q->attest_pub_key, "attestation key", &e);
-    if (r->ak == NULL) return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
+    if (r->ak == NULL)
+        return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
     int ok = maat_ecdsa_verify_rs(r->ak, r->q->signed_data.ptr, r->q->signed_data.len,
                                   r->q->signature);
     if (ok != 1)
@@ -540,7 +540,8 @@ static enum maat_qvl_result qvl_of(enum maat_tcb_status s)
     case MAAT_TCB_UP_TO_DATE: return MAAT_QVL_OK;
     case MAAT_TCB_SW_HARDENING_NEEDED: return MAAT_QVL_SW_HARDENING_NEEDED;
     case MAAT_TCB_CONFIGURATION_NEEDED: return MAAT_QVL_CONFIG_NEEDED;
-    case MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED: return MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED;
+    case MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+        return MAAT_QVL_CONFIG_AND_SW_HARDENING_NEEDED;
     case MAAT_TCB_OUT_OF_DATE: return MAAT_QVL_OUT_OF_DATE;
     case MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED: return MAAT_QVL_OUT_OF_DATE_CONFIG_NEEDED;
     case MAAT_TCB_REVOKED: return MAAT_QVL_REVOKED;
@@ -566,8 +567,8 @@ static enum maat_tcb_status converge(enum maat_tcb_status platform, enum maat_tc
     return platform;
 }
 
-static void add_advisories(char (*out)[MAAT_VERDICT_ADVISORY_LEN], size_t *count,
-                           char *const *ids, size_t n)
+static void add_advisories(char (*out)[MAAT_VERDICT_ADVISORY_LEN], size_t *count, char *const *ids,
+                           size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         bool dup = false;
@@ -626,8 +627,7 @@ static int step_tdx_tcb_info(struct run *r)
         maat_hex_encode(ti->fmspc, 6, got);
         maat_hex_encode(pck->fmspc, 6, want);
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
-                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s", want,
-                    got);
+                    "no TCB info for FMSPC %s: the collateral's TCB info is for FMSPC %s", want, got);
     }
     if (!ti->has_pce_id || memcmp(ti->pce_id, pck->pce_id, 2) != 0)
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
@@ -650,8 +650,7 @@ static int step_tdx_evaluate(struct run *r)
     const struct maat_td_report *td = &r->q->td_report;
     const struct maat_pck_info *pck = &r->v->pck;
     if (maat_tdx_evaluate_tcb(&r->vc->tcb_info, &r->vc->qe_identity, pck->tcb_components,
-                              pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn,
-                              &r->launch) != 0)
+                              pck->pcesvn, r->q->qe_report.isv_svn, td->tee_tcb_svn, &r->launch) != 0)
         return fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
                     "TEE_TCB_SVN: TCB evaluation could not run (missing TCB info, QE identity "
                     "or PCK TCB components)");
@@ -763,8 +762,10 @@ static void run_tdx(struct run *r)
         fail(r, MAAT_STEP_TCB_INFO, MAAT_QVL_UNSPECIFIED,
              "no collateral: TDX TCB info for FMSPC %s, TD_QE identity and CRLs are not present, "
              "so the TCB status cannot be determined (signatures and chain: %s)",
-             f, qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
-                    ? "valid" : "see the failed steps");
+             f,
+             qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
+                 ? "valid"
+                 : "see the failed steps");
     } else {
         bool eval_ok = tcb_ok && id_ok && step_tdx_evaluate(r) == 0;
         step_collateral_time(r);
@@ -804,7 +805,10 @@ int maat_pck_chain_resolve(const struct maat_quote *q, const struct maat_trust *
                               "PCK chain: quote, trust, options, result and verdict are required");
     memset(v, 0, sizeof *v);
     static const struct maat_tdx_opts tdx_defaults = {0};
-    struct run r = {.q = q, .trust = trust, .opts = opts, .v = v,
+    struct run r = {.q = q,
+                    .trust = trust,
+                    .opts = opts,
+                    .v = v,
                     .tdx = q->tee_type == MAAT_TEE_TYPE_TDX ? &tdx_defaults : NULL};
     v->status = MAAT_TCB_STATUS__COUNT; /* none: no TCB evaluation here */
     if (step_structure(&r) == 0 && step_pck_chain(&r) == 0) {
@@ -848,8 +852,10 @@ int maat_quote_verify(const struct maat_quote *q, const struct maat_verified_col
                  "no collateral: TCB info for FMSPC %s, QE identity and CRLs are not present, "
                  "so the TCB status cannot be determined (signatures and chain: %s); "
                  "get it with: maat collateral fetch --fmspc %s%s -o collateral.json",
-                 f, qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
-                        ? "valid" : "see the failed steps",
+                 f,
+                 qe_ok && bound && signed_ok && v->steps[MAAT_STEP_VALIDITY] == MAAT_STEP_PASSED
+                     ? "valid"
+                     : "see the failed steps",
                  f, v->pck.ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "");
         } else {
             bool id_ok = step_qe_identity(&r) == 0;

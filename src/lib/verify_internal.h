@@ -50,13 +50,13 @@ struct maat_dated_item {
 #define MAAT_VC_MAX_ITEMS 12
 
 struct maat_verified_collateral {
-    char *tcb_text;                 /* owned copies backing the parsed signed bodies */
+    char *tcb_text; /* owned copies backing the parsed signed bodies */
     char *qe_text;
     struct maat_tcb_info tcb_info;
     struct maat_enclave_identity qe_identity;
     X509_CRL *root_crl;
     X509_CRL *pck_crl;
-    X509 *pck_crl_issuer;           /* the PCK CA that signed pck_crl */
+    X509 *pck_crl_issuer; /* the PCK CA that signed pck_crl */
     enum maat_pck_ca pck_ca;
     const struct maat_anchor *anchor;
     size_t item_count;
@@ -68,18 +68,18 @@ struct maat_verified_collateral {
  * public name in verify.h). */
 #define MAAT_PCK_CHAIN_CERTS 8
 struct maat_pck_chain {
-    int refs;                           /* atomic */
-    uint8_t key[32];                    /* SHA-256 of bytes (the cache key) */
-    uint8_t *bytes;                     /* the certification data it was built from */
+    int refs;        /* atomic */
+    uint8_t key[32]; /* SHA-256 of bytes (the cache key) */
+    uint8_t *bytes;  /* the certification data it was built from */
     size_t len;
     const struct maat_trust *trust;
-    STACK_OF(X509) *chain;              /* leaf first, root last */
-    X509 *leaf;                         /* = chain[0] */
-    EVP_PKEY *leaf_key;                 /* the leaf's public key (owned) */
-    struct maat__ctx_pool leaf_verify;  /* verify contexts for the leaf key (QE reports) */
+    STACK_OF(X509) *chain;             /* leaf first, root last */
+    X509 *leaf;                        /* = chain[0] */
+    EVP_PKEY *leaf_key;                /* the leaf's public key (owned) */
+    struct maat__ctx_pool leaf_verify; /* verify contexts for the leaf key (QE reports) */
     const struct maat_anchor *anchor;
     struct maat_pck_info pck;
-    size_t n;                           /* certificates in chain (<= MAAT_PCK_CHAIN_CERTS) */
+    size_t n; /* certificates in chain (<= MAAT_PCK_CHAIN_CERTS) */
     time_t not_before[MAAT_PCK_CHAIN_CERTS];
     time_t not_after[MAAT_PCK_CHAIN_CERTS];
     char cn[MAAT_PCK_CHAIN_CERTS][64];
@@ -91,7 +91,7 @@ struct maat_pck_chain *maat__pck_entry_new(void);
 #define MAAT__PCK_CACHE_WAYS 16
 
 struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
-                                            const struct maat_trust *trust);
+                                           const struct maat_trust *trust);
 /* Stores the entry (the cache takes its own reference). */
 void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e);
 
@@ -113,14 +113,14 @@ int maat__quote_verify_run(const struct maat_quote *q, const struct maat_verifie
 #define MAAT_ISSUER_TAIL_MAX 16384
 
 struct maat__issuer {
-    uint8_t *tail;                      /* the exact bytes after the leaf's END line */
+    uint8_t *tail; /* the exact bytes after the leaf's END line */
     size_t tail_len;
-    STACK_OF(X509) *certs;              /* verified chain minus the leaf: PCK CA ... root */
-    X509 *ca;                           /* = certs[0], the leaf's issuer */
-    ASN1_OCTET_STRING *ca_skid;         /* its subject key identifier */
-    struct maat__ctx_pool ca_verify;    /* verify contexts for the PCK CA key */
+    STACK_OF(X509) *certs;           /* verified chain minus the leaf: PCK CA ... root */
+    X509 *ca;                        /* = certs[0], the leaf's issuer */
+    ASN1_OCTET_STRING *ca_skid;      /* its subject key identifier */
+    struct maat__ctx_pool ca_verify; /* verify contexts for the PCK CA key */
     const struct maat_anchor *anchor;
-    size_t n;                           /* certificates in certs */
+    size_t n; /* certificates in certs */
     time_t not_before[MAAT_PCK_CHAIN_CERTS];
     time_t not_after[MAAT_PCK_CHAIN_CERTS];
     char cn[MAAT_PCK_CHAIN_CERTS][64];
@@ -134,16 +134,16 @@ int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body
  * caller frees *der. */
 int maat__pem_block_der(const uint8_t *body, size_t len, uint8_t **der, size_t *der_len);
 /* The verified issuer tail equal to tail[0..len), or NULL (entries live as long as t). */
-const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t,
-                                                   const uint8_t *tail, size_t len);
+const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t, const uint8_t *tail,
+                                                   size_t len);
 /* Records the issuer tail of a fully verified entry (bytes leaf-first PEM, leaf = first
  * block). Does nothing when the shape does not fit or the table is full. */
 void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe);
 /* Records as an issuer tail a PCK CA chain verified to anchor on its own (the collateral's
  * PCK CRL issuer chain): pem its text, sent the certificates decoded from it, chain the
  * verified path (CA first). Only when sent is exactly chain and the CA fits (trust.c). */
-void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem,
-                                       size_t len, STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
+                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain,
                                        const struct maat_anchor *anchor);
 /* Tests: from now on t learns issuer tails only from PCK chains verified in full (the
  * reference of the differential tests, which must take the full path). */

@@ -159,8 +159,8 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
  * a value that is no baseline answers the library's PolicyEvaluationError; a number the held
  * collateral does not carry fails closed with 400 InvalidParameter saying what to do, since
  * maatd's cache keeps one collateral set (one evaluation number) per FMSPC and PCK CA. */
-static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq,
-                               struct maatd_response *rs, const struct maat_attest_result *r)
+static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                               const struct maat_attest_result *r)
 {
     if (r->aerr.code != MAAT_MAA_INVALID_PARAMETER || r->tcb_baseline == 0) {
         attest_error(rq, rs, &r->aerr);
@@ -176,8 +176,7 @@ static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq,
                 "maatd holds for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
                 "identity); maatd keeps one evaluation number per FMSPC: serve number %u from its "
                 "collateral source, or select \"azuredefault\".",
-                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num,
-                r->tcb_baseline);
+                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num, r->tcb_baseline);
 }
 
 /* Collateral that could not be had: 503 when not available now, 400 when bad. */
@@ -197,7 +196,8 @@ static void collateral_error(struct maatd *d, struct maatd_request *rq, struct m
     else
         maatd_error(rq, rs, 400, "InvalidParameter",
                     "The quote was invalid due to an error in the quote collateral for "
-                    "FMSPC %s (%s CA): %s", fm, maat_pck_ca_name(r->ca), why);
+                    "FMSPC %s (%s CA): %s",
+                    fm, maat_pck_ca_name(r->ca), why);
 }
 
 void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
@@ -258,7 +258,8 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         case MAAT_ATTEST_TOO_LARGE: /* the token bound (--max-token-size) */
             maatd_error(rq, rs, 400, "PolicyEvaluationError",
                         "The attestation token would exceed the limit of %ld bytes "
-                        "(--max-token-size): %s", d->cfg.max_token_size, r->err.msg);
+                        "(--max-token-size): %s",
+                        d->cfg.max_token_size, r->err.msg);
             break;
         default:
             maatd_error(rq, rs, 500, "InternalError", "attestation could not run: %s",

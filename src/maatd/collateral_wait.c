@@ -47,13 +47,13 @@ struct followed { /* one cache the thread follows, and the latest generation it 
 
 struct maatd_waits {
     pthread_mutex_t mu;
-    pthread_cond_t cv;        /* CLOCK_MONOTONIC */
+    pthread_cond_t cv; /* CLOCK_MONOTONIC */
     struct waiter *w;
     size_t n, cap;
-    uint64_t gen;             /* own generation (>= 1): grows with each report of a cache */
+    uint64_t gen; /* own generation (>= 1): grows with each report of a cache */
     bool stop;
     pthread_t th;
-    struct followed src[2];   /* SGX, TDX (NULL cache: not followed) */
+    struct followed src[2]; /* SGX, TDX (NULL cache: not followed) */
 };
 
 static bool ts_before(const struct timespec *a, const struct timespec *b)
@@ -155,7 +155,8 @@ void maatd_waits_stop(struct maatd_waits *ws)
 {
     if (ws == NULL) return;
     for (size_t i = 0; i < 2; i++)
-        if (ws->src[i].cache != NULL) maat_collateral_cache_set_on_idle(ws->src[i].cache, NULL, NULL);
+        if (ws->src[i].cache != NULL)
+            maat_collateral_cache_set_on_idle(ws->src[i].cache, NULL, NULL);
     pthread_mutex_lock(&ws->mu);
     ws->stop = true; /* every waiting request is resumed (and answered 503: stopping) */
     pthread_cond_signal(&ws->cv);

@@ -17,10 +17,10 @@ enum opt_kind { OPT_STR, OPT_LIST, OPT_LONG, OPT_BOOL, OPT_HELP, OPT_VERSION, OP
 struct opt {
     const char *name;
     enum opt_kind kind;
-    size_t off;           /* offset in struct maatd_config */
-    long min, max;        /* OPT_LONG bounds */
-    const char *arg;      /* argument name for --help */
-    const char *def;      /* default as shown by --help */
+    size_t off;      /* offset in struct maatd_config */
+    long min, max;   /* OPT_LONG bounds */
+    const char *arg; /* argument name for --help */
+    const char *def; /* default as shown by --help */
     const char *help;
 };
 
@@ -73,16 +73,18 @@ static const struct opt opts[] = {
      "iat = now. Accepts expired collateral: never in production (logged as a warning)"},
     {"trust-root", OPT_LIST, OFF(trust_roots), 0, 0, "PEM", "Intel SGX Root CA only",
      "also trust this root certificate (non-production anchor; repeatable)"},
-    {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)", "serve HTTPS with this certificate chain"},
+    {"tls-cert", OPT_STR, OFF(tls_cert), 0, 0, "PEM", "none (plain HTTP)",
+     "serve HTTPS with this certificate chain"},
     {"tls-key", OPT_STR, OFF(tls_key), 0, 0, "PEM", "none", "private key of --tls-cert"},
     {"issuer", OPT_STR, OFF(issuer), 0, 0, "URL", "http(s)://<Host header>",
      "token `iss` and base of `jku`; default: the URL the request reached (Host header),\n"
      "else the listen address"},
-    {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256", "token signing algorithm of new keys"},
+    {"alg", OPT_STR, OFF(alg), 0, 0, "RS256|ES256|PS256", "RS256",
+     "token signing algorithm of new keys"},
     {"allow-debug-td", OPT_BOOL, OFF(allow_debug_td), 0, 0, NULL, "off",
      "POST /attest/TdxVm: accept a DEBUG TD (TDATTRIBUTES bit 0); refused by default"},
-    {"allow-reserved-td-attributes", OPT_BOOL, OFF(allow_reserved_td_attributes), 0, 0, NULL,
-     "off", "POST /attest/TdxVm: accept reserved TDATTRIBUTES bits"},
+    {"allow-reserved-td-attributes", OPT_BOOL, OFF(allow_reserved_td_attributes), 0, 0, NULL, "off",
+     "POST /attest/TdxVm: accept reserved TDATTRIBUTES bits"},
     {"allow-sept-ve", OPT_BOOL, OFF(allow_sept_ve), 0, 0, NULL, "off",
      "POST /attest/TdxVm: accept a TD without SEPT_VE_DISABLE (bit 28)"},
     {"allow-service-td", OPT_BOOL, OFF(allow_service_td), 0, 0, NULL, "off",
@@ -92,16 +94,18 @@ static const struct opt opts[] = {
      "--key-retention); at run time: `maat key rotate --store URI`"},
     {"key-retention", OPT_LONG, OFF(key_retention), 0, 10L * 365 * 86400, "SECONDS", "28800",
      "how long a retired key stays in /certs (at least the token lifetime)"},
-    {"threads", OPT_LONG, OFF(threads), 0, 256, "N", "number of CPUs", "worker threads (0 = number of CPUs)"},
-    {"max-connections", OPT_LONG, OFF(max_connections), 1, 100000, "N", "1024", "concurrent connections"},
+    {"threads", OPT_LONG, OFF(threads), 0, 256, "N", "number of CPUs",
+     "worker threads (0 = number of CPUs)"},
+    {"max-connections", OPT_LONG, OFF(max_connections), 1, 100000, "N", "1024",
+     "concurrent connections"},
     {"timeout", OPT_LONG, OFF(timeout), 1, 3600, "SECONDS", "30", "drop a connection idle this long"},
     {"max-body", OPT_LONG, OFF(max_body), 1024, 64L << 20, "BYTES", "1048576",
      "largest request body (413 beyond)"},
     {"policy-max-issued-claims", OPT_LONG, OFF(policy_max_issued_claims), 1, 1L << 20, "N", "256",
      "claims one policy evaluation may issue (issue + issueproperty); stored and draft\n"
      "policies alike (400 PolicyEvaluationError beyond)"},
-    {"policy-max-claim-value", OPT_LONG, OFF(policy_max_claim_value), 1, 64L << 20, "BYTES", "262144",
-     "largest value of one issued claim"},
+    {"policy-max-claim-value", OPT_LONG, OFF(policy_max_claim_value), 1, 64L << 20, "BYTES",
+     "262144", "largest value of one issued claim"},
     {"policy-max-issued-bytes", OPT_LONG, OFF(policy_max_issued_bytes), 1, 256L << 20, "BYTES",
      "1048576", "all claims one evaluation issues together (types + values)"},
     {"max-token-size", OPT_LONG, OFF(max_token_size), 4096, 1L << 30, "BYTES", "8388608",
@@ -135,12 +139,13 @@ static const struct opt opts[] = {
     {"log-format", OPT_STR, OFF(log_format), 0, 0, "text|json", "text", "request log lines on stderr"},
     {"log-flush-ms", OPT_LONG, OFF(log_flush_ms), 0, 10000, "MS", "100",
      "write request log lines in batches, at most this long after the first (0 = each at once)"},
-    {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none", "read `key = value` settings (flags override)"},
+    {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none",
+     "read `key = value` settings (flags override)"},
     {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "show this help"},
     {"version", OPT_VERSION, 0, 0, 0, NULL, NULL, "show the version"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
-_Static_assert(NOPTS <= sizeof ((struct maatd_config *)0)->origin / sizeof(char *),
+_Static_assert(NOPTS <= sizeof((struct maatd_config *)0)->origin / sizeof(char *),
                "struct maatd_config.origin too small");
 
 void maatd_config_defaults(struct maatd_config *c)
@@ -157,10 +162,10 @@ void maatd_config_defaults(struct maatd_config *c)
     c->timeout = 30;
     c->max_body = 1L << 20;
     c->conn_memory = 16L << 10;
-    c->policy_max_issued_claims = 256;      /* = maat_policy_limits_default's */
+    c->policy_max_issued_claims = 256; /* = maat_policy_limits_default's */
     c->policy_max_claim_value = 256L << 10;
     c->policy_max_issued_bytes = 1L << 20;
-    c->max_token_size = 8L << 20;          /* = MAAT_CLAIMS_PAYLOAD_MAX */
+    c->max_token_size = 8L << 20; /* = MAAT_CLAIMS_PAYLOAD_MAX */
     c->key_retention = MAATD_TOKEN_LIFETIME;
     c->shutdown_grace = 10;
     c->pccs_connect_timeout_ms = 3000;
@@ -226,8 +231,10 @@ static void usage(FILE *f)
         const struct opt *o = &opts[i];
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        if (strlen(left) > 30) fprintf(f, "  %s\n  %-30s ", left, ""); /* own line */
-        else fprintf(f, "  %-30s ", left);
+        if (strlen(left) > 30)
+            fprintf(f, "  %s\n  %-30s ", left, ""); /* own line */
+        else
+            fprintf(f, "  %-30s ", left);
         for (const char *p = o->help; *p; p++) {
             fputc(*p, f);
             if (*p == '\n') fprintf(f, "  %-30s ", "");
@@ -235,7 +242,8 @@ static void usage(FILE *f)
         if (o->def) fprintf(f, " [default: %s]", o->def);
         fputc('\n', f);
     }
-    fprintf(f, "\nsignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads (TLS files re-read; never rotates keys: `maat key rotate`).\n");
+    fprintf(f, "\nsignals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads (TLS files "
+               "re-read; never rotates keys: `maat key rotate`).\n");
 }
 
 static const struct opt *find_opt(const char *name, size_t len)
@@ -258,8 +266,10 @@ static int complain(const struct maatd_config *c, const char *name, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (origin) fprintf(stderr, "maatd: %s: %s\n", origin, msg);
-    else fprintf(stderr, "maatd: %s\n", msg);
+    if (origin)
+        fprintf(stderr, "maatd: %s: %s\n", origin, msg);
+    else
+        fprintf(stderr, "maatd: %s\n", msg);
     return -1;
 }
 
@@ -332,16 +342,15 @@ static int apply(struct maatd_config *c, const struct opt *o, const char *val, c
     case OPT_BOOL:
         if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "1"))
             *(bool *)field = true;
-        else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "0"))
+        else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") ||
+                 !strcmp(val, "0"))
             *(bool *)field = false;
         else {
             fprintf(stderr, "maatd: %s: --%s '%s': expected true or false\n", where, o->name, val);
             return -1;
         }
         return 0;
-    default:
-        fprintf(stderr, "maatd: %s: '%s' cannot be set here\n", where, o->name);
-        return -1;
+    default: fprintf(stderr, "maatd: %s: '%s' cannot be set here\n", where, o->name); return -1;
     }
 }
 
@@ -423,8 +432,10 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
     }
     for (int i = 1; i < argc; i++) {
         const char *cfg = NULL;
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
-        else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            cfg = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            cfg = argv[i] + 9;
         if (cfg != NULL) {
             if (apply(c, find_opt("config", 6), cfg, "command line") != 0) return -1;
             if (read_config_file(c, cfg) != 0) return -1;
@@ -472,10 +483,13 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
         const char *v = c->collateral_source;
         if (strcmp(v, "intel") && strcmp(v, "azure") && strncmp(v, "https://", 8) &&
             strncmp(v, "http://", 7))
-            return complain(c, "collateral-source", "--collateral-source '%s': expected intel, "
-                            "azure or an http(s):// URL", v);
+            return complain(c, "collateral-source",
+                            "--collateral-source '%s': expected intel, "
+                            "azure or an http(s):// URL",
+                            v);
         if (c->pccs || c->collateral || c->sim)
-            return complain(c, "collateral-source", "--collateral-source excludes --pccs, "
+            return complain(c, "collateral-source",
+                            "--collateral-source excludes --pccs, "
                             "--collateral and --sim (one collateral source)");
     }
     if (c->collateral_azure_url != NULL &&
@@ -487,8 +501,9 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
                         "--pccs and --collateral exclude each other");
     }
     if (c->sim && (c->pccs || c->collateral)) {
-        return complain(c, "sim", "--sim serves collateral from DIR; do not combine it with "
-                                  "--pccs or --collateral");
+        return complain(c, "sim",
+                        "--sim serves collateral from DIR; do not combine it with "
+                        "--pccs or --collateral");
     }
     char why[160];
     if (!listen_ok(c->listen, why, sizeof why))
@@ -496,15 +511,18 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
     if (c->health_listen != NULL && !listen_ok(c->health_listen, why, sizeof why))
         return complain(c, "health-listen", "--health-listen '%s': %s", c->health_listen, why);
     if (c->max_body_total < c->max_body)
-        return complain(c, "max-body-total", "--max-body-total %ld: below --max-body %ld (no body "
-                        "could ever be buffered)", c->max_body_total, c->max_body);
+        return complain(c, "max-body-total",
+                        "--max-body-total %ld: below --max-body %ld (no body "
+                        "could ever be buffered)",
+                        c->max_body_total, c->max_body);
     if (strcmp(c->signer_quote, "auto") && strcmp(c->signer_quote, "gramine") &&
         strcmp(c->signer_quote, "sim") && strcmp(c->signer_quote, "none")) {
-        return complain(c, "signer-quote", "--signer-quote '%s': expected none, sim, gramine or auto",
-                c->signer_quote);
+        return complain(c, "signer-quote",
+                        "--signer-quote '%s': expected none, sim, gramine or auto", c->signer_quote);
     }
     if (!strcmp(c->signer_quote, "sim") && c->sim == NULL) {
-        return complain(c, "signer-quote", "--signer-quote sim needs --sim DIR (the simulated platform that "
+        return complain(c, "signer-quote",
+                        "--signer-quote sim needs --sim DIR (the simulated platform that "
                         "quotes the signing key)");
     }
     if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
@@ -520,11 +538,13 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
         return complain(c, "mode", "--mode '%s': expected shared, aad or isolated", c->mode);
     }
     if (!strcmp(c->mode, "aad") && c->admin_token_file == NULL) {
-        return complain(c, "mode", "--mode aad needs --admin-token-file FILE (the bearer token "
+        return complain(c, "mode",
+                        "--mode aad needs --admin-token-file FILE (the bearer token "
                         "administrators send)");
     }
     if (strcmp(c->mode, "isolated") && c->n_policy_signers > 0) {
-        return complain(c, "policy-signer", "--policy-signer is only meaningful with --mode isolated");
+        return complain(c, "policy-signer",
+                        "--policy-signer is only meaningful with --mode isolated");
     }
     if (c->issuer != NULL) {
         size_t n = strlen(c->issuer);

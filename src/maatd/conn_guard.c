@@ -42,8 +42,9 @@ struct maatd_guard {
 
 static struct maatd_conn *conn_of(struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci =
-        c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    const union MHD_ConnectionInfo *ci = c ? MHD_get_connection_info(
+                                                 c, MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+                                           : NULL;
     return ci ? ci->socket_context : NULL;
 }
 
@@ -54,7 +55,8 @@ void maatd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_conte
     if (g == NULL) return;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         struct maatd_conn *k = calloc(1, sizeof *k);
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+            c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (k == NULL || ci == NULL) { /* cannot enforce the deadline: refuse the connection */
             free(k);
             *socket_context = NULL;
@@ -74,8 +76,10 @@ void maatd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_conte
     struct maatd_conn *k = *socket_context;
     if (k == NULL) return;
     pthread_mutex_lock(&g->mu);
-    if (k->prev) k->prev->next = k->next;
-    else g->head = k->next;
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        g->head = k->next;
     if (k->next) k->next->prev = k->prev;
     pthread_mutex_unlock(&g->mu);
     free(k);
@@ -119,7 +123,8 @@ static void *watchdog(void *arg)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &until) != ETIMEDOUT) {}
+        while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &until) != ETIMEDOUT) {
+        }
         if (g->stop) break;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -136,8 +141,9 @@ static void *watchdog(void *arg)
         if (closed > 0) {
             atomic_fetch_add(&g->closed_total, closed);
             pthread_mutex_unlock(&g->mu);
-            maatd_log("warn", "header deadline: closed %u connection(s) that had not sent a "
-                              "complete request line and headers within %lds (--header-timeout)",
+            maatd_log("warn",
+                      "header deadline: closed %u connection(s) that had not sent a "
+                      "complete request line and headers within %lds (--header-timeout)",
                       closed, g->deadline_s);
             pthread_mutex_lock(&g->mu);
         }
@@ -153,7 +159,8 @@ struct maatd_guard *maatd_guard_start(long deadline_s)
     g->deadline_s = deadline_s;
     pthread_condattr_t ca;
     bool ok = pthread_condattr_init(&ca) == 0;
-    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&g->cv, &ca) == 0;
+    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+         pthread_cond_init(&g->cv, &ca) == 0;
     pthread_condattr_destroy(&ca);
     if (!ok) {
         free(g);

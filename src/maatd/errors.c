@@ -36,17 +36,17 @@ void maatd_json_response(struct maatd_response *rs, unsigned status, const json_
 
 static bool path_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '/' || c == '.' || c == '_' || c == '-' || c == '~' || c == '+' || c == '%' ||
-           c == ':' || c == '@' || c == '=' || c == '?' || c == '&' || c == '#' || c == ',';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+           c == '.' || c == '_' || c == '-' || c == '~' || c == '+' || c == '%' || c == ':' ||
+           c == '@' || c == '=' || c == '?' || c == '&' || c == '#' || c == ',';
 }
 
 /* Route paths that may appear in messages as they are. */
 static bool public_path(const char *p, size_t n, const char *request_path)
 {
-    static const char *const prefixes[] = {"/attest/", "/policies/", "/certs", "/certificates",
-                                           "/.well-known/", "/healthz", "/ready", "/metrics",
-                                           "/revoke", "/tcbbaselines/"};
+    static const char *const prefixes[] = {
+        "/attest/", "/policies/", "/certs",   "/certificates", "/.well-known/",
+        "/healthz", "/ready",     "/metrics", "/revoke",       "/tcbbaselines/"};
     if (request_path != NULL && strlen(request_path) == n && !strncmp(p, request_path, n))
         return true;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
@@ -63,8 +63,8 @@ void maatd_redact(const char *msg, const char *request_path, char *out, size_t c
         const char *scheme_end = NULL;
         if (boundary && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
             const char *q = p;
-            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
-                   *q == '+' || *q == '.' || *q == '-')
+            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                   (*q >= '0' && *q <= '9') || *q == '+' || *q == '.' || *q == '-')
                 q++;
             if (q[0] == ':' && q[1] == '/' && q[2] == '/') scheme_end = q + 3;
         }

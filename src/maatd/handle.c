@@ -16,8 +16,8 @@ size_t maatd_response_headers(const struct maatd_request *rq, const struct maatd
                               char *allow, size_t cap)
 {
     size_t n = 0;
-    out[n++] = (struct maatd_header){"Content-Type", rs->content_type ? rs->content_type
-                                                                      : "application/json; charset=utf-8"};
+    out[n++] = (struct maatd_header){
+        "Content-Type", rs->content_type ? rs->content_type : "application/json; charset=utf-8"};
     out[n++] = (struct maatd_header){"x-ms-request-id", rq->request_id};
     out[n++] = (struct maatd_header){"x-ms-maa-service-version", MAATD_VERSION};
     if (close_after) out[n++] = (struct maatd_header){"Connection", "close"};
@@ -114,7 +114,8 @@ void maatd_handle(struct maatd *d, const struct maatd_http_request *in,
     out->headers[1].value = out->request_id;
     memcpy(out->ms_error_code, rs.ms_error_code, sizeof out->ms_error_code);
     for (size_t i = 0; i < out->n_headers; i++)
-        if (!strcmp(out->headers[i].name, "x-ms-error-code")) out->headers[i].value = out->ms_error_code;
+        if (!strcmp(out->headers[i].name, "x-ms-error-code"))
+            out->headers[i].value = out->ms_error_code;
     maat_buf_cleanup(&rq.body);
     free(path);
 }

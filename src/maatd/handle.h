@@ -19,7 +19,7 @@ struct maatd_http_request {
     size_t n_headers;
     const uint8_t *body;
     size_t body_len;
-    bool reserve;                       /* came through the --health-listen listener */
+    bool reserve; /* came through the --health-listen listener */
 };
 
 #define MAATD_RESPONSE_HEADERS_MAX 7
@@ -28,12 +28,12 @@ struct maatd_http_response {
     unsigned status;
     struct maatd_header headers[MAATD_RESPONSE_HEADERS_MAX];
     size_t n_headers;
-    char *body;                         /* malloc'd (may be NULL when len is 0) */
+    char *body; /* malloc'd (may be NULL when len is 0) */
     size_t len;
-    bool close;                         /* the connection is closed after it */
-    char allow[80];                     /* storage of the Allow header's value */
-    char request_id[40];                /* storage of x-ms-request-id */
-    char ms_error_code[64];             /* storage of x-ms-error-code */
+    bool close;             /* the connection is closed after it */
+    char allow[80];         /* storage of the Allow header's value */
+    char request_id[40];    /* storage of x-ms-request-id */
+    char ms_error_code[64]; /* storage of x-ms-error-code */
 };
 
 /* The response headers every answer carries (Content-Type, x-ms-request-id,

@@ -16,8 +16,7 @@
 #include "maatd.h"
 #include "store_sync.h"
 
-void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                  bool readiness)
+void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs, bool readiness)
 {
     if (!readiness) {
         json_t *o = json_pack("{s:s, s:s}", "status", "ok", "version", MAATD_VERSION);
@@ -40,8 +39,10 @@ void maatd_health(struct maatd *d, struct maatd_request *rq, struct maatd_respon
     size_t kl = strcspn(desc, " ");
     snprintf(kind, sizeof kind, "%.*s", (int)(kl < sizeof kind ? kl : sizeof kind - 1), desc);
     char why[MAAT_ERROR_MSG_MAX], store[MAAT_ERROR_MSG_MAX + 16];
-    if (maatd_store_status(why, sizeof why)) snprintf(store, sizeof store, "up");
-    else snprintf(store, sizeof store, "down (%.*s)", (int)(sizeof store - 16), why);
+    if (maatd_store_status(why, sizeof why))
+        snprintf(store, sizeof store, "up");
+    else
+        snprintf(store, sizeof store, "down (%.*s)", (int)(sizeof store - 16), why);
     json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s}", "status", "ready", "kid", kid, "collateral",
                           kind, "signing_keys", (json_int_t)maatd_keys_count(d), "store", store);
     maatd_json_response(rs, 200, o);

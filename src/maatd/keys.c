@@ -224,8 +224,10 @@ static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, si
                 continue;
             }
             if (prev[0] != '\0')
-                maatd_log("info", "signing key rotated: new kid %s, previous kid %s stays in /certs "
-                                  "for %lds", kid, prev, d->cfg.key_retention);
+                maatd_log("info",
+                          "signing key rotated: new kid %s, previous kid %s stays in /certs "
+                          "for %lds",
+                          kid, prev, d->cfg.key_retention);
             else
                 maatd_log("info", "signing key generated: kid %s (%s)", kid, d->cfg.alg);
             rotate = false;
@@ -392,8 +394,9 @@ int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_erro
     const char *now_kid = maat_signing_key_kid(v[0].k);
     *changed = strcmp(was, now_kid) != 0;
     if (*changed)
-        maatd_log("info", "signing keys: the store's current key changed (another replica or "
-                          "`maat key rotate`): current kid %s, previous kid %s, %zu key(s) in /certs",
+        maatd_log("info",
+                  "signing keys: the store's current key changed (another replica or "
+                  "`maat key rotate`): current kid %s, previous kid %s, %zu key(s) in /certs",
                   now_kid, was, n);
     return install(d, k, v, n, ver, err);
 }
@@ -465,8 +468,8 @@ char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payl
     return maat_buf_take_str(&b);
 }
 
-char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload,
-                               size_t len, struct maat_error *err)
+char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                               struct maat_error *err)
 {
     struct maatd_keys *k = d->keys;
     pthread_rwlock_rdlock(&k->lock);

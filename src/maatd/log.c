@@ -76,7 +76,10 @@ static void put(struct line *l, const char *s, size_t n)
     }
 }
 
-static void put_s(struct line *l, const char *s) { put(l, s, strlen(s)); }
+static void put_s(struct line *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
 
 static void put_u(struct line *l, unsigned long long v)
 {
@@ -88,7 +91,8 @@ static void put_u(struct line *l, unsigned long long v)
 static void put_ms(struct line *l, uint64_t us)
 {
     put_u(l, (unsigned long long)(us / 1000));
-    char f[4] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10)};
+    char f[4] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),
+                 (char)('0' + us % 10)};
     put(l, f, 4);
 }
 
@@ -134,7 +138,8 @@ static void *batch_writer(void *arg)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (!lb.stop && pthread_cond_timedwait(&lb.cv, &lb.mu, &until) != ETIMEDOUT) {}
+        while (!lb.stop && pthread_cond_timedwait(&lb.cv, &lb.mu, &until) != ETIMEDOUT) {
+        }
         if (lb.len == 0) continue;
         char *out = lb.buf;
         size_t n = lb.len;
@@ -165,7 +170,8 @@ int maatd_log_start(long flush_ms)
     if (flush_ms <= 0 || lb.running) return 0;
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) return -1;
-    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&lb.cv, &ca) == 0
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+                     pthread_cond_init(&lb.cv, &ca) == 0
                  ? 0
                  : -1;
     pthread_condattr_destroy(&ca);
@@ -174,7 +180,8 @@ int maatd_log_start(long flush_ms)
     lb.spare = malloc(LOG_BATCH_CAP);
     lb.flush_ms = flush_ms;
     lb.stop = false;
-    if (lb.buf == NULL || lb.spare == NULL || pthread_create(&lb.thread, NULL, batch_writer, NULL) != 0) {
+    if (lb.buf == NULL || lb.spare == NULL ||
+        pthread_create(&lb.thread, NULL, batch_writer, NULL) != 0) {
         free(lb.buf);
         free(lb.spare);
         lb.buf = lb.spare = NULL;
@@ -273,9 +280,13 @@ void maatd_log(const char *level, const char *fmt, ...)
         size_t o = 0;
         for (const char *p = msg; *p && o + 7 < sizeof clean; p++) {
             unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\') { clean[o++] = '\\'; clean[o++] = (char)ch; }
-            else if (ch < 0x20 || ch > 0x7e) o += (size_t)snprintf(clean + o, sizeof clean - o, "\\u%04x", ch);
-            else clean[o++] = (char)ch;
+            if (ch == '"' || ch == '\\') {
+                clean[o++] = '\\';
+                clean[o++] = (char)ch;
+            } else if (ch < 0x20 || ch > 0x7e)
+                o += (size_t)snprintf(clean + o, sizeof clean - o, "\\u%04x", ch);
+            else
+                clean[o++] = (char)ch;
         }
         clean[o] = '\0';
         n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", t,
@@ -306,16 +317,16 @@ void maatd_log_request(const struct maatd_request *rq, const struct maatd_respon
      * or maatd's own), so both formats write them as they are. */
     enum kind { STR, QSTR, NUM, MS }; /* QSTR: quoted in logfmt too; MS: us as ms */
     enum { NF = 14 };
-    static const enum kind kinds[NF] = {STR, STR, STR, STR, STR, QSTR, NUM, MS, STR, STR, NUM, NUM,
-                                        STR, QSTR};
-    static const char *const names[NF] = {"ts",      "level",  "request_id", "method",
-                                          "route",   "path",   "status",     "latency_ms",
-                                          "verdict", "error",  "bytes_in",   "bytes_out",
-                                          "client",  "reason"};
-    const char *text[NF] = {t, "info", rq->request_id, method, maatd_route_name(rq->route), path,
-                            NULL, NULL, verdict, code, NULL, NULL, client, reason};
-    const unsigned long long num[NF] = {[6] = rs->status, [7] = latency_us, [10] = bytes_in,
-                                        [11] = rs->len};
+    static const enum kind kinds[NF] = {STR, STR, STR, STR, STR, QSTR, NUM,
+                                        MS,  STR, STR, NUM, NUM, STR,  QSTR};
+    static const char *const names[NF] = {"ts",       "level",     "request_id", "method",  "route",
+                                          "path",     "status",    "latency_ms", "verdict", "error",
+                                          "bytes_in", "bytes_out", "client",     "reason"};
+    const char *text[NF] = {t,    "info", rq->request_id, method,  maatd_route_name(rq->route),
+                            path, NULL,   NULL,           verdict, code,
+                            NULL, NULL,   client,         reason};
+    const unsigned long long num[NF] =
+        {[6] = rs->status, [7] = latency_us, [10] = bytes_in, [11] = rs->len};
     char buf[1024];
     struct line l = {buf, 0, sizeof buf - 1}; /* room kept for the newline */
     for (int i = 0; i < NF; i++) {

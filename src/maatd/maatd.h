@@ -43,13 +43,13 @@
 /* ---- configuration (config.c) ---- */
 
 struct maatd_config {
-    char *listen;             /* HOST:PORT (port 0 = ephemeral, URL printed on stdout) */
-    char *store;              /* "sqlite:PATH" or PATH */
-    char *sim;                /* simulated platform directory */
-    char *pccs;               /* PCS / PCCS base URL */
-    char *collateral_source;  /* "intel", "azure" or a PCS/PCCS URL (--collateral-source) */
-    char *collateral_azure_url; /* THIM base for --collateral-source azure (default global) */
-    char *collateral;         /* bundle file or directory */
+    char *listen;                 /* HOST:PORT (port 0 = ephemeral, URL printed on stdout) */
+    char *store;                  /* "sqlite:PATH" or PATH */
+    char *sim;                    /* simulated platform directory */
+    char *pccs;                   /* PCS / PCCS base URL */
+    char *collateral_source;      /* "intel", "azure" or a PCS/PCCS URL (--collateral-source) */
+    char *collateral_azure_url;   /* THIM base for --collateral-source azure (default global) */
+    char *collateral;             /* bundle file or directory */
     char *test_verification_time; /* tests: verify at this time instead of now */
     char *trust_roots[MAATD_MAX_TRUST_ROOTS];
     size_t n_trust_roots;
@@ -67,27 +67,27 @@ struct maatd_config {
     long pccs_read_timeout_ms;    /* no byte for this long ends an attempt (0 = off) */
     long pccs_timeout_ms;         /* whole request, per attempt */
     long pccs_attempts;
-    long collateral_wait_ms;      /* how long a request waits for a fetch in flight */
-    long collateral_retry_s;      /* negative cache after a failed fetch */
-    long threads;             /* 0 = number of CPUs */
+    long collateral_wait_ms; /* how long a request waits for a fetch in flight */
+    long collateral_retry_s; /* negative cache after a failed fetch */
+    long threads;            /* 0 = number of CPUs */
     long max_connections;
-    long timeout;             /* seconds of inactivity before a connection is dropped */
-    long max_body;            /* bytes */
-    long conn_memory;         /* bytes of header/request memory per connection */
+    long timeout;                  /* seconds of inactivity before a connection is dropped */
+    long max_body;                 /* bytes */
+    long conn_memory;              /* bytes of header/request memory per connection */
     long policy_max_issued_claims; /* maat_policy_limits.max_issued_claims */
     long policy_max_claim_value;   /* .max_claim_value, bytes */
     long policy_max_issued_bytes;  /* .max_issued_bytes, bytes */
     long max_token_size;           /* maat_claims_input.max_payload, bytes */
-    long key_retention;       /* seconds a retired key stays in /certs */
-    long shutdown_grace;      /* seconds to wait for in-flight requests on SIGTERM */
-    char *log_format;         /* "text" (logfmt) | "json" */
-    long log_flush_ms;        /* request log lines batched this long at most (0 = none) */
-    char *config;             /* config file it was read from (for messages) */
-    char *mode;               /* "shared" | "aad" | "isolated" (policy management) */
-    char *admin_token_file;   /* bearer token for management writes (aad: required) */
+    long key_retention;            /* seconds a retired key stays in /certs */
+    long shutdown_grace;           /* seconds to wait for in-flight requests on SIGTERM */
+    char *log_format;              /* "text" (logfmt) | "json" */
+    long log_flush_ms;             /* request log lines batched this long at most (0 = none) */
+    char *config;                  /* config file it was read from (for messages) */
+    char *mode;                    /* "shared" | "aad" | "isolated" (policy management) */
+    char *admin_token_file;        /* bearer token for management writes (aad: required) */
     char *policy_signers[MAATD_MAX_POLICY_SIGNERS]; /* isolated: initial signer PEMs */
     size_t n_policy_signers;
-    char *signer_quote;       /* "auto" | "gramine" | "sim" | "none": signer quote provider */
+    char *signer_quote; /* "auto" | "gramine" | "sim" | "none": signer quote provider */
     /* HTTP edge limits (server.c, conn_guard.c; docs/maatd.md "Limits") */
     long header_timeout;      /* seconds for the request line + headers (deadline) */
     long max_conn_per_client; /* concurrent connections per client address */
@@ -168,8 +168,7 @@ int maatd_keys_check_retention(long key_retention, long token_lifetime, struct m
 /* Loads the key ring from the store, generating the first key (or a new current one when
  * rotate is set), issues certificates for `cert_issuer`, drops retired keys older than
  * the retention. */
-int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out,
-                    struct maat_error *err);
+int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struct maat_error *err);
 void maatd_keys_free(struct maatd_keys *k);
 /* Generates a new current key, retiring the old one (kept in /certs for the retention). */
 int maatd_keys_rotate(struct maatd *d, struct maat_error *err);
@@ -190,8 +189,8 @@ char *maatd_keys_sign(struct maatd *d, const char *issuer, const json_t *payload
                       struct maat_error *err);
 /* An unsigned token (MAA's draft-policy form): the same header with alg "none", empty
  * signature. Returns malloc'd compact JWS. */
-char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload,
-                               size_t len, struct maat_error *err);
+char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
+                               struct maat_error *err);
 /* The current JWKS text (malloc'd copy). */
 char *maatd_keys_jwks(struct maatd *d, size_t *len);
 /* The current kid (copied into buf). */
@@ -201,7 +200,8 @@ size_t maatd_keys_count(struct maatd *d);
 /* ---- policies and policy signers (policy_state.c) ---- */
 
 enum maatd_mode { MAATD_MODE_SHARED = 0, MAATD_MODE_AAD, MAATD_MODE_ISOLATED };
-#define MAATD_POLICY_TYPES 3 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave,
+#define MAATD_POLICY_TYPES \
+    3 /* indexed by enum maat_attest_route: SgxEnclave, OpenEnclave,
                                 TdxVm */
 
 /* An active attestation policy: parsed once, immutable, shared by the request threads
@@ -210,13 +210,13 @@ enum maatd_mode { MAATD_MODE_SHARED = 0, MAATD_MODE_AAD, MAATD_MODE_ISOLATED };
 struct maatd_policy {
     atomic_int refs;
     struct maat_policy *parsed;
-    char *text;                 /* policy text (NUL-terminated) */
+    char *text; /* policy text (NUL-terminated) */
     size_t text_len;
     char hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash */
-    char *jws;                  /* the JWS as stored: verbatim request, or the default as an
+    char *jws;        /* the JWS as stored: verbatim request, or the default as an
                                    unsigned JWS */
-    json_t *signer;             /* {"kty":"RSA","x5c":[...]} when set via a signed JWS */
-    uint64_t version;           /* store record version; 0 = the built-in default */
+    json_t *signer;   /* {"kty":"RSA","x5c":[...]} when set via a signed JWS */
+    uint64_t version; /* store record version; 0 = the built-in default */
 };
 
 struct maatd_policies;
@@ -251,7 +251,7 @@ struct maatd_signer {
     X509 *cert;
     uint8_t *der;
     size_t der_len;
-    char thumb[41];             /* upper-case hex SHA-1 of the DER */
+    char thumb[41]; /* upper-case hex SHA-1 of the DER */
 };
 /* Whether cert (by DER) is in the set. */
 bool maatd_signers_contains(struct maatd *d, const X509 *cert);
@@ -260,8 +260,7 @@ bool maatd_signers_contains(struct maatd *d, const X509 *cert);
 int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
 int maatd_signers_remove(struct maatd *d, X509 *cert, bool *changed, struct maat_error *err);
 /* Whether the store holds the signer with this thumbprint (the state replicas share). */
-int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present,
-                         struct maat_error *err);
+int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present, struct maat_error *err);
 /* Re-reads the set from the store into memory (after a change written by a store batch;
  * the caller holds the write lock). */
 int maatd_signers_reload(struct maatd *d, struct maat_error *err);
@@ -282,34 +281,34 @@ struct maatd {
     struct maat_collateral_cache *cache;     /* SGX collateral */
     struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
-    time_t verify_at;                        /* --test-verification-time; 0 = now */
+    time_t verify_at; /* --test-verification-time; 0 = now */
     struct maatd_keys *keys;
     struct maatd_metrics metrics;
     struct MHD_Daemon *daemon;
     bool tls;
-    char listen_url[MAATD_ISSUER_MAX]; /* http(s)://HOST:PORT as bound */
+    char listen_url[MAATD_ISSUER_MAX];  /* http(s)://HOST:PORT as bound */
     char cert_issuer[MAATD_ISSUER_MAX]; /* CN of the signing certificates */
     uint8_t *tls_cert_pem, *tls_key_pem;
     atomic_int inflight;
     atomic_bool ready;
     atomic_bool stopping;
-    struct maat_attester *signer;       /* quote provider of the signer quote (--signer-quote);
+    struct maat_attester *signer; /* quote provider of the signer quote (--signer-quote);
                                            NULL = certificates without a quote. Used by the
                                            main thread only (start-up, rotation, pruning). */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* x-ms-policy-hash of the default policy */
     enum maatd_mode mode;
-    uint8_t *admin_token;               /* --admin-token-file contents (trimmed) or NULL */
+    uint8_t *admin_token; /* --admin-token-file contents (trimmed) or NULL */
     size_t admin_token_len;
     struct maatd_policies *policies;
     /* HTTP edge (server.c, conn_guard.c) */
-    struct MHD_Daemon *health_daemon;   /* --health-listen reserve, or NULL */
+    struct MHD_Daemon *health_daemon; /* --health-listen reserve, or NULL */
     char health_url[MAATD_ISSUER_MAX];
-    struct maatd_guard *guard;          /* header deadline */
-    bool listen_usage_error;            /* start-up failed on a bad --listen (exit 2) */
-    atomic_size_t body_bytes;           /* request body memory held (buffer capacity) */
-    atomic_size_t resp_bytes;           /* response bodies queued, not yet completed */
+    struct maatd_guard *guard; /* header deadline */
+    bool listen_usage_error;   /* start-up failed on a bad --listen (exit 2) */
+    atomic_size_t body_bytes;  /* request body memory held (buffer capacity) */
+    atomic_size_t resp_bytes;  /* response bodies queued, not yet completed */
     atomic_uint_fast64_t refused_body_cap, refused_resp_cap;
-    struct maatd_waits *waits;          /* requests suspended for collateral, or NULL */
+    struct maatd_waits *waits; /* requests suspended for collateral, or NULL */
 };
 
 /* ---- requests and responses (server.c, routes.c) ---- */
@@ -320,12 +319,12 @@ struct maatd_header {
 };
 
 struct maatd_request {
-    struct MHD_Connection *conn; /* NULL outside libmicrohttpd (maatd_handle) */
+    struct MHD_Connection *conn;        /* NULL outside libmicrohttpd (maatd_handle) */
     const struct maatd_header *headers; /* the request's headers (request.c looks them up) */
     size_t n_headers;
-    const char *query;          /* raw query string after '?' (percent-encoded), or NULL */
-    size_t nul_at;              /* 1 + offset of an encoded NUL in the raw URI, or 0 */
-    size_t n_params;            /* query parameters in the raw URI */
+    const char *query; /* raw query string after '?' (percent-encoded), or NULL */
+    size_t nul_at;     /* 1 + offset of an encoded NUL in the raw URI, or 0 */
+    size_t n_params;   /* query parameters in the raw URI */
     const char *method;
     const char *path;
     struct maat_buf body;
@@ -334,24 +333,24 @@ struct maatd_request {
     char request_id[40];
     struct timespec start;
     enum maatd_route_id route;
-    const char *verdict;        /* for logs: TCB status or "failed" */
-    const char *error_code;     /* for logs: MAA error code */
-    bool api_2025;              /* ?api-version=2025-06-01: 2025 error shape (errors.c) */
+    const char *verdict;    /* for logs: TCB status or "failed" */
+    const char *error_code; /* for logs: MAA error code */
+    bool api_2025;          /* ?api-version=2025-06-01: 2025 error shape (errors.c) */
     char issuer[MAATD_ISSUER_MAX];
-    char client[64];            /* client address (numeric) for the log */
-    char reason[256];           /* for logs: why a 4xx/5xx (the unredacted message) */
+    char client[64];                    /* client address (numeric) for the log */
+    char reason[256];                   /* for logs: why a 4xx/5xx (the unredacted message) */
     struct maat_collateral_wait *cwait; /* non-NULL: a collateral wait may suspend the
                                            request (server.c) instead of blocking */
-    bool suspend;               /* set by the route: no answer yet, suspend and re-run */
+    bool suspend;                       /* set by the route: no answer yet, suspend and re-run */
 };
 
 struct maatd_response {
     unsigned status;
-    char *body;                 /* malloc'd */
+    char *body; /* malloc'd */
     size_t len;
-    const char *content_type;   /* default application/json; charset=utf-8 */
-    const char *allow;          /* Allow header (405) */
-    char ms_error_code[64];     /* x-ms-error-code (api-version 2025-06-01 errors) or "" */
+    const char *content_type; /* default application/json; charset=utf-8 */
+    const char *allow;        /* Allow header (405) */
+    char ms_error_code[64];   /* x-ms-error-code (api-version 2025-06-01 errors) or "" */
 };
 
 /* server.c */
@@ -374,8 +373,7 @@ const char *maatd_request_query(const struct maatd_request *rq, const char *name
 const char *maatd_uri_scan(struct maatd_request *rq, const char *uri);
 /* Checks of the request head before routing (encoded NUL, query parameter count, Host,
  * Transfer-Encoding). False with rs filled (4xx in MAA's form) when it must be refused. */
-bool maatd_request_head_ok(struct maatd_request *rq, const char *version,
-                           struct maatd_response *rs);
+bool maatd_request_head_ok(struct maatd_request *rq, const char *version, struct maatd_response *rs);
 /* maatd_request_head_ok, then (reserve: the --health-listen listener) 404 for any path
  * but the reserve routes. False with rs filled when refused before the body. */
 bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool reserve,
@@ -442,8 +440,8 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
  * POST /certificates:add / :remove. */
 void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                         unsigned type, bool reset);
-void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
-                              struct maatd_response *rs, int op /* 0 get, 1 add, 2 remove */);
+void maatd_certificates_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                              int op /* 0 get, 1 add, 2 remove */);
 void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);
 /* GET /tcbbaselines/SgxEnclave (api-version 2025-06-01; tcbbaselines.c). */
 void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs);

@@ -69,7 +69,8 @@ static int add_root(struct maat_trust *t, const char *path, const char *label, b
     bool intel = maat_trust_is_intel_root(pem, n);
     int rc = maat_trust_add_root(t, pem, n, label, force_sim || !intel, err);
     free(pem);
-    if (rc != 0) maat_error_prefix(err, "trust root %s", path);
+    if (rc != 0)
+        maat_error_prefix(err, "trust root %s", path);
     else
         maatd_log("info", "trust anchor added: %s%s", label,
                   force_sim || !intel ? " (non-production)" : "");
@@ -105,16 +106,18 @@ static int setup_signer_quote(struct maatd *d, struct maat_error *err)
     char why[600] = "";
     if (is_auto && !gramine)
         snprintf(why, sizeof why, ": no Gramine DCAP attestation interface at %s%s",
-                 maat_attester_gramine_dir(NULL),
-                 d->cfg.sim ? "" : ", no --sim");
+                 maat_attester_gramine_dir(NULL), d->cfg.sim ? "" : ", no --sim");
     if (!strcmp(choice, "none") || (is_auto && !gramine && d->cfg.sim == NULL)) {
-        maatd_log("info", "signer quote: none (--signer-quote %s%s): signing certificates carry no "
-                          "enclave quote", choice, why);
+        maatd_log("info",
+                  "signer quote: none (--signer-quote %s%s): signing certificates carry no "
+                  "enclave quote",
+                  choice, why);
         return 0;
     }
     /* sim: config.c made sure --sim is given */
     struct maat_attester_config ac = {.kind = gramine ? MAAT_ATTESTER_GRAMINE : MAAT_ATTESTER_SIM,
-                                      .sim_dir = d->cfg.sim, .sim_no_create = true};
+                                      .sim_dir = d->cfg.sim,
+                                      .sim_no_create = true};
     if (maat_attester_open(&ac, &d->signer, err) != 0) {
         maat_error_prefix(err, "--signer-quote %s", choice);
         return -1;
@@ -142,13 +145,14 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
 {
     if (d->cfg.test_verification_time != NULL) {
         int64_t at;
-        MAAT_TRY(maat_time_parse("--test-verification-time", d->cfg.test_verification_time, &at,
-                                 err));
+        MAAT_TRY(maat_time_parse("--test-verification-time", d->cfg.test_verification_time, &at, err));
         MAAT_ENSURE(at > 0, err, MAAT_ERR_USAGE, "--test-verification-time: must be after 1970");
         d->verify_at = (time_t)at;
-        maatd_log("warn", "--test-verification-time: quotes and collateral are verified at %lld, "
-                          "not now; expired collateral is accepted (tests only, never in "
-                          "production)", (long long)at);
+        maatd_log("warn",
+                  "--test-verification-time: quotes and collateral are verified at %lld, "
+                  "not now; expired collateral is accepted (tests only, never in "
+                  "production)",
+                  (long long)at);
     }
     const char *dir = d->cfg.sim;
     const char *cs = d->cfg.collateral_source; /* intel | azure | URL, or --pccs URL */
@@ -176,7 +180,8 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         struct stat st;
         MAAT_ENSURE(stat(d->cfg.collateral, &st) == 0, err, MAAT_ERR_IO, "--collateral %s: %s",
                     d->cfg.collateral, strerror(errno));
-        if (S_ISDIR(st.st_mode)) dir = d->cfg.collateral;
+        if (S_ISDIR(st.st_mode))
+            dir = d->cfg.collateral;
         else /* one bundle holds one PCK CA's CRL: offered for both CAs, it serves the one it
               * holds and names the mismatch for the other */
             MAAT_TRY(maat_collateral_bundle_source_new(d->cfg.collateral, d->cfg.collateral,
@@ -227,7 +232,8 @@ static int setup_management(struct maatd *d, struct maat_error *err)
         MAAT_TRY(read_file(d->cfg.admin_token_file, 64 << 10, &t, &n, err));
         size_t a = 0;
         while (a < n && (t[a] == ' ' || t[a] == '\t' || t[a] == '\r' || t[a] == '\n')) a++;
-        while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\r' || t[n - 1] == '\n')) n--;
+        while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\r' || t[n - 1] == '\n'))
+            n--;
         if (n == a) {
             OPENSSL_cleanse(t, n);
             free(t);
@@ -280,8 +286,10 @@ static void reload(struct maatd *d)
         size_t n;
         if (read_file(d->cfg.tls_cert, 1 << 20, &cert, &n, &err) != 0 ||
             read_file(d->cfg.tls_key, 1 << 20, &key, &n, &err) != 0)
-            maatd_log("error", "reload: TLS certificate or key unreadable, still serving the old "
-                               "ones: %s", err.msg);
+            maatd_log("error",
+                      "reload: TLS certificate or key unreadable, still serving the old "
+                      "ones: %s",
+                      err.msg);
         else if (strcmp((char *)cert, (char *)d->tls_cert_pem) != 0 ||
                  strcmp((char *)key, (char *)d->tls_key_pem) != 0)
             maatd_log("warn", "reload: --tls-cert/--tls-key changed on disk, but libmicrohttpd "
@@ -331,10 +339,9 @@ int main(int argc, char **argv)
     if (maat_store_open(d.cfg.store, &d.store, &err) != 0 || setup_trust(&d, &err) != 0 ||
         setup_signer_quote(&d, &err) != 0 || setup_collateral(&d, &err) != 0 ||
         setup_tls(&d, &err) != 0 ||
-        maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
-                         &err) != 0 ||
-        setup_management(&d, &err) != 0 ||
-        maatd_server_start(&d, &err) != 0) {
+        maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()),
+                         d.policy_hash, &err) != 0 ||
+        setup_management(&d, &err) != 0 || maatd_server_start(&d, &err) != 0) {
         maatd_log("error", "start-up failed: %s", err.msg);
         maatd_server_stop(&d);
         cleanup(&d);

@@ -32,10 +32,24 @@ void maatd_certs(struct maatd *d, struct maatd_request *rq, struct maatd_respons
 }
 
 static const char *const claims_supported[] = {
-    "cnf", "nonce", "x-ms-ver", "x-ms-attestation-type", "x-ms-policy-hash",
-    "x-ms-policy-signer", "x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",
-    "x-ms-sgx-svn", "x-ms-sgx-ehd", "x-ms-sgx-collateral", "is-debuggable", "sgx-mrsigner",
-    "sgx-mrenclave", "product-id", "svn", "tee",
+    "cnf",
+    "nonce",
+    "x-ms-ver",
+    "x-ms-attestation-type",
+    "x-ms-policy-hash",
+    "x-ms-policy-signer",
+    "x-ms-sgx-is-debuggable",
+    "x-ms-sgx-mrenclave",
+    "x-ms-sgx-mrsigner",
+    "x-ms-sgx-svn",
+    "x-ms-sgx-ehd",
+    "x-ms-sgx-collateral",
+    "is-debuggable",
+    "sgx-mrsigner",
+    "sgx-mrenclave",
+    "product-id",
+    "svn",
+    "tee",
 };
 
 void maatd_openid(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs)

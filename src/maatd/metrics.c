@@ -66,8 +66,10 @@ void maatd_metrics_collateral(struct maatd_metrics *m, const uint8_t fmspc[6], i
     size_t i = 0;
     while (i < m->n_coll && !(m->coll[i].ca == ca && !memcmp(m->coll[i].fmspc, fmspc, 6))) i++;
     if (i == m->n_coll) {
-        if (m->n_coll == MAATD_COLL_SLOTS) i = MAATD_COLL_SLOTS - 1; /* reuse the last slot */
-        else m->n_coll++;
+        if (m->n_coll == MAATD_COLL_SLOTS)
+            i = MAATD_COLL_SLOTS - 1; /* reuse the last slot */
+        else
+            m->n_coll++;
     }
     memcpy(m->coll[i].fmspc, fmspc, 6);
     m->coll[i].ca = ca;
@@ -108,8 +110,9 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
 
     put(&o, "# HELP maatd_build_info maatd version.\n# TYPE maatd_build_info gauge\n");
     put(&o, "maatd_build_info{version=\"%s\"} 1\n", MAATD_VERSION);
-    put(&o, "# HELP maatd_start_time_seconds Unix time maatd started.\n"
-            "# TYPE maatd_start_time_seconds gauge\nmaatd_start_time_seconds %lld\n",
+    put(&o,
+        "# HELP maatd_start_time_seconds Unix time maatd started.\n"
+        "# TYPE maatd_start_time_seconds gauge\nmaatd_start_time_seconds %lld\n",
         (long long)m->started);
 
     put(&o, "# HELP maatd_requests_total HTTP requests by route and status code.\n"
@@ -119,11 +122,11 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
             uint64_t v = ld(&m->requests[r][s]);
             if (v == 0) continue;
             if (s < MAATD_STATUS_SLOTS - 1)
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
-                    status_codes[s], (unsigned long long)v);
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
+                    maatd_route_name((enum maatd_route_id)r), status_codes[s], (unsigned long long)v);
             else
-                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
-                    (unsigned long long)v);
+                put(&o, "maatd_requests_total{route=\"%s\",code=\"other\"} %llu\n",
+                    maatd_route_name((enum maatd_route_id)r), (unsigned long long)v);
         }
 
     put(&o, "# HELP maatd_request_duration_seconds Request latency by route.\n"
@@ -140,10 +143,10 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
         cum += ld(&m->lat_bucket[r][MAATD_LAT_BUCKETS - 1]);
         put(&o, "maatd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
             maatd_route_name((enum maatd_route_id)r), (unsigned long long)cum);
-        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", maatd_route_name((enum maatd_route_id)r),
-            (double)ld(&m->lat_sum_us[r]) / 1e6);
-        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n", maatd_route_name((enum maatd_route_id)r),
-            (unsigned long long)count);
+        put(&o, "maatd_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+            maatd_route_name((enum maatd_route_id)r), (double)ld(&m->lat_sum_us[r]) / 1e6);
+        put(&o, "maatd_request_duration_seconds_count{route=\"%s\"} %llu\n",
+            maatd_route_name((enum maatd_route_id)r), (unsigned long long)count);
     }
 
     put(&o, "# HELP maatd_verdicts_total Quote verification outcomes: the TCB status of verified "
@@ -151,55 +154,73 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
     for (size_t s = 0; s < MAATD_VERDICT_SLOTS; s++) {
         uint64_t v = ld(&m->verdicts[s]);
         if (v == 0) continue;
-        const char *name = s == MAATD_VERDICT_SLOTS - 1 ? "failed"
-                                                        : maat_tcb_status_name((enum maat_tcb_status)s);
+        const char *name = s == MAATD_VERDICT_SLOTS - 1
+                               ? "failed"
+                               : maat_tcb_status_name((enum maat_tcb_status)s);
         put(&o, "maatd_verdicts_total{status=\"%s\"} %llu\n", name, (unsigned long long)v);
     }
-    put(&o, "# HELP maatd_tokens_issued_total Attestation tokens signed.\n"
-            "# TYPE maatd_tokens_issued_total counter\nmaatd_tokens_issued_total %llu\n",
+    put(&o,
+        "# HELP maatd_tokens_issued_total Attestation tokens signed.\n"
+        "# TYPE maatd_tokens_issued_total counter\nmaatd_tokens_issued_total %llu\n",
         (unsigned long long)ld(&m->tokens_issued));
 
     if (d->cache != NULL) {
         struct maat_collateral_cache_stats cs;
         maat_collateral_cache_stats(d->cache, &cs);
-        put(&o, "# HELP maatd_collateral_cache_hits_total Collateral lookups answered from memory.\n"
-                "# TYPE maatd_collateral_cache_hits_total counter\nmaatd_collateral_cache_hits_total %lu\n",
+        put(&o,
+            "# HELP maatd_collateral_cache_hits_total Collateral lookups answered from memory.\n"
+            "# TYPE maatd_collateral_cache_hits_total counter\nmaatd_collateral_cache_hits_total "
+            "%lu\n",
             cs.hits);
-        put(&o, "# HELP maatd_collateral_cache_misses_total Collateral lookups that had to load from "
-                "the store or fetch from the source.\n"
-                "# TYPE maatd_collateral_cache_misses_total counter\nmaatd_collateral_cache_misses_total %lu\n",
+        put(&o,
+            "# HELP maatd_collateral_cache_misses_total Collateral lookups that had to load from "
+            "the store or fetch from the source.\n"
+            "# TYPE maatd_collateral_cache_misses_total "
+            "counter\nmaatd_collateral_cache_misses_total %lu\n",
             cs.store_loads + cs.fetches);
-        put(&o, "# HELP maatd_collateral_store_loads_total Collateral entries loaded from the store.\n"
-                "# TYPE maatd_collateral_store_loads_total counter\nmaatd_collateral_store_loads_total %lu\n",
+        put(&o,
+            "# HELP maatd_collateral_store_loads_total Collateral entries loaded from the store.\n"
+            "# TYPE maatd_collateral_store_loads_total counter\nmaatd_collateral_store_loads_total "
+            "%lu\n",
             cs.store_loads);
-        put(&o, "# HELP maatd_collateral_fetches_total Collateral fetches from the source attempted.\n"
-                "# TYPE maatd_collateral_fetches_total counter\nmaatd_collateral_fetches_total %lu\n",
+        put(&o,
+            "# HELP maatd_collateral_fetches_total Collateral fetches from the source attempted.\n"
+            "# TYPE maatd_collateral_fetches_total counter\nmaatd_collateral_fetches_total %lu\n",
             cs.fetches);
-        put(&o, "# HELP maatd_collateral_fetch_failures_total Collateral fetches that failed.\n"
-                "# TYPE maatd_collateral_fetch_failures_total counter\n"
-                "maatd_collateral_fetch_failures_total %lu\n", cs.fetch_failures);
-        put(&o, "# HELP maatd_collateral_stale_served_total Lookups answered with stale collateral "
-                "(the source could not be reached).\n"
-                "# TYPE maatd_collateral_stale_served_total counter\n"
-                "maatd_collateral_stale_served_total %lu\n", cs.stale_served);
-        put(&o, "# HELP maatd_collateral_verifications_total Collateral signature and chain "
-                "verifications.\n"
-                "# TYPE maatd_collateral_verifications_total counter\n"
-                "maatd_collateral_verifications_total %lu\n", cs.verifications);
+        put(&o,
+            "# HELP maatd_collateral_fetch_failures_total Collateral fetches that failed.\n"
+            "# TYPE maatd_collateral_fetch_failures_total counter\n"
+            "maatd_collateral_fetch_failures_total %lu\n",
+            cs.fetch_failures);
+        put(&o,
+            "# HELP maatd_collateral_stale_served_total Lookups answered with stale collateral "
+            "(the source could not be reached).\n"
+            "# TYPE maatd_collateral_stale_served_total counter\n"
+            "maatd_collateral_stale_served_total %lu\n",
+            cs.stale_served);
+        put(&o,
+            "# HELP maatd_collateral_verifications_total Collateral signature and chain "
+            "verifications.\n"
+            "# TYPE maatd_collateral_verifications_total counter\n"
+            "maatd_collateral_verifications_total %lu\n",
+            cs.verifications);
     }
     if (d->pck_cache != NULL) {
         uint64_t h = 0, mi = 0;
         maat_pck_cache_stats(d->pck_cache, &h, &mi);
-        put(&o, "# HELP maatd_pck_cache_hits_total Quotes whose PCK chain was already verified.\n"
-                "# TYPE maatd_pck_cache_hits_total counter\nmaatd_pck_cache_hits_total %llu\n",
+        put(&o,
+            "# HELP maatd_pck_cache_hits_total Quotes whose PCK chain was already verified.\n"
+            "# TYPE maatd_pck_cache_hits_total counter\nmaatd_pck_cache_hits_total %llu\n",
             (unsigned long long)h);
-        put(&o, "# HELP maatd_pck_cache_misses_total Quotes whose PCK chain had to be verified.\n"
-                "# TYPE maatd_pck_cache_misses_total counter\nmaatd_pck_cache_misses_total %llu\n",
+        put(&o,
+            "# HELP maatd_pck_cache_misses_total Quotes whose PCK chain had to be verified.\n"
+            "# TYPE maatd_pck_cache_misses_total counter\nmaatd_pck_cache_misses_total %llu\n",
             (unsigned long long)mi);
     }
 
     put(&o, "# HELP maatd_collateral_age_seconds Age of the collateral last served (since it was "
-            "fetched from the source), per FMSPC and PCK CA.\n# TYPE maatd_collateral_age_seconds gauge\n");
+            "fetched from the source), per FMSPC and PCK CA.\n# TYPE maatd_collateral_age_seconds "
+            "gauge\n");
     pthread_mutex_lock(&m->coll_mu);
     struct maatd_collateral_seen seen[MAATD_COLL_SLOTS];
     size_t n = m->n_coll;
@@ -211,8 +232,9 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
         put(&o, "maatd_collateral_age_seconds{fmspc=\"%s\",ca=\"%s\"} %lld\n", fm,
             maat_pck_ca_name((enum maat_pck_ca)seen[i].ca), (long long)(now - seen[i].fetched_at));
     }
-    put(&o, "# HELP maatd_collateral_expiry_seconds Seconds until the collateral last served expires "
-            "(earliest nextUpdate).\n# TYPE maatd_collateral_expiry_seconds gauge\n");
+    put(&o,
+        "# HELP maatd_collateral_expiry_seconds Seconds until the collateral last served expires "
+        "(earliest nextUpdate).\n# TYPE maatd_collateral_expiry_seconds gauge\n");
     for (size_t i = 0; i < n; i++) {
         char fm[13];
         maat_hex_encode(seen[i].fmspc, 6, fm);
@@ -227,52 +249,67 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
         put(&o, "maatd_collateral_stale{fmspc=\"%s\",ca=\"%s\"} %d\n", fm,
             maat_pck_ca_name((enum maat_pck_ca)seen[i].ca), seen[i].stale ? 1 : 0);
     }
-    put(&o, "# HELP maatd_inflight_requests Requests being handled.\n"
-            "# TYPE maatd_inflight_requests gauge\nmaatd_inflight_requests %d\n",
+    put(&o,
+        "# HELP maatd_inflight_requests Requests being handled.\n"
+        "# TYPE maatd_inflight_requests gauge\nmaatd_inflight_requests %d\n",
         atomic_load(&d->inflight));
-    put(&o, "# HELP maatd_body_bytes Request body memory held (all connections; --max-body-total).\n"
-            "# TYPE maatd_body_bytes gauge\nmaatd_body_bytes %zu\n", atomic_load(&d->body_bytes));
-    put(&o, "# HELP maatd_response_bytes Response bytes queued and not yet sent "
-            "(--max-response-total).\n# TYPE maatd_response_bytes gauge\nmaatd_response_bytes %zu\n",
+    put(&o,
+        "# HELP maatd_body_bytes Request body memory held (all connections; --max-body-total).\n"
+        "# TYPE maatd_body_bytes gauge\nmaatd_body_bytes %zu\n",
+        atomic_load(&d->body_bytes));
+    put(&o,
+        "# HELP maatd_response_bytes Response bytes queued and not yet sent "
+        "(--max-response-total).\n# TYPE maatd_response_bytes gauge\nmaatd_response_bytes %zu\n",
         atomic_load(&d->resp_bytes));
-    put(&o, "# HELP maatd_refused_total Requests refused with 503 by a memory cap.\n"
-            "# TYPE maatd_refused_total counter\n"
-            "maatd_refused_total{cap=\"max-body-total\"} %llu\n"
-            "maatd_refused_total{cap=\"max-response-total\"} %llu\n",
+    put(&o,
+        "# HELP maatd_refused_total Requests refused with 503 by a memory cap.\n"
+        "# TYPE maatd_refused_total counter\n"
+        "maatd_refused_total{cap=\"max-body-total\"} %llu\n"
+        "maatd_refused_total{cap=\"max-response-total\"} %llu\n",
         (unsigned long long)atomic_load(&d->refused_body_cap),
         (unsigned long long)atomic_load(&d->refused_resp_cap));
-    put(&o, "# HELP maatd_header_timeouts_total Connections closed by --header-timeout.\n"
-            "# TYPE maatd_header_timeouts_total counter\nmaatd_header_timeouts_total %llu\n",
+    put(&o,
+        "# HELP maatd_header_timeouts_total Connections closed by --header-timeout.\n"
+        "# TYPE maatd_header_timeouts_total counter\nmaatd_header_timeouts_total %llu\n",
         (unsigned long long)maatd_guard_closed_total(d->guard));
     /* d->keys is set by main after the server started; d->ready (atomic, stored after it)
      * orders the read (a data race ThreadSanitizer found on /metrics during start-up) */
     if (atomic_load(&d->ready) && d->keys != NULL)
-        put(&o, "# HELP maatd_signing_keys Signing keys in the published key set.\n"
-            "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n", maatd_keys_count(d));
+        put(&o,
+            "# HELP maatd_signing_keys Signing keys in the published key set.\n"
+            "# TYPE maatd_signing_keys gauge\nmaatd_signing_keys %zu\n",
+            maatd_keys_count(d));
 
     /* the standard process metrics (what cannot be read is left out, never 0) */
     struct maatd_proc_metrics pm;
     maatd_proc_metrics_read(&pm);
     if (pm.has_cpu)
-        put(&o, "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
-                "seconds.\n# TYPE process_cpu_seconds_total counter\n"
-                "process_cpu_seconds_total %.6f\n", pm.cpu_seconds);
+        put(&o,
+            "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+            "seconds.\n# TYPE process_cpu_seconds_total counter\n"
+            "process_cpu_seconds_total %.6f\n",
+            pm.cpu_seconds);
     if (pm.has_rss)
-        put(&o, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-                "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu\n",
+        put(&o,
+            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+            "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu\n",
             (unsigned long long)pm.resident_bytes);
     if (pm.has_fds)
-        put(&o, "# HELP process_open_fds Number of open file descriptors.\n"
-                "# TYPE process_open_fds gauge\nprocess_open_fds %llu\n",
+        put(&o,
+            "# HELP process_open_fds Number of open file descriptors.\n"
+            "# TYPE process_open_fds gauge\nprocess_open_fds %llu\n",
             (unsigned long long)pm.open_fds);
     if (pm.has_max_fds)
-        put(&o, "# HELP process_max_fds Maximum number of open file descriptors.\n"
-                "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
+        put(&o,
+            "# HELP process_max_fds Maximum number of open file descriptors.\n"
+            "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
             (unsigned long long)pm.max_fds);
     if (pm.has_start)
-        put(&o, "# HELP process_start_time_seconds Start time of the process since unix epoch "
-                "in seconds.\n# TYPE process_start_time_seconds gauge\n"
-                "process_start_time_seconds %.2f\n", pm.start_time_seconds);
+        put(&o,
+            "# HELP process_start_time_seconds Start time of the process since unix epoch "
+            "in seconds.\n# TYPE process_start_time_seconds gauge\n"
+            "process_start_time_seconds %.2f\n",
+            pm.start_time_seconds);
 
     if (o.failed) {
         maat_buf_cleanup(&o.b);

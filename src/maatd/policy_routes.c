@@ -120,7 +120,8 @@ static char *body_jws(struct maatd_request *rq, size_t *len, struct maat_error *
     const char *b = (const char *)rq->body.data;
     size_t n = rq->body.len;
     while (n > 0 && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')) b++, n--;
-    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\r' || b[n - 1] == '\n')) n--;
+    while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\r' || b[n - 1] == '\n'))
+        n--;
     if (b == NULL || n == 0) {
         maat_error_set(err, MAAT_ERR_VALUE, "request body: expected a compact JWS, got nothing");
         return NULL;
@@ -132,7 +133,8 @@ static char *body_jws(struct maatd_request *rq, size_t *len, struct maat_error *
             json_decref(s);
             maat_error_set(err, MAAT_ERR_VALUE,
                            "request body: a JSON string literal holding a JWS was expected "
-                           "(%s at offset %d)", s ? "not a string" : je.text, s ? 0 : je.position);
+                           "(%s at offset %d)",
+                           s ? "not a string" : je.text, s ? 0 : je.position);
             return NULL;
         }
         b = json_string_value(s);
@@ -176,14 +178,14 @@ static json_t *x5c_json(STACK_OF(X509) *sk)
 
 /* A management request after parsing and signature checks. */
 struct mgmt_req {
-    char *text;                /* the JWS as received (hash input, stored verbatim) */
+    char *text; /* the JWS as received (hash input, stored verbatim) */
     size_t len;
     struct maat_jws jws;
-    STACK_OF(X509) *signer;    /* x5c of a signed JWS (first = signing certificate) */
-    char thumb[41];            /* thumbprint of the signing certificate ("" unsigned) */
-    int64_t iat;               /* payload iat, -1 = none (isolated mode only) */
+    STACK_OF(X509) *signer;        /* x5c of a signed JWS (first = signing certificate) */
+    char thumb[41];                /* thumbprint of the signing certificate ("" unsigned) */
+    int64_t iat;                   /* payload iat, -1 = none (isolated mode only) */
     char key[MAATD_GUARD_KEY_MAX]; /* applied-request record key (isolated mode only) */
-    char who[512];             /* who authorised it, for the log */
+    char who[512];                 /* who authorised it, for the log */
 };
 
 static void mgmt_req_cleanup(struct mgmt_req *m)
@@ -221,11 +223,12 @@ static void describe_actor(struct maatd *d, struct maatd_request *rq, struct mgm
         log_safe(data ? data : "", n > 0 ? (size_t)n : 0, subj, sizeof subj);
         BIO_free(b);
     }
-    const union MHD_ConnectionInfo *ci =
-        rq->conn ? MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    const union MHD_ConnectionInfo *ci = rq->conn ? MHD_get_connection_info(
+                                                        rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+                                                  : NULL;
     if (ci != NULL && ci->client_addr != NULL) {
         socklen_t sl = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                               : sizeof(struct sockaddr_in);
+                                                              : sizeof(struct sockaddr_in);
         if (getnameinfo(ci->client_addr, sl, addr, sizeof addr, NULL, 0, NI_NUMERICHOST) != 0)
             snprintf(addr, sizeof addr, "?");
     }
@@ -255,10 +258,10 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
                         "value>}, which is what maa.signing.tool writes without -w. maatd does not "
                         "accept it (nor does MAA); sign again with -w, or put "
                         "{\"AttestationPolicy\":\"<base64url of the policy text>\"} in the "
-                        "payload. (%s)", err.msg);
-        else
-            maatd_error(rq, rs, 400, CODE_INVALID_OP, "The request is not a valid JWS: %s",
+                        "payload. (%s)",
                         err.msg);
+        else
+            maatd_error(rq, rs, 400, CODE_INVALID_OP, "The request is not a valid JWS: %s", err.msg);
         return -1;
     }
     m->iat = -1;
@@ -276,7 +279,8 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
     if (m->signer == NULL) {
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "The signed JWS carries no usable signing certificate in its header "
-                    "(x5c or jwk.x5c): %s", err.msg[0] ? err.msg : "absent");
+                    "(x5c or jwk.x5c): %s",
+                    err.msg[0] ? err.msg : "absent");
         return -1;
     }
     X509 *leaf = sk_X509_value(m->signer, 0);
@@ -307,8 +311,7 @@ static void store_error(struct maatd_request *rq, struct maatd_response *rs,
                         const struct maat_error *err);
 
 static int replay_check(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
-                        struct mgmt_req *m, enum maatd_guard_op op, bool current,
-                        const char *what)
+                        struct mgmt_req *m, enum maatd_guard_op op, bool current, const char *what)
 {
     if (d->mode != MAATD_MODE_ISOLATED) return 1;
     struct maat_error err = {0};
@@ -337,8 +340,8 @@ static int replay_check(struct maatd *d, struct maatd_request *rq, struct maatd_
             "replayed. To remove it again, sign a new request (maat sign cert adds a fresh iat)"};
         maatd_log("warn", "%s refused: replay of a request applied before (%s); request %s", what,
                   m->key, m->who);
-        maatd_error(rq, rs, 400, CODE_INVALID_OP,
-                    "This JWS (%s) was applied before and %s.", what, why[op]);
+        maatd_error(rq, rs, 400, CODE_INVALID_OP, "This JWS (%s) was applied before and %s.", what,
+                    why[op]);
         return -1;
     }
     return 1;
@@ -375,8 +378,12 @@ static void change_cleanup(struct change *c)
 static size_t change_add(struct change *c, enum maat_store_op_kind kind, const char *ns,
                          const char *key, const void *val, size_t len, uint64_t expected)
 {
-    c->ops[c->n] = (struct maat_store_op){.kind = kind, .ns = ns, .key = key, .val = val,
-                                          .len = len, .expected = expected};
+    c->ops[c->n] = (struct maat_store_op){.kind = kind,
+                                          .ns = ns,
+                                          .key = key,
+                                          .val = val,
+                                          .len = len,
+                                          .expected = expected};
     return c->n++;
 }
 
@@ -388,8 +395,8 @@ static int change_guard(struct maatd *d, struct maatd_request *rq, struct maatd_
     if (d->mode != MAATD_MODE_ISOLATED) return 0;
     struct maat_error err = {0};
     c->i_auth = change_add(c, MAAT_STORE_OP_CHECK, "signers", m->thumb, NULL, 0, UINT64_MAX);
-    if (maatd_guard_prepare(d->store, m->iat, (int64_t)time(NULL), what, m->thumb,
-                            &c->guard_text, &err) != 0) {
+    if (maatd_guard_prepare(d->store, m->iat, (int64_t)time(NULL), what, m->thumb, &c->guard_text,
+                            &err) != 0) {
         if (err.code == MAAT_ERR_VALUE || err.code == MAAT_ERR_TOO_LARGE)
             maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
         else
@@ -555,8 +562,8 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
             break;
         }
         if (change_guard(d, rq, rs, &m, what, &c) != 0) break;
-        size_t i_pol = change_add(&c, MAAT_STORE_OP_PUT, "policies", type_name(type), m.text,
-                                  m.len, cver);
+        size_t i_pol = change_add(&c, MAAT_STORE_OP_PUT, "policies", type_name(type), m.text, m.len,
+                                  cver);
         done = change_commit(d, rq, rs, &m, what, &c);
         if (done < 0) break;
         if (done == 0) {
@@ -613,8 +620,7 @@ static void policy_reset(struct maatd *d, struct maatd_request *rq, struct maatd
                     "this one has a %zu-byte payload%s. Send a reset JWS signed by a current "
                     "policy signer (maat policy reset --key K --cert C).",
                     m.jws.payload_len,
-                    json_object_get(m.jws.payload, "AttestationPolicy") ? " holding a policy"
-                                                                         : "");
+                    json_object_get(m.jws.payload, "AttestationPolicy") ? " holding a policy" : "");
         goto out;
     }
     if (record_replaced(d, type, &err) != 0) {
@@ -661,8 +667,10 @@ void maatd_policy_route(struct maatd *d, struct maatd_request *rq, struct maatd_
     /* One change at a time, from the signer check to the store write: a signer removed
      * concurrently cannot slip a change in, and the refresh cannot undo it. */
     maatd_policies_write_lock(d, true);
-    if (reset) policy_reset(d, rq, rs, type);
-    else policy_set(d, rq, rs, type);
+    if (reset)
+        policy_reset(d, rq, rs, type);
+    else
+        policy_set(d, rq, rs, type);
     maatd_policies_write_lock(d, false);
 }
 
@@ -702,8 +710,7 @@ struct other_signer {
     size_t n;
 };
 
-static int other_cb(void *ctx, const char *key, const uint8_t *val, size_t len,
-                    uint64_t version)
+static int other_cb(void *ctx, const char *key, const uint8_t *val, size_t len, uint64_t version)
 {
     (void)val;
     (void)len;
@@ -725,8 +732,8 @@ static int stored_signers(struct maatd *d, const char *thumb, char other[41], si
     return 0;
 }
 
-void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
-                              struct maatd_response *rs, int op)
+void maatd_certificates_route(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                              int op)
 {
     if (op == 0) {
         json_t *keys = d->mode == MAATD_MODE_ISOLATED ? maatd_signers_jwks(d) : json_array();
@@ -795,7 +802,8 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
         if (op == 1 && !present && nstored >= MAATD_MAX_SIGNERS) {
             maatd_error(rq, rs, 400, CODE_INVALID_OP,
                         "The operation is disallowed: the instance already has %d "
-                        "policy-management certificates", MAATD_MAX_SIGNERS);
+                        "policy-management certificates",
+                        MAATD_MAX_SIGNERS);
             break;
         }
         /* refused anyway: checked before the request is recorded as applied */
@@ -803,11 +811,11 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
             maatd_error(rq, rs, 400, CODE_INVALID_OP,
                         "The operation is disallowed: certificate %s is the last "
                         "policy-management certificate of this isolated instance and cannot be "
-                        "removed (add another one first)", th);
+                        "removed (add another one first)",
+                        th);
             break;
         }
-        int g = replay_check(d, rq, rs, &m,
-                             op == 1 ? MAATD_GUARD_CERT_ADD : MAATD_GUARD_CERT_REMOVE,
+        int g = replay_check(d, rq, rs, &m, op == 1 ? MAATD_GUARD_CERT_ADD : MAATD_GUARD_CERT_REMOVE,
                              op == 1 ? present : !present, what);
         if (g < 0) break;
         if (g == 0) {
@@ -835,7 +843,8 @@ void maatd_certificates_route(struct maatd *d, struct maatd_request *rq,
                 maatd_error(rq, rs, 503, "ServiceUnavailable",
                             "The change was committed to the store, but this replica could not "
                             "re-read the signer set (%s); retry the same request: it is then "
-                            "answered from the committed state", err.msg);
+                            "answered from the committed state",
+                            err.msg);
                 done = -1;
             }
         }

@@ -34,12 +34,12 @@
 static const char *const type_key[MAATD_POLICY_TYPES] = {"SgxEnclave", "OpenEnclave", "TdxVm"};
 
 struct maatd_policies {
-    pthread_mutex_t mu;                     /* guards active[] and signers */
-    pthread_mutex_t wmu;                    /* serialises store writes with the refresh
+    pthread_mutex_t mu;           /* guards active[] and signers */
+    pthread_mutex_t wmu;          /* serialises store writes with the refresh
                                                (read store + swap) so neither undoes the
                                                other */
-    struct maatd_policy *def;               /* the SGX/OE default policy (one reference held) */
-    struct maatd_policy *def_tdx;           /* the TdxVm default (maat's own, documented) */
+    struct maatd_policy *def;     /* the SGX/OE default policy (one reference held) */
+    struct maatd_policy *def_tdx; /* the TdxVm default (maat's own, documented) */
     struct maatd_policy *active[MAATD_POLICY_TYPES];
     struct maatd_signer *signers;
     size_t n_signers;
@@ -450,10 +450,13 @@ int maatd_policies_open(struct maatd *d, struct maat_error *err)
     }
 
     MAAT_TRY(load_signers(d, err));
-    if (d->mode == MAATD_MODE_ISOLATED && ps->n_signers == 0) MAAT_TRY(seed_signers(d, err));
+    if (d->mode == MAATD_MODE_ISOLATED && ps->n_signers == 0)
+        MAAT_TRY(seed_signers(d, err));
     else if (d->mode == MAATD_MODE_ISOLATED && d->cfg.n_policy_signers > 0)
-        maatd_log("info", "policy signers: %zu in the store; --policy-signer (the initial set) "
-                          "is ignored", ps->n_signers);
+        maatd_log("info",
+                  "policy signers: %zu in the store; --policy-signer (the initial set) "
+                  "is ignored",
+                  ps->n_signers);
     MAAT_ENSURE(d->mode != MAATD_MODE_ISOLATED || ps->n_signers > 0, err, MAAT_ERR_USAGE,
                 "--mode isolated: no policy-management certificate (give --policy-signer PEM)");
     if (d->mode == MAATD_MODE_ISOLATED)
@@ -476,8 +479,10 @@ int maatd_policies_refresh(struct maatd *d, struct maat_error *err)
 
 void maatd_policies_write_lock(struct maatd *d, bool lock)
 {
-    if (lock) pthread_mutex_lock(&d->policies->wmu);
-    else pthread_mutex_unlock(&d->policies->wmu);
+    if (lock)
+        pthread_mutex_lock(&d->policies->wmu);
+    else
+        pthread_mutex_unlock(&d->policies->wmu);
 }
 
 void maatd_policies_free(struct maatd *d)
@@ -538,8 +543,7 @@ int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_er
                 /* keep thumbprint order, as the store lists them */
                 size_t at = 0;
                 while (at < ps->n_signers && strcmp(ps->signers[at].thumb, s.thumb) < 0) at++;
-                memmove(&ps->signers[at + 1], &ps->signers[at],
-                        (ps->n_signers - at) * sizeof *nv);
+                memmove(&ps->signers[at + 1], &ps->signers[at], (ps->n_signers - at) * sizeof *nv);
                 ps->signers[at] = s;
                 ps->n_signers++;
                 memset(&s, 0, sizeof s);
@@ -553,8 +557,7 @@ int maatd_signers_add(struct maatd *d, X509 *cert, bool *changed, struct maat_er
     return rc;
 }
 
-int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present,
-                         struct maat_error *err)
+int maatd_signers_stored(struct maatd *d, const char *thumb, bool *present, struct maat_error *err)
 {
     uint8_t *val = NULL;
     size_t len = 0;

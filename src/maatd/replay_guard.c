@@ -55,7 +55,8 @@ int maatd_guard_times(const json_t *payload, int64_t now, int64_t *iat, struct m
     MAAT_TRY(time_claim(payload, "exp", &has, &v, err));
     MAAT_ENSURE(!has || v >= now - MAATD_GUARD_SKEW, err, MAAT_ERR_VALUE,
                 "JWS payload: \"exp\" %lld has passed (%lld s ago; expected a time not before "
-                "now - %d s)", (long long)v, (long long)(now - v), MAATD_GUARD_SKEW);
+                "now - %d s)",
+                (long long)v, (long long)(now - v), MAATD_GUARD_SKEW);
     return 0;
 }
 
@@ -64,8 +65,7 @@ void maatd_guard_key(enum maatd_guard_op op, const char *jws, size_t len,
 {
     uint8_t h[32];
     maat_sha256(jws, len, h);
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     int n = snprintf(key, MAATD_GUARD_KEY_MAX, "%s/", op_name[op]);
     size_t o = (size_t)n;
     /* 32 bytes -> 43 base64url characters, no padding */
@@ -101,8 +101,8 @@ int maatd_guard_seen(struct maat_store *s, const char *key, bool *seen, struct m
 #define PRUNE_BATCH 4096 /* stale keys deleted per call at most (bounded memory) */
 
 struct prune {
-    size_t n;        /* records seen */
-    int64_t cutoff;  /* a record with iat below this is stale */
+    size_t n;       /* records seen */
+    int64_t cutoff; /* a record with iat below this is stale */
     char **stale;
     size_t nstale;
 };
@@ -172,8 +172,7 @@ int maatd_guard_record(struct maat_store *s, const char *key, int64_t iat, int64
     int rc = maat_store_put_if(s, MAATD_GUARD_NS, key, text, strlen(text), 0, &conflict, NULL, &perr);
     free(text);
     if (rc == 0) return 0;
-    if (conflict)
-        return maat_error_set(err, MAAT_ERR_VALUE, "%s", MAATD_GUARD_CONCURRENT);
+    if (conflict) return maat_error_set(err, MAAT_ERR_VALUE, "%s", MAATD_GUARD_CONCURRENT);
     *err = perr;
     maat_error_prefix(err, "applied-request store");
     return -1;

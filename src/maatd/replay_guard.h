@@ -22,8 +22,8 @@ struct maat_store;
 #define MAATD_GUARD_IAT_MAX_AGE (24 * 3600) /* a JWS whose iat is older is stale */
 #define MAATD_GUARD_SKEW 300                /* clock skew allowed on iat / nbf / exp */
 #define MAATD_GUARD_KEY_MAX 64
-#define MAATD_GUARD_CONCURRENT                                                                  \
-    "this JWS was applied concurrently by another request (or another replica sharing the "   \
+#define MAATD_GUARD_CONCURRENT                                                              \
+    "this JWS was applied concurrently by another request (or another replica sharing the " \
     "store); it is applied once only"
 
 /* What a request asks for: its record key starts with the operation, so the same JWS

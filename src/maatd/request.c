@@ -98,7 +98,8 @@ const char *maatd_uri_scan(struct maatd_request *rq, const char *uri)
     rq->nul_at = 0;
     rq->n_params = 0;
     for (const char *p = uri; *p; p++) {
-        if (*p == '%' && p[1] == '0' && p[2] == '0' && rq->nul_at == 0) rq->nul_at = (size_t)(p - uri) + 1;
+        if (*p == '%' && p[1] == '0' && p[2] == '0' && rq->nul_at == 0)
+            rq->nul_at = (size_t)(p - uri) + 1;
         if (*p == '?' && q == NULL) q = p;
         if (q != NULL && (*p == '&' || *p == ';')) rq->n_params++;
     }
@@ -126,8 +127,8 @@ bool maatd_request_head_ok(struct maatd_request *rq, const char *version, struct
     }
     if (rq->n_params > MAATD_MAX_QUERY_PARAMS) {
         maatd_error(rq, rs, 400, "InvalidParameter",
-                    "The request URI has %zu query parameters; expected at most %d.",
-                    rq->n_params, MAATD_MAX_QUERY_PARAMS);
+                    "The request URI has %zu query parameters; expected at most %d.", rq->n_params,
+                    MAATD_MAX_QUERY_PARAMS);
         return false;
     }
     const char *first;
@@ -145,7 +146,8 @@ bool maatd_request_head_ok(struct maatd_request *rq, const char *version, struct
     if (te > 1 || cl > 0) {
         maatd_error(rq, rs, 400, "InvalidParameter",
                     "Header Transfer-Encoding: %s; expected a single Transfer-Encoding header "
-                    "and no Content-Length with it.", te > 1 ? "repeated" : "with Content-Length");
+                    "and no Content-Length with it.",
+                    te > 1 ? "repeated" : "with Content-Length");
         return false;
     }
     /* the codings, comma-separated: only a single final `chunked` is understood */
@@ -162,13 +164,16 @@ bool maatd_request_head_ok(struct maatd_request *rq, const char *version, struct
         }
         coding[n] = '\0';
         chunked_last = !strcasecmp(coding, "chunked");
-        if (chunked_last) chunked++;
-        else other++;
+        if (chunked_last)
+            chunked++;
+        else
+            other++;
     }
     if (!chunked_last || chunked != 1) { /* RFC 9112 6.3: the length cannot be determined */
         maatd_error(rq, rs, 400, "InvalidParameter",
                     "Header Transfer-Encoding '%.64s': expected `chunked` as the last and only "
-                    "once applied coding.", te_first);
+                    "once applied coding.",
+                    te_first);
         return false;
     }
     if (other > 0) { /* RFC 9110 15.6.2: a transfer coding the server does not implement */
@@ -186,7 +191,8 @@ bool maatd_request_precheck(struct maatd_request *rq, const char *version, bool 
     if (reserve && !maatd_route_is_reserve(rq->path)) {
         maatd_error(rq, rs, 404, "NotFound",
                     "No route for %s %s on the reserve listener (it serves /healthz, /ready "
-                    "and /metrics).", rq->method, rq->path);
+                    "and /metrics).",
+                    rq->method, rq->path);
         return false;
     }
     return true;

@@ -5,8 +5,8 @@
 #include "maatd.h"
 
 static const char *const route_names[MAATD_R__COUNT] = {
-    "attest_sgx", "attest_openenclave", "attest_other", "certs", "openid_configuration",
-    "policies", "certificates", "metrics", "health", "unknown",
+    "attest_sgx", "attest_openenclave", "attest_other", "certs",  "openid_configuration",
+    "policies",   "certificates",       "metrics",      "health", "unknown",
 };
 
 const char *maatd_route_name(enum maatd_route_id r)

@@ -57,7 +57,8 @@ static void route_attest_unsupported(struct maatd *d, struct maatd_request *rq,
     (void)d;
     maatd_error(rq, rs, 400, "InvalidParameter",
                 "Attestation type %s is not supported by maatd (SgxEnclave, "
-                "OpenEnclave and TdxVm are).", r->path + strlen("/attest/"));
+                "OpenEnclave and TdxVm are).",
+                r->path + strlen("/attest/"));
 }
 
 static void route_certs(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
@@ -87,14 +88,14 @@ static void route_policy(struct maatd *d, struct maatd_request *rq, struct maatd
     maatd_policy_route(d, rq, rs, r->type, r->op == 1);
 }
 
-static void route_certificates(struct maatd *d, struct maatd_request *rq,
-                               struct maatd_response *rs, const struct route *r)
+static void route_certificates(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                               const struct route *r)
 {
     maatd_certificates_route(d, rq, rs, r->op);
 }
 
-static void route_tcbbaselines(struct maatd *d, struct maatd_request *rq,
-                               struct maatd_response *rs, const struct route *r)
+static void route_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
+                               const struct route *r)
 {
     (void)r;
     maatd_tcbbaselines(d, rq, rs);
@@ -129,34 +130,31 @@ static const struct route routes[] = {
     /* methods, path, handler, id, api-version, since 2025-06-01, type, op */
     {"POST", "/attest/SgxEnclave", route_attest, MAATD_R_ATTEST_SGX, API_REQUIRED, false, SGX, 0},
     {"POST", "/attest/OpenEnclave", route_attest, MAATD_R_ATTEST_OE, API_REQUIRED, false, OE, 0},
-    {"POST", "/attest/Tpm", route_attest_unsupported,
-     MAATD_R_ATTEST_OTHER, API_REQUIRED, false, 0, 0},
-    {"POST", "/attest/SevSnpVm", route_attest_unsupported,
-     MAATD_R_ATTEST_OTHER, API_REQUIRED, false, 0, 0},
+    {"POST", "/attest/Tpm", route_attest_unsupported, MAATD_R_ATTEST_OTHER, API_REQUIRED, false, 0, 0},
+    {"POST", "/attest/SevSnpVm", route_attest_unsupported, MAATD_R_ATTEST_OTHER, API_REQUIRED,
+     false, 0, 0},
     {"POST", "/attest/TdxVm", route_attest, MAATD_R_ATTEST_OTHER, API_REQUIRED, true, TDX, 0},
     {"GET HEAD", "/certs", route_certs, MAATD_R_CERTS, API_OPTIONAL, false, 0, 0},
     {"GET HEAD", "/certs/", route_certs, MAATD_R_CERTS, API_OPTIONAL, false, 0, 0},
-    {"GET HEAD", "/.well-known/openid-configuration", route_openid,
-     MAATD_R_OPENID, API_OPTIONAL, false, 0, 0},
+    {"GET HEAD", "/.well-known/openid-configuration", route_openid, MAATD_R_OPENID, API_OPTIONAL,
+     false, 0, 0},
     {"POST", "/revoke", route_revoke, MAATD_R_OPENID, API_NONE, false, 0, 0},
-    {"GET HEAD PUT", "/policies/SgxEnclave", route_policy,
-     MAATD_R_POLICIES, API_REQUIRED, false, SGX, 0},
-    {"GET HEAD PUT", "/policies/OpenEnclave", route_policy,
-     MAATD_R_POLICIES, API_REQUIRED, false, OE, 0},
-    {"POST", "/policies/SgxEnclave:reset", route_policy,
-     MAATD_R_POLICIES, API_REQUIRED, false, SGX, 1},
-    {"POST", "/policies/OpenEnclave:reset", route_policy,
-     MAATD_R_POLICIES, API_REQUIRED, false, OE, 1},
+    {"GET HEAD PUT", "/policies/SgxEnclave", route_policy, MAATD_R_POLICIES, API_REQUIRED, false,
+     SGX, 0},
+    {"GET HEAD PUT", "/policies/OpenEnclave", route_policy, MAATD_R_POLICIES, API_REQUIRED, false,
+     OE, 0},
+    {"POST", "/policies/SgxEnclave:reset", route_policy, MAATD_R_POLICIES, API_REQUIRED, false, SGX,
+     1},
+    {"POST", "/policies/OpenEnclave:reset", route_policy, MAATD_R_POLICIES, API_REQUIRED, false, OE,
+     1},
     {"GET HEAD PUT", "/policies/TdxVm", route_policy, MAATD_R_POLICIES, API_REQUIRED, true, TDX, 0},
     {"POST", "/policies/TdxVm:reset", route_policy, MAATD_R_POLICIES, API_REQUIRED, true, TDX, 1},
-    {"GET HEAD", "/certificates", route_certificates,
-     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 0},
-    {"POST", "/certificates:add", route_certificates,
-     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 1},
-    {"POST", "/certificates:remove", route_certificates,
-     MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 2},
-    {"GET HEAD", "/tcbbaselines/SgxEnclave", route_tcbbaselines,
-     MAATD_R_POLICIES, API_REQUIRED, false, 0, 0},
+    {"GET HEAD", "/certificates", route_certificates, MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 0},
+    {"POST", "/certificates:add", route_certificates, MAATD_R_CERTIFICATES, API_REQUIRED, false, 0, 1},
+    {"POST", "/certificates:remove", route_certificates, MAATD_R_CERTIFICATES, API_REQUIRED, false,
+     0, 2},
+    {"GET HEAD", "/tcbbaselines/SgxEnclave", route_tcbbaselines, MAATD_R_POLICIES, API_REQUIRED,
+     false, 0, 0},
     {"GET HEAD", "/metrics", route_metrics, MAATD_R_METRICS, API_NONE, false, 0, 0},
     {"GET HEAD", "/healthz", route_healthz, MAATD_R_HEALTH, API_NONE, false, 0, 0},
     {"GET HEAD", "/ready", route_ready, MAATD_R_HEALTH, API_NONE, false, 0, 0},
@@ -203,7 +201,8 @@ static bool api_version_ok(struct maatd_request *rq, struct maatd_response *rs, 
     shown[n] = '\0';
     maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
                 "The api-version '%s' is not supported; supported versions: 2020-10-01, "
-                "2022-08-01, 2025-06-01.", shown);
+                "2022-08-01, 2025-06-01.",
+                shown);
     return false;
 }
 
@@ -236,7 +235,8 @@ void maatd_route(struct maatd *d, struct maatd_request *rq, struct maatd_respons
         /* TdxVm exists from 2025-06-01 on (maa-2025.md section 1): fail closed before */
         maatd_error(rq, rs, 400, "UnsupportedApiVersionValue",
                     "%s exists from api-version 2025-06-01 on (TdxVm is not an attestation "
-                    "type of 2020-10-01 or 2022-08-01).", rq->path);
+                    "type of 2020-10-01 or 2022-08-01).",
+                    rq->path);
         return;
     }
     if (r->id != MAATD_R_HEALTH && r->id != MAATD_R_METRICS && !atomic_load(&d->ready)) {

@@ -54,13 +54,13 @@ static uint64_t elapsed_us(const struct timespec *start)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
-#define MAATD_SMALL_RESPONSE 4096   /* responses this small are never refused by the cap */
-#define MAATD_SNDBUF 65536          /* per-connection kernel send buffer (SO_SNDBUF) */
+#define MAATD_SMALL_RESPONSE 4096 /* responses this small are never refused by the cap */
+#define MAATD_SNDBUF 65536        /* per-connection kernel send buffer (SO_SNDBUF) */
 
 /* Which listener a request came through. */
 struct listener {
     struct maatd *d;
-    bool reserve;                   /* --health-listen: only the reserve routes */
+    bool reserve; /* --health-listen: only the reserve routes */
 };
 static struct listener main_listener, reserve_listener;
 
@@ -69,15 +69,15 @@ struct conn_state {
     struct maatd_request rq;
     struct maatd_response summary; /* status and len only (body already handed to MHD) */
     bool answered;
-    bool headers_done;             /* the access handler saw the headers */
-    bool body_over_cap;            /* --max-body-total reached: body discarded, 503 */
+    bool headers_done;  /* the access handler saw the headers */
+    bool body_over_cap; /* --max-body-total reached: body discarded, 503 */
     size_t discarded;
-    size_t body_charged;           /* bytes of d->body_bytes this request holds */
-    size_t resp_charged;           /* bytes of d->resp_bytes this request holds */
-    char *query;                   /* copy of the raw query string (rq.query) */
+    size_t body_charged;               /* bytes of d->body_bytes this request holds */
+    size_t resp_charged;               /* bytes of d->resp_bytes this request holds */
+    char *query;                       /* copy of the raw query string (rq.query) */
     struct maat_collateral_wait cwait; /* rq.cwait: the collateral lookup across suspensions */
-    bool no_suspend;               /* could not be listed for resumption: wait in the cache */
-    struct maatd_header *headers;  /* rq.headers: pointers into the connection's memory */
+    bool no_suspend;                   /* could not be listed for resumption: wait in the cache */
+    struct maatd_header *headers;      /* rq.headers: pointers into the connection's memory */
 };
 
 static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
@@ -104,9 +104,9 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
             cs->resp_charged = rs->len;
         }
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (void *)"",
-                                                                rs->body ? MHD_RESPMEM_MUST_FREE
-                                                                         : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        rs->len, rs->body ? rs->body : (void *)"",
+        rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
         free(rs->body);
         if (cs->resp_charged) atomic_fetch_sub(&d->resp_bytes, cs->resp_charged);
@@ -129,13 +129,16 @@ static enum MHD_Result send_response(struct maatd *d, struct conn_state *cs,
 /* The numeric client address of a connection ("-" when unknown). */
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+                                                                 MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, cap, "-");
     if (ci == NULL || ci->client_addr == NULL) return;
     const struct sockaddr *sa = ci->client_addr;
-    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
     char host[INET6_ADDRSTRLEN + 1], serv[8];
-    if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+    if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
         snprintf(out, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
@@ -233,8 +236,8 @@ static void body_release(struct maatd *d, struct conn_state *cs)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct listener *l = cls;
     struct maatd *d = l->d;
@@ -311,9 +314,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->rq.route = MAATD_R_UNKNOWN;
         maatd_error(&cs->rq, &rs, 503, "ServiceUnavailable", "maatd is shutting down.");
     } else if (cs->body_over_cap) {
-        maatd_error(&cs->rq, &rs, 503, "ServiceUnavailable",
-                    "Request bodies in progress hold more than the limit of %ld bytes; retry later.",
-                    d->cfg.max_body_total);
+        maatd_error(
+            &cs->rq, &rs, 503, "ServiceUnavailable",
+            "Request bodies in progress hold more than the limit of %ld bytes; retry later.",
+            d->cfg.max_body_total);
     } else {
         /* a collateral wait suspends the request (collateral_wait.c), main listener only */
         cs->rq.cwait = !l->reserve && d->waits != NULL && !cs->no_suspend ? &cs->cwait : NULL;
@@ -346,18 +350,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!cs->answered) { /* timed out, client gone, or cut off: count it as such */
         bool killed = maatd_guard_killed(d->guard, conn);
         cs->summary.status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 400;
-        cs->rq.error_code = killed                                         ? "header-timeout"
+        cs->rq.error_code = killed                                          ? "header-timeout"
                             : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
-                            : cs->rq.too_large                            ? "body-too-large"
-                                                                          : "connection-closed";
+                            : cs->rq.too_large                              ? "body-too-large"
+                                                                            : "connection-closed";
         if (killed) cs->summary.status = 408;
         snprintf(cs->rq.reason, sizeof cs->rq.reason, "%s",
                  killed ? "request line and headers not complete within --header-timeout"
                  : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "idle longer than --timeout"
                  : cs->rq.too_large ? "body above --max-body, connection cut"
-                 : "connection closed before the request was complete");
-    }
-    else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && cs->rq.error_code == NULL) {
+                                    : "connection closed before the request was complete");
+    } else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && cs->rq.error_code == NULL) {
         /* answered, but the client did not take the whole answer */
         cs->rq.error_code = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "response-timeout"
                                                                           : "response-aborted";
@@ -437,7 +440,7 @@ static int open_listener(const char *flag, const char *addr, char *host, size_t 
         return -1;
     }
     unsigned want = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                    : ((struct sockaddr_in *)&ss)->sin_port);
+                                                   : ((struct sockaddr_in *)&ss)->sin_port);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "%s %s: socket: %s", flag, addr, strerror(errno));
     int one = 1;
@@ -446,8 +449,8 @@ static int open_listener(const char *flag, const char *addr, char *host, size_t 
     if (bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 512) != 0) {
         int e = errno;
         close(fd);
-        return maat_error_set(err, MAAT_ERR_IO, "%s %s: cannot listen on port %u: %s", flag,
-                              addr, want, strerror(e));
+        return maat_error_set(err, MAAT_ERR_IO, "%s %s: cannot listen on port %u: %s", flag, addr,
+                              want, strerror(e));
     }
     struct sockaddr_storage bound;
     socklen_t bl = sizeof bound;
@@ -482,7 +485,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
     struct maatd *d = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+            c, MHD_CONNECTION_INFO_CONNECTION_FD);
         int sz = MAATD_SNDBUF;
         if (ci != NULL) setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
     }
@@ -543,19 +547,14 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
     main_listener = (struct listener){d, false};
     reserve_listener = (struct listener){d, true};
     d->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, &main_listener,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-        MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        flags, 0, NULL, NULL, on_request, &main_listener, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)d->cfg.max_conn_per_client,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)d->cfg.conn_memory,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, &main_listener,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &main_listener,
-        MHD_OPTION_ARRAY, d->tls ? tls_opts : &tls_opts[3],
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)d->cfg.conn_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, &main_listener,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        &main_listener, MHD_OPTION_ARRAY, d->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
     if (d->daemon == NULL) {
         close(fd);
         if (hfd >= 0) close(hfd);
@@ -563,21 +562,17 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
                               "could not start the HTTP server on %s (bad TLS key/certificate?)",
                               d->cfg.listen);
     }
-    snprintf(d->listen_url, sizeof d->listen_url, "%s://%s:%u", d->tls ? "https" : "http", host, port);
+    snprintf(d->listen_url, sizeof d->listen_url, "%s://%s:%u", d->tls ? "https" : "http", host,
+             port);
     if (hfd >= 0) {
         /* The reserve: one thread of its own, few connections, short timeouts. */
         d->health_daemon = MHD_start_daemon(
-            poll_flags(), 0, NULL, NULL, on_request, &reserve_listener,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-            MHD_OPTION_LISTEN_SOCKET, hfd,
-            MHD_OPTION_CONNECTION_LIMIT, 64u,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
-            MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-            MHD_OPTION_URI_LOG_CALLBACK, on_uri, &reserve_listener,
-            MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, &reserve_listener,
-            MHD_OPTION_END);
+            poll_flags(), 0, NULL, NULL, on_request, &reserve_listener, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, hfd, MHD_OPTION_CONNECTION_LIMIT, 64u,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+            &reserve_listener, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, &reserve_listener, MHD_OPTION_END);
         if (d->health_daemon == NULL) {
             close(hfd);
             return maat_error_set(err, MAAT_ERR_IO, "could not start the reserve listener on %s",
@@ -586,7 +581,8 @@ int maatd_server_start(struct maatd *d, struct maat_error *err)
         snprintf(d->health_url, sizeof d->health_url, "http://%s:%u", hhost, hport);
         maatd_log("info", "reserve listener (/healthz, /ready, /metrics) on %s", d->health_url);
     }
-    maatd_log("info", "listening on %s (%u threads, timeout %lds, header timeout %lds, max body %ld "
+    maatd_log("info",
+              "listening on %s (%u threads, timeout %lds, header timeout %lds, max body %ld "
               "bytes, max %ld connections, %ld per client)",
               d->listen_url, threads, d->cfg.timeout, d->cfg.header_timeout, d->cfg.max_body,
               d->cfg.max_connections, d->cfg.max_conn_per_client);
@@ -628,8 +624,9 @@ void maatd_server_stop(struct maatd *d)
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&d->inflight);
-    if (left > 0) maatd_log("warn", "shutdown: %d request(s) still in flight after %lds; closing them",
-                            left, d->cfg.shutdown_grace);
+    if (left > 0)
+        maatd_log("warn", "shutdown: %d request(s) still in flight after %lds; closing them", left,
+                  d->cfg.shutdown_grace);
     maatd_waits_stop(d->waits); /* suspended requests resume (503: shutting down) */
     stop_daemon(&d->daemon);
     stop_daemon(&d->health_daemon);

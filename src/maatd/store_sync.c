@@ -111,8 +111,7 @@ static void wake_main(void)
 static void on_change(void *ctx, const char *what)
 {
     bool *relevant = ctx;
-    if (!strncmp(what, "keys/", 5) || !strncmp(what, "policies/", 9) ||
-        !strncmp(what, "signers/", 8))
+    if (!strncmp(what, "keys/", 5) || !strncmp(what, "policies/", 9) || !strncmp(what, "signers/", 8))
         *relevant = true;
 }
 
@@ -202,8 +201,10 @@ int maatd_store_poll_seconds(void)
             v = (int)n;
             maatd_log("info", "store: safety-net poll every %d s (MAATD_STORE_POLL_SECONDS)", v);
         } else {
-            maatd_log("warn", "MAATD_STORE_POLL_SECONDS='%.20s' ignored: expected an integer "
-                              "1..3600; polling every %d s", e, v);
+            maatd_log("warn",
+                      "MAATD_STORE_POLL_SECONDS='%.20s' ignored: expected an integer "
+                      "1..3600; polling every %d s",
+                      e, v);
         }
     }
     atomic_store(&secs, v);

@@ -73,7 +73,8 @@ void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_
         maatd_error(rq, rs, 400, "PolicyEvaluationError",
                     "The SgxEnclave policy selects the TCB baseline \"%.64s\" "
                     "(x-ms-sgx-tcbidentifier): not \"azuredefault\" nor a TCB evaluation data "
-                    "number.", raw ? raw : "");
+                    "number.",
+                    raw ? raw : "");
         goto out;
     }
     json_t *list = json_array();

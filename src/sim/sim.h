@@ -63,20 +63,20 @@ extern const uint8_t maat_sim_qe_vendor_id[16]; /* Intel's 939A7233F79C4CA9940A0
 #define MAAT_SIM_QE_LEVELS_MAX 3
 
 struct maat_sim_init_opts {
-    int64_t now;                 /* base time (unix seconds) */
-    int64_t not_before;          /* CA / TCB Signing / PCK validity start (default now) */
-    int64_t not_after;           /* ... end (default now + 10 years) */
-    int64_t issue_date;          /* TCB info / QE identity issueDate, CRL thisUpdate (now) */
-    int64_t next_update;         /* ... nextUpdate (default issue_date + 30 days) */
-    uint8_t fmspc[6];            /* default 00906ED50000 (Azure DCsv2) */
-    uint8_t pce_id[2];           /* default 0000 */
-    uint8_t cpusvn[16];          /* CPUSVN / TCB components of the UpToDate level;
+    int64_t now;         /* base time (unix seconds) */
+    int64_t not_before;  /* CA / TCB Signing / PCK validity start (default now) */
+    int64_t not_after;   /* ... end (default now + 10 years) */
+    int64_t issue_date;  /* TCB info / QE identity issueDate, CRL thisUpdate (now) */
+    int64_t next_update; /* ... nextUpdate (default issue_date + 30 days) */
+    uint8_t fmspc[6];    /* default 00906ED50000 (Azure DCsv2) */
+    uint8_t pce_id[2];   /* default 0000 */
+    uint8_t cpusvn[16];  /* CPUSVN / TCB components of the UpToDate level;
                                     cpusvn[0] must be >= MAAT_SIM_TCB__COUNT - 1 */
-    uint16_t pcesvn;             /* PCESVN of every level (default 13) */
-    uint16_t qe_svn;             /* QE ISVSVN of the UpToDate QE identity level (default 8) */
+    uint16_t pcesvn;     /* PCESVN of every level (default 13) */
+    uint16_t qe_svn;     /* QE ISVSVN of the UpToDate QE identity level (default 8) */
     uint32_t tcb_evaluation_data_number; /* default 17 */
-    bool revoke_processor_ca;    /* list the PCK Processor CA's serial in the root CA CRL */
-    bool revoke_platform_ca;     /* list the PCK Platform CA's serial in the root CA CRL */
+    bool revoke_processor_ca;            /* list the PCK Processor CA's serial in the root CA CRL */
+    bool revoke_platform_ca;             /* list the PCK Platform CA's serial in the root CA CRL */
 };
 
 /* Fills defaults relative to `now`. */
@@ -100,11 +100,10 @@ uint16_t maat_sim_get_qe_svn(const struct maat_sim *s);
 void maat_sim_tcb_level(const struct maat_sim *s, enum maat_sim_tcb t, uint8_t cpusvn[16],
                         uint16_t *pcesvn);
 /* Serial number (big-endian bytes) that the PCK CRL of `ca` lists as revoked. */
-void maat_sim_revoked_serial(const struct maat_sim *s, enum maat_pck_ca ca,
-                             uint8_t serial[20]);
+void maat_sim_revoked_serial(const struct maat_sim *s, enum maat_pck_ca ca, uint8_t serial[20]);
 
 struct maat_sim_quote_opts {
-    int version;                 /* 3 or 4 */
+    int version; /* 3 or 4 */
     /* ISV enclave report body: written over `base_body` (zeros unless set by
      * maat_sim_quote_opts_set_body) */
     uint8_t base_body[384];
@@ -112,30 +111,30 @@ struct maat_sim_quote_opts {
     uint8_t mr_signer[32];
     uint16_t isv_prod_id;
     uint16_t isv_svn;
-    uint64_t attributes_flags;   /* 0x05 release, 0x07 debug */
+    uint64_t attributes_flags; /* 0x05 release, 0x07 debug */
     uint64_t attributes_xfrm;
     uint32_t misc_select;
     uint8_t report_data[64];
-    bool body_cpu_svn_from_pck;  /* body cpu_svn := the PCK leaf's CPUSVN (default) */
+    bool body_cpu_svn_from_pck; /* body cpu_svn := the PCK leaf's CPUSVN (default) */
     /* quoting enclave */
-    uint16_t qe_svn;             /* QE report isv_svn and header qe_svn */
+    uint16_t qe_svn; /* QE report isv_svn and header qe_svn */
     uint8_t qe_auth_data[64];
-    uint16_t qe_auth_data_len;   /* default 32 (00 01 .. 1f, as on Azure) */
+    uint16_t qe_auth_data_len; /* default 32 (00 01 .. 1f, as on Azure) */
     /* PCK leaf */
-    enum maat_pck_ca pck_ca;     /* PROCESSOR (default) or PLATFORM */
-    uint8_t cpusvn[16];          /* default: the UpToDate level */
+    enum maat_pck_ca pck_ca; /* PROCESSOR (default) or PLATFORM */
+    uint8_t cpusvn[16];      /* default: the UpToDate level */
     uint16_t pcesvn;
-    uint8_t fmspc[6];            /* default: the platform's (another value = wrong FMSPC) */
+    uint8_t fmspc[6]; /* default: the platform's (another value = wrong FMSPC) */
     uint8_t pce_id[2];
-    int sgx_type;                /* -1: 0 for Processor CA, 1 (Scalable) for Platform CA */
-    bool revoked;                /* issue the leaf under the serial the PCK CRL revokes */
-    int64_t pck_not_before;      /* default: the platform's certificate window */
+    int sgx_type;           /* -1: 0 for Processor CA, 1 (Scalable) for Platform CA */
+    bool revoked;           /* issue the leaf under the serial the PCK CRL revokes */
+    int64_t pck_not_before; /* default: the platform's certificate window */
     int64_t pck_not_after;
-    uint16_t qe_isv_prod_id;     /* QE report isvprodid (default 1; TDX: 2, the TD QE's) */
+    uint16_t qe_isv_prod_id; /* QE report isvprodid (default 1; TDX: 2, the TD QE's) */
     /* TDX (tdx = true, set by maat_sim_quote_opts_set_tdx): a TD quote, v4 (TD report
      * 1.0) or v5 (body type 2 = TD report 1.0, 3 = TD report 1.5); report_data above */
     bool tdx;
-    int td_version;              /* 10 (TD report 1.0) or 15 (1.5) */
+    int td_version; /* 10 (TD report 1.0) or 15 (1.5) */
     uint8_t tee_tcb_svn[16];
     uint8_t mr_seam[48];
     uint8_t mr_signer_seam[48];
@@ -147,8 +146,8 @@ struct maat_sim_quote_opts {
     uint8_t mr_owner[48];
     uint8_t mr_owner_config[48];
     uint8_t rtmr[4][48];
-    uint8_t tee_tcb_svn2[16];    /* TD report 1.5 */
-    uint8_t mr_servicetd[48];    /* TD report 1.5 */
+    uint8_t tee_tcb_svn2[16]; /* TD report 1.5 */
+    uint8_t mr_servicetd[48]; /* TD report 1.5 */
 };
 
 /* Defaults: v3, release enclave (flags 0x05, xfrm 0x07), the documented default

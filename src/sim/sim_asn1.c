@@ -139,8 +139,7 @@ static ASN1_TYPE *configuration_new(void)
     return sequence_new(l);
 }
 
-int sim_sgx_ext_der(const struct sim_sgx_ext *e, uint8_t **der, size_t *len,
-                    struct maat_error *err)
+int sim_sgx_ext_der(const struct sim_sgx_ext *e, uint8_t **der, size_t *len, struct maat_error *err)
 {
     *der = NULL;
     *len = 0;

@@ -26,8 +26,13 @@
 #include "sim_internal.h"
 
 static const char *const tcb_names[MAAT_SIM_TCB__COUNT] = {
-    "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
-    "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked",
+    "UpToDate",
+    "SWHardeningNeeded",
+    "ConfigurationNeeded",
+    "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate",
+    "OutOfDateConfigurationNeeded",
+    "Revoked",
 };
 
 /* Advisory IDs per status (empty for UpToDate, as Intel omits the key there). */
@@ -72,8 +77,8 @@ void sim_tcb_level(const uint8_t base[16], uint16_t base_pcesvn, enum maat_sim_t
 }
 
 /* printf into a growing buffer; records the first failure in *ok. */
-__attribute__((format(printf, 3, 4))) static void jput(struct maat_buf *b, int *ok,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void jput(struct maat_buf *b, int *ok, const char *fmt,
+                                                       ...)
 {
     char tmp[512];
     va_list ap;
@@ -103,8 +108,8 @@ static void put_dates(struct maat_buf *b, int *ok, const struct sim_collateral_o
 static void tcb_date_shift(const struct sim_collateral_opts *o, int k, int shift, char out[21])
 {
     int64_t day = o->issue_date - (o->issue_date % SIM_DAY + SIM_DAY) % SIM_DAY;
-    maat_sim_format_time(day - (int64_t)k * 90 * SIM_DAY + (int64_t)shift * EVAL_SHIFT_DAYS * SIM_DAY,
-                         out);
+    maat_sim_format_time(
+        day - (int64_t)k * 90 * SIM_DAY + (int64_t)shift * EVAL_SHIFT_DAYS * SIM_DAY, out);
 }
 
 static void tcb_date(const struct sim_collateral_opts *o, int k, char out[21])
@@ -112,8 +117,8 @@ static void tcb_date(const struct sim_collateral_opts *o, int k, char out[21])
     tcb_date_shift(o, k, 0, out);
 }
 
-static void put_level_tail(struct maat_buf *b, int *ok, const struct sim_collateral_opts *o,
-                           int k, int shift)
+static void put_level_tail(struct maat_buf *b, int *ok, const struct sim_collateral_opts *o, int k,
+                           int shift)
 {
     char date[21];
     tcb_date_shift(o, k, shift, date);
@@ -223,8 +228,7 @@ static const char *const tdx_comp_desc[3] = {
 /* One tdxModuleIdentities entry: mrsigner zero, attributes zero, mask all ones, levels
  * (isvsvn, status) highest first. */
 static void put_module_identity(struct maat_buf *b, int *ok, const struct sim_collateral_opts *o,
-                                const char *id, const int *svns, const enum maat_sim_tcb *st,
-                                int n)
+                                const char *id, const int *svns, const enum maat_sim_tcb *st, int n)
 {
     char zero[97];
     memset(zero, '0', 96);
@@ -267,8 +271,10 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
     put_dates(&b, &ok, o);
     jput(&b, &ok, "\"fmspc\":\"%s\",\"pceId\":\"%s\",\"tcbType\":0,", fmspc, pce);
     jput(&b, &ok, "\"tcbEvaluationDataNumber\":%u,", o->tcb_evaluation_data_number + (uint32_t)shift);
-    jput(&b, &ok, "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-                  "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[", zero);
+    jput(&b, &ok,
+         "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+         "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[",
+         zero);
     put_module_identity(&b, &ok, o, "TDX_03", tdx03_svns, tdx03_st, 1);
     jput(&b, &ok, ",");
     put_module_identity(&b, &ok, o, "TDX_01", tdx01_svns, tdx01_st, 3);
@@ -285,8 +291,7 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
                  comp_desc[i] ? comp_desc[i] : "");
         jput(&b, &ok, "],\"pcesvn\":%u,\"tdxtcbcomponents\":[", pcesvn);
         for (int i = 0; i < 16; i++)
-            jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", tdx[i],
-                 i < 3 ? tdx_comp_desc[i] : "");
+            jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", tdx[i], i < 3 ? tdx_comp_desc[i] : "");
         jput(&b, &ok, "]},");
         put_level_tail(&b, &ok, o, k, shift);
     }
@@ -322,10 +327,9 @@ static int write_signed(const char *dir, const char *stem, const char *key,
     maat_buf_init(&b);
     char rel[128];
     int rc = -1;
-    if (maat_buf_put_str(&b, "{\"") || maat_buf_put_str(&b, key) ||
-        maat_buf_put_str(&b, "\":") || maat_buf_put_str(&b, j->body) ||
-        maat_buf_put_str(&b, ",\"signature\":\"") || maat_buf_put_str(&b, j->sig_hex) ||
-        maat_buf_put_str(&b, "\"}")) {
+    if (maat_buf_put_str(&b, "{\"") || maat_buf_put_str(&b, key) || maat_buf_put_str(&b, "\":") ||
+        maat_buf_put_str(&b, j->body) || maat_buf_put_str(&b, ",\"signature\":\"") ||
+        maat_buf_put_str(&b, j->sig_hex) || maat_buf_put_str(&b, "\"}")) {
         maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -352,8 +356,8 @@ struct crls {
     struct maat_buf root_chain, processor_chain, platform_chain, tcb_chain;
 };
 
-static int make_crls(const struct maat_sim *s, const struct sim_collateral_opts *o,
-                     struct crls *c, struct maat_error *err)
+static int make_crls(const struct maat_sim *s, const struct sim_collateral_opts *o, struct crls *c,
+                     struct maat_error *err)
 {
     uint8_t ca_serials[2][SIM_SERIAL_LEN];
     size_t n = 0;
@@ -362,11 +366,10 @@ static int make_crls(const struct maat_sim *s, const struct sim_collateral_opts 
     MAAT_TRY(sim_crl_der(s->root, s->root_key, o->issue_date, o->next_update,
                          (const uint8_t(*)[SIM_SERIAL_LEN])ca_serials, n, &c->root, err));
     MAAT_TRY(sim_crl_der(s->processor_ca, s->processor_key, o->issue_date, o->next_update,
-                         (const uint8_t(*)[SIM_SERIAL_LEN])s->revoked_processor, 1,
-                         &c->processor, err));
+                         (const uint8_t(*)[SIM_SERIAL_LEN])s->revoked_processor, 1, &c->processor,
+                         err));
     MAAT_TRY(sim_crl_der(s->platform_ca, s->platform_key, o->issue_date, o->next_update,
-                         (const uint8_t(*)[SIM_SERIAL_LEN])s->revoked_platform, 1,
-                         &c->platform, err));
+                         (const uint8_t(*)[SIM_SERIAL_LEN])s->revoked_platform, 1, &c->platform, err));
     MAAT_TRY(sim_cert_pem(s->root, &c->root_chain, err));
     MAAT_TRY(chain_pem(s, s->processor_ca, &c->processor_chain, err));
     MAAT_TRY(chain_pem(s, s->platform_ca, &c->platform_chain, err));
@@ -376,14 +379,13 @@ static int make_crls(const struct maat_sim *s, const struct sim_collateral_opts 
 static int write_crls(const char *dir, const struct crls *c, struct maat_error *err)
 {
     MAAT_TRY(sim_write(dir, "pcs/rootcacrl.der", c->root.data, c->root.len, 0644, err));
-    MAAT_TRY(sim_write(dir, "pcs/rootcacrl.issuer-chain.pem", c->root_chain.data,
-                       c->root_chain.len, 0644, err));
-    MAAT_TRY(sim_write(dir, "pcs/pckcrl-processor.der", c->processor.data, c->processor.len,
+    MAAT_TRY(sim_write(dir, "pcs/rootcacrl.issuer-chain.pem", c->root_chain.data, c->root_chain.len,
                        0644, err));
+    MAAT_TRY(
+        sim_write(dir, "pcs/pckcrl-processor.der", c->processor.data, c->processor.len, 0644, err));
     MAAT_TRY(sim_write(dir, "pcs/pckcrl-processor.issuer-chain.pem", c->processor_chain.data,
                        c->processor_chain.len, 0644, err));
-    MAAT_TRY(sim_write(dir, "pcs/pckcrl-platform.der", c->platform.data, c->platform.len, 0644,
-                       err));
+    MAAT_TRY(sim_write(dir, "pcs/pckcrl-platform.der", c->platform.data, c->platform.len, 0644, err));
     return sim_write(dir, "pcs/pckcrl-platform.issuer-chain.pem", c->platform_chain.data,
                      c->platform_chain.len, 0644, err);
 }
@@ -494,9 +496,10 @@ static char *eval_list_text(const struct maat_sim *s, const struct sim_collatera
         struct sim_collateral_opts prev = *o;
         prev.issue_date -= SIM_DAY;
         tcb_date_shift(&prev, 0, shift, rec);
-        jput(&b, &ok, "%s{\"tcbEvaluationDataNumber\":%u,\"tcbRecoveryEventDate\":\"%s\","
-             "\"tcbDate\":\"%s\"}", first ? "" : ",",
-             o->tcb_evaluation_data_number + (unsigned)shift, rec, date);
+        jput(&b, &ok,
+             "%s{\"tcbEvaluationDataNumber\":%u,\"tcbRecoveryEventDate\":\"%s\","
+             "\"tcbDate\":\"%s\"}",
+             first ? "" : ",", o->tcb_evaluation_data_number + (unsigned)shift, rec, date);
         first = false;
     }
     jput(&b, &ok, "]}");
@@ -513,8 +516,7 @@ static int write_eval_variants(const char *dir, const struct maat_sim *s,
                                struct maat_error *err)
 {
     for (int shift = EVAL_SHIFT_MIN; shift <= EVAL_SHIFT_MAX; shift++)
-        if (shift_fits(s, o, shift))
-            MAAT_TRY(write_eval_variant(dir, s, o, shift, chain, err));
+        if (shift_fits(s, o, shift)) MAAT_TRY(write_eval_variant(dir, s, o, shift, chain, err));
     struct signed_json sgx = {0}, tdx = {0};
     int rc = -1;
     if (sign_json(s, eval_list_text(s, o, "SGX"), &sgx, err) == 0 &&
@@ -565,10 +567,10 @@ int sim_write_collateral(const char *dir, const struct maat_sim *s,
     snprintf(stem, sizeof stem, "tdx-tcb-%s", fmspc);
     if (write_signed(dir, stem, "tcbInfo", &tdx, &c.tcb_chain, err) != 0 ||
         write_signed(dir, "td-qe-identity", "enclaveIdentity", &tdqe, &c.tcb_chain, err) != 0 ||
-        write_bundle(dir, "collateral-tdx.json", &c, &c.processor, &c.processor_chain, &tdx,
+        write_bundle(dir, "collateral-tdx.json", &c, &c.processor, &c.processor_chain, &tdx, &tdqe,
+                     err) != 0 ||
+        write_bundle(dir, "collateral-tdx-platform.json", &c, &c.platform, &c.platform_chain, &tdx,
                      &tdqe, err) != 0 ||
-        write_bundle(dir, "collateral-tdx-platform.json", &c, &c.platform, &c.platform_chain,
-                     &tdx, &tdqe, err) != 0 ||
         write_eval_variants(dir, s, o, &c.tcb_chain, err) != 0)
         goto done;
     rc = 0;

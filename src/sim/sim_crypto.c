@@ -22,8 +22,7 @@ int sim_random(uint8_t *p, size_t n, struct maat_error *err)
     return 0;
 }
 
-int sim_sign_raw(EVP_PKEY *key, const void *data, size_t len, uint8_t sig[64],
-                 struct maat_error *err)
+int sim_sign_raw(EVP_PKEY *key, const void *data, size_t len, uint8_t sig[64], struct maat_error *err)
 {
     int rc = -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

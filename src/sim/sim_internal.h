@@ -25,8 +25,8 @@ struct maat_sim {
     uint8_t pce_id[2];
     uint8_t ppid[16];
     uint8_t platform_instance_id[16];
-    uint8_t qe_id[16];           /* header user_data[0:16] */
-    uint8_t cpusvn[16];          /* UpToDate level */
+    uint8_t qe_id[16];  /* header user_data[0:16] */
+    uint8_t cpusvn[16]; /* UpToDate level */
     uint16_t pcesvn;
     uint16_t qe_svn;
     int64_t not_before, not_after;
@@ -41,8 +41,7 @@ int sim_mkdir(const char *path, unsigned mode, struct maat_error *err);
 /* Writes dir/rel with the given mode (applied even when the file existed). */
 int sim_write(const char *dir, const char *rel, const void *data, size_t len, unsigned mode,
               struct maat_error *err);
-int sim_read(const char *dir, const char *rel, uint8_t **out, size_t *len,
-             struct maat_error *err);
+int sim_read(const char *dir, const char *rel, uint8_t **out, size_t *len, struct maat_error *err);
 /* Records an OpenSSL failure: the message plus OpenSSL's error queue (then clears it). */
 int sim_ossl_error(struct maat_error *err, const char *what);
 /* Upper-case hex (dst holds 2n+1). */
@@ -65,30 +64,29 @@ X509 *sim_cert_from_pem(const uint8_t *pem, size_t len, struct maat_error *err);
 /* --- sim_asn1.c: the SGX extension of PCK certificates --- */
 struct sim_sgx_ext {
     uint8_t ppid[16];
-    uint8_t cpusvn[16];          /* components 1..16 and the CPUSVN octet string */
+    uint8_t cpusvn[16]; /* components 1..16 and the CPUSVN octet string */
     uint16_t pcesvn;
     uint8_t pce_id[2];
     uint8_t fmspc[6];
     int sgx_type;
-    bool platform;               /* add .6 platform instance id and .7 configuration */
+    bool platform; /* add .6 platform instance id and .7 configuration */
     uint8_t platform_instance_id[16];
 };
 /* DER of the extension value (SEQUENCE of SEQUENCE { OID, value }); *der is malloc'd. */
-int sim_sgx_ext_der(const struct sim_sgx_ext *e, uint8_t **der, size_t *len,
-                    struct maat_error *err);
+int sim_sgx_ext_der(const struct sim_sgx_ext *e, uint8_t **der, size_t *len, struct maat_error *err);
 
 /* --- sim_pki.c: certificates and CRLs --- */
 enum sim_cert_kind { SIM_CERT_ROOT, SIM_CERT_CA, SIM_CERT_SIGNER, SIM_CERT_LEAF };
 struct sim_cert_spec {
     enum sim_cert_kind kind;
     const char *cn;
-    EVP_PKEY *key;               /* subject key */
-    X509 *issuer;                /* NULL for the self-signed root */
+    EVP_PKEY *key; /* subject key */
+    X509 *issuer;  /* NULL for the self-signed root */
     EVP_PKEY *issuer_key;
-    const uint8_t *serial;       /* SIM_SERIAL_LEN bytes, or NULL for a random one */
+    const uint8_t *serial; /* SIM_SERIAL_LEN bytes, or NULL for a random one */
     int64_t not_before, not_after;
-    const char *crl_url;         /* CRL distribution point (NULL: none) */
-    const uint8_t *sgx_ext;      /* DER value of the SGX extension (leaves) */
+    const char *crl_url;    /* CRL distribution point (NULL: none) */
+    const uint8_t *sgx_ext; /* DER value of the SGX extension (leaves) */
     size_t sgx_ext_len;
 };
 X509 *sim_cert_issue(const struct sim_cert_spec *spec, struct maat_error *err);

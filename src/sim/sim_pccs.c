@@ -112,11 +112,9 @@ static char *url_encode(const uint8_t *p, size_t len)
 /* ---- responses ---- */
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, uint8_t *body,
-                                size_t len, const char *type, const char *hname,
-                                const char *hvalue)
+                                size_t len, const char *type, const char *hname, const char *hvalue)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
         free(body);
         return MHD_NO;
@@ -140,10 +138,10 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 /* What a route maps to on disk. */
 struct item {
     char body[128], chain[128]; /* file names; chain "" = no issuer chain header */
-    const char *header;        /* issuer chain header name */
+    const char *header;         /* issuer chain header name */
     const char *type;
-    bool hex_body;             /* rootcacrl: hex of the DER */
-    bool pem_crl;              /* pckcrl with encoding=pem */
+    bool hex_body; /* rootcacrl: hex of the DER */
+    bool pem_crl;  /* pckcrl with encoding=pem */
 };
 
 static bool fmspc_ok(const char *f)
@@ -195,7 +193,8 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
             snprintf(it->body, sizeof it->body, intel ? "rootCaCrl.der" : "rootcacrl.der");
         else if (strstr(u, "ca=processor") != NULL || (strstr(u, "ca=platform") != NULL && !intel)) {
             const char *ca = strstr(u, "ca=processor") != NULL ? "processor" : "platform";
-            snprintf(it->body, sizeof it->body, intel ? "intermediateCaCrl.der" : "pckcrl-%s.der", ca);
+            snprintf(it->body, sizeof it->body, intel ? "intermediateCaCrl.der" : "pckcrl-%s.der",
+                     ca);
             snprintf(it->chain, sizeof it->chain,
                      intel ? "pckSignChain.pem" : "pckcrl-%s.issuer-chain.pem", ca);
             it->header = "SGX-PCK-CRL-Issuer-Chain";
@@ -216,19 +215,27 @@ static unsigned route(const struct maat_sim_pccs *s, struct MHD_Connection *c, c
         char up[13];
         for (size_t i = 0; i < 13; i++) up[i] = (char)toupper((unsigned char)f[i]);
         snprintf(it->body, sizeof it->body,
-                 intel ? "%stcbInfo.json" : tdx ? "%stdx-tcb-%s.json" : "%stcb-%s.json", ev, up);
+                 intel ? "%stcbInfo.json"
+                 : tdx ? "%stdx-tcb-%s.json"
+                       : "%stcb-%s.json",
+                 ev, up);
         snprintf(it->chain, sizeof it->chain,
                  intel ? "tcbSignChain.pem"
-                 : tdx ? "%stdx-tcb-%s.issuer-chain.pem" : "%stcb-%s.issuer-chain.pem", ev, up);
+                 : tdx ? "%stdx-tcb-%s.issuer-chain.pem"
+                       : "%stcb-%s.issuer-chain.pem",
+                 ev, up);
         it->header = version == 3 ? "SGX-TCB-Info-Issuer-Chain" : "TCB-Info-Issuer-Chain";
         it->type = "application/json";
     } else if (!strcmp(r, "qe/identity")) {
         snprintf(it->body, sizeof it->body,
-                 intel ? "%sqeIdentity.json" : tdx ? "%std-qe-identity.json" : "%sqe-identity.json",
+                 intel ? "%sqeIdentity.json"
+                 : tdx ? "%std-qe-identity.json"
+                       : "%sqe-identity.json",
                  ev);
         snprintf(it->chain, sizeof it->chain,
                  intel ? "tcbSignChain.pem"
-                 : tdx ? "%std-qe-identity.issuer-chain.pem" : "%sqe-identity.issuer-chain.pem",
+                 : tdx ? "%std-qe-identity.issuer-chain.pem"
+                       : "%sqe-identity.issuer-chain.pem",
                  ev);
         it->header = "SGX-Enclave-Identity-Issuer-Chain";
         it->type = "application/json";
@@ -292,8 +299,8 @@ static enum MHD_Result stall(struct maat_sim_pccs *s, struct MHD_Connection *c)
     return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "stalled\n");
 }
 
-static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
-                              const char *url, unsigned long nth);
+static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c, const char *url,
+                              unsigned long nth);
 
 static enum MHD_Result log_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -312,7 +319,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)upload;
     (void)con_cls;
     struct maat_sim_pccs *s = cls;
-    if (*upload_size != 0) return MHD_NO; /* no request bodies here */
+    if (*upload_size != 0) return MHD_NO;     /* no request bodies here */
     if (!strcmp(url, "/maat-sim/requests")) { /* the counter, for tests; not counted */
         char n[64];
         snprintf(n, sizeof n, "{\"requests\": %lu}\n", atomic_load(&s->requests));
@@ -363,16 +370,15 @@ static int custom_param_number(const char *cp, char out[16])
 /* Which evaluation number a tcb / qe/identity request gets, as Intel PCS v4 answers
  * update= / tcbEvaluationDataNumber= (or THIM's customParameter): *serve = the number
  * whose pcs/eval-N/ files answer (0 = the files in DIR). 0, or the status to answer. */
-static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection *c,
-                           const char *url, unsigned *serve)
+static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection *c, const char *url,
+                           unsigned *serve)
 {
     *serve = 0;
     const char *r = strrchr(url, '/');
     bool pinnable = r != NULL && (!strcmp(r, "/tcb") || !strcmp(r, "/identity"));
     if (!pinnable) return 0;
     const char *up = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "update");
-    const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                "tcbEvaluationDataNumber");
+    const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tcbEvaluationDataNumber");
     const char *cp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "customParameter");
     char cpn[16];
     if (cp != NULL) {
@@ -398,12 +404,12 @@ static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection 
     return 0;
 }
 
-static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
-                              const char *url, unsigned long nth)
+static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c, const char *url,
+                              unsigned long nth)
 {
     if (nth <= s->o.rate_limit) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(
-            18, (void *)"too many requests\n", MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r = MHD_create_response_from_buffer(18, (void *)"too many requests\n",
+                                                                 MHD_RESPMEM_PERSISTENT);
         if (r == NULL) return MHD_NO;
         char ra[24];
         snprintf(ra, sizeof ra, "%u", s->o.retry_after_s);
@@ -462,8 +468,8 @@ static enum MHD_Result answer(struct maat_sim_pccs *s, struct MHD_Connection *c,
 
 /* ---- lifecycle ---- */
 
-static int parse_listen(const char *hp, struct sockaddr_storage *ss, socklen_t *sslen,
-                        bool *v6, struct maat_error *err)
+static int parse_listen(const char *hp, struct sockaddr_storage *ss, socklen_t *sslen, bool *v6,
+                        struct maat_error *err)
 {
     char host[256];
     const char *colon = strrchr(hp, ':');
@@ -537,9 +543,8 @@ int maat_sim_pccs_start(const char *dir, const char *listen_hostport,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (v6) flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)(256 * 1024), MHD_OPTION_END);
+                            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
     if (s->d == NULL) {
         free(s->dir);
         free(s);

@@ -44,7 +44,7 @@ enum maat_sim_pccs_fault {
 
 struct maat_sim_pccs_opts {
     enum maat_sim_pccs_fault fault;
-    unsigned stall_ms;      /* how long a stalled request waits before answering 503
+    unsigned stall_ms; /* how long a stalled request waits before answering 503
                                (default 10000; bounded so everything stops by itself) */
     /* TCB evaluation data numbers published (Intel PCS v4 semantics, tcb and qe/identity):
      * update=standard is eval_standard, update=early eval_early; a requested

@@ -19,12 +19,10 @@ static X509_NAME *name_new(const char *cn)
     X509_NAME *n = X509_NAME_new();
     if (n == NULL ||
         !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) ||
-        !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_ORG, -1, -1,
-                                    0) ||
+        !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_ORG, -1, -1, 0) ||
         !X509_NAME_add_entry_by_txt(n, "L", MBSTRING_UTF8, (const unsigned char *)"Simulated", -1,
                                     -1, 0) ||
-        !X509_NAME_add_entry_by_txt(n, "ST", MBSTRING_UTF8, (const unsigned char *)"CA", -1, -1,
-                                    0) ||
+        !X509_NAME_add_entry_by_txt(n, "ST", MBSTRING_UTF8, (const unsigned char *)"CA", -1, -1, 0) ||
         !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0)) {
         X509_NAME_free(n);
         return NULL;
@@ -103,8 +101,7 @@ static int add_extensions(X509 *cert, X509 *issuer, const struct sim_cert_spec *
         X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
     }
     if (!add_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always")) return 0;
-    if (spec->crl_url != NULL && !add_ext(cert, &ctx, NID_crl_distribution_points, crldp))
-        return 0;
+    if (spec->crl_url != NULL && !add_ext(cert, &ctx, NID_crl_distribution_points, crldp)) return 0;
     if (spec->kind == SIM_CERT_ROOT) {
         /* move the root's SKI after AKI and CRL DP, where Intel's root has it */
         X509_EXTENSION *ski = X509_delete_ext(cert, 0);
@@ -134,8 +131,7 @@ X509 *sim_cert_issue(const struct sim_cert_spec *spec, struct maat_error *err)
     EVP_PKEY *issuer_key = spec->issuer ? spec->issuer_key : spec->key;
     int ok = cert != NULL && subject != NULL && sn != NULL && X509_set_version(cert, 2) &&
              X509_set_serialNumber(cert, sn) && X509_set_subject_name(cert, subject) &&
-             X509_set_issuer_name(cert, spec->issuer ? X509_get_subject_name(spec->issuer)
-                                                     : subject) &&
+             X509_set_issuer_name(cert, spec->issuer ? X509_get_subject_name(spec->issuer) : subject) &&
              set_time(X509_getm_notBefore(cert), spec->not_before) &&
              set_time(X509_getm_notAfter(cert), spec->not_after) &&
              X509_set_pubkey(cert, spec->key) && add_extensions(cert, issuer, spec) &&

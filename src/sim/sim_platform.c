@@ -177,8 +177,7 @@ int maat_sim_init(const char *dir, const struct maat_sim_init_opts *o, struct ma
         .revoke_platform_ca = o->revoke_platform_ca,
     };
     int rc = -1;
-    char *keys = sim_path(dir, "keys"), *certs = sim_path(dir, "certs"),
-         *pcs = sim_path(dir, "pcs");
+    char *keys = sim_path(dir, "keys"), *certs = sim_path(dir, "certs"), *pcs = sim_path(dir, "pcs");
     if (keys == NULL || certs == NULL || pcs == NULL) {
         maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
         goto done;
@@ -191,9 +190,8 @@ int maat_sim_init(const char *dir, const struct maat_sim_init_opts *o, struct ma
         if ((*key_slot(s, i) = sim_keygen(err)) == NULL) goto done;
     if (sim_random(s->ppid, 16, err) || sim_random(s->platform_instance_id, 16, err) ||
         sim_random(s->qe_id, 16, err) || sim_random_serial(s->revoked_processor, err) ||
-        sim_random_serial(s->revoked_platform, err) || issue_pki(s, err) ||
-        save_pki(dir, s, err) || save_settings(dir, s, o, err) ||
-        sim_write_collateral(dir, s, &co, err))
+        sim_random_serial(s->revoked_platform, err) || issue_pki(s, err) || save_pki(dir, s, err) ||
+        save_settings(dir, s, o, err) || sim_write_collateral(dir, s, &co, err))
         goto done;
     rc = 0;
 done:
@@ -235,8 +233,7 @@ static int load_settings(const char *dir, struct maat_sim *s, struct maat_error 
     json_t *j = json_loadb((const char *)text, len, 0, &je);
     free(text);
     if (j == NULL)
-        return maat_error_set(err, MAAT_ERR_ENCODING, "platform.json line %d: %s", je.line,
-                              je.text);
+        return maat_error_set(err, MAAT_ERR_ENCODING, "platform.json line %d: %s", je.line, je.text);
     int64_t pcesvn = 0, qe_svn = 0;
     json_t *fmt = json_object_get(j, "format");
     int rc = -1;
@@ -250,8 +247,7 @@ static int load_settings(const char *dir, struct maat_sim *s, struct maat_error 
         get_hex(j, "qe_id", s->qe_id, 16, err) ||
         get_hex(j, "revoked_serial_processor", s->revoked_processor, SIM_SERIAL_LEN, err) ||
         get_hex(j, "revoked_serial_platform", s->revoked_platform, SIM_SERIAL_LEN, err) ||
-        get_int(j, "pcesvn", 0, 65535, &pcesvn, err) ||
-        get_int(j, "qe_svn", 0, 65535, &qe_svn, err) ||
+        get_int(j, "pcesvn", 0, 65535, &pcesvn, err) || get_int(j, "qe_svn", 0, 65535, &qe_svn, err) ||
         get_int(j, "not_before", INT64_MIN, INT64_MAX, &s->not_before, err) ||
         get_int(j, "not_after", INT64_MIN, INT64_MAX, &s->not_after, err))
         goto done;

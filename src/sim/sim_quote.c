@@ -227,8 +227,8 @@ static int pck_chain(const struct maat_sim *s, const struct maat_sim_quote_opts 
     int rc = sim_cert_pem(leaf, out, err);
     X509_free(leaf);
     MAAT_TRY(rc);
-    MAAT_TRY(sim_cert_pem(o->pck_ca == MAAT_PCK_CA_PLATFORM ? s->platform_ca : s->processor_ca,
-                          out, err));
+    MAAT_TRY(sim_cert_pem(o->pck_ca == MAAT_PCK_CA_PLATFORM ? s->platform_ca : s->processor_ca, out,
+                          err));
     MAAT_TRY(sim_cert_pem(s->root, out, err));
     if (maat_buf_put_u8(out, 0) != 0) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
     return 0;
@@ -249,8 +249,8 @@ static void isv_body(const struct maat_sim_quote_opts *o, uint8_t b[RB_SIZE])
 }
 
 /* The QE's own report, bound to the attestation key. */
-static int qe_report(const struct maat_sim_quote_opts *o, const uint8_t ak[64],
-                     uint8_t b[RB_SIZE], struct maat_error *err)
+static int qe_report(const struct maat_sim_quote_opts *o, const uint8_t ak[64], uint8_t b[RB_SIZE],
+                     struct maat_error *err)
 {
     memset(b, 0, RB_SIZE);
     memcpy(b + RB_CPU_SVN, o->cpusvn, 16);
@@ -336,8 +336,7 @@ static int check_opts(const struct maat_sim_quote_opts *o, struct maat_error *er
                     "quote version %d: the simulator makes SGX quotes v3 or v4", o->version);
     }
     MAAT_ENSURE(o->qe_auth_data_len <= sizeof o->qe_auth_data, err, MAAT_ERR_USAGE,
-                "QE auth data of %u bytes: at most %zu", o->qe_auth_data_len,
-                sizeof o->qe_auth_data);
+                "QE auth data of %u bytes: at most %zu", o->qe_auth_data_len, sizeof o->qe_auth_data);
     MAAT_ENSURE(o->pck_ca == MAAT_PCK_CA_PROCESSOR || o->pck_ca == MAAT_PCK_CA_PLATFORM, err,
                 MAAT_ERR_USAGE, "PCK CA must be processor or platform");
     return 0;
@@ -368,8 +367,7 @@ int maat_sim_quote(const struct maat_sim *s, const struct maat_sim_quote_opts *o
     maat_buf_init(&tail);
     int rc = -1;
     if (sim_pubkey_raw(ak_key, ak, err) ||
-        sim_sign_raw(ak_key, signed_part, signed_len, sig, err) ||
-        qe_part(s, o, ak, &tail, err))
+        sim_sign_raw(ak_key, signed_part, signed_len, sig, err) || qe_part(s, o, ak, &tail, err))
         goto done;
     bool type6 = o->version >= 4;
     size_t sig_len = 128 + (type6 ? 6 : 0) + tail.len;

@@ -27,8 +27,7 @@ char *sim_path(const char *dir, const char *rel)
 int sim_mkdir(const char *path, unsigned mode, struct maat_error *err)
 {
     if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST) return 0;
-    return maat_error_set(err, MAAT_ERR_IO, "cannot create directory %s: %s", path,
-                          strerror(errno));
+    return maat_error_set(err, MAAT_ERR_IO, "cannot create directory %s: %s", path, strerror(errno));
 }
 
 int sim_write(const char *dir, const char *rel, const void *data, size_t len, unsigned mode,
@@ -70,8 +69,7 @@ done:
     return rc;
 }
 
-int sim_read(const char *dir, const char *rel, uint8_t **out, size_t *len,
-             struct maat_error *err)
+int sim_read(const char *dir, const char *rel, uint8_t **out, size_t *len, struct maat_error *err)
 {
     *out = NULL;
     *len = 0;
@@ -90,8 +88,7 @@ int sim_read(const char *dir, const char *rel, uint8_t **out, size_t *len,
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
         if (b.len + got > SIM_FILE_MAX) {
-            maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than %u bytes", path,
-                           SIM_FILE_MAX);
+            maat_error_set(err, MAAT_ERR_TOO_LARGE, "%s: larger than %u bytes", path, SIM_FILE_MAX);
             goto done;
         }
         if (maat_buf_put(&b, chunk, got) != 0) {
@@ -123,8 +120,7 @@ int sim_ossl_error(struct maat_error *err, const char *what)
     unsigned long e = ERR_get_error();
     if (e != 0) ERR_error_string_n(e, detail, sizeof detail);
     ERR_clear_error();
-    return maat_error_set(err, MAAT_ERR_CRYPTO, "%s failed%s%s", what, detail[0] ? ": " : "",
-                          detail);
+    return maat_error_set(err, MAAT_ERR_CRYPTO, "%s failed%s%s", what, detail[0] ? ": " : "", detail);
 }
 
 void sim_hex_upper(const uint8_t *p, size_t n, char *dst)
@@ -148,8 +144,9 @@ void maat_sim_format_time(int64_t t, char buf[21])
 int maat_sim_parse_time(const char *s, int64_t *out, struct maat_error *err)
 {
     if (s == NULL || *s == '\0')
-        return maat_error_set(err, MAAT_ERR_USAGE, "empty time (expected unix seconds or "
-                                                   "YYYY-MM-DDTHH:MM:SSZ)");
+        return maat_error_set(err, MAAT_ERR_USAGE,
+                              "empty time (expected unix seconds or "
+                              "YYYY-MM-DDTHH:MM:SSZ)");
     const char *p = s;
     if (*p == '-') p++;
     if (strspn(p, "0123456789") == strlen(p) && *p != '\0') {
@@ -164,8 +161,8 @@ int maat_sim_parse_time(const char *s, int64_t *out, struct maat_error *err)
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     int n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
         (size_t)n != strlen(s) || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
         tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
         return maat_error_set(err, MAAT_ERR_USAGE,

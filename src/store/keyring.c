@@ -37,8 +37,8 @@ int maat_keyring_encode(const struct maat_signing_key *k, int64_t created, int64
     return 0;
 }
 
-int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **k,
-                        int64_t *created, int64_t *retired, struct maat_error *err)
+int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **k, int64_t *created,
+                        int64_t *retired, struct maat_error *err)
 {
     struct maat_reader r;
     maat_reader_init(&r, p, len, "signing key record", err);
@@ -85,8 +85,8 @@ static int put_record(struct maat_store *s, const char *name, const struct maat_
 }
 
 /* The current key (record name `cur`) decoded; NULL when absent or unreadable. */
-static struct maat_signing_key *load_key(struct maat_store *s, const char *name,
-                                         int64_t *created, int64_t *retired)
+static struct maat_signing_key *load_key(struct maat_store *s, const char *name, int64_t *created,
+                                         int64_t *retired)
 {
     uint8_t *val = NULL;
     size_t len = 0;
@@ -135,8 +135,8 @@ int maat_keyring_rotate(struct maat_store *s, enum maat_jws_alg alg, bool use_cu
     snprintf(name, sizeof name, "key/%020lld-%02x%02x%02x%02x", (long long)now, rnd[0], rnd[1],
              rnd[2], rnd[3]);
     if (put_record(s, name, k, now, 0, err) != 0) goto fail;
-    if (maat_store_put_if(s, MAAT_KEYRING_NS, "current", name, strlen(name), cur_version,
-                          conflict, NULL, err) != 0) {
+    if (maat_store_put_if(s, MAAT_KEYRING_NS, "current", name, strlen(name), cur_version, conflict,
+                          NULL, err) != 0) {
         maat_store_delete(s, MAAT_KEYRING_NS, name, NULL, NULL);
         goto fail;
     }

@@ -29,8 +29,8 @@ extern "C" {
 int maat_keyring_encode(const struct maat_signing_key *k, int64_t created, int64_t retired,
                         uint8_t **out, size_t *len, struct maat_error *err);
 /* *k is the caller's (maat_signing_key_free). */
-int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **k,
-                        int64_t *created, int64_t *retired, struct maat_error *err);
+int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **k, int64_t *created,
+                        int64_t *retired, struct maat_error *err);
 
 /* The current key's record name (malloc'd, free it) and the version of keys/current; NULL
  * with *version = 0 and err untouched when there is none; NULL with err set on a failure. */

@@ -85,8 +85,7 @@ static void clean_msg(const struct pg_store *st, const char *in, char *out, size
     out[at] = '\0';
 }
 
-static int pg_fail(struct pg_store *st, const PGresult *res, const char *doing,
-                   struct maat_error *err)
+static int pg_fail(struct pg_store *st, const PGresult *res, const char *doing, struct maat_error *err)
 {
     char msg[400];
     const char *raw = res != NULL ? PQresultErrorMessage(res) : NULL;
@@ -97,8 +96,8 @@ static int pg_fail(struct pg_store *st, const PGresult *res, const char *doing,
     if (state != NULL && !strcmp(state, "54000")) code = MAAT_ERR_TOO_LARGE;
     if (state != NULL && !strcmp(state, "53200")) code = MAAT_ERR_NOMEM;
     return maat_error_set(err, code, "store %s: %s: %s%s%s%s", st->shown, doing,
-                          msg[0] ? msg : "failed", state ? " (sqlstate " : "",
-                          state ? state : "", state ? ")" : "");
+                          msg[0] ? msg : "failed", state ? " (sqlstate " : "", state ? state : "",
+                          state ? ")" : "");
 }
 
 /* ---- connection ---- */
@@ -136,8 +135,7 @@ static int connect_db(struct pg_store *st, struct maat_error *err)
     val[n] = NULL;
     st->conn = PQconnectdbParams(kw, val, 1);
     if (st->conn == NULL)
-        return maat_error_set(err, MAAT_ERR_NOMEM, "store %s: out of memory connecting",
-                              st->shown);
+        return maat_error_set(err, MAAT_ERR_NOMEM, "store %s: out of memory connecting", st->shown);
     if (PQstatus(st->conn) != CONNECTION_OK) {
         char msg[320];
         clean_msg(st, PQerrorMessage(st->conn), msg, sizeof msg);
@@ -178,7 +176,7 @@ static int ensure_conn(struct pg_store *st, struct maat_error *err)
                               st->shown, st->backoff_ms - ms_since(&st->last_fail));
     if (connect_db(st, err) != 0) {
         clock_gettime(CLOCK_MONOTONIC, &st->last_fail);
-        st->backoff_ms = st->backoff_ms == 0 ? BACKOFF_MIN_MS
+        st->backoff_ms = st->backoff_ms == 0                   ? BACKOFF_MIN_MS
                          : st->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
                                                                : st->backoff_ms * 2;
         return -1;
@@ -246,8 +244,8 @@ static int get_name(struct pg_store *st, const PGresult *r, int row, int col,
 
 /* ---- operations (store.c holds the handle's mutex around each call) ---- */
 
-static int do_get(struct pg_store *st, const char *ns, const char *key, uint8_t **val,
-                  size_t *len, uint64_t *version, struct maat_error *err)
+static int do_get(struct pg_store *st, const char *ns, const char *key, uint8_t **val, size_t *len,
+                  uint64_t *version, struct maat_error *err)
 {
     const char *p[2] = {ns, key};
     PGresult *r = run(st, "SELECT value, version FROM maat_kv WHERE ns = $1 AND key = $2", 2, p,
@@ -313,8 +311,8 @@ static int put_stmt(struct pg_store *st, const char *ns, const char *key, const 
 }
 
 /* A failed condition: the current version only makes the message say why. */
-static int version_conflict(struct pg_store *st, const char *ns, const char *key,
-                            uint64_t expected, bool *conflict, struct maat_error *err)
+static int version_conflict(struct pg_store *st, const char *ns, const char *key, uint64_t expected,
+                            bool *conflict, struct maat_error *err)
 {
     *conflict = true;
     uint64_t cur = 0;
@@ -326,15 +324,15 @@ static int version_conflict(struct pg_store *st, const char *ns, const char *key
     if (expected == UINT64_MAX)
         return maat_error_set(err, MAAT_ERR_VALUE,
                               "store: %s/%s is absent, expected it present (changed "
-                              "concurrently)", ns, key);
+                              "concurrently)",
+                              ns, key);
     return maat_error_set(err, MAAT_ERR_VALUE,
                           "store: %s/%s is at version %llu, expected %llu (changed concurrently)",
                           ns, key, (unsigned long long)cur, (unsigned long long)expected);
 }
 
-static int do_put(struct pg_store *st, const char *ns, const char *key, const void *val,
-                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                  struct maat_error *err)
+static int do_put(struct pg_store *st, const char *ns, const char *key, const void *val, size_t len,
+                  uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err)
 {
     int w = put_stmt(st, ns, key, val, len, expected, new_version, err);
     if (w < 0) return -1;
@@ -376,8 +374,8 @@ static int do_del(struct pg_store *st, const char *ns, const char *key, bool *ex
 }
 
 /* Rows arrive one at a time (single-row mode): a namespace larger than memory is fine. */
-static int do_list(struct pg_store *st, const char *ns, const char *prefix,
-                   maat_store_list_cb cb, void *ctx, struct maat_error *err)
+static int do_list(struct pg_store *st, const char *ns, const char *prefix, maat_store_list_cb cb,
+                   void *ctx, struct maat_error *err)
 {
     const char *p[2] = {ns, prefix};
     for (int attempt = 0;; attempt++) {
@@ -406,19 +404,18 @@ static int do_list(struct pg_store *st, const char *ns, const char *prefix,
                 failed = true;
                 break;
             }
-            rc = cb(ctx, key, (const uint8_t *)PQgetvalue(r, i, 1),
-                    (size_t)PQgetlength(r, i, 1), get_u64(r, i, 2));
+            rc = cb(ctx, key, (const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1),
+                    get_u64(r, i, 2));
         }
         PQclear(r); /* after a stop or a failure: drain the rest */
     }
     return failed ? -1 : rc;
 }
 
-static int do_namespaces(struct pg_store *st, maat_store_ns_cb cb, void *ctx,
-                         struct maat_error *err)
+static int do_namespaces(struct pg_store *st, maat_store_ns_cb cb, void *ctx, struct maat_error *err)
 {
-    PGresult *r = run(st, "SELECT ns, count(*) FROM maat_kv GROUP BY ns ORDER BY ns", 0, NULL,
-                      NULL, NULL, PGRES_TUPLES_OK, true, "list namespaces", err);
+    PGresult *r = run(st, "SELECT ns, count(*) FROM maat_kv GROUP BY ns ORDER BY ns", 0, NULL, NULL,
+                      NULL, PGRES_TUPLES_OK, true, "list namespaces", err);
     if (r == NULL) return -1;
     int rc = 0;
     char ns[MAAT_STORE_NAME_MAX + 1];
@@ -450,8 +447,7 @@ static int batch_one(struct pg_store *st, struct maat_store_op *o, bool *conflic
     if (o->kind == MAAT_STORE_OP_CHECK || o->expected == 0) {
         /* FOR UPDATE: the row stays locked until the transaction ends; a writer that got
          * there first is waited for, and then its outcome is what is checked */
-        PGresult *r = run(st,
-                          "SELECT version FROM maat_kv WHERE ns = $1 AND key = $2 FOR UPDATE",
+        PGresult *r = run(st, "SELECT version FROM maat_kv WHERE ns = $1 AND key = $2 FOR UPDATE",
                           2, p, NULL, NULL, PGRES_TUPLES_OK, false, "check", err);
         if (r == NULL) return -1;
         uint64_t cur = PQntuples(r) == 1 ? get_u64(r, 0, 0) : 0;
@@ -465,8 +461,8 @@ static int batch_one(struct pg_store *st, struct maat_store_op *o, bool *conflic
         r = run(st, "DELETE FROM maat_kv WHERE ns = $1 AND key = $2", 2, p, NULL, NULL,
                 PGRES_COMMAND_OK, false, "delete", err);
     else
-        r = run(st, "DELETE FROM maat_kv WHERE ns = $1 AND key = $2 AND version = $3", 3, p,
-                NULL, NULL, PGRES_COMMAND_OK, false, "delete", err);
+        r = run(st, "DELETE FROM maat_kv WHERE ns = $1 AND key = $2 AND version = $3", 3, p, NULL,
+                NULL, PGRES_COMMAND_OK, false, "delete", err);
     if (r == NULL) return -1;
     bool gone = strcmp(PQcmdTuples(r), "0") != 0;
     PQclear(r);
@@ -479,8 +475,8 @@ static int batch_one(struct pg_store *st, struct maat_store_op *o, bool *conflic
  * concurrent writer committed (after waiting for its lock), and CHECK rows are locked. A
  * connection lost part-way rolls the transaction back on the server; lost at COMMIT, the
  * outcome is unknown and reported so. */
-static int do_batch(struct pg_store *st, struct maat_store_op *const *ops, size_t n,
-                    size_t *failed, bool *conflict, struct maat_error *err)
+static int do_batch(struct pg_store *st, struct maat_store_op *const *ops, size_t n, size_t *failed,
+                    bool *conflict, struct maat_error *err)
 {
     *failed = n;
     MAAT_TRY(ensure_conn(st, err));
@@ -513,8 +509,8 @@ rollback:
 
 static int read_schema(struct pg_store *st, char *buf, size_t cap, struct maat_error *err)
 {
-    PGresult *r = run(st, "SELECT value FROM maat_meta WHERE name = 'schema'", 0, NULL, NULL,
-                      NULL, PGRES_TUPLES_OK, true, "schema", err);
+    PGresult *r = run(st, "SELECT value FROM maat_meta WHERE name = 'schema'", 0, NULL, NULL, NULL,
+                      PGRES_TUPLES_OK, true, "schema", err);
     if (r == NULL) return -1;
     int ok = PQntuples(r) == 1;
     if (ok) snprintf(buf, cap, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
@@ -562,8 +558,7 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "  PRIMARY KEY (ns, key));",
 };
 
-static int exec_simple(struct pg_store *st, const char *sql, const char *doing,
-                       struct maat_error *err)
+static int exec_simple(struct pg_store *st, const char *sql, const char *doing, struct maat_error *err)
 {
     PGresult *r = PQexec(st->conn, sql);
     ExecStatusType s = PQresultStatus(r);
@@ -639,10 +634,12 @@ static int schema_locked(struct pg_store *st, struct maat_error *err)
     if (v != PG_SCHEMA_VERSION) {
         for (; v < PG_SCHEMA_VERSION; v++)
             MAAT_TRY(exec_simple(st, migrations[v], "migrating", err));
-        MAAT_TRY(exec_simple(st,
-                             "INSERT INTO maat_meta (name, value) VALUES ('schema', '" STR(PG_SCHEMA_VERSION) "') "
-                             "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-                             "writing the schema version", err));
+        MAAT_TRY(exec_simple(
+            st,
+            "INSERT INTO maat_meta (name, value) VALUES ('schema', '" STR(
+                PG_SCHEMA_VERSION) "') "
+                                   "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            "writing the schema version", err));
     }
     return notify_trigger(st, err);
 }
@@ -659,15 +656,14 @@ static int schema(struct pg_store *st, struct maat_error *err)
 
 /* ---- ops table (store.c holds the handle's mutex around each call) ---- */
 
-static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
-                  size_t *len, uint64_t *version, struct maat_error *err)
+static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val, size_t *len,
+                  uint64_t *version, struct maat_error *err)
 {
     return do_get(impl(s), ns, key, val, len, version, err);
 }
 
-static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val,
-                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                  struct maat_error *err)
+static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val, size_t len,
+                  uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err)
 {
     return do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err);
 }
@@ -678,8 +674,8 @@ static int op_del(struct maat_store *s, const char *ns, const char *key, bool *e
     return do_del(impl(s), ns, key, existed, err);
 }
 
-static int op_list(struct maat_store *s, const char *ns, const char *prefix,
-                   maat_store_list_cb cb, void *ctx, struct maat_error *err)
+static int op_list(struct maat_store *s, const char *ns, const char *prefix, maat_store_list_cb cb,
+                   void *ctx, struct maat_error *err)
 {
     return do_list(impl(s), ns, prefix, cb, ctx, err);
 }
@@ -690,8 +686,7 @@ static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap
     return do_info(impl(s), what, buf, cap, err);
 }
 
-static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
-                         struct maat_error *err)
+static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx, struct maat_error *err)
 {
     return do_namespaces(impl(s), cb, ctx, err);
 }

@@ -40,7 +40,7 @@ static struct sqlite_store *impl(struct maat_store *s)
 static int db_fail(struct sqlite_store *st, const char *doing, struct maat_error *err)
 {
     int code = sqlite3_extended_errcode(st->db);
-    maat_err e = (code & 0xff) == SQLITE_NOMEM ? MAAT_ERR_NOMEM
+    maat_err e = (code & 0xff) == SQLITE_NOMEM    ? MAAT_ERR_NOMEM
                  : (code & 0xff) == SQLITE_TOOBIG ? MAAT_ERR_TOO_LARGE
                                                   : MAAT_ERR_IO;
     return maat_error_set(err, e, "store %s: %s: %s (sqlite code %d)", st->path, doing,
@@ -75,8 +75,7 @@ static int do_get(struct sqlite_store *st, const char *ns, const char *key, uint
                   size_t *len, uint64_t *version, struct maat_error *err)
 {
     sqlite3_stmt *q = NULL;
-    MAAT_TRY(prepare(st, "SELECT value, version FROM maat_kv WHERE ns = ?1 AND key = ?2", &q,
-                     err));
+    MAAT_TRY(prepare(st, "SELECT value, version FROM maat_kv WHERE ns = ?1 AND key = ?2", &q, err));
     int rc = -1;
     if (bind_text(q, 1, ns) || bind_text(q, 2, key)) {
         db_fail(st, "bind", err);
@@ -110,8 +109,8 @@ done:
 }
 
 /* Current version of a record, 0 when absent. */
-static int current_version(struct sqlite_store *st, const char *ns, const char *key,
-                           uint64_t *out, struct maat_error *err)
+static int current_version(struct sqlite_store *st, const char *ns, const char *key, uint64_t *out,
+                           struct maat_error *err)
 {
     sqlite3_stmt *q = NULL;
     MAAT_TRY(prepare(st, "SELECT version FROM maat_kv WHERE ns = ?1 AND key = ?2", &q, err));
@@ -345,7 +344,8 @@ static int batch_one(struct sqlite_store *st, struct maat_store_op *o, bool *con
             *conflict = true;
             return maat_error_set(err, MAAT_ERR_VALUE,
                                   "store: %s/%s is absent, expected it present (changed "
-                                  "concurrently)", o->ns, o->key);
+                                  "concurrently)",
+                                  o->ns, o->key);
         }
         if (o->expected != UINT64_MAX && cur != o->expected)
             return version_conflict(o->ns, o->key, cur, o->expected, conflict, err);
@@ -378,15 +378,14 @@ fail:
 
 /* ---- ops table (store.c holds the handle's mutex around each call) ---- */
 
-static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
-                  size_t *len, uint64_t *version, struct maat_error *err)
+static int op_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val, size_t *len,
+                  uint64_t *version, struct maat_error *err)
 {
     return do_get(impl(s), ns, key, val, len, version, err);
 }
 
-static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val,
-                  size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                  struct maat_error *err)
+static int op_put(struct maat_store *s, const char *ns, const char *key, const void *val, size_t len,
+                  uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err)
 {
     return do_put(impl(s), ns, key, val, len, expected, conflict, new_version, err);
 }
@@ -397,8 +396,8 @@ static int op_del(struct maat_store *s, const char *ns, const char *key, bool *e
     return do_del(impl(s), ns, key, existed, err);
 }
 
-static int op_list(struct maat_store *s, const char *ns, const char *prefix,
-                   maat_store_list_cb cb, void *ctx, struct maat_error *err)
+static int op_list(struct maat_store *s, const char *ns, const char *prefix, maat_store_list_cb cb,
+                   void *ctx, struct maat_error *err)
 {
     return do_list(impl(s), ns, prefix, cb, ctx, err);
 }
@@ -409,8 +408,7 @@ static int op_info(struct maat_store *s, const char *what, char *buf, size_t cap
     return do_info(impl(s), what, buf, cap, err);
 }
 
-static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
-                         struct maat_error *err)
+static int op_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx, struct maat_error *err)
 {
     return do_namespaces(impl(s), cb, ctx, err);
 }
@@ -495,10 +493,9 @@ static int precreate(const char *path, struct maat_error *err)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     MAAT_ENSURE(fd >= 0, err, MAAT_ERR_IO, "store %s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    int rc = fstat(fd, &sb) == 0
-                 ? check_mode(path, &sb, err)
-                 : maat_error_set(err, MAAT_ERR_IO, "store %s: cannot stat: %s", path,
-                                  strerror(errno));
+    int rc = fstat(fd, &sb) == 0 ? check_mode(path, &sb, err)
+                                 : maat_error_set(err, MAAT_ERR_IO, "store %s: cannot stat: %s",
+                                                  path, strerror(errno));
     close(fd);
     if (rc != 0) return rc;
     return check_side_files(path, err);

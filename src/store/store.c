@@ -20,8 +20,7 @@ static int check_name(const char *what, const char *s, struct maat_error *err)
     return 0;
 }
 
-static int check_args(struct maat_store *s, const char *ns, const char *key,
-                      struct maat_error *err)
+static int check_args(struct maat_store *s, const char *ns, const char *key, struct maat_error *err)
 {
     MAAT_ENSURE(s != NULL, err, MAAT_ERR_USAGE, "store: no store handle");
     MAAT_TRY(check_name("namespace", ns, err));
@@ -76,9 +75,8 @@ int maat_store_get(struct maat_store *s, const char *ns, const char *key, uint8_
     return 0;
 }
 
-static int put(struct maat_store *s, const char *ns, const char *key, const void *val,
-               size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-               struct maat_error *err)
+static int put(struct maat_store *s, const char *ns, const char *key, const void *val, size_t len,
+               uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err)
 {
     MAAT_TRY(check_args(s, ns, key, err));
     MAAT_ENSURE(val != NULL || len == 0, err, MAAT_ERR_USAGE, "store: value is NULL");
@@ -122,8 +120,8 @@ int maat_store_delete(struct maat_store *s, const char *ns, const char *key, boo
     return 0;
 }
 
-int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
-                    maat_store_list_cb cb, void *ctx, struct maat_error *err)
+int maat_store_list(struct maat_store *s, const char *ns, const char *prefix, maat_store_list_cb cb,
+                    void *ctx, struct maat_error *err)
 {
     MAAT_TRY(check_args(s, ns, NULL, err));
     MAAT_ENSURE(cb != NULL, err, MAAT_ERR_USAGE, "store: list needs a callback");
@@ -148,8 +146,7 @@ int maat_store_info(struct maat_store *s, const char *what, char *buf, size_t ca
     return rc;
 }
 
-int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx,
-                          struct maat_error *err)
+int maat_store_namespaces(struct maat_store *s, maat_store_ns_cb cb, void *ctx, struct maat_error *err)
 {
     MAAT_ENSURE(s != NULL && cb != NULL, err, MAAT_ERR_USAGE,
                 "store: namespaces needs a handle and a callback");
@@ -224,10 +221,11 @@ int maat_store_batch(struct maat_store *s, struct maat_store_op *ops, size_t n, 
                    o->len <= MAAT_STORE_VALUE_MAX);
         if (!ok || (o->expected != UINT64_MAX && o->expected > (uint64_t)INT64_MAX)) {
             if (failed != NULL) *failed = i;
-            return maat_error_set(err, o->len > MAAT_STORE_VALUE_MAX ? MAAT_ERR_TOO_LARGE
-                                                                     : MAAT_ERR_USAGE,
+            return maat_error_set(err,
+                                  o->len > MAAT_STORE_VALUE_MAX ? MAAT_ERR_TOO_LARGE : MAAT_ERR_USAGE,
                                   "store: batch op %zu (%s/%s): bad kind, value or expected "
-                                  "version", i, o->ns, o->key);
+                                  "version",
+                                  i, o->ns, o->key);
         }
     }
     qsort(order, nc, sizeof *order, check_order);

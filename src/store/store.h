@@ -41,13 +41,12 @@ struct maat_store_op;
  * functions below, never the table. Return 0 or -1 with `err` set. */
 struct maat_store_ops {
     const char *name; /* "sqlite", "postgres" */
-    int (*get)(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
-               size_t *len, uint64_t *version, struct maat_error *err);
+    int (*get)(struct maat_store *s, const char *ns, const char *key, uint8_t **val, size_t *len,
+               uint64_t *version, struct maat_error *err);
     /* expected: UINT64_MAX = unconditional; 0 = only if absent; else only if the
      * current version equals it. *conflict is set when the condition failed. */
-    int (*put)(struct maat_store *s, const char *ns, const char *key, const void *val,
-               size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-               struct maat_error *err);
+    int (*put)(struct maat_store *s, const char *ns, const char *key, const void *val, size_t len,
+               uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err);
     int (*del)(struct maat_store *s, const char *ns, const char *key, bool *existed,
                struct maat_error *err);
     int (*list)(struct maat_store *s, const char *ns, const char *prefix,
@@ -58,16 +57,15 @@ struct maat_store_ops {
                 struct maat_error *err);
     void (*close)(struct maat_store *s);
     /* Each namespace with its record count, in namespace order (byte order). */
-    int (*namespaces)(struct maat_store *s,
-                      int (*cb)(void *ctx, const char *ns, uint64_t count), void *ctx,
-                      struct maat_error *err);
+    int (*namespaces)(struct maat_store *s, int (*cb)(void *ctx, const char *ns, uint64_t count),
+                      void *ctx, struct maat_error *err);
     /* Writes a record with exactly this version, unconditionally (copy/restore). */
     int (*restore)(struct maat_store *s, const char *ns, const char *key, const void *val,
                    size_t len, uint64_t version, struct maat_error *err);
     /* All of ops, in this order (store.c puts the CHECKs first, sorted), in one
      * transaction, or none (maat_store_batch); *failed = position in ops. */
-    int (*batch)(struct maat_store *s, struct maat_store_op *const *ops, size_t n,
-                 size_t *failed, bool *conflict, struct maat_error *err);
+    int (*batch)(struct maat_store *s, struct maat_store_op *const *ops, size_t n, size_t *failed,
+                 bool *conflict, struct maat_error *err);
 };
 
 /* Every backend's handle starts with this. The maat_store_* functions hold `mu` around
@@ -118,8 +116,8 @@ int maat_store_delete(struct maat_store *s, const char *ns, const char *key, boo
  * passed to cb live until cb returns. Do not call back into the same handle from cb. */
 typedef int (*maat_store_list_cb)(void *ctx, const char *key, const uint8_t *val, size_t len,
                                   uint64_t version);
-int maat_store_list(struct maat_store *s, const char *ns, const char *prefix,
-                    maat_store_list_cb cb, void *ctx, struct maat_error *err);
+int maat_store_list(struct maat_store *s, const char *ns, const char *prefix, maat_store_list_cb cb,
+                    void *ctx, struct maat_error *err);
 
 /* Backend facts for diagnostics and tests: "schema" (the schema version, both backends),
  * "path" (SQLite: the file; PostgreSQL: the redacted URI), "journal_mode" ("wal"; SQLite),

@@ -21,7 +21,9 @@ char *maat_store_redacted_uri(const char *uri, char *buf, size_t cap)
     buf[0] = '\0';
     if (uri == NULL) return buf;
     size_t at = 0;
-    size_t scheme = !strncmp(uri, "postgresql://", 13) ? 13 : !strncmp(uri, "postgres://", 11) ? 11 : 0;
+    size_t scheme = !strncmp(uri, "postgresql://", 13) ? 13
+                    : !strncmp(uri, "postgres://", 11) ? 11
+                                                       : 0;
     if (scheme == 0) {
         append(buf, cap, &at, uri, strlen(uri));
         return buf;

@@ -22,8 +22,10 @@ void sim_fixture_setup(struct sim_fixture *f, int64_t now, const struct maat_sim
     f->dir = tu_tempdir();
     if (f->dir == NULL) fail_msg("sim fixture: no temporary directory");
     struct maat_sim_init_opts o;
-    if (opts != NULL) o = *opts;
-    else maat_sim_init_opts_defaults(&o, now);
+    if (opts != NULL)
+        o = *opts;
+    else
+        maat_sim_init_opts_defaults(&o, now);
     if (maat_sim_init(f->dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
     if (maat_sim_load(f->dir, &f->sim, &err) != 0) fail_msg("sim load: %s", err.msg);
     f->trust = maat_trust_new_intel(&err);

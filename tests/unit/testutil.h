@@ -32,11 +32,11 @@ static inline uint64_t tu_xorshift(uint64_t *state)
 }
 
 /* Skips the current test, loudly, when `p` is NULL (vectors missing). */
-#define TU_REQUIRE_VECTOR(p)                                                            \
-    do {                                                                                \
-        if ((p) == NULL) {                                                              \
-            skip();                                                                     \
-        }                                                                               \
+#define TU_REQUIRE_VECTOR(p) \
+    do {                     \
+        if ((p) == NULL) {   \
+            skip();          \
+        }                    \
     } while (0)
 
 #endif

@@ -47,13 +47,13 @@ extern "C" {
 /* The `error.code` values MAA answers with (maa.md section 1). */
 enum maat_maa_error {
     MAAT_MAA_OK = 0,
-    MAAT_MAA_INVALID_PARAMETER,        /* 400 "InvalidParameter": bad input, bad quote */
-    MAAT_MAA_INVALID_QUOTE,            /* 400 "InvalidQuote" (newer service versions) */
-    MAAT_MAA_POLICY_EVALUATION_ERROR,  /* 400 "PolicyEvaluationError" */
-    MAAT_MAA_POLICY_PARSING_ERROR,     /* 400 "PolicyParsingError" */
-    MAAT_MAA_INVALID_OPERATION,        /* 400 "InvalidOperation" */
-    MAAT_MAA_UNAUTHORIZED,             /* 401 "Unauthorized" */
-    MAAT_MAA_INTERNAL_ERROR,           /* 500 "InternalError" (out of memory, bugs) */
+    MAAT_MAA_INVALID_PARAMETER,       /* 400 "InvalidParameter": bad input, bad quote */
+    MAAT_MAA_INVALID_QUOTE,           /* 400 "InvalidQuote" (newer service versions) */
+    MAAT_MAA_POLICY_EVALUATION_ERROR, /* 400 "PolicyEvaluationError" */
+    MAAT_MAA_POLICY_PARSING_ERROR,    /* 400 "PolicyParsingError" */
+    MAAT_MAA_INVALID_OPERATION,       /* 400 "InvalidOperation" */
+    MAAT_MAA_UNAUTHORIZED,            /* 401 "Unauthorized" */
+    MAAT_MAA_INTERNAL_ERROR,          /* 500 "InternalError" (out of memory, bugs) */
     MAAT_MAA__COUNT
 };
 
@@ -73,10 +73,10 @@ struct maat_attest_error {
 /* ---- requests ---- */
 
 enum maat_attest_route {
-    MAAT_ROUTE_SGX_ENCLAVE = 0,  /* POST /attest/SgxEnclave: {"quote": b64url SGX quote} */
-    MAAT_ROUTE_OPEN_ENCLAVE,     /* POST /attest/OpenEnclave: {"report": b64url OE report
+    MAAT_ROUTE_SGX_ENCLAVE = 0, /* POST /attest/SgxEnclave: {"quote": b64url SGX quote} */
+    MAAT_ROUTE_OPEN_ENCLAVE,    /* POST /attest/OpenEnclave: {"report": b64url OE report
                                     = 16-byte OE header + SGX quote} */
-    MAAT_ROUTE_TDX_VM,           /* POST /attest/TdxVm (api-version 2025-06-01): {"quote":
+    MAAT_ROUTE_TDX_VM,          /* POST /attest/TdxVm (api-version 2025-06-01): {"quote":
                                     b64url TD quote}; no draftPolicyForAttestation */
 };
 
@@ -84,38 +84,38 @@ enum maat_attest_route {
 const char *maat_attest_route_name(enum maat_attest_route route);
 
 enum maat_data_type {
-    MAAT_DATA_BINARY = 0,        /* "Binary": x-ms-sgx-ehd (+ aas-ehd, maa-ehd) */
-    MAAT_DATA_JSON,              /* "JSON": x-ms-runtime / x-ms-inittime (parsed object) */
+    MAAT_DATA_BINARY = 0, /* "Binary": x-ms-sgx-ehd (+ aas-ehd, maa-ehd) */
+    MAAT_DATA_JSON,       /* "JSON": x-ms-runtime / x-ms-inittime (parsed object) */
 };
 
 /* Bounds maat applies (MAA's own limits are not published). */
-#define MAAT_ATTEST_REQUEST_MAX (4u << 20)      /* whole JSON body, bytes */
-#define MAAT_ATTEST_DATA_MAX (256u << 10)       /* decoded runtimeData / initTimeData */
-#define MAAT_ATTEST_NONCE_MAX 4096u             /* nonce, bytes of UTF-8 */
-#define MAAT_ATTEST_POLICY_MAX (256u << 10)     /* draftPolicyForAttestation, bytes */
+#define MAAT_ATTEST_REQUEST_MAX (4u << 20)  /* whole JSON body, bytes */
+#define MAAT_ATTEST_DATA_MAX (256u << 10)   /* decoded runtimeData / initTimeData */
+#define MAAT_ATTEST_NONCE_MAX 4096u         /* nonce, bytes of UTF-8 */
+#define MAAT_ATTEST_POLICY_MAX (256u << 10) /* draftPolicyForAttestation, bytes */
 /* Evidence (decoded quote / report) is bounded by MAAT_QUOTE_MAX_SIZE (quote.h). */
 
 /* runtimeData / initTimeData as sent. */
 struct maat_attest_data {
     bool present;
     enum maat_data_type type;
-    uint8_t *data;               /* decoded bytes exactly as sent (hash input); malloc'd;
+    uint8_t *data; /* decoded bytes exactly as sent (hash input); malloc'd;
                                     non-NULL when present, even for zero bytes */
     size_t len;
-    json_t *json;                /* MAAT_DATA_JSON: the parsed object (owned), else NULL */
+    json_t *json; /* MAAT_DATA_JSON: the parsed object (owned), else NULL */
 };
 
 /* A parsed attestation request (owns all its memory; release with _cleanup). */
 struct maat_attest_request {
     enum maat_attest_route route;
-    uint8_t *evidence;           /* decoded `quote` (SgxEnclave) or `report` (OpenEnclave,
+    uint8_t *evidence; /* decoded `quote` (SgxEnclave) or `report` (OpenEnclave,
                                     OE header included): the bytes as submitted */
     size_t evidence_len;
-    struct maat_attest_data runtime;   /* "runtimeData" */
-    struct maat_attest_data inittime;  /* "initTimeData" */
-    char *nonce;                 /* "nonce" verbatim (NUL-terminated), NULL when absent */
+    struct maat_attest_data runtime;  /* "runtimeData" */
+    struct maat_attest_data inittime; /* "initTimeData" */
+    char *nonce;                      /* "nonce" verbatim (NUL-terminated), NULL when absent */
     size_t nonce_len;
-    char *draft_policy;          /* "draftPolicyForAttestation" text, NULL when absent */
+    char *draft_policy; /* "draftPolicyForAttestation" text, NULL when absent */
     size_t draft_policy_len;
 };
 
@@ -139,8 +139,10 @@ struct maat_attest_request {
  * when out of memory) and a message naming the member. On failure *req is left empty
  * (cleanup is still safe). Returns 0 or -1.
  */
-MAAT_MUST_CHECK int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
-                              struct maat_attest_request *req, struct maat_attest_error *err);
+MAAT_MUST_CHECK int maat_attest_request_parse(const char *body, size_t len,
+                                              enum maat_attest_route route,
+                                              struct maat_attest_request *req,
+                                              struct maat_attest_error *err);
 
 /* Releases everything the request owns and zeroes it. Safe on a zeroed struct. */
 void maat_attest_request_cleanup(struct maat_attest_request *req);
@@ -157,47 +159,48 @@ void maat_attest_request_cleanup(struct maat_attest_request *req);
  * field binds it: a binding that cannot be checked fails closed).
  * Failures are MAAT_MAA_INVALID_PARAMETER with both hex values in the message.
  */
-MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
-                               struct maat_attest_error *err);
+MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request *req,
+                                               const struct maat_quote *q,
+                                               struct maat_attest_error *err);
 
 /* ---- claims ---- */
 
-#define MAAT_CLAIMS_TOKEN_LIFETIME 28800      /* seconds: MAA attestation tokens live 8 h */
+#define MAAT_CLAIMS_TOKEN_LIFETIME 28800 /* seconds: MAA attestation tokens live 8 h */
 #define MAAT_DEFAULT_TCB_IDENTIFIER "azuredefault"
-#define MAAT_CLAIMS_PAYLOAD_MAX (8u << 20)    /* default bound of a token payload, bytes */
+#define MAAT_CLAIMS_PAYLOAD_MAX (8u << 20) /* default bound of a token payload, bytes */
 
 /* Everything the claim set is computed from. Borrowed pointers, read only. */
 struct maat_claims_input {
     enum maat_attest_route route;
-    const struct maat_attest_request *req;   /* runtime/init-time data, nonce; required */
-    const struct maat_quote *quote;          /* parsed evidence (SGX body); required */
-    const uint8_t *evidence;                 /* bytes as submitted for quotehash; NULL =
+    const struct maat_attest_request *req; /* runtime/init-time data, nonce; required */
+    const struct maat_quote *quote;        /* parsed evidence (SGX body); required */
+    const uint8_t *evidence;               /* bytes as submitted for quotehash; NULL =
                                                 req->evidence */
     size_t evidence_len;
-    const struct maat_verdict *verdict;      /* required, must be ok: maat's own claims */
+    const struct maat_verdict *verdict;              /* required, must be ok: maat's own claims */
     const struct maat_collateral_hashes *collateral; /* required: x-ms-sgx-collateral */
-    const char *policy_hash;                 /* x-ms-policy-hash (maat_policy_hash()) */
-    const json_t *issued;                    /* claims issued by the policy's
+    const char *policy_hash;                         /* x-ms-policy-hash (maat_policy_hash()) */
+    const json_t *issued;                            /* claims issued by the policy's
                                                 issuancerules, an object (NULL = none):
                                                 put top-level and in x-ms-policy */
-    const struct maat_policy_result *issued_result; /* instead of issued (give at most one):
+    const struct maat_policy_result *issued_result;  /* instead of issued (give at most one):
                                                 the policy result whose outgoing claims
                                                 are issued, grouped by type exactly as
                                                 maat_claims_to_json() groups them; the
                                                 payload text is then written from the
                                                 claims without a JSON object */
-    const char *tcb_identifier;              /* configurationrules' x-ms-sgx-tcbidentifier;
+    const char *tcb_identifier;                      /* configurationrules' x-ms-sgx-tcbidentifier;
                                                 NULL = MAAT_DEFAULT_TCB_IDENTIFIER */
-    const json_t *policy_signer;             /* x-ms-policy-signer JWK when the active policy
+    const json_t *policy_signer;        /* x-ms-policy-signer JWK when the active policy
                                                 was set signed; NULL = omitted */
-    const uint8_t *quote_hash;               /* optional: SHA-256 of the evidence as
+    const uint8_t *quote_hash;          /* optional: SHA-256 of the evidence as
                                                 submitted (maat_claims_quote_hash), so that
                                                 the incoming set and the payload do not hash
                                                 it each; NULL = hashed where needed */
-    const struct maat_tcb_fix *tcb_fix;      /* optional: the verdict's fix
+    const struct maat_tcb_fix *tcb_fix; /* optional: the verdict's fix
                                                 (maat_tcb_fix_compute), issued as
                                                 x-maat-tcb-fix when fix->needed */
-    size_t max_payload;                      /* bound of maat_claims_payload_text's text,
+    size_t max_payload;                 /* bound of maat_claims_payload_text's text,
                                                 bytes, checked as each claim is added
                                                 (MAAT_ERR_TOO_LARGE naming it); 0 =
                                                 MAAT_CLAIMS_PAYLOAD_MAX */
@@ -218,8 +221,8 @@ json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_err
 /* The incoming claim set as a claim list for maat_policy_evaluate(): the very claims, in
  * the same order, that maat_claim_list_from_json(maat_claims_incoming(in), NULL, ...) gives,
  * written without the JSON object (maatd's hot path). Free with maat_claim_list_cleanup. */
-MAAT_MUST_CHECK int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
-                              struct maat_error *err);
+MAAT_MUST_CHECK int maat_claims_incoming_list(const struct maat_claims_input *in,
+                                              struct maat_claim_list *out, struct maat_error *err);
 
 /* SHA-256 of the evidence as submitted (x-ms-sgx-collateral's quotehash), for quote_hash. */
 void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32]);
@@ -249,8 +252,9 @@ json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error 
  * Adds the registered claims: iss, iat, nbf = iat, exp = iat + lifetime_seconds, and jti
  * (64 lowercase hex characters; NULL = omit, as policy-management tokens do).
  */
-MAAT_MUST_CHECK int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
-                       const char *jti_hex, struct maat_error *err);
+MAAT_MUST_CHECK int maat_claims_finish(json_t *payload, const char *iss, int64_t iat,
+                                       int64_t lifetime_seconds, const char *jti_hex,
+                                       struct maat_error *err);
 
 /*
  * The whole token payload as compact JSON text with sorted keys, appended to `out`: exactly
@@ -258,9 +262,10 @@ MAAT_MUST_CHECK int maat_claims_finish(json_t *payload, const char *iss, int64_t
  * serialised with JSON_SORT_KEYS (as MAA does), written without building a JSON tree
  * (maatd's hot path). Same checks and errors as those two; `out` is unchanged on failure.
  */
-MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
-                             int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
-                             struct maat_error *err);
+MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss,
+                                             int64_t iat, int64_t lifetime_seconds,
+                                             const char *jti_hex, struct maat_buf *out,
+                                             struct maat_error *err);
 
 /* A fresh, unique jti as 64 lowercase hex + NUL: SHA-256 of a per-thread random seed
  * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
@@ -328,60 +333,60 @@ struct maat_attest_ctx {
     maat_attest_collateral_fn collateral; /* NULL = none (the verdict then fails for lack
                                              of collateral) */
     void *collateral_arg;
-    const struct maat_tdx_opts *tdx;      /* TdxVm appraisal opt-ins; NULL = defaults */
-    const struct maat_policy *policy;     /* the stored (or default) policy of the route;
+    const struct maat_tdx_opts *tdx;         /* TdxVm appraisal opt-ins; NULL = defaults */
+    const struct maat_policy *policy;        /* the stored (or default) policy of the route;
                                              required (a draft in the request replaces it) */
-    const char *policy_hash;              /* its x-ms-policy-hash; required */
-    const json_t *policy_signer;          /* x-ms-policy-signer when set signed, or NULL */
+    const char *policy_hash;                 /* its x-ms-policy-hash; required */
+    const json_t *policy_signer;             /* x-ms-policy-signer when set signed, or NULL */
     const struct maat_policy_limits *limits; /* NULL = maat_policy_limits_default() */
-    size_t max_payload;                   /* 0 = MAAT_CLAIMS_PAYLOAD_MAX */
-    const char *issuer;                   /* iss; required */
-    int64_t lifetime;                     /* exp - iat; 0 = MAAT_CLAIMS_TOKEN_LIFETIME */
-    const char *jti;                      /* 64 hex; NULL = a fresh one */
+    size_t max_payload;                      /* 0 = MAAT_CLAIMS_PAYLOAD_MAX */
+    const char *issuer;                      /* iss; required */
+    int64_t lifetime;                        /* exp - iat; 0 = MAAT_CLAIMS_TOKEN_LIFETIME */
+    const char *jti;                         /* 64 hex; NULL = a fresh one */
 };
 
 enum maat_attest_outcome {
-    MAAT_ATTEST_OK = 0,                  /* payload ready to sign */
-    MAAT_ATTEST_BAD_REQUEST,             /* body, quote parse or bindings: aerr */
-    MAAT_ATTEST_POLICY_FAILED,           /* draft policy parsing or evaluation: perr */
-    MAAT_ATTEST_VERIFY_FAILED,           /* verdict not ok, or Revoked: verdict */
-    MAAT_ATTEST_COLLATERAL_UNAVAILABLE,  /* callback: MAAT_ERR_IO (not ready / unreachable):
+    MAAT_ATTEST_OK = 0,                 /* payload ready to sign */
+    MAAT_ATTEST_BAD_REQUEST,            /* body, quote parse or bindings: aerr */
+    MAAT_ATTEST_POLICY_FAILED,          /* draft policy parsing or evaluation: perr */
+    MAAT_ATTEST_VERIFY_FAILED,          /* verdict not ok, or Revoked: verdict */
+    MAAT_ATTEST_COLLATERAL_UNAVAILABLE, /* callback: MAAT_ERR_IO (not ready / unreachable):
                                             err; distinct so that a caller can wait for the
                                             fetch and run the request again */
-    MAAT_ATTEST_COLLATERAL_INVALID,      /* callback: any other failure: err */
-    MAAT_ATTEST_TOO_LARGE,               /* the payload exceeds max_payload: err */
-    MAAT_ATTEST_TCB_BASELINE,            /* the policy's x-ms-sgx-tcbidentifier is not a
+    MAAT_ATTEST_COLLATERAL_INVALID,     /* callback: any other failure: err */
+    MAAT_ATTEST_TOO_LARGE,              /* the payload exceeds max_payload: err */
+    MAAT_ATTEST_TCB_BASELINE,           /* the policy's x-ms-sgx-tcbidentifier is not a
                                             baseline, or not the collateral's: aerr (code
                                             and message of maat_attest_check_tcb_identifier),
                                             tcb_baseline, verdict */
-    MAAT_ATTEST_INTERNAL,                /* a step could not run (memory, arguments): err */
+    MAAT_ATTEST_INTERNAL,               /* a step could not run (memory, arguments): err */
 };
 
 struct maat_attest_result {
     enum maat_attest_outcome outcome;
-    struct maat_attest_request req;      /* the parsed request */
+    struct maat_attest_request req; /* the parsed request */
     bool quote_parsed;
-    struct maat_quote quote;             /* points into req.evidence */
-    bool verdict_reached;                /* verdict is meaningful (also on a failure) */
+    struct maat_quote quote; /* points into req.evidence */
+    bool verdict_reached;    /* verdict is meaningful (also on a failure) */
     struct maat_verdict verdict;
-    struct maat_tdx_verdict tdx;         /* TdxVm: the TD details */
-    bool have_pck;                       /* fmspc / ca of the verified leaf are set */
+    struct maat_tdx_verdict tdx; /* TdxVm: the TD details */
+    bool have_pck;               /* fmspc / ca of the verified leaf are set */
     uint8_t fmspc[6];
     enum maat_pck_ca ca;
-    bool draft;                          /* a draftPolicyForAttestation was used: the token
+    bool draft;                                 /* a draftPolicyForAttestation was used: the token
                                             is to be issued UNSIGNED (MAA) */
     char policy_hash[MAAT_POLICY_HASH_LEN + 1]; /* hash of the policy applied */
-    bool have_tcb_fix;                   /* the verdict is ok below UpToDate and the fix was
+    bool have_tcb_fix;                          /* the verdict is ok below UpToDate and the fix was
                                             computed from the quote and its collateral:
                                             tcb_fix (needed), issued as x-maat-tcb-fix */
     struct maat_tcb_fix tcb_fix;
-    uint32_t tcb_baseline;               /* the evaluation number the policy selects
+    uint32_t tcb_baseline; /* the evaluation number the policy selects
                                             (x-ms-sgx-tcbidentifier); 0 = azuredefault */
     struct maat_attest_error aerr;
     struct maat_policy_error perr;
     struct maat_error err;
-    struct maat_buf payload;             /* MAAT_ATTEST_OK: the payload JSON text */
-    void *priv_;                         /* owned state; maat_attest_result_cleanup */
+    struct maat_buf payload; /* MAAT_ATTEST_OK: the payload JSON text */
+    void *priv_;             /* owned state; maat_attest_result_cleanup */
 };
 
 /* Runs the pipeline on one request body. Always fills *res (release it with

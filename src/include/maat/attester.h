@@ -44,9 +44,9 @@ enum maat_attester_kind { MAAT_ATTESTER_AUTO = 0, MAAT_ATTESTER_SIM, MAAT_ATTEST
 
 struct maat_attester_config {
     enum maat_attester_kind kind;
-    const char *sim_dir;      /* NULL: $MAAT_SIM_DIR, else $HOME/.maat/sim (sim only) */
-    const char *gramine_dir;  /* NULL: $MAAT_GRAMINE_ATTESTATION_DIR, else /dev/attestation */
-    bool sim_no_create;       /* sim: fail instead of creating an absent platform */
+    const char *sim_dir;     /* NULL: $MAAT_SIM_DIR, else $HOME/.maat/sim (sim only) */
+    const char *gramine_dir; /* NULL: $MAAT_GRAMINE_ATTESTATION_DIR, else /dev/attestation */
+    bool sim_no_create;      /* sim: fail instead of creating an absent platform */
 };
 
 /* An open quote provider (opaque). */
@@ -68,8 +68,8 @@ bool maat_attester_gramine_available(const char *dir);
 /* Opens the provider the config asks for (auto: see above). A NULL config means auto
  * with defaults. Fails with MAAT_ERR_NOT_FOUND and a message naming what was looked for
  * when no provider is available. */
-MAAT_MUST_CHECK int maat_attester_open(const struct maat_attester_config *cfg, struct maat_attester **out,
-                       struct maat_error *err);
+MAAT_MUST_CHECK int maat_attester_open(const struct maat_attester_config *cfg,
+                                       struct maat_attester **out, struct maat_error *err);
 void maat_attester_free(struct maat_attester *a);
 
 /* The provider actually opened (never MAAT_ATTESTER_AUTO). */
@@ -81,14 +81,14 @@ const char *maat_attester_location(const struct maat_attester *a);
  * parsed (structure only) and its report_data compared with the request before it is
  * returned, so a garbled or foreign quote is an error, not a result. */
 MAAT_MUST_CHECK int maat_attester_quote(struct maat_attester *a, const uint8_t report_data[64],
-                        struct maat_buf *out, struct maat_error *err);
+                                        struct maat_buf *out, struct maat_error *err);
 
 /* MAA's binding of enclave-held data: report_data = SHA-256(ehd) || 32 zero bytes. */
 void maat_attester_ehd_report_data(const uint8_t *ehd, size_t len, uint8_t report_data[64]);
 
 /* maat_attester_quote() with report_data = SHA-256(ehd) || 32 zero bytes. */
 MAAT_MUST_CHECK int maat_attester_quote_ehd(struct maat_attester *a, const uint8_t *ehd, size_t len,
-                            struct maat_buf *out, struct maat_error *err);
+                                            struct maat_buf *out, struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -23,12 +23,12 @@ extern "C" {
 struct maat_tcb_fix; /* maat/tcb_fix.h */
 
 struct maat_tdx_claims_input {
-    const struct maat_verdict *verdict;    /* required, ok: attester_tcb_status, advisories */
-    const struct maat_tdx_verdict *tdx;    /* required: TD report fields, TCB detail */
-    const json_t *runtime_json;            /* runtimeData of dataType JSON: x-ms-runtime */
-    const json_t *inittime_json;           /* initTimeData of dataType JSON: x-ms-inittime */
-    const char *nonce;                     /* request nonce, NULL = none */
-    const struct maat_tcb_fix *tcb_fix;    /* optional: the verdict's fix
+    const struct maat_verdict *verdict; /* required, ok: attester_tcb_status, advisories */
+    const struct maat_tdx_verdict *tdx; /* required: TD report fields, TCB detail */
+    const json_t *runtime_json;         /* runtimeData of dataType JSON: x-ms-runtime */
+    const json_t *inittime_json;        /* initTimeData of dataType JSON: x-ms-inittime */
+    const char *nonce;                  /* request nonce, NULL = none */
+    const struct maat_tcb_fix *tcb_fix; /* optional: the verdict's fix
                                               (maat_tcb_fix_compute), issued as
                                               x-maat-tcb-fix when fix->needed */
 };

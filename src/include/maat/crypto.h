@@ -26,12 +26,12 @@ void maat_sha256(const void *p, size_t n, uint8_t out[32]);
 
 /* A P-256 public key from its raw 64-byte x||y form (as in quotes). NULL on failure
  * (the point is not on the curve), with the error set. */
-EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what,
-                                    struct maat_error *err);
+EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what, struct maat_error *err);
 
 /* Verifies an ECDSA-SHA256 signature given as raw r||s (32+32 bytes, big-endian).
  * Returns 1 valid, 0 invalid, -1 on an internal error. */
-MAAT_MUST_CHECK int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64]);
+MAAT_MUST_CHECK int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len,
+                                         const uint8_t rs[64]);
 
 /* Converts a DER ECDSA signature to raw r||s (for P-256). 0 on success. */
 MAAT_MUST_CHECK int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);

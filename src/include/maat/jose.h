@@ -54,21 +54,22 @@ void maat_signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32
  * OCTET STRING holds these bytes directly, as in MAA's recorded certificates). Replaces any
  * earlier certificate; on failure the earlier one stays. Issuer: 1 to 64 characters. */
 MAAT_MUST_CHECK int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
-                                const uint8_t *quote, size_t quote_len, struct maat_error *err);
+                                                const uint8_t *quote, size_t quote_len,
+                                                struct maat_error *err);
 
 /* kid = standard base64 (padded) of maat_signing_key_spki_hash(), as MAA derives it. */
 const char *maat_signing_key_kid(const struct maat_signing_key *k);
 enum maat_jws_alg maat_signing_key_alg(const struct maat_signing_key *k);
-EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k);   /* borrowed */
-X509 *maat_signing_key_cert(const struct maat_signing_key *k);       /* borrowed; NULL before issue_cert */
+EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k); /* borrowed */
+X509 *maat_signing_key_cert(const struct maat_signing_key *k); /* borrowed; NULL before issue_cert */
 
 /* JWK for /certs: {"x5c": [b64 DER], "kid": kid, "kty": "RSA"|"EC"} (MAA's key order). */
 json_t *maat_signing_key_jwk(const struct maat_signing_key *k);
 
 /* Persistence: PKCS#8 PEM private key + DER certificate, as one opaque blob (for the store;
  * the store file is the secret's home, mode 0600). */
-MAAT_MUST_CHECK int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
-                               struct maat_error *err);
+MAAT_MUST_CHECK int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out,
+                                               size_t *len, struct maat_error *err);
 struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t len,
                                                       struct maat_error *err);
 void maat_signing_key_free(struct maat_signing_key *k);
@@ -77,8 +78,9 @@ void maat_signing_key_free(struct maat_signing_key *k);
 #define MAAT_SIGNATURE_MAX 512
 /* Signs msg as JWS alg maat_signing_key_alg(k) does: RS256 / PS256 (salt 32, MGF1-SHA-256)
  * over SHA-256(msg), ES256 as r||s (64 bytes). Thread-safe. */
-MAAT_MUST_CHECK int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
-                          uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err);
+MAAT_MUST_CHECK int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg,
+                                          size_t len, uint8_t sig[MAAT_SIGNATURE_MAX],
+                                          size_t *siglen, struct maat_error *err);
 
 /* A signing key from an operator-supplied PEM private key (PKCS#8 or traditional, not
  * encrypted): RSA (>= 2048 bits) for RS256/PS256, P-256 for ES256. No certificate yet. */
@@ -90,7 +92,7 @@ struct maat_signing_key *maat_signing_key_from_pem(const uint8_t *pem, size_t le
  * of the 2020 extension 1.2.840.113556.10.1.1 (quote without envelope). *p points into the certificate (borrowed;
  * maat_quote_parse() detects the envelope). MAAT_ERR_NOT_FOUND when neither is present. */
 MAAT_MUST_CHECK int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
-                                struct maat_error *err);
+                                                struct maat_error *err);
 
 /* ---- compact JWS ---- */
 
@@ -115,10 +117,10 @@ char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_h
  * leave out as it was on failure. */
 struct maat_buf;
 MAAT_MUST_CHECK int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
-                        struct maat_buf *out, struct maat_error *err);
-MAAT_MUST_CHECK int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
-                          const char *payload, size_t len, struct maat_buf *out,
-                          struct maat_error *err);
+                                        struct maat_buf *out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64,
+                                          size_t hlen, const char *payload, size_t len,
+                                          struct maat_buf *out, struct maat_error *err);
 /* maat_jws_unsigned() with the payload given as its JSON text. */
 char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
                              struct maat_error *err);
@@ -131,15 +133,15 @@ char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool 
 /* A parsed compact JWS (owns its memory). */
 struct maat_jws {
     json_t *header;
-    json_t *payload;            /* NULL when the payload is empty (reset-policy bodies) */
-    char *payload_text;         /* decoded payload bytes, NUL-terminated */
+    json_t *payload;    /* NULL when the payload is empty (reset-policy bodies) */
+    char *payload_text; /* decoded payload bytes, NUL-terminated */
     size_t payload_len;
     uint8_t *signature;
     size_t signature_len;
-    char *signing_input;        /* "b64url(header).b64url(payload)" exactly as received */
+    char *signing_input; /* "b64url(header).b64url(payload)" exactly as received */
     size_t signing_input_len;
-    enum maat_jws_alg alg;      /* from header "alg" (MAAT_JWS_NONE for "none") */
-    const char *alg_text;       /* header "alg" as sent (e.g. MAA's beta "RSA256") */
+    enum maat_jws_alg alg; /* from header "alg" (MAAT_JWS_NONE for "none") */
+    const char *alg_text;  /* header "alg" as sent (e.g. MAA's beta "RSA256") */
 };
 
 /* Parses a compact JWS strictly: exactly two dots, base64url parts (padding tolerated),
@@ -150,16 +152,18 @@ struct maat_jws {
  * understands no extension), duplicate JSON keys, a signature on alg "none" and an empty
  * signature on a signed alg. Same as maat_jws_parse_ex(compact, len, 0, out, err).
  * On failure *out is left empty (maat_jws_cleanup() is still safe to call). */
-MAAT_MUST_CHECK int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err);
+MAAT_MUST_CHECK int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out,
+                                   struct maat_error *err);
 
 /* maat_jws_parse() flags. */
-#define MAAT_JWS_ALLOW_RSA256 0x1u /* take "alg":"RSA256" (an Azure SDK beta's spelling, which
+#define MAAT_JWS_ALLOW_RSA256 \
+    0x1u /* take "alg":"RSA256" (an Azure SDK beta's spelling, which
                                     * MAA accepted on policy bodies) as RS256; alg_text keeps
                                     * "RSA256". Without it, "RSA256" is an unknown alg. */
 
 /* maat_jws_parse() with flags (MAAT_JWS_ALLOW_*). */
-MAAT_MUST_CHECK int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
-                      struct maat_error *err);
+MAAT_MUST_CHECK int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags,
+                                      struct maat_jws *out, struct maat_error *err);
 void maat_jws_cleanup(struct maat_jws *j);
 
 /* Verifies the signature with `key` for the header's algorithm. alg "none" never verifies.
@@ -178,7 +182,7 @@ MAAT_MUST_CHECK int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, str
  * undefined and let "exp": 1e300 pass a time check). 0 with *out set; 1 when the claim is
  * absent; -1 with err naming the claim and what was expected. */
 MAAT_MUST_CHECK int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out,
-                        struct maat_error *err);
+                                        struct maat_error *err);
 
 #define MAAT_X5C_MAX 10 /* certificates accepted in one "x5c" array */
 
@@ -209,9 +213,11 @@ STACK_OF(X509) *maat_jwk_x5c(const json_t *jwk, struct maat_error *err);
  * 64-character base64 lines, each ending "\n") followed by one NUL byte (MAA, maa.md 3). */
 MAAT_MUST_CHECK int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err);
 /* MAA's kid for its enclave-backed key: padded standard base64 of maat_jwk_spki_hash(). */
-MAAT_MUST_CHECK int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err);
+MAAT_MUST_CHECK int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX],
+                                     struct maat_error *err);
 /* MAA's kid for its Microsoft-CA keys (the x5t form): unpadded base64url of SHA-1(cert DER). */
-MAAT_MUST_CHECK int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err);
+MAAT_MUST_CHECK int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX],
+                                     struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -48,18 +48,18 @@ enum maat_claim_kind {
 /* A claim value. Strings carry a length (they may hold any bytes, NUL included). */
 struct maat_claim_value {
     enum maat_claim_kind kind;
-    bool boolean;                           /* BOOLEAN */
-    int64_t integer;                        /* INTEGER */
-    const char *str;                        /* STRING, JSON (compact JSON text) */
+    bool boolean;    /* BOOLEAN */
+    int64_t integer; /* INTEGER */
+    const char *str; /* STRING, JSON (compact JSON text) */
     size_t len;
-    const struct maat_claim_value *items;   /* SET: the members (never SETs themselves) */
+    const struct maat_claim_value *items; /* SET: the members (never SETs themselves) */
     size_t count;
 };
 
 /* Issuers (claim-rule-grammar.md). */
-#define MAAT_ISSUER_SERVICE "AttestationService"  /* derived from the evidence */
-#define MAAT_ISSUER_POLICY "AttestationPolicy"    /* created by add/issue/issueproperty */
-#define MAAT_ISSUER_CUSTOM "CustomClaim"          /* supplied by the attester */
+#define MAAT_ISSUER_SERVICE "AttestationService" /* derived from the evidence */
+#define MAAT_ISSUER_POLICY "AttestationPolicy"   /* created by add/issue/issueproperty */
+#define MAAT_ISSUER_CUSTOM "CustomClaim"         /* supplied by the attester */
 
 /* A claim: a type, a value and an issuer (NULL issuer = MAAT_ISSUER_SERVICE). All
  * pointers are borrowed from whoever built the claim. */
@@ -77,28 +77,28 @@ const char *maat_claim_kind_name(enum maat_claim_kind kind);
 /* Bounds applied while parsing and evaluating (MAA publishes none). Every limit is a
  * hard error, never a silent truncation. */
 struct maat_policy_limits {
-    size_t max_text;              /* policy text, bytes (default 256 KiB) */
-    size_t max_rules;             /* rules in all sections together (default 1024) */
-    size_t max_conditions;        /* conditions in one rule (default 32) */
-    size_t max_tests;             /* property tests in one condition (default 16) */
-    size_t max_depth;             /* nesting of function calls in an expression (default 8) */
-    size_t max_string;            /* a string literal or any computed string, bytes
+    size_t max_text;       /* policy text, bytes (default 256 KiB) */
+    size_t max_rules;      /* rules in all sections together (default 1024) */
+    size_t max_conditions; /* conditions in one rule (default 32) */
+    size_t max_tests;      /* property tests in one condition (default 16) */
+    size_t max_depth;      /* nesting of function calls in an expression (default 8) */
+    size_t max_string;     /* a string literal or any computed string, bytes
                                      (default 64 KiB) */
-    size_t max_claims;            /* incoming claims plus claims added, issued, issued as
+    size_t max_claims;     /* incoming claims plus claims added, issued, issued as
                                      properties (default 4096) */
-    size_t max_set;               /* members of a Set value (default 1024) */
-    uint64_t max_steps;           /* claim tests + function calls per evaluation
+    size_t max_set;        /* members of a Set value (default 1024) */
+    uint64_t max_steps;    /* claim tests + function calls per evaluation
                                      (default 1,000,000) */
     /* Output bounds: what one evaluation may issue (issue + issueproperty), checked
      * before each claim is copied, so a self-multiplying rule set stops at the bound
      * instead of growing the token (docs/policy.md "Limits"). */
-    size_t max_issued_claims;     /* claims issued and issued as properties
+    size_t max_issued_claims; /* claims issued and issued as properties
                                      (default 256) */
-    size_t max_claim_value;       /* bytes of one issued value: a String's length, a
+    size_t max_claim_value;   /* bytes of one issued value: a String's length, a
                                      Set's members' total (default 256 KiB) */
-    size_t max_issued_bytes;      /* types + values of all issued claims together
+    size_t max_issued_bytes;  /* types + values of all issued claims together
                                      (default 1 MiB) */
-    size_t max_memory;            /* bytes one evaluation may allocate for computed and
+    size_t max_memory;        /* bytes one evaluation may allocate for computed and
                                      issued values (default 16 MiB) */
 };
 
@@ -110,10 +110,10 @@ void maat_policy_limits_default(struct maat_policy_limits *l);
 
 enum maat_policy_error_kind {
     MAAT_POLICY_ERR_NONE = 0,
-    MAAT_POLICY_ERR_PARSING,      /* MAA: 400 PolicyParsingError */
-    MAAT_POLICY_ERR_EVALUATION,   /* MAA: 400 PolicyEvaluationError (deny, no permit, a
+    MAAT_POLICY_ERR_PARSING,    /* MAA: 400 PolicyParsingError */
+    MAAT_POLICY_ERR_EVALUATION, /* MAA: 400 PolicyEvaluationError (deny, no permit, a
                                      function failure, a limit reached while evaluating) */
-    MAAT_POLICY_ERR_INTERNAL,     /* out of memory, misuse: not the policy's fault */
+    MAAT_POLICY_ERR_INTERNAL,   /* out of memory, misuse: not the policy's fault */
 };
 
 /* A parsing or evaluation failure. Zero-initialise; the first failure wins.
@@ -123,11 +123,11 @@ enum maat_policy_error_kind {
 struct maat_policy_error {
     struct maat_error err;
     enum maat_policy_error_kind kind;
-    unsigned line;                /* 1-based; 0 when no position applies */
-    unsigned column;              /* 1-based, code points */
-    char offending[64];           /* the offending token as MAA quotes it ("[", "<EOF>") */
-    char rule[96];                /* grammar rule path, e.g. "policy > versionInfo" */
-    char detail[320];             /* "mismatched input '[' expecting ';'" or MAA's
+    unsigned line;      /* 1-based; 0 when no position applies */
+    unsigned column;    /* 1-based, code points */
+    char offending[64]; /* the offending token as MAA quotes it ("[", "<EOF>") */
+    char rule[96];      /* grammar rule path, e.g. "policy > versionInfo" */
+    char detail[320];   /* "mismatched input '[' expecting ';'" or MAA's
                                      evaluation message */
 };
 
@@ -147,9 +147,9 @@ size_t maat_policy_error_format(const struct maat_policy_error *e, char *buf, si
 struct maat_policy;
 
 enum maat_policy_section {
-    MAAT_POLICY_CONFIGURATION = 0,   /* configurationrules (1.1+) */
-    MAAT_POLICY_AUTHORIZATION,       /* authorizationrules (required) */
-    MAAT_POLICY_ISSUANCE,            /* issuancerules (optional) */
+    MAAT_POLICY_CONFIGURATION = 0, /* configurationrules (1.1+) */
+    MAAT_POLICY_AUTHORIZATION,     /* authorizationrules (required) */
+    MAAT_POLICY_ISSUANCE,          /* issuancerules (optional) */
 };
 
 /*
@@ -160,8 +160,9 @@ enum maat_policy_section {
  * new policy in *out, or -1 with perr filled (kind PARSING, line and column of the
  * offending token). `lim` NULL = defaults.
  */
-MAAT_MUST_CHECK int maat_policy_parse(const char *text, size_t len, const struct maat_policy_limits *lim,
-                      struct maat_policy **out, struct maat_policy_error *perr);
+MAAT_MUST_CHECK int maat_policy_parse(const char *text, size_t len,
+                                      const struct maat_policy_limits *lim,
+                                      struct maat_policy **out, struct maat_policy_error *perr);
 
 /* Releases a parsed policy. NULL is fine. */
 void maat_policy_free(struct maat_policy *p);
@@ -178,24 +179,24 @@ size_t maat_policy_rule_count(const struct maat_policy *p, enum maat_policy_sect
 /* ---- evaluation ---- */
 
 enum maat_policy_outcome {
-    MAAT_POLICY_PERMIT = 0,       /* a permit() fired and no deny(): token may be issued */
-    MAAT_POLICY_DENY,             /* a deny() fired */
-    MAAT_POLICY_NO_PERMIT,        /* authorizationrules issued no permit() */
-    MAAT_POLICY_ERROR,            /* evaluation stopped with an error */
+    MAAT_POLICY_PERMIT = 0, /* a permit() fired and no deny(): token may be issued */
+    MAAT_POLICY_DENY,       /* a deny() fired */
+    MAAT_POLICY_NO_PERMIT,  /* authorizationrules issued no permit() */
+    MAAT_POLICY_ERROR,      /* evaluation stopped with an error */
 };
 
 /* The result of one evaluation. Everything it points to is owned by it (values may also
  * point into the caller's incoming claims, which must outlive it). */
 struct maat_policy_result {
     enum maat_policy_outcome outcome;
-    const struct maat_claim *properties;   /* issueproperty claims, in order */
+    const struct maat_claim *properties; /* issueproperty claims, in order */
     size_t nproperties;
-    const struct maat_claim *outgoing;     /* issue claims (the token's policy claims) */
+    const struct maat_claim *outgoing; /* issue claims (the token's policy claims) */
     size_t noutgoing;
-    const struct maat_claim *incoming;     /* the final incoming set: the caller's claims
+    const struct maat_claim *incoming; /* the final incoming set: the caller's claims
                                               followed by every claim the rules added */
     size_t nincoming;
-    void *priv_;                           /* storage; do not touch */
+    void *priv_; /* storage; do not touch */
 };
 
 /*
@@ -208,9 +209,11 @@ struct maat_policy_result {
  * in the authorizationrules section, authorization failed."), for ERROR it names the rule
  * (line:column) and what went wrong. `lim` NULL = defaults.
  */
-MAAT_MUST_CHECK int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming,
-                         size_t n, const struct maat_policy_limits *lim,
-                         struct maat_policy_result *res, struct maat_policy_error *perr);
+MAAT_MUST_CHECK int maat_policy_evaluate(const struct maat_policy *p,
+                                         const struct maat_claim *incoming, size_t n,
+                                         const struct maat_policy_limits *lim,
+                                         struct maat_policy_result *res,
+                                         struct maat_policy_error *perr);
 
 /* Releases what a result owns and zeroes it. Safe on a zeroed result. */
 void maat_policy_result_cleanup(struct maat_policy_result *res);
@@ -236,8 +239,8 @@ struct maat_claim_list {
  * skipped. The claims borrow strings from `obj`, which must outlive the list. Returns 0
  * or -1 (MAAT_ERR_VALUE / MAAT_ERR_TOO_LARGE / MAAT_ERR_NOMEM).
  */
-MAAT_MUST_CHECK int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat_claim_list *out,
-                              struct maat_error *err);
+MAAT_MUST_CHECK int maat_claim_list_from_json(const json_t *obj, const char *issuer,
+                                              struct maat_claim_list *out, struct maat_error *err);
 
 /* Releases a claim list and zeroes it. Safe on a zeroed list. */
 void maat_claim_list_cleanup(struct maat_claim_list *l);

@@ -60,7 +60,7 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
     size_t n = 0;
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach ((json_t *)obj, key, val) {
         n += json_is_array(val) ? json_array_size(val) : 1;
     }
     if (n > lim.max_claims)
@@ -77,7 +77,7 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
         maat_claim_list_cleanup(out);
         return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
     }
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach ((json_t *)obj, key, val) {
         size_t m = json_is_array(val) ? json_array_size(val) : 1;
         for (size_t i = 0; i < m; i++) {
             json_t *v = json_is_array(val) ? json_array_get(val, i) : val;
@@ -134,7 +134,8 @@ int maat__claim_list_push(struct maat_claim_list *l, const char *type,
     c->value = *v;
     if (v->kind == MAAT_CLAIM_STRING || v->kind == MAAT_CLAIM_JSON) {
         c->value.str = pol_arena_strndup(&st->arena, v->str, v->len);
-        if (c->value.str == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
+        if (c->value.str == NULL)
+            return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
     }
     l->count++;
     return 0;

@@ -32,7 +32,7 @@
 
 struct claimvec {
     struct maat_claim *v;
-    size_t *tlen;                    /* strlen of each type (incoming set only) */
+    size_t *tlen; /* strlen of each type (incoming set only) */
     size_t n, cap;
 };
 
@@ -48,13 +48,13 @@ struct eval {
     struct maat_policy_error *perr;
     struct result_store *st;
     uint64_t steps;
-    size_t issued_bytes;             /* types + values issued so far (max_issued_bytes) */
-    size_t visible;                  /* claims the current rule may match */
+    size_t issued_bytes; /* types + values issued so far (max_issued_bytes) */
+    size_t visible;      /* claims the current rule may match */
     bool permit, deny;
     const struct pol_rule *rule;
-    size_t *bind;                    /* claim index bound to each condition */
-    struct maat_claim_value *rhs;    /* evaluated right-hand sides, per test */
-    unsigned *rhs_off;               /* first rhs slot of each condition */
+    size_t *bind;                 /* claim index bound to each condition */
+    struct maat_claim_value *rhs; /* evaluated right-hand sides, per test */
+    unsigned *rhs_off;            /* first rhs slot of each condition */
 };
 
 /* ---- errors ---- */
@@ -77,8 +77,10 @@ static int fail(struct eval *ev, const char *fmt, ...)
 static int nomem(struct eval *ev)
 {
     if (ev->st->arena.capped)
-        return fail(ev, "the evaluation's values exceed the limit of %zu bytes of memory "
-                        "(max_memory)", ev->lim->max_memory);
+        return fail(ev,
+                    "the evaluation's values exceed the limit of %zu bytes of memory "
+                    "(max_memory)",
+                    ev->lim->max_memory);
     pol_error_internal(ev->perr, MAAT_ERR_NOMEM, "policy evaluation: out of memory");
     return -1;
 }
@@ -109,7 +111,8 @@ static bool scalar_equal(const struct maat_claim_value *a, const struct maat_cla
 {
     if (norm(a->kind) != norm(b->kind)) return false;
     switch (norm(a->kind)) {
-    case MAAT_CLAIM_STRING: return a->len == b->len && (a->len == 0 || memcmp(a->str, b->str, a->len) == 0);
+    case MAAT_CLAIM_STRING:
+        return a->len == b->len && (a->len == 0 || memcmp(a->str, b->str, a->len) == 0);
     case MAAT_CLAIM_INTEGER: return a->integer == b->integer;
     case MAAT_CLAIM_BOOLEAN: return a->boolean == b->boolean;
     default: return false;
@@ -189,13 +192,13 @@ static int json_scalar(struct eval *ev, json_t *j, struct maat_claim_value *out)
         out->kind = MAAT_CLAIM_BOOLEAN;
         out->boolean = json_is_true(j);
         return 0;
-    case JSON_NULL:
-        out->kind = KIND_EMPTY;
-        return 0;
+    case JSON_NULL: out->kind = KIND_EMPTY; return 0;
     case JSON_REAL: return fail(ev, "JsonToClaimValue: a fraction cannot be a claim value");
     case JSON_OBJECT: return fail(ev, "JsonToClaimValue: a JSON object cannot be a claim value");
     case JSON_ARRAY:
-    default: return fail(ev, "JsonToClaimValue: arrays may only hold numbers, Booleans, strings and null");
+    default:
+        return fail(ev,
+                    "JsonToClaimValue: arrays may only hold numbers, Booleans, strings and null");
     }
 }
 
@@ -207,15 +210,17 @@ static int fn_json_to_claim_value(struct eval *ev, const struct maat_claim_value
                     maat_claim_kind_name(arg->kind));
     json_error_t jerr;
     json_t *j = json_loadb(arg->str, arg->len, JSON_DECODE_ANY, &jerr);
-    if (j == NULL) return fail(ev, "JsonToClaimValue: the argument is not valid JSON (%s)", jerr.text);
+    if (j == NULL)
+        return fail(ev, "JsonToClaimValue: the argument is not valid JSON (%s)", jerr.text);
     int rc = 0;
     if (json_is_array(j)) {
         size_t n = json_array_size(j);
         if (n > ev->lim->max_set) {
-            rc = fail(ev, "JsonToClaimValue: an array of %zu members exceeds the limit of %zu",
-                      n, ev->lim->max_set);
+            rc = fail(ev, "JsonToClaimValue: an array of %zu members exceeds the limit of %zu", n,
+                      ev->lim->max_set);
         } else {
-            struct maat_claim_value *items = pol_arena_alloc(&ev->st->arena, (n ? n : 1) * sizeof *items);
+            struct maat_claim_value *items = pol_arena_alloc(&ev->st->arena,
+                                                             (n ? n : 1) * sizeof *items);
             size_t k = 0;
             if (items == NULL) rc = nomem(ev);
             for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -324,12 +329,20 @@ static int eval_expr(struct eval *ev, const struct pol_expr *e, struct maat_clai
     memset(out, 0, sizeof *out);
     switch (e->kind) {
     case EX_STRING: *out = str_value(e->str, e->len); return 0;
-    case EX_INTEGER: out->kind = MAAT_CLAIM_INTEGER; out->integer = e->integer; return 0;
-    case EX_BOOL: out->kind = MAAT_CLAIM_BOOLEAN; out->boolean = e->boolean; return 0;
+    case EX_INTEGER:
+        out->kind = MAAT_CLAIM_INTEGER;
+        out->integer = e->integer;
+        return 0;
+    case EX_BOOL:
+        out->kind = MAAT_CLAIM_BOOLEAN;
+        out->boolean = e->boolean;
+        return 0;
     case EX_REF: {
         const struct maat_claim *c = &ev->st->in.v[ev->bind[e->ref_cond]];
-        if (e->ref_prop == PROP_TYPE) *out = str_value(c->type, strlen(c->type));
-        else *out = c->value;
+        if (e->ref_prop == PROP_TYPE)
+            *out = str_value(c->type, strlen(c->type));
+        else
+            *out = c->value;
         return 0;
     }
     case EX_CALL: return eval_call(ev, e, out);
@@ -386,17 +399,22 @@ static int check_issue(struct eval *ev, const struct maat_claim *c)
 {
     size_t issued = ev->st->out.n + ev->st->props.n;
     if (issued >= ev->lim->max_issued_claims)
-        return fail(ev, "issuing claim '%.40s' would exceed the limit of %zu issued claims "
-                        "(max_issued_claims)", c->type, ev->lim->max_issued_claims);
+        return fail(ev,
+                    "issuing claim '%.40s' would exceed the limit of %zu issued claims "
+                    "(max_issued_claims)",
+                    c->type, ev->lim->max_issued_claims);
     size_t vb = value_bytes(&c->value), tb = strlen(c->type);
     if (vb > ev->lim->max_claim_value)
-        return fail(ev, "claim '%.40s': a value of %zu bytes exceeds the limit of %zu bytes "
-                        "(max_claim_value)", c->type, vb, ev->lim->max_claim_value);
+        return fail(ev,
+                    "claim '%.40s': a value of %zu bytes exceeds the limit of %zu bytes "
+                    "(max_claim_value)",
+                    c->type, vb, ev->lim->max_claim_value);
     size_t add = vb + tb;
     if (add > ev->lim->max_issued_bytes || ev->issued_bytes > ev->lim->max_issued_bytes - add)
-        return fail(ev, "issuing claim '%.40s' would bring the issued claims to %zu bytes, over "
-                        "the limit of %zu bytes (max_issued_bytes)", c->type,
-                    ev->issued_bytes + add, ev->lim->max_issued_bytes);
+        return fail(ev,
+                    "issuing claim '%.40s' would bring the issued claims to %zu bytes, over "
+                    "the limit of %zu bytes (max_issued_bytes)",
+                    c->type, ev->issued_bytes + add, ev->lim->max_issued_bytes);
     ev->issued_bytes += add;
     return 0;
 }
@@ -452,8 +470,8 @@ static int convert(struct eval *ev, const struct maat_claim_value *vt, struct ma
     }
     if (pol_keyword_eq(vt->str, vt->len, "Boolean")) {
         if (v->kind == MAAT_CLAIM_BOOLEAN) return 0;
-        if (norm(v->kind) == MAAT_CLAIM_STRING && (pol_keyword_eq(v->str, v->len, "true") ||
-                                                   pol_keyword_eq(v->str, v->len, "false"))) {
+        if (norm(v->kind) == MAAT_CLAIM_STRING &&
+            (pol_keyword_eq(v->str, v->len, "true") || pol_keyword_eq(v->str, v->len, "false"))) {
             bool b = pol_keyword_eq(v->str, v->len, "true");
             memset(v, 0, sizeof *v);
             v->kind = MAAT_CLAIM_BOOLEAN;
@@ -489,7 +507,7 @@ static int fire(struct eval *ev)
         if (t.len > ev->lim->max_string || memchr(t.str, '\0', t.len) != NULL)
             return fail(ev, "a claim type must be a String without NUL characters");
         if (a->type->kind == EX_STRING) {
-            c.type = t.str;   /* literals are NUL-terminated */
+            c.type = t.str; /* literals are NUL-terminated */
         } else {
             c.type = pol_arena_strndup(&ev->st->arena, t.str, t.len);
             if (c.type == NULL) return nomem(ev);
@@ -523,10 +541,9 @@ static bool satisfies(const struct eval *ev, const struct pol_cond *cond,
          * rejects \u0000), so strcmp on the two C strings is exact. */
         if ((pt->prop == PROP_TYPE || pt->prop == PROP_ISSUER) && pt->rhs->kind == EX_STRING &&
             (pt->op == OP_EQ || pt->op == OP_NE)) {
-            bool eq = pt->prop == PROP_TYPE
-                          ? ev->st->in.tlen[k] == pt->rhs->len &&
-                                memcmp(c->type, pt->rhs->str, pt->rhs->len) == 0
-                          : strcmp(c->issuer, pt->rhs->str) == 0;
+            bool eq = pt->prop == PROP_TYPE ? ev->st->in.tlen[k] == pt->rhs->len &&
+                                                  memcmp(c->type, pt->rhs->str, pt->rhs->len) == 0
+                                            : strcmp(c->issuer, pt->rhs->str) == 0;
             if (eq != (pt->op == OP_EQ)) return false;
             continue;
         }
@@ -574,8 +591,8 @@ static int match(struct eval *ev, unsigned ci)
     /* No cached pointers into the incoming set: firing the action may grow (move) it. */
     if (cond->negated) {
         for (size_t k = 0; k < n && !impossible; k++) {
-            if (lit != NULL && (ev->st->in.tlen[k] != lit_len ||
-                                memcmp(ev->st->in.v[k].type, lit, lit_len) != 0))
+            if (lit != NULL &&
+                (ev->st->in.tlen[k] != lit_len || memcmp(ev->st->in.v[k].type, lit, lit_len) != 0))
                 continue;
             if (satisfies(ev, cond, rhs, k)) return 0;
         }
@@ -584,8 +601,8 @@ static int match(struct eval *ev, unsigned ci)
     if (impossible) return 0;
     int any = 0;
     for (size_t k = 0; k < n; k++) {
-        if (lit != NULL && (ev->st->in.tlen[k] != lit_len ||
-                            memcmp(ev->st->in.v[k].type, lit, lit_len) != 0))
+        if (lit != NULL &&
+            (ev->st->in.tlen[k] != lit_len || memcmp(ev->st->in.v[k].type, lit, lit_len) != 0))
             continue;
         if (!satisfies(ev, cond, rhs, k)) continue;
         ev->bind[ci] = k;
@@ -593,7 +610,7 @@ static int match(struct eval *ev, unsigned ci)
         if (rc < 0 || rc == 2) return rc;
         if (rc == 1) {
             any = 1;
-            if (!cond->tag_used) break;  /* existence is enough; don't fire again */
+            if (!cond->tag_used) break; /* existence is enough; don't fire again */
         }
     }
     return any;
@@ -645,9 +662,9 @@ const char *maat_policy_result_property(const struct maat_policy_result *res, co
     return NULL;
 }
 
-int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming,
-                         size_t n, const struct maat_policy_limits *lim,
-                         struct maat_policy_result *res, struct maat_policy_error *perr)
+int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming, size_t n,
+                         const struct maat_policy_limits *lim, struct maat_policy_result *res,
+                         struct maat_policy_error *perr)
 {
     struct maat_policy_limits dl;
     if (lim == NULL) {
@@ -675,8 +692,7 @@ int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *i
 
     struct eval ev = {.pol = p, .lim = lim, .perr = perr, .st = st};
     if (n > lim->max_claims) {
-        pol_error_eval(perr, 0, 0, "%zu incoming claims exceed the limit of %zu", n,
-                       lim->max_claims);
+        pol_error_eval(perr, 0, 0, "%zu incoming claims exceed the limit of %zu", n, lim->max_claims);
         return -1;
     }
     /* Scratch sized for the largest rule. */
@@ -702,8 +718,9 @@ int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *i
     }
     for (size_t i = 0; i < n; i++) {
         const struct maat_claim *c = &incoming[i];
-        if (c->type == NULL || ((c->value.kind == MAAT_CLAIM_STRING || c->value.kind == MAAT_CLAIM_JSON) &&
-                                c->value.str == NULL && c->value.len != 0) ||
+        if (c->type == NULL ||
+            ((c->value.kind == MAAT_CLAIM_STRING || c->value.kind == MAAT_CLAIM_JSON) &&
+             c->value.str == NULL && c->value.len != 0) ||
             (unsigned)c->value.kind > MAAT_CLAIM_SET) {
             pol_error_internal(perr, MAAT_ERR_USAGE, "incoming claim %zu is malformed", i);
             return -1;

@@ -51,7 +51,7 @@ static void adv(struct pol_lexer *lx, size_t n)
             lx->line++;
             lx->col = 1;
         } else if ((c & 0xC0) != 0x80) {
-            lx->col++;   /* continuation bytes do not start a column */
+            lx->col++; /* continuation bytes do not start a column */
         }
     }
     skip_seen(lx, "token", n);
@@ -70,11 +70,17 @@ static size_t utf8_len(const struct pol_lexer *lx, size_t i, uint32_t *cp)
     size_t n;
     uint32_t v, min;
     if ((c0 & 0xE0) == 0xC0) {
-        n = 2; v = (uint32_t)c0 & 0x1F; min = 0x80;
+        n = 2;
+        v = (uint32_t)c0 & 0x1F;
+        min = 0x80;
     } else if ((c0 & 0xF0) == 0xE0) {
-        n = 3; v = (uint32_t)c0 & 0x0F; min = 0x800;
+        n = 3;
+        v = (uint32_t)c0 & 0x0F;
+        min = 0x800;
     } else if ((c0 & 0xF8) == 0xF0) {
-        n = 4; v = (uint32_t)c0 & 0x07; min = 0x10000;
+        n = 4;
+        v = (uint32_t)c0 & 0x07;
+        min = 0x10000;
     } else {
         return 0;
     }
@@ -104,18 +110,25 @@ static void display_raw(const char *s, size_t len, char *buf, size_t n)
             }
             break;
         }
-        if (c == '\n') { buf[o++] = '\\'; buf[o++] = 'n'; }
-        else if (c == '\r') { buf[o++] = '\\'; buf[o++] = 'r'; }
-        else if (c == '\t') { buf[o++] = '\\'; buf[o++] = 't'; }
-        else if (c < 0x20 || c == 0x7F) o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
-        else buf[o++] = (char)c;
+        if (c == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else if (c == '\r') {
+            buf[o++] = '\\';
+            buf[o++] = 'r';
+        } else if (c == '\t') {
+            buf[o++] = '\\';
+            buf[o++] = 't';
+        } else if (c < 0x20 || c == 0x7F)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
         if ((c & 0xC0) != 0x80) shown++;
     }
     buf[o] = '\0';
 }
 
-void pol_token_display(const struct pol_lexer *lx, const struct pol_token *t, char *buf,
-                       size_t n)
+void pol_token_display(const struct pol_lexer *lx, const struct pol_token *t, char *buf, size_t n)
 {
     if (t->kind == TK_EOF) {
         snprintf(buf, n, "<EOF>");
@@ -156,7 +169,9 @@ static bool skip_blank(struct pol_lexer *lx, struct pol_token *t)
                 uint32_t cp;
                 size_t n = utf8_len(lx, 0, &cp);
                 if (n == 0) {
-                    t->line = lx->line; t->col = lx->col; t->off = maat_reader_pos(&lx->r);
+                    t->line = lx->line;
+                    t->col = lx->col;
+                    t->off = maat_reader_pos(&lx->r);
                     lex_fail(lx, t, 1, "invalid UTF-8 in comment");
                     return false;
                 }
@@ -169,7 +184,9 @@ static bool skip_blank(struct pol_lexer *lx, struct pol_token *t)
             for (;;) {
                 int d = peek(lx, 0);
                 if (d < 0) {
-                    t->line = line; t->col = col; t->off = off;
+                    t->line = line;
+                    t->col = col;
+                    t->off = off;
                     t->kind = TK_ERROR;
                     t->len = 2;
                     snprintf(lx->err_offending, sizeof lx->err_offending, "/*");
@@ -184,7 +201,9 @@ static bool skip_blank(struct pol_lexer *lx, struct pol_token *t)
                 uint32_t cp;
                 size_t n = utf8_len(lx, 0, &cp);
                 if (n == 0) {
-                    t->line = lx->line; t->col = lx->col; t->off = maat_reader_pos(&lx->r);
+                    t->line = lx->line;
+                    t->col = lx->col;
+                    t->off = maat_reader_pos(&lx->r);
                     lex_fail(lx, t, 1, "invalid UTF-8 in comment");
                     return false;
                 }
@@ -228,16 +247,26 @@ static long hex4(const struct pol_lexer *lx, size_t i)
 
 static size_t put_utf8(char *d, uint32_t cp)
 {
-    if (cp < 0x80) { d[0] = (char)cp; return 1; }
+    if (cp < 0x80) {
+        d[0] = (char)cp;
+        return 1;
+    }
     if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6)); d[1] = (char)(0x80 | (cp & 0x3F)); return 2;
+        d[0] = (char)(0xC0 | (cp >> 6));
+        d[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
     }
     if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12)); d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F)); return 3;
+        d[0] = (char)(0xE0 | (cp >> 12));
+        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
     }
-    d[0] = (char)(0xF0 | (cp >> 18)); d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); d[3] = (char)(0x80 | (cp & 0x3F)); return 4;
+    d[0] = (char)(0xF0 | (cp >> 18));
+    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 /* A string literal: '"' then characters or escapes (\" \\ \/ \b \f \n \r \t \uXXXX, as
@@ -262,8 +291,7 @@ static void lex_string(struct pol_lexer *lx, struct pol_token *t)
     if (raw_len - 2 > lx->max_string) {
         lex_fail(lx, t, 1, NULL);
         snprintf(lx->err_detail, sizeof lx->err_detail,
-                 "string literal of %zu bytes exceeds the limit of %zu", raw_len - 2,
-                 lx->max_string);
+                 "string literal of %zu bytes exceeds the limit of %zu", raw_len - 2, lx->max_string);
         return;
     }
     char *d = pol_arena_alloc(lx->arena, raw_len);
@@ -313,10 +341,12 @@ static void lex_string(struct pol_lexer *lx, struct pol_token *t)
                     }
                 }
                 if (v < 0 || v == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                    t->line = lx->line; t->col = lx->col; t->off = here;
+                    t->line = lx->line;
+                    t->col = lx->col;
+                    t->off = here;
                     lex_fail(lx, t, v < 0 ? 2 : 6, NULL);
                     snprintf(lx->err_detail, sizeof lx->err_detail,
-                             v < 0   ? "invalid escape sequence '%s' (\\u needs 4 hex digits)"
+                             v < 0    ? "invalid escape sequence '%s' (\\u needs 4 hex digits)"
                              : v == 0 ? "invalid escape sequence '%s' (NUL is not allowed)"
                                       : "invalid escape sequence '%s' (lone surrogate)",
                              lx->err_offending);
@@ -326,7 +356,9 @@ static void lex_string(struct pol_lexer *lx, struct pol_token *t)
                 adv(lx, used);
                 continue;
             }
-            t->line = lx->line; t->col = lx->col; t->off = here;
+            t->line = lx->line;
+            t->col = lx->col;
+            t->off = here;
             lex_fail(lx, t, e < 0 ? 1 : 2, NULL);
             snprintf(lx->err_detail, sizeof lx->err_detail,
                      "invalid escape sequence '%s' (expected one of \\\" \\\\ \\/ \\b \\f \\n "
@@ -337,7 +369,9 @@ static void lex_string(struct pol_lexer *lx, struct pol_token *t)
         uint32_t cp;
         size_t n = utf8_len(lx, 0, &cp);
         if (n == 0 || cp < 0x20 || cp == 0x7F) {
-            t->line = lx->line; t->col = lx->col; t->off = here;
+            t->line = lx->line;
+            t->col = lx->col;
+            t->off = here;
             lex_fail(lx, t, 1, NULL);
             snprintf(lx->err_detail, sizeof lx->err_detail,
                      n == 0 ? "invalid UTF-8 in string literal at '%s'"
@@ -445,24 +479,41 @@ void pol_lexer_next(struct pol_lexer *lx, struct pol_token *t)
     case ':': k = TK_COLON; break;
     case '.': k = TK_DOT; break;
     case '=':
-        if (c1 == '>') { k = TK_ARROW; n = 2; }
-        else if (c1 == '=') { k = TK_EQ; n = 2; }
-        else k = TK_ASSIGN;
+        if (c1 == '>') {
+            k = TK_ARROW;
+            n = 2;
+        } else if (c1 == '=') {
+            k = TK_EQ;
+            n = 2;
+        } else
+            k = TK_ASSIGN;
         break;
     case '!':
-        if (c1 == '=') { k = TK_NE; n = 2; }
-        else k = TK_NOT;
+        if (c1 == '=') {
+            k = TK_NE;
+            n = 2;
+        } else
+            k = TK_NOT;
         break;
     case '<':
-        if (c1 == '=') { k = TK_LE; n = 2; }
-        else k = TK_LT;
+        if (c1 == '=') {
+            k = TK_LE;
+            n = 2;
+        } else
+            k = TK_LT;
         break;
     case '>':
-        if (c1 == '=') { k = TK_GE; n = 2; }
-        else k = TK_GT;
+        if (c1 == '=') {
+            k = TK_GE;
+            n = 2;
+        } else
+            k = TK_GT;
         break;
     case '&':
-        if (c1 == '&') { k = TK_AND; n = 2; }
+        if (c1 == '&') {
+            k = TK_AND;
+            n = 2;
+        }
         break;
     default: break;
     }

@@ -29,16 +29,16 @@ struct parser {
     struct maat_policy *pol;
     const struct maat_policy_limits *lim;
     struct maat_policy_error *perr;
-    const char *rules[RULE_DEPTH];   /* grammar rule path for messages */
+    const char *rules[RULE_DEPTH]; /* grammar rule path for messages */
     unsigned nrules_path;
     bool failed;
     size_t total_rules;
     enum maat_policy_section section;
     /* the rule being parsed */
-    struct pol_cond *conds;          /* scratch, lim->max_conditions entries */
+    struct pol_cond *conds; /* scratch, lim->max_conditions entries */
     unsigned nconds;
-    struct pol_test *tests;          /* scratch, lim->max_tests entries */
-    unsigned cur_cond;               /* index of the condition being parsed */
+    struct pol_test *tests; /* scratch, lim->max_tests entries */
+    unsigned cur_cond;      /* index of the condition being parsed */
     bool in_action;
 };
 
@@ -69,8 +69,7 @@ static int fail_at(struct parser *p, const struct pol_token *t, const char *fmt,
             pol_error_internal(p->perr, MAAT_ERR_NOMEM, "policy parser: out of memory");
             return -1;
         }
-        pol_error_parse(p->perr, t->line, t->col, p->lx.err_offending, path, "%s",
-                        p->lx.err_detail);
+        pol_error_parse(p->perr, t->line, t->col, p->lx.err_offending, path, "%s", p->lx.err_detail);
         return -1;
     }
     pol_token_display(&p->lx, t, shown, sizeof shown);
@@ -185,9 +184,9 @@ static const struct {
     enum pol_fn fn;
     unsigned arity;
 } fn_table[] = {
-    {"JmesPath", FN_JMESPATH, 2},         {"JsonToClaimValue", FN_JSONTOCLAIMVALUE, 1},
-    {"IsSubsetOf", FN_ISSUBSETOF, 2},     {"AppendString", FN_APPENDSTRING, 2},
-    {"NegateBool", FN_NEGATEBOOL, 1},     {"ContainsOnlyValue", FN_CONTAINSONLYVALUE, 2},
+    {"JmesPath", FN_JMESPATH, 2},     {"JsonToClaimValue", FN_JSONTOCLAIMVALUE, 1},
+    {"IsSubsetOf", FN_ISSUBSETOF, 2}, {"AppendString", FN_APPENDSTRING, 2},
+    {"NegateBool", FN_NEGATEBOOL, 1}, {"ContainsOnlyValue", FN_CONTAINSONLYVALUE, 2},
 };
 
 static int parse_call(struct parser *p, const struct pol_token *name, unsigned depth,
@@ -255,10 +254,8 @@ static int parse_expr(struct parser *p, unsigned depth, struct pol_expr **out)
         e->kind = EX_INTEGER;
         e->integer = p->tok.integer;
         return next(p);
-    case TK_IDENT:
-        break;
-    default:
-        return mismatch(p, "{STRING, INTEGER, 'true', 'false', IDENTIFIER}");
+    case TK_IDENT: break;
+    default: return mismatch(p, "{STRING, INTEGER, 'true', 'false', IDENTIFIER}");
     }
     if (is_kw(p, "true") || is_kw(p, "false")) {
         e->kind = EX_BOOL;
@@ -270,9 +267,12 @@ static int parse_expr(struct parser *p, unsigned depth, struct pol_expr **out)
     if (p->tok.kind == TK_LPAREN) return parse_call(p, &name, depth, e);
     if (p->tok.kind != TK_DOT) return mismatch(p, "{'.', '('}");
     MAAT_TRY(next(p));
-    if (is_kw(p, "value")) e->ref_prop = PROP_VALUE;
-    else if (is_kw(p, "type")) e->ref_prop = PROP_TYPE;
-    else return mismatch(p, "{'value', 'type'}");
+    if (is_kw(p, "value"))
+        e->ref_prop = PROP_VALUE;
+    else if (is_kw(p, "type"))
+        e->ref_prop = PROP_TYPE;
+    else
+        return mismatch(p, "{'value', 'type'}");
     e->kind = EX_REF;
     MAAT_TRY(resolve_tag(p, &name, &e->ref_cond));
     if (p->in_action) p->conds[e->ref_cond].tag_used = true;
@@ -285,16 +285,21 @@ static int parse_test(struct parser *p, struct pol_test *t)
 {
     push_rule(p, "claimPropertyCondition");
     struct pol_token prop_tok = p->tok;
-    if (is_kw(p, "type")) t->prop = PROP_TYPE;
-    else if (is_kw(p, "value")) t->prop = PROP_VALUE;
-    else if (is_kw(p, "valueType")) t->prop = PROP_VALUETYPE;
-    else if (is_kw(p, "issuer")) t->prop = PROP_ISSUER;
-    else return mismatch(p, "{'type', 'value', 'valueType', 'issuer'}");
+    if (is_kw(p, "type"))
+        t->prop = PROP_TYPE;
+    else if (is_kw(p, "value"))
+        t->prop = PROP_VALUE;
+    else if (is_kw(p, "valueType"))
+        t->prop = PROP_VALUETYPE;
+    else if (is_kw(p, "issuer"))
+        t->prop = PROP_ISSUER;
+    else
+        return mismatch(p, "{'type', 'value', 'valueType', 'issuer'}");
     MAAT_TRY(next(p));
     struct pol_token op_tok = p->tok;
     switch (p->tok.kind) {
     case TK_EQ:
-    case TK_ASSIGN: t->op = OP_EQ; break;   /* '=' as '==': MAA's docs use both */
+    case TK_ASSIGN: t->op = OP_EQ; break; /* '=' as '==': MAA's docs use both */
     case TK_NE: t->op = OP_NE; break;
     case TK_LT: t->op = OP_LT; break;
     case TK_LE: t->op = OP_LE; break;
@@ -308,8 +313,7 @@ static int parse_test(struct parser *p, struct pol_test *t)
     if (ordering && t->prop != PROP_VALUE) {
         char shown[16];
         pol_token_display(&p->lx, &prop_tok, shown, sizeof shown);
-        return fail_at(p, &op_tok,
-                       "operator '%s' cannot be applied to '%s' (a String): use == or !=",
+        return fail_at(p, &op_tok, "operator '%s' cannot be applied to '%s' (a String): use == or !=",
                        op_text(t->op), shown);
     }
     if (ordering && (t->rhs->kind == EX_STRING || t->rhs->kind == EX_BOOL))
@@ -319,8 +323,9 @@ static int parse_test(struct parser *p, struct pol_test *t)
                        op_text(t->op), t->rhs->kind == EX_STRING ? "String" : "Boolean");
     if (t->prop != PROP_VALUE && (t->rhs->kind == EX_INTEGER || t->rhs->kind == EX_BOOL))
         return fail_at(p, &op_tok, "the claim's %s is a String; compare it with a String",
-                       t->prop == PROP_TYPE ? "type" : t->prop == PROP_ISSUER ? "issuer"
-                                                                              : "valueType");
+                       t->prop == PROP_TYPE     ? "type"
+                       : t->prop == PROP_ISSUER ? "issuer"
+                                                : "valueType");
     pop_rule(p);
     return 0;
 }
@@ -329,8 +334,7 @@ static int parse_cond(struct parser *p)
 {
     push_rule(p, "condition");
     if (p->nconds >= p->lim->max_conditions)
-        return fail_at(p, &p->tok, "more than %zu conditions in one rule",
-                       p->lim->max_conditions);
+        return fail_at(p, &p->tok, "more than %zu conditions in one rule", p->lim->max_conditions);
     struct pol_cond *c = &p->conds[p->nconds];
     memset(c, 0, sizeof *c);
     p->cur_cond = p->nconds;
@@ -415,12 +419,18 @@ static int parse_action(struct parser *p, struct pol_action *a)
     struct pol_token name = p->tok;
     a->line = name.line;
     a->col = name.col;
-    if (is_kw(p, "permit")) a->kind = ACT_PERMIT;
-    else if (is_kw(p, "deny")) a->kind = ACT_DENY;
-    else if (is_kw(p, "add")) a->kind = ACT_ADD;
-    else if (is_kw(p, "issue")) a->kind = ACT_ISSUE;
-    else if (is_kw(p, "issueproperty")) a->kind = ACT_ISSUEPROPERTY;
-    else return mismatch(p, "{'permit', 'deny', 'add', 'issue', 'issueproperty'}");
+    if (is_kw(p, "permit"))
+        a->kind = ACT_PERMIT;
+    else if (is_kw(p, "deny"))
+        a->kind = ACT_DENY;
+    else if (is_kw(p, "add"))
+        a->kind = ACT_ADD;
+    else if (is_kw(p, "issue"))
+        a->kind = ACT_ISSUE;
+    else if (is_kw(p, "issueproperty"))
+        a->kind = ACT_ISSUEPROPERTY;
+    else
+        return mismatch(p, "{'permit', 'deny', 'add', 'issue', 'issueproperty'}");
     if (!action_allowed(p->section, a->kind)) {
         char shown[32];
         pol_token_display(&p->lx, &name, shown, sizeof shown);
@@ -463,7 +473,8 @@ static int parse_action(struct parser *p, struct pol_action *a)
         MAAT_TRY(expect(p, TK_ASSIGN, "'='"));
         struct pol_token vt = p->tok;
         MAAT_TRY(parse_expr(p, 0, &a->value_type));
-        if (a->value_type->kind == EX_STRING && !pol_keyword_eq(a->value_type->str, a->value_type->len, "String") &&
+        if (a->value_type->kind == EX_STRING &&
+            !pol_keyword_eq(a->value_type->str, a->value_type->len, "String") &&
             !pol_keyword_eq(a->value_type->str, a->value_type->len, "Integer") &&
             !pol_keyword_eq(a->value_type->str, a->value_type->len, "Boolean"))
             return fail_at(p, &vt, "valueType must be \"String\", \"Integer\" or \"Boolean\"");
@@ -513,8 +524,7 @@ static int parse_rule(struct parser *p, struct pol_rule *r)
 
 static int parse_section(struct parser *p, enum maat_policy_section s)
 {
-    static const char *const names[] = {"configurationRules", "authorizationRules",
-                                        "issuanceRules"};
+    static const char *const names[] = {"configurationRules", "authorizationRules", "issuanceRules"};
     push_rule(p, names[s]);
     p->section = s;
     struct pol_section *sec = &p->pol->sections[s];
@@ -544,8 +554,10 @@ static int parse_section(struct parser *p, enum maat_policy_section s)
     }
     if (rc == 0 && sec->nrules != 0) {
         sec->rules = pol_arena_alloc(&p->pol->arena, sec->nrules * sizeof *sec->rules);
-        if (sec->rules == NULL) rc = nomem(p);
-        else memcpy(sec->rules, tmp, sec->nrules * sizeof *sec->rules);
+        if (sec->rules == NULL)
+            rc = nomem(p);
+        else
+            memcpy(sec->rules, tmp, sec->nrules * sizeof *sec->rules);
     }
     free(tmp);
     if (rc != 0) return -1;
@@ -562,9 +574,12 @@ static int parse_version(struct parser *p)
     MAAT_TRY(expect(p, TK_ASSIGN, "'='"));
     if (p->tok.kind != TK_DECIMAL) return mismatch(p, "a version number (1.0, 1.1 or 1.2)");
     const char *v = p->lx.text + p->tok.off;
-    if (p->tok.len == 3 && memcmp(v, "1.0", 3) == 0) p->pol->version = 10;
-    else if (p->tok.len == 3 && memcmp(v, "1.1", 3) == 0) p->pol->version = 11;
-    else if (p->tok.len == 3 && memcmp(v, "1.2", 3) == 0) p->pol->version = 12;
+    if (p->tok.len == 3 && memcmp(v, "1.0", 3) == 0)
+        p->pol->version = 10;
+    else if (p->tok.len == 3 && memcmp(v, "1.1", 3) == 0)
+        p->pol->version = 11;
+    else if (p->tok.len == 3 && memcmp(v, "1.2", 3) == 0)
+        p->pol->version = 12;
     else {
         char shown[64];
         pol_token_display(&p->lx, &p->tok, shown, sizeof shown);
@@ -608,8 +623,7 @@ static int parse_policy(struct parser *p)
             return fail_at(p, &p->tok,
                            "configurationrules needs policy version 1.1 or later (this policy "
                            "is 1.0)");
-        if (s < 0 || s <= done ||
-            (s == MAAT_POLICY_ISSUANCE && done < MAAT_POLICY_AUTHORIZATION)) {
+        if (s < 0 || s <= done || (s == MAAT_POLICY_ISSUANCE && done < MAAT_POLICY_AUTHORIZATION)) {
             if (done == MAAT_POLICY_ISSUANCE) {
                 char shown[64];
                 pol_token_display(&p->lx, &p->tok, shown, sizeof shown);
@@ -638,8 +652,8 @@ int maat_policy_parse(const char *text, size_t len, const struct maat_policy_lim
     }
     *out = NULL;
     if (len > lim->max_text) {
-        pol_error_parse(perr, 1, 1, "", "policy", "policy text of %zu bytes exceeds the limit of %zu",
-                        len, lim->max_text);
+        pol_error_parse(perr, 1, 1, "", "policy",
+                        "policy text of %zu bytes exceeds the limit of %zu", len, lim->max_text);
         return -1;
     }
     if (lim->max_conditions == 0 || lim->max_tests == 0 || lim->max_conditions > 4096 ||

@@ -18,9 +18,9 @@
 struct pol_arena_block;
 struct pol_arena {
     struct pol_arena_block *head;
-    size_t used_total;          /* bytes handed out, for the memory bound */
-    size_t cap;                 /* 0 = unbounded */
-    bool capped;                /* an allocation was refused for the cap (not for malloc) */
+    size_t used_total; /* bytes handed out, for the memory bound */
+    size_t cap;        /* 0 = unbounded */
+    bool capped;       /* an allocation was refused for the cap (not for malloc) */
 };
 
 void pol_arena_init(struct pol_arena *a, size_t cap);
@@ -34,33 +34,46 @@ char *pol_arena_strndup(struct pol_arena *a, const char *s, size_t n);
 
 enum pol_tok {
     TK_EOF = 0,
-    TK_IDENT,        /* [A-Za-z_][A-Za-z0-9_]*; keywords are identifiers, compared
+    TK_IDENT,   /* [A-Za-z_][A-Za-z0-9_]*; keywords are identifiers, compared
                         case-insensitively by the parser */
-    TK_STRING,       /* "..." with escapes resolved into `str` */
-    TK_INTEGER,      /* -?[0-9]+ */
-    TK_DECIMAL,      /* [0-9]+.[0-9]+ (only meaningful as the version number) */
-    TK_SEMI, TK_LBRACE, TK_RBRACE, TK_LBRACK, TK_RBRACK, TK_LPAREN, TK_RPAREN,
-    TK_COMMA, TK_COLON, TK_DOT,
-    TK_ARROW,        /* => */
-    TK_AND,          /* && */
-    TK_NOT,          /* ! */
-    TK_ASSIGN,       /* = */
-    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
-    TK_ERROR,        /* lexical error: see lexer.err */
+    TK_STRING,  /* "..." with escapes resolved into `str` */
+    TK_INTEGER, /* -?[0-9]+ */
+    TK_DECIMAL, /* [0-9]+.[0-9]+ (only meaningful as the version number) */
+    TK_SEMI,
+    TK_LBRACE,
+    TK_RBRACE,
+    TK_LBRACK,
+    TK_RBRACK,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_COMMA,
+    TK_COLON,
+    TK_DOT,
+    TK_ARROW,  /* => */
+    TK_AND,    /* && */
+    TK_NOT,    /* ! */
+    TK_ASSIGN, /* = */
+    TK_EQ,
+    TK_NE,
+    TK_LT,
+    TK_LE,
+    TK_GT,
+    TK_GE,
+    TK_ERROR, /* lexical error: see lexer.err */
 };
 
 struct pol_token {
     enum pol_tok kind;
-    unsigned line, col;          /* 1-based; col in code points */
-    size_t off, len;             /* raw span in the text */
-    const char *str;             /* TK_STRING: decoded value (arena, NUL-terminated) */
+    unsigned line, col; /* 1-based; col in code points */
+    size_t off, len;    /* raw span in the text */
+    const char *str;    /* TK_STRING: decoded value (arena, NUL-terminated) */
     size_t str_len;
-    int64_t integer;             /* TK_INTEGER */
+    int64_t integer; /* TK_INTEGER */
 };
 
 struct pol_lexer {
-    struct maat_reader r;        /* bounded cursor over the policy text */
-    struct maat_error rerr;      /* the reader's own error record (unused by design) */
+    struct maat_reader r;   /* bounded cursor over the policy text */
+    struct maat_error rerr; /* the reader's own error record (unused by design) */
     const char *text;
     size_t len;
     unsigned line, col;
@@ -78,8 +91,7 @@ void pol_lexer_init(struct pol_lexer *lx, const char *text, size_t len, struct p
 void pol_lexer_next(struct pol_lexer *lx, struct pol_token *t);
 /* Renders a token the way ANTLR quotes it in messages: its text, "<EOF>" at the end,
  * control characters escaped, long texts shortened. */
-void pol_token_display(const struct pol_lexer *lx, const struct pol_token *t, char *buf,
-                       size_t n);
+void pol_token_display(const struct pol_lexer *lx, const struct pol_token *t, char *buf, size_t n);
 
 /* ---- syntax tree ---- */
 
@@ -87,8 +99,13 @@ enum pol_prop { PROP_TYPE = 0, PROP_VALUE, PROP_VALUETYPE, PROP_ISSUER };
 enum pol_op { OP_EQ = 0, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 
 enum pol_fn {
-    FN_JMESPATH = 0, FN_JSONTOCLAIMVALUE, FN_ISSUBSETOF, FN_APPENDSTRING, FN_NEGATEBOOL,
-    FN_CONTAINSONLYVALUE, FN__COUNT
+    FN_JMESPATH = 0,
+    FN_JSONTOCLAIMVALUE,
+    FN_ISSUBSETOF,
+    FN_APPENDSTRING,
+    FN_NEGATEBOOL,
+    FN_CONTAINSONLYVALUE,
+    FN__COUNT
 };
 
 enum pol_expr_kind { EX_STRING = 0, EX_INTEGER, EX_BOOL, EX_REF, EX_CALL };
@@ -96,13 +113,13 @@ enum pol_expr_kind { EX_STRING = 0, EX_INTEGER, EX_BOOL, EX_REF, EX_CALL };
 struct pol_expr {
     enum pol_expr_kind kind;
     unsigned line, col;
-    const char *str;             /* EX_STRING (NUL-terminated, no NUL inside) */
+    const char *str; /* EX_STRING (NUL-terminated, no NUL inside) */
     size_t len;
-    int64_t integer;             /* EX_INTEGER */
-    bool boolean;                /* EX_BOOL */
-    unsigned ref_cond;           /* EX_REF: index of the referenced condition in the rule */
-    enum pol_prop ref_prop;      /* EX_REF: PROP_VALUE or PROP_TYPE */
-    enum pol_fn fn;              /* EX_CALL */
+    int64_t integer;        /* EX_INTEGER */
+    bool boolean;           /* EX_BOOL */
+    unsigned ref_cond;      /* EX_REF: index of the referenced condition in the rule */
+    enum pol_prop ref_prop; /* EX_REF: PROP_VALUE or PROP_TYPE */
+    enum pol_fn fn;         /* EX_CALL */
     struct pol_expr **args;
     unsigned nargs;
 };
@@ -115,12 +132,12 @@ struct pol_test {
 
 struct pol_cond {
     bool negated;
-    const char *tag;             /* NULL when untagged */
+    const char *tag; /* NULL when untagged */
     unsigned line, col;
     struct pol_test *tests;
     unsigned ntests;
-    bool tag_used;               /* the action refers to this condition's tag */
-    int type_test;               /* index of a `type == "literal"` test, or -1: the
+    bool tag_used; /* the action refers to this condition's tag */
+    int type_test; /* index of a `type == "literal"` test, or -1: the
                                     evaluator filters claims by type length + bytes first */
 };
 
@@ -129,9 +146,9 @@ enum pol_action_kind { ACT_PERMIT = 0, ACT_DENY, ACT_ADD, ACT_ISSUE, ACT_ISSUEPR
 struct pol_action {
     enum pol_action_kind kind;
     unsigned line, col;
-    bool by_claim;               /* issue(claim=c) */
+    bool by_claim; /* issue(claim=c) */
     unsigned claim_cond;
-    struct pol_expr *type, *value, *value_type;   /* value_type optional */
+    struct pol_expr *type, *value, *value_type; /* value_type optional */
 };
 
 struct pol_rule {
@@ -139,7 +156,7 @@ struct pol_rule {
     struct pol_cond *conds;
     unsigned nconds;
     struct pol_action action;
-    bool enumerate;              /* the action uses a tag: fire once per matching
+    bool enumerate; /* the action uses a tag: fire once per matching
                                     combination of tagged conditions, not just once */
 };
 
@@ -151,7 +168,7 @@ struct pol_section {
 
 struct maat_policy {
     struct pol_arena arena;
-    unsigned version;            /* 10, 11, 12 */
+    unsigned version; /* 10, 11, 12 */
     struct pol_section sections[3];
 };
 
@@ -162,11 +179,10 @@ const char *pol_fn_name(enum pol_fn fn);
 
 /* ---- errors ---- */
 
-void pol_error_parse(struct maat_policy_error *e, unsigned line, unsigned col,
-                     const char *offending, const char *rule, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-void pol_error_eval(struct maat_policy_error *e, unsigned line, unsigned col, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
+void pol_error_parse(struct maat_policy_error *e, unsigned line, unsigned col, const char *offending,
+                     const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void pol_error_eval(struct maat_policy_error *e, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void pol_error_internal(struct maat_policy_error *e, maat_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

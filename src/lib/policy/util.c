@@ -126,12 +126,9 @@ const char *pol_section_name(enum maat_policy_section s)
 const char *pol_fn_name(enum pol_fn fn)
 {
     static const char *const names[FN__COUNT] = {
-        [FN_JMESPATH] = "JmesPath",
-        [FN_JSONTOCLAIMVALUE] = "JsonToClaimValue",
-        [FN_ISSUBSETOF] = "IsSubsetOf",
-        [FN_APPENDSTRING] = "AppendString",
-        [FN_NEGATEBOOL] = "NegateBool",
-        [FN_CONTAINSONLYVALUE] = "ContainsOnlyValue",
+        [FN_JMESPATH] = "JmesPath",     [FN_JSONTOCLAIMVALUE] = "JsonToClaimValue",
+        [FN_ISSUBSETOF] = "IsSubsetOf", [FN_APPENDSTRING] = "AppendString",
+        [FN_NEGATEBOOL] = "NegateBool", [FN_CONTAINSONLYVALUE] = "ContainsOnlyValue",
     };
     return (unsigned)fn < FN__COUNT ? names[fn] : "?";
 }
@@ -176,8 +173,7 @@ void pol_error_parse(struct maat_policy_error *e, unsigned line, unsigned col,
     maat_error_set(&e->err, MAAT_ERR_VALUE, "line %u:%u %s", line, col, e->detail);
 }
 
-void pol_error_eval(struct maat_policy_error *e, unsigned line, unsigned col, const char *fmt,
-                    ...)
+void pol_error_eval(struct maat_policy_error *e, unsigned line, unsigned col, const char *fmt, ...)
 {
     if (e == NULL || e->kind != MAAT_POLICY_ERR_NONE) return;
     e->kind = MAAT_POLICY_ERR_EVALUATION;

@@ -129,10 +129,10 @@ static void test_sim_round_trip(void **state)
     size_t first = q.len;
     assert_int_equal(maat_attester_quote_ehd(a, (const uint8_t *)"abc", 3, &q, &err), 0);
     assert_int_equal(maat_quote_parse(q.data + first, q.len - first, &pq, &err), 0);
-    static const uint8_t sha_abc[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    static const uint8_t sha_abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                        0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                        0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     assert_memory_equal(pq.report_body.report_data, sha_abc, 32);
     static const uint8_t zero[32];
     assert_memory_equal(pq.report_body.report_data + 32, zero, 32);
@@ -170,8 +170,9 @@ static void test_sim_default_dir_from_env(void **state)
 static void test_sim_no_create(void **state)
 {
     (void)state;
-    struct maat_attester_config cfg = {
-        .kind = MAAT_ATTESTER_SIM, .sim_dir = path_in("empty"), .sim_no_create = true};
+    struct maat_attester_config cfg = {.kind = MAAT_ATTESTER_SIM,
+                                       .sim_dir = path_in("empty"),
+                                       .sim_no_create = true};
     struct maat_attester *a = NULL;
     struct maat_error err = {0};
     assert_int_equal(maat_attester_open(&cfg, &a, &err), -1);
@@ -353,8 +354,10 @@ static void test_no_provider(void **state)
     maat_error_clear(&err);
     assert_int_equal(maat_attester_open(&cfg, &a, &err), -1);
     assert_non_null(strstr(err.msg, "fakehome/.maat/sim holds no simulated platform"));
-    if (saved) setenv("HOME", saved, 1);
-    else unsetenv("HOME");
+    if (saved)
+        setenv("HOME", saved, 1);
+    else
+        unsetenv("HOME");
     free(saved);
 }
 

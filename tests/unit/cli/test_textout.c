@@ -35,13 +35,18 @@ static void test_nonce_control_chars_escaped(void **state)
 static void test_controls_del_c1_bidi(void **state)
 {
     (void)state;
-    expect("a\x01" "b\x7f" "c\t", 6, 0, "a\\x01b\\x7fc\\x09");
-    expect("\xc2\x9b" "31m", 5, 0, "\\u009b31m");                  /* C1 CSI */
-    expect("\xc2\x85", 2, 0, "\\u0085");                           /* C1 NEL */
-    expect("x\xe2\x80\xaey", 5, 0, "x\\u202ey");                   /* RLO */
-    expect("\xe2\x81\xa6", 3, 0, "\\u2066");                       /* LRI */
+    expect("a\x01"
+           "b\x7f"
+           "c\t",
+           6, 0, "a\\x01b\\x7fc\\x09");
+    expect("\xc2\x9b"
+           "31m",
+           5, 0, "\\u009b31m");                  /* C1 CSI */
+    expect("\xc2\x85", 2, 0, "\\u0085");         /* C1 NEL */
+    expect("x\xe2\x80\xaey", 5, 0, "x\\u202ey"); /* RLO */
+    expect("\xe2\x81\xa6", 3, 0, "\\u2066");     /* LRI */
     expect("caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x91", 14, 0,
-           "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x91");          /* UTF-8 kept */
+           "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x91"); /* UTF-8 kept */
     expect("a\0b", 3, 0, "a\\x00b");
 }
 
@@ -49,10 +54,10 @@ static void test_invalid_utf8_bytes(void **state)
 {
     (void)state;
     expect("\xff\xfe", 2, 0, "\\xff\\xfe");
-    expect("\xc0\xaf", 2, 0, "\\xc0\\xaf");             /* overlong '/' */
-    expect("\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80");     /* surrogate */
+    expect("\xc0\xaf", 2, 0, "\\xc0\\xaf");                   /* overlong '/' */
+    expect("\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80");          /* surrogate */
     expect("\xf4\x90\x80\x80", 4, 0, "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
-    expect("\xe2\x80", 2, 0, "\\xe2\\x80");             /* truncated */
+    expect("\xe2\x80", 2, 0, "\\xe2\\x80");                   /* truncated */
 }
 
 static void test_keep_lines(void **state)

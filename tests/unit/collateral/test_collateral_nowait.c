@@ -36,9 +36,8 @@ struct gated {
     unsigned fetches; /* fetch calls */
 };
 
-static int gated_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                       enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                       struct maat_error *err)
+static int gated_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                       time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     struct gated *g = (struct gated *)(void *)s;
     pthread_mutex_lock(&g->mu);
@@ -142,8 +141,7 @@ static struct fixture *setup(bool open)
     uint8_t *pem = tu_read_file(root, &len);
     assert_non_null(pem);
     f->trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err),
-                     0);
+    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err), 0);
     free(pem);
     struct maat_collateral_cache_opts co;
     maat_collateral_cache_opts_defaults(&co);
@@ -249,8 +247,9 @@ static void test_collateral_wait_holds_no_thread_served_on_idle(void **state)
     struct maat_collateral_wait w = {0}, w2 = {0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w, &lk, &err), 1);
+    assert_int_equal(
+        maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &w, &lk, &err),
+        1);
     assert_true(ms_since(&t0) < 100); /* returned, did not wait for the stalled fetch */
     assert_null(lk.vc);
     assert_true(w.started);
@@ -260,7 +259,8 @@ static void test_collateral_wait_holds_no_thread_served_on_idle(void **state)
     assert_true(until > WAIT_MS - 50 && until <= WAIT_MS + 100);
     /* a second request for the same item: no second fetch, also pending */
     assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w2, &lk, &err), 1);
+                                                      &w2, &lk, &err),
+                     1);
     assert_false(w2.started);
     assert_true(w2.saw_fetch);
     assert_int_equal(w2.gen, w.gen);
@@ -270,13 +270,15 @@ static void test_collateral_wait_holds_no_thread_served_on_idle(void **state)
     uint64_t gen = 0;
     idle_calls(&r, &gen);
     assert_true(gen > w.gen);
-    assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w, &lk, &err), 0);
+    assert_int_equal(
+        maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &w, &lk, &err),
+        0);
     assert_non_null(lk.vc);
     assert_int_equal(lk.origin, MAAT_COLLATERAL_FROM_SOURCE);
     maat_collateral_lookup_release(f->c, &lk);
     assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w2, &lk, &err), 0);
+                                                      &w2, &lk, &err),
+                     0);
     assert_non_null(lk.vc);
     maat_collateral_lookup_release(f->c, &lk);
     assert_int_equal(fetches(f->g), 1);
@@ -293,19 +295,22 @@ static void test_collateral_wait_holds_no_thread_503_at_deadline(void **state)
     struct maat_error err = {0};
     struct maat_collateral_lookup lk;
     struct maat_collateral_wait w = {0};
-    assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w, &lk, &err), 1);
+    assert_int_equal(
+        maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &w, &lk, &err),
+        1);
     unsigned before = idle_calls(&r, NULL);
     /* called again before the deadline, nothing changed: still pending, same deadline */
     struct timespec d0 = w.deadline;
-    assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w, &lk, &err), 1);
+    assert_int_equal(
+        maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &w, &lk, &err),
+        1);
     assert_true(w.deadline.tv_sec == d0.tv_sec && w.deadline.tv_nsec == d0.tv_nsec);
     struct timespec ts = {0, (WAIT_MS + 50) * 1000L * 1000L};
     nanosleep(&ts, NULL);
     assert_int_equal(idle_calls(&r, NULL), before); /* the fetch is still stalled */
-    assert_int_equal(maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                      &w, &lk, &err), -1);
+    assert_int_equal(
+        maat_collateral_cache_get_nowait(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &w, &lk, &err),
+        -1);
     assert_int_equal(err.code, MAAT_ERR_IO);
     assert_non_null(strstr(err.msg, "is still being fetched"));
     assert_null(lk.vc);

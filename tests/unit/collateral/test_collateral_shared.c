@@ -44,27 +44,26 @@ struct wrap {
 };
 
 #define W(s) ((struct wrap *)(void *)(s))
-#define DOWN(s, err)                                                                          \
-    do {                                                                                      \
-        atomic_fetch_add(&W(s)->calls, 1);                                                    \
-        if (atomic_load(&W(s)->down))                                                         \
-            return maat_error_set(err, MAAT_ERR_IO, "store: server closed the connection");  \
+#define DOWN(s, err)                                                                        \
+    do {                                                                                    \
+        atomic_fetch_add(&W(s)->calls, 1);                                                  \
+        if (atomic_load(&W(s)->down))                                                       \
+            return maat_error_set(err, MAAT_ERR_IO, "store: server closed the connection"); \
     } while (0)
 
-static int w_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val,
-                 size_t *len, uint64_t *version, struct maat_error *err)
+static int w_get(struct maat_store *s, const char *ns, const char *key, uint8_t **val, size_t *len,
+                 uint64_t *version, struct maat_error *err)
 {
     DOWN(s, err);
     return W(s)->inner->ops->get(W(s)->inner, ns, key, val, len, version, err);
 }
 
-static int w_put(struct maat_store *s, const char *ns, const char *key, const void *val,
-                 size_t len, uint64_t expected, bool *conflict, uint64_t *new_version,
-                 struct maat_error *err)
+static int w_put(struct maat_store *s, const char *ns, const char *key, const void *val, size_t len,
+                 uint64_t expected, bool *conflict, uint64_t *new_version, struct maat_error *err)
 {
     DOWN(s, err);
-    return W(s)->inner->ops->put(W(s)->inner, ns, key, val, len, expected, conflict,
-                                 new_version, err);
+    return W(s)->inner->ops->put(W(s)->inner, ns, key, val, len, expected, conflict, new_version,
+                                 err);
 }
 
 static int w_del(struct maat_store *s, const char *ns, const char *key, bool *existed,
@@ -213,8 +212,7 @@ static void replica_open(struct replica *r, const char *uri, long wait_ms, bool 
     uint8_t *pem = tu_read_file(root, &len);
     assert_non_null(pem);
     r->trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(r->trust, pem, len, "maat simulated root", true, &err),
-                     0);
+    assert_int_equal(maat_trust_add_root(r->trust, pem, len, "maat simulated root", true, &err), 0);
     free(pem);
     struct maat_collateral_cache_opts co;
     maat_collateral_cache_opts_defaults(&co);
@@ -237,8 +235,8 @@ static void replica_close(struct replica *r)
     maat_store_close(&r->store->base);
 }
 
-static int get(struct replica *r, enum maat_pck_ca ca, time_t now,
-               struct maat_collateral_lookup *l, struct maat_error *err)
+static int get(struct replica *r, enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *l,
+               struct maat_error *err)
 {
     maat_error_clear(err);
     return maat_collateral_cache_get(r->c, FMSPC_SIM, ca, now, l, err);
@@ -337,7 +335,7 @@ static void test_shared_collateral_dead_holder_takeover(void **state)
     char uri[1200];
     new_store_uri(uri, sizeof uri);
     struct replica a, b;
-    replica_open(&a, uri, 200, true); /* a's source hangs */
+    replica_open(&a, uri, 200, true);   /* a's source hangs */
     replica_open(&b, uri, 3000, false); /* room for a fetch + verification under ASan */
     struct maat_collateral_lookup l;
     struct maat_error err = {0};

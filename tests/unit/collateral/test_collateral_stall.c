@@ -37,9 +37,8 @@ struct gated {
     unsigned fetches; /* fetch calls */
 };
 
-static int gated_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                       enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                       struct maat_error *err)
+static int gated_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                       time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     struct gated *g = (struct gated *)(void *)s;
     pthread_mutex_lock(&g->mu);
@@ -143,8 +142,7 @@ static struct fixture *setup(bool open)
     uint8_t *pem = tu_read_file(root, &len);
     assert_non_null(pem);
     f->trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err),
-                     0);
+    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err), 0);
     free(pem);
     struct maat_collateral_cache_opts co;
     maat_collateral_cache_opts_defaults(&co);
@@ -249,8 +247,8 @@ static void test_stalled_pccs_lookups_bounded_single_flight(void **state)
     struct maat_collateral_lookup held;
     struct maat_error err = {0};
     /* the platform CA's collateral is fetched while the source works */
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1, &held,
-                                               &err), 0);
+    assert_int_equal(
+        maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1, &held, &err), 0);
     assert_int_equal(held.origin, MAAT_COLLATERAL_FROM_SOURCE);
     maat_collateral_lookup_release(f->c, &held);
     /* the source stalls */
@@ -273,15 +271,15 @@ static void test_stalled_pccs_lookups_bounded_single_flight(void **state)
     assert_int_equal(fetches(f->g), 2); /* one for the platform CA, one shared stalled one */
     /* while that fetch is still stalled, held collateral is served at once */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1 + 1,
-                                               &held, &err), 0);
+    assert_int_equal(
+        maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1 + 1, &held, &err), 0);
     assert_true(ms_since(&t0) < 50);
     assert_int_equal(held.origin, MAAT_COLLATERAL_FROM_MEMORY);
     maat_collateral_lookup_release(f->c, &held);
     /* a later lookup does not start a second fetch, nor wait past the deadline */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 2,
-                                               &held, &err), -1);
+    assert_int_equal(
+        maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 2, &held, &err), -1);
     assert_true(ms_since(&t0) < 50); /* the fetch started more than WAIT_MS ago */
     assert_int_equal(fetches(f->g), 2);
     struct maat_collateral_cache_stats st;
@@ -292,8 +290,8 @@ static void test_stalled_pccs_lookups_bounded_single_flight(void **state)
     gate(f->g, true, false);
     for (int i = 0; i < 100; i++) {
         maat_error_clear(&err);
-        if (maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 3, &held,
-                                      &err) == 0)
+        if (maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 3, &held, &err) ==
+            0)
             break;
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
@@ -346,8 +344,8 @@ static void test_stalled_pccs_failure_reported_once_negative_cache(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < 20; i++) {
         maat_error_clear(&err);
-        assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR,
-                                                   T1 + 59, &l, &err), -1);
+        assert_int_equal(
+            maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 59, &l, &err), -1);
         assert_int_equal(err.code, MAAT_ERR_IO);
         assert_non_null(strstr(err.msg, "last attempt failed recently"));
     }
@@ -360,8 +358,8 @@ static void test_stalled_pccs_failure_reported_once_negative_cache(void **state)
     assert_int_equal(st.fetch_failures, 1);
     /* after it, one new fetch, which now succeeds */
     gate(f->g, true, false);
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 60,
-                                               &l, &err), 0);
+    assert_int_equal(
+        maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1 + 60, &l, &err), 0);
     assert_int_equal(l.origin, MAAT_COLLATERAL_FROM_SOURCE);
     maat_collateral_lookup_release(f->c, &l);
     assert_int_equal(fetches(f->g), 2);
@@ -376,14 +374,14 @@ static void test_stalled_pccs_refresh_serves_last_good(void **state)
     struct fixture *f = setup(true);
     struct maat_collateral_lookup a, b;
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &a,
-                                               &err), 0);
+    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &a, &err),
+                     0);
     gate(f->g, false, false);
     time_t later = SIM_NEXT - 100; /* inside the refresh margin, before expiry */
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, later, &b,
-                                               &err), 0);
+    assert_int_equal(
+        maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, later, &b, &err), 0);
     double ms = ms_since(&t0);
     assert_true(ms >= WAIT_MS - 20 && ms < WAIT_MS + 400);
     assert_ptr_equal(b.vc, a.vc);
@@ -407,8 +405,9 @@ static void test_stalled_pccs_refresh_serves_last_good(void **state)
     }
     assert_int_equal(reported(f), 1);
     for (int i = 0; i < 100; i++) { /* the report comes just before the entry is updated */
-        assert_int_equal(maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR,
-                                                   later + 2, &b, &err), 0);
+        assert_int_equal(
+            maat_collateral_cache_get(f->c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, later + 2, &b, &err),
+            0);
         if (b.stale) break;
         maat_collateral_lookup_release(f->c, &b);
         struct timespec ts = {0, 10 * 1000000L};

@@ -83,7 +83,8 @@ static void test_dir_source_fetches_tdx_collateral_for_tdx(void **state)
     maat_verified_collateral_free(vc);
     maat_collateral_raw_cleanup(&raw);
     assert_int_equal(maat_collateral_source_fetch_tee(s, MAAT_COLLATERAL_SGX, fmspc,
-                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), 0);
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err),
+                     0);
     assert_true(has(&raw.tcb_info_json, "\"id\":\"SGX\""));
     assert_false(has(&raw.qe_identity_json, "TD_QE"));
     maat_collateral_raw_cleanup(&raw);
@@ -103,20 +104,24 @@ static void test_bundle_source_serves_only_its_tee(void **state)
     struct maat_collateral_raw raw;
     /* the SGX bundle: SGX only */
     assert_int_equal(maat_collateral_source_fetch_tee(s, MAAT_COLLATERAL_TDX, fmspc,
-                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), -1);
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err),
+                     -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "holds SGX collateral"));
     assert_int_equal(raw.tcb_info_body.len, 0);
     assert_int_equal(maat_collateral_source_fetch_tee(s, MAAT_COLLATERAL_SGX, fmspc,
-                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), 0);
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err),
+                     0);
     maat_collateral_raw_cleanup(&raw);
     /* the TDX bundle: TDX only */
     memset(&err, 0, sizeof err);
     assert_int_equal(maat_collateral_source_fetch_tee(st, MAAT_COLLATERAL_SGX, fmspc,
-                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), -1);
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err),
+                     -1);
     assert_non_null(strstr(err.msg, "holds TDX collateral"));
     assert_int_equal(maat_collateral_source_fetch_tee(st, MAAT_COLLATERAL_TDX, fmspc,
-                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err), 0);
+                                                      MAAT_PCK_CA_PROCESSOR, AT, &raw, &err),
+                     0);
     assert_true(has(&raw.qe_identity_body, "\"id\":\"TD_QE\""));
     maat_collateral_raw_cleanup(&raw);
     maat_collateral_source_free(s);
@@ -215,7 +220,8 @@ static void test_cache_refuses_the_other_tees_collateral(void **state)
         struct maat_collateral_cache *c = cache(&w.base, NULL, (enum maat_collateral_tee)t);
         struct maat_collateral_lookup l;
         memset(&err, 0, sizeof err);
-        assert_int_equal(maat_collateral_cache_get(c, fmspc, MAAT_PCK_CA_PROCESSOR, AT, &l, &err), -1);
+        assert_int_equal(maat_collateral_cache_get(c, fmspc, MAAT_PCK_CA_PROCESSOR, AT, &l, &err),
+                         -1);
         assert_non_null(strstr(err.msg, t == 0 ? "is TDX TCB info" : "is SGX TCB info"));
         maat_collateral_cache_free(c);
     }

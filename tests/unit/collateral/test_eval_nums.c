@@ -69,13 +69,11 @@ static struct maat_trust *sim_trust(void)
     return t;
 }
 
-static int verify_text(const char *json, size_t len, const uint8_t *chain, size_t clen,
-                       time_t at, const char *id, struct maat_tcb_eval_nums *out,
-                       struct maat_error *err)
+static int verify_text(const char *json, size_t len, const uint8_t *chain, size_t clen, time_t at,
+                       const char *id, struct maat_tcb_eval_nums *out, struct maat_error *err)
 {
     struct maat_trust *t = sim_trust();
-    int rc = maat_tcb_eval_nums_verify((const uint8_t *)json, len, chain, clen, t, at, id, out,
-                                       err);
+    int rc = maat_tcb_eval_nums_verify((const uint8_t *)json, len, chain, clen, t, at, id, out, err);
     maat_trust_free(t);
     return rc;
 }
@@ -85,8 +83,8 @@ static void test_accepts_the_signed_list(void **state)
     (void)state;
     struct maat_tcb_eval_nums l;
     struct maat_error err = {0};
-    assert_int_equal(verify_text((const char *)list_json, list_len, chain_pem, chain_len, AT,
-                                 "SGX", &l, &err), 0);
+    assert_int_equal(
+        verify_text((const char *)list_json, list_len, chain_pem, chain_len, AT, "SGX", &l, &err), 0);
     assert_string_equal(l.id, "SGX");
     assert_int_equal(l.version, 1);
     assert_int_equal(l.n, 5);
@@ -158,8 +156,8 @@ static void test_eval_nums_other_tee_refused(void **state)
 static void test_eval_nums_expired_refused(void **state)
 {
     (void)state;
-    expect_refused((const char *)list_json, list_len, chain_pem, chain_len,
-                   SIM_NOW + 60 * 86400, "SGX", "expired");
+    expect_refused((const char *)list_json, list_len, chain_pem, chain_len, SIM_NOW + 60 * 86400,
+                   "SGX", "expired");
 }
 
 static void test_eval_nums_untrusted_root_refused(void **state)
@@ -170,7 +168,8 @@ static void test_eval_nums_untrusted_root_refused(void **state)
     assert_non_null(t);
     struct maat_tcb_eval_nums l;
     assert_int_equal(maat_tcb_eval_nums_verify(list_json, list_len, chain_pem, chain_len, t, AT,
-                                               "SGX", &l, &err), -1);
+                                               "SGX", &l, &err),
+                     -1);
     maat_trust_free(t);
 }
 

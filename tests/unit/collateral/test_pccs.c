@@ -87,8 +87,7 @@ static struct fixture *start(const char *dir, enum maat_sim_pccs_fault fault, un
     uint8_t *pem = tu_read_file(root, &len);
     assert_non_null(pem);
     f->trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err),
-                     0);
+    assert_int_equal(maat_trust_add_root(f->trust, pem, len, "maat simulated root", true, &err), 0);
     free(pem);
     struct maat_pccs_opts po;
     opts_fast(&po, f->base);
@@ -168,8 +167,8 @@ static void test_fetch_v4_v3(void **state)
     struct maat_collateral_raw raw;
     unsigned long before = maat_sim_pccs_requests(f->srv);
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(f->src, other, MAAT_PCK_CA_PROCESSOR, T1, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(f->src, other, MAAT_PCK_CA_PROCESSOR, T1, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "tcb?fmspc=010203040506"));
     assert_non_null(strstr(err.msg, "HTTP status 404"));
@@ -200,8 +199,7 @@ static void test_intel_sample_layout(void **state)
     stop(f);
 }
 
-static struct maat_collateral_cache *new_cache(struct fixture *f, bool with_store,
-                                               const char *dbpath)
+static struct maat_collateral_cache *new_cache(struct fixture *f, bool with_store, const char *dbpath)
 {
     struct maat_error err = {0};
     if (with_store && f->store == NULL)
@@ -219,8 +217,7 @@ static struct maat_collateral_cache *new_cache(struct fixture *f, bool with_stor
 }
 
 static void get_ok(struct maat_collateral_cache *c, enum maat_pck_ca ca, time_t now,
-                   enum maat_collateral_origin origin, bool stale,
-                   struct maat_collateral_lookup *l)
+                   enum maat_collateral_origin origin, bool stale, struct maat_collateral_lookup *l)
 {
     struct maat_error err = {0};
     int rc = maat_collateral_cache_get(c, FMSPC_SIM, ca, now, l, &err);
@@ -307,8 +304,8 @@ static void test_server_down_serves_last_good(void **state)
     maat_collateral_lookup_release(c, &l);
     /* expired and unrefreshable: an error naming both */
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_cache_get(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR,
-                                               SIM_NEXT + 1, &l, &err), -1);
+    assert_int_equal(
+        maat_collateral_cache_get(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, SIM_NEXT + 1, &l, &err), -1);
     assert_non_null(strstr(err.msg, "expired"));
     assert_non_null(strstr(err.msg, "00906ED50000"));
     assert_non_null(strstr(err.msg, f->base));
@@ -336,8 +333,7 @@ static void test_server_down_serves_last_good(void **state)
     assert_int_equal(st.verifications, 1);
     /* nothing persisted for the platform CA and no server: a clear error */
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_cache_get(c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1, &l, &err),
-                     -1);
+    assert_int_equal(maat_collateral_cache_get(c, FMSPC_SIM, MAAT_PCK_CA_PLATFORM, T1, &l, &err), -1);
     assert_non_null(strstr(err.msg, "no collateral for FMSPC 00906ED50000 (PCK platform CA)"));
     maat_collateral_cache_free(c);
     stop(f);
@@ -395,8 +391,8 @@ static void test_garbage_body(void **state)
     struct fixture *f = start(simdir, MAAT_SIM_PCCS_GARBAGE, 0);
     struct maat_collateral_raw raw;
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_source_fetch(f->src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                  &raw, &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(f->src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_ENCODING);
     char want[200];
     snprintf(want, sizeof want, "GET %s/sgx/certification/v4/tcb?fmspc=00906ED50000: not JSON",
@@ -420,8 +416,8 @@ static void test_http_500_retries(void **state)
     struct fixture *f = start(simdir, MAAT_SIM_PCCS_HTTP_500, 0);
     struct maat_collateral_raw raw;
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_source_fetch(f->src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1,
-                                                  &raw, &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(f->src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_IO);
     assert_non_null(strstr(err.msg, "3 attempts"));
     assert_non_null(strstr(err.msg, "HTTP status 500 (expected 200)"));
@@ -453,8 +449,8 @@ static void test_stalled_server_times_out(void **state)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct maat_collateral_raw raw;
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw, &err), -1);
     double took = seconds_since(&t0);
     /* bound: 2 attempts x 300 ms + 50 ms backoff, plus slack */
     assert_true(took >= 0.6);
@@ -480,8 +476,8 @@ static void test_oversized_response(void **state)
     struct maat_error err = {0};
     assert_int_equal(maat_collateral_pccs_source_new(&po, &src, &err), 0);
     struct maat_collateral_raw raw;
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, T1, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_TOO_LARGE);
     assert_non_null(strstr(err.msg, "exceeds 512 bytes"));
     assert_int_equal(maat_sim_pccs_requests(f->srv), 1);

@@ -66,8 +66,9 @@ static void test_bundle_dcap_qvl(void **state)
     assert_int_equal(maat_collateral_bundle_source_new(path, NULL, &src, &err), 0);
     assert_non_null(strstr(maat_collateral_source_describe(src), "sgx_quote_collateral.json"));
     struct maat_collateral_raw raw;
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PROCESSOR,
-                                                  1752919277, &raw, &err), 0);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PROCESSOR, 1752919277, &raw, &err),
+        0);
     assert_string_equal(raw.origin, path);
     assert_int_equal(raw.tcb_info_json.len, 0);
     assert_true(raw.tcb_info_body.len > 1000);
@@ -99,8 +100,8 @@ static void test_bundle_dcap_qvl(void **state)
     /* another FMSPC: not found, naming the file and both FMSPCs */
     static const uint8_t other[6] = {0x00, 0x90, 0x6E, 0xA1, 0x00, 0x00};
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, other, MAAT_PCK_CA_PROCESSOR, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(maat_collateral_source_fetch(src, other, MAAT_PCK_CA_PROCESSOR, 0, &raw, &err),
+                     -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "00A067110000"));
     assert_non_null(strstr(err.msg, "00906EA10000"));
@@ -108,8 +109,8 @@ static void test_bundle_dcap_qvl(void **state)
     assert_null(raw.tcb_info_body.data);
     /* no platform bundle configured */
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PLATFORM, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PLATFORM, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "platform"));
     maat_collateral_source_free(src);
@@ -117,8 +118,8 @@ static void test_bundle_dcap_qvl(void **state)
     /* configured for the wrong CA: the CRL's issuer says so */
     assert_int_equal(maat_collateral_bundle_source_new(NULL, path, &src, &err), 0);
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PLATFORM, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PLATFORM, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_VALUE);
     assert_non_null(strstr(err.msg, "issued by the processor CA"));
     maat_collateral_source_free(src);
@@ -139,15 +140,16 @@ static void test_dir_intel_sample(void **state)
     assert_int_equal(maat_collateral_dir_source_new(dir, &src, &err), 0);
     struct maat_collateral_raw raw;
     assert_int_equal(maat_collateral_source_fetch(src, FMSPC_INTEL, MAAT_PCK_CA_PROCESSOR,
-                                                  1600000000, &raw, &err), 0);
+                                                  1600000000, &raw, &err),
+                     0);
     assert_true(raw.tcb_info_json.len > 0);
     assert_true(raw.qe_identity_json.len > 0);
     assert_int_equal(raw.tcb_info_body.len, 0);
     /* the TCB Signing chain serves both JSON documents */
     assert_int_equal(raw.tcb_info_issuer_chain.len, raw.qe_identity_issuer_chain.len);
     struct maat_tcb_info ti;
-    assert_int_equal(maat_tcb_info_parse(raw.tcb_info_json.data, raw.tcb_info_json.len, &ti,
-                                         &err), 0);
+    assert_int_equal(maat_tcb_info_parse(raw.tcb_info_json.data, raw.tcb_info_json.len, &ti, &err),
+                     0);
     assert_int_equal(ti.version, 2);
     assert_int_equal(ti.tcb_evaluation_data_number, 3);
     maat_tcb_info_cleanup(&ti);
@@ -161,8 +163,8 @@ static void test_dir_intel_sample(void **state)
     maat_collateral_raw_cleanup(&raw);
     /* the sample only has the Processor CA's CRL */
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_INTEL, MAAT_PCK_CA_PLATFORM, 0,
-                                                  &raw, &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_INTEL, MAAT_PCK_CA_PLATFORM, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "intermediateCaCrl.der"));
     maat_trust_free(t);
@@ -239,8 +241,8 @@ static void test_sim_dir_and_bundles(void **state)
     /* an FMSPC the platform does not have */
     struct maat_collateral_raw raw;
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PROCESSOR, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_QVL, MAAT_PCK_CA_PROCESSOR, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "tcb-00A067110000.json"));
     maat_collateral_source_free(src);
@@ -267,16 +269,16 @@ static void test_dir_garbage(void **state)
     struct maat_error err = {0};
     assert_int_equal(maat_collateral_dir_source_new(simdir, &src, &err), 0);
     struct maat_collateral_raw raw;
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_ENCODING);
     assert_non_null(strstr(err.msg, "qe-identity.json: not JSON"));
     maat_collateral_source_free(src);
     /* an empty directory */
     assert_int_equal(maat_collateral_dir_source_new("/nonexistent-maat-dir", &src, &err), 0);
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw,
-                                                  &err), -1);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "no collateral here"));
     maat_collateral_source_free(src);
@@ -289,8 +291,8 @@ static void test_raw_roundtrip(void **state)
     struct maat_error err = {0};
     assert_int_equal(maat_collateral_dir_source_new(simdir, &src, &err), 0);
     struct maat_collateral_raw raw, back;
-    assert_int_equal(maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw,
-                                                  &err), 0);
+    assert_int_equal(
+        maat_collateral_source_fetch(src, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 0, &raw, &err), 0);
     struct maat_buf b;
     maat_buf_init(&b);
     assert_int_equal(maat_collateral_raw_serialize(&raw, &b, &err), 0);
@@ -326,10 +328,8 @@ static void test_raw_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bundle_dcap_qvl),
-        cmocka_unit_test(test_dir_intel_sample),
-        cmocka_unit_test(test_sim_dir_and_bundles),
-        cmocka_unit_test(test_raw_roundtrip),
+        cmocka_unit_test(test_bundle_dcap_qvl),     cmocka_unit_test(test_dir_intel_sample),
+        cmocka_unit_test(test_sim_dir_and_bundles), cmocka_unit_test(test_raw_roundtrip),
         cmocka_unit_test(test_dir_garbage), /* last: it damages the sim directory */
     };
     return cmocka_run_group_tests(tests, sim_setup, sim_teardown);

@@ -40,7 +40,8 @@ static int setup(void **state)
     maat_sim_quote_opts_defaults(E.sim, &qo);
     maat_buf_init(&E.quote);
     if (maat_sim_quote(E.sim, &qo, &E.quote, &err) != 0) fail_msg("sim quote: %s", err.msg);
-    if (maat_quote_parse(E.quote.data, E.quote.len, &E.q, &err) != 0) fail_msg("parse: %s", err.msg);
+    if (maat_quote_parse(E.quote.data, E.quote.len, &E.q, &err) != 0)
+        fail_msg("parse: %s", err.msg);
     char *b64 = maat_base64url_encode(E.quote.data, E.quote.len);
     size_t n = strlen(b64) + 32;
     char *body = malloc(n);
@@ -63,7 +64,8 @@ static int teardown(void **state)
     maat_sim_free(E.sim);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", E.dir);
-    if (system(cmd) != 0) { /* best effort */ }
+    if (system(cmd) != 0) { /* best effort */
+    }
     free(E.dir);
     return 0;
 }

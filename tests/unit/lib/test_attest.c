@@ -172,7 +172,8 @@ static void test_evidence_member(void **state)
     const enum maat_attest_route S = MAAT_ROUTE_SGX_ENCLAVE, O = MAAT_ROUTE_OPEN_ENCLAVE;
     expect_reject("{}", S, "quote: missing (required for POST /attest/SgxEnclave)");
     expect_reject("{\"quote\":null}", S, "quote: missing");
-    expect_reject("{\"quote\":\"" Q "\"}", O, "report: missing (required for POST /attest/OpenEnclave)");
+    expect_reject("{\"quote\":\"" Q "\"}", O,
+                  "report: missing (required for POST /attest/OpenEnclave)");
     expect_reject("{\"report\":\"" Q "\"}", S, "quote: missing");
     expect_reject("{\"quote\":5}", S, "quote: expected a base64url string, got a number");
     expect_reject("{\"quote\":[]}", S, "quote: expected a base64url string, got an array");
@@ -192,9 +193,10 @@ static void test_data_members(void **state)
 {
     (void)state;
     const enum maat_attest_route S = MAAT_ROUTE_SGX_ENCLAVE;
-    expect_reject("{\"quote\":\"" Q "\",\"runtimeData\":\"AQID\"}", S,
-                  "runtimeData: expected an object {\"data\": base64url, \"dataType\": \"Binary\" or "
-                  "\"JSON\"}, got a string");
+    expect_reject(
+        "{\"quote\":\"" Q "\",\"runtimeData\":\"AQID\"}", S,
+        "runtimeData: expected an object {\"data\": base64url, \"dataType\": \"Binary\" or "
+        "\"JSON\"}, got a string");
     expect_reject("{\"quote\":\"" Q "\",\"runtimeData\":{\"dataType\":\"Binary\"}}", S,
                   "runtimeData.data: missing");
     expect_reject("{\"quote\":\"" Q "\",\"initTimeData\":{\"data\":null}}", S,
@@ -208,7 +210,8 @@ static void test_data_members(void **state)
     /* Case-sensitive, as every SDK and the REST spec's enum spell it. */
     expect_reject("{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"AQID\",\"dataType\":\"json\"}}",
                   S, "runtimeData.dataType: expected \"Binary\" or \"JSON\", got \"json\"");
-    expect_reject("{\"quote\":\"" Q "\",\"initTimeData\":{\"data\":\"AQID\",\"dataType\":\"binary\"}}",
+    expect_reject("{\"quote\":\"" Q
+                  "\",\"initTimeData\":{\"data\":\"AQID\",\"dataType\":\"binary\"}}",
                   S, "initTimeData.dataType: expected \"Binary\" or \"JSON\", got \"binary\"");
     expect_reject("{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"AQID\",\"dataType\":1}}", S,
                   "runtimeData.dataType: expected \"Binary\" or \"JSON\", got a number");
@@ -225,8 +228,8 @@ static char *json_data_body(const void *data, size_t len)
     assert_non_null(b);
     size_t n = strlen(b) + 128;
     char *body = malloc(n);
-    snprintf(body, n, "{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"JSON\"}}",
-             b);
+    snprintf(body, n,
+             "{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"JSON\"}}", b);
     free(b);
     return body;
 }
@@ -256,9 +259,8 @@ static void test_json_data(void **state)
     assert_int_equal(parse_json_data(with_nul, sizeof with_nul, &req, &a), 0);
     assert_int_equal(req.runtime.len, sizeof with_nul);
     assert_int_equal(req.runtime.data[sizeof with_nul - 1], 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(req.runtime.json, "jwk"),
-                                                          "kty")),
-                        "EC");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(req.runtime.json, "jwk"), "kty")), "EC");
     maat_attest_request_cleanup(&req);
 
     /* Not JSON, or not one object. */
@@ -273,9 +275,9 @@ static void test_json_data(void **state)
         {"\"s\"", 3},
         {"42", 2},
         {"{\"a\":1", 6},
-        {"{\"a\":1}\0\0", 9},   /* two NULs: only one terminator is tolerated */
-        {"{\"a\":\0 1}", 9},    /* a NUL inside */
-        {"\0{\"a\":1}", 8},     /* a leading NUL */
+        {"{\"a\":1}\0\0", 9},      /* two NULs: only one terminator is tolerated */
+        {"{\"a\":\0 1}", 9},       /* a NUL inside */
+        {"\0{\"a\":1}", 8},        /* a leading NUL */
         {"{\"a\":1,\"a\":2}", 13}, /* duplicate key */
         {"{\"a\":\"\xc3\"}", 8},   /* invalid UTF-8 */
         {"{\"a\":1} {}", 10},
@@ -323,7 +325,8 @@ static void test_size_bounds(void **state)
     /* Exactly at the bound is fine (whitespace after the object). */
     memset(&a, 0, sizeof a);
     assert_int_equal(
-        maat_attest_request_parse(body, MAAT_ATTEST_REQUEST_MAX, MAAT_ROUTE_SGX_ENCLAVE, &req, &a), 0);
+        maat_attest_request_parse(body, MAAT_ATTEST_REQUEST_MAX, MAAT_ROUTE_SGX_ENCLAVE, &req, &a),
+        0);
     maat_attest_request_cleanup(&req);
     free(body);
 
@@ -389,7 +392,7 @@ static void make_quote(struct quote_buf *qb, const uint8_t *runtime, size_t rlen
     maat_sim_quote_opts_defaults(E.sim, &o);
     if (init != NULL) {
         uint8_t body[384] = {0};
-        maat_sha256(init, ilen, body + 192); /* config_id[0:32] */
+        maat_sha256(init, ilen, body + 192);    /* config_id[0:32] */
         memcpy(o.base_body, body, sizeof body); /* fields other than config_id: defaults */
         o.attributes_flags = 0x05 | MAAT_SGX_FLAGS_KSS;
     }
@@ -547,10 +550,10 @@ static void test_recorded_request(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_names),   cmocka_unit_test(test_minimal_and_full),
-        cmocka_unit_test(test_bad_json),      cmocka_unit_test(test_evidence_member),
-        cmocka_unit_test(test_data_members),  cmocka_unit_test(test_json_data),
-        cmocka_unit_test(test_size_bounds),   cmocka_unit_test(test_bindings),
+        cmocka_unit_test(test_error_names),      cmocka_unit_test(test_minimal_and_full),
+        cmocka_unit_test(test_bad_json),         cmocka_unit_test(test_evidence_member),
+        cmocka_unit_test(test_data_members),     cmocka_unit_test(test_json_data),
+        cmocka_unit_test(test_size_bounds),      cmocka_unit_test(test_bindings),
         cmocka_unit_test(test_recorded_request),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -56,8 +56,8 @@ static void test_plain_and_large(void **state)
 {
     (void)state;
     /* "QUJD" = "ABC"; a large one too, as maatd receives. */
-    expect_evidence("{\"quote\":\"QUJD\",\"runtimeData\":{\"data\":\"QUJD\",\"dataType\":\"Binary\"}}",
-                    S, "ABC");
+    expect_evidence(
+        "{\"quote\":\"QUJD\",\"runtimeData\":{\"data\":\"QUJD\",\"dataType\":\"Binary\"}}", S, "ABC");
     expect_evidence(" { \"report\" : \"QUJD\" } ", MAAT_ROUTE_OPEN_ENCLAVE, "ABC");
     size_t n = 6000;
     char *body = malloc(n + 64);
@@ -86,8 +86,7 @@ static void test_escapes_fall_back(void **state)
     /* escape inside the string: "QUJ\u0044" is "QUJD" */
     expect_evidence("{\"quote\":\"QUJ\\u0044\"}", S, "ABC");
     /* the wrong route's name is just an unknown member */
-    expect_msg("{\"report\":\"QUJD\"}",
-               "quote: missing (required for POST /attest/SgxEnclave)");
+    expect_msg("{\"report\":\"QUJD\"}", "quote: missing (required for POST /attest/SgxEnclave)");
 }
 
 static void test_errors_same_as_whole_body(void **state)

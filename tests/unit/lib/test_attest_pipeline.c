@@ -31,8 +31,8 @@ static char hash_sgx[MAAT_POLICY_HASH_LEN + 1], hash_tdx[MAAT_POLICY_HASH_LEN + 
 static struct {
     int calls;
     enum maat_attest_tee tee;
-    maat_err fail;          /* 0 = answer, else fail with this code */
-    bool swap;              /* answer the other TEE's collateral */
+    maat_err fail; /* 0 = answer, else fail with this code */
+    bool swap;     /* answer the other TEE's collateral */
 } cb;
 
 static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
@@ -151,8 +151,10 @@ static char *body_for(const char *q, const char *extra)
     char *rd = maat_base64url_encode(runtime, sizeof runtime - 1);
     size_t n = strlen(q) + strlen(rd) + (extra ? strlen(extra) : 0) + 128;
     char *b = malloc(n);
-    snprintf(b, n, "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
-             "\"nonce\":\"n\"%s}", q, rd, extra ? extra : "");
+    snprintf(b, n,
+             "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
+             "\"nonce\":\"n\"%s}",
+             q, rd, extra ? extra : "");
     free(rd);
     return b;
 }
@@ -199,8 +201,8 @@ static void test_attest_run_tdxvm_token_claims(void **state)
     memset(&cb, 0, sizeof cb);
     struct maat_attest_result r;
     int rc = attest(true, NULL, false, NULL, &r);
-    if (rc != 0) fail_msg("outcome %d: %s / %s / %s", r.outcome, r.aerr.err.msg, r.err.msg,
-                          r.verdict.reason);
+    if (rc != 0)
+        fail_msg("outcome %d: %s / %s / %s", r.outcome, r.aerr.err.msg, r.err.msg, r.verdict.reason);
     assert_int_equal(cb.calls, 1);
     assert_int_equal(cb.tee, MAAT_ATTEST_TEE_TDX);
     assert_false(r.draft);
@@ -239,7 +241,8 @@ static void test_attest_run_debug_td_refused_unless_allowed(void **state)
     maat_attest_result_cleanup(&r);
 
     struct maat_tdx_opts allow = {.allow_debug_td = true};
-    if (attest(true, &allow, true, NULL, &r) != 0) fail_msg("allowed debug TD: %s", r.verdict.reason);
+    if (attest(true, &allow, true, NULL, &r) != 0)
+        fail_msg("allowed debug TD: %s", r.verdict.reason);
     json_t *p = payload_json(&r);
     assert_string_equal(json_string_value(json_object_get(p, "dbgstat")), "enabled");
     assert_true(json_is_true(json_object_get(p, "tdx_td_attributes_debug")));
@@ -304,7 +307,8 @@ static void test_attest_run_sgx_and_draft_policy(void **state)
     json_decref(p);
     maat_attest_result_cleanup(&r);
 
-    const char *deny = ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> deny();};\"";
+    const char *deny =
+        ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> deny();};\"";
     assert_int_equal(attest(false, NULL, false, deny, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_POLICY_FAILED);
     maat_attest_result_cleanup(&r);

@@ -32,8 +32,8 @@ static char hash_sgx[MAAT_POLICY_HASH_LEN + 1], hash_tdx[MAAT_POLICY_HASH_LEN + 
 static struct {
     int calls;
     enum maat_attest_tee tee;
-    maat_err fail;          /* 0 = answer, else fail with this code */
-    bool swap;              /* answer the other TEE's collateral */
+    maat_err fail; /* 0 = answer, else fail with this code */
+    bool swap;     /* answer the other TEE's collateral */
 } cb;
 
 static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
@@ -134,8 +134,10 @@ static char *quote_b64(bool tdx, bool debug, int tcb)
     struct maat_error err = {0};
     maat_sim_quote_opts_defaults(sim, &o);
     if (tdx) maat_sim_quote_opts_set_tdx(&o);
-    if (tcb >= 0 && tdx) maat_sim_quote_opts_set_tdx_tcb(&o, tcb);
-    else if (tcb >= 0) maat_sim_quote_opts_set_tcb(sim, &o, (enum maat_sim_tcb)tcb);
+    if (tcb >= 0 && tdx)
+        maat_sim_quote_opts_set_tdx_tcb(&o, tcb);
+    else if (tcb >= 0)
+        maat_sim_quote_opts_set_tcb(sim, &o, (enum maat_sim_tcb)tcb);
     if (debug) o.td_attributes |= 1;
     memset(o.mr_td, 0xcd, 48);
     if (maat_sim_quote_opts_set_ehd(&o, runtime, sizeof runtime - 1, &err) != 0)
@@ -155,8 +157,10 @@ static char *body_for(const char *q, const char *extra)
     char *rd = maat_base64url_encode(runtime, sizeof runtime - 1);
     size_t n = strlen(q) + strlen(rd) + (extra ? strlen(extra) : 0) + 128;
     char *b = malloc(n);
-    snprintf(b, n, "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
-             "\"nonce\":\"n\"%s}", q, rd, extra ? extra : "");
+    snprintf(b, n,
+             "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
+             "\"nonce\":\"n\"%s}",
+             q, rd, extra ? extra : "");
     free(rd);
     return b;
 }
@@ -207,8 +211,9 @@ static int attest(bool tdx, int tcb, const struct maat_policy *pol, const char *
     return rc;
 }
 
-#define POL_ID(v) "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", " \
-                  "value=\"" v "\");}; authorizationrules{=> permit();};"
+#define POL_ID(v)                                                                        \
+    "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", " \
+    "value=\"" v "\");}; authorizationrules{=> permit();};"
 
 static void must_run(int rc, const struct maat_attest_result *r)
 {
@@ -241,8 +246,8 @@ static void test_attest_run_sgx_out_of_date_token_carries_tcb_fix(void **state)
     assert_true(r.tcb_fix.needed);
     json_t *p = payload_json(&r);
     assert_fix_claim(p, "UpToDate");
-    const json_t *c0 = json_array_get(json_object_get(json_object_get(p, "x-maat-tcb-fix"),
-                                                      "components"), 0);
+    const json_t *c0 = json_array_get(
+        json_object_get(json_object_get(p, "x-maat-tcb-fix"), "components"), 0);
     assert_int_equal(json_integer_value(json_object_get(c0, "have")), r.tcb_fix.components[0].have);
     assert_int_equal(json_integer_value(json_object_get(c0, "need")), r.tcb_fix.components[0].need);
     json_decref(p);
@@ -292,7 +297,8 @@ static void test_attest_run_tcbidentifier_not_held_fails_closed(void **state)
     assert_int_equal(r.tcb_baseline, 18);
     assert_int_equal(r.payload.len, 0);
     assert_non_null(strstr(r.aerr.err.msg, "selects TCB baseline 18 (x-ms-sgx-tcbidentifier)"));
-    assert_non_null(strstr(r.aerr.err.msg, "tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)"));
+    assert_non_null(
+        strstr(r.aerr.err.msg, "tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)"));
     maat_attest_result_cleanup(&r);
 
     /* the held number: issued, and named in the token */
@@ -350,8 +356,17 @@ static void test_tcb_identifier_parse_rule(void **state)
     assert_int_equal(n, 17);
     assert_int_equal(maat_tcb_identifier_parse("2147483647", &n), 0);
     assert_int_equal(n, 2147483647u);
-    static const char *const bad[] = {"", "0", "017", "-1", "+1", " 1", "1 ", "1x",
-                                      "2147483648", "99999999999999999999", "AzureDefault"};
+    static const char *const bad[] = {"",
+                                      "0",
+                                      "017",
+                                      "-1",
+                                      "+1",
+                                      " 1",
+                                      "1 ",
+                                      "1x",
+                                      "2147483648",
+                                      "99999999999999999999",
+                                      "AzureDefault"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = 5;
         if (maat_tcb_identifier_parse(bad[i], &n) != -1) fail_msg("accepted \"%s\"", bad[i]);

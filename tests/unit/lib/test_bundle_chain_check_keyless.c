@@ -101,7 +101,8 @@ static void test_bundle_chain_check_still_refuses(void **state)
     static const char *keys[] = {"pck_crl_issuer_chain", "tcb_info_issuer_chain",
                                  "qe_identity_issuer_chain"};
     for (size_t i = 0; i < 3; i++) {
-        expect_refused(keys[i], "-----BEGIN CERTIFICATE-----\\nTUFBVA==\\n-----END CERTIFICATE-----\\n",
+        expect_refused(keys[i],
+                       "-----BEGIN CERTIFICATE-----\\nTUFBVA==\\n-----END CERTIFICATE-----\\n",
                        keys[i]);
         expect_refused(keys[i], "no PEM here", keys[i]);
     }
@@ -116,7 +117,9 @@ static void test_bundle_chain_check_still_refuses(void **state)
     char *val = malloc(first + 200);
     assert_non_null(val);
     memcpy(val, v, first);
-    strcpy(val + first, "\\n-----BEGIN CERTIFICATE-----\\nMIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqww\\n-----END CERTIFICATE-----\\n");
+    strcpy(val + first, "\\n-----BEGIN "
+                        "CERTIFICATE-----\\nMIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqww\\n----"
+                        "-END CERTIFICATE-----\\n");
     expect_refused("qe_identity_issuer_chain", val, "qe_identity_issuer_chain");
     free(val);
 }

@@ -28,7 +28,8 @@ static void test_reader_reads_and_stops(void **state)
     uint64_t u64;
     assert_int_equal(maat_read_u64le(&r, "d", &u64), -1);
     assert_int_equal(err.code, MAAT_ERR_TRUNCATED);
-    assert_string_equal(err.msg, "thing truncated: d needs 8 bytes but only 4 are left at offset 7");
+    assert_string_equal(err.msg,
+                        "thing truncated: d needs 8 bytes but only 4 are left at offset 7");
     assert_int_equal(maat_reader_pos(&r), 7); /* a failed read does not move the cursor */
 
     maat_error_clear(&err);
@@ -78,8 +79,8 @@ static void test_writer(void **state)
     assert_int_equal(maat_buf_put_u32le(&b, 0), 0);
     assert_int_equal(maat_buf_put_u64le(&b, 0x1122334455667788ull), 0);
     maat_buf_patch_u32le(&b, 2, 0xa1b2c3d4u);
-    const uint8_t want[] = {0x02, 0x01, 0xd4, 0xc3, 0xb2, 0xa1, 0x88, 0x77,
-                            0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
+    const uint8_t want[] = {0x02, 0x01, 0xd4, 0xc3, 0xb2, 0xa1, 0x88,
+                            0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
     for (int i = 0; i < 10000; i++) assert_int_equal(maat_buf_put_str(&b, "abc"), 0);
@@ -175,7 +176,11 @@ static void test_base64(void **state)
     /* base64url with padding is accepted too (some clients send it) */
     assert_int_equal(maat_base64url_decode("-_8=", 4, "u", &d, &dn, &err), 0);
     free(d);
-    struct { const char *in; int url; const char *msg_part; } bad[] = {
+    struct {
+        const char *in;
+        int url;
+        const char *msg_part;
+    } bad[] = {
         {"-_8=", 0, "invalid base64 character 0x2d at offset 0"},
         {"+/8=", 1, "invalid base64url character 0x2b at offset 0"},
         {"AAA", 0, "padding missing"},
@@ -190,8 +195,9 @@ static void test_base64(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         maat_error_clear(&err);
-        int rc = bad[i].url ? maat_base64url_decode(bad[i].in, strlen(bad[i].in), "quote", &d, &dn, &err)
-                            : maat_base64_decode(bad[i].in, strlen(bad[i].in), "quote", &d, &dn, &err);
+        int rc = bad[i].url
+                     ? maat_base64url_decode(bad[i].in, strlen(bad[i].in), "quote", &d, &dn, &err)
+                     : maat_base64_decode(bad[i].in, strlen(bad[i].in), "quote", &d, &dn, &err);
         if (rc == 0) fail_msg("accepted %s", bad[i].in);
         assert_int_equal(err.code, MAAT_ERR_ENCODING);
         if (strstr(err.msg, bad[i].msg_part) == NULL)
@@ -240,7 +246,10 @@ static bool ref_decode(const char *s, size_t n, bool url, uint8_t *out, size_t *
 }
 
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
-static unsigned rnd(void) { return (unsigned)(tu_xorshift(&rs) >> 32); }
+static unsigned rnd(void)
+{
+    return (unsigned)(tu_xorshift(&rs) >> 32);
+}
 
 /* The table codecs (four-character groups, 12-bit pairs) against the reference: random
  * bytes of every length to 300 encoded and decoded back, and random strings (mostly
@@ -269,7 +278,8 @@ static void test_base64_random(void **state)
                 }
                 char c = std[v];
                 if (url) c = c == '+' ? '-' : c == '/' ? '_' : c;
-                if (e[i] != c) fail_msg("n=%zu url=%d: char %zu is %c, expected %c", n, url, i, e[i], c);
+                if (e[i] != c)
+                    fail_msg("n=%zu url=%d: char %zu is %c, expected %c", n, url, i, e[i], c);
             }
             struct maat_error err = {0};
             uint8_t *d = NULL;
@@ -325,10 +335,14 @@ static void test_ct_and_zero(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reader_reads_and_stops), cmocka_unit_test(test_reader_huge_lengths),
-        cmocka_unit_test(test_writer),  cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_reader_reads_and_stops),
+        cmocka_unit_test(test_reader_huge_lengths),
+        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_hex),
         cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_base64_random), cmocka_unit_test(test_u64_text),  cmocka_unit_test(test_ct_and_zero),
+        cmocka_unit_test(test_base64_random),
+        cmocka_unit_test(test_u64_text),
+        cmocka_unit_test(test_ct_and_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

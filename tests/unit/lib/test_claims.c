@@ -95,17 +95,16 @@ static void test_default_policy_matches_recorded_get(void **state)
         TU_REQUIRE_VECTOR(p);
         json_t *j = json_loadb((const char *)p, n, 0, NULL);
         assert_non_null(j);
-        const char *jws =
-            json_string_value(json_object_get(json_object_get(j, "payload"), "x-ms-policy"));
+        const char *jws = json_string_value(
+            json_object_get(json_object_get(j, "payload"), "x-ms-policy"));
         assert_non_null(jws);
         const char *d1 = strchr(jws, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
         assert_non_null(d2);
         struct maat_error err = {0};
         uint8_t *body;
         size_t blen;
-        assert_int_equal(maat_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), "jws", &body, &blen,
-                                               &err),
-                         0);
+        assert_int_equal(
+            maat_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), "jws", &body, &blen, &err), 0);
         json_t *stored = json_loadb((const char *)body, blen, 0, NULL);
         assert_non_null(stored);
         json_t *ap = json_object_get(stored, "AttestationPolicy");
@@ -142,9 +141,9 @@ static void fixture_init(struct fixture *f, uint64_t flags, const char *body_jso
     memset(f, 0, sizeof *f);
     struct maat_sim_quote_opts o;
     maat_sim_quote_opts_defaults(E.sim, &o);
-    for (int i = 0; i < 16; i++) o.base_body[32 + i] = (uint8_t)(0xE0 + i);  /* isv_ext_prod_id */
-    for (int i = 0; i < 64; i++) o.base_body[192 + i] = (uint8_t)i;          /* config_id */
-    o.base_body[260] = 0x34;                                                 /* config_svn */
+    for (int i = 0; i < 16; i++) o.base_body[32 + i] = (uint8_t)(0xE0 + i); /* isv_ext_prod_id */
+    for (int i = 0; i < 64; i++) o.base_body[192 + i] = (uint8_t)i;         /* config_id */
+    o.base_body[260] = 0x34;                                                /* config_svn */
     o.base_body[261] = 0x12;
     for (int i = 0; i < 16; i++) o.base_body[304 + i] = (uint8_t)(0xF0 + i); /* isv_family_id */
     o.attributes_flags = flags;
@@ -214,7 +213,8 @@ static const char *const variant_bodies[] = {
     "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"AQIDAA\",\"dataType\":\"Binary\"},"
     "\"initTimeData\":{\"data\":\"eyJiIjoxLCJhIjp7InoiOnRydWV9fQ\",\"dataType\":\"JSON\"},"
     "\"nonce\":\"n\\u00e9 \\\"1\\\"\\n\"}",
-    "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
+    "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":"
+    "\"eyJqd2siOnsia3R5IjoiRUMifSwiYSI6W10sIlx1MDBlOSI6MS41fQ\","
     "\"dataType\":\"JSON\"}}",
 };
 
@@ -267,7 +267,8 @@ static void test_quote_hash(void **state)
     const char *ab = "abababababababababababababababababababababababababababababababab";
     assert_string_equal(str(json_object_get(p, "x-ms-sgx-collateral"), "quotehash"), ab);
     assert_string_equal(str(json_object_get(p, "maa-attestationcollateral"), "quotehash"), ab);
-    assert_string_equal(str(json_array_get(json_object_get(inc, "x-ms-sgx-collateral"), 0), "quotehash"), ab);
+    assert_string_equal(
+        str(json_array_get(json_object_get(inc, "x-ms-sgx-collateral"), 0), "quotehash"), ab);
     json_decref(p);
     json_decref(inc);
     json_decref(inc0);
@@ -329,7 +330,8 @@ static void check_text(const struct maat_claims_input *in, const char *jti)
     struct maat_error err = {0};
     json_t *p = maat_claims_build(in, &err);
     if (p == NULL) fail_msg("build: %s", err.msg);
-    assert_int_equal(maat_claims_finish(p, "https://maat.example/x", 1700000000, 28800, jti, &err), 0);
+    assert_int_equal(maat_claims_finish(p, "https://maat.example/x", 1700000000, 28800, jti, &err),
+                     0);
     char *want = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
     assert_non_null(want);
     struct maat_buf b;
@@ -339,7 +341,8 @@ static void check_text(const struct maat_claims_input *in, const char *jti)
         fail_msg("text: %s", err.msg);
     assert_true(b.len >= 7 && memcmp(b.data, "prefix:", 7) == 0);
     if (b.len - 7 != strlen(want) || memcmp(b.data + 7, want, b.len - 7) != 0)
-        fail_msg("payload text differs:\n got %.*s\nwant %s", (int)(b.len - 7), (const char *)b.data + 7, want);
+        fail_msg("payload text differs:\n got %.*s\nwant %s", (int)(b.len - 7),
+                 (const char *)b.data + 7, want);
     maat_buf_cleanup(&b);
     free(want);
     json_decref(p);
@@ -409,7 +412,8 @@ static void check_issued_result(struct fixture *f, const struct maat_claim *c, s
     struct maat_buf want, got;
     maat_buf_init(&want);
     maat_buf_init(&got);
-    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &want, &err) != 0)
+    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &want, &err) !=
+        0)
         fail_msg("reference: %s", err.msg);
     json_t *tree_want = maat_claims_build(&f->in, &err);
     assert_non_null(tree_want);
@@ -442,10 +446,17 @@ static void test_tcb_date_text(void **state)
     (void)state;
     struct fixture f;
     fixture_init(&f, 0x05, NULL);
-    const time_t dates[] = {1691539200, 1, 59, 951782400 /* 2000-02-29 */, 946684799,
-                            4102444799 /* 2099-12-31T23:59:59 */, -30610224000 /* 1000-01-01 */,
-                            253402300799 /* 9999-12-31T23:59:59 */, -30610224001 /* 999 */,
-                            253402300800 /* 10000 */, -62167219200 /* year 0 */};
+    const time_t dates[] = {1691539200,
+                            1,
+                            59,
+                            951782400 /* 2000-02-29 */,
+                            946684799,
+                            4102444799 /* 2099-12-31T23:59:59 */,
+                            -30610224000 /* 1000-01-01 */,
+                            253402300799 /* 9999-12-31T23:59:59 */,
+                            -30610224001 /* 999 */,
+                            253402300800 /* 10000 */,
+                            -62167219200 /* year 0 */};
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
         struct tm tm;
         char want[64];
@@ -455,11 +466,13 @@ static void test_tcb_date_text(void **state)
         struct maat_error err = {0};
         struct maat_buf b;
         maat_buf_init(&b);
-        if (maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err) != 0) fail_msg("%s", err.msg);
+        if (maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err) != 0)
+            fail_msg("%s", err.msg);
         json_t *p = json_loadb((const char *)b.data, b.len, 0, NULL);
         assert_non_null(p);
         if (strcmp(str(p, "x-maat-tcb-date"), want) != 0)
-            fail_msg("%lld: %s, strftime says %s", (long long)dates[i], str(p, "x-maat-tcb-date"), want);
+            fail_msg("%lld: %s, strftime says %s", (long long)dates[i], str(p, "x-maat-tcb-date"),
+                     want);
         json_t *tree = maat_claims_build(&f.in, &err);
         assert_non_null(tree);
         assert_string_equal(str(tree, "x-maat-tcb-date"), want);
@@ -475,13 +488,25 @@ static void test_payload_issued_result(void **state)
     (void)state;
     struct fixture f;
     fixture_init(&f, 0x05, NULL);
-#define S(t, s) {.type = t, .value = {.kind = MAAT_CLAIM_STRING, .str = s, .len = sizeof s - 1}}
-#define I(t, i) {.type = t, .value = {.kind = MAAT_CLAIM_INTEGER, .integer = i}}
-#define B(t, b) {.type = t, .value = {.kind = MAAT_CLAIM_BOOLEAN, .boolean = b}}
+#define S(t, s)                                                                         \
+    {                                                                                   \
+        .type = t, .value = {.kind = MAAT_CLAIM_STRING, .str = s, .len = sizeof s - 1 } \
+    }
+#define I(t, i)                                                         \
+    {                                                                   \
+        .type = t, .value = {.kind = MAAT_CLAIM_INTEGER, .integer = i } \
+    }
+#define B(t, b)                                                         \
+    {                                                                   \
+        .type = t, .value = {.kind = MAAT_CLAIM_BOOLEAN, .boolean = b } \
+    }
     /* MAA's default policy's output */
-    const struct maat_claim dflt[] = {B("is-debuggable", false), S("sgx-mrsigner", "ab01"),
-                                      S("sgx-mrenclave", "cd02"), I("product-id", 1),
-                                      I("svn", 2), S("tee", "sgx")};
+    const struct maat_claim dflt[] = {B("is-debuggable", false),
+                                      S("sgx-mrsigner", "ab01"),
+                                      S("sgx-mrenclave", "cd02"),
+                                      I("product-id", 1),
+                                      I("svn", 2),
+                                      S("tee", "sgx")};
     check_issued_result(&f, dflt, sizeof dflt / sizeof dflt[0]);
     check_issued_result(&f, NULL, 0); /* a policy that issues nothing: x-ms-policy {} */
     /* repeated types become arrays in claim order; names clashing with service and
@@ -491,9 +516,20 @@ static void test_payload_issued_result(void **state)
         {.kind = MAAT_CLAIM_STRING, .str = "q\"\\/\n\x01", .len = 6},
         {.kind = MAAT_CLAIM_BOOLEAN, .boolean = true}};
     const struct maat_claim mixed[] = {
-        S("b", "2"), I("a", INT64_MIN), S("b", "1"), B("a", true), I("x-ms-ver", 9),
-        S("iss", "me"), S("nonce", "n"), S("", "empty"), S("~", "tilde"), S("ab", "a\0b"),
-        I("exp", 1), S("x-ms-policy", "no"), S("b", ""), I("big", INT64_MAX),
+        S("b", "2"),
+        I("a", INT64_MIN),
+        S("b", "1"),
+        B("a", true),
+        I("x-ms-ver", 9),
+        S("iss", "me"),
+        S("nonce", "n"),
+        S("", "empty"),
+        S("~", "tilde"),
+        S("ab", "a\0b"),
+        I("exp", 1),
+        S("x-ms-policy", "no"),
+        S("b", ""),
+        I("big", INT64_MAX),
         {.type = "set", .value = {.kind = MAAT_CLAIM_SET, .items = set_items, .count = 3}},
         {.type = "set", .value = {.kind = MAAT_CLAIM_SET, .items = NULL, .count = 0}},
         {.type = "s\"k\x7f", .value = {.kind = MAAT_CLAIM_STRING, .str = NULL, .len = 0}}};
@@ -510,7 +546,8 @@ static void test_payload_issued_result(void **state)
     char names[150][8];
     for (size_t i = 0; i < 150; i++) {
         snprintf(names[i], sizeof names[i], "c%zu", (i * 37) % 100); /* repeats too */
-        many[i] = (struct maat_claim){.type = names[i], .value = {.kind = MAAT_CLAIM_INTEGER, .integer = (int64_t)i}};
+        many[i] = (struct maat_claim){.type = names[i],
+                                      .value = {.kind = MAAT_CLAIM_INTEGER, .integer = (int64_t)i}};
     }
     check_issued_result(&f, many, 150);
     /* a claim jansson cannot hold (invalid UTF-8) is refused as before */
@@ -567,11 +604,24 @@ static void test_payload_basic(void **state)
     assert_string_equal(str(c, "quotehash"), hex);
     assert_true(json_equal(c, json_object_get(p, "maa-attestationcollateral")));
     /* Absent: no runtime data, no nonce, no KSS, no issued claims, no signer. */
-    static const char *absent[] = {"x-ms-sgx-ehd", "aas-ehd", "maa-ehd", "x-ms-runtime",
-                                   "x-ms-inittime", "nonce", "x-ms-sgx-config-id",
-                                   "x-ms-sgx-config-svn", "x-ms-sgx-isv-extended-product-id",
-                                   "x-ms-sgx-isv-family-id", "x-ms-policy", "x-ms-policy-signer",
-                                   "x-maat-simulated-platform", "iss", "iat", "exp", "nbf", "jti"};
+    static const char *absent[] = {"x-ms-sgx-ehd",
+                                   "aas-ehd",
+                                   "maa-ehd",
+                                   "x-ms-runtime",
+                                   "x-ms-inittime",
+                                   "nonce",
+                                   "x-ms-sgx-config-id",
+                                   "x-ms-sgx-config-svn",
+                                   "x-ms-sgx-isv-extended-product-id",
+                                   "x-ms-sgx-isv-family-id",
+                                   "x-ms-policy",
+                                   "x-ms-policy-signer",
+                                   "x-maat-simulated-platform",
+                                   "iss",
+                                   "iat",
+                                   "exp",
+                                   "nbf",
+                                   "jti"};
     for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
         if (json_object_get(p, absent[i]) != NULL) fail_msg("unexpected claim %s", absent[i]);
     /* maat's own claims. */
@@ -616,10 +666,11 @@ static void test_kss_claims(void **state)
     assert_string_equal(str(p, "x-ms-sgx-isv-family-id"), "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
     json_t *inc = maat_claims_incoming(&f.in, &err);
     assert_non_null(inc);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-id"), 0)),
-                        str(p, "x-ms-sgx-config-id"));
-    assert_int_equal(json_integer_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-svn"), 0)),
-                     0x1234);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-id"), 0)),
+        str(p, "x-ms-sgx-config-id"));
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-svn"), 0)), 0x1234);
     json_decref(inc);
     json_decref(p);
     fixture_cleanup(&f);
@@ -689,11 +740,21 @@ static void test_incoming_and_default_issued(void **state)
     json_t *inc = maat_claims_incoming(&f.in, &err);
     assert_non_null(inc);
     static const char *names[] = {
-        "x-ms-ver",          "x-ms-attestation-type", "x-ms-sgx-is-debuggable",
-        "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",    "x-ms-sgx-product-id",
-        "x-ms-sgx-svn",      "x-ms-sgx-report-data",  "x-ms-sgx-ehd",
-        "x-ms-sgx-collateral", "$is-debuggable",      "$sgx-mrsigner",
-        "$sgx-mrenclave",    "$product-id",           "$svn",
+        "x-ms-ver",
+        "x-ms-attestation-type",
+        "x-ms-sgx-is-debuggable",
+        "x-ms-sgx-mrenclave",
+        "x-ms-sgx-mrsigner",
+        "x-ms-sgx-product-id",
+        "x-ms-sgx-svn",
+        "x-ms-sgx-report-data",
+        "x-ms-sgx-ehd",
+        "x-ms-sgx-collateral",
+        "$is-debuggable",
+        "$sgx-mrsigner",
+        "$sgx-mrenclave",
+        "$product-id",
+        "$svn",
         "$tee",
     };
     assert_int_equal(json_object_size(inc), sizeof names / sizeof names[0]);
@@ -801,7 +862,10 @@ static void *jti_worker(void *arg)
         if (maat_claims_new_jti(jtis[t * JTI_EACH + i], &err) != 0) jtis[t * JTI_EACH + i][0] = 0;
     return NULL;
 }
-static int cmp_jti(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_jti(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 static void test_jti_unique(void **state)
 {
@@ -831,7 +895,8 @@ static void test_finish_and_jti(void **state)
 
     json_t *p = json_object();
     assert_int_equal(maat_claims_finish(p, "https://maat.example", 1668716907,
-                                        MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err), 0);
+                                        MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err),
+                     0);
     assert_string_equal(str(p, "iss"), "https://maat.example");
     assert_int_equal(json_integer_value(json_object_get(p, "iat")), 1668716907);
     assert_int_equal(json_integer_value(json_object_get(p, "nbf")), 1668716907);

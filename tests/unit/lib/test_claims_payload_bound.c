@@ -13,13 +13,15 @@ static void issue_claims(struct maat_policy **p, struct maat_policy_result *res,
 {
     size_t cap = len + 64 * n + 256;
     char *t = malloc(cap);
-    size_t o = (size_t)snprintf(t, cap, "version=1.0;authorizationrules{=> permit();};issuancerules{"
-                                        "=> add(type=\"v\", value=\"");
+    size_t o = (size_t)snprintf(t, cap,
+                                "version=1.0;authorizationrules{=> permit();};issuancerules{"
+                                "=> add(type=\"v\", value=\"");
     memset(t + o, 'B', len);
     o += len;
     o += (size_t)snprintf(t + o, cap - o, "\");");
     for (unsigned i = 0; i < n; i++)
-        o += (size_t)snprintf(t + o, cap - o, "c:[type==\"v\"] => issue(type=\"c%u\", value=c.value);", i);
+        o += (size_t)snprintf(t + o, cap - o,
+                              "c:[type==\"v\"] => issue(type=\"c%u\", value=c.value);", i);
     snprintf(t + o, cap - o, "};");
     struct maat_policy_error perr = {0};
     assert_int_equal(maat_policy_parse(t, strlen(t), NULL, p, &perr), 0);

@@ -68,7 +68,8 @@ static void test_claims_tcb_eval_num_and_policy(void **state)
     assert_int_equal(json_integer_value(json_object_get(o, "x-maat-tcb-grace-until")), 1702592000);
     assert_int_equal(json_integer_value(json_object_get(o, "x-maat-collateral-age")), 3600);
     assert_int_equal(json_integer_value(json_object_get(o, "x-maat-max-collateral-age-days")), 7);
-    assert_string_equal(json_string_value(json_object_get(o, "x-maat-min-tcb-status")), "SWHardeningNeeded");
+    assert_string_equal(json_string_value(json_object_get(o, "x-maat-min-tcb-status")),
+                        "SWHardeningNeeded");
     assert_true(json_is_true(json_object_get(o, "x-maat-advisory-allow-list")));
     json_decref(o);
     memset(&E.v.tcb_policy, 0, sizeof E.v.tcb_policy);
@@ -103,7 +104,8 @@ static void test_claims_tcb_fix(void **state)
     json_t *f = json_object_get(o, "x-maat-tcb-fix");
     assert_non_null(f);
     assert_string_equal(json_string_value(json_object_get(f, "target_status")), "UpToDate");
-    assert_string_equal(json_string_value(json_object_get(f, "target_tcb_date")), "2023-11-14T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(f, "target_tcb_date")),
+                        "2023-11-14T00:00:00Z");
     json_t *c = json_object_get(f, "components");
     assert_int_equal(json_array_size(c), 2);
     json_t *c0 = json_array_get(c, 0), *c1 = json_array_get(c, 1);
@@ -114,9 +116,11 @@ static void test_claims_tcb_fix(void **state)
     assert_string_equal(json_string_value(json_object_get(c0, "category")), "BIOS");
     assert_string_equal(json_string_value(json_object_get(c1, "name")), "QE ISVSVN");
     assert_true(json_is_null(json_object_get(c1, "index")));
-    assert_string_equal(json_string_value(json_array_get(json_object_get(f, "advisory_ids_closed"), 0)),
-                        "INTEL-SA-00828");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(f, "update"), 1)), "PSW/QE");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(f, "advisory_ids_closed"), 0)),
+        "INTEL-SA-00828");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(f, "update"), 1)),
+                        "PSW/QE");
     json_decref(o);
 
     char text[512];

@@ -55,7 +55,8 @@ static void hex_claim(const json_t *o, const char *k, size_t nbytes, const char 
     const char *s = str(o, k);
     if (strlen(s) != 2 * nbytes) fail_msg("%s: %zu hex chars, want %zu", k, strlen(s), 2 * nbytes);
     for (const char *p = s; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) fail_msg("%s: not lower hex", k);
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            fail_msg("%s: not lower hex", k);
     assert_memory_equal(s, first2, 2);
 }
 

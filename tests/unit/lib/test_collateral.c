@@ -71,8 +71,8 @@ static int verify_with_chain(const char *pem, size_t pem_len, const uint8_t *msg
     BIO_free(bio);
     assert_non_null(x);
     char cn[256];
-    assert_true(X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-                                          sizeof cn) > 0);
+    assert_true(X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) >
+                0);
     assert_string_equal(cn, "Intel SGX TCB Signing");
     EVP_PKEY *pk = X509_get0_pubkey(x);
     assert_non_null(pk);
@@ -124,81 +124,138 @@ struct neg {
 };
 
 static const struct neg tcb_v1_neg[] = {
-    {"tcbInfoNegativePropertyMissingLevel0.json", MAAT_ERR_NOT_FOUND, "signature: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel1.json", MAAT_ERR_NOT_FOUND, "tcbInfo.version: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel2.json", MAAT_ERR_NOT_FOUND, "tcbInfo.tcbLevels[0].tcb: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel3.json", MAAT_ERR_NOT_FOUND, "tcbInfo.tcbLevels[0].tcb.pcesvn: required field", NULL},
-    {"tcbInfoNegativePropertyWrongTypeLevel0.json", MAAT_ERR_VALUE, "signature (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel1.json", MAAT_ERR_VALUE, "tcbInfo.fmspc (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel2.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].status (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel3.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp06svn (offset", "got a string"},
-    {"tcbInfoNegativeCompSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp01svn (offset", "got 257"},
-    {"tcbInfoNegativePceSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.pcesvn (offset", "got 65537"},
-    {"tcbInfoNegativeInvalidIssueDate.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset", "2018-16-06T10:12:17Z"},
-    {"tcbInfoNegativeInvalidNextUpdate.json", MAAT_ERR_VALUE, "tcbInfo.nextUpdate (offset", "2018-16-06T10:12:17Z"},
-    {"tcbInfoNegativeMissingNextUpdate.json", MAAT_ERR_NOT_FOUND, "tcbInfo.nextUpdate: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel0.json", MAAT_ERR_NOT_FOUND, "signature: required field",
+     NULL},
+    {"tcbInfoNegativePropertyMissingLevel1.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.version: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel2.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.tcbLevels[0].tcb: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel3.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.tcbLevels[0].tcb.pcesvn: required field", NULL},
+    {"tcbInfoNegativePropertyWrongTypeLevel0.json", MAAT_ERR_VALUE, "signature (offset",
+     "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel1.json", MAAT_ERR_VALUE, "tcbInfo.fmspc (offset",
+     "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel2.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].status (offset", "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel3.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp06svn (offset", "got a string"},
+    {"tcbInfoNegativeCompSvn.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp01svn (offset", "got 257"},
+    {"tcbInfoNegativePceSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.pcesvn (offset",
+     "got 65537"},
+    {"tcbInfoNegativeInvalidIssueDate.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset",
+     "2018-16-06T10:12:17Z"},
+    {"tcbInfoNegativeInvalidNextUpdate.json", MAAT_ERR_VALUE, "tcbInfo.nextUpdate (offset",
+     "2018-16-06T10:12:17Z"},
+    {"tcbInfoNegativeMissingNextUpdate.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.nextUpdate: required field", NULL},
     {"tcbInfoNegativeSignature.json", MAAT_ERR_VALUE, "signature (offset", "got 123 characters"},
-    {"tcbInfoNegativeStringEscape.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset", "YYYY-MM-DDTHH:MM:SSZ"},
-    {"tcbInfoNegativeIntegerOverflow.json", MAAT_ERR_ENCODING, "(in tcbInfo.version)", "too big integer"},
+    {"tcbInfoNegativeStringEscape.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset",
+     "YYYY-MM-DDTHH:MM:SSZ"},
+    {"tcbInfoNegativeIntegerOverflow.json", MAAT_ERR_ENCODING, "(in tcbInfo.version)",
+     "too big integer"},
     {"tcbInfoNegativeIntegerWithSign.json", MAAT_ERR_VALUE, "tcbInfo.version (offset", "got -1"},
     {"tcbInfoNegativeFloat.json", MAAT_ERR_VALUE, "tcbInfo.version (offset", "fraction or exponent"},
 };
 
 static const struct neg tcb_v2_neg[] = {
-    {"tcbInfoNegativePropertyMissingLevel0.json", MAAT_ERR_NOT_FOUND, "signature: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel1.json", MAAT_ERR_NOT_FOUND, "tcbInfo.version: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel2.json", MAAT_ERR_NOT_FOUND, "tcbInfo.tcbLevels[0].tcbDate: required field", NULL},
-    {"tcbInfoNegativePropertyMissingLevel3.json", MAAT_ERR_NOT_FOUND, "tcbInfo.tcbLevels[0].tcb.pcesvn: required field", NULL},
-    {"tcbInfoNegativePropertyWrongTypeLevel0.json", MAAT_ERR_VALUE, "signature (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel1.json", MAAT_ERR_VALUE, "tcbInfo.fmspc (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel2.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcbStatus (offset", "got an integer"},
-    {"tcbInfoNegativePropertyWrongTypeLevel3.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp06svn (offset", "got a string"},
-    {"tcbInfoNegativeCompSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp01svn (offset", "got 257"},
-    {"tcbInfoNegativePceSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.pcesvn (offset", "got 65537"},
-    {"tcbInfoNegativeInvalidIssueDate.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset", "2018-16-06T10:12:17Z"},
-    {"tcbInfoNegativeInvalidNextUpdate.json", MAAT_ERR_VALUE, "tcbInfo.nextUpdate (offset", "2019-16-06T10:12:17Z"},
-    {"tcbInfoNegativeMissingNextUpdate.json", MAAT_ERR_NOT_FOUND, "tcbInfo.nextUpdate: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel0.json", MAAT_ERR_NOT_FOUND, "signature: required field",
+     NULL},
+    {"tcbInfoNegativePropertyMissingLevel1.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.version: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel2.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.tcbLevels[0].tcbDate: required field", NULL},
+    {"tcbInfoNegativePropertyMissingLevel3.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.tcbLevels[0].tcb.pcesvn: required field", NULL},
+    {"tcbInfoNegativePropertyWrongTypeLevel0.json", MAAT_ERR_VALUE, "signature (offset",
+     "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel1.json", MAAT_ERR_VALUE, "tcbInfo.fmspc (offset",
+     "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel2.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].tcbStatus (offset", "got an integer"},
+    {"tcbInfoNegativePropertyWrongTypeLevel3.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp06svn (offset", "got a string"},
+    {"tcbInfoNegativeCompSvn.json", MAAT_ERR_VALUE,
+     "tcbInfo.tcbLevels[0].tcb.sgxtcbcomp01svn (offset", "got 257"},
+    {"tcbInfoNegativePceSvn.json", MAAT_ERR_VALUE, "tcbInfo.tcbLevels[0].tcb.pcesvn (offset",
+     "got 65537"},
+    {"tcbInfoNegativeInvalidIssueDate.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset",
+     "2018-16-06T10:12:17Z"},
+    {"tcbInfoNegativeInvalidNextUpdate.json", MAAT_ERR_VALUE, "tcbInfo.nextUpdate (offset",
+     "2019-16-06T10:12:17Z"},
+    {"tcbInfoNegativeMissingNextUpdate.json", MAAT_ERR_NOT_FOUND,
+     "tcbInfo.nextUpdate: required field", NULL},
     {"tcbInfoNegativeSignature.json", MAAT_ERR_VALUE, "signature (offset", "got 123 characters"},
-    {"tcbInfoNegativeStringEscape.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset", "YYYY-MM-DDTHH:MM:SSZ"},
-    {"tcbInfoNegativeIntegerOverflow.json", MAAT_ERR_ENCODING, "(in tcbInfo.version)", "too big integer"},
+    {"tcbInfoNegativeStringEscape.json", MAAT_ERR_VALUE, "tcbInfo.issueDate (offset",
+     "YYYY-MM-DDTHH:MM:SSZ"},
+    {"tcbInfoNegativeIntegerOverflow.json", MAAT_ERR_ENCODING, "(in tcbInfo.version)",
+     "too big integer"},
     {"tcbInfoNegativeIntegerWithSign.json", MAAT_ERR_VALUE, "tcbInfo.version (offset", "got -1"},
     {"tcbInfoNegativeFloat.json", MAAT_ERR_VALUE, "tcbInfo.version (offset", "fraction or exponent"},
     {"tcbInfoNegativeTcbType.json", MAAT_ERR_UNSUPPORTED, "tcbInfo.tcbType (offset", "tcbType 1"},
 };
 
 static const struct neg qe_v1_neg[] = {
-    {"qe_identity_missing_qeidentity.json", MAAT_ERR_ENCODING, "invalid JSON at offset 5 (in top level)", NULL},
-    {"qe_identity_missing_version.json", MAAT_ERR_ENCODING, "invalid JSON at offset 43 (in qeIdentity)", NULL},
-    {"qe_identity_missing_issuedate.json", MAAT_ERR_NOT_FOUND, "qeIdentity.issueDate: required field", NULL},
-    {"qe_identity_missing_nextupdate.json", MAAT_ERR_NOT_FOUND, "qeIdentity.nextUpdate: required field", NULL},
-    {"qe_identity_missing_miscselect.json", MAAT_ERR_ENCODING, "(in qeIdentity.00000000)", "expected ':'"},
-    {"qe_identity_missing_miscselectmask.json", MAAT_ERR_NOT_FOUND, "qeIdentity.miscselectMask: required field", NULL},
-    {"qe_identity_missing_attributes.json", MAAT_ERR_ENCODING, "(in qeIdentity, after member \"miscselectMask\")", NULL},
-    {"qe_identity_missing_attributesmask.json", MAAT_ERR_ENCODING, "(in qeIdentity, after member \"attributes\")", NULL},
-    {"qe_identity_missing_mrsigner.json", MAAT_ERR_NOT_FOUND, "qeIdentity.mrsigner: required field", NULL},
-    {"qe_identity_missing_isvprodid.json", MAAT_ERR_ENCODING, "(in qeIdentity, after member \"mrsigner\")", NULL},
-    {"qe_identity_missing_isvsvn.json", MAAT_ERR_ENCODING, "(in qeIdentity, after member \"isvprodid\")", NULL},
-    {"qe_identity_missing_signature.json", MAAT_ERR_ENCODING, "(in top level, after member \"qeIdentity\")", NULL},
+    {"qe_identity_missing_qeidentity.json", MAAT_ERR_ENCODING,
+     "invalid JSON at offset 5 (in top level)", NULL},
+    {"qe_identity_missing_version.json", MAAT_ERR_ENCODING,
+     "invalid JSON at offset 43 (in qeIdentity)", NULL},
+    {"qe_identity_missing_issuedate.json", MAAT_ERR_NOT_FOUND,
+     "qeIdentity.issueDate: required field", NULL},
+    {"qe_identity_missing_nextupdate.json", MAAT_ERR_NOT_FOUND,
+     "qeIdentity.nextUpdate: required field", NULL},
+    {"qe_identity_missing_miscselect.json", MAAT_ERR_ENCODING, "(in qeIdentity.00000000)",
+     "expected ':'"},
+    {"qe_identity_missing_miscselectmask.json", MAAT_ERR_NOT_FOUND,
+     "qeIdentity.miscselectMask: required field", NULL},
+    {"qe_identity_missing_attributes.json", MAAT_ERR_ENCODING,
+     "(in qeIdentity, after member \"miscselectMask\")", NULL},
+    {"qe_identity_missing_attributesmask.json", MAAT_ERR_ENCODING,
+     "(in qeIdentity, after member \"attributes\")", NULL},
+    {"qe_identity_missing_mrsigner.json", MAAT_ERR_NOT_FOUND, "qeIdentity.mrsigner: required field",
+     NULL},
+    {"qe_identity_missing_isvprodid.json", MAAT_ERR_ENCODING,
+     "(in qeIdentity, after member \"mrsigner\")", NULL},
+    {"qe_identity_missing_isvsvn.json", MAAT_ERR_ENCODING,
+     "(in qeIdentity, after member \"isvprodid\")", NULL},
+    {"qe_identity_missing_signature.json", MAAT_ERR_ENCODING,
+     "(in top level, after member \"qeIdentity\")", NULL},
 };
 
 static const struct neg qe_v2_neg[] = {
-    {"qe_identity_missing_qeidentity.json", MAAT_ERR_ENCODING, "invalid JSON at offset 4 (in top level)", NULL},
-    {"qe_identity_missing_version.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.version: required field", NULL},
-    {"qe_identity_missing_issuedate.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.issueDate: required field", NULL},
-    {"qe_identity_missing_nextupdate.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.nextUpdate: required field", NULL},
-    {"qe_identity_missing_miscselect.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.miscselect: required field", NULL},
-    {"qe_identity_missing_miscselectmask.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.miscselectMask: required field", NULL},
-    {"qe_identity_missing_attributes.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.attributes: required field", NULL},
-    {"qe_identity_missing_attributesmask.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.attributesMask: required field", NULL},
-    {"qe_identity_missing_mrsigner.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.mrsigner: required field", NULL},
-    {"qe_identity_missing_isvprodid.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.isvprodid: required field", NULL},
-    {"qe_identity_missing_isvsvn.json", MAAT_ERR_ENCODING, "(in enclaveIdentity.tcbLevels[0].tcb)", NULL},
+    {"qe_identity_missing_qeidentity.json", MAAT_ERR_ENCODING,
+     "invalid JSON at offset 4 (in top level)", NULL},
+    {"qe_identity_missing_version.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.version: required field", NULL},
+    {"qe_identity_missing_issuedate.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.issueDate: required field", NULL},
+    {"qe_identity_missing_nextupdate.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.nextUpdate: required field", NULL},
+    {"qe_identity_missing_miscselect.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.miscselect: required field", NULL},
+    {"qe_identity_missing_miscselectmask.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.miscselectMask: required field", NULL},
+    {"qe_identity_missing_attributes.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.attributes: required field", NULL},
+    {"qe_identity_missing_attributesmask.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.attributesMask: required field", NULL},
+    {"qe_identity_missing_mrsigner.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.mrsigner: required field", NULL},
+    {"qe_identity_missing_isvprodid.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.isvprodid: required field", NULL},
+    {"qe_identity_missing_isvsvn.json", MAAT_ERR_ENCODING, "(in enclaveIdentity.tcbLevels[0].tcb)",
+     NULL},
     {"qe_identity_missing_signature.json", MAAT_ERR_NOT_FOUND, "signature: required field", NULL},
     {"qe_identity_missing_id.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.id: required field", NULL},
-    {"qe_identity_missing_tcb_eval_data_num.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.tcbEvaluationDataNumber: required field", NULL},
-    {"qe_identity_missing_tcb_levels.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.tcbLevels: required field", NULL},
-    {"qe_identity_missing_tcb_date.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.tcbLevels[0].tcbDate: required field", NULL},
-    {"qe_identity_missing_tcb_status.json", MAAT_ERR_NOT_FOUND, "enclaveIdentity.tcbLevels[0].tcbStatus: required field", NULL},
+    {"qe_identity_missing_tcb_eval_data_num.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.tcbEvaluationDataNumber: required field", NULL},
+    {"qe_identity_missing_tcb_levels.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.tcbLevels: required field", NULL},
+    {"qe_identity_missing_tcb_date.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.tcbLevels[0].tcbDate: required field", NULL},
+    {"qe_identity_missing_tcb_status.json", MAAT_ERR_NOT_FOUND,
+     "enclaveIdentity.tcbLevels[0].tcbStatus: required field", NULL},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -278,23 +335,24 @@ static void parse_ei_vector(const char *rel, struct maat_enclave_identity *ei, u
 }
 
 /* status < 0: expect no matching level */
-static void expect_sgx(const struct maat_tcb_info *ti, const uint8_t comps[16], uint16_t p,
-                       int status)
+static void expect_sgx(const struct maat_tcb_info *ti, const uint8_t comps[16], uint16_t p, int status)
 {
     size_t idx = 999;
     const struct maat_tcb_level *lv = maat_tcb_info_match_sgx(ti, comps, p, &idx);
     if (status < 0) {
-        if (lv != NULL) fail_msg("pcesvn %u: expected no matching level, got level %zu (%s)", p,
-                                 idx, maat_tcb_status_name(lv->status));
+        if (lv != NULL)
+            fail_msg("pcesvn %u: expected no matching level, got level %zu (%s)", p, idx,
+                     maat_tcb_status_name(lv->status));
         return;
     }
-    if (lv == NULL) fail_msg("pcesvn %u: expected %s, got no matching level", p,
-                             maat_tcb_status_name((enum maat_tcb_status)status));
+    if (lv == NULL)
+        fail_msg("pcesvn %u: expected %s, got no matching level", p,
+                 maat_tcb_status_name((enum maat_tcb_status)status));
     assert_ptr_equal(lv, &ti->levels[idx]);
     if ((int)lv->status != status)
         fail_msg("pcesvn %u: expected %s, got %s (level %zu)", p,
-                 maat_tcb_status_name((enum maat_tcb_status)status), maat_tcb_status_name(lv->status),
-                 idx);
+                 maat_tcb_status_name((enum maat_tcb_status)status),
+                 maat_tcb_status_name(lv->status), idx);
 }
 
 static void expect_no_match_when_zeroed(const struct maat_tcb_info *ti, const uint8_t base[16],
@@ -493,7 +551,8 @@ static void test_oe_qeidentity_positives(void **state)
     maat_enclave_identity_cleanup(&ei);
     free(buf);
 
-    parse_ei_vector("openenclave-negative/qeidentity-v2/qe_identity_with_advisoryids.json", &ei, &buf);
+    parse_ei_vector("openenclave-negative/qeidentity-v2/qe_identity_with_advisoryids.json", &ei,
+                    &buf);
     lv = maat_enclave_identity_match(&ei, 2, NULL);
     assert_int_equal(lv->status, MAAT_TCB_UP_TO_DATE);
     static const char *const ids[] = {"INTEL-SA-00079", "INTEL-SA-00076"};
@@ -526,8 +585,9 @@ static void test_intel_sample_tcbinfo(void **state)
     assert_int_equal(ti.next_update, 1883288827); /* 2029-09-05T07:47:07Z */
     assert_int_equal(ti.level_count, 6);
     static const enum maat_tcb_status want[6] = {
-        MAAT_TCB_UP_TO_DATE, MAAT_TCB_CONFIGURATION_NEEDED, MAAT_TCB_OUT_OF_DATE,
-        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, MAAT_TCB_REVOKED, MAAT_TCB_OUT_OF_DATE};
+        MAAT_TCB_UP_TO_DATE,  MAAT_TCB_CONFIGURATION_NEEDED,
+        MAAT_TCB_OUT_OF_DATE, MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+        MAAT_TCB_REVOKED,     MAAT_TCB_OUT_OF_DATE};
     for (int i = 0; i < 6; i++) assert_int_equal(ti.levels[i].status, want[i]);
     /* PCK: comps 0,3,0,0,0,1,1,0.. PCESVN 3 meet the first level exactly */
     static const uint8_t pck[16] = {0, 3, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -812,7 +872,8 @@ static void truncate_all(const char *rel, int kind)
             rc = maat_collateral_bundle_parse(copy, n, &b, &err);
             maat_collateral_bundle_cleanup(&b);
         }
-        if (rc != -1 || err.code == MAAT_OK) fail_msg("%s truncated to %zu bytes was accepted", rel, n);
+        if (rc != -1 || err.code == MAAT_OK)
+            fail_msg("%s truncated to %zu bytes was accepted", rel, n);
         free(copy);
     }
     free(buf);
@@ -870,18 +931,22 @@ static void variant(const char *from, const char *to, maat_err code, const char 
 static void test_wrong_types_and_values(void **state)
 {
     (void)state;
-    variant("\"isvprodid\":1", "\"isvprodid\":\"1\"", MAAT_ERR_VALUE, "enclaveIdentity.isvprodid (offset");
+    variant("\"isvprodid\":1", "\"isvprodid\":\"1\"", MAAT_ERR_VALUE,
+            "enclaveIdentity.isvprodid (offset");
     variant("\"isvprodid\":1", "\"isvprodid\":1.0", MAAT_ERR_VALUE, "fraction or exponent");
     variant("\"isvprodid\":1", "\"isvprodid\":1e0", MAAT_ERR_VALUE, "fraction or exponent");
     variant("\"isvprodid\":1", "\"isvprodid\":65536", MAAT_ERR_VALUE, "got 65536 (out of range)");
-    variant("\"isvprodid\":1", "\"isvprodid\":-0", MAAT_ERR_VALUE,
-            "(in enclaveIdentity.isvprodid): expected a non-negative integer without a sign, got '-'");
+    variant(
+        "\"isvprodid\":1", "\"isvprodid\":-0", MAAT_ERR_VALUE,
+        "(in enclaveIdentity.isvprodid): expected a non-negative integer without a sign, got '-'");
     variant("\"isvprodid\":1", "\"isvprodid\":true", MAAT_ERR_VALUE, "got true");
     variant("\"isvprodid\":1", "\"isvprodid\":null", MAAT_ERR_VALUE, "got null");
     variant("\"isvprodid\":1", "\"isvprodid\":99999999999999999999", MAAT_ERR_ENCODING,
             "(in enclaveIdentity.isvprodid)");
-    variant("\"isvsvn\":1", "\"isvsvn\":65536", MAAT_ERR_VALUE, "enclaveIdentity.tcbLevels[0].tcb.isvsvn");
-    variant("\"mrsigner\":\"8C4F", "\"mrsigner\":\"8C4", MAAT_ERR_VALUE, "expected exactly 64 hex digits");
+    variant("\"isvsvn\":1", "\"isvsvn\":65536", MAAT_ERR_VALUE,
+            "enclaveIdentity.tcbLevels[0].tcb.isvsvn");
+    variant("\"mrsigner\":\"8C4F", "\"mrsigner\":\"8C4", MAAT_ERR_VALUE,
+            "expected exactly 64 hex digits");
     variant("\"mrsigner\":\"8C4F", "\"mrsigner\":\"XC4F", MAAT_ERR_VALUE, "non-hex");
     variant("\"miscselect\":\"D182B18C\"", "\"miscselect\":[]", MAAT_ERR_VALUE, "got an array");
     variant("\"tcbStatus\":\"UpToDate\"", "\"tcbStatus\":\"uptodate\"", MAAT_ERR_VALUE,
@@ -898,14 +963,15 @@ static void test_wrong_types_and_values(void **state)
             MAAT_ERR_VALUE, "enclaveIdentity.issueDate");
     variant("\"tcbLevels\":[{", "\"tcbLevels\":[],\"x\":[{", MAAT_ERR_VALUE,
             "enclaveIdentity.tcbLevels (offset");
-    variant("\"signature\":\"336754e3", "\"signature\":\"336754e", MAAT_ERR_VALUE, "got 127 characters");
+    variant("\"signature\":\"336754e3", "\"signature\":\"336754e", MAAT_ERR_VALUE,
+            "got 127 characters");
     variant("\"signature\":\"336754e3", "\"signature\":\"Z36754e3", MAAT_ERR_VALUE, "non-hex");
     /* duplicates: inside (jansson) and at the top level (the span scanner) */
     variant("\"isvprodid\":1", "\"isvprodid\":1,\"isvprodid\":1", MAAT_ERR_ENCODING, "duplicate");
     variant("{\"enclaveIdentity\":", "{\"signature\":\"00\",\"enclaveIdentity\":", MAAT_ERR_ENCODING,
             "duplicate");
-    variant("{\"enclaveIdentity\":", "{\"enclaveIdentity\":{},\"enclaveIdentity\":", MAAT_ERR_ENCODING,
-            "no second member");
+    variant("{\"enclaveIdentity\":", "{\"enclaveIdentity\":{},\"enclaveIdentity\":",
+            MAAT_ERR_ENCODING, "no second member");
     /* syntax: trailing data, control character, bad escape, invalid UTF-8, NUL */
     variant("\"UpToDate\"}]}", "\"UpToDate\"}]}}", MAAT_ERR_TRAILING,
             "offset 477 (in top level): expected nothing after the top-level object");
@@ -1046,8 +1112,10 @@ static void test_bundle_errors(void **state)
     };
     for (size_t i = 0; i < N(cases); i++) {
         json_t *copy = json_deep_copy(doc);
-        if (cases[i].val) json_object_set_new(copy, cases[i].key, cases[i].val);
-        else json_object_del(copy, cases[i].key);
+        if (cases[i].val)
+            json_object_set_new(copy, cases[i].key, cases[i].val);
+        else
+            json_object_del(copy, cases[i].key);
         char *text = json_dumps(copy, JSON_PRESERVE_ORDER);
         struct maat_collateral_bundle b;
         struct maat_error err;
@@ -1069,7 +1137,8 @@ static void test_bundle_errors(void **state)
 static void test_json_span(void **state)
 {
     (void)state;
-    const char *t = " { \"a\" : \"x\\\"}{\" , \"tcbInfo\" :\n {\"k\":\"}\\\\\",\"n\":[1,-2.5e+3,{\"q\":[]}]} \t, "
+    const char *t = " { \"a\" : \"x\\\"}{\" , \"tcbInfo\" :\n "
+                    "{\"k\":\"}\\\\\",\"n\":[1,-2.5e+3,{\"q\":[]}]} \t, "
                     "\"z\":[true,false,null] }\n";
     struct maat_json_span sp;
     bool found;
@@ -1117,8 +1186,9 @@ static void test_json_span(void **state)
     };
     for (size_t i = 0; i < N(bad); i++) {
         maat_error_clear(&err);
-        assert_int_equal(maat__json_scan_object(bad[i].text, strlen(bad[i].text), NULL, NULL, NULL,
-                                                "t", &err), -1);
+        assert_int_equal(
+            maat__json_scan_object(bad[i].text, strlen(bad[i].text), NULL, NULL, NULL, "t", &err),
+            -1);
         if (strstr(err.msg, bad[i].needle) == NULL)
             fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].text, err.msg, bad[i].needle);
     }

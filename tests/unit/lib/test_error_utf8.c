@@ -23,15 +23,17 @@ static void test_non_utf8_error_keeps_message_escape_forms(void **state)
     (void)state;
     esc("plain", 5, "plain");
     esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-    esc("a\xff" "b", 3, "a\\xffb");
-    esc("\x80", 1, "\\x80");                       /* lone continuation byte */
-    esc("\xc0\x80", 2, "\\xc0\\x80");              /* overlong NUL */
-    esc("\xc1\xbf", 2, "\\xc1\\xbf");              /* overlong */
-    esc("\xe0\x80\xaf", 3, "\\xe0\\x80\\xaf");     /* overlong 3-byte */
-    esc("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");     /* UTF-16 surrogate */
+    esc("a\xff"
+        "b",
+        3, "a\\xffb");
+    esc("\x80", 1, "\\x80");                            /* lone continuation byte */
+    esc("\xc0\x80", 2, "\\xc0\\x80");                   /* overlong NUL */
+    esc("\xc1\xbf", 2, "\\xc1\\xbf");                   /* overlong */
+    esc("\xe0\x80\xaf", 3, "\\xe0\\x80\\xaf");          /* overlong 3-byte */
+    esc("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");          /* UTF-16 surrogate */
     esc("\xf4\x90\x80\x80", 4, "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
     esc("\xf5\x80\x80\x80", 4, "\\xf5\\x80\\x80\\x80");
-    esc("\xe2\x82", 2, "\\xe2\\x82");              /* truncated sequence at the end */
+    esc("\xe2\x82", 2, "\\xe2\\x82"); /* truncated sequence at the end */
     esc("\xe2\x82x", 3, "\\xe2\\x82x");
     esc("\xf0\x9f\x98", 3, "\\xf0\\x9f\\x98");
 }
@@ -57,9 +59,11 @@ static void test_non_utf8_error_keeps_message(void **state)
     (void)state;
     struct maat_error err = {0};
     const char *name = "policy\xfe.txt";
-    maat_error_set(&err, MAAT_ERR_VALUE, "line 3: unexpected character '%s' (expected a rule)", "\xff");
+    maat_error_set(&err, MAAT_ERR_VALUE, "line 3: unexpected character '%s' (expected a rule)",
+                   "\xff");
     maat_error_prefix(&err, "%s", name);
-    assert_string_equal(err.msg, "policy\\xfe.txt: line 3: unexpected character '\\xff' (expected a rule)");
+    assert_string_equal(err.msg,
+                        "policy\\xfe.txt: line 3: unexpected character '\\xff' (expected a rule)");
     json_t *j = json_string(err.msg);
     assert_non_null(j); /* was NULL: the whole message lost */
     json_decref(j);

@@ -132,8 +132,7 @@ static void test_rejections(void **state)
     EXPECT_FAIL(" \n\t\r\n", MAAT_ERR_TRUNCATED, "only whitespace");
     /* Hex with a stray 'G' at offset 12. */
     const char *h = "030002000000G000090000000000000000000000000000000000000000000000";
-    expect_fail(h, strlen(h), MAAT_ERR_ENCODING,
-                "hex text: invalid hex digit 0x47 at offset 12");
+    expect_fail(h, strlen(h), MAAT_ERR_ENCODING, "hex text: invalid hex digit 0x47 at offset 12");
     /* Hex with a newline inside: whitespace is tolerated only at the ends. */
     const char *h2 = "0300020000000000\n0900000000000000\n";
     expect_fail(h2, strlen(h2), MAAT_ERR_ENCODING, "invalid hex digit 0x0a at offset 16");
@@ -141,10 +140,8 @@ static void test_rejections(void **state)
     const char *h3 = "  0300020000000000\n0900000000000000";
     expect_fail(h3, strlen(h3), MAAT_ERR_ENCODING, "text starts at byte 2");
     EXPECT_FAIL("abc", MAAT_ERR_ENCODING, "hex text: hex text has an odd number of digits");
-    EXPECT_FAIL("Hello, world!", MAAT_ERR_ENCODING,
-                "invalid base64url character 0x2c at offset 5");
-    EXPECT_FAIL("AwACAA==AAAA", MAAT_ERR_ENCODING,
-                "base64 text: base64 padding '=' at offset 6");
+    EXPECT_FAIL("Hello, world!", MAAT_ERR_ENCODING, "invalid base64url character 0x2c at offset 5");
+    EXPECT_FAIL("AwACAA==AAAA", MAAT_ERR_ENCODING, "base64 text: base64 padding '=' at offset 6");
     EXPECT_FAIL("{\"x\": 1", MAAT_ERR_ENCODING, "JSON input: invalid JSON");
     EXPECT_FAIL("[1]", MAAT_ERR_VALUE, "JSON input: top level is not an object");
     EXPECT_FAIL("{\"a\": 1}", MAAT_ERR_VALUE, "neither an EnclaveInfo object");
@@ -269,8 +266,7 @@ static void test_enclave_info_strict(void **state)
               "EnclaveInfo JSON: field QuoteHex: hex text has an odd number of digits (3)");
     ei_expect("3E2D", h16, "1", "7", "0300", "", MAAT_ERR_LENGTH,
               "EnclaveInfo JSON: field MrEnclaveHex: expected 64 hex digits (32 bytes), got 4");
-    ei_expect(h32, "0100", "1", "7", "0300", "", MAAT_ERR_LENGTH,
-              "field ProductIdHex: expected 32");
+    ei_expect(h32, "0100", "1", "7", "0300", "", MAAT_ERR_LENGTH, "field ProductIdHex: expected 32");
     ei_expect(h32, h16, "\"1\"", "7", "0300", "", MAAT_ERR_VALUE,
               "field SecurityVersion is not an integer");
     ei_expect(h32, h16, "1.0", "7", "0300", "", MAAT_ERR_VALUE,

@@ -32,7 +32,10 @@ static json_t *load_json(const char *rel)
     return j;
 }
 
-static char *b64u(const char *text) { return maat_base64url_encode((const uint8_t *)text, strlen(text)); }
+static char *b64u(const char *text)
+{
+    return maat_base64url_encode((const uint8_t *)text, strlen(text));
+}
 
 /* "b64url(h).b64url(p).sig" with sig given verbatim. */
 static char *mk(const char *h, const char *p, const char *sig)
@@ -47,7 +50,10 @@ static char *mk(const char *h, const char *p, const char *sig)
 }
 
 /* Replaces the character at i with another base64url character. */
-static void flip(char *s, size_t i) { s[i] = s[i] == 'A' ? 'B' : 'A'; }
+static void flip(char *s, size_t i)
+{
+    s[i] = s[i] == 'A' ? 'B' : 'A';
+}
 
 /* A parse+verify that must fail somewhere (parse or verify). */
 static void assert_rejected(const char *tok, EVP_PKEY *key)
@@ -80,7 +86,7 @@ static json_t *header_rest(const json_t *h)
     json_t *x = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)h, k, v)
+    json_object_foreach ((json_t *)h, k, v)
         if (strcmp(k, "alg") != 0) json_object_set(x, k, v);
     return x;
 }
@@ -221,7 +227,8 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
     if (inner != NULL) {
         struct maat_jws p;
         maat_error_clear(&err);
-        if (maat_jws_parse(inner, strlen(inner), &p, &err) != 0) fail_msg("%s x-ms-policy: %s", name, err.msg);
+        if (maat_jws_parse(inner, strlen(inner), &p, &err) != 0)
+            fail_msg("%s x-ms-policy: %s", name, err.msg);
         assert_non_null(json_object_get(p.payload, "AttestationPolicy"));
         STACK_OF(X509) *sk = maat_jws_header_x5c(&p, &err);
         if (p.alg == MAAT_JWS_RS256) {
@@ -275,10 +282,10 @@ static void test_recorded_requests(void **state)
 {
     (void)state;
     static const char *const reqs[] = {
-        "policy/sgx-aad-signed-1-put",         "policy/sgx-aad-signed-3-reset",
-        "policy/sgx-aad-unsigned-1-put",       "policy/sgx-aad-unsigned-3-reset",
-        "certificates/add-aad-rejected",       "certificates/add-isolated-1-add",
-        "certificates/remove-aad-rejected",    "certificates/remove-isolated-1-add",
+        "policy/sgx-aad-signed-1-put",           "policy/sgx-aad-signed-3-reset",
+        "policy/sgx-aad-unsigned-1-put",         "policy/sgx-aad-unsigned-3-reset",
+        "certificates/add-aad-rejected",         "certificates/add-isolated-1-add",
+        "certificates/remove-aad-rejected",      "certificates/remove-isolated-1-add",
         "certificates/remove-isolated-2-remove",
     };
     int signed_ok = 0, unsigned_ok = 0;
@@ -353,7 +360,8 @@ static void test_sev_snp_token(void **state)
     assert_string_equal(json_string_value(json_object_get(j.header, "typ")), "JWT");
     assert_string_equal(json_string_value(json_object_get(j.payload, "iss")),
                         "https://sharedweu.weu.test.attest.azure.net");
-    assert_string_equal(json_string_value(json_object_get(j.payload, "x-ms-attestation-type")), "sevsnpvm");
+    assert_string_equal(json_string_value(json_object_get(j.payload, "x-ms-attestation-type")),
+                        "sevsnpvm");
     assert_int_equal(json_integer_value(json_object_get(j.payload, "exp")) -
                          json_integer_value(json_object_get(j.payload, "iat")),
                      28800);
@@ -375,7 +383,8 @@ static int raw_verify(EVP_PKEY *key, const char *msg, const uint8_t *sig, size_t
     EVP_PKEY_CTX *pctx = NULL;
     int ok = EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, key) == 1;
     if (ok && pad == RSA_PKCS1_PSS_PADDING) {
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, pad) > 0 && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) > 0 &&
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, pad) > 0 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) > 0 &&
              EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
     }
     ok = ok && EVP_DigestVerify(md, sig, siglen, (const uint8_t *)msg, strlen(msg)) == 1;
@@ -386,14 +395,15 @@ static int raw_verify(EVP_PKEY *key, const char *msg, const uint8_t *sig, size_t
 static void roundtrip(enum maat_jws_alg alg)
 {
     struct maat_error err = {0};
-    struct maat_signing_key *k = alg == MAAT_JWS_RS256 ? rs_key() : maat_signing_key_generate(alg, &err);
+    struct maat_signing_key *k = alg == MAAT_JWS_RS256 ? rs_key()
+                                                       : maat_signing_key_generate(alg, &err);
     assert_non_null(k);
     struct maat_signing_key *other = maat_signing_key_generate(alg, &err);
     assert_non_null(other);
-    json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://x.test/certs", "kid", maat_signing_key_kid(k),
-                            "typ", "JWT");
-    json_t *payload = json_pack("{s:s,s:i,s:b,s:{s:s,s:s}}", "zeta", "last", "exp", 1700000000, "a-flag",
-                                1, "nested", "z", "1", "a", "2");
+    json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://x.test/certs", "kid",
+                            maat_signing_key_kid(k), "typ", "JWT");
+    json_t *payload = json_pack("{s:s,s:i,s:b,s:{s:s,s:s}}", "zeta", "last", "exp", 1700000000,
+                                "a-flag", 1, "nested", "z", "1", "a", "2");
     char *tok = maat_jws_sign(k, hdr, payload, true, &err);
     if (tok == NULL) fail_msg("%s", err.msg);
 
@@ -403,31 +413,38 @@ static void roundtrip(enum maat_jws_alg alg)
     assert_string_equal(j.alg_text, maat_jws_alg_name(alg));
     /* header: alg first, then the given order, compact */
     char expect_hdr[256];
-    snprintf(expect_hdr, sizeof expect_hdr, "{\"alg\":\"%s\",\"jku\":\"https://x.test/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+    snprintf(expect_hdr, sizeof expect_hdr,
+             "{\"alg\":\"%s\",\"jku\":\"https://x.test/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
              maat_jws_alg_name(alg), maat_signing_key_kid(k));
     char *eh = b64u(expect_hdr);
     assert_int_equal(strncmp(tok, eh, strlen(eh)), 0);
     assert_int_equal(tok[strlen(eh)], '.');
     free(eh);
     /* payload: compact, keys sorted at every level */
-    assert_string_equal(j.payload_text,
-                        "{\"a-flag\":true,\"exp\":1700000000,\"nested\":{\"a\":\"2\",\"z\":\"1\"},\"zeta\":\"last\"}");
+    assert_string_equal(j.payload_text, "{\"a-flag\":true,\"exp\":1700000000,\"nested\":{\"a\":"
+                                        "\"2\",\"z\":\"1\"},\"zeta\":\"last\"}");
     assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(k), &err), 0);
 
     /* independent check of the signature scheme with plain EVP */
     EVP_PKEY *pub = maat_signing_key_pkey(k);
     if (alg == MAAT_JWS_ES256) {
         assert_int_equal(j.signature_len, 64);
-        assert_int_equal(maat_ecdsa_verify_rs(pub, j.signing_input, j.signing_input_len, j.signature), 1);
+        assert_int_equal(
+            maat_ecdsa_verify_rs(pub, j.signing_input, j.signing_input_len, j.signature), 1);
     } else if (alg == MAAT_JWS_RS256) {
         assert_int_equal(j.signature_len, 256);
-        assert_true(raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PADDING, 0));
-        assert_false(raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PSS_PADDING, 32));
+        assert_true(
+            raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PADDING, 0));
+        assert_false(raw_verify(pub, j.signing_input, j.signature, j.signature_len,
+                                RSA_PKCS1_PSS_PADDING, 32));
     } else {
         assert_int_equal(j.signature_len, 256);
-        assert_true(raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PSS_PADDING, 32));
-        assert_false(raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PSS_PADDING, 20));
-        assert_false(raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PADDING, 0));
+        assert_true(raw_verify(pub, j.signing_input, j.signature, j.signature_len,
+                               RSA_PKCS1_PSS_PADDING, 32));
+        assert_false(raw_verify(pub, j.signing_input, j.signature, j.signature_len,
+                                RSA_PKCS1_PSS_PADDING, 20));
+        assert_false(
+            raw_verify(pub, j.signing_input, j.signature, j.signature_len, RSA_PKCS1_PADDING, 0));
     }
 
     /* wrong key */
@@ -500,7 +517,8 @@ static void roundtrip(enum maat_jws_alg alg)
     assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(other), &err), -1);
     maat_jws_cleanup(&j);
     size_t keep = out.len;
-    assert_int_equal(maat_jws_sign_encoded(NULL, (const char *)hb.data, hb.len, ptext, 3, &out, &err), -1);
+    assert_int_equal(
+        maat_jws_sign_encoded(NULL, (const char *)hb.data, hb.len, ptext, 3, &out, &err), -1);
     assert_int_equal(out.len, keep);
     /* no key: the unsigned header ("alg":"none") */
     struct maat_buf nb;
@@ -527,9 +545,21 @@ static void roundtrip(enum maat_jws_alg alg)
     if (k != g_rs) maat_signing_key_free(k);
 }
 
-static void test_roundtrip_rs256(void **state) { (void)state; roundtrip(MAAT_JWS_RS256); }
-static void test_roundtrip_es256(void **state) { (void)state; roundtrip(MAAT_JWS_ES256); }
-static void test_roundtrip_ps256(void **state) { (void)state; roundtrip(MAAT_JWS_PS256); }
+static void test_roundtrip_rs256(void **state)
+{
+    (void)state;
+    roundtrip(MAAT_JWS_RS256);
+}
+static void test_roundtrip_es256(void **state)
+{
+    (void)state;
+    roundtrip(MAAT_JWS_ES256);
+}
+static void test_roundtrip_ps256(void **state)
+{
+    (void)state;
+    roundtrip(MAAT_JWS_PS256);
+}
 
 static void test_unsigned(void **state)
 {
@@ -599,14 +629,16 @@ static void test_parse_rejects(void **state)
         {"{\"alg\":\"rs256\"}", "{}", "AAAA", MAAT_ERR_UNSUPPORTED, "\"rs256\""},
         {"{\"alg\":\"RSA256\"}", "{}", "AAAA", MAAT_ERR_UNSUPPORTED, "RSA256 only when allowed"},
         {"{\"alg\":\"RS256\",\"alg\":\"none\"}", "{}", "", MAAT_ERR_ENCODING, "duplicate"},
-        {"{\"alg\":\"RS256\",\"crit\":[\"b64\"],\"b64\":false}", "{}", "AAAA", MAAT_ERR_UNSUPPORTED, "crit"},
+        {"{\"alg\":\"RS256\",\"crit\":[\"b64\"],\"b64\":false}", "{}", "AAAA", MAAT_ERR_UNSUPPORTED,
+         "crit"},
         {"{\"alg\":\"none\"}", "[1]", "", MAAT_ERR_VALUE, "payload: expected a JSON object"},
         {"{\"alg\":\"none\"}", "\"s\"", "", MAAT_ERR_ENCODING, "payload: invalid JSON"},
         {"{\"alg\":\"none\"}", "{} x", "", MAAT_ERR_ENCODING, "payload: invalid JSON"},
         {"{\"alg\":\"none\"}", "{\"a\":1,\"a\":2}", "", MAAT_ERR_ENCODING, "duplicate"},
         {"{\"alg\":\"none\"}", "{}", "AAAA", MAAT_ERR_VALUE, "alg \"none\" must have none"},
         {"{\"alg\":\"RS256\"}", "{}", "", MAAT_ERR_TRUNCATED, "signature: empty"},
-        {"{\"alg\":\"ES256\"}", "{\"a\":\"\\u0000\"}", "AAAA", MAAT_ERR_ENCODING, "payload: invalid JSON"},
+        {"{\"alg\":\"ES256\"}", "{\"a\":\"\\u0000\"}", "AAAA", MAAT_ERR_ENCODING,
+         "payload: invalid JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *t = mk(cases[i].h, cases[i].p, cases[i].sig);
@@ -650,7 +682,8 @@ static void test_parse_rejects(void **state)
         struct maat_error err = {0};
         assert_int_equal(maat_jws_parse(raw[i].text, strlen(raw[i].text), &j, &err), -1);
         if (err.code != raw[i].code || strstr(err.msg, raw[i].msg) == NULL)
-            fail_msg("raw %zu: %s (%s), expected %s", i, err.msg, maat_err_name(err.code), raw[i].msg);
+            fail_msg("raw %zu: %s (%s), expected %s", i, err.msg, maat_err_name(err.code),
+                     raw[i].msg);
     }
     /* an embedded NUL is not a base64url character */
     {
@@ -707,7 +740,8 @@ static void test_rsa256_alias(void **state)
     /* build with the beta header, same signing key */
     char *hdr_text = NULL;
     {
-        json_t *h = json_pack("{s:s,s:{s:O}}", "alg", "RSA256", "jwk", "x5c", json_object_get(jwk, "x5c"));
+        json_t *h = json_pack("{s:s,s:{s:O}}", "alg", "RSA256", "jwk", "x5c",
+                              json_object_get(jwk, "x5c"));
         hdr_text = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(h);
     }
@@ -767,7 +801,8 @@ static void test_header_x5c(void **state)
         {"{\"alg\":\"none\",\"kid\":\"%s\"}", MAAT_ERR_NOT_FOUND, NULL},
         {"{\"alg\":\"none\",\"x5c\":\"%s\"}", MAAT_ERR_VALUE, "expected an array"},
         {"{\"alg\":\"none\",\"x5c\":[],\"k\":\"%s\"}", MAAT_ERR_LENGTH, "0 certificates"},
-        {"{\"alg\":\"none\",\"x5c\":[1],\"k\":\"%s\"}", MAAT_ERR_VALUE, "x5c[0]: expected a base64 string"},
+        {"{\"alg\":\"none\",\"x5c\":[1],\"k\":\"%s\"}", MAAT_ERR_VALUE,
+         "x5c[0]: expected a base64 string"},
         {"{\"alg\":\"none\",\"x5c\":[\"%s\",\"AAAA\"]}", MAAT_ERR_ENCODING, "x5c[1]: not a DER X.509"},
         {"{\"alg\":\"none\",\"x5c\":[\"AAAA%s\"]}", MAAT_ERR_ENCODING, "x5c[0]: not a DER X.509"},
         {"{\"alg\":\"none\",\"x5c\":[\"%s\"],\"jwk\":{\"x5c\":[]}}", MAAT_ERR_VALUE, "ambiguous"},
@@ -849,8 +884,8 @@ static void test_jwk_to_pkey(void **state)
     assert_non_null(eskey);
     uint8_t pt[65];
     size_t ptlen = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(maat_signing_key_pkey(eskey), "encoded-pub-key", pt,
-                                                     sizeof pt, &ptlen),
+    assert_int_equal(EVP_PKEY_get_octet_string_param(maat_signing_key_pkey(eskey),
+                                                     "encoded-pub-key", pt, sizeof pt, &ptlen),
                      1);
     assert_int_equal(ptlen, 65);
     char *xs = maat_base64url_encode(pt + 1, 32), *ys = maat_base64url_encode(pt + 33, 32);
@@ -1005,12 +1040,12 @@ static int teardown_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alg_names),        cmocka_unit_test(test_recorded_tokens),
+        cmocka_unit_test(test_alg_names),         cmocka_unit_test(test_recorded_tokens),
         cmocka_unit_test(test_recorded_requests), cmocka_unit_test(test_sev_snp_token),
-        cmocka_unit_test(test_roundtrip_rs256),  cmocka_unit_test(test_roundtrip_es256),
-        cmocka_unit_test(test_roundtrip_ps256),  cmocka_unit_test(test_unsigned),
-        cmocka_unit_test(test_parse_rejects),    cmocka_unit_test(test_rsa256_alias),
-        cmocka_unit_test(test_header_x5c),       cmocka_unit_test(test_jwk_to_pkey),
+        cmocka_unit_test(test_roundtrip_rs256),   cmocka_unit_test(test_roundtrip_es256),
+        cmocka_unit_test(test_roundtrip_ps256),   cmocka_unit_test(test_unsigned),
+        cmocka_unit_test(test_parse_rejects),     cmocka_unit_test(test_rsa256_alias),
+        cmocka_unit_test(test_header_x5c),        cmocka_unit_test(test_jwk_to_pkey),
         cmocka_unit_test(test_jwks_find),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_file);

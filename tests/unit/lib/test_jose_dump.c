@@ -47,13 +47,26 @@ static void check_same(const json_t *j)
 }
 
 static const char *const recorded[] = {
-    "sgx-shared-plain",          "sgx-shared-runtime-binary",   "sgx-shared-runtime-json",
-    "sgx-aad-plain",             "sgx-aad-runtime-binary",      "sgx-aad-runtime-json",
-    "sgx-isolated-plain",        "sgx-isolated-runtime-binary", "sgx-isolated-runtime-json",
-    "oe-shared-plain",           "oe-shared-runtime-binary",    "oe-shared-runtime-json",
-    "oe-aad-plain",              "oe-aad-runtime-binary",       "oe-aad-runtime-json",
-    "oe-isolated-plain",         "oe-isolated-runtime-binary",  "oe-isolated-runtime-json",
-    "sgx-shared-draft-permit",   "oe-aad-draft-permit",
+    "sgx-shared-plain",
+    "sgx-shared-runtime-binary",
+    "sgx-shared-runtime-json",
+    "sgx-aad-plain",
+    "sgx-aad-runtime-binary",
+    "sgx-aad-runtime-json",
+    "sgx-isolated-plain",
+    "sgx-isolated-runtime-binary",
+    "sgx-isolated-runtime-json",
+    "oe-shared-plain",
+    "oe-shared-runtime-binary",
+    "oe-shared-runtime-json",
+    "oe-aad-plain",
+    "oe-aad-runtime-binary",
+    "oe-aad-runtime-json",
+    "oe-isolated-plain",
+    "oe-isolated-runtime-binary",
+    "oe-isolated-runtime-json",
+    "sgx-shared-draft-permit",
+    "oe-aad-draft-permit",
 };
 
 static void test_recorded_payloads(void **state)
@@ -81,7 +94,7 @@ static void test_recorded_payloads(void **state)
         size_t k = 0;
         const char *key;
         json_t *v;
-        json_object_foreach(payload, key, v) keys[k++] = key;
+        json_object_foreach (payload, key, v) keys[k++] = key;
         while (k-- > 0) json_object_set(rev, keys[k], json_object_get(payload, keys[k]));
         check_same(rev);
         free(keys);

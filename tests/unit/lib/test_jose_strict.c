@@ -40,10 +40,12 @@ static void test_token_exp_real_refused(void **state)
             fail_msg("%s: rc %d, %s", reals[i], rc, err.msg);
     }
     /* integers out of range: negative, after 9999-12-31T23:59:59Z, near INT64_MAX */
-    const char *out[] = {"{\"nbf\": -1}", "{\"nbf\": 253402300800}", "{\"nbf\": 9223372036854775807}"};
+    const char *out[] = {"{\"nbf\": -1}", "{\"nbf\": 253402300800}",
+                         "{\"nbf\": 9223372036854775807}"};
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
         claim(out[i], "nbf", &rc, &err);
-        if (rc != -1 || !strstr(err.msg, "out of range")) fail_msg("%s: rc %d, %s", out[i], rc, err.msg);
+        if (rc != -1 || !strstr(err.msg, "out of range"))
+            fail_msg("%s: rc %d, %s", out[i], rc, err.msg);
     }
     claim("{\"iat\": \"1668716907\"}", "iat", &rc, &err);
     assert_int_equal(rc, -1);
@@ -86,8 +88,8 @@ static void test_jws_noncanonical_b64url_refused(void **state)
     struct maat_signing_key *sk = maat_signing_key_generate(MAAT_JWS_ES256, &err);
     assert_non_null(sk);
     EVP_PKEY *k = maat_signing_key_pkey(sk);
-    json_t *claims = json_pack("{s:s,s:i,s:s}", "iss", "https://x.example", "exp", 2000000000,
-                               "n", "ab");
+    json_t *claims = json_pack("{s:s,s:i,s:s}", "iss", "https://x.example", "exp", 2000000000, "n",
+                               "ab");
     char *tok = NULL;
     /* a header and payload whose lengths leave unused bits (vary kid and a claim) */
     json_t *hdr = json_object();

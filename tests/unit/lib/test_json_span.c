@@ -11,11 +11,14 @@
 #include "testutil.h"
 
 /* The bytes that matter to a string scan, and some that must not stop it. */
-static const unsigned char alphabet[] = {'A', 'z', '0', '-', '_', ' ', 0x7f, 0x80, 0xc3,
-                                         0xff, 0x21, 0x5b, 0x5d, '"',  '\\', 0x1f, 0x00, 0x0a};
+static const unsigned char alphabet[] = {'A',  'z',  '0',  '-',  '_', ' ',  0x7f, 0x80, 0xc3,
+                                         0xff, 0x21, 0x5b, 0x5d, '"', '\\', 0x1f, 0x00, 0x0a};
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static unsigned next(void) { return (unsigned)(tu_xorshift(&rng) >> 32); }
+static unsigned next(void)
+{
+    return (unsigned)(tu_xorshift(&rng) >> 32);
+}
 
 /* {"k":"<s>"} scanned for member k. Reference for s without a backslash: the string is
  * well formed and the value spans the whole of it when s holds no '"' and no byte below
@@ -48,7 +51,8 @@ static void check_one(const unsigned char *s, size_t n, size_t lead)
         bool ambiguous = true, plain = false, ascii = true;
         for (size_t i = 0; i < n; i++) ascii = ascii && s[i] < 0x80;
         assert_int_equal(maat__json_scan_object_find(text, len, "k", &found, &span, &ambiguous,
-                                                           &plain, "t", &err), 0);
+                                                     &plain, "t", &err),
+                         0);
         assert_true(found);
         assert_false(ambiguous);
         assert_int_equal(plain, ascii);
@@ -114,16 +118,16 @@ static void test_find_plain(void **state)
         {"{\"q\":\"caf\xc3\xa9\"}", true, false},
         {"{\"q\":12}", true, false},
         {"{\"q\":{\"r\":\"x\"}}", true, false},
-        {"{\"a\":\"\\u00e9\",\"q\":\"ok\"}", true, true},      /* escapes elsewhere */
-        {"{\"q\":\"ok\",\"z\":\"\xc3\xa9\"}", true, true},     /* and non-ASCII after */
+        {"{\"a\":\"\\u00e9\",\"q\":\"ok\"}", true, true},  /* escapes elsewhere */
+        {"{\"q\":\"ok\",\"z\":\"\xc3\xa9\"}", true, true}, /* and non-ASCII after */
         {"{\"r\":{\"q\":\"nested\"}}", false, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool found = !cases[i].found, ambiguous = true, plain = !cases[i].plain;
         struct maat_json_span span;
         struct maat_error err = {0};
-        if (maat__json_scan_object_find(cases[i].text, strlen(cases[i].text), "q", &found,
-                                              &span, &ambiguous, &plain, "t", &err) != 0)
+        if (maat__json_scan_object_find(cases[i].text, strlen(cases[i].text), "q", &found, &span,
+                                        &ambiguous, &plain, "t", &err) != 0)
             fail_msg("case %zu: %s", i, err.msg);
         if (found != cases[i].found || plain != cases[i].plain || ambiguous)
             fail_msg("case %zu (%s): found %d plain %d ambiguous %d", i, cases[i].text, found,
@@ -149,7 +153,8 @@ static void test_escapes_after_runs(void **state)
         assert_int_equal(span.end, (size_t)len - 1);
         len = snprintf(text, sizeof text, "{\"k\":\"%.*s\\q\"}", (int)pre,
                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        assert_int_equal(maat__json_scan_object(text, (size_t)len, "k", &found, &span, "t", &err), -1);
+        assert_int_equal(maat__json_scan_object(text, (size_t)len, "k", &found, &span, "t", &err),
+                         -1);
         char want[32];
         snprintf(want, sizeof want, "at offset %zu ", 6 + pre + 1);
         if (strstr(err.msg, want) == NULL) fail_msg("pre=%zu: %s", pre, err.msg);
@@ -164,7 +169,8 @@ static void test_long_string(void **state)
     size_t n = 6144;
     char *text = malloc(n + 16);
     memcpy(text, "{\"quote\":\"", 10);
-    for (size_t i = 0; i < n; i++) text[10 + i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[i % 64];
+    for (size_t i = 0; i < n; i++)
+        text[10 + i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[i % 64];
     memcpy(text + 10 + n, "\"}", 2);
     bool found = false;
     struct maat_json_span span;
@@ -184,10 +190,8 @@ static void test_long_string(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_strings),
-        cmocka_unit_test(test_plain_run),
-        cmocka_unit_test(test_find_plain),
-        cmocka_unit_test(test_escapes_after_runs),
+        cmocka_unit_test(test_random_strings), cmocka_unit_test(test_plain_run),
+        cmocka_unit_test(test_find_plain),     cmocka_unit_test(test_escapes_after_runs),
         cmocka_unit_test(test_long_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,8 +17,8 @@
 #include "testutil.h"
 
 #define SET_A "intel-collateral-00906ed50000/set-A-2026-07/"
-#define AZ_T 1785000000          /* set A's README time: every item valid */
-#define TCB_ISSUE 1784167609     /* set A TCB info issueDate 2026-07-16T02:06:49Z */
+#define AZ_T 1785000000           /* set A's README time: every item valid */
+#define TCB_ISSUE 1784167609      /* set A TCB info issueDate 2026-07-16T02:06:49Z */
 #define PCK_NOT_BEFORE 1677525430 /* intel-sdk PCK leaf notBefore 2023-02-27T19:17:10Z */
 
 struct fixture {
@@ -118,8 +118,7 @@ static void test_parity_collateral_issued_after_time_refused(void **state)
     assert_int_equal(v.failed_step, MAAT_STEP_COLLATERAL_TIME);
     assert_int_equal(v.qvl_result, MAAT_QVL_COLLATERAL_EXPIRED);
     assert_non_null(strstr(v.reason, "TCB info is not yet valid: issued 2026-07-16T02:06:49Z"));
-    verify_sample("azure-samples/intel-sdk/enclave.info.release.json", &f.in, f.trust, TCB_ISSUE,
-                  &v);
+    verify_sample("azure-samples/intel-sdk/enclave.info.release.json", &f.in, f.trust, TCB_ISSUE, &v);
     assert_true(v.ok);
     unload_set_a(&f);
 }

@@ -184,7 +184,6 @@ static void parse_all_ways(const char *pem, struct maat_pck_info *info)
     free(ext);
 }
 
-
 /* ---- real vectors ------------------------------------------------------------------ */
 
 static void test_intel_qvl_sample(void **state)
@@ -475,8 +474,8 @@ static size_t int_tlv(uint8_t tag, int64_t v, uint8_t *out)
     uint64_t u = (uint64_t)v;
     for (int i = 7; i >= 0; i--) tmp[n++] = (uint8_t)(u >> (8 * i));
     size_t s = 0;
-    while (s < 7 && ((tmp[s] == 0x00 && !(tmp[s + 1] & 0x80)) ||
-                     (tmp[s] == 0xff && (tmp[s + 1] & 0x80))))
+    while (s < 7 &&
+           ((tmp[s] == 0x00 && !(tmp[s + 1] & 0x80)) || (tmp[s] == 0xff && (tmp[s + 1] & 0x80))))
         s++;
     out[0] = tag;
     out[1] = (uint8_t)(8 - s);
@@ -487,9 +486,9 @@ static size_t int_tlv(uint8_t tag, int64_t v, uint8_t *out)
 enum mkind { M_NONE, M_OMIT, M_DUP, M_VALUE, M_APPEND };
 struct mut {
     enum mkind kind;
-    const char *suffix;   /* the entry mutated (M_OMIT, M_DUP, M_VALUE) */
-    int level;            /* M_APPEND: 0 top, 2 TCB, 7 configuration */
-    uint8_t raw[40];      /* M_VALUE: the value TLV; M_APPEND: a whole entry */
+    const char *suffix; /* the entry mutated (M_OMIT, M_DUP, M_VALUE) */
+    int level;          /* M_APPEND: 0 top, 2 TCB, 7 configuration */
+    uint8_t raw[40];    /* M_VALUE: the value TLV; M_APPEND: a whole entry */
     size_t rawlen;
 };
 
@@ -524,8 +523,7 @@ static void emit_octets(struct der *d, const char *suffix, const uint8_t *p, siz
     emit(d, suffix, t.b, t.n, m);
 }
 
-static void emit_int(struct der *d, const char *suffix, uint8_t tag, int64_t v,
-                     const struct mut *m)
+static void emit_int(struct der *d, const char *suffix, uint8_t tag, int64_t v, const struct mut *m)
 {
     uint8_t t[12];
     emit(d, suffix, t, int_tlv(tag, v, t), m);
@@ -624,8 +622,7 @@ static void expect_ext_err(const struct der *d, maat_err code, const char *s1, c
               (s2 == NULL || strstr(err.msg, s2));
     if (!ok)
         fail_msg("%s: rc %d, code %s (want %s), msg \"%s\" (want \"%s\" and \"%s\")", ctx, rc,
-                 maat_err_name(err.code), maat_err_name(code), err.msg, s1 ? s1 : "",
-                 s2 ? s2 : "");
+                 maat_err_name(err.code), maat_err_name(code), err.msg, s1 ? s1 : "", s2 ? s2 : "");
     assert_true(maat_is_zero((const uint8_t *)&info, sizeof info));
 }
 
@@ -858,8 +855,10 @@ static void test_integer_ranges(void **state)
         snprintf(suf, sizeof suf, "2.%d", i);
         struct mut m = int_mut(suf, 0x02, 256);
         build_ext(&md, &m, &d);
-        snprintf(want, sizeof want, "TCB component " OIDS ".%s (SGX TCB comp%d SVN) value 256 "
-                 "out of range 0..255", suf, i);
+        snprintf(want, sizeof want,
+                 "TCB component " OIDS ".%s (SGX TCB comp%d SVN) value 256 "
+                 "out of range 0..255",
+                 suf, i);
         expect_ext_err(&d, MAAT_ERR_VALUE, want, NULL, suf);
 
         m = int_mut(suf, 0x02, -1);
@@ -878,13 +877,16 @@ static void test_integer_ranges(void **state)
         int64_t v;
         const char *want;
     } bad[] = {
-        {"2.17", 0x02, 65536, "TCB component " OIDS ".2.17 (PCESVN) value 65536 out of range "
-                              "0..65535"},
-        {"2.17", 0x02, 65537, "PCK SGX extension: TCB component " OIDS ".2.17 (PCESVN) value "
-                              "65537 out of range 0..65535"},
+        {"2.17", 0x02, 65536,
+         "TCB component " OIDS ".2.17 (PCESVN) value 65536 out of range "
+         "0..65535"},
+        {"2.17", 0x02, 65537,
+         "PCK SGX extension: TCB component " OIDS ".2.17 (PCESVN) value "
+         "65537 out of range 0..65535"},
         {"2.17", 0x02, -1, OIDS ".2.17 (PCESVN) value -1 out of range 0..65535"},
-        {"2.17", 0x02, INT64_MIN, OIDS ".2.17 (PCESVN) value -9223372036854775808 out of "
-                                  "range"},
+        {"2.17", 0x02, INT64_MIN,
+         OIDS ".2.17 (PCESVN) value -9223372036854775808 out of "
+              "range"},
         {"5", 0x0a, 3, OIDS ".5 (SGX type) value 3 out of range 0..2"},
         {"5", 0x0a, -1, OIDS ".5 (SGX type) value -1 out of range 0..2"},
         {"5", 0x0a, INT64_MAX, OIDS ".5 (SGX type) value 9223372036854775807 out of range"},
@@ -967,20 +969,22 @@ static void test_malformed_entries(void **state)
     build_ext(&md, &m, &d);
     expect_ext_err(&d, MAAT_ERR_VALUE, "entry 5", "is INTEGER, expected SEQUENCE", "not seq");
     /* SEQUENCE { INTEGER, INTEGER } */
-    m = (struct mut){.kind = M_APPEND, .level = 0,
-                     .raw = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00}, .rawlen = 8};
+    m = (struct mut){.kind = M_APPEND,
+                     .level = 0,
+                     .raw = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00},
+                     .rawlen = 8};
     build_ext(&md, &m, &d);
     expect_ext_err(&d, MAAT_ERR_VALUE, "entry 5", "expected OBJECT IDENTIFIER", "no oid");
     /* three elements */
-    m = (struct mut){.kind = M_APPEND, .level = 2,
+    m = (struct mut){.kind = M_APPEND,
+                     .level = 2,
                      .raw = {0x30, 0x09, 0x06, 0x01, 0x2a, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00},
                      .rawlen = 11};
     build_ext(&md, &m, &d);
     expect_ext_err(&d, MAAT_ERR_VALUE, "TCB sequence " OIDS ".2 entry 18", "has 3 elements",
                    "3 elements");
     /* one element, and an empty entry */
-    m = (struct mut){.kind = M_APPEND, .level = 0, .raw = {0x30, 0x03, 0x06, 0x01, 0x2a},
-                     .rawlen = 5};
+    m = (struct mut){.kind = M_APPEND, .level = 0, .raw = {0x30, 0x03, 0x06, 0x01, 0x2a}, .rawlen = 5};
     build_ext(&md, &m, &d);
     expect_ext_err(&d, MAAT_ERR_VALUE, "entry 5", "has 1 elements, expected 2", "1 element");
     m = (struct mut){.kind = M_APPEND, .level = 0, .raw = {0x30, 0x00}, .rawlen = 2};
@@ -1019,11 +1023,11 @@ static void test_ber_not_der(void **state)
     struct model md;
     model_platform(&md);
     struct der d;
-    static const uint8_t longlen[] = {0x04, 0x81, 0x02, 0x00, 0x00};        /* PCE-ID */
-    static const uint8_t padint[] = {0x02, 0x02, 0x00, 0x05};               /* comp 3 */
-    static const uint8_t cons[] = {0x24, 0x08, 0x04, 0x02, 0x50, 0x80,
-                                   0x04, 0x02, 0x6f, 0x00};                 /* FMSPC pieces */
-    static const uint8_t bool01[] = {0x01, 0x01, 0x01};                     /* .7.1 */
+    static const uint8_t longlen[] = {0x04, 0x81, 0x02, 0x00, 0x00}; /* PCE-ID */
+    static const uint8_t padint[] = {0x02, 0x02, 0x00, 0x05};        /* comp 3 */
+    static const uint8_t cons[] = {0x24, 0x08, 0x04, 0x02, 0x50,
+                                   0x80, 0x04, 0x02, 0x6f, 0x00}; /* FMSPC pieces */
+    static const uint8_t bool01[] = {0x01, 0x01, 0x01};           /* .7.1 */
     struct mut m = value_mut("3", longlen, sizeof longlen);
     build_ext(&md, &m, &d);
     expect_ext_err(&d, MAAT_ERR_ENCODING, "entry 2", "BER but not DER", "long length");
@@ -1078,8 +1082,10 @@ static void test_truncation_and_trailing(void **state)
         t = d;
         d_raw(&t, "\0", 1);
         char want[160];
-        snprintf(want, sizeof want, "1 unexpected bytes after the extension SEQUENCE at "
-                 "offset %zu", d.n);
+        snprintf(want, sizeof want,
+                 "1 unexpected bytes after the extension SEQUENCE at "
+                 "offset %zu",
+                 d.n);
         expect_ext_err(&t, MAAT_ERR_TRAILING, want, NULL, "trailing 00");
         t = d;
         d_raw(&t, "\x30\x00", 2);
@@ -1149,8 +1155,7 @@ static void test_byte_flips(void **state)
 
 /* ---- certificate-level rules on throw-away certificates ---------------------------- */
 
-static uint8_t *make_cert(const char *issuer_cn, const struct der *ext, int ext_count,
-                          size_t *len)
+static uint8_t *make_cert(const char *issuer_cn, const struct der *ext, int ext_count, size_t *len)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");
     assert_non_null(key);
@@ -1159,8 +1164,7 @@ static uint8_t *make_cert(const char *issuer_cn, const struct der *ext, int ext_
     assert_int_equal(X509_set_version(x, 2), 1);
     ASN1_INTEGER_set(X509_get_serialNumber(x), 42);
     X509_NAME *iss = X509_NAME_new(), *sub = X509_NAME_new();
-    X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_UTF8, (const unsigned char *)issuer_cn, -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_UTF8, (const unsigned char *)issuer_cn, -1, -1, 0);
     X509_NAME_add_entry_by_txt(sub, "CN", MBSTRING_UTF8,
                                (const unsigned char *)"Intel SGX PCK Certificate", -1, -1, 0);
     X509_set_issuer_name(x, iss);
@@ -1194,8 +1198,8 @@ static uint8_t *make_cert(const char *issuer_cn, const struct der *ext, int ext_
     return out;
 }
 
-static int cert_parse(const char *cn, const struct der *ext, int count,
-                      struct maat_pck_info *info, struct maat_error *err)
+static int cert_parse(const char *cn, const struct der *ext, int count, struct maat_pck_info *info,
+                      struct maat_error *err)
 {
     size_t len = 0;
     uint8_t *der = make_cert(cn, ext, count, &len);

@@ -21,8 +21,8 @@ static const uint8_t sim_fmspc[6] = {0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00}; /* sim
 struct env {
     char *dir;
     struct maat_sim *sim;
-    struct maat_trust *trust;       /* Intel + the sim root */
-    struct maat_trust *intel_only;  /* the sim's chain does not verify under this one */
+    struct maat_trust *trust;      /* Intel + the sim root */
+    struct maat_trust *intel_only; /* the sim's chain does not verify under this one */
 };
 static struct env E;
 

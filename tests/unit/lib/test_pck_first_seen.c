@@ -51,7 +51,8 @@ static void env_open(struct env *e)
     snprintf(path, sizeof path, "%s/collateral.json", g_dir);
     e->bundle_buf = tu_read_file(path, &n);
     assert_non_null(e->bundle_buf);
-    if (maat_collateral_bundle_parse(e->bundle_buf, n, &e->bundle, &err) != 0) fail_msg("%s", err.msg);
+    if (maat_collateral_bundle_parse(e->bundle_buf, n, &e->bundle, &err) != 0)
+        fail_msg("%s", err.msg);
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&e->bundle, &in);
     if (maat_collateral_verify(&in, e->trust, AT, &e->vc, &err) != 0) fail_msg("%s", err.msg);
@@ -151,7 +152,8 @@ static void same_verdict(struct env *e, const uint8_t *quote, size_t len, struct
  * signature data length field (u32 LE at 432). */
 static size_t cert_size_offset(const uint8_t *q)
 {
-    size_t auth = (size_t)q[436 + 64 + 64 + 384 + 64] | ((size_t)q[436 + 64 + 64 + 384 + 64 + 1] << 8);
+    size_t auth = (size_t)q[436 + 64 + 64 + 384 + 64] |
+                  ((size_t)q[436 + 64 + 64 + 384 + 64 + 1] << 8);
     return 436 + 64 + 64 + 384 + 64 + 2 + auth + 2;
 }
 

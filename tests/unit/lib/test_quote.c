@@ -9,17 +9,27 @@
 #include "testutil.h"
 
 static const char *const quote_vectors[] = {
-    "dcap-qvl/sgx_quote",          "dcap-qvl/tdx_quote",
-    "dcap-qvl/tdx_quote_outdated", "intel-qvl-sample/quote.dat",
-    "intel-qvl-sample/tdx/quote.dat", "tdx/tdx_prod_quote_SPR_E4.dat",
+    "dcap-qvl/sgx_quote",
+    "dcap-qvl/tdx_quote",
+    "dcap-qvl/tdx_quote_outdated",
+    "intel-qvl-sample/quote.dat",
+    "intel-qvl-sample/tdx/quote.dat",
+    "tdx/tdx_prod_quote_SPR_E4.dat",
 };
 
-static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 static void put_u32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -87,7 +97,11 @@ static void test_length_fields_v3(void **state)
     size_t auth_at = 436 + 64 + 64 + 384 + 64;
     size_t auth_len = get_u16(buf + auth_at);
     size_t cert_size_at = auth_at + 2 + auth_len + 2;
-    struct { size_t at; int width; const char *name; } fields[] = {
+    struct {
+        size_t at;
+        int width;
+        const char *name;
+    } fields[] = {
         {sig_len_at, 4, "signature data"},
         {auth_at, 2, "QE authentication data"},
         {cert_size_at, 4, "certification data"},
@@ -110,8 +124,10 @@ static void test_length_fields_v3(void **state)
         /* Huge values never read out of bounds. */
         uint8_t *m = malloc(len);
         memcpy(m, buf, len);
-        if (fields[f].width == 4) put_u32(m + fields[f].at, 0xffffffffu);
-        else put_u16(m + fields[f].at, 0xffff);
+        if (fields[f].width == 4)
+            put_u32(m + fields[f].at, 0xffffffffu);
+        else
+            put_u16(m + fields[f].at, 0xffff);
         assert_int_not_equal(parse_copy(m, len, &err), 0);
         free(m);
     }
@@ -144,7 +160,7 @@ static void test_length_fields_v4_v5(void **state)
         struct maat_error err = {0};
         assert_int_equal(maat_quote_parse(buf, len, &q, &err), 0);
         size_t sig_at = q.signature_data_offset;
-        size_t outer_at = sig_at + 128;          /* type u16 ‖ size u32 */
+        size_t outer_at = sig_at + 128;           /* type u16 ‖ size u32 */
         size_t auth_at = outer_at + 6 + 384 + 64; /* u16 auth size */
         size_t auth_len = get_u16(buf + auth_at);
         size_t nested_at = auth_at + 2 + auth_len;
@@ -194,8 +210,8 @@ static void test_header_values(void **state)
     put_u16(m, 7);
     assert_int_not_equal(parse_copy(m, len, &err), 0);
     assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
-    assert_string_equal(err.msg,
-                        "quote header: version 7 at offset 0 is not supported (expected 3, 4 or 5)");
+    assert_string_equal(
+        err.msg, "quote header: version 7 at offset 0 is not supported (expected 3, 4 or 5)");
 
     memcpy(m, buf, len);
     put_u16(m + 2, 3);
@@ -320,12 +336,9 @@ static void test_giant_and_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_truncation_every_length),
-        cmocka_unit_test(test_length_fields_v3),
-        cmocka_unit_test(test_length_fields_v4_v5),
-        cmocka_unit_test(test_header_values),
-        cmocka_unit_test(test_oe_envelope_sizes),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_truncation_every_length), cmocka_unit_test(test_length_fields_v3),
+        cmocka_unit_test(test_length_fields_v4_v5),     cmocka_unit_test(test_header_values),
+        cmocka_unit_test(test_oe_envelope_sizes),       cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_giant_and_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,10 @@ static void assert_hex_ends(const uint8_t *p, size_t n, const char *prefix, cons
     free(got);
 }
 
-static void assert_zero(const uint8_t *p, size_t n) { assert_true(maat_is_zero(p, n)); }
+static void assert_zero(const uint8_t *p, size_t n)
+{
+    assert_true(maat_is_zero(p, n));
+}
 
 /* report_data = SHA-256(data) ‖ 0³² (the MAA binding). */
 static void assert_report_data_binds(const uint8_t *rd, const uint8_t *data, size_t n)
@@ -92,8 +95,10 @@ static json_t *jget(json_t *j, const char *path)
     snprintf(buf, sizeof buf, "%s", path);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save)) {
-        if (json_is_array(j)) j = json_array_get(j, strtoul(tok, NULL, 10));
-        else j = json_object_get(j, tok);
+        if (json_is_array(j))
+            j = json_array_get(j, strtoul(tok, NULL, 10));
+        else
+            j = json_object_get(j, tok);
     }
     return j;
 }
@@ -122,7 +127,7 @@ static void assert_pem_chain_of_3(const struct maat_quote *q)
 }
 
 static const char intel_qe_vendor[] = "939a7233f79c4ca9940a0db3957f0607"; /* dcap.md */
-static const char intel_sgx_qe_mrsigner[] =                                 /* dcap.md, QVL */
+static const char intel_sgx_qe_mrsigner[] =                               /* dcap.md, QVL */
     "8c4f5775d796503e96137f77c68a829a0056ac8ded70140b081b094490c57bff";
 
 /* ---- azure-samples: 8 EnclaveInfo files ---- */

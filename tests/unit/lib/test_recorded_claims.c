@@ -22,29 +22,28 @@
 #include "sim.h"
 #include "testutil.h"
 
-#define NOW 1668716000   /* the platform's creation time: the recording day */
-#define AT (NOW + 3600)  /* verification time */
+#define NOW 1668716000  /* the platform's creation time: the recording day */
+#define AT (NOW + 3600) /* verification time */
 
 static const char *const cases[] = {
-    "sgx-shared-plain",        "sgx-shared-runtime-binary",   "sgx-shared-runtime-json",
-    "sgx-aad-plain",           "sgx-aad-runtime-binary",      "sgx-aad-runtime-json",
-    "sgx-isolated-plain",      "sgx-isolated-runtime-binary", "sgx-isolated-runtime-json",
-    "oe-shared-plain",         "oe-shared-runtime-binary",    "oe-shared-runtime-json",
-    "oe-aad-plain",            "oe-aad-runtime-binary",       "oe-aad-runtime-json",
-    "oe-isolated-plain",       "oe-isolated-runtime-binary",  "oe-isolated-runtime-json",
+    "sgx-shared-plain",   "sgx-shared-runtime-binary",   "sgx-shared-runtime-json",
+    "sgx-aad-plain",      "sgx-aad-runtime-binary",      "sgx-aad-runtime-json",
+    "sgx-isolated-plain", "sgx-isolated-runtime-binary", "sgx-isolated-runtime-json",
+    "oe-shared-plain",    "oe-shared-runtime-binary",    "oe-shared-runtime-json",
+    "oe-aad-plain",       "oe-aad-runtime-binary",       "oe-aad-runtime-json",
+    "oe-isolated-plain",  "oe-isolated-runtime-binary",  "oe-isolated-runtime-json",
 };
 /* 200 tokens whose issued claims come from a draft policy: need src/lib/policy/. */
 static const char *const skipped[] = {
-    "sgx-shared-draft-permit",   "sgx-aad-draft-permit", "sgx-isolated-draft-permit",
-    "oe-shared-draft-permit",    "oe-aad-draft-permit",  "oe-isolated-draft-permit",
+    "sgx-shared-draft-permit", "sgx-aad-draft-permit", "sgx-isolated-draft-permit",
+    "oe-shared-draft-permit",  "oe-aad-draft-permit",  "oe-isolated-draft-permit",
 };
 
 /* Claims that depend on time, randomness or the issuer: not compared at all. */
 static const char *const unstable[] = {"iat", "nbf", "exp", "jti", "iss"};
 /* Claims whose values depend on the collateral MAA used: names and types compared,
  * values only for quotehash (from the original evidence). */
-static const char *const collateral_claims[] = {"x-ms-sgx-collateral",
-                                                "maa-attestationcollateral"};
+static const char *const collateral_claims[] = {"x-ms-sgx-collateral", "maa-attestationcollateral"};
 
 struct env {
     char *dir;
@@ -145,7 +144,7 @@ static size_t compare(const char *name, const json_t *mine, const json_t *mine_o
     const char *k;
     json_t *rv;
     /* Every recorded claim: present in maat's, same type, same value where stable. */
-    json_object_foreach((json_t *)recorded, k, rv) {
+    json_object_foreach ((json_t *)recorded, k, rv) {
         if (in_list(k, unstable, sizeof unstable / sizeof unstable[0])) continue;
         json_t *mv = json_object_get(mine, k);
         if (mv == NULL) fail_msg("%s: maat lacks claim %s", name, k);
@@ -158,7 +157,7 @@ static size_t compare(const char *name, const json_t *mine, const json_t *mine_o
             assert_int_equal(json_object_size(mv), json_object_size(rv));
             const char *ck;
             json_t *cv;
-            json_object_foreach(rv, ck, cv) {
+            json_object_foreach (rv, ck, cv) {
                 json_t *m = json_object_get(mv, ck);
                 if (m == NULL) fail_msg("%s: %s lacks %s", name, k, ck);
                 assert_true(json_is_string(m));
@@ -186,7 +185,7 @@ static size_t compare(const char *name, const json_t *mine, const json_t *mine_o
     }
     /* Every maat claim is in MAA's token, except maat's own. */
     json_t *mv;
-    json_object_foreach((json_t *)mine, k, mv) {
+    json_object_foreach ((json_t *)mine, k, mv) {
         if (strncmp(k, "x-maat-", 7) == 0) continue;
         if (json_object_get(recorded, k) == NULL)
             fail_msg("%s: maat emits %s, MAA did not", name, k);
@@ -215,8 +214,8 @@ static void run_case(const char *name)
     assert_true(json_is_object(recorded));
 
     /* 1. The request body, exactly as the parser sees it. */
-    enum maat_attest_route route =
-        strncmp(name, "oe-", 3) == 0 ? MAAT_ROUTE_OPEN_ENCLAVE : MAAT_ROUTE_SGX_ENCLAVE;
+    enum maat_attest_route route = strncmp(name, "oe-", 3) == 0 ? MAAT_ROUTE_OPEN_ENCLAVE
+                                                                : MAAT_ROUTE_SGX_ENCLAVE;
     const char *path = json_string_value(json_object_get(rec_req, "path"));
     assert_non_null(path);
     assert_non_null(strstr(path, route == MAAT_ROUTE_OPEN_ENCLAVE ? "/attest/OpenEnclave"
@@ -233,8 +232,7 @@ static void run_case(const char *name)
         assert_true(req.runtime.present);
         assert_int_equal(req.runtime.len, 287);
         assert_int_equal(req.runtime.data[286], 0); /* the trailing NUL, kept */
-        assert_int_equal(req.runtime.type,
-                         strstr(name, "json") ? MAAT_DATA_JSON : MAAT_DATA_BINARY);
+        assert_int_equal(req.runtime.type, strstr(name, "json") ? MAAT_DATA_JSON : MAAT_DATA_BINARY);
     } else {
         assert_false(req.runtime.present);
     }
@@ -308,7 +306,8 @@ static void run_case(const char *name)
 
     /* Also: the payload finishes and serialises with MAA's shape. */
     assert_int_equal(maat_claims_finish(mine, "https://maat.example", 1668716907,
-                                        MAAT_CLAIMS_TOKEN_LIFETIME, NULL, &err), 0);
+                                        MAAT_CLAIMS_TOKEN_LIFETIME, NULL, &err),
+                     0);
     assert_int_equal(json_integer_value(json_object_get(mine, "exp")), 1668745707);
 
     json_decref(mine);

@@ -79,7 +79,10 @@ static void spki_hash_here(EVP_PKEY *k, uint8_t out[32])
     BIO_free(b);
 }
 
-static int ext_count_nid(const X509 *x, int nid) { return X509_get_ext_by_NID(x, nid, -1) >= 0; }
+static int ext_count_nid(const X509 *x, int nid)
+{
+    return X509_get_ext_by_NID(x, nid, -1) >= 0;
+}
 
 /* ---- kid ---- */
 
@@ -188,7 +191,8 @@ static void test_2020_cert(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *pem = tu_read_vector("azure-samples/maa-signing-cert/maa.prod.uks.signing.cert.pem", &len);
+    uint8_t *pem = tu_read_vector("azure-samples/maa-signing-cert/maa.prod.uks.signing.cert.pem",
+                                  &len);
     TU_REQUIRE_VECTOR(pem);
     struct maat_error err = {0};
     STACK_OF(X509) *sk = maat_x509_load_all(pem, len, "uks cert", &err);
@@ -250,7 +254,8 @@ static void test_cert_profile_vs_maa(void **state)
 
     struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_RS256, &err);
     assert_non_null(k);
-    assert_int_equal(maat_signing_key_issue_cert(k, "https://sharedwus.wus.attest.azure.net", qp, qlen, &err), 0);
+    assert_int_equal(
+        maat_signing_key_issue_cert(k, "https://sharedwus.wus.attest.azure.net", qp, qlen, &err), 0);
     X509 *mine = maat_signing_key_cert(k);
     assert_non_null(mine);
 
@@ -261,7 +266,8 @@ static void test_cert_profile_vs_maa(void **state)
     assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(mine), X509_get_subject_name(mine)), 0);
     {
         unsigned char *a = NULL, *b = NULL;
-        int la = i2d_X509_NAME(X509_get_subject_name(mine), &a), lb = i2d_X509_NAME(X509_get_subject_name(maa), &b);
+        int la = i2d_X509_NAME(X509_get_subject_name(mine), &a),
+            lb = i2d_X509_NAME(X509_get_subject_name(maa), &b);
         assert_int_equal(la, lb);
         assert_memory_equal(a, b, (size_t)la); /* UTF8String CN, as MAA's */
         OPENSSL_free(a);
@@ -272,8 +278,8 @@ static void test_cert_profile_vs_maa(void **state)
     time_t nb, na;
     assert_int_equal(maat_asn1_time_to_unix(X509_get0_notBefore(mine), &nb), 0);
     assert_int_equal(maat_asn1_time_to_unix(X509_get0_notAfter(mine), &na), 0);
-    assert_int_equal(nb, 1556668800);  /* 2019-05-01T00:00:00Z */
-    assert_int_equal(na, 2556143999);  /* 2050-12-31T23:59:59Z */
+    assert_int_equal(nb, 1556668800); /* 2019-05-01T00:00:00Z */
+    assert_int_equal(na, 2556143999); /* 2050-12-31T23:59:59Z */
     assert_int_equal(X509_get_signature_nid(mine), NID_sha256WithRSAEncryption);
     assert_int_equal(X509_get_signature_nid(maa), NID_sha256WithRSAEncryption);
 
@@ -287,13 +293,15 @@ static void test_cert_profile_vs_maa(void **state)
         assert_int_equal(X509_EXTENSION_get_critical(a), 0);
         if (i == 0 || i == 3) assert_ext_der_equal(a, b);
     }
-    assert_int_equal(OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(mine, 0))), NID_basic_constraints);
+    assert_int_equal(OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(mine, 0))),
+                     NID_basic_constraints);
     /* SKI = SHA-1 of the subjectPublicKey bits (as MAA's), AKI keyid = SKI */
     X509 *both[2] = {mine, maa};
     for (int i = 0; i < 2; i++) {
         const unsigned char *pk;
         int pklen;
-        assert_int_equal(X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL, X509_get_X509_PUBKEY(both[i])), 1);
+        assert_int_equal(
+            X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL, X509_get_X509_PUBKEY(both[i])), 1);
         uint8_t id[20];
         SHA1(pk, (size_t)pklen, id);
         const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(both[i]);
@@ -376,7 +384,8 @@ static void test_cert_variants(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         maat_error_clear(&err);
-        assert_int_equal(maat_signing_key_issue_cert(k, bad[i].issuer, bad[i].q, bad[i].qlen, &err), -1);
+        assert_int_equal(maat_signing_key_issue_cert(k, bad[i].issuer, bad[i].q, bad[i].qlen, &err),
+                         -1);
         assert_int_equal(err.code, bad[i].code);
     }
     /* the old certificate survives a failed reissue */
@@ -414,8 +423,8 @@ static void test_jwk_shape(void **state)
         EVP_PKEY *pub = maat_jwk_to_pkey(found, &err);
         assert_non_null(pub);
         assert_int_equal(EVP_PKEY_eq(pub, maat_signing_key_pkey(k)), 1);
-        json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://jwk.test/certs", "kid", maat_signing_key_kid(k),
-                                "typ", "JWT");
+        json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://jwk.test/certs", "kid",
+                                maat_signing_key_kid(k), "typ", "JWT");
         json_t *pl = json_pack("{s:s}", "iss", "https://jwk.test");
         char *tok = maat_jws_sign(k, hdr, pl, true, &err);
         struct maat_jws j;
@@ -526,11 +535,13 @@ static void test_serialize_mismatch(void **state)
     assert_int_equal(maat_signing_key_serialize(a, &ba, &la, &err), 0);
     assert_int_equal(maat_signing_key_serialize(b, &bb, &lb, &err), 0);
     /* layout: magic 8, alg 1, u32 pem_len, pem, u32 der_len, der */
-    uint32_t pa = (uint32_t)ba[9] | (uint32_t)ba[10] << 8 | (uint32_t)ba[11] << 16 | (uint32_t)ba[12] << 24;
-    uint32_t pb = (uint32_t)bb[9] | (uint32_t)bb[10] << 8 | (uint32_t)bb[11] << 16 | (uint32_t)bb[12] << 24;
+    uint32_t pa = (uint32_t)ba[9] | (uint32_t)ba[10] << 8 | (uint32_t)ba[11] << 16 |
+                  (uint32_t)ba[12] << 24;
+    uint32_t pb = (uint32_t)bb[9] | (uint32_t)bb[10] << 8 | (uint32_t)bb[11] << 16 |
+                  (uint32_t)bb[12] << 24;
     size_t mixed_len = 13 + pa + (lb - 13 - pb);
     uint8_t *mixed = malloc(mixed_len);
-    memcpy(mixed, ba, 13 + pa);                      /* a's key */
+    memcpy(mixed, ba, 13 + pa);                          /* a's key */
     memcpy(mixed + 13 + pa, bb + 13 + pb, lb - 13 - pb); /* b's certificate */
     assert_null(maat_signing_key_deserialize(mixed, mixed_len, &err));
     assert_non_null(strstr(err.msg, "does not match the private key"));
@@ -545,7 +556,9 @@ static char *pem_of(EVP_PKEY *k, const char *pass)
 {
     BIO *b = BIO_new(BIO_s_mem());
     if (pass)
-        assert_int_equal(PEM_write_bio_PKCS8PrivateKey(b, k, EVP_aes_128_cbc(), pass, (int)strlen(pass), NULL, NULL), 1);
+        assert_int_equal(PEM_write_bio_PKCS8PrivateKey(b, k, EVP_aes_128_cbc(), pass,
+                                                       (int)strlen(pass), NULL, NULL),
+                         1);
     else
         assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
     char *p;
@@ -561,7 +574,8 @@ static void test_from_pem(void **state)
     struct maat_error err = {0};
     struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_ES256, &err);
     char *pem = pem_of(maat_signing_key_pkey(k), NULL);
-    struct maat_signing_key *r = maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_ES256, &err);
+    struct maat_signing_key *r = maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem),
+                                                           MAAT_JWS_ES256, &err);
     assert_non_null(r);
     assert_string_equal(maat_signing_key_kid(r), maat_signing_key_kid(k));
     maat_signing_key_free(r);
@@ -686,11 +700,16 @@ static void test_sign_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generate_and_kid),   cmocka_unit_test(test_recorded_certs_kids),
-        cmocka_unit_test(test_2020_cert),          cmocka_unit_test(test_cert_profile_vs_maa),
-        cmocka_unit_test(test_cert_variants),      cmocka_unit_test(test_jwk_shape),
-        cmocka_unit_test(test_serialize_roundtrip), cmocka_unit_test(test_serialize_mismatch),
-        cmocka_unit_test(test_from_pem),           cmocka_unit_test(test_sign_threads),
+        cmocka_unit_test(test_generate_and_kid),
+        cmocka_unit_test(test_recorded_certs_kids),
+        cmocka_unit_test(test_2020_cert),
+        cmocka_unit_test(test_cert_profile_vs_maa),
+        cmocka_unit_test(test_cert_variants),
+        cmocka_unit_test(test_jwk_shape),
+        cmocka_unit_test(test_serialize_roundtrip),
+        cmocka_unit_test(test_serialize_mismatch),
+        cmocka_unit_test(test_from_pem),
+        cmocka_unit_test(test_sign_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 #include "sim.h"
 #include "testutil.h"
 
-#define NOW 1700000000         /* 2023-11-14T22:13:20Z: the platform's creation time */
+#define NOW 1700000000 /* 2023-11-14T22:13:20Z: the platform's creation time */
 #define AT (NOW + 3600)
 #define LEVEL0_DATE 1699920000 /* midnight of NOW: the sim's UpToDate level's tcbDate */
 
@@ -48,7 +48,8 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/collateral.json", E.dir);
     E.bundle_buf = tu_read_file(path, &n);
     assert_non_null(E.bundle_buf);
-    if (maat_collateral_bundle_parse(E.bundle_buf, n, &E.bundle, &err) != 0) fail_msg("%s", err.msg);
+    if (maat_collateral_bundle_parse(E.bundle_buf, n, &E.bundle, &err) != 0)
+        fail_msg("%s", err.msg);
     maat_collateral_input_from_bundle(&E.bundle, &E.in);
     if (maat_collateral_verify(&E.in, E.trust, AT, &E.vc, &err) != 0) fail_msg("%s", err.msg);
     return 0;
@@ -124,20 +125,28 @@ static void test_tcb_fix_names_component_per_status(void **state)
         const char *closed[5];
         const char *update[4];
     } cases[] = {
-        {MAAT_SIM_TCB_SW_HARDENING_NEEDED, MAAT_TCB_SW_HARDENING_NEEDED, {"INTEL-SA-00615", NULL},
+        {MAAT_SIM_TCB_SW_HARDENING_NEEDED,
+         MAAT_TCB_SW_HARDENING_NEEDED,
+         {"INTEL-SA-00615", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
-        {MAAT_SIM_TCB_CONFIGURATION_NEEDED, MAAT_TCB_CONFIGURATION_NEEDED, {"INTEL-SA-00289", NULL},
+        {MAAT_SIM_TCB_CONFIGURATION_NEEDED,
+         MAAT_TCB_CONFIGURATION_NEEDED,
+         {"INTEL-SA-00289", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
         {MAAT_SIM_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
          MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
          {"INTEL-SA-00289", "INTEL-SA-00615", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
-        {MAAT_SIM_TCB_OUT_OF_DATE, MAAT_TCB_OUT_OF_DATE, {"INTEL-SA-00828", "INTEL-SA-00615", NULL},
+        {MAAT_SIM_TCB_OUT_OF_DATE,
+         MAAT_TCB_OUT_OF_DATE,
+         {"INTEL-SA-00828", "INTEL-SA-00615", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
-        {MAAT_SIM_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+        {MAAT_SIM_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+         MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
          {"INTEL-SA-00289", "INTEL-SA-00828", "INTEL-SA-00615", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
-        {MAAT_SIM_TCB_REVOKED, MAAT_TCB_REVOKED,
+        {MAAT_SIM_TCB_REVOKED,
+         MAAT_TCB_REVOKED,
          {"INTEL-SA-00233", "INTEL-SA-00289", "INTEL-SA-00828", "INTEL-SA-00615", NULL},
          {"BIOS/microcode", "platform TCB recovery (new PCK certificate)", NULL}},
     };
@@ -239,13 +248,13 @@ static void test_tcb_fix_refuses_unverified(void **state)
 
 struct az_want {
     uint8_t have[3], need[3];
-    int ncomp;          /* SGX components below the target (indexes 0, 1, 6 in order) */
-    bool pcesvn, qe;    /* PCESVN 10 -> 13, QE ISVSVN 5 -> 8 */
+    int ncomp;       /* SGX components below the target (indexes 0, 1, 6 in order) */
+    bool pcesvn, qe; /* PCESVN 10 -> 13, QE ISVSVN 5 -> 8 */
     const char *closed[10];
 };
 
-static void check_azure(const char *rel, const struct az_want *w, struct maat_verified_collateral *vc,
-                        const struct maat_trust *trust)
+static void check_azure(const char *rel, const struct az_want *w,
+                        struct maat_verified_collateral *vc, const struct maat_trust *trust)
 {
     size_t len;
     uint8_t *file = tu_read_vector(rel, &len);
@@ -298,7 +307,8 @@ static void test_tcb_fix_azure_samples(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *bundle_buf = tu_read_vector("intel-collateral-00906ed50000/set-A-2026-07/collateral.dcap-qvl.json", &len);
+    uint8_t *bundle_buf = tu_read_vector(
+        "intel-collateral-00906ed50000/set-A-2026-07/collateral.dcap-qvl.json", &len);
     TU_REQUIRE_VECTOR(bundle_buf);
     struct maat_error err = {0};
     struct maat_collateral_bundle b;
@@ -309,12 +319,20 @@ static void test_tcb_fix_azure_samples(void **state)
     struct maat_verified_collateral *vc = NULL;
     if (maat_collateral_verify(&in, trust, AZ_T, &vc, &err) != 0) fail_msg("%s", err.msg);
     static const struct az_want intel = {
-        {20, 20, 0}, {21, 22, 0}, 2, false, false,
+        {20, 20, 0},
+        {21, 22, 0},
+        2,
+        false,
+        false,
         {"INTEL-SA-00828", "INTEL-SA-00219", "INTEL-SA-00289", "INTEL-SA-01153", NULL}};
-    static const struct az_want oe = {
-        {17, 17, 6}, {21, 22, 14}, 3, true, true,
-        {"INTEL-SA-00161", "INTEL-SA-00614", "INTEL-SA-00617", "INTEL-SA-00219", "INTEL-SA-00289",
-         "INTEL-SA-00828", "INTEL-SA-01153", "INTEL-SA-00477", NULL}};
+    static const struct az_want oe = {{17, 17, 6},
+                                      {21, 22, 14},
+                                      3,
+                                      true,
+                                      true,
+                                      {"INTEL-SA-00161", "INTEL-SA-00614", "INTEL-SA-00617",
+                                       "INTEL-SA-00219", "INTEL-SA-00289", "INTEL-SA-00828",
+                                       "INTEL-SA-01153", "INTEL-SA-00477", NULL}};
     static const char *const files[] = {"debug", "release", "prodid", "securityversion"};
     char rel[128];
     for (int i = 0; i < 4; i++) {
@@ -381,8 +399,9 @@ static void test_tcb_fix_tdx_module_and_pcesvn(void **state)
     assert_int_equal(fix.components[1].index, MAAT_TCB_FIX_INDEX_TDX_MODULE);
     assert_int_equal(fix.components[1].have, 3);
     assert_int_equal(fix.components[1].need, 4);
-    assert_updates(&fix, (const char *const[]){"PSW/PCE", "platform TCB recovery (new PCK certificate)",
-                                               "TDX module", NULL});
+    assert_updates(&fix,
+                   (const char *const[]){"PSW/PCE", "platform TCB recovery (new PCK certificate)",
+                                         "TDX module", NULL});
     maat_verified_collateral_free(vc);
     maat_trust_free(trust);
     maat_collateral_bundle_cleanup(&b);

@@ -48,7 +48,8 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/collateral.json", E.dir);
     E.bundle_buf = tu_read_file(path, &n);
     assert_non_null(E.bundle_buf);
-    if (maat_collateral_bundle_parse(E.bundle_buf, n, &E.bundle, &err) != 0) fail_msg("%s", err.msg);
+    if (maat_collateral_bundle_parse(E.bundle_buf, n, &E.bundle, &err) != 0)
+        fail_msg("%s", err.msg);
     maat_collateral_input_from_bundle(&E.bundle, &E.in);
     if (maat_collateral_verify(&E.in, E.trust, AT, &E.vc, &err) != 0) fail_msg("%s", err.msg);
     return 0;
@@ -67,7 +68,8 @@ static int teardown(void **state)
 }
 
 /* A sim quote at TCB level `tcb`, verified with `vo`. */
-static void verify_at(enum maat_sim_tcb tcb, const struct maat_verify_opts *vo, struct maat_verdict *v)
+static void verify_at(enum maat_sim_tcb tcb, const struct maat_verify_opts *vo,
+                      struct maat_verdict *v)
 {
     struct maat_error err = {0};
     struct maat_sim_quote_opts o;
@@ -88,7 +90,8 @@ static void assert_policy_failure(const struct maat_verdict *v, const char *need
     assert_true(v->tcb_policy.failed);
     assert_int_equal(v->failed_step, MAAT_STEP_STATUS);
     assert_int_equal(v->steps[MAAT_STEP_STATUS], MAAT_STEP_FAILED);
-    if (strstr(v->reason, needle) == NULL) fail_msg("reason \"%s\" lacks \"%s\"", v->reason, needle);
+    if (strstr(v->reason, needle) == NULL)
+        fail_msg("reason \"%s\" lacks \"%s\"", v->reason, needle);
 }
 
 /* No option: nothing changes, the numbers and the collateral age are recorded. */
@@ -128,7 +131,8 @@ static void test_tcb_policy_pin_mismatch_fails_closed(void **state)
     struct maat_verify_opts vo = {.at = AT, .tcb_eval_num = 18};
     struct maat_verdict v;
     verify_at(MAAT_SIM_TCB_UP_TO_DATE, &vo, &v);
-    assert_policy_failure(&v, "TCB info tcbEvaluationDataNumber is 17, the pinned number (--tcb-eval-num) is 18");
+    assert_policy_failure(
+        &v, "TCB info tcbEvaluationDataNumber is 17, the pinned number (--tcb-eval-num) is 18");
     assert_non_null(strstr(v.reason, "QE identity tcbEvaluationDataNumber is 17"));
     assert_int_equal(v.qvl_result, MAAT_QVL_OK);
     assert_int_equal(v.status, MAAT_TCB_UP_TO_DATE);
@@ -139,8 +143,11 @@ static void test_tcb_policy_grace_window(void **state)
 {
     (void)state;
     time_t r = AT - 10 * DAY;
-    struct maat_verify_opts vo = {.at = AT, .tcb_eval_num_newest = 18, .tcb_newest_recovery_date = r,
-                                  .tcb_grace = true, .tcb_grace_days = 30};
+    struct maat_verify_opts vo = {.at = AT,
+                                  .tcb_eval_num_newest = 18,
+                                  .tcb_newest_recovery_date = r,
+                                  .tcb_grace = true,
+                                  .tcb_grace_days = 30};
     struct maat_verdict v;
     verify_at(MAAT_SIM_TCB_UP_TO_DATE, &vo, &v);
     assert_true(v.ok);
@@ -157,8 +164,9 @@ static void test_tcb_policy_grace_window(void **state)
     /* one second after it */
     vo.tcb_newest_recovery_date = AT - 30 * DAY - 1;
     verify_at(MAAT_SIM_TCB_UP_TO_DATE, &vo, &v);
-    assert_policy_failure(&v, "tcbEvaluationDataNumber 17 is older than the newest, 18, and its grace "
-                              "period (30 days after the tcbRecoveryEventDate) ended at");
+    assert_policy_failure(&v,
+                          "tcbEvaluationDataNumber 17 is older than the newest, 18, and its grace "
+                          "period (30 days after the tcbRecoveryEventDate) ended at");
     assert_false(v.tcb_policy.in_grace);
 }
 
@@ -166,8 +174,11 @@ static void test_tcb_policy_grace_window(void **state)
 static void test_tcb_policy_grace_previous_only(void **state)
 {
     (void)state;
-    struct maat_verify_opts vo = {.at = AT, .tcb_eval_num_newest = 19, .tcb_newest_recovery_date = AT,
-                                  .tcb_grace = true, .tcb_grace_days = 30};
+    struct maat_verify_opts vo = {.at = AT,
+                                  .tcb_eval_num_newest = 19,
+                                  .tcb_newest_recovery_date = AT,
+                                  .tcb_grace = true,
+                                  .tcb_grace_days = 30};
     struct maat_verdict v;
     verify_at(MAAT_SIM_TCB_UP_TO_DATE, &vo, &v);
     assert_policy_failure(&v, "tcbEvaluationDataNumber 17 is older than the previous one (18)");
@@ -207,8 +218,9 @@ static void test_tcb_policy_max_collateral_age(void **state)
     assert_int_equal(v.tcb_policy.max_collateral_age_days, 3);
     vo.max_collateral_age_days = 2;
     verify_at(MAAT_SIM_TCB_UP_TO_DATE, &vo, &v);
-    assert_policy_failure(&v, "days before the verification time 2023-11-17T22:13:20Z: more than the "
-                              "maximum collateral age of 2 days");
+    assert_policy_failure(&v,
+                          "days before the verification time 2023-11-17T22:13:20Z: more than the "
+                          "maximum collateral age of 2 days");
     assert_non_null(strstr(v.reason, "was issued at 2023-11-14T22:13:20Z, 3 days"));
     E.vc = saved;
     maat_verified_collateral_free(vc);
@@ -217,11 +229,13 @@ static void test_tcb_policy_max_collateral_age(void **state)
 static void test_tcb_policy_min_status(void **state)
 {
     (void)state;
-    struct maat_verify_opts vo = {.at = AT, .has_min_tcb_status = true,
+    struct maat_verify_opts vo = {.at = AT,
+                                  .has_min_tcb_status = true,
                                   .min_tcb_status = MAAT_TCB_SW_HARDENING_NEEDED};
     struct maat_verdict v;
     verify_at(MAAT_SIM_TCB_OUT_OF_DATE, &vo, &v);
-    assert_policy_failure(&v, "TCB status OutOfDate is worse than the minimum accepted, SWHardeningNeeded");
+    assert_policy_failure(
+        &v, "TCB status OutOfDate is worse than the minimum accepted, SWHardeningNeeded");
     assert_int_equal(v.qvl_result, MAAT_QVL_OUT_OF_DATE);
     verify_at(MAAT_SIM_TCB_SW_HARDENING_NEEDED, &vo, &v);
     assert_true(v.ok);
@@ -240,11 +254,15 @@ static void test_tcb_policy_min_status(void **state)
 static void test_tcb_policy_status_rank_order(void **state)
 {
     (void)state;
-    static const enum maat_tcb_status order[] = {
-        MAAT_TCB_UP_TO_DATE, MAAT_TCB_TD_RELAUNCH_ADVISED, MAAT_TCB_SW_HARDENING_NEEDED,
-        MAAT_TCB_CONFIGURATION_NEEDED, MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
-        MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED, MAAT_TCB_OUT_OF_DATE,
-        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, MAAT_TCB_REVOKED};
+    static const enum maat_tcb_status order[] = {MAAT_TCB_UP_TO_DATE,
+                                                 MAAT_TCB_TD_RELAUNCH_ADVISED,
+                                                 MAAT_TCB_SW_HARDENING_NEEDED,
+                                                 MAAT_TCB_CONFIGURATION_NEEDED,
+                                                 MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
+                                                 MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+                                                 MAAT_TCB_OUT_OF_DATE,
+                                                 MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+                                                 MAAT_TCB_REVOKED};
     for (int i = 0; i < 9; i++) assert_int_equal(maat_tcb_status_rank(order[i]), i);
     assert_int_equal(maat_tcb_status_rank(MAAT_TCB_STATUS__COUNT), 9);
     enum maat_tcb_update u;
@@ -338,7 +356,8 @@ static void test_tcb_policy_refusal_still_names_fix(void **state)
     if (maat_sim_quote(E.sim, &o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(b.data, b.len, &q, &err), 0);
-    struct maat_verify_opts vo = {.at = AT, .has_min_tcb_status = true,
+    struct maat_verify_opts vo = {.at = AT,
+                                  .has_min_tcb_status = true,
                                   .min_tcb_status = MAAT_TCB_UP_TO_DATE};
     struct maat_verdict v;
     assert_int_equal(maat_quote_verify(&q, E.vc, E.trust, &vo, &v, &err), 0);
@@ -388,7 +407,8 @@ static void test_tcb_policy_td_quote_pin(void **state)
     assert_int_equal(v.tcb_policy.tcb_info_eval_num, 17);
     vo.tcb_eval_num = 16;
     assert_int_equal(maat_quote_verify(&q, vc, E.trust, &vo, &v, &err), 0);
-    assert_policy_failure(&v, "TCB info tcbEvaluationDataNumber is 17, the pinned number (--tcb-eval-num) is 16");
+    assert_policy_failure(
+        &v, "TCB info tcbEvaluationDataNumber is 17, the pinned number (--tcb-eval-num) is 16");
     maat_buf_cleanup(&qb);
     maat_verified_collateral_free(vc);
     maat_collateral_bundle_cleanup(&b);

@@ -50,13 +50,14 @@ static const char zero96[] = "000000000000000000000000000000000000000000000000"
 static void tcb_info(struct maat_tcb_info *ti, const char *levels, const char *modules)
 {
     static char body[16384];
-    snprintf(body, sizeof body,
-             "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
-             "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
-             "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,"
-             "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-             "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"}%s%s,\"tcbLevels\":[%s]}",
-             zero96, modules ? ",\"tdxModuleIdentities\":" : "", modules ? modules : "", levels);
+    snprintf(
+        body, sizeof body,
+        "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
+        "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
+        "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,"
+        "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+        "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"}%s%s,\"tcbLevels\":[%s]}",
+        zero96, modules ? ",\"tdxModuleIdentities\":" : "", modules ? modules : "", levels);
     struct maat_error err = {0};
     if (maat_tcb_info_parse_body(body, strlen(body), sig, 128, ti, &err) != 0)
         fail_msg("tcb info: %s", err.msg);
@@ -79,7 +80,8 @@ static void qe_identity(struct maat_enclave_identity *ei, const char *levels)
         fail_msg("qe identity: %s", err.msg);
 }
 
-#define QE_UTD "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}"
+#define QE_UTD \
+    "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}"
 #define D1 "2024-03-13T00:00:00Z"
 #define D0 "2018-01-04T00:00:00Z"
 
@@ -136,7 +138,8 @@ static void test_tdx_bug02_reserved_td_attributes_refused(void **state)
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
         td_report(&td, buf, (const uint8_t[]){6, 1, 3});
         buf[120 + reserved[i] / 8] |= (uint8_t)(1u << (reserved[i] % 8));
-        if (maat_tdx_appraise(&td, NULL, why, sizeof why) != -1) fail_msg("bit %d accepted", reserved[i]);
+        if (maat_tdx_appraise(&td, NULL, why, sizeof why) != -1)
+            fail_msg("bit %d accepted", reserved[i]);
         assert_non_null(strstr(why, "reserved bits"));
         struct maat_tdx_opts o = {.allow_reserved_td_attributes = true};
         assert_int_equal(maat_tdx_appraise(&td, &o, why, sizeof why), 0);
@@ -145,7 +148,8 @@ static void test_tdx_bug02_reserved_td_attributes_refused(void **state)
     for (size_t i = 0; i < 3; i++) {
         td_report(&td, buf, (const uint8_t[]){6, 1, 3});
         buf[120 + allowed[i] / 8] |= (uint8_t)(1u << (allowed[i] % 8));
-        if (maat_tdx_appraise(&td, NULL, why, sizeof why) != 0) fail_msg("bit %d refused: %s", allowed[i], why);
+        if (maat_tdx_appraise(&td, NULL, why, sizeof why) != 0)
+            fail_msg("bit %d refused: %s", allowed[i], why);
     }
 }
 
@@ -183,14 +187,18 @@ static void test_tdx_bug04_mrservicetd_nonzero_refused(void **state)
 
 /* ---- module identity (bugs 5, 16, 17) ---- */
 
-#define MODULES(mrs, id)                                                                     \
-    "[{\"id\":\"" id "\",\"mrsigner\":\"" mrs "\",\"attributes\":\"0000000000000000\","      \
-    "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["                                \
-    "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"" D1 "\",\"tcbStatus\":\"UpToDate\"},"            \
-    "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D0 "\",\"tcbStatus\":\"OutOfDate\","            \
+#define MODULES(mrs, id)                                                                \
+    "[{\"id\":\"" id "\",\"mrsigner\":\"" mrs "\",\"attributes\":\"0000000000000000\"," \
+    "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["                           \
+    "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"" D1 "\",\"tcbStatus\":\"UpToDate\"},"       \
+    "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D0 "\",\"tcbStatus\":\"OutOfDate\","       \
     "\"advisoryIDs\":[\"INTEL-SA-MOD\"]}]}]"
-#define Z96 "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
-#define A96 "AA0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+#define Z96                                                                                        \
+    "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+    "0000"
+#define A96                                                                                        \
+    "AA000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+    "0000"
 
 static void std_levels(char *out, size_t n)
 {
@@ -330,7 +338,8 @@ static void test_tdx_bug10_revocation_from_tdx_matching_level(void **state)
     char l1[2048], l2[2048], all[4096];
     /* SGX components match both levels; only the second matches TEE_TCB_SVN[2] = 3.
      * The first (Revoked) must not decide the TDX verdict. */
-    level(l1, sizeof l1, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 9}, "Revoked", D1, "INTEL-SA-REV");
+    level(l1, sizeof l1, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 9}, "Revoked", D1,
+          "INTEL-SA-REV");
     level(l2, sizeof l2, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "UpToDate", D1, NULL);
     snprintf(all, sizeof all, "%s,%s", l1, l2);
     struct maat_tcb_info ti;
@@ -352,7 +361,8 @@ static void test_tdx_bug12_levels_sorted_duplicates_refused(void **state)
 {
     (void)state;
     char lo[2048], hi[2048], all[4096];
-    level(lo, sizeof lo, (const int[]){2, 2, 2}, 5, (const int[]){0, 0, 2}, "OutOfDate", D0, "INTEL-SA-OLD");
+    level(lo, sizeof lo, (const int[]){2, 2, 2}, 5, (const int[]){0, 0, 2}, "OutOfDate", D0,
+          "INTEL-SA-OLD");
     level(hi, sizeof hi, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "UpToDate", D1, NULL);
     /* worst level first: a verifier taking document order answers OutOfDate */
     snprintf(all, sizeof all, "%s,%s", lo, hi);
@@ -374,29 +384,31 @@ static void test_tdx_bug12_levels_sorted_duplicates_refused(void **state)
     /* two levels with equal sort keys are refused (QVL: duplicated TCB levels) */
     char dup[4096], body[16384];
     snprintf(dup, sizeof dup, "%s,%s", hi, hi);
-    snprintf(body, sizeof body,
-             "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
-             "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
-             "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
-             "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
-             "\"tcbLevels\":[%s]}",
-             zero96, dup);
+    snprintf(
+        body, sizeof body,
+        "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
+        "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
+        "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
+        "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
+        "\"tcbLevels\":[%s]}",
+        zero96, dup);
     struct maat_error err = {0};
     assert_int_equal(maat_tcb_info_parse_body(body, strlen(body), sig, 128, &ti, &err), -1);
     assert_non_null(strstr(err.msg, "tcbInfo.tcbLevels[1]"));
     assert_non_null(strstr(err.msg, "duplicated TCB level"));
     /* module identity levels with equal isvsvn are refused too */
-    snprintf(body, sizeof body,
-             "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
-             "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
-             "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
-             "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
-             "\"tdxModuleIdentities\":[{\"id\":\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":"
-             "\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["
-             "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D1 "\",\"tcbStatus\":\"UpToDate\"},"
-             "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D0 "\",\"tcbStatus\":\"OutOfDate\"}]}],"
-             "\"tcbLevels\":[%s]}",
-             zero96, zero96, hi);
+    snprintf(
+        body, sizeof body,
+        "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
+        "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
+        "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
+        "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
+        "\"tdxModuleIdentities\":[{\"id\":\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":"
+        "\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["
+        "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D1 "\",\"tcbStatus\":\"UpToDate\"},"
+        "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"" D0 "\",\"tcbStatus\":\"OutOfDate\"}]}],"
+        "\"tcbLevels\":[%s]}",
+        zero96, zero96, hi);
     maat_error_clear(&err);
     assert_int_equal(maat_tcb_info_parse_body(body, strlen(body), sig, 128, &ti, &err), -1);
     if (strstr(err.msg, "duplicated module TCB level") == NULL) fail_msg("%s", err.msg);
@@ -408,7 +420,8 @@ static void test_tdx_bug14_levels_matched_not_strings(void **state)
     char l1[2048], l2[2048], all[4096];
     /* the UpToDate level needs TEE_TCB_SVN[2] >= 5; the platform has 3: OutOfDate level */
     level(l1, sizeof l1, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 5}, "UpToDate", D1, NULL);
-    level(l2, sizeof l2, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "OutOfDate", D0, "INTEL-SA-X");
+    level(l2, sizeof l2, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "OutOfDate", D0,
+          "INTEL-SA-X");
     snprintf(all, sizeof all, "%s,%s", l1, l2);
     struct maat_tcb_info ti;
     struct maat_enclave_identity qe;
@@ -439,12 +452,14 @@ static void test_tdx_bug07_relaunch_statuses(void **state)
                                R = MAAT_TCB_REVOKED;
     assert_int_equal(maat_tdx_relaunch_status(O, U), MAAT_TCB_TD_RELAUNCH_ADVISED);
     assert_int_equal(maat_tdx_relaunch_status(O, S), MAAT_TCB_TD_RELAUNCH_ADVISED);
-    assert_int_equal(maat_tdx_relaunch_status(O, C), MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
-    assert_int_equal(maat_tdx_relaunch_status(OC, U), MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
-    assert_int_equal(maat_tdx_relaunch_status(O, O), O);  /* current not better: launch */
+    assert_int_equal(maat_tdx_relaunch_status(O, C),
+                     MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
+    assert_int_equal(maat_tdx_relaunch_status(OC, U),
+                     MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
+    assert_int_equal(maat_tdx_relaunch_status(O, O), O); /* current not better: launch */
     assert_int_equal(maat_tdx_relaunch_status(O, R), O);
-    assert_int_equal(maat_tdx_relaunch_status(U, U), U);  /* nothing to relaunch for */
-    assert_int_equal(maat_tdx_relaunch_status(R, U), R);  /* Revoked stays Revoked */
+    assert_int_equal(maat_tdx_relaunch_status(U, U), U); /* nothing to relaunch for */
+    assert_int_equal(maat_tdx_relaunch_status(R, U), R); /* Revoked stays Revoked */
     assert_string_equal(maat_tcb_status_name(MAAT_TCB_TD_RELAUNCH_ADVISED), "TDRelaunchAdvised");
     assert_string_equal(maat_tcb_status_name(MAAT_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED),
                         "TDRelaunchAdvisedConfigurationNeeded");
@@ -468,14 +483,16 @@ static void test_tdx_bug07_relaunch_statuses(void **state)
     enum maat_tcb_status st;
     assert_int_equal(maat_tcb_status_from_name("TDRelaunchAdvised", 17, &st), 0);
     char bad[2048], body[16384];
-    level(bad, sizeof bad, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "TDRelaunchAdvised", D1, NULL);
-    snprintf(body, sizeof body,
-             "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
-             "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
-             "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
-             "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
-             "\"tcbLevels\":[%s]}",
-             zero96, bad);
+    level(bad, sizeof bad, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "TDRelaunchAdvised",
+          D1, NULL);
+    snprintf(
+        body, sizeof body,
+        "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-01-01T00:00:00Z\","
+        "\"nextUpdate\":\"2025-02-01T00:00:00Z\",\"fmspc\":\"B0C06F000000\",\"pceId\":\"0000\","
+        "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,\"tdxModule\":{\"mrsigner\":\"%s\","
+        "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
+        "\"tcbLevels\":[%s]}",
+        zero96, bad);
     struct maat_error err = {0};
     struct maat_tcb_info t2;
     assert_int_equal(maat_tcb_info_parse_body(body, strlen(body), sig, 128, &t2, &err), -1);
@@ -489,7 +506,8 @@ static void test_tdx_bug15_module_status_converged_with_platform(void **state)
     (void)state;
     char l1[2048];
     /* platform OutOfDate with an advisory; module TDX_01 UpToDate (SVN 6 >= 4) */
-    level(l1, sizeof l1, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "OutOfDate", D1, "INTEL-SA-PLAT");
+    level(l1, sizeof l1, (const int[]){2, 2, 2}, 11, (const int[]){0, 0, 2}, "OutOfDate", D1,
+          "INTEL-SA-PLAT");
     struct maat_tcb_info ti;
     struct maat_enclave_identity qe;
     tcb_info(&ti, l1, MODULES(Z96, "TDX_01"));
@@ -508,9 +526,11 @@ static void test_tdx_bug15_module_status_converged_with_platform(void **state)
                                S = MAAT_TCB_SW_HARDENING_NEEDED;
     assert_int_equal(maat_tdx_converge(U, true, O, true, U), O);
     assert_int_equal(maat_tdx_converge(S, false, U, true, O), O);
-    assert_int_equal(maat_tdx_converge(C, true, O, true, U), MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
-    assert_int_equal(maat_tdx_converge(MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED, true, U, true, O),
+    assert_int_equal(maat_tdx_converge(C, true, O, true, U),
                      MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
+    assert_int_equal(
+        maat_tdx_converge(MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED, true, U, true, O),
+        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
     assert_int_equal(maat_tdx_converge(U, true, R, true, U), R);
     assert_int_equal(maat_tdx_converge(C, true, U, true, R), R);
     assert_int_equal(maat_tdx_converge(U, true, U, true, C), U); /* QE CN: no effect (QVL26) */
@@ -576,7 +596,10 @@ static void test_tdx_bug11_revoked_is_a_failure(void **state)
 {
     (void)state;
     struct real r;
-    if (real_load(&r) != 0) { real_free(&r); skip(); }
+    if (real_load(&r) != 0) {
+        real_free(&r);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     real_verify(&r, &v, &tv);
@@ -615,7 +638,10 @@ static void test_tdx_bug13_pce_id_compared(void **state)
 {
     (void)state;
     struct real r;
-    if (real_load(&r) != 0) { real_free(&r); skip(); }
+    if (real_load(&r) != 0) {
+        real_free(&r);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     r.vc->tcb_info.pce_id[1] ^= 0x01;
@@ -630,7 +656,10 @@ static void test_tdx_bug09_tcb_info_v2_and_qe_identity_refused(void **state)
 {
     (void)state;
     struct real r;
-    if (real_load(&r) != 0) { real_free(&r); skip(); }
+    if (real_load(&r) != 0) {
+        real_free(&r);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     r.vc->tcb_info.version = 2;
@@ -655,7 +684,10 @@ static void test_tdx_bug05_module_mismatch_in_pipeline(void **state)
 {
     (void)state;
     struct real r;
-    if (real_load(&r) != 0) { real_free(&r); skip(); }
+    if (real_load(&r) != 0) {
+        real_free(&r);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     struct maat_tdx_module_identity *m = (struct maat_tdx_module_identity *)

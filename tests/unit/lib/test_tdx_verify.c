@@ -27,7 +27,8 @@ static int load(struct fixture *f, const char *quote, const char *bundle)
     f->bundle_buf = tu_read_vector(bundle, &f->bundle_len);
     if (!f->quote_buf || !f->bundle_buf) return -1;
     struct maat_error err = {0};
-    if (maat_quote_parse(f->quote_buf, f->quote_len, &f->q, &err) != 0) fail_msg("quote: %s", err.msg);
+    if (maat_quote_parse(f->quote_buf, f->quote_len, &f->q, &err) != 0)
+        fail_msg("quote: %s", err.msg);
     if (maat_collateral_bundle_parse(f->bundle_buf, f->bundle_len, &f->bundle, &err) != 0)
         fail_msg("bundle: %s", err.msg);
     maat_collateral_input_from_bundle(&f->bundle, &f->in);
@@ -49,7 +50,8 @@ static void verify_at(struct fixture *f, time_t at, const struct maat_tdx_opts *
 {
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
-    if (maat_collateral_verify(&f->in, f->trust, at, &vc, &err) != 0) fail_msg("collateral: %s", err.msg);
+    if (maat_collateral_verify(&f->in, f->trust, at, &vc, &err) != 0)
+        fail_msg("collateral: %s", err.msg);
     struct maat_verify_opts opts = {.at = at};
     assert_int_equal(maat_tdx_quote_verify(&f->q, vc, f->trust, &opts, o, v, tv, &err), 0);
     maat_verified_collateral_free(vc);
@@ -64,7 +66,10 @@ static void test_tdx_dcap_qvl_up_to_date(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load(&f, TDX_QUOTE, TDX_BUNDLE) != 0) { fixture_free(&f); skip(); }
+    if (load(&f, TDX_QUOTE, TDX_BUNDLE) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     verify_at(&f, TDX_AT, NULL, &v, &tv);
@@ -166,7 +171,14 @@ static void test_tdx_spr_e4_not_supported(void **state)
     pcrl = tu_read_vector("tdx/pckcrl", &pcrll);
     rcrl = tu_read_vector("tdx/rootcrl.der", &rcrll);
     if (!qb || !tib || !qeb || !tchain || !qchain || !pchain || !pcrl || !rcrl) {
-        free(qb); free(tib); free(qeb); free(tchain); free(qchain); free(pchain); free(pcrl); free(rcrl);
+        free(qb);
+        free(tib);
+        free(qeb);
+        free(tchain);
+        free(qchain);
+        free(pchain);
+        free(pcrl);
+        free(rcrl);
         skip();
     }
     struct maat_error err = {0};
@@ -210,7 +222,14 @@ static void test_tdx_spr_e4_not_supported(void **state)
     assert_int_equal(v.qvl_result, MAAT_QVL_TCB_NOT_SUPPORTED);
     maat_verified_collateral_free(vc);
     maat_trust_free(trust);
-    free(qb); free(tib); free(qeb); free(tchain); free(qchain); free(pchain); free(pcrl); free(rcrl);
+    free(qb);
+    free(tib);
+    free(qeb);
+    free(tchain);
+    free(qchain);
+    free(pchain);
+    free(pcrl);
+    free(rcrl);
 }
 
 /* Flipping a byte of each signed region of a real TD quote is refused at its own step,
@@ -219,7 +238,10 @@ static void test_tdx_tamper_matrix(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load(&f, TDX_QUOTE, TDX_BUNDLE) != 0) { fixture_free(&f); skip(); }
+    if (load(&f, TDX_QUOTE, TDX_BUNDLE) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
     assert_int_equal(maat_collateral_verify(&f.in, f.trust, TDX_AT, &vc, &err), 0);
@@ -272,7 +294,8 @@ static void test_tdx_tamper_matrix(void **state)
     /* the v5 quote's TDX 1.5 fields: TEE_TCB_SVN_2 and MRSERVICETD are signed too */
     {
         struct fixture g;
-        if (load(&g, "dcap-qvl/tdx_quote_outdated", "dcap-qvl/tdx_quote_outdated_collateral.json") == 0) {
+        if (load(&g, "dcap-qvl/tdx_quote_outdated", "dcap-qvl/tdx_quote_outdated_collateral.json") ==
+            0) {
             struct maat_verified_collateral *vc5 = NULL;
             assert_int_equal(maat_collateral_verify(&g.in, g.trust, 1774003274, &vc5, &err), 0);
             const size_t offs[] = {54 + 584, 54 + 600 + 47, 54 + 520};
@@ -285,7 +308,8 @@ static void test_tdx_tamper_matrix(void **state)
                 assert_int_equal(maat_quote_parse(c5, g.quote_len, &q, &err), 0);
                 struct maat_verify_opts o5 = {.at = 1774003274};
                 struct maat_verdict v;
-                assert_int_equal(maat_tdx_quote_verify(&q, vc5, g.trust, &o5, NULL, &v, NULL, &err), 0);
+                assert_int_equal(maat_tdx_quote_verify(&q, vc5, g.trust, &o5, NULL, &v, NULL, &err),
+                                 0);
                 if (v.ok || v.failed_step != MAAT_STEP_QUOTE_SIGNATURE)
                     fail_msg("v5 offset %zu: failed_step=%s reason=%s", offs[i],
                              maat_verify_step_name(v.failed_step), v.reason);
@@ -311,8 +335,15 @@ static void test_tdx_bug09_wrong_tee_collateral_refused(void **state)
 {
     (void)state;
     struct fixture t, s;
-    if (load(&t, TDX_QUOTE, "dcap-qvl/sgx_quote_collateral.json") != 0) { fixture_free(&t); skip(); }
-    if (load(&s, "dcap-qvl/sgx_quote", TDX_BUNDLE) != 0) { fixture_free(&t); fixture_free(&s); skip(); }
+    if (load(&t, TDX_QUOTE, "dcap-qvl/sgx_quote_collateral.json") != 0) {
+        fixture_free(&t);
+        skip();
+    }
+    if (load(&s, "dcap-qvl/sgx_quote", TDX_BUNDLE) != 0) {
+        fixture_free(&t);
+        fixture_free(&s);
+        skip();
+    }
     struct maat_verdict v;
     struct maat_tdx_verdict tv;
     verify_at(&t, 1752919200, NULL, &v, &tv);
@@ -340,7 +371,6 @@ static void test_tdx_bug09_wrong_tee_collateral_refused(void **state)
     fixture_free(&s);
 }
 
-
 /* Body type 4 ("TD Report 1.5 Ex", 885 bytes, QVL26) is parsed; its size is exact. Built
  * from the real v5 quote: the signature no longer covers it, so verification stops at
  * quote_signature, after every structural and chain step passed. */
@@ -358,7 +388,7 @@ static void test_tdx_body_type4_ex_parsed(void **state)
     m[48] = 4;
     m[50] = (uint8_t)(885 & 0xff);
     m[51] = (uint8_t)(885 >> 8);
-    m[body_end] = 0x7e;              /* VMID */
+    m[body_end] = 0x7e;               /* VMID */
     m[body_end + 1 + 32 + 48] = 0xab; /* INITSERVTDHASH[0] */
     struct maat_quote q;
     struct maat_error err = {0};
@@ -421,8 +451,8 @@ static void test_tdx_relaunch_advised_end_to_end(void **state)
     if (!v.ok) fail_msg("%s", v.reason);
     assert_int_equal(v.status, MAAT_TCB_UP_TO_DATE);
     assert_true(tv.current.evaluated);
-    struct maat_tdx_module_identity *m =
-        (struct maat_tdx_module_identity *)maat_tdx_module_identity_find(ti, 1);
+    struct maat_tdx_module_identity *m = (struct maat_tdx_module_identity *)
+        maat_tdx_module_identity_find(ti, 1);
     assert_non_null(m);
     assert_int_equal(m->levels[0].isvsvn, 6);
     m->levels[0].isvsvn = 8;
@@ -451,12 +481,18 @@ static void test_tdx_intel_sample_signatures_ok_collateral_refused(void **state)
     uint8_t *qb = tu_read_vector("intel-qvl-sample/tdx/quote.dat", &ql);
     uint8_t *root = tu_read_vector("intel-qvl-sample/tdx/trustedRootCaCert.pem", &rl);
     uint8_t *tcb = tu_read_vector("intel-qvl-sample/tdx/tcbInfo.json", &tl);
-    if (!qb || !root || !tcb) { free(qb); free(root); free(tcb); skip(); }
+    if (!qb || !root || !tcb) {
+        free(qb);
+        free(root);
+        free(tcb);
+        skip();
+    }
     struct maat_error err = {0};
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(qb, ql, &q, &err), 0);
     struct maat_trust *trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(trust, root, rl, "Intel QVL sample TDX root", true, &err), 0);
+    assert_int_equal(maat_trust_add_root(trust, root, rl, "Intel QVL sample TDX root", true, &err),
+                     0);
     struct maat_verify_opts opts = {.at = 1700000000};
     struct maat_verdict v;
     struct maat_tdx_verdict tv;

@@ -29,7 +29,8 @@ static void refuses(const char *s, const char *msg_part)
     assert_int_equal(maat_time_parse("--at", s, &t, &err), -1);
     assert_true(t == 42); /* output untouched */
     assert_int_not_equal(err.code, MAAT_OK);
-    if (strstr(err.msg, msg_part) == NULL) fprintf(stderr, "'%s': message '%s' lacks '%s'\n", s, err.msg, msg_part);
+    if (strstr(err.msg, msg_part) == NULL)
+        fprintf(stderr, "'%s': message '%s' lacks '%s'\n", s, err.msg, msg_part);
     assert_non_null(strstr(err.msg, msg_part));
     assert_non_null(strstr(err.msg, "--at"));
 }
@@ -105,9 +106,10 @@ static void test_at_forms_refusals_name_offset_and_expectation(void **state)
     refuses("1970-01-01T00:00:00+00:01", "before 1970");
     refuses("9999-12-31T23:59:59-00:01", "after 9999");
     refuses("July 19 2025", "offset 0: expected a digit");
-    refuses("2025-07-19T10:01:17.0000000000000000000000000000000000000000000000000000000000000000000"
-            "000000000000000000000000000000000000000000000000000000000000000000Z",
-            "longer than 128");
+    refuses(
+        "2025-07-19T10:01:17.0000000000000000000000000000000000000000000000000000000000000000000"
+        "000000000000000000000000000000000000000000000000000000000000000000Z",
+        "longer than 128");
     struct maat_error err = {0};
     assert_int_equal(maat_time_parse("--at", NULL, NULL, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_USAGE);

@@ -32,8 +32,10 @@ static struct maat_signing_key *signer(const struct maat_sim_quote_opts *base, b
     struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_RS256, &err);
     assert_non_null(k);
     struct maat_sim_quote_opts o;
-    if (base) o = *base;
-    else maat_sim_quote_opts_defaults(F.sim, &o);
+    if (base)
+        o = *base;
+    else
+        maat_sim_quote_opts_defaults(F.sim, &o);
     if (bind) maat_signing_key_spki_hash(k, o.report_data);
     struct maat_buf q;
     sim_fixture_quote(&F, &o, &q);
@@ -348,8 +350,10 @@ static void claims_case(const char *member, json_t *value, const char *want)
     struct maat_signing_key *k = signer(NULL, true, false, &jwks);
     json_t *c = matching_claims();
     if (member != NULL) {
-        if (value) json_object_set_new(c, member, value);
-        else json_object_del(c, member);
+        if (value)
+            json_object_set_new(c, member, value);
+        else
+            json_object_del(c, member);
     }
     char *t = token(k, c);
     uint8_t ehd[3] = {1, 2, 3};

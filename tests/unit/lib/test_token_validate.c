@@ -96,8 +96,11 @@ static char *good_token(void)
 
 static struct maat_token_expect expect_jwks(void)
 {
-    struct maat_token_expect x = {.issuer = ISS, .at = AT, .skew_seconds = MAAT_TOKEN_SKEW_DEFAULT,
-                                  .jwks = (const uint8_t *)g_jwks, .jwks_len = strlen(g_jwks)};
+    struct maat_token_expect x = {.issuer = ISS,
+                                  .at = AT,
+                                  .skew_seconds = MAAT_TOKEN_SKEW_DEFAULT,
+                                  .jwks = (const uint8_t *)g_jwks,
+                                  .jwks_len = strlen(g_jwks)};
     return x;
 }
 
@@ -109,8 +112,9 @@ static void expect(char *t, const struct maat_token_expect *x, int check, const 
     struct maat_error err = {0};
     assert_int_equal(maat_token_validate(t, strlen(t), x, &r, &err), 0);
     if (check < 0) {
-        if (!r.valid) fail_msg("expected valid, failed at %s: %s",
-                               maat_token_check_name(r.failed_check), r.reason);
+        if (!r.valid)
+            fail_msg("expected valid, failed at %s: %s", maat_token_check_name(r.failed_check),
+                     r.reason);
         for (int c = 0; c <= MAAT_TOKEN_CHECK_LIFETIME; c++) /* the rest: not asked for */
             assert_int_equal(r.checks[c], MAAT_TOKEN_PASSED);
         for (int c = MAAT_TOKEN_CHECK_LIFETIME + 1; c < MAAT_TOKEN_CHECK__COUNT; c++)
@@ -182,7 +186,8 @@ static void test_token_hs256_with_rsa_key_refused(void **state)
     (void)state;
     struct maat_token_expect x = expect_jwks();
     char hj[256], pj[128];
-    snprintf(hj, sizeof hj, "{\"alg\":\"HS256\",\"jku\":\"" ISS "/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+    snprintf(hj, sizeof hj,
+             "{\"alg\":\"HS256\",\"jku\":\"" ISS "/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
              maat_signing_key_kid(g_key));
     snprintf(pj, sizeof pj, "{\"exp\":%d,\"iss\":\"" ISS "\"}", AT + 3600);
     char *h = maat_base64url_encode((const uint8_t *)hj, strlen(hj));
@@ -239,14 +244,12 @@ static void test_token_header_key_ignored(void **state)
     struct maat_token_expect x = expect_jwks();
     json_t *h = header(ISS "/certs", maat_signing_key_kid(g_evil));
     json_object_set_new(h, "jwk", maat_signing_key_jwk(g_evil));
-    expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_KEY,
-           "no key with kid");
+    expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_KEY, "no key with kid");
     h = header(ISS "/certs", maat_signing_key_kid(g_key));
     json_t *jwk = maat_signing_key_jwk(g_evil);
     json_object_set(h, "x5c", json_object_get(jwk, "x5c"));
     json_decref(jwk);
-    expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_SIGNATURE,
-           "signature:");
+    expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_SIGNATURE, "signature:");
 }
 
 static void test_token_unknown_kid_refused(void **state)
@@ -319,8 +322,11 @@ static void test_token_pinned_certificate(void **state)
     assert_int_equal(PEM_write_bio_X509(b, maat_signing_key_cert(g_key)), 1);
     char *pem = NULL;
     long pl = BIO_get_mem_data(b, &pem);
-    struct maat_token_expect x = {.issuer = ISS, .at = AT, .skew_seconds = 60,
-                                  .pinned_cert = (const uint8_t *)pem, .pinned_cert_len = (size_t)pl};
+    struct maat_token_expect x = {.issuer = ISS,
+                                  .at = AT,
+                                  .skew_seconds = 60,
+                                  .pinned_cert = (const uint8_t *)pem,
+                                  .pinned_cert_len = (size_t)pl};
     expect(good_token(), &x, -1, NULL);
     /* another key's token, whatever its kid says */
     expect(sign(g_evil, header(ISS "/certs", maat_signing_key_kid(g_key)), claims(ISS, AT + 60, 0, 0)),

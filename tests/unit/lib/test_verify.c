@@ -47,7 +47,8 @@ static void verify_at(struct fixture *f, time_t at, struct maat_verdict *v)
 {
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
-    if (maat_collateral_verify(&f->in, f->trust, at, &vc, &err) != 0) fail_msg("collateral: %s", err.msg);
+    if (maat_collateral_verify(&f->in, f->trust, at, &vc, &err) != 0)
+        fail_msg("collateral: %s", err.msg);
     struct maat_verify_opts opts = {.at = at};
     assert_int_equal(maat_quote_verify(&f->q, vc, f->trust, &opts, v, &err), 0);
     maat_verified_collateral_free(vc);
@@ -57,7 +58,10 @@ static void test_dcap_qvl_sgx_status(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    if (load_dcap_qvl(&f) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_verdict v;
     verify_at(&f, 1752919277, &v);
     if (!v.ok) fail_msg("%s", v.reason);
@@ -81,7 +85,10 @@ static void test_dcap_qvl_sgx_expiry(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    if (load_dcap_qvl(&f) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_verdict v;
     verify_at(&f, 1752919279, &v);
     assert_false(v.ok);
@@ -107,19 +114,25 @@ static void test_dcap_qvl_tamper(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    if (load_dcap_qvl(&f) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
     assert_int_equal(maat_collateral_verify(&f.in, f.trust, 1752919277, &vc, &err), 0);
-    struct { size_t at; enum maat_verify_step step; } cases[] = {
-        {8, MAAT_STEP_QUOTE_SIGNATURE},          /* header qe_svn */
-        {48 + 64, MAAT_STEP_QUOTE_SIGNATURE},    /* mr_enclave */
-        {48 + 320, MAAT_STEP_QUOTE_SIGNATURE},   /* report_data */
-        {436 + 5, MAAT_STEP_QUOTE_SIGNATURE},    /* quote signature */
-        {436 + 64 + 3, MAAT_STEP_AK_BINDING},    /* attestation key (no longer bound) */
+    struct {
+        size_t at;
+        enum maat_verify_step step;
+    } cases[] = {
+        {8, MAAT_STEP_QUOTE_SIGNATURE},                 /* header qe_svn */
+        {48 + 64, MAAT_STEP_QUOTE_SIGNATURE},           /* mr_enclave */
+        {48 + 320, MAAT_STEP_QUOTE_SIGNATURE},          /* report_data */
+        {436 + 5, MAAT_STEP_QUOTE_SIGNATURE},           /* quote signature */
+        {436 + 64 + 3, MAAT_STEP_AK_BINDING},           /* attestation key (no longer bound) */
         {436 + 128 + 0, MAAT_STEP_QE_REPORT_SIGNATURE}, /* QE report cpu_svn */
         {436 + 512 + 7, MAAT_STEP_QE_REPORT_SIGNATURE}, /* QE report signature */
-        {436 + 578 + 1, MAAT_STEP_AK_BINDING},   /* QE auth data */
+        {436 + 578 + 1, MAAT_STEP_AK_BINDING},          /* QE auth data */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t *m = malloc(f.quote_len);
@@ -146,7 +159,10 @@ static void test_dcap_qvl_collateral_tamper(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    if (load_dcap_qvl(&f) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
     /* one byte of the signed TCB info body ("tcbEvaluationDataNumber":17 -> 18) */
@@ -187,7 +203,10 @@ static void test_pck_cache(void **state)
 {
     (void)state;
     struct fixture f;
-    if (load_dcap_qvl(&f) != 0) { fixture_free(&f); skip(); }
+    if (load_dcap_qvl(&f) != 0) {
+        fixture_free(&f);
+        skip();
+    }
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
     assert_int_equal(maat_collateral_verify(&f.in, f.trust, 1752919277, &vc, &err), 0);
@@ -239,10 +258,14 @@ struct intel_sample {
 };
 
 static const char *const intel_files[] = {
-    "intel-qvl-sample/quote.dat",         "intel-qvl-sample/pckCert.pem",
-    "intel-qvl-sample/pckSignChain.pem",  "intel-qvl-sample/tcbSignChain.pem",
-    "intel-qvl-sample/tcbInfo.json",      "intel-qvl-sample/qeIdentity.json",
-    "intel-qvl-sample/rootCaCrl.der",     "intel-qvl-sample/intermediateCaCrl.der",
+    "intel-qvl-sample/quote.dat",
+    "intel-qvl-sample/pckCert.pem",
+    "intel-qvl-sample/pckSignChain.pem",
+    "intel-qvl-sample/tcbSignChain.pem",
+    "intel-qvl-sample/tcbInfo.json",
+    "intel-qvl-sample/qeIdentity.json",
+    "intel-qvl-sample/rootCaCrl.der",
+    "intel-qvl-sample/intermediateCaCrl.der",
     "intel-qvl-sample/trustedRootCaCert.pem",
 };
 
@@ -273,8 +296,9 @@ static int load_intel(struct intel_sample *s)
     s->in.pck_crl = vw(s->files[7], s->lens[7]);
     s->in.pck_crl_issuer_chain = vw(s->files[2], s->lens[2]);
     s->trust = maat_trust_new_intel(&err);
-    assert_int_equal(maat_trust_add_root(s->trust, s->files[8], s->lens[8], "Intel QVL sample root",
-                                         true, &err), 0);
+    assert_int_equal(
+        maat_trust_add_root(s->trust, s->files[8], s->lens[8], "Intel QVL sample root", true, &err),
+        0);
     return 0;
 }
 
@@ -289,7 +313,8 @@ static void intel_verify(struct intel_sample *s, time_t at, bool with_chain, str
 {
     struct maat_error err = {0};
     struct maat_verified_collateral *vc = NULL;
-    if (maat_collateral_verify(&s->in, s->trust, at, &vc, &err) != 0) fail_msg("collateral: %s", err.msg);
+    if (maat_collateral_verify(&s->in, s->trust, at, &vc, &err) != 0)
+        fail_msg("collateral: %s", err.msg);
     struct maat_verify_opts opts = {.at = at};
     if (with_chain) opts.pck_chain_pem = vw(s->pck_chain, s->pck_chain_len);
     assert_int_equal(maat_quote_verify(&s->q, vc, s->trust, &opts, v, &err), 0);
@@ -300,7 +325,10 @@ static void test_intel_sample(void **state)
 {
     (void)state;
     struct intel_sample s;
-    if (load_intel(&s) != 0) { intel_free(&s); skip(); }
+    if (load_intel(&s) != 0) {
+        intel_free(&s);
+        skip();
+    }
     struct maat_verdict v;
     intel_verify(&s, 1600000000, true, &v);
     if (!v.ok) fail_msg("%s", v.reason);
@@ -330,7 +358,8 @@ static void test_intel_sample(void **state)
     intel_verify(&s, 1788600000, true, &v); /* 2026-09-05T09:20:00Z */
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_VALIDITY);
-    assert_non_null(strstr(v.reason, "\"Intel SGX PCK Certificate\" expired at 2026-09-05T07:47:06Z"));
+    assert_non_null(
+        strstr(v.reason, "\"Intel SGX PCK Certificate\" expired at 2026-09-05T07:47:06Z"));
     assert_non_null(strstr(v.reason, "\"Intel SGX TCB Signing\" expired"));
     assert_int_equal(v.steps[MAAT_STEP_QUOTE_SIGNATURE], MAAT_STEP_PASSED);
     assert_int_equal(v.steps[MAAT_STEP_QE_REPORT_SIGNATURE], MAAT_STEP_PASSED);
@@ -356,7 +385,10 @@ static void test_intel_sample_wrong_crl(void **state)
 {
     (void)state;
     struct intel_sample s;
-    if (load_intel(&s) != 0) { intel_free(&s); skip(); }
+    if (load_intel(&s) != 0) {
+        intel_free(&s);
+        skip();
+    }
     /* Present the Root CA CRL as the PCK CRL: issued by the root, not the PCK CA. */
     s.in.pck_crl = s.in.root_ca_crl;
     struct maat_error err = {0};
@@ -372,10 +404,14 @@ static void test_azure_samples(void **state)
 {
     (void)state;
     const char *files[] = {
-        "azure-samples/intel-sdk/enclave.info.debug.json", "azure-samples/intel-sdk/enclave.info.release.json",
-        "azure-samples/intel-sdk/enclave.info.prodid.json", "azure-samples/intel-sdk/enclave.info.securityversion.json",
-        "azure-samples/oe-sdk/enclave.info.debug.json",    "azure-samples/oe-sdk/enclave.info.release.json",
-        "azure-samples/oe-sdk/enclave.info.prodid.json",   "azure-samples/oe-sdk/enclave.info.securityversion.json",
+        "azure-samples/intel-sdk/enclave.info.debug.json",
+        "azure-samples/intel-sdk/enclave.info.release.json",
+        "azure-samples/intel-sdk/enclave.info.prodid.json",
+        "azure-samples/intel-sdk/enclave.info.securityversion.json",
+        "azure-samples/oe-sdk/enclave.info.debug.json",
+        "azure-samples/oe-sdk/enclave.info.release.json",
+        "azure-samples/oe-sdk/enclave.info.prodid.json",
+        "azure-samples/oe-sdk/enclave.info.securityversion.json",
     };
     struct maat_error err = {0};
     struct maat_trust *trust = maat_trust_new_intel(&err);
@@ -410,10 +446,13 @@ static void test_azure_samples(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dcap_qvl_sgx_status),   cmocka_unit_test(test_dcap_qvl_sgx_expiry),
-        cmocka_unit_test(test_dcap_qvl_tamper),       cmocka_unit_test(test_dcap_qvl_collateral_tamper),
+        cmocka_unit_test(test_dcap_qvl_sgx_status),
+        cmocka_unit_test(test_dcap_qvl_sgx_expiry),
+        cmocka_unit_test(test_dcap_qvl_tamper),
+        cmocka_unit_test(test_dcap_qvl_collateral_tamper),
         cmocka_unit_test(test_pck_cache),
-        cmocka_unit_test(test_intel_sample),          cmocka_unit_test(test_intel_sample_wrong_crl),
+        cmocka_unit_test(test_intel_sample),
+        cmocka_unit_test(test_intel_sample_wrong_crl),
         cmocka_unit_test(test_azure_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

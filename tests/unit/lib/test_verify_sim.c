@@ -16,8 +16,8 @@
 #include "testutil.h"
 #include "verify_internal.h"
 
-#define NOW 1700000000         /* 2023-11-14T22:13:20Z: the platform's creation time */
-#define AT (NOW + 3600)        /* verification time, inside every window */
+#define NOW 1700000000  /* 2023-11-14T22:13:20Z: the platform's creation time */
+#define AT (NOW + 3600) /* verification time, inside every window */
 
 /* The sim platform, trust set and collateral bundles (tests/lib/sim_fixture.h; in[0]
  * Processor CA CRL, in[1] Platform CA CRL), and that collateral verified at AT. */
@@ -69,9 +69,12 @@ static void test_every_tcb_status(void **state)
 {
     (void)state;
     static const enum maat_tcb_status want[MAAT_SIM_TCB__COUNT] = {
-        MAAT_TCB_UP_TO_DATE,          MAAT_TCB_SW_HARDENING_NEEDED,
-        MAAT_TCB_CONFIGURATION_NEEDED, MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
-        MAAT_TCB_OUT_OF_DATE,         MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+        MAAT_TCB_UP_TO_DATE,
+        MAAT_TCB_SW_HARDENING_NEEDED,
+        MAAT_TCB_CONFIGURATION_NEEDED,
+        MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+        MAAT_TCB_OUT_OF_DATE,
+        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
         MAAT_TCB_REVOKED,
     };
     static const size_t advisories[MAAT_SIM_TCB__COUNT] = {0, 1, 1, 2, 2, 3, 4};
@@ -83,7 +86,8 @@ static void test_every_tcb_status(void **state)
             maat_sim_quote_opts_set_tcb(E.f.sim, &o, (enum maat_sim_tcb)t);
             struct maat_verdict v;
             run(&o, 0, AT, &v);
-            if (!v.ok) fail_msg("v%d %s: %s", version, maat_sim_tcb_name((enum maat_sim_tcb)t), v.reason);
+            if (!v.ok)
+                fail_msg("v%d %s: %s", version, maat_sim_tcb_name((enum maat_sim_tcb)t), v.reason);
             assert_int_equal(v.status, want[t]);
             assert_int_equal(v.platform_status, want[t]);
             assert_int_equal(v.qe_status, MAAT_TCB_UP_TO_DATE);
@@ -340,7 +344,7 @@ static void test_flip_every_quote_byte(void **state)
         assert_int_equal(maat_sim_quote(E.f.sim, &o, &b, &err), 0);
         struct maat_quote q0;
         assert_int_equal(maat_quote_parse(b.data, b.len, &q0, &err), 0);
-        size_t sig = q0.signature_data_offset;     /* start of signature data */
+        size_t sig = q0.signature_data_offset; /* start of signature data */
         size_t qe = (size_t)(q0.qe_report.raw - b.data);
         size_t auth = (size_t)(q0.qe_auth_data.ptr - b.data);
         size_t chain = q0.cert_data.offset;
@@ -361,21 +365,28 @@ static void test_flip_every_quote_byte(void **state)
             if (v.ok) fail_msg("v%d: flipping byte %zu was accepted", version, i);
             counts[v.failed_step]++;
             enum maat_verify_step want = MAAT_STEP__COUNT;
-            if (i < sig - 4) want = (i >= 12 && i < 28) ? MAAT_STEP_STRUCTURE : MAAT_STEP_QUOTE_SIGNATURE;
-            else if (i >= sig && i < sig + 64) want = MAAT_STEP_QUOTE_SIGNATURE;
-            else if (i >= sig + 64 && i < sig + 128) want = MAAT_STEP_AK_BINDING;
-            else if (i >= qe && i < qe + 384 + 64) want = MAAT_STEP_QE_REPORT_SIGNATURE;
-            else if (i >= auth && i < auth + q0.qe_auth_data.len) want = MAAT_STEP_AK_BINDING;
-            else if (i >= chain) want = MAAT_STEP_PCK_CHAIN;
+            if (i < sig - 4)
+                want = (i >= 12 && i < 28) ? MAAT_STEP_STRUCTURE : MAAT_STEP_QUOTE_SIGNATURE;
+            else if (i >= sig && i < sig + 64)
+                want = MAAT_STEP_QUOTE_SIGNATURE;
+            else if (i >= sig + 64 && i < sig + 128)
+                want = MAAT_STEP_AK_BINDING;
+            else if (i >= qe && i < qe + 384 + 64)
+                want = MAAT_STEP_QE_REPORT_SIGNATURE;
+            else if (i >= auth && i < auth + q0.qe_auth_data.len)
+                want = MAAT_STEP_AK_BINDING;
+            else if (i >= chain)
+                want = MAAT_STEP_PCK_CHAIN;
             if (want != MAAT_STEP__COUNT && v.failed_step != want)
                 fail_msg("v%d byte %zu: failed at %s (%s), expected %s", version, i,
                          maat_verify_step_name(v.failed_step), v.reason, maat_verify_step_name(want));
         }
-        printf("v%d: %zu bytes flipped: parser %zu, structure %zu, pck_chain %zu, qe_report_signature "
-               "%zu, attestation_key_binding %zu, quote_signature %zu\n",
-               version, q0.quote.len, counts[MAAT_STEP__COUNT], counts[MAAT_STEP_STRUCTURE],
-               counts[MAAT_STEP_PCK_CHAIN], counts[MAAT_STEP_QE_REPORT_SIGNATURE],
-               counts[MAAT_STEP_AK_BINDING], counts[MAAT_STEP_QUOTE_SIGNATURE]);
+        printf(
+            "v%d: %zu bytes flipped: parser %zu, structure %zu, pck_chain %zu, qe_report_signature "
+            "%zu, attestation_key_binding %zu, quote_signature %zu\n",
+            version, q0.quote.len, counts[MAAT_STEP__COUNT], counts[MAAT_STEP_STRUCTURE],
+            counts[MAAT_STEP_PCK_CHAIN], counts[MAAT_STEP_QE_REPORT_SIGNATURE],
+            counts[MAAT_STEP_AK_BINDING], counts[MAAT_STEP_QUOTE_SIGNATURE]);
         free(m);
         maat_buf_cleanup(&b);
     }
@@ -389,11 +400,11 @@ static void test_flip_every_collateral_byte(void **state)
     (void)state;
     struct maat_error err = {0};
     struct maat_collateral_input base = E.f.in[0];
-    struct maat_view *views[] = {&base.tcb_info_body, &base.qe_identity_body, &base.root_ca_crl,
-                                 &base.pck_crl, &base.tcb_info_issuer_chain,
-                                 &base.pck_crl_issuer_chain};
-    const char *names[] = {"TCB info", "QE identity", "Root CA CRL", "PCK CRL",
-                           "TCB info issuer chain", "PCK CRL issuer chain"};
+    struct maat_view *views[] = {&base.tcb_info_body,         &base.qe_identity_body,
+                                 &base.root_ca_crl,           &base.pck_crl,
+                                 &base.tcb_info_issuer_chain, &base.pck_crl_issuer_chain};
+    const char *names[] = {"TCB info", "QE identity",           "Root CA CRL",
+                           "PCK CRL",  "TCB info issuer chain", "PCK CRL issuer chain"};
     for (size_t k = 0; k < 6; k++) {
         struct maat_view orig = *views[k];
         uint8_t *m = malloc(orig.len);
@@ -404,7 +415,8 @@ static void test_flip_every_collateral_byte(void **state)
             /* re-point the signature views at this copy's storage */
             in.tcb_info_signature.ptr = (const uint8_t *)E.f.in[0].sig_hex_storage[0];
             in.qe_identity_signature.ptr = (const uint8_t *)E.f.in[0].sig_hex_storage[1];
-            struct maat_view *v = (struct maat_view *)((char *)&in + ((char *)views[k] - (char *)&base));
+            struct maat_view *v = (struct maat_view *)((char *)&in +
+                                                       ((char *)views[k] - (char *)&base));
             v->ptr = m;
             if (k == 4) in.qe_identity_issuer_chain = *v;
             struct maat_verified_collateral *vc = NULL;
@@ -434,11 +446,13 @@ static X509 *mk_cert(const char *cn, X509 *issuer, EVP_PKEY *issuer_key, EVP_PKE
     X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
     X509_EXTENSION *ext;
     ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-                              issuer && strstr(cn, "Certificate") ? "critical,CA:FALSE" : "critical,CA:TRUE");
+                              issuer && strstr(cn, "Certificate") ? "critical,CA:FALSE"
+                                                                  : "critical,CA:TRUE");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage,
-                              strstr(cn, "Certificate") ? "critical,digitalSignature" : "critical,keyCertSign,cRLSign");
+                              strstr(cn, "Certificate") ? "critical,digitalSignature"
+                                                        : "critical,keyCertSign,cRLSign");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");

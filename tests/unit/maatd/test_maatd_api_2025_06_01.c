@@ -33,8 +33,8 @@ static int setup(void **state)
     d.trust = maat_trust_new_intel(&err);
     d.pck_cache = maat_pck_cache_new(16, &err);
     if (d.trust == NULL || d.pck_cache == NULL) return -1;
-    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
-                         &err) != 0)
+    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()),
+                         d.policy_hash, &err) != 0)
         return -1;
     static uint8_t token[] = "secret";
     d.admin_token = token;
@@ -70,8 +70,8 @@ static const struct maatd_header host = {"Host", "maa.example"};
 static unsigned run(const char *method, const char *url, const char *body,
                     struct maatd_http_response *rs)
 {
-    struct maatd_http_request rq = {method, url, "HTTP/1.1", &host, 1, (const uint8_t *)body,
-                                    body ? strlen(body) : 0, false};
+    struct maatd_http_request rq = {
+        method, url, "HTTP/1.1", &host, 1, (const uint8_t *)body, body ? strlen(body) : 0, false};
     maatd_handle(&d, &rq, rs);
     assert_non_null(rs->body);
     return rs->status;
@@ -124,8 +124,8 @@ static void test_api_version_2025_06_01_accepted(void **state)
     free(rs.body);
     assert_int_equal(run("GET", "/certs", NULL, &rs), 200);
     free(rs.body);
-    assert_int_equal(run("GET", "/.well-known/openid-configuration?api-version=2025-06-01", NULL, &rs),
-                     200);
+    assert_int_equal(
+        run("GET", "/.well-known/openid-configuration?api-version=2025-06-01", NULL, &rs), 200);
     assert_non_null(strstr(rs.body, "jwks_uri"));
     free(rs.body);
     assert_int_equal(run("GET", "/.well-known/openid-configuration", NULL, &rs), 200);
@@ -139,8 +139,8 @@ static void test_api_version_2025_06_01_error_shape(void **state)
                       "InvalidParameter");
     expect_2025_error("POST", "/attest/OpenEnclave?api-version=2025-06-01", "{}", 400,
                       "InvalidParameter");
-    expect_2025_error("PUT", "/policies/SgxEnclave?api-version=2025-06-01", "eyJhbGciOiJub25lIn0.e30.",
-                      401, "Unauthorized");
+    expect_2025_error("PUT", "/policies/SgxEnclave?api-version=2025-06-01",
+                      "eyJhbGciOiJub25lIn0.e30.", 401, "Unauthorized");
     expect_2025_error("DELETE", "/policies/SgxEnclave?api-version=2025-06-01", NULL, 405,
                       "MethodNotAllowed");
     /* an unknown version on /certs is refused (fail closed), in the old shape */

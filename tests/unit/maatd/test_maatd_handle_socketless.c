@@ -31,8 +31,8 @@ static int setup(void **state)
     d.trust = maat_trust_new_intel(&err);
     d.pck_cache = maat_pck_cache_new(16, &err);
     if (d.trust == NULL || d.pck_cache == NULL) return -1;
-    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
-                         &err) != 0)
+    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()),
+                         d.policy_hash, &err) != 0)
         return -1;
     static uint8_t token[] = "secret";
     d.admin_token = token;
@@ -70,8 +70,8 @@ static unsigned run(const char *method, const char *url, const char *version,
                     const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
                     struct maatd_http_response *rs)
 {
-    struct maatd_http_request rq = {method, url, version, hs, nh, (const uint8_t *)body,
-                                    body ? strlen(body) : 0, reserve};
+    struct maatd_http_request rq = {
+        method, url, version, hs, nh, (const uint8_t *)body, body ? strlen(body) : 0, reserve};
     maatd_handle(&d, &rq, rs);
     assert_non_null(rs->body);
     return rs->status;
@@ -127,7 +127,8 @@ static void test_allow_header(void **state)
     (void)state;
     struct maatd_http_response rs;
     assert_int_equal(run("DELETE", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host,
-                         1, NULL, false, &rs), 405);
+                         1, NULL, false, &rs),
+                     405);
     assert_string_equal(header(&rs, "Allow"), "GET, HEAD, PUT");
     assert_string_equal(header(&rs, "Content-Type"), "application/json; charset=utf-8");
     free(rs.body);
@@ -137,7 +138,8 @@ static void test_allow_header(void **state)
 static void test_head_checks_before_routing(void **state)
 {
     (void)state;
-    expect("GET", "/certs%00x", "HTTP/1.1", &host, 1, NULL, false, 400, "encoded NUL (%00) at offset 6");
+    expect("GET", "/certs%00x", "HTTP/1.1", &host, 1, NULL, false, 400,
+           "encoded NUL (%00) at offset 6");
     char url[512] = "/certs?";
     for (int i = 0; i < 33; i++) strcat(url, i ? "&a=1" : "a=1");
     expect("GET", url, "HTTP/1.1", &host, 1, NULL, false, 400, "has 33 query parameters");

@@ -31,8 +31,8 @@ static int setup(void **state)
     d.trust = maat_trust_new_intel(&err);
     d.pck_cache = maat_pck_cache_new(16, &err);
     if (d.trust == NULL || d.pck_cache == NULL) return -1;
-    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()), d.policy_hash,
-                         &err) != 0)
+    if (maat_policy_hash(maat_policy_default_sgx(), strlen(maat_policy_default_sgx()),
+                         d.policy_hash, &err) != 0)
         return -1;
     static uint8_t token[] = "secret";
     d.admin_token = token;
@@ -70,8 +70,8 @@ static unsigned run(const char *method, const char *url, const char *version,
                     const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
                     struct maatd_http_response *rs)
 {
-    struct maatd_http_request rq = {method, url, version, hs, nh, (const uint8_t *)body,
-                                    body ? strlen(body) : 0, reserve};
+    struct maatd_http_request rq = {
+        method, url, version, hs, nh, (const uint8_t *)body, body ? strlen(body) : 0, reserve};
     maatd_handle(&d, &rq, rs);
     assert_non_null(rs->body);
     return rs->status;
@@ -98,7 +98,6 @@ static void expect(const char *method, const char *url, const char *version,
     free(rs.body);
 }
 
-
 /* path -> its handler: a string only that handler answers with */
 static void test_each_path_reaches_its_handler(void **state)
 {
@@ -109,8 +108,7 @@ static void test_each_path_reaches_its_handler(void **state)
     expect("GET", "/certs/", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
     expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, false, 200,
            "jwks_uri");
-    expect("POST", "/revoke", "HTTP/1.1", &host, 1, "token=x", false, 400,
-           "unsupported_token_type");
+    expect("POST", "/revoke", "HTTP/1.1", &host, 1, "token=x", false, 400, "unsupported_token_type");
     snprintf(u, sizeof u, "/attest/Tpm%s", v22);
     expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
            "Attestation type Tpm is not supported");

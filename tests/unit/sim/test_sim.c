@@ -118,8 +118,7 @@ static X509 *cert_from_file(const char *rel)
 }
 
 /* Generates a quote and parses it; the buffer must outlive q. */
-static void make_quote(const struct maat_sim_quote_opts *o, struct maat_buf *b,
-                       struct maat_quote *q)
+static void make_quote(const struct maat_sim_quote_opts *o, struct maat_buf *b, struct maat_quote *q)
 {
     struct maat_error err = {0};
     maat_buf_init(b);
@@ -208,9 +207,10 @@ static void test_v3_fields_and_signatures(void **state)
     assert_int_equal(rb->attributes_flags, 0x07);
     assert_int_equal(rb->attributes_xfrm, 0x07);
     /* SHA-256(01 02 03 04 05 06) ‖ 0³² (as the Azure sample's report data) */
-    static const uint8_t ehd_hash[32] = {
-        0x71, 0x92, 0x38, 0x5c, 0x3c, 0x06, 0x05, 0xde, 0x55, 0xbb, 0x94, 0x76, 0xce, 0x1d, 0x90, 0x74,
-        0x81, 0x90, 0xec, 0xb3, 0x2a, 0x8e, 0xed, 0x7f, 0x52, 0x07, 0xb3, 0x0c, 0xf6, 0xa1, 0xfe, 0x89};
+    static const uint8_t ehd_hash[32] = {0x71, 0x92, 0x38, 0x5c, 0x3c, 0x06, 0x05, 0xde,
+                                         0x55, 0xbb, 0x94, 0x76, 0xce, 0x1d, 0x90, 0x74,
+                                         0x81, 0x90, 0xec, 0xb3, 0x2a, 0x8e, 0xed, 0x7f,
+                                         0x52, 0x07, 0xb3, 0x0c, 0xf6, 0xa1, 0xfe, 0x89};
     assert_memory_equal(rb->report_data, ehd_hash, 32);
     uint8_t zero[32] = {0};
     assert_memory_equal(rb->report_data + 32, zero, 32);

@@ -19,9 +19,9 @@
 #include "sim.h"
 #include "testutil.h"
 
-#define NOW 1700000000         /* 2023-11-14T22:13:20Z */
-#define ISSUE 1600000000       /* 2020-09-13T12:26:40Z */
-#define NEXT 1600086400        /* one day later */
+#define NOW 1700000000   /* 2023-11-14T22:13:20Z */
+#define ISSUE 1600000000 /* 2020-09-13T12:26:40Z */
+#define NEXT 1600086400  /* one day later */
 
 static char *dir;
 static struct maat_sim *sim;
@@ -191,12 +191,13 @@ static void test_bundle(void **state)
     json_t *j = json_loads(text, 0, NULL);
     assert_non_null(j);
     static const char *const keys[] = {
-        "pck_crl_issuer_chain", "root_ca_crl", "pck_crl", "tcb_info_issuer_chain", "tcb_info",
-        "tcb_info_signature", "qe_identity_issuer_chain", "qe_identity", "qe_identity_signature"};
+        "pck_crl_issuer_chain",     "root_ca_crl", "pck_crl",
+        "tcb_info_issuer_chain",    "tcb_info",    "tcb_info_signature",
+        "qe_identity_issuer_chain", "qe_identity", "qe_identity_signature"};
     const char *k;
     json_t *v;
     size_t i = 0;
-    json_object_foreach(j, k, v) {
+    json_object_foreach (j, k, v) {
         assert_true(i < 9);
         assert_string_equal(k, keys[i++]); /* dcap-qvl's key order */
     }
@@ -214,7 +215,8 @@ static void test_bundle(void **state)
     /* the bundle's tcb_info is the PCS file's exact body */
     char *pcs = (char *)read_in("pcs/tcb-00A067110000.json", &n);
     assert_non_null(strstr(pcs, tcb));
-    assert_int_equal(strlen(pcs), strlen("{\"tcbInfo\":") + strlen(tcb) + strlen(",\"signature\":\"\"}") + 128);
+    assert_int_equal(strlen(pcs),
+                     strlen("{\"tcbInfo\":") + strlen(tcb) + strlen(",\"signature\":\"\"}") + 128);
     /* hex CRLs equal the DER files */
     size_t der_len;
     uint8_t *der = read_in("pcs/rootcacrl.der", &der_len);
@@ -233,8 +235,7 @@ static void test_bundle(void **state)
 }
 
 /* Makes a quote, returns its PCK leaf certificate (also parsed into pck). */
-static X509 *raw_leaf(const struct maat_sim_quote_opts *o, struct maat_pck_info *pck,
-                      X509 **ca)
+static X509 *raw_leaf(const struct maat_sim_quote_opts *o, struct maat_pck_info *pck, X509 **ca)
 {
     struct maat_buf b;
     maat_buf_init(&b);
@@ -274,7 +275,7 @@ static const char *first_matching_level(json_t *levels, const struct maat_pck_in
 {
     size_t i;
     json_t *lv;
-    json_array_foreach(levels, i, lv) {
+    json_array_foreach (levels, i, lv) {
         json_t *tcb = json_object_get(lv, "tcb");
         bool ok = json_integer_value(json_object_get(tcb, "pcesvn")) <= pck->pcesvn;
         for (int c = 0; c < 16; c++) {
@@ -325,8 +326,10 @@ static void test_each_tcb_status(void **state)
         const char *s3 = first_matching_level(l3, &pck, 3, &adv);
         assert_non_null(s3);
         assert_string_equal(s3, maat_sim_tcb_name((enum maat_sim_tcb)t));
-        if (t == MAAT_SIM_TCB_UP_TO_DATE) assert_null(adv);
-        else assert_true(json_array_size(adv) >= 1);
+        if (t == MAAT_SIM_TCB_UP_TO_DATE)
+            assert_null(adv);
+        else
+            assert_true(json_array_size(adv) >= 1);
         const char *s2 = first_matching_level(l2, &pck, 2, &adv);
         assert_non_null(s2);
         assert_string_equal(s2, maat_sim_tcb_name((enum maat_sim_tcb)t));
@@ -351,23 +354,28 @@ static void test_qe_identity_levels(void **state)
     (void)state;
     json_t *r;
     json_t *levels = tcb_levels("pcs/qe-identity.json", "enclaveIdentity", &r);
-    static const struct { int svn; const char *status; } cases[] = {
+    static const struct {
+        int svn;
+        const char *status;
+    } cases[] = {
         {9, "UpToDate"}, {8, "UpToDate"}, {7, "OutOfDate"}, {6, "OutOfDate"},
-        {5, "Revoked"}, {4, "Revoked"}, {3, NULL},
+        {5, "Revoked"},  {4, "Revoked"},  {3, NULL},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *got = NULL;
         size_t i;
         json_t *lv;
-        json_array_foreach(levels, i, lv) {
+        json_array_foreach (levels, i, lv) {
             if (json_integer_value(json_object_get(json_object_get(lv, "tcb"), "isvsvn")) <=
                 cases[c].svn) {
                 got = json_string_value(json_object_get(lv, "tcbStatus"));
                 break;
             }
         }
-        if (cases[c].status == NULL) assert_null(got);
-        else assert_string_equal(got, cases[c].status);
+        if (cases[c].status == NULL)
+            assert_null(got);
+        else
+            assert_string_equal(got, cases[c].status);
     }
     json_decref(r);
     /* a QE with a low ISVSVN says so in its report and the header */

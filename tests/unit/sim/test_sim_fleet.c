@@ -47,8 +47,8 @@ static void fleet_quote(uint64_t k, struct maat_buf *b)
     struct maat_sim_quote_opts o;
     maat_sim_quote_opts_defaults(F.sim, &o);
     maat_buf_init(b);
-    if (maat_sim_fleet_quote(F.sim, k, &o, b, &err) != 0) fail_msg("fleet quote %llu: %s",
-                                                                   (unsigned long long)k, err.msg);
+    if (maat_sim_fleet_quote(F.sim, k, &o, b, &err) != 0)
+        fail_msg("fleet quote %llu: %s", (unsigned long long)k, err.msg);
 }
 
 /* The PCK leaf: the first PEM certificate in the quote's certification data. */
@@ -96,10 +96,12 @@ static void test_sim_fleet_platforms_distinct_and_verify(void **state)
         assert_int_not_equal(EVP_PKEY_eq(X509_get0_pubkey(leaf[i]), X509_get0_pubkey(base_leaf)), 1);
         assert_memory_not_equal(v[i].pck.ppid, vb.pck.ppid, 16);
         for (int j = 0; j < i; j++) {
-            assert_int_not_equal(EVP_PKEY_eq(X509_get0_pubkey(leaf[i]), X509_get0_pubkey(leaf[j])), 1);
+            assert_int_not_equal(EVP_PKEY_eq(X509_get0_pubkey(leaf[i]), X509_get0_pubkey(leaf[j])),
+                                 1);
             assert_memory_not_equal(v[i].pck.ppid, v[j].pck.ppid, 16);
-            assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(leaf[i]),
-                                                  X509_get0_serialNumber(leaf[j])), 0);
+            assert_int_not_equal(
+                ASN1_INTEGER_cmp(X509_get0_serialNumber(leaf[i]), X509_get0_serialNumber(leaf[j])),
+                0);
         }
     }
     for (int i = 0; i < 3; i++) {

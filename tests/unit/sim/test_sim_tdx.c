@@ -165,9 +165,13 @@ static void test_tdx_each_level_status(void **state)
 {
     (void)state;
     static const enum maat_tcb_status want[MAAT_SIM_TCB__COUNT] = {
-        MAAT_TCB_UP_TO_DATE, MAAT_TCB_SW_HARDENING_NEEDED, MAAT_TCB_CONFIGURATION_NEEDED,
-        MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED, MAAT_TCB_OUT_OF_DATE,
-        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, MAAT_TCB_REVOKED};
+        MAAT_TCB_UP_TO_DATE,
+        MAAT_TCB_SW_HARDENING_NEEDED,
+        MAAT_TCB_CONFIGURATION_NEEDED,
+        MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+        MAAT_TCB_OUT_OF_DATE,
+        MAAT_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+        MAAT_TCB_REVOKED};
     for (int t = 0; t < MAAT_SIM_TCB__COUNT; t++) {
         struct maat_sim_quote_opts o;
         td_opts(&o);

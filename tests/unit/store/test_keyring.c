@@ -74,7 +74,8 @@ static void test_keyring_first_key(void **state)
     bool conflict = true;
     char kid[128], prev[128];
     assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_ES256, true, 0, 1000, &conflict, kid,
-                                         sizeof kid, prev, sizeof prev, &err), 0);
+                                         sizeof kid, prev, sizeof prev, &err),
+                     0);
     assert_false(conflict);
     assert_string_equal(prev, "");
     char *cur = maat_keyring_current(st, &v, &err);
@@ -100,9 +101,11 @@ static void test_keyring_race_on_empty_store_one_key(void **state)
     bool conflict = false;
     char kid1[128], kid2[128];
     assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_RS256, false, 0, 2000, &conflict, kid1,
-                                         sizeof kid1, NULL, 0, &err), 0);
+                                         sizeof kid1, NULL, 0, &err),
+                     0);
     assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_RS256, false, 0, 2000, &conflict, kid2,
-                                         sizeof kid2, NULL, 0, &err), -1);
+                                         sizeof kid2, NULL, 0, &err),
+                     -1);
     assert_true(conflict);
     assert_int_equal(key_records(), 1);
     uint64_t v;
@@ -124,11 +127,13 @@ static void test_keyring_rotate_retires_previous(void **state)
     bool conflict = false;
     char kid1[128], kid2[128], prev[128];
     assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_PS256, false, 0, 3000, &conflict, kid1,
-                                         sizeof kid1, NULL, 0, &err), 0);
+                                         sizeof kid1, NULL, 0, &err),
+                     0);
     uint64_t v1;
     char *first = maat_keyring_current(st, &v1, &err);
     assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_RS256, true, UINT64_MAX, 3500, &conflict,
-                                         kid2, sizeof kid2, prev, sizeof prev, &err), 0);
+                                         kid2, sizeof kid2, prev, sizeof prev, &err),
+                     0);
     assert_string_equal(prev, kid1);
     assert_string_not_equal(kid1, kid2);
     uint64_t v2;
@@ -145,8 +150,9 @@ static void test_keyring_rotate_retires_previous(void **state)
     maat_signing_key_free(k);
     assert_int_equal(key_records(), 2);
     /* a stale expected version (another rotation happened): refused, nothing written */
-    assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_RS256, true, v1, 4000, &conflict, NULL, 0,
-                                         NULL, 0, &err), -1);
+    assert_int_equal(
+        maat_keyring_rotate(st, MAAT_JWS_RS256, true, v1, 4000, &conflict, NULL, 0, NULL, 0, &err),
+        -1);
     assert_true(conflict);
     assert_int_equal(key_records(), 2);
     free(first);
@@ -158,8 +164,9 @@ static void test_keyring_decode_damaged(void **state)
     (void)state;
     struct maat_error err = {0};
     bool conflict;
-    assert_int_equal(maat_keyring_rotate(st, MAAT_JWS_ES256, false, 0, 5000, &conflict, NULL, 0,
-                                         NULL, 0, &err), 0);
+    assert_int_equal(
+        maat_keyring_rotate(st, MAAT_JWS_ES256, false, 0, 5000, &conflict, NULL, 0, NULL, 0, &err),
+        0);
     uint64_t v;
     char *cur = maat_keyring_current(st, &v, &err);
     uint8_t *val = NULL;

@@ -187,8 +187,7 @@ static void test_list(void **state)
     struct maat_error err = {0};
     const char *keys[] = {"b/2", "a/1", "b/1", "c", "b%", "b_"};
     for (size_t i = 0; i < 6; i++)
-        assert_int_equal(maat_store_put(s, "ns", keys[i], keys[i], strlen(keys[i]), NULL, &err),
-                         0);
+        assert_int_equal(maat_store_put(s, "ns", keys[i], keys[i], strlen(keys[i]), NULL, &err), 0);
     assert_int_equal(maat_store_put(s, "other", "b/9", "x", 1, NULL, &err), 0);
     struct listed l = {0};
     assert_int_equal(maat_store_list(s, "ns", NULL, collect, &l, &err), 0);
@@ -293,7 +292,6 @@ struct reader_ctx {
     int bad;
     int reads;
 };
-
 
 static void *reader(void *arg)
 {
@@ -420,16 +418,24 @@ static void test_redacted_uri(void **state)
 {
     (void)state;
     char b[256];
-    assert_string_equal(maat_store_redacted_uri("postgresql://maat:s3cret@db.example:5432/maat?sslmode=verify-full", b, sizeof b),
-                        "postgresql://maat:***@db.example:5432/maat?sslmode=verify-full");
-    assert_string_equal(maat_store_redacted_uri("postgres://u:p@ss@h/d", b, sizeof b), "postgres://u:***@h/d");
-    assert_string_equal(maat_store_redacted_uri("postgresql://u@h/d?password=s3cret&sslmode=require&sslpassword=x", b, sizeof b),
-                        "postgresql://u@h/d?password=***&sslmode=require&sslpassword=***");
+    assert_string_equal(
+        maat_store_redacted_uri("postgresql://maat:s3cret@db.example:5432/maat?sslmode=verify-full",
+                                b, sizeof b),
+        "postgresql://maat:***@db.example:5432/maat?sslmode=verify-full");
+    assert_string_equal(maat_store_redacted_uri("postgres://u:p@ss@h/d", b, sizeof b),
+                        "postgres://u:***@h/d");
+    assert_string_equal(
+        maat_store_redacted_uri("postgresql://u@h/d?password=s3cret&sslmode=require&sslpassword=x",
+                                b, sizeof b),
+        "postgresql://u@h/d?password=***&sslmode=require&sslpassword=***");
     assert_string_equal(maat_store_redacted_uri("postgresql://", b, sizeof b), "postgresql://");
-    assert_string_equal(maat_store_redacted_uri("postgresql://u:p?w@h", b, sizeof b), "postgresql://u:***@h");
-    assert_string_equal(maat_store_redacted_uri("sqlite:/var/lib/maat.db", b, sizeof b), "sqlite:/var/lib/maat.db");
+    assert_string_equal(maat_store_redacted_uri("postgresql://u:p?w@h", b, sizeof b),
+                        "postgresql://u:***@h");
+    assert_string_equal(maat_store_redacted_uri("sqlite:/var/lib/maat.db", b, sizeof b),
+                        "sqlite:/var/lib/maat.db");
     char tiny[12];
-    assert_string_equal(maat_store_redacted_uri("postgresql://u:secret@h", tiny, sizeof tiny), "postgresql:");
+    assert_string_equal(maat_store_redacted_uri("postgresql://u:secret@h", tiny, sizeof tiny),
+                        "postgresql:");
 }
 
 static double now_s(void)
@@ -447,8 +453,10 @@ static void test_unreachable_database_fails_fast(void **state)
     struct maat_store *p = NULL;
     struct maat_error err = {0};
     double t0 = now_s();
-    assert_int_equal(maat_store_open("postgresql://maat:hunter2-secret@127.0.0.1:1/maat?connect_timeout=3",
-                                     &p, &err), -1);
+    assert_int_equal(
+        maat_store_open("postgresql://maat:hunter2-secret@127.0.0.1:1/maat?connect_timeout=3", &p,
+                        &err),
+        -1);
     assert_true(now_s() - t0 < 3.5);
     assert_null(p);
     assert_int_equal(err.code, MAAT_ERR_IO);
@@ -462,8 +470,10 @@ static void test_unreachable_database_fails_fast(void **state)
     char pad[700];
     memset(pad, 'x', sizeof pad - 1);
     pad[sizeof pad - 1] = '\0';
-    snprintf(longuri, sizeof longuri,
-             "postgresql://maat:hunter2-secret@127.0.0.1:1/maat?connect_timeout=3&application_name=%s", pad);
+    snprintf(
+        longuri, sizeof longuri,
+        "postgresql://maat:hunter2-secret@127.0.0.1:1/maat?connect_timeout=3&application_name=%s",
+        pad);
     maat_error_clear(&err);
     assert_int_equal(maat_store_open(longuri, &p, &err), -1);
     assert_non_null(strstr(err.msg, "host 127.0.0.1 port 1"));
@@ -496,7 +506,8 @@ static void test_pg_schema_version_row(void **state)
     assert_non_null(strstr(buf, ":***@127.0.0.1:"));
     maat_store_close(s);
     /* the row is really there, once */
-    pg_exec("DO $$ BEGIN IF (SELECT count(*) FROM maat_meta WHERE name = 'schema' AND value = '1') <> 1 "
+    pg_exec("DO $$ BEGIN IF (SELECT count(*) FROM maat_meta WHERE name = 'schema' AND value = '1') "
+            "<> 1 "
             "THEN RAISE EXCEPTION 'schema row missing'; END IF; END $$");
 }
 
@@ -525,7 +536,8 @@ static void test_pg_wrong_password_fails_fast(void **state)
     (void)state;
     if (!need_pg()) return;
     char bad[512];
-    snprintf(bad, sizeof bad, "postgresql://maat:Wrong-Pw-4711@127.0.0.1:%s/postgres?connect_timeout=5",
+    snprintf(bad, sizeof bad,
+             "postgresql://maat:Wrong-Pw-4711@127.0.0.1:%s/postgres?connect_timeout=5",
              getenv("MAAT_TEST_PG_PORT"));
     struct maat_store *s = NULL;
     struct maat_error err = {0};
@@ -600,7 +612,8 @@ static void test_pg_reconnect_backoff(void **state)
     assert_int_equal(maat_store_open(u, &s, &err), 0);
     assert_int_equal(maat_store_put(s, "n", "k", "v", 1, NULL, &err), 0);
     pg_exec("ALTER DATABASE maat_backoff ALLOW_CONNECTIONS false");
-    pg_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = 'maat_backoff'");
+    pg_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = "
+            "'maat_backoff'");
     uint8_t *v = NULL;
     size_t len = 0;
     struct maat_error e1 = {0}, e2 = {0};
@@ -672,7 +685,6 @@ static void test_pg_concurrent_first_open_one_schema(void **state)
     }
 }
 
-
 /* ---- batches (maat_store_batch): several records in one transaction ---- */
 
 static void test_batch_commits_all_ops(void **state)
@@ -684,9 +696,12 @@ static void test_batch_commits_all_ops(void **state)
     assert_int_equal(maat_store_put(s, "signers", "S", "der", 3, &v, &err), 0);
     assert_int_equal(maat_store_put(s, "old", "x", "1", 1, &v, &err), 0);
     struct maat_store_op ops[] = {
-        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1,
-         .expected = 0},
-        {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "P", .len = 1,
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1, .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT,
+         .ns = "policies",
+         .key = "p",
+         .val = "P",
+         .len = 1,
          .expected = UINT64_MAX},
         {.kind = MAAT_STORE_OP_DELETE, .ns = "old", .key = "x", .expected = 1},
         {.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "S", .expected = UINT64_MAX},
@@ -727,10 +742,8 @@ static void test_batch_failed_second_write_rolls_back_first(void **state)
     assert_int_equal(maat_store_put(s, "policies", "p", "v1", 2, &v, &err), 0);
     /* the guard record first, then the change conditioned on a version that does not hold */
     struct maat_store_op ops[] = {
-        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1,
-         .expected = 0},
-        {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "v2", .len = 2,
-         .expected = 7},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k", .val = "g", .len = 1, .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "v2", .len = 2, .expected = 7},
     };
     size_t failed = 99;
     bool conflict = false;
@@ -748,8 +761,7 @@ static void test_batch_failed_second_write_rolls_back_first(void **state)
     check_record(s, "policies", "p", "v1", 1);
     /* a delete whose version does not hold rolls back the put before it, too */
     struct maat_store_op ops2[] = {
-        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k2", .val = "g", .len = 1,
-         .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k2", .val = "g", .len = 1, .expected = 0},
         {.kind = MAAT_STORE_OP_DELETE, .ns = "policies", .key = "p", .expected = 5},
     };
     struct maat_error e3 = {0};
@@ -762,8 +774,7 @@ static void test_batch_failed_second_write_rolls_back_first(void **state)
     check_record(s, "policies", "p", "v1", 1);
     /* a failed CHECK (listed last, run first) names its own index and writes nothing */
     struct maat_store_op ops3[] = {
-        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k3", .val = "g", .len = 1,
-         .expected = 0},
+        {.kind = MAAT_STORE_OP_PUT, .ns = "applied", .key = "k3", .val = "g", .len = 1, .expected = 0},
         {.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "gone", .expected = UINT64_MAX},
     };
     struct maat_error e5 = {0};
@@ -824,9 +835,12 @@ static void test_batch_check_ordered_after_concurrent_signer_removal(void **stat
         assert_int_equal(sqlite3_exec(db, del, NULL, NULL, NULL), SQLITE_OK);
     }
     struct batch_run b = {
-        .ops = {{.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "S",
-                 .expected = UINT64_MAX},
-                {.kind = MAAT_STORE_OP_PUT, .ns = "policies", .key = "p", .val = "P", .len = 1,
+        .ops = {{.kind = MAAT_STORE_OP_CHECK, .ns = "signers", .key = "S", .expected = UINT64_MAX},
+                {.kind = MAAT_STORE_OP_PUT,
+                 .ns = "policies",
+                 .key = "p",
+                 .val = "P",
+                 .len = 1,
                  .expected = UINT64_MAX}},
         .rc = 99};
     pthread_t t;
@@ -857,7 +871,8 @@ int main(void)
 {
     pg_uri = getenv("MAAT_TEST_PG_URI");
     if (pg_uri != NULL && *pg_uri == '\0') pg_uri = NULL;
-    fprintf(stderr, "test_store: backend %s\n", pg_uri != NULL ? "PostgreSQL (MAAT_TEST_PG_URI)" : "SQLite");
+    fprintf(stderr, "test_store: backend %s\n",
+            pg_uri != NULL ? "PostgreSQL (MAAT_TEST_PG_URI)" : "SQLite");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_replace_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare_and_swap, setup, teardown),

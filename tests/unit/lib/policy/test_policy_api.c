@@ -82,7 +82,8 @@ static void test_limits_parse(void **state)
     maat_policy_limits_default(&lim);
     lim.max_conditions = 2;
     memset(&perr, 0, sizeof perr);
-    t = "version=1.0;authorizationrules{[type==\"a\"] && [type==\"b\"] && [type==\"c\"] => permit();};";
+    t = "version=1.0;authorizationrules{[type==\"a\"] && [type==\"b\"] && [type==\"c\"] => "
+        "permit();};";
     assert_int_equal(maat_policy_parse(t, strlen(t), &lim, &p, &perr), -1);
     assert_string_equal(perr.err.msg, "line 1:62 more than 2 conditions in one rule");
 
@@ -155,7 +156,8 @@ static void test_limits_eval(void **state)
     p = parse_ok("version=1.2;authorizationrules{=> permit();};issuancerules{"
                  "c:[type==\"s\"] => add(type=\"s2\", value=AppendString(c.value, c.value));"
                  "c:[type==\"s2\"] => add(type=\"s3\", value=AppendString(c.value, c.value));};");
-    struct maat_claim s = {.type = "s", .value = {.kind = MAAT_CLAIM_STRING, .str = "0123456789", .len = 10}};
+    struct maat_claim s = {.type = "s",
+                           .value = {.kind = MAAT_CLAIM_STRING, .str = "0123456789", .len = 10}};
     maat_policy_limits_default(&lim);
     lim.max_string = 30;
     memset(&perr, 0, sizeof perr);
@@ -285,8 +287,8 @@ static void test_truncated_and_mutated(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_format),   cmocka_unit_test(test_limits_parse),
-        cmocka_unit_test(test_limits_eval),    cmocka_unit_test(test_json_bridges),
+        cmocka_unit_test(test_error_format),          cmocka_unit_test(test_limits_parse),
+        cmocka_unit_test(test_limits_eval),           cmocka_unit_test(test_json_bridges),
         cmocka_unit_test(test_truncated_and_mutated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,17 +19,17 @@
 struct expect_claim {
     char *type;
     struct maat_claim_value value;
-    json_t *json;       /* keeps parsed JSON/set values alive */
+    json_t *json; /* keeps parsed JSON/set values alive */
 };
 
 struct eval_case {
     const char *label;
     struct maat_claim in[MAX_CLAIMS];
     size_t nin;
-    json_t *recorded;   /* claim object from a vector (owns strings) */
+    json_t *recorded; /* claim object from a vector (owns strings) */
     struct maat_claim_list recorded_list;
     bool needs_vector;
-    const char *outcome;          /* permit | deny | no-permit | error */
+    const char *outcome; /* permit | deny | no-permit | error */
     const char *error_substr;
     struct expect_claim out[MAX_CLAIMS], props[MAX_CLAIMS];
     size_t nout, nprops;
@@ -37,14 +37,14 @@ struct eval_case {
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "  FAIL %s: ", name);                                       \
-            fprintf(stderr, __VA_ARGS__);                                               \
-            fprintf(stderr, "\n");                                                      \
-            failures++;                                                                 \
-        }                                                                               \
+#define CHECK(cond, ...)                          \
+    do {                                          \
+        if (!(cond)) {                            \
+            fprintf(stderr, "  FAIL %s: ", name); \
+            fprintf(stderr, __VA_ARGS__);         \
+            fprintf(stderr, "\n");                \
+            failures++;                           \
+        }                                         \
     } while (0)
 
 /* "<kind> <value>" -> a claim value; strings borrowed from `s` (which stays alive). */
@@ -144,9 +144,9 @@ static int load_recorded(struct eval_case *ec)
     json_t *payload = json_object_get(tok, "payload");
     json_t *in = json_object();
     static const char *const keep[] = {
-        "x-ms-ver", "x-ms-attestation-type", "x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave",
-        "x-ms-sgx-mrsigner", "x-ms-sgx-product-id", "x-ms-sgx-svn", "x-ms-sgx-report-data",
-        "x-ms-sgx-collateral"};
+        "x-ms-ver",           "x-ms-attestation-type", "x-ms-sgx-is-debuggable",
+        "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",     "x-ms-sgx-product-id",
+        "x-ms-sgx-svn",       "x-ms-sgx-report-data",  "x-ms-sgx-collateral"};
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         json_t *v = json_object_get(payload, keep[i]);
         assert_non_null(v);
@@ -202,16 +202,14 @@ static void run_eval(const char *name, const struct maat_policy *pol, struct eva
         CHECK(strstr(perr.detail, ec->error_substr) != NULL, "[%s] error '%s' lacks '%s'",
               ec->label, perr.detail, ec->error_substr);
     check_claims(name, ec->label, "outgoing", res.outgoing, res.noutgoing, ec->out, ec->nout);
-    check_claims(name, ec->label, "property", res.properties, res.nproperties, ec->props,
-                 ec->nprops);
+    check_claims(name, ec->label, "property", res.properties, res.nproperties, ec->props, ec->nprops);
     maat_policy_result_cleanup(&res);
 }
 
 static void free_eval(struct eval_case *ec)
 {
     for (size_t i = 0; i < ec->nin; i++)
-        if (ec->in[i].value.kind == MAAT_CLAIM_SET)
-            free((void *)ec->in[i].value.items);
+        if (ec->in[i].value.kind == MAAT_CLAIM_SET) free((void *)ec->in[i].value.items);
     for (size_t i = 0; i < ec->nout; i++) {
         if (ec->out[i].value.kind == MAAT_CLAIM_SET) free((void *)ec->out[i].value.items);
         json_decref(ec->out[i].json);
@@ -259,10 +257,14 @@ static void run_file(const char *dir, const char *fname)
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] != '@') continue; /* comments, blank lines */
         struct eval_case *ec = nevals ? &evals[nevals - 1] : NULL;
-        if (strncmp(line, "@expect ", 8) == 0) expect = line + 8;
-        else if (strncmp(line, "@version ", 9) == 0) version = (unsigned)atoi(line + 9);
-        else if (strncmp(line, "@hash ", 6) == 0) hash = line + 6;
-        else if (strcmp(line, "@keep-final-newline") == 0) keep_nl = true;
+        if (strncmp(line, "@expect ", 8) == 0)
+            expect = line + 8;
+        else if (strncmp(line, "@version ", 9) == 0)
+            version = (unsigned)atoi(line + 9);
+        else if (strncmp(line, "@hash ", 6) == 0)
+            hash = line + 6;
+        else if (strcmp(line, "@keep-final-newline") == 0)
+            keep_nl = true;
         else if (strncmp(line, "@eval", 5) == 0) {
             assert_true(nevals < 16);
             evals[nevals].label = line[5] == ' ' ? line + 6 : "eval";
@@ -319,8 +321,8 @@ static void run_file(const char *dir, const char *fname)
     } else if (expect != NULL && strncmp(expect, "error ", 6) == 0) {
         char got[400];
         snprintf(got, sizeof got, "%u:%u %s", perr.line, perr.column, perr.detail);
-        CHECK(rc != 0 && strcmp(got, expect + 6) == 0, "expected error '%s', got %s",
-              expect + 6, rc == 0 ? "success" : got);
+        CHECK(rc != 0 && strcmp(got, expect + 6) == 0, "expected error '%s', got %s", expect + 6,
+              rc == 0 ? "success" : got);
         if (rc != 0) {
             CHECK(perr.kind == MAAT_POLICY_ERR_PARSING &&
                       strcmp(maat_policy_error_code(&perr), "PolicyParsingError") == 0,

@@ -47,7 +47,8 @@ static struct maat_policy *parse_ok(const char *text)
 static size_t issued_total(const struct maat_policy_result *r)
 {
     size_t n = 0;
-    for (size_t i = 0; i < r->noutgoing; i++) n += r->outgoing[i].value.len + strlen(r->outgoing[i].type);
+    for (size_t i = 0; i < r->noutgoing; i++)
+        n += r->outgoing[i].value.len + strlen(r->outgoing[i].type);
     return n;
 }
 
@@ -93,7 +94,8 @@ static void test_self_doubling_small_claims_stop_at_count(void **state)
     struct maat_policy_error perr = {0};
     assert_int_equal(maat_policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
     assert_int_equal(perr.kind, MAAT_POLICY_ERR_EVALUATION);
-    assert_non_null(strstr(perr.err.msg, "exceed the limit of 256 issued claims (max_issued_claims)"));
+    assert_non_null(
+        strstr(perr.err.msg, "exceed the limit of 256 issued claims (max_issued_claims)"));
     assert_int_equal(res.noutgoing, 256);
     maat_policy_result_cleanup(&res);
 
@@ -128,7 +130,8 @@ static void test_issued_value_over_max_claim_value(void **state)
     char *v = malloc(big);
     assert_non_null(v);
     memset(v, 'e', big);
-    struct maat_claim in = {.type = "x-ms-sgx-ehd", .value = {.kind = MAAT_CLAIM_STRING, .str = v, .len = big}};
+    struct maat_claim in = {.type = "x-ms-sgx-ehd",
+                            .value = {.kind = MAAT_CLAIM_STRING, .str = v, .len = big}};
     struct maat_policy *p = parse_ok("version=1.0;authorizationrules{=> permit();};issuancerules{"
                                      "c:[type==\"x-ms-sgx-ehd\"] => issue(claim=c);};");
     struct maat_policy_result res;
@@ -166,8 +169,9 @@ static void test_self_doubling_add_policy_stops_at_memory(void **state)
                                 "version=1.2;authorizationrules{=> permit();};issuancerules{"
                                 "=> add(type=\"x\", value=\"0123456789abcdef\");");
     for (int i = 0; i < 14; i++)
-        o += (size_t)snprintf(text + o, sizeof text - o,
-                              "c:[type==\"x\"] => add(type=\"x\", value=AppendString(c.value, c.value));");
+        o += (size_t)snprintf(
+            text + o, sizeof text - o,
+            "c:[type==\"x\"] => add(type=\"x\", value=AppendString(c.value, c.value));");
     snprintf(text + o, sizeof text - o, "};");
     struct maat_policy *p = parse_ok(text);
     struct maat_policy_limits lim;
@@ -177,7 +181,8 @@ static void test_self_doubling_add_policy_stops_at_memory(void **state)
     struct maat_policy_error perr = {0};
     assert_int_equal(maat_policy_evaluate(p, NULL, 0, &lim, &res, &perr), -1);
     assert_int_equal(perr.kind, MAAT_POLICY_ERR_EVALUATION);
-    assert_non_null(strstr(perr.err.msg, "exceed the limit of 1048576 bytes of memory (max_memory)"));
+    assert_non_null(
+        strstr(perr.err.msg, "exceed the limit of 1048576 bytes of memory (max_memory)"));
     maat_policy_result_cleanup(&res);
     maat_policy_free(p);
 }
@@ -188,8 +193,8 @@ static void test_default_policy_within_bounds(void **state)
     (void)state;
     struct maat_policy *p = parse_ok(maat_policy_default_sgx());
     static const char *const types[] = {"x-ms-sgx-is-debuggable", "x-ms-sgx-mrsigner",
-                                        "x-ms-sgx-mrenclave", "x-ms-sgx-product-id",
-                                        "x-ms-sgx-svn", "x-ms-attestation-type"};
+                                        "x-ms-sgx-mrenclave",     "x-ms-sgx-product-id",
+                                        "x-ms-sgx-svn",           "x-ms-attestation-type"};
     struct maat_claim in[6];
     for (int i = 0; i < 6; i++) {
         memset(&in[i], 0, sizeof in[i]);

@@ -35,9 +35,9 @@ static json_t *load_json(const char *rel)
 static json_t *incoming_from_token(const json_t *payload)
 {
     static const char *const names[] = {
-        "x-ms-ver", "x-ms-attestation-type", "x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave",
-        "x-ms-sgx-mrsigner", "x-ms-sgx-product-id", "x-ms-sgx-svn", "x-ms-sgx-report-data",
-        "x-ms-sgx-collateral"};
+        "x-ms-ver",           "x-ms-attestation-type", "x-ms-sgx-is-debuggable",
+        "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",     "x-ms-sgx-product-id",
+        "x-ms-sgx-svn",       "x-ms-sgx-report-data",  "x-ms-sgx-collateral"};
     json_t *in = json_object();
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *v = json_object_get(payload, names[i]);
@@ -73,8 +73,8 @@ static void check_draft(const char *route, const char *kind)
     assert_int_equal(in.count, 9);
 
     /* Permit draft: parses, hashes as MAA hashed it, issues exactly x-ms-policy. */
-    const char *text = json_string_value(json_object_get(json_object_get(preq, "body"),
-                                                         "draftPolicyForAttestation"));
+    const char *text = json_string_value(
+        json_object_get(json_object_get(preq, "body"), "draftPolicyForAttestation"));
     assert_non_null(text);
     json_t *payload = json_object_get(ptok, "payload");
     char hash[MAAT_POLICY_HASH_LEN + 1];
@@ -104,8 +104,8 @@ static void check_draft(const char *route, const char *kind)
     maat_policy_free(pol);
 
     /* Deny draft: parses; no permit; MAA's code and message. */
-    text = json_string_value(json_object_get(json_object_get(dreq, "body"),
-                                             "draftPolicyForAttestation"));
+    text = json_string_value(
+        json_object_get(json_object_get(dreq, "body"), "draftPolicyForAttestation"));
     assert_non_null(text);
     memset(&perr, 0, sizeof perr);
     assert_int_equal(maat_policy_parse(text, strlen(text), NULL, &pol, &perr), 0);
@@ -155,7 +155,7 @@ static void test_stored_default(void **state)
 {
     (void)state;
     static const char *const gets[] = {"get-sgx-shared", "get-sgx-aad", "get-sgx-isolated",
-                                       "get-oe-shared", "get-oe-aad", "get-oe-isolated"};
+                                       "get-oe-shared",  "get-oe-aad",  "get-oe-isolated"};
     json_t *plain = load_json("maa-recordings/attest/sgx-shared-plain.token.json");
     TU_REQUIRE_VECTOR(plain);
     json_t *payload = json_object_get(plain, "payload");
@@ -168,13 +168,15 @@ static void test_stored_default(void **state)
         snprintf(rel, sizeof rel, "maa-recordings/policy/%s.token.json", gets[g]);
         json_t *tok = load_json(rel);
         assert_non_null(tok);
-        const char *jws = json_string_value(json_object_get(json_object_get(tok, "payload"), "x-ms-policy"));
+        const char *jws = json_string_value(
+            json_object_get(json_object_get(tok, "payload"), "x-ms-policy"));
         assert_non_null(jws);
         const char *p1 = strchr(jws, '.'), *p2 = p1 ? strchr(p1 + 1, '.') : NULL;
         assert_non_null(p2);
         uint8_t *body;
         size_t blen;
-        assert_int_equal(maat_base64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), "jws", &body, &blen, &err), 0);
+        assert_int_equal(
+            maat_base64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), "jws", &body, &blen, &err), 0);
         json_t *stored = json_loadb((const char *)body, blen, 0, NULL);
         free(body);
         const char *b64 = json_string_value(json_object_get(stored, "AttestationPolicy"));
@@ -232,7 +234,8 @@ static void test_default_texts(void **state)
         assert_string_equal(hash, cases[i].hash);
         struct maat_policy *pol = NULL;
         struct maat_policy_error perr = {0};
-        assert_int_equal(maat_policy_parse(cases[i].text, strlen(cases[i].text), NULL, &pol, &perr), 0);
+        assert_int_equal(maat_policy_parse(cases[i].text, strlen(cases[i].text), NULL, &pol, &perr),
+                         0);
         assert_int_equal(maat_policy_version(pol), cases[i].version);
         maat_policy_free(pol);
     }
@@ -302,8 +305,8 @@ static void test_sample_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_drafts_sgx),     cmocka_unit_test(test_drafts_oe),
-        cmocka_unit_test(test_stored_default), cmocka_unit_test(test_default_texts),
+        cmocka_unit_test(test_drafts_sgx),      cmocka_unit_test(test_drafts_oe),
+        cmocka_unit_test(test_stored_default),  cmocka_unit_test(test_default_texts),
         cmocka_unit_test(test_sample_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
