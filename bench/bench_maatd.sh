@@ -18,7 +18,8 @@
 # env: BUILD=build (tree with bin/maat, bin/maatd, bin/bench_verify, bin/bench_attest)
 #      DURATION=10 (s per configuration or round)  ROUNDS=5 (PIN)  WARMUP=2  WRK_THREADS=2
 #      CONNS=16  MAATD_THREADS=2  SPEED_SECONDS=3  MAAT_VECTORS=../shared/vectors
-#      ALGS="RS256 ES256"
+#      ALGS="RS256 ES256"  ROUTE=SgxEnclave|TdxVm (TdxVm: a sim TD quote, api-version
+#      2025-06-01, the floor bench_attest's TdxVm one; PIN mode)
 #      STORE= (SQLite only, the default) | pg (also a throwaway PostgreSQL cluster started by
 #             tests/lib/pg.sh) | postgresql://USER:PW@HOST:PORT/DB (also that server: a
 #             fresh database maat_bench_<n> is created per maatd through psql, dropped
@@ -75,11 +76,19 @@ echo "  build: $BUILD ($(grep -m1 'CMAKE_BUILD_TYPE:STRING' "$BUILD/CMakeCache.t
 # ---- evidence and request body ----
 "$MAAT" sim init "$T/sim" >/dev/null || die "maat sim init failed"
 printf 'bench runtime data: a public key would go here' >"$T/rt.bin"
-"$MAAT" sim quote "$T/sim" --ehd "$T/rt.bin" -o "$T/q.bin" || die "maat sim quote failed"
+# ROUTE=TdxVm: a simulated TD quote (v4, TD report 1.0) to POST /attest/TdxVm (api-version
+# 2025-06-01), the floor then bench_attest's TdxVm floor (PIN mode).
+ROUTE=${ROUTE:-SgxEnclave}
+case "$ROUTE" in
+  SgxEnclave) TEE_ARGS=() ;;
+  TdxVm) TEE_ARGS=(--tee tdx) ;;
+  *) die "ROUTE must be SgxEnclave or TdxVm" ;;
+esac
+"$MAAT" sim quote "$T/sim" "${TEE_ARGS[@]}" --ehd "$T/rt.bin" -o "$T/q.bin" || die "maat sim quote failed"
 b64url() { base64 -w0 "$1" | tr '+/' '-_' | tr -d '='; }
 printf '{"quote":"%s","runtimeData":{"data":"%s","dataType":"Binary"}}' "$(b64url "$T/q.bin")" \
   "$(b64url "$T/rt.bin")" >"$T/body.json"
-echo "  request: POST /attest/SgxEnclave, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, v3 ECDSA P-256, PCK chain in the quote)"
+echo "  request: POST /attest/$ROUTE, $(stat -c %s "$T/body.json") B body (quote $(stat -c %s "$T/q.bin") B, ECDSA P-256, PCK chain in the quote)"
 
 # ---- STORE: PostgreSQL next to SQLite ----
 STORE=${STORE:-}
@@ -130,7 +139,8 @@ start_maatd() { # NAME ALG THREADS [WRAPPER...]: a fresh maatd (fresh store, so 
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ready")" = 200 ] && break; sleep 0.1
   done
 }
-path="/attest/SgxEnclave?api-version=2022-08-01"
+if [ "$ROUTE" = TdxVm ]; then path="/attest/TdxVm?api-version=2025-06-01"
+else path="/attest/SgxEnclave?api-version=2022-08-01"; fi
 first_token() { # ALG: one request must answer 200 with a token of that alg
   local st hdr
   st=$(curl -s -o "$T/one.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -211,7 +221,7 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
         "$URL$path" -- "$T/body.json" | grep '^WRK ')
       c1=$(cpu_ticks) s1=$(cpu_si)
       [ -n "$line" ] || die "wrk failed"
-      fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
+      fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --route "$ROUTE" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
       n=$(kv requests "$line") rps=$(kv rps "$line")
       [ "$st" = postgres ] && nreq=$((nreq + n))
       errs=$(( $(kv non2xx "$line") + $(kv connect_err "$line") + $(kv read_err "$line") + $(kv timeouts "$line") ))
