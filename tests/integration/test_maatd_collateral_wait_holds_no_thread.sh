@@ -7,6 +7,8 @@
 # MAA's 503 at its deadline (--collateral-wait-ms after the fetch started, not earlier).
 # Then, with a PCCS that answers after 1.5 s, waiting requests are served (200, a token)
 # as soon as the fetch completes, well before the deadline. Every wait is bounded.
+# CWAIT_TEE=tdx (test_maatd_collateral_wait_tdx_holds_no_thread.sh): the same with simulated
+# TD quotes on POST /attest/TdxVm (the TDX collateral cache).
 set -u
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
@@ -14,7 +16,12 @@ if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not bui
 for tool in curl python3; do
     command -v $tool >/dev/null || { echo "SKIPPED: $tool not installed"; exit 77; }
 done
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-cwait-XXXXXX")
+case "${CWAIT_TEE:-sgx}" in
+    sgx) TEE_ARGS=() ROUTE="/attest/SgxEnclave?api-version=2022-08-01" ;;
+    tdx) TEE_ARGS=(--tee tdx) ROUTE="/attest/TdxVm?api-version=2025-06-01" ;;
+    *) echo "CWAIT_TEE must be sgx or tdx"; exit 2 ;;
+esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-cwait-${CWAIT_TEE:-sgx}-XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
@@ -29,7 +36,7 @@ WAIT_MS=2500
 N=6
 
 "$MAAT" sim init "$T/sim" >/dev/null || { echo "sim init failed"; exit 1; }
-"$MAAT" sim quote "$T/sim" -o "$T/q.bin" || { echo "sim quote failed"; exit 1; }
+"$MAAT" sim quote "$T/sim" "${TEE_ARGS[@]}" -o "$T/q.bin" || { echo "sim quote failed"; exit 1; }
 python3 - "$T/q.bin" "$T/req.json" <<'PY'
 import base64, json, sys
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -52,7 +59,7 @@ now() { date +%s.%N; }
 attest() { # attest OUT: writes OUT (body) and OUT.m ("status seconds-since-T0"; T0 set before)
     local st
     st=$(curl -s -m 20 -o "$1" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data-binary "@$T/req.json" "$URL/attest/SgxEnclave?api-version=2022-08-01")
+        --data-binary "@$T/req.json" "$URL$ROUTE")
     echo "$st $(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.3f}')" "$(now)" "$T0")" >"$1.m"
 }
 probe() { # probe N: N /healthz probes 100 ms apart on the main listener; "status seconds"
