@@ -67,6 +67,11 @@ struct maat_tcb_fix {
     char update[MAAT_TCB_FIX_MAX_UPDATES][MAAT_TCB_FIX_UPDATE_LEN];
 };
 
+/* Whether a fix is to be named for verdict `v`: below UpToDate and either verified, Revoked,
+ * or refused by a TCB policy check. Callers then call maat_tcb_fix_compute and, when it
+ * fails, say that the fix is unknown. */
+bool maat_tcb_fix_wanted(const struct maat_verdict *v);
+
 /* Fills `fix` for verdict `v` of SGX quote `q` verified with `vc`. Returns 0 (fix->needed
  * false when v->status is UpToDate); -1 with `err` when it cannot be computed: the verdict
  * did not verify (!v->ok, except a revoked PCK certificate or a TCB

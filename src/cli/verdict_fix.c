@@ -53,9 +53,7 @@ void cli_fix_print(FILE *f, const struct maat_tcb_fix *fix)
 void cli_fix_attach(json_t *o, const struct maat_verdict *v, const struct maat_quote *q,
                     const struct maat_verified_collateral *vc)
 {
-    if ((!v->ok && v->status != MAAT_TCB_REVOKED && !v->tcb_policy.failed) ||
-        v->status == MAAT_TCB_UP_TO_DATE)
-        return;
+    if (!maat_tcb_fix_wanted(v)) return;
     struct maat_tcb_fix fix;
     struct maat_error err = {0};
     if (maat_tcb_fix_compute(v, q, vc, &fix, &err) != 0)
@@ -76,9 +74,7 @@ void cli_fix_attach_check(json_t *o, const struct maat_quote_check *c)
 void cli_fix_print_for(FILE *f, const struct maat_verdict *v, const struct maat_quote *q,
                        const struct maat_verified_collateral *vc)
 {
-    if ((!v->ok && v->status != MAAT_TCB_REVOKED && !v->tcb_policy.failed) ||
-        v->status == MAAT_TCB_UP_TO_DATE)
-        return;
+    if (!maat_tcb_fix_wanted(v)) return;
     struct maat_tcb_fix fix;
     struct maat_error err = {0};
     if (maat_tcb_fix_compute(v, q, vc, &fix, &err) != 0) {

@@ -154,8 +154,7 @@ int maat_quote_check(const struct maat_quote *q, const struct maat_quote_check_o
     else
         out->accepted = true;
     if (out->accepted) not_checked(out);
-    if (vc != NULL && (v->ok || v->status == MAAT_TCB_REVOKED || v->tcb_policy.failed) &&
-        v->status != MAAT_TCB_UP_TO_DATE) {
+    if (vc != NULL && maat_tcb_fix_wanted(v)) {
         struct maat_error fe = {0};
         out->fix_computed = true;
         if (maat_tcb_fix_compute(v, q, vc, &out->fix, &fe) != 0) {

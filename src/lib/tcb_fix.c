@@ -139,6 +139,12 @@ static size_t best_enclave_level(const struct maat_enclave_tcb_level *lv, size_t
     return best;
 }
 
+bool maat_tcb_fix_wanted(const struct maat_verdict *v)
+{
+    return (v->ok || v->status == MAAT_TCB_REVOKED || v->tcb_policy.failed) &&
+           v->status != MAAT_TCB_UP_TO_DATE;
+}
+
 int maat_tcb_fix_compute(const struct maat_verdict *v, const struct maat_quote *q,
                          const struct maat_verified_collateral *vc, struct maat_tcb_fix *fix,
                          struct maat_error *err)
