@@ -7,8 +7,10 @@
  * which collateral is asked for): request body -> draft policy (a syntax error needs no
  * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
  * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
- * a failure) -> the fix below UpToDate -> incoming claims -> policy -> the TCB baseline the
- * policy selects (x-ms-sgx-tcbidentifier, both routes) -> payload text.
+ * a failure; so is a TCB policy option of ctx->verify that fails) -> the fix below UpToDate
+ * -> incoming claims (maat's x-maat-* TCB claims included, so that a policy can decide on
+ * them) -> policy -> the TCB baseline the policy selects (x-ms-sgx-tcbidentifier, both
+ * routes) -> payload text.
  *
  * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
  * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
@@ -144,7 +146,12 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     }
 
     /* The PCK chain first: only a chain to a trusted root names the collateral to get. */
-    struct maat_verify_opts vo = {.at = ctx->at, .pck_cache = ctx->pck_cache};
+    struct maat_verify_opts vo = {0};
+    if (ctx->verify != NULL) vo = *ctx->verify; /* the TCB policy options (issue 14) */
+    vo.at = ctx->at;
+    vo.pck_cache = ctx->pck_cache;
+    vo.pck_chain = NULL;
+    vo.pck_chain_pem = (struct maat_view){0};
     if (maat_pck_chain_resolve(&r->quote, ctx->trust, &vo, &p->chain, &r->verdict, &r->err) != 0)
         return internal(r);
     r->verdict_reached = true;

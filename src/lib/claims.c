@@ -16,11 +16,11 @@
 
 #include "maat/attest.h"
 #include "maat/tcb_fix.h"
-#include "maat/tcb_fix_json.h"
 #include "maat/bytes.h"
 #include "maat/collateral.h"
 #include "maat/crypto.h"
 #include "claim_list_internal.h"
+#include "claims_maat_internal.h"
 #include "jose_internal.h"
 
 /* ---- small JSON helpers: each returns 0 or -1 with err set ---- */
@@ -187,6 +187,25 @@ static int in_hex(struct in_sink *k, const char *type, const uint8_t *p, size_t 
     return in_str(k, type, buf, 2 * n);
 }
 
+/* maat's own x-maat-* claims (claims_maat.c) into the incoming set: an array claim gives
+ * one claim per element (none when empty), as maat_claim_list_from_json() does. */
+static int in_xclaim(void *arg, const struct maat__xclaim *c)
+{
+    struct in_sink *k = arg;
+    switch (c->kind) {
+    case MAAT__X_INT: return in_int(k, c->type, c->i);
+    case MAAT__X_STR: return in_str(k, c->type, c->s, c->n);
+    case MAAT__X_BOOL: return in_bool(k, c->type, c->b);
+    case MAAT__X_IDS:
+        for (size_t i = 0; i < c->count; i++)
+            MAAT_TRY(in_str(k, c->type, c->ids[i], strnlen(c->ids[i], MAAT_VERDICT_ADVISORY_LEN)));
+        return 0;
+    case MAAT__X_JSON: return in_json(k, c->type, c->json);
+    }
+    json_decref(c->json);
+    return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s of unknown kind", c->type);
+}
+
 static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
 {
     const struct maat_sgx_report_body *b = &in->quote->report_body;
@@ -235,6 +254,11 @@ static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
     MAAT_TRY(in_int(k, "$product-id", b->isv_prod_id));
     MAAT_TRY(in_int(k, "$svn", b->isv_svn));
     MAAT_TRY(in_str(k, "$tee", "sgx", 3));
+    /* maat's own claims, as the token carries them (issue 14: a policy can decide on the
+     * TCB status, evaluation number, advisories, fix and TCB policy findings) */
+    if (in->verdict != NULL && in->verdict->ok)
+        MAAT_TRY(maat__xclaims_each(in->verdict, in->tcb_fix, MAAT__X_TCB_POLICY | MAAT__X_VERDICT,
+                                    in_xclaim, k, k->err));
     return 0;
 }
 
@@ -253,7 +277,9 @@ json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_err
     return k.obj;
 }
 
-#define INCOMING_MAX 32 /* more than the incoming set ever holds (22 at most) */
+/* more than the incoming set ever holds: 22 MAA claims at most, 14 x-maat-* claims and
+ * both advisory lists (MAAT_VERDICT_MAX_ADVISORIES each) */
+#define INCOMING_MAX (40 + 2 * MAAT_VERDICT_MAX_ADVISORIES)
 
 int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
                               struct maat_error *err)
@@ -480,82 +506,26 @@ static int s_advisories(struct sink *k, const char *key,
     return s_json(k, key, strlen(key), adv);
 }
 
-/* The TCB policy findings (issue 14; docs/claims.md): the evaluation number used, and
- * each option that was configured (a token exists only when every check passed). */
-static int add_tcb_policy_claims(struct sink *k, const struct maat_verdict *v)
+/* maat's own x-maat-* claims (claims_maat.c lists them) into the payload sink. */
+static int sink_xclaim(void *arg, const struct maat__xclaim *c)
 {
-    const struct maat_tcb_policy_verdict *p = &v->tcb_policy;
-    if (!v->collateral_present) return 0;
-    if (v->tcb_evaluation_data_number != 0)
-        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num", v->tcb_evaluation_data_number));
-    if (p->eval_num_newest != 0)
-        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-newest", p->eval_num_newest));
-    if (p->eval_num_pinned != 0)
-        MAAT_TRY(s_int(k, "x-maat-tcb-eval-num-pinned", p->eval_num_pinned));
-    const char *up = maat_tcb_update_name(p->update);
-    if (up != NULL) MAAT_TRY(s_str(k, "x-maat-tcb-update", up, strlen(up)));
-    if (p->grace) {
-        MAAT_TRY(s_bool(k, "x-maat-tcb-in-grace", p->in_grace));
-        MAAT_TRY(s_int(k, "x-maat-tcb-grace-until", (int64_t)p->grace_until));
+    struct sink *k = arg;
+    switch (c->kind) {
+    case MAAT__X_INT: return s_int(k, c->type, c->i);
+    case MAAT__X_STR: return s_str(k, c->type, c->s, c->n);
+    case MAAT__X_BOOL: return s_bool(k, c->type, c->b);
+    case MAAT__X_IDS: return s_advisories(k, c->type, c->ids, c->count);
+    case MAAT__X_JSON: return s_json(k, c->type, strlen(c->type), c->json);
     }
-    if (p->max_collateral_age_days != 0) {
-        MAAT_TRY(s_int(k, "x-maat-collateral-age", p->collateral_age));
-        MAAT_TRY(s_int(k, "x-maat-max-collateral-age-days", p->max_collateral_age_days));
-    }
-    if (p->has_min_status) {
-        const char *ms = maat_tcb_status_name(p->min_status);
-        MAAT_TRY(s_str(k, "x-maat-min-tcb-status", ms, strlen(ms)));
-    }
-    if (p->advisory_allow_list) MAAT_TRY(s_bool(k, "x-maat-advisory-allow-list", true));
-    return 0;
+    json_decref(c->json);
+    return maat_error_set(k->err, MAAT_ERR_INTERNAL, "claims: %s of unknown kind", c->type);
 }
 
 static int add_maat_claims(struct sink *k, const struct maat_verdict *v,
                            const struct maat_tcb_fix *fix)
 {
-    MAAT_TRY(add_tcb_policy_claims(k, v));
-    if (fix != NULL && fix->needed) {
-        json_t *fj = maat_tcb_fix_json(fix);
-        if (fj == NULL) return sink_oom(k, "x-maat-tcb-fix");
-        MAAT_TRY(s_json(k, "x-maat-tcb-fix", strlen("x-maat-tcb-fix"), fj));
-    }
-    const char *st = maat_tcb_status_name(v->status);
-    MAAT_TRY(s_str(k, "x-maat-tcb-status", st, strlen(st)));
-    /* as Intel reports them: the matched TCB level's advisories; the QE identity level's
-     * apart (docs/claims.md) */
-    MAAT_TRY(s_advisories(k, "x-maat-advisory-ids", v->advisory_ids, v->advisory_count));
-    MAAT_TRY(s_advisories(k, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count));
-    if (v->tcb_date != 0) {
-        struct tm tm;
-        char buf[32];
-        time_t t = v->tcb_date;
-        if (gmtime_r(&t, &tm) == NULL)
-            return maat_error_set(k->err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
-                                  (long long)v->tcb_date);
-        if (tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900) {
-            /* what strftime("%Y-%m-%dT%H:%M:%SZ") writes for four-digit years */
-            const int f[6] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                              tm.tm_hour,        tm.tm_min,     tm.tm_sec};
-            char *o = buf;
-            for (int i = 0; i < 6; i++) {
-                if (i == 0) {
-                    *o++ = (char)('0' + f[0] / 1000);
-                    *o++ = (char)('0' + f[0] / 100 % 10);
-                }
-                *o++ = (char)('0' + f[i] / 10 % 10);
-                *o++ = (char)('0' + f[i] % 10);
-                *o++ = "--T::Z"[i];
-            }
-            *o = '\0';
-        } else if (strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-            return maat_error_set(k->err, MAAT_ERR_VALUE, "claims: TCB date %lld out of range",
-                                  (long long)v->tcb_date);
-        }
-        MAAT_TRY(s_str(k, "x-maat-tcb-date", buf, strlen(buf)));
-    }
-    /* Only when true: a token from a production chain carries no trace of test PKIs. */
-    if (v->trusted_root_simulated) MAAT_TRY(s_bool(k, "x-maat-simulated-platform", true));
-    return 0;
+    return maat__xclaims_each(v, fix, MAAT__X_TCB_POLICY | MAAT__X_VERDICT, sink_xclaim, k,
+                              k->err);
 }
 
 /* The issued claims, an object: each top-level and the whole as x-ms-policy. */

@@ -9,6 +9,7 @@
 #include "maat/claims_tdx.h"
 #include "maat/tcb_fix_json.h"
 #include "maat/tcb_fix.h"
+#include "claims_maat_internal.h"
 
 static int put(json_t *o, const char *k, json_t *v, struct maat_error *err)
 {
@@ -35,6 +36,26 @@ static int put_advisories(json_t *o, const char *k, const char (*ids)[MAAT_VERDI
             return put(o, k, NULL, err);
         }
     return put(o, k, a, err);
+}
+
+/* maat's TCB policy claims (claims_maat.c) into the claim set. */
+struct xsink {
+    json_t *o;
+    struct maat_error *err;
+};
+
+static int tdx_xclaim(void *arg, const struct maat__xclaim *c)
+{
+    struct xsink *k = arg;
+    switch (c->kind) {
+    case MAAT__X_INT: return put(k->o, c->type, json_integer((json_int_t)c->i), k->err);
+    case MAAT__X_STR: return put(k->o, c->type, json_stringn(c->s, c->n), k->err);
+    case MAAT__X_BOOL: return put(k->o, c->type, json_boolean(c->b), k->err);
+    case MAAT__X_IDS: return put_advisories(k->o, c->type, c->ids, c->count, k->err);
+    case MAAT__X_JSON: return put(k->o, c->type, c->json, k->err);
+    }
+    json_decref(c->json);
+    return maat_error_set(k->err, MAAT_ERR_INTERNAL, "TdxVm claims: %s of unknown kind", c->type);
 }
 
 static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_error *err)
@@ -92,7 +113,9 @@ static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_
         put_advisories(o, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count, err));
     if (in->tcb_fix != NULL && in->tcb_fix->needed)
         MAAT_TRY(put(o, "x-maat-tcb-fix", maat_tcb_fix_json(in->tcb_fix), err));
-    return 0;
+    /* the evaluation number used and the TCB policy findings, as in SGX tokens (issue 14) */
+    struct xsink k = {o, err};
+    return maat__xclaims_each(v, NULL, MAAT__X_TCB_POLICY, tdx_xclaim, &k, err);
 }
 
 json_t *maat_tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err)

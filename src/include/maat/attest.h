@@ -213,8 +213,12 @@ struct maat_claims_input {
  * -product-id, -svn, -report-data, -ehd (Binary runtime data), -collateral, KSS claims
  * (when the enclave uses KSS), x-ms-runtime / x-ms-inittime (JSON data), and the
  * preview-era names $is-debuggable, $sgx-mrsigner, $sgx-mrenclave, $product-id, $svn,
- * $tee. All have issuer AttestationService. Only route/req/quote/evidence/collateral of
- * `in` are used. Returns a new reference, NULL on failure.
+ * $tee; and, when in->verdict is given and ok, maat's own x-maat-* claims exactly as the
+ * token carries them (x-maat-tcb-status, -advisory-ids and -qe-advisory-ids one value per
+ * ID, -tcb-date, -tcb-eval-num, the TCB policy options' claims, x-maat-tcb-fix from
+ * in->tcb_fix, -simulated-platform; docs/claims.md), so that a policy can decide on them.
+ * All have issuer AttestationService. Only route/req/quote/evidence/collateral/verdict/
+ * tcb_fix of `in` are used. Returns a new reference, NULL on failure.
  */
 json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err);
 
@@ -334,6 +338,11 @@ struct maat_attest_ctx {
                                              of collateral) */
     void *collateral_arg;
     const struct maat_tdx_opts *tdx;         /* TdxVm appraisal opt-ins; NULL = defaults */
+    const struct maat_verify_opts *verify;   /* the TCB policy options (tcb_eval_num ...
+                                             allowed_advisories, verify.h) every quote of
+                                             every route is verified with; NULL = none.
+                                             Its at, pck_cache, pck_chain and
+                                             pck_chain_pem are ignored (the pipeline's) */
     const struct maat_policy *policy;        /* the stored (or default) policy of the route;
                                              required (a draft in the request replaces it) */
     const char *policy_hash;                 /* its x-ms-policy-hash; required */

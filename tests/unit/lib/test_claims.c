@@ -757,7 +757,13 @@ static void test_incoming_and_default_issued(void **state)
         "$svn",
         "$tee",
     };
-    assert_int_equal(json_object_size(inc), sizeof names / sizeof names[0]);
+    /* MAA's names exactly; maat's own x-maat-* claims besides (test_attest_pipeline_tcb_settings.c) */
+    size_t maa = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach (inc, key, val)
+        if (strncmp(key, "x-maat-", 7) != 0) maa++;
+    assert_int_equal(maa, sizeof names / sizeof names[0]);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *l = json_object_get(inc, names[i]);
         if (!json_is_array(l) || json_array_size(l) != 1) fail_msg("incoming %s", names[i]);
