@@ -524,8 +524,7 @@ static int sink_xclaim(void *arg, const struct maat__xclaim *c)
 static int add_maat_claims(struct sink *k, const struct maat_verdict *v,
                            const struct maat_tcb_fix *fix)
 {
-    return maat__xclaims_each(v, fix, MAAT__X_TCB_POLICY | MAAT__X_VERDICT, sink_xclaim, k,
-                              k->err);
+    return maat__xclaims_each(v, fix, MAAT__X_TCB_POLICY | MAAT__X_VERDICT, sink_xclaim, k, k->err);
 }
 
 /* The issued claims, an object: each top-level and the whole as x-ms-policy. */

@@ -13,10 +13,10 @@
 #include "maat/tcb_fix_json.h"
 #include "claims_maat_internal.h"
 
-#define EMIT(...)                                                   \
-    do {                                                            \
-        struct maat__xclaim c_ = {__VA_ARGS__};                     \
-        if (fn(arg, &c_) != 0) return -1;                           \
+#define EMIT(...)                               \
+    do {                                        \
+        struct maat__xclaim c_ = {__VA_ARGS__}; \
+        if (fn(arg, &c_) != 0) return -1;       \
     } while (0)
 #define X_INT(t, v) EMIT(.type = (t), .kind = MAAT__X_INT, .i = (int64_t)(v))
 #define X_BOOL(t, v) EMIT(.type = (t), .kind = MAAT__X_BOOL, .b = (v))
@@ -81,7 +81,8 @@ static int verdict_claims(const struct maat_verdict *v, const struct maat_tcb_fi
 {
     if (fix != NULL && fix->needed) {
         json_t *fj = maat_tcb_fix_json(fix);
-        if (fj == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "claims: cannot add x-maat-tcb-fix");
+        if (fj == NULL)
+            return maat_error_set(err, MAAT_ERR_NOMEM, "claims: cannot add x-maat-tcb-fix");
         EMIT(.type = "x-maat-tcb-fix", .kind = MAAT__X_JSON, .json = fj);
     }
     X_STR("x-maat-tcb-status", maat_tcb_status_name(v->status));
@@ -89,10 +90,10 @@ static int verdict_claims(const struct maat_verdict *v, const struct maat_tcb_fi
      * apart (docs/claims.md) */
     EMIT(.type = "x-maat-advisory-ids", .kind = MAAT__X_IDS, .ids = v->advisory_ids,
          .count = v->advisory_count < MAAT_VERDICT_MAX_ADVISORIES ? v->advisory_count
-                                                                 : MAAT_VERDICT_MAX_ADVISORIES);
+                                                                  : MAAT_VERDICT_MAX_ADVISORIES);
     EMIT(.type = "x-maat-qe-advisory-ids", .kind = MAAT__X_IDS, .ids = v->qe_advisory_ids,
          .count = v->qe_advisory_count < MAAT_VERDICT_MAX_ADVISORIES ? v->qe_advisory_count
-                                                                    : MAAT_VERDICT_MAX_ADVISORIES);
+                                                                     : MAAT_VERDICT_MAX_ADVISORIES);
     if (v->tcb_date != 0) {
         char buf[32];
         if (date_text(v->tcb_date, buf, err) != 0) return -1;

@@ -37,14 +37,14 @@ struct maat__xclaim {
 /* Called once per claim; returns 0, or -1 with the sink's error set. */
 typedef int (*maat__xclaim_fn)(void *arg, const struct maat__xclaim *c);
 
-/* Which groups to list. */
-#define MAAT__X_TCB_POLICY 1u /* x-maat-tcb-eval-num and the TCB policy options' claims
-                                 (-eval-num-newest, -pinned, -update, -in-grace,
-                                 -grace-until, -collateral-age, -max-collateral-age-days,
-                                 -min-tcb-status, -advisory-allow-list): only what applies */
-#define MAAT__X_VERDICT 2u    /* x-maat-tcb-fix (fix given and needed), -tcb-status,
-                                 -advisory-ids, -qe-advisory-ids, -tcb-date (known),
-                                 -simulated-platform (only when true) */
+/* Which groups to list. MAAT__X_TCB_POLICY: x-maat-tcb-eval-num and the TCB policy
+ * options' claims (-eval-num-newest, -pinned, -update, -in-grace, -grace-until,
+ * -collateral-age, -max-collateral-age-days, -min-tcb-status, -advisory-allow-list), only
+ * what applies. MAAT__X_VERDICT: x-maat-tcb-fix (fix given and needed), -tcb-status,
+ * -advisory-ids, -qe-advisory-ids, -tcb-date (when known), -simulated-platform (only when
+ * true). */
+#define MAAT__X_TCB_POLICY 1u
+#define MAAT__X_VERDICT 2u
 
 /* Lists the claims of `what` for verdict v in a fixed order. Returns 0 or the first
  * failure (fn's, or err set for an out-of-range TCB date or no memory). */

@@ -189,7 +189,7 @@ int maat__tcb_policy_apply(const struct maat_verify_opts *o,
         fmt_time(o->at, t2);
         add(why, cap,
             "%s was issued at %s, %lld days before the verification time %s: more than the "
-            "maximum collateral age of %u days",
+            "maximum collateral age of %u days (--max-collateral-age)",
             what, t1, (long long)(p->collateral_age / DAY), t2, o->max_collateral_age_days);
     }
 
@@ -201,7 +201,7 @@ int maat__tcb_policy_apply(const struct maat_verify_opts *o,
             add(why, cap, "minimum TCB status %s: no TCB status was determined",
                 maat_tcb_status_name(o->min_tcb_status));
         else if (maat_tcb_status_rank(v->status) > maat_tcb_status_rank(o->min_tcb_status))
-            add(why, cap, "TCB status %s is worse than the minimum accepted, %s",
+            add(why, cap, "TCB status %s is worse than the minimum accepted, %s (--min-tcb-status)",
                 maat_tcb_status_name(v->status), maat_tcb_status_name(o->min_tcb_status));
     }
 

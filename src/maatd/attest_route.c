@@ -226,6 +226,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .collateral = collateral,
         .collateral_arg = &ca,
         .tdx = &tdx,
+        .verify = &d->cfg.tcb_opts, /* --min-tcb-status, --max-collateral-age, --allow-advisory */
         .policy = pol->parsed,
         .policy_hash = pol->hash,
         .policy_signer = pol->signer,

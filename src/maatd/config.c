@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maat/collateral.h" /* maat_tcb_status_from_name */
 #include "maatd.h"
 
 enum opt_kind { OPT_STR, OPT_LIST, OPT_LONG, OPT_BOOL, OPT_HELP, OPT_VERSION, OPT_CONFIG };
@@ -89,6 +90,20 @@ static const struct opt opts[] = {
      "POST /attest/TdxVm: accept a TD without SEPT_VE_DISABLE (bit 28)"},
     {"allow-service-td", OPT_BOOL, OFF(allow_service_td), 0, 0, NULL, "off",
      "POST /attest/TdxVm: accept a non-zero MRSERVICETD (TD report 1.5)"},
+    /* TCB policy of every attestation (issue 14; docs/maatd.md "TCB policy") */
+    {"min-tcb-status", OPT_STR, OFF(min_tcb_status), 0, 0, "STATUS", "none",
+     "refuse a quote (every /attest route) whose TCB status is worse\n"
+     "than STATUS: UpToDate < TDRelaunchAdvised < SWHardeningNeeded <\n"
+     "ConfigurationNeeded < TDRelaunchAdvisedConfigurationNeeded <\n"
+     "ConfigurationAndSWHardeningNeeded < OutOfDate <\n"
+     "OutOfDateConfigurationNeeded (400 naming both)"},
+    {"max-collateral-age", OPT_LONG, OFF(max_collateral_age), 1, 36500, "DAYS", "none",
+     "refuse a quote whose collateral (TCB info, QE identity, CRLs)\n"
+     "was issued more than DAYS days before the verification time"},
+    {"allow-advisory", OPT_LIST, OFF(allow_advisories), 0, 0, "ID", "none",
+     "advisory allow-list (repeatable; config file: one\n"
+     "`allow-advisory = ID` line per ID): refuse a quote whose TCB\n"
+     "level or QE identity names any other advisory"},
     {"rotate-key", OPT_BOOL, OFF(rotate_key), 0, 0, NULL, "off",
      "generate a new current signing key at start-up (old keys stay in /certs for\n"
      "--key-retention); at run time: `maat key rotate --store URI`"},
@@ -197,6 +212,9 @@ void maatd_config_free(struct maatd_config *c)
     c->n_trust_roots = 0;
     for (size_t i = 0; i < c->n_policy_signers; i++) free(c->policy_signers[i]);
     c->n_policy_signers = 0;
+    for (size_t i = 0; i < c->n_allow_advisories; i++) free(c->allow_advisories[i]);
+    c->n_allow_advisories = 0;
+    memset(&c->tcb_opts, 0, sizeof c->tcb_opts);
 }
 
 /* The array, count and capacity behind a repeatable option. */
@@ -206,6 +224,11 @@ static char **list_of(struct maatd_config *c, const struct opt *o, size_t **n, s
         *n = &c->n_policy_signers;
         *cap = MAATD_MAX_POLICY_SIGNERS;
         return c->policy_signers;
+    }
+    if (o->off == OFF(allow_advisories)) {
+        *n = &c->n_allow_advisories;
+        *cap = MAATD_MAX_ALLOW_ADVISORIES;
+        return c->allow_advisories;
     }
     *n = &c->n_trust_roots;
     *cap = MAATD_MAX_TRUST_ROOTS;
@@ -300,6 +323,46 @@ static bool listen_ok(const char *v, char *msg, size_t cap)
     return true;
 }
 
+/* An advisory ID as Intel writes them (INTEL-SA-00615, INTEL-DOC-...): one ID, short
+ * enough for the verdict's lists, so that a comma-separated list or a typo with a space
+ * is refused instead of matching nothing. */
+static bool advisory_id_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= MAAT_VERDICT_ADVISORY_LEN) return false;
+    for (const char *p = v; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+/* The TCB policy settings as libmaat's options (c->tcb_opts); -1 naming the option. */
+static int tcb_policy_settings(struct maatd_config *c)
+{
+    struct maat_verify_opts *t = &c->tcb_opts;
+    memset(t, 0, sizeof *t);
+    if (c->min_tcb_status != NULL) {
+        if (maat_tcb_status_from_name(c->min_tcb_status, strlen(c->min_tcb_status),
+                                      &t->min_tcb_status) != 0)
+            return complain(c, "min-tcb-status",
+                            "--min-tcb-status '%s': not a TCB status (expected UpToDate, "
+                            "TDRelaunchAdvised, SWHardeningNeeded, ConfigurationNeeded, "
+                            "TDRelaunchAdvisedConfigurationNeeded, "
+                            "ConfigurationAndSWHardeningNeeded, OutOfDate or "
+                            "OutOfDateConfigurationNeeded; case-sensitive)",
+                            c->min_tcb_status);
+        t->has_min_tcb_status = true;
+    }
+    t->max_collateral_age_days = (uint32_t)c->max_collateral_age; /* 0..36500 (table) */
+    if (c->n_allow_advisories > 0) {
+        t->advisory_allow_list = true;
+        t->allowed_advisories = (const char *const *)c->allow_advisories;
+        t->allowed_advisory_count = c->n_allow_advisories;
+    }
+    return 0;
+}
+
 /* Applies one setting. `where` names its origin for messages. */
 static int apply(struct maatd_config *c, const struct opt *o, const char *val, const char *where)
 {
@@ -320,6 +383,14 @@ static int apply(struct maatd_config *c, const struct opt *o, const char *val, c
         char **arr = list_of(c, o, &n, &cap);
         if (*n == cap) {
             fprintf(stderr, "maatd: %s: at most %zu --%s\n", where, cap, o->name);
+            return -1;
+        }
+        if (o->off == OFF(allow_advisories) && !advisory_id_ok(val)) {
+            fprintf(stderr,
+                    "maatd: %s: --%s '%s': expected one advisory ID such as INTEL-SA-00615 "
+                    "(letters, digits, '-', '_', '.'; 1..%d characters); repeat the option "
+                    "for more\n",
+                    where, o->name, val, MAAT_VERDICT_ADVISORY_LEN - 1);
             return -1;
         }
         arr[*n] = strdup(val);
@@ -546,6 +617,7 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
         return complain(c, "policy-signer",
                         "--policy-signer is only meaningful with --mode isolated");
     }
+    if (tcb_policy_settings(c) != 0) return -1;
     if (c->issuer != NULL) {
         size_t n = strlen(c->issuer);
         while (n > 0 && c->issuer[n - 1] == '/') c->issuer[--n] = '\0'; /* MAA: no trailing slash */

@@ -38,6 +38,7 @@
 #define MAATD_ISSUER_MAX 300
 #define MAATD_MGMT_TOKEN_LIFETIME 3600 /* 1 h, as MAA's policy/certificate tokens */
 #define MAATD_MAX_POLICY_SIGNERS 16    /* --policy-signer files at start-up */
+#define MAATD_MAX_ALLOW_ADVISORIES MAAT_VERDICT_MAX_ADVISORIES /* --allow-advisory IDs */
 #define MAATD_MAX_SIGNERS 100          /* policy-management certificates of an instance */
 
 /* ---- configuration (config.c) ---- */
@@ -94,6 +95,13 @@ struct maatd_config {
     long max_body_total;      /* bytes of request bodies buffered at once, all connections */
     long max_response_total;  /* bytes of responses queued and not yet sent, all connections */
     char *health_listen;      /* HOST:PORT of the reserve listener (/healthz, /ready, /metrics) */
+    /* TCB policy of every attestation (issue 14; docs/maatd.md "TCB policy") */
+    char *min_tcb_status;    /* --min-tcb-status STATUS (a TCB status name), or NULL */
+    long max_collateral_age; /* --max-collateral-age DAYS; 0 = no maximum */
+    char *allow_advisories[MAATD_MAX_ALLOW_ADVISORIES]; /* --allow-advisory ID... */
+    size_t n_allow_advisories;
+    struct maat_verify_opts tcb_opts; /* the three above, checked by maatd_config_parse:
+                                         maat_attest_ctx.verify of every /attest route */
     char *origin[64];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
 };
 

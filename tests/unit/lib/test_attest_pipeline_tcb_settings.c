@@ -76,8 +76,12 @@ static int run(enum route rt, int tcb, const char *policy, const struct maat_ver
         .at = at,
         .collateral = collateral,
         .verify = vo,
-        .policy = pol != NULL ? pol : rt == TDX ? pol_tdx : pol_sgx,
-        .policy_hash = pol != NULL ? hash : rt == TDX ? hash_tdx : hash_sgx,
+        .policy = pol != NULL ? pol
+                  : rt == TDX ? pol_tdx
+                              : pol_sgx,
+        .policy_hash = pol != NULL ? hash
+                       : rt == TDX ? hash_tdx
+                                   : hash_sgx,
         .issuer = "https://maat.test",
         .jti = "0000000000000000000000000000000000000000000000000000000000000001",
     };
@@ -117,7 +121,7 @@ static void must_be_denied(int rc, const struct maat_attest_result *r, const cha
 
 static const enum route all_routes[] = {SGX, OE, TDX};
 
-#define POL_EVAL_AT_LEAST(n)                                                                    \
+#define POL_EVAL_AT_LEAST(n)                                                                 \
     "version=1.1; authorizationrules{c:[type==\"x-maat-tcb-eval-num\", value >= " #n "] => " \
     "permit();};"
 
@@ -140,7 +144,7 @@ static void test_policy_condition_sees_x_maat_tcb_eval_num(void **state)
     }
 }
 
-#define POL_DENY_ADVISORY(id)                                                                 \
+#define POL_DENY_ADVISORY(id)                                                                  \
     "version=1.1; authorizationrules{c:[type==\"x-maat-advisory-ids\", value==\"" id "\"] => " \
     "deny(); => permit();};"
 
@@ -174,9 +178,9 @@ static void test_policy_condition_denies_on_x_maat_advisory_id(void **state)
 
 /* With no TCB policy option, a policy implements a minimum status itself on
  * x-maat-tcb-status, and can require the fix's absence/presence (x-maat-tcb-fix). */
-#define POL_MIN_SW_HARDENING                                                             \
-    "version=1.1; authorizationrules{"                                                   \
-    "c:[type==\"x-maat-tcb-status\", value==\"UpToDate\"] => permit();"                  \
+#define POL_MIN_SW_HARDENING                                            \
+    "version=1.1; authorizationrules{"                                  \
+    "c:[type==\"x-maat-tcb-status\", value==\"UpToDate\"] => permit();" \
     "c:[type==\"x-maat-tcb-status\", value==\"SWHardeningNeeded\"] => permit();};"
 #define POL_NEEDS_FIX "version=1.1; authorizationrules{c:[type==\"x-maat-tcb-fix\"] => permit();};"
 
@@ -187,9 +191,9 @@ static void test_policy_condition_implements_min_status_on_x_maat_tcb_status(voi
         struct maat_attest_result r;
         must_run(run(all_routes[i], -1, POL_MIN_SW_HARDENING, NULL, AT, &r), &r);
         maat_attest_result_cleanup(&r);
-        must_run(
-            run(all_routes[i], MAAT_SIM_TCB_SW_HARDENING_NEEDED, POL_MIN_SW_HARDENING, NULL, AT, &r),
-            &r);
+        must_run(run(all_routes[i], MAAT_SIM_TCB_SW_HARDENING_NEEDED, POL_MIN_SW_HARDENING, NULL,
+                     AT, &r),
+                 &r);
         maat_attest_result_cleanup(&r);
         must_be_denied(
             run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, POL_MIN_SW_HARDENING, NULL, AT, &r), &r,
@@ -206,15 +210,14 @@ static void test_policy_condition_implements_min_status_on_x_maat_tcb_status(voi
 /* ctx->verify's minimum status applies on every route: a worse status fails the verdict at
  * step status naming both statuses; the token otherwise says which minimum it met, and
  * the policy sees that too. */
-#define POL_SAW_MIN                                                                          \
+#define POL_SAW_MIN                                                                             \
     "version=1.1; authorizationrules{c:[type==\"x-maat-min-tcb-status\", value==\"UpToDate\"] " \
     "=> permit();};"
 
 static void test_attest_run_min_tcb_status_option(void **state)
 {
     (void)state;
-    struct maat_verify_opts vo = {.has_min_tcb_status = true,
-                                  .min_tcb_status = MAAT_TCB_UP_TO_DATE};
+    struct maat_verify_opts vo = {.has_min_tcb_status = true, .min_tcb_status = MAAT_TCB_UP_TO_DATE};
     for (size_t i = 0; i < sizeof all_routes / sizeof all_routes[0]; i++) {
         struct maat_attest_result r;
         assert_int_equal(run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, NULL, &vo, AT, &r), -1);
@@ -240,7 +243,7 @@ static void test_attest_run_min_tcb_status_option(void **state)
 
 /* ctx->verify's advisory allow-list: an advisory outside it fails, naming it; a list
  * holding every advisory of the level passes and says so (token and incoming claims). */
-#define POL_SAW_ALLOW_LIST                                                                     \
+#define POL_SAW_ALLOW_LIST                                                                      \
     "version=1.1; authorizationrules{c:[type==\"x-maat-advisory-allow-list\", value==true] => " \
     "permit();};"
 
@@ -249,15 +252,17 @@ static void test_attest_run_advisory_allow_list_option(void **state)
     (void)state;
     const char *some[] = {"INTEL-SA-00615"};
     const char *all[] = {"INTEL-SA-00615", "INTEL-SA-00828"};
-    struct maat_verify_opts vo = {
-        .advisory_allow_list = true, .allowed_advisories = some, .allowed_advisory_count = 1};
+    struct maat_verify_opts vo = {.advisory_allow_list = true,
+                                  .allowed_advisories = some,
+                                  .allowed_advisory_count = 1};
     struct maat_attest_result r;
     for (size_t i = 0; i < sizeof all_routes / sizeof all_routes[0]; i++) {
         assert_int_equal(run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, NULL, &vo, AT, &r), -1);
         assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
         assert_int_equal(r.verdict.failed_step, MAAT_STEP_STATUS);
-        assert_non_null(strstr(r.verdict.reason,
-                               "advisories not in the allow-list (--allow-advisory): INTEL-SA-00828"));
+        assert_non_null(
+            strstr(r.verdict.reason,
+                   "advisories not in the allow-list (--allow-advisory): INTEL-SA-00828"));
         maat_attest_result_cleanup(&r);
     }
 
@@ -275,7 +280,7 @@ static void test_attest_run_advisory_allow_list_option(void **state)
 /* ctx->verify's maximum collateral age: the sim's collateral is issued at NOW; at NOW +
  * 3 days a maximum of 2 days fails naming the item, the age and the maximum; 3 passes and
  * the age is a claim a policy can test. */
-#define POL_AGE_BELOW(s)                                                                    \
+#define POL_AGE_BELOW(s)                                                                      \
     "version=1.1; authorizationrules{c:[type==\"x-maat-collateral-age\", value < " #s "] => " \
     "permit();};"
 
@@ -295,10 +300,8 @@ static void test_attest_run_max_collateral_age_option(void **state)
         vo.max_collateral_age_days = 3;
         must_run(run(all_routes[i], -1, POL_AGE_BELOW(259201), &vo, at, &r), &r);
         json_t *p = payload_json(&r);
-        assert_int_equal(json_integer_value(json_object_get(p, "x-maat-collateral-age")),
-                         3 * 86400);
-        assert_int_equal(json_integer_value(json_object_get(p, "x-maat-max-collateral-age-days")),
-                         3);
+        assert_int_equal(json_integer_value(json_object_get(p, "x-maat-collateral-age")), 3 * 86400);
+        assert_int_equal(json_integer_value(json_object_get(p, "x-maat-max-collateral-age-days")), 3);
         json_decref(p);
         maat_attest_result_cleanup(&r);
         must_be_denied(run(all_routes[i], -1, POL_AGE_BELOW(259200), &vo, at, &r), &r,
@@ -334,10 +337,11 @@ static void test_claims_incoming_carries_x_maat_claims(void **state)
     assert_int_equal(json_array_size(adv), 2);
     assert_string_equal(json_string_value(json_array_get(adv, 0)), "INTEL-SA-00828");
     assert_string_equal(json_string_value(json_array_get(adv, 1)), "INTEL-SA-00615");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(inc, "x-maat-tcb-status"), 0)),
-                        "OutOfDate");
-    assert_int_equal(json_integer_value(json_array_get(json_object_get(inc, "x-maat-tcb-eval-num"), 0)),
-                     17);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(inc, "x-maat-tcb-status"), 0)),
+        "OutOfDate");
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(inc, "x-maat-tcb-eval-num"), 0)), 17);
     assert_true(json_is_object(json_array_get(json_object_get(inc, "x-maat-tcb-fix"), 0)));
     assert_true(json_is_true(json_array_get(json_object_get(inc, "x-maat-simulated-platform"), 0)));
     /* the list form gives the very same claims */
