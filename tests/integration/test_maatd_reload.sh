@@ -29,23 +29,7 @@ cp "$T/a.pem" "$T/srv.pem" && cp "$T/a.key" "$T/srv.key"
 
 systemd=0
 grep -qx 'SYSTEMD_FOUND:INTERNAL=1' "$BUILD/CMakeCache.txt" 2>/dev/null && systemd=1
-python3 - "$T/notify" "$T/notify.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(1.0)
-end = time.time() + 60
-with open(sys.argv[2], "w", buffering=1) as log:
-    log.write("listening\n")
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        log.write(msg.replace("\n", " ") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
+python3 "$SRC/tests/lib/sd_notify_listener.py" "$T/notify" "$T/notify.log" 60 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/notify.log" ] && break; sleep 0.1; done
 

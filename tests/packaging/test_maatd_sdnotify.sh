@@ -30,23 +30,7 @@ bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 # The stand-in for systemd: binds $T/notify, writes each datagram as one line to
 # $T/notify.log, exits after STOPPING=1 or 30 s.
-python3 - "$T/notify" "$T/notify.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(1.0)
-end = time.time() + 30
-with open(sys.argv[2], "w", buffering=1) as log:
-    log.write("listening\n")
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        log.write(msg.replace("\n", " ") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
+python3 "$SRC/tests/lib/sd_notify_listener.py" "$T/notify" "$T/notify.log" 30 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/notify.log" ] && break; sleep 0.1; done
 
