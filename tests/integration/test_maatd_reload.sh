@@ -5,6 +5,7 @@
 # unreadable: an error, the old pair still served); maatd keeps answering over TLS; with
 # $NOTIFY_SOCKET (built with libsystemd) systemd is told RELOADING=1 then READY=1.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD=$(cd "$BIN/.." 2>/dev/null && pwd)
@@ -16,8 +17,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$SRC/tests/lib/maatd.sh"
 wait_log() { for _ in $(seq 50); do grep -q "$1" "$T/r.log" && return 0; sleep 0.1; done; return 1; }
 mkcert() { # mkcert NAME: a self-signed server certificate for 127.0.0.1

@@ -5,6 +5,7 @@
 # Skipped (loudly) until src/maatd/main.c calls maatd_notify_ready()/maatd_notify_stopping()
 # (src/maatd/sdnotify.h), or when maatd was built without libsystemd.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD=$(cd "$BIN/.." 2>/dev/null && pwd)
@@ -25,8 +26,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 # The stand-in for systemd: binds $T/notify, writes each datagram as one line to
 # $T/notify.log, exits after STOPPING=1 or 30 s.
