@@ -3,6 +3,7 @@
 # text line "TCB fix" and quote_verification.fix in --json, on the real Azure sample quotes
 # with Intel's collateral set A at its README time (all OutOfDate). Offline, bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
@@ -10,9 +11,6 @@ if [ ! -d "$V/intel-collateral-00906ed50000" ]; then echo "*** SKIPPED: vectors 
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-attest-fix-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 C=$V/intel-collateral-00906ed50000/set-A-2026-07/collateral.dcap-qvl.json
 
 "$MAAT" attest "$V/azure-samples/oe-sdk/enclave.info.release.json" --offline --collateral "$C" --at 1785000000 >"$T/oe.txt"; rc=$?

@@ -6,6 +6,7 @@
 # --pccs ("no maatd", not "no collateral"): status determined, and exit 4 when the PCCS is
 # unreachable. Verification time fixed where the CLI takes one; every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd" APP="$BIN/maat-enclave-app"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -17,10 +18,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # The sim's collateral is issued now (maatd verifies at its clock).
 "$MAAT" sim init "$T/plat" >/dev/null || { echo "sim init failed"; exit 1; }

@@ -5,6 +5,7 @@
 # eval-nums), `--tee tdx`, Azure THIM's URL scheme (--azure-url), a server that ignores a
 # pin, and the refusal paths. Verification time is fixed (--at); every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 if ! command -v curl >/dev/null; then echo "SKIPPED: no curl"; exit 77; fi
@@ -13,8 +14,6 @@ PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 AT="--at 2024-03-02T00:00:00Z"
 
 # start_pccs NAME DIR ARGS... : starts `maat sim pccs` and sets BASE

@@ -6,6 +6,7 @@
 # exit code. Also: a non-UTF-8 byte in an error keeps the message (escaped \xNN), and no
 # ESC byte reaches piped output. Loopback only; every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
@@ -15,8 +16,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 # jfail NAME OKKEY EXIT STEP CODE MSG_PART -- CMD...: runs CMD; stdout must be exactly one
 # JSON object with OKKEY false, failed_step STEP ("null" for null), error.code CODE and a

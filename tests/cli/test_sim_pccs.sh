@@ -3,6 +3,7 @@
 # with URL-encoded issuer-chain headers on loopback, stops cleanly on SIGTERM, rejects bad
 # command lines. Everything is bounded (no loop waits more than 10 s).
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 if ! "$MAAT" sim pccs --help >/dev/null 2>&1; then
@@ -14,8 +15,6 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 "$MAAT" sim pccs >/dev/null 2>&1; [ $? -eq 2 ] && ok "no dir: exit 2" || bad "no dir: not exit 2"
 "$MAAT" sim pccs "$T" --listen nonsense >/dev/null 2>&1

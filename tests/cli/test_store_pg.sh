@@ -9,6 +9,7 @@
 #   silent server fail start-up within connect_timeout naming the host and the cause,
 #   without the password; maatd runs on a postgresql:// store.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 MAATD="${MAAT_BIN:-}/maatd"
 SRC_DIR="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -27,8 +28,6 @@ pg_start
 rc=$?
 [ $rc -eq 0 ] || exit $rc
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 PW=$PG_PASSWORD
 BASE="postgresql://maat:$PW@127.0.0.1:$PG_PORT"

@@ -4,13 +4,12 @@
 # `maat verify` gives Intel QVL's verdict (status, failed step) plus maat's appraisal
 # defaults and their opt-in flags. Verification time is fixed (never today's date).
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-tdx-sim-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 D="$T/plat"
 NOW=2025-03-01T00:00:00Z

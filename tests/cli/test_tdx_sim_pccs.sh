@@ -3,6 +3,7 @@
 # /tdx/certification/v4/ (tcb?fmspc=, qe/identity) with Intel's issuer-chain headers;
 # the /sgx/ routes keep serving the SGX collateral. Bounded waits only.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 if ! command -v curl >/dev/null; then echo "SKIPPED: no curl"; exit 77; fi
@@ -11,8 +12,6 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 "$MAAT" sim init "$T/plat" --now 2025-03-01T00:00:00Z >/dev/null || { echo "sim init failed"; exit 1; }
 "$MAAT" sim pccs "$T/plat" --listen 127.0.0.1:0 >"$T/out" 2>"$T/log" &

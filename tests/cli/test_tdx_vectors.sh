@@ -6,6 +6,7 @@
 # (assembled into a bundle here, nothing copied) TCB not supported; expired collateral
 # one second after the window. The verification time is always an input.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 VEC="${MAAT_VECTORS:-$(dirname "$0")/../../../shared/vectors}"
@@ -18,8 +19,6 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-tdx-vec-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 field() {
     python3 - "$@" <<'PY'
 import json, sys

@@ -3,6 +3,7 @@
 # formats, collateral from a bundle, a PCS directory and a PCCS (the sim's server), and
 # the simulated root trusted only on request. Loopback only; every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
@@ -12,10 +13,7 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 # jget FILE EXPR: evaluate a python expression over the JSON document `d`
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 Q=$V/dcap-qvl/sgx_quote C=$V/dcap-qvl/sgx_quote_collateral.json
 "$MAAT" verify "$Q" --collateral "$C" --at 1752919277 --json >"$T/v.json"; rc=$?

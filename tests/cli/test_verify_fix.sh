@@ -3,6 +3,7 @@
 # object `fix` and the text lines, on sim quotes and on a real Azure sample quote with
 # Intel's collateral; `qe_advisory_ids` apart from `advisory_ids`. Offline, bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
@@ -10,9 +11,6 @@ if [ ! -d "$V/intel-collateral-00906ed50000" ]; then echo "*** SKIPPED: vectors 
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-verify-fix-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # Real: oe-sdk Azure sample, Intel collateral set A at its README time (OutOfDate).
 Q=$V/azure-samples/oe-sdk/enclave.info.release.json

@@ -5,13 +5,12 @@
 # commands that need them still load them (cli_test_collateral_fetch, cli_test_sim_pccs and
 # cli_test_store_pg exercise those paths end to end).
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 V="${MAAT_VECTORS:-}/dcap-qvl"
 if [ ! -f "$V/sgx_quote" ]; then echo "SKIPPED: no vectors (set MAAT_VECTORS)"; exit 77; fi
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 if command -v readelf >/dev/null; then
     needed=$(readelf -d "$MAAT" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')

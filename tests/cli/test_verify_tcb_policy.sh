@@ -5,15 +5,13 @@
 # --min-tcb-status (the fix still named), --allow-advisory, usage errors; and the pin on the
 # real Azure sample with Intel's collateral (eval 19). Offline, bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 MAAT="${MAAT_BIN:-}/maat"
 V="${MAAT_VECTORS:-../shared/vectors}"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-tcb-policy-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 "$MAAT" sim init "$T/p" --now 2024-03-01T00:00:00Z >/dev/null || { echo "sim init failed"; exit 1; }
 "$MAAT" sim init "$T/p18" --now 2024-03-01T00:00:00Z --tcb-eval-num 18 >/dev/null || { echo "sim init 18 failed"; exit 1; }

@@ -12,104 +12,13 @@
  * usage: MAAT_BIN=DIR MAAT_VECTORS=DIR node dcap_qvl_tdx_compare.mjs WORKDIR
  * Exit 0 all expectations met, 1 otherwise.
  */
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const qvl = require('@phala/dcap-qvl');
-const peerVersion = require('@phala/dcap-qvl/package.json').version;
+import { cell, judge, peerVersion, runMaat, runPeer, setup, sim as simWith } from './dcap_qvl_lib.mjs';
 
-const work = process.argv[2];
-const maatBin = path.join(process.env.MAAT_BIN || '', 'maat');
-const vectors = process.env.MAAT_VECTORS;
-if (!work || !process.env.MAAT_BIN || !vectors) {
-    console.error('usage: MAAT_BIN=DIR MAAT_VECTORS=DIR node dcap_qvl_tdx_compare.mjs WORKDIR');
-    process.exit(2);
-}
-fs.mkdirSync(work, { recursive: true });
-const V = (f) => path.join(vectors, 'dcap-qvl', f);
-const W = (f) => path.join(work, f);
-
-function runMaat(c) {
-    const args = ['verify', c.quote, '--collateral', c.collateral, '--at', String(c.at), '--json'];
-    if (c.trustRoot) args.push('--trust-root', c.trustRoot);
-    const p = spawnSync(maatBin, args, { encoding: 'utf8' });
-    const r = { json: null };
-    try {
-        r.json = JSON.parse(p.stdout);
-    } catch {
-        r.json = null;
-    }
-    if (r.json) {
-        r.accepted = r.json.verified === true && r.json.status !== 'Revoked';
-        r.status = r.json.status;
-        r.advisories = r.json.advisory_ids || [];
-        r.reason = r.json.verified ? '' : `${r.json.failed_step}: ${r.json.reason}`;
-    } else {
-        r.accepted = false;
-        r.reason = (p.stderr || '').trim().replace(/^maat verify: /, '') || `exit ${p.status}, no output`;
-    }
-    return r;
-}
-
-function runPeer(c) {
-    const quote = new Uint8Array(fs.readFileSync(c.quote));
-    const collateral = JSON.parse(fs.readFileSync(c.collateral, 'utf8'));
-    try {
-        let res;
-        if (c.trustRoot) {
-            const der = new crypto.X509Certificate(fs.readFileSync(c.trustRoot)).raw;
-            res = qvl.QuoteVerifier.newWithRootCa(Buffer.from(der)).verify(quote, collateral, c.at);
-        } else {
-            res = qvl.verify(quote, collateral, c.at);
-        }
-        return { accepted: true, status: res.status, advisories: [...(res.advisory_ids || [])] };
-    } catch (e) {
-        let msg = e && e.message ? e.message : String(e);
-        for (let x = e && e.cause; x; x = x.cause) msg += `: ${x.message || x}`;
-        return { accepted: false, reason: msg };
-    }
-}
-
-const setEq = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-
-/* Returns [verdict, problems[]]. */
-function judge(e, m, p) {
-    const bad = [];
-    const maatRe = () => { if (e.maat && !e.maat.test(m.reason)) bad.push(`maat reason "${m.reason}" does not match ${e.maat}`); };
-    switch (e.kind) {
-    case 'agree-accept':
-        if (!m.accepted) bad.push(`maat rejected: ${m.reason}`);
-        if (!p.accepted) bad.push(`peer rejected: ${p.reason}`);
-        if (m.accepted && p.accepted) {
-            if (m.status !== p.status) bad.push(`status differs: maat ${m.status}, peer ${p.status}`);
-            if (!setEq(m.advisories, p.advisories)) bad.push(`advisories differ: maat [${m.advisories}], peer [${p.advisories}]`);
-        }
-        if (e.status && m.status !== e.status) bad.push(`maat status ${m.status}, expected ${e.status}`);
-        return [bad.length ? 'MISMATCH' : 'AGREE', bad];
-    case 'agree-reject':
-        if (m.accepted) bad.push(`maat accepted (${m.status})`);
-        else maatRe();
-        if (p.accepted) bad.push(`peer accepted (${p.status})`);
-        else if (e.peer && !e.peer.test(p.reason)) bad.push(`peer reason "${p.reason}" does not match ${e.peer}`);
-        return [bad.length ? 'MISMATCH' : 'AGREE (reject)', bad];
-    case 'intel-stricter':
-        if (m.accepted) bad.push(`maat accepted (${m.status}); Intel's QVL rejects`);
-        else maatRe();
-        if (bad.length) return ['FAIL', bad];
-        return [p.accepted ? 'MAAT=INTEL, peer laxer' : 'AGREE (peer now rejects too)', bad];
-    case 'intel-status':
-        if (!m.accepted) bad.push(`maat rejected: ${m.reason}`);
-        else if (m.status !== e.status) bad.push(`maat status ${m.status}, Intel's is ${e.status}`);
-        if (bad.length) return ['FAIL', bad];
-        return [p.accepted && p.status === m.status ? 'AGREE (peer now follows Intel)' : 'MAAT=INTEL, peer differs', bad];
-    default:
-        return ['FAIL', [`unknown expectation ${e.kind}`]];
-    }
-}
+const { maatBin, V, W } = setup('dcap_qvl_tdx_compare.mjs');
+const sim = (args) => simWith(maatBin, args);
 
 const cases = [];
 /* Real vectors (README times). */
@@ -127,10 +36,6 @@ cases.push({ group: 'real', name: 'tdx_quote_outdated (v5) @ README time', quote
 const SIM_T0 = 1752919277, SIM_AT = SIM_T0 + 3600;
 const simDir = W('sim');
 let simNote = '';
-function sim(args) {
-    const p = spawnSync(maatBin, ['sim', ...args], { encoding: 'utf8' });
-    if (p.status !== 0) throw new Error(`maat sim ${args.join(' ')}: exit ${p.status}: ${(p.stderr || '').trim()}`);
-}
 try {
     fs.rmSync(simDir, { recursive: true, force: true });
     sim(['init', simDir, '--at', String(SIM_T0)]);
@@ -186,14 +91,12 @@ try {
 const rows = [];
 let failures = 0;
 for (const c of cases) {
-    const m = runMaat(c);
+    const m = runMaat(maatBin, c, { mergeQeAdvisories: false });
     const p = runPeer(c);
-    const [verdict, problems] = judge(c.expect, m, p);
+    const [verdict, problems] = judge(c, m, p);
     if (problems.length) failures++;
     rows.push({ c, m, p, verdict, problems });
 }
-const cell = (r) => (r.accepted ? `OK ${r.status} [${(r.advisories || []).map((s) => s.replace(/^INTEL-/, '')).join(',') || '-'}]`
-                                : `REJECT ${r.reason}`);
 const fit = (s, w) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
 console.log(`TDX: maat ${maatBin} vs @phala/dcap-qvl ${peerVersion} (node ${process.version})`);
 let group = '';

@@ -10,38 +10,10 @@
 # (no node/npm/openssl, no node_modules: run `npm ci --prefix tests/compat/azure`).
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-src=${MAAT_SOURCE:-$(cd "$here/../.." && pwd)}
-azure=$src/tests/compat/azure
-bin=${MAAT_BIN:-$src/build/bin}
-
-skip() {
-  echo "*** SKIPPED compat_test_azure_admin: $* ***"
-  exit 77
-}
-command -v node >/dev/null 2>&1 || skip "node is not installed (scripts/install-deps.sh installs it)"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed (scripts/install-deps.sh installs it)"
-command -v openssl >/dev/null 2>&1 || skip "openssl is not installed"
-[ -f "$azure/node_modules/@azure/attestation/package.json" ] ||
-  skip "$azure/node_modules is missing: run 'npm ci --prefix tests/compat/azure --no-audit --no-fund'"
-[ -x "$bin/maat" ] && [ -x "$bin/maatd" ] || { echo "FAIL: $bin/maat or $bin/maatd is not built" >&2; exit 1; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/maat-azure-admin.XXXXXX")
-PIDS=()
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/azure/azure_env.sh"
+azure_env test_azure_admin
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
-fails=0
-
-# start NAME ARGS... / stop NAME: tests/lib/maatd.sh (two worker threads; a start
-# failure ends the test, and so does a maatd that needs SIGKILL)
-MAATD=$bin/maatd
-. "$(dirname "$0")/../lib/maatd.sh"
-start() { local name=$1; shift; maatd_start "$name" --threads 2 "$@" || { echo "FAIL: maatd $name did not start"; exit 1; }; }
-stop() {
-  maatd_stop "$1"
-  [ "$STOP_RC" = 137 ] && { echo "FAIL: maatd $1 ignored SIGTERM"; fails=$((fails + 1)); }
-  return 0
-}
 
 # ---- evidence: a debug enclave with a chosen MRENCLAVE and SVN (the policies key on them) ----
 MRE=a0d1e2f3000000000000000000000000000000000000000000000000c0ffee01
@@ -51,20 +23,10 @@ printf 'azure admin sdk runtime data \x00\x01\xff' >"$T/rt.bin"
   { echo "FAIL: maat sim quote"; exit 1; }
 
 # ---- policy signers: RSA-2048 keys + self-signed CA certificates from maat sign ----
-for i in 1 2; do
-  "$bin/maat" sign create-cert --key-out "$T/s$i.key" --cert-out "$T/s$i.pem" \
-    --subject "CN=maat azure admin signer $i, O=maat tests" --days 2 >/dev/null 2>"$T/s$i.err" ||
-    { echo "FAIL: maat sign create-cert $i:"; cat "$T/s$i.err"; exit 1; }
-done
+azure_signers "azure admin"
 
 # ---- TLS with a throwaway CA (the SDK's bearer policy refuses http://) ----
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 \
-  -subj "/CN=maat azure-admin test CA" -addext "basicConstraints=critical,CA:TRUE" \
-  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null &&
-openssl req -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null &&
-printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/ext" &&
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
-  -extfile "$T/ext" -out "$T/srv.pem" 2>/dev/null || { echo "FAIL: openssl could not make the test PKI"; exit 1; }
+azure_tls_pki "azure-admin"
 TLS=(--tls-cert "$T/srv.pem" --tls-key "$T/srv.key")
 
 mkcfg() { # mkcfg OUT ENDPOINT MODE

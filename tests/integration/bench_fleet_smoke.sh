@@ -5,6 +5,7 @@
 # verified in full exactly once (pck_misses_total=20: 20 distinct PCK chains, all kept by
 # the cache) and maatd's peak RSS under a bound.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 for b in maat maatd bench_fleet_gen; do
@@ -25,8 +26,6 @@ rc=$?
 echo "$out"
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 [ "$rc" = 0 ] && ok "bench_fleet.sh exit 0" || bad "bench_fleet.sh exit $rc"
 line=$(grep '^RESULT fleet n=20 ' <<<"$out")
 [ -n "$line" ] || { bad "no RESULT line for N=20"; exit 1; }

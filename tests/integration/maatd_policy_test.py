@@ -19,187 +19,37 @@ platform) in each mode and checks, with MAA's error codes:
 Every wait is bounded. Exit status 1 when a check fails.
 """
 import base64
-import datetime
-import hashlib
-import atexit
-import http.client
 import json
 import os
-import subprocess
 import sys
-import time
 import urllib.parse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import padding
+
+import maatd_testlib as T
+from maatd_testlib import (b64u, b64u_dec, call, cert_jws, check, der_b64, err_code, jws, jwt_parts,
+                           make_signer, policy_hash, policy_jws, result, sim, thumb)
 
 BIN, VEC, WORK = sys.argv[1:4]
+T.setup(BIN, WORK)
 REC = os.path.join(VEC, "maa-recordings")
 API = "?api-version=2020-10-01"
-fails = 0
-procs = []
+token_hash = T.jws_hash
 
-
-@atexit.register
-def _kill_all():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def ok(msg):
-    print("ok   - " + msg)
-
-
-def bad(msg):
-    global fails
-    fails += 1
-    print("FAIL - " + msg)
-
-
-def check(cond, msg, detail=""):
-    if cond:
-        ok(msg)
-    else:
-        bad(msg + (": " + str(detail)[:600] if detail != "" else ""))
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def b64u_dec(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def jwt_parts(tok):
-    h, p, s = tok.split(".")
-    return json.loads(b64u_dec(h)), (json.loads(b64u_dec(p)) if p else None), s
-
-
-# ---- keys and JWS ----
-
-def make_signer(name, path):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime(2024, 1, 1)
-    cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    open(path, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert
-
-
-def der_b64(cert):
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
-
-
-def thumb(cert):
-    return hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
-
-
-def jws(payload, signer=None, raw_payload=None):
-    """Compact JWS; payload dict (None = empty) or raw_payload bytes; signer = (key, cert)."""
-    pl = raw_payload if raw_payload is not None else (
-        b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode())
-    if signer is None:
-        return b64u(b'{"alg":"none"}') + "." + b64u(pl) + "."
-    key, cert = signer
-    hdr = json.dumps({"alg": "RS256", "x5c": [der_b64(cert)]}, separators=(",", ":")).encode()
-    si = b64u(hdr) + "." + b64u(pl)
-    sig = key.sign(si.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return si + "." + b64u(sig)
-
-
-def policy_jws(text, signer=None):
-    return jws({"AttestationPolicy": b64u(text.encode())}, signer)
-
-
-def cert_jws(cert, signer, name="policyCertificate"):
-    return jws({name: {"kty": "RSA", "x5c": [der_b64(cert)]}}, signer)
-
-
-def policy_hash(text):
-    return b64u(hashlib.sha256(b64u(text.encode()).encode()).digest())
-
-
-def token_hash(jws_text):
-    return b64u(hashlib.sha256(jws_text.encode()).digest())
-
-
-# ---- maatd processes and HTTP ----
 
 def start(name, *args):
-    url_file = os.path.join(WORK, name + ".url")
-    log = open(os.path.join(WORK, name + ".log"), "ab")
-    out = open(url_file, "wb")
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0", *args],
-                         stdout=out, stderr=log)
-    procs.append(p)
-    for _ in range(200):
-        time.sleep(0.1)
-        if p.poll() is not None:
-            break
-        s = open(url_file).read().strip()
-        if s:
-            return p, s
-    raise SystemExit(f"maatd {name} did not start:\n" +
-                     open(os.path.join(WORK, name + ".log")).read())
+    return T.start(name, *args, store=False)
 
 
 def stop(p):
     """SIGTERM; maatd must exit 0 within 10 s (under ASan a leak or error makes it non-zero:
-    the log tail is shown)."""
-    p.terminate()
-    try:
-        rc = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
+    every log's tail is shown)."""
     name = os.path.basename(p.args[p.args.index("--store") + 1])
-    if not check(rc == 0, f"maatd ({name}) stopped cleanly (exit 0)", f"exit {rc}"):
-        log = [f for f in os.listdir(WORK) if f.endswith(".log")]
-        for f in log:
+    if T.stop(p, f"maatd ({name})") != 0:
+        for f in [f for f in os.listdir(WORK) if f.endswith(".log")]:
             print("---- " + f + "\n" + open(os.path.join(WORK, f), errors="replace").read()[-3000:])
-
-
-def call(url, method, path, body=None, headers=None):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-    if isinstance(body, str):
-        body = body.encode()
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    try:
-        j = json.loads(data)
-    except ValueError:
-        j = None
-    return r.status, j
-
-
-def result(url, method, path, body=None, token=None, ctype="text/plain"):
-    h = {"Content-Type": ctype}
-    if token is not None:
-        h["Authorization"] = "Bearer " + token
-    st, j = call(url, method, path, body, h)
-    if st == 200 and j and "token" in j:
-        return st, jwt_parts(j["token"])[1], j
-    return st, None, j
-
-
-def err_code(j):
-    try:
-        return j["error"]["code"]
-    except (TypeError, KeyError):
-        return None
 
 
 def expect_error(what, got, status, code, frag=None):
@@ -218,11 +68,6 @@ def check_mgmt_token(what, url, payload_keys, p, jwt_text=None):
 
 
 # ---- evidence ----
-
-def sim(*args):
-    subprocess.run([os.path.join(BIN, "maat"), "sim", *args], check=True,
-                   stdout=subprocess.DEVNULL)
-
 
 SIM = os.path.join(WORK, "sim")
 sim("init", SIM)
@@ -566,5 +411,4 @@ for name in ["add-isolated-1-add", "add-isolated-2-get", "remove-isolated-1-add"
               f"{name}: the same certificate list as MAA's", (cert_set(r[0]), cert_set(r[1])))
 stop(pI)
 
-print(f"{fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish()

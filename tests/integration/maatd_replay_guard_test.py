@@ -22,158 +22,40 @@ One named case per defect (the name starts each output line):
   aad_reset_form_required                 aad mode: reset needs the empty payload too
 Times are relative to the clock maatd reads (now), never a fixed date.
 """
-import base64
-import datetime
 import hashlib
-import atexit
-import http.client
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.parse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+import maatd_testlib as T
+from maatd_testlib import b64u, cert_jws, der_b64, jws, jwt_parts, policy_jws, result, thumb
 
 BIN, WORK = sys.argv[1:3]
+T.setup(BIN, WORK)
 API = "?api-version=2020-10-01"
 P = "/policies/SgxEnclave" + API
 P_OE = "/policies/OpenEnclave" + API
 RESET = "/policies/SgxEnclave:reset" + API
-fails = 0
-procs = []
-
-
-@atexit.register
-def _kill_all():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
 
 
 def check(cond, case, msg, detail=""):
-    global fails
-    if cond:
-        print(f"ok   - {case}: {msg}")
-    else:
-        fails += 1
-        print(f"FAIL - {case}: {msg}" + (": " + str(detail)[:600] if detail != "" else ""))
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def b64u_dec(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def jwt_parts(tok):
-    h, p, s = tok.split(".")
-    return json.loads(b64u_dec(h)), (json.loads(b64u_dec(p)) if p else None), s
+    """Every line starts with the case's name."""
+    return T.check(cond, f"{case}: {msg}", detail)
 
 
 def make_signer(name, path):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "maat tests")])
-    start = datetime.datetime(2024, 1, 1)
-    cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    open(path, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
-    open(path + ".key", "wb").write(key.private_bytes(serialization.Encoding.PEM,
-                                                      serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    return key, cert
-
-
-def der_b64(cert):
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
-
-
-def thumb(cert):
-    return hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
-
-
-def jws(payload, signer=None):
-    """Compact JWS: payload dict (None = empty, the reset form); signer = (key, cert)."""
-    pl = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-    if signer is None:
-        return b64u(b'{"alg":"none"}') + "." + b64u(pl) + "."
-    key, cert = signer
-    hdr = json.dumps({"alg": "RS256", "x5c": [der_b64(cert)]}, separators=(",", ":")).encode()
-    si = b64u(hdr) + "." + b64u(pl)
-    return si + "." + b64u(key.sign(si.encode(), padding.PKCS1v15(), hashes.SHA256()))
-
-
-def policy_jws(text, signer=None, **claims):
-    return jws({"AttestationPolicy": b64u(text.encode()), **claims}, signer)
-
-
-def cert_jws(cert, signer, **claims):
-    return jws({"policyCertificate": {"kty": "RSA", "x5c": [der_b64(cert)]}, **claims}, signer)
+    return T.make_signer(name, path, org="maat tests", key_path=path + ".key")
 
 
 def start(name, *args):
-    url_file = os.path.join(WORK, name + ".url")
-    log = open(os.path.join(WORK, name + ".log"), "ab")
-    out = open(url_file, "wb")
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0", *args],
-                         stdout=out, stderr=log)
-    procs.append(p)
-    for _ in range(200):
-        time.sleep(0.1)
-        if p.poll() is not None:
-            break
-        s = open(url_file).read().strip()
-        if s:
-            return p, s
-    raise SystemExit(f"maatd {name} did not start:\n" + open(os.path.join(WORK, name + ".log")).read())
+    return T.start(name, *args, store=False)
 
 
 def stop(p, case="shutdown"):
-    p.terminate()
-    try:
-        rc = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    check(rc == 0, case, "maatd stopped cleanly (exit 0)", f"exit {rc}")
-
-
-def call(url, method, path, body=None, headers=None):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-    c.request(method, path, body=body.encode() if isinstance(body, str) else body,
-              headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    try:
-        j = json.loads(data)
-    except ValueError:
-        j = None
-    return r.status, j
-
-
-def result(url, method, path, body=None, token=None, ctype="text/plain"):
-    h = {"Content-Type": ctype}
-    if token is not None:
-        h["Authorization"] = "Bearer " + token
-    st, j = call(url, method, path, body, h)
-    if st == 200 and j and "token" in j:
-        return st, jwt_parts(j["token"])[1], j
-    return st, None, j
+    T.stop(p, f"{case}: maatd")
 
 
 def cert_op(url, op, body):
@@ -428,5 +310,4 @@ check(any(f"by signer 'CN=maat replay signer 2,O=maat tests' (thumbprint {thumb(
           in l for l in log.splitlines()), C, "aad: a signed JWS names its signer too")
 check(TOK not in log, C, "the admin token never appears in the log")
 
-print(f"{fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish()

@@ -17,139 +17,39 @@ write itself: a replica whose memory is stale). Checks:
      refused, it left nothing behind;
   4. two replicas removing the last two signers at once: one succeeds, one signer is left.
 """
-import atexit
-import base64
 import concurrent.futures
-import datetime
-import hashlib
-import http.client
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+import maatd_testlib as T
+from maatd_testlib import (b64u, b64u_dec, check, der_b64, jws_hash, make_signer, policy_hash,
+                           signers_of)
+from maatd_testlib import ctype_call as call
+from maatd_testlib import who_policy as permit
+from maatd_testlib import wait_for
 
 BIN, WORK = sys.argv[1:3]
+T.setup(BIN, WORK)
 URI = os.environ["REP_URI"]
 API = "?api-version=2020-10-01"
 ISSUER = "https://maat.test"
-fails = 0
-procs = []
-
-
-@atexit.register
-def _kill_all():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def check(cond, msg, detail=""):
-    global fails
-    if cond:
-        print("ok   - " + msg, flush=True)
-    else:
-        fails += 1
-        print("FAIL - " + msg + (": " + str(detail)[:800] if detail != "" else ""), flush=True)
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def b64u_dec(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def make_signer(name, path=None):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime(2024, 1, 1)
-    cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    if path:
-        open(path, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert
-
-
-def der_b64(cert):
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
-
-
-def jws(payload, signer):
-    pl = json.dumps(payload, separators=(",", ":")).encode()
-    key, cert = signer
-    hdr = json.dumps({"alg": "RS256", "x5c": [der_b64(cert)]}, separators=(",", ":")).encode()
-    si = b64u(hdr) + "." + b64u(pl)
-    return si + "." + b64u(key.sign(si.encode(), padding.PKCS1v15(), hashes.SHA256()))
 
 
 def policy_jws(text, signer):
-    return jws({"AttestationPolicy": b64u(text.encode()), "iat": int(time.time())}, signer)
+    return T.policy_jws(text, signer, iat=int(time.time()))
 
 
 def cert_jws(cert, signer):
-    return jws({"policyCertificate": {"kty": "RSA", "x5c": [der_b64(cert)]},
-                "iat": int(time.time())}, signer)
-
-
-def policy_hash(text):
-    return b64u(hashlib.sha256(b64u(text.encode()).encode()).digest())
-
-
-def jws_hash(j):
-    return b64u(hashlib.sha256(j.encode()).digest())
-
-
-def permit(tag):
-    return ('version=1.0;authorizationrules{=> permit();};'
-            'issuancerules{=> issue(type="who", value="%s");};' % tag)
+    return T.cert_jws(cert, signer, iat=int(time.time()))
 
 
 def spawn(name, poll):
-    url_file = os.path.join(WORK, name + ".url")
-    env = dict(os.environ)
-    if poll:
-        env["MAATD_STORE_POLL_SECONDS"] = str(poll)
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0", "--store", URI,
-                          "--sim", SIM, "--mode", "isolated", "--issuer", ISSUER,
-                          "--policy-signer", S1_PEM],
-                         stdout=open(url_file, "wb"), stderr=open(os.path.join(WORK, name + ".log"), "ab"),
-                         env=env)
-    procs.append(p)
-    for _ in range(200):
-        s = open(url_file).read().strip()
-        if s:
-            return s
-        if p.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise SystemExit(f"maatd {name} did not start:\n" + open(os.path.join(WORK, name + ".log")).read())
-
-
-def call(url, method, path, body=None, ctype=None, timeout=20):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    h = {"Content-Type": ctype} if ctype else {}
-    c.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=h)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(data)
-    except ValueError:
-        return r.status, None
+    env = {"MAATD_STORE_POLL_SECONDS": str(poll)} if poll else None
+    return T.start(name, "--sim", SIM, "--mode", "isolated", "--issuer", ISSUER,
+                   "--policy-signer", S1_PEM, store=URI, env=env)[1]
 
 
 def put_policy(url, j):
@@ -168,27 +68,8 @@ def policy_hash_of(url):
     return json.loads(b64u_dec(j["token"].split(".")[1])).get("x-ms-policy-hash")
 
 
-def signers_of(url):
-    st, j = call(url, "GET", "/certificates" + API)
-    if st != 200:
-        return None
-    p = json.loads(b64u_dec(j["token"].split(".")[1]))
-    return sorted(k["x5c"][0] for k in p["x-ms-policy-certificates"]["keys"])
-
-
-def wait_for(cond, limit):
-    t0 = time.monotonic()
-    while True:
-        v = cond()
-        if v or time.monotonic() - t0 > limit:
-            return v, time.monotonic() - t0
-        time.sleep(0.05)
-
-
 def psql(sql):
-    r = subprocess.run([os.path.join(os.environ["PG_BIN"], "psql"), "-X", "-At", "-d", "ser",
-                        "-c", sql], capture_output=True, text=True, timeout=30)
-    return r.stdout.strip()
+    return T.psql("ser", sql)
 
 
 def stored_policy():
@@ -303,5 +184,4 @@ for n in ("A", "B", "C"):
     check(os.environ.get("PGPASSWORD", "\x00") not in
           open(os.path.join(WORK, n + ".log"), errors="replace").read(),
           f"replica {n}'s log never shows the password")
-print(f"{fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish()

@@ -8,11 +8,7 @@ usage: maatd_replicas_test.py BIN_DIR WORK_DIR
 Isolated mode (signed policy and signer changes), --sim platform, a shared --issuer. Each
 fault of issue 13 is a check below. Every wait is bounded. Exit status 1 when a check fails.
 """
-import atexit
-import base64
 import concurrent.futures
-import datetime
-import hashlib
 import http.client
 import json
 import os
@@ -20,140 +16,26 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+import maatd_testlib as T
+from maatd_testlib import (b64u, b64u_dec, cert_jws, check, der_b64, jwt_parts, make_signer,
+                           policy_hash, policy_jws, signers_of, wait_for, wait_url)
+from maatd_testlib import ctype_call as call
+from maatd_testlib import who_policy as permit
 
 BIN, WORK = sys.argv[1:3]
+T.setup(BIN, WORK)
 URI = os.environ["REP_URI"]
 PW = URI.split(":")[2].split("@")[0]
 API = "?api-version=2020-10-01"
 ISSUER = "https://maat.test"
-fails = 0
-procs = []
-
-
-@atexit.register
-def _kill_all():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def ok(msg):
-    print("ok   - " + msg, flush=True)
-
-
-def bad(msg):
-    global fails
-    fails += 1
-    print("FAIL - " + msg, flush=True)
-
-
-def check(cond, msg, detail=""):
-    if cond:
-        ok(msg)
-    else:
-        bad(msg + (": " + str(detail)[:800] if detail != "" else ""))
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def b64u_dec(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def jwt_parts(tok):
-    h, p, s = tok.split(".")
-    return json.loads(b64u_dec(h)), (json.loads(b64u_dec(p)) if p else None), s
-
-
-def make_signer(name, path=None):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime(2024, 1, 1)
-    cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    if path:
-        open(path, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert
-
-
-def der_b64(cert):
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
-
-
-def jws(payload, signer):
-    pl = json.dumps(payload, separators=(",", ":")).encode()
-    key, cert = signer
-    hdr = json.dumps({"alg": "RS256", "x5c": [der_b64(cert)]}, separators=(",", ":")).encode()
-    si = b64u(hdr) + "." + b64u(pl)
-    return si + "." + b64u(key.sign(si.encode(), padding.PKCS1v15(), hashes.SHA256()))
-
-
-def policy_jws(text, signer):
-    return jws({"AttestationPolicy": b64u(text.encode())}, signer)
-
-
-def cert_jws(cert, signer):
-    return jws({"policyCertificate": {"kty": "RSA", "x5c": [der_b64(cert)]}}, signer)
-
-
-def policy_hash(text):
-    return b64u(hashlib.sha256(b64u(text.encode()).encode()).digest())
-
-
-def permit(tag):
-    return ('version=1.0;authorizationrules{=> permit();};'
-            'issuancerules{=> issue(type="who", value="%s");};' % tag)
 
 
 # ---- processes, HTTP, database ----
 
 def spawn(name, *extra):
-    url_file = os.path.join(WORK, name + ".url")
-    log = open(os.path.join(WORK, name + ".log"), "ab")
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0", "--store", URI,
-                          "--sim", SIM, "--mode", "isolated", "--issuer", ISSUER,
-                          "--policy-signer", S1_PEM, *extra],
-                         stdout=open(url_file, "wb"), stderr=log)
-    procs.append(p)
-    return p, url_file
-
-
-def wait_url(name, p, url_file):
-    for _ in range(200):
-        s = open(url_file).read().strip()
-        if s:
-            return s
-        if p.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise SystemExit(f"maatd {name} did not start:\n" + open(os.path.join(WORK, name + ".log")).read())
-
-
-def call(url, method, path, body=None, ctype=None, timeout=20):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    h = {"Content-Type": ctype} if ctype else {}
-    c.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=h)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(data)
-    except ValueError:
-        return r.status, None
+    return T.spawn(name, "--sim", SIM, "--mode", "isolated", "--issuer", ISSUER,
+                   "--policy-signer", S1_PEM, *extra, store=URI)
 
 
 def set_policy(url, text, signer):
@@ -180,28 +62,8 @@ def certs(url):
     return [k["kid"] for k in j["keys"]] if st == 200 else None, j
 
 
-def signers_of(url):
-    st, j = call(url, "GET", "/certificates" + API)
-    if st != 200:
-        return None
-    p = jwt_parts(j["token"])[1]
-    return sorted(k["x5c"][0] for k in p["x-ms-policy-certificates"]["keys"])
-
-
-def wait_for(cond, limit):
-    """Polls cond() every 50 ms for at most `limit` seconds; returns (value, seconds)."""
-    t0 = time.monotonic()
-    while True:
-        v = cond()
-        if v or time.monotonic() - t0 > limit:
-            return v, time.monotonic() - t0
-        time.sleep(0.05)
-
-
 def psql(sql):
-    r = subprocess.run([os.path.join(os.environ["PG_BIN"], "psql"), "-X", "-At", "-d", "rep",
-                        "-c", sql], capture_output=True, text=True, timeout=30)
-    return r.stdout.strip()
+    return T.psql("rep", sql)
 
 
 def pg_ctl(*args):
@@ -408,5 +270,4 @@ check(rc == 0, "replica B stops cleanly (exit 0)", rc)
 for n in ("A", "B"):
     check(PW not in open(os.path.join(WORK, n + ".log"), errors="replace").read(),
           f"replica {n}'s log never shows the password")
-print(f"{fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish()

@@ -16,79 +16,30 @@ maatd process (issue 15 item I.3), each at its README's verification time
 
 Usage: maatd_tdxvm_real_test.py BIN WORKDIR VECTORS
 """
-import base64
-import http.client
 import json
 import os
-import subprocess
 import sys
-import time
-import urllib.parse
+
+import maatd_testlib as T
+from maatd_testlib import b64u, check
 
 BIN, WORK, VEC = sys.argv[1], sys.argv[2], sys.argv[3]
+T.setup(BIN, WORK)
 API = "?api-version=2025-06-01"
-fails = 0
-procs = []
-
-
-def check(cond, msg, detail=""):
-    global fails
-    if cond:
-        print("ok   - " + msg)
-    else:
-        fails += 1
-        print("FAIL - " + msg + (": " + str(detail)[:800] if detail != "" else ""))
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
 def start(name, *args):
-    url_file = os.path.join(WORK, name + ".url")
-    log = open(os.path.join(WORK, name + ".log"), "ab")
-    out = open(url_file, "wb")
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0",
-                          "--store", os.path.join(WORK, name + ".db"), *args],
-                         stdout=out, stderr=log)
-    procs.append(p)
-    for _ in range(200):
-        time.sleep(0.1)
-        if p.poll() is not None:
-            break
-        s = open(url_file).read().strip()
-        if s:
-            return p, s
-    raise SystemExit(f"maatd {name} did not start:\n" +
-                     open(os.path.join(WORK, name + ".log")).read())
+    return T.start(name, *args)
 
 
 def stop(p, name):
-    p.terminate()
-    try:
-        rc = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    if not check(rc == 0, f"maatd {name} stopped cleanly (exit 0)", f"exit {rc}"):
-        print(open(os.path.join(WORK, name + ".log"), errors="replace").read()[-3000:])
+    T.stop(p, f"maatd {name}", name)
 
 
 def attest(url, quote):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-    c.request("POST", "/attest/TdxVm" + API, body=json.dumps({"quote": b64u(quote)}).encode(),
-              headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        j = json.loads(data)
-    except ValueError:
-        j = None
-    return r.status, j, hdrs
+    st, j, hdrs, _ = T.request(url, "POST", "/attest/TdxVm" + API,
+                               json.dumps({"quote": b64u(quote)}), {"Content-Type": "application/json"})
+    return st, j, hdrs
 
 
 def expect_refused(what, got, frags):
@@ -151,5 +102,4 @@ OB = os.path.join(DQ, "tdx_quote_outdated_collateral.json")
 run("outdated", OB, outd, 1774003274, NOLEVEL, "(bytes 0..1 skipped: module version > 0)")
 run("outdated-late", OB, outd, 1774003276, NOLEVEL, "PCK CRL expired at 2026-03-20T10:41:15Z")
 
-print(f"{'FAILED' if fails else 'PASSED'}: {fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish(verdict_word=True)

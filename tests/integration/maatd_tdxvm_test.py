@@ -23,112 +23,34 @@ Simulated TD quotes (`maat sim quote --tee tdx`) through real maatd processes:
   and refused one second after the PCK CRL's nextUpdate.
 Every wait is bounded. Exit status 1 when a check fails.
 """
-import atexit
 import base64
-import datetime
 import hashlib
-import http.client
 import json
 import os
 import struct
-import subprocess
 import sys
 import time
-import urllib.parse
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+import maatd_testlib as T
+from maatd_testlib import b64u, b64u_dec, check, jws, make_signer, policy_hash, sim
+from maatd_testlib import request as call
 
 BIN, WORK = sys.argv[1:3]
+T.setup(BIN, WORK)
 VEC = sys.argv[3] if len(sys.argv) > 3 else ""
 API = "?api-version=2025-06-01"
-fails = 0
-procs = []
-
-
-@atexit.register
-def _kill_all():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def check(cond, msg, detail=""):
-    global fails
-    if cond:
-        print("ok   - " + msg)
-    else:
-        fails += 1
-        print("FAIL - " + msg + (": " + str(detail)[:800] if detail != "" else ""))
-    return cond
-
-
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def b64u_dec(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def policy_hash(text):
-    return b64u(hashlib.sha256(b64u(text.encode()).encode()).digest())
 
 
 def start(name, *args, sim=True):
-    url_file = os.path.join(WORK, name + ".url")
-    log = open(os.path.join(WORK, name + ".log"), "ab")
-    out = open(url_file, "wb")
-    p = subprocess.Popen([os.path.join(BIN, "maatd"), "--listen", "127.0.0.1:0",
-                          "--store", os.path.join(WORK, name + ".db"),
-                          *(["--sim", SIM] if sim else []), *args],
-                         stdout=out, stderr=log)
-    procs.append(p)
-    for _ in range(200):
-        time.sleep(0.1)
-        if p.poll() is not None:
-            break
-        s = open(url_file).read().strip()
-        if s:
-            return p, s
-    raise SystemExit(f"maatd {name} did not start:\n" +
-                     open(os.path.join(WORK, name + ".log")).read())
+    return T.start(name, *(["--sim", SIM] if sim else []), *args)
 
 
 def stop(p, name):
-    p.terminate()
-    try:
-        rc = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    if not check(rc == 0, f"maatd {name} stopped cleanly (exit 0)", f"exit {rc}"):
-        print(open(os.path.join(WORK, name + ".log"), errors="replace").read()[-3000:])
-
-
-def call(url, method, path, body=None, headers=None):
-    u = urllib.parse.urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-    if isinstance(body, str):
-        body = body.encode()
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        j = json.loads(data)
-    except ValueError:
-        j = None
-    return r.status, j, hdrs, data
-
-
-def sim(*args):
-    subprocess.run([os.path.join(BIN, "maat"), "sim", *args], check=True,
-                   stdout=subprocess.DEVNULL)
+    T.stop(p, f"maatd {name}", name)
 
 
 def td_quote(name, *args, report_data=None):
@@ -309,17 +231,6 @@ AUTH = {"Content-Type": "text/plain", "Authorization": "Bearer tdx-admin-token"}
 P = "/policies/TdxVm" + API
 
 
-def jws(payload, signer=None):
-    pl = json.dumps(payload, separators=(",", ":")).encode()
-    if signer is None:
-        return b64u(b'{"alg":"none"}') + "." + b64u(pl) + "."
-    k, c = signer
-    hd = json.dumps({"alg": "RS256", "x5c": [base64.b64encode(c.public_bytes(
-        serialization.Encoding.DER)).decode()]}, separators=(",", ":")).encode()
-    si = b64u(hd) + "." + b64u(pl)
-    return si + "." + b64u(k.sign(si.encode(), padding.PKCS1v15(), hashes.SHA256()))
-
-
 def policy_jws(text, signer=None, iat=None):
     pl = {"AttestationPolicy": b64u(text.encode())}
     if iat is not None:
@@ -377,15 +288,8 @@ check(st == 400 and err(j)[0] == "UnsupportedApiVersionValue", "/policies/TdxVm 
 stop(pA, "aad")
 
 # ---- policies, isolated mode: signed only, replay refused ----
-key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "maat tdx test signer")])
-nb = datetime.datetime(2024, 1, 1)
-cert = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj).public_key(key.public_key())
-        .serial_number(7).not_valid_before(nb).not_valid_after(nb + datetime.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
 signer_pem = os.path.join(WORK, "signer.pem")
-open(signer_pem, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+key, cert = make_signer("maat tdx test signer", signer_pem)
 pI, I = start("iso", "--mode", "isolated", "--policy-signer", signer_pem)
 now = int(time.time())
 st, p, j = mgmt(I, "PUT", P, policy_jws(CUSTOM))
@@ -423,5 +327,4 @@ if VEC and os.path.exists(RQ) and os.path.exists(RC):
 else:
     print("SKIPPED: the real TD quote part (vectors not found; set MAAT_VECTORS)")
 
-print(f"{'FAILED' if fails else 'PASSED'}: {fails} failure(s)")
-sys.exit(1 if fails else 0)
+T.finish(verdict_word=True)

@@ -6,6 +6,7 @@
 # with a message naming the remedy without it. A CA bundle that cannot be read is an error,
 # never a fall back to the system store. Loopback only; bounded waits.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd" APP="$BIN/maat-enclave-app"
 for p in "$MAAT" "$MAATD" "$APP"; do
@@ -17,8 +18,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
 
 # a throwaway CA and a server certificate for 127.0.0.1; a second, unrelated CA

@@ -19,6 +19,7 @@
 # --require-signer-quote` with the sim root trusted and fails with it untrusted.
 # Every wait is bounded; nothing leaves 127.0.0.1.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd" APP="$BIN/maat-enclave-app"
 for p in "$MAAT" "$MAATD" "$APP"; do
@@ -32,9 +33,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 t_start=$(date +%s%N)
 
 # ---- the flow ----

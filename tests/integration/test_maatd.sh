@@ -4,6 +4,7 @@
 # Real maatd processes on 127.0.0.1 with ephemeral ports, temp stores, `maat sim`
 # platforms. Every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -16,8 +17,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 # maatd_start / maatd_stop (tests/lib/maatd.sh), under the names used below
@@ -27,7 +26,6 @@ stop() { maatd_stop "$@"; }
 # post URL FILE OUT: prints the HTTP status, body to OUT, headers to OUT.h
 post() { curl -s -m 20 -o "$3" -D "$3.h" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
 get() { curl -s -m 20 -o "$2" -D "$2.h" -w '%{http_code}' "$1"; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 errcode() { jget "$1" 'd["error"]["code"]'; }
 # mkreq OUT EVIDENCE_FILE FIELD [runtime_file dataType] [extra-json]
 mkreq() {

@@ -10,6 +10,7 @@
 # CWAIT_TEE=tdx (test_maatd_collateral_wait_tdx_holds_no_thread.sh): the same with simulated
 # TD quotes on POST /attest/TdxVm (the TDX collateral cache).
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -26,10 +27,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # in_range SECONDS MIN_MS MAX_MS
 in_range() { python3 -c "import sys; t=float(sys.argv[1])*1000; sys.exit(0 if float(sys.argv[2]) <= t <= float(sys.argv[3]) else 1)" "$1" "$2" "$3"; }
 WAIT_MS=2500

@@ -5,6 +5,7 @@
 # exit 2 before touching the store, with a message naming both values. Equal to the
 # lifetime (the default) starts; so does a --config file's value, checked the same way.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAATD="$BIN/maatd"
 if [ ! -x "$MAATD" ]; then echo "SKIPPED: maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -13,8 +14,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
 
 for r in 0 3600 28799; do

@@ -7,6 +7,7 @@
 # cause, no query), later attestations get 503 at once (negative cache), no source URL in
 # any HTTP body; and `maat verify --pccs` to a closed port exits 4. Every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -18,10 +19,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 ms_lt() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) * 1000 < float(sys.argv[2]) else 1)" "$1" "$2"; }
 WAIT_MS=500
 

@@ -6,6 +6,7 @@
 # safety-net poll is set to an hour (MAATD_STORE_POLL_SECONDS) so the background re-sync
 # does not run in the window; a control first shows that a sync (SIGUSR1) is counted.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 SRC_DIR="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -25,8 +26,6 @@ pg_start
 rc=$?
 [ $rc -eq 0 ] || exit $rc
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 N=${HOT_PATH_ATTESTS:-200}
 RT_PSQL=("$PG_BIN/psql" -d postgres)
 pg_psql -d postgres -c "CREATE DATABASE hot" >/dev/null || exit 1

@@ -6,6 +6,7 @@
 # bounded. Also: --policy-max-issued-claims and --max-token-size are honoured with MAA's
 # error form, and a normal request on the same instance still gets its token.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -17,11 +18,8 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
 post() { curl -s -m 60 -o "$3" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 S="/attest/SgxEnclave?api-version=2022-08-01"
 

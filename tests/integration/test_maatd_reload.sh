@@ -5,6 +5,7 @@
 # unreadable: an error, the old pair still served); maatd keeps answering over TLS; with
 # $NOTIFY_SOCKET (built with libsystemd) systemd is told RELOADING=1 then READY=1.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD=$(cd "$BIN/.." 2>/dev/null && pwd)
@@ -16,8 +17,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$SRC/tests/lib/maatd.sh"
 wait_log() { for _ in $(seq 50); do grep -q "$1" "$T/r.log" && return 0; sleep 0.1; done; return 1; }
 mkcert() { # mkcert NAME: a self-signed server certificate for 127.0.0.1
@@ -29,23 +28,7 @@ cp "$T/a.pem" "$T/srv.pem" && cp "$T/a.key" "$T/srv.key"
 
 systemd=0
 grep -qx 'SYSTEMD_FOUND:INTERNAL=1' "$BUILD/CMakeCache.txt" 2>/dev/null && systemd=1
-python3 - "$T/notify" "$T/notify.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(1.0)
-end = time.time() + 60
-with open(sys.argv[2], "w", buffering=1) as log:
-    log.write("listening\n")
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        log.write(msg.replace("\n", " ") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
+python3 "$SRC/tests/lib/sd_notify_listener.py" "$T/notify" "$T/notify.log" 60 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/notify.log" ] && break; sleep 0.1; done
 

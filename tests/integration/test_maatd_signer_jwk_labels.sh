@@ -7,6 +7,7 @@
 # x-ms-policy-signer of kty EC, crv P-256, alg ES256 (and the RSA signer's with RS256);
 # the attestation token then names the EC signer (kty EC, crv P-256), also after a restart.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -16,8 +17,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
 API="?api-version=2022-08-01"
 

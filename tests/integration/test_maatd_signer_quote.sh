@@ -17,6 +17,7 @@
 # certificates, --require-signer-quote fails), and the start-up errors. Every wait is
 # bounded; nothing leaves 127.0.0.1.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
@@ -35,8 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 # jget FILE EXPR [ARGS...]: EXPR over the JSON d; ARGS are sys.argv[2:]
 jget() { local f=$1 e=$2; shift 2; python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($e)" "$f" "$@"; }
 # Nothing from the caller's environment may choose a provider; the default gramine

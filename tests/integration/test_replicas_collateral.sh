@@ -10,6 +10,7 @@
 #   - the database stops: both replicas keep attesting from memory (200).
 # Every wait is bounded.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 SRC_DIR="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -31,8 +32,6 @@ pg_start
 rc=$?
 [ $rc -eq 0 ] || exit $rc
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 BASE="postgresql://maat:$PG_PASSWORD@127.0.0.1:$PG_PORT"
 N=12
 

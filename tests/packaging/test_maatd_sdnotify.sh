@@ -5,6 +5,7 @@
 # Skipped (loudly) until src/maatd/main.c calls maatd_notify_ready()/maatd_notify_stopping()
 # (src/maatd/sdnotify.h), or when maatd was built without libsystemd.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD=$(cd "$BIN/.." 2>/dev/null && pwd)
@@ -25,28 +26,10 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 # The stand-in for systemd: binds $T/notify, writes each datagram as one line to
 # $T/notify.log, exits after STOPPING=1 or 30 s.
-python3 - "$T/notify" "$T/notify.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(1.0)
-end = time.time() + 30
-with open(sys.argv[2], "w", buffering=1) as log:
-    log.write("listening\n")
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        log.write(msg.replace("\n", " ") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
+python3 "$SRC/tests/lib/sd_notify_listener.py" "$T/notify" "$T/notify.log" 30 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/notify.log" ] && break; sleep 0.1; done
 
