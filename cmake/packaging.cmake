@@ -11,24 +11,42 @@ configure_file(${CMAKE_SOURCE_DIR}/packaging/version.h.in
 target_include_directories(maat PUBLIC ${CMAKE_BINARY_DIR}/include)
 
 # libmaat.so: the objects of the static `maat` target (compiled position-independent), linked
-# with a version script so that only the public `maat_*` API is exported; `maat__*` internals,
-# the other non-static helpers (cj_*, pol_*) and everything else stay local.
-# Not in libFuzzer builds (MAAT_FUZZ), which link only the harnesses.
+# with a version script that exports exactly what the installed headers declare
+# (include/maat/*.h and the generated maat/version.h): packaging/gen-export-map.py writes it
+# at build time from the preprocessed headers. maat_* functions of the internal headers
+# (src/include/maat, src/lib), `maat__*` internals and the other non-static helpers (cj_*,
+# pol_*) stay local; --no-undefined-version makes a public declaration without a definition
+# in libmaat a link error. Not in libFuzzer builds (MAAT_FUZZ), which link only the harnesses.
 if(NOT MAAT_FUZZ)
+  file(GLOB MAAT_PUBLIC_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/maat/*.h)
+  list(APPEND MAAT_PUBLIC_HEADERS ${CMAKE_BINARY_DIR}/include/maat/version.h)
+  set(MAAT_EXPORT_MAP ${CMAKE_BINARY_DIR}/packaging/libmaat.map)
+  add_custom_command(
+    OUTPUT ${MAAT_EXPORT_MAP} ${CMAKE_BINARY_DIR}/packaging/libmaat.exports
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/packaging
+    COMMAND python3 ${CMAKE_SOURCE_DIR}/packaging/gen-export-map.py --cc ${CMAKE_C_COMPILER}
+            -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_BINARY_DIR}/include
+            --out ${MAAT_EXPORT_MAP} --list ${CMAKE_BINARY_DIR}/packaging/libmaat.exports
+            ${MAAT_PUBLIC_HEADERS}
+    DEPENDS ${MAAT_PUBLIC_HEADERS} ${CMAKE_SOURCE_DIR}/packaging/gen-export-map.py
+    COMMENT "Generating libmaat.map (the exports) from include/maat/*.h"
+    VERBATIM)
+  add_custom_target(maat_export_map DEPENDS ${MAAT_EXPORT_MAP})
   set_property(TARGET maat PROPERTY POSITION_INDEPENDENT_CODE ON)
   add_library(maat_shared SHARED $<TARGET_OBJECTS:maat>)
+  add_dependencies(maat_shared maat_export_map)
   set_target_properties(maat_shared PROPERTIES
     OUTPUT_NAME maat
     VERSION ${PROJECT_VERSION}
     SOVERSION ${MAAT_SOVERSION}
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
-    LINK_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+    LINK_DEPENDS ${MAAT_EXPORT_MAP})
   target_include_directories(maat_shared PUBLIC
     $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(maat_shared PUBLIC PkgConfig::OPENSSL PkgConfig::JANSSON)
-  target_link_options(maat_shared PRIVATE
-    -Wl,--version-script=${CMAKE_SOURCE_DIR}/packaging/libmaat.map)
+  target_link_options(maat_shared PRIVATE -Wl,--version-script=${MAAT_EXPORT_MAP}
+                      -Wl,--no-undefined-version)
   if(NOT MAAT_SANITIZE AND NOT MAAT_FUZZ)
     # Every symbol the library uses must come from a library it names (sanitizer runtimes
     # are resolved by the executable, hence not there).
@@ -138,7 +156,7 @@ if(NOT MAAT_FUZZ)
 endif()
 
 # The packaging tests install from the same build tree: one at a time.
-foreach(t packaging_test_install packaging_test_deb)
+foreach(t packaging_test_install packaging_test_deb packaging_test_exports_match_public_headers)
   if(TEST ${t})
     set_tests_properties(${t} PROPERTIES RESOURCE_LOCK maat_build_install TIMEOUT 180)
   endif()
