@@ -27,9 +27,13 @@ ok()  { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 VERSION=$(sed -n 's/^project(maat VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 
-# The library and the headers as installed (the libmaat0 and libmaat-dev packages' parts).
-if cmake --install "$BUILD" --prefix "$R" >"$T/install.log" 2>&1; then ok "cmake --install --prefix"
+# The library and the headers as installed: the libmaat0 and libmaat-dev packages' parts
+# (CPack components libmaat0, libmaat_dev).
+if cmake --install "$BUILD" --prefix "$R" --component libmaat0 >"$T/install.log" 2>&1 \
+   && cmake --install "$BUILD" --prefix "$R" --component libmaat_dev >>"$T/install.log" 2>&1; then
+    ok "cmake --install --component libmaat0, libmaat_dev"
 else bad "cmake --install: $(tail -5 "$T/install.log")"; exit 1; fi
+[ ! -e "$R/bin" ] || bad "the library components install programs: $(ls "$R/bin")"
 LIB="$R/lib/libmaat.so.$VERSION"
 [ -f "$LIB" ] || { bad "no $LIB"; exit 1; }
 ls "$R"/include/maat/*.h >"$T/headers"

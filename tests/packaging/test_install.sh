@@ -45,6 +45,7 @@ lib/systemd/system/maatd.service
 share/bash-completion/completions/maat
 share/doc/maat/examples/relying-party/README.md
 share/doc/maat/examples/relying-party/relying_party.c
+share/doc/maat/library.md
 share/man/man1/maat.1
 share/man/man8/maatd.8"
 actual=$(cd "$R" && find . \( -type f -o -type l \) ! -path './include/*' | sed 's|^\./||' | LC_ALL=C sort)
