@@ -124,7 +124,8 @@ def declared_name(decl):
     text = re.sub(r"__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\)", " ", decl)
     text = re.sub(r"__asm__\s*\([^)]*\)", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    if re.match(r"^(__extension__ )?typedef\b", text) or re.search(r"\bstatic\b", text):
+    if re.match(r"^(__extension__ )?typedef\b", text) or re.search(r"\bstatic\b", text) \
+       or re.match(r"^(_Static_assert|static_assert)\b", text):
         return None
     flat = strip_nested(text, "{", "}")
     if re.match(r"^(struct|union|enum) [A-Za-z_]\w* ?(\{\})?$", flat) or \
