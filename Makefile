@@ -76,8 +76,9 @@ test: deps
 	$(MAKE) test-tsan
 	$(MAKE) fuzz
 
-# The Debian package (CPack DEB) from the build tree: $(BUILD)/maat_VERSION_ARCH.deb
-# (docs/install.md). DEB_DIR=DIR puts it elsewhere.
+# The Debian packages (CPack DEB, one per component) from the build tree:
+# $(BUILD)/{libmaat0,libmaat-dev,maatd,maat}_VERSION_ARCH.deb (docs/install.md).
+# DEB_DIR=DIR puts them elsewhere.
 DEB_DIR ?= $(abspath $(BUILD))
 .PHONY: deb
 deb: build
