@@ -21,6 +21,7 @@
 
 #include "maat/bytes.h"
 #include "maat/crypto.h"
+#include "maat/enclave_compare.h"
 #include "maat/enclave_info.h"
 #include "maat/evidence.h"
 #include "maat/jose.h"
@@ -234,28 +235,6 @@ static void add_check(struct checks *c, const char *name, const char *claim, jso
     }
 }
 
-static bool file_is_debuggable(const struct maat_evidence *ev)
-{
-    /* OE-SDK files carry OpenEnclave's attribute bits, Intel-SDK files the SGX flags */
-    return ev->oe_envelope ? (ev->enclave_info.attributes & MAAT_OE_ATTR_DEBUG) != 0
-                           : (ev->enclave_info.attributes & MAAT_SGX_FLAGS_DEBUG) != 0;
-}
-
-static uint64_t file_product_id(const struct maat_enclave_info *ei)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | ei->product_id[i];
-    return v;
-}
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *h = maat_hex_encode_alloc(p, n);
-    json_t *j = h ? json_string(h) : NULL;
-    free(h);
-    return j;
-}
-
 static json_t *b64url_json(const uint8_t *p, size_t n)
 {
     char *h = maat_base64url_encode(p, n);
@@ -308,27 +287,26 @@ static void compare_td_with_token(const struct maat_quote *q, const json_t *clai
               json_is_string(v) && !strcmp(json_string_value(v), "tdxvm"));
 }
 
-static void compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
-                               struct checks *c)
+/* The file against the quote itself, compared by libmaat (maat_enclave_info_compare_quote,
+ * the comparison the token's claims get too), as the report's checks list. Returns how
+ * many fields did not match (reason: the first of them, libmaat's text), -1 with err when
+ * the comparison could not run. */
+static int compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
+                              struct checks *c, char *reason, size_t reason_len,
+                              struct maat_error *err)
 {
-    const struct maat_enclave_info *ei = &ev->enclave_info;
-    const struct maat_sgx_report_body *rb = &q->report_body;
-    bool dbg = file_is_debuggable(ev), qdbg = (rb->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
-    add_check(c, "IsDebuggable", "attributes.flags & DEBUG", json_boolean(dbg), json_boolean(qdbg),
-              dbg == qdbg);
-    add_check(c, "MRENCLAVE", "mr_enclave", hex_json(ei->mr_enclave, 32),
-              hex_json(rb->mr_enclave, 32), !memcmp(ei->mr_enclave, rb->mr_enclave, 32));
-    add_check(c, "MRSIGNER", "mr_signer", hex_json(ei->mr_signer, 32), hex_json(rb->mr_signer, 32),
-              !memcmp(ei->mr_signer, rb->mr_signer, 32));
-    uint64_t pid = file_product_id(ei);
-    add_check(c, "ProductID", "isv_prod_id", json_integer((json_int_t)pid),
-              json_integer(rb->isv_prod_id), pid == rb->isv_prod_id);
-    add_check(c, "SecurityVersion", "isv_svn", json_integer(ei->security_version),
-              json_integer(rb->isv_svn), ei->security_version == rb->isv_svn);
-    uint8_t h[32];
-    maat_sha256(ei->ehd, ei->ehd_len, h);
-    add_check(c, "EnclaveHeldData", "SHA-256(EHD) = report_data[0:32]", hex_json(h, 32),
-              hex_json(rb->report_data, 32), !memcmp(h, rb->report_data, 32));
+    struct maat_enclave_comparison cmp;
+    if (maat_enclave_info_compare_quote(&ev->enclave_info, ev->oe_envelope, q, &cmp, err) != 0)
+        return -1;
+    for (size_t i = 0; i < cmp.count; i++) {
+        const struct maat_enclave_field_match *m = &cmp.fields[i];
+        add_check(c, m->name, m->field, json_loads(m->file_json, JSON_DECODE_ANY, NULL),
+                  json_loads(m->quote_json, JSON_DECODE_ANY, NULL), m->pass);
+    }
+    int failed = (int)cmp.failed;
+    snprintf(reason, reason_len, "%s", cmp.reason);
+    maat_enclave_comparison_cleanup(&cmp);
+    return failed;
 }
 
 /* ---- output ---- */
@@ -779,11 +757,13 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     }
     struct checks c = {.list = json_array(), .source = "quote"};
     json_object_set_new(r->res, "checks", c.list);
-    compare_with_quote(ev, &q, &c);
+    char mismatch[MAAT_ERROR_MSG_MAX];
+    int failed = compare_with_quote(ev, &q, &c, mismatch, sizeof mismatch, &err);
+    if (failed < 0)
+        return fail_with(r, err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT,
+                         "%s: %s", o->file, err.msg);
     if (!o->json) print_checks(c.list, "quote");
-    if (c.failed)
-        return fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
-                         c.failed > 1 ? " (and more, see the report)" : "");
+    if (failed > 0) return fail_with(r, MAAT_EXIT_FAIL, "%s", mismatch);
     if (r->not_checked[0] != '\0' && !o->signatures_only)
         return fail_with(r, MAAT_EXIT_INCOMPLETE, "not checked: %s", r->not_checked);
     return MAAT_EXIT_OK;
