@@ -288,6 +288,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
     }
     bool is_td = false;
     if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca, &is_td)) != 0) goto out;
+    rc = MAAT_EXIT_INTERNAL; /* from_quote's 0 is no exit code: a later failure is 4, not 0 */
     if (quote != NULL && !tee_given && is_td != tdx) {
         if (thim && is_td && azure_url == NULL && azure_region == NULL) {
             rc = fail(MAAT_EXIT_USAGE,
