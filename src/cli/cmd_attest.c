@@ -107,6 +107,8 @@ struct opts {
     bool oe, offline, json, signatures_only;
 };
 
+/* The command line into o: 0, -1 after --help (usage printed), or an exit code (the
+ * message printed). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
@@ -125,7 +127,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -140,59 +142,44 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'S': o->signatures_only = true; break;
         case 'C': o->ca_file = optarg; break;
         case 'r':
-            if (o->nroots == TC_MAX_ROOTS) {
-                fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(o->nroots < TC_MAX_ROOTS, MAAT_EXIT_USAGE, PROG ": at most %d --trust-root",
+                       TC_MAX_ROOTS);
             o->roots[o->nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr,
-                        PROG ": --at '%s': expected unix seconds or RFC 3339 "
-                             "(2022-11-17T20:30:00Z)\n",
-                        optarg);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(cli_parse_time(optarg, &o->at) == 0, MAAT_EXIT_USAGE,
+                       PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                            "(2022-11-17T20:30:00Z)",
+                       optarg);
             break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        case 'h': usage(stdout); CLI_FAIL(-1);
+        default: usage(stderr); CLI_FAIL(MAAT_EXIT_USAGE);
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, PROG ": expected exactly one FILE (EnclaveInfo JSON)\n");
         usage(stderr);
-        return MAAT_EXIT_USAGE;
+        CLI_FAIL(MAAT_EXIT_USAGE);
     }
     o->file = argv[optind];
-    if (o->collateral != NULL && o->pccs != NULL) {
-        fprintf(stderr, PROG ": --collateral and --pccs exclude each other\n");
-        return MAAT_EXIT_USAGE;
-    }
+    CLI_ENSURE(o->collateral == NULL || o->pccs == NULL, MAAT_EXIT_USAGE,
+               PROG ": --collateral and --pccs exclude each other");
     if (o->offline) {
-        if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
-            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
-                                 "--token-out and --ca-file do not apply\n");
-            return MAAT_EXIT_USAGE;
-        }
+        CLI_ENSURE(!o->endpoint && !o->oe && !o->issuer_arg && !o->token_out && !o->ca_file,
+                   MAAT_EXIT_USAGE,
+                   PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
+                        "--token-out and --ca-file do not apply");
     } else {
-        if (o->endpoint == NULL) {
-            fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
-            return MAAT_EXIT_USAGE;
-        }
-        if (o->collateral || o->pccs || o->nroots || o->signatures_only) {
-            fprintf(stderr,
-                    PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
-                         "--offline (the service verifies the quote)\n");
-            return MAAT_EXIT_USAGE;
-        }
-        if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
-            fprintf(stderr, PROG ": --endpoint '%s': expected an http:// or https:// URL\n",
-                    o->endpoint);
-            return MAAT_EXIT_USAGE;
-        }
+        CLI_ENSURE(o->endpoint != NULL, MAAT_EXIT_USAGE, PROG ": give --endpoint URL (or --offline)");
+        CLI_ENSURE(!o->collateral && !o->pccs && !o->nroots && !o->signatures_only, MAAT_EXIT_USAGE,
+                   PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
+                        "--offline (the service verifies the quote)");
+        CLI_ENSURE(!strncmp(o->endpoint, "http://", 7) || !strncmp(o->endpoint, "https://", 8),
+                   MAAT_EXIT_USAGE, PROG ": --endpoint '%s': expected an http:// or https:// URL",
+                   o->endpoint);
     }
-    return 0;
+out:
+    return rc;
 }
 
 /* ---- the comparisons ---- */
@@ -514,18 +501,13 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     struct maat_jws j;
     memset(&j, 0, sizeof j);
     struct maat_token_result *tr = NULL;
-    if (endpoint == NULL || issuer == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (endpoint == NULL || issuer == NULL)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     /* a TD quote: POST /attest/TdxVm, which exists from api-version 2025-06-01 on */
     const char *route = r->td ? "TdxVm" : oe_route ? "OpenEnclave" : "SgxEnclave";
     size_t n = strlen(endpoint) + 64;
     url = malloc(n);
-    if (url == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (url == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     snprintf(url, n, "%s/attest/%s?api-version=%s", endpoint, route,
              r->td ? API_VERSION_TDX : API_VERSION);
     json_object_set_new(r->res, "endpoint", json_string(endpoint));
@@ -546,15 +528,10 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     }
 
     body = request_body(ev, oe_route, &err);
-    if (body == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
-        goto out;
-    }
+    if (body == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg));
     if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, o->ca_file,
-                         RESPONSE_MAX, &hr, &err) != 0) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
-        goto out;
-    }
+                         RESPONSE_MAX, &hr, &err) != 0)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg));
     const uint8_t *resp = hr.body;
     size_t resp_len = hr.len;
     long status = hr.status;
@@ -562,24 +539,19 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     if (status != 200) {
         char msg[600];
         service_error(resp, resp_len, msg, sizeof msg);
-        rc = fail_with(r, status >= 400 && status < 500 ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL,
-                       "the service refused the evidence: HTTP %ld: %s", status, msg);
-        goto out;
+        CLI_FAIL(fail_with(r, status >= 400 && status < 500 ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL,
+                           "the service refused the evidence: HTTP %ld: %s", status, msg));
     }
     json_error_t je;
     doc = json_loadb((const char *)resp, resp_len, JSON_REJECT_DUPLICATES, &je);
     const char *t = json_string_value(json_object_get(doc, "token"));
-    if (t == NULL || (token = strdup(t)) == NULL) {
-        rc = fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
-                       "the service's answer is not {\"token\": JWT}%s%s", doc ? "" : ": ",
-                       doc ? "" : je.text);
-        goto out;
-    }
+    if (t == NULL || (token = strdup(t)) == NULL)
+        CLI_FAIL(fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
+                           "the service's answer is not {\"token\": JWT}%s%s", doc ? "" : ": ",
+                           doc ? "" : je.text));
     json_object_set_new(r->res, "token", json_string(token));
-    if (o->token_out != NULL && cli_write_file(o->token_out, token, strlen(token), &err) != 0) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg);
-        goto out;
-    }
+    if (o->token_out != NULL && cli_write_file(o->token_out, token, strlen(token), &err) != 0)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg));
 
     /* the token: parsed strictly, then validated against the endpoint's key set */
     json_t *tv = json_object();
@@ -594,21 +566,19 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         char *alg = tc_peek_alg(token);
         if (alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") && strcmp(alg, "ES256") &&
             strcmp(alg, "PS256"))
-            rc = fail_with(r, MAAT_EXIT_FAIL,
-                           "token INVALID: header alg \"%s\": expected RS256, ES256 or PS256", alg);
+            fail_with(r, MAAT_EXIT_FAIL,
+                      "token INVALID: header alg \"%s\": expected RS256, ES256 or PS256", alg);
         else
-            rc = fail_with(r, MAAT_EXIT_FAIL, "token INVALID: malformed: %s", err.msg);
+            fail_with(r, MAAT_EXIT_FAIL, "token INVALID: malformed: %s", err.msg);
         free(alg);
         json_object_set_new(tv, "reason", json_string(r->reason));
-        goto out;
+        CLI_FAIL(MAAT_EXIT_FAIL);
     }
     int jrc = MAAT_EXIT_INTERNAL;
     jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jwks_raw, &jwks_len, &jrc, &err);
-    if (jwks == NULL) {
-        rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
-                       "the endpoint's key set: %s", err.msg);
-        goto out;
-    }
+    if (jwks == NULL)
+        CLI_FAIL(fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
+                           "the endpoint's key set: %s", err.msg));
     json_object_set_new(tv, "jwks_source", json_string(source));
     struct maat_error why = {0};
     /* the token's checks and the claims against the file's EnclaveInfo: libmaat */
@@ -620,18 +590,15 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
                                   .enclave_info = r->td ? NULL : &ev->enclave_info,
                                   .enclave_info_oe = ev->oe_envelope};
     tr = calloc(1, sizeof *tr);
-    if (tr == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (tr == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     if (tc_check_token(&x, token, tv, tr, &why) != 0 &&
         tc_token_failed_before(tr, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS)) {
-        rc = fail_with(r,
-                       why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL ? MAAT_EXIT_INTERNAL
-                                                                                   : MAAT_EXIT_FAIL,
-                       "token INVALID: %s", why.msg);
         json_object_set_new(tv, "reason", json_string(why.msg));
-        goto out;
+        CLI_FAIL(fail_with(r,
+                           why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
+                               ? MAAT_EXIT_INTERNAL
+                               : MAAT_EXIT_FAIL,
+                           "token INVALID: %s", why.msg));
     }
     json_object_set_new(tv, "valid", json_true());
     if (j.payload) json_object_set(r->res, "claims", j.payload);
@@ -646,14 +613,11 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         claim_checks(tr, &c);
     if (!o->json) print_checks(c.list, "token");
     if (r->td && c.failed) { /* a TD quote: compared here (libmaat compares EnclaveInfo) */
-        rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
-                       c.failed > 1 ? " (and more, see the report)" : "");
-        goto out;
+        CLI_FAIL(fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
+                           c.failed > 1 ? " (and more, see the report)" : ""));
     }
-    if (tr->failed_check == MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS && !tr->valid) {
-        rc = fail_with(r, MAAT_EXIT_FAIL, "%s", tr->reason);
-        goto out;
-    }
+    if (tr->failed_check == MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS && !tr->valid)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_FAIL, "%s", tr->reason));
     rc = MAAT_EXIT_OK;
 out:
     maat_token_result_cleanup(tr);
@@ -841,42 +805,33 @@ int cmd_attest(int argc, char **argv)
     json_object_set_new(r.res, "valid", json_false());
     json_object_set_new(r.res, "file", json_string(r.o.file));
     json_object_set_new(r.res, "mode", json_string(r.o.offline ? "offline" : "service"));
-    if (cli_read_file(r.o.file, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s", err.msg);
-        goto out;
-    }
-    if (maat_evidence_decode(buf, len, &ev, &err) != 0) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg);
-        goto out;
-    }
+    if (cli_read_file(r.o.file, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT, "%s", err.msg));
+    if (maat_evidence_decode(buf, len, &ev, &err) != 0)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg));
     struct maat_quote tdq;
     if (!ev.has_enclave_info && !ev.oe_envelope &&
         maat_quote_parse(ev.quote, ev.quote_len, &tdq, &err) == 0 &&
         tdq.tee_type == MAAT_TEE_TYPE_TDX) {
         /* a TD quote file: attested as TdxVm, the token compared with the TD report */
         json_object_set_new(r.res, "file_type", json_string("td-quote"));
-        if (r.o.offline || r.o.oe) {
-            rc = fail_with(&r, MAAT_EXIT_USAGE,
-                           "%s: a TD quote: %s is for SGX evidence (verify a TD quote offline "
-                           "with `maat verify`)",
-                           r.o.file, r.o.offline ? "--offline" : "--oe");
-            goto out;
-        }
+        if (r.o.offline || r.o.oe)
+            CLI_FAIL(fail_with(&r, MAAT_EXIT_USAGE,
+                               "%s: a TD quote: %s is for SGX evidence (verify a TD quote offline "
+                               "with `maat verify`)",
+                               r.o.file, r.o.offline ? "--offline" : "--oe"));
         if (!r.o.json)
             printf("file                               : %s (TD quote v%u, %s)\n", r.o.file,
                    tdq.version, maat_evidence_format_name(ev.format));
         r.td = &tdq;
-        rc = attest_online(&r, &ev);
-        goto out;
+        CLI_FAIL(attest_online(&r, &ev));
     }
-    if (!ev.has_enclave_info) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT,
-                       "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
-                       "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
-                       "...) or a TD quote",
-                       r.o.file, maat_evidence_format_name(ev.format));
-        goto out;
-    }
+    if (!ev.has_enclave_info)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT,
+                           "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
+                           "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
+                           "...) or a TD quote",
+                           r.o.file, maat_evidence_format_name(ev.format)));
     const char *kind = ev.oe_envelope ? "OpenEnclave SDK layout: Attributes = OE bits, DEBUG = 1"
                                       : "Intel SGX SDK layout: Attributes = SGX flags, DEBUG = 2";
     json_object_set_new(r.res, "file_type",
