@@ -121,9 +121,7 @@ static bool quote_observe(const void *ctx, enum maat__ei_field f, const struct m
     case MAAT__EI_PRODUCT_ID:
         *got = json_integer(rb->isv_prod_id);
         return w->product_id == rb->isv_prod_id;
-    case MAAT__EI_SVN:
-        *got = json_integer(rb->isv_svn);
-        return ei->security_version == rb->isv_svn;
+    case MAAT__EI_SVN: *got = json_integer(rb->isv_svn); return ei->security_version == rb->isv_svn;
     case MAAT__EI_EHD:
     default: {
         /* report_data[0:32] = SHA-256(EHD): the enclave bound the data it holds */
@@ -142,8 +140,8 @@ int maat_enclave_info_compare_quote(const struct maat_enclave_info *ei, bool oe_
 {
     MAAT_ENSURE(out != NULL, err, MAAT_ERR_USAGE, "enclave comparison: out is NULL");
     memset(out, 0, sizeof *out);
-    MAAT_ENSURE(ei != NULL && q != NULL, err, MAAT_ERR_USAGE,
-                "enclave comparison: %s is NULL", ei == NULL ? "the EnclaveInfo" : "the quote");
+    MAAT_ENSURE(ei != NULL && q != NULL, err, MAAT_ERR_USAGE, "enclave comparison: %s is NULL",
+                ei == NULL ? "the EnclaveInfo" : "the quote");
     MAAT_ENSURE(ei->ehd_len == 0 || ei->ehd != NULL, err, MAAT_ERR_USAGE,
                 "enclave comparison: EnclaveInfo: ehd_len %zu without ehd", ei->ehd_len);
     MAAT_ENSURE(q->body_type == MAAT_BODY_SGX, err, MAAT_ERR_UNSUPPORTED,

@@ -28,10 +28,10 @@ enum maat__ei_field {
 /* The EnclaveInfo's side, as both sources compare it. */
 struct maat__ei_want {
     const struct maat_enclave_info *ei;
-    bool debuggable;            /* Attributes: OE bits or SGX flags, DEBUG */
-    char mr_enclave_hex[65];    /* lower case, as the sample's ToLower() */
+    bool debuggable;         /* Attributes: OE bits or SGX flags, DEBUG */
+    char mr_enclave_hex[65]; /* lower case, as the sample's ToLower() */
     char mr_signer_hex[65];
-    uint64_t product_id;        /* ProductIdHex[0..8), little-endian */
+    uint64_t product_id; /* ProductIdHex[0..8), little-endian */
 };
 
 /* A source's answer for field f: returns whether it matches w, with *got its value (a new

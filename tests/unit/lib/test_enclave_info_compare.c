@@ -69,11 +69,11 @@ static void test_match(void **state)
     assert_int_equal(c.count, MAAT_ENCLAVE_COMPARE_FIELDS);
     assert_int_equal(c.failed, 0);
     assert_string_equal(c.reason, "");
-    static const char *const names[] = {"IsDebuggable",    "MRENCLAVE",      "MRSIGNER", "ProductID",
-                                        "SecurityVersion", "EnclaveHeldData"};
-    static const char *const fields[] = {"attributes.flags & DEBUG", "mr_enclave", "mr_signer",
-                                         "isv_prod_id", "isv_svn",
-                                         "SHA-256(EHD) = report_data[0:32]"};
+    static const char *const names[] = {"IsDebuggable", "MRENCLAVE",       "MRSIGNER",
+                                        "ProductID",    "SecurityVersion", "EnclaveHeldData"};
+    static const char *const fields[] = {
+        "attributes.flags & DEBUG",        "mr_enclave", "mr_signer", "isv_prod_id", "isv_svn",
+        "SHA-256(EHD) = report_data[0:32]"};
     for (size_t i = 0; i < c.count; i++) {
         assert_string_equal(c.fields[i].name, names[i]);
         assert_string_equal(c.fields[i].field, fields[i]);
