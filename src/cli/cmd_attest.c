@@ -21,6 +21,7 @@
 
 #include "maat/bytes.h"
 #include "maat/crypto.h"
+#include "maat/enclave_compare.h"
 #include "maat/enclave_info.h"
 #include "maat/evidence.h"
 #include "maat/jose.h"
@@ -106,6 +107,8 @@ struct opts {
     bool oe, offline, json, signatures_only;
 };
 
+/* The command line into o: 0, -1 after --help (usage printed), or an exit code (the
+ * message printed). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
@@ -124,7 +127,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -139,59 +142,44 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'S': o->signatures_only = true; break;
         case 'C': o->ca_file = optarg; break;
         case 'r':
-            if (o->nroots == TC_MAX_ROOTS) {
-                fprintf(stderr, PROG ": at most %d --trust-root\n", TC_MAX_ROOTS);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(o->nroots < TC_MAX_ROOTS, MAAT_EXIT_USAGE, PROG ": at most %d --trust-root",
+                       TC_MAX_ROOTS);
             o->roots[o->nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr,
-                        PROG ": --at '%s': expected unix seconds or RFC 3339 "
-                             "(2022-11-17T20:30:00Z)\n",
-                        optarg);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(cli_parse_time(optarg, &o->at) == 0, MAAT_EXIT_USAGE,
+                       PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                            "(2022-11-17T20:30:00Z)",
+                       optarg);
             break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        case 'h': usage(stdout); CLI_FAIL(-1);
+        default: usage(stderr); CLI_FAIL(MAAT_EXIT_USAGE);
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, PROG ": expected exactly one FILE (EnclaveInfo JSON)\n");
         usage(stderr);
-        return MAAT_EXIT_USAGE;
+        CLI_FAIL(MAAT_EXIT_USAGE);
     }
     o->file = argv[optind];
-    if (o->collateral != NULL && o->pccs != NULL) {
-        fprintf(stderr, PROG ": --collateral and --pccs exclude each other\n");
-        return MAAT_EXIT_USAGE;
-    }
+    CLI_ENSURE(o->collateral == NULL || o->pccs == NULL, MAAT_EXIT_USAGE,
+               PROG ": --collateral and --pccs exclude each other");
     if (o->offline) {
-        if (o->endpoint || o->oe || o->issuer_arg || o->token_out || o->ca_file) {
-            fprintf(stderr, PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
-                                 "--token-out and --ca-file do not apply\n");
-            return MAAT_EXIT_USAGE;
-        }
+        CLI_ENSURE(!o->endpoint && !o->oe && !o->issuer_arg && !o->token_out && !o->ca_file,
+                   MAAT_EXIT_USAGE,
+                   PROG ": --offline involves no service: --endpoint, --oe, --issuer, "
+                        "--token-out and --ca-file do not apply");
     } else {
-        if (o->endpoint == NULL) {
-            fprintf(stderr, PROG ": give --endpoint URL (or --offline)\n");
-            return MAAT_EXIT_USAGE;
-        }
-        if (o->collateral || o->pccs || o->nroots || o->signatures_only) {
-            fprintf(stderr,
-                    PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
-                         "--offline (the service verifies the quote)\n");
-            return MAAT_EXIT_USAGE;
-        }
-        if (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)) {
-            fprintf(stderr, PROG ": --endpoint '%s': expected an http:// or https:// URL\n",
-                    o->endpoint);
-            return MAAT_EXIT_USAGE;
-        }
+        CLI_ENSURE(o->endpoint != NULL, MAAT_EXIT_USAGE, PROG ": give --endpoint URL (or --offline)");
+        CLI_ENSURE(!o->collateral && !o->pccs && !o->nroots && !o->signatures_only, MAAT_EXIT_USAGE,
+                   PROG ": --collateral, --pccs, --trust-root and --signatures-only apply to "
+                        "--offline (the service verifies the quote)");
+        CLI_ENSURE(!strncmp(o->endpoint, "http://", 7) || !strncmp(o->endpoint, "https://", 8),
+                   MAAT_EXIT_USAGE, PROG ": --endpoint '%s': expected an http:// or https:// URL",
+                   o->endpoint);
     }
-    return 0;
+out:
+    return rc;
 }
 
 /* ---- the comparisons ---- */
@@ -232,28 +220,6 @@ static void add_check(struct checks *c, const char *name, const char *claim, jso
         free(fv);
         free(gv);
     }
-}
-
-static bool file_is_debuggable(const struct maat_evidence *ev)
-{
-    /* OE-SDK files carry OpenEnclave's attribute bits, Intel-SDK files the SGX flags */
-    return ev->oe_envelope ? (ev->enclave_info.attributes & MAAT_OE_ATTR_DEBUG) != 0
-                           : (ev->enclave_info.attributes & MAAT_SGX_FLAGS_DEBUG) != 0;
-}
-
-static uint64_t file_product_id(const struct maat_enclave_info *ei)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | ei->product_id[i];
-    return v;
-}
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *h = maat_hex_encode_alloc(p, n);
-    json_t *j = h ? json_string(h) : NULL;
-    free(h);
-    return j;
 }
 
 static json_t *b64url_json(const uint8_t *p, size_t n)
@@ -308,27 +274,26 @@ static void compare_td_with_token(const struct maat_quote *q, const json_t *clai
               json_is_string(v) && !strcmp(json_string_value(v), "tdxvm"));
 }
 
-static void compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
-                               struct checks *c)
+/* The file against the quote itself, compared by libmaat (maat_enclave_info_compare_quote,
+ * the comparison the token's claims get too), as the report's checks list. Returns how
+ * many fields did not match (reason: the first of them, libmaat's text), -1 with err when
+ * the comparison could not run. */
+static int compare_with_quote(const struct maat_evidence *ev, const struct maat_quote *q,
+                              struct checks *c, char *reason, size_t reason_len,
+                              struct maat_error *err)
 {
-    const struct maat_enclave_info *ei = &ev->enclave_info;
-    const struct maat_sgx_report_body *rb = &q->report_body;
-    bool dbg = file_is_debuggable(ev), qdbg = (rb->attributes_flags & MAAT_SGX_FLAGS_DEBUG) != 0;
-    add_check(c, "IsDebuggable", "attributes.flags & DEBUG", json_boolean(dbg), json_boolean(qdbg),
-              dbg == qdbg);
-    add_check(c, "MRENCLAVE", "mr_enclave", hex_json(ei->mr_enclave, 32),
-              hex_json(rb->mr_enclave, 32), !memcmp(ei->mr_enclave, rb->mr_enclave, 32));
-    add_check(c, "MRSIGNER", "mr_signer", hex_json(ei->mr_signer, 32), hex_json(rb->mr_signer, 32),
-              !memcmp(ei->mr_signer, rb->mr_signer, 32));
-    uint64_t pid = file_product_id(ei);
-    add_check(c, "ProductID", "isv_prod_id", json_integer((json_int_t)pid),
-              json_integer(rb->isv_prod_id), pid == rb->isv_prod_id);
-    add_check(c, "SecurityVersion", "isv_svn", json_integer(ei->security_version),
-              json_integer(rb->isv_svn), ei->security_version == rb->isv_svn);
-    uint8_t h[32];
-    maat_sha256(ei->ehd, ei->ehd_len, h);
-    add_check(c, "EnclaveHeldData", "SHA-256(EHD) = report_data[0:32]", hex_json(h, 32),
-              hex_json(rb->report_data, 32), !memcmp(h, rb->report_data, 32));
+    struct maat_enclave_comparison cmp;
+    if (maat_enclave_info_compare_quote(&ev->enclave_info, ev->oe_envelope, q, &cmp, err) != 0)
+        return -1;
+    for (size_t i = 0; i < cmp.count; i++) {
+        const struct maat_enclave_field_match *m = &cmp.fields[i];
+        add_check(c, m->name, m->field, json_loads(m->file_json, JSON_DECODE_ANY, NULL),
+                  json_loads(m->quote_json, JSON_DECODE_ANY, NULL), m->pass);
+    }
+    int failed = (int)cmp.failed;
+    snprintf(reason, reason_len, "%s", cmp.reason);
+    maat_enclave_comparison_cleanup(&cmp);
+    return failed;
 }
 
 /* ---- output ---- */
@@ -536,18 +501,13 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     struct maat_jws j;
     memset(&j, 0, sizeof j);
     struct maat_token_result *tr = NULL;
-    if (endpoint == NULL || issuer == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (endpoint == NULL || issuer == NULL)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     /* a TD quote: POST /attest/TdxVm, which exists from api-version 2025-06-01 on */
     const char *route = r->td ? "TdxVm" : oe_route ? "OpenEnclave" : "SgxEnclave";
     size_t n = strlen(endpoint) + 64;
     url = malloc(n);
-    if (url == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (url == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     snprintf(url, n, "%s/attest/%s?api-version=%s", endpoint, route,
              r->td ? API_VERSION_TDX : API_VERSION);
     json_object_set_new(r->res, "endpoint", json_string(endpoint));
@@ -568,15 +528,10 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     }
 
     body = request_body(ev, oe_route, &err);
-    if (body == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
-        goto out;
-    }
+    if (body == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg));
     if (cli_http_request("POST", url, "application/json", body, strlen(body), NULL, o->ca_file,
-                         RESPONSE_MAX, &hr, &err) != 0) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg);
-        goto out;
-    }
+                         RESPONSE_MAX, &hr, &err) != 0)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "%s", err.msg));
     const uint8_t *resp = hr.body;
     size_t resp_len = hr.len;
     long status = hr.status;
@@ -584,24 +539,19 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     if (status != 200) {
         char msg[600];
         service_error(resp, resp_len, msg, sizeof msg);
-        rc = fail_with(r, status >= 400 && status < 500 ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL,
-                       "the service refused the evidence: HTTP %ld: %s", status, msg);
-        goto out;
+        CLI_FAIL(fail_with(r, status >= 400 && status < 500 ? MAAT_EXIT_FAIL : MAAT_EXIT_INTERNAL,
+                           "the service refused the evidence: HTTP %ld: %s", status, msg));
     }
     json_error_t je;
     doc = json_loadb((const char *)resp, resp_len, JSON_REJECT_DUPLICATES, &je);
     const char *t = json_string_value(json_object_get(doc, "token"));
-    if (t == NULL || (token = strdup(t)) == NULL) {
-        rc = fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
-                       "the service's answer is not {\"token\": JWT}%s%s", doc ? "" : ": ",
-                       doc ? "" : je.text);
-        goto out;
-    }
+    if (t == NULL || (token = strdup(t)) == NULL)
+        CLI_FAIL(fail_with(r, t ? MAAT_EXIT_INTERNAL : MAAT_EXIT_FAIL,
+                           "the service's answer is not {\"token\": JWT}%s%s", doc ? "" : ": ",
+                           doc ? "" : je.text));
     json_object_set_new(r->res, "token", json_string(token));
-    if (o->token_out != NULL && cli_write_file(o->token_out, token, strlen(token), &err) != 0) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg);
-        goto out;
-    }
+    if (o->token_out != NULL && cli_write_file(o->token_out, token, strlen(token), &err) != 0)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "--token-out %s: %s", o->token_out, err.msg));
 
     /* the token: parsed strictly, then validated against the endpoint's key set */
     json_t *tv = json_object();
@@ -616,21 +566,19 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         char *alg = tc_peek_alg(token);
         if (alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") && strcmp(alg, "ES256") &&
             strcmp(alg, "PS256"))
-            rc = fail_with(r, MAAT_EXIT_FAIL,
-                           "token INVALID: header alg \"%s\": expected RS256, ES256 or PS256", alg);
+            fail_with(r, MAAT_EXIT_FAIL,
+                      "token INVALID: header alg \"%s\": expected RS256, ES256 or PS256", alg);
         else
-            rc = fail_with(r, MAAT_EXIT_FAIL, "token INVALID: malformed: %s", err.msg);
+            fail_with(r, MAAT_EXIT_FAIL, "token INVALID: malformed: %s", err.msg);
         free(alg);
         json_object_set_new(tv, "reason", json_string(r->reason));
-        goto out;
+        CLI_FAIL(MAAT_EXIT_FAIL);
     }
     int jrc = MAAT_EXIT_INTERNAL;
     jwks = tc_load_jwks(NULL, endpoint, o->ca_file, &source, &jwks_raw, &jwks_len, &jrc, &err);
-    if (jwks == NULL) {
-        rc = fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
-                       "the endpoint's key set: %s", err.msg);
-        goto out;
-    }
+    if (jwks == NULL)
+        CLI_FAIL(fail_with(r, jrc == MAAT_EXIT_INPUT ? MAAT_EXIT_FAIL : jrc,
+                           "the endpoint's key set: %s", err.msg));
     json_object_set_new(tv, "jwks_source", json_string(source));
     struct maat_error why = {0};
     /* the token's checks and the claims against the file's EnclaveInfo: libmaat */
@@ -642,18 +590,15 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
                                   .enclave_info = r->td ? NULL : &ev->enclave_info,
                                   .enclave_info_oe = ev->oe_envelope};
     tr = calloc(1, sizeof *tr);
-    if (tr == NULL) {
-        rc = fail_with(r, MAAT_EXIT_INTERNAL, "out of memory");
-        goto out;
-    }
+    if (tr == NULL) CLI_FAIL(fail_with(r, MAAT_EXIT_INTERNAL, "out of memory"));
     if (tc_check_token(&x, token, tv, tr, &why) != 0 &&
         tc_token_failed_before(tr, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS)) {
-        rc = fail_with(r,
-                       why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL ? MAAT_EXIT_INTERNAL
-                                                                                   : MAAT_EXIT_FAIL,
-                       "token INVALID: %s", why.msg);
         json_object_set_new(tv, "reason", json_string(why.msg));
-        goto out;
+        CLI_FAIL(fail_with(r,
+                           why.code == MAAT_ERR_NOMEM || why.code == MAAT_ERR_INTERNAL
+                               ? MAAT_EXIT_INTERNAL
+                               : MAAT_EXIT_FAIL,
+                           "token INVALID: %s", why.msg));
     }
     json_object_set_new(tv, "valid", json_true());
     if (j.payload) json_object_set(r->res, "claims", j.payload);
@@ -668,14 +613,11 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
         claim_checks(tr, &c);
     if (!o->json) print_checks(c.list, "token");
     if (r->td && c.failed) { /* a TD quote: compared here (libmaat compares EnclaveInfo) */
-        rc = fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
-                       c.failed > 1 ? " (and more, see the report)" : "");
-        goto out;
+        CLI_FAIL(fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
+                           c.failed > 1 ? " (and more, see the report)" : ""));
     }
-    if (tr->failed_check == MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS && !tr->valid) {
-        rc = fail_with(r, MAAT_EXIT_FAIL, "%s", tr->reason);
-        goto out;
-    }
+    if (tr->failed_check == MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS && !tr->valid)
+        CLI_FAIL(fail_with(r, MAAT_EXIT_FAIL, "%s", tr->reason));
     rc = MAAT_EXIT_OK;
 out:
     maat_token_result_cleanup(tr);
@@ -779,11 +721,13 @@ static int attest_offline(struct run *r, const struct maat_evidence *ev)
     }
     struct checks c = {.list = json_array(), .source = "quote"};
     json_object_set_new(r->res, "checks", c.list);
-    compare_with_quote(ev, &q, &c);
+    char mismatch[MAAT_ERROR_MSG_MAX];
+    int failed = compare_with_quote(ev, &q, &c, mismatch, sizeof mismatch, &err);
+    if (failed < 0)
+        return fail_with(r, err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT,
+                         "%s: %s", o->file, err.msg);
     if (!o->json) print_checks(c.list, "quote");
-    if (c.failed)
-        return fail_with(r, MAAT_EXIT_FAIL, "%s%s", c.first,
-                         c.failed > 1 ? " (and more, see the report)" : "");
+    if (failed > 0) return fail_with(r, MAAT_EXIT_FAIL, "%s", mismatch);
     if (r->not_checked[0] != '\0' && !o->signatures_only)
         return fail_with(r, MAAT_EXIT_INCOMPLETE, "not checked: %s", r->not_checked);
     return MAAT_EXIT_OK;
@@ -861,42 +805,33 @@ int cmd_attest(int argc, char **argv)
     json_object_set_new(r.res, "valid", json_false());
     json_object_set_new(r.res, "file", json_string(r.o.file));
     json_object_set_new(r.res, "mode", json_string(r.o.offline ? "offline" : "service"));
-    if (cli_read_file(r.o.file, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s", err.msg);
-        goto out;
-    }
-    if (maat_evidence_decode(buf, len, &ev, &err) != 0) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg);
-        goto out;
-    }
+    if (cli_read_file(r.o.file, MAAT_EVIDENCE_MAX_SIZE, &buf, &len, &err) != 0)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT, "%s", err.msg));
+    if (maat_evidence_decode(buf, len, &ev, &err) != 0)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT, "%s: %s", r.o.file, err.msg));
     struct maat_quote tdq;
     if (!ev.has_enclave_info && !ev.oe_envelope &&
         maat_quote_parse(ev.quote, ev.quote_len, &tdq, &err) == 0 &&
         tdq.tee_type == MAAT_TEE_TYPE_TDX) {
         /* a TD quote file: attested as TdxVm, the token compared with the TD report */
         json_object_set_new(r.res, "file_type", json_string("td-quote"));
-        if (r.o.offline || r.o.oe) {
-            rc = fail_with(&r, MAAT_EXIT_USAGE,
-                           "%s: a TD quote: %s is for SGX evidence (verify a TD quote offline "
-                           "with `maat verify`)",
-                           r.o.file, r.o.offline ? "--offline" : "--oe");
-            goto out;
-        }
+        if (r.o.offline || r.o.oe)
+            CLI_FAIL(fail_with(&r, MAAT_EXIT_USAGE,
+                               "%s: a TD quote: %s is for SGX evidence (verify a TD quote offline "
+                               "with `maat verify`)",
+                               r.o.file, r.o.offline ? "--offline" : "--oe"));
         if (!r.o.json)
             printf("file                               : %s (TD quote v%u, %s)\n", r.o.file,
                    tdq.version, maat_evidence_format_name(ev.format));
         r.td = &tdq;
-        rc = attest_online(&r, &ev);
-        goto out;
+        CLI_FAIL(attest_online(&r, &ev));
     }
-    if (!ev.has_enclave_info) {
-        rc = fail_with(&r, MAAT_EXIT_INPUT,
-                       "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
-                       "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
-                       "...) or a TD quote",
-                       r.o.file, maat_evidence_format_name(ev.format));
-        goto out;
-    }
+    if (!ev.has_enclave_info)
+        CLI_FAIL(fail_with(&r, MAAT_EXIT_INPUT,
+                           "%s: not an EnclaveInfo JSON file (read as %s) nor a TD quote; maat "
+                           "attest needs the sample's EnclaveInfo (QuoteHex, EnclaveHeldDataHex, "
+                           "...) or a TD quote",
+                           r.o.file, maat_evidence_format_name(ev.format)));
     const char *kind = ev.oe_envelope ? "OpenEnclave SDK layout: Attributes = OE bits, DEBUG = 1"
                                       : "Intel SGX SDK layout: Attributes = SGX flags, DEBUG = 2";
     json_object_set_new(r.res, "file_type",

@@ -62,13 +62,9 @@ static void usage(FILE *f)
           f);
 }
 
-static int fail(int code, const char *fmt, const char *a, const char *b)
-{
-    fprintf(stderr, "maat collateral fetch: ");
-    fprintf(stderr, fmt, a, b);
-    fputc('\n', stderr);
-    return code;
-}
+/* Every message of both verbs says "maat collateral fetch: " (eval-nums shares the
+ * options and, for the command line, the messages). */
+#define PROG "maat collateral fetch"
 
 static int parse_fmspc(const char *s, uint8_t out[6])
 {
@@ -88,27 +84,18 @@ static int from_quote(const char *file, const struct maat_trust *trust, time_t a
     struct maat_pck_chain *chain = NULL;
     struct maat_verdict v;
     int rc = MAAT_EXIT_INPUT;
-    if (cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0 ||
-        maat_evidence_decode(raw, raw_len, &ev, &err) != 0 ||
-        maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
-        fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
-        goto out;
-    }
+    CLI_ENSURE(cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) == 0 &&
+                   maat_evidence_decode(raw, raw_len, &ev, &err) == 0 &&
+                   maat_quote_parse(ev.quote, ev.quote_len, &q, &err) == 0,
+               MAAT_EXIT_INPUT, PROG ": %s: %s", file, err.msg);
     *is_td = q.body_type != MAAT_BODY_SGX;
     struct maat_verify_opts opts = {.at = at};
-    if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) {
-        fprintf(stderr, "maat collateral fetch: %s: %s\n", file, err.msg);
-        rc = MAAT_EXIT_INTERNAL;
-        goto out;
-    }
-    if (!v.ok) {
-        fprintf(stderr,
-                "maat collateral fetch: %s: the quote's PCK chain did not verify to the trust "
-                "roots (%s); nothing was fetched\n",
-                file, v.reason);
-        rc = MAAT_EXIT_FAIL;
-        goto out;
-    }
+    CLI_ENSURE(maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) == 0, MAAT_EXIT_INTERNAL,
+               PROG ": %s: %s", file, err.msg);
+    CLI_ENSURE(v.ok, MAAT_EXIT_FAIL,
+               PROG ": %s: the quote's PCK chain did not verify to the trust roots (%s); "
+                    "nothing was fetched",
+               file, v.reason);
     const struct maat_pck_info *pi = maat_pck_chain_info(chain);
     memcpy(fmspc, pi->fmspc, 6);
     *ca = pi->ca == MAAT_PCK_CA_UNKNOWN ? MAAT_PCK_CA_PROCESSOR : pi->ca;
@@ -149,7 +136,14 @@ static int run_fetch(int argc, char **argv, bool list_only)
     size_t nroots = 0;
     time_t at = time(NULL);
     struct maat_error err = {0};
-    int c;
+    int rc = MAAT_EXIT_INTERNAL, c;
+    struct maat_trust *trust = NULL;
+    struct maat_collateral_source *src = NULL;
+    struct maat_collateral_raw raw;
+    struct maat_verified_collateral *vc = NULL;
+    struct maat_buf bundle;
+    maat_collateral_raw_init(&raw);
+    maat_buf_init(&bundle);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (c) {
@@ -171,136 +165,115 @@ static int run_fetch(int argc, char **argv, bool list_only)
             char *end = NULL;
             errno = 0;
             eval_num = strtol(optarg, &end, 10);
-            if (errno || *end || eval_num < 1 || eval_num > 1000000)
-                return fail(MAAT_EXIT_USAGE, "--tcb-eval-num wants a number 1..1000000, not '%s'%s",
-                            optarg, "");
+            CLI_ENSURE(!errno && !*end && eval_num >= 1 && eval_num <= 1000000, MAAT_EXIT_USAGE,
+                       PROG ": --tcb-eval-num wants a number 1..1000000, not '%s'", optarg);
             break;
         }
         case 'r':
-            if (nroots == MAX_ROOTS)
-                return fail(MAAT_EXIT_USAGE, "at most 8 --trust-root%s%s", "", "");
+            CLI_ENSURE(nroots < MAX_ROOTS, MAAT_EXIT_USAGE, PROG ": at most 8 --trust-root");
             roots[nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time_err("--at", optarg, &at, &err) != 0)
-                return fail(MAAT_EXIT_USAGE, "%s%s", err.msg, "");
+            CLI_ENSURE(cli_parse_time_err("--at", optarg, &at, &err) == 0, MAAT_EXIT_USAGE,
+                       PROG ": %s", err.msg);
             break;
         case 'k': api_key = optarg; break;
         case 'o': out_path = optarg; break;
-        case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        case 'h': usage(stdout); CLI_FAIL(MAAT_EXIT_OK);
+        default: usage(stderr); CLI_FAIL(MAAT_EXIT_USAGE);
         }
     }
     const char *quote = optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc)
-        return fail(MAAT_EXIT_USAGE, "unexpected argument '%s'%s", argv[optind + 1], "");
+    CLI_ENSURE(optind + 1 >= argc, MAAT_EXIT_USAGE, PROG ": unexpected argument '%s'",
+               argv[optind + 1]);
     if (list_only) {
-        if (quote != NULL || fmspc_hex != NULL || out_path != NULL || ca_name != NULL ||
-            update != NULL || eval_num > 0)
-            return fail(MAAT_EXIT_USAGE,
-                        "eval-nums takes no QUOTE, --fmspc, --ca, --update, "
-                        "--tcb-eval-num or -o%s%s",
-                        "", "");
+        CLI_ENSURE(quote == NULL && fmspc_hex == NULL && out_path == NULL && ca_name == NULL &&
+                       update == NULL && eval_num == 0,
+                   MAAT_EXIT_USAGE,
+                   PROG
+                   ": eval-nums takes no QUOTE, --fmspc, --ca, --update, --tcb-eval-num or -o");
     } else {
-        if ((quote == NULL) == (fmspc_hex == NULL))
-            return fail(MAAT_EXIT_USAGE, "give exactly one of QUOTE and --fmspc HEX%s%s", "", "");
-        if (out_path == NULL) return fail(MAAT_EXIT_USAGE, "-o BUNDLE|DIR is required%s%s", "", "");
-        if (json) return fail(MAAT_EXIT_USAGE, "--json goes with eval-nums%s%s", "", "");
+        CLI_ENSURE((quote == NULL) != (fmspc_hex == NULL), MAAT_EXIT_USAGE,
+                   PROG ": give exactly one of QUOTE and --fmspc HEX");
+        CLI_ENSURE(out_path != NULL, MAAT_EXIT_USAGE, PROG ": -o BUNDLE|DIR is required");
+        CLI_ENSURE(!json, MAAT_EXIT_USAGE, PROG ": --json goes with eval-nums");
     }
-    if (update != NULL && eval_num > 0)
-        return fail(MAAT_EXIT_USAGE, "--update and --tcb-eval-num exclude each other%s%s", "", "");
-    if (update != NULL && strcmp(update, "early") && strcmp(update, "standard"))
-        return fail(MAAT_EXIT_USAGE, "--update wants early or standard, not '%s'%s", update, "");
-    if (strcmp(tee, "sgx") && strcmp(tee, "tdx"))
-        return fail(MAAT_EXIT_USAGE, "--tee wants sgx or tdx, not '%s'%s", tee, "");
+    CLI_ENSURE(update == NULL || eval_num == 0, MAAT_EXIT_USAGE,
+               PROG ": --update and --tcb-eval-num exclude each other");
+    CLI_ENSURE(update == NULL || !strcmp(update, "early") || !strcmp(update, "standard"),
+               MAAT_EXIT_USAGE, PROG ": --update wants early or standard, not '%s'", update);
+    CLI_ENSURE(!strcmp(tee, "sgx") || !strcmp(tee, "tdx"), MAAT_EXIT_USAGE,
+               PROG ": --tee wants sgx or tdx, not '%s'", tee);
     bool tdx = !strcmp(tee, "tdx");
-    if (azure_url != NULL && azure_region != NULL)
-        return fail(MAAT_EXIT_USAGE, "--azure-url and --azure-region exclude each other%s%s", "", "");
-    if ((azure_url != NULL || azure_region != NULL) && source_given && strcmp(source, "azure"))
-        return fail(MAAT_EXIT_USAGE,
-                    "--azure-url/--azure-region go with --source azure, not '%s'%s", source, "");
+    CLI_ENSURE(azure_url == NULL || azure_region == NULL, MAAT_EXIT_USAGE,
+               PROG ": --azure-url and --azure-region exclude each other");
+    CLI_ENSURE((azure_url == NULL && azure_region == NULL) || !source_given ||
+                   !strcmp(source, "azure"),
+               MAAT_EXIT_USAGE,
+               PROG ": --azure-url/--azure-region go with --source azure, not '%s'", source);
     if (azure_url != NULL || azure_region != NULL) source = "azure";
     bool thim = !strcmp(source, "azure");
     char region_base[128];
     if (azure_region != NULL) {
-        if (strlen(azure_region) == 0 || strlen(azure_region) > 40 ||
-            strspn(azure_region, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(azure_region))
-            return fail(MAAT_EXIT_USAGE, "--azure-region wants a region name like eastus, not '%s'%s",
-                        azure_region, "");
+        CLI_ENSURE(strlen(azure_region) > 0 && strlen(azure_region) <= 40 &&
+                       strspn(azure_region, "abcdefghijklmnopqrstuvwxyz0123456789") ==
+                           strlen(azure_region),
+                   MAAT_EXIT_USAGE,
+                   PROG ": --azure-region wants a region name like eastus, not '%s'", azure_region);
         snprintf(region_base, sizeof region_base, "https://%s.thim.azure.net", azure_region);
     }
-    if (thim && tdx && azure_url == NULL && azure_region == NULL) /* no global TDX base */
-        return fail(MAAT_EXIT_USAGE,
-                    "--source azure --tee tdx needs --azure-region REGION (the "
-                    "VM's region: https://REGION.thim.azure.net) or --azure-url URL%s%s",
-                    "", "");
-    if (thim && update != NULL)
-        return fail(MAAT_EXIT_USAGE,
-                    "--update %s: Azure THIM is not known to honour update= "
-                    "(unconfirmed); pin --tcb-eval-num N, or omit it for THIM's default%s",
-                    update, "");
+    /* no global TDX base */
+    CLI_ENSURE(!thim || !tdx || azure_url != NULL || azure_region != NULL, MAAT_EXIT_USAGE,
+               PROG ": --source azure --tee tdx needs --azure-region REGION (the VM's region: "
+                    "https://REGION.thim.azure.net) or --azure-url URL");
+    CLI_ENSURE(!thim || update == NULL, MAAT_EXIT_USAGE,
+               PROG ": --update %s: Azure THIM is not known to honour update= (unconfirmed); pin "
+                    "--tcb-eval-num N, or omit it for THIM's default",
+               update);
     enum maat_pck_ca ca = MAAT_PCK_CA_PROCESSOR;
     if (ca_name != NULL) {
-        if (!strcmp(ca_name, "processor"))
-            ca = MAAT_PCK_CA_PROCESSOR;
-        else if (!strcmp(ca_name, "platform"))
-            ca = MAAT_PCK_CA_PLATFORM;
-        else
-            return fail(MAAT_EXIT_USAGE, "--ca wants processor or platform, not '%s'%s", ca_name, "");
-        if (quote != NULL)
-            return fail(MAAT_EXIT_USAGE,
-                        "--ca goes with --fmspc (a QUOTE's PCK chain names its CA)%s%s", "", "");
+        CLI_ENSURE(!strcmp(ca_name, "processor") || !strcmp(ca_name, "platform"), MAAT_EXIT_USAGE,
+                   PROG ": --ca wants processor or platform, not '%s'", ca_name);
+        ca = !strcmp(ca_name, "processor") ? MAAT_PCK_CA_PROCESSOR : MAAT_PCK_CA_PLATFORM;
+        CLI_ENSURE(quote == NULL, MAAT_EXIT_USAGE,
+                   PROG ": --ca goes with --fmspc (a QUOTE's PCK chain names its CA)");
     }
     uint8_t fmspc[6];
-    if (fmspc_hex != NULL && parse_fmspc(fmspc_hex, fmspc) != 0)
-        return fail(MAAT_EXIT_USAGE, "--fmspc wants 12 hex digits, not '%s'%s", fmspc_hex, "");
+    CLI_ENSURE(fmspc_hex == NULL || parse_fmspc(fmspc_hex, fmspc) == 0, MAAT_EXIT_USAGE,
+               PROG ": --fmspc wants 12 hex digits, not '%s'", fmspc_hex);
     const char *base = !strcmp(source, "intel") ? INTEL_PCS_BASE
                        : azure_url != NULL      ? azure_url
                        : azure_region != NULL   ? region_base
                        : thim                   ? AZURE_THIM_BASE
                                                 : source;
 
-    int rc = MAAT_EXIT_INTERNAL;
-    struct maat_trust *trust = maat_trust_new_intel(&err);
-    struct maat_collateral_source *src = NULL;
-    struct maat_collateral_raw raw;
-    struct maat_verified_collateral *vc = NULL;
-    struct maat_buf bundle;
-    maat_collateral_raw_init(&raw);
-    maat_buf_init(&bundle);
-    if (trust == NULL) {
-        fprintf(stderr, "maat collateral fetch: %s\n", err.msg);
-        goto out;
-    }
+    trust = maat_trust_new_intel(&err);
+    CLI_ENSURE(trust != NULL, MAAT_EXIT_INTERNAL, PROG ": %s", err.msg);
     for (size_t i = 0; i < nroots; i++) {
         uint8_t *pem;
         size_t n;
-        if (cli_read_file(roots[i], 1 << 20, &pem, &n, &err) != 0) {
-            rc = fail(MAAT_EXIT_INPUT, "--trust-root: %s%s", err.msg, "");
-            goto out;
-        }
+        CLI_ENSURE(cli_read_file(roots[i], 1 << 20, &pem, &n, &err) == 0, MAAT_EXIT_INPUT,
+                   PROG ": --trust-root: %s", err.msg);
         int r = maat_trust_add_root(trust, pem, n, roots[i], !maat_trust_is_intel_root(pem, n), &err);
         free(pem);
-        if (r != 0) {
-            rc = fail(MAAT_EXIT_INPUT, "--trust-root %s: %s", roots[i], err.msg);
-            goto out;
-        }
+        CLI_ENSURE(r == 0, MAAT_EXIT_INPUT, PROG ": --trust-root %s: %s", roots[i], err.msg);
     }
     bool is_td = false;
-    if (quote != NULL && (rc = from_quote(quote, trust, at, fmspc, &ca, &is_td)) != 0) goto out;
+    if (quote != NULL) {
+        /* from_quote's 0 is no exit code: every failure below sets its own */
+        int q = from_quote(quote, trust, at, fmspc, &ca, &is_td);
+        if (q != 0) CLI_FAIL(q);
+    }
     if (quote != NULL && !tee_given && is_td != tdx) {
-        if (thim && is_td && azure_url == NULL && azure_region == NULL) {
-            rc = fail(MAAT_EXIT_USAGE,
-                      "%s is a TD quote: --source azure needs --azure-region "
-                      "REGION or --azure-url URL for TDX%s",
-                      quote, "");
-            goto out;
-        }
-        tdx = is_td;                            /* the quote's TEE, when --tee is not given */
-    } else if (quote != NULL && is_td != tdx) { /* fail closed: never the other TEE's */
-        rc = fail(MAAT_EXIT_USAGE, "%s is %s quote, not what --tee asks for", quote,
-                  is_td ? "a TD" : "an SGX enclave");
-        goto out;
+        CLI_ENSURE(!thim || !is_td || azure_url != NULL || azure_region != NULL, MAAT_EXIT_USAGE,
+                   PROG ": %s is a TD quote: --source azure needs --azure-region REGION or "
+                        "--azure-url URL for TDX",
+                   quote);
+        tdx = is_td; /* the quote's TEE, when --tee is not given */
+    } else {
+        CLI_ENSURE(quote == NULL || is_td == tdx, MAAT_EXIT_USAGE, /* never the other TEE's */
+                   PROG ": %s is %s quote, not what --tee asks for", quote,
+                   is_td ? "a TD" : "an SGX enclave");
     }
 
     struct maat_pccs_opts o;
@@ -311,57 +284,45 @@ static int run_fetch(int argc, char **argv, bool list_only)
     o.api_key = api_key;
     o.tdx = tdx;
     o.scheme = thim ? MAAT_PCCS_SCHEME_THIM : MAAT_PCCS_SCHEME_PCS;
-    if (maat_collateral_pccs_source_new(&o, &src, &err) != 0) {
-        rc = fail(MAAT_EXIT_USAGE, "--source: %s%s", err.msg, "");
-        goto out;
-    }
+    CLI_ENSURE(maat_collateral_pccs_source_new(&o, &src, &err) == 0, MAAT_EXIT_USAGE,
+               PROG ": --source: %s", err.msg);
     if (list_only) {
         struct maat_tcb_eval_nums l;
-        if (maat_collateral_fetch_eval_nums(src, trust, at, &l, NULL, NULL, &err) != 0) {
-            fprintf(stderr, "maat collateral eval-nums: %s\n", err.msg);
-            rc = err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
-                 : err.code == MAAT_ERR_CRYPTO                         ? MAAT_EXIT_FAIL
-                                                                       : MAAT_EXIT_INPUT;
-            goto out;
-        }
+        CLI_ENSURE(maat_collateral_fetch_eval_nums(src, trust, at, &l, NULL, NULL, &err) == 0,
+                   err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
+                   : err.code == MAAT_ERR_CRYPTO                         ? MAAT_EXIT_FAIL
+                                                                         : MAAT_EXIT_INPUT,
+                   "maat collateral eval-nums: %s", err.msg);
         rc = print_eval_nums(&l, json);
         maat_tcb_eval_nums_cleanup(&l);
         goto out;
     }
-    if (maat_collateral_source_fetch(src, fmspc, ca, at, &raw, &err) != 0) {
-        fprintf(stderr, "maat collateral fetch: %s\n", err.msg);
-        rc = err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
-                                                                   : MAAT_EXIT_INPUT;
-        goto out;
-    }
+    CLI_ENSURE(maat_collateral_source_fetch(src, fmspc, ca, at, &raw, &err) == 0,
+               err.code == MAAT_ERR_IO || err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL
+                                                                     : MAAT_EXIT_INPUT,
+               PROG ": %s", err.msg);
     struct maat_collateral_input in;
     maat_collateral_raw_input(&raw, &in);
-    if (maat_collateral_verify(&in, trust, at, &vc, &err) != 0) {
-        fprintf(stderr, "maat collateral fetch: collateral from %s did not verify: %s\n",
-                maat_collateral_source_describe(src), err.msg);
-        rc = MAAT_EXIT_FAIL;
-        goto out;
-    }
+    CLI_ENSURE(maat_collateral_verify(&in, trust, at, &vc, &err) == 0, MAAT_EXIT_FAIL,
+               PROG ": collateral from %s did not verify: %s", maat_collateral_source_describe(src),
+               err.msg);
     struct stat st;
     size_t plen = strlen(out_path);
     bool as_dir = (plen > 0 && out_path[plen - 1] == '/') ||
                   (stat(out_path, &st) == 0 && S_ISDIR(st.st_mode));
-    if (as_dir) {
-        if (maat_collateral_raw_write_dir(&raw, out_path, fmspc, ca, &err) != 0) {
-            fprintf(stderr, "maat collateral fetch: %s\n", err.msg);
-            goto out;
-        }
-    } else if (maat_collateral_raw_write_bundle(&raw, &bundle, &err) != 0 ||
-               cli_write_file(out_path, bundle.data, bundle.len, &err) != 0) {
-        fprintf(stderr, "maat collateral fetch: %s\n", err.msg);
-        goto out;
-    }
+    if (as_dir)
+        CLI_ENSURE(maat_collateral_raw_write_dir(&raw, out_path, fmspc, ca, &err) == 0,
+                   MAAT_EXIT_INTERNAL, PROG ": %s", err.msg);
+    else
+        CLI_ENSURE(maat_collateral_raw_write_bundle(&raw, &bundle, &err) == 0 &&
+                       cli_write_file(out_path, bundle.data, bundle.len, &err) == 0,
+                   MAAT_EXIT_INTERNAL, PROG ": %s", err.msg);
     char hex[13];
     maat_hex_encode(fmspc, 6, hex);
     const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(vc);
     fprintf(stderr,
-            "maat collateral fetch: %s FMSPC %s, PCK %s CA, TCB evaluation data number "
-            "%u, from %s: verified, written to %s\n",
+            PROG ": %s FMSPC %s, PCK %s CA, TCB evaluation data number "
+                 "%u, from %s: verified, written to %s\n",
             tdx ? "TDX" : "SGX", hex, maat_pck_ca_name(ca),
             ti != NULL ? ti->tcb_evaluation_data_number : 0u, maat_collateral_source_describe(src),
             out_path);
@@ -411,14 +372,30 @@ static int print_eval_nums(const struct maat_tcb_eval_nums *l, bool json)
     return fflush(stdout) == 0 ? MAAT_EXIT_OK : MAAT_EXIT_INTERNAL;
 }
 
+/* `maat collateral fetch` and `maat collateral eval-nums`: argv[0] is the verb. */
+static int collateral_fetch(int argc, char **argv)
+{
+    return run_fetch(argc, argv, false);
+}
+
+static int collateral_eval_nums(int argc, char **argv)
+{
+    return run_fetch(argc, argv, true);
+}
+
+static const struct cli_verb verbs[] = {
+    {"fetch", collateral_fetch, usage},
+    {"eval-nums", collateral_eval_nums, usage},
+};
+
 int cmd_collateral(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "fetch")) return run_fetch(argc - 1, argv + 1, false);
-    if (argc >= 2 && !strcmp(argv[1], "eval-nums")) return run_fetch(argc - 1, argv + 1, true);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return MAAT_EXIT_OK;
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0],
+                                             argc >= 2 ? argv[1] : NULL);
+    if (v == NULL) {
+        bool help = argc >= 2 && cli_is_help(argv[1]);
+        usage(help ? stdout : stderr);
+        return help ? MAAT_EXIT_OK : MAAT_EXIT_USAGE;
     }
-    usage(stderr);
-    return MAAT_EXIT_USAGE;
+    return v->run(argc - 1, argv + 1);
 }

@@ -42,81 +42,104 @@ static const char pccs_usage[] =
     "  --retry-after S      ... with Retry-After: S (seconds)\n"
     "  --log-requests       one line per request on stderr\n";
 
+/* A number in 0..max (lo = 1: 1..max) for opt, else the usage message and -1. */
+static int pccs_number(const char *opt, const char *v, unsigned long lo, unsigned long max,
+                       unsigned *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno != 0 || *end != '\0' || end == v || n < lo || n > max) {
+        if (lo > 0)
+            fprintf(stderr, "maat sim pccs: %s wants %lu..%lu\n", opt, lo, max);
+        else
+            fprintf(stderr, "maat sim pccs: %s wants 0..%lu\n", opt, max);
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* The options that take a value (v): 0, -1 with the message printed, 1 when a is none of
+ * them. */
+static int pccs_option(const char *a, const char *v, const char **listen,
+                       struct maat_sim_pccs_opts *o)
+{
+    if (!strcmp(a, "--listen")) {
+        *listen = v;
+    } else if (!strcmp(a, "--fault")) {
+        if (!strcmp(v, "garbage"))
+            o->fault = MAAT_SIM_PCCS_GARBAGE;
+        else if (!strcmp(v, "500"))
+            o->fault = MAAT_SIM_PCCS_HTTP_500;
+        else if (!strcmp(v, "stall"))
+            o->fault = MAAT_SIM_PCCS_STALL;
+        else {
+            fprintf(stderr, "maat sim pccs: unknown fault '%s' (garbage, 500, stall)\n", v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--stall-ms")) {
+        return pccs_number(a, v, 1, 600000, &o->stall_ms);
+    } else if (!strcmp(a, "--eval-nums")) {
+        unsigned m = 0, n = 0;
+        char tail;
+        if (sscanf(v, "%u:%u%c", &m, &n, &tail) != 2 || m == 0 || n < m) {
+            fprintf(stderr, "maat sim pccs: --eval-nums wants STANDARD:EARLY, "
+                            "0 < STANDARD <= EARLY\n");
+            return -1;
+        }
+        o->eval_standard = m;
+        o->eval_early = n;
+    } else if (!strcmp(a, "--rate-limit")) {
+        return pccs_number(a, v, 0, 3600, &o->rate_limit);
+    } else if (!strcmp(a, "--retry-after")) {
+        return pccs_number(a, v, 0, 3600, &o->retry_after_s);
+    } else {
+        return 1;
+    }
+    return 0;
+}
+
+/* The exit code of a maat_sim_pccs_run() error. */
+static int pccs_exit(maat_err code)
+{
+    return code == MAAT_ERR_USAGE       ? MAAT_EXIT_USAGE
+           : code == MAAT_ERR_NOT_FOUND ? MAAT_EXIT_INPUT
+                                        : MAAT_EXIT_INTERNAL;
+}
+
+/* `maat sim pccs` (the verb of cmd_sim.c's table): argv[0] is "pccs". */
 int cmd_sim_pccs(int argc, char **argv)
 {
     const char *dir = NULL, *listen = "127.0.0.1:8081";
     struct maat_sim_pccs_opts o = {0};
+    struct maat_error err = {0};
+    int rc = MAAT_EXIT_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (cli_is_help(a)) {
             fputs(pccs_usage, stdout);
             return MAAT_EXIT_OK;
         }
-        bool has_val = i + 1 < argc;
-        if (!strcmp(a, "--listen") && has_val) {
-            listen = argv[++i];
-        } else if (!strcmp(a, "--fault") && has_val) {
-            const char *f = argv[++i];
-            if (!strcmp(f, "garbage"))
-                o.fault = MAAT_SIM_PCCS_GARBAGE;
-            else if (!strcmp(f, "500"))
-                o.fault = MAAT_SIM_PCCS_HTTP_500;
-            else if (!strcmp(f, "stall"))
-                o.fault = MAAT_SIM_PCCS_STALL;
-            else {
-                fprintf(stderr, "maat sim pccs: unknown fault '%s' (garbage, 500, stall)\n", f);
-                return MAAT_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--stall-ms") && has_val) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno != 0 || *end != '\0' || v == 0 || v > 600000) {
-                fprintf(stderr, "maat sim pccs: --stall-ms wants 1..600000\n");
-                return MAAT_EXIT_USAGE;
-            }
-            o.stall_ms = (unsigned)v;
-        } else if (!strcmp(a, "--eval-nums") && has_val) {
-            unsigned m = 0, n = 0;
-            char tail;
-            if (sscanf(argv[++i], "%u:%u%c", &m, &n, &tail) != 2 || m == 0 || n < m) {
-                fprintf(stderr, "maat sim pccs: --eval-nums wants STANDARD:EARLY, "
-                                "0 < STANDARD <= EARLY\n");
-                return MAAT_EXIT_USAGE;
-            }
-            o.eval_standard = m;
-            o.eval_early = n;
-        } else if ((!strcmp(a, "--rate-limit") || !strcmp(a, "--retry-after")) && has_val) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno != 0 || *end != '\0' || end == argv[i] || v > 3600) {
-                fprintf(stderr, "maat sim pccs: %s wants 0..3600\n", a);
-                return MAAT_EXIT_USAGE;
-            }
-            if (!strcmp(a, "--rate-limit"))
-                o.rate_limit = (unsigned)v;
-            else
-                o.retry_after_s = (unsigned)v;
+        int r = i + 1 < argc ? pccs_option(a, argv[i + 1], &listen, &o) : 1;
+        CLI_TRY(r < 0 ? -1 : 0, MAAT_EXIT_USAGE);
+        if (r == 0) {
+            i++;
         } else if (!strcmp(a, "--log-requests")) {
             o.log_requests = true;
         } else if (a[0] != '-' && dir == NULL) {
             dir = a;
         } else {
             fprintf(stderr, "maat sim pccs: unexpected argument '%s'\n%s", a, pccs_usage);
-            return MAAT_EXIT_USAGE;
+            CLI_FAIL(MAAT_EXIT_USAGE);
         }
     }
     if (dir == NULL) {
         fprintf(stderr, "maat sim pccs: needs a directory\n%s", pccs_usage);
-        return MAAT_EXIT_USAGE;
+        CLI_FAIL(MAAT_EXIT_USAGE);
     }
-    struct maat_error err = {0};
-    if (maat_sim_pccs_run(dir, listen, &o, &err) != 0) {
-        fprintf(stderr, "maat sim pccs: %s\n", err.msg);
-        return err.code == MAAT_ERR_USAGE       ? MAAT_EXIT_USAGE
-               : err.code == MAAT_ERR_NOT_FOUND ? MAAT_EXIT_INPUT
-                                                : MAAT_EXIT_INTERNAL;
-    }
-    return MAAT_EXIT_OK;
+    CLI_ENSURE(maat_sim_pccs_run(dir, listen, &o, &err) == 0, pccs_exit(err.code),
+               "maat sim pccs: %s", err.msg);
+out:
+    return rc;
 }

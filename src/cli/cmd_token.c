@@ -195,6 +195,8 @@ static void print_text(const json_t *res, const json_t *claims, const char *resu
 
 /* ---- the command ---- */
 
+/* The command line into o: 0, -1 after --help (usage printed), or an exit code (the
+ * message printed). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
@@ -211,7 +213,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -224,49 +226,38 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'j': o->json = true; break;
         case 'C': o->ca_file = optarg; break;
         case 'r':
-            if (o->nroots == MAX_ROOTS) {
-                fprintf(stderr, PROG ": at most %d --trust-root\n", MAX_ROOTS);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(o->nroots < MAX_ROOTS, MAAT_EXIT_USAGE, PROG ": at most %d --trust-root",
+                       MAX_ROOTS);
             o->roots[o->nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time(optarg, &o->at) != 0) {
-                fprintf(stderr,
-                        PROG ": --at '%s': expected unix seconds or RFC 3339 "
-                             "(2022-11-17T20:30:00Z)\n",
-                        optarg);
-                return MAAT_EXIT_USAGE;
-            }
+            CLI_ENSURE(cli_parse_time(optarg, &o->at) == 0, MAAT_EXIT_USAGE,
+                       PROG ": --at '%s': expected unix seconds or RFC 3339 "
+                            "(2022-11-17T20:30:00Z)",
+                       optarg);
             break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return MAAT_EXIT_USAGE;
+        case 'h': usage(stdout); CLI_FAIL(-1);
+        default: usage(stderr); CLI_FAIL(MAAT_EXIT_USAGE);
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, PROG ": expected exactly one TOKEN\n");
         usage(stderr);
-        return MAAT_EXIT_USAGE;
+        CLI_FAIL(MAAT_EXIT_USAGE);
     }
     o->token_arg = argv[optind];
-    if ((o->endpoint == NULL) == (o->jwks_path == NULL)) {
-        fprintf(stderr, PROG ": give either --endpoint URL or --jwks FILE\n");
-        return MAAT_EXIT_USAGE;
-    }
-    if (o->ca_file != NULL && o->endpoint == NULL) {
-        fprintf(stderr, PROG ": --ca-file applies to --endpoint (https)\n");
-        return MAAT_EXIT_USAGE;
-    }
-    if (o->jwks_path != NULL && o->issuer_arg == NULL) {
-        fprintf(stderr, PROG ": --jwks needs --issuer URL (the expected token issuer)\n");
-        return MAAT_EXIT_USAGE;
-    }
-    if (!o->require_quote && (o->nroots > 0 || o->collateral != NULL || o->signatures_only)) {
-        fprintf(stderr, PROG ": --trust-root, --collateral and --signatures-only apply to "
-                             "--require-signer-quote\n");
-        return MAAT_EXIT_USAGE;
-    }
-    return 0;
+    CLI_ENSURE((o->endpoint == NULL) != (o->jwks_path == NULL), MAAT_EXIT_USAGE,
+               PROG ": give either --endpoint URL or --jwks FILE");
+    CLI_ENSURE(o->ca_file == NULL || o->endpoint != NULL, MAAT_EXIT_USAGE,
+               PROG ": --ca-file applies to --endpoint (https)");
+    CLI_ENSURE(o->jwks_path == NULL || o->issuer_arg != NULL, MAAT_EXIT_USAGE,
+               PROG ": --jwks needs --issuer URL (the expected token issuer)");
+    CLI_ENSURE(o->require_quote || (o->nroots == 0 && o->collateral == NULL && !o->signatures_only),
+               MAAT_EXIT_USAGE,
+               PROG ": --trust-root, --collateral and --signatures-only apply to "
+                    "--require-signer-quote");
+out:
+    return rc;
 }
 
 /* A failure: the message to stderr (escaped: it may quote the token) and, for --json, into
@@ -278,6 +269,28 @@ static int fail(json_t *res, int rc, const char *label, const char *msg)
     return rc;
 }
 
+/* A token maat_jws_parse() refused (err): an alg other than RS256, ES256, PS256 (and
+ * "none", which the parser names) is INVALID (1), anything else unreadable (3). */
+static int malformed_token(json_t *res, const char *token, const struct maat_error *err)
+{
+    int rc;
+    char *alg = tc_peek_alg(token);
+    bool refused = alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") &&
+                   strcmp(alg, "ES256") && strcmp(alg, "PS256");
+    if (refused) {
+        char msg[MAAT_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "header alg \"%.200s\": expected RS256, ES256 or PS256", alg);
+        rc = fail(res, MAAT_EXIT_FAIL, "INVALID", msg);
+        json_object_set_new(res, "reason", json_string(msg));
+    } else {
+        rc = fail(res, MAAT_EXIT_INPUT, "TOKEN", err->msg);
+        json_object_set_new(res, "reason", json_string(err->msg));
+    }
+    free(alg);
+    return rc;
+}
+
+/* `maat token verify`: argv[0] is "verify". */
 static int token_verify(int argc, char **argv)
 {
     struct opts o;
@@ -312,37 +325,16 @@ static int token_verify(int argc, char **argv)
     bool printed = false;
     json_object_set_new(res, "valid", json_false());
     token = tc_load_token(o.token_arg, &err);
-    if (token == NULL) {
-        rc = fail(res, err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT, NULL,
-                  err.msg);
-        goto out;
-    }
-    if (issuer == NULL || res == NULL || tr == NULL) {
-        rc = fail(res, MAAT_EXIT_INTERNAL, NULL, "out of memory");
-        goto out;
-    }
+    if (token == NULL)
+        CLI_FAIL(fail(res, err.code == MAAT_ERR_NOMEM ? MAAT_EXIT_INTERNAL : MAAT_EXIT_INPUT, NULL,
+                      err.msg));
+    if (issuer == NULL || res == NULL || tr == NULL)
+        CLI_FAIL(fail(res, MAAT_EXIT_INTERNAL, NULL, "out of memory"));
     json_object_set_new(res, "issuer", json_string(issuer));
-    if (maat_jws_parse(token, strlen(token), &j, &err) != 0) {
-        char *alg = tc_peek_alg(token);
-        bool refused = alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") &&
-                       strcmp(alg, "ES256") && strcmp(alg, "PS256");
-        if (refused) {
-            char msg[MAAT_ERROR_MSG_MAX];
-            snprintf(msg, sizeof msg, "header alg \"%.200s\": expected RS256, ES256 or PS256", alg);
-            rc = fail(res, MAAT_EXIT_FAIL, "INVALID", msg);
-            json_object_set_new(res, "reason", json_string(msg));
-        } else {
-            rc = fail(res, MAAT_EXIT_INPUT, "TOKEN", err.msg);
-            json_object_set_new(res, "reason", json_string(err.msg));
-        }
-        free(alg);
-        goto out;
-    }
+    if (maat_jws_parse(token, strlen(token), &j, &err) != 0)
+        CLI_FAIL(malformed_token(res, token, &err));
     jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &jwks_raw, &jwks_len, &rc, &err);
-    if (jwks == NULL) {
-        rc = fail(res, rc, NULL, err.msg);
-        goto out;
-    }
+    if (jwks == NULL) CLI_FAIL(fail(res, rc, NULL, err.msg));
     tc_fmt_time(o.at, at_text);
     json_object_set_new(res, "jwks_source", json_string(source));
     json_object_set_new(res, "checked_at", json_string(at_text));
@@ -435,15 +427,20 @@ out:
     return rc;
 }
 
+static const struct cli_verb verbs[] = {
+    {"verify", token_verify, usage},
+};
+
 int cmd_token(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? MAAT_EXIT_USAGE : MAAT_EXIT_OK;
     }
-    if (strcmp(argv[1], "verify") != 0) {
+    const struct cli_verb *v = cli_verb_find(verbs, sizeof verbs / sizeof verbs[0], argv[1]);
+    if (v == NULL) {
         fprintf(stderr, "maat token: unknown sub-command '%s' (expected verify)\n", argv[1]);
         return MAAT_EXIT_USAGE;
     }
-    return token_verify(argc - 1, argv + 1);
+    return v->run(argc - 1, argv + 1);
 }

@@ -391,8 +391,8 @@ static void print_text(const struct maat_verdict *v, const struct maat_quote *q,
 }
 
 /* A failure before a verdict: the message to stderr, and with --json the failure object
- * (verified false) on stdout, with "reason" as a verdict has it. */
-static void report(bool json, const char *step, const char *code, const char *msg)
+ * (verified false) on stdout, with "reason" as a verdict has it. Returns rc. */
+static int report(bool json, const char *step, const char *code, const char *msg, int rc)
 {
     fprintf(stderr, "maat verify: ");
     cli_fputs_safe(msg, stderr);
@@ -403,6 +403,7 @@ static void report(bool json, const char *step, const char *code, const char *ms
         cli_json_print(o);
         json_decref(o);
     }
+    return rc;
 }
 
 static int usage_error(bool json, const char *msg, bool show_usage)
@@ -432,7 +433,46 @@ static void print_verdict(bool json, const struct maat_verdict *v, const struct 
     }
 }
 
-int cmd_verify(int argc, char **argv)
+/* The command line of `maat verify`. */
+struct verify_args {
+    const char *file, *collateral, *pccs, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
+    size_t nroots, npck;
+    bool json;
+    time_t at;
+    struct maat_tdx_opts tdx_opts;
+    struct maat_verify_opts opts;
+    const char *allow[MAAT_VERDICT_MAX_ADVISORIES];
+};
+
+/* A number option (--tcb-eval-num, --tcb-eval-num-newest, --tcb-grace-days,
+ * --max-collateral-age) into a. 0, or the usage exit code (message printed). */
+static int number_option(int c, struct verify_args *a, bool *have_grace)
+{
+    uint32_t n;
+    const char *name = c == 'N'   ? "--tcb-eval-num"
+                       : c == 'W' ? "--tcb-eval-num-newest"
+                       : c == 'G' ? "--tcb-grace-days"
+                                  : "--max-collateral-age";
+    if (parse_u32(optarg, c == 'G' ? 0 : 1, &n) != 0) {
+        char msg[MAAT_ERROR_MSG_MAX + 64];
+        snprintf(msg, sizeof msg, "%s: \"%s\" is not a%s number", name, optarg,
+                 c == 'G' ? " non-negative" : " positive");
+        return usage_error(a->json, msg, false);
+    }
+    if (c == 'N')
+        a->opts.tcb_eval_num = n;
+    else if (c == 'W')
+        a->opts.tcb_eval_num_newest = n;
+    else if (c == 'G')
+        a->opts.tcb_grace_days = n, *have_grace = true;
+    else
+        a->opts.max_collateral_age_days = n;
+    return 0;
+}
+
+/* The command line into a: 0, -1 after --help (usage printed), or the usage exit code
+ * (message printed, and with --json the failure object). */
+static int parse_args(int argc, char **argv, struct verify_args *a)
 {
     static const struct option longopts[] = {
         {"collateral", required_argument, NULL, 'c'},
@@ -456,108 +496,151 @@ int cmd_verify(int argc, char **argv)
         {"allow-advisory", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
-    const char *collateral = NULL, *pccs = NULL, *roots[MAX_ROOTS], *pck_certs[MAX_ROOTS];
-    size_t nroots = 0, npck = 0;
-    bool json = cli_wants_json(argc, argv);
-    time_t at = time(NULL);
+    struct maat_verify_opts *opts = &a->opts;
     struct maat_error err = {0};
     char msg[MAAT_ERROR_MSG_MAX + 64];
-    struct maat_tdx_opts tdx_opts = {0};
-    static struct maat_tdx_verdict tv; /* large; one per process */
-    struct maat_verify_opts opts = {0};
-    const char *allow[MAAT_VERDICT_MAX_ADVISORIES];
     bool have_grace = false, have_recovery = false;
-    int c;
+    int rc = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': collateral = optarg; break;
-        case 'p': pccs = optarg; break;
+        case 'c': a->collateral = optarg; break;
+        case 'p': a->pccs = optarg; break;
         case 'k':
-            if (npck == MAX_ROOTS) return usage_error(json, "at most 8 --pck-cert", false);
-            pck_certs[npck++] = optarg;
+            if (a->npck == MAX_ROOTS) CLI_FAIL(usage_error(a->json, "at most 8 --pck-cert", false));
+            a->pck_certs[a->npck++] = optarg;
             break;
-        case 'j': json = true; break;
+        case 'j': a->json = true; break;
         case 'r':
-            if (nroots == MAX_ROOTS) return usage_error(json, "at most 8 --trust-root", false);
-            roots[nroots++] = optarg;
+            if (a->nroots == MAX_ROOTS)
+                CLI_FAIL(usage_error(a->json, "at most 8 --trust-root", false));
+            a->roots[a->nroots++] = optarg;
             break;
         case 't':
-            if (cli_parse_time_err("--at", optarg, &at, &err) != 0)
-                return usage_error(json, err.msg, false);
+            if (cli_parse_time_err("--at", optarg, &a->at, &err) != 0)
+                CLI_FAIL(usage_error(a->json, err.msg, false));
             break;
-        case 'D': tdx_opts.allow_debug_td = true; break;
-        case 'R': tdx_opts.allow_reserved_td_attributes = true; break;
-        case 'S': tdx_opts.allow_sept_ve_enabled = true; break;
-        case 'T': tdx_opts.allow_service_td = true; break;
+        case 'D': a->tdx_opts.allow_debug_td = true; break;
+        case 'R': a->tdx_opts.allow_reserved_td_attributes = true; break;
+        case 'S': a->tdx_opts.allow_sept_ve_enabled = true; break;
+        case 'T': a->tdx_opts.allow_service_td = true; break;
         case 'N':
         case 'W':
         case 'G':
-        case 'A': {
-            uint32_t n;
-            const char *name = c == 'N'   ? "--tcb-eval-num"
-                               : c == 'W' ? "--tcb-eval-num-newest"
-                               : c == 'G' ? "--tcb-grace-days"
-                                          : "--max-collateral-age";
-            if (parse_u32(optarg, c == 'G' ? 0 : 1, &n) != 0) {
-                snprintf(msg, sizeof msg, "%s: \"%s\" is not a%s number", name, optarg,
-                         c == 'G' ? " non-negative" : " positive");
-                return usage_error(json, msg, false);
-            }
-            if (c == 'N')
-                opts.tcb_eval_num = n;
-            else if (c == 'W')
-                opts.tcb_eval_num_newest = n;
-            else if (c == 'G')
-                opts.tcb_grace_days = n, have_grace = true;
-            else
-                opts.max_collateral_age_days = n;
-            break;
-        }
+        case 'A': CLI_TRY(number_option(c, a, &have_grace), MAAT_EXIT_USAGE); break;
         case 'U':
-            if (maat_tcb_update_parse(optarg, &opts.tcb_update) != 0)
-                return usage_error(json, "--update: expected early or standard", false);
+            if (maat_tcb_update_parse(optarg, &opts->tcb_update) != 0)
+                CLI_FAIL(usage_error(a->json, "--update: expected early or standard", false));
             break;
         case 'E': {
             time_t t;
             if (cli_parse_time_err("--tcb-recovery-date", optarg, &t, &err) != 0)
-                return usage_error(json, err.msg, false);
-            opts.tcb_newest_recovery_date = t;
+                CLI_FAIL(usage_error(a->json, err.msg, false));
+            opts->tcb_newest_recovery_date = t;
             have_recovery = true;
             break;
         }
         case 'M':
-            if (maat_tcb_status_from_name(optarg, strlen(optarg), &opts.min_tcb_status) != 0) {
+            if (maat_tcb_status_from_name(optarg, strlen(optarg), &opts->min_tcb_status) != 0) {
                 snprintf(msg, sizeof msg,
                          "--min-tcb-status: \"%s\" is not a TCB status (UpToDate, "
                          "SWHardeningNeeded, ConfigurationNeeded, ...)",
                          optarg);
-                return usage_error(json, msg, false);
+                CLI_FAIL(usage_error(a->json, msg, false));
             }
-            opts.has_min_tcb_status = true;
+            opts->has_min_tcb_status = true;
             break;
         case 'L':
-            if (opts.allowed_advisory_count == MAAT_VERDICT_MAX_ADVISORIES)
-                return usage_error(json, "at most 64 --allow-advisory", false);
-            allow[opts.allowed_advisory_count++] = optarg;
-            opts.advisory_allow_list = true;
-            opts.allowed_advisories = allow;
+            if (opts->allowed_advisory_count == MAAT_VERDICT_MAX_ADVISORIES)
+                CLI_FAIL(usage_error(a->json, "at most 64 --allow-advisory", false));
+            a->allow[opts->allowed_advisory_count++] = optarg;
+            opts->advisory_allow_list = true;
+            opts->allowed_advisories = a->allow;
             break;
-        case 'h': usage(stdout); return MAAT_EXIT_OK;
-        default: return usage_error(json, NULL, true);
+        case 'h': usage(stdout); CLI_FAIL(-1);
+        default: CLI_FAIL(usage_error(a->json, NULL, true));
         }
     }
-    if (optind != argc - 1) return usage_error(json, "expected exactly one QUOTE", true);
-    if (collateral && pccs)
-        return usage_error(json, "--collateral and --pccs exclude each other", true);
-    if (have_grace && (opts.tcb_eval_num_newest == 0 || !have_recovery))
-        return usage_error(
-            json, "--tcb-grace-days needs --tcb-eval-num-newest and --tcb-recovery-date", false);
+    if (optind != argc - 1) CLI_FAIL(usage_error(a->json, "expected exactly one QUOTE", true));
+    if (a->collateral && a->pccs)
+        CLI_FAIL(usage_error(a->json, "--collateral and --pccs exclude each other", true));
+    if (have_grace && (opts->tcb_eval_num_newest == 0 || !have_recovery))
+        CLI_FAIL(usage_error(
+            a->json, "--tcb-grace-days needs --tcb-eval-num-newest and --tcb-recovery-date", false));
     if (have_recovery && !have_grace)
-        return usage_error(json, "--tcb-recovery-date is used only with --tcb-grace-days", false);
-    opts.tcb_grace = have_grace;
-    const char *file = argv[optind];
-    int rc = MAAT_EXIT_INTERNAL;
+        CLI_FAIL(
+            usage_error(a->json, "--tcb-recovery-date is used only with --tcb-grace-days", false));
+    opts->tcb_grace = have_grace;
+    a->file = argv[optind];
+out:
+    return rc;
+}
+
+/* Intel's root and each --trust-root into *trust; 0, or an exit code (reported). */
+static int load_trust(const struct verify_args *a, struct maat_trust **trust)
+{
+    struct maat_error err = {0};
+    char msg[MAAT_ERROR_MSG_MAX + 64];
+    *trust = maat_trust_new_intel(&err);
+    if (*trust == NULL)
+        return report(a->json, NULL, maat_err_name(err.code), err.msg, MAAT_EXIT_INTERNAL);
+    for (size_t i = 0; i < a->nroots; i++) {
+        uint8_t *pem;
+        size_t n;
+        if (cli_read_file(a->roots[i], 1 << 20, &pem, &n, &err) != 0) {
+            snprintf(msg, sizeof msg, "--trust-root: %s", err.msg);
+            return report(a->json, NULL, maat_err_name(err.code), msg, MAAT_EXIT_INPUT);
+        }
+        char label[160];
+        snprintf(label, sizeof label, "%s", a->roots[i]);
+        int r = maat_trust_add_root(*trust, pem, n, label, !maat_trust_is_intel_root(pem, n), &err);
+        free(pem);
+        if (r != 0) {
+            snprintf(msg, sizeof msg, "--trust-root %s: %s", a->roots[i], err.msg);
+            return report(a->json, NULL, maat_err_name(err.code), msg, MAAT_EXIT_INPUT);
+        }
+    }
+    return 0;
+}
+
+/* The --pck-cert files concatenated (the leaf and its chain, in one file or several) into
+ * *pem / *len; 0, or an exit code (reported). */
+static int load_pck_certs(const struct verify_args *a, uint8_t **pck_pem, size_t *pck_len)
+{
+    struct maat_error err = {0};
+    char msg[MAAT_ERROR_MSG_MAX + 64];
+    for (size_t i = 0; i < a->npck; i++) {
+        uint8_t *pem;
+        size_t n;
+        if (cli_read_file(a->pck_certs[i], 1 << 20, &pem, &n, &err) != 0) {
+            snprintf(msg, sizeof msg, "--pck-cert: %s", err.msg);
+            return report(a->json, NULL, maat_err_name(err.code), msg, MAAT_EXIT_INPUT);
+        }
+        uint8_t *grown = realloc(*pck_pem, *pck_len + n + 2);
+        if (grown == NULL) {
+            free(pem);
+            return report(a->json, NULL, maat_err_name(MAAT_ERR_NOMEM), "out of memory",
+                          MAAT_EXIT_INTERNAL);
+        }
+        *pck_pem = grown;
+        memcpy(*pck_pem + *pck_len, pem, n);
+        *pck_len += n;
+        (*pck_pem)[(*pck_len)++] = '\n';
+        free(pem);
+    }
+    return 0;
+}
+
+/* `maat verify QUOTE ...` (a command without verbs: this is its one verb function). */
+int cmd_verify(int argc, char **argv)
+{
+    static struct maat_tdx_verdict tv; /* large; one per process */
+    struct verify_args a = {.json = cli_wants_json(argc, argv), .at = time(NULL)};
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) return rc < 0 ? MAAT_EXIT_OK : rc;
+    struct maat_verify_opts *opts = &a.opts;
+    struct maat_error err = {0};
+    char msg[MAAT_ERROR_MSG_MAX + 64];
     uint8_t *raw = NULL, *pck_pem = NULL;
     size_t raw_len = 0, pck_len = 0;
     struct maat_evidence ev = {0};
@@ -568,104 +651,53 @@ int cmd_verify(int argc, char **argv)
     struct cli_collateral loaded = {0};
     struct maat_verdict v;
 
-    if (cli_read_file(file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0) {
-        report(json, NULL, maat_err_name(err.code), err.msg);
-        rc = MAAT_EXIT_INPUT;
-        goto out;
-    }
+    if (cli_read_file(a.file, MAAT_EVIDENCE_MAX_SIZE, &raw, &raw_len, &err) != 0)
+        CLI_FAIL(report(a.json, NULL, maat_err_name(err.code), err.msg, MAAT_EXIT_INPUT));
     if (maat_evidence_decode(raw, raw_len, &ev, &err) != 0 ||
         maat_quote_parse(ev.quote, ev.quote_len, &q, &err) != 0) {
-        snprintf(msg, sizeof msg, "%s: %s", file, err.msg);
-        report(json, maat_verify_step_name(MAAT_STEP_STRUCTURE), maat_err_name(err.code), msg);
-        rc = MAAT_EXIT_INPUT;
-        goto out;
+        snprintf(msg, sizeof msg, "%s: %s", a.file, err.msg);
+        CLI_FAIL(report(a.json, maat_verify_step_name(MAAT_STEP_STRUCTURE), maat_err_name(err.code),
+                        msg, MAAT_EXIT_INPUT));
     }
-    trust = maat_trust_new_intel(&err);
-    if (trust == NULL) goto fail;
-    for (size_t i = 0; i < nroots; i++) {
-        uint8_t *pem;
-        size_t n;
-        if (cli_read_file(roots[i], 1 << 20, &pem, &n, &err) != 0) {
-            snprintf(msg, sizeof msg, "--trust-root: %s", err.msg);
-            report(json, NULL, maat_err_name(err.code), msg);
-            rc = MAAT_EXIT_INPUT;
-            goto out;
-        }
-        char label[160];
-        snprintf(label, sizeof label, "%s", roots[i]);
-        int r = maat_trust_add_root(trust, pem, n, label, !maat_trust_is_intel_root(pem, n), &err);
-        free(pem);
-        if (r != 0) {
-            snprintf(msg, sizeof msg, "--trust-root %s: %s", roots[i], err.msg);
-            report(json, NULL, maat_err_name(err.code), msg);
-            rc = MAAT_EXIT_INPUT;
-            goto out;
-        }
-    }
-    /* --pck-cert files are concatenated: the leaf and its chain, in one file or several */
-    for (size_t i = 0; i < npck; i++) {
-        uint8_t *pem;
-        size_t n;
-        if (cli_read_file(pck_certs[i], 1 << 20, &pem, &n, &err) != 0) {
-            snprintf(msg, sizeof msg, "--pck-cert: %s", err.msg);
-            report(json, NULL, maat_err_name(err.code), msg);
-            rc = MAAT_EXIT_INPUT;
-            goto out;
-        }
-        uint8_t *grown = realloc(pck_pem, pck_len + n + 2);
-        if (grown == NULL) {
-            free(pem);
-            maat_error_set(&err, MAAT_ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-        pck_pem = grown;
-        memcpy(pck_pem + pck_len, pem, n);
-        pck_len += n;
-        pck_pem[pck_len++] = '\n';
-        free(pem);
-    }
+    int r = load_trust(&a, &trust);
+    if (r != 0) CLI_FAIL(r);
+    r = load_pck_certs(&a, &pck_pem, &pck_len);
+    if (r != 0) CLI_FAIL(r);
 
-    opts.at = at;
-    opts.pck_chain_pem.ptr = pck_pem;
-    opts.pck_chain_pem.len = pck_len;
-    if (collateral || pccs) {
+    opts->at = a.at;
+    opts->pck_chain_pem.ptr = pck_pem;
+    opts->pck_chain_pem.len = pck_len;
+    if (a.collateral || a.pccs) {
         /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
          * and PCK CA) what collateral is looked up or fetched. A chain that fails is the
          * verdict, and nothing is fetched. */
-        if (maat_pck_chain_resolve(&q, trust, &opts, &chain, &v, &err) != 0) goto fail;
+        if (maat_pck_chain_resolve(&q, trust, opts, &chain, &v, &err) != 0)
+            CLI_FAIL(report(a.json, NULL, maat_err_name(err.code), err.msg, MAAT_EXIT_INTERNAL));
         if (!v.ok) {
-            print_verdict(json, &v, &q, file, vc, NULL);
-            rc = MAAT_EXIT_FAIL;
-            goto out;
+            print_verdict(a.json, &v, &q, a.file, vc, NULL);
+            CLI_FAIL(MAAT_EXIT_FAIL);
         }
         const struct maat_pck_info *pi = maat_pck_chain_info(chain);
-        if (cli_collateral_load_tee(collateral, pccs, q.body_type != MAAT_BODY_SGX, pi->fmspc,
+        if (cli_collateral_load_tee(a.collateral, a.pccs, q.body_type != MAAT_BODY_SGX, pi->fmspc,
                                     pi->ca, &loaded, &err) != 0) {
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
-            report(json, NULL, "collateral_unavailable", msg);
-            rc = cli_collateral_exit(pccs, &err);
-            goto out;
+            report(a.json, NULL, "collateral_unavailable", msg, 0);
+            CLI_FAIL(cli_collateral_exit(a.pccs, &err));
         }
-        if (maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0) {
+        if (maat_collateral_verify(&loaded.input, trust, a.at, &vc, &err) != 0) {
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
-            report(json, NULL, "collateral_invalid", msg);
-            rc = MAAT_EXIT_FAIL;
-            goto out;
+            CLI_FAIL(report(a.json, NULL, "collateral_invalid", msg, MAAT_EXIT_FAIL));
         }
-        opts.pck_chain = chain;
+        opts->pck_chain = chain;
     }
 
     bool is_td = q.tee_type == MAAT_TEE_TYPE_TDX;
-    if (is_td) {
-        if (maat_tdx_quote_verify(&q, vc, trust, &opts, &tdx_opts, &v, &tv, &err) != 0) goto fail;
-    } else if (maat_quote_verify(&q, vc, trust, &opts, &v, &err) != 0) {
-        goto fail;
-    }
-    print_verdict(json, &v, &q, file, vc, is_td ? &tv : NULL);
+    r = is_td ? maat_tdx_quote_verify(&q, vc, trust, opts, &a.tdx_opts, &v, &tv, &err)
+              : maat_quote_verify(&q, vc, trust, opts, &v, &err);
+    if (r != 0)
+        CLI_FAIL(report(a.json, NULL, maat_err_name(err.code), err.msg, MAAT_EXIT_INTERNAL));
+    print_verdict(a.json, &v, &q, a.file, vc, is_td ? &tv : NULL);
     rc = v.ok && v.status != MAAT_TCB_REVOKED ? MAAT_EXIT_OK : MAAT_EXIT_FAIL;
-    goto out;
-fail:
-    report(json, NULL, maat_err_name(err.code), err.msg);
 out:
     maat_pck_chain_release(chain);
     maat_verified_collateral_free(vc);

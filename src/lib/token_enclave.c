@@ -2,8 +2,9 @@
  * token_enclave.c - the optional checks of maat_token_validate() about the enclave: the
  * token signer's own quote (carried in the signing certificate: extraction, DCAP check with
  * maat_quote_check, key binding, the fail-closed "not checked" list) and the comparison of
- * the claims with an EnclaveInfo as the MAA sample (validatequotes) makes it. Moved here
- * from the CLI (src/cli/token_check.c, cmd_attest.c), which now prints from the result.
+ * the claims with an EnclaveInfo as the MAA sample (validatequotes) makes it (the claims
+ * as one source of enclave_compare.c's comparison; the parsed quote is the other). Moved
+ * here from the CLI (src/cli/token_check.c, cmd_attest.c), which now prints from the result.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "maat/bytes.h"
 #include "maat/crypto.h"
 #include "maat/jose.h"
+#include "enclave_compare_internal.h"
 #include "token_internal.h"
 
 #define OID_MAA_QUOTE "1.3.6.1.4.1.311.105.1"
@@ -160,44 +162,7 @@ int maat__token_check_signer(X509 *cert, const struct maat_token_expect *x,
     return 0;
 }
 
-/* ---- the claims against an EnclaveInfo ---- */
-
-static char *dump(json_t *v) /* steals v; NULL stays NULL */
-{
-    if (v == NULL) return NULL;
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    json_decref(v);
-    return s;
-}
-
-/* Records one comparison; file is stolen, got borrowed (NULL = the claim is absent).
- * -1 when out of memory. */
-static int add_match(struct maat_token_result *r, int *failed, char *first, size_t first_len,
-                     const char *name, const char *claim, json_t *file, const json_t *got, bool pass)
-{
-    struct maat_token_claim_match *m = &r->enclave_claims[r->enclave_claims_count++];
-    m->name = name;
-    m->claim = claim;
-    m->pass = pass;
-    m->file_json = dump(file);
-    m->token_json = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    if (m->file_json == NULL || (got != NULL && m->token_json == NULL)) return -1;
-    if (!pass && (*failed)++ == 0) {
-        char fv[91], gv[91];
-        snprintf(fv, sizeof fv, "%s", m->file_json);
-        if (strlen(m->file_json) > 90) strcpy(fv + 86, "...\""); /* long EHD */
-        if (got != NULL) {
-            snprintf(gv, sizeof gv, "%s", m->token_json);
-            if (strlen(m->token_json) > 90) strcpy(gv + 86, "...\"");
-            snprintf(first, first_len, "%s mismatch: the file says %s, the token says %s (%s)",
-                     name, fv, gv, claim);
-        } else {
-            snprintf(first, first_len, "%s mismatch: the file says %s, the token has no %s claim",
-                     name, fv, claim);
-        }
-    }
-    return 0;
-}
+/* ---- the claims against an EnclaveInfo (the comparison: enclave_compare.c) ---- */
 
 static json_t *b64url_json(const uint8_t *p, size_t n)
 {
@@ -208,80 +173,81 @@ static json_t *b64url_json(const uint8_t *p, size_t n)
 }
 
 /* A non-negative JSON integer claim as uint64 (false when absent or another type). */
-static bool claim_u64(const json_t *claims, const char *name, uint64_t *out)
+static bool claim_u64(const json_t *v, uint64_t *out)
 {
-    const json_t *v = json_object_get(claims, name);
     if (!json_is_integer(v) || json_integer_value(v) < 0) return false;
     *out = (uint64_t)json_integer_value(v);
     return true;
 }
 
-int maat__token_check_enclave_claims(const json_t *claims, const struct maat_token_expect *x,
-                                     struct maat_token_result *r, struct maat_error *err)
+/* The token's claims as the comparison's source. */
+static bool claims_observe(const void *ctx, enum maat__ei_field f, const struct maat__ei_want *w,
+                           json_t **file, json_t **got)
 {
-    const struct maat_enclave_info *ei = x->enclave_info;
-    char first[MAAT_ERROR_MSG_MAX - 32] = "";
-    int failed = 0, oom = 0;
-    const json_t *v;
-
-    /* OE-SDK files carry OpenEnclave's attribute bits, Intel-SDK files the SGX flags */
-    bool dbg = x->enclave_info_oe ? (ei->attributes & MAAT_OE_ATTR_DEBUG) != 0
-                                  : (ei->attributes & MAAT_SGX_FLAGS_DEBUG) != 0;
-    v = json_object_get(claims, "x-ms-sgx-is-debuggable");
-    oom |= add_match(r, &failed, first, sizeof first, "IsDebuggable", "x-ms-sgx-is-debuggable",
-                     json_boolean(dbg), v, json_is_boolean(v) && json_is_true(v) == dbg);
-
-    char hex[65];
-    maat_hex_encode(ei->mr_enclave, 32, hex); /* lower case, as the sample's ToLower() */
-    v = json_object_get(claims, "x-ms-sgx-mrenclave");
-    oom |= add_match(r, &failed, first, sizeof first, "MRENCLAVE", "x-ms-sgx-mrenclave",
-                     json_string(hex), v, json_is_string(v) && !strcmp(json_string_value(v), hex));
-
-    maat_hex_encode(ei->mr_signer, 32, hex);
-    v = json_object_get(claims, "x-ms-sgx-mrsigner");
-    bool same = false;
-    if (json_is_string(v) && strlen(json_string_value(v)) == 64) {
+    static const char *const names[MAAT__EI__COUNT] = {
+        "x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",
+        "x-ms-sgx-product-id",    "x-ms-sgx-svn",       "x-ms-sgx-ehd",
+    };
+    json_t *v = json_object_get((const json_t *)ctx, names[f]);
+    *got = json_incref(v);
+    uint64_t n = 0;
+    switch (f) {
+    case MAAT__EI_DEBUGGABLE: return json_is_boolean(v) && json_is_true(v) == w->debuggable;
+    case MAAT__EI_MRENCLAVE:
+        return json_is_string(v) && !strcmp(json_string_value(v), w->mr_enclave_hex);
+    case MAAT__EI_MRSIGNER: { /* case-insensitive */
+        if (!json_is_string(v) || strlen(json_string_value(v)) != 64) return false;
         char low[65];
         const char *s = json_string_value(v);
         for (size_t i = 0; i < 65; i++)
             low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-        same = !strcmp(low, hex);
+        return !strcmp(low, w->mr_signer_hex);
     }
-    oom |= add_match(r, &failed, first, sizeof first, "MRSIGNER", "x-ms-sgx-mrsigner",
-                     json_string(hex), v, same);
-
-    uint64_t got = 0, want = 0;
-    for (int i = 7; i >= 0; i--) want = (want << 8) | ei->product_id[i];
-    v = json_object_get(claims, "x-ms-sgx-product-id");
-    oom |= add_match(r, &failed, first, sizeof first, "ProductID", "x-ms-sgx-product-id",
-                     json_integer((json_int_t)want), v,
-                     claim_u64(claims, "x-ms-sgx-product-id", &got) && got == want);
-
-    v = json_object_get(claims, "x-ms-sgx-svn");
-    oom |= add_match(r, &failed, first, sizeof first, "SecurityVersion", "x-ms-sgx-svn",
-                     json_integer(ei->security_version), v,
-                     claim_u64(claims, "x-ms-sgx-svn", &got) && got == ei->security_version);
-
-    /* EHD: the file's bytes == base64url-decoded x-ms-sgx-ehd */
-    v = json_object_get(claims, "x-ms-sgx-ehd");
-    bool ehd_ok = false;
-    if (json_is_string(v)) {
+    case MAAT__EI_PRODUCT_ID: return claim_u64(v, &n) && n == w->product_id;
+    case MAAT__EI_SVN: return claim_u64(v, &n) && n == w->ei->security_version;
+    case MAAT__EI_EHD:
+    default: {
+        /* EHD: the file's bytes == base64url-decoded x-ms-sgx-ehd */
+        const struct maat_enclave_info *ei = w->ei;
+        *file = b64url_json(ei->ehd, ei->ehd_len);
+        if (v == NULL) return ei->ehd_len == 0; /* no EHD sent, none attested */
+        if (!json_is_string(v)) return false;
         uint8_t *d = NULL;
-        size_t n = 0;
+        size_t len = 0;
         struct maat_error e = {0};
         const char *s = json_string_value(v);
-        if (maat_base64url_decode(s, strlen(s), "x-ms-sgx-ehd", &d, &n, &e) == 0)
-            ehd_ok = n == ei->ehd_len && (n == 0 || memcmp(d, ei->ehd, n) == 0);
+        bool ok = maat_base64url_decode(s, strlen(s), "x-ms-sgx-ehd", &d, &len, &e) == 0 &&
+                  len == ei->ehd_len && (len == 0 || memcmp(d, ei->ehd, len) == 0);
         free(d);
-    } else if (v == NULL && ei->ehd_len == 0) {
-        ehd_ok = true; /* no EHD sent, none attested */
+        return ok;
     }
-    oom |= add_match(r, &failed, first, sizeof first, "EnclaveHeldData", "x-ms-sgx-ehd",
-                     b64url_json(ei->ehd, ei->ehd_len), v, ehd_ok);
-    if (oom) return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-    if (failed)
-        return fail_check(r, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS, MAAT_ERR_VALUE, "%s%s", first,
-                          failed > 1 ? " (and more, see the report)" : "");
+    }
+}
+
+int maat__token_check_enclave_claims(const json_t *claims, const struct maat_token_expect *x,
+                                     struct maat_token_result *r, struct maat_error *err)
+{
+    static const struct maat__ei_source claims_src = {
+        .word = "token",
+        .labels = {"x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",
+                   "x-ms-sgx-product-id", "x-ms-sgx-svn", "x-ms-sgx-ehd"},
+        .observe = claims_observe,
+    };
+    struct maat__ei_source src = claims_src;
+    src.ctx = claims;
+    struct maat__ei_result c;
+    MAAT_TRY(maat__ei_compare(x->enclave_info, x->enclave_info_oe, &src, &c, err));
+    for (size_t i = 0; i < c.count && i < MAAT_TOKEN_ENCLAVE_CLAIMS; i++) {
+        struct maat_token_claim_match *m = &r->enclave_claims[i];
+        m->name = c.name[i];
+        m->claim = c.label[i];
+        m->file_json = c.file_json[i];
+        m->token_json = c.got_json[i];
+        m->pass = c.pass[i];
+    }
+    r->enclave_claims_count = c.count;
+    if (c.failed)
+        return fail_check(r, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS, MAAT_ERR_VALUE, "%s", c.reason);
     r->checks[MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS] = MAAT_TOKEN_PASSED;
     return 0;
 }
