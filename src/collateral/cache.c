@@ -1,6 +1,8 @@
 /*
- * cache.c - verified collateral per (FMSPC, PCK CA): memory in front, the store behind,
- * a source to refresh from (collateral_source.h describes the contract).
+ * cache.c - verified collateral per (FMSPC, PCK CA, evaluation number; 0 = the source's
+ * default set, N = pinned to number N, bounded by max_pinned with LRU eviction of idle
+ * pinned entries) and the source's /tcbevaluationdatanumbers list: memory in front, the
+ * store behind, a source to refresh from (collateral_source.h describes the contract).
  *
  * Locking: `mu` guards the entry table, reference counts and counters and is never held
  * across I/O or verification. Each entry is single flight: while its store load or its
@@ -87,8 +89,8 @@ struct maat_collateral_cache {
     /* the source's /tcbevaluationdatanumbers list (o.eval_nums): last verified one */
     bool list_have;
     struct maat_tcb_eval_nums list;
-    bool list_attempted;   /* a list fetch was attempted ... */
-    time_t list_attempt;   /* ... at this caller time ... */
+    bool list_attempted;        /* a list fetch was attempted ... */
+    time_t list_attempt;        /* ... at this caller time ... */
     struct maat_error list_err; /* ... and failed with this (code MAAT_OK: it did not) */
 };
 
@@ -399,10 +401,9 @@ static struct held *load_from_store(struct maat_collateral_cache *c, const uint8
     return h;
 }
 
-static int save_to_store(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                         enum maat_pck_ca ca, uint32_t eval_num,
-                         const struct maat_collateral_raw *raw, time_t fetched_at,
-                         struct maat_error *err)
+static int save_to_store(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                         uint32_t eval_num, const struct maat_collateral_raw *raw,
+                         time_t fetched_at, struct maat_error *err)
 {
     if (c->o.store == NULL) return 0;
     char key[48];
@@ -647,16 +648,15 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
                 *out = h;
                 bump(c, &c->stats.shared_loads);
             } else {
-                rc = refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, lkey, ver,
-                             out, err);
+                rc = refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, lkey, ver, out,
+                             err);
             }
             lease_release(c, lkey, ver);
             return rc;
         }
         case CLAIM_DOWN:
             bump(c, &c->stats.lease_store_errors);
-            return refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, NULL, 0, out,
-                           err);
+            return refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, NULL, 0, out, err);
         case CLAIM_HELD: break;
         }
         /* give up before the lookups' deadline, so they see why: a tenth of the wait (at
@@ -981,7 +981,8 @@ int maat_collateral_cache_newest(struct maat_collateral_cache *c, time_t now, ui
     } else if (!c->list_have) {
         maat_error_set(err, c->list_attempted ? c->list_err.code : MAAT_ERR_IO,
                        "the %s TCB evaluation data numbers list could not be had%s%s",
-                       maat_collateral_tee_name(c->o.tee), c->list_attempted ? ": " : " (not fetched yet)",
+                       maat_collateral_tee_name(c->o.tee),
+                       c->list_attempted ? ": " : " (not fetched yet)",
                        c->list_attempted ? c->list_err.msg : "");
     } else if (now > (time_t)c->list.next_update) {
         maat_error_set(err, MAAT_ERR_VALUE,

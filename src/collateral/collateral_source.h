@@ -15,7 +15,8 @@
  *            or the simulated platform's PCS layout (DIR/pcs/tcb-FMSPC.json, ...),
  *   pccs   - Intel PCS or a PCCS over HTTPS (API v4 or v3), libcurl.
  *
- * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA) in
+ * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA, TCB
+ * evaluation number: 0 = the source's default, N = pinned, see _get_num) in
  * memory, persists the raw bytes in a store (src/store/store.h), refreshes before the
  * earliest nextUpdate, and serves last-good collateral - flagged - while the source is
  * unreachable, until it expires. Source fetches run on a thread of their own, one per
@@ -182,7 +183,7 @@ struct maat_pccs_opts {
     bool tdx;                    /* TDX TCB info and TD_QE identity (/tdx/certification/v4/);
                                     CRLs as for SGX (PCS v4 has no TDX CRL route) */
     enum maat_pccs_scheme scheme;
-    const char *client_id; /* THIM clientid= (default "production_client") */
+    const char *client_id;   /* THIM clientid= (default "production_client") */
     const char *thim_region; /* THIM: sent as region=R inside customParameter (with the
                                 pinned number when there is one, alone otherwise); NULL =
                                 none. 1..40 of [a-z0-9 ] (an Azure location name) */

@@ -422,8 +422,8 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
                        &out->qe_identity_issuer_chain, err) != 0 ||
         src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
                               "enclaveIdentity", what, err) != 0 ||
-        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len, "enclaveIdentity",
-                              want_tdx ? "TD_QE" : "QE", num, what, err) != 0)
+        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
+                              "enclaveIdentity", want_tdx ? "TD_QE" : "QE", num, what, err) != 0)
         goto fail;
 
     part = "PCK CRL";
@@ -538,12 +538,11 @@ static void pccs_free(struct maat_collateral_source *src)
     free(s);
 }
 
-static const struct maat_collateral_source_ops pccs_ops = {
-    .kind = "pccs",
-    .fetch = pccs_fetch,
-    .free = pccs_free,
-    .fetch_tdx = pccs_fetch_tdx,
-    .fetch_pinned = pccs_fetch_pinned};
+static const struct maat_collateral_source_ops pccs_ops = {.kind = "pccs",
+                                                           .fetch = pccs_fetch,
+                                                           .free = pccs_free,
+                                                           .fetch_tdx = pccs_fetch_tdx,
+                                                           .fetch_pinned = pccs_fetch_pinned};
 
 void maat_collateral_pccs_stats(const struct maat_collateral_source *src, struct maat_pccs_stats *out)
 {
@@ -675,8 +674,8 @@ int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
     MAAT_ENSURE(src != NULL && src->ops == &pccs_ops && out != NULL, err, MAAT_ERR_USAGE,
                 "tcb evaluation data numbers: needs a PCCS source");
     struct pccs_source *s = (struct pccs_source *)(void *)src;
-    return maat_collateral_fetch_eval_nums_tee(src, s->o.tdx ? MAAT_COLLATERAL_TDX
-                                                             : MAAT_COLLATERAL_SGX,
+    return maat_collateral_fetch_eval_nums_tee(src,
+                                               s->o.tdx ? MAAT_COLLATERAL_TDX : MAAT_COLLATERAL_SGX,
                                                trust, at, out, json_out, chain_out, err);
 }
 
@@ -701,8 +700,7 @@ int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,
     const char *prefix = tdx ? s->tdx_prefix : s->prefix;
     char url[1024];
     if (s->o.scheme == MAAT_PCCS_SCHEME_THIM) /* the route there is unconfirmed */
-        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers?clientid=%s", prefix,
-                 s->o.client_id);
+        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers?clientid=%s", prefix, s->o.client_id);
     else
         snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers", prefix);
     struct maat_buf body, chain;

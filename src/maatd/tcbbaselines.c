@@ -105,8 +105,8 @@ void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_
         if (n == kn) {
             ik++;
             json_array_append_new(list, baseline(known[ik - 1].num, known[ik - 1].date,
-                                                 known[ik - 1].linux_psw,
-                                                 known[ik - 1].windows_psw, n == sel));
+                                                 known[ik - 1].linux_psw, known[ik - 1].windows_psw,
+                                                 n == sel));
             continue;
         }
         char date[24] = "";

@@ -59,9 +59,8 @@ static bool custom_param_text(struct MHD_Connection *c, char *out, size_t cap)
     if (maat_base64_decode(cp, strlen(cp), "customParameter", &dec, &n, &e) != 0) return false;
     size_t k = 0;
     for (size_t i = 0; i < n && k + 1 < cap; i++)
-        out[k++] = dec[i] >= 0x20 && dec[i] < 0x7f && dec[i] != '"' && dec[i] != '\\'
-                       ? (char)dec[i]
-                       : '?';
+        out[k++] = dec[i] >= 0x20 && dec[i] < 0x7f && dec[i] != '"' && dec[i] != '\\' ? (char)dec[i]
+                                                                                      : '?';
     out[k] = '\0';
     free(dec);
     return true;

@@ -109,8 +109,7 @@ static void stop(struct fixture *f)
     free(f);
 }
 
-static struct maat_collateral_cache *new_cache(struct fixture *f, size_t max_pinned,
-                                               bool eval_nums)
+static struct maat_collateral_cache *new_cache(struct fixture *f, size_t max_pinned, bool eval_nums)
 {
     struct maat_collateral_cache_opts co;
     maat_collateral_cache_opts_defaults(&co);
@@ -191,18 +190,18 @@ static void test_pinned_number_404_410_named(void **state)
     struct maat_collateral_cache *c = new_cache(f, 32, false);
     struct maat_collateral_lookup l;
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 19, T1, NULL,
-                                                   &l, &err),
-                     -1);
+    assert_int_equal(
+        maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 19, T1, NULL, &l, &err),
+        -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "TCB evaluation data number 19 is newer than any the server "
                                     "publishes (404 Not Found)"));
     assert_non_null(strstr(err.msg, "FMSPC 00906ED50000 (PCK processor CA, TCB evaluation data "
                                     "number 19)"));
     maat_error_clear(&err);
-    assert_int_equal(maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 15, T1, NULL,
-                                                   &l, &err),
-                     -1);
+    assert_int_equal(
+        maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 15, T1, NULL, &l, &err),
+        -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "TCB evaluation data number 15 is older than the oldest the "
                                     "server still serves (410 Gone)"));
@@ -243,9 +242,9 @@ static void test_pinned_sets_bounded_lru(void **state)
     c = new_cache(f, 0, false);
     struct maat_collateral_lookup l;
     struct maat_error err = {0};
-    assert_int_equal(maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 18, T1, NULL,
-                                                   &l, &err),
-                     -1);
+    assert_int_equal(
+        maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 18, T1, NULL, &l, &err),
+        -1);
     assert_int_equal(err.code, MAAT_ERR_IO);
     assert_non_null(strstr(err.msg, "bound of 0 pinned collateral sets"));
     maat_collateral_cache_free(c);
