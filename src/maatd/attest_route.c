@@ -161,7 +161,8 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
                              a->lk.window.not_after, a->lk.stale);
     struct maat_error ne = {0}; /* unknown: left 0, the grace check then fails closed */
-    if (a->d->cfg.tcb_grace_days >= 0) (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
+    if (a->d->cfg.tcb_grace_days >= 0)
+        (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
     return 0;
 }
 
@@ -204,7 +205,8 @@ static void collateral_error(struct maatd *d, struct maatd_request *rq, struct m
         maatd_error(rq, rs, 503, "ServiceUnavailable",
                     "%s for FMSPC %s (%s CA) could not be fetched: %s", kind, fm,
                     maat_pck_ca_name(r->ca), why);
-    else if (r->tcb_baseline != 0) /* a pinned number the source refused (404/410) or ... */
+    else if (r->tcb_baseline != 0 && maat_collateral_source_can_pin(d->source))
+        /* the pinned number's collateral: refused by the source (404/410) or bad */
         maatd_error(rq, rs, 400, "InvalidParameter",
                     "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier), but %s for "
                     "FMSPC %s (%s CA) at TCB evaluation data number %u cannot be had: %s",
