@@ -251,6 +251,37 @@ static void test_pinned_sets_bounded_lru(void **state)
     stop(f);
 }
 
+/* The TDX cache too: a pinned number is fetched from /tdx/certification/v4/ by number,
+ * held as TDX TCB info and TD_QE identity at that number, stored under "tdx/...". */
+static void test_tdx_cache_pinned_number(void **state)
+{
+    (void)state;
+    struct fixture *f = start(0, 0, false, NULL);
+    struct maat_collateral_cache_opts co;
+    maat_collateral_cache_opts_defaults(&co);
+    co.source = f->src;
+    co.store = f->store;
+    co.trust = f->trust;
+    co.tee = MAAT_COLLATERAL_TDX;
+    struct maat_collateral_cache *c = NULL;
+    struct maat_error err = {0};
+    assert_int_equal(maat_collateral_cache_new(&co, &c, &err), 0);
+    struct maat_collateral_lookup l;
+    int rc = maat_collateral_cache_get_num(c, FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 16, T1, NULL, &l,
+                                           &err);
+    if (rc != 0) fprintf(stderr, "tdx get: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(l.vc);
+    const struct maat_enclave_identity *qe = maat_verified_collateral_qe_identity(l.vc);
+    assert_int_equal(ti->id, MAAT_TCB_ID_TDX);
+    assert_int_equal(ti->tcb_evaluation_data_number, 16);
+    assert_int_equal(qe->tcb_evaluation_data_number, 16);
+    maat_collateral_lookup_release(c, &l);
+    assert_true(stored(f, "tdx/00906ED50000/processor/eval-16"));
+    maat_collateral_cache_free(c);
+    stop(f);
+}
+
 /* A directory source cannot be asked for a number: UNSUPPORTED, naming it. */
 static void test_dir_source_cannot_pin(void **state)
 {
@@ -346,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_pinned_number_fetched_then_served),
         cmocka_unit_test(test_pinned_number_404_410_named),
         cmocka_unit_test(test_pinned_sets_bounded_lru),
+        cmocka_unit_test(test_tdx_cache_pinned_number),
         cmocka_unit_test(test_dir_source_cannot_pin),
         cmocka_unit_test(test_eval_nums_list_kept),
         cmocka_unit_test(test_thim_custom_parameter_region),
