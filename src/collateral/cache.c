@@ -739,6 +739,14 @@ static void *fetch_main(void *arg)
     pthread_mutex_lock(&c->mu);
     /* exists: an entry is only removed when idle (evict_pinned), and this one is busy */
     struct entry *e = entry_for(c, j->fmspc, j->ca, j->eval_num, NULL);
+    if (e == NULL) { /* cannot happen (see above); never crash on it */
+        held_unref(h);
+        c->inflight--;
+        idle_broadcast(c);
+        pthread_mutex_unlock(&c->mu);
+        free(j);
+        return NULL;
+    }
     if (j->collateral) e->last_err = fe;
     if (!j->collateral) {
         /* a list-only fetch: the collateral's state is unchanged */
@@ -901,7 +909,12 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
             pthread_mutex_unlock(&c->mu);
             struct held *h = load_from_store(c, fmspc, ca, eval_num, now, NULL);
             pthread_mutex_lock(&c->mu);
-            e = entry_for(c, fmspc, ca, eval_num, NULL); /* busy: not evicted */
+            e = entry_for(c, fmspc, ca, eval_num, err); /* busy: not evicted */
+            if (e == NULL) {                            /* cannot happen; never crash on it */
+                held_unref(h);
+                idle_broadcast(c);
+                break;
+            }
             e->busy = IDLE;
             if (h != NULL) {
                 e->cur = h;
