@@ -132,14 +132,16 @@ msg=$(jget "$T/out.out" 'd["error"]["message"]' 2>/dev/null)
 maatd_start OFF --store "$T/off.db" --pccs "$G" "${COMMON[@]}" --test-verification-time 2024-05-20T00:00:00Z || exit 1
 st=$(post "$URL_OFF/attest/SgxEnclave?api-version=2022-08-01" "$T/o.json" "$T/off.out")
 [ "$st" = 200 ] && ok "no --tcb-grace-days: accepted" || bad "grace off: $st $(head -c 300 "$T/off.out")"
-# a source without a list (files): the recovery date is unknown, so refused
-maatd_start NL --store "$T/nl.db" --sim "$T/sim" --signer-quote none --tcb-grace-days 10 \
+# a source without a list (files): the recovery date is unknown, so refused (the option in
+# the config file form this time)
+printf 'tcb-grace-days = 10\n' >"$T/nl.conf"
+maatd_start NL --store "$T/nl.db" --sim "$T/sim" --signer-quote none --config "$T/nl.conf" \
     --test-verification-time 2024-03-02T00:00:00Z || exit 1
 st=$(post "$URL_NL/attest/SgxEnclave?api-version=2022-08-01" "$T/o.json" "$T/nl.out")
 msg=$(jget "$T/nl.out" 'd["error"]["message"]' 2>/dev/null)
 [ "$st" = 400 ] && [[ "$msg" == *"grace period: the newest tcbEvaluationDataNumber and its tcbRecoveryEventDate are required"* ]] \
     && ok "grace, no list: fails closed" || bad "grace without list: $st $(head -c 400 "$T/nl.out")"
-grep -q "publishes no TCB evaluation data numbers list" "$T/NL.log" && ok "grace, no list: start-up warning" || bad "no warning: $(cat "$T/NL.log")"
+grep -q "tcb-grace-days 10: the dir source publishes no TCB evaluation data numbers list" "$T/NL.log" && ok "grace, no list: start-up warning" || bad "no warning: $(cat "$T/NL.log")"
 
 # ---- THIM: customParameter carries the number and region= ----
 maatd_start Z --store "$T/z.db" --collateral-source azure --collateral-azure-url "$P" \
