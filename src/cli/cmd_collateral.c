@@ -51,7 +51,8 @@ static void usage(FILE *f)
           "                  or --azure-url), or a PCS/PCCS URL in any form:\n"
           "                  https://host[:port][/sgx/certification/v4/]\n"
           "  --azure-url     speak THIM's URL scheme to this base (implies --source azure)\n"
-          "  --azure-region  THIM's regional base https://REGION.thim.azure.net (TDX)\n"
+          "  --azure-region  THIM's regional base https://REGION.thim.azure.net (TDX),\n"
+          "                  also sent as region=REGION in THIM's customParameter\n"
           "  --update        early or standard baseline (Intel PCS v4 update=; not THIM)\n"
           "  --tcb-eval-num  a given TCB evaluation data number (tcbEvaluationDataNumber=,\n"
           "                  THIM: customParameter); the answer must carry that number\n"
@@ -284,6 +285,7 @@ static int run_fetch(int argc, char **argv, bool list_only)
     o.api_key = api_key;
     o.tdx = tdx;
     o.scheme = thim ? MAAT_PCCS_SCHEME_THIM : MAAT_PCCS_SCHEME_PCS;
+    o.thim_region = thim ? azure_region : NULL; /* also region= in customParameter */
     CLI_ENSURE(maat_collateral_pccs_source_new(&o, &src, &err) == 0, MAAT_EXIT_USAGE,
                PROG ": --source: %s", err.msg);
     if (list_only) {

@@ -1,6 +1,8 @@
 /*
- * cache.c - verified collateral per (FMSPC, PCK CA): memory in front, the store behind,
- * a source to refresh from (collateral_source.h describes the contract).
+ * cache.c - verified collateral per (FMSPC, PCK CA, evaluation number; 0 = the source's
+ * default set, N = pinned to number N, bounded by max_pinned with LRU eviction of idle
+ * pinned entries) and the source's /tcbevaluationdatanumbers list: memory in front, the
+ * store behind, a source to refresh from (collateral_source.h describes the contract).
  *
  * Locking: `mu` guards the entry table, reference counts and counters and is never held
  * across I/O or verification. Each entry is single flight: while its store load or its
@@ -56,6 +58,8 @@ struct held {
 struct entry {
     uint8_t fmspc[6];
     enum maat_pck_ca ca;
+    uint32_t eval_num; /* 0 = what the source serves by default; N = pinned to number N */
+    uint64_t used;     /* the cache's lookup tick when last looked up (pinned eviction) */
     struct held *cur;
     bool store_tried;
     enum { IDLE, LOADING, FETCHING } busy; /* store load / source fetch in flight ... */
@@ -80,6 +84,14 @@ struct maat_collateral_cache {
     uint64_t gen;    /* idle generation: +1 each time an entry stops being busy */
     void (*on_idle)(void *arg, uint64_t gen);
     void *on_idle_arg;
+    size_t npinned; /* entries with eval_num != 0 (at most o.max_pinned) */
+    uint64_t tick;  /* lookups so far (entry.used) */
+    /* the source's /tcbevaluationdatanumbers list (o.eval_nums): last verified one */
+    bool list_have;
+    struct maat_tcb_eval_nums list;
+    bool list_attempted;        /* a list fetch was attempted ... */
+    time_t list_attempt;        /* ... at this caller time ... */
+    struct maat_error list_err; /* ... and failed with this (code MAAT_OK: it did not) */
 };
 
 /* An entry stopped being busy: wake blocking lookups, tell the non-blocking ones' owner.
@@ -109,6 +121,7 @@ void maat_collateral_cache_opts_defaults(struct maat_collateral_cache_opts *o)
     o->retry_interval = 60;
     o->wait_ms = 2000;
     o->lease_secs = 120;
+    o->max_pinned = 32;
 }
 
 int maat_collateral_cache_new(const struct maat_collateral_cache_opts *o,
@@ -167,6 +180,7 @@ void maat_collateral_cache_free(struct maat_collateral_cache *c)
     }
     for (size_t i = 0; i < c->n; i++) held_unref(c->e[i].cur);
     free(c->e);
+    maat_tcb_eval_nums_cleanup(&c->list);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -180,16 +194,51 @@ void maat_collateral_cache_stats(struct maat_collateral_cache *c,
     pthread_mutex_unlock(&c->mu);
 }
 
-/* The entry for (fmspc, ca), added when absent. NULL on allocation failure. mu held. */
+/* Makes room for one more pinned entry when max_pinned are held: drops the least recently
+ * looked-up pinned entry that is idle (its held set lives on while lookups hold it; its
+ * store record stays). False when every pinned entry is busy. mu held. */
+static bool evict_pinned(struct maat_collateral_cache *c)
+{
+    size_t victim = c->n;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].eval_num != 0 && c->e[i].busy == IDLE &&
+            (victim == c->n || c->e[i].used < c->e[victim].used))
+            victim = i;
+    if (victim == c->n) return false;
+    struct entry *e = &c->e[victim];
+    if (e->has_thread) pthread_join(e->th, NULL); /* idle: its fetch has published, it is ending */
+    held_unref(e->cur);
+    memmove(e, e + 1, (c->n - victim - 1) * sizeof *e);
+    c->n--;
+    c->npinned--;
+    return true;
+}
+
+/* The entry for (fmspc, ca, eval_num), added when absent. NULL with err on allocation
+ * failure, or when max_pinned pinned entries are held and all are busy. mu held. */
 static struct entry *entry_for(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                               enum maat_pck_ca ca)
+                               enum maat_pck_ca ca, uint32_t eval_num, struct maat_error *err)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (c->e[i].ca == ca && !memcmp(c->e[i].fmspc, fmspc, 6)) return &c->e[i];
+        if (c->e[i].ca == ca && c->e[i].eval_num == eval_num && !memcmp(c->e[i].fmspc, fmspc, 6))
+            return &c->e[i];
+    if (eval_num != 0 && c->npinned >= c->o.max_pinned && !evict_pinned(c)) {
+        char hex[13];
+        src_fmspc_hex(fmspc, hex);
+        maat_error_set(err, MAAT_ERR_IO,
+                       "collateral for FMSPC %s (PCK %s CA) at TCB evaluation data number %u: "
+                       "the cache holds its bound of %zu pinned collateral sets and all are being "
+                       "fetched; retry later",
+                       hex, maat_pck_ca_name(ca), eval_num, c->o.max_pinned);
+        return NULL;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;
         struct entry *e = realloc(c->e, cap * sizeof *e);
-        if (e == NULL) return NULL;
+        if (e == NULL) {
+            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
         c->e = e;
         c->cap = cap;
     }
@@ -197,6 +246,8 @@ static struct entry *entry_for(struct maat_collateral_cache *c, const uint8_t fm
     memset(e, 0, sizeof *e);
     memcpy(e->fmspc, fmspc, 6);
     e->ca = ca;
+    e->eval_num = eval_num;
+    if (eval_num != 0) c->npinned++;
     return e;
 }
 
@@ -227,8 +278,8 @@ static void answer(struct maat_collateral_cache *c, struct entry *e,
 
 /* Verifies raw collateral at `now` and checks it is for (fmspc, ca). */
 static int verify_raw(struct maat_collateral_cache *c, const struct maat_collateral_raw *raw,
-                      const uint8_t fmspc[6], enum maat_pck_ca ca, time_t now, time_t fetched_at,
-                      struct held **out, struct maat_error *err)
+                      const uint8_t fmspc[6], enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                      time_t fetched_at, struct held **out, struct maat_error *err)
 {
     struct maat_collateral_input in;
     maat_collateral_raw_input(raw, &in);
@@ -259,6 +310,18 @@ static int verify_raw(struct maat_collateral_cache *c, const struct maat_collate
                        maat_tcb_id_name(want_id));
         goto fail;
     }
+    /* a pinned entry holds that number only, in both TCB info and QE identity */
+    const struct maat_enclave_identity *qe = maat_verified_collateral_qe_identity(vc);
+    uint32_t tn = ti->has_tcb_evaluation_data_number ? ti->tcb_evaluation_data_number : 0;
+    uint32_t qn = qe != NULL && qe->has_tcb_evaluation_data_number ? qe->tcb_evaluation_data_number
+                                                                   : 0;
+    if (eval_num != 0 && (tn != eval_num || qn != eval_num)) {
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "collateral from %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
+                       "identity), not the %u asked for",
+                       raw->origin, tn, qn, eval_num);
+        goto fail;
+    }
     if (maat_verified_collateral_pck_ca(vc) != ca) {
         maat_error_set(err, MAAT_ERR_VALUE,
                        "collateral from %s carries the PCK CRL of the %s CA, not the %s CA",
@@ -283,14 +346,17 @@ fail:
     return rc;
 }
 
-/* "<FMSPC>/<CA>"; a TDX cache's records are "tdx/<FMSPC>/<CA>". */
+/* "<FMSPC>/<CA>" (what the source serves by default, the key format before pinned
+ * entries existed), "<FMSPC>/<CA>/eval-<N>" for a pinned number; a TDX cache's records
+ * start with "tdx/". */
 static void store_key(const struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, char key[32])
+                      enum maat_pck_ca ca, uint32_t eval_num, char key[48])
 {
-    char hex[13];
+    char hex[13], ev[24] = "";
     src_fmspc_hex(fmspc, hex);
-    snprintf(key, 32, "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "", hex,
-             maat_pck_ca_name(ca));
+    if (eval_num != 0) snprintf(ev, sizeof ev, "/eval-%u", eval_num);
+    snprintf(key, 48, "%s%s/%s%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "", hex,
+             maat_pck_ca_name(ca), ev);
 }
 
 /* Loads and verifies the persisted collateral; NULL (no error) when there is none or it
@@ -298,11 +364,12 @@ static void store_key(const struct maat_collateral_cache *c, const uint8_t fmspc
  * a record whose version is *seen is skipped (not verified again) and *seen becomes the
  * version read. */
 static struct held *load_from_store(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                                    enum maat_pck_ca ca, time_t now, uint64_t *seen)
+                                    enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                    uint64_t *seen)
 {
     if (c->o.store == NULL) return NULL;
-    char key[32];
-    store_key(c, fmspc, ca, key);
+    char key[48];
+    store_key(c, fmspc, ca, eval_num, key);
     uint8_t *rec = NULL;
     size_t len = 0;
     struct maat_error e = {0};
@@ -326,20 +393,21 @@ static struct held *load_from_store(struct maat_collateral_cache *c, const uint8
         maat_read_u64le(&r, "fetched_at", &fetched_at) == 0 &&
         maat_read_view(&r, "collateral", maat_reader_left(&r), &body) == 0 &&
         maat_collateral_raw_deserialize(body.ptr, body.len, &raw, &e) == 0) {
-        if (verify_raw(c, &raw, fmspc, ca, now, (time_t)fetched_at, &h, &e) != 0) h = NULL;
+        if (verify_raw(c, &raw, fmspc, ca, eval_num, now, (time_t)fetched_at, &h, &e) != 0)
+            h = NULL;
         maat_collateral_raw_cleanup(&raw);
     }
     free(rec);
     return h;
 }
 
-static int save_to_store(struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                         enum maat_pck_ca ca, const struct maat_collateral_raw *raw,
+static int save_to_store(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                         uint32_t eval_num, const struct maat_collateral_raw *raw,
                          time_t fetched_at, struct maat_error *err)
 {
     if (c->o.store == NULL) return 0;
-    char key[32];
-    store_key(c, fmspc, ca, key);
+    char key[48];
+    store_key(c, fmspc, ca, eval_num, key);
     struct maat_buf b;
     maat_buf_init(&b);
     int rc = -1;
@@ -354,14 +422,13 @@ done:
     return rc;
 }
 
-/* The lease record's key for (fmspc, ca). */
+/* The lease record's key for (fmspc, ca, eval_num): LEASE_PREFIX + the record's key. */
 static void lease_key(const struct maat_collateral_cache *c, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, char key[64])
+                      enum maat_pck_ca ca, uint32_t eval_num, char key[72])
 {
-    char hex[13];
-    src_fmspc_hex(fmspc, hex);
-    snprintf(key, 64, LEASE_PREFIX "%s%s/%s", c->o.tee == MAAT_COLLATERAL_TDX ? "tdx/" : "", hex,
-             maat_pck_ca_name(ca));
+    char rk[48];
+    store_key(c, fmspc, ca, eval_num, rk);
+    snprintf(key, 72, LEASE_PREFIX "%s", rk);
 }
 
 /* Whether the lease record still has version `ver` (this cache still holds it). */
@@ -380,17 +447,18 @@ static bool lease_still_ours(struct maat_collateral_cache *c, const char *lkey, 
  * With lkey set the record is persisted only while the lease (version lver) is still
  * this cache's: a holder that outlived its lease does not overwrite the taker's record. */
 static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
-                   time_t now, time_t held_issue, const char *lkey, uint64_t lver,
-                   struct held **out, struct maat_error *err)
+                   uint32_t eval_num, time_t now, time_t held_issue, const char *lkey,
+                   uint64_t lver, struct held **out, struct maat_error *err)
 {
     struct maat_collateral_raw raw;
     pthread_mutex_lock(&c->mu);
     c->stats.fetches++;
     pthread_mutex_unlock(&c->mu);
-    if (maat_collateral_source_fetch_tee(c->o.source, c->o.tee, fmspc, ca, now, &raw, err) != 0)
+    if (maat_collateral_source_fetch_pinned(c->o.source, c->o.tee, fmspc, ca, eval_num, now, &raw,
+                                            err) != 0)
         return -1;
     struct held *h = NULL;
-    int rc = verify_raw(c, &raw, fmspc, ca, now, now, &h, err);
+    int rc = verify_raw(c, &raw, fmspc, ca, eval_num, now, now, &h, err);
     if (rc == 0 && h->issue_date < held_issue) {
         maat_error_set(err, MAAT_ERR_VALUE,
                        "collateral from %s is older than the cached set (TCB info issueDate "
@@ -403,7 +471,7 @@ static int refresh(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum
         struct maat_error se = {0};
         /* not fatal: the verified set is served from memory; the next refresh retries */
         if (lkey == NULL || lease_still_ours(c, lkey, lver))
-            (void)save_to_store(c, fmspc, ca, &raw, now, &se);
+            (void)save_to_store(c, fmspc, ca, eval_num, &raw, now, &se);
         *out = h;
     }
     maat_collateral_raw_cleanup(&raw);
@@ -416,8 +484,11 @@ struct fetch_job {
     struct maat_collateral_cache *c;
     uint8_t fmspc[6];
     enum maat_pck_ca ca;
+    uint32_t eval_num;
     time_t now;
     time_t held_issue;
+    bool collateral; /* refresh the collateral (false: only the list below) */
+    bool list;       /* also fetch the /tcbevaluationdatanumbers list */
 };
 
 static void bump(struct maat_collateral_cache *c, unsigned long *counter)
@@ -530,7 +601,7 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
 static struct held *shared_fresh(struct maat_collateral_cache *c, const struct fetch_job *j,
                                  uint64_t *seen)
 {
-    struct held *h = load_from_store(c, j->fmspc, j->ca, j->now, seen);
+    struct held *h = load_from_store(c, j->fmspc, j->ca, j->eval_num, j->now, seen);
     if (h != NULL && (!fresh(c, h, j->now) || h->issue_date < j->held_issue)) {
         pthread_mutex_lock(&c->mu);
         held_unref(h);
@@ -550,9 +621,9 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
 {
     *deferred = false;
     if (c->o.store == NULL || c->o.lease_secs == 0)
-        return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
-    char lkey[64];
-    lease_key(c, j->fmspc, j->ca, lkey);
+        return refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, NULL, 0, out, err);
+    char lkey[72];
+    lease_key(c, j->fmspc, j->ca, j->eval_num, lkey);
     uint64_t seen = 0;
     if ((*out = shared_fresh(c, j, &seen)) != NULL) {
         bump(c, &c->stats.shared_loads);
@@ -577,14 +648,15 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
                 *out = h;
                 bump(c, &c->stats.shared_loads);
             } else {
-                rc = refresh(c, j->fmspc, j->ca, j->now, j->held_issue, lkey, ver, out, err);
+                rc = refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, lkey, ver, out,
+                             err);
             }
             lease_release(c, lkey, ver);
             return rc;
         }
         case CLAIM_DOWN:
             bump(c, &c->stats.lease_store_errors);
-            return refresh(c, j->fmspc, j->ca, j->now, j->held_issue, NULL, 0, out, err);
+            return refresh(c, j->fmspc, j->ca, j->eval_num, j->now, j->held_issue, NULL, 0, out, err);
         case CLAIM_HELD: break;
         }
         /* give up before the lookups' deadline, so they see why: a tenth of the wait (at
@@ -611,6 +683,48 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
     }
 }
 
+/* The list's last-good copy is replaced by a newer verified one; a failure is remembered
+ * (the list retry below) and leaves the held list alone. mu NOT held. */
+static void fetch_list(struct maat_collateral_cache *c, time_t now)
+{
+    struct maat_tcb_eval_nums l;
+    struct maat_error le = {0};
+    int rc = maat_collateral_fetch_eval_nums_tee(c->o.source, c->o.tee, c->o.trust, now, &l, NULL,
+                                                 NULL, &le);
+    pthread_mutex_lock(&c->mu);
+    c->list_attempted = true;
+    c->list_attempt = now;
+    c->list_err = le;
+    if (rc == 0 && (!c->list_have || l.issue_date >= c->list.issue_date)) {
+        maat_tcb_eval_nums_cleanup(&c->list);
+        c->list = l;
+        c->list_have = true;
+    } else if (rc == 0) {
+        maat_tcb_eval_nums_cleanup(&l);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* How long a failed list fetch is not retried: the collateral retry interval, at least
+ * LIST_RETRY_MIN (a source without the route must not be asked every minute). */
+#define LIST_RETRY_MIN 600
+
+static bool list_fresh(const struct maat_collateral_cache *c, time_t now)
+{
+    return c->list_have && now <= (time_t)c->list.next_update - c->o.refresh_margin;
+}
+
+/* Whether a lookup of a default entry must (also) get the list: the cache keeps it, the
+ * source has one, and it is neither fresh nor failed recently. mu held. */
+static bool list_wanted(const struct maat_collateral_cache *c, const struct entry *e, time_t now)
+{
+    if (!c->o.eval_nums || e->eval_num != 0 || !maat_collateral_source_has_eval_nums(c->o.source))
+        return false;
+    if (list_fresh(c, now)) return false;
+    time_t retry = c->o.retry_interval > LIST_RETRY_MIN ? c->o.retry_interval : LIST_RETRY_MIN;
+    return !(c->list_attempted && now >= c->list_attempt && now - c->list_attempt < retry);
+}
+
 static void *fetch_main(void *arg)
 {
     struct fetch_job *j = arg;
@@ -618,13 +732,25 @@ static void *fetch_main(void *arg)
     struct held *h = NULL;
     struct maat_error fe = {0};
     bool deferred = false;
-    int fr = shared_refresh(c, j, &h, &deferred, &fe);
+    int fr = j->collateral ? shared_refresh(c, j, &h, &deferred, &fe) : 0;
     if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
         c->o.fetch_failed(c->o.fetch_failed_arg, j->fmspc, j->ca, c->o.source->ops->kind, &fe);
+    if (j->list) fetch_list(c, j->now);
     pthread_mutex_lock(&c->mu);
-    struct entry *e = entry_for(c, j->fmspc, j->ca); /* exists: entries are never removed */
-    e->last_err = fe;
-    if (deferred) {
+    /* exists: an entry is only removed when idle (evict_pinned), and this one is busy */
+    struct entry *e = entry_for(c, j->fmspc, j->ca, j->eval_num, NULL);
+    if (e == NULL) { /* cannot happen (see above); never crash on it */
+        held_unref(h);
+        c->inflight--;
+        idle_broadcast(c);
+        pthread_mutex_unlock(&c->mu);
+        free(j);
+        return NULL;
+    }
+    if (j->collateral) e->last_err = fe;
+    if (!j->collateral) {
+        /* a list-only fetch: the collateral's state is unchanged */
+    } else if (deferred) {
         /* another replica is fetching: not a failure of the source, no negative cache
          * and no stale mark; the next lookup looks again */
     } else {
@@ -646,7 +772,8 @@ static void *fetch_main(void *arg)
     return NULL;
 }
 
-/* Starts a fetch for e on a new thread. mu held. */
+/* Starts a fetch for e on a new thread: its collateral when not fresh, and the list when
+ * wanted. mu held. */
 static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t now,
                        struct maat_error *err)
 {
@@ -661,7 +788,10 @@ static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t 
     j->c = c;
     memcpy(j->fmspc, e->fmspc, 6);
     j->ca = e->ca;
+    j->eval_num = e->eval_num;
     j->now = now;
+    j->list = list_wanted(c, e, now);
+    j->collateral = !fresh(c, e->cur, now) || !j->list;
     j->held_issue = e->cur != NULL ? e->cur->issue_date : 0;
     if (e->has_thread) { /* the previous fetch of this entry has published: it is ending */
         pthread_join(e->th, NULL);
@@ -705,16 +835,23 @@ static bool reached(const struct timespec *deadline)
 
 /* The lookup; w == NULL waits on cv, otherwise returns 1 where it would wait. */
 static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], enum maat_pck_ca ca,
-                     time_t now, struct maat_collateral_wait *w, struct maat_collateral_lookup *out,
-                     struct maat_error *err)
+                     uint32_t eval_num, time_t now, struct maat_collateral_wait *w,
+                     struct maat_collateral_lookup *out, struct maat_error *err)
 {
     MAAT_ENSURE(c != NULL && fmspc != NULL && out != NULL, err, MAAT_ERR_USAGE,
                 "collateral cache: get needs a cache, an FMSPC and an output");
     MAAT_ENSURE(ca == MAAT_PCK_CA_PROCESSOR || ca == MAAT_PCK_CA_PLATFORM, err, MAAT_ERR_USAGE,
                 "collateral cache: PCK CA must be processor or platform");
     memset(out, 0, sizeof *out);
-    char hex[13];
+    MAAT_ENSURE(eval_num <= 0x7fffffffu, err, MAAT_ERR_USAGE,
+                "collateral cache: TCB evaluation data number %u out of range", eval_num);
+    char hex[13], item[128]; /* "FMSPC X (PCK processor CA[, TCB evaluation data number N])" */
     src_fmspc_hex(fmspc, hex);
+    if (eval_num != 0)
+        snprintf(item, sizeof item, "FMSPC %s (PCK %s CA, TCB evaluation data number %u)", hex,
+                 maat_pck_ca_name(ca), eval_num);
+    else
+        snprintf(item, sizeof item, "FMSPC %s (PCK %s CA)", hex, maat_pck_ca_name(ca));
     int rc = -1;
     enum maat_collateral_origin origin = MAAT_COLLATERAL_FROM_MEMORY;
     bool started = w != NULL && w->started;     /* this lookup started the source fetch */
@@ -724,13 +861,12 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
      * released): look it up again on every turn. */
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        struct entry *e = entry_for(c, fmspc, ca);
-        if (e == NULL) {
-            maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
-            break;
-        }
-        /* Fresh collateral in memory (held, loaded from the store, or just fetched). */
-        if (fresh(c, e->cur, now)) {
+        struct entry *e = entry_for(c, fmspc, ca, eval_num, err);
+        if (e == NULL) break;
+        e->used = ++c->tick;
+        /* Fresh collateral in memory (held, loaded from the store, or just fetched), and
+         * the evaluation numbers list when the cache keeps one (o.eval_nums). */
+        if (fresh(c, e->cur, now) && !list_wanted(c, e, now)) {
             answer(c, e, started ? MAAT_COLLATERAL_FROM_SOURCE : origin, out);
             rc = 0;
             break;
@@ -749,10 +885,9 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
             if (reached(&deadline)) {
                 c->stats.wait_timeouts++;
                 maat_error_set(err, MAAT_ERR_IO,
-                               "collateral for FMSPC %s (PCK %s CA) is still being fetched from "
-                               "the %s source (waited up to %ld ms after the fetch started); "
-                               "retry later",
-                               hex, maat_pck_ca_name(ca), c->o.source->ops->kind, c->o.wait_ms);
+                               "collateral for %s is still being fetched from the %s source "
+                               "(waited up to %ld ms after the fetch started); retry later",
+                               item, c->o.source->ops->kind, c->o.wait_ms);
                 break;
             }
             if (w != NULL) { /* the caller waits, not this thread */
@@ -772,9 +907,14 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
             e->busy = LOADING;
             clock_gettime(CLOCK_MONOTONIC, &e->busy_since);
             pthread_mutex_unlock(&c->mu);
-            struct held *h = load_from_store(c, fmspc, ca, now, NULL);
+            struct held *h = load_from_store(c, fmspc, ca, eval_num, now, NULL);
             pthread_mutex_lock(&c->mu);
-            e = entry_for(c, fmspc, ca);
+            e = entry_for(c, fmspc, ca, eval_num, err); /* busy: not evicted */
+            if (e == NULL) {                            /* cannot happen; never crash on it */
+                held_unref(h);
+                idle_broadcast(c);
+                break;
+            }
             e->busy = IDLE;
             if (h != NULL) {
                 e->cur = h;
@@ -786,8 +926,8 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
         }
         /* Missing or past the refresh point: ask the source, unless it failed recently
          * (the negative cache) or this lookup already saw a fetch end. */
-        bool recently = e->attempted && now >= e->last_attempt &&
-                        now - e->last_attempt < c->o.retry_interval;
+        bool recently = !fresh(c, e->cur, now) && e->attempted && now >= e->last_attempt &&
+                        now - e->last_attempt < c->o.retry_interval; /* (else: the list) */
         if (!recently && !saw_fetch) {
             if (start_fetch(c, e, now, err) != 0) break;
             started = saw_fetch = true;
@@ -800,14 +940,13 @@ static int cache_get(struct maat_collateral_cache *c, const uint8_t fmspc[6], en
             rc = 0;
         } else if (e->cur != NULL) {
             maat_error_set(err, MAAT_ERR_IO,
-                           "collateral for FMSPC %s (PCK %s CA) expired at %lld (%s) and could "
-                           "not be refreshed: %s",
-                           hex, maat_pck_ca_name(ca), (long long)e->cur->w.not_after,
+                           "collateral for %s expired at %lld (%s) and could not be refreshed: %s",
+                           item, (long long)e->cur->w.not_after,
                            e->cur->w.limiting != NULL ? e->cur->w.limiting : "?", e->last_err.msg);
         } else {
             if (!saw_fetch) c->stats.negative_hits++;
             maat_error_set(err, e->last_err.code != MAAT_OK ? e->last_err.code : MAAT_ERR_IO,
-                           "no collateral for FMSPC %s (PCK %s CA)%s: %s", hex, maat_pck_ca_name(ca),
+                           "no collateral for %s%s: %s", item,
                            !saw_fetch ? " (last attempt failed recently)" : "", e->last_err.msg);
         }
         break;
@@ -820,7 +959,7 @@ int maat_collateral_cache_get(struct maat_collateral_cache *c, const uint8_t fms
                               enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
                               struct maat_error *err)
 {
-    return cache_get(c, fmspc, ca, now, NULL, out, err);
+    return cache_get(c, fmspc, ca, 0, now, NULL, out, err);
 }
 
 int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint8_t fmspc[6],
@@ -828,7 +967,105 @@ int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint
                                      struct maat_collateral_lookup *out, struct maat_error *err)
 {
     MAAT_ENSURE(w != NULL, err, MAAT_ERR_USAGE, "collateral cache: get_nowait needs a wait state");
-    return cache_get(c, fmspc, ca, now, w, out, err);
+    return cache_get(c, fmspc, ca, 0, now, w, out, err);
+}
+
+int maat_collateral_cache_get_num(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                                  enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                  struct maat_collateral_wait *w,
+                                  struct maat_collateral_lookup *out, struct maat_error *err)
+{
+    return cache_get(c, fmspc, ca, eval_num, now, w, out, err);
+}
+
+int maat_collateral_cache_newest(struct maat_collateral_cache *c, time_t now, uint32_t *num,
+                                 time_t *recovery_date, struct maat_error *err)
+{
+    *num = 0;
+    *recovery_date = 0;
+    MAAT_ENSURE(c != NULL, err, MAAT_ERR_USAGE, "collateral cache: newest needs a cache");
+    pthread_mutex_lock(&c->mu);
+    int rc = -1;
+    if (!c->o.eval_nums || !maat_collateral_source_has_eval_nums(c->o.source)) {
+        maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                       "the %s collateral source publishes no TCB evaluation data numbers list, "
+                       "so the newest number's tcbRecoveryEventDate is unknown",
+                       c->o.source->ops->kind);
+    } else if (!c->list_have) {
+        maat_error_set(err, c->list_attempted ? c->list_err.code : MAAT_ERR_IO,
+                       "the %s TCB evaluation data numbers list could not be had%s%s",
+                       maat_collateral_tee_name(c->o.tee),
+                       c->list_attempted ? ": " : " (not fetched yet)",
+                       c->list_attempted ? c->list_err.msg : "");
+    } else if (now > (time_t)c->list.next_update) {
+        maat_error_set(err, MAAT_ERR_VALUE,
+                       "the %s TCB evaluation data numbers list expired at %lld (nextUpdate) and "
+                       "could not be refreshed%s%s",
+                       maat_collateral_tee_name(c->o.tee), (long long)c->list.next_update,
+                       c->list_err.code != MAAT_OK ? ": " : "", c->list_err.msg);
+    } else {
+        for (size_t i = 0; i < c->list.n; i++)
+            if (c->list.items[i].number == c->list.newest)
+                *recovery_date = (time_t)c->list.items[i].tcb_recovery_event_date;
+        *num = c->list.newest;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+/* Adds or merges number n into out (sorted newest first). */
+static size_t numbers_add(struct maat_collateral_number *out, size_t n, size_t cap,
+                          const struct maat_collateral_number *x)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].number != x->number) continue;
+        out[i].held |= x->held;
+        out[i].listed |= x->listed;
+        if (x->listed) { /* the list's dates win over a TCB info's */
+            out[i].tcb_date = x->tcb_date;
+            out[i].recovery_date = x->recovery_date;
+        } else if (out[i].tcb_date == 0) {
+            out[i].tcb_date = x->tcb_date;
+        }
+        return n;
+    }
+    if (n == cap) return n;
+    size_t at = 0;
+    while (at < n && out[at].number > x->number) at++;
+    memmove(out + at + 1, out + at, (n - at) * sizeof *out);
+    out[at] = *x;
+    return n + 1;
+}
+
+size_t maat_collateral_cache_numbers(struct maat_collateral_cache *c, time_t now,
+                                     struct maat_collateral_number *out, size_t cap)
+{
+    if (c == NULL) return 0;
+    size_t n = 0;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct held *h = c->e[i].cur;
+        if (h == NULL || now > h->w.not_after) continue;
+        const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(h->vc);
+        if (ti == NULL || !ti->has_tcb_evaluation_data_number) continue;
+        struct maat_collateral_number x = {.number = ti->tcb_evaluation_data_number, .held = true};
+        for (size_t k = 0; k < ti->level_count; k++) /* the newest level's date */
+            if (ti->levels[k].tcb_date > x.tcb_date) x.tcb_date = ti->levels[k].tcb_date;
+        n = numbers_add(out, n, cap, &x);
+    }
+    if (c->list_have && now <= (time_t)c->list.next_update)
+        for (size_t i = 0; i < c->list.n; i++) {
+            struct maat_collateral_number x = {
+                .number = c->list.items[i].number,
+                .listed = true,
+                .tcb_date = (time_t)c->list.items[i].tcb_date,
+                .recovery_date = (time_t)c->list.items[i].tcb_recovery_event_date,
+            };
+            n = numbers_add(out, n, cap, &x);
+        }
+    pthread_mutex_unlock(&c->mu);
+    return n;
 }
 
 void maat_collateral_lookup_release(struct maat_collateral_cache *c, struct maat_collateral_lookup *l)

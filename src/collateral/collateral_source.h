@@ -15,7 +15,8 @@
  *            or the simulated platform's PCS layout (DIR/pcs/tcb-FMSPC.json, ...),
  *   pccs   - Intel PCS or a PCCS over HTTPS (API v4 or v3), libcurl.
  *
- * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA) in
+ * The cache (maat_collateral_cache) keeps VERIFIED collateral per (FMSPC, PCK CA, TCB
+ * evaluation number: 0 = the source's default, N = pinned, see _get_num) in
  * memory, persists the raw bytes in a store (src/store/store.h), refreshes before the
  * earliest nextUpdate, and serves last-good collateral - flagged - while the source is
  * unreachable, until it expires. Source fetches run on a thread of their own, one per
@@ -89,6 +90,12 @@ struct maat_collateral_source_ops {
     /* TDX collateral for (fmspc, ca); NULL = this source has none (MAAT_ERR_UNSUPPORTED). */
     int (*fetch_tdx)(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
                      time_t at, struct maat_collateral_raw *out, struct maat_error *err);
+    /* Collateral of `tee` for (fmspc, ca) whose TCB info and QE identity carry TCB
+     * evaluation data number eval_num (> 0), asked of the source by number; NULL = this
+     * source cannot be asked for a number (maat_collateral_source_can_pin). */
+    int (*fetch_pinned)(struct maat_collateral_source *s, enum maat_collateral_tee tee,
+                        const uint8_t fmspc[6], enum maat_pck_ca ca, uint32_t eval_num, time_t at,
+                        struct maat_collateral_raw *out, struct maat_error *err);
 };
 
 /* Every source's handle starts with this. */
@@ -114,6 +121,18 @@ int maat_collateral_source_fetch(struct maat_collateral_source *s, const uint8_t
 int maat_collateral_source_fetch_tee(struct maat_collateral_source *s, enum maat_collateral_tee tee,
                                      const uint8_t fmspc[6], enum maat_pck_ca ca, time_t at,
                                      struct maat_collateral_raw *out, struct maat_error *err);
+/* Collateral of `tee` pinned to TCB evaluation data number eval_num: eval_num 0 is
+ * maat_collateral_source_fetch_tee(); otherwise the source's fetch_pinned (pccs: Intel PCS
+ * v4 / PCCS tcbEvaluationDataNumber=N, THIM customParameter=B64("tcbEvaluationDataNumber=N")),
+ * MAAT_ERR_UNSUPPORTED for a source that cannot be asked for a number (bundle, dir). A 404
+ * or 410 for the number is MAAT_ERR_NOT_FOUND with a message naming the number and what
+ * the status means. The answer is checked to carry the number. */
+int maat_collateral_source_fetch_pinned(struct maat_collateral_source *s,
+                                        enum maat_collateral_tee tee, const uint8_t fmspc[6],
+                                        enum maat_pck_ca ca, uint32_t eval_num, time_t at,
+                                        struct maat_collateral_raw *out, struct maat_error *err);
+/* Whether the source can be asked for a TCB evaluation data number (fetch_pinned). */
+bool maat_collateral_source_can_pin(const struct maat_collateral_source *s);
 /* Frees a source (NULL is fine). */
 void maat_collateral_source_free(struct maat_collateral_source *s);
 /* "kind location", for messages. */
@@ -164,7 +183,10 @@ struct maat_pccs_opts {
     bool tdx;                    /* TDX TCB info and TD_QE identity (/tdx/certification/v4/);
                                     CRLs as for SGX (PCS v4 has no TDX CRL route) */
     enum maat_pccs_scheme scheme;
-    const char *client_id; /* THIM clientid= (default "production_client") */
+    const char *client_id;   /* THIM clientid= (default "production_client") */
+    const char *thim_region; /* THIM: sent as region=R inside customParameter (with the
+                                pinned number when there is one, alone otherwise); NULL =
+                                none. 1..40 of [a-z0-9 ] (an Azure location name) */
 };
 
 /* Defaults as documented above; base_url stays NULL. base_url may be pasted in any of
@@ -215,6 +237,16 @@ int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
                                     const struct maat_trust *trust, time_t at,
                                     struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
                                     struct maat_buf *chain_out, struct maat_error *err);
+
+/* The same for the list of `tee` ({base}/{sgx|tdx}/certification/v4/...), whatever the
+ * source's own `tdx` option (a TDX-only source always asks for TDX's). */
+int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,
+                                        enum maat_collateral_tee tee,
+                                        const struct maat_trust *trust, time_t at,
+                                        struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
+                                        struct maat_buf *chain_out, struct maat_error *err);
+/* Whether the source serves /tcbevaluationdatanumbers (a PCS, PCCS or THIM source). */
+bool maat_collateral_source_has_eval_nums(const struct maat_collateral_source *src);
 
 /* Counters of a PCCS source since creation (for tests and metrics). */
 struct maat_pccs_stats {
@@ -267,6 +299,16 @@ struct maat_collateral_cache_opts {
      * only id SGX), and keys its store and lease records "tdx/<FMSPC>/<CA>" so that both
      * caches can share one store. */
     enum maat_collateral_tee tee;
+    /* Pinned entries (maat_collateral_cache_get_num with a number): at most this many
+     * (FMSPC, CA, number) sets are held besides the default ones; one more evicts the
+     * least recently looked-up idle pinned set (its store record stays, so it comes back
+     * from the store). Default 32; 0 = every pinned lookup fails (MAAT_ERR_IO). */
+    size_t max_pinned;
+    /* Keep the source's /tcbevaluationdatanumbers list of this TEE (a PCS/PCCS/THIM source
+     * only): fetched with a default entry's refresh, and by the first default lookup when
+     * none is held or it is past nextUpdate - refresh_margin; a failed fetch is retried
+     * after max(retry_interval, 600 s). In memory only. maat_collateral_cache_newest. */
+    bool eval_nums;
 };
 
 /* Zeroes o and sets the default margin, retry interval, wait and lease. */
@@ -338,6 +380,39 @@ int maat_collateral_cache_get_nowait(struct maat_collateral_cache *c, const uint
  * returns, the previous callback is not running and will not be called again. */
 void maat_collateral_cache_set_on_idle(struct maat_collateral_cache *c,
                                        void (*on_idle)(void *arg, uint64_t gen), void *arg);
+
+/* maat_collateral_cache_get (w NULL) or _get_nowait (w set) for the collateral pinned to
+ * TCB evaluation data number eval_num (0 = the default entry, as those two). A pinned entry
+ * is its own (FMSPC, CA, number) item with the same single flight, last-good, negative
+ * cache, store persistence (key "<FMSPC>/<CA>/eval-<N>") and lease; it is fetched with
+ * maat_collateral_source_fetch_pinned and holds only collateral whose TCB info and QE
+ * identity both carry the number. A source that cannot pin, or answers 404/410 for the
+ * number, fails with that error's code (MAAT_ERR_UNSUPPORTED / MAAT_ERR_NOT_FOUND), so a
+ * caller can tell it from "not available now" (MAAT_ERR_IO). */
+int maat_collateral_cache_get_num(struct maat_collateral_cache *c, const uint8_t fmspc[6],
+                                  enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                  struct maat_collateral_wait *w,
+                                  struct maat_collateral_lookup *out, struct maat_error *err);
+
+/* The newest TCB evaluation data number of the kept list (o.eval_nums) and its
+ * tcbRecoveryEventDate. -1 with err when there is no usable list (the source has none,
+ * it was not fetched yet or could not be, or it is past its nextUpdate): the newest
+ * number's recovery date is then unknown. */
+int maat_collateral_cache_newest(struct maat_collateral_cache *c, time_t now, uint32_t *num,
+                                 time_t *recovery_date, struct maat_error *err);
+
+/* One TCB evaluation data number the cache knows. */
+struct maat_collateral_number {
+    uint32_t number;
+    bool held;            /* collateral carrying it is held (not expired at `now`) */
+    bool listed;          /* in the kept /tcbevaluationdatanumbers list */
+    time_t tcb_date;      /* the list's tcbDate, else the held TCB info's newest level tcbDate */
+    time_t recovery_date; /* the list's tcbRecoveryEventDate (0: unknown) */
+};
+/* The numbers the cache holds collateral for (by its TCB info) or knows from its list,
+ * newest first, at most cap; returns how many were written. */
+size_t maat_collateral_cache_numbers(struct maat_collateral_cache *c, time_t now,
+                                     struct maat_collateral_number *out, size_t cap);
 
 /* Drops the lookup's reference (the verified collateral may be freed if the cache has
  * replaced it meanwhile) and zeroes *l. */

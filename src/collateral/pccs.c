@@ -95,6 +95,7 @@ struct exchange {
     char *got[2]; /* raw (still URL-encoded) values, first occurrence */
     bool header_too_large;
     long retry_after; /* seconds from a Retry-After header, -1 = none */
+    long pin;         /* the TCB evaluation data number asked for (0 = none): 404/410 name it */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
@@ -220,20 +221,20 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url, str
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) return OK;
-    bool pinned = s->o.tcb_eval_num > 0 && (strstr(url, "tcbEvaluationDataNumber=") != NULL ||
-                                            strstr(url, "customParameter=") != NULL);
+    bool pinned = x->pin > 0 && (strstr(url, "tcbEvaluationDataNumber=") != NULL ||
+                                 strstr(url, "customParameter=") != NULL);
     char why[300] = "";
     if (status == 404 && pinned)
         snprintf(why, sizeof why,
                  ": TCB evaluation data number %ld is newer than any the "
                  "server publishes (404 Not Found); list them at "
                  "{base}/tcbevaluationdatanumbers",
-                 s->o.tcb_eval_num);
+                 x->pin);
     else if (status == 410 && pinned)
         snprintf(why, sizeof why,
                  ": TCB evaluation data number %ld is older than the oldest "
                  "the server still serves (410 Gone); use a newer one or --update standard",
-                 s->o.tcb_eval_num);
+                 x->pin);
     else if (status == 404)
         snprintf(why, sizeof why, ": the server has no such collateral");
     else if (status == 410)
@@ -246,8 +247,8 @@ static enum outcome attempt(struct pccs_source *s, CURL *h, const char *url, str
 }
 
 /* GET with retries. Wanted header values are URL-decoded into hdr_out[i]. */
-static int http_get(struct pccs_source *s, const char *url, const char *const *want, size_t nwant,
-                    struct maat_buf *body, char **hdr_out, struct maat_error *err)
+static int http_get(struct pccs_source *s, const char *url, long pin, const char *const *want,
+                    size_t nwant, struct maat_buf *body, char **hdr_out, struct maat_error *err)
 {
     pthread_once(&curl_once, curl_init);
     MAAT_ENSURE(curl_init_rc == CURLE_OK, err, MAAT_ERR_INTERNAL, "libcurl did not initialise");
@@ -257,7 +258,8 @@ static int http_get(struct pccs_source *s, const char *url, const char *const *w
                          .limit = s->o.max_response,
                          .want = want,
                          .nwant = nwant,
-                         .retry_after = -1};
+                         .retry_after = -1,
+                         .pin = pin};
     int rc = -1;
     long wait = s->o.backoff_ms;
     for (unsigned i = 1;; i++) {
@@ -310,13 +312,14 @@ done:
 }
 
 /* GET url and put the issuer chain from header `name` (or `alt`) into chain. */
-static int get_with_chain(struct pccs_source *s, const char *url, const char *name, const char *alt,
-                          struct maat_buf *body, struct maat_buf *chain, struct maat_error *err)
+static int get_with_chain(struct pccs_source *s, const char *url, long pin, const char *name,
+                          const char *alt, struct maat_buf *body, struct maat_buf *chain,
+                          struct maat_error *err)
 {
     const char *want[2] = {name, alt != NULL ? alt : name};
     char *got[2] = {NULL, NULL};
     int rc = -1;
-    if (http_get(s, url, want, 2, body, got, err) != 0) goto done;
+    if (http_get(s, url, pin, want, 2, body, got, err) != 0) goto done;
     const char *v = got[0] != NULL ? got[0] : got[1];
     if (v == NULL) {
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "GET %s: response lacks the %s header%s%s%s", url,
@@ -344,7 +347,7 @@ done:
 /* tdx: TCB info and QE identity from {base}/tdx/certification/v4 (TDX TCB info v3, the
  * TD_QE identity); the PCK CRL and Root CA CRL are the SGX routes' (PCS has no TDX ones). */
 static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmspc[6],
-                          enum maat_pck_ca ca, bool tdx, struct maat_collateral_raw *out,
+                          enum maat_pck_ca ca, bool tdx, long pin, struct maat_collateral_raw *out,
                           struct maat_error *err)
 {
     struct pccs_source *s = (struct pccs_source *)(void *)src;
@@ -358,13 +361,23 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
                                                 : "SGX-TCB-Info-Issuer-Chain";
 
     const char *part = "TCB info"; /* which item failed, for the error */
-    char q[256] = "";              /* the baseline asked for (and THIM's client parameters) */
+    char q[512] = "";              /* the baseline asked for (and THIM's client parameters) */
     bool thim = s->o.scheme == MAAT_PCCS_SCHEME_THIM;
+    /* the number asked for: the caller's pin (the cache's pinned entries), else the
+     * source's own (--tcb-eval-num); a pin replaces update= */
+    const long num = pin > 0 ? pin : s->o.tcb_eval_num;
     if (thim) {
-        char cp[64] = "";
-        if (s->o.tcb_eval_num > 0) { /* customParameter=B64("tcbEvaluationDataNumber=N") */
-            char plain[48];
-            snprintf(plain, sizeof plain, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
+        char cp[384] = "";
+        if (num > 0 || s->o.thim_region != NULL) {
+            /* customParameter=B64("tcbEvaluationDataNumber=N;region=R"), either part alone
+             * (maa-2025.md section 7) */
+            char plain[112] = "", nbuf[48] = "";
+            if (num > 0) snprintf(nbuf, sizeof nbuf, "tcbEvaluationDataNumber=%ld", num);
+            if (s->o.thim_region != NULL)
+                snprintf(plain, sizeof plain, "%s%sregion=%.40s", nbuf, nbuf[0] ? ";" : "",
+                         s->o.thim_region);
+            else
+                snprintf(plain, sizeof plain, "%s", nbuf);
             char *b64 = maat_base64_encode((const uint8_t *)plain, strlen(plain));
             if (b64 == NULL) {
                 maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
@@ -384,32 +397,33 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
         }
         snprintf(q, sizeof q, "%s%s%sclientid=%s&api-version=" THIM_API_COLLATERAL,
                  cp[0] ? "customParameter=" : "", cp, cp[0] ? "&" : "", s->o.client_id);
-    } else if (s->o.tcb_eval_num > 0) {
-        snprintf(q, sizeof q, "tcbEvaluationDataNumber=%ld", s->o.tcb_eval_num);
+    } else if (num > 0) {
+        snprintf(q, sizeof q, "tcbEvaluationDataNumber=%ld", num);
     } else if (s->o.update != NULL) {
         snprintf(q, sizeof q, "update=%s", s->o.update);
     }
     snprintf(url, sizeof url, "%s/tcb?fmspc=%s%s%s", id_prefix, hex, q[0] ? "&" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
-    if (get_with_chain(s, url, tcb_hdr, tcb_alt, &out->tcb_info_json, &out->tcb_info_issuer_chain,
-                       err) != 0 ||
+    if (get_with_chain(s, url, num, tcb_hdr, tcb_alt, &out->tcb_info_json,
+                       &out->tcb_info_issuer_chain, err) != 0 ||
         src_check_signed_json(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo", what,
                               err) != 0 ||
         src_check_tcb_fmspc(out->tcb_info_json.data, out->tcb_info_json.len, 1, fmspc, what, err) !=
             0 ||
         src_check_signed_kind(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo",
-                              want_tdx ? "TDX" : "SGX", s->o.tcb_eval_num, what, err) != 0)
+                              want_tdx ? "TDX" : "SGX", num, what, err) != 0)
         goto fail;
 
     part = "QE identity";
     snprintf(url, sizeof url, "%s/qe/identity%s%s", id_prefix, q[0] ? "?" : "", q);
     snprintf(what, sizeof what, "GET %s", url);
-    if (get_with_chain(s, url, "SGX-Enclave-Identity-Issuer-Chain", "SGX-QE-Identity-Issuer-Chain",
-                       &out->qe_identity_json, &out->qe_identity_issuer_chain, err) != 0 ||
+    if (get_with_chain(s, url, num, "SGX-Enclave-Identity-Issuer-Chain",
+                       "SGX-QE-Identity-Issuer-Chain", &out->qe_identity_json,
+                       &out->qe_identity_issuer_chain, err) != 0 ||
         src_check_signed_json(out->qe_identity_json.data, out->qe_identity_json.len,
                               "enclaveIdentity", what, err) != 0 ||
-        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len, "enclaveIdentity",
-                              want_tdx ? "TD_QE" : "QE", s->o.tcb_eval_num, what, err) != 0)
+        src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
+                              "enclaveIdentity", want_tdx ? "TD_QE" : "QE", num, what, err) != 0)
         goto fail;
 
     part = "PCK CRL";
@@ -432,7 +446,7 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
     }
     snprintf(what, sizeof what, "GET %s", url);
     enum maat_pck_ca got;
-    if (get_with_chain(s, url, "SGX-PCK-CRL-Issuer-Chain", NULL, &out->pck_crl,
+    if (get_with_chain(s, url, 0, "SGX-PCK-CRL-Issuer-Chain", NULL, &out->pck_crl,
                        &out->pck_crl_issuer_chain, err) != 0 ||
         src_crl_normalise(&out->pck_crl, what, err) != 0 ||
         src_crl_issuer_ca(out->pck_crl.data, out->pck_crl.len, what, &got, err) != 0)
@@ -461,7 +475,7 @@ static int pccs_fetch_tee(struct maat_collateral_source *src, const uint8_t fmsp
         snprintf(url, sizeof url, "%s/rootcacrl", s->prefix);
     }
     snprintf(what, sizeof what, "GET %s", url);
-    if (http_get(s, url, NULL, 0, &out->root_ca_crl, NULL, err) != 0 ||
+    if (http_get(s, url, 0, NULL, 0, &out->root_ca_crl, NULL, err) != 0 ||
         src_crl_normalise(&out->root_ca_crl, what, err) != 0 ||
         src_crl_issuer_ca(out->root_ca_crl.data, out->root_ca_crl.len, what, &got, err) != 0)
         goto fail;
@@ -480,7 +494,7 @@ static int pccs_fetch(struct maat_collateral_source *src, const uint8_t fmspc[6]
                       time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
     (void)at;
-    return pccs_fetch_tee(src, fmspc, ca, false, out, err);
+    return pccs_fetch_tee(src, fmspc, ca, false, 0, out, err);
 }
 
 static int pccs_fetch_tdx(struct maat_collateral_source *src, const uint8_t fmspc[6],
@@ -491,7 +505,20 @@ static int pccs_fetch_tdx(struct maat_collateral_source *src, const uint8_t fmsp
     struct pccs_source *s = (struct pccs_source *)(void *)src;
     MAAT_ENSURE(s->o.api_version == 4, err, MAAT_ERR_UNSUPPORTED,
                 "%s: TDX collateral needs PCS API v4 (/tdx/certification/v4)", s->base.desc);
-    return pccs_fetch_tee(src, fmspc, ca, true, out, err);
+    return pccs_fetch_tee(src, fmspc, ca, true, 0, out, err);
+}
+
+static int pccs_fetch_pinned(struct maat_collateral_source *src, enum maat_collateral_tee tee,
+                             const uint8_t fmspc[6], enum maat_pck_ca ca, uint32_t eval_num,
+                             time_t at, struct maat_collateral_raw *out, struct maat_error *err)
+{
+    (void)at;
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    MAAT_ENSURE(tee != MAAT_COLLATERAL_TDX || s->o.api_version == 4, err, MAAT_ERR_UNSUPPORTED,
+                "%s: TDX collateral needs PCS API v4 (/tdx/certification/v4)", s->base.desc);
+    MAAT_ENSURE(eval_num > 0 && eval_num <= 0x7fffffffu, err, MAAT_ERR_USAGE,
+                "%s: TCB evaluation data number %u out of range", s->base.desc, eval_num);
+    return pccs_fetch_tee(src, fmspc, ca, tee == MAAT_COLLATERAL_TDX, (long)eval_num, out, err);
 }
 
 static void pccs_free(struct maat_collateral_source *src)
@@ -506,12 +533,16 @@ static void pccs_free(struct maat_collateral_source *src)
     free(s->tdx_prefix);
     free(s->root_crl_url);
     free((char *)(uintptr_t)s->o.client_id);
+    free((char *)(uintptr_t)s->o.thim_region);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-static const struct maat_collateral_source_ops pccs_ops = {
-    .kind = "pccs", .fetch = pccs_fetch, .free = pccs_free, .fetch_tdx = pccs_fetch_tdx};
+static const struct maat_collateral_source_ops pccs_ops = {.kind = "pccs",
+                                                           .fetch = pccs_fetch,
+                                                           .free = pccs_free,
+                                                           .fetch_tdx = pccs_fetch_tdx,
+                                                           .fetch_pinned = pccs_fetch_pinned};
 
 void maat_collateral_pccs_stats(const struct maat_collateral_source *src, struct maat_pccs_stats *out)
 {
@@ -577,6 +608,14 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
                      strspn(o->client_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                           "0123456789-_.") == strlen(o->client_id)),
                 err, MAAT_ERR_USAGE, "pccs source: client id must be 1..63 of [A-Za-z0-9-_.]");
+    MAAT_ENSURE(o->thim_region == NULL ||
+                    (o->scheme == MAAT_PCCS_SCHEME_THIM && strlen(o->thim_region) > 0 &&
+                     strlen(o->thim_region) <= 40 &&
+                     strspn(o->thim_region, "abcdefghijklmnopqrstuvwxyz0123456789 ") ==
+                         strlen(o->thim_region)),
+                err, MAAT_ERR_USAGE,
+                "pccs source: a THIM region goes with the Azure THIM scheme and is 1..40 of "
+                "[a-z0-9 ] (an Azure location such as eastus)");
     MAAT_ENSURE(o->retry_after_max_s >= 0, err, MAAT_ERR_USAGE,
                 "pccs source: retry_after_max_s must be >= 0");
     MAAT_ENSURE(o->api_version == 3 || o->api_version == 4, err, MAAT_ERR_USAGE,
@@ -597,6 +636,7 @@ int maat_collateral_pccs_source_new(const struct maat_pccs_opts *o,
     s->o.ca_file = dup_opt(o->ca_file, &bad);
     s->o.root_ca_crl_url = dup_opt(o->root_ca_crl_url, &bad);
     s->o.client_id = dup_opt(o->client_id != NULL ? o->client_id : "production_client", &bad);
+    s->o.thim_region = dup_opt(o->thim_region, &bad);
     s->o.update = o->update != NULL && !strcmp(o->update, "early") ? "early"
                   : o->update != NULL                              ? "standard"
                                                                    : NULL;
@@ -633,23 +673,45 @@ int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
 {
     MAAT_ENSURE(src != NULL && src->ops == &pccs_ops && out != NULL, err, MAAT_ERR_USAGE,
                 "tcb evaluation data numbers: needs a PCCS source");
+    struct pccs_source *s = (struct pccs_source *)(void *)src;
+    return maat_collateral_fetch_eval_nums_tee(src,
+                                               s->o.tdx ? MAAT_COLLATERAL_TDX : MAAT_COLLATERAL_SGX,
+                                               trust, at, out, json_out, chain_out, err);
+}
+
+bool maat_collateral_source_has_eval_nums(const struct maat_collateral_source *src)
+{
+    return src != NULL && src->ops == &pccs_ops;
+}
+
+int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,
+                                        enum maat_collateral_tee tee,
+                                        const struct maat_trust *trust, time_t at,
+                                        struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
+                                        struct maat_buf *chain_out, struct maat_error *err)
+{
+    MAAT_ENSURE(src != NULL && src->ops == &pccs_ops && out != NULL, err, MAAT_ERR_USAGE,
+                "tcb evaluation data numbers: needs a PCCS source");
     memset(out, 0, sizeof *out);
     struct pccs_source *s = (struct pccs_source *)(void *)src;
+    const bool tdx = tee == MAAT_COLLATERAL_TDX || s->o.tdx;
+    MAAT_ENSURE(!tdx || s->o.api_version == 4, err, MAAT_ERR_UNSUPPORTED,
+                "%s: TDX evaluation data numbers need PCS API v4", s->base.desc);
+    const char *prefix = tdx ? s->tdx_prefix : s->prefix;
     char url[1024];
     if (s->o.scheme == MAAT_PCCS_SCHEME_THIM) /* the route there is unconfirmed */
-        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers?clientid=%s", s->tee_prefix,
-                 s->o.client_id);
+        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers?clientid=%s", prefix, s->o.client_id);
     else
-        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers", s->tee_prefix);
+        snprintf(url, sizeof url, "%s/tcbevaluationdatanumbers", prefix);
     struct maat_buf body, chain;
     maat_buf_init(&body);
     maat_buf_init(&chain);
     int rc = -1;
-    if (get_with_chain(s, url, "TCB-Evaluation-Data-Numbers-Issuer-Chain",
+    if (get_with_chain(s, url, 0, "TCB-Evaluation-Data-Numbers-Issuer-Chain",
                        "SGX-TCB-Evaluation-Data-Numbers-Issuer-Chain", &body, &chain, err) != 0)
         goto done;
     if (maat_tcb_eval_nums_verify(body.data, body.len, chain.data, chain.len, trust, at,
-                                  s->o.tdx ? "TDX" : "SGX", out, err) != 0) {
+                                  tdx ? "TDX" : "SGX", out, err) != 0) {
         maat_error_prefix(err, "GET %s", url);
         goto done;
     }

@@ -175,6 +175,34 @@ int maat_collateral_source_fetch_tee(struct maat_collateral_source *s, enum maat
     return -1;
 }
 
+int maat_collateral_source_fetch_pinned(struct maat_collateral_source *s,
+                                        enum maat_collateral_tee tee, const uint8_t fmspc[6],
+                                        enum maat_pck_ca ca, uint32_t eval_num, time_t at,
+                                        struct maat_collateral_raw *out, struct maat_error *err)
+{
+    if (eval_num == 0) return maat_collateral_source_fetch_tee(s, tee, fmspc, ca, at, out, err);
+    MAAT_ENSURE(tee == MAAT_COLLATERAL_SGX || tee == MAAT_COLLATERAL_TDX, err, MAAT_ERR_USAGE,
+                "collateral source: unknown TEE %d", (int)tee);
+    MAAT_ENSURE(s != NULL && fmspc != NULL && out != NULL, err, MAAT_ERR_USAGE,
+                "collateral source: fetch needs a source, an FMSPC and an output");
+    MAAT_ENSURE(ca == MAAT_PCK_CA_PROCESSOR || ca == MAAT_PCK_CA_PLATFORM, err, MAAT_ERR_USAGE,
+                "collateral source: PCK CA must be processor or platform");
+    maat_collateral_raw_init(out);
+    MAAT_ENSURE(s->ops->fetch_pinned != NULL, err, MAAT_ERR_UNSUPPORTED,
+                "%s: cannot be asked for TCB evaluation data number %u (only a PCS, PCCS or "
+                "THIM source can)",
+                s->desc, eval_num);
+    if (s->ops->fetch_pinned(s, tee, fmspc, ca, eval_num, at, out, err) == 0) return 0;
+    maat_collateral_raw_cleanup(out);
+    maat_collateral_raw_init(out);
+    return -1;
+}
+
+bool maat_collateral_source_can_pin(const struct maat_collateral_source *s)
+{
+    return s != NULL && s->ops->fetch_pinned != NULL;
+}
+
 void maat_collateral_source_free(struct maat_collateral_source *s)
 {
     if (s != NULL) s->ops->free(s);

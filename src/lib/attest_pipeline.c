@@ -163,7 +163,24 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     r->have_pck = true;
 
     const struct maat_verified_collateral *vc = NULL;
-    if (ctx->collateral != NULL) {
+    if (ctx->collateral_num != NULL) { /* the baseline the policy selects, then the grace */
+        enum maat_attest_tee tee = tdx ? MAAT_ATTEST_TEE_TDX : MAAT_ATTEST_TEE_SGX;
+        uint32_t newest = 0;
+        time_t recovery = 0;
+        if (maat_attest_selected_baseline(pol, ctx->limits, &r->tcb_baseline) != 0) {
+            maat_error_set(&r->err, MAAT_ERR_NOMEM,
+                           "policy: the configurationrules could not be evaluated");
+            return internal(r);
+        }
+        if (ctx->collateral_num(ctx->collateral_arg, tee, r->fmspc, r->ca, r->tcb_baseline, &vc,
+                                &newest, &recovery, &r->err) != 0)
+            return failed(r, r->err.code == MAAT_ERR_IO ? MAAT_ATTEST_COLLATERAL_UNAVAILABLE
+                                                        : MAAT_ATTEST_COLLATERAL_INVALID);
+        vo.tcb_grace = ctx->tcb_grace;
+        vo.tcb_grace_days = ctx->tcb_grace_days;
+        vo.tcb_eval_num_newest = newest;
+        vo.tcb_newest_recovery_date = recovery;
+    } else if (ctx->collateral != NULL) {
         enum maat_attest_tee tee = tdx ? MAAT_ATTEST_TEE_TDX : MAAT_ATTEST_TEE_SGX;
         if (ctx->collateral(ctx->collateral_arg, tee, r->fmspc, r->ca, &vc, &r->err) != 0)
             return failed(r, r->err.code == MAAT_ERR_IO ? MAAT_ATTEST_COLLATERAL_UNAVAILABLE

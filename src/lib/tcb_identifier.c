@@ -3,6 +3,8 @@
  * which TCB baseline a policy selects, and whether the verdict's collateral is that baseline
  * (attest.h: maat_tcb_identifier_parse, maat_attest_check_tcb_identifier). maat_attest_run
  * applies the check after the policy; maatd's GET /tcbbaselines parses with the same rule.
+ * maat_attest_selected_baseline reads the number before the quote's claims exist, so that
+ * the pipeline can ask for that baseline's collateral (ctx->collateral_num).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +52,25 @@ int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *
                    "(QE identity).",
                    n, fm, p->tcb_info_eval_num, p->qe_identity_eval_num);
     return -1;
+}
+
+int maat_attest_selected_baseline(const struct maat_policy *p, const struct maat_policy_limits *lim,
+                                  uint32_t *num)
+{
+    *num = 0;
+    if (p == NULL || !maat_policy_has_section(p, MAAT_POLICY_CONFIGURATION)) return 0;
+    struct maat_policy_result res = {0};
+    struct maat_policy_error perr = {0};
+    /* authorization may refuse the empty claim set: only the configuration's property
+     * matters here */
+    if (maat_policy_evaluate(p, NULL, 0, lim, &res, &perr) != 0 &&
+        perr.kind == MAAT_POLICY_ERR_INTERNAL) {
+        maat_policy_result_cleanup(&res);
+        return -1;
+    }
+    if (maat_tcb_identifier_parse(maat_policy_result_property(&res, "x-ms-sgx-tcbidentifier"),
+                                  num) != 0)
+        *num = 0;
+    maat_policy_result_cleanup(&res);
+    return 0;
 }

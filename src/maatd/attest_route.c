@@ -133,15 +133,23 @@ struct coll_arg {
     bool have;
 };
 
+/* (ctx.collateral_num, issue 14) The baseline the policy selects: a pinned number is its
+ * own cache item, fetched from the source by number; a source that cannot be asked for a
+ * number (files) gives its one set, which the check after the policy refuses when it is
+ * not the number. With --tcb-grace-days, the newest number and its recovery date come from
+ * the cache's copy of the source's /tcbevaluationdatanumbers list (unknown: 0, and the
+ * verdict fails closed). */
 static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
-                      enum maat_pck_ca ca, const struct maat_verified_collateral **vc,
-                      struct maat_error *err)
+                      enum maat_pck_ca ca, uint32_t eval_num,
+                      const struct maat_verified_collateral **vc, uint32_t *newest,
+                      time_t *recovery, struct maat_error *err)
 {
     struct coll_arg *a = arg;
     struct maat_collateral_cache *c = tee == MAAT_ATTEST_TEE_TDX ? a->d->cache_tdx : a->d->cache;
     *vc = NULL;
     if (c == NULL) return 0; /* no source: the verdict fails for lack of collateral */
-    int rc = maatd_collateral_get(a->d, a->rq, c, fmspc, ca, a->now, &a->lk, err);
+    if (!maat_collateral_source_can_pin(a->d->source)) eval_num = 0;
+    int rc = maatd_collateral_get(a->d, a->rq, c, fmspc, ca, eval_num, a->now, &a->lk, err);
     if (rc > 0) { /* suspended until the fetch ends; routed again when resumed */
         a->suspended = true;
         return maat_error_set(err, MAAT_ERR_IO, "waiting for a collateral fetch");
@@ -152,13 +160,16 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     *vc = a->lk.vc;
     maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
                              a->lk.window.not_after, a->lk.stale);
+    struct maat_error ne = {0}; /* unknown: left 0, the grace check then fails closed */
+    if (a->d->cfg.tcb_grace_days >= 0)
+        (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
     return 0;
 }
 
 /* The policy's x-ms-sgx-tcbidentifier (checked by the pipeline, maat_attest_check_tcb_identifier):
- * a value that is no baseline answers the library's PolicyEvaluationError; a number the held
- * collateral does not carry fails closed with 400 InvalidParameter saying what to do, since
- * maatd's cache keeps one collateral set (one evaluation number) per FMSPC and PCK CA. */
+ * a value that is no baseline answers the library's PolicyEvaluationError; a number the
+ * collateral does not carry (a source of files, which cannot be asked for a number, serves
+ * one set per FMSPC and PCK CA) fails closed with 400 InvalidParameter saying what to do. */
 static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq, struct maatd_response *rs,
                                const struct maat_attest_result *r)
 {
@@ -174,9 +185,10 @@ static void tcb_baseline_error(struct maatd *d, struct maatd_request *rq, struct
     maatd_error(rq, rs, 400, "InvalidParameter",
                 "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier) but the collateral "
                 "maatd holds for FMSPC %s has tcbEvaluationDataNumber %u (TCB info) and %u (QE "
-                "identity); maatd keeps one evaluation number per FMSPC: serve number %u from its "
-                "collateral source, or select \"azuredefault\".",
-                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num, r->tcb_baseline);
+                "identity); its collateral source (%s) cannot be asked for another number: serve "
+                "number %u from it, use a PCS, PCCS or THIM source, or select \"azuredefault\".",
+                r->tcb_baseline, fm, p->tcb_info_eval_num, p->qe_identity_eval_num,
+                d->source != NULL ? d->source->ops->kind : "none", r->tcb_baseline);
 }
 
 /* Collateral that could not be had: 503 when not available now, 400 when bad. */
@@ -193,6 +205,13 @@ static void collateral_error(struct maatd *d, struct maatd_request *rq, struct m
         maatd_error(rq, rs, 503, "ServiceUnavailable",
                     "%s for FMSPC %s (%s CA) could not be fetched: %s", kind, fm,
                     maat_pck_ca_name(r->ca), why);
+    else if (r->tcb_baseline != 0 && maat_collateral_source_can_pin(d->source))
+        /* the pinned number's collateral: refused by the source (404/410) or bad */
+        maatd_error(rq, rs, 400, "InvalidParameter",
+                    "The policy selects TCB baseline %u (x-ms-sgx-tcbidentifier), but %s for "
+                    "FMSPC %s (%s CA) at TCB evaluation data number %u cannot be had: %s",
+                    r->tcb_baseline, tdx ? "TDX collateral" : "collateral", fm,
+                    maat_pck_ca_name(r->ca), r->tcb_baseline, why);
     else
         maatd_error(rq, rs, 400, "InvalidParameter",
                     "The quote was invalid due to an error in the quote collateral for "
@@ -223,8 +242,10 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         .pck_cache = d->pck_cache,
         .at = at,
         .iat = (int64_t)now,
-        .collateral = collateral,
+        .collateral_num = collateral,
         .collateral_arg = &ca,
+        .tcb_grace = d->cfg.tcb_grace_days >= 0,
+        .tcb_grace_days = d->cfg.tcb_grace_days >= 0 ? (uint32_t)d->cfg.tcb_grace_days : 0,
         .tdx = &tdx,
         .verify = &d->cfg.tcb_opts, /* --min-tcb-status, --max-collateral-age, --allow-advisory */
         .policy = pol->parsed,

@@ -199,8 +199,8 @@ bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
 
 int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
-                         enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
-                         struct maat_error *err)
+                         enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                         struct maat_collateral_lookup *out, struct maat_error *err)
 {
     struct maatd_waits *ws = d->waits;
     struct followed *f = NULL;
@@ -208,8 +208,8 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
         for (size_t i = 0; i < 2; i++)
             if (ws->src[i].cache == cache) f = &ws->src[i];
     if (rq->cwait == NULL || f == NULL) /* no suspension here: the cache waits */
-        return maat_collateral_cache_get(cache, fmspc, ca, now, out, err);
-    int rc = maat_collateral_cache_get_nowait(cache, fmspc, ca, now, rq->cwait, out, err);
+        return maat_collateral_cache_get_num(cache, fmspc, ca, eval_num, now, NULL, out, err);
+    int rc = maat_collateral_cache_get_num(cache, fmspc, ca, eval_num, now, rq->cwait, out, err);
     if (rc > 0) {
         /* the cache's generation -> this module's (see the top of the file) */
         pthread_mutex_lock(&ws->mu);

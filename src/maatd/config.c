@@ -68,6 +68,17 @@ static const struct opt opts[] = {
     {"collateral-retry-s", OPT_LONG, OFF(collateral_retry_s), 0, 86400, "SECONDS", "60",
      "after a failed collateral fetch, do not ask the source again for this long\n"
      "(attestations needing that collateral get 503 at once, or last-good)"},
+    /* issue 14: pinned baselines, grace period, THIM region (docs/maatd.md) */
+    {"collateral-max-pinned", OPT_LONG, OFF(collateral_max_pinned), 0, 4096, "N", "32",
+     "collateral sets pinned to a TCB evaluation data number (policies' x-ms-sgx-\n"
+     "tcbidentifier) held in memory per TEE besides the default ones; least recently used\n"
+     "beyond (0 = a pinned baseline is never fetched)"},
+    {"collateral-azure-region", OPT_STR, OFF(collateral_azure_region), 0, 0, "REGION", "none",
+     "with --collateral-source azure: send region=REGION in THIM's customParameter"},
+    {"tcb-grace-days", OPT_LONG, OFF(tcb_grace_days), 0, 3650, "DAYS", "off",
+     "after a TCB recovery, accept the previous evaluation number's verdict for DAYS days\n"
+     "after the newest number's tcbRecoveryEventDate (from the source's\n"
+     "/tcbevaluationdatanumbers; unknown = refused); otherwise require the newest"},
     {"test-verification-time", OPT_STR, OFF(test_verification_time), 0, 0, "TIME", "now",
      "TESTS ONLY: verify quotes and collateral at this time (unix seconds or RFC 3339)\n"
      "instead of now, so that recorded quotes and collateral can be attested; tokens keep\n"
@@ -183,6 +194,8 @@ void maatd_config_defaults(struct maatd_config *c)
     c->max_token_size = 8L << 20; /* = MAAT_CLAIMS_PAYLOAD_MAX */
     c->key_retention = MAATD_TOKEN_LIFETIME;
     c->shutdown_grace = 10;
+    c->collateral_max_pinned = 32; /* issue 14 */
+    c->tcb_grace_days = -1;        /* off */
     c->pccs_connect_timeout_ms = 3000;
     c->pccs_read_timeout_ms = 3000;
     c->pccs_timeout_ms = 10000;
@@ -567,6 +580,18 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
         (c->collateral_source == NULL || strcmp(c->collateral_source, "azure")))
         return complain(c, "collateral-azure-url",
                         "--collateral-azure-url goes with --collateral-source azure");
+    if (c->collateral_azure_region != NULL) { /* issue 14: THIM's region= */
+        const char *r = c->collateral_azure_region;
+        if (c->collateral_source == NULL || strcmp(c->collateral_source, "azure"))
+            return complain(c, "collateral-azure-region",
+                            "--collateral-azure-region goes with --collateral-source azure");
+        if (strlen(r) == 0 || strlen(r) > 40 ||
+            strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(r))
+            return complain(c, "collateral-azure-region",
+                            "--collateral-azure-region wants an Azure location like eastus, "
+                            "not '%.60s'",
+                            r);
+    }
     if (c->pccs && c->collateral) {
         return complain(c, c->origin[find_opt("pccs", 4) - opts] ? "pccs" : "collateral",
                         "--pccs and --collateral exclude each other");

@@ -89,6 +89,10 @@ struct maatd_config {
     char *policy_signers[MAATD_MAX_POLICY_SIGNERS]; /* isolated: initial signer PEMs */
     size_t n_policy_signers;
     char *signer_quote; /* "auto" | "gramine" | "sim" | "none": signer quote provider */
+    /* issue 14: pinned baselines, grace period, THIM region (docs/maatd.md) */
+    long collateral_max_pinned;    /* pinned collateral sets per cache */
+    char *collateral_azure_region; /* THIM customParameter region= (NULL = none) */
+    long tcb_grace_days;           /* grace period in days after a TCB recovery; -1 = off */
     /* HTTP edge limits (server.c, conn_guard.c; docs/maatd.md "Limits") */
     long header_timeout;      /* seconds for the request line + headers (deadline) */
     long max_conn_per_client; /* concurrent connections per client address */
@@ -407,11 +411,12 @@ bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
 /* maat_collateral_cache_get for a request: with rq->cwait set, returns 1 and sets
  * rq->suspend instead of waiting for a fetch in flight (nothing held); the route then
  * returns without an answer and is run again when resumed. Lookups in d->cache (SGX) and
- * d->cache_tdx (TDX) are suspended (the wait thread follows both); others wait. */
+ * d->cache_tdx (TDX) are suspended (the wait thread follows both); others wait. eval_num:
+ * the TCB evaluation data number pinned (0 = the default set; maat_collateral_cache_get_num). */
 int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
-                         enum maat_pck_ca ca, time_t now, struct maat_collateral_lookup *out,
-                         struct maat_error *err);
+                         enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                         struct maat_collateral_lookup *out, struct maat_error *err);
 
 /* conn_guard.c: the header deadline (--header-timeout). */
 struct maatd_guard;

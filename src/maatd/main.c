@@ -166,6 +166,7 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
             o.base_url = d->cfg.collateral_azure_url != NULL ? d->cfg.collateral_azure_url
                                                              : "https://global.acccache.azure.net";
             o.scheme = MAAT_PCCS_SCHEME_THIM;
+            o.thim_region = d->cfg.collateral_azure_region; /* customParameter region= */
         } else if (cs != NULL) {
             o.base_url = cs;
         }
@@ -201,10 +202,18 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.wait_ms = d->cfg.collateral_wait_ms;
         co.retry_interval = (time_t)d->cfg.collateral_retry_s;
         co.fetch_failed = log_fetch_failed;
+        co.max_pinned = (size_t)d->cfg.collateral_max_pinned;
+        co.eval_nums = d->cfg.tcb_grace_days >= 0; /* the grace period needs the newest */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
         co.tee = MAAT_COLLATERAL_TDX; /* TD quotes: TDX TCB info and TD_QE, same source */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
+        if (d->cfg.tcb_grace_days >= 0 && !maat_collateral_source_has_eval_nums(d->source))
+            maatd_log("warn",
+                      "--tcb-grace-days %ld: the %s source publishes no TCB evaluation data "
+                      "numbers list, so the newest number's recovery date is unknown and every "
+                      "quote will be refused",
+                      d->cfg.tcb_grace_days, d->source->ops->kind);
     }
     d->pck_cache = maat_pck_cache_new(4096, err);
     return d->pck_cache ? 0 : -1;

@@ -2,19 +2,25 @@
  * tcbbaselines.c - GET /tcbbaselines/SgxEnclave?api-version=2025-06-01: MAA's
  * TcbBaselineResult {tcbBaselines: [{tcbIdentifier, tcbEvaluationDataNumber,
  * tcbReleaseDate, minimumPswLinuxVersion, minimumPswWindowsVersion, isSelectedTcb}]}
- * (maa-2025.md section 5) with the baselines maat knows: MAA's documented ones (10-13)
- * and, when the SgxEnclave policy pins another number, that one (its dates and PSW
- * versions unknown: null). isSelectedTcb marks the number the active SgxEnclave policy's
+ * (maa-2025.md section 5) with the baselines maat knows, newest first: MAA's documented
+ * ones (10-13), the numbers the SGX collateral cache holds or knows from the source's
+ * /tcbevaluationdatanumbers list, and the number the SgxEnclave policy pins. For numbers
+ * MAA does not document, the minimum PSW versions are null (unknown: a quote does not
+ * carry the PSW version) and tcbReleaseDate is the number's tcbDate (from the list, else
+ * the held TCB info's newest level), null when unknown. isSelectedTcb marks the number the active SgxEnclave policy's
  * configurationrules select (x-ms-sgx-tcbidentifier, evaluated with no incoming claims);
  * with "azuredefault" none is marked, because maat's default is whatever its collateral
  * source serves, not a fixed number (docs/verify.md, "TCB baselines in maatd").
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "maat/attest.h"
+#include "collateral_source.h"
 #include "maat/policy.h"
 #include "maatd.h"
 
@@ -77,13 +83,39 @@ void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_
                     raw ? raw : "");
         goto out;
     }
+    /* the numbers the cache holds or its list names, newest first (at most 64) */
+    struct maat_collateral_number held[64];
+    time_t now = d->verify_at != 0 ? d->verify_at : time(NULL);
+    size_t nheld = d->cache != NULL ? maat_collateral_cache_numbers(d->cache, now, held, 64) : 0;
     json_t *list = json_array();
-    bool listed = sel == 0; /* azuredefault: nothing to add */
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) listed |= known[i].num == sel;
-    if (!listed) json_array_append_new(list, baseline((int)sel, NULL, NULL, NULL, true));
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        json_array_append_new(list, baseline(known[i].num, known[i].date, known[i].linux_psw,
-                                             known[i].windows_psw, known[i].num == sel));
+    size_t ih = 0, ik = 0;
+    long prev = -1;
+    bool sel_done = sel == 0; /* azuredefault: nothing to add */
+    for (;;) { /* merge held (descending), known (descending) and the selected number */
+        long hn = ih < nheld ? (long)held[ih].number : -1;
+        long kn = ik < sizeof known / sizeof known[0] ? known[ik].num : -1;
+        long sn = sel_done ? -1 : sel;
+        long n = hn > kn ? hn : kn;
+        if (sn > n) n = sn;
+        if (n < 0) break;
+        if (n == hn) ih++;
+        if (n == sn) sel_done = true;
+        if (n == prev) continue;
+        prev = n;
+        if (n == kn) {
+            ik++;
+            json_array_append_new(list, baseline(known[ik - 1].num, known[ik - 1].date,
+                                                 known[ik - 1].linux_psw, known[ik - 1].windows_psw,
+                                                 n == sel));
+            continue;
+        }
+        char date[24] = "";
+        time_t td = n == hn ? held[ih - 1].tcb_date : 0;
+        struct tm tm;
+        if (td > 0 && gmtime_r(&td, &tm) != NULL)
+            strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm); /* no zone, as MAA */
+        json_array_append_new(list, baseline((int)n, date[0] ? date : NULL, NULL, NULL, n == sel));
+    }
     json_t *body = json_pack("{s:o}", "tcbBaselines", list);
     maatd_json_response(rs, 200, body);
     json_decref(body);

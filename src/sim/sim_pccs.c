@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,7 +41,30 @@ struct maat_sim_pccs {
     unsigned stall_ms;
     uint16_t port;
     struct maat_sim_pccs_opts o;
+    pthread_mutex_t cp_mu; /* guards last_cp */
+    char last_cp[256];     /* the last decoded customParameter (printable ASCII), "" = none */
 };
+
+/* THIM's customParameter of a request, base64-decoded, made printable ('?' for anything
+ * else, and for '"' and '\\' so that it can go into JSON as is); false when absent or not
+ * base64. */
+static bool custom_param_text(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const char *cp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "customParameter");
+    out[0] = '\0';
+    if (cp == NULL) return false;
+    uint8_t *dec = NULL;
+    size_t n = 0;
+    struct maat_error e = {0};
+    if (maat_base64_decode(cp, strlen(cp), "customParameter", &dec, &n, &e) != 0) return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        out[k++] = dec[i] >= 0x20 && dec[i] < 0x7f && dec[i] != '"' && dec[i] != '\\' ? (char)dec[i]
+                                                                                      : '?';
+    out[k] = '\0';
+    free(dec);
+    return true;
+}
 
 /* ---- files ---- */
 
@@ -321,17 +345,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct maat_sim_pccs *s = cls;
     if (*upload_size != 0) return MHD_NO;     /* no request bodies here */
     if (!strcmp(url, "/maat-sim/requests")) { /* the counter, for tests; not counted */
-        char n[64];
-        snprintf(n, sizeof n, "{\"requests\": %lu}\n", atomic_load(&s->requests));
+        char n[400], cp[256];
+        maat_sim_pccs_last_custom_parameter(s, cp, sizeof cp);
+        snprintf(n, sizeof n, "{\"requests\": %lu, \"last_custom_parameter\": \"%s\"}\n",
+                 atomic_load(&s->requests), cp);
         return send_text(c, MHD_HTTP_OK, n);
     }
     unsigned long nth = atomic_fetch_add(&s->requests, 1) + 1;
     if (strcmp(method, "GET") != 0) return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+    char cpt[256];
+    bool has_cp = custom_param_text(c, cpt, sizeof cpt);
+    if (has_cp) { /* recorded, so that a test can assert what a THIM client sent */
+        pthread_mutex_lock(&s->cp_mu);
+        snprintf(s->last_cp, sizeof s->last_cp, "%s", cpt);
+        pthread_mutex_unlock(&s->cp_mu);
+    }
     if (s->o.log_requests) {
         int first = 1;
         flockfile(stderr);
         fprintf(stderr, "sim pccs: request %lu: GET %s", nth, url);
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, log_arg, &first);
+        if (has_cp) fprintf(stderr, " (customParameter decoded: \"%s\")", cpt);
         fputc('\n', stderr);
         funlockfile(stderr);
     }
@@ -537,6 +571,7 @@ int maat_sim_pccs_start(const char *dir, const char *listen_hostport,
     atomic_init(&s->fault, o != NULL ? (int)o->fault : MAAT_SIM_PCCS_OK);
     atomic_init(&s->requests, 0);
     atomic_init(&s->stopping, false);
+    pthread_mutex_init(&s->cp_mu, NULL);
     if (o != NULL) s->o = *o;
     s->stall_ms = o != NULL && o->stall_ms != 0 ? o->stall_ms : STALL_DEFAULT_MS;
     if (s->stall_ms > STALL_MAX_MS) s->stall_ms = STALL_MAX_MS;
@@ -546,6 +581,7 @@ int maat_sim_pccs_start(const char *dir, const char *listen_hostport,
                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
     if (s->d == NULL) {
+        pthread_mutex_destroy(&s->cp_mu);
         free(s->dir);
         free(s);
         return maat_error_set(err, MAAT_ERR_IO, "sim pccs: cannot listen on %s: %s",
@@ -572,11 +608,22 @@ unsigned long maat_sim_pccs_requests(const struct maat_sim_pccs *s)
     return s != NULL ? atomic_load(&((struct maat_sim_pccs *)(uintptr_t)s)->requests) : 0;
 }
 
+void maat_sim_pccs_last_custom_parameter(struct maat_sim_pccs *s, char *out, size_t cap)
+{
+    if (cap == 0) return;
+    out[0] = '\0';
+    if (s == NULL) return;
+    pthread_mutex_lock(&s->cp_mu);
+    snprintf(out, cap, "%s", s->last_cp);
+    pthread_mutex_unlock(&s->cp_mu);
+}
+
 void maat_sim_pccs_stop(struct maat_sim_pccs *s)
 {
     if (s == NULL) return;
     atomic_store(&s->stopping, true);
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->cp_mu);
     free(s->dir);
     free(s);
 }

@@ -27,6 +27,7 @@
 #define MAAT_SIM_PCCS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "maat/error.h"
@@ -73,6 +74,11 @@ uint16_t maat_sim_pccs_port(const struct maat_sim_pccs *s);
 void maat_sim_pccs_set_fault(struct maat_sim_pccs *s, enum maat_sim_pccs_fault f);
 /* Requests received since start (every route, every answer). */
 unsigned long maat_sim_pccs_requests(const struct maat_sim_pccs *s);
+/* The last customParameter a request carried (THIM's form), base64-decoded, as printable
+ * ASCII ('?' for other bytes and for '"' and '\\'); "" when none came yet. Also in the
+ * answer to GET /maat-sim/requests ("last_custom_parameter") and, with log_requests, in
+ * the request's log line. Thread-safe. */
+void maat_sim_pccs_last_custom_parameter(struct maat_sim_pccs *s, char *out, size_t cap);
 /* Stops the server (interrupting stalled requests) and frees it. NULL is fine. */
 void maat_sim_pccs_stop(struct maat_sim_pccs *s);
 

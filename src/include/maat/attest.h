@@ -298,6 +298,17 @@ MAAT_MUST_CHECK int maat_attest_check_tcb_identifier(const char *id, const struc
                                                      uint32_t *selected,
                                                      struct maat_attest_error *err);
 
+/*
+ * The baseline policy `p` selects before any quote is seen: its configurationrules'
+ * x-ms-sgx-tcbidentifier with no incoming claims (as GET /tcbbaselines answers), parsed as
+ * maat_tcb_identifier_parse; *num = 0 for azuredefault, no such rule, or a value that is
+ * no number (the check after the full evaluation refuses that one). -1 only when the
+ * evaluation could not run (memory). `lim` NULL = defaults.
+ */
+MAAT_MUST_CHECK int maat_attest_selected_baseline(const struct maat_policy *p,
+                                                  const struct maat_policy_limits *lim,
+                                                  uint32_t *num);
+
 /* ---- the whole request, one call (attest_pipeline.c) ---- */
 
 /*
@@ -327,6 +338,18 @@ typedef int (*maat_attest_collateral_fn)(void *arg, enum maat_attest_tee tee,
                                          const struct maat_verified_collateral **vc,
                                          struct maat_error *err);
 
+/* The same, for the collateral pinned to TCB evaluation data number eval_num (0 = the
+ * source's default, as maat_attest_collateral_fn). *newest and *newest_recovery (set to 0
+ * before the call) are the newest number the caller knows and its tcbRecoveryEventDate,
+ * for the grace period (0 = unknown). Any error code but MAAT_ERR_IO means the collateral
+ * cannot be had for that number (bad, or the source does not serve the number). */
+typedef int (*maat_attest_collateral_num_fn)(void *arg, enum maat_attest_tee tee,
+                                             const uint8_t fmspc[6], enum maat_pck_ca ca,
+                                             uint32_t eval_num,
+                                             const struct maat_verified_collateral **vc,
+                                             uint32_t *newest, time_t *newest_recovery,
+                                             struct maat_error *err);
+
 struct maat_attest_ctx {
     const struct maat_trust *trust;       /* required */
     struct maat_pck_cache *pck_cache;     /* optional: verified PCK chains */
@@ -352,6 +375,17 @@ struct maat_attest_ctx {
     const char *issuer;                      /* iss; required */
     int64_t lifetime;                        /* exp - iat; 0 = MAAT_CLAIMS_TOKEN_LIFETIME */
     const char *jti;                         /* 64 hex; NULL = a fresh one */
+    /* Issue 14, pinned baselines and the grace period (docs/verify.md, "TCB baselines in
+     * maatd"). With collateral_num set (it replaces `collateral`, same collateral_arg), the
+     * number the policy's configurationrules select (x-ms-sgx-tcbidentifier, evaluated
+     * with no incoming claims, as GET /tcbbaselines does; 0 for azuredefault or a value
+     * that is no number, which the check after the policy then refuses) is asked for, so
+     * the verdict is reached with that baseline. tcb_grace: maat_verify_opts' grace period
+     * with tcb_grace_days and the newest number / recovery date the callback reports
+     * (unknown: the verdict fails, as the library's rule says). */
+    maat_attest_collateral_num_fn collateral_num;
+    bool tcb_grace;
+    uint32_t tcb_grace_days;
 };
 
 enum maat_attest_outcome {
