@@ -59,6 +59,8 @@ int maat_attest_selected_baseline(const struct maat_policy *p, const struct maat
 {
     *num = 0;
     if (p == NULL || !maat_policy_has_section(p, MAAT_POLICY_CONFIGURATION)) return 0;
+    /* the configurationrules see no claims here: the number is the policy's alone */
+    if (maat_policy_memo_load(p, num)) return 0;
     struct maat_policy_result res = {0};
     struct maat_policy_error perr = {0};
     /* authorization may refuse the empty claim set: only the configuration's property
@@ -72,5 +74,6 @@ int maat_attest_selected_baseline(const struct maat_policy *p, const struct maat
                                   num) != 0)
         *num = 0;
     maat_policy_result_cleanup(&res);
+    maat_policy_memo_store(p, *num);
     return 0;
 }

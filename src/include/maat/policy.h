@@ -172,6 +172,11 @@ unsigned maat_policy_version(const struct maat_policy *p);
 
 /* Whether the section appears in the text (an empty "issuancerules{};" counts). */
 bool maat_policy_has_section(const struct maat_policy *p, enum maat_policy_section s);
+/* One value derived from the policy text alone (its configurationrules' TCB baseline,
+ * tcb_identifier.c), kept with the policy once computed so that a stored policy shared by
+ * threads is not evaluated again per request. _load returns false until _store was called. */
+bool maat_policy_memo_load(const struct maat_policy *p, uint32_t *value);
+void maat_policy_memo_store(const struct maat_policy *p, uint32_t value);
 
 /* Number of rules in a section (0 when absent). */
 size_t maat_policy_rule_count(const struct maat_policy *p, enum maat_policy_section s);

@@ -15,6 +15,7 @@
  * offending token in ANTLR's words ("mismatched input '[' expecting ';'") with the path
  * of grammar rules, as MAA's PolicyParsingError does. Every decision: docs/policy.md.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -707,6 +708,20 @@ unsigned maat_policy_version(const struct maat_policy *p)
 bool maat_policy_has_section(const struct maat_policy *p, enum maat_policy_section s)
 {
     return p != NULL && (unsigned)s <= MAAT_POLICY_ISSUANCE && p->sections[s].present;
+}
+
+bool maat_policy_memo_load(const struct maat_policy *p, uint32_t *value)
+{
+    uint64_t m = atomic_load_explicit(&((struct maat_policy *)p)->memo, memory_order_acquire);
+    if (m == 0) return false;
+    *value = (uint32_t)(m - 1);
+    return true;
+}
+
+void maat_policy_memo_store(const struct maat_policy *p, uint32_t value)
+{
+    atomic_store_explicit(&((struct maat_policy *)p)->memo, (uint64_t)value + 1,
+                          memory_order_release);
 }
 
 size_t maat_policy_rule_count(const struct maat_policy *p, enum maat_policy_section s)

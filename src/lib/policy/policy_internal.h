@@ -170,6 +170,9 @@ struct maat_policy {
     struct pol_arena arena;
     unsigned version; /* 10, 11, 12 */
     struct pol_section sections[3];
+    /* maat_policy_memo_*: a value derived from the policy alone, kept once computed
+     * (0 = not yet; else the value + 1). Atomic: a stored policy is shared by threads. */
+    _Atomic uint64_t memo;
 };
 
 /* MAA's display name of a section ("authorizationrules"). */
