@@ -223,9 +223,35 @@ static char *dup_view(const struct maat_view *v)
     return s;
 }
 
+_Thread_local unsigned long maat__collateral_body_parses;
+
+/* True when `body`/`sig_hex` are exactly what a bundle parsed into a struct whose signed
+ * body is `parsed_body` and signature `parsed_sig`: the same bytes in the same place
+ * (maat_collateral_input_from_bundle's views) and the hex of the parsed signature. The
+ * parsers are deterministic, so parsing them again would give the same struct. */
+static bool parsed_from(const struct maat_view *body, const struct maat_view *sig_hex,
+                        const struct maat_view *parsed_body, const uint8_t parsed_sig[64])
+{
+    char hex[129];
+    if (body->len == 0 || body->ptr != parsed_body->ptr || body->len != parsed_body->len ||
+        sig_hex->len != 128)
+        return false;
+    maat_hex_encode(parsed_sig, 64, hex);
+    return memcmp(sig_hex->ptr, hex, 128) == 0;
+}
+
 static int parse_tcb_info(const struct maat_collateral_input *in,
                           struct maat_verified_collateral *vc, struct maat_error *err)
 {
+    const struct maat_tcb_info *p = in->tcb_info_parsed;
+    if (in->tcb_info_json.len == 0 && p != NULL &&
+        parsed_from(&in->tcb_info_body, &in->tcb_info_signature, &p->signed_body, p->signature)) {
+        MAAT_ENSURE((vc->tcb_text = dup_view(&in->tcb_info_body)) != NULL &&
+                        maat__tcb_info_copy(&vc->tcb_info, p, vc->tcb_text) == 0,
+                    err, MAAT_ERR_NOMEM, "TCB info: out of memory");
+        return 0;
+    }
+    maat__collateral_body_parses++;
     if (in->tcb_info_json.len) {
         MAAT_ENSURE((vc->tcb_text = dup_view(&in->tcb_info_json)) != NULL, err, MAAT_ERR_NOMEM,
                     "TCB info: out of memory");
@@ -243,6 +269,16 @@ static int parse_tcb_info(const struct maat_collateral_input *in,
 static int parse_qe_identity(const struct maat_collateral_input *in,
                              struct maat_verified_collateral *vc, struct maat_error *err)
 {
+    const struct maat_enclave_identity *p = in->qe_identity_parsed;
+    if (in->qe_identity_json.len == 0 && p != NULL &&
+        parsed_from(&in->qe_identity_body, &in->qe_identity_signature, &p->signed_body,
+                    p->signature)) {
+        MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_body)) != NULL &&
+                        maat__enclave_identity_copy(&vc->qe_identity, p, vc->qe_text) == 0,
+                    err, MAAT_ERR_NOMEM, "QE identity: out of memory");
+        return 0;
+    }
+    maat__collateral_body_parses++;
     if (in->qe_identity_json.len) {
         MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_json)) != NULL, err, MAAT_ERR_NOMEM,
                     "QE identity: out of memory");
@@ -457,4 +493,7 @@ void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
     maat_hex_encode(b->qe_identity.signature, 64, in->sig_hex_storage[1]);
     in->tcb_info_signature = view_of(in->sig_hex_storage[0], 128);
     in->qe_identity_signature = view_of(in->sig_hex_storage[1], 128);
+    /* only a fully parsed bundle has bodies to take over (a failed parse is zeroed) */
+    if (b->tcb_info.levels != NULL) in->tcb_info_parsed = &b->tcb_info;
+    if (b->qe_identity.levels != NULL) in->qe_identity_parsed = &b->qe_identity;
 }

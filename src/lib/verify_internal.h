@@ -30,6 +30,16 @@ struct maat_trust {
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key);
 
 extern _Thread_local unsigned long maat__issuer_chain_loads; /* collateral_verify.c */
+/* TCB info / QE identity bodies parsed by maat_collateral_verify on this thread (tests
+ * check that a bundle's parsed bodies are taken over, not parsed again). */
+extern _Thread_local unsigned long maat__collateral_body_parses;
+
+/* Deep copies (collateral_copy.c) whose signed_body views `text` (a copy of the source's
+ * signed bytes, owned by the caller). 0, or -1 when out of memory (dst cleaned up). */
+int maat__tcb_info_copy(struct maat_tcb_info *dst, const struct maat_tcb_info *src,
+                        const char *text);
+int maat__enclave_identity_copy(struct maat_enclave_identity *dst,
+                                const struct maat_enclave_identity *src, const char *text);
 
 /* Verifies that `leaf` chains through `certs` (any order; may include a root) to a trust
  * anchor, ignoring time (time is a separate step, so the failing item can be named).
