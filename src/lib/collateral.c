@@ -91,7 +91,14 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
                                  struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct cj c = {.text = json, .len = len, .what = "collateral bundle", .strip = NULL, .err = err};
+    /* the bundle's members are all strings: a flat walk builds what jansson would
+     * (json_flat.c), and anything else is parsed by jansson as before */
+    struct cj c = {.text = json,
+                   .len = len,
+                   .what = "collateral bundle",
+                   .strip = NULL,
+                   .err = err,
+                   .flat_strings = true};
     json_t *root;
     MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
     int rc = -1;
