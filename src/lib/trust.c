@@ -345,6 +345,11 @@ void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t
     issuer_publish(is, pem, len, fill_from_ca_chain, &f);
 }
 
+bool maat__trust_anchor_is_intel(const struct maat_anchor *a)
+{
+    return a != NULL && a->cert != NULL && a->cert == intel_root && !a->simulated;
+}
+
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)
 {
     if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
