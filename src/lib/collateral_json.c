@@ -76,8 +76,12 @@ int cj_load(struct cj *c, const char *root_key, bool *found, struct maat_json_sp
         return maat_error_set(c->err, MAAT_ERR_TOO_LARGE,
                               "%s: input is %zu bytes, more than the %u allowed", c->what, c->len,
                               MAAT_COLLATERAL_MAX_INPUT);
+    /* a text the flat walk takes is valid JSON (it checks every byte): the scan is only
+     * needed for what it leaves to jansson, and for the error messages */
+    if (c->flat_strings && root_key == NULL &&
+        (*root = maat__json_flat_strings(c->text, c->len)) != NULL)
+        return 0;
     MAAT_TRY(maat__json_scan_object(c->text, c->len, root_key, found, span, c->what, c->err));
-    if (c->flat_strings && (*root = maat__json_flat_strings(c->text, c->len)) != NULL) return 0;
     json_error_t jerr;
     json_t *v = json_loadb(c->text, c->len, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL) {

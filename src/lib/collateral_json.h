@@ -27,8 +27,7 @@ struct cj {
 };
 
 /* json_flat.c: the object jansson would parse from text[0, len) when its members are all
- * plain strings (see there), or NULL: then parse it with jansson. The text must have passed
- * maat__json_scan_object. */
+ * plain strings (see there), or NULL: then scan it and parse it with jansson. */
 json_t *maat__json_flat_strings(const char *text, size_t len);
 /* Objects built by maat__json_flat_strings on this thread (tests). */
 extern _Thread_local unsigned long maat__json_flat_taken;

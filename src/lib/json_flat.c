@@ -9,8 +9,9 @@
  * names are printable ASCII without escapes, each name once, each value a string of
  * printable ASCII (0x20..0x7f) with only the escapes \" \\ \/ \b \f \n \r \t; whitespace
  * between tokens. Anything else (\u escapes, bytes >= 0x80, control bytes, a repeated name,
- * a value that is not a string) gives up. The text must already have passed
- * maat__json_scan_object; this walk still checks every byte it relies on.
+ * a value that is not a string) gives up. Every byte is checked, so what it takes is valid
+ * JSON that maat__json_scan_object accepts too (cj_load runs the scan only when the walk
+ * gives up).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,8 @@
  * instructions per cold verification. Differential: whenever the walk builds an object,
  * jansson (JSON_REJECT_DUPLICATES) parses the same text to an equal object; everything
  * outside the simple case (\u escapes, non-ASCII or control bytes, repeated names, values
- * that are not strings) is left to jansson, so refusals keep their old words. */
+ * that are not strings) is left to jansson, so refusals keep their old words; and nothing
+ * the syntax scanner refuses is ever taken (cj_load scans only what the walk leaves). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,11 @@ static int teardown(void **state)
 static int differential(const char *t, size_t n)
 {
     struct maat_error err = {0};
-    if (maat__json_scan_object(t, n, NULL, NULL, NULL, "t", &err) != 0) return -1;
     json_t *flat = maat__json_flat_strings(t, n);
+    if (maat__json_scan_object(t, n, NULL, NULL, NULL, "t", &err) != 0) {
+        assert_null(flat); /* cj_load skips the scan for what the walk takes */
+        return -1;
+    }
     if (flat == NULL) return 0;
     json_error_t je;
     json_t *ref = json_loadb(t, n, JSON_REJECT_DUPLICATES, &je);
