@@ -58,6 +58,8 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err)
  * share between threads once decoded; the process keeps this reference. The
  * self-signature is still verified once per trust set (maat__trust_anchor_self_signed). */
 static X509 *intel_root;
+static unsigned char *intel_root_der; /* its DER, for maat__is_intel_root_der */
+static int intel_root_der_len;
 static pthread_once_t intel_root_once = PTHREAD_ONCE_INIT;
 
 static void intel_root_init(void)
@@ -69,6 +71,17 @@ static void intel_root_init(void)
     if (sk != NULL && sk_X509_num(sk) == 1 && X509_get0_pubkey(sk_X509_value(sk, 0)) != NULL)
         intel_root = sk_X509_shift(sk);
     sk_X509_pop_free(sk, X509_free);
+    if (intel_root != NULL) {
+        intel_root_der_len = i2d_X509(intel_root, &intel_root_der);
+        if (intel_root_der_len <= 0) intel_root_der = NULL;
+    }
+}
+
+bool maat__is_intel_root_der(const uint8_t *der, size_t len)
+{
+    pthread_once(&intel_root_once, intel_root_init);
+    return intel_root_der != NULL && len == (size_t)intel_root_der_len &&
+           memcmp(der, intel_root_der, len) == 0;
 }
 
 struct maat_trust *maat_trust_new_intel(struct maat_error *err)

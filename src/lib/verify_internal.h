@@ -186,6 +186,12 @@ int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tle
 /* trust.c: true when the anchor is the compiled-in Intel SGX Root CA certificate, decoded
  * once per process (maat_trust_new_intel). */
 bool maat__trust_anchor_is_intel(const struct maat_anchor *a);
+/* trust.c: true when der[0, len) is byte for byte the compiled-in Intel SGX Root CA
+ * certificate (which decodes: the process decoded it once). */
+bool maat__is_intel_root_der(const uint8_t *der, size_t len);
+/* collateral.c: PEM blocks of bundle chains recognised as the Intel root, not decoded
+ * again, on this thread (tests). */
+extern _Thread_local unsigned long maat__bundle_root_blocks_known;
 /* collateral_signer.c: the TCB Signing certificate of an issuer chain that is exactly
  * [that certificate, the Intel root's own bytes], checked directly (see there): the
  * certificate (decoded without its key: read its fields only) with *key its public key and
