@@ -75,7 +75,8 @@ struct maat_collateral_input {
     const struct maat_enclave_identity *qe_identity_parsed;
 };
 
-/* Fills `in` with views into a parsed bundle (valid while the bundle lives). */
+/* Fills `in` with views into a parsed bundle (valid while the bundle lives, at the same
+ * address: `in` also points at the bundle's parsed bodies). */
 void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
                                        struct maat_collateral_input *in);
 
