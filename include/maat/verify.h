@@ -67,9 +67,16 @@ struct maat_collateral_input {
     struct maat_view qe_identity_signature;
     char sig_hex_storage[2][129]; /* backing for *_signature when built from a
                                               parsed bundle */
+    /* Set by maat_collateral_input_from_bundle (else NULL): the bundle's parsed bodies.
+     * maat_collateral_verify copies one instead of parsing its body again when the body
+     * view is still exactly the one it was parsed from (same pointer and length) and the
+     * signature view is the hex of its parsed signature; otherwise it parses the views. */
+    const struct maat_tcb_info *tcb_info_parsed;
+    const struct maat_enclave_identity *qe_identity_parsed;
 };
 
-/* Fills `in` with views into a parsed bundle (valid while the bundle lives). */
+/* Fills `in` with views into a parsed bundle (valid while the bundle lives, at the same
+ * address: `in` also points at the bundle's parsed bodies). */
 void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
                                        struct maat_collateral_input *in);
 

@@ -34,6 +34,36 @@ static int dup_string(struct cj *c, json_t *root, const char *key, char **out, s
     return 0;
 }
 
+/* One PEM certificate block read as PEM_read_bio_X509 reads it (PEM_bytes_read_bio, then
+ * d2i_X509 of the bytes, trailing bytes not checked), into a keyless certificate. A block
+ * whose DER is byte for byte the compiled-in Intel root is known to decode: it is not
+ * decoded again (issue 16: it occurs twice in every bundle). 1 read, 0 not (errors left
+ * on the queue as PEM_read_bio_X509 leaves them), -1 out of memory. */
+_Thread_local unsigned long maat__bundle_root_blocks_known;
+
+static int read_cert_block(BIO *bio)
+{
+    unsigned char *data = NULL;
+    long len = 0;
+    if (PEM_bytes_read_bio(&data, &len, NULL, PEM_STRING_X509, bio, NULL, NULL) != 1) return 0;
+    int rc = 1;
+    if (maat__is_intel_root_der(data, (size_t)len)) {
+        maat__bundle_root_blocks_known++;
+    } else {
+        X509 *x = maat__x509_new_keyless();
+        const unsigned char *p = data;
+        if (x == NULL)
+            rc = -1;
+        /* on a decoding failure OpenSSL frees x */
+        else if (d2i_X509(&x, &p, len) == NULL)
+            rc = 0;
+        else
+            X509_free(x);
+    }
+    OPENSSL_free(data);
+    return rc;
+}
+
 /* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads.
  * Decoded keyless (crypto.c): OpenSSL 3.0's public-key decoder costs about one ECDSA
  * verification per certificate, and a key that does not decode does not fail d2i anyway;
@@ -44,15 +74,12 @@ static int check_chain(struct cj *c, const char *key, const char *pem, size_t le
     if (bio == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
     int count = 0;
     for (;;) {
-        X509 *x = maat__x509_new_keyless();
-        if (x == NULL) {
+        int r = read_cert_block(bio);
+        if (r < 0) {
             BIO_free(bio);
             return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
         }
-        /* reads into x; on a decoding failure OpenSSL frees x and sets it to NULL */
-        X509 *r = PEM_read_bio_X509(bio, &x, NULL, NULL);
-        X509_free(x);
-        if (r == NULL) break;
+        if (r == 0) break;
         ERR_clear_error(); /* the undecoded key leaves errors behind a good certificate */
         if (++count > MAX_CHAIN_CERTS) break;
     }
@@ -91,7 +118,14 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
                                  struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct cj c = {.text = json, .len = len, .what = "collateral bundle", .strip = NULL, .err = err};
+    /* the bundle's members are all strings: a flat walk builds what jansson would
+     * (json_flat.c), and anything else is parsed by jansson as before */
+    struct cj c = {.text = json,
+                   .len = len,
+                   .what = "collateral bundle",
+                   .strip = NULL,
+                   .err = err,
+                   .flat_strings = true};
     json_t *root;
     MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
     int rc = -1;

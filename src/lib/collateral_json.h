@@ -23,7 +23,14 @@ struct cj {
     const char *what;  /* structure name for messages, e.g. "tcb info" */
     const char *strip; /* path prefix absent from `text` (body variants), or NULL */
     struct maat_error *err;
+    bool flat_strings; /* cj_load tries maat__json_flat_strings before jansson */
 };
+
+/* json_flat.c: the object jansson would parse from text[0, len) when its members are all
+ * plain strings (see there), or NULL: then scan it and parse it with jansson. */
+json_t *maat__json_flat_strings(const char *text, size_t len);
+/* Objects built by maat__json_flat_strings on this thread (tests). */
+extern _Thread_local unsigned long maat__json_flat_taken;
 
 /* Bitmask of enum maat_tcb_status values allowed in a status field: every status a
  * collateral level can carry (the relaunch statuses after Revoked are verdict-only). */

@@ -163,15 +163,33 @@ static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X
 }
 
 /* Loads an issuer chain (PEM), verifies it to a trust anchor, records each certificate's
- * validity window, and returns its first certificate (the signer; a new reference). */
+ * validity window, and returns its first certificate (the signer; a new reference) and,
+ * when key is not NULL, the signer's public key (a new reference: a signer checked by
+ * maat__tcb_signer_direct is decoded without its key, so X509_get0_pubkey has none). */
 static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat_trust *t,
                                   const char *what, const struct maat_anchor **anchor,
                                   struct maat_verified_collateral *vc, const char *role,
-                                  bool learn_tail, struct maat_error *err)
+                                  bool learn_tail, EVP_PKEY **key, struct maat_error *err)
 {
+    if (key) *key = NULL;
     if (pem->len == 0) {
         maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s is missing", what);
         return NULL;
+    }
+    /* Intel's TCB Signing chain: the signer checked directly under the trust set's Intel
+     * root (collateral_signer.c); any other shape, or a failed check, is verified below. */
+    if (!learn_tail && key != NULL) {
+        X509 *x = maat__tcb_signer_direct(pem->ptr, pem->len, t, anchor, key);
+        if (x != NULL) {
+            maat__issuer_chain_loads++;
+            if (add_cert_item(vc, role, x, err) != 0) {
+                EVP_PKEY_free(*key);
+                *key = NULL;
+                X509_free(x);
+                return NULL;
+            }
+            return x;
+        }
     }
     /* The PCK CA chain may already be a verified issuer tail of this trust set (a quote's
      * chain verified first, as `maat verify` resolves the chain before it reads the
@@ -201,6 +219,7 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
      * CA and root after the leaf) need only the leaf checked (trust.c, pck_cache.c). */
     if (learn_tail) maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, sk, path, *anchor);
     sk_X509_pop_free(path, X509_free);
+    if (key != NULL && (*key = X509_get0_pubkey(signer)) != NULL) EVP_PKEY_up_ref(*key);
     X509_up_ref(signer);
     sk_X509_pop_free(sk, X509_free);
     return signer;
@@ -209,9 +228,9 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
 static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
                                const char *what, const struct maat_anchor **anchor,
                                struct maat_verified_collateral *vc, const char *role,
-                               struct maat_error *err)
+                               EVP_PKEY **key, struct maat_error *err)
 {
-    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, err);
+    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, key, err);
 }
 
 static char *dup_view(const struct maat_view *v)
@@ -223,9 +242,35 @@ static char *dup_view(const struct maat_view *v)
     return s;
 }
 
+_Thread_local unsigned long maat__collateral_body_parses;
+
+/* True when `body`/`sig_hex` are exactly what a bundle parsed into a struct whose signed
+ * body is `parsed_body` and signature `parsed_sig`: the same bytes in the same place
+ * (maat_collateral_input_from_bundle's views) and the hex of the parsed signature. The
+ * parsers are deterministic, so parsing them again would give the same struct. */
+static bool parsed_from(const struct maat_view *body, const struct maat_view *sig_hex,
+                        const struct maat_view *parsed_body, const uint8_t parsed_sig[64])
+{
+    char hex[129];
+    if (body->len == 0 || body->ptr != parsed_body->ptr || body->len != parsed_body->len ||
+        sig_hex->len != 128)
+        return false;
+    maat_hex_encode(parsed_sig, 64, hex);
+    return memcmp(sig_hex->ptr, hex, 128) == 0;
+}
+
 static int parse_tcb_info(const struct maat_collateral_input *in,
                           struct maat_verified_collateral *vc, struct maat_error *err)
 {
+    const struct maat_tcb_info *p = in->tcb_info_parsed;
+    if (in->tcb_info_json.len == 0 && p != NULL &&
+        parsed_from(&in->tcb_info_body, &in->tcb_info_signature, &p->signed_body, p->signature)) {
+        MAAT_ENSURE((vc->tcb_text = dup_view(&in->tcb_info_body)) != NULL &&
+                        maat__tcb_info_copy(&vc->tcb_info, p, vc->tcb_text) == 0,
+                    err, MAAT_ERR_NOMEM, "TCB info: out of memory");
+        return 0;
+    }
+    maat__collateral_body_parses++;
     if (in->tcb_info_json.len) {
         MAAT_ENSURE((vc->tcb_text = dup_view(&in->tcb_info_json)) != NULL, err, MAAT_ERR_NOMEM,
                     "TCB info: out of memory");
@@ -243,6 +288,16 @@ static int parse_tcb_info(const struct maat_collateral_input *in,
 static int parse_qe_identity(const struct maat_collateral_input *in,
                              struct maat_verified_collateral *vc, struct maat_error *err)
 {
+    const struct maat_enclave_identity *p = in->qe_identity_parsed;
+    if (in->qe_identity_json.len == 0 && p != NULL &&
+        parsed_from(&in->qe_identity_body, &in->qe_identity_signature, &p->signed_body,
+                    p->signature)) {
+        MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_body)) != NULL &&
+                        maat__enclave_identity_copy(&vc->qe_identity, p, vc->qe_text) == 0,
+                    err, MAAT_ERR_NOMEM, "QE identity: out of memory");
+        return 0;
+    }
+    maat__collateral_body_parses++;
     if (in->qe_identity_json.len) {
         MAAT_ENSURE((vc->qe_text = dup_view(&in->qe_identity_json)) != NULL, err, MAAT_ERR_NOMEM,
                     "QE identity: out of memory");
@@ -258,10 +313,10 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
                                             in->qe_identity_signature.len, &vc->qe_identity, err);
 }
 
-static int check_body_signature(X509 *signer, const struct maat_view *body, const uint8_t sig[64],
+static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, const uint8_t sig[64],
                                 const char *what, struct maat_error *err)
 {
-    int ok = maat_ecdsa_verify_rs(X509_get0_pubkey(signer), body->ptr, body->len, sig);
+    int ok = signer ? maat_ecdsa_verify_rs(signer, body->ptr, body->len, sig) : 0;
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO,
                 "%s: signature does not verify under the TCB Signing key (over the exact %zu "
                 "signed bytes)",
@@ -330,13 +385,14 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     *out = NULL;
     struct maat_verified_collateral *vc = calloc(1, sizeof *vc);
     X509 *tcb_signer = NULL, *qe_signer = NULL;
+    EVP_PKEY *tcb_key = NULL, *qe_key = NULL;
     const struct maat_anchor *a_tcb = NULL, *a_qe = NULL, *a_pck = NULL;
     if (vc == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "collateral: out of memory");
 
     if (parse_tcb_info(in, vc, err) != 0 || parse_qe_identity(in, vc, err) != 0) goto fail;
 
     tcb_signer = load_issuer_chain(&in->tcb_info_issuer_chain, trust, "TCB info issuer chain",
-                                   &a_tcb, vc, "TCB Signing", err);
+                                   &a_tcb, vc, "TCB Signing", &tcb_key, err);
     if (tcb_signer == NULL) goto fail;
     const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
                                            ? &in->qe_identity_issuer_chain
@@ -348,21 +404,24 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
          * verdict on the same bytes, so its signer and anchor are taken as they are. */
         X509_up_ref(tcb_signer);
         qe_signer = tcb_signer;
+        if (tcb_key) EVP_PKEY_up_ref(tcb_key);
+        qe_key = tcb_key;
         a_qe = a_tcb;
     } else {
         qe_signer = load_issuer_chain(qe_chain, trust, "QE identity issuer chain", &a_qe, vc,
-                                      "QE identity signing", err);
+                                      "QE identity signing", &qe_key, err);
         if (qe_signer == NULL) goto fail;
         if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     }
-    if (check_body_signature(tcb_signer, &vc->tcb_info.signed_body, vc->tcb_info.signature,
+    if (check_body_signature(tcb_key, &vc->tcb_info.signed_body, vc->tcb_info.signature,
                              "TCB info", err) != 0 ||
-        check_body_signature(qe_signer, &vc->qe_identity.signed_body, vc->qe_identity.signature,
+        check_body_signature(qe_key, &vc->qe_identity.signed_body, vc->qe_identity.signature,
                              "QE identity", err) != 0)
         goto fail;
 
     vc->pck_crl_issuer = load_issuer_chain_ex(
-        &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true, err);
+        &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,
+        NULL, err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
@@ -392,12 +451,16 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     record_hashes(in, vc);
     X509_free(tcb_signer);
     X509_free(qe_signer);
+    EVP_PKEY_free(tcb_key);
+    EVP_PKEY_free(qe_key);
     *out = vc;
     return 0;
 fail:
     maat_error_prefix(err, "collateral");
     X509_free(tcb_signer);
     X509_free(qe_signer);
+    EVP_PKEY_free(tcb_key);
+    EVP_PKEY_free(qe_key);
     maat_verified_collateral_free(vc);
     return -1;
 }
@@ -457,4 +520,7 @@ void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
     maat_hex_encode(b->qe_identity.signature, 64, in->sig_hex_storage[1]);
     in->tcb_info_signature = view_of(in->sig_hex_storage[0], 128);
     in->qe_identity_signature = view_of(in->sig_hex_storage[1], 128);
+    /* only a fully parsed bundle has bodies to take over (a failed parse is zeroed) */
+    if (b->tcb_info.levels != NULL) in->tcb_info_parsed = &b->tcb_info;
+    if (b->qe_identity.levels != NULL) in->qe_identity_parsed = &b->qe_identity;
 }

@@ -252,9 +252,7 @@ static int der_header(const uint8_t *p, size_t n, uint8_t *tag, size_t *hdr, siz
     return 0;
 }
 
-/* The exact bytes of the TBSCertificate inside a certificate's DER (what the signature
- * covers, as received). */
-static int tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
+int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
 {
     uint8_t tag;
     size_t h, c, h2, c2;
@@ -294,7 +292,7 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct 
     /* the signature by the (cached, verified) PCK CA, over the exact TBS bytes */
     size_t tbs_off, tbs_len;
     uint8_t digest[32];
-    if (tbs_span(der, der_len, &tbs_off, &tbs_len) != 0) return -1;
+    if (maat__x509_tbs_span(der, der_len, &tbs_off, &tbs_len) != 0) return -1;
     maat_sha256(der + tbs_off, tbs_len, digest);
     struct maat__ctx_pool *pool = (struct maat__ctx_pool *)&is->ca_verify;
     EVP_PKEY_CTX *c = maat__ctx_pool_get(pool);

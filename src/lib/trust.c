@@ -52,10 +52,52 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err)
     return t;
 }
 
+/* The compiled-in Intel root, decoded once per process (issue 16: a keyed certificate
+ * decode costs more than an ECDSA verification on OpenSSL 3.0, and every new trust set
+ * decoded the same constant bytes again). X509 objects are reference-counted and safe to
+ * share between threads once decoded; the process keeps this reference. The
+ * self-signature is still verified once per trust set (maat__trust_anchor_self_signed). */
+static X509 *intel_root;
+static unsigned char *intel_root_der; /* its DER, for maat__is_intel_root_der */
+static int intel_root_der_len;
+static pthread_once_t intel_root_once = PTHREAD_ONCE_INIT;
+
+static void intel_root_init(void)
+{
+    struct maat_error e = {0};
+    STACK_OF(X509) *sk =
+        maat_x509_load_all((const uint8_t *)maat_intel_sgx_root_ca_pem,
+                           strlen(maat_intel_sgx_root_ca_pem), "trust anchor", &e);
+    if (sk != NULL && sk_X509_num(sk) == 1 && X509_get0_pubkey(sk_X509_value(sk, 0)) != NULL)
+        intel_root = sk_X509_shift(sk);
+    sk_X509_pop_free(sk, X509_free);
+    if (intel_root != NULL) {
+        intel_root_der_len = i2d_X509(intel_root, &intel_root_der);
+        if (intel_root_der_len <= 0) intel_root_der = NULL;
+    }
+}
+
+bool maat__is_intel_root_der(const uint8_t *der, size_t len)
+{
+    pthread_once(&intel_root_once, intel_root_init);
+    return intel_root_der != NULL && len == (size_t)intel_root_der_len &&
+           memcmp(der, intel_root_der, len) == 0;
+}
+
 struct maat_trust *maat_trust_new_intel(struct maat_error *err)
 {
     struct maat_trust *t = maat_trust_new_empty(err);
     if (t == NULL) return NULL;
+    pthread_once(&intel_root_once, intel_root_init);
+    if (intel_root != NULL && X509_up_ref(intel_root) == 1) {
+        struct maat_anchor *a = &t->anchors[t->count++];
+        a->cert = intel_root;
+        a->key = X509_get0_pubkey(intel_root);
+        a->simulated = false;
+        snprintf(a->label, sizeof a->label, "%s", "Intel SGX Root CA");
+        return t;
+    }
+    /* not decodable (cannot happen with the compiled-in bytes): the usual path says why */
     if (maat_trust_add_root(t, (const uint8_t *)maat_intel_sgx_root_ca_pem,
                             strlen(maat_intel_sgx_root_ca_pem), "Intel SGX Root CA", false,
                             err) != 0) {
@@ -314,6 +356,11 @@ void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t
     if (!same) return;
     struct fill_ca f = {chain, pem, len, anchor};
     issuer_publish(is, pem, len, fill_from_ca_chain, &f);
+}
+
+bool maat__trust_anchor_is_intel(const struct maat_anchor *a)
+{
+    return a != NULL && a->cert != NULL && a->cert == intel_root && !a->simulated;
 }
 
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)

@@ -30,6 +30,16 @@ struct maat_trust {
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key);
 
 extern _Thread_local unsigned long maat__issuer_chain_loads; /* collateral_verify.c */
+/* TCB info / QE identity bodies parsed by maat_collateral_verify on this thread (tests
+ * check that a bundle's parsed bodies are taken over, not parsed again). */
+extern _Thread_local unsigned long maat__collateral_body_parses;
+
+/* Deep copies (collateral_copy.c) whose signed_body views `text` (a copy of the source's
+ * signed bytes, owned by the caller). 0, or -1 when out of memory (dst cleaned up). */
+int maat__tcb_info_copy(struct maat_tcb_info *dst, const struct maat_tcb_info *src,
+                        const char *text);
+int maat__enclave_identity_copy(struct maat_enclave_identity *dst,
+                                const struct maat_enclave_identity *src, const char *text);
 
 /* Verifies that `leaf` chains through `certs` (any order; may include a root) to a trust
  * anchor, ignoring time (time is a separate step, so the failing item can be named).
@@ -170,6 +180,27 @@ STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const c
 /* 1 when the anchor's self-signature verifies (checked once per trust set, the success
  * remembered), else 0. */
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a);
+/* pck_cache.c: the exact bytes of the TBSCertificate inside a certificate's DER (what the
+ * signature covers, as received): der[*off, *off + *tlen). 0, or -1 when malformed. */
+int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen);
+/* trust.c: true when the anchor is the compiled-in Intel SGX Root CA certificate, decoded
+ * once per process (maat_trust_new_intel). */
+bool maat__trust_anchor_is_intel(const struct maat_anchor *a);
+/* trust.c: true when der[0, len) is byte for byte the compiled-in Intel SGX Root CA
+ * certificate (which decodes: the process decoded it once). */
+bool maat__is_intel_root_der(const uint8_t *der, size_t len);
+/* collateral.c: PEM blocks of bundle chains recognised as the Intel root, not decoded
+ * again, on this thread (tests). */
+extern _Thread_local unsigned long maat__bundle_root_blocks_known;
+/* collateral_signer.c: the TCB Signing certificate of an issuer chain that is exactly
+ * [that certificate, the Intel root's own bytes], checked directly (see there): the
+ * certificate (decoded without its key: read its fields only) with *key its public key and
+ * *anchor the anchor, or NULL when the chain has another shape or any check fails (then
+ * the caller verifies it in full, which names the failure). */
+X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                              const struct maat_anchor **anchor, EVP_PKEY **key);
+/* Issuer chains taken by maat__tcb_signer_direct on this thread (tests). */
+extern _Thread_local unsigned long maat__tcb_signer_direct_taken;
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
 EVP_PKEY *maat__x509_p256_key(const X509 *x);

@@ -1,0 +1,180 @@
+/*
+ * collateral_signer.c - the TCB Signing certificate of a collateral issuer chain, checked
+ * without OpenSSL's chain machinery when the chain has Intel's shape (issue 16).
+ *
+ * A keyed certificate decode costs more than an ECDSA verification on OpenSSL 3.0
+ * (OSSL_DECODER_CTX_new_for_pkey per certificate), and X509_verify_cert needs keyed
+ * certificates. Intel's TCB info / QE identity issuer chain is exactly two PEM blocks: the
+ * TCB Signing certificate, then the SGX Root CA. When the second block is byte for byte the
+ * compiled-in Intel root of the trust set (maat__trust_anchor_is_intel: its self-signature
+ * verified once per trust set, and the checks X509_verify_cert makes on it hold for those
+ * bytes, as every verification of Intel's collateral shows), the first certificate is
+ * decoded keyless and checked here for what maat__chain_verify (X509_verify_cert, strict,
+ * time ignored) establishes for the end-entity certificate of a two-certificate chain:
+ *  - X.509 v3; ecdsa-with-SHA256 without parameters, the same inside and outside the TBS;
+ *    the signature (DER, no unused bits) verifies under the root's key over the exact TBS
+ *    bytes as received;
+ *  - issuer name = the root's subject (non-empty), subject non-empty and not the root's;
+ *  - extensions: only authority/subject key identifier, key usage, basic constraints and
+ *    CRL distribution points, each at most once and decodable; critical only key usage and
+ *    basic constraints; the authority key identifier present, a key id only, equal to the
+ *    root's subject key identifier; basic constraints (if any) not a CA and no path length;
+ *    key usage (if any) without keyCertSign;
+ *  - the key is a P-256 point on the curve, named curve (the signer's key, returned).
+ * Anything else - another shape, another root, a simulated trust set, a failed check -
+ * returns NULL and the caller verifies the chain in full, which decides and names the
+ * failure: this path can only accept what the full path accepts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "maat/crypto.h"
+#include "verify_internal.h"
+
+_Thread_local unsigned long maat__tcb_signer_direct_taken;
+
+static bool pem_space(uint8_t c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* The two blocks of pem (whitespace before/between them, whitespace or NUL after, as
+ * crypto.c's load_pem accepts), decoded as load_pem decodes them. */
+static int two_blocks(const uint8_t *pem, size_t len, uint8_t **der1, size_t *len1,
+                      uint8_t **der2, size_t *len2)
+{
+    size_t b1, l1, e1, b2, l2, e2;
+    *der1 = *der2 = NULL;
+    if (maat__pem_split_first(pem, len, &b1, &l1, &e1) != 0 ||
+        maat__pem_split_first(pem + e1, len - e1, &b2, &l2, &e2) != 0)
+        return -1;
+    for (size_t i = e1 + e2; i < len; i++)
+        if (!pem_space(pem[i]) && pem[i] != 0) return -1;
+    if (maat__pem_block_der(pem + b1, l1, der1, len1) != 0) return -1;
+    if (maat__pem_block_der(pem + e1 + b2, l2, der2, len2) != 0) {
+        free(*der1);
+        *der1 = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static bool same_der(X509 *x, const uint8_t *der, size_t len)
+{
+    unsigned char *enc = NULL;
+    int n = i2d_X509(x, &enc); /* its cached encoding, copied */
+    bool same = n > 0 && (size_t)n == len && memcmp(enc, der, len) == 0;
+    OPENSSL_free(enc);
+    return same;
+}
+
+static int check_extensions(X509 *x, const ASN1_OCTET_STRING *root_skid)
+{
+    int seen_akid = 0, seen_skid = 0, seen_ku = 0, seen_bc = 0, seen_cdp = 0, rc = 0;
+    int n = X509_get_ext_count(x);
+    for (int i = 0; i < n && rc == 0; i++) {
+        X509_EXTENSION *ext = X509_get_ext(x, i);
+        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+        int crit = X509_EXTENSION_get_critical(ext);
+        void *v = NULL;
+        switch (nid) {
+        case NID_authority_key_identifier: {
+            AUTHORITY_KEYID *a = X509V3_EXT_d2i(ext);
+            rc = a && !crit && !seen_akid++ && a->keyid != NULL && a->issuer == NULL &&
+                         a->serial == NULL && ASN1_OCTET_STRING_cmp(a->keyid, root_skid) == 0
+                     ? 0
+                     : -1;
+            AUTHORITY_KEYID_free(a);
+            break;
+        }
+        case NID_subject_key_identifier:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !crit && !seen_skid++ ? 0 : -1;
+            ASN1_OCTET_STRING_free(v);
+            break;
+        case NID_key_usage:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !seen_ku++ && !ASN1_BIT_STRING_get_bit(v, 5) /* keyCertSign */ ? 0 : -1;
+            ASN1_BIT_STRING_free(v);
+            break;
+        case NID_basic_constraints:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !seen_bc++ && !((BASIC_CONSTRAINTS *)v)->ca &&
+                         ((BASIC_CONSTRAINTS *)v)->pathlen == NULL
+                     ? 0
+                     : -1;
+            BASIC_CONSTRAINTS_free(v);
+            break;
+        case NID_crl_distribution_points:
+            v = X509V3_EXT_d2i(ext);
+            rc = v && !crit && !seen_cdp++ ? 0 : -1;
+            CRL_DIST_POINTS_free(v);
+            break;
+        default: rc = -1; break;
+        }
+    }
+    ERR_clear_error();
+    return rc == 0 && seen_akid ? 0 : -1;
+}
+
+static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
+{
+    const X509_ALGOR *outer;
+    const ASN1_BIT_STRING *sig;
+    int ptype = 0;
+    X509_get0_signature(&sig, &outer, x);
+    X509_ALGOR_get0(NULL, &ptype, NULL, outer);
+    const ASN1_OCTET_STRING *root_skid = X509_get0_subject_key_id(root);
+    if (root_skid == NULL || X509_get_version(x) != X509_VERSION_3 ||
+        X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
+        X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL ||
+        sig->length <= 0 || (sig->flags & 0x07) != 0 /* unused bits */ ||
+        X509_NAME_entry_count(X509_get_issuer_name(x)) == 0 ||
+        X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
+        X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(root)) != 0 ||
+        X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(root)) == 0 ||
+        check_extensions(x, root_skid) != 0)
+        return -1;
+    size_t off, tlen;
+    uint8_t digest[32];
+    if (maat__x509_tbs_span(der, der_len, &off, &tlen) != 0) return -1;
+    maat_sha256(der + off, tlen, digest);
+    EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(root));
+    int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
+    EVP_PKEY_CTX_free(c);
+    ERR_clear_error();
+    return ok == 1 ? 0 : -1;
+}
+
+X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                              const struct maat_anchor **anchor, EVP_PKEY **key)
+{
+    *key = NULL;
+    if (t == NULL) return NULL;
+    uint8_t *der1, *der2;
+    size_t len1, len2;
+    if (two_blocks(pem, len, &der1, &len1, &der2, &len2) != 0) return NULL;
+    const struct maat_anchor *a = NULL;
+    for (size_t i = 0; i < t->count && a == NULL; i++)
+        if (maat__trust_anchor_is_intel(&t->anchors[i]) && same_der(t->anchors[i].cert, der2, len2))
+            a = &t->anchors[i];
+    X509 *x = NULL;
+    if (a != NULL && !(len1 == len2 && memcmp(der1, der2, len1) == 0) &&
+        maat__trust_anchor_self_signed(t, a) == 1)
+        x = maat__x509_decode_keyless(der1, len1);
+    if (x != NULL && (check_signer(x, der1, len1, a->cert) != 0 ||
+                      (*key = maat__x509_p256_key(x)) == NULL)) {
+        X509_free(x);
+        x = NULL;
+    }
+    free(der1);
+    free(der2);
+    ERR_clear_error();
+    if (x == NULL) return NULL;
+    *anchor = a;
+    maat__tcb_signer_direct_taken++;
+    return x;
+}
