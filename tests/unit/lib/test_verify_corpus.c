@@ -74,7 +74,7 @@ struct run {
     /* quote */
     uint8_t *quote;
     size_t quote_len;
-    bool sim, sim_quote_set;
+    bool sim;
     struct maat_sim_quote_opts sim_opts;
     /* collateral: owned copies of every view */
     uint8_t *items[IT__COUNT];
@@ -120,40 +120,40 @@ static void set_item(struct run *r, enum item it, const uint8_t *p, size_t n)
     r->have_collateral = true;
 }
 
+/* The collateral input's views, in enum item order. */
+static void input_views(const struct maat_collateral_input *in, struct maat_view *v[IT__COUNT])
+{
+    struct maat_collateral_input *w = (struct maat_collateral_input *)in;
+    struct maat_view *all[IT__COUNT] = {
+        &w->pck_crl_issuer_chain,
+        &w->root_ca_crl,
+        &w->pck_crl,
+        &w->tcb_info_issuer_chain,
+        &w->tcb_info_json,
+        &w->tcb_info_body,
+        &w->tcb_info_signature,
+        &w->qe_identity_issuer_chain,
+        &w->qe_identity_json,
+        &w->qe_identity_body,
+        &w->qe_identity_signature,
+    };
+    memcpy(v, all, sizeof all);
+}
+
+/* Copies every view of `in` into the case's own items. */
 static void set_input(struct run *r, const struct maat_collateral_input *in)
 {
-    const struct maat_view *v[IT__COUNT] = {
-        &in->pck_crl_issuer_chain,
-        &in->root_ca_crl,
-        &in->pck_crl,
-        &in->tcb_info_issuer_chain,
-        &in->tcb_info_json,
-        &in->tcb_info_body,
-        &in->tcb_info_signature,
-        &in->qe_identity_issuer_chain,
-        &in->qe_identity_json,
-        &in->qe_identity_body,
-        &in->qe_identity_signature,
-    };
+    struct maat_view *v[IT__COUNT];
+    input_views(in, v);
     for (int i = 0; i < IT__COUNT; i++) set_item(r, (enum item)i, v[i]->ptr, v[i]->len);
 }
 
+/* The case's items as a collateral input (views into them). */
 static void get_input(const struct run *r, struct maat_collateral_input *in)
 {
     memset(in, 0, sizeof *in);
-    struct maat_view *v[IT__COUNT] = {
-        &in->pck_crl_issuer_chain,
-        &in->root_ca_crl,
-        &in->pck_crl,
-        &in->tcb_info_issuer_chain,
-        &in->tcb_info_json,
-        &in->tcb_info_body,
-        &in->tcb_info_signature,
-        &in->qe_identity_issuer_chain,
-        &in->qe_identity_json,
-        &in->qe_identity_body,
-        &in->qe_identity_signature,
-    };
+    struct maat_view *v[IT__COUNT];
+    input_views(in, v);
     for (int i = 0; i < IT__COUNT; i++) {
         v[i]->ptr = r->items[i];
         v[i]->len = r->item_len[i];
@@ -854,7 +854,6 @@ static size_t run_file(const char *dir, const char *fname)
     assert_non_null(lines);
     size_t n = 0;
     int no = 0;
-    char *save = NULL;
     for (char *p = buf, *nl; p && *p; p = nl ? nl + 1 : NULL) {
         nl = strchr(p, '\n');
         if (nl) *nl = '\0';
@@ -871,7 +870,6 @@ static size_t run_file(const char *dir, const char *fname)
         if (sp) *sp++ = '\0';
         lines[n++] = (struct line){no, p, sp ? sp : p + l};
     }
-    (void)save;
     size_t first = 0;
     while (first < n && strcmp(lines[first].d, "@case") != 0) first++;
     size_t ncases = 0;
