@@ -595,74 +595,61 @@ static bool field(const struct run *r, const char *key, char *out, size_t cap)
 {
     const struct maat_verdict *v = &r->v;
     const struct maat_tdx_verdict *tv = &r->tv;
-    if (strcmp(key, "status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(v->status));
-    else if (strcmp(key, "qvl") == 0)
-        snprintf(out, cap, "%s", maat_qvl_result_name(v->qvl_result));
-    else if (strcmp(key, "platform-status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(v->platform_status));
-    else if (strcmp(key, "qe-status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(v->qe_status));
-    else if (strcmp(key, "advisories") == 0)
-        ids((char(*)[MAAT_VERDICT_ADVISORY_LEN])v->advisory_ids, v->advisory_count, out, cap);
-    else if (strcmp(key, "qe-advisories") == 0)
-        ids((char(*)[MAAT_VERDICT_ADVISORY_LEN])v->qe_advisory_ids, v->qe_advisory_count, out, cap);
-    else if (strcmp(key, "advisory-count") == 0)
-        snprintf(out, cap, "%zu", v->advisory_count);
-    else if (strcmp(key, "qe-advisory-count") == 0)
-        snprintf(out, cap, "%zu", v->qe_advisory_count);
-    else if (strcmp(key, "eval-num") == 0)
-        snprintf(out, cap, "%u", v->tcb_evaluation_data_number);
-    else if (strcmp(key, "fmspc") == 0 && cap > 12)
-        hex(v->fmspc, 6, out);
-    else if (strcmp(key, "root-simulated") == 0)
-        snprintf(out, cap, "%s", yes(v->trusted_root_simulated));
-    else if (strcmp(key, "root-label") == 0)
-        snprintf(out, cap, "%s", v->root_label);
-    else if (strcmp(key, "pck-ca") == 0)
-        snprintf(out, cap, "%s", v->pck.ca == MAAT_PCK_CA_PLATFORM ? "platform" : "processor");
-    else if (strcmp(key, "tcb-date-set") == 0)
-        snprintf(out, cap, "%s", yes(v->tcb_date != 0));
-    else if (strcmp(key, "quote-version") == 0)
-        snprintf(out, cap, "%u", (unsigned)r->q.version);
-    else if (strcmp(key, "tdx-module-identity") == 0)
-        snprintf(out, cap, "%s", tv->module_identity);
-    else if (strcmp(key, "tdx-module-step") == 0)
-        snprintf(out, cap, "%s", outcome_name(tv->module_step));
-    else if (strcmp(key, "tdx-appraisal-step") == 0)
-        snprintf(out, cap, "%s", outcome_name(tv->appraisal_step));
-    else if (strcmp(key, "tdx-tcb-evaluated") == 0)
-        snprintf(out, cap, "%s", yes(tv->tcb_evaluated));
-    else if (strcmp(key, "tdx-has-module-status") == 0)
-        snprintf(out, cap, "%s", yes(tv->has_module_status));
-    else if (strcmp(key, "tdx-platform-status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(tv->platform_status));
-    else if (strcmp(key, "tdx-module-status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(tv->module_status));
-    else if (strcmp(key, "tdx-qe-status") == 0)
-        snprintf(out, cap, "%s", maat_tcb_status_name(tv->qe_status));
-    else if (strcmp(key, "tdx-body-type") == 0)
-        snprintf(out, cap, "%s", body_name(tv->body_type));
-    else if (strcmp(key, "tdx-td15") == 0)
-        snprintf(out, cap, "%s", yes(tv->td.has_td15));
-    else if (strcmp(key, "tdx-launch-evaluated") == 0)
-        snprintf(out, cap, "%s", yes(tv->launch.evaluated));
-    else if (strcmp(key, "tdx-current-evaluated") == 0)
-        snprintf(out, cap, "%s", yes(tv->current.evaluated));
-    else if (strcmp(key, "tdx-tee-tcb-svn") == 0 && cap > 32)
-        hex(tv->td.tee_tcb_svn, 16, out);
-    else if (strcmp(key, "tdx-td-attributes") == 0)
-        snprintf(out, cap, "0x%llx", (unsigned long long)tv->td_attributes);
-    else if (strcmp(key, "tdx-debug") == 0)
-        snprintf(out, cap, "%s", yes(tv->td_debug));
-    else if (strcmp(key, "tdx-sept-ve-disable") == 0)
-        snprintf(out, cap, "%s", yes(tv->td_sept_ve_disable));
-    else if (strcmp(key, "tdx-report-data-is-quote-s") == 0)
-        snprintf(out, cap, "%s",
-                 yes(memcmp(tv->td.report_data, r->q.td_report.report_data, 64) == 0));
-    else
-        return false;
-    return true;
+    char(*adv)[MAAT_VERDICT_ADVISORY_LEN] = (char(*)[MAAT_VERDICT_ADVISORY_LEN])v->advisory_ids;
+    char(*qadv)[MAAT_VERDICT_ADVISORY_LEN] = (char(*)[MAAT_VERDICT_ADVISORY_LEN])v->qe_advisory_ids;
+    char hx[129];
+#define FIELD(name, fmt, value)         \
+    if (strcmp(key, name) == 0) {       \
+        snprintf(out, cap, fmt, value); \
+        return true;                    \
+    }
+#define HEX(name, p, n)               \
+    if (strcmp(key, name) == 0) {     \
+        hex(p, n, hx);                \
+        snprintf(out, cap, "%s", hx); \
+        return true;                  \
+    }
+    /* the verdict */
+    FIELD("status", "%s", maat_tcb_status_name(v->status))
+    FIELD("qvl", "%s", maat_qvl_result_name(v->qvl_result))
+    FIELD("platform-status", "%s", maat_tcb_status_name(v->platform_status))
+    FIELD("qe-status", "%s", maat_tcb_status_name(v->qe_status))
+    FIELD("advisory-count", "%zu", v->advisory_count)
+    FIELD("qe-advisory-count", "%zu", v->qe_advisory_count)
+    FIELD("eval-num", "%u", v->tcb_evaluation_data_number)
+    HEX("fmspc", v->fmspc, 6)
+    FIELD("root-simulated", "%s", yes(v->trusted_root_simulated))
+    FIELD("root-label", "%s", v->root_label)
+    FIELD("pck-ca", "%s", v->pck.ca == MAAT_PCK_CA_PLATFORM ? "platform" : "processor")
+    FIELD("tcb-date-set", "%s", yes(v->tcb_date != 0))
+    FIELD("quote-version", "%u", (unsigned)r->q.version)
+    /* the TDX verdict */
+    FIELD("tdx-module-identity", "%s", tv->module_identity)
+    FIELD("tdx-module-step", "%s", outcome_name(tv->module_step))
+    FIELD("tdx-appraisal-step", "%s", outcome_name(tv->appraisal_step))
+    FIELD("tdx-tcb-evaluated", "%s", yes(tv->tcb_evaluated))
+    FIELD("tdx-has-module-status", "%s", yes(tv->has_module_status))
+    FIELD("tdx-platform-status", "%s", maat_tcb_status_name(tv->platform_status))
+    FIELD("tdx-module-status", "%s", maat_tcb_status_name(tv->module_status))
+    FIELD("tdx-qe-status", "%s", maat_tcb_status_name(tv->qe_status))
+    FIELD("tdx-body-type", "%s", body_name(tv->body_type))
+    FIELD("tdx-td15", "%s", yes(tv->td.has_td15))
+    FIELD("tdx-launch-evaluated", "%s", yes(tv->launch.evaluated))
+    FIELD("tdx-current-evaluated", "%s", yes(tv->current.evaluated))
+    HEX("tdx-tee-tcb-svn", tv->td.tee_tcb_svn, 16)
+    FIELD("tdx-td-attributes", "0x%llx", (unsigned long long)tv->td_attributes)
+    FIELD("tdx-debug", "%s", yes(tv->td_debug))
+    FIELD("tdx-sept-ve-disable", "%s", yes(tv->td_sept_ve_disable))
+    FIELD("tdx-report-data-is-quote-s", "%s",
+          yes(memcmp(tv->td.report_data, r->q.td_report.report_data, 64) == 0))
+#undef FIELD
+#undef HEX
+    if (strcmp(key, "advisories") == 0 || strcmp(key, "qe-advisories") == 0) {
+        bool qe = key[0] == 'q';
+        ids(qe ? qadv : adv, qe ? v->qe_advisory_count : v->advisory_count, out, cap);
+        return true;
+    }
+    return false;
 }
 
 /* Checks one expectation line against the result. */
