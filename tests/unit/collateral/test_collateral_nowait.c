@@ -16,7 +16,7 @@
 #include "sim.h"
 #include "testutil.h"
 
-#include "collateral_fake_source.h"
+#include "collateral_cache_fixture.h"
 
 /* ---- the idle callback ---- */
 
@@ -153,5 +153,5 @@ int main(void)
         cmocka_unit_test(test_collateral_wait_holds_no_thread_served_on_idle),
         cmocka_unit_test(test_collateral_wait_holds_no_thread_503_at_deadline),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sim_dir_setup, sim_dir_teardown);
 }

@@ -23,13 +23,10 @@
 #include "store.h"
 #include "testutil.h"
 
-static const uint8_t FMSPC_SIM[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
-#define SIM_NOW 1700000000
-#define SIM_NEXT (SIM_NOW + 30 * 86400)
-#define T1 (SIM_NOW + 100)
+#include "collateral_fake_source.h"
+
 #define LEASE 30
 
-static char *simdir;
 static char *tmpdir;
 static unsigned store_seq;
 static time_t retry_s = 60; /* the caches' retry_interval */
@@ -119,75 +116,11 @@ static struct wrap *wrap_open(const char *uri)
     return w;
 }
 
-/* ---- a counting source over the sim's directory; may hang on a gate ---- */
-
-struct counting {
-    struct maat_collateral_source base;
-    struct maat_collateral_source *inner;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool closed; /* fetches hang until opened (at most 10 s) */
-    bool fail;   /* fetches fail (an I/O error) */
-    unsigned fetches;
-};
-
-static int counting_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6],
-                          enum maat_pck_ca ca, time_t at, struct maat_collateral_raw *out,
-                          struct maat_error *err)
-{
-    struct counting *g = (struct counting *)(void *)s;
-    pthread_mutex_lock(&g->mu);
-    g->fetches++;
-    struct timespec limit;
-    clock_gettime(CLOCK_REALTIME, &limit);
-    limit.tv_sec += 10;
-    while (g->closed && pthread_cond_timedwait(&g->cv, &g->mu, &limit) == 0) {
-    }
-    bool fail = g->fail;
-    pthread_mutex_unlock(&g->mu);
-    if (fail) {
-        maat_collateral_raw_init(out);
-        return maat_error_set(err, MAAT_ERR_IO, "PCCS: connection refused");
-    }
-    /* the source works a little, as a PCCS does: the other replica's lookups overlap */
-    struct timespec ts = {0, 30 * 1000000L};
-    nanosleep(&ts, NULL);
-    return maat_collateral_source_fetch(g->inner, fmspc, ca, at, out, err);
-}
-
-static void counting_free(struct maat_collateral_source *s)
-{
-    struct counting *g = (struct counting *)(void *)s;
-    maat_collateral_source_free(g->inner);
-    pthread_mutex_destroy(&g->mu);
-    pthread_cond_destroy(&g->cv);
-    free(g);
-}
-
-static const struct maat_collateral_source_ops counting_ops = {
-    .kind = "pccs", .fetch = counting_fetch, .free = counting_free};
-
-static unsigned fetches(struct counting *g)
-{
-    pthread_mutex_lock(&g->mu);
-    unsigned n = g->fetches;
-    pthread_mutex_unlock(&g->mu);
-    return n;
-}
-
-static void set_closed(struct counting *g, bool closed)
-{
-    pthread_mutex_lock(&g->mu);
-    g->closed = closed;
-    pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-}
-
 /* ---- a replica: a cache on its own store handle with its own source ---- */
 
 struct replica {
     struct wrap *store;
-    struct counting *src;
+    struct gated *src;
     struct maat_trust *trust;
     struct maat_collateral_cache *c;
 };
@@ -197,23 +130,15 @@ static void replica_open(struct replica *r, const char *uri, long wait_ms, bool 
     memset(r, 0, sizeof *r);
     struct maat_error err = {0};
     r->store = wrap_open(uri);
-    struct counting *g = calloc(1, sizeof *g);
-    assert_non_null(g);
-    g->base.ops = &counting_ops;
-    snprintf(g->base.desc, sizeof g->base.desc, "pccs (counting test source)");
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-    g->closed = closed;
-    assert_int_equal(maat_collateral_dir_source_new(simdir, &g->inner, &err), 0);
+    /* the fake source as a PCCS: a fetch takes 30 ms (the other replica's lookups
+     * overlap), a closed gate holds it up to 10 s then serves, a failure is refused */
+    struct gated *g = gated_new(!closed, "pccs (counting test source)");
+    g->wait_s = 10;
+    g->serve_after_wait = true;
+    g->fail_message = "PCCS: connection refused";
+    g->work_ms = 30;
     r->src = g;
-    char root[4300];
-    snprintf(root, sizeof root, "%s/root-ca.pem", simdir);
-    size_t len = 0;
-    uint8_t *pem = tu_read_file(root, &len);
-    assert_non_null(pem);
-    r->trust = maat_trust_new_empty(&err);
-    assert_int_equal(maat_trust_add_root(r->trust, pem, len, "maat simulated root", true, &err), 0);
-    free(pem);
+    r->trust = sim_root_trust();
     struct maat_collateral_cache_opts co;
     maat_collateral_cache_opts_defaults(&co);
     assert_int_equal(co.lease_secs, 120); /* the documented default */
@@ -228,7 +153,7 @@ static void replica_open(struct replica *r, const char *uri, long wait_ms, bool 
 
 static void replica_close(struct replica *r)
 {
-    set_closed(r->src, false);
+    gate_open(r->src, true);
     maat_collateral_cache_free(r->c); /* joins a fetch still running */
     maat_collateral_source_free(&r->src->base);
     maat_trust_free(r->trust);
@@ -461,7 +386,7 @@ static void test_shared_collateral_own_unreleased_lease_retaken(void **state)
     }
     assert_int_equal(fetches(a.src), 1);
     atomic_store(&a.store->down, true);
-    set_closed(a.src, false);
+    gate_open(a.src, true);
     pthread_join(th, NULL);
     assert_int_equal(x.rc, -1);
     atomic_store(&a.store->down, false);
@@ -482,31 +407,19 @@ static void test_shared_collateral_own_unreleased_lease_retaken(void **state)
 
 static int group_setup(void **state)
 {
-    (void)state;
-    simdir = tu_tempdir();
     tmpdir = tu_tempdir();
-    if (simdir == NULL || tmpdir == NULL) return -1;
-    struct maat_sim_init_opts o;
-    maat_sim_init_opts_defaults(&o, SIM_NOW);
-    o.next_update = SIM_NEXT;
-    struct maat_error err = {0};
-    if (maat_sim_init(simdir, &o, &err) != 0) {
-        fprintf(stderr, "sim init: %s\n", err.msg);
-        return -1;
-    }
+    if (tmpdir == NULL || sim_dir_setup(state) != 0) return -1;
     fprintf(stderr, "store: %s\n", pg_uri() != NULL ? "postgresql (MAAT_TEST_PG_URI)" : "sqlite");
     return 0;
 }
 
 static int group_teardown(void **state)
 {
-    (void)state;
-    char cmd[9000];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", simdir, tmpdir);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     int rc = system(cmd);
-    free(simdir);
     free(tmpdir);
-    return rc == 0 ? 0 : -1;
+    return sim_dir_teardown(state) == 0 && rc == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -17,7 +17,7 @@
 #include "sim.h"
 #include "testutil.h"
 
-#include "collateral_fake_source.h"
+#include "collateral_cache_fixture.h"
 
 /* ---- concurrent lookups ---- */
 
@@ -303,5 +303,5 @@ int main(void)
         cmocka_unit_test(test_stalled_pccs_no_wait_and_free_joins),
         cmocka_unit_test(test_scrub_urls),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sim_dir_setup, sim_dir_teardown);
 }

@@ -18,12 +18,7 @@
 #include "store.h"
 #include "testutil.h"
 
-static const uint8_t FMSPC_SIM[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
-#define SIM_NOW 1700000000
-#define SIM_NEXT (SIM_NOW + 30 * 86400)
-#define T1 (SIM_NOW + 100)
-
-static char *simdir;
+#include "collateral_fake_source.h"
 
 struct fixture {
     struct maat_sim_pccs *srv;
@@ -32,32 +27,6 @@ struct fixture {
     struct maat_collateral_source *src;
     struct maat_store *store;
 };
-
-static int group_setup(void **state)
-{
-    (void)state;
-    simdir = tu_tempdir();
-    if (simdir == NULL) return -1;
-    struct maat_sim_init_opts o;
-    maat_sim_init_opts_defaults(&o, SIM_NOW);
-    o.next_update = SIM_NEXT;
-    struct maat_error err = {0};
-    if (maat_sim_init(simdir, &o, &err) != 0) {
-        fprintf(stderr, "sim init: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    char cmd[4300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", simdir);
-    int rc = system(cmd);
-    free(simdir);
-    return rc == 0 ? 0 : -1;
-}
 
 static void opts_fast(struct maat_pccs_opts *po, const char *base)
 {
@@ -503,5 +472,5 @@ int main(void)
         cmocka_unit_test(test_stalled_server_times_out),
         cmocka_unit_test(test_oversized_response),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sim_dir_setup, sim_dir_teardown);
 }

@@ -14,11 +14,10 @@
 #include "sim.h"
 #include "testutil.h"
 
+#include "collateral_fake_source.h"
+
 static const uint8_t FMSPC_QVL[6] = {0x00, 0xA0, 0x67, 0x11, 0x00, 0x00};
 static const uint8_t FMSPC_INTEL[6] = {0x00, 0x70, 0x7F, 0x00, 0x00, 0x00};
-static const uint8_t FMSPC_SIM[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
-#define SIM_NOW 1700000000
-#define SIM_NEXT (SIM_NOW + 30 * 86400)
 
 static char *vec(const char *rel)
 {
@@ -42,15 +41,7 @@ static struct maat_verified_collateral *verify(const struct maat_collateral_raw 
 
 static struct maat_trust *trust_from_file(const char *path, bool simulated)
 {
-    size_t len = 0;
-    uint8_t *pem = tu_read_file(path, &len);
-    assert_non_null(pem);
-    struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_empty(&err);
-    assert_non_null(t);
-    assert_int_equal(maat_trust_add_root(t, pem, len, "test root", simulated, &err), 0);
-    free(pem);
-    return t;
+    return trust_from_root_file(path, "test root", simulated);
 }
 
 static void test_bundle_dcap_qvl(void **state)
@@ -174,34 +165,6 @@ static void test_dir_intel_sample(void **state)
 }
 
 /* ---- the simulated platform ---- */
-
-static char *simdir;
-
-static int sim_setup(void **state)
-{
-    (void)state;
-    simdir = tu_tempdir();
-    if (simdir == NULL) return -1;
-    struct maat_sim_init_opts o;
-    maat_sim_init_opts_defaults(&o, SIM_NOW);
-    o.next_update = SIM_NEXT;
-    struct maat_error err = {0};
-    if (maat_sim_init(simdir, &o, &err) != 0) {
-        fprintf(stderr, "sim init: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int sim_teardown(void **state)
-{
-    (void)state;
-    char cmd[4300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", simdir);
-    int rc = system(cmd);
-    free(simdir);
-    return rc == 0 ? 0 : -1;
-}
 
 static void check_sim_raw(struct maat_collateral_source *src, enum maat_pck_ca ca,
                           const struct maat_trust *t)
@@ -332,5 +295,5 @@ int main(void)
         cmocka_unit_test(test_sim_dir_and_bundles), cmocka_unit_test(test_raw_roundtrip),
         cmocka_unit_test(test_dir_garbage), /* last: it damages the sim directory */
     };
-    return cmocka_run_group_tests(tests, sim_setup, sim_teardown);
+    return cmocka_run_group_tests(tests, sim_dir_setup, sim_dir_teardown);
 }

@@ -1,6 +1,7 @@
 /* claims_fixture.h - the fixture of the claim-payload tests (test_claims_payload_bound.c,
- * test_claims_qe_advisories.c): a sim platform, one parsed quote, its SgxEnclave request
- * and an UpToDate verdict (group setup/teardown), and input() filling a claims input. */
+ * test_claims_qe_advisories.c, test_claims_tcb_policy.c): a sim platform, one parsed quote,
+ * its SgxEnclave request and an UpToDate verdict (group setup/teardown), input() filling a
+ * claims input, and payload_of() writing it with both writers. */
 #ifndef MAAT_TEST_CLAIMS_FIXTURE_H
 #define MAAT_TEST_CLAIMS_FIXTURE_H
 
@@ -80,6 +81,29 @@ static void input(struct maat_claims_input *in, const struct maat_policy_result 
     in->collateral = &E.h;
     in->policy_hash = "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc";
     in->issued_result = res;
+}
+
+/* The payload of `in` as JSON (caller's json_decref), at NOW with a fixed jti, after
+ * checking that both writers (the payload text and the JSON tree) agree. */
+static inline json_t *payload_of(const struct maat_claims_input *in)
+{
+    char jti[65];
+    memset(jti, 'a', 64);
+    jti[64] = 0;
+    struct maat_buf out;
+    maat_buf_init(&out);
+    struct maat_error err = {0};
+    assert_int_equal(maat_claims_payload_text(in, "https://i", NOW, 28800, jti, &out, &err), 0);
+    json_error_t je;
+    json_t *text = json_loadb((const char *)out.data, out.len, JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(text);
+    maat_buf_cleanup(&out);
+    json_t *tree = maat_claims_build(in, &err);
+    assert_non_null(tree);
+    assert_int_equal(maat_claims_finish(tree, "https://i", NOW, 28800, jti, &err), 0);
+    assert_true(json_equal(text, tree)); /* the two writers agree */
+    json_decref(tree);
+    return text;
 }
 
 #endif

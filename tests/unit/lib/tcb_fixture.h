@@ -1,7 +1,7 @@
 /* tcb_fixture.h - the environment of the TCB verdict tests (test_tcb_fix.c,
- * test_tcb_policy.c): a sim platform created at NOW, a trust set holding only the sim's root,
- * its Processor-CA collateral bundle verified at AT. The includer defines NOW and AT first.
- * Included by one test file each. */
+ * test_tcb_policy.c) and of test_recorded_claims.c: a sim platform created at NOW, a trust
+ * set holding only the sim's root, its Processor-CA collateral bundle verified at AT. The
+ * includer defines NOW and AT first. Included by one test file each. */
 #ifndef MAAT_TEST_TCB_FIXTURE_H
 #define MAAT_TEST_TCB_FIXTURE_H
 

@@ -5,66 +5,10 @@
  * policies through the same function. */
 #include "attest_pipeline_fixture.h"
 
-/* A quote (TD when tdx) with SHA-256(runtime) in report_data; `debug` sets the DEBUG bit. */
-static char *quote_b64(bool tdx, bool debug)
-{
-    struct maat_sim_quote_opts o;
-    struct maat_error err = {0};
-    maat_sim_quote_opts_defaults(sim, &o);
-    if (tdx) maat_sim_quote_opts_set_tdx(&o);
-    if (debug) o.td_attributes |= 1;
-    memset(o.mr_td, 0xcd, 48);
-    if (maat_sim_quote_opts_set_ehd(&o, runtime, sizeof runtime - 1, &err) != 0)
-        fail_msg("ehd: %s", err.msg);
-    struct maat_buf b;
-    maat_buf_init(&b);
-    if (maat_sim_quote(sim, &o, &b, &err) != 0) fail_msg("sim quote: %s", err.msg);
-    char *s = maat_base64url_encode(b.data, b.len);
-    maat_buf_cleanup(&b);
-    assert_non_null(s);
-    return s;
-}
-
-/* {"quote": ..., "runtimeData": {...}, "nonce": "n"[, extra]} */
-static char *body_for(const char *q, const char *extra)
-{
-    char *rd = maat_base64url_encode(runtime, sizeof runtime - 1);
-    size_t n = strlen(q) + strlen(rd) + (extra ? strlen(extra) : 0) + 128;
-    char *b = malloc(n);
-    snprintf(b, n,
-             "{\"quote\":\"%s\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"},"
-             "\"nonce\":\"n\"%s}",
-             q, rd, extra ? extra : "");
-    free(rd);
-    return b;
-}
-
-static struct maat_attest_ctx ctx_for(bool tdx, const struct maat_tdx_opts *to)
-{
-    return (struct maat_attest_ctx){
-        .trust = trust,
-        .at = AT,
-        .collateral = collateral,
-        .tdx = to,
-        .policy = tdx ? pol_tdx : pol_sgx,
-        .policy_hash = tdx ? hash_tdx : hash_sgx,
-        .issuer = "https://maat.test",
-        .jti = "0000000000000000000000000000000000000000000000000000000000000001",
-    };
-}
-
-static json_t *payload_json(const struct maat_attest_result *r)
-{
-    json_error_t je;
-    json_t *p = json_loadb((const char *)r->payload.data, r->payload.len, 0, &je);
-    if (p == NULL) fail_msg("payload: %s", je.text);
-    return p;
-}
-
 static int attest(bool tdx, const struct maat_tdx_opts *to, bool debug, const char *extra,
                   struct maat_attest_result *r)
 {
-    char *q = quote_b64(tdx, debug);
+    char *q = quote_b64(tdx, debug, -1);
     char *body = body_for(q, extra);
     struct maat_attest_ctx ctx = ctx_for(tdx, to);
     cb.calls = 0;

@@ -24,6 +24,7 @@
 
 #define NOW 1668716000  /* the platform's creation time: the recording day */
 #define AT (NOW + 3600) /* verification time */
+#include "tcb_fixture.h"
 
 static const char *const cases[] = {
     "sgx-shared-plain",   "sgx-shared-runtime-binary",   "sgx-shared-runtime-json",
@@ -45,58 +46,14 @@ static const char *const unstable[] = {"iat", "nbf", "exp", "jti", "iss"};
  * values only for quotehash (from the original evidence). */
 static const char *const collateral_claims[] = {"x-ms-sgx-collateral", "maa-attestationcollateral"};
 
-struct env {
-    char *dir;
-    struct maat_sim *sim;
-    struct maat_trust *trust;
-    uint8_t *bundle_buf;
-    struct maat_collateral_bundle bundle;
-    struct maat_verified_collateral *vc;
-    struct maat_collateral_hashes hashes;
-};
-static struct env E;
+/* The sim platform, its root and its collateral verified at AT (tcb_fixture.h), and that
+ * collateral's hashes (the x-ms-sgx-collateral claims). */
+static struct maat_collateral_hashes hashes;
 
-static int setup(void **state)
+static int recorded_setup(void **state)
 {
-    (void)state;
-    struct maat_error err = {0};
-    memset(&E, 0, sizeof E);
-    E.dir = tu_tempdir();
-    struct maat_sim_init_opts o;
-    maat_sim_init_opts_defaults(&o, NOW);
-    if (maat_sim_init(E.dir, &o, &err) != 0) fail_msg("sim init: %s", err.msg);
-    if (maat_sim_load(E.dir, &E.sim, &err) != 0) fail_msg("sim load: %s", err.msg);
-    char path[4096];
-    size_t n;
-    snprintf(path, sizeof path, "%s/root-ca.pem", E.dir);
-    uint8_t *root = tu_read_file(path, &n);
-    assert_non_null(root);
-    E.trust = maat_trust_new_empty(&err);
-    assert_non_null(E.trust);
-    assert_int_equal(maat_trust_add_root(E.trust, root, n, "maat simulated root", true, &err), 0);
-    free(root);
-    snprintf(path, sizeof path, "%s/collateral.json", E.dir);
-    E.bundle_buf = tu_read_file(path, &n);
-    assert_non_null(E.bundle_buf);
-    if (maat_collateral_bundle_parse(E.bundle_buf, n, &E.bundle, &err) != 0)
-        fail_msg("bundle: %s", err.msg);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&E.bundle, &in);
-    if (maat_collateral_verify(&in, E.trust, AT, &E.vc, &err) != 0)
-        fail_msg("collateral: %s", err.msg);
-    maat_verified_collateral_hashes(E.vc, &E.hashes);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_verified_collateral_free(E.vc);
-    maat_collateral_bundle_cleanup(&E.bundle);
-    free(E.bundle_buf);
-    maat_trust_free(E.trust);
-    maat_sim_free(E.sim);
-    free(E.dir);
+    if (setup(state) != 0) return -1;
+    maat_verified_collateral_hashes(E.vc, &hashes);
     return 0;
 }
 
@@ -279,7 +236,7 @@ static void run_case(const char *name)
         .evidence = ev.data,
         .evidence_len = ev.len,
         .verdict = &v,
-        .collateral = &E.hashes,
+        .collateral = &hashes,
         .policy_hash = hash,
     };
     json_t *incoming = maat_claims_incoming(&in, &err);
@@ -352,5 +309,5 @@ int main(void)
         cmocka_unit_test(test_recorded_cases),
         cmocka_unit_test(test_recorded_policy_hash),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, recorded_setup, teardown);
 }

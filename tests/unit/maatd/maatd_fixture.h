@@ -1,6 +1,7 @@
 /* maatd_fixture.h - an in-memory maatd for the socketless maatd tests (a SQLite store in a
- * temporary directory; setup/teardown for cmocka) and the Host header every request carries.
- * Included by one test file each (test_maatd_handle_socketless.c, test_maatd_route_table.c,
+ * temporary directory; setup/teardown for cmocka), the Host header every request carries,
+ * and the request helpers (fx_run, fx_header, fx_expect), written once. Included by one
+ * test file each (test_maatd_handle_socketless.c, test_maatd_route_table.c,
  * test_maatd_api_2025_06_01.c). */
 #ifndef MAAT_TEST_MAATD_FIXTURE_H
 #define MAAT_TEST_MAATD_FIXTURE_H
@@ -65,5 +66,42 @@ static int teardown(void **state)
 }
 
 static const struct maatd_header host = {"Host", "maa.example"};
+
+/* One request through maatd_handle(); returns the status, rs->body (malloc'd) for the
+ * caller. */
+static inline unsigned fx_run(const char *method, const char *url, const char *version,
+                              const struct maatd_header *hs, size_t nh, const char *body,
+                              bool reserve, struct maatd_http_response *rs)
+{
+    struct maatd_http_request rq = {
+        method, url, version, hs, nh, (const uint8_t *)body, body ? strlen(body) : 0, reserve};
+    maatd_handle(&d, &rq, rs);
+    assert_non_null(rs->body);
+    return rs->status;
+}
+
+/* A response header's value, NULL when absent. */
+static inline const char *fx_header(const struct maatd_http_response *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n_headers; i++)
+        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
+    return NULL;
+}
+
+/* The request answers `status` with `in_body` in its body, and the headers every answer
+ * carries. */
+static inline void fx_expect(const char *method, const char *url, const char *version,
+                             const struct maatd_header *hs, size_t nh, const char *body,
+                             bool reserve, unsigned status, const char *in_body)
+{
+    struct maatd_http_response rs;
+    unsigned st = fx_run(method, url, version, hs, nh, body, reserve, &rs);
+    if (st != status || strstr(rs.body, in_body) == NULL)
+        fail_msg("%s %s: %u %.*s (expected %u with \"%s\")", method, url, st, (int)rs.len, rs.body,
+                 status, in_body);
+    assert_non_null(fx_header(&rs, "x-ms-request-id"));
+    assert_string_equal(fx_header(&rs, "x-ms-maa-service-version"), MAATD_VERSION);
+    free(rs.body);
+}
 
 #endif /* MAAT_TEST_MAATD_FIXTURE_H */

@@ -20,18 +20,7 @@
 static unsigned run(const char *method, const char *url, const char *body,
                     struct maatd_http_response *rs)
 {
-    struct maatd_http_request rq = {
-        method, url, "HTTP/1.1", &host, 1, (const uint8_t *)body, body ? strlen(body) : 0, false};
-    maatd_handle(&d, &rq, rs);
-    assert_non_null(rs->body);
-    return rs->status;
-}
-
-static const char *header(const struct maatd_http_response *rs, const char *name)
-{
-    for (size_t i = 0; i < rs->n_headers; i++)
-        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
-    return NULL;
+    return fx_run(method, url, "HTTP/1.1", &host, 1, body, false, rs);
 }
 
 /* An error answer of api-version 2025-06-01: exactly {"error":{"code":C,"message":M}},
@@ -51,7 +40,7 @@ static void expect_2025_error(const char *method, const char *url, const char *b
     assert_string_equal(json_string_value(json_object_get(e, "code")), code);
     assert_true(json_string_length(json_object_get(e, "message")) > 0);
     assert_null(json_object_get(e, "innererror"));
-    const char *h = header(&rs, "x-ms-error-code");
+    const char *h = fx_header(&rs, "x-ms-error-code");
     if (h == NULL) fail_msg("%s %s: no x-ms-error-code", method, url);
     assert_string_equal(h, code);
     json_decref(j);
@@ -64,7 +53,7 @@ static void test_api_version_2025_06_01_accepted(void **state)
     struct maatd_http_response rs;
     assert_int_equal(run("GET", "/policies/SgxEnclave?api-version=2025-06-01", NULL, &rs), 200);
     assert_non_null(strstr(rs.body, "\"token\""));
-    assert_null(header(&rs, "x-ms-error-code"));
+    assert_null(fx_header(&rs, "x-ms-error-code"));
     free(rs.body);
     assert_int_equal(run("GET", "/certificates?api-version=2025-06-01", NULL, &rs), 200);
     free(rs.body);
@@ -97,7 +86,7 @@ static void test_api_version_2025_06_01_error_shape(void **state)
     struct maatd_http_response rs;
     assert_int_equal(run("GET", "/certs?api-version=2099-01-01", NULL, &rs), 400);
     assert_non_null(strstr(rs.body, "UnsupportedApiVersionValue"));
-    assert_null(header(&rs, "x-ms-error-code"));
+    assert_null(fx_header(&rs, "x-ms-error-code"));
     free(rs.body);
 }
 
@@ -114,7 +103,7 @@ static void test_older_api_versions_keep_their_error_shape(void **state)
         json_t *inner = json_object_get(json_object_get(j, "error"), "innererror");
         assert_string_equal(json_string_value(json_object_get(inner, "code")), "InvalidParameter");
         assert_non_null(json_object_get(inner, "message"));
-        assert_null(header(&rs, "x-ms-error-code"));
+        assert_null(fx_header(&rs, "x-ms-error-code"));
         json_decref(j);
         free(rs.body);
     }

@@ -15,72 +15,39 @@
 
 #include "maatd_fixture.h"
 
-/* One request; returns the status, *body (malloc'd) for the caller. */
-static unsigned run(const char *method, const char *url, const char *version,
-                    const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
-                    struct maatd_http_response *rs)
-{
-    struct maatd_http_request rq = {
-        method, url, version, hs, nh, (const uint8_t *)body, body ? strlen(body) : 0, reserve};
-    maatd_handle(&d, &rq, rs);
-    assert_non_null(rs->body);
-    return rs->status;
-}
-
-static const char *header(const struct maatd_http_response *rs, const char *name)
-{
-    for (size_t i = 0; i < rs->n_headers; i++)
-        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
-    return NULL;
-}
-
-static void expect(const char *method, const char *url, const char *version,
-                   const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
-                   unsigned status, const char *in_body)
-{
-    struct maatd_http_response rs;
-    unsigned st = run(method, url, version, hs, nh, body, reserve, &rs);
-    if (st != status || strstr(rs.body, in_body) == NULL)
-        fail_msg("%s %s: %u %.*s (expected %u with \"%s\")", method, url, st, (int)rs.len, rs.body,
-                 status, in_body);
-    assert_non_null(header(&rs, "x-ms-request-id"));
-    assert_string_equal(header(&rs, "x-ms-maa-service-version"), MAATD_VERSION);
-    free(rs.body);
-}
-
 static void test_routes_without_sockets(void **state)
 {
     (void)state;
-    expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
-    expect("GET", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, NULL, false,
-           200, "\"token\"");
-    expect("GET", "/policies/SgxEnclave", "HTTP/1.1", &host, 1, NULL, false, 400,
-           "MissingApiVersionParameter");
-    expect("GET", "/policies/SgxEnclave?api-version=2019-01-01", "HTTP/1.1", &host, 1, NULL, false,
-           400, "UnsupportedApiVersionValue");
-    expect("GET", "/policies/SgxEnclave?x=1&api%2Dversion=2020%2D10%2D01", "HTTP/1.1", &host, 1,
-           NULL, false, 200, "\"token\""); /* decoded as libmicrohttpd decodes it */
-    expect("GET", "/nowhere", "HTTP/1.1", &host, 1, NULL, false, 404, "No route for GET /nowhere");
-    expect("GET", "/attest/%FFx", "HTTP/1.1", &host, 1, NULL, false, 404, "/attest/\\\\xffx");
-    expect("POST", "/attest/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, "{", false,
-           400, "InvalidParameter");
+    fx_expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
+    fx_expect("GET", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, NULL,
+              false, 200, "\"token\"");
+    fx_expect("GET", "/policies/SgxEnclave", "HTTP/1.1", &host, 1, NULL, false, 400,
+              "MissingApiVersionParameter");
+    fx_expect("GET", "/policies/SgxEnclave?api-version=2019-01-01", "HTTP/1.1", &host, 1, NULL,
+              false, 400, "UnsupportedApiVersionValue");
+    fx_expect("GET", "/policies/SgxEnclave?x=1&api%2Dversion=2020%2D10%2D01", "HTTP/1.1", &host, 1,
+              NULL, false, 200, "\"token\""); /* decoded as libmicrohttpd decodes it */
+    fx_expect("GET", "/nowhere", "HTTP/1.1", &host, 1, NULL, false, 404, "No route for GET /nowhere");
+    fx_expect("GET", "/attest/%FFx", "HTTP/1.1", &host, 1, NULL, false, 404, "/attest/\\\\xffx");
+    fx_expect("POST", "/attest/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, "{", false,
+              400, "InvalidParameter");
     /* management writes: the bearer token from the header list */
-    expect("PUT", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1,
-           "eyJhbGciOiJub25lIn0.e30.", false, 401, "Unauthorized");
+    fx_expect("PUT", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1,
+              "eyJhbGciOiJub25lIn0.e30.", false, 401, "Unauthorized");
     struct maatd_header auth[] = {host, {"authorization", "Bearer wrong"}};
-    expect("PUT", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", auth, 2,
-           "eyJhbGciOiJub25lIn0.e30.", false, 401, "Unauthorized");
+    fx_expect("PUT", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", auth, 2,
+              "eyJhbGciOiJub25lIn0.e30.", false, 401, "Unauthorized");
 }
 
 static void test_allow_header(void **state)
 {
     (void)state;
     struct maatd_http_response rs;
-    assert_int_equal(run("DELETE", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host,
-                         1, NULL, false, &rs),
+    assert_int_equal(fx_run("DELETE", "/policies/SgxEnclave?api-version=2022-08-01", "HTTP/1.1",
+                            &host, 1, NULL, false, &rs),
                      405);
-    assert_string_equal(header(&rs, "Allow"), "GET, HEAD, PUT");
-    assert_string_equal(header(&rs, "Content-Type"), "application/json; charset=utf-8");
+    assert_string_equal(fx_header(&rs, "Allow"), "GET, HEAD, PUT");
+    assert_string_equal(fx_header(&rs, "Content-Type"), "application/json; charset=utf-8");
     free(rs.body);
 }
 
@@ -88,27 +55,27 @@ static void test_allow_header(void **state)
 static void test_head_checks_before_routing(void **state)
 {
     (void)state;
-    expect("GET", "/certs%00x", "HTTP/1.1", &host, 1, NULL, false, 400,
-           "encoded NUL (%00) at offset 6");
+    fx_expect("GET", "/certs%00x", "HTTP/1.1", &host, 1, NULL, false, 400,
+              "encoded NUL (%00) at offset 6");
     char url[512] = "/certs?";
     for (int i = 0; i < 33; i++) strcat(url, i ? "&a=1" : "a=1");
-    expect("GET", url, "HTTP/1.1", &host, 1, NULL, false, 400, "has 33 query parameters");
-    expect("GET", "/certs", "HTTP/1.1", NULL, 0, NULL, false, 400, "Header Host: 0 present");
-    expect("GET", "/certs", "HTTP/1.0", NULL, 0, NULL, false, 200, "\"keys\"");
+    fx_expect("GET", url, "HTTP/1.1", &host, 1, NULL, false, 400, "has 33 query parameters");
+    fx_expect("GET", "/certs", "HTTP/1.1", NULL, 0, NULL, false, 400, "Header Host: 0 present");
+    fx_expect("GET", "/certs", "HTTP/1.0", NULL, 0, NULL, false, 200, "\"keys\"");
     struct maatd_header two[] = {host, {"HOST", "b.example"}};
-    expect("GET", "/certs", "HTTP/1.1", two, 2, NULL, false, 400, "Header Host: 2 present");
+    fx_expect("GET", "/certs", "HTTP/1.1", two, 2, NULL, false, 400, "Header Host: 2 present");
     struct maatd_header te[] = {host, {"Transfer-Encoding", "gzip, chunked"}};
-    expect("POST", "/revoke", "HTTP/1.1", te, 2, "x", false, 501, "only `chunked` is implemented");
+    fx_expect("POST", "/revoke", "HTTP/1.1", te, 2, "x", false, 501, "only `chunked` is implemented");
     struct maatd_header te2[] = {host, {"Transfer-Encoding", "chunked"}, {"Content-Length", "1"}};
-    expect("POST", "/revoke", "HTTP/1.1", te2, 3, "x", false, 400, "no Content-Length with it");
-    expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, true, 404, "on the reserve listener");
-    expect("GET", "/healthz", "HTTP/1.1", &host, 1, NULL, true, 200, "");
+    fx_expect("POST", "/revoke", "HTTP/1.1", te2, 3, "x", false, 400, "no Content-Length with it");
+    fx_expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, true, 404, "on the reserve listener");
+    fx_expect("GET", "/healthz", "HTTP/1.1", &host, 1, NULL, true, 200, "");
     char big[2048];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    expect("POST", "/attest/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, big, false,
-           413, "exceeds the limit of 1024 bytes");
-    expect("POST", "/nowhere", "HTTP/1.1", &host, 1, big, false, 404, "No route"); /* 404 first */
+    fx_expect("POST", "/attest/SgxEnclave?api-version=2022-08-01", "HTTP/1.1", &host, 1, big, false,
+              413, "exceeds the limit of 1024 bytes");
+    fx_expect("POST", "/nowhere", "HTTP/1.1", &host, 1, big, false, 404, "No route"); /* 404 first */
 }
 
 int main(void)

@@ -15,73 +15,41 @@
 
 #include "maatd_fixture.h"
 
-/* One request; returns the status, *body (malloc'd) for the caller. */
-static unsigned run(const char *method, const char *url, const char *version,
-                    const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
-                    struct maatd_http_response *rs)
-{
-    struct maatd_http_request rq = {
-        method, url, version, hs, nh, (const uint8_t *)body, body ? strlen(body) : 0, reserve};
-    maatd_handle(&d, &rq, rs);
-    assert_non_null(rs->body);
-    return rs->status;
-}
-
-static const char *header(const struct maatd_http_response *rs, const char *name)
-{
-    for (size_t i = 0; i < rs->n_headers; i++)
-        if (!strcmp(rs->headers[i].name, name)) return rs->headers[i].value;
-    return NULL;
-}
-
-static void expect(const char *method, const char *url, const char *version,
-                   const struct maatd_header *hs, size_t nh, const char *body, bool reserve,
-                   unsigned status, const char *in_body)
-{
-    struct maatd_http_response rs;
-    unsigned st = run(method, url, version, hs, nh, body, reserve, &rs);
-    if (st != status || strstr(rs.body, in_body) == NULL)
-        fail_msg("%s %s: %u %.*s (expected %u with \"%s\")", method, url, st, (int)rs.len, rs.body,
-                 status, in_body);
-    assert_non_null(header(&rs, "x-ms-request-id"));
-    assert_string_equal(header(&rs, "x-ms-maa-service-version"), MAATD_VERSION);
-    free(rs.body);
-}
-
 /* path -> its handler: a string only that handler answers with */
 static void test_each_path_reaches_its_handler(void **state)
 {
     (void)state;
     const char *v22 = "?api-version=2022-08-01", *v25 = "?api-version=2025-06-01";
     char u[256];
-    expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
-    expect("GET", "/certs/", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
-    expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, false, 200,
-           "jwks_uri");
-    expect("POST", "/revoke", "HTTP/1.1", &host, 1, "token=x", false, 400, "unsupported_token_type");
+    fx_expect("GET", "/certs", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
+    fx_expect("GET", "/certs/", "HTTP/1.1", &host, 1, NULL, false, 200, "\"keys\"");
+    fx_expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, false, 200,
+              "jwks_uri");
+    fx_expect("POST", "/revoke", "HTTP/1.1", &host, 1, "token=x", false, 400,
+              "unsupported_token_type");
     snprintf(u, sizeof u, "/attest/Tpm%s", v22);
-    expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
-           "Attestation type Tpm is not supported");
+    fx_expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
+              "Attestation type Tpm is not supported");
     snprintf(u, sizeof u, "/attest/SevSnpVm%s", v22);
-    expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
-           "Attestation type SevSnpVm is not supported");
+    fx_expect("POST", u, "HTTP/1.1", &host, 1, "{}", false, 400,
+              "Attestation type SevSnpVm is not supported");
     snprintf(u, sizeof u, "/attest/OpenEnclave%s", v22);
-    expect("POST", u, "HTTP/1.1", &host, 1, "{", false, 400, "InvalidParameter");
+    fx_expect("POST", u, "HTTP/1.1", &host, 1, "{", false, 400, "InvalidParameter");
     snprintf(u, sizeof u, "/policies/SgxEnclave%s", v22);
-    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    fx_expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
     snprintf(u, sizeof u, "/policies/OpenEnclave%s", v22);
-    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    fx_expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
     snprintf(u, sizeof u, "/policies/TdxVm%s", v25);
-    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    fx_expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
     snprintf(u, sizeof u, "/policies/SgxEnclave:reset%s", v22);
-    expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
+    fx_expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
     snprintf(u, sizeof u, "/certificates%s", v22);
-    expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
+    fx_expect("GET", u, "HTTP/1.1", &host, 1, NULL, false, 200, "\"token\"");
     snprintf(u, sizeof u, "/certificates:add%s", v22);
-    expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
-    expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, false, 200, "# TYPE");
-    expect("GET", "/healthz", "HTTP/1.1", &host, 1, NULL, false, 200, "");
-    expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, false, 200, "");
+    fx_expect("POST", u, "HTTP/1.1", &host, 1, "", false, 401, "Unauthorized");
+    fx_expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, false, 200, "# TYPE");
+    fx_expect("GET", "/healthz", "HTTP/1.1", &host, 1, NULL, false, 200, "");
+    fx_expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, false, 200, "");
 }
 
 /* a known path with another method: 405 with that entry's methods */
@@ -106,11 +74,11 @@ static void test_405_allow_per_entry(void **state)
         struct maatd_http_response rs;
         char u[256];
         snprintf(u, sizeof u, "%s?api-version=2025-06-01", cases[i].path);
-        unsigned st = run(cases[i].method, u, "HTTP/1.1", &host, 1, NULL, false, &rs);
-        if (st != 405 || header(&rs, "Allow") == NULL ||
-            strcmp(header(&rs, "Allow"), cases[i].allow) != 0)
-            fail_msg("%s %s: %u Allow %s (expected 405 Allow %s)", cases[i].method, cases[i].path,
-                     st, header(&rs, "Allow") ? header(&rs, "Allow") : "(none)", cases[i].allow);
+        unsigned st = fx_run(cases[i].method, u, "HTTP/1.1", &host, 1, NULL, false, &rs);
+        if (st != 405 || fx_header(&rs, "Allow") == NULL ||
+            strcmp(fx_header(&rs, "Allow"), cases[i].allow) != 0)
+            fail_msg("%s %s: %u Allow %s (expected 405 Allow %s)", cases[i].method, cases[i].path, st,
+                     fx_header(&rs, "Allow") ? fx_header(&rs, "Allow") : "(none)", cases[i].allow);
         free(rs.body);
     }
 }
@@ -119,16 +87,16 @@ static void test_405_allow_per_entry(void **state)
 static void test_tdxvm_gate_from_table(void **state)
 {
     (void)state;
-    expect("POST", "/attest/TdxVm?api-version=2022-08-01", "HTTP/1.1", &host, 1, "{}", false, 400,
-           "exists from api-version 2025-06-01 on");
-    expect("GET", "/policies/TdxVm?api-version=2020-10-01", "HTTP/1.1", &host, 1, NULL, false, 400,
-           "exists from api-version 2025-06-01 on");
-    expect("POST", "/policies/TdxVm:reset?api-version=2022-08-01", "HTTP/1.1", &host, 1, "", false,
-           400, "exists from api-version 2025-06-01 on");
-    expect("POST", "/attest/TdxVm", "HTTP/1.1", &host, 1, "{}", false, 400,
-           "MissingApiVersionParameter");
-    expect("POST", "/policies/TdxVm:reset?api-version=2025-06-01", "HTTP/1.1", &host, 1, "", false,
-           401, "Unauthorized");
+    fx_expect("POST", "/attest/TdxVm?api-version=2022-08-01", "HTTP/1.1", &host, 1, "{}", false,
+              400, "exists from api-version 2025-06-01 on");
+    fx_expect("GET", "/policies/TdxVm?api-version=2020-10-01", "HTTP/1.1", &host, 1, NULL, false,
+              400, "exists from api-version 2025-06-01 on");
+    fx_expect("POST", "/policies/TdxVm:reset?api-version=2022-08-01", "HTTP/1.1", &host, 1, "",
+              false, 400, "exists from api-version 2025-06-01 on");
+    fx_expect("POST", "/attest/TdxVm", "HTTP/1.1", &host, 1, "{}", false, 400,
+              "MissingApiVersionParameter");
+    fx_expect("POST", "/policies/TdxVm:reset?api-version=2025-06-01", "HTTP/1.1", &host, 1, "",
+              false, 401, "Unauthorized");
 }
 
 /* the reserve listener (route_reserve.c) serves exactly the three reserve paths */
@@ -142,10 +110,10 @@ static void test_reserve_paths(void **state)
     assert_false(maatd_route_is_reserve("/healthz/"));
     assert_false(maatd_route_is_reserve("/metric"));
     assert_false(maatd_route_is_reserve(""));
-    expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, true, 200, "# TYPE");
-    expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, true, 200, "");
-    expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, true, 404,
-           "on the reserve listener");
+    fx_expect("GET", "/metrics", "HTTP/1.1", &host, 1, NULL, true, 200, "# TYPE");
+    fx_expect("GET", "/ready", "HTTP/1.1", &host, 1, NULL, true, 200, "");
+    fx_expect("GET", "/.well-known/openid-configuration", "HTTP/1.1", &host, 1, NULL, true, 404,
+              "on the reserve listener");
 }
 
 int main(void)

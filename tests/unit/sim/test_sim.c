@@ -22,47 +22,20 @@
 
 #define NOW 1700000000 /* 2023-11-14T22:13:20Z */
 
-static char *dir;
-static struct maat_sim *sim;
+#include "sim_dir_fixture.h"
 
 static int setup(void **state)
 {
     (void)state;
-    dir = tu_tempdir();
-    if (dir == NULL) return -1;
     struct maat_sim_init_opts o;
     maat_sim_init_opts_defaults(&o, NOW);
-    struct maat_error err = {0};
-    if (maat_sim_init(dir, &o, &err) != 0 || maat_sim_load(dir, &sim, &err) != 0) {
-        fprintf(stderr, "sim init/load: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return sim_dir_open(&o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    maat_sim_free(sim);
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    int rc = system(cmd);
-    free(dir);
-    return rc == 0 ? 0 : -1;
-}
-
-static char *path_in(const char *rel)
-{
-    static char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, rel);
-    return p;
-}
-
-static uint8_t *read_in(const char *rel, size_t *len)
-{
-    uint8_t *p = tu_read_file(path_in(rel), len);
-    assert_non_null(p);
-    return p;
+    return sim_dir_close();
 }
 
 /* Verifies a raw r‖s ECDSA-P256/SHA-256 signature. */

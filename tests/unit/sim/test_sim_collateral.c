@@ -23,14 +23,11 @@
 #define ISSUE 1600000000 /* 2020-09-13T12:26:40Z */
 #define NEXT 1600086400  /* one day later */
 
-static char *dir;
-static struct maat_sim *sim;
+#include "sim_dir_fixture.h"
 
 static int setup(void **state)
 {
     (void)state;
-    dir = tu_tempdir();
-    if (dir == NULL) return -1;
     struct maat_sim_init_opts o;
     maat_sim_init_opts_defaults(&o, NOW);
     memcpy(o.fmspc, "\x00\xA0\x67\x11\x00\x00", 6);
@@ -38,32 +35,13 @@ static int setup(void **state)
     o.issue_date = ISSUE;
     o.next_update = NEXT;
     o.revoke_platform_ca = true;
-    struct maat_error err = {0};
-    if (maat_sim_init(dir, &o, &err) != 0 || maat_sim_load(dir, &sim, &err) != 0) {
-        fprintf(stderr, "sim init/load: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return sim_dir_open(&o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    maat_sim_free(sim);
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    int rc = system(cmd);
-    free(dir);
-    return rc == 0 ? 0 : -1;
-}
-
-static uint8_t *read_in(const char *rel, size_t *len)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, rel);
-    uint8_t *b = tu_read_file(p, len);
-    if (b == NULL) fail_msg("cannot read %s", p);
-    return b;
+    return sim_dir_close();
 }
 
 static X509 *pem_cert(const void *p, size_t n)

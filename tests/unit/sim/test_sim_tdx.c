@@ -16,8 +16,8 @@
 #define NOW 1740787200 /* 2025-03-01T00:00:00Z */
 #define AT (NOW + 3600)
 
-static char *dir;
-static struct maat_sim *sim;
+#include "sim_dir_fixture.h"
+
 static uint8_t *bundle_buf;
 static size_t bundle_len;
 static struct maat_collateral_bundle bundle;
@@ -27,15 +27,10 @@ static struct maat_verified_collateral *vc;
 static int setup(void **state)
 {
     (void)state;
-    dir = tu_tempdir();
-    if (dir == NULL) return -1;
     struct maat_sim_init_opts o;
     maat_sim_init_opts_defaults(&o, NOW);
+    if (sim_dir_open(&o) != 0) return -1;
     struct maat_error err = {0};
-    if (maat_sim_init(dir, &o, &err) != 0 || maat_sim_load(dir, &sim, &err) != 0) {
-        fprintf(stderr, "sim init/load: %s\n", err.msg);
-        return -1;
-    }
     char p[4200];
     snprintf(p, sizeof p, "%s/collateral-tdx.json", dir);
     bundle_buf = tu_read_file(p, &bundle_len);
@@ -67,12 +62,7 @@ static int teardown(void **state)
     maat_collateral_bundle_cleanup(&bundle);
     maat_trust_free(trust);
     free(bundle_buf);
-    maat_sim_free(sim);
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    int rc = system(cmd);
-    free(dir);
-    return rc == 0 ? 0 : -1;
+    return sim_dir_close();
 }
 
 static void td_opts(struct maat_sim_quote_opts *o)
