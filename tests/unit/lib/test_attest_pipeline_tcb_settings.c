@@ -103,14 +103,6 @@ static void must_run(int rc, const struct maat_attest_result *r)
                  r->perr.err.msg, r->verdict.reason);
 }
 
-static json_t *payload_json(const struct maat_attest_result *r)
-{
-    json_error_t je;
-    json_t *p = json_loadb((const char *)r->payload.data, r->payload.len, 0, &je);
-    if (p == NULL) fail_msg("payload: %s", je.text);
-    return p;
-}
-
 /* The run was refused by the policy (no permit, or a deny). */
 static void must_be_denied(int rc, const struct maat_attest_result *r, const char *why)
 {
