@@ -206,7 +206,8 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
     }
-    d->pck_cache = maat_pck_cache_new(4096, err);
+    long pck = d->cfg.pck_cache_size > 0 ? d->cfg.pck_cache_size : MAATD_PCK_CACHE_SIZE_DEFAULT;
+    d->pck_cache = maat_pck_cache_new((size_t)pck, err);
     return d->pck_cache ? 0 : -1;
 }
 
