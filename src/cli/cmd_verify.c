@@ -666,7 +666,8 @@ int cmd_verify(int argc, char **argv)
             rc = cli_collateral_exit(pccs, &err);
             goto out;
         }
-        if (early_rc == -2 || (!early && maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0)) {
+        if (early_rc == -2 ||
+            (!early && maat_collateral_verify(&loaded.input, trust, at, &vc, &err) != 0)) {
             if (early_rc == -2) err = cerr;
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             report(json, NULL, "collateral_invalid", msg);

@@ -258,8 +258,7 @@ const union MHD_DaemonInfo *(MHD_get_daemon_info)(struct MHD_Daemon *d,
 /* ---- SQLite (src/store/sqlite.c) ---- */
 
 LAZY_FN(lib_sqlite, int, sqlite3_open_v2,
-        (const char *filename, sqlite3 **db, int flags, const char *vfs),
-        (filename, db, flags, vfs))
+        (const char *filename, sqlite3 **db, int flags, const char *vfs), (filename, db, flags, vfs))
 LAZY_FN(lib_sqlite, int, sqlite3_close_v2, (sqlite3 * db), (db))
 LAZY_FN(lib_sqlite, int, sqlite3_busy_timeout, (sqlite3 * db, int ms), (db, ms))
 LAZY_FN(lib_sqlite, int, sqlite3_exec,
@@ -275,15 +274,13 @@ LAZY_FN(lib_sqlite, int, sqlite3_finalize, (sqlite3_stmt * st), (st))
 LAZY_FN(lib_sqlite, int, sqlite3_bind_blob64,
         (sqlite3_stmt * st, int i, const void *p, sqlite3_uint64 n, void (*d)(void *)),
         (st, i, p, n, d))
-LAZY_FN(lib_sqlite, int, sqlite3_bind_int64, (sqlite3_stmt * st, int i, sqlite3_int64 v),
-        (st, i, v))
+LAZY_FN(lib_sqlite, int, sqlite3_bind_int64, (sqlite3_stmt * st, int i, sqlite3_int64 v), (st, i, v))
 LAZY_FN(lib_sqlite, int, sqlite3_bind_text,
         (sqlite3_stmt * st, int i, const char *p, int n, void (*d)(void *)), (st, i, p, n, d))
 LAZY_FN(lib_sqlite, const void *, sqlite3_column_blob, (sqlite3_stmt * st, int i), (st, i))
 LAZY_FN(lib_sqlite, int, sqlite3_column_bytes, (sqlite3_stmt * st, int i), (st, i))
 LAZY_FN(lib_sqlite, sqlite3_int64, sqlite3_column_int64, (sqlite3_stmt * st, int i), (st, i))
-LAZY_FN(lib_sqlite, const unsigned char *, sqlite3_column_text, (sqlite3_stmt * st, int i),
-        (st, i))
+LAZY_FN(lib_sqlite, const unsigned char *, sqlite3_column_text, (sqlite3_stmt * st, int i), (st, i))
 LAZY_FN(lib_sqlite, int, sqlite3_changes, (sqlite3 * db), (db))
 LAZY_FN(lib_sqlite, const char *, sqlite3_errmsg, (sqlite3 * db), (db))
 LAZY_FN(lib_sqlite, int, sqlite3_extended_errcode, (sqlite3 * db), (db))

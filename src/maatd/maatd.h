@@ -34,7 +34,7 @@
 
 #define MAATD_VERSION MAAT_VERSION_STRING /* project(VERSION) in CMakeLists.txt */
 #define MAATD_MAX_TRUST_ROOTS 16
-#define MAATD_TOKEN_LIFETIME 28800 /* 8 h, as MAA's attestation tokens */
+#define MAATD_TOKEN_LIFETIME 28800        /* 8 h, as MAA's attestation tokens */
 #define MAATD_PCK_CACHE_SIZE_DEFAULT 4096 /* --pck-cache-size (docs/maatd.md) */
 #define MAATD_ISSUER_MAX 300
 #define MAATD_MGMT_TOKEN_LIFETIME 3600 /* 1 h, as MAA's policy/certificate tokens */
