@@ -28,6 +28,7 @@
 # env: BUILD=build  NS="10 1000 100000"  DURATION=10  WARMUP=4  CONNS=16  ALG=ES256
 #      REQUESTS= (length of the drawn order; default max(4000, min(4N, 40000)))
 #      FLOOR=1 (0: no floor measurement, for the smoke test)  MAAT_VECTORS=../shared/vectors
+#      PCK_CACHE_SIZE= (maatd --pck-cache-size; default maatd's 4096)
 # Loopback only. Use an optimised tree (RelWithDebInfo/Release), not Debug or ASan.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -75,7 +76,7 @@ path="/attest/SgxEnclave?api-version=2022-08-01"
 
 start_maatd() { # NAME
   taskset -c "$MCPU" "$MAATD" --listen 127.0.0.1:0 --store "$T/$1.db" --sim "$T/sim" --alg "$ALG" \
-    --threads 1 >"$T/$1.url" 2>"$T/$1.log" &
+    --threads 1 ${PCK_CACHE_SIZE:+--pck-cache-size "$PCK_CACHE_SIZE"} >"$T/$1.url" 2>"$T/$1.log" &
   PID=$!
   for _ in $(seq 300); do [ -s "$T/$1.url" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
   URL=$(head -n1 "$T/$1.url")

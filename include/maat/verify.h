@@ -229,6 +229,9 @@ struct maat_pck_cache;
 struct maat_pck_cache *maat_pck_cache_new(size_t capacity, struct maat_error *err);
 void maat_pck_cache_free(struct maat_pck_cache *c);
 void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *misses);
+/* How many chains it holds at most: the capacity asked for, rounded up to whole sets
+ * (1,024 for 0; at most 2^24). */
+size_t maat_pck_cache_capacity(const struct maat_pck_cache *c);
 /* A PCK chain verified to a trust anchor (opaque, immutable, reference-counted; safe to
  * share between threads). */
 struct maat_pck_chain;

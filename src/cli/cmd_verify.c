@@ -668,23 +668,45 @@ int cmd_verify(int argc, char **argv)
     opts->pck_chain_pem.ptr = pck_pem;
     opts->pck_chain_pem.len = pck_len;
     if (a.collateral || a.pccs) {
-        /* The PCK chain first: only a leaf verified to a trusted root chooses (by its FMSPC
-         * and PCK CA) what collateral is looked up or fetched. A chain that fails is the
-         * verdict, and nothing is fetched. */
+        /* A bundle file is read without the FMSPC and fetches nothing, so it is read and
+         * verified before the chain: the trust set then holds the bundle's verified PCK CA
+         * chain and the quote's chain takes the leaf-only path instead of a full chain
+         * verification (bench/README.md, "maat verify as a process"). What is reported
+         * is what the chain-first order reports: a chain that fails is the verdict
+         * whatever the collateral; a collateral failure only after a good chain. */
+        struct stat cst;
+        bool early = a.pccs == NULL && stat(a.collateral, &cst) == 0 && !S_ISDIR(cst.st_mode);
+        int early_rc = 0; /* 0, or -1 / -2: the bundle could not be loaded / verified */
+        struct maat_error cerr = {0};
+        if (early) {
+            static const uint8_t no_fmspc[6];
+            if (cli_collateral_load_tee(a.collateral, NULL, q.body_type != MAAT_BODY_SGX,
+                                        no_fmspc, MAAT_PCK_CA_UNKNOWN, &loaded, &cerr) != 0)
+                early_rc = -1;
+            else if (maat_collateral_verify(&loaded.input, trust, a.at, &vc, &cerr) != 0)
+                early_rc = -2;
+        }
+        /* The PCK chain first (in what is reported): only a leaf verified to a trusted root
+         * chooses (by its FMSPC and PCK CA) what collateral is looked up or fetched. A
+         * chain that fails is the verdict, and nothing is fetched. */
         if (maat_pck_chain_resolve(&q, trust, opts, &chain, &v, &err) != 0)
             CLI_FAIL(report(a.json, NULL, maat_err_name(err.code), err.msg, MAAT_EXIT_INTERNAL));
         if (!v.ok) {
-            print_verdict(a.json, &v, &q, a.file, vc, NULL);
+            print_verdict(a.json, &v, &q, a.file, NULL, NULL);
             CLI_FAIL(MAAT_EXIT_FAIL);
         }
         const struct maat_pck_info *pi = maat_pck_chain_info(chain);
-        if (cli_collateral_load_tee(a.collateral, a.pccs, q.body_type != MAAT_BODY_SGX, pi->fmspc,
-                                    pi->ca, &loaded, &err) != 0) {
+        if (early_rc == -1 ||
+            (!early && cli_collateral_load_tee(a.collateral, a.pccs, q.body_type != MAAT_BODY_SGX,
+                                               pi->fmspc, pi->ca, &loaded, &err) != 0)) {
+            if (early_rc == -1) err = cerr;
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             report(a.json, NULL, "collateral_unavailable", msg, 0);
             CLI_FAIL(cli_collateral_exit(a.pccs, &err));
         }
-        if (maat_collateral_verify(&loaded.input, trust, a.at, &vc, &err) != 0) {
+        if (early_rc == -2 ||
+            (!early && maat_collateral_verify(&loaded.input, trust, a.at, &vc, &err) != 0)) {
+            if (early_rc == -2) err = cerr;
             snprintf(msg, sizeof msg, "collateral: %s", err.msg);
             CLI_FAIL(report(a.json, NULL, "collateral_invalid", msg, MAAT_EXIT_FAIL));
         }

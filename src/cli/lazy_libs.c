@@ -1,12 +1,14 @@
 /*
- * lazy_libs.c - libcurl, libpq and libmicrohttpd loaded by the `maat` binary on first use.
+ * lazy_libs.c - libcurl, libpq, libmicrohttpd and SQLite loaded by the `maat` binary on
+ * first use.
  *
  * `maat` is one binary whose commands need very different libraries: `maat verify` needs
  * only libcrypto and jansson, while `collateral fetch` / `--pccs` use libcurl, the
- * PostgreSQL store libpq and `sim pccs` libmicrohttpd. Linked normally, every invocation
- * maps all three and their dependencies (gnutls, krb5, ldap, nghttp2, ssh2, ...), relocates
- * them and runs their constructors: several milliseconds, more than the verification
- * itself (issue 16, bench/bench_process.sh). This file defines the functions the CLI's
+ * PostgreSQL store libpq, `sim pccs` libmicrohttpd and the SQLite store libsqlite3. Linked
+ * normally, every invocation maps them and their dependencies (gnutls, krb5, ldap, nghttp2,
+ * ssh2, ...), relocates them and runs their constructors: several milliseconds, more than
+ * the verification itself (issue 16, bench/bench_process.sh); libsqlite3 alone is ~1,600
+ * symbol relocations, ~0.3 ms per process. This file defines the functions the CLI's
  * libraries call; each resolves its real counterpart with dlopen/dlsym the first time it
  * is called, and the link uses --as-needed so the libraries are not loaded at start.
  *
@@ -22,6 +24,7 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
+#include <sqlite3.h>
 
 #ifndef MAAT_SONAME_CURL
 #define MAAT_SONAME_CURL "libcurl.so.4"
@@ -32,6 +35,9 @@
 #ifndef MAAT_SONAME_MHD
 #define MAAT_SONAME_MHD "libmicrohttpd.so.12"
 #endif
+#ifndef MAAT_SONAME_SQLITE
+#define MAAT_SONAME_SQLITE "libsqlite3.so.0"
+#endif
 
 struct lazy_lib {
     const char *soname;
@@ -41,6 +47,7 @@ struct lazy_lib {
 static struct lazy_lib lib_curl = {MAAT_SONAME_CURL, NULL};
 static struct lazy_lib lib_pq = {MAAT_SONAME_PQ, NULL};
 static struct lazy_lib lib_mhd = {MAAT_SONAME_MHD, NULL};
+static struct lazy_lib lib_sqlite = {MAAT_SONAME_SQLITE, NULL};
 
 static void *lazy_sym(struct lazy_lib *lib, const char *name)
 {
@@ -247,3 +254,33 @@ const union MHD_DaemonInfo *(MHD_get_daemon_info)(struct MHD_Daemon *d,
     }
     return f(d, type);
 }
+
+/* ---- SQLite (src/store/sqlite.c) ---- */
+
+LAZY_FN(lib_sqlite, int, sqlite3_open_v2,
+        (const char *filename, sqlite3 **db, int flags, const char *vfs), (filename, db, flags, vfs))
+LAZY_FN(lib_sqlite, int, sqlite3_close_v2, (sqlite3 * db), (db))
+LAZY_FN(lib_sqlite, int, sqlite3_busy_timeout, (sqlite3 * db, int ms), (db, ms))
+LAZY_FN(lib_sqlite, int, sqlite3_exec,
+        (sqlite3 * db, const char *sql, int (*cb)(void *, int, char **, char **), void *arg,
+         char **errmsg),
+        (db, sql, cb, arg, errmsg))
+LAZY_VOID(lib_sqlite, sqlite3_free, (void *p), (p))
+LAZY_FN(lib_sqlite, int, sqlite3_prepare_v2,
+        (sqlite3 * db, const char *sql, int n, sqlite3_stmt **st, const char **tail),
+        (db, sql, n, st, tail))
+LAZY_FN(lib_sqlite, int, sqlite3_step, (sqlite3_stmt * st), (st))
+LAZY_FN(lib_sqlite, int, sqlite3_finalize, (sqlite3_stmt * st), (st))
+LAZY_FN(lib_sqlite, int, sqlite3_bind_blob64,
+        (sqlite3_stmt * st, int i, const void *p, sqlite3_uint64 n, void (*d)(void *)),
+        (st, i, p, n, d))
+LAZY_FN(lib_sqlite, int, sqlite3_bind_int64, (sqlite3_stmt * st, int i, sqlite3_int64 v), (st, i, v))
+LAZY_FN(lib_sqlite, int, sqlite3_bind_text,
+        (sqlite3_stmt * st, int i, const char *p, int n, void (*d)(void *)), (st, i, p, n, d))
+LAZY_FN(lib_sqlite, const void *, sqlite3_column_blob, (sqlite3_stmt * st, int i), (st, i))
+LAZY_FN(lib_sqlite, int, sqlite3_column_bytes, (sqlite3_stmt * st, int i), (st, i))
+LAZY_FN(lib_sqlite, sqlite3_int64, sqlite3_column_int64, (sqlite3_stmt * st, int i), (st, i))
+LAZY_FN(lib_sqlite, const unsigned char *, sqlite3_column_text, (sqlite3_stmt * st, int i), (st, i))
+LAZY_FN(lib_sqlite, int, sqlite3_changes, (sqlite3 * db), (db))
+LAZY_FN(lib_sqlite, const char *, sqlite3_errmsg, (sqlite3 * db), (db))
+LAZY_FN(lib_sqlite, int, sqlite3_extended_errcode, (sqlite3 * db), (db))

@@ -89,6 +89,11 @@ void maat_pck_cache_free(struct maat_pck_cache *c)
     free(c);
 }
 
+size_t maat_pck_cache_capacity(const struct maat_pck_cache *c)
+{
+    return c->capacity;
+}
+
 void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *misses)
 {
     pthread_mutex_lock(&c->lock);

@@ -165,6 +165,10 @@ static const struct opt opts[] = {
     {"log-format", OPT_STR, OFF(log_format), 0, 0, "text|json", "text", "request log lines on stderr"},
     {"log-flush-ms", OPT_LONG, OFF(log_flush_ms), 0, 10000, "MS", "100",
      "write request log lines in batches, at most this long after the first (0 = each at once)"},
+    /* verification caches (issue 16) */
+    {"pck-cache-size", OPT_LONG, OFF(pck_cache_size), 16, 1L << 20, "N", "4096",
+     "verified PCK chains kept, ~12 KB each (16-way sets, LRU; rounded up to a multiple\n"
+     "of 16); a platform not kept pays a leaf check again (docs/maatd.md)"},
     {"config", OPT_CONFIG, OFF(config), 0, 0, "FILE", "none",
      "read `key = value` settings (flags override)"},
     {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "show this help"},

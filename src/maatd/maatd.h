@@ -34,7 +34,8 @@
 
 #define MAATD_VERSION MAAT_VERSION_STRING /* project(VERSION) in CMakeLists.txt */
 #define MAATD_MAX_TRUST_ROOTS 16
-#define MAATD_TOKEN_LIFETIME 28800 /* 8 h, as MAA's attestation tokens */
+#define MAATD_TOKEN_LIFETIME 28800        /* 8 h, as MAA's attestation tokens */
+#define MAATD_PCK_CACHE_SIZE_DEFAULT 4096 /* --pck-cache-size (docs/maatd.md) */
 #define MAATD_ISSUER_MAX 300
 #define MAATD_MGMT_TOKEN_LIFETIME 3600 /* 1 h, as MAA's policy/certificate tokens */
 #define MAATD_MAX_POLICY_SIGNERS 16    /* --policy-signer files at start-up */
@@ -106,6 +107,7 @@ struct maatd_config {
     size_t n_allow_advisories;
     struct maat_verify_opts tcb_opts; /* the three above, checked by maatd_config_parse:
                                          maat_attest_ctx.verify of every /attest route */
+    long pck_cache_size;      /* --pck-cache-size (0 = MAATD_PCK_CACHE_SIZE_DEFAULT) */
     char *origin[64];         /* per option: where it was set ("FILE:LINE" or NULL = flag) */
 };
 

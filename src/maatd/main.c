@@ -215,7 +215,8 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
                       "quote will be refused",
                       d->cfg.tcb_grace_days, d->source->ops->kind);
     }
-    d->pck_cache = maat_pck_cache_new(4096, err);
+    long pck = d->cfg.pck_cache_size > 0 ? d->cfg.pck_cache_size : MAATD_PCK_CACHE_SIZE_DEFAULT;
+    d->pck_cache = maat_pck_cache_new((size_t)pck, err);
     return d->pck_cache ? 0 : -1;
 }
 

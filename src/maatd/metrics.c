@@ -216,6 +216,11 @@ char *maatd_metrics_render(struct maatd *d, size_t *len)
             "# HELP maatd_pck_cache_misses_total Quotes whose PCK chain had to be verified.\n"
             "# TYPE maatd_pck_cache_misses_total counter\nmaatd_pck_cache_misses_total %llu\n",
             (unsigned long long)mi);
+        put(&o,
+            "# HELP maatd_pck_cache_capacity Verified PCK chains the cache keeps at most "
+            "(--pck-cache-size, rounded up to whole 16-way sets).\n"
+            "# TYPE maatd_pck_cache_capacity gauge\nmaatd_pck_cache_capacity %zu\n",
+            maat_pck_cache_capacity(d->pck_cache));
     }
 
     put(&o, "# HELP maatd_collateral_age_seconds Age of the collateral last served (since it was "
