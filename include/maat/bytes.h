@@ -127,12 +127,6 @@ bool maat_memeq_ct(const void *a, const void *b, size_t n);
 /* True when all n bytes are zero. */
 bool maat_is_zero(const uint8_t *p, size_t n);
 
-/* Tests only: when set, base64/base64url decoding skips its 16-character SIMD block loop
- * (bytes.c), so the table loop alone can serve as the reference. */
-extern bool maat__b64_simd_off;
-/* Tests only: 16-character blocks decoded by that loop so far (all threads). */
-extern uint64_t maat__b64_simd_blocks;
-
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
  * untrusted input must be rejected precisely, with the offending offset.
  */
 #include "maat/bytes.h"
+#include "bytes_test_hooks.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -376,7 +377,7 @@ static void b64_group_init(void)
  * p must have room for one byte more than the complete groups give (each group is stored
  * as four bytes, the fourth overwritten by the next). */
 bool maat__b64_simd_off;
-uint64_t maat__b64_simd_blocks;
+_Thread_local uint64_t maat__b64_simd_blocks;
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 /* Sixteen characters at a time (SSSE3): each character's value from range compares (a
@@ -421,9 +422,13 @@ __attribute__((target("ssse3"))) static size_t b64_simd16(const unsigned char *u
 
 static bool b64_simd_ok(void)
 {
-    static int ok = -1; /* benign race: every thread computes the same */
-    if (ok < 0) ok = __builtin_cpu_supports("ssse3") ? 1 : 0;
-    return ok == 1 && !maat__b64_simd_off;
+    static int ok = -1; /* every thread computes the same; atomic so that none reads a torn value */
+    int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = __builtin_cpu_supports("ssse3") ? 1 : 0;
+        __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
+    }
+    return v == 1 && !maat__b64_simd_off;
 }
 #endif
 
@@ -438,7 +443,7 @@ static size_t b64_groups(const unsigned char *u, size_t data_len, bool url, cons
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (data_len >= 36 && b64_simd_ok()) {
         i = b64_simd16(u, data_len, url, p, &o);
-        if (i != 0) __atomic_fetch_add(&maat__b64_simd_blocks, i / 16, __ATOMIC_RELAXED);
+        maat__b64_simd_blocks += i / 16;
     }
 #endif
     for (; i + 4 <= data_len; i += 4) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "maat/bytes.h"
+#include "bytes_test_hooks.h"
 #include "testutil.h"
 
 static uint64_t rs = 0x9e3779b97f4a7c15ULL;

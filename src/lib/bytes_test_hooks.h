@@ -1,0 +1,18 @@
+/*
+ * bytes_test_hooks.h - what the tests of bytes.c's base64 decoding reach inside it (not
+ * libmaat's API: never installed, not exported by libmaat.so).
+ */
+#ifndef MAAT_BYTES_TEST_HOOKS_H
+#define MAAT_BYTES_TEST_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* When set, base64/base64url decoding skips its 16-character SIMD block loop, so the
+ * table loop alone can serve as the reference. */
+extern bool maat__b64_simd_off;
+/* 16-character blocks decoded by that loop so far, by the calling thread (thread-local:
+ * the count costs the decoding threads no shared cache line). */
+extern _Thread_local uint64_t maat__b64_simd_blocks;
+
+#endif /* MAAT_BYTES_TEST_HOOKS_H */
