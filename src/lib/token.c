@@ -356,8 +356,7 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
                 err, MAAT_ERR_USAGE, "token: enclave_info: ehd_len without ehd");
     MAAT_ENSURE(x->enclave_info == NULL || x->td_quote == NULL, err, MAAT_ERR_USAGE,
                 "token: enclave_info and td_quote exclude each other");
-    MAAT_ENSURE(x->td_quote == NULL || maat__token_td_quote_usable(x->td_quote), err,
-                MAAT_ERR_USAGE,
+    MAAT_ENSURE(x->td_quote == NULL || maat__token_td_quote_usable(x->td_quote), err, MAAT_ERR_USAGE,
                 "token: td_quote: not a parsed TD quote (body type %d: expected %d, %d or %d)",
                 (int)x->td_quote->body_type, MAAT_BODY_TD10, MAAT_BODY_TD15, MAAT_BODY_TD15_EX);
 

@@ -27,9 +27,8 @@ static uint8_t *g_td_raw, *g_sgx_raw;
 static size_t g_td_len, g_sgx_len;
 static struct maat_quote g_td, g_sgx;
 
-static const char *const names[8] = {"MRTD",       "RTMR0",      "RTMR1",
-                                     "RTMR2",      "RTMR3",      "MRCONFIGID",
-                                     "ReportData", "AttestationType"};
+static const char *const names[8] = {"MRTD",  "RTMR0",      "RTMR1",      "RTMR2",
+                                     "RTMR3", "MRCONFIGID", "ReportData", "AttestationType"};
 static const char *const claim_names[8] = {
     "tdx_mrtd",  "tdx_rtmr0",      "tdx_rtmr1",       "tdx_rtmr2",
     "tdx_rtmr3", "tdx_mrconfigid", "tdx_report_data", "x-ms-attestation-type"};
@@ -127,7 +126,8 @@ static void expect_only(json_t *c, size_t bad, const char *reason)
     assert_false(r.valid);
     assert_int_equal(r.failed_check, MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS);
     assert_int_equal(r.checks[MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS], MAAT_TOKEN_FAILED);
-    for (size_t i = 0; i < MAAT_TOKEN_TD_CLAIMS; i++) assert_int_equal(r.enclave_claims[i].pass, i != bad);
+    for (size_t i = 0; i < MAAT_TOKEN_TD_CLAIMS; i++)
+        assert_int_equal(r.enclave_claims[i].pass, i != bad);
     if (strncmp(r.reason, reason, strlen(reason)) != 0)
         fail_msg("reason \"%s\", expected it to start \"%s\"", r.reason, reason);
     assert_null(strstr(r.reason, "and more"));
