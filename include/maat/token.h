@@ -60,10 +60,12 @@ enum maat_token_check {
     MAAT_TOKEN_CHECK_SIGNER_COMPLETE,     /* every check of that quote ran (fail closed: the
                                              signer->check.not_checked list is empty), unless
                                              x->signer_signatures_only */
-    /* Only when asked for (x->enclave_info): */
+    /* Only when asked for (x->enclave_info or x->td_quote): */
     MAAT_TOKEN_CHECK_ENCLAVE_CLAIMS, /* the claims match the EnclaveInfo (as the MAA
                                              sample: debuggable, MRENCLAVE, MRSIGNER, product
-                                             id, SVN, enclave-held data) */
+                                             id, SVN, enclave-held data), or the TD quote
+                                             (MRTD, RTMR0-3, MRCONFIGID, report data, the
+                                             attestation type "tdxvm") */
     MAAT_TOKEN_CHECK__COUNT
 };
 
@@ -97,6 +99,14 @@ struct maat_token_expect {
     const struct maat_enclave_info *enclave_info;
     bool enclave_info_oe; /* its Attributes are OpenEnclave bits (OE-SDK file,
                                             quote with an OE envelope), else SGX flags */
+
+    /* Optional, instead of enclave_info: the TD quote (maat_quote_parse; body type
+     * MAAT_BODY_TD10, _TD15 or _TD15_EX) a TdxVm token was issued for. Its claims
+     * tdx_mrtd, tdx_rtmr0..3, tdx_mrconfigid and tdx_report_data must be the TD report's
+     * values as lower-case hex strings and x-ms-attestation-type must be "tdxvm"
+     * (r->enclave_claims[], MAAT_TOKEN_TD_CLAIMS of them). Another body type, or both
+     * td_quote and enclave_info, is refused (MAAT_ERR_USAGE). */
+    const struct maat_quote *td_quote;
 };
 
 /* What the signer's quote check found (r->signer; as far as its checks ran). */
@@ -114,14 +124,18 @@ struct maat_token_signer {
     struct maat_quote_check check; /* the DCAP check (check.ran: the verifier ran) */
 };
 
-#define MAAT_TOKEN_ENCLAVE_CLAIMS 6
+#define MAAT_TOKEN_ENCLAVE_CLAIMS 6 /* compared with an EnclaveInfo */
+#define MAAT_TOKEN_TD_CLAIMS 8      /* compared with a TD quote */
+#define MAAT_TOKEN_CLAIMS_MAX 8     /* the larger of the two */
 
-/* One comparison of the claims with the EnclaveInfo. */
+/* One comparison of the claims with the EnclaveInfo (or the TD quote). */
 struct maat_token_claim_match {
     const char *name;  /* "IsDebuggable", "MRENCLAVE", "MRSIGNER", "ProductID",
-                              "SecurityVersion", "EnclaveHeldData" (static) */
-    const char *claim; /* "x-ms-sgx-is-debuggable", ... (static) */
-    char *file_json;   /* the EnclaveInfo's value, JSON text (owned) */
+                              "SecurityVersion", "EnclaveHeldData"; for a TD quote
+                              "MRTD", "RTMR0".."RTMR3", "MRCONFIGID", "ReportData",
+                              "AttestationType" (static) */
+    const char *claim; /* "x-ms-sgx-is-debuggable", ..., "tdx_mrtd", ... (static) */
+    char *file_json;   /* the EnclaveInfo's (the TD quote's) value, JSON text (owned) */
     char *token_json;  /* the token's claim, JSON text (owned; NULL = absent) */
     bool pass;
 };
@@ -146,15 +160,17 @@ struct maat_token_result {
     bool incomplete; /* !valid only because SIGNER_COMPLETE failed: what ran passed */
     struct maat_token_signer *signer; /* owned; NULL unless requested and
                                                         SIGNER_QUOTE ran */
-    size_t enclave_claims_count;      /* MAAT_TOKEN_ENCLAVE_CLAIMS once run */
-    struct maat_token_claim_match enclave_claims[MAAT_TOKEN_ENCLAVE_CLAIMS];
+    size_t enclave_claims_count; /* MAAT_TOKEN_ENCLAVE_CLAIMS (an EnclaveInfo) or
+                                    MAAT_TOKEN_TD_CLAIMS (a TD quote) once run */
+    struct maat_token_claim_match enclave_claims[MAAT_TOKEN_CLAIMS_MAX];
 };
 
 /* Validates the compact JWS token[0..len) against x. Returns 0 when the validation ran to a
  * result (inspect r->valid; a failed check is a result, not an error: r->failed_check and
  * r->reason say which and why), -1 only when it could not run (bad arguments: MAAT_ERR_USAGE;
  * out of memory: MAAT_ERR_NOMEM; require_signer_quote without trust: MAAT_ERR_USAGE; the
- * signer quote's verifier could not run or x->collateral failed: its error), with err set. A JWKS that is not a JSON object with a
+ * signer quote's verifier could not run or x->collateral failed: its error; a td_quote that
+ * is not a TD quote: MAAT_ERR_USAGE), with err set. A JWKS that is not a JSON object with a
  * "keys" array, or a pinned certificate that does not parse, fails the KEY check (fail
  * closed). Thread-safe: no global state; r must not be shared during the call. */
 MAAT_MUST_CHECK int maat_token_validate(const char *token, size_t len,

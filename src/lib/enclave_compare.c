@@ -40,6 +40,21 @@ static void shown(const char *json, char out[91])
     if (strlen(json) > 90) strcpy(out + 86, "...\"");
 }
 
+void maat__ei_mismatch_text(const char *name, const char *file_json, const char *word,
+                            const char *got_json, const char *label, char *out, size_t n)
+{
+    char fv[91], gv[91];
+    shown(file_json, fv);
+    if (got_json != NULL) {
+        shown(got_json, gv);
+        snprintf(out, n, "%s mismatch: the file says %s, the %s says %s (%s)", name, fv, word, gv,
+                 label);
+    } else {
+        snprintf(out, n, "%s mismatch: the file says %s, the %s has no %s claim", name, fv, word,
+                 label);
+    }
+}
+
 int maat__ei_compare(const struct maat_enclave_info *ei, bool oe, const struct maat__ei_source *src,
                      struct maat__ei_result *out, struct maat_error *err)
 {
@@ -75,16 +90,8 @@ int maat__ei_compare(const struct maat_enclave_info *ei, bool oe, const struct m
             return maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
         }
         if (pass || out->failed++ > 0) continue;
-        char fv[91], gv[91];
-        shown(out->file_json[i], fv);
-        if (out->got_json[i] != NULL) {
-            shown(out->got_json[i], gv);
-            snprintf(first, sizeof first, "%s mismatch: the file says %s, the %s says %s (%s)",
-                     field_names[f], fv, src->word, gv, src->labels[f]);
-        } else {
-            snprintf(first, sizeof first, "%s mismatch: the file says %s, the %s has no %s claim",
-                     field_names[f], fv, src->word, src->labels[f]);
-        }
+        maat__ei_mismatch_text(field_names[f], out->file_json[i], src->word, out->got_json[i],
+                               src->labels[f], first, sizeof first);
     }
     if (out->failed > 0)
         snprintf(out->reason, sizeof out->reason, "%s%s", first,

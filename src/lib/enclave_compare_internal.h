@@ -64,6 +64,13 @@ struct maat__ei_result {
 int maat__ei_compare(const struct maat_enclave_info *ei, bool oe, const struct maat__ei_source *src,
                      struct maat__ei_result *out, struct maat_error *err);
 
+/* The first mismatch as the reason names it: "<name> mismatch: the file says <file>, the
+ * <word> says <got> (<label>)", or "... the <word> has no <label> claim" when got_json is
+ * NULL; a value longer than 90 characters is cut (the report has it whole). Also the TD
+ * quote's comparison with a TdxVm token (token_td.c). */
+void maat__ei_mismatch_text(const char *name, const char *file_json, const char *word,
+                            const char *got_json, const char *label, char *out, size_t n);
+
 /* Frees the texts of a result that was not handed on. */
 void maat__ei_result_cleanup(struct maat__ei_result *r);
 

@@ -354,6 +354,11 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
     MAAT_ENSURE(x->enclave_info == NULL || x->enclave_info->ehd_len == 0 ||
                     x->enclave_info->ehd != NULL,
                 err, MAAT_ERR_USAGE, "token: enclave_info: ehd_len without ehd");
+    MAAT_ENSURE(x->enclave_info == NULL || x->td_quote == NULL, err, MAAT_ERR_USAGE,
+                "token: enclave_info and td_quote exclude each other");
+    MAAT_ENSURE(x->td_quote == NULL || maat__token_td_quote_usable(x->td_quote), err, MAAT_ERR_USAGE,
+                "token: td_quote: not a parsed TD quote (body type %d: expected %d, %d or %d)",
+                (int)x->td_quote->body_type, MAAT_BODY_TD10, MAAT_BODY_TD15, MAAT_BODY_TD15_EX);
 
     struct maat_error e = {0};
     struct maat_jws j;
@@ -407,6 +412,7 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
         if (c == 0 && x->require_signer_quote) c = maat__token_check_signer(cert, x, r, err);
         if (c == 0 && x->enclave_info != NULL)
             c = maat__token_check_enclave_claims(j.payload, x, r, err);
+        if (c == 0 && x->td_quote != NULL) c = maat__token_check_td_claims(j.payload, x, r, err);
     }
     if (c < 0)
         rc = -1;

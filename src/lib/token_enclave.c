@@ -257,7 +257,7 @@ void maat__token_enclave_cleanup(struct maat_token_result *r)
     if (r->signer != NULL) free(r->signer->quote);
     free(r->signer);
     r->signer = NULL;
-    for (size_t i = 0; i < r->enclave_claims_count && i < MAAT_TOKEN_ENCLAVE_CLAIMS; i++) {
+    for (size_t i = 0; i < r->enclave_claims_count && i < MAAT_TOKEN_CLAIMS_MAX; i++) {
         free(r->enclave_claims[i].file_json);
         free(r->enclave_claims[i].token_json);
     }
