@@ -62,8 +62,7 @@ static int dup_enclave_levels(struct maat_enclave_tcb_level **dst,
     return 0;
 }
 
-int maat__tcb_info_copy(struct maat_tcb_info *dst, const struct maat_tcb_info *src,
-                        const char *text)
+int maat__tcb_info_copy(struct maat_tcb_info *dst, const struct maat_tcb_info *src, const char *text)
 {
     *dst = *src;
     dst->levels = NULL;

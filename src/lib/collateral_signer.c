@@ -43,8 +43,8 @@ static bool pem_space(uint8_t c)
 
 /* The two blocks of pem (whitespace before/between them, whitespace or NUL after, as
  * crypto.c's load_pem accepts), decoded as load_pem decodes them. */
-static int two_blocks(const uint8_t *pem, size_t len, uint8_t **der1, size_t *len1,
-                      uint8_t **der2, size_t *len2)
+static int two_blocks(const uint8_t *pem, size_t len, uint8_t **der1, size_t *len1, uint8_t **der2,
+                      size_t *len2)
 {
     size_t b1, l1, e1, b2, l2, e2;
     *der1 = *der2 = NULL;
@@ -130,8 +130,8 @@ static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
     const ASN1_OCTET_STRING *root_skid = X509_get0_subject_key_id(root);
     if (root_skid == NULL || X509_get_version(x) != X509_VERSION_3 ||
         X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
-        X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL ||
-        sig->length <= 0 || (sig->flags & 0x07) != 0 /* unused bits */ ||
+        X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL || sig->length <= 0 ||
+        (sig->flags & 0x07) != 0 /* unused bits */ ||
         X509_NAME_entry_count(X509_get_issuer_name(x)) == 0 ||
         X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
         X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(root)) != 0 ||
@@ -165,8 +165,8 @@ X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_
     if (a != NULL && !(len1 == len2 && memcmp(der1, der2, len1) == 0) &&
         maat__trust_anchor_self_signed(t, a) == 1)
         x = maat__x509_decode_keyless(der1, len1);
-    if (x != NULL && (check_signer(x, der1, len1, a->cert) != 0 ||
-                      (*key = maat__x509_p256_key(x)) == NULL)) {
+    if (x != NULL &&
+        (check_signer(x, der1, len1, a->cert) != 0 || (*key = maat__x509_p256_key(x)) == NULL)) {
         X509_free(x);
         x = NULL;
     }

@@ -28,8 +28,7 @@ static size_t skip_ws(const char *t, size_t n, size_t i)
 
 /* The string starting at t[i] == '"': decoded into buf (capacity >= its raw length) when
  * buf is not NULL. Returns the index after the closing quote, or 0 to give up. */
-static size_t flat_string(const char *t, size_t n, size_t i, char *buf, size_t *out_len,
-                          bool *escaped)
+static size_t flat_string(const char *t, size_t n, size_t i, char *buf, size_t *out_len, bool *escaped)
 {
     size_t o = 0;
     *escaped = false;

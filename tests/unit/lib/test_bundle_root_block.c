@@ -47,7 +47,8 @@ static char *root_body(char *t)
 {
     char *k = strstr(t, "\"pck_crl_issuer_chain\"");
     assert_non_null(k);
-    char *second = strstr(strstr(k, "-----END CERTIFICATE-----") + 1, "-----BEGIN CERTIFICATE-----");
+    char *second = strstr(strstr(k, "-----END CERTIFICATE-----") + 1,
+                          "-----BEGIN CERTIFICATE-----");
     assert_non_null(second);
     return second + strlen("-----BEGIN CERTIFICATE-----\\n");
 }

@@ -89,10 +89,9 @@ static void same_tcb_info(const struct maat_tcb_info *a, const struct maat_tcb_i
         assert_int_equal(x->has_tcb_date, y->has_tcb_date);
         assert_int_equal(x->tcb_date, y->tcb_date);
         assert_int_equal(x->status, y->status);
-        same_strings(x->advisory_ids, x->advisory_id_count, y->advisory_ids,
-                     y->advisory_id_count);
-        if (x->sgx_components[0].category) assert_ptr_not_equal(x->sgx_components[0].category,
-                                                                y->sgx_components[0].category);
+        same_strings(x->advisory_ids, x->advisory_id_count, y->advisory_ids, y->advisory_id_count);
+        if (x->sgx_components[0].category)
+            assert_ptr_not_equal(x->sgx_components[0].category, y->sgx_components[0].category);
     }
     assert_int_equal(a->tdx_module_identity_count, b->tdx_module_identity_count);
     assert_int_equal(a->signed_body.len, b->signed_body.len);
@@ -142,13 +141,11 @@ static struct outcome verify(const struct maat_collateral_input *in,
         struct maat_enclave_identity ei;
         char sig[129];
         maat_hex_encode(b->tcb_info.signature, 64, sig);
-        assert_int_equal(maat_tcb_info_parse_body(b->tcb_info_text, b->tcb_info_text_len, sig,
-                                                  128, &ti, &err),
-                         0);
+        assert_int_equal(
+            maat_tcb_info_parse_body(b->tcb_info_text, b->tcb_info_text_len, sig, 128, &ti, &err), 0);
         maat_hex_encode(b->qe_identity.signature, 64, sig);
-        assert_int_equal(maat_enclave_identity_parse_body(b->qe_identity_text,
-                                                          b->qe_identity_text_len, sig, 128,
-                                                          &ei, &err),
+        assert_int_equal(maat_enclave_identity_parse_body(
+                             b->qe_identity_text, b->qe_identity_text_len, sig, 128, &ei, &err),
                          0);
         const struct maat_tcb_info *vt = maat_verified_collateral_tcb_info(vc);
         const struct maat_enclave_identity *ve = maat_verified_collateral_qe_identity(vc);

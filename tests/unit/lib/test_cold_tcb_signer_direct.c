@@ -131,8 +131,7 @@ static void test_cold_tcb_signer_direct_tamper_differential(void **state)
     for (size_t i = 0; i < n; i += 23) {
         memcpy(t, chain, n + 1);
         char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            continue;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) continue;
         t[i] = c == 'A' ? 'B' : 'A';
         struct outcome d = run(false, t);
         struct outcome f = run(true, t);

@@ -17,7 +17,8 @@ static struct maat_policy *parse(const char *text)
 {
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0) fail_msg("parse: %s", perr.detail);
+    if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
+        fail_msg("parse: %s", perr.detail);
     return p;
 }
 
