@@ -8,12 +8,12 @@
  * runtime data bound the same way, under maat's default TdxVm policy. One pass is what
  * src/maatd/attest_route.c does with a warm collateral cache and PCK chain cache:
  *
- *   pipeline  maat_attest_run: the JSON body, the quote and the bindings, the PCK chain
+ *   pipeline  maat__attest_run: the JSON body, the quote and the bindings, the PCK chain
  *             (a cache hit), verification (SGX, or TDX with maat's appraisal defaults)
  *             against collateral verified once (the callback hands it out, as maatd's
  *             cache does when warm), the incoming claims, the policy (parsed once), the
  *             payload text with jti
- *   sign      maat_jws_sign_encoded into the {"token":...} answer (the header encoded once,
+ *   sign      maat__jws_sign_encoded into the {"token":...} answer (the header encoded once,
  *             as maatd keeps it per thread, issuer and key): base64url, signature
  *
  * The floor is the issue's "warm verification + token signature" made of bare OpenSSL
@@ -143,7 +143,7 @@ static char *one_request(struct bench *b, bool timed)
         .issuer = ISSUER,
     };
     static struct maat_attest_result r; /* large; one thread */
-    if (maat_attest_run(&ctx, b->body, b->body_len, b->route, &r) != 0)
+    if (maat__attest_run(&ctx, b->body, b->body_len, b->route, &r) != 0)
         die("attest", r.outcome == MAAT_ATTEST_VERIFY_FAILED ? r.verdict.reason
                       : r.outcome == MAAT_ATTEST_BAD_REQUEST || r.outcome == MAAT_ATTEST_TCB_BASELINE
                           ? r.aerr.err.msg
@@ -152,15 +152,15 @@ static char *one_request(struct bench *b, bool timed)
     LAP(S_PIPELINE);
     if (b->hdr.len == 0) { /* maatd keeps the encoded header per thread, issuer and key */
         json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", ISSUER "/certs", "kid",
-                                maat_signing_key_kid(b->key), "typ", "JWT");
-        if (hdr == NULL || maat_jws_header_b64(b->key, hdr, &b->hdr, &err) != 0)
+                                maat__signing_key_kid(b->key), "typ", "JWT");
+        if (hdr == NULL || maat__jws_header_b64(b->key, hdr, &b->hdr, &err) != 0)
             die("header", err.msg);
         json_decref(hdr);
     }
     struct maat_buf answer; /* {"token":"<JWT>"}, the token signed into it */
     maat_buf_init(&answer);
     if (maat_buf_reserve(&answer, 4096) != 0 || maat_buf_put_str(&answer, "{\"token\":\"") != 0 ||
-        maat_jws_sign_encoded(b->key, (const char *)b->hdr.data, b->hdr.len,
+        maat__jws_sign_encoded(b->key, (const char *)b->hdr.data, b->hdr.len,
                               (const char *)r.payload.data, r.payload.len, &answer, &err) != 0 ||
         maat_buf_put_str(&answer, "\"}") != 0)
         die("sign", err.msg);
@@ -168,7 +168,7 @@ static char *one_request(struct bench *b, bool timed)
     if (token == NULL) die("sign", "out of memory");
     LAP(S_SIGN);
 #undef LAP
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     return token;
 }
 
@@ -246,7 +246,7 @@ static void floor_setup(struct bench *b, const uint8_t *quote, size_t qlen)
     b->signed_len = q.signed_data.len;
     b->qe_sig_der_len = rs_to_der(q.qe_report_signature, b->qe_sig_der);
     b->quote_sig_der_len = rs_to_der(q.signature, b->quote_sig_der);
-    EVP_PKEY *ak = maat_p256_pubkey_from_raw(q.attest_pub_key, "attestation key", &err);
+    EVP_PKEY *ak = maat__p256_pubkey_from_raw(q.attest_pub_key, "attestation key", &err);
     BIO *bio = BIO_new_mem_buf(q.cert_data.chain[0].ptr, (int)q.cert_data.chain[0].len);
     X509 *leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     BIO_free(bio);
@@ -255,11 +255,11 @@ static void floor_setup(struct bench *b, const uint8_t *quote, size_t qlen)
     b->ak_ctx = verify_ctx(ak);
     X509_free(leaf);
     EVP_PKEY_free(ak);
-    b->sign_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, maat_signing_key_pkey(b->key), NULL);
+    b->sign_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, maat__signing_key_pkey(b->key), NULL);
     if (b->sign_ctx == NULL || EVP_PKEY_sign_init(b->sign_ctx) != 1 ||
         EVP_PKEY_CTX_set_signature_md(b->sign_ctx, EVP_sha256()) <= 0)
         die("floor", "sign context");
-    if (maat_signing_key_alg(b->key) == MAAT_JWS_PS256 &&
+    if (maat__signing_key_alg(b->key) == MAAT_JWS_PS256 &&
         (EVP_PKEY_CTX_set_rsa_padding(b->sign_ctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
          EVP_PKEY_CTX_set_rsa_pss_saltlen(b->sign_ctx, 32) <= 0))
         die("floor", "PSS");
@@ -337,10 +337,10 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir, enum maat_a
     b->cache = maat_pck_cache_new(64, &err);
     const char *ptext = tdx ? maat_policy_default_tdx() : maat_policy_default_sgx();
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(ptext, strlen(ptext), NULL, &b->policy, &perr) != 0)
+    if (maat__policy_parse(ptext, strlen(ptext), NULL, &b->policy, &perr) != 0)
         die("policy", perr.err.msg);
     if (maat_policy_hash(ptext, strlen(ptext), b->policy_hash, &err) != 0) die("policy", err.msg);
-    b->key = maat_signing_key_generate(alg, &err);
+    b->key = maat__signing_key_generate(alg, &err);
     if (b->key == NULL) die("key", err.msg);
 
     b->quote = qb.data; /* kept: the floor points into it */
@@ -355,7 +355,7 @@ static void setup(struct bench *b, enum maat_jws_alg alg, char *dir, enum maat_a
     b->token_input_len = (size_t)(dot - tok);
     b->token_input = (uint8_t *)strndup(tok, b->token_input_len);
     printf("  %s: request body %zu B; token %zu B (signing input %zu B)\n",
-           maat_attest_route_name(route), b->body_len, strlen(tok) - 2, b->token_input_len);
+           maat__attest_route_name(route), b->body_len, strlen(tok) - 2, b->token_input_len);
     free(answer);
 }
 
@@ -375,7 +375,7 @@ static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_a
     static struct bench b;
     memset(&b, 0, sizeof b);
     setup(&b, alg, dir, route);
-    const char *rname = maat_attest_route_name(route);
+    const char *rname = maat__attest_route_name(route);
 
     /* Each slice: the pass for a while (or, with --floor-only, the warm floor), then both
      * floors for exactly as many requests. */
@@ -451,8 +451,8 @@ static void bench_route(enum maat_jws_alg alg, const char *alg_name, enum maat_a
     EVP_PKEY_CTX_free(b.pck_ctx);
     EVP_PKEY_CTX_free(b.ak_ctx);
     EVP_PKEY_CTX_free(b.sign_ctx);
-    maat_signing_key_free(b.key);
-    maat_policy_free(b.policy);
+    maat__signing_key_free(b.key);
+    maat__policy_free(b.policy);
     maat_pck_cache_free(b.cache);
     maat_verified_collateral_free(b.vc);
     maat_trust_free(b.trust);
@@ -489,7 +489,7 @@ int main(int argc, char **argv)
     }
     if (runs < 1 || runs > MAX_RUNS || seconds <= 0) die("usage", "--runs 1..32, --seconds > 0");
     enum maat_jws_alg alg;
-    if (maat_jws_alg_from_name(alg_name, &alg) != 0 || alg == MAAT_JWS_NONE)
+    if (maat__jws_alg_from_name(alg_name, &alg) != 0 || alg == MAAT_JWS_NONE)
         die("--alg", "RS256, ES256 or PS256");
     if (route_name == NULL) route_name = floor_only ? "SgxEnclave" : "all";
     bool all = !strcmp(route_name, "all");

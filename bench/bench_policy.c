@@ -1,13 +1,13 @@
 /*
  * bench_policy.c - cost of MAA's default SGX policy (policy_default.h, 2022 form) per
  * attestation, one core, single-threaded, over an SGX-like incoming claim set (the 15
- * claims maat_claims_incoming() produces for a plain quote: x-ms-*, $-preview names,
+ * claims maat__claims_incoming() produces for a plain quote: x-ms-*, $-preview names,
  * the collateral object):
  *
- *   eval       maat_policy_evaluate + maat_policy_result_cleanup (policy parsed once)
- *   eval+json  the service path: maat_claim_list_from_json(incoming JSON object),
- *              evaluate, maat_claims_to_json(outgoing), cleanup
- *   parse      maat_policy_parse + maat_policy_free of the default text
+ *   eval       maat__policy_evaluate + maat__policy_result_cleanup (policy parsed once)
+ *   eval+json  the service path: maat__claim_list_from_json(incoming JSON object),
+ *              evaluate, maat__claims_to_json(outgoing), cleanup
+ *   parse      maat__policy_parse + maat__policy_free of the default text
  *
  * Prints the median of --runs runs of --iterations each, in microseconds per operation,
  * and a final RESULT line. Target: well under 1% of a quote verification (~150 us).
@@ -61,11 +61,11 @@ int main(int argc, char **argv)
     const char *text = maat_policy_default_sgx();
     struct maat_policy *pol = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, strlen(text), NULL, &pol, &perr) != 0) die("parse", perr.err.msg);
+    if (maat__policy_parse(text, strlen(text), NULL, &pol, &perr) != 0) die("parse", perr.err.msg);
     json_t *in_json = json_loads(incoming_json, 0, NULL);
     struct maat_claim_list in;
     struct maat_error err = {0};
-    if (in_json == NULL || maat_claim_list_from_json(in_json, NULL, &in, &err) != 0)
+    if (in_json == NULL || maat__claim_list_from_json(in_json, NULL, &in, &err) != 0)
         die("claims", err.msg);
 
     double ev[64], evj[64], pa[64];
@@ -74,32 +74,32 @@ int main(int argc, char **argv)
         double t0 = bench_now();
         for (long i = 0; i < iterations; i++) {
             struct maat_policy_result res;
-            if (maat_policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr) != 0)
+            if (maat__policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr) != 0)
                 die("evaluate", perr.detail);
             issued = res.noutgoing;
-            maat_policy_result_cleanup(&res);
+            maat__policy_result_cleanup(&res);
         }
         double t1 = bench_now();
         long jit = iterations / 10 + 1;
         for (long i = 0; i < jit; i++) {
             struct maat_claim_list l;
             struct maat_policy_result res;
-            if (maat_claim_list_from_json(in_json, NULL, &l, &err) != 0) die("claims", err.msg);
-            if (maat_policy_evaluate(pol, l.claims, l.count, NULL, &res, &perr) != 0)
+            if (maat__claim_list_from_json(in_json, NULL, &l, &err) != 0) die("claims", err.msg);
+            if (maat__policy_evaluate(pol, l.claims, l.count, NULL, &res, &perr) != 0)
                 die("evaluate", perr.detail);
-            json_t *out = maat_claims_to_json(res.outgoing, res.noutgoing, &err);
+            json_t *out = maat__claims_to_json(res.outgoing, res.noutgoing, &err);
             if (out == NULL) die("to_json", err.msg);
             json_decref(out);
-            maat_policy_result_cleanup(&res);
-            maat_claim_list_cleanup(&l);
+            maat__policy_result_cleanup(&res);
+            maat__claim_list_cleanup(&l);
         }
         double t2 = bench_now();
         long pit = iterations / 10 + 1;
         for (long i = 0; i < pit; i++) {
             struct maat_policy *p;
-            if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
+            if (maat__policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
                 die("parse", perr.err.msg);
-            maat_policy_free(p);
+            maat__policy_free(p);
         }
         double t3 = bench_now();
         ev[r] = (t1 - t0) / (double)iterations * 1e6;
@@ -116,8 +116,8 @@ int main(int argc, char **argv)
     printf("  eval+json  %8.3f us  (%.2f%%)\n", ej, ej / 150 * 100);
     printf("  parse      %8.3f us\n", p);
     printf("RESULT eval_us=%.3f eval_json_us=%.3f parse_us=%.3f\n", e, ej, p);
-    maat_claim_list_cleanup(&in);
+    maat__claim_list_cleanup(&in);
     json_decref(in_json);
-    maat_policy_free(pol);
+    maat__policy_free(pol);
     return 0;
 }

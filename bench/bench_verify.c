@@ -252,16 +252,16 @@ static void import_dup_op(struct bench *b)
 
 static void import_maat_op(struct bench *b)
 {
-    EVP_PKEY *k = maat_p256_pubkey_from_raw(b->ak_raw, "attestation key", NULL);
-    if (k == NULL) die("maat", "maat_p256_pubkey_from_raw failed");
+    EVP_PKEY *k = maat__p256_pubkey_from_raw(b->ak_raw, "attestation key", NULL);
+    if (k == NULL) die("maat", "maat__p256_pubkey_from_raw failed");
     EVP_PKEY_free(k);
     b->sink++;
 }
 
 static void maat_ecdsa_op(struct bench *b)
 {
-    if (maat_ecdsa_verify_rs(b->pck_key, b->qe_report, MAAT_SGX_REPORT_BODY_SIZE, b->qe_rs) != 1)
-        die("maat", "maat_ecdsa_verify_rs failed");
+    if (maat__ecdsa_verify_rs(b->pck_key, b->qe_report, MAAT_SGX_REPORT_BODY_SIZE, b->qe_rs) != 1)
+        die("maat", "maat__ecdsa_verify_rs failed");
     b->sink++;
 }
 
@@ -441,18 +441,18 @@ static double run_n(struct bench *b, op_fn fn, uint64_t n)
 static void setup_floor(struct bench *b, const struct maat_quote *q)
 {
     struct maat_error err = {0};
-    STACK_OF(X509) *certs = maat_x509_load_all(q->cert_data.data.ptr, q->cert_data.data.len,
+    STACK_OF(X509) *certs = maat__x509_load_all(q->cert_data.data.ptr, q->cert_data.data.len,
                                                "PCK chain", &err);
     if (certs == NULL) die("PCK chain", err.msg);
     for (int i = 0; i < sk_X509_num(certs) && b->pck_key == NULL; i++) {
         char cn[128];
-        maat_x509_cn(X509_get_subject_name(sk_X509_value(certs, i)), cn, sizeof cn);
+        maat__x509_cn(X509_get_subject_name(sk_X509_value(certs, i)), cn, sizeof cn);
         if (strstr(cn, "SGX PCK Certificate"))
             b->pck_key = X509_get_pubkey(sk_X509_value(certs, i));
     }
     sk_X509_pop_free(certs, X509_free);
     if (b->pck_key == NULL) die("PCK chain", "no PCK leaf");
-    b->ak_key = maat_p256_pubkey_from_raw(q->attest_pub_key, "attestation key", &err);
+    b->ak_key = maat__p256_pubkey_from_raw(q->attest_pub_key, "attestation key", &err);
     if (b->ak_key == NULL) die("attestation key", err.msg);
 
     /* An SPKI template from the attestation key itself: 26-byte header, 0x04, x, y. */
@@ -536,7 +536,7 @@ static void sig_add_cert(struct bench *b, const char *name, X509 *x, X509 *issue
 static void sig_add_crl(struct bench *b, const char *name, const struct maat_view *v, X509 *issuer)
 {
     struct maat_error err = {0};
-    X509_CRL *crl = maat_crl_load(v->ptr, v->len, name, &err);
+    X509_CRL *crl = maat__crl_load(v->ptr, v->len, name, &err);
     if (crl == NULL) die(name, err.msg);
     unsigned char *tbs = NULL;
     int n = i2d_re_X509_CRL_tbs(crl, &tbs);
@@ -567,7 +567,7 @@ static X509 *cert_by_cn(STACK_OF(X509) *sk, const char *part)
 {
     for (int i = 0; i < sk_X509_num(sk); i++) {
         char cn[128];
-        maat_x509_cn(X509_get_subject_name(sk_X509_value(sk, i)), cn, sizeof cn);
+        maat__x509_cn(X509_get_subject_name(sk_X509_value(sk, i)), cn, sizeof cn);
         if (strstr(cn, part)) return sk_X509_value(sk, i);
     }
     die("floor: no certificate with CN containing", part);
@@ -583,7 +583,7 @@ static X509 *cert_by_cn(STACK_OF(X509) *sk, const char *part)
 static void setup_sigobjs(struct bench *b, const struct maat_quote *q)
 {
     struct maat_error err = {0};
-    STACK_OF(X509) *pck = maat_x509_load_all(q->cert_data.data.ptr, q->cert_data.data.len,
+    STACK_OF(X509) *pck = maat__x509_load_all(q->cert_data.data.ptr, q->cert_data.data.len,
                                              "PCK chain", &err);
     if (pck == NULL) die("PCK chain", err.msg);
     X509 *leaf = cert_by_cn(pck, "SGX PCK Certificate"), *ca = cert_by_cn(pck, "PCK");
@@ -598,7 +598,7 @@ static void setup_sigobjs(struct bench *b, const struct maat_quote *q)
     if (maat_collateral_bundle_parse(b->coll, b->coll_len, &bundle, &err) != 0)
         die("collateral", err.msg);
     maat_collateral_input_from_bundle(&bundle, &in);
-    STACK_OF(X509) *tcb = maat_x509_load_all(in.tcb_info_issuer_chain.ptr,
+    STACK_OF(X509) *tcb = maat__x509_load_all(in.tcb_info_issuer_chain.ptr,
                                              in.tcb_info_issuer_chain.len, "TCB chain", &err);
     if (tcb == NULL) die("TCB chain", err.msg);
     X509 *signer = sk_X509_value(tcb, 0);
@@ -711,7 +711,7 @@ static void fleet_one(const char *dir, long n, long draws, size_t capacity)
     struct maat_quote q0;
     if (maat_quote_parse(quotes[order[0]].data, quotes[order[0]].len, &q0, &err) != 0)
         die("quote", err.msg);
-    STACK_OF(X509) *chain = maat_x509_load_all(q0.cert_data.data.ptr, q0.cert_data.data.len,
+    STACK_OF(X509) *chain = maat__x509_load_all(q0.cert_data.data.ptr, q0.cert_data.data.len,
                                                "PCK chain", &err);
     if (chain == NULL) die("PCK chain", err.msg);
     struct sigobj yard = {0};
@@ -724,7 +724,7 @@ static void fleet_one(const char *dir, long n, long draws, size_t capacity)
             die("sig", "DER");
         yard.der_len = (size_t)i2d_ECDSA_SIG(es, &dp);
         ECDSA_SIG_free(es);
-        yard.key = X509_get_pubkey(maat_x509_find_leaf(chain));
+        yard.key = X509_get_pubkey(maat__x509_find_leaf(chain));
         yard.ctx = EVP_PKEY_CTX_new_from_pkey(NULL, yard.key, NULL);
         if (yard.ctx == NULL || EVP_PKEY_verify_init(yard.ctx) != 1) die("yardstick", "ctx");
         yard.msg = (uint8_t *)q0.qe_report.raw;
@@ -1009,8 +1009,8 @@ int main(int argc, char **argv)
     printf("\nbuilding blocks:\n");
     print_row("1 ECDSA verify: SHA256 + EVP_PKEY_verify (ctx reused)", one, runs);
     print_row("1 ECDSA verify: EVP_DigestVerifyInit_ex + DigestVerify", dv, runs);
-    print_row("1 ECDSA verify: maat_ecdsa_verify_rs (raw r||s)", ecdsa_maat, runs);
-    print_row("P-256 key import: maat_p256_pubkey_from_raw", imp_maat, runs);
+    print_row("1 ECDSA verify: maat__ecdsa_verify_rs (raw r||s)", ecdsa_maat, runs);
+    print_row("P-256 key import: maat__p256_pubkey_from_raw", imp_maat, runs);
     print_row("P-256 key import: EVP_PKEY_fromdata", imp_fd, runs);
     print_row("P-256 key import: d2i_PUBKEY of an SPKI template", imp_spki, runs);
     print_row("P-256 key import: EVP_PKEY_dup(params) + set1_encoded", imp_dup, runs);

@@ -1,6 +1,6 @@
 /* fuzz_attest_request.c - libFuzzer harness for MAA attestation requests: the first byte
  * picks the route (SgxEnclave / OpenEnclave / TdxVm), the rest is the JSON body, run
- * through maat_attest_run (the pipeline maatd uses: parse, draft policy, quote, bindings,
+ * through maat__attest_run (the pipeline maatd uses: parse, draft policy, quote, bindings,
  * PCK chain, verification without collateral; Intel's root only, so chains of the fuzzer's
  * making fail there) with outcome invariants checked. Requests whose SGX quote parsed go
  * on through both claim builders, so every path from request bytes to a token payload
@@ -22,19 +22,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* maat_claims_payload_text must write exactly jansson's text of build + finish. */
+/* maat__claims_payload_text must write exactly jansson's text of build + finish. */
 static void same_text(const struct maat_claims_input *in)
 {
     static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     struct maat_error err = {0};
-    json_t *p = maat_claims_build(in, &err);
+    json_t *p = maat__claims_build(in, &err);
     if (p == NULL) __builtin_trap();
-    if (maat_claims_finish(p, "https://fuzz.example", 1700000000, 28800, jti, &err) != 0)
+    if (maat__claims_finish(p, "https://fuzz.example", 1700000000, 28800, jti, &err) != 0)
         __builtin_trap();
     char *want = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
     struct maat_buf b;
     maat_buf_init(&b);
-    int rc = maat_claims_payload_text(in, "https://fuzz.example", 1700000000, 28800, jti, &b, &err);
+    int rc = maat__claims_payload_text(in, "https://fuzz.example", 1700000000, 28800, jti, &b, &err);
     if (want == NULL || rc != 0 || b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
         __builtin_trap();
     maat_buf_cleanup(&b);
@@ -42,13 +42,13 @@ static void same_text(const struct maat_claims_input *in)
     json_decref(p);
 }
 
-/* maat_claims_incoming_list must give the claims the JSON incoming set gives. */
+/* maat__claims_incoming_list must give the claims the JSON incoming set gives. */
 static void same_incoming(const struct maat_claims_input *in, const json_t *inc)
 {
     struct maat_error err = {0};
     struct maat_claim_list a, b;
-    if (maat_claim_list_from_json(inc, NULL, &a, &err) != 0) __builtin_trap();
-    if (maat_claims_incoming_list(in, &b, &err) != 0 || a.count != b.count) __builtin_trap();
+    if (maat__claim_list_from_json(inc, NULL, &a, &err) != 0) __builtin_trap();
+    if (maat__claims_incoming_list(in, &b, &err) != 0 || a.count != b.count) __builtin_trap();
     for (size_t i = 0; i < a.count; i++) {
         const struct maat_claim_value *x = &a.claims[i].value, *y = &b.claims[i].value;
         if (strcmp(a.claims[i].type, b.claims[i].type) != 0 || x->kind != y->kind ||
@@ -56,27 +56,27 @@ static void same_incoming(const struct maat_claims_input *in, const json_t *inc)
             (x->len && memcmp(x->str, y->str, x->len) != 0))
             __builtin_trap();
     }
-    maat_claim_list_cleanup(&a);
-    maat_claim_list_cleanup(&b);
+    maat__claim_list_cleanup(&a);
+    maat__claim_list_cleanup(&b);
 }
 
 /* Issued claims given as a policy result (maatd's path) must give the payload text that
- * the object maat_claims_to_json() makes of the same claims gives. */
+ * the object maat__claims_to_json() makes of the same claims gives. */
 static void same_issued(struct maat_claims_input in, const struct maat_claim *c, size_t n)
 {
     static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     struct maat_error err = {0};
     struct maat_policy_result r = {.outgoing = c, .noutgoing = n};
-    json_t *obj = maat_claims_to_json(c, n, &err);
+    json_t *obj = maat__claims_to_json(c, n, &err);
     struct maat_buf a, b;
     maat_buf_init(&a);
     maat_buf_init(&b);
     in.issued = obj;
     in.issued_result = NULL;
-    int ra = obj ? maat_claims_payload_text(&in, "https://f.example", 1, 2, jti, &a, &err) : -1;
+    int ra = obj ? maat__claims_payload_text(&in, "https://f.example", 1, 2, jti, &a, &err) : -1;
     in.issued = NULL;
     in.issued_result = &r;
-    int rb = maat_claims_payload_text(&in, "https://f.example", 1, 2, jti, &b, &err);
+    int rb = maat__claims_payload_text(&in, "https://f.example", 1, 2, jti, &b, &err);
     if (ra != rb || (ra == 0 && (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)))
         __builtin_trap();
     maat_buf_cleanup(&a);
@@ -100,12 +100,12 @@ static void claims(const struct maat_attest_request *req, const struct maat_quot
         .policy_hash = "ViVGS4BYl70X8eUrgryHg0TtbEk9WtIc6DtTBEFxaWc",
     };
     struct maat_error err = {0};
-    json_t *inc = maat_claims_incoming(&in, &err);
+    json_t *inc = maat__claims_incoming(&in, &err);
     if (inc == NULL) __builtin_trap(); /* a parsed SGX quote always yields claims */
-    json_t *issued = maat_claims_default_issued(inc, &err);
+    json_t *issued = maat__claims_default_issued(inc, &err);
     if (issued == NULL) __builtin_trap();
     in.issued = issued;
-    json_t *p = maat_claims_build(&in, &err);
+    json_t *p = maat__claims_build(&in, &err);
     if (p == NULL) __builtin_trap();
     char *s = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
     if (s == NULL) __builtin_trap(); /* every claim must serialise */
@@ -123,16 +123,16 @@ static void claims(const struct maat_attest_request *req, const struct maat_quot
      * set), and the request's JSON runtime data read as claims (arbitrary types, values,
      * repeated types, sets, JSON values) */
     struct maat_claim_list dl;
-    json_t *dflt = maat_claims_default_issued(inc, &err);
-    if (dflt == NULL || maat_claim_list_from_json(dflt, NULL, &dl, &err) != 0) __builtin_trap();
+    json_t *dflt = maat__claims_default_issued(inc, &err);
+    if (dflt == NULL || maat__claim_list_from_json(dflt, NULL, &dl, &err) != 0) __builtin_trap();
     same_issued(in, dl.claims, dl.count);
-    maat_claim_list_cleanup(&dl);
+    maat__claim_list_cleanup(&dl);
     json_decref(dflt);
     struct maat_claim_list rl;
     if (req->runtime.present && req->runtime.type == MAAT_DATA_JSON &&
-        maat_claim_list_from_json(req->runtime.json, NULL, &rl, &err) == 0) {
+        maat__claim_list_from_json(req->runtime.json, NULL, &rl, &err) == 0) {
         same_issued(in, rl.claims, rl.count);
-        maat_claim_list_cleanup(&rl);
+        maat__claim_list_cleanup(&rl);
     }
     json_decref(issued);
     json_decref(inc);
@@ -151,7 +151,7 @@ static void init_once(void)
     trust = maat_trust_new_intel(&err);
     const char *t[2] = {maat_policy_default_sgx(), maat_policy_default_tdx()};
     for (int i = 0; i < 2; i++)
-        if (maat_policy_parse(t[i], strlen(t[i]), NULL, &policies[i], &perr) != 0 ||
+        if (maat__policy_parse(t[i], strlen(t[i]), NULL, &policies[i], &perr) != 0 ||
             maat_policy_hash(t[i], strlen(t[i]), hashes[i], &err) != 0)
             __builtin_trap();
     if (trust == NULL) __builtin_trap();
@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .jti = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
     };
     static struct maat_attest_result r;
-    int rc = maat_attest_run(&ctx, body, n, route, &r);
+    int rc = maat__attest_run(&ctx, body, n, route, &r);
     /* the outcome and its detail agree */
     if ((rc == 0) != (r.outcome == MAAT_ATTEST_OK)) __builtin_trap();
     if ((r.outcome == MAAT_ATTEST_BAD_REQUEST || r.outcome == MAAT_ATTEST_TCB_BASELINE) &&
@@ -205,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap(); /* a rejected body leaves nothing behind */
     }
     if (r.quote_parsed && r.quote.body_type == MAAT_BODY_SGX && !tdx) claims(&r.req, &r.quote);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     free(body);
     return 0;
 }

@@ -23,7 +23,7 @@ static void describe(const uint8_t *buf, size_t len)
     struct maat_error err;
     maat_error_clear(&err);
     if (maat_quote_parse(buf, len, &q, &err) != 0) return;
-    json_t *j = maat_quote_to_json(&q, buf, &err);
+    json_t *j = maat__quote_to_json(&q, buf, &err);
     if (j != NULL) {
         char *s = json_dumps(j, JSON_COMPACT);
         free(s);
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (maat_evidence_decode(data, size, &ev, &err) == 0) {
         describe(ev.quote, ev.quote_len);
         if (ev.has_enclave_info) {
-            json_t *j = maat_quote_json_enclave_info(&ev.enclave_info);
+            json_t *j = maat__quote_json_enclave_info(&ev.enclave_info);
             json_decref(j);
             struct maat_quote q;
             if (maat_quote_parse(ev.quote, ev.quote_len, &q, &err) == 0)

@@ -1,6 +1,6 @@
 /* fuzz_jws.c - libFuzzer harness for compact JWS parsing and the key material a token can
- * carry: maat_jws_parse(_ex), maat_jws_header_x5c, maat_jwk_to_pkey on header "jwk" and
- * on the header itself, maat_jwks_find over the payload, and maat_jws_verify with every key
+ * carry: maat__jws_parse(_ex), maat__jws_header_x5c, maat__jwk_to_pkey on header "jwk" and
+ * on the header itself, maat__jwks_find over the payload, and maat__jws_verify with every key
  * obtained (algorithm/key-type mismatches must fail cleanly). */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,13 +21,13 @@ static void must_explain(const struct maat_error *err)
 static void try_key(const struct maat_jws *j, const json_t *jwk)
 {
     struct maat_error err = {0};
-    EVP_PKEY *k = maat_jwk_to_pkey(jwk, &err);
+    EVP_PKEY *k = maat__jwk_to_pkey(jwk, &err);
     if (k == NULL) {
         must_explain(&err);
         return;
     }
     maat_error_clear(&err);
-    if (maat_jws_verify(j, k, &err) != 0) must_explain(&err);
+    if (maat__jws_verify(j, k, &err) != 0) must_explain(&err);
     EVP_PKEY_free(k);
 }
 
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct maat_jws j;
     struct maat_error err = {0};
     unsigned flags = size > 0 && (data[0] & 1) ? MAAT_JWS_ALLOW_RSA256 : 0;
-    if (maat_jws_parse_ex((const char *)data, size, flags, &j, &err) != 0) {
+    if (maat__jws_parse_ex((const char *)data, size, flags, &j, &err) != 0) {
         must_explain(&err);
         return 0;
     }
@@ -50,10 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
 
     maat_error_clear(&err);
-    STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &err);
+    STACK_OF(X509) *sk = maat__jws_header_x5c(&j, &err);
     if (sk != NULL) {
         maat_error_clear(&err);
-        if (maat_jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err) != 0)
+        if (maat__jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err) != 0)
             must_explain(&err);
         sk_X509_pop_free(sk, X509_free);
     } else if (err.code != MAAT_OK && err.msg[0] == '\0') {
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const json_t *kid = json_object_get(j.header, "kid");
     if (j.payload != NULL && json_is_string(kid)) {
-        const json_t *found = maat_jwks_find(j.payload, json_string_value(kid));
+        const json_t *found = maat__jwks_find(j.payload, json_string_value(kid));
         if (found != NULL) try_key(&j, found);
     }
     const json_t *keys = j.payload ? json_object_get(j.payload, "keys") : NULL;
@@ -76,6 +76,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (i >= 4) break;
         try_key(&j, k);
     }
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     return 0;
 }

@@ -40,28 +40,28 @@ static const struct maat_claim claims[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct maat_policy_limits lim;
-    maat_policy_limits_default(&lim);
+    maat__policy_limits_default(&lim);
     lim.max_steps = 20000; /* keep each input fast; the bound itself is what is tested */
     lim.max_claims = 512;
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse((const char *)data, size, &lim, &p, &perr) != 0) {
+    if (maat__policy_parse((const char *)data, size, &lim, &p, &perr) != 0) {
         if (perr.detail[0] == '\0' || perr.err.msg[0] == '\0') __builtin_trap();
         if (perr.kind == MAAT_POLICY_ERR_PARSING && (perr.line == 0 || perr.column == 0))
             __builtin_trap();
         char buf[64];
-        (void)maat_policy_error_format(&perr, buf, sizeof buf);
+        (void)maat__policy_error_format(&perr, buf, sizeof buf);
         return 0;
     }
     struct maat_policy_result res;
     memset(&perr, 0, sizeof perr);
-    int rc = maat_policy_evaluate(p, claims, sizeof claims / sizeof claims[0], &lim, &res, &perr);
+    int rc = maat__policy_evaluate(p, claims, sizeof claims / sizeof claims[0], &lim, &res, &perr);
     if ((rc == 0) != (res.outcome == MAAT_POLICY_PERMIT)) __builtin_trap();
     if (rc != 0 && perr.detail[0] == '\0') __builtin_trap();
-    json_t *out = maat_claims_to_json(res.outgoing, res.noutgoing, NULL);
+    json_t *out = maat__claims_to_json(res.outgoing, res.noutgoing, NULL);
     json_decref(out);
-    (void)maat_policy_result_property(&res, "x-ms-sgx-tcbidentifier");
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    (void)maat__policy_result_property(&res, "x-ms-sgx-tcbidentifier");
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
     return 0;
 }

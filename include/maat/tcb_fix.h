@@ -82,7 +82,7 @@ MAAT_MUST_CHECK int maat_tcb_fix_compute(const struct maat_verdict *v, const str
                                          const struct maat_verified_collateral *vc,
                                          struct maat_tcb_fix *fix, struct maat_error *err);
 
-/* The JSON form (maat_tcb_fix_json) is in the internal src/include/maat/tcb_fix_json.h. */
+/* The JSON form (maat__tcb_fix_json) is in the internal src/include/maat/tcb_fix_json.h. */
 
 /* One line for error messages: "raise NAME from HAVE to NEED, ...; update: U; ...; closes
  * IDS; target STATUS (TCB level of DATE)". Always NUL-terminated (truncated to cap). */

@@ -38,7 +38,7 @@ enum {
 
 /* The checks, in the order they run; the first failure ends the validation. */
 enum maat_token_check {
-    MAAT_TOKEN_CHECK_FORMAT = 0, /* a strict compact JWS (maat_jws_parse) */
+    MAAT_TOKEN_CHECK_FORMAT = 0, /* a strict compact JWS (maat__jws_parse) */
     MAAT_TOKEN_CHECK_ALG,        /* header alg in the allow-list; never "none" */
     MAAT_TOKEN_CHECK_TYP,        /* header typ "JWT" */
     MAAT_TOKEN_CHECK_KID,        /* header kid: a non-empty string */

@@ -510,7 +510,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
     json_object_set_new(tv, "issuer", json_string(issuer));
     json_object_set_new(tv, "checked_at", json_string(at_text));
     json_object_set_new(tv, "clock_skew_seconds", json_integer(TC_SKEW));
-    if (maat_jws_parse(token, strlen(token), &j, &err) != 0) {
+    if (maat__jws_parse(token, strlen(token), &j, &err) != 0) {
         char *alg = tc_peek_alg(token);
         if (alg != NULL && strcmp(alg, "none") && strcmp(alg, "RS256") && strcmp(alg, "ES256") &&
             strcmp(alg, "PS256"))
@@ -565,7 +565,7 @@ static int attest_online(struct run *r, const struct maat_evidence *ev)
 out:
     maat_token_result_cleanup(tr);
     free(tr);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     json_decref(jwks);
     free(jwks_raw);
     json_decref(doc);

@@ -60,7 +60,7 @@ static EVP_PKEY *x5c0_key(const json_t *x5c, char *what, size_t n)
     if (!json_is_string(first)) return NULL;
     json_t *jwk = json_pack("{s:s,s:[O]}", "kty", "RSA", "x5c", first);
     struct maat_error e = {0};
-    STACK_OF(X509) *sk = maat_jwk_x5c(jwk, &e);
+    STACK_OF(X509) *sk = maat__jwk_x5c(jwk, &e);
     json_decref(jwk);
     if (sk == NULL) return NULL;
     char subj[400];
@@ -89,7 +89,7 @@ static EVP_PKEY *jwks_key(const char *path, const struct cli_jws *c, char *what,
     const char *kid = json_string_value(json_object_get(c->j.header, "kid"));
     const json_t *jwk = NULL;
     if (kid != NULL) {
-        jwk = maat_jwks_find(jwks, kid);
+        jwk = maat__jwks_find(jwks, kid);
         if (jwk == NULL) {
             maat_error_set(err, MAAT_ERR_NOT_FOUND, "%s: no key with kid \"%.100s\"", path, kid);
             goto out;
@@ -109,7 +109,7 @@ static EVP_PKEY *jwks_key(const char *path, const struct cli_jws *c, char *what,
             goto out;
         }
     }
-    k = maat_jwk_to_pkey(jwk, err);
+    k = maat__jwk_to_pkey(jwk, err);
     snprintf(what, n, "JWKS %s, kid %.100s", path,
              json_string_value(json_object_get(jwk, "kid"))
                  ? json_string_value(json_object_get(jwk, "kid"))
@@ -253,7 +253,7 @@ static int jwt_decode(int argc, char **argv)
     if (pk != NULL) {
         sr.checked = true;
         struct maat_error ve = {0};
-        sr.valid = maat_jws_verify(&cj.j, pk, &ve) == 0;
+        sr.valid = maat__jws_verify(&cj.j, pk, &ve) == 0;
         if (!sr.valid) snprintf(sr.detail, sizeof sr.detail, "%s", ve.msg);
     }
     /* the verdict first, then the output: under --json it carries the same verdict */

@@ -56,7 +56,7 @@ static int key_rotate(int argc, char **argv)
     CLI_ENSURE(uri != NULL && optind == argc, MAAT_EXIT_USAGE,
                "maat key rotate: needs --store URI (and no other arguments)");
     enum maat_jws_alg alg = MAAT_JWS_RS256;
-    CLI_ENSURE(alg_name == NULL || maat_jws_alg_from_name(alg_name, &alg) == 0, MAAT_EXIT_USAGE,
+    CLI_ENSURE(alg_name == NULL || maat__jws_alg_from_name(alg_name, &alg) == 0, MAAT_EXIT_USAGE,
                "maat key rotate: --alg %s: expected RS256, ES256 or PS256", alg_name);
     char shown[1024];
     maat_store_redacted_uri(uri, shown, sizeof shown);

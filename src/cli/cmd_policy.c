@@ -410,8 +410,8 @@ static char *policy_reset_body(const struct policy_args *a, struct maat_error *e
     json_t *hdr = NULL;
     STACK_OF(X509) *chain = NULL;
     if (cli_load_signer(a->key, a->cert, a->pw, &k, &hdr, &chain, err) == 0)
-        jws = maat_jws_sign(k, hdr, NULL, false, err);
-    maat_signing_key_free(k);
+        jws = maat__jws_sign(k, hdr, NULL, false, err);
+    maat__signing_key_free(k);
     json_decref(hdr);
     sk_X509_pop_free(chain, X509_free);
     return jws;

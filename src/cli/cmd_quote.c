@@ -175,7 +175,7 @@ static void add_warning(json_t *root, const char *msg)
 /* The EnclaveInfo object, plus whether its fields and EHD agree with the quote. */
 static int add_enclave_info(json_t *root, const struct maat_evidence *ev, const struct maat_quote *q)
 {
-    json_t *ei = maat_quote_json_enclave_info(&ev->enclave_info);
+    json_t *ei = maat__quote_json_enclave_info(&ev->enclave_info);
     if (ei == NULL) return -1;
     struct maat_error e;
     maat_error_clear(&e);
@@ -253,7 +253,7 @@ static int inspect(const char *path, bool as_json)
         CLI_FAIL(MAAT_EXIT_INPUT);
     }
     root = json_object();
-    qj = maat_quote_to_json(&q, ev.quote, &err);
+    qj = maat__quote_to_json(&q, ev.quote, &err);
     if (root == NULL || qj == NULL) {
         fail(as_json, NULL, err.code ? maat_err_name(err.code) : "out_of_memory", "%s",
              err.code ? err.msg : "out of memory");

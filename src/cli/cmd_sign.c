@@ -291,14 +291,14 @@ static int sign_policy_text(const char *text, size_t len, const char *key, const
         return -1;
     }
     if (unsigned_) {
-        *jws = maat_jws_unsigned(NULL, payload, false, err);
+        *jws = maat__jws_unsigned(NULL, payload, false, err);
     } else {
         struct maat_signing_key *k = NULL;
         json_t *hdr = NULL;
         STACK_OF(X509) *chain = NULL;
         if (cli_load_signer(key, cert, pw_env, &k, &hdr, &chain, err) == 0)
-            *jws = maat_jws_sign(k, hdr, payload, false, err);
-        maat_signing_key_free(k);
+            *jws = maat__jws_sign(k, hdr, payload, false, err);
+        maat__signing_key_free(k);
         json_decref(hdr);
         sk_X509_pop_free(chain, X509_free);
     }
@@ -316,14 +316,14 @@ int cli_check_policy(const char *path, const char *text, size_t len, struct maat
 {
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, len, NULL, &p, &perr) == 0) {
-        maat_policy_free(p);
+    if (maat__policy_parse(text, len, NULL, &p, &perr) == 0) {
+        maat__policy_free(p);
         return 0;
     }
     if (perr.kind == MAAT_POLICY_ERR_PARSING && perr.line > 0)
         return maat_error_set(err, MAAT_ERR_VALUE, "%s:%u:%u: PolicyParsingError: %s", path,
                               perr.line, perr.column, perr.detail[0] ? perr.detail : perr.err.msg);
-    return maat_error_set(err, MAAT_ERR_VALUE, "%s: %s: %s", path, maat_policy_error_code(&perr),
+    return maat_error_set(err, MAAT_ERR_VALUE, "%s: %s: %s", path, maat__policy_error_code(&perr),
                           perr.err.msg);
 }
 
@@ -411,8 +411,8 @@ static int sign_cert_body(X509 *cert, const char *key, const char *signer, const
     json_t *hdr = NULL;
     STACK_OF(X509) *chain = NULL;
     if (cli_load_signer(key, signer, pw_env, &k, &hdr, &chain, err) == 0)
-        *jws = maat_jws_sign(k, hdr, payload, false, err);
-    maat_signing_key_free(k);
+        *jws = maat__jws_sign(k, hdr, payload, false, err);
+    maat__signing_key_free(k);
     json_decref(hdr);
     sk_X509_pop_free(chain, X509_free);
     json_decref(payload);

@@ -269,7 +269,7 @@ static int fail(json_t *res, int rc, const char *label, const char *msg)
     return rc;
 }
 
-/* A token maat_jws_parse() refused (err): an alg other than RS256, ES256, PS256 (and
+/* A token maat__jws_parse() refused (err): an alg other than RS256, ES256, PS256 (and
  * "none", which the parser names) is INVALID (1), anything else unreadable (3). */
 static int malformed_token(json_t *res, const char *token, const struct maat_error *err)
 {
@@ -331,7 +331,7 @@ static int token_verify(int argc, char **argv)
     if (issuer == NULL || res == NULL || tr == NULL)
         CLI_FAIL(fail(res, MAAT_EXIT_INTERNAL, NULL, "out of memory"));
     json_object_set_new(res, "issuer", json_string(issuer));
-    if (maat_jws_parse(token, strlen(token), &j, &err) != 0)
+    if (maat__jws_parse(token, strlen(token), &j, &err) != 0)
         CLI_FAIL(malformed_token(res, token, &err));
     jwks = tc_load_jwks(o.jwks_path, o.endpoint, o.ca_file, &source, &jwks_raw, &jwks_len, &rc, &err);
     if (jwks == NULL) CLI_FAIL(fail(res, rc, NULL, err.msg));
@@ -417,7 +417,7 @@ out:
     free(tr);
     tc_collateral_cleanup(&coll);
     maat_trust_free(trust);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     json_decref(jwks);
     free(jwks_raw);
     json_decref(res);

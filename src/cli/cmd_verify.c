@@ -246,7 +246,7 @@ static json_t *verdict_json(const struct maat_verdict *v, const struct maat_quot
     json_object_set_new(o, "trusted_root_is_production",
                         have_pck ? json_boolean(!v->trusted_root_simulated) : json_null());
     if (q->body_type == MAAT_BODY_SGX)
-        json_object_set_new(o, "report_body", maat_quote_json_report_body(&q->report_body));
+        json_object_set_new(o, "report_body", maat__quote_json_report_body(&q->report_body));
     if (tv != NULL) {
         json_object_set_new(o, "td_report", td_fields_json(&tv->td));
         json_object_set_new(o, "tdx", tdx_json(tv));

@@ -132,12 +132,12 @@ int cli_jws_parse(const char *compact, size_t len, struct cli_jws *out, struct m
 {
     memset(out, 0, sizeof *out);
     uint8_t h[32];
-    maat_sha256(compact, len, h);
+    maat__sha256(compact, len, h);
     char *th = maat_base64url_encode(h, 32);
     if (th) snprintf(out->token_hash, sizeof out->token_hash, "%s", th);
     free(th);
     struct maat_error first = {0};
-    if (maat_jws_parse_ex(compact, len, MAAT_JWS_ALLOW_RSA256, &out->j, &first) == 0) {
+    if (maat__jws_parse_ex(compact, len, MAAT_JWS_ALLOW_RSA256, &out->j, &first) == 0) {
         out->payload_is_json = out->j.payload != NULL;
         find_policy(out);
         return 0;
@@ -157,7 +157,7 @@ int cli_jws_parse(const char *compact, size_t len, struct cli_jws *out, struct m
     alt[hl + 1] = '.';
     memcpy(alt + hl + 2, d2 + 1, sl);
     struct maat_error e2 = {0};
-    int rc = maat_jws_parse_ex(alt, hl + sl + 2, MAAT_JWS_ALLOW_RSA256, &out->j, &e2);
+    int rc = maat__jws_parse_ex(alt, hl + sl + 2, MAAT_JWS_ALLOW_RSA256, &out->j, &e2);
     free(alt);
     if (rc != 0) goto fail;
     uint8_t *pay = NULL;
@@ -190,7 +190,7 @@ int cli_jws_parse(const char *compact, size_t len, struct cli_jws *out, struct m
     find_policy(out);
     return 0;
 fail_clean:
-    maat_jws_cleanup(&out->j);
+    maat__jws_cleanup(&out->j);
 fail:
     return maat_error_set(err, first.code, "%s", first.msg);
 }
@@ -198,7 +198,7 @@ fail:
 void cli_jws_cleanup(struct cli_jws *c)
 {
     if (c == NULL) return;
-    maat_jws_cleanup(&c->j);
+    maat__jws_cleanup(&c->j);
     free(c->policy_text);
     memset(c, 0, sizeof *c);
 }
@@ -258,7 +258,7 @@ static void asn1_iso(const ASN1_TIME *t, char buf[32])
 {
     time_t u;
     struct tm tm;
-    if (maat_asn1_time_to_unix(t, &u) != 0 || gmtime_r(&u, &tm) == NULL)
+    if (maat__asn1_time_to_unix(t, &u) != 0 || gmtime_r(&u, &tm) == NULL)
         snprintf(buf, 32, "?");
     else
         strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -251,7 +251,7 @@ STACK_OF(X509) *cli_load_certs(const char *path, struct maat_error *err)
     uint8_t *buf = NULL;
     size_t len = 0;
     if (cli_read_file(path, KEYFILE_MAX, &buf, &len, err) != 0) return NULL;
-    STACK_OF(X509) *sk = maat_x509_load_all(buf, len, path, err);
+    STACK_OF(X509) *sk = maat__x509_load_all(buf, len, path, err);
     free(buf);
     return sk;
 }
@@ -274,7 +274,7 @@ EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len, str
     BIO_free(bio);
     if (key == NULL && strstr((const char *)buf, "KEY-----") == NULL) {
         struct maat_error e2 = {0};
-        STACK_OF(X509) *sk = maat_x509_load_all(buf, len, path, &e2);
+        STACK_OF(X509) *sk = maat__x509_load_all(buf, len, path, &e2);
         if (sk != NULL) {
             X509 *leaf = sk_X509_value(sk, 0);
             key = X509_get_pubkey(leaf);
@@ -328,7 +328,7 @@ struct maat_signing_key *cli_signing_key(EVP_PKEY *key, struct maat_error *err)
     }
     char *pem = NULL;
     long n = BIO_get_mem_data(mem, &pem);
-    struct maat_signing_key *k = maat_signing_key_from_pem((const uint8_t *)pem,
+    struct maat_signing_key *k = maat__signing_key_from_pem((const uint8_t *)pem,
                                                            (size_t)(n > 0 ? n : 0), alg, err);
     BIO_free(mem);
     return k;
@@ -407,7 +407,7 @@ int cli_load_signer(const char *key_path, const char *cert_path, const char *pas
     }
     return 0;
 fail:
-    maat_signing_key_free(*key);
+    maat__signing_key_free(*key);
     *key = NULL;
     sk_X509_pop_free(*chain, X509_free);
     *chain = NULL;

@@ -54,7 +54,7 @@ EVP_PKEY *cli_load_verify_key(const char *path, char *what, size_t what_len, str
 /* The JWS algorithm for a key: RSA -> RS256, P-256 -> ES256; -1 otherwise. */
 int cli_key_alg(EVP_PKEY *key, enum maat_jws_alg *alg, struct maat_error *err);
 
-/* A libmaat signing key (for maat_jws_sign) from a loaded private key. */
+/* A libmaat signing key (for maat__jws_sign) from a loaded private key. */
 struct maat_signing_key *cli_signing_key(EVP_PKEY *key, struct maat_error *err);
 
 /* Loads KEY (private) and CERT (signer certificate, plus an optional chain in the same

@@ -228,10 +228,10 @@ static int verify_response(struct mgmt *m, const char *base, const struct cli_jw
         maat_error_set(&err, MAAT_ERR_IO, "GET %s: HTTP %ld", url, r.status);
     } else {
         jwks = json_loadb((const char *)r.body, r.len, 0, NULL);
-        const json_t *jwk = maat_jwks_find(jwks, kid);
+        const json_t *jwk = maat__jwks_find(jwks, kid);
         if (jwk == NULL)
             maat_error_set(&err, MAAT_ERR_NOT_FOUND, "kid %.60s is not in %s", kid, url);
-        else if ((k = maat_jwk_to_pkey(jwk, &err)) != NULL && maat_jws_verify(&tok->j, k, &err) == 0)
+        else if ((k = maat__jwk_to_pkey(jwk, &err)) != NULL && maat__jws_verify(&tok->j, k, &err) == 0)
             rc = 0;
     }
     if (rc == 0)

@@ -334,7 +334,7 @@ void tc_signer_json(const struct maat_token_result *r, json_t *o, const char *co
     json_object_set_new(o, "oe_envelope", json_boolean(s->oe_envelope));
     json_object_set_new(o, "version", json_integer(s->version));
     if (r->checks[MAAT_TOKEN_CHECK_SIGNER_QUOTE] != MAAT_TOKEN_PASSED) return;
-    json_object_set_new(o, "report_body", maat_quote_json_report_body(&s->report_body));
+    json_object_set_new(o, "report_body", maat__quote_json_report_body(&s->report_body));
     json_object_set_new(o, "key_binding", json_boolean(s->key_binding));
     json_object_set_new(o, "kid_is_key_hash", json_boolean(s->kid_is_key_hash));
     if (s->check.ran) {

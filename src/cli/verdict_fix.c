@@ -20,7 +20,7 @@ static void fmt_date(time_t t, char buf[32])
 
 json_t *cli_fix_json(const struct maat_tcb_fix *fix)
 {
-    json_t *o = maat_tcb_fix_json(fix); /* the same object tokens carry as x-maat-tcb-fix */
+    json_t *o = maat__tcb_fix_json(fix); /* the same object tokens carry as x-maat-tcb-fix */
     return o != NULL ? o : json_null();
 }
 

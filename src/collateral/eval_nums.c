@@ -52,9 +52,9 @@ static X509 *verify_chain(const uint8_t *pem, size_t len, const struct maat_trus
                           struct maat_error *err)
 {
     const char *what = "tcb evaluation data numbers issuer chain";
-    STACK_OF(X509) *sk = maat_x509_load_all(pem, len, what, err);
+    STACK_OF(X509) *sk = maat__x509_load_all(pem, len, what, err);
     if (sk == NULL) return NULL;
-    X509 *leaf = maat_x509_find_leaf(sk);
+    X509 *leaf = maat__x509_find_leaf(sk);
     X509 *ret = NULL;
     STACK_OF(X509) *chain = NULL;
     const struct maat_anchor *anchor = NULL;
@@ -67,16 +67,16 @@ static X509 *verify_chain(const uint8_t *pem, size_t len, const struct maat_trus
         X509 *c = sk_X509_value(chain, i);
         time_t nb = 0, na = 0;
         char cn[128];
-        maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
-        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb) != 0 ||
-            maat_asn1_time_to_unix(X509_get0_notAfter(c), &na) != 0 || at < nb || at > na) {
+        maat__x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+        if (maat__asn1_time_to_unix(X509_get0_notBefore(c), &nb) != 0 ||
+            maat__asn1_time_to_unix(X509_get0_notAfter(c), &na) != 0 || at < nb || at > na) {
             maat_error_set(err, MAAT_ERR_VALUE,
                            "%s: certificate \"%s\" is not valid at the verification time", what, cn);
             goto done;
         }
     }
     char cn[128];
-    maat_x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
+    maat__x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
     if (strstr(cn, "TCB Signing") == NULL) {
         maat_error_set(err, MAAT_ERR_VALUE,
                        "%s: signer is \"%s\", expected the TCB Signing certificate", what, cn);
@@ -132,7 +132,7 @@ int maat_tcb_eval_nums_verify(const uint8_t *json, size_t len, const uint8_t *ch
     if (maat_hex_decode_fixed(json_string_value(sig), 128, "signature", rs, 64, err) != 0)
         goto done;
     if ((signer = verify_chain(chain_pem, chain_len, trust, at, err)) == NULL) goto done;
-    if (maat_ecdsa_verify_rs(X509_get0_pubkey(signer), json + span.start, span.end - span.start,
+    if (maat__ecdsa_verify_rs(X509_get0_pubkey(signer), json + span.start, span.end - span.start,
                              rs) != 1) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
                        "tcb evaluation data numbers: signature (offset %zu) does not verify "

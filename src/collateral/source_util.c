@@ -90,7 +90,7 @@ int src_crl_normalise(struct maat_buf *crl, const char *what, struct maat_error 
     size_t i0 = 0;
     while (i0 < crl->len && isspace(crl->data[i0])) i0++;
     if (crl->len - i0 >= 10 && !memcmp(crl->data + i0, "-----BEGIN", 10)) { /* PEM -> DER */
-        X509_CRL *x = maat_crl_load(crl->data, crl->len, what, err);
+        X509_CRL *x = maat__crl_load(crl->data, crl->len, what, err);
         if (x == NULL) return -1;
         unsigned char *der = NULL;
         int dl = i2d_X509_CRL(x, &der);
@@ -125,10 +125,10 @@ int src_crl_issuer_ca(const uint8_t *p, size_t len, const char *what, enum maat_
     *out = MAAT_PCK_CA_UNKNOWN;
     MAAT_ENSURE(len > 0 && len <= MAAT_COLLATERAL_MAX_INPUT, err, MAAT_ERR_VALUE,
                 "%s: CRL is empty or too large (%zu bytes)", what, len);
-    X509_CRL *crl = maat_crl_load(p, len, what, err);
+    X509_CRL *crl = maat__crl_load(p, len, what, err);
     if (crl == NULL) return -1;
     char cn[128];
-    maat_x509_cn(X509_CRL_get_issuer(crl), cn, sizeof cn);
+    maat__x509_cn(X509_CRL_get_issuer(crl), cn, sizeof cn);
     X509_CRL_free(crl);
     *out = maat_pck_ca_from_cn(cn, strlen(cn));
     return 0;

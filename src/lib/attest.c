@@ -35,19 +35,19 @@ static const struct {
     [MAAT_MAA_INTERNAL_ERROR] = {"InternalError", 500},
 };
 
-const char *maat_maa_error_name(enum maat_maa_error code)
+const char *maat__maa_error_name(enum maat_maa_error code)
 {
     if ((unsigned)code >= MAAT_MAA__COUNT) return "InternalError";
     return maa_errors[code].name;
 }
 
-int maat_maa_error_http_status(enum maat_maa_error code)
+int maat__maa_error_http_status(enum maat_maa_error code)
 {
     if ((unsigned)code >= MAAT_MAA__COUNT) return 500;
     return maa_errors[code].status;
 }
 
-const char *maat_attest_route_name(enum maat_attest_route route)
+const char *maat__attest_route_name(enum maat_attest_route route)
 {
     return route == MAAT_ROUTE_OPEN_ENCLAVE ? "OpenEnclave"
            : route == MAAT_ROUTE_TDX_VM     ? "TdxVm"
@@ -218,7 +218,7 @@ static int parse_data(json_t *v, const char *name, struct maat_attest_data *d,
     return 0;
 }
 
-void maat_attest_request_cleanup(struct maat_attest_request *req)
+void maat__attest_request_cleanup(struct maat_attest_request *req)
 {
     if (req == NULL) return;
     free(req->evidence);
@@ -232,7 +232,7 @@ void maat_attest_request_cleanup(struct maat_attest_request *req)
 }
 
 /* ev_text: when not NULL, the evidence string's characters [0, ev_len) taken straight
- * from the body (root then holds "" in their place), see maat_attest_request_parse. */
+ * from the body (root then holds "" in their place), see maat__attest_request_parse. */
 static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
                          struct maat_attest_request *req, struct maat_attest_error *a)
 {
@@ -244,7 +244,7 @@ static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
         json_t *ev = member(root, ev_name);
         if (ev == NULL)
             return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing (required for POST /attest/%s)",
-                            ev_name, maat_attest_route_name(req->route));
+                            ev_name, maat__attest_route_name(req->route));
         MAAT_TRY(
             decode_b64url(ev, ev_name, MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len, a));
     }
@@ -267,7 +267,7 @@ static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
     return 0;
 }
 
-int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
+int maat__attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
                               struct maat_attest_request *req, struct maat_attest_error *a)
 {
     memset(req, 0, sizeof *req);
@@ -325,7 +325,7 @@ int maat_attest_request_parse(const char *body, size_t len, enum maat_attest_rou
     int rc = parse_members(root, ev_text, ev_len, req, a);
     json_decref(root);
     if (rc != 0) {
-        maat_attest_request_cleanup(req);
+        maat__attest_request_cleanup(req);
         req->route = route;
     }
     return rc;
@@ -337,7 +337,7 @@ static int check_hash(const struct maat_attest_data *d, const char *name, const 
                       const char *field_name, struct maat_attest_error *a)
 {
     uint8_t h[32];
-    maat_sha256(d->data, d->len, h);
+    maat__sha256(d->data, d->len, h);
     if (maat_memeq_ct(h, field, 32)) return 0;
     char want[65], got[65];
     maat_hex_encode(h, 32, want);
@@ -349,7 +349,7 @@ static int check_hash(const struct maat_attest_data *d, const char *name, const 
         name, d->len, want, field_name, got);
 }
 
-int maat_attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
+int maat__attest_check_bindings(const struct maat_attest_request *req, const struct maat_quote *q,
                                struct maat_attest_error *a)
 {
     if (req == NULL || q == NULL)
@@ -374,7 +374,7 @@ int maat_attest_check_bindings(const struct maat_attest_request *req, const stru
         return ATT_FAIL(a, MAAT_ERR_UNSUPPORTED,
                         "%s: a TDX quote (TEE type 0x%08x) cannot be attested as %s; expected an "
                         "SGX quote",
-                        ev_name, q->tee_type, maat_attest_route_name(req->route));
+                        ev_name, q->tee_type, maat__attest_route_name(req->route));
     if (req->route == MAAT_ROUTE_OPEN_ENCLAVE && !q->oe_envelope)
         return ATT_FAIL(a, MAAT_ERR_VALUE,
                         "report: expected an OpenEnclave report (16-byte header version 1, type "

@@ -1,6 +1,6 @@
 /*
  * attest_pipeline.c - one attestation request from body to token payload (attest.h,
- * maat_attest_run): the steps maatd's /attest routes, bench_attest and the request fuzzer
+ * maat__attest_run): the steps maatd's /attest routes, bench_attest and the request fuzzer
  * share, for SgxEnclave, OpenEnclave and TdxVm.
  *
  * Order (cheap checks before signatures; nothing but a chain to a trusted root chooses
@@ -56,7 +56,7 @@ static int tdx_payload(const struct maat_attest_ctx *ctx, struct maat_attest_res
                        struct priv *p, const struct maat_policy_result *pres, const char *jti)
 {
     json_t *o = json_deep_copy(p->tdx_claims);
-    json_t *issued = o ? maat_claims_to_json(pres->outgoing, pres->noutgoing, &r->err) : NULL;
+    json_t *issued = o ? maat__claims_to_json(pres->outgoing, pres->noutgoing, &r->err) : NULL;
     int rc = -1;
     if (o == NULL || issued == NULL) goto out;
     const char *k;
@@ -70,7 +70,7 @@ static int tdx_payload(const struct maat_attest_ctx *ctx, struct maat_attest_res
         goto nomem;
     int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
     int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
-    if (maat_claims_finish(o, ctx->issuer, iat, life, jti, &r->err) != 0) goto out;
+    if (maat__claims_finish(o, ctx->issuer, iat, life, jti, &r->err) != 0) goto out;
     char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) goto nomem;
     size_t n = strlen(text), max = ctx->max_payload ? ctx->max_payload : MAAT_CLAIMS_PAYLOAD_MAX;
@@ -93,7 +93,7 @@ out:
     return rc;
 }
 
-int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
+int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
                     enum maat_attest_route route, struct maat_attest_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -113,7 +113,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     const bool tdx = route == MAAT_ROUTE_TDX_VM;
     const char *ev_name = route == MAAT_ROUTE_OPEN_ENCLAVE ? "report" : "quote";
 
-    if (maat_attest_request_parse(body, len, route, &r->req, &r->aerr) != 0)
+    if (maat__attest_request_parse(body, len, route, &r->req, &r->aerr) != 0)
         return failed(r, r->aerr.code == MAAT_MAA_INTERNAL_ERROR ? MAAT_ATTEST_INTERNAL
                                                                  : MAAT_ATTEST_BAD_REQUEST);
     /* The policy: a draft is parsed first (a syntax error needs no quote verification). */
@@ -121,7 +121,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     memcpy(r->policy_hash, ctx->policy_hash, sizeof r->policy_hash - 1);
     if (r->req.draft_policy != NULL) {
         r->draft = true;
-        if (maat_policy_parse(r->req.draft_policy, r->req.draft_policy_len, NULL, &p->draft,
+        if (maat__policy_parse(r->req.draft_policy, r->req.draft_policy_len, NULL, &p->draft,
                               &r->perr) != 0)
             return failed(r, MAAT_ATTEST_POLICY_FAILED);
         if (maat_policy_hash(r->req.draft_policy, r->req.draft_policy_len, r->policy_hash,
@@ -133,7 +133,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     if (maat_quote_parse(r->req.evidence, r->req.evidence_len, &r->quote, &r->err) != 0)
         return bad_quote(r, ev_name);
     r->quote_parsed = true;
-    if (maat_attest_check_bindings(&r->req, &r->quote, &r->aerr) != 0)
+    if (maat__attest_check_bindings(&r->req, &r->quote, &r->aerr) != 0)
         return failed(r, r->aerr.code == MAAT_MAA_INTERNAL_ERROR ? MAAT_ATTEST_INTERNAL
                                                                  : MAAT_ATTEST_BAD_REQUEST);
     const struct maat_cert_data *cd = &r->quote.cert_data;
@@ -167,7 +167,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         enum maat_attest_tee tee = tdx ? MAAT_ATTEST_TEE_TDX : MAAT_ATTEST_TEE_SGX;
         uint32_t newest = 0;
         time_t recovery = 0;
-        if (maat_attest_selected_baseline(pol, ctx->limits, &r->tcb_baseline) != 0) {
+        if (maat__attest_selected_baseline(pol, ctx->limits, &r->tcb_baseline) != 0) {
             maat_error_set(&r->err, MAAT_ERR_NOMEM,
                            "policy: the configurationrules could not be evaluated");
             return internal(r);
@@ -215,8 +215,8 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .nonce = r->req.nonce,
             .tcb_fix = fix,
         };
-        if ((p->tdx_claims = maat_tdx_claims_build(&ti, &r->err)) == NULL ||
-            maat_claim_list_from_json(p->tdx_claims, NULL, &p->claims, &r->err) != 0)
+        if ((p->tdx_claims = maat__tdx_claims_build(&ti, &r->err)) == NULL ||
+            maat__claim_list_from_json(p->tdx_claims, NULL, &p->claims, &r->err) != 0)
             return internal(r);
     } else {
         maat_verified_collateral_hashes(vc, &hashes);
@@ -231,9 +231,9 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
             .max_payload = ctx->max_payload,
             .tcb_fix = fix,
         };
-        maat_claims_quote_hash(&in, quote_hash); /* once: incoming set and payload need it */
+        maat__claims_quote_hash(&in, quote_hash); /* once: incoming set and payload need it */
         in.quote_hash = quote_hash;
-        if (maat_claims_incoming_list(&in, &p->claims, &r->err) != 0) return internal(r);
+        if (maat__claims_incoming_list(&in, &p->claims, &r->err) != 0) return internal(r);
     }
 
     /* the policy */
@@ -241,20 +241,20 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     if (ctx->limits != NULL)
         lim = *ctx->limits;
     else
-        maat_policy_limits_default(&lim);
-    if (maat_policy_evaluate(pol, p->claims.claims, p->claims.count, &lim, &p->pres, &r->perr) != 0)
+        maat__policy_limits_default(&lim);
+    if (maat__policy_evaluate(pol, p->claims.claims, p->claims.count, &lim, &p->pres, &r->perr) != 0)
         return failed(r, r->perr.kind == MAAT_POLICY_ERR_INTERNAL ? MAAT_ATTEST_INTERNAL
                                                                   : MAAT_ATTEST_POLICY_FAILED);
     /* the TCB baseline the configurationrules select: the collateral used must be it */
-    const char *tcb_id = maat_policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
-    if (maat_attest_check_tcb_identifier(tcb_id, &r->verdict, &r->tcb_baseline, &r->aerr) != 0)
+    const char *tcb_id = maat__policy_result_property(&p->pres, "x-ms-sgx-tcbidentifier");
+    if (maat__attest_check_tcb_identifier(tcb_id, &r->verdict, &r->tcb_baseline, &r->aerr) != 0)
         return failed(r, MAAT_ATTEST_TCB_BASELINE);
 
     /* the payload */
     char jti[65];
     const char *j = ctx->jti;
     if (j == NULL) {
-        if (maat_claims_new_jti(jti, &r->err) != 0) return internal(r);
+        if (maat__claims_new_jti(jti, &r->err) != 0) return internal(r);
         j = jti;
     }
     int prc;
@@ -265,7 +265,7 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
         in.tcb_identifier = tcb_id;
         int64_t life = ctx->lifetime > 0 ? ctx->lifetime : MAAT_CLAIMS_TOKEN_LIFETIME;
         int64_t iat = ctx->iat != 0 ? ctx->iat : (int64_t)ctx->at;
-        prc = maat_claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);
+        prc = maat__claims_payload_text(&in, ctx->issuer, iat, life, j, &r->payload, &r->err);
     }
     if (prc != 0)
         return failed(r, r->err.code == MAAT_ERR_TOO_LARGE ? MAAT_ATTEST_TOO_LARGE
@@ -274,19 +274,19 @@ int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t 
     return 0;
 }
 
-void maat_attest_result_cleanup(struct maat_attest_result *r)
+void maat__attest_result_cleanup(struct maat_attest_result *r)
 {
     if (r == NULL) return;
     struct priv *p = r->priv_;
     if (p != NULL) {
-        maat_policy_result_cleanup(&p->pres);
-        maat_claim_list_cleanup(&p->claims);
+        maat__policy_result_cleanup(&p->pres);
+        maat__claim_list_cleanup(&p->claims);
         json_decref(p->tdx_claims);
         maat_pck_chain_release(p->chain);
-        maat_policy_free(p->draft);
+        maat__policy_free(p->draft);
         free(p);
     }
     maat_buf_cleanup(&r->payload);
-    maat_attest_request_cleanup(&r->req);
+    maat__attest_request_cleanup(&r->req);
     memset(r, 0, sizeof *r);
 }

@@ -91,7 +91,7 @@ static size_t collateral_text(const struct maat_claims_input *in, char out[COLLA
     if (in->quote_hash != NULL)
         memcpy(quotehash, in->quote_hash, 32);
     else
-        maat_claims_quote_hash(in, quotehash);
+        maat__claims_quote_hash(in, quotehash);
     const struct maat_collateral_hashes *h = in->collateral;
     static const char *const keys[7] = {"qeidcertshash", "qeidcrlhash",      "qeidhash",
                                         "quotehash",     "tcbinfocertshash", "tcbinfocrlhash",
@@ -134,11 +134,11 @@ static bool uses_kss(const struct maat_sgx_report_body *b)
 
 /* ---- incoming ---- */
 
-void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32])
+void maat__claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32])
 {
     const uint8_t *ev = in->evidence != NULL ? in->evidence : in->req->evidence;
     size_t ev_len = in->evidence != NULL ? in->evidence_len : in->req->evidence_len;
-    maat_sha256(ev, ev_len, out);
+    maat__sha256(ev, ev_len, out);
 }
 
 /* The incoming set is derived once (incoming_into) and written either as the JSON object
@@ -188,7 +188,7 @@ static int in_hex(struct in_sink *k, const char *type, const uint8_t *p, size_t 
 }
 
 /* maat's own x-maat-* claims (claims_maat.c) into the incoming set: an array claim gives
- * one claim per element (none when empty), as maat_claim_list_from_json() does. */
+ * one claim per element (none when empty), as maat__claim_list_from_json() does. */
 static int in_xclaim(void *arg, const struct maat__xclaim *c)
 {
     struct in_sink *k = arg;
@@ -262,7 +262,7 @@ static int incoming_into(struct in_sink *k, const struct maat_claims_input *in)
     return 0;
 }
 
-json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err)
+json_t *maat__claims_incoming(const struct maat_claims_input *in, struct maat_error *err)
 {
     if (check_input(in, err) != 0) return NULL;
     struct in_sink k = {.obj = json_object(), .err = err};
@@ -281,7 +281,7 @@ json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_err
  * both advisory lists (MAAT_VERDICT_MAX_ADVISORIES each) */
 #define INCOMING_MAX (40 + 2 * MAAT_VERDICT_MAX_ADVISORIES)
 
-int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
+int maat__claims_incoming_list(const struct maat_claims_input *in, struct maat_claim_list *out,
                               struct maat_error *err)
 {
     if (out == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "claims: no output");
@@ -290,7 +290,7 @@ int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_cl
     MAAT_TRY(maat__claim_list_begin(out, INCOMING_MAX, err));
     struct in_sink k = {.list = out, .err = err};
     if (incoming_into(&k, in) != 0) {
-        maat_claim_list_cleanup(out);
+        maat__claim_list_cleanup(out);
         return -1;
     }
     return 0;
@@ -298,7 +298,7 @@ int maat_claims_incoming_list(const struct maat_claims_input *in, struct maat_cl
 
 /* ---- MAA's default policy, issuance only ---- */
 
-json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *err)
+json_t *maat__claims_default_issued(const json_t *incoming, struct maat_error *err)
 {
     /* c:[type=="<from>"] => issue(type="<to>", value=c.value); in the default's order. */
     static const struct {
@@ -337,7 +337,7 @@ json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *er
 
 /*
  * The payload is derived once (build_into) and written either into a jansson object
- * (maat_claims_build) or straight as its sorted compact text (maat_claims_payload_text),
+ * (maat__claims_build) or straight as its sorted compact text (maat__claims_payload_text),
  * through a sink. In text mode every claim becomes an entry (key, value text, order of
  * addition); sorting the entries by jansson's key order and keeping the last entry of
  * each key gives exactly the text of the object written with JSON_SORT_KEYS, where a later
@@ -601,7 +601,7 @@ static int issued_cmp(const void *x, const void *y)
 
 /*
  * Text mode, the policy's outgoing claims straight from the result: grouped by type as
- * maat_claims_to_json() groups them (one claim: its value; several: an array in claim
+ * maat__claims_to_json() groups them (one claim: its value; several: an array in claim
  * order), each group top-level and all of them, in key order, as x-ms-policy. Falls back
  * to the JSON object for anything simple_value() does not cover, and in tree mode.
  */
@@ -614,7 +614,7 @@ static int issued_from_result(struct sink *k, const struct maat_policy_result *r
         simple = c[i].type != NULL && ascii_text(c[i].type, strlen(c[i].type)) &&
                  simple_value(&c[i].value, false);
     if (!simple) {
-        json_t *obj = maat_claims_to_json(c, n, k->err);
+        json_t *obj = maat__claims_to_json(c, n, k->err);
         if (obj == NULL) return -1;
         int rc = issued_from_json(k, obj);
         if (k->obj == NULL && k->hold == NULL)
@@ -760,7 +760,7 @@ static int check_build_input(const struct maat_claims_input *in, struct maat_err
     return 0;
 }
 
-json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error *err)
+json_t *maat__claims_build(const struct maat_claims_input *in, struct maat_error *err)
 {
     if (check_build_input(in, err) != 0) return NULL;
     struct sink k = {.obj = json_object(), .err = err};
@@ -825,7 +825,7 @@ static void sort_entries(struct pl_entry *e, size_t n)
     }
 }
 
-int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
+int maat__claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
                              int64_t lifetime_seconds, const char *jti_hex, struct maat_buf *out,
                              struct maat_error *err)
 {
@@ -871,7 +871,7 @@ int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss
     return rc;
 }
 
-int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
+int maat__claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t lifetime_seconds,
                        const char *jti_hex, struct maat_error *err)
 {
     MAAT_ENSURE(json_is_object(payload), err, MAAT_ERR_USAGE,
@@ -881,7 +881,7 @@ int maat_claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t li
     return add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
 }
 
-int maat_claims_new_jti(char out[65], struct maat_error *err)
+int maat__claims_new_jti(char out[65], struct maat_error *err)
 {
     /* RFC 7519 4.1.7 asks a jti to be unique, not secret: SHA-256 over a per-thread random
      * seed, the process id (a forked child has its own ids) and a counter, so a token costs
@@ -899,7 +899,7 @@ int maat_claims_new_jti(char out[65], struct maat_error *err)
     memcpy(in, seed, 32);
     memcpy(in + 32, &pid, 8);
     memcpy(in + 40, &c, 8);
-    maat_sha256(in, sizeof in, h);
+    maat__sha256(in, sizeof in, h);
     maat_hex_encode(h, sizeof h, out);
     return 0;
 }

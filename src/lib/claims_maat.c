@@ -80,7 +80,7 @@ static int verdict_claims(const struct maat_verdict *v, const struct maat_tcb_fi
                           maat__xclaim_fn fn, void *arg, struct maat_error *err)
 {
     if (fix != NULL && fix->needed) {
-        json_t *fj = maat_tcb_fix_json(fix);
+        json_t *fj = maat__tcb_fix_json(fix);
         if (fj == NULL)
             return maat_error_set(err, MAAT_ERR_NOMEM, "claims: cannot add x-maat-tcb-fix");
         EMIT(.type = "x-maat-tcb-fix", .kind = MAAT__X_JSON, .json = fj);

@@ -112,13 +112,13 @@ static int build(json_t *o, const struct maat_tdx_claims_input *in, struct maat_
     MAAT_TRY(
         put_advisories(o, "x-maat-qe-advisory-ids", v->qe_advisory_ids, v->qe_advisory_count, err));
     if (in->tcb_fix != NULL && in->tcb_fix->needed)
-        MAAT_TRY(put(o, "x-maat-tcb-fix", maat_tcb_fix_json(in->tcb_fix), err));
+        MAAT_TRY(put(o, "x-maat-tcb-fix", maat__tcb_fix_json(in->tcb_fix), err));
     /* the evaluation number used and the TCB policy findings, as in SGX tokens (issue 14) */
     struct xsink k = {o, err};
     return maat__xclaims_each(v, NULL, MAAT__X_TCB_POLICY, tdx_xclaim, &k, err);
 }
 
-json_t *maat_tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err)
+json_t *maat__tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err)
 {
     if (in == NULL || in->verdict == NULL || in->tdx == NULL) {
         maat_error_set(err, MAAT_ERR_USAGE, "TdxVm claims: verdict and TD verdict are required");

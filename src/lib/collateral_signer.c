@@ -141,7 +141,7 @@ static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
     size_t off, tlen;
     uint8_t digest[32];
     if (maat__x509_tbs_span(der, der_len, &off, &tlen) != 0) return -1;
-    maat_sha256(der + off, tlen, digest);
+    maat__sha256(der + off, tlen, digest);
     EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(root));
     int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
     EVP_PKEY_CTX_free(c);

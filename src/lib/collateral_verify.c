@@ -44,7 +44,7 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
     if (a == NULL) {
         char cn[128] = "";
         X509 *top = sk_X509_num(certs) ? sk_X509_value(certs, sk_X509_num(certs) - 1) : leaf;
-        maat_x509_cn(X509_get_issuer_name(top), cn, sizeof cn);
+        maat__x509_cn(X509_get_issuer_name(top), cn, sizeof cn);
         return maat_error_set(err, MAAT_ERR_CRYPTO,
                               "%s: the chain does not end in a trusted root (top issuer \"%s\"; "
                               "trusted: %zu anchor(s) matched by public key)",
@@ -84,7 +84,7 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
         int depth = X509_STORE_CTX_get_error_depth(ctx);
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
         char cn[128] = "";
-        if (bad) maat_x509_cn(X509_get_subject_name(bad), cn, sizeof cn);
+        if (bad) maat__x509_cn(X509_get_subject_name(bad), cn, sizeof cn);
         maat_error_set(err, MAAT_ERR_CRYPTO, "%s: certificate \"%s\" (depth %d): %s", what, cn,
                        depth, X509_verify_cert_error_string(e));
         goto out;
@@ -99,7 +99,7 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
             on_path = X509_cmp(c, sk_X509_value(path, k)) == 0;
         if (!on_path) {
             char cn[128] = "";
-            maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+            maat__x509_cn(X509_get_subject_name(c), cn, sizeof cn);
             maat_error_set(err, MAAT_ERR_CRYPTO,
                            "%s: certificate %d (\"%s\") is not on the path to the trusted root "
                            "(altered, or not part of this chain)",
@@ -138,10 +138,10 @@ static int add_cert_item(struct maat_verified_collateral *vc, const char *role, 
 {
     char cn[64] = "", name[96];
     time_t nb = 0, na = 0;
-    maat_x509_cn(X509_get_subject_name(x), cn, sizeof cn);
+    maat__x509_cn(X509_get_subject_name(x), cn, sizeof cn);
     snprintf(name, sizeof name, "%s certificate \"%s\"", role, cn);
-    MAAT_ENSURE(maat_asn1_time_to_unix(X509_get0_notBefore(x), &nb) == 0 &&
-                    maat_asn1_time_to_unix(X509_get0_notAfter(x), &na) == 0,
+    MAAT_ENSURE(maat__asn1_time_to_unix(X509_get0_notBefore(x), &nb) == 0 &&
+                    maat__asn1_time_to_unix(X509_get0_notAfter(x), &na) == 0,
                 err, MAAT_ERR_VALUE,
                 "%s: notBefore/notAfter unreadable (expected a UTCTime or "
                 "GeneralizedTime within time_t)",
@@ -154,9 +154,9 @@ static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X
                         struct maat_error *err)
 {
     time_t tu = 0, nu = 0;
-    MAAT_ENSURE(maat_asn1_time_to_unix(X509_CRL_get0_lastUpdate(crl), &tu) == 0 &&
+    MAAT_ENSURE(maat__asn1_time_to_unix(X509_CRL_get0_lastUpdate(crl), &tu) == 0 &&
                     X509_CRL_get0_nextUpdate(crl) != NULL &&
-                    maat_asn1_time_to_unix(X509_CRL_get0_nextUpdate(crl), &nu) == 0,
+                    maat__asn1_time_to_unix(X509_CRL_get0_nextUpdate(crl), &nu) == 0,
                 err, MAAT_ERR_VALUE, "%s: thisUpdate/nextUpdate missing or unreadable", name);
     add_item(vc, name, tu, nu);
     return 0;
@@ -316,7 +316,7 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
 static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, const uint8_t sig[64],
                                 const char *what, struct maat_error *err)
 {
-    int ok = signer ? maat_ecdsa_verify_rs(signer, body->ptr, body->len, sig) : 0;
+    int ok = signer ? maat__ecdsa_verify_rs(signer, body->ptr, body->len, sig) : 0;
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO,
                 "%s: signature does not verify under the TCB Signing key (over the exact %zu "
                 "signed bytes)",
@@ -327,8 +327,8 @@ static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, 
 static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what, struct maat_error *err)
 {
     char want[128] = "", got[128] = "";
-    maat_x509_cn(X509_get_subject_name(issuer), want, sizeof want);
-    maat_x509_cn(X509_CRL_get_issuer(crl), got, sizeof got);
+    maat__x509_cn(X509_get_subject_name(issuer), want, sizeof want);
+    maat__x509_cn(X509_CRL_get_issuer(crl), got, sizeof got);
     MAAT_ENSURE(X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) == 0, err,
                 MAAT_ERR_VALUE, "%s: issued by \"%s\", expected \"%s\"", what, got, want);
     int ok = X509_CRL_verify(crl, X509_get0_pubkey(issuer));
@@ -344,16 +344,16 @@ static void record_hashes(const struct maat_collateral_input *in, struct maat_ve
     const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
                                            ? &in->qe_identity_issuer_chain
                                            : &in->tcb_info_issuer_chain;
-    maat_sha256(vc->tcb_info.signed_body.ptr, vc->tcb_info.signed_body.len, h->tcbinfohash);
-    maat_sha256(vc->qe_identity.signed_body.ptr, vc->qe_identity.signed_body.len, h->qeidhash);
-    maat_sha256(in->tcb_info_issuer_chain.ptr, in->tcb_info_issuer_chain.len, h->tcbinfocertshash);
-    maat_sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
+    maat__sha256(vc->tcb_info.signed_body.ptr, vc->tcb_info.signed_body.len, h->tcbinfohash);
+    maat__sha256(vc->qe_identity.signed_body.ptr, vc->qe_identity.signed_body.len, h->qeidhash);
+    maat__sha256(in->tcb_info_issuer_chain.ptr, in->tcb_info_issuer_chain.len, h->tcbinfocertshash);
+    maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
     size_t n = in->root_ca_crl.len + in->pck_crl.len;
     uint8_t *crls = malloc(n ? n : 1);
     if (crls) {
         if (in->root_ca_crl.len) memcpy(crls, in->root_ca_crl.ptr, in->root_ca_crl.len);
         if (in->pck_crl.len) memcpy(crls + in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len);
-        maat_sha256(crls, n, h->tcbinfocrlhash);
+        maat__sha256(crls, n, h->tcbinfocrlhash);
         free(crls);
     }
     memcpy(h->qeidcrlhash, h->tcbinfocrlhash, 32);
@@ -432,11 +432,11 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     }
     vc->anchor = a_tcb;
     char cn[128];
-    maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), cn, sizeof cn);
+    maat__x509_cn(X509_get_subject_name(vc->pck_crl_issuer), cn, sizeof cn);
     vc->pck_ca = maat_pck_ca_from_cn(cn, strlen(cn));
 
-    vc->root_crl = maat_crl_load(in->root_ca_crl.ptr, in->root_ca_crl.len, "Root CA CRL", err);
-    vc->pck_crl = vc->root_crl ? maat_crl_load(in->pck_crl.ptr, in->pck_crl.len, "PCK CRL", err)
+    vc->root_crl = maat__crl_load(in->root_ca_crl.ptr, in->root_ca_crl.len, "Root CA CRL", err);
+    vc->pck_crl = vc->root_crl ? maat__crl_load(in->pck_crl.ptr, in->pck_crl.len, "PCK CRL", err)
                                : NULL;
     if (vc->pck_crl == NULL) goto fail;
     if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, "Root CA CRL", err) != 0 ||

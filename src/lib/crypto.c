@@ -54,7 +54,7 @@ static const EVP_MD *sha256_md(void)
     return g_sha256 ? g_sha256 : EVP_sha256();
 }
 
-/* One digest context per thread, reused by every maat_sha256 call of that thread: a
+/* One digest context per thread, reused by every maat__sha256 call of that thread: a
  * request hashes 6-8 times, and EVP_Digest sets up and frees a context (two allocations,
  * the provider's context, reference counts) each time. Freed when the thread ends. */
 static pthread_once_t g_md_key_once = PTHREAD_ONCE_INIT;
@@ -83,7 +83,7 @@ static EVP_MD_CTX *thread_md_ctx(void)
     return c;
 }
 
-void maat_sha256(const void *p, size_t n, uint8_t out[32])
+void maat__sha256(const void *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;
     EVP_MD_CTX *c = thread_md_ctx();
@@ -114,7 +114,7 @@ static EVP_PKEY *p256_from_point_generic(uint8_t point[65])
     return key;
 }
 
-EVP_PKEY *maat_p256_pubkey_from_raw(const uint8_t xy[64], const char *what, struct maat_error *err)
+EVP_PKEY *maat__p256_pubkey_from_raw(const uint8_t xy[64], const char *what, struct maat_error *err)
 {
     uint8_t point[65];
     point[0] = 0x04; /* uncompressed */
@@ -232,7 +232,7 @@ out:
     return rc;
 }
 
-int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
+int maat__ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8_t rs[64])
 {
     EVP_PKEY_CTX *ctx = maat__ecdsa_verify_ctx_new(key);
     int rc = ctx != NULL ? maat__ecdsa_verify_rs_ctx(ctx, msg, len, rs) : -1;
@@ -240,7 +240,7 @@ int maat_ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint8
     return rc;
 }
 
-int maat_ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64])
+int maat__ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64])
 {
     const unsigned char *p = der;
     ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)len);
@@ -435,7 +435,7 @@ static STACK_OF(X509) *load_all(const uint8_t *p, size_t n, const char *what,
     return NULL;
 }
 
-STACK_OF(X509) *maat_x509_load_all(const uint8_t *p, size_t n, const char *what,
+STACK_OF(X509) *maat__x509_load_all(const uint8_t *p, size_t n, const char *what,
                                    struct maat_error *err)
 {
     return load_all(p, n, what, NULL, err);
@@ -447,7 +447,7 @@ STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const c
     return load_all(p, n, what, t, err);
 }
 
-X509 *maat_x509_find_leaf(STACK_OF(X509) *certs)
+X509 *maat__x509_find_leaf(STACK_OF(X509) *certs)
 {
     for (int i = 0; i < sk_X509_num(certs); i++) {
         X509 *c = sk_X509_value(certs, i);
@@ -459,7 +459,7 @@ X509 *maat_x509_find_leaf(STACK_OF(X509) *certs)
     return NULL;
 }
 
-X509_CRL *maat_crl_load(const uint8_t *p, size_t n, const char *what, struct maat_error *err)
+X509_CRL *maat__crl_load(const uint8_t *p, size_t n, const char *what, struct maat_error *err)
 {
     X509_CRL *crl = NULL;
     if (n > 0 && n <= INT32_MAX) {
@@ -547,10 +547,10 @@ EVP_PKEY *maat__x509_p256_key(const X509 *x)
     if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey || ptype != V_ASN1_OBJECT ||
         OBJ_obj2nid(pval) != NID_X9_62_prime256v1 || pklen != 65 || pk[0] != 0x04)
         return NULL;
-    return maat_p256_pubkey_from_raw(pk + 1, "PCK certificate key", NULL);
+    return maat__p256_pubkey_from_raw(pk + 1, "PCK certificate key", NULL);
 }
 
-void maat_x509_cn(const X509_NAME *name, char *buf, size_t len)
+void maat__x509_cn(const X509_NAME *name, char *buf, size_t len)
 {
     buf[0] = '\0';
     if (name == NULL || len == 0) return;
@@ -565,7 +565,7 @@ void maat_x509_cn(const X509_NAME *name, char *buf, size_t len)
         if (buf[i] < 0x20 || buf[i] == 0x7f) buf[i] = '?'; /* never print control bytes */
 }
 
-int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
+int maat__asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
 {
     struct tm tm;
     if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) return -1;
@@ -573,7 +573,7 @@ int maat_asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
     return 0;
 }
 
-void maat_x509_serial_hex(const X509 *x, char *buf, size_t len)
+void maat__x509_serial_hex(const X509 *x, char *buf, size_t len)
 {
     buf[0] = '\0';
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);

@@ -30,7 +30,7 @@ void maat__ctx_pool_put(struct maat__ctx_pool *p, EVP_PKEY_CTX *c);
 
 /* A context initialised for ECDSA verification of SHA-256 digests under `key`. */
 EVP_PKEY_CTX *maat__ecdsa_verify_ctx_new(EVP_PKEY *key);
-/* maat_ecdsa_verify_rs() on a context from maat__ecdsa_verify_ctx_new(): 1 valid, 0 invalid,
+/* maat__ecdsa_verify_rs() on a context from maat__ecdsa_verify_ctx_new(): 1 valid, 0 invalid,
  * -1 on an internal error (then the context must not be reused). */
 int maat__ecdsa_verify_rs_ctx(EVP_PKEY_CTX *ctx, const void *msg, size_t len, const uint8_t rs[64]);
 

@@ -133,7 +133,7 @@ static bool quote_observe(const void *ctx, enum maat__ei_field f, const struct m
     default: {
         /* report_data[0:32] = SHA-256(EHD): the enclave bound the data it holds */
         uint8_t h[32];
-        maat_sha256(ei->ehd, ei->ehd_len, h);
+        maat__sha256(ei->ehd, ei->ehd_len, h);
         *file = hex_json(h, 32);
         *got = hex_json(rb->report_data, 32);
         return memcmp(h, rb->report_data, 32) == 0;

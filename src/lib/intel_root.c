@@ -6,7 +6,7 @@
  * Intel re-issued this certificate with the same key, so maat matches anchors by key. */
 #include "intel_root.h"
 
-const char maat_intel_sgx_root_ca_pem[] =
+const char maat__intel_sgx_root_ca_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
     "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIw\n"
     "aDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENv\n"

@@ -2,6 +2,6 @@
 #ifndef MAAT_INTEL_ROOT_H
 #define MAAT_INTEL_ROOT_H
 
-extern const char maat_intel_sgx_root_ca_pem[];
+extern const char maat__intel_sgx_root_ca_pem[];
 
 #endif

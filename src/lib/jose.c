@@ -45,7 +45,7 @@ static bool is_p256(const EVP_PKEY *key)
 /* Checks that key can carry alg (no RSA/EC confusion, no tiny RSA keys). */
 static int check_key_for_alg(const EVP_PKEY *key, enum maat_jws_alg alg, struct maat_error *err)
 {
-    const char *an = maat_jws_alg_name(alg);
+    const char *an = maat__jws_alg_name(alg);
     switch (alg) {
     case MAAT_JWS_RS256:
     case MAAT_JWS_PS256: {
@@ -72,12 +72,12 @@ static int check_key_for_alg(const EVP_PKEY *key, enum maat_jws_alg alg, struct 
 static int verify_bytes(EVP_PKEY *key, enum maat_jws_alg alg, const void *msg, size_t len,
                         const uint8_t *sig, size_t siglen, struct maat_error *err)
 {
-    const char *an = maat_jws_alg_name(alg);
+    const char *an = maat__jws_alg_name(alg);
     MAAT_TRY(check_key_for_alg(key, alg, err));
     if (alg == MAAT_JWS_ES256) {
         MAAT_ENSURE(siglen == 64, err, MAAT_ERR_LENGTH,
                     "JWS: ES256 signature is %zu bytes, expected 64 (r||s)", siglen);
-        int v = maat_ecdsa_verify_rs(key, msg, len, sig);
+        int v = maat__ecdsa_verify_rs(key, msg, len, sig);
         MAAT_ENSURE(v == 1, err, MAAT_ERR_CRYPTO,
                     "JWS: ES256 signature does not verify under the key");
         return 0;
@@ -158,10 +158,10 @@ static int payload_part(struct maat_buf *b, const char *payload, size_t plen, st
     return 0;
 }
 
-int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
+int maat__jws_header_b64(const struct maat_signing_key *k, const json_t *extra_header,
                         struct maat_buf *out, struct maat_error *err)
 {
-    const char *alg = k != NULL ? maat_jws_alg_name(maat_signing_key_alg(k)) : "none";
+    const char *alg = k != NULL ? maat__jws_alg_name(maat__signing_key_alg(k)) : "none";
     size_t start = out->len;
     if (header_b64(out, alg, extra_header, err) != 0) {
         out->len = start;
@@ -170,7 +170,7 @@ int maat_jws_header_b64(const struct maat_signing_key *k, const json_t *extra_he
     return 0;
 }
 
-int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
+int maat__jws_sign_encoded(const struct maat_signing_key *k, const char *header_b64, size_t hlen,
                           const char *payload, size_t len, struct maat_buf *out,
                           struct maat_error *err)
 {
@@ -183,7 +183,7 @@ int maat_jws_sign_encoded(const struct maat_signing_key *k, const char *header_b
         return maat_error_set(err, MAAT_ERR_NOMEM, "JWS: out of memory");
     }
     if (payload_part(out, payload, len, err) != 0 ||
-        maat_signing_key_sign(k, out->data + start, out->len - start, sig, &siglen, err) != 0) {
+        maat__signing_key_sign(k, out->data + start, out->len - start, sig, &siglen, err) != 0) {
         out->len = start;
         return -1;
     }
@@ -207,7 +207,7 @@ static int payload_text(const json_t *payload, bool sort_keys, char **text, size
     return 0;
 }
 
-char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_header,
+char *maat__jws_sign_text(const struct maat_signing_key *k, const json_t *extra_header,
                          const char *payload, size_t len, struct maat_error *err)
 {
     if (k == NULL) {
@@ -218,8 +218,8 @@ char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_h
     struct maat_buf h, b;
     maat_buf_init(&h);
     maat_buf_init(&b);
-    int rc = maat_jws_header_b64(k, extra_header, &h, err);
-    if (rc == 0) rc = maat_jws_sign_encoded(k, (const char *)h.data, h.len, payload, len, &b, err);
+    int rc = maat__jws_header_b64(k, extra_header, &h, err);
+    if (rc == 0) rc = maat__jws_sign_encoded(k, (const char *)h.data, h.len, payload, len, &b, err);
     maat_buf_cleanup(&h);
     if (rc != 0) {
         maat_buf_cleanup(&b);
@@ -228,7 +228,7 @@ char *maat_jws_sign_text(const struct maat_signing_key *k, const json_t *extra_h
     return maat_buf_take_str(&b);
 }
 
-char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
+char *maat__jws_unsigned_text(const json_t *extra_header, const char *payload, size_t len,
                              struct maat_error *err)
 {
     struct maat_buf b;
@@ -245,24 +245,24 @@ char *maat_jws_unsigned_text(const json_t *extra_header, const char *payload, si
     return maat_buf_take_str(&b);
 }
 
-char *maat_jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
+char *maat__jws_sign(const struct maat_signing_key *k, const json_t *extra_header,
                     const json_t *payload, bool sort_keys, struct maat_error *err)
 {
     char *text;
     size_t len;
     if (payload_text(payload, sort_keys, &text, &len, err) != 0) return NULL;
-    char *tok = maat_jws_sign_text(k, extra_header, text, len, err);
+    char *tok = maat__jws_sign_text(k, extra_header, text, len, err);
     free(text);
     return tok;
 }
 
-char *maat_jws_unsigned(const json_t *extra_header, const json_t *payload, bool sort_keys,
+char *maat__jws_unsigned(const json_t *extra_header, const json_t *payload, bool sort_keys,
                         struct maat_error *err)
 {
     char *text;
     size_t len;
     if (payload_text(payload, sort_keys, &text, &len, err) != 0) return NULL;
-    char *tok = maat_jws_unsigned_text(extra_header, text, len, err);
+    char *tok = maat__jws_unsigned_text(extra_header, text, len, err);
     free(text);
     return tok;
 }
@@ -315,7 +315,7 @@ static int parse_alg(struct maat_jws *out, unsigned flags, struct maat_error *er
     MAAT_ENSURE(alg != NULL, err, MAAT_ERR_NOT_FOUND, "JWS: header: member \"alg\" is missing");
     MAAT_ENSURE(json_is_string(alg), err, MAAT_ERR_VALUE, "JWS: header: \"alg\" must be a string");
     out->alg_text = json_string_value(alg);
-    if (maat_jws_alg_from_name(out->alg_text, &out->alg) == 0) return 0;
+    if (maat__jws_alg_from_name(out->alg_text, &out->alg) == 0) return 0;
     if ((flags & MAAT_JWS_ALLOW_RSA256) && strcmp(out->alg_text, "RSA256") == 0) {
         out->alg = MAAT_JWS_RS256;
         return 0;
@@ -400,7 +400,7 @@ static int parse_parts(const char *compact, size_t len, unsigned flags, struct m
     return 0;
 }
 
-int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
+int maat__jws_parse_ex(const char *compact, size_t len, unsigned flags, struct maat_jws *out,
                       struct maat_error *err)
 {
     if (out == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "JWS: no output");
@@ -408,18 +408,18 @@ int maat_jws_parse_ex(const char *compact, size_t len, unsigned flags, struct ma
     if (flags & ~MAAT_JWS_ALLOW_RSA256)
         return maat_error_set(err, MAAT_ERR_USAGE, "JWS: unknown parse flags 0x%x", flags);
     if (parse_parts(compact, len, flags, out, err) != 0) {
-        maat_jws_cleanup(out);
+        maat__jws_cleanup(out);
         return -1;
     }
     return 0;
 }
 
-int maat_jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err)
+int maat__jws_parse(const char *compact, size_t len, struct maat_jws *out, struct maat_error *err)
 {
-    return maat_jws_parse_ex(compact, len, 0, out, err);
+    return maat__jws_parse_ex(compact, len, 0, out, err);
 }
 
-void maat_jws_cleanup(struct maat_jws *j)
+void maat__jws_cleanup(struct maat_jws *j)
 {
     if (j == NULL) return;
     json_decref(j->header);
@@ -430,7 +430,7 @@ void maat_jws_cleanup(struct maat_jws *j)
     memset(j, 0, sizeof *j);
 }
 
-int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err)
+int maat__jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *err)
 {
     MAAT_ENSURE(j != NULL && j->signing_input != NULL, err, MAAT_ERR_USAGE, "JWS: nothing to verify");
     MAAT_ENSURE(key != NULL, err, MAAT_ERR_USAGE, "JWS: no verification key");
@@ -442,7 +442,7 @@ int maat_jws_verify(const struct maat_jws *j, EVP_PKEY *key, struct maat_error *
 
 /* ---- JWT time claims ---- */
 
-int maat_jwt_time_claim(const json_t *claims, const char *name, int64_t *out, struct maat_error *err)
+int maat__jwt_time_claim(const json_t *claims, const char *name, int64_t *out, struct maat_error *err)
 {
     MAAT_ENSURE(name != NULL && out != NULL, err, MAAT_ERR_USAGE, "JWT: no claim name");
     const json_t *v = json_is_object(claims) ? json_object_get(claims, name) : NULL;
@@ -523,7 +523,7 @@ fail:
     return NULL;
 }
 
-STACK_OF(X509) *maat_jwk_x5c(const json_t *jwk, struct maat_error *err)
+STACK_OF(X509) *maat__jwk_x5c(const json_t *jwk, struct maat_error *err)
 {
     if (!json_is_object(jwk)) {
         maat_error_set(err, MAAT_ERR_VALUE, "JWK: expected a JSON object");
@@ -533,7 +533,7 @@ STACK_OF(X509) *maat_jwk_x5c(const json_t *jwk, struct maat_error *err)
     return x5c == NULL ? NULL : x5c_to_stack(x5c, "JWK x5c", err);
 }
 
-STACK_OF(X509) *maat_jws_header_x5c(const struct maat_jws *j, struct maat_error *err)
+STACK_OF(X509) *maat__jws_header_x5c(const struct maat_jws *j, struct maat_error *err)
 {
     if (j == NULL || !json_is_object(j->header)) {
         maat_error_set(err, MAAT_ERR_USAGE, "JWS: no parsed header");
@@ -650,10 +650,10 @@ static EVP_PKEY *jwk_ec(const json_t *jwk, struct maat_error *err)
     }
     uint8_t xy[64];
     if (jwk_coord(jwk, "x", xy, err) != 0 || jwk_coord(jwk, "y", xy + 32, err) != 0) return NULL;
-    return maat_p256_pubkey_from_raw(xy, "JWK", err);
+    return maat__p256_pubkey_from_raw(xy, "JWK", err);
 }
 
-EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err)
+EVP_PKEY *maat__jwk_to_pkey(const json_t *jwk, struct maat_error *err)
 {
     if (!json_is_object(jwk)) {
         maat_error_set(err, MAAT_ERR_VALUE, "JWK: expected a JSON object");
@@ -683,7 +683,7 @@ EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err)
     }
     if (json_object_get(jwk, "x5c") == NULL) return from_params;
 
-    STACK_OF(X509) *sk = maat_jwk_x5c(jwk, err);
+    STACK_OF(X509) *sk = maat__jwk_x5c(jwk, err);
     EVP_PKEY *key = sk ? X509_get_pubkey(sk_X509_value(sk, 0)) : NULL;
     sk_X509_pop_free(sk, X509_free);
     if (sk != NULL && key == NULL)
@@ -705,7 +705,7 @@ EVP_PKEY *maat_jwk_to_pkey(const json_t *jwk, struct maat_error *err)
     return key;
 }
 
-const json_t *maat_jwks_find(const json_t *jwks, const char *kid)
+const json_t *maat__jwks_find(const json_t *jwks, const char *kid)
 {
     if (!json_is_object(jwks) || kid == NULL) return NULL;
     const json_t *keys = json_object_get(jwks, "keys");

@@ -1,6 +1,6 @@
 /*
- * jwk_kid.c - the two kid forms MAA uses: maat_jwk_spki_hash / maat_jwk_maa_kid (SHA-256 of
- * the public key PEM) and maat_jwk_x5t_kid (SHA-1 of the certificate, base64url). A leaf
+ * jwk_kid.c - the two kid forms MAA uses: maat__jwk_spki_hash / maat__jwk_maa_kid (SHA-256 of
+ * the public key PEM) and maat__jwk_x5t_kid (SHA-1 of the certificate, base64url). A leaf
  * module: jose.c, signing_key.c and maatd use it; it calls neither of them.
  */
 #include "maat/jose.h"
@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-int maat_jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err)
+int maat__jwk_spki_hash(const EVP_PKEY *key, uint8_t out[32], struct maat_error *err)
 {
     MAAT_ENSURE(key != NULL, err, MAAT_ERR_USAGE, "kid: no key");
     BIO *bio = BIO_new(BIO_s_mem());
@@ -52,14 +52,14 @@ static int put_kid(const uint8_t *p, size_t n, bool url, char out[MAAT_KID_MAX],
     return 0;
 }
 
-int maat_jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err)
+int maat__jwk_maa_kid(const EVP_PKEY *key, char out[MAAT_KID_MAX], struct maat_error *err)
 {
     uint8_t h[32];
-    MAAT_TRY(maat_jwk_spki_hash(key, h, err));
+    MAAT_TRY(maat__jwk_spki_hash(key, h, err));
     return put_kid(h, sizeof h, false, out, err);
 }
 
-int maat_jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err)
+int maat__jwk_x5t_kid(const X509 *cert, char out[MAAT_KID_MAX], struct maat_error *err)
 {
     MAAT_ENSURE(cert != NULL, err, MAAT_ERR_USAGE, "kid: no certificate");
     uint8_t h[EVP_MAX_MD_SIZE];

@@ -11,7 +11,7 @@
 
 #define PS256_SALT_LEN 32 /* RFC 7518 3.5: salt length = hash length */
 
-const char *maat_jws_alg_name(enum maat_jws_alg a)
+const char *maat__jws_alg_name(enum maat_jws_alg a)
 {
     switch (a) {
     case MAAT_JWS_NONE: return "none";
@@ -22,13 +22,13 @@ const char *maat_jws_alg_name(enum maat_jws_alg a)
     return "unknown";
 }
 
-int maat_jws_alg_from_name(const char *name, enum maat_jws_alg *out)
+int maat__jws_alg_from_name(const char *name, enum maat_jws_alg *out)
 {
     static const enum maat_jws_alg all[] = {MAAT_JWS_NONE, MAAT_JWS_RS256, MAAT_JWS_ES256,
                                             MAAT_JWS_PS256};
     if (name == NULL) return -1;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, maat_jws_alg_name(all[i])) == 0) {
+        if (strcmp(name, maat__jws_alg_name(all[i])) == 0) {
             if (out) *out = all[i];
             return 0;
         }

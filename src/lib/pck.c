@@ -782,9 +782,9 @@ int maat_pck_info_from_chain(const uint8_t *chain, size_t len, struct maat_pck_i
                              struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
-    STACK_OF(X509) *sk = maat_x509_load_all(chain, len, "PCK certificate chain", err);
+    STACK_OF(X509) *sk = maat__x509_load_all(chain, len, "PCK certificate chain", err);
     if (sk == NULL) return -1;
-    X509 *leaf = maat_x509_find_leaf(sk);
+    X509 *leaf = maat__x509_find_leaf(sk);
     int rc = leaf ? parse_x509(leaf, out, err)
                   : maat_error_set(err, MAAT_ERR_VALUE, "PCK certificate chain: no leaf certificate");
     sk_X509_pop_free(sk, X509_free);

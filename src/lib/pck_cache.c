@@ -273,7 +273,7 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct 
 {
     *key = NULL;
     char cn[128];
-    maat_x509_cn(X509_get_subject_name(x), cn, sizeof cn);
+    maat__x509_cn(X509_get_subject_name(x), cn, sizeof cn);
     const X509_ALGOR *outer;
     const ASN1_BIT_STRING *sig;
     int ptype = 0;
@@ -298,7 +298,7 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct 
     size_t tbs_off, tbs_len;
     uint8_t digest[32];
     if (maat__x509_tbs_span(der, der_len, &tbs_off, &tbs_len) != 0) return -1;
-    maat_sha256(der + tbs_off, tbs_len, digest);
+    maat__sha256(der + tbs_off, tbs_len, digest);
     struct maat__ctx_pool *pool = (struct maat__ctx_pool *)&is->ca_verify;
     EVP_PKEY_CTX *c = maat__ctx_pool_get(pool);
     if (c == NULL) c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(is->ca));
@@ -352,10 +352,10 @@ struct maat_pck_chain *maat__pck_first_seen(const struct maat_trust *t, const ui
         memcpy(pe->cn[i + 1], is->cn[i], sizeof pe->cn[i + 1]);
     }
     pe->n = is->n + 1;
-    maat_x509_cn(X509_get_subject_name(pe->leaf), pe->cn[0], sizeof pe->cn[0]);
+    maat__x509_cn(X509_get_subject_name(pe->leaf), pe->cn[0], sizeof pe->cn[0]);
     if (maat__pck_info_from_x509(pe->leaf, &pe->pck, &e) != 0 ||
-        maat_asn1_time_to_unix(X509_get0_notBefore(pe->leaf), &pe->not_before[0]) != 0 ||
-        maat_asn1_time_to_unix(X509_get0_notAfter(pe->leaf), &pe->not_after[0]) != 0)
+        maat__asn1_time_to_unix(X509_get0_notBefore(pe->leaf), &pe->not_before[0]) != 0 ||
+        maat__asn1_time_to_unix(X509_get0_notAfter(pe->leaf), &pe->not_after[0]) != 0)
         goto fail;
     return pe;
 fail:

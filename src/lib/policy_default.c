@@ -60,7 +60,7 @@ int maat_policy_hash(const char *text, size_t len, char out[MAAT_POLICY_HASH_LEN
     char *b64 = maat_base64url_encode((const uint8_t *)(text != NULL ? text : ""), len);
     if (b64 == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "policy hash: out of memory");
     uint8_t digest[32];
-    maat_sha256(b64, strlen(b64), digest);
+    maat__sha256(b64, strlen(b64), digest);
     free(b64);
     char *h = maat_base64url_encode(digest, sizeof digest);
     if (h == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "policy hash: out of memory");

@@ -27,7 +27,7 @@
  * JavaScript and most JSON readers. */
 #define JSON_EXACT_MAX (UINT64_C(1) << 53)
 
-json_t *maat_quote_json_u64(uint64_t v)
+json_t *maat__quote_json_u64(uint64_t v)
 {
     if (v < JSON_EXACT_MAX) return json_integer((json_int_t)v);
     char s[19];
@@ -51,7 +51,7 @@ static void put(json_t *o, const char *k, json_t *v, int *bad)
     if (v == NULL || json_object_set_new(o, k, v) != 0) *bad = 1;
 }
 
-json_t *maat_quote_json_report_body(const struct maat_sgx_report_body *rb)
+json_t *maat__quote_json_report_body(const struct maat_sgx_report_body *rb)
 {
     json_t *o = json_object(), *attrs = json_object();
     int bad = o == NULL || attrs == NULL;
@@ -62,8 +62,8 @@ json_t *maat_quote_json_report_body(const struct maat_sgx_report_body *rb)
     }
     put(o, "cpu_svn", jhex(rb->cpu_svn, 16), &bad);
     put(o, "misc_select", json_integer(rb->misc_select), &bad);
-    put(attrs, "flags", maat_quote_json_u64(rb->attributes_flags), &bad);
-    put(attrs, "xfrm", maat_quote_json_u64(rb->attributes_xfrm), &bad);
+    put(attrs, "flags", maat__quote_json_u64(rb->attributes_flags), &bad);
+    put(attrs, "xfrm", maat__quote_json_u64(rb->attributes_xfrm), &bad);
     put(o, "attributes", attrs, &bad);
     put(o, "isv_ext_prod_id", jhex(rb->isv_ext_prod_id, 16), &bad);
     put(o, "mr_enclave", jhex(rb->mr_enclave, 32), &bad);
@@ -317,7 +317,7 @@ static json_t *cert_data_json(const struct maat_cert_data *cd, json_t *top, json
     return o;
 }
 
-json_t *maat_quote_json_enclave_info(const struct maat_enclave_info *ei)
+json_t *maat__quote_json_enclave_info(const struct maat_enclave_info *ei)
 {
     json_t *o = json_object();
     if (o == NULL) return NULL;
@@ -327,7 +327,7 @@ json_t *maat_quote_json_enclave_info(const struct maat_enclave_info *ei)
     put(o, "MrSignerHex", jhex(ei->mr_signer, 32), &bad);
     put(o, "ProductIdHex", jhex(ei->product_id, 16), &bad);
     put(o, "SecurityVersion", json_integer(ei->security_version), &bad);
-    put(o, "Attributes", maat_quote_json_u64(ei->attributes), &bad);
+    put(o, "Attributes", maat__quote_json_u64(ei->attributes), &bad);
     put(o, "QuoteSize", json_integer((json_int_t)ei->quote_len), &bad);
     put(o, "EnclaveHeldDataHex", jhex(ei->ehd ? ei->ehd : (const uint8_t *)"", ei->ehd_len), &bad);
     if (bad) {
@@ -337,7 +337,7 @@ json_t *maat_quote_json_enclave_info(const struct maat_enclave_info *ei)
     return o;
 }
 
-json_t *maat_quote_to_json(const struct maat_quote *q, const uint8_t *input_start,
+json_t *maat__quote_to_json(const struct maat_quote *q, const uint8_t *input_start,
                            struct maat_error *err)
 {
     if (input_start == NULL)
@@ -358,14 +358,14 @@ json_t *maat_quote_to_json(const struct maat_quote *q, const uint8_t *input_star
         put(o, "body_size", json_integer(q->body_size), &bad);
     }
     if (q->body_type == MAAT_BODY_SGX)
-        put(o, "report_body", maat_quote_json_report_body(&q->report_body), &bad);
+        put(o, "report_body", maat__quote_json_report_body(&q->report_body), &bad);
     else
         put(o, "td_report", td_report_json(&q->td_report), &bad);
 
     put(o, "signature_data_len", json_integer(q->signature_data_len), &bad);
     put(o, "signature", jhex(q->signature, 64), &bad);
     put(o, "attest_pub_key", jhex(q->attest_pub_key, 64), &bad);
-    put(o, "qe_report", maat_quote_json_report_body(&q->qe_report), &bad);
+    put(o, "qe_report", maat__quote_json_report_body(&q->qe_report), &bad);
     put(o, "qe_report_signature", jhex(q->qe_report_signature, 64), &bad);
     put(o, "qe_auth_data", jhex(q->qe_auth_data.ptr, q->qe_auth_data.len), &bad);
 

@@ -11,7 +11,7 @@
  * bits), authorityKeyIdentifier (keyIdentifier = SKI), then the quote extension (its
  * extnValue OCTET STRING holds the OE envelope + quote bytes directly).
  *
- * Signing (maat_signing_key_sign) reuses OpenSSL contexts: each key keeps a small pool of
+ * Signing (maat__signing_key_sign) reuses OpenSSL contexts: each key keeps a small pool of
  * EVP_PKEY_CTX already initialised for signing (algorithm fetched, padding set), so a token
  * signature costs one SHA-256 and the private-key operation, not a fetch and a context.
  */
@@ -58,7 +58,7 @@ struct maat_signing_key {
 static int key_fits_alg(const EVP_PKEY *pkey, enum maat_jws_alg alg, int min_rsa_bits,
                         struct maat_error *err)
 {
-    const char *an = maat_jws_alg_name(alg);
+    const char *an = maat__jws_alg_name(alg);
     if (alg == MAAT_JWS_RS256 || alg == MAAT_JWS_PS256) {
         MAAT_ENSURE(EVP_PKEY_is_a(pkey, "RSA"), err, MAAT_ERR_VALUE,
                     "signing key: alg %s needs an RSA key", an);
@@ -97,18 +97,18 @@ static struct maat_signing_key *key_new(EVP_PKEY *pkey, enum maat_jws_alg alg, s
     if (k->pool == NULL || maat__ctx_pool_init(k->pool) != 0) {
         free(k->pool);
         k->pool = NULL;
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
         maat_error_set(err, MAAT_ERR_NOMEM, "signing key: out of memory");
         return NULL;
     }
-    if (maat_jwk_spki_hash(pkey, k->spki_hash, err) != 0 || maat_jwk_maa_kid(pkey, k->kid, err) != 0) {
-        maat_signing_key_free(k);
+    if (maat__jwk_spki_hash(pkey, k->spki_hash, err) != 0 || maat__jwk_maa_kid(pkey, k->kid, err) != 0) {
+        maat__signing_key_free(k);
         return NULL;
     }
     return k;
 }
 
-struct maat_signing_key *maat_signing_key_generate(enum maat_jws_alg alg, struct maat_error *err)
+struct maat_signing_key *maat__signing_key_generate(enum maat_jws_alg alg, struct maat_error *err)
 {
     EVP_PKEY *pkey = NULL;
     if (alg == MAAT_JWS_RS256 || alg == MAAT_JWS_PS256)
@@ -117,36 +117,36 @@ struct maat_signing_key *maat_signing_key_generate(enum maat_jws_alg alg, struct
         pkey = EVP_EC_gen("P-256");
     else {
         maat_error_set(err, MAAT_ERR_USAGE, "signing key: cannot generate a key for alg %s",
-                       maat_jws_alg_name(alg));
+                       maat__jws_alg_name(alg));
         return NULL;
     }
     if (pkey == NULL) {
         ERR_clear_error();
         maat_error_set(err, MAAT_ERR_CRYPTO, "signing key: %s key generation failed",
-                       maat_jws_alg_name(alg));
+                       maat__jws_alg_name(alg));
         return NULL;
     }
     return key_new(pkey, alg, err);
 }
 
-void maat_signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32])
+void maat__signing_key_spki_hash(const struct maat_signing_key *k, uint8_t out[32])
 {
     memcpy(out, k->spki_hash, 32);
 }
 
-const char *maat_signing_key_kid(const struct maat_signing_key *k)
+const char *maat__signing_key_kid(const struct maat_signing_key *k)
 {
     return k->kid;
 }
-enum maat_jws_alg maat_signing_key_alg(const struct maat_signing_key *k)
+enum maat_jws_alg maat__signing_key_alg(const struct maat_signing_key *k)
 {
     return k->alg;
 }
-EVP_PKEY *maat_signing_key_pkey(const struct maat_signing_key *k)
+EVP_PKEY *maat__signing_key_pkey(const struct maat_signing_key *k)
 {
     return k->pkey;
 }
-X509 *maat_signing_key_cert(const struct maat_signing_key *k)
+X509 *maat__signing_key_cert(const struct maat_signing_key *k)
 {
     return k->cert;
 }
@@ -167,13 +167,13 @@ static EVP_PKEY_CTX *sign_ctx_new(const struct maat_signing_key *k)
     return c;
 }
 
-int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
+int maat__signing_key_sign(const struct maat_signing_key *k, const void *msg, size_t len,
                           uint8_t sig[MAAT_SIGNATURE_MAX], size_t *siglen, struct maat_error *err)
 {
-    const char *an = maat_jws_alg_name(k->alg);
+    const char *an = maat__jws_alg_name(k->alg);
     MAAT_ENSURE(k->alg != MAAT_JWS_NONE, err, MAAT_ERR_USAGE, "JWS: alg %s carries no signature", an);
     uint8_t digest[32];
-    maat_sha256(msg, len, digest);
+    maat__sha256(msg, len, digest);
     EVP_PKEY_CTX *c = maat__ctx_pool_get(k->pool);
     if (c == NULL) c = sign_ctx_new(k);
     uint8_t der[MAAT_SIGNATURE_MAX];
@@ -190,7 +190,7 @@ int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, siz
         return maat_error_set(err, MAAT_ERR_CRYPTO, "JWS: %s signing failed in OpenSSL", an);
     }
     if (k->alg == MAAT_JWS_ES256) {
-        MAAT_ENSURE(maat_ecdsa_der_to_rs(der, n, sig) == 0, err, MAAT_ERR_CRYPTO,
+        MAAT_ENSURE(maat__ecdsa_der_to_rs(der, n, sig) == 0, err, MAAT_ERR_CRYPTO,
                     "JWS: ES256 signature could not be converted to r||s");
         *siglen = 64;
     } else {
@@ -200,7 +200,7 @@ int maat_signing_key_sign(const struct maat_signing_key *k, const void *msg, siz
     return 0;
 }
 
-void maat_signing_key_free(struct maat_signing_key *k)
+void maat__signing_key_free(struct maat_signing_key *k)
 {
     if (k == NULL) return;
     if (k->pool != NULL) {
@@ -298,7 +298,7 @@ out:
     return x;
 }
 
-int maat_signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
+int maat__signing_key_issue_cert(struct maat_signing_key *k, const char *issuer,
                                 const uint8_t *quote, size_t quote_len, struct maat_error *err)
 {
     MAAT_ENSURE(k != NULL && issuer != NULL, err, MAAT_ERR_USAGE, "signing cert: no key or issuer");
@@ -343,7 +343,7 @@ static int unwrap_octet_string(const uint8_t **p, size_t *len, struct maat_error
     return 0;
 }
 
-int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
+int maat__signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len,
                                 struct maat_error *err)
 {
     static const char *const oids[] = {OID_MAA_QUOTE, OID_MAA_QUOTE_2020};
@@ -374,7 +374,7 @@ int maat_signing_key_cert_quote(const X509 *cert, const uint8_t **p, size_t *len
 
 /* ---- JWK ---- */
 
-json_t *maat_signing_key_jwk(const struct maat_signing_key *k)
+json_t *maat__signing_key_jwk(const struct maat_signing_key *k)
 {
     if (k == NULL || k->cert == NULL) return NULL;
     unsigned char *der = NULL;
@@ -418,7 +418,7 @@ static EVP_PKEY *read_private_pem(const uint8_t *pem, size_t len, struct maat_er
     return pkey;
 }
 
-int maat_signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
+int maat__signing_key_serialize(const struct maat_signing_key *k, uint8_t **out, size_t *len,
                                struct maat_error *err)
 {
     MAAT_ENSURE(k != NULL && out != NULL && len != NULL, err, MAAT_ERR_USAGE,
@@ -460,7 +460,7 @@ out:
     return rc;
 }
 
-struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t len,
+struct maat_signing_key *maat__signing_key_deserialize(const uint8_t *p, size_t len,
                                                       struct maat_error *err)
 {
     struct maat_reader r;
@@ -503,20 +503,20 @@ struct maat_signing_key *maat_signing_key_deserialize(const uint8_t *p, size_t l
         maat_error_set(err, MAAT_ERR_ENCODING,
                        "signing key blob: certificate at offset %zu is not one DER certificate",
                        (size_t)(der.ptr - p));
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
         return NULL;
     }
     if (X509_check_private_key(k->cert, k->pkey) != 1) {
         ERR_clear_error();
         maat_error_set(err, MAAT_ERR_VALUE,
                        "signing key blob: the certificate does not match the private key");
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
         return NULL;
     }
     return k;
 }
 
-struct maat_signing_key *maat_signing_key_from_pem(const uint8_t *pem, size_t len,
+struct maat_signing_key *maat__signing_key_from_pem(const uint8_t *pem, size_t len,
                                                    enum maat_jws_alg alg, struct maat_error *err)
 {
     if (pem == NULL) {

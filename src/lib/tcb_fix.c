@@ -274,7 +274,7 @@ static json_t *text_json(const char *s)
     return j != NULL ? j : json_string("?");
 }
 
-json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix)
+json_t *maat__tcb_fix_json(const struct maat_tcb_fix *fix)
 {
     char t[32];
     json_t *o = json_object(), *comps = json_array(), *adv = json_array(), *up = json_array();

@@ -1,9 +1,9 @@
 /*
  * tcb_identifier.c - configurationrules' x-ms-sgx-tcbidentifier (maa-2025.md section 5):
  * which TCB baseline a policy selects, and whether the verdict's collateral is that baseline
- * (attest.h: maat_tcb_identifier_parse, maat_attest_check_tcb_identifier). maat_attest_run
+ * (attest.h: maat__tcb_identifier_parse, maat__attest_check_tcb_identifier). maat__attest_run
  * applies the check after the policy; maatd's GET /tcbbaselines parses with the same rule.
- * maat_attest_selected_baseline reads the number before the quote's claims exist, so that
+ * maat__attest_selected_baseline reads the number before the quote's claims exist, so that
  * the pipeline can ask for that baseline's collateral (ctx->collateral_num).
  */
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "maat/attest.h"
 #include "maat/bytes.h"
 
-int maat_tcb_identifier_parse(const char *id, uint32_t *num)
+int maat__tcb_identifier_parse(const char *id, uint32_t *num)
 {
     *num = 0;
     if (id == NULL || strcmp(id, MAAT_DEFAULT_TCB_IDENTIFIER) == 0) return 0;
@@ -25,11 +25,11 @@ int maat_tcb_identifier_parse(const char *id, uint32_t *num)
     return 0;
 }
 
-int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
+int maat__attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
                                      uint32_t *selected, struct maat_attest_error *err)
 {
     uint32_t n;
-    if (maat_tcb_identifier_parse(id, &n) != 0) {
+    if (maat__tcb_identifier_parse(id, &n) != 0) {
         if (selected != NULL) *selected = 0;
         err->code = MAAT_MAA_POLICY_EVALUATION_ERROR;
         maat_error_set(&err->err, MAAT_ERR_VALUE,
@@ -54,26 +54,26 @@ int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *
     return -1;
 }
 
-int maat_attest_selected_baseline(const struct maat_policy *p, const struct maat_policy_limits *lim,
+int maat__attest_selected_baseline(const struct maat_policy *p, const struct maat_policy_limits *lim,
                                   uint32_t *num)
 {
     *num = 0;
-    if (p == NULL || !maat_policy_has_section(p, MAAT_POLICY_CONFIGURATION)) return 0;
+    if (p == NULL || !maat__policy_has_section(p, MAAT_POLICY_CONFIGURATION)) return 0;
     /* the configurationrules see no claims here: the number is the policy's alone */
-    if (maat_policy_memo_load(p, num)) return 0;
+    if (maat__policy_memo_load(p, num)) return 0;
     struct maat_policy_result res = {0};
     struct maat_policy_error perr = {0};
     /* authorization may refuse the empty claim set: only the configuration's property
      * matters here */
-    if (maat_policy_evaluate(p, NULL, 0, lim, &res, &perr) != 0 &&
+    if (maat__policy_evaluate(p, NULL, 0, lim, &res, &perr) != 0 &&
         perr.kind == MAAT_POLICY_ERR_INTERNAL) {
-        maat_policy_result_cleanup(&res);
+        maat__policy_result_cleanup(&res);
         return -1;
     }
-    if (maat_tcb_identifier_parse(maat_policy_result_property(&res, "x-ms-sgx-tcbidentifier"),
+    if (maat__tcb_identifier_parse(maat__policy_result_property(&res, "x-ms-sgx-tcbidentifier"),
                                   num) != 0)
         *num = 0;
-    maat_policy_result_cleanup(&res);
-    maat_policy_memo_store(p, *num);
+    maat__policy_result_cleanup(&res);
+    maat__policy_memo_store(p, *num);
     return 0;
 }

@@ -83,12 +83,12 @@ static void oldest_issue(const struct maat_verified_collateral *vc, time_t *when
         *what = "QE identity";
     }
     time_t t;
-    if (vc->root_crl && maat_asn1_time_to_unix(X509_CRL_get0_lastUpdate(vc->root_crl), &t) == 0 &&
+    if (vc->root_crl && maat__asn1_time_to_unix(X509_CRL_get0_lastUpdate(vc->root_crl), &t) == 0 &&
         t < *when) {
         *when = t;
         *what = "Root CA CRL";
     }
-    if (vc->pck_crl && maat_asn1_time_to_unix(X509_CRL_get0_lastUpdate(vc->pck_crl), &t) == 0 &&
+    if (vc->pck_crl && maat__asn1_time_to_unix(X509_CRL_get0_lastUpdate(vc->pck_crl), &t) == 0 &&
         t < *when) {
         *when = t;
         *what = "PCK CRL";

@@ -113,7 +113,7 @@ static void allowed_text(unsigned algs, char *out, size_t n)
     const char *names[3];
     size_t k = 0;
     for (size_t i = 0; i < 3; i++)
-        if (algs & alg_bits[i].bit) names[k++] = maat_jws_alg_name(alg_bits[i].alg);
+        if (algs & alg_bits[i].bit) names[k++] = maat__jws_alg_name(alg_bits[i].alg);
     out[0] = '\0';
     for (size_t i = 0; i < k; i++) {
         size_t l = strlen(out);
@@ -161,7 +161,7 @@ static int check_header(const struct maat_jws *j, const struct maat_token_expect
     if (!(algs & bit))
         return refuse(r, MAAT_TOKEN_CHECK_ALG, MAAT_ERR_VALUE, "header alg \"%.100s\": expected %s",
                       j->alg_text, allowed);
-    snprintf(r->alg, sizeof r->alg, "%s", maat_jws_alg_name(j->alg));
+    snprintf(r->alg, sizeof r->alg, "%s", maat__jws_alg_name(j->alg));
     r->checks[MAAT_TOKEN_CHECK_ALG] = MAAT_TOKEN_PASSED;
 
     const char *typ = json_string_value(json_object_get(j->header, "typ"));
@@ -246,8 +246,8 @@ static int find_cert(const struct maat_token_expect *x, struct maat_token_result
         return 1;
     }
     int rc = 0;
-    const json_t *jwk = maat_jwks_find(jwks, r->kid);
-    STACK_OF(X509) *certs = jwk ? maat_jwk_x5c(jwk, &e) : NULL;
+    const json_t *jwk = maat__jwks_find(jwks, r->kid);
+    STACK_OF(X509) *certs = jwk ? maat__jwk_x5c(jwk, &e) : NULL;
     if (jwk == NULL)
         rc = refuse(r, MAAT_TOKEN_CHECK_KEY, MAAT_ERR_NOT_FOUND,
                     "no key with kid \"%.200s\" in the issuer's key set (%zu keys)", r->kid,
@@ -281,7 +281,7 @@ static int check_claims(const struct maat_jws *j, const struct maat_token_expect
                       iss ? iss : "absent", iss ? "\"" : "", x->issuer);
     r->checks[MAAT_TOKEN_CHECK_ISSUER] = MAAT_TOKEN_PASSED;
 
-    maat_x509_cn(X509_get_subject_name(cert), r->cert_subject_cn, sizeof r->cert_subject_cn);
+    maat__x509_cn(X509_get_subject_name(cert), r->cert_subject_cn, sizeof r->cert_subject_cn);
     if (!maat_token_issuer_equal(r->cert_subject_cn, x->issuer))
         return refuse(r, MAAT_TOKEN_CHECK_CERT_SUBJECT, MAAT_ERR_VALUE,
                       "the signing certificate's subject is CN=%.200s, expected CN=%.200s",
@@ -289,8 +289,8 @@ static int check_claims(const struct maat_jws *j, const struct maat_token_expect
     r->checks[MAAT_TOKEN_CHECK_CERT_SUBJECT] = MAAT_TOKEN_PASSED;
 
     time_t nb = 0, na = 0;
-    if (maat_asn1_time_to_unix(X509_get0_notBefore(cert), &nb) != 0 ||
-        maat_asn1_time_to_unix(X509_get0_notAfter(cert), &na) != 0)
+    if (maat__asn1_time_to_unix(X509_get0_notBefore(cert), &nb) != 0 ||
+        maat__asn1_time_to_unix(X509_get0_notAfter(cert), &na) != 0)
         return refuse(r, MAAT_TOKEN_CHECK_CERT_VALIDITY, MAAT_ERR_VALUE,
                       "the signing certificate's validity is unreadable");
     r->cert_not_before = nb;
@@ -304,23 +304,23 @@ static int check_claims(const struct maat_jws *j, const struct maat_token_expect
                       "the signing certificate is valid %s..%s, not at %s", t1, t2, t3);
     r->checks[MAAT_TOKEN_CHECK_CERT_VALIDITY] = MAAT_TOKEN_PASSED;
 
-    /* NumericDates strictly (maat_jwt_time_claim: integers in range, never a real number) */
+    /* NumericDates strictly (maat__jwt_time_claim: integers in range, never a real number) */
     int64_t exp = 0, nbf = 0, iat = 0, at = (int64_t)x->at;
     int rn, ri;
-    if (maat_jwt_time_claim(j->payload, "exp", &exp, &e) != 0)
+    if (maat__jwt_time_claim(j->payload, "exp", &exp, &e) != 0)
         return refuse(r, MAAT_TOKEN_CHECK_LIFETIME, MAAT_ERR_VALUE, "%s",
                       e.code ? e.msg : "claim \"exp\" is missing");
     fmt_time((time_t)exp, t1);
     if (at - skew > exp)
         return refuse(r, MAAT_TOKEN_CHECK_LIFETIME, MAAT_ERR_VALUE,
                       "expired: exp %s is before %s (skew %d s)", t1, t3, skew);
-    if ((rn = maat_jwt_time_claim(j->payload, "nbf", &nbf, &e)) < 0)
+    if ((rn = maat__jwt_time_claim(j->payload, "nbf", &nbf, &e)) < 0)
         return refuse(r, MAAT_TOKEN_CHECK_LIFETIME, MAAT_ERR_VALUE, "%s", e.msg);
     fmt_time((time_t)nbf, t1);
     if (rn == 0 && at + skew < nbf)
         return refuse(r, MAAT_TOKEN_CHECK_LIFETIME, MAAT_ERR_VALUE,
                       "not yet valid: nbf %s is after %s (skew %d s)", t1, t3, skew);
-    if ((ri = maat_jwt_time_claim(j->payload, "iat", &iat, &e)) < 0)
+    if ((ri = maat__jwt_time_claim(j->payload, "iat", &iat, &e)) < 0)
         return refuse(r, MAAT_TOKEN_CHECK_LIFETIME, MAAT_ERR_VALUE, "%s", e.msg);
     fmt_time((time_t)iat, t1);
     if (ri == 0 && at + skew < iat)
@@ -365,7 +365,7 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
     memset(&j, 0, sizeof j);
     X509 *cert = NULL;
     int rc = 0;
-    if (maat_jws_parse(token, len, &j, &e) != 0) {
+    if (maat__jws_parse(token, len, &j, &e) != 0) {
         if (e.code == MAAT_ERR_NOMEM) {
             rc = maat_error_set(err, MAAT_ERR_NOMEM, "out of memory");
             goto out;
@@ -403,7 +403,7 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
                 r->signing_cert_der_len = (size_t)n;
             }
         }
-        if (c == 0 && maat_jws_verify(&j, pk, &e) != 0)
+        if (c == 0 && maat__jws_verify(&j, pk, &e) != 0)
             c = refuse(r, MAAT_TOKEN_CHECK_SIGNATURE, MAAT_ERR_VALUE, "signature: %s", e.msg);
         if (c == 0) {
             r->checks[MAAT_TOKEN_CHECK_SIGNATURE] = MAAT_TOKEN_PASSED;
@@ -421,6 +421,6 @@ int maat_token_validate(const char *token, size_t len, const struct maat_token_e
 out:
     if (rc != 0) maat_token_result_cleanup(r);
     X509_free(cert);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     return rc;
 }

@@ -121,12 +121,12 @@ int maat__token_check_signer(X509 *cert, const struct maat_token_expect *x,
     uint8_t h[32];
     EVP_PKEY *pk = X509_get0_pubkey(cert);
     ERR_clear_error();
-    if (pk == NULL || maat_jwk_spki_hash(pk, h, &e) != 0)
+    if (pk == NULL || maat__jwk_spki_hash(pk, h, &e) != 0)
         return maat_error_set(err, e.code ? e.code : MAAT_ERR_CRYPTO, "signer quote: %s",
                               e.code ? e.msg : "the signing key is unusable");
     s->key_binding = memcmp(h, q.report_body.report_data, 32) == 0;
     char kid[MAAT_KID_MAX];
-    if (maat_jwk_maa_kid(pk, kid, &e) == 0) s->kid_is_key_hash = !strcmp(kid, r->kid);
+    if (maat__jwk_maa_kid(pk, kid, &e) == 0) s->kid_is_key_hash = !strcmp(kid, r->kid);
     r->checks[MAAT_TOKEN_CHECK_SIGNER_QUOTE] = MAAT_TOKEN_PASSED;
 
     /* the DCAP check of the signer's quote */

@@ -66,8 +66,8 @@ static void intel_root_init(void)
 {
     struct maat_error e = {0};
     STACK_OF(X509) *sk =
-        maat_x509_load_all((const uint8_t *)maat_intel_sgx_root_ca_pem,
-                           strlen(maat_intel_sgx_root_ca_pem), "trust anchor", &e);
+        maat__x509_load_all((const uint8_t *)maat__intel_sgx_root_ca_pem,
+                           strlen(maat__intel_sgx_root_ca_pem), "trust anchor", &e);
     if (sk != NULL && sk_X509_num(sk) == 1 && X509_get0_pubkey(sk_X509_value(sk, 0)) != NULL)
         intel_root = sk_X509_shift(sk);
     sk_X509_pop_free(sk, X509_free);
@@ -98,8 +98,8 @@ struct maat_trust *maat_trust_new_intel(struct maat_error *err)
         return t;
     }
     /* not decodable (cannot happen with the compiled-in bytes): the usual path says why */
-    if (maat_trust_add_root(t, (const uint8_t *)maat_intel_sgx_root_ca_pem,
-                            strlen(maat_intel_sgx_root_ca_pem), "Intel SGX Root CA", false,
+    if (maat_trust_add_root(t, (const uint8_t *)maat__intel_sgx_root_ca_pem,
+                            strlen(maat__intel_sgx_root_ca_pem), "Intel SGX Root CA", false,
                             err) != 0) {
         maat_trust_free(t);
         return NULL;
@@ -112,7 +112,7 @@ int maat_trust_add_root(struct maat_trust *t, const uint8_t *cert, size_t len, c
 {
     MAAT_ENSURE(t->count < MAAT_TRUST_MAX, err, MAAT_ERR_TOO_LARGE,
                 "trust: at most %d trust anchors", MAAT_TRUST_MAX);
-    STACK_OF(X509) *sk = maat_x509_load_all(cert, len, "trust anchor", err);
+    STACK_OF(X509) *sk = maat__x509_load_all(cert, len, "trust anchor", err);
     if (sk == NULL) return -1;
     if (sk_X509_num(sk) != 1) {
         sk_X509_pop_free(sk, X509_free);
@@ -235,7 +235,7 @@ static int issuer_fill_certs(struct maat__issuer *e, STACK_OF(X509) *certs, int 
         X509_up_ref(c);
         e->not_before[i] = nb[i];
         e->not_after[i] = na[i];
-        maat_x509_cn(X509_get_subject_name(c), e->cn[i], sizeof e->cn[i]);
+        maat__x509_cn(X509_get_subject_name(c), e->cn[i], sizeof e->cn[i]);
     }
     e->n = (size_t)n;
     e->ca = ca;
@@ -327,8 +327,8 @@ static int fill_from_ca_chain(struct maat__issuer *e, const void *arg)
     if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1) return -1;
     for (int i = 0; i < n; i++) {
         X509 *c = sk_X509_value(f->chain, i);
-        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &nb[i]) != 0 ||
-            maat_asn1_time_to_unix(X509_get0_notAfter(c), &na[i]) != 0)
+        if (maat__asn1_time_to_unix(X509_get0_notBefore(c), &nb[i]) != 0 ||
+            maat__asn1_time_to_unix(X509_get0_notAfter(c), &na[i]) != 0)
             return -1;
     }
     return issuer_fill_certs(e, f->chain, 0, nb, na, f->pem, f->len, f->anchor);
@@ -385,7 +385,7 @@ bool maat_trust_is_intel_root(const uint8_t *cert, size_t len)
 {
     struct maat_error e = {0};
     struct maat_trust *intel = maat_trust_new_intel(&e);
-    STACK_OF(X509) *sk = maat_x509_load_all(cert, len, "root", &e);
+    STACK_OF(X509) *sk = maat__x509_load_all(cert, len, "root", &e);
     bool yes = intel && sk && maat__trust_find_key(intel, X509_get0_pubkey(sk_X509_value(sk, 0)));
     sk_X509_pop_free(sk, X509_free);
     maat_trust_free(intel);

@@ -175,7 +175,7 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
 {
     struct maat_error e = {0};
     struct maat_pck_chain *pe = NULL;
-    STACK_OF(X509) *certs = maat_x509_load_all(bytes->ptr, bytes->len,
+    STACK_OF(X509) *certs = maat__x509_load_all(bytes->ptr, bytes->len,
                                                r->q->cert_data.type == MAAT_CERT_PCK_CHAIN
                                                    ? "certification data (PCK chain)"
                                                    : "supplied PCK certificate chain",
@@ -184,9 +184,9 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "%s", e.msg);
         return NULL;
     }
-    X509 *leaf = maat_x509_find_leaf(certs);
+    X509 *leaf = maat__x509_find_leaf(certs);
     char cn[128] = "";
-    if (leaf) maat_x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
+    if (leaf) maat__x509_cn(X509_get_subject_name(leaf), cn, sizeof cn);
     if (leaf == NULL) {
         fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED, "no PCK leaf certificate in the chain");
         goto out;
@@ -232,9 +232,9 @@ static struct maat_pck_chain *build_pck_entry(struct run *r, const struct maat_v
     }
     for (size_t i = 0; i < pe->n; i++) {
         X509 *c = sk_X509_value(pe->chain, (int)i);
-        maat_x509_cn(X509_get_subject_name(c), pe->cn[i], sizeof pe->cn[i]);
-        if (maat_asn1_time_to_unix(X509_get0_notBefore(c), &pe->not_before[i]) != 0 ||
-            maat_asn1_time_to_unix(X509_get0_notAfter(c), &pe->not_after[i]) != 0) {
+        maat__x509_cn(X509_get_subject_name(c), pe->cn[i], sizeof pe->cn[i]);
+        if (maat__asn1_time_to_unix(X509_get0_notBefore(c), &pe->not_before[i]) != 0 ||
+            maat__asn1_time_to_unix(X509_get0_notAfter(c), &pe->not_after[i]) != 0) {
             fail(r, MAAT_STEP_PCK_CHAIN, MAAT_QVL_UNSPECIFIED,
                  "certificate \"%s\": unreadable validity dates", pe->cn[i]);
             goto bad;
@@ -271,7 +271,7 @@ static int step_pck_chain(struct run *r)
     uint8_t key[32];
     struct maat_pck_cache *cache = r->opts->pck_cache;
     if (r->pe == NULL && cache) {
-        maat_sha256(bytes.ptr, bytes.len, key);
+        maat__sha256(bytes.ptr, bytes.len, key);
         r->pe = maat__pck_cache_get(cache, key, r->trust);
     }
     if (r->pe == NULL) {
@@ -336,8 +336,8 @@ static int step_crl(struct run *r)
                     vc->anchor->label, r->anchor->label);
     X509 *ca = sk_X509_num(r->chain) > 1 ? sk_X509_value(r->chain, 1) : NULL;
     char leaf_issuer[128], crl_issuer[128];
-    maat_x509_cn(X509_get_issuer_name(r->leaf), leaf_issuer, sizeof leaf_issuer);
-    maat_x509_cn(X509_get_subject_name(vc->pck_crl_issuer), crl_issuer, sizeof crl_issuer);
+    maat__x509_cn(X509_get_issuer_name(r->leaf), leaf_issuer, sizeof leaf_issuer);
+    maat__x509_cn(X509_get_subject_name(vc->pck_crl_issuer), crl_issuer, sizeof crl_issuer);
     if (ca == NULL ||
         X509_NAME_cmp(X509_get_subject_name(ca), X509_get_subject_name(vc->pck_crl_issuer)) != 0 ||
         /* the same certificate (X509_cmp: cached digest, then DER) needs no key compare */
@@ -350,7 +350,7 @@ static int step_crl(struct run *r)
     X509_REVOKED *entry = NULL;
     char serial[80];
     if (X509_CRL_get0_by_cert(vc->pck_crl, &entry, r->leaf) == 1) {
-        maat_x509_serial_hex(r->leaf, serial, sizeof serial);
+        maat__x509_serial_hex(r->leaf, serial, sizeof serial);
         r->pck_revoked = true;
         return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
                     "PCK certificate (serial %s) is revoked by the PCK CRL of \"%s\"", serial,
@@ -360,8 +360,8 @@ static int step_crl(struct run *r)
         X509 *c = sk_X509_value(r->chain, i);
         if (X509_CRL_get0_by_cert(vc->root_crl, &entry, c) == 1) {
             char cn[128];
-            maat_x509_cn(X509_get_subject_name(c), cn, sizeof cn);
-            maat_x509_serial_hex(c, serial, sizeof serial);
+            maat__x509_cn(X509_get_subject_name(c), cn, sizeof cn);
+            maat__x509_serial_hex(c, serial, sizeof serial);
             r->pck_revoked = true;
             return fail(r, MAAT_STEP_CRL, MAAT_QVL_REVOKED,
                         "\"%s\" (serial %s) is revoked by the Root CA CRL", cn, serial);
@@ -402,7 +402,7 @@ static int step_ak_binding(struct run *r)
     memcpy(buf, q->attest_pub_key, 64);
     if (q->qe_auth_data.len) memcpy(buf + 64, q->qe_auth_data.ptr, q->qe_auth_data.len);
     uint8_t h[32];
-    maat_sha256(buf, n, h);
+    maat__sha256(buf, n, h);
     if (buf != small) free(buf);
     if (!maat_memeq_ct(h, q->qe_report.report_data, 32))
         return fail(r, MAAT_STEP_AK_BINDING, MAAT_QVL_INVALID_SIGNATURE,
@@ -418,10 +418,10 @@ static int step_ak_binding(struct run *r)
 static int step_quote_signature(struct run *r)
 {
     struct maat_error e = {0};
-    r->ak = maat_p256_pubkey_from_raw(r->q->attest_pub_key, "attestation key", &e);
+    r->ak = maat__p256_pubkey_from_raw(r->q->attest_pub_key, "attestation key", &e);
     if (r->ak == NULL)
         return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE, "%s", e.msg);
-    int ok = maat_ecdsa_verify_rs(r->ak, r->q->signed_data.ptr, r->q->signed_data.len,
+    int ok = maat__ecdsa_verify_rs(r->ak, r->q->signed_data.ptr, r->q->signed_data.len,
                                   r->q->signature);
     if (ok != 1)
         return fail(r, MAAT_STEP_QUOTE_SIGNATURE, MAAT_QVL_INVALID_SIGNATURE,

@@ -173,7 +173,7 @@ X509 *maat__x509_decode_keyless(const uint8_t *der, size_t len);
 /* An empty certificate of the keyless library context, to decode into (d2i_X509(&x, ...),
  * PEM_read_bio_X509(bio, &x, ...)); NULL when out of memory. */
 X509 *maat__x509_new_keyless(void);
-/* maat_x509_load_all, except that a PEM block whose DER is byte for byte a trust anchor's
+/* maat__x509_load_all, except that a PEM block whose DER is byte for byte a trust anchor's
  * certificate gives that anchor's X509 (a new reference) instead of a new decoding. */
 STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const char *what,
                                              const struct maat_trust *t, struct maat_error *err);

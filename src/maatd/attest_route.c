@@ -1,7 +1,7 @@
 /*
  * attest_route.c - POST /attest/SgxEnclave, /attest/OpenEnclave and /attest/TdxVm.
  *
- * The request itself runs through libmaat's pipeline (maat_attest_run, attest.h: parse ->
+ * The request itself runs through libmaat's pipeline (maat__attest_run, attest.h: parse ->
  * quote -> bindings -> PCK chain -> collateral -> verify -> claims -> policy -> payload);
  * this file supplies what only maatd has: the active policy of the route (the stored one,
  * parsed once, or the default; a request's draftPolicyForAttestation is parsed by the
@@ -90,7 +90,7 @@ static void attest_error(struct maatd_request *rq, struct maatd_response *rs,
                          const struct maat_attest_error *ae)
 {
     enum maat_maa_error code = ae->code == MAAT_MAA_OK ? MAAT_MAA_INTERNAL_ERROR : ae->code;
-    maatd_error(rq, rs, (unsigned)maat_maa_error_http_status(code), maat_maa_error_name(code), "%s",
+    maatd_error(rq, rs, (unsigned)maat__maa_error_http_status(code), maat__maa_error_name(code), "%s",
                 ae->err.msg);
 }
 
@@ -101,11 +101,11 @@ static void policy_error(struct maatd_request *rq, struct maatd_response *rs,
 {
     if (perr->kind == MAAT_POLICY_ERR_PARSING) {
         char msg[1024];
-        maat_policy_error_format(perr, msg, sizeof msg);
+        maat__policy_error_format(perr, msg, sizeof msg);
         maatd_error(rq, rs, 400, "PolicyParsingError", "%s (%s)", msg, perr->err.msg);
     } else if (perr->kind == MAAT_POLICY_ERR_EVALUATION) {
         char msg[1024];
-        maat_policy_error_format(perr, msg, sizeof msg);
+        maat__policy_error_format(perr, msg, sizeof msg);
         maatd_error(rq, rs, 400, "PolicyEvaluationError", "%s", msg);
     } else {
         maatd_error(rq, rs, 500, "InternalError", "policy: %s", perr->err.msg);
@@ -115,7 +115,7 @@ static void policy_error(struct maatd_request *rq, struct maatd_response *rs,
 /* The policy engine's limits with this instance's output bounds (--policy-max-*). */
 static void policy_limits(const struct maatd *d, struct maat_policy_limits *lim)
 {
-    maat_policy_limits_default(lim);
+    maat__policy_limits_default(lim);
     lim->max_issued_claims = (size_t)d->cfg.policy_max_issued_claims;
     lim->max_claim_value = (size_t)d->cfg.policy_max_claim_value;
     lim->max_issued_bytes = (size_t)d->cfg.policy_max_issued_bytes;
@@ -166,7 +166,7 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     return 0;
 }
 
-/* The policy's x-ms-sgx-tcbidentifier (checked by the pipeline, maat_attest_check_tcb_identifier):
+/* The policy's x-ms-sgx-tcbidentifier (checked by the pipeline, maat__attest_check_tcb_identifier):
  * a value that is no baseline answers the library's PolicyEvaluationError; a number the
  * collateral does not carry (a source of files, which cannot be asked for a number, serves
  * one set per FMSPC and PCK CA) fails closed with 400 InvalidParameter saying what to do. */
@@ -262,7 +262,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
         maatd_policy_release(pol);
         return;
     }
-    int rc = maat_attest_run(&ctx, (const char *)rq->body.data, rq->body.len, route, r);
+    int rc = maat__attest_run(&ctx, (const char *)rq->body.data, rq->body.len, route, r);
     if (ca.suspended) goto out; /* answered when resumed (collateral_wait.c) */
     if (rc != 0) {
         switch (r->outcome) {
@@ -311,7 +311,7 @@ void maatd_attest(struct maatd *d, struct maatd_request *rq, struct maatd_respon
 out:
     free(token);
     maat_buf_cleanup(&answer);
-    maat_attest_result_cleanup(r);
+    maat__attest_result_cleanup(r);
     free(r);
     if (ca.have) maat_collateral_lookup_release(ca.cache, &ca.lk);
     maatd_policy_release(pol);

@@ -192,7 +192,7 @@ void maatd_config_defaults(struct maatd_config *c)
     c->timeout = 30;
     c->max_body = 1L << 20;
     c->conn_memory = 16L << 10;
-    c->policy_max_issued_claims = 256; /* = maat_policy_limits_default's */
+    c->policy_max_issued_claims = 256; /* = maat__policy_limits_default's */
     c->policy_max_claim_value = 256L << 10;
     c->policy_max_issued_bytes = 1L << 20;
     c->max_token_size = 8L << 20; /* = MAAT_CLAIMS_PAYLOAD_MAX */

@@ -3,7 +3,7 @@
  *
  * Records:
  *   keys/key/<created, 20 digits>-<8 hex>  "MAATKEY1" u64le created u64le retired(0 = not)
- *                                          then maat_signing_key_serialize() bytes
+ *                                          then maat__signing_key_serialize() bytes
  *   keys/current                           the record name of the current key
  * (encoding and rotation: src/store/keyring.c, shared with `maat key rotate`).
  * The first start generates a key; later starts load the same key (same kid). Rotation
@@ -81,9 +81,9 @@ static int persist(struct maat_store *s, const struct key_entry *e, struct maat_
  * checks that the quote it returns is over exactly these 64 bytes. */
 static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_error *err)
 {
-    if (d->signer == NULL) return maat_signing_key_issue_cert(k, d->cert_issuer, NULL, 0, err);
+    if (d->signer == NULL) return maat__signing_key_issue_cert(k, d->cert_issuer, NULL, 0, err);
     uint8_t report_data[64];
-    maat_signing_key_spki_hash(k, report_data);
+    maat__signing_key_spki_hash(k, report_data);
     memset(report_data + 32, 0, 32);
     struct maat_buf q;
     maat_buf_init(&q);
@@ -100,7 +100,7 @@ static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_e
     }
     uint64_t qlen = q.len - MAAT_OE_HEADER_SIZE;
     for (int i = 0; i < 8; i++) q.data[8 + i] = (uint8_t)(qlen >> (8 * i));
-    int rc = maat_signing_key_issue_cert(k, d->cert_issuer, q.data, q.len, err);
+    int rc = maat__signing_key_issue_cert(k, d->cert_issuer, q.data, q.len, err);
     maat_buf_cleanup(&q);
     return rc;
 }
@@ -109,7 +109,7 @@ static int issue_cert(struct maatd *d, struct maat_signing_key *k, struct maat_e
 
 static void ring_free(struct key_entry *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) maat_signing_key_free(v[i].k);
+    for (size_t i = 0; i < n; i++) maat__signing_key_free(v[i].k);
     free(v);
 }
 
@@ -117,7 +117,7 @@ static char *build_jwks(const struct key_entry *v, size_t n, size_t *len, struct
 {
     json_t *keys = json_array();
     for (size_t i = 0; i < n && keys; i++) {
-        json_t *jwk = maat_signing_key_jwk(v[i].k);
+        json_t *jwk = maat__signing_key_jwk(v[i].k);
         if (jwk == NULL || json_array_append_new(keys, jwk) != 0) {
             json_decref(keys);
             keys = NULL;
@@ -211,7 +211,7 @@ static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, si
         free(cur);
         if (rotate || cur_i < 0) {
             enum maat_jws_alg alg;
-            MAAT_ENSURE(maat_jws_alg_from_name(d->cfg.alg, &alg) == 0, err, MAAT_ERR_USAGE,
+            MAAT_ENSURE(maat__jws_alg_from_name(d->cfg.alg, &alg) == 0, err, MAAT_ERR_USAGE,
                         "--alg %s: unknown algorithm", d->cfg.alg);
             char kid[128], prev[128];
             bool conflict = false;
@@ -252,7 +252,7 @@ static int ring_build(struct maatd *d, bool rotate, struct key_entry **out_v, si
             }
             if (retired + d->cfg.key_retention < (int64_t)now) {
                 maatd_log("info", "signing key %s dropped (retired %llds ago)",
-                          maat_signing_key_kid(e->k), (long long)(now - retired));
+                          maat__signing_key_kid(e->k), (long long)(now - retired));
                 maat_store_delete(s, NS, e->name, NULL, NULL);
                 continue;
             }
@@ -325,7 +325,7 @@ int maatd_keys_open(struct maatd *d, bool rotate, struct maatd_keys **out, struc
         return -1;
     }
     maatd_log("info", "signing keys: current kid %s, %zu key(s) in /certs, certificate CN=%s%s",
-              maat_signing_key_kid(k->v[0].k), k->n, d->cert_issuer,
+              maat__signing_key_kid(k->v[0].k), k->n, d->cert_issuer,
               d->signer == NULL ? ""
               : maat_attester_kind(d->signer) == MAAT_ATTESTER_GRAMINE
                   ? " (with the enclave's Gramine quote)"
@@ -383,7 +383,7 @@ int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_erro
     pthread_rwlock_rdlock(&k->lock);
     bool same = cur != NULL && version == k->current_version && !strcmp(cur, k->current);
     char was[128];
-    snprintf(was, sizeof was, "%s", maat_signing_key_kid(k->v[0].k));
+    snprintf(was, sizeof was, "%s", maat__signing_key_kid(k->v[0].k));
     pthread_rwlock_unlock(&k->lock);
     free(cur);
     if (same && !force) return 0;
@@ -391,7 +391,7 @@ int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_erro
     size_t n;
     uint64_t ver;
     MAAT_TRY(ring_build(d, false, &v, &n, &ver, err));
-    const char *now_kid = maat_signing_key_kid(v[0].k);
+    const char *now_kid = maat__signing_key_kid(v[0].k);
     *changed = strcmp(was, now_kid) != 0;
     if (*changed)
         maatd_log("info",
@@ -407,7 +407,7 @@ static json_t *token_header(const char *issuer, const struct maat_signing_key *k
 {
     char jku[MAATD_ISSUER_MAX + 8];
     snprintf(jku, sizeof jku, "%s/certs", issuer);
-    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat_signing_key_kid(key), "typ",
+    json_t *hdr = json_pack("{s:s, s:s, s:s}", "jku", jku, "kid", maat__signing_key_kid(key), "typ",
                             "JWT");
     if (hdr == NULL) maat_error_set(err, MAAT_ERR_NOMEM, "token header: out of memory");
     return hdr;
@@ -429,7 +429,7 @@ int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payloa
     struct maatd_keys *k = d->keys;
     pthread_rwlock_rdlock(&k->lock);
     const struct maat_signing_key *key = k->v[0].k;
-    const char *kid = maat_signing_key_kid(key);
+    const char *kid = maat__signing_key_kid(key);
     const char *hb = hdr_cache.b64;
     size_t hl = hdr_cache.len;
     struct maat_buf h;
@@ -438,7 +438,7 @@ int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payloa
     if (hl == 0 || strcmp(hdr_cache.kid, kid) != 0 || strcmp(hdr_cache.issuer, issuer) != 0) {
         hdr_cache.len = 0;
         json_t *hdr = token_header(issuer, key, err);
-        rc = hdr != NULL ? maat_jws_header_b64(key, hdr, &h, err) : -1;
+        rc = hdr != NULL ? maat__jws_header_b64(key, hdr, &h, err) : -1;
         json_decref(hdr);
         hb = (const char *)h.data;
         hl = h.len;
@@ -450,7 +450,7 @@ int maatd_keys_sign_into(struct maatd *d, const char *issuer, const char *payloa
             snprintf(hdr_cache.issuer, sizeof hdr_cache.issuer, "%s", issuer);
         }
     }
-    if (rc == 0) rc = maat_jws_sign_encoded(key, hb, hl, payload, len, out, err);
+    if (rc == 0) rc = maat__jws_sign_encoded(key, hb, hl, payload, len, out, err);
     pthread_rwlock_unlock(&k->lock);
     maat_buf_cleanup(&h);
     return rc;
@@ -475,7 +475,7 @@ char *maatd_keys_unsigned_text(struct maatd *d, const char *issuer, const char *
     pthread_rwlock_rdlock(&k->lock);
     json_t *hdr = token_header(issuer, k->v[0].k, err);
     pthread_rwlock_unlock(&k->lock);
-    char *tok = hdr ? maat_jws_unsigned_text(hdr, payload, len, err) : NULL;
+    char *tok = hdr ? maat__jws_unsigned_text(hdr, payload, len, err) : NULL;
     json_decref(hdr);
     return tok;
 }
@@ -512,7 +512,7 @@ void maatd_keys_current_kid(struct maatd *d, char *buf, size_t cap)
         return;
     }
     pthread_rwlock_rdlock(&k->lock);
-    snprintf(buf, cap, "%s", maat_signing_key_kid(k->v[0].k));
+    snprintf(buf, cap, "%s", maat__signing_key_kid(k->v[0].k));
     pthread_rwlock_unlock(&k->lock);
 }
 

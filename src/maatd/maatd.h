@@ -192,7 +192,7 @@ int maatd_keys_prune(struct maatd *d, time_t now, struct maat_error *err);
  * by `maat key rotate`), or always with `force`; *changed = the current kid changed. */
 int maatd_keys_sync(struct maatd *d, bool force, bool *changed, struct maat_error *err);
 /* Signs a token with the current key: header {"alg","jku","kid","typ":"JWT"}, the payload
- * text as given (maat_claims_payload_text). Returns malloc'd compact JWS. */
+ * text as given (maat__claims_payload_text). Returns malloc'd compact JWS. */
 char *maatd_keys_sign_text(struct maatd *d, const char *issuer, const char *payload, size_t len,
                            struct maat_error *err);
 /* The same token appended to out (out unchanged on failure). */

@@ -51,7 +51,7 @@ static void mgmt_token(struct maatd *d, struct maatd_request *rq, struct maatd_r
     struct maat_error err = {0};
     char *token = NULL;
     if (payload == NULL ||
-        maat_claims_finish(payload, rq->issuer, (int64_t)time(NULL), MAATD_MGMT_TOKEN_LIFETIME,
+        maat__claims_finish(payload, rq->issuer, (int64_t)time(NULL), MAATD_MGMT_TOKEN_LIFETIME,
                            NULL, &err) != 0 ||
         (token = maatd_keys_sign(d, rq->issuer, payload, &err)) == NULL) {
         maatd_error(rq, rs, 500, "InternalError", "management token: %s",
@@ -76,8 +76,8 @@ static bool authorized(struct maatd *d, struct maatd_request *rq, struct maatd_r
         const char *t = h + 7;
         while (*t == ' ') t++;
         uint8_t a[32], b[32];
-        maat_sha256(t, strlen(t), a);
-        maat_sha256(d->admin_token, d->admin_token_len, b);
+        maat__sha256(t, strlen(t), a);
+        maat__sha256(d->admin_token, d->admin_token_len, b);
         ok = CRYPTO_memcmp(a, b, sizeof a) == 0;
     }
     if (!ok) {
@@ -191,7 +191,7 @@ struct mgmt_req {
 static void mgmt_req_cleanup(struct mgmt_req *m)
 {
     free(m->text);
-    maat_jws_cleanup(&m->jws);
+    maat__jws_cleanup(&m->jws);
     if (m->signer) sk_X509_pop_free(m->signer, X509_free);
     memset(m, 0, sizeof *m);
 }
@@ -251,7 +251,7 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
         maatd_error(rq, rs, 400, CODE_INVALID_OP, "%s", err.msg);
         return -1;
     }
-    if (maat_jws_parse_ex(m->text, m->len, MAAT_JWS_ALLOW_RSA256, &m->jws, &err) != 0) {
+    if (maat__jws_parse_ex(m->text, m->len, MAAT_JWS_ALLOW_RSA256, &m->jws, &err) != 0) {
         if (signing_tool_quirk(m->text, m->len))
             maatd_error(rq, rs, 400, CODE_INVALID_OP,
                         "The JWS payload is not JSON: it reads {\"AttestationPolicy\":<unquoted "
@@ -275,7 +275,7 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
         }
         return 0;
     }
-    m->signer = maat_jws_header_x5c(&m->jws, &err);
+    m->signer = maat__jws_header_x5c(&m->jws, &err);
     if (m->signer == NULL) {
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "The signed JWS carries no usable signing certificate in its header "
@@ -286,7 +286,7 @@ static int mgmt_parse(struct maatd *d, struct maatd_request *rq, struct maatd_re
     X509 *leaf = sk_X509_value(m->signer, 0);
     if (maatd_cert_thumbprint(leaf, m->thumb, &err) != 0) snprintf(m->thumb, sizeof m->thumb, "?");
     describe_actor(d, rq, m);
-    if (maat_jws_verify(&m->jws, X509_get0_pubkey(leaf), &err) != 0) {
+    if (maat__jws_verify(&m->jws, X509_get0_pubkey(leaf), &err) != 0) {
         maatd_error(rq, rs, 400, CODE_INVALID_OP,
                     "The JWS signature does not verify with the key of its x5c certificate: %s",
                     err.msg);
@@ -440,7 +440,7 @@ static int change_commit(struct maatd *d, struct maatd_request *rq, struct maatd
 
 static const char *type_name(unsigned type)
 {
-    return maat_attest_route_name((enum maat_attest_route)type);
+    return maat__attest_route_name((enum maat_attest_route)type);
 }
 
 /* A failed store step of a change: the applied-request limit is the client's 400; the store
@@ -521,7 +521,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
     if (p == NULL) {
         if (perr.kind == MAAT_POLICY_ERR_PARSING) {
             char msg[1024];
-            maat_policy_error_format(&perr, msg, sizeof msg);
+            maat__policy_error_format(&perr, msg, sizeof msg);
             maatd_error(rq, rs, 400, "PolicyParsingError", "%s (%s)", msg, perr.err.msg);
         } else {
             maatd_error(rq, rs, 500, "InternalError", "policy: %s", perr.err.msg);
@@ -587,7 +587,7 @@ static void policy_set(struct maatd *d, struct maatd_request *rq, struct maatd_r
     maatd_policy_release(p);
 
     uint8_t h[32];
-    maat_sha256(m.text, m.len, h);
+    maat__sha256(m.text, m.len, h);
     char *th = maat_base64url_encode(h, sizeof h);
     json_t *payload = th ? json_pack("{s:s, s:s}", "x-ms-policy-result", "Updated",
                                      "x-ms-policy-token-hash", th)
@@ -688,7 +688,7 @@ static X509 *payload_cert(const json_t *payload, struct maat_error *err)
                        jwk ? "not an object" : "missing");
         return NULL;
     }
-    STACK_OF(X509) *sk = maat_jwk_x5c(jwk, err);
+    STACK_OF(X509) *sk = maat__jwk_x5c(jwk, err);
     if (sk == NULL) {
         if (err->code == MAAT_OK)
             maat_error_set(err, MAAT_ERR_VALUE, "policyCertificate: the JWK has no x5c");

@@ -48,7 +48,7 @@ struct maatd_policies {
 static void policy_free(struct maatd_policy *p)
 {
     if (p == NULL) return;
-    maat_policy_free(p->parsed);
+    maat__policy_free(p->parsed);
     free(p->text);
     free(p->jws);
     json_decref(p->signer);
@@ -75,7 +75,7 @@ struct maatd_policy *maatd_policy_new(const char *text, size_t len, const char *
     p->text_len = len;
     p->version = version;
     if (signer != NULL) p->signer = json_deep_copy(signer);
-    if (maat_policy_parse(text, len, NULL, &p->parsed, perr) != 0) {
+    if (maat__policy_parse(text, len, NULL, &p->parsed, perr) != 0) {
         policy_free(p);
         return NULL;
     }
@@ -201,13 +201,13 @@ static struct maatd_policy *policy_from_jws(const char *jws, size_t len, uint64_
     json_t *signer = NULL;
     char *text = NULL;
     size_t tlen = 0;
-    if (maat_jws_parse_ex(jws, len, MAAT_JWS_ALLOW_RSA256, &j, &perr->err) != 0 ||
+    if (maat__jws_parse_ex(jws, len, MAAT_JWS_ALLOW_RSA256, &j, &perr->err) != 0 ||
         maatd_policy_text_from_payload(j.payload, &text, &tlen, &perr->err) != 0) {
         perr->kind = MAAT_POLICY_ERR_INTERNAL;
         goto out;
     }
     if (j.alg != MAAT_JWS_NONE) {
-        STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &perr->err);
+        STACK_OF(X509) *sk = maat__jws_header_x5c(&j, &perr->err);
         if (sk != NULL) {
             json_t *x5c = json_array();
             for (int i = 0; i < sk_X509_num(sk); i++) {
@@ -227,7 +227,7 @@ static struct maatd_policy *policy_from_jws(const char *jws, size_t len, uint64_
 out:
     json_decref(signer);
     free(text);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     return p;
 }
 
@@ -394,7 +394,7 @@ static int seed_signers(struct maatd *d, struct maat_error *err)
         uint8_t *pem = NULL;
         size_t n = 0;
         MAAT_TRY(read_small_file(d->cfg.policy_signers[i], &pem, &n, err));
-        STACK_OF(X509) *sk = maat_x509_load_all(pem, n, d->cfg.policy_signers[i], err);
+        STACK_OF(X509) *sk = maat__x509_load_all(pem, n, d->cfg.policy_signers[i], err);
         free(pem);
         if (sk == NULL) return -1;
         int rc = 0;
@@ -418,7 +418,7 @@ static int default_policy(const char *def, struct maatd_policy **out, struct maa
     char *b = maat_base64url_encode((const uint8_t *)def, dlen);
     json_t *payload = b ? json_pack("{s:s}", "AttestationPolicy", b) : NULL;
     free(b);
-    char *jws = payload ? maat_jws_unsigned(NULL, payload, false, err) : NULL;
+    char *jws = payload ? maat__jws_unsigned(NULL, payload, false, err) : NULL;
     json_decref(payload);
     MAAT_ENSURE(jws != NULL, err, MAAT_ERR_NOMEM, "default policy JWS: out of memory");
     struct maat_policy_error perr = {0};

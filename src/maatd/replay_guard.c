@@ -64,7 +64,7 @@ void maatd_guard_key(enum maatd_guard_op op, const char *jws, size_t len,
                      char key[MAATD_GUARD_KEY_MAX])
 {
     uint8_t h[32];
-    maat_sha256(jws, len, h);
+    maat__sha256(jws, len, h);
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     int n = snprintf(key, MAATD_GUARD_KEY_MAX, "%s/", op_name[op]);
     size_t o = (size_t)n;

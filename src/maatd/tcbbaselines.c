@@ -55,12 +55,12 @@ static long selected_number(const struct maatd_policy *pol, const char **raw,
     struct maat_policy_error perr = {0};
     /* configurationrules run first and need no incoming claim; authorization may refuse an
      * empty set, which does not matter here */
-    int rc = maat_policy_evaluate(pol->parsed, NULL, 0, NULL, res, &perr);
+    int rc = maat__policy_evaluate(pol->parsed, NULL, 0, NULL, res, &perr);
     (void)rc;
-    const char *id = maat_policy_result_property(res, "x-ms-sgx-tcbidentifier");
+    const char *id = maat__policy_result_property(res, "x-ms-sgx-tcbidentifier");
     *raw = id;
     uint32_t n; /* the rule the attestation pipeline applies */
-    if (maat_tcb_identifier_parse(id, &n) != 0) return -1;
+    if (maat__tcb_identifier_parse(id, &n) != 0) return -1;
     return (long)n;
 }
 
@@ -120,6 +120,6 @@ void maatd_tcbbaselines(struct maatd *d, struct maatd_request *rq, struct maatd_
     maatd_json_response(rs, 200, body);
     json_decref(body);
 out:
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
     maatd_policy_release(pol);
 }

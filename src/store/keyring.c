@@ -20,7 +20,7 @@ int maat_keyring_encode(const struct maat_signing_key *k, int64_t created, int64
 {
     uint8_t *blob = NULL;
     size_t blen = 0;
-    MAAT_TRY(maat_signing_key_serialize(k, &blob, &blen, err));
+    MAAT_TRY(maat__signing_key_serialize(k, &blob, &blen, err));
     struct maat_buf b;
     maat_buf_init(&b);
     int rc = maat_buf_put(&b, MAGIC, 8) | maat_buf_put_u64le(&b, (uint64_t)created) |
@@ -51,7 +51,7 @@ int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **
     MAAT_TRY(maat_read_u64le(&r, "retired", &rt));
     struct maat_view rest;
     MAAT_TRY(maat_read_view(&r, "key", maat_reader_left(&r), &rest));
-    *k = maat_signing_key_deserialize(rest.ptr, rest.len, err);
+    *k = maat__signing_key_deserialize(rest.ptr, rest.len, err);
     if (*k == NULL) return -1;
     *created = (int64_t)c;
     *retired = (int64_t)rt;
@@ -123,8 +123,8 @@ int maat_keyring_rotate(struct maat_store *s, enum maat_jws_alg alg, bool use_cu
     }
     int64_t pc = 0, pr = 0;
     struct maat_signing_key *prev = cur ? load_key(s, cur, &pc, &pr) : NULL;
-    if (use_current_alg && prev != NULL) alg = maat_signing_key_alg(prev);
-    struct maat_signing_key *k = maat_signing_key_generate(alg, err);
+    if (use_current_alg && prev != NULL) alg = maat__signing_key_alg(prev);
+    struct maat_signing_key *k = maat__signing_key_generate(alg, err);
     if (k == NULL) goto fail;
     uint8_t rnd[4];
     if (RAND_bytes(rnd, sizeof rnd) != 1) {
@@ -140,9 +140,9 @@ int maat_keyring_rotate(struct maat_store *s, enum maat_jws_alg alg, bool use_cu
         maat_store_delete(s, MAAT_KEYRING_NS, name, NULL, NULL);
         goto fail;
     }
-    if (new_kid && kid_cap) snprintf(new_kid, kid_cap, "%s", maat_signing_key_kid(k));
+    if (new_kid && kid_cap) snprintf(new_kid, kid_cap, "%s", maat__signing_key_kid(k));
     if (prev != NULL) {
-        if (prev_kid && prev_cap) snprintf(prev_kid, prev_cap, "%s", maat_signing_key_kid(prev));
+        if (prev_kid && prev_cap) snprintf(prev_kid, prev_cap, "%s", maat__signing_key_kid(prev));
         /* retire the previous key: it stays in /certs for the retention from now on. A
          * failure here leaves it without a retirement time; maatd then retires it when it
          * next loads the ring (an orphan counts as retired at that moment), which only
@@ -150,13 +150,13 @@ int maat_keyring_rotate(struct maat_store *s, enum maat_jws_alg alg, bool use_cu
         struct maat_error e3 = {0};
         (void)put_record(s, cur, prev, pc, now, &e3);
     }
-    maat_signing_key_free(prev);
-    maat_signing_key_free(k);
+    maat__signing_key_free(prev);
+    maat__signing_key_free(k);
     free(cur);
     return 0;
 fail:
-    maat_signing_key_free(prev);
-    maat_signing_key_free(k);
+    maat__signing_key_free(prev);
+    maat__signing_key_free(k);
     free(cur);
     return -1;
 }

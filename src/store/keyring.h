@@ -5,7 +5,7 @@
  *
  * Records:
  *   keys/key/<created, 20 digits>-<8 hex>  "MAATKEY1" u64le created u64le retired(0 = not)
- *                                          then maat_signing_key_serialize() bytes
+ *                                          then maat__signing_key_serialize() bytes
  *   keys/current                           the record name of the current key
  */
 #ifndef MAAT_KEYRING_H
@@ -28,7 +28,7 @@ extern "C" {
 /* One key record's contents. */
 int maat_keyring_encode(const struct maat_signing_key *k, int64_t created, int64_t retired,
                         uint8_t **out, size_t *len, struct maat_error *err);
-/* *k is the caller's (maat_signing_key_free). */
+/* *k is the caller's (maat__signing_key_free). */
 int maat_keyring_decode(const uint8_t *p, size_t len, struct maat_signing_key **k, int64_t *created,
                         int64_t *retired, struct maat_error *err);
 

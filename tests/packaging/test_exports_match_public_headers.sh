@@ -66,10 +66,10 @@ grep -v '^maat_' "$T/exports" >"$T/foreign" && bad "exported names outside maat_
     || ok "every export is named maat_*"
 # Named examples of internal API that must stay local (src/include/maat/*.h).
 leaked=""
-for f in maat_jws_parse maat_jws_verify maat_attest_run maat_policy_parse maat_sha256 maat_quote_to_json; do
+for f in maat__jws_parse maat__jws_verify maat__attest_run maat__policy_parse maat__sha256 maat__quote_to_json; do
     grep -qx "$f" "$T/exports" && leaked="$leaked $f"
 done
-[ -z "$leaked" ] && ok "internal maat_jws_parse, maat_attest_run, maat_policy_parse, ... not exported" \
+[ -z "$leaked" ] && ok "internal maat__jws_parse, maat__attest_run, maat__policy_parse, ... not exported" \
     || bad "internal functions exported:$leaked"
 
 # ---- 2. every public function and object is exported ----

@@ -88,7 +88,7 @@ for f in maat_token_validate maat_quote_verify maat_trust_new_intel maat_collate
 done
 # The maat_* functions of the internal headers (src/include/maat) are not API: not exported
 # (the full comparison with the headers: test_exports_match_public_headers.sh).
-for f in maat_jws_parse maat_jws_verify maat_jwks_find maat_jwk_to_pkey maat_attest_run maat_policy_parse; do
+for f in maat__jws_parse maat__jws_verify maat__jwks_find maat__jwk_to_pkey maat__attest_run maat__policy_parse; do
     grep -qx "$f" "$T/exports" && bad "internal $f exported"
 done
 # Every maat_ function the public headers declare is exported (no missing definitions).

@@ -2,19 +2,19 @@
  * attest.h - the library side of MAA's POST /attest/SgxEnclave, /attest/OpenEnclave and
  * /attest/TdxVm: request parsing, the runtime/init-time data bindings, the MAA claim set
  * (incoming claims for policies, the token payload) and the whole pipeline. No I/O: maatd
- * reads the body, calls maat_attest_run, then signs the payload with jose.h.
+ * reads the body, calls maat__attest_run, then signs the payload with jose.h.
  *
- * The whole request in one call: maat_attest_run() (bottom of this header) - parse,
+ * The whole request in one call: maat__attest_run() (bottom of this header) - parse,
  * quote, bindings, PCK chain, collateral from the caller, verification (SGX or TDX),
  * incoming claims, policy, payload text; maatd, bench_attest and the request fuzzer all
  * use it. The steps below are its parts, public for tools and tests:
- *   maat_attest_request_parse(body, len, route, &req, &aerr)      -> 400 aerr.code
+ *   maat__attest_request_parse(body, len, route, &req, &aerr)      -> 400 aerr.code
  *   maat_quote_parse(req.evidence, req.evidence_len, &q, &err)     -> 400 InvalidParameter
- *   maat_attest_check_bindings(&req, &q, &aerr)                    -> 400 aerr.code
+ *   maat__attest_check_bindings(&req, &q, &aerr)                    -> 400 aerr.code
  *   maat_quote_verify(...) / maat_tdx_quote_verify(...) (verdict ok) -> 400 InvalidParameter
- *   maat_claims_incoming_list(&in, ...) (SGX) / maat_tdx_claims_build (TdxVm)
- *   maat_policy_evaluate(...); maat_claims_payload_text(...)
- *   maat_jws_sign(key, header, payload, true, &err)   (keys sorted, as MAA)
+ *   maat__claims_incoming_list(&in, ...) (SGX) / maat__tdx_claims_build (TdxVm)
+ *   maat__policy_evaluate(...); maat__claims_payload_text(...)
+ *   maat__jws_sign(key, header, payload, true, &err)   (keys sorted, as MAA)
  *
  * Claim names, types and derivations: docs/claims.md (and maa.md section 2).
  */
@@ -58,9 +58,9 @@ enum maat_maa_error {
 };
 
 /* MAA's spelling of the code ("InvalidParameter"). Never NULL. */
-const char *maat_maa_error_name(enum maat_maa_error code);
+const char *maat__maa_error_name(enum maat_maa_error code);
 /* The HTTP status MAA uses with the code (400, 401, 500; 200 for MAAT_MAA_OK). */
-int maat_maa_error_http_status(enum maat_maa_error code);
+int maat__maa_error_http_status(enum maat_maa_error code);
 
 /* An attestation-request failure: the MAA code to answer with, plus maat's message
  * naming the field ("runtimeData.dataType: expected \"Binary\" or \"JSON\", got
@@ -81,7 +81,7 @@ enum maat_attest_route {
 };
 
 /* "SgxEnclave" / "OpenEnclave" / "TdxVm" (the path segment). */
-const char *maat_attest_route_name(enum maat_attest_route route);
+const char *maat__attest_route_name(enum maat_attest_route route);
 
 enum maat_data_type {
     MAAT_DATA_BINARY = 0, /* "Binary": x-ms-sgx-ehd (+ aas-ehd, maa-ehd) */
@@ -139,13 +139,13 @@ struct maat_attest_request {
  * when out of memory) and a message naming the member. On failure *req is left empty
  * (cleanup is still safe). Returns 0 or -1.
  */
-MAAT_MUST_CHECK int maat_attest_request_parse(const char *body, size_t len,
+MAAT_MUST_CHECK int maat__attest_request_parse(const char *body, size_t len,
                                               enum maat_attest_route route,
                                               struct maat_attest_request *req,
                                               struct maat_attest_error *err);
 
 /* Releases everything the request owns and zeroes it. Safe on a zeroed struct. */
-void maat_attest_request_cleanup(struct maat_attest_request *req);
+void maat__attest_request_cleanup(struct maat_attest_request *req);
 
 /*
  * Checks that the parsed evidence fits the route and binds the request data:
@@ -159,7 +159,7 @@ void maat_attest_request_cleanup(struct maat_attest_request *req);
  * field binds it: a binding that cannot be checked fails closed).
  * Failures are MAAT_MAA_INVALID_PARAMETER with both hex values in the message.
  */
-MAAT_MUST_CHECK int maat_attest_check_bindings(const struct maat_attest_request *req,
+MAAT_MUST_CHECK int maat__attest_check_bindings(const struct maat_attest_request *req,
                                                const struct maat_quote *q,
                                                struct maat_attest_error *err);
 
@@ -186,7 +186,7 @@ struct maat_claims_input {
     const struct maat_policy_result *issued_result;  /* instead of issued (give at most one):
                                                 the policy result whose outgoing claims
                                                 are issued, grouped by type exactly as
-                                                maat_claims_to_json() groups them; the
+                                                maat__claims_to_json() groups them; the
                                                 payload text is then written from the
                                                 claims without a JSON object */
     const char *tcb_identifier;                      /* configurationrules' x-ms-sgx-tcbidentifier;
@@ -194,13 +194,13 @@ struct maat_claims_input {
     const json_t *policy_signer;        /* x-ms-policy-signer JWK when the active policy
                                                 was set signed; NULL = omitted */
     const uint8_t *quote_hash;          /* optional: SHA-256 of the evidence as
-                                                submitted (maat_claims_quote_hash), so that
+                                                submitted (maat__claims_quote_hash), so that
                                                 the incoming set and the payload do not hash
                                                 it each; NULL = hashed where needed */
     const struct maat_tcb_fix *tcb_fix; /* optional: the verdict's fix
                                                 (maat_tcb_fix_compute), issued as
                                                 x-maat-tcb-fix when fix->needed */
-    size_t max_payload;                 /* bound of maat_claims_payload_text's text,
+    size_t max_payload;                 /* bound of maat__claims_payload_text's text,
                                                 bytes, checked as each claim is added
                                                 (MAAT_ERR_TOO_LARGE naming it); 0 =
                                                 MAAT_CLAIMS_PAYLOAD_MAX */
@@ -220,16 +220,16 @@ struct maat_claims_input {
  * All have issuer AttestationService. Only route/req/quote/evidence/collateral/verdict/
  * tcb_fix of `in` are used. Returns a new reference, NULL on failure.
  */
-json_t *maat_claims_incoming(const struct maat_claims_input *in, struct maat_error *err);
+json_t *maat__claims_incoming(const struct maat_claims_input *in, struct maat_error *err);
 
-/* The incoming claim set as a claim list for maat_policy_evaluate(): the very claims, in
- * the same order, that maat_claim_list_from_json(maat_claims_incoming(in), NULL, ...) gives,
- * written without the JSON object (maatd's hot path). Free with maat_claim_list_cleanup. */
-MAAT_MUST_CHECK int maat_claims_incoming_list(const struct maat_claims_input *in,
+/* The incoming claim set as a claim list for maat__policy_evaluate(): the very claims, in
+ * the same order, that maat__claim_list_from_json(maat__claims_incoming(in), NULL, ...) gives,
+ * written without the JSON object (maatd's hot path). Free with maat__claim_list_cleanup. */
+MAAT_MUST_CHECK int maat__claims_incoming_list(const struct maat_claims_input *in,
                                               struct maat_claim_list *out, struct maat_error *err);
 
 /* SHA-256 of the evidence as submitted (x-ms-sgx-collateral's quotehash), for quote_hash. */
-void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32]);
+void maat__claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32]);
 
 /*
  * What MAA's default SGX/OpenEnclave policy (maat_policy_default_sgx()) issues from an
@@ -238,7 +238,7 @@ void maat_claims_quote_hash(const struct maat_claims_input *in, uint8_t out[32])
  * -product-id, -svn, x-ms-attestation-type. Its configurationrules set the TCB identifier
  * MAAT_DEFAULT_TCB_IDENTIFIER. Stand-in for the policy engine. New reference or NULL.
  */
-json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *err);
+json_t *maat__claims_default_issued(const json_t *incoming, struct maat_error *err);
 
 /*
  * The attestation token payload without iss/iat/nbf/exp/jti: MAA's service claims
@@ -250,30 +250,30 @@ json_t *maat_claims_default_issued(const json_t *incoming, struct maat_error *er
  * verdict that is not ok). Nested values (the issued claims, x-ms-policy, the runtime and
  * init-time JSON, the signer JWK) are shared with `in`, not copied: modify neither.
  */
-json_t *maat_claims_build(const struct maat_claims_input *in, struct maat_error *err);
+json_t *maat__claims_build(const struct maat_claims_input *in, struct maat_error *err);
 
 /*
  * Adds the registered claims: iss, iat, nbf = iat, exp = iat + lifetime_seconds, and jti
  * (64 lowercase hex characters; NULL = omit, as policy-management tokens do).
  */
-MAAT_MUST_CHECK int maat_claims_finish(json_t *payload, const char *iss, int64_t iat,
+MAAT_MUST_CHECK int maat__claims_finish(json_t *payload, const char *iss, int64_t iat,
                                        int64_t lifetime_seconds, const char *jti_hex,
                                        struct maat_error *err);
 
 /*
  * The whole token payload as compact JSON text with sorted keys, appended to `out`: exactly
- * the bytes of maat_claims_build() followed by maat_claims_finish(iss, iat, lifetime, jti)
+ * the bytes of maat__claims_build() followed by maat__claims_finish(iss, iat, lifetime, jti)
  * serialised with JSON_SORT_KEYS (as MAA does), written without building a JSON tree
  * (maatd's hot path). Same checks and errors as those two; `out` is unchanged on failure.
  */
-MAAT_MUST_CHECK int maat_claims_payload_text(const struct maat_claims_input *in, const char *iss,
+MAAT_MUST_CHECK int maat__claims_payload_text(const struct maat_claims_input *in, const char *iss,
                                              int64_t iat, int64_t lifetime_seconds,
                                              const char *jti_hex, struct maat_buf *out,
                                              struct maat_error *err);
 
 /* A fresh, unique jti as 64 lowercase hex + NUL: SHA-256 of a per-thread random seed
  * (OpenSSL RAND_bytes, drawn once), the process id and a counter. */
-MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
+MAAT_MUST_CHECK int maat__claims_new_jti(char out[65], struct maat_error *err);
 
 /* ---- the TCB baseline a policy selects (tcb_identifier.c) ---- */
 
@@ -283,7 +283,7 @@ MAAT_MUST_CHECK int maat_claims_new_jti(char out[65], struct maat_error *err);
  * *num = 0; a decimal TCB evaluation data number 1 .. 2^31-1 (no sign, no leading zero)
  * gives it. Returns 0, or -1 (*num = 0) for any other value.
  */
-MAAT_MUST_CHECK int maat_tcb_identifier_parse(const char *id, uint32_t *num);
+MAAT_MUST_CHECK int maat__tcb_identifier_parse(const char *id, uint32_t *num);
 
 /*
  * Checks the baseline the policy selected (`id`, the property above) against verdict `v`:
@@ -294,32 +294,32 @@ MAAT_MUST_CHECK int maat_tcb_identifier_parse(const char *id, uint32_t *num);
  * for a value that is neither, MAAT_MAA_INVALID_PARAMETER (naming the FMSPC and both
  * numbers) when the collateral has another number. `selected` may be NULL.
  */
-MAAT_MUST_CHECK int maat_attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
+MAAT_MUST_CHECK int maat__attest_check_tcb_identifier(const char *id, const struct maat_verdict *v,
                                                      uint32_t *selected,
                                                      struct maat_attest_error *err);
 
 /*
  * The baseline policy `p` selects before any quote is seen: its configurationrules'
  * x-ms-sgx-tcbidentifier with no incoming claims (as GET /tcbbaselines answers), parsed as
- * maat_tcb_identifier_parse; *num = 0 for azuredefault, no such rule, or a value that is
+ * maat__tcb_identifier_parse; *num = 0 for azuredefault, no such rule, or a value that is
  * no number (the check after the full evaluation refuses that one). -1 only when the
  * evaluation could not run (memory). `lim` NULL = defaults.
  */
-MAAT_MUST_CHECK int maat_attest_selected_baseline(const struct maat_policy *p,
+MAAT_MUST_CHECK int maat__attest_selected_baseline(const struct maat_policy *p,
                                                   const struct maat_policy_limits *lim,
                                                   uint32_t *num);
 
 /* ---- the whole request, one call (attest_pipeline.c) ---- */
 
 /*
- * maat_attest_run() is the attestation request pipeline every caller shares (maatd's
+ * maat__attest_run() is the attestation request pipeline every caller shares (maatd's
  * /attest routes, bench_attest, fuzz_attest_request):
  *   parse the body -> the draft policy (if any) -> parse the quote -> bindings -> the PCK
  *   chain to a trusted root -> collateral for the verified leaf's FMSPC and CA (from the
  *   caller, through ctx->collateral) -> verify (SGX: maat_quote_verify; TdxVm:
  *   maat_tdx_quote_verify with ctx->tdx) -> the fix below UpToDate (maat_tcb_fix_compute)
  *   -> incoming claims -> the policy -> the TCB baseline it selects
- *   (maat_attest_check_tcb_identifier) -> the token payload text (registered claims
+ *   (maat__attest_check_tcb_identifier) -> the token payload text (registered claims
  *   included, x-maat-tcb-fix when a fix is needed; the caller signs it).
  * No I/O here: collateral comes from the callback, time from ctx->at.
  */
@@ -329,7 +329,7 @@ MAAT_MUST_CHECK int maat_attest_selected_baseline(const struct maat_policy *p,
 enum maat_attest_tee { MAAT_ATTEST_TEE_SGX = 0, MAAT_ATTEST_TEE_TDX = 1 };
 
 /* Supplies verified collateral for (tee, fmspc, ca), called once per request after the PCK
- * chain verified. 0 with *vc set (borrowed: it must stay valid until maat_attest_run()
+ * chain verified. 0 with *vc set (borrowed: it must stay valid until maat__attest_run()
  * returns; the caller keeps whatever reference it took and drops it afterwards) or -1 with
  * err: MAAT_ERR_IO means "not available now" (source unreachable or still fetching: the
  * caller may retry later), any other code means the collateral is bad. */
@@ -370,7 +370,7 @@ struct maat_attest_ctx {
                                              required (a draft in the request replaces it) */
     const char *policy_hash;                 /* its x-ms-policy-hash; required */
     const json_t *policy_signer;             /* x-ms-policy-signer when set signed, or NULL */
-    const struct maat_policy_limits *limits; /* NULL = maat_policy_limits_default() */
+    const struct maat_policy_limits *limits; /* NULL = maat__policy_limits_default() */
     size_t max_payload;                      /* 0 = MAAT_CLAIMS_PAYLOAD_MAX */
     const char *issuer;                      /* iss; required */
     int64_t lifetime;                        /* exp - iat; 0 = MAAT_CLAIMS_TOKEN_LIFETIME */
@@ -400,7 +400,7 @@ enum maat_attest_outcome {
     MAAT_ATTEST_TOO_LARGE,              /* the payload exceeds max_payload: err */
     MAAT_ATTEST_TCB_BASELINE,           /* the policy's x-ms-sgx-tcbidentifier is not a
                                             baseline, or not the collateral's: aerr (code
-                                            and message of maat_attest_check_tcb_identifier),
+                                            and message of maat__attest_check_tcb_identifier),
                                             tcb_baseline, verdict */
     MAAT_ATTEST_INTERNAL,               /* a step could not run (memory, arguments): err */
 };
@@ -429,17 +429,17 @@ struct maat_attest_result {
     struct maat_policy_error perr;
     struct maat_error err;
     struct maat_buf payload; /* MAAT_ATTEST_OK: the payload JSON text */
-    void *priv_;             /* owned state; maat_attest_result_cleanup */
+    void *priv_;             /* owned state; maat__attest_result_cleanup */
 };
 
 /* Runs the pipeline on one request body. Always fills *res (release it with
- * maat_attest_result_cleanup, also on failure). Returns 0 when outcome is MAAT_ATTEST_OK,
+ * maat__attest_result_cleanup, also on failure). Returns 0 when outcome is MAAT_ATTEST_OK,
  * else -1 with the outcome saying which detail (aerr, perr, verdict, err) applies. */
-MAAT_MUST_CHECK int maat_attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
+MAAT_MUST_CHECK int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
                                     enum maat_attest_route route, struct maat_attest_result *res);
 
 /* Releases what the result owns and zeroes it. Safe on a zeroed result. */
-void maat_attest_result_cleanup(struct maat_attest_result *res);
+void maat__attest_result_cleanup(struct maat_attest_result *res);
 
 #ifdef __cplusplus
 }

@@ -41,12 +41,12 @@ struct maat_tdx_claims_input {
  * x-ms-attestation-type "tdxvm", x-ms-ver "1.0", x-ms-runtime / x-ms-inittime / nonce when
  * given, and maat's TCB detail: x-maat-tcb-status, x-maat-tdx-platform-tcb-status,
  * x-maat-tdx-module-tcb-status, x-maat-tdx-qe-tcb-status, x-maat-advisory-ids,
- * x-maat-qe-advisory-ids, x-maat-tcb-fix (maat_tcb_fix_json) when in->tcb_fix is
+ * x-maat-qe-advisory-ids, x-maat-tcb-fix (maat__tcb_fix_json) when in->tcb_fix is
  * given and needed, and x-maat-tcb-eval-num with the TCB policy options' claims as SGX
  * tokens carry them (docs/claims.md). The set is also the policy's incoming set. New
  * reference, or NULL with err set.
  */
-json_t *maat_tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err);
+json_t *maat__tdx_claims_build(const struct maat_tdx_claims_input *in, struct maat_error *err);
 
 #ifdef __cplusplus
 }

@@ -4,13 +4,13 @@
  *
  *   struct maat_policy *p;
  *   struct maat_policy_error perr = {0};
- *   if (maat_policy_parse(text, len, NULL, &p, &perr) != 0)
+ *   if (maat__policy_parse(text, len, NULL, &p, &perr) != 0)
  *       -> 400 "PolicyParsingError", perr.err.msg = "line 2:1 mismatched input '[' expecting ';'"
  *   struct maat_policy_result res;
- *   if (maat_policy_evaluate(p, claims, n, NULL, &res, &perr) != 0)
+ *   if (maat__policy_evaluate(p, claims, n, NULL, &res, &perr) != 0)
  *       -> 400 "PolicyEvaluationError", perr.detail = "No Permit claim was issued in the
  *          authorizationrules section, authorization failed."
- *   res.outgoing / res.properties -> token;  maat_policy_result_cleanup(&res);
+ *   res.outgoing / res.properties -> token;  maat__policy_result_cleanup(&res);
  *
  * Semantics, limits and every compatibility decision (with its source): docs/policy.md.
  * No I/O; a parsed policy is immutable and may be evaluated from several threads at once.
@@ -70,7 +70,7 @@ struct maat_claim {
 };
 
 /* MAA's name of a value type: "String", "Integer", "Boolean" or "Set" (JSON -> "String"). */
-const char *maat_claim_kind_name(enum maat_claim_kind kind);
+const char *maat__claim_kind_name(enum maat_claim_kind kind);
 
 /* ---- limits ---- */
 
@@ -104,7 +104,7 @@ struct maat_policy_limits {
 
 /* Fills `l` with the defaults above. Passing NULL limits to the functions below means
  * these defaults. */
-void maat_policy_limits_default(struct maat_policy_limits *l);
+void maat__policy_limits_default(struct maat_policy_limits *l);
 
 /* ---- errors ---- */
 
@@ -133,14 +133,14 @@ struct maat_policy_error {
 
 /* MAA's error code for the failure: "PolicyParsingError", "PolicyEvaluationError", or
  * "InternalError". */
-const char *maat_policy_error_code(const struct maat_policy_error *e);
+const char *maat__policy_error_code(const struct maat_policy_error *e);
 
 /* Renders the failure the way MAA's policy engine words it inside its error message:
  *   Policy Parser Exception Thrown: Offending symbol: '['\nLine: '2', Column: '1'\n
  *   Failure message: 'mismatched input '[' expecting ';''\nFailing rule: 'policy > versionInfo'
  * or "Policy Engine Exception: <detail>" for evaluation errors. Truncates to `n`
  * (always NUL-terminated when n > 0); returns the length it needed. */
-size_t maat_policy_error_format(const struct maat_policy_error *e, char *buf, size_t n);
+size_t maat__policy_error_format(const struct maat_policy_error *e, char *buf, size_t n);
 
 /* ---- parsing ---- */
 
@@ -160,26 +160,26 @@ enum maat_policy_section {
  * new policy in *out, or -1 with perr filled (kind PARSING, line and column of the
  * offending token). `lim` NULL = defaults.
  */
-MAAT_MUST_CHECK int maat_policy_parse(const char *text, size_t len,
+MAAT_MUST_CHECK int maat__policy_parse(const char *text, size_t len,
                                       const struct maat_policy_limits *lim,
                                       struct maat_policy **out, struct maat_policy_error *perr);
 
 /* Releases a parsed policy. NULL is fine. */
-void maat_policy_free(struct maat_policy *p);
+void maat__policy_free(struct maat_policy *p);
 
 /* The policy's version: 10, 11 or 12 (for 1.0, 1.1, 1.2). */
-unsigned maat_policy_version(const struct maat_policy *p);
+unsigned maat__policy_version(const struct maat_policy *p);
 
 /* Whether the section appears in the text (an empty "issuancerules{};" counts). */
-bool maat_policy_has_section(const struct maat_policy *p, enum maat_policy_section s);
+bool maat__policy_has_section(const struct maat_policy *p, enum maat_policy_section s);
 /* One value derived from the policy text alone (its configurationrules' TCB baseline,
  * tcb_identifier.c), kept with the policy once computed so that a stored policy shared by
  * threads is not evaluated again per request. _load returns false until _store was called. */
-bool maat_policy_memo_load(const struct maat_policy *p, uint32_t *value);
-void maat_policy_memo_store(const struct maat_policy *p, uint32_t value);
+bool maat__policy_memo_load(const struct maat_policy *p, uint32_t *value);
+void maat__policy_memo_store(const struct maat_policy *p, uint32_t value);
 
 /* Number of rules in a section (0 when absent). */
-size_t maat_policy_rule_count(const struct maat_policy *p, enum maat_policy_section s);
+size_t maat__policy_rule_count(const struct maat_policy *p, enum maat_policy_section s);
 
 /* ---- evaluation ---- */
 
@@ -208,24 +208,24 @@ struct maat_policy_result {
  * Runs the policy over `incoming` (n claims): configurationrules, then
  * authorizationrules, then (only on permit) issuancerules; each rule once, in order,
  * seeing claims added by the rules before it. Always fills *res (release it with
- * maat_policy_result_cleanup, also on failure). Returns 0 when the outcome is PERMIT;
+ * maat__policy_result_cleanup, also on failure). Returns 0 when the outcome is PERMIT;
  * otherwise -1 with perr filled (kind EVALUATION): for DENY and NO_PERMIT detail is MAA's
  * message ("A Deny claim was issued, authorization failed." / "No Permit claim was issued
  * in the authorizationrules section, authorization failed."), for ERROR it names the rule
  * (line:column) and what went wrong. `lim` NULL = defaults.
  */
-MAAT_MUST_CHECK int maat_policy_evaluate(const struct maat_policy *p,
+MAAT_MUST_CHECK int maat__policy_evaluate(const struct maat_policy *p,
                                          const struct maat_claim *incoming, size_t n,
                                          const struct maat_policy_limits *lim,
                                          struct maat_policy_result *res,
                                          struct maat_policy_error *perr);
 
 /* Releases what a result owns and zeroes it. Safe on a zeroed result. */
-void maat_policy_result_cleanup(struct maat_policy_result *res);
+void maat__policy_result_cleanup(struct maat_policy_result *res);
 
 /* The string value of the first property claim of `type` (e.g. "x-ms-sgx-tcbidentifier"),
  * NUL-terminated, or NULL when there is none or it is not a String. */
-const char *maat_policy_result_property(const struct maat_policy_result *res, const char *type);
+const char *maat__policy_result_property(const struct maat_policy_result *res, const char *type);
 
 /* ---- JSON bridges (the claim sets of attest.h) ---- */
 
@@ -244,21 +244,21 @@ struct maat_claim_list {
  * skipped. The claims borrow strings from `obj`, which must outlive the list. Returns 0
  * or -1 (MAAT_ERR_VALUE / MAAT_ERR_TOO_LARGE / MAAT_ERR_NOMEM).
  */
-MAAT_MUST_CHECK int maat_claim_list_from_json(const json_t *obj, const char *issuer,
+MAAT_MUST_CHECK int maat__claim_list_from_json(const json_t *obj, const char *issuer,
                                               struct maat_claim_list *out, struct maat_error *err);
 
 /* Releases a claim list and zeroes it. Safe on a zeroed list. */
-void maat_claim_list_cleanup(struct maat_claim_list *l);
+void maat__claim_list_cleanup(struct maat_claim_list *l);
 
 /* A claim value as JSON (Set -> array, JSON -> the parsed object). New reference or NULL. */
-json_t *maat_claim_value_to_json(const struct maat_claim_value *v);
+json_t *maat__claim_value_to_json(const struct maat_claim_value *v);
 
 /*
  * Claims as one JSON object {type: value} (for attest.h's `issued`): a type issued once
  * maps to its value; a type issued several times maps to an array of its values in
  * issue order. New reference or NULL on failure (err set).
  */
-json_t *maat_claims_to_json(const struct maat_claim *claims, size_t n, struct maat_error *err);
+json_t *maat__claims_to_json(const struct maat_claim *claims, size_t n, struct maat_error *err);
 
 #ifdef __cplusplus
 }

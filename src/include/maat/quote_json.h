@@ -30,17 +30,17 @@ extern "C" {
  * Warnings (non-zero trailing bytes, undecodable PCK certificate) are appended to the
  * "warnings" array, which is present only when non-empty. Returns a new reference, or
  * NULL with err set (out of memory). */
-json_t *maat_quote_to_json(const struct maat_quote *q, const uint8_t *input_start,
+json_t *maat__quote_to_json(const struct maat_quote *q, const uint8_t *input_start,
                            struct maat_error *err);
 
 /* An SGX report body as the "report_body" / "qe_report" object. */
-json_t *maat_quote_json_report_body(const struct maat_sgx_report_body *rb);
+json_t *maat__quote_json_report_body(const struct maat_sgx_report_body *rb);
 
 /* The EnclaveInfo fields as a JSON object (field names as in the file, hex lower-case). */
-json_t *maat_quote_json_enclave_info(const struct maat_enclave_info *ei);
+json_t *maat__quote_json_enclave_info(const struct maat_enclave_info *ei);
 
 /* A u64 as a JSON number when below 2^53, else as the string "0x" + 16 hex digits. */
-json_t *maat_quote_json_u64(uint64_t v);
+json_t *maat__quote_json_u64(uint64_t v);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@ extern "C" {
  * `x-maat-tcb-fix`: {target_tcb_date (RFC 3339 Z or null), target_status, components
  * [{name, index (null for PCESVN / QE ISVSVN / TDX module), have, need, category?,
  * array?}], advisory_ids_closed, update}. New reference, NULL when out of memory. */
-json_t *maat_tcb_fix_json(const struct maat_tcb_fix *fix);
+json_t *maat__tcb_fix_json(const struct maat_tcb_fix *fix);
 
 #ifdef __cplusplus
 }

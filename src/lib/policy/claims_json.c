@@ -48,7 +48,7 @@ static int json_value(struct pol_arena *a, json_t *j, struct maat_claim_value *v
     }
 }
 
-int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat_claim_list *out,
+int maat__claim_list_from_json(const json_t *obj, const char *issuer, struct maat_claim_list *out,
                               struct maat_error *err)
 {
     if (out == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "claims: no output");
@@ -56,7 +56,7 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
     if (!json_is_object(obj))
         return maat_error_set(err, MAAT_ERR_VALUE, "claims: expected a JSON object of claims");
     struct maat_policy_limits lim;
-    maat_policy_limits_default(&lim);
+    maat__policy_limits_default(&lim);
     size_t n = 0;
     const char *key;
     json_t *val;
@@ -74,7 +74,7 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
     const char *iss = pol_arena_strndup(&st->arena, issuer ? issuer : MAAT_ISSUER_SERVICE,
                                         strlen(issuer ? issuer : MAAT_ISSUER_SERVICE));
     if (out->claims == NULL || iss == NULL) {
-        maat_claim_list_cleanup(out);
+        maat__claim_list_cleanup(out);
         return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
     }
     json_object_foreach ((json_t *)obj, key, val) {
@@ -86,7 +86,7 @@ int maat_claim_list_from_json(const json_t *obj, const char *issuer, struct maat
             c->type = key;
             c->issuer = iss;
             if (json_value(&st->arena, v, &c->value, err) != 0) {
-                maat_claim_list_cleanup(out);
+                maat__claim_list_cleanup(out);
                 return -1;
             }
             out->count++;
@@ -105,7 +105,7 @@ int maat__claim_list_begin(struct maat_claim_list *l, size_t cap, struct maat_er
     l->priv_ = st;
     l->claims = pol_arena_alloc(&st->arena, (cap ? cap : 1) * sizeof *l->claims);
     if (l->claims == NULL) {
-        maat_claim_list_cleanup(l);
+        maat__claim_list_cleanup(l);
         return maat_error_set(err, MAAT_ERR_NOMEM, "claims: out of memory");
     }
     return 0;
@@ -115,7 +115,7 @@ int maat__claim_list_push_json(struct maat_claim_list *l, const char *type, json
                                struct maat_error *err)
 {
     struct list_store *st = l->priv_;
-    if (json_is_null(v)) return 0; /* as maat_claim_list_from_json: no claim */
+    if (json_is_null(v)) return 0; /* as maat__claim_list_from_json: no claim */
     struct maat_claim_value cv;
     if (st == NULL || json_value(&st->arena, v, &cv, err) != 0) return -1;
     return maat__claim_list_push(l, type, &cv, err);
@@ -141,7 +141,7 @@ int maat__claim_list_push(struct maat_claim_list *l, const char *type,
     return 0;
 }
 
-void maat_claim_list_cleanup(struct maat_claim_list *l)
+void maat__claim_list_cleanup(struct maat_claim_list *l)
 {
     if (l == NULL) return;
     struct list_store *st = l->priv_;
@@ -152,7 +152,7 @@ void maat_claim_list_cleanup(struct maat_claim_list *l)
     memset(l, 0, sizeof *l);
 }
 
-json_t *maat_claim_value_to_json(const struct maat_claim_value *v)
+json_t *maat__claim_value_to_json(const struct maat_claim_value *v)
 {
     if (v == NULL) return NULL;
     switch (v->kind) {
@@ -166,7 +166,7 @@ json_t *maat_claim_value_to_json(const struct maat_claim_value *v)
     case MAAT_CLAIM_SET: {
         json_t *a = json_array();
         for (size_t i = 0; a != NULL && i < v->count; i++) {
-            json_t *m = maat_claim_value_to_json(&v->items[i]);
+            json_t *m = maat__claim_value_to_json(&v->items[i]);
             if (m == NULL || json_array_append_new(a, m) != 0) {
                 json_decref(a);
                 return NULL;
@@ -178,7 +178,7 @@ json_t *maat_claim_value_to_json(const struct maat_claim_value *v)
     return NULL;
 }
 
-json_t *maat_claims_to_json(const struct maat_claim *claims, size_t n, struct maat_error *err)
+json_t *maat__claims_to_json(const struct maat_claim *claims, size_t n, struct maat_error *err)
 {
     json_t *counts = json_object(), *obj = json_object();
     if (counts == NULL || obj == NULL) goto nomem;
@@ -188,7 +188,7 @@ json_t *maat_claims_to_json(const struct maat_claim *claims, size_t n, struct ma
         if (json_object_set_new(counts, claims[i].type, json_integer(k + 1)) != 0) goto nomem;
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *v = maat_claim_value_to_json(&claims[i].value);
+        json_t *v = maat__claim_value_to_json(&claims[i].value);
         if (v == NULL) {
             json_decref(counts);
             json_decref(obj);

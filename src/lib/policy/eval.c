@@ -207,7 +207,7 @@ static int fn_json_to_claim_value(struct eval *ev, const struct maat_claim_value
 {
     if (norm(arg->kind) != MAAT_CLAIM_STRING)
         return fail(ev, "JsonToClaimValue: the argument is %s, expected a String holding JSON",
-                    maat_claim_kind_name(arg->kind));
+                    maat__claim_kind_name(arg->kind));
     json_error_t jerr;
     json_t *j = json_loadb(arg->str, arg->len, JSON_DECODE_ANY, &jerr);
     if (j == NULL)
@@ -255,7 +255,7 @@ static int need_string(struct eval *ev, const char *fn, unsigned i, const struct
 {
     if (norm(v->kind) == MAAT_CLAIM_STRING) return 0;
     return fail(ev, "%s: argument %u is %s, expected String", fn, i + 1,
-                v->kind == KIND_EMPTY ? "empty" : maat_claim_kind_name(v->kind));
+                v->kind == KIND_EMPTY ? "empty" : maat__claim_kind_name(v->kind));
 }
 
 static int eval_call(struct eval *ev, const struct pol_expr *e, struct maat_claim_value *out)
@@ -288,7 +288,7 @@ static int eval_call(struct eval *ev, const struct pol_expr *e, struct maat_clai
     case FN_NEGATEBOOL:
         if (a[0].kind != MAAT_CLAIM_BOOLEAN)
             return fail(ev, "NegateBool: the argument is %s, expected Boolean",
-                        a[0].kind == KIND_EMPTY ? "empty" : maat_claim_kind_name(a[0].kind));
+                        a[0].kind == KIND_EMPTY ? "empty" : maat__claim_kind_name(a[0].kind));
         out->kind = MAAT_CLAIM_BOOLEAN;
         out->boolean = !a[0].boolean;
         return 0;
@@ -434,7 +434,7 @@ static int own_string(struct eval *ev, struct maat_claim_value *v)
 static int convert(struct eval *ev, const struct maat_claim_value *vt, struct maat_claim_value *v)
 {
     if (norm(vt->kind) != MAAT_CLAIM_STRING)
-        return fail(ev, "valueType must be a String, got %s", maat_claim_kind_name(vt->kind));
+        return fail(ev, "valueType must be a String, got %s", maat__claim_kind_name(vt->kind));
     if (v->kind == MAAT_CLAIM_SET) return fail(ev, "a Set value cannot be given a valueType");
     if (pol_keyword_eq(vt->str, vt->len, "String")) {
         if (v->kind == MAAT_CLAIM_INTEGER) {
@@ -503,7 +503,7 @@ static int fire(struct eval *ev)
         MAAT_TRY(eval_expr(ev, a->type, &t));
         if (norm(t.kind) != MAAT_CLAIM_STRING)
             return fail(ev, "a claim type must be a String, got %s",
-                        t.kind == KIND_EMPTY ? "an empty value" : maat_claim_kind_name(t.kind));
+                        t.kind == KIND_EMPTY ? "an empty value" : maat__claim_kind_name(t.kind));
         if (t.len > ev->lim->max_string || memchr(t.str, '\0', t.len) != NULL)
             return fail(ev, "a claim type must be a String without NUL characters");
         if (a->type->kind == EX_STRING) {
@@ -552,7 +552,7 @@ static bool satisfies(const struct eval *ev, const struct pol_cond *cond,
         case PROP_TYPE: lhs = str_value(c->type, strlen(c->type)); break;
         case PROP_ISSUER: lhs = str_value(c->issuer, strlen(c->issuer)); break;
         case PROP_VALUETYPE: {
-            const char *n = maat_claim_kind_name(c->value.kind);
+            const char *n = maat__claim_kind_name(c->value.kind);
             lhs = str_value(n, strlen(n));
             break;
         }
@@ -636,7 +636,7 @@ static int run_section(struct eval *ev, enum maat_policy_section s)
 
 /* ---- public ---- */
 
-void maat_policy_result_cleanup(struct maat_policy_result *res)
+void maat__policy_result_cleanup(struct maat_policy_result *res)
 {
     if (res == NULL) return;
     struct result_store *st = res->priv_;
@@ -651,7 +651,7 @@ void maat_policy_result_cleanup(struct maat_policy_result *res)
     memset(res, 0, sizeof *res);
 }
 
-const char *maat_policy_result_property(const struct maat_policy_result *res, const char *type)
+const char *maat__policy_result_property(const struct maat_policy_result *res, const char *type)
 {
     if (res == NULL || type == NULL) return NULL;
     for (size_t i = 0; i < res->nproperties; i++) {
@@ -662,23 +662,23 @@ const char *maat_policy_result_property(const struct maat_policy_result *res, co
     return NULL;
 }
 
-int maat_policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming, size_t n,
+int maat__policy_evaluate(const struct maat_policy *p, const struct maat_claim *incoming, size_t n,
                          const struct maat_policy_limits *lim, struct maat_policy_result *res,
                          struct maat_policy_error *perr)
 {
     struct maat_policy_limits dl;
     if (lim == NULL) {
-        maat_policy_limits_default(&dl);
+        maat__policy_limits_default(&dl);
         lim = &dl;
     }
     if (res == NULL) {
-        pol_error_internal(perr, MAAT_ERR_USAGE, "maat_policy_evaluate: no result");
+        pol_error_internal(perr, MAAT_ERR_USAGE, "maat__policy_evaluate: no result");
         return -1;
     }
     memset(res, 0, sizeof *res);
     res->outcome = MAAT_POLICY_ERROR;
     if (p == NULL || (incoming == NULL && n != 0)) {
-        pol_error_internal(perr, MAAT_ERR_USAGE, "maat_policy_evaluate: no policy or claims");
+        pol_error_internal(perr, MAAT_ERR_USAGE, "maat__policy_evaluate: no policy or claims");
         return -1;
     }
     struct result_store *st = calloc(1, sizeof *st);

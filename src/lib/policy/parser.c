@@ -639,16 +639,16 @@ static int parse_policy(struct parser *p)
     return 0;
 }
 
-int maat_policy_parse(const char *text, size_t len, const struct maat_policy_limits *lim,
+int maat__policy_parse(const char *text, size_t len, const struct maat_policy_limits *lim,
                       struct maat_policy **out, struct maat_policy_error *perr)
 {
     struct maat_policy_limits dl;
     if (lim == NULL) {
-        maat_policy_limits_default(&dl);
+        maat__policy_limits_default(&dl);
         lim = &dl;
     }
     if (out == NULL || (text == NULL && len != 0)) {
-        pol_error_internal(perr, MAAT_ERR_USAGE, "maat_policy_parse: no text or no output");
+        pol_error_internal(perr, MAAT_ERR_USAGE, "maat__policy_parse: no text or no output");
         return -1;
     }
     *out = NULL;
@@ -659,7 +659,7 @@ int maat_policy_parse(const char *text, size_t len, const struct maat_policy_lim
     }
     if (lim->max_conditions == 0 || lim->max_tests == 0 || lim->max_conditions > 4096 ||
         lim->max_tests > 4096) {
-        pol_error_internal(perr, MAAT_ERR_USAGE, "maat_policy_parse: invalid limits");
+        pol_error_internal(perr, MAAT_ERR_USAGE, "maat__policy_parse: invalid limits");
         return -1;
     }
     struct maat_policy *pol = calloc(1, sizeof *pol);
@@ -686,31 +686,31 @@ int maat_policy_parse(const char *text, size_t len, const struct maat_policy_lim
     free(p.tests);
     if (rc != 0) {
         if (!p.failed) pol_error_internal(perr, MAAT_ERR_INTERNAL, "policy parser: failed");
-        maat_policy_free(pol);
+        maat__policy_free(pol);
         return -1;
     }
     *out = pol;
     return 0;
 }
 
-void maat_policy_free(struct maat_policy *p)
+void maat__policy_free(struct maat_policy *p)
 {
     if (p == NULL) return;
     pol_arena_release(&p->arena);
     free(p);
 }
 
-unsigned maat_policy_version(const struct maat_policy *p)
+unsigned maat__policy_version(const struct maat_policy *p)
 {
     return p != NULL ? p->version : 0;
 }
 
-bool maat_policy_has_section(const struct maat_policy *p, enum maat_policy_section s)
+bool maat__policy_has_section(const struct maat_policy *p, enum maat_policy_section s)
 {
     return p != NULL && (unsigned)s <= MAAT_POLICY_ISSUANCE && p->sections[s].present;
 }
 
-bool maat_policy_memo_load(const struct maat_policy *p, uint32_t *value)
+bool maat__policy_memo_load(const struct maat_policy *p, uint32_t *value)
 {
     uint64_t m = atomic_load_explicit(&((struct maat_policy *)p)->memo, memory_order_acquire);
     if (m == 0) return false;
@@ -718,13 +718,13 @@ bool maat_policy_memo_load(const struct maat_policy *p, uint32_t *value)
     return true;
 }
 
-void maat_policy_memo_store(const struct maat_policy *p, uint32_t value)
+void maat__policy_memo_store(const struct maat_policy *p, uint32_t value)
 {
     atomic_store_explicit(&((struct maat_policy *)p)->memo, (uint64_t)value + 1,
                           memory_order_release);
 }
 
-size_t maat_policy_rule_count(const struct maat_policy *p, enum maat_policy_section s)
+size_t maat__policy_rule_count(const struct maat_policy *p, enum maat_policy_section s)
 {
-    return maat_policy_has_section(p, s) ? p->sections[s].nrules : 0;
+    return maat__policy_has_section(p, s) ? p->sections[s].nrules : 0;
 }

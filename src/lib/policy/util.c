@@ -84,7 +84,7 @@ char *pol_arena_strndup(struct pol_arena *a, const char *s, size_t n)
 
 /* ---- limits and names ---- */
 
-void maat_policy_limits_default(struct maat_policy_limits *l)
+void maat__policy_limits_default(struct maat_policy_limits *l)
 {
     l->max_text = 256u << 10;
     l->max_rules = 1024;
@@ -101,7 +101,7 @@ void maat_policy_limits_default(struct maat_policy_limits *l)
     l->max_memory = 16u << 20;
 }
 
-const char *maat_claim_kind_name(enum maat_claim_kind kind)
+const char *maat__claim_kind_name(enum maat_claim_kind kind)
 {
     switch (kind) {
     case MAAT_CLAIM_INTEGER: return "Integer";
@@ -197,7 +197,7 @@ void pol_error_internal(struct maat_policy_error *e, maat_err code, const char *
     maat_error_set(&e->err, code, "%s", e->detail);
 }
 
-const char *maat_policy_error_code(const struct maat_policy_error *e)
+const char *maat__policy_error_code(const struct maat_policy_error *e)
 {
     if (e == NULL) return "InternalError";
     switch (e->kind) {
@@ -209,7 +209,7 @@ const char *maat_policy_error_code(const struct maat_policy_error *e)
     }
 }
 
-size_t maat_policy_error_format(const struct maat_policy_error *e, char *buf, size_t n)
+size_t maat__policy_error_format(const struct maat_policy_error *e, char *buf, size_t n)
 {
     int r;
     if (e != NULL && e->kind == MAAT_POLICY_ERR_PARSING)

@@ -1,4 +1,4 @@
-/* attest_pipeline_fixture.h - the fixture of the maat_attest_run() tests
+/* attest_pipeline_fixture.h - the fixture of the maat__attest_run() tests
  * (test_attest_pipeline.c, test_attest_pipeline_tcb.c): a sim platform with SGX and TDX
  * collateral verified once, the default SGX and TdxVm policies, a collateral callback that
  * records the TEE it was asked for, set-up and tear-down, and the request helpers (a sim
@@ -78,7 +78,7 @@ static int load_vc(const char *name, struct maat_verified_collateral **out)
 static int load_policy(const char *text, struct maat_policy **p, char *hash)
 {
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, strlen(text), NULL, p, &perr) != 0) return -1;
+    if (maat__policy_parse(text, strlen(text), NULL, p, &perr) != 0) return -1;
     return maat_policy_hash(text, strlen(text), hash, &perr.err);
 }
 
@@ -114,8 +114,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    maat_policy_free(pol_sgx);
-    maat_policy_free(pol_tdx);
+    maat__policy_free(pol_sgx);
+    maat__policy_free(pol_tdx);
     maat_verified_collateral_free(vc_sgx);
     maat_verified_collateral_free(vc_tdx);
     maat_trust_free(trust);

@@ -49,7 +49,7 @@ static int setup(void **state)
     snprintf(body, n, "{\"quote\":\"%s\"}", b64);
     free(b64);
     struct maat_attest_error a = {0};
-    if (maat_attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &E.req, &a) != 0)
+    if (maat__attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &E.req, &a) != 0)
         fail_msg("%s", a.err.msg);
     free(body);
     E.v.ok = true;
@@ -60,7 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    maat_attest_request_cleanup(&E.req);
+    maat__attest_request_cleanup(&E.req);
     maat_buf_cleanup(&E.quote);
     maat_sim_free(E.sim);
     char cmd[4200];
@@ -93,14 +93,14 @@ static inline json_t *payload_of(const struct maat_claims_input *in)
     struct maat_buf out;
     maat_buf_init(&out);
     struct maat_error err = {0};
-    assert_int_equal(maat_claims_payload_text(in, "https://i", NOW, 28800, jti, &out, &err), 0);
+    assert_int_equal(maat__claims_payload_text(in, "https://i", NOW, 28800, jti, &out, &err), 0);
     json_error_t je;
     json_t *text = json_loadb((const char *)out.data, out.len, JSON_REJECT_DUPLICATES, &je);
     assert_non_null(text);
     maat_buf_cleanup(&out);
-    json_t *tree = maat_claims_build(in, &err);
+    json_t *tree = maat__claims_build(in, &err);
     assert_non_null(tree);
-    assert_int_equal(maat_claims_finish(tree, "https://i", NOW, 28800, jti, &err), 0);
+    assert_int_equal(maat__claims_finish(tree, "https://i", NOW, 28800, jti, &err), 0);
     assert_true(json_equal(text, tree)); /* the two writers agree */
     json_decref(tree);
     return text;

@@ -39,7 +39,7 @@ static int parse(const char *body, enum maat_attest_route route, struct maat_att
                  struct maat_attest_error *a)
 {
     memset(a, 0, sizeof *a);
-    return maat_attest_request_parse(body, strlen(body), route, req, a);
+    return maat__attest_request_parse(body, strlen(body), route, req, a);
 }
 
 /* Expects a rejection with InvalidParameter whose message contains `frag`. */
@@ -53,24 +53,24 @@ static void expect_reject(const char *body, enum maat_attest_route route, const 
         fail_msg("message \"%s\" lacks \"%s\" (body %s)", a.err.msg, frag, body);
     assert_null(req.evidence);
     assert_false(req.runtime.present);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 }
 
 static void test_error_names(void **state)
 {
     (void)state;
-    assert_string_equal(maat_maa_error_name(MAAT_MAA_INVALID_PARAMETER), "InvalidParameter");
-    assert_string_equal(maat_maa_error_name(MAAT_MAA_POLICY_EVALUATION_ERROR),
+    assert_string_equal(maat__maa_error_name(MAAT_MAA_INVALID_PARAMETER), "InvalidParameter");
+    assert_string_equal(maat__maa_error_name(MAAT_MAA_POLICY_EVALUATION_ERROR),
                         "PolicyEvaluationError");
-    assert_string_equal(maat_maa_error_name(MAAT_MAA_POLICY_PARSING_ERROR), "PolicyParsingError");
-    assert_string_equal(maat_maa_error_name(MAAT_MAA_INVALID_OPERATION), "InvalidOperation");
-    assert_string_equal(maat_maa_error_name(MAAT_MAA_UNAUTHORIZED), "Unauthorized");
-    assert_string_equal(maat_maa_error_name((enum maat_maa_error)99), "InternalError");
-    assert_int_equal(maat_maa_error_http_status(MAAT_MAA_INVALID_PARAMETER), 400);
-    assert_int_equal(maat_maa_error_http_status(MAAT_MAA_UNAUTHORIZED), 401);
-    assert_int_equal(maat_maa_error_http_status(MAAT_MAA_INTERNAL_ERROR), 500);
-    assert_string_equal(maat_attest_route_name(MAAT_ROUTE_SGX_ENCLAVE), "SgxEnclave");
-    assert_string_equal(maat_attest_route_name(MAAT_ROUTE_OPEN_ENCLAVE), "OpenEnclave");
+    assert_string_equal(maat__maa_error_name(MAAT_MAA_POLICY_PARSING_ERROR), "PolicyParsingError");
+    assert_string_equal(maat__maa_error_name(MAAT_MAA_INVALID_OPERATION), "InvalidOperation");
+    assert_string_equal(maat__maa_error_name(MAAT_MAA_UNAUTHORIZED), "Unauthorized");
+    assert_string_equal(maat__maa_error_name((enum maat_maa_error)99), "InternalError");
+    assert_int_equal(maat__maa_error_http_status(MAAT_MAA_INVALID_PARAMETER), 400);
+    assert_int_equal(maat__maa_error_http_status(MAAT_MAA_UNAUTHORIZED), 401);
+    assert_int_equal(maat__maa_error_http_status(MAAT_MAA_INTERNAL_ERROR), 500);
+    assert_string_equal(maat__attest_route_name(MAAT_ROUTE_SGX_ENCLAVE), "SgxEnclave");
+    assert_string_equal(maat__attest_route_name(MAAT_ROUTE_OPEN_ENCLAVE), "OpenEnclave");
 }
 
 static void test_minimal_and_full(void **state)
@@ -86,7 +86,7 @@ static void test_minimal_and_full(void **state)
     assert_false(req.inittime.present);
     assert_null(req.nonce);
     assert_null(req.draft_policy);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 
     /* Everything at once, on the OpenEnclave route; padding accepted; unknown members and
      * nulls ignored. */
@@ -113,9 +113,9 @@ static void test_minimal_and_full(void **state)
     assert_int_equal(req.nonce_len, 7);
     assert_string_equal(req.draft_policy, "version=1.0;");
     assert_int_equal(req.draft_policy_len, 12);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     assert_null(req.evidence);
-    maat_attest_request_cleanup(&req); /* twice is fine */
+    maat__attest_request_cleanup(&req); /* twice is fine */
 
     /* Null optional members are absent; dataType absent = Binary. */
     assert_int_equal(parse("{\"quote\":\"" Q "\",\"runtimeData\":null,\"nonce\":null,"
@@ -126,7 +126,7 @@ static void test_minimal_and_full(void **state)
     assert_null(req.nonce);
     assert_true(req.inittime.present);
     assert_int_equal(req.inittime.type, MAAT_DATA_BINARY);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 
     /* Empty data is data: zero bytes, still present (its hash is SHA-256("")). */
     assert_int_equal(parse("{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"\",\"dataType\":"
@@ -136,7 +136,7 @@ static void test_minimal_and_full(void **state)
     assert_true(req.runtime.present);
     assert_int_equal(req.runtime.len, 0);
     assert_non_null(req.runtime.data);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 }
 
 static void test_bad_json(void **state)
@@ -156,13 +156,13 @@ static void test_bad_json(void **state)
 
     struct maat_attest_request req;
     struct maat_attest_error a = {0};
-    assert_int_equal(maat_attest_request_parse("", 0, S, &req, &a), -1);
+    assert_int_equal(maat__attest_request_parse("", 0, S, &req, &a), -1);
     assert_int_equal(a.code, MAAT_MAA_INVALID_PARAMETER);
     assert_non_null(strstr(a.err.msg, "empty body"));
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_request_parse(NULL, 5, S, &req, &a), -1);
+    assert_int_equal(maat__attest_request_parse(NULL, 5, S, &req, &a), -1);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_request_parse("{}", 2, (enum maat_attest_route)7, &req, &a), -1);
+    assert_int_equal(maat__attest_request_parse("{}", 2, (enum maat_attest_route)7, &req, &a), -1);
     assert_non_null(strstr(a.err.msg, "unknown route"));
 }
 
@@ -252,7 +252,7 @@ static void test_json_data(void **state)
     assert_int_equal(parse_json_data("{\"k\":[1,\"x\"]}", 13, &req, &a), 0);
     assert_int_equal(req.runtime.type, MAAT_DATA_JSON);
     assert_true(json_is_array(json_object_get(req.runtime.json, "k")));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     /* One trailing NUL (a C string with its terminator, as MAA accepted): parsed without
      * it, hashed with it. */
     static const char with_nul[] = "\n  {\"jwk\": {\"kty\": \"EC\"}}\n  ";
@@ -261,7 +261,7 @@ static void test_json_data(void **state)
     assert_int_equal(req.runtime.data[sizeof with_nul - 1], 0);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(req.runtime.json, "jwk"), "kty")), "EC");
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 
     /* Not JSON, or not one object. */
     static const struct {
@@ -289,7 +289,7 @@ static void test_json_data(void **state)
         if (strstr(a.err.msg, "runtimeData.data (dataType JSON)") == NULL)
             fail_msg("#%zu: %s", i, a.err.msg);
         assert_false(req.runtime.present);
-        maat_attest_request_cleanup(&req);
+        maat__attest_request_cleanup(&req);
     }
     /* The error names offset and path. */
     assert_int_equal(parse_json_data("{\"a\":{\"b\":tru}}", 15, &req, &a), -1);
@@ -319,15 +319,15 @@ static void test_size_bounds(void **state)
     char *body = malloc(big);
     memset(body, ' ', big);
     memcpy(body, "{\"quote\":\"" Q "\"}", strlen("{\"quote\":\"" Q "\"}"));
-    assert_int_equal(maat_attest_request_parse(body, big, MAAT_ROUTE_SGX_ENCLAVE, &req, &a), -1);
+    assert_int_equal(maat__attest_request_parse(body, big, MAAT_ROUTE_SGX_ENCLAVE, &req, &a), -1);
     assert_int_equal(a.code, MAAT_MAA_INVALID_PARAMETER);
     assert_int_equal(a.err.code, MAAT_ERR_TOO_LARGE);
     /* Exactly at the bound is fine (whitespace after the object). */
     memset(&a, 0, sizeof a);
     assert_int_equal(
-        maat_attest_request_parse(body, MAAT_ATTEST_REQUEST_MAX, MAAT_ROUTE_SGX_ENCLAVE, &req, &a),
+        maat__attest_request_parse(body, MAAT_ATTEST_REQUEST_MAX, MAAT_ROUTE_SGX_ENCLAVE, &req, &a),
         0);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     free(body);
 
     /* Evidence over MAAT_QUOTE_MAX_SIZE, runtime data over MAAT_ATTEST_DATA_MAX, nonce and
@@ -372,7 +372,7 @@ static void test_size_bounds(void **state)
              "{\"quote\":\"" Q "\",\"runtimeData\":{\"data\":\"%s\",\"dataType\":\"Binary\"}}", fill);
     assert_int_equal(parse(b, MAAT_ROUTE_SGX_ENCLAVE, &req, &a), 0);
     assert_int_equal(req.runtime.len, MAAT_ATTEST_DATA_MAX / 3 * 3);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     free(b);
     free(fill);
 }
@@ -392,7 +392,7 @@ static void make_quote(struct quote_buf *qb, const uint8_t *runtime, size_t rlen
     maat_sim_quote_opts_defaults(E.sim, &o);
     if (init != NULL) {
         uint8_t body[384] = {0};
-        maat_sha256(init, ilen, body + 192);    /* config_id[0:32] */
+        maat__sha256(init, ilen, body + 192);    /* config_id[0:32] */
         memcpy(o.base_body, body, sizeof body); /* fields other than config_id: defaults */
         o.attributes_flags = 0x05 | MAAT_SGX_FLAGS_KSS;
     }
@@ -443,58 +443,58 @@ static void test_bindings(void **state)
     /* runtimeData bound; report_data[32:64] is not compared. */
     make_quote(&qb, rt, sizeof rt, NULL, 0, false, 0xAB);
     req_with(&req, MAAT_ROUTE_SGX_ENCLAVE, rt, sizeof rt, NULL, 0);
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), 0);
-    maat_attest_request_cleanup(&req);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), 0);
+    maat__attest_request_cleanup(&req);
     /* Hashed exactly as sent: without the trailing NUL it no longer matches. */
     req_with(&req, MAAT_ROUTE_SGX_ENCLAVE, rt, sizeof rt - 1, NULL, 0);
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), -1);
     assert_int_equal(a.code, MAAT_MAA_INVALID_PARAMETER);
     uint8_t h[32];
     char hex[65];
-    maat_sha256(rt, sizeof rt - 1, h);
+    maat__sha256(rt, sizeof rt - 1, h);
     maat_hex_encode(h, 32, hex);
     assert_non_null(strstr(a.err.msg, hex)); /* the data's hash ... */
-    maat_sha256(rt, sizeof rt, h);
+    maat__sha256(rt, sizeof rt, h);
     maat_hex_encode(h, 32, hex);
     assert_non_null(strstr(a.err.msg, hex)); /* ... and report_data[0:32] */
     assert_non_null(strstr(a.err.msg, "runtimeData does not match the quote"));
     assert_non_null(strstr(a.err.msg, "report_data[0:32]"));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     /* No runtimeData: nothing to bind, any report_data passes. */
     req_with(&req, MAAT_ROUTE_SGX_ENCLAVE, NULL, 0, NULL, 0);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), 0);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), 0);
     /* Route / envelope mismatch. */
     req.route = MAAT_ROUTE_OPEN_ENCLAVE;
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), -1);
     assert_int_equal(a.code, MAAT_MAA_INVALID_PARAMETER);
     assert_non_null(strstr(a.err.msg, "report: expected an OpenEnclave report"));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     maat_buf_cleanup(&qb.b);
 
     make_quote(&qb, rt, sizeof rt, NULL, 0, true, 0);
     req_with(&req, MAAT_ROUTE_OPEN_ENCLAVE, rt, sizeof rt, NULL, 0);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), 0);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), 0);
     req.route = MAAT_ROUTE_SGX_ENCLAVE;
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), -1);
     assert_non_null(strstr(a.err.msg, "quote: expected a bare SGX quote"));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     maat_buf_cleanup(&qb.b);
 
     /* initTimeData bound to config_id[0:32]. */
     make_quote(&qb, rt, sizeof rt, it, sizeof it, false, 0);
     req_with(&req, MAAT_ROUTE_SGX_ENCLAVE, rt, sizeof rt, it, sizeof it);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), 0);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), 0);
     req.inittime.data[0] ^= 1;
-    assert_int_equal(maat_attest_check_bindings(&req, &qb.q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(&req, &qb.q, &a), -1);
     assert_non_null(strstr(a.err.msg, "initTimeData does not match the quote"));
     assert_non_null(strstr(a.err.msg, "config_id[0:32]"));
-    maat_sha256(it, sizeof it, h);
+    maat__sha256(it, sizeof it, h);
     maat_hex_encode(h, 32, hex);
     assert_non_null(strstr(a.err.msg, hex));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     maat_buf_cleanup(&qb.b);
 
     /* A TDX quote cannot be attested on either SGX route. */
@@ -506,12 +506,12 @@ static void test_bindings(void **state)
     assert_int_equal(maat_quote_parse(tdx, n, &q, &err), 0);
     req_with(&req, MAAT_ROUTE_SGX_ENCLAVE, NULL, 0, NULL, 0);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_check_bindings(&req, &q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(&req, &q, &a), -1);
     assert_int_equal(a.code, MAAT_MAA_INVALID_PARAMETER);
     assert_non_null(strstr(a.err.msg, "TDX quote"));
     free(tdx);
     memset(&a, 0, sizeof a);
-    assert_int_equal(maat_attest_check_bindings(NULL, &q, &a), -1);
+    assert_int_equal(maat__attest_check_bindings(NULL, &q, &a), -1);
 }
 
 /* The recorded MAA request: runtime data with a NUL, bound to the real quote. */
@@ -530,7 +530,7 @@ static void test_recorded_request(void **state)
     struct maat_quote q;
     struct maat_error err = {0};
     assert_int_equal(maat_quote_parse(req.evidence, req.evidence_len, &q, &err), 0);
-    assert_int_equal(maat_attest_check_bindings(&req, &q, &a), 0);
+    assert_int_equal(maat__attest_check_bindings(&req, &q, &a), 0);
     /* MAA's x-ms-runtime for this request. */
     json_t *want = json_loads("{\"jwk\":{\"crv\":\"P-256\",\"kty\":\"EC\",\"use\":\"sig\","
                               "\"x\":\"18wHLeIgW9wVN6VD1Txgpqy2LszYkMf6J8njVAibvhM\","
@@ -538,7 +538,7 @@ static void test_recorded_request(void **state)
                               0, NULL);
     assert_true(json_equal(req.runtime.json, want));
     /* The same request on the wrong route. */
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     assert_int_equal(parse(body, MAAT_ROUTE_OPEN_ENCLAVE, &req, &a), -1);
     assert_non_null(strstr(a.err.msg, "report: missing"));
     json_decref(want);

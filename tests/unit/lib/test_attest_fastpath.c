@@ -1,4 +1,4 @@
-/* test_attest_fastpath.c - maat_attest_request_parse decodes the evidence string straight
+/* test_attest_fastpath.c - maat__attest_request_parse decodes the evidence string straight
  * from the body when it can (src/lib/attest.c); these cases check that every way around
  * that path (escaped names, duplicates, escapes or non-ASCII in the string, jansson errors
  * anywhere in the body) gives the same result and message as parsing the whole body:
@@ -18,7 +18,7 @@ static int parse(const char *body, enum maat_attest_route route, struct maat_att
                  struct maat_attest_error *a)
 {
     memset(a, 0, sizeof *a);
-    return maat_attest_request_parse(body, strlen(body), route, req, a);
+    return maat__attest_request_parse(body, strlen(body), route, req, a);
 }
 
 /* Accepted, with evidence == `want` (a C string of bytes). */
@@ -29,7 +29,7 @@ static void expect_evidence(const char *body, enum maat_attest_route route, cons
     if (parse(body, route, &req, &a) != 0) fail_msg("rejected %s: %s", body, a.err.msg);
     assert_int_equal(req.evidence_len, strlen(want));
     assert_memory_equal(req.evidence, want, strlen(want));
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
 }
 
 /* Rejected with InvalidParameter and exactly the message `want`. */
@@ -72,7 +72,7 @@ static void test_plain_and_large(void **state)
     assert_int_equal(req.evidence_len, n / 4 * 3);
     assert_memory_equal(req.evidence + req.evidence_len - 3, "ABC", 3);
     assert_string_equal(req.nonce, "x");
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     free(body);
 }
 

@@ -1,4 +1,4 @@
-/* test_attest_pipeline.c - maat_attest_run(), the one attestation pipeline: TdxVm tokens
+/* test_attest_pipeline.c - maat__attest_run(), the one attestation pipeline: TdxVm tokens
  * from sim TD quotes (claims, default TdxVm policy, time as input), the TD appraisal
  * defaults and their opt-ins, the collateral callback (the TEE it is asked for, "not
  * available now" kept distinct from "bad"), wrong-TEE collateral refused, SGX and draft
@@ -12,7 +12,7 @@ static int attest(bool tdx, const struct maat_tdx_opts *to, bool debug, const ch
     char *body = body_for(q, extra);
     struct maat_attest_ctx ctx = ctx_for(tdx, to);
     cb.calls = 0;
-    int rc = maat_attest_run(&ctx, body, strlen(body),
+    int rc = maat__attest_run(&ctx, body, strlen(body),
                              tdx ? MAAT_ROUTE_TDX_VM : MAAT_ROUTE_SGX_ENCLAVE, r);
     free(body);
     free(q);
@@ -49,7 +49,7 @@ static void test_attest_run_tdxvm_token_claims(void **state)
     assert_null(json_object_get(p, "x-ms-sgx-mrenclave"));
     assert_null(json_object_get(p, "x-ms-policy")); /* the default issues nothing */
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_attest_run_debug_td_refused_unless_allowed(void **state)
@@ -62,7 +62,7 @@ static void test_attest_run_debug_td_refused_unless_allowed(void **state)
     assert_true(r.verdict_reached);
     assert_false(r.verdict.ok);
     assert_non_null(strstr(r.verdict.reason, "DEBUG"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 
     struct maat_tdx_opts allow = {.allow_debug_td = true};
     if (attest(true, &allow, true, NULL, &r) != 0)
@@ -71,7 +71,7 @@ static void test_attest_run_debug_td_refused_unless_allowed(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "dbgstat")), "enabled");
     assert_true(json_is_true(json_object_get(p, "tdx_td_attributes_debug")));
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_attest_run_collateral_not_ready_is_distinct(void **state)
@@ -84,12 +84,12 @@ static void test_attest_run_collateral_not_ready_is_distinct(void **state)
     assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_UNAVAILABLE);
     assert_true(r.have_pck);
     assert_int_equal(r.ca, MAAT_PCK_CA_PROCESSOR);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     cb.fail = MAAT_ERR_VALUE;
     assert_int_equal(attest(false, NULL, false, NULL, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_INVALID);
     assert_int_equal(cb.tee, MAAT_ATTEST_TEE_SGX);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     cb.fail = 0;
 }
 
@@ -101,10 +101,10 @@ static void test_attest_run_wrong_tee_collateral_refused(void **state)
     cb.swap = true; /* SGX collateral for the TD quote, TDX collateral for the SGX one */
     assert_int_equal(attest(true, NULL, false, NULL, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     assert_int_equal(attest(false, NULL, false, NULL, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     cb.swap = false;
 }
 
@@ -119,7 +119,7 @@ static void test_attest_run_sgx_and_draft_policy(void **state)
     assert_non_null(json_object_get(p, "x-ms-sgx-mrenclave"));
     assert_string_equal(json_string_value(json_object_get(p, "x-ms-policy-hash")), hash_sgx);
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 
     const char *draft = ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> "
                         "permit();};issuancerules{=> issue(type=\\\"d\\\", value=1);};\"";
@@ -129,18 +129,18 @@ static void test_attest_run_sgx_and_draft_policy(void **state)
     p = payload_json(&r);
     assert_int_equal(json_integer_value(json_object_get(p, "d")), 1);
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 
     const char *deny =
         ",\"draftPolicyForAttestation\":\"version=1.0;authorizationrules{=> deny();};\"";
     assert_int_equal(attest(false, NULL, false, deny, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_POLICY_FAILED);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     /* TdxVm has no draft policy (2025-06-01) */
     assert_int_equal(attest(true, NULL, false, deny, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_BAD_REQUEST);
     assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_attest_run_bad_body_and_missing_ctx(void **state)
@@ -148,14 +148,14 @@ static void test_attest_run_bad_body_and_missing_ctx(void **state)
     (void)state;
     struct maat_attest_result r;
     struct maat_attest_ctx ctx = ctx_for(true, NULL);
-    assert_int_equal(maat_attest_run(&ctx, "{\"quote\":1}", 11, MAAT_ROUTE_TDX_VM, &r), -1);
+    assert_int_equal(maat__attest_run(&ctx, "{\"quote\":1}", 11, MAAT_ROUTE_TDX_VM, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_BAD_REQUEST);
     assert_non_null(strstr(r.aerr.err.msg, "quote"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     ctx.policy = NULL;
-    assert_int_equal(maat_attest_run(&ctx, "{}", 2, MAAT_ROUTE_TDX_VM, &r), -1);
+    assert_int_equal(maat__attest_run(&ctx, "{}", 2, MAAT_ROUTE_TDX_VM, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_INTERNAL);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 int main(void)

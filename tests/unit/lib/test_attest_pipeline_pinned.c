@@ -1,4 +1,4 @@
-/* test_attest_pipeline_pinned.c - maat_attest_run() with ctx.collateral_num (issue 14,
+/* test_attest_pipeline_pinned.c - maat__attest_run() with ctx.collateral_num (issue 14,
  * maatd's pinned baselines and grace period): the callback is asked for the number the
  * policy's configurationrules select (0 for azuredefault or a non-number), the check after
  * the policy still fails closed when the collateral is not that number, a source refusing
@@ -67,7 +67,7 @@ static int run(const char *draft, bool grace, uint32_t days, struct maat_attest_
         .tcb_grace = grace,
         .tcb_grace_days = days,
     };
-    int rc = maat_attest_run(&ctx, body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, r);
+    int rc = maat__attest_run(&ctx, body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, r);
     free(body);
     return rc;
 }
@@ -83,23 +83,23 @@ static void test_collateral_num_asked_for_the_selected_baseline(void **state)
     memset(&pc, 0, sizeof pc);
     assert_int_equal(run(NULL, false, 0, &r), 0); /* the default policy: azuredefault */
     assert_int_equal(pc.asked, 0);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     assert_int_equal(run(POL_ID("17"), false, 0, &r), 0);
     assert_int_equal(pc.asked, 17);
     assert_int_equal(r.tcb_baseline, 17);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     /* asked for 18, given 17: the check after the policy still refuses it */
     assert_int_equal(run(POL_ID("18"), false, 0, &r), -1);
     assert_int_equal(pc.asked, 18);
     assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
     assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     /* not a number: the default set, then PolicyEvaluationError */
     assert_int_equal(run(POL_ID("latest"), false, 0, &r), -1);
     assert_int_equal(pc.asked, 0);
     assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
     assert_int_equal(r.aerr.code, MAAT_MAA_POLICY_EVALUATION_ERROR);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_collateral_num_refused_number_is_invalid_with_baseline(void **state)
@@ -112,11 +112,11 @@ static void test_collateral_num_refused_number_is_invalid_with_baseline(void **s
     assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_INVALID);
     assert_int_equal(r.tcb_baseline, 20);
     assert_non_null(strstr(r.err.msg, "TCB evaluation data number 20: 404 Not Found"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     pc.fail = MAAT_ERR_IO; /* not available now */
     assert_int_equal(run(POL_ID("20"), false, 0, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_COLLATERAL_UNAVAILABLE);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 /* Grace: the collateral is 17; newest 18 recovered at R. Inside R + 10 days: a token in
@@ -137,23 +137,23 @@ static void test_collateral_num_grace_from_callback(void **state)
     assert_true(json_is_true(json_object_get(p, "x-maat-tcb-in-grace")));
     assert_int_equal(json_integer_value(json_object_get(p, "x-maat-tcb-eval-num-newest")), 18);
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     pc.recovery = AT - 10 * DAY - 1; /* ended a second ago */
     assert_int_equal(run(NULL, true, 10, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
     assert_int_equal(r.verdict.failed_step, MAAT_STEP_STATUS);
     assert_non_null(
         strstr(r.verdict.reason, "grace period (10 days after the tcbRecoveryEventDate) ended"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     pc.newest = 0; /* unknown */
     pc.recovery = 0;
     assert_int_equal(run(NULL, true, 10, &r), -1);
     assert_int_equal(r.outcome, MAAT_ATTEST_VERIFY_FAILED);
     assert_non_null(strstr(r.verdict.reason, "grace period: the newest tcbEvaluationDataNumber"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
     assert_int_equal(run(NULL, false, 0, &r), 0); /* off */
     assert_false(r.verdict.tcb_policy.grace);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 int main(void)

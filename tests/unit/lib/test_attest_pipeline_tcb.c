@@ -1,8 +1,8 @@
 /* test_attest_pipeline_tcb.c - the TCB-policy work (issue 14, branch h5/D2) inside
- * maat_attest_run(): a verdict below UpToDate puts the fix (x-maat-tcb-fix) in SgxEnclave
+ * maat__attest_run(): a verdict below UpToDate puts the fix (x-maat-tcb-fix) in SgxEnclave
  * and TdxVm tokens; the policy's x-ms-sgx-tcbidentifier must be the baseline of the
  * collateral the verdict used, else the run fails closed (MAAT_ATTEST_TCB_BASELINE) with
- * MAA's code; maat_tcb_identifier_parse's rule. Regressions of the h5/D2 -> pipeline merge:
+ * MAA's code; maat__tcb_identifier_parse's rule. Regressions of the h5/D2 -> pipeline merge:
  * both lived in maatd's old route and were lost when the route became the pipeline. */
 #include "attest_pipeline_fixture.h"
 
@@ -23,7 +23,7 @@ static int attest(bool tdx, int tcb, const struct maat_policy *pol, const char *
     char *body = body_for(q, extra);
     struct maat_attest_ctx ctx = ctx_for(tdx, NULL);
     if (pol != NULL) ctx.policy = pol;
-    int rc = maat_attest_run(&ctx, body, strlen(body),
+    int rc = maat__attest_run(&ctx, body, strlen(body),
                              tdx ? MAAT_ROUTE_TDX_VM : MAAT_ROUTE_SGX_ENCLAVE, r);
     free(body);
     free(q);
@@ -70,7 +70,7 @@ static void test_attest_run_sgx_out_of_date_token_carries_tcb_fix(void **state)
     assert_int_equal(json_integer_value(json_object_get(c0, "have")), r.tcb_fix.components[0].have);
     assert_int_equal(json_integer_value(json_object_get(c0, "need")), r.tcb_fix.components[0].need);
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_attest_run_up_to_date_token_has_no_tcb_fix(void **state)
@@ -84,7 +84,7 @@ static void test_attest_run_up_to_date_token_has_no_tcb_fix(void **state)
     json_t *p = payload_json(&r);
     assert_null(json_object_get(p, "x-maat-tcb-fix"));
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 /* The TdxVm route goes through the same pipeline: its tokens carry the fix too. */
@@ -100,7 +100,7 @@ static void test_attest_run_tdxvm_out_of_date_token_carries_tcb_fix(void **state
     assert_string_equal(json_string_value(json_object_get(p, "attester_tcb_status")), "OutOfDate");
     assert_fix_claim(p, "UpToDate");
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 /* Defect: the pipeline dropped D2's x-ms-sgx-tcbidentifier check; a pinned baseline the
@@ -118,7 +118,7 @@ static void test_attest_run_tcbidentifier_not_held_fails_closed(void **state)
     assert_non_null(strstr(r.aerr.err.msg, "selects TCB baseline 18 (x-ms-sgx-tcbidentifier)"));
     assert_non_null(
         strstr(r.aerr.err.msg, "tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)"));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 
     /* the held number: issued, and named in the token */
     must_run(attest(false, -1, NULL, POL_ID("17"), &r), &r);
@@ -126,11 +126,11 @@ static void test_attest_run_tcbidentifier_not_held_fails_closed(void **state)
     json_t *p = payload_json(&r);
     assert_string_equal(json_string_value(json_object_get(p, "x-ms-sgx-tcbidentifier")), "17");
     json_decref(p);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 
     must_run(attest(false, -1, NULL, POL_ID("azuredefault"), &r), &r);
     assert_int_equal(r.tcb_baseline, 0);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 static void test_attest_run_tcbidentifier_not_a_baseline_is_policy_error(void **state)
@@ -143,7 +143,7 @@ static void test_attest_run_tcbidentifier_not_a_baseline_is_policy_error(void **
     assert_int_equal(r.aerr.code, MAAT_MAA_POLICY_EVALUATION_ERROR);
     assert_int_equal(r.tcb_baseline, 0);
     assert_non_null(strstr(r.aerr.err.msg, "\"latest\""));
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 /* TdxVm: a stored policy pinning a number the TDX collateral lacks fails closed as well. */
@@ -159,21 +159,21 @@ static void test_attest_run_tdxvm_tcbidentifier_not_held_fails_closed(void **sta
     assert_int_equal(r.outcome, MAAT_ATTEST_TCB_BASELINE);
     assert_int_equal(r.aerr.code, MAAT_MAA_INVALID_PARAMETER);
     assert_int_equal(r.tcb_baseline, 18);
-    maat_attest_result_cleanup(&r);
-    maat_policy_free(pol);
+    maat__attest_result_cleanup(&r);
+    maat__policy_free(pol);
 }
 
 static void test_tcb_identifier_parse_rule(void **state)
 {
     (void)state;
     uint32_t n = 99;
-    assert_int_equal(maat_tcb_identifier_parse(NULL, &n), 0);
+    assert_int_equal(maat__tcb_identifier_parse(NULL, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(maat_tcb_identifier_parse("azuredefault", &n), 0);
+    assert_int_equal(maat__tcb_identifier_parse("azuredefault", &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(maat_tcb_identifier_parse("17", &n), 0);
+    assert_int_equal(maat__tcb_identifier_parse("17", &n), 0);
     assert_int_equal(n, 17);
-    assert_int_equal(maat_tcb_identifier_parse("2147483647", &n), 0);
+    assert_int_equal(maat__tcb_identifier_parse("2147483647", &n), 0);
     assert_int_equal(n, 2147483647u);
     static const char *const bad[] = {"",
                                       "0",
@@ -188,7 +188,7 @@ static void test_tcb_identifier_parse_rule(void **state)
                                       "AzureDefault"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = 5;
-        if (maat_tcb_identifier_parse(bad[i], &n) != -1) fail_msg("accepted \"%s\"", bad[i]);
+        if (maat__tcb_identifier_parse(bad[i], &n) != -1) fail_msg("accepted \"%s\"", bad[i]);
         assert_int_equal(n, 0);
     }
 }

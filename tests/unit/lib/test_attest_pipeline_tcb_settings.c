@@ -1,4 +1,4 @@
-/* test_attest_pipeline_tcb_settings.c - issue 14's open items inside maat_attest_run():
+/* test_attest_pipeline_tcb_settings.c - issue 14's open items inside maat__attest_run():
  * (1) the TCB policy options of ctx->verify (minimum status, maximum collateral age,
  * advisory allow-list: maatd's --min-tcb-status, --max-collateral-age, --allow-advisory)
  * apply on SgxEnclave, OpenEnclave and TdxVm, a failing one failing the verdict at step
@@ -51,7 +51,7 @@ static struct maat_policy *parse_policy(const char *text, char hash[MAAT_POLICY_
 {
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
+    if (maat__policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
         fail_msg("policy: %s", perr.err.msg);
     if (maat_policy_hash(text, strlen(text), hash, &perr.err) != 0) fail_msg("hash");
     return p;
@@ -88,8 +88,8 @@ static int run(enum route rt, int tcb, const char *policy, const struct maat_ver
     enum maat_attest_route route = rt == SGX  ? MAAT_ROUTE_SGX_ENCLAVE
                                    : rt == OE ? MAAT_ROUTE_OPEN_ENCLAVE
                                               : MAAT_ROUTE_TDX_VM;
-    int rc = maat_attest_run(&ctx, body, strlen(body), route, r);
-    maat_policy_free(pol);
+    int rc = maat__attest_run(&ctx, body, strlen(body), route, r);
+    maat__policy_free(pol);
     free(body);
     free(rd);
     free(q);
@@ -128,11 +128,11 @@ static void test_policy_condition_sees_x_maat_tcb_eval_num(void **state)
         json_t *p = payload_json(&r);
         assert_int_equal(json_integer_value(json_object_get(p, "x-maat-tcb-eval-num")), 17);
         json_decref(p);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_be_denied(run(all_routes[i], -1, POL_EVAL_AT_LEAST(18), NULL, AT, &r), &r,
                        "eval num 17 < 18");
         assert_non_null(strstr(r.perr.err.msg, "No Permit"));
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 }
 
@@ -152,19 +152,19 @@ static void test_policy_condition_denies_on_x_maat_advisory_id(void **state)
                            POL_DENY_ADVISORY("INTEL-SA-00615"), NULL, AT, &r),
                        &r, "INTEL-SA-00615 listed");
         assert_non_null(strstr(r.perr.err.msg, "Deny"));
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_be_denied(run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE,
                            POL_DENY_ADVISORY("INTEL-SA-00828"), NULL, AT, &r),
                        &r, "INTEL-SA-00828 listed");
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         /* an advisory the platform is not affected by: permitted */
         must_run(run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, POL_DENY_ADVISORY("INTEL-SA-00001"),
                      NULL, AT, &r),
                  &r);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         /* UpToDate: no advisory, no claim */
         must_run(run(all_routes[i], -1, POL_DENY_ADVISORY("INTEL-SA-00615"), NULL, AT, &r), &r);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 }
 
@@ -182,20 +182,20 @@ static void test_policy_condition_implements_min_status_on_x_maat_tcb_status(voi
     for (size_t i = 0; i < sizeof all_routes / sizeof all_routes[0]; i++) {
         struct maat_attest_result r;
         must_run(run(all_routes[i], -1, POL_MIN_SW_HARDENING, NULL, AT, &r), &r);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_run(run(all_routes[i], MAAT_SIM_TCB_SW_HARDENING_NEEDED, POL_MIN_SW_HARDENING, NULL,
                      AT, &r),
                  &r);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_be_denied(
             run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, POL_MIN_SW_HARDENING, NULL, AT, &r), &r,
             "OutOfDate is worse than SWHardeningNeeded");
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         /* the fix is an incoming claim below UpToDate only */
         must_run(run(all_routes[i], MAAT_SIM_TCB_OUT_OF_DATE, POL_NEEDS_FIX, NULL, AT, &r), &r);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_be_denied(run(all_routes[i], -1, POL_NEEDS_FIX, NULL, AT, &r), &r, "no fix");
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 }
 
@@ -219,17 +219,17 @@ static void test_attest_run_min_tcb_status_option(void **state)
         assert_non_null(strstr(r.verdict.reason, "TCB status OutOfDate is worse than the minimum "
                                                  "accepted, UpToDate"));
         assert_int_equal(r.payload.len, 0);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
 
         must_run(run(all_routes[i], -1, POL_SAW_MIN, &vo, AT, &r), &r);
         json_t *p = payload_json(&r);
         assert_string_equal(json_string_value(json_object_get(p, "x-maat-min-tcb-status")),
                             "UpToDate");
         json_decref(p);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         /* without the option the claim is absent: the same policy finds no permit */
         must_be_denied(run(all_routes[i], -1, POL_SAW_MIN, NULL, AT, &r), &r, "no minimum");
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 }
 
@@ -255,7 +255,7 @@ static void test_attest_run_advisory_allow_list_option(void **state)
         assert_non_null(
             strstr(r.verdict.reason,
                    "advisories not in the allow-list (--allow-advisory): INTEL-SA-00828"));
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 
     vo.allowed_advisories = all;
@@ -265,7 +265,7 @@ static void test_attest_run_advisory_allow_list_option(void **state)
         json_t *p = payload_json(&r);
         assert_true(json_is_true(json_object_get(p, "x-maat-advisory-allow-list")));
         json_decref(p);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
     }
 }
 
@@ -288,22 +288,22 @@ static void test_attest_run_max_collateral_age_option(void **state)
         assert_int_equal(r.verdict.failed_step, MAAT_STEP_STATUS);
         assert_non_null(strstr(r.verdict.reason, "3 days before the verification time"));
         assert_non_null(strstr(r.verdict.reason, "more than the maximum collateral age of 2 days"));
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         vo.max_collateral_age_days = 3;
         must_run(run(all_routes[i], -1, POL_AGE_BELOW(259201), &vo, at, &r), &r);
         json_t *p = payload_json(&r);
         assert_int_equal(json_integer_value(json_object_get(p, "x-maat-collateral-age")), 3 * 86400);
         assert_int_equal(json_integer_value(json_object_get(p, "x-maat-max-collateral-age-days")), 3);
         json_decref(p);
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         must_be_denied(run(all_routes[i], -1, POL_AGE_BELOW(259200), &vo, at, &r), &r,
                        "age not below 259200");
-        maat_attest_result_cleanup(&r);
+        maat__attest_result_cleanup(&r);
         vo.max_collateral_age_days = 2;
     }
 }
 
-/* The JSON incoming set (maat_claims_incoming) and the list the pipeline evaluates carry
+/* The JSON incoming set (maat__claims_incoming) and the list the pipeline evaluates carry
  * the same x-maat-* claims: one value per advisory ID, the fix as an object. */
 static void test_claims_incoming_carries_x_maat_claims(void **state)
 {
@@ -323,7 +323,7 @@ static void test_claims_incoming_carries_x_maat_claims(void **state)
         .tcb_fix = &r.tcb_fix,
     };
     struct maat_error err = {0};
-    json_t *inc = maat_claims_incoming(&in, &err);
+    json_t *inc = maat__claims_incoming(&in, &err);
     if (inc == NULL) fail_msg("incoming: %s", err.msg);
     json_t *adv = json_object_get(inc, "x-maat-advisory-ids");
     assert_int_equal(json_array_size(adv), 2);
@@ -338,22 +338,22 @@ static void test_claims_incoming_carries_x_maat_claims(void **state)
     assert_true(json_is_true(json_array_get(json_object_get(inc, "x-maat-simulated-platform"), 0)));
     /* the list form gives the very same claims */
     struct maat_claim_list a, b;
-    assert_int_equal(maat_claim_list_from_json(inc, NULL, &a, &err), 0);
-    assert_int_equal(maat_claims_incoming_list(&in, &b, &err), 0);
+    assert_int_equal(maat__claim_list_from_json(inc, NULL, &a, &err), 0);
+    assert_int_equal(maat__claims_incoming_list(&in, &b, &err), 0);
     assert_int_equal(a.count, b.count);
     for (size_t i = 0; i < a.count; i++) assert_string_equal(a.claims[i].type, b.claims[i].type);
-    maat_claim_list_cleanup(&a);
-    maat_claim_list_cleanup(&b);
+    maat__claim_list_cleanup(&a);
+    maat__claim_list_cleanup(&b);
     /* a verdict that is not ok contributes none */
     struct maat_verdict bad = r.verdict;
     bad.ok = false;
     in.verdict = &bad;
-    json_t *inc2 = maat_claims_incoming(&in, &err);
+    json_t *inc2 = maat__claims_incoming(&in, &err);
     assert_non_null(inc2);
     assert_null(json_object_get(inc2, "x-maat-tcb-status"));
     json_decref(inc2);
     json_decref(inc);
-    maat_attest_result_cleanup(&r);
+    maat__attest_result_cleanup(&r);
 }
 
 int main(void)

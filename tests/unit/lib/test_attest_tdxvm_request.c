@@ -1,5 +1,5 @@
 /* test_attest_tdxvm_request.c - issue 15: POST /attest/TdxVm requests could not be parsed
- * or bound (maat_attest_request_parse knew SgxEnclave and OpenEnclave only). Route
+ * or bound (maat__attest_request_parse knew SgxEnclave and OpenEnclave only). Route
  * MAAT_ROUTE_TDX_VM: `quote` is a TD quote, runtimeData binds to the TD report's
  * report_data[0:32] (maa-2025.md section 2), draftPolicyForAttestation and initTimeData
  * are refused (fail closed), an SGX quote is refused, and a TD quote stays refused on
@@ -72,7 +72,7 @@ static int attest(enum maat_attest_route route, const char *body, char *msg, siz
     struct maat_attest_request req;
     struct maat_attest_error ae = {0};
     msg[0] = '\0';
-    int rc = maat_attest_request_parse(body, strlen(body), route, &req, &ae);
+    int rc = maat__attest_request_parse(body, strlen(body), route, &req, &ae);
     if (rc == 0) {
         struct maat_quote q;
         struct maat_error err = {0};
@@ -80,13 +80,13 @@ static int attest(enum maat_attest_route route, const char *body, char *msg, siz
         if (rc != 0)
             snprintf(msg, cap, "%s", err.msg);
         else
-            rc = maat_attest_check_bindings(&req, &q, &ae);
+            rc = maat__attest_check_bindings(&req, &q, &ae);
     }
     if (rc != 0 && msg[0] == '\0') {
         assert_int_equal(ae.code, MAAT_MAA_INVALID_PARAMETER);
         snprintf(msg, cap, "%s", ae.err.msg);
     }
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     return rc;
 }
 
@@ -123,7 +123,7 @@ static void test_tdxvm_runtime_data_bound_to_report_data(void **state)
     free(b);
     free(other);
     free(rt);
-    assert_string_equal(maat_attest_route_name(MAAT_ROUTE_TDX_VM), "TdxVm");
+    assert_string_equal(maat__attest_route_name(MAAT_ROUTE_TDX_VM), "TdxVm");
 }
 
 static void test_tdxvm_refuses_what_it_cannot_check(void **state)

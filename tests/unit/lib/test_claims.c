@@ -165,7 +165,7 @@ static void fixture_init(struct fixture *f, uint64_t flags, const char *body_jso
         body = gen;
     }
     struct maat_attest_error a = {0};
-    if (maat_attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &f->req, &a) != 0)
+    if (maat__attest_request_parse(body, strlen(body), MAAT_ROUTE_SGX_ENCLAVE, &f->req, &a) != 0)
         fail_msg("%s", a.err.msg);
     free(gen);
 
@@ -196,7 +196,7 @@ static void fixture_init(struct fixture *f, uint64_t flags, const char *body_jso
 
 static void fixture_cleanup(struct fixture *f)
 {
-    maat_attest_request_cleanup(&f->req);
+    maat__attest_request_cleanup(&f->req);
     maat_buf_cleanup(&f->buf);
 }
 
@@ -228,7 +228,7 @@ static void for_each_variant(variant_fn fn, void *arg)
             struct fixture f;
             fixture_init(&f, kss ? 0x07 | MAAT_SGX_FLAGS_KSS : 0x05, variant_bodies[bi]);
             struct maat_error err = {0};
-            json_t *inc = maat_claims_incoming(&f.in, &err);
+            json_t *inc = maat__claims_incoming(&f.in, &err);
             assert_non_null(inc);
             fn(&f, inc, arg);
             json_decref(inc);
@@ -245,16 +245,16 @@ static void test_quote_hash(void **state)
     struct fixture f;
     fixture_init(&f, 0x05, NULL);
     struct maat_error err = {0};
-    json_t *alone = maat_claims_build(&f.in, &err);
-    json_t *inc0 = maat_claims_incoming(&f.in, &err);
+    json_t *alone = maat__claims_build(&f.in, &err);
+    json_t *inc0 = maat__claims_incoming(&f.in, &err);
     assert_non_null(alone);
     assert_non_null(inc0);
     uint8_t h[32], want[32];
-    maat_claims_quote_hash(&f.in, h);
-    maat_sha256(f.buf.data, f.buf.len, want);
+    maat__claims_quote_hash(&f.in, h);
+    maat__sha256(f.buf.data, f.buf.len, want);
     assert_memory_equal(h, want, 32);
     f.in.quote_hash = h;
-    json_t *p = maat_claims_build(&f.in, &err), *inc = maat_claims_incoming(&f.in, &err);
+    json_t *p = maat__claims_build(&f.in, &err), *inc = maat__claims_incoming(&f.in, &err);
     assert_true(json_equal(p, alone));
     assert_true(json_equal(inc, inc0));
     json_decref(p);
@@ -262,8 +262,8 @@ static void test_quote_hash(void **state)
     uint8_t other[32];
     memset(other, 0xab, sizeof other);
     f.in.quote_hash = other;
-    p = maat_claims_build(&f.in, &err);
-    inc = maat_claims_incoming(&f.in, &err);
+    p = maat__claims_build(&f.in, &err);
+    inc = maat__claims_incoming(&f.in, &err);
     const char *ab = "abababababababababababababababababababababababababababababababab";
     assert_string_equal(str(json_object_get(p, "x-ms-sgx-collateral"), "quotehash"), ab);
     assert_string_equal(str(json_object_get(p, "maa-attestationcollateral"), "quotehash"), ab);
@@ -276,8 +276,8 @@ static void test_quote_hash(void **state)
     fixture_cleanup(&f);
 }
 
-/* maat_claims_incoming_list() gives the very claims, in the same order, that the JSON
- * incoming set gives through maat_claim_list_from_json(). */
+/* maat__claims_incoming_list() gives the very claims, in the same order, that the JSON
+ * incoming set gives through maat__claim_list_from_json(). */
 static void same_list(const struct maat_claim_list *a, const struct maat_claim_list *b)
 {
     assert_int_equal(a->count, b->count);
@@ -298,12 +298,12 @@ static void incoming_list_case(struct fixture *f, json_t *inc, void *arg)
     size_t *seen_kinds = arg;
     struct maat_error err = {0};
     struct maat_claim_list a, b;
-    assert_int_equal(maat_claim_list_from_json(inc, NULL, &a, &err), 0);
-    assert_int_equal(maat_claims_incoming_list(&f->in, &b, &err), 0);
+    assert_int_equal(maat__claim_list_from_json(inc, NULL, &a, &err), 0);
+    assert_int_equal(maat__claims_incoming_list(&f->in, &b, &err), 0);
     same_list(&a, &b);
     for (size_t i = 0; i < b.count; i++) *seen_kinds |= 1u << b.claims[i].value.kind;
-    maat_claim_list_cleanup(&a);
-    maat_claim_list_cleanup(&b);
+    maat__claim_list_cleanup(&a);
+    maat__claim_list_cleanup(&b);
 }
 
 static void test_incoming_list(void **state)
@@ -318,26 +318,26 @@ static void test_incoming_list(void **state)
     assert_true(seen_kinds & (1u << MAAT_CLAIM_JSON));
     struct maat_claim_list l;
     struct maat_error err = {0};
-    assert_int_equal(maat_claims_incoming_list(NULL, &l, &err), -1);
+    assert_int_equal(maat__claims_incoming_list(NULL, &l, &err), -1);
     assert_int_equal(l.count, 0);
 }
 
-/* maat_claims_payload_text() writes exactly what jansson writes for maat_claims_build() +
- * maat_claims_finish() with JSON_SORT_KEYS | JSON_COMPACT (jansson itself is the reference
+/* maat__claims_payload_text() writes exactly what jansson writes for maat__claims_build() +
+ * maat__claims_finish() with JSON_SORT_KEYS | JSON_COMPACT (jansson itself is the reference
  * here), appending to what `out` holds; on failure `out` is left as it was. */
 static void check_text(const struct maat_claims_input *in, const char *jti)
 {
     struct maat_error err = {0};
-    json_t *p = maat_claims_build(in, &err);
+    json_t *p = maat__claims_build(in, &err);
     if (p == NULL) fail_msg("build: %s", err.msg);
-    assert_int_equal(maat_claims_finish(p, "https://maat.example/x", 1700000000, 28800, jti, &err),
+    assert_int_equal(maat__claims_finish(p, "https://maat.example/x", 1700000000, 28800, jti, &err),
                      0);
     char *want = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
     assert_non_null(want);
     struct maat_buf b;
     maat_buf_init(&b);
     assert_int_equal(maat_buf_put_str(&b, "prefix:"), 0);
-    if (maat_claims_payload_text(in, "https://maat.example/x", 1700000000, 28800, jti, &b, &err) != 0)
+    if (maat__claims_payload_text(in, "https://maat.example/x", 1700000000, 28800, jti, &b, &err) != 0)
         fail_msg("text: %s", err.msg);
     assert_true(b.len >= 7 && memcmp(b.data, "prefix:", 7) == 0);
     if (b.len - 7 != strlen(want) || memcmp(b.data + 7, want, b.len - 7) != 0)
@@ -355,7 +355,7 @@ static void payload_text_case(struct fixture *f, json_t *inc, void *arg)
     struct maat_error err = {0};
     check_text(&f->in, jti);
     check_text(&f->in, NULL);
-    json_t *iss = maat_claims_default_issued(inc, &err);
+    json_t *iss = maat__claims_default_issued(inc, &err);
     f->in.issued = iss;
     check_text(&f->in, jti);
     /* issued claims that clash with service and registered claims, keys that sort at the
@@ -380,10 +380,10 @@ static void payload_text_case(struct fixture *f, json_t *inc, void *arg)
     struct maat_buf b;
     maat_buf_init(&b);
     assert_int_equal(maat_buf_put_str(&b, "keep"), 0);
-    assert_int_equal(maat_claims_payload_text(&f->in, NULL, 1, 1, jti, &b, &err), -1);
-    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, "short", &b, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&f->in, NULL, 1, 1, jti, &b, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&f->in, "i", 1, 1, "short", &b, &err), -1);
     f->v.ok = false;
-    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, jti, &b, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&f->in, "i", 1, 1, jti, &b, &err), -1);
     assert_int_equal(b.len, 4);
     maat_buf_cleanup(&b);
     json_decref(signer);
@@ -398,38 +398,38 @@ static void test_payload_text(void **state)
 }
 
 /* The issued claims given as a policy result (issued_result, maatd's path: text written
- * from the claims) give the very payload that the object maat_claims_to_json() makes of
+ * from the claims) give the very payload that the object maat__claims_to_json() makes of
  * the same claims gives (issued), in text and in tree mode. */
 static void check_issued_result(struct fixture *f, const struct maat_claim *c, size_t n)
 {
     static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     struct maat_error err = {0};
     struct maat_policy_result r = {.outgoing = c, .noutgoing = n};
-    json_t *obj = maat_claims_to_json(c, n, &err);
+    json_t *obj = maat__claims_to_json(c, n, &err);
     if (obj == NULL) fail_msg("to_json: %s", err.msg);
     f->in.issued = obj;
     f->in.issued_result = NULL;
     struct maat_buf want, got;
     maat_buf_init(&want);
     maat_buf_init(&got);
-    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &want, &err) !=
+    if (maat__claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &want, &err) !=
         0)
         fail_msg("reference: %s", err.msg);
-    json_t *tree_want = maat_claims_build(&f->in, &err);
+    json_t *tree_want = maat__claims_build(&f->in, &err);
     assert_non_null(tree_want);
     f->in.issued = NULL;
     f->in.issued_result = &r;
-    if (maat_claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &got, &err) != 0)
+    if (maat__claims_payload_text(&f->in, "https://i.example", 1700000000, 28800, jti, &got, &err) != 0)
         fail_msg("from result: %s", err.msg);
     if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
         fail_msg("payload from the result differs:\n got %.*s\nwant %.*s", (int)got.len,
                  (const char *)got.data, (int)want.len, (const char *)want.data);
-    json_t *tree_got = maat_claims_build(&f->in, &err);
+    json_t *tree_got = maat__claims_build(&f->in, &err);
     assert_non_null(tree_got);
     assert_true(json_equal(tree_got, tree_want));
     /* both at once is a usage error */
     f->in.issued = obj;
-    assert_int_equal(maat_claims_payload_text(&f->in, "i", 1, 1, jti, &got, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&f->in, "i", 1, 1, jti, &got, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     f->in.issued = NULL;
     f->in.issued_result = NULL;
@@ -466,14 +466,14 @@ static void test_tcb_date_text(void **state)
         struct maat_error err = {0};
         struct maat_buf b;
         maat_buf_init(&b);
-        if (maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err) != 0)
+        if (maat__claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err) != 0)
             fail_msg("%s", err.msg);
         json_t *p = json_loadb((const char *)b.data, b.len, 0, NULL);
         assert_non_null(p);
         if (strcmp(str(p, "x-maat-tcb-date"), want) != 0)
             fail_msg("%lld: %s, strftime says %s", (long long)dates[i], str(p, "x-maat-tcb-date"),
                      want);
-        json_t *tree = maat_claims_build(&f.in, &err);
+        json_t *tree = maat__claims_build(&f.in, &err);
         assert_non_null(tree);
         assert_string_equal(str(tree, "x-maat-tcb-date"), want);
         json_decref(tree);
@@ -557,7 +557,7 @@ static void test_payload_issued_result(void **state)
     maat_buf_init(&b);
     struct maat_error err = {0};
     f.in.issued_result = &r;
-    assert_int_equal(maat_claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&f.in, "i", 1, 1, NULL, &b, &err), -1);
     assert_non_null(strstr(err.msg, "cannot be JSON"));
     assert_int_equal(b.len, 0);
     f.in.issued_result = NULL;
@@ -574,7 +574,7 @@ static void test_payload_basic(void **state)
     struct fixture f;
     fixture_init(&f, 0x05, NULL); /* release, no KSS */
     struct maat_error err = {0};
-    json_t *p = maat_claims_build(&f.in, &err);
+    json_t *p = maat__claims_build(&f.in, &err);
     if (p == NULL) fail_msg("%s", err.msg);
     assert_string_equal(str(p, "x-ms-ver"), "1.0");
     assert_string_equal(str(p, "x-ms-attestation-type"), "sgx");
@@ -599,7 +599,7 @@ static void test_payload_basic(void **state)
     assert_string_equal(str(c, "qeidcrlhash"), str(c, "tcbinfocrlhash"));
     assert_string_equal(str(c, "qeidcertshash"), str(c, "tcbinfocertshash"));
     uint8_t qh[32];
-    maat_sha256(f.buf.data, f.buf.len, qh);
+    maat__sha256(f.buf.data, f.buf.len, qh);
     maat_hex_encode(qh, 32, hex);
     assert_string_equal(str(c, "quotehash"), hex);
     assert_true(json_equal(c, json_object_get(p, "maa-attestationcollateral")));
@@ -639,7 +639,7 @@ static void test_payload_basic(void **state)
     f.v.tcb_date = 0;
     f.v.advisory_count = 0;
     f.v.status = MAAT_TCB_UP_TO_DATE;
-    p = maat_claims_build(&f.in, &err);
+    p = maat__claims_build(&f.in, &err);
     assert_true(json_is_true(json_object_get(p, "x-maat-simulated-platform")));
     assert_null(json_object_get(p, "x-maat-tcb-date"));
     assert_int_equal(json_array_size(json_object_get(p, "x-maat-advisory-ids")), 0);
@@ -654,7 +654,7 @@ static void test_kss_claims(void **state)
     struct fixture f;
     fixture_init(&f, 0x07 | MAAT_SGX_FLAGS_KSS, NULL);
     struct maat_error err = {0};
-    json_t *p = maat_claims_build(&f.in, &err);
+    json_t *p = maat__claims_build(&f.in, &err);
     assert_non_null(p);
     assert_true(json_is_true(json_object_get(p, "x-ms-sgx-is-debuggable")));
     assert_string_equal(str(p, "x-ms-sgx-config-id"),
@@ -664,7 +664,7 @@ static void test_kss_claims(void **state)
     assert_string_equal(str(p, "x-ms-sgx-isv-extended-product-id"),
                         "e0e1e2e3e4e5e6e7e8e9eaebecedeeef");
     assert_string_equal(str(p, "x-ms-sgx-isv-family-id"), "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
-    json_t *inc = maat_claims_incoming(&f.in, &err);
+    json_t *inc = maat__claims_incoming(&f.in, &err);
     assert_non_null(inc);
     assert_string_equal(
         json_string_value(json_array_get(json_object_get(inc, "x-ms-sgx-config-id"), 0)),
@@ -686,7 +686,7 @@ static void test_request_data_claims(void **state)
     struct fixture f;
     fixture_init(&f, 0x05, body);
     struct maat_error err = {0};
-    json_t *p = maat_claims_build(&f.in, &err);
+    json_t *p = maat__claims_build(&f.in, &err);
     assert_non_null(p);
     assert_string_equal(str(p, "x-ms-sgx-ehd"), "AQIDAA");
     assert_string_equal(str(p, "aas-ehd"), "AQIDAA");
@@ -707,7 +707,7 @@ static void test_request_data_claims(void **state)
     body = "{\"quote\":\"AwACAA\",\"runtimeData\":{\"data\":\"eyJrIjpbMV19AA\",\"dataType\":"
            "\"JSON\"},\"initTimeData\":{\"data\":\"AQID\",\"dataType\":\"Binary\"}}";
     fixture_init(&f, 0x05, body);
-    p = maat_claims_build(&f.in, &err);
+    p = maat__claims_build(&f.in, &err);
     assert_non_null(p);
     s = json_dumps(json_object_get(p, "x-ms-runtime"), JSON_COMPACT);
     assert_string_equal(s, "{\"k\":[1]}");
@@ -718,11 +718,11 @@ static void test_request_data_claims(void **state)
     /* quotehash defaults to the request's evidence when none is given. */
     f.in.evidence = NULL;
     json_decref(p);
-    p = maat_claims_build(&f.in, &err);
+    p = maat__claims_build(&f.in, &err);
     {
         uint8_t h[32];
         char hex[65];
-        maat_sha256("\x03\x00\x02\x00", 4, h);
+        maat__sha256("\x03\x00\x02\x00", 4, h);
         maat_hex_encode(h, 32, hex);
         assert_string_equal(str(json_object_get(p, "x-ms-sgx-collateral"), "quotehash"), hex);
     }
@@ -737,7 +737,7 @@ static void test_incoming_and_default_issued(void **state)
     struct fixture f;
     fixture_init(&f, 0x07, body);
     struct maat_error err = {0};
-    json_t *inc = maat_claims_incoming(&f.in, &err);
+    json_t *inc = maat__claims_incoming(&f.in, &err);
     assert_non_null(inc);
     static const char *names[] = {
         "x-ms-ver",
@@ -775,7 +775,7 @@ static void test_incoming_and_default_issued(void **state)
     assert_string_equal(json_string_value(FIRST("x-ms-sgx-ehd")), "AQID");
     assert_int_equal(json_integer_value(FIRST("$svn")), 0xFFFF);
 
-    json_t *iss = maat_claims_default_issued(inc, &err);
+    json_t *iss = maat__claims_default_issued(inc, &err);
     assert_non_null(iss);
     assert_int_equal(json_object_size(iss), 6);
     assert_true(json_is_true(json_object_get(iss, "is-debuggable")));
@@ -788,7 +788,7 @@ static void test_incoming_and_default_issued(void **state)
 
     /* Issued claims go top-level and under x-ms-policy. */
     f.in.issued = iss;
-    json_t *p = maat_claims_build(&f.in, &err);
+    json_t *p = maat__claims_build(&f.in, &err);
     assert_non_null(p);
     assert_true(json_equal(json_object_get(p, "x-ms-policy"), iss));
     assert_string_equal(str(p, "tee"), "sgx");
@@ -801,7 +801,7 @@ static void test_incoming_and_default_issued(void **state)
     json_t *signer = json_pack("{s:s, s:[s]}", "kty", "RSA", "x5c", "MIIB");
     f.in.policy_signer = signer;
     f.in.tcb_identifier = "15";
-    p = maat_claims_build(&f.in, &err);
+    p = maat__claims_build(&f.in, &err);
     assert_non_null(p);
     assert_string_equal(str(p, "x-ms-ver"), "1.0");
     assert_int_equal(json_integer_value(json_object_get(p, "custom")), 7);
@@ -816,7 +816,7 @@ static void test_incoming_and_default_issued(void **state)
 
     /* Not an object. */
     json_t *arr = json_array();
-    assert_null(maat_claims_default_issued(arr, &err));
+    assert_null(maat__claims_default_issued(arr, &err));
     json_decref(arr);
     json_decref(inc);
     fixture_cleanup(&f);
@@ -830,28 +830,28 @@ static void test_build_rejects(void **state)
     struct maat_error err = {0};
     f.v.ok = false;
     strcpy(f.v.reason, "quote signature invalid");
-    assert_null(maat_claims_build(&f.in, &err));
+    assert_null(maat__claims_build(&f.in, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     assert_non_null(strstr(err.msg, "quote signature invalid"));
     f.v.ok = true;
     maat_error_clear(&err);
     f.in.collateral = NULL;
-    assert_null(maat_claims_build(&f.in, &err));
-    assert_null(maat_claims_incoming(&f.in, &err));
+    assert_null(maat__claims_build(&f.in, &err));
+    assert_null(maat__claims_incoming(&f.in, &err));
     f.in.collateral = &f.h;
     f.in.policy_hash = NULL;
     maat_error_clear(&err);
-    assert_null(maat_claims_build(&f.in, &err));
+    assert_null(maat__claims_build(&f.in, &err));
     assert_non_null(strstr(err.msg, "policy hash"));
     f.in.policy_hash = "x";
     f.in.verdict = NULL;
-    assert_null(maat_claims_build(&f.in, &err));
-    assert_null(maat_claims_build(NULL, &err));
-    assert_null(maat_claims_incoming(NULL, &err));
+    assert_null(maat__claims_build(&f.in, &err));
+    assert_null(maat__claims_build(NULL, &err));
+    assert_null(maat__claims_incoming(NULL, &err));
     json_t *arr = json_array();
     f.in.verdict = &f.v;
     f.in.issued = arr;
-    assert_null(maat_claims_build(&f.in, &err));
+    assert_null(maat__claims_build(&f.in, &err));
     json_decref(arr);
     fixture_cleanup(&f);
 }
@@ -865,7 +865,7 @@ static void *jti_worker(void *arg)
     size_t t = (size_t)(uintptr_t)arg;
     struct maat_error err = {0};
     for (size_t i = 0; i < JTI_EACH; i++)
-        if (maat_claims_new_jti(jtis[t * JTI_EACH + i], &err) != 0) jtis[t * JTI_EACH + i][0] = 0;
+        if (maat__claims_new_jti(jtis[t * JTI_EACH + i], &err) != 0) jtis[t * JTI_EACH + i][0] = 0;
     return NULL;
 }
 static int cmp_jti(const void *a, const void *b)
@@ -893,14 +893,14 @@ static void test_finish_and_jti(void **state)
     (void)state;
     struct maat_error err = {0};
     char jti[65], jti2[65];
-    assert_int_equal(maat_claims_new_jti(jti, &err), 0);
-    assert_int_equal(maat_claims_new_jti(jti2, &err), 0);
+    assert_int_equal(maat__claims_new_jti(jti, &err), 0);
+    assert_int_equal(maat__claims_new_jti(jti2, &err), 0);
     assert_int_equal(strlen(jti), 64);
     assert_int_equal(strspn(jti, "0123456789abcdef"), 64);
     assert_string_not_equal(jti, jti2);
 
     json_t *p = json_object();
-    assert_int_equal(maat_claims_finish(p, "https://maat.example", 1668716907,
+    assert_int_equal(maat__claims_finish(p, "https://maat.example", 1668716907,
                                         MAAT_CLAIMS_TOKEN_LIFETIME, jti, &err),
                      0);
     assert_string_equal(str(p, "iss"), "https://maat.example");
@@ -912,18 +912,18 @@ static void test_finish_and_jti(void **state)
 
     /* Management tokens: +3600, no jti. */
     p = json_object();
-    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, NULL, &err), 0);
+    assert_int_equal(maat__claims_finish(p, "i", 100, 3600, NULL, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(p, "exp")), 3700);
     assert_null(json_object_get(p, "jti"));
     /* Bad jti / arguments. */
-    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, "ABCDEF", &err), -1);
+    assert_int_equal(maat__claims_finish(p, "i", 100, 3600, "ABCDEF", &err), -1);
     char upper[65];
     memset(upper, 'A', 64);
     upper[64] = 0;
-    assert_int_equal(maat_claims_finish(p, "i", 100, 3600, upper, &err), -1);
-    assert_int_equal(maat_claims_finish(p, NULL, 100, 3600, NULL, &err), -1);
-    assert_int_equal(maat_claims_finish(NULL, "i", 100, 3600, NULL, &err), -1);
-    assert_int_equal(maat_claims_finish(p, "i", INT64_MAX, 3600, NULL, &err), -1);
+    assert_int_equal(maat__claims_finish(p, "i", 100, 3600, upper, &err), -1);
+    assert_int_equal(maat__claims_finish(p, NULL, 100, 3600, NULL, &err), -1);
+    assert_int_equal(maat__claims_finish(NULL, "i", 100, 3600, NULL, &err), -1);
+    assert_int_equal(maat__claims_finish(p, "i", INT64_MAX, 3600, NULL, &err), -1);
     json_decref(p);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_claims_payload_bound.c - issue 12 item 6, the token half: maat_claims_payload_text
+ * test_claims_payload_bound.c - issue 12 item 6, the token half: maat__claims_payload_text
  * bounds the payload it writes (maat_claims_input.max_payload, default
  * MAAT_CLAIMS_PAYLOAD_MAX) while adding claims, failing with MAAT_ERR_TOO_LARGE naming
  * the bound and leaving `out` unchanged, instead of writing a token of any size from a
@@ -24,9 +24,9 @@ static void issue_claims(struct maat_policy **p, struct maat_policy_result *res,
                               "c:[type==\"v\"] => issue(type=\"c%u\", value=c.value);", i);
     snprintf(t + o, cap - o, "};");
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_parse(t, strlen(t), NULL, p, &perr), 0);
+    assert_int_equal(maat__policy_parse(t, strlen(t), NULL, p, &perr), 0);
     free(t);
-    assert_int_equal(maat_policy_evaluate(*p, NULL, 0, NULL, res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(*p, NULL, 0, NULL, res, &perr), 0);
     assert_int_equal(res->noutgoing, n);
 }
 
@@ -49,13 +49,13 @@ static void test_token_payload_over_max_payload_refused(void **state)
     struct maat_error err = {0};
 
     /* default bound (8 MiB): written */
-    assert_int_equal(maat_claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), 0);
+    assert_int_equal(maat__claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), 0);
     size_t full = out.len - 6;
     assert_true(full > 960000 && full < 1100000);
     out.len = 6;
 
     in.max_payload = 512u << 10;
-    assert_int_equal(maat_claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_TOO_LARGE);
     assert_non_null(strstr(err.msg, "exceed the limit of 524288 bytes (max_payload)"));
     assert_int_equal(out.len, 6); /* unchanged */
@@ -63,18 +63,18 @@ static void test_token_payload_over_max_payload_refused(void **state)
     /* exactly the size it needs: written */
     in.max_payload = full;
     maat_error_clear(&err);
-    assert_int_equal(maat_claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), 0);
+    assert_int_equal(maat__claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), 0);
     assert_int_equal(out.len - 6, full);
     out.len = 6;
     in.max_payload = full - 1;
     maat_error_clear(&err);
-    assert_int_equal(maat_claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), -1);
+    assert_int_equal(maat__claims_payload_text(&in, "https://i", NOW, 28800, jti, &out, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_TOO_LARGE);
     assert_non_null(strstr(err.msg, "(max_payload)"));
 
     maat_buf_cleanup(&out);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
 }
 
 int main(void)

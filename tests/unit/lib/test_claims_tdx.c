@@ -1,5 +1,5 @@
 /* test_claims_tdx.c - issue 15: a TD quote had no MAA claim set (maatd answered TdxVm
- * "not supported"). maat_tdx_claims_build() (src/lib/claims_tdx.c) gives MAA's TdxVm
+ * "not supported"). maat__tdx_claims_build() (src/lib/claims_tdx.c) gives MAA's TdxVm
  * claims; each claim's name, JSON type and encoding is checked against maa-2025.md
  * section 3 (lower-case hex of the raw bytes in quote order: XFAM 0x00000000000618E7 is
  * "e718060000000000"), plus maat's TCB detail claims. */
@@ -67,7 +67,7 @@ static void test_tdx_claims_names_types_encodings(void **state)
     json_t *rt = json_pack("{s:s}", "test-claim-name", "test-claim-value");
     struct maat_tdx_claims_input in = {&v, &tv, rt, NULL, "n0nce", NULL};
     struct maat_error err = {0};
-    json_t *c = maat_tdx_claims_build(&in, &err);
+    json_t *c = maat__tdx_claims_build(&in, &err);
     assert_non_null(c);
     assert_string_equal(str(c, "eat_profile"), "https://aka.ms/maa-eat-profile-tdxvm");
     assert_string_equal(str(c, "dbgstat"), "disabled");
@@ -128,7 +128,7 @@ static void test_tdx_claims_attribute_bits_decoded(void **state)
     tv.qe_status = MAAT_TCB_OUT_OF_DATE;
     struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL, NULL};
     struct maat_error err = {0};
-    json_t *c = maat_tdx_claims_build(&in, &err);
+    json_t *c = maat__tdx_claims_build(&in, &err);
     assert_non_null(c);
     assert_string_equal(str(c, "dbgstat"), "enabled");
     assert_true(json_is_true(json_object_get(c, "tdx_td_attributes_debug")));
@@ -152,10 +152,10 @@ static void test_tdx_claims_refuse_failed_verdict(void **state)
     v.ok = false;
     struct maat_tdx_claims_input in = {&v, &tv, NULL, NULL, NULL, NULL};
     struct maat_error err = {0};
-    assert_null(maat_tdx_claims_build(&in, &err));
+    assert_null(maat__tdx_claims_build(&in, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     struct maat_tdx_claims_input none = {&v, NULL, NULL, NULL, NULL, NULL};
-    assert_null(maat_tdx_claims_build(&none, &err));
+    assert_null(maat__tdx_claims_build(&none, &err));
 }
 
 int main(void)

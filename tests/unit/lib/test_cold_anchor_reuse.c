@@ -54,7 +54,7 @@ static void test_cold_collateral_chains_decoded_and_self_verified_root_each_time
         assert_ptr_not_equal(sk_X509_value(sk, 0), t->anchors[0].cert);
         sk_X509_pop_free(sk, X509_free);
         /* the public loader still decodes everything */
-        sk = maat_x509_load_all((const uint8_t *)chains[i], strlen(chains[i]), "chain", &err);
+        sk = maat__x509_load_all((const uint8_t *)chains[i], strlen(chains[i]), "chain", &err);
         assert_non_null(sk);
         assert_ptr_not_equal(sk_X509_value(sk, 1), t->anchors[0].cert);
         sk_X509_pop_free(sk, X509_free);

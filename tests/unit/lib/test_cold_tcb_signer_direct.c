@@ -56,8 +56,8 @@ static struct maat_trust *trust(bool full)
     } else {
         t = maat_trust_new_empty(&err);
         assert_non_null(t);
-        assert_int_equal(maat_trust_add_root(t, (const uint8_t *)maat_intel_sgx_root_ca_pem,
-                                             strlen(maat_intel_sgx_root_ca_pem),
+        assert_int_equal(maat_trust_add_root(t, (const uint8_t *)maat__intel_sgx_root_ca_pem,
+                                             strlen(maat__intel_sgx_root_ca_pem),
                                              "Intel SGX Root CA", false, &err),
                          0);
     }

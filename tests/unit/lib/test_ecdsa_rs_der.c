@@ -29,7 +29,7 @@ static void sign_rs(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t rs[64])
     assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
     assert_int_equal(EVP_DigestSign(md, der, &dl, msg, len), 1);
     EVP_MD_CTX_free(md);
-    assert_int_equal(maat_ecdsa_der_to_rs(der, dl, rs), 0);
+    assert_int_equal(maat__ecdsa_der_to_rs(der, dl, rs), 0);
 }
 
 static void test_ecdsa_rs_der_every_integer_shape_verifies(void **state)
@@ -50,9 +50,9 @@ static void test_ecdsa_rs_der_every_integer_shape_verifies(void **state)
         }
         bool shape = (rs[0] & 0x80) || (rs[32] & 0x80) || rs[0] == 0 || rs[32] == 0;
         if (!shape && i > 8) continue; /* verify the interesting ones (and a few others) */
-        assert_int_equal(maat_ecdsa_verify_rs(k, msg, sizeof msg, rs), 1);
+        assert_int_equal(maat__ecdsa_verify_rs(k, msg, sizeof msg, rs), 1);
         rs[63] ^= 1;
-        assert_int_equal(maat_ecdsa_verify_rs(k, msg, sizeof msg, rs), 0);
+        assert_int_equal(maat__ecdsa_verify_rs(k, msg, sizeof msg, rs), 0);
     }
     assert_true(high >= 4);
     assert_true(zero_lead >= 2);
@@ -69,12 +69,12 @@ static void test_ecdsa_rs_der_out_of_range_refused(void **state)
     uint8_t bad[64];
     memcpy(bad, rs, 64);
     memset(bad, 0, 32); /* r = 0 */
-    assert_int_not_equal(maat_ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
+    assert_int_not_equal(maat__ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
     memcpy(bad, rs, 64);
     memset(bad + 32, 0, 32); /* s = 0 */
-    assert_int_not_equal(maat_ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
+    assert_int_not_equal(maat__ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
     memset(bad, 0xff, 64); /* r, s >= n */
-    assert_int_not_equal(maat_ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
+    assert_int_not_equal(maat__ecdsa_verify_rs(k, msg, sizeof msg, bad), 1);
     EVP_PKEY_free(k);
 }
 

@@ -32,7 +32,7 @@ static int setup(void **state)
     o.isv_prod_id = 0x0102;
     o.isv_svn = 7;
     o.attributes_flags = 0x07; /* DEBUG */
-    maat_sha256(EHD, sizeof EHD, o.report_data);
+    maat__sha256(EHD, sizeof EHD, o.report_data);
     sim_fixture_quote(&F, &o, &QBUF);
     struct maat_error err = {0};
     if (maat_quote_parse(QBUF.data, QBUF.len, &Q, &err) != 0) fail_msg("%s", err.msg);
@@ -167,7 +167,7 @@ static void test_each_mismatching_field_named(void **state)
     ei.ehd[0] ^= 1;
     uint8_t h[32];
     char hh[65], qh[65];
-    maat_sha256(ei.ehd, ei.ehd_len, h);
+    maat__sha256(ei.ehd, ei.ehd_len, h);
     maat_hex_encode(h, 32, hh);
     maat_hex_encode(Q.report_body.report_data, 32, qh);
     snprintf(want, sizeof want,

@@ -349,13 +349,13 @@ static void test_enclave_info_to_json_fields(void **state)
 static void test_json_u64_rule(void **state)
 {
     (void)state;
-    json_t *a = maat_quote_json_u64((UINT64_C(1) << 53) - 1);
+    json_t *a = maat__quote_json_u64((UINT64_C(1) << 53) - 1);
     assert_true(json_is_integer(a));
     assert_int_equal(json_integer_value(a), (json_int_t)((UINT64_C(1) << 53) - 1));
-    json_t *b = maat_quote_json_u64(UINT64_C(1) << 53);
+    json_t *b = maat__quote_json_u64(UINT64_C(1) << 53);
     assert_true(json_is_string(b));
     assert_string_equal(json_string_value(b), "0x0020000000000000");
-    json_t *c = maat_quote_json_u64(UINT64_MAX);
+    json_t *c = maat__quote_json_u64(UINT64_MAX);
     assert_string_equal(json_string_value(c), "0xffffffffffffffff");
     json_decref(a);
     json_decref(b);

@@ -60,9 +60,9 @@ static void assert_rejected(const char *tok, EVP_PKEY *key)
 {
     struct maat_jws j;
     struct maat_error err = {0};
-    if (maat_jws_parse(tok, strlen(tok), &j, &err) == 0) {
-        assert_int_equal(maat_jws_verify(&j, key, &err), -1);
-        maat_jws_cleanup(&j);
+    if (maat__jws_parse(tok, strlen(tok), &j, &err) == 0) {
+        assert_int_equal(maat__jws_verify(&j, key, &err), -1);
+        maat__jws_cleanup(&j);
     }
     assert_int_not_equal(err.code, MAAT_OK);
     assert_true(strlen(err.msg) > 10);
@@ -97,9 +97,9 @@ static struct maat_signing_key *rs_key(void)
 {
     struct maat_error err = {0};
     if (g_rs == NULL) {
-        g_rs = maat_signing_key_generate(MAAT_JWS_RS256, &err);
+        g_rs = maat__signing_key_generate(MAAT_JWS_RS256, &err);
         assert_non_null(g_rs);
-        assert_int_equal(maat_signing_key_issue_cert(g_rs, "https://jose.test", NULL, 0, &err), 0);
+        assert_int_equal(maat__signing_key_issue_cert(g_rs, "https://jose.test", NULL, 0, &err), 0);
     }
     return g_rs;
 }
@@ -111,12 +111,12 @@ static void assert_reproduced(const struct maat_jws *j, const char *tok)
     json_t *rest = header_rest(j->header);
     char *mine;
     if (j->alg == MAAT_JWS_NONE) {
-        mine = maat_jws_unsigned(rest, j->payload, true, &err);
+        mine = maat__jws_unsigned(rest, j->payload, true, &err);
         assert_non_null(mine);
         assert_string_equal(mine, tok); /* whole token, including the empty signature */
     } else {
         /* Same header members in MAA's order; our key, so compare only header.payload. */
-        mine = maat_jws_sign(rs_key(), rest, j->payload, true, &err);
+        mine = maat__jws_sign(rs_key(), rest, j->payload, true, &err);
         assert_non_null(mine);
         assert_int_equal(strncmp(mine, j->signing_input, j->signing_input_len), 0);
         assert_int_equal(mine[j->signing_input_len], '.');
@@ -131,18 +131,18 @@ static void test_alg_names(void **state)
 {
     (void)state;
     enum maat_jws_alg a;
-    assert_string_equal(maat_jws_alg_name(MAAT_JWS_NONE), "none");
-    assert_string_equal(maat_jws_alg_name(MAAT_JWS_RS256), "RS256");
-    assert_string_equal(maat_jws_alg_name(MAAT_JWS_ES256), "ES256");
-    assert_string_equal(maat_jws_alg_name(MAAT_JWS_PS256), "PS256");
-    assert_int_equal(maat_jws_alg_from_name("PS256", &a), 0);
+    assert_string_equal(maat__jws_alg_name(MAAT_JWS_NONE), "none");
+    assert_string_equal(maat__jws_alg_name(MAAT_JWS_RS256), "RS256");
+    assert_string_equal(maat__jws_alg_name(MAAT_JWS_ES256), "ES256");
+    assert_string_equal(maat__jws_alg_name(MAAT_JWS_PS256), "PS256");
+    assert_int_equal(maat__jws_alg_from_name("PS256", &a), 0);
     assert_int_equal(a, MAAT_JWS_PS256);
-    assert_int_equal(maat_jws_alg_from_name("none", &a), 0);
+    assert_int_equal(maat__jws_alg_from_name("none", &a), 0);
     assert_int_equal(a, MAAT_JWS_NONE);
-    assert_int_equal(maat_jws_alg_from_name("rs256", &a), -1); /* case-sensitive */
-    assert_int_equal(maat_jws_alg_from_name("RSA256", &a), -1);
-    assert_int_equal(maat_jws_alg_from_name("HS256", &a), -1);
-    assert_int_equal(maat_jws_alg_from_name(NULL, &a), -1);
+    assert_int_equal(maat__jws_alg_from_name("rs256", &a), -1); /* case-sensitive */
+    assert_int_equal(maat__jws_alg_from_name("RSA256", &a), -1);
+    assert_int_equal(maat__jws_alg_from_name("HS256", &a), -1);
+    assert_int_equal(maat__jws_alg_from_name(NULL, &a), -1);
 }
 
 /* ---- recorded MAA traffic ---- */
@@ -177,7 +177,7 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
 
     struct maat_jws j;
     struct maat_error err = {0};
-    if (maat_jws_parse(tok, strlen(tok), &j, &err) != 0) fail_msg("%s: %s", name, err.msg);
+    if (maat__jws_parse(tok, strlen(tok), &j, &err) != 0) fail_msg("%s: %s", name, err.msg);
     const char *kid = json_string_value(json_object_get(j.header, "kid"));
     const char *iss = json_string_value(json_object_get(j.payload, "iss"));
     const char *jku = json_string_value(json_object_get(j.header, "jku"));
@@ -190,9 +190,9 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
     assert_string_equal(json_string_value(json_object_get(j.header, "typ")), "JWT");
     assert_reproduced(&j, tok);
 
-    const json_t *jwk = maat_jwks_find(jwks, kid);
+    const json_t *jwk = maat__jwks_find(jwks, kid);
     assert_non_null(jwk);
-    EVP_PKEY *key = maat_jwk_to_pkey(jwk, &err);
+    EVP_PKEY *key = maat__jwk_to_pkey(jwk, &err);
     if (key == NULL) fail_msg("%s: %s", name, err.msg);
 
     if (j.alg == MAAT_JWS_NONE) {
@@ -200,13 +200,13 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
         assert_string_equal(j.alg_text, "none");
         assert_int_equal(j.signature_len, 0);
         assert_int_equal(tok[strlen(tok) - 1], '.');
-        assert_int_equal(maat_jws_verify(&j, key, &err), -1); /* never "verifies" */
+        assert_int_equal(maat__jws_verify(&j, key, &err), -1); /* never "verifies" */
         assert_int_equal(err.code, MAAT_ERR_VALUE);
     } else {
         c->rs256++;
         assert_int_equal(j.alg, MAAT_JWS_RS256);
         assert_int_equal(j.signature_len, 256);
-        if (maat_jws_verify(&j, key, &err) != 0) fail_msg("%s: %s", name, err.msg);
+        if (maat__jws_verify(&j, key, &err) != 0) fail_msg("%s: %s", name, err.msg);
         /* one changed character in each part breaks it */
         size_t d1 = strchr(tok, '.') - tok, d2 = strrchr(tok, '.') - tok;
         size_t at[] = {d1 / 2, 5, d1 + 1 + (d2 - d1) / 2, d2 - 3, d2 + 1, d2 + 1 + 100};
@@ -218,7 +218,7 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
         }
         /* verified under a different key: fails */
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(rs_key()), &err), -1);
+        assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(rs_key()), &err), -1);
         assert_int_equal(err.code, MAAT_ERR_CRYPTO);
     }
 
@@ -227,24 +227,24 @@ static void check_recorded_token(const char *dir, const char *name, json_t *cert
     if (inner != NULL) {
         struct maat_jws p;
         maat_error_clear(&err);
-        if (maat_jws_parse(inner, strlen(inner), &p, &err) != 0)
+        if (maat__jws_parse(inner, strlen(inner), &p, &err) != 0)
             fail_msg("%s x-ms-policy: %s", name, err.msg);
         assert_non_null(json_object_get(p.payload, "AttestationPolicy"));
-        STACK_OF(X509) *sk = maat_jws_header_x5c(&p, &err);
+        STACK_OF(X509) *sk = maat__jws_header_x5c(&p, &err);
         if (p.alg == MAAT_JWS_RS256) {
             assert_non_null(sk);
-            assert_int_equal(maat_jws_verify(&p, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
+            assert_int_equal(maat__jws_verify(&p, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
         } else {
             assert_int_equal(p.alg, MAAT_JWS_NONE);
             assert_null(sk);
             assert_int_equal(err.code, MAAT_OK);
         }
         sk_X509_pop_free(sk, X509_free);
-        maat_jws_cleanup(&p);
+        maat__jws_cleanup(&p);
         c->nested++;
     }
     EVP_PKEY_free(key);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     json_decref(req);
     json_decref(resp);
 }
@@ -304,11 +304,11 @@ static void test_recorded_requests(void **state)
         }
         struct maat_jws j;
         struct maat_error err = {0};
-        if (maat_jws_parse(body, strlen(body), &j, &err) != 0) fail_msg("%s: %s", reqs[i], err.msg);
-        STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &err);
+        if (maat__jws_parse(body, strlen(body), &j, &err) != 0) fail_msg("%s: %s", reqs[i], err.msg);
+        STACK_OF(X509) *sk = maat__jws_header_x5c(&j, &err);
         if (j.alg == MAAT_JWS_RS256) {
             assert_non_null(sk);
-            assert_int_equal(maat_jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
+            assert_int_equal(maat__jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
             /* the header is exactly {"alg","x5c"} */
             assert_int_equal(json_object_size(j.header), 2);
             signed_ok++;
@@ -324,9 +324,9 @@ static void test_recorded_requests(void **state)
             assert_string_equal(j.payload_text, "");
         } else if (strstr(reqs[i], "certificates/")) {
             const json_t *pc = json_object_get(j.payload, "policyCertificate");
-            STACK_OF(X509) *pcs = maat_jwk_x5c(pc, &err);
+            STACK_OF(X509) *pcs = maat__jwk_x5c(pc, &err);
             assert_non_null(pcs);
-            EVP_PKEY *k = maat_jwk_to_pkey(pc, &err);
+            EVP_PKEY *k = maat__jwk_to_pkey(pc, &err);
             assert_non_null(k);
             EVP_PKEY_free(k);
             sk_X509_pop_free(pcs, X509_free);
@@ -334,7 +334,7 @@ static void test_recorded_requests(void **state)
             assert_non_null(json_object_get(j.payload, "AttestationPolicy"));
         }
         sk_X509_pop_free(sk, X509_free);
-        maat_jws_cleanup(&j);
+        maat__jws_cleanup(&j);
         json_decref(lit);
         json_decref(r);
     }
@@ -350,7 +350,7 @@ static void test_sev_snp_token(void **state)
     TU_REQUIRE_VECTOR(tok);
     struct maat_jws j;
     struct maat_error err = {0};
-    if (maat_jws_parse(tok, len, &j, &err) != 0) fail_msg("%s", err.msg);
+    if (maat__jws_parse(tok, len, &j, &err) != 0) fail_msg("%s", err.msg);
     assert_int_equal(j.alg, MAAT_JWS_RS256);
     assert_int_equal(json_object_size(j.header), 4);
     assert_string_equal(json_string_value(json_object_get(j.header, "jku")),
@@ -368,9 +368,9 @@ static void test_sev_snp_token(void **state)
     assert_int_equal(j.signature_len, 256);
     assert_reproduced(&j, tok);
     /* the header carries no key: nothing to verify it with here */
-    assert_null(maat_jws_header_x5c(&j, &err));
+    assert_null(maat__jws_header_x5c(&j, &err));
     assert_int_equal(err.code, MAAT_OK);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     free(tok);
 }
 
@@ -396,26 +396,26 @@ static void roundtrip(enum maat_jws_alg alg)
 {
     struct maat_error err = {0};
     struct maat_signing_key *k = alg == MAAT_JWS_RS256 ? rs_key()
-                                                       : maat_signing_key_generate(alg, &err);
+                                                       : maat__signing_key_generate(alg, &err);
     assert_non_null(k);
-    struct maat_signing_key *other = maat_signing_key_generate(alg, &err);
+    struct maat_signing_key *other = maat__signing_key_generate(alg, &err);
     assert_non_null(other);
     json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://x.test/certs", "kid",
-                            maat_signing_key_kid(k), "typ", "JWT");
+                            maat__signing_key_kid(k), "typ", "JWT");
     json_t *payload = json_pack("{s:s,s:i,s:b,s:{s:s,s:s}}", "zeta", "last", "exp", 1700000000,
                                 "a-flag", 1, "nested", "z", "1", "a", "2");
-    char *tok = maat_jws_sign(k, hdr, payload, true, &err);
+    char *tok = maat__jws_sign(k, hdr, payload, true, &err);
     if (tok == NULL) fail_msg("%s", err.msg);
 
     struct maat_jws j;
-    assert_int_equal(maat_jws_parse(tok, strlen(tok), &j, &err), 0);
+    assert_int_equal(maat__jws_parse(tok, strlen(tok), &j, &err), 0);
     assert_int_equal(j.alg, alg);
-    assert_string_equal(j.alg_text, maat_jws_alg_name(alg));
+    assert_string_equal(j.alg_text, maat__jws_alg_name(alg));
     /* header: alg first, then the given order, compact */
     char expect_hdr[256];
     snprintf(expect_hdr, sizeof expect_hdr,
              "{\"alg\":\"%s\",\"jku\":\"https://x.test/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
-             maat_jws_alg_name(alg), maat_signing_key_kid(k));
+             maat__jws_alg_name(alg), maat__signing_key_kid(k));
     char *eh = b64u(expect_hdr);
     assert_int_equal(strncmp(tok, eh, strlen(eh)), 0);
     assert_int_equal(tok[strlen(eh)], '.');
@@ -423,14 +423,14 @@ static void roundtrip(enum maat_jws_alg alg)
     /* payload: compact, keys sorted at every level */
     assert_string_equal(j.payload_text, "{\"a-flag\":true,\"exp\":1700000000,\"nested\":{\"a\":"
                                         "\"2\",\"z\":\"1\"},\"zeta\":\"last\"}");
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(k), &err), 0);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(k), &err), 0);
 
     /* independent check of the signature scheme with plain EVP */
-    EVP_PKEY *pub = maat_signing_key_pkey(k);
+    EVP_PKEY *pub = maat__signing_key_pkey(k);
     if (alg == MAAT_JWS_ES256) {
         assert_int_equal(j.signature_len, 64);
         assert_int_equal(
-            maat_ecdsa_verify_rs(pub, j.signing_input, j.signing_input_len, j.signature), 1);
+            maat__ecdsa_verify_rs(pub, j.signing_input, j.signing_input_len, j.signature), 1);
     } else if (alg == MAAT_JWS_RS256) {
         assert_int_equal(j.signature_len, 256);
         assert_true(
@@ -449,22 +449,22 @@ static void roundtrip(enum maat_jws_alg alg)
 
     /* wrong key */
     maat_error_clear(&err);
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(other), &err), -1);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(other), &err), -1);
     assert_int_equal(err.code, MAAT_ERR_CRYPTO);
     /* wrong key type (algorithm confusion) */
     struct maat_signing_key *cross = alg == MAAT_JWS_ES256 ? rs_key() : NULL;
     if (cross == NULL) {
-        cross = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+        cross = maat__signing_key_generate(MAAT_JWS_ES256, &err);
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(cross), &err), -1);
+        assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(cross), &err), -1);
         assert_int_equal(err.code, MAAT_ERR_VALUE);
-        maat_signing_key_free(cross);
+        maat__signing_key_free(cross);
     } else {
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(cross), &err), -1);
+        assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(cross), &err), -1);
         assert_int_equal(err.code, MAAT_ERR_VALUE);
     }
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
 
     /* tampering with every part */
     size_t d1 = strchr(tok, '.') - tok, d2 = strrchr(tok, '.') - tok;
@@ -476,7 +476,7 @@ static void roundtrip(enum maat_jws_alg alg)
         free(t);
     }
     /* swapping the payload of another valid token breaks it */
-    char *tok2 = maat_jws_sign(k, hdr, hdr, false, &err);
+    char *tok2 = maat__jws_sign(k, hdr, hdr, false, &err);
     size_t e2 = strrchr(tok2, '.') - tok2;
     char mixed[4096];
     snprintf(mixed, sizeof mixed, "%.*s%s", (int)e2, tok2, tok + d2);
@@ -489,48 +489,48 @@ static void roundtrip(enum maat_jws_alg alg)
     free(t);
 
     /* the two halves (maatd's path): the encoded header once, then tokens appended to a
-     * buffer after what it holds; the same token as maat_jws_sign_text (byte for byte
+     * buffer after what it holds; the same token as maat__jws_sign_text (byte for byte
      * where the scheme is deterministic), and a failure leaves the buffer as it was */
     static const char ptext[] = "{\"a\":1,\"b\":\"x\"}";
     struct maat_buf hb, out;
     maat_buf_init(&hb);
     maat_buf_init(&out);
-    assert_int_equal(maat_jws_header_b64(k, hdr, &hb, &err), 0);
+    assert_int_equal(maat__jws_header_b64(k, hdr, &hb, &err), 0);
     char *eh2 = b64u(expect_hdr);
     assert_int_equal(hb.len, strlen(eh2));
     assert_memory_equal(hb.data, eh2, hb.len);
     free(eh2);
     assert_int_equal(maat_buf_put_str(&out, "{\"token\":\""), 0);
-    if (maat_jws_sign_encoded(k, (const char *)hb.data, hb.len, ptext, strlen(ptext), &out, &err) != 0)
+    if (maat__jws_sign_encoded(k, (const char *)hb.data, hb.len, ptext, strlen(ptext), &out, &err) != 0)
         fail_msg("sign_encoded: %s", err.msg);
     size_t pre = strlen("{\"token\":\"");
     assert_memory_equal(out.data, "{\"token\":\"", pre);
-    char *whole = maat_jws_sign_text(k, hdr, ptext, strlen(ptext), &err);
+    char *whole = maat__jws_sign_text(k, hdr, ptext, strlen(ptext), &err);
     assert_non_null(whole);
     if (alg != MAAT_JWS_ES256 && alg != MAAT_JWS_PS256) { /* randomised schemes differ */
         assert_int_equal(out.len - pre, strlen(whole));
         assert_memory_equal(out.data + pre, whole, out.len - pre);
     }
-    assert_int_equal(maat_jws_parse((const char *)out.data + pre, out.len - pre, &j, &err), 0);
+    assert_int_equal(maat__jws_parse((const char *)out.data + pre, out.len - pre, &j, &err), 0);
     assert_string_equal(j.payload_text, ptext);
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(k), &err), 0);
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(other), &err), -1);
-    maat_jws_cleanup(&j);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(k), &err), 0);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(other), &err), -1);
+    maat__jws_cleanup(&j);
     size_t keep = out.len;
     assert_int_equal(
-        maat_jws_sign_encoded(NULL, (const char *)hb.data, hb.len, ptext, 3, &out, &err), -1);
+        maat__jws_sign_encoded(NULL, (const char *)hb.data, hb.len, ptext, 3, &out, &err), -1);
     assert_int_equal(out.len, keep);
     /* no key: the unsigned header ("alg":"none") */
     struct maat_buf nb;
     maat_buf_init(&nb);
-    assert_int_equal(maat_jws_header_b64(NULL, NULL, &nb, &err), 0);
+    assert_int_equal(maat__jws_header_b64(NULL, NULL, &nb, &err), 0);
     char *none = b64u("{\"alg\":\"none\"}");
     assert_int_equal(nb.len, strlen(none));
     assert_memory_equal(nb.data, none, nb.len);
     free(none);
     json_t *bad = json_pack("{s:s}", "alg", "HS256");
     keep = nb.len;
-    assert_int_equal(maat_jws_header_b64(k, bad, &nb, &err), -1);
+    assert_int_equal(maat__jws_header_b64(k, bad, &nb, &err), -1);
     assert_int_equal(nb.len, keep);
     json_decref(bad);
     maat_buf_cleanup(&nb);
@@ -541,8 +541,8 @@ static void roundtrip(enum maat_jws_alg alg)
     free(tok);
     json_decref(hdr);
     json_decref(payload);
-    maat_signing_key_free(other);
-    if (k != g_rs) maat_signing_key_free(k);
+    maat__signing_key_free(other);
+    if (k != g_rs) maat__signing_key_free(k);
 }
 
 static void test_roundtrip_rs256(void **state)
@@ -565,28 +565,28 @@ static void test_unsigned(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    char *s = maat_jws_unsigned(NULL, NULL, false, &err);
+    char *s = maat__jws_unsigned(NULL, NULL, false, &err);
     assert_string_equal(s, "eyJhbGciOiJub25lIn0.."); /* MAA's reset body, maa.md 1 */
     struct maat_jws j;
-    assert_int_equal(maat_jws_parse(s, strlen(s), &j, &err), 0);
+    assert_int_equal(maat__jws_parse(s, strlen(s), &j, &err), 0);
     assert_int_equal(j.alg, MAAT_JWS_NONE);
     assert_null(j.payload);
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(rs_key()), &err), -1);
-    maat_jws_cleanup(&j);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(rs_key()), &err), -1);
+    maat__jws_cleanup(&j);
     free(s);
 
     /* signed with an empty payload (MAA's signed reset body) */
-    s = maat_jws_sign(rs_key(), NULL, NULL, false, &err);
+    s = maat__jws_sign(rs_key(), NULL, NULL, false, &err);
     assert_non_null(s);
     assert_int_equal(strncmp(s, "eyJhbGciOiJSUzI1NiJ9..", 22), 0); /* {"alg":"RS256"} */
-    assert_int_equal(maat_jws_parse(s, strlen(s), &j, &err), 0);
+    assert_int_equal(maat__jws_parse(s, strlen(s), &j, &err), 0);
     assert_null(j.payload);
-    assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(rs_key()), &err), 0);
-    maat_jws_cleanup(&j);
+    assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(rs_key()), &err), 0);
+    maat__jws_cleanup(&j);
     free(s);
 
     json_t *p = json_pack("{s:s}", "AttestationPolicy", "dmVyc2lvbj0xLjA7");
-    s = maat_jws_unsigned(NULL, p, false, &err);
+    s = maat__jws_unsigned(NULL, p, false, &err);
     char *want = mk("{\"alg\":\"none\"}", "{\"AttestationPolicy\":\"dmVyc2lvbj0xLjA7\"}", "");
     assert_string_equal(s, want);
     free(want);
@@ -594,15 +594,15 @@ static void test_unsigned(void **state)
     /* a caller's "alg" would be overwritten silently: refused */
     json_t *bad = json_pack("{s:s}", "alg", "RS256");
     maat_error_clear(&err);
-    assert_null(maat_jws_unsigned(bad, p, false, &err));
+    assert_null(maat__jws_unsigned(bad, p, false, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     maat_error_clear(&err);
-    assert_null(maat_jws_sign(rs_key(), bad, p, false, &err));
+    assert_null(maat__jws_sign(rs_key(), bad, p, false, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     /* payload must be an object */
     json_t *arr = json_array();
     maat_error_clear(&err);
-    assert_null(maat_jws_sign(rs_key(), NULL, arr, false, &err));
+    assert_null(maat__jws_sign(rs_key(), NULL, arr, false, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     json_decref(arr);
     json_decref(bad);
@@ -644,14 +644,14 @@ static void test_parse_rejects(void **state)
         char *t = mk(cases[i].h, cases[i].p, cases[i].sig);
         struct maat_jws j;
         struct maat_error err = {0};
-        if (maat_jws_parse(t, strlen(t), &j, &err) == 0) fail_msg("case %zu accepted: %s", i, t);
+        if (maat__jws_parse(t, strlen(t), &j, &err) == 0) fail_msg("case %zu accepted: %s", i, t);
         if (err.code != cases[i].code || strstr(err.msg, cases[i].msg) == NULL)
             fail_msg("case %zu: %s (%s), expected %s (%s)", i, err.msg, maat_err_name(err.code),
                      cases[i].msg, maat_err_name(cases[i].code));
         /* out is left empty and cleanup is harmless */
         assert_null(j.header);
         assert_null(j.signing_input);
-        maat_jws_cleanup(&j);
+        maat__jws_cleanup(&j);
         free(t);
     }
 
@@ -680,7 +680,7 @@ static void test_parse_rejects(void **state)
     for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
         struct maat_jws j;
         struct maat_error err = {0};
-        assert_int_equal(maat_jws_parse(raw[i].text, strlen(raw[i].text), &j, &err), -1);
+        assert_int_equal(maat__jws_parse(raw[i].text, strlen(raw[i].text), &j, &err), -1);
         if (err.code != raw[i].code || strstr(err.msg, raw[i].msg) == NULL)
             fail_msg("raw %zu: %s (%s), expected %s", i, err.msg, maat_err_name(err.code),
                      raw[i].msg);
@@ -690,7 +690,7 @@ static void test_parse_rejects(void **state)
         struct maat_jws j;
         struct maat_error err = {0};
         const char nul[] = "eyJhbGciOiJub25lIn0\0.e30.";
-        assert_int_equal(maat_jws_parse(nul, sizeof nul - 1, &j, &err), -1);
+        assert_int_equal(maat__jws_parse(nul, sizeof nul - 1, &j, &err), -1);
         assert_non_null(strstr(err.msg, "character 0x00 at offset 19"));
     }
     /* padding is refused (RFC 7515: base64url without '='; test_jose_strict.c) */
@@ -698,7 +698,7 @@ static void test_parse_rejects(void **state)
         struct maat_jws j;
         struct maat_error err = {0};
         const char *padded = "eyJhbGciOiJub25lIn0=.e30=.";
-        assert_int_equal(maat_jws_parse(padded, strlen(padded), &j, &err), -1);
+        assert_int_equal(maat__jws_parse(padded, strlen(padded), &j, &err), -1);
         assert_int_equal(err.code, MAAT_ERR_ENCODING);
     }
     /* size bound: refused before any decoding */
@@ -710,11 +710,11 @@ static void test_parse_rejects(void **state)
         s[20] = '.';
         struct maat_jws j;
         struct maat_error err = {0};
-        assert_int_equal(maat_jws_parse(s, big, &j, &err), -1);
+        assert_int_equal(maat__jws_parse(s, big, &j, &err), -1);
         assert_int_equal(err.code, MAAT_ERR_TOO_LARGE);
         /* exactly at the bound: the size is accepted (the content then fails as JSON) */
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_parse(s, big - 1, &j, &err), -1);
+        assert_int_equal(maat__jws_parse(s, big - 1, &j, &err), -1);
         assert_int_not_equal(err.code, MAAT_ERR_TOO_LARGE);
         free(s);
     }
@@ -722,10 +722,10 @@ static void test_parse_rejects(void **state)
     {
         struct maat_jws j;
         struct maat_error err = {0};
-        assert_int_equal(maat_jws_parse_ex("a.b.c", 5, 0x80, &j, &err), -1);
+        assert_int_equal(maat__jws_parse_ex("a.b.c", 5, 0x80, &j, &err), -1);
         assert_int_equal(err.code, MAAT_ERR_USAGE);
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_parse(NULL, 3, &j, &err), -1);
+        assert_int_equal(maat__jws_parse(NULL, 3, &j, &err), -1);
         assert_int_equal(err.code, MAAT_ERR_USAGE);
     }
 }
@@ -736,7 +736,7 @@ static void test_rsa256_alias(void **state)
     (void)state;
     struct maat_error err = {0};
     struct maat_signing_key *k = rs_key();
-    json_t *jwk = maat_signing_key_jwk(k);
+    json_t *jwk = maat__signing_key_jwk(k);
     /* build with the beta header, same signing key */
     char *hdr_text = NULL;
     {
@@ -752,7 +752,7 @@ static void test_rsa256_alias(void **state)
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     size_t sl = 0;
     uint8_t sig[512];
-    assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, maat_signing_key_pkey(k)), 1);
+    assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, maat__signing_key_pkey(k)), 1);
     sl = sizeof sig;
     assert_int_equal(EVP_DigestSign(md, sig, &sl, (const uint8_t *)input, strlen(input)), 1);
     EVP_MD_CTX_free(md);
@@ -761,19 +761,19 @@ static void test_rsa256_alias(void **state)
     snprintf(beta, sizeof beta, "%s.%s", input, es);
 
     struct maat_jws j;
-    assert_int_equal(maat_jws_parse(beta, strlen(beta), &j, &err), -1);
+    assert_int_equal(maat__jws_parse(beta, strlen(beta), &j, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
     maat_error_clear(&err);
-    assert_int_equal(maat_jws_parse_ex(beta, strlen(beta), MAAT_JWS_ALLOW_RSA256, &j, &err), 0);
+    assert_int_equal(maat__jws_parse_ex(beta, strlen(beta), MAAT_JWS_ALLOW_RSA256, &j, &err), 0);
     assert_int_equal(j.alg, MAAT_JWS_RS256);
     assert_string_equal(j.alg_text, "RSA256");
-    STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &err); /* from "jwk"."x5c" */
+    STACK_OF(X509) *sk = maat__jws_header_x5c(&j, &err); /* from "jwk"."x5c" */
     assert_non_null(sk);
     assert_int_equal(sk_X509_num(sk), 1);
-    assert_int_equal(X509_cmp(sk_X509_value(sk, 0), maat_signing_key_cert(k)), 0);
-    assert_int_equal(maat_jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
+    assert_int_equal(X509_cmp(sk_X509_value(sk, 0), maat__signing_key_cert(k)), 0);
+    assert_int_equal(maat__jws_verify(&j, X509_get0_pubkey(sk_X509_value(sk, 0)), &err), 0);
     sk_X509_pop_free(sk, X509_free);
-    maat_jws_cleanup(&j);
+    maat__jws_cleanup(&j);
     free(es);
     free(eh);
     free(pp);
@@ -788,7 +788,7 @@ static void test_header_x5c(void **state)
     (void)state;
     struct maat_error err = {0};
     struct maat_signing_key *k = rs_key();
-    json_t *jwk = maat_signing_key_jwk(k);
+    json_t *jwk = maat__signing_key_jwk(k);
     const char *cert_b64 = json_string_value(json_array_get(json_object_get(jwk, "x5c"), 0));
     char good[4096];
     struct {
@@ -813,11 +813,11 @@ static void test_header_x5c(void **state)
         char *t = mk(good, "{}", "");
         struct maat_jws j;
         maat_error_clear(&err);
-        assert_int_equal(maat_jws_parse(t, strlen(t), &j, &err), 0);
-        STACK_OF(X509) *sk = maat_jws_header_x5c(&j, &err);
+        assert_int_equal(maat__jws_parse(t, strlen(t), &j, &err), 0);
+        STACK_OF(X509) *sk = maat__jws_header_x5c(&j, &err);
         if (cases[i].code == MAAT_OK) {
             assert_non_null(sk);
-            assert_int_equal(X509_cmp(sk_X509_value(sk, 0), maat_signing_key_cert(k)), 0);
+            assert_int_equal(X509_cmp(sk_X509_value(sk, 0), maat__signing_key_cert(k)), 0);
         } else if (cases[i].code == MAAT_ERR_NOT_FOUND) {
             assert_null(sk);
             assert_int_equal(err.code, MAAT_OK);
@@ -827,20 +827,20 @@ static void test_header_x5c(void **state)
                 fail_msg("x5c case %zu: %s", i, err.msg);
         }
         sk_X509_pop_free(sk, X509_free);
-        maat_jws_cleanup(&j);
+        maat__jws_cleanup(&j);
         free(t);
     }
     /* DER with trailing bytes, and base64url instead of standard base64 */
     {
         unsigned char *der = NULL;
-        int dl = i2d_X509(maat_signing_key_cert(k), &der);
+        int dl = i2d_X509(maat__signing_key_cert(k), &der);
         uint8_t *ext = malloc((size_t)dl + 3);
         memcpy(ext, der, (size_t)dl);
         memset(ext + dl, 0, 3);
         char *b = maat_base64_encode(ext, (size_t)dl + 3);
         json_t *arr = json_pack("{s:[s]}", "x5c", b);
         maat_error_clear(&err);
-        assert_null(maat_jwk_x5c(arr, &err));
+        assert_null(maat__jwk_x5c(arr, &err));
         assert_int_equal(err.code, MAAT_ERR_TRAILING);
         json_decref(arr);
         free(b);
@@ -848,7 +848,7 @@ static void test_header_x5c(void **state)
         int has_url_chars = strpbrk(b, "-_") != NULL;
         arr = json_pack("{s:[s]}", "x5c", b);
         maat_error_clear(&err);
-        STACK_OF(X509) *sk = maat_jwk_x5c(arr, &err);
+        STACK_OF(X509) *sk = maat__jwk_x5c(arr, &err);
         if (has_url_chars) assert_null(sk);
         sk_X509_pop_free(sk, X509_free);
         json_decref(arr);
@@ -862,11 +862,11 @@ static void test_header_x5c(void **state)
         for (int i = 0; i <= MAAT_X5C_MAX; i++) json_array_append_new(a, json_string(cert_b64));
         json_object_set_new(o, "x5c", a);
         maat_error_clear(&err);
-        assert_null(maat_jwk_x5c(o, &err));
+        assert_null(maat__jwk_x5c(o, &err));
         assert_int_equal(err.code, MAAT_ERR_LENGTH);
         json_array_remove(a, 0);
         maat_error_clear(&err);
-        STACK_OF(X509) *sk = maat_jwk_x5c(o, &err);
+        STACK_OF(X509) *sk = maat__jwk_x5c(o, &err);
         assert_non_null(sk);
         assert_int_equal(sk_X509_num(sk), MAAT_X5C_MAX);
         sk_X509_pop_free(sk, X509_free);
@@ -880,50 +880,50 @@ static void test_jwk_to_pkey(void **state)
     (void)state;
     struct maat_error err = {0};
     /* EC P-256 from crv/x/y of a fresh key */
-    struct maat_signing_key *eskey = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+    struct maat_signing_key *eskey = maat__signing_key_generate(MAAT_JWS_ES256, &err);
     assert_non_null(eskey);
     uint8_t pt[65];
     size_t ptlen = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(maat_signing_key_pkey(eskey),
+    assert_int_equal(EVP_PKEY_get_octet_string_param(maat__signing_key_pkey(eskey),
                                                      "encoded-pub-key", pt, sizeof pt, &ptlen),
                      1);
     assert_int_equal(ptlen, 65);
     char *xs = maat_base64url_encode(pt + 1, 32), *ys = maat_base64url_encode(pt + 33, 32);
     json_t *ec = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", "P-256", "x", xs, "y", ys);
-    EVP_PKEY *k = maat_jwk_to_pkey(ec, &err);
+    EVP_PKEY *k = maat__jwk_to_pkey(ec, &err);
     if (k == NULL) fail_msg("%s", err.msg);
-    assert_int_equal(EVP_PKEY_eq(k, maat_signing_key_pkey(eskey)), 1);
+    assert_int_equal(EVP_PKEY_eq(k, maat__signing_key_pkey(eskey)), 1);
     EVP_PKEY_free(k);
     free(xs);
     free(ys);
-    maat_signing_key_free(eskey);
+    maat__signing_key_free(eskey);
     /* The EC JWK the Azure C++ SDK test sent as runtime data, echoed by MAA in x-ms-runtime:
      * its point is NOT on P-256 (MAA does not check runtime JSON), so it must be refused. */
     json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:s}", "crv", "P-256", "kty", "EC", "use", "sig", "x",
                             "18wHLeIgW9wVN6VD1Txgpqy2LszYkMf6J8njVAibvhM", "y",
                             "cV4dS4UaLMgP_4fY4j8ir7cl1TXlFdAgcx55o7TkcSA");
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(rec, &err));
+    assert_null(maat__jwk_to_pkey(rec, &err));
     assert_int_equal(err.code, MAAT_ERR_CRYPTO);
     assert_non_null(strstr(err.msg, "not on the curve"));
     json_decref(rec);
     /* wrong coordinate length, wrong curve */
     json_object_set_new(ec, "y", json_string("cV4dS4UaLMgP"));
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(ec, &err));
+    assert_null(maat__jwk_to_pkey(ec, &err));
     assert_int_equal(err.code, MAAT_ERR_LENGTH);
     json_object_set_new(ec, "crv", json_string("P-384"));
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(ec, &err));
+    assert_null(maat__jwk_to_pkey(ec, &err));
     assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
     json_decref(ec);
 
     /* RSA from the recorded MAA /certs key: x5c alone, then n/e alone, then both */
     json_t *certs = certs_of("shared");
     if (certs != NULL) {
-        const json_t *jwk = maat_jwks_find(certs, "XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE=");
+        const json_t *jwk = maat__jwks_find(certs, "XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE=");
         assert_non_null(jwk);
-        EVP_PKEY *from_cert = maat_jwk_to_pkey(jwk, &err);
+        EVP_PKEY *from_cert = maat__jwk_to_pkey(jwk, &err);
         assert_non_null(from_cert);
         assert_int_equal(EVP_PKEY_get_bits(from_cert), 2048);
         BIGNUM *n = NULL, *e = NULL;
@@ -935,7 +935,7 @@ static void test_jwk_to_pkey(void **state)
         char *ns = maat_base64url_encode(nb, 256), *es = maat_base64url_encode(eb, 3);
         assert_string_equal(es, "AQAB");
         json_t *rsa = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "n", ns, "e", es);
-        EVP_PKEY *from_ne = maat_jwk_to_pkey(rsa, &err);
+        EVP_PKEY *from_ne = maat__jwk_to_pkey(rsa, &err);
         assert_non_null(from_ne);
         assert_int_equal(EVP_PKEY_eq(from_ne, from_cert), 1);
         EVP_PKEY_free(from_ne);
@@ -943,19 +943,19 @@ static void test_jwk_to_pkey(void **state)
         json_t *both = json_deep_copy(jwk);
         json_object_set_new(both, "n", json_string(ns));
         json_object_set_new(both, "e", json_string(es));
-        from_ne = maat_jwk_to_pkey(both, &err);
+        from_ne = maat__jwk_to_pkey(both, &err);
         assert_non_null(from_ne);
         EVP_PKEY_free(from_ne);
         json_object_set_new(both, "e", json_string("AQAD"));
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(both, &err));
+        assert_null(maat__jwk_to_pkey(both, &err));
         assert_non_null(strstr(err.msg, "differ from x5c"));
         /* kty disagreeing with the certificate */
         json_object_del(both, "n");
         json_object_del(both, "e");
         json_object_set_new(both, "kty", json_string("EC"));
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(both, &err));
+        assert_null(maat__jwk_to_pkey(both, &err));
         assert_int_equal(err.code, MAAT_ERR_VALUE);
         json_decref(both);
         /* leading zero octet, even exponent, short modulus, missing e */
@@ -965,22 +965,22 @@ static void test_jwk_to_pkey(void **state)
         char *nzs = maat_base64url_encode(nz, 257);
         json_object_set_new(rsa, "n", json_string(nzs));
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(rsa, &err));
+        assert_null(maat__jwk_to_pkey(rsa, &err));
         assert_non_null(strstr(err.msg, "leading zero"));
         json_object_set_new(rsa, "n", json_string(ns));
         json_object_set_new(rsa, "e", json_string("AQAC"));
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(rsa, &err));
+        assert_null(maat__jwk_to_pkey(rsa, &err));
         assert_non_null(strstr(err.msg, "odd"));
         json_object_set_new(rsa, "e", json_string("AQAB"));
         json_object_set_new(rsa, "n", json_string("AQAB"));
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(rsa, &err));
+        assert_null(maat__jwk_to_pkey(rsa, &err));
         assert_int_equal(err.code, MAAT_ERR_LENGTH);
         json_object_set_new(rsa, "n", json_string(ns));
         json_object_del(rsa, "e");
         maat_error_clear(&err);
-        assert_null(maat_jwk_to_pkey(rsa, &err));
+        assert_null(maat__jwk_to_pkey(rsa, &err));
         assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
         free(nzs);
         json_decref(rsa);
@@ -994,16 +994,16 @@ static void test_jwk_to_pkey(void **state)
     /* kty missing / unknown / not an object */
     json_t *o = json_pack("{s:s}", "kty", "oct");
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(o, &err));
+    assert_null(maat__jwk_to_pkey(o, &err));
     assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
     json_object_del(o, "kty");
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(o, &err));
+    assert_null(maat__jwk_to_pkey(o, &err));
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     json_decref(o);
     json_t *s = json_string("RSA");
     maat_error_clear(&err);
-    assert_null(maat_jwk_to_pkey(s, &err));
+    assert_null(maat__jwk_to_pkey(s, &err));
     assert_int_equal(err.code, MAAT_ERR_VALUE);
     json_decref(s);
 }
@@ -1016,15 +1016,15 @@ static void test_jwks_find(void **state)
     static const char *const kids[] = {"XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE=",
                                        "D5DR62_fG0AlpALMbsP-wriTWjU", "5n95sus8qrcBcVLXZu3lPYgdMlM"};
     for (size_t i = 0; i < 3; i++) {
-        const json_t *k = maat_jwks_find(certs, kids[i]);
+        const json_t *k = maat__jwks_find(certs, kids[i]);
         assert_ptr_equal(k, json_array_get(json_object_get(certs, "keys"), i));
     }
-    assert_null(maat_jwks_find(certs, "XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE"));
-    assert_null(maat_jwks_find(certs, ""));
-    assert_null(maat_jwks_find(certs, NULL));
-    assert_null(maat_jwks_find(json_object_get(certs, "keys"), kids[0]));
+    assert_null(maat__jwks_find(certs, "XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE"));
+    assert_null(maat__jwks_find(certs, ""));
+    assert_null(maat__jwks_find(certs, NULL));
+    assert_null(maat__jwks_find(json_object_get(certs, "keys"), kids[0]));
     json_t *odd = json_pack("{s:[i,{s:i},{s:s}]}", "keys", 1, "kid", 5, "kid", "k");
-    assert_ptr_equal(maat_jwks_find(odd, "k"), json_array_get(json_object_get(odd, "keys"), 2));
+    assert_ptr_equal(maat__jwks_find(odd, "k"), json_array_get(json_object_get(odd, "keys"), 2));
     json_decref(odd);
     json_decref(certs);
 }
@@ -1032,7 +1032,7 @@ static void test_jwks_find(void **state)
 static int teardown_file(void **state)
 {
     (void)state;
-    maat_signing_key_free(g_rs);
+    maat__signing_key_free(g_rs);
     g_rs = NULL;
     return 0;
 }

@@ -1,4 +1,4 @@
-/* test_jose_dump.c - the token payload text that maat_jws_sign / maat_jws_unsigned write
+/* test_jose_dump.c - the token payload text that maat__jws_sign / maat__jws_unsigned write
  * with sort_keys (src/lib/jose.c writes it without jansson when it can) must be byte for
  * byte json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT), and without sort_keys (the
  * header) json_dumps(.., JSON_PRESERVE_ORDER | JSON_COMPACT): checked on the claim sets of
@@ -15,13 +15,13 @@
 #include "maat/jose.h"
 #include "testutil.h"
 
-/* The payload part of maat_jws_unsigned(NULL, j, sort) equals jansson's dump: sorted, or
+/* The payload part of maat__jws_unsigned(NULL, j, sort) equals jansson's dump: sorted, or
  * in insertion order (JSON_PRESERVE_ORDER, the header's form). */
 static void check_same_as(const json_t *j, bool sort)
 {
     struct maat_error err = {0};
-    char *tok = maat_jws_unsigned(NULL, j, sort, &err);
-    if (tok == NULL) fail_msg("maat_jws_unsigned: %s", err.msg);
+    char *tok = maat__jws_unsigned(NULL, j, sort, &err);
+    if (tok == NULL) fail_msg("maat__jws_unsigned: %s", err.msg);
     char *d1 = strchr(tok, '.');
     assert_non_null(d1);
     char *d2 = strchr(d1 + 1, '.');

@@ -21,7 +21,7 @@ static int64_t claim(const char *json, const char *name, int *rc, struct maat_er
     assert_non_null(c);
     int64_t t = -42;
     maat_error_clear(err);
-    *rc = maat_jwt_time_claim(c, name, &t, err);
+    *rc = maat__jwt_time_claim(c, name, &t, err);
     json_decref(c);
     return t;
 }
@@ -85,9 +85,9 @@ static void test_jws_noncanonical_b64url_refused(void **state)
     (void)state;
     /* an ES256 token made here: header, payload and signature all end in a partial group */
     struct maat_error err = {0};
-    struct maat_signing_key *sk = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+    struct maat_signing_key *sk = maat__signing_key_generate(MAAT_JWS_ES256, &err);
     assert_non_null(sk);
-    EVP_PKEY *k = maat_signing_key_pkey(sk);
+    EVP_PKEY *k = maat__signing_key_pkey(sk);
     json_t *claims = json_pack("{s:s,s:i,s:s}", "iss", "https://x.example", "exp", 2000000000, "n",
                                "ab");
     char *tok = NULL;
@@ -97,37 +97,37 @@ static void test_jws_noncanonical_b64url_refused(void **state)
         free(tok);
         json_object_set_new(hdr, "kid", json_stringn("kkkk", (size_t)(i % 4)));
         json_object_set_new(claims, "n", json_stringn("abcd", (size_t)(i / 4)));
-        tok = maat_jws_sign(sk, hdr, claims, false, &err);
+        tok = maat__jws_sign(sk, hdr, claims, false, &err);
         assert_non_null(tok);
         const char *d1 = strchr(tok, '.'), *d2 = strchr(d1 + 1, '.');
         if ((size_t)(d1 - tok) % 4 != 0 && (size_t)(d2 - d1 - 1) % 4 != 0) break;
     }
     json_decref(hdr);
     struct maat_jws j;
-    assert_int_equal(maat_jws_parse(tok, strlen(tok), &j, &err), 0);
-    assert_int_equal(maat_jws_verify(&j, k, &err), 0);
-    maat_jws_cleanup(&j);
+    assert_int_equal(maat__jws_parse(tok, strlen(tok), &j, &err), 0);
+    assert_int_equal(maat__jws_verify(&j, k, &err), 0);
+    maat__jws_cleanup(&j);
     for (int part = 0; part < 3; part++) {
         char *t = bump_last(tok, part);
         maat_error_clear(&err);
-        if (maat_jws_parse(t, strlen(t), &j, &err) != -1 || err.code != MAAT_ERR_ENCODING ||
+        if (maat__jws_parse(t, strlen(t), &j, &err) != -1 || err.code != MAAT_ERR_ENCODING ||
             !strstr(err.msg, "non-zero padding bits"))
             fail_msg("part %d: %s", part, err.msg);
         free(t);
     }
     free(tok);
     json_decref(claims);
-    maat_signing_key_free(sk);
+    maat__signing_key_free(sk);
 }
 
 static void test_jws_padded_part_refused(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_signing_key *sk = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+    struct maat_signing_key *sk = maat__signing_key_generate(MAAT_JWS_ES256, &err);
     assert_non_null(sk);
     json_t *claims = json_pack("{s:i}", "exp", 2000000000);
-    char *tok = maat_jws_sign(sk, NULL, claims, false, &err);
+    char *tok = maat__jws_sign(sk, NULL, claims, false, &err);
     assert_non_null(tok);
     /* the ES256 signature is 64 bytes = 86 characters + "==" when padded: same signature,
      * another token text; so must "x.y==.sig" not parse */
@@ -136,13 +136,13 @@ static void test_jws_padded_part_refused(void **state)
     memcpy(padded, tok, n);
     memcpy(padded + n, "==", 3);
     struct maat_jws j;
-    assert_int_equal(maat_jws_parse(padded, n + 2, &j, &err), -1);
+    assert_int_equal(maat__jws_parse(padded, n + 2, &j, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_ENCODING);
     assert_non_null(strstr(err.msg, "signature: invalid base64url character 0x3d"));
     free(padded);
     free(tok);
     json_decref(claims);
-    maat_signing_key_free(sk);
+    maat__signing_key_free(sk);
 }
 
 int main(void)

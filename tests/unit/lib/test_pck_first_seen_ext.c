@@ -99,10 +99,10 @@ static void test_pck_ext_direct_read_matches_openssl_parser_intel(void **state)
     struct maat_quote quote;
     struct maat_error err = {0};
     assert_int_equal(maat_quote_parse(q, n, &quote, &err), 0);
-    STACK_OF(X509) *sk = maat_x509_load_all(quote.cert_data.data.ptr, quote.cert_data.data.len,
+    STACK_OF(X509) *sk = maat__x509_load_all(quote.cert_data.data.ptr, quote.cert_data.data.len,
                                             "chain", &err);
     assert_non_null(sk);
-    X509 *leaf = maat_x509_find_leaf(sk);
+    X509 *leaf = maat__x509_find_leaf(sk);
     ASN1_OBJECT *oid = OBJ_txt2obj(MAAT_OID_SGX_EXTENSION, 1);
     int at = X509_get_ext_by_OBJ(leaf, oid, -1);
     assert_true(at >= 0);

@@ -76,7 +76,7 @@ static bool load(const char *rel, struct loaded *L)
         fail_msg("%s: evidence: %s", rel, err.msg);
     if (maat_quote_parse(L->ev.quote, L->ev.quote_len, &L->q, &err) != 0)
         fail_msg("%s: quote: %s", rel, err.msg);
-    L->j = maat_quote_to_json(&L->q, L->ev.quote, &err);
+    L->j = maat__quote_to_json(&L->q, L->ev.quote, &err);
     if (L->j == NULL) fail_msg("%s: json: %s", rel, err.msg);
     return true;
 }
@@ -563,7 +563,7 @@ static void check_maa_request(const char *rel, bool oe)
     SHA256(ev.quote, ev.quote_len, h);
     assert_hex_ends(h, 32, oe ? "928c12bc" : "4f9aa62e", NULL);
 
-    json_t *j = maat_quote_to_json(&q, ev.quote, &err);
+    json_t *j = maat__quote_to_json(&q, ev.quote, &err);
     assert_non_null(j);
     assert_jstr(j, "pck.fmspc", "00906ed50000"); /* README */
     /* PCK leaf valid 2021-03-19..2028-03-19 (README). */

@@ -181,7 +181,7 @@ static void run_case(const char *name)
     assert_non_null(body);
     struct maat_attest_request req;
     struct maat_attest_error aerr = {0};
-    if (maat_attest_request_parse(body, strlen(body), route, &req, &aerr) != 0)
+    if (maat__attest_request_parse(body, strlen(body), route, &req, &aerr) != 0)
         fail_msg("%s: request: %s", name, aerr.err.msg);
     free(body);
     assert_int_equal(req.evidence_len, route == MAAT_ROUTE_OPEN_ENCLAVE ? 4600 : 4584);
@@ -198,7 +198,7 @@ static void run_case(const char *name)
     struct maat_quote q0;
     if (maat_quote_parse(req.evidence, req.evidence_len, &q0, &err) != 0)
         fail_msg("%s: quote: %s", name, err.msg);
-    if (maat_attest_check_bindings(&req, &q0, &aerr) != 0)
+    if (maat__attest_check_bindings(&req, &q0, &aerr) != 0)
         fail_msg("%s: bindings: %s", name, aerr.err.msg);
 
     /* 3. Re-quote the same report body on the simulated platform and verify it. */
@@ -217,7 +217,7 @@ static void run_case(const char *name)
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(ev.data, ev.len, &q, &err), 0);
     assert_memory_equal(q.report_body.raw, q0.report_body.raw, MAAT_SGX_REPORT_BODY_SIZE);
-    assert_int_equal(maat_attest_check_bindings(&req, &q, &aerr), 0);
+    assert_int_equal(maat__attest_check_bindings(&req, &q, &aerr), 0);
     struct maat_verify_opts vo = {.at = AT};
     struct maat_verdict v;
     assert_int_equal(maat_quote_verify(&q, E.vc, E.trust, &vo, &v, &err), 0);
@@ -239,12 +239,12 @@ static void run_case(const char *name)
         .collateral = &hashes,
         .policy_hash = hash,
     };
-    json_t *incoming = maat_claims_incoming(&in, &err);
+    json_t *incoming = maat__claims_incoming(&in, &err);
     if (incoming == NULL) fail_msg("%s: incoming: %s", name, err.msg);
-    json_t *issued = maat_claims_default_issued(incoming, &err);
+    json_t *issued = maat__claims_default_issued(incoming, &err);
     assert_non_null(issued);
     in.issued = issued;
-    json_t *mine = maat_claims_build(&in, &err);
+    json_t *mine = maat__claims_build(&in, &err);
     if (mine == NULL) fail_msg("%s: claims: %s", name, err.msg);
     assert_true(json_is_true(json_object_get(mine, "x-maat-simulated-platform")));
     assert_string_equal(json_string_value(json_object_get(mine, "x-maat-tcb-status")), "UpToDate");
@@ -253,7 +253,7 @@ static void run_case(const char *name)
     struct maat_claims_input in0 = in;
     in0.quote = &q0;
     in0.evidence = NULL; /* = req.evidence, the bytes MAA hashed */
-    json_t *mine_orig = maat_claims_build(&in0, &err);
+    json_t *mine_orig = maat__claims_build(&in0, &err);
     assert_non_null(mine_orig);
 
     size_t by_value = compare(name, mine, mine_orig, recorded);
@@ -262,7 +262,7 @@ static void run_case(const char *name)
     assert_int_equal(by_value, want);
 
     /* Also: the payload finishes and serialises with MAA's shape. */
-    assert_int_equal(maat_claims_finish(mine, "https://maat.example", 1668716907,
+    assert_int_equal(maat__claims_finish(mine, "https://maat.example", 1668716907,
                                         MAAT_CLAIMS_TOKEN_LIFETIME, NULL, &err),
                      0);
     assert_int_equal(json_integer_value(json_object_get(mine, "exp")), 1668745707);
@@ -272,7 +272,7 @@ static void run_case(const char *name)
     json_decref(issued);
     json_decref(incoming);
     maat_buf_cleanup(&ev);
-    maat_attest_request_cleanup(&req);
+    maat__attest_request_cleanup(&req);
     json_decref(rec_req);
     json_decref(rec_tok);
 }

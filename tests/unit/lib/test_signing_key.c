@@ -92,32 +92,32 @@ static void test_generate_and_kid(void **state)
     static const enum maat_jws_alg algs[] = {MAAT_JWS_RS256, MAAT_JWS_ES256, MAAT_JWS_PS256};
     for (size_t i = 0; i < 3; i++) {
         struct maat_error err = {0};
-        struct maat_signing_key *k = maat_signing_key_generate(algs[i], &err);
+        struct maat_signing_key *k = maat__signing_key_generate(algs[i], &err);
         assert_non_null(k);
-        assert_int_equal(maat_signing_key_alg(k), algs[i]);
-        EVP_PKEY *pk = maat_signing_key_pkey(k);
+        assert_int_equal(maat__signing_key_alg(k), algs[i]);
+        EVP_PKEY *pk = maat__signing_key_pkey(k);
         assert_true(EVP_PKEY_is_a(pk, algs[i] == MAAT_JWS_ES256 ? "EC" : "RSA"));
         assert_int_equal(EVP_PKEY_get_bits(pk), algs[i] == MAAT_JWS_ES256 ? 256 : 2048);
         uint8_t h[32], mine[32];
         spki_hash_here(pk, h);
-        maat_signing_key_spki_hash(k, mine);
+        maat__signing_key_spki_hash(k, mine);
         assert_memory_equal(h, mine, 32);
         char *b = maat_base64_encode(h, 32);
-        assert_string_equal(maat_signing_key_kid(k), b);
+        assert_string_equal(maat__signing_key_kid(k), b);
         assert_int_equal(strlen(b), 44);
         assert_int_equal(b[43], '=');
         char kid[MAAT_KID_MAX];
-        assert_int_equal(maat_jwk_maa_kid(pk, kid, &err), 0);
+        assert_int_equal(maat__jwk_maa_kid(pk, kid, &err), 0);
         assert_string_equal(kid, b);
         free(b);
-        assert_null(maat_signing_key_cert(k));
-        assert_null(maat_signing_key_jwk(k)); /* no certificate yet */
-        maat_signing_key_free(k);
+        assert_null(maat__signing_key_cert(k));
+        assert_null(maat__signing_key_jwk(k)); /* no certificate yet */
+        maat__signing_key_free(k);
     }
     struct maat_error err = {0};
-    assert_null(maat_signing_key_generate(MAAT_JWS_NONE, &err));
+    assert_null(maat__signing_key_generate(MAAT_JWS_NONE, &err));
     assert_int_equal(err.code, MAAT_ERR_USAGE);
-    maat_signing_key_free(NULL);
+    maat__signing_key_free(NULL);
 }
 
 /* The real /certs: kid of the enclave-backed key = our derivation from its public key, and
@@ -142,15 +142,15 @@ static void test_recorded_certs_kids(void **state)
         assert_string_equal(json_string_value(json_object_get(k0, "kid")), MAA_KID);
         X509 *x = x5c0(k0);
         char cn[128];
-        maat_x509_cn(X509_get_subject_name(x), cn, sizeof cn);
+        maat__x509_cn(X509_get_subject_name(x), cn, sizeof cn);
         assert_string_equal(cn, cns[i]);
         char kid[MAAT_KID_MAX];
-        assert_int_equal(maat_jwk_maa_kid(X509_get0_pubkey(x), kid, &err), 0);
+        assert_int_equal(maat__jwk_maa_kid(X509_get0_pubkey(x), kid, &err), 0);
         assert_string_equal(kid, MAA_KID);
 
         const uint8_t *qp;
         size_t qlen;
-        if (maat_signing_key_cert_quote(x, &qp, &qlen, &err) != 0) fail_msg("%s", err.msg);
+        if (maat__signing_key_cert_quote(x, &qp, &qlen, &err) != 0) fail_msg("%s", err.msg);
         struct maat_quote q;
         if (maat_quote_parse(qp, qlen, &q, &err) != 0) fail_msg("%s", err.msg);
         assert_true(q.oe_envelope);
@@ -159,7 +159,7 @@ static void test_recorded_certs_kids(void **state)
         assert_int_equal(q.oe_report_size + 16, qlen);
         assert_int_equal(q.version, 3);
         uint8_t h[32];
-        assert_int_equal(maat_jwk_spki_hash(X509_get0_pubkey(x), h, &err), 0);
+        assert_int_equal(maat__jwk_spki_hash(X509_get0_pubkey(x), h, &err), 0);
         assert_memory_equal(q.report_body.report_data, h, 32);
         assert_true(maat_is_zero(q.report_body.report_data + 32, 32));
         static const uint8_t mre[4] = {0xa8, 0x9f, 0x00, 0x1d}, mrs[4] = {0x74, 0xba, 0x5f, 0xba};
@@ -170,12 +170,12 @@ static void test_recorded_certs_kids(void **state)
         for (size_t j = 1; j < 3; j++) {
             const json_t *kj = json_array_get(keys, j);
             X509 *c = x5c0(kj);
-            assert_int_equal(maat_jwk_x5t_kid(c, kid, &err), 0);
+            assert_int_equal(maat__jwk_x5t_kid(c, kid, &err), 0);
             assert_string_equal(kid, json_string_value(json_object_get(kj, "kid")));
             assert_int_equal(strlen(kid), 27);
             /* no quote extension in the Microsoft-CA certificates */
             maat_error_clear(&err);
-            assert_int_equal(maat_signing_key_cert_quote(c, &qp, &qlen, &err), -1);
+            assert_int_equal(maat__signing_key_cert_quote(c, &qp, &qlen, &err), -1);
             assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
             X509_free(c);
             x5t_checked++;
@@ -195,22 +195,22 @@ static void test_2020_cert(void **state)
                                   &len);
     TU_REQUIRE_VECTOR(pem);
     struct maat_error err = {0};
-    STACK_OF(X509) *sk = maat_x509_load_all(pem, len, "uks cert", &err);
+    STACK_OF(X509) *sk = maat__x509_load_all(pem, len, "uks cert", &err);
     assert_non_null(sk);
     X509 *x = sk_X509_value(sk, 0);
     assert_int_equal(EVP_PKEY_get_bits(X509_get0_pubkey(x)), 1024);
     const uint8_t *qp;
     size_t qlen;
-    assert_int_equal(maat_signing_key_cert_quote(x, &qp, &qlen, &err), 0);
+    assert_int_equal(maat__signing_key_cert_quote(x, &qp, &qlen, &err), 0);
     assert_int_equal(qlen, 4584);
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(qp, qlen, &q, &err), 0);
     assert_false(q.oe_envelope);
     uint8_t h[32];
-    assert_int_equal(maat_jwk_spki_hash(X509_get0_pubkey(x), h, &err), 0);
+    assert_int_equal(maat__jwk_spki_hash(X509_get0_pubkey(x), h, &err), 0);
     assert_memory_equal(q.report_body.report_data, h, 32);
     char kid[MAAT_KID_MAX];
-    assert_int_equal(maat_jwk_maa_kid(X509_get0_pubkey(x), kid, &err), 0);
+    assert_int_equal(maat__jwk_maa_kid(X509_get0_pubkey(x), kid, &err), 0);
     assert_string_equal(kid, "KQFAHrk1xALKHBD4b4u7TCvCJ1Mw0MlYZe+rxdePOtg=");
     sk_X509_pop_free(sk, X509_free);
     free(pem);
@@ -250,13 +250,13 @@ static void test_cert_profile_vs_maa(void **state)
     struct maat_error err = {0};
     const uint8_t *qp;
     size_t qlen;
-    assert_int_equal(maat_signing_key_cert_quote(maa, &qp, &qlen, &err), 0);
+    assert_int_equal(maat__signing_key_cert_quote(maa, &qp, &qlen, &err), 0);
 
-    struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_RS256, &err);
+    struct maat_signing_key *k = maat__signing_key_generate(MAAT_JWS_RS256, &err);
     assert_non_null(k);
     assert_int_equal(
-        maat_signing_key_issue_cert(k, "https://sharedwus.wus.attest.azure.net", qp, qlen, &err), 0);
-    X509 *mine = maat_signing_key_cert(k);
+        maat__signing_key_issue_cert(k, "https://sharedwus.wus.attest.azure.net", qp, qlen, &err), 0);
+    X509 *mine = maat__signing_key_cert(k);
     assert_non_null(mine);
 
     assert_int_equal(X509_get_version(mine), X509_get_version(maa));
@@ -276,8 +276,8 @@ static void test_cert_profile_vs_maa(void **state)
     assert_der_equal_time(X509_get0_notBefore(mine), X509_get0_notBefore(maa));
     assert_der_equal_time(X509_get0_notAfter(mine), X509_get0_notAfter(maa));
     time_t nb, na;
-    assert_int_equal(maat_asn1_time_to_unix(X509_get0_notBefore(mine), &nb), 0);
-    assert_int_equal(maat_asn1_time_to_unix(X509_get0_notAfter(mine), &na), 0);
+    assert_int_equal(maat__asn1_time_to_unix(X509_get0_notBefore(mine), &nb), 0);
+    assert_int_equal(maat__asn1_time_to_unix(X509_get0_notAfter(mine), &na), 0);
     assert_int_equal(nb, 1556668800); /* 2019-05-01T00:00:00Z */
     assert_int_equal(na, 2556143999); /* 2050-12-31T23:59:59Z */
     assert_int_equal(X509_get_signature_nid(mine), NID_sha256WithRSAEncryption);
@@ -320,42 +320,42 @@ static void test_cert_profile_vs_maa(void **state)
     assert_int_equal(X509_verify(mine, X509_get0_pubkey(mine)), 1);
     const uint8_t *rp;
     size_t rlen;
-    assert_int_equal(maat_signing_key_cert_quote(mine, &rp, &rlen, &err), 0);
+    assert_int_equal(maat__signing_key_cert_quote(mine, &rp, &rlen, &err), 0);
     assert_int_equal(rlen, qlen);
     assert_memory_equal(rp, qp, qlen);
 
     X509_free(maa);
     json_decref(certs);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_cert_variants(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+    struct maat_signing_key *k = maat__signing_key_generate(MAAT_JWS_ES256, &err);
     assert_non_null(k);
     /* no quote: three extensions */
-    assert_int_equal(maat_signing_key_issue_cert(k, "https://a.test", NULL, 0, &err), 0);
-    X509 *x = maat_signing_key_cert(k);
+    assert_int_equal(maat__signing_key_issue_cert(k, "https://a.test", NULL, 0, &err), 0);
+    X509 *x = maat__signing_key_cert(k);
     assert_int_equal(X509_get_ext_count(x), 3);
     assert_true(ext_count_nid(x, NID_basic_constraints));
     assert_int_equal(X509_get_signature_nid(x), NID_ecdsa_with_SHA256);
-    assert_int_equal(X509_verify(x, maat_signing_key_pkey(k)), 1);
+    assert_int_equal(X509_verify(x, maat__signing_key_pkey(k)), 1);
     const uint8_t *qp;
     size_t qlen;
-    assert_int_equal(maat_signing_key_cert_quote(x, &qp, &qlen, &err), -1);
+    assert_int_equal(maat__signing_key_cert_quote(x, &qp, &qlen, &err), -1);
     assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
     /* reissue replaces, with a quote now */
     const uint8_t fake[5] = {1, 2, 3, 4, 5};
-    assert_int_equal(maat_signing_key_issue_cert(k, "https://b.test", fake, sizeof fake, &err), 0);
-    x = maat_signing_key_cert(k);
+    assert_int_equal(maat__signing_key_issue_cert(k, "https://b.test", fake, sizeof fake, &err), 0);
+    x = maat__signing_key_cert(k);
     char cn[64];
-    maat_x509_cn(X509_get_issuer_name(x), cn, sizeof cn);
+    maat__x509_cn(X509_get_issuer_name(x), cn, sizeof cn);
     assert_string_equal(cn, "https://b.test");
     assert_int_equal(X509_get_ext_count(x), 4);
     maat_error_clear(&err);
-    assert_int_equal(maat_signing_key_cert_quote(x, &qp, &qlen, &err), 0);
+    assert_int_equal(maat__signing_key_cert_quote(x, &qp, &qlen, &err), 0);
     assert_int_equal(qlen, 5);
     assert_memory_equal(qp, fake, 5);
     /* exact extnValue: the OCTET STRING holds the quote bytes themselves (as MAA's) */
@@ -384,16 +384,16 @@ static void test_cert_variants(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         maat_error_clear(&err);
-        assert_int_equal(maat_signing_key_issue_cert(k, bad[i].issuer, bad[i].q, bad[i].qlen, &err),
+        assert_int_equal(maat__signing_key_issue_cert(k, bad[i].issuer, bad[i].q, bad[i].qlen, &err),
                          -1);
         assert_int_equal(err.code, bad[i].code);
     }
     /* the old certificate survives a failed reissue */
-    assert_ptr_equal(maat_signing_key_cert(k), x);
+    assert_ptr_equal(maat__signing_key_cert(k), x);
     /* exactly 64 characters is fine */
     longcn[64] = '\0';
-    assert_int_equal(maat_signing_key_issue_cert(k, longcn, NULL, 0, &err), 0);
-    maat_signing_key_free(k);
+    assert_int_equal(maat__signing_key_issue_cert(k, longcn, NULL, 0, &err), 0);
+    maat__signing_key_free(k);
 }
 
 /* ---- JWK ---- */
@@ -404,33 +404,33 @@ static void test_jwk_shape(void **state)
     static const enum maat_jws_alg algs[] = {MAAT_JWS_RS256, MAAT_JWS_ES256};
     for (size_t i = 0; i < 2; i++) {
         struct maat_error err = {0};
-        struct maat_signing_key *k = maat_signing_key_generate(algs[i], &err);
-        assert_int_equal(maat_signing_key_issue_cert(k, "https://jwk.test", NULL, 0, &err), 0);
-        json_t *jwk = maat_signing_key_jwk(k);
+        struct maat_signing_key *k = maat__signing_key_generate(algs[i], &err);
+        assert_int_equal(maat__signing_key_issue_cert(k, "https://jwk.test", NULL, 0, &err), 0);
+        json_t *jwk = maat__signing_key_jwk(k);
         assert_non_null(jwk);
         char *text = json_dumps(jwk, JSON_COMPACT | JSON_PRESERVE_ORDER);
         unsigned char *der = NULL;
-        int dl = i2d_X509(maat_signing_key_cert(k), &der);
+        int dl = i2d_X509(maat__signing_key_cert(k), &der);
         char *b = maat_base64_encode(der, (size_t)dl);
         char want[8192];
         snprintf(want, sizeof want, "{\"x5c\":[\"%s\"],\"kid\":\"%s\",\"kty\":\"%s\"}", b,
-                 maat_signing_key_kid(k), algs[i] == MAAT_JWS_ES256 ? "EC" : "RSA");
+                 maat__signing_key_kid(k), algs[i] == MAAT_JWS_ES256 ? "EC" : "RSA");
         assert_string_equal(text, want);
         /* a client's view: JWKS lookup by the token's kid, key from x5c, verify */
         json_t *jwks = json_pack("{s:[O]}", "keys", jwk);
-        const json_t *found = maat_jwks_find(jwks, maat_signing_key_kid(k));
+        const json_t *found = maat__jwks_find(jwks, maat__signing_key_kid(k));
         assert_ptr_equal(found, jwk);
-        EVP_PKEY *pub = maat_jwk_to_pkey(found, &err);
+        EVP_PKEY *pub = maat__jwk_to_pkey(found, &err);
         assert_non_null(pub);
-        assert_int_equal(EVP_PKEY_eq(pub, maat_signing_key_pkey(k)), 1);
+        assert_int_equal(EVP_PKEY_eq(pub, maat__signing_key_pkey(k)), 1);
         json_t *hdr = json_pack("{s:s,s:s,s:s}", "jku", "https://jwk.test/certs", "kid",
-                                maat_signing_key_kid(k), "typ", "JWT");
+                                maat__signing_key_kid(k), "typ", "JWT");
         json_t *pl = json_pack("{s:s}", "iss", "https://jwk.test");
-        char *tok = maat_jws_sign(k, hdr, pl, true, &err);
+        char *tok = maat__jws_sign(k, hdr, pl, true, &err);
         struct maat_jws j;
-        assert_int_equal(maat_jws_parse(tok, strlen(tok), &j, &err), 0);
-        assert_int_equal(maat_jws_verify(&j, pub, &err), 0);
-        maat_jws_cleanup(&j);
+        assert_int_equal(maat__jws_parse(tok, strlen(tok), &j, &err), 0);
+        assert_int_equal(maat__jws_verify(&j, pub, &err), 0);
+        maat__jws_cleanup(&j);
         free(tok);
         json_decref(hdr);
         json_decref(pl);
@@ -440,7 +440,7 @@ static void test_jwk_shape(void **state)
         OPENSSL_free(der);
         free(text);
         json_decref(jwk);
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
     }
 }
 
@@ -452,49 +452,49 @@ static void test_serialize_roundtrip(void **state)
     static const enum maat_jws_alg algs[] = {MAAT_JWS_RS256, MAAT_JWS_ES256, MAAT_JWS_PS256};
     for (size_t i = 0; i < 3; i++) {
         struct maat_error err = {0};
-        struct maat_signing_key *k = maat_signing_key_generate(algs[i], &err);
+        struct maat_signing_key *k = maat__signing_key_generate(algs[i], &err);
         for (int with_cert = 0; with_cert < 2; with_cert++) {
             if (with_cert) {
                 const uint8_t q[3] = {9, 9, 9};
-                assert_int_equal(maat_signing_key_issue_cert(k, "https://ser.test", q, 3, &err), 0);
+                assert_int_equal(maat__signing_key_issue_cert(k, "https://ser.test", q, 3, &err), 0);
             }
             uint8_t *blob;
             size_t len;
-            assert_int_equal(maat_signing_key_serialize(k, &blob, &len, &err), 0);
+            assert_int_equal(maat__signing_key_serialize(k, &blob, &len, &err), 0);
             assert_true(len > 40);
             assert_memory_equal(blob + 13, "-----BEGIN PRIVATE KEY-----", 27); /* PKCS#8 PEM */
-            struct maat_signing_key *r = maat_signing_key_deserialize(blob, len, &err);
+            struct maat_signing_key *r = maat__signing_key_deserialize(blob, len, &err);
             if (r == NULL) fail_msg("%s", err.msg);
-            assert_int_equal(maat_signing_key_alg(r), algs[i]);
-            assert_string_equal(maat_signing_key_kid(r), maat_signing_key_kid(k));
-            assert_int_equal(EVP_PKEY_eq(maat_signing_key_pkey(r), maat_signing_key_pkey(k)), 1);
+            assert_int_equal(maat__signing_key_alg(r), algs[i]);
+            assert_string_equal(maat__signing_key_kid(r), maat__signing_key_kid(k));
+            assert_int_equal(EVP_PKEY_eq(maat__signing_key_pkey(r), maat__signing_key_pkey(k)), 1);
             if (with_cert)
-                assert_int_equal(X509_cmp(maat_signing_key_cert(r), maat_signing_key_cert(k)), 0);
+                assert_int_equal(X509_cmp(maat__signing_key_cert(r), maat__signing_key_cert(k)), 0);
             else
-                assert_null(maat_signing_key_cert(r));
+                assert_null(maat__signing_key_cert(r));
             /* the restored key signs; the original's public key verifies */
             json_t *pl = json_pack("{s:i}", "n", 1);
-            char *tok = maat_jws_sign(r, NULL, pl, false, &err);
+            char *tok = maat__jws_sign(r, NULL, pl, false, &err);
             struct maat_jws j;
-            assert_int_equal(maat_jws_parse(tok, strlen(tok), &j, &err), 0);
+            assert_int_equal(maat__jws_parse(tok, strlen(tok), &j, &err), 0);
             assert_int_equal(j.alg, algs[i]);
-            assert_int_equal(maat_jws_verify(&j, maat_signing_key_pkey(k), &err), 0);
-            maat_jws_cleanup(&j);
+            assert_int_equal(maat__jws_verify(&j, maat__signing_key_pkey(k), &err), 0);
+            maat__jws_cleanup(&j);
             free(tok);
             json_decref(pl);
-            maat_signing_key_free(r);
+            maat__signing_key_free(r);
 
             /* every truncation fails with an error; so does any extra byte */
             for (size_t n = 0; n < len; n += (n < 64 ? 1 : 97)) {
                 maat_error_clear(&err);
-                assert_null(maat_signing_key_deserialize(blob, n, &err));
+                assert_null(maat__signing_key_deserialize(blob, n, &err));
                 assert_int_not_equal(err.code, MAAT_OK);
             }
             uint8_t *longer = malloc(len + 1);
             memcpy(longer, blob, len);
             longer[len] = 0;
             maat_error_clear(&err);
-            assert_null(maat_signing_key_deserialize(longer, len + 1, &err));
+            assert_null(maat__signing_key_deserialize(longer, len + 1, &err));
             assert_int_equal(err.code, MAAT_ERR_TRAILING);
             free(longer);
             /* corrupted magic, unknown alg byte, alg that does not fit the key */
@@ -502,22 +502,22 @@ static void test_serialize_roundtrip(void **state)
             memcpy(c, blob, len);
             c[0] ^= 1;
             maat_error_clear(&err);
-            assert_null(maat_signing_key_deserialize(c, len, &err));
+            assert_null(maat__signing_key_deserialize(c, len, &err));
             assert_non_null(strstr(err.msg, "magic"));
             memcpy(c, blob, len);
             c[8] = 0;
             maat_error_clear(&err);
-            assert_null(maat_signing_key_deserialize(c, len, &err));
+            assert_null(maat__signing_key_deserialize(c, len, &err));
             assert_non_null(strstr(err.msg, "offset 8"));
             c[8] = (uint8_t)(algs[i] == MAAT_JWS_ES256 ? MAAT_JWS_RS256 : MAAT_JWS_ES256);
             maat_error_clear(&err);
-            assert_null(maat_signing_key_deserialize(c, len, &err));
+            assert_null(maat__signing_key_deserialize(c, len, &err));
             assert_int_equal(err.code, MAAT_ERR_VALUE);
             free(c);
             OPENSSL_cleanse(blob, len);
             free(blob);
         }
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
     }
 }
 
@@ -526,14 +526,14 @@ static void test_serialize_mismatch(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_signing_key *a = maat_signing_key_generate(MAAT_JWS_ES256, &err);
-    struct maat_signing_key *b = maat_signing_key_generate(MAAT_JWS_ES256, &err);
-    assert_int_equal(maat_signing_key_issue_cert(a, "https://a.test", NULL, 0, &err), 0);
-    assert_int_equal(maat_signing_key_issue_cert(b, "https://a.test", NULL, 0, &err), 0);
+    struct maat_signing_key *a = maat__signing_key_generate(MAAT_JWS_ES256, &err);
+    struct maat_signing_key *b = maat__signing_key_generate(MAAT_JWS_ES256, &err);
+    assert_int_equal(maat__signing_key_issue_cert(a, "https://a.test", NULL, 0, &err), 0);
+    assert_int_equal(maat__signing_key_issue_cert(b, "https://a.test", NULL, 0, &err), 0);
     uint8_t *ba, *bb;
     size_t la, lb;
-    assert_int_equal(maat_signing_key_serialize(a, &ba, &la, &err), 0);
-    assert_int_equal(maat_signing_key_serialize(b, &bb, &lb, &err), 0);
+    assert_int_equal(maat__signing_key_serialize(a, &ba, &la, &err), 0);
+    assert_int_equal(maat__signing_key_serialize(b, &bb, &lb, &err), 0);
     /* layout: magic 8, alg 1, u32 pem_len, pem, u32 der_len, der */
     uint32_t pa = (uint32_t)ba[9] | (uint32_t)ba[10] << 8 | (uint32_t)ba[11] << 16 |
                   (uint32_t)ba[12] << 24;
@@ -543,13 +543,13 @@ static void test_serialize_mismatch(void **state)
     uint8_t *mixed = malloc(mixed_len);
     memcpy(mixed, ba, 13 + pa);                          /* a's key */
     memcpy(mixed + 13 + pa, bb + 13 + pb, lb - 13 - pb); /* b's certificate */
-    assert_null(maat_signing_key_deserialize(mixed, mixed_len, &err));
+    assert_null(maat__signing_key_deserialize(mixed, mixed_len, &err));
     assert_non_null(strstr(err.msg, "does not match the private key"));
     free(mixed);
     free(ba);
     free(bb);
-    maat_signing_key_free(a);
-    maat_signing_key_free(b);
+    maat__signing_key_free(a);
+    maat__signing_key_free(b);
 }
 
 static char *pem_of(EVP_PKEY *k, const char *pass)
@@ -572,28 +572,28 @@ static void test_from_pem(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_ES256, &err);
-    char *pem = pem_of(maat_signing_key_pkey(k), NULL);
-    struct maat_signing_key *r = maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem),
+    struct maat_signing_key *k = maat__signing_key_generate(MAAT_JWS_ES256, &err);
+    char *pem = pem_of(maat__signing_key_pkey(k), NULL);
+    struct maat_signing_key *r = maat__signing_key_from_pem((const uint8_t *)pem, strlen(pem),
                                                            MAAT_JWS_ES256, &err);
     assert_non_null(r);
-    assert_string_equal(maat_signing_key_kid(r), maat_signing_key_kid(k));
-    maat_signing_key_free(r);
+    assert_string_equal(maat__signing_key_kid(r), maat__signing_key_kid(k));
+    maat__signing_key_free(r);
     /* wrong alg for the key */
-    assert_null(maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
+    assert_null(maat__signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
     assert_int_equal(err.code, MAAT_ERR_VALUE);
     free(pem);
     /* encrypted: refused, never prompts */
-    pem = pem_of(maat_signing_key_pkey(k), "secret");
+    pem = pem_of(maat__signing_key_pkey(k), "secret");
     maat_error_clear(&err);
-    assert_null(maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_ES256, &err));
+    assert_null(maat__signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_ES256, &err));
     assert_int_equal(err.code, MAAT_ERR_ENCODING);
     free(pem);
     /* RSA-1024 is too small to be a service key */
     EVP_PKEY *small = EVP_RSA_gen(1024);
     pem = pem_of(small, NULL);
     maat_error_clear(&err);
-    assert_null(maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
+    assert_null(maat__signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
     assert_non_null(strstr(err.msg, "1024 bits"));
     free(pem);
     EVP_PKEY_free(small);
@@ -603,15 +603,15 @@ static void test_from_pem(void **state)
     assert_non_null(big);
     pem = pem_of(big, NULL);
     maat_error_clear(&err);
-    assert_null(maat_signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
+    assert_null(maat__signing_key_from_pem((const uint8_t *)pem, strlen(pem), MAAT_JWS_RS256, &err));
     assert_non_null(strstr(err.msg, "at most 4096"));
     free(pem);
     EVP_PKEY_free(big);
     /* garbage */
     maat_error_clear(&err);
-    assert_null(maat_signing_key_from_pem((const uint8_t *)"nope", 4, MAAT_JWS_ES256, &err));
+    assert_null(maat__signing_key_from_pem((const uint8_t *)"nope", 4, MAAT_JWS_ES256, &err));
     assert_int_equal(err.code, MAAT_ERR_ENCODING);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 /* ---- signing with reused contexts, from several threads ---- */
@@ -630,13 +630,13 @@ struct signer_job {
  * would (ES256: r||s converted to DER). */
 static bool sig_ok(const struct maat_signing_key *k, const char *msg, const uint8_t *sig, size_t n)
 {
-    EVP_PKEY *pub = maat_signing_key_pkey(k);
-    if (maat_signing_key_alg(k) == MAAT_JWS_ES256)
-        return n == 64 && maat_ecdsa_verify_rs(pub, msg, strlen(msg), sig) == 1;
+    EVP_PKEY *pub = maat__signing_key_pkey(k);
+    if (maat__signing_key_alg(k) == MAAT_JWS_ES256)
+        return n == 64 && maat__ecdsa_verify_rs(pub, msg, strlen(msg), sig) == 1;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
     bool ok = EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) == 1;
-    if (ok && maat_signing_key_alg(k) == MAAT_JWS_PS256)
+    if (ok && maat__signing_key_alg(k) == MAAT_JWS_PS256)
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0;
     ok = ok && EVP_DigestVerify(md, sig, n, (const uint8_t *)msg, strlen(msg)) == 1;
@@ -653,7 +653,7 @@ static void *signer(void *arg)
         uint8_t sig[MAAT_SIGNATURE_MAX];
         size_t n = 0;
         struct maat_error err = {0};
-        if (maat_signing_key_sign(j->k, msg, strlen(msg), sig, &n, &err) != 0 ||
+        if (maat__signing_key_sign(j->k, msg, strlen(msg), sig, &n, &err) != 0 ||
             !sig_ok(j->k, msg, sig, n))
             j->failures++;
         if (i == 0) {
@@ -670,7 +670,7 @@ static void test_sign_threads(void **state)
     enum maat_jws_alg algs[3] = {MAAT_JWS_ES256, MAAT_JWS_RS256, MAAT_JWS_PS256};
     for (int a = 0; a < 3; a++) {
         struct maat_error err = {0};
-        struct maat_signing_key *k = maat_signing_key_generate(algs[a], &err);
+        struct maat_signing_key *k = maat__signing_key_generate(algs[a], &err);
         assert_non_null(k);
         struct signer_job jobs[SIGNERS];
         pthread_t th[SIGNERS];
@@ -690,10 +690,10 @@ static void test_sign_threads(void **state)
         /* a signature does not verify for another message */
         uint8_t sig[MAAT_SIGNATURE_MAX];
         size_t n = 0;
-        assert_int_equal(maat_signing_key_sign(k, "m1", 2, sig, &n, &err), 0);
+        assert_int_equal(maat__signing_key_sign(k, "m1", 2, sig, &n, &err), 0);
         assert_true(sig_ok(k, "m1", sig, n));
         assert_false(sig_ok(k, "m2", sig, n));
-        maat_signing_key_free(k);
+        maat__signing_key_free(k);
     }
 }
 

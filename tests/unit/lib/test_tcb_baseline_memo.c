@@ -1,5 +1,5 @@
 /* test_tcb_baseline_memo.c - the TCB baseline a policy selects (its configurationrules'
- * x-ms-sgx-tcbidentifier, maat_attest_selected_baseline) is computed once per parsed policy
+ * x-ms-sgx-tcbidentifier, maat__attest_selected_baseline) is computed once per parsed policy
  * and kept with it (maat_policy_memo_*), not evaluated again for every request that policy
  * serves; and the kept value is the one evaluation gives. */
 #include <setjmp.h>
@@ -17,7 +17,7 @@ static struct maat_policy *parse(const char *text)
 {
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    if (maat_policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
+    if (maat__policy_parse(text, strlen(text), NULL, &p, &perr) != 0)
         fail_msg("parse: %s", perr.detail);
     return p;
 }
@@ -29,16 +29,16 @@ static void test_selected_baseline_kept_with_the_policy(void **state)
                                   "type=\"x-ms-sgx-tcbidentifier\", value=\"18\");};"
                                   "authorizationrules{=> permit();};issuancerules{};");
     uint32_t v = 99, n = 0;
-    assert_false(maat_policy_memo_load(p, &v)); /* nothing kept before the first request */
-    assert_int_equal(maat_attest_selected_baseline(p, NULL, &n), 0);
+    assert_false(maat__policy_memo_load(p, &v)); /* nothing kept before the first request */
+    assert_int_equal(maat__attest_selected_baseline(p, NULL, &n), 0);
     assert_int_equal(n, 18);
-    assert_true(maat_policy_memo_load(p, &v));
+    assert_true(maat__policy_memo_load(p, &v));
     assert_int_equal(v, 18);
     /* the second request reads the kept value: a planted one shows it is not re-evaluated */
-    maat_policy_memo_store(p, 21);
-    assert_int_equal(maat_attest_selected_baseline(p, NULL, &n), 0);
+    maat__policy_memo_store(p, 21);
+    assert_int_equal(maat__attest_selected_baseline(p, NULL, &n), 0);
     assert_int_equal(n, 21);
-    maat_policy_free(p);
+    maat__policy_free(p);
 }
 
 static void test_azuredefault_and_no_configuration(void **state)
@@ -48,17 +48,17 @@ static void test_azuredefault_and_no_configuration(void **state)
                                   "type=\"x-ms-sgx-tcbidentifier\", value=\"azuredefault\");};"
                                   "authorizationrules{=> permit();};issuancerules{};");
     uint32_t n = 7, v = 7;
-    assert_int_equal(maat_attest_selected_baseline(p, NULL, &n), 0);
+    assert_int_equal(maat__attest_selected_baseline(p, NULL, &n), 0);
     assert_int_equal(n, 0);
-    assert_true(maat_policy_memo_load(p, &v));
+    assert_true(maat__policy_memo_load(p, &v));
     assert_int_equal(v, 0);
-    maat_policy_free(p);
+    maat__policy_free(p);
     /* no configurationrules: 0 without evaluating, nothing kept */
     p = parse("version=1.0;authorizationrules{=> permit();};issuancerules{};");
-    assert_int_equal(maat_attest_selected_baseline(p, NULL, &n), 0);
+    assert_int_equal(maat__attest_selected_baseline(p, NULL, &n), 0);
     assert_int_equal(n, 0);
-    assert_false(maat_policy_memo_load(p, &v));
-    maat_policy_free(p);
+    assert_false(maat__policy_memo_load(p, &v));
+    maat__policy_free(p);
 }
 
 int main(void)

@@ -29,22 +29,22 @@ static struct maat_signing_key *signer(const struct maat_sim_quote_opts *base, b
                                        bool with_quote, char **jwks)
 {
     struct maat_error err = {0};
-    struct maat_signing_key *k = maat_signing_key_generate(MAAT_JWS_RS256, &err);
+    struct maat_signing_key *k = maat__signing_key_generate(MAAT_JWS_RS256, &err);
     assert_non_null(k);
     struct maat_sim_quote_opts o;
     if (base)
         o = *base;
     else
         maat_sim_quote_opts_defaults(F.sim, &o);
-    if (bind) maat_signing_key_spki_hash(k, o.report_data);
+    if (bind) maat__signing_key_spki_hash(k, o.report_data);
     struct maat_buf q;
     sim_fixture_quote(&F, &o, &q);
-    if (maat_signing_key_issue_cert(k, ISS, with_quote ? q.data : NULL, with_quote ? q.len : 0,
+    if (maat__signing_key_issue_cert(k, ISS, with_quote ? q.data : NULL, with_quote ? q.len : 0,
                                     &err) != 0)
         fail_msg("issue cert: %s", err.msg);
     maat_buf_cleanup(&q);
     json_t *keys = json_array();
-    json_array_append_new(keys, maat_signing_key_jwk(k));
+    json_array_append_new(keys, maat__signing_key_jwk(k));
     json_t *doc = json_pack("{s:o}", "keys", keys);
     *jwks = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -54,13 +54,13 @@ static struct maat_signing_key *signer(const struct maat_sim_quote_opts *base, b
 static char *token(const struct maat_signing_key *k, json_t *extra)
 {
     struct maat_error err = {0};
-    json_t *h = json_pack("{s:s, s:s, s:s}", "jku", ISS "/certs", "kid", maat_signing_key_kid(k),
+    json_t *h = json_pack("{s:s, s:s, s:s}", "jku", ISS "/certs", "kid", maat__signing_key_kid(k),
                           "typ", "JWT");
     json_t *c = json_pack("{s:s, s:I, s:I, s:I}", "iss", ISS, "exp", (json_int_t)AT + 600, "nbf",
                           (json_int_t)AT - 60, "iat", (json_int_t)AT - 60);
     if (extra) json_object_update(c, extra);
     json_decref(extra);
-    char *t = maat_jws_sign(k, h, c, true, &err);
+    char *t = maat__jws_sign(k, h, c, true, &err);
     json_decref(h);
     json_decref(c);
     assert_non_null(t);
@@ -160,7 +160,7 @@ static void test_token_signer_quote_every_check_passes(void **state)
     assert_null(r.signer); /* cleanup zeroes */
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_quote_absent_fails_signer_quote(void **state)
@@ -182,7 +182,7 @@ static void test_token_signer_quote_absent_fails_signer_quote(void **state)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_key_binding_fails(void **state)
@@ -198,7 +198,7 @@ static void test_token_signer_key_binding_fails(void **state)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_revoked_tcb_fails_verification(void **state)
@@ -216,7 +216,7 @@ static void test_token_signer_revoked_tcb_fails_verification(void **state)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_untrusted_root_fails_verification(void **state)
@@ -239,7 +239,7 @@ static void test_token_signer_untrusted_root_fails_verification(void **state)
     maat_trust_free(intel);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_incomplete_without_collateral(void **state)
@@ -267,7 +267,7 @@ static void test_token_signer_incomplete_without_collateral(void **state)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_signer_collateral_error_could_not_run(void **state)
@@ -293,7 +293,7 @@ static void test_token_signer_collateral_error_could_not_run(void **state)
     assert_int_equal(err.code, MAAT_ERR_USAGE);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 /* r.signer->report_body points into the quote; the signing certificate it came from is
@@ -309,7 +309,7 @@ static void test_token_signer_report_body_outlives_certificate(void **state)
     struct maat_token_result r;
     expect(t, &x, -1, NULL, &r);
     uint8_t binding[32];
-    maat_signing_key_spki_hash(k, binding);
+    maat__signing_key_spki_hash(k, binding);
     assert_non_null(r.signer->quote);
     assert_memory_equal(r.signer->report_body.report_data, binding, 32);
     assert_true(r.signer->report_body.raw >= r.signer->quote &&
@@ -317,7 +317,7 @@ static void test_token_signer_report_body_outlives_certificate(void **state)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 /* ---- the claims against an EnclaveInfo ---- */
@@ -377,7 +377,7 @@ static void claims_case(const char *member, json_t *value, const char *want)
     maat_token_result_cleanup(&r);
     free(t);
     free(jwks);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
 }
 
 static void test_token_enclave_claims_match(void **state)

@@ -37,10 +37,10 @@ static int setup(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    g_key = maat_signing_key_generate(MAAT_JWS_RS256, &err);
-    if (g_key == NULL || maat_signing_key_issue_cert(g_key, ISS, NULL, 0, &err)) return -1;
+    g_key = maat__signing_key_generate(MAAT_JWS_RS256, &err);
+    if (g_key == NULL || maat__signing_key_issue_cert(g_key, ISS, NULL, 0, &err)) return -1;
     json_t *keys = json_array();
-    json_array_append_new(keys, maat_signing_key_jwk(g_key));
+    json_array_append_new(keys, maat__signing_key_jwk(g_key));
     json_t *doc = json_pack("{s:o}", "keys", keys);
     g_jwks = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -54,7 +54,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    maat_signing_key_free(g_key);
+    maat__signing_key_free(g_key);
     free(g_jwks);
     free(g_td_raw);
     free(g_sgx_raw);
@@ -93,8 +93,8 @@ static void run(json_t *c, const struct maat_quote *q, struct maat_token_result 
 {
     struct maat_error err = {0};
     json_t *h = json_pack("{s:s, s:s, s:s}", "jku", ISS "/certs", "kid",
-                          maat_signing_key_kid(g_key), "typ", "JWT");
-    char *t = maat_jws_sign(g_key, h, c, true, &err);
+                          maat__signing_key_kid(g_key), "typ", "JWT");
+    char *t = maat__jws_sign(g_key, h, c, true, &err);
     json_decref(h);
     json_decref(c);
     assert_non_null(t);
@@ -275,9 +275,9 @@ static void test_token_td_claims_sgx_quote_refused(void **state)
     struct maat_error err = {0};
     struct maat_token_result r;
     json_t *h = json_pack("{s:s, s:s, s:s}", "jku", ISS "/certs", "kid",
-                          maat_signing_key_kid(g_key), "typ", "JWT");
+                          maat__signing_key_kid(g_key), "typ", "JWT");
     json_t *c = td_claims();
-    char *t = maat_jws_sign(g_key, h, c, true, &err);
+    char *t = maat__jws_sign(g_key, h, c, true, &err);
     json_decref(h);
     json_decref(c);
     assert_non_null(t);

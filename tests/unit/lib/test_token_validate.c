@@ -30,17 +30,17 @@ static int setup(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    g_key = maat_signing_key_generate(MAAT_JWS_RS256, &err);
-    g_evil = maat_signing_key_generate(MAAT_JWS_RS256, &err);
-    g_ec = maat_signing_key_generate(MAAT_JWS_ES256, &err);
+    g_key = maat__signing_key_generate(MAAT_JWS_RS256, &err);
+    g_evil = maat__signing_key_generate(MAAT_JWS_RS256, &err);
+    g_ec = maat__signing_key_generate(MAAT_JWS_ES256, &err);
     if (!g_key || !g_evil || !g_ec) return -1;
-    if (maat_signing_key_issue_cert(g_key, ISS, NULL, 0, &err) ||
-        maat_signing_key_issue_cert(g_evil, ISS, NULL, 0, &err) ||
-        maat_signing_key_issue_cert(g_ec, ISS, NULL, 0, &err))
+    if (maat__signing_key_issue_cert(g_key, ISS, NULL, 0, &err) ||
+        maat__signing_key_issue_cert(g_evil, ISS, NULL, 0, &err) ||
+        maat__signing_key_issue_cert(g_ec, ISS, NULL, 0, &err))
         return -1;
     json_t *keys = json_array();
-    json_array_append_new(keys, maat_signing_key_jwk(g_key));
-    json_array_append_new(keys, maat_signing_key_jwk(g_ec));
+    json_array_append_new(keys, maat__signing_key_jwk(g_key));
+    json_array_append_new(keys, maat__signing_key_jwk(g_ec));
     json_t *doc = json_pack("{s:o}", "keys", keys);
     g_jwks = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -50,9 +50,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    maat_signing_key_free(g_key);
-    maat_signing_key_free(g_evil);
-    maat_signing_key_free(g_ec);
+    maat__signing_key_free(g_key);
+    maat__signing_key_free(g_evil);
+    maat__signing_key_free(g_ec);
     free(g_jwks);
     return 0;
 }
@@ -81,7 +81,7 @@ static json_t *claims(const char *iss, json_int_t exp, json_int_t nbf, json_int_
 static char *sign(const struct maat_signing_key *k, json_t *h, json_t *c)
 {
     struct maat_error err = {0};
-    char *t = maat_jws_sign(k, h, c, true, &err);
+    char *t = maat__jws_sign(k, h, c, true, &err);
     json_decref(h);
     json_decref(c);
     assert_non_null(t);
@@ -90,7 +90,7 @@ static char *sign(const struct maat_signing_key *k, json_t *h, json_t *c)
 
 static char *good_token(void)
 {
-    return sign(g_key, header(ISS "/certs", maat_signing_key_kid(g_key)),
+    return sign(g_key, header(ISS "/certs", maat__signing_key_kid(g_key)),
                 claims(ISS, AT + 3600, AT - 10, AT - 10));
 }
 
@@ -142,13 +142,13 @@ static void test_token_good(void **state)
     assert_int_equal(maat_token_validate(t, strlen(t), &x, &r, &err), 0);
     assert_true(r.valid);
     assert_string_equal(r.alg, "RS256");
-    assert_string_equal(r.kid, maat_signing_key_kid(g_key));
+    assert_string_equal(r.kid, maat__signing_key_kid(g_key));
     assert_string_equal(r.cert_subject_cn, ISS);
     assert_int_equal(r.exp, AT + 3600);
     assert_true(r.has_nbf && r.has_iat);
     assert_string_equal(r.reason, "");
     /* the signing certificate is the JWKS key's */
-    X509 *c = maat_signing_key_cert(g_key);
+    X509 *c = maat__signing_key_cert(g_key);
     unsigned char *der = NULL;
     int n = i2d_X509(c, &der);
     assert_int_equal((size_t)n, r.signing_cert_der_len);
@@ -161,7 +161,7 @@ static void test_token_good(void **state)
     expect(good_token(), &x, -1, NULL);
     /* ES256 from the same key set */
     x = expect_jwks();
-    expect(sign(g_ec, header(ISS "/certs", maat_signing_key_kid(g_ec)), claims(ISS, AT + 60, 0, 0)),
+    expect(sign(g_ec, header(ISS "/certs", maat__signing_key_kid(g_ec)), claims(ISS, AT + 60, 0, 0)),
            &x, -1, NULL);
     free(t);
 }
@@ -171,9 +171,9 @@ static void test_token_alg_none_refused(void **state)
     (void)state;
     struct maat_token_expect x = expect_jwks();
     struct maat_error err = {0};
-    json_t *h = header(ISS "/certs", maat_signing_key_kid(g_key));
+    json_t *h = header(ISS "/certs", maat__signing_key_kid(g_key));
     json_t *c = claims(ISS, AT + 3600, 0, 0);
-    char *t = maat_jws_unsigned(h, c, true, &err);
+    char *t = maat__jws_unsigned(h, c, true, &err);
     json_decref(h);
     json_decref(c);
     assert_non_null(t);
@@ -188,12 +188,12 @@ static void test_token_hs256_with_rsa_key_refused(void **state)
     char hj[256], pj[128];
     snprintf(hj, sizeof hj,
              "{\"alg\":\"HS256\",\"jku\":\"" ISS "/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
-             maat_signing_key_kid(g_key));
+             maat__signing_key_kid(g_key));
     snprintf(pj, sizeof pj, "{\"exp\":%d,\"iss\":\"" ISS "\"}", AT + 3600);
     char *h = maat_base64url_encode((const uint8_t *)hj, strlen(hj));
     char *p = maat_base64url_encode((const uint8_t *)pj, strlen(pj));
     BIO *b = BIO_new(BIO_s_mem());
-    assert_int_equal(PEM_write_bio_PUBKEY(b, maat_signing_key_pkey(g_key)), 1);
+    assert_int_equal(PEM_write_bio_PUBKEY(b, maat__signing_key_pkey(g_key)), 1);
     char *pem = NULL;
     long pl = BIO_get_mem_data(b, &pem);
     char si[1024];
@@ -217,7 +217,7 @@ static void test_token_alg_allow_list(void **state)
     (void)state;
     struct maat_token_expect x = expect_jwks();
     x.algs = MAAT_TOKEN_ALG_RS256;
-    expect(sign(g_ec, header(ISS "/certs", maat_signing_key_kid(g_ec)), claims(ISS, AT + 60, 0, 0)),
+    expect(sign(g_ec, header(ISS "/certs", maat__signing_key_kid(g_ec)), claims(ISS, AT + 60, 0, 0)),
            &x, MAAT_TOKEN_CHECK_ALG, "header alg \"ES256\": expected RS256");
     expect(good_token(), &x, -1, NULL);
 }
@@ -226,7 +226,7 @@ static void test_token_jku_elsewhere_refused(void **state)
 {
     (void)state;
     struct maat_token_expect x = expect_jwks();
-    const char *kid = maat_signing_key_kid(g_key);
+    const char *kid = maat__signing_key_kid(g_key);
     expect(sign(g_key, header("https://evil.example/certs", kid), claims(ISS, AT + 60, 0, 0)), &x,
            MAAT_TOKEN_CHECK_JKU, "header jku is \"https://evil.example/certs\"");
     expect(sign(g_key, header(ISS "/certs/", kid), claims(ISS, AT + 60, 0, 0)), &x,
@@ -242,11 +242,11 @@ static void test_token_header_key_ignored(void **state)
 {
     (void)state;
     struct maat_token_expect x = expect_jwks();
-    json_t *h = header(ISS "/certs", maat_signing_key_kid(g_evil));
-    json_object_set_new(h, "jwk", maat_signing_key_jwk(g_evil));
+    json_t *h = header(ISS "/certs", maat__signing_key_kid(g_evil));
+    json_object_set_new(h, "jwk", maat__signing_key_jwk(g_evil));
     expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_KEY, "no key with kid");
-    h = header(ISS "/certs", maat_signing_key_kid(g_key));
-    json_t *jwk = maat_signing_key_jwk(g_evil);
+    h = header(ISS "/certs", maat__signing_key_kid(g_key));
+    json_t *jwk = maat__signing_key_jwk(g_evil);
     json_object_set(h, "x5c", json_object_get(jwk, "x5c"));
     json_decref(jwk);
     expect(sign(g_evil, h, claims(ISS, AT + 60, 0, 0)), &x, MAAT_TOKEN_CHECK_SIGNATURE, "signature:");
@@ -266,7 +266,7 @@ static void test_token_lifetime_skew(void **state)
 {
     (void)state;
     struct maat_token_expect x = expect_jwks();
-    const char *kid = maat_signing_key_kid(g_key);
+    const char *kid = maat__signing_key_kid(g_key);
     /* exp: 60 s of skew, not 61 */
     expect(sign(g_key, header(ISS "/certs", kid), claims(ISS, AT - 60, 0, 0)), &x, -1, NULL);
     expect(sign(g_key, header(ISS "/certs", kid), claims(ISS, AT - 61, 0, 0)), &x,
@@ -294,32 +294,32 @@ static void test_token_wrong_iss_refused(void **state)
 {
     (void)state;
     struct maat_token_expect x = expect_jwks();
-    const char *kid = maat_signing_key_kid(g_key);
+    const char *kid = maat__signing_key_kid(g_key);
     expect(sign(g_key, header(ISS "/certs", kid), claims("https://other.test", AT + 60, 0, 0)), &x,
            MAAT_TOKEN_CHECK_ISSUER, "claim iss is \"https://other.test\", expected \"" ISS "\"");
     expect(sign(g_key, header(ISS "/certs", kid), claims(NULL, AT + 60, 0, 0)), &x,
            MAAT_TOKEN_CHECK_ISSUER, "claim iss is absent");
     /* a certificate for another issuer, found under the right kid */
     struct maat_error err = {0};
-    struct maat_signing_key *o = maat_signing_key_generate(MAAT_JWS_RS256, &err);
+    struct maat_signing_key *o = maat__signing_key_generate(MAAT_JWS_RS256, &err);
     assert_non_null(o);
-    assert_int_equal(maat_signing_key_issue_cert(o, "https://other.test", NULL, 0, &err), 0);
-    json_t *doc = json_pack("{s:[o]}", "keys", maat_signing_key_jwk(o));
+    assert_int_equal(maat__signing_key_issue_cert(o, "https://other.test", NULL, 0, &err), 0);
+    json_t *doc = json_pack("{s:[o]}", "keys", maat__signing_key_jwk(o));
     char *jw = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     x.jwks = (const uint8_t *)jw;
     x.jwks_len = strlen(jw);
-    expect(sign(o, header(ISS "/certs", maat_signing_key_kid(o)), claims(ISS, AT + 60, 0, 0)), &x,
+    expect(sign(o, header(ISS "/certs", maat__signing_key_kid(o)), claims(ISS, AT + 60, 0, 0)), &x,
            MAAT_TOKEN_CHECK_CERT_SUBJECT, "subject is CN=https://other.test");
     free(jw);
-    maat_signing_key_free(o);
+    maat__signing_key_free(o);
 }
 
 static void test_token_pinned_certificate(void **state)
 {
     (void)state;
     BIO *b = BIO_new(BIO_s_mem());
-    assert_int_equal(PEM_write_bio_X509(b, maat_signing_key_cert(g_key)), 1);
+    assert_int_equal(PEM_write_bio_X509(b, maat__signing_key_cert(g_key)), 1);
     char *pem = NULL;
     long pl = BIO_get_mem_data(b, &pem);
     struct maat_token_expect x = {.issuer = ISS,
@@ -329,11 +329,11 @@ static void test_token_pinned_certificate(void **state)
                                   .pinned_cert_len = (size_t)pl};
     expect(good_token(), &x, -1, NULL);
     /* another key's token, whatever its kid says */
-    expect(sign(g_evil, header(ISS "/certs", maat_signing_key_kid(g_key)), claims(ISS, AT + 60, 0, 0)),
+    expect(sign(g_evil, header(ISS "/certs", maat__signing_key_kid(g_key)), claims(ISS, AT + 60, 0, 0)),
            &x, MAAT_TOKEN_CHECK_SIGNATURE, "signature:");
     /* DER works too; garbage fails closed at the key */
     unsigned char *der = NULL;
-    int n = i2d_X509(maat_signing_key_cert(g_key), &der);
+    int n = i2d_X509(maat__signing_key_cert(g_key), &der);
     x.pinned_cert = der;
     x.pinned_cert_len = (size_t)n;
     expect(good_token(), &x, -1, NULL);

@@ -66,7 +66,7 @@ static void sign_body(const char *body, char out[129])
     uint8_t der[80], rs[64];
     assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key), 1);
     assert_int_equal(EVP_DigestSign(md, der, &siglen, (const uint8_t *)body, strlen(body)), 1);
-    assert_int_equal(maat_ecdsa_der_to_rs(der, siglen, rs), 0);
+    assert_int_equal(maat__ecdsa_der_to_rs(der, siglen, rs), 0);
     maat_hex_encode(rs, 64, out);
     EVP_MD_CTX_free(md);
     EVP_PKEY_free(key);

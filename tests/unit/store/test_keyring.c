@@ -83,12 +83,12 @@ static void test_keyring_first_key(void **state)
     assert_int_equal(v, 1);
     int64_t created, retired;
     struct maat_signing_key *k = load(cur, &created, &retired);
-    assert_string_equal(maat_signing_key_kid(k), kid);
-    assert_int_equal(maat_signing_key_alg(k), MAAT_JWS_ES256);
+    assert_string_equal(maat__signing_key_kid(k), kid);
+    assert_int_equal(maat__signing_key_alg(k), MAAT_JWS_ES256);
     assert_int_equal(created, 1000);
     assert_int_equal(retired, 0);
     assert_non_null(strstr(cur, "key/00000000000000001000-"));
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
     free(cur);
 }
 
@@ -112,9 +112,9 @@ static void test_keyring_race_on_empty_store_one_key(void **state)
     char *cur = maat_keyring_current(st, &v, &err);
     int64_t c, r;
     struct maat_signing_key *k = load(cur, &c, &r);
-    assert_string_equal(maat_signing_key_kid(k), kid1);
+    assert_string_equal(maat__signing_key_kid(k), kid1);
     assert_int_equal(v, 1);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
     free(cur);
 }
 
@@ -141,13 +141,13 @@ static void test_keyring_rotate_retires_previous(void **state)
     assert_int_equal(v2, v1 + 1);
     int64_t c, r;
     struct maat_signing_key *k = load(second, &c, &r);
-    assert_int_equal(maat_signing_key_alg(k), MAAT_JWS_PS256); /* kept from the current key */
+    assert_int_equal(maat__signing_key_alg(k), MAAT_JWS_PS256); /* kept from the current key */
     assert_int_equal(r, 0);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
     k = load(first, &c, &r);
     assert_int_equal(c, 3000);
     assert_int_equal(r, 3500);
-    maat_signing_key_free(k);
+    maat__signing_key_free(k);
     assert_int_equal(key_records(), 2);
     /* a stale expected version (another rotation happened): refused, nothing written */
     assert_int_equal(

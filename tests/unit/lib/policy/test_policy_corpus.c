@@ -123,9 +123,9 @@ static bool same_value(const struct maat_claim_value *a, const struct maat_claim
 
 static void show_value(const struct maat_claim_value *v, char *buf, size_t n)
 {
-    json_t *j = maat_claim_value_to_json(v);
+    json_t *j = maat__claim_value_to_json(v);
     char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    snprintf(buf, n, "%s %s", maat_claim_kind_name(v->kind), s ? s : "?");
+    snprintf(buf, n, "%s %s", maat__claim_kind_name(v->kind), s ? s : "?");
     free(s);
     json_decref(j);
 }
@@ -154,7 +154,7 @@ static int load_recorded(struct eval_case *ec)
     }
     json_decref(tok);
     struct maat_error err = {0};
-    assert_int_equal(maat_claim_list_from_json(in, NULL, &ec->recorded_list, &err), 0);
+    assert_int_equal(maat__claim_list_from_json(in, NULL, &ec->recorded_list, &err), 0);
     ec->recorded = in;
     for (size_t i = 0; i < ec->recorded_list.count && ec->nin < MAX_CLAIMS; i++)
         ec->in[ec->nin++] = ec->recorded_list.claims[i];
@@ -180,7 +180,7 @@ static void run_eval(const char *name, const struct maat_policy *pol, struct eva
 {
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
-    int rc = maat_policy_evaluate(pol, ec->in, ec->nin, NULL, &res, &perr);
+    int rc = maat__policy_evaluate(pol, ec->in, ec->nin, NULL, &res, &perr);
     const char *got = res.outcome == MAAT_POLICY_PERMIT      ? "permit"
                       : res.outcome == MAAT_POLICY_DENY      ? "deny"
                       : res.outcome == MAAT_POLICY_NO_PERMIT ? "no-permit"
@@ -192,7 +192,7 @@ static void run_eval(const char *name, const struct maat_policy *pol, struct eva
     CHECK((rc == 0) == (res.outcome == MAAT_POLICY_PERMIT), "[%s] return code %d", ec->label, rc);
     if (res.outcome == MAAT_POLICY_DENY)
         CHECK(strcmp(perr.detail, "A Deny claim was issued, authorization failed.") == 0 &&
-                  strcmp(maat_policy_error_code(&perr), "PolicyEvaluationError") == 0,
+                  strcmp(maat__policy_error_code(&perr), "PolicyEvaluationError") == 0,
               "[%s] deny message '%s'", ec->label, perr.detail);
     if (res.outcome == MAAT_POLICY_NO_PERMIT)
         CHECK(strcmp(perr.detail, "No Permit claim was issued in the authorizationrules section, "
@@ -203,7 +203,7 @@ static void run_eval(const char *name, const struct maat_policy *pol, struct eva
               ec->label, perr.detail, ec->error_substr);
     check_claims(name, ec->label, "outgoing", res.outgoing, res.noutgoing, ec->out, ec->nout);
     check_claims(name, ec->label, "property", res.properties, res.nproperties, ec->props, ec->nprops);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
 }
 
 static void free_eval(struct eval_case *ec)
@@ -215,7 +215,7 @@ static void free_eval(struct eval_case *ec)
         json_decref(ec->out[i].json);
     }
     for (size_t i = 0; i < ec->nprops; i++) json_decref(ec->props[i].json);
-    maat_claim_list_cleanup(&ec->recorded_list);
+    maat__claim_list_cleanup(&ec->recorded_list);
     json_decref(ec->recorded);
 }
 
@@ -315,7 +315,7 @@ static void run_file(const char *dir, const char *fname)
     CHECK(expect != NULL, "no @expect");
     struct maat_policy *pol = NULL;
     struct maat_policy_error perr = {0};
-    int rc = maat_policy_parse(text, tlen, NULL, &pol, &perr);
+    int rc = maat__policy_parse(text, tlen, NULL, &pol, &perr);
     if (expect != NULL && strcmp(expect, "ok") == 0) {
         CHECK(rc == 0, "expected to parse, got %s", perr.err.msg);
     } else if (expect != NULL && strncmp(expect, "error ", 6) == 0) {
@@ -325,7 +325,7 @@ static void run_file(const char *dir, const char *fname)
               rc == 0 ? "success" : got);
         if (rc != 0) {
             CHECK(perr.kind == MAAT_POLICY_ERR_PARSING &&
-                      strcmp(maat_policy_error_code(&perr), "PolicyParsingError") == 0,
+                      strcmp(maat__policy_error_code(&perr), "PolicyParsingError") == 0,
                   "error kind %d", (int)perr.kind);
             char one[400];
             snprintf(one, sizeof one, "line %u:%u %s", perr.line, perr.column, perr.detail);
@@ -335,8 +335,8 @@ static void run_file(const char *dir, const char *fname)
         CHECK(false, "bad @expect '%s'", expect);
     }
     if (rc == 0 && version != 0)
-        CHECK(maat_policy_version(pol) == version, "version %u, expected %u",
-              maat_policy_version(pol), version);
+        CHECK(maat__policy_version(pol) == version, "version %u, expected %u",
+              maat__policy_version(pol), version);
     if (hash != NULL) {
         char h[MAAT_POLICY_HASH_LEN + 1];
         struct maat_error err = {0};
@@ -355,7 +355,7 @@ static void run_file(const char *dir, const char *fname)
     }
     for (size_t i = 0; i < nkeep; i++) json_decref(keep[i]);
     free(evals);
-    maat_policy_free(pol);
+    maat__policy_free(pol);
     free(buf);
 }
 

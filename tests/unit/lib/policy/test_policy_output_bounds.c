@@ -38,7 +38,7 @@ static struct maat_policy *parse_ok(const char *text)
 {
     struct maat_policy *p = NULL;
     struct maat_policy_error perr = {0};
-    int rc = maat_policy_parse(text, strlen(text), NULL, &p, &perr);
+    int rc = maat__policy_parse(text, strlen(text), NULL, &p, &perr);
     if (rc != 0) fprintf(stderr, "unexpected: %s\n", perr.err.msg);
     assert_int_equal(rc, 0);
     return p;
@@ -63,24 +63,24 @@ static void test_self_doubling_issue_policy_stops_at_bound(void **state)
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
     clock_t t0 = clock();
-    assert_int_equal(maat_policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     assert_int_equal(res.outcome, MAAT_POLICY_ERROR);
     assert_int_equal(perr.kind, MAAT_POLICY_ERR_EVALUATION);
-    assert_string_equal(maat_policy_error_code(&perr), "PolicyEvaluationError");
+    assert_string_equal(maat__policy_error_code(&perr), "PolicyEvaluationError");
     assert_non_null(strstr(perr.err.msg, "max_issued_bytes"));
     assert_non_null(strstr(perr.err.msg, "over the limit of 1048576 bytes"));
     assert_non_null(strstr(perr.err.msg, "rule at line 1:"));
     char buf[1024];
-    maat_policy_error_format(&perr, buf, sizeof buf);
+    maat__policy_error_format(&perr, buf, sizeof buf);
     assert_non_null(strstr(buf, "Policy Engine Exception: "));
     assert_non_null(strstr(buf, "max_issued_bytes"));
     /* nothing past the bound was issued */
     assert_true(issued_total(&res) <= 1048576);
     assert_int_equal(res.noutgoing, 17);
     assert_true(secs < 2.0);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
     free(text);
 }
 
@@ -92,33 +92,33 @@ static void test_self_doubling_small_claims_stop_at_count(void **state)
     struct maat_policy *p = parse_ok(text);
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
     assert_int_equal(perr.kind, MAAT_POLICY_ERR_EVALUATION);
     assert_non_null(
         strstr(perr.err.msg, "exceed the limit of 256 issued claims (max_issued_claims)"));
     assert_int_equal(res.noutgoing, 256);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
 
     /* issueproperty counts too */
     free(text);
-    maat_policy_free(p);
+    maat__policy_free(p);
     text = doubling_policy(8, 10, "issueproperty");
     p = parse_ok(text);
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, NULL, 0, NULL, &res, &perr), -1);
     assert_non_null(strstr(perr.err.msg, "(max_issued_claims)"));
     assert_int_equal(res.noutgoing + res.nproperties, 256);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
 
     /* a raised bound lets the same policy through (1 + 1023 claims) */
     struct maat_policy_limits lim;
-    maat_policy_limits_default(&lim);
+    maat__policy_limits_default(&lim);
     lim.max_issued_claims = 1024;
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(p, NULL, 0, &lim, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(p, NULL, 0, &lim, &res, &perr), 0);
     assert_int_equal(res.noutgoing + res.nproperties, 1024);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
     free(text);
 }
 
@@ -136,26 +136,26 @@ static void test_issued_value_over_max_claim_value(void **state)
                                      "c:[type==\"x-ms-sgx-ehd\"] => issue(claim=c);};");
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_evaluate(p, &in, 1, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, &in, 1, NULL, &res, &perr), -1);
     assert_non_null(strstr(perr.err.msg, "claim 'x-ms-sgx-ehd': a value of 262145 bytes exceeds "
                                          "the limit of 262144 bytes (max_claim_value)"));
     assert_int_equal(res.noutgoing, 0);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
     /* one byte less is issued */
     in.value.len = big - 1;
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(p, &in, 1, NULL, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(p, &in, 1, NULL, &res, &perr), 0);
     assert_int_equal(res.noutgoing, 1);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
     /* a smaller configured bound */
     struct maat_policy_limits lim;
-    maat_policy_limits_default(&lim);
+    maat__policy_limits_default(&lim);
     lim.max_claim_value = 1000;
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(p, &in, 1, &lim, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, &in, 1, &lim, &res, &perr), -1);
     assert_non_null(strstr(perr.err.msg, "exceeds the limit of 1000 bytes (max_claim_value)"));
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
     free(v);
 }
 
@@ -175,16 +175,16 @@ static void test_self_doubling_add_policy_stops_at_memory(void **state)
     snprintf(text + o, sizeof text - o, "};");
     struct maat_policy *p = parse_ok(text);
     struct maat_policy_limits lim;
-    maat_policy_limits_default(&lim);
+    maat__policy_limits_default(&lim);
     lim.max_memory = 1u << 20;
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_evaluate(p, NULL, 0, &lim, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(p, NULL, 0, &lim, &res, &perr), -1);
     assert_int_equal(perr.kind, MAAT_POLICY_ERR_EVALUATION);
     assert_non_null(
         strstr(perr.err.msg, "exceed the limit of 1048576 bytes of memory (max_memory)"));
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
 }
 
 /* The bounds leave MAA's default policy (6 issued claims) alone. */
@@ -207,10 +207,10 @@ static void test_default_policy_within_bounds(void **state)
     in[3].value.kind = in[4].value.kind = MAAT_CLAIM_INTEGER;
     struct maat_policy_result res;
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_evaluate(p, in, 6, NULL, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(p, in, 6, NULL, &res, &perr), 0);
     assert_int_equal(res.noutgoing, 6);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(p);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(p);
 }
 
 int main(void)

@@ -31,7 +31,7 @@ static json_t *load_json(const char *rel)
 }
 
 /* The incoming claims MAA derived from the recorded quote: the service claims of a
- * recorded token, as {type: [value]} like maat_claims_incoming() builds them. */
+ * recorded token, as {type: [value]} like maat__claims_incoming() builds them. */
 static json_t *incoming_from_token(const json_t *payload)
 {
     static const char *const names[] = {
@@ -69,7 +69,7 @@ static void check_draft(const char *route, const char *kind)
     json_t *in_json = incoming_from_token(json_object_get(plain, "payload"));
     struct maat_claim_list in = {0};
     struct maat_error err = {0};
-    assert_int_equal(maat_claim_list_from_json(in_json, NULL, &in, &err), 0);
+    assert_int_equal(maat__claim_list_from_json(in_json, NULL, &in, &err), 0);
     assert_int_equal(in.count, 9);
 
     /* Permit draft: parses, hashes as MAA hashed it, issues exactly x-ms-policy. */
@@ -83,47 +83,47 @@ static void check_draft(const char *route, const char *kind)
     assert_string_equal(hash, json_string_value(json_object_get(payload, "x-ms-policy-hash")));
     struct maat_policy *pol = NULL;
     struct maat_policy_error perr = {0};
-    assert_int_equal(maat_policy_parse(text, strlen(text), NULL, &pol, &perr), 0);
-    assert_int_equal(maat_policy_version(pol), 10);
-    assert_int_equal(maat_policy_rule_count(pol, MAAT_POLICY_AUTHORIZATION), 1);
-    assert_int_equal(maat_policy_rule_count(pol, MAAT_POLICY_ISSUANCE), 1);
+    assert_int_equal(maat__policy_parse(text, strlen(text), NULL, &pol, &perr), 0);
+    assert_int_equal(maat__policy_version(pol), 10);
+    assert_int_equal(maat__policy_rule_count(pol, MAAT_POLICY_AUTHORIZATION), 1);
+    assert_int_equal(maat__policy_rule_count(pol, MAAT_POLICY_ISSUANCE), 1);
     struct maat_policy_result res;
-    assert_int_equal(maat_policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), 0);
     assert_int_equal(res.outcome, MAAT_POLICY_PERMIT);
     assert_int_equal(res.noutgoing, 1);
     assert_string_equal(res.outgoing[0].type, "custom-name");
     assert_string_equal(res.outgoing[0].value.str, MRSIGNER);
     assert_int_equal(res.nproperties, 0); /* no configurationrules: the service default applies */
-    json_t *issued = maat_claims_to_json(res.outgoing, res.noutgoing, &err);
+    json_t *issued = maat__claims_to_json(res.outgoing, res.noutgoing, &err);
     assert_non_null(issued);
     assert_true(json_equal(issued, json_object_get(payload, "x-ms-policy")));
     assert_true(json_equal(json_object_get(issued, "custom-name"),
                            json_object_get(payload, "custom-name")));
     json_decref(issued);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(pol);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(pol);
 
     /* Deny draft: parses; no permit; MAA's code and message. */
     text = json_string_value(
         json_object_get(json_object_get(dreq, "body"), "draftPolicyForAttestation"));
     assert_non_null(text);
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_parse(text, strlen(text), NULL, &pol, &perr), 0);
-    assert_int_equal(maat_policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_parse(text, strlen(text), NULL, &pol, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), -1);
     assert_int_equal(res.outcome, MAAT_POLICY_NO_PERMIT);
     assert_int_equal(res.noutgoing, 0);
     json_t *error = json_object_get(json_object_get(dresp, "body"), "error");
-    assert_string_equal(maat_policy_error_code(&perr),
+    assert_string_equal(maat__policy_error_code(&perr),
                         json_string_value(json_object_get(error, "code")));
     const char *msg = json_string_value(json_object_get(error, "message"));
     assert_non_null(strstr(msg, perr.detail));
     char native[512];
-    maat_policy_error_format(&perr, native, sizeof native);
+    maat__policy_error_format(&perr, native, sizeof native);
     assert_non_null(strstr(msg, native)); /* "Policy Engine Exception: No Permit claim ..." */
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(pol);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(pol);
 
-    maat_claim_list_cleanup(&in);
+    maat__claim_list_cleanup(&in);
     json_decref(in_json);
     json_decref(preq);
     json_decref(ptok);
@@ -162,7 +162,7 @@ static void test_stored_default(void **state)
     json_t *in_json = incoming_from_token(payload);
     struct maat_claim_list in = {0};
     struct maat_error err = {0};
-    assert_int_equal(maat_claim_list_from_json(in_json, NULL, &in, &err), 0);
+    assert_int_equal(maat__claim_list_from_json(in_json, NULL, &in, &err), 0);
     for (size_t g = 0; g < sizeof gets / sizeof gets[0]; g++) {
         char rel[128];
         snprintf(rel, sizeof rel, "maa-recordings/policy/%s.token.json", gets[g]);
@@ -189,26 +189,26 @@ static void test_stored_default(void **state)
 
         struct maat_policy *pol = NULL;
         struct maat_policy_error perr = {0};
-        assert_int_equal(maat_policy_parse((const char *)text, tlen, NULL, &pol, &perr), 0);
+        assert_int_equal(maat__policy_parse((const char *)text, tlen, NULL, &pol, &perr), 0);
         struct maat_policy_result res;
-        assert_int_equal(maat_policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), 0);
-        assert_string_equal(maat_policy_result_property(&res, "x-ms-sgx-tcbidentifier"),
+        assert_int_equal(maat__policy_evaluate(pol, in.claims, in.count, NULL, &res, &perr), 0);
+        assert_string_equal(maat__policy_result_property(&res, "x-ms-sgx-tcbidentifier"),
                             json_string_value(json_object_get(payload, "x-ms-sgx-tcbidentifier")));
-        json_t *issued = maat_claims_to_json(res.outgoing, res.noutgoing, &err);
+        json_t *issued = maat__claims_to_json(res.outgoing, res.noutgoing, &err);
         assert_true(json_equal(issued, json_object_get(payload, "x-ms-policy")));
         /* ... and what claims.c's stand-in for the default policy computes. */
-        json_t *stand_in = maat_claims_default_issued(in_json, &err);
+        json_t *stand_in = maat__claims_default_issued(in_json, &err);
         assert_non_null(stand_in);
         assert_true(json_equal(issued, stand_in));
         json_decref(stand_in);
         json_decref(issued);
-        maat_policy_result_cleanup(&res);
-        maat_policy_free(pol);
+        maat__policy_result_cleanup(&res);
+        maat__policy_free(pol);
         free(text);
         json_decref(stored);
         json_decref(tok);
     }
-    maat_claim_list_cleanup(&in);
+    maat__claim_list_cleanup(&in);
     json_decref(in_json);
     json_decref(plain);
 }
@@ -234,10 +234,10 @@ static void test_default_texts(void **state)
         assert_string_equal(hash, cases[i].hash);
         struct maat_policy *pol = NULL;
         struct maat_policy_error perr = {0};
-        assert_int_equal(maat_policy_parse(cases[i].text, strlen(cases[i].text), NULL, &pol, &perr),
+        assert_int_equal(maat__policy_parse(cases[i].text, strlen(cases[i].text), NULL, &pol, &perr),
                          0);
-        assert_int_equal(maat_policy_version(pol), cases[i].version);
-        maat_policy_free(pol);
+        assert_int_equal(maat__policy_version(pol), cases[i].version);
+        maat__policy_free(pol);
     }
     assert_ptr_equal(maat_policy_default_sgx(), maat_policy_default_sgx_2022);
 }
@@ -249,7 +249,7 @@ static struct maat_policy *parse_vector(const char *rel)
     if (txt == NULL) return NULL;
     struct maat_policy *pol = NULL;
     struct maat_policy_error perr = {0};
-    int rc = maat_policy_parse(txt, len, NULL, &pol, &perr);
+    int rc = maat__policy_parse(txt, len, NULL, &pol, &perr);
     if (rc != 0) fprintf(stderr, "%s: %s\n", rel, perr.err.msg);
     assert_int_equal(rc, 0);
     free(txt);
@@ -269,37 +269,37 @@ static void test_sample_policies(void **state)
 
     struct maat_policy *add = parse_vector("azure-samples/policies/add.custom.claim.txt");
     TU_REQUIRE_VECTOR(add);
-    assert_int_equal(maat_policy_evaluate(add, &on, 1, NULL, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(add, &on, 1, NULL, &res, &perr), 0);
     assert_int_equal(res.noutgoing, 1);
     assert_string_equal(res.outgoing[0].type, "SecurityLevelValue");
     assert_int_equal(res.outgoing[0].value.kind, MAAT_CLAIM_INTEGER);
     assert_int_equal(res.outgoing[0].value.integer, 100);
     assert_string_equal(res.outgoing[0].issuer, MAAT_ISSUER_POLICY);
-    maat_policy_result_cleanup(&res);
-    assert_int_equal(maat_policy_evaluate(add, &off, 1, NULL, &res, &perr), -1);
+    maat__policy_result_cleanup(&res);
+    assert_int_equal(maat__policy_evaluate(add, &off, 1, NULL, &res, &perr), -1);
     assert_int_equal(res.outcome, MAAT_POLICY_NO_PERMIT);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(add);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(add);
 
     struct maat_policy *deny = parse_vector("azure-samples/policies/deny.all.txt");
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(deny, &on, 1, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(deny, &on, 1, NULL, &res, &perr), -1);
     assert_int_equal(res.outcome, MAAT_POLICY_DENY);
     assert_string_equal(perr.detail, "A Deny claim was issued, authorization failed.");
-    assert_string_equal(maat_policy_error_code(&perr), "PolicyEvaluationError");
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(deny);
+    assert_string_equal(maat__policy_error_code(&perr), "PolicyEvaluationError");
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(deny);
 
     struct maat_policy *permit = parse_vector("azure-samples/policies/permit.secure.boot.txt");
     memset(&perr, 0, sizeof perr);
-    assert_int_equal(maat_policy_evaluate(permit, &on, 1, NULL, &res, &perr), 0);
+    assert_int_equal(maat__policy_evaluate(permit, &on, 1, NULL, &res, &perr), 0);
     assert_int_equal(res.noutgoing, 0);
-    maat_policy_result_cleanup(&res);
+    maat__policy_result_cleanup(&res);
     on.issuer = MAAT_ISSUER_CUSTOM; /* the rule requires issuer AttestationService */
-    assert_int_equal(maat_policy_evaluate(permit, &on, 1, NULL, &res, &perr), -1);
+    assert_int_equal(maat__policy_evaluate(permit, &on, 1, NULL, &res, &perr), -1);
     assert_int_equal(res.outcome, MAAT_POLICY_NO_PERMIT);
-    maat_policy_result_cleanup(&res);
-    maat_policy_free(permit);
+    maat__policy_result_cleanup(&res);
+    maat__policy_free(permit);
 }
 
 int main(void)
