@@ -9,6 +9,7 @@
 #   * out-of-range or malformed values, on the command line or in the config file, exit 2
 #     with a message naming the option.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd" GEN="$BIN/bench_fleet_gen"
 for b in "$MAAT" "$MAATD" "$GEN"; do
@@ -20,8 +21,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 . "$(dirname "$0")/../lib/maatd.sh"
 
 "$MAAT" sim init "$T/sim" >/dev/null || { echo "maat sim init failed"; exit 1; }

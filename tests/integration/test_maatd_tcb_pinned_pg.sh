@@ -6,6 +6,7 @@
 # database serves the pinned set with the source gone. Throwaway cluster (tests/lib/pg.sh;
 # skipped with 77 when PostgreSQL cannot start, a failure with CI=true or MAAT_REQUIRE_PG=1).
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 MAAT="$BIN/maat" MAATD="$BIN/maatd"
 SRC_DIR="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -25,8 +26,6 @@ pg_start
 rc=$?
 [ $rc -eq 0 ] || exit $rc
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 post() { curl -s -m 20 -o "$3" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
 mkreq() { python3 - "$@" <<'PY'
 import base64, json, sys

@@ -10,6 +10,7 @@
 # libmaat<major>; maat and maatd each run from a root holding only their own package.
 # Bounded: no network beyond 127.0.0.1, < 60 s.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 V="${MAAT_VECTORS:-../shared/vectors}/maa-recordings"
@@ -23,8 +24,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 VERSION=$(sed -n 's/^project(maat VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 MAJOR=${VERSION%%.*}
 LIBPKG=libmaat$MAJOR

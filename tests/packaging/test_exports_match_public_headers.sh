@@ -12,6 +12,7 @@
 #    compiler: the list packaging/gen-export-map.py writes, a weaker check).
 # Bounded: no network, a few seconds.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD=$(cd "$BIN/.." 2>/dev/null && pwd)
@@ -23,8 +24,6 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/maat-pkg-exports-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 R="$T/root"
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 VERSION=$(sed -n 's/^project(maat VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 
 # The library and the headers as installed: the libmaat0 and libmaat-dev packages' parts

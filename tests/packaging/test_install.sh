@@ -8,6 +8,7 @@
 # render without warnings and hold the --help text; the bash completion offers every
 # command; `systemd-analyze verify` accepts the unit. Bounded: no network, < 30 s.
 set -u
+. "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 BIN="${MAAT_BIN:-}"
 SRC="${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}"
 V="${MAAT_VECTORS:-../shared/vectors}/maa-recordings"
@@ -20,8 +21,6 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/maat-pkg-install-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 R="$T/root"
 fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 VERSION=$(sed -n 's/^project(maat VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 MAJOR=${VERSION%%.*}
