@@ -71,55 +71,6 @@ static bool same_der(X509 *x, const uint8_t *der, size_t len)
     return same;
 }
 
-static int check_extensions(X509 *x, const ASN1_OCTET_STRING *root_skid)
-{
-    int seen_akid = 0, seen_skid = 0, seen_ku = 0, seen_bc = 0, seen_cdp = 0, rc = 0;
-    int n = X509_get_ext_count(x);
-    for (int i = 0; i < n && rc == 0; i++) {
-        X509_EXTENSION *ext = X509_get_ext(x, i);
-        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-        int crit = X509_EXTENSION_get_critical(ext);
-        void *v = NULL;
-        switch (nid) {
-        case NID_authority_key_identifier: {
-            AUTHORITY_KEYID *a = X509V3_EXT_d2i(ext);
-            rc = a && !crit && !seen_akid++ && a->keyid != NULL && a->issuer == NULL &&
-                         a->serial == NULL && ASN1_OCTET_STRING_cmp(a->keyid, root_skid) == 0
-                     ? 0
-                     : -1;
-            AUTHORITY_KEYID_free(a);
-            break;
-        }
-        case NID_subject_key_identifier:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !crit && !seen_skid++ ? 0 : -1;
-            ASN1_OCTET_STRING_free(v);
-            break;
-        case NID_key_usage:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !seen_ku++ && !ASN1_BIT_STRING_get_bit(v, 5) /* keyCertSign */ ? 0 : -1;
-            ASN1_BIT_STRING_free(v);
-            break;
-        case NID_basic_constraints:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !seen_bc++ && !((BASIC_CONSTRAINTS *)v)->ca &&
-                         ((BASIC_CONSTRAINTS *)v)->pathlen == NULL
-                     ? 0
-                     : -1;
-            BASIC_CONSTRAINTS_free(v);
-            break;
-        case NID_crl_distribution_points:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !crit && !seen_cdp++ ? 0 : -1;
-            CRL_DIST_POINTS_free(v);
-            break;
-        default: rc = -1; break;
-        }
-    }
-    ERR_clear_error();
-    return rc == 0 && seen_akid ? 0 : -1;
-}
-
 static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
 {
     const X509_ALGOR *outer;
@@ -136,7 +87,7 @@ static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
         X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
         X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(root)) != 0 ||
         X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(root)) == 0 ||
-        check_extensions(x, root_skid) != 0)
+        maat__leaf_extensions_check(x, root_skid, NULL) != 0)
         return -1;
     size_t off, tlen;
     uint8_t digest[32];

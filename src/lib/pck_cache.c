@@ -183,59 +183,12 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
  *  - the SGX extension parses (maat__pck_info_from_x509), validity dates are readable.
  * Validity at the verification time and revocation are later steps, as for any entry. */
 
-static bool only_keyid(const AUTHORITY_KEYID *akid)
-{
-    return akid->keyid != NULL && akid->issuer == NULL && akid->serial == NULL;
-}
-
 static int check_extensions(X509 *x, const struct maat__issuer *is)
 {
     ASN1_OBJECT *sgx = OBJ_txt2obj(MAAT_OID_SGX_EXTENSION, 1);
-    int seen_akid = 0, seen_skid = 0, seen_ku = 0, seen_bc = 0, seen_cdp = 0, seen_sgx = 0;
-    int n = X509_get_ext_count(x), rc = sgx != NULL && n > 0 ? 0 : -1;
-    for (int i = 0; i < n && rc == 0; i++) {
-        X509_EXTENSION *ext = X509_get_ext(x, i);
-        ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
-        int nid = OBJ_obj2nid(obj), crit = X509_EXTENSION_get_critical(ext);
-        void *v = NULL;
-        switch (nid) {
-        case NID_authority_key_identifier:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !crit && !seen_akid++ && only_keyid(v) &&
-                         ASN1_OCTET_STRING_cmp(((AUTHORITY_KEYID *)v)->keyid, is->ca_skid) == 0
-                     ? 0
-                     : -1;
-            AUTHORITY_KEYID_free(v);
-            break;
-        case NID_subject_key_identifier:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !crit && !seen_skid++ ? 0 : -1;
-            ASN1_OCTET_STRING_free(v);
-            break;
-        case NID_key_usage:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !seen_ku++ && !ASN1_BIT_STRING_get_bit(v, 5) /* keyCertSign */ ? 0 : -1;
-            ASN1_BIT_STRING_free(v);
-            break;
-        case NID_basic_constraints:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !seen_bc++ && !((BASIC_CONSTRAINTS *)v)->ca &&
-                         ((BASIC_CONSTRAINTS *)v)->pathlen == NULL
-                     ? 0
-                     : -1;
-            BASIC_CONSTRAINTS_free(v);
-            break;
-        case NID_crl_distribution_points:
-            v = X509V3_EXT_d2i(ext);
-            rc = v && !crit && !seen_cdp++ ? 0 : -1;
-            CRL_DIST_POINTS_free(v);
-            break;
-        default: rc = OBJ_cmp(obj, sgx) == 0 && !crit && !seen_sgx++ ? 0 : -1; break;
-        }
-    }
+    int rc = sgx != NULL ? maat__leaf_extensions_check(x, is->ca_skid, sgx) : -1;
     ASN1_OBJECT_free(sgx);
-    ERR_clear_error();
-    return rc == 0 && seen_akid && seen_sgx ? 0 : -1;
+    return rc;
 }
 
 /* One DER header at p[0..n): tag, and the offset and length of the contents. */

@@ -203,6 +203,11 @@ X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_
 extern _Thread_local unsigned long maat__tcb_signer_direct_taken;
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
+/* The strict extension check of an end-entity certificate issued by the holder of
+ * issuer_skid (leaf_extensions.c); extra: one more extension allowed and required (the SGX
+ * extension of a PCK leaf), or NULL. 0, or -1. */
+int maat__leaf_extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid,
+                                const ASN1_OBJECT *extra);
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
 
 /* pck.c: maat_pck_ext_parse through the table-driven OpenSSL decoder only (it otherwise
