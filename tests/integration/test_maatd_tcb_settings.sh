@@ -22,21 +22,8 @@ cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0
 trap cleanup EXIT
 fails=0
 . "$(dirname "$0")/../lib/maatd.sh"
-post() { curl -s -m 20 -o "$3" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "@$2" "$1"; }
-# token payload of a {"token": ...} answer
-claims() { python3 -c "
-import base64,json,sys
-t=json.load(open(sys.argv[1]))['token'].split('.')[1]
-json.dump(json.loads(base64.urlsafe_b64decode(t+'='*(-len(t)%4))),open(sys.argv[2],'w'))" "$1" "$2"; }
-# mkreq OUT QUOTE [draft policy]: SgxEnclave/TdxVm body; mkoe OUT QUOTE: OpenEnclave body
-mkreq() { python3 - "$@" <<'PY'
-import base64, json, sys
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-req = {"quote": b64(open(sys.argv[2], "rb").read())}
-if len(sys.argv) > 3: req["draftPolicyForAttestation"] = sys.argv[3]
-json.dump(req, open(sys.argv[1], "w"))
-PY
-}
+. "$(dirname "$0")/../lib/attest_http.sh"
+# mkoe OUT QUOTE: OpenEnclave body (mkreq, from attest_http.sh: SgxEnclave/TdxVm)
 mkoe() { python3 - "$@" <<'PY'
 import base64, json, struct, sys
 q = open(sys.argv[2], "rb").read()
