@@ -24,6 +24,15 @@
  * Anything else - another shape, another root, a simulated trust set, a failed check -
  * returns NULL and the caller verifies the chain in full, which decides and names the
  * failure: this path can only accept what the full path accepts.
+ *
+ * The PCK CRL issuer chain [PCK CA (Processor or Platform), root] has the same shape, its
+ * first certificate a CA (maat__pck_ca_direct): the same checks but for the extensions,
+ * which are those of a CA under X509_V_FLAG_X509_STRICT (leaf_extensions.c: basic
+ * constraints critical with CA true, key usage present with keyCertSign, subject key
+ * identifier present, authority key identifier = the root's). What the caller then needs
+ * of the CA - its key for the PCK CRL's signature and the first-seen leaves, its dates,
+ * its entry in the Root CA CRL (verify.c, step_crl) - is read from the keyless
+ * certificate and the imported key.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,7 @@
 #include "verify_internal.h"
 
 _Thread_local unsigned long maat__tcb_signer_direct_taken;
+_Thread_local unsigned long maat__pck_ca_direct_taken;
 
 static bool pem_space(uint8_t c)
 {
@@ -71,37 +81,42 @@ static bool same_der(X509 *x, const uint8_t *der, size_t len)
     return same;
 }
 
-static int check_signer(X509 *x, const uint8_t *der, size_t der_len, X509 *root)
+static int check_signer(X509 *x, const uint8_t *der, size_t der_len, const struct maat_anchor *a,
+                        bool ca)
 {
+    X509 *root = a->cert;
     const X509_ALGOR *outer;
     const ASN1_BIT_STRING *sig;
     int ptype = 0;
     X509_get0_signature(&sig, &outer, x);
     X509_ALGOR_get0(NULL, &ptype, NULL, outer);
-    const ASN1_OCTET_STRING *root_skid = X509_get0_subject_key_id(root);
-    if (root_skid == NULL || X509_get_version(x) != X509_VERSION_3 ||
+    ASN1_OCTET_STRING *root_skid = maat__x509_skid(root);
+    int ext = root_skid == NULL                         ? -1
+              : ca ? maat__ca_extensions_check(x, root_skid)
+                   : maat__leaf_extensions_check(x, root_skid, NULL);
+    ASN1_OCTET_STRING_free(root_skid);
+    if (ext != 0 || X509_get_version(x) != X509_VERSION_3 ||
         X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
         X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) != 0 || sig == NULL || sig->length <= 0 ||
         (sig->flags & 0x07) != 0 /* unused bits */ ||
         X509_NAME_entry_count(X509_get_issuer_name(x)) == 0 ||
         X509_NAME_entry_count(X509_get_subject_name(x)) == 0 ||
         X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(root)) != 0 ||
-        X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(root)) == 0 ||
-        maat__leaf_extensions_check(x, root_skid, NULL) != 0)
+        X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(root)) == 0)
         return -1;
     size_t off, tlen;
     uint8_t digest[32];
     if (maat__x509_tbs_span(der, der_len, &off, &tlen) != 0) return -1;
     maat__sha256(der + off, tlen, digest);
-    EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(root));
+    EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(a->key);
     int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
     EVP_PKEY_CTX_free(c);
     ERR_clear_error();
     return ok == 1 ? 0 : -1;
 }
 
-X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                              const struct maat_anchor **anchor, EVP_PKEY **key)
+static X509 *direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                    const struct maat_anchor **anchor, EVP_PKEY **key, bool ca)
 {
     *key = NULL;
     if (t == NULL) return NULL;
@@ -117,7 +132,7 @@ X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_
         maat__trust_anchor_self_signed(t, a) == 1)
         x = maat__x509_decode_keyless(der1, len1);
     if (x != NULL &&
-        (check_signer(x, der1, len1, a->cert) != 0 || (*key = maat__x509_p256_key(x)) == NULL)) {
+        (check_signer(x, der1, len1, a, ca) != 0 || (*key = maat__x509_p256_key(x)) == NULL)) {
         X509_free(x);
         x = NULL;
     }
@@ -126,6 +141,21 @@ X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_
     ERR_clear_error();
     if (x == NULL) return NULL;
     *anchor = a;
-    maat__tcb_signer_direct_taken++;
+    return x;
+}
+
+X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                              const struct maat_anchor **anchor, EVP_PKEY **key)
+{
+    X509 *x = direct(pem, len, t, anchor, key, false);
+    if (x != NULL) maat__tcb_signer_direct_taken++;
+    return x;
+}
+
+X509 *maat__pck_ca_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                          const struct maat_anchor **anchor, EVP_PKEY **key)
+{
+    X509 *x = direct(pem, len, t, anchor, key, true);
+    if (x != NULL) maat__pck_ca_direct_taken++;
     return x;
 }

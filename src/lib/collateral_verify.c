@@ -200,8 +200,34 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
     if (is != NULL) {
         if (add_cert_item(vc, role, is->ca, err) != 0) return NULL;
         *anchor = is->anchor;
+        if (key != NULL) {
+            EVP_PKEY_up_ref(is->ca_key);
+            *key = is->ca_key;
+        }
         X509_up_ref(is->ca);
         return is->ca;
+    }
+    /* Intel's PCK CRL issuer chain [PCK CA, root]: the CA checked directly under the trust
+     * set's Intel root (collateral_signer.c), then remembered as a verified issuer tail
+     * with its key; any other shape, or a failed check, is verified below. */
+    if (learn_tail && key != NULL) {
+        X509 *x = maat__pck_ca_direct(pem->ptr, pem->len, t, anchor, key);
+        if (x != NULL) {
+            maat__issuer_chain_loads++;
+            if (add_cert_item(vc, role, x, err) != 0) {
+                EVP_PKEY_free(*key);
+                *key = NULL;
+                X509_free(x);
+                return NULL;
+            }
+            /* the path is the chain as sent: [CA, root]; not remembered when out of memory */
+            STACK_OF(X509) *path = sk_X509_new_null();
+            if (path != NULL && sk_X509_push(path, x) && sk_X509_push(path, (*anchor)->cert))
+                maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, path, path, *key, true,
+                                                  *anchor);
+            sk_X509_free(path); /* the references stay with x and the anchor */
+            return x;
+        }
     }
     STACK_OF(X509) *sk = maat__x509_load_all_anchored(pem->ptr, pem->len, what, t, err);
     if (sk == NULL) return NULL;
@@ -217,7 +243,9 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
     /* The PCK CRL issuer chain is the PCK CA chain of the platforms this collateral is
      * for: the trust set remembers it as verified, so that their quotes' chains (the same
      * CA and root after the leaf) need only the leaf checked (trust.c, pck_cache.c). */
-    if (learn_tail) maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, sk, path, *anchor);
+    if (learn_tail)
+        maat__trust_issuer_learn_ca_chain(t, pem->ptr, pem->len, sk, path, X509_get0_pubkey(signer),
+                                          false, *anchor);
     sk_X509_pop_free(path, X509_free);
     if (key != NULL && (*key = X509_get0_pubkey(signer)) != NULL) EVP_PKEY_up_ref(*key);
     X509_up_ref(signer);
@@ -324,14 +352,15 @@ static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, 
     return 0;
 }
 
-static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, const char *what, struct maat_error *err)
+static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, EVP_PKEY *key, const char *what,
+                               struct maat_error *err)
 {
     char want[128] = "", got[128] = "";
     maat__x509_cn(X509_get_subject_name(issuer), want, sizeof want);
     maat__x509_cn(X509_CRL_get_issuer(crl), got, sizeof got);
     MAAT_ENSURE(X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) == 0, err,
                 MAAT_ERR_VALUE, "%s: issued by \"%s\", expected \"%s\"", what, got, want);
-    int ok = X509_CRL_verify(crl, X509_get0_pubkey(issuer));
+    int ok = key != NULL ? X509_CRL_verify(crl, key) : 0;
     ERR_clear_error();
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO, "%s: signature does not verify under \"%s\"", what,
                 want);
@@ -385,7 +414,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     *out = NULL;
     struct maat_verified_collateral *vc = calloc(1, sizeof *vc);
     X509 *tcb_signer = NULL, *qe_signer = NULL;
-    EVP_PKEY *tcb_key = NULL, *qe_key = NULL;
+    EVP_PKEY *tcb_key = NULL, *qe_key = NULL, *pck_ca_key = NULL;
     const struct maat_anchor *a_tcb = NULL, *a_qe = NULL, *a_pck = NULL;
     if (vc == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "collateral: out of memory");
 
@@ -421,7 +450,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
 
     vc->pck_crl_issuer = load_issuer_chain_ex(
         &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,
-        NULL, err);
+        &pck_ca_key, err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
@@ -439,8 +468,9 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     vc->pck_crl = vc->root_crl ? maat__crl_load(in->pck_crl.ptr, in->pck_crl.len, "PCK CRL", err)
                                : NULL;
     if (vc->pck_crl == NULL) goto fail;
-    if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, "Root CA CRL", err) != 0 ||
-        check_crl_signed_by(vc->pck_crl, vc->pck_crl_issuer, "PCK CRL", err) != 0)
+    if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, vc->anchor->key, "Root CA CRL", err) !=
+            0 ||
+        check_crl_signed_by(vc->pck_crl, vc->pck_crl_issuer, pck_ca_key, "PCK CRL", err) != 0)
         goto fail;
     if (add_crl_item(vc, "Root CA CRL", vc->root_crl, err) != 0 ||
         add_crl_item(vc, "PCK CRL", vc->pck_crl, err) != 0)
@@ -453,6 +483,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     X509_free(qe_signer);
     EVP_PKEY_free(tcb_key);
     EVP_PKEY_free(qe_key);
+    EVP_PKEY_free(pck_ca_key);
     *out = vc;
     return 0;
 fail:
@@ -461,6 +492,7 @@ fail:
     X509_free(qe_signer);
     EVP_PKEY_free(tcb_key);
     EVP_PKEY_free(qe_key);
+    EVP_PKEY_free(pck_ca_key);
     maat_verified_collateral_free(vc);
     return -1;
 }

@@ -550,6 +550,32 @@ EVP_PKEY *maat__x509_p256_key(const X509 *x)
     return maat__p256_pubkey_from_raw(pk + 1, "PCK certificate key", NULL);
 }
 
+ASN1_OCTET_STRING *maat__x509_skid(const X509 *x)
+{
+    /* read from the extension itself: X509_get0_subject_key_id answers from OpenSSL's
+     * extension cache, which a keyless certificate does not pass (no fingerprint) */
+    ASN1_OCTET_STRING *s = X509_get_ext_d2i(x, NID_subject_key_identifier, NULL, NULL);
+    ERR_clear_error();
+    return s;
+}
+
+bool maat__x509_same_key(X509 *a, X509 *b)
+{
+    unsigned char *da = NULL, *db = NULL;
+    int la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(a), &da);
+    int lb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(b), &db);
+    bool same = la > 0 && la == lb && memcmp(da, db, (size_t)la) == 0;
+    OPENSSL_free(da);
+    OPENSSL_free(db);
+    if (!same) {
+        /* another encoding of the same key: only comparable when both decode */
+        EVP_PKEY *ka = X509_get0_pubkey(a), *kb = X509_get0_pubkey(b);
+        same = ka != NULL && kb != NULL && EVP_PKEY_eq(ka, kb) == 1;
+    }
+    ERR_clear_error();
+    return same;
+}
+
 void maat__x509_cn(const X509_NAME *name, char *buf, size_t len)
 {
     buf[0] = '\0';

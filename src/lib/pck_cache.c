@@ -254,7 +254,7 @@ static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct 
     maat__sha256(der + tbs_off, tbs_len, digest);
     struct maat__ctx_pool *pool = (struct maat__ctx_pool *)&is->ca_verify;
     EVP_PKEY_CTX *c = maat__ctx_pool_get(pool);
-    if (c == NULL) c = maat__ecdsa_verify_ctx_new(X509_get0_pubkey(is->ca));
+    if (c == NULL) c = maat__ecdsa_verify_ctx_new(is->ca_key);
     int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
     ERR_clear_error();
     if (ok >= 0)

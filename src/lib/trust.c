@@ -139,6 +139,7 @@ static void issuer_clear(struct maat__issuer *e)
 {
     free(e->tail);
     sk_X509_pop_free(e->certs, X509_free);
+    EVP_PKEY_free(e->ca_key);
     ASN1_OCTET_STRING_free(e->ca_skid);
     maat__ctx_pool_destroy(&e->ca_verify);
 }
@@ -210,23 +211,33 @@ void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t
  * sign certificates (key usage). */
 static int issuer_fill_certs(struct maat__issuer *e, STACK_OF(X509) *certs, int first,
                              const time_t *nb, const time_t *na, const uint8_t *tail,
-                             size_t tail_len, const struct maat_anchor *anchor)
+                             size_t tail_len, EVP_PKEY *ca_key, bool ca_checked,
+                             const struct maat_anchor *anchor)
 {
     tail_trim(&tail, &tail_len);
     int n = sk_X509_num(certs) - first;
     if (n < 1 || n > MAAT_PCK_CHAIN_CERTS - 1 || tail_len == 0 || tail_len > MAAT_ISSUER_TAIL_MAX)
         return -1;
     X509 *ca = sk_X509_value(certs, first);
-    const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(ca);
-    if (skid == NULL || X509_check_ca(ca) != 1 ||
-        X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0 ||
-        ((X509_get_extension_flags(ca) & EXFLAG_KUSAGE) != 0 &&
-         (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0))
+    ASN1_OCTET_STRING *skid = maat__x509_skid(ca);
+    /* ca_checked: a CA checked by maat__pck_ca_direct, decoded without its key, for which
+     * OpenSSL 3.0's X509_check_ca and X509_get_key_usage answer 0 (they need its
+     * fingerprint, and that library context has no digest); that check made the same
+     * tests (basic constraints CA, key usage with keyCertSign, no other extension) */
+    if (skid == NULL || ca_key == NULL ||
+        (!ca_checked &&
+         (X509_check_ca(ca) != 1 || X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0 ||
+          ((X509_get_extension_flags(ca) & EXFLAG_KUSAGE) != 0 &&
+           (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0)))) {
+        ASN1_OCTET_STRING_free(skid);
         return -1;
+    }
     e->tail_len = tail_len;
+    EVP_PKEY_up_ref(ca_key);
+    e->ca_key = ca_key;
     e->tail = malloc(e->tail_len);
     e->certs = sk_X509_new_null();
-    e->ca_skid = ASN1_OCTET_STRING_dup(skid);
+    e->ca_skid = skid;
     if (e->tail == NULL || e->certs == NULL || e->ca_skid == NULL) return -1;
     memcpy(e->tail, tail, e->tail_len);
     for (int i = 0; i < n; i++) {
@@ -250,7 +261,8 @@ static int issuer_fill(struct maat__issuer *e, const struct maat_pck_chain *pe, 
         X509_check_issued(sk_X509_value(pe->chain, 1), pe->leaf) != X509_V_OK)
         return -1;
     return issuer_fill_certs(e, pe->chain, 1, pe->not_before + 1, pe->not_after + 1,
-                             pe->bytes + leaf_end, pe->len - leaf_end, pe->anchor);
+                             pe->bytes + leaf_end, pe->len - leaf_end,
+                             X509_get0_pubkey(sk_X509_value(pe->chain, 1)), false, pe->anchor);
 }
 
 /* Publishes a new entry built by fill, unless the (trimmed) tail is known or the table is
@@ -316,6 +328,8 @@ struct fill_ca {
     STACK_OF(X509) *chain;
     const uint8_t *pem;
     size_t len;
+    EVP_PKEY *ca_key;
+    bool ca_checked;
     const struct maat_anchor *anchor;
 };
 
@@ -331,7 +345,8 @@ static int fill_from_ca_chain(struct maat__issuer *e, const void *arg)
             maat__asn1_time_to_unix(X509_get0_notAfter(c), &na[i]) != 0)
             return -1;
     }
-    return issuer_fill_certs(e, f->chain, 0, nb, na, f->pem, f->len, f->anchor);
+    return issuer_fill_certs(e, f->chain, 0, nb, na, f->pem, f->len, f->ca_key, f->ca_checked,
+                             f->anchor);
 }
 
 void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t)
@@ -341,6 +356,7 @@ void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t)
 
 void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
                                        STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+                                       EVP_PKEY *ca_key, bool ca_checked,
                                        const struct maat_anchor *anchor)
 {
     struct maat__issuers *is = t ? t->issuers : NULL;
@@ -354,7 +370,7 @@ void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t
     for (int i = 0; same && i < sk_X509_num(chain); i++)
         same = X509_cmp(sk_X509_value(sent, i), sk_X509_value(chain, i)) == 0;
     if (!same) return;
-    struct fill_ca f = {chain, pem, len, anchor};
+    struct fill_ca f = {chain, pem, len, ca_key, ca_checked, anchor};
     issuer_publish(is, pem, len, fill_from_ca_chain, &f);
 }
 

@@ -126,7 +126,8 @@ struct maat__issuer {
     uint8_t *tail; /* the exact bytes after the leaf's END line */
     size_t tail_len;
     STACK_OF(X509) *certs;           /* verified chain minus the leaf: PCK CA ... root */
-    X509 *ca;                        /* = certs[0], the leaf's issuer */
+    X509 *ca;                        /* = certs[0], the leaf's issuer (maybe keyless) */
+    EVP_PKEY *ca_key;                /* its public key (owned) */
     ASN1_OCTET_STRING *ca_skid;      /* its subject key identifier */
     struct maat__ctx_pool ca_verify; /* verify contexts for the PCK CA key */
     const struct maat_anchor *anchor;
@@ -151,9 +152,12 @@ const struct maat__issuer *maat__trust_issuer_find(const struct maat_trust *t, c
 void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_chain *pe);
 /* Records as an issuer tail a PCK CA chain verified to anchor on its own (the collateral's
  * PCK CRL issuer chain): pem its text, sent the certificates decoded from it, chain the
- * verified path (CA first). Only when sent is exactly chain and the CA fits (trust.c). */
+ * verified path (CA first), ca_key the CA's public key (the CA may be decoded without it:
+ * then ca_checked, the CA tests made by maat__pck_ca_direct). Only when sent is exactly
+ * chain and the CA fits (trust.c). */
 void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
                                        STACK_OF(X509) *sent, STACK_OF(X509) *chain,
+                                       EVP_PKEY *ca_key, bool ca_checked,
                                        const struct maat_anchor *anchor);
 /* Tests: from now on t learns issuer tails only from PCK chains verified in full (the
  * reference of the differential tests, which must take the full path). */
@@ -201,6 +205,13 @@ X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_
                               const struct maat_anchor **anchor, EVP_PKEY **key);
 /* Issuer chains taken by maat__tcb_signer_direct on this thread (tests). */
 extern _Thread_local unsigned long maat__tcb_signer_direct_taken;
+/* collateral_signer.c: the PCK CA of a PCK CRL issuer chain that is exactly [that CA, the
+ * Intel root's own bytes], checked directly as maat__tcb_signer_direct checks the TCB
+ * Signing certificate but as a CA (see there). NULL: the caller verifies it in full. */
+X509 *maat__pck_ca_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
+                          const struct maat_anchor **anchor, EVP_PKEY **key);
+/* Issuer chains taken by maat__pck_ca_direct on this thread (tests). */
+extern _Thread_local unsigned long maat__pck_ca_direct_taken;
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve
  * prime256v1, uncompressed point on the curve), or NULL. */
 /* The strict extension check of an end-entity certificate issued by the holder of
@@ -208,6 +219,15 @@ extern _Thread_local unsigned long maat__tcb_signer_direct_taken;
  * extension of a PCK leaf), or NULL. 0, or -1. */
 int maat__leaf_extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid,
                                 const ASN1_OBJECT *extra);
+/* The same for a CA certificate issued by the holder of issuer_skid (leaf_extensions.c). */
+int maat__ca_extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid);
+/* crypto.c: true when the two certificates carry the same public key: the same
+ * SubjectPublicKeyInfo bytes, or (either decoded with its key) EVP_PKEY_eq. Works for
+ * certificates decoded without their key. */
+bool maat__x509_same_key(X509 *a, X509 *b);
+/* crypto.c: the subject key identifier of a certificate, also one decoded without its key
+ * (a new object, caller frees), or NULL when absent, repeated or undecodable. */
+ASN1_OCTET_STRING *maat__x509_skid(const X509 *x);
 EVP_PKEY *maat__x509_p256_key(const X509 *x);
 
 /* pck.c: maat_pck_ext_parse through the table-driven OpenSSL decoder only (it otherwise
