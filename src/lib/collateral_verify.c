@@ -35,9 +35,10 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
     }
     for (size_t i = 0; a == NULL && t && i < t->count; i++) {
         for (int k = 0; k < sk_X509_num(certs); k++)
-            if (X509_check_issued(t->anchors[i].cert, sk_X509_value(certs, k)) == X509_V_OK) {
+            if (X509_check_issued(maat__anchor_cert_keyed(&t->anchors[i]), sk_X509_value(certs, k)) ==
+                X509_V_OK) {
                 a = &t->anchors[i];
-                root = a->cert;
+                root = maat__anchor_cert_keyed(a);
                 break;
             }
     }
@@ -76,7 +77,7 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
      * maat__x509_load_all_anchored) whose self-signature this trust set has verified:
      * checking it again in every chain would reach the same result on the same bytes. Any
      * other top certificate has its self-signature checked here. */
-    bool ss_done = root == a->cert && maat__trust_anchor_self_signed(t, a) == 1;
+    bool ss_done = root == maat__anchor_cert_keyed(a) && maat__trust_anchor_self_signed(t, a) == 1;
     if (!ss_done) flags |= X509_V_FLAG_CHECK_SS_SIGNATURE;
     X509_STORE_CTX_set_flags(ctx, flags);
     if (X509_verify_cert(ctx) != 1) {

@@ -284,6 +284,66 @@ static X509 *der_cert(const uint8_t *p, size_t n)
     return x;
 }
 
+/* One DER header at p[0..n): tag, and the offset and length of the contents. */
+static int der_header(const uint8_t *p, size_t n, uint8_t *tag, size_t *hdr, size_t *clen)
+{
+    if (n < 2) return -1;
+    *tag = p[0];
+    size_t l = p[1], h = 2;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k) return -1;
+        l = 0;
+        for (size_t i = 0; i < k; i++) l = (l << 8) | p[2 + i];
+        h += k;
+    }
+    if (l > n - h) return -1;
+    *hdr = h;
+    *clen = l;
+    return 0;
+}
+
+int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
+{
+    uint8_t tag;
+    size_t h, c, h2, c2;
+    if (der_header(der, len, &tag, &h, &c) != 0 || tag != 0x30) return -1;
+    if (der_header(der + h, c, &tag, &h2, &c2) != 0 || tag != 0x30) return -1;
+    *off = h;
+    *tlen = h2 + c2;
+    return 0;
+}
+
+/* The anchor's certificate with its key (verify_internal.h). The keyed decoding of a
+ * keyless anchor (the compiled-in Intel root, trust.c) is made on first use and published
+ * in its process-wide slot; a thread that loses the race frees its own. */
+X509 *maat__anchor_cert_keyed(const struct maat_anchor *a)
+{
+    if (a->keyed == NULL) return a->cert;
+    X509 *x = __atomic_load_n(a->keyed, __ATOMIC_ACQUIRE);
+    if (x != NULL) return x;
+    unsigned char *der = NULL;
+    int n = i2d_X509(a->cert, &der); /* its cached encoding, copied */
+    const unsigned char *p = der;
+    X509 *k = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+    if (k != NULL && (p != der + n || X509_get0_pubkey(k) == NULL)) {
+        X509_free(k);
+        k = NULL;
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+    X509 *expected = NULL;
+    if (k != NULL &&
+        !__atomic_compare_exchange_n(a->keyed, &expected, k, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        X509_free(k);
+        k = expected;
+    }
+    /* not decodable (cannot happen: the same bytes decoded keyless): the keyless one, with
+     * which OpenSSL's chain verification fails, closed */
+    return k != NULL ? k : a->cert;
+}
+
 /* PEM, strictly: the base64 body is decoded with maat's strict decoder (line breaks
  * allowed between groups, nothing else), so no two different texts give one certificate. */
 /* The certificate of `t` whose encoding is der, or NULL (see maat__x509_load_all_anchored). */
@@ -294,7 +354,7 @@ static X509 *known_anchor(const struct maat_trust *t, const uint8_t *der, size_t
         int elen = i2d_X509(t->anchors[i].cert, &enc); /* its cached encoding, copied */
         bool same = elen > 0 && (size_t)elen == len && memcmp(enc, der, len) == 0;
         OPENSSL_free(enc);
-        if (same) return t->anchors[i].cert;
+        if (same) return maat__anchor_cert_keyed(&t->anchors[i]); /* for the chain verification */
     }
     return NULL;
 }

@@ -191,36 +191,6 @@ static int check_extensions(X509 *x, const struct maat__issuer *is)
     return rc;
 }
 
-/* One DER header at p[0..n): tag, and the offset and length of the contents. */
-static int der_header(const uint8_t *p, size_t n, uint8_t *tag, size_t *hdr, size_t *clen)
-{
-    if (n < 2) return -1;
-    *tag = p[0];
-    size_t l = p[1], h = 2;
-    if (l & 0x80) {
-        size_t k = l & 0x7f;
-        if (k == 0 || k > 3 || n < 2 + k) return -1;
-        l = 0;
-        for (size_t i = 0; i < k; i++) l = (l << 8) | p[2 + i];
-        h += k;
-    }
-    if (l > n - h) return -1;
-    *hdr = h;
-    *clen = l;
-    return 0;
-}
-
-int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen)
-{
-    uint8_t tag;
-    size_t h, c, h2, c2;
-    if (der_header(der, len, &tag, &h, &c) != 0 || tag != 0x30) return -1;
-    if (der_header(der + h, c, &tag, &h2, &c2) != 0 || tag != 0x30) return -1;
-    *off = h;
-    *tlen = h2 + c2;
-    return 0;
-}
-
 static int check_leaf(X509 *x, const uint8_t *der, size_t der_len, const struct maat__issuer *is,
                       EVP_PKEY **key)
 {

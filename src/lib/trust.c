@@ -56,31 +56,48 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err)
  * decode costs more than an ECDSA verification on OpenSSL 3.0, and every new trust set
  * decoded the same constant bytes again). X509 objects are reference-counted and safe to
  * share between threads once decoded; the process keeps this reference. The
- * self-signature is still verified once per trust set (maat__trust_anchor_self_signed). */
+ * self-signature is still verified once per trust set (maat__trust_anchor_self_signed).
+ *
+ * It is decoded keyless (crypto.c) and its P-256 key imported from the point: the first
+ * keyed certificate decode of a process sets up OpenSSL 3.0's decoders and key managers
+ * (~6 M instructions, ~16 % of a `maat verify` process), and the cold path now decodes no
+ * certificate with its key (collateral_signer.c, pck_cache.c). What reads the root's
+ * fields (names, key identifier, DER) takes this certificate; what hands it to OpenSSL's
+ * chain verification (X509_verify_cert, X509_check_issued need its key) takes the keyed
+ * decoding of the same bytes, made on first use (crypto.c, maat__anchor_cert_keyed). */
 static X509 *intel_root;
+static EVP_PKEY *intel_root_key;
 static unsigned char *intel_root_der; /* its DER, for maat__is_intel_root_der */
-static int intel_root_der_len;
+static size_t intel_root_der_len;
 static pthread_once_t intel_root_once = PTHREAD_ONCE_INIT;
+static X509 *intel_root_keyed; /* maat__anchor_cert_keyed's slot for it */
 
 static void intel_root_init(void)
 {
-    struct maat_error e = {0};
-    STACK_OF(X509) *sk =
-        maat__x509_load_all((const uint8_t *)maat__intel_sgx_root_ca_pem,
-                           strlen(maat__intel_sgx_root_ca_pem), "trust anchor", &e);
-    if (sk != NULL && sk_X509_num(sk) == 1 && X509_get0_pubkey(sk_X509_value(sk, 0)) != NULL)
-        intel_root = sk_X509_shift(sk);
-    sk_X509_pop_free(sk, X509_free);
-    if (intel_root != NULL) {
-        intel_root_der_len = i2d_X509(intel_root, &intel_root_der);
-        if (intel_root_der_len <= 0) intel_root_der = NULL;
+    const uint8_t *pem = (const uint8_t *)maat__intel_sgx_root_ca_pem;
+    size_t n = strlen(maat__intel_sgx_root_ca_pem), body, body_len, end;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    if (maat__pem_split_first(pem, n, &body, &body_len, &end) != 0 ||
+        maat__pem_block_der(pem + body, body_len, &der, &der_len) != 0)
+        return;
+    X509 *x = maat__x509_decode_keyless(der, der_len);
+    EVP_PKEY *k = x ? maat__x509_p256_key(x) : NULL;
+    if (k == NULL) {
+        X509_free(x);
+        free(der);
+        return;
     }
+    intel_root = x;
+    intel_root_key = k;
+    intel_root_der = der;
+    intel_root_der_len = der_len;
 }
 
 bool maat__is_intel_root_der(const uint8_t *der, size_t len)
 {
     pthread_once(&intel_root_once, intel_root_init);
-    return intel_root_der != NULL && len == (size_t)intel_root_der_len &&
+    return intel_root_der != NULL && len == intel_root_der_len &&
            memcmp(der, intel_root_der, len) == 0;
 }
 
@@ -92,7 +109,8 @@ struct maat_trust *maat_trust_new_intel(struct maat_error *err)
     if (intel_root != NULL && X509_up_ref(intel_root) == 1) {
         struct maat_anchor *a = &t->anchors[t->count++];
         a->cert = intel_root;
-        a->key = X509_get0_pubkey(intel_root);
+        a->key = intel_root_key;
+        a->keyed = &intel_root_keyed;
         a->simulated = false;
         snprintf(a->label, sizeof a->label, "%s", "Intel SGX Root CA");
         return t;
@@ -379,12 +397,37 @@ bool maat__trust_anchor_is_intel(const struct maat_anchor *a)
     return a != NULL && a->cert != NULL && a->cert == intel_root && !a->simulated;
 }
 
+/* X509_verify(root, key) for the keyless Intel root, whose library context has no digest:
+ * the same checks made here (the signature algorithm the same inside and outside the TBS,
+ * ecdsa-with-SHA256, no unused bits, the signature over the TBS bytes as encoded). */
+static int intel_root_self_signed(void)
+{
+    const X509_ALGOR *outer;
+    const ASN1_BIT_STRING *sig;
+    X509_get0_signature(&sig, &outer, intel_root);
+    size_t off, tlen;
+    uint8_t digest[32];
+    if (X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(intel_root)) != 0 ||
+        X509_get_signature_nid(intel_root) != NID_ecdsa_with_SHA256 || sig == NULL ||
+        sig->length <= 0 || (sig->flags & 0x07) != 0 ||
+        maat__x509_tbs_span(intel_root_der, intel_root_der_len, &off, &tlen) != 0)
+        return 0;
+    maat__sha256(intel_root_der + off, tlen, digest);
+    EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(intel_root_key);
+    int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
+    EVP_PKEY_CTX_free(c);
+    ERR_clear_error();
+    return ok == 1;
+}
+
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)
 {
     if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
     int *ok = &t->issuers->anchor_ss_ok[a - t->anchors];
     if (__atomic_load_n(ok, __ATOMIC_ACQUIRE) == 1) return 1;
-    int v = X509_verify(a->cert, a->key) == 1;
+    int v = a->cert == intel_root && intel_root != NULL
+                ? intel_root_self_signed()
+                : X509_verify(a->cert, a->key) == 1;
     ERR_clear_error();
     if (v) __atomic_store_n(ok, 1, __ATOMIC_RELEASE);
     return v;

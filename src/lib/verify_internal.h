@@ -12,8 +12,9 @@
 #define MAAT_TRUST_MAX 16
 
 struct maat_anchor {
-    X509 *cert;
-    EVP_PKEY *key; /* borrowed from cert */
+    X509 *cert;    /* the compiled-in Intel root: decoded keyless (trust.c) */
+    EVP_PKEY *key; /* borrowed from cert (the Intel root: from the process) */
+    X509 **keyed;  /* NULL: cert has its key; else the slot of its keyed decoding */
     bool simulated;
     char label[64];
 };
@@ -26,6 +27,10 @@ struct maat_trust {
     struct maat__issuers *issuers;
 };
 
+/* crypto.c: the anchor's certificate decoded with its key, for OpenSSL's chain verification
+ * (X509_verify_cert, X509_check_issued): a->cert, or for the compiled-in Intel root (decoded
+ * keyless) the keyed decoding of the same bytes, made once per process on first use. */
+X509 *maat__anchor_cert_keyed(const struct maat_anchor *a);
 /* The anchor whose key equals `key`, or NULL. */
 const struct maat_anchor *maat__trust_find_key(const struct maat_trust *t, EVP_PKEY *key);
 
@@ -184,7 +189,7 @@ STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const c
 /* 1 when the anchor's self-signature verifies (checked once per trust set, the success
  * remembered), else 0. */
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a);
-/* pck_cache.c: the exact bytes of the TBSCertificate inside a certificate's DER (what the
+/* crypto.c: the exact bytes of the TBSCertificate inside a certificate's DER (what the
  * signature covers, as received): der[*off, *off + *tlen). 0, or -1 when malformed. */
 int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen);
 /* trust.c: true when the anchor is the compiled-in Intel SGX Root CA certificate, decoded
