@@ -73,6 +73,11 @@ struct maat_collateral_input {
      * signature view is the hex of its parsed signature; otherwise it parses the views. */
     const struct maat_tcb_info *tcb_info_parsed;
     const struct maat_enclave_identity *qe_identity_parsed;
+    /* Set by maat_collateral_input_from_bundle (else NULL): the bundle check's decodings
+     * (maat_collateral_bundle.decoded, same order). maat_collateral_verify takes one
+     * instead of decoding again only when the bytes it would decode are its encoding,
+     * byte for byte; otherwise it decodes the views. */
+    const void *decoded[4];
 };
 
 /* Fills `in` with views into a parsed bundle (valid while the bundle lives, at the same

@@ -37,11 +37,12 @@ static int dup_string(struct cj *c, json_t *root, const char *key, char **out, s
 /* One PEM certificate block read as PEM_read_bio_X509 reads it (PEM_bytes_read_bio, then
  * d2i_X509 of the bytes, trailing bytes not checked), into a keyless certificate. A block
  * whose DER is byte for byte the compiled-in Intel root is known to decode: it is not
- * decoded again (issue 16: it occurs twice in every bundle). 1 read, 0 not (errors left
- * on the queue as PEM_read_bio_X509 leaves them), -1 out of memory. */
+ * decoded again (issue 16: it occurs twice in every bundle). The first certificate
+ * decoded is kept in *keep when keep is not NULL (and *keep still NULL). 1 read, 0 not
+ * (errors left on the queue as PEM_read_bio_X509 leaves them), -1 out of memory. */
 _Thread_local unsigned long maat__bundle_root_blocks_known;
 
-static int read_cert_block(BIO *bio)
+static int read_cert_block(BIO *bio, X509 **keep)
 {
     unsigned char *data = NULL;
     long len = 0;
@@ -57,6 +58,8 @@ static int read_cert_block(BIO *bio)
         /* on a decoding failure OpenSSL frees x */
         else if (d2i_X509(&x, &p, len) == NULL)
             rc = 0;
+        else if (keep != NULL && *keep == NULL)
+            *keep = x; /* for maat_collateral_verify (it checks the bytes again) */
         else
             X509_free(x);
     }
@@ -67,15 +70,21 @@ static int read_cert_block(BIO *bio)
 /* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads.
  * Decoded keyless (crypto.c): OpenSSL 3.0's public-key decoder costs about one ECDSA
  * verification per certificate, and a key that does not decode does not fail d2i anyway;
- * maat_collateral_verify decodes the chains in full to verify them (issue 16). */
-static int check_chain(struct cj *c, const char *key, const char *pem, size_t len)
+ * maat_collateral_verify decodes the chains in full to verify them (issue 16), or takes
+ * over the first certificate kept in *first (when first is not NULL) for its direct checks
+ * (collateral_signer.c) after comparing its encoding with the block's bytes. */
+static int check_chain(struct cj *c, const char *key, const char *pem, size_t len, void **first)
 {
+    X509 *kept = NULL;
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
     int count = 0;
     for (;;) {
-        int r = read_cert_block(bio);
+        /* only the first block: the one maat_collateral_verify decodes (the signer or CA;
+         * the root block is recognised there without a decoding) */
+        int r = read_cert_block(bio, count == 0 && first != NULL ? &kept : NULL);
         if (r < 0) {
+            X509_free(kept);
             BIO_free(bio);
             return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
         }
@@ -87,15 +96,19 @@ static int check_chain(struct cj *c, const char *key, const char *pem, size_t le
     bool clean_end = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
     ERR_clear_error();
     BIO_free(bio);
-    if (count == 0 || count > MAX_CHAIN_CERTS || (!clean_end && e != 0))
+    if (count == 0 || count > MAX_CHAIN_CERTS || (!clean_end && e != 0)) {
+        X509_free(kept);
         return cj_fail(c, MAAT_ERR_ENCODING, key,
                        "expected a PEM chain of 1..%d certificates, read %d%s", MAX_CHAIN_CERTS,
                        count > MAX_CHAIN_CERTS ? MAX_CHAIN_CERTS + 1 : count,
                        (!clean_end && e != 0) ? " before an undecodable PEM block" : "");
+    }
+    if (first != NULL) *first = kept;
     return 0;
 }
 
-static int hex_der_crl(struct cj *c, json_t *root, const char *key, uint8_t **out, size_t *outlen)
+static int hex_der_crl(struct cj *c, json_t *root, const char *key, uint8_t **out, size_t *outlen,
+                       void **keep)
 {
     const char *s;
     size_t len;
@@ -106,7 +119,10 @@ static int hex_der_crl(struct cj *c, json_t *root, const char *key, uint8_t **ou
     const unsigned char *p = *out;
     X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)*outlen);
     bool whole = crl != NULL && p == *out + *outlen;
-    X509_CRL_free(crl);
+    if (whole)
+        *keep = crl; /* for maat_collateral_verify (it compares the bytes again) */
+    else
+        X509_CRL_free(crl);
     ERR_clear_error();
     if (!whole)
         return cj_fail(c, MAAT_ERR_ENCODING, key,
@@ -133,20 +149,25 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
     size_t sig_len;
     if (dup_string(&c, root, "pck_crl_issuer_chain", &out->pck_crl_issuer_chain, NULL) != 0 ||
         check_chain(&c, "pck_crl_issuer_chain", out->pck_crl_issuer_chain,
-                    strlen(out->pck_crl_issuer_chain)) != 0)
+                    strlen(out->pck_crl_issuer_chain),
+                    &out->decoded[MAAT__DECODED_PCK_CA]) != 0)
         goto done;
-    if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len) != 0)
+    if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len,
+                    &out->decoded[MAAT__DECODED_ROOT_CRL]) != 0)
         goto done;
-    if (hex_der_crl(&c, root, "pck_crl", &out->pck_crl, &out->pck_crl_len) != 0) goto done;
+    if (hex_der_crl(&c, root, "pck_crl", &out->pck_crl, &out->pck_crl_len,
+                    &out->decoded[MAAT__DECODED_PCK_CRL]) != 0)
+        goto done;
     if (dup_string(&c, root, "tcb_info_issuer_chain", &out->tcb_info_issuer_chain, NULL) != 0 ||
         check_chain(&c, "tcb_info_issuer_chain", out->tcb_info_issuer_chain,
-                    strlen(out->tcb_info_issuer_chain)) != 0)
+                    strlen(out->tcb_info_issuer_chain),
+                    &out->decoded[MAAT__DECODED_TCB_SIGNER]) != 0)
         goto done;
     /* Intel sends the TCB Signing chain for both: the same text needs no second check */
     if (dup_string(&c, root, "qe_identity_issuer_chain", &out->qe_identity_issuer_chain, NULL) != 0 ||
         (strcmp(out->qe_identity_issuer_chain, out->tcb_info_issuer_chain) != 0 &&
          check_chain(&c, "qe_identity_issuer_chain", out->qe_identity_issuer_chain,
-                     strlen(out->qe_identity_issuer_chain)) != 0))
+                     strlen(out->qe_identity_issuer_chain), NULL) != 0))
         goto done;
     if (dup_string(&c, root, "tcb_info", &out->tcb_info_text, &out->tcb_info_text_len) != 0)
         goto done;
@@ -183,5 +204,9 @@ void maat_collateral_bundle_cleanup(struct maat_collateral_bundle *b)
     free(b->tcb_info_text);
     free(b->qe_identity_issuer_chain);
     free(b->qe_identity_text);
+    X509_free(b->decoded[MAAT__DECODED_PCK_CA]);
+    X509_free(b->decoded[MAAT__DECODED_TCB_SIGNER]);
+    X509_CRL_free(b->decoded[MAAT__DECODED_ROOT_CRL]);
+    X509_CRL_free(b->decoded[MAAT__DECODED_PCK_CRL]);
     memset(b, 0, sizeof *b);
 }

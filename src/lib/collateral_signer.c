@@ -115,8 +115,21 @@ static int check_signer(X509 *x, const uint8_t *der, size_t der_len, const struc
     return ok == 1 ? 0 : -1;
 }
 
+_Thread_local unsigned long maat__bundle_decodings_taken;
+
+/* The first block's certificate: the bundle check's decoding when its encoding is der
+ * byte for byte (then decoding der would give the same certificate), else der decoded. */
+static X509 *first_cert(const uint8_t *der, size_t len, X509 *decoded)
+{
+    if (decoded != NULL && same_der(decoded, der, len) && X509_up_ref(decoded) == 1) {
+        maat__bundle_decodings_taken++;
+        return decoded;
+    }
+    return maat__x509_decode_keyless(der, len);
+}
+
 static X509 *direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                    const struct maat_anchor **anchor, EVP_PKEY **key, bool ca)
+                    const struct maat_anchor **anchor, EVP_PKEY **key, bool ca, X509 *decoded)
 {
     *key = NULL;
     if (t == NULL) return NULL;
@@ -130,7 +143,7 @@ static X509 *direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
     X509 *x = NULL;
     if (a != NULL && !(len1 == len2 && memcmp(der1, der2, len1) == 0) &&
         maat__trust_anchor_self_signed(t, a) == 1)
-        x = maat__x509_decode_keyless(der1, len1);
+        x = first_cert(der1, len1, decoded);
     if (x != NULL &&
         (check_signer(x, der1, len1, a, ca) != 0 || (*key = maat__x509_p256_key(x)) == NULL)) {
         X509_free(x);
@@ -145,17 +158,18 @@ static X509 *direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
 }
 
 X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                              const struct maat_anchor **anchor, EVP_PKEY **key)
+                              const struct maat_anchor **anchor, EVP_PKEY **key,
+                              X509 *decoded)
 {
-    X509 *x = direct(pem, len, t, anchor, key, false);
+    X509 *x = direct(pem, len, t, anchor, key, false, decoded);
     if (x != NULL) maat__tcb_signer_direct_taken++;
     return x;
 }
 
 X509 *maat__pck_ca_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                          const struct maat_anchor **anchor, EVP_PKEY **key)
+                          const struct maat_anchor **anchor, EVP_PKEY **key, X509 *decoded)
 {
-    X509 *x = direct(pem, len, t, anchor, key, true);
+    X509 *x = direct(pem, len, t, anchor, key, true, decoded);
     if (x != NULL) maat__pck_ca_direct_taken++;
     return x;
 }

@@ -170,7 +170,8 @@ static int add_crl_item(struct maat_verified_collateral *vc, const char *name, X
 static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat_trust *t,
                                   const char *what, const struct maat_anchor **anchor,
                                   struct maat_verified_collateral *vc, const char *role,
-                                  bool learn_tail, EVP_PKEY **key, struct maat_error *err)
+                                  bool learn_tail, EVP_PKEY **key, const void *decoded,
+                                  struct maat_error *err)
 {
     if (key) *key = NULL;
     if (pem->len == 0) {
@@ -180,7 +181,7 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
     /* Intel's TCB Signing chain: the signer checked directly under the trust set's Intel
      * root (collateral_signer.c); any other shape, or a failed check, is verified below. */
     if (!learn_tail && key != NULL) {
-        X509 *x = maat__tcb_signer_direct(pem->ptr, pem->len, t, anchor, key);
+        X509 *x = maat__tcb_signer_direct(pem->ptr, pem->len, t, anchor, key, (X509 *)decoded);
         if (x != NULL) {
             maat__issuer_chain_loads++;
             if (add_cert_item(vc, role, x, err) != 0) {
@@ -212,7 +213,7 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
      * set's Intel root (collateral_signer.c), then remembered as a verified issuer tail
      * with its key; any other shape, or a failed check, is verified below. */
     if (learn_tail && key != NULL) {
-        X509 *x = maat__pck_ca_direct(pem->ptr, pem->len, t, anchor, key);
+        X509 *x = maat__pck_ca_direct(pem->ptr, pem->len, t, anchor, key, (X509 *)decoded);
         if (x != NULL) {
             maat__issuer_chain_loads++;
             if (add_cert_item(vc, role, x, err) != 0) {
@@ -257,9 +258,29 @@ static X509 *load_issuer_chain_ex(const struct maat_view *pem, const struct maat
 static X509 *load_issuer_chain(const struct maat_view *pem, const struct maat_trust *t,
                                const char *what, const struct maat_anchor **anchor,
                                struct maat_verified_collateral *vc, const char *role,
-                               EVP_PKEY **key, struct maat_error *err)
+                               EVP_PKEY **key, const void *decoded, struct maat_error *err)
 {
-    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, key, err);
+    return load_issuer_chain_ex(pem, t, what, anchor, vc, role, false, key, decoded, err);
+}
+
+/* A CRL: the bundle check's decoding when its encoding is the view byte for byte (then
+ * decoding the view would give the same CRL; a new reference), else the view decoded. */
+static X509_CRL *crl_load(const void *decoded, const struct maat_view *v, const char *what,
+                          struct maat_error *err)
+{
+    X509_CRL *pre = (X509_CRL *)decoded;
+    if (pre != NULL && v->len > 0) {
+        unsigned char *enc = NULL;
+        int n = i2d_X509_CRL(pre, &enc);
+        bool same = n > 0 && (size_t)n == v->len && memcmp(enc, v->ptr, v->len) == 0;
+        OPENSSL_free(enc);
+        ERR_clear_error();
+        if (same && X509_CRL_up_ref(pre) == 1) {
+            maat__bundle_decodings_taken++;
+            return pre;
+        }
+    }
+    return maat__crl_load(v->ptr, v->len, what, err);
 }
 
 static char *dup_view(const struct maat_view *v)
@@ -422,7 +443,8 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     if (parse_tcb_info(in, vc, err) != 0 || parse_qe_identity(in, vc, err) != 0) goto fail;
 
     tcb_signer = load_issuer_chain(&in->tcb_info_issuer_chain, trust, "TCB info issuer chain",
-                                   &a_tcb, vc, "TCB Signing", &tcb_key, err);
+                                   &a_tcb, vc, "TCB Signing", &tcb_key,
+                                   in->decoded[MAAT__DECODED_TCB_SIGNER], err);
     if (tcb_signer == NULL) goto fail;
     const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
                                            ? &in->qe_identity_issuer_chain
@@ -439,7 +461,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
         a_qe = a_tcb;
     } else {
         qe_signer = load_issuer_chain(qe_chain, trust, "QE identity issuer chain", &a_qe, vc,
-                                      "QE identity signing", &qe_key, err);
+                                      "QE identity signing", &qe_key, NULL, err);
         if (qe_signer == NULL) goto fail;
         if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     }
@@ -451,7 +473,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
 
     vc->pck_crl_issuer = load_issuer_chain_ex(
         &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,
-        &pck_ca_key, err);
+        &pck_ca_key, in->decoded[MAAT__DECODED_PCK_CA], err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
@@ -465,9 +487,11 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
     maat__x509_cn(X509_get_subject_name(vc->pck_crl_issuer), cn, sizeof cn);
     vc->pck_ca = maat_pck_ca_from_cn(cn, strlen(cn));
 
-    vc->root_crl = maat__crl_load(in->root_ca_crl.ptr, in->root_ca_crl.len, "Root CA CRL", err);
-    vc->pck_crl = vc->root_crl ? maat__crl_load(in->pck_crl.ptr, in->pck_crl.len, "PCK CRL", err)
-                               : NULL;
+    vc->root_crl = crl_load(in->decoded[MAAT__DECODED_ROOT_CRL], &in->root_ca_crl, "Root CA CRL",
+                            err);
+    vc->pck_crl = vc->root_crl
+                      ? crl_load(in->decoded[MAAT__DECODED_PCK_CRL], &in->pck_crl, "PCK CRL", err)
+                      : NULL;
     if (vc->pck_crl == NULL) goto fail;
     if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, vc->anchor->key, "Root CA CRL", err) !=
             0 ||
@@ -556,4 +580,5 @@ void maat_collateral_input_from_bundle(const struct maat_collateral_bundle *b,
     /* only a fully parsed bundle has bodies to take over (a failed parse is zeroed) */
     if (b->tcb_info.levels != NULL) in->tcb_info_parsed = &b->tcb_info;
     if (b->qe_identity.levels != NULL) in->qe_identity_parsed = &b->qe_identity;
+    for (int i = 0; i < 4; i++) in->decoded[i] = b->decoded[i];
 }

@@ -205,16 +205,30 @@ extern _Thread_local unsigned long maat__bundle_root_blocks_known;
  * [that certificate, the Intel root's own bytes], checked directly (see there): the
  * certificate (decoded without its key: read its fields only) with *key its public key and
  * *anchor the anchor, or NULL when the chain has another shape or any check fails (then
- * the caller verifies it in full, which names the failure). */
+ * the caller verifies it in full, which names the failure). decoded: the bundle check's
+ * keyless decoding of the first block, or NULL; taken (a new reference) instead of
+ * decoding the block again when its encoding is the block's DER byte for byte. */
 X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                              const struct maat_anchor **anchor, EVP_PKEY **key);
+                              const struct maat_anchor **anchor, EVP_PKEY **key,
+                              X509 *decoded);
+/* The bundle check's decodings handed to maat_collateral_verify (collateral.h,
+ * maat_collateral_bundle.decoded; maat_collateral_input.decoded). */
+enum {
+    MAAT__DECODED_PCK_CA,     /* X509 (keyless): pck_crl_issuer_chain's first block */
+    MAAT__DECODED_TCB_SIGNER, /* X509 (keyless): tcb_info_issuer_chain's first block */
+    MAAT__DECODED_ROOT_CRL,   /* X509_CRL: root_ca_crl */
+    MAAT__DECODED_PCK_CRL,    /* X509_CRL: pck_crl */
+};
+/* Decodings taken over by maat_collateral_verify instead of decoding again, this thread
+ * (tests). */
+extern _Thread_local unsigned long maat__bundle_decodings_taken;
 /* Issuer chains taken by maat__tcb_signer_direct on this thread (tests). */
 extern _Thread_local unsigned long maat__tcb_signer_direct_taken;
 /* collateral_signer.c: the PCK CA of a PCK CRL issuer chain that is exactly [that CA, the
  * Intel root's own bytes], checked directly as maat__tcb_signer_direct checks the TCB
  * Signing certificate but as a CA (see there). NULL: the caller verifies it in full. */
 X509 *maat__pck_ca_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                          const struct maat_anchor **anchor, EVP_PKEY **key);
+                          const struct maat_anchor **anchor, EVP_PKEY **key, X509 *decoded);
 /* Issuer chains taken by maat__pck_ca_direct on this thread (tests). */
 extern _Thread_local unsigned long maat__pck_ca_direct_taken;
 /* The P-256 key of a certificate's SubjectPublicKeyInfo (id-ecPublicKey, named curve

@@ -214,16 +214,16 @@ static void test_cold_pck_ca_direct_refuses_end_entity(void **state)
     const struct maat_anchor *a = NULL;
     EVP_PKEY *key = NULL;
     const char *tcb = g_bundle.tcb_info_issuer_chain;
-    X509 *x = maat__pck_ca_direct((const uint8_t *)tcb, strlen(tcb), t, &a, &key);
+    X509 *x = maat__pck_ca_direct((const uint8_t *)tcb, strlen(tcb), t, &a, &key, NULL);
     assert_null(x);
     assert_null(key);
     /* and the TCB Signing direct path does not take the PCK CA (a CA where an end entity
      * belongs) */
     const char *pck = g_bundle.pck_crl_issuer_chain;
-    x = maat__tcb_signer_direct((const uint8_t *)pck, strlen(pck), t, &a, &key);
+    x = maat__tcb_signer_direct((const uint8_t *)pck, strlen(pck), t, &a, &key, NULL);
     assert_null(x);
     assert_null(key);
-    x = maat__pck_ca_direct((const uint8_t *)pck, strlen(pck), t, &a, &key);
+    x = maat__pck_ca_direct((const uint8_t *)pck, strlen(pck), t, &a, &key, NULL);
     assert_non_null(x);
     assert_non_null(key);
     assert_ptr_equal(a, &t->anchors[0]);
