@@ -149,8 +149,7 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
     size_t sig_len;
     if (dup_string(&c, root, "pck_crl_issuer_chain", &out->pck_crl_issuer_chain, NULL) != 0 ||
         check_chain(&c, "pck_crl_issuer_chain", out->pck_crl_issuer_chain,
-                    strlen(out->pck_crl_issuer_chain),
-                    &out->decoded[MAAT__DECODED_PCK_CA]) != 0)
+                    strlen(out->pck_crl_issuer_chain), &out->decoded[MAAT__DECODED_PCK_CA]) != 0)
         goto done;
     if (hex_der_crl(&c, root, "root_ca_crl", &out->root_ca_crl, &out->root_ca_crl_len,
                     &out->decoded[MAAT__DECODED_ROOT_CRL]) != 0)
@@ -160,8 +159,7 @@ int maat_collateral_bundle_parse(const void *json, size_t len, struct maat_colla
         goto done;
     if (dup_string(&c, root, "tcb_info_issuer_chain", &out->tcb_info_issuer_chain, NULL) != 0 ||
         check_chain(&c, "tcb_info_issuer_chain", out->tcb_info_issuer_chain,
-                    strlen(out->tcb_info_issuer_chain),
-                    &out->decoded[MAAT__DECODED_TCB_SIGNER]) != 0)
+                    strlen(out->tcb_info_issuer_chain), &out->decoded[MAAT__DECODED_TCB_SIGNER]) != 0)
         goto done;
     /* Intel sends the TCB Signing chain for both: the same text needs no second check */
     if (dup_string(&c, root, "qe_identity_issuer_chain", &out->qe_identity_issuer_chain, NULL) != 0 ||

@@ -91,9 +91,9 @@ static int check_signer(X509 *x, const uint8_t *der, size_t der_len, const struc
     X509_get0_signature(&sig, &outer, x);
     X509_ALGOR_get0(NULL, &ptype, NULL, outer);
     ASN1_OCTET_STRING *root_skid = maat__x509_skid(root);
-    int ext = root_skid == NULL                         ? -1
-              : ca ? maat__ca_extensions_check(x, root_skid)
-                   : maat__leaf_extensions_check(x, root_skid, NULL);
+    int ext = root_skid == NULL ? -1
+              : ca              ? maat__ca_extensions_check(x, root_skid)
+                                : maat__leaf_extensions_check(x, root_skid, NULL);
     ASN1_OCTET_STRING_free(root_skid);
     if (ext != 0 || X509_get_version(x) != X509_VERSION_3 ||
         X509_get_signature_nid(x) != NID_ecdsa_with_SHA256 || ptype != V_ASN1_UNDEF ||
@@ -158,8 +158,7 @@ static X509 *direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
 }
 
 X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                              const struct maat_anchor **anchor, EVP_PKEY **key,
-                              X509 *decoded)
+                              const struct maat_anchor **anchor, EVP_PKEY **key, X509 *decoded)
 {
     X509 *x = direct(pem, len, t, anchor, key, false, decoded);
     if (x != NULL) maat__tcb_signer_direct_taken++;

@@ -35,8 +35,8 @@ int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trus
     }
     for (size_t i = 0; a == NULL && t && i < t->count; i++) {
         for (int k = 0; k < sk_X509_num(certs); k++)
-            if (X509_check_issued(maat__anchor_cert_keyed(&t->anchors[i]), sk_X509_value(certs, k)) ==
-                X509_V_OK) {
+            if (X509_check_issued(maat__anchor_cert_keyed(&t->anchors[i]),
+                                  sk_X509_value(certs, k)) == X509_V_OK) {
                 a = &t->anchors[i];
                 root = maat__anchor_cert_keyed(a);
                 break;
@@ -471,9 +471,9 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
                              "QE identity", err) != 0)
         goto fail;
 
-    vc->pck_crl_issuer = load_issuer_chain_ex(
-        &in->pck_crl_issuer_chain, trust, "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,
-        &pck_ca_key, in->decoded[MAAT__DECODED_PCK_CA], err);
+    vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
+                                              "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,
+                                              &pck_ca_key, in->decoded[MAAT__DECODED_PCK_CA], err);
     if (vc->pck_crl_issuer == NULL) goto fail;
     if (a_pck != a_tcb || a_qe != a_tcb) {
         maat_error_set(err, MAAT_ERR_CRYPTO,
@@ -493,8 +493,7 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
                       ? crl_load(in->decoded[MAAT__DECODED_PCK_CRL], &in->pck_crl, "PCK CRL", err)
                       : NULL;
     if (vc->pck_crl == NULL) goto fail;
-    if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, vc->anchor->key, "Root CA CRL", err) !=
-            0 ||
+    if (check_crl_signed_by(vc->root_crl, vc->anchor->cert, vc->anchor->key, "Root CA CRL", err) != 0 ||
         check_crl_signed_by(vc->pck_crl, vc->pck_crl_issuer, pck_ca_key, "PCK CRL", err) != 0)
         goto fail;
     if (add_crl_item(vc, "Root CA CRL", vc->root_crl, err) != 0 ||

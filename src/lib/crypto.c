@@ -333,9 +333,8 @@ X509 *maat__anchor_cert_keyed(const struct maat_anchor *a)
     OPENSSL_free(der);
     ERR_clear_error();
     X509 *expected = NULL;
-    if (k != NULL &&
-        !__atomic_compare_exchange_n(a->keyed, &expected, k, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
+    if (k != NULL && !__atomic_compare_exchange_n(a->keyed, &expected, k, false, __ATOMIC_ACQ_REL,
+                                                  __ATOMIC_ACQUIRE)) {
         X509_free(k);
         k = expected;
     }

@@ -17,8 +17,8 @@
 
 #include "verify_internal.h"
 
-static int extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid,
-                            const ASN1_OBJECT *extra, bool ca)
+static int extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid, const ASN1_OBJECT *extra,
+                            bool ca)
 {
     int seen_akid = 0, seen_skid = 0, seen_ku = 0, seen_bc = 0, seen_cdp = 0, seen_extra = 0;
     int n = X509_get_ext_count(x), rc = n > 0 ? 0 : -1;
@@ -54,8 +54,8 @@ static int extensions_check(X509 *x, const ASN1_OCTET_STRING *issuer_skid,
                 rc = bc && !seen_bc++ && !bc->ca && bc->pathlen == NULL ? 0 : -1;
             else
                 rc = bc && !seen_bc++ && crit && bc->ca &&
-                             (bc->pathlen == NULL ||
-                              (bc->pathlen->type == V_ASN1_INTEGER && ASN1_INTEGER_get(bc->pathlen) >= 0))
+                             (bc->pathlen == NULL || (bc->pathlen->type == V_ASN1_INTEGER &&
+                                                      ASN1_INTEGER_get(bc->pathlen) >= 0))
                          ? 0
                          : -1;
             BASIC_CONSTRAINTS_free(bc);

@@ -228,9 +228,8 @@ void maat__trust_issuer_stats(const struct maat_trust *t, uint64_t *hits, size_t
  * no name constraints (which the leaf would have to be checked against), is a CA and may
  * sign certificates (key usage). */
 static int issuer_fill_certs(struct maat__issuer *e, STACK_OF(X509) *certs, int first,
-                             const time_t *nb, const time_t *na, const uint8_t *tail,
-                             size_t tail_len, EVP_PKEY *ca_key, bool ca_checked,
-                             const struct maat_anchor *anchor)
+                             const time_t *nb, const time_t *na, const uint8_t *tail, size_t tail_len,
+                             EVP_PKEY *ca_key, bool ca_checked, const struct maat_anchor *anchor)
 {
     tail_trim(&tail, &tail_len);
     int n = sk_X509_num(certs) - first;
@@ -373,9 +372,8 @@ void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t)
 }
 
 void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
-                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain,
-                                       EVP_PKEY *ca_key, bool ca_checked,
-                                       const struct maat_anchor *anchor)
+                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain, EVP_PKEY *ca_key,
+                                       bool ca_checked, const struct maat_anchor *anchor)
 {
     struct maat__issuers *is = t ? t->issuers : NULL;
     if (is == NULL || __atomic_load_n(&is->no_ca_chains, __ATOMIC_ACQUIRE) || sent == NULL ||
@@ -425,9 +423,8 @@ int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat
     if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
     int *ok = &t->issuers->anchor_ss_ok[a - t->anchors];
     if (__atomic_load_n(ok, __ATOMIC_ACQUIRE) == 1) return 1;
-    int v = a->cert == intel_root && intel_root != NULL
-                ? intel_root_self_signed()
-                : X509_verify(a->cert, a->key) == 1;
+    int v = a->cert == intel_root && intel_root != NULL ? intel_root_self_signed()
+                                                        : X509_verify(a->cert, a->key) == 1;
     ERR_clear_error();
     if (v) __atomic_store_n(ok, 1, __ATOMIC_RELEASE);
     return v;

@@ -161,9 +161,8 @@ void maat__trust_issuer_learn(const struct maat_trust *t, const struct maat_pck_
  * then ca_checked, the CA tests made by maat__pck_ca_direct). Only when sent is exactly
  * chain and the CA fits (trust.c). */
 void maat__trust_issuer_learn_ca_chain(const struct maat_trust *t, const uint8_t *pem, size_t len,
-                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain,
-                                       EVP_PKEY *ca_key, bool ca_checked,
-                                       const struct maat_anchor *anchor);
+                                       STACK_OF(X509) *sent, STACK_OF(X509) *chain, EVP_PKEY *ca_key,
+                                       bool ca_checked, const struct maat_anchor *anchor);
 /* Tests: from now on t learns issuer tails only from PCK chains verified in full (the
  * reference of the differential tests, which must take the full path). */
 void maat__trust_issuer_learn_ca_chains_off(const struct maat_trust *t);
@@ -209,8 +208,7 @@ extern _Thread_local unsigned long maat__bundle_root_blocks_known;
  * keyless decoding of the first block, or NULL; taken (a new reference) instead of
  * decoding the block again when its encoding is the block's DER byte for byte. */
 X509 *maat__tcb_signer_direct(const uint8_t *pem, size_t len, const struct maat_trust *t,
-                              const struct maat_anchor **anchor, EVP_PKEY **key,
-                              X509 *decoded);
+                              const struct maat_anchor **anchor, EVP_PKEY **key, X509 *decoded);
 /* The bundle check's decodings handed to maat_collateral_verify (collateral.h,
  * maat_collateral_bundle.decoded; maat_collateral_input.decoded). */
 enum {

@@ -116,7 +116,7 @@ static void test_cold_root_keyless_self_signature(void **state)
     assert_false(keyless(k));
     assert_int_equal(X509_verify(k, a->key), 1);
     assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(k), a->key), 1);
-    assert_int_equal(X509_cmp(k, a->cert), 0); /* the same bytes */
+    assert_int_equal(X509_cmp(k, a->cert), 0);       /* the same bytes */
     assert_ptr_equal(maat__anchor_cert_keyed(a), k); /* once per process */
     /* an anchor added from bytes has its key: it is its own keyed certificate */
     struct maat_trust *u = maat_trust_new_empty(&err);

@@ -29,9 +29,8 @@ static void test_cold_trust_sets_share_decoded_root(void **state)
     assert_non_null(a->anchors[0].key);
     /* the key imported from the certificate's point (the certificate is decoded keyless:
      * test_cold_root_keyless.c); the same key as the keyed decoding's */
-    assert_int_equal(EVP_PKEY_eq(a->anchors[0].key,
-                                 X509_get0_pubkey(maat__anchor_cert_keyed(&a->anchors[0]))),
-                     1);
+    assert_int_equal(
+        EVP_PKEY_eq(a->anchors[0].key, X509_get0_pubkey(maat__anchor_cert_keyed(&a->anchors[0]))), 1);
     assert_false(a->anchors[0].simulated);
     assert_string_equal(a->anchors[0].label, "Intel SGX Root CA");
     /* each trust set still verifies the root's self-signature itself */
