@@ -236,9 +236,9 @@ struct maat_collateral_bundle {
     struct maat_tcb_info tcb_info;            /* signed_body views tcb_info_text */
     struct maat_enclave_identity qe_identity; /* signed_body views qe_identity_text */
     /* The bundle check's decodings, handed to maat_collateral_verify through
-     * maat_collateral_input_from_bundle (opaque, owned; NULL when not kept): OpenSSL X509
-     * of the first certificate of pck_crl_issuer_chain and of tcb_info_issuer_chain
-     * (decoded without their keys), X509_CRL of root_ca_crl and of pck_crl. */
+     * maat_collateral_input_from_bundle (opaque, owned by the bundle; NULL when not kept):
+     * the first certificate of pck_crl_issuer_chain and of tcb_info_issuer_chain (decoded
+     * without their keys), root_ca_crl and pck_crl. */
     void *decoded[4];
 };
 
