@@ -365,6 +365,10 @@ struct maat_collateral_wait {
     bool saw_fetch;           /* in/out: ... or saw one in flight */
     uint64_t gen;             /* out (when 1): the cache's idle generation seen */
     struct timespec deadline; /* out (when 1): CLOCK_MONOTONIC end of the wait */
+    /* Not read by the cache: maatd keeps here the started / saw_fetch of a request's second
+     * lookup (the grace period's previous number, src/maatd/collateral_wait.c), so that it
+     * outlives a suspension as the first one's does. */
+    bool second_started, second_saw_fetch;
 };
 /* maat_collateral_cache_get, except where that would wait for an entry busy with a fetch
  * or a store load: returns 1 with w->deadline and w->gen set and nothing held. Call again

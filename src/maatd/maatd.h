@@ -419,6 +419,12 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
                          enum maat_pck_ca ca, uint32_t eval_num, time_t now,
                          struct maat_collateral_lookup *out, struct maat_error *err);
+/* The same for a request's second lookup (the grace period's previous number, issue 14):
+ * its wait state is kept apart from the first one's (rq->cwait->second_*). */
+int maatd_collateral_get_second(struct maatd *d, struct maatd_request *rq,
+                                struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                                enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                struct maat_collateral_lookup *out, struct maat_error *err);
 
 /* conn_guard.c: the header deadline (--header-timeout). */
 struct maatd_guard;
