@@ -733,7 +733,10 @@ static void *fetch_main(void *arg)
     struct maat_error fe = {0};
     bool deferred = false;
     int fr = j->collateral ? shared_refresh(c, j, &h, &deferred, &fe) : 0;
-    if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
+    if (fr != 0 && !deferred && c->o.fetch_failed_num != NULL)
+        c->o.fetch_failed_num(c->o.fetch_failed_arg, j->fmspc, j->ca, j->eval_num,
+                              c->o.source->ops->kind, &fe);
+    else if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
         c->o.fetch_failed(c->o.fetch_failed_arg, j->fmspc, j->ca, c->o.source->ops->kind, &fe);
     if (j->list) fetch_list(c, j->now);
     pthread_mutex_lock(&c->mu);

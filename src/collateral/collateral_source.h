@@ -287,6 +287,11 @@ struct maat_collateral_cache_opts {
     void (*fetch_failed)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
                          const char *source_kind, const struct maat_error *err);
     void *fetch_failed_arg;
+    /* The same with the item's TCB evaluation data number (0 = the default entry, N = a
+     * pinned one); called instead of fetch_failed when set (same fetch_failed_arg). */
+    void (*fetch_failed_num)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                             uint32_t eval_num, const char *source_kind,
+                             const struct maat_error *err);
     /* With a store shared by several replicas: a refresh is first claimed through the
      * store (a `collateral-fetch/<FMSPC>/<CA>` lease record taken by compare-and-swap,
      * valid for lease_secs of caller time); only the holder asks the source, the others

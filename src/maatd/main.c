@@ -129,16 +129,18 @@ static int setup_signer_quote(struct maatd *d, struct maat_error *err)
 }
 
 /* One log line per failed collateral fetch (however many requests waited for it): the
- * item and the cause, URLs without credentials or query. */
+ * item (with tcb_eval_num=N for a set pinned to number N: a policy's baseline or the grace
+ * period's previous number) and the cause, URLs without credentials or query. */
 static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
-                             const char *kind, const struct maat_error *err)
+                             uint32_t eval_num, const char *kind, const struct maat_error *err)
 {
     (void)arg;
-    char fm[13], why[MAAT_ERROR_MSG_MAX];
+    char fm[13], why[MAAT_ERROR_MSG_MAX], num[32] = "";
     maat_hex_encode(fmspc, 6, fm);
     maat_collateral_scrub_urls(err->msg, true, why, sizeof why);
-    maatd_log("warn", "collateral fetch failed: fmspc=%s ca=%s source=%s error=%s: %s", fm,
-              maat_pck_ca_name(ca), kind, maat_err_name(err->code), why);
+    if (eval_num != 0) snprintf(num, sizeof num, " tcb_eval_num=%u", eval_num);
+    maatd_log("warn", "collateral fetch failed: fmspc=%s ca=%s%s source=%s error=%s: %s", fm,
+              maat_pck_ca_name(ca), num, kind, maat_err_name(err->code), why);
 }
 
 static int setup_collateral(struct maatd *d, struct maat_error *err)
@@ -201,7 +203,7 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.trust = d->trust;
         co.wait_ms = d->cfg.collateral_wait_ms;
         co.retry_interval = (time_t)d->cfg.collateral_retry_s;
-        co.fetch_failed = log_fetch_failed;
+        co.fetch_failed_num = log_fetch_failed;
         co.max_pinned = (size_t)d->cfg.collateral_max_pinned;
         co.eval_nums = d->cfg.tcb_grace_days >= 0; /* the grace period needs the newest */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
