@@ -683,14 +683,20 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
     }
 }
 
+/* Where the evaluation numbers list comes from (o.eval_nums_source, else the source). */
+static struct maat_collateral_source *list_source(const struct maat_collateral_cache *c)
+{
+    return c->o.eval_nums_source != NULL ? c->o.eval_nums_source : c->o.source;
+}
+
 /* The list's last-good copy is replaced by a newer verified one; a failure is remembered
  * (the list retry below) and leaves the held list alone. mu NOT held. */
 static void fetch_list(struct maat_collateral_cache *c, time_t now)
 {
     struct maat_tcb_eval_nums l;
     struct maat_error le = {0};
-    int rc = maat_collateral_fetch_eval_nums_tee(c->o.source, c->o.tee, c->o.trust, now, &l, NULL,
-                                                 NULL, &le);
+    int rc = maat_collateral_fetch_eval_nums_tee(list_source(c), c->o.tee, c->o.trust, now, &l,
+                                                 NULL, NULL, &le);
     pthread_mutex_lock(&c->mu);
     c->list_attempted = true;
     c->list_attempt = now;
@@ -718,7 +724,7 @@ static bool list_fresh(const struct maat_collateral_cache *c, time_t now)
  * source has one, and it is neither fresh nor failed recently. mu held. */
 static bool list_wanted(const struct maat_collateral_cache *c, const struct entry *e, time_t now)
 {
-    if (!c->o.eval_nums || e->eval_num != 0 || !maat_collateral_source_has_eval_nums(c->o.source))
+    if (!c->o.eval_nums || e->eval_num != 0 || !maat_collateral_source_has_eval_nums(list_source(c)))
         return false;
     if (list_fresh(c, now)) return false;
     time_t retry = c->o.retry_interval > LIST_RETRY_MIN ? c->o.retry_interval : LIST_RETRY_MIN;
@@ -989,11 +995,11 @@ int maat_collateral_cache_newest(struct maat_collateral_cache *c, time_t now, ui
     MAAT_ENSURE(c != NULL, err, MAAT_ERR_USAGE, "collateral cache: newest needs a cache");
     pthread_mutex_lock(&c->mu);
     int rc = -1;
-    if (!c->o.eval_nums || !maat_collateral_source_has_eval_nums(c->o.source)) {
+    if (!c->o.eval_nums || !maat_collateral_source_has_eval_nums(list_source(c))) {
         maat_error_set(err, MAAT_ERR_UNSUPPORTED,
                        "the %s collateral source publishes no TCB evaluation data numbers list, "
                        "so the newest number's tcbRecoveryEventDate is unknown",
-                       c->o.source->ops->kind);
+                       maat_collateral_source_kind(list_source(c)));
     } else if (!c->list_have) {
         maat_error_set(err, c->list_attempted ? c->list_err.code : MAAT_ERR_IO,
                        "the %s TCB evaluation data numbers list could not be had%s%s",

@@ -245,8 +245,13 @@ int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,
                                         const struct maat_trust *trust, time_t at,
                                         struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
                                         struct maat_buf *chain_out, struct maat_error *err);
-/* Whether the source serves /tcbevaluationdatanumbers (a PCS, PCCS or THIM source). */
+/* Whether the source serves /tcbevaluationdatanumbers: a PCS or PCCS source. Not a THIM
+ * source (Azure's THIM does not serve the list: evaluation numbers are chosen through MAA
+ * policy instead, Azure-DCAP-Client issue #205), nor files. */
 bool maat_collateral_source_has_eval_nums(const struct maat_collateral_source *src);
+/* The source's kind for messages: ops->kind, except "thim" for a PCCS source speaking THIM's
+ * scheme (no URL: safe in answers). */
+const char *maat_collateral_source_kind(const struct maat_collateral_source *src);
 
 /* Counters of a PCCS source since creation (for tests and metrics). */
 struct maat_pccs_stats {
@@ -309,11 +314,16 @@ struct maat_collateral_cache_opts {
      * least recently looked-up idle pinned set (its store record stays, so it comes back
      * from the store). Default 32; 0 = every pinned lookup fails (MAAT_ERR_IO). */
     size_t max_pinned;
-    /* Keep the source's /tcbevaluationdatanumbers list of this TEE (a PCS/PCCS/THIM source
-     * only): fetched with a default entry's refresh, and by the first default lookup when
-     * none is held or it is past nextUpdate - refresh_margin; a failed fetch is retried
-     * after max(retry_interval, 600 s). In memory only. maat_collateral_cache_newest. */
+    /* Keep the /tcbevaluationdatanumbers list of this TEE (from eval_nums_source, else the
+     * collateral source; one that serves it: maat_collateral_source_has_eval_nums): fetched
+     * with a default entry's refresh, and by the first default lookup when none is held or
+     * it is past nextUpdate - refresh_margin; a failed fetch is retried after
+     * max(retry_interval, 600 s) and fails no lookup. In memory only.
+     * maat_collateral_cache_newest. */
     bool eval_nums;
+    /* Where the list comes from (borrowed; NULL = `source`): a source whose own list is
+     * missing (Azure THIM) takes Intel's or a PCCS's (maatd --tcb-eval-numbers-source). */
+    struct maat_collateral_source *eval_nums_source;
 };
 
 /* Zeroes o and sets the default margin, retry interval, wait and lease. */

@@ -186,9 +186,8 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     *vc = a->lk.vc;
     maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
                              a->lk.window.not_after, a->lk.stale);
-    struct maat_error ne = {0}; /* unknown: left 0, the grace check then fails closed */
-    if (a->d->cfg.tcb_grace_days >= 0)
-        (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
+    struct maat_error ne = {0}; /* unknown: left 0 (the grace check then fails closed) */
+    (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
     return 0;
 }
 

@@ -94,6 +94,8 @@ struct maatd_config {
     long collateral_max_pinned;    /* pinned collateral sets per cache */
     char *collateral_azure_region; /* THIM customParameter region= (NULL = none) */
     long tcb_grace_days;           /* grace period in days after a TCB recovery; -1 = off */
+    char *tcb_eval_numbers_source; /* "intel" or a PCS/PCCS URL: the list's source (NULL =
+                                      the collateral source) */
     /* HTTP edge limits (server.c, conn_guard.c; docs/maatd.md "Limits") */
     long header_timeout;      /* seconds for the request line + headers (deadline) */
     long max_conn_per_client; /* concurrent connections per client address */
@@ -292,6 +294,7 @@ struct maatd {
     struct maat_store *store;
     struct maat_trust *trust;
     struct maat_collateral_source *source;
+    struct maat_collateral_source *eval_nums_source; /* --tcb-eval-numbers-source, or NULL */
     struct maat_collateral_cache *cache;     /* SGX collateral */
     struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
