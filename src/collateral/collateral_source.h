@@ -324,6 +324,11 @@ struct maat_collateral_cache_opts {
     /* Where the list comes from (borrowed; NULL = `source`): a source whose own list is
      * missing (Azure THIM) takes Intel's or a PCCS's (maatd --tcb-eval-numbers-source). */
     struct maat_collateral_source *eval_nums_source;
+    /* The list is not waited for (a caller that only reports the newest number: maatd
+     * without --tcb-grace-days): a fetch publishes the collateral before it asks for the
+     * list, and no lookup waits for a list fetch in flight. Default false: lookups of a
+     * default entry wait for the list as for the collateral (the grace period needs it). */
+    bool eval_nums_background;
 };
 
 /* Zeroes o and sets the default margin, retry interval, wait and lease. */

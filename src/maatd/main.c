@@ -222,6 +222,7 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
          * name the newest known number; only the grace period fails without it */
         co.eval_nums = true;
         co.eval_nums_source = d->eval_nums_source;
+        co.eval_nums_background = d->cfg.tcb_grace_days < 0; /* only grace waits for it */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
         co.tee = MAAT_COLLATERAL_TDX; /* TD quotes: TDX TCB info and TD_QE, same source */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
