@@ -77,8 +77,9 @@ static const struct opt opts[] = {
      "with --collateral-source azure: send region=REGION in THIM's customParameter"},
     {"tcb-grace-days", OPT_LONG, OFF(tcb_grace_days), 0, 3650, "DAYS", "off",
      "after a TCB recovery, accept the previous evaluation number's verdict for DAYS days\n"
-     "after the newest number's tcbRecoveryEventDate (from the source's\n"
-     "/tcbevaluationdatanumbers; unknown = refused); otherwise require the newest"},
+     "after the newest number's tcbRecoveryEventDate (from the /tcbevaluationdatanumbers\n"
+     "list; unknown = refused), fetching the previous number when the newest one's verdict\n"
+     "is worse than acceptable; otherwise require the newest"},
     {"tcb-eval-numbers-source", OPT_STR, OFF(tcb_eval_numbers_source), 0, 0, "intel|URL",
      "the collateral source",
      "where the signed /tcbevaluationdatanumbers list comes from: Intel PCS or a PCS/PCCS\n"
