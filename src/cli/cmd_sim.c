@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  --issue-date TIME    collateral issueDate / CRL thisUpdate (default: now)\n"
     "  --next-update TIME   collateral nextUpdate (default: issue date + 30 days)\n"
     "  --tcb-eval-num N     tcbEvaluationDataNumber (default 17)\n"
+    "  --eval-svn-step K    pcs/eval-N/ variants: number E+d needs d*K more of TCB\n"
+    "                       component 1 at every level (default 1; 1..8)\n"
     "  --revoke-ca processor|platform  list that PCK CA in the root CA CRL (repeatable)\n"
     "\n"
     "sim quote DIR -o FILE: a quote from the simulated quoting enclave.\n"
@@ -198,6 +200,10 @@ static int sim_init(int argc, char **argv)
             if ((v = value(argc, argv, &i)) == NULL || parse_uint(v, UINT32_MAX, &n))
                 return usage_error("%s needs a non-negative integer", a);
             o.tcb_evaluation_data_number = (uint32_t)n;
+        } else if (!strcmp(a, "--eval-svn-step")) {
+            if ((v = value(argc, argv, &i)) == NULL || parse_uint(v, 8, &n) || n == 0)
+                return usage_error("%s needs an integer 1..8", a);
+            o.eval_svn_step = (uint8_t)n;
         } else if (!strcmp(a, "--not-before")) {
             if (get_time(value(argc, argv, &i), &o.not_before)) return MAAT_EXIT_USAGE;
         } else if (!strcmp(a, "--not-after")) {

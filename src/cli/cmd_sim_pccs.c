@@ -15,6 +15,7 @@
 static const char pccs_usage[] =
     "usage: maat sim pccs DIR [--listen HOST:PORT] [--fault garbage|500|stall]\n"
     "                         [--stall-ms N] [--eval-nums STANDARD:EARLY]\n"
+    "                         [--eval-oldest L]\n"
     "                         [--rate-limit N] [--retry-after S] [--log-requests]\n"
     "\n"
     "Serves the collateral of a simulated platform (`maat sim init DIR`: DIR/pcs/) or of a\n"
@@ -38,6 +39,8 @@ static const char pccs_usage[] =
     "                       tcbEvaluationDataNumber=K on tcb and qe/identity is 410 Gone\n"
     "                       below M, 404 Not Found above N; in range DIR/pcs/eval-K/ is\n"
     "                       served; update=standard (default) serves M, update=early N\n"
+    "  --eval-oldest L      (with --eval-nums, L <= M) numbers from L on are served by\n"
+    "                       number, 410 Gone below L (a source keeping older numbers)\n"
     "  --rate-limit N       answer the first N requests 429 Too Many Requests\n"
     "  --retry-after S      ... with Retry-After: S (seconds)\n"
     "  --log-requests       one line per request on stderr\n";
@@ -90,6 +93,8 @@ static int pccs_option(const char *a, const char *v, const char **listen,
         }
         o->eval_standard = m;
         o->eval_early = n;
+    } else if (!strcmp(a, "--eval-oldest")) {
+        return pccs_number(a, v, 1, 1000000, &o->eval_oldest);
     } else if (!strcmp(a, "--rate-limit")) {
         return pccs_number(a, v, 0, 3600, &o->rate_limit);
     } else if (!strcmp(a, "--retry-after")) {
@@ -136,6 +141,10 @@ int cmd_sim_pccs(int argc, char **argv)
     }
     if (dir == NULL) {
         fprintf(stderr, "maat sim pccs: needs a directory\n%s", pccs_usage);
+        CLI_FAIL(MAAT_EXIT_USAGE);
+    }
+    if (o.eval_oldest != 0 && (o.eval_standard == 0 || o.eval_oldest > o.eval_standard)) {
+        fprintf(stderr, "maat sim pccs: --eval-oldest L needs --eval-nums M:N with L <= M\n");
         CLI_FAIL(MAAT_EXIT_USAGE);
     }
     CLI_ENSURE(maat_sim_pccs_run(dir, listen, &o, &err) == 0, pccs_exit(err.code),

@@ -92,6 +92,7 @@ struct maat_collateral_cache {
     bool list_attempted;        /* a list fetch was attempted ... */
     time_t list_attempt;        /* ... at this caller time ... */
     struct maat_error list_err; /* ... and failed with this (code MAAT_OK: it did not) */
+    bool list_busy;             /* a fetch thread is getting the list */
 };
 
 /* An entry stopped being busy: wake blocking lookups, tell the non-blocking ones' owner.
@@ -683,15 +684,22 @@ static int shared_refresh(struct maat_collateral_cache *c, const struct fetch_jo
     }
 }
 
+/* Where the evaluation numbers list comes from (o.eval_nums_source, else the source). */
+static struct maat_collateral_source *list_source(const struct maat_collateral_cache *c)
+{
+    return c->o.eval_nums_source != NULL ? c->o.eval_nums_source : c->o.source;
+}
+
 /* The list's last-good copy is replaced by a newer verified one; a failure is remembered
  * (the list retry below) and leaves the held list alone. mu NOT held. */
 static void fetch_list(struct maat_collateral_cache *c, time_t now)
 {
     struct maat_tcb_eval_nums l;
     struct maat_error le = {0};
-    int rc = maat_collateral_fetch_eval_nums_tee(c->o.source, c->o.tee, c->o.trust, now, &l, NULL,
-                                                 NULL, &le);
+    int rc = maat_collateral_fetch_eval_nums_tee(list_source(c), c->o.tee, c->o.trust, now, &l,
+                                                 NULL, NULL, &le);
     pthread_mutex_lock(&c->mu);
+    c->list_busy = false;
     c->list_attempted = true;
     c->list_attempt = now;
     c->list_err = le;
@@ -718,8 +726,9 @@ static bool list_fresh(const struct maat_collateral_cache *c, time_t now)
  * source has one, and it is neither fresh nor failed recently. mu held. */
 static bool list_wanted(const struct maat_collateral_cache *c, const struct entry *e, time_t now)
 {
-    if (!c->o.eval_nums || e->eval_num != 0 || !maat_collateral_source_has_eval_nums(c->o.source))
+    if (!c->o.eval_nums || e->eval_num != 0 || !maat_collateral_source_has_eval_nums(list_source(c)))
         return false;
+    if (c->o.eval_nums_background && c->list_busy) return false; /* not waited for */
     if (list_fresh(c, now)) return false;
     time_t retry = c->o.retry_interval > LIST_RETRY_MIN ? c->o.retry_interval : LIST_RETRY_MIN;
     return !(c->list_attempted && now >= c->list_attempt && now - c->list_attempt < retry);
@@ -733,7 +742,29 @@ static void *fetch_main(void *arg)
     struct maat_error fe = {0};
     bool deferred = false;
     int fr = j->collateral ? shared_refresh(c, j, &h, &deferred, &fe) : 0;
-    if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
+    bool published = false;
+    if (j->list && j->collateral && fr == 0 && c->o.eval_nums_background) {
+        /* fetched: the collateral now, the list after, so that no lookup waits for the list
+         * (a failure is published at the end, as without the list) */
+        pthread_mutex_lock(&c->mu);
+        struct entry *pe = entry_for(c, j->fmspc, j->ca, j->eval_num, NULL);
+        if (pe != NULL) {
+            pe->last_err = fe;
+            pe->attempted = true;
+            pe->last_attempt = j->now;
+            pe->last_failed = false;
+            held_unref(pe->cur);
+            pe->cur = h;
+            h = NULL;
+            published = true;
+            idle_broadcast(c); /* waiting lookups look again (the entry is still busy) */
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (fr != 0 && !deferred && c->o.fetch_failed_num != NULL)
+        c->o.fetch_failed_num(c->o.fetch_failed_arg, j->fmspc, j->ca, j->eval_num,
+                              c->o.source->ops->kind, &fe);
+    else if (fr != 0 && !deferred && c->o.fetch_failed != NULL)
         c->o.fetch_failed(c->o.fetch_failed_arg, j->fmspc, j->ca, c->o.source->ops->kind, &fe);
     if (j->list) fetch_list(c, j->now);
     pthread_mutex_lock(&c->mu);
@@ -747,8 +778,8 @@ static void *fetch_main(void *arg)
         free(j);
         return NULL;
     }
-    if (j->collateral) e->last_err = fe;
-    if (!j->collateral) {
+    if (j->collateral && !published) e->last_err = fe;
+    if (!j->collateral || published) {
         /* a list-only fetch: the collateral's state is unchanged */
     } else if (deferred) {
         /* another replica is fetching: not a failure of the source, no negative cache
@@ -792,6 +823,7 @@ static int start_fetch(struct maat_collateral_cache *c, struct entry *e, time_t 
     j->now = now;
     j->list = list_wanted(c, e, now);
     j->collateral = !fresh(c, e->cur, now) || !j->list;
+    if (j->list) c->list_busy = true;
     j->held_issue = e->cur != NULL ? e->cur->issue_date : 0;
     if (e->has_thread) { /* the previous fetch of this entry has published: it is ending */
         pthread_join(e->th, NULL);
@@ -986,11 +1018,11 @@ int maat_collateral_cache_newest(struct maat_collateral_cache *c, time_t now, ui
     MAAT_ENSURE(c != NULL, err, MAAT_ERR_USAGE, "collateral cache: newest needs a cache");
     pthread_mutex_lock(&c->mu);
     int rc = -1;
-    if (!c->o.eval_nums || !maat_collateral_source_has_eval_nums(c->o.source)) {
+    if (!c->o.eval_nums || !maat_collateral_source_has_eval_nums(list_source(c))) {
         maat_error_set(err, MAAT_ERR_UNSUPPORTED,
                        "the %s collateral source publishes no TCB evaluation data numbers list, "
                        "so the newest number's tcbRecoveryEventDate is unknown",
-                       c->o.source->ops->kind);
+                       maat_collateral_source_kind(list_source(c)));
     } else if (!c->list_have) {
         maat_error_set(err, c->list_attempted ? c->list_err.code : MAAT_ERR_IO,
                        "the %s TCB evaluation data numbers list could not be had%s%s",

@@ -245,8 +245,13 @@ int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,
                                         const struct maat_trust *trust, time_t at,
                                         struct maat_tcb_eval_nums *out, struct maat_buf *json_out,
                                         struct maat_buf *chain_out, struct maat_error *err);
-/* Whether the source serves /tcbevaluationdatanumbers (a PCS, PCCS or THIM source). */
+/* Whether the source serves /tcbevaluationdatanumbers: a PCS or PCCS source. Not a THIM
+ * source (Azure's THIM does not serve the list: evaluation numbers are chosen through MAA
+ * policy instead, Azure-DCAP-Client issue #205), nor files. */
 bool maat_collateral_source_has_eval_nums(const struct maat_collateral_source *src);
+/* The source's kind for messages: ops->kind, except "thim" for a PCCS source speaking THIM's
+ * scheme (no URL: safe in answers). */
+const char *maat_collateral_source_kind(const struct maat_collateral_source *src);
 
 /* Counters of a PCCS source since creation (for tests and metrics). */
 struct maat_pccs_stats {
@@ -287,6 +292,11 @@ struct maat_collateral_cache_opts {
     void (*fetch_failed)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
                          const char *source_kind, const struct maat_error *err);
     void *fetch_failed_arg;
+    /* The same with the item's TCB evaluation data number (0 = the default entry, N = a
+     * pinned one); called instead of fetch_failed when set (same fetch_failed_arg). */
+    void (*fetch_failed_num)(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
+                             uint32_t eval_num, const char *source_kind,
+                             const struct maat_error *err);
     /* With a store shared by several replicas: a refresh is first claimed through the
      * store (a `collateral-fetch/<FMSPC>/<CA>` lease record taken by compare-and-swap,
      * valid for lease_secs of caller time); only the holder asks the source, the others
@@ -304,11 +314,21 @@ struct maat_collateral_cache_opts {
      * least recently looked-up idle pinned set (its store record stays, so it comes back
      * from the store). Default 32; 0 = every pinned lookup fails (MAAT_ERR_IO). */
     size_t max_pinned;
-    /* Keep the source's /tcbevaluationdatanumbers list of this TEE (a PCS/PCCS/THIM source
-     * only): fetched with a default entry's refresh, and by the first default lookup when
-     * none is held or it is past nextUpdate - refresh_margin; a failed fetch is retried
-     * after max(retry_interval, 600 s). In memory only. maat_collateral_cache_newest. */
+    /* Keep the /tcbevaluationdatanumbers list of this TEE (from eval_nums_source, else the
+     * collateral source; one that serves it: maat_collateral_source_has_eval_nums): fetched
+     * with a default entry's refresh, and by the first default lookup when none is held or
+     * it is past nextUpdate - refresh_margin; a failed fetch is retried after
+     * max(retry_interval, 600 s) and fails no lookup. In memory only.
+     * maat_collateral_cache_newest. */
     bool eval_nums;
+    /* Where the list comes from (borrowed; NULL = `source`): a source whose own list is
+     * missing (Azure THIM) takes Intel's or a PCCS's (maatd --tcb-eval-numbers-source). */
+    struct maat_collateral_source *eval_nums_source;
+    /* The list is not waited for (a caller that only reports the newest number: maatd
+     * without --tcb-grace-days): a fetch publishes the collateral before it asks for the
+     * list, and no lookup waits for a list fetch in flight. Default false: lookups of a
+     * default entry wait for the list as for the collateral (the grace period needs it). */
+    bool eval_nums_background;
 };
 
 /* Zeroes o and sets the default margin, retry interval, wait and lease. */
@@ -365,6 +385,10 @@ struct maat_collateral_wait {
     bool saw_fetch;           /* in/out: ... or saw one in flight */
     uint64_t gen;             /* out (when 1): the cache's idle generation seen */
     struct timespec deadline; /* out (when 1): CLOCK_MONOTONIC end of the wait */
+    /* Not read by the cache: maatd keeps here the started / saw_fetch of a request's second
+     * lookup (the grace period's previous number, src/maatd/collateral_wait.c), so that it
+     * outlives a suspension as the first one's does. */
+    bool second_started, second_saw_fetch;
 };
 /* maat_collateral_cache_get, except where that would wait for an entry busy with a fetch
  * or a store load: returns 1 with w->deadline and w->gen set and nothing held. Call again

@@ -10,6 +10,10 @@
  *       qeIdentity.json, tcbSignChain.pem (signs both), pckSignChain.pem,
  *       rootCaCrl.der|.pem, intermediateCaCrl.der|.pem (the PCK CA CRL of whichever CA
  *       its issuer names).
+ * Several TCB evaluation data numbers (issue 14): in the sim layout, a subdirectory eval-N/
+ * of the layout's directory (DIR/pcs/eval-N/, as `maat sim init` writes, or DIR/eval-N/, as
+ * `maat collateral fetch --tcb-eval-num N -o DIR/eval-N` writes) holds number N's TCB info
+ * and QE identity (its CRLs when it has them, else the parent's): fetch_pinned.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,36 +67,51 @@ static int check_json(const struct maat_buf *b, const char *dir, const char *nam
     return fmspc == NULL ? 0 : src_check_tcb_fmspc(b->data, b->len, 1, fmspc, what, err);
 }
 
-/* tdx: the TDX TCB info (tdx-tcb-FMSPC.json) and TD_QE identity (td-qe-identity.json). */
-static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca, bool tdx,
-                     struct maat_collateral_raw *out, struct maat_error *err)
+/* The sim layout's TCB info and QE identity in d; tdx: the TDX TCB info
+ * (tdx-tcb-FMSPC.json) and TD_QE identity (td-qe-identity.json). */
+static int fetch_sim_docs(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca, bool tdx,
+                          struct maat_collateral_raw *out, struct maat_error *err)
 {
-    char hex[13], tcb[64], tcb_chain[64], crl[64], crl_chain[64];
+    char hex[13], tcb[64], tcb_chain[64];
     const char *qe = tdx ? "td-qe-identity.json" : "qe-identity.json";
     const char *qe_chain = tdx ? "td-qe-identity.issuer-chain.pem" : "qe-identity.issuer-chain.pem";
     src_fmspc_hex(fmspc, hex);
     snprintf(tcb, sizeof tcb, "%stcb-%s.json", tdx ? "tdx-" : "", hex);
     snprintf(tcb_chain, sizeof tcb_chain, "%stcb-%s.issuer-chain.pem", tdx ? "tdx-" : "", hex);
-    snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
-    snprintf(crl_chain, sizeof crl_chain, "pckcrl-%s.issuer-chain.pem", maat_pck_ca_name(ca));
     MAAT_ENSURE(!tdx || exists(d, tcb), err, MAAT_ERR_NOT_FOUND,
                 "%s: no TDX TCB info for FMSPC %s (%s)", d, hex, tcb);
     MAAT_ENSURE(exists(d, tcb), err, MAAT_ERR_NOT_FOUND,
                 "%s: no TCB info for FMSPC %s (%s); get it with: maat collateral fetch "
                 "--fmspc %s%s -o %s",
                 d, hex, tcb, hex, ca == MAAT_PCK_CA_PLATFORM ? " --ca platform" : "", d);
-    MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)", d,
-                maat_pck_ca_name(ca), crl);
     MAAT_TRY(read_into(d, tcb, &out->tcb_info_json, err));
     MAAT_TRY(read_into(d, tcb_chain, &out->tcb_info_issuer_chain, err));
     MAAT_TRY(read_into(d, qe, &out->qe_identity_json, err));
     MAAT_TRY(read_into(d, qe_chain, &out->qe_identity_issuer_chain, err));
+    MAAT_TRY(check_json(&out->tcb_info_json, d, tcb, "tcbInfo", fmspc, err));
+    return check_json(&out->qe_identity_json, d, qe, "enclaveIdentity", NULL, err);
+}
+
+/* The sim layout's PCK CRL of `ca` (+ chain) and Root CA CRL in d. */
+static int fetch_sim_crls(const char *d, enum maat_pck_ca ca, struct maat_collateral_raw *out,
+                          struct maat_error *err)
+{
+    char crl[64], crl_chain[64];
+    snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
+    snprintf(crl_chain, sizeof crl_chain, "pckcrl-%s.issuer-chain.pem", maat_pck_ca_name(ca));
+    MAAT_ENSURE(exists(d, crl), err, MAAT_ERR_NOT_FOUND, "%s: no PCK CRL for the %s CA (%s)", d,
+                maat_pck_ca_name(ca), crl);
     MAAT_TRY(read_into(d, crl, &out->pck_crl, err));
     MAAT_TRY(read_into(d, crl_chain, &out->pck_crl_issuer_chain, err));
     MAAT_TRY(read_into(d, "rootcacrl.der", &out->root_ca_crl, err));
-    MAAT_TRY(check_json(&out->tcb_info_json, d, tcb, "tcbInfo", fmspc, err));
-    MAAT_TRY(check_json(&out->qe_identity_json, d, qe, "enclaveIdentity", NULL, err));
     return check_crl_ca(&out->pck_crl, d, crl, ca, err);
+}
+
+static int fetch_sim(const char *d, const uint8_t fmspc[6], enum maat_pck_ca ca, bool tdx,
+                     struct maat_collateral_raw *out, struct maat_error *err)
+{
+    MAAT_TRY(fetch_sim_docs(d, fmspc, ca, tdx, out, err));
+    return fetch_sim_crls(d, ca, out, err);
 }
 
 /* name.der, else name.pem */
@@ -155,6 +174,47 @@ static int dir_fetch_tee(struct maat_collateral_source *s, const uint8_t fmspc[6
     return rc;
 }
 
+/* Number eval_num from the sim layout's eval-N/ (CRLs from there when present, else from
+ * the layout's directory); without eval-N/, the directory's own set when both documents
+ * carry N; else MAAT_ERR_NOT_FOUND naming the subdirectory expected. That eval-N/'s
+ * documents carry the number is the cache's check (maat_collateral_cache_get_num). */
+static int dir_fetch_pinned(struct maat_collateral_source *s, enum maat_collateral_tee tee,
+                            const uint8_t fmspc[6], enum maat_pck_ca ca, uint32_t eval_num,
+                            time_t at, struct maat_collateral_raw *out, struct maat_error *err)
+{
+    (void)at;
+    const char *dir = ((struct dir_source *)(void *)s)->dir;
+    const bool tdx = tee == MAAT_COLLATERAL_TDX;
+    char base[PATHLEN], sub[PATHLEN + 32], crl[64];
+    snprintf(base, sizeof base, "%s/pcs", dir);
+    if (!exists(base, "qe-identity.json")) snprintf(base, sizeof base, "%s", dir);
+    snprintf(sub, sizeof sub, "%s/eval-%u", base, eval_num);
+    const char *qe = tdx ? "td-qe-identity.json" : "qe-identity.json";
+    if (!exists(sub, qe)) { /* no eval-N/: the directory's own set, when it is number N */
+        struct maat_error e2 = {0};
+        if (dir_fetch_tee(s, fmspc, ca, tdx, out, &e2) == 0 &&
+            src_check_signed_kind(out->tcb_info_json.data, out->tcb_info_json.len, "tcbInfo",
+                                  tdx ? "TDX" : "SGX", eval_num, dir, &e2) == 0 &&
+            src_check_signed_kind(out->qe_identity_json.data, out->qe_identity_json.len,
+                                  "enclaveIdentity", tdx ? "TD_QE" : "QE", eval_num, dir, &e2) == 0)
+            return 0;
+        maat_collateral_raw_cleanup(out);
+        maat_collateral_raw_init(out);
+        return maat_error_set(err, MAAT_ERR_NOT_FOUND,
+                              "%s: no collateral for TCB evaluation data number %u (expected "
+                              "%s/%s; get it with: maat collateral fetch --tcb-eval-num %u ... "
+                              "-o %s)",
+                              dir, eval_num, sub, qe, eval_num, sub);
+    }
+    /* number N's TCB info and QE identity; its CRLs when eval-N/ has them, else the parent's */
+    snprintf(crl, sizeof crl, "pckcrl-%s.der", maat_pck_ca_name(ca));
+    MAAT_TRY(fetch_sim_docs(sub, fmspc, ca, tdx, out, err));
+    MAAT_TRY(fetch_sim_crls(exists(sub, crl) && exists(sub, "rootcacrl.der") ? sub : base, ca, out,
+                            err));
+    snprintf(out->origin, sizeof out->origin, "%.250s", sub);
+    return 0;
+}
+
 static int dir_fetch(struct maat_collateral_source *s, const uint8_t fmspc[6], enum maat_pck_ca ca,
                      time_t at, struct maat_collateral_raw *out, struct maat_error *err)
 {
@@ -177,8 +237,11 @@ static void dir_free(struct maat_collateral_source *s)
     free(d);
 }
 
-static const struct maat_collateral_source_ops dir_ops = {
-    .kind = "dir", .fetch = dir_fetch, .free = dir_free, .fetch_tdx = dir_fetch_tdx};
+static const struct maat_collateral_source_ops dir_ops = {.kind = "dir",
+                                                          .fetch = dir_fetch,
+                                                          .free = dir_free,
+                                                          .fetch_tdx = dir_fetch_tdx,
+                                                          .fetch_pinned = dir_fetch_pinned};
 
 int maat_collateral_dir_source_new(const char *dir, struct maat_collateral_source **out,
                                    struct maat_error *err)

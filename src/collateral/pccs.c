@@ -679,9 +679,19 @@ int maat_collateral_fetch_eval_nums(struct maat_collateral_source *src,
                                                trust, at, out, json_out, chain_out, err);
 }
 
+const char *maat_collateral_source_kind(const struct maat_collateral_source *src)
+{
+    if (src == NULL) return "none";
+    if (src->ops == &pccs_ops &&
+        ((const struct pccs_source *)(const void *)src)->o.scheme == MAAT_PCCS_SCHEME_THIM)
+        return "thim";
+    return src->ops->kind;
+}
+
 bool maat_collateral_source_has_eval_nums(const struct maat_collateral_source *src)
 {
-    return src != NULL && src->ops == &pccs_ops;
+    return src != NULL && src->ops == &pccs_ops &&
+           ((const struct pccs_source *)(const void *)src)->o.scheme != MAAT_PCCS_SCHEME_THIM;
 }
 
 int maat_collateral_fetch_eval_nums_tee(struct maat_collateral_source *src,

@@ -189,8 +189,8 @@ int maat_collateral_source_fetch_pinned(struct maat_collateral_source *s,
                 "collateral source: PCK CA must be processor or platform");
     maat_collateral_raw_init(out);
     MAAT_ENSURE(s->ops->fetch_pinned != NULL, err, MAAT_ERR_UNSUPPORTED,
-                "%s: cannot be asked for TCB evaluation data number %u (only a PCS, PCCS or "
-                "THIM source can)",
+                "%s: cannot be asked for TCB evaluation data number %u (only a PCS, PCCS, "
+                "THIM or directory source can)",
                 s->desc, eval_num);
     if (s->ops->fetch_pinned(s, tee, fmspc, ca, eval_num, at, out, err) == 0) return 0;
     maat_collateral_raw_cleanup(out);

@@ -7,21 +7,25 @@
  * which collateral is asked for): request body -> draft policy (a syntax error needs no
  * quote) -> quote -> runtime/init-time bindings -> PCK chain (maat_pck_chain_resolve) ->
  * collateral from the caller for the verified leaf's FMSPC and CA -> verdict (Revoked is
- * a failure; so is a TCB policy option of ctx->verify that fails) -> the fix below UpToDate
- * -> incoming claims (maat's x-maat-* TCB claims included, so that a policy can decide on
- * them) -> policy -> the TCB baseline the policy selects (x-ms-sgx-tcbidentifier, both
- * routes) -> payload text.
+ * a failure; so is a TCB policy option of ctx->verify that fails; with the grace period, a
+ * verdict at the newest number that is worse than acceptable is reached again with the
+ * previous number's collateral, grace_fallback) -> the fix below UpToDate -> incoming
+ * claims (maat's x-maat-* TCB claims included, so that a policy can decide on them) ->
+ * policy -> the TCB baseline the policy selects (x-ms-sgx-tcbidentifier, both routes) ->
+ * payload text.
  *
  * TdxVm tokens carry MAA's TdxVm claim set (claims_tdx.h) plus x-ms-policy-hash, the
  * policy's issued claims (top-level, where service claims win a clash, and as x-ms-policy)
  * and x-ms-policy-signer, then iss/iat/nbf/exp/jti; keys sorted, compact (docs/claims.md).
  * Both routes carry x-maat-tcb-fix below UpToDate (maat_tcb_fix_compute handles TD quotes).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "maat/attest.h"
 #include "maat/claims_tdx.h"
+#include "tcb_policy_internal.h" /* the grace period's fallback to N - 1 */
 
 struct priv {
     struct maat_policy *draft; /* parsed draftPolicyForAttestation */
@@ -49,6 +53,68 @@ static int bad_quote(struct maat_attest_result *r, const char *what)
     r->aerr.err = r->err;
     maat_error_prefix(&r->aerr.err, "%s", what);
     return failed(r, MAAT_ATTEST_BAD_REQUEST);
+}
+
+/* The grace period (issue 14, docs/verify.md "Grace period in maatd"): r->verdict was reached
+ * with the newest number N; while R + D days last and it is worse than acceptable
+ * (maat__tcb_grace_previous), the collateral of N - 1 is asked for and the quote verified
+ * again; that verdict (in grace) replaces N's when better (maat__tcb_grace_prefer), and *vc
+ * then points to N - 1's collateral. Fail closed: N - 1 not available now -> the request
+ * fails as COLLATERAL_UNAVAILABLE (the caller may retry); N - 1 not to be had, or no better
+ * -> N's verdict stands, its reason saying why grace did not help. */
+static int grace_fallback(const struct maat_attest_ctx *ctx, struct maat_attest_result *r,
+                          const struct maat_verify_opts *vo, bool tdx,
+                          const struct maat_verified_collateral **vc)
+{
+    uint32_t prev = maat__tcb_grace_previous(vo, &r->verdict);
+    if (prev == 0) return 0;
+    const struct maat_verified_collateral *pvc = NULL;
+    uint32_t nn = 0;
+    time_t nr = 0;
+    struct maat_error ge = {0};
+    struct maat_verdict *v = &r->verdict;
+    size_t n = strnlen(v->reason, sizeof v->reason);
+    if (ctx->collateral_num(ctx->collateral_arg, tdx ? MAAT_ATTEST_TEE_TDX : MAAT_ATTEST_TEE_SGX,
+                            r->fmspc, r->ca, prev, &pvc, &nn, &nr, &ge) != 0 ||
+        pvc == NULL) {
+        if (ge.code == MAAT_ERR_IO) {
+            r->err = ge;
+            return failed(r, MAAT_ATTEST_COLLATERAL_UNAVAILABLE);
+        }
+        if (!v->ok)
+            snprintf(v->reason + n, sizeof v->reason - n,
+                     "; grace period: the previous tcbEvaluationDataNumber %u cannot be had: %s",
+                     prev, pvc == NULL && ge.msg[0] == '\0' ? "none from the source" : ge.msg);
+        return 0;
+    }
+    struct grace_verdict {
+        struct maat_verdict v;
+        struct maat_tdx_verdict t;
+    } *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        maat_error_set(&r->err, MAAT_ERR_NOMEM, "out of memory");
+        return internal(r);
+    }
+    int vrc = tdx ? maat_tdx_quote_verify(&r->quote, pvc, ctx->trust, vo, ctx->tdx, &g->v, &g->t,
+                                          &r->err)
+                  : maat_quote_verify(&r->quote, pvc, ctx->trust, vo, &g->v, &r->err);
+    if (vrc != 0) {
+        free(g);
+        return internal(r);
+    }
+    if (maat__tcb_grace_prefer(v, &g->v)) {
+        *v = g->v;
+        r->tdx = g->t;
+        *vc = pvc;
+    } else if (!v->ok) {
+        snprintf(v->reason + n, sizeof v->reason - n,
+                 "; grace period: the verdict with the previous tcbEvaluationDataNumber %u is "
+                 "no better (%s%s%s)",
+                 prev, maat_tcb_status_name(g->v.status), g->v.ok ? "" : ": ",
+                 g->v.ok ? "" : g->v.reason);
+    }
+    free(g);
+    return 0;
 }
 
 /* The TdxVm payload: claim set + policy claims + registered claims, sorted, compact. */
@@ -191,6 +257,9 @@ int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t
                                           &r->tdx, &r->err)
                   : maat_quote_verify(&r->quote, vc, ctx->trust, &vo, &r->verdict, &r->err);
     if (vrc != 0) return internal(r);
+    if (ctx->collateral_num != NULL && r->tcb_baseline == 0 && /* a pinned baseline is kept */
+        grace_fallback(ctx, r, &vo, tdx, &vc) != 0)
+        return -1;
     if (!r->verdict.ok || r->verdict.status == MAAT_TCB_REVOKED)
         return failed(r, MAAT_ATTEST_VERIFY_FAILED);
     /* Below UpToDate: what to update (x-maat-tcb-fix). A fix that cannot be computed (the

@@ -227,3 +227,27 @@ int maat__tcb_policy_apply(const struct maat_verify_opts *o,
     p->failed = why[0] != '\0';
     return p->failed ? -1 : 0;
 }
+
+/* The grace period's fallback (issue 14; docs/verify.md "Grace period in maatd"). */
+uint32_t maat__tcb_grace_previous(const struct maat_verify_opts *o, const struct maat_verdict *v)
+{
+    if (!o->tcb_grace || o->tcb_eval_num_newest < 2 || o->tcb_newest_recovery_date == 0) return 0;
+    const struct maat_tcb_policy_verdict *p = &v->tcb_policy;
+    uint32_t used = p->tcb_info_eval_num < p->qe_identity_eval_num ? p->tcb_info_eval_num
+                                                                   : p->qe_identity_eval_num;
+    if (used != o->tcb_eval_num_newest) return 0; /* not reached with N: the rule decides */
+    if (o->at > o->tcb_newest_recovery_date + (time_t)o->tcb_grace_days * DAY) return 0;
+    if (v->status >= MAAT_TCB_STATUS__COUNT || v->status == MAAT_TCB_UP_TO_DATE ||
+        v->status == MAAT_TCB_REVOKED)
+        return 0; /* no status, nothing to improve, or revoked (never softened) */
+    if (!v->ok && v->failed_step != MAAT_STEP_STATUS) return 0; /* not a TCB refusal */
+    return o->tcb_eval_num_newest - 1;
+}
+
+bool maat__tcb_grace_prefer(const struct maat_verdict *newest, const struct maat_verdict *prev)
+{
+    if (!prev->ok || prev->status >= MAAT_TCB_STATUS__COUNT || prev->status == MAAT_TCB_REVOKED)
+        return false;
+    if (!newest->ok) return true;
+    return maat_tcb_status_rank(prev->status) < maat_tcb_status_rank(newest->status);
+}

@@ -131,14 +131,17 @@ struct coll_arg {
     struct maat_collateral_cache *cache;
     struct maat_collateral_lookup lk;
     bool have;
+    struct maat_collateral_lookup lk_prev; /* the grace period's previous number */
+    bool have_prev;
 };
 
 /* (ctx.collateral_num, issue 14) The baseline the policy selects: a pinned number is its
  * own cache item, fetched from the source by number; a source that cannot be asked for a
  * number (files) gives its one set, which the check after the policy refuses when it is
- * not the number. With --tcb-grace-days, the newest number and its recovery date come from
- * the cache's copy of the source's /tcbevaluationdatanumbers list (unknown: 0, and the
- * verdict fails closed). */
+ * not the number. The newest number and its recovery date come from the cache's copy of
+ * the source's /tcbevaluationdatanumbers list (unknown: 0; with --tcb-grace-days the
+ * verdict then fails closed). A second call for the same request is the grace period's
+ * previous number (the pipeline's grace_fallback): held in lk_prev, with its own wait. */
 static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6],
                       enum maat_pck_ca ca, uint32_t eval_num,
                       const struct maat_verified_collateral **vc, uint32_t *newest,
@@ -148,6 +151,29 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     struct maat_collateral_cache *c = tee == MAAT_ATTEST_TEE_TDX ? a->d->cache_tdx : a->d->cache;
     *vc = NULL;
     if (c == NULL) return 0; /* no source: the verdict fails for lack of collateral */
+    /* a second call: the grace period's previous number */
+    if (a->have) {
+        if (a->have_prev || !maat_collateral_source_can_pin(a->d->source))
+            return maat_error_set(err, MAAT_ERR_UNSUPPORTED,
+                                  "the %s collateral source cannot be asked for TCB evaluation "
+                                  "data number %u",
+                                  a->d->source->ops->kind, eval_num);
+        int rc = maatd_collateral_get_second(a->d, a->rq, c, fmspc, ca, eval_num, a->now,
+                                             &a->lk_prev, err);
+        if (rc > 0) {
+            a->suspended = true;
+            return maat_error_set(err, MAAT_ERR_IO, "waiting for a collateral fetch");
+        }
+        if (rc != 0) { /* the reason reaches the answer: no source URL in it */
+            char why[MAAT_ERROR_MSG_MAX];
+            maat_collateral_scrub_urls(err->msg, false, why, sizeof why);
+            snprintf(err->msg, sizeof err->msg, "%s", why);
+            return -1;
+        }
+        a->have_prev = true;
+        *vc = a->lk_prev.vc;
+        return 0;
+    }
     if (!maat_collateral_source_can_pin(a->d->source)) eval_num = 0;
     int rc = maatd_collateral_get(a->d, a->rq, c, fmspc, ca, eval_num, a->now, &a->lk, err);
     if (rc > 0) { /* suspended until the fetch ends; routed again when resumed */
@@ -160,9 +186,8 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     *vc = a->lk.vc;
     maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
                              a->lk.window.not_after, a->lk.stale);
-    struct maat_error ne = {0}; /* unknown: left 0, the grace check then fails closed */
-    if (a->d->cfg.tcb_grace_days >= 0)
-        (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
+    struct maat_error ne = {0}; /* unknown: left 0 (the grace check then fails closed) */
+    (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
     return 0;
 }
 
@@ -314,5 +339,6 @@ out:
     maat__attest_result_cleanup(r);
     free(r);
     if (ca.have) maat_collateral_lookup_release(ca.cache, &ca.lk);
+    if (ca.have_prev) maat_collateral_lookup_release(ca.cache, &ca.lk_prev);
     maatd_policy_release(pol);
 }

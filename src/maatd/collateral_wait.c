@@ -197,10 +197,11 @@ bool maatd_waits_add(struct maatd_waits *ws, struct MHD_Connection *conn,
     return true;
 }
 
-int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
-                         struct maat_collateral_cache *cache, const uint8_t fmspc[6],
-                         enum maat_pck_ca ca, uint32_t eval_num, time_t now,
-                         struct maat_collateral_lookup *out, struct maat_error *err)
+/* second: the request's second lookup (its own started / saw_fetch, kept in rq->cwait). */
+static int collateral_get(struct maatd *d, struct maatd_request *rq,
+                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                          enum maat_pck_ca ca, uint32_t eval_num, time_t now, bool second,
+                          struct maat_collateral_lookup *out, struct maat_error *err)
 {
     struct maatd_waits *ws = d->waits;
     struct followed *f = NULL;
@@ -209,7 +210,19 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
             if (ws->src[i].cache == cache) f = &ws->src[i];
     if (rq->cwait == NULL || f == NULL) /* no suspension here: the cache waits */
         return maat_collateral_cache_get_num(cache, fmspc, ca, eval_num, now, NULL, out, err);
-    int rc = maat_collateral_cache_get_num(cache, fmspc, ca, eval_num, now, rq->cwait, out, err);
+    struct maat_collateral_wait w2 = *rq->cwait, *w = rq->cwait;
+    if (second) {
+        w2.started = rq->cwait->second_started;
+        w2.saw_fetch = rq->cwait->second_saw_fetch;
+        w = &w2;
+    }
+    int rc = maat_collateral_cache_get_num(cache, fmspc, ca, eval_num, now, w, out, err);
+    if (second) {
+        rq->cwait->second_started = w2.started;
+        rq->cwait->second_saw_fetch = w2.saw_fetch;
+        rq->cwait->gen = w2.gen;
+        rq->cwait->deadline = w2.deadline;
+    }
     if (rc > 0) {
         /* the cache's generation -> this module's (see the top of the file) */
         pthread_mutex_lock(&ws->mu);
@@ -219,4 +232,20 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
         rq->suspend = true;
     }
     return rc;
+}
+
+int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
+                         struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                         enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                         struct maat_collateral_lookup *out, struct maat_error *err)
+{
+    return collateral_get(d, rq, cache, fmspc, ca, eval_num, now, false, out, err);
+}
+
+int maatd_collateral_get_second(struct maatd *d, struct maatd_request *rq,
+                                struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                                enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                struct maat_collateral_lookup *out, struct maat_error *err)
+{
+    return collateral_get(d, rq, cache, fmspc, ca, eval_num, now, true, out, err);
 }

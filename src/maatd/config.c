@@ -77,8 +77,13 @@ static const struct opt opts[] = {
      "with --collateral-source azure: send region=REGION in THIM's customParameter"},
     {"tcb-grace-days", OPT_LONG, OFF(tcb_grace_days), 0, 3650, "DAYS", "off",
      "after a TCB recovery, accept the previous evaluation number's verdict for DAYS days\n"
-     "after the newest number's tcbRecoveryEventDate (from the source's\n"
-     "/tcbevaluationdatanumbers; unknown = refused); otherwise require the newest"},
+     "after the newest number's tcbRecoveryEventDate (from the /tcbevaluationdatanumbers\n"
+     "list; unknown = refused), fetching the previous number when the newest one's verdict\n"
+     "is worse than acceptable; otherwise require the newest"},
+    {"tcb-eval-numbers-source", OPT_STR, OFF(tcb_eval_numbers_source), 0, 0, "intel|URL",
+     "the collateral source",
+     "where the signed /tcbevaluationdatanumbers list comes from: Intel PCS or a PCS/PCCS\n"
+     "URL (Azure THIM does not serve it; needed there for --tcb-grace-days)"},
     {"test-verification-time", OPT_STR, OFF(test_verification_time), 0, 0, "TIME", "now",
      "TESTS ONLY: verify quotes and collateral at this time (unix seconds or RFC 3339)\n"
      "instead of now, so that recorded quotes and collateral can be attested; tokens keep\n"
@@ -595,6 +600,14 @@ int maatd_config_parse(struct maatd_config *c, int argc, char **argv)
                             "--collateral-azure-region wants an Azure location like eastus, "
                             "not '%.60s'",
                             r);
+    }
+    if (c->tcb_eval_numbers_source != NULL) { /* issue 14: the list from elsewhere */
+        const char *v = c->tcb_eval_numbers_source;
+        if (strcmp(v, "intel") && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+            return complain(c, "tcb-eval-numbers-source",
+                            "--tcb-eval-numbers-source '%.200s': expected intel or an http(s):// "
+                            "URL of a PCS or PCCS",
+                            v);
     }
     if (c->pccs && c->collateral) {
         return complain(c, c->origin[find_opt("pccs", 4) - opts] ? "pccs" : "collateral",

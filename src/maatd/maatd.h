@@ -94,6 +94,8 @@ struct maatd_config {
     long collateral_max_pinned;    /* pinned collateral sets per cache */
     char *collateral_azure_region; /* THIM customParameter region= (NULL = none) */
     long tcb_grace_days;           /* grace period in days after a TCB recovery; -1 = off */
+    char *tcb_eval_numbers_source; /* "intel" or a PCS/PCCS URL: the list's source (NULL =
+                                      the collateral source) */
     /* HTTP edge limits (server.c, conn_guard.c; docs/maatd.md "Limits") */
     long header_timeout;      /* seconds for the request line + headers (deadline) */
     long max_conn_per_client; /* concurrent connections per client address */
@@ -292,6 +294,7 @@ struct maatd {
     struct maat_store *store;
     struct maat_trust *trust;
     struct maat_collateral_source *source;
+    struct maat_collateral_source *eval_nums_source; /* --tcb-eval-numbers-source, or NULL */
     struct maat_collateral_cache *cache;     /* SGX collateral */
     struct maat_collateral_cache *cache_tdx; /* TDX collateral (TD quotes), same source */
     struct maat_pck_cache *pck_cache;
@@ -419,6 +422,12 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
                          enum maat_pck_ca ca, uint32_t eval_num, time_t now,
                          struct maat_collateral_lookup *out, struct maat_error *err);
+/* The same for a request's second lookup (the grace period's previous number, issue 14):
+ * its wait state is kept apart from the first one's (rq->cwait->second_*). */
+int maatd_collateral_get_second(struct maatd *d, struct maatd_request *rq,
+                                struct maat_collateral_cache *cache, const uint8_t fmspc[6],
+                                enum maat_pck_ca ca, uint32_t eval_num, time_t now,
+                                struct maat_collateral_lookup *out, struct maat_error *err);
 
 /* conn_guard.c: the header deadline (--header-timeout). */
 struct maatd_guard;

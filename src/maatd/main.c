@@ -129,16 +129,18 @@ static int setup_signer_quote(struct maatd *d, struct maat_error *err)
 }
 
 /* One log line per failed collateral fetch (however many requests waited for it): the
- * item and the cause, URLs without credentials or query. */
+ * item (with tcb_eval_num=N for a set pinned to number N: a policy's baseline or the grace
+ * period's previous number) and the cause, URLs without credentials or query. */
 static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca ca,
-                             const char *kind, const struct maat_error *err)
+                             uint32_t eval_num, const char *kind, const struct maat_error *err)
 {
     (void)arg;
-    char fm[13], why[MAAT_ERROR_MSG_MAX];
+    char fm[13], why[MAAT_ERROR_MSG_MAX], num[32] = "";
     maat_hex_encode(fmspc, 6, fm);
     maat_collateral_scrub_urls(err->msg, true, why, sizeof why);
-    maatd_log("warn", "collateral fetch failed: fmspc=%s ca=%s source=%s error=%s: %s", fm,
-              maat_pck_ca_name(ca), kind, maat_err_name(err->code), why);
+    if (eval_num != 0) snprintf(num, sizeof num, " tcb_eval_num=%u", eval_num);
+    maatd_log("warn", "collateral fetch failed: fmspc=%s ca=%s%s source=%s error=%s: %s", fm,
+              maat_pck_ca_name(ca), num, kind, maat_err_name(err->code), why);
 }
 
 static int setup_collateral(struct maatd *d, struct maat_error *err)
@@ -190,6 +192,19 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
     }
     if (d->source == NULL && dir != NULL)
         MAAT_TRY(maat_collateral_dir_source_new(dir, &d->source, err));
+    if (d->cfg.tcb_eval_numbers_source != NULL) { /* issue 14: the list from elsewhere */
+        struct maat_pccs_opts o;
+        maat_pccs_opts_defaults(&o);
+        o.base_url = strcmp(d->cfg.tcb_eval_numbers_source, "intel")
+                         ? d->cfg.tcb_eval_numbers_source
+                         : "https://api.trustedservices.intel.com";
+        o.insecure_tls = d->cfg.pccs_insecure;
+        o.connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;
+        o.read_timeout_ms = d->cfg.pccs_read_timeout_ms;
+        o.timeout_ms = d->cfg.pccs_timeout_ms;
+        o.max_attempts = (unsigned)d->cfg.pccs_attempts;
+        MAAT_TRY(maat_collateral_pccs_source_new(&o, &d->eval_nums_source, err));
+    }
     if (d->source == NULL) {
         maatd_log("warn", "no collateral source (--sim, --collateral or --pccs): every quote will "
                           "fail verification for lack of collateral");
@@ -201,19 +216,31 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         co.trust = d->trust;
         co.wait_ms = d->cfg.collateral_wait_ms;
         co.retry_interval = (time_t)d->cfg.collateral_retry_s;
-        co.fetch_failed = log_fetch_failed;
+        co.fetch_failed_num = log_fetch_failed;
         co.max_pinned = (size_t)d->cfg.collateral_max_pinned;
-        co.eval_nums = d->cfg.tcb_grace_days >= 0; /* the grace period needs the newest */
+        /* the list whenever a source offers it: /tcbbaselines and x-maat-tcb-eval-num-newest
+         * name the newest known number; only the grace period fails without it */
+        co.eval_nums = true;
+        co.eval_nums_source = d->eval_nums_source;
+        co.eval_nums_background = d->cfg.tcb_grace_days < 0; /* only grace waits for it */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache, err));
         co.tee = MAAT_COLLATERAL_TDX; /* TD quotes: TDX TCB info and TD_QE, same source */
         MAAT_TRY(maat_collateral_cache_new(&co, &d->cache_tdx, err));
         maatd_log("info", "collateral source: %s", maat_collateral_source_describe(d->source));
-        if (d->cfg.tcb_grace_days >= 0 && !maat_collateral_source_has_eval_nums(d->source))
+        struct maat_collateral_source *ls = d->eval_nums_source ? d->eval_nums_source : d->source;
+        if (d->cfg.tcb_grace_days >= 0 && !maat_collateral_source_has_eval_nums(ls))
             maatd_log("warn",
                       "--tcb-grace-days %ld: the %s source publishes no TCB evaluation data "
                       "numbers list, so the newest number's recovery date is unknown and every "
-                      "quote will be refused",
-                      d->cfg.tcb_grace_days, d->source->ops->kind);
+                      "quote will be refused%s",
+                      d->cfg.tcb_grace_days, maat_collateral_source_kind(ls),
+                      !strcmp(maat_collateral_source_kind(ls), "thim")
+                          ? " (Azure THIM does not serve it: give --tcb-eval-numbers-source "
+                            "intel or a PCCS URL)"
+                          : "");
+        if (d->eval_nums_source != NULL)
+            maatd_log("info", "TCB evaluation data numbers source: %s",
+                      maat_collateral_source_describe(d->eval_nums_source));
     }
     long pck = d->cfg.pck_cache_size > 0 ? d->cfg.pck_cache_size : MAATD_PCK_CACHE_SIZE_DEFAULT;
     d->pck_cache = maat_pck_cache_new((size_t)pck, err);
@@ -271,6 +298,7 @@ static void cleanup(struct maatd *d)
     maat_collateral_cache_free(d->cache);
     maat_collateral_cache_free(d->cache_tdx);
     maat_collateral_source_free(d->source);
+    maat_collateral_source_free(d->eval_nums_source);
     maat_pck_cache_free(d->pck_cache);
     maat_trust_free(d->trust);
     maat_attester_free(d->signer);

@@ -75,6 +75,9 @@ struct maat_sim_init_opts {
     uint16_t pcesvn;     /* PCESVN of every level (default 13) */
     uint16_t qe_svn;     /* QE ISVSVN of the UpToDate QE identity level (default 8) */
     uint32_t tcb_evaluation_data_number; /* default 17 */
+    /* pcs/eval-N/ variants: N = E + d needs d * eval_svn_step more of component 1 at every
+     * level (default 0 = 1; 1..8) */
+    uint8_t eval_svn_step;
     bool revoke_processor_ca;            /* list the PCK Processor CA's serial in the root CA CRL */
     bool revoke_platform_ca;             /* list the PCK Platform CA's serial in the root CA CRL */
 };

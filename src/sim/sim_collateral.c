@@ -98,7 +98,8 @@ static void put_dates(struct maat_buf *b, int *ok, const struct sim_collateral_o
 
 /* The evaluation-number variant being written: 0 = the platform's own number; -2..+2 =
  * that many numbers older/newer (pcs/eval-N/): every TCB level's component 1 (and TDX
- * late microcode SVN) needs `shift` more, every tcbDate moves by shift * 30 days. */
+ * late microcode SVN) needs `shift` x eval_svn_step more, every tcbDate moves by shift x
+ * 30 days. */
 #define EVAL_SHIFT_MIN (-2)
 #define EVAL_SHIFT_MAX 2
 #define EVAL_SHIFT_DAYS 30
@@ -148,7 +149,7 @@ static char *tcb_info_text(const struct maat_sim *s, const struct sim_collateral
         uint8_t comps[16];
         uint16_t pcesvn;
         sim_tcb_level(s->cpusvn, s->pcesvn, (enum maat_sim_tcb)k, comps, &pcesvn);
-        comps[0] = (uint8_t)(comps[0] + shift);
+        comps[0] = (uint8_t)(comps[0] + shift * o->eval_svn_step);
         jput(&b, &ok, "%s{\"tcb\":{", k ? "," : "");
         if (version == 3) jput(&b, &ok, "\"sgxtcbcomponents\":[");
         for (int i = 0; i < 16; i++) {
@@ -283,8 +284,8 @@ static char *tdx_tcb_info_text(const struct maat_sim *s, const struct sim_collat
         uint8_t comps[16], tdx[16];
         uint16_t pcesvn;
         sim_tcb_level(s->cpusvn, s->pcesvn, (enum maat_sim_tcb)k, comps, &pcesvn);
-        comps[0] = (uint8_t)(comps[0] + shift);
-        tdx_level(k, shift, tdx);
+        comps[0] = (uint8_t)(comps[0] + shift * o->eval_svn_step);
+        tdx_level(k, shift * o->eval_svn_step, tdx);
         jput(&b, &ok, "%s{\"tcb\":{\"sgxtcbcomponents\":[", k ? "," : "");
         for (int i = 0; i < 16; i++)
             jput(&b, &ok, "%s{\"svn\":%u%s}", i ? "," : "", comps[i],
@@ -432,8 +433,9 @@ static int write_bundle(const char *dir, const char *rel, const struct crls *c,
  * 255) and numbers (>= 1). */
 static bool shift_fits(const struct maat_sim *s, const struct sim_collateral_opts *o, int shift)
 {
-    int lo = (int)s->cpusvn[0] - (MAAT_SIM_TCB__COUNT - 1) + shift, hi = (int)s->cpusvn[0] + shift;
-    int tlo = MAAT_SIM_TDX_TCB_BASE - (MAAT_SIM_TCB__COUNT - 1) + shift;
+    int d = shift * o->eval_svn_step;
+    int lo = (int)s->cpusvn[0] - (MAAT_SIM_TCB__COUNT - 1) + d, hi = (int)s->cpusvn[0] + d;
+    int tlo = MAAT_SIM_TDX_TCB_BASE - (MAAT_SIM_TCB__COUNT - 1) + d;
     return lo >= 0 && hi <= 255 && tlo >= 0 && (int64_t)o->tcb_evaluation_data_number + shift >= 1;
 }
 

@@ -105,6 +105,7 @@ void sim_tcb_level(const uint8_t base[16], uint16_t base_pcesvn, enum maat_sim_t
 struct sim_collateral_opts {
     int64_t issue_date, next_update;
     uint32_t tcb_evaluation_data_number;
+    int eval_svn_step; /* component-1 SVN added per evaluation number of a variant (>= 1) */
     bool revoke_processor_ca, revoke_platform_ca;
 };
 int sim_write_collateral(const char *dir, const struct maat_sim *s,

@@ -432,7 +432,8 @@ static unsigned eval_check(const struct maat_sim_pccs *s, struct MHD_Connection 
     unsigned long k = strtoul(n, &end, 10);
     if (errno || end == n || *end || !isdigit((unsigned char)n[0]) || k == 0 || k > 1000000)
         return MHD_HTTP_BAD_REQUEST;
-    if (s->o.eval_standard != 0 && k < s->o.eval_standard) return MHD_HTTP_GONE;
+    unsigned oldest = s->o.eval_oldest != 0 ? s->o.eval_oldest : s->o.eval_standard;
+    if (oldest != 0 && k < oldest) return MHD_HTTP_GONE;
     if (s->o.eval_early != 0 && k > s->o.eval_early) return MHD_HTTP_NOT_FOUND;
     *serve = (unsigned)k;
     return 0;

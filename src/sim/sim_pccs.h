@@ -55,6 +55,10 @@ struct maat_sim_pccs_opts {
      * set, update=standard (or no parameter) answers eval_standard, update=early
      * eval_early. */
     unsigned eval_standard, eval_early;
+    /* The oldest number still served by number (a PCCS or PCS that keeps numbers older than
+     * its standard one): tcbEvaluationDataNumber=K is 410 Gone below it. 0 = eval_standard;
+     * at most eval_standard. */
+    unsigned eval_oldest;
     unsigned rate_limit;    /* answer the first N requests 429 Too Many Requests */
     unsigned retry_after_s; /* with a Retry-After: S header (0 = no header) */
     bool log_requests;      /* one "sim pccs: GET URL?QUERY -> STATUS" line per request on

@@ -173,6 +173,7 @@ int maat_sim_init(const char *dir, const struct maat_sim_init_opts *o, struct ma
         .issue_date = o->issue_date,
         .next_update = o->next_update,
         .tcb_evaluation_data_number = o->tcb_evaluation_data_number,
+        .eval_svn_step = o->eval_svn_step != 0 ? o->eval_svn_step : 1,
         .revoke_processor_ca = o->revoke_processor_ca,
         .revoke_platform_ca = o->revoke_platform_ca,
     };

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_maatd_tcb_baseline.sh - issue 14 in maatd: configurationrules'
-# x-ms-sgx-tcbidentifier selects the TCB evaluation number (the sim's collateral holds 17:
-# "17" and "azuredefault" attest, "18" fails closed naming both numbers, a non-number is a
-# PolicyEvaluationError); GET /tcbbaselines/SgxEnclave?api-version=2025-06-01 answers MAA's
+# x-ms-sgx-tcbidentifier selects the TCB evaluation number (the sim's collateral holds 17,
+# its pcs/eval-N/ 15..19: "17", "18" (from eval-18/) and "azuredefault" attest, "20" fails
+# closed naming the directory expected, a non-number is a PolicyEvaluationError); GET /tcbbaselines/SgxEnclave?api-version=2025-06-01 answers MAA's
 # TcbBaselineResult with isSelectedTcb following the stored policy; tokens carry
 # x-maat-tcb-eval-num and x-maat-tcb-fix below UpToDate; a TCB failure's error names the fix.
 set -u
@@ -45,11 +45,16 @@ mkreq "$T/p17.json" "$T/o.bin" "$(pol 17)"
 st=$(post "$S" "$T/p17.json" "$T/p17.out")
 [ "$st" = 200 ] && claims "$T/p17.out" "$T/p17.claims" && [ "$(jget "$T/p17.claims" 'd["x-ms-sgx-tcbidentifier"]')" = 17 ] \
     && ok "tcbidentifier 17 (held): 200" || bad "tcbidentifier 17: $st $(head -c 300 "$T/p17.out")"
+# a directory source serves the numbers of its eval-N/ subdirectories (the sim: 15..19)
 mkreq "$T/p18.json" "$T/o.bin" "$(pol 18)"
 st=$(post "$S" "$T/p18.json" "$T/p18.out")
-[ "$st" = 400 ] && [ "$(jget "$T/p18.out" 'd["error"]["code"]')" = InvalidParameter ] \
-    && jget "$T/p18.out" 'd["error"]["message"]' | grep -q "selects TCB baseline 18 (x-ms-sgx-tcbidentifier) but the collateral maatd holds for FMSPC 00906ed50000 has tcbEvaluationDataNumber 17 (TCB info) and 17 (QE identity)" \
-    && ok "tcbidentifier 18 (not held): fails closed naming both" || bad "tcbidentifier 18: $st $(head -c 400 "$T/p18.out")"
+[ "$st" = 200 ] && claims "$T/p18.out" "$T/p18.claims" && [ "$(jget "$T/p18.claims" 'd["x-maat-tcb-eval-num"]')" = 18 ] \
+    && ok "tcbidentifier 18: from the directory's pcs/eval-18/" || bad "tcbidentifier 18: $st $(head -c 400 "$T/p18.out")"
+mkreq "$T/p20.json" "$T/o.bin" "$(pol 20)"
+st=$(post "$S" "$T/p20.json" "$T/p20.out")
+[ "$st" = 400 ] && [ "$(jget "$T/p20.out" 'd["error"]["code"]')" = InvalidParameter ] \
+    && jget "$T/p20.out" 'd["error"]["message"]' | grep -q "selects TCB baseline 20 (x-ms-sgx-tcbidentifier), but collateral for FMSPC 00906ed50000 (processor CA) at TCB evaluation data number 20 cannot be had: .*no collateral for TCB evaluation data number 20 (expected <path>" \
+    && ok "tcbidentifier 20 (no eval-20/): fails closed naming the directory expected" || bad "tcbidentifier 20: $st $(head -c 600 "$T/p20.out")"
 mkreq "$T/px.json" "$T/o.bin" "$(pol latest)"
 st=$(post "$S" "$T/px.json" "$T/px.out")
 [ "$st" = 400 ] && [ "$(jget "$T/px.out" 'd["error"]["code"]')" = PolicyEvaluationError ] \
@@ -67,8 +72,8 @@ st=$(post "$S" "$T/r.json" "$T/r.out")
 # GET /tcbbaselines/SgxEnclave
 B="$URL_A/tcbbaselines/SgxEnclave"
 st=$(get "$B?api-version=2025-06-01" "$T/b0.json")
-[ "$st" = 200 ] && [ "$(jget "$T/b0.json" '";".join("%s/%s/%s" % (b["tcbIdentifier"], b["tcbEvaluationDataNumber"], b["isSelectedTcb"]) for b in d["tcbBaselines"])')" = "17/17/False;13/13/False;12/12/False;11/11/False;10/10/False" ] \
-    && ok "baselines, default policy: none selected (17: the collateral held)" || bad "baselines default: $st $(cat "$T/b0.json")"
+[ "$st" = 200 ] && [ "$(jget "$T/b0.json" '";".join("%s/%s/%s" % (b["tcbIdentifier"], b["tcbEvaluationDataNumber"], b["isSelectedTcb"]) for b in d["tcbBaselines"])')" = "18/18/False;17/17/False;13/13/False;12/12/False;11/11/False;10/10/False" ] \
+    && ok "baselines, default policy: none selected (17 and 18: the collateral held)" || bad "baselines default: $st $(cat "$T/b0.json")"
 [ "$(jget "$T/b0.json" 'json.dumps([b for b in d["tcbBaselines"] if b["tcbIdentifier"] == "10"][0], sort_keys=True)')" = '{"isSelectedTcb": false, "minimumPswLinuxVersion": "2.9", "minimumPswWindowsVersion": "2.7.101.2", "tcbEvaluationDataNumber": 10, "tcbIdentifier": "10", "tcbReleaseDate": "2020-11-11T00:00:00"}' ] \
     && ok "baseline 10 in MAA's shape" || bad "baseline 10: $(jget "$T/b0.json" 'd["tcbBaselines"][3]')"
 pol 11 >"$T/p11.txt"
@@ -79,9 +84,9 @@ get "$B?api-version=2025-06-01" "$T/b11.json" >/dev/null
 pol 17 >"$T/p17.txt"
 "$MAAT" policy set SgxEnclave --endpoint "$URL_A" --unsigned-policy "$T/p17.txt" --bearer-token-file "$T/admin.token" >"$T/set17.out" 2>&1 || bad "policy set 17: $(cat "$T/set17.out")"
 get "$B?api-version=2025-06-01" "$T/b17.json" >/dev/null
-[ "$(jget "$T/b17.json" 'json.dumps({k: v for k, v in d["tcbBaselines"][0].items() if k != "tcbReleaseDate"}, sort_keys=True)')" = '{"isSelectedTcb": true, "minimumPswLinuxVersion": null, "minimumPswWindowsVersion": null, "tcbEvaluationDataNumber": 17, "tcbIdentifier": "17"}' ] \
-    && jget "$T/b17.json" 'd["tcbBaselines"][0]["tcbReleaseDate"]' | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00$' \
-    && ok "policy selects 17: listed first, selected, PSW unknown, release date its tcbDate" || bad "baselines 17: $(cat "$T/b17.json")"
+[ "$(jget "$T/b17.json" 'json.dumps({k: v for k, v in d["tcbBaselines"][1].items() if k != "tcbReleaseDate"}, sort_keys=True)')" = '{"isSelectedTcb": true, "minimumPswLinuxVersion": null, "minimumPswWindowsVersion": null, "tcbEvaluationDataNumber": 17, "tcbIdentifier": "17"}' ] \
+    && jget "$T/b17.json" 'd["tcbBaselines"][1]["tcbReleaseDate"]' | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00$' \
+    && ok "policy selects 17: listed after 18, selected, PSW unknown, release date its tcbDate" || bad "baselines 17: $(cat "$T/b17.json")"
 # the stored policy's 17 is what maatd holds: attestation still works
 st=$(post "$S" "$T/o.json" "$T/o2.out")
 [ "$st" = 200 ] && ok "stored policy 17: attest 200" || bad "stored 17 attest: $st $(head -c 300 "$T/o2.out")"

@@ -83,13 +83,18 @@ msg=$(jget "$T/p16.out" 'd["error"]["message"]' 2>/dev/null)
 [ "$st" = 400 ] && [[ "$msg" == *"selects TCB baseline 16"*"410 Gone"* ]] \
     && ok "pin 16 (410): 400 naming 16 and the 410" || bad "pin 16: $st $(head -c 500 "$T/p16.out")"
 
-# ---- GET /tcbbaselines lists what the cache holds (17, 18) besides MAA's 10-13 ----
+# ---- GET /tcbbaselines lists what the cache holds (17, 18) and the source's list (19..15,
+# kept without --tcb-grace-days too) besides MAA's 10-13 ----
 B="$URL_A/tcbbaselines/SgxEnclave?api-version=2025-06-01"
-st=$(get "$B" "$T/b.json")
-[ "$st" = 200 ] && [ "$(jget "$T/b.json" '";".join("%s/%s" % (b["tcbIdentifier"], b["isSelectedTcb"]) for b in d["tcbBaselines"])')" = "18/False;17/False;13/False;12/False;11/False;10/False" ] \
-    && ok "tcbbaselines: held 18 and 17 listed, newest first" || bad "tcbbaselines: $st $(cat "$T/b.json")"
-[ "$(jget "$T/b.json" 'json.dumps(d["tcbBaselines"][0], sort_keys=True)')" = '{"isSelectedTcb": false, "minimumPswLinuxVersion": null, "minimumPswWindowsVersion": null, "tcbEvaluationDataNumber": 18, "tcbIdentifier": "18", "tcbReleaseDate": "2024-03-31T00:00:00"}' ] \
-    && ok "tcbbaselines: 18 in MAA's shape, release date = its tcbDate" || bad "baseline 18: $(jget "$T/b.json" 'd["tcbBaselines"][0]')"
+for _ in $(seq 20); do # without grace the list comes after the collateral (bounded wait)
+    st=$(get "$B" "$T/b.json")
+    [ "$(jget "$T/b.json" 'd["tcbBaselines"][0]["tcbIdentifier"]' 2>/dev/null)" = 19 ] && break
+    sleep 0.25
+done
+[ "$st" = 200 ] && [ "$(jget "$T/b.json" '";".join("%s/%s" % (b["tcbIdentifier"], b["isSelectedTcb"]) for b in d["tcbBaselines"])')" = "19/False;18/False;17/False;16/False;15/False;13/False;12/False;11/False;10/False" ] \
+    && ok "tcbbaselines: held 18 and 17 and the list's 19..15, newest first" || bad "tcbbaselines: $st $(cat "$T/b.json")"
+[ "$(jget "$T/b.json" 'json.dumps(d["tcbBaselines"][1], sort_keys=True)')" = '{"isSelectedTcb": false, "minimumPswLinuxVersion": null, "minimumPswWindowsVersion": null, "tcbEvaluationDataNumber": 18, "tcbIdentifier": "18", "tcbReleaseDate": "2024-03-31T00:00:00"}' ] \
+    && ok "tcbbaselines: 18 in MAA's shape, release date = its tcbDate" || bad "baseline 18: $(jget "$T/b.json" 'd["tcbBaselines"][1]')"
 
 # ---- the grace period: standard 18, newest 19 (recovery 2024-04-29), 10 days ----
 start_pccs G --eval-nums 18:19

@@ -282,13 +282,15 @@ static void test_tdx_cache_pinned_number(void **state)
     stop(f);
 }
 
-/* A directory source cannot be asked for a number: UNSUPPORTED, naming it. */
-static void test_dir_source_cannot_pin(void **state)
+/* A bundle source cannot be asked for a number: UNSUPPORTED, naming it. */
+static void test_bundle_source_cannot_pin(void **state)
 {
     (void)state;
     struct maat_error err = {0};
     struct maat_collateral_source *src = NULL;
-    assert_int_equal(maat_collateral_dir_source_new(simdir, &src, &err), 0);
+    char bundle[512];
+    snprintf(bundle, sizeof bundle, "%s/collateral.json", simdir);
+    assert_int_equal(maat_collateral_bundle_source_new(bundle, NULL, &src, &err), 0);
     assert_false(maat_collateral_source_can_pin(src));
     struct maat_collateral_raw raw;
     assert_int_equal(maat_collateral_source_fetch_pinned(src, MAAT_COLLATERAL_SGX, FMSPC_SIM,
@@ -296,6 +298,46 @@ static void test_dir_source_cannot_pin(void **state)
                      -1);
     assert_int_equal(err.code, MAAT_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "cannot be asked for TCB evaluation data number 18"));
+    maat_collateral_source_free(src);
+}
+
+static bool buf_has(const struct maat_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= b->len; i++)
+        if (memcmp(b->data + i, s, n) == 0) return true;
+    return false;
+}
+
+/* Issue 14, "file sources serve one number": a directory source serves number N from the
+ * sim layout's eval-N/ (TCB info and QE identity at N, the parent's CRLs); a number without
+ * a subdirectory is NOT_FOUND naming the one expected. */
+static void test_dir_source_pins_by_subdirectory(void **state)
+{
+    (void)state;
+    struct maat_error err = {0};
+    struct maat_collateral_source *src = NULL;
+    assert_int_equal(maat_collateral_dir_source_new(simdir, &src, &err), 0);
+    assert_true(maat_collateral_source_can_pin(src));
+    struct maat_collateral_raw raw;
+    for (int tee = MAAT_COLLATERAL_SGX; tee <= MAAT_COLLATERAL_TDX; tee++) {
+        assert_int_equal(maat_collateral_source_fetch_pinned(src, (enum maat_collateral_tee)tee,
+                                                             FMSPC_SIM, MAAT_PCK_CA_PROCESSOR, 18,
+                                                             T1, &raw, &err),
+                         0);
+        assert_true(buf_has(&raw.tcb_info_json, "\"tcbEvaluationDataNumber\":18"));
+        assert_true(buf_has(&raw.qe_identity_json, "\"tcbEvaluationDataNumber\":18"));
+        assert_true(raw.pck_crl.len > 0 && raw.root_ca_crl.len > 0);
+        assert_non_null(strstr(raw.origin, "/pcs/eval-18"));
+        maat_collateral_raw_cleanup(&raw);
+    }
+    maat_error_clear(&err);
+    assert_int_equal(maat_collateral_source_fetch_pinned(src, MAAT_COLLATERAL_SGX, FMSPC_SIM,
+                                                         MAAT_PCK_CA_PROCESSOR, 25, T1, &raw, &err),
+                     -1);
+    assert_int_equal(err.code, MAAT_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "no collateral for TCB evaluation data number 25"));
+    assert_non_null(strstr(err.msg, "/pcs/eval-25/qe-identity.json"));
     maat_collateral_source_free(src);
 }
 
@@ -378,7 +420,8 @@ int main(void)
         cmocka_unit_test(test_pinned_number_404_410_named),
         cmocka_unit_test(test_pinned_sets_bounded_lru),
         cmocka_unit_test(test_tdx_cache_pinned_number),
-        cmocka_unit_test(test_dir_source_cannot_pin),
+        cmocka_unit_test(test_bundle_source_cannot_pin),
+        cmocka_unit_test(test_dir_source_pins_by_subdirectory),
         cmocka_unit_test(test_eval_nums_list_kept),
         cmocka_unit_test(test_thim_custom_parameter_region),
     };
