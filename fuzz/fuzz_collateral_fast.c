@@ -141,7 +141,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             maat_enclave_identity_cleanup(&t[1]);
         }
         maat__collateral_fast_off = false;
-        if (maat__collateral_fast_taken != taken && r[0] != 0) abort();
+        /* taken means accepted, except TDX levels the shared sort refuses as duplicates */
+        if (maat__collateral_fast_taken != taken && r[0] != 0 &&
+            strstr(e[0].msg, "duplicated") == NULL)
+            abort();
     }
     free(buf);
     return 0;

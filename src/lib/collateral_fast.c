@@ -1,9 +1,9 @@
 /*
- * collateral_fast.c - the single-pass reader of collateral_fast.h: Intel's usual SGX TCB
- * info v3 and enclave identity v2 (bare bodies or {"...", "signature"} documents) read in
- * one pass over the text, straight into the parsed structs (issue 16: jansson built a DOM
- * of ~2,000 allocations for the real TCB info, ~1.5 M instructions of a cold verification
- * with the frees, for a struct of a few hundred bytes per level).
+ * collateral_fast.c - the single-pass reader of collateral_fast.h: Intel's usual SGX and
+ * TDX TCB info v3 and enclave identity v2 (bare bodies or {"...", "signature"} documents)
+ * read in one pass over the text, straight into the parsed structs (issue 16: jansson
+ * built a DOM of ~2,000 allocations for the real TCB info, ~1.5 M instructions of a cold
+ * verification with the frees, for a struct of a few hundred bytes per level).
  *
  * Taken, and nothing else (anything else gives up and the jansson path parses the text):
  *  - whitespace between tokens; strings of ASCII 0x20..0x7f without escapes; integers as
@@ -11,10 +11,13 @@
  *  - in every object only the members the jansson path reads for that shape, each once (a
  *    repeated member gives up: jansson refuses it; an unknown one gives up too, although
  *    the jansson path would ignore it: its value is not checked here);
- *  - TCB info: version 3, id "SGX", all of id, version, issueDate, nextUpdate, fmspc,
- *    pceId, tcbType (0), tcbEvaluationDataNumber and 1..4096 tcbLevels of {tcb:
- *    {sgxtcbcomponents, pcesvn, tdxtcbcomponents?}, tcbDate, tcbStatus, advisoryIDs?},
- *    components exactly 16 {svn, category?, type?};
+ *  - TCB info: version 3, id "SGX" or "TDX", all of id, version, issueDate, nextUpdate,
+ *    fmspc, pceId, tcbType (0), tcbEvaluationDataNumber and 1..4096 tcbLevels of {tcb:
+ *    {sgxtcbcomponents, pcesvn, tdxtcbcomponents (TDX: required)}, tcbDate, tcbStatus,
+ *    advisoryIDs?}, components exactly 16 {svn, category?, type?}; TDX also tdxModule
+ *    {mrsigner, attributes, attributesMask} and optionally 1..256 tdxModuleIdentities {id,
+ *    mrsigner, attributes, attributesMask, tcbLevels (isvsvn 0..255)}; the caller sorts
+ *    TDX levels and refuses duplicates with the jansson path's own function;
  *  - enclave identity: version 2, id QE, QVE or TD_QE, all twelve members, 1..4096
  *    tcbLevels of {tcb: {isvsvn}, tcbDate, tcbStatus, advisoryIDs?}.
  * Every value is checked as the jansson path checks it (integer ranges, exact hex lengths,
@@ -38,6 +41,7 @@ _Thread_local unsigned long maat__collateral_fast_taken;
 #define MAX_LEVELS 4096       /* as tcb_info.c and collateral_json.c */
 #define MAX_ADVISORY_IDS 1024 /* as collateral_json.c */
 #define MAX_STRING_FIELD 1024
+#define MAX_MODULE_IDENTITIES 256 /* as tcb_info.c */
 
 struct fr {
     const char *t;
@@ -302,14 +306,14 @@ static bool tcb_level(struct fr *r, struct maat_tcb_level *lv)
 }
 
 /* Grows *v (of *count used, *cap allocated elements of size sz) by one zeroed element
- * (at most MAX_LEVELS); NULL to give up. *count covers it at once, so the struct's cleanup
- * frees whatever it comes to hold. */
-static void *grow(void **v, size_t *count, size_t *cap, size_t sz)
+ * (at most max); NULL to give up. *count covers it at once, so the struct's cleanup frees
+ * whatever it comes to hold. */
+static void *grow(void **v, size_t *count, size_t *cap, size_t sz, size_t max)
 {
-    if (*count == MAX_LEVELS) return NULL;
+    if (*count == max) return NULL;
     if (*count == *cap) {
         size_t nc = *cap ? 2 * *cap : 32;
-        if (nc > MAX_LEVELS) nc = MAX_LEVELS;
+        if (nc > max) nc = max;
         void *nv = realloc(*v, nc * sz);
         if (nv == NULL) return NULL;
         memset((char *)nv + *cap * sz, 0, (nc - *cap) * sz);
@@ -328,17 +332,148 @@ static bool tcb_levels(struct fr *r, struct maat_tcb_info *ti)
         if (e == 0) break;
         if (e < 0) return false;
         void *v = ti->levels;
-        struct maat_tcb_level *lv = grow(&v, &ti->level_count, &cap, sizeof *lv);
+        struct maat_tcb_level *lv = grow(&v, &ti->level_count, &cap, sizeof *lv, MAX_LEVELS);
         ti->levels = v;
         if (lv == NULL || !tcb_level(r, lv)) return false;
     }
     return ti->level_count >= 1;
 }
 
-static const char *const tcb_names[] = {
-    "id",       "version", "issueDate", "nextUpdate",
-    "fmspc",    "pceId",   "tcbType",   "tcbEvaluationDataNumber",
-    "tcbLevels"};
+static const char *const enclave_level_names[] = {"tcb", "tcbDate", "tcbStatus", "advisoryIDs"};
+static const char *const isvsvn_name[] = {"isvsvn"};
+
+static bool enclave_level(struct fr *r, uint16_t max_isvsvn, struct maat_enclave_tcb_level *lv)
+{
+    unsigned seen = 0;
+    if (!eat(r, '{')) return false;
+    for (bool first = true;; first = false) {
+        const char *name;
+        size_t nl;
+        uint64_t u;
+        int m = next_member(r, first, &name, &nl);
+        if (m == 0) break;
+        if (m < 0) return false;
+        switch (member_index(enclave_level_names, 4, &seen, name, nl)) {
+        case 0: {
+            unsigned tseen = 0;
+            if (!eat(r, '{')) return false;
+            for (bool f = true;; f = false) {
+                int mm = next_member(r, f, &name, &nl);
+                if (mm == 0) break;
+                if (mm < 0 || member_index(isvsvn_name, 1, &tseen, name, nl) != 0 ||
+                    !uint_max(r, max_isvsvn, &u))
+                    return false;
+                lv->isvsvn = (uint16_t)u;
+            }
+            if (tseen != 1u) return false;
+            break;
+        }
+        case 1:
+            if (!date(r, &lv->tcb_date)) return false;
+            lv->has_tcb_date = true;
+            break;
+        case 2:
+            if (!status(r, &lv->status)) return false;
+            break;
+        case 3:
+            if (!advisory_ids(r, &lv->advisory_ids, &lv->advisory_id_count)) return false;
+            break;
+        default: return false;
+        }
+    }
+    return (seen & ALL(3)) == ALL(3);
+}
+
+/* 1..4096 enclave levels, document order. */
+static bool enclave_levels(struct fr *r, uint16_t max_isvsvn,
+                           struct maat_enclave_tcb_level **levels, size_t *count)
+{
+    size_t cap = 0;
+    if (!eat(r, '[')) return false;
+    for (bool first = true;; first = false) {
+        int e = next_elem(r, first);
+        if (e == 0) break;
+        if (e < 0) return false;
+        void *v = *levels;
+        struct maat_enclave_tcb_level *lv = grow(&v, count, &cap, sizeof *lv, MAX_LEVELS);
+        *levels = v;
+        if (lv == NULL || !enclave_level(r, max_isvsvn, lv)) return false;
+    }
+    return *count >= 1;
+}
+
+static const char *const module_names[] = {"mrsigner", "attributes", "attributesMask", "id",
+                                           "tcbLevels"};
+
+/* tdxModule {mrsigner, attributes, attributesMask} (identity: NULL), or one element of
+ * tdxModuleIdentities, which adds id (1..64 characters) and tcbLevels (isvsvn 0..255). */
+static bool tdx_module(struct fr *r, uint8_t mrsigner[48], uint8_t attributes[8], uint8_t mask[8],
+                       struct maat_tdx_module_identity *identity)
+{
+    unsigned seen = 0;
+    if (!eat(r, '{')) return false;
+    for (bool first = true;; first = false) {
+        const char *name;
+        size_t nl;
+        int m = next_member(r, first, &name, &nl);
+        if (m == 0) break;
+        if (m < 0) return false;
+        switch (member_index(module_names, identity ? 5 : 3, &seen, name, nl)) {
+        case 0:
+            if (!hex_field(r, mrsigner, 48)) return false;
+            break;
+        case 1:
+            if (!hex_field(r, attributes, 8)) return false;
+            break;
+        case 2:
+            if (!hex_field(r, mask, 8)) return false;
+            break;
+        case 3: {
+            ws(r);
+            size_t at = r->i;
+            if (!str_dup(r, &identity->id)) return false;
+            size_t len = r->i - at - 2;
+            if (len == 0 || len > 64) return false;
+            break;
+        }
+        case 4:
+            if (!enclave_levels(r, 255, &identity->levels, &identity->level_count)) return false;
+            break;
+        default: return false;
+        }
+    }
+    return seen == ALL(identity ? 5 : 3);
+}
+
+static bool module_identities(struct fr *r, struct maat_tcb_info *ti)
+{
+    size_t cap = 0;
+    if (!eat(r, '[')) return false;
+    for (bool first = true;; first = false) {
+        int e = next_elem(r, first);
+        if (e == 0) break;
+        if (e < 0) return false;
+        void *v = ti->tdx_module_identities;
+        struct maat_tdx_module_identity *mi = grow(&v, &ti->tdx_module_identity_count, &cap,
+                                                   sizeof *mi, MAX_MODULE_IDENTITIES);
+        ti->tdx_module_identities = v;
+        if (mi == NULL || !tdx_module(r, mi->mrsigner, mi->attributes, mi->attributes_mask, mi))
+            return false;
+    }
+    return ti->tdx_module_identity_count >= 1;
+}
+
+static const char *const tcb_names[] = {"id",
+                                        "version",
+                                        "issueDate",
+                                        "nextUpdate",
+                                        "fmspc",
+                                        "pceId",
+                                        "tcbType",
+                                        "tcbEvaluationDataNumber",
+                                        "tcbLevels",
+                                        "tdxModule",
+                                        "tdxModuleIdentities"};
 
 static bool tcb_object(struct fr *r, void *out)
 {
@@ -352,10 +487,15 @@ static bool tcb_object(struct fr *r, void *out)
         int m = next_member(r, first, &name, &nl);
         if (m == 0) break;
         if (m < 0) return false;
-        switch (member_index(tcb_names, 9, &seen, name, nl)) {
+        switch (member_index(tcb_names, 11, &seen, name, nl)) {
         case 0:
-            if (!str(r, &s, &len) || len != 3 || memcmp(s, "SGX", 3) != 0) return false;
-            ti->id = MAAT_TCB_ID_SGX;
+            if (!str(r, &s, &len) || len != 3) return false;
+            if (memcmp(s, "SGX", 3) == 0)
+                ti->id = MAAT_TCB_ID_SGX;
+            else if (memcmp(s, "TDX", 3) == 0)
+                ti->id = MAAT_TCB_ID_TDX;
+            else
+                return false;
             break;
         case 1:
             if (!uint_max(r, UINT32_MAX, &u) || u != 3) return false;
@@ -385,55 +525,25 @@ static bool tcb_object(struct fr *r, void *out)
         case 8:
             if (!tcb_levels(r, ti)) return false;
             break;
-        default: return false;
-        }
-    }
-    return seen == ALL(9);
-}
-
-static const char *const enclave_level_names[] = {"tcb", "tcbDate", "tcbStatus", "advisoryIDs"};
-static const char *const isvsvn_name[] = {"isvsvn"};
-
-static bool enclave_level(struct fr *r, struct maat_enclave_tcb_level *lv)
-{
-    unsigned seen = 0;
-    if (!eat(r, '{')) return false;
-    for (bool first = true;; first = false) {
-        const char *name;
-        size_t nl;
-        uint64_t u;
-        int m = next_member(r, first, &name, &nl);
-        if (m == 0) break;
-        if (m < 0) return false;
-        switch (member_index(enclave_level_names, 4, &seen, name, nl)) {
-        case 0: {
-            unsigned tseen = 0;
-            if (!eat(r, '{')) return false;
-            for (bool f = true;; f = false) {
-                int mm = next_member(r, f, &name, &nl);
-                if (mm == 0) break;
-                if (mm < 0 || member_index(isvsvn_name, 1, &tseen, name, nl) != 0 ||
-                    !uint_max(r, 65535, &u))
-                    return false;
-                lv->isvsvn = (uint16_t)u;
-            }
-            if (tseen != 1u) return false;
+        case 9:
+            if (!tdx_module(r, ti->tdx_module.mrsigner, ti->tdx_module.attributes,
+                            ti->tdx_module.attributes_mask, NULL))
+                return false;
+            ti->has_tdx_module = true;
             break;
-        }
-        case 1:
-            if (!date(r, &lv->tcb_date)) return false;
-            lv->has_tcb_date = true;
-            break;
-        case 2:
-            if (!status(r, &lv->status)) return false;
-            break;
-        case 3:
-            if (!advisory_ids(r, &lv->advisory_ids, &lv->advisory_id_count)) return false;
+        case 10:
+            if (!module_identities(r, ti)) return false;
             break;
         default: return false;
         }
     }
-    return (seen & ALL(3)) == ALL(3);
+    if ((seen & ALL(9)) != ALL(9)) return false;
+    if (ti->id == MAAT_TCB_ID_SGX) /* the jansson path does not read the TDX members */
+        return (seen & ~ALL(9)) == 0;
+    if (!ti->has_tdx_module) return false;
+    for (size_t i = 0; i < ti->level_count; i++)
+        if (!ti->levels[i].has_tdx_components) return false;
+    return true; /* the caller sorts the levels as QVL does (tcb_info.c) */
 }
 
 static const char *const ei_names[] = {
@@ -445,7 +555,6 @@ static bool ei_object(struct fr *r, void *out)
 {
     struct maat_enclave_identity *ei = out;
     unsigned seen = 0;
-    size_t cap = 0;
     if (!eat(r, '{')) return false;
     for (bool first = true;; first = false) {
         const char *name, *s;
@@ -501,17 +610,7 @@ static bool ei_object(struct fr *r, void *out)
             ei->isvprodid = (uint16_t)u;
             break;
         case 11:
-            if (!eat(r, '[')) return false;
-            for (bool f = true;; f = false) {
-                int e = next_elem(r, f);
-                if (e == 0) break;
-                if (e < 0) return false;
-                void *v = ei->levels;
-                struct maat_enclave_tcb_level *lv = grow(&v, &ei->level_count, &cap, sizeof *lv);
-                ei->levels = v;
-                if (lv == NULL || !enclave_level(r, lv)) return false;
-            }
-            if (ei->level_count == 0) return false;
+            if (!enclave_levels(r, 65535, &ei->levels, &ei->level_count)) return false;
             break;
         default: return false;
         }

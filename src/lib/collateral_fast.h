@@ -1,8 +1,9 @@
 /*
  * collateral_fast.h - (internal) a single-pass reader for the usual shape of Intel's SGX
- * TCB info (v3) and enclave identity (v2) bodies, straight into the parsed structs without
- * jansson (issue 16: jansson's DOM cost ~1.5 M instructions of a cold verification). It
- * takes a text or gives up; what it gives up on is parsed by the jansson path as before.
+ * and TDX TCB info (v3) and enclave identity (v2) bodies, straight into the parsed structs
+ * without jansson (issue 16: jansson's DOM cost ~1.5 M instructions of a cold
+ * verification). It takes a text or gives up; what it gives up on is parsed by the jansson
+ * path as before.
  */
 #ifndef MAAT_COLLATERAL_FAST_H
 #define MAAT_COLLATERAL_FAST_H
