@@ -6,6 +6,7 @@
  * UpToDate when the QE's isvsvn >= N and OutOfDate otherwise. maat expresses that as two
  * synthesized levels so the verifier matches v1 and v2 the same way.
  */
+#include "collateral_fast.h"
 #include "collateral_json.h"
 #include "maat/collateral.h"
 
@@ -100,6 +101,15 @@ int maat_enclave_identity_parse(const void *json, size_t len, struct maat_enclav
                                 struct maat_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (!maat__collateral_fast_off) { /* Intel's usual v2 shape in one pass (collateral_fast.c) */
+        struct maat_json_span fs;
+        if (maat__enclave_identity_fast(json, len, true, out, &fs)) {
+            out->signed_body.ptr = (const uint8_t *)json + fs.start;
+            out->signed_body.len = fs.end - fs.start;
+            return 0;
+        }
+        maat_enclave_identity_cleanup(out); /* anything else: jansson, as before */
+    }
     struct cj c = {.text = json, .len = len, .what = "enclave identity", .strip = NULL, .err = err};
     /* Scan for both wrappers: v2 "enclaveIdentity", v1 "qeIdentity". */
     bool found2 = false, found1 = false;
@@ -160,6 +170,18 @@ int maat_enclave_identity_parse_body(const void *body, size_t len, const char *s
     if (sig_hex == NULL)
         return maat_error_set(err, MAAT_ERR_USAGE, "enclave identity: no signature given");
     MAAT_TRY(cj_signature_hex(&c, sig_hex, sig_hex_len, "signature", out->signature));
+    if (!maat__collateral_fast_off) { /* Intel's usual v2 shape in one pass (collateral_fast.c) */
+        struct maat_enclave_identity fast;
+        memset(&fast, 0, sizeof fast);
+        if (maat__enclave_identity_fast(body, len, false, &fast, NULL)) {
+            memcpy(fast.signature, out->signature, sizeof fast.signature);
+            fast.signed_body.ptr = body;
+            fast.signed_body.len = len;
+            *out = fast;
+            return 0;
+        }
+        maat_enclave_identity_cleanup(&fast); /* anything else: jansson, as before */
+    }
     MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
     int rc = parse_object(&c, root, "enclaveIdentity", 0, out);
     json_decref(root);

@@ -9,6 +9,7 @@
  * pceId is required from v3 on; Open Enclave's v1/v2 test files omit it, and QVL's v1/v2
  * readers do not need it, so there it is optional (has_pce_id).
  */
+#include "collateral_fast.h"
 #include "collateral_json.h"
 #include "maat/collateral.h"
 
@@ -284,6 +285,20 @@ int maat_tcb_info_parse(const void *json, size_t len, struct maat_tcb_info *out,
 {
     memset(out, 0, sizeof *out);
     struct cj c = {.text = json, .len = len, .what = "tcb info", .strip = NULL, .err = err};
+    if (!maat__collateral_fast_off) { /* Intel's usual shape in one pass (collateral_fast.c) */
+        struct maat_json_span fs;
+        if (maat__tcb_info_fast(json, len, true, out, &fs)) {
+            /* TDX: sorted and checked for duplicates as below, in the same words */
+            if (out->id == MAAT_TCB_ID_TDX && tdx_sort_levels(&c, out, "tcbInfo") != 0) {
+                maat_tcb_info_cleanup(out);
+                return -1;
+            }
+            out->signed_body.ptr = (const uint8_t *)json + fs.start;
+            out->signed_body.len = fs.end - fs.start;
+            return 0;
+        }
+        maat_tcb_info_cleanup(out); /* anything else: jansson, as before */
+    }
     bool found;
     struct maat_json_span span;
     json_t *root, *body;
@@ -313,6 +328,23 @@ int maat_tcb_info_parse_body(const void *body, size_t len, const char *sig_hex, 
     json_t *root;
     if (sig_hex == NULL) return maat_error_set(err, MAAT_ERR_USAGE, "tcb info: no signature given");
     MAAT_TRY(cj_signature_hex(&c, sig_hex, sig_hex_len, "signature", out->signature));
+    if (!maat__collateral_fast_off) { /* Intel's usual shape in one pass (collateral_fast.c) */
+        struct maat_tcb_info fast;
+        memset(&fast, 0, sizeof fast);
+        if (maat__tcb_info_fast(body, len, false, &fast, NULL)) {
+            if (fast.id == MAAT_TCB_ID_TDX && tdx_sort_levels(&c, &fast, "tcbInfo") != 0) {
+                maat_tcb_info_cleanup(&fast);
+                maat_tcb_info_cleanup(out);
+                return -1;
+            }
+            memcpy(fast.signature, out->signature, sizeof fast.signature);
+            fast.signed_body.ptr = body;
+            fast.signed_body.len = len;
+            *out = fast;
+            return 0;
+        }
+        maat_tcb_info_cleanup(&fast); /* anything else: jansson, as before */
+    }
     MAAT_TRY(cj_load(&c, NULL, NULL, NULL, &root));
     int rc = parse_body_object(&c, root, "tcbInfo", out);
     json_decref(root);
