@@ -6,6 +6,7 @@
  * against recorded MAA tokens in tests/unit/lib/test_recorded_claims.c. docs/claims.md
  * is the reference.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -881,6 +882,39 @@ int maat__claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t l
     return add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
 }
 
+/* The process id for jti, without a getpid system call per token: read once per thread
+ * and again after a fork (a child's forking thread keeps the parent's thread-locals, so a
+ * fork handler bumps a generation that the thread compares with the one it read at). If
+ * the handler cannot be registered, getpid is called every time. */
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+static bool g_fork_tracked;
+static unsigned g_fork_gen; /* atomic */
+
+static void on_fork_child(void)
+{
+    __atomic_add_fetch(&g_fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void fork_track_init(void)
+{
+    g_fork_tracked = pthread_atfork(NULL, NULL, on_fork_child) == 0;
+}
+
+static uint64_t jti_pid(void)
+{
+    static _Thread_local uint64_t pid;
+    static _Thread_local unsigned gen;
+    static _Thread_local bool have;
+    pthread_once(&g_fork_once, fork_track_init);
+    unsigned now = __atomic_load_n(&g_fork_gen, __ATOMIC_RELAXED);
+    if (!g_fork_tracked || !have || gen != now) {
+        pid = (uint64_t)getpid();
+        gen = now;
+        have = true;
+    }
+    return pid;
+}
+
 int maat__claims_new_jti(char out[65], struct maat_error *err)
 {
     /* RFC 7519 4.1.7 asks a jti to be unique, not secret: SHA-256 over a per-thread random
@@ -895,7 +929,7 @@ int maat__claims_new_jti(char out[65], struct maat_error *err)
         seeded = true;
     }
     uint8_t in[32 + 8 + 8], h[32];
-    uint64_t pid = (uint64_t)getpid(), c = ++count;
+    uint64_t pid = jti_pid(), c = ++count;
     memcpy(in, seed, 32);
     memcpy(in + 32, &pid, 8);
     memcpy(in + 40, &c, 8);
