@@ -151,7 +151,7 @@ uint64_t maat__pck_chain_hash(const uint8_t *p, size_t n)
         for (int j = 0; j < 4; j++)
             lane[j] = fold(load64(p + i + 16 * j) ^ lane[j], load64(p + i + 16 * j + 8) ^ k[j]);
     uint8_t tail[64] = {0};
-    memcpy(tail, p + i, n - i);
+    if (n > i) memcpy(tail, p + i, n - i);
     for (int j = 0; j < 4; j++) lane[j] = fold(load64(tail + 16 * j) ^ lane[j], load64(tail + 16 * j + 8) ^ k[j]);
     uint64_t h = fold(lane[0] ^ k[1], lane[1] ^ (uint64_t)n);
     h = fold(h ^ lane[2], lane[3] ^ k[0]);
