@@ -358,7 +358,9 @@ static bool fast_data_object(const char *b, size_t len, size_t *i, struct fast_d
         if (p >= len || b[p] != ':') return false;
         p = fast_ws(b, len, p + 1);
         if (!fast_string(b, len, &p, &v)) return false;
-        struct fast_str *slot = fast_is(&k, "data") ? &d->data : fast_is(&k, "dataType") ? &d->type : NULL;
+        struct fast_str *slot = fast_is(&k, "data")       ? &d->data
+                                : fast_is(&k, "dataType") ? &d->type
+                                                          : NULL;
         if (slot == NULL || slot->s != NULL) return false;
         *slot = v;
         p = fast_ws(b, len, p);
@@ -384,8 +386,9 @@ static int fast_data_apply(const struct fast_data *fd, const char *name, struct 
 }
 
 /* 1: req filled, -1: refused (a set, req to be cleaned), 0: not this shape. */
-static int fast_members(const char *b, size_t len, const char *ev_name, const struct maat_json_span *ev,
-                        struct maat_attest_request *req, struct maat_attest_error *a)
+static int fast_members(const char *b, size_t len, const char *ev_name,
+                        const struct maat_json_span *ev, struct maat_attest_request *req,
+                        struct maat_attest_error *a)
 {
     struct fast_data rt = {0}, it = {0};
     struct fast_str nonce = {NULL, 0};
@@ -422,8 +425,8 @@ static int fast_members(const char *b, size_t len, const char *ev_name, const st
     }
     if (!have_ev || fast_ws(b, len, p + 1) != len) return 0;
     /* parse_members' order and checks */
-    MAAT_TRY(decode_b64url_text(b + ev->start + 1, ev->end - ev->start - 2, ev_name, MAAT_QUOTE_MAX_SIZE,
-                                &req->evidence, &req->evidence_len, a));
+    MAAT_TRY(decode_b64url_text(b + ev->start + 1, ev->end - ev->start - 2, ev_name,
+                                MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len, a));
     if (req->evidence_len == 0) return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: empty", ev_name);
     MAAT_TRY(fast_data_apply(&rt, "runtimeData", &req->runtime, a));
     MAAT_TRY(fast_data_apply(&it, "initTimeData", &req->inittime, a));

@@ -152,7 +152,8 @@ uint64_t maat__pck_chain_hash(const uint8_t *p, size_t n)
             lane[j] = fold(load64(p + i + 16 * j) ^ lane[j], load64(p + i + 16 * j + 8) ^ k[j]);
     uint8_t tail[64] = {0};
     if (n > i) memcpy(tail, p + i, n - i);
-    for (int j = 0; j < 4; j++) lane[j] = fold(load64(tail + 16 * j) ^ lane[j], load64(tail + 16 * j + 8) ^ k[j]);
+    for (int j = 0; j < 4; j++)
+        lane[j] = fold(load64(tail + 16 * j) ^ lane[j], load64(tail + 16 * j + 8) ^ k[j]);
     uint64_t h = fold(lane[0] ^ k[1], lane[1] ^ (uint64_t)n);
     h = fold(h ^ lane[2], lane[3] ^ k[0]);
     return fold(h ^ k[2], k[3]);
@@ -178,8 +179,9 @@ static void to_front(struct maat_pck_chain **set, size_t i)
     set[0] = e;
 }
 
-struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash, const uint8_t *bytes,
-                                           size_t len, const struct maat_trust *trust)
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash,
+                                           const uint8_t *bytes, size_t len,
+                                           const struct maat_trust *trust)
 {
     struct maat_pck_chain *e = NULL;
     pthread_mutex_lock(&c->lock);

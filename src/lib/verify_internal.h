@@ -78,9 +78,9 @@ struct maat_verified_collateral {
  * public name in verify.h). */
 #define MAAT_PCK_CHAIN_CERTS 8
 struct maat_pck_chain {
-    int refs;        /* atomic */
-    uint64_t hash;   /* maat__pck_chain_hash(bytes, len): the cache's set index */
-    uint8_t *bytes;  /* the certification data it was built from */
+    int refs;       /* atomic */
+    uint64_t hash;  /* maat__pck_chain_hash(bytes, len): the cache's set index */
+    uint8_t *bytes; /* the certification data it was built from */
     size_t len;
     const struct maat_trust *trust;
     STACK_OF(X509) *chain;             /* leaf first, root last */
@@ -101,8 +101,9 @@ struct maat_pck_chain *maat__pck_entry_new(void);
 
 /* The entry for exactly these chain bytes under this trust set (hash: their
  * maat__pck_chain_hash), as a new reference, or NULL. */
-struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash, const uint8_t *bytes,
-                                           size_t len, const struct maat_trust *trust);
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash,
+                                           const uint8_t *bytes, size_t len,
+                                           const struct maat_trust *trust);
 /* Keyed (per process), fast 64-bit hash of chain bytes: only places entries in the cache. */
 uint64_t maat__pck_chain_hash(const uint8_t *p, size_t n);
 /* Stores the entry, found later by e->hash, e->bytes, e->len and e->trust (the cache takes

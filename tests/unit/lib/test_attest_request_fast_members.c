@@ -115,7 +115,8 @@ static int setup(void **state)
 static void test_attest_request_usual_body_without_jansson(void **state)
 {
     (void)state;
-    char *b = make("{\"quote\":@,\"runtimeData\":{\"data\":\"YWJj\",\"dataType\":\"Binary\"}}", false);
+    char *b = make("{\"quote\":@,\"runtimeData\":{\"data\":\"YWJj\",\"dataType\":\"Binary\"}}",
+                   false);
     struct maat_attest_request r;
     struct maat_attest_error a = {0};
     json_set_alloc_funcs(count_malloc, free);
@@ -158,7 +159,8 @@ static const char *const bodies[] = {
     "{\"quote\":@,\"runtimeData\":null}",
     "{\"quote\":@,\"runtimeData\":{\"data\":\"YWJj\"},\"runtimeData\":{\"data\":\"YWJj\"}}",
     "{\"quote\":@,\"initTimeData\":{\"data\":\"YWJj\",\"dataType\":\"JSON\"}}",
-    "{\"quote\":@,\"initTimeData\":{\"data\":\"e30\",\"dataType\":\"JSON\"},\"runtimeData\":{\"data\":\"YQ\"}}",
+    "{\"quote\":@,\"initTimeData\":{\"data\":\"e30\",\"dataType\":\"JSON\"},\"runtimeData\":{"
+    "\"data\":\"YQ\"}}",
     "{\"quote\":@,\"nonce\":\"n-1\"}",
     "{\"quote\":@,\"nonce\":\"\"}",
     "{\"quote\":@,\"nonce\":\"caf\xc3\xa9\"}",

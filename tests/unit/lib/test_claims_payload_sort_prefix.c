@@ -35,10 +35,25 @@ static void test_claims_payload_keys_that_tie_on_the_prefix(void **state)
     in.issued_result = NULL;
     json_t *iss = json_object();
     /* same first 8 bytes ("x-ms-sgx"), prefixes of each other, of maat's own claim names */
-    static const char *const keys[] = {"x-ms-sgx",  "x-ms-sgx-", "x-ms-sgx-a", "x-ms-sgx-is-debuggable2",
-                                       "x-ms-sgx-mrsignex", "x-ms-sgx-mrsigner", "x-ms-sgx-mrsigne",
-                                       "x-ms-ver0", "x-ms-ve", "x-ms-", "x", "", "x-ms-sgx\"q",
-                                       "x-ms-sgx\\", "x-ms-sgx\t", "iat2", "ia", "jtj", "nonce"};
+    static const char *const keys[] = {"x-ms-sgx",
+                                       "x-ms-sgx-",
+                                       "x-ms-sgx-a",
+                                       "x-ms-sgx-is-debuggable2",
+                                       "x-ms-sgx-mrsignex",
+                                       "x-ms-sgx-mrsigner",
+                                       "x-ms-sgx-mrsigne",
+                                       "x-ms-ver0",
+                                       "x-ms-ve",
+                                       "x-ms-",
+                                       "x",
+                                       "",
+                                       "x-ms-sgx\"q",
+                                       "x-ms-sgx\\",
+                                       "x-ms-sgx\t",
+                                       "iat2",
+                                       "ia",
+                                       "jtj",
+                                       "nonce"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         assert_int_equal(json_object_set_new(iss, keys[i], json_integer((json_int_t)i)), 0);
     /* NUL bytes: "x\0" and "x\0\0" pad like "x" */
@@ -53,7 +68,8 @@ static void test_claims_payload_keys_that_tie_on_the_prefix(void **state)
 static void test_claims_payload_random_keys(void **state)
 {
     (void)state;
-    static const char *const parts[] = {"a", "b", "x-ms-", "\0", "\xc3\xa9", "\x7f", "-", "~", "\"", "\n"};
+    static const char *const parts[] = {"a",    "b", "x-ms-", "\0", "\xc3\xa9",
+                                        "\x7f", "-", "~",     "\"", "\n"};
     static const size_t plen[] = {1, 1, 5, 1, 2, 1, 1, 1, 1, 1};
     uint64_t rng = 0x5017;
     for (int round = 0; round < 60; round++) {

@@ -32,8 +32,8 @@ void __wrap_maat__sha256(const void *p, size_t n, uint8_t out[32])
     __real_maat__sha256(p, n, out);
 }
 
-static void resolve(const struct maat_quote *q, struct maat_pck_cache *c, const struct maat_trust *t,
-                    struct maat_pck_chain **pc)
+static void resolve(const struct maat_quote *q, struct maat_pck_cache *c,
+                    const struct maat_trust *t, struct maat_pck_chain **pc)
 {
     struct maat_error err = {0};
     struct maat_verify_opts vo = {.at = AT, .pck_cache = c};

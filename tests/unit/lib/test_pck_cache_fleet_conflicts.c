@@ -41,7 +41,8 @@ static void test_pck_cache_fleet_half_capacity_has_no_conflict_misses(void **sta
     }
     int held = 0;
     for (int i = 0; i < N; i++) {
-        struct maat_pck_chain *got = maat__pck_cache_get(c, e[i]->hash, e[i]->bytes, e[i]->len, TRUST);
+        struct maat_pck_chain *got = maat__pck_cache_get(c, e[i]->hash, e[i]->bytes, e[i]->len,
+                                                         TRUST);
         held += got == e[i];
         maat_pck_chain_release(got);
     }
