@@ -159,23 +159,37 @@ static int decode_b64url_text(const char *s, size_t slen, const char *field, siz
 
 /* A string member copied NUL-terminated; embedded NULs are refused by jansson already
  * (JSON_ALLOW_NUL is not set), so strlen() of the copy is its length. */
+static int copy_text(const char *s, size_t n, const char *field, size_t max, char **out,
+                     size_t *outlen, struct maat_attest_error *a);
+
 static int copy_string(const json_t *v, const char *field, size_t max, char **out, size_t *outlen,
                        struct maat_attest_error *a)
 {
     if (!json_is_string(v))
         return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected a string, got %s", field, json_type_name(v));
-    size_t n = json_string_length(v);
+    return copy_text(json_string_value(v), json_string_length(v), field, max, out, outlen, a);
+}
+
+/* The same for the string's characters s[0, n) (no NUL among them). */
+static int copy_text(const char *s, size_t n, const char *field, size_t max, char **out,
+                     size_t *outlen, struct maat_attest_error *a)
+{
     if (n > max)
         return ATT_FAIL(a, MAAT_ERR_TOO_LARGE, "%s: %zu bytes exceed the limit of %zu", field, n,
                         max);
     char *p = malloc(n + 1);
     if (p == NULL) return ATT_FAIL(a, MAAT_ERR_NOMEM, "%s: out of memory", field);
-    memcpy(p, json_string_value(v), n);
+    memcpy(p, s, n);
     p[n] = '\0';
     *out = p;
     *outlen = n;
     return 0;
 }
+
+static int data_type_of(const char *t, size_t tlen, const char *name, enum maat_data_type *type,
+                        struct maat_attest_error *a);
+static int data_text(const char *s, size_t slen, const char *name, struct maat_attest_data *d,
+                     struct maat_attest_error *a);
 
 /* runtimeData / initTimeData: {"data": b64url, "dataType": "Binary" | "JSON"}. */
 static int parse_data(json_t *v, const char *name, struct maat_attest_data *d,
@@ -194,20 +208,38 @@ static int parse_data(json_t *v, const char *name, struct maat_attest_data *d,
         if (!json_is_string(type))
             return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got %s", field,
                             json_type_name(type));
-        const char *t = json_string_value(type);
-        size_t tlen = json_string_length(type);
-        if (tlen == 6 && memcmp(t, "Binary", 6) == 0)
-            d->type = MAAT_DATA_BINARY;
-        else if (tlen == 4 && memcmp(t, "JSON", 4) == 0)
-            d->type = MAAT_DATA_JSON;
-        else
-            return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: expected \"Binary\" or \"JSON\", got \"%.64s%s\"",
-                            field, t, tlen > 64 ? "..." : "");
+        MAAT_TRY(data_type_of(json_string_value(type), json_string_length(type), name, &d->type, a));
     }
     json_t *data = member(v, "data");
     snprintf(field, sizeof field, "%s.data", name);
     if (data == NULL) return ATT_FAIL(a, MAAT_ERR_NOT_FOUND, "%s: missing", field);
-    MAAT_TRY(decode_b64url(data, field, MAAT_ATTEST_DATA_MAX, &d->data, &d->len, a));
+    if (!json_is_string(data)) /* decode_b64url names the type */
+        return decode_b64url(data, field, MAAT_ATTEST_DATA_MAX, &d->data, &d->len, a);
+    return data_text(json_string_value(data), json_string_length(data), name, d, a);
+}
+
+/* A present dataType's characters t[0, tlen): "Binary" or "JSON". */
+static int data_type_of(const char *t, size_t tlen, const char *name, enum maat_data_type *type,
+                        struct maat_attest_error *a)
+{
+    if (tlen == 6 && memcmp(t, "Binary", 6) == 0)
+        *type = MAAT_DATA_BINARY;
+    else if (tlen == 4 && memcmp(t, "JSON", 4) == 0)
+        *type = MAAT_DATA_JSON;
+    else
+        return ATT_FAIL(a, MAAT_ERR_VALUE,
+                        "%s.dataType: expected \"Binary\" or \"JSON\", got \"%.*s%s\"", name,
+                        (int)(tlen > 64 ? 64 : tlen), t, tlen > 64 ? "..." : "");
+    return 0;
+}
+
+/* The data string's characters s[0, slen), d->type set: decoded (and parsed for JSON). */
+static int data_text(const char *s, size_t slen, const char *name, struct maat_attest_data *d,
+                     struct maat_attest_error *a)
+{
+    char field[64];
+    snprintf(field, sizeof field, "%s.data", name);
+    MAAT_TRY(decode_b64url_text(s, slen, field, MAAT_ATTEST_DATA_MAX, &d->data, &d->len, a));
     d->present = true;
     if (d->type == MAAT_DATA_JSON) {
         size_t n = d->len;
@@ -267,6 +299,143 @@ static int parse_members(json_t *root, const char *ev_text, size_t ev_len,
     return 0;
 }
 
+/* ---- the request's usual shape without jansson ----
+ *
+ * {"quote": "<base64url>", "runtimeData": {"data": "<base64url>", "dataType": "Binary"}}
+ * (members in any order; initTimeData and nonce too). When every member other than the
+ * evidence is one of those, each at most once, and every string in them is ASCII without
+ * escapes, the members are read straight from the body: the scanner has validated the
+ * body's syntax, such strings are their bytes and valid UTF-8, and there is no duplicate,
+ * number or literal for jansson to refuse, so jansson would build exactly these values.
+ * The members are then judged in parse_members' order by the same functions, with the same
+ * messages. Anything else (another member, null, an escape, non-ASCII, a duplicate, a
+ * missing data, draftPolicyForAttestation) is left to jansson (returns 0). */
+struct fast_str {
+    const char *s; /* NULL: absent */
+    size_t n;
+};
+struct fast_data {
+    bool present;
+    struct fast_str data, type;
+};
+
+static size_t fast_ws(const char *b, size_t len, size_t i)
+{
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) i++;
+    return i;
+}
+
+/* A plain string at b[*i] ('"' expected): its characters; false for anything else. */
+static bool fast_string(const char *b, size_t len, size_t *i, struct fast_str *out)
+{
+    if (*i >= len || b[*i] != '"') return false;
+    size_t start = *i + 1;
+    size_t n = maat__json_plain_run(b + start, len - start);
+    if (start + n >= len || b[start + n] != '"') return false;
+    out->s = b + start;
+    out->n = n;
+    *i = start + n + 1;
+    return true;
+}
+
+static bool fast_is(const struct fast_str *k, const char *name)
+{
+    size_t n = strlen(name);
+    return k->n == n && memcmp(k->s, name, n) == 0;
+}
+
+/* {"data": "...", "dataType": "..."} at b[*i]. */
+static bool fast_data_object(const char *b, size_t len, size_t *i, struct fast_data *d)
+{
+    if (d->present || *i >= len || b[*i] != '{') return false;
+    d->present = true;
+    size_t p = fast_ws(b, len, *i + 1);
+    if (p < len && b[p] == '}') return false; /* no data: jansson's path names it */
+    for (;;) {
+        struct fast_str k, v;
+        if (!fast_string(b, len, &p, &k)) return false;
+        p = fast_ws(b, len, p);
+        if (p >= len || b[p] != ':') return false;
+        p = fast_ws(b, len, p + 1);
+        if (!fast_string(b, len, &p, &v)) return false;
+        struct fast_str *slot = fast_is(&k, "data")       ? &d->data
+                                : fast_is(&k, "dataType") ? &d->type
+                                                          : NULL;
+        if (slot == NULL || slot->s != NULL) return false;
+        *slot = v;
+        p = fast_ws(b, len, p);
+        if (p < len && b[p] == ',') {
+            p = fast_ws(b, len, p + 1);
+            continue;
+        }
+        if (p < len && b[p] == '}') break;
+        return false;
+    }
+    if (d->data.s == NULL) return false;
+    *i = p + 1;
+    return true;
+}
+
+static int fast_data_apply(const struct fast_data *fd, const char *name, struct maat_attest_data *d,
+                           struct maat_attest_error *a)
+{
+    if (!fd->present) return 0;
+    d->type = MAAT_DATA_BINARY;
+    if (fd->type.s != NULL) MAAT_TRY(data_type_of(fd->type.s, fd->type.n, name, &d->type, a));
+    return data_text(fd->data.s, fd->data.n, name, d, a);
+}
+
+/* 1: req filled, -1: refused (a set, req to be cleaned), 0: not this shape. */
+static int fast_members(const char *b, size_t len, const char *ev_name,
+                        const struct maat_json_span *ev, struct maat_attest_request *req,
+                        struct maat_attest_error *a)
+{
+    struct fast_data rt = {0}, it = {0};
+    struct fast_str nonce = {NULL, 0};
+    bool have_ev = false;
+    size_t p = fast_ws(b, len, 0);
+    if (p >= len || b[p] != '{') return 0;
+    p = fast_ws(b, len, p + 1);
+    for (;;) {
+        struct fast_str k;
+        if (!fast_string(b, len, &p, &k)) return 0;
+        p = fast_ws(b, len, p);
+        if (p >= len || b[p] != ':') return 0;
+        p = fast_ws(b, len, p + 1);
+        if (fast_is(&k, ev_name)) {
+            if (have_ev || p != ev->start) return 0;
+            have_ev = true;
+            p = ev->end;
+        } else if (fast_is(&k, "runtimeData")) {
+            if (!fast_data_object(b, len, &p, &rt)) return 0;
+        } else if (fast_is(&k, "initTimeData")) {
+            if (!fast_data_object(b, len, &p, &it)) return 0;
+        } else if (fast_is(&k, "nonce")) {
+            if (nonce.s != NULL || !fast_string(b, len, &p, &nonce)) return 0;
+        } else {
+            return 0;
+        }
+        p = fast_ws(b, len, p);
+        if (p < len && b[p] == ',') {
+            p = fast_ws(b, len, p + 1);
+            continue;
+        }
+        if (p < len && b[p] == '}') break;
+        return 0;
+    }
+    if (!have_ev || fast_ws(b, len, p + 1) != len) return 0;
+    /* parse_members' order and checks */
+    MAAT_TRY(decode_b64url_text(b + ev->start + 1, ev->end - ev->start - 2, ev_name,
+                                MAAT_QUOTE_MAX_SIZE, &req->evidence, &req->evidence_len, a));
+    if (req->evidence_len == 0) return ATT_FAIL(a, MAAT_ERR_VALUE, "%s: empty", ev_name);
+    MAAT_TRY(fast_data_apply(&rt, "runtimeData", &req->runtime, a));
+    MAAT_TRY(fast_data_apply(&it, "initTimeData", &req->inittime, a));
+    if (nonce.s != NULL)
+        MAAT_TRY(copy_text(nonce.s, nonce.n, "nonce", MAAT_ATTEST_NONCE_MAX, &req->nonce,
+                           &req->nonce_len, a));
+    return 1;
+}
+
 int maat__attest_request_parse(const char *body, size_t len, enum maat_attest_route route,
                               struct maat_attest_request *req, struct maat_attest_error *a)
 {
@@ -300,6 +469,17 @@ int maat__attest_request_parse(const char *body, size_t len, enum maat_attest_ro
     json_t *root = NULL;
     const char *ev_text = NULL;
     size_t ev_len = 0;
+    if (found && !ambiguous && plain && span.end - span.start >= 2 && body[span.start] == '"') {
+        int fr = fast_members(body, len, ev_name, &span, req, a);
+        if (fr != 0) {
+            if (fr < 0) {
+                maat__attest_request_cleanup(req);
+                req->route = route;
+                return -1;
+            }
+            return 0;
+        }
+    }
     if (found && !ambiguous && span.end - span.start >= 2 && body[span.start] == '"') {
         const unsigned char *p = (const unsigned char *)body + span.start + 1;
         size_t n = span.end - span.start - 2;

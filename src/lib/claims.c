@@ -6,6 +6,7 @@
  * against recorded MAA tokens in tests/unit/lib/test_recorded_claims.c. docs/claims.md
  * is the reference.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "claim_list_internal.h"
 #include "claims_maat_internal.h"
 #include "jose_internal.h"
+#include "json_span.h"
 
 /* ---- small JSON helpers: each returns 0 or -1 with err set ---- */
 
@@ -348,7 +350,19 @@ struct pl_entry {
     size_t klen;
     size_t off, len; /* value text in the sink's buffer */
     size_t seq;
+    uint64_t pfx; /* key_prefix(key): decides the order of most pairs without memcmp */
 };
+
+/* The key's first 8 bytes as a big-endian number, zero-padded. When two prefixes differ
+ * their order is key_order's (memcmp over the shorter, then length): they differ at a byte
+ * both keys have, or one key ends there (its pad byte 0 below the other's non-zero byte,
+ * and it is the shorter with equal leading bytes). Equal prefixes are decided in full. */
+static uint64_t key_prefix(const char *key, size_t klen)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < klen ? (uint8_t)key[i] : 0);
+    return v;
+}
 
 struct sink {
     json_t *obj;          /* tree mode */
@@ -384,7 +398,7 @@ static int sink_entry(struct sink *k, const char *key, size_t klen, size_t off, 
         k->ents = e;
         k->cap = cap;
     }
-    k->ents[k->n] = (struct pl_entry){key, klen, off, len, k->n};
+    k->ents[k->n] = (struct pl_entry){key, klen, off, len, k->n, key_prefix(key, klen)};
     k->n++;
     return 0;
 }
@@ -806,6 +820,7 @@ static int add_registered(struct sink *k, const char *iss, int64_t iat, int64_t 
 static int entry_cmp(const void *x, const void *y)
 {
     const struct pl_entry *a = x, *b = y;
+    if (a->pfx != b->pfx) return a->pfx < b->pfx ? -1 : 1;
     int r = key_order(a->key, a->klen, b->key, b->klen);
     return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
@@ -823,6 +838,32 @@ static void sort_entries(struct pl_entry *e, size_t n)
         }
         e[j] = x;
     }
+}
+
+/* ,"key":value -- a key of plain ASCII (all of maat's claim names) written as is, in one
+ * step; any other key as jansson escapes it. */
+static int put_entry(struct maat_buf *out, bool comma, const char *key, size_t klen,
+                     const uint8_t *val, size_t vlen)
+{
+    if (maat__json_plain_run(key, klen) != klen) {
+        int rc = comma ? maat_buf_put_u8(out, ',') : 0;
+        if (rc == 0) rc = maat__json_append_string(out, key, klen);
+        if (rc == 0) rc = maat_buf_put_u8(out, ':');
+        return rc == 0 ? maat_buf_put(out, val, vlen) : rc;
+    }
+    if (klen > SIZE_MAX / 2 || vlen > SIZE_MAX / 2 || maat_buf_reserve(out, klen + vlen + 4) != 0)
+        return -1;
+    uint8_t *p = out->data + out->len;
+    if (comma) *p++ = ',';
+    *p++ = '"';
+    memcpy(p, key, klen);
+    p += klen;
+    *p++ = '"';
+    *p++ = ':';
+    if (vlen) memcpy(p, val, vlen);
+    p += vlen;
+    out->len = (size_t)(p - out->data);
+    return 0;
 }
 
 int maat__claims_payload_text(const struct maat_claims_input *in, const char *iss, int64_t iat,
@@ -847,11 +888,8 @@ int maat__claims_payload_text(const struct maat_claims_input *in, const char *is
             if (i + 1 < k.n && e->klen == k.ents[i + 1].klen &&
                 memcmp(e->key, k.ents[i + 1].key, e->klen) == 0)
                 continue; /* a later value of the same key replaces this one */
-            if (!first) rc = maat_buf_put_u8(out, ',');
+            rc = put_entry(out, !first, e->key, e->klen, k.vals.data + e->off, e->len);
             first = false;
-            if (rc == 0) rc = maat__json_append_string(out, e->key, e->klen);
-            if (rc == 0) rc = maat_buf_put_u8(out, ':');
-            if (rc == 0) rc = maat_buf_put(out, k.vals.data + e->off, e->len);
         }
         if (rc == 0) rc = maat_buf_put_u8(out, '}');
         if (rc != 0) {
@@ -881,6 +919,39 @@ int maat__claims_finish(json_t *payload, const char *iss, int64_t iat, int64_t l
     return add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
 }
 
+/* The process id for jti, without a getpid system call per token: read once per thread
+ * and again after a fork (a child's forking thread keeps the parent's thread-locals, so a
+ * fork handler bumps a generation that the thread compares with the one it read at). If
+ * the handler cannot be registered, getpid is called every time. */
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+static bool g_fork_tracked;
+static unsigned g_fork_gen; /* atomic */
+
+static void on_fork_child(void)
+{
+    __atomic_add_fetch(&g_fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void fork_track_init(void)
+{
+    g_fork_tracked = pthread_atfork(NULL, NULL, on_fork_child) == 0;
+}
+
+static uint64_t jti_pid(void)
+{
+    static _Thread_local uint64_t pid;
+    static _Thread_local unsigned gen;
+    static _Thread_local bool have;
+    pthread_once(&g_fork_once, fork_track_init);
+    unsigned now = __atomic_load_n(&g_fork_gen, __ATOMIC_RELAXED);
+    if (!g_fork_tracked || !have || gen != now) {
+        pid = (uint64_t)getpid();
+        gen = now;
+        have = true;
+    }
+    return pid;
+}
+
 int maat__claims_new_jti(char out[65], struct maat_error *err)
 {
     /* RFC 7519 4.1.7 asks a jti to be unique, not secret: SHA-256 over a per-thread random
@@ -895,7 +966,7 @@ int maat__claims_new_jti(char out[65], struct maat_error *err)
         seeded = true;
     }
     uint8_t in[32 + 8 + 8], h[32];
-    uint64_t pid = (uint64_t)getpid(), c = ++count;
+    uint64_t pid = jti_pid(), c = ++count;
     memcpy(in, seed, 32);
     memcpy(in + 32, &pid, 8);
     memcpy(in + 40, &c, 8);

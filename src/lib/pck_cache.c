@@ -6,8 +6,11 @@
  * direct-mapped table loses about a third of its hits to collisions; 4 ways still lost
  * 0.7% of the hits at N = capacity / 4 in maatd end to end (bench_fleet.sh) and, in a
  * simulation of the policy, 3% at N = capacity / 2, where 16 ways lose none; at N =
- * capacity 16 ways keep 0.90 of the hits against 0.81). A lookup compares at most 16 keys.
- * Memory is bounded by the capacity whatever the number of platforms. Entries are
+ * capacity 16 ways keep 0.90 of the hits against 0.81). An entry is found by the exact
+ * chain bytes and trust set: a keyed 64-bit hash of the bytes (maat__pck_chain_hash, seeded
+ * per process) picks the set and filters the ways, then the stored bytes are compared in
+ * full, so the hash only decides where an entry lives, never whether two chains are the
+ * same (it replaced a SHA-256 of the chain, ~3 us of each maatd request). Memory is bounded by the capacity whatever the number of platforms. Entries are
  * immutable and reference counted, so a reader keeps using an entry that another thread
  * evicts meanwhile. The lock is held only to find or replace an entry (no crypto under it).
  *
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
@@ -102,17 +106,69 @@ void maat_pck_cache_stats(struct maat_pck_cache *c, uint64_t *hits, uint64_t *mi
     pthread_mutex_unlock(&c->lock);
 }
 
-/* The key is a SHA-256, so its first bytes are uniformly spread. */
-static struct maat_pck_chain **set_of(const struct maat_pck_cache *c, const uint8_t key[32])
+/* --- the chain hash ------------------------------------------------------------------
+ * Not a cryptographic digest and not needed to be one: it only spreads chains over the
+ * sets (identity is decided by comparing the bytes). Four independent lanes, each folding
+ * 16 bytes per step through a 64x64->128-bit multiply of the data xor-ed with a random
+ * per-process key (so which chains share a set cannot be chosen from outside), then the
+ * lanes, the tail and the length are folded together. */
+static uint64_t g_hash_key[4];
+static pthread_once_t g_hash_once = PTHREAD_ONCE_INIT;
+
+static void hash_key_init(void)
 {
-    uint64_t h;
-    memcpy(&h, key, sizeof h);
-    return &c->slots[(size_t)(h % c->sets) * WAYS];
+    if (RAND_bytes((unsigned char *)g_hash_key, sizeof g_hash_key) != 1) {
+        /* placement only: a fixed key still spreads chains, it is merely predictable */
+        ERR_clear_error();
+        g_hash_key[0] = 0x9e3779b97f4a7c15u;
+        g_hash_key[1] = 0xc2b2ae3d27d4eb4fu;
+        g_hash_key[2] = 0x165667b19e3779f9u;
+        g_hash_key[3] = 0x27d4eb2f165667c5u;
+    }
+    for (int i = 0; i < 4; i++) g_hash_key[i] |= 1; /* odd: never a zero multiplier */
 }
 
-static bool same(const struct maat_pck_chain *e, const uint8_t key[32], const struct maat_trust *trust)
+static uint64_t fold(uint64_t a, uint64_t b)
 {
-    return e && e->trust == trust && memcmp(e->key, key, 32) == 0;
+    unsigned __int128 m = (unsigned __int128)a * b;
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+uint64_t maat__pck_chain_hash(const uint8_t *p, size_t n)
+{
+    pthread_once(&g_hash_once, hash_key_init);
+    const uint64_t *k = g_hash_key;
+    uint64_t lane[4] = {k[0], k[1], k[2], k[3]};
+    size_t i = 0;
+    for (; n - i >= 64; i += 64)
+        for (int j = 0; j < 4; j++)
+            lane[j] = fold(load64(p + i + 16 * j) ^ lane[j], load64(p + i + 16 * j + 8) ^ k[j]);
+    uint8_t tail[64] = {0};
+    if (n > i) memcpy(tail, p + i, n - i);
+    for (int j = 0; j < 4; j++)
+        lane[j] = fold(load64(tail + 16 * j) ^ lane[j], load64(tail + 16 * j + 8) ^ k[j]);
+    uint64_t h = fold(lane[0] ^ k[1], lane[1] ^ (uint64_t)n);
+    h = fold(h ^ lane[2], lane[3] ^ k[0]);
+    return fold(h ^ k[2], k[3]);
+}
+
+static struct maat_pck_chain **set_of(const struct maat_pck_cache *c, uint64_t hash)
+{
+    return &c->slots[(size_t)(hash % c->sets) * WAYS];
+}
+
+static bool same(const struct maat_pck_chain *e, uint64_t hash, const uint8_t *bytes, size_t len,
+                 const struct maat_trust *trust)
+{
+    return e && e->hash == hash && e->trust == trust && e->len == len &&
+           (len == 0 || memcmp(e->bytes, bytes, len) == 0);
 }
 
 /* Moves set[i] to the front (most recently used). */
@@ -123,14 +179,15 @@ static void to_front(struct maat_pck_chain **set, size_t i)
     set[0] = e;
 }
 
-struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash,
+                                           const uint8_t *bytes, size_t len,
                                            const struct maat_trust *trust)
 {
     struct maat_pck_chain *e = NULL;
     pthread_mutex_lock(&c->lock);
-    struct maat_pck_chain **set = set_of(c, key);
+    struct maat_pck_chain **set = set_of(c, hash);
     for (size_t i = 0; i < WAYS && e == NULL; i++) {
-        if (same(set[i], key, trust)) {
+        if (same(set[i], hash, bytes, len, trust)) {
             e = set[i];
             to_front(set, i);
         }
@@ -149,9 +206,9 @@ void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e)
 {
     __atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&c->lock);
-    struct maat_pck_chain **set = set_of(c, e->key);
+    struct maat_pck_chain **set = set_of(c, e->hash);
     size_t i = 0;
-    while (i < WAYS - 1 && !same(set[i], e->key, e->trust)) i++;
+    while (i < WAYS - 1 && !same(set[i], e->hash, e->bytes, e->len, e->trust)) i++;
     /* i: the same chain (built by another thread meanwhile), else the least recently used */
     struct maat_pck_chain *old = set[i];
     set[i] = e;

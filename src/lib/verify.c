@@ -268,11 +268,11 @@ static int step_pck_chain(struct run *r)
     struct maat_view bytes = {NULL, 0};
     if (chain_bytes(r, &bytes) != 0) return -1;
     r->pe = given_chain(r, &bytes);
-    uint8_t key[32];
+    uint64_t hash = 0;
     struct maat_pck_cache *cache = r->opts->pck_cache;
     if (r->pe == NULL && cache) {
-        maat__sha256(bytes.ptr, bytes.len, key);
-        r->pe = maat__pck_cache_get(cache, key, r->trust);
+        hash = maat__pck_chain_hash(bytes.ptr, bytes.len);
+        r->pe = maat__pck_cache_get(cache, hash, bytes.ptr, bytes.len, r->trust);
     }
     if (r->pe == NULL) {
         /* a platform seen for the first time: when its PCK CA chain was verified before,
@@ -284,7 +284,7 @@ static int step_pck_chain(struct run *r)
             maat__trust_issuer_learn(r->trust, r->pe);
         }
         if (cache) {
-            memcpy(r->pe->key, key, 32);
+            r->pe->hash = hash;
             maat__pck_cache_put(cache, r->pe);
         }
     }

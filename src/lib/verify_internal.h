@@ -83,9 +83,9 @@ struct maat_verified_collateral {
  * public name in verify.h). */
 #define MAAT_PCK_CHAIN_CERTS 8
 struct maat_pck_chain {
-    int refs;        /* atomic */
-    uint8_t key[32]; /* SHA-256 of bytes (the cache key) */
-    uint8_t *bytes;  /* the certification data it was built from */
+    int refs;       /* atomic */
+    uint64_t hash;  /* maat__pck_chain_hash(bytes, len): the cache's set index */
+    uint8_t *bytes; /* the certification data it was built from */
     size_t len;
     const struct maat_trust *trust;
     STACK_OF(X509) *chain;             /* leaf first, root last */
@@ -101,13 +101,18 @@ struct maat_pck_chain {
 };
 
 struct maat_pck_chain *maat__pck_entry_new(void);
-/* A new reference to the cached entry for key/trust, or NULL. */
 /* Ways per set of the PCK cache (pck_cache.c; bench/README.md, "The fleet curve"). */
 #define MAAT__PCK_CACHE_WAYS 16
 
-struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, const uint8_t key[32],
+/* The entry for exactly these chain bytes under this trust set (hash: their
+ * maat__pck_chain_hash), as a new reference, or NULL. */
+struct maat_pck_chain *maat__pck_cache_get(struct maat_pck_cache *c, uint64_t hash,
+                                           const uint8_t *bytes, size_t len,
                                            const struct maat_trust *trust);
-/* Stores the entry (the cache takes its own reference). */
+/* Keyed (per process), fast 64-bit hash of chain bytes: only places entries in the cache. */
+uint64_t maat__pck_chain_hash(const uint8_t *p, size_t n);
+/* Stores the entry, found later by e->hash, e->bytes, e->len and e->trust (the cache takes
+ * its own reference). */
 void maat__pck_cache_put(struct maat_pck_cache *c, struct maat_pck_chain *e);
 
 /* The TD quote pipeline of verify.c (tdx and tv required); maat_tdx_quote_verify() and

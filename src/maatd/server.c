@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client_addr.h"
 #include "collateral_source.h"
 #include "handle.h"
 #include "maatd.h"
@@ -131,15 +132,7 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
                                                                  MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, cap, "-");
-    if (ci == NULL || ci->client_addr == NULL) return;
-    const struct sockaddr *sa = ci->client_addr;
-    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                              : sizeof(struct sockaddr_in);
-    char host[INET6_ADDRSTRLEN + 1], serv[8];
-    if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-        snprintf(out, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
+    maatd_client_address(ci != NULL ? ci->client_addr : NULL, out, cap);
 }
 
 static struct conn_state *conn_state_new(struct maatd *d, struct MHD_Connection *conn)

@@ -11,20 +11,24 @@
 
 static const struct maat_trust *const TRUST = (const struct maat_trust *)0x1000;
 
-/* An entry whose key's first 8 bytes (the part the table indexes by) are `h`. */
+/* An entry placed by hash `h` (the table indexes by it), its bytes `h` and `tag`. */
 static struct maat_pck_chain *entry(uint64_t h, uint8_t tag)
 {
     struct maat_pck_chain *e = maat__pck_entry_new();
     assert_non_null(e);
-    memset(e->key, tag, sizeof e->key);
-    memcpy(e->key, &h, sizeof h);
+    e->len = sizeof h + 1;
+    e->bytes = malloc(e->len);
+    assert_non_null(e->bytes);
+    memcpy(e->bytes, &h, sizeof h);
+    e->bytes[sizeof h] = tag;
+    e->hash = h;
     e->trust = TRUST;
     return e;
 }
 
 static bool hit(struct maat_pck_cache *c, const struct maat_pck_chain *e)
 {
-    struct maat_pck_chain *got = maat__pck_cache_get(c, e->key, TRUST);
+    struct maat_pck_chain *got = maat__pck_cache_get(c, e->hash, e->bytes, e->len, TRUST);
     bool ok = got == e;
     maat_pck_chain_release(got);
     return ok;
