@@ -55,6 +55,11 @@ int main(int argc, char **argv)
         printf("maat %s\n", MAAT_VERSION_STRING);
         return MAAT_EXIT_OK;
     }
+    /* `maat verify` only: the other commands may read legacy names (PEM encryption, JWS) */
+    if (!strcmp(argv[1], "verify") && cli_openssl_init_verify() != 0) {
+        fprintf(stderr, "maat: OpenSSL could not be initialised\n");
+        return MAAT_EXIT_INTERNAL;
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "maat: unknown command '%s'\n", argv[1]);
