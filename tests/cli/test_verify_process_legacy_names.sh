@@ -46,7 +46,9 @@ if ! cc -shared -fPIC -o "$T/names.so" "$T/names.c" -ldl 2>"$T/cc.log"; then
     echo "SKIPPED: cannot build the shim: $(head -c 300 "$T/cc.log")"; exit 77
 fi
 
-NAME_LOG="$T/n" LD_PRELOAD="$T/names.so" "$MAAT" verify "$V/sgx_quote" \
+# a sanitizer build wants its runtime first in the preload list
+san=$(ldd "$MAAT" 2>/dev/null | awk '/lib(a|t)san/ { print $3; exit }')
+NAME_LOG="$T/n" LD_PRELOAD="${san:+$san }$T/names.so" "$MAAT" verify "$V/sgx_quote" \
     --collateral "$V/sgx_quote_collateral.json" --at $AT --json >"$T/ok.json"; rc=$?
 n=$(cat "$T/n" 2>/dev/null || echo missing)
 case $n in
@@ -90,10 +92,10 @@ void OPENSSL_cleanup(void)
 }
 C
 if cc -shared -fPIC -o "$T/cleanup.so" "$T/cleanup.c" -ldl 2>"$T/cc2.log"; then
-    CLEANUP_LOG="$T/cleanup.log" LD_PRELOAD="$T/cleanup.so" "$MAAT" verify "$V/sgx_quote" \
+    CLEANUP_LOG="$T/cleanup.log" LD_PRELOAD="${san:+$san }$T/cleanup.so" "$MAAT" verify "$V/sgx_quote" \
         --collateral "$V/sgx_quote_collateral.json" --at $AT >"$T/cl.out" 2>&1; rc=$?
     [ $rc -eq 0 ] || bad "maat verify under the cleanup shim: exit $rc $(head -c 300 "$T/cl.out")"
-    if ldd "$MAAT" 2>/dev/null | grep -Eq 'lib(a|t)san'; then
+    if [ -n "$san" ]; then
         [ -s "$T/cleanup.log" ] && ok "sanitizer build: OPENSSL_cleanup runs at exit" \
             || bad "sanitizer build: OPENSSL_cleanup did not run"
     else
