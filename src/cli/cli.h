@@ -27,7 +27,7 @@ int cmd_sim(int argc, char **argv);        /* cmd_sim.c:   `maat sim init|quote`
 int cmd_sim_pccs(int argc, char **argv);   /* cmd_sim_pccs.c: `maat sim pccs DIR` */
 int cmd_collateral(int argc, char **argv); /* cmd_collateral.c: `maat collateral fetch` */
 int cmd_verify(int argc, char **argv);     /* cmd_verify.c: `maat verify` */
-int cli_openssl_init_verify(void); /* openssl_lean.c: before `maat verify` */
+int cli_openssl_init_verify(void);         /* openssl_lean.c: before `maat verify` */
 int cmd_token(int argc, char **argv);      /* cmd_token.c: `maat token verify` */
 int cmd_attest(int argc, char **argv); /* cmd_attest.c: `maat attest` (the MAA sample's relying party) */
 int cmd_sign(int argc, char **argv);   /* cmd_sign.c: `maat sign create-cert|policy|cert` */
