@@ -1,5 +1,5 @@
 /*
- * bytes_test_hooks.h - what the tests of bytes.c's base64 decoding reach inside it (not
+ * bytes_test_hooks.h - what the tests of bytes.c's base64 and hex SIMD loops reach inside it (not
  * libmaat's API: never installed, not exported by libmaat.so).
  */
 #ifndef MAAT_BYTES_TEST_HOOKS_H
@@ -17,5 +17,8 @@ extern _Thread_local uint64_t maat__b64_simd_blocks;
 /* 12-byte blocks encoded by the SIMD encoding loop so far, by the calling thread; the
  * same maat__b64_simd_off turns that loop off (the pair-table loop is the reference). */
 extern _Thread_local uint64_t maat__b64_simd_enc_blocks;
+/* 16-byte blocks maat_hex_encode did in its SIMD loop so far, by the calling thread (the
+ * same maat__b64_simd_off turns it off). */
+extern _Thread_local uint64_t maat__hex_simd_blocks;
 
 #endif /* MAAT_BYTES_TEST_HOOKS_H */
