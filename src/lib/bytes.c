@@ -300,8 +300,8 @@ static bool b64_simd_ok(void);
  * done (a multiple of 16). */
 __attribute__((target("ssse3"))) static size_t hex_simd16(const uint8_t *p, size_t n, char *dst)
 {
-    const __m128i digits = _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a',
-                                         'b', 'c', 'd', 'e', 'f');
+    const __m128i digits = _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b',
+                                         'c', 'd', 'e', 'f');
     const __m128i low = _mm_set1_epi8(15);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {

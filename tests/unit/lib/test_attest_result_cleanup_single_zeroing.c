@@ -19,8 +19,7 @@ static void test_attest_result_cleanup_no_second_zeroing(void **state)
         if (rc != 0) fail_msg("run %d: outcome %d: %s", round, (int)r->outcome, r->err.msg);
         assert_true(r->payload.len > 0);
         json_t *p = payload_json(r);
-        assert_string_equal(json_string_value(json_object_get(p, "x-ms-attestation-type")),
-                            "sgx");
+        assert_string_equal(json_string_value(json_object_get(p, "x-ms-attestation-type")), "sgx");
         json_decref(p);
         const uint8_t *raw = r->quote.report_body.raw; /* points into the freed evidence */
         assert_non_null(raw);

@@ -40,7 +40,7 @@ static char *enc(int kind, const uint8_t *p, size_t n, bool simd_off)
 static void test_base64_simd_encode_every_group(void **state)
 {
     (void)state;
-    enum { G = 1 << 12 };            /* groups per chunk */
+    enum { G = 1 << 12 }; /* groups per chunk */
     uint8_t *in = malloc(3 * G);
     assert_non_null(in);
     for (int kind = 0; kind < 2; kind++)

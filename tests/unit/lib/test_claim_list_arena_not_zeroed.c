@@ -51,7 +51,7 @@ static void test_claim_list_arena_not_zeroed(void **state)
             assert_int_equal(c->value.kind, t == 0 ? MAAT_CLAIM_STRING : MAAT_CLAIM_JSON);
             assert_int_equal(c->value.len, strlen(text[i]));
             assert_ptr_not_equal(c->value.str, text[i]); /* copied */
-            assert_string_equal(c->value.str, text[i]); /* and NUL-terminated */
+            assert_string_equal(c->value.str, text[i]);  /* and NUL-terminated */
         } else if (t == 1) {
             assert_int_equal(c->value.kind, MAAT_CLAIM_BOOLEAN);
             assert_int_equal(c->value.boolean, (i & 2) != 0);
