@@ -438,7 +438,9 @@ struct maat_attest_result {
 MAAT_MUST_CHECK int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
                                     enum maat_attest_route route, struct maat_attest_result *res);
 
-/* Releases what the result owns and zeroes it. Safe on a zeroed result. */
+/* Releases what the result owns and resets those members (priv_, payload, req), so that a
+ * second call is a no-op; the other members keep their values (not zeroed: maat__attest_run
+ * zeroes the whole result before filling it). Safe on a zeroed result. */
 void maat__attest_result_cleanup(struct maat_attest_result *res);
 
 #ifdef __cplusplus

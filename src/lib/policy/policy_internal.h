@@ -27,6 +27,12 @@ void pol_arena_init(struct pol_arena *a, size_t cap);
 void pol_arena_release(struct pol_arena *a);
 /* Zeroed, 16-byte aligned memory; NULL when out of memory or over the cap. */
 void *pol_arena_alloc(struct pol_arena *a, size_t n);
+/* The same, not zeroed: for memory the caller writes in full before anything reads it
+ * (copies, arrays filled up to a count). */
+void *pol_arena_alloc_uninit(struct pol_arena *a, size_t n);
+/* Bytes pol_arena_alloc zeroed so far, by the calling thread (a test hook: the claim
+ * list and string copies must not pay for zeroing what they overwrite). */
+extern _Thread_local uint64_t maat__pol_arena_zeroed;
 /* A NUL-terminated copy of n bytes. */
 char *pol_arena_strndup(struct pol_arena *a, const char *s, size_t n);
 

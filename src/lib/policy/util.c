@@ -39,7 +39,9 @@ void pol_arena_release(struct pol_arena *a)
     a->used_total = 0;
 }
 
-void *pol_arena_alloc(struct pol_arena *a, size_t n)
+_Thread_local uint64_t maat__pol_arena_zeroed;
+
+void *pol_arena_alloc_uninit(struct pol_arena *a, size_t n)
 {
     if (n > SIZE_MAX / 2) return NULL;
     size_t need = (n + 15u) & ~(size_t)15u;
@@ -68,14 +70,24 @@ void *pol_arena_alloc(struct pol_arena *a, size_t n)
     void *p = b->data + b->used;
     b->used += need;
     a->used_total += need;
-    memset(p, 0, need);
+    return p;
+}
+
+void *pol_arena_alloc(struct pol_arena *a, size_t n)
+{
+    void *p = pol_arena_alloc_uninit(a, n);
+    if (p != NULL) {
+        size_t need = n != 0 ? (n + 15u) & ~(size_t)15u : 16;
+        memset(p, 0, need);
+        maat__pol_arena_zeroed += need;
+    }
     return p;
 }
 
 char *pol_arena_strndup(struct pol_arena *a, const char *s, size_t n)
 {
     if (n == SIZE_MAX) return NULL;
-    char *d = pol_arena_alloc(a, n + 1);
+    char *d = pol_arena_alloc_uninit(a, n + 1); /* written in full below */
     if (d == NULL) return NULL;
     if (n != 0) memcpy(d, s, n);
     d[n] = '\0';
