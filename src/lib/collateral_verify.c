@@ -363,10 +363,13 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
                                             in->qe_identity_signature.len, &vc->qe_identity, err);
 }
 
+/* The body's SHA-256 is taken once, for its signature and as the recorded hash (issue 16:
+ * it was taken twice, here and in record_hashes). */
 static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, const uint8_t sig[64],
-                                const char *what, struct maat_error *err)
+                                const char *what, uint8_t digest[32], struct maat_error *err)
 {
-    int ok = signer ? maat__ecdsa_verify_rs(signer, body->ptr, body->len, sig) : 0;
+    maat__sha256(body->ptr, body->len, digest);
+    int ok = signer ? maat__ecdsa_verify_digest_rs(signer, digest, sig) : 0;
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO,
                 "%s: signature does not verify under the TCB Signing key (over the exact %zu "
                 "signed bytes)",
@@ -389,24 +392,23 @@ static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, EVP_PKEY *key, const
     return 0;
 }
 
+/* The bodies' hashes were taken with their signatures (check_body_signature). Intel sends
+ * one chain text for both documents: equal bytes are hashed once. */
 static void record_hashes(const struct maat_collateral_input *in, struct maat_verified_collateral *vc)
 {
     struct maat_collateral_hashes *h = &vc->hashes;
-    const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
-                                           ? &in->qe_identity_issuer_chain
-                                           : &in->tcb_info_issuer_chain;
-    maat__sha256(vc->tcb_info.signed_body.ptr, vc->tcb_info.signed_body.len, h->tcbinfohash);
-    maat__sha256(vc->qe_identity.signed_body.ptr, vc->qe_identity.signed_body.len, h->qeidhash);
-    maat__sha256(in->tcb_info_issuer_chain.ptr, in->tcb_info_issuer_chain.len, h->tcbinfocertshash);
-    maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
-    size_t n = in->root_ca_crl.len + in->pck_crl.len;
-    uint8_t *crls = malloc(n ? n : 1);
-    if (crls) {
-        if (in->root_ca_crl.len) memcpy(crls, in->root_ca_crl.ptr, in->root_ca_crl.len);
-        if (in->pck_crl.len) memcpy(crls + in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len);
-        maat__sha256(crls, n, h->tcbinfocrlhash);
-        free(crls);
-    }
+    const struct maat_view *tcb_chain = &in->tcb_info_issuer_chain;
+    const struct maat_view *qe_chain =
+        in->qe_identity_issuer_chain.len ? &in->qe_identity_issuer_chain : tcb_chain;
+    maat__sha256(tcb_chain->ptr, tcb_chain->len, h->tcbinfocertshash);
+    if (qe_chain->len == tcb_chain->len &&
+        (qe_chain->ptr == tcb_chain->ptr || qe_chain->len == 0 ||
+         memcmp(qe_chain->ptr, tcb_chain->ptr, qe_chain->len) == 0))
+        memcpy(h->qeidcertshash, h->tcbinfocertshash, 32);
+    else
+        maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
+    maat__sha256_2(in->root_ca_crl.ptr, in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len,
+                   h->tcbinfocrlhash);
     memcpy(h->qeidcrlhash, h->tcbinfocrlhash, 32);
 }
 
@@ -466,9 +468,9 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
         if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     }
     if (check_body_signature(tcb_key, &vc->tcb_info.signed_body, vc->tcb_info.signature,
-                             "TCB info", err) != 0 ||
+                             "TCB info", vc->hashes.tcbinfohash, err) != 0 ||
         check_body_signature(qe_key, &vc->qe_identity.signed_body, vc->qe_identity.signature,
-                             "QE identity", err) != 0)
+                             "QE identity", vc->hashes.qeidhash, err) != 0)
         goto fail;
 
     vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,

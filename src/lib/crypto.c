@@ -97,6 +97,24 @@ void maat__sha256(const void *p, size_t n, uint8_t out[32])
     }
 }
 
+void maat__sha256_2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[32])
+{
+    unsigned int len = 0;
+    EVP_MD_CTX *c = thread_md_ctx();
+    if (c != NULL && EVP_DigestInit_ex2(c, sha256_md(), NULL) == 1 &&
+        EVP_DigestUpdate(c, a, an) == 1 && EVP_DigestUpdate(c, b, bn) == 1 &&
+        EVP_DigestFinal_ex(c, out, &len) == 1 && len == 32)
+        return;
+    ERR_clear_error();
+    /* as before this function: the bytes joined, then maat__sha256 (and its fallbacks) */
+    uint8_t *j = malloc(an + bn ? an + bn : 1);
+    if (j == NULL) return; /* out left as it was, as before */
+    if (an) memcpy(j, a, an);
+    if (bn) memcpy(j + an, b, bn);
+    maat__sha256(j, an + bn, out);
+    free(j);
+}
+
 /* The generic path: builds the key (and its curve group) from parameters. */
 static EVP_PKEY *p256_from_point_generic(uint8_t point[65])
 {
@@ -238,6 +256,18 @@ int maat__ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint
     int rc = ctx != NULL ? maat__ecdsa_verify_rs_ctx(ctx, msg, len, rs) : -1;
     EVP_PKEY_CTX_free(ctx);
     return rc;
+}
+
+int maat__ecdsa_verify_digest_rs(EVP_PKEY *key, const uint8_t digest[32], const uint8_t rs[64])
+{
+    EVP_PKEY_CTX *ctx = maat__ecdsa_verify_ctx_new(key);
+    if (ctx == NULL) return -1;
+    uint8_t der[72];
+    size_t der_len = rs_to_der(rs, der);
+    int v = EVP_PKEY_verify(ctx, der, der_len, digest, 32);
+    EVP_PKEY_CTX_free(ctx);
+    ERR_clear_error();
+    return v == 1 ? 1 : v == 0 ? 0 : -1;
 }
 
 int maat__ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64])
