@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
+#include "ctx_pool.h"
 #include "verify_internal.h"
 
 int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trust *t,
@@ -364,12 +365,16 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
 }
 
 /* The body's SHA-256 is taken once, for its signature and as the recorded hash (issue 16:
- * it was taken twice, here and in record_hashes). */
-static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, const uint8_t sig[64],
-                                const char *what, uint8_t digest[32], struct maat_error *err)
+ * it was taken twice, here and in record_hashes). *ctx is the verify context for signer:
+ * made on first use, reused for the next body under the same key (the QE identity's under
+ * Intel's one TCB Signing key), freed by the caller. */
+static int check_body_signature(EVP_PKEY *signer, EVP_PKEY_CTX **ctx, const struct maat_view *body,
+                                const uint8_t sig[64], const char *what, uint8_t digest[32],
+                                struct maat_error *err)
 {
     maat__sha256(body->ptr, body->len, digest);
-    int ok = signer ? maat__ecdsa_verify_digest_rs(signer, digest, sig) : 0;
+    if (signer != NULL && *ctx == NULL) *ctx = maat__ecdsa_verify_ctx_new(signer);
+    int ok = *ctx != NULL ? maat__ecdsa_verify_digest_rs_ctx(*ctx, digest, sig) : 0;
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO,
                 "%s: signature does not verify under the TCB Signing key (over the exact %zu "
                 "signed bytes)",
@@ -467,11 +472,17 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
         if (qe_signer == NULL) goto fail;
         if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     }
-    if (check_body_signature(tcb_key, &vc->tcb_info.signed_body, vc->tcb_info.signature,
-                             "TCB info", vc->hashes.tcbinfohash, err) != 0 ||
-        check_body_signature(qe_key, &vc->qe_identity.signed_body, vc->qe_identity.signature,
-                             "QE identity", vc->hashes.qeidhash, err) != 0)
-        goto fail;
+    EVP_PKEY_CTX *tcb_ctx = NULL, *qe_ctx = NULL;
+    int body_rc = check_body_signature(tcb_key, &tcb_ctx, &vc->tcb_info.signed_body,
+                                       vc->tcb_info.signature, "TCB info", vc->hashes.tcbinfohash,
+                                       err);
+    if (body_rc == 0)
+        body_rc = check_body_signature(qe_key, qe_key == tcb_key ? &tcb_ctx : &qe_ctx,
+                                       &vc->qe_identity.signed_body, vc->qe_identity.signature,
+                                       "QE identity", vc->hashes.qeidhash, err);
+    EVP_PKEY_CTX_free(tcb_ctx);
+    EVP_PKEY_CTX_free(qe_ctx);
+    if (body_rc != 0) goto fail;
 
     vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
                                               "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,

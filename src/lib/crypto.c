@@ -258,16 +258,23 @@ int maat__ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len, const uint
     return rc;
 }
 
+int maat__ecdsa_verify_digest_rs_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32],
+                                     const uint8_t rs[64])
+{
+    uint8_t der[72];
+    size_t der_len = rs_to_der(rs, der);
+    int v = EVP_PKEY_verify(ctx, der, der_len, digest, 32);
+    ERR_clear_error();
+    return v == 1 ? 1 : v == 0 ? 0 : -1;
+}
+
 int maat__ecdsa_verify_digest_rs(EVP_PKEY *key, const uint8_t digest[32], const uint8_t rs[64])
 {
     EVP_PKEY_CTX *ctx = maat__ecdsa_verify_ctx_new(key);
     if (ctx == NULL) return -1;
-    uint8_t der[72];
-    size_t der_len = rs_to_der(rs, der);
-    int v = EVP_PKEY_verify(ctx, der, der_len, digest, 32);
+    int rc = maat__ecdsa_verify_digest_rs_ctx(ctx, digest, rs);
     EVP_PKEY_CTX_free(ctx);
-    ERR_clear_error();
-    return v == 1 ? 1 : v == 0 ? 0 : -1;
+    return rc;
 }
 
 int maat__ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64])
