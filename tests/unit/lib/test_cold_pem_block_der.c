@@ -134,11 +134,11 @@ static void test_cold_pem_block_der_same(void **state)
             free(c);
         }
         free(m);
-        /* over the 4 KB stack buffer: the body repeated four times (16-byte aligned) */
-        size_t big = blen * 4;
+        /* over the 4 KB stack buffer: the body repeated past 4,096 bytes */
+        size_t reps = 4096 / blen + 2, big = blen * reps;
         uint8_t *bb = malloc(big);
         assert_non_null(bb);
-        for (int r = 0; r < 4; r++) memcpy(bb + (size_t)r * blen, b, blen);
+        for (size_t r = 0; r < reps; r++) memcpy(bb + r * blen, b, blen);
         same_block(bb, big);
         same_block(bb, 4096);
         same_block(bb, 4095);
