@@ -403,12 +403,12 @@ static void record_hashes(const struct maat_collateral_input *in, struct maat_ve
 {
     struct maat_collateral_hashes *h = &vc->hashes;
     const struct maat_view *tcb_chain = &in->tcb_info_issuer_chain;
-    const struct maat_view *qe_chain =
-        in->qe_identity_issuer_chain.len ? &in->qe_identity_issuer_chain : tcb_chain;
+    const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
+                                           ? &in->qe_identity_issuer_chain
+                                           : tcb_chain;
     maat__sha256(tcb_chain->ptr, tcb_chain->len, h->tcbinfocertshash);
-    if (qe_chain->len == tcb_chain->len &&
-        (qe_chain->ptr == tcb_chain->ptr || qe_chain->len == 0 ||
-         memcmp(qe_chain->ptr, tcb_chain->ptr, qe_chain->len) == 0))
+    if (qe_chain->len == tcb_chain->len && (qe_chain->ptr == tcb_chain->ptr || qe_chain->len == 0 ||
+                                            memcmp(qe_chain->ptr, tcb_chain->ptr, qe_chain->len) == 0))
         memcpy(h->qeidcertshash, h->tcbinfocertshash, 32);
     else
         maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);

@@ -38,7 +38,7 @@ MAAT_MUST_CHECK int maat__ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t
 /* The same over a SHA-256 digest the caller already took of the message (issue 16: the
  * collateral's signed bodies are hashed once for the signature and the recorded hash). */
 MAAT_MUST_CHECK int maat__ecdsa_verify_digest_rs(EVP_PKEY *key, const uint8_t digest[32],
-                                                const uint8_t rs[64]);
+                                                 const uint8_t rs[64]);
 
 /* Converts a DER ECDSA signature to raw r||s (for P-256). 0 on success. */
 MAAT_MUST_CHECK int maat__ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);

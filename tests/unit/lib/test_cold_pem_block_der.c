@@ -144,7 +144,8 @@ static void test_cold_pem_block_der_same(void **state)
         same_block(bb, 4095);
         free(bb);
     }
-    static const char *edge[] = {"", "\r", "\n", "\r\n", "QUFB", "QUFB\r", "\rQUFB", "QU\rFB\n",
+    static const char *edge[] = {"",         "\r",           "\n",      "\r\n",
+                                 "QUFB",     "QUFB\r",       "\rQUFB",  "QU\rFB\n",
                                  "QUFB\n\n", "QUFBQQ==\r\n", "Q\r\rUFB"};
     for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
         same_block((const uint8_t *)edge[i], strlen(edge[i]));
