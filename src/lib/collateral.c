@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,106 @@ static int read_cert_block(BIO *bio, X509 **keep)
     return rc;
 }
 
+/* The canonical PEM chain, without OpenSSL's BIO reader (issue 16: PEM_bytes_read_bio
+ * cost ~40k instructions a block, more than the keyless decode). The text must be
+ * nothing but 1..MAX_CHAIN_CERTS blocks "-----BEGIN CERTIFICATE-----\n", lines of
+ * exactly 64 base64 characters and "\n", one last line of 4..64 characters (a multiple of
+ * 4) and "\n", "-----END CERTIFICATE-----\n", with strict base64 (maat_base64_decode:
+ * padding only at the end, zero pad bits). For such a text PEM_read_bio_X509 reads exactly
+ * these blocks with exactly these bytes (no header line: base64 has no ':'; no line over
+ * 64 characters; nothing between blocks) and then stops at the end with
+ * PEM_R_NO_START_LINE, the clean end. Each block is then judged as read_cert_block judges
+ * it. Anything else (CRLF, other line lengths, text around the blocks, a bad character, a
+ * block that does not decode as a certificate, 17 blocks) returns 1: the BIO path reads
+ * the text again and decides, with its messages. 0 taken (*count blocks), 1 not canonical,
+ * -1 out of memory. maat__pem_fast_off (tests) turns it off. */
+_Thread_local bool maat__pem_fast_off;
+_Thread_local unsigned long maat__pem_fast_blocks;
+
+static const char fast_begin[] = "-----BEGIN CERTIFICATE-----\n";
+static const char fast_end[] = "-----END CERTIFICATE-----\n";
+
+static bool b64_char(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '+' || ch == '/' || ch == '=';
+}
+
+/* One canonical block at p[0, n): its base64 (line breaks dropped) into b64 (room for n
+ * bytes), *used the bytes it spans. false when not canonical. */
+static bool fast_block(const char *p, size_t n, char *b64, size_t *b64_len, size_t *used)
+{
+    const size_t bl = sizeof fast_begin - 1, el = sizeof fast_end - 1;
+    if (n < bl || memcmp(p, fast_begin, bl) != 0) return false;
+    size_t i = bl, k = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < n && j - i <= 64 && b64_char(p[j])) j++;
+        size_t line = j - i;
+        if (j >= n || p[j] != '\n' || line == 0 || line > 64) return false;
+        memcpy(b64 + k, p + i, line);
+        k += line;
+        i = j + 1;
+        if (line < 64 || (n - i >= el && memcmp(p + i, fast_end, el) == 0)) {
+            if (line % 4 != 0 || n - i < el || memcmp(p + i, fast_end, el) != 0) return false;
+            break;
+        }
+    }
+    *b64_len = k;
+    *used = i + el;
+    return true;
+}
+
+static int check_chain_fast(const char *pem, size_t len, void **first, int *count)
+{
+    X509 *kept = NULL;
+    char *b64 = malloc(len ? len : 1);
+    if (b64 == NULL) return -1;
+    int rc = 0, n = 0;
+    unsigned long roots = 0;
+    for (size_t i = 0; i < len && rc == 0;) {
+        size_t k = 0, used = 0;
+        uint8_t *der = NULL;
+        size_t der_len = 0;
+        struct maat_error e = {0};
+        if (n == MAX_CHAIN_CERTS || !fast_block(pem + i, len - i, b64, &k, &used) ||
+            maat_base64_decode(b64, k, "PEM body", &der, &der_len, &e) != 0 || der_len > LONG_MAX) {
+            free(der);
+            rc = 1;
+            break;
+        }
+        if (maat__is_intel_root_der(der, der_len)) {
+            roots++;
+        } else {
+            X509 *x = maat__x509_new_keyless();
+            const unsigned char *q = der;
+            if (x == NULL)
+                rc = -1;
+            else if (d2i_X509(&x, &q, (long)der_len) == NULL) /* frees x */
+                rc = 1;
+            else if (first != NULL && n == 0)
+                kept = x; /* only the first block, as read_cert_block */
+            else
+                X509_free(x);
+            ERR_clear_error();
+        }
+        free(der);
+        i += used;
+        n++;
+    }
+    free(b64);
+    if (rc == 0 && n == 0) rc = 1;
+    if (rc != 0) {
+        X509_free(kept);
+        return rc;
+    }
+    maat__pem_fast_blocks += (unsigned long)n;
+    maat__bundle_root_blocks_known += roots;
+    if (first != NULL) *first = kept;
+    *count = n;
+    return 0;
+}
+
 /* A PEM chain: at least one certificate, every PEM block a certificate OpenSSL reads.
  * Decoded keyless (crypto.c): OpenSSL 3.0's public-key decoder costs about one ECDSA
  * verification per certificate, and a key that does not decode does not fail d2i anyway;
@@ -75,6 +176,10 @@ static int read_cert_block(BIO *bio, X509 **keep)
  * (collateral_signer.c) after comparing its encoding with the block's bytes. */
 static int check_chain(struct cj *c, const char *key, const char *pem, size_t len, void **first)
 {
+    int fast_count = 0;
+    int f = maat__pem_fast_off ? 1 : check_chain_fast(pem, len, first, &fast_count);
+    if (f < 0) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);
+    if (f == 0) return 0;
     X509 *kept = NULL;
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) return maat_error_set(c->err, MAAT_ERR_NOMEM, "%s: out of memory", c->what);

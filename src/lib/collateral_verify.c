@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "maat/crypto.h"
+#include "ctx_pool.h"
 #include "verify_internal.h"
 
 int maat__chain_verify(X509 *leaf, STACK_OF(X509) *certs, const struct maat_trust *t,
@@ -363,10 +364,17 @@ static int parse_qe_identity(const struct maat_collateral_input *in,
                                             in->qe_identity_signature.len, &vc->qe_identity, err);
 }
 
-static int check_body_signature(EVP_PKEY *signer, const struct maat_view *body, const uint8_t sig[64],
-                                const char *what, struct maat_error *err)
+/* The body's SHA-256 is taken once, for its signature and as the recorded hash (issue 16:
+ * it was taken twice, here and in record_hashes). *ctx is the verify context for signer:
+ * made on first use, reused for the next body under the same key (the QE identity's under
+ * Intel's one TCB Signing key), freed by the caller. */
+static int check_body_signature(EVP_PKEY *signer, EVP_PKEY_CTX **ctx, const struct maat_view *body,
+                                const uint8_t sig[64], const char *what, uint8_t digest[32],
+                                struct maat_error *err)
 {
-    int ok = signer ? maat__ecdsa_verify_rs(signer, body->ptr, body->len, sig) : 0;
+    maat__sha256(body->ptr, body->len, digest);
+    if (signer != NULL && *ctx == NULL) *ctx = maat__ecdsa_verify_ctx_new(signer);
+    int ok = *ctx != NULL ? maat__ecdsa_verify_digest_rs_ctx(*ctx, digest, sig) : 0;
     MAAT_ENSURE(ok == 1, err, MAAT_ERR_CRYPTO,
                 "%s: signature does not verify under the TCB Signing key (over the exact %zu "
                 "signed bytes)",
@@ -389,24 +397,23 @@ static int check_crl_signed_by(X509_CRL *crl, X509 *issuer, EVP_PKEY *key, const
     return 0;
 }
 
+/* The bodies' hashes were taken with their signatures (check_body_signature). Intel sends
+ * one chain text for both documents: equal bytes are hashed once. */
 static void record_hashes(const struct maat_collateral_input *in, struct maat_verified_collateral *vc)
 {
     struct maat_collateral_hashes *h = &vc->hashes;
+    const struct maat_view *tcb_chain = &in->tcb_info_issuer_chain;
     const struct maat_view *qe_chain = in->qe_identity_issuer_chain.len
                                            ? &in->qe_identity_issuer_chain
-                                           : &in->tcb_info_issuer_chain;
-    maat__sha256(vc->tcb_info.signed_body.ptr, vc->tcb_info.signed_body.len, h->tcbinfohash);
-    maat__sha256(vc->qe_identity.signed_body.ptr, vc->qe_identity.signed_body.len, h->qeidhash);
-    maat__sha256(in->tcb_info_issuer_chain.ptr, in->tcb_info_issuer_chain.len, h->tcbinfocertshash);
-    maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
-    size_t n = in->root_ca_crl.len + in->pck_crl.len;
-    uint8_t *crls = malloc(n ? n : 1);
-    if (crls) {
-        if (in->root_ca_crl.len) memcpy(crls, in->root_ca_crl.ptr, in->root_ca_crl.len);
-        if (in->pck_crl.len) memcpy(crls + in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len);
-        maat__sha256(crls, n, h->tcbinfocrlhash);
-        free(crls);
-    }
+                                           : tcb_chain;
+    maat__sha256(tcb_chain->ptr, tcb_chain->len, h->tcbinfocertshash);
+    if (qe_chain->len == tcb_chain->len && (qe_chain->ptr == tcb_chain->ptr || qe_chain->len == 0 ||
+                                            memcmp(qe_chain->ptr, tcb_chain->ptr, qe_chain->len) == 0))
+        memcpy(h->qeidcertshash, h->tcbinfocertshash, 32);
+    else
+        maat__sha256(qe_chain->ptr, qe_chain->len, h->qeidcertshash);
+    maat__sha256_2(in->root_ca_crl.ptr, in->root_ca_crl.len, in->pck_crl.ptr, in->pck_crl.len,
+                   h->tcbinfocrlhash);
     memcpy(h->qeidcrlhash, h->tcbinfocrlhash, 32);
 }
 
@@ -465,11 +472,17 @@ int maat_collateral_verify(const struct maat_collateral_input *in, const struct 
         if (qe_signer == NULL) goto fail;
         if (X509_cmp(qe_signer, tcb_signer) == 0) vc->item_count--; /* one certificate, one item */
     }
-    if (check_body_signature(tcb_key, &vc->tcb_info.signed_body, vc->tcb_info.signature,
-                             "TCB info", err) != 0 ||
-        check_body_signature(qe_key, &vc->qe_identity.signed_body, vc->qe_identity.signature,
-                             "QE identity", err) != 0)
-        goto fail;
+    EVP_PKEY_CTX *tcb_ctx = NULL, *qe_ctx = NULL;
+    int body_rc = check_body_signature(tcb_key, &tcb_ctx, &vc->tcb_info.signed_body,
+                                       vc->tcb_info.signature, "TCB info", vc->hashes.tcbinfohash,
+                                       err);
+    if (body_rc == 0)
+        body_rc = check_body_signature(qe_key, qe_key == tcb_key ? &tcb_ctx : &qe_ctx,
+                                       &vc->qe_identity.signed_body, vc->qe_identity.signature,
+                                       "QE identity", vc->hashes.qeidhash, err);
+    EVP_PKEY_CTX_free(tcb_ctx);
+    EVP_PKEY_CTX_free(qe_ctx);
+    if (body_rc != 0) goto fail;
 
     vc->pck_crl_issuer = load_issuer_chain_ex(&in->pck_crl_issuer_chain, trust,
                                               "PCK CRL issuer chain", &a_pck, vc, "PCK CA", true,

@@ -33,5 +33,8 @@ EVP_PKEY_CTX *maat__ecdsa_verify_ctx_new(EVP_PKEY *key);
 /* maat__ecdsa_verify_rs() on a context from maat__ecdsa_verify_ctx_new(): 1 valid, 0 invalid,
  * -1 on an internal error (then the context must not be reused). */
 int maat__ecdsa_verify_rs_ctx(EVP_PKEY_CTX *ctx, const void *msg, size_t len, const uint8_t rs[64]);
+/* The same over a SHA-256 digest already taken (maat__ecdsa_verify_digest_rs). */
+int maat__ecdsa_verify_digest_rs_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32],
+                                     const uint8_t rs[64]);
 
 #endif

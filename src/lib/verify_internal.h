@@ -205,6 +205,10 @@ bool maat__is_intel_root_der(const uint8_t *der, size_t len);
 /* collateral.c: PEM blocks of bundle chains recognised as the Intel root, not decoded
  * again, on this thread (tests). */
 extern _Thread_local unsigned long maat__bundle_root_blocks_known;
+/* collateral.c: canonical PEM chains read without OpenSSL's BIO reader (issue 16); blocks
+ * so read, and a switch for tests (the BIO path for everything) */
+extern _Thread_local unsigned long maat__pem_fast_blocks;
+extern _Thread_local bool maat__pem_fast_off;
 /* collateral_signer.c: the TCB Signing certificate of an issuer chain that is exactly
  * [that certificate, the Intel root's own bytes], checked directly (see there): the
  * certificate (decoded without its key: read its fields only) with *key its public key and

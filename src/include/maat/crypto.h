@@ -23,6 +23,8 @@ extern "C" {
 
 /* SHA-256 of n bytes. */
 void maat__sha256(const void *p, size_t n, uint8_t out[32]);
+/* SHA-256 of a[0, an) followed by b[0, bn), without joining them. */
+void maat__sha256_2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[32]);
 
 /* A P-256 public key from its raw 64-byte x||y form (as in quotes). NULL on failure
  * (the point is not on the curve), with the error set. */
@@ -32,6 +34,11 @@ EVP_PKEY *maat__p256_pubkey_from_raw(const uint8_t xy[64], const char *what, str
  * Returns 1 valid, 0 invalid, -1 on an internal error. */
 MAAT_MUST_CHECK int maat__ecdsa_verify_rs(EVP_PKEY *key, const void *msg, size_t len,
                                          const uint8_t rs[64]);
+
+/* The same over a SHA-256 digest the caller already took of the message (issue 16: the
+ * collateral's signed bodies are hashed once for the signature and the recorded hash). */
+MAAT_MUST_CHECK int maat__ecdsa_verify_digest_rs(EVP_PKEY *key, const uint8_t digest[32],
+                                                 const uint8_t rs[64]);
 
 /* Converts a DER ECDSA signature to raw r||s (for P-256). 0 on success. */
 MAAT_MUST_CHECK int maat__ecdsa_der_to_rs(const uint8_t *der, size_t len, uint8_t rs[64]);
