@@ -21,19 +21,7 @@ trap cleanup EXIT
 fails=0
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
-# start_pccs NAME ARGS... : `maat sim pccs` on the platform, sets BASE
-start_pccs() {
-    local name=$1; shift
-    "$MAAT" sim pccs "$T/sim" --listen 127.0.0.1:0 --log-requests "$@" >"$T/$name.out" 2>"$T/$name.log" &
-    PIDS+=("$!")
-    BASE=
-    for _ in $(seq 1 100); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/$name.out" 2>/dev/null | head -1)
-        [ -n "$BASE" ] && return 0
-        sleep 0.1
-    done
-    echo "sim pccs $name did not start: $(cat "$T/$name.log")"; exit 1
-}
+. "$(dirname "$0")/../lib/sim_pccs.sh"
 tcbclaims() { jget "$1" '" ".join("%s=%s" % (k, d[k]) for k in sorted(d) if k in ("x-maat-tcb-eval-num", "x-maat-tcb-eval-num-newest", "x-maat-tcb-in-grace", "x-maat-tcb-grace-until", "x-maat-tcb-status"))'; }
 
 # numbers 15..19; the list's newest is 19, tcbRecoveryEventDate 2024-04-29T00:00:00Z; the

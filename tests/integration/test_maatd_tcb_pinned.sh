@@ -23,19 +23,7 @@ fails=0
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 pol() { echo "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"$1\");}; authorizationrules{=> permit();};"; }
-# start_pccs NAME ARGS... : `maat sim pccs` on the platform, sets BASE
-start_pccs() {
-    local name=$1; shift
-    "$MAAT" sim pccs "$T/sim" --listen 127.0.0.1:0 --log-requests "$@" >"$T/$name.out" 2>"$T/$name.log" &
-    PIDS+=("$!")
-    BASE=
-    for _ in $(seq 1 100); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/$name.out" 2>/dev/null | head -1)
-        [ -n "$BASE" ] && return 0
-        sleep 0.1
-    done
-    echo "sim pccs $name did not start: $(cat "$T/$name.log")"; exit 1
-}
+. "$(dirname "$0")/../lib/sim_pccs.sh"
 requests() { curl -s -m 5 "$1/maat-sim/requests" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 
 # numbers 15..19 (eval-N/), the list's newest is 19 with tcbRecoveryEventDate 2024-04-29
