@@ -387,8 +387,28 @@ X509 *maat__anchor_cert_keyed(const struct maat_anchor *a)
     return k != NULL ? k : a->cert;
 }
 
-/* PEM, strictly: the base64 body is decoded with maat's strict decoder (line breaks
- * allowed between groups, nothing else), so no two different texts give one certificate. */
+/* A PEM body's base64 text into out (room for len bytes): every '\n' and '\r' dropped;
+ * returns its length. Copied a line at a time (issue 16: a byte loop cost more than the
+ * base64 decode); a line holding a '\r' anywhere but at its end is filtered byte by byte. */
+static size_t pem_strip_breaks(const uint8_t *body, size_t len, char *out)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < len;) {
+        const uint8_t *nl = memchr(body + j, '\n', len - j);
+        size_t e = nl ? (size_t)(nl - body) : len, seg = e - j;
+        if (seg && body[e - 1] == '\r') seg--;
+        if (memchr(body + j, '\r', seg) == NULL) {
+            memcpy(out + k, body + j, seg);
+            k += seg;
+        } else {
+            for (size_t i = j; i < e; i++)
+                if (body[i] != '\r') out[k++] = (char)body[i];
+        }
+        j = e + 1;
+    }
+    return k;
+}
+
 /* The certificate of `t` whose encoding is der, or NULL (see maat__x509_load_all_anchored). */
 static X509 *known_anchor(const struct maat_trust *t, const uint8_t *der, size_t len)
 {
@@ -402,6 +422,8 @@ static X509 *known_anchor(const struct maat_trust *t, const uint8_t *der, size_t
     return NULL;
 }
 
+/* PEM, strictly: the base64 body is decoded with maat's strict decoder (line breaks
+ * allowed between groups, nothing else), so no two different texts give one certificate. */
 static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509) *sk,
                     const struct maat_trust *anchors, struct maat_error *err)
 {
@@ -433,9 +455,7 @@ static int load_pem(const uint8_t *p, size_t n, const char *what, STACK_OF(X509)
         size_t blen = (size_t)(e - p) - body;
         char *b64 = malloc(blen + 1);
         if (b64 == NULL) return maat_error_set(err, MAAT_ERR_NOMEM, "%s: out of memory", what);
-        size_t k = 0;
-        for (size_t j = body; j < body + blen; j++)
-            if (p[j] != '\n' && p[j] != '\r') b64[k++] = (char)p[j];
+        size_t k = pem_strip_breaks(p + body, blen, b64);
         uint8_t *der = NULL;
         size_t der_len = 0;
         char field[96];
@@ -483,27 +503,11 @@ int maat__pem_split_first(const uint8_t *p, size_t n, size_t *body, size_t *body
 
 int maat__pem_block_der(const uint8_t *body, size_t len, uint8_t **der, size_t *der_len)
 {
-    /* the same decoding as load_pem: line breaks dropped, then strict base64. Copied a
-     * line at a time (issue 16: the byte loop cost more than the
-     * base64 decode); a line holding a '\r' anywhere but at its end is filtered byte by
-     * byte as before. */
+    /* the same decoding as load_pem: line breaks dropped, then strict base64 */
     char small[4096] = {0}; /* (a 4 KB memset is cheap; gcc wants it) */
     char *b64 = len < sizeof small ? small : malloc(len + 1);
     if (b64 == NULL) return -1;
-    size_t k = 0;
-    for (size_t j = 0; j < len;) {
-        const uint8_t *nl = memchr(body + j, '\n', len - j);
-        size_t e = nl ? (size_t)(nl - body) : len, seg = e - j;
-        if (seg && body[e - 1] == '\r') seg--;
-        if (memchr(body + j, '\r', seg) == NULL) {
-            memcpy(b64 + k, body + j, seg);
-            k += seg;
-        } else {
-            for (size_t i = j; i < e; i++)
-                if (body[i] != '\r') b64[k++] = (char)body[i];
-        }
-        j = e + 1;
-    }
+    size_t k = pem_strip_breaks(body, len, b64);
     struct maat_error e = {0};
     int rc = maat_base64_decode(b64, k, "PEM body", der, der_len, &e);
     if (b64 != small) free(b64);
