@@ -273,7 +273,31 @@ static bool level_tcb(struct fr *r, struct maat_tcb_level *lv)
     return (seen & ALL(2)) == ALL(2);
 }
 
+/* A TCB level's and an enclave identity level's members: "tcb" differs, the rest are
+ * read alike (level_tail_member). */
 static const char *const level_names[] = {"tcb", "tcbDate", "tcbStatus", "advisoryIDs"};
+
+struct level_tail {
+    time_t *date;
+    bool *has_date;
+    enum maat_tcb_status *status;
+    char ***ids;
+    size_t *id_count;
+};
+
+/* Member idx (1..3) of level_names into t. */
+static bool level_tail_member(struct fr *r, int idx, const struct level_tail *t)
+{
+    switch (idx) {
+    case 1:
+        if (!date(r, t->date)) return false;
+        *t->has_date = true;
+        return true;
+    case 2: return status(r, t->status);
+    case 3: return advisory_ids(r, t->ids, t->id_count);
+    default: return false;
+    }
+}
 
 static bool tcb_level(struct fr *r, struct maat_tcb_level *lv)
 {
@@ -285,22 +309,10 @@ static bool tcb_level(struct fr *r, struct maat_tcb_level *lv)
         int m = next_member(r, first, &name, &nl);
         if (m == 0) break;
         if (m < 0) return false;
-        switch (member_index(level_names, 4, &seen, name, nl)) {
-        case 0:
-            if (!level_tcb(r, lv)) return false;
-            break;
-        case 1:
-            if (!date(r, &lv->tcb_date)) return false;
-            lv->has_tcb_date = true;
-            break;
-        case 2:
-            if (!status(r, &lv->status)) return false;
-            break;
-        case 3:
-            if (!advisory_ids(r, &lv->advisory_ids, &lv->advisory_id_count)) return false;
-            break;
-        default: return false;
-        }
+        int idx = member_index(level_names, 4, &seen, name, nl);
+        struct level_tail t = {&lv->tcb_date, &lv->has_tcb_date, &lv->status, &lv->advisory_ids,
+                               &lv->advisory_id_count};
+        if (idx == 0 ? !level_tcb(r, lv) : !level_tail_member(r, idx, &t)) return false;
     }
     return (seen & ALL(3)) == ALL(3);
 }
@@ -339,7 +351,6 @@ static bool tcb_levels(struct fr *r, struct maat_tcb_info *ti)
     return ti->level_count >= 1;
 }
 
-static const char *const enclave_level_names[] = {"tcb", "tcbDate", "tcbStatus", "advisoryIDs"};
 static const char *const isvsvn_name[] = {"isvsvn"};
 
 static bool enclave_level(struct fr *r, uint16_t max_isvsvn, struct maat_enclave_tcb_level *lv)
@@ -353,33 +364,24 @@ static bool enclave_level(struct fr *r, uint16_t max_isvsvn, struct maat_enclave
         int m = next_member(r, first, &name, &nl);
         if (m == 0) break;
         if (m < 0) return false;
-        switch (member_index(enclave_level_names, 4, &seen, name, nl)) {
-        case 0: {
-            unsigned tseen = 0;
-            if (!eat(r, '{')) return false;
-            for (bool f = true;; f = false) {
-                int mm = next_member(r, f, &name, &nl);
-                if (mm == 0) break;
-                if (mm < 0 || member_index(isvsvn_name, 1, &tseen, name, nl) != 0 ||
-                    !uint_max(r, max_isvsvn, &u))
-                    return false;
-                lv->isvsvn = (uint16_t)u;
-            }
-            if (tseen != 1u) return false;
-            break;
+        int idx = member_index(level_names, 4, &seen, name, nl);
+        if (idx != 0) {
+            struct level_tail t = {&lv->tcb_date, &lv->has_tcb_date, &lv->status,
+                                   &lv->advisory_ids, &lv->advisory_id_count};
+            if (!level_tail_member(r, idx, &t)) return false;
+            continue;
         }
-        case 1:
-            if (!date(r, &lv->tcb_date)) return false;
-            lv->has_tcb_date = true;
-            break;
-        case 2:
-            if (!status(r, &lv->status)) return false;
-            break;
-        case 3:
-            if (!advisory_ids(r, &lv->advisory_ids, &lv->advisory_id_count)) return false;
-            break;
-        default: return false;
+        unsigned tseen = 0;
+        if (!eat(r, '{')) return false;
+        for (bool f = true;; f = false) {
+            int mm = next_member(r, f, &name, &nl);
+            if (mm == 0) break;
+            if (mm < 0 || member_index(isvsvn_name, 1, &tseen, name, nl) != 0 ||
+                !uint_max(r, max_isvsvn, &u))
+                return false;
+            lv->isvsvn = (uint16_t)u;
         }
+        if (tseen != 1u) return false;
     }
     return (seen & ALL(3)) == ALL(3);
 }
