@@ -7,8 +7,9 @@
  * certificates. Intel's TCB info / QE identity issuer chain is exactly two PEM blocks: the
  * TCB Signing certificate, then the SGX Root CA. When the second block is byte for byte the
  * compiled-in Intel root of the trust set (maat__trust_anchor_is_intel: its self-signature
- * verified once per trust set, and the checks X509_verify_cert makes on it hold for those
- * bytes, as every verification of Intel's collateral shows), the first certificate is
+ * a fact established by the test suite, maat__trust_anchor_self_signed, and the checks
+ * X509_verify_cert makes on it hold for those bytes, as every verification of Intel's
+ * collateral shows), the first certificate is
  * decoded keyless and checked here for what maat__chain_verify (X509_verify_cert, strict,
  * time ignored) establishes for the end-entity certificate of a two-certificate chain:
  *  - X.509 v3; ecdsa-with-SHA256 without parameters, the same inside and outside the TBS;

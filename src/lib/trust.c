@@ -55,8 +55,9 @@ struct maat_trust *maat_trust_new_empty(struct maat_error *err)
 /* The compiled-in Intel root, decoded once per process (issue 16: a keyed certificate
  * decode costs more than an ECDSA verification on OpenSSL 3.0, and every new trust set
  * decoded the same constant bytes again). X509 objects are reference-counted and safe to
- * share between threads once decoded; the process keeps this reference. The
- * self-signature is still verified once per trust set (maat__trust_anchor_self_signed).
+ * share between threads once decoded; the process keeps this reference. Its
+ * self-signature is established by the test suite, not at run time
+ * (maat__trust_anchor_self_signed).
  *
  * It is decoded keyless (crypto.c) and its P-256 key imported from the point: the first
  * keyed certificate decode of a process sets up OpenSSL 3.0's decoders and key managers
@@ -395,36 +396,53 @@ bool maat__trust_anchor_is_intel(const struct maat_anchor *a)
     return a != NULL && a->cert != NULL && a->cert == intel_root && !a->simulated;
 }
 
-/* X509_verify(root, key) for the keyless Intel root, whose library context has no digest:
- * the same checks made here (the signature algorithm the same inside and outside the TBS,
- * ecdsa-with-SHA256, no unused bits, the signature over the TBS bytes as encoded). */
-static int intel_root_self_signed(void)
+/* X509_verify(root, root's key) for a certificate decoded keyless, whose library context
+ * has no digest: the same checks made here (the signature algorithm the same inside and
+ * outside the TBS, ecdsa-with-SHA256, no unused bits, the signature over the TBS bytes as
+ * encoded). The test suite runs it on the compiled-in root (see
+ * maat__trust_anchor_self_signed). */
+int maat__root_self_signature_verify(const uint8_t *der, size_t der_len)
 {
+    X509 *x = maat__x509_decode_keyless(der, der_len);
+    EVP_PKEY *key = x ? maat__x509_p256_key(x) : NULL;
     const X509_ALGOR *outer;
-    const ASN1_BIT_STRING *sig;
-    X509_get0_signature(&sig, &outer, intel_root);
+    const ASN1_BIT_STRING *sig = NULL;
     size_t off, tlen;
     uint8_t digest[32];
-    if (X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(intel_root)) != 0 ||
-        X509_get_signature_nid(intel_root) != NID_ecdsa_with_SHA256 || sig == NULL ||
-        sig->length <= 0 || (sig->flags & 0x07) != 0 ||
-        maat__x509_tbs_span(intel_root_der, intel_root_der_len, &off, &tlen) != 0)
-        return 0;
-    maat__sha256(intel_root_der + off, tlen, digest);
-    EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(intel_root_key);
-    int ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) : -1;
-    EVP_PKEY_CTX_free(c);
+    int ok = 0;
+    if (key != NULL) X509_get0_signature(&sig, &outer, x);
+    if (key != NULL && X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) == 0 &&
+        X509_get_signature_nid(x) == NID_ecdsa_with_SHA256 && sig != NULL && sig->length > 0 &&
+        (sig->flags & 0x07) == 0 && maat__x509_tbs_span(der, der_len, &off, &tlen) == 0) {
+        maat__sha256(der + off, tlen, digest);
+        EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(key);
+        ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) == 1
+               : 0;
+        EVP_PKEY_CTX_free(c);
+    }
+    EVP_PKEY_free(key);
+    X509_free(x);
     ERR_clear_error();
-    return ok == 1;
+    return ok;
 }
 
+/* The compiled-in Intel root's self-signature is a constant fact, established by the test
+ * suite (test_cold_root_self_signature_constant: its bytes pinned by their SHA-256, the
+ * signature verified by OpenSSL's X509_verify and by maat__root_self_signature_verify),
+ * not verified again at run time: the bytes are compiled in and the outcome of verifying
+ * them cannot change (RFC 5280 6.1 takes a trust anchor as given; so does webpki). Only
+ * the anchor maat_trust_new_intel made from those bytes is answered so; every other anchor
+ * (configured roots, the simulated platform's, the compiled-in bytes added as a configured
+ * root) has its self-signature verified here once per trust set, and a chain top that is
+ * not byte for byte its anchor's certificate (a re-issued root matched by key, an altered
+ * copy) is checked by the chain verification itself (docs/verify.md). */
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a)
 {
     if (t == NULL || t->issuers == NULL || a < t->anchors || a >= t->anchors + t->count) return 0;
+    if (maat__trust_anchor_is_intel(a)) return 1;
     int *ok = &t->issuers->anchor_ss_ok[a - t->anchors];
     if (__atomic_load_n(ok, __ATOMIC_ACQUIRE) == 1) return 1;
-    int v = a->cert == intel_root && intel_root != NULL ? intel_root_self_signed()
-                                                        : X509_verify(a->cert, a->key) == 1;
+    int v = X509_verify(a->cert, a->key) == 1;
     ERR_clear_error();
     if (v) __atomic_store_n(ok, 1, __ATOMIC_RELEASE);
     return v;

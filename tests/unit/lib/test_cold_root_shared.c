@@ -1,6 +1,8 @@
 /* test_cold_root_shared.c - cold path (issue 16): trust sets made by maat_trust_new_intel
- * share one decoded Intel root certificate (decoded once per process) and each still
- * verifies its self-signature; the shared certificate outlives any one trust set. */
+ * share one decoded Intel root certificate (decoded once per process) and each answers
+ * that its self-signature holds (established by the test suite since session 8:
+ * test_cold_root_self_signature_constant.c); the shared certificate outlives any one
+ * trust set. */
 #include <stdlib.h>
 
 #include "maat/collateral.h"
@@ -33,7 +35,7 @@ static void test_cold_trust_sets_share_decoded_root(void **state)
         EVP_PKEY_eq(a->anchors[0].key, X509_get0_pubkey(maat__anchor_cert_keyed(&a->anchors[0]))), 1);
     assert_false(a->anchors[0].simulated);
     assert_string_equal(a->anchors[0].label, "Intel SGX Root CA");
-    /* each trust set still verifies the root's self-signature itself */
+    /* each trust set answers for the root's self-signature */
     assert_int_equal(maat__trust_anchor_self_signed(a, &a->anchors[0]), 1);
     assert_int_equal(maat__trust_anchor_self_signed(b, &b->anchors[0]), 1);
     maat_trust_free(a);
