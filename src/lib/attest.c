@@ -237,14 +237,17 @@ static int data_type_of(const char *t, size_t tlen, const char *name, enum maat_
 static int data_text(const char *s, size_t slen, const char *name, struct maat_attest_data *d,
                      struct maat_attest_error *a)
 {
-    char field[64];
-    snprintf(field, sizeof field, "%s.data", name);
+    char field[64]; /* "<name>.data", and " (dataType JSON)" for that parse, without printf */
+    static const char json_note[] = " (dataType JSON)";
+    size_t nl = strnlen(name, sizeof field - sizeof ".data" - sizeof json_note);
+    memcpy(field, name, nl);
+    memcpy(field + nl, ".data", sizeof ".data");
     MAAT_TRY(decode_b64url_text(s, slen, field, MAAT_ATTEST_DATA_MAX, &d->data, &d->len, a));
     d->present = true;
     if (d->type == MAAT_DATA_JSON) {
         size_t n = d->len;
         if (n > 0 && d->data[n - 1] == 0) n--; /* one C-string terminator, see above */
-        snprintf(field, sizeof field, "%s.data (dataType JSON)", name);
+        memcpy(field + nl + sizeof ".data" - 1, json_note, sizeof json_note);
         MAAT_TRY(parse_object((const char *)d->data, n, field, &d->json, a));
     }
     return 0;

@@ -19,6 +19,7 @@
  * and x-ms-policy-signer, then iss/iat/nbf/exp/jti; keys sorted, compact (docs/claims.md).
  * Both routes carry x-maat-tcb-fix below UpToDate (maat_tcb_fix_compute handles TD quotes).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,37 @@ struct priv {
     json_t *tdx_claims; /* TdxVm: the claim set (incoming claims borrow it) */
 };
 
+/* Every exit of a failed run: the large members no step filled are zeroed here (a
+ * failure's result reads as it did when the whole result was zeroed up front). */
 static int failed(struct maat_attest_result *r, enum maat_attest_outcome o)
 {
     r->outcome = o;
+    if (!r->quote_parsed) memset(&r->quote, 0, sizeof r->quote);
+    if (!r->verdict_reached) memset(&r->verdict, 0, sizeof r->verdict);
+    if (!r->have_tcb_fix) memset(&r->tcb_fix, 0, sizeof r->tcb_fix);
     return -1;
+}
+
+/* Zeroes the result except its three large members (quote 0.8 KB, verdict 7 KB, fix 7.8
+ * KB of its 19 KB), which the step that fills each zeroes first: maat_quote_parse,
+ * maat_pck_chain_resolve (and maat_quote_verify again), maat_tcb_fix_compute. A run that
+ * fails zeroes those no step reached (failed()); one that succeeds has reached quote and
+ * verdict, and without have_tcb_fix the fix says "not needed" (needed false, no counts),
+ * its arrays left unwritten. Members added later are zeroed (the ranges are by offset). */
+static void result_reset(struct maat_attest_result *r)
+{
+    char *b = (char *)r;
+    const size_t q = offsetof(struct maat_attest_result, quote), qe = q + sizeof r->quote;
+    const size_t v = offsetof(struct maat_attest_result, verdict), ve = v + sizeof r->verdict;
+    const size_t f = offsetof(struct maat_attest_result, tcb_fix), fe = f + sizeof r->tcb_fix;
+    memset(b, 0, q);
+    memset(b + qe, 0, v - qe);
+    memset(b + ve, 0, f - ve);
+    memset(b + fe, 0, sizeof *r - fe);
+    r->tcb_fix.needed = false;
+    r->tcb_fix.component_count = 0;
+    r->tcb_fix.advisory_count = 0;
+    r->tcb_fix.update_count = 0;
 }
 
 static int internal(struct maat_attest_result *r)
@@ -162,7 +190,7 @@ out:
 int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
                     enum maat_attest_route route, struct maat_attest_result *r)
 {
-    memset(r, 0, sizeof *r);
+    result_reset(r); /* not all 19 KB: the steps zero their large members (issue 16) */
     maat_buf_init(&r->payload);
     struct priv *p = calloc(1, sizeof *p);
     if (p == NULL) {

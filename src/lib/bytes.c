@@ -412,37 +412,41 @@ bool maat__b64_simd_off;
 _Thread_local uint64_t maat__b64_simd_blocks;
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-/* Sixteen characters at a time (SSSE3): each character's value from range compares (a
- * byte >= 0x80 is negative for the signed compares and matches no range), then the
- * 6-bit values packed into 12 bytes. Only blocks whose 16 characters are all in the
- * alphabet are decoded here; at the first other block it stops and the table loop takes
- * over, so what is refused, and the message, is the table loop's. Writes 16 bytes per 12
- * decoded: the caller leaves 20 characters after a block (room for the extra 4 bytes).
- * Returns the characters consumed (a multiple of 16); *o advances by 12 per block. */
+/* Sixteen characters at a time (SSSE3). Validity from two nibble lookups: the high
+ * nibble picks a class bit (the high nibbles whose valid low nibbles are the same set
+ * share one; 0x0-0x1 and 0x8-0xF, which hold no alphabet character, another), the low
+ * nibble the bits of the classes it is invalid in; a character is in the alphabet when
+ * the two share no bit (bytes >= 0x80 included: their class admits no low nibble). Its
+ * value is the character plus an offset per high nibble (one shuffle), corrected for the
+ * 63rd character, the one whose offset differs from its high nibble's. Tables derived
+ * from, and checked against, the alphabets in every byte (test_base64_simd_decode.c). The
+ * 6-bit values are then packed into 12 bytes. Only blocks whose 16 characters are all in
+ * the alphabet are decoded here; at the first other block it stops and the table loop
+ * takes over, so what is refused, and the message, is the table loop's. Writes 16 bytes
+ * per 12 decoded: the caller leaves 20 characters after a block (room for the extra 4
+ * bytes). Returns the characters consumed (a multiple of 16); *o advances by 12 per block. */
 __attribute__((target("ssse3"))) static size_t b64_simd16(const unsigned char *u, size_t data_len,
                                                           bool url, uint8_t *p, size_t *o)
 {
-    const __m128i c62 = _mm_set1_epi8(url ? '-' : '+'), c63 = _mm_set1_epi8(url ? '_' : '/');
+    const __m128i lut_lo = url ? _mm_setr_epi8(11, 3, 3, 3, 3, 3, 3, 3, 3, 3, 7, 55, 55, 53, 55, 39)
+                               : _mm_setr_epi8(11, 3, 3, 3, 3, 3, 3, 3, 3, 3, 7, 21, 23, 23, 23, 21);
+    const __m128i lut_hi = url ? _mm_setr_epi8(1, 1, 2, 4, 8, 16, 8, 32, 1, 1, 1, 1, 1, 1, 1, 1)
+                               : _mm_setr_epi8(1, 1, 2, 4, 8, 16, 8, 16, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m128i roll = _mm_setr_epi8(0, 0, url ? 17 : 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0,
+                                       0, 0, 0);
+    const __m128i c63 = _mm_set1_epi8(url ? '_' : '/'), fix63 = _mm_set1_epi8(url ? 33 : -3);
+    const __m128i nib = _mm_set1_epi8(0x0F), zero = _mm_setzero_si128();
     const __m128i pack1 = _mm_set1_epi32(0x01400140), pack2 = _mm_set1_epi32(0x00011000);
     const __m128i order = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
     size_t i = 0;
     for (; i + 20 <= data_len; i += 16) {
         __m128i c = _mm_loadu_si128((const __m128i *)(u + i));
-        __m128i up = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('A' - 1)),
-                                   _mm_cmplt_epi8(c, _mm_set1_epi8('Z' + 1)));
-        __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('a' - 1)),
-                                   _mm_cmplt_epi8(c, _mm_set1_epi8('z' + 1)));
-        __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
-                                   _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-        __m128i m62 = _mm_cmpeq_epi8(c, c62), m63 = _mm_cmpeq_epi8(c, c63);
-        __m128i ok = _mm_or_si128(_mm_or_si128(up, lo), _mm_or_si128(dg, _mm_or_si128(m62, m63)));
-        if (_mm_movemask_epi8(ok) != 0xFFFF) break;
-        __m128i v = _mm_or_si128(
-            _mm_or_si128(_mm_and_si128(up, _mm_sub_epi8(c, _mm_set1_epi8('A'))),
-                         _mm_and_si128(lo, _mm_sub_epi8(c, _mm_set1_epi8('a' - 26)))),
-            _mm_or_si128(_mm_and_si128(dg, _mm_add_epi8(c, _mm_set1_epi8(52 - '0'))),
-                         _mm_or_si128(_mm_and_si128(m62, _mm_set1_epi8(62)),
-                                      _mm_and_si128(m63, _mm_set1_epi8(63)))));
+        __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nib);
+        __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo, _mm_and_si128(c, nib)),
+                                    _mm_shuffle_epi8(lut_hi, hi));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, zero)) != 0xFFFF) break;
+        __m128i v = _mm_add_epi8(_mm_add_epi8(c, _mm_shuffle_epi8(roll, hi)),
+                                 _mm_and_si128(_mm_cmpeq_epi8(c, c63), fix63));
         /* [a b c d] per 4 characters -> (a<<6|b, c<<6|d) -> a<<18|b<<12|c<<6|d, then its
          * three bytes big-endian */
         __m128i w = _mm_madd_epi16(_mm_maddubs_epi16(v, pack1), pack2);

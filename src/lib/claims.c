@@ -22,6 +22,7 @@
 #include "maat/crypto.h"
 #include "claim_list_internal.h"
 #include "claims_maat_internal.h"
+#include "claims_test_hooks.h"
 #include "jose_internal.h"
 #include "json_span.h"
 
@@ -825,25 +826,54 @@ static int entry_cmp(const void *x, const void *y)
     return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
-/* Insertion sort by entry_cmp (a total order: seq breaks ties): a payload has ~40 entries,
- * mostly added in key order already, where this beats qsort's merge sort and its buffer. */
-static void sort_entries(struct pl_entry *e, size_t n)
+/* The sorted order of the last payload of up to ORDER_MAX entries this thread wrote, as
+ * entry indices. Under one policy and issuer every request's payload has the same keys,
+ * added in the same order, so that order is tried first: it is kept when each of its n - 1
+ * neighbouring pairs is in entry_cmp order (a total order -- seq, the index, breaks ties --
+ * so a permutation of 0..n-1 whose neighbours are all in order is the sorted one); else the
+ * indices are sorted again (and remembered). */
+#define ORDER_MAX 256
+static _Thread_local struct {
+    size_t n;
+    uint32_t idx[ORDER_MAX];
+} last_order;
+_Thread_local uint64_t maat__claims_order_reused;
+
+static bool order_holds(const struct pl_entry *e, const uint32_t *idx, size_t n)
 {
-    for (size_t i = 1; i < n; i++) {
-        struct pl_entry x = e[i];
+    for (size_t i = 1; i < n; i++)
+        if (entry_cmp(&e[idx[i - 1]], &e[idx[i]]) >= 0) return false;
+    return true;
+}
+
+/* Insertion sort of the indices by entry_cmp: a payload has ~40 entries, mostly added in
+ * key order already, where this beats qsort's merge sort and its buffer. */
+static void order_entries(const struct pl_entry *e, size_t n, uint32_t *idx)
+{
+    if (n <= ORDER_MAX && n > 0 && last_order.n == n && order_holds(e, last_order.idx, n)) {
+        memcpy(idx, last_order.idx, n * sizeof *idx);
+        maat__claims_order_reused++;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = (uint32_t)i;
         size_t j = i;
-        while (j > 0 && entry_cmp(&e[j - 1], &x) > 0) {
-            e[j] = e[j - 1];
+        while (j > 0 && entry_cmp(&e[idx[j - 1]], &e[x]) > 0) {
+            idx[j] = idx[j - 1];
             j--;
         }
-        e[j] = x;
+        idx[j] = x;
+    }
+    if (n <= ORDER_MAX) {
+        memcpy(last_order.idx, idx, n * sizeof *idx);
+        last_order.n = n;
     }
 }
 
 /* ,"key":value -- a key of plain ASCII (all of maat's claim names) written as is, in one
  * step; any other key as jansson escapes it. */
 static int put_entry(struct maat_buf *out, bool comma, const char *key, size_t klen,
-                     const uint8_t *val, size_t vlen)
+                     const uint8_t *val, size_t vlen, bool room)
 {
     if (maat__json_plain_run(key, klen) != klen) {
         int rc = comma ? maat_buf_put_u8(out, ',') : 0;
@@ -851,7 +881,8 @@ static int put_entry(struct maat_buf *out, bool comma, const char *key, size_t k
         if (rc == 0) rc = maat_buf_put_u8(out, ':');
         return rc == 0 ? maat_buf_put(out, val, vlen) : rc;
     }
-    if (klen > SIZE_MAX / 2 || vlen > SIZE_MAX / 2 || maat_buf_reserve(out, klen + vlen + 4) != 0)
+    if (!room &&
+        (klen > SIZE_MAX / 2 || vlen > SIZE_MAX / 2 || maat_buf_reserve(out, klen + vlen + 4) != 0))
         return -1;
     uint8_t *p = out->data + out->len;
     if (comma) *p++ = ',';
@@ -878,17 +909,23 @@ int maat__claims_payload_text(const struct maat_claims_input *in, const char *is
     int rc = maat_buf_reserve(&k.vals, 4096) != 0 ? sink_oom(&k, "payload") : 0;
     if (rc == 0) rc = build_into(&k, in);
     if (rc == 0) rc = add_registered(&k, iss, iat, lifetime_seconds, jti_hex);
+    uint32_t stack_idx[ORDER_MAX], *idx = stack_idx;
+    if (rc == 0 && k.n > ORDER_MAX && (idx = malloc(k.n * sizeof *idx)) == NULL)
+        rc = sink_oom(&k, "payload");
     if (rc == 0) {
-        sort_entries(k.ents, k.n);
+        order_entries(k.ents, k.n, idx);
         size_t start = out->len;
         bool first = true;
-        rc = maat_buf_reserve(out, k.vals.len + 40 * k.n + 2) != 0 ? -1 : maat_buf_put_u8(out, '{');
+        /* k.size counts "key":value, of every entry: room for all plain keys, so their
+         * entries are written without a reserve each (escaped keys reserve their own) */
+        bool room = k.size <= SIZE_MAX - 2 && maat_buf_reserve(out, k.size + 2) == 0;
+        rc = !room ? -1 : maat_buf_put_u8(out, '{');
         for (size_t i = 0; rc == 0 && i < k.n; i++) {
-            const struct pl_entry *e = &k.ents[i];
-            if (i + 1 < k.n && e->klen == k.ents[i + 1].klen &&
-                memcmp(e->key, k.ents[i + 1].key, e->klen) == 0)
+            const struct pl_entry *e = &k.ents[idx[i]];
+            const struct pl_entry *nx = i + 1 < k.n ? &k.ents[idx[i + 1]] : NULL;
+            if (nx != NULL && e->klen == nx->klen && memcmp(e->key, nx->key, e->klen) == 0)
                 continue; /* a later value of the same key replaces this one */
-            rc = put_entry(out, !first, e->key, e->klen, k.vals.data + e->off, e->len);
+            rc = put_entry(out, !first, e->key, e->klen, k.vals.data + e->off, e->len, room);
             first = false;
         }
         if (rc == 0) rc = maat_buf_put_u8(out, '}');
@@ -903,6 +940,7 @@ int maat__claims_payload_text(const struct maat_claims_input *in, const char *is
             out->len = start;
         }
     }
+    if (idx != stack_idx) free(idx);
     free(k.ents);
     json_decref(k.hold);
     maat_buf_cleanup(&k.vals);

@@ -1,6 +1,7 @@
 /* error.c - error code names and the first-failure-wins error record (messages kept valid
  * UTF-8: a byte that is not is written as \xNN, never dropped with the rest). */
 #include "maat/error.h"
+#include "error_test_hooks.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,9 +89,12 @@ size_t maat_utf8_escape(const char *s, size_t len, char *out, size_t cap)
     return o;
 }
 
+_Thread_local uint64_t maat__error_messages;
+
 int maat_error_set(struct maat_error *err, maat_err code, const char *fmt, ...)
 {
     if (err == NULL || err->code != MAAT_OK) return -1;
+    maat__error_messages++;
     err->code = code;
     char raw[MAAT_ERROR_MSG_MAX];
     va_list ap;

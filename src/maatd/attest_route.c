@@ -186,8 +186,7 @@ static int collateral(void *arg, enum maat_attest_tee tee, const uint8_t fmspc[6
     *vc = a->lk.vc;
     maatd_metrics_collateral(&a->d->metrics, fmspc, (int)ca, a->lk.fetched_at,
                              a->lk.window.not_after, a->lk.stale);
-    struct maat_error ne = {0}; /* unknown: left 0 (the grace check then fails closed) */
-    (void)maat_collateral_cache_newest(c, a->now, newest, recovery, &ne);
+    maatd_collateral_newest(c, a->now, newest, recovery); /* unknown: 0, no message */
     return 0;
 }
 

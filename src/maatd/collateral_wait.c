@@ -249,3 +249,9 @@ int maatd_collateral_get_second(struct maatd *d, struct maatd_request *rq,
 {
     return collateral_get(d, rq, cache, fmspc, ca, eval_num, now, true, out, err);
 }
+
+void maatd_collateral_newest(struct maat_collateral_cache *cache, time_t now, uint32_t *num,
+                             time_t *recovery)
+{
+    (void)maat_collateral_cache_newest(cache, now, num, recovery, NULL); /* sets 0 and 0 */
+}

@@ -422,6 +422,12 @@ int maatd_collateral_get(struct maatd *d, struct maatd_request *rq,
                          struct maat_collateral_cache *cache, const uint8_t fmspc[6],
                          enum maat_pck_ca ca, uint32_t eval_num, time_t now,
                          struct maat_collateral_lookup *out, struct maat_error *err);
+/* The newest TCB evaluation data number of `cache`'s list and its tcbRecoveryEventDate for
+ * a request (maat_collateral_cache_newest), 0 and 0 when unknown (the grace check then
+ * fails closed). Why it is unknown is not wanted per request: no message is formatted
+ * (a source without a list, the common case, would format one on every attestation). */
+void maatd_collateral_newest(struct maat_collateral_cache *cache, time_t now, uint32_t *num,
+                             time_t *recovery);
 /* The same for a request's second lookup (the grace period's previous number, issue 14):
  * its wait state is kept apart from the first one's (rq->cwait->second_*). */
 int maatd_collateral_get_second(struct maatd *d, struct maatd_request *rq,

@@ -79,17 +79,32 @@ const char *maatd_request_query(const struct maatd_request *rq, const char *name
     return NULL;
 }
 
+/* a, b and c joined into out[0, cap), truncated and NUL-terminated as snprintf does (once
+ * per request: no printf). */
+static void join3(char *out, size_t cap, const char *a, const char *b, const char *c)
+{
+    if (cap == 0) return;
+    const char *part[3] = {a, b, c};
+    size_t o = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t n = strnlen(part[i], cap - 1 - o);
+        memcpy(out + o, part[i], n);
+        o += n;
+    }
+    out[o] = '\0';
+}
+
 void maatd_request_issuer(const struct maatd *d, const struct maatd_request *rq, char *out, size_t cap)
 {
     if (d->cfg.issuer != NULL) {
-        snprintf(out, cap, "%s", d->cfg.issuer);
+        join3(out, cap, d->cfg.issuer, "", "");
         return;
     }
     const char *host = maatd_request_header(rq, "Host");
     if (host != NULL && host_ok(host))
-        snprintf(out, cap, "%s://%s", d->tls ? "https" : "http", host);
+        join3(out, cap, d->tls ? "https" : "http", "://", host);
     else
-        snprintf(out, cap, "%s", d->listen_url);
+        join3(out, cap, d->listen_url, "", "");
 }
 
 const char *maatd_uri_scan(struct maatd_request *rq, const char *uri)

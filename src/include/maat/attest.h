@@ -433,7 +433,10 @@ struct maat_attest_result {
 };
 
 /* Runs the pipeline on one request body. Always fills *res (release it with
- * maat__attest_result_cleanup, also on failure). Returns 0 when outcome is MAAT_ATTEST_OK,
+ * maat__attest_result_cleanup, also on failure); quote, verdict and tcb_fix are filled (and
+ * zeroed) by the steps that set quote_parsed, verdict_reached and have_tcb_fix, and zeroed on
+ * a failure that did not reach them; without have_tcb_fix only tcb_fix.needed and its counts
+ * are set (false, 0). Returns 0 when outcome is MAAT_ATTEST_OK,
  * else -1 with the outcome saying which detail (aerr, perr, verdict, err) applies. */
 MAAT_MUST_CHECK int maat__attest_run(const struct maat_attest_ctx *ctx, const char *body, size_t len,
                                     enum maat_attest_route route, struct maat_attest_result *res);
