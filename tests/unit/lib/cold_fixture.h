@@ -99,6 +99,13 @@ static inline struct maat_trust *cold_trust_added(const char *label)
     return t;
 }
 
+/* One side of a differential: full, the root added from bytes (the full path); else the
+ * compiled-in root (the direct path). */
+static inline struct maat_trust *cold_trust(bool full)
+{
+    return full ? cold_trust_added("Intel SGX Root CA") : cold_trust_intel();
+}
+
 /* What a collateral verification gave, comparable after the collateral is freed. */
 struct cold_outcome {
     int rc;
@@ -129,6 +136,21 @@ static inline int cold_collateral_verify(const struct maat_collateral_input *in,
         snprintf(o->limiting, sizeof o->limiting, "%s", w.limiting ? w.limiting : "");
     }
     return o->rc;
+}
+
+/* cold_collateral_verify of in under t, then the collateral and t freed; returns how far
+ * the thread's *counter moved during the verification. */
+static inline unsigned long cold_verify_counted(const struct maat_collateral_input *in,
+                                                struct maat_trust *t, const unsigned long *counter,
+                                                struct cold_outcome *o)
+{
+    struct maat_verified_collateral *vc = NULL;
+    unsigned long before = *counter;
+    cold_collateral_verify(in, t, &vc, o);
+    unsigned long moved = *counter - before;
+    maat_verified_collateral_free(vc);
+    maat_trust_free(t);
+    return moved;
 }
 
 /* The verdict-level equality of two collateral outcomes: success, error code, validity

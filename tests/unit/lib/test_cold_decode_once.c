@@ -14,14 +14,8 @@ struct outcome {
 
 static struct outcome verify(const struct maat_collateral_input *in)
 {
-    struct maat_trust *t = cold_trust_intel();
     struct outcome o = {0};
-    struct maat_verified_collateral *vc = NULL;
-    unsigned long before = maat__bundle_decodings_taken;
-    cold_collateral_verify(in, t, &vc, &o.c);
-    o.taken = maat__bundle_decodings_taken - before;
-    maat_verified_collateral_free(vc);
-    maat_trust_free(t);
+    o.taken = cold_verify_counted(in, cold_trust_intel(), &maat__bundle_decodings_taken, &o.c);
     return o;
 }
 

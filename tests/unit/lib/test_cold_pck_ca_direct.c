@@ -21,17 +21,11 @@ struct outcome {
     uint64_t tail_hits;
 };
 
-/* full: a trust set whose root is added from the same bytes (not the shared one) */
-static struct maat_trust *trust(bool full)
-{
-    return full ? cold_trust_added("Intel SGX Root CA") : cold_trust_intel();
-}
-
 /* Verifies the bundle with the PCK CRL issuer chain replaced by chain (if not NULL), then
  * the quote under it. */
 static struct outcome run(bool full, const char *chain)
 {
-    struct maat_trust *t = trust(full);
+    struct maat_trust *t = cold_trust(full);
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     if (chain) {
@@ -136,7 +130,7 @@ static void test_cold_pck_ca_direct_refuses_end_entity(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = trust(false);
+    struct maat_trust *t = cold_trust(false);
     const struct maat_anchor *a = NULL;
     EVP_PKEY *key = NULL;
     const char *tcb = g_bundle.tcb_info_issuer_chain;

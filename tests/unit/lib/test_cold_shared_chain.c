@@ -16,7 +16,6 @@ struct outcome {
 static struct outcome run(const struct maat_collateral_bundle *b, bool shared,
                           const char *tcb_chain_override)
 {
-    struct maat_trust *trust = cold_trust_intel();
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(b, &in);
     if (tcb_chain_override) {
@@ -37,13 +36,8 @@ static struct outcome run(const struct maat_collateral_bundle *b, bool shared,
         in.qe_identity_issuer_chain.len = n + 1;
     }
     struct outcome o = {0};
-    struct maat_verified_collateral *vc = NULL;
-    unsigned long before = maat__issuer_chain_loads;
-    cold_collateral_verify(&in, trust, &vc, &o.c);
-    o.loads = maat__issuer_chain_loads - before;
-    maat_verified_collateral_free(vc);
+    o.loads = cold_verify_counted(&in, cold_trust_intel(), &maat__issuer_chain_loads, &o.c);
     free(copy);
-    maat_trust_free(trust);
     return o;
 }
 

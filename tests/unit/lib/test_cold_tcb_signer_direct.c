@@ -12,16 +12,9 @@ struct outcome {
     unsigned long direct;
 };
 
-/* full: a trust set whose root is added from the same bytes (not the shared one) */
-static struct maat_trust *trust(bool full)
-{
-    return full ? cold_trust_added("Intel SGX Root CA") : cold_trust_intel();
-}
-
 /* Verifies the bundle with the TCB info / QE identity chain replaced by chain (if not NULL) */
 static struct outcome run(bool full, const char *chain)
 {
-    struct maat_trust *t = trust(full);
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     if (chain) {
@@ -30,12 +23,7 @@ static struct outcome run(bool full, const char *chain)
         in.qe_identity_issuer_chain = in.tcb_info_issuer_chain;
     }
     struct outcome o = {0};
-    struct maat_verified_collateral *vc = NULL;
-    unsigned long before = maat__tcb_signer_direct_taken;
-    cold_collateral_verify(&in, t, &vc, &o.c);
-    o.direct = maat__tcb_signer_direct_taken - before;
-    maat_verified_collateral_free(vc);
-    maat_trust_free(t);
+    o.direct = cold_verify_counted(&in, cold_trust(full), &maat__tcb_signer_direct_taken, &o.c);
     return o;
 }
 
@@ -99,7 +87,7 @@ static void test_cold_tcb_signer_direct_only_intel_root(void **state)
     struct maat_trust *t = cold_trust_intel();
     assert_true(maat__trust_anchor_is_intel(&t->anchors[0]));
     maat_trust_free(t);
-    t = trust(true);
+    t = cold_trust(true);
     assert_false(maat__trust_anchor_is_intel(&t->anchors[0]));
     maat_trust_free(t);
 }

@@ -195,9 +195,10 @@ static X509 *issue(enum sim_cert_kind kind, EVP_PKEY *issuer_key)
     return x;
 }
 
-/* Primes e: one chain verified in full, its issuer tail learned. */
-static void prime(struct cold_env *e)
+/* Opens e and primes it: one chain verified in full, its issuer tail learned. */
+static void open_primed(struct cold_env *e)
 {
+    env_open(e);
     struct maat_buf b;
     struct maat_verdict v;
     default_quote(&b);
@@ -211,6 +212,18 @@ static void prime(struct cold_env *e)
     maat_buf_cleanup(&b);
 }
 
+/* The default quote with the first certificate of its PCK chain replaced by leaf, verified
+ * in e and in a fresh environment: the same verdict, in *v. */
+static void spliced_verdict(struct cold_env *e, X509 *leaf, struct maat_verdict *v)
+{
+    struct maat_buf q, q2;
+    default_quote(&q);
+    splice_leaf(&q, leaf, &q2);
+    same_verdict(e, q2.data, q2.len, v);
+    maat_buf_cleanup(&q);
+    maat_buf_cleanup(&q2);
+}
+
 /* Defect: a platform seen for the first time had its whole PCK chain (CA and root
  * included) decoded and verified again (first-seen at 0.2 of its floor). Now new leaves
  * under a verified PCK CA take the leaf-only path, with the full path's verdict. */
@@ -218,8 +231,7 @@ static void test_first_seen_leaf_checked_without_reverifying_issuers(void **stat
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     for (int t = 0; t < MAAT_SIM_TCB__COUNT; t++) {
         struct maat_sim_quote_opts o;
         maat_sim_quote_opts_defaults(g_sim, &o);
@@ -242,8 +254,7 @@ static void test_first_seen_entry_is_cached(void **state)
     (void)state;
     struct cold_env e;
     struct maat_error err = {0};
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     struct maat_pck_cache *cache = maat_pck_cache_new(8, &err);
     struct maat_buf b;
     default_quote(&b);
@@ -271,8 +282,7 @@ static void test_first_seen_tampered_leaf_signature_refused(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->processor_key);
     unsigned char *der = NULL;
     int n = i2d_X509(leaf, &der);
@@ -281,19 +291,14 @@ static void test_first_seen_tampered_leaf_signature_refused(void **state)
     const unsigned char *p = der;
     X509 *bad = d2i_X509(NULL, &p, n);
     assert_non_null(bad);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, bad, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, bad, &v);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
     assert_int_equal(issuer_hits(&e), 1); /* the tail was known; the leaf was refused */
     OPENSSL_free(der);
     X509_free(bad);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -302,20 +307,14 @@ static void test_first_seen_leaf_signed_by_other_key_refused(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->platform_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
     assert_int_equal(v.qvl_result, MAAT_QVL_INVALID_SIGNATURE);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -324,19 +323,13 @@ static void test_first_seen_spliced_good_leaf_accepted(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->processor_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     if (!v.ok) fail_msg("%s", v.reason);
     assert_int_equal(issuer_hits(&e), 1);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -346,17 +339,11 @@ static void test_first_seen_ca_flagged_leaf_takes_full_path(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_CA, g_sim->processor_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -366,8 +353,7 @@ static void test_first_seen_expired_and_revoked_leaves_refused(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     struct maat_sim_quote_opts o;
     struct maat_buf b;
     struct maat_verdict v;
@@ -403,8 +389,7 @@ static void test_first_seen_altered_issuer_tail_not_trusted(void **state)
 {
     (void)state;
     struct cold_env e;
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     struct maat_buf b;
     default_quote(&b);
     size_t cs = cert_size_offset(b.data);
