@@ -35,10 +35,8 @@ static inline int cold_load(bool quote, bool bundle)
     struct maat_error err = {0};
     g_coll = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
     if (g_coll == NULL) return -1;
-    if (quote && (g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len)) == NULL)
-        return -1;
-    if (bundle && maat_collateral_bundle_parse(g_coll, g_coll_len, &g_bundle, &err) != 0)
-        return -1;
+    if (quote && (g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len)) == NULL) return -1;
+    if (bundle && maat_collateral_bundle_parse(g_coll, g_coll_len, &g_bundle, &err) != 0) return -1;
     return 0;
 }
 
@@ -118,8 +116,7 @@ struct cold_outcome {
 /* maat_collateral_verify(in, t, AT): the outcome in *o, the collateral in *vc (NULL when
  * refused) for the caller to use and free. Returns o->rc. */
 static inline int cold_collateral_verify(const struct maat_collateral_input *in,
-                                         struct maat_trust *t,
-                                         struct maat_verified_collateral **vc,
+                                         struct maat_trust *t, struct maat_verified_collateral **vc,
                                          struct cold_outcome *o)
 {
     struct maat_error err = {0};
@@ -167,9 +164,8 @@ static inline void cold_assert_same(const struct cold_outcome *a, const struct c
 /* The quote parsed and verified under vc and t (opts NULL: at AT, nothing else); both
  * must run (the verdict, good or bad, in *v). */
 static inline void cold_quote_verify(const uint8_t *quote, size_t len,
-                                     const struct maat_verified_collateral *vc,
-                                     struct maat_trust *t, const struct maat_verify_opts *opts,
-                                     struct maat_verdict *v)
+                                     const struct maat_verified_collateral *vc, struct maat_trust *t,
+                                     const struct maat_verify_opts *opts, struct maat_verdict *v)
 {
     struct maat_error err = {0};
     struct maat_quote q;
@@ -237,9 +233,8 @@ typedef void (*cold_paths_fn)(void *arg, const char *tampered, struct cold_outco
  * swapped in turn (swap[0] becomes swap[1], anything else swap[0]); paths() runs path A and
  * path B on the text and cold_assert_same holds. Adds the cases run to *tried and those
  * path A refused to *refused. */
-static inline void cold_tamper_chain(const char *chain, size_t step, bool digits,
-                                     const char swap[2], cold_paths_fn paths, void *arg,
-                                     size_t *tried, size_t *refused)
+static inline void cold_tamper_chain(const char *chain, size_t step, bool digits, const char swap[2],
+                                     cold_paths_fn paths, void *arg, size_t *tried, size_t *refused)
 {
     assert_non_null(chain);
     size_t n = strlen(chain);
@@ -248,8 +243,7 @@ static inline void cold_tamper_chain(const char *chain, size_t step, bool digits
     for (size_t i = 0; i < n; i += step) {
         memcpy(t, chain, n + 1);
         char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (digits && c >= '0' && c <= '9')))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (digits && c >= '0' && c <= '9')))
             continue;
         t[i] = c == swap[0] ? swap[1] : swap[0];
         struct cold_outcome a, b;

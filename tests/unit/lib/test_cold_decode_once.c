@@ -116,8 +116,8 @@ static void test_cold_bundle_decodings_tamper_differential(void **state)
     static char tcb_chain = 1;
     cold_tamper_chain(g_bundle.pck_crl_issuer_chain, 29, true, "AB", both_paths, NULL, &tried,
                       &refused);
-    cold_tamper_chain(g_bundle.tcb_info_issuer_chain, 29, true, "AB", both_paths,
-                      &tcb_chain, &tried, &refused);
+    cold_tamper_chain(g_bundle.tcb_info_issuer_chain, 29, true, "AB", both_paths, &tcb_chain,
+                      &tried, &refused);
     assert_true(tried > 100);
     assert_true(refused > 50);
 }

@@ -9,8 +9,7 @@
 
 /* learn_from_collateral false: the reference, a trust set that learns no issuer tail from
  * the collateral (the full path) */
-static void env_open(struct cold_env *e, bool learn_from_collateral, const uint8_t *coll,
-                     size_t len)
+static void env_open(struct cold_env *e, bool learn_from_collateral, const uint8_t *coll, size_t len)
 {
     struct maat_trust *t = cold_trust_intel();
     if (!learn_from_collateral) maat__trust_issuer_learn_ca_chains_off(t);

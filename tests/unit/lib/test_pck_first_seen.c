@@ -83,8 +83,7 @@ static void default_quote(struct maat_buf *b)
     make_quote(&o, b);
 }
 
-static void verify_in(struct cold_env *e, const uint8_t *quote, size_t len,
-                      struct maat_verdict *v)
+static void verify_in(struct cold_env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
     cold_quote_verify(quote, len, e->vc, e->trust, NULL, v);
 }
