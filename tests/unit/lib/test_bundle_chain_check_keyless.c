@@ -13,11 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include "maat/collateral.h"
-#include "testutil.h"
-
-static char *g_coll;
-static size_t g_coll_len;
+#include "cold_fixture.h"
 
 /* The bundle with the value of `key` (a JSON string) replaced by `value` (already JSON
  * escaped). */
@@ -25,13 +21,13 @@ static char *with_value(const char *key, const char *value)
 {
     char pat[64];
     snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *k = strstr(g_coll, pat);
+    const char *k = strstr((const char *)g_coll, pat);
     assert_non_null(k);
     const char *v = strchr(k + strlen(pat), '"');
     assert_non_null(v);
     const char *e = v + 1;
     while (*e && !(*e == '"' && e[-1] != '\\')) e++;
-    size_t n = (size_t)(v + 1 - g_coll), m = strlen(value), rest = strlen(e);
+    size_t n = (size_t)(v + 1 - (const char *)g_coll), m = strlen(value), rest = strlen(e);
     char *out = malloc(n + m + rest + 1);
     assert_non_null(out);
     memcpy(out, g_coll, n);
@@ -76,10 +72,10 @@ static void test_bundle_parse_decoded_chain_keys(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    assert_int_equal(parse(g_coll, &err), 0); /* warm-up: one-time OpenSSL set-up */
+    assert_int_equal(parse((const char *)g_coll, &err), 0); /* warm-up: one-time OpenSSL set-up */
     g_allocs = 0;
     struct maat_error err2 = {0};
-    assert_int_equal(parse(g_coll, &err2), 0);
+    assert_int_equal(parse((const char *)g_coll, &err2), 0);
     size_t allocs = g_allocs;
     /* measured on OpenSSL 3.0: ~7,200 with the key decoder, ~1,100 without */
     print_message("OpenSSL allocations per bundle parse: %zu\n", allocs);
@@ -108,7 +104,7 @@ static void test_bundle_chain_check_still_refuses(void **state)
     }
     /* the QE identity chain differing from the TCB info chain: a truncated certificate
      * after a good one is still refused */
-    const char *k = strstr(g_coll, "\"tcb_info_issuer_chain\"");
+    const char *k = strstr((const char *)g_coll, "\"tcb_info_issuer_chain\"");
     assert_non_null(k);
     const char *v = strchr(k + 23, '"') + 1;
     const char *end = strstr(v, "-----END CERTIFICATE-----");
@@ -124,23 +120,6 @@ static void test_bundle_chain_check_still_refuses(void **state)
     free(val);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    uint8_t *b = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
-    if (b == NULL) return -1;
-    g_coll = realloc(b, g_coll_len + 1);
-    g_coll[g_coll_len] = 0;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_coll);
-    return 0;
-}
-
 int main(void)
 {
     if (CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free) != 1) return 1;
@@ -148,5 +127,5 @@ int main(void)
         cmocka_unit_test(test_bundle_parse_decoded_chain_keys),
         cmocka_unit_test(test_bundle_chain_check_still_refuses),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

@@ -11,24 +11,7 @@
 
 #include "collateral_json.h"
 #include "maat/collateral.h"
-#include "testutil.h"
-
-static uint8_t *g_buf;
-static size_t g_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    return g_buf == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_buf);
-    return 0;
-}
+#include "cold_fixture.h"
 
 /* 1: the walk built an object, equal to jansson's; 0: it left the text to jansson;
  * -1: the scanner refuses the text (neither runs on it) */
@@ -59,11 +42,11 @@ static int diff_str(const char *t)
 static void test_bundle_json_flat_taken(void **state)
 {
     (void)state;
-    assert_int_equal(differential((const char *)g_buf, g_len), 1);
+    assert_int_equal(differential((const char *)g_coll, g_coll_len), 1);
     struct maat_error err = {0};
     struct maat_collateral_bundle b;
     unsigned long before = maat__json_flat_taken;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &b, &err), 0);
+    assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
     assert_int_equal(maat__json_flat_taken - before, 1); /* the bundle; not the bodies */
     assert_non_null(strstr(b.pck_crl_issuer_chain, "-----BEGIN CERTIFICATE-----\n"));
     assert_true(b.tcb_info_text_len > 100 && b.tcb_info_text[0] == '{');
@@ -104,14 +87,14 @@ static void test_bundle_json_flat_mutations(void **state)
 {
     (void)state;
     static const char repl[] = {'\\', '"', 'u', '\x01', '\x80', ',', '}', ' ', 'n', ':'};
-    char *t = malloc(g_len);
+    char *t = malloc(g_coll_len);
     assert_non_null(t);
     size_t taken = 0, left = 0;
-    for (size_t i = 0; i < g_len; i += 211) {
+    for (size_t i = 0; i < g_coll_len; i += 211) {
         for (size_t k = 0; k < sizeof repl; k++) {
-            memcpy(t, g_buf, g_len);
+            memcpy(t, g_coll, g_coll_len);
             t[i] = repl[k];
-            int r = differential(t, g_len);
+            int r = differential(t, g_coll_len);
             taken += r == 1;
             left += r == 0;
         }
@@ -128,5 +111,5 @@ int main(void)
         cmocka_unit_test(test_bundle_json_flat_simple_cases),
         cmocka_unit_test(test_bundle_json_flat_mutations),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "maat/collateral.h"
-#include "testutil.h"
+#include "cold_fixture.h"
 #include "verify_internal.h"
 
 static unsigned long g_pem_reads;
@@ -28,23 +28,6 @@ int __wrap_PEM_bytes_read_bio(unsigned char **data, long *len, char **name, cons
 {
     g_pem_reads++;
     return __real_PEM_bytes_read_bio(data, len, name, type, bp, cb, u);
-}
-
-static uint8_t *g_buf;
-static size_t g_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    return g_buf == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_buf);
-    return 0;
 }
 
 struct outcome {
@@ -98,13 +81,13 @@ static void test_bundle_pem_read_by_bio(void **state)
     struct outcome on, off;
     unsigned long blocks = maat__pem_fast_blocks;
     g_pem_reads = 0;
-    run((const char *)g_buf, g_len, false, &on);
+    run((const char *)g_coll, g_coll_len, false, &on);
     assert_int_equal(on.rc, 0);
     assert_int_equal(g_pem_reads, 0); /* was 6: 4 blocks and 2 clean ends */
     assert_int_equal(maat__pem_fast_blocks - blocks, 4);
     assert_int_equal(on.roots, 2);
     assert_true(on.kept_len[0] > 0 && on.kept_len[1] > 0);
-    run((const char *)g_buf, g_len, true, &off);
+    run((const char *)g_coll, g_coll_len, true, &off);
     assert_true(g_pem_reads >= 6);
     assert_same(&on, &off);
 }
@@ -113,7 +96,7 @@ static void test_bundle_pem_read_by_bio(void **state)
 static char *with_chain(const char *key, const char *chain, size_t n, size_t *out_len)
 {
     json_error_t je;
-    json_t *root = json_loadb((const char *)g_buf, g_len, 0, &je);
+    json_t *root = json_loadb((const char *)g_coll, g_coll_len, 0, &je);
     assert_non_null(root);
     assert_int_equal(json_object_set_new(root, key, json_stringn(chain, n)), 0);
     char *t = json_dumps(root, JSON_COMPACT);
@@ -140,7 +123,7 @@ static void test_bundle_pem_fast_differential(void **state)
 {
     (void)state;
     json_error_t je;
-    json_t *root = json_loadb((const char *)g_buf, g_len, 0, &je);
+    json_t *root = json_loadb((const char *)g_coll, g_coll_len, 0, &je);
     assert_non_null(root);
     static const char *const keys[] = {"pck_crl_issuer_chain", "tcb_info_issuer_chain"};
     static const char repl[] = {'\r', ' ', 'A', '=', ':', '-', '\n', '\0', '!', 'g'};
@@ -213,5 +196,5 @@ int main(void)
         cmocka_unit_test(test_bundle_pem_read_by_bio),
         cmocka_unit_test(test_bundle_pem_fast_differential),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

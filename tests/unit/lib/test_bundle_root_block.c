@@ -8,29 +8,8 @@
 #include <string.h>
 
 #include "maat/collateral.h"
-#include "testutil.h"
+#include "cold_fixture.h"
 #include "verify_internal.h"
-
-static uint8_t *g_buf;
-static size_t g_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    uint8_t *b = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    if (b == NULL) return -1;
-    g_buf = realloc(b, g_len + 1);
-    if (g_buf == NULL) return -1;
-    g_buf[g_len] = '\0';
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_buf);
-    return 0;
-}
 
 static int parse(const char *t, unsigned long *known, struct maat_error *err)
 {
@@ -59,14 +38,14 @@ static void test_bundle_root_block_not_decoded_again(void **state)
     (void)state;
     struct maat_error err = {0};
     unsigned long known;
-    assert_int_equal(parse((const char *)g_buf, &known, &err), 0);
+    assert_int_equal(parse((const char *)g_coll, &known, &err), 0);
     assert_int_equal(known, 2); /* PCK CRL issuer chain and TCB info chain (QE: the same text) */
 }
 
 static void test_bundle_root_block_altered_still_checked(void **state)
 {
     (void)state;
-    char *t = strdup((const char *)g_buf);
+    char *t = strdup((const char *)g_coll);
     assert_non_null(t);
     char *body = root_body(t);
     struct maat_error err = {0};
@@ -79,7 +58,7 @@ static void test_bundle_root_block_altered_still_checked(void **state)
     assert_int_equal(parse(t, &known, &err), 0);
     assert_int_equal(known, 1);
     /* an altered DER header: not a certificate, refused as before */
-    memcpy(t, g_buf, g_len + 1);
+    memcpy(t, g_coll, g_coll_len + 1);
     body = root_body(t);
     body[0] = body[0] == 'A' ? 'B' : 'A';
     assert_int_not_equal(parse(t, &known, &err), 0);
@@ -95,5 +74,5 @@ int main(void)
         cmocka_unit_test(test_bundle_root_block_not_decoded_again),
         cmocka_unit_test(test_bundle_root_block_altered_still_checked),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

@@ -3,32 +3,19 @@
  * now yields the anchor's X509 instead of a new decoding, and its self-signature is
  * verified once per trust set instead of once per chain. A root whose bytes differ (an
  * altered signature, say) is decoded and its self-signature checked as before. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "maat/collateral.h"
 #include "maat/crypto.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT 1752919277
-
-static uint8_t *g_coll;
-static size_t g_coll_len;
+#include "cold_fixture.h"
 
 static int verify_bundle(struct maat_trust *t, struct maat_collateral_bundle *b,
                          struct maat_error *err)
 {
     struct maat_collateral_input in;
     struct maat_verified_collateral *vc = NULL;
+    struct cold_outcome o;
     maat_collateral_input_from_bundle(b, &in);
-    int rc = maat_collateral_verify(&in, t, AT, &vc, err);
+    int rc = cold_collateral_verify(&in, t, &vc, &o);
+    snprintf(err->msg, sizeof err->msg, "%s", o.msg);
+    err->code = o.code;
     maat_verified_collateral_free(vc);
     return rc;
 }
@@ -40,8 +27,7 @@ static void test_cold_collateral_chains_decoded_and_self_verified_root_each_time
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     struct maat_collateral_bundle b;
     assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
     const char *chains[] = {b.tcb_info_issuer_chain, b.pck_crl_issuer_chain};
@@ -75,8 +61,7 @@ static void test_cold_altered_root_signature_refused(void **state)
     (void)state;
     for (int primed = 0; primed < 2; primed++) {
         struct maat_error err = {0};
-        struct maat_trust *t = maat_trust_new_intel(&err);
-        assert_non_null(t);
+        struct maat_trust *t = cold_trust_intel();
         if (primed) assert_int_equal(maat__trust_anchor_self_signed(t, &t->anchors[0]), 1);
         struct maat_collateral_bundle b;
         assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
@@ -97,25 +82,11 @@ static void test_cold_altered_root_signature_refused(void **state)
     }
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    g_coll = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
-    return g_coll ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_coll);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cold_collateral_chains_decoded_and_self_verified_root_each_time),
         cmocka_unit_test(test_cold_altered_root_signature_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

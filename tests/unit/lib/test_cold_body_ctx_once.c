@@ -13,11 +13,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
+#include "cold_fixture.h"
 
-#define AT ((time_t)1752919277)
 #define MAXK 32
 
 static bool g_on;
@@ -32,33 +29,11 @@ EVP_PKEY_CTX *__wrap_maat__ecdsa_verify_ctx_new(EVP_PKEY *key)
     return __real_maat__ecdsa_verify_ctx_new(key);
 }
 
-static uint8_t *g_buf;
-static size_t g_len;
-static struct maat_collateral_bundle g_bundle;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct maat_error err = {0};
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    if (g_buf == NULL) return -1;
-    return maat_collateral_bundle_parse(g_buf, g_len, &g_bundle, &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_collateral_bundle_cleanup(&g_bundle);
-    free(g_buf);
-    return 0;
-}
-
 static void test_cold_body_ctx_twice(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     struct maat_verified_collateral *vc = NULL;
@@ -106,5 +81,5 @@ static void test_cold_body_ctx_twice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_cold_body_ctx_twice)};
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_bundle, cold_teardown);
 }

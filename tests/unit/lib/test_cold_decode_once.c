@@ -5,73 +5,21 @@
  * verification takes one only when its encoding is, byte for byte, what it would decode.
  * Differential: with and without the handed-over decodings (in.decoded zeroed), the same
  * outcome on the real collateral and on tampered chains and CRLs. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "maat/collateral.h"
-#include "maat/quote.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
-
-static uint8_t *g_buf, *g_quote;
-static size_t g_len, g_quote_len;
-static struct maat_collateral_bundle g_bundle;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct maat_error err = {0};
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len);
-    if (g_buf == NULL || g_quote == NULL) return -1;
-    return maat_collateral_bundle_parse(g_buf, g_len, &g_bundle, &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_collateral_bundle_cleanup(&g_bundle);
-    free(g_buf);
-    free(g_quote);
-    return 0;
-}
+#include "cold_fixture.h"
 
 struct outcome {
-    int rc;
-    maat_err code;
-    char msg[MAAT_ERROR_MSG_MAX];
-    time_t nb, na;
+    struct cold_outcome c;
     unsigned long taken;
 };
 
 static struct outcome verify(const struct maat_collateral_input *in)
 {
-    struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
     struct outcome o = {0};
-    struct maat_verified_collateral *vc = NULL;
-    unsigned long before = maat__bundle_decodings_taken;
-    o.rc = maat_collateral_verify(in, t, AT, &vc, &err);
-    o.taken = maat__bundle_decodings_taken - before;
-    o.code = o.rc == 0 ? MAAT_OK : err.code;
-    snprintf(o.msg, sizeof o.msg, "%s", o.rc == 0 ? "" : err.msg);
-    if (vc) {
-        struct maat_collateral_window w;
-        maat_verified_collateral_window(vc, &w);
-        o.nb = w.not_before;
-        o.na = w.not_after;
-    }
-    maat_verified_collateral_free(vc);
-    maat_trust_free(t);
+    o.taken = cold_verify_counted(in, cold_trust_intel(), &maat__bundle_decodings_taken, &o.c);
     return o;
 }
 
-/* in as given, and in without the bundle's decodings: the same outcome */
+/* in as given, and in without the bundle's decodings: the same outcome, in the same words */
 static struct outcome differential(struct maat_collateral_input *in)
 {
     struct outcome a = verify(in);
@@ -79,12 +27,24 @@ static struct outcome differential(struct maat_collateral_input *in)
     memset(bare.decoded, 0, sizeof bare.decoded);
     struct outcome b = verify(&bare);
     assert_int_equal(b.taken, 0);
-    assert_int_equal(a.rc, b.rc);
-    assert_int_equal(a.code, b.code);
-    assert_string_equal(a.msg, b.msg);
-    assert_int_equal(a.nb, b.nb);
-    assert_int_equal(a.na, b.na);
+    cold_assert_same(&a.c, &b.c);
+    assert_string_equal(a.c.msg, b.c.msg);
     return a;
+}
+
+/* a tampered chain text as the PCK CRL issuer chain (arg NULL) or as the TCB Signing chain
+ * of both bodies: with and without the handed-over decodings */
+static void both_paths(void *arg, const char *tampered, struct cold_outcome *a,
+                       struct cold_outcome *b)
+{
+    struct maat_collateral_input in;
+    maat_collateral_input_from_bundle(&g_bundle, &in);
+    struct maat_view *v = arg ? &in.tcb_info_issuer_chain : &in.pck_crl_issuer_chain;
+    v->ptr = (const uint8_t *)tampered;
+    if (arg) in.qe_identity_issuer_chain = *v;
+    struct outcome o = differential(&in);
+    assert_true(o.taken <= 4);
+    *a = *b = o.c;
 }
 
 /* The defect: the two chain certificates and the two CRLs were decoded by the bundle check
@@ -96,7 +56,7 @@ static void test_cold_bundle_decodings_handed_over(void **state)
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     struct outcome o = differential(&in);
-    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.c.rc, 0);
     assert_int_equal(o.taken, 4);
 }
 
@@ -106,27 +66,17 @@ static void test_cold_bundle_decodings_handed_over(void **state)
 static void test_cold_bundle_decodings_outlive_bundle(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &b, &err), 0);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&b, &in);
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
-    struct maat_verified_collateral *vc = NULL;
-    assert_int_equal(maat_collateral_verify(&in, t, AT, &vc, &err), 0);
-    assert_ptr_equal(vc->root_crl, b.decoded[MAAT__DECODED_ROOT_CRL]);
-    assert_ptr_equal(vc->pck_crl, b.decoded[MAAT__DECODED_PCK_CRL]);
-    maat_collateral_bundle_cleanup(&b);
-    struct maat_quote q;
+    struct cold_env e = {0};
+    assert_int_equal(cold_env_open(&e, cold_trust_intel(), g_coll, g_coll_len), 0);
+    assert_ptr_equal(e.vc->root_crl, e.bundle.decoded[MAAT__DECODED_ROOT_CRL]);
+    assert_ptr_equal(e.vc->pck_crl, e.bundle.decoded[MAAT__DECODED_PCK_CRL]);
+    maat_collateral_bundle_cleanup(&e.bundle);
     struct maat_verdict v;
-    struct maat_verify_opts o = {.at = AT};
-    assert_int_equal(maat_quote_parse(g_quote, g_quote_len, &q, &err), 0);
-    assert_int_equal(maat_quote_verify(&q, vc, t, &o, &v, &err), 0);
+    cold_quote_verify(g_quote, g_quote_len, e.vc, e.trust, NULL, &v);
     assert_true(v.ok);
     assert_int_equal(v.status, MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED);
-    maat_verified_collateral_free(vc);
-    maat_trust_free(t);
+    cold_env_close(&e);
+    maat_trust_free(e.trust);
 }
 
 /* Views that are not the bytes the decodings came from: each CRL and chain text with one
@@ -152,40 +102,22 @@ static void test_cold_bundle_decodings_tamper_differential(void **state)
             struct outcome o = differential(&in);
             assert_true(o.taken <= 3);
             tried++;
-            refused += o.rc != 0;
+            refused += o.c.rc != 0;
         }
         struct maat_collateral_input in;
         maat_collateral_input_from_bundle(&g_bundle, &in);
         struct maat_view *v = which ? &in.pck_crl : &in.root_ca_crl;
         v->len--;
         struct outcome o = differential(&in);
-        assert_int_not_equal(o.rc, 0);
+        assert_int_not_equal(o.c.rc, 0);
         free(t);
     }
     /* the chains (PEM) */
-    for (int which = 0; which < 2; which++) {
-        const char *src = which ? g_bundle.tcb_info_issuer_chain : g_bundle.pck_crl_issuer_chain;
-        size_t n = strlen(src);
-        char *t = malloc(n + 1);
-        assert_non_null(t);
-        for (size_t i = 0; i < n; i += 29) {
-            memcpy(t, src, n + 1);
-            char c = t[i];
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-                continue;
-            t[i] = c == 'A' ? 'B' : 'A';
-            struct maat_collateral_input in;
-            maat_collateral_input_from_bundle(&g_bundle, &in);
-            struct maat_view *v = which ? &in.tcb_info_issuer_chain : &in.pck_crl_issuer_chain;
-            v->ptr = (const uint8_t *)t;
-            if (which) in.qe_identity_issuer_chain = *v;
-            struct outcome o = differential(&in);
-            assert_true(o.taken <= 4);
-            tried++;
-            refused += o.rc != 0;
-        }
-        free(t);
-    }
+    static char tcb_chain = 1;
+    cold_tamper_chain(g_bundle.pck_crl_issuer_chain, 29, true, "AB", both_paths, NULL, &tried,
+                      &refused);
+    cold_tamper_chain(g_bundle.tcb_info_issuer_chain, 29, true, "AB", both_paths, &tcb_chain,
+                      &tried, &refused);
     assert_true(tried > 100);
     assert_true(refused > 50);
 }
@@ -197,5 +129,5 @@ int main(void)
         cmocka_unit_test(test_cold_bundle_decodings_outlive_bundle),
         cmocka_unit_test(test_cold_bundle_decodings_tamper_differential),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_quote_bundle, cold_teardown);
 }

@@ -12,11 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
-
-#define AT ((time_t)1752919277)
+#include "cold_fixture.h"
 
 static bool g_count;
 static struct maat_view g_watch[3];
@@ -48,35 +44,13 @@ int __wrap_EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt)
     return __real_EVP_DigestUpdate(ctx, d, cnt);
 }
 
-static uint8_t *g_buf;
-static size_t g_len;
-static struct maat_collateral_bundle g_bundle;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct maat_error err = {0};
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    if (g_buf == NULL) return -1;
-    return maat_collateral_bundle_parse(g_buf, g_len, &g_bundle, &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_collateral_bundle_cleanup(&g_bundle);
-    free(g_buf);
-    return 0;
-}
-
 static void test_cold_bodies_hashed_twice(void **state)
 {
     (void)state;
     struct maat_error err = {0};
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     g_watch[0] = in.tcb_info_body;
     g_watch[1] = in.qe_identity_body;
     g_watch[2] = in.tcb_info_issuer_chain;
@@ -138,8 +112,7 @@ static void test_cold_hash_once_tampered_body(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     const struct maat_view *bodies[2] = {&in.tcb_info_body, &in.qe_identity_body};
@@ -169,5 +142,5 @@ int main(void)
         cmocka_unit_test(test_cold_bodies_hashed_twice),
         cmocka_unit_test(test_cold_hash_once_tampered_body),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_bundle, cold_teardown);
 }

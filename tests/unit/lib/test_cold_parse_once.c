@@ -3,33 +3,7 @@
  * maat_collateral_bundle_parse already parsed (deep copies re-pointed at its own copy of
  * the signed text) instead of parsing the same bytes again; views that are not exactly
  * the bundle's (another body, another signature) are parsed as before. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
-
-static uint8_t *g_buf;
-static size_t g_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    return g_buf == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_buf);
-    return 0;
-}
+#include "cold_fixture.h"
 
 static void same_str(const char *a, const char *b)
 {
@@ -116,11 +90,9 @@ static void same_identity(const struct maat_enclave_identity *a,
 }
 
 struct outcome {
-    int rc;
-    maat_err code;
+    struct cold_outcome c;
     unsigned long parses;
     struct maat_collateral_hashes h;
-    time_t nb, na;
 };
 
 /* Verifies `in`; the collateral is checked against `b`'s texts parsed afresh and freed. */
@@ -128,14 +100,12 @@ static struct outcome verify(const struct maat_collateral_input *in,
                              const struct maat_collateral_bundle *b)
 {
     struct maat_error err = {0};
-    struct maat_trust *trust = maat_trust_new_intel(&err);
-    assert_non_null(trust);
+    struct maat_trust *trust = cold_trust_intel();
     struct maat_verified_collateral *vc = NULL;
     struct outcome o = {0};
     unsigned long before = maat__collateral_body_parses;
-    o.rc = maat_collateral_verify(in, trust, AT, &vc, &err);
+    cold_collateral_verify(in, trust, &vc, &o.c);
     o.parses = maat__collateral_body_parses - before;
-    o.code = o.rc == 0 ? MAAT_OK : err.code;
     if (vc) {
         struct maat_tcb_info ti;
         struct maat_enclave_identity ei;
@@ -157,10 +127,6 @@ static struct outcome verify(const struct maat_collateral_input *in,
         maat_tcb_info_cleanup(&ti);
         maat_enclave_identity_cleanup(&ei);
         maat_verified_collateral_hashes(vc, &o.h);
-        struct maat_collateral_window w;
-        maat_verified_collateral_window(vc, &w);
-        o.nb = w.not_before;
-        o.na = w.not_after;
     }
     maat_verified_collateral_free(vc);
     maat_trust_free(trust);
@@ -169,11 +135,8 @@ static struct outcome verify(const struct maat_collateral_input *in,
 
 static void assert_same(const struct outcome *a, const struct outcome *b)
 {
-    assert_int_equal(a->rc, b->rc);
-    assert_int_equal(a->code, b->code);
+    cold_assert_same(&a->c, &b->c);
     assert_memory_equal(&a->h, &b->h, sizeof a->h);
-    assert_int_equal(a->nb, b->nb);
-    assert_int_equal(a->na, b->na);
 }
 
 /* The defect: the bundle's TCB info and QE identity were parsed again by
@@ -181,53 +144,42 @@ static void assert_same(const struct outcome *a, const struct outcome *b)
 static void test_cold_bundle_bodies_parsed_once(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &b, &err), 0);
     struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&b, &in);
-    struct outcome taken = verify(&in, &b);
-    assert_int_equal(taken.rc, 0);
+    maat_collateral_input_from_bundle(&g_bundle, &in);
+    struct outcome taken = verify(&in, &g_bundle);
+    assert_int_equal(taken.c.rc, 0);
     assert_int_equal(taken.parses, 0);
 
     /* the full path (no parsed bodies offered) reaches the same collateral */
     struct maat_collateral_input full = in;
     full.tcb_info_parsed = NULL;
     full.qe_identity_parsed = NULL;
-    struct outcome parsed = verify(&full, &b);
+    struct outcome parsed = verify(&full, &g_bundle);
     assert_int_equal(parsed.parses, 2);
     assert_same(&taken, &parsed);
-    maat_collateral_bundle_cleanup(&b);
 }
 
 /* The verified collateral outlives the bundle it took the bodies from. */
 static void test_cold_taken_bodies_outlive_bundle(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &b, &err), 0);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&b, &in);
-    struct maat_trust *trust = maat_trust_new_intel(&err);
-    assert_non_null(trust);
-    struct maat_verified_collateral *vc = NULL;
-    assert_int_equal(maat_collateral_verify(&in, trust, AT, &vc, &err), 0);
-    char *text = strdup(b.tcb_info_text);
+    struct cold_env e = {0};
+    assert_int_equal(cold_env_open(&e, cold_trust_intel(), g_coll, g_coll_len), 0);
+    char *text = strdup(e.bundle.tcb_info_text);
     assert_non_null(text);
-    size_t levels = b.tcb_info.level_count;
-    maat_collateral_bundle_cleanup(&b); /* ASan: any view left into the bundle is a UAF */
-    const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(vc);
+    size_t levels = e.bundle.tcb_info.level_count;
+    maat_collateral_bundle_cleanup(&e.bundle); /* ASan: any view left into the bundle is a UAF */
+    const struct maat_tcb_info *ti = maat_verified_collateral_tcb_info(e.vc);
     assert_int_equal(ti->level_count, levels);
     assert_memory_equal(ti->signed_body.ptr, text, ti->signed_body.len);
     for (size_t i = 0; i < ti->level_count; i++)
         if (ti->levels[i].sgx_components[0].category)
             assert_true(strlen(ti->levels[i].sgx_components[0].category) > 0);
-    const struct maat_enclave_identity *ei = maat_verified_collateral_qe_identity(vc);
+    const struct maat_enclave_identity *ei = maat_verified_collateral_qe_identity(e.vc);
     assert_true(ei->level_count > 0 && ei->signed_body.len > 0);
     free(text);
-    maat_verified_collateral_free(vc);
-    maat_trust_free(trust);
+    cold_env_close(&e);
+    maat_trust_free(e.trust);
 }
 
 /* Views that are not the bundle's own are parsed: another signature (refused by the
@@ -235,37 +187,35 @@ static void test_cold_taken_bodies_outlive_bundle(void **state)
 static void test_cold_parse_once_other_views_parsed(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &b, &err), 0);
+    const struct maat_collateral_bundle *b = &g_bundle;
     struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&b, &in);
+    maat_collateral_input_from_bundle(b, &in);
 
     struct maat_collateral_input t = in;
     t.sig_hex_storage[0][7] = t.sig_hex_storage[0][7] == '0' ? '1' : '0';
     t.tcb_info_signature.ptr = (const uint8_t *)t.sig_hex_storage[0];
-    struct outcome o = verify(&t, &b);
-    assert_int_not_equal(o.rc, 0);
-    assert_int_equal(o.code, MAAT_ERR_CRYPTO);
+    struct outcome o = verify(&t, b);
+    assert_int_not_equal(o.c.rc, 0);
+    assert_int_equal(o.c.code, MAAT_ERR_CRYPTO);
     assert_int_equal(o.parses, 1); /* the TCB info only: the QE identity is taken over */
     t.tcb_info_parsed = NULL;
     t.qe_identity_parsed = NULL;
-    struct outcome f = verify(&t, &b);
+    struct outcome f = verify(&t, b);
     assert_same(&o, &f);
 
     t = in;
     t.sig_hex_storage[1][100] = t.sig_hex_storage[1][100] == 'a' ? 'b' : 'a';
     t.qe_identity_signature.ptr = (const uint8_t *)t.sig_hex_storage[1];
-    o = verify(&t, &b);
-    assert_int_not_equal(o.rc, 0);
+    o = verify(&t, b);
+    assert_int_not_equal(o.c.rc, 0);
     assert_int_equal(o.parses, 1); /* the QE identity only */
 
-    char *copy = strdup(b.qe_identity_text);
+    char *copy = strdup(b->qe_identity_text);
     assert_non_null(copy);
     t = in;
     t.qe_identity_body.ptr = (const uint8_t *)copy;
-    o = verify(&t, &b);
-    assert_int_equal(o.rc, 0);
+    o = verify(&t, b);
+    assert_int_equal(o.c.rc, 0);
     assert_int_equal(o.parses, 1);
     free(copy);
 
@@ -278,10 +228,9 @@ static void test_cold_parse_once_other_views_parsed(void **state)
                            : in.sig_hex_storage[0][i]);
     up[128] = '\0';
     t.tcb_info_signature.ptr = (const uint8_t *)up;
-    o = verify(&t, &b);
-    assert_int_equal(o.rc, 0);
+    o = verify(&t, b);
+    assert_int_equal(o.c.rc, 0);
     assert_int_equal(o.parses, 1);
-    maat_collateral_bundle_cleanup(&b);
 }
 
 int main(void)
@@ -291,5 +240,5 @@ int main(void)
         cmocka_unit_test(test_cold_taken_bodies_outlive_bundle),
         cmocka_unit_test(test_cold_parse_once_other_views_parsed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_bundle, cold_teardown);
 }

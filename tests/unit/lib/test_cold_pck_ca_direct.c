@@ -6,26 +6,12 @@
  * (not the shared compiled-in certificate) takes the full path; both must reach the same
  * outcome (collateral: success, error code, validity window; then the quote's verdict
  * under that collateral and trust set) on the real collateral and on tampered chains. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <openssl/x509v3.h>
 
-#include "intel_root.h"
-#include "maat/collateral.h"
-#include "maat/quote.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
+#include "cold_fixture.h"
 
 struct outcome {
-    int rc;
-    maat_err code;
-    time_t nb, na;
-    char limiting[128];
+    struct cold_outcome c;
     unsigned long direct;
     bool keyless_ca;
     /* the quote verified with that collateral and trust set */
@@ -35,55 +21,11 @@ struct outcome {
     uint64_t tail_hits;
 };
 
-static uint8_t *g_buf, *g_quote;
-static size_t g_quote_len;
-static struct maat_collateral_bundle g_bundle;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct maat_error err = {0};
-    size_t n;
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &n);
-    g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len);
-    if (g_buf == NULL || g_quote == NULL) return -1;
-    return maat_collateral_bundle_parse(g_buf, n, &g_bundle, &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_collateral_bundle_cleanup(&g_bundle);
-    free(g_buf);
-    free(g_quote);
-    return 0;
-}
-
-/* full: a trust set whose root is added from the same bytes (not the shared one) */
-static struct maat_trust *trust(bool full)
-{
-    struct maat_error err = {0};
-    struct maat_trust *t;
-    if (!full) {
-        t = maat_trust_new_intel(&err);
-    } else {
-        t = maat_trust_new_empty(&err);
-        assert_non_null(t);
-        assert_int_equal(maat_trust_add_root(t, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                             strlen(maat__intel_sgx_root_ca_pem),
-                                             "Intel SGX Root CA", false, &err),
-                         0);
-    }
-    assert_non_null(t);
-    return t;
-}
-
 /* Verifies the bundle with the PCK CRL issuer chain replaced by chain (if not NULL), then
  * the quote under it. */
 static struct outcome run(bool full, const char *chain)
 {
-    struct maat_error err = {0};
-    struct maat_trust *t = trust(full);
+    struct maat_trust *t = cold_trust(full);
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     if (chain) {
@@ -93,23 +35,14 @@ static struct outcome run(bool full, const char *chain)
     struct outcome o = {0};
     struct maat_verified_collateral *vc = NULL;
     unsigned long before = maat__pck_ca_direct_taken;
-    o.rc = maat_collateral_verify(&in, t, AT, &vc, &err);
+    cold_collateral_verify(&in, t, &vc, &o.c);
     o.direct = maat__pck_ca_direct_taken - before;
-    o.code = o.rc == 0 ? MAAT_OK : err.code;
     if (vc) {
-        struct maat_collateral_window w;
-        maat_verified_collateral_window(vc, &w);
-        o.nb = w.not_before;
-        o.na = w.not_after;
-        snprintf(o.limiting, sizeof o.limiting, "%s", w.limiting ? w.limiting : "");
         /* decoded in the keyless library context (crypto.c), which has no digest: OpenSSL
          * could not compute its fingerprint */
         o.keyless_ca = (X509_get_extension_flags(vc->pck_crl_issuer) & EXFLAG_NO_FINGERPRINT) != 0;
-        struct maat_quote q;
         struct maat_verdict v;
-        struct maat_verify_opts vo = {.at = AT};
-        assert_int_equal(maat_quote_parse(g_quote, g_quote_len, &q, &err), 0);
-        assert_int_equal(maat_quote_verify(&q, vc, t, &vo, &v, &err), 0);
+        cold_quote_verify(g_quote, g_quote_len, vc, t, NULL, &v);
         o.q_ok = v.ok;
         o.q_status = (int)v.status;
         snprintf(o.q_reason, sizeof o.q_reason, "%s", v.reason);
@@ -123,14 +56,24 @@ static struct outcome run(bool full, const char *chain)
 
 static void assert_same(const struct outcome *a, const struct outcome *b)
 {
-    assert_int_equal(a->rc, b->rc);
-    assert_int_equal(a->code, b->code);
-    assert_int_equal(a->nb, b->nb);
-    assert_int_equal(a->na, b->na);
-    assert_string_equal(a->limiting, b->limiting);
+    cold_assert_same(&a->c, &b->c);
     assert_int_equal(a->q_ok, b->q_ok);
     assert_int_equal(a->q_status, b->q_status);
     assert_string_equal(a->q_reason, b->q_reason);
+}
+
+/* the direct and the full path on one tampered chain: the same quote verdict, the direct
+ * path taken only for chains the full path accepts */
+static void both_paths(void *arg, const char *tampered, struct cold_outcome *a,
+                       struct cold_outcome *b)
+{
+    (void)arg;
+    struct outcome d = run(false, tampered);
+    struct outcome f = run(true, tampered);
+    assert_same(&d, &f);
+    if (d.direct) assert_int_equal(f.c.rc, 0);
+    *a = d.c;
+    *b = f.c;
 }
 
 /* The defect: the PCK CA was decoded with OpenSSL 3.0's key decoder and its chain run
@@ -141,7 +84,7 @@ static void test_cold_pck_ca_checked_directly(void **state)
     (void)state;
     struct outcome d = run(false, NULL);
     struct outcome f = run(true, NULL);
-    assert_int_equal(d.rc, 0);
+    assert_int_equal(d.c.rc, 0);
     assert_int_equal(d.direct, 1);
     assert_true(d.keyless_ca); /* no keyed decode of the PCK CA */
     assert_int_equal(f.direct, 0);
@@ -160,38 +103,16 @@ static void test_cold_pck_ca_checked_directly(void **state)
 static void test_cold_pck_ca_direct_tamper_differential(void **state)
 {
     (void)state;
-    const char *chain = g_bundle.pck_crl_issuer_chain;
-    size_t n = strlen(chain);
-    char *t = malloc(n + 1);
-    assert_non_null(t);
     size_t tried = 0, refused = 0;
-    for (size_t i = 0; i < n; i += 23) {
-        memcpy(t, chain, n + 1);
-        char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) continue;
-        t[i] = c == 'A' ? 'B' : 'A';
-        struct outcome d = run(false, t);
-        struct outcome f = run(true, t);
-        assert_same(&d, &f);
-        if (d.direct) assert_int_equal(f.rc, 0);
-        tried++;
-        refused += d.rc != 0;
-    }
-    /* shapes the direct path leaves to the full path */
-    const char *root_start = strstr(chain + 1, "-----BEGIN CERTIFICATE-----");
-    assert_non_null(root_start);
-    /* the root alone, the CA alone, the two swapped, the root twice, the TCB Signing
-     * chain (an end entity where a CA belongs) */
+    cold_tamper_chain(g_bundle.pck_crl_issuer_chain, 23, true, "AB", both_paths, NULL, &tried,
+                      &refused);
+    /* shapes the direct path leaves to the full path: the root alone, the CA alone, the
+     * two swapped, the root twice, the TCB Signing chain (an end entity where a CA
+     * belongs) */
     char *alt[5];
-    alt[0] = strdup(root_start);
-    alt[1] = strndup(chain, (size_t)(root_start - chain));
-    size_t sl = (size_t)(root_start - chain), rl = strlen(root_start);
-    alt[2] = malloc(n + 2);
-    alt[3] = malloc(n + rl + 2);
+    cold_chain_shapes(g_bundle.pck_crl_issuer_chain, alt);
     alt[4] = strdup(g_bundle.tcb_info_issuer_chain);
-    assert_true(alt[0] && alt[1] && alt[2] && alt[3] && alt[4]);
-    snprintf(alt[2], n + 2, "%s\n%.*s", root_start, (int)sl, chain);
-    snprintf(alt[3], n + rl + 2, "%s\n%s", chain, root_start);
+    assert_non_null(alt[4]);
     for (int k = 0; k < 5; k++) {
         struct outcome d = run(false, alt[k]);
         struct outcome f = run(true, alt[k]);
@@ -199,7 +120,6 @@ static void test_cold_pck_ca_direct_tamper_differential(void **state)
         assert_same(&d, &f);
         free(alt[k]);
     }
-    free(t);
     assert_true(tried > 30);
     assert_true(refused > 30);
 }
@@ -210,7 +130,7 @@ static void test_cold_pck_ca_direct_refuses_end_entity(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = trust(false);
+    struct maat_trust *t = cold_trust(false);
     const struct maat_anchor *a = NULL;
     EVP_PKEY *key = NULL;
     const char *tcb = g_bundle.tcb_info_issuer_chain;
@@ -240,5 +160,5 @@ int main(void)
         cmocka_unit_test(test_cold_pck_ca_direct_tamper_differential),
         cmocka_unit_test(test_cold_pck_ca_direct_refuses_end_entity),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_quote_bundle, cold_teardown);
 }

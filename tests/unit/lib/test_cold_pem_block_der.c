@@ -11,9 +11,8 @@
 
 #include <jansson.h>
 
+#include "cold_fixture.h"
 #include "maat/bytes.h"
-#include "testutil.h"
-#include "verify_internal.h"
 
 static int ref_block_der(const uint8_t *body, size_t len, uint8_t **der, size_t *der_len)
 {
@@ -81,11 +80,8 @@ static void same_split(const uint8_t *p, size_t n)
 static void test_cold_pem_block_der_same(void **state)
 {
     (void)state;
-    size_t len = 0;
-    uint8_t *buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &len);
-    assert_non_null(buf);
     json_error_t je;
-    json_t *root = json_loadb((const char *)buf, len, 0, &je);
+    json_t *root = json_loadb((const char *)g_coll, g_coll_len, 0, &je);
     assert_non_null(root);
     const char *keys[] = {"pck_crl_issuer_chain", "tcb_info_issuer_chain"};
     for (int ki = 0; ki < 2; ki++) {
@@ -150,7 +146,6 @@ static void test_cold_pem_block_der_same(void **state)
     for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
         same_block((const uint8_t *)edge[i], strlen(edge[i]));
     json_decref(root);
-    free(buf);
     printf("pem block/split differential: %lu cases\n", g_cases);
     assert_true(g_cases > 5000);
 }
@@ -158,5 +153,5 @@ static void test_cold_pem_block_der_same(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_cold_pem_block_der_same)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

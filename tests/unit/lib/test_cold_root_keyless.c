@@ -7,39 +7,9 @@
  * verification, for chains of any other shape, still gets the root with its key
  * (maat__anchor_cert_keyed), decoded on first use. This file's first test must run first
  * in its process (it checks that nothing decoded the root with its key before it). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <openssl/x509v3.h>
 
-#include "intel_root.h"
-#include "maat/collateral.h"
-#include "maat/quote.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
-
-static uint8_t *g_coll, *g_quote;
-static size_t g_coll_len, g_quote_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    g_coll = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
-    g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len);
-    return g_coll && g_quote ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_coll);
-    free(g_quote);
-    return 0;
-}
+#include "cold_fixture.h"
 
 /* decoded in the keyless library context (crypto.c), which has no digest: OpenSSL could
  * not compute the certificate's fingerprint */
@@ -52,13 +22,9 @@ static bool keyless(X509 *x)
 static void cold_once(struct maat_trust *t, bool *ca_keyless, bool *leaf_keyless)
 {
     struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    struct maat_collateral_input in;
-    struct maat_verified_collateral *vc = NULL;
-    assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
-    maat_collateral_input_from_bundle(&b, &in);
-    assert_int_equal(maat_collateral_verify(&in, t, AT, &vc, &err), 0);
-    *ca_keyless = keyless(vc->pck_crl_issuer);
+    struct cold_env e = {0};
+    assert_int_equal(cold_env_open(&e, t, g_coll, g_coll_len), 0);
+    *ca_keyless = keyless(e.vc->pck_crl_issuer);
     struct maat_pck_cache *cache = maat_pck_cache_new(16, &err);
     assert_non_null(cache);
     struct maat_quote q;
@@ -70,13 +36,12 @@ static void cold_once(struct maat_trust *t, bool *ca_keyless, bool *leaf_keyless
     assert_non_null(pc);
     *leaf_keyless = keyless(pc->leaf);
     o.pck_chain = pc;
-    assert_int_equal(maat_quote_verify(&q, vc, t, &o, &v, &err), 0);
+    assert_int_equal(maat_quote_verify(&q, e.vc, t, &o, &v, &err), 0);
     assert_true(v.ok);
     assert_int_equal(v.status, MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED);
     maat_pck_chain_release(pc);
     maat_pck_cache_free(cache);
-    maat_verified_collateral_free(vc);
-    maat_collateral_bundle_cleanup(&b);
+    cold_env_close(&e);
 }
 
 /* The defect: maat_trust_new_intel decoded the root with its key (and the PCK CA was
@@ -85,9 +50,7 @@ static void cold_once(struct maat_trust *t, bool *ca_keyless, bool *leaf_keyless
 static void test_cold_root_decoded_keyless(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     const struct maat_anchor *a = &t->anchors[0];
     assert_true(keyless(a->cert));
     assert_non_null(a->key);
@@ -106,9 +69,7 @@ static void test_cold_root_decoded_keyless(void **state)
 static void test_cold_root_keyless_self_signature(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     const struct maat_anchor *a = &t->anchors[0];
     assert_int_equal(maat__trust_anchor_self_signed(t, a), 1);
     X509 *k = maat__anchor_cert_keyed(a);
@@ -119,11 +80,7 @@ static void test_cold_root_keyless_self_signature(void **state)
     assert_int_equal(X509_cmp(k, a->cert), 0);       /* the same bytes */
     assert_ptr_equal(maat__anchor_cert_keyed(a), k); /* once per process */
     /* an anchor added from bytes has its key: it is its own keyed certificate */
-    struct maat_trust *u = maat_trust_new_empty(&err);
-    assert_non_null(u);
-    assert_int_equal(maat_trust_add_root(u, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                         strlen(maat__intel_sgx_root_ca_pem), "root", false, &err),
-                     0);
+    struct maat_trust *u = cold_trust_added("root");
     assert_null(u->anchors[0].keyed);
     assert_ptr_equal(maat__anchor_cert_keyed(&u->anchors[0]), u->anchors[0].cert);
     maat_trust_free(u);
@@ -138,8 +95,7 @@ static void test_cold_root_keyless_full_path(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     struct maat_quote q;
     struct maat_verdict v;
     struct maat_verify_opts o = {.at = AT};
@@ -166,11 +122,7 @@ static void test_cold_root_keyless_full_path(void **state)
     int rc = maat_collateral_verify(&in, t, AT, &vc, &err);
     maat_verified_collateral_free(vc);
     /* the same outcome as a trust set holding the root decoded with its key */
-    struct maat_trust *u = maat_trust_new_empty(&err);
-    assert_non_null(u);
-    assert_int_equal(maat_trust_add_root(u, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                         strlen(maat__intel_sgx_root_ca_pem), "root", false, &err),
-                     0);
+    struct maat_trust *u = cold_trust_added("root");
     vc = NULL;
     assert_int_equal(maat_collateral_verify(&in, u, AT, &vc, &err), rc);
     assert_int_equal(rc, 0); /* an exact copy of the root is on the path */
@@ -197,5 +149,5 @@ int main(void)
         cmocka_unit_test(test_cold_root_keyless_self_signature),
         cmocka_unit_test(test_cold_root_keyless_full_path),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_quote, cold_teardown);
 }

@@ -24,14 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "intel_root.h"
-#include "maat/collateral.h"
-#include "maat/quote.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
+#include "cold_fixture.h"
 
 /* SHA-256 of the DER of Intel's SGX Root CA certificate as compiled in (src/lib/intel_root.c;
  * CN=Intel SGX Root CA, serial 22650CD6..., 2018-05-21..2049-12-31): Intel's published
@@ -54,25 +47,6 @@ int ECDSA_verify(int type, const unsigned char *dgst, int dgstlen, const unsigne
     if (real == NULL) abort();
     if (g_counting) g_ecdsa++;
     return real(type, dgst, dgstlen, sig, siglen, eckey);
-}
-
-static uint8_t *g_coll, *g_quote;
-static size_t g_coll_len, g_quote_len;
-
-static int setup(void **state)
-{
-    (void)state;
-    g_coll = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
-    g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len);
-    return g_coll && g_quote ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_coll);
-    free(g_quote);
-    return 0;
 }
 
 /* The compiled-in root's DER (malloc'd). */
@@ -147,11 +121,7 @@ static void test_cold_compiled_root_self_signature_holds(void **state)
     g_counting = false;
     assert_int_equal(g_ecdsa, 0);
     /* the same bytes added as a configured anchor: verified at run time, as any */
-    struct maat_trust *u = maat_trust_new_empty(&err);
-    assert_non_null(u);
-    assert_int_equal(maat_trust_add_root(u, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                         strlen(maat__intel_sgx_root_ca_pem), "root", false, &err),
-                     0);
+    struct maat_trust *u = cold_trust_added("root");
     g_ecdsa = 0;
     g_counting = true;
     assert_int_equal(maat__trust_anchor_self_signed(u, &u->anchors[0]), 1);
@@ -170,32 +140,26 @@ static unsigned long cold_once(struct maat_trust *t, const uint8_t *coll, size_t
                                char *why, size_t why_len)
 {
     struct maat_error err = {0};
-    struct maat_collateral_bundle b;
-    struct maat_collateral_input in;
-    struct maat_verified_collateral *vc = NULL;
+    struct cold_env e = {0};
     g_ecdsa = 0;
     g_counting = true;
-    assert_int_equal(maat_collateral_bundle_parse(coll, coll_len, &b, &err), 0);
-    maat_collateral_input_from_bundle(&b, &in);
-    *coll_rc = maat_collateral_verify(&in, t, AT, &vc, &err);
-    snprintf(why, why_len, "%s", err.msg);
-    maat_collateral_bundle_cleanup(&b);
+    *coll_rc = cold_env_open(&e, t, coll, coll_len);
+    snprintf(why, why_len, "%s", e.coll.msg);
+    maat_collateral_bundle_cleanup(&e.bundle);
     *ok = false;
     if (*coll_rc == 0) {
         struct maat_pck_cache *cache = maat_pck_cache_new(16, &err);
         assert_non_null(cache);
-        struct maat_quote q;
         struct maat_verdict v;
         struct maat_verify_opts o = {.at = AT, .pck_cache = cache};
-        assert_int_equal(maat_quote_parse(quote, quote_len, &q, &err), 0);
-        assert_int_equal(maat_quote_verify(&q, vc, t, &o, &v, &err), 0);
+        cold_quote_verify(quote, quote_len, e.vc, t, &o, &v);
         *ok = v.ok;
         snprintf(why, why_len, "%s", v.ok ? "" : v.reason);
         if (v.ok) assert_int_equal(v.status, MAAT_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED);
         maat_pck_cache_free(cache);
     }
     g_counting = false;
-    maat_verified_collateral_free(vc);
+    cold_env_close(&e);
     return g_ecdsa;
 }
 
@@ -229,12 +193,7 @@ static void test_cold_compiled_root_self_signature_verified_at_run_time(void **s
     }
     /* the same root bytes as a configured anchor (not the compiled-in one): its
      * self-signature is verified at run time, once per trust set: 10 */
-    t = maat_trust_new_empty(&err);
-    assert_non_null(t);
-    assert_int_equal(maat_trust_add_root(t, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                         strlen(maat__intel_sgx_root_ca_pem), "configured", false,
-                                         &err),
-                     0);
+    t = cold_trust_added("configured");
     unsigned long n = cold_once(t, g_coll, g_coll_len, g_quote, g_quote_len, &crc, &ok, why,
                                 sizeof why);
     maat_trust_free(t);
@@ -286,8 +245,7 @@ static void test_cold_altered_root_still_refused(void **state)
             }
             struct maat_collateral_input in;
             maat_collateral_input_from_bundle(&b, &in);
-            struct maat_trust *t = maat_trust_new_intel(&err);
-            assert_non_null(t);
+            struct maat_trust *t = cold_trust_intel();
             struct maat_verified_collateral *vc = NULL;
             int crc = maat_collateral_verify(&in, t, AT, &vc, &err);
             if (where < 2) {
@@ -322,5 +280,5 @@ int main(void)
         cmocka_unit_test(test_cold_compiled_root_self_signature_verified_at_run_time),
         cmocka_unit_test(test_cold_altered_root_still_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_quote, cold_teardown);
 }

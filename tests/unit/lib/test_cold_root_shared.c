@@ -3,28 +3,15 @@
  * that its self-signature holds (established by the test suite since session 8:
  * test_cold_root_self_signature_constant.c); the shared certificate outlives any one
  * trust set. */
-#include <stdlib.h>
-
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
-
-static uint8_t *g_buf;
-static size_t g_len;
+#include "cold_fixture.h"
 
 /* The defect: every maat_trust_new_intel decoded the compiled-in root again (a keyed
  * decode, ~1.4 M instructions: more than an ECDSA verification on OpenSSL 3.0). */
 static void test_cold_trust_sets_share_decoded_root(void **state)
 {
     (void)state;
-    struct maat_error err = {0};
-    struct maat_trust *a = maat_trust_new_intel(&err);
-    struct maat_trust *b = maat_trust_new_intel(&err);
-    assert_non_null(a);
-    assert_non_null(b);
+    struct maat_trust *a = cold_trust_intel();
+    struct maat_trust *b = cold_trust_intel();
     assert_int_equal(a->count, 1);
     assert_int_equal(b->count, 1);
     assert_ptr_equal(a->anchors[0].cert, b->anchors[0].cert);
@@ -40,20 +27,14 @@ static void test_cold_trust_sets_share_decoded_root(void **state)
     assert_int_equal(maat__trust_anchor_self_signed(b, &b->anchors[0]), 1);
     maat_trust_free(a);
     /* the shared certificate lives on for the other trust set and later ones */
-    struct maat_collateral_bundle bundle;
-    assert_int_equal(maat_collateral_bundle_parse(g_buf, g_len, &bundle, &err), 0);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&bundle, &in);
-    struct maat_verified_collateral *vc = NULL;
-    assert_int_equal(maat_collateral_verify(&in, b, AT, &vc, &err), 0);
-    maat_verified_collateral_free(vc);
+    struct cold_env e = {0};
+    assert_int_equal(cold_env_open(&e, b, g_coll, g_coll_len), 0);
+    cold_env_close(&e);
     maat_trust_free(b);
-    struct maat_trust *c = maat_trust_new_intel(&err);
-    assert_non_null(c);
-    assert_int_equal(maat_collateral_verify(&in, c, AT, &vc, &err), 0);
-    maat_verified_collateral_free(vc);
+    struct maat_trust *c = cold_trust_intel();
+    assert_int_equal(cold_env_open(&e, c, g_coll, g_coll_len), 0);
+    cold_env_close(&e);
     maat_trust_free(c);
-    maat_collateral_bundle_cleanup(&bundle);
 }
 
 int main(void)
@@ -61,9 +42,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cold_trust_sets_share_decoded_root),
     };
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_len);
-    if (g_buf == NULL) return 1;
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    free(g_buf);
-    return rc;
+    return cmocka_run_group_tests(tests, cold_setup, cold_teardown);
 }

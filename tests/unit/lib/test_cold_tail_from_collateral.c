@@ -5,62 +5,32 @@
  * (trust.c, pck_cache.c). Every verdict must be the full path's: a differential against a
  * trust set that does not learn from collateral, on Intel's real quote and collateral and
  * on tampered variants. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "cold_fixture.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT 1752919277 /* the dcap-qvl vector's verification time */
-
-static uint8_t *g_quote, *g_coll;
-static size_t g_quote_len, g_coll_len;
-
-struct env {
-    struct maat_trust *trust;
-    struct maat_collateral_bundle bundle;
-    struct maat_verified_collateral *vc;
-};
-
-static void env_open(struct env *e, bool learn_from_collateral, const uint8_t *coll, size_t len)
+/* learn_from_collateral false: the reference, a trust set that learns no issuer tail from
+ * the collateral (the full path) */
+static void env_open(struct cold_env *e, bool learn_from_collateral, const uint8_t *coll, size_t len)
 {
-    struct maat_error err = {0};
-    memset(e, 0, sizeof *e);
-    e->trust = maat_trust_new_intel(&err);
-    assert_non_null(e->trust);
-    if (!learn_from_collateral) maat__trust_issuer_learn_ca_chains_off(e->trust);
-    if (maat_collateral_bundle_parse(coll, len, &e->bundle, &err) != 0) fail_msg("%s", err.msg);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&e->bundle, &in);
-    if (maat_collateral_verify(&in, e->trust, AT, &e->vc, &err) != 0) fail_msg("%s", err.msg);
+    struct maat_trust *t = cold_trust_intel();
+    if (!learn_from_collateral) maat__trust_issuer_learn_ca_chains_off(t);
+    *e = (struct cold_env){0};
+    if (cold_env_open(e, t, coll, len) != 0) fail_msg("%s", e->coll.msg);
 }
 
-static void env_close(struct env *e)
+static void env_close(struct cold_env *e)
 {
-    maat_verified_collateral_free(e->vc);
-    maat_collateral_bundle_cleanup(&e->bundle);
+    cold_env_close(e);
     maat_trust_free(e->trust);
 }
 
-static void stats(const struct env *e, uint64_t *hits, size_t *count)
+static void stats(const struct cold_env *e, uint64_t *hits, size_t *count)
 {
     maat__trust_issuer_stats(e->trust, hits, count);
 }
 
-static void verify_in(struct env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
+static void verify_in(struct cold_env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
-    struct maat_error err = {0};
-    struct maat_quote q;
-    assert_int_equal(maat_quote_parse(quote, len, &q, &err), 0);
-    struct maat_verify_opts vo = {.at = AT};
-    assert_int_equal(maat_quote_verify(&q, e->vc, e->trust, &vo, v, &err), 0);
+    cold_quote_verify(quote, len, e->vc, e->trust, NULL, v);
 }
 
 /* The quote verified cold with the tail learned from the collateral, and in a trust set
@@ -68,7 +38,7 @@ static void verify_in(struct env *e, const uint8_t *quote, size_t len, struct ma
  * the first. */
 static uint64_t same_verdict(const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
-    struct env cold, full;
+    struct cold_env cold, full;
     struct maat_verdict f;
     uint64_t hits, full_hits;
     size_t count;
@@ -79,16 +49,7 @@ static uint64_t same_verdict(const uint8_t *quote, size_t len, struct maat_verdi
     stats(&cold, &hits, &count);
     stats(&full, &full_hits, &count);
     assert_int_equal(full_hits, 0); /* the reference did take the full path */
-    assert_int_equal(v->ok, f.ok);
-    assert_int_equal(v->status, f.status);
-    assert_int_equal(v->qvl_result, f.qvl_result);
-    if (!f.ok) {
-        assert_int_equal(v->failed_step, f.failed_step);
-        assert_string_equal(v->reason, f.reason);
-    }
-    assert_memory_equal(v->steps, f.steps, sizeof f.steps);
-    assert_memory_equal(&v->pck, &f.pck, sizeof f.pck);
-    assert_memory_equal(v->fmspc, f.fmspc, 6);
+    cold_assert_same_verdict(v, &f);
     env_close(&cold);
     env_close(&full);
     return hits;
@@ -100,7 +61,7 @@ static uint64_t same_verdict(const uint8_t *quote, size_t len, struct maat_verdi
 static void test_cold_quote_reverified_collateral_pck_ca_chain(void **state)
 {
     (void)state;
-    struct env e;
+    struct cold_env e;
     uint64_t hits;
     size_t count;
     env_open(&e, true, g_coll, g_coll_len);
@@ -229,8 +190,7 @@ static void test_chain_first_collateral_reverified_pck_ca_chain(void **state)
 {
     (void)state;
     struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     struct maat_quote q;
     assert_int_equal(maat_quote_parse(g_quote, g_quote_len, &q, &err), 0);
     struct maat_verify_opts vo = {.at = AT};
@@ -244,17 +204,14 @@ static void test_chain_first_collateral_reverified_pck_ca_chain(void **state)
     assert_int_equal(count, 1); /* learned from the quote's chain */
     assert_int_equal(hits, 0);
 
-    struct maat_collateral_bundle b;
-    assert_int_equal(maat_collateral_bundle_parse(g_coll, g_coll_len, &b, &err), 0);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&b, &in);
-    struct maat_verified_collateral *vc = NULL;
-    assert_int_equal(maat_collateral_verify(&in, t, AT, &vc, &err), 0);
+    struct cold_env ce = {0};
+    assert_int_equal(cold_env_open(&ce, t, g_coll, g_coll_len), 0);
+    struct maat_verified_collateral *vc = ce.vc;
     maat__trust_issuer_stats(t, &hits, &count);
     assert_int_equal(hits, 1); /* the PCK CRL issuer chain was that tail */
     assert_int_equal(count, 1);
 
-    struct env ref;
+    struct cold_env ref;
     env_open(&ref, false, g_coll, g_coll_len);
     struct maat_collateral_window w, wr;
     maat_verified_collateral_window(vc, &w);
@@ -272,27 +229,9 @@ static void test_chain_first_collateral_reverified_pck_ca_chain(void **state)
     assert_int_equal(v.status, vr.status);
     assert_memory_equal(v.steps, vr.steps, sizeof vr.steps);
     env_close(&ref);
-    maat_verified_collateral_free(vc);
-    maat_collateral_bundle_cleanup(&b);
+    cold_env_close(&ce);
     maat_pck_chain_release(chain);
     maat_trust_free(t);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    g_quote = tu_read_vector("dcap-qvl/sgx_quote", &g_quote_len);
-    g_coll = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &g_coll_len);
-    if (g_quote == NULL || g_coll == NULL) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    free(g_quote);
-    free(g_coll);
-    return 0;
 }
 
 int main(void)
@@ -304,5 +243,5 @@ int main(void)
         cmocka_unit_test(test_cold_spare_cert_in_collateral_chain_not_learned),
         cmocka_unit_test(test_chain_first_collateral_reverified_pck_ca_chain),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_quote, cold_teardown);
 }

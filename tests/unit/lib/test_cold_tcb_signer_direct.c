@@ -5,71 +5,16 @@
  * a trust set holding the same root bytes added with maat_trust_add_root (not the shared
  * compiled-in certificate) takes the full path; both must reach the same outcome (success,
  * error code, validity window) on the real collateral and on tampered chains. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "intel_root.h"
-#include "maat/collateral.h"
-#include "maat/verify.h"
-#include "testutil.h"
-#include "verify_internal.h"
-
-#define AT ((time_t)1752919277)
+#include "cold_fixture.h"
 
 struct outcome {
-    int rc;
-    maat_err code;
-    time_t nb, na;
-    char limiting[128];
+    struct cold_outcome c;
     unsigned long direct;
 };
-
-static uint8_t *g_buf;
-static struct maat_collateral_bundle g_bundle;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct maat_error err = {0};
-    size_t n;
-    g_buf = tu_read_vector("dcap-qvl/sgx_quote_collateral.json", &n);
-    if (g_buf == NULL) return -1;
-    return maat_collateral_bundle_parse(g_buf, n, &g_bundle, &err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    maat_collateral_bundle_cleanup(&g_bundle);
-    free(g_buf);
-    return 0;
-}
-
-/* full: a trust set whose root is added from the same bytes (not the shared one) */
-static struct maat_trust *trust(bool full)
-{
-    struct maat_error err = {0};
-    struct maat_trust *t;
-    if (!full) {
-        t = maat_trust_new_intel(&err);
-    } else {
-        t = maat_trust_new_empty(&err);
-        assert_non_null(t);
-        assert_int_equal(maat_trust_add_root(t, (const uint8_t *)maat__intel_sgx_root_ca_pem,
-                                             strlen(maat__intel_sgx_root_ca_pem),
-                                             "Intel SGX Root CA", false, &err),
-                         0);
-    }
-    assert_non_null(t);
-    return t;
-}
 
 /* Verifies the bundle with the TCB info / QE identity chain replaced by chain (if not NULL) */
 static struct outcome run(bool full, const char *chain)
 {
-    struct maat_error err = {0};
-    struct maat_trust *t = trust(full);
     struct maat_collateral_input in;
     maat_collateral_input_from_bundle(&g_bundle, &in);
     if (chain) {
@@ -78,30 +23,21 @@ static struct outcome run(bool full, const char *chain)
         in.qe_identity_issuer_chain = in.tcb_info_issuer_chain;
     }
     struct outcome o = {0};
-    struct maat_verified_collateral *vc = NULL;
-    unsigned long before = maat__tcb_signer_direct_taken;
-    o.rc = maat_collateral_verify(&in, t, AT, &vc, &err);
-    o.direct = maat__tcb_signer_direct_taken - before;
-    o.code = o.rc == 0 ? MAAT_OK : err.code;
-    if (vc) {
-        struct maat_collateral_window w;
-        maat_verified_collateral_window(vc, &w);
-        o.nb = w.not_before;
-        o.na = w.not_after;
-        snprintf(o.limiting, sizeof o.limiting, "%s", w.limiting ? w.limiting : "");
-    }
-    maat_verified_collateral_free(vc);
-    maat_trust_free(t);
+    o.direct = cold_verify_counted(&in, cold_trust(full), &maat__tcb_signer_direct_taken, &o.c);
     return o;
 }
 
-static void assert_same(const struct outcome *a, const struct outcome *b)
+/* the direct and the full path on one tampered chain: the direct path taken only for
+ * chains the full path accepts */
+static void both_paths(void *arg, const char *tampered, struct cold_outcome *a,
+                       struct cold_outcome *b)
 {
-    assert_int_equal(a->rc, b->rc);
-    assert_int_equal(a->code, b->code);
-    assert_int_equal(a->nb, b->nb);
-    assert_int_equal(a->na, b->na);
-    assert_string_equal(a->limiting, b->limiting);
+    (void)arg;
+    struct outcome d = run(false, tampered);
+    struct outcome f = run(true, tampered);
+    if (d.direct) assert_int_equal(f.c.rc, 0);
+    *a = d.c;
+    *b = f.c;
 }
 
 /* The defect: the TCB Signing chain cost two keyed decodes (OpenSSL 3.0's key decoder,
@@ -111,10 +47,10 @@ static void test_cold_tcb_signer_checked_directly(void **state)
     (void)state;
     struct outcome d = run(false, NULL);
     struct outcome f = run(true, NULL);
-    assert_int_equal(d.rc, 0);
+    assert_int_equal(d.c.rc, 0);
     assert_int_equal(d.direct, 1); /* the shared chain, once */
     assert_int_equal(f.direct, 0);
-    assert_same(&d, &f);
+    cold_assert_same(&d.c, &f.c);
 }
 
 /* Single-byte tampers all over the chain text (both certificates: names, keys, extensions,
@@ -123,44 +59,20 @@ static void test_cold_tcb_signer_checked_directly(void **state)
 static void test_cold_tcb_signer_direct_tamper_differential(void **state)
 {
     (void)state;
-    const char *chain = g_bundle.tcb_info_issuer_chain;
-    size_t n = strlen(chain);
-    char *t = malloc(n + 1);
-    assert_non_null(t);
     size_t tried = 0, refused = 0;
-    for (size_t i = 0; i < n; i += 23) {
-        memcpy(t, chain, n + 1);
-        char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) continue;
-        t[i] = c == 'A' ? 'B' : 'A';
-        struct outcome d = run(false, t);
-        struct outcome f = run(true, t);
-        assert_same(&d, &f);
-        if (d.direct) assert_int_equal(f.rc, 0);
-        tried++;
-        refused += d.rc != 0;
-    }
-    /* shapes the direct path leaves to the full path */
-    const char *root_start = strstr(chain + 1, "-----BEGIN CERTIFICATE-----");
-    assert_non_null(root_start);
-    /* the root alone, the signer alone, the two swapped, the root twice */
+    cold_tamper_chain(g_bundle.tcb_info_issuer_chain, 23, true, "AB", both_paths, NULL, &tried,
+                      &refused);
+    /* shapes the direct path leaves to the full path: the root alone, the signer alone,
+     * the two swapped, the root twice */
     char *alt[4];
-    alt[0] = strdup(root_start);
-    alt[1] = strndup(chain, (size_t)(root_start - chain));
-    size_t sl = (size_t)(root_start - chain), rl = strlen(root_start);
-    alt[2] = malloc(n + 2);
-    alt[3] = malloc(n + rl + 2);
-    assert_true(alt[0] && alt[1] && alt[2] && alt[3]);
-    snprintf(alt[2], n + 2, "%s\n%.*s", root_start, (int)sl, chain);
-    snprintf(alt[3], n + rl + 2, "%s\n%s", chain, root_start);
+    cold_chain_shapes(g_bundle.tcb_info_issuer_chain, alt);
     for (int k = 0; k < 4; k++) {
         struct outcome d = run(false, alt[k]);
         struct outcome f = run(true, alt[k]);
         assert_int_equal(d.direct, 0);
-        assert_same(&d, &f);
+        cold_assert_same(&d.c, &f.c);
         free(alt[k]);
     }
-    free(t);
     assert_true(tried > 30);
     assert_true(refused > 30);
 }
@@ -170,14 +82,12 @@ static void test_cold_tcb_signer_direct_only_intel_root(void **state)
 {
     (void)state;
     struct outcome f = run(true, NULL);
-    assert_int_equal(f.rc, 0);
+    assert_int_equal(f.c.rc, 0);
     assert_int_equal(f.direct, 0);
-    struct maat_error err = {0};
-    struct maat_trust *t = maat_trust_new_intel(&err);
-    assert_non_null(t);
+    struct maat_trust *t = cold_trust_intel();
     assert_true(maat__trust_anchor_is_intel(&t->anchors[0]));
     maat_trust_free(t);
-    t = trust(true);
+    t = cold_trust(true);
     assert_false(maat__trust_anchor_is_intel(&t->anchors[0]));
     maat_trust_free(t);
 }
@@ -189,5 +99,5 @@ int main(void)
         cmocka_unit_test(test_cold_tcb_signer_direct_tamper_differential),
         cmocka_unit_test(test_cold_tcb_signer_direct_only_intel_root),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cold_setup_bundle, cold_teardown);
 }

@@ -10,59 +10,42 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "maat/collateral.h"
 #include "maat/crypto.h"
-#include "maat/verify.h"
 #include "sim.h"
 #include "sim_internal.h"
-#include "testutil.h"
-#include "verify_internal.h"
 
 #define NOW 1700000000
 #define AT (NOW + 3600)
+
+#include "cold_fixture.h"
 
 static char *g_dir;
 static struct maat_sim *g_sim;
 
 /* A trust set with the sim root and the Processor CA collateral verified under it. */
-struct env {
-    struct maat_trust *trust;
-    uint8_t *bundle_buf;
-    struct maat_collateral_bundle bundle;
-    struct maat_verified_collateral *vc;
-};
-
-static void env_open(struct env *e)
+static void env_open(struct cold_env *e)
 {
     struct maat_error err = {0};
     size_t n;
     char path[4096];
-    memset(e, 0, sizeof *e);
-    e->trust = maat_trust_new_intel(&err);
-    assert_non_null(e->trust);
+    struct maat_trust *t = cold_trust_intel();
     snprintf(path, sizeof path, "%s/root-ca.pem", g_dir);
     uint8_t *root = tu_read_file(path, &n);
     assert_non_null(root);
-    assert_int_equal(maat_trust_add_root(e->trust, root, n, "maat simulated root", true, &err), 0);
+    assert_int_equal(maat_trust_add_root(t, root, n, "maat simulated root", true, &err), 0);
     free(root);
     /* this file tests tails learned from quotes' chains; those learned from the
      * collateral's PCK CRL issuer chain are test_cold_tail_from_collateral.c's */
-    maat__trust_issuer_learn_ca_chains_off(e->trust);
+    maat__trust_issuer_learn_ca_chains_off(t);
     snprintf(path, sizeof path, "%s/collateral.json", g_dir);
-    e->bundle_buf = tu_read_file(path, &n);
-    assert_non_null(e->bundle_buf);
-    if (maat_collateral_bundle_parse(e->bundle_buf, n, &e->bundle, &err) != 0)
-        fail_msg("%s", err.msg);
-    struct maat_collateral_input in;
-    maat_collateral_input_from_bundle(&e->bundle, &in);
-    if (maat_collateral_verify(&in, e->trust, AT, &e->vc, &err) != 0) fail_msg("%s", err.msg);
+    *e = (struct cold_env){.buf = tu_read_file(path, &n)};
+    assert_non_null(e->buf);
+    if (cold_env_open(e, t, e->buf, n) != 0) fail_msg("%s", e->coll.msg);
 }
 
-static void env_close(struct env *e)
+static void env_close(struct cold_env *e)
 {
-    maat_verified_collateral_free(e->vc);
-    maat_collateral_bundle_cleanup(&e->bundle);
-    free(e->bundle_buf);
+    cold_env_close(e);
     maat_trust_free(e->trust);
 }
 
@@ -100,19 +83,15 @@ static void default_quote(struct maat_buf *b)
     make_quote(&o, b);
 }
 
-static void verify_in(struct env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
+static void verify_in(struct cold_env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
-    struct maat_error err = {0};
-    struct maat_quote q;
-    assert_int_equal(maat_quote_parse(quote, len, &q, &err), 0);
-    struct maat_verify_opts vo = {.at = AT};
-    assert_int_equal(maat_quote_verify(&q, e->vc, e->trust, &vo, v, &err), 0);
+    cold_quote_verify(quote, len, e->vc, e->trust, NULL, v);
 }
 
 /* The full path's verdict: a trust set that has verified no chain yet. */
 static void verify_fresh(const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
-    struct env f;
+    struct cold_env f;
     env_open(&f);
     verify_in(&f, quote, len, v);
     uint64_t hits;
@@ -122,7 +101,7 @@ static void verify_fresh(const uint8_t *quote, size_t len, struct maat_verdict *
     env_close(&f);
 }
 
-static uint64_t issuer_hits(const struct env *e)
+static uint64_t issuer_hits(const struct cold_env *e)
 {
     uint64_t hits;
     size_t count;
@@ -131,21 +110,12 @@ static uint64_t issuer_hits(const struct env *e)
 }
 
 /* Verifies `quote` in the primed environment and in a fresh one: same verdict. */
-static void same_verdict(struct env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
+static void same_verdict(struct cold_env *e, const uint8_t *quote, size_t len, struct maat_verdict *v)
 {
     struct maat_verdict full;
     verify_in(e, quote, len, v);
     verify_fresh(quote, len, &full);
-    assert_int_equal(v->ok, full.ok);
-    assert_int_equal(v->status, full.status);
-    assert_int_equal(v->qvl_result, full.qvl_result);
-    if (!full.ok) {
-        assert_int_equal(v->failed_step, full.failed_step);
-        assert_string_equal(v->reason, full.reason);
-    }
-    assert_memory_equal(v->steps, full.steps, sizeof full.steps);
-    assert_memory_equal(&v->pck, &full.pck, sizeof full.pck);
-    assert_memory_equal(v->fmspc, full.fmspc, 6);
+    cold_assert_same_verdict(v, &full);
 }
 
 /* Offset of the certification data size field of a v3 quote (u32 LE), and the quote's
@@ -224,9 +194,10 @@ static X509 *issue(enum sim_cert_kind kind, EVP_PKEY *issuer_key)
     return x;
 }
 
-/* Primes e: one chain verified in full, its issuer tail learned. */
-static void prime(struct env *e)
+/* Opens e and primes it: one chain verified in full, its issuer tail learned. */
+static void open_primed(struct cold_env *e)
 {
+    env_open(e);
     struct maat_buf b;
     struct maat_verdict v;
     default_quote(&b);
@@ -240,15 +211,26 @@ static void prime(struct env *e)
     maat_buf_cleanup(&b);
 }
 
+/* The default quote with the first certificate of its PCK chain replaced by leaf, verified
+ * in e and in a fresh environment: the same verdict, in *v. */
+static void spliced_verdict(struct cold_env *e, X509 *leaf, struct maat_verdict *v)
+{
+    struct maat_buf q, q2;
+    default_quote(&q);
+    splice_leaf(&q, leaf, &q2);
+    same_verdict(e, q2.data, q2.len, v);
+    maat_buf_cleanup(&q);
+    maat_buf_cleanup(&q2);
+}
+
 /* Defect: a platform seen for the first time had its whole PCK chain (CA and root
  * included) decoded and verified again (first-seen at 0.2 of its floor). Now new leaves
  * under a verified PCK CA take the leaf-only path, with the full path's verdict. */
 static void test_first_seen_leaf_checked_without_reverifying_issuers(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     for (int t = 0; t < MAAT_SIM_TCB__COUNT; t++) {
         struct maat_sim_quote_opts o;
         maat_sim_quote_opts_defaults(g_sim, &o);
@@ -269,10 +251,9 @@ static void test_first_seen_leaf_checked_without_reverifying_issuers(void **stat
 static void test_first_seen_entry_is_cached(void **state)
 {
     (void)state;
-    struct env e;
+    struct cold_env e;
     struct maat_error err = {0};
-    env_open(&e);
-    prime(&e);
+    open_primed(&e);
     struct maat_pck_cache *cache = maat_pck_cache_new(8, &err);
     struct maat_buf b;
     default_quote(&b);
@@ -299,9 +280,8 @@ static void test_first_seen_entry_is_cached(void **state)
 static void test_first_seen_tampered_leaf_signature_refused(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->processor_key);
     unsigned char *der = NULL;
     int n = i2d_X509(leaf, &der);
@@ -310,19 +290,14 @@ static void test_first_seen_tampered_leaf_signature_refused(void **state)
     const unsigned char *p = der;
     X509 *bad = d2i_X509(NULL, &p, n);
     assert_non_null(bad);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, bad, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, bad, &v);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
     assert_int_equal(issuer_hits(&e), 1); /* the tail was known; the leaf was refused */
     OPENSSL_free(der);
     X509_free(bad);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -330,21 +305,15 @@ static void test_first_seen_tampered_leaf_signature_refused(void **state)
 static void test_first_seen_leaf_signed_by_other_key_refused(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->platform_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     assert_false(v.ok);
     assert_int_equal(v.failed_step, MAAT_STEP_PCK_CHAIN);
     assert_int_equal(v.qvl_result, MAAT_QVL_INVALID_SIGNATURE);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -352,20 +321,14 @@ static void test_first_seen_leaf_signed_by_other_key_refused(void **state)
 static void test_first_seen_spliced_good_leaf_accepted(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_LEAF, g_sim->processor_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     if (!v.ok) fail_msg("%s", v.reason);
     assert_int_equal(issuer_hits(&e), 1);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -374,18 +337,12 @@ static void test_first_seen_spliced_good_leaf_accepted(void **state)
 static void test_first_seen_ca_flagged_leaf_takes_full_path(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     X509 *leaf = issue(SIM_CERT_CA, g_sim->processor_key);
-    struct maat_buf q, q2;
-    default_quote(&q);
-    splice_leaf(&q, leaf, &q2);
     struct maat_verdict v;
-    same_verdict(&e, q2.data, q2.len, &v);
+    spliced_verdict(&e, leaf, &v);
     X509_free(leaf);
-    maat_buf_cleanup(&q);
-    maat_buf_cleanup(&q2);
     env_close(&e);
 }
 
@@ -394,9 +351,8 @@ static void test_first_seen_ca_flagged_leaf_takes_full_path(void **state)
 static void test_first_seen_expired_and_revoked_leaves_refused(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     struct maat_sim_quote_opts o;
     struct maat_buf b;
     struct maat_verdict v;
@@ -431,9 +387,8 @@ static void test_first_seen_expired_and_revoked_leaves_refused(void **state)
 static void test_first_seen_altered_issuer_tail_not_trusted(void **state)
 {
     (void)state;
-    struct env e;
-    env_open(&e);
-    prime(&e);
+    struct cold_env e;
+    open_primed(&e);
     struct maat_buf b;
     default_quote(&b);
     size_t cs = cert_size_offset(b.data);
