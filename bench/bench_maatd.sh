@@ -199,6 +199,12 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   # socket: maatd's own receive work, which a NIC would bring to maatd's machine)
   cpu_si() { awk -v c="cpu$MCPU" -v m="$MCPU" '$1 == c { a = $8; b = $9 }
     $1 ~ /^cpu[0-9]+$/ && $1 != c { w += $8 } END { print a, b, w }' /proc/stat; }
+  # the wake-up interrupts wrk's CPUs took (/proc/interrupts: CAL function-call and RES
+  # rescheduling IPIs of CPUs 0..MCPU-1): on loopback a response that finds wrk asleep
+  # wakes it with an IPI sent from maatd's CPU, inside maatd's send (a VM exit on hosts
+  # without IPI virtualisation), work a remote client's kernel would do
+  wrk_ipis() { awk -v m="$MCPU" '$1 == "CAL:" || $1 == "RES:" { for (i = 2; i <= m + 1; i++) s += $i }
+    END { print s + 0 }' /proc/interrupts; }
   for alg in $ALGS; do
    for st in $STORE_KINDS; do
     store_arg "p$alg$st" "$st"
@@ -216,10 +222,10 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
     fi
     : >"$T/rounds.$alg.$st"
     for r in $(seq "$ROUNDS"); do
-      c0=$(cpu_ticks) s0=$(cpu_si)
+      c0=$(cpu_ticks) s0=$(cpu_si) i0=$(wrk_ipis)
       line=$(taskset -c "$WCPUS" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$here/maatd_attest.lua" \
         "$URL$path" -- "$T/body.json" | grep '^WRK ')
-      c1=$(cpu_ticks) s1=$(cpu_si)
+      c1=$(cpu_ticks) s1=$(cpu_si) i1=$(wrk_ipis)
       [ -n "$line" ] || die "wrk failed"
       fl=$(taskset -c "$MCPU" "$BA" --alg "$alg" --route "$ROUTE" --floor-only --runs 1 --seconds 1.5 | grep '^RESULT')
       n=$(kv requests "$line") rps=$(kv rps "$line")
@@ -229,12 +235,13 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       fw=$(kv floor_warm_us "$fl") fb=$(kv floor_bare_us "$fl")
       si=$(awk -v a="$s0" -v b="$s1" -v k="$TCK" -v n="$n" 'BEGIN { split(a, x, " "); split(b, y, " ");
         printf "%.1f %.1f %.1f", (y[1] - x[1]) / k * 1e6 / n, (y[2] - x[2]) / k * 1e6 / n, (y[3] - x[3]) / k * 1e6 / n }')
-      printf '%s %s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
+      ipr=$(awk -v a="$i0" -v b="$i1" -v n="$n" 'BEGIN { printf "%.3f", (b - a) / n }')
+      printf '%s %s %s %s %s %s %s %s %s %s\n' "$rps" "$cpu" "$fw" "$fb" "$(kv p50_ms "$line")" \
         "$(kv p99_ms "$line")" "$errs" \
         "$(awk -v r="$rps" -v f="$fw" -v c="$cpu" -v b="$fb" 'BEGIN { printf "%.3f/%.3f/%.3f", r * f / 1e6, f / c, b / c }')" \
-        "$si" >>"$T/rounds.$alg.$st"
+        "$si" "$ipr" >>"$T/rounds.$alg.$st"
       read -r si_m st_m si_w <<<"$si"
-      echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu (its CPU: softirq $si_m, steal $st_m; wrk's: softirq $si_w us) floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
+      echo "  $alg round $r: rps=$rps maatd_cpu_us/req=$cpu (its CPU: softirq $si_m, steal $st_m; wrk's: softirq $si_w us, wake-up IPIs $ipr per request) floor_warm_us=$fw floor_bare_us=$fb p50=$(kv p50_ms "$line") ms p99=$(kv p99_ms "$line") ms errors=$errs"
     done
     [ "$st" = postgres ] && rt_activity "$DB" "$T/act1"
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
@@ -265,7 +272,7 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
       "cpu_ratio_without_http=$(awk -v f="$(col 3)" -v c="$(col 2)" -v h="$http_us" 'BEGIN { printf "%.3f", f / (c - h) }')" \
       "softirq_us=$(col 9) steal_us=$(col 10) wrk_softirq_us=$(col 11)" \
       "cpu_ratio_rx_swapped=$(awk '{ printf "%.4f\n", $3 / ($2 - $9 + $11) }' "$T/rounds.$alg.$st" | med)" \
-      "idle_spin=${IDLE_SPIN:-0} vmhwm_kb=$hwm store=$st"
+      "wrk_ipis_per_req=$(col 12) idle_spin=${IDLE_SPIN:-0} vmhwm_kb=$hwm store=$st"
     echo "$(ratios 1) $(ratios 2)" >"$T/ratio.$alg.$st"
    done
    if [ -f "$T/ratio.$alg.postgres" ]; then
@@ -286,6 +293,8 @@ if [ "${PIN:-$([ "$NCPU" -ge 2 ] && echo 1 || echo 0)}" = 1 ]; then
   echo "cpu_ratio_rx_swapped = floor_warm_us / (maatd CPU - softirq on its CPU + softirq on wrk's CPUs) per"
   echo "request: the loopback delivery of the responses into wrk (and wrk's wake-up) swapped for that of"
   echo "the requests into maatd, as on a network where each machine receives its own packets."
+  echo "wrk_ipis_per_req = wake-up IPIs (CAL+RES) wrk's CPUs took per request: ~1 means each response"
+  echo "found wrk asleep and maatd's CPU paid for waking it (see bench/README.md, session 8)."
   if [ -n "$PG_BASE" ]; then
     echo "dbcheck = maatd's statements on its PostgreSQL database during the wrk rounds and the"
     echo "bad-JSON run, counted by the server (transactions, and backends that ran a statement)."
