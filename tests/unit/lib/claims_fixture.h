@@ -106,4 +106,27 @@ static inline json_t *payload_of(const struct maat_claims_input *in)
     return text;
 }
 
+/* Asserts that maat__claims_payload_text() writes exactly what jansson writes for
+ * maat__claims_build() + maat__claims_finish() with JSON_SORT_KEYS | JSON_COMPACT (jansson
+ * is the reference), at NOW for issuer "https://i" and the given jti. */
+static inline void assert_payload_text_is_janssons(const struct maat_claims_input *in,
+                                                   const char *jti)
+{
+    struct maat_error err = {0};
+    json_t *p = maat__claims_build(in, &err);
+    if (p == NULL) fail_msg("build: %s", err.msg);
+    assert_int_equal(maat__claims_finish(p, "https://i", NOW, 28800, jti, &err), 0);
+    char *want = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_non_null(want);
+    struct maat_buf b;
+    maat_buf_init(&b);
+    if (maat__claims_payload_text(in, "https://i", NOW, 28800, jti, &b, &err) != 0)
+        fail_msg("text: %s", err.msg);
+    if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
+        fail_msg("payload text differs:\n got %.*s\nwant %s", (int)b.len, (const char *)b.data, want);
+    maat_buf_cleanup(&b);
+    free(want);
+    json_decref(p);
+}
+
 #endif
