@@ -465,6 +465,32 @@ static bool module_identities(struct fr *r, struct maat_tcb_info *ti)
     return ti->tdx_module_identity_count >= 1;
 }
 
+/* Members 1-3 of both documents: "version" (must be `want`), "issueDate", "nextUpdate". */
+static bool doc_head_member(struct fr *r, int idx, uint32_t want, uint32_t *version,
+                            time_t *issue_date, time_t *next_update)
+{
+    uint64_t u;
+    switch (idx) {
+    case 1:
+        if (!uint_max(r, UINT32_MAX, &u) || u != want) return false;
+        *version = want;
+        return true;
+    case 2: return date(r, issue_date);
+    case 3: return date(r, next_update);
+    default: return false;
+    }
+}
+
+/* "tcbEvaluationDataNumber" of both documents. */
+static bool eval_number(struct fr *r, bool *has, uint32_t *number)
+{
+    uint64_t u;
+    if (!uint_max(r, UINT32_MAX, &u)) return false;
+    *has = true;
+    *number = (uint32_t)u;
+    return true;
+}
+
 static const char *const tcb_names[] = {"id",
                                         "version",
                                         "issueDate",
@@ -489,7 +515,8 @@ static bool tcb_object(struct fr *r, void *out)
         int m = next_member(r, first, &name, &nl);
         if (m == 0) break;
         if (m < 0) return false;
-        switch (member_index(tcb_names, 11, &seen, name, nl)) {
+        int idx = member_index(tcb_names, 11, &seen, name, nl);
+        switch (idx) {
         case 0:
             if (!str(r, &s, &len) || len != 3) return false;
             if (memcmp(s, "SGX", 3) == 0)
@@ -500,14 +527,10 @@ static bool tcb_object(struct fr *r, void *out)
                 return false;
             break;
         case 1:
-            if (!uint_max(r, UINT32_MAX, &u) || u != 3) return false;
-            ti->version = 3;
-            break;
         case 2:
-            if (!date(r, &ti->issue_date)) return false;
-            break;
         case 3:
-            if (!date(r, &ti->next_update)) return false;
+            if (!doc_head_member(r, idx, 3, &ti->version, &ti->issue_date, &ti->next_update))
+                return false;
             break;
         case 4:
             if (!hex_field(r, ti->fmspc, sizeof ti->fmspc)) return false;
@@ -520,9 +543,9 @@ static bool tcb_object(struct fr *r, void *out)
             if (!uint_max(r, UINT32_MAX, &u) || u != 0) return false;
             break;
         case 7:
-            if (!uint_max(r, UINT32_MAX, &u)) return false;
-            ti->has_tcb_evaluation_data_number = true;
-            ti->tcb_evaluation_data_number = (uint32_t)u;
+            if (!eval_number(r, &ti->has_tcb_evaluation_data_number,
+                             &ti->tcb_evaluation_data_number))
+                return false;
             break;
         case 8:
             if (!tcb_levels(r, ti)) return false;
@@ -565,7 +588,8 @@ static bool ei_object(struct fr *r, void *out)
         int m = next_member(r, first, &name, &nl);
         if (m == 0) break;
         if (m < 0) return false;
-        switch (member_index(ei_names, 12, &seen, name, nl)) {
+        int idx = member_index(ei_names, 12, &seen, name, nl);
+        switch (idx) {
         case 0:
             if (!str(r, &s, &len)) return false;
             if (len == 2 && memcmp(s, "QE", 2) == 0)
@@ -578,19 +602,15 @@ static bool ei_object(struct fr *r, void *out)
                 return false;
             break;
         case 1:
-            if (!uint_max(r, UINT32_MAX, &u) || u != 2) return false;
-            ei->version = 2;
-            break;
         case 2:
-            if (!date(r, &ei->issue_date)) return false;
-            break;
         case 3:
-            if (!date(r, &ei->next_update)) return false;
+            if (!doc_head_member(r, idx, 2, &ei->version, &ei->issue_date, &ei->next_update))
+                return false;
             break;
         case 4:
-            if (!uint_max(r, UINT32_MAX, &u)) return false;
-            ei->has_tcb_evaluation_data_number = true;
-            ei->tcb_evaluation_data_number = (uint32_t)u;
+            if (!eval_number(r, &ei->has_tcb_evaluation_data_number,
+                             &ei->tcb_evaluation_data_number))
+                return false;
             break;
         case 5:
             if (!hex_field(r, ei->miscselect, sizeof ei->miscselect)) return false;
