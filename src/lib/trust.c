@@ -396,39 +396,9 @@ bool maat__trust_anchor_is_intel(const struct maat_anchor *a)
     return a != NULL && a->cert != NULL && a->cert == intel_root && !a->simulated;
 }
 
-/* X509_verify(root, root's key) for a certificate decoded keyless, whose library context
- * has no digest: the same checks made here (the signature algorithm the same inside and
- * outside the TBS, ecdsa-with-SHA256, no unused bits, the signature over the TBS bytes as
- * encoded). The test suite runs it on the compiled-in root (see
- * maat__trust_anchor_self_signed). */
-int maat__root_self_signature_verify(const uint8_t *der, size_t der_len)
-{
-    X509 *x = maat__x509_decode_keyless(der, der_len);
-    EVP_PKEY *key = x ? maat__x509_p256_key(x) : NULL;
-    const X509_ALGOR *outer;
-    const ASN1_BIT_STRING *sig = NULL;
-    size_t off, tlen;
-    uint8_t digest[32];
-    int ok = 0;
-    if (key != NULL) X509_get0_signature(&sig, &outer, x);
-    if (key != NULL && X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(x)) == 0 &&
-        X509_get_signature_nid(x) == NID_ecdsa_with_SHA256 && sig != NULL && sig->length > 0 &&
-        (sig->flags & 0x07) == 0 && maat__x509_tbs_span(der, der_len, &off, &tlen) == 0) {
-        maat__sha256(der + off, tlen, digest);
-        EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(key);
-        ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) == 1
-               : 0;
-        EVP_PKEY_CTX_free(c);
-    }
-    EVP_PKEY_free(key);
-    X509_free(x);
-    ERR_clear_error();
-    return ok;
-}
-
 /* The compiled-in Intel root's self-signature is a constant fact, established by the test
  * suite (test_cold_root_self_signature_constant: its bytes pinned by their SHA-256, the
- * signature verified by OpenSSL's X509_verify and by maat__root_self_signature_verify),
+ * signature verified by OpenSSL's X509_verify and over its keyless decoding),
  * not verified again at run time: the bytes are compiled in and the outcome of verifying
  * them cannot change (RFC 5280 6.1 takes a trust anchor as given; so does webpki). Only
  * the anchor maat_trust_new_intel made from those bytes is answered so; every other anchor

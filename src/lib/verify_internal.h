@@ -194,9 +194,6 @@ STACK_OF(X509) *maat__x509_load_all_anchored(const uint8_t *p, size_t n, const c
  * remembered; the compiled-in Intel root's is established by the test suite, not checked
  * at run time), else 0. */
 int maat__trust_anchor_self_signed(const struct maat_trust *t, const struct maat_anchor *a);
-/* trust.c: 1 when der[0, len) is one certificate whose ECDSA-SHA256 P-256 signature
- * verifies under its own public key (decoded keyless), else 0. */
-int maat__root_self_signature_verify(const uint8_t *der, size_t len);
 /* crypto.c: the exact bytes of the TBSCertificate inside a certificate's DER (what the
  * signature covers, as received): der[*off, *off + *tlen). 0, or -1 when malformed. */
 int maat__x509_tbs_span(const uint8_t *der, size_t len, size_t *off, size_t *tlen);
