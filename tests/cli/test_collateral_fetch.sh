@@ -9,26 +9,15 @@ set -u
 MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-fetch-XXXXXX")
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
 AT="--at 2024-03-02T00:00:00Z"
 
-# start_pccs NAME ARGS... : starts `maat sim pccs` and sets URL (the printed v4 URL)
-start_pccs() {
-    local name=$1; shift
-    "$MAAT" sim pccs "$T/plat" --listen 127.0.0.1:0 --log-requests "$@" \
-        >"$T/$name.out" 2>"$T/$name.log" &
-    PIDS="$PIDS $!"
-    URL=
-    for _ in $(seq 1 100); do
-        URL=$(grep -o 'http://127.0.0.1:[0-9]*/sgx/certification/v4/' "$T/$name.out" 2>/dev/null)
-        [ -n "$URL" ] && return 0
-        sleep 0.1
-    done
-    echo "sim pccs $name did not start: $(cat "$T/$name.log")"; exit 1
-}
+. "$(dirname "$0")/../lib/sim_pccs.sh"
+# start_pccs NAME ARGS... : the platform in $T/plat; sets URL to its v4 URL
+start_pccs() { start_pccs_at "$T/plat" "$@"; URL="$BASE/sgx/certification/v4/"; }
 
 "$MAAT" sim init "$T/plat" --now 2024-03-01T00:00:00Z >/dev/null || { echo "sim init failed"; exit 1; }
 "$MAAT" sim init "$T/other" --now 2024-03-01T00:00:00Z >/dev/null || { echo "sim init failed"; exit 1; }

@@ -10,26 +10,13 @@ MAAT="${MAAT_BIN:-}/maat"
 if [ ! -x "$MAAT" ]; then echo "SKIPPED: $MAAT not built (set MAAT_BIN)"; exit 77; fi
 if ! command -v curl >/dev/null; then echo "SKIPPED: no curl"; exit 77; fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/maat-cli-sources-XXXXXX")
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 fails=0
 AT="--at 2024-03-02T00:00:00Z"
 
-# start_pccs NAME DIR ARGS... : starts `maat sim pccs` and sets BASE
-start_pccs() {
-    local name=$1 dir=$2; shift 2
-    "$MAAT" sim pccs "$dir" --listen 127.0.0.1:0 --log-requests "$@" \
-        >"$T/$name.out" 2>"$T/$name.log" &
-    PIDS="$PIDS $!"
-    BASE=
-    for _ in $(seq 1 100); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/$name.out" 2>/dev/null | head -1)
-        [ -n "$BASE" ] && return 0
-        sleep 0.1
-    done
-    echo "sim pccs $name did not start: $(cat "$T/$name.log")"; exit 1
-}
+. "$(dirname "$0")/../lib/sim_pccs.sh"
 num() { grep -o '"tcbEvaluationDataNumber":[0-9]*' "$1" | head -1 | cut -d: -f2; }
 numq() { grep -o '\\"tcbEvaluationDataNumber\\":[0-9]*' "$1" | head -1 | cut -d: -f2; }
 
@@ -48,7 +35,7 @@ done
 body() { sed 's/,"signature":.*//' "$1"; } # ECDSA signatures differ run to run
 [ "$(body "$T/plat/pcs/eval-17/tcb-00906ED50000.json")" = "$(body "$T/plat/pcs/tcb-00906ED50000.json")" ] \
     && ok "sim init: eval-17 is the platform's own TCB info" || bad "eval-17 differs from the top-level file"
-start_pccs sim "$T/plat" --eval-nums 16:18
+start_pccs_at "$T/plat" sim --eval-nums 16:18
 S=$BASE/sgx/certification/v4
 X=$BASE/tdx/certification/v4
 c() { curl -s -m 5 -o "$T/body" -w '%{http_code}' "$1"; }
@@ -153,7 +140,7 @@ for form in "$BASE/" "$BASE/sgx/certification/v4/" "$BASE/sgx/certification"; do
 done
 
 # --- 429 + Retry-After on the TDX and THIM paths ---
-start_pccs limited "$T/plat" --rate-limit 1 --retry-after 1
+start_pccs_at "$T/plat" limited --rate-limit 1 --retry-after 1
 "$MAAT" collateral fetch $FM --tee tdx --azure-url "$BASE" $ROOT $AT -o "$T/r.json" 2>"$T/err" \
     && [ "$(grep -c 'GET /tdx/certification/v4/tcb?fmspc=00906ED50000&clientid=' "$T/limited.log")" -eq 2 ] \
     && ok "429 on THIM TDX: retried after Retry-After, fetched" || bad "429 THIM tdx: $(cat "$T/err") $(cat "$T/limited.log")"
@@ -161,7 +148,7 @@ start_pccs limited "$T/plat" --rate-limit 1 --retry-after 1
 # --- a server that ignores the pin is refused ---
 cp -r "$T/plat" "$T/liar"
 cp "$T/liar/pcs/eval-17/"* "$T/liar/pcs/eval-16/"
-start_pccs liar "$T/liar"
+start_pccs_at "$T/liar" liar
 "$MAAT" collateral fetch $FM --source "$BASE" --tcb-eval-num 16 $ROOT $AT -o "$T/l.json" 2>"$T/err"; rc=$?
 [ $rc -eq 3 ] && grep -q 'ignored the pin' "$T/err" && [ ! -e "$T/l.json" ] \
     && ok "a server answering 17 for pin 16: refused, nothing written" || bad "pin ignored: rc $rc $(cat "$T/err")"

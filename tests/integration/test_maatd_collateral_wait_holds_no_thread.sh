@@ -41,17 +41,11 @@ b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 json.dump({"quote": b64(open(sys.argv[1], "rb").read())}, open(sys.argv[2], "w"))
 PY
 
-start_pccs() { # start_pccs NAME ARGS...: sets PCCS
-    "$MAAT" sim pccs "$T/sim" --listen 127.0.0.1:0 "${@:2}" >"$T/$1.out" 2>"$T/$1.log" &
-    PIDS+=($!)
-    eval "PID_$1=$!"
-    PCCS=
-    for _ in $(seq 100); do
-        PCCS=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/$1.out" 2>/dev/null | head -1)
-        [ -n "$PCCS" ] && break
-        sleep 0.1
-    done
-    [ -n "$PCCS" ] || { echo "sim pccs did not start: $(cat "$T/$1.log")"; exit 1; }
+. "$(dirname "$0")/../lib/sim_pccs.sh"
+pccs() { # pccs NAME ARGS...: start_pccs, then sets PCCS and PID_NAME
+    start_pccs "$@"
+    PCCS=$BASE
+    eval "PID_$1=$PCCS_PID"
 }
 now() { date +%s.%N; }
 attest() { # attest OUT: writes OUT (body) and OUT.m ("status seconds-since-T0"; T0 set before)
@@ -78,7 +72,7 @@ health_ok() { # FILE MIN_PROBES LABEL: every probe 200 within 500 ms
 }
 
 # ---- 1. a PCCS that accepts and never answers: waiting requests hold no worker ----
-start_pccs P1 --fault stall --stall-ms 60000
+pccs P1 --fault stall --stall-ms 60000
 # the fetch stays in flight past the wait deadline (read timeout 20 s)
 maatd_start S --store "$T/s.db" --pccs "$PCCS" --trust-root "$T/sim/root-ca.pem" --threads 2 \
     --collateral-wait-ms $WAIT_MS --collateral-retry-s 60 --pccs-read-timeout-ms 20000 \
@@ -111,7 +105,7 @@ maatd_stop S
 [ "$STOP_RC" -eq 0 ] && [ "$STOP_MS" -lt 5000 ] && ok "SIGTERM: exit 0 in ${STOP_MS} ms" || bad "stop: rc $STOP_RC in $STOP_MS ms"
 
 # ---- 2. a PCCS that answers after 1.5 s: waiting requests are served when it does ----
-start_pccs P2
+pccs P2
 UP=$PCCS
 python3 - "$UP" "$T/proxy.url" <<'PY' &
 # delays the first request by 1.5 s, forwards every request to the sim PCCS

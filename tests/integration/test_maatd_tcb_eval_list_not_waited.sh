@@ -19,18 +19,7 @@ trap cleanup EXIT
 fails=0
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
-start_pccs() {
-    local name=$1; shift
-    "$MAAT" sim pccs "$T/sim" --listen 127.0.0.1:0 "$@" >"$T/$name.out" 2>"$T/$name.log" &
-    PIDS+=("$!")
-    BASE=
-    for _ in $(seq 1 100); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/$name.out" 2>/dev/null | head -1)
-        [ -n "$BASE" ] && return 0
-        sleep 0.1
-    done
-    echo "sim pccs $name did not start: $(cat "$T/$name.log")"; exit 1
-}
+. "$(dirname "$0")/../lib/sim_pccs.sh"
 
 "$MAAT" sim init "$T/sim" --now 2024-03-01T00:00:00Z --next-update 2025-03-01T00:00:00Z >/dev/null \
     || { echo "sim init failed"; exit 1; }
