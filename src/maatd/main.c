@@ -143,6 +143,18 @@ static void log_fetch_failed(void *arg, const uint8_t fmspc[6], enum maat_pck_ca
               maat_pck_ca_name(ca), num, kind, maat_err_name(err->code), why);
 }
 
+/* PCCS client options with the connection settings (--pccs-insecure, --pccs-*-timeout-ms,
+ * --pccs-attempts) that every PCCS-style source of maatd shares. */
+static void pccs_opts_from_cfg(const struct maatd *d, struct maat_pccs_opts *o)
+{
+    maat_pccs_opts_defaults(o);
+    o->insecure_tls = d->cfg.pccs_insecure;
+    o->connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;
+    o->read_timeout_ms = d->cfg.pccs_read_timeout_ms;
+    o->timeout_ms = d->cfg.pccs_timeout_ms;
+    o->max_attempts = (unsigned)d->cfg.pccs_attempts;
+}
+
 static int setup_collateral(struct maatd *d, struct maat_error *err)
 {
     if (d->cfg.test_verification_time != NULL) {
@@ -160,7 +172,7 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
     const char *cs = d->cfg.collateral_source; /* intel | azure | URL, or --pccs URL */
     if (d->cfg.pccs != NULL || cs != NULL) {
         struct maat_pccs_opts o;
-        maat_pccs_opts_defaults(&o);
+        pccs_opts_from_cfg(d, &o);
         o.base_url = d->cfg.pccs;
         if (cs != NULL && !strcmp(cs, "intel")) {
             o.base_url = "https://api.trustedservices.intel.com";
@@ -173,11 +185,6 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
             o.base_url = cs;
         }
         o.api_key = d->cfg.pccs_api_key;
-        o.insecure_tls = d->cfg.pccs_insecure;
-        o.connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;
-        o.read_timeout_ms = d->cfg.pccs_read_timeout_ms;
-        o.timeout_ms = d->cfg.pccs_timeout_ms;
-        o.max_attempts = (unsigned)d->cfg.pccs_attempts;
         MAAT_TRY(maat_collateral_pccs_source_new(&o, &d->source, err));
     } else if (d->cfg.collateral != NULL) {
         struct stat st;
@@ -194,15 +201,10 @@ static int setup_collateral(struct maatd *d, struct maat_error *err)
         MAAT_TRY(maat_collateral_dir_source_new(dir, &d->source, err));
     if (d->cfg.tcb_eval_numbers_source != NULL) { /* issue 14: the list from elsewhere */
         struct maat_pccs_opts o;
-        maat_pccs_opts_defaults(&o);
+        pccs_opts_from_cfg(d, &o);
         o.base_url = strcmp(d->cfg.tcb_eval_numbers_source, "intel")
                          ? d->cfg.tcb_eval_numbers_source
                          : "https://api.trustedservices.intel.com";
-        o.insecure_tls = d->cfg.pccs_insecure;
-        o.connect_timeout_ms = d->cfg.pccs_connect_timeout_ms;
-        o.read_timeout_ms = d->cfg.pccs_read_timeout_ms;
-        o.timeout_ms = d->cfg.pccs_timeout_ms;
-        o.max_attempts = (unsigned)d->cfg.pccs_attempts;
         MAAT_TRY(maat_collateral_pccs_source_new(&o, &d->eval_nums_source, err));
     }
     if (d->source == NULL) {
