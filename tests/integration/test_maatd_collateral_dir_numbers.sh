@@ -7,16 +7,8 @@
 # --tcb-eval-numbers-source) with no collateral request at verification.
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-dir-nums-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-dir-nums
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 pol() { echo "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"$1\");}; authorizationrules{=> permit();};"; }
@@ -71,5 +63,4 @@ st=$(post "$URL_G/$S" "$T/q.json" "$T/g.out")
 [ "$(grep "sim pccs: request" "$T/P.log" | tail -n +$((n0 + 1)) | grep -vc tcbevaluationdatanumbers)" = 0 ] \
     && ok "grace from files: only the list was asked of the PCCS" || bad "collateral requests: $(tail -n +$((n0 + 1)) "$T/P.log")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

@@ -5,16 +5,8 @@
 # has no such field.
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-fetchlog-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-fetchlog
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 pol() { echo "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"$1\");}; authorizationrules{=> permit();};"; }
@@ -46,5 +38,4 @@ line=$(grep "collateral fetch failed" "$T/D.log" | head -1)
 [ "$st" = 503 ] && [[ "$line" == *"fmspc=00906ed50000 ca=processor source=pccs error="* ]] \
     && ok "the default set's line has no tcb_eval_num" || bad "default: $st $line"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

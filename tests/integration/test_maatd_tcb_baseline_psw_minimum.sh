@@ -9,16 +9,8 @@
 # /tcbbaselines keeps null for the PSW minima maat does not know (documented).
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-tcb-psw-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-tcb-psw
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 pol() { echo "version=1.1; configurationrules{=> issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"$1\");}; authorizationrules{=> permit();};"; }
@@ -56,5 +48,4 @@ st=$(get "$URL_A/tcbbaselines/SgxEnclave?api-version=2025-06-01" "$T/b.json")
     && [ "$(jget "$T/b.json" '[(b["minimumPswLinuxVersion"], b["minimumPswWindowsVersion"]) for b in d["tcbBaselines"] if b["tcbIdentifier"] == "13"]')" = "[('2.17', '2.16')]" ] \
     && ok "tcbbaselines: PSW minima null for 18 (unknown), MAA's for 13" || bad "tcbbaselines: $st $(cat "$T/b.json")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

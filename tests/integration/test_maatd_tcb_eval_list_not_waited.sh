@@ -7,16 +7,8 @@
 # grace period the list is waited for (bounded: 503, retry later).
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-list-bg-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-list-bg
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 . "$(dirname "$0")/../lib/sim_pccs.sh"
@@ -49,5 +41,4 @@ st=$(post "$URL_G/$S" "$T/o.json" "$T/g.out")
 [ "$st" = 503 ] && ok "grace, list source stalled: 503 (the list is waited for, bounded)" \
     || bad "grace: $st $(head -c 300 "$T/g.out")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

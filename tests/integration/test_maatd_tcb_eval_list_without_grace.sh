@@ -7,16 +7,8 @@
 # fails no attestation without the grace period, and fails closed with it.
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-tcb-list-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-tcb-list
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 . "$(dirname "$0")/../lib/sim_pccs.sh"
@@ -69,5 +61,4 @@ msg=$(jget "$T/ug.out" 'd["error"]["message"]' 2>/dev/null)
 [ "$st" = 400 ] && [[ "$msg" == *"grace period: the newest tcbEvaluationDataNumber and its tcbRecoveryEventDate are required"* ]] \
     && ok "list unreachable, grace: refused (fail closed)" || bad "list unreachable with grace: $st $(head -c 300 "$T/ug.out")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

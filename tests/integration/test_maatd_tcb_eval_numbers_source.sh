@@ -7,16 +7,8 @@
 # closed, with a start-up warning naming the option. Against `maat sim pccs` (THIM forms).
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-tcb-evalsrc-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-tcb-evalsrc
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 . "$(dirname "$0")/../lib/sim_pccs.sh"
@@ -74,5 +66,4 @@ grep -q "TCB evaluation data numbers source: pccs $L/sgx/certification/v4" "$T/W
 [ $? -eq 2 ] && grep -q "tcb-eval-numbers-source 'ftp://example': expected intel or an http(s):// URL" "$T/x.err" \
     && ok "--tcb-eval-numbers-source ftp://...: exit 2" || bad "bad value: $(cat "$T/x.err")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish

@@ -9,16 +9,8 @@
 # naming why grace did not help. `maat sim pccs --eval-nums 19:19 --eval-oldest 18`.
 set -u
 . "${MAAT_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
-BIN="${MAAT_BIN:-}"
-MAAT="$BIN/maat" MAATD="$BIN/maatd"
-if [ ! -x "$MAAT" ] || [ ! -x "$MAATD" ]; then echo "SKIPPED: maat/maatd not built (set MAAT_BIN)"; exit 77; fi
-command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIPPED: python3 not installed"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/maatd-tcb-grace-fb-XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; sleep 0.2; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
+need maat maatd curl python3
+tmpdir maatd-tcb-grace-fb
 . "$(dirname "$0")/../lib/maatd.sh"
 . "$(dirname "$0")/../lib/attest_http.sh"
 . "$(dirname "$0")/../lib/sim_pccs.sh"
@@ -104,5 +96,4 @@ msg=$(jget "$T/down.out" 'd["error"]["message"]' 2>/dev/null)
 [ "$st" = 503 ] && [[ "$msg" == *"TCB evaluation data number 18"* ]] && [[ "$msg" != *"$P"* ]] \
     && ok "18 unreachable: 503 naming number 18 (fail closed, retry later)" || bad "N-1 down: $st $(head -c 600 "$T/down.out")"
 
-[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
-exit $((fails > 0))
+finish
