@@ -11,7 +11,6 @@
 
 static const char jti[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
-
 /* issued claims named keys[0..n) (each an integer) */
 static json_t *issued_of(const char *const *keys, size_t n)
 {

@@ -47,8 +47,7 @@ static int keyless_self_signature_verify(const uint8_t *der, size_t der_len)
         (sig->flags & 0x07) == 0 && maat__x509_tbs_span(der, der_len, &off, &tlen) == 0) {
         maat__sha256(der + off, tlen, digest);
         EVP_PKEY_CTX *c = maat__ecdsa_verify_ctx_new(key);
-        ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) == 1
-               : 0;
+        ok = c ? EVP_PKEY_verify(c, sig->data, (size_t)sig->length, digest, sizeof digest) == 1 : 0;
         EVP_PKEY_CTX_free(c);
     }
     EVP_PKEY_free(key);
