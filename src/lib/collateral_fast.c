@@ -366,8 +366,8 @@ static bool enclave_level(struct fr *r, uint16_t max_isvsvn, struct maat_enclave
         if (m < 0) return false;
         int idx = member_index(level_names, 4, &seen, name, nl);
         if (idx != 0) {
-            struct level_tail t = {&lv->tcb_date, &lv->has_tcb_date, &lv->status,
-                                   &lv->advisory_ids, &lv->advisory_id_count};
+            struct level_tail t = {&lv->tcb_date, &lv->has_tcb_date, &lv->status, &lv->advisory_ids,
+                                   &lv->advisory_id_count};
             if (!level_tail_member(r, idx, &t)) return false;
             continue;
         }
@@ -543,8 +543,7 @@ static bool tcb_object(struct fr *r, void *out)
             if (!uint_max(r, UINT32_MAX, &u) || u != 0) return false;
             break;
         case 7:
-            if (!eval_number(r, &ti->has_tcb_evaluation_data_number,
-                             &ti->tcb_evaluation_data_number))
+            if (!eval_number(r, &ti->has_tcb_evaluation_data_number, &ti->tcb_evaluation_data_number))
                 return false;
             break;
         case 8:
@@ -608,8 +607,7 @@ static bool ei_object(struct fr *r, void *out)
                 return false;
             break;
         case 4:
-            if (!eval_number(r, &ei->has_tcb_evaluation_data_number,
-                             &ei->tcb_evaluation_data_number))
+            if (!eval_number(r, &ei->has_tcb_evaluation_data_number, &ei->tcb_evaluation_data_number))
                 return false;
             break;
         case 5:
